@@ -1,0 +1,296 @@
+//! The scenario-file form of a distribution.
+//!
+//! A distribution is written either as a bare value (a constant), or as an
+//! inline table with a `kind`:
+//!
+//! ```toml
+//! launch   = "25s"                                            # fixed
+//! stop     = { kind = "lognormal", median = "1m", p95 = "4m" }
+//! rate     = { kind = "uniform", min = 40, max = 120 }        # MiB/s
+//! observed = { kind = "empirical", csv = "data/copies.csv" }
+//! ```
+//!
+//! Latency parameters are durations written as strings with a unit
+//! ([`Dur`]); throughput parameters are plain numbers in MiB/s. `mu` and
+//! `sigma` of a lognormal are in natural-log units of seconds (or of MiB/s).
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::Path;
+
+use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use super::{Dist, DistError, Throughput};
+use crate::engine::SimDuration;
+
+/// A duration in a scenario file: a string such as `"90s"` or `"1h30m"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Dur(pub SimDuration);
+
+impl Dur {
+    /// Seconds, as distributions use them.
+    pub fn secs(self) -> f64 {
+        self.0.as_secs_f64()
+    }
+}
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Dur;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration string such as \"90s\", \"15m\" or \"2h\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Dur, E> {
+                SimDuration::parse(v)
+                    .map(Dur)
+                    .map_err(|e| E::custom(format!("{e}; {}", e.help())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Dur, E> {
+                Err(E::custom(format!(
+                    "a duration needs a unit: write \"{v}s\" or \"{v}m\", not {v}"
+                )))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Dur, E> {
+                self.visit_i64(v as i64)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Dur, E> {
+                Err(E::custom(format!(
+                    "a duration needs a unit: write \"{v}s\" or \"{v}m\", not {v}"
+                )))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Serialize for Dur {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+/// A value a distribution can be parameterised by: durations (seconds) or numbers.
+pub trait Param: Copy {
+    /// The parameter as a plain number in the distribution's unit.
+    fn value(self) -> f64;
+}
+impl Param for Dur {
+    fn value(self) -> f64 {
+        self.secs()
+    }
+}
+impl Param for f64 {
+    fn value(self) -> f64 {
+        self
+    }
+}
+
+/// The tagged table form.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DistTable<P> {
+    /// `{ kind = "fixed", value = V }`
+    Fixed {
+        /// The value.
+        value: P,
+    },
+    /// `{ kind = "uniform", min = A, max = B }`
+    Uniform {
+        /// Lower bound.
+        min: P,
+        /// Upper bound.
+        max: P,
+    },
+    /// `{ kind = "normal", mean = M, sd = S }`, truncated at zero.
+    Normal {
+        /// Mean before truncation.
+        mean: P,
+        /// Standard deviation before truncation.
+        sd: P,
+    },
+    /// `{ kind = "lognormal", median = M, p95 = Q }` or `{ kind = "lognormal", mu = m, sigma = s }`.
+    Lognormal {
+        /// Median.
+        median: Option<P>,
+        /// 95th percentile.
+        p95: Option<P>,
+        /// Mean of ln X (ln seconds, or ln MiB/s).
+        mu: Option<f64>,
+        /// Standard deviation of ln X.
+        sigma: Option<f64>,
+    },
+    /// `{ kind = "exponential", mean = M }`
+    Exponential {
+        /// Mean.
+        mean: P,
+    },
+    /// `{ kind = "gamma", shape = k, scale = θ }`
+    Gamma {
+        /// Shape k (a plain number).
+        shape: f64,
+        /// Scale θ.
+        scale: P,
+    },
+    /// `{ kind = "weibull", shape = k, scale = λ }`
+    Weibull {
+        /// Shape k (a plain number).
+        shape: f64,
+        /// Scale λ.
+        scale: P,
+    },
+    /// `{ kind = "triangular", min = A, mode = C, max = B }`
+    Triangular {
+        /// Lower bound.
+        min: P,
+        /// Most likely value.
+        mode: P,
+        /// Upper bound.
+        max: P,
+    },
+    /// `{ kind = "empirical", values = [..] }` or `{ kind = "empirical", csv = "file.csv" }`.
+    Empirical {
+        /// Observed values.
+        values: Option<Vec<P>>,
+        /// A CSV file (relative to the scenario file) whose first column holds the values.
+        csv: Option<String>,
+    },
+}
+
+/// A distribution as written in a scenario file: a bare value or a table.
+#[derive(Debug, Clone)]
+pub enum DistSpec<P> {
+    /// A bare value: a constant.
+    Constant(P),
+    /// A table with a `kind`.
+    Table(DistTable<P>),
+}
+
+impl<'de, P: Deserialize<'de>> Deserialize<'de> for DistSpec<P> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<P>(PhantomData<P>);
+        impl<'de, P: Deserialize<'de>> Visitor<'de> for V<P> {
+            type Value = DistSpec<P>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a value, or a table such as { kind = \"lognormal\", median = \"1m\", p95 = \"4m\" }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                P::deserialize(v.into_deserializer()).map(DistSpec::Constant)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                P::deserialize(v.into_deserializer()).map(DistSpec::Constant)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                P::deserialize(v.into_deserializer()).map(DistSpec::Constant)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                P::deserialize(v.into_deserializer()).map(DistSpec::Constant)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                DistTable::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(DistSpec::Table)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+impl<P: Param> DistSpec<P> {
+    /// Checks the parameters and builds the distribution. `parse_value`
+    /// reads one CSV cell; `base` is the directory CSV paths are relative to.
+    pub fn resolve(
+        &self,
+        base: &Path,
+        parse_value: fn(&str) -> Option<f64>,
+    ) -> Result<Dist, DistError> {
+        let t = match self {
+            DistSpec::Constant(v) => return Dist::fixed(v.value()),
+            DistSpec::Table(t) => t,
+        };
+        match t {
+            DistTable::Fixed { value } => Dist::fixed(value.value()),
+            DistTable::Uniform { min, max } => Dist::uniform(min.value(), max.value()),
+            DistTable::Normal { mean, sd } => Dist::normal(mean.value(), sd.value()),
+            DistTable::Lognormal {
+                median,
+                p95,
+                mu,
+                sigma,
+            } => match (median, p95, mu, sigma) {
+                (Some(m), Some(q), None, None) => Dist::lognormal_from_quantiles(m.value(), q.value()),
+                (None, None, Some(mu), Some(s)) => Dist::lognormal(*mu, *s),
+                _ => Err(DistError::LognormalParams),
+            },
+            DistTable::Exponential { mean } => Dist::exponential(mean.value()),
+            DistTable::Gamma { shape, scale } => Dist::gamma(*shape, scale.value()),
+            DistTable::Weibull { shape, scale } => Dist::weibull(*shape, scale.value()),
+            DistTable::Triangular { min, mode, max } => {
+                Dist::triangular(min.value(), mode.value(), max.value())
+            }
+            DistTable::Empirical { values, csv } => match (values, csv) {
+                (Some(v), None) => Dist::empirical(v.iter().map(|p| p.value()).collect()),
+                (None, Some(file)) => {
+                    Dist::empirical(read_csv_column(&base.join(file), parse_value)?)
+                }
+                _ => Err(DistError::EmpiricalSource),
+            },
+        }
+    }
+}
+
+/// Reads the first column of a CSV file with a header row.
+fn read_csv_column(path: &Path, parse_value: fn(&str) -> Option<f64>) -> Result<Vec<f64>, DistError> {
+    let csv_err = |reason: String| DistError::Csv {
+        path: path.display().to_string(),
+        reason,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| csv_err(e.to_string()))?;
+    let mut out = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| csv_err(e.to_string()))?;
+        let cell = record.get(0).unwrap_or("").trim();
+        let v = parse_value(cell)
+            .ok_or_else(|| csv_err(format!("line {}: cannot read {cell:?} as a value", i + 2)))?;
+        out.push(v);
+    }
+    Ok(out)
+}
+
+/// Reads a CSV cell as a duration in seconds: `"754s"`, `"12m34s"`, or a plain number of seconds.
+pub fn parse_duration_cell(cell: &str) -> Option<f64> {
+    match SimDuration::parse(cell) {
+        Ok(d) => Some(d.as_secs_f64()),
+        Err(_) => cell.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0),
+    }
+}
+
+/// Reads a CSV cell as a plain non-negative number.
+pub fn parse_number_cell(cell: &str) -> Option<f64> {
+    cell.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0)
+}
+
+/// A size-driven stage as written: `{ overhead = <latency>, throughput_mib_s = <rate> }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThroughputSpec {
+    /// Fixed cost per operation.
+    pub overhead: DistSpec<Dur>,
+    /// Data rate in MiB/s.
+    pub throughput_mib_s: DistSpec<f64>,
+}
+
+impl ThroughputSpec {
+    /// Builds the sampler.
+    pub fn resolve(&self, base: &Path) -> Result<Throughput, DistError> {
+        Ok(Throughput {
+            overhead: self.overhead.resolve(base, parse_duration_cell)?,
+            rate_mib_s: self.throughput_mib_s.resolve(base, parse_number_cell)?,
+        })
+    }
+}

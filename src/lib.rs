@@ -1,0 +1,5 @@
+pub mod aws;
+pub mod dist;
+pub mod engine;
+pub mod pipeline;
+pub mod scenario;

@@ -1,0 +1,181 @@
+//! The resolved description of pipelines: what the simulation runs.
+//!
+//! Built by `scenario::resolve` from a scenario file; every value here has
+//! been checked, every name interned.
+
+use crate::dist::{Dist, Throughput};
+use crate::engine::{SimDuration, SimTime};
+
+/// Index of a Region in [`World::regions`].
+pub type RegionId = u16;
+
+/// Operating-system family of the image; it sets the default launch latency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// Linux: launches in tens of seconds.
+    Linux,
+    /// Windows: first boot runs Sysprep/OOBE, often 15 minutes or more.
+    Windows,
+}
+
+/// Who owns the base image the builder launches from. It decides whether
+/// the first snapshot of a build is full or incremental (aws-facts.md §1.1:
+/// a snapshot is incremental only to a parent snapshot you own, with the same key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaseOwner {
+    /// An AWS public image (e.g. Amazon Linux): every build snapshot is full.
+    Aws,
+    /// An AWS Marketplace image: full, as for any image of another owner.
+    Marketplace,
+    /// An image shared by another account: full.
+    OtherAccount,
+    /// The account's own image (e.g. the previous golden AMI): incremental.
+    OwnAccount,
+}
+
+impl BaseOwner {
+    /// True if the builder's volumes descend from the account's own snapshots,
+    /// so that snapshots (and later copies) of its builds are incremental.
+    pub fn is_own(self) -> bool {
+        self == BaseOwner::OwnAccount
+    }
+}
+
+/// One EBS volume of the image.
+#[derive(Debug, Clone)]
+pub struct Volume {
+    /// Device name, e.g. `/dev/xvda`.
+    pub device: String,
+    /// Provisioned size, GiB.
+    pub size_gib: f64,
+    /// Data written: the size of a full snapshot, GiB.
+    pub data_gib: f64,
+    /// Blocks changed by one build: the size of an incremental snapshot, GiB.
+    pub changed_gib: f64,
+}
+
+/// A build or test component.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Component name.
+    pub name: String,
+    /// How long it runs, seconds.
+    pub duration: Dist,
+    /// Probability that it fails, in [0, 1].
+    pub failure_probability: f64,
+}
+
+/// Image Builder's `pipelineExecutionStartCondition`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartCondition {
+    /// `EXPRESSION_MATCH_ONLY`: build at every schedule match.
+    Always,
+    /// `EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE`: build at a match
+    /// only if a package update arrived since the last build.
+    DependencyUpdates,
+}
+
+/// When a pipeline runs.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    /// The cron expression as written, for reports.
+    pub cron_text: Option<String>,
+    /// Cron matches before the horizon, as simulated times.
+    pub cron_times: Vec<SimTime>,
+    /// A fixed interval between scheduled builds.
+    pub interval: Option<SimDuration>,
+    /// Whether a scheduled match builds unconditionally.
+    pub start_condition: StartCondition,
+    /// Mean time between package updates (Poisson process), if any.
+    pub package_update_mean: Option<SimDuration>,
+    /// Start a build at each package update.
+    pub build_on_package_update: bool,
+    /// A manual run at t = 0.
+    pub run_at_start: bool,
+}
+
+/// Latency models for one pipeline (global defaults merged with its overrides).
+#[derive(Debug, Clone)]
+pub struct Latencies {
+    /// Instance launch until reachable, seconds.
+    pub instance_launch: Dist,
+    /// StopInstances until stopped, seconds.
+    pub instance_stop: Dist,
+    /// TerminateInstances until terminated, seconds.
+    pub instance_terminate: Dist,
+    /// Snapshots complete → AMI available, seconds.
+    pub register_image: Dist,
+    /// Cron match → build start, seconds.
+    pub schedule_delay: Dist,
+    /// Snapshot of one volume during CreateImage.
+    pub snapshot: Throughput,
+    /// Best-effort copy of one snapshot to another Region (unless a route overrides it).
+    pub copy: Throughput,
+}
+
+/// One pipeline.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    /// Unique name.
+    pub name: String,
+    /// Build Region.
+    pub region: RegionId,
+    /// OS family.
+    pub platform: Platform,
+    /// Owner of the base image.
+    pub base_owner: BaseOwner,
+    /// Builder instance type (for reports and later cost).
+    pub builder_instance_type: String,
+    /// Test instance type.
+    pub test_instance_type: String,
+    /// Volumes of the image (at least one).
+    pub volumes: Vec<Volume>,
+    /// Build components in order.
+    pub components: Vec<Step>,
+    /// Test components in order.
+    pub tests: Vec<Step>,
+    /// Regions the image is copied to (never the build Region, no repeats).
+    pub destinations: Vec<RegionId>,
+    /// Triggers.
+    pub schedule: Schedule,
+    /// Latency models.
+    pub latency: Latencies,
+}
+
+/// Quotas modelled as FIFO queues.
+#[derive(Debug, Clone, Copy)]
+pub struct Quotas {
+    /// Concurrent AMI copies per destination Region.
+    pub concurrent_ami_copies_per_region: u32,
+    /// Image Builder concurrent builds per account.
+    pub concurrent_builds: u32,
+}
+
+/// Everything the simulation needs: Regions, account, routes, quotas, pipelines.
+#[derive(Debug, Clone)]
+pub struct World {
+    /// Region codes; a [`RegionId`] indexes this.
+    pub regions: Vec<String>,
+    /// The account ID.
+    pub account_id: String,
+    /// The account's readable name.
+    pub account_name: String,
+    /// Copy model overrides per (from, to) Region pair, row-major `from * n + to`.
+    pub routes: Vec<Option<Throughput>>,
+    /// Quotas.
+    pub quotas: Quotas,
+    /// Pipelines.
+    pub pipelines: Vec<Pipeline>,
+    /// Triggers are generated before this time.
+    pub horizon: SimTime,
+}
+
+impl World {
+    /// The copy model for `from → to`: the route's if declared, else the pipeline's.
+    pub fn copy_model<'a>(&'a self, p: &'a Pipeline, from: RegionId, to: RegionId) -> &'a Throughput {
+        let n = self.regions.len();
+        self.routes[from as usize * n + to as usize]
+            .as_ref()
+            .unwrap_or(&p.latency.copy)
+    }
+}

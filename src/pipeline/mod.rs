@@ -1,0 +1,4 @@
+//! The AMI pipeline: configuration, triggers and the simulation model.
+
+pub mod config;
+pub mod trigger;

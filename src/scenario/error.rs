@@ -1,0 +1,117 @@
+//! Located scenario errors, rendered like a compiler's.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// One thing wrong with a scenario file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file.
+    pub file: PathBuf,
+    /// 1-based line (0 if the error has no place in the file).
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+    /// Dotted key path, e.g. `pipeline[1].destinations[2]`.
+    pub key_path: String,
+    /// What is wrong.
+    pub reason: String,
+    /// How to fix it, if known.
+    pub help: Option<String>,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.col)?;
+        }
+        write!(f, ": ")?;
+        if !self.key_path.is_empty() {
+            write!(f, "{}: ", self.key_path)?;
+        }
+        write!(f, "{}", self.reason)?;
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every error found in one file (at least one).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ScenarioErrors(pub Vec<ScenarioError>);
+
+impl fmt::Display for ScenarioErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "error: {e}")?;
+        }
+        let n = self.0.len();
+        write!(
+            f,
+            "\n{n} error{} in scenario; nothing was run",
+            if n == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// Turns byte offsets into line and column, and builds errors for one file.
+pub struct Locator<'a> {
+    file: &'a Path,
+    text: &'a str,
+}
+
+impl<'a> Locator<'a> {
+    /// A locator over `text`, read from `file`.
+    pub fn new(file: &'a Path, text: &'a str) -> Self {
+        Locator { file, text }
+    }
+
+    /// 1-based (line, column) of byte `offset` (column counts characters).
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = self.text[line_start..offset].chars().count() + 1;
+        (line, col)
+    }
+
+    /// An error at `span` (or at no place).
+    pub fn error(
+        &self,
+        span: Option<Range<usize>>,
+        key_path: impl Into<String>,
+        reason: impl Into<String>,
+        help: Option<String>,
+    ) -> ScenarioError {
+        let (line, col) = span.map_or((0, 0), |s| self.line_col(s.start));
+        ScenarioError {
+            file: self.file.to_path_buf(),
+            line,
+            col,
+            key_path: key_path.into(),
+            reason: reason.into(),
+            help,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_map_to_one_based_line_and_column() {
+        let text = "a = 1\nbb = 2\n";
+        let loc = Locator::new(Path::new("x.toml"), text);
+        assert_eq!(loc.line_col(0), (1, 1));
+        assert_eq!(loc.line_col(6), (2, 1));
+        assert_eq!(loc.line_col(11), (2, 6));
+    }
+}

@@ -1,0 +1,184 @@
+//! Scenario files: load, check and resolve.
+//!
+//! [`load`] reads a TOML file into [`raw::RawScenario`] (the file as typed,
+//! unknown keys refused) and resolves it into a [`Scenario`] (defaults
+//! applied, names interned, cross-references and ranges checked). Every
+//! error found is reported with file, line, column, key path, reason and a
+//! hint; syntax and type errors in different top-level entries are all
+//! collected (each offending entry is set aside and the rest parsed again),
+//! and semantic checks run once the file parses.
+#![warn(missing_docs)]
+
+mod error;
+pub mod raw;
+mod resolve;
+
+use std::ops::Range;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+use toml::de::{DeArray, DeTable, DeValue};
+
+pub use error::{Locator, ScenarioError, ScenarioErrors};
+pub use resolve::*;
+
+/// At most this many errors are reported for one file.
+pub const MAX_ERRORS: usize = 20;
+
+/// Reads, checks and resolves the scenario file at `path`.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ScenarioErrors(vec![ScenarioError {
+            file: path.to_path_buf(),
+            line: 0,
+            col: 0,
+            key_path: String::new(),
+            reason: format!("cannot read the scenario file: {e}"),
+            help: Some("check the path; shipped scenarios are in scenarios/".into()),
+        }])
+    })?;
+    from_str(path, &text)
+}
+
+/// As [`load`], for a file already read; `path` names it in errors and
+/// anchors relative paths (empirical CSV files).
+pub fn from_str(path: &Path, text: &str) -> Result<Scenario, ScenarioErrors> {
+    let loc = Locator::new(path, text);
+    let raw = parse_raw(&loc, text)?;
+    let hash = hex(&Sha256::digest(text.as_bytes()));
+    resolve::resolve(&loc, path, raw, hash).map_err(ScenarioErrors)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses the TOML and deserializes it, collecting one error per offending
+/// top-level entry.
+fn parse_raw(loc: &Locator<'_>, text: &str) -> Result<raw::RawScenario, ScenarioErrors> {
+    let (doc, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        let errors = syntax
+            .iter()
+            .take(MAX_ERRORS)
+            .map(|e| {
+                loc.error(
+                    e.span(),
+                    "",
+                    format!("invalid TOML: {}", e.message().trim()),
+                    Some("see the scenario format in README.md".into()),
+                )
+            })
+            .collect();
+        return Err(ScenarioErrors(errors));
+    }
+    let mut doc = doc;
+    let mut errors = Vec::new();
+    loop {
+        let de = toml::de::Deserializer::from(doc.clone());
+        match <raw::RawScenario as serde::Deserialize>::deserialize(de) {
+            Ok(raw) if errors.is_empty() => return Ok(raw),
+            Ok(_) => return Err(ScenarioErrors(errors)),
+            Err(e) => {
+                let span = e.span();
+                let path = span
+                    .as_ref()
+                    .map(|s| key_path_at(doc.get_ref(), s.start))
+                    .unwrap_or_default();
+                let (reason, help) = explain_serde_message(e.message());
+                errors.push(loc.error(span.clone(), path, reason, help));
+                let removed = span.is_some_and(|s| remove_entry_at(doc.get_mut(), s.start));
+                if !removed || errors.len() >= MAX_ERRORS {
+                    return Err(ScenarioErrors(errors));
+                }
+            }
+        }
+    }
+}
+
+/// Rewrites serde's wording into ours and adds a hint.
+fn explain_serde_message(message: &str) -> (String, Option<String>) {
+    let message = message.trim().to_string();
+    let help = if message.starts_with("unknown field") {
+        Some("remove or correct the key; every key is listed in README.md".into())
+    } else if message.starts_with("missing field") {
+        Some("add the key; required keys are listed in README.md".into())
+    } else if message.contains("unknown variant") {
+        Some("use one of the kinds listed".into())
+    } else if message.starts_with("invalid type") {
+        Some("check the value's type against README.md".into())
+    } else {
+        None
+    };
+    (message, help)
+}
+
+fn contains(span: &Range<usize>, offset: usize) -> bool {
+    span.start <= offset && offset < span.end.max(span.start + 1)
+}
+
+/// The dotted key path of the deepest key or value whose span holds `offset`.
+pub fn key_path_at(table: &DeTable<'_>, offset: usize) -> String {
+    let mut path = String::new();
+    walk_table(table, offset, &mut path);
+    path
+}
+
+fn walk_table(table: &DeTable<'_>, offset: usize, path: &mut String) -> bool {
+    for (key, value) in table.iter() {
+        if contains(&key.span(), offset) || contains(&value.span(), offset) {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(key.get_ref());
+            walk_value(value, offset, path);
+            return true;
+        }
+    }
+    false
+}
+
+fn walk_value(value: &Spanned<DeValue<'_>>, offset: usize, path: &mut String) {
+    match value.get_ref() {
+        DeValue::Table(t) => {
+            walk_table(t, offset, path);
+        }
+        DeValue::Array(a) => {
+            for (i, v) in a.iter().enumerate() {
+                if contains(&v.span(), offset) {
+                    path.push_str(&format!("[{i}]"));
+                    walk_value(v, offset, path);
+                    return;
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Removes the top-level entry (or the element of a top-level array) that
+/// holds `offset`. Returns false if nothing holds it.
+fn remove_entry_at(table: &mut DeTable<'_>, offset: usize) -> bool {
+    let key = table
+        .iter()
+        .find(|(k, v)| contains(&k.span(), offset) || contains(&v.span(), offset))
+        .map(|(k, _)| k.clone());
+    let Some(key) = key else { return false };
+    let Some(value) = table.get_mut(&key) else {
+        return false;
+    };
+    if let DeValue::Array(a) = value.get_mut() {
+        if let Some(i) = a.iter().position(|v| contains(&v.span(), offset)) {
+            let mut kept = DeArray::new();
+            for (j, v) in a.iter().enumerate() {
+                if j != i {
+                    kept.push(v.clone());
+                }
+            }
+            *a = kept;
+            return true;
+        }
+    }
+    table.remove(&key).is_some()
+}

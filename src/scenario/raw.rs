@@ -1,0 +1,180 @@
+//! The serde mirror of a scenario file, exactly as typed.
+//!
+//! Every table denies unknown keys. Values that later need a located error
+//! (names, cross-references, sizes, probabilities) are `Spanned`.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::dist::{DistSpec, Dur, ThroughputSpec};
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Name used for the output directory; default: the file's stem.
+    pub name: Option<Spanned<String>>,
+    /// Free text.
+    pub description: Option<String>,
+    /// Triggers are generated up to this time; executions in flight finish.
+    pub horizon: Option<Spanned<Dur>>,
+    /// Calendar time of t = 0 (cron is evaluated against it), UTC.
+    pub start: Option<Spanned<toml::value::Datetime>>,
+    /// Default master seed.
+    pub seed: Option<u64>,
+    /// Default number of replications.
+    pub replications: Option<Spanned<i64>>,
+    /// The account that owns the pipelines.
+    pub account: Option<RawAccount>,
+    /// Regions used by the scenario.
+    #[serde(default)]
+    pub region: Vec<RawRegion>,
+    /// Latency overrides for every pipeline.
+    pub latency: Option<RawLatency>,
+    /// Copy throughput overrides for Region pairs.
+    #[serde(default)]
+    pub route: Vec<RawRoute>,
+    /// Quota overrides.
+    pub quotas: Option<RawQuotas>,
+    /// The pipelines.
+    #[serde(default)]
+    pub pipeline: Vec<Spanned<RawPipeline>>,
+}
+
+/// `[account]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccount {
+    /// 12-digit account ID.
+    pub id: Option<Spanned<String>>,
+    /// A readable name, used in outputs.
+    pub name: Option<String>,
+}
+
+/// `[[region]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegion {
+    /// Region code, e.g. `us-east-1`.
+    pub name: Spanned<String>,
+}
+
+/// `[latency]` and `[pipeline.latency]`: every key optional.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawLatency {
+    /// Instance launch until reachable.
+    pub instance_launch: Option<Spanned<DistSpec<Dur>>>,
+    /// StopInstances until `stopped`.
+    pub instance_stop: Option<Spanned<DistSpec<Dur>>>,
+    /// TerminateInstances until `terminated`.
+    pub instance_terminate: Option<Spanned<DistSpec<Dur>>>,
+    /// Snapshots complete → AMI `available`.
+    pub register_image: Option<Spanned<DistSpec<Dur>>>,
+    /// Cron time → build start.
+    pub schedule_delay: Option<Spanned<DistSpec<Dur>>>,
+    /// EBS snapshot of one volume during CreateImage.
+    pub snapshot: Option<Spanned<ThroughputSpec>>,
+    /// Best-effort copy of one snapshot to another Region.
+    pub copy: Option<Spanned<ThroughputSpec>>,
+}
+
+/// `[[route]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRoute {
+    /// Source Region.
+    pub from: Spanned<String>,
+    /// Destination Region.
+    pub to: Spanned<String>,
+    /// Copy model for this pair.
+    pub copy: Spanned<ThroughputSpec>,
+}
+
+/// `[quotas]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuotas {
+    /// Concurrent AMI copies per destination Region.
+    pub concurrent_ami_copies_per_region: Option<Spanned<i64>>,
+    /// Image Builder concurrent builds per account.
+    pub concurrent_builds: Option<Spanned<i64>>,
+}
+
+/// `[[pipeline]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPipeline {
+    /// Unique name.
+    pub name: Spanned<String>,
+    /// Build Region.
+    pub region: Spanned<String>,
+    /// `linux` or `windows`.
+    pub platform: Option<Spanned<String>>,
+    /// Who owns the base image: `aws`, `marketplace`, `other_account` or `self`.
+    pub base_image_owner: Option<Spanned<String>>,
+    /// Builder instance type.
+    pub builder_instance_type: Option<String>,
+    /// Test instance type.
+    pub test_instance_type: Option<String>,
+    /// Regions the AMI is copied to.
+    #[serde(default)]
+    pub destinations: Vec<Spanned<String>>,
+    /// EBS volumes of the image.
+    #[serde(default)]
+    pub volume: Vec<Spanned<RawVolume>>,
+    /// Build components, in order.
+    #[serde(default)]
+    pub component: Vec<RawStep>,
+    /// Test components, in order.
+    #[serde(default)]
+    pub test: Vec<RawStep>,
+    /// Triggers.
+    pub schedule: Option<Spanned<RawSchedule>>,
+    /// Latency overrides for this pipeline.
+    pub latency: Option<RawLatency>,
+}
+
+/// `[[pipeline.volume]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVolume {
+    /// Device name, e.g. `/dev/xvda`.
+    pub device: Option<String>,
+    /// Provisioned size, GiB.
+    pub size_gib: Spanned<f64>,
+    /// Data written on the volume after the build: the size of a full snapshot, GiB.
+    pub data_gib: Spanned<f64>,
+    /// Blocks changed by one build: the size of an incremental snapshot, GiB.
+    pub changed_gib: Option<Spanned<f64>>,
+}
+
+/// `[[pipeline.component]]` and `[[pipeline.test]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    /// Component name.
+    pub name: Spanned<String>,
+    /// How long it runs.
+    pub duration: Spanned<DistSpec<Dur>>,
+    /// Probability that it fails, in [0, 1].
+    pub failure_probability: Option<Spanned<f64>>,
+}
+
+/// `[pipeline.schedule]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchedule {
+    /// Image Builder cron: `cron(min hour dom month dow year)`, UTC.
+    pub cron: Option<Spanned<String>>,
+    /// A fixed interval between builds, first at `interval`.
+    pub interval: Option<Spanned<Dur>>,
+    /// `always` or `dependency_updates`.
+    pub start_condition: Option<Spanned<String>>,
+    /// Mean time between package (dependency) updates: a Poisson process.
+    pub package_update_mean_interval: Option<Spanned<Dur>>,
+    /// Start a build at each package update.
+    pub build_on_package_update: Option<bool>,
+    /// A manual run at t = 0.
+    pub run_at_start: Option<bool>,
+}
