@@ -1,5 +1,30 @@
+//! # amisim
+//!
+//! A fast, deterministic discrete-event simulator of multi-region AWS AMI
+//! pipelines: how long a new golden image takes to be usable in every Region,
+//! stage by stage, with the spread that real AWS latencies give.
+//!
+//! ```text
+//! trigger → launch builder → components → stop → create image (snapshots)
+//!         → register → launch test + tests → copy to each Region
+//!         → test launch there → usable everywhere
+//! ```
+//!
+//! Layers, each depending only on the ones before it:
+//! [`engine`] (generic DES: integer time, `(time, seq)` order, resources,
+//! seeded streams) ← [`dist`] (latency models) ← [`aws`] (facts, Regions) ←
+//! [`pipeline`] (the model) ← [`scenario`] (TOML files) ← [`experiment`]
+//! (parallel replications) ← [`report`] (CSV, summaries) ← [`cli`].
+//!
+//! **Ordering contract**: events fire in `(time, seq)` order; ties are FIFO.
+//! **Determinism contract**: the same scenario, seed and replication count
+//! give byte-identical outputs whatever the thread count.
+
 pub mod aws;
+pub mod cli;
 pub mod dist;
 pub mod engine;
+pub mod experiment;
 pub mod pipeline;
+pub mod report;
 pub mod scenario;

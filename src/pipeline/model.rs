@@ -1,0 +1,659 @@
+//! The pipeline as a discrete-event model: one replication of a [`World`].
+//!
+//! ```text
+//! trigger ─► launch builder ─► components… ─► stop ─► create image ─► register
+//!   (cron, interval,            (each may fail)        (one snapshot     │
+//!    package update, manual)                           per volume)       ▼
+//!        usable everywhere ◄─ test launch ◄─ copy ◄─ (tests pass) ◄─ launch test ─► tests…
+//!                              (per destination Region, copies queue at the
+//!                               concurrent-copy quota of the destination)
+//! ```
+//!
+//! Each stage occurrence is a [`StageRecord`]; the only event that carries
+//! work is [`Event::StageDone`], which points at its record, so events stay
+//! small and `Copy`. Builder and test instances are terminated in the
+//! background (their terminations are recorded but never delay the image).
+
+use rand::RngExt;
+use rand_distr::{Distribution, Exp};
+
+use super::config::{Pipeline, RegionId, StartCondition, World};
+use crate::aws::facts::MIB_PER_GIB;
+use crate::engine::{Grant, Resource, RngStreams, SimDuration, SimTime, Simulation, StreamRng};
+
+/// A stage of an execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    /// Launch the builder instance (waits for a concurrent-build slot).
+    LaunchBuilder,
+    /// Run one build component (item = component index).
+    Component,
+    /// Stop the builder for data integrity.
+    StopBuilder,
+    /// CreateImage: from the request until every snapshot completes.
+    CreateImage,
+    /// One EBS snapshot (item = volume index).
+    Snapshot,
+    /// Register the AMI: snapshots complete → `available`.
+    RegisterImage,
+    /// Terminate the builder (background).
+    TerminateBuilder,
+    /// Launch a test instance from the new AMI.
+    LaunchTest,
+    /// Run one test component (item = test index).
+    Test,
+    /// Terminate the test instance (background).
+    TerminateTest,
+    /// Copy the AMI to a destination Region (waits for a copy slot there).
+    Copy,
+    /// Launch a test instance in the destination Region.
+    LaunchDestinationTest,
+    /// Terminate that instance (background).
+    TerminateDestinationTest,
+}
+
+impl Stage {
+    /// Every stage, in pipeline order (the order of summary rows).
+    pub const ALL: [Stage; 13] = [
+        Stage::LaunchBuilder,
+        Stage::Component,
+        Stage::StopBuilder,
+        Stage::CreateImage,
+        Stage::Snapshot,
+        Stage::RegisterImage,
+        Stage::TerminateBuilder,
+        Stage::LaunchTest,
+        Stage::Test,
+        Stage::TerminateTest,
+        Stage::Copy,
+        Stage::LaunchDestinationTest,
+        Stage::TerminateDestinationTest,
+    ];
+
+    /// The name used in CSV files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::LaunchBuilder => "launch_builder",
+            Stage::Component => "component",
+            Stage::StopBuilder => "stop_builder",
+            Stage::CreateImage => "create_image",
+            Stage::Snapshot => "snapshot",
+            Stage::RegisterImage => "register_image",
+            Stage::TerminateBuilder => "terminate_builder",
+            Stage::LaunchTest => "launch_test",
+            Stage::Test => "test",
+            Stage::TerminateTest => "terminate_test",
+            Stage::Copy => "copy",
+            Stage::LaunchDestinationTest => "launch_destination_test",
+            Stage::TerminateDestinationTest => "terminate_destination_test",
+        }
+    }
+
+    /// True for stages that run beside the pipeline and never delay the image.
+    pub fn is_background(self) -> bool {
+        matches!(
+            self,
+            Stage::TerminateBuilder | Stage::TerminateTest | Stage::TerminateDestinationTest
+        )
+    }
+}
+
+/// How a stage or an execution ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Still running (only seen mid-run).
+    Running,
+    /// Done.
+    Succeeded,
+    /// Failed; the execution stops.
+    Failed,
+}
+
+impl Outcome {
+    /// The name used in CSV files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Running => "running",
+            Outcome::Succeeded => "succeeded",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// What started an execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TriggerKind {
+    /// A manual run at t = 0 (StartImagePipelineExecution).
+    Manual,
+    /// A cron match.
+    Cron,
+    /// A fixed-interval tick.
+    Interval,
+    /// A package (dependency) update.
+    PackageUpdate,
+}
+
+impl TriggerKind {
+    /// The name used in CSV files.
+    pub fn name(self) -> &'static str {
+        match self {
+            TriggerKind::Manual => "manual",
+            TriggerKind::Cron => "cron",
+            TriggerKind::Interval => "interval",
+            TriggerKind::PackageUpdate => "package_update",
+        }
+    }
+}
+
+/// One stage occurrence.
+#[derive(Clone, Copy, Debug)]
+pub struct StageRecord {
+    /// Index of the execution in [`ReplicationResult::runs`].
+    pub exec: u32,
+    /// Which stage.
+    pub stage: Stage,
+    /// Component, test or volume index; source Region for copies; 0 otherwise.
+    pub item: u16,
+    /// Where it ran.
+    pub region: RegionId,
+    /// When it was asked for.
+    pub enqueued: SimTime,
+    /// When it started (after any queue).
+    pub started: SimTime,
+    /// When it ended.
+    pub finished: SimTime,
+    /// Data moved, GiB (snapshots and copies; 0 otherwise).
+    pub data_gib: f64,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+/// One pipeline execution.
+#[derive(Clone, Copy, Debug)]
+pub struct RunRecord {
+    /// Pipeline index.
+    pub pipeline: u16,
+    /// 1-based execution number within the pipeline.
+    pub number: u32,
+    /// What started it.
+    pub trigger: TriggerKind,
+    /// When the trigger fired.
+    pub triggered: SimTime,
+    /// When the image was usable in every Region, or the failure.
+    pub finished: SimTime,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The record of the stage that failed, if any.
+    pub failed_record: Option<u32>,
+    /// Stage records still open for the current parallel step.
+    pending: u16,
+    /// The CreateImage record while snapshots run.
+    create_image: u32,
+    /// Holds a concurrent-build slot.
+    holds_build_slot: bool,
+}
+
+/// Everything one replication produced.
+#[derive(Debug, Clone, Default)]
+pub struct ReplicationResult {
+    /// Executions in the order they were triggered.
+    pub runs: Vec<RunRecord>,
+    /// Stage occurrences in the order they were asked for.
+    pub stages: Vec<StageRecord>,
+    /// Per pipeline: scheduled matches skipped because no dependency had changed.
+    pub skipped_matches: Vec<u32>,
+    /// Per pipeline: package updates seen.
+    pub package_updates: Vec<u32>,
+    /// Events handled.
+    pub events: u64,
+}
+
+/// The events of the model: small and `Copy`.
+#[derive(Clone, Copy, Debug)]
+pub enum Event {
+    /// The `idx`-th cron match of a pipeline.
+    CronMatched {
+        /// Pipeline index.
+        pipeline: u16,
+        /// Index into its cron times.
+        idx: u32,
+    },
+    /// A fixed-interval tick.
+    IntervalElapsed {
+        /// Pipeline index.
+        pipeline: u16,
+    },
+    /// A package update was published.
+    PackageUpdated {
+        /// Pipeline index.
+        pipeline: u16,
+    },
+    /// An execution's start delay is over: ask for a build slot.
+    ExecutionReady {
+        /// Execution index.
+        exec: u32,
+    },
+    /// The stage behind a record finished.
+    StageDone {
+        /// Record index.
+        rec: u32,
+    },
+}
+
+/// Random streams of one pipeline, one per purpose.
+struct PipelineRng {
+    schedule: StreamRng,
+    updates: StreamRng,
+    launch: StreamRng,
+    component: StreamRng,
+    stop: StreamRng,
+    snapshot: StreamRng,
+    register: StreamRng,
+    test: StreamRng,
+    copy: StreamRng,
+    terminate: StreamRng,
+    failure: StreamRng,
+}
+
+impl PipelineRng {
+    fn new(streams: &RngStreams, name: &str) -> Self {
+        let s = |purpose: &str| streams.stream(&format!("{name}/{purpose}"));
+        PipelineRng {
+            schedule: s("schedule-delay"),
+            updates: s("package-updates"),
+            launch: s("instance-launch"),
+            component: s("component-duration"),
+            stop: s("instance-stop"),
+            snapshot: s("snapshot"),
+            register: s("register-image"),
+            test: s("test-duration"),
+            copy: s("copy"),
+            terminate: s("instance-terminate"),
+            failure: s("step-failure"),
+        }
+    }
+}
+
+/// One replication's state.
+struct Model<'w> {
+    world: &'w World,
+    rng: Vec<PipelineRng>,
+    out: ReplicationResult,
+    builds: Resource<u32>,
+    copies: Vec<Resource<u32>>,
+    /// `pipeline * regions + region`: a copy of the pipeline's snapshot lineage exists there.
+    lineage_copied: Vec<bool>,
+    updates_since_build: Vec<bool>,
+    next_number: Vec<u32>,
+}
+
+/// Runs replication `replication` of `world` with master seed `seed`.
+pub fn run_replication(world: &World, seed: u64, replication: u64) -> ReplicationResult {
+    let streams = RngStreams::new(seed, replication);
+    let np = world.pipelines.len();
+    let nr = world.regions.len();
+    let mut m = Model {
+        world,
+        rng: world
+            .pipelines
+            .iter()
+            .map(|p| PipelineRng::new(&streams, &p.name))
+            .collect(),
+        out: ReplicationResult {
+            skipped_matches: vec![0; np],
+            package_updates: vec![0; np],
+            ..Default::default()
+        },
+        builds: Resource::new(world.quotas.concurrent_builds),
+        copies: (0..nr)
+            .map(|_| Resource::new(world.quotas.concurrent_ami_copies_per_region))
+            .collect(),
+        lineage_copied: vec![false; np * nr],
+        updates_since_build: vec![false; np],
+        next_number: vec![0; np],
+    };
+    let mut sim: Simulation<Event> = Simulation::with_capacity(64);
+    for (i, p) in world.pipelines.iter().enumerate() {
+        let pipeline = i as u16;
+        let s = &p.schedule;
+        if s.run_at_start {
+            m.trigger(&mut sim, pipeline, TriggerKind::Manual, SimDuration::ZERO);
+        }
+        if let Some(t) = s.cron_times.first() {
+            sim.schedule_at(*t, Event::CronMatched { pipeline, idx: 0 });
+        }
+        if let Some(iv) = s.interval {
+            if SimTime(iv.0) < world.horizon {
+                sim.schedule_in(iv, Event::IntervalElapsed { pipeline });
+            }
+        }
+        m.schedule_package_update(&mut sim, pipeline);
+    }
+    // Triggers stop at the horizon; executions in flight run to their end.
+    sim.run_to_end(|sim, ev| m.handle(sim, ev));
+    m.out.events = sim.events_fired();
+    m.out
+}
+
+impl Model<'_> {
+    fn pipeline(&self, exec: u32) -> &Pipeline {
+        &self.world.pipelines[self.out.runs[exec as usize].pipeline as usize]
+    }
+
+    fn handle(&mut self, sim: &mut Simulation<Event>, ev: Event) {
+        match ev {
+            Event::CronMatched { pipeline, idx } => {
+                let times = &self.world.pipelines[pipeline as usize].schedule.cron_times;
+                if let Some(next) = times.get(idx as usize + 1) {
+                    sim.schedule_at(*next, Event::CronMatched { pipeline, idx: idx + 1 });
+                }
+                // source: aws-facts.md §1.5 "Schedule latency": up to a minute after the cron time.
+                let p = &self.world.pipelines[pipeline as usize];
+                let delay = p.latency.schedule_delay.sample_duration(&mut self.rng[pipeline as usize].schedule);
+                self.scheduled_match(sim, pipeline, TriggerKind::Cron, delay);
+            }
+            Event::IntervalElapsed { pipeline } => {
+                let p = &self.world.pipelines[pipeline as usize];
+                if let Some(iv) = p.schedule.interval {
+                    let next = sim.now().saturating_add(iv);
+                    if next < self.world.horizon {
+                        sim.schedule_at(next, Event::IntervalElapsed { pipeline });
+                    }
+                }
+                self.scheduled_match(sim, pipeline, TriggerKind::Interval, SimDuration::ZERO);
+            }
+            Event::PackageUpdated { pipeline } => {
+                self.out.package_updates[pipeline as usize] += 1;
+                self.updates_since_build[pipeline as usize] = true;
+                if self.world.pipelines[pipeline as usize].schedule.build_on_package_update {
+                    self.trigger(sim, pipeline, TriggerKind::PackageUpdate, SimDuration::ZERO);
+                }
+                self.schedule_package_update(sim, pipeline);
+            }
+            Event::ExecutionReady { exec } => {
+                let p = self.pipeline(exec);
+                let region = p.region;
+                let triggered = self.out.runs[exec as usize].triggered;
+                let rec = self.open(exec, Stage::LaunchBuilder, 0, region, triggered);
+                match self.builds.request(sim.now(), rec) {
+                    Grant::Now => self.start_launch_builder(sim, rec),
+                    Grant::Queued(_) => {}
+                }
+            }
+            Event::StageDone { rec } => self.stage_done(sim, rec),
+        }
+    }
+
+    fn schedule_package_update(&mut self, sim: &mut Simulation<Event>, pipeline: u16) {
+        let p = &self.world.pipelines[pipeline as usize];
+        let Some(mean) = p.schedule.package_update_mean else {
+            return;
+        };
+        let Ok(exp) = Exp::new(1.0 / mean.as_secs_f64()) else {
+            return;
+        };
+        let gap = SimDuration::from_secs_f64(exp.sample(&mut self.rng[pipeline as usize].updates));
+        let at = sim.now().saturating_add(gap);
+        if at < self.world.horizon {
+            sim.schedule_at(at, Event::PackageUpdated { pipeline });
+        }
+    }
+
+    fn scheduled_match(&mut self, sim: &mut Simulation<Event>, pipeline: u16, kind: TriggerKind, delay: SimDuration) {
+        let p = &self.world.pipelines[pipeline as usize];
+        if p.schedule.start_condition == StartCondition::DependencyUpdates
+            && !self.updates_since_build[pipeline as usize]
+        {
+            self.out.skipped_matches[pipeline as usize] += 1;
+            return;
+        }
+        self.trigger(sim, pipeline, kind, delay);
+    }
+
+    fn trigger(&mut self, sim: &mut Simulation<Event>, pipeline: u16, kind: TriggerKind, delay: SimDuration) {
+        self.updates_since_build[pipeline as usize] = false;
+        self.next_number[pipeline as usize] += 1;
+        let exec = self.out.runs.len() as u32;
+        self.out.runs.push(RunRecord {
+            pipeline,
+            number: self.next_number[pipeline as usize],
+            trigger: kind,
+            triggered: sim.now(),
+            finished: sim.now(),
+            outcome: Outcome::Running,
+            failed_record: None,
+            pending: 0,
+            create_image: 0,
+            holds_build_slot: false,
+        });
+        sim.schedule_in(delay, Event::ExecutionReady { exec });
+    }
+
+    /// Opens a stage record asked for at `enqueued`; it starts when `begin` is called.
+    fn open(&mut self, exec: u32, stage: Stage, item: u16, region: RegionId, enqueued: SimTime) -> u32 {
+        let rec = self.out.stages.len() as u32;
+        self.out.stages.push(StageRecord {
+            exec,
+            stage,
+            item,
+            region,
+            enqueued,
+            started: enqueued,
+            finished: enqueued,
+            data_gib: 0.0,
+            outcome: Outcome::Running,
+        });
+        rec
+    }
+
+    /// Starts record `rec` now and schedules its end after `d`.
+    fn begin(&mut self, sim: &mut Simulation<Event>, rec: u32, d: SimDuration) {
+        self.out.stages[rec as usize].started = sim.now();
+        sim.schedule_in(d, Event::StageDone { rec });
+    }
+
+    /// Opens and starts a stage at once.
+    fn run(&mut self, sim: &mut Simulation<Event>, exec: u32, stage: Stage, item: u16, region: RegionId, d: SimDuration) -> u32 {
+        let rec = self.open(exec, stage, item, region, sim.now());
+        self.begin(sim, rec, d);
+        rec
+    }
+
+    fn start_launch_builder(&mut self, sim: &mut Simulation<Event>, rec: u32) {
+        let exec = self.out.stages[rec as usize].exec;
+        self.out.runs[exec as usize].holds_build_slot = true;
+        let pi = self.out.runs[exec as usize].pipeline as usize;
+        let d = self.world.pipelines[pi].latency.instance_launch.sample_duration(&mut self.rng[pi].launch);
+        self.begin(sim, rec, d);
+    }
+
+    fn launch(&mut self, sim: &mut Simulation<Event>, exec: u32, stage: Stage, region: RegionId) {
+        let pi = self.out.runs[exec as usize].pipeline as usize;
+        let d = self.world.pipelines[pi].latency.instance_launch.sample_duration(&mut self.rng[pi].launch);
+        self.run(sim, exec, stage, 0, region, d);
+    }
+
+    fn terminate(&mut self, sim: &mut Simulation<Event>, exec: u32, stage: Stage, region: RegionId) {
+        let pi = self.out.runs[exec as usize].pipeline as usize;
+        let d = self.world.pipelines[pi].latency.instance_terminate.sample_duration(&mut self.rng[pi].terminate);
+        self.run(sim, exec, stage, 0, region, d);
+    }
+
+    /// Starts build component `i`, or stops the builder after the last one.
+    fn next_component(&mut self, sim: &mut Simulation<Event>, exec: u32, i: usize) {
+        let pi = self.out.runs[exec as usize].pipeline as usize;
+        let p = &self.world.pipelines[pi];
+        match p.components.get(i) {
+            Some(step) => {
+                let d = step.duration.sample_duration(&mut self.rng[pi].component);
+                self.run(sim, exec, Stage::Component, i as u16, p.region, d);
+            }
+            None => {
+                let d = p.latency.instance_stop.sample_duration(&mut self.rng[pi].stop);
+                self.run(sim, exec, Stage::StopBuilder, 0, p.region, d);
+            }
+        }
+    }
+
+    /// Starts test `i`, or ends the test phase after the last one.
+    fn next_test(&mut self, sim: &mut Simulation<Event>, exec: u32, i: usize) {
+        let pi = self.out.runs[exec as usize].pipeline as usize;
+        let p = &self.world.pipelines[pi];
+        match p.tests.get(i) {
+            Some(step) => {
+                let d = step.duration.sample_duration(&mut self.rng[pi].test);
+                self.run(sim, exec, Stage::Test, i as u16, p.region, d);
+            }
+            None => {
+                let region = p.region;
+                self.terminate(sim, exec, Stage::TerminateTest, region);
+                self.distribute(sim, exec);
+            }
+        }
+    }
+
+    fn create_image(&mut self, sim: &mut Simulation<Event>, exec: u32) {
+        let pi = self.out.runs[exec as usize].pipeline as usize;
+        let p = &self.world.pipelines[pi];
+        let region = p.region;
+        // CreateImage has no event of its own: it ends when its last snapshot does.
+        let ci = self.open(exec, Stage::CreateImage, 0, region, sim.now());
+        let full = !p.base_owner.is_own();
+        let n = p.volumes.len();
+        for (j, v) in p.volumes.iter().enumerate() {
+            // source: aws-facts.md §1.1 "Full vs incremental": full unless the parent
+            // snapshot is the account's own.
+            let gib = if full { v.data_gib } else { v.changed_gib };
+            let d = p.latency.snapshot.sample(gib * MIB_PER_GIB, &mut self.rng[pi].snapshot);
+            let rec = self.open(exec, Stage::Snapshot, j as u16, region, sim.now());
+            self.out.stages[rec as usize].data_gib = gib;
+            self.begin(sim, rec, d);
+        }
+        let run = &mut self.out.runs[exec as usize];
+        run.pending = n as u16;
+        run.create_image = ci;
+    }
+
+    fn distribute(&mut self, sim: &mut Simulation<Event>, exec: u32) {
+        let pi = self.out.runs[exec as usize].pipeline as usize;
+        let dests = self.world.pipelines[pi].destinations.len();
+        if dests == 0 {
+            self.finish(sim, exec, Outcome::Succeeded, None);
+            return;
+        }
+        self.out.runs[exec as usize].pending = dests as u16;
+        for k in 0..dests {
+            let p = &self.world.pipelines[pi];
+            let (src, dst) = (p.region, p.destinations[k]);
+            let rec = self.open(exec, Stage::Copy, src, dst, sim.now());
+            if self.copies[dst as usize].request(sim.now(), rec) == Grant::Now {
+                self.start_copy(sim, rec);
+            }
+        }
+    }
+
+    fn start_copy(&mut self, sim: &mut Simulation<Event>, rec: u32) {
+        let r = self.out.stages[rec as usize];
+        let pi = self.out.runs[r.exec as usize].pipeline as usize;
+        let p = &self.world.pipelines[pi];
+        let nr = self.world.regions.len();
+        // source: aws-facts.md §1.2 "Incremental condition": incremental only if a copy of
+        // the lineage already exists in the destination; a new lineage (base image of
+        // another owner) copies in full.
+        let incremental = p.base_owner.is_own() && self.lineage_copied[pi * nr + r.region as usize];
+        let model = self.world.copy_model(p, p.region, r.region);
+        let mut longest = SimDuration::ZERO;
+        let mut gib = 0.0;
+        for v in &p.volumes {
+            let size = if incremental { v.changed_gib } else { v.data_gib };
+            gib += size;
+            // Each backing snapshot is copied on its own; the AMI is available when all are.
+            longest = longest.max(model.sample(size * MIB_PER_GIB, &mut self.rng[pi].copy));
+        }
+        self.out.stages[rec as usize].data_gib = gib;
+        self.begin(sim, rec, longest);
+    }
+
+    fn finish(&mut self, sim: &mut Simulation<Event>, exec: u32, outcome: Outcome, failed: Option<u32>) {
+        let now = sim.now();
+        let run = &mut self.out.runs[exec as usize];
+        run.finished = now;
+        run.outcome = outcome;
+        run.failed_record = failed;
+        if run.holds_build_slot {
+            run.holds_build_slot = false;
+            if let Some((next, _waited)) = self.builds.release(now) {
+                self.start_launch_builder(sim, next);
+            }
+        }
+    }
+
+    fn stage_done(&mut self, sim: &mut Simulation<Event>, rec: u32) {
+        let now = sim.now();
+        let r = self.out.stages[rec as usize];
+        let exec = r.exec;
+        let pi = self.out.runs[exec as usize].pipeline as usize;
+        self.out.stages[rec as usize].finished = now;
+        self.out.stages[rec as usize].outcome = Outcome::Succeeded;
+        match r.stage {
+            Stage::LaunchBuilder => self.next_component(sim, exec, 0),
+            Stage::Component | Stage::Test => {
+                let p = &self.world.pipelines[pi];
+                let step = if r.stage == Stage::Component { &p.components[r.item as usize] } else { &p.tests[r.item as usize] };
+                let failed = step.failure_probability > 0.0
+                    && self.rng[pi].failure.random_bool(step.failure_probability);
+                let region = p.region;
+                if failed {
+                    self.out.stages[rec as usize].outcome = Outcome::Failed;
+                    let stage = if r.stage == Stage::Component { Stage::TerminateBuilder } else { Stage::TerminateTest };
+                    self.terminate(sim, exec, stage, region);
+                    self.finish(sim, exec, Outcome::Failed, Some(rec));
+                } else if r.stage == Stage::Component {
+                    self.next_component(sim, exec, r.item as usize + 1);
+                } else {
+                    self.next_test(sim, exec, r.item as usize + 1);
+                }
+            }
+            Stage::StopBuilder => self.create_image(sim, exec),
+            // Never scheduled: closed by its last snapshot.
+            Stage::CreateImage => {}
+            Stage::Snapshot => {
+                let run = &mut self.out.runs[exec as usize];
+                run.pending -= 1;
+                if run.pending == 0 {
+                    // source: aws-facts.md §1.1 "Multi-volume snapshot sets": they complete together.
+                    let ci = run.create_image as usize;
+                    self.out.stages[ci].finished = now;
+                    self.out.stages[ci].outcome = Outcome::Succeeded;
+                    let p = &self.world.pipelines[pi];
+                    let d = p.latency.register_image.sample_duration(&mut self.rng[pi].register);
+                    let region = p.region;
+                    self.run(sim, exec, Stage::RegisterImage, 0, region, d);
+                }
+            }
+            Stage::RegisterImage => {
+                let region = self.world.pipelines[pi].region;
+                self.terminate(sim, exec, Stage::TerminateBuilder, region);
+                self.launch(sim, exec, Stage::LaunchTest, region);
+            }
+            Stage::LaunchTest => self.next_test(sim, exec, 0),
+            Stage::Copy => {
+                let nr = self.world.regions.len();
+                self.lineage_copied[pi * nr + r.region as usize] = true;
+                if let Some((next, _)) = self.copies[r.region as usize].release(now) {
+                    self.start_copy(sim, next);
+                }
+                self.launch(sim, exec, Stage::LaunchDestinationTest, r.region);
+            }
+            Stage::LaunchDestinationTest => {
+                self.terminate(sim, exec, Stage::TerminateDestinationTest, r.region);
+                let run = &mut self.out.runs[exec as usize];
+                run.pending -= 1;
+                if run.pending == 0 {
+                    self.finish(sim, exec, Outcome::Succeeded, None);
+                }
+            }
+            Stage::TerminateBuilder | Stage::TerminateTest | Stage::TerminateDestinationTest => {}
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! `runs.csv`, `stages.csv`, `summary.csv` and `manifest.json`.
+
+use serde::Serialize;
+
+use super::{ReportError, at, span};
+use crate::experiment::Results;
+use crate::experiment::stats::Summary;
+use crate::pipeline::model::{Outcome, ReplicationResult, Stage, StageRecord};
+use crate::scenario::Scenario;
+
+/// Header of `runs.csv`.
+pub const RUNS_HEADER: [&str; 11] = [
+    "replication",
+    "pipeline",
+    "execution",
+    "trigger",
+    "triggered_at_s",
+    "finished_at_s",
+    "time_to_all_regions_s",
+    "regions",
+    "outcome",
+    "failed_stage",
+    "failed_item",
+];
+
+/// Header of `stages.csv`.
+pub const STAGES_HEADER: [&str; 14] = [
+    "replication",
+    "pipeline",
+    "execution",
+    "stage",
+    "item",
+    "region",
+    "account",
+    "enqueued_at_s",
+    "started_at_s",
+    "finished_at_s",
+    "wait_s",
+    "duration_s",
+    "data_gib",
+    "outcome",
+];
+
+/// Header of `summary.csv`.
+pub const SUMMARY_HEADER: [&str; 11] = [
+    "pipeline", "stage", "metric", "count", "mean_s", "p50_s", "p90_s", "p95_s", "p99_s", "max_s",
+    "failed",
+];
+
+fn csv_err(file: &'static str) -> impl Fn(csv::Error) -> ReportError {
+    move |source| ReportError::Csv { file, source }
+}
+
+fn finish(file: &'static str, w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, ReportError> {
+    w.into_inner().map_err(|e| ReportError::Csv {
+        file,
+        source: csv::Error::from(e.into_error()),
+    })
+}
+
+/// The name of a stage record's item: component, test, device or source Region.
+pub fn item_name(scn: &Scenario, rep: &ReplicationResult, r: &StageRecord) -> String {
+    let p = &scn.world.pipelines[rep.runs[r.exec as usize].pipeline as usize];
+    let i = r.item as usize;
+    match r.stage {
+        Stage::Component => p.components[i].name.clone(),
+        Stage::Test => p.tests[i].name.clone(),
+        Stage::Snapshot => p.volumes[i].device.clone(),
+        Stage::Copy => scn.world.regions[i].clone(),
+        _ => String::new(),
+    }
+}
+
+/// Renders `runs.csv`: one row per replication × execution.
+pub fn runs_csv(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportError> {
+    const F: &str = "runs.csv";
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(RUNS_HEADER).map_err(csv_err(F))?;
+    for (ri, rep) in res.replications.iter().enumerate() {
+        for run in &rep.runs {
+            let p = &scn.world.pipelines[run.pipeline as usize];
+            let (stage, item) = match run.failed_record {
+                Some(f) => {
+                    let r = &rep.stages[f as usize];
+                    (r.stage.name().to_string(), item_name(scn, rep, r))
+                }
+                None => (String::new(), String::new()),
+            };
+            let ttar = if run.outcome == Outcome::Succeeded {
+                span(run.finished.since(run.triggered))
+            } else {
+                String::new()
+            };
+            w.write_record([
+                ri.to_string(),
+                p.name.clone(),
+                run.number.to_string(),
+                run.trigger.name().to_string(),
+                at(run.triggered),
+                at(run.finished),
+                ttar,
+                (p.destinations.len() + 1).to_string(),
+                run.outcome.name().to_string(),
+                stage,
+                item,
+            ])
+            .map_err(csv_err(F))?;
+        }
+    }
+    finish(F, w)
+}
+
+/// Renders `stages.csv`: one row per stage occurrence.
+pub fn stages_csv(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportError> {
+    const F: &str = "stages.csv";
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(STAGES_HEADER).map_err(csv_err(F))?;
+    for (ri, rep) in res.replications.iter().enumerate() {
+        for r in &rep.stages {
+            let run = &rep.runs[r.exec as usize];
+            let p = &scn.world.pipelines[run.pipeline as usize];
+            w.write_record([
+                ri.to_string(),
+                p.name.clone(),
+                run.number.to_string(),
+                r.stage.name().to_string(),
+                item_name(scn, rep, r),
+                scn.world.regions[r.region as usize].clone(),
+                scn.world.account_name.clone(),
+                at(r.enqueued),
+                at(r.started),
+                at(r.finished),
+                span(r.started.since(r.enqueued)),
+                span(r.finished.since(r.started)),
+                format!("{:.3}", r.data_gib),
+                r.outcome.name().to_string(),
+            ])
+            .map_err(csv_err(F))?;
+        }
+    }
+    finish(F, w)
+}
+
+/// Per pipeline: summaries of time to all Regions and of each stage's
+/// duration and wait, over every replication.
+pub struct PipelineSummary {
+    /// Pipeline name.
+    pub name: String,
+    /// Executions triggered.
+    pub executions: usize,
+    /// Executions that failed.
+    pub failed: usize,
+    /// Time from trigger to usable in every Region, succeeded executions.
+    pub time_to_all_regions: Option<Summary>,
+    /// Per stage (in pipeline order, stages that occurred): (stage, duration, wait, failed count).
+    pub stages: Vec<(Stage, Summary, Summary, usize)>,
+}
+
+/// Computes the summaries, pipeline by pipeline, in scenario order.
+pub fn summarize(scn: &Scenario, res: &Results) -> Vec<PipelineSummary> {
+    let np = scn.world.pipelines.len();
+    let mut ttar: Vec<Vec<f64>> = vec![Vec::new(); np];
+    let mut execs = vec![0usize; np];
+    let mut failed = vec![0usize; np];
+    let ns = Stage::ALL.len();
+    let mut dur: Vec<Vec<f64>> = vec![Vec::new(); np * ns];
+    let mut wait: Vec<Vec<f64>> = vec![Vec::new(); np * ns];
+    let mut stage_failed = vec![0usize; np * ns];
+    for rep in &res.replications {
+        for run in &rep.runs {
+            let p = run.pipeline as usize;
+            execs[p] += 1;
+            match run.outcome {
+                Outcome::Succeeded => ttar[p].push(run.finished.since(run.triggered).as_secs_f64()),
+                _ => failed[p] += 1,
+            }
+        }
+        for r in &rep.stages {
+            let p = rep.runs[r.exec as usize].pipeline as usize;
+            let k = p * ns + Stage::ALL.iter().position(|s| *s == r.stage).unwrap_or(0);
+            match r.outcome {
+                Outcome::Succeeded => {}
+                Outcome::Failed => stage_failed[k] += 1,
+                Outcome::Running => continue,
+            }
+            dur[k].push(r.finished.since(r.started).as_secs_f64());
+            wait[k].push(r.started.since(r.enqueued).as_secs_f64());
+        }
+    }
+    (0..np)
+        .map(|p| PipelineSummary {
+            name: scn.world.pipelines[p].name.clone(),
+            executions: execs[p],
+            failed: failed[p],
+            time_to_all_regions: Summary::of(&mut ttar[p]),
+            stages: Stage::ALL
+                .iter()
+                .enumerate()
+                .filter_map(|(si, s)| {
+                    let k = p * ns + si;
+                    let d = Summary::of(&mut dur[k])?;
+                    let w = Summary::of(&mut wait[k])?;
+                    Some((*s, d, w, stage_failed[k]))
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn summary_row(pipeline: &str, stage: &str, metric: &str, s: &Summary, failed: usize) -> [String; 11] {
+    let f = |v: f64| format!("{v:.3}");
+    [
+        pipeline.to_string(),
+        stage.to_string(),
+        metric.to_string(),
+        s.count.to_string(),
+        f(s.mean),
+        f(s.p50),
+        f(s.p90),
+        f(s.p95),
+        f(s.p99),
+        f(s.max),
+        failed.to_string(),
+    ]
+}
+
+/// Renders `summary.csv`.
+pub fn summary_csv(summaries: &[PipelineSummary]) -> Result<Vec<u8>, ReportError> {
+    const F: &str = "summary.csv";
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(SUMMARY_HEADER).map_err(csv_err(F))?;
+    for ps in summaries {
+        if let Some(t) = &ps.time_to_all_regions {
+            w.write_record(summary_row(&ps.name, "all", "time_to_all_regions", t, ps.failed))
+                .map_err(csv_err(F))?;
+        }
+        for (stage, d, wt, failed) in &ps.stages {
+            w.write_record(summary_row(&ps.name, stage.name(), "duration", d, *failed))
+                .map_err(csv_err(F))?;
+            w.write_record(summary_row(&ps.name, stage.name(), "wait", wt, *failed))
+                .map_err(csv_err(F))?;
+        }
+    }
+    finish(F, w)
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    amisim_version: &'a str,
+    scenario: &'a str,
+    scenario_file: String,
+    scenario_sha256: &'a str,
+    seed: u64,
+    replications: usize,
+    start: String,
+    horizon: String,
+    regions: &'a [String],
+    pipelines: Vec<&'a str>,
+    events: u64,
+    files: [&'a str; 3],
+}
+
+/// Renders `manifest.json`: what produced these files. Holds nothing that
+/// depends on the machine, the thread count or the wall clock.
+pub fn manifest_json(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportError> {
+    let m = Manifest {
+        amisim_version: env!("CARGO_PKG_VERSION"),
+        scenario: &scn.name,
+        scenario_file: scn.path.display().to_string(),
+        scenario_sha256: &scn.hash,
+        seed: res.seed,
+        replications: res.replications.len(),
+        start: scn.start.to_rfc3339(),
+        horizon: crate::engine::SimDuration(scn.world.horizon.as_millis()).to_string(),
+        regions: &scn.world.regions,
+        pipelines: scn.world.pipelines.iter().map(|p| p.name.as_str()).collect(),
+        events: res.events(),
+        files: ["runs.csv", "stages.csv", "summary.csv"],
+    };
+    let mut bytes = serde_json::to_vec_pretty(&m)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
