@@ -179,6 +179,10 @@ pub struct RunRecord {
     pub trigger: TriggerKind,
     /// When the trigger fired.
     pub triggered: SimTime,
+    /// When the AMI became available in the build Region (register done).
+    pub image_available: Option<SimTime>,
+    /// When the tests in the build Region passed (distribution starts).
+    pub tests_passed: Option<SimTime>,
     /// When the image was usable in every Region, or the failure.
     pub finished: SimTime,
     /// How it ended.
@@ -419,6 +423,8 @@ impl Model<'_> {
             number: self.next_number[pipeline as usize],
             trigger: kind,
             triggered: sim.now(),
+            image_available: None,
+            tests_passed: None,
             finished: sim.now(),
             outcome: Outcome::Running,
             failed_record: None,
@@ -507,6 +513,7 @@ impl Model<'_> {
             None => {
                 let region = p.region;
                 self.terminate(sim, exec, Stage::TerminateTest, region);
+                self.out.runs[exec as usize].tests_passed = Some(sim.now());
                 self.distribute(sim, exec);
             }
         }
@@ -632,6 +639,7 @@ impl Model<'_> {
                 }
             }
             Stage::RegisterImage => {
+                self.out.runs[exec as usize].image_available = Some(now);
                 let region = self.world.pipelines[pi].region;
                 self.terminate(sim, exec, Stage::TerminateBuilder, region);
                 self.launch(sim, exec, Stage::LaunchTest, region);

@@ -9,12 +9,14 @@ use crate::pipeline::model::{Outcome, ReplicationResult, Stage, StageRecord};
 use crate::scenario::Scenario;
 
 /// Header of `runs.csv`.
-pub const RUNS_HEADER: [&str; 11] = [
+pub const RUNS_HEADER: [&str; 13] = [
     "replication",
     "pipeline",
     "execution",
     "trigger",
     "triggered_at_s",
+    "image_available_at_s",
+    "tests_passed_at_s",
     "finished_at_s",
     "time_to_all_regions_s",
     "regions",
@@ -97,6 +99,8 @@ pub fn runs_csv(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportError> {
                 run.number.to_string(),
                 run.trigger.name().to_string(),
                 at(run.triggered),
+                run.image_available.map(at).unwrap_or_default(),
+                run.tests_passed.map(at).unwrap_or_default(),
                 at(run.finished),
                 ttar,
                 (p.destinations.len() + 1).to_string(),
@@ -152,6 +156,9 @@ pub struct PipelineSummary {
     pub failed: usize,
     /// Time from trigger to usable in every Region, succeeded executions.
     pub time_to_all_regions: Option<Summary>,
+    /// Mean of the three phases of succeeded executions, seconds: build
+    /// (trigger → AMI available), test (→ tests passed), distribute (→ usable everywhere).
+    pub mean_phases: Option<[f64; 3]>,
     /// Per stage (in pipeline order, stages that occurred): (stage, duration, wait, failed count).
     pub stages: Vec<(Stage, Summary, Summary, usize)>,
 }
@@ -161,6 +168,7 @@ pub fn summarize(scn: &Scenario, res: &Results) -> Vec<PipelineSummary> {
     let np = scn.world.pipelines.len();
     let mut ttar: Vec<Vec<f64>> = vec![Vec::new(); np];
     let mut execs = vec![0usize; np];
+    let mut phases = vec![[0.0f64; 3]; np];
     let mut failed = vec![0usize; np];
     let ns = Stage::ALL.len();
     let mut dur: Vec<Vec<f64>> = vec![Vec::new(); np * ns];
@@ -171,7 +179,14 @@ pub fn summarize(scn: &Scenario, res: &Results) -> Vec<PipelineSummary> {
             let p = run.pipeline as usize;
             execs[p] += 1;
             match run.outcome {
-                Outcome::Succeeded => ttar[p].push(run.finished.since(run.triggered).as_secs_f64()),
+                Outcome::Succeeded => {
+                    ttar[p].push(run.finished.since(run.triggered).as_secs_f64());
+                    let img = run.image_available.unwrap_or(run.finished);
+                    let tested = run.tests_passed.unwrap_or(run.finished);
+                    phases[p][0] += img.since(run.triggered).as_secs_f64();
+                    phases[p][1] += tested.since(img).as_secs_f64();
+                    phases[p][2] += run.finished.since(tested).as_secs_f64();
+                }
                 _ => failed[p] += 1,
             }
         }
@@ -192,6 +207,7 @@ pub fn summarize(scn: &Scenario, res: &Results) -> Vec<PipelineSummary> {
             name: scn.world.pipelines[p].name.clone(),
             executions: execs[p],
             failed: failed[p],
+            mean_phases: (!ttar[p].is_empty()).then(|| phases[p].map(|x| x / ttar[p].len() as f64)),
             time_to_all_regions: Summary::of(&mut ttar[p]),
             stages: Stage::ALL
                 .iter()

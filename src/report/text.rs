@@ -3,7 +3,6 @@
 use std::fmt::Write;
 
 use super::csv_files::PipelineSummary;
-use crate::pipeline::model::Stage;
 use crate::scenario::Scenario;
 
 /// `42s`, `12m 05s`, `3h 07m`: a span in seconds, readable.
@@ -35,30 +34,26 @@ pub fn render(scn: &Scenario, seed: u64, replications: usize, summaries: &[Pipel
     let w = summaries.iter().map(|s| s.name.len()).max().unwrap_or(8).max(8);
     let _ = writeln!(
         out,
-        "{:<w$}  {:>5}  {:>6}  {:>9}  {:>9}  {:>9}  largest stage (mean wait + duration)",
-        "pipeline", "runs", "failed", "p50", "p95", "p99"
+        "{:<w$}  {:>5}  {:>6}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}",
+        "pipeline", "runs", "failed", "p50", "p95", "p99", "build", "test", "copy"
     );
     for s in summaries {
         let (p50, p95, p99) = match &s.time_to_all_regions {
             Some(t) => (human(t.p50), human(t.p95), human(t.p99)),
             None => ("-".into(), "-".into(), "-".into()),
         };
-        // CreateImage already contains its snapshots; background stages never delay the image.
-        let largest = s
-            .stages
-            .iter()
-            .filter(|(st, ..)| !st.is_background() && *st != Stage::Snapshot)
-            .map(|(st, d, wt, _)| (d.mean + wt.mean, *st))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(m, st)| format!("{} {}", st.name(), human(m)))
-            .unwrap_or_default();
+        let [b, t, c] = s.mean_phases.map_or(["-".to_string(), "-".into(), "-".into()], |m| m.map(human));
         let _ = writeln!(
             out,
-            "{:<w$}  {:>5}  {:>6}  {:>9}  {:>9}  {:>9}  {}",
-            s.name, s.executions, s.failed, p50, p95, p99, largest
+            "{:<w$}  {:>5}  {:>6}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}",
+            s.name, s.executions, s.failed, p50, p95, p99, b, t, c
         );
     }
-    let _ = writeln!(out, "(p50/p95/p99: time from trigger until the image is usable in every Region)");
+    let _ = writeln!(
+        out,
+        "p50/p95/p99: time from trigger until the image is usable in every Region (succeeded runs);\n\
+         build/test/copy: its mean split into trigger → AMI available → tests passed → usable everywhere"
+    );
     out
 }
 

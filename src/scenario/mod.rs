@@ -73,6 +73,8 @@ fn parse_raw(loc: &Locator<'_>, text: &str) -> Result<raw::RawScenario, Scenario
             .collect();
         return Err(ScenarioErrors(errors));
     }
+    // Paths are computed on the untouched document, so that indices stay those of the file.
+    let original = doc.clone();
     let mut doc = doc;
     let mut errors = Vec::new();
     loop {
@@ -84,7 +86,7 @@ fn parse_raw(loc: &Locator<'_>, text: &str) -> Result<raw::RawScenario, Scenario
                 let span = e.span();
                 let path = span
                     .as_ref()
-                    .map(|s| key_path_at(doc.get_ref(), s.start))
+                    .map(|s| key_path_at(original.get_ref(), s.start))
                     .unwrap_or_default();
                 let (reason, help) = explain_serde_message(e.message());
                 errors.push(loc.error(span.clone(), path, reason, help));
@@ -119,57 +121,74 @@ fn contains(span: &Range<usize>, offset: usize) -> bool {
 }
 
 /// The dotted key path of the deepest key or value whose span holds `offset`.
+///
+/// Children are searched even when their parent's span does not hold the
+/// offset: the span of an array-of-tables element covers its header, not the
+/// sub-tables declared after it.
 pub fn key_path_at(table: &DeTable<'_>, offset: usize) -> String {
+    let mut parts = Vec::new();
+    find_in_table(table, offset, &mut parts);
     let mut path = String::new();
-    walk_table(table, offset, &mut path);
+    for p in parts.iter().rev() {
+        if !p.starts_with('[') && !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(p);
+    }
     path
 }
 
-fn walk_table(table: &DeTable<'_>, offset: usize, path: &mut String) -> bool {
+/// Pushes path parts innermost first; true if `offset` is inside `table`.
+fn find_in_table(table: &DeTable<'_>, offset: usize, parts: &mut Vec<String>) -> bool {
     for (key, value) in table.iter() {
-        if contains(&key.span(), offset) || contains(&value.span(), offset) {
-            if !path.is_empty() {
-                path.push('.');
-            }
-            path.push_str(key.get_ref());
-            walk_value(value, offset, path);
+        if contains(&key.span(), offset)
+            || find_in_value(value, offset, parts)
+            || contains(&value.span(), offset)
+        {
+            parts.push(key.get_ref().to_string());
             return true;
         }
     }
     false
 }
 
-fn walk_value(value: &Spanned<DeValue<'_>>, offset: usize, path: &mut String) {
+fn find_in_value(value: &Spanned<DeValue<'_>>, offset: usize, parts: &mut Vec<String>) -> bool {
     match value.get_ref() {
-        DeValue::Table(t) => {
-            walk_table(t, offset, path);
-        }
+        DeValue::Table(t) => find_in_table(t, offset, parts),
         DeValue::Array(a) => {
             for (i, v) in a.iter().enumerate() {
-                if contains(&v.span(), offset) {
-                    path.push_str(&format!("[{i}]"));
-                    walk_value(v, offset, path);
-                    return;
+                if find_in_value(v, offset, parts) || contains(&v.span(), offset) {
+                    parts.push(format!("[{i}]"));
+                    return true;
                 }
             }
+            false
         }
-        _ => {}
+        _ => false,
     }
 }
 
 /// Removes the top-level entry (or the element of a top-level array) that
 /// holds `offset`. Returns false if nothing holds it.
 fn remove_entry_at(table: &mut DeTable<'_>, offset: usize) -> bool {
+    let mut scratch = Vec::new();
     let key = table
         .iter()
-        .find(|(k, v)| contains(&k.span(), offset) || contains(&v.span(), offset))
+        .find(|(k, v)| {
+            contains(&k.span(), offset)
+                || find_in_value(v, offset, &mut scratch)
+                || contains(&v.span(), offset)
+        })
         .map(|(k, _)| k.clone());
     let Some(key) = key else { return false };
     let Some(value) = table.get_mut(&key) else {
         return false;
     };
     if let DeValue::Array(a) = value.get_mut() {
-        if let Some(i) = a.iter().position(|v| contains(&v.span(), offset)) {
+        if let Some(i) = a
+            .iter()
+            .position(|v| find_in_value(v, offset, &mut scratch) || contains(&v.span(), offset))
+        {
             let mut kept = DeArray::new();
             for (j, v) in a.iter().enumerate() {
                 if j != i {
