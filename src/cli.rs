@@ -84,7 +84,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "{}: ok ({} pipeline{}, {} Region{})",
                     a.scenario.display(),
                     s.world.pipelines.len(),
-                    if s.world.pipelines.len() == 1 { "" } else { "s" },
+                    if s.world.pipelines.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
                     s.world.regions.len(),
                     if s.world.regions.len() == 1 { "" } else { "s" },
                 );
@@ -131,8 +135,14 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
         atomic_write(&dir.join(name), bytes)?;
     }
     if !a.quiet {
-        print!("{}", text::render(&scn, seed, res.replications.len(), &summaries));
-        println!("wrote {}/{{runs,stages,summary}}.csv and manifest.json", dir.display());
+        print!(
+            "{}",
+            text::render(&scn, seed, res.replications.len(), &summaries)
+        );
+        println!(
+            "wrote {}/{{runs,stages,summary}}.csv and manifest.json",
+            dir.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

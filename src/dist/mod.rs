@@ -156,7 +156,9 @@ impl Dist {
     pub fn uniform(min: f64, max: f64) -> Result<Dist, DistError> {
         let (min, max) = (non_negative("min", min)?, non_negative("max", max)?);
         if min > max {
-            return Err(DistError::Order(format!("min ({min}) is larger than max ({max})")));
+            return Err(DistError::Order(format!(
+                "min ({min}) is larger than max ({max})"
+            )));
         }
         Ok(Dist::Uniform { min, max })
     }
@@ -446,7 +448,8 @@ mod tests {
 
     #[test]
     fn lognormal_from_quantiles_hits_its_quantiles() {
-        let Dist::LogNormal { mu, sigma, .. } = Dist::lognormal_from_quantiles(60.0, 300.0).unwrap()
+        let Dist::LogNormal { mu, sigma, .. } =
+            Dist::lognormal_from_quantiles(60.0, 300.0).unwrap()
         else {
             panic!()
         };

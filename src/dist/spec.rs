@@ -219,7 +219,9 @@ impl<P: Param> DistSpec<P> {
                 mu,
                 sigma,
             } => match (median, p95, mu, sigma) {
-                (Some(m), Some(q), None, None) => Dist::lognormal_from_quantiles(m.value(), q.value()),
+                (Some(m), Some(q), None, None) => {
+                    Dist::lognormal_from_quantiles(m.value(), q.value())
+                }
                 (None, None, Some(mu), Some(s)) => Dist::lognormal(*mu, *s),
                 _ => Err(DistError::LognormalParams),
             },
@@ -241,7 +243,10 @@ impl<P: Param> DistSpec<P> {
 }
 
 /// Reads the first column of a CSV file with a header row.
-fn read_csv_column(path: &Path, parse_value: fn(&str) -> Option<f64>) -> Result<Vec<f64>, DistError> {
+fn read_csv_column(
+    path: &Path,
+    parse_value: fn(&str) -> Option<f64>,
+) -> Result<Vec<f64>, DistError> {
     let csv_err = |reason: String| DistError::Csv {
         path: path.display().to_string(),
         reason,
@@ -266,13 +271,18 @@ fn read_csv_column(path: &Path, parse_value: fn(&str) -> Option<f64>) -> Result<
 pub fn parse_duration_cell(cell: &str) -> Option<f64> {
     match SimDuration::parse(cell) {
         Ok(d) => Some(d.as_secs_f64()),
-        Err(_) => cell.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0),
+        Err(_) => cell
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0),
     }
 }
 
 /// Reads a CSV cell as a plain non-negative number.
 pub fn parse_number_cell(cell: &str) -> Option<f64> {
-    cell.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0)
+    cell.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.0)
 }
 
 /// A size-driven stage as written: `{ overhead = <latency>, throughput_mib_s = <rate> }`.

@@ -87,7 +87,11 @@ impl<E> Simulation<E> {
     /// the past (a bug in the model; checked in debug builds, clamped to
     /// `now` in release builds so that time never runs backwards).
     pub fn schedule_at(&mut self, time: SimTime, event: E) -> EventKey {
-        debug_assert!(time >= self.now, "scheduled in the past: {time:?} < {:?}", self.now);
+        debug_assert!(
+            time >= self.now,
+            "scheduled in the past: {time:?} < {:?}",
+            self.now
+        );
         self.queue.push(time.max(self.now), event)
     }
 

@@ -158,7 +158,10 @@ mod tests {
         let mut first = true;
         while let Some((t, i)) = q.pop() {
             if !first {
-                assert!(t > last.0 || (t == last.0 && i > last.1), "{t:?},{i} after {last:?}");
+                assert!(
+                    t > last.0 || (t == last.0 && i > last.1),
+                    "{t:?},{i} after {last:?}"
+                );
             }
             first = false;
             last = (t, i);

@@ -239,7 +239,10 @@ mod tests {
             SimDuration::parse("5 minutes"),
             Err(DurationParseError::Malformed(_))
         ));
-        assert!(matches!(SimDuration::parse(""), Err(DurationParseError::Empty)));
+        assert!(matches!(
+            SimDuration::parse(""),
+            Err(DurationParseError::Empty)
+        ));
         assert!(SimDuration::parse("5x").is_err());
     }
 

@@ -58,7 +58,10 @@ mod tests {
     fn nearest_rank_quantiles_of_one_to_a_hundred() {
         let mut v: Vec<f64> = (1..=100).rev().map(f64::from).collect();
         let s = Summary::of(&mut v).unwrap();
-        assert_eq!((s.count, s.p50, s.p90, s.p95, s.p99, s.max), (100, 50.0, 90.0, 95.0, 99.0, 100.0));
+        assert_eq!(
+            (s.count, s.p50, s.p90, s.p95, s.p99, s.max),
+            (100, 50.0, 90.0, 95.0, 99.0, 100.0)
+        );
         assert_eq!(s.mean, 50.5);
         assert!(Summary::of(&mut []).is_none());
         assert_eq!(nearest_rank(&[7.0], 0.99), 7.0);

@@ -172,7 +172,12 @@ pub struct World {
 
 impl World {
     /// The copy model for `from → to`: the route's if declared, else the pipeline's.
-    pub fn copy_model<'a>(&'a self, p: &'a Pipeline, from: RegionId, to: RegionId) -> &'a Throughput {
+    pub fn copy_model<'a>(
+        &'a self,
+        p: &'a Pipeline,
+        from: RegionId,
+        to: RegionId,
+    ) -> &'a Throughput {
         let n = self.regions.len();
         self.routes[from as usize * n + to as usize]
             .as_ref()

@@ -1,5 +1,5 @@
 //! The AMI pipeline: configuration, triggers and the simulation model.
 
 pub mod config;
-pub mod trigger;
 pub mod model;
+pub mod trigger;

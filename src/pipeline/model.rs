@@ -349,11 +349,20 @@ impl Model<'_> {
             Event::CronMatched { pipeline, idx } => {
                 let times = &self.world.pipelines[pipeline as usize].schedule.cron_times;
                 if let Some(next) = times.get(idx as usize + 1) {
-                    sim.schedule_at(*next, Event::CronMatched { pipeline, idx: idx + 1 });
+                    sim.schedule_at(
+                        *next,
+                        Event::CronMatched {
+                            pipeline,
+                            idx: idx + 1,
+                        },
+                    );
                 }
                 // source: aws-facts.md §1.5 "Schedule latency": up to a minute after the cron time.
                 let p = &self.world.pipelines[pipeline as usize];
-                let delay = p.latency.schedule_delay.sample_duration(&mut self.rng[pipeline as usize].schedule);
+                let delay = p
+                    .latency
+                    .schedule_delay
+                    .sample_duration(&mut self.rng[pipeline as usize].schedule);
                 self.scheduled_match(sim, pipeline, TriggerKind::Cron, delay);
             }
             Event::IntervalElapsed { pipeline } => {
@@ -369,7 +378,10 @@ impl Model<'_> {
             Event::PackageUpdated { pipeline } => {
                 self.out.package_updates[pipeline as usize] += 1;
                 self.updates_since_build[pipeline as usize] = true;
-                if self.world.pipelines[pipeline as usize].schedule.build_on_package_update {
+                if self.world.pipelines[pipeline as usize]
+                    .schedule
+                    .build_on_package_update
+                {
                     self.trigger(sim, pipeline, TriggerKind::PackageUpdate, SimDuration::ZERO);
                 }
                 self.schedule_package_update(sim, pipeline);
@@ -403,7 +415,13 @@ impl Model<'_> {
         }
     }
 
-    fn scheduled_match(&mut self, sim: &mut Simulation<Event>, pipeline: u16, kind: TriggerKind, delay: SimDuration) {
+    fn scheduled_match(
+        &mut self,
+        sim: &mut Simulation<Event>,
+        pipeline: u16,
+        kind: TriggerKind,
+        delay: SimDuration,
+    ) {
         let p = &self.world.pipelines[pipeline as usize];
         if p.schedule.start_condition == StartCondition::DependencyUpdates
             && !self.updates_since_build[pipeline as usize]
@@ -414,7 +432,13 @@ impl Model<'_> {
         self.trigger(sim, pipeline, kind, delay);
     }
 
-    fn trigger(&mut self, sim: &mut Simulation<Event>, pipeline: u16, kind: TriggerKind, delay: SimDuration) {
+    fn trigger(
+        &mut self,
+        sim: &mut Simulation<Event>,
+        pipeline: u16,
+        kind: TriggerKind,
+        delay: SimDuration,
+    ) {
         self.updates_since_build[pipeline as usize] = false;
         self.next_number[pipeline as usize] += 1;
         let exec = self.out.runs.len() as u32;
@@ -436,7 +460,14 @@ impl Model<'_> {
     }
 
     /// Opens a stage record asked for at `enqueued`; it starts when `begin` is called.
-    fn open(&mut self, exec: u32, stage: Stage, item: u16, region: RegionId, enqueued: SimTime) -> u32 {
+    fn open(
+        &mut self,
+        exec: u32,
+        stage: Stage,
+        item: u16,
+        region: RegionId,
+        enqueued: SimTime,
+    ) -> u32 {
         let rec = self.out.stages.len() as u32;
         self.out.stages.push(StageRecord {
             exec,
@@ -459,7 +490,15 @@ impl Model<'_> {
     }
 
     /// Opens and starts a stage at once.
-    fn run(&mut self, sim: &mut Simulation<Event>, exec: u32, stage: Stage, item: u16, region: RegionId, d: SimDuration) -> u32 {
+    fn run(
+        &mut self,
+        sim: &mut Simulation<Event>,
+        exec: u32,
+        stage: Stage,
+        item: u16,
+        region: RegionId,
+        d: SimDuration,
+    ) -> u32 {
         let rec = self.open(exec, stage, item, region, sim.now());
         self.begin(sim, rec, d);
         rec
@@ -469,19 +508,34 @@ impl Model<'_> {
         let exec = self.out.stages[rec as usize].exec;
         self.out.runs[exec as usize].holds_build_slot = true;
         let pi = self.out.runs[exec as usize].pipeline as usize;
-        let d = self.world.pipelines[pi].latency.instance_launch.sample_duration(&mut self.rng[pi].launch);
+        let d = self.world.pipelines[pi]
+            .latency
+            .instance_launch
+            .sample_duration(&mut self.rng[pi].launch);
         self.begin(sim, rec, d);
     }
 
     fn launch(&mut self, sim: &mut Simulation<Event>, exec: u32, stage: Stage, region: RegionId) {
         let pi = self.out.runs[exec as usize].pipeline as usize;
-        let d = self.world.pipelines[pi].latency.instance_launch.sample_duration(&mut self.rng[pi].launch);
+        let d = self.world.pipelines[pi]
+            .latency
+            .instance_launch
+            .sample_duration(&mut self.rng[pi].launch);
         self.run(sim, exec, stage, 0, region, d);
     }
 
-    fn terminate(&mut self, sim: &mut Simulation<Event>, exec: u32, stage: Stage, region: RegionId) {
+    fn terminate(
+        &mut self,
+        sim: &mut Simulation<Event>,
+        exec: u32,
+        stage: Stage,
+        region: RegionId,
+    ) {
         let pi = self.out.runs[exec as usize].pipeline as usize;
-        let d = self.world.pipelines[pi].latency.instance_terminate.sample_duration(&mut self.rng[pi].terminate);
+        let d = self.world.pipelines[pi]
+            .latency
+            .instance_terminate
+            .sample_duration(&mut self.rng[pi].terminate);
         self.run(sim, exec, stage, 0, region, d);
     }
 
@@ -495,7 +549,10 @@ impl Model<'_> {
                 self.run(sim, exec, Stage::Component, i as u16, p.region, d);
             }
             None => {
-                let d = p.latency.instance_stop.sample_duration(&mut self.rng[pi].stop);
+                let d = p
+                    .latency
+                    .instance_stop
+                    .sample_duration(&mut self.rng[pi].stop);
                 self.run(sim, exec, Stage::StopBuilder, 0, p.region, d);
             }
         }
@@ -531,7 +588,10 @@ impl Model<'_> {
             // source: aws-facts.md §1.1 "Full vs incremental": full unless the parent
             // snapshot is the account's own.
             let gib = if full { v.data_gib } else { v.changed_gib };
-            let d = p.latency.snapshot.sample(gib * MIB_PER_GIB, &mut self.rng[pi].snapshot);
+            let d = p
+                .latency
+                .snapshot
+                .sample(gib * MIB_PER_GIB, &mut self.rng[pi].snapshot);
             let rec = self.open(exec, Stage::Snapshot, j as u16, region, sim.now());
             self.out.stages[rec as usize].data_gib = gib;
             self.begin(sim, rec, d);
@@ -572,7 +632,11 @@ impl Model<'_> {
         let mut longest = SimDuration::ZERO;
         let mut gib = 0.0;
         for v in &p.volumes {
-            let size = if incremental { v.changed_gib } else { v.data_gib };
+            let size = if incremental {
+                v.changed_gib
+            } else {
+                v.data_gib
+            };
             gib += size;
             // Each backing snapshot is copied on its own; the AMI is available when all are.
             longest = longest.max(model.sample(size * MIB_PER_GIB, &mut self.rng[pi].copy));
@@ -581,7 +645,13 @@ impl Model<'_> {
         self.begin(sim, rec, longest);
     }
 
-    fn finish(&mut self, sim: &mut Simulation<Event>, exec: u32, outcome: Outcome, failed: Option<u32>) {
+    fn finish(
+        &mut self,
+        sim: &mut Simulation<Event>,
+        exec: u32,
+        outcome: Outcome,
+        failed: Option<u32>,
+    ) {
         let now = sim.now();
         let run = &mut self.out.runs[exec as usize];
         run.finished = now;
@@ -606,13 +676,21 @@ impl Model<'_> {
             Stage::LaunchBuilder => self.next_component(sim, exec, 0),
             Stage::Component | Stage::Test => {
                 let p = &self.world.pipelines[pi];
-                let step = if r.stage == Stage::Component { &p.components[r.item as usize] } else { &p.tests[r.item as usize] };
+                let step = if r.stage == Stage::Component {
+                    &p.components[r.item as usize]
+                } else {
+                    &p.tests[r.item as usize]
+                };
                 let failed = step.failure_probability > 0.0
                     && self.rng[pi].failure.random_bool(step.failure_probability);
                 let region = p.region;
                 if failed {
                     self.out.stages[rec as usize].outcome = Outcome::Failed;
-                    let stage = if r.stage == Stage::Component { Stage::TerminateBuilder } else { Stage::TerminateTest };
+                    let stage = if r.stage == Stage::Component {
+                        Stage::TerminateBuilder
+                    } else {
+                        Stage::TerminateTest
+                    };
                     self.terminate(sim, exec, stage, region);
                     self.finish(sim, exec, Outcome::Failed, Some(rec));
                 } else if r.stage == Stage::Component {
@@ -633,7 +711,10 @@ impl Model<'_> {
                     self.out.stages[ci].finished = now;
                     self.out.stages[ci].outcome = Outcome::Succeeded;
                     let p = &self.world.pipelines[pi];
-                    let d = p.latency.register_image.sample_duration(&mut self.rng[pi].register);
+                    let d = p
+                        .latency
+                        .register_image
+                        .sample_duration(&mut self.rng[pi].register);
                     let region = p.region;
                     self.run(sim, exec, Stage::RegisterImage, 0, region, d);
                 }

@@ -34,7 +34,10 @@ pub fn parse_cron(text: &str) -> Result<Cron, CronError> {
     let fields: Vec<&str> = inner.split_whitespace().collect();
     if fields.len() != 6 {
         return Err(CronError {
-            reason: format!("cron expression {text:?} has {} fields, Image Builder needs 6", fields.len()),
+            reason: format!(
+                "cron expression {text:?} has {} fields, Image Builder needs 6",
+                fields.len()
+            ),
             help: CRON_HELP.into(),
         });
     }
@@ -107,7 +110,10 @@ mod tests {
 
     #[test]
     fn bad_expressions_are_refused_with_help() {
-        assert!(parse_cron("0 6 * * MON *").is_err(), "dom and dow both given");
+        assert!(
+            parse_cron("0 6 * * MON *").is_err(),
+            "dom and dow both given"
+        );
         assert!(parse_cron("0 6 * *").is_err(), "too few fields");
         assert!(parse_cron("0 99 ? * MON *").is_err(), "hour out of range");
     }

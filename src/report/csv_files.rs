@@ -223,7 +223,13 @@ pub fn summarize(scn: &Scenario, res: &Results) -> Vec<PipelineSummary> {
         .collect()
 }
 
-fn summary_row(pipeline: &str, stage: &str, metric: &str, s: &Summary, failed: usize) -> [String; 11] {
+fn summary_row(
+    pipeline: &str,
+    stage: &str,
+    metric: &str,
+    s: &Summary,
+    failed: usize,
+) -> [String; 11] {
     let f = |v: f64| format!("{v:.3}");
     [
         pipeline.to_string(),
@@ -247,8 +253,14 @@ pub fn summary_csv(summaries: &[PipelineSummary]) -> Result<Vec<u8>, ReportError
     w.write_record(SUMMARY_HEADER).map_err(csv_err(F))?;
     for ps in summaries {
         if let Some(t) = &ps.time_to_all_regions {
-            w.write_record(summary_row(&ps.name, "all", "time_to_all_regions", t, ps.failed))
-                .map_err(csv_err(F))?;
+            w.write_record(summary_row(
+                &ps.name,
+                "all",
+                "time_to_all_regions",
+                t,
+                ps.failed,
+            ))
+            .map_err(csv_err(F))?;
         }
         for (stage, d, wt, failed) in &ps.stages {
             w.write_record(summary_row(&ps.name, stage.name(), "duration", d, *failed))
@@ -289,7 +301,12 @@ pub fn manifest_json(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportErr
         start: scn.start.to_rfc3339(),
         horizon: crate::engine::SimDuration(scn.world.horizon.as_millis()).to_string(),
         regions: &scn.world.regions,
-        pipelines: scn.world.pipelines.iter().map(|p| p.name.as_str()).collect(),
+        pipelines: scn
+            .world
+            .pipelines
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect(),
         events: res.events(),
         files: ["runs.csv", "stages.csv", "summary.csv"],
     };

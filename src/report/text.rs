@@ -18,7 +18,12 @@ pub fn human(secs: f64) -> String {
 }
 
 /// The table printed by `amisim run`.
-pub fn render(scn: &Scenario, seed: u64, replications: usize, summaries: &[PipelineSummary]) -> String {
+pub fn render(
+    scn: &Scenario,
+    seed: u64,
+    replications: usize,
+    summaries: &[PipelineSummary],
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -29,9 +34,18 @@ pub fn render(scn: &Scenario, seed: u64, replications: usize, summaries: &[Pipel
         crate::engine::SimDuration(scn.world.horizon.as_millis()),
         seed,
         scn.world.regions.len(),
-        if scn.world.regions.len() == 1 { "" } else { "s" },
+        if scn.world.regions.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
     );
-    let w = summaries.iter().map(|s| s.name.len()).max().unwrap_or(8).max(8);
+    let w = summaries
+        .iter()
+        .map(|s| s.name.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
     let _ = writeln!(
         out,
         "{:<w$}  {:>5}  {:>6}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}",
@@ -42,7 +56,9 @@ pub fn render(scn: &Scenario, seed: u64, replications: usize, summaries: &[Pipel
             Some(t) => (human(t.p50), human(t.p95), human(t.p99)),
             None => ("-".into(), "-".into(), "-".into()),
         };
-        let [b, t, c] = s.mean_phases.map_or(["-".to_string(), "-".into(), "-".into()], |m| m.map(human));
+        let [b, t, c] = s
+            .mean_phases
+            .map_or(["-".to_string(), "-".into(), "-".into()], |m| m.map(human));
         let _ = writeln!(
             out,
             "{:<w$}  {:>5}  {:>6}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}",

@@ -45,9 +45,14 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
 /// anchors relative paths (empirical CSV files).
 pub fn from_str(path: &Path, text: &str) -> Result<Scenario, ScenarioErrors> {
     let loc = Locator::new(path, text);
-    let raw = parse_raw(&loc, text)?;
     let hash = hex(&Sha256::digest(text.as_bytes()));
-    resolve::resolve(&loc, path, raw, hash).map_err(ScenarioErrors)
+    parse_raw(&loc, text)
+        .and_then(|raw| resolve::resolve(&loc, path, raw, hash).map_err(ScenarioErrors))
+        .map_err(|mut e| {
+            // In file order, like a compiler; errors without a place first.
+            e.0.sort_by_key(|e| (e.line, e.col));
+            e
+        })
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -52,7 +52,9 @@ pub const DEFAULT_SEED: u64 = 1;
 pub const DEFAULT_REPLICATIONS: u32 = 10;
 /// Default start: Monday 2026-01-05 00:00 UTC.
 pub fn default_start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 struct Ctx<'a> {
@@ -62,7 +64,13 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn err(&mut self, span: Option<Range<usize>>, path: impl Into<String>, reason: impl Into<String>, help: Option<&str>) {
+    fn err(
+        &mut self,
+        span: Option<Range<usize>>,
+        path: impl Into<String>,
+        reason: impl Into<String>,
+        help: Option<&str>,
+    ) {
         let e = self.loc.error(span, path, reason, help.map(str::to_string));
         self.errors.push(e);
     }
@@ -89,28 +97,51 @@ impl Ctx<'_> {
 
     fn dist_err(&mut self, span: Range<usize>, path: &str, e: DistError) {
         let help = match e {
-            DistError::LognormalParams => "write { kind = \"lognormal\", median = \"1m\", p95 = \"4m\" }",
-            DistError::EmpiricalSource => "give `values = [\"5m\", \"7m\"]` or `csv = \"file.csv\"` (path relative to the scenario)",
-            DistError::Csv { .. } => "the CSV needs a header row and one value per line in its first column",
+            DistError::LognormalParams => {
+                "write { kind = \"lognormal\", median = \"1m\", p95 = \"4m\" }"
+            }
+            DistError::EmpiricalSource => {
+                "give `values = [\"5m\", \"7m\"]` or `csv = \"file.csv\"` (path relative to the scenario)"
+            }
+            DistError::Csv { .. } => {
+                "the CSV needs a header row and one value per line in its first column"
+            }
             _ => "see the distribution kinds in README.md",
         };
         self.err(Some(span), path, e.to_string(), Some(help));
     }
 
-    fn region(&mut self, names: &BTreeMap<String, RegionId>, r: &Spanned<String>, path: &str) -> Option<RegionId> {
+    fn region(
+        &mut self,
+        names: &BTreeMap<String, RegionId>,
+        r: &Spanned<String>,
+        path: &str,
+    ) -> Option<RegionId> {
         if let Some(id) = names.get(r.get_ref()) {
             return Some(*id);
         }
         let declared: Vec<&str> = names.keys().map(String::as_str).collect();
         let help = if aws::is_known_region(r.get_ref()) {
-            format!("declare it with [[region]] name = \"{}\"; declared Regions: {}", r.get_ref(), declared.join(", "))
+            format!(
+                "declare it with [[region]] name = \"{}\"; declared Regions: {}",
+                r.get_ref(),
+                declared.join(", ")
+            )
         } else {
             let guess = aws::closest_region(r.get_ref())
                 .map(|g| format!("did you mean \"{g}\"? "))
                 .unwrap_or_default();
             format!("{guess}declared Regions: {}", declared.join(", "))
         };
-        self.err(Some(r.span()), path, format!("Region \"{}\" is not declared in this scenario", r.get_ref()), Some(&help));
+        self.err(
+            Some(r.span()),
+            path,
+            format!(
+                "Region \"{}\" is not declared in this scenario",
+                r.get_ref()
+            ),
+            Some(&help),
+        );
         None
     }
 }
@@ -146,11 +177,27 @@ fn default_latencies(platform: Platform) -> Latencies {
 /// Applies the overrides in `raw` on top of `lat`.
 fn apply_latency(ctx: &mut Ctx<'_>, lat: &mut Latencies, raw: &RawLatency, prefix: &str) {
     let durs = [
-        (&raw.instance_launch, &mut lat.instance_launch, "instance_launch"),
+        (
+            &raw.instance_launch,
+            &mut lat.instance_launch,
+            "instance_launch",
+        ),
         (&raw.instance_stop, &mut lat.instance_stop, "instance_stop"),
-        (&raw.instance_terminate, &mut lat.instance_terminate, "instance_terminate"),
-        (&raw.register_image, &mut lat.register_image, "register_image"),
-        (&raw.schedule_delay, &mut lat.schedule_delay, "schedule_delay"),
+        (
+            &raw.instance_terminate,
+            &mut lat.instance_terminate,
+            "instance_terminate",
+        ),
+        (
+            &raw.register_image,
+            &mut lat.register_image,
+            "register_image",
+        ),
+        (
+            &raw.schedule_delay,
+            &mut lat.schedule_delay,
+            "schedule_delay",
+        ),
     ];
     for (spec, slot, key) in durs {
         if let Some(spec) = spec {
@@ -159,7 +206,10 @@ fn apply_latency(ctx: &mut Ctx<'_>, lat: &mut Latencies, raw: &RawLatency, prefi
             }
         }
     }
-    for (spec, slot, key) in [(&raw.snapshot, &mut lat.snapshot, "snapshot"), (&raw.copy, &mut lat.copy, "copy")] {
+    for (spec, slot, key) in [
+        (&raw.snapshot, &mut lat.snapshot, "snapshot"),
+        (&raw.copy, &mut lat.copy, "copy"),
+    ] {
         if let Some(spec) = spec {
             if let Some(t) = ctx.throughput(spec, &format!("{prefix}.{key}")) {
                 *slot = t;
@@ -171,7 +221,12 @@ fn apply_latency(ctx: &mut Ctx<'_>, lat: &mut Latencies, raw: &RawLatency, prefi
 fn positive_count(ctx: &mut Ctx<'_>, v: &Spanned<i64>, path: &str, max: i64) -> Option<u32> {
     let n = *v.get_ref();
     if n < 1 || n > max {
-        ctx.err(Some(v.span()), path, format!("must be between 1 and {max}, got {n}"), None);
+        ctx.err(
+            Some(v.span()),
+            path,
+            format!("must be between 1 and {max}, got {n}"),
+            None,
+        );
         None
     } else {
         Some(n as u32)
@@ -179,7 +234,12 @@ fn positive_count(ctx: &mut Ctx<'_>, v: &Spanned<i64>, path: &str, max: i64) -> 
 }
 
 /// Resolves a parsed file. `hash` is the SHA-256 of its text.
-pub(super) fn resolve(loc: &Locator<'_>, path: &Path, raw: RawScenario, hash: String) -> Result<Scenario, Vec<ScenarioError>> {
+pub(super) fn resolve(
+    loc: &Locator<'_>,
+    path: &Path,
+    raw: RawScenario,
+    hash: String,
+) -> Result<Scenario, Vec<ScenarioError>> {
     let mut ctx = Ctx {
         loc,
         base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
@@ -189,19 +249,34 @@ pub(super) fn resolve(loc: &Locator<'_>, path: &Path, raw: RawScenario, hash: St
     let name = match &raw.name {
         Some(n) => {
             let ok = !n.get_ref().is_empty()
-                && n.get_ref().chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+                && n.get_ref()
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
                 && !n.get_ref().starts_with('.');
             if !ok {
-                ctx.err(Some(n.span()), "name", format!("name {:?} cannot be used as a directory name", n.get_ref()), Some("use letters, digits, '-', '_' and '.'"));
+                ctx.err(
+                    Some(n.span()),
+                    "name",
+                    format!("name {:?} cannot be used as a directory name", n.get_ref()),
+                    Some("use letters, digits, '-', '_' and '.'"),
+                );
             }
             n.get_ref().clone()
         }
-        None => path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into()),
+        None => path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into()),
     };
 
     let horizon = raw.horizon.as_ref().map_or(DEFAULT_HORIZON, |h| {
         if h.get_ref().0 == SimDuration::ZERO {
-            ctx.err(Some(h.span()), "horizon", "the horizon must be longer than zero", Some("e.g. horizon = \"28d\""));
+            ctx.err(
+                Some(h.span()),
+                "horizon",
+                "the horizon must be longer than zero",
+                Some("e.g. horizon = \"28d\""),
+            );
         }
         h.get_ref().0
     });
@@ -211,7 +286,15 @@ pub(super) fn resolve(loc: &Locator<'_>, path: &Path, raw: RawScenario, hash: St
         Some(s) => match DateTime::parse_from_rfc3339(&s.get_ref().to_string()) {
             Ok(t) => t.with_timezone(&Utc),
             Err(_) => {
-                ctx.err(Some(s.span()), "start", format!("start {} is not a full date-time with an offset", s.get_ref()), Some("write e.g. start = 2026-01-05T00:00:00Z"));
+                ctx.err(
+                    Some(s.span()),
+                    "start",
+                    format!(
+                        "start {} is not a full date-time with an offset",
+                        s.get_ref()
+                    ),
+                    Some("write e.g. start = 2026-01-05T00:00:00Z"),
+                );
                 default_start()
             }
         },
@@ -229,7 +312,8 @@ pub(super) fn resolve(loc: &Locator<'_>, path: &Path, raw: RawScenario, hash: St
             let id = match &a.id {
                 None => "111111111111".to_string(),
                 Some(id) => {
-                    if id.get_ref().len() != 12 || !id.get_ref().chars().all(|c| c.is_ascii_digit()) {
+                    if id.get_ref().len() != 12 || !id.get_ref().chars().all(|c| c.is_ascii_digit())
+                    {
                         ctx.err(Some(id.span()), "account.id", format!("account ID {:?} is not 12 digits", id.get_ref()), Some("AWS account IDs are 12 digits, written as a string: id = \"123456789012\""));
                     }
                     id.get_ref().clone()
@@ -246,17 +330,34 @@ pub(super) fn resolve(loc: &Locator<'_>, path: &Path, raw: RawScenario, hash: St
         let path = format!("region[{i}].name");
         let n = r.name.get_ref();
         if !aws::is_known_region(n) {
-            let help = aws::closest_region(n).map(|g| format!("did you mean \"{g}\"?")).unwrap_or_else(|| "use an AWS Region code such as \"us-east-1\"".into());
-            ctx.err(Some(r.name.span()), path, format!("\"{n}\" is not an AWS Region"), Some(&help));
+            let help = aws::closest_region(n)
+                .map(|g| format!("did you mean \"{g}\"?"))
+                .unwrap_or_else(|| "use an AWS Region code such as \"us-east-1\"".into());
+            ctx.err(
+                Some(r.name.span()),
+                path,
+                format!("\"{n}\" is not an AWS Region"),
+                Some(&help),
+            );
         } else if names.contains_key(n) {
-            ctx.err(Some(r.name.span()), path, format!("Region \"{n}\" is declared twice"), Some("remove the repeated [[region]]"));
+            ctx.err(
+                Some(r.name.span()),
+                path,
+                format!("Region \"{n}\" is declared twice"),
+                Some("remove the repeated [[region]]"),
+            );
         } else {
             names.insert(n.clone(), regions.len() as RegionId);
             regions.push(n.clone());
         }
     }
     if raw.region.is_empty() {
-        ctx.err(None, "region", "the scenario declares no Region", Some("add at least one [[region]] name = \"us-east-1\""));
+        ctx.err(
+            Some(0..0),
+            "region",
+            "the scenario declares no Region",
+            Some("add at least one [[region]] name = \"us-east-1\""),
+        );
     }
 
     // Global latency.
@@ -271,9 +372,22 @@ pub(super) fn resolve(loc: &Locator<'_>, path: &Path, raw: RawScenario, hash: St
         let model = ctx.throughput(&r.copy, &format!("route[{i}].copy"));
         if let (Some(f), Some(t), Some(m)) = (from, to, model) {
             if f == t {
-                ctx.err(Some(r.to.span()), format!("route[{i}].to"), "a route needs two different Regions", None);
+                ctx.err(
+                    Some(r.to.span()),
+                    format!("route[{i}].to"),
+                    "a route needs two different Regions",
+                    None,
+                );
             } else if routes[f as usize * n + t as usize].is_some() {
-                ctx.err(Some(r.from.span()), format!("route[{i}]"), format!("route {} → {} is declared twice", regions[f as usize], regions[t as usize]), None);
+                ctx.err(
+                    Some(r.from.span()),
+                    format!("route[{i}]"),
+                    format!(
+                        "route {} → {} is declared twice",
+                        regions[f as usize], regions[t as usize]
+                    ),
+                    None,
+                );
             } else {
                 routes[f as usize * n + t as usize] = Some(m);
             }
@@ -287,7 +401,12 @@ pub(super) fn resolve(loc: &Locator<'_>, path: &Path, raw: RawScenario, hash: St
     };
     if let Some(q) = &raw.quotas {
         if let Some(v) = &q.concurrent_ami_copies_per_region {
-            if let Some(v) = positive_count(&mut ctx, v, "quotas.concurrent_ami_copies_per_region", 100_000) {
+            if let Some(v) = positive_count(
+                &mut ctx,
+                v,
+                "quotas.concurrent_ami_copies_per_region",
+                100_000,
+            ) {
                 quotas.concurrent_ami_copies_per_region = v;
             }
         }
@@ -304,14 +423,35 @@ pub(super) fn resolve(loc: &Locator<'_>, path: &Path, raw: RawScenario, hash: St
     for (i, p) in raw.pipeline.iter().enumerate() {
         let prefix = format!("pipeline[{i}]");
         if let Some(prev) = seen.insert(p.get_ref().name.get_ref().clone(), i) {
-            ctx.err(Some(p.get_ref().name.span()), format!("{prefix}.name"), format!("pipeline name \"{}\" is already used by pipeline[{prev}]", p.get_ref().name.get_ref()), Some("pipeline names must be unique"));
+            ctx.err(
+                Some(p.get_ref().name.span()),
+                format!("{prefix}.name"),
+                format!(
+                    "pipeline name \"{}\" is already used by pipeline[{prev}]",
+                    p.get_ref().name.get_ref()
+                ),
+                Some("pipeline names must be unique"),
+            );
         }
-        if let Some(pl) = resolve_pipeline(&mut ctx, &names, &global_raw, p, &prefix, start, SimTime(horizon.0)) {
+        if let Some(pl) = resolve_pipeline(
+            &mut ctx,
+            &names,
+            &global_raw,
+            p,
+            &prefix,
+            start,
+            SimTime(horizon.0),
+        ) {
             pipelines.push(pl);
         }
     }
     if raw.pipeline.is_empty() {
-        ctx.err(None, "pipeline", "the scenario has no pipeline", Some("add a [[pipeline]] table; see scenarios/quickstart.toml"));
+        ctx.err(
+            Some(0..0),
+            "pipeline",
+            "the scenario has no pipeline",
+            Some("add a [[pipeline]] table; see scenarios/quickstart.toml"),
+        );
     }
 
     if !ctx.errors.is_empty() {
@@ -351,21 +491,39 @@ fn resolve_pipeline(
     let before = ctx.errors.len();
     let region = ctx.region(names, &p.region, &format!("{prefix}.region"));
 
-    let platform = match p.platform.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+    let platform = match p
+        .platform
+        .as_ref()
+        .map(|s| (s.get_ref().as_str(), s.span()))
+    {
         None | Some(("linux", _)) => Platform::Linux,
         Some(("windows", _)) => Platform::Windows,
         Some((other, span)) => {
-            ctx.err(Some(span), format!("{prefix}.platform"), format!("unknown platform \"{other}\""), Some("use \"linux\" or \"windows\""));
+            ctx.err(
+                Some(span),
+                format!("{prefix}.platform"),
+                format!("unknown platform \"{other}\""),
+                Some("use \"linux\" or \"windows\""),
+            );
             Platform::Linux
         }
     };
-    let base_owner = match p.base_image_owner.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+    let base_owner = match p
+        .base_image_owner
+        .as_ref()
+        .map(|s| (s.get_ref().as_str(), s.span()))
+    {
         None | Some(("aws", _)) => BaseOwner::Aws,
         Some(("marketplace", _)) => BaseOwner::Marketplace,
         Some(("other_account", _)) => BaseOwner::OtherAccount,
         Some(("self", _)) => BaseOwner::OwnAccount,
         Some((other, span)) => {
-            ctx.err(Some(span), format!("{prefix}.base_image_owner"), format!("unknown base image owner \"{other}\""), Some("use \"aws\", \"marketplace\", \"other_account\" or \"self\""));
+            ctx.err(
+                Some(span),
+                format!("{prefix}.base_image_owner"),
+                format!("unknown base image owner \"{other}\""),
+                Some("use \"aws\", \"marketplace\", \"other_account\" or \"self\""),
+            );
             BaseOwner::Aws
         }
     };
@@ -375,16 +533,34 @@ fn resolve_pipeline(
         let path = format!("{prefix}.destinations[{j}]");
         if let Some(id) = ctx.region(names, d, &path) {
             if Some(id) == region {
-                ctx.err(Some(d.span()), path, format!("\"{}\" is the build Region; the image is already there", d.get_ref()), Some("list only the Regions to copy to"));
+                ctx.err(
+                    Some(d.span()),
+                    path,
+                    format!(
+                        "\"{}\" is the build Region; the image is already there",
+                        d.get_ref()
+                    ),
+                    Some("list only the Regions to copy to"),
+                );
             } else if destinations.contains(&id) {
-                ctx.err(Some(d.span()), path, format!("\"{}\" is listed twice", d.get_ref()), Some("remove the repeated Region"));
+                ctx.err(
+                    Some(d.span()),
+                    path,
+                    format!("\"{}\" is listed twice", d.get_ref()),
+                    Some("remove the repeated Region"),
+                );
             } else {
                 destinations.push(id);
             }
         }
     }
 
-    let volumes: Vec<Volume> = p.volume.iter().enumerate().filter_map(|(j, v)| resolve_volume(ctx, v, &format!("{prefix}.volume[{j}]"), j)).collect();
+    let volumes: Vec<Volume> = p
+        .volume
+        .iter()
+        .enumerate()
+        .filter_map(|(j, v)| resolve_volume(ctx, v, &format!("{prefix}.volume[{j}]"), j))
+        .collect();
     if p.volume.is_empty() {
         ctx.err(Some(sp.span()), format!("{prefix}.volume"), format!("pipeline \"{}\" has no volume", p.name.get_ref()), Some("add [[pipeline.volume]] with size_gib and data_gib (an image has at least its root volume)"));
     }
@@ -392,7 +568,16 @@ fn resolve_pipeline(
     let components = resolve_steps(ctx, &p.component, &format!("{prefix}.component"));
     if p.component.len() > facts::MAX_COMPONENTS_PER_RECIPE {
         // source: aws-facts.md §2.2, components per recipe = 20 (fixed).
-        ctx.err(Some(sp.span()), format!("{prefix}.component"), format!("{} components; Image Builder allows at most {} per recipe", p.component.len(), facts::MAX_COMPONENTS_PER_RECIPE), Some("merge components; the limit is not adjustable"));
+        ctx.err(
+            Some(sp.span()),
+            format!("{prefix}.component"),
+            format!(
+                "{} components; Image Builder allows at most {} per recipe",
+                p.component.len(),
+                facts::MAX_COMPONENTS_PER_RECIPE
+            ),
+            Some("merge components; the limit is not adjustable"),
+        );
     }
     let tests = resolve_steps(ctx, &p.test, &format!("{prefix}.test"));
 
@@ -412,8 +597,14 @@ fn resolve_pipeline(
         region: region?,
         platform,
         base_owner,
-        builder_instance_type: p.builder_instance_type.clone().unwrap_or_else(|| "m5.large".into()),
-        test_instance_type: p.test_instance_type.clone().unwrap_or_else(|| "t3.medium".into()),
+        builder_instance_type: p
+            .builder_instance_type
+            .clone()
+            .unwrap_or_else(|| "m5.large".into()),
+        test_instance_type: p
+            .test_instance_type
+            .clone()
+            .unwrap_or_else(|| "t3.medium".into()),
         volumes,
         components,
         tests,
@@ -423,13 +614,23 @@ fn resolve_pipeline(
     })
 }
 
-fn resolve_volume(ctx: &mut Ctx<'_>, sv: &Spanned<RawVolume>, path: &str, j: usize) -> Option<Volume> {
+fn resolve_volume(
+    ctx: &mut Ctx<'_>,
+    sv: &Spanned<RawVolume>,
+    path: &str,
+    j: usize,
+) -> Option<Volume> {
     let v = sv.get_ref();
     let before = ctx.errors.len();
     let mut gib = |x: &Spanned<f64>, key: &str| {
         let val = *x.get_ref();
         if !val.is_finite() || val < 0.0 {
-            ctx.err(Some(x.span()), format!("{path}.{key}"), format!("{key} must be a non-negative size in GiB, got {val}"), Some("sizes are in GiB, e.g. 30"));
+            ctx.err(
+                Some(x.span()),
+                format!("{path}.{key}"),
+                format!("{key} must be a non-negative size in GiB, got {val}"),
+                Some("sizes are in GiB, e.g. 30"),
+            );
         }
         val
     };
@@ -440,21 +641,42 @@ fn resolve_volume(ctx: &mut Ctx<'_>, sv: &Spanned<RawVolume>, path: &str, j: usi
         return None;
     }
     if size == 0.0 {
-        ctx.err(Some(v.size_gib.span()), format!("{path}.size_gib"), "a volume must be larger than 0 GiB", Some("EBS volumes are at least 1 GiB"));
+        ctx.err(
+            Some(v.size_gib.span()),
+            format!("{path}.size_gib"),
+            "a volume must be larger than 0 GiB",
+            Some("EBS volumes are at least 1 GiB"),
+        );
     }
     if data > size {
-        ctx.err(Some(v.data_gib.span()), format!("{path}.data_gib"), format!("data_gib ({data}) is larger than the volume (size_gib = {size})"), Some("data_gib is the data written on the volume, at most its size"));
+        ctx.err(
+            Some(v.data_gib.span()),
+            format!("{path}.data_gib"),
+            format!("data_gib ({data}) is larger than the volume (size_gib = {size})"),
+            Some("data_gib is the data written on the volume, at most its size"),
+        );
     }
     // Default changed data per build: 10 % of the data. ASSUMPTION (no AWS figure).
     let changed = changed.unwrap_or(data * 0.1);
     if changed > data {
-        ctx.err(Some(sv.span()), format!("{path}.changed_gib"), format!("changed_gib ({changed}) is larger than data_gib ({data})"), Some("changed_gib is the part of the data one build rewrites"));
+        ctx.err(
+            Some(sv.span()),
+            format!("{path}.changed_gib"),
+            format!("changed_gib ({changed}) is larger than data_gib ({data})"),
+            Some("changed_gib is the part of the data one build rewrites"),
+        );
     }
     if ctx.errors.len() > before {
         return None;
     }
     Some(Volume {
-        device: v.device.clone().unwrap_or_else(|| if j == 0 { "/dev/xvda".into() } else { format!("/dev/xvd{}", (b'a' + (j as u8 % 25) + 1) as char) }),
+        device: v.device.clone().unwrap_or_else(|| {
+            if j == 0 {
+                "/dev/xvda".into()
+            } else {
+                format!("/dev/xvd{}", (b'a' + (j as u8 % 25) + 1) as char)
+            }
+        }),
         size_gib: size,
         data_gib: data,
         changed_gib: changed,
@@ -469,7 +691,12 @@ fn resolve_steps(ctx: &mut Ctx<'_>, steps: &[RawStep], prefix: &str) -> Vec<Step
         let p = s.failure_probability.as_ref().map_or(0.0, |f| {
             let v = *f.get_ref();
             if !(0.0..=1.0).contains(&v) {
-                ctx.err(Some(f.span()), format!("{path}.failure_probability"), format!("a probability must be between 0 and 1, got {v}"), Some("e.g. failure_probability = 0.02 for 2 %"));
+                ctx.err(
+                    Some(f.span()),
+                    format!("{path}.failure_probability"),
+                    format!("a probability must be between 0 and 1, got {v}"),
+                    Some("e.g. failure_probability = 0.02 for 2 %"),
+                );
             }
             v
         });
@@ -484,7 +711,13 @@ fn resolve_steps(ctx: &mut Ctx<'_>, steps: &[RawStep], prefix: &str) -> Vec<Step
     out
 }
 
-fn resolve_schedule(ctx: &mut Ctx<'_>, sp: &Spanned<RawPipeline>, prefix: &str, start: DateTime<Utc>, horizon: SimTime) -> Option<Schedule> {
+fn resolve_schedule(
+    ctx: &mut Ctx<'_>,
+    sp: &Spanned<RawPipeline>,
+    prefix: &str,
+    start: DateTime<Utc>,
+    horizon: SimTime,
+) -> Option<Schedule> {
     let Some(ss) = &sp.get_ref().schedule else {
         ctx.err(Some(sp.span()), format!("{prefix}.schedule"), "the pipeline has no schedule, so it would never run", Some("add [pipeline.schedule] with cron = \"cron(0 6 ? * MON *)\", interval = \"7d\", run_at_start = true or package_update_mean_interval"));
         return None;
@@ -499,18 +732,32 @@ fn resolve_schedule(ctx: &mut Ctx<'_>, sp: &Spanned<RawPipeline>, prefix: &str, 
                 cron_text = Some(c.get_ref().clone());
                 times = cron_times(&cron, start, horizon);
             }
-            Err(e) => ctx.err(Some(c.span()), format!("{path}.cron"), e.reason, Some(&e.help)),
+            Err(e) => ctx.err(
+                Some(c.span()),
+                format!("{path}.cron"),
+                e.reason,
+                Some(&e.help),
+            ),
         }
     }
     let interval = s.interval.as_ref().and_then(|i| {
         if i.get_ref().0 == SimDuration::ZERO {
-            ctx.err(Some(i.span()), format!("{path}.interval"), "the interval must be longer than zero", Some("e.g. interval = \"7d\""));
+            ctx.err(
+                Some(i.span()),
+                format!("{path}.interval"),
+                "the interval must be longer than zero",
+                Some("e.g. interval = \"7d\""),
+            );
             None
         } else {
             Some(i.get_ref().0)
         }
     });
-    let start_condition = match s.start_condition.as_ref().map(|c| (c.get_ref().as_str(), c.span())) {
+    let start_condition = match s
+        .start_condition
+        .as_ref()
+        .map(|c| (c.get_ref().as_str(), c.span()))
+    {
         None | Some(("always", _)) => StartCondition::Always,
         Some(("dependency_updates", _)) => StartCondition::DependencyUpdates,
         Some((other, span)) => {
@@ -520,7 +767,12 @@ fn resolve_schedule(ctx: &mut Ctx<'_>, sp: &Spanned<RawPipeline>, prefix: &str, 
     };
     let package_update_mean = s.package_update_mean_interval.as_ref().and_then(|m| {
         if m.get_ref().0 == SimDuration::ZERO {
-            ctx.err(Some(m.span()), format!("{path}.package_update_mean_interval"), "the mean interval must be longer than zero", Some("e.g. \"3d\""));
+            ctx.err(
+                Some(m.span()),
+                format!("{path}.package_update_mean_interval"),
+                "the mean interval must be longer than zero",
+                Some("e.g. \"3d\""),
+            );
             None
         } else {
             Some(m.get_ref().0)
@@ -528,12 +780,26 @@ fn resolve_schedule(ctx: &mut Ctx<'_>, sp: &Spanned<RawPipeline>, prefix: &str, 
     });
     let build_on_package_update = s.build_on_package_update.unwrap_or(false);
     let run_at_start = s.run_at_start.unwrap_or(false);
-    if (build_on_package_update || start_condition == StartCondition::DependencyUpdates) && package_update_mean.is_none() {
-        ctx.err(Some(ss.span()), path.clone(), "package-update triggers need package_update_mean_interval", Some("add package_update_mean_interval = \"3d\" (mean time between dependency updates)"));
+    if (build_on_package_update || start_condition == StartCondition::DependencyUpdates)
+        && package_update_mean.is_none()
+    {
+        ctx.err(
+            Some(ss.span()),
+            path.clone(),
+            "package-update triggers need package_update_mean_interval",
+            Some(
+                "add package_update_mean_interval = \"3d\" (mean time between dependency updates)",
+            ),
+        );
     }
     let scheduled = s.cron.is_some() || interval.is_some();
     if !scheduled && !run_at_start && !build_on_package_update {
-        ctx.err(Some(ss.span()), path, "the schedule has no trigger, so the pipeline would never run", Some("set cron, interval, run_at_start = true or build_on_package_update = true"));
+        ctx.err(
+            Some(ss.span()),
+            path,
+            "the schedule has no trigger, so the pipeline would never run",
+            Some("set cron, interval, run_at_start = true or build_on_package_update = true"),
+        );
         return None;
     }
     Some(Schedule {

@@ -1,0 +1,145 @@
+//! End to end: every shipped scenario runs and writes what the README says.
+
+use super::{amisim, root, shipped_scenarios};
+
+const REPS: &str = "4";
+
+#[test]
+fn every_shipped_scenario_runs_and_writes_its_outputs() {
+    let scenarios = shipped_scenarios();
+    assert!(
+        scenarios.len() >= 3,
+        "quickstart and at least two realistic scenarios ship"
+    );
+    for path in scenarios {
+        let out = tempfile::tempdir().unwrap();
+        let rel = path
+            .strip_prefix(root())
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let o = amisim(&[
+            "run",
+            &rel,
+            "-n",
+            REPS,
+            "--out",
+            out.path().to_str().unwrap(),
+        ]);
+        assert!(
+            o.status.success(),
+            "{rel}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            stdout.contains("p50"),
+            "{rel}: human summary printed:\n{stdout}"
+        );
+        for f in ["runs.csv", "stages.csv", "summary.csv", "manifest.json"] {
+            assert!(out.path().join(f).is_file(), "{rel}: {f} written");
+        }
+        let runs = std::fs::read_to_string(out.path().join("runs.csv")).unwrap();
+        let mut lines = runs.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            "replication,pipeline,execution,trigger,triggered_at_s,image_available_at_s,tests_passed_at_s,finished_at_s,time_to_all_regions_s,regions,outcome,failed_stage,failed_item"
+        );
+        assert!(lines.count() > 0, "{rel}: at least one execution");
+        let stages = std::fs::read_to_string(out.path().join("stages.csv")).unwrap();
+        assert!(stages.starts_with("replication,pipeline,execution,stage,item,region,account,enqueued_at_s,started_at_s,finished_at_s,wait_s,duration_s,data_gib,outcome\n"));
+        // No stage is left open at the end of a replication.
+        assert!(!stages.contains(",running\n"), "{rel}: every stage ends");
+        let manifest = std::fs::read_to_string(out.path().join("manifest.json")).unwrap();
+        assert!(manifest.contains("\"scenario_sha256\""));
+        assert!(manifest.contains("\"replications\": 4"));
+    }
+}
+
+#[test]
+fn every_shipped_scenario_validates() {
+    for path in shipped_scenarios() {
+        let o = amisim(&["validate", path.to_str().unwrap()]);
+        assert!(
+            o.status.success(),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+#[test]
+fn quickstart_writes_to_results_by_default_and_prints_percentiles() {
+    // The README's main command, with fewer replications and a private copy of
+    // the scenario so that parallel tests do not share the output directory.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("scenarios/quickstart.toml")).unwrap();
+    std::fs::write(dir.path().join("quickstart.toml"), text).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_amisim"))
+        .args(["run", "quickstart.toml", "-n", "3"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dir.path().join("results/quickstart/summary.csv").is_file());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("al2023-golden") && stdout.contains("p95"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn bad_arguments_exit_with_two_and_say_why() {
+    for args in [
+        vec!["run"],
+        vec!["run", "scenarios/quickstart.toml", "--replications", "0"],
+        vec!["run", "scenarios/quickstart.toml", "--seed", "-3"],
+        vec!["frobnicate"],
+    ] {
+        let o = amisim(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(!o.stderr.is_empty(), "{args:?}: a message");
+    }
+}
+
+#[test]
+fn a_missing_scenario_file_is_a_located_error() {
+    let o = amisim(&["run", "scenarios/no-such-file.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("scenarios/no-such-file.toml: cannot read the scenario file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unwritable_output_directory_fails_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let o = amisim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "-n",
+        "1",
+        "--out",
+        file.join("sub").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot create the output directory"));
+}
+
+#[test]
+fn help_explains_every_option() {
+    let o = amisim(&["run", "--help"]);
+    let help = String::from_utf8_lossy(&o.stdout);
+    for opt in ["--replications", "--seed", "--threads", "--out"] {
+        assert!(help.contains(opt), "{opt} in:\n{help}");
+    }
+    let o = amisim(&["--help"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Exit codes"));
+}

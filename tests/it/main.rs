@@ -1,0 +1,35 @@
+//! The one integration-test binary.
+
+mod cli;
+mod determinism;
+mod model;
+mod scenario_errors;
+mod statistics;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The crate root: tests run the binary from here, as the README does.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the `amisim` binary with `args` from the crate root.
+pub fn amisim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_amisim"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the amisim binary runs")
+}
+
+/// Every shipped scenario (scenarios/*.toml), sorted.
+pub fn shipped_scenarios() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    v.sort();
+    v
+}

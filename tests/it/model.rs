@@ -1,0 +1,247 @@
+//! The pipeline model's rules, checked on small inline scenarios.
+
+use std::path::Path;
+
+use amisim::engine::SimTime;
+use amisim::pipeline::model::{Outcome, ReplicationResult, Stage, StageRecord, run_replication};
+use amisim::scenario::{Scenario, from_str};
+
+fn scenario(text: &str) -> Scenario {
+    from_str(Path::new("inline.toml"), text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn stages(r: &ReplicationResult, stage: Stage) -> Vec<StageRecord> {
+    r.stages
+        .iter()
+        .filter(|s| s.stage == stage)
+        .copied()
+        .collect()
+}
+
+const REGIONS: &str = r#"
+[[region]]
+name = "us-east-1"
+[[region]]
+name = "eu-west-1"
+"#;
+
+fn pipeline(name: &str, owner: &str, schedule: &str, extra: &str) -> String {
+    format!(
+        r#"
+[[pipeline]]
+name = "{name}"
+region = "us-east-1"
+base_image_owner = "{owner}"
+destinations = ["eu-west-1"]
+{extra}
+[[pipeline.volume]]
+size_gib = 30
+data_gib = 10
+changed_gib = 2
+[[pipeline.volume]]
+size_gib = 100
+data_gib = 40
+changed_gib = 4
+[pipeline.schedule]
+{schedule}
+"#
+    )
+}
+
+#[test]
+fn copies_queue_fifo_at_the_destination_quota_and_never_overlap() {
+    let mut text =
+        format!("horizon = \"1d\"\n[quotas]\nconcurrent_ami_copies_per_region = 1\n{REGIONS}");
+    for i in 0..4 {
+        text += &pipeline(&format!("p{i}"), "aws", "run_at_start = true", "");
+    }
+    let scn = scenario(&text);
+    for rep in 0..5 {
+        let r = run_replication(&scn.world, 3, rep);
+        let mut copies = stages(&r, Stage::Copy);
+        assert_eq!(copies.len(), 4);
+        // Served in the order asked for.
+        copies.sort_by_key(|c| c.enqueued);
+        for w in copies.windows(2) {
+            assert!(w[1].started >= w[0].finished, "capacity 1: no overlap");
+            assert!(w[1].started >= w[0].started, "FIFO");
+        }
+        assert!(
+            copies.iter().skip(1).any(|c| c.started > c.enqueued),
+            "someone waited"
+        );
+    }
+}
+
+#[test]
+fn own_base_images_snapshot_and_copy_incrementally_after_the_first_copy() {
+    let text = format!(
+        "horizon = \"15d\"\n{REGIONS}{}{}",
+        pipeline("own", "self", "interval = \"7d\"", ""),
+        pipeline("aws", "aws", "interval = \"7d\"", "")
+    );
+    let scn = scenario(&text);
+    let r = run_replication(&scn.world, 1, 0);
+    let by = |p: u16, stage: Stage| -> Vec<f64> {
+        r.stages
+            .iter()
+            .filter(|s| s.stage == stage && r.runs[s.exec as usize].pipeline == p)
+            .map(|s| s.data_gib)
+            .collect()
+    };
+    // Snapshots: full (10 + 40 GiB) from an AWS base, changed data (2 + 4) from our own.
+    assert_eq!(by(0, Stage::Snapshot), vec![2.0, 4.0, 2.0, 4.0]);
+    assert_eq!(by(1, Stage::Snapshot), vec![10.0, 40.0, 10.0, 40.0]);
+    // Copies: the first copy of a lineage is full; later ones incremental only for our own.
+    assert_eq!(by(0, Stage::Copy), vec![50.0, 6.0]);
+    assert_eq!(by(1, Stage::Copy), vec![50.0, 50.0]);
+}
+
+#[test]
+fn create_image_ends_with_its_slowest_snapshot() {
+    let text = format!(
+        "horizon = \"1d\"\n{REGIONS}{}",
+        pipeline("p", "aws", "run_at_start = true", "")
+    );
+    let scn = scenario(&text);
+    for rep in 0..20 {
+        let r = run_replication(&scn.world, 9, rep);
+        let ci = stages(&r, Stage::CreateImage)[0];
+        let last = stages(&r, Stage::Snapshot)
+            .iter()
+            .map(|s| s.finished)
+            .max()
+            .unwrap();
+        assert_eq!(ci.finished, last);
+        let reg = stages(&r, Stage::RegisterImage)[0];
+        assert_eq!(reg.started, last);
+    }
+}
+
+#[test]
+fn a_failing_component_stops_the_execution_and_terminates_the_builder() {
+    let extra =
+        "[[pipeline.component]]\nname = \"breaks\"\nduration = \"5m\"\nfailure_probability = 1.0\n";
+    let text = format!(
+        "horizon = \"1d\"\n{REGIONS}{}",
+        pipeline("p", "aws", "run_at_start = true", extra)
+    );
+    let scn = scenario(&text);
+    let r = run_replication(&scn.world, 1, 0);
+    let run = r.runs[0];
+    assert_eq!(run.outcome, Outcome::Failed);
+    let failed = r.stages[run.failed_record.unwrap() as usize];
+    assert_eq!(
+        (failed.stage, failed.outcome),
+        (Stage::Component, Outcome::Failed)
+    );
+    assert_eq!(run.finished, failed.finished);
+    assert!(stages(&r, Stage::Copy).is_empty(), "nothing is distributed");
+    assert_eq!(stages(&r, Stage::TerminateBuilder).len(), 1);
+    assert!(stages(&r, Stage::CreateImage).is_empty());
+}
+
+#[test]
+fn dependency_updates_start_condition_skips_matches_without_updates() {
+    // Weekly cron over 28 days: 4 matches per replication.
+    let cron = "cron = \"cron(0 6 ? * MON *)\"\nstart_condition = \"dependency_updates\"\n";
+    let rare = format!(
+        "horizon = \"28d\"\n{REGIONS}{}",
+        pipeline(
+            "p",
+            "aws",
+            &format!("{cron}package_update_mean_interval = \"100000d\""),
+            ""
+        )
+    );
+    let often = format!(
+        "horizon = \"28d\"\n{REGIONS}{}",
+        pipeline(
+            "p",
+            "aws",
+            &format!("{cron}package_update_mean_interval = \"10m\""),
+            ""
+        )
+    );
+    for rep in 0..10 {
+        let r = run_replication(&scenario(&rare).world, 1, rep);
+        assert_eq!(r.runs.len() as u32 + r.skipped_matches[0], 4);
+        assert_eq!(
+            r.runs.len() as u32,
+            r.package_updates[0].min(4),
+            "an update before each build"
+        );
+        let r = run_replication(&scenario(&often).world, 1, rep);
+        assert_eq!((r.runs.len(), r.skipped_matches[0]), (4, 0));
+    }
+}
+
+#[test]
+fn cron_builds_start_within_a_minute_of_the_match() {
+    let text = format!(
+        "horizon = \"28d\"\n{REGIONS}{}",
+        pipeline("p", "aws", "cron = \"cron(0 6 ? * MON *)\"", "")
+    );
+    let scn = scenario(&text);
+    let r = run_replication(&scn.world, 5, 0);
+    assert_eq!(r.runs.len(), 4);
+    for (i, run) in r.runs.iter().enumerate() {
+        let monday_6am = SimTime((i as u64 * 7 * 24 + 6) * 3_600_000);
+        assert_eq!(run.triggered, monday_6am);
+    }
+    for l in stages(&r, Stage::LaunchBuilder) {
+        let delay = l.started.since(l.enqueued).as_millis();
+        assert!(
+            delay <= 60_000,
+            "source: aws-facts.md §1.5, up to a minute: {delay} ms"
+        );
+    }
+}
+
+#[test]
+fn the_concurrent_build_quota_queues_whole_executions() {
+    let mut text = format!("horizon = \"1d\"\n[quotas]\nconcurrent_builds = 1\n{REGIONS}");
+    text += &pipeline("a", "aws", "run_at_start = true", "");
+    text += &pipeline("b", "aws", "run_at_start = true", "");
+    let scn = scenario(&text);
+    let r = run_replication(&scn.world, 2, 0);
+    let launches = stages(&r, Stage::LaunchBuilder);
+    assert_eq!(launches.len(), 2);
+    assert_eq!(
+        launches[1].started, r.runs[0].finished,
+        "b starts when a ends"
+    );
+}
+
+#[test]
+fn stages_run_in_pipeline_order_in_every_shipped_scenario() {
+    for path in super::shipped_scenarios() {
+        let scn = amisim::scenario::load(&path).unwrap();
+        let r = run_replication(&scn.world, 1, 0);
+        for s in &r.stages {
+            assert!(
+                s.enqueued <= s.started && s.started <= s.finished,
+                "{}: {s:?}",
+                path.display()
+            );
+            assert_ne!(s.outcome, Outcome::Running, "{}: {s:?}", path.display());
+        }
+        for (i, run) in r.runs.iter().enumerate() {
+            let own: Vec<&StageRecord> = r.stages.iter().filter(|s| s.exec as usize == i).collect();
+            if run.outcome == Outcome::Succeeded {
+                let tested = run.tests_passed.unwrap();
+                assert!(run.image_available.unwrap() <= tested);
+                for c in own.iter().filter(|s| s.stage == Stage::Copy) {
+                    assert!(c.enqueued >= tested, "copies start after the tests pass");
+                }
+                let last = own
+                    .iter()
+                    .filter(|s| !s.stage.is_background())
+                    .map(|s| s.finished)
+                    .max()
+                    .unwrap();
+                assert_eq!(run.finished, last, "finished = the last foreground stage");
+            }
+        }
+    }
+}

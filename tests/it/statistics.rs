@@ -1,0 +1,167 @@
+//! Each distribution family's samples match its parameters.
+//!
+//! Fixed seed, N = 200,000 samples per family. Tolerances come from the
+//! variance of the estimator, at 5 standard errors (a false alarm has
+//! probability below 1e-6 per check, so a failure means a real bug):
+//! - mean: |x̄ − μ| ≤ 5 σ / √N, with σ the sample standard deviation;
+//! - quantile q: the theoretical CDF at the sample q-quantile, F(x̂_q), is
+//!   distributed as Beta(k, N − k + 1) with standard deviation
+//!   ≈ √(q(1 − q)/N), so |F(x̂_q) − q| ≤ 5 √(q(1 − q)/N).
+
+use amisim::dist::{Dist, std_normal_cdf};
+use amisim::engine::RngStreams;
+
+const N: usize = 200_000;
+const K_SIGMA: f64 = 5.0;
+const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.9, 0.99];
+
+fn samples(d: &Dist, name: &str) -> Vec<f64> {
+    let mut rng = RngStreams::new(20_261_130, 0).stream(name);
+    let mut v: Vec<f64> = (0..N).map(|_| d.sample(&mut rng)).collect();
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+fn check(name: &str, d: Dist, cdf: impl Fn(f64) -> f64) {
+    let v = samples(&d, name);
+    let n = N as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    let tol = K_SIGMA * var.sqrt() / n.sqrt();
+    assert!(
+        (mean - d.mean()).abs() <= tol.max(1e-12),
+        "{name}: sample mean {mean} vs {} (tolerance {tol})",
+        d.mean()
+    );
+    assert!(v.iter().all(|x| *x >= 0.0), "{name}: no negative sample");
+    for q in QUANTILES {
+        let k = ((q * n).ceil() as usize).max(1);
+        let xq = v[k - 1];
+        let f = cdf(xq);
+        let tol = K_SIGMA * (q * (1.0 - q) / n).sqrt();
+        assert!(
+            (f - q).abs() <= tol,
+            "{name}: F(x̂_{q}) = {f}, tolerance {tol}"
+        );
+    }
+}
+
+#[test]
+fn uniform_matches() {
+    check("uniform", Dist::uniform(60.0, 300.0).unwrap(), |x| {
+        ((x - 60.0) / 240.0).clamp(0.0, 1.0)
+    });
+}
+
+#[test]
+fn normal_truncated_at_zero_matches() {
+    // Mean 60, sd 40: 6.7 % of the untruncated mass is below zero and is cut off.
+    let (m, s) = (60.0, 40.0);
+    let p0 = std_normal_cdf(-m / s);
+    check("normal", Dist::normal(m, s).unwrap(), |x| {
+        (std_normal_cdf((x - m) / s) - p0) / (1.0 - p0)
+    });
+}
+
+#[test]
+fn lognormal_from_median_and_p95_matches() {
+    let d = Dist::lognormal_from_quantiles(300.0, 900.0).unwrap();
+    let (mu, sigma) = (300f64.ln(), (3f64).ln() / amisim::dist::Z95);
+    check("lognormal", d, |x| std_normal_cdf((x.ln() - mu) / sigma));
+}
+
+#[test]
+fn exponential_matches() {
+    check("exponential", Dist::exponential(120.0).unwrap(), |x| {
+        1.0 - (-x / 120.0).exp()
+    });
+}
+
+#[test]
+fn gamma_matches() {
+    // Integer shape: the Erlang CDF 1 − Σ_{i<k} e^{−x/θ} (x/θ)^i / i!.
+    let (k, theta) = (3, 40.0);
+    check("gamma", Dist::gamma(k as f64, theta).unwrap(), |x| {
+        let y = x / theta;
+        let mut term = 1.0;
+        let mut sum = 1.0;
+        for i in 1..k {
+            term *= y / i as f64;
+            sum += term;
+        }
+        1.0 - (-y).exp() * sum
+    });
+}
+
+#[test]
+fn weibull_matches() {
+    let (k, lambda) = (1.5, 200.0);
+    check("weibull", Dist::weibull(k, lambda).unwrap(), |x| {
+        1.0 - (-(x / lambda).powf(k)).exp()
+    });
+}
+
+#[test]
+fn triangular_matches() {
+    let (a, c, b) = (60.0, 120.0, 480.0);
+    check("triangular", Dist::triangular(a, c, b).unwrap(), |x| {
+        if x <= a {
+            0.0
+        } else if x <= c {
+            (x - a).powi(2) / ((b - a) * (c - a))
+        } else if x < b {
+            1.0 - (b - x).powi(2) / ((b - a) * (b - c))
+        } else {
+            1.0
+        }
+    });
+}
+
+#[test]
+fn empirical_matches_its_interpolated_cdf() {
+    let obs = vec![300.0, 100.0, 200.0, 800.0, 400.0];
+    let sorted = [100.0, 200.0, 300.0, 400.0, 800.0];
+    check("empirical", Dist::empirical(obs).unwrap(), |x| {
+        // Inverse of the piecewise-linear quantile function through (i/(n−1), x_(i)).
+        let n = sorted.len();
+        if x <= sorted[0] {
+            return 0.0;
+        }
+        for i in 0..n - 1 {
+            if x <= sorted[i + 1] {
+                let frac = (x - sorted[i]) / (sorted[i + 1] - sorted[i]);
+                return (i as f64 + frac) / (n - 1) as f64;
+            }
+        }
+        1.0
+    });
+}
+
+#[test]
+fn fixed_is_constant() {
+    let v = samples(&Dist::fixed(42.0).unwrap(), "fixed");
+    assert!(v.iter().all(|x| *x == 42.0));
+}
+
+#[test]
+fn throughput_duration_is_overhead_plus_size_over_rate() {
+    use amisim::dist::Throughput;
+    // Fixed rate, uniform overhead: the mean duration is E[overhead] + size / rate.
+    let t = Throughput {
+        overhead: Dist::uniform(60.0, 180.0).unwrap(),
+        rate_mib_s: Dist::fixed(50.0).unwrap(),
+    };
+    let mut rng = RngStreams::new(1, 0).stream("throughput");
+    let n = 100_000;
+    let mean = (0..n)
+        .map(|_| t.sample(10_240.0, &mut rng).as_secs_f64())
+        .sum::<f64>()
+        / n as f64;
+    let expected = 120.0 + 10_240.0 / 50.0;
+    // sd of the uniform overhead is 120/√12 ≈ 34.6 s; 5 standard errors.
+    let tol = 5.0 * (120.0 / 12f64.sqrt()) / (n as f64).sqrt();
+    assert!(
+        (mean - expected).abs() <= tol + 0.001,
+        "{mean} vs {expected} ± {tol}"
+    );
+}
