@@ -52,10 +52,10 @@ pub struct RunArgs {
     /// Master seed; replication i uses streams derived from (seed, i) [default: the scenario's `seed`, else 1].
     #[arg(short, long)]
     pub seed: Option<u64>,
-    /// Worker threads; outputs are identical for any value [default: one per core].
+    /// Worker threads, 0 for one per core; the outputs are identical for any value.
     #[arg(short = 'j', long, default_value_t = 0)]
     pub threads: usize,
-    /// Output directory [default: results/<scenario name>/].
+    /// Output directory [default: results/NAME/, NAME being the scenario's `name`].
     #[arg(short, long)]
     pub out: Option<PathBuf>,
     /// Print nothing on success.

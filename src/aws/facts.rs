@@ -17,15 +17,15 @@ pub struct Lognormal {
 
 /// Linux instance launch to reachable: ≈ 25.8 s average cold launch to SSH,
 /// pending→running ≈ 16.5 s.
-/// source: aws-facts.md §1.4 "Benchmark (recent)" [COMM] brevdev/ec2-coldboot-research;
-/// "Benchmark (2021)" [COMM] daemonology.net. The p95 is an assumption.
+/// source: aws-facts.md §1.4 "Benchmark (recent)" \[COMM\] brevdev/ec2-coldboot-research;
+/// "Benchmark (2021)" \[COMM\] daemonology.net. The p95 is an assumption.
 pub const LINUX_LAUNCH: Lognormal = Lognormal {
     median: 25.0,
     p95: 60.0,
 };
 
 /// Windows first boot: "often take 15 minutes or longer".
-/// source: aws-facts.md §1.4 "Windows first boot" [AWS-2023] win-ami-config-fast-launch.
+/// source: aws-facts.md §1.4 "Windows first boot" \[AWS-2023\] win-ami-config-fast-launch.
 /// The p95 (30 min) is an assumption.
 pub const WINDOWS_LAUNCH: Lognormal = Lognormal {
     median: 900.0,
@@ -33,8 +33,8 @@ pub const WINDOWS_LAUNCH: Lognormal = Lognormal {
 };
 
 /// StopInstances: "it can take a few minutes"; treat as stuck after 10 min.
-/// source: aws-facts.md §1.4 "Start/stop wording" [AWS], "Stuck stop" [AWS-2023].
-/// ASSUMPTION: no measured figure exists (§1.4 "Stop time (measured)" [NOT FOUND]);
+/// source: aws-facts.md §1.4 "Start/stop wording" \[AWS\], "Stuck stop" \[AWS-2023\].
+/// ASSUMPTION: no measured figure exists (§1.4 "Stop time (measured)" \[NOT FOUND\]);
 /// median 1 min, p95 4 min keeps the 10-min stuck threshold beyond p99.
 pub const STOP: Lognormal = Lognormal {
     median: 60.0,
@@ -48,20 +48,20 @@ pub const TERMINATE: Lognormal = Lognormal {
 };
 
 /// RegisterImage / the last step from snapshots complete to AMI `available`.
-/// ASSUMPTION (aws-facts.md §8: per-phase durations [NOT FOUND]).
+/// ASSUMPTION (aws-facts.md §8: per-phase durations \[NOT FOUND\]).
 pub const REGISTER: Lognormal = Lognormal {
     median: 5.0,
     p95: 20.0,
 };
 
 /// Fixed cost of a CreateImage snapshot set before data moves.
-/// ASSUMPTION (aws-facts.md §1.1 "Snapshot creation throughput" [NOT FOUND]).
+/// ASSUMPTION (aws-facts.md §1.1 "Snapshot creation throughput" \[NOT FOUND\]).
 pub const SNAPSHOT_OVERHEAD: Lognormal = Lognormal {
     median: 120.0,
     p95: 480.0,
 };
 
-/// Snapshot throughput in MiB/s. ASSUMPTION (aws-facts.md §1.1 [NOT FOUND]),
+/// Snapshot throughput in MiB/s. ASSUMPTION (aws-facts.md §1.1 \[NOT FOUND\]),
 /// chosen so that a 30 GiB first snapshot takes ~20 min at the median and
 /// over an hour at the 5th percentile of throughput, as the community reports
 /// (§1.1 "Observed": first snapshot ~45 min "normal"; heavy Windows AMI 1 h 25 min).
@@ -71,15 +71,15 @@ pub const SNAPSHOT_THROUGHPUT_MIB_S: Lognormal = Lognormal {
 };
 
 /// Fixed cost of a best-effort CopyImage before data moves.
-/// ASSUMPTION (aws-facts.md §1.2 "Throughput of best-effort copies" [NOT FOUND]).
+/// ASSUMPTION (aws-facts.md §1.2 "Throughput of best-effort copies" \[NOT FOUND\]).
 pub const COPY_OVERHEAD: Lognormal = Lognormal {
     median: 180.0,
     p95: 600.0,
 };
 
-/// Best-effort copy throughput in MiB/s. ASSUMPTION (aws-facts.md §1.2 [NOT FOUND]),
+/// Best-effort copy throughput in MiB/s. ASSUMPTION (aws-facts.md §1.2 \[NOT FOUND\]),
 /// chosen so that copies of 10–30 GiB AMIs regularly outlast the 10-min SDK
-/// waiter and sometimes 30–50 min, as §1.2 "Observed" reports [COMM].
+/// waiter and sometimes 30–50 min, as §1.2 "Observed" reports \[COMM\].
 pub const COPY_THROUGHPUT_MIB_S: Lognormal = Lognormal {
     median: 30.0,
     p95: 100.0,
@@ -87,19 +87,19 @@ pub const COPY_THROUGHPUT_MIB_S: Lognormal = Lognormal {
 
 /// Delay between the cron time and the build start: "can start up to a
 /// minute after the cron time", modelled as uniform on [0, 60 s].
-/// source: aws-facts.md §1.5 "Schedule latency" [AWS-2023] cron-expressions.
+/// source: aws-facts.md §1.5 "Schedule latency" \[AWS-2023\] cron-expressions.
 pub const SCHEDULE_DELAY_MAX_S: f64 = 60.0;
 
 /// Concurrent AMI copies per destination Region: 300.
-/// source: aws-facts.md §2.1 [AWS] how-ami-copy-works.html.
+/// source: aws-facts.md §2.1 \[AWS\] how-ami-copy-works.html.
 pub const CONCURRENT_AMI_COPIES_PER_REGION: u32 = 300;
 
 /// Image Builder concurrent builds: 100 (L-BA4D191B).
-/// source: aws-facts.md §2.1 [COMM] Service Quotas dump.
+/// source: aws-facts.md §2.1 \[COMM\] Service Quotas dump.
 pub const CONCURRENT_BUILDS: u32 = 100;
 
 /// Components per recipe: 20 (fixed).
-/// source: aws-facts.md §2.2 "Image Builder pipelines" [COMM] Service Quotas dump.
+/// source: aws-facts.md §2.2 "Image Builder pipelines" \[COMM\] Service Quotas dump.
 pub const MAX_COMPONENTS_PER_RECIPE: usize = 20;
 
 /// MiB per GiB.

@@ -6,7 +6,7 @@
 pub mod facts;
 
 /// Commercial, GovCloud and China Region codes amisim accepts.
-/// source: AWS Regions list, https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+/// source: AWS Regions list, <https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html>
 pub const KNOWN_REGIONS: &[&str] = &[
     "af-south-1",
     "ap-east-1",

@@ -1,6 +1,6 @@
 //! Latency and throughput distributions.
 //!
-//! [`spec`] holds the form users write in scenario files ([`DistSpec`]);
+//! `spec` holds the form users write in scenario files ([`DistSpec`]);
 //! [`Dist`] is the checked, ready-to-sample form. A `Dist` samples plain
 //! `f64` values in the unit of its parameters: seconds for latencies (the
 //! scenario file writes them as `"90s"`, `"15m"`), MiB/s for throughputs.

@@ -326,10 +326,10 @@ pub fn run_replication(world: &World, seed: u64, replication: u64) -> Replicatio
         if let Some(t) = s.cron_times.first() {
             sim.schedule_at(*t, Event::CronMatched { pipeline, idx: 0 });
         }
-        if let Some(iv) = s.interval {
-            if SimTime(iv.0) < world.horizon {
-                sim.schedule_in(iv, Event::IntervalElapsed { pipeline });
-            }
+        if let Some(iv) = s.interval
+            && SimTime(iv.0) < world.horizon
+        {
+            sim.schedule_in(iv, Event::IntervalElapsed { pipeline });
         }
         m.schedule_package_update(&mut sim, pipeline);
     }

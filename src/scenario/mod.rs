@@ -189,20 +189,19 @@ fn remove_entry_at(table: &mut DeTable<'_>, offset: usize) -> bool {
     let Some(value) = table.get_mut(&key) else {
         return false;
     };
-    if let DeValue::Array(a) = value.get_mut() {
-        if let Some(i) = a
+    if let DeValue::Array(a) = value.get_mut()
+        && let Some(i) = a
             .iter()
             .position(|v| find_in_value(v, offset, &mut scratch) || contains(&v.span(), offset))
-        {
-            let mut kept = DeArray::new();
-            for (j, v) in a.iter().enumerate() {
-                if j != i {
-                    kept.push(v.clone());
-                }
+    {
+        let mut kept = DeArray::new();
+        for (j, v) in a.iter().enumerate() {
+            if j != i {
+                kept.push(v.clone());
             }
-            *a = kept;
-            return true;
         }
+        *a = kept;
+        return true;
     }
     table.remove(&key).is_some()
 }

@@ -200,20 +200,20 @@ fn apply_latency(ctx: &mut Ctx<'_>, lat: &mut Latencies, raw: &RawLatency, prefi
         ),
     ];
     for (spec, slot, key) in durs {
-        if let Some(spec) = spec {
-            if let Some(d) = ctx.dur_dist(spec, &format!("{prefix}.{key}")) {
-                *slot = d;
-            }
+        if let Some(spec) = spec
+            && let Some(d) = ctx.dur_dist(spec, &format!("{prefix}.{key}"))
+        {
+            *slot = d;
         }
     }
     for (spec, slot, key) in [
         (&raw.snapshot, &mut lat.snapshot, "snapshot"),
         (&raw.copy, &mut lat.copy, "copy"),
     ] {
-        if let Some(spec) = spec {
-            if let Some(t) = ctx.throughput(spec, &format!("{prefix}.{key}")) {
-                *slot = t;
-            }
+        if let Some(spec) = spec
+            && let Some(t) = ctx.throughput(spec, &format!("{prefix}.{key}"))
+        {
+            *slot = t;
         }
     }
 }
@@ -400,20 +400,20 @@ pub(super) fn resolve(
         concurrent_builds: facts::CONCURRENT_BUILDS,
     };
     if let Some(q) = &raw.quotas {
-        if let Some(v) = &q.concurrent_ami_copies_per_region {
-            if let Some(v) = positive_count(
+        if let Some(v) = &q.concurrent_ami_copies_per_region
+            && let Some(v) = positive_count(
                 &mut ctx,
                 v,
                 "quotas.concurrent_ami_copies_per_region",
                 100_000,
-            ) {
-                quotas.concurrent_ami_copies_per_region = v;
-            }
+            )
+        {
+            quotas.concurrent_ami_copies_per_region = v;
         }
-        if let Some(v) = &q.concurrent_builds {
-            if let Some(v) = positive_count(&mut ctx, v, "quotas.concurrent_builds", 100_000) {
-                quotas.concurrent_builds = v;
-            }
+        if let Some(v) = &q.concurrent_builds
+            && let Some(v) = positive_count(&mut ctx, v, "quotas.concurrent_builds", 100_000)
+        {
+            quotas.concurrent_builds = v;
         }
     }
 
