@@ -1,5 +1,6 @@
 //! The one integration-test binary.
 
+mod alloc;
 mod cli;
 mod determinism;
 mod model;
