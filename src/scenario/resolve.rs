@@ -674,7 +674,7 @@ fn resolve_volume(
             if j == 0 {
                 "/dev/xvda".into()
             } else {
-                format!("/dev/xvd{}", (b'a' + (j as u8 % 25) + 1) as char)
+                format!("/dev/xvd{}", (b'a' + (j % 26) as u8) as char)
             }
         }),
         size_gib: size,
