@@ -75,6 +75,27 @@ impl Ctx<'_> {
         self.errors.push(e);
     }
 
+    /// A duration that must be longer than zero; `example` is shown in the hint.
+    fn positive_duration(
+        &mut self,
+        d: &Spanned<Dur>,
+        path: &str,
+        example: &str,
+    ) -> Option<SimDuration> {
+        if d.get_ref().0 == SimDuration::ZERO {
+            let help = format!("e.g. {example}");
+            self.err(
+                Some(d.span()),
+                path,
+                "must be longer than zero",
+                Some(&help),
+            );
+            None
+        } else {
+            Some(d.get_ref().0)
+        }
+    }
+
     fn dur_dist(&mut self, spec: &Spanned<DistSpec<Dur>>, path: &str) -> Option<Dist> {
         match spec.get_ref().resolve(&self.base, parse_duration_cell) {
             Ok(d) => Some(d),
@@ -269,17 +290,11 @@ pub(super) fn resolve(
             .unwrap_or_else(|| "scenario".into()),
     };
 
-    let horizon = raw.horizon.as_ref().map_or(DEFAULT_HORIZON, |h| {
-        if h.get_ref().0 == SimDuration::ZERO {
-            ctx.err(
-                Some(h.span()),
-                "horizon",
-                "the horizon must be longer than zero",
-                Some("e.g. horizon = \"28d\""),
-            );
-        }
-        h.get_ref().0
-    });
+    let horizon = raw
+        .horizon
+        .as_ref()
+        .and_then(|h| ctx.positive_duration(h, "horizon", "horizon = \"28d\""))
+        .unwrap_or(DEFAULT_HORIZON);
 
     let start = match &raw.start {
         None => default_start(),
@@ -740,19 +755,10 @@ fn resolve_schedule(
             ),
         }
     }
-    let interval = s.interval.as_ref().and_then(|i| {
-        if i.get_ref().0 == SimDuration::ZERO {
-            ctx.err(
-                Some(i.span()),
-                format!("{path}.interval"),
-                "the interval must be longer than zero",
-                Some("e.g. interval = \"7d\""),
-            );
-            None
-        } else {
-            Some(i.get_ref().0)
-        }
-    });
+    let interval = s
+        .interval
+        .as_ref()
+        .and_then(|i| ctx.positive_duration(i, &format!("{path}.interval"), "interval = \"7d\""));
     let start_condition = match s
         .start_condition
         .as_ref()
@@ -766,17 +772,11 @@ fn resolve_schedule(
         }
     };
     let package_update_mean = s.package_update_mean_interval.as_ref().and_then(|m| {
-        if m.get_ref().0 == SimDuration::ZERO {
-            ctx.err(
-                Some(m.span()),
-                format!("{path}.package_update_mean_interval"),
-                "the mean interval must be longer than zero",
-                Some("e.g. \"3d\""),
-            );
-            None
-        } else {
-            Some(m.get_ref().0)
-        }
+        ctx.positive_duration(
+            m,
+            &format!("{path}.package_update_mean_interval"),
+            "package_update_mean_interval = \"3d\"",
+        )
     });
     let build_on_package_update = s.build_on_package_update.unwrap_or(false);
     let run_at_start = s.run_at_start.unwrap_or(false);
