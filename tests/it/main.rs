@@ -3,6 +3,7 @@
 mod alloc;
 mod cli;
 mod determinism;
+mod golden;
 mod model;
 mod scenario_errors;
 mod statistics;
