@@ -24,7 +24,11 @@ fn shipped_scenarios_match_their_golden_outputs() {
             "--out",
             out.path().to_str().unwrap(),
         ]);
-        assert!(o.status.success(), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         let golden = root().join("tests/golden").join(name);
         for f in FILES {
             let got = std::fs::read_to_string(out.path().join(f)).unwrap();
