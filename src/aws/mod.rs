@@ -3,7 +3,9 @@
 //! No engine internals here; [`facts`] is the one place where AWS numbers
 //! live, each with a `// source:` pointing into `shared/aws-facts.md`.
 
+pub mod directory;
 pub mod facts;
+pub mod rules;
 
 /// Commercial, GovCloud and China Region codes amisim accepts.
 /// source: AWS Regions list, <https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html>

@@ -1,0 +1,195 @@
+//! Accounts, the organization and its OUs, KMS keys, and who may use what.
+//!
+//! Everything is interned: an [`AccountId`], [`OuId`] or [`KeyId`] indexes
+//! the vectors of a [`Directory`]. Names are kept for messages.
+
+use crate::pipeline::config::RegionId;
+
+/// Index of an account in [`Directory::accounts`].
+pub type AccountId = u16;
+/// Index of an OU in [`Organization::ous`].
+pub type OuId = u16;
+/// Index of a customer managed key in [`Directory::keys`].
+pub type KeyId = u16;
+
+/// One AWS account and its per-account settings.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// Readable name used in scenarios and outputs.
+    pub name: String,
+    /// 12-digit account ID.
+    pub id: String,
+    /// The OU it belongs to, if any (implies organization membership).
+    pub ou: Option<OuId>,
+    /// Member of the organization (at the root or in an OU).
+    pub in_organization: bool,
+    /// EBS encryption by default, in every Region (aws-facts.md §4 rule 4).
+    pub encryption_by_default: bool,
+    /// The default EBS key where it exists; `aws/ebs` elsewhere (rule 4).
+    pub default_key: Option<KeyId>,
+    /// Block public access for AMIs: on by default for new accounts (rule 15).
+    pub block_public_access: bool,
+}
+
+/// An organizational unit; OUs nest.
+#[derive(Debug, Clone)]
+pub struct Ou {
+    /// OU ID, e.g. `ou-ab12-34cd56ef`.
+    pub id: String,
+    /// Parent OU; `None` means the root.
+    pub parent: Option<OuId>,
+}
+
+/// The AWS Organization the accounts may belong to.
+#[derive(Debug, Clone)]
+pub struct Organization {
+    /// Organization ID, e.g. `o-abc123def4`.
+    pub id: String,
+    /// Its OUs.
+    pub ous: Vec<Ou>,
+}
+
+/// Who a key is granted to (key policy or grant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Principal {
+    /// One account.
+    Account(AccountId),
+    /// Every account in an OU, nested OUs included.
+    Ou(OuId),
+    /// Every account in the organization.
+    Organization,
+}
+
+/// A customer managed KMS key: regional, optionally multi-Region with replicas.
+#[derive(Debug, Clone)]
+pub struct KmsKey {
+    /// Name (alias) used in scenarios.
+    pub name: String,
+    /// Owning account.
+    pub owner: AccountId,
+    /// Region of the key (the primary, for a multi-Region key).
+    pub region: RegionId,
+    /// Regions holding a replica of a multi-Region key.
+    pub replicas: Vec<RegionId>,
+    /// Principals granted use of the key besides its owner.
+    pub grants: Vec<Principal>,
+}
+
+/// How an image's snapshots are encrypted, in the image's own Region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encryption {
+    /// Not encrypted.
+    None,
+    /// The AWS managed key `aws/ebs` of the image owner in that Region.
+    AwsManaged,
+    /// A customer managed key.
+    Key(KeyId),
+}
+
+impl Encryption {
+    /// True unless `None`.
+    pub fn is_encrypted(self) -> bool {
+        self != Encryption::None
+    }
+}
+
+/// Accounts, organization and keys of a scenario.
+#[derive(Debug, Clone, Default)]
+pub struct Directory {
+    /// Region codes; a `RegionId` indexes this.
+    pub regions: Vec<String>,
+    /// Accounts; the first owns pipelines unless they say otherwise.
+    pub accounts: Vec<Account>,
+    /// The organization, if declared.
+    pub organization: Option<Organization>,
+    /// Customer managed keys.
+    pub keys: Vec<KmsKey>,
+}
+
+impl Directory {
+    /// True if OU `ou` is `ancestor` or nested (at any depth) inside it.
+    pub fn ou_within(&self, ou: OuId, ancestor: OuId) -> bool {
+        let Some(org) = &self.organization else {
+            return false;
+        };
+        let mut cur = Some(ou);
+        let mut hops = 0;
+        while let Some(o) = cur {
+            if o == ancestor {
+                return true;
+            }
+            cur = org.ous.get(o as usize).and_then(|x| x.parent);
+            hops += 1;
+            if hops > org.ous.len() {
+                return false; // a cycle; refused when the scenario is resolved
+            }
+        }
+        false
+    }
+
+    /// True if account `a` is in OU `ou` or any OU nested inside it (rule 11).
+    pub fn account_in_ou(&self, a: AccountId, ou: OuId) -> bool {
+        self.accounts[a as usize]
+            .ou
+            .is_some_and(|own| self.ou_within(own, ou))
+    }
+
+    /// True if the key exists in `region` (as the key or a replica). Keys are
+    /// Regional (aws-facts.md §4 rule 6).
+    pub fn key_in_region(&self, k: KeyId, region: RegionId) -> bool {
+        let key = &self.keys[k as usize];
+        key.region == region || key.replicas.contains(&region)
+    }
+
+    /// True if account `a` may use key `k`: it owns it, or it was granted it
+    /// directly, through an OU it belongs to, or through the organization.
+    pub fn key_usable_by(&self, k: KeyId, a: AccountId) -> bool {
+        let key = &self.keys[k as usize];
+        key.owner == a
+            || key.grants.iter().any(|p| match *p {
+                Principal::Account(x) => x == a,
+                Principal::Ou(ou) => self.account_in_ou(a, ou),
+                Principal::Organization => self.accounts[a as usize].in_organization,
+            })
+    }
+
+    /// True if every account of OU `ou` may use key `k` (granted to the OU, an
+    /// enclosing OU, or the organization).
+    pub fn key_usable_by_ou(&self, k: KeyId, ou: OuId) -> bool {
+        self.keys[k as usize].grants.iter().any(|p| match *p {
+            Principal::Ou(g) => self.ou_within(ou, g),
+            Principal::Organization => true,
+            Principal::Account(_) => false,
+        })
+    }
+
+    /// True if every account of the organization may use key `k`.
+    pub fn key_usable_by_organization(&self, k: KeyId) -> bool {
+        self.keys[k as usize]
+            .grants
+            .contains(&Principal::Organization)
+    }
+
+    /// The encryption EBS applies by default to new volumes and copies of
+    /// account `a` in `region`, if encryption by default is on (rule 4):
+    /// its default key where that key exists, else `aws/ebs`.
+    pub fn default_encryption(&self, a: AccountId, region: RegionId) -> Option<Encryption> {
+        let acct = &self.accounts[a as usize];
+        if !acct.encryption_by_default {
+            return None;
+        }
+        Some(match acct.default_key {
+            Some(k) if self.key_in_region(k, region) => Encryption::Key(k),
+            _ => Encryption::AwsManaged,
+        })
+    }
+
+    /// The key's name, or `aws/ebs`, or `none`, for messages and outputs.
+    pub fn encryption_name(&self, e: Encryption) -> String {
+        match e {
+            Encryption::None => "none".into(),
+            Encryption::AwsManaged => "aws/ebs".into(),
+            Encryption::Key(k) => self.keys[k as usize].name.clone(),
+        }
+    }
+}

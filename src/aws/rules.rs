@@ -1,0 +1,611 @@
+//! Legality: what AWS refuses when copying and sharing AMIs.
+//!
+//! Pure functions over a [`Directory`]: [`check_copy`] for CopyImage (same
+//! or cross account) and [`check_share`] for launch and snapshot
+//! permissions. Each refusal is a [`RuleViolation`] naming its [`Rule`], the
+//! rule's source in `shared/aws-facts.md`, the error AWS returns where a
+//! public record of it exists, and the fix.
+
+use std::fmt;
+
+use super::directory::{AccountId, Directory, Encryption, KeyId, OuId};
+use crate::pipeline::config::RegionId;
+
+/// Launch permissions per AMI per Region: 1,000 entities (accounts, orgs,
+/// OUs). source: aws-facts.md §2.2 "AMI sharing entities", [AWS-2023] ami-quotas.md.
+pub const MAX_SHARE_TARGETS: usize = 1000;
+
+/// Each rule amisim enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rule {
+    /// An encrypted snapshot cannot be copied to an unencrypted one.
+    EncryptedToUnencrypted,
+    /// `KmsKeyId` without `Encrypted = true`.
+    KmsKeyWithoutEncrypted,
+    /// The key does not exist in the Region where it is used.
+    KeyNotInRegion,
+    /// The account using the key was never granted it.
+    KeyNotGranted,
+    /// Images or snapshots encrypted with `aws/ebs` cannot be shared.
+    AwsManagedKeyShare,
+    /// Encrypted images cannot be public.
+    PublicEncrypted,
+    /// Images with product codes cannot be public.
+    PublicProductCodes,
+    /// Block public access for AMIs is on for the owner.
+    BlockPublicAccess,
+    /// More than 1,000 share targets.
+    ShareQuota,
+    /// Marketplace images shared from another account cannot be copied.
+    MarketplaceCopy,
+    /// Only the owner of an image can share it.
+    OnlyOwnerShares,
+    /// Organization and OU share targets must be full ARNs.
+    OrganizationArnRequired,
+}
+
+impl Rule {
+    /// Every rule, for tables and docs.
+    pub const ALL: [Rule; 12] = [
+        Rule::EncryptedToUnencrypted,
+        Rule::KmsKeyWithoutEncrypted,
+        Rule::KeyNotInRegion,
+        Rule::KeyNotGranted,
+        Rule::AwsManagedKeyShare,
+        Rule::PublicEncrypted,
+        Rule::PublicProductCodes,
+        Rule::BlockPublicAccess,
+        Rule::ShareQuota,
+        Rule::MarketplaceCopy,
+        Rule::OnlyOwnerShares,
+        Rule::OrganizationArnRequired,
+    ];
+
+    /// A stable identifier, used in messages and in the `cause` column.
+    pub fn id(self) -> &'static str {
+        match self {
+            Rule::EncryptedToUnencrypted => "encrypted_to_unencrypted",
+            Rule::KmsKeyWithoutEncrypted => "kms_key_without_encrypted",
+            Rule::KeyNotInRegion => "key_not_in_region",
+            Rule::KeyNotGranted => "key_not_granted",
+            Rule::AwsManagedKeyShare => "aws_managed_key_share",
+            Rule::PublicEncrypted => "public_encrypted",
+            Rule::PublicProductCodes => "public_product_codes",
+            Rule::BlockPublicAccess => "block_public_access",
+            Rule::ShareQuota => "share_quota",
+            Rule::MarketplaceCopy => "marketplace_copy",
+            Rule::OnlyOwnerShares => "only_owner_shares",
+            Rule::OrganizationArnRequired => "organization_arn_required",
+        }
+    }
+
+    /// Where the rule comes from.
+    pub fn source(self) -> &'static str {
+        match self {
+            Rule::EncryptedToUnencrypted => "aws-facts.md §4 rule 1 (how-ami-copy-works.html)",
+            Rule::KmsKeyWithoutEncrypted => "aws-facts.md §4 rule 3 (AMIEncryption.md)",
+            Rule::KeyNotInRegion => "aws-facts.md §4 rule 6 (KMS keys are Regional); §7 copy ends `failed`",
+            Rule::KeyNotGranted => "aws-facts.md §4 rules 12 and 16; §7 \"key not accessible\"",
+            Rule::AwsManagedKeyShare => "aws-facts.md §4 rule 12 (sharingamis-explicit.md)",
+            Rule::PublicEncrypted => "aws-facts.md §4 rule 13 (sharingamis-intro.md)",
+            Rule::PublicProductCodes => "aws-facts.md §4 rule 13 (sharingamis-intro.md)",
+            Rule::BlockPublicAccess => "aws-facts.md §4 rule 15 (block-public-access-to-amis.html)",
+            Rule::ShareQuota => "aws-facts.md §4 rule 11, §2.2 (ami-quotas.md)",
+            Rule::MarketplaceCopy => "aws-facts.md §4 rule 18 (CopyingAMIs.md)",
+            Rule::OnlyOwnerShares => "aws-facts.md §4 rule 10 (sharingamis-explicit.md)",
+            Rule::OrganizationArnRequired => "aws-facts.md §4 rule 11 (share-amis-with-organizations-and-OUs.md)",
+        }
+    }
+
+    /// What AWS answers. Exact texts come from public reports (cited); where
+    /// none was found, the refusal is described without inventing a code.
+    pub fn aws_error(self) -> &'static str {
+        match self {
+            // [COMM] hashicorp/packer#6789, BedrockStreaming post (PR #346).
+            Rule::EncryptedToUnencrypted => {
+                "CopyImage: InvalidRequest: Snapshot … is encrypted. Creating an unencrypted copy from an encrypted snapshot is not supported."
+            }
+            // [COMM] keithvassallomt/parsec-aws-automation#12 (RunInstances; CopyImage takes the same pair).
+            Rule::KmsKeyWithoutEncrypted => {
+                "InvalidParameterDependency: The parameter KmsKeyId requires the parameter Encrypted to be set."
+            }
+            // aws-facts.md §7 "Copy ends in AMI state failed" [COMM].
+            Rule::KeyNotInRegion => "the copied AMI ends in state `failed` (bad or inaccessible KMS key)",
+            // aws-facts.md §7 [COMM] aws-samples/aws-backup-automation#2.
+            Rule::KeyNotGranted => "Given key ID is not accessible (the copy, or the recipient's launch, fails)",
+            // [COMM] hashicorp/packer#7410 and #7499.
+            Rule::AwsManagedKeyShare => {
+                "ModifyImageAttribute: InvalidParameter: Snapshots encrypted with the AWS Managed CMK can't be shared; ModifySnapshotAttribute: OperationNotPermitted: Encrypted snapshots with EBS default key cannot be shared"
+            }
+            Rule::PublicEncrypted => "ModifyImageAttribute refused: encrypted AMIs cannot be made public",
+            Rule::PublicProductCodes => "ModifyImageAttribute refused: AMIs with product codes cannot be made public",
+            // [COMM] hortonworks/cloudbreak-images#926.
+            Rule::BlockPublicAccess => {
+                "ModifyImageAttribute: OperationNotPermitted: You can't publicly share this image because block public access for AMIs is enabled for this account."
+            }
+            Rule::ShareQuota => "ModifyImageAttribute refused: more than 1,000 launch-permission entities",
+            Rule::MarketplaceCopy => "CopyImage refused for a Marketplace-derived AMI shared from another account",
+            Rule::OnlyOwnerShares => "ModifyImageAttribute refused: only the owner can share an AMI",
+            Rule::OrganizationArnRequired => "ModifyImageAttribute refused: OrganizationArn/OrganizationalUnitArn must be a full ARN",
+        }
+    }
+
+    /// True if AWS refuses the call outright (no time passes); false if the
+    /// operation runs and then fails (a copy ending `failed`).
+    pub fn refused_at_request(self) -> bool {
+        !matches!(self, Rule::KeyNotInRegion | Rule::KeyNotGranted)
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// One refusal: the rule, what was asked, and the fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleViolation {
+    /// The rule.
+    pub rule: Rule,
+    /// What was asked and why AWS refuses it.
+    pub message: String,
+    /// How to make it legal.
+    pub help: String,
+}
+
+impl RuleViolation {
+    fn new(rule: Rule, message: String, help: String) -> Self {
+        RuleViolation {
+            rule,
+            message,
+            help,
+        }
+    }
+
+    /// The full reason line: message, rule id, source and AWS's answer.
+    pub fn reason(&self) -> String {
+        format!(
+            "{} [rule {}; {}; AWS: {}]",
+            self.message,
+            self.rule.id(),
+            self.rule.source(),
+            self.rule.aws_error()
+        )
+    }
+}
+
+/// The key a copy asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyChoice {
+    /// `aws/ebs` of the copier in the destination Region.
+    AwsManaged,
+    /// A customer managed key.
+    Key(KeyId),
+}
+
+/// A CopyImage request.
+#[derive(Debug, Clone, Copy)]
+pub struct CopyRequest {
+    /// Owner of the source image.
+    pub source_owner: AccountId,
+    /// Encryption of the source image.
+    pub source: Encryption,
+    /// The source image carries product codes (Marketplace-derived).
+    pub product_codes: bool,
+    /// The account that copies and will own the copy.
+    pub copier: AccountId,
+    /// Destination Region.
+    pub dest_region: RegionId,
+    /// The `Encrypted` parameter, if given.
+    pub encrypted: Option<bool>,
+    /// The `KmsKeyId` parameter, if given.
+    pub kms_key: Option<KeyChoice>,
+}
+
+/// What a legal copy produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CopyOutcome {
+    /// Encryption of the copy.
+    pub encryption: Encryption,
+    /// The copy encrypts an unencrypted source, so it is full, not
+    /// incremental (aws-facts.md §1.2 "Data volume copied"). A change of key
+    /// against the previous copy in the destination is the model's to judge.
+    pub encrypts_unencrypted: bool,
+}
+
+fn region_name(dir: &Directory, r: RegionId) -> &str {
+    dir.regions.get(r as usize).map_or("?", String::as_str)
+}
+
+fn account_name(dir: &Directory, a: AccountId) -> &str {
+    &dir.accounts[a as usize].name
+}
+
+fn key_name(dir: &Directory, k: KeyId) -> &str {
+    &dir.keys[k as usize].name
+}
+
+/// Checks a CopyImage request and returns the copy's encryption, or every
+/// rule it breaks.
+pub fn check_copy(dir: &Directory, req: &CopyRequest) -> Result<CopyOutcome, Vec<RuleViolation>> {
+    let mut v = Vec::new();
+    let dest = region_name(dir, req.dest_region);
+    let copier = account_name(dir, req.copier);
+    let cross_account = req.copier != req.source_owner;
+    if cross_account {
+        let owner = account_name(dir, req.source_owner);
+        if req.product_codes {
+            v.push(RuleViolation::new(
+                Rule::MarketplaceCopy,
+                format!("account {copier} cannot copy a Marketplace-derived image shared by {owner}"),
+                format!("launch an instance in {copier} from the shared image and create the image there (product codes are kept), or distribute without target_accounts"),
+            ));
+        }
+        match req.source {
+            Encryption::AwsManaged => v.push(RuleViolation::new(
+                Rule::AwsManagedKeyShare,
+                format!("the image of {owner} is encrypted with aws/ebs, so its snapshots cannot be shared with {copier} for the copy"),
+                "build the image with a customer managed key (pipeline kms_key) granted to the target accounts".into(),
+            )),
+            Encryption::Key(k) if !dir.key_usable_by(k, req.copier) => v.push(RuleViolation::new(
+                Rule::KeyNotGranted,
+                format!("account {copier} cannot read the source snapshots: key {} of {owner} is not granted to it", key_name(dir, k)),
+                format!("grant key {} to account {copier} (add \"{copier}\" to the key's grants)", key_name(dir, k)),
+            )),
+            _ => {}
+        }
+    }
+    if req.encrypted == Some(false) && req.kms_key.is_some() {
+        v.push(RuleViolation::new(
+            Rule::KmsKeyWithoutEncrypted,
+            format!("the copy to {dest} names a KMS key but sets encrypted = false"),
+            "remove `encrypted = false` (a KMS key implies encryption)".into(),
+        ));
+    } else if req.encrypted == Some(false) && req.source.is_encrypted() {
+        v.push(RuleViolation::new(
+            Rule::EncryptedToUnencrypted,
+            format!("the copy to {dest} asks for an unencrypted copy of an encrypted image ({})", dir.encryption_name(req.source)),
+            "remove `encrypted = false`, or set kms_key to a key in the destination Region".into(),
+        ));
+    }
+    let encryption = match req.kms_key {
+        Some(KeyChoice::AwsManaged) => Encryption::AwsManaged,
+        Some(KeyChoice::Key(k)) => {
+            if !dir.key_in_region(k, req.dest_region) {
+                let key = &dir.keys[k as usize];
+                v.push(RuleViolation::new(
+                    Rule::KeyNotInRegion,
+                    format!("key {} lives in {}, not in {dest}; KMS keys are Regional", key.name, region_name(dir, key.region)),
+                    format!("add \"{dest}\" to the replicas of multi-Region key {}, or use a key created in {dest}", key.name),
+                ));
+            }
+            if !dir.key_usable_by(k, req.copier) {
+                v.push(RuleViolation::new(
+                    Rule::KeyNotGranted,
+                    format!("account {copier} copies into {dest} with key {}, which it was never granted", key_name(dir, k)),
+                    format!("grant key {} to account {copier} in {dest} (add \"{copier}\" to the key's grants)", key_name(dir, k)),
+                ));
+            }
+            Encryption::Key(k)
+        }
+        // No key named: encrypted sources stay encrypted and "Encrypted = true"
+        // encrypts, both with the copier's default key in the destination;
+        // encryption by default forces it on (aws-facts.md §4 rules 2 and 4).
+        None => {
+            let default = dir
+                .default_encryption(req.copier, req.dest_region)
+                .unwrap_or(Encryption::AwsManaged);
+            if req.source.is_encrypted() || req.encrypted == Some(true) {
+                default
+            } else {
+                dir.default_encryption(req.copier, req.dest_region)
+                    .unwrap_or(Encryption::None)
+            }
+        }
+    };
+    if !v.is_empty() {
+        return Err(v);
+    }
+    Ok(CopyOutcome {
+        encryption,
+        encrypts_unencrypted: encryption.is_encrypted() && !req.source.is_encrypted(),
+    })
+}
+
+/// Launch-permission targets.
+#[derive(Debug, Clone, Default)]
+pub struct ShareTargets {
+    /// Accounts.
+    pub accounts: Vec<AccountId>,
+    /// OUs (by ARN in the scenario).
+    pub ous: Vec<OuId>,
+    /// The organization (by ARN in the scenario).
+    pub organization: bool,
+    /// The group `all`: public.
+    pub public: bool,
+}
+
+impl ShareTargets {
+    /// Entities counted against the 1,000 quota (accounts inside an org or OU don't count).
+    pub fn entity_count(&self) -> usize {
+        self.accounts.len() + self.ous.len() + usize::from(self.organization)
+    }
+
+    /// True if nothing is shared.
+    pub fn is_empty(&self) -> bool {
+        self.entity_count() == 0 && !self.public
+    }
+}
+
+/// A ModifyImageAttribute / ModifySnapshotAttribute request in one Region.
+#[derive(Debug, Clone)]
+pub struct ShareRequest {
+    /// The account that asks.
+    pub by: AccountId,
+    /// The image's owner.
+    pub owner: AccountId,
+    /// The Region of the image.
+    pub region: RegionId,
+    /// The image's encryption.
+    pub image: Encryption,
+    /// The image carries product codes.
+    pub product_codes: bool,
+    /// Launch permission targets.
+    pub launch: ShareTargets,
+    /// Accounts given createVolumePermission on the snapshots.
+    pub snapshot_accounts: Vec<AccountId>,
+}
+
+/// Checks a share and returns every rule it breaks (empty if legal).
+pub fn check_share(dir: &Directory, req: &ShareRequest) -> Vec<RuleViolation> {
+    let mut v = Vec::new();
+    let region = region_name(dir, req.region);
+    let owner = account_name(dir, req.owner);
+    if req.by != req.owner {
+        v.push(RuleViolation::new(
+            Rule::OnlyOwnerShares,
+            format!("account {} shares an image in {region} owned by {owner}", account_name(dir, req.by)),
+            format!("share from {owner}, the owner (target_accounts copies belong to their targets: share them from there)"),
+        ));
+    }
+    let count = req.launch.entity_count();
+    if count > MAX_SHARE_TARGETS {
+        v.push(RuleViolation::new(
+            Rule::ShareQuota,
+            format!("{count} share targets for one image in {region}; the quota is {MAX_SHARE_TARGETS}"),
+            "share with OUs or the organization instead of listing accounts (accounts inside them don't count)".into(),
+        ));
+    }
+    if req.launch.public {
+        if req.image.is_encrypted() {
+            v.push(RuleViolation::new(
+                Rule::PublicEncrypted,
+                format!("the image in {region} is encrypted ({}) and cannot be made public", dir.encryption_name(req.image)),
+                "share with accounts, OUs or the organization instead, or publish an unencrypted image".into(),
+            ));
+        }
+        if req.product_codes {
+            v.push(RuleViolation::new(
+                Rule::PublicProductCodes,
+                format!("the image in {region} has product codes (Marketplace-derived) and cannot be made public"),
+                "share with accounts, OUs or the organization instead".into(),
+            ));
+        }
+        if dir.accounts[req.owner as usize].block_public_access {
+            v.push(RuleViolation::new(
+                Rule::BlockPublicAccess,
+                format!("block public access for AMIs is on for {owner} (the default for new accounts)"),
+                format!("set block_public_access = false on account {owner} (DisableImageBlockPublicAccess), or don't share publicly"),
+            ));
+        }
+    }
+    let shares_with_others = req.launch.entity_count() > 0 || !req.snapshot_accounts.is_empty();
+    match req.image {
+        Encryption::AwsManaged if shares_with_others => v.push(RuleViolation::new(
+            Rule::AwsManagedKeyShare,
+            format!("the image in {region} is encrypted with aws/ebs, which cannot be shared"),
+            "encrypt with a customer managed key (kms_key) granted to the share targets".into(),
+        )),
+        Encryption::Key(k) => {
+            let kname = key_name(dir, k);
+            let mut missing: Vec<String> = Vec::new();
+            for a in req.launch.accounts.iter().chain(&req.snapshot_accounts) {
+                if !dir.key_usable_by(k, *a) {
+                    let n = account_name(dir, *a).to_string();
+                    if !missing.contains(&n) {
+                        missing.push(n);
+                    }
+                }
+            }
+            if let Some(org) = &dir.organization {
+                for ou in &req.launch.ous {
+                    if !dir.key_usable_by_ou(k, *ou) {
+                        missing.push(format!("OU {}", org.ous[*ou as usize].id));
+                    }
+                }
+                if req.launch.organization && !dir.key_usable_by_organization(k) {
+                    missing.push(format!("organization {}", org.id));
+                }
+            }
+            if !missing.is_empty() {
+                v.push(RuleViolation::new(
+                    Rule::KeyNotGranted,
+                    format!("the image in {region} is encrypted with key {kname}, not granted to {}: they could not launch it", missing.join(", ")),
+                    format!("grant key {kname} to {} (add them to the key's grants)", missing.join(", ")),
+                ));
+            }
+        }
+        _ => {}
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::directory::{Account, KmsKey, Organization, Ou, Principal};
+
+    // Regions: 0 us-east-1, 1 eu-west-1. Accounts: 0 images (owner),
+    // 1 prod (in ou-prod), 2 dev (in ou-dev, nested in ou-prod), 3 outsider.
+    // Keys: 0 "golden" (images, us-east-1, replica eu-west-1, granted to prod),
+    // 1 "local" (images, us-east-1 only, granted to the organization),
+    // 2 "prod-own" (prod, eu-west-1).
+    fn dir() -> Directory {
+        let acct = |name: &str, ou: Option<u16>| Account {
+            name: name.into(),
+            id: "000000000000".into(),
+            ou,
+            in_organization: ou.is_some() || name == "images",
+            encryption_by_default: false,
+            default_key: None,
+            block_public_access: true,
+        };
+        Directory {
+            regions: vec!["us-east-1".into(), "eu-west-1".into()],
+            accounts: vec![acct("images", None), acct("prod", Some(0)), acct("dev", Some(1)), acct("outsider", None)],
+            organization: Some(Organization {
+                id: "o-abc".into(),
+                ous: vec![
+                    Ou { id: "ou-prod".into(), parent: None },
+                    Ou { id: "ou-dev".into(), parent: Some(0) },
+                ],
+            }),
+            keys: vec![
+                KmsKey { name: "golden".into(), owner: 0, region: 0, replicas: vec![1], grants: vec![Principal::Account(1)] },
+                KmsKey { name: "local".into(), owner: 0, region: 0, replicas: vec![], grants: vec![Principal::Organization] },
+                KmsKey { name: "prod-own".into(), owner: 1, region: 1, replicas: vec![], grants: vec![] },
+            ],
+        }
+    }
+
+    fn copy(source: Encryption, copier: u16, encrypted: Option<bool>, kms_key: Option<KeyChoice>) -> CopyRequest {
+        CopyRequest { source_owner: 0, source, product_codes: false, copier, dest_region: 1, encrypted, kms_key }
+    }
+
+    fn rules(r: Result<CopyOutcome, Vec<RuleViolation>>) -> Vec<Rule> {
+        r.err().unwrap_or_default().iter().map(|v| v.rule).collect()
+    }
+
+    #[test]
+    fn the_copy_encryption_table_in_all_four_cells() {
+        let d = dir();
+        // unencrypted → unencrypted: allowed.
+        let o = check_copy(&d, &copy(Encryption::None, 0, None, None)).unwrap();
+        assert_eq!(o.encryption, Encryption::None);
+        assert!(!o.encrypts_unencrypted);
+        // encrypted → encrypted: allowed (with a key in the destination).
+        let o = check_copy(&d, &copy(Encryption::Key(0), 0, None, Some(KeyChoice::Key(0)))).unwrap();
+        assert_eq!(o.encryption, Encryption::Key(0));
+        // unencrypted → encrypted: allowed, and a full copy.
+        let o = check_copy(&d, &copy(Encryption::None, 0, Some(true), None)).unwrap();
+        assert_eq!((o.encryption, o.encrypts_unencrypted), (Encryption::AwsManaged, true));
+        // encrypted → unencrypted: refused.
+        assert_eq!(rules(check_copy(&d, &copy(Encryption::Key(0), 0, Some(false), None))), vec![Rule::EncryptedToUnencrypted]);
+    }
+
+    #[test]
+    fn a_copy_without_settings_keeps_its_state_and_encryption_by_default_forces_it_on() {
+        let mut d = dir();
+        assert_eq!(check_copy(&d, &copy(Encryption::None, 0, None, None)).unwrap().encryption, Encryption::None);
+        // Encrypted source, no key: the destination's default key (keys are Regional).
+        assert_eq!(check_copy(&d, &copy(Encryption::Key(1), 0, None, None)).unwrap().encryption, Encryption::AwsManaged);
+        d.accounts[0].encryption_by_default = true;
+        d.accounts[0].default_key = Some(0);
+        let o = check_copy(&d, &copy(Encryption::None, 0, None, None)).unwrap();
+        assert_eq!((o.encryption, o.encrypts_unencrypted), (Encryption::Key(0), true), "default CMK in eu-west-1 (a replica)");
+        d.accounts[0].default_key = Some(1);
+        assert_eq!(check_copy(&d, &copy(Encryption::None, 0, None, None)).unwrap().encryption, Encryption::AwsManaged, "default key not in Region: aws/ebs");
+    }
+
+    #[test]
+    fn every_copy_rule_both_ways() {
+        let d = dir();
+        type Case = (&'static str, CopyRequest, Vec<Rule>);
+        let mut mp = copy(Encryption::None, 1, None, None);
+        mp.product_codes = true;
+        let mut mp_own = mp;
+        mp_own.copier = 0;
+        let cases: Vec<Case> = vec![
+            ("kms key with encrypted = false", copy(Encryption::None, 0, Some(false), Some(KeyChoice::Key(0))), vec![Rule::KmsKeyWithoutEncrypted]),
+            ("kms key with encryption implied", copy(Encryption::None, 0, None, Some(KeyChoice::Key(0))), vec![]),
+            ("key not in the destination Region", copy(Encryption::Key(1), 0, None, Some(KeyChoice::Key(1))), vec![Rule::KeyNotInRegion]),
+            ("replica in the destination Region", copy(Encryption::Key(0), 0, None, Some(KeyChoice::Key(0))), vec![]),
+            ("cross-account, source key not granted", copy(Encryption::Key(1), 3, None, None), vec![Rule::KeyNotGranted]),
+            ("cross-account, source key granted", copy(Encryption::Key(0), 1, None, None), vec![]),
+            ("cross-account, source key granted via the organization", copy(Encryption::Key(1), 2, None, None), vec![]),
+            ("cross-account into the owner's key, granted to the copier", copy(Encryption::Key(0), 1, None, Some(KeyChoice::Key(0))), vec![]),
+            ("cross-account into the copier's own key", copy(Encryption::Key(0), 1, None, Some(KeyChoice::Key(2))), vec![]),
+            ("cross-account into someone else's key", copy(Encryption::Key(0), 2, None, Some(KeyChoice::Key(2))), vec![Rule::KeyNotGranted, Rule::KeyNotGranted]),
+            ("cross-account of an aws/ebs image", copy(Encryption::AwsManaged, 1, None, None), vec![Rule::AwsManagedKeyShare]),
+            ("cross-account of an unencrypted image", copy(Encryption::None, 1, None, None), vec![]),
+            ("Marketplace image to another account", mp, vec![Rule::MarketplaceCopy]),
+            ("Marketplace image in its own account", mp_own, vec![]),
+        ];
+        for (name, req, want) in cases {
+            assert_eq!(rules(check_copy(&d, &req)), want, "{name}");
+        }
+    }
+
+    fn share(image: Encryption, launch: ShareTargets) -> ShareRequest {
+        ShareRequest { by: 0, owner: 0, region: 0, image, product_codes: false, launch, snapshot_accounts: vec![] }
+    }
+
+    fn accounts(a: &[u16]) -> ShareTargets {
+        ShareTargets { accounts: a.to_vec(), ..Default::default() }
+    }
+
+    #[test]
+    fn every_share_rule_both_ways() {
+        let mut d = dir();
+        let public = ShareTargets { public: true, ..Default::default() };
+        let ou = |o: u16| ShareTargets { ous: vec![o], ..Default::default() };
+        let org = ShareTargets { organization: true, ..Default::default() };
+        let mut not_owner = share(Encryption::None, accounts(&[1]));
+        not_owner.by = 1;
+        let mut marketplace_public = share(Encryption::None, public.clone());
+        marketplace_public.product_codes = true;
+        let many = ShareTargets { accounts: vec![1; MAX_SHARE_TARGETS + 1], ..Default::default() };
+        let mut snap_aws = share(Encryption::AwsManaged, ShareTargets::default());
+        snap_aws.snapshot_accounts = vec![1];
+        let cases: Vec<(&str, ShareRequest, Vec<Rule>)> = vec![
+            ("owner shares", share(Encryption::None, accounts(&[1])), vec![]),
+            ("someone else shares", not_owner, vec![Rule::OnlyOwnerShares]),
+            ("aws/ebs image to an account", share(Encryption::AwsManaged, accounts(&[1])), vec![Rule::AwsManagedKeyShare]),
+            ("aws/ebs snapshots to an account", snap_aws, vec![Rule::AwsManagedKeyShare]),
+            ("aws/ebs image kept private", share(Encryption::AwsManaged, ShareTargets::default()), vec![]),
+            ("CMK granted to the account", share(Encryption::Key(0), accounts(&[1])), vec![]),
+            ("CMK not granted to the account", share(Encryption::Key(0), accounts(&[3])), vec![Rule::KeyNotGranted]),
+            ("CMK granted to the org, shared with a nested OU", share(Encryption::Key(1), ou(1)), vec![]),
+            ("CMK granted to one account, shared with an OU", share(Encryption::Key(0), ou(0)), vec![Rule::KeyNotGranted]),
+            ("CMK granted to the org, shared with the org", share(Encryption::Key(1), org.clone()), vec![]),
+            ("CMK not granted to the org, shared with the org", share(Encryption::Key(0), org), vec![Rule::KeyNotGranted]),
+            ("public unencrypted, block public access on", share(Encryption::None, public.clone()), vec![Rule::BlockPublicAccess]),
+            ("public encrypted", share(Encryption::Key(0), public.clone()), vec![Rule::PublicEncrypted, Rule::BlockPublicAccess]),
+            ("public with product codes", marketplace_public, vec![Rule::PublicProductCodes, Rule::BlockPublicAccess]),
+            ("1,001 targets", share(Encryption::None, many), vec![Rule::ShareQuota]),
+            ("1,000 targets", share(Encryption::None, ShareTargets { accounts: vec![1; MAX_SHARE_TARGETS], ..Default::default() }), vec![]),
+        ];
+        for (name, req, want) in cases {
+            let got: Vec<Rule> = check_share(&d, &req).iter().map(|v| v.rule).collect();
+            assert_eq!(got, want, "{name}");
+        }
+        d.accounts[0].block_public_access = false;
+        assert!(check_share(&d, &share(Encryption::None, public)).is_empty(), "public, block public access off");
+    }
+
+    #[test]
+    fn an_ou_share_covers_nested_ous() {
+        let d = dir();
+        assert!(d.account_in_ou(2, 0), "dev is in ou-dev, nested in ou-prod");
+        assert!(!d.account_in_ou(1, 1), "prod is not in ou-dev");
+        assert!(!d.account_in_ou(3, 0));
+    }
+
+    #[test]
+    fn every_rule_has_an_id_a_source_and_an_aws_answer() {
+        for r in Rule::ALL {
+            assert!(!r.id().is_empty() && r.source().starts_with("aws-facts.md") && !r.aws_error().is_empty());
+        }
+    }
+}
