@@ -70,6 +70,20 @@ pub struct ValidateArgs {
     pub scenario: PathBuf,
 }
 
+/// Prints the rule violations a scenario simulates on purpose.
+fn print_warnings(scn: &crate::scenario::Scenario) {
+    for w in &scn.warnings {
+        eprintln!("warning: {w}");
+    }
+    if !scn.warnings.is_empty() {
+        eprintln!(
+            "{} rule violation{} simulated on purpose (model_misconfigurations = true): the stage fails where AWS fails it",
+            scn.warnings.len(),
+            if scn.warnings.len() == 1 { "" } else { "s" }
+        );
+    }
+}
+
 fn scenario_failed(e: &ScenarioErrors) -> ExitCode {
     eprintln!("{e}");
     ExitCode::from(EXIT_USAGE)
@@ -80,6 +94,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(a) => match scenario::load(&a.scenario) {
             Ok(s) => {
+                print_warnings(&s);
                 println!(
                     "{}: ok ({} pipeline{}, {} Region{})",
                     a.scenario.display(),
@@ -116,6 +131,9 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
         Ok(s) => s,
         Err(e) => return Ok(scenario_failed(&e)),
     };
+    if !a.quiet {
+        print_warnings(&scn);
+    }
     let dir = a
         .out
         .clone()

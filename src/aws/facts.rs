@@ -54,6 +54,13 @@ pub const REGISTER: Lognormal = Lognormal {
     p95: 20.0,
 };
 
+/// ModifyImageAttribute and ModifySnapshotAttribute for one Region's shares:
+/// API calls that return at once. ASSUMPTION (no figure in aws-facts.md).
+pub const SHARE: Lognormal = Lognormal {
+    median: 2.0,
+    p95: 10.0,
+};
+
 /// Fixed cost of a CreateImage snapshot set before data moves.
 /// ASSUMPTION (aws-facts.md §1.1 "Snapshot creation throughput" \[NOT FOUND\]).
 pub const SNAPSHOT_OVERHEAD: Lognormal = Lognormal {

@@ -84,7 +84,9 @@ impl Rule {
         match self {
             Rule::EncryptedToUnencrypted => "aws-facts.md §4 rule 1 (how-ami-copy-works.html)",
             Rule::KmsKeyWithoutEncrypted => "aws-facts.md §4 rule 3 (AMIEncryption.md)",
-            Rule::KeyNotInRegion => "aws-facts.md §4 rule 6 (KMS keys are Regional); §7 copy ends `failed`",
+            Rule::KeyNotInRegion => {
+                "aws-facts.md §4 rule 6 (KMS keys are Regional); §7 copy ends `failed`"
+            }
             Rule::KeyNotGranted => "aws-facts.md §4 rules 12 and 16; §7 \"key not accessible\"",
             Rule::AwsManagedKeyShare => "aws-facts.md §4 rule 12 (sharingamis-explicit.md)",
             Rule::PublicEncrypted => "aws-facts.md §4 rule 13 (sharingamis-intro.md)",
@@ -93,7 +95,9 @@ impl Rule {
             Rule::ShareQuota => "aws-facts.md §4 rule 11, §2.2 (ami-quotas.md)",
             Rule::MarketplaceCopy => "aws-facts.md §4 rule 18 (CopyingAMIs.md)",
             Rule::OnlyOwnerShares => "aws-facts.md §4 rule 10 (sharingamis-explicit.md)",
-            Rule::OrganizationArnRequired => "aws-facts.md §4 rule 11 (share-amis-with-organizations-and-OUs.md)",
+            Rule::OrganizationArnRequired => {
+                "aws-facts.md §4 rule 11 (share-amis-with-organizations-and-OUs.md)"
+            }
         }
     }
 
@@ -110,23 +114,39 @@ impl Rule {
                 "InvalidParameterDependency: The parameter KmsKeyId requires the parameter Encrypted to be set."
             }
             // aws-facts.md §7 "Copy ends in AMI state failed" [COMM].
-            Rule::KeyNotInRegion => "the copied AMI ends in state `failed` (bad or inaccessible KMS key)",
+            Rule::KeyNotInRegion => {
+                "the copied AMI ends in state `failed` (bad or inaccessible KMS key)"
+            }
             // aws-facts.md §7 [COMM] aws-samples/aws-backup-automation#2.
-            Rule::KeyNotGranted => "Given key ID is not accessible (the copy, or the recipient's launch, fails)",
+            Rule::KeyNotGranted => {
+                "Given key ID is not accessible (the copy, or the recipient's launch, fails)"
+            }
             // [COMM] hashicorp/packer#7410 and #7499.
             Rule::AwsManagedKeyShare => {
                 "ModifyImageAttribute: InvalidParameter: Snapshots encrypted with the AWS Managed CMK can't be shared; ModifySnapshotAttribute: OperationNotPermitted: Encrypted snapshots with EBS default key cannot be shared"
             }
-            Rule::PublicEncrypted => "ModifyImageAttribute refused: encrypted AMIs cannot be made public",
-            Rule::PublicProductCodes => "ModifyImageAttribute refused: AMIs with product codes cannot be made public",
+            Rule::PublicEncrypted => {
+                "ModifyImageAttribute refused: encrypted AMIs cannot be made public"
+            }
+            Rule::PublicProductCodes => {
+                "ModifyImageAttribute refused: AMIs with product codes cannot be made public"
+            }
             // [COMM] hortonworks/cloudbreak-images#926.
             Rule::BlockPublicAccess => {
                 "ModifyImageAttribute: OperationNotPermitted: You can't publicly share this image because block public access for AMIs is enabled for this account."
             }
-            Rule::ShareQuota => "ModifyImageAttribute refused: more than 1,000 launch-permission entities",
-            Rule::MarketplaceCopy => "CopyImage refused for a Marketplace-derived AMI shared from another account",
-            Rule::OnlyOwnerShares => "ModifyImageAttribute refused: only the owner can share an AMI",
-            Rule::OrganizationArnRequired => "ModifyImageAttribute refused: OrganizationArn/OrganizationalUnitArn must be a full ARN",
+            Rule::ShareQuota => {
+                "ModifyImageAttribute refused: more than 1,000 launch-permission entities"
+            }
+            Rule::MarketplaceCopy => {
+                "CopyImage refused for a Marketplace-derived AMI shared from another account"
+            }
+            Rule::OnlyOwnerShares => {
+                "ModifyImageAttribute refused: only the owner can share an AMI"
+            }
+            Rule::OrganizationArnRequired => {
+                "ModifyImageAttribute refused: OrganizationArn/OrganizationalUnitArn must be a full ARN"
+            }
         }
     }
 
@@ -265,7 +285,10 @@ pub fn check_copy(dir: &Directory, req: &CopyRequest) -> Result<CopyOutcome, Vec
     } else if req.encrypted == Some(false) && req.source.is_encrypted() {
         v.push(RuleViolation::new(
             Rule::EncryptedToUnencrypted,
-            format!("the copy to {dest} asks for an unencrypted copy of an encrypted image ({})", dir.encryption_name(req.source)),
+            format!(
+                "the copy to {dest} asks for an unencrypted copy of an encrypted image ({})",
+                dir.encryption_name(req.source)
+            ),
             "remove `encrypted = false`, or set kms_key to a key in the destination Region".into(),
         ));
     }
@@ -463,24 +486,66 @@ mod tests {
         };
         Directory {
             regions: vec!["us-east-1".into(), "eu-west-1".into()],
-            accounts: vec![acct("images", None), acct("prod", Some(0)), acct("dev", Some(1)), acct("outsider", None)],
+            accounts: vec![
+                acct("images", None),
+                acct("prod", Some(0)),
+                acct("dev", Some(1)),
+                acct("outsider", None),
+            ],
             organization: Some(Organization {
                 id: "o-abc".into(),
                 ous: vec![
-                    Ou { id: "ou-prod".into(), parent: None },
-                    Ou { id: "ou-dev".into(), parent: Some(0) },
+                    Ou {
+                        id: "ou-prod".into(),
+                        parent: None,
+                    },
+                    Ou {
+                        id: "ou-dev".into(),
+                        parent: Some(0),
+                    },
                 ],
             }),
             keys: vec![
-                KmsKey { name: "golden".into(), owner: 0, region: 0, replicas: vec![1], grants: vec![Principal::Account(1)] },
-                KmsKey { name: "local".into(), owner: 0, region: 0, replicas: vec![], grants: vec![Principal::Organization] },
-                KmsKey { name: "prod-own".into(), owner: 1, region: 1, replicas: vec![], grants: vec![] },
+                KmsKey {
+                    name: "golden".into(),
+                    owner: 0,
+                    region: 0,
+                    replicas: vec![1],
+                    grants: vec![Principal::Account(1)],
+                },
+                KmsKey {
+                    name: "local".into(),
+                    owner: 0,
+                    region: 0,
+                    replicas: vec![],
+                    grants: vec![Principal::Organization],
+                },
+                KmsKey {
+                    name: "prod-own".into(),
+                    owner: 1,
+                    region: 1,
+                    replicas: vec![],
+                    grants: vec![],
+                },
             ],
         }
     }
 
-    fn copy(source: Encryption, copier: u16, encrypted: Option<bool>, kms_key: Option<KeyChoice>) -> CopyRequest {
-        CopyRequest { source_owner: 0, source, product_codes: false, copier, dest_region: 1, encrypted, kms_key }
+    fn copy(
+        source: Encryption,
+        copier: u16,
+        encrypted: Option<bool>,
+        kms_key: Option<KeyChoice>,
+    ) -> CopyRequest {
+        CopyRequest {
+            source_owner: 0,
+            source,
+            product_codes: false,
+            copier,
+            dest_region: 1,
+            encrypted,
+            kms_key,
+        }
     }
 
     fn rules(r: Result<CopyOutcome, Vec<RuleViolation>>) -> Vec<Rule> {
@@ -495,27 +560,60 @@ mod tests {
         assert_eq!(o.encryption, Encryption::None);
         assert!(!o.encrypts_unencrypted);
         // encrypted → encrypted: allowed (with a key in the destination).
-        let o = check_copy(&d, &copy(Encryption::Key(0), 0, None, Some(KeyChoice::Key(0)))).unwrap();
+        let o = check_copy(
+            &d,
+            &copy(Encryption::Key(0), 0, None, Some(KeyChoice::Key(0))),
+        )
+        .unwrap();
         assert_eq!(o.encryption, Encryption::Key(0));
         // unencrypted → encrypted: allowed, and a full copy.
         let o = check_copy(&d, &copy(Encryption::None, 0, Some(true), None)).unwrap();
-        assert_eq!((o.encryption, o.encrypts_unencrypted), (Encryption::AwsManaged, true));
+        assert_eq!(
+            (o.encryption, o.encrypts_unencrypted),
+            (Encryption::AwsManaged, true)
+        );
         // encrypted → unencrypted: refused.
-        assert_eq!(rules(check_copy(&d, &copy(Encryption::Key(0), 0, Some(false), None))), vec![Rule::EncryptedToUnencrypted]);
+        assert_eq!(
+            rules(check_copy(
+                &d,
+                &copy(Encryption::Key(0), 0, Some(false), None)
+            )),
+            vec![Rule::EncryptedToUnencrypted]
+        );
     }
 
     #[test]
     fn a_copy_without_settings_keeps_its_state_and_encryption_by_default_forces_it_on() {
         let mut d = dir();
-        assert_eq!(check_copy(&d, &copy(Encryption::None, 0, None, None)).unwrap().encryption, Encryption::None);
+        assert_eq!(
+            check_copy(&d, &copy(Encryption::None, 0, None, None))
+                .unwrap()
+                .encryption,
+            Encryption::None
+        );
         // Encrypted source, no key: the destination's default key (keys are Regional).
-        assert_eq!(check_copy(&d, &copy(Encryption::Key(1), 0, None, None)).unwrap().encryption, Encryption::AwsManaged);
+        assert_eq!(
+            check_copy(&d, &copy(Encryption::Key(1), 0, None, None))
+                .unwrap()
+                .encryption,
+            Encryption::AwsManaged
+        );
         d.accounts[0].encryption_by_default = true;
         d.accounts[0].default_key = Some(0);
         let o = check_copy(&d, &copy(Encryption::None, 0, None, None)).unwrap();
-        assert_eq!((o.encryption, o.encrypts_unencrypted), (Encryption::Key(0), true), "default CMK in eu-west-1 (a replica)");
+        assert_eq!(
+            (o.encryption, o.encrypts_unencrypted),
+            (Encryption::Key(0), true),
+            "default CMK in eu-west-1 (a replica)"
+        );
         d.accounts[0].default_key = Some(1);
-        assert_eq!(check_copy(&d, &copy(Encryption::None, 0, None, None)).unwrap().encryption, Encryption::AwsManaged, "default key not in Region: aws/ebs");
+        assert_eq!(
+            check_copy(&d, &copy(Encryption::None, 0, None, None))
+                .unwrap()
+                .encryption,
+            Encryption::AwsManaged,
+            "default key not in Region: aws/ebs"
+        );
     }
 
     #[test]
@@ -527,19 +625,71 @@ mod tests {
         let mut mp_own = mp;
         mp_own.copier = 0;
         let cases: Vec<Case> = vec![
-            ("kms key with encrypted = false", copy(Encryption::None, 0, Some(false), Some(KeyChoice::Key(0))), vec![Rule::KmsKeyWithoutEncrypted]),
-            ("kms key with encryption implied", copy(Encryption::None, 0, None, Some(KeyChoice::Key(0))), vec![]),
-            ("key not in the destination Region", copy(Encryption::Key(1), 0, None, Some(KeyChoice::Key(1))), vec![Rule::KeyNotInRegion]),
-            ("replica in the destination Region", copy(Encryption::Key(0), 0, None, Some(KeyChoice::Key(0))), vec![]),
-            ("cross-account, source key not granted", copy(Encryption::Key(1), 3, None, None), vec![Rule::KeyNotGranted]),
-            ("cross-account, source key granted", copy(Encryption::Key(0), 1, None, None), vec![]),
-            ("cross-account, source key granted via the organization", copy(Encryption::Key(1), 2, None, None), vec![]),
-            ("cross-account into the owner's key, granted to the copier", copy(Encryption::Key(0), 1, None, Some(KeyChoice::Key(0))), vec![]),
-            ("cross-account into the copier's own key", copy(Encryption::Key(0), 1, None, Some(KeyChoice::Key(2))), vec![]),
-            ("cross-account into someone else's key", copy(Encryption::Key(0), 2, None, Some(KeyChoice::Key(2))), vec![Rule::KeyNotGranted, Rule::KeyNotGranted]),
-            ("cross-account of an aws/ebs image", copy(Encryption::AwsManaged, 1, None, None), vec![Rule::AwsManagedKeyShare]),
-            ("cross-account of an unencrypted image", copy(Encryption::None, 1, None, None), vec![]),
-            ("Marketplace image to another account", mp, vec![Rule::MarketplaceCopy]),
+            (
+                "kms key with encrypted = false",
+                copy(Encryption::None, 0, Some(false), Some(KeyChoice::Key(0))),
+                vec![Rule::KmsKeyWithoutEncrypted],
+            ),
+            (
+                "kms key with encryption implied",
+                copy(Encryption::None, 0, None, Some(KeyChoice::Key(0))),
+                vec![],
+            ),
+            (
+                "key not in the destination Region",
+                copy(Encryption::Key(1), 0, None, Some(KeyChoice::Key(1))),
+                vec![Rule::KeyNotInRegion],
+            ),
+            (
+                "replica in the destination Region",
+                copy(Encryption::Key(0), 0, None, Some(KeyChoice::Key(0))),
+                vec![],
+            ),
+            (
+                "cross-account, source key not granted",
+                copy(Encryption::Key(1), 3, None, None),
+                vec![Rule::KeyNotGranted],
+            ),
+            (
+                "cross-account, source key granted",
+                copy(Encryption::Key(0), 1, None, None),
+                vec![],
+            ),
+            (
+                "cross-account, source key granted via the organization",
+                copy(Encryption::Key(1), 2, None, None),
+                vec![],
+            ),
+            (
+                "cross-account into the owner's key, granted to the copier",
+                copy(Encryption::Key(0), 1, None, Some(KeyChoice::Key(0))),
+                vec![],
+            ),
+            (
+                "cross-account into the copier's own key",
+                copy(Encryption::Key(0), 1, None, Some(KeyChoice::Key(2))),
+                vec![],
+            ),
+            (
+                "cross-account into someone else's key",
+                copy(Encryption::Key(0), 2, None, Some(KeyChoice::Key(2))),
+                vec![Rule::KeyNotGranted, Rule::KeyNotGranted],
+            ),
+            (
+                "cross-account of an aws/ebs image",
+                copy(Encryption::AwsManaged, 1, None, None),
+                vec![Rule::AwsManagedKeyShare],
+            ),
+            (
+                "cross-account of an unencrypted image",
+                copy(Encryption::None, 1, None, None),
+                vec![],
+            ),
+            (
+                "Marketplace image to another account",
+                mp,
+                vec![Rule::MarketplaceCopy],
+            ),
             ("Marketplace image in its own account", mp_own, vec![]),
         ];
         for (name, req, want) in cases {
@@ -548,50 +698,146 @@ mod tests {
     }
 
     fn share(image: Encryption, launch: ShareTargets) -> ShareRequest {
-        ShareRequest { by: 0, owner: 0, region: 0, image, product_codes: false, launch, snapshot_accounts: vec![] }
+        ShareRequest {
+            by: 0,
+            owner: 0,
+            region: 0,
+            image,
+            product_codes: false,
+            launch,
+            snapshot_accounts: vec![],
+        }
     }
 
     fn accounts(a: &[u16]) -> ShareTargets {
-        ShareTargets { accounts: a.to_vec(), ..Default::default() }
+        ShareTargets {
+            accounts: a.to_vec(),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn every_share_rule_both_ways() {
         let mut d = dir();
-        let public = ShareTargets { public: true, ..Default::default() };
-        let ou = |o: u16| ShareTargets { ous: vec![o], ..Default::default() };
-        let org = ShareTargets { organization: true, ..Default::default() };
+        let public = ShareTargets {
+            public: true,
+            ..Default::default()
+        };
+        let ou = |o: u16| ShareTargets {
+            ous: vec![o],
+            ..Default::default()
+        };
+        let org = ShareTargets {
+            organization: true,
+            ..Default::default()
+        };
         let mut not_owner = share(Encryption::None, accounts(&[1]));
         not_owner.by = 1;
         let mut marketplace_public = share(Encryption::None, public.clone());
         marketplace_public.product_codes = true;
-        let many = ShareTargets { accounts: vec![1; MAX_SHARE_TARGETS + 1], ..Default::default() };
+        let many = ShareTargets {
+            accounts: vec![1; MAX_SHARE_TARGETS + 1],
+            ..Default::default()
+        };
         let mut snap_aws = share(Encryption::AwsManaged, ShareTargets::default());
         snap_aws.snapshot_accounts = vec![1];
         let cases: Vec<(&str, ShareRequest, Vec<Rule>)> = vec![
-            ("owner shares", share(Encryption::None, accounts(&[1])), vec![]),
-            ("someone else shares", not_owner, vec![Rule::OnlyOwnerShares]),
-            ("aws/ebs image to an account", share(Encryption::AwsManaged, accounts(&[1])), vec![Rule::AwsManagedKeyShare]),
-            ("aws/ebs snapshots to an account", snap_aws, vec![Rule::AwsManagedKeyShare]),
-            ("aws/ebs image kept private", share(Encryption::AwsManaged, ShareTargets::default()), vec![]),
-            ("CMK granted to the account", share(Encryption::Key(0), accounts(&[1])), vec![]),
-            ("CMK not granted to the account", share(Encryption::Key(0), accounts(&[3])), vec![Rule::KeyNotGranted]),
-            ("CMK granted to the org, shared with a nested OU", share(Encryption::Key(1), ou(1)), vec![]),
-            ("CMK granted to one account, shared with an OU", share(Encryption::Key(0), ou(0)), vec![Rule::KeyNotGranted]),
-            ("CMK granted to the org, shared with the org", share(Encryption::Key(1), org.clone()), vec![]),
-            ("CMK not granted to the org, shared with the org", share(Encryption::Key(0), org), vec![Rule::KeyNotGranted]),
-            ("public unencrypted, block public access on", share(Encryption::None, public.clone()), vec![Rule::BlockPublicAccess]),
-            ("public encrypted", share(Encryption::Key(0), public.clone()), vec![Rule::PublicEncrypted, Rule::BlockPublicAccess]),
-            ("public with product codes", marketplace_public, vec![Rule::PublicProductCodes, Rule::BlockPublicAccess]),
-            ("1,001 targets", share(Encryption::None, many), vec![Rule::ShareQuota]),
-            ("1,000 targets", share(Encryption::None, ShareTargets { accounts: vec![1; MAX_SHARE_TARGETS], ..Default::default() }), vec![]),
+            (
+                "owner shares",
+                share(Encryption::None, accounts(&[1])),
+                vec![],
+            ),
+            (
+                "someone else shares",
+                not_owner,
+                vec![Rule::OnlyOwnerShares],
+            ),
+            (
+                "aws/ebs image to an account",
+                share(Encryption::AwsManaged, accounts(&[1])),
+                vec![Rule::AwsManagedKeyShare],
+            ),
+            (
+                "aws/ebs snapshots to an account",
+                snap_aws,
+                vec![Rule::AwsManagedKeyShare],
+            ),
+            (
+                "aws/ebs image kept private",
+                share(Encryption::AwsManaged, ShareTargets::default()),
+                vec![],
+            ),
+            (
+                "CMK granted to the account",
+                share(Encryption::Key(0), accounts(&[1])),
+                vec![],
+            ),
+            (
+                "CMK not granted to the account",
+                share(Encryption::Key(0), accounts(&[3])),
+                vec![Rule::KeyNotGranted],
+            ),
+            (
+                "CMK granted to the org, shared with a nested OU",
+                share(Encryption::Key(1), ou(1)),
+                vec![],
+            ),
+            (
+                "CMK granted to one account, shared with an OU",
+                share(Encryption::Key(0), ou(0)),
+                vec![Rule::KeyNotGranted],
+            ),
+            (
+                "CMK granted to the org, shared with the org",
+                share(Encryption::Key(1), org.clone()),
+                vec![],
+            ),
+            (
+                "CMK not granted to the org, shared with the org",
+                share(Encryption::Key(0), org),
+                vec![Rule::KeyNotGranted],
+            ),
+            (
+                "public unencrypted, block public access on",
+                share(Encryption::None, public.clone()),
+                vec![Rule::BlockPublicAccess],
+            ),
+            (
+                "public encrypted",
+                share(Encryption::Key(0), public.clone()),
+                vec![Rule::PublicEncrypted, Rule::BlockPublicAccess],
+            ),
+            (
+                "public with product codes",
+                marketplace_public,
+                vec![Rule::PublicProductCodes, Rule::BlockPublicAccess],
+            ),
+            (
+                "1,001 targets",
+                share(Encryption::None, many),
+                vec![Rule::ShareQuota],
+            ),
+            (
+                "1,000 targets",
+                share(
+                    Encryption::None,
+                    ShareTargets {
+                        accounts: vec![1; MAX_SHARE_TARGETS],
+                        ..Default::default()
+                    },
+                ),
+                vec![],
+            ),
         ];
         for (name, req, want) in cases {
             let got: Vec<Rule> = check_share(&d, &req).iter().map(|v| v.rule).collect();
             assert_eq!(got, want, "{name}");
         }
         d.accounts[0].block_public_access = false;
-        assert!(check_share(&d, &share(Encryption::None, public)).is_empty(), "public, block public access off");
+        assert!(
+            check_share(&d, &share(Encryption::None, public)).is_empty(),
+            "public, block public access off"
+        );
     }
 
     #[test]
@@ -605,7 +851,11 @@ mod tests {
     #[test]
     fn every_rule_has_an_id_a_source_and_an_aws_answer() {
         for r in Rule::ALL {
-            assert!(!r.id().is_empty() && r.source().starts_with("aws-facts.md") && !r.aws_error().is_empty());
+            assert!(
+                !r.id().is_empty()
+                    && r.source().starts_with("aws-facts.md")
+                    && !r.aws_error().is_empty()
+            );
         }
     }
 }

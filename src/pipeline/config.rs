@@ -3,11 +3,55 @@
 //! Built by `scenario::resolve` from a scenario file; every value here has
 //! been checked, every name interned.
 
+use crate::aws::directory::{AccountId, Directory, Encryption};
+use crate::aws::rules::Rule;
 use crate::dist::{Dist, Throughput};
 use crate::engine::{SimDuration, SimTime};
 
 /// Index of a Region in [`World::regions`].
 pub type RegionId = u16;
+
+/// One distribution Region of a pipeline.
+#[derive(Debug, Clone)]
+pub struct Distribution {
+    /// The Region.
+    pub region: RegionId,
+    /// Launch/snapshot permissions on the owner's image there, if any.
+    pub share: Option<SharePlan>,
+    /// Index in [`Pipeline::copies`] of the owner's own copy to this Region
+    /// (`None` in the build Region, or when only target accounts get copies).
+    pub owner_copy: Option<u16>,
+}
+
+/// Sharing of the owner's image in one Region.
+#[derive(Debug, Clone)]
+pub struct SharePlan {
+    /// Launch-permission entities (accounts + OUs + organizations).
+    pub entities: usize,
+    /// Shared with the group `all`.
+    pub public: bool,
+    /// Accounts given createVolumePermission.
+    pub snapshot_accounts: usize,
+    /// The rule AWS would refuse it by (only with `model_misconfigurations`).
+    pub violation: Option<Rule>,
+}
+
+/// One CopyImage into one account and Region.
+#[derive(Debug, Clone)]
+pub struct CopyPlan {
+    /// Index in [`Pipeline::distributions`].
+    pub distribution: u16,
+    /// Destination Region.
+    pub region: RegionId,
+    /// The account that copies and owns the copy.
+    pub copier: AccountId,
+    /// Encryption of the copy.
+    pub encryption: Encryption,
+    /// The copy encrypts an unencrypted source: always full.
+    pub encrypts_unencrypted: bool,
+    /// The rule AWS would refuse or fail it by (only with `model_misconfigurations`).
+    pub violation: Option<Rule>,
+}
 
 /// Operating-system family of the image; it sets the default launch latency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +151,8 @@ pub struct Latencies {
     pub register_image: Dist,
     /// Cron match → build start, seconds.
     pub schedule_delay: Dist,
+    /// ModifyImageAttribute + ModifySnapshotAttribute for one Region's shares.
+    pub share: Dist,
     /// Snapshot of one volume during CreateImage.
     pub snapshot: Throughput,
     /// Best-effort copy of one snapshot to another Region (unless a route overrides it).
@@ -134,8 +180,16 @@ pub struct Pipeline {
     pub components: Vec<Step>,
     /// Test components in order.
     pub tests: Vec<Step>,
-    /// Regions the image is copied to (never the build Region, no repeats).
-    pub destinations: Vec<RegionId>,
+    /// Owning account.
+    pub owner: AccountId,
+    /// Encryption of the build volumes and of the image in the build Region.
+    pub encryption: Encryption,
+    /// The image carries product codes (Marketplace base).
+    pub product_codes: bool,
+    /// Distribution Regions, in scenario order (no repeats).
+    pub distributions: Vec<Distribution>,
+    /// Every copy, in distribution order.
+    pub copies: Vec<CopyPlan>,
     /// Triggers.
     pub schedule: Schedule,
     /// Latency models.
@@ -156,10 +210,8 @@ pub struct Quotas {
 pub struct World {
     /// Region codes; a [`RegionId`] indexes this.
     pub regions: Vec<String>,
-    /// The account ID.
-    pub account_id: String,
-    /// The account's readable name.
-    pub account_name: String,
+    /// Accounts, organization and keys.
+    pub directory: Directory,
     /// Copy model overrides per (from, to) Region pair, row-major `from * n + to`.
     pub routes: Vec<Option<Throughput>>,
     /// Quotas.
@@ -182,5 +234,14 @@ impl World {
         self.routes[from as usize * n + to as usize]
             .as_ref()
             .unwrap_or(&p.latency.copy)
+    }
+
+    /// Regions an image of `p` lands in: the build Region and every distribution Region.
+    pub fn target_regions(&self, p: &Pipeline) -> usize {
+        1 + p
+            .distributions
+            .iter()
+            .filter(|d| d.region != p.region)
+            .count()
     }
 }

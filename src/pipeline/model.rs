@@ -18,7 +18,9 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp};
 
 use super::config::{Pipeline, RegionId, StartCondition, World};
+use crate::aws::directory::{AccountId, Encryption};
 use crate::aws::facts::MIB_PER_GIB;
+use crate::aws::rules::Rule;
 use crate::engine::{Grant, Resource, RngStreams, SimDuration, SimTime, Simulation, StreamRng};
 
 /// A stage of an execution.
@@ -46,6 +48,8 @@ pub enum Stage {
     TerminateTest,
     /// Copy the AMI to a destination Region (waits for a copy slot there).
     Copy,
+    /// Launch and snapshot permissions on the image in one Region.
+    Share,
     /// Launch a test instance in the destination Region.
     LaunchDestinationTest,
     /// Terminate that instance (background).
@@ -54,7 +58,7 @@ pub enum Stage {
 
 impl Stage {
     /// Every stage, in pipeline order (the order of summary rows).
-    pub const ALL: [Stage; 13] = [
+    pub const ALL: [Stage; 14] = [
         Stage::LaunchBuilder,
         Stage::Component,
         Stage::StopBuilder,
@@ -66,6 +70,7 @@ impl Stage {
         Stage::Test,
         Stage::TerminateTest,
         Stage::Copy,
+        Stage::Share,
         Stage::LaunchDestinationTest,
         Stage::TerminateDestinationTest,
     ];
@@ -84,6 +89,7 @@ impl Stage {
             Stage::Test => "test",
             Stage::TerminateTest => "terminate_test",
             Stage::Copy => "copy",
+            Stage::Share => "share",
             Stage::LaunchDestinationTest => "launch_destination_test",
             Stage::TerminateDestinationTest => "terminate_destination_test",
         }
@@ -120,6 +126,28 @@ impl Outcome {
     }
 }
 
+/// Why a stage failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// It did not fail.
+    None,
+    /// A component or test failed (its `failure_probability`).
+    StepFailure,
+    /// AWS refused or failed the call by this rule (`model_misconfigurations`).
+    Rule(Rule),
+}
+
+impl Cause {
+    /// The name used in CSV files (empty for `None`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Cause::None => "",
+            Cause::StepFailure => "step_failure",
+            Cause::Rule(r) => r.id(),
+        }
+    }
+}
+
 /// What started an execution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TriggerKind {
@@ -152,10 +180,13 @@ pub struct StageRecord {
     pub exec: u32,
     /// Which stage.
     pub stage: Stage,
-    /// Component, test or volume index; source Region for copies; 0 otherwise.
+    /// Component, test or volume index; copy index for copies and
+    /// destination tests; distribution index for shares; 0 otherwise.
     pub item: u16,
     /// Where it ran.
     pub region: RegionId,
+    /// The account it ran in (the copier, for copies).
+    pub account: AccountId,
     /// When it was asked for.
     pub enqueued: SimTime,
     /// When it started (after any queue).
@@ -166,6 +197,8 @@ pub struct StageRecord {
     pub data_gib: f64,
     /// How it ended.
     pub outcome: Outcome,
+    /// Why it failed.
+    pub cause: Cause,
 }
 
 /// One pipeline execution.
@@ -255,6 +288,7 @@ struct PipelineRng {
     register: StreamRng,
     test: StreamRng,
     copy: StreamRng,
+    share: StreamRng,
     terminate: StreamRng,
     failure: StreamRng,
 }
@@ -272,6 +306,7 @@ impl PipelineRng {
             register: s("register-image"),
             test: s("test-duration"),
             copy: s("copy"),
+            share: s("share"),
             terminate: s("instance-terminate"),
             failure: s("step-failure"),
         }
@@ -284,9 +319,11 @@ struct Model<'w> {
     rng: Vec<PipelineRng>,
     out: ReplicationResult,
     builds: Resource<u32>,
+    /// Concurrent-copy quota per `(account, destination Region)`: `account * regions + region`.
     copies: Vec<Resource<u32>>,
-    /// `pipeline * regions + region`: a copy of the pipeline's snapshot lineage exists there.
-    lineage_copied: Vec<bool>,
+    /// `(pipeline * accounts + account) * regions + region`: the encryption of
+    /// the latest completed copy of the pipeline's lineage there, if any.
+    lineage: Vec<Option<Encryption>>,
     updates_since_build: Vec<bool>,
     next_number: Vec<u32>,
 }
@@ -296,6 +333,7 @@ pub fn run_replication(world: &World, seed: u64, replication: u64) -> Replicatio
     let streams = RngStreams::new(seed, replication);
     let np = world.pipelines.len();
     let nr = world.regions.len();
+    let na = world.directory.accounts.len();
     let mut m = Model {
         world,
         rng: world
@@ -309,10 +347,10 @@ pub fn run_replication(world: &World, seed: u64, replication: u64) -> Replicatio
             ..Default::default()
         },
         builds: Resource::new(world.quotas.concurrent_builds),
-        copies: (0..nr)
+        copies: (0..na * nr)
             .map(|_| Resource::new(world.quotas.concurrent_ami_copies_per_region))
             .collect(),
-        lineage_copied: vec![false; np * nr],
+        lineage: vec![None; np * na * nr],
         updates_since_build: vec![false; np],
         next_number: vec![0; np],
     };
@@ -469,16 +507,19 @@ impl Model<'_> {
         enqueued: SimTime,
     ) -> u32 {
         let rec = self.out.stages.len() as u32;
+        let account = self.pipeline(exec).owner;
         self.out.stages.push(StageRecord {
             exec,
             stage,
             item,
             region,
+            account,
             enqueued,
             started: enqueued,
             finished: enqueued,
             data_gib: 0.0,
             outcome: Outcome::Running,
+            cause: Cause::None,
         });
         rec
     }
@@ -515,13 +556,23 @@ impl Model<'_> {
         self.begin(sim, rec, d);
     }
 
-    fn launch(&mut self, sim: &mut Simulation<Event>, exec: u32, stage: Stage, region: RegionId) {
+    /// Launches an instance for `stage` in `region`, in the account (and with
+    /// the item) of record `like`, or the owner's when `like` is `None`.
+    fn launch(
+        &mut self,
+        sim: &mut Simulation<Event>,
+        exec: u32,
+        stage: Stage,
+        region: RegionId,
+        like: Option<u32>,
+    ) {
         let pi = self.out.runs[exec as usize].pipeline as usize;
         let d = self.world.pipelines[pi]
             .latency
             .instance_launch
             .sample_duration(&mut self.rng[pi].launch);
-        self.run(sim, exec, stage, 0, region, d);
+        let rec = self.run(sim, exec, stage, 0, region, d);
+        self.same_place(rec, like);
     }
 
     fn terminate(
@@ -530,13 +581,28 @@ impl Model<'_> {
         exec: u32,
         stage: Stage,
         region: RegionId,
+        like: Option<u32>,
     ) {
         let pi = self.out.runs[exec as usize].pipeline as usize;
         let d = self.world.pipelines[pi]
             .latency
             .instance_terminate
             .sample_duration(&mut self.rng[pi].terminate);
-        self.run(sim, exec, stage, 0, region, d);
+        let rec = self.run(sim, exec, stage, 0, region, d);
+        self.same_place(rec, like);
+    }
+
+    /// Gives record `rec` the account and item of record `like`.
+    fn same_place(&mut self, rec: u32, like: Option<u32>) {
+        if let Some(l) = like {
+            let (account, item) = (
+                self.out.stages[l as usize].account,
+                self.out.stages[l as usize].item,
+            );
+            let r = &mut self.out.stages[rec as usize];
+            r.account = account;
+            r.item = item;
+        }
     }
 
     /// Starts build component `i`, or stops the builder after the last one.
@@ -569,7 +635,7 @@ impl Model<'_> {
             }
             None => {
                 let region = p.region;
-                self.terminate(sim, exec, Stage::TerminateTest, region);
+                self.terminate(sim, exec, Stage::TerminateTest, region, None);
                 self.out.runs[exec as usize].tests_passed = Some(sim.now());
                 self.distribute(sim, exec);
             }
@@ -601,34 +667,81 @@ impl Model<'_> {
         run.create_image = ci;
     }
 
+    /// Tests passed: start every copy, and the shares that need no copy.
     fn distribute(&mut self, sim: &mut Simulation<Event>, exec: u32) {
         let pi = self.out.runs[exec as usize].pipeline as usize;
-        let dests = self.world.pipelines[pi].destinations.len();
-        if dests == 0 {
+        let p = &self.world.pipelines[pi];
+        let shares = p.distributions.iter().filter(|d| d.share.is_some()).count();
+        let branches = p.copies.len() + shares;
+        if branches == 0 {
             self.finish(sim, exec, Outcome::Succeeded, None);
             return;
         }
-        self.out.runs[exec as usize].pending = dests as u16;
-        for k in 0..dests {
-            let p = &self.world.pipelines[pi];
-            let (src, dst) = (p.region, p.destinations[k]);
-            let rec = self.open(exec, Stage::Copy, src, dst, sim.now());
-            if self.copies[dst as usize].request(sim.now(), rec) == Grant::Now {
+        self.out.runs[exec as usize].pending = branches as u16;
+        let nr = self.world.regions.len();
+        for k in 0..p.distributions.len() {
+            let d = &self.world.pipelines[pi].distributions[k];
+            if d.share.is_some() && d.owner_copy.is_none() {
+                let region = d.region;
+                self.start_share(sim, exec, k as u16, region);
+            }
+        }
+        for c in 0..self.world.pipelines[pi].copies.len() {
+            let plan = &self.world.pipelines[pi].copies[c];
+            let (region, copier) = (plan.region, plan.copier);
+            let rec = self.open(exec, Stage::Copy, c as u16, region, sim.now());
+            self.out.stages[rec as usize].account = copier;
+            if self.copies[copier as usize * nr + region as usize].request(sim.now(), rec)
+                == Grant::Now
+            {
                 self.start_copy(sim, rec);
             }
         }
+    }
+
+    fn start_share(&mut self, sim: &mut Simulation<Event>, exec: u32, k: u16, region: RegionId) {
+        let pi = self.out.runs[exec as usize].pipeline as usize;
+        let p = &self.world.pipelines[pi];
+        let refused = p.distributions[k as usize]
+            .share
+            .as_ref()
+            .is_some_and(|s| s.violation.is_some());
+        // A refused call returns at once.
+        let d = if refused {
+            SimDuration::ZERO
+        } else {
+            p.latency.share.sample_duration(&mut self.rng[pi].share)
+        };
+        self.run(sim, exec, Stage::Share, k, region, d);
     }
 
     fn start_copy(&mut self, sim: &mut Simulation<Event>, rec: u32) {
         let r = self.out.stages[rec as usize];
         let pi = self.out.runs[r.exec as usize].pipeline as usize;
         let p = &self.world.pipelines[pi];
-        let nr = self.world.regions.len();
-        // source: aws-facts.md §1.2 "Incremental condition": incremental only if a copy of
-        // the lineage already exists in the destination; a new lineage (base image of
-        // another owner) copies in full.
-        let incremental = p.base_owner.is_own() && self.lineage_copied[pi * nr + r.region as usize];
+        let plan = &p.copies[r.item as usize];
         let model = self.world.copy_model(p, p.region, r.region);
+        if let Some(rule) = plan.violation {
+            // AWS refuses the call at once, or the copy runs and ends `failed`.
+            let d = if rule.refused_at_request() {
+                SimDuration::ZERO
+            } else {
+                model.overhead.sample_duration(&mut self.rng[pi].copy)
+            };
+            self.begin(sim, rec, d);
+            return;
+        }
+        let (na, nr) = (
+            self.world.directory.accounts.len(),
+            self.world.regions.len(),
+        );
+        // source: aws-facts.md §1.2 "Incremental condition": incremental only if a copy of
+        // the lineage exists in the destination with the same key; a new lineage (base
+        // image of another owner) or encrypting an unencrypted source copies in full.
+        let lineage = (pi * na + plan.copier as usize) * nr + r.region as usize;
+        let incremental = p.base_owner.is_own()
+            && !plan.encrypts_unencrypted
+            && self.lineage[lineage] == Some(plan.encryption);
         let mut longest = SimDuration::ZERO;
         let mut gib = 0.0;
         for v in &p.volumes {
@@ -645,6 +758,26 @@ impl Model<'_> {
         self.begin(sim, rec, longest);
     }
 
+    /// One distribution branch (a copy and its test launch, or a share) is over.
+    fn branch_done(&mut self, sim: &mut Simulation<Event>, exec: u32) {
+        let run = &mut self.out.runs[exec as usize];
+        run.pending -= 1;
+        if run.pending == 0 && run.outcome == Outcome::Running {
+            self.finish(sim, exec, Outcome::Succeeded, None);
+        }
+    }
+
+    /// Record `rec` failed with `cause`; the execution fails with it unless it already ended.
+    fn fail(&mut self, sim: &mut Simulation<Event>, rec: u32, cause: Cause) {
+        let r = &mut self.out.stages[rec as usize];
+        r.outcome = Outcome::Failed;
+        r.cause = cause;
+        let exec = r.exec;
+        if self.out.runs[exec as usize].outcome == Outcome::Running {
+            self.finish(sim, exec, Outcome::Failed, Some(rec));
+        }
+    }
+
     fn finish(
         &mut self,
         sim: &mut Simulation<Event>,
@@ -654,6 +787,7 @@ impl Model<'_> {
     ) {
         let now = sim.now();
         let run = &mut self.out.runs[exec as usize];
+        debug_assert_eq!(run.outcome, Outcome::Running, "an execution ends once");
         run.finished = now;
         run.outcome = outcome;
         run.failed_record = failed;
@@ -685,14 +819,13 @@ impl Model<'_> {
                     && self.rng[pi].failure.random_bool(step.failure_probability);
                 let region = p.region;
                 if failed {
-                    self.out.stages[rec as usize].outcome = Outcome::Failed;
                     let stage = if r.stage == Stage::Component {
                         Stage::TerminateBuilder
                     } else {
                         Stage::TerminateTest
                     };
-                    self.terminate(sim, exec, stage, region);
-                    self.finish(sim, exec, Outcome::Failed, Some(rec));
+                    self.terminate(sim, exec, stage, region, None);
+                    self.fail(sim, rec, Cause::StepFailure);
                 } else if r.stage == Stage::Component {
                     self.next_component(sim, exec, r.item as usize + 1);
                 } else {
@@ -722,25 +855,62 @@ impl Model<'_> {
             Stage::RegisterImage => {
                 self.out.runs[exec as usize].image_available = Some(now);
                 let region = self.world.pipelines[pi].region;
-                self.terminate(sim, exec, Stage::TerminateBuilder, region);
-                self.launch(sim, exec, Stage::LaunchTest, region);
+                self.terminate(sim, exec, Stage::TerminateBuilder, region, None);
+                self.launch(sim, exec, Stage::LaunchTest, region, None);
             }
             Stage::LaunchTest => self.next_test(sim, exec, 0),
             Stage::Copy => {
-                let nr = self.world.regions.len();
-                self.lineage_copied[pi * nr + r.region as usize] = true;
-                if let Some((next, _)) = self.copies[r.region as usize].release(now) {
+                let (na, nr) = (
+                    self.world.directory.accounts.len(),
+                    self.world.regions.len(),
+                );
+                let p = &self.world.pipelines[pi];
+                let plan = &p.copies[r.item as usize];
+                let dist = &p.distributions[plan.distribution as usize];
+                let shares_after = dist.share.is_some() && dist.owner_copy == Some(r.item);
+                let (k, violation, encryption) =
+                    (plan.distribution, plan.violation, plan.encryption);
+                if let Some((next, _)) =
+                    self.copies[r.account as usize * nr + r.region as usize].release(now)
+                {
                     self.start_copy(sim, next);
                 }
-                self.launch(sim, exec, Stage::LaunchDestinationTest, r.region);
+                if let Some(rule) = violation {
+                    self.fail(sim, rec, Cause::Rule(rule));
+                    self.branch_done(sim, exec);
+                    if shares_after {
+                        // The share waited for this copy; it never happens.
+                        self.branch_done(sim, exec);
+                    }
+                } else {
+                    self.lineage[(pi * na + r.account as usize) * nr + r.region as usize] =
+                        Some(encryption);
+                    self.launch(sim, exec, Stage::LaunchDestinationTest, r.region, Some(rec));
+                    if shares_after {
+                        self.start_share(sim, exec, k, r.region);
+                    }
+                }
+            }
+            Stage::Share => {
+                let p = &self.world.pipelines[pi];
+                let violation = p.distributions[r.item as usize]
+                    .share
+                    .as_ref()
+                    .and_then(|s| s.violation);
+                if let Some(rule) = violation {
+                    self.fail(sim, rec, Cause::Rule(rule));
+                }
+                self.branch_done(sim, exec);
             }
             Stage::LaunchDestinationTest => {
-                self.terminate(sim, exec, Stage::TerminateDestinationTest, r.region);
-                let run = &mut self.out.runs[exec as usize];
-                run.pending -= 1;
-                if run.pending == 0 {
-                    self.finish(sim, exec, Outcome::Succeeded, None);
-                }
+                self.terminate(
+                    sim,
+                    exec,
+                    Stage::TerminateDestinationTest,
+                    r.region,
+                    Some(rec),
+                );
+                self.branch_done(sim, exec);
             }
             Stage::TerminateBuilder | Stage::TerminateTest | Stage::TerminateDestinationTest => {}
         }

@@ -9,7 +9,7 @@ use crate::pipeline::model::{Outcome, ReplicationResult, Stage, StageRecord};
 use crate::scenario::Scenario;
 
 /// Header of `runs.csv`.
-pub const RUNS_HEADER: [&str; 13] = [
+pub const RUNS_HEADER: [&str; 14] = [
     "replication",
     "pipeline",
     "execution",
@@ -23,10 +23,11 @@ pub const RUNS_HEADER: [&str; 13] = [
     "outcome",
     "failed_stage",
     "failed_item",
+    "failed_cause",
 ];
 
 /// Header of `stages.csv`.
-pub const STAGES_HEADER: [&str; 14] = [
+pub const STAGES_HEADER: [&str; 16] = [
     "replication",
     "pipeline",
     "execution",
@@ -40,7 +41,9 @@ pub const STAGES_HEADER: [&str; 14] = [
     "wait_s",
     "duration_s",
     "data_gib",
+    "kms_key",
     "outcome",
+    "cause",
 ];
 
 /// Header of `summary.csv`.
@@ -60,6 +63,17 @@ fn finish(file: &'static str, w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, Report
     })
 }
 
+/// The key protecting the data a stage writes: snapshots and copies.
+pub fn kms_key_name(scn: &Scenario, rep: &ReplicationResult, r: &StageRecord) -> String {
+    let p = &scn.world.pipelines[rep.runs[r.exec as usize].pipeline as usize];
+    let dir = &scn.world.directory;
+    match r.stage {
+        Stage::Snapshot | Stage::CreateImage => dir.encryption_name(p.encryption),
+        Stage::Copy => dir.encryption_name(p.copies[r.item as usize].encryption),
+        _ => String::new(),
+    }
+}
+
 /// The name of a stage record's item: component, test, device or source Region.
 pub fn item_name(scn: &Scenario, rep: &ReplicationResult, r: &StageRecord) -> String {
     let p = &scn.world.pipelines[rep.runs[r.exec as usize].pipeline as usize];
@@ -68,7 +82,7 @@ pub fn item_name(scn: &Scenario, rep: &ReplicationResult, r: &StageRecord) -> St
         Stage::Component => p.components[i].name.clone(),
         Stage::Test => p.tests[i].name.clone(),
         Stage::Snapshot => p.volumes[i].device.clone(),
-        Stage::Copy => scn.world.regions[i].clone(),
+        Stage::Copy => scn.world.regions[p.region as usize].clone(),
         _ => String::new(),
     }
 }
@@ -81,12 +95,16 @@ pub fn runs_csv(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportError> {
     for (ri, rep) in res.replications.iter().enumerate() {
         for run in &rep.runs {
             let p = &scn.world.pipelines[run.pipeline as usize];
-            let (stage, item) = match run.failed_record {
+            let (stage, item, cause) = match run.failed_record {
                 Some(f) => {
                     let r = &rep.stages[f as usize];
-                    (r.stage.name().to_string(), item_name(scn, rep, r))
+                    (
+                        r.stage.name().to_string(),
+                        item_name(scn, rep, r),
+                        r.cause.name(),
+                    )
                 }
-                None => (String::new(), String::new()),
+                None => (String::new(), String::new(), ""),
             };
             let ttar = if run.outcome == Outcome::Succeeded {
                 span(run.finished.since(run.triggered))
@@ -103,10 +121,11 @@ pub fn runs_csv(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportError> {
                 run.tests_passed.map(at).unwrap_or_default(),
                 at(run.finished),
                 ttar,
-                (p.destinations.len() + 1).to_string(),
+                scn.world.target_regions(p).to_string(),
                 run.outcome.name().to_string(),
                 stage,
                 item,
+                cause.to_string(),
             ])
             .map_err(csv_err(F))?;
         }
@@ -130,14 +149,18 @@ pub fn stages_csv(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportError>
                 r.stage.name().to_string(),
                 item_name(scn, rep, r),
                 scn.world.regions[r.region as usize].clone(),
-                scn.world.account_name.clone(),
+                scn.world.directory.accounts[r.account as usize]
+                    .name
+                    .clone(),
                 at(r.enqueued),
                 at(r.started),
                 at(r.finished),
                 span(r.started.since(r.enqueued)),
                 span(r.finished.since(r.started)),
                 format!("{:.3}", r.data_gib),
+                kms_key_name(scn, rep, r),
                 r.outcome.name().to_string(),
+                r.cause.name().to_string(),
             ])
             .map_err(csv_err(F))?;
         }

@@ -9,6 +9,7 @@
 //! and semantic checks run once the file parses.
 #![warn(missing_docs)]
 
+mod access;
 mod error;
 pub mod raw;
 mod resolve;

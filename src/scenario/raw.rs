@@ -3,7 +3,11 @@
 //! Every table denies unknown keys. Values that later need a located error
 //! (names, cross-references, sizes, probabilities) are `Spanned`.
 
+use std::fmt;
+use std::marker::PhantomData;
+
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use toml::Spanned;
 
 use crate::dist::{DistSpec, Dur, ThroughputSpec};
@@ -24,8 +28,17 @@ pub struct RawScenario {
     pub seed: Option<u64>,
     /// Default number of replications.
     pub replications: Option<Spanned<i64>>,
-    /// The account that owns the pipelines.
-    pub account: Option<RawAccount>,
+    /// `[account]` (one) or `[[account]]` (several); the first owns the
+    /// pipelines unless a pipeline names another.
+    pub account: Option<OneOrMany<RawAccount>>,
+    /// The AWS Organization and its OUs.
+    pub organization: Option<RawOrganization>,
+    /// Customer managed KMS keys.
+    #[serde(default)]
+    pub kms_key: Vec<Spanned<RawKey>>,
+    /// Illegal distributions are simulated (failing where AWS fails them)
+    /// instead of refused.
+    pub model_misconfigurations: Option<bool>,
     /// Regions used by the scenario.
     #[serde(default)]
     pub region: Vec<RawRegion>,
@@ -41,14 +54,126 @@ pub struct RawScenario {
     pub pipeline: Vec<Spanned<RawPipeline>>,
 }
 
-/// `[account]`
+/// `[account]` / `[[account]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAccount {
     /// 12-digit account ID.
     pub id: Option<Spanned<String>>,
-    /// A readable name, used in outputs.
-    pub name: Option<String>,
+    /// A readable name, used in outputs and references.
+    pub name: Option<Spanned<String>>,
+    /// OU ID the account belongs to (implies organization membership).
+    pub ou: Option<Spanned<String>>,
+    /// Member of the organization (at its root when no `ou`).
+    pub organization: Option<bool>,
+    /// EBS encryption by default, in every Region.
+    pub encryption_by_default: Option<bool>,
+    /// Default EBS key (a `kms_key` name owned by this account).
+    pub default_kms_key: Option<Spanned<String>>,
+    /// Block public access for AMIs (default on, as for new accounts).
+    pub block_public_access: Option<bool>,
+}
+
+/// `[organization]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOrganization {
+    /// Organization ID, `o-…`.
+    pub id: Spanned<String>,
+    /// Management account name (for ARNs in messages); default the first account.
+    pub management_account: Option<Spanned<String>>,
+    /// OUs.
+    #[serde(default)]
+    pub ou: Vec<RawOu>,
+}
+
+/// `[[organization.ou]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOu {
+    /// OU ID, `ou-…`.
+    pub id: Spanned<String>,
+    /// Parent OU ID; default the root.
+    pub parent: Option<Spanned<String>>,
+}
+
+/// `[[kms_key]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKey {
+    /// Name (alias) used to refer to the key.
+    pub name: Spanned<String>,
+    /// Owning account name.
+    pub account: Option<Spanned<String>>,
+    /// Region of the key (primary Region of a multi-Region key).
+    pub region: Spanned<String>,
+    /// Replica Regions of a multi-Region key.
+    #[serde(default)]
+    pub replicas: Vec<Spanned<String>>,
+    /// Accounts (names), OU IDs or the organization ID granted use of the key.
+    #[serde(default)]
+    pub grants: Vec<Spanned<String>>,
+}
+
+/// `[[pipeline.distribution]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDistribution {
+    /// Region (the build Region for sharing only, or a destination).
+    pub region: Spanned<String>,
+    /// Key for the copies in this Region: a `kms_key` name or `aws/ebs`.
+    pub kms_key: Option<Spanned<String>>,
+    /// CopyImage's `Encrypted` flag.
+    pub encrypted: Option<Spanned<bool>>,
+    /// Launch permissions on the owner's image in this Region.
+    pub launch_permission: Option<Spanned<RawLaunchPermission>>,
+    /// Accounts given createVolumePermission on its snapshots.
+    #[serde(default)]
+    pub snapshot_permission: Vec<Spanned<String>>,
+    /// Accounts that receive their own copy (Image Builder `targetAccountIds`).
+    #[serde(default)]
+    pub target_accounts: Vec<Spanned<String>>,
+}
+
+/// `launch_permission = { … }`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLaunchPermission {
+    /// Account names or IDs.
+    #[serde(default)]
+    pub accounts: Vec<Spanned<String>>,
+    /// Organization ARNs.
+    #[serde(default)]
+    pub organizations: Vec<Spanned<String>>,
+    /// OU ARNs.
+    #[serde(default)]
+    pub ous: Vec<Spanned<String>>,
+    /// Public (group `all`).
+    pub public: Option<bool>,
+}
+
+/// One table or an array of tables: `[x]` or `[[x]]`.
+#[derive(Debug)]
+pub struct OneOrMany<T>(pub Vec<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = OneOrMany<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table or an array of tables")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|t| OneOrMany(vec![t]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                Vec::<T>::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(OneOrMany)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
 }
 
 /// `[[region]]`
@@ -73,6 +198,8 @@ pub struct RawLatency {
     pub register_image: Option<Spanned<DistSpec<Dur>>>,
     /// Cron time → build start.
     pub schedule_delay: Option<Spanned<DistSpec<Dur>>>,
+    /// Sharing calls for one Region.
+    pub share: Option<Spanned<DistSpec<Dur>>>,
     /// EBS snapshot of one volume during CreateImage.
     pub snapshot: Option<Spanned<ThroughputSpec>>,
     /// Best-effort copy of one snapshot to another Region.
@@ -117,9 +244,16 @@ pub struct RawPipeline {
     pub builder_instance_type: Option<String>,
     /// Test instance type.
     pub test_instance_type: Option<String>,
-    /// Regions the AMI is copied to.
+    /// Owning account name; default the first account.
+    pub account: Option<Spanned<String>>,
+    /// Key for the build volumes: a `kms_key` name or `aws/ebs`.
+    pub kms_key: Option<Spanned<String>>,
+    /// Regions the AMI is copied to, with default settings.
     #[serde(default)]
     pub destinations: Vec<Spanned<String>>,
+    /// Distributions with encryption and sharing settings.
+    #[serde(default)]
+    pub distribution: Vec<Spanned<RawDistribution>>,
     /// EBS volumes of the image.
     #[serde(default)]
     pub volume: Vec<Spanned<RawVolume>>,

@@ -12,6 +12,7 @@ use toml::Spanned;
 
 use super::error::{Locator, ScenarioError};
 use super::raw::{RawLatency, RawPipeline, RawScenario, RawStep, RawVolume};
+use crate::aws::directory::Directory;
 use crate::aws::{self, facts};
 use crate::dist::{
     Dist, DistError, DistSpec, Dur, Throughput, ThroughputSpec, parse_duration_cell,
@@ -40,6 +41,8 @@ pub struct Scenario {
     pub seed: u64,
     /// Default number of replications.
     pub replications: u32,
+    /// Rule violations simulated on purpose (`model_misconfigurations = true`).
+    pub warnings: Vec<ScenarioError>,
     /// What is simulated.
     pub world: World,
 }
@@ -57,14 +60,16 @@ pub fn default_start() -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-struct Ctx<'a> {
-    loc: &'a Locator<'a>,
+pub(super) struct Ctx<'a> {
+    pub(super) loc: &'a Locator<'a>,
     base: PathBuf,
-    errors: Vec<ScenarioError>,
+    pub(super) errors: Vec<ScenarioError>,
+    pub(super) warnings: Vec<ScenarioError>,
+    pub(super) misconfig: bool,
 }
 
 impl Ctx<'_> {
-    fn err(
+    pub(super) fn err(
         &mut self,
         span: Option<Range<usize>>,
         path: impl Into<String>,
@@ -132,7 +137,7 @@ impl Ctx<'_> {
         self.err(Some(span), path, e.to_string(), Some(help));
     }
 
-    fn region(
+    pub(super) fn region(
         &mut self,
         names: &BTreeMap<String, RegionId>,
         r: &Spanned<String>,
@@ -180,6 +185,7 @@ fn default_latencies(platform: Platform) -> Latencies {
         instance_stop: lognormal(facts::STOP),
         instance_terminate: lognormal(facts::TERMINATE),
         register_image: lognormal(facts::REGISTER),
+        share: lognormal(facts::SHARE),
         schedule_delay: Dist::Uniform {
             min: 0.0,
             max: facts::SCHEDULE_DELAY_MAX_S,
@@ -265,6 +271,8 @@ pub(super) fn resolve(
         loc,
         base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         errors: Vec::new(),
+        warnings: Vec::new(),
+        misconfig: raw.model_misconfigurations.unwrap_or(false),
     };
 
     let name = match &raw.name {
@@ -321,23 +329,6 @@ pub(super) fn resolve(
         .and_then(|r| positive_count(&mut ctx, r, "replications", 1_000_000))
         .unwrap_or(DEFAULT_REPLICATIONS);
 
-    let (account_id, account_name) = match &raw.account {
-        None => ("111111111111".to_string(), "default".to_string()),
-        Some(a) => {
-            let id = match &a.id {
-                None => "111111111111".to_string(),
-                Some(id) => {
-                    if id.get_ref().len() != 12 || !id.get_ref().chars().all(|c| c.is_ascii_digit())
-                    {
-                        ctx.err(Some(id.span()), "account.id", format!("account ID {:?} is not 12 digits", id.get_ref()), Some("AWS account IDs are 12 digits, written as a string: id = \"123456789012\""));
-                    }
-                    id.get_ref().clone()
-                }
-            };
-            (id, a.name.clone().unwrap_or_else(|| "default".into()))
-        }
-    };
-
     // Regions.
     let mut names: BTreeMap<String, RegionId> = BTreeMap::new();
     let mut regions = Vec::new();
@@ -374,6 +365,8 @@ pub(super) fn resolve(
             Some("add at least one [[region]] name = \"us-east-1\""),
         );
     }
+
+    let directory = super::access::resolve_directory(&mut ctx, &raw, &names, &regions);
 
     // Global latency.
     let global_raw = raw.latency.clone().unwrap_or_default();
@@ -448,15 +441,14 @@ pub(super) fn resolve(
                 Some("pipeline names must be unique"),
             );
         }
-        if let Some(pl) = resolve_pipeline(
-            &mut ctx,
-            &names,
-            &global_raw,
-            p,
-            &prefix,
+        let shared = Shared {
+            names: &names,
+            global: &global_raw,
+            dir: &directory,
             start,
-            SimTime(horizon.0),
-        ) {
+            horizon: SimTime(horizon.0),
+        };
+        if let Some(pl) = resolve_pipeline(&mut ctx, &shared, p, &prefix) {
             pipelines.push(pl);
         }
     }
@@ -481,10 +473,10 @@ pub(super) fn resolve(
         start,
         seed: raw.seed.unwrap_or(DEFAULT_SEED),
         replications,
+        warnings: ctx.warnings,
         world: World {
             regions,
-            account_id,
-            account_name,
+            directory,
             routes,
             quotas,
             pipelines,
@@ -493,15 +485,22 @@ pub(super) fn resolve(
     })
 }
 
-fn resolve_pipeline(
-    ctx: &mut Ctx<'_>,
-    names: &BTreeMap<String, RegionId>,
-    global: &RawLatency,
-    sp: &Spanned<RawPipeline>,
-    prefix: &str,
+/// What every pipeline is resolved against.
+struct Shared<'a> {
+    names: &'a BTreeMap<String, RegionId>,
+    global: &'a RawLatency,
+    dir: &'a Directory,
     start: DateTime<Utc>,
     horizon: SimTime,
+}
+
+fn resolve_pipeline(
+    ctx: &mut Ctx<'_>,
+    sh: &Shared<'_>,
+    sp: &Spanned<RawPipeline>,
+    prefix: &str,
 ) -> Option<Pipeline> {
+    let (names, global) = (sh.names, sh.global);
     let p = sp.get_ref();
     let before = ctx.errors.len();
     let region = ctx.region(names, &p.region, &format!("{prefix}.region"));
@@ -543,32 +542,19 @@ fn resolve_pipeline(
         }
     };
 
-    let mut destinations = Vec::new();
-    for (j, d) in p.destinations.iter().enumerate() {
-        let path = format!("{prefix}.destinations[{j}]");
-        if let Some(id) = ctx.region(names, d, &path) {
-            if Some(id) == region {
-                ctx.err(
-                    Some(d.span()),
-                    path,
-                    format!(
-                        "\"{}\" is the build Region; the image is already there",
-                        d.get_ref()
-                    ),
-                    Some("list only the Regions to copy to"),
-                );
-            } else if destinations.contains(&id) {
-                ctx.err(
-                    Some(d.span()),
-                    path,
-                    format!("\"{}\" is listed twice", d.get_ref()),
-                    Some("remove the repeated Region"),
-                );
-            } else {
-                destinations.push(id);
-            }
-        }
-    }
+    let (owner, encryption, product_codes) =
+        super::access::resolve_ownership(ctx, sh.dir, p, prefix, region, base_owner);
+    let (distributions, copies) = super::access::resolve_distributions(
+        ctx,
+        sh.dir,
+        names,
+        p,
+        prefix,
+        region,
+        owner,
+        encryption,
+        product_codes,
+    );
 
     let volumes: Vec<Volume> = p
         .volume
@@ -602,7 +588,7 @@ fn resolve_pipeline(
         apply_latency(ctx, &mut latency, own, &format!("{prefix}.latency"));
     }
 
-    let schedule = resolve_schedule(ctx, sp, prefix, start, horizon);
+    let schedule = resolve_schedule(ctx, sp, prefix, sh.start, sh.horizon);
 
     if ctx.errors.len() > before {
         return None;
@@ -623,7 +609,11 @@ fn resolve_pipeline(
         volumes,
         components,
         tests,
-        destinations,
+        owner,
+        encryption,
+        product_codes,
+        distributions,
+        copies,
         schedule: schedule?,
         latency,
     })
