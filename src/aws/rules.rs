@@ -82,21 +82,21 @@ impl Rule {
     /// Where the rule comes from.
     pub fn source(self) -> &'static str {
         match self {
-            Rule::EncryptedToUnencrypted => "aws-facts.md §4 rule 1 (how-ami-copy-works.html)",
-            Rule::KmsKeyWithoutEncrypted => "aws-facts.md §4 rule 3 (AMIEncryption.md)",
+            Rule::EncryptedToUnencrypted => "aws-facts.md §4 rule 1, how-ami-copy-works.html",
+            Rule::KmsKeyWithoutEncrypted => "aws-facts.md §4 rule 3, AMIEncryption.md",
             Rule::KeyNotInRegion => {
-                "aws-facts.md §4 rule 6 (KMS keys are Regional); §7 copy ends `failed`"
+                "aws-facts.md §4 rule 6 (KMS keys are Regional), §7 copy ends `failed`"
             }
-            Rule::KeyNotGranted => "aws-facts.md §4 rules 12 and 16; §7 \"key not accessible\"",
-            Rule::AwsManagedKeyShare => "aws-facts.md §4 rule 12 (sharingamis-explicit.md)",
-            Rule::PublicEncrypted => "aws-facts.md §4 rule 13 (sharingamis-intro.md)",
-            Rule::PublicProductCodes => "aws-facts.md §4 rule 13 (sharingamis-intro.md)",
-            Rule::BlockPublicAccess => "aws-facts.md §4 rule 15 (block-public-access-to-amis.html)",
-            Rule::ShareQuota => "aws-facts.md §4 rule 11, §2.2 (ami-quotas.md)",
-            Rule::MarketplaceCopy => "aws-facts.md §4 rule 18 (CopyingAMIs.md)",
-            Rule::OnlyOwnerShares => "aws-facts.md §4 rule 10 (sharingamis-explicit.md)",
+            Rule::KeyNotGranted => "aws-facts.md §4 rules 12 and 16, §7 \"key not accessible\"",
+            Rule::AwsManagedKeyShare => "aws-facts.md §4 rule 12, sharingamis-explicit.md",
+            Rule::PublicEncrypted => "aws-facts.md §4 rule 13, sharingamis-intro.md",
+            Rule::PublicProductCodes => "aws-facts.md §4 rule 13, sharingamis-intro.md",
+            Rule::BlockPublicAccess => "aws-facts.md §4 rule 15, block-public-access-to-amis.html",
+            Rule::ShareQuota => "aws-facts.md §4 rule 11 and §2.2, ami-quotas.md",
+            Rule::MarketplaceCopy => "aws-facts.md §4 rule 18, CopyingAMIs.md",
+            Rule::OnlyOwnerShares => "aws-facts.md §4 rule 10, sharingamis-explicit.md",
             Rule::OrganizationArnRequired => {
-                "aws-facts.md §4 rule 11 (share-amis-with-organizations-and-OUs.md)"
+                "aws-facts.md §4 rule 11, share-amis-with-organizations-and-OUs.md"
             }
         }
     }
@@ -183,10 +183,11 @@ impl RuleViolation {
         }
     }
 
-    /// The full reason line: message, rule id, source and AWS's answer.
+    /// The full reason: the message, then indented lines with the rule, its
+    /// source and AWS's answer.
     pub fn reason(&self) -> String {
         format!(
-            "{} [rule {}; {}; AWS: {}]",
+            "{}\n  rule: {} ({})\n  AWS: {}",
             self.message,
             self.rule.id(),
             self.rule.source(),

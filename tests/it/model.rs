@@ -245,3 +245,125 @@ fn stages_run_in_pipeline_order_in_every_shipped_scenario() {
         }
     }
 }
+
+const TWO_ACCOUNTS: &str = r#"
+[[account]]
+name = "images"
+id = "111111111111"
+[[account]]
+name = "prod"
+id = "222222222222"
+"#;
+
+#[test]
+fn modelled_misconfigurations_fail_where_aws_fails_them() {
+    // Refused at the request (no time passes) and failed after running (a bad key).
+    let text = format!(
+        "model_misconfigurations = true\nhorizon = \"1d\"\n{TWO_ACCOUNTS}{REGIONS}\
+         [[kms_key]]\nname = \"us-only\"\nregion = \"us-east-1\"\n{}\
+         [[pipeline.distribution]]\nregion = \"eu-west-1\"\nkms_key = \"us-only\"\n",
+        pipeline("p", "aws", "run_at_start = true", "kms_key = \"us-only\"")
+            .replace("destinations = [\"eu-west-1\"]", "")
+    );
+    let scn = scenario(&text);
+    assert_eq!(scn.warnings.len(), 1, "{:?}", scn.warnings);
+    let r = run_replication(&scn.world, 1, 0);
+    let copy = stages(&r, Stage::Copy)[0];
+    assert_eq!(copy.outcome, Outcome::Failed);
+    assert_eq!(copy.cause.name(), "key_not_in_region");
+    assert!(
+        copy.finished > copy.started,
+        "the copy runs, then ends failed"
+    );
+    assert_eq!(r.runs[0].outcome, Outcome::Failed);
+    assert!(stages(&r, Stage::LaunchDestinationTest).is_empty());
+
+    let refused = format!(
+        "model_misconfigurations = true\nhorizon = \"1d\"\n{TWO_ACCOUNTS}{REGIONS}{}\
+         [[pipeline.distribution]]\nregion = \"us-east-1\"\nlaunch_permission = {{ public = true }}\n",
+        pipeline("p", "aws", "run_at_start = true", "")
+    );
+    let r = run_replication(&scenario(&refused).world, 1, 0);
+    let share = stages(&r, Stage::Share)[0];
+    assert_eq!(
+        (share.outcome, share.cause.name()),
+        (Outcome::Failed, "block_public_access")
+    );
+    assert_eq!(
+        share.started, share.finished,
+        "a refused call takes no time"
+    );
+    // The copy to eu-west-1 still runs to its end, as in AWS.
+    assert_eq!(stages(&r, Stage::Copy)[0].outcome, Outcome::Succeeded);
+    assert_eq!(
+        r.runs[0].failed_record.map(|f| r.stages[f as usize].stage),
+        Some(Stage::Share)
+    );
+}
+
+#[test]
+fn without_the_flag_the_same_misconfiguration_is_refused() {
+    let text = format!(
+        "horizon = \"1d\"\n{TWO_ACCOUNTS}{REGIONS}{}\
+         [[pipeline.distribution]]\nregion = \"us-east-1\"\nlaunch_permission = {{ public = true }}\n",
+        pipeline("p", "aws", "run_at_start = true", "")
+    );
+    let e = from_str(Path::new("inline.toml"), &text).unwrap_err();
+    assert_eq!(e.0.len(), 1);
+    assert!(
+        e.0[0].reason.contains("rule: block_public_access"),
+        "{}",
+        e.0[0]
+    );
+}
+
+#[test]
+fn cross_account_copies_belong_to_their_targets_and_are_incremental_per_account() {
+    let text = format!(
+        "horizon = \"15d\"\n{TWO_ACCOUNTS}{REGIONS}{}\
+         [[pipeline.distribution]]\nregion = \"eu-west-1\"\ntarget_accounts = [\"prod\", \"images\"]\n",
+        pipeline("p", "self", "interval = \"7d\"", "")
+            .replace("destinations = [\"eu-west-1\"]", "")
+    );
+    let scn = scenario(&text);
+    let r = run_replication(&scn.world, 1, 0);
+    let copies = stages(&r, Stage::Copy);
+    let accounts: Vec<u16> = copies.iter().map(|c| c.account).collect();
+    assert_eq!(
+        accounts,
+        vec![1, 0, 1, 0],
+        "one copy per target account per build"
+    );
+    let gib: Vec<f64> = copies.iter().map(|c| c.data_gib).collect();
+    assert_eq!(
+        gib,
+        vec![50.0, 50.0, 6.0, 6.0],
+        "full first, then incremental, per account"
+    );
+    for t in stages(&r, Stage::LaunchDestinationTest) {
+        assert_eq!(t.region, 1);
+    }
+    assert_eq!(
+        stages(&r, Stage::LaunchDestinationTest)
+            .iter()
+            .filter(|t| t.account == 1)
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn encrypting_an_unencrypted_source_makes_every_copy_full() {
+    // Encryption by default in prod: its copies of the unencrypted image are encrypted.
+    let text = format!(
+        "horizon = \"15d\"\n[[account]]\nname = \"images\"\nid = \"111111111111\"\n\
+         [[account]]\nname = \"prod\"\nid = \"222222222222\"\nencryption_by_default = true\n{REGIONS}{}\
+         [[pipeline.distribution]]\nregion = \"eu-west-1\"\ntarget_accounts = [\"prod\"]\n",
+        pipeline("p", "self", "interval = \"7d\"", "")
+            .replace("destinations = [\"eu-west-1\"]", "")
+    );
+    let scn = scenario(&text);
+    let r = run_replication(&scn.world, 1, 0);
+    let gib: Vec<f64> = stages(&r, Stage::Copy).iter().map(|c| c.data_gib).collect();
+    assert_eq!(gib, vec![50.0, 50.0]);
+}

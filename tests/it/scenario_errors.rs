@@ -51,3 +51,74 @@ fn illegal_scenarios_are_refused_with_located_messages_and_no_output() {
         );
     }
 }
+
+#[test]
+fn every_rule_has_an_illegal_scenario_refused_by_that_rule() {
+    let dir = root().join("scenarios/illegal");
+    for rule in amisim::aws::rules::Rule::ALL {
+        let id = rule.id();
+        let stem = format!("rule-{}", id.replace('_', "-"));
+        let files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "toml")
+                    && p.file_stem().unwrap().to_str().unwrap().starts_with(&stem)
+            })
+            .collect();
+        assert!(
+            !files.is_empty(),
+            "no scenarios/illegal/{stem}*.toml for rule {id}"
+        );
+        for f in files {
+            let rel = format!(
+                "scenarios/illegal/{}",
+                f.file_name().unwrap().to_str().unwrap()
+            );
+            let o = amisim(&["validate", &rel]);
+            assert_eq!(o.status.code(), Some(2), "{rel}");
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                err.contains(&format!("rule: {id} (")),
+                "{rel} is refused by {id}:\n{err}"
+            );
+            assert!(
+                err.contains("  AWS: ") && err.contains("  help: "),
+                "{rel}: AWS answer and fix:\n{err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn modelled_misconfigurations_run_with_warnings_and_fail_in_the_outputs() {
+    // The same illegal distribution, simulated on purpose.
+    let text =
+        std::fs::read_to_string(root().join("scenarios/illegal/rule-block-public-access.toml"))
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("on-purpose.toml");
+    std::fs::write(&f, format!("model_misconfigurations = true\n{text}")).unwrap();
+    let out = dir.path().join("out");
+    let o = amisim(&[
+        "run",
+        f.to_str().unwrap(),
+        "-n",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("warning: ") && err.contains("rule: block_public_access"),
+        "{err}"
+    );
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    assert!(
+        runs.lines()
+            .skip(1)
+            .all(|l| l.ends_with(",failed,share,,block_public_access")),
+        "{runs}"
+    );
+}
