@@ -85,6 +85,20 @@ impl BaseOwner {
     }
 }
 
+/// What a pipeline is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// An image pipeline: build, test, distribute.
+    Build,
+    /// Moving a running instance with an image: stop it, create an image,
+    /// copy it if the move is to another Region, launch the new instance
+    /// (aws-facts.md §4 rule 7: a copy creates new snapshots in the destination).
+    Migration {
+        /// The Availability Zone of the new instance (a label).
+        to_availability_zone: Option<String>,
+    },
+}
+
 /// One EBS volume of the image.
 #[derive(Debug, Clone)]
 pub struct Volume {
@@ -136,6 +150,8 @@ pub struct Schedule {
     pub build_on_package_update: bool,
     /// A manual run at t = 0.
     pub run_at_start: bool,
+    /// A single run at this time (migrations).
+    pub once_at: Option<SimTime>,
 }
 
 /// Latency models for one pipeline (global defaults merged with its overrides).
@@ -164,6 +180,8 @@ pub struct Latencies {
 pub struct Pipeline {
     /// Unique name.
     pub name: String,
+    /// Image pipeline or migration.
+    pub kind: Kind,
     /// Build Region.
     pub region: RegionId,
     /// OS family.

@@ -17,7 +17,7 @@
 use rand::RngExt;
 use rand_distr::{Distribution, Exp};
 
-use super::config::{Pipeline, RegionId, StartCondition, World};
+use super::config::{Kind, Pipeline, RegionId, StartCondition, World};
 use crate::aws::directory::{AccountId, Encryption};
 use crate::aws::facts::MIB_PER_GIB;
 use crate::aws::rules::Rule;
@@ -54,11 +54,16 @@ pub enum Stage {
     LaunchDestinationTest,
     /// Terminate that instance (background).
     TerminateDestinationTest,
+    /// Migration: stop the running instance.
+    StopInstance,
+    /// Migration: launch the moved instance from the image.
+    LaunchMigratedInstance,
 }
 
 impl Stage {
     /// Every stage, in pipeline order (the order of summary rows).
-    pub const ALL: [Stage; 14] = [
+    pub const ALL: [Stage; 16] = [
+        Stage::StopInstance,
         Stage::LaunchBuilder,
         Stage::Component,
         Stage::StopBuilder,
@@ -73,6 +78,7 @@ impl Stage {
         Stage::Share,
         Stage::LaunchDestinationTest,
         Stage::TerminateDestinationTest,
+        Stage::LaunchMigratedInstance,
     ];
 
     /// The name used in CSV files.
@@ -92,6 +98,8 @@ impl Stage {
             Stage::Share => "share",
             Stage::LaunchDestinationTest => "launch_destination_test",
             Stage::TerminateDestinationTest => "terminate_destination_test",
+            Stage::StopInstance => "stop_instance",
+            Stage::LaunchMigratedInstance => "launch_migrated_instance",
         }
     }
 
@@ -265,6 +273,11 @@ pub enum Event {
         /// Pipeline index.
         pipeline: u16,
     },
+    /// A run planned for a fixed time (a migration).
+    RunRequested {
+        /// Pipeline index.
+        pipeline: u16,
+    },
     /// An execution's start delay is over: ask for a build slot.
     ExecutionReady {
         /// Execution index.
@@ -361,6 +374,9 @@ pub fn run_replication(world: &World, seed: u64, replication: u64) -> Replicatio
         if s.run_at_start {
             m.trigger(&mut sim, pipeline, TriggerKind::Manual, SimDuration::ZERO);
         }
+        if let Some(at) = s.once_at {
+            sim.schedule_at(at, Event::RunRequested { pipeline });
+        }
         if let Some(t) = s.cron_times.first() {
             sim.schedule_at(*t, Event::CronMatched { pipeline, idx: 0 });
         }
@@ -424,9 +440,23 @@ impl Model<'_> {
                 }
                 self.schedule_package_update(sim, pipeline);
             }
+            Event::RunRequested { pipeline } => {
+                self.trigger(sim, pipeline, TriggerKind::Manual, SimDuration::ZERO);
+            }
             Event::ExecutionReady { exec } => {
-                let p = self.pipeline(exec);
+                let world = self.world;
+                let pi = self.out.runs[exec as usize].pipeline as usize;
+                let p = &world.pipelines[pi];
                 let region = p.region;
+                if p.kind != Kind::Build {
+                    // Not an Image Builder build: no build slot, the instance already runs.
+                    let d = p
+                        .latency
+                        .instance_stop
+                        .sample_duration(&mut self.rng[pi].stop);
+                    self.run(sim, exec, Stage::StopInstance, 0, region, d);
+                    return;
+                }
                 let triggered = self.out.runs[exec as usize].triggered;
                 let rec = self.open(exec, Stage::LaunchBuilder, 0, region, triggered);
                 match self.builds.request(sim.now(), rec) {
@@ -832,7 +862,7 @@ impl Model<'_> {
                     self.next_test(sim, exec, r.item as usize + 1);
                 }
             }
-            Stage::StopBuilder => self.create_image(sim, exec),
+            Stage::StopBuilder | Stage::StopInstance => self.create_image(sim, exec),
             // Never scheduled: closed by its last snapshot.
             Stage::CreateImage => {}
             Stage::Snapshot => {
@@ -852,6 +882,19 @@ impl Model<'_> {
                     self.run(sim, exec, Stage::RegisterImage, 0, region, d);
                 }
             }
+            Stage::RegisterImage if self.world.pipelines[pi].kind != Kind::Build => {
+                self.out.runs[exec as usize].image_available = Some(now);
+                self.out.runs[exec as usize].tests_passed = Some(now);
+                let region = self.world.pipelines[pi].region;
+                if self.world.pipelines[pi].copies.is_empty() {
+                    // A move to another Availability Zone: launch from the image here.
+                    self.out.runs[exec as usize].pending = 1;
+                    self.launch(sim, exec, Stage::LaunchMigratedInstance, region, None);
+                } else {
+                    self.distribute(sim, exec);
+                }
+            }
+            Stage::LaunchMigratedInstance => self.branch_done(sim, exec),
             Stage::RegisterImage => {
                 self.out.runs[exec as usize].image_available = Some(now);
                 let region = self.world.pipelines[pi].region;
@@ -885,7 +928,12 @@ impl Model<'_> {
                 } else {
                     self.lineage[(pi * na + r.account as usize) * nr + r.region as usize] =
                         Some(encryption);
-                    self.launch(sim, exec, Stage::LaunchDestinationTest, r.region, Some(rec));
+                    let stage = if self.world.pipelines[pi].kind == Kind::Build {
+                        Stage::LaunchDestinationTest
+                    } else {
+                        Stage::LaunchMigratedInstance
+                    };
+                    self.launch(sim, exec, stage, r.region, Some(rec));
                     if shares_after {
                         self.start_share(sim, exec, k, r.region);
                     }

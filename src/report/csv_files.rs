@@ -83,6 +83,12 @@ pub fn item_name(scn: &Scenario, rep: &ReplicationResult, r: &StageRecord) -> St
         Stage::Test => p.tests[i].name.clone(),
         Stage::Snapshot => p.volumes[i].device.clone(),
         Stage::Copy => scn.world.regions[p.region as usize].clone(),
+        Stage::LaunchMigratedInstance => match &p.kind {
+            crate::pipeline::config::Kind::Migration {
+                to_availability_zone: Some(az),
+            } => az.clone(),
+            _ => String::new(),
+        },
         _ => String::new(),
     }
 }

@@ -49,7 +49,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn account(
+    pub(super) fn account(
         &mut self,
         dir: &Directory,
         name: &Spanned<String>,
@@ -101,7 +101,7 @@ impl Ctx<'_> {
     }
 
     /// A key reference: `aws/ebs` or a declared key name.
-    fn key_choice(
+    pub(super) fn key_choice(
         &mut self,
         dir: &Directory,
         name: &Spanned<String>,

@@ -11,6 +11,7 @@
 
 mod access;
 mod error;
+mod migration;
 pub mod raw;
 mod resolve;
 
@@ -109,7 +110,19 @@ fn parse_raw(loc: &Locator<'_>, text: &str) -> Result<raw::RawScenario, Scenario
 fn explain_serde_message(message: &str) -> (String, Option<String>) {
     let message = message.trim().to_string();
     let help = if message.starts_with("unknown field") {
-        Some("remove or correct the key; every key is listed in README.md".into())
+        // "unknown field `x`, expected one of `a`, `b`": suggest the closest key.
+        let names: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+        let guess = names.split_first().and_then(|(typed, known)| {
+            known
+                .iter()
+                .map(|k| (crate::aws::edit_distance(typed, k), *k))
+                .min()
+                .filter(|(d, _)| *d <= 3)
+        });
+        Some(match guess {
+            Some((_, k)) => format!("did you mean `{k}`? every key is listed in README.md"),
+            None => "remove or correct the key; every key is listed in README.md".into(),
+        })
     } else if message.starts_with("missing field") {
         Some("add the key; required keys are listed in README.md".into())
     } else if message.contains("unknown variant") {

@@ -52,6 +52,40 @@ pub struct RawScenario {
     /// The pipelines.
     #[serde(default)]
     pub pipeline: Vec<Spanned<RawPipeline>>,
+    /// Instances moved with an image to another Availability Zone or Region.
+    #[serde(default)]
+    pub migration: Vec<Spanned<RawMigration>>,
+}
+
+/// `[[migration]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMigration {
+    /// Unique name (shared with pipelines).
+    pub name: Spanned<String>,
+    /// Account of the instance; default the first account.
+    pub account: Option<Spanned<String>>,
+    /// Region where the instance runs.
+    pub region: Spanned<String>,
+    /// Destination Region; omit for a move within the Region.
+    pub to_region: Option<Spanned<String>>,
+    /// Destination Availability Zone (a label, e.g. `eu-west-1b`).
+    pub to_availability_zone: Option<String>,
+    /// `linux` or `windows`: the launch latency of the new instance.
+    pub platform: Option<Spanned<String>>,
+    /// Instance type (for reports).
+    pub instance_type: Option<String>,
+    /// Key of the instance's volumes: a `kms_key` name or `aws/ebs`.
+    pub kms_key: Option<Spanned<String>>,
+    /// Key of the copy in the destination Region.
+    pub copy_kms_key: Option<Spanned<String>>,
+    /// When the move starts; default t = 0.
+    pub at: Option<Spanned<Dur>>,
+    /// The instance's EBS volumes.
+    #[serde(default)]
+    pub volume: Vec<Spanned<RawVolume>>,
+    /// Latency overrides.
+    pub latency: Option<RawLatency>,
 }
 
 /// `[account]` / `[[account]]`

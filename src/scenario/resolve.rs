@@ -19,8 +19,8 @@ use crate::dist::{
 };
 use crate::engine::{SimDuration, SimTime};
 use crate::pipeline::config::{
-    BaseOwner, Latencies, Pipeline, Platform, Quotas, RegionId, Schedule, StartCondition, Step,
-    Volume, World,
+    BaseOwner, Kind, Latencies, Pipeline, Platform, Quotas, RegionId, Schedule, StartCondition,
+    Step, Volume, World,
 };
 use crate::pipeline::trigger::{cron_times, parse_cron};
 
@@ -176,7 +176,28 @@ fn lognormal(l: facts::Lognormal) -> Dist {
     Dist::lognormal_from_quantiles(l.median, l.p95).unwrap_or(Dist::Fixed(l.median))
 }
 
-fn default_latencies(platform: Platform) -> Latencies {
+/// `linux` (the default) or `windows`.
+pub(super) fn parse_platform(
+    ctx: &mut Ctx<'_>,
+    raw: Option<&Spanned<String>>,
+    path: &str,
+) -> Platform {
+    match raw.map(|s| (s.get_ref().as_str(), s.span())) {
+        None | Some(("linux", _)) => Platform::Linux,
+        Some(("windows", _)) => Platform::Windows,
+        Some((other, span)) => {
+            ctx.err(
+                Some(span),
+                path,
+                format!("unknown platform \"{other}\""),
+                Some("use \"linux\" or \"windows\""),
+            );
+            Platform::Linux
+        }
+    }
+}
+
+pub(super) fn default_latencies(platform: Platform) -> Latencies {
     Latencies {
         instance_launch: lognormal(match platform {
             Platform::Linux => facts::LINUX_LAUNCH,
@@ -202,7 +223,12 @@ fn default_latencies(platform: Platform) -> Latencies {
 }
 
 /// Applies the overrides in `raw` on top of `lat`.
-fn apply_latency(ctx: &mut Ctx<'_>, lat: &mut Latencies, raw: &RawLatency, prefix: &str) {
+pub(super) fn apply_latency(
+    ctx: &mut Ctx<'_>,
+    lat: &mut Latencies,
+    raw: &RawLatency,
+    prefix: &str,
+) {
     let durs = [
         (
             &raw.instance_launch,
@@ -425,34 +451,50 @@ pub(super) fn resolve(
         }
     }
 
-    // Pipelines.
+    // Pipelines and migrations share one name space.
     let mut pipelines = Vec::new();
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, p) in raw.pipeline.iter().enumerate() {
-        let prefix = format!("pipeline[{i}]");
-        if let Some(prev) = seen.insert(p.get_ref().name.get_ref().clone(), i) {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let names_in_use = raw
+        .pipeline
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (&p.get_ref().name, format!("pipeline[{i}]")))
+        .chain(
+            raw.migration
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (&m.get_ref().name, format!("migration[{i}]"))),
+        );
+    for (name, prefix) in names_in_use {
+        if let Some(prev) = seen.insert(name.get_ref().clone(), prefix.clone()) {
             ctx.err(
-                Some(p.get_ref().name.span()),
+                Some(name.span()),
                 format!("{prefix}.name"),
-                format!(
-                    "pipeline name \"{}\" is already used by pipeline[{prev}]",
-                    p.get_ref().name.get_ref()
-                ),
-                Some("pipeline names must be unique"),
+                format!("name \"{}\" is already used by {prev}", name.get_ref()),
+                Some("pipeline and migration names must be unique"),
             );
         }
-        let shared = Shared {
-            names: &names,
-            global: &global_raw,
-            dir: &directory,
-            start,
-            horizon: SimTime(horizon.0),
-        };
-        if let Some(pl) = resolve_pipeline(&mut ctx, &shared, p, &prefix) {
+    }
+    let shared = Shared {
+        names: &names,
+        global: &global_raw,
+        dir: &directory,
+        start,
+        horizon: SimTime(horizon.0),
+    };
+    for (i, p) in raw.pipeline.iter().enumerate() {
+        if let Some(pl) = resolve_pipeline(&mut ctx, &shared, p, &format!("pipeline[{i}]")) {
             pipelines.push(pl);
         }
     }
-    if raw.pipeline.is_empty() {
+    for (i, m) in raw.migration.iter().enumerate() {
+        if let Some(pl) =
+            super::migration::resolve_migration(&mut ctx, &shared, m, &format!("migration[{i}]"))
+        {
+            pipelines.push(pl);
+        }
+    }
+    if raw.pipeline.is_empty() && raw.migration.is_empty() {
         ctx.err(
             Some(0..0),
             "pipeline",
@@ -486,12 +528,12 @@ pub(super) fn resolve(
 }
 
 /// What every pipeline is resolved against.
-struct Shared<'a> {
-    names: &'a BTreeMap<String, RegionId>,
-    global: &'a RawLatency,
-    dir: &'a Directory,
-    start: DateTime<Utc>,
-    horizon: SimTime,
+pub(super) struct Shared<'a> {
+    pub(super) names: &'a BTreeMap<String, RegionId>,
+    pub(super) global: &'a RawLatency,
+    pub(super) dir: &'a Directory,
+    pub(super) start: DateTime<Utc>,
+    pub(super) horizon: SimTime,
 }
 
 fn resolve_pipeline(
@@ -505,23 +547,7 @@ fn resolve_pipeline(
     let before = ctx.errors.len();
     let region = ctx.region(names, &p.region, &format!("{prefix}.region"));
 
-    let platform = match p
-        .platform
-        .as_ref()
-        .map(|s| (s.get_ref().as_str(), s.span()))
-    {
-        None | Some(("linux", _)) => Platform::Linux,
-        Some(("windows", _)) => Platform::Windows,
-        Some((other, span)) => {
-            ctx.err(
-                Some(span),
-                format!("{prefix}.platform"),
-                format!("unknown platform \"{other}\""),
-                Some("use \"linux\" or \"windows\""),
-            );
-            Platform::Linux
-        }
-    };
+    let platform = parse_platform(ctx, p.platform.as_ref(), &format!("{prefix}.platform"));
     let base_owner = match p
         .base_image_owner
         .as_ref()
@@ -595,6 +621,7 @@ fn resolve_pipeline(
     }
     Some(Pipeline {
         name: p.name.get_ref().clone(),
+        kind: Kind::Build,
         region: region?,
         platform,
         base_owner,
@@ -619,7 +646,7 @@ fn resolve_pipeline(
     })
 }
 
-fn resolve_volume(
+pub(super) fn resolve_volume(
     ctx: &mut Ctx<'_>,
     sv: &Spanned<RawVolume>,
     path: &str,
@@ -800,5 +827,6 @@ fn resolve_schedule(
         package_update_mean,
         build_on_package_update,
         run_at_start,
+        once_at: None,
     })
 }

@@ -367,3 +367,72 @@ fn encrypting_an_unencrypted_source_makes_every_copy_full() {
     let gib: Vec<f64> = stages(&r, Stage::Copy).iter().map(|c| c.data_gib).collect();
     assert_eq!(gib, vec![50.0, 50.0]);
 }
+
+#[test]
+fn migrations_move_instances_within_and_across_regions() {
+    let text = format!(
+        "horizon = \"1d\"\n{REGIONS}\
+         [[migration]]\nname = \"az\"\nregion = \"us-east-1\"\nto_availability_zone = \"us-east-1b\"\n\
+         [[migration.volume]]\nsize_gib = 8\ndata_gib = 4\n\
+         [[migration]]\nname = \"region\"\nregion = \"us-east-1\"\nto_region = \"eu-west-1\"\nat = \"1h\"\n\
+         [[migration.volume]]\nsize_gib = 8\ndata_gib = 4\n"
+    );
+    let scn = scenario(&text);
+    let r = run_replication(&scn.world, 1, 0);
+    assert_eq!(r.runs.len(), 2);
+    let of = |p: u16| -> Vec<Stage> {
+        r.stages
+            .iter()
+            .filter(|s| r.runs[s.exec as usize].pipeline == p)
+            .map(|s| s.stage)
+            .collect()
+    };
+    use Stage::*;
+    assert_eq!(
+        of(0),
+        vec![
+            StopInstance,
+            CreateImage,
+            Snapshot,
+            RegisterImage,
+            LaunchMigratedInstance
+        ]
+    );
+    assert_eq!(
+        of(1),
+        vec![
+            StopInstance,
+            CreateImage,
+            Snapshot,
+            RegisterImage,
+            Copy,
+            LaunchMigratedInstance
+        ]
+    );
+    assert_eq!(r.runs[1].triggered, SimTime(3_600_000), "starts at `at`");
+    let launches = stages(&r, LaunchMigratedInstance);
+    assert_eq!(
+        (launches[0].region, launches[1].region),
+        (0, 1),
+        "AZ move stays, Region move lands in eu-west-1"
+    );
+    for run in &r.runs {
+        assert_eq!(run.outcome, Outcome::Succeeded);
+    }
+}
+
+#[test]
+fn a_migration_copy_obeys_the_copy_rules() {
+    let text = format!(
+        "horizon = \"1d\"\n{REGIONS}[[kms_key]]\nname = \"us-only\"\nregion = \"us-east-1\"\n\
+         [[migration]]\nname = \"region\"\nregion = \"us-east-1\"\nto_region = \"eu-west-1\"\nkms_key = \"us-only\"\ncopy_kms_key = \"us-only\"\n\
+         [[migration.volume]]\nsize_gib = 8\ndata_gib = 4\n"
+    );
+    let e = from_str(Path::new("inline.toml"), &text).unwrap_err();
+    assert!(
+        e.0.iter()
+            .any(|e| e.reason.contains("rule: key_not_in_region")
+                && e.key_path == "migration[0].copy_kms_key"),
+        "{e}"
+    );
+}

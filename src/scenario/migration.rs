@@ -1,0 +1,178 @@
+//! `[[migration]]`: moving a running instance with an image.
+//!
+//! The two moves the AWS material describes: to another Availability Zone
+//! of the same Region (create an image, launch from it there), and to
+//! another Region (create an image, copy it, which creates the snapshots in
+//! the destination, then launch). A migration resolves into a [`Pipeline`]
+//! of kind [`Kind::Migration`] with no components or tests.
+
+use toml::Spanned;
+
+use super::raw::RawMigration;
+use super::resolve::{
+    Ctx, Shared, apply_latency, default_latencies, parse_platform, resolve_volume,
+};
+use crate::aws::directory::Encryption;
+use crate::aws::rules::{CopyRequest, KeyChoice, check_copy};
+use crate::engine::SimTime;
+use crate::pipeline::config::{
+    BaseOwner, CopyPlan, Distribution, Kind, Pipeline, Schedule, StartCondition,
+};
+
+/// Resolves one migration; `None` if it has errors.
+pub(super) fn resolve_migration(
+    ctx: &mut Ctx<'_>,
+    sh: &Shared<'_>,
+    sm: &Spanned<RawMigration>,
+    prefix: &str,
+) -> Option<Pipeline> {
+    let m = sm.get_ref();
+    let before = ctx.errors.len();
+    let dir = sh.dir;
+    let region = ctx.region(sh.names, &m.region, &format!("{prefix}.region"));
+    let to_region = m
+        .to_region
+        .as_ref()
+        .and_then(|r| ctx.region(sh.names, r, &format!("{prefix}.to_region")));
+    if let (Some(a), Some(b), Some(r)) = (region, to_region, &m.to_region)
+        && a == b
+    {
+        ctx.err(
+            Some(r.span()),
+            format!("{prefix}.to_region"),
+            "to_region is the instance's own Region",
+            Some("omit to_region for a move to another Availability Zone of the same Region"),
+        );
+    }
+    let platform = parse_platform(ctx, m.platform.as_ref(), &format!("{prefix}.platform"));
+    let owner = match &m.account {
+        Some(a) => ctx
+            .account(dir, a, &format!("{prefix}.account"))
+            .unwrap_or(0),
+        None => 0,
+    };
+    let mut encryption = region
+        .and_then(|r| dir.default_encryption(owner, r))
+        .unwrap_or(Encryption::None);
+    if let Some(k) = &m.kms_key {
+        match ctx.key_choice(dir, k, &format!("{prefix}.kms_key")) {
+            Some(KeyChoice::AwsManaged) => encryption = Encryption::AwsManaged,
+            Some(KeyChoice::Key(key)) => encryption = Encryption::Key(key),
+            None => {}
+        }
+    }
+    let volumes: Vec<_> = m
+        .volume
+        .iter()
+        .enumerate()
+        .filter_map(|(j, v)| resolve_volume(ctx, v, &format!("{prefix}.volume[{j}]"), j))
+        .collect();
+    if m.volume.is_empty() {
+        ctx.err(
+            Some(sm.span()),
+            format!("{prefix}.volume"),
+            format!("migration \"{}\" has no volume", m.name.get_ref()),
+            Some("add [[migration.volume]] with size_gib and data_gib"),
+        );
+    }
+    let mut latency = default_latencies(platform);
+    apply_latency(ctx, &mut latency, sh.global, "latency");
+    if let Some(own) = &m.latency {
+        apply_latency(ctx, &mut latency, own, &format!("{prefix}.latency"));
+    }
+    let at =
+        m.at.as_ref()
+            .map_or(SimTime::ZERO, |a| SimTime(a.get_ref().0.as_millis()));
+    if at >= sh.horizon
+        && let Some(a) = &m.at
+    {
+        ctx.err(
+            Some(a.span()),
+            format!("{prefix}.at"),
+            "the migration starts after the horizon",
+            Some("start it before `horizon`"),
+        );
+    }
+
+    // A move to another Region copies the image first: the same rules as any copy.
+    let mut distributions = Vec::new();
+    let mut copies = Vec::new();
+    if let (Some(to), Some(_)) = (to_region, region) {
+        let path = format!("{prefix}.copy_kms_key");
+        let kms_key = m
+            .copy_kms_key
+            .as_ref()
+            .and_then(|k| ctx.key_choice(dir, k, &path));
+        let req = CopyRequest {
+            source_owner: owner,
+            source: encryption,
+            product_codes: false,
+            copier: owner,
+            dest_region: to,
+            encrypted: None,
+            kms_key,
+        };
+        let span = m
+            .copy_kms_key
+            .as_ref()
+            .map_or(m.to_region.as_ref().map_or(0..0, |r| r.span()), |k| {
+                k.span()
+            });
+        let (enc, encrypts_unencrypted, violation) = match check_copy(dir, &req) {
+            Ok(o) => (o.encryption, o.encrypts_unencrypted, None),
+            Err(vs) => {
+                let mut first = None;
+                for v in &vs {
+                    first = first.or(ctx.violation(span.clone(), &path, v));
+                }
+                (encryption, false, first)
+            }
+        };
+        distributions.push(Distribution {
+            region: to,
+            share: None,
+            owner_copy: Some(0),
+        });
+        copies.push(CopyPlan {
+            distribution: 0,
+            region: to,
+            copier: owner,
+            encryption: enc,
+            encrypts_unencrypted,
+            violation,
+        });
+    }
+    if ctx.errors.len() > before {
+        return None;
+    }
+    Some(Pipeline {
+        name: m.name.get_ref().clone(),
+        kind: Kind::Migration {
+            to_availability_zone: m.to_availability_zone.clone(),
+        },
+        region: region?,
+        platform,
+        base_owner: BaseOwner::Aws,
+        builder_instance_type: m.instance_type.clone().unwrap_or_else(|| "m5.large".into()),
+        test_instance_type: m.instance_type.clone().unwrap_or_else(|| "m5.large".into()),
+        volumes,
+        components: Vec::new(),
+        tests: Vec::new(),
+        owner,
+        encryption,
+        product_codes: false,
+        distributions,
+        copies,
+        schedule: Schedule {
+            cron_text: None,
+            cron_times: Vec::new(),
+            interval: None,
+            start_condition: StartCondition::Always,
+            package_update_mean: None,
+            build_on_package_update: false,
+            run_at_start: false,
+            once_at: Some(at),
+        },
+        latency,
+    })
+}
