@@ -5,6 +5,7 @@ mod cli;
 mod determinism;
 mod golden;
 mod model;
+mod queueing;
 mod scenario_errors;
 mod statistics;
 
