@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use crate::report::{csv_files, text, write::atomic_write};
+use crate::report::{capacity, csv_files, text, write::atomic_write};
 use crate::scenario::{self, ScenarioErrors};
 
 /// Exit code for a usage or scenario error.
@@ -35,7 +35,7 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Simulate a scenario and write runs.csv, stages.csv, summary.csv and manifest.json.
+    /// Simulate a scenario and write runs, stages, summary, quotas and quota_timeline CSVs and manifest.json.
     Run(RunArgs),
     /// Check a scenario file and report every error found, without running it.
     Validate(ValidateArgs),
@@ -147,6 +147,8 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
         ("runs.csv", csv_files::runs_csv(&scn, &res)?),
         ("stages.csv", csv_files::stages_csv(&scn, &res)?),
         ("summary.csv", csv_files::summary_csv(&summaries)?),
+        ("quotas.csv", capacity::quotas_csv(&scn, &res)?),
+        ("quota_timeline.csv", capacity::timeline_csv(&scn, &res)?),
         ("manifest.json", csv_files::manifest_json(&scn, &res)?),
     ];
     for (name, bytes) in &files {
@@ -158,7 +160,7 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
             text::render(&scn, seed, res.replications.len(), &summaries)
         );
         println!(
-            "wrote {}/{{runs,stages,summary}}.csv and manifest.json",
+            "wrote {}/{{runs,stages,summary,quotas,quota_timeline}}.csv and manifest.json",
             dir.display()
         );
     }

@@ -101,9 +101,14 @@ pub const SCHEDULE_DELAY_MAX_S: f64 = 60.0;
 /// source: aws-facts.md §2.1 \[AWS\] how-ami-copy-works.html.
 pub const CONCURRENT_AMI_COPIES_PER_REGION: u32 = 300;
 
-/// Image Builder concurrent builds: 100 (L-BA4D191B).
+/// Image Builder concurrent builds: 100 (L-BA4D191B), per account and Region.
 /// source: aws-facts.md §2.1 \[COMM\] Service Quotas dump.
 pub const CONCURRENT_BUILDS: u32 = 100;
+
+/// Image Builder concurrent AMI copies per distribution configuration: 50
+/// (L-69312229, adjustable).
+/// source: aws-facts.md §2.1 "Image Builder cross-account copies" [AWS-2023]/[COMM].
+pub const CONCURRENT_AMI_COPIES_PER_DISTRIBUTION: u32 = 50;
 
 /// Components per recipe: 20 (fixed).
 /// source: aws-facts.md §2.2 "Image Builder pipelines" \[COMM\] Service Quotas dump.

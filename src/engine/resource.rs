@@ -31,6 +31,16 @@ pub struct Resource<T> {
     max_wait: SimDuration,
     peak_in_use: u32,
     peak_queue: usize,
+    /// Time of the last change of `in_use` or the queue.
+    last_change: SimTime,
+    /// ∫ in_use dt, in unit-milliseconds.
+    busy_integral: u128,
+    /// ∫ queue length dt, in request-milliseconds.
+    queue_integral: u128,
+    /// `(time, in_use, queue length)` after each change, if tracing.
+    trace: Option<Vec<(SimTime, u32, u32)>>,
+    /// The wait of each granted request, if tracing.
+    waits: Vec<SimDuration>,
 }
 
 impl<T> Resource<T> {
@@ -45,15 +55,52 @@ impl<T> Resource<T> {
             max_wait: SimDuration::ZERO,
             peak_in_use: 0,
             peak_queue: 0,
+            last_change: SimTime::ZERO,
+            busy_integral: 0,
+            queue_integral: 0,
+            trace: None,
+            waits: Vec::new(),
+        }
+    }
+
+    /// Also records every change of occupancy (for utilization over time)
+    /// and the wait of every granted request.
+    pub fn traced(mut self) -> Self {
+        self.trace = Some(Vec::new());
+        self
+    }
+
+    /// Accumulates the integrals up to `now`; call before any change.
+    fn advance(&mut self, now: SimTime) {
+        let dt = now.since(self.last_change).as_millis() as u128;
+        self.busy_integral += dt * self.in_use as u128;
+        self.queue_integral += dt * self.waiters.len() as u128;
+        self.last_change = self.last_change.max(now);
+    }
+
+    fn record(&mut self, now: SimTime) {
+        let (in_use, queued) = (self.in_use, self.waiters.len() as u32);
+        if let Some(t) = &mut self.trace {
+            t.push((now, in_use, queued));
         }
     }
 
     /// Asks for one unit at `now` on behalf of `token`.
     pub fn request(&mut self, now: SimTime, token: T) -> Grant {
+        self.advance(now);
+        let grant = self.grant_or_queue(now, token);
+        self.record(now);
+        grant
+    }
+
+    fn grant_or_queue(&mut self, now: SimTime, token: T) -> Grant {
         if self.in_use < self.capacity && self.waiters.is_empty() {
             self.in_use += 1;
             self.peak_in_use = self.peak_in_use.max(self.in_use);
             self.served += 1;
+            if self.trace.is_some() {
+                self.waits.push(SimDuration::ZERO);
+            }
             Grant::Now
         } else {
             self.waiters.push_back((token, now));
@@ -72,12 +119,22 @@ impl<T> Resource<T> {
         if self.in_use == 0 {
             return None;
         }
+        self.advance(now);
+        let next = self.hand_over(now);
+        self.record(now);
+        next
+    }
+
+    fn hand_over(&mut self, now: SimTime) -> Option<(T, SimDuration)> {
         match self.waiters.pop_front() {
             Some((token, since)) => {
                 let waited = now.since(since);
                 self.served += 1;
                 self.total_wait = SimDuration(self.total_wait.0.saturating_add(waited.0));
                 self.max_wait = self.max_wait.max(waited);
+                if self.trace.is_some() {
+                    self.waits.push(waited);
+                }
                 Some((token, waited))
             }
             None => {
@@ -125,6 +182,28 @@ impl<T> Resource<T> {
     /// Longest queue ever seen.
     pub fn peak_queue(&self) -> usize {
         self.peak_queue
+    }
+
+    /// ∫ units in use dt up to `now`, in unit-milliseconds.
+    pub fn busy_integral(&self, now: SimTime) -> u128 {
+        let dt = now.since(self.last_change).as_millis() as u128;
+        self.busy_integral + dt * self.in_use as u128
+    }
+
+    /// ∫ queue length dt up to `now`, in request-milliseconds.
+    pub fn queue_integral(&self, now: SimTime) -> u128 {
+        let dt = now.since(self.last_change).as_millis() as u128;
+        self.queue_integral + dt * self.waiters.len() as u128
+    }
+
+    /// The waits of granted requests, recorded by a [`Resource::traced`] resource.
+    pub fn waits(&self) -> &[SimDuration] {
+        &self.waits
+    }
+
+    /// The occupancy changes recorded by a [`Resource::traced`] resource.
+    pub fn trace(&self) -> &[(SimTime, u32, u32)] {
+        self.trace.as_deref().unwrap_or(&[])
     }
 }
 
@@ -174,5 +253,21 @@ mod tests {
         // Job 3 arrives at 3 s and gets job 0's unit at 10 s.
         assert_eq!(waits[3], 7_000);
         assert_eq!(res.max_wait().as_millis(), *waits.iter().max().unwrap());
+        // Units are busy 10 jobs × 10 s = 100 unit-seconds; waiting totals the waits.
+        assert_eq!(res.busy_integral(sim.now()), 100_000);
+        assert_eq!(res.queue_integral(sim.now()), waits.iter().sum::<u64>() as u128);
+    }
+
+    #[test]
+    fn a_traced_resource_records_each_change() {
+        let mut res: Resource<u8> = Resource::new(1).traced();
+        res.request(SimTime(0), 1);
+        res.request(SimTime(5), 2);
+        res.release(SimTime(10));
+        res.release(SimTime(20));
+        assert_eq!(
+            res.trace(),
+            &[(SimTime(0), 1, 0), (SimTime(5), 1, 1), (SimTime(10), 1, 0), (SimTime(20), 0, 0)]
+        );
     }
 }

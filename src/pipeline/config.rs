@@ -214,13 +214,15 @@ pub struct Pipeline {
     pub latency: Latencies,
 }
 
-/// Quotas modelled as FIFO queues.
+/// Quotas modelled as FIFO queues (per account and Region unless said otherwise).
 #[derive(Debug, Clone, Copy)]
 pub struct Quotas {
     /// Concurrent AMI copies per destination Region.
     pub concurrent_ami_copies_per_region: u32,
     /// Image Builder concurrent builds per account.
     pub concurrent_builds: u32,
+    /// Image Builder concurrent AMI copies per distribution configuration (per pipeline).
+    pub concurrent_ami_copies_per_distribution: u32,
 }
 
 /// Everything the simulation needs: Regions, account, routes, quotas, pipelines.

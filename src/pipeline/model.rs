@@ -231,11 +231,62 @@ pub struct RunRecord {
     /// The record of the stage that failed, if any.
     pub failed_record: Option<u32>,
     /// Stage records still open for the current parallel step.
-    pending: u16,
+    pending: u32,
     /// The CreateImage record while snapshots run.
     create_image: u32,
     /// Holds a concurrent-build slot.
     holds_build_slot: bool,
+}
+
+/// Which quota a resource models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum QuotaKind {
+    /// Image Builder concurrent builds, per account and build Region.
+    ConcurrentBuilds,
+    /// Concurrent AMI copies, per copier account and destination Region.
+    AmiCopiesPerRegion,
+    /// Image Builder concurrent AMI copies per distribution configuration.
+    AmiCopiesPerDistribution,
+}
+
+impl QuotaKind {
+    /// The name used in CSV files.
+    pub fn name(self) -> &'static str {
+        match self {
+            QuotaKind::ConcurrentBuilds => "concurrent_builds",
+            QuotaKind::AmiCopiesPerRegion => "concurrent_ami_copies_per_region",
+            QuotaKind::AmiCopiesPerDistribution => "concurrent_ami_copies_per_distribution",
+        }
+    }
+}
+
+/// How one quota instance was used in a replication.
+#[derive(Debug, Clone)]
+pub struct QuotaUse {
+    /// Which quota.
+    pub kind: QuotaKind,
+    /// Account it belongs to (the pipeline's owner for per-distribution quotas).
+    pub account: AccountId,
+    /// Region it belongs to (the build Region for per-distribution quotas).
+    pub region: RegionId,
+    /// Pipeline, for per-distribution quotas.
+    pub pipeline: Option<u16>,
+    /// Units.
+    pub capacity: u32,
+    /// Requests granted.
+    pub served: u64,
+    /// ∫ units in use dt, unit-milliseconds, up to [`ReplicationResult::end`].
+    pub busy_unit_ms: u128,
+    /// ∫ queue length dt, request-milliseconds.
+    pub queue_ms: u128,
+    /// Most units held at once.
+    pub peak_in_use: u32,
+    /// Longest queue.
+    pub peak_queue: usize,
+    /// `(time, in use, queued)` after each change.
+    pub trace: Vec<(SimTime, u32, u32)>,
+    /// The wait of every granted request, in grant order.
+    pub waits: Vec<SimDuration>,
 }
 
 /// Everything one replication produced.
@@ -251,6 +302,10 @@ pub struct ReplicationResult {
     pub package_updates: Vec<u32>,
     /// Events handled.
     pub events: u64,
+    /// Quota instances that served at least one request.
+    pub quotas: Vec<QuotaUse>,
+    /// Time of the last event.
+    pub end: SimTime,
 }
 
 /// The events of the model: small and `Copy`.
@@ -331,7 +386,10 @@ struct Model<'w> {
     world: &'w World,
     rng: Vec<PipelineRng>,
     out: ReplicationResult,
-    builds: Resource<u32>,
+    /// Concurrent builds per `account * regions + region`.
+    builds: Vec<Resource<u32>>,
+    /// Concurrent copies per pipeline (distribution configuration).
+    dist_copies: Vec<Resource<u32>>,
     /// Concurrent-copy quota per `(account, destination Region)`: `account * regions + region`.
     copies: Vec<Resource<u32>>,
     /// `(pipeline * accounts + account) * regions + region`: the encryption of
@@ -359,9 +417,14 @@ pub fn run_replication(world: &World, seed: u64, replication: u64) -> Replicatio
             package_updates: vec![0; np],
             ..Default::default()
         },
-        builds: Resource::new(world.quotas.concurrent_builds),
+        builds: (0..na * nr)
+            .map(|_| Resource::new(world.quotas.concurrent_builds).traced())
+            .collect(),
+        dist_copies: (0..np)
+            .map(|_| Resource::new(world.quotas.concurrent_ami_copies_per_distribution).traced())
+            .collect(),
         copies: (0..na * nr)
-            .map(|_| Resource::new(world.quotas.concurrent_ami_copies_per_region))
+            .map(|_| Resource::new(world.quotas.concurrent_ami_copies_per_region).traced())
             .collect(),
         lineage: vec![None; np * na * nr],
         updates_since_build: vec![false; np],
@@ -390,10 +453,56 @@ pub fn run_replication(world: &World, seed: u64, replication: u64) -> Replicatio
     // Triggers stop at the horizon; executions in flight run to their end.
     sim.run_to_end(|sim, ev| m.handle(sim, ev));
     m.out.events = sim.events_fired();
+    m.out.end = sim.now();
+    m.collect_quotas();
     m.out
 }
 
 impl Model<'_> {
+    /// Moves the use of every quota instance that served a request into the result.
+    fn collect_quotas(&mut self) {
+        let nr = self.world.regions.len();
+        let end = self.out.end;
+        let world = self.world;
+        let push = |kind, idx: usize, res: &Resource<u32>, out: &mut Vec<QuotaUse>| {
+            if res.served() == 0 {
+                return;
+            }
+            let (account, region, pipeline) = match kind {
+                QuotaKind::AmiCopiesPerDistribution => {
+                    let p = &world.pipelines[idx];
+                    (p.owner, p.region, Some(idx as u16))
+                }
+                _ => ((idx / nr) as AccountId, (idx % nr) as RegionId, None),
+            };
+            out.push(QuotaUse {
+                kind,
+                account,
+                region,
+                pipeline,
+                capacity: res.capacity(),
+                served: res.served(),
+                busy_unit_ms: res.busy_integral(end),
+                queue_ms: res.queue_integral(end),
+                peak_in_use: res.peak_in_use(),
+                peak_queue: res.peak_queue(),
+                trace: res.trace().to_vec(),
+                waits: res.waits().to_vec(),
+            });
+        };
+        let mut out = Vec::new();
+        for (i, r) in self.builds.iter().enumerate() {
+            push(QuotaKind::ConcurrentBuilds, i, r, &mut out);
+        }
+        for (i, r) in self.copies.iter().enumerate() {
+            push(QuotaKind::AmiCopiesPerRegion, i, r, &mut out);
+        }
+        for (i, r) in self.dist_copies.iter().enumerate() {
+            push(QuotaKind::AmiCopiesPerDistribution, i, r, &mut out);
+        }
+        self.out.quotas = out;
+    }
+
     fn pipeline(&self, exec: u32) -> &Pipeline {
         &self.world.pipelines[self.out.runs[exec as usize].pipeline as usize]
     }
@@ -457,9 +566,10 @@ impl Model<'_> {
                     self.run(sim, exec, Stage::StopInstance, 0, region, d);
                     return;
                 }
-                let triggered = self.out.runs[exec as usize].triggered;
-                let rec = self.open(exec, Stage::LaunchBuilder, 0, region, triggered);
-                match self.builds.request(sim.now(), rec) {
+                // The schedule delay is over: from here the wait is for a build slot.
+                let rec = self.open(exec, Stage::LaunchBuilder, 0, region, sim.now());
+                let slot = self.build_slot(exec);
+                match self.builds[slot].request(sim.now(), rec) {
                     Grant::Now => self.start_launch_builder(sim, rec),
                     Grant::Queued(_) => {}
                 }
@@ -573,6 +683,12 @@ impl Model<'_> {
         let rec = self.open(exec, stage, item, region, sim.now());
         self.begin(sim, rec, d);
         rec
+    }
+
+    /// The concurrent-build quota of the execution's owner and build Region.
+    fn build_slot(&self, exec: u32) -> usize {
+        let p = self.pipeline(exec);
+        p.owner as usize * self.world.regions.len() + p.region as usize
     }
 
     fn start_launch_builder(&mut self, sim: &mut Simulation<Event>, rec: u32) {
@@ -693,7 +809,7 @@ impl Model<'_> {
             self.begin(sim, rec, d);
         }
         let run = &mut self.out.runs[exec as usize];
-        run.pending = n as u16;
+        run.pending = n as u32;
         run.create_image = ci;
     }
 
@@ -707,8 +823,7 @@ impl Model<'_> {
             self.finish(sim, exec, Outcome::Succeeded, None);
             return;
         }
-        self.out.runs[exec as usize].pending = branches as u16;
-        let nr = self.world.regions.len();
+        self.out.runs[exec as usize].pending = branches as u32;
         for k in 0..p.distributions.len() {
             let d = &self.world.pipelines[pi].distributions[k];
             if d.share.is_some() && d.owner_copy.is_none() {
@@ -721,11 +836,27 @@ impl Model<'_> {
             let (region, copier) = (plan.region, plan.copier);
             let rec = self.open(exec, Stage::Copy, c as u16, region, sim.now());
             self.out.stages[rec as usize].account = copier;
-            if self.copies[copier as usize * nr + region as usize].request(sim.now(), rec)
-                == Grant::Now
+            if !self.uses_distribution_quota(pi)
+                || self.dist_copies[pi].request(sim.now(), rec) == Grant::Now
             {
-                self.start_copy(sim, rec);
+                self.request_region_slot(sim, rec);
             }
+        }
+    }
+
+    /// Image Builder distributions share a per-configuration copy quota; migrations don't.
+    fn uses_distribution_quota(&self, pi: usize) -> bool {
+        self.world.pipelines[pi].kind == Kind::Build
+    }
+
+    /// A copy holding its distribution slot asks for a slot in its destination.
+    fn request_region_slot(&mut self, sim: &mut Simulation<Event>, rec: u32) {
+        let r = self.out.stages[rec as usize];
+        let nr = self.world.regions.len();
+        if self.copies[r.account as usize * nr + r.region as usize].request(sim.now(), rec)
+            == Grant::Now
+        {
+            self.start_copy(sim, rec);
         }
     }
 
@@ -823,7 +954,8 @@ impl Model<'_> {
         run.failed_record = failed;
         if run.holds_build_slot {
             run.holds_build_slot = false;
-            if let Some((next, _waited)) = self.builds.release(now) {
+            let slot = self.build_slot(exec);
+            if let Some((next, _waited)) = self.builds[slot].release(now) {
                 self.start_launch_builder(sim, next);
             }
         }
@@ -917,6 +1049,11 @@ impl Model<'_> {
                     self.copies[r.account as usize * nr + r.region as usize].release(now)
                 {
                     self.start_copy(sim, next);
+                }
+                if self.uses_distribution_quota(pi)
+                    && let Some((next, _)) = self.dist_copies[pi].release(now)
+                {
+                    self.request_region_slot(sim, next);
                 }
                 if let Some(rule) = violation {
                     self.fail(sim, rec, Cause::Rule(rule));

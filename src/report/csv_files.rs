@@ -1,15 +1,18 @@
 //! `runs.csv`, `stages.csv`, `summary.csv` and `manifest.json`.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::{ReportError, at, span};
+use crate::engine::SimDuration;
 use crate::experiment::Results;
 use crate::experiment::stats::Summary;
 use crate::pipeline::model::{Outcome, ReplicationResult, Stage, StageRecord};
 use crate::scenario::Scenario;
 
 /// Header of `runs.csv`.
-pub const RUNS_HEADER: [&str; 14] = [
+pub const RUNS_HEADER: [&str; 16] = [
     "replication",
     "pipeline",
     "execution",
@@ -24,6 +27,8 @@ pub const RUNS_HEADER: [&str; 14] = [
     "failed_stage",
     "failed_item",
     "failed_cause",
+    "critical_stage",
+    "critical_stage_s",
 ];
 
 /// Header of `stages.csv`.
@@ -93,14 +98,86 @@ pub fn item_name(scn: &Scenario, rep: &ReplicationResult, r: &StageRecord) -> St
     }
 }
 
+/// Record indices of each execution of a replication, in record order.
+pub fn records_by_exec(rep: &ReplicationResult) -> Vec<Vec<u32>> {
+    let mut v = vec![Vec::new(); rep.runs.len()];
+    for (i, r) in rep.stages.iter().enumerate() {
+        v[r.exec as usize].push(i as u32);
+    }
+    v
+}
+
+/// The step that contributed most to a succeeded execution's time to all
+/// Regions, along its critical path: the serial build and test stages, then
+/// the distribution branch that finished last (its copy, including the wait
+/// for quota slots, and its launch or share). Components and tests count
+/// one by one (`component:<name>`), copies by destination (`copy:<region>`);
+/// the schedule delay counts as `schedule_delay`.
+pub fn critical_stage(scn: &Scenario, rep: &ReplicationResult, exec: usize, recs: &[u32]) -> Option<(String, SimDuration)> {
+    let run = &rep.runs[exec];
+    if run.outcome != Outcome::Succeeded {
+        return None;
+    }
+    let p = &scn.world.pipelines[run.pipeline as usize];
+    let mut parts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut add = |k: String, d: SimDuration| *parts.entry(k).or_default() += d.as_millis();
+    let span = |r: &StageRecord| r.finished.since(r.enqueued);
+    let label = |r: &StageRecord| match r.stage {
+        Stage::Component | Stage::Test => format!("{}:{}", r.stage.name(), item_name(scn, rep, r)),
+        Stage::Copy => format!("copy:{}", scn.world.regions[r.region as usize]),
+        s => s.name().to_string(),
+    };
+    let records = recs.iter().map(|i| &rep.stages[*i as usize]);
+    let mut last: Option<&StageRecord> = None;
+    for r in records.clone() {
+        match r.stage {
+            Stage::LaunchBuilder => {
+                add("schedule_delay".into(), r.enqueued.since(run.triggered));
+                add(label(r), span(r));
+            }
+            Stage::Component | Stage::StopBuilder | Stage::StopInstance | Stage::CreateImage
+            | Stage::RegisterImage | Stage::LaunchTest | Stage::Test => add(label(r), span(r)),
+            Stage::Share | Stage::LaunchDestinationTest | Stage::LaunchMigratedInstance => {
+                if last.is_none_or(|l| r.finished > l.finished) {
+                    last = Some(r);
+                }
+            }
+            _ => {}
+        }
+    }
+    // The copy behind the last branch.
+    let copy_index = last.and_then(|l| match l.stage {
+        Stage::Share => p.distributions[l.item as usize].owner_copy,
+        _ if p.copies.is_empty() => None,
+        _ => Some(l.item),
+    });
+    if let Some(l) = last {
+        add(label(l), l.finished.since(l.started));
+    }
+    if let Some(c) = copy_index
+        && let Some(copy) = records.clone().find(|r| r.stage == Stage::Copy && r.item == c)
+    {
+        add(label(copy), span(copy));
+    }
+    parts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(k, ms)| (k, SimDuration(ms)))
+}
+
 /// Renders `runs.csv`: one row per replication × execution.
 pub fn runs_csv(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportError> {
     const F: &str = "runs.csv";
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(RUNS_HEADER).map_err(csv_err(F))?;
     for (ri, rep) in res.replications.iter().enumerate() {
-        for run in &rep.runs {
+        let by_exec = records_by_exec(rep);
+        for (ei, run) in rep.runs.iter().enumerate() {
             let p = &scn.world.pipelines[run.pipeline as usize];
+            let (critical, critical_s) = match critical_stage(scn, rep, ei, &by_exec[ei]) {
+                Some((k, d)) => (k, span(d)),
+                None => (String::new(), String::new()),
+            };
             let (stage, item, cause) = match run.failed_record {
                 Some(f) => {
                     let r = &rep.stages[f as usize];
@@ -132,6 +209,8 @@ pub fn runs_csv(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportError> {
                 stage,
                 item,
                 cause.to_string(),
+                critical,
+                critical_s,
             ])
             .map_err(csv_err(F))?;
         }
@@ -314,7 +393,7 @@ struct Manifest<'a> {
     regions: &'a [String],
     pipelines: Vec<&'a str>,
     events: u64,
-    files: [&'a str; 3],
+    files: [&'a str; 5],
 }
 
 /// Renders `manifest.json`: what produced these files. Holds nothing that
@@ -337,7 +416,13 @@ pub fn manifest_json(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportErr
             .map(|p| p.name.as_str())
             .collect(),
         events: res.events(),
-        files: ["runs.csv", "stages.csv", "summary.csv"],
+        files: [
+            "runs.csv",
+            "stages.csv",
+            "summary.csv",
+            "quotas.csv",
+            "quota_timeline.csv",
+        ],
     };
     let mut bytes = serde_json::to_vec_pretty(&m)?;
     bytes.push(b'\n');

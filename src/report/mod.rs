@@ -5,6 +5,7 @@
 //! from integer milliseconds with exactly three decimals, so the bytes are
 //! the same on every machine.
 
+pub mod capacity;
 pub mod csv_files;
 pub mod text;
 pub mod write;

@@ -260,6 +260,8 @@ pub struct RawQuotas {
     pub concurrent_ami_copies_per_region: Option<Spanned<i64>>,
     /// Image Builder concurrent builds per account.
     pub concurrent_builds: Option<Spanned<i64>>,
+    /// Image Builder concurrent AMI copies per distribution configuration (pipeline).
+    pub concurrent_ami_copies_per_distribution: Option<Spanned<i64>>,
 }
 
 /// `[[pipeline]]`

@@ -432,8 +432,14 @@ pub(super) fn resolve(
     let mut quotas = Quotas {
         concurrent_ami_copies_per_region: facts::CONCURRENT_AMI_COPIES_PER_REGION,
         concurrent_builds: facts::CONCURRENT_BUILDS,
+        concurrent_ami_copies_per_distribution: facts::CONCURRENT_AMI_COPIES_PER_DISTRIBUTION,
     };
     if let Some(q) = &raw.quotas {
+        if let Some(v) = &q.concurrent_ami_copies_per_distribution
+            && let Some(v) = positive_count(&mut ctx, v, "quotas.concurrent_ami_copies_per_distribution", 100_000)
+        {
+            quotas.concurrent_ami_copies_per_distribution = v;
+        }
         if let Some(v) = &q.concurrent_ami_copies_per_region
             && let Some(v) = positive_count(
                 &mut ctx,

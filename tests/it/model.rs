@@ -190,7 +190,7 @@ fn cron_builds_start_within_a_minute_of_the_match() {
         assert_eq!(run.triggered, monday_6am);
     }
     for l in stages(&r, Stage::LaunchBuilder) {
-        let delay = l.started.since(l.enqueued).as_millis();
+        let delay = l.started.since(r.runs[l.exec as usize].triggered).as_millis();
         assert!(
             delay <= 60_000,
             "source: aws-facts.md §1.5, up to a minute: {delay} ms"
