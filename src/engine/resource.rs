@@ -255,7 +255,10 @@ mod tests {
         assert_eq!(res.max_wait().as_millis(), *waits.iter().max().unwrap());
         // Units are busy 10 jobs × 10 s = 100 unit-seconds; waiting totals the waits.
         assert_eq!(res.busy_integral(sim.now()), 100_000);
-        assert_eq!(res.queue_integral(sim.now()), waits.iter().sum::<u64>() as u128);
+        assert_eq!(
+            res.queue_integral(sim.now()),
+            waits.iter().sum::<u64>() as u128
+        );
     }
 
     #[test]
@@ -267,7 +270,12 @@ mod tests {
         res.release(SimTime(20));
         assert_eq!(
             res.trace(),
-            &[(SimTime(0), 1, 0), (SimTime(5), 1, 1), (SimTime(10), 1, 0), (SimTime(20), 0, 0)]
+            &[
+                (SimTime(0), 1, 0),
+                (SimTime(5), 1, 1),
+                (SimTime(10), 1, 0),
+                (SimTime(20), 0, 0)
+            ]
         );
     }
 }

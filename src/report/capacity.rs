@@ -113,8 +113,16 @@ pub fn quotas_csv(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportError>
             f(waits.last().copied().unwrap_or(0.0)),
             format!("{:.6}", util / n),
             format!("{:.6}", queue / n),
-            uses.iter().map(|(_, q)| q.peak_in_use).max().unwrap_or(0).to_string(),
-            uses.iter().map(|(_, q)| q.peak_queue).max().unwrap_or(0).to_string(),
+            uses.iter()
+                .map(|(_, q)| q.peak_in_use)
+                .max()
+                .unwrap_or(0)
+                .to_string(),
+            uses.iter()
+                .map(|(_, q)| q.peak_queue)
+                .max()
+                .unwrap_or(0)
+                .to_string(),
         ])
         .map_err(err)?;
     }
@@ -126,7 +134,12 @@ pub fn quotas_csv(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportError>
 
 /// The bucket width: whole hours, at most [`MAX_BUCKETS`] buckets over the longest replication.
 pub fn bucket_width(res: &Results) -> SimDuration {
-    let end = res.replications.iter().map(|r| r.end.as_millis()).max().unwrap_or(0);
+    let end = res
+        .replications
+        .iter()
+        .map(|r| r.end.as_millis())
+        .max()
+        .unwrap_or(0);
     let hour = 3_600_000u64;
     let hours = end.div_ceil(hour * MAX_BUCKETS).max(1);
     SimDuration(hours * hour)
@@ -158,7 +171,12 @@ pub fn timeline_csv(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportErro
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(TIMELINE_HEADER).map_err(err)?;
     let width = bucket_width(res).as_millis();
-    let end = res.replications.iter().map(|r| r.end.as_millis()).max().unwrap_or(0);
+    let end = res
+        .replications
+        .iter()
+        .map(|r| r.end.as_millis())
+        .max()
+        .unwrap_or(0);
     let nb = end.div_ceil(width).max(1) as usize;
     let reps = res.replications.len().max(1) as f64;
     for (k, uses) in by_instance(res) {
@@ -170,9 +188,25 @@ pub fn timeline_csv(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportErro
         for (i, q) in &uses {
             let rep_end = res.replications[*i].end.as_millis();
             let mut prev: (SimTime, u32, u32) = (SimTime::ZERO, 0, 0);
-            for &ch in q.trace.iter().chain(std::iter::once(&(SimTime(rep_end), 0, 0))) {
-                spread(&mut in_use, width, prev.0.as_millis(), ch.0.as_millis(), prev.1);
-                spread(&mut queued, width, prev.0.as_millis(), ch.0.as_millis(), prev.2);
+            for &ch in q
+                .trace
+                .iter()
+                .chain(std::iter::once(&(SimTime(rep_end), 0, 0)))
+            {
+                spread(
+                    &mut in_use,
+                    width,
+                    prev.0.as_millis(),
+                    ch.0.as_millis(),
+                    prev.1,
+                );
+                spread(
+                    &mut queued,
+                    width,
+                    prev.0.as_millis(),
+                    ch.0.as_millis(),
+                    prev.2,
+                );
                 prev = ch;
             }
         }

@@ -113,7 +113,12 @@ pub fn records_by_exec(rep: &ReplicationResult) -> Vec<Vec<u32>> {
 /// for quota slots, and its launch or share). Components and tests count
 /// one by one (`component:<name>`), copies by destination (`copy:<region>`);
 /// the schedule delay counts as `schedule_delay`.
-pub fn critical_stage(scn: &Scenario, rep: &ReplicationResult, exec: usize, recs: &[u32]) -> Option<(String, SimDuration)> {
+pub fn critical_stage(
+    scn: &Scenario,
+    rep: &ReplicationResult,
+    exec: usize,
+    recs: &[u32],
+) -> Option<(String, SimDuration)> {
     let run = &rep.runs[exec];
     if run.outcome != Outcome::Succeeded {
         return None;
@@ -135,12 +140,17 @@ pub fn critical_stage(scn: &Scenario, rep: &ReplicationResult, exec: usize, recs
                 add("schedule_delay".into(), r.enqueued.since(run.triggered));
                 add(label(r), span(r));
             }
-            Stage::Component | Stage::StopBuilder | Stage::StopInstance | Stage::CreateImage
-            | Stage::RegisterImage | Stage::LaunchTest | Stage::Test => add(label(r), span(r)),
-            Stage::Share | Stage::LaunchDestinationTest | Stage::LaunchMigratedInstance => {
-                if last.is_none_or(|l| r.finished > l.finished) {
-                    last = Some(r);
-                }
+            Stage::Component
+            | Stage::StopBuilder
+            | Stage::StopInstance
+            | Stage::CreateImage
+            | Stage::RegisterImage
+            | Stage::LaunchTest
+            | Stage::Test => add(label(r), span(r)),
+            Stage::Share | Stage::LaunchDestinationTest | Stage::LaunchMigratedInstance
+                if last.is_none_or(|l| r.finished > l.finished) =>
+            {
+                last = Some(r);
             }
             _ => {}
         }
@@ -155,7 +165,9 @@ pub fn critical_stage(scn: &Scenario, rep: &ReplicationResult, exec: usize, recs
         add(label(l), l.finished.since(l.started));
     }
     if let Some(c) = copy_index
-        && let Some(copy) = records.clone().find(|r| r.stage == Stage::Copy && r.item == c)
+        && let Some(copy) = records
+            .clone()
+            .find(|r| r.stage == Stage::Copy && r.item == c)
     {
         add(label(copy), span(copy));
     }

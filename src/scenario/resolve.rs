@@ -436,7 +436,12 @@ pub(super) fn resolve(
     };
     if let Some(q) = &raw.quotas {
         if let Some(v) = &q.concurrent_ami_copies_per_distribution
-            && let Some(v) = positive_count(&mut ctx, v, "quotas.concurrent_ami_copies_per_distribution", 100_000)
+            && let Some(v) = positive_count(
+                &mut ctx,
+                v,
+                "quotas.concurrent_ami_copies_per_distribution",
+                100_000,
+            )
         {
             quotas.concurrent_ami_copies_per_distribution = v;
         }

@@ -37,14 +37,21 @@ fn every_shipped_scenario_runs_and_writes_its_outputs() {
             stdout.contains("p50"),
             "{rel}: human summary printed:\n{stdout}"
         );
-        for f in ["runs.csv", "stages.csv", "summary.csv", "manifest.json"] {
+        for f in [
+            "runs.csv",
+            "stages.csv",
+            "summary.csv",
+            "quotas.csv",
+            "quota_timeline.csv",
+            "manifest.json",
+        ] {
             assert!(out.path().join(f).is_file(), "{rel}: {f} written");
         }
         let runs = std::fs::read_to_string(out.path().join("runs.csv")).unwrap();
         let mut lines = runs.lines();
         assert_eq!(
             lines.next().unwrap(),
-            "replication,pipeline,execution,trigger,triggered_at_s,image_available_at_s,tests_passed_at_s,finished_at_s,time_to_all_regions_s,regions,outcome,failed_stage,failed_item,failed_cause"
+            "replication,pipeline,execution,trigger,triggered_at_s,image_available_at_s,tests_passed_at_s,finished_at_s,time_to_all_regions_s,regions,outcome,failed_stage,failed_item,failed_cause,critical_stage,critical_stage_s"
         );
         assert!(lines.count() > 0, "{rel}: at least one execution");
         let stages = std::fs::read_to_string(out.path().join("stages.csv")).unwrap();

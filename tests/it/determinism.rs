@@ -26,7 +26,14 @@ fn read(dir: &tempfile::TempDir, f: &str) -> Vec<u8> {
     std::fs::read(dir.path().join(f)).unwrap()
 }
 
-const FILES: [&str; 4] = ["runs.csv", "stages.csv", "summary.csv", "manifest.json"];
+const FILES: [&str; 6] = [
+    "runs.csv",
+    "stages.csv",
+    "summary.csv",
+    "quotas.csv",
+    "quota_timeline.csv",
+    "manifest.json",
+];
 
 #[test]
 fn same_seed_same_bytes_with_one_and_two_threads_and_on_repeat() {

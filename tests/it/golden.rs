@@ -5,7 +5,7 @@
 
 use super::{amisim, root, shipped_scenarios};
 
-const FILES: [&str; 2] = ["runs.csv", "summary.csv"];
+const FILES: [&str; 3] = ["runs.csv", "summary.csv", "quotas.csv"];
 
 #[test]
 fn shipped_scenarios_match_their_golden_outputs() {

@@ -190,7 +190,10 @@ fn cron_builds_start_within_a_minute_of_the_match() {
         assert_eq!(run.triggered, monday_6am);
     }
     for l in stages(&r, Stage::LaunchBuilder) {
-        let delay = l.started.since(r.runs[l.exec as usize].triggered).as_millis();
+        let delay = l
+            .started
+            .since(r.runs[l.exec as usize].triggered)
+            .as_millis();
         assert!(
             delay <= 60_000,
             "source: aws-facts.md §1.5, up to a minute: {delay} ms"
@@ -435,4 +438,26 @@ fn a_migration_copy_obeys_the_copy_rules() {
                 && e.key_path == "migration[0].copy_kms_key"),
         "{e}"
     );
+}
+
+#[test]
+fn the_critical_stage_is_the_slow_copy_when_one_route_is_slow() {
+    // A 2,000 s copy to eu-west-1 dwarfs every other stage (all fixed and short).
+    let text = format!(
+        "horizon = \"1d\"\n[latency]\ninstance_launch = \"10s\"\ninstance_stop = \"10s\"\n\
+         snapshot = {{ overhead = \"60s\", throughput_mib_s = 1000000 }}\n\
+         copy = {{ overhead = \"2000s\", throughput_mib_s = 1000000 }}\n{REGIONS}{}",
+        pipeline(
+            "p",
+            "aws",
+            "run_at_start = true",
+            "[[pipeline.component]]\nname = \"c\"\nduration = \"5m\"\n"
+        )
+    );
+    let scn = scenario(&text);
+    let r = run_replication(&scn.world, 1, 0);
+    let by_exec = amisim::report::csv_files::records_by_exec(&r);
+    let (stage, d) = amisim::report::csv_files::critical_stage(&scn, &r, 0, &by_exec[0]).unwrap();
+    assert_eq!(stage, "copy:eu-west-1");
+    assert_eq!(d.as_millis(), 2_000_000);
 }

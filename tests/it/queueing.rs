@@ -73,16 +73,37 @@ fn measure(text: &str, c: u32) -> Vec<(f64, f64, f64)> {
     (0..R)
         .map(|rep| {
             let r = run_replication(&scn.world, 77, rep);
-            let launches: Vec<_> = r.stages.iter().filter(|s| s.stage == Stage::LaunchBuilder).collect();
-            let waits: Vec<f64> = launches.iter().map(|s| s.started.since(s.enqueued).as_secs_f64() / 60.0).collect();
-            let end = r.runs.iter().map(|x| x.finished).max().unwrap().as_secs_f64() / 60.0;
+            let launches: Vec<_> = r
+                .stages
+                .iter()
+                .filter(|s| s.stage == Stage::LaunchBuilder)
+                .collect();
+            let waits: Vec<f64> = launches
+                .iter()
+                .map(|s| s.started.since(s.enqueued).as_secs_f64() / 60.0)
+                .collect();
+            let end = r
+                .runs
+                .iter()
+                .map(|x| x.finished)
+                .max()
+                .unwrap()
+                .as_secs_f64()
+                / 60.0;
             // A build holds its slot from its launch until the execution ends.
             let busy: f64 = launches
                 .iter()
-                .map(|s| (r.runs[s.exec as usize].finished.as_secs_f64() / 60.0) - s.started.as_secs_f64() / 60.0)
+                .map(|s| {
+                    (r.runs[s.exec as usize].finished.as_secs_f64() / 60.0)
+                        - s.started.as_secs_f64() / 60.0
+                })
                 .sum();
             let total_wait: f64 = waits.iter().sum();
-            (total_wait / waits.len() as f64, busy / (c as f64 * end), total_wait / end)
+            (
+                total_wait / waits.len() as f64,
+                busy / (c as f64 * end),
+                total_wait / end,
+            )
         })
         .collect()
 }
@@ -97,7 +118,10 @@ fn mean_and_se(v: &[f64]) -> (f64, f64) {
 fn check(name: &str, got: &[f64], theory: f64) {
     let (m, se) = mean_and_se(got);
     let tol = 4.0 * se + 0.02 * theory;
-    assert!((m - theory).abs() <= tol, "{name}: simulated {m:.4} vs theory {theory:.4} (tolerance {tol:.4})");
+    assert!(
+        (m - theory).abs() <= tol,
+        "{name}: simulated {m:.4} vs theory {theory:.4} (tolerance {tol:.4})"
+    );
 }
 
 #[test]
@@ -106,10 +130,22 @@ fn one_build_slot_is_an_mm1_queue() {
     let (lam, mu) = (1.0 / 10.0, 1.0 / 6.0);
     let res = measure(&scenario(1, 10.0, 6.0, 140), 1);
     let wq = lam / (mu * (mu - lam));
-    check("M/M/1 mean wait", &res.iter().map(|r| r.0).collect::<Vec<_>>(), wq);
-    check("M/M/1 utilization", &res.iter().map(|r| r.1).collect::<Vec<_>>(), lam / mu);
+    check(
+        "M/M/1 mean wait",
+        &res.iter().map(|r| r.0).collect::<Vec<_>>(),
+        wq,
+    );
+    check(
+        "M/M/1 utilization",
+        &res.iter().map(|r| r.1).collect::<Vec<_>>(),
+        lam / mu,
+    );
     // Little's law: mean number waiting Lq = λ Wq.
-    check("M/M/1 Little's law", &res.iter().map(|r| r.2).collect::<Vec<_>>(), lam * wq);
+    check(
+        "M/M/1 Little's law",
+        &res.iter().map(|r| r.2).collect::<Vec<_>>(),
+        lam * wq,
+    );
 }
 
 #[test]
@@ -119,9 +155,21 @@ fn three_build_slots_are_an_mmc_queue() {
     let res = measure(&scenario(c, 4.0, 10.0, 60), c);
     let a = lam / mu;
     let wq = erlang_c(c, a) / (c as f64 * mu - lam);
-    check("M/M/3 mean wait (Erlang C)", &res.iter().map(|r| r.0).collect::<Vec<_>>(), wq);
-    check("M/M/3 utilization", &res.iter().map(|r| r.1).collect::<Vec<_>>(), a / c as f64);
-    check("M/M/3 Little's law", &res.iter().map(|r| r.2).collect::<Vec<_>>(), lam * wq);
+    check(
+        "M/M/3 mean wait (Erlang C)",
+        &res.iter().map(|r| r.0).collect::<Vec<_>>(),
+        wq,
+    );
+    check(
+        "M/M/3 utilization",
+        &res.iter().map(|r| r.1).collect::<Vec<_>>(),
+        a / c as f64,
+    );
+    check(
+        "M/M/3 Little's law",
+        &res.iter().map(|r| r.2).collect::<Vec<_>>(),
+        lam * wq,
+    );
 }
 
 #[test]

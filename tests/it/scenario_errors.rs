@@ -118,7 +118,7 @@ fn modelled_misconfigurations_run_with_warnings_and_fail_in_the_outputs() {
     assert!(
         runs.lines()
             .skip(1)
-            .all(|l| l.ends_with(",failed,share,,block_public_access")),
+            .all(|l| l.ends_with(",failed,share,,block_public_access,,")),
         "{runs}"
     );
 }

@@ -1,0 +1,129 @@
+//! Distribution: copies into accounts and Regions under their quotas, and shares.
+
+use super::{Event, Model, Outcome, Stage};
+use crate::aws::facts::MIB_PER_GIB;
+use crate::engine::{Grant, SimDuration, Simulation};
+use crate::pipeline::config::{Kind, RegionId};
+
+impl Model<'_> {
+    /// Tests passed: start every copy, and the shares that need no copy.
+    pub(super) fn distribute(&mut self, sim: &mut Simulation<Event>, exec: u32) {
+        let pi = self.out.runs[exec as usize].pipeline as usize;
+        let p = &self.world.pipelines[pi];
+        let shares = p.distributions.iter().filter(|d| d.share.is_some()).count();
+        let branches = p.copies.len() + shares;
+        if branches == 0 {
+            self.finish(sim, exec, Outcome::Succeeded, None);
+            return;
+        }
+        self.out.runs[exec as usize].pending = branches as u32;
+        for k in 0..p.distributions.len() {
+            let d = &self.world.pipelines[pi].distributions[k];
+            if d.share.is_some() && d.owner_copy.is_none() {
+                let region = d.region;
+                self.start_share(sim, exec, k as u16, region);
+            }
+        }
+        for c in 0..self.world.pipelines[pi].copies.len() {
+            let plan = &self.world.pipelines[pi].copies[c];
+            let (region, copier) = (plan.region, plan.copier);
+            let rec = self.open(exec, Stage::Copy, c as u16, region, sim.now());
+            self.out.stages[rec as usize].account = copier;
+            if !self.uses_distribution_quota(pi)
+                || self.dist_copies[pi].request(sim.now(), rec) == Grant::Now
+            {
+                self.request_region_slot(sim, rec);
+            }
+        }
+    }
+
+    /// Image Builder distributions share a per-configuration copy quota; migrations don't.
+    pub(super) fn uses_distribution_quota(&self, pi: usize) -> bool {
+        self.world.pipelines[pi].kind == Kind::Build
+    }
+
+    /// A copy holding its distribution slot asks for a slot in its destination.
+    pub(super) fn request_region_slot(&mut self, sim: &mut Simulation<Event>, rec: u32) {
+        let r = self.out.stages[rec as usize];
+        let nr = self.world.regions.len();
+        if self.copies[r.account as usize * nr + r.region as usize].request(sim.now(), rec)
+            == Grant::Now
+        {
+            self.start_copy(sim, rec);
+        }
+    }
+
+    pub(super) fn start_share(
+        &mut self,
+        sim: &mut Simulation<Event>,
+        exec: u32,
+        k: u16,
+        region: RegionId,
+    ) {
+        let pi = self.out.runs[exec as usize].pipeline as usize;
+        let p = &self.world.pipelines[pi];
+        let refused = p.distributions[k as usize]
+            .share
+            .as_ref()
+            .is_some_and(|s| s.violation.is_some());
+        // A refused call returns at once.
+        let d = if refused {
+            SimDuration::ZERO
+        } else {
+            p.latency.share.sample_duration(&mut self.rng[pi].share)
+        };
+        self.run(sim, exec, Stage::Share, k, region, d);
+    }
+
+    pub(super) fn start_copy(&mut self, sim: &mut Simulation<Event>, rec: u32) {
+        let r = self.out.stages[rec as usize];
+        let pi = self.out.runs[r.exec as usize].pipeline as usize;
+        let p = &self.world.pipelines[pi];
+        let plan = &p.copies[r.item as usize];
+        let model = self.world.copy_model(p, p.region, r.region);
+        if let Some(rule) = plan.violation {
+            // AWS refuses the call at once, or the copy runs and ends `failed`.
+            let d = if rule.refused_at_request() {
+                SimDuration::ZERO
+            } else {
+                model.overhead.sample_duration(&mut self.rng[pi].copy)
+            };
+            self.begin(sim, rec, d);
+            return;
+        }
+        let (na, nr) = (
+            self.world.directory.accounts.len(),
+            self.world.regions.len(),
+        );
+        // source: aws-facts.md §1.2 "Incremental condition": incremental only if a copy of
+        // the lineage exists in the destination with the same key; a new lineage (base
+        // image of another owner) or encrypting an unencrypted source copies in full.
+        let lineage = (pi * na + plan.copier as usize) * nr + r.region as usize;
+        let incremental = p.base_owner.is_own()
+            && !plan.encrypts_unencrypted
+            && self.lineage[lineage] == Some(plan.encryption);
+        let mut longest = SimDuration::ZERO;
+        let mut gib = 0.0;
+        for v in &p.volumes {
+            let size = if incremental {
+                v.changed_gib
+            } else {
+                v.data_gib
+            };
+            gib += size;
+            // Each backing snapshot is copied on its own; the AMI is available when all are.
+            longest = longest.max(model.sample(size * MIB_PER_GIB, &mut self.rng[pi].copy));
+        }
+        self.out.stages[rec as usize].data_gib = gib;
+        self.begin(sim, rec, longest);
+    }
+
+    /// One distribution branch (a copy and its test launch, or a share) is over.
+    pub(super) fn branch_done(&mut self, sim: &mut Simulation<Event>, exec: u32) {
+        let run = &mut self.out.runs[exec as usize];
+        run.pending -= 1;
+        if run.pending == 0 && run.outcome == Outcome::Running {
+            self.finish(sim, exec, Outcome::Succeeded, None);
+        }
+    }
+}
