@@ -31,11 +31,13 @@
 //! ```
 #![warn(missing_docs)]
 
+mod bucket;
 mod queue;
 mod resource;
 mod rng;
 mod time;
 
+pub use bucket::TokenBucket;
 pub use queue::{EventKey, EventQueue};
 pub use resource::{Grant, Resource};
 pub use rng::{RngStreams, StreamRng};

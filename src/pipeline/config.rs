@@ -225,6 +225,83 @@ pub struct Quotas {
     pub concurrent_ami_copies_per_distribution: u32,
 }
 
+/// Failure injection and retries (`[faults]`).
+#[derive(Debug, Clone)]
+pub struct Faults {
+    /// An instance launch fails (builder, test, destination, migrated).
+    pub launch_failure_probability: f64,
+    /// A snapshot of CreateImage fails, failing the image.
+    pub snapshot_failure_probability: f64,
+    /// A copy ends `failed` ("Copy image failed with an internal error").
+    pub copy_failure_probability: f64,
+    /// Attempts per launch or copy (1 = no stage-level retry).
+    pub max_attempts: u32,
+    /// Base of the stage-level backoff (exponential, full jitter).
+    pub retry_backoff: SimDuration,
+    /// Cap of the stage-level backoff.
+    pub retry_backoff_max: SimDuration,
+    /// How long the client waits for an AMI or a copy before giving up.
+    pub waiter_timeout: Option<SimDuration>,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            launch_failure_probability: 0.0,
+            snapshot_failure_probability: 0.0,
+            copy_failure_probability: 0.0,
+            max_attempts: 1,
+            retry_backoff: SimDuration::from_secs(30),
+            retry_backoff_max: SimDuration::from_mins(10),
+            waiter_timeout: None,
+        }
+    }
+}
+
+/// A Region incident: operations in the Region that start in a window are
+/// slower by a factor and fail at a rate.
+#[derive(Debug, Clone)]
+pub struct Incident {
+    /// The Region.
+    pub region: RegionId,
+    /// Start of a fixed window.
+    pub start: Option<SimTime>,
+    /// Mean time between random windows (a Poisson process), if random.
+    pub mean_interval: Option<SimDuration>,
+    /// Length of each window.
+    pub duration: SimDuration,
+    /// Durations are multiplied by this.
+    pub slowdown: f64,
+    /// Operations fail with this probability.
+    pub failure_probability: f64,
+}
+
+/// A token bucket's size and refill rate (EC2 API throttling).
+#[derive(Debug, Clone, Copy)]
+pub struct BucketSpec {
+    /// Tokens when full.
+    pub capacity: u32,
+    /// Tokens added per second.
+    pub refill_per_s: f64,
+}
+
+/// The API client: throttling buckets and the SDK's retry policy (`[api]`).
+#[derive(Debug, Clone)]
+pub struct Api {
+    /// Model throttling at all.
+    pub throttling: bool,
+    /// CopyImage bucket, per account and destination Region.
+    pub copy_image: BucketSpec,
+    /// RunInstances request bucket, per account and Region.
+    pub run_instances: BucketSpec,
+    /// Attempts per call on `RequestLimitExceeded`.
+    pub max_attempts: u32,
+    /// Backoff base (exponential, full jitter).
+    pub backoff_base: SimDuration,
+    /// Backoff cap.
+    pub backoff_max: SimDuration,
+}
+
 /// Everything the simulation needs: Regions, account, routes, quotas, pipelines.
 #[derive(Debug, Clone)]
 pub struct World {
@@ -240,6 +317,12 @@ pub struct World {
     pub pipelines: Vec<Pipeline>,
     /// Triggers are generated before this time.
     pub horizon: SimTime,
+    /// Failure injection and retries.
+    pub faults: Faults,
+    /// Region incidents.
+    pub incidents: Vec<Incident>,
+    /// API throttling and client retries.
+    pub api: Api,
 }
 
 impl World {

@@ -32,7 +32,7 @@ pub const RUNS_HEADER: [&str; 16] = [
 ];
 
 /// Header of `stages.csv`.
-pub const STAGES_HEADER: [&str; 16] = [
+pub const STAGES_HEADER: [&str; 18] = [
     "replication",
     "pipeline",
     "execution",
@@ -49,6 +49,8 @@ pub const STAGES_HEADER: [&str; 16] = [
     "kms_key",
     "outcome",
     "cause",
+    "attempt",
+    "api_retries",
 ];
 
 /// Header of `summary.csv`.
@@ -258,6 +260,8 @@ pub fn stages_csv(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportError>
                 kms_key_name(scn, rep, r),
                 r.outcome.name().to_string(),
                 r.cause.name().to_string(),
+                r.attempt.to_string(),
+                r.api_retries.to_string(),
             ])
             .map_err(csv_err(F))?;
         }

@@ -11,6 +11,7 @@
 
 mod access;
 mod error;
+mod faults;
 mod migration;
 pub mod raw;
 mod resolve;

@@ -55,6 +55,81 @@ pub struct RawScenario {
     /// Instances moved with an image to another Availability Zone or Region.
     #[serde(default)]
     pub migration: Vec<Spanned<RawMigration>>,
+    /// Failure injection, retries and the client's waiter.
+    pub faults: Option<RawFaults>,
+    /// Region incidents.
+    #[serde(default)]
+    pub incident: Vec<Spanned<RawIncident>>,
+    /// API throttling and the SDK retry policy.
+    pub api: Option<RawApi>,
+}
+
+/// `[faults]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFaults {
+    /// Probability that an instance launch fails.
+    pub launch_failure_probability: Option<Spanned<f64>>,
+    /// Probability that a snapshot fails.
+    pub snapshot_failure_probability: Option<Spanned<f64>>,
+    /// Probability that a copy ends failed.
+    pub copy_failure_probability: Option<Spanned<f64>>,
+    /// Attempts per launch or copy.
+    pub max_attempts: Option<Spanned<i64>>,
+    /// Base of the stage-level backoff.
+    pub retry_backoff: Option<Spanned<Dur>>,
+    /// Cap of the stage-level backoff.
+    pub retry_backoff_max: Option<Spanned<Dur>>,
+    /// `image_builder`, `aws_sdk`, `packer` or `terraform`: presets the waiter timeout.
+    pub client: Option<Spanned<String>>,
+    /// Waiter timeout (overrides `client`).
+    pub waiter_timeout: Option<Spanned<Dur>>,
+}
+
+/// `[[incident]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIncident {
+    /// Region.
+    pub region: Spanned<String>,
+    /// Start of a fixed window.
+    pub start: Option<Spanned<Dur>>,
+    /// Mean time between random windows.
+    pub mean_interval: Option<Spanned<Dur>>,
+    /// Length of a window.
+    pub duration: Spanned<Dur>,
+    /// Slowdown factor (≥ 1).
+    pub slowdown: Option<Spanned<f64>>,
+    /// Failure probability of operations in the window.
+    pub failure_probability: Option<Spanned<f64>>,
+}
+
+/// `[api]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawApi {
+    /// Model EC2 API throttling (default true).
+    pub throttling: Option<bool>,
+    /// CopyImage bucket.
+    pub copy_image: Option<Spanned<RawBucket>>,
+    /// RunInstances request bucket.
+    pub run_instances: Option<Spanned<RawBucket>>,
+    /// Attempts per call.
+    pub max_attempts: Option<Spanned<i64>>,
+    /// Backoff base.
+    pub backoff_base: Option<Spanned<Dur>>,
+    /// Backoff cap.
+    pub backoff_max: Option<Spanned<Dur>>,
+}
+
+/// `{ capacity = N, refill_per_s = R }`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBucket {
+    /// Tokens when full.
+    pub capacity: i64,
+    /// Tokens per second.
+    pub refill_per_s: f64,
 }
 
 /// `[[migration]]`

@@ -514,6 +514,10 @@ pub(super) fn resolve(
         );
     }
 
+    let faults = super::faults::resolve_faults(&mut ctx, raw.faults.as_ref());
+    let incidents = super::faults::resolve_incidents(&mut ctx, &names, &raw.incident);
+    let api = super::faults::resolve_api(&mut ctx, raw.api.as_ref());
+
     if !ctx.errors.is_empty() {
         ctx.errors.truncate(super::MAX_ERRORS);
         return Err(ctx.errors);
@@ -534,6 +538,9 @@ pub(super) fn resolve(
             quotas,
             pipelines,
             horizon: SimTime(horizon.0),
+            faults,
+            incidents,
+            api,
         },
     })
 }

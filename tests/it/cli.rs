@@ -55,7 +55,7 @@ fn every_shipped_scenario_runs_and_writes_its_outputs() {
         );
         assert!(lines.count() > 0, "{rel}: at least one execution");
         let stages = std::fs::read_to_string(out.path().join("stages.csv")).unwrap();
-        assert!(stages.starts_with("replication,pipeline,execution,stage,item,region,account,enqueued_at_s,started_at_s,finished_at_s,wait_s,duration_s,data_gib,kms_key,outcome,cause\n"));
+        assert!(stages.starts_with("replication,pipeline,execution,stage,item,region,account,enqueued_at_s,started_at_s,finished_at_s,wait_s,duration_s,data_gib,kms_key,outcome,cause,attempt,api_retries\n"));
         // No stage is left open at the end of a replication.
         assert!(!stages.contains(",running\n"), "{rel}: every stage ends");
         let manifest = std::fs::read_to_string(out.path().join("manifest.json")).unwrap();

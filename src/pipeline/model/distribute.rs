@@ -1,6 +1,7 @@
 //! Distribution: copies into accounts and Regions under their quotas, and shares.
 
-use super::{Event, Model, Outcome, Stage};
+use super::faults::Api;
+use super::{Cause, Event, Model, Outcome, Stage};
 use crate::aws::facts::MIB_PER_GIB;
 use crate::engine::{Grant, SimDuration, Simulation};
 use crate::pipeline::config::{Kind, RegionId};
@@ -29,11 +30,50 @@ impl Model<'_> {
             let (region, copier) = (plan.region, plan.copier);
             let rec = self.open(exec, Stage::Copy, c as u16, region, sim.now());
             self.out.stages[rec as usize].account = copier;
-            if !self.uses_distribution_quota(pi)
-                || self.dist_copies[pi].request(sim.now(), rec) == Grant::Now
-            {
-                self.request_region_slot(sim, rec);
-            }
+            self.queue_copy(sim, rec);
+        }
+    }
+
+    /// A copy asks for its distribution slot, then for its Region slot.
+    pub(super) fn queue_copy(&mut self, sim: &mut Simulation<Event>, rec: u32) {
+        let exec = self.out.stages[rec as usize].exec;
+        let pi = self.out.runs[exec as usize].pipeline as usize;
+        if !self.uses_distribution_quota(pi)
+            || self.dist_copies[pi].request(sim.now(), rec) == Grant::Now
+        {
+            self.request_region_slot(sim, rec);
+        }
+    }
+
+    /// A copy ended in AWS (done, failed, or finished after the client gave
+    /// up): its quota slots pass to the next waiters.
+    pub(super) fn copy_ended(&mut self, sim: &mut Simulation<Event>, rec: u32) {
+        let now = sim.now();
+        let r = self.out.stages[rec as usize];
+        let pi = self.out.runs[r.exec as usize].pipeline as usize;
+        let nr = self.world.regions.len();
+        if let Some((next, _)) =
+            self.copies[r.account as usize * nr + r.region as usize].release(now)
+        {
+            self.start_copy(sim, next);
+        }
+        if self.uses_distribution_quota(pi)
+            && let Some((next, _)) = self.dist_copies[pi].release(now)
+        {
+            self.request_region_slot(sim, next);
+        }
+    }
+
+    /// A copy's branch is over without its copy: the copy's launch and the
+    /// share that waited for it never happen.
+    pub(super) fn copy_branch_over(&mut self, sim: &mut Simulation<Event>, rec: u32) {
+        let r = self.out.stages[rec as usize];
+        let p = &self.world.pipelines[self.out.runs[r.exec as usize].pipeline as usize];
+        let dist = &p.distributions[p.copies[r.item as usize].distribution as usize];
+        let share_waited = dist.share.is_some() && dist.owner_copy == Some(r.item);
+        self.branch_done(sim, r.exec);
+        if share_waited {
+            self.branch_done(sim, r.exec);
         }
     }
 
@@ -62,17 +102,19 @@ impl Model<'_> {
     ) {
         let pi = self.out.runs[exec as usize].pipeline as usize;
         let p = &self.world.pipelines[pi];
-        let refused = p.distributions[k as usize]
+        let violation = p.distributions[k as usize]
             .share
             .as_ref()
-            .is_some_and(|s| s.violation.is_some());
+            .and_then(|s| s.violation);
         // A refused call returns at once.
-        let d = if refused {
-            SimDuration::ZERO
-        } else {
-            p.latency.share.sample_duration(&mut self.rng[pi].share)
+        let d = match violation {
+            Some(_) => SimDuration::ZERO,
+            None => p.latency.share.sample_duration(&mut self.rng[pi].share),
         };
-        self.run(sim, exec, Stage::Share, k, region, d);
+        let rec = self.run(sim, exec, Stage::Share, k, region, d);
+        if let Some(rule) = violation {
+            self.out.stages[rec as usize].cause = Cause::Rule(rule);
+        }
     }
 
     pub(super) fn start_copy(&mut self, sim: &mut Simulation<Event>, rec: u32) {
@@ -88,9 +130,18 @@ impl Model<'_> {
             } else {
                 model.overhead.sample_duration(&mut self.rng[pi].copy)
             };
+            self.out.stages[rec as usize].cause = Cause::Rule(rule);
             self.begin(sim, rec, d);
             return;
         }
+        // CopyImage is called in the destination Region, against its bucket
+        // (aws-facts.md §2.3 note).
+        if !self.api_call(sim, rec, Api::CopyImage) {
+            return;
+        }
+        let p = &self.world.pipelines[pi];
+        let plan = &p.copies[r.item as usize];
+        let model = self.world.copy_model(p, p.region, r.region);
         let (na, nr) = (
             self.world.directory.accounts.len(),
             self.world.regions.len(),
@@ -115,7 +166,10 @@ impl Model<'_> {
             longest = longest.max(model.sample(size * MIB_PER_GIB, &mut self.rng[pi].copy));
         }
         self.out.stages[rec as usize].data_gib = gib;
-        self.begin(sim, rec, longest);
+        let fail_p = self.world.faults.copy_failure_probability;
+        let d = self.plan(rec, longest, fail_p, Cause::CopyFailed, sim.now());
+        self.begin(sim, rec, d);
+        self.arm_waiter(sim, rec, d);
     }
 
     /// One distribution branch (a copy and its test launch, or a share) is over.

@@ -15,6 +15,7 @@
 //! background (their terminations are recorded but never delay the image).
 
 mod distribute;
+mod faults;
 mod stages;
 
 use rand_distr::{Distribution, Exp};
@@ -22,7 +23,9 @@ use rand_distr::{Distribution, Exp};
 use super::config::{Kind, Pipeline, RegionId, StartCondition, World};
 use crate::aws::directory::{AccountId, Encryption};
 use crate::aws::rules::Rule;
-use crate::engine::{Grant, Resource, RngStreams, SimDuration, SimTime, Simulation, StreamRng};
+use crate::engine::{
+    Grant, Resource, RngStreams, SimDuration, SimTime, Simulation, StreamRng, TokenBucket,
+};
 
 /// A stage of an execution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -144,6 +147,18 @@ pub enum Cause {
     StepFailure,
     /// AWS refused or failed the call by this rule (`model_misconfigurations`).
     Rule(Rule),
+    /// The instance failed to launch (`faults.launch_failure_probability`).
+    LaunchFailed,
+    /// A snapshot failed (`faults.snapshot_failure_probability`).
+    SnapshotFailed,
+    /// The copy ended `failed` (`faults.copy_failure_probability`).
+    CopyFailed,
+    /// The operation failed in a Region incident window.
+    RegionIncident,
+    /// The client's waiter gave up; AWS went on and finished later.
+    WaiterTimeout,
+    /// Throttled (`RequestLimitExceeded`) on every attempt of the SDK.
+    RequestLimitExceeded,
 }
 
 impl Cause {
@@ -153,7 +168,24 @@ impl Cause {
             Cause::None => "",
             Cause::StepFailure => "step_failure",
             Cause::Rule(r) => r.id(),
+            Cause::LaunchFailed => "launch_failed",
+            Cause::SnapshotFailed => "snapshot_failed",
+            Cause::CopyFailed => "copy_failed",
+            Cause::RegionIncident => "region_incident",
+            Cause::WaiterTimeout => "waiter_timeout",
+            Cause::RequestLimitExceeded => "request_limit_exceeded",
         }
+    }
+
+    /// True for transient causes a stage-level retry may overcome.
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            Cause::LaunchFailed
+                | Cause::CopyFailed
+                | Cause::RegionIncident
+                | Cause::RequestLimitExceeded
+        )
     }
 }
 
@@ -206,8 +238,12 @@ pub struct StageRecord {
     pub data_gib: f64,
     /// How it ended.
     pub outcome: Outcome,
-    /// Why it failed.
+    /// Why it failed (set when the failure is decided, which may be at its start).
     pub cause: Cause,
+    /// 1 for the first attempt of a stage, 2 for its first retry, …
+    pub attempt: u8,
+    /// Calls throttled (`RequestLimitExceeded`) and retried by the SDK.
+    pub api_retries: u8,
 }
 
 /// One pipeline execution.
@@ -339,6 +375,21 @@ pub enum Event {
         /// Execution index.
         exec: u32,
     },
+    /// The client's waiter on a record gives up.
+    WaiterExpired {
+        /// Record index.
+        rec: u32,
+    },
+    /// A failed stage is tried again (a new record).
+    RetryStage {
+        /// The failed record.
+        rec: u32,
+    },
+    /// A throttled API call is made again.
+    ApiRetry {
+        /// Record index.
+        rec: u32,
+    },
     /// The stage behind a record finished.
     StageDone {
         /// Record index.
@@ -359,6 +410,8 @@ struct PipelineRng {
     copy: StreamRng,
     share: StreamRng,
     terminate: StreamRng,
+    fault: StreamRng,
+    backoff: StreamRng,
     failure: StreamRng,
 }
 
@@ -376,6 +429,8 @@ impl PipelineRng {
             test: s("test-duration"),
             copy: s("copy"),
             share: s("share"),
+            fault: s("faults"),
+            backoff: s("retry-backoff"),
             terminate: s("instance-terminate"),
             failure: s("step-failure"),
         }
@@ -398,6 +453,12 @@ struct Model<'w> {
     lineage: Vec<Option<Encryption>>,
     updates_since_build: Vec<bool>,
     next_number: Vec<u32>,
+    /// Incident windows per Region: `(start, end, slowdown, failure probability)`.
+    incidents: Vec<Vec<(SimTime, SimTime, f64, f64)>>,
+    /// CopyImage token buckets per `account * regions + region`.
+    copy_tokens: Vec<TokenBucket>,
+    /// RunInstances token buckets per `account * regions + region`.
+    run_tokens: Vec<TokenBucket>,
 }
 
 /// Runs replication `replication` of `world` with master seed `seed`.
@@ -430,6 +491,23 @@ pub fn run_replication(world: &World, seed: u64, replication: u64) -> Replicatio
         lineage: vec![None; np * na * nr],
         updates_since_build: vec![false; np],
         next_number: vec![0; np],
+        incidents: faults::incident_windows(world, &streams),
+        copy_tokens: (0..na * nr)
+            .map(|_| {
+                TokenBucket::new(
+                    world.api.copy_image.capacity,
+                    world.api.copy_image.refill_per_s,
+                )
+            })
+            .collect(),
+        run_tokens: (0..na * nr)
+            .map(|_| {
+                TokenBucket::new(
+                    world.api.run_instances.capacity,
+                    world.api.run_instances.refill_per_s,
+                )
+            })
+            .collect(),
     };
     let mut sim: Simulation<Event> = Simulation::with_capacity(64);
     for (i, p) in world.pipelines.iter().enumerate() {
@@ -576,6 +654,9 @@ impl Model<'_> {
                 }
             }
             Event::StageDone { rec } => self.stage_done(sim, rec),
+            Event::WaiterExpired { rec } => self.waiter_expired(sim, rec),
+            Event::RetryStage { rec } => self.retry(sim, rec),
+            Event::ApiRetry { rec } => self.api_retry(sim, rec),
         }
     }
 

@@ -2,6 +2,7 @@
 
 use rand::RngExt;
 
+use super::faults::Api;
 use super::{Cause, Event, Model, Outcome, Stage, StageRecord};
 use crate::aws::facts::MIB_PER_GIB;
 use crate::engine::{SimDuration, SimTime, Simulation};
@@ -31,6 +32,8 @@ impl Model<'_> {
             data_gib: 0.0,
             outcome: Outcome::Running,
             cause: Cause::None,
+            attempt: 1,
+            api_retries: 0,
         });
         rec
     }
@@ -65,12 +68,33 @@ impl Model<'_> {
     pub(super) fn start_launch_builder(&mut self, sim: &mut Simulation<Event>, rec: u32) {
         let exec = self.out.stages[rec as usize].exec;
         self.out.runs[exec as usize].holds_build_slot = true;
+        self.start_launch(sim, rec);
+    }
+
+    /// RunInstances for record `rec` (throttled per account and Region), then
+    /// the launch itself, which an incident may slow or a fault may fail.
+    pub(super) fn start_launch(&mut self, sim: &mut Simulation<Event>, rec: u32) {
+        if !self.api_call(sim, rec, Api::RunInstances) {
+            return;
+        }
+        let exec = self.out.stages[rec as usize].exec;
         let pi = self.out.runs[exec as usize].pipeline as usize;
         let d = self.world.pipelines[pi]
             .latency
             .instance_launch
             .sample_duration(&mut self.rng[pi].launch);
+        let p = self.world.faults.launch_failure_probability;
+        let d = self.plan(rec, d, p, Cause::LaunchFailed, sim.now());
         self.begin(sim, rec, d);
+    }
+
+    /// The stop stage of an execution: the builder's, or a migrated instance's.
+    pub(super) fn stop_stage_of(&self, exec: u32) -> Stage {
+        if self.pipeline(exec).kind == Kind::Build {
+            Stage::StopBuilder
+        } else {
+            Stage::StopInstance
+        }
     }
 
     /// Launches an instance for `stage` in `region`, in the account (and with
@@ -83,13 +107,9 @@ impl Model<'_> {
         region: RegionId,
         like: Option<u32>,
     ) {
-        let pi = self.out.runs[exec as usize].pipeline as usize;
-        let d = self.world.pipelines[pi]
-            .latency
-            .instance_launch
-            .sample_duration(&mut self.rng[pi].launch);
-        let rec = self.run(sim, exec, stage, 0, region, d);
+        let rec = self.open(exec, stage, 0, region, sim.now());
         self.same_place(rec, like);
+        self.start_launch(sim, rec);
     }
 
     pub(super) fn terminate(
@@ -167,7 +187,10 @@ impl Model<'_> {
         let ci = self.open(exec, Stage::CreateImage, 0, region, sim.now());
         let full = !p.base_owner.is_own();
         let n = p.volumes.len();
-        for (j, v) in p.volumes.iter().enumerate() {
+        let mut longest = SimDuration::ZERO;
+        for j in 0..n {
+            let p = &self.world.pipelines[pi];
+            let v = &p.volumes[j];
             // source: aws-facts.md §1.1 "Full vs incremental": full unless the parent
             // snapshot is the account's own.
             let gib = if full { v.data_gib } else { v.changed_gib };
@@ -177,11 +200,48 @@ impl Model<'_> {
                 .sample(gib * MIB_PER_GIB, &mut self.rng[pi].snapshot);
             let rec = self.open(exec, Stage::Snapshot, j as u16, region, sim.now());
             self.out.stages[rec as usize].data_gib = gib;
+            let fail_p = self.world.faults.snapshot_failure_probability;
+            let d = self.plan(rec, d, fail_p, Cause::SnapshotFailed, sim.now());
+            longest = longest.max(d);
             self.begin(sim, rec, d);
         }
         let run = &mut self.out.runs[exec as usize];
         run.pending = n as u32;
         run.create_image = ci;
+        // The client waits for the AMI, i.e. for every snapshot.
+        self.arm_waiter(sim, ci, longest);
+    }
+
+    /// One snapshot of the execution's CreateImage ended (well or not).
+    pub(super) fn snapshot_ended(&mut self, sim: &mut Simulation<Event>, exec: u32) {
+        let now = sim.now();
+        let pi = self.out.runs[exec as usize].pipeline as usize;
+        let run = &mut self.out.runs[exec as usize];
+        run.pending -= 1;
+        if run.pending > 0 {
+            return;
+        }
+        // source: aws-facts.md §1.1 "Multi-volume snapshot sets": they complete together.
+        let ci = run.create_image;
+        let c = self.out.stages[ci as usize];
+        if c.outcome != Outcome::Running {
+            return; // the client gave up on it already
+        }
+        self.out.stages[ci as usize].finished = now;
+        let region = self.world.pipelines[pi].region;
+        if c.cause != Cause::None {
+            if self.stop_stage_of(exec) == Stage::StopBuilder {
+                self.terminate(sim, exec, Stage::TerminateBuilder, region, None);
+            }
+            self.fail(sim, ci, c.cause);
+            return;
+        }
+        self.out.stages[ci as usize].outcome = Outcome::Succeeded;
+        let d = self.world.pipelines[pi]
+            .latency
+            .register_image
+            .sample_duration(&mut self.rng[pi].register);
+        self.run(sim, exec, Stage::RegisterImage, 0, region, d);
     }
 
     /// Record `rec` failed with `cause`; the execution fails with it unless it already ended.
@@ -222,7 +282,18 @@ impl Model<'_> {
         let r = self.out.stages[rec as usize];
         let exec = r.exec;
         let pi = self.out.runs[exec as usize].pipeline as usize;
+        if r.outcome == Outcome::Failed {
+            // The client gave up on it earlier; AWS has now finished.
+            if r.stage == Stage::Copy {
+                self.copy_ended(sim, rec);
+            }
+            return;
+        }
         self.out.stages[rec as usize].finished = now;
+        if r.cause != Cause::None {
+            self.attempt_failed(sim, rec, r.cause);
+            return;
+        }
         self.out.stages[rec as usize].outcome = Outcome::Succeeded;
         match r.stage {
             Stage::LaunchBuilder => self.next_component(sim, exec, 0),
@@ -253,23 +324,7 @@ impl Model<'_> {
             Stage::StopBuilder | Stage::StopInstance => self.create_image(sim, exec),
             // Never scheduled: closed by its last snapshot.
             Stage::CreateImage => {}
-            Stage::Snapshot => {
-                let run = &mut self.out.runs[exec as usize];
-                run.pending -= 1;
-                if run.pending == 0 {
-                    // source: aws-facts.md §1.1 "Multi-volume snapshot sets": they complete together.
-                    let ci = run.create_image as usize;
-                    self.out.stages[ci].finished = now;
-                    self.out.stages[ci].outcome = Outcome::Succeeded;
-                    let p = &self.world.pipelines[pi];
-                    let d = p
-                        .latency
-                        .register_image
-                        .sample_duration(&mut self.rng[pi].register);
-                    let region = p.region;
-                    self.run(sim, exec, Stage::RegisterImage, 0, region, d);
-                }
-            }
+            Stage::Snapshot => self.snapshot_ended(sim, exec),
             Stage::RegisterImage if self.world.pipelines[pi].kind != Kind::Build => {
                 self.out.runs[exec as usize].image_available = Some(now);
                 self.out.runs[exec as usize].tests_passed = Some(now);
@@ -291,6 +346,7 @@ impl Model<'_> {
             }
             Stage::LaunchTest => self.next_test(sim, exec, 0),
             Stage::Copy => {
+                self.copy_ended(sim, rec);
                 let (na, nr) = (
                     self.world.directory.accounts.len(),
                     self.world.regions.len(),
@@ -299,50 +355,20 @@ impl Model<'_> {
                 let plan = &p.copies[r.item as usize];
                 let dist = &p.distributions[plan.distribution as usize];
                 let shares_after = dist.share.is_some() && dist.owner_copy == Some(r.item);
-                let (k, violation, encryption) =
-                    (plan.distribution, plan.violation, plan.encryption);
-                if let Some((next, _)) =
-                    self.copies[r.account as usize * nr + r.region as usize].release(now)
-                {
-                    self.start_copy(sim, next);
-                }
-                if self.uses_distribution_quota(pi)
-                    && let Some((next, _)) = self.dist_copies[pi].release(now)
-                {
-                    self.request_region_slot(sim, next);
-                }
-                if let Some(rule) = violation {
-                    self.fail(sim, rec, Cause::Rule(rule));
-                    self.branch_done(sim, exec);
-                    if shares_after {
-                        // The share waited for this copy; it never happens.
-                        self.branch_done(sim, exec);
-                    }
+                let (k, encryption) = (plan.distribution, plan.encryption);
+                self.lineage[(pi * na + r.account as usize) * nr + r.region as usize] =
+                    Some(encryption);
+                let stage = if p.kind == Kind::Build {
+                    Stage::LaunchDestinationTest
                 } else {
-                    self.lineage[(pi * na + r.account as usize) * nr + r.region as usize] =
-                        Some(encryption);
-                    let stage = if self.world.pipelines[pi].kind == Kind::Build {
-                        Stage::LaunchDestinationTest
-                    } else {
-                        Stage::LaunchMigratedInstance
-                    };
-                    self.launch(sim, exec, stage, r.region, Some(rec));
-                    if shares_after {
-                        self.start_share(sim, exec, k, r.region);
-                    }
+                    Stage::LaunchMigratedInstance
+                };
+                self.launch(sim, exec, stage, r.region, Some(rec));
+                if shares_after {
+                    self.start_share(sim, exec, k, r.region);
                 }
             }
-            Stage::Share => {
-                let p = &self.world.pipelines[pi];
-                let violation = p.distributions[r.item as usize]
-                    .share
-                    .as_ref()
-                    .and_then(|s| s.violation);
-                if let Some(rule) = violation {
-                    self.fail(sim, rec, Cause::Rule(rule));
-                }
-                self.branch_done(sim, exec);
-            }
+            Stage::Share => self.branch_done(sim, exec),
             Stage::LaunchDestinationTest => {
                 self.terminate(
                     sim,
