@@ -35,7 +35,7 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Simulate a scenario and write runs, stages, summary, quotas and quota_timeline CSVs and manifest.json.
+    /// Simulate a scenario and write runs, stages, summary, quotas, quota_timeline and images CSVs and manifest.json.
     Run(RunArgs),
     /// Check a scenario file and report every error found, without running it.
     Validate(ValidateArgs),
@@ -149,6 +149,7 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
         ("summary.csv", csv_files::summary_csv(&summaries)?),
         ("quotas.csv", capacity::quotas_csv(&scn, &res)?),
         ("quota_timeline.csv", capacity::timeline_csv(&scn, &res)?),
+        ("images.csv", csv_files::images_csv(&scn, &res)?),
         ("manifest.json", csv_files::manifest_json(&scn, &res)?),
     ];
     for (name, bytes) in &files {
@@ -160,7 +161,7 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
             text::render(&scn, seed, res.replications.len(), &summaries)
         );
         println!(
-            "wrote {}/{{runs,stages,summary,quotas,quota_timeline}}.csv and manifest.json",
+            "wrote {}/{{runs,stages,summary,quotas,quota_timeline,images}}.csv and manifest.json",
             dir.display()
         );
     }

@@ -212,6 +212,8 @@ pub struct Pipeline {
     pub schedule: Schedule,
     /// Latency models.
     pub latency: Latencies,
+    /// Which images are kept.
+    pub lifecycle: Lifecycle,
 }
 
 /// Quotas modelled as FIFO queues (per account and Region unless said otherwise).
@@ -223,6 +225,20 @@ pub struct Quotas {
     pub concurrent_builds: u32,
     /// Image Builder concurrent AMI copies per distribution configuration (per pipeline).
     pub concurrent_ami_copies_per_distribution: u32,
+}
+
+/// Image lifecycle of a pipeline (Image Builder lifecycle policies,
+/// aws-facts.md §5; deregistration and snapshot deletion, §4 rule 19).
+#[derive(Debug, Clone, Default)]
+pub struct Lifecycle {
+    /// Keep the newest N images; older ones are deregistered and their snapshots deleted.
+    pub keep_last: Option<u32>,
+    /// Delete images older than this ...
+    pub max_age: Option<SimDuration>,
+    /// ... but always keep at least this many (Image Builder's `retainAtLeast`).
+    pub keep_at_least: u32,
+    /// Deprecate images this long after creation (aws-facts.md §4 rule 20).
+    pub deprecate_after: Option<SimDuration>,
 }
 
 /// Failure injection and retries (`[faults]`).

@@ -269,6 +269,49 @@ pub fn stages_csv(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportError>
     finish(F, w)
 }
 
+/// Header of `images.csv`.
+pub const IMAGES_HEADER: [&str; 10] = [
+    "replication",
+    "pipeline",
+    "execution",
+    "account",
+    "region",
+    "kms_key",
+    "stored_gib",
+    "created_at_s",
+    "deprecated_at_s",
+    "deleted_at_s",
+];
+
+/// Renders `images.csv`: every image of a succeeded execution in each account
+/// and Region, with when it was created, deprecated and deleted (empty: not
+/// before the end of the run), for storage over time.
+pub fn images_csv(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportError> {
+    const F: &str = "images.csv";
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(IMAGES_HEADER).map_err(csv_err(F))?;
+    let dir = &scn.world.directory;
+    for (ri, rep) in res.replications.iter().enumerate() {
+        for img in &rep.images {
+            let run = &rep.runs[img.exec as usize];
+            w.write_record([
+                ri.to_string(),
+                scn.world.pipelines[run.pipeline as usize].name.clone(),
+                run.number.to_string(),
+                dir.accounts[img.account as usize].name.clone(),
+                scn.world.regions[img.region as usize].clone(),
+                dir.encryption_name(img.encryption),
+                format!("{:.3}", img.stored_gib),
+                at(img.created),
+                img.deprecated.map(at).unwrap_or_default(),
+                img.deleted.map(at).unwrap_or_default(),
+            ])
+            .map_err(csv_err(F))?;
+        }
+    }
+    finish(F, w)
+}
+
 /// Per pipeline: summaries of time to all Regions and of each stage's
 /// duration and wait, over every replication.
 pub struct PipelineSummary {
@@ -409,7 +452,7 @@ struct Manifest<'a> {
     regions: &'a [String],
     pipelines: Vec<&'a str>,
     events: u64,
-    files: [&'a str; 5],
+    files: [&'a str; 6],
 }
 
 /// Renders `manifest.json`: what produced these files. Holds nothing that
@@ -438,6 +481,7 @@ pub fn manifest_json(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportErr
             "summary.csv",
             "quotas.csv",
             "quota_timeline.csv",
+            "images.csv",
         ],
     };
     let mut bytes = serde_json::to_vec_pretty(&m)?;

@@ -174,5 +174,6 @@ pub(super) fn resolve_migration(
             once_at: Some(at),
         },
         latency,
+        lifecycle: Default::default(),
     })
 }

@@ -378,6 +378,22 @@ pub struct RawPipeline {
     pub schedule: Option<Spanned<RawSchedule>>,
     /// Latency overrides for this pipeline.
     pub latency: Option<RawLatency>,
+    /// Which images are kept.
+    pub lifecycle: Option<Spanned<RawLifecycle>>,
+}
+
+/// `[pipeline.lifecycle]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLifecycle {
+    /// Keep the newest N images.
+    pub keep_last: Option<Spanned<i64>>,
+    /// Delete images older than this.
+    pub max_age: Option<Spanned<Dur>>,
+    /// With `max_age`: always keep at least this many.
+    pub keep_at_least: Option<Spanned<i64>>,
+    /// Deprecate images this long after creation.
+    pub deprecate_after: Option<Spanned<Dur>>,
 }
 
 /// `[[pipeline.volume]]`

@@ -19,8 +19,8 @@ use crate::dist::{
 };
 use crate::engine::{SimDuration, SimTime};
 use crate::pipeline::config::{
-    BaseOwner, Kind, Latencies, Pipeline, Platform, Quotas, RegionId, Schedule, StartCondition,
-    Step, Volume, World,
+    BaseOwner, Kind, Latencies, Lifecycle, Pipeline, Platform, Quotas, RegionId, Schedule,
+    StartCondition, Step, Volume, World,
 };
 use crate::pipeline::trigger::{cron_times, parse_cron};
 
@@ -633,6 +633,7 @@ fn resolve_pipeline(
     }
 
     let schedule = resolve_schedule(ctx, sp, prefix, sh.start, sh.horizon);
+    let lifecycle = resolve_lifecycle(ctx, p.lifecycle.as_ref(), prefix);
 
     if ctx.errors.len() > before {
         return None;
@@ -661,7 +662,64 @@ fn resolve_pipeline(
         copies,
         schedule: schedule?,
         latency,
+        lifecycle,
     })
+}
+
+/// `[pipeline.lifecycle]`: by count (`keep_last`) and/or by age (`max_age`, `keep_at_least`).
+fn resolve_lifecycle(
+    ctx: &mut Ctx<'_>,
+    raw: Option<&Spanned<super::raw::RawLifecycle>>,
+    prefix: &str,
+) -> Lifecycle {
+    let Some(sl) = raw else {
+        return Lifecycle::default();
+    };
+    let l = sl.get_ref();
+    let path = format!("{prefix}.lifecycle");
+    let mut count = |v: Option<&Spanned<i64>>, key: &str, min: i64| {
+        v.and_then(|v| {
+            let n = *v.get_ref();
+            if n < min || n > 100_000 {
+                ctx.err(
+                    Some(v.span()),
+                    format!("{path}.{key}"),
+                    format!("must be between {min} and 100000, got {n}"),
+                    None,
+                );
+                None
+            } else {
+                Some(n as u32)
+            }
+        })
+    };
+    let keep_last = count(l.keep_last.as_ref(), "keep_last", 1);
+    let keep_at_least = count(l.keep_at_least.as_ref(), "keep_at_least", 0).unwrap_or(0);
+    let max_age = l
+        .max_age
+        .as_ref()
+        .and_then(|m| ctx.positive_duration(m, &format!("{path}.max_age"), "max_age = \"30d\""));
+    if l.keep_at_least.is_some() && max_age.is_none() {
+        ctx.err(
+            Some(sl.span()),
+            format!("{path}.keep_at_least"),
+            "keep_at_least only applies with max_age",
+            Some("add max_age, or use keep_last"),
+        );
+    }
+    let deprecate_after = l.deprecate_after.as_ref().and_then(|d| {
+        ctx.positive_duration(
+            d,
+            &format!("{path}.deprecate_after"),
+            "deprecate_after = \"14d\"",
+        )
+    });
+    Lifecycle {
+        keep_last,
+        max_age,
+        keep_at_least,
+        deprecate_after,
+    }
 }
 
 pub(super) fn resolve_volume(

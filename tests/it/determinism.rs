@@ -26,12 +26,13 @@ fn read(dir: &tempfile::TempDir, f: &str) -> Vec<u8> {
     std::fs::read(dir.path().join(f)).unwrap()
 }
 
-const FILES: [&str; 6] = [
+const FILES: [&str; 7] = [
     "runs.csv",
     "stages.csv",
     "summary.csv",
     "quotas.csv",
     "quota_timeline.csv",
+    "images.csv",
     "manifest.json",
 ];
 

@@ -668,3 +668,64 @@ fn failed_copies_are_retried_up_to_max_attempts() {
         launches.len() - 1
     );
 }
+
+// ---- Image lifecycle ----
+
+#[test]
+fn keep_last_deletes_older_images_and_max_age_makes_the_next_copy_full() {
+    // Weekly builds chained on our own image: copies are incremental while the
+    // previous copy exists.
+    let weekly = "interval = \"7d\"";
+    let base = |lc: &str| {
+        scenario(&format!(
+            "horizon = \"36d\"\n{REGIONS}{}{lc}",
+            pipeline("p", "self", weekly, "")
+        ))
+    };
+    let r = run_replication(&base("[pipeline.lifecycle]\nkeep_last = 2\n").world, 1, 0);
+    assert_eq!(r.runs.len(), 5);
+    // Two images per execution (build Region + eu-west-1); the three oldest executions deleted.
+    let deleted: Vec<bool> = r.images.iter().map(|i| i.deleted.is_some()).collect();
+    assert_eq!(
+        deleted,
+        vec![
+            true, true, true, true, true, true, false, false, false, false
+        ]
+    );
+    let gib: Vec<f64> = stages(&r, Stage::Copy).iter().map(|c| c.data_gib).collect();
+    assert_eq!(
+        gib,
+        vec![50.0, 6.0, 6.0, 6.0, 6.0],
+        "the latest copy always survives"
+    );
+    // Images live 3 days while builds come every 7: each copy finds none and is full.
+    let r = run_replication(
+        &base("[pipeline.lifecycle]\nmax_age = \"3d\"\n").world,
+        1,
+        0,
+    );
+    let gib: Vec<f64> = stages(&r, Stage::Copy).iter().map(|c| c.data_gib).collect();
+    assert_eq!(gib, vec![50.0; 5]);
+    // keep_at_least protects the newest image from max_age.
+    let r = run_replication(
+        &base("[pipeline.lifecycle]\nmax_age = \"3d\"\nkeep_at_least = 1\n").world,
+        1,
+        0,
+    );
+    let gib: Vec<f64> = stages(&r, Stage::Copy).iter().map(|c| c.data_gib).collect();
+    assert_eq!(gib, vec![50.0, 6.0, 6.0, 6.0, 6.0]);
+    // Deprecation is recorded.
+    let r = run_replication(
+        &base("[pipeline.lifecycle]\ndeprecate_after = \"1d\"\n").world,
+        1,
+        0,
+    );
+    // Deprecation is recorded when it falls before the horizon (36 days).
+    for i in &r.images {
+        match i.deprecated {
+            Some(d) => assert_eq!(d.since(i.created).as_millis(), 86_400_000),
+            None => assert!(i.created.as_millis() + 86_400_000 >= 36 * 86_400_000),
+        }
+    }
+    assert!(r.images.iter().filter(|i| i.deprecated.is_some()).count() >= 8);
+}

@@ -152,7 +152,7 @@ impl Model<'_> {
         let lineage = (pi * na + plan.copier as usize) * nr + r.region as usize;
         let incremental = p.base_owner.is_own()
             && !plan.encrypts_unencrypted
-            && self.lineage[lineage] == Some(plan.encryption);
+            && self.lineage[lineage].is_some_and(|(e, _)| e == plan.encryption);
         let mut longest = SimDuration::ZERO;
         let mut gib = 0.0;
         for v in &p.volumes {

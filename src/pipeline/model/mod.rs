@@ -16,6 +16,7 @@
 
 mod distribute;
 mod faults;
+mod lifecycle;
 mod stages;
 
 use rand_distr::{Distribution, Exp};
@@ -273,6 +274,8 @@ pub struct RunRecord {
     create_image: u32,
     /// Holds a concurrent-build slot.
     holds_build_slot: bool,
+    /// Index of the first stage record that may belong to it.
+    first_record: u32,
 }
 
 /// Which quota a resource models.
@@ -326,6 +329,27 @@ pub struct QuotaUse {
     pub waits: Vec<SimDuration>,
 }
 
+/// One AMI in one account and Region, from registration to deletion.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageRecord {
+    /// Index of the execution that made it.
+    pub exec: u32,
+    /// Owner.
+    pub account: AccountId,
+    /// Region.
+    pub region: RegionId,
+    /// Encryption of its snapshots.
+    pub encryption: Encryption,
+    /// Snapshot data it added to storage, GiB (full or incremental).
+    pub stored_gib: f64,
+    /// When it became available.
+    pub created: SimTime,
+    /// When it was deprecated, if before the horizon.
+    pub deprecated: Option<SimTime>,
+    /// When it was deregistered and its snapshots deleted, if ever.
+    pub deleted: Option<SimTime>,
+}
+
 /// Everything one replication produced.
 #[derive(Debug, Clone, Default)]
 pub struct ReplicationResult {
@@ -341,6 +365,8 @@ pub struct ReplicationResult {
     pub events: u64,
     /// Quota instances that served at least one request.
     pub quotas: Vec<QuotaUse>,
+    /// Images of succeeded executions, per account and Region.
+    pub images: Vec<ImageRecord>,
     /// Time of the last event.
     pub end: SimTime,
 }
@@ -384,6 +410,11 @@ pub enum Event {
     RetryStage {
         /// The failed record.
         rec: u32,
+    },
+    /// An image reaches the lifecycle's `max_age`.
+    ImageExpired {
+        /// The execution that made it.
+        exec: u32,
     },
     /// A throttled API call is made again.
     ApiRetry {
@@ -450,7 +481,10 @@ struct Model<'w> {
     copies: Vec<Resource<u32>>,
     /// `(pipeline * accounts + account) * regions + region`: the encryption of
     /// the latest completed copy of the pipeline's lineage there, if any.
-    lineage: Vec<Option<Encryption>>,
+    lineage: Vec<Option<(Encryption, u32)>>,
+    /// Per pipeline, the executions whose images are alive, oldest first, with
+    /// the range of their [`ImageRecord`]s.
+    live: Vec<std::collections::VecDeque<(u32, u32, u32)>>,
     updates_since_build: Vec<bool>,
     next_number: Vec<u32>,
     /// Incident windows per Region: `(start, end, slowdown, failure probability)`.
@@ -489,6 +523,7 @@ pub fn run_replication(world: &World, seed: u64, replication: u64) -> Replicatio
             .map(|_| Resource::new(world.quotas.concurrent_ami_copies_per_region).traced())
             .collect(),
         lineage: vec![None; np * na * nr],
+        live: vec![Default::default(); np],
         updates_since_build: vec![false; np],
         next_number: vec![0; np],
         incidents: faults::incident_windows(world, &streams),
@@ -657,6 +692,7 @@ impl Model<'_> {
             Event::WaiterExpired { rec } => self.waiter_expired(sim, rec),
             Event::RetryStage { rec } => self.retry(sim, rec),
             Event::ApiRetry { rec } => self.api_retry(sim, rec),
+            Event::ImageExpired { exec } => self.image_expired(sim, exec),
         }
     }
 
@@ -715,6 +751,7 @@ impl Model<'_> {
             pending: 0,
             create_image: 0,
             holds_build_slot: false,
+            first_record: self.out.stages.len() as u32,
         });
         sim.schedule_in(delay, Event::ExecutionReady { exec });
     }

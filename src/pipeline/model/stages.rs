@@ -268,6 +268,10 @@ impl Model<'_> {
         run.finished = now;
         run.outcome = outcome;
         run.failed_record = failed;
+        if outcome == Outcome::Succeeded {
+            self.register_images(sim, exec);
+        }
+        let run = &mut self.out.runs[exec as usize];
         if run.holds_build_slot {
             run.holds_build_slot = false;
             let slot = self.build_slot(exec);
@@ -357,7 +361,7 @@ impl Model<'_> {
                 let shares_after = dist.share.is_some() && dist.owner_copy == Some(r.item);
                 let (k, encryption) = (plan.distribution, plan.encryption);
                 self.lineage[(pi * na + r.account as usize) * nr + r.region as usize] =
-                    Some(encryption);
+                    Some((encryption, exec));
                 let stage = if p.kind == Kind::Build {
                     Stage::LaunchDestinationTest
                 } else {

@@ -1,0 +1,110 @@
+//! Image lifecycle: the images a succeeded execution leaves in each account
+//! and Region, their deprecation, and their deletion by count or age, which
+//! makes the next copy to that Region full again (aws-facts.md §1.2
+//! "Incremental condition": the most recent copy must still exist).
+
+use super::{Event, ImageRecord, Model, Outcome, Stage};
+use crate::engine::Simulation;
+use crate::pipeline::config::Kind;
+
+impl Model<'_> {
+    /// Records the images of a succeeded execution and applies the lifecycle.
+    pub(super) fn register_images(&mut self, sim: &mut Simulation<Event>, exec: u32) {
+        let now = sim.now();
+        let pi = self.out.runs[exec as usize].pipeline as usize;
+        let p = &self.world.pipelines[pi];
+        if p.kind != Kind::Build {
+            return; // a migration's image is the user's to keep
+        }
+        let deprecated = p
+            .lifecycle
+            .deprecate_after
+            .map(|d| now.saturating_add(d))
+            .filter(|t| *t < self.world.horizon);
+        let first = self.out.images.len() as u32;
+        let from = self.out.runs[exec as usize].first_record as usize;
+        let own = || self.out.stages[from..].iter().filter(|r| r.exec == exec);
+        let built_gib: f64 = own()
+            .filter(|r| r.stage == Stage::Snapshot)
+            .map(|r| r.data_gib)
+            .sum();
+        let image = |account, region, encryption, stored_gib| ImageRecord {
+            exec,
+            account,
+            region,
+            encryption,
+            stored_gib,
+            created: now,
+            deprecated,
+            deleted: None,
+        };
+        let mut images = vec![image(p.owner, p.region, p.encryption, built_gib)];
+        for r in own().filter(|r| r.stage == Stage::Copy && r.outcome == Outcome::Succeeded) {
+            let enc = p.copies[r.item as usize].encryption;
+            images.push(image(r.account, r.region, enc, r.data_gib));
+        }
+        let count = images.len() as u32;
+        self.out.images.extend(images);
+        self.live[pi].push_back((exec, first, count));
+        let lc = &p.lifecycle;
+        if let Some(keep) = lc.keep_last {
+            while self.live[pi].len() > keep as usize {
+                let oldest = self.live[pi][0].0;
+                self.delete_images(sim, pi, oldest);
+            }
+        }
+        if let Some(age) = lc.max_age {
+            let at = now.saturating_add(age);
+            if at < self.world.horizon {
+                sim.schedule_at(at, Event::ImageExpired { exec });
+            }
+            self.apply_max_age(sim, pi);
+        }
+    }
+
+    /// An image reached `max_age`.
+    pub(super) fn image_expired(&mut self, sim: &mut Simulation<Event>, exec: u32) {
+        let pi = self.out.runs[exec as usize].pipeline as usize;
+        self.apply_max_age(sim, pi);
+    }
+
+    /// Deletes every image older than `max_age` but the newest `keep_at_least`.
+    fn apply_max_age(&mut self, sim: &mut Simulation<Event>, pi: usize) {
+        let lc = &self.world.pipelines[pi].lifecycle;
+        let Some(age) = lc.max_age else { return };
+        let keep = lc.keep_at_least as usize;
+        let now = sim.now();
+        let deletable = self.live[pi].len().saturating_sub(keep);
+        let expired: Vec<u32> = self.live[pi]
+            .iter()
+            .take(deletable)
+            .filter(|(_, first, _)| {
+                self.out.images[*first as usize].created.saturating_add(age) <= now
+            })
+            .map(|l| l.0)
+            .collect();
+        for exec in expired {
+            self.delete_images(sim, pi, exec);
+        }
+    }
+
+    /// Deregisters the images of `exec` and deletes their snapshots.
+    fn delete_images(&mut self, sim: &mut Simulation<Event>, pi: usize, exec: u32) {
+        let Some(pos) = self.live[pi].iter().position(|l| l.0 == exec) else {
+            return;
+        };
+        let (_, first, count) = self.live[pi].remove(pos).unwrap_or_default();
+        let (na, nr) = (
+            self.world.directory.accounts.len(),
+            self.world.regions.len(),
+        );
+        for i in first..first + count {
+            let img = &mut self.out.images[i as usize];
+            img.deleted = Some(sim.now());
+            let l = (pi * na + img.account as usize) * nr + img.region as usize;
+            if self.lineage[l].is_some_and(|(_, e)| e == exec) {
+                self.lineage[l] = None;
+            }
+        }
+    }
+}
