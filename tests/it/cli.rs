@@ -150,3 +150,78 @@ fn help_explains_every_option() {
     let o = amisim(&["--help"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("Exit codes"));
 }
+
+#[test]
+fn the_capacity_scenario_shows_its_saturated_quota() {
+    let out = tempfile::tempdir().unwrap();
+    let o = amisim(&[
+        "run",
+        "scenarios/enterprise-capacity.toml",
+        "-n",
+        "2",
+        "--quiet",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let quotas = std::fs::read_to_string(out.path().join("quotas.csv")).unwrap();
+    let row: Vec<&str> = quotas
+        .lines()
+        .find(|l| l.starts_with("concurrent_ami_copies_per_distribution,"))
+        .expect("the per-distribution quota is reported")
+        .split(',')
+        .collect();
+    let col = |name: &str| {
+        let i = amisim::report::capacity::QUOTAS_HEADER
+            .iter()
+            .position(|h| *h == name)
+            .unwrap();
+        row[i].parse::<f64>().unwrap()
+    };
+    assert_eq!(col("capacity"), 50.0);
+    assert_eq!(col("peak_in_use"), 50.0, "saturated");
+    assert!(col("waited") > 0.0 && col("p95_wait_s") > 60.0, "{row:?}");
+    assert!(col("mean_utilization") > 0.0);
+    let timeline = std::fs::read_to_string(out.path().join("quota_timeline.csv")).unwrap();
+    let full_hours = timeline
+        .lines()
+        .skip(1)
+        .filter(|l| l.rsplit(',').next().unwrap().parse::<f64>().unwrap() > 0.5)
+        .count();
+    assert!(full_hours > 0, "some hours above half utilization");
+    let runs = std::fs::read_to_string(out.path().join("runs.csv")).unwrap();
+    assert!(
+        runs.lines().skip(1).all(|l| l.contains(",copy:")),
+        "copies make every run late"
+    );
+}
+
+#[test]
+fn the_readme_sample_output_is_what_the_quickstart_prints() {
+    // The README's main command in a fresh directory: same scenario, same output.
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("```text\nquickstart: ")
+        .expect("the sample is in the README")
+        + 8;
+    let sample = &readme[start..start + readme[start..].find("```").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("scenarios")).unwrap();
+    std::fs::copy(
+        root().join("scenarios/quickstart.toml"),
+        dir.path().join("scenarios/quickstart.toml"),
+    )
+    .unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_amisim"))
+        .args(["run", "scenarios/quickstart.toml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout), sample);
+    let runs = std::fs::read_to_string(dir.path().join("results/quickstart/runs.csv")).unwrap();
+    let head: String = runs.lines().take(3).map(|l| format!("{l}\n")).collect();
+    assert!(
+        readme.contains(&head),
+        "the README shows the first lines of runs.csv"
+    );
+}
