@@ -107,7 +107,7 @@ pub const CONCURRENT_BUILDS: u32 = 100;
 
 /// Image Builder concurrent AMI copies per distribution configuration: 50
 /// (L-69312229, adjustable).
-/// source: aws-facts.md §2.1 "Image Builder cross-account copies" [AWS-2023]/[COMM].
+/// source: aws-facts.md §2.1 "Image Builder cross-account copies" \[AWS-2023\]/\[COMM\].
 pub const CONCURRENT_AMI_COPIES_PER_DISTRIBUTION: u32 = 50;
 
 /// Components per recipe: 20 (fixed).
@@ -120,19 +120,19 @@ pub const MIB_PER_GIB: f64 = 1024.0;
 /// Client waiter deadlines (how long a client waits for an AMI or a copy):
 /// AWS SDK/CLI `ImageAvailable` 40 × 15 s = 10 min; Packer 120 × 15 s = 30 min;
 /// Terraform `aws_ami_copy` 40 min.
-/// source: aws-facts.md §1.7 [CODE] packer-plugin-amazon state.go, [COMM] terraform.
+/// source: aws-facts.md §1.7 \[CODE\] packer-plugin-amazon state.go, \[COMM\] terraform.
 pub const WAITER_AWS_SDK_MIN: u64 = 10;
 /// See [`WAITER_AWS_SDK_MIN`].
 pub const WAITER_PACKER_MIN: u64 = 30;
 /// See [`WAITER_AWS_SDK_MIN`].
 pub const WAITER_TERRAFORM_MIN: u64 = 40;
 /// Image Builder's CreateImage step timeout: 720 min.
-/// source: aws-facts.md §1.5 "Workflow step default timeouts" [AWS] wfdoc-step-actions.html.
+/// source: aws-facts.md §1.5 "Workflow step default timeouts" \[AWS\] wfdoc-step-actions.html.
 pub const WAITER_IMAGE_BUILDER_MIN: u64 = 720;
 
 /// EC2 API throttling, per account and Region: CopyImage bucket 100, refill 1/s;
 /// RunInstances request bucket 5, refill 2/s.
-/// source: aws-facts.md §2.3 [AWS] ec2-api-throttling.html.
+/// source: aws-facts.md §2.3 \[AWS\] ec2-api-throttling.html.
 pub const COPY_IMAGE_BUCKET: (u32, f64) = (100, 1.0);
 /// See [`COPY_IMAGE_BUCKET`].
 pub const RUN_INSTANCES_BUCKET: (u32, f64) = (5, 2.0);
@@ -140,7 +140,7 @@ pub const RUN_INSTANCES_BUCKET: (u32, f64) = (5, 2.0);
 /// The AWS SDKs' standard retry mode: 3 attempts, exponential backoff with
 /// full jitter from a 1 s base, capped at 20 s.
 /// source: AWS SDKs and Tools reference, "Retry behavior"
-/// (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html);
+/// (<https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html>);
 /// 1 s base: aws-sdk-rust `RetryConfig::initial_backoff`. Not in aws-facts.md.
 pub const SDK_MAX_ATTEMPTS: u32 = 3;
 /// See [`SDK_MAX_ATTEMPTS`].

@@ -12,7 +12,7 @@ use super::directory::{AccountId, Directory, Encryption, KeyId, OuId};
 use crate::pipeline::config::RegionId;
 
 /// Launch permissions per AMI per Region: 1,000 entities (accounts, orgs,
-/// OUs). source: aws-facts.md §2.2 "AMI sharing entities", [AWS-2023] ami-quotas.md.
+/// OUs). source: aws-facts.md §2.2 "AMI sharing entities", \[AWS-2023\] ami-quotas.md.
 pub const MAX_SHARE_TARGETS: usize = 1000;
 
 /// Each rule amisim enforces.
