@@ -1,21 +1,28 @@
-//! The command line: `amisim run` and `amisim validate`.
+//! The command line: `amisim run`, `amisim validate` and `amisim merge`.
 //!
 //! Exit codes: 0 success; 1 runtime failure (I/O, threads); 2 usage or
 //! scenario error (nothing is written).
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::experiment::{self, Aggregate, Plan, Precision};
+use crate::report::rows::RowFiles;
 use crate::report::{capacity, csv_files, text, write::atomic_write};
-use crate::scenario::{self, ScenarioErrors};
+use crate::scenario::{self, Scenario, ScenarioErrors};
 
 /// Exit code for a usage or scenario error.
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code for a runtime failure.
 pub const EXIT_RUNTIME: u8 = 1;
+
+/// Replications per chunk: fixed, so that a precision target stops at the
+/// same replication whatever the thread count.
+pub const CHUNK: u64 = 16;
 
 /// amisim: a discrete-event simulator of multi-region AWS AMI pipelines.
 #[derive(Debug, Parser)]
@@ -39,6 +46,17 @@ pub enum Command {
     Run(RunArgs),
     /// Check a scenario file and report every error found, without running it.
     Validate(ValidateArgs),
+    /// Merge the outputs of `run --shard` into exactly what one process writes.
+    Merge(MergeArgs),
+}
+
+/// Which statistic a precision target applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PrecisionOf {
+    /// The mean time to all Regions.
+    Mean,
+    /// The p95 of time to all Regions (over replication p95s).
+    P95,
 }
 
 /// `amisim run`
@@ -47,8 +65,8 @@ pub struct RunArgs {
     /// The scenario file (TOML), e.g. scenarios/quickstart.toml.
     pub scenario: PathBuf,
     /// Independent replications to run [default: the scenario's `replications`, else 10].
-    #[arg(short = 'n', long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    pub replications: Option<u32>,
+    #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub replications: Option<u64>,
     /// Master seed; replication i uses streams derived from (seed, i) [default: the scenario's `seed`, else 1].
     #[arg(short, long)]
     pub seed: Option<u64>,
@@ -58,9 +76,24 @@ pub struct RunArgs {
     /// Output directory [default: results/NAME/, NAME being the scenario's `name`].
     #[arg(short, long)]
     pub out: Option<PathBuf>,
-    /// Print nothing on success.
+    /// Print nothing on success (no summary, no progress bar).
     #[arg(short, long)]
     pub quiet: bool,
+    /// Run shard K of N (K from 0): a contiguous slice of the replications, for `amisim merge`.
+    /// K may be `env`: taken from SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN),
+    /// AWS_BATCH_JOB_ARRAY_INDEX or JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Keep adding replications (at least --replications) until the 95 % confidence
+    /// interval's half-width is below this fraction of the estimate, e.g. 0.02.
+    #[arg(long, value_name = "FRACTION")]
+    pub precision: Option<f64>,
+    /// The statistic --precision applies to (of time to all Regions, every pipeline).
+    #[arg(long, value_enum, default_value_t = PrecisionOf::P95)]
+    pub precision_of: PrecisionOf,
+    /// With --precision: never run more replications than this.
+    #[arg(long, default_value_t = 10_000)]
+    pub max_replications: u64,
 }
 
 /// `amisim validate`
@@ -70,8 +103,24 @@ pub struct ValidateArgs {
     pub scenario: PathBuf,
 }
 
+/// `amisim merge`
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The scenario file the shards ran.
+    pub scenario: PathBuf,
+    /// The shards' output directories, in any order.
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Output directory [default: results/NAME/].
+    #[arg(short, long)]
+    pub out: Option<PathBuf>,
+    /// Print nothing on success.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
 /// Prints the rule violations a scenario simulates on purpose.
-fn print_warnings(scn: &crate::scenario::Scenario) {
+fn print_warnings(scn: &Scenario) {
     for w in &scn.warnings {
         eprintln!("warning: {w}");
     }
@@ -89,29 +138,30 @@ fn scenario_failed(e: &ScenarioErrors) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
+fn usage_error(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(EXIT_USAGE)
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(a) => match scenario::load(&a.scenario) {
             Ok(s) => {
                 print_warnings(&s);
+                let (np, nr) = (s.world.pipelines.len(), s.world.regions.len());
                 println!(
-                    "{}: ok ({} pipeline{}, {} Region{})",
+                    "{}: ok ({np} pipeline{}, {nr} Region{})",
                     a.scenario.display(),
-                    s.world.pipelines.len(),
-                    if s.world.pipelines.len() == 1 {
-                        ""
-                    } else {
-                        "s"
-                    },
-                    s.world.regions.len(),
-                    if s.world.regions.len() == 1 { "" } else { "s" },
+                    if np == 1 { "" } else { "s" },
+                    if nr == 1 { "" } else { "s" },
                 );
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => Ok(scenario_failed(&e)),
         },
         Command::Run(a) => run_scenario(&a),
+        Command::Merge(a) => merge(&a),
     }
 }
 
@@ -126,11 +176,102 @@ fn prepare_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `K/N` with K a number or `env`.
+fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+    let (k, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("--shard {text:?}: write K/N, e.g. 0/4 or env/4"))?;
+    let n: u64 = n
+        .parse()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| format!("--shard {text:?}: N must be a positive number"))?;
+    let k: u64 = if k == "env" {
+        shard_index_from_env()?
+    } else {
+        k.parse()
+            .map_err(|_| format!("--shard {text:?}: K must be a number or `env`"))?
+    };
+    if k >= n {
+        return Err(format!(
+            "--shard {text:?}: K must be below N (shards are numbered from 0)"
+        ));
+    }
+    Ok((k, n))
+}
+
+/// The array index a batch engine gives its task.
+fn shard_index_from_env() -> Result<u64, String> {
+    let var = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    if let Some(id) = var("SLURM_ARRAY_TASK_ID") {
+        return Ok(id - var("SLURM_ARRAY_TASK_MIN").unwrap_or(0).min(id));
+    }
+    var("AWS_BATCH_JOB_ARRAY_INDEX")
+        .or_else(|| var("JOB_COMPLETION_INDEX"))
+        .ok_or_else(|| {
+            "--shard env/N: none of SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX, JOB_COMPLETION_INDEX is set".to_string()
+        })
+}
+
+/// Replications `[first, first + count)` of shard `k` of `n` over `total`.
+pub fn shard_range(total: u64, k: u64, n: u64) -> (u64, u64) {
+    let lo = total * k / n;
+    let hi = total * (k + 1) / n;
+    (lo, hi - lo)
+}
+
+/// What a shard records beside its rows.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ShardInfo {
+    amisim_version: String,
+    scenario_sha256: String,
+    seed: u64,
+    shard: u64,
+    shards: u64,
+    first_replication: u64,
+    replications: u64,
+    total_replications: u64,
+}
+
+fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} replications  {per_sec}  eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
 fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
     let scn = match scenario::load(&a.scenario) {
         Ok(s) => s,
         Err(e) => return Ok(scenario_failed(&e)),
     };
+    let shard = match a.shard.as_deref().map(parse_shard).transpose() {
+        Ok(s) => s,
+        Err(e) => return Ok(usage_error(e)),
+    };
+    if let Some(p) = a.precision
+        && !(p > 0.0 && p < 1.0)
+    {
+        return Ok(usage_error(format!(
+            "--precision {p}: give a fraction between 0 and 1, e.g. 0.02"
+        )));
+    }
+    if a.precision.is_some() && shard.is_some() {
+        return Ok(usage_error(
+            "--precision decides the number of replications as it goes; it cannot be sharded (run without --shard)",
+        ));
+    }
     if !a.quiet {
         print_warnings(&scn);
     }
@@ -140,30 +281,148 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| Path::new("results").join(&scn.name));
     prepare_dir(&dir)?;
     let seed = a.seed.unwrap_or(scn.seed);
-    let reps = a.replications.unwrap_or(scn.replications);
-    let res = crate::experiment::run(&scn, seed, reps, a.threads)?;
-    let summaries = csv_files::summarize(&scn, &res);
-    let files = [
-        ("runs.csv", csv_files::runs_csv(&scn, &res)?),
-        ("stages.csv", csv_files::stages_csv(&scn, &res)?),
-        ("summary.csv", csv_files::summary_csv(&summaries)?),
-        ("quotas.csv", capacity::quotas_csv(&scn, &res)?),
-        ("quota_timeline.csv", capacity::timeline_csv(&scn, &res)?),
-        ("images.csv", csv_files::images_csv(&scn, &res)?),
-        ("manifest.json", csv_files::manifest_json(&scn, &res)?),
-    ];
-    for (name, bytes) in &files {
-        atomic_write(&dir.join(name), bytes)?;
+    let total = a.replications.unwrap_or(scn.replications as u64);
+    let (first, count) = shard.map_or((0, total), |(k, n)| shard_range(total, k, n));
+    let plan = Plan {
+        seed,
+        first,
+        count,
+        threads: a.threads,
+        chunk: CHUNK,
+        precision: a.precision.map(|p| Precision {
+            relative_half_width: p,
+            of_p95: a.precision_of == PrecisionOf::P95,
+            max_replications: a.max_replications.max(count),
+        }),
+    };
+    let mut rows = RowFiles::create(&dir)?;
+    let bar = progress_bar(
+        plan.precision.map_or(count, |p| p.max_replications),
+        a.quiet,
+    );
+    let agg = experiment::run(&scn, &plan, |first, chunk| {
+        for (k, r) in chunk.iter().enumerate() {
+            rows.write(&scn.world, first + k as u64, r)
+                .map_err(|e| e.to_string())?;
+        }
+        bar.inc(chunk.len() as u64);
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    if let Some((k, n)) = shard {
+        let info = ShardInfo {
+            amisim_version: env!("CARGO_PKG_VERSION").into(),
+            scenario_sha256: scn.hash.clone(),
+            seed,
+            shard: k,
+            shards: n,
+            first_replication: first,
+            replications: count,
+            total_replications: total,
+        };
+        atomic_write(&dir.join("aggregate.json"), &serde_json::to_vec(&agg)?)?;
+        atomic_write(&dir.join("shard.json"), &serde_json::to_vec_pretty(&info)?)?;
+        rows.commit()?;
+        if !a.quiet {
+            println!(
+                "shard {k}/{n}: replications {first}..{} of {total}; wrote {} (merge with `amisim merge`)",
+                first + count,
+                dir.display()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
     }
+    write_reports(&scn, &agg, seed, &dir)?;
+    rows.commit()?;
     if !a.quiet {
-        print!(
-            "{}",
-            text::render(&scn, seed, res.replications.len(), &summaries)
-        );
+        print!("{}", text::render(&scn, seed, &agg));
         println!(
             "wrote {}/{{runs,stages,summary,quotas,quota_timeline,images}}.csv and manifest.json",
             dir.display()
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_reports(scn: &Scenario, agg: &Aggregate, seed: u64, dir: &Path) -> anyhow::Result<()> {
+    let files = [
+        ("summary.csv", csv_files::summary_csv(scn, agg)?),
+        ("quotas.csv", capacity::quotas_csv(scn, agg)?),
+        ("quota_timeline.csv", capacity::timeline_csv(scn, agg)?),
+        ("manifest.json", csv_files::manifest_json(scn, agg, seed)?),
+    ];
+    for (name, bytes) in &files {
+        atomic_write(&dir.join(name), bytes)?;
+    }
+    Ok(())
+}
+
+fn merge(a: &MergeArgs) -> anyhow::Result<ExitCode> {
+    let scn = match scenario::load(&a.scenario) {
+        Ok(s) => s,
+        Err(e) => return Ok(scenario_failed(&e)),
+    };
+    let mut shards = Vec::new();
+    for d in &a.shards {
+        let path = d.join("shard.json");
+        let info: ShardInfo = serde_json::from_slice(
+            &std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?,
+        )
+        .with_context(|| format!("{} is not a shard record", path.display()))?;
+        if info.scenario_sha256 != scn.hash {
+            return Ok(usage_error(format!(
+                "{} ran another version of {} (SHA-256 {} ≠ {})",
+                d.display(),
+                a.scenario.display(),
+                info.scenario_sha256,
+                scn.hash
+            )));
+        }
+        shards.push((info, d.clone()));
+    }
+    shards.sort_by_key(|(i, _)| i.first_replication);
+    let (s0, _) = &shards[0];
+    let (seed, n, total) = (s0.seed, s0.shards, s0.total_replications);
+    let ks: Vec<u64> = shards.iter().map(|(i, _)| i.shard).collect();
+    if shards
+        .iter()
+        .any(|(i, _)| i.seed != seed || i.shards != n || i.total_replications != total)
+        || ks != (0..n).collect::<Vec<_>>()
+    {
+        return Ok(usage_error(format!(
+            "the shards do not form one run: need shards 0..{n} of the same seed and replication count, got {ks:?}"
+        )));
+    }
+    let dir = a
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(&scn.name));
+    prepare_dir(&dir)?;
+    let mut agg = Aggregate::default();
+    for (info, d) in &shards {
+        let path = d.join("aggregate.json");
+        let part: Aggregate = serde_json::from_slice(
+            &std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?,
+        )
+        .with_context(|| format!("{} is damaged", path.display()))?;
+        if part.replications != info.replications {
+            bail!(
+                "{} holds {} replications, its shard record says {}",
+                path.display(),
+                part.replications,
+                info.replications
+            );
+        }
+        agg.merge(&part);
+    }
+    let mut rows = RowFiles::create(&dir)?;
+    let parts: Vec<PathBuf> = shards.iter().map(|(_, d)| d.clone()).collect();
+    rows.append_files(&parts)?;
+    write_reports(&scn, &agg, seed, &dir)?;
+    rows.commit()?;
+    if !a.quiet {
+        print!("{}", text::render(&scn, seed, &agg));
+        println!("merged {n} shards into {}", dir.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,30 +1,48 @@
-//! Many seeded replications of one scenario, run in parallel, collected in order.
+//! Many seeded replications of one scenario, in parallel, aggregated in order.
 //!
-//! Replication `i` draws only from streams derived from `(seed, i)`, and
-//! rayon's indexed `collect` keeps results in replication order, so the
-//! output is byte-identical whatever the thread count.
+//! Replication `i` draws only from streams derived from `(seed, i)`.
+//! Replications run in chunks: a chunk runs in parallel (rayon's indexed
+//! `collect` keeps replication order), then is handed to the caller (to
+//! stream rows to disk) and folded into the [`Aggregate`] in order, then
+//! dropped. Memory is bounded by the chunk, and the outputs are the same
+//! bytes whatever the thread count, the chunk size or the sharding.
 
+pub mod aggregate;
 pub mod stats;
 
 use rayon::prelude::*;
 
+pub use aggregate::Aggregate;
+
 use crate::pipeline::model::{ReplicationResult, run_replication};
 use crate::scenario::Scenario;
 
-/// What an experiment produced.
-#[derive(Debug, Clone)]
-pub struct Results {
-    /// Master seed used.
-    pub seed: u64,
-    /// One result per replication, in index order.
-    pub replications: Vec<ReplicationResult>,
+/// Stop adding replications once the 95 % confidence interval is this tight.
+#[derive(Debug, Clone, Copy)]
+pub struct Precision {
+    /// Target relative half-width (e.g. 0.05 for ± 5 %).
+    pub relative_half_width: f64,
+    /// `mean` or `p95` of time to all Regions.
+    pub of_p95: bool,
+    /// Never run more than this many replications.
+    pub max_replications: u64,
 }
 
-impl Results {
-    /// Total events handled over all replications.
-    pub fn events(&self) -> u64 {
-        self.replications.iter().map(|r| r.events).sum()
-    }
+/// What to run.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    /// Master seed.
+    pub seed: u64,
+    /// First replication index (a shard's offset).
+    pub first: u64,
+    /// Replications to run (the minimum, with a precision target).
+    pub count: u64,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Replications per chunk.
+    pub chunk: u64,
+    /// Keep going until this precision is reached.
+    pub precision: Option<Precision>,
 }
 
 /// Why an experiment could not run.
@@ -38,29 +56,58 @@ pub enum ExperimentError {
         /// The cause.
         source: rayon::ThreadPoolBuildError,
     },
+    /// The chunk handler failed (e.g. writing rows).
+    #[error("{0}")]
+    Sink(String),
 }
 
-/// Runs `replications` replications of `scenario` with master seed `seed`
-/// on `threads` threads (0 = one per core).
-pub fn run(
-    scenario: &Scenario,
-    seed: u64,
-    replications: u32,
-    threads: usize,
-) -> Result<Results, ExperimentError> {
+/// Runs the plan; `sink` sees every chunk `(first index, results)` in order.
+pub fn run<F>(scenario: &Scenario, plan: &Plan, mut sink: F) -> Result<Aggregate, ExperimentError>
+where
+    F: FnMut(u64, &[ReplicationResult]) -> Result<(), String>,
+{
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
+        .num_threads(plan.threads)
         .build()
-        .map_err(|source| ExperimentError::ThreadPool { threads, source })?;
+        .map_err(|source| ExperimentError::ThreadPool {
+            threads: plan.threads,
+            source,
+        })?;
     let world = &scenario.world;
-    let reps = pool.install(|| {
-        (0..replications as u64)
-            .into_par_iter()
-            .map(|i| run_replication(world, seed, i))
-            .collect::<Vec<_>>()
-    });
-    Ok(Results {
-        seed,
-        replications: reps,
-    })
+    let mut agg = Aggregate::new(world);
+    let mut next = plan.first;
+    let mut done = 0u64;
+    loop {
+        let target = match plan.precision {
+            None => plan.count,
+            Some(p) => {
+                let reached = done >= plan.count
+                    && agg.worst_relative_half_width().is_some_and(|(mean, p95)| {
+                        (if p.of_p95 { p95 } else { mean }) <= p.relative_half_width
+                    });
+                if reached || done >= p.max_replications {
+                    done
+                } else {
+                    p.max_replications
+                }
+            }
+        };
+        if done >= target {
+            break;
+        }
+        let n = plan.chunk.max(1).min(target - done);
+        let results: Vec<ReplicationResult> = pool.install(|| {
+            (next..next + n)
+                .into_par_iter()
+                .map(|i| run_replication(world, plan.seed, i))
+                .collect()
+        });
+        sink(next, &results).map_err(ExperimentError::Sink)?;
+        for (k, r) in results.iter().enumerate() {
+            agg.add(world, next + k as u64, r);
+        }
+        next += n;
+        done += n;
+    }
+    Ok(agg)
 }

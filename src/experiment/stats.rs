@@ -1,26 +1,226 @@
-//! Exact order statistics over collected samples.
+//! Mergeable statistics with bounded memory.
+//!
+//! Durations are integer milliseconds, so sums are kept exactly in `u128`:
+//! adding replications in any grouping (threads, chunks, shards) gives the
+//! same bits. Quantiles come from a log-linear histogram: exact below
+//! 2.048 s, and above it within 1/2048 (≈ 0.05 %) of the true sample
+//! quantile's value. Confidence intervals are over replication means (each
+//! replication is one independent observation), with Student's t.
 
-/// Count, mean and quantiles of a sample.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Summary {
-    /// Number of samples.
-    pub count: usize,
-    /// Arithmetic mean.
-    pub mean: f64,
-    /// Median (nearest rank).
-    pub p50: f64,
-    /// 90th percentile (nearest rank).
-    pub p90: f64,
-    /// 95th percentile (nearest rank).
-    pub p95: f64,
-    /// 99th percentile (nearest rank).
-    pub p99: f64,
-    /// Largest sample.
-    pub max: f64,
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Buckets below this are one millisecond wide.
+const EXACT_BELOW: u64 = 2048;
+/// Sub-buckets per power of two above [`EXACT_BELOW`].
+const SUB: u64 = 1024;
+
+/// A log-linear histogram of millisecond values (HDR-style, 10 bits of precision).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Histogram {
+    buckets: BTreeMap<u32, u64>,
 }
 
-/// The nearest-rank `q` quantile of sorted samples: the smallest value with
-/// at least a fraction `q` of the samples at or below it.
+/// The bucket of a value.
+pub fn bucket_of(v: u64) -> u32 {
+    if v < EXACT_BELOW {
+        return v as u32;
+    }
+    let e = 63 - v.leading_zeros() as u64 - 10; // v >> e is in [1024, 2047]
+    (EXACT_BELOW + (e - 1) * SUB + ((v >> e) - SUB)) as u32
+}
+
+/// The value reported for a bucket: its midpoint (its only value below 2.048 s).
+pub fn bucket_value(b: u32) -> u64 {
+    let b = b as u64;
+    if b < EXACT_BELOW {
+        return b;
+    }
+    let e = (b - EXACT_BELOW) / SUB + 1;
+    let m = (b - EXACT_BELOW) % SUB + SUB;
+    let lo = m << e;
+    let hi = ((m + 1) << e) - 1;
+    lo + (hi - lo) / 2
+}
+
+impl Histogram {
+    /// Counts one value.
+    pub fn add(&mut self, v: u64) {
+        *self.buckets.entry(bucket_of(v)).or_default() += 1;
+    }
+
+    /// Adds another histogram's counts.
+    pub fn merge(&mut self, other: &Histogram) {
+        for (b, c) in &other.buckets {
+            *self.buckets.entry(*b).or_default() += c;
+        }
+    }
+
+    /// The nearest-rank `q` quantile: the smallest bucket holding at least a
+    /// fraction `q` of the values, reported by [`bucket_value`].
+    pub fn quantile(&self, q: f64) -> Option<u64> {
+        let n: u64 = self.buckets.values().sum();
+        if n == 0 {
+            return None;
+        }
+        let rank = ((q * n as f64).ceil() as u64).clamp(1, n);
+        let mut seen = 0;
+        for (b, c) in &self.buckets {
+            seen += c;
+            if seen >= rank {
+                return Some(bucket_value(*b));
+            }
+        }
+        None
+    }
+}
+
+/// An exact `u128` that serializes as a decimal string.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Exact(#[serde(with = "u128_str")] pub u128);
+
+/// Serde for `u128` as a decimal string (JSON numbers are not exact that large).
+pub mod u128_str {
+    use serde::{Deserialize, Deserializer, Serializer};
+    /// Writes the number as a string.
+    pub fn serialize<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+    /// Reads the number from a string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// One replication's share of a metric.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepShare {
+    /// Values from that replication.
+    pub count: u64,
+    /// Their sum, ms.
+    #[serde(with = "u128_str")]
+    pub sum: u128,
+}
+
+/// A metric in milliseconds: exact count, sum, sum of squares, min and max;
+/// a histogram for quantiles; per-replication sums for confidence intervals.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metric {
+    /// Values.
+    pub count: u64,
+    /// Σ v, ms.
+    #[serde(with = "u128_str")]
+    pub sum: u128,
+    /// Σ v², ms².
+    #[serde(with = "u128_str")]
+    pub sum_sq: u128,
+    /// Largest value.
+    pub max: u64,
+    /// Quantiles.
+    pub hist: Histogram,
+    /// One entry per replication, in replication order.
+    pub per_rep: Vec<RepShare>,
+}
+
+impl Metric {
+    /// Starts the next replication's share.
+    pub fn next_replication(&mut self) {
+        self.per_rep.push(RepShare::default());
+    }
+
+    /// Adds one value (ms) to the current replication.
+    pub fn add(&mut self, v: u64) {
+        self.count += 1;
+        self.sum += v as u128;
+        self.sum_sq += (v as u128) * (v as u128);
+        self.max = self.max.max(v);
+        self.hist.add(v);
+        if let Some(r) = self.per_rep.last_mut() {
+            r.count += 1;
+            r.sum += v as u128;
+        }
+    }
+
+    /// Appends `other`, whose replications come after this one's.
+    pub fn merge(&mut self, other: &Metric) {
+        self.count += other.count;
+        self.sum += other.sum;
+        self.sum_sq += other.sum_sq;
+        self.max = self.max.max(other.max);
+        self.hist.merge(&other.hist);
+        self.per_rep.extend_from_slice(&other.per_rep);
+    }
+
+    /// Mean, seconds.
+    pub fn mean_s(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum as f64 / self.count as f64 / 1000.0)
+    }
+
+    /// Sample standard deviation of the values, seconds.
+    pub fn sd_s(&self) -> Option<f64> {
+        if self.count < 2 {
+            return None;
+        }
+        let n = self.count as f64;
+        let mean = self.sum as f64 / n;
+        let var = ((self.sum_sq as f64) - n * mean * mean).max(0.0) / (n - 1.0);
+        Some(var.sqrt() / 1000.0)
+    }
+
+    /// The `q` quantile, seconds.
+    pub fn quantile_s(&self, q: f64) -> Option<f64> {
+        self.hist.quantile(q).map(|v| v as f64 / 1000.0)
+    }
+
+    /// 95 % confidence interval of the mean, seconds: mean of the
+    /// replication means ± t(0.975, R − 1) · s / √R over the R replications
+    /// with at least one value. `None` with fewer than two such replications.
+    pub fn ci95_s(&self) -> Option<(f64, f64)> {
+        let means: Vec<f64> = self
+            .per_rep
+            .iter()
+            .filter(|r| r.count > 0)
+            .map(|r| r.sum as f64 / r.count as f64 / 1000.0)
+            .collect();
+        mean_ci95(&means)
+    }
+}
+
+/// Mean ± t(0.975, n − 1) · s / √n of independent observations.
+pub fn mean_ci95(xs: &[f64]) -> Option<(f64, f64)> {
+    let n = xs.len();
+    if n < 2 {
+        return None;
+    }
+    let mean = xs.iter().sum::<f64>() / n as f64;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    Some((mean, t975(n - 1) * (var / n as f64).sqrt()))
+}
+
+/// Student's t 0.975 quantile: a table to 30 degrees of freedom, then the
+/// Cornish–Fisher expansion around z = 1.959964 (error < 1e-4).
+pub fn t975(df: usize) -> f64 {
+    const T: [f64; 30] = [
+        12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281, 2.2010,
+        2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860, 2.0796, 2.0739,
+        2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423,
+    ];
+    if df == 0 {
+        return f64::INFINITY;
+    }
+    if df <= 30 {
+        return T[df - 1];
+    }
+    let z = 1.959_964f64;
+    let d = df as f64;
+    z + (z.powi(3) + z) / (4.0 * d)
+        + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * d * d)
+}
+
+/// The nearest-rank `q` quantile of sorted samples.
 pub fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -29,41 +229,91 @@ pub fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-impl Summary {
-    /// Summarises `samples` (sorted in place); `None` if empty.
-    pub fn of(samples: &mut [f64]) -> Option<Summary> {
-        if samples.is_empty() {
-            return None;
-        }
-        samples.sort_by(f64::total_cmp);
-        // Sequential sum in sorted order: the same bytes whatever produced the samples.
-        let mean = samples.iter().sum::<f64>() / samples.len() as f64;
-        Some(Summary {
-            count: samples.len(),
-            mean,
-            p50: nearest_rank(samples, 0.50),
-            p90: nearest_rank(samples, 0.90),
-            p95: nearest_rank(samples, 0.95),
-            p99: nearest_rank(samples, 0.99),
-            max: samples[samples.len() - 1],
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn nearest_rank_quantiles_of_one_to_a_hundred() {
-        let mut v: Vec<f64> = (1..=100).rev().map(f64::from).collect();
-        let s = Summary::of(&mut v).unwrap();
+    fn histogram_buckets_are_exact_low_and_within_a_twentieth_of_a_percent_high() {
+        for v in [
+            0u64,
+            1,
+            2047,
+            2048,
+            2049,
+            4095,
+            4096,
+            123_456,
+            86_400_000,
+            31_536_000_000,
+        ] {
+            let b = bucket_of(v);
+            let r = bucket_value(b);
+            if v < 2048 {
+                assert_eq!(r, v);
+            } else {
+                assert!(
+                    (r as f64 - v as f64).abs() / v as f64 <= 1.0 / 2048.0,
+                    "{v} -> {r}"
+                );
+            }
+        }
+        // Buckets are monotone.
+        let mut last = 0;
+        for v in (0..10_000_000u64).step_by(997) {
+            let b = bucket_of(v);
+            assert!(b >= last);
+            last = b;
+        }
+    }
+
+    #[test]
+    fn quantiles_match_nearest_rank_on_small_values() {
+        let mut m = Metric::default();
+        m.next_replication();
+        for v in (1..=100u64).rev() {
+            m.add(v);
+        }
+        assert_eq!(m.hist.quantile(0.5), Some(50));
+        assert_eq!(m.hist.quantile(0.95), Some(95));
+        assert_eq!(m.hist.quantile(1.0), Some(100));
+        assert_eq!(m.mean_s(), Some(0.0505));
+    }
+
+    #[test]
+    fn merging_in_any_grouping_gives_the_same_metric() {
+        let vals: Vec<u64> = (0..1000u64).map(|i| (i * 7919) % 100_003 * 1000).collect();
+        let build = |groups: &[usize]| {
+            let mut total = Metric::default();
+            let mut i = 0;
+            for g in groups {
+                let mut part = Metric::default();
+                for chunk in vals[i..i + g].chunks(100) {
+                    part.next_replication();
+                    for v in chunk {
+                        part.add(*v);
+                    }
+                }
+                total.merge(&part);
+                i += g;
+            }
+            total
+        };
+        let one = build(&[1000]);
+        assert_eq!(one, build(&[300, 700]));
+        assert_eq!(one, build(&[100, 100, 800]));
+        assert_eq!(one.per_rep.len(), 10);
         assert_eq!(
-            (s.count, s.p50, s.p90, s.p95, s.p99, s.max),
-            (100, 50.0, 90.0, 95.0, 99.0, 100.0)
+            serde_json::from_str::<Metric>(&serde_json::to_string(&one).unwrap()).unwrap(),
+            one
         );
-        assert_eq!(s.mean, 50.5);
-        assert!(Summary::of(&mut []).is_none());
-        assert_eq!(nearest_rank(&[7.0], 0.99), 7.0);
+    }
+
+    #[test]
+    fn t_quantiles_match_tables() {
+        assert!((t975(1) - 12.7062).abs() < 1e-4);
+        assert!((t975(30) - 2.0423).abs() < 1e-4);
+        assert!((t975(60) - 2.0003).abs() < 2e-4);
+        assert!((t975(120) - 1.9799).abs() < 2e-4);
     }
 }

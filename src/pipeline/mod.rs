@@ -1,5 +1,6 @@
 //! The AMI pipeline: configuration, triggers and the simulation model.
 
+pub mod analysis;
 pub mod config;
 pub mod model;
 pub mod trigger;

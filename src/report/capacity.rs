@@ -1,13 +1,10 @@
 //! Capacity outputs: `quotas.csv` (per quota instance: waits, utilization)
 //! and `quota_timeline.csv` (utilization over time of the quotas that queued).
 
-use std::collections::BTreeMap;
-
 use super::{ReportError, secs};
-use crate::engine::{SimDuration, SimTime};
-use crate::experiment::Results;
-use crate::experiment::stats::nearest_rank;
-use crate::pipeline::model::{QuotaKind, QuotaUse};
+use crate::experiment::Aggregate;
+use crate::experiment::aggregate::QuotaKey;
+use crate::pipeline::model::QuotaKind;
 use crate::scenario::Scenario;
 
 /// Header of `quotas.csv`.
@@ -42,203 +39,107 @@ pub const TIMELINE_HEADER: [&str; 8] = [
     "utilization",
 ];
 
-/// Most buckets per quota instance in `quota_timeline.csv`.
-pub const MAX_BUCKETS: u64 = 500;
-
-type Key = (QuotaKind, u16, u16, Option<u16>);
-
-fn key(q: &QuotaUse) -> Key {
-    (q.kind, q.account, q.region, q.pipeline)
-}
-
-fn names(scn: &Scenario, k: &Key) -> [String; 4] {
+fn names(scn: &Scenario, k: &QuotaKey) -> [String; 4] {
     [
-        k.0.name().to_string(),
-        scn.world.directory.accounts[k.1 as usize].name.clone(),
-        scn.world.regions[k.2 as usize].clone(),
-        k.3.map(|p| scn.world.pipelines[p as usize].name.clone())
+        QuotaKind::ALL[k.kind as usize].name().to_string(),
+        scn.world.directory.accounts[k.account as usize]
+            .name
+            .clone(),
+        scn.world.regions[k.region as usize].clone(),
+        k.pipeline
+            .map(|p| scn.world.pipelines[p as usize].name.clone())
             .unwrap_or_default(),
     ]
 }
 
-/// Every quota instance used in any replication, with its uses in replication order.
-fn by_instance(res: &Results) -> BTreeMap<Key, Vec<(usize, &QuotaUse)>> {
-    let mut m: BTreeMap<Key, Vec<(usize, &QuotaUse)>> = BTreeMap::new();
-    for (i, rep) in res.replications.iter().enumerate() {
-        for q in &rep.quotas {
-            m.entry(key(q)).or_default().push((i, q));
-        }
-    }
-    m
+fn csv_done(file: &'static str, w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, ReportError> {
+    w.into_inner().map_err(|e| ReportError::Csv {
+        file,
+        source: csv::Error::from(e.into_error()),
+    })
 }
 
 /// Renders `quotas.csv`: per quota instance, over all replications.
 /// Utilization is ∫ units in use dt / (capacity × the replication's length),
 /// averaged over the replications that used the quota.
-pub fn quotas_csv(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportError> {
+pub fn quotas_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportError> {
     const F: &str = "quotas.csv";
     let err = |source| ReportError::Csv { file: F, source };
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(QUOTAS_HEADER).map_err(err)?;
-    for (k, uses) in by_instance(res) {
-        let mut waits: Vec<f64> = uses
-            .iter()
-            .flat_map(|(_, q)| q.waits.iter().map(|d| d.as_secs_f64()))
-            .collect();
-        waits.sort_by(f64::total_cmp);
-        let requests: u64 = uses.iter().map(|(_, q)| q.served).sum();
-        let waited = waits.iter().filter(|w| **w > 0.0).count();
-        let mean_wait = waits.iter().sum::<f64>() / waits.len().max(1) as f64;
+    for (k, q) in &agg.quotas {
         let (mut util, mut queue) = (0.0, 0.0);
-        for (i, q) in &uses {
-            let span = res.replications[*i].end.as_millis().max(1) as f64;
-            util += q.busy_unit_ms as f64 / (q.capacity as f64 * span);
-            queue += q.queue_ms as f64 / span;
+        for u in &q.uses {
+            let span = agg.ends_ms[(u.replication - agg.first_replication) as usize].max(1) as f64;
+            util += u.busy.0 as f64 / (q.capacity as f64 * span);
+            queue += u.queue.0 as f64 / span;
         }
-        let n = uses.len() as f64;
-        let [quota, account, region, pipeline] = names(scn, &k);
-        let f = |v: f64| format!("{v:.3}");
+        let n = q.uses.len().max(1) as f64;
+        let f = |v: Option<f64>| format!("{:.3}", v.unwrap_or(0.0));
+        let [quota, account, region, pipeline] = names(scn, k);
         w.write_record([
             quota,
             account,
             region,
             pipeline,
-            uses[0].1.capacity.to_string(),
-            uses.len().to_string(),
-            requests.to_string(),
-            waited.to_string(),
-            f(mean_wait),
-            f(nearest_rank(&waits, 0.5)),
-            f(nearest_rank(&waits, 0.95)),
-            f(waits.last().copied().unwrap_or(0.0)),
+            q.capacity.to_string(),
+            q.uses.len().to_string(),
+            q.requests.to_string(),
+            q.waited.to_string(),
+            f(q.wait.mean_s()),
+            f(q.wait.quantile_s(0.5)),
+            f(q.wait.quantile_s(0.95)),
+            format!("{:.3}", q.wait.max as f64 / 1000.0),
             format!("{:.6}", util / n),
             format!("{:.6}", queue / n),
-            uses.iter()
-                .map(|(_, q)| q.peak_in_use)
-                .max()
-                .unwrap_or(0)
-                .to_string(),
-            uses.iter()
-                .map(|(_, q)| q.peak_queue)
-                .max()
-                .unwrap_or(0)
-                .to_string(),
+            q.peak_in_use.to_string(),
+            q.peak_queue.to_string(),
         ])
         .map_err(err)?;
     }
-    w.into_inner().map_err(|e| ReportError::Csv {
-        file: F,
-        source: csv::Error::from(e.into_error()),
-    })
-}
-
-/// The bucket width: whole hours, at most [`MAX_BUCKETS`] buckets over the longest replication.
-pub fn bucket_width(res: &Results) -> SimDuration {
-    let end = res
-        .replications
-        .iter()
-        .map(|r| r.end.as_millis())
-        .max()
-        .unwrap_or(0);
-    let hour = 3_600_000u64;
-    let hours = end.div_ceil(hour * MAX_BUCKETS).max(1);
-    SimDuration(hours * hour)
-}
-
-/// Adds `value × overlap` of the interval `[from, to)` to each bucket it covers.
-fn spread(buckets: &mut [f64], width: u64, from: u64, to: u64, value: u32) {
-    if value == 0 || to <= from {
-        return;
-    }
-    let mut t = from;
-    while t < to {
-        let b = (t / width) as usize;
-        let bucket_end = (b as u64 + 1) * width;
-        let seg_end = to.min(bucket_end);
-        if let Some(x) = buckets.get_mut(b) {
-            *x += value as f64 * (seg_end - t) as f64;
-        }
-        t = seg_end;
-    }
+    csv_done(F, w)
 }
 
 /// Renders `quota_timeline.csv`: for each quota instance that queued a
 /// request in some replication, the mean units in use and requests queued
 /// per time bucket, averaged over all replications.
-pub fn timeline_csv(scn: &Scenario, res: &Results) -> Result<Vec<u8>, ReportError> {
+pub fn timeline_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportError> {
     const F: &str = "quota_timeline.csv";
     let err = |source| ReportError::Csv { file: F, source };
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(TIMELINE_HEADER).map_err(err)?;
-    let width = bucket_width(res).as_millis();
-    let end = res
-        .replications
-        .iter()
-        .map(|r| r.end.as_millis())
-        .max()
-        .unwrap_or(0);
-    let nb = end.div_ceil(width).max(1) as usize;
-    let reps = res.replications.len().max(1) as f64;
-    for (k, uses) in by_instance(res) {
-        if uses.iter().all(|(_, q)| q.peak_queue == 0) {
+    let width = agg.timeline_width_ms;
+    let end = agg.ends_ms.iter().copied().max().unwrap_or(0);
+    let nb = end.div_ceil(width).max(1);
+    let reps = agg.replications.max(1) as f64;
+    for (k, q) in &agg.quotas {
+        if q.peak_queue == 0 {
             continue;
         }
-        let mut in_use = vec![0.0; nb];
-        let mut queued = vec![0.0; nb];
-        for (i, q) in &uses {
-            let rep_end = res.replications[*i].end.as_millis();
-            let mut prev: (SimTime, u32, u32) = (SimTime::ZERO, 0, 0);
-            for &ch in q
-                .trace
-                .iter()
-                .chain(std::iter::once(&(SimTime(rep_end), 0, 0)))
-            {
-                spread(
-                    &mut in_use,
-                    width,
-                    prev.0.as_millis(),
-                    ch.0.as_millis(),
-                    prev.1,
-                );
-                spread(
-                    &mut queued,
-                    width,
-                    prev.0.as_millis(),
-                    ch.0.as_millis(),
-                    prev.2,
-                );
-                prev = ch;
-            }
-        }
-        let names = names(scn, &k);
-        let capacity = uses[0].1.capacity as f64;
+        let names = names(scn, k);
+        let lo = agg.timeline.partition_point(|(kk, _, _, _)| kk < k);
+        let hi = agg.timeline.partition_point(|(kk, _, _, _)| kk <= k);
+        let mut cells = agg.timeline[lo..hi].iter().peekable();
         for b in 0..nb {
-            let mean_in_use = in_use[b] / (width as f64 * reps);
-            let mean_queued = queued[b] / (width as f64 * reps);
+            let (in_use, queued) = match cells.peek() {
+                Some((_, bb, i, qd)) if *bb == b => {
+                    let v = (i.0 as f64, qd.0 as f64);
+                    cells.next();
+                    v
+                }
+                _ => (0.0, 0.0),
+            };
+            let mean_in_use = in_use / (width as f64 * reps);
+            let mean_queued = queued / (width as f64 * reps);
             let mut row = names.to_vec();
             row.extend([
-                secs(b as u64 * width),
+                secs(b * width),
                 format!("{mean_in_use:.4}"),
                 format!("{mean_queued:.4}"),
-                format!("{:.4}", mean_in_use / capacity),
+                format!("{:.4}", mean_in_use / q.capacity as f64),
             ]);
             w.write_record(row).map_err(err)?;
         }
     }
-    w.into_inner().map_err(|e| ReportError::Csv {
-        file: F,
-        source: csv::Error::from(e.into_error()),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::spread;
-
-    #[test]
-    fn spread_splits_an_interval_over_buckets() {
-        let mut b = vec![0.0; 3];
-        spread(&mut b, 10, 5, 25, 2);
-        assert_eq!(b, vec![10.0, 20.0, 10.0]);
-    }
+    csv_done(F, w)
 }

@@ -7,6 +7,7 @@
 
 pub mod capacity;
 pub mod csv_files;
+pub mod rows;
 pub mod text;
 pub mod write;
 

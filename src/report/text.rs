@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::csv_files::PipelineSummary;
+use crate::experiment::Aggregate;
 use crate::scenario::Scenario;
 
 /// `42s`, `12m 05s`, `3h 07m`: a span in seconds, readable.
@@ -18,19 +18,15 @@ pub fn human(secs: f64) -> String {
 }
 
 /// The table printed by `amisim run`.
-pub fn render(
-    scn: &Scenario,
-    seed: u64,
-    replications: usize,
-    summaries: &[PipelineSummary],
-) -> String {
+pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate) -> String {
     let mut out = String::new();
+    let reps = agg.replications;
     let _ = writeln!(
         out,
         "{}: {} replication{} of {} (seed {}), {} Region{}",
         scn.name,
-        replications,
-        if replications == 1 { "" } else { "s" },
+        reps,
+        if reps == 1 { "" } else { "s" },
         crate::engine::SimDuration(scn.world.horizon.as_millis()),
         seed,
         scn.world.regions.len(),
@@ -40,35 +36,49 @@ pub fn render(
             "s"
         },
     );
-    let w = summaries
+    let w = scn
+        .world
+        .pipelines
         .iter()
-        .map(|s| s.name.len())
+        .map(|p| p.name.len())
         .max()
         .unwrap_or(8)
         .max(8);
     let _ = writeln!(
         out,
-        "{:<w$}  {:>5}  {:>6}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}",
+        "{:<w$}  {:>5}  {:>6}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  most often late",
         "pipeline", "runs", "failed", "p50", "p95", "p99", "build", "test", "copy"
     );
-    for s in summaries {
-        let (p50, p95, p99) = match &s.time_to_all_regions {
-            Some(t) => (human(t.p50), human(t.p95), human(t.p99)),
-            None => ("-".into(), "-".into(), "-".into()),
-        };
-        let [b, t, c] = s
-            .mean_phases
-            .map_or(["-".to_string(), "-".into(), "-".into()], |m| m.map(human));
+    for (p, pa) in scn.world.pipelines.iter().zip(&agg.pipelines) {
+        let t = &pa.time_to_all_regions;
+        let q = |x: f64| t.quantile_s(x).map_or("-".to_string(), human);
+        let ph = |i: usize| pa.phases[i].mean_s().map_or("-".to_string(), human);
+        let late = pa
+            .critical
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(k, n)| format!("{k} ({:.0} %)", 100.0 * *n as f64 / t.count.max(1) as f64))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{:<w$}  {:>5}  {:>6}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}",
-            s.name, s.executions, s.failed, p50, p95, p99, b, t, c
+            "{:<w$}  {:>5}  {:>6}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {}",
+            p.name,
+            pa.executions,
+            pa.failed,
+            q(0.50),
+            q(0.95),
+            q(0.99),
+            ph(0),
+            ph(1),
+            ph(2),
+            late
         );
     }
     let _ = writeln!(
         out,
         "p50/p95/p99: time from trigger until the image is usable in every Region (succeeded runs);\n\
-         build/test/copy: its mean split into trigger → AMI available → tests passed → usable everywhere"
+         build/test/copy: its mean split into trigger → AMI available → tests passed → usable everywhere;\n\
+         most often late: the step that contributed most to that time, and how often"
     );
     out
 }

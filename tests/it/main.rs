@@ -3,6 +3,7 @@
 mod alloc;
 mod cli;
 mod determinism;
+mod experiments;
 mod golden;
 mod model;
 mod queueing;

@@ -290,6 +290,13 @@ pub enum QuotaKind {
 }
 
 impl QuotaKind {
+    /// Every kind, indexed by `kind as usize`.
+    pub const ALL: [QuotaKind; 3] = [
+        QuotaKind::ConcurrentBuilds,
+        QuotaKind::AmiCopiesPerRegion,
+        QuotaKind::AmiCopiesPerDistribution,
+    ];
+
     /// The name used in CSV files.
     pub fn name(self) -> &'static str {
         match self {

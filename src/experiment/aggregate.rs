@@ -1,0 +1,351 @@
+//! Everything the reports need from many replications, in bounded memory:
+//! built one replication at a time, mergeable in replication order, and
+//! serializable, so that shards run anywhere and merge into exactly what one
+//! process would have computed.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::stats::{Exact, Metric, mean_ci95};
+use crate::engine::SimTime;
+use crate::pipeline::analysis::{critical_stage, records_by_exec};
+use crate::pipeline::config::World;
+use crate::pipeline::model::{Outcome, QuotaUse, ReplicationResult, Stage};
+
+/// Per stage of a pipeline.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageAgg {
+    /// `finished − started`, ms.
+    pub duration: Metric,
+    /// `started − enqueued`, ms.
+    pub wait: Metric,
+    /// Occurrences that failed.
+    pub failed: u64,
+}
+
+/// Per pipeline.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelineAgg {
+    /// Executions triggered.
+    pub executions: u64,
+    /// Executions that failed.
+    pub failed: u64,
+    /// Trigger → usable in every Region, succeeded executions, ms.
+    pub time_to_all_regions: Metric,
+    /// Per replication: the p95 of its time to all Regions (ms), if any succeeded.
+    pub p95_per_rep: Vec<Option<u64>>,
+    /// Phases of succeeded executions: trigger → AMI available, → tests passed, → usable everywhere.
+    pub phases: [Metric; 3],
+    /// How often each step was the critical one.
+    pub critical: BTreeMap<String, u64>,
+    /// Per stage, in [`Stage::ALL`] order.
+    pub stages: Vec<StageAgg>,
+}
+
+/// Identifies a quota instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct QuotaKey {
+    /// Which quota (its `QuotaKind` name order).
+    pub kind: u8,
+    /// Account.
+    pub account: u16,
+    /// Region.
+    pub region: u16,
+    /// Pipeline, for per-distribution quotas.
+    pub pipeline: Option<u16>,
+}
+
+/// One replication's use of a quota instance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaRep {
+    /// Replication index.
+    pub replication: u64,
+    /// ∫ units in use dt, unit-ms.
+    pub busy: Exact,
+    /// ∫ queue length dt, request-ms.
+    pub queue: Exact,
+}
+
+/// Per quota instance.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaAgg {
+    /// Units.
+    pub capacity: u32,
+    /// Requests granted.
+    pub requests: u64,
+    /// Requests that queued.
+    pub waited: u64,
+    /// Waits, ms (replications that used the quota).
+    pub wait: Metric,
+    /// Replications that used the quota, in order.
+    pub uses: Vec<QuotaRep>,
+    /// Most units held at once.
+    pub peak_in_use: u32,
+    /// Longest queue.
+    pub peak_queue: u64,
+}
+
+/// Everything aggregated over replications.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Aggregate {
+    /// Index of the first replication added.
+    pub first_replication: u64,
+    /// Replications added.
+    pub replications: u64,
+    /// Events handled.
+    pub events: u64,
+    /// Time of the last event of each replication, ms.
+    pub ends_ms: Vec<u64>,
+    /// Per pipeline, in scenario order.
+    pub pipelines: Vec<PipelineAgg>,
+    /// Per quota instance.
+    pub quotas: Vec<(QuotaKey, QuotaAgg)>,
+    /// Width of a timeline bucket, ms.
+    pub timeline_width_ms: u64,
+    /// Per (quota instance, bucket): ∫ in use dt and ∫ queued dt, summed over replications.
+    pub timeline: Vec<(QuotaKey, u64, Exact, Exact)>,
+}
+
+/// Most buckets over the horizon in the quota timeline.
+pub const MAX_BUCKETS: u64 = 500;
+
+fn kind_index(q: &QuotaUse) -> u8 {
+    q.kind as u8
+}
+
+/// Adds `value × overlap` of `[from, to)` to the buckets it covers.
+fn spread(
+    map: &mut BTreeMap<(QuotaKey, u64), (u128, u128)>,
+    key: QuotaKey,
+    width: u64,
+    from: u64,
+    to: u64,
+    in_use: u32,
+    queued: u32,
+) {
+    if to <= from || (in_use == 0 && queued == 0) {
+        return;
+    }
+    let mut t = from;
+    while t < to {
+        let b = t / width;
+        let seg = to.min((b + 1) * width) - t;
+        let e = map.entry((key, b)).or_default();
+        e.0 += in_use as u128 * seg as u128;
+        e.1 += queued as u128 * seg as u128;
+        t += seg;
+    }
+}
+
+impl Aggregate {
+    /// An empty aggregate for `world`.
+    pub fn new(world: &World) -> Self {
+        let hour = 3_600_000u64;
+        Aggregate {
+            pipelines: world
+                .pipelines
+                .iter()
+                .map(|_| PipelineAgg {
+                    stages: vec![StageAgg::default(); Stage::ALL.len()],
+                    ..Default::default()
+                })
+                .collect(),
+            timeline_width_ms: world
+                .horizon
+                .as_millis()
+                .div_ceil(hour * MAX_BUCKETS)
+                .max(1)
+                * hour,
+            ..Default::default()
+        }
+    }
+
+    /// Adds replication `index` (replications must come in order).
+    pub fn add(&mut self, world: &World, index: u64, rep: &ReplicationResult) {
+        if self.replications == 0 {
+            self.first_replication = index;
+        }
+        self.replications += 1;
+        self.events += rep.events;
+        self.ends_ms.push(rep.end.as_millis());
+        for p in &mut self.pipelines {
+            p.time_to_all_regions.next_replication();
+            for m in &mut p.phases {
+                m.next_replication();
+            }
+            for s in &mut p.stages {
+                s.duration.next_replication();
+                s.wait.next_replication();
+            }
+        }
+        let by_exec = records_by_exec(rep);
+        let mut ttar: Vec<Vec<u64>> = vec![Vec::new(); self.pipelines.len()];
+        for (ei, run) in rep.runs.iter().enumerate() {
+            let pi = run.pipeline as usize;
+            let p = &mut self.pipelines[pi];
+            p.executions += 1;
+            if run.outcome != Outcome::Succeeded {
+                p.failed += 1;
+                continue;
+            }
+            let total = run.finished.since(run.triggered).as_millis();
+            p.time_to_all_regions.add(total);
+            ttar[pi].push(total);
+            let img = run.image_available.unwrap_or(run.finished);
+            let tested = run.tests_passed.unwrap_or(run.finished);
+            p.phases[0].add(img.since(run.triggered).as_millis());
+            p.phases[1].add(tested.since(img).as_millis());
+            p.phases[2].add(run.finished.since(tested).as_millis());
+            if let Some((stage, _)) = critical_stage(world, rep, ei, &by_exec[ei]) {
+                *p.critical.entry(stage).or_default() += 1;
+            }
+        }
+        for (pi, mut v) in ttar.into_iter().enumerate() {
+            v.sort_unstable();
+            let p95 = (!v.is_empty())
+                .then(|| v[((0.95 * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1]);
+            self.pipelines[pi].p95_per_rep.push(p95);
+        }
+        for r in &rep.stages {
+            if r.outcome == Outcome::Running {
+                continue;
+            }
+            let pi = rep.runs[r.exec as usize].pipeline as usize;
+            let k = Stage::ALL.iter().position(|s| *s == r.stage).unwrap_or(0);
+            let s = &mut self.pipelines[pi].stages[k];
+            if r.outcome == Outcome::Failed {
+                s.failed += 1;
+            }
+            s.duration.add(r.finished.since(r.started).as_millis());
+            s.wait.add(r.started.since(r.enqueued).as_millis());
+        }
+        self.add_quotas(index, rep);
+    }
+
+    fn add_quotas(&mut self, index: u64, rep: &ReplicationResult) {
+        let mut quotas: BTreeMap<QuotaKey, QuotaAgg> =
+            std::mem::take(&mut self.quotas).into_iter().collect();
+        let mut timeline: BTreeMap<(QuotaKey, u64), (u128, u128)> =
+            std::mem::take(&mut self.timeline)
+                .into_iter()
+                .map(|(k, b, i, q)| ((k, b), (i.0, q.0)))
+                .collect();
+        let width = self.timeline_width_ms;
+        for q in &rep.quotas {
+            let key = QuotaKey {
+                kind: kind_index(q),
+                account: q.account,
+                region: q.region,
+                pipeline: q.pipeline,
+            };
+            let a = quotas.entry(key).or_default();
+            a.capacity = q.capacity;
+            a.requests += q.served;
+            a.waited += q.waits.iter().filter(|w| w.as_millis() > 0).count() as u64;
+            a.wait.next_replication();
+            for w in &q.waits {
+                a.wait.add(w.as_millis());
+            }
+            a.uses.push(QuotaRep {
+                replication: index,
+                busy: Exact(q.busy_unit_ms),
+                queue: Exact(q.queue_ms),
+            });
+            a.peak_in_use = a.peak_in_use.max(q.peak_in_use);
+            a.peak_queue = a.peak_queue.max(q.peak_queue as u64);
+            let mut prev: (SimTime, u32, u32) = (SimTime::ZERO, 0, 0);
+            for &ch in q.trace.iter().chain(std::iter::once(&(rep.end, 0, 0))) {
+                spread(
+                    &mut timeline,
+                    key,
+                    width,
+                    prev.0.as_millis(),
+                    ch.0.as_millis(),
+                    prev.1,
+                    prev.2,
+                );
+                prev = ch;
+            }
+        }
+        self.quotas = quotas.into_iter().collect();
+        self.timeline = timeline
+            .into_iter()
+            .map(|((k, b), (i, q))| (k, b, Exact(i), Exact(q)))
+            .collect();
+    }
+
+    /// Appends `other`, whose replications follow this one's.
+    pub fn merge(&mut self, other: &Aggregate) {
+        if self.replications == 0 {
+            self.first_replication = other.first_replication;
+        }
+        self.replications += other.replications;
+        self.events += other.events;
+        self.ends_ms.extend_from_slice(&other.ends_ms);
+        if self.pipelines.is_empty() {
+            self.pipelines = other.pipelines.clone();
+        } else {
+            for (a, b) in self.pipelines.iter_mut().zip(&other.pipelines) {
+                a.executions += b.executions;
+                a.failed += b.failed;
+                a.time_to_all_regions.merge(&b.time_to_all_regions);
+                a.p95_per_rep.extend_from_slice(&b.p95_per_rep);
+                for (x, y) in a.phases.iter_mut().zip(&b.phases) {
+                    x.merge(y);
+                }
+                for (k, n) in &b.critical {
+                    *a.critical.entry(k.clone()).or_default() += n;
+                }
+                for (x, y) in a.stages.iter_mut().zip(&b.stages) {
+                    x.duration.merge(&y.duration);
+                    x.wait.merge(&y.wait);
+                    x.failed += y.failed;
+                }
+            }
+        }
+        let mut quotas: BTreeMap<QuotaKey, QuotaAgg> =
+            std::mem::take(&mut self.quotas).into_iter().collect();
+        for (k, b) in &other.quotas {
+            let a = quotas.entry(*k).or_default();
+            a.capacity = b.capacity;
+            a.requests += b.requests;
+            a.waited += b.waited;
+            a.wait.merge(&b.wait);
+            a.uses.extend_from_slice(&b.uses);
+            a.peak_in_use = a.peak_in_use.max(b.peak_in_use);
+            a.peak_queue = a.peak_queue.max(b.peak_queue);
+        }
+        self.quotas = quotas.into_iter().collect();
+        let mut timeline: BTreeMap<(QuotaKey, u64), (u128, u128)> =
+            std::mem::take(&mut self.timeline)
+                .into_iter()
+                .map(|(k, b, i, q)| ((k, b), (i.0, q.0)))
+                .collect();
+        for (k, b, i, q) in &other.timeline {
+            let e = timeline.entry((*k, *b)).or_default();
+            e.0 += i.0;
+            e.1 += q.0;
+        }
+        self.timeline = timeline
+            .into_iter()
+            .map(|((k, b), (i, q))| (k, b, Exact(i), Exact(q)))
+            .collect();
+        self.timeline_width_ms = self.timeline_width_ms.max(other.timeline_width_ms);
+    }
+
+    /// The largest relative 95 % half-width over pipelines, of the mean and
+    /// of the p95 (over replication p95s) of time to all Regions; `None`
+    /// until every pipeline has two replications with a succeeded run.
+    pub fn worst_relative_half_width(&self) -> Option<(f64, f64)> {
+        let mut worst = (0.0f64, 0.0f64);
+        for p in &self.pipelines {
+            let (m, h) = p.time_to_all_regions.ci95_s()?;
+            let p95s: Vec<f64> = p.p95_per_rep.iter().flatten().map(|v| *v as f64).collect();
+            let (pm, ph) = mean_ci95(&p95s)?;
+            worst.0 = worst.0.max(h / m.max(f64::MIN_POSITIVE));
+            worst.1 = worst.1.max(ph / pm.max(f64::MIN_POSITIVE));
+        }
+        Some(worst)
+    }
+}

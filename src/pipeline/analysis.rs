@@ -1,0 +1,119 @@
+//! Reading a replication's records: names of items and keys, records per
+//! execution, and the critical stage of each execution.
+
+use std::collections::BTreeMap;
+
+use super::config::{Kind, World};
+use super::model::{Outcome, ReplicationResult, Stage, StageRecord};
+use crate::engine::SimDuration;
+
+/// The key protecting the data a stage writes: snapshots and copies.
+pub fn kms_key_name(world: &World, rep: &ReplicationResult, r: &StageRecord) -> String {
+    let p = &world.pipelines[rep.runs[r.exec as usize].pipeline as usize];
+    let dir = &world.directory;
+    match r.stage {
+        Stage::Snapshot | Stage::CreateImage => dir.encryption_name(p.encryption),
+        Stage::Copy => dir.encryption_name(p.copies[r.item as usize].encryption),
+        _ => String::new(),
+    }
+}
+
+/// The name of a stage record's item: component, test, device or source Region.
+pub fn item_name(world: &World, rep: &ReplicationResult, r: &StageRecord) -> String {
+    let p = &world.pipelines[rep.runs[r.exec as usize].pipeline as usize];
+    let i = r.item as usize;
+    match r.stage {
+        Stage::Component => p.components[i].name.clone(),
+        Stage::Test => p.tests[i].name.clone(),
+        Stage::Snapshot => p.volumes[i].device.clone(),
+        Stage::Copy => world.regions[p.region as usize].clone(),
+        Stage::LaunchMigratedInstance => match &p.kind {
+            Kind::Migration {
+                to_availability_zone: Some(az),
+            } => az.clone(),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
+}
+
+/// Record indices of each execution of a replication, in record order.
+pub fn records_by_exec(rep: &ReplicationResult) -> Vec<Vec<u32>> {
+    let mut v = vec![Vec::new(); rep.runs.len()];
+    for (i, r) in rep.stages.iter().enumerate() {
+        v[r.exec as usize].push(i as u32);
+    }
+    v
+}
+
+/// The step that contributed most to a succeeded execution's time to all
+/// Regions, along its critical path: the serial build and test stages, then
+/// the distribution branch that finished last (its copy, including the wait
+/// for quota slots, and its launch or share). Components and tests count
+/// one by one (`component:<name>`), copies by destination (`copy:<region>`);
+/// the schedule delay counts as `schedule_delay`.
+pub fn critical_stage(
+    world: &World,
+    rep: &ReplicationResult,
+    exec: usize,
+    recs: &[u32],
+) -> Option<(String, SimDuration)> {
+    let run = &rep.runs[exec];
+    if run.outcome != Outcome::Succeeded {
+        return None;
+    }
+    let p = &world.pipelines[run.pipeline as usize];
+    let mut parts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut add = |k: String, d: SimDuration| *parts.entry(k).or_default() += d.as_millis();
+    let span = |r: &StageRecord| r.finished.since(r.enqueued);
+    let label = |r: &StageRecord| match r.stage {
+        Stage::Component | Stage::Test => {
+            format!("{}:{}", r.stage.name(), item_name(world, rep, r))
+        }
+        Stage::Copy => format!("copy:{}", world.regions[r.region as usize]),
+        s => s.name().to_string(),
+    };
+    let records = recs.iter().map(|i| &rep.stages[*i as usize]);
+    let mut last: Option<&StageRecord> = None;
+    for r in records.clone() {
+        match r.stage {
+            Stage::LaunchBuilder => {
+                add("schedule_delay".into(), r.enqueued.since(run.triggered));
+                add(label(r), span(r));
+            }
+            Stage::Component
+            | Stage::StopBuilder
+            | Stage::StopInstance
+            | Stage::CreateImage
+            | Stage::RegisterImage
+            | Stage::LaunchTest
+            | Stage::Test => add(label(r), span(r)),
+            Stage::Share | Stage::LaunchDestinationTest | Stage::LaunchMigratedInstance
+                if last.is_none_or(|l| r.finished > l.finished) =>
+            {
+                last = Some(r);
+            }
+            _ => {}
+        }
+    }
+    // The copy behind the last branch.
+    let copy_index = last.and_then(|l| match l.stage {
+        Stage::Share => p.distributions[l.item as usize].owner_copy,
+        _ if p.copies.is_empty() => None,
+        _ => Some(l.item),
+    });
+    if let Some(l) = last {
+        add(label(l), l.finished.since(l.started));
+    }
+    if let Some(c) = copy_index
+        && let Some(copy) = records
+            .clone()
+            .find(|r| r.stage == Stage::Copy && r.item == c)
+    {
+        add(label(copy), span(copy));
+    }
+    parts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(k, ms)| (k, SimDuration(ms)))
+}

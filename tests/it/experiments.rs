@@ -1,0 +1,264 @@
+//! Experiments at scale: sharding, precision targets, confidence intervals.
+
+use super::{amisim, root};
+
+const ALL_FILES: [&str; 7] = [
+    "runs.csv",
+    "stages.csv",
+    "summary.csv",
+    "quotas.csv",
+    "quota_timeline.csv",
+    "images.csv",
+    "manifest.json",
+];
+
+fn run(args: &[&str]) {
+    let o = amisim(args);
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn three_shards_merged_give_the_bytes_of_one_run() {
+    for scenario in [
+        "scenarios/golden-3os-8-regions.toml",
+        "scenarios/enterprise-capacity.toml",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let p = |s: &str| dir.path().join(s).to_str().unwrap().to_string();
+        run(&[
+            "run",
+            scenario,
+            "-n",
+            "7",
+            "-s",
+            "9",
+            "-q",
+            "-j",
+            "2",
+            "--out",
+            &p("one"),
+        ]);
+        for k in 0..3 {
+            let shard = format!("{k}/3");
+            run(&[
+                "run",
+                scenario,
+                "-n",
+                "7",
+                "-s",
+                "9",
+                "-q",
+                "-j",
+                "1",
+                "--shard",
+                &shard,
+                "--out",
+                &p(&format!("s{k}")),
+            ]);
+        }
+        // Shards given in any order.
+        run(&[
+            "merge",
+            scenario,
+            &p("s2"),
+            &p("s0"),
+            &p("s1"),
+            "-q",
+            "--out",
+            &p("merged"),
+        ]);
+        for f in ALL_FILES {
+            let a = std::fs::read(dir.path().join("one").join(f)).unwrap();
+            let b = std::fs::read(dir.path().join("merged").join(f)).unwrap();
+            assert!(
+                a == b,
+                "{scenario}: {f} differs between one run and three merged shards"
+            );
+        }
+    }
+}
+
+#[test]
+fn merge_refuses_an_incomplete_or_foreign_set_of_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |s: &str| dir.path().join(s).to_str().unwrap().to_string();
+    let q = "scenarios/quickstart.toml";
+    run(&[
+        "run",
+        q,
+        "-n",
+        "4",
+        "-q",
+        "--shard",
+        "0/2",
+        "--out",
+        &p("a"),
+    ]);
+    let o = amisim(&["merge", q, &p("a"), "--out", &p("m")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("do not form one run"));
+    let o = amisim(&[
+        "merge",
+        "scenarios/migrations.toml",
+        &p("a"),
+        "--out",
+        &p("m"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("another version"));
+}
+
+#[test]
+fn the_shard_index_comes_from_the_batch_engines_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    for (var, value, min) in [
+        (
+            "SLURM_ARRAY_TASK_ID",
+            "4",
+            Some(("SLURM_ARRAY_TASK_MIN", "3")),
+        ),
+        ("AWS_BATCH_JOB_ARRAY_INDEX", "1", None),
+        ("JOB_COMPLETION_INDEX", "1", None),
+    ] {
+        let out = dir.path().join(var);
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_amisim"));
+        cmd.args([
+            "run",
+            "scenarios/quickstart.toml",
+            "-n",
+            "4",
+            "-q",
+            "--shard",
+            "env/2",
+            "--out",
+        ])
+        .arg(&out)
+        .current_dir(root())
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("SLURM_ARRAY_TASK_MIN")
+        .env_remove("AWS_BATCH_JOB_ARRAY_INDEX")
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env(var, value);
+        if let Some((k, v)) = min {
+            cmd.env(k, v);
+        }
+        let o = cmd.output().unwrap();
+        assert!(
+            o.status.success(),
+            "{var}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let info = std::fs::read_to_string(out.join("shard.json")).unwrap();
+        assert!(
+            info.contains("\"shard\": 1") && info.contains("\"first_replication\": 2"),
+            "{var}: {info}"
+        );
+    }
+    let o = amisim(&["run", "scenarios/quickstart.toml", "--shard", "3/2"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_precision_target_adds_replications_until_it_is_met() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p");
+    run(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "-n",
+        "16",
+        "-q",
+        "--precision",
+        "0.02",
+        "--precision-of",
+        "mean",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let row: Vec<f64> = summary
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .skip(4)
+        .take(4)
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let (mean, lo, hi) = (row[0], row[2], row[3]);
+    assert!(
+        (hi - lo) / 2.0 <= 0.02 * mean + 1e-9,
+        "half-width {} vs 2 % of {mean}",
+        (hi - lo) / 2.0
+    );
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    let reps: u64 = manifest
+        .split("\"replications\": ")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        reps > 16 && reps.is_multiple_of(16),
+        "more replications, in whole chunks: {reps}"
+    );
+    // The same target, another thread count: the same replication count and bytes.
+    let out2 = dir.path().join("p2");
+    run(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "-n",
+        "16",
+        "-q",
+        "-j",
+        "1",
+        "--precision",
+        "0.02",
+        "--precision-of",
+        "mean",
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::read(out.join("summary.csv")).unwrap(),
+        std::fs::read(out2.join("summary.csv")).unwrap()
+    );
+}
+
+/// Coverage of the 95 % interval: 400 experiments of 10 replications of 20
+/// exponential values (mean 100 s) each. The interval should cover the true
+/// mean 95 % of the time; the binomial sd of the coverage over 400 trials is
+/// √(0.95·0.05/400) ≈ 1.1 %, so 4 sd is ±4.4 %. (Replication means of 20
+/// exponentials are close enough to normal for t to hold within that.)
+#[test]
+fn the_confidence_interval_covers_the_true_mean_at_the_expected_rate() {
+    use amisim::dist::Dist;
+    use amisim::engine::RngStreams;
+    use amisim::experiment::stats::Metric;
+    let exp = Dist::exponential(100.0).unwrap();
+    let trials = 400;
+    let mut covered = 0;
+    for t in 0..trials {
+        let mut rng = RngStreams::new(2026, t).stream("coverage");
+        let mut m = Metric::default();
+        for _ in 0..10 {
+            m.next_replication();
+            for _ in 0..20 {
+                m.add(exp.sample_duration(&mut rng).as_millis());
+            }
+        }
+        let (c, h) = m.ci95_s().unwrap();
+        if (c - 100.0).abs() <= h {
+            covered += 1;
+        }
+    }
+    let rate = covered as f64 / trials as f64;
+    assert!((rate - 0.95).abs() <= 0.044, "coverage {rate}");
+}
