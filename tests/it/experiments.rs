@@ -262,3 +262,42 @@ fn the_confidence_interval_covers_the_true_mean_at_the_expected_rate() {
     let rate = covered as f64 / trials as f64;
     assert!((rate - 0.95).abs() <= 0.044, "coverage {rate}");
 }
+
+/// The Slurm recipe, run as Slurm would run it (one process per array task,
+/// the index in the environment), then merged: the bytes of one run.
+#[test]
+fn the_slurm_recipe_shards_and_merges_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let shards = dir.path().join("shards");
+    for task in 5..8 {
+        // An array 5-7: the index is SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN.
+        let o = std::process::Command::new("bash")
+            .arg("tests/batch/slurm-array.sh")
+            .current_dir(root())
+            .env("AMISIM", env!("CARGO_BIN_EXE_amisim"))
+            .env("SCENARIO", "scenarios/quickstart.toml")
+            .env("REPLICATIONS", "5")
+            .env("SHARDS", "3")
+            .env("SEED", "4")
+            .env("OUT", &shards)
+            .env("SLURM_ARRAY_TASK_ID", task.to_string())
+            .env("SLURM_ARRAY_TASK_MIN", "5")
+            .env("SLURM_CPUS_PER_TASK", "1")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "task {task}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let p = |s: &str| dir.path().join(s).to_str().unwrap().to_string();
+    let parts: Vec<String> = (5..8).map(|t| shards.join(format!("shard-{t}")).to_str().unwrap().to_string()).collect();
+    let mut args = vec!["merge", "scenarios/quickstart.toml"];
+    args.extend(parts.iter().map(String::as_str));
+    let merged = p("merged");
+    args.extend(["-q", "--out", &merged]);
+    run(&args);
+    run(&["run", "scenarios/quickstart.toml", "-n", "5", "-s", "4", "-q", "--out", &p("one")]);
+    for f in ALL_FILES {
+        let a = std::fs::read(dir.path().join("one").join(f)).unwrap();
+        let b = std::fs::read(dir.path().join("merged").join(f)).unwrap();
+        assert!(a == b, "{f} differs");
+    }
+}
