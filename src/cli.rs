@@ -12,7 +12,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::experiment::{self, Aggregate, Plan, Precision};
 use crate::report::rows::RowFiles;
-use crate::report::{capacity, csv_files, text, write::atomic_write};
+use crate::report::rows::RowSelection;
+use crate::report::{capacity, csv_files, sweep as sweep_report, text, write::atomic_write};
+use crate::scenario::sweep::Sweep;
 use crate::scenario::{self, Scenario, ScenarioErrors};
 
 /// Exit code for a usage or scenario error.
@@ -94,6 +96,41 @@ pub struct RunArgs {
     /// With --precision: never run more replications than this.
     #[arg(long, default_value_t = 10_000)]
     pub max_replications: u64,
+    /// Which row files to write: `all` (runs, stages, images), `runs`, or `none`
+    /// (large experiments: the aggregated reports only).
+    #[arg(long, value_enum, default_value_t = Rows::All)]
+    pub rows: Rows,
+    /// Print the process's peak resident memory (Linux) when done, for benchmarks.
+    #[arg(long, hide = true)]
+    pub peak_memory: bool,
+}
+
+/// `--rows`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Rows {
+    /// runs.csv, stages.csv and images.csv.
+    All,
+    /// runs.csv only.
+    Runs,
+    /// No row file.
+    None,
+}
+
+impl Rows {
+    fn selection(self) -> RowSelection {
+        match self {
+            Rows::All => RowSelection::All,
+            Rows::Runs => RowSelection::Runs,
+            Rows::None => RowSelection::None,
+        }
+    }
+}
+
+/// Peak resident memory of this process in KiB (Linux `VmHWM`), if known.
+pub fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// `amisim validate`
@@ -146,9 +183,16 @@ fn usage_error(msg: impl std::fmt::Display) -> ExitCode {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Validate(a) => match scenario::load(&a.scenario) {
-            Ok(s) => {
+        Command::Validate(a) => match scenario::load_with_sweep(&a.scenario) {
+            Ok((s, sweep)) => {
                 print_warnings(&s);
+                if let Some(sw) = &sweep {
+                    println!(
+                        "{}: [sweep] of {} points, every one valid",
+                        a.scenario.display(),
+                        sw.points.len()
+                    );
+                }
                 let (np, nr) = (s.world.pipelines.len(), s.world.regions.len());
                 println!(
                     "{}: ok ({np} pipeline{}, {nr} Region{})",
@@ -235,6 +279,7 @@ struct ShardInfo {
     first_replication: u64,
     replications: u64,
     total_replications: u64,
+    rows: RowSelection,
 }
 
 fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
@@ -252,7 +297,7 @@ fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
 }
 
 fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
-    let scn = match scenario::load(&a.scenario) {
+    let (scn, sweep) = match scenario::load_with_sweep(&a.scenario) {
         Ok(s) => s,
         Err(e) => return Ok(scenario_failed(&e)),
     };
@@ -288,26 +333,51 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
         first,
         count,
         threads: a.threads,
-        chunk: CHUNK,
+        // A precision target is checked between chunks: a fixed chunk keeps the
+        // stopping point independent of the thread count. Otherwise the chunk
+        // only bounds memory: two replications per thread.
+        chunk: if a.precision.is_some() {
+            CHUNK
+        } else {
+            2 * if a.threads == 0 {
+                rayon::current_num_threads()
+            } else {
+                a.threads
+            } as u64
+        },
         precision: a.precision.map(|p| Precision {
             relative_half_width: p,
             of_p95: a.precision_of == PrecisionOf::P95,
             max_replications: a.max_replications.max(count),
         }),
     };
-    let mut rows = RowFiles::create(&dir)?;
-    let bar = progress_bar(
-        plan.precision.map_or(count, |p| p.max_replications),
-        a.quiet,
-    );
-    let agg = experiment::run(&scn, &plan, |first, chunk| {
-        for (k, r) in chunk.iter().enumerate() {
-            rows.write(&scn.world, first + k as u64, r)
-                .map_err(|e| e.to_string())?;
-        }
-        bar.inc(chunk.len() as u64);
-        Ok(())
-    })?;
+    let points: Vec<&Scenario> = match &sweep {
+        Some(s) => s.points.iter().map(|p| &p.scenario).collect(),
+        None => vec![&scn],
+    };
+    // Row files only for a single scenario: a sweep reports per point.
+    let selection = a.rows.selection();
+    let mut rows = if sweep.is_none() {
+        Some(RowFiles::create(&dir, selection)?)
+    } else {
+        None
+    };
+    let per_point = plan.precision.map_or(count, |p| p.max_replications);
+    let bar = progress_bar(per_point * points.len() as u64, a.quiet);
+    let mut aggs = Vec::with_capacity(points.len());
+    for point in &points {
+        let agg = experiment::run(point, &plan, |first, chunk| {
+            if let Some(rows) = rows.as_mut() {
+                for (k, r) in chunk.iter().enumerate() {
+                    rows.write(&point.world, first + k as u64, r)
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+            bar.inc(chunk.len() as u64);
+            Ok(())
+        })?;
+        aggs.push(agg);
+    }
     bar.finish_and_clear();
     if let Some((k, n)) = shard {
         let info = ShardInfo {
@@ -319,10 +389,13 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
             first_replication: first,
             replications: count,
             total_replications: total,
+            rows: selection,
         };
-        atomic_write(&dir.join("aggregate.json"), &serde_json::to_vec(&agg)?)?;
+        atomic_write(&dir.join("aggregate.json"), &serde_json::to_vec(&aggs)?)?;
         atomic_write(&dir.join("shard.json"), &serde_json::to_vec_pretty(&info)?)?;
-        rows.commit()?;
+        if let Some(rows) = rows {
+            rows.commit()?;
+        }
         if !a.quiet {
             println!(
                 "shard {k}/{n}: replications {first}..{} of {total}; wrote {} (merge with `amisim merge`)",
@@ -332,24 +405,87 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    write_reports(&scn, &agg, seed, &dir)?;
-    rows.commit()?;
-    if !a.quiet {
-        print!("{}", text::render(&scn, seed, &agg));
-        println!(
-            "wrote {}/{{runs,stages,summary,quotas,quota_timeline,images}}.csv and manifest.json",
-            dir.display()
-        );
+    finish_outputs(
+        &scn,
+        sweep.as_ref(),
+        &aggs,
+        seed,
+        &dir,
+        rows,
+        selection,
+        a.quiet,
+    )?;
+    if a.peak_memory
+        && let Some(kib) = peak_memory_kib()
+    {
+        eprintln!("peak memory: {kib} KiB");
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_reports(scn: &Scenario, agg: &Aggregate, seed: u64, dir: &Path) -> anyhow::Result<()> {
+/// Writes the reports of a finished (or merged) run and prints its summary.
+#[allow(clippy::too_many_arguments)]
+fn finish_outputs(
+    scn: &Scenario,
+    sweep: Option<&Sweep>,
+    aggs: &[Aggregate],
+    seed: u64,
+    dir: &Path,
+    rows: Option<RowFiles>,
+    selection: RowSelection,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    match sweep {
+        Some(sw) => {
+            atomic_write(&dir.join("sweep.csv"), &sweep_report::sweep_csv(sw, aggs)?)?;
+            atomic_write(
+                &dir.join("manifest.json"),
+                &sweep_report::manifest_json(scn, sw, aggs, seed)?,
+            )?;
+            if !quiet {
+                print!("{}", sweep_report::render(scn, sw, aggs, seed));
+                println!("wrote {}/sweep.csv and manifest.json", dir.display());
+            }
+        }
+        None => {
+            write_reports(scn, &aggs[0], seed, dir, selection)?;
+            if let Some(rows) = rows {
+                rows.commit()?;
+            }
+            if !quiet {
+                print!("{}", text::render(scn, seed, &aggs[0]));
+                let mut files: Vec<&str> = selection
+                    .files()
+                    .iter()
+                    .map(|f| f.trim_end_matches(".csv"))
+                    .collect();
+                files.extend(["summary", "quotas", "quota_timeline"]);
+                println!(
+                    "wrote {}/{{{}}}.csv and manifest.json",
+                    dir.display(),
+                    files.join(",")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_reports(
+    scn: &Scenario,
+    agg: &Aggregate,
+    seed: u64,
+    dir: &Path,
+    rows: RowSelection,
+) -> anyhow::Result<()> {
     let files = [
         ("summary.csv", csv_files::summary_csv(scn, agg)?),
         ("quotas.csv", capacity::quotas_csv(scn, agg)?),
         ("quota_timeline.csv", capacity::timeline_csv(scn, agg)?),
-        ("manifest.json", csv_files::manifest_json(scn, agg, seed)?),
+        (
+            "manifest.json",
+            csv_files::manifest_json(scn, agg, seed, rows)?,
+        ),
     ];
     for (name, bytes) in &files {
         atomic_write(&dir.join(name), bytes)?;
@@ -358,7 +494,7 @@ fn write_reports(scn: &Scenario, agg: &Aggregate, seed: u64, dir: &Path) -> anyh
 }
 
 fn merge(a: &MergeArgs) -> anyhow::Result<ExitCode> {
-    let scn = match scenario::load(&a.scenario) {
+    let (scn, sweep) = match scenario::load_with_sweep(&a.scenario) {
         Ok(s) => s,
         Err(e) => return Ok(scenario_failed(&e)),
     };
@@ -398,31 +534,51 @@ fn merge(a: &MergeArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| Path::new("results").join(&scn.name));
     prepare_dir(&dir)?;
-    let mut agg = Aggregate::default();
+    let points = sweep.as_ref().map_or(1, |s| s.points.len());
+    let mut aggs = vec![Aggregate::default(); points];
     for (info, d) in &shards {
         let path = d.join("aggregate.json");
-        let part: Aggregate = serde_json::from_slice(
+        let parts: Vec<Aggregate> = serde_json::from_slice(
             &std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?,
         )
         .with_context(|| format!("{} is damaged", path.display()))?;
-        if part.replications != info.replications {
+        if parts.len() != points || parts.iter().any(|p| p.replications != info.replications) {
             bail!(
-                "{} holds {} replications, its shard record says {}",
+                "{} does not hold {} replications for each of {points} point(s)",
                 path.display(),
-                part.replications,
                 info.replications
             );
         }
-        agg.merge(&part);
+        for (agg, part) in aggs.iter_mut().zip(&parts) {
+            agg.merge(part);
+        }
     }
-    let mut rows = RowFiles::create(&dir)?;
-    let parts: Vec<PathBuf> = shards.iter().map(|(_, d)| d.clone()).collect();
-    rows.append_files(&parts)?;
-    write_reports(&scn, &agg, seed, &dir)?;
-    rows.commit()?;
+    let selection = s0.rows;
+    if shards.iter().any(|(i, _)| i.rows != selection) {
+        return Ok(usage_error(
+            "the shards wrote different row files (--rows); run them alike",
+        ));
+    }
+    let rows = if sweep.is_none() {
+        let mut rows = RowFiles::create(&dir, selection)?;
+        let parts: Vec<PathBuf> = shards.iter().map(|(_, d)| d.clone()).collect();
+        rows.append_files(&parts)?;
+        Some(rows)
+    } else {
+        None
+    };
+    finish_outputs(
+        &scn,
+        sweep.as_ref(),
+        &aggs,
+        seed,
+        &dir,
+        rows,
+        selection,
+        a.quiet,
+    )?;
     if !a.quiet {
-        print!("{}", text::render(&scn, seed, &agg));
-        println!("merged {n} shards into {}", dir.display());
+        println!("merged {n} shards");
     }
     Ok(ExitCode::SUCCESS)
 }

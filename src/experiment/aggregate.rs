@@ -56,17 +56,6 @@ pub struct QuotaKey {
     pub pipeline: Option<u16>,
 }
 
-/// One replication's use of a quota instance.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QuotaRep {
-    /// Replication index.
-    pub replication: u64,
-    /// ∫ units in use dt, unit-ms.
-    pub busy: Exact,
-    /// ∫ queue length dt, request-ms.
-    pub queue: Exact,
-}
-
 /// Per quota instance.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuotaAgg {
@@ -78,8 +67,14 @@ pub struct QuotaAgg {
     pub waited: u64,
     /// Waits, ms (replications that used the quota).
     pub wait: Metric,
-    /// Replications that used the quota, in order.
-    pub uses: Vec<QuotaRep>,
+    /// Replications that used the quota.
+    pub replications_used: u64,
+    /// ∫ units in use dt over those replications, unit-ms.
+    pub busy: Exact,
+    /// ∫ queue length dt over those replications, request-ms.
+    pub queue: Exact,
+    /// Σ of those replications' lengths, ms.
+    pub span: Exact,
     /// Most units held at once.
     pub peak_in_use: u32,
     /// Longest queue.
@@ -95,8 +90,10 @@ pub struct Aggregate {
     pub replications: u64,
     /// Events handled.
     pub events: u64,
-    /// Time of the last event of each replication, ms.
-    pub ends_ms: Vec<u64>,
+    /// Σ of the replications' lengths (time of their last event), ms.
+    pub end_total_ms: Exact,
+    /// The longest replication, ms.
+    pub end_max_ms: u64,
     /// Per pipeline, in scenario order.
     pub pipelines: Vec<PipelineAgg>,
     /// Per quota instance.
@@ -168,15 +165,16 @@ impl Aggregate {
         }
         self.replications += 1;
         self.events += rep.events;
-        self.ends_ms.push(rep.end.as_millis());
+        self.end_total_ms.0 += rep.end.as_millis() as u128;
+        self.end_max_ms = self.end_max_ms.max(rep.end.as_millis());
         for p in &mut self.pipelines {
-            p.time_to_all_regions.next_replication();
+            p.time_to_all_regions.start_replication(index);
             for m in &mut p.phases {
-                m.next_replication();
+                m.start_replication(index);
             }
             for s in &mut p.stages {
-                s.duration.next_replication();
-                s.wait.next_replication();
+                s.duration.start_replication(index);
+                s.wait.start_replication(index);
             }
         }
         let by_exec = records_by_exec(rep);
@@ -243,15 +241,14 @@ impl Aggregate {
             a.capacity = q.capacity;
             a.requests += q.served;
             a.waited += q.waits.iter().filter(|w| w.as_millis() > 0).count() as u64;
-            a.wait.next_replication();
+            a.wait.start_replication(index);
             for w in &q.waits {
                 a.wait.add(w.as_millis());
             }
-            a.uses.push(QuotaRep {
-                replication: index,
-                busy: Exact(q.busy_unit_ms),
-                queue: Exact(q.queue_ms),
-            });
+            a.replications_used += 1;
+            a.busy.0 += q.busy_unit_ms;
+            a.queue.0 += q.queue_ms;
+            a.span.0 += rep.end.as_millis() as u128;
             a.peak_in_use = a.peak_in_use.max(q.peak_in_use);
             a.peak_queue = a.peak_queue.max(q.peak_queue as u64);
             let mut prev: (SimTime, u32, u32) = (SimTime::ZERO, 0, 0);
@@ -282,7 +279,8 @@ impl Aggregate {
         }
         self.replications += other.replications;
         self.events += other.events;
-        self.ends_ms.extend_from_slice(&other.ends_ms);
+        self.end_total_ms.0 += other.end_total_ms.0;
+        self.end_max_ms = self.end_max_ms.max(other.end_max_ms);
         if self.pipelines.is_empty() {
             self.pipelines = other.pipelines.clone();
         } else {
@@ -312,7 +310,10 @@ impl Aggregate {
             a.requests += b.requests;
             a.waited += b.waited;
             a.wait.merge(&b.wait);
-            a.uses.extend_from_slice(&b.uses);
+            a.replications_used += b.replications_used;
+            a.busy.0 += b.busy.0;
+            a.queue.0 += b.queue.0;
+            a.span.0 += b.span.0;
             a.peak_in_use = a.peak_in_use.max(b.peak_in_use);
             a.peak_queue = a.peak_queue.max(b.peak_queue);
         }

@@ -60,21 +60,17 @@ fn csv_done(file: &'static str, w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, Repo
 }
 
 /// Renders `quotas.csv`: per quota instance, over all replications.
-/// Utilization is ∫ units in use dt / (capacity × the replication's length),
-/// averaged over the replications that used the quota.
+/// Utilization is Σ ∫ units in use dt / (capacity × Σ replication length),
+/// over the replications that used the quota (time-weighted).
 pub fn quotas_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportError> {
     const F: &str = "quotas.csv";
     let err = |source| ReportError::Csv { file: F, source };
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(QUOTAS_HEADER).map_err(err)?;
     for (k, q) in &agg.quotas {
-        let (mut util, mut queue) = (0.0, 0.0);
-        for u in &q.uses {
-            let span = agg.ends_ms[(u.replication - agg.first_replication) as usize].max(1) as f64;
-            util += u.busy.0 as f64 / (q.capacity as f64 * span);
-            queue += u.queue.0 as f64 / span;
-        }
-        let n = q.uses.len().max(1) as f64;
+        let span = q.span.0.max(1) as f64;
+        let util = q.busy.0 as f64 / (q.capacity as f64 * span);
+        let queue = q.queue.0 as f64 / span;
         let f = |v: Option<f64>| format!("{:.3}", v.unwrap_or(0.0));
         let [quota, account, region, pipeline] = names(scn, k);
         w.write_record([
@@ -83,15 +79,15 @@ pub fn quotas_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportErro
             region,
             pipeline,
             q.capacity.to_string(),
-            q.uses.len().to_string(),
+            q.replications_used.to_string(),
             q.requests.to_string(),
             q.waited.to_string(),
             f(q.wait.mean_s()),
             f(q.wait.quantile_s(0.5)),
             f(q.wait.quantile_s(0.95)),
             format!("{:.3}", q.wait.max as f64 / 1000.0),
-            format!("{:.6}", util / n),
-            format!("{:.6}", queue / n),
+            format!("{util:.6}"),
+            format!("{queue:.6}"),
             q.peak_in_use.to_string(),
             q.peak_queue.to_string(),
         ])
@@ -109,7 +105,7 @@ pub fn timeline_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportEr
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(TIMELINE_HEADER).map_err(err)?;
     let width = agg.timeline_width_ms;
-    let end = agg.ends_ms.iter().copied().max().unwrap_or(0);
+    let end = agg.end_max_ms;
     let nb = end.div_ceil(width).max(1);
     let reps = agg.replications.max(1) as f64;
     for (k, q) in &agg.quotas {

@@ -116,12 +116,24 @@ struct Manifest<'a> {
     regions: &'a [String],
     pipelines: Vec<&'a str>,
     events: u64,
-    files: [&'a str; 7],
+    files: Vec<&'a str>,
 }
 
 /// Renders `manifest.json`: what produced these files. Holds nothing that
 /// depends on the machine, the thread count, the sharding or the wall clock.
-pub fn manifest_json(scn: &Scenario, agg: &Aggregate, seed: u64) -> Result<Vec<u8>, ReportError> {
+pub fn manifest_json(
+    scn: &Scenario,
+    agg: &Aggregate,
+    seed: u64,
+    rows: crate::report::rows::RowSelection,
+) -> Result<Vec<u8>, ReportError> {
+    let mut files = rows.files();
+    files.extend([
+        "summary.csv",
+        "quotas.csv",
+        "quota_timeline.csv",
+        "manifest.json",
+    ]);
     let m = Manifest {
         amisim_version: env!("CARGO_PKG_VERSION"),
         scenario: &scn.name,
@@ -139,15 +151,7 @@ pub fn manifest_json(scn: &Scenario, agg: &Aggregate, seed: u64) -> Result<Vec<u
             .map(|p| p.name.as_str())
             .collect(),
         events: agg.events,
-        files: [
-            "runs.csv",
-            "stages.csv",
-            "summary.csv",
-            "quotas.csv",
-            "quota_timeline.csv",
-            "images.csv",
-            "manifest.json",
-        ],
+        files,
     };
     let mut bytes = serde_json::to_vec_pretty(&m)?;
     bytes.push(b'\n');

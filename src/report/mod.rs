@@ -8,6 +8,7 @@
 pub mod capacity;
 pub mod csv_files;
 pub mod rows;
+pub mod sweep;
 pub mod text;
 pub mod write;
 

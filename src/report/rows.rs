@@ -71,14 +71,66 @@ pub const IMAGES_HEADER: [&str; 10] = [
 /// The row files.
 pub const ROW_FILES: [&str; 3] = ["runs.csv", "stages.csv", "images.csv"];
 
-/// Writes the rows of one replication to the three writers.
+/// Which row files a run writes (`--rows`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowSelection {
+    /// `runs.csv`, `stages.csv` and `images.csv`.
+    All,
+    /// `runs.csv` only.
+    Runs,
+    /// None: only the aggregated reports.
+    None,
+}
+
+impl RowSelection {
+    /// The row files written, in [`ROW_FILES`] order.
+    pub fn enabled(self) -> [bool; 3] {
+        match self {
+            RowSelection::All => [true, true, true],
+            RowSelection::Runs => [true, false, false],
+            RowSelection::None => [false, false, false],
+        }
+    }
+
+    /// Names of the row files written.
+    pub fn files(self) -> Vec<&'static str> {
+        ROW_FILES
+            .iter()
+            .zip(self.enabled())
+            .filter(|(_, e)| *e)
+            .map(|(f, _)| *f)
+            .collect()
+    }
+}
+
+/// Writes the rows of one replication to the writers present (runs, stages, images).
 pub fn write_replication<W: Write>(
     world: &World,
     index: u64,
     rep: &ReplicationResult,
-    out: &mut [csv::Writer<W>; 3],
+    out: &mut [Option<csv::Writer<W>>; 3],
 ) -> Result<(), csv::Error> {
     let ri = index.to_string();
+    let [runs_w, stages_w, images_w] = out;
+    if let Some(w) = runs_w {
+        write_runs(world, &ri, rep, w)?;
+    }
+    if let Some(w) = stages_w {
+        write_stages(world, &ri, rep, w)?;
+    }
+    if let Some(w) = images_w {
+        write_images(world, &ri, rep, w)?;
+    }
+    Ok(())
+}
+
+fn write_runs<W: Write>(
+    world: &World,
+    ri: &str,
+    rep: &ReplicationResult,
+    w: &mut csv::Writer<W>,
+) -> Result<(), csv::Error> {
     let by_exec = records_by_exec(rep);
     for (ei, run) in rep.runs.iter().enumerate() {
         let p = &world.pipelines[run.pipeline as usize];
@@ -102,8 +154,8 @@ pub fn write_replication<W: Write>(
         } else {
             String::new()
         };
-        out[0].write_record([
-            ri.as_str(),
+        w.write_record([
+            ri,
             &p.name,
             &run.number.to_string(),
             run.trigger.name(),
@@ -121,11 +173,20 @@ pub fn write_replication<W: Write>(
             &critical_s,
         ])?;
     }
+    Ok(())
+}
+
+fn write_stages<W: Write>(
+    world: &World,
+    ri: &str,
+    rep: &ReplicationResult,
+    w: &mut csv::Writer<W>,
+) -> Result<(), csv::Error> {
     for r in &rep.stages {
         let run = &rep.runs[r.exec as usize];
         let p = &world.pipelines[run.pipeline as usize];
-        out[1].write_record([
-            ri.as_str(),
+        w.write_record([
+            ri,
             &p.name,
             &run.number.to_string(),
             r.stage.name(),
@@ -145,11 +206,20 @@ pub fn write_replication<W: Write>(
             &r.api_retries.to_string(),
         ])?;
     }
+    Ok(())
+}
+
+fn write_images<W: Write>(
+    world: &World,
+    ri: &str,
+    rep: &ReplicationResult,
+    w: &mut csv::Writer<W>,
+) -> Result<(), csv::Error> {
     let dir = &world.directory;
     for img in &rep.images {
         let run = &rep.runs[img.exec as usize];
-        out[2].write_record([
-            ri.as_str(),
+        w.write_record([
+            ri,
             &world.pipelines[run.pipeline as usize].name,
             &run.number.to_string(),
             &dir.accounts[img.account as usize].name,
@@ -164,10 +234,10 @@ pub fn write_replication<W: Write>(
     Ok(())
 }
 
-/// The three row files being written into temporary files in `dir`.
+/// The row files being written into temporary files in `dir`.
 pub struct RowFiles {
     dir: PathBuf,
-    writers: [csv::Writer<BufWriter<File>>; 3],
+    writers: [Option<csv::Writer<BufWriter<File>>>; 3],
     committed: bool,
 }
 
@@ -175,30 +245,31 @@ fn temp_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!(".{name}.tmp-{}", std::process::id()))
 }
 
+const HEADERS: [&[&str]; 3] = [&RUNS_HEADER, &STAGES_HEADER, &IMAGES_HEADER];
+
 impl RowFiles {
-    /// Creates the temporary files, each with its header.
-    pub fn create(dir: &Path) -> Result<Self, ReportError> {
-        let open =
-            |name: &str, header: &[&str]| -> Result<csv::Writer<BufWriter<File>>, ReportError> {
-                let path = temp_path(dir, name);
-                let f = File::create(&path).map_err(|source| ReportError::Io {
-                    path: path.display().to_string(),
-                    source,
-                })?;
-                let mut w = csv::Writer::from_writer(BufWriter::new(f));
-                w.write_record(header).map_err(|source| ReportError::Csv {
+    /// Creates the selected temporary files, each with its header.
+    pub fn create(dir: &Path, rows: RowSelection) -> Result<Self, ReportError> {
+        let open = |i: usize| -> Result<Option<csv::Writer<BufWriter<File>>>, ReportError> {
+            if !rows.enabled()[i] {
+                return Ok(None);
+            }
+            let path = temp_path(dir, ROW_FILES[i]);
+            let f = File::create(&path).map_err(|source| ReportError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let mut w = csv::Writer::from_writer(BufWriter::new(f));
+            w.write_record(HEADERS[i])
+                .map_err(|source| ReportError::Csv {
                     file: "row files",
                     source,
                 })?;
-                Ok(w)
-            };
+            Ok(Some(w))
+        };
         Ok(RowFiles {
             dir: dir.to_path_buf(),
-            writers: [
-                open("runs.csv", &RUNS_HEADER)?,
-                open("stages.csv", &STAGES_HEADER)?,
-                open("images.csv", &IMAGES_HEADER)?,
-            ],
+            writers: [open(0)?, open(1)?, open(2)?],
             committed: false,
         })
     }
@@ -222,6 +293,9 @@ impl RowFiles {
     pub fn append_files(&mut self, parts: &[PathBuf]) -> Result<(), ReportError> {
         for part in parts {
             for (i, name) in ROW_FILES.iter().enumerate() {
+                let Some(w) = self.writers[i].as_mut() else {
+                    continue;
+                };
                 let path = part.join(name);
                 let csv = |source| ReportError::Csv {
                     file: "row files",
@@ -229,9 +303,7 @@ impl RowFiles {
                 };
                 let mut reader = csv::Reader::from_path(&path).map_err(csv)?;
                 for record in reader.byte_records() {
-                    self.writers[i]
-                        .write_byte_record(&record.map_err(csv)?)
-                        .map_err(csv)?;
+                    w.write_byte_record(&record.map_err(csv)?).map_err(csv)?;
                 }
             }
         }
@@ -241,12 +313,15 @@ impl RowFiles {
     /// Flushes, syncs and renames the files into place.
     pub fn commit(mut self) -> Result<(), ReportError> {
         for (i, name) in ROW_FILES.iter().enumerate() {
+            let Some(w) = self.writers[i].as_mut() else {
+                continue;
+            };
             let io = |source| ReportError::Io {
                 path: name.to_string(),
                 source,
             };
-            self.writers[i].flush().map_err(io)?;
-            self.writers[i].get_ref().get_ref().sync_all().map_err(io)?;
+            w.flush().map_err(io)?;
+            w.get_ref().get_ref().sync_all().map_err(io)?;
             std::fs::rename(temp_path(&self.dir, name), self.dir.join(name)).map_err(io)?;
         }
         self.committed = true;

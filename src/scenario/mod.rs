@@ -15,6 +15,7 @@ mod faults;
 mod migration;
 pub mod raw;
 mod resolve;
+pub mod sweep;
 
 use std::ops::Range;
 use std::path::Path;
@@ -31,7 +32,12 @@ pub const MAX_ERRORS: usize = 20;
 
 /// Reads, checks and resolves the scenario file at `path`.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    from_str(path, &read(path)?)
+}
+
+/// Reads a scenario file, or a located error saying why it cannot be read.
+pub fn read(path: &Path) -> Result<String, ScenarioErrors> {
+    std::fs::read_to_string(path).map_err(|e| {
         ScenarioErrors(vec![ScenarioError {
             file: path.to_path_buf(),
             line: 0,
@@ -40,15 +46,22 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
             reason: format!("cannot read the scenario file: {e}"),
             help: Some("check the path; shipped scenarios are in scenarios/".into()),
         }])
-    })?;
-    from_str(path, &text)
+    })
+}
+
+/// Loads a scenario and its sweep points, if it has a `[sweep]`.
+pub fn load_with_sweep(path: &Path) -> Result<(Scenario, Option<sweep::Sweep>), ScenarioErrors> {
+    let text = read(path)?;
+    let base = from_str(path, &text)?;
+    let sweep = sweep::load_sweep(path, &text)?;
+    Ok((base, sweep))
 }
 
 /// As [`load`], for a file already read; `path` names it in errors and
 /// anchors relative paths (empirical CSV files).
 pub fn from_str(path: &Path, text: &str) -> Result<Scenario, ScenarioErrors> {
     let loc = Locator::new(path, text);
-    let hash = hex(&Sha256::digest(text.as_bytes()));
+    let hash = hex_sha256(text.as_bytes());
     parse_raw(&loc, text)
         .and_then(|raw| resolve::resolve(&loc, path, raw, hash).map_err(ScenarioErrors))
         .map_err(|mut e| {
@@ -58,8 +71,12 @@ pub fn from_str(path: &Path, text: &str) -> Result<Scenario, ScenarioErrors> {
         })
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// The SHA-256 of `bytes`, in hex.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Parses the TOML and deserializes it, collecting one error per offending

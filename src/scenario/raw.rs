@@ -62,6 +62,8 @@ pub struct RawScenario {
     pub incident: Vec<Spanned<RawIncident>>,
     /// API throttling and the SDK retry policy.
     pub api: Option<RawApi>,
+    /// Parameter sweep: dotted key paths and the values each takes.
+    pub sweep: Option<Spanned<toml::Table>>,
 }
 
 /// `[faults]`

@@ -248,8 +248,8 @@ fn the_confidence_interval_covers_the_true_mean_at_the_expected_rate() {
     for t in 0..trials {
         let mut rng = RngStreams::new(2026, t).stream("coverage");
         let mut m = Metric::default();
-        for _ in 0..10 {
-            m.next_replication();
+        for rep in 0..10 {
+            m.start_replication(rep);
             for _ in 0..20 {
                 m.add(exp.sample_duration(&mut rng).as_millis());
             }
@@ -285,19 +285,172 @@ fn the_slurm_recipe_shards_and_merges_exactly() {
             .env("SLURM_CPUS_PER_TASK", "1")
             .output()
             .unwrap();
-        assert!(o.status.success(), "task {task}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "task {task}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
     let p = |s: &str| dir.path().join(s).to_str().unwrap().to_string();
-    let parts: Vec<String> = (5..8).map(|t| shards.join(format!("shard-{t}")).to_str().unwrap().to_string()).collect();
+    let parts: Vec<String> = (5..8)
+        .map(|t| {
+            shards
+                .join(format!("shard-{t}"))
+                .to_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
     let mut args = vec!["merge", "scenarios/quickstart.toml"];
     args.extend(parts.iter().map(String::as_str));
     let merged = p("merged");
     args.extend(["-q", "--out", &merged]);
     run(&args);
-    run(&["run", "scenarios/quickstart.toml", "-n", "5", "-s", "4", "-q", "--out", &p("one")]);
+    run(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "-n",
+        "5",
+        "-s",
+        "4",
+        "-q",
+        "--out",
+        &p("one"),
+    ]);
     for f in ALL_FILES {
         let a = std::fs::read(dir.path().join("one").join(f)).unwrap();
         let b = std::fs::read(dir.path().join("merged").join(f)).unwrap();
         assert!(a == b, "{f} differs");
     }
+}
+
+const SWEEP: &str = r#"
+name = "sweep-test"
+horizon = "7d"
+replications = 4
+[[region]]
+name = "us-east-1"
+[[region]]
+name = "eu-west-1"
+[[pipeline]]
+name = "p"
+region = "us-east-1"
+destinations = ["eu-west-1"]
+[[pipeline.volume]]
+size_gib = 8
+data_gib = 4
+[pipeline.schedule]
+build_on_package_update = true
+package_update_mean_interval = "6h"
+[sweep]
+"quotas.concurrent_builds" = [1, 1, 5]
+"pipeline[0].schedule.package_update_mean_interval" = ["3h", "6h"]
+"#;
+
+#[test]
+fn a_sweep_runs_the_grid_with_common_random_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("sweep.toml");
+    std::fs::write(&f, SWEEP).unwrap();
+    let out = dir.path().join("out");
+    run(&[
+        "run",
+        f.to_str().unwrap(),
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 6, "3 × 2 points");
+    assert_eq!(
+        csv.lines().next().unwrap().split(',').nth(1),
+        Some("pipeline[0].schedule.package_update_mean_interval")
+    );
+    // Points 0 and 1 (concurrent_builds 1 and 1, 3h) are identical: every metric equal.
+    assert_eq!(rows[0][1..], rows[1][1..]);
+    assert_eq!(rows[3][1..], rows[4][1..]);
+    // More build slots do change the result.
+    assert_ne!(rows[0][4..], rows[2][4..]);
+    assert!(
+        !out.join("runs.csv").exists(),
+        "a sweep writes sweep.csv, not row files"
+    );
+    // Sharded and merged: the same bytes.
+    for k in 0..2 {
+        let shard = format!("{k}/2");
+        let o = dir.path().join(format!("s{k}"));
+        run(&[
+            "run",
+            f.to_str().unwrap(),
+            "-q",
+            "--shard",
+            &shard,
+            "--out",
+            o.to_str().unwrap(),
+        ]);
+    }
+    let merged = dir.path().join("m");
+    run(&[
+        "merge",
+        f.to_str().unwrap(),
+        dir.path().join("s1").to_str().unwrap(),
+        dir.path().join("s0").to_str().unwrap(),
+        "-q",
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    for file in ["sweep.csv", "manifest.json"] {
+        assert_eq!(
+            std::fs::read(out.join(file)).unwrap(),
+            std::fs::read(merged.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_sweep_is_refused_with_its_location() {
+    let dir = tempfile::tempdir().unwrap();
+    for (bad, says) in [
+        ("\"pipeline[3].name\" = [\"x\"]", "past the end"),
+        ("\"quotas.concurrent_builds\" = [0]", "must be between 1"),
+        ("\"quotas.concurrent_builds\" = 5", "needs a list"),
+    ] {
+        let f = dir.path().join("bad.toml");
+        let text = SWEEP.split("[sweep]").next().unwrap().to_string() + "[sweep]\n" + bad + "\n";
+        std::fs::write(&f, text).unwrap();
+        let o = amisim(&["validate", f.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("bad.toml:20:1") && err.contains(says),
+            "{bad}: {err}"
+        );
+    }
+}
+
+#[test]
+fn rows_can_be_limited_for_large_experiments() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    run(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "-n",
+        "2",
+        "-q",
+        "--rows",
+        "none",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!out.join("runs.csv").exists() && !out.join("stages.csv").exists());
+    assert!(out.join("summary.csv").exists());
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(!manifest.contains("stages.csv"));
 }

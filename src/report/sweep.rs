@@ -1,0 +1,151 @@
+//! `sweep.csv` and the sweep's summary: one row per point and pipeline.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::ReportError;
+use super::text::human;
+use crate::experiment::Aggregate;
+use crate::scenario::Scenario;
+use crate::scenario::sweep::Sweep;
+
+/// Metric columns of `sweep.csv` (after `point`, the key columns and `pipeline`).
+pub const SWEEP_METRICS: [&str; 12] = [
+    "runs",
+    "failed",
+    "mean_s",
+    "sd_s",
+    "ci95_low_s",
+    "ci95_high_s",
+    "p50_s",
+    "p90_s",
+    "p95_s",
+    "p99_s",
+    "max_s",
+    "most_often_late",
+];
+
+fn most_often_late(a: &crate::experiment::aggregate::PipelineAgg) -> String {
+    a.critical
+        .iter()
+        .max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
+        .map(|(k, _)| k.clone())
+        .unwrap_or_default()
+}
+
+/// Renders `sweep.csv`: time to all Regions per point and pipeline.
+pub fn sweep_csv(sweep: &Sweep, aggs: &[Aggregate]) -> Result<Vec<u8>, ReportError> {
+    const F: &str = "sweep.csv";
+    let err = |source| ReportError::Csv { file: F, source };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["point".to_string()];
+    header.extend(sweep.keys.iter().cloned());
+    header.push("pipeline".into());
+    header.extend(SWEEP_METRICS.iter().map(|s| s.to_string()));
+    w.write_record(&header).map_err(err)?;
+    let f3 = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_default();
+    for (i, (pt, agg)) in sweep.points.iter().zip(aggs).enumerate() {
+        for (p, pa) in pt.scenario.world.pipelines.iter().zip(&agg.pipelines) {
+            let m = &pa.time_to_all_regions;
+            let ci = m.ci95_s();
+            let mut row = vec![i.to_string()];
+            row.extend(pt.values.iter().cloned());
+            row.extend([
+                p.name.clone(),
+                pa.executions.to_string(),
+                pa.failed.to_string(),
+                f3(m.mean_s()),
+                f3(m.sd_s()),
+                f3(ci.map(|(c, h)| c - h)),
+                f3(ci.map(|(c, h)| c + h)),
+                f3(m.quantile_s(0.5)),
+                f3(m.quantile_s(0.9)),
+                f3(m.quantile_s(0.95)),
+                f3(m.quantile_s(0.99)),
+                format!("{:.3}", m.max as f64 / 1000.0),
+                most_often_late(pa),
+            ]);
+            w.write_record(&row).map_err(err)?;
+        }
+    }
+    w.into_inner().map_err(|e| ReportError::Csv {
+        file: F,
+        source: csv::Error::from(e.into_error()),
+    })
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    amisim_version: &'a str,
+    scenario: &'a str,
+    scenario_file: String,
+    scenario_sha256: &'a str,
+    seed: u64,
+    sweep_keys: &'a [String],
+    points: usize,
+    replications_per_point: Vec<u64>,
+    events: u64,
+    files: [&'a str; 2],
+}
+
+/// Renders the sweep's `manifest.json`.
+pub fn manifest_json(
+    scn: &Scenario,
+    sweep: &Sweep,
+    aggs: &[Aggregate],
+    seed: u64,
+) -> Result<Vec<u8>, ReportError> {
+    let m = Manifest {
+        amisim_version: env!("CARGO_PKG_VERSION"),
+        scenario: &scn.name,
+        scenario_file: scn.path.display().to_string(),
+        scenario_sha256: &scn.hash,
+        seed,
+        sweep_keys: &sweep.keys,
+        points: sweep.points.len(),
+        replications_per_point: aggs.iter().map(|a| a.replications).collect(),
+        events: aggs.iter().map(|a| a.events).sum(),
+        files: ["sweep.csv", "manifest.json"],
+    };
+    let mut bytes = serde_json::to_vec_pretty(&m)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// The table printed after a sweep.
+pub fn render(scn: &Scenario, sweep: &Sweep, aggs: &[Aggregate], seed: u64) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: sweep of {} point{} (seed {}, the same replications at every point)",
+        scn.name,
+        sweep.points.len(),
+        if sweep.points.len() == 1 { "" } else { "s" },
+        seed
+    );
+    for (pt, agg) in sweep.points.iter().zip(aggs) {
+        let label = sweep
+            .keys
+            .iter()
+            .zip(&pt.values)
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(out, "{label}");
+        for (p, pa) in pt.scenario.world.pipelines.iter().zip(&agg.pipelines) {
+            let m = &pa.time_to_all_regions;
+            let q = |x: f64| m.quantile_s(x).map_or("-".to_string(), human);
+            let _ = writeln!(
+                out,
+                "  {:<24} p50 {:>8}  p95 {:>8}  p99 {:>8}  failed {}",
+                p.name,
+                q(0.5),
+                q(0.95),
+                q(0.99),
+                pa.failed
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,300 @@
+//! `[sweep]`: one scenario, many points.
+//!
+//! ```toml
+//! [sweep]
+//! "quotas.concurrent_ami_copies_per_distribution" = [50, 100, 300]
+//! "pipeline[0].schedule.package_update_mean_interval" = ["3h", "6h"]
+//! ```
+//!
+//! Each key is a dotted path into the scenario (array-of-tables elements by
+//! index), each value a list; the points are the full grid over the keys in
+//! alphabetical order, the last key varying fastest. Every point is the base file with
+//! those values set, resolved and checked like any scenario. All points run
+//! the same seeds and replication indices: common random numbers, so that
+//! differences between points are not noise.
+
+use std::path::Path;
+
+use toml::{Table, Value};
+
+use super::{Locator, Scenario, ScenarioError, ScenarioErrors, from_str};
+
+/// One point of a sweep.
+#[derive(Debug, Clone)]
+pub struct SweepPoint {
+    /// The value of each key, as written in TOML.
+    pub values: Vec<String>,
+    /// The scenario at this point.
+    pub scenario: Scenario,
+}
+
+/// A resolved sweep.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    /// The key paths, in alphabetical order.
+    pub keys: Vec<String>,
+    /// The points, in grid order.
+    pub points: Vec<SweepPoint>,
+}
+
+/// Most points a sweep may have.
+pub const MAX_POINTS: usize = 10_000;
+
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+fn parse_path(path: &str) -> Option<Vec<Step>> {
+    let mut steps = Vec::new();
+    for part in path.split('.') {
+        let (name, rest) = part
+            .split_once('[')
+            .map_or((part, None), |(n, r)| (n, Some(r)));
+        if name.is_empty() {
+            return None;
+        }
+        steps.push(Step::Key(name.to_string()));
+        let mut rest = rest;
+        while let Some(r) = rest {
+            let (idx, after) = r.split_once(']')?;
+            steps.push(Step::Index(idx.parse().ok()?));
+            rest = match after {
+                "" => None,
+                a => Some(a.strip_prefix('[')?),
+            };
+        }
+    }
+    Some(steps)
+}
+
+/// Sets `value` at `path`, creating tables as needed; arrays must hold the index.
+fn set(table: &mut Table, path: &[Step], value: Value) -> Result<(), String> {
+    let mut root = Value::Table(std::mem::take(table));
+    let result = set_in(&mut root, path, value);
+    if let Value::Table(t) = root {
+        *table = t;
+    }
+    result
+}
+
+fn set_in(root: &mut Value, path: &[Step], value: Value) -> Result<(), String> {
+    let mut cur = root;
+    {
+        for (i, step) in path.iter().enumerate() {
+            let last = i + 1 == path.len();
+            match step {
+                Step::Key(k) => {
+                    let t = cur
+                        .as_table_mut()
+                        .ok_or_else(|| format!("`{k}` is not inside a table"))?;
+                    if last {
+                        t.insert(k.clone(), value);
+                        return Ok(());
+                    }
+                    let next_is_index = matches!(path.get(i + 1), Some(Step::Index(_)));
+                    cur = t.entry(k.clone()).or_insert_with(|| {
+                        if next_is_index {
+                            Value::Array(Vec::new())
+                        } else {
+                            Value::Table(Table::new())
+                        }
+                    });
+                }
+                Step::Index(n) => {
+                    let a = cur
+                        .as_array_mut()
+                        .ok_or_else(|| "an index applies to an array".to_string())?;
+                    let len = a.len();
+                    let slot = a
+                        .get_mut(*n)
+                        .ok_or_else(|| format!("index [{n}] is past the end ({len} element(s))"))?;
+                    if last {
+                        *slot = value;
+                        return Ok(());
+                    }
+                    cur = slot;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads the `[sweep]` of the scenario at `path` (already known to be valid
+/// without it), or `None` if it has none.
+pub fn load_sweep(path: &Path, text: &str) -> Result<Option<Sweep>, ScenarioErrors> {
+    let loc = Locator::new(path, text);
+    let doc = toml::de::DeTable::parse(text).map_err(|e| {
+        ScenarioErrors(vec![loc.error(e.span(), "", e.message().to_string(), None)])
+    })?;
+    let Some(sweep_value) = doc
+        .get_ref()
+        .iter()
+        .find(|(k, _)| k.get_ref() == "sweep")
+        .map(|(_, v)| v)
+    else {
+        return Ok(None);
+    };
+    let sweep_span = sweep_value.span();
+    // Where each sweep key is written, for located errors.
+    let key_spans: Vec<(String, std::ops::Range<usize>)> = match sweep_value.get_ref() {
+        toml::de::DeValue::Table(t) => t
+            .iter()
+            .map(|(k, _)| (k.get_ref().to_string(), k.span()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let span_of = |key: &str| {
+        key_spans
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(sweep_span.clone(), |(_, s)| s.clone())
+    };
+    let mut base: Table = toml::from_str(text).map_err(|e| {
+        ScenarioErrors(vec![loc.error(e.span(), "", e.message().to_string(), None)])
+    })?;
+    let Some(Value::Table(sweep)) = base.remove("sweep") else {
+        return Err(ScenarioErrors(vec![loc.error(
+            Some(sweep_span),
+            "sweep",
+            "[sweep] must be a table of key paths and value lists",
+            None,
+        )]));
+    };
+    let err = |key: &str, reason: String, help: Option<&str>| {
+        ScenarioErrors(vec![loc.error(
+            Some(span_of(key)),
+            format!("sweep.\"{key}\""),
+            reason,
+            help.map(str::to_string),
+        )])
+    };
+    let mut keys = Vec::new();
+    let mut lists = Vec::new();
+    for (k, v) in &sweep {
+        let steps = parse_path(k).ok_or_else(|| {
+            err(
+                k,
+                format!("\"{k}\" is not a key path"),
+                Some("write dotted keys with indices, e.g. \"pipeline[0].schedule.interval\""),
+            )
+        })?;
+        let Value::Array(values) = v else {
+            return Err(err(
+                k,
+                "a sweep key needs a list of values".into(),
+                Some("e.g. \"quotas.concurrent_builds\" = [10, 50, 100]"),
+            ));
+        };
+        if values.is_empty() {
+            return Err(err(k, "the list of values is empty".into(), None));
+        }
+        if k == "sweep" || k.starts_with("sweep.") || k == "seed" || k == "replications" {
+            return Err(err(
+                k,
+                format!("\"{k}\" cannot be swept"),
+                Some("sweep scenario settings; seed and replications are the experiment's"),
+            ));
+        }
+        keys.push((k.clone(), steps));
+        lists.push(values.clone());
+    }
+    let n: usize = lists.iter().map(Vec::len).product();
+    if n > MAX_POINTS {
+        return Err(err(
+            &keys[0].0,
+            format!("{n} points; at most {MAX_POINTS}"),
+            None,
+        ));
+    }
+    let mut points = Vec::with_capacity(n);
+    for i in 0..n {
+        // Mixed radix, last key fastest.
+        let mut rem = i;
+        let mut pick = vec![0; lists.len()];
+        for (j, l) in lists.iter().enumerate().rev() {
+            pick[j] = rem % l.len();
+            rem /= l.len();
+        }
+        let mut table = base.clone();
+        let mut values = Vec::new();
+        for (j, (k, steps)) in keys.iter().enumerate() {
+            let v = lists[j][pick[j]].clone();
+            values.push(match &v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+            set(&mut table, steps, v)
+                .map_err(|r| err(k, format!("cannot set \"{k}\": {r}"), None))?;
+        }
+        let point_text =
+            toml::to_string(&table).map_err(|e| err(&keys[0].0, e.to_string(), None))?;
+        let label = keys
+            .iter()
+            .zip(&values)
+            .map(|((k, _), v)| format!("{k} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (line, col) = loc.line_col(span_of(&keys[0].0).start);
+        let mut scenario = from_str(path, &point_text).map_err(|e| {
+            ScenarioErrors(
+                e.0.into_iter()
+                    .map(|x| ScenarioError {
+                        file: path.to_path_buf(),
+                        line,
+                        col,
+                        key_path: format!("sweep point {label}: {}", x.key_path),
+                        reason: x.reason,
+                        help: x.help,
+                    })
+                    .collect(),
+            )
+        })?;
+        // The point's identity is the file plus the point.
+        scenario.hash = super::hex_sha256(
+            format!("{}\n{label}", super::hex_sha256(text.as_bytes())).as_bytes(),
+        );
+        points.push(SweepPoint { values, scenario });
+    }
+    Ok(Some(Sweep {
+        keys: keys.into_iter().map(|(k, _)| k).collect(),
+        points,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_with_indices_are_set_and_tables_created() {
+        let mut t: Table =
+            toml::from_str("[[pipeline]]\nname = \"a\"\n[[pipeline]]\nname = \"b\"\n").unwrap();
+        set(
+            &mut t,
+            &parse_path("pipeline[1].schedule.interval").unwrap(),
+            Value::String("7d".into()),
+        )
+        .unwrap();
+        set(
+            &mut t,
+            &parse_path("quotas.concurrent_builds").unwrap(),
+            Value::Integer(5),
+        )
+        .unwrap();
+        let s = toml::to_string(&t).unwrap();
+        assert!(s.contains("concurrent_builds = 5"), "{s}");
+        assert!(s.contains("interval = \"7d\""), "{s}");
+        assert!(
+            set(
+                &mut t,
+                &parse_path("pipeline[7].name").unwrap(),
+                Value::Integer(1)
+            )
+            .is_err()
+        );
+        assert!(parse_path("a..b").is_none());
+        assert!(parse_path("a[x]").is_none());
+    }
+}
