@@ -459,7 +459,13 @@ fn finish_outputs(
                     .iter()
                     .map(|f| f.trim_end_matches(".csv"))
                     .collect();
-                files.extend(["summary", "quotas", "quota_timeline"]);
+                files.extend([
+                    "summary",
+                    "quotas",
+                    "quota_timeline",
+                    "cost_summary",
+                    "cost_breakdown",
+                ]);
                 println!(
                     "wrote {}/{{{}}}.csv and manifest.json",
                     dir.display(),
@@ -482,6 +488,11 @@ fn write_reports(
         ("summary.csv", csv_files::summary_csv(scn, agg)?),
         ("quotas.csv", capacity::quotas_csv(scn, agg)?),
         ("quota_timeline.csv", capacity::timeline_csv(scn, agg)?),
+        ("cost_summary.csv", csv_files::cost_summary_csv(scn, agg)?),
+        (
+            "cost_breakdown.csv",
+            csv_files::cost_breakdown_csv(scn, agg)?,
+        ),
         (
             "manifest.json",
             csv_files::manifest_json(scn, agg, seed, rows)?,

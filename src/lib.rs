@@ -22,6 +22,7 @@
 
 pub mod aws;
 pub mod cli;
+pub mod cost;
 pub mod dist;
 pub mod engine;
 pub mod experiment;

@@ -147,3 +147,45 @@ pub const SDK_MAX_ATTEMPTS: u32 = 3;
 pub const SDK_BACKOFF_BASE_S: u64 = 1;
 /// See [`SDK_MAX_ATTEMPTS`].
 pub const SDK_BACKOFF_MAX_S: u64 = 20;
+
+/// On-demand Linux prices per hour in us-east-1 (us-west-2 the same).
+/// source: aws-facts.md §3 "EC2 t3.medium" (verified against AWS's pricing
+/// widget) and "EC2 m5.large / c5.xlarge / m7i.large" \[COMM\]. Other types
+/// and Regions have no sourced figure: give them in `[cost]`.
+pub const INSTANCE_USD_PER_HOUR: &[(&str, f64)] = &[
+    ("t3.medium", 0.0416),
+    ("m5.large", 0.096),
+    ("c5.xlarge", 0.17),
+    ("m7i.large", 0.1008),
+];
+
+/// EBS gp3, per GB-month (us-east-1). source: aws-facts.md §3 \[COMM\].
+pub const EBS_GP3_USD_PER_GB_MONTH: f64 = 0.08;
+/// EBS snapshot storage, standard tier, per GB-month (us-east-1).
+/// source: aws-facts.md §3 \[AWS-2023\] + \[COMM\].
+pub const SNAPSHOT_USD_PER_GB_MONTH: f64 = 0.05;
+/// Inter-Region transfer, per GB, most pairs. source: aws-facts.md §3 \[COMM\].
+pub const TRANSFER_USD_PER_GB: f64 = 0.02;
+/// us-east-1 ↔ us-east-2, per GB. source: aws-facts.md §3 \[COMM\].
+pub const TRANSFER_US_EAST_PAIR_USD_PER_GB: f64 = 0.01;
+/// Source Regions with higher transfer prices (São Paulo, Middle East, Cape
+/// Town, Hong Kong): "~0.08–0.147 / GB"; the low end is used.
+/// source: aws-facts.md §3 \[COMM\].
+pub const TRANSFER_EXPENSIVE_SOURCES: &[&str] = &[
+    "sa-east-1",
+    "me-south-1",
+    "me-central-1",
+    "af-south-1",
+    "ap-east-1",
+];
+/// See [`TRANSFER_EXPENSIVE_SOURCES`].
+pub const TRANSFER_EXPENSIVE_USD_PER_GB: f64 = 0.08;
+/// Customer managed KMS key, per key-month (each multi-Region replica counts).
+/// source: aws-facts.md §3 \[AWS\] kms/pricing.
+pub const KMS_KEY_USD_PER_MONTH: f64 = 1.0;
+/// Per-second billing with a 60-second minimum per start.
+/// source: aws-facts.md §3 "EBS/EC2 billing granularity" \[AWS\].
+pub const MIN_BILLED_S: u64 = 60;
+/// Hours in a month for GB-month and monthly figures: 730 (AWS's pricing
+/// calculator convention). ASSUMPTION: not in aws-facts.md.
+pub const HOURS_PER_MONTH: f64 = 730.0;

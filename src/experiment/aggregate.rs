@@ -41,6 +41,8 @@ pub struct PipelineAgg {
     pub critical: BTreeMap<String, u64>,
     /// Per stage, in [`Stage::ALL`] order.
     pub stages: Vec<StageAgg>,
+    /// Cost of each execution (its ledger lines), micro-dollars.
+    pub cost_per_execution: Metric,
 }
 
 /// Identifies a quota instance.
@@ -102,6 +104,10 @@ pub struct Aggregate {
     pub timeline_width_ms: u64,
     /// Per (quota instance, bucket): ∫ in use dt and ∫ queued dt, summed over replications.
     pub timeline: Vec<(QuotaKey, u64, Exact, Exact)>,
+    /// Each replication's cost projected to a month, micro-dollars.
+    pub monthly_cost: Metric,
+    /// Cost by (category index, Region, account), micro-dollars, summed over replications.
+    pub cost_by: Vec<(u8, u16, u16, Exact)>,
 }
 
 /// Most buckets over the horizon in the quota timeline.
@@ -219,6 +225,7 @@ impl Aggregate {
             s.wait.add(r.started.since(r.enqueued).as_millis());
         }
         self.add_quotas(index, rep);
+        self.add_costs(world, index, rep);
     }
 
     fn add_quotas(&mut self, index: u64, rep: &ReplicationResult) {
@@ -272,6 +279,41 @@ impl Aggregate {
             .collect();
     }
 
+    fn add_costs(&mut self, world: &World, index: u64, rep: &ReplicationResult) {
+        let lines = crate::cost::ledger(world, rep);
+        let mut per_exec = vec![0u64; rep.runs.len()];
+        let mut total: u128 = 0;
+        let mut by: BTreeMap<(u8, u16, u16), u128> = std::mem::take(&mut self.cost_by)
+            .into_iter()
+            .map(|(c, r, a, v)| ((c, r, a), v.0))
+            .collect();
+        for l in &lines {
+            if let Some(e) = l.exec {
+                per_exec[e as usize] += l.usd_micro;
+            }
+            total += l.usd_micro as u128;
+            *by.entry((l.category as u8, l.region, l.account))
+                .or_default() += l.usd_micro as u128;
+        }
+        self.cost_by = by
+            .into_iter()
+            .map(|((c, r, a), v)| (c, r, a, Exact(v)))
+            .collect();
+        for p in &mut self.pipelines {
+            p.cost_per_execution.start_replication(index);
+        }
+        for (e, run) in rep.runs.iter().enumerate() {
+            self.pipelines[run.pipeline as usize]
+                .cost_per_execution
+                .add(per_exec[e]);
+        }
+        // Projected to a month of the horizon's rate.
+        let horizon_h = (world.horizon.as_millis() as f64 / 3_600_000.0).max(1e-9);
+        let monthly = (total as f64 * world.prices.hours_per_month / horizon_h).round() as u64;
+        self.monthly_cost.start_replication(index);
+        self.monthly_cost.add(monthly);
+    }
+
     /// Appends `other`, whose replications follow this one's.
     pub fn merge(&mut self, other: &Aggregate) {
         if self.replications == 0 {
@@ -300,6 +342,7 @@ impl Aggregate {
                     x.wait.merge(&y.wait);
                     x.failed += y.failed;
                 }
+                a.cost_per_execution.merge(&b.cost_per_execution);
             }
         }
         let mut quotas: BTreeMap<QuotaKey, QuotaAgg> =
@@ -333,6 +376,18 @@ impl Aggregate {
             .map(|((k, b), (i, q))| (k, b, Exact(i), Exact(q)))
             .collect();
         self.timeline_width_ms = self.timeline_width_ms.max(other.timeline_width_ms);
+        self.monthly_cost.merge(&other.monthly_cost);
+        let mut by: BTreeMap<(u8, u16, u16), u128> = std::mem::take(&mut self.cost_by)
+            .into_iter()
+            .map(|(c, r, a, v)| ((c, r, a), v.0))
+            .collect();
+        for (c, r, a, v) in &other.cost_by {
+            *by.entry((*c, *r, *a)).or_default() += v.0;
+        }
+        self.cost_by = by
+            .into_iter()
+            .map(|((c, r, a), v)| (c, r, a, Exact(v)))
+            .collect();
     }
 
     /// The largest relative 95 % half-width over pipelines, of the mean and

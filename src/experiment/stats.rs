@@ -178,38 +178,58 @@ impl Metric {
         }
     }
 
-    /// Mean, seconds.
-    pub fn mean_s(&self) -> Option<f64> {
-        (self.count > 0).then(|| self.sum as f64 / self.count as f64 / 1000.0)
+    /// Mean, in the metric's unit.
+    pub fn mean(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum as f64 / self.count as f64)
     }
 
-    /// Sample standard deviation of the values, seconds.
-    pub fn sd_s(&self) -> Option<f64> {
+    /// Sample standard deviation of the values, in the metric's unit.
+    pub fn sd(&self) -> Option<f64> {
         if self.count < 2 {
             return None;
         }
         let n = self.count as f64;
         let mean = self.sum as f64 / n;
         let var = ((self.sum_sq as f64) - n * mean * mean).max(0.0) / (n - 1.0);
-        Some(var.sqrt() / 1000.0)
+        Some(var.sqrt())
     }
 
-    /// The `q` quantile, seconds.
-    pub fn quantile_s(&self, q: f64) -> Option<f64> {
-        self.hist.quantile(q).map(|v| v as f64 / 1000.0)
+    /// The `q` quantile, in the metric's unit.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        self.hist.quantile(q).map(|v| v as f64)
     }
 
-    /// 95 % confidence interval of the mean, seconds: mean of the batch
-    /// means ± t(0.975, B − 1) · s / √B over the B non-empty batches.
-    /// `None` with fewer than two.
-    pub fn ci95_s(&self) -> Option<(f64, f64)> {
+    /// 95 % confidence interval of the mean, `(centre, half-width)` in the
+    /// metric's unit: mean of the batch means ± t(0.975, B − 1) · s / √B over
+    /// the B non-empty batches. `None` with fewer than two.
+    pub fn ci95(&self) -> Option<(f64, f64)> {
         let means: Vec<f64> = self
             .batches
             .iter()
             .filter(|r| r.count > 0)
-            .map(|r| r.sum as f64 / r.count as f64 / 1000.0)
+            .map(|r| r.sum as f64 / r.count as f64)
             .collect();
         mean_ci95(&means)
+    }
+
+    /// Mean, seconds (for a metric in milliseconds).
+    pub fn mean_s(&self) -> Option<f64> {
+        self.mean().map(|x| x / 1000.0)
+    }
+
+    /// Standard deviation, seconds.
+    pub fn sd_s(&self) -> Option<f64> {
+        self.sd().map(|x| x / 1000.0)
+    }
+
+    /// The `q` quantile, seconds.
+    pub fn quantile_s(&self, q: f64) -> Option<f64> {
+        self.quantile(q).map(|x| x / 1000.0)
+    }
+
+    /// 95 % confidence interval of the mean, seconds.
+    pub fn ci95_s(&self) -> Option<(f64, f64)> {
+        self.ci95().map(|(c, h)| (c / 1000.0, h / 1000.0))
     }
 }
 

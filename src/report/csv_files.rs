@@ -157,3 +157,94 @@ pub fn manifest_json(
     bytes.push(b'\n');
     Ok(bytes)
 }
+
+/// Header of `cost_summary.csv`.
+pub const COST_SUMMARY_HEADER: [&str; 12] = [
+    "scope",
+    "metric",
+    "count",
+    "mean_usd",
+    "sd_usd",
+    "ci95_low_usd",
+    "ci95_high_usd",
+    "p50_usd",
+    "p90_usd",
+    "p95_usd",
+    "p99_usd",
+    "max_usd",
+];
+
+fn usd(v: Option<f64>) -> String {
+    v.map(|x| format!("{:.2}", x / 1e6)).unwrap_or_default()
+}
+
+fn cost_row(scope: &str, metric: &str, m: &Metric) -> [String; 12] {
+    let ci = m.ci95();
+    [
+        scope.to_string(),
+        metric.to_string(),
+        m.count.to_string(),
+        usd(m.mean()),
+        usd(m.sd()),
+        usd(ci.map(|(c, h)| c - h)),
+        usd(ci.map(|(c, h)| c + h)),
+        usd(m.quantile(0.5)),
+        usd(m.quantile(0.9)),
+        usd(m.quantile(0.95)),
+        usd(m.quantile(0.99)),
+        usd(Some(m.max as f64)),
+    ]
+}
+
+/// Renders `cost_summary.csv`: the cost of one execution per pipeline, and
+/// the whole scenario's cost per month (each replication projected to 730 h).
+pub fn cost_summary_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportError> {
+    const F: &str = "cost_summary.csv";
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(COST_SUMMARY_HEADER).map_err(csv_err(F))?;
+    for (p, pa) in scn.world.pipelines.iter().zip(&agg.pipelines) {
+        if pa.cost_per_execution.count > 0 {
+            w.write_record(cost_row(
+                &p.name,
+                "cost_per_execution",
+                &pa.cost_per_execution,
+            ))
+            .map_err(csv_err(F))?;
+        }
+    }
+    w.write_record(cost_row("all", "monthly_cost", &agg.monthly_cost))
+        .map_err(csv_err(F))?;
+    finish(F, w)
+}
+
+/// Header of `cost_breakdown.csv`.
+pub const COST_BREAKDOWN_HEADER: [&str; 5] = [
+    "category",
+    "region",
+    "account",
+    "usd_per_replication",
+    "usd_per_month",
+];
+
+/// Renders `cost_breakdown.csv`: mean cost per replication and per month, by
+/// category, Region and account.
+pub fn cost_breakdown_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportError> {
+    const F: &str = "cost_breakdown.csv";
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(COST_BREAKDOWN_HEADER).map_err(csv_err(F))?;
+    let reps = agg.replications.max(1) as f64;
+    let horizon_h = (scn.world.horizon.as_millis() as f64 / 3_600_000.0).max(1e-9);
+    let per_month = scn.world.prices.hours_per_month / horizon_h;
+    for (c, r, a, v) in &agg.cost_by {
+        let per_rep = v.0 as f64 / 1e6 / reps;
+        w.write_record([
+            crate::cost::Category::ALL[*c as usize].name().to_string(),
+            scn.world.regions[*r as usize].clone(),
+            scn.world.directory.accounts[*a as usize].name.clone(),
+            format!("{per_rep:.2}"),
+            format!("{:.2}", per_rep * per_month),
+        ])
+        .map_err(csv_err(F))?;
+    }
+    finish(F, w)
+}

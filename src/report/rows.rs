@@ -68,14 +68,28 @@ pub const IMAGES_HEADER: [&str; 10] = [
     "deleted_at_s",
 ];
 
+/// Header of `cost.csv`.
+pub const COST_HEADER: [&str; 10] = [
+    "replication",
+    "pipeline",
+    "execution",
+    "category",
+    "item",
+    "region",
+    "account",
+    "quantity",
+    "unit",
+    "usd",
+];
+
 /// The row files.
-pub const ROW_FILES: [&str; 3] = ["runs.csv", "stages.csv", "images.csv"];
+pub const ROW_FILES: [&str; 4] = ["runs.csv", "stages.csv", "images.csv", "cost.csv"];
 
 /// Which row files a run writes (`--rows`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RowSelection {
-    /// `runs.csv`, `stages.csv` and `images.csv`.
+    /// `runs.csv`, `stages.csv`, `images.csv` and `cost.csv`.
     All,
     /// `runs.csv` only.
     Runs,
@@ -85,11 +99,11 @@ pub enum RowSelection {
 
 impl RowSelection {
     /// The row files written, in [`ROW_FILES`] order.
-    pub fn enabled(self) -> [bool; 3] {
+    pub fn enabled(self) -> [bool; 4] {
         match self {
-            RowSelection::All => [true, true, true],
-            RowSelection::Runs => [true, false, false],
-            RowSelection::None => [false, false, false],
+            RowSelection::All => [true, true, true, true],
+            RowSelection::Runs => [true, false, false, false],
+            RowSelection::None => [false, false, false, false],
         }
     }
 
@@ -104,15 +118,18 @@ impl RowSelection {
     }
 }
 
-/// Writes the rows of one replication to the writers present (runs, stages, images).
+/// Writes the rows of one replication to the writers present (runs, stages, images, cost).
 pub fn write_replication<W: Write>(
     world: &World,
     index: u64,
     rep: &ReplicationResult,
-    out: &mut [Option<csv::Writer<W>>; 3],
+    out: &mut [Option<csv::Writer<W>>; 4],
 ) -> Result<(), csv::Error> {
     let ri = index.to_string();
-    let [runs_w, stages_w, images_w] = out;
+    let [runs_w, stages_w, images_w, cost_w] = out;
+    if let Some(w) = cost_w {
+        write_cost(world, &ri, rep, w)?;
+    }
     if let Some(w) = runs_w {
         write_runs(world, &ri, rep, w)?;
     }
@@ -209,6 +226,39 @@ fn write_stages<W: Write>(
     Ok(())
 }
 
+fn write_cost<W: Write>(
+    world: &World,
+    ri: &str,
+    rep: &ReplicationResult,
+    w: &mut csv::Writer<W>,
+) -> Result<(), csv::Error> {
+    for l in crate::cost::ledger(world, rep) {
+        let (pipeline, execution) = match l.exec {
+            Some(e) => {
+                let run = &rep.runs[e as usize];
+                (
+                    world.pipelines[run.pipeline as usize].name.as_str(),
+                    run.number.to_string(),
+                )
+            }
+            None => ("", String::new()),
+        };
+        w.write_record([
+            ri,
+            pipeline,
+            &execution,
+            l.category.name(),
+            &l.item,
+            &world.regions[l.region as usize],
+            &world.directory.accounts[l.account as usize].name,
+            &format!("{:.6}", l.quantity),
+            l.category.unit(),
+            &format!("{}.{:06}", l.usd_micro / 1_000_000, l.usd_micro % 1_000_000),
+        ])?;
+    }
+    Ok(())
+}
+
 fn write_images<W: Write>(
     world: &World,
     ri: &str,
@@ -237,7 +287,7 @@ fn write_images<W: Write>(
 /// The row files being written into temporary files in `dir`.
 pub struct RowFiles {
     dir: PathBuf,
-    writers: [Option<csv::Writer<BufWriter<File>>>; 3],
+    writers: [Option<csv::Writer<BufWriter<File>>>; 4],
     committed: bool,
 }
 
@@ -245,7 +295,7 @@ fn temp_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!(".{name}.tmp-{}", std::process::id()))
 }
 
-const HEADERS: [&[&str]; 3] = [&RUNS_HEADER, &STAGES_HEADER, &IMAGES_HEADER];
+const HEADERS: [&[&str]; 4] = [&RUNS_HEADER, &STAGES_HEADER, &IMAGES_HEADER, &COST_HEADER];
 
 impl RowFiles {
     /// Creates the selected temporary files, each with its header.
@@ -269,7 +319,7 @@ impl RowFiles {
         };
         Ok(RowFiles {
             dir: dir.to_path_buf(),
-            writers: [open(0)?, open(1)?, open(2)?],
+            writers: [open(0)?, open(1)?, open(2)?, open(3)?],
             committed: false,
         })
     }

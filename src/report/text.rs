@@ -74,6 +74,15 @@ pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate) -> String {
             late
         );
     }
+    let m = &agg.monthly_cost;
+    if let (Some(mean), Some(p95)) = (m.mean(), m.quantile(0.95)) {
+        let _ = writeln!(
+            out,
+            "cost: ${:.2} a month on average, ${:.2} at p95 (see cost_summary.csv)",
+            mean / 1e6,
+            p95 / 1e6
+        );
+    }
     let _ = writeln!(
         out,
         "p50/p95/p99: time from trigger until the image is usable in every Region (succeeded runs);\n\

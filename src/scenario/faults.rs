@@ -237,3 +237,110 @@ pub(super) fn resolve_api(ctx: &mut Ctx<'_>, raw: Option<&RawApi>) -> Api {
         ),
     }
 }
+
+/// `[cost]`: defaults from aws-facts.md §3 (see `aws::facts`), overridden here.
+pub(super) fn resolve_prices(
+    ctx: &mut Ctx<'_>,
+    names: &BTreeMap<String, RegionId>,
+    regions: &[String],
+    raw: Option<&super::raw::RawCost>,
+) -> crate::pipeline::config::Prices {
+    let price = |ctx: &mut Ctx<'_>, v: Option<&Spanned<f64>>, path: &str, default: f64| {
+        v.map_or(default, |v| {
+            let x = *v.get_ref();
+            if !(x.is_finite() && x >= 0.0) {
+                ctx.err(
+                    Some(v.span()),
+                    path,
+                    format!("a price must be a non-negative number of dollars, got {x}"),
+                    None,
+                );
+                return default;
+            }
+            x
+        })
+    };
+    let ebs = price(
+        ctx,
+        raw.and_then(|r| r.ebs_usd_per_gb_month.as_ref()),
+        "cost.ebs_usd_per_gb_month",
+        facts::EBS_GP3_USD_PER_GB_MONTH,
+    );
+    let snap = price(
+        ctx,
+        raw.and_then(|r| r.snapshot_usd_per_gb_month.as_ref()),
+        "cost.snapshot_usd_per_gb_month",
+        facts::SNAPSHOT_USD_PER_GB_MONTH,
+    );
+    let transfer = price(
+        ctx,
+        raw.and_then(|r| r.transfer_usd_per_gb.as_ref()),
+        "cost.transfer_usd_per_gb",
+        facts::TRANSFER_USD_PER_GB,
+    );
+    let kms = price(
+        ctx,
+        raw.and_then(|r| r.kms_key_usd_per_month.as_ref()),
+        "cost.kms_key_usd_per_month",
+        facts::KMS_KEY_USD_PER_MONTH,
+    );
+    let mut instance: BTreeMap<String, f64> = facts::INSTANCE_USD_PER_HOUR
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect();
+    let mut per_source: Vec<f64> = regions
+        .iter()
+        .map(|r| {
+            if facts::TRANSFER_EXPENSIVE_SOURCES.contains(&r.as_str()) {
+                facts::TRANSFER_EXPENSIVE_USD_PER_GB
+            } else {
+                transfer
+            }
+        })
+        .collect();
+    if let Some(r) = raw {
+        for (k, v) in &r.instance_usd_per_hour {
+            let x = price(
+                ctx,
+                Some(v),
+                &format!("cost.instance_usd_per_hour.\"{k}\""),
+                0.0,
+            );
+            instance.insert(k.clone(), x);
+        }
+        for (k, v) in &r.transfer_from {
+            let x = price(
+                ctx,
+                Some(v),
+                &format!("cost.transfer_from.\"{k}\""),
+                transfer,
+            );
+            match names.get(k) {
+                Some(id) => per_source[*id as usize] = x,
+                None => ctx.err(
+                    Some(v.span()),
+                    format!("cost.transfer_from.\"{k}\""),
+                    format!("Region \"{k}\" is not declared in this scenario"),
+                    Some("price only declared Regions"),
+                ),
+            }
+        }
+    }
+    let pair = |a: &str, b: &str| {
+        Some((
+            *names.get(a)?,
+            *names.get(b)?,
+            facts::TRANSFER_US_EAST_PAIR_USD_PER_GB,
+        ))
+    };
+    crate::pipeline::config::Prices {
+        instance_usd_per_hour: instance,
+        ebs_usd_per_gb_month: ebs,
+        snapshot_usd_per_gb_month: snap,
+        transfer_usd_per_gb: per_source,
+        transfer_pairs: pair("us-east-1", "us-east-2").into_iter().collect(),
+        kms_key_usd_per_month: kms,
+        hours_per_month: facts::HOURS_PER_MONTH,
+        min_instance_billing: SimDuration::from_secs(facts::MIN_BILLED_S),
+    }
+}

@@ -64,6 +64,28 @@ pub struct RawScenario {
     pub api: Option<RawApi>,
     /// Parameter sweep: dotted key paths and the values each takes.
     pub sweep: Option<Spanned<toml::Table>>,
+    /// Price overrides.
+    pub cost: Option<RawCost>,
+}
+
+/// `[cost]`: prices in US dollars.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCost {
+    /// On-demand price per hour by instance type.
+    #[serde(default)]
+    pub instance_usd_per_hour: std::collections::BTreeMap<String, Spanned<f64>>,
+    /// EBS volume per GB-month.
+    pub ebs_usd_per_gb_month: Option<Spanned<f64>>,
+    /// Snapshot storage per GB-month.
+    pub snapshot_usd_per_gb_month: Option<Spanned<f64>>,
+    /// Inter-Region transfer per GB (default for every source).
+    pub transfer_usd_per_gb: Option<Spanned<f64>>,
+    /// Inter-Region transfer per GB by source Region.
+    #[serde(default)]
+    pub transfer_from: std::collections::BTreeMap<String, Spanned<f64>>,
+    /// KMS key per month.
+    pub kms_key_usd_per_month: Option<Spanned<f64>>,
 }
 
 /// `[faults]`

@@ -517,6 +517,30 @@ pub(super) fn resolve(
     let faults = super::faults::resolve_faults(&mut ctx, raw.faults.as_ref());
     let incidents = super::faults::resolve_incidents(&mut ctx, &names, &raw.incident);
     let api = super::faults::resolve_api(&mut ctx, raw.api.as_ref());
+    let prices = super::faults::resolve_prices(&mut ctx, &names, &regions, raw.cost.as_ref());
+    // Instance types without a price are not costed: say so.
+    let mut unpriced: Vec<&str> = pipelines
+        .iter()
+        .filter(|p: &&Pipeline| p.kind == Kind::Build)
+        .flat_map(|p| {
+            [
+                p.builder_instance_type.as_str(),
+                p.test_instance_type.as_str(),
+            ]
+        })
+        .filter(|t| !prices.instance_usd_per_hour.contains_key(*t))
+        .collect();
+    unpriced.sort_unstable();
+    unpriced.dedup();
+    for t in unpriced {
+        let e = loc.error(
+            Some(0..0),
+            "cost.instance_usd_per_hour",
+            format!("instance type {t} has no price: its hours are not costed"),
+            Some(format!("add [cost] instance_usd_per_hour = {{ \"{t}\" = <dollars per hour> }} (aws-facts.md §3 has only t3.medium, m5.large, c5.xlarge, m7i.large)")),
+        );
+        ctx.warnings.push(e);
+    }
 
     if !ctx.errors.is_empty() {
         ctx.errors.truncate(super::MAX_ERRORS);
@@ -541,6 +565,7 @@ pub(super) fn resolve(
             faults,
             incidents,
             api,
+            prices,
         },
     })
 }

@@ -2,6 +2,7 @@
 
 mod alloc;
 mod cli;
+mod cost;
 mod determinism;
 mod experiments;
 mod golden;

@@ -1,0 +1,323 @@
+//! Costs: a ledger of priced line items from one replication's records.
+//!
+//! Pure: usage records in, line items out, money in integer micro-dollars.
+//! What is charged (prices and sources in `aws::facts`, overridable in
+//! `[cost]`):
+//! - instances (builder, test, destination test) per second with a
+//!   60-second minimum per start, from launch to stop (builder) or
+//!   termination; migrations' instances are the user's and not charged;
+//! - their EBS volumes (gp3) from launch to termination;
+//! - snapshot storage of every image from creation to deletion (or the end
+//!   of the run): a full image holds its full data, an incremental one its
+//!   changed data, and when the oldest image of a chain is deleted the next
+//!   one holds the full data from then on;
+//! - inter-Region transfer of each copy's data, charged to the source
+//!   Region and the image's owner (the copier pays the storage);
+//! - customer managed keys per key-month, each replica counting.
+//!
+//! Image Builder itself is free. Not charged: KMS requests (20,000 a month
+//! are free), public IPv4 addresses, T3 unlimited credits, time-based copy
+//! surcharges (time-based copies are not modelled).
+
+use std::collections::BTreeMap;
+
+use crate::aws::directory::AccountId;
+use crate::engine::{SimDuration, SimTime};
+use crate::pipeline::config::{Kind, RegionId, World};
+use crate::pipeline::model::{Outcome, ReplicationResult, Stage};
+
+/// What a line item is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Category {
+    /// Instance hours.
+    Instance,
+    /// EBS volume GB-months.
+    Ebs,
+    /// Snapshot storage GB-months.
+    SnapshotStorage,
+    /// Inter-Region transfer GB.
+    Transfer,
+    /// KMS key-months.
+    Kms,
+}
+
+impl Category {
+    /// Every category, in report order.
+    pub const ALL: [Category; 5] = [
+        Category::Instance,
+        Category::Ebs,
+        Category::SnapshotStorage,
+        Category::Transfer,
+        Category::Kms,
+    ];
+
+    /// The name used in CSV files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Instance => "instance",
+            Category::Ebs => "ebs_volume",
+            Category::SnapshotStorage => "snapshot_storage",
+            Category::Transfer => "transfer",
+            Category::Kms => "kms_key",
+        }
+    }
+
+    /// The unit of its quantity.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Category::Instance => "hour",
+            Category::Ebs | Category::SnapshotStorage => "gb_month",
+            Category::Transfer => "gb",
+            Category::Kms => "key_month",
+        }
+    }
+}
+
+/// One priced line item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostLine {
+    /// The execution it belongs to (`None`: the scenario's keys).
+    pub exec: Option<u32>,
+    /// What it is for.
+    pub category: Category,
+    /// What it belongs to: `builder`, `test`, `destination_test`, `image`, `copy`, or the key's name.
+    pub item: String,
+    /// Region charged.
+    pub region: RegionId,
+    /// Account charged.
+    pub account: AccountId,
+    /// Quantity in the category's unit.
+    pub quantity: f64,
+    /// Price, micro-dollars.
+    pub usd_micro: u64,
+}
+
+fn micro(usd: f64) -> u64 {
+    (usd * 1e6).round().max(0.0) as u64
+}
+
+/// Billed hours of one instance start: per second, at least the minimum.
+pub fn billed_hours(world: &World, from: SimTime, to: SimTime) -> f64 {
+    let ms = to
+        .since(from)
+        .as_millis()
+        .max(world.prices.min_instance_billing.as_millis());
+    // Per second: whole seconds, rounded up.
+    ms.div_ceil(1000) as f64 / 3600.0
+}
+
+fn months(world: &World, d: SimDuration) -> f64 {
+    d.as_secs_f64() / 3600.0 / world.prices.hours_per_month
+}
+
+/// Transfer price per GB from `src` to `dst`.
+pub fn transfer_price(world: &World, src: RegionId, dst: RegionId) -> f64 {
+    world
+        .prices
+        .transfer_pairs
+        .iter()
+        .find(|(a, b, _)| (*a == src && *b == dst) || (*a == dst && *b == src))
+        .map_or(world.prices.transfer_usd_per_gb[src as usize], |p| p.2)
+}
+
+/// Prices one replication.
+pub fn ledger(world: &World, rep: &ReplicationResult) -> Vec<CostLine> {
+    let mut out = Vec::new();
+    let prices = &world.prices;
+    let by_exec = crate::pipeline::analysis::records_by_exec(rep);
+    for (ei, recs) in by_exec.iter().enumerate() {
+        let run = &rep.runs[ei];
+        let p = &world.pipelines[run.pipeline as usize];
+        if p.kind != Kind::Build {
+            // A migration moves the user's own instance: nothing to bill here but transfer.
+            add_transfers(world, rep, ei, recs, &mut out);
+            continue;
+        }
+        let recs: Vec<_> = recs.iter().map(|i| &rep.stages[*i as usize]).collect();
+        let find = |stage: Stage| {
+            recs.iter()
+                .rev()
+                .find(|r| r.stage == stage && r.outcome == Outcome::Succeeded)
+                .copied()
+        };
+        let vol_gib: f64 = p.volumes.iter().map(|v| v.size_gib).sum();
+        let instance = |item: &str,
+                        itype: &str,
+                        region,
+                        account,
+                        start: SimTime,
+                        compute_end: SimTime,
+                        ebs_end: SimTime,
+                        out: &mut Vec<CostLine>| {
+            let hours = billed_hours(world, start, compute_end);
+            if let Some(price) = prices.instance_usd_per_hour.get(itype) {
+                out.push(CostLine {
+                    exec: Some(ei as u32),
+                    category: Category::Instance,
+                    item: item.into(),
+                    region,
+                    account,
+                    quantity: hours,
+                    usd_micro: micro(hours * price),
+                });
+            }
+            let gb_months = vol_gib * months(world, ebs_end.since(start));
+            out.push(CostLine {
+                exec: Some(ei as u32),
+                category: Category::Ebs,
+                item: item.into(),
+                region,
+                account,
+                quantity: gb_months,
+                usd_micro: micro(gb_months * prices.ebs_usd_per_gb_month),
+            });
+        };
+        // Builder: compute until stopped, volumes until terminated.
+        if let Some(launch) = find(Stage::LaunchBuilder) {
+            let term = recs
+                .iter()
+                .find(|r| r.stage == Stage::TerminateBuilder)
+                .map(|r| r.finished);
+            let stop = find(Stage::StopBuilder).map(|r| r.finished);
+            let end = term.unwrap_or(run.finished);
+            instance(
+                "builder",
+                &p.builder_instance_type,
+                p.region,
+                p.owner,
+                launch.started,
+                stop.unwrap_or(end),
+                end,
+                &mut out,
+            );
+        }
+        if let Some(launch) = find(Stage::LaunchTest) {
+            let end = recs
+                .iter()
+                .find(|r| r.stage == Stage::TerminateTest)
+                .map_or(run.finished, |r| r.finished);
+            instance(
+                "test",
+                &p.test_instance_type,
+                p.region,
+                p.owner,
+                launch.started,
+                end,
+                end,
+                &mut out,
+            );
+        }
+        for l in recs
+            .iter()
+            .filter(|r| r.stage == Stage::LaunchDestinationTest && r.outcome == Outcome::Succeeded)
+        {
+            let end = recs
+                .iter()
+                .find(|t| {
+                    t.stage == Stage::TerminateDestinationTest
+                        && t.region == l.region
+                        && t.account == l.account
+                        && t.item == l.item
+                })
+                .map_or(l.finished, |t| t.finished);
+            instance(
+                "destination_test",
+                &p.test_instance_type,
+                l.region,
+                l.account,
+                l.started,
+                end,
+                end,
+                &mut out,
+            );
+        }
+        add_transfers(world, rep, ei, &by_exec[ei], &mut out);
+    }
+    add_storage(world, rep, &mut out);
+    // Keys: each key and replica, for the replication's length.
+    let key_months = months(world, SimDuration(rep.end.as_millis()));
+    for k in &world.directory.keys {
+        for region in std::iter::once(k.region).chain(k.replicas.iter().copied()) {
+            out.push(CostLine {
+                exec: None,
+                category: Category::Kms,
+                item: k.name.clone(),
+                region,
+                account: k.owner,
+                quantity: key_months,
+                usd_micro: micro(key_months * prices.kms_key_usd_per_month),
+            });
+        }
+    }
+    out
+}
+
+fn add_transfers(
+    world: &World,
+    rep: &ReplicationResult,
+    ei: usize,
+    recs: &[u32],
+    out: &mut Vec<CostLine>,
+) {
+    let run = &rep.runs[ei];
+    let p = &world.pipelines[run.pipeline as usize];
+    for r in recs.iter().map(|i| &rep.stages[*i as usize]) {
+        if r.stage == Stage::Copy && r.outcome == Outcome::Succeeded && r.region != p.region {
+            let price = transfer_price(world, p.region, r.region);
+            // The source owner pays the transfer (aws-facts.md §3, §4 rule 16).
+            out.push(CostLine {
+                exec: Some(ei as u32),
+                category: Category::Transfer,
+                item: "copy".into(),
+                region: p.region,
+                account: p.owner,
+                quantity: r.data_gib,
+                usd_micro: micro(r.data_gib * price),
+            });
+        }
+    }
+}
+
+/// Snapshot storage of every image, chain by chain (pipeline, account, Region).
+fn add_storage(world: &World, rep: &ReplicationResult, out: &mut Vec<CostLine>) {
+    let mut chains: BTreeMap<(u16, AccountId, RegionId), Vec<usize>> = BTreeMap::new();
+    for (i, img) in rep.images.iter().enumerate() {
+        let pipeline = rep.runs[img.exec as usize].pipeline;
+        chains
+            .entry((pipeline, img.account, img.region))
+            .or_default()
+            .push(i);
+    }
+    let price = world.prices.snapshot_usd_per_gb_month;
+    for ((pipeline, _, _), imgs) in chains {
+        let full: f64 = world.pipelines[pipeline as usize]
+            .volumes
+            .iter()
+            .map(|v| v.data_gib)
+            .sum();
+        // When an image goes, the next (if incremental) holds the full data from then on.
+        for (k, &i) in imgs.iter().enumerate() {
+            let img = &rep.images[i];
+            let end = img.deleted.unwrap_or(rep.end);
+            let mut gb_months = img.stored_gib * months(world, end.since(img.created));
+            if k > 0 && img.stored_gib < full {
+                let prev = &rep.images[imgs[k - 1]];
+                if let Some(gone) = prev.deleted
+                    && gone < end
+                {
+                    gb_months +=
+                        (full - img.stored_gib) * months(world, end.since(gone.max(img.created)));
+                }
+            }
+            out.push(CostLine {
+                exec: Some(img.exec),
+                category: Category::SnapshotStorage,
+                item: "image".into(),
+                region: img.region,
+                account: img.account,
+                quantity: gb_months,
+                usd_micro: micro(gb_months * price),
+            });
+        }
+    }
+}

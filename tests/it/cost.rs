@@ -1,0 +1,185 @@
+//! The cost ledger against hand-computed cases.
+
+use std::path::Path;
+
+use amisim::cost::{Category, CostLine, ledger};
+use amisim::pipeline::model::run_replication;
+use amisim::scenario::from_str;
+
+const FIXED: &str = r#"
+horizon = "20d"
+[latency]
+instance_launch = "30s"
+instance_stop = "30s"
+instance_terminate = "10s"
+register_image = "0s"
+share = "0s"
+snapshot = { overhead = "100s", throughput_mib_s = 1000000 }
+copy = { overhead = "200s", throughput_mib_s = 1000000 }
+[[region]]
+name = "us-east-1"
+[[region]]
+name = "us-east-2"
+[[region]]
+name = "eu-west-1"
+[[region]]
+name = "sa-east-1"
+"#;
+
+fn lines(pipelines: &str) -> (amisim::scenario::Scenario, Vec<CostLine>) {
+    let scn = from_str(Path::new("cost.toml"), &format!("{FIXED}{pipelines}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = run_replication(&scn.world, 1, 0);
+    let l = ledger(&scn.world, &r);
+    (scn, l)
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+const ONE: &str = r#"
+[[pipeline]]
+name = "p"
+region = "us-east-1"
+builder_instance_type = "m5.large"
+test_instance_type = "t3.medium"
+destinations = ["us-east-2", "eu-west-1"]
+[[pipeline.volume]]
+size_gib = 30
+data_gib = 8
+[[pipeline.component]]
+name = "c"
+duration = "10m"
+[[pipeline.test]]
+name = "t"
+duration = "2m"
+[pipeline.schedule]
+run_at_start = true
+"#;
+
+#[test]
+fn instances_are_billed_per_second_with_a_one_minute_minimum() {
+    let (_, l) = lines(ONE);
+    let get = |item: &str, cat: Category| {
+        l.iter()
+            .filter(|x| x.item == item && x.category == cat)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    // Builder: launch 30 s + component 600 s + stop 30 s = 660 s of m5.large at $0.096/h.
+    let b = &get("builder", Category::Instance)[0];
+    assert!(close(b.quantity, 660.0 / 3600.0));
+    assert_eq!(
+        b.usd_micro,
+        (660.0 / 3600.0 * 0.096 * 1e6_f64).round() as u64
+    );
+    // Test instance: launch 30 s + test 120 s + terminate 10 s = 160 s of t3.medium.
+    let t = &get("test", Category::Instance)[0];
+    assert!(close(t.quantity, 160.0 / 3600.0));
+    // Destination tests: launch 30 s + terminate 10 s = 40 s, billed as the 60-second minimum.
+    let d = get("destination_test", Category::Instance);
+    assert_eq!(d.len(), 2);
+    assert!(d.iter().all(|x| close(x.quantity, 60.0 / 3600.0)));
+    // Builder volumes (30 GiB gp3) until terminated: 30 + 600 + 30 + 100 (snapshot
+    // overhead; 8 GiB at 10^6 MiB/s adds 8 ms) + 0 (register) + 10 = 770.008 s.
+    let v = &get("builder", Category::Ebs)[0];
+    assert!(
+        close(v.quantity, 30.0 * 770.008 / 3600.0 / 730.0),
+        "{}",
+        v.quantity
+    );
+}
+
+#[test]
+fn transfer_is_charged_to_the_source_at_the_pair_price() {
+    let (scn, l) = lines(ONE);
+    let t: Vec<_> = l
+        .iter()
+        .filter(|x| x.category == Category::Transfer)
+        .collect();
+    assert_eq!(t.len(), 2);
+    assert!(
+        t.iter()
+            .all(|x| scn.world.regions[x.region as usize] == "us-east-1"),
+        "charged to the source Region"
+    );
+    // 8 GiB: us-east-1 → us-east-2 at $0.01/GB, → eu-west-1 at $0.02/GB.
+    assert_eq!(t[0].usd_micro + t[1].usd_micro, 80_000 + 160_000);
+    // From São Paulo, the higher source price ($0.08/GB, the low end of aws-facts.md's range).
+    let (_, l) = lines(
+        &ONE.replace("region = \"us-east-1\"", "region = \"sa-east-1\"")
+            .replace("\"us-east-2\", \"eu-west-1\"", "\"us-east-1\""),
+    );
+    let t: Vec<_> = l
+        .iter()
+        .filter(|x| x.category == Category::Transfer)
+        .collect();
+    assert_eq!(t[0].usd_micro, 640_000);
+}
+
+#[test]
+fn full_and_incremental_snapshot_storage_are_counted_correctly() {
+    // Builds every 5 days from our own image: the first copy is full (8 GiB),
+    // later ones incremental (1 GiB). keep_last = 1 deletes the older image,
+    // after which the newest holds the full 8 GiB.
+    let p = ONE
+        .replace("[[pipeline.volume]]\nsize_gib = 30\ndata_gib = 8\n", "base_image_owner = \"self\"\n[[pipeline.volume]]\nsize_gib = 30\ndata_gib = 8\nchanged_gib = 1\n")
+        .replace("destinations = [\"us-east-2\", \"eu-west-1\"]", "destinations = [\"eu-west-1\"]")
+        .replace("run_at_start = true", "interval = \"5d\"\n[pipeline.lifecycle]\nkeep_last = 1");
+    let (scn, l) = lines(&p);
+    let r = run_replication(&scn.world, 1, 0);
+    let eu: Vec<_> = r
+        .images
+        .iter()
+        .filter(|i| scn.world.regions[i.region as usize] == "eu-west-1")
+        .collect();
+    assert_eq!(
+        eu.iter().map(|i| i.stored_gib).collect::<Vec<_>>(),
+        vec![8.0, 1.0, 1.0]
+    );
+    let storage: Vec<_> = l
+        .iter()
+        .filter(|x| {
+            x.category == Category::SnapshotStorage
+                && scn.world.regions[x.region as usize] == "eu-west-1"
+        })
+        .collect();
+    let month_h = 730.0;
+    let h =
+        |a: amisim::engine::SimTime, b: amisim::engine::SimTime| b.since(a).as_secs_f64() / 3600.0;
+    // Image 1: 8 GiB until deleted.
+    assert!(close(
+        storage[0].quantity,
+        8.0 * h(eu[0].created, eu[0].deleted.unwrap()) / month_h
+    ));
+    // Image 2: 1 GiB while image 1 lives, then the full 8 GiB until it is deleted.
+    let expected = (1.0 * h(eu[1].created, eu[1].deleted.unwrap())
+        + 7.0 * h(eu[0].deleted.unwrap(), eu[1].deleted.unwrap()))
+        / month_h;
+    assert!(
+        close(storage[1].quantity, expected),
+        "{} vs {expected}",
+        storage[1].quantity
+    );
+    assert_eq!(
+        storage[1].usd_micro,
+        (expected * 0.05 * 1e6_f64).round() as u64
+    );
+}
+
+#[test]
+fn keys_cost_a_dollar_a_month_per_key_and_replica() {
+    let p = format!(
+        "[[kms_key]]\nname = \"k\"\nregion = \"us-east-1\"\nreplicas = [\"eu-west-1\"]\n{ONE}"
+    );
+    let (scn, l) = lines(&p);
+    let r = run_replication(&scn.world, 1, 0);
+    let k: Vec<_> = l.iter().filter(|x| x.category == Category::Kms).collect();
+    assert_eq!(k.len(), 2);
+    let months = r.end.as_millis() as f64 / 3_600_000.0 / 730.0;
+    assert!(
+        k.iter()
+            .all(|x| close(x.quantity, months) && x.usd_micro == (months * 1e6).round() as u64)
+    );
+}
