@@ -50,6 +50,18 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Merge the outputs of `run --shard` into exactly what one process writes.
     Merge(MergeArgs),
+    /// Write charts, report.md and report.html from the outputs in a directory.
+    Report(ReportArgs),
+}
+
+/// `amisim report`
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A directory written by `amisim run` (or `merge`).
+    pub dir: PathBuf,
+    /// The scenario file [default: the one named in DIR/manifest.json].
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
 }
 
 /// Which statistic a precision target applies to.
@@ -100,6 +112,12 @@ pub struct RunArgs {
     /// (large experiments: the aggregated reports only).
     #[arg(long, value_enum, default_value_t = Rows::All)]
     pub rows: Rows,
+    /// Also write charts (PNG and SVG), report.md and a self-contained report.html.
+    #[arg(long)]
+    pub report: bool,
+    /// Also write trace.json: the first replication as a Chrome trace (open in Perfetto).
+    #[arg(long)]
+    pub trace: bool,
     /// Print the process's peak resident memory (Linux) when done, for benchmarks.
     #[arg(long, hide = true)]
     pub peak_memory: bool,
@@ -206,6 +224,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         Command::Run(a) => run_scenario(&a),
         Command::Merge(a) => merge(&a),
+        Command::Report(a) => report(&a),
     }
 }
 
@@ -365,8 +384,15 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
     let per_point = plan.precision.map_or(count, |p| p.max_replications);
     let bar = progress_bar(per_point * points.len() as u64, a.quiet);
     let mut aggs = Vec::with_capacity(points.len());
+    let mut trace: Option<Vec<u8>> = None;
     for point in &points {
         let agg = experiment::run(point, &plan, |first, chunk| {
+            if a.trace && trace.is_none() && sweep.is_none() && !chunk.is_empty() {
+                trace = Some(
+                    crate::report::trace::trace_json(&point.world, &chunk[0])
+                        .map_err(|e| e.to_string())?,
+                );
+            }
             if let Some(rows) = rows.as_mut() {
                 for (k, r) in chunk.iter().enumerate() {
                     rows.write(&point.world, first + k as u64, r)
@@ -415,6 +441,24 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
         selection,
         a.quiet,
     )?;
+    if let Some(t) = trace {
+        atomic_write(&dir.join("trace.json"), &t)?;
+        if !a.quiet {
+            println!(
+                "wrote {}/trace.json (replication {first}; open it in https://ui.perfetto.dev)",
+                dir.display()
+            );
+        }
+    }
+    if a.report {
+        crate::report::plan::write_report(&scn, &dir)?;
+        if !a.quiet {
+            println!(
+                "wrote {0}/report.md, {0}/report.html and {0}/charts/",
+                dir.display()
+            );
+        }
+    }
     if a.peak_memory
         && let Some(kib) = peak_memory_kib()
     {
@@ -591,5 +635,45 @@ fn merge(a: &MergeArgs) -> anyhow::Result<ExitCode> {
     if !a.quiet {
         println!("merged {n} shards");
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(a: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let scenario = match &a.scenario {
+        Some(p) => p.clone(),
+        None => {
+            let path = a.dir.join("manifest.json");
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) => {
+                    return Ok(usage_error(format!(
+                        "cannot read {}: {e}; is {} an amisim output directory?",
+                        path.display(),
+                        a.dir.display()
+                    )));
+                }
+            };
+            let v: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a manifest", path.display()))?;
+            match v.get("scenario_file").and_then(|s| s.as_str()) {
+                Some(s) => PathBuf::from(s),
+                None => {
+                    return Ok(usage_error(format!(
+                        "{} names no scenario file; pass --scenario",
+                        path.display()
+                    )));
+                }
+            }
+        }
+    };
+    let (scn, _) = match scenario::load_with_sweep(&scenario) {
+        Ok(s) => s,
+        Err(e) => return Ok(scenario_failed(&e)),
+    };
+    crate::report::plan::write_report(&scn, &a.dir)?;
+    println!(
+        "wrote {0}/report.md, {0}/report.html and {0}/charts/",
+        a.dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -6,10 +6,13 @@
 //! the same on every machine.
 
 pub mod capacity;
+pub mod charts;
 pub mod csv_files;
+pub mod plan;
 pub mod rows;
 pub mod sweep;
 pub mod text;
+pub mod trace;
 pub mod write;
 
 use crate::engine::{SimDuration, SimTime};
@@ -28,6 +31,22 @@ pub enum ReportError {
     /// JSON encoding failed.
     #[error("cannot encode manifest.json: {0}")]
     Json(#[from] serde_json::Error),
+    /// A chart could not be drawn.
+    #[error("cannot draw chart {chart}: {reason}")]
+    Chart {
+        /// The chart.
+        chart: String,
+        /// Why.
+        reason: String,
+    },
+    /// An output file could not be read back for a report.
+    #[error("cannot read {path} for the report: {reason}")]
+    Input {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
     /// Writing a file failed.
     #[error("cannot write {path}: {source}")]
     Io {

@@ -11,7 +11,7 @@ use crate::scenario::Scenario;
 use crate::scenario::sweep::Sweep;
 
 /// Metric columns of `sweep.csv` (after `point`, the key columns and `pipeline`).
-pub const SWEEP_METRICS: [&str; 12] = [
+pub const SWEEP_METRICS: [&str; 14] = [
     "runs",
     "failed",
     "mean_s",
@@ -24,6 +24,8 @@ pub const SWEEP_METRICS: [&str; 12] = [
     "p99_s",
     "max_s",
     "most_often_late",
+    "mean_monthly_usd",
+    "p95_monthly_usd",
 ];
 
 fn most_often_late(a: &crate::experiment::aggregate::PipelineAgg) -> String {
@@ -65,6 +67,14 @@ pub fn sweep_csv(sweep: &Sweep, aggs: &[Aggregate]) -> Result<Vec<u8>, ReportErr
                 f3(m.quantile_s(0.99)),
                 format!("{:.3}", m.max as f64 / 1000.0),
                 most_often_late(pa),
+                agg.monthly_cost
+                    .mean()
+                    .map(|x| format!("{:.2}", x / 1e6))
+                    .unwrap_or_default(),
+                agg.monthly_cost
+                    .quantile(0.95)
+                    .map(|x| format!("{:.2}", x / 1e6))
+                    .unwrap_or_default(),
             ]);
             w.write_record(&row).map_err(err)?;
         }

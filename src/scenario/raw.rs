@@ -66,6 +66,18 @@ pub struct RawScenario {
     pub sweep: Option<Spanned<toml::Table>>,
     /// Price overrides.
     pub cost: Option<RawCost>,
+    /// Service-level objectives checked by the report.
+    pub slo: Option<RawSlo>,
+}
+
+/// `[slo]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlo {
+    /// Target for the p95 of time to all Regions (every pipeline).
+    pub time_to_all_regions_p95: Option<Spanned<Dur>>,
+    /// Target for the mean monthly cost, US dollars.
+    pub monthly_cost_usd: Option<Spanned<f64>>,
 }
 
 /// `[cost]`: prices in US dollars.

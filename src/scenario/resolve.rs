@@ -43,8 +43,19 @@ pub struct Scenario {
     pub replications: u32,
     /// Rule violations simulated on purpose (`model_misconfigurations = true`).
     pub warnings: Vec<ScenarioError>,
+    /// Service-level objectives for the report.
+    pub slo: Slo,
     /// What is simulated.
     pub world: World,
+}
+
+/// Service-level objectives (`[slo]`).
+#[derive(Debug, Clone, Default)]
+pub struct Slo {
+    /// p95 of time to all Regions, for every pipeline.
+    pub time_to_all_regions_p95: Option<SimDuration>,
+    /// Mean monthly cost, US dollars.
+    pub monthly_cost_usd: Option<f64>,
 }
 
 /// Default horizon when the file gives none.
@@ -514,6 +525,37 @@ pub(super) fn resolve(
         );
     }
 
+    let slo = Slo {
+        time_to_all_regions_p95: raw
+            .slo
+            .as_ref()
+            .and_then(|s| s.time_to_all_regions_p95.as_ref())
+            .and_then(|d| {
+                ctx.positive_duration(
+                    d,
+                    "slo.time_to_all_regions_p95",
+                    "time_to_all_regions_p95 = \"2h\"",
+                )
+            }),
+        monthly_cost_usd: raw
+            .slo
+            .as_ref()
+            .and_then(|s| s.monthly_cost_usd.as_ref())
+            .and_then(|c| {
+                let v = *c.get_ref();
+                if v.is_finite() && v >= 0.0 {
+                    Some(v)
+                } else {
+                    ctx.err(
+                        Some(c.span()),
+                        "slo.monthly_cost_usd",
+                        format!("must be a non-negative number of dollars, got {v}"),
+                        None,
+                    );
+                    None
+                }
+            }),
+    };
     let faults = super::faults::resolve_faults(&mut ctx, raw.faults.as_ref());
     let incidents = super::faults::resolve_incidents(&mut ctx, &names, &raw.incident);
     let api = super::faults::resolve_api(&mut ctx, raw.api.as_ref());
@@ -554,6 +596,7 @@ pub(super) fn resolve(
         start,
         seed: raw.seed.unwrap_or(DEFAULT_SEED),
         replications,
+        slo,
         warnings: ctx.warnings,
         world: World {
             regions,

@@ -8,6 +8,7 @@ mod experiments;
 mod golden;
 mod model;
 mod queueing;
+mod report;
 mod scenario_errors;
 mod statistics;
 

@@ -1,0 +1,370 @@
+//! Charts, as PNG and SVG, drawn with plotters and an embedded DejaVu Sans
+//! (pure-Rust text: no system font library).
+
+use std::path::Path;
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::ReportError;
+
+/// Width and height of every chart, pixels.
+pub const SIZE: (u32, u32) = (960, 540);
+
+const PALETTE: [RGBColor; 16] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+    RGBColor(0, 0, 128),
+    RGBColor(128, 0, 0),
+    RGBColor(0, 128, 128),
+    RGBColor(255, 215, 0),
+    RGBColor(75, 0, 130),
+    RGBColor(0, 100, 0),
+];
+
+/// The colour of series `i`.
+pub fn color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+static FONT: Once = Once::new();
+
+fn register_font() {
+    FONT.call_once(|| {
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        );
+    });
+}
+
+fn err<E: std::fmt::Display>(chart: &str) -> impl Fn(E) -> ReportError + '_ {
+    move |e| ReportError::Chart {
+        chart: chart.to_string(),
+        reason: e.to_string(),
+    }
+}
+
+/// Draws `draw` twice: into `<stem>.png` and `<stem>.svg`.
+macro_rules! both {
+    ($stem:expr, $draw:expr) => {{
+        register_font();
+        let stem: &Path = $stem;
+        let name = stem
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let png = stem.with_extension("png");
+        let svg = stem.with_extension("svg");
+        {
+            let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+            $draw(&root)?;
+            root.present().map_err(err(&name))?;
+        }
+        {
+            let root = SVGBackend::new(&svg, SIZE).into_drawing_area();
+            $draw(&root)?;
+            root.present().map_err(err(&name))?;
+        }
+        Ok(())
+    }};
+}
+
+/// A named series of points.
+pub struct Series {
+    /// Legend.
+    pub name: String,
+    /// Points.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Lines (step-free) with labelled markers and an optional horizontal line.
+pub fn lines(
+    stem: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    markers: &[(String, f64, f64, usize)],
+    hline: Option<(f64, &str)>,
+) -> Result<(), ReportError> {
+    let name = title.to_string();
+    let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
+    let ys = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .chain(hline.map(|h| h.0));
+    let (x0, x1) = bounds(xs);
+    let (_, y1) = bounds(ys);
+    both!(
+        stem,
+        |root: &DrawingArea<_, Shift>| -> Result<(), ReportError> {
+            root.fill(&WHITE).map_err(err(&name))?;
+            let mut chart = ChartBuilder::on(root)
+                .caption(title, ("sans-serif", 24))
+                .margin(16)
+                .x_label_area_size(48)
+                .y_label_area_size(72)
+                .build_cartesian_2d(x0..x1, 0.0..y1 * 1.05)
+                .map_err(err(&name))?;
+            chart
+                .configure_mesh()
+                .x_desc(x_label)
+                .y_desc(y_label)
+                .label_style(("sans-serif", 15))
+                .axis_desc_style(("sans-serif", 17))
+                .draw()
+                .map_err(err(&name))?;
+            for (i, s) in series.iter().enumerate() {
+                let c = color(i);
+                chart
+                    .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))
+                    .map_err(err(&name))?
+                    .label(s.name.clone())
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3))
+                    });
+            }
+            for (label, x, y, i) in markers {
+                let c = color(*i);
+                chart
+                    .draw_series(std::iter::once(Circle::new((*x, *y), 5, c.filled())))
+                    .map_err(err(&name))?;
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        label.clone(),
+                        (*x, *y),
+                        ("sans-serif", 14).into_font(),
+                    )))
+                    .map_err(err(&name))?;
+            }
+            if let Some((y, label)) = hline {
+                chart
+                    .draw_series(LineSeries::new(vec![(x0, y), (x1, y)], RED.stroke_width(2)))
+                    .map_err(err(&name))?
+                    .label(label.to_string())
+                    .legend(|(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(3))
+                    });
+            }
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 15))
+                .position(SeriesLabelPosition::LowerRight)
+                .draw()
+                .map_err(err(&name))?;
+            Ok(())
+        }
+    )
+}
+
+fn bounds(v: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for x in v {
+        lo = lo.min(x);
+        hi = hi.max(x);
+    }
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    if hi <= lo {
+        hi = lo + 1.0;
+    }
+    (lo.min(0.0), hi)
+}
+
+/// Horizontal stacked bars: one row per category, one stack per series.
+pub fn stacked_bars(
+    stem: &Path,
+    title: &str,
+    x_label: &str,
+    rows: &[String],
+    stacks: &[Series],
+) -> Result<(), ReportError> {
+    let name = title.to_string();
+    let total: Vec<f64> = (0..rows.len())
+        .map(|r| {
+            stacks
+                .iter()
+                .map(|s| s.points.get(r).map_or(0.0, |p| p.1))
+                .sum()
+        })
+        .collect();
+    let xmax = total.iter().cloned().fold(0.0, f64::max).max(1e-9) * 1.1;
+    let n = rows.len().max(1);
+    both!(
+        stem,
+        |root: &DrawingArea<_, Shift>| -> Result<(), ReportError> {
+            root.fill(&WHITE).map_err(err(&name))?;
+            let left = rows.iter().map(|r| r.len()).max().unwrap_or(8).clamp(8, 40) as u32 * 8 + 10;
+            let mut chart = ChartBuilder::on(root)
+                .caption(title, ("sans-serif", 24))
+                .margin(16)
+                .x_label_area_size(48)
+                .y_label_area_size(left)
+                .build_cartesian_2d(0.0..xmax, (0..n).into_segmented())
+                .map_err(err(&name))?;
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .x_desc(x_label)
+                .y_labels(n)
+                .y_label_formatter(&|v| match v {
+                    SegmentValue::CenterOf(i) => rows.get(*i).cloned().unwrap_or_default(),
+                    _ => String::new(),
+                })
+                .label_style(("sans-serif", 14))
+                .axis_desc_style(("sans-serif", 17))
+                .draw()
+                .map_err(err(&name))?;
+            let mut base = vec![0.0; n];
+            for (i, s) in stacks.iter().enumerate() {
+                let c = color(i);
+                let bars: Vec<_> = (0..rows.len())
+                    .map(|r| {
+                        let v = s.points.get(r).map_or(0.0, |p| p.1);
+                        let b = base[r];
+                        base[r] += v;
+                        let mut bar = Rectangle::new(
+                            [
+                                (b, SegmentValue::Exact(r)),
+                                (b + v, SegmentValue::Exact(r + 1)),
+                            ],
+                            c.mix(0.85).filled(),
+                        );
+                        bar.set_margin(4, 4, 0, 0);
+                        bar
+                    })
+                    .collect();
+                chart
+                    .draw_series(bars)
+                    .map_err(err(&name))?
+                    .label(s.name.clone())
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled())
+                    });
+            }
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 15))
+                .position(SeriesLabelPosition::LowerRight)
+                .draw()
+                .map_err(err(&name))?;
+            Ok(())
+        }
+    )
+}
+
+/// One bar of a Gantt chart.
+pub struct GanttBar {
+    /// Lane index.
+    pub lane: usize,
+    /// Start, seconds.
+    pub start: f64,
+    /// End, seconds.
+    pub end: f64,
+    /// Queued (light) or active (dark).
+    pub queued: bool,
+    /// Series index for the colour.
+    pub color: usize,
+}
+
+/// A Gantt chart: a lane per label, bars of queued and active time.
+pub fn gantt(
+    stem: &Path,
+    title: &str,
+    lanes: &[String],
+    bars: &[GanttBar],
+    legend: &[String],
+) -> Result<(), ReportError> {
+    let name = title.to_string();
+    let (t0, t1) = bounds(bars.iter().flat_map(|b| [b.start, b.end]));
+    let n = lanes.len().max(1);
+    let left = lanes
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(8)
+        .clamp(8, 48) as u32
+        * 8
+        + 12;
+    both!(
+        stem,
+        |root: &DrawingArea<_, Shift>| -> Result<(), ReportError> {
+            root.fill(&WHITE).map_err(err(&name))?;
+            let mut chart = ChartBuilder::on(root)
+                .caption(title, ("sans-serif", 24))
+                .margin(16)
+                .x_label_area_size(48)
+                .y_label_area_size(left)
+                .build_cartesian_2d(t0..t1 * 1.02, (0..n).into_segmented())
+                .map_err(err(&name))?;
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .x_desc("minutes since the trigger")
+                .x_label_formatter(&|v| format!("{:.0}", v / 60.0))
+                .y_labels(n)
+                .y_label_formatter(&|v| match v {
+                    SegmentValue::CenterOf(i) => lanes.get(*i).cloned().unwrap_or_default(),
+                    _ => String::new(),
+                })
+                .label_style(("sans-serif", 14))
+                .axis_desc_style(("sans-serif", 17))
+                .draw()
+                .map_err(err(&name))?;
+            chart
+                .draw_series(bars.iter().map(|b| {
+                    let c = color(b.color);
+                    let style = if b.queued {
+                        c.mix(0.25).filled()
+                    } else {
+                        c.filled()
+                    };
+                    let mut bar = Rectangle::new(
+                        [
+                            (b.start, SegmentValue::Exact(b.lane)),
+                            (b.end.max(b.start + 1.0), SegmentValue::Exact(b.lane + 1)),
+                        ],
+                        style,
+                    );
+                    bar.set_margin(5, 5, 0, 0);
+                    bar
+                }))
+                .map_err(err(&name))?;
+            for (i, l) in legend.iter().enumerate() {
+                let c = color(i);
+                chart
+                    .draw_series(std::iter::empty::<Rectangle<(f64, SegmentValue<usize>)>>())
+                    .map_err(err(&name))?
+                    .label(l.clone())
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled())
+                    });
+            }
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 14))
+                .position(SeriesLabelPosition::UpperLeft)
+                .draw()
+                .map_err(err(&name))?;
+            Ok(())
+        }
+    )
+}

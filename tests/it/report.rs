@@ -1,0 +1,110 @@
+//! `--report`, `amisim report`, and `--trace`.
+
+use super::{amisim, root};
+
+#[test]
+fn the_quickstart_report_has_charts_and_a_self_contained_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = amisim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "-n",
+        "6",
+        "-q",
+        "--report",
+        "--trace",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for chart in [
+        "time_to_all_regions",
+        "stages",
+        "execution",
+        "cost_by_region",
+    ] {
+        let png = std::fs::read(out.join("charts").join(format!("{chart}.png"))).unwrap();
+        assert!(
+            png.starts_with(&[0x89, b'P', b'N', b'G']),
+            "{chart}.png is a PNG"
+        );
+        assert!(png.len() > 10_000, "{chart}.png has content");
+        let svg = std::fs::read_to_string(out.join("charts").join(format!("{chart}.svg"))).unwrap();
+        assert!(
+            svg.contains("<svg") && svg.contains("<text"),
+            "{chart}.svg has text"
+        );
+    }
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    for part in [
+        "## Verdict",
+        "p95 time to all Regions",
+        "bottleneck:",
+        "## Cost",
+        "## Assumptions",
+        "charts/time_to_all_regions.png",
+    ] {
+        assert!(md.contains(part), "report.md has {part}");
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(html.matches("<svg").count(), 4, "the charts are inline");
+    for external in ["src=", "href=", "<link", "url(", "<script"] {
+        assert!(
+            !html.contains(external),
+            "report.html refers to nothing outside it ({external})"
+        );
+    }
+    // The trace opens in Perfetto: Chrome Trace Event JSON.
+    let trace: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("trace.json")).unwrap()).unwrap();
+    let events = trace["traceEvents"].as_array().unwrap();
+    assert!(events.iter().any(|e| e["ph"] == "X" && e["cat"] == "copy"));
+    assert!(events.iter().any(|e| e["ph"] == "M"
+        && e["name"] == "process_name"
+        && e["args"]["name"] == "eu-west-1"));
+    // `amisim report DIR` writes the same report from the directory alone.
+    std::fs::remove_file(out.join("report.md")).unwrap();
+    let o = amisim(&["report", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_to_string(out.join("report.md")).unwrap(), md);
+}
+
+#[test]
+fn the_readme_example_report_is_what_the_command_writes() {
+    // README: `amisim run scenarios/quickstart.toml --report --out results/example`.
+    let committed = std::fs::read_to_string(root().join("results/example/report.md")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("scenarios")).unwrap();
+    std::fs::copy(
+        root().join("scenarios/quickstart.toml"),
+        dir.path().join("scenarios/quickstart.toml"),
+    )
+    .unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_amisim"))
+        .args([
+            "run",
+            "scenarios/quickstart.toml",
+            "--report",
+            "-q",
+            "--out",
+            "results/example",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let fresh = std::fs::read_to_string(dir.path().join("results/example/report.md")).unwrap();
+    assert_eq!(
+        fresh, committed,
+        "regenerate results/example with the README's command"
+    );
+}
+
+#[test]
+fn report_refuses_a_directory_without_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = amisim(&["report", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("manifest.json"));
+}
