@@ -678,6 +678,66 @@ pub fn write_report(scn: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, ReportEr
             "Monthly cost by Region, stacked by category".into(),
         ));
     }
+    if let Some(t) = Table::read(&dir.join("cost.csv"))? {
+        // Monthly cost per replication, and cost by item (stage), from the ledger.
+        let horizon_h = (scn.world.horizon.as_millis() as f64 / 3_600_000.0).max(1e-9);
+        let to_month = scn.world.prices.hours_per_month / horizon_h;
+        let mut per_rep: BTreeMap<u64, f64> = BTreeMap::new();
+        let mut per_item: BTreeMap<String, f64> = BTreeMap::new();
+        for r in &t.rows {
+            let usd = t.num(r, "usd").unwrap_or(0.0);
+            *per_rep
+                .entry(t.get(r, "replication").parse().unwrap_or(0))
+                .or_default() += usd * to_month;
+            *per_item
+                .entry(format!("{} ({})", t.get(r, "item"), t.get(r, "category")))
+                .or_default() += usd;
+        }
+        let reps = per_rep.len().max(1) as f64;
+        let mut monthly: Vec<f64> = per_rep.into_values().collect();
+        monthly.sort_by(f64::total_cmp);
+        let n = monthly.len() as f64;
+        let points: Vec<(f64, f64)> = monthly
+            .iter()
+            .enumerate()
+            .map(|(k, x)| (*x, (k + 1) as f64 / n))
+            .collect();
+        charts::lines(
+            &charts_dir.join("monthly_cost"),
+            "Monthly cost over replications (CDF)",
+            "US dollars per month",
+            "fraction of replications",
+            &[Series {
+                name: "monthly cost".into(),
+                points,
+            }],
+            &[],
+            None,
+        )?;
+        blocks.push(Block::Chart(
+            "monthly_cost".into(),
+            "Distribution of the monthly cost over replications".into(),
+        ));
+        let items: Vec<String> = per_item.keys().cloned().collect();
+        let values: Vec<(f64, f64)> = per_item
+            .values()
+            .map(|v| (0.0, v * to_month / reps))
+            .collect();
+        charts::stacked_bars(
+            &charts_dir.join("cost_by_item"),
+            "Cost per month by what it pays for",
+            "US dollars per month",
+            &items,
+            &[Series {
+                name: "per month".into(),
+                points: values,
+            }],
+        )?;
+        blocks.push(Block::Chart(
+            "cost_by_item".into(),
+            "Monthly cost by item: instances, volumes and storage by stage, transfer, keys".into(),
+        ));
+    }
     if let Some(t) = &cost_summary {
         blocks.push(Block::Table(
             ["scope", "metric", "mean", "p50", "p95", "max"]

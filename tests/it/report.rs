@@ -48,7 +48,7 @@ fn the_quickstart_report_has_charts_and_a_self_contained_page() {
         assert!(md.contains(part), "report.md has {part}");
     }
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert_eq!(html.matches("<svg").count(), 4, "the charts are inline");
+    assert_eq!(html.matches("<svg").count(), 6, "the charts are inline");
     for external in ["src=", "href=", "<link", "url(", "<script"] {
         assert!(
             !html.contains(external),
@@ -107,4 +107,51 @@ fn report_refuses_a_directory_without_outputs() {
     let o = amisim(&["report", dir.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("manifest.json"));
+}
+
+#[test]
+fn a_sweep_report_names_the_cheapest_point_meeting_the_slos() {
+    let text = r#"
+name = "sweep-report"
+horizon = "7d"
+replications = 4
+[slo]
+time_to_all_regions_p95 = "10h"
+[[region]]
+name = "us-east-1"
+[[region]]
+name = "eu-west-1"
+[[pipeline]]
+name = "p"
+region = "us-east-1"
+destinations = ["eu-west-1"]
+[[pipeline.volume]]
+size_gib = 8
+data_gib = 4
+[pipeline.schedule]
+build_on_package_update = true
+package_update_mean_interval = "6h"
+[sweep]
+"quotas.concurrent_builds" = [1, 5]
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("s.toml");
+    std::fs::write(&f, text).unwrap();
+    let out = dir.path().join("o");
+    let o = amisim(&[
+        "run",
+        f.to_str().unwrap(),
+        "-q",
+        "--report",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("## Sweep")
+            && md.contains("Cheapest point meeting every SLO: quotas.concurrent_builds ="),
+        "{md}"
+    );
+    assert!(out.join("charts/sweep.png").exists());
 }
