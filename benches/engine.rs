@@ -1,39 +1,68 @@
 //! Criterion benchmarks: `cargo bench --bench engine`.
 //!
-//! - `hold/N`: the classic hold model on the engine. The queue is kept at N
-//!   pending events; each step pops the earliest and schedules a new one
-//!   `Exp(mean 1 s)` later. Reported as events per second.
-//! - `quickstart/replication`: one replication of scenarios/quickstart.toml
-//!   (28 simulated days, four weekly builds, four Regions).
+//! - `hold/engine/N` and `hold/bare-heap/N`: the classic hold model at N
+//!   pending events (10^3, 10^5, 10^6). Each step pops the earliest event
+//!   and schedules a new one `Exp(mean 1 s)` later. `bare-heap` is the
+//!   reference limit: a `BinaryHeap<Reverse<(u64, u64)>>` with the same
+//!   random numbers and the same work per step, and nothing else.
+//!   Reported as events per second.
+//! - `replication/quickstart`, `replication/enterprise`: one replication of
+//!   each scenario (the whole model: triggers, quotas, faults, records).
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use rand_distr::{Distribution, Exp};
 
-use amisim::engine::{RngStreams, SimDuration, SimTime, Simulation};
+use amisim::engine::{RngStreams, SimDuration, SimTime, Simulation, StreamRng};
 use amisim::pipeline::model::run_replication;
 
 const STEPS: u64 = 100_000;
 
+fn draw(exp: &Exp<f64>, rng: &mut StreamRng) -> u64 {
+    // Milliseconds, as the engine's SimDuration::from_secs_f64 does.
+    (exp.sample(rng) * 1000.0).round() as u64
+}
+
 fn hold_model(c: &mut Criterion) {
     let mut group = c.benchmark_group("hold");
     group.throughput(Throughput::Elements(STEPS));
-    for n in [1_000usize, 100_000] {
+    for n in [1_000usize, 100_000, 1_000_000] {
+        if n >= 1_000_000 {
+            group.sample_size(20);
+        }
         let exp = Exp::new(1.0).unwrap();
+        // The engine.
         let mut rng = RngStreams::new(1, 0).stream("hold");
         let mut sim: Simulation<u32> = Simulation::with_capacity(n + 1);
         for i in 0..n {
-            let d = SimDuration::from_secs_f64(exp.sample(&mut rng));
-            sim.schedule_in(d, i as u32);
+            sim.schedule_in(SimDuration(draw(&exp, &mut rng)), i as u32);
         }
-        group.bench_function(format!("{n}"), |b| {
+        group.bench_function(format!("engine/{n}"), |b| {
             b.iter(|| {
                 for _ in 0..STEPS {
                     let ev = sim.step(SimTime::MAX).unwrap();
-                    let d = SimDuration::from_secs_f64(exp.sample(&mut rng));
-                    sim.schedule_in(d, black_box(ev));
+                    sim.schedule_in(SimDuration(draw(&exp, &mut rng)), black_box(ev));
+                }
+            })
+        });
+        // The bare heap: the same work, no engine.
+        let mut rng = RngStreams::new(1, 0).stream("hold");
+        let mut heap: BinaryHeap<Reverse<(u64, u64)>> = BinaryHeap::with_capacity(n + 1);
+        let mut seq = 0u64;
+        for _ in 0..n {
+            heap.push(Reverse((draw(&exp, &mut rng), seq)));
+            seq += 1;
+        }
+        group.bench_function(format!("bare-heap/{n}"), |b| {
+            b.iter(|| {
+                for _ in 0..STEPS {
+                    let Reverse((t, _)) = heap.pop().unwrap();
+                    heap.push(Reverse((t + draw(&exp, &mut rng), black_box(seq))));
+                    seq += 1;
                 }
             })
         });
@@ -41,21 +70,28 @@ fn hold_model(c: &mut Criterion) {
     group.finish();
 }
 
-fn quickstart(c: &mut Criterion) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
-    let scn = amisim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let mut i = 0u64;
-    c.bench_function("quickstart/replication", |b| {
-        b.iter_batched(
-            || {
-                i += 1;
-                i
-            },
-            |rep| black_box(run_replication(&scn.world, 1, rep)),
-            BatchSize::SmallInput,
-        )
-    });
+fn replications(c: &mut Criterion) {
+    let mut group = c.benchmark_group("replication");
+    for (name, samples) in [("quickstart", 100), ("enterprise", 10)] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
+        let scn = amisim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let events = run_replication(&scn.world, 1, 0).events;
+        group.throughput(Throughput::Elements(events));
+        group.sample_size(samples);
+        let mut i = 0u64;
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || {
+                    i += 1;
+                    i
+                },
+                |rep| black_box(run_replication(&scn.world, 1, rep)),
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    group.finish();
 }
 
-criterion_group!(benches, hold_model, quickstart);
+criterion_group!(benches, hold_model, replications);
 criterion_main!(benches);
