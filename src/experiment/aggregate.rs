@@ -99,15 +99,43 @@ pub struct Aggregate {
     /// Per pipeline, in scenario order.
     pub pipelines: Vec<PipelineAgg>,
     /// Per quota instance.
-    pub quotas: Vec<(QuotaKey, QuotaAgg)>,
+    #[serde(with = "pairs")]
+    pub quotas: BTreeMap<QuotaKey, QuotaAgg>,
     /// Width of a timeline bucket, ms.
     pub timeline_width_ms: u64,
     /// Per (quota instance, bucket): ∫ in use dt and ∫ queued dt, summed over replications.
-    pub timeline: Vec<(QuotaKey, u64, Exact, Exact)>,
+    #[serde(with = "pairs")]
+    pub timeline: BTreeMap<(QuotaKey, u64), (Exact, Exact)>,
     /// Each replication's cost projected to a month, micro-dollars.
     pub monthly_cost: Metric,
     /// Cost by (category index, Region, account), micro-dollars, summed over replications.
-    pub cost_by: Vec<(u8, u16, u16, Exact)>,
+    #[serde(with = "pairs")]
+    pub cost_by: BTreeMap<(u8, u16, u16), Exact>,
+}
+
+/// Serde for a map as a list of pairs (JSON object keys must be strings).
+mod pairs {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        m: &BTreeMap<K, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(m.iter())
+    }
+
+    pub fn deserialize<
+        'de,
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    >(
+        d: D,
+    ) -> Result<BTreeMap<K, V>, D::Error> {
+        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
+    }
 }
 
 /// Most buckets over the horizon in the quota timeline.
@@ -119,7 +147,7 @@ fn kind_index(q: &QuotaUse) -> u8 {
 
 /// Adds `value × overlap` of `[from, to)` to the buckets it covers.
 fn spread(
-    map: &mut BTreeMap<(QuotaKey, u64), (u128, u128)>,
+    map: &mut BTreeMap<(QuotaKey, u64), (Exact, Exact)>,
     key: QuotaKey,
     width: u64,
     from: u64,
@@ -135,8 +163,8 @@ fn spread(
         let b = t / width;
         let seg = to.min((b + 1) * width) - t;
         let e = map.entry((key, b)).or_default();
-        e.0 += in_use as u128 * seg as u128;
-        e.1 += queued as u128 * seg as u128;
+        e.0.0 += in_use as u128 * seg as u128;
+        e.1.0 += queued as u128 * seg as u128;
         t += seg;
     }
 }
@@ -229,13 +257,6 @@ impl Aggregate {
     }
 
     fn add_quotas(&mut self, index: u64, rep: &ReplicationResult) {
-        let mut quotas: BTreeMap<QuotaKey, QuotaAgg> =
-            std::mem::take(&mut self.quotas).into_iter().collect();
-        let mut timeline: BTreeMap<(QuotaKey, u64), (u128, u128)> =
-            std::mem::take(&mut self.timeline)
-                .into_iter()
-                .map(|(k, b, i, q)| ((k, b), (i.0, q.0)))
-                .collect();
         let width = self.timeline_width_ms;
         for q in &rep.quotas {
             let key = QuotaKey {
@@ -244,7 +265,7 @@ impl Aggregate {
                 region: q.region,
                 pipeline: q.pipeline,
             };
-            let a = quotas.entry(key).or_default();
+            let a = self.quotas.entry(key).or_default();
             a.capacity = q.capacity;
             a.requests += q.served;
             a.waited += q.waits.iter().filter(|w| w.as_millis() > 0).count() as u64;
@@ -261,7 +282,7 @@ impl Aggregate {
             let mut prev: (SimTime, u32, u32) = (SimTime::ZERO, 0, 0);
             for &ch in q.trace.iter().chain(std::iter::once(&(rep.end, 0, 0))) {
                 spread(
-                    &mut timeline,
+                    &mut self.timeline,
                     key,
                     width,
                     prev.0.as_millis(),
@@ -272,33 +293,22 @@ impl Aggregate {
                 prev = ch;
             }
         }
-        self.quotas = quotas.into_iter().collect();
-        self.timeline = timeline
-            .into_iter()
-            .map(|((k, b), (i, q))| (k, b, Exact(i), Exact(q)))
-            .collect();
     }
 
     fn add_costs(&mut self, world: &World, index: u64, rep: &ReplicationResult) {
         let lines = crate::cost::ledger(world, rep);
         let mut per_exec = vec![0u64; rep.runs.len()];
         let mut total: u128 = 0;
-        let mut by: BTreeMap<(u8, u16, u16), u128> = std::mem::take(&mut self.cost_by)
-            .into_iter()
-            .map(|(c, r, a, v)| ((c, r, a), v.0))
-            .collect();
         for l in &lines {
             if let Some(e) = l.exec {
                 per_exec[e as usize] += l.usd_micro;
             }
             total += l.usd_micro as u128;
-            *by.entry((l.category as u8, l.region, l.account))
-                .or_default() += l.usd_micro as u128;
+            self.cost_by
+                .entry((l.category as u8, l.region, l.account))
+                .or_default()
+                .0 += l.usd_micro as u128;
         }
-        self.cost_by = by
-            .into_iter()
-            .map(|((c, r, a), v)| (c, r, a, Exact(v)))
-            .collect();
         for p in &mut self.pipelines {
             p.cost_per_execution.start_replication(index);
         }
@@ -345,10 +355,8 @@ impl Aggregate {
                 a.cost_per_execution.merge(&b.cost_per_execution);
             }
         }
-        let mut quotas: BTreeMap<QuotaKey, QuotaAgg> =
-            std::mem::take(&mut self.quotas).into_iter().collect();
         for (k, b) in &other.quotas {
-            let a = quotas.entry(*k).or_default();
+            let a = self.quotas.entry(*k).or_default();
             a.capacity = b.capacity;
             a.requests += b.requests;
             a.waited += b.waited;
@@ -360,34 +368,16 @@ impl Aggregate {
             a.peak_in_use = a.peak_in_use.max(b.peak_in_use);
             a.peak_queue = a.peak_queue.max(b.peak_queue);
         }
-        self.quotas = quotas.into_iter().collect();
-        let mut timeline: BTreeMap<(QuotaKey, u64), (u128, u128)> =
-            std::mem::take(&mut self.timeline)
-                .into_iter()
-                .map(|(k, b, i, q)| ((k, b), (i.0, q.0)))
-                .collect();
-        for (k, b, i, q) in &other.timeline {
-            let e = timeline.entry((*k, *b)).or_default();
-            e.0 += i.0;
-            e.1 += q.0;
+        for (k, (i, q)) in &other.timeline {
+            let e = self.timeline.entry(*k).or_default();
+            e.0.0 += i.0;
+            e.1.0 += q.0;
         }
-        self.timeline = timeline
-            .into_iter()
-            .map(|((k, b), (i, q))| (k, b, Exact(i), Exact(q)))
-            .collect();
         self.timeline_width_ms = self.timeline_width_ms.max(other.timeline_width_ms);
         self.monthly_cost.merge(&other.monthly_cost);
-        let mut by: BTreeMap<(u8, u16, u16), u128> = std::mem::take(&mut self.cost_by)
-            .into_iter()
-            .map(|(c, r, a, v)| ((c, r, a), v.0))
-            .collect();
-        for (c, r, a, v) in &other.cost_by {
-            *by.entry((*c, *r, *a)).or_default() += v.0;
+        for (k, v) in &other.cost_by {
+            self.cost_by.entry(*k).or_default().0 += v.0;
         }
-        self.cost_by = by
-            .into_iter()
-            .map(|((c, r, a), v)| (c, r, a, Exact(v)))
-            .collect();
     }
 
     /// The largest relative 95 % half-width over pipelines, of the mean and

@@ -61,22 +61,66 @@ pub enum ExperimentError {
     Sink(String),
 }
 
+/// The worker pool for `threads` (0: one per core), built once per process.
+fn pool(threads: usize) -> Result<std::sync::Arc<rayon::ThreadPool>, ExperimentError> {
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static POOLS: OnceLock<Mutex<BTreeMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
+    let mut pools = POOLS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = pools.get(&threads) {
+        return Ok(p.clone());
+    }
+    let p = Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|source| ExperimentError::ThreadPool { threads, source })?,
+    );
+    pools.insert(threads, p.clone());
+    Ok(p)
+}
+
+/// About this many bytes of replication results are held at once.
+pub const CHUNK_BYTES: u64 = 16 << 20;
+
+/// A chunk size holding about [`CHUNK_BYTES`] of results like `sample`'s,
+/// between `min` and 64 replications per thread.
+fn adapt_chunk(sample: &[ReplicationResult], min: u64, threads: usize) -> u64 {
+    let per_rep = sample
+        .iter()
+        .map(|r| {
+            (r.stages.len() * std::mem::size_of::<crate::pipeline::model::StageRecord>()
+                + r.runs.len() * std::mem::size_of::<crate::pipeline::model::RunRecord>()
+                + r.images.len() * std::mem::size_of::<crate::pipeline::model::ImageRecord>()
+                + r.quotas
+                    .iter()
+                    .map(|q| q.trace.len() * 16 + q.waits.len() * 8)
+                    .sum::<usize>()) as u64
+        })
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    (CHUNK_BYTES / per_rep).clamp(min.max(1), 64 * threads as u64)
+}
+
 /// Runs the plan; `sink` sees every chunk `(first index, results)` in order.
 pub fn run<F>(scenario: &Scenario, plan: &Plan, mut sink: F) -> Result<Aggregate, ExperimentError>
 where
     F: FnMut(u64, &[ReplicationResult]) -> Result<(), String>,
 {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(plan.threads)
-        .build()
-        .map_err(|source| ExperimentError::ThreadPool {
-            threads: plan.threads,
-            source,
-        })?;
+    let pool = pool(plan.threads)?;
     let world = &scenario.world;
     let mut agg = Aggregate::new(world);
     let mut next = plan.first;
     let mut done = 0u64;
+    // Without a precision target the chunk only trades memory for speed:
+    // grow it to about CHUNK_BYTES of replication results once the first
+    // chunk shows how large a replication is.
+    let mut chunk = plan.chunk.max(1);
+    let adaptive = plan.precision.is_none();
     loop {
         let target = match plan.precision {
             None => plan.count,
@@ -95,16 +139,50 @@ where
         if done >= target {
             break;
         }
-        let n = plan.chunk.max(1).min(target - done);
-        let results: Vec<ReplicationResult> = pool.install(|| {
-            (next..next + n)
-                .into_par_iter()
+        let n = chunk.min(target - done);
+        // Contiguous groups, one per worker: each runs its replications and
+        // folds them into a partial aggregate in parallel; the partials are
+        // then merged in order, which is exact (see `Aggregate::merge`).
+        let groups = (pool.current_num_threads() as u64).clamp(1, n);
+        if groups == 1 {
+            // One worker: fold straight into the aggregate.
+            let results: Vec<ReplicationResult> = (next..next + n)
                 .map(|i| run_replication(world, plan.seed, i))
+                .collect();
+            sink(next, &results).map_err(ExperimentError::Sink)?;
+            for (k, r) in results.iter().enumerate() {
+                agg.add(world, next + k as u64, r);
+            }
+            if adaptive {
+                chunk = adapt_chunk(&results, plan.chunk, pool.current_num_threads());
+            }
+            next += n;
+            done += n;
+            continue;
+        }
+        let parts: Vec<(u64, Vec<ReplicationResult>, Aggregate)> = pool.install(|| {
+            (0..groups)
+                .into_par_iter()
+                .map(|g| {
+                    let (lo, hi) = (next + n * g / groups, next + n * (g + 1) / groups);
+                    let mut part = Aggregate::new(world);
+                    let results: Vec<ReplicationResult> = (lo..hi)
+                        .map(|i| {
+                            let r = run_replication(world, plan.seed, i);
+                            part.add(world, i, &r);
+                            r
+                        })
+                        .collect();
+                    (lo, results, part)
+                })
                 .collect()
         });
-        sink(next, &results).map_err(ExperimentError::Sink)?;
-        for (k, r) in results.iter().enumerate() {
-            agg.add(world, next + k as u64, r);
+        for (lo, results, part) in &parts {
+            sink(*lo, results).map_err(ExperimentError::Sink)?;
+            agg.merge(part);
+        }
+        if adaptive && let Some((_, results, _)) = parts.first() {
+            chunk = adapt_chunk(results, plan.chunk, pool.current_num_threads());
         }
         next += n;
         done += n;

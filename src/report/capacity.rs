@@ -113,18 +113,11 @@ pub fn timeline_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportEr
             continue;
         }
         let names = names(scn, k);
-        let lo = agg.timeline.partition_point(|(kk, _, _, _)| kk < k);
-        let hi = agg.timeline.partition_point(|(kk, _, _, _)| kk <= k);
-        let mut cells = agg.timeline[lo..hi].iter().peekable();
         for b in 0..nb {
-            let (in_use, queued) = match cells.peek() {
-                Some((_, bb, i, qd)) if *bb == b => {
-                    let v = (i.0 as f64, qd.0 as f64);
-                    cells.next();
-                    v
-                }
-                _ => (0.0, 0.0),
-            };
+            let (in_use, queued) = agg
+                .timeline
+                .get(&(*k, b))
+                .map_or((0.0, 0.0), |(i, qd)| (i.0 as f64, qd.0 as f64));
             let mean_in_use = in_use / (width as f64 * reps);
             let mean_queued = queued / (width as f64 * reps);
             let mut row = names.to_vec();

@@ -235,7 +235,7 @@ pub fn cost_breakdown_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, Re
     let reps = agg.replications.max(1) as f64;
     let horizon_h = (scn.world.horizon.as_millis() as f64 / 3_600_000.0).max(1e-9);
     let per_month = scn.world.prices.hours_per_month / horizon_h;
-    for (c, r, a, v) in &agg.cost_by {
+    for ((c, r, a), v) in &agg.cost_by {
         let per_rep = v.0 as f64 / 1e6 / reps;
         w.write_record([
             crate::cost::Category::ALL[*c as usize].name().to_string(),
