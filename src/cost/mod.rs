@@ -81,7 +81,7 @@ pub struct CostLine {
     /// What it is for.
     pub category: Category,
     /// What it belongs to: `builder`, `test`, `destination_test`, `image`, `copy`, or the key's name.
-    pub item: String,
+    pub item: std::borrow::Cow<'static, str>,
     /// Region charged.
     pub region: RegionId,
     /// Account charged.
@@ -141,7 +141,7 @@ pub fn ledger(world: &World, rep: &ReplicationResult) -> Vec<CostLine> {
                 .copied()
         };
         let vol_gib: f64 = p.volumes.iter().map(|v| v.size_gib).sum();
-        let instance = |item: &str,
+        let instance = |item: &'static str,
                         itype: &str,
                         region,
                         account,
@@ -241,7 +241,7 @@ pub fn ledger(world: &World, rep: &ReplicationResult) -> Vec<CostLine> {
             out.push(CostLine {
                 exec: None,
                 category: Category::Kms,
-                item: k.name.clone(),
+                item: k.name.clone().into(),
                 region,
                 account: k.owner,
                 quantity: key_months,

@@ -201,6 +201,16 @@ impl<T> Resource<T> {
         &self.waits
     }
 
+    /// Moves the recorded occupancy changes out.
+    pub fn take_trace(&mut self) -> Vec<(SimTime, u32, u32)> {
+        self.trace.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// Moves the recorded waits out.
+    pub fn take_waits(&mut self) -> Vec<SimDuration> {
+        std::mem::take(&mut self.waits)
+    }
+
     /// The occupancy changes recorded by a [`Resource::traced`] resource.
     pub fn trace(&self) -> &[(SimTime, u32, u32)] {
         self.trace.as_deref().unwrap_or(&[])

@@ -19,13 +19,18 @@ pub struct RngStreams {
     replication: u64,
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+fn fnv1a_more(mut h: u64, bytes: &[u8]) -> u64 {
     for b in bytes {
         h ^= *b as u64;
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     h
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    fnv1a_more(FNV_OFFSET, bytes)
 }
 
 fn splitmix64(state: &mut u64) -> u64 {
@@ -47,9 +52,22 @@ impl RngStreams {
 
     /// The stream called `name`. The same triple always gives the same sequence.
     pub fn stream(&self, name: &str) -> StreamRng {
+        self.seeded(fnv1a(name.as_bytes()))
+    }
+
+    /// The stream named by the concatenation of `parts` (no allocation):
+    /// `stream_of(&["a", "/", "b"])` is `stream("a/b")`.
+    pub fn stream_of(&self, parts: &[&str]) -> StreamRng {
+        self.seeded(
+            parts
+                .iter()
+                .fold(FNV_OFFSET, |h, p| fnv1a_more(h, p.as_bytes())),
+        )
+    }
+
+    fn seeded(&self, name_hash: u64) -> StreamRng {
         let mut rep = self.replication;
-        let mut state =
-            self.master_seed ^ splitmix64(&mut rep) ^ fnv1a(name.as_bytes()).rotate_left(17);
+        let mut state = self.master_seed ^ splitmix64(&mut rep) ^ name_hash.rotate_left(17);
         let mut seed = [0u8; 32];
         for chunk in seed.chunks_mut(8) {
             chunk.copy_from_slice(&splitmix64(&mut state).to_le_bytes());
@@ -65,6 +83,15 @@ mod tests {
 
     fn first(r: &mut StreamRng) -> [u64; 4] {
         [r.random(), r.random(), r.random(), r.random()]
+    }
+
+    #[test]
+    fn a_name_in_parts_is_the_same_stream() {
+        let a = RngStreams::new(3, 4);
+        assert_eq!(
+            first(&mut a.stream("p/copy")),
+            first(&mut a.stream_of(&["p", "/", "copy"]))
+        );
     }
 
     #[test]

@@ -1,8 +1,6 @@
 //! Reading a replication's records: names of items and keys, records per
 //! execution, and the critical stage of each execution.
 
-use std::collections::BTreeMap;
-
 use super::config::{Kind, World};
 use super::model::{Outcome, ReplicationResult, Stage, StageRecord};
 use crate::engine::SimDuration;
@@ -63,23 +61,34 @@ pub fn critical_stage(
         return None;
     }
     let p = &world.pipelines[run.pipeline as usize];
-    let mut parts: BTreeMap<String, u64> = BTreeMap::new();
-    let mut add = |k: String, d: SimDuration| *parts.entry(k).or_default() += d.as_millis();
+    // Contributions keyed without allocating: (stage, component/test index or
+    // Region); `None` is the schedule delay. Labels are built for the winners only.
+    let mut parts: Vec<(Option<(Stage, u16)>, u64)> = Vec::with_capacity(16);
+    let mut add =
+        |k: Option<(Stage, u16)>, d: SimDuration| match parts.iter_mut().find(|(x, _)| *x == k) {
+            Some(e) => e.1 += d.as_millis(),
+            None => parts.push((k, d.as_millis())),
+        };
     let span = |r: &StageRecord| r.finished.since(r.enqueued);
-    let label = |r: &StageRecord| match r.stage {
-        Stage::Component | Stage::Test => {
-            format!("{}:{}", r.stage.name(), item_name(world, rep, r))
-        }
-        Stage::Copy => format!("copy:{}", world.regions[r.region as usize]),
-        s => s.name().to_string(),
+    let key = |r: &StageRecord| match r.stage {
+        Stage::Component | Stage::Test => Some((r.stage, r.item)),
+        Stage::Copy => Some((Stage::Copy, r.region)),
+        s => Some((s, 0)),
+    };
+    let label = |k: &Option<(Stage, u16)>| match k {
+        None => "schedule_delay".to_string(),
+        Some((Stage::Component, i)) => format!("component:{}", p.components[*i as usize].name),
+        Some((Stage::Test, i)) => format!("test:{}", p.tests[*i as usize].name),
+        Some((Stage::Copy, r)) => format!("copy:{}", world.regions[*r as usize]),
+        Some((s, _)) => s.name().to_string(),
     };
     let records = recs.iter().map(|i| &rep.stages[*i as usize]);
     let mut last: Option<&StageRecord> = None;
     for r in records.clone() {
         match r.stage {
             Stage::LaunchBuilder => {
-                add("schedule_delay".into(), r.enqueued.since(run.triggered));
-                add(label(r), span(r));
+                add(None, r.enqueued.since(run.triggered));
+                add(key(r), span(r));
             }
             Stage::Component
             | Stage::StopBuilder
@@ -87,7 +96,7 @@ pub fn critical_stage(
             | Stage::CreateImage
             | Stage::RegisterImage
             | Stage::LaunchTest
-            | Stage::Test => add(label(r), span(r)),
+            | Stage::Test => add(key(r), span(r)),
             Stage::Share | Stage::LaunchDestinationTest | Stage::LaunchMigratedInstance
                 if last.is_none_or(|l| r.finished > l.finished) =>
             {
@@ -103,17 +112,21 @@ pub fn critical_stage(
         _ => Some(l.item),
     });
     if let Some(l) = last {
-        add(label(l), l.finished.since(l.started));
+        add(key(l), l.finished.since(l.started));
     }
     if let Some(c) = copy_index
         && let Some(copy) = records
             .clone()
             .find(|r| r.stage == Stage::Copy && r.item == c)
     {
-        add(label(copy), span(copy));
+        add(key(copy), span(copy));
     }
+    // The largest; among equals, the label first in alphabetical order.
+    let best = parts.iter().map(|(_, v)| *v).max()?;
     parts
-        .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .iter()
+        .filter(|(_, v)| *v == best)
+        .map(|(k, v)| (label(k), *v))
+        .min_by(|a, b| a.0.cmp(&b.0))
         .map(|(k, ms)| (k, SimDuration(ms)))
 }

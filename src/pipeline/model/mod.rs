@@ -455,7 +455,7 @@ struct PipelineRng {
 
 impl PipelineRng {
     fn new(streams: &RngStreams, name: &str) -> Self {
-        let s = |purpose: &str| streams.stream(&format!("{name}/{purpose}"));
+        let s = |purpose: &str| streams.stream_of(&[name, "/", purpose]);
         PipelineRng {
             schedule: s("schedule-delay"),
             updates: s("package-updates"),
@@ -585,7 +585,7 @@ impl Model<'_> {
         let nr = self.world.regions.len();
         let end = self.out.end;
         let world = self.world;
-        let push = |kind, idx: usize, res: &Resource<u32>, out: &mut Vec<QuotaUse>| {
+        let push = |kind, idx: usize, res: &mut Resource<u32>, out: &mut Vec<QuotaUse>| {
             if res.served() == 0 {
                 return;
             }
@@ -607,18 +607,18 @@ impl Model<'_> {
                 queue_ms: res.queue_integral(end),
                 peak_in_use: res.peak_in_use(),
                 peak_queue: res.peak_queue(),
-                trace: res.trace().to_vec(),
-                waits: res.waits().to_vec(),
+                trace: res.take_trace(),
+                waits: res.take_waits(),
             });
         };
         let mut out = Vec::new();
-        for (i, r) in self.builds.iter().enumerate() {
+        for (i, r) in self.builds.iter_mut().enumerate() {
             push(QuotaKind::ConcurrentBuilds, i, r, &mut out);
         }
-        for (i, r) in self.copies.iter().enumerate() {
+        for (i, r) in self.copies.iter_mut().enumerate() {
             push(QuotaKind::AmiCopiesPerRegion, i, r, &mut out);
         }
-        for (i, r) in self.dist_copies.iter().enumerate() {
+        for (i, r) in self.dist_copies.iter_mut().enumerate() {
             push(QuotaKind::AmiCopiesPerDistribution, i, r, &mut out);
         }
         self.out.quotas = out;
