@@ -33,12 +33,13 @@
 
 mod bucket;
 mod queue;
+mod radix;
 mod resource;
 mod rng;
 mod time;
 
 pub use bucket::TokenBucket;
-pub use queue::{EventKey, EventQueue};
+pub use queue::{EventKey, EventQueue, RADIX_AT};
 pub use resource::{Grant, Resource};
 pub use rng::{RngStreams, StreamRng};
 pub use time::{DurationParseError, SimDuration, SimTime};

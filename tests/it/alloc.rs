@@ -6,7 +6,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use amisim::engine::{SimDuration, SimTime, Simulation};
+use amisim::engine::{RADIX_AT, SimDuration, SimTime, Simulation};
 
 struct Counting;
 
@@ -35,25 +35,46 @@ fn allocations() -> u64 {
     ALLOCATIONS.with(|c| c.get())
 }
 
-#[test]
-fn the_hold_model_allocates_nothing_per_event() {
-    let n = 10_000u64;
+/// Allocations during `steps` hold-model events at `n` pending, after a warm-up.
+fn hold(n: u64, warmup: u64, steps: u64) -> u64 {
     let mut sim: Simulation<u64> = Simulation::new();
     for i in 0..n {
         sim.schedule_at(SimTime(i * 7 % 1000), i);
     }
-    // Warm-up: the heap reaches its working size.
-    for _ in 0..n {
+    for _ in 0..warmup {
         let ev = sim.step(SimTime::MAX).unwrap();
         sim.schedule_in(SimDuration(1 + ev % 997), ev);
     }
     let before = allocations();
-    for _ in 0..100_000 {
+    for _ in 0..steps {
         let ev = sim.step(SimTime::MAX).unwrap();
         sim.schedule_in(SimDuration(1 + ev % 997), ev);
     }
-    assert_eq!(allocations() - before, 0, "allocations in 100,000 events");
+    allocations() - before
+}
+
+#[test]
+fn the_binary_heap_mode_allocates_nothing_per_event() {
+    assert!(1_000 < RADIX_AT as u64);
+    assert_eq!(
+        hold(1_000, 10_000, 100_000),
+        0,
+        "allocations in 100,000 events"
+    );
     // The counter works: a Vec allocates.
+    let before = allocations();
     let v: Vec<u8> = Vec::with_capacity(16);
     assert!(allocations() > before, "{}", v.capacity());
+}
+
+#[test]
+fn the_radix_mode_allocates_rarely_not_per_event() {
+    // Its buckets keep their vectors; a vector grows only when a bucket holds
+    // more entries than ever before, which gets rarer as the run goes on.
+    let n = 2 * RADIX_AT as u64;
+    let allocs = hold(n, 500_000, 1_000_000);
+    assert!(
+        allocs <= 100,
+        "{allocs} allocations in 1,000,000 events (at most one per 10,000)"
+    );
 }
