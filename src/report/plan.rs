@@ -429,7 +429,7 @@ pub fn write_report(scn: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, ReportEr
             .map(|p| p.name.clone())
             .unwrap_or_default();
         let mut names = Vec::new();
-        let (mut wait, mut dur) = (Vec::new(), Vec::new());
+        let (mut wait, mut dur, mut tail) = (Vec::new(), Vec::new(), Vec::new());
         for r in t
             .rows
             .iter()
@@ -440,6 +440,8 @@ pub fn write_report(scn: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, ReportEr
             if t.get(r, "metric") == "duration" {
                 names.push(stage);
                 dur.push((0.0, v));
+                // How far the p95 of the duration reaches beyond its mean.
+                tail.push((0.0, (t.num(r, "p95_s").unwrap_or(0.0) / 60.0 - v).max(0.0)));
             } else {
                 wait.push((0.0, v));
             }
@@ -447,24 +449,28 @@ pub fn write_report(scn: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, ReportEr
         if !names.is_empty() {
             charts::stacked_bars(
                 &charts_dir.join("stages"),
-                &format!("Stages of {first}: mean queue wait and duration"),
+                &format!("Stages of {first}: mean wait, mean duration, p95 duration"),
                 "minutes",
                 &names,
                 &[
                     Series {
-                        name: "queue wait".into(),
+                        name: "mean queue wait".into(),
                         points: wait,
                     },
                     Series {
-                        name: "duration".into(),
+                        name: "mean duration".into(),
                         points: dur,
+                    },
+                    Series {
+                        name: "on to the duration's p95".into(),
+                        points: tail,
                     },
                 ],
             )?;
             blocks.push(Block::Heading("Stages".into()));
             blocks.push(Block::Chart(
                 "stages".into(),
-                format!("Mean wait and duration of each stage of {first}"),
+                format!("Mean wait, mean duration and p95 duration of each stage of {first}"),
             ));
         }
     }
