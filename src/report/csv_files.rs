@@ -41,13 +41,11 @@ fn f3(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.3}")).unwrap_or_default()
 }
 
-fn metric_row(pipeline: &str, stage: &str, metric: &str, m: &Metric, failed: u64) -> [String; 14] {
+/// The statistics columns of a metric in milliseconds, as seconds: mean, sd,
+/// 95 % CI low and high, p50, p90, p95, p99, max.
+pub fn seconds_cells(m: &Metric) -> [String; 9] {
     let ci = m.ci95_s();
     [
-        pipeline.to_string(),
-        stage.to_string(),
-        metric.to_string(),
-        m.count.to_string(),
         f3(m.mean_s()),
         f3(m.sd_s()),
         f3(ci.map(|(c, h)| c - h)),
@@ -57,8 +55,19 @@ fn metric_row(pipeline: &str, stage: &str, metric: &str, m: &Metric, failed: u64
         f3(m.quantile_s(0.95)),
         f3(m.quantile_s(0.99)),
         format!("{:.3}", m.max as f64 / 1000.0),
-        failed.to_string(),
     ]
+}
+
+fn metric_row(pipeline: &str, stage: &str, metric: &str, m: &Metric, failed: u64) -> Vec<String> {
+    let mut row = vec![
+        pipeline.to_string(),
+        stage.to_string(),
+        metric.to_string(),
+        m.count.to_string(),
+    ];
+    row.extend(seconds_cells(m));
+    row.push(failed.to_string());
+    row
 }
 
 /// Renders `summary.csv`: per pipeline, time to all Regions over succeeded

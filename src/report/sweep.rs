@@ -46,26 +46,17 @@ pub fn sweep_csv(sweep: &Sweep, aggs: &[Aggregate]) -> Result<Vec<u8>, ReportErr
     header.push("pipeline".into());
     header.extend(SWEEP_METRICS.iter().map(|s| s.to_string()));
     w.write_record(&header).map_err(err)?;
-    let f3 = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_default();
     for (i, (pt, agg)) in sweep.points.iter().zip(aggs).enumerate() {
         for (p, pa) in pt.scenario.world.pipelines.iter().zip(&agg.pipelines) {
-            let m = &pa.time_to_all_regions;
-            let ci = m.ci95_s();
             let mut row = vec![i.to_string()];
             row.extend(pt.values.iter().cloned());
             row.extend([
                 p.name.clone(),
                 pa.executions.to_string(),
                 pa.failed.to_string(),
-                f3(m.mean_s()),
-                f3(m.sd_s()),
-                f3(ci.map(|(c, h)| c - h)),
-                f3(ci.map(|(c, h)| c + h)),
-                f3(m.quantile_s(0.5)),
-                f3(m.quantile_s(0.9)),
-                f3(m.quantile_s(0.95)),
-                f3(m.quantile_s(0.99)),
-                format!("{:.3}", m.max as f64 / 1000.0),
+            ]);
+            row.extend(super::csv_files::seconds_cells(&pa.time_to_all_regions));
+            row.extend([
                 most_often_late(pa),
                 agg.monthly_cost
                     .mean()
