@@ -27,6 +27,7 @@ fn bench(c: &mut Criterion, name: &str, reps: u64) {
             threads,
             chunk: 2 * threads as u64,
             precision: None,
+            keep_results: false,
         };
         group.bench_function(format!("threads-{threads}"), |b| {
             b.iter(|| experiment::run(&scn, &plan, |_, _| Ok(())).unwrap())

@@ -369,6 +369,7 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
             of_p95: a.precision_of == PrecisionOf::P95,
             max_replications: a.max_replications.max(count),
         }),
+        keep_results: (sweep.is_none() && a.rows != Rows::None) || a.trace,
     };
     let points: Vec<&Scenario> = match &sweep {
         Some(s) => s.points.iter().map(|p| &p.scenario).collect(),

@@ -43,6 +43,9 @@ pub struct Plan {
     pub chunk: u64,
     /// Keep going until this precision is reached.
     pub precision: Option<Precision>,
+    /// Hand the replications' records to the sink (false: it gets empty
+    /// slices, and records are freed on the thread that made them).
+    pub keep_results: bool,
 }
 
 /// Why an experiment could not run.
@@ -166,13 +169,14 @@ where
                 .map(|g| {
                     let (lo, hi) = (next + n * g / groups, next + n * (g + 1) / groups);
                     let mut part = Aggregate::new(world);
-                    let results: Vec<ReplicationResult> = (lo..hi)
-                        .map(|i| {
-                            let r = run_replication(world, plan.seed, i);
-                            part.add(world, i, &r);
-                            r
-                        })
-                        .collect();
+                    let mut results: Vec<ReplicationResult> = Vec::new();
+                    for i in lo..hi {
+                        let r = run_replication(world, plan.seed, i);
+                        part.add(world, i, &r);
+                        if plan.keep_results {
+                            results.push(r);
+                        }
+                    }
                     (lo, results, part)
                 })
                 .collect()
