@@ -1,7 +1,7 @@
 //! Replications per second on 1 and 2 threads: `cargo bench --bench scale`.
 //!
-//! - `quickstart/threads-T`: 64 replications of scenarios/quickstart.toml.
-//! - `enterprise/threads-T`: 4 replications of scenarios/enterprise.toml
+//! - `quickstart/threads-T`: 1,024 replications of scenarios/quickstart.toml.
+//! - `enterprise/threads-T`: 8 replications of scenarios/enterprise.toml
 //!   (40 pipelines, 30 Regions, 500 accounts, one simulated year each).
 //!
 //! Throughput is reported in replications per second. Rows are not written
@@ -37,8 +37,8 @@ fn bench(c: &mut Criterion, name: &str, reps: u64) {
 }
 
 fn scale(c: &mut Criterion) {
-    bench(c, "quickstart", 64);
-    bench(c, "enterprise", 4);
+    bench(c, "quickstart", 1024);
+    bench(c, "enterprise", 8);
 }
 
 criterion_group!(benches, scale);
