@@ -122,9 +122,17 @@ pub fn transfer_price(world: &World, src: RegionId, dst: RegionId) -> f64 {
 
 /// Prices one replication.
 pub fn ledger(world: &World, rep: &ReplicationResult) -> Vec<CostLine> {
+    ledger_of(world, rep, &crate::pipeline::analysis::records_by_exec(rep))
+}
+
+/// [`ledger`] with the records already grouped by execution.
+pub fn ledger_of(
+    world: &World,
+    rep: &ReplicationResult,
+    by_exec: &crate::pipeline::analysis::ExecRecords,
+) -> Vec<CostLine> {
     let mut out = Vec::new();
     let prices = &world.prices;
-    let by_exec = crate::pipeline::analysis::records_by_exec(rep);
     for (ei, recs) in by_exec.iter().enumerate() {
         let run = &rep.runs[ei];
         let p = &world.pipelines[run.pipeline as usize];

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::stats::{Exact, Metric, mean_ci95};
 use crate::engine::SimTime;
-use crate::pipeline::analysis::{critical_stage, records_by_exec};
+use crate::pipeline::analysis::{ExecRecords, critical_stage, records_by_exec};
 use crate::pipeline::config::World;
 use crate::pipeline::model::{Outcome, QuotaUse, ReplicationResult, Stage};
 
@@ -253,7 +253,7 @@ impl Aggregate {
             s.wait.add(r.started.since(r.enqueued).as_millis());
         }
         self.add_quotas(index, rep);
-        self.add_costs(world, index, rep);
+        self.add_costs(world, index, rep, &by_exec);
     }
 
     fn add_quotas(&mut self, index: u64, rep: &ReplicationResult) {
@@ -295,8 +295,14 @@ impl Aggregate {
         }
     }
 
-    fn add_costs(&mut self, world: &World, index: u64, rep: &ReplicationResult) {
-        let lines = crate::cost::ledger(world, rep);
+    fn add_costs(
+        &mut self,
+        world: &World,
+        index: u64,
+        rep: &ReplicationResult,
+        by_exec: &ExecRecords,
+    ) {
+        let lines = crate::cost::ledger_of(world, rep, by_exec);
         let mut per_exec = vec![0u64; rep.runs.len()];
         let mut total: u128 = 0;
         for l in &lines {

@@ -36,12 +36,48 @@ pub fn item_name(world: &World, rep: &ReplicationResult, r: &StageRecord) -> Str
 }
 
 /// Record indices of each execution of a replication, in record order.
-pub fn records_by_exec(rep: &ReplicationResult) -> Vec<Vec<u32>> {
-    let mut v = vec![Vec::new(); rep.runs.len()];
-    for (i, r) in rep.stages.iter().enumerate() {
-        v[r.exec as usize].push(i as u32);
+pub fn records_by_exec(rep: &ReplicationResult) -> ExecRecords {
+    // Counting sort into one flat array: two allocations whatever the
+    // number of executions (this runs once per replication in the aggregate).
+    let mut start = vec![0u32; rep.runs.len() + 1];
+    for r in &rep.stages {
+        start[r.exec as usize + 1] += 1;
     }
-    v
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    let mut next = start.clone();
+    let mut idx = vec![0u32; rep.stages.len()];
+    for (i, r) in rep.stages.iter().enumerate() {
+        let slot = &mut next[r.exec as usize];
+        idx[*slot as usize] = i as u32;
+        *slot += 1;
+    }
+    ExecRecords { start, idx }
+}
+
+/// Stage-record indices grouped by execution, in record order
+/// (`records[exec]` is a slice); built by [`records_by_exec`].
+#[derive(Debug, Clone)]
+pub struct ExecRecords {
+    start: Vec<u32>,
+    idx: Vec<u32>,
+}
+
+impl ExecRecords {
+    /// The record indices of each execution in turn.
+    pub fn iter(&self) -> impl Iterator<Item = &[u32]> {
+        self.start
+            .windows(2)
+            .map(|w| &self.idx[w[0] as usize..w[1] as usize])
+    }
+}
+
+impl std::ops::Index<usize> for ExecRecords {
+    type Output = [u32];
+    fn index(&self, exec: usize) -> &[u32] {
+        &self.idx[self.start[exec] as usize..self.start[exec + 1] as usize]
+    }
 }
 
 /// The step that contributed most to a succeeded execution's time to all

@@ -730,3 +730,22 @@ fn keep_last_deletes_older_images_and_max_age_makes_the_next_copy_full() {
     }
     assert!(r.images.iter().filter(|i| i.deprecated.is_some()).count() >= 8);
 }
+
+/// The flat per-execution index (used by the aggregate and the cost ledger)
+/// holds exactly each execution's records, in record order.
+#[test]
+fn records_by_exec_groups_every_record_under_its_execution() {
+    let text = std::fs::read_to_string("scenarios/golden-3os-8-regions.toml").unwrap();
+    let scn = from_str(Path::new("golden-3os-8-regions.toml"), &text).unwrap();
+    let r = run_replication(&scn.world, 5, 0);
+    assert!(r.runs.len() > 3, "want several executions");
+    let by_exec = amisim::pipeline::analysis::records_by_exec(&r);
+    assert_eq!(by_exec.iter().count(), r.runs.len());
+    for (e, recs) in by_exec.iter().enumerate() {
+        let naive: Vec<u32> = (0..r.stages.len() as u32)
+            .filter(|i| r.stages[*i as usize].exec as usize == e)
+            .collect();
+        assert_eq!(recs, naive.as_slice(), "execution {e}");
+        assert_eq!(&by_exec[e], recs);
+    }
+}

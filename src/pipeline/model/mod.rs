@@ -518,6 +518,12 @@ pub fn run_replication(world: &World, seed: u64, replication: u64) -> Replicatio
         out: ReplicationResult {
             skipped_matches: vec![0; np],
             package_updates: vec![0; np],
+            // Room for a small scenario's records (quickstart: ~86 stages,
+            // ~15 images, 4 runs) so that growth does not reallocate six times
+            // per replication; large worlds grow amortized as usual.
+            runs: Vec::with_capacity(8),
+            stages: Vec::with_capacity(128),
+            images: Vec::with_capacity(32),
             ..Default::default()
         },
         builds: (0..na * nr)
