@@ -89,6 +89,9 @@ fn pool(threads: usize) -> Result<std::sync::Arc<rayon::ThreadPool>, ExperimentE
 /// About this many bytes of replication results are held at once.
 pub const CHUNK_BYTES: u64 = 16 << 20;
 
+/// Replications per worker and chunk when no results are kept.
+const UNKEPT_CHUNK_PER_THREAD: u64 = 4096;
+
 /// A chunk size holding about [`CHUNK_BYTES`] of results like `sample`'s,
 /// between `min` and 64 replications per thread.
 fn adapt_chunk(sample: &[ReplicationResult], min: u64, threads: usize) -> u64 {
@@ -185,8 +188,17 @@ where
             sink(*lo, results).map_err(ExperimentError::Sink)?;
             agg.merge(part);
         }
-        if adaptive && let Some((_, results, _)) = parts.first() {
-            chunk = adapt_chunk(results, plan.chunk, pool.current_num_threads());
+        if adaptive {
+            let threads = pool.current_num_threads();
+            chunk = match parts.first() {
+                Some((_, results, _)) if plan.keep_results => {
+                    adapt_chunk(results, plan.chunk, threads)
+                }
+                // Nothing is kept, so memory does not depend on the chunk:
+                // large groups amortize each group's fresh partial aggregate,
+                // the serial in-order merge and the barrier.
+                _ => (UNKEPT_CHUNK_PER_THREAD * threads as u64).max(plan.chunk),
+            };
         }
         next += n;
         done += n;
