@@ -61,7 +61,7 @@ def main():
         s = cmp["simpy_hold"].get(n)
         rows.append((n, 1e3 / e, e, 1e3 / b, e and b / e, f"{s / 1e6:.2f} M/s ({1e3 / e / (s / 1e6):.0f}×)" if s else "–"))
     rep = {}
-    for name, per_iter in (("quickstart", 1024), ("enterprise", 8)):
+    for name, per_iter in (("quickstart", 1024), ("enterprise", 32)):
         rep[name] = [per_iter / (median_ns(name, f"threads-{t}") / 1e9) for t in (1, 2)]
     q = median_ns("replication", "quickstart")
     ent = median_ns("replication", "enterprise")

@@ -387,7 +387,7 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
     let mut aggs = Vec::with_capacity(points.len());
     let mut trace: Option<Vec<u8>> = None;
     for point in &points {
-        let agg = experiment::run(point, &plan, |first, chunk| {
+        let agg = experiment::run(point, &plan, |first, ran, chunk| {
             if a.trace && trace.is_none() && sweep.is_none() && !chunk.is_empty() {
                 trace = Some(
                     crate::report::trace::trace_json(&point.world, &chunk[0])
@@ -400,7 +400,7 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
                         .map_err(|e| e.to_string())?;
                 }
             }
-            bar.inc(chunk.len() as u64);
+            bar.inc(ran);
             Ok(())
         })?;
         aggs.push(agg);

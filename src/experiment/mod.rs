@@ -92,6 +92,13 @@ pub const CHUNK_BYTES: u64 = 16 << 20;
 /// Replications per worker and chunk when no results are kept.
 const UNKEPT_CHUNK_PER_THREAD: u64 = 4096;
 
+/// The chunk when nothing is kept: memory does not depend on it, and large
+/// groups amortize each group's fresh partial aggregate, the serial in-order
+/// merge and the barrier.
+fn unkept_chunk(plan: &Plan, threads: usize) -> u64 {
+    (UNKEPT_CHUNK_PER_THREAD * threads as u64).max(plan.chunk)
+}
+
 /// A chunk size holding about [`CHUNK_BYTES`] of results like `sample`'s,
 /// between `min` and 64 replications per thread.
 fn adapt_chunk(sample: &[ReplicationResult], min: u64, threads: usize) -> u64 {
@@ -112,10 +119,11 @@ fn adapt_chunk(sample: &[ReplicationResult], min: u64, threads: usize) -> u64 {
     (CHUNK_BYTES / per_rep).clamp(min.max(1), 64 * threads as u64)
 }
 
-/// Runs the plan; `sink` sees every chunk `(first index, results)` in order.
+/// Runs the plan; `sink` sees every chunk `(first index, replications run,
+/// results)` in order; `results` is empty unless `plan.keep_results`.
 pub fn run<F>(scenario: &Scenario, plan: &Plan, mut sink: F) -> Result<Aggregate, ExperimentError>
 where
-    F: FnMut(u64, &[ReplicationResult]) -> Result<(), String>,
+    F: FnMut(u64, u64, &[ReplicationResult]) -> Result<(), String>,
 {
     let pool = pool(plan.threads)?;
     let world = &scenario.world;
@@ -125,8 +133,12 @@ where
     // Without a precision target the chunk only trades memory for speed:
     // grow it to about CHUNK_BYTES of replication results once the first
     // chunk shows how large a replication is.
-    let mut chunk = plan.chunk.max(1);
     let adaptive = plan.precision.is_none();
+    let mut chunk = if adaptive && !plan.keep_results {
+        unkept_chunk(plan, pool.current_num_threads())
+    } else {
+        plan.chunk.max(1)
+    };
     loop {
         let target = match plan.precision {
             None => plan.count,
@@ -152,21 +164,28 @@ where
         let groups = (pool.current_num_threads() as u64).clamp(1, n);
         if groups == 1 {
             // One worker: fold straight into the aggregate.
-            let results: Vec<ReplicationResult> = (next..next + n)
-                .map(|i| run_replication(world, plan.seed, i))
-                .collect();
-            sink(next, &results).map_err(ExperimentError::Sink)?;
-            for (k, r) in results.iter().enumerate() {
-                agg.add(world, next + k as u64, r);
-            }
-            if adaptive {
-                chunk = adapt_chunk(&results, plan.chunk, pool.current_num_threads());
+            if plan.keep_results {
+                let results: Vec<ReplicationResult> = (next..next + n)
+                    .map(|i| run_replication(world, plan.seed, i))
+                    .collect();
+                sink(next, n, &results).map_err(ExperimentError::Sink)?;
+                for (k, r) in results.iter().enumerate() {
+                    agg.add(world, next + k as u64, r);
+                }
+                if adaptive {
+                    chunk = adapt_chunk(&results, plan.chunk, pool.current_num_threads());
+                }
+            } else {
+                for i in next..next + n {
+                    agg.add(world, i, &run_replication(world, plan.seed, i));
+                }
+                sink(next, n, &[]).map_err(ExperimentError::Sink)?;
             }
             next += n;
             done += n;
             continue;
         }
-        let parts: Vec<(u64, Vec<ReplicationResult>, Aggregate)> = pool.install(|| {
+        let parts: Vec<(u64, u64, Vec<ReplicationResult>, Aggregate)> = pool.install(|| {
             (0..groups)
                 .into_par_iter()
                 .map(|g| {
@@ -180,25 +199,19 @@ where
                             results.push(r);
                         }
                     }
-                    (lo, results, part)
+                    (lo, hi - lo, results, part)
                 })
                 .collect()
         });
-        for (lo, results, part) in &parts {
-            sink(*lo, results).map_err(ExperimentError::Sink)?;
+        for (lo, ran, results, part) in &parts {
+            sink(*lo, *ran, results).map_err(ExperimentError::Sink)?;
             agg.merge(part);
         }
-        if adaptive {
-            let threads = pool.current_num_threads();
-            chunk = match parts.first() {
-                Some((_, results, _)) if plan.keep_results => {
-                    adapt_chunk(results, plan.chunk, threads)
-                }
-                // Nothing is kept, so memory does not depend on the chunk:
-                // large groups amortize each group's fresh partial aggregate,
-                // the serial in-order merge and the barrier.
-                _ => (UNKEPT_CHUNK_PER_THREAD * threads as u64).max(plan.chunk),
-            };
+        if adaptive
+            && plan.keep_results
+            && let Some((_, _, results, _)) = parts.first()
+        {
+            chunk = adapt_chunk(results, plan.chunk, pool.current_num_threads());
         }
         next += n;
         done += n;
