@@ -3,20 +3,23 @@
 use super::{amisim, shipped_scenarios};
 
 fn run_to_dir(scenario: &str, threads: &str, seed: &str) -> tempfile::TempDir {
+    run_with(scenario, threads, &["-n", "6", "--seed", seed])
+}
+
+/// `amisim run SCENARIO --threads T --quiet --out <temp> EXTRA...`.
+fn run_with(scenario: &str, threads: &str, extra: &[&str]) -> tempfile::TempDir {
     let out = tempfile::tempdir().unwrap();
-    let o = amisim(&[
+    let mut args = vec![
         "run",
         scenario,
-        "-n",
-        "6",
-        "--seed",
-        seed,
         "--threads",
         threads,
         "--quiet",
         "--out",
         out.path().to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let o = amisim(&args);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(o.stdout.is_empty(), "--quiet prints nothing");
     out
@@ -68,23 +71,12 @@ fn a_different_seed_gives_different_runs() {
 /// still be the bytes one thread writes.
 #[test]
 fn without_row_files_large_groups_merge_to_the_one_thread_bytes() {
-    let run = |threads: &str| {
-        let out = tempfile::tempdir().unwrap();
-        let o = amisim(&[
-            "run",
+    let run = |threads| {
+        run_with(
             "scenarios/golden-3os-8-regions.toml",
-            "-n",
-            "300",
-            "--rows",
-            "none",
-            "--threads",
             threads,
-            "--quiet",
-            "--out",
-            out.path().to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        out
+            &["-n", "300", "--rows", "none"],
+        )
     };
     let (a, b) = (run("1"), run("2"));
     for f in [
