@@ -55,6 +55,27 @@ fn err<E: std::fmt::Display>(chart: &str) -> impl Fn(E) -> ReportError + '_ {
     }
 }
 
+/// The series legend every chart draws: a framed, half-opaque box at `pos`.
+fn draw_legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    pos: SeriesLabelPosition,
+    font_px: u32,
+    name: &str,
+) -> Result<(), ReportError>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", font_px))
+        .position(pos)
+        .draw()
+        .map_err(err(name))
+}
+
 /// Draws `draw` twice: into `<stem>.png` and `<stem>.svg`.
 macro_rules! both {
     ($stem:expr, $draw:expr) => {{
@@ -157,14 +178,7 @@ pub fn lines(
                         PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(3))
                     });
             }
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .label_font(("sans-serif", 15))
-                .position(SeriesLabelPosition::LowerRight)
-                .draw()
-                .map_err(err(&name))?;
+            draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 15, &name)?;
             Ok(())
         }
     )
@@ -256,14 +270,7 @@ pub fn stacked_bars(
                         Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled())
                     });
             }
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .label_font(("sans-serif", 15))
-                .position(SeriesLabelPosition::LowerRight)
-                .draw()
-                .map_err(err(&name))?;
+            draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 15, &name)?;
             Ok(())
         }
     )
@@ -356,14 +363,7 @@ pub fn gantt(
                         Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled())
                     });
             }
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .label_font(("sans-serif", 14))
-                .position(SeriesLabelPosition::UpperLeft)
-                .draw()
-                .map_err(err(&name))?;
+            draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 14, &name)?;
             Ok(())
         }
     )

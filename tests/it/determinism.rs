@@ -1,6 +1,6 @@
 //! Same scenario, same seed: the same bytes, whatever the thread count.
 
-use super::{amisim, shipped_scenarios};
+use super::{amisim_ok, shipped_scenarios};
 
 fn run_to_dir(scenario: &str, threads: &str, seed: &str) -> tempfile::TempDir {
     run_with(scenario, threads, &["-n", "6", "--seed", seed])
@@ -19,8 +19,7 @@ fn run_with(scenario: &str, threads: &str, extra: &[&str]) -> tempfile::TempDir 
         out.path().to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    let o = amisim(&args);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = amisim_ok(&args);
     assert!(o.stdout.is_empty(), "--quiet prints nothing");
     out
 }

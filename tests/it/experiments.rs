@@ -1,6 +1,6 @@
 //! Experiments at scale: sharding, precision targets, confidence intervals.
 
-use super::{amisim, root};
+use super::{amisim, amisim_ok, root};
 
 const ALL_FILES: [&str; 7] = [
     "runs.csv",
@@ -12,15 +12,6 @@ const ALL_FILES: [&str; 7] = [
     "manifest.json",
 ];
 
-fn run(args: &[&str]) {
-    let o = amisim(args);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
 #[test]
 fn three_shards_merged_give_the_bytes_of_one_run() {
     for scenario in [
@@ -29,7 +20,7 @@ fn three_shards_merged_give_the_bytes_of_one_run() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let p = |s: &str| dir.path().join(s).to_str().unwrap().to_string();
-        run(&[
+        amisim_ok(&[
             "run",
             scenario,
             "-n",
@@ -44,7 +35,7 @@ fn three_shards_merged_give_the_bytes_of_one_run() {
         ]);
         for k in 0..3 {
             let shard = format!("{k}/3");
-            run(&[
+            amisim_ok(&[
                 "run",
                 scenario,
                 "-n",
@@ -61,7 +52,7 @@ fn three_shards_merged_give_the_bytes_of_one_run() {
             ]);
         }
         // Shards given in any order.
-        run(&[
+        amisim_ok(&[
             "merge",
             scenario,
             &p("s2"),
@@ -87,7 +78,7 @@ fn merge_refuses_an_incomplete_or_foreign_set_of_shards() {
     let dir = tempfile::tempdir().unwrap();
     let p = |s: &str| dir.path().join(s).to_str().unwrap().to_string();
     let q = "scenarios/quickstart.toml";
-    run(&[
+    amisim_ok(&[
         "run",
         q,
         "-n",
@@ -166,7 +157,7 @@ fn the_shard_index_comes_from_the_batch_engines_environment() {
 fn a_precision_target_adds_replications_until_it_is_met() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("p");
-    run(&[
+    amisim_ok(&[
         "run",
         "scenarios/quickstart.toml",
         "-n",
@@ -211,7 +202,7 @@ fn a_precision_target_adds_replications_until_it_is_met() {
     );
     // The same target, another thread count: the same replication count and bytes.
     let out2 = dir.path().join("p2");
-    run(&[
+    amisim_ok(&[
         "run",
         "scenarios/quickstart.toml",
         "-n",
@@ -305,8 +296,8 @@ fn the_slurm_recipe_shards_and_merges_exactly() {
     args.extend(parts.iter().map(String::as_str));
     let merged = p("merged");
     args.extend(["-q", "--out", &merged]);
-    run(&args);
-    run(&[
+    amisim_ok(&args);
+    amisim_ok(&[
         "run",
         "scenarios/quickstart.toml",
         "-n",
@@ -353,7 +344,7 @@ fn a_sweep_runs_the_grid_with_common_random_numbers() {
     let f = dir.path().join("sweep.toml");
     std::fs::write(&f, SWEEP).unwrap();
     let out = dir.path().join("out");
-    run(&[
+    amisim_ok(&[
         "run",
         f.to_str().unwrap(),
         "-q",
@@ -384,7 +375,7 @@ fn a_sweep_runs_the_grid_with_common_random_numbers() {
     for k in 0..2 {
         let shard = format!("{k}/2");
         let o = dir.path().join(format!("s{k}"));
-        run(&[
+        amisim_ok(&[
             "run",
             f.to_str().unwrap(),
             "-q",
@@ -395,7 +386,7 @@ fn a_sweep_runs_the_grid_with_common_random_numbers() {
         ]);
     }
     let merged = dir.path().join("m");
-    run(&[
+    amisim_ok(&[
         "merge",
         f.to_str().unwrap(),
         dir.path().join("s1").to_str().unwrap(),
@@ -438,7 +429,7 @@ fn a_bad_sweep_is_refused_with_its_location() {
 fn rows_can_be_limited_for_large_experiments() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o");
-    run(&[
+    amisim_ok(&[
         "run",
         "scenarios/quickstart.toml",
         "-n",

@@ -29,6 +29,18 @@ pub fn amisim(args: &[&str]) -> Output {
         .expect("the amisim binary runs")
 }
 
+/// [`amisim`], failing the test (with the command and its stderr) unless it succeeds.
+pub fn amisim_ok(args: &[&str]) -> Output {
+    let o = amisim(args);
+    assert!(
+        o.status.success(),
+        "amisim {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
 /// Every shipped scenario (scenarios/*.toml), sorted.
 pub fn shipped_scenarios() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
