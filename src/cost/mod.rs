@@ -19,8 +19,6 @@
 //! are free), public IPv4 addresses, T3 unlimited credits, time-based copy
 //! surcharges (time-based copies are not modelled).
 
-use std::collections::BTreeMap;
-
 use crate::aws::directory::AccountId;
 use crate::engine::{SimDuration, SimTime};
 use crate::pipeline::config::{Kind, RegionId, World};
@@ -93,7 +91,7 @@ pub struct CostLine {
 }
 
 fn micro(usd: f64) -> u64 {
-    (usd * 1e6).round().max(0.0) as u64
+    crate::engine::round_to_u64(usd * 1e6)
 }
 
 /// Billed hours of one instance start: per second, at least the minimum.
@@ -122,31 +120,57 @@ pub fn transfer_price(world: &World, src: RegionId, dst: RegionId) -> f64 {
 
 /// Prices one replication.
 pub fn ledger(world: &World, rep: &ReplicationResult) -> Vec<CostLine> {
-    ledger_of(world, rep, &crate::pipeline::analysis::records_by_exec(rep))
+    let mut l = Ledger::default();
+    l.price(world, rep, &crate::pipeline::analysis::records_by_exec(rep));
+    l.lines
 }
 
-/// [`ledger`] with the records already grouped by execution.
-pub fn ledger_of(
+/// A replication's cost lines, with buffers reused from one replication to
+/// the next.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    /// The lines of the last replication priced.
+    pub lines: Vec<CostLine>,
+    /// Images ordered by chain `(pipeline, account, Region)`, then index.
+    chains: Vec<(u16, AccountId, RegionId, u32)>,
+}
+
+impl Ledger {
+    /// Prices `rep` (its records grouped by execution in `by_exec`) into
+    /// [`Ledger::lines`], replacing what they held.
+    pub fn price(
+        &mut self,
+        world: &World,
+        rep: &ReplicationResult,
+        by_exec: &crate::pipeline::analysis::ExecRecords,
+    ) {
+        self.lines.clear();
+        price_executions(world, rep, by_exec, &mut self.lines);
+        add_storage(world, rep, &mut self.chains, &mut self.lines);
+        add_keys(world, rep, &mut self.lines);
+    }
+}
+
+fn price_executions(
     world: &World,
     rep: &ReplicationResult,
     by_exec: &crate::pipeline::analysis::ExecRecords,
-) -> Vec<CostLine> {
-    let mut out = Vec::new();
+    out: &mut Vec<CostLine>,
+) {
     let prices = &world.prices;
-    for (ei, recs) in by_exec.iter().enumerate() {
+    for (ei, idx) in by_exec.iter().enumerate() {
         let run = &rep.runs[ei];
         let p = &world.pipelines[run.pipeline as usize];
         if p.kind != Kind::Build {
             // A migration moves the user's own instance: nothing to bill here but transfer.
-            add_transfers(world, rep, ei, recs, &mut out);
+            add_transfers(world, rep, ei, idx, out);
             continue;
         }
-        let recs: Vec<_> = recs.iter().map(|i| &rep.stages[*i as usize]).collect();
+        let recs = || idx.iter().map(|i| &rep.stages[*i as usize]);
         let find = |stage: Stage| {
-            recs.iter()
+            recs()
                 .rev()
                 .find(|r| r.stage == stage && r.outcome == Outcome::Succeeded)
-                .copied()
         };
         let vol_gib: f64 = p.volumes.iter().map(|v| v.size_gib).sum();
         let instance = |item: &'static str,
@@ -182,8 +206,7 @@ pub fn ledger_of(
         };
         // Builder: compute until stopped, volumes until terminated.
         if let Some(launch) = find(Stage::LaunchBuilder) {
-            let term = recs
-                .iter()
+            let term = recs()
                 .find(|r| r.stage == Stage::TerminateBuilder)
                 .map(|r| r.finished);
             let stop = find(Stage::StopBuilder).map(|r| r.finished);
@@ -196,12 +219,11 @@ pub fn ledger_of(
                 launch.started,
                 stop.unwrap_or(end),
                 end,
-                &mut out,
+                out,
             );
         }
         if let Some(launch) = find(Stage::LaunchTest) {
-            let end = recs
-                .iter()
+            let end = recs()
                 .find(|r| r.stage == Stage::TerminateTest)
                 .map_or(run.finished, |r| r.finished);
             instance(
@@ -212,15 +234,13 @@ pub fn ledger_of(
                 launch.started,
                 end,
                 end,
-                &mut out,
+                out,
             );
         }
-        for l in recs
-            .iter()
+        for l in recs()
             .filter(|r| r.stage == Stage::LaunchDestinationTest && r.outcome == Outcome::Succeeded)
         {
-            let end = recs
-                .iter()
+            let end = recs()
                 .find(|t| {
                     t.stage == Stage::TerminateDestinationTest
                         && t.region == l.region
@@ -236,13 +256,15 @@ pub fn ledger_of(
                 l.started,
                 end,
                 end,
-                &mut out,
+                out,
             );
         }
-        add_transfers(world, rep, ei, &by_exec[ei], &mut out);
+        add_transfers(world, rep, ei, idx, out);
     }
-    add_storage(world, rep, &mut out);
-    // Keys: each key and replica, for the replication's length.
+}
+
+/// Keys: each key and replica, for the replication's length.
+fn add_keys(world: &World, rep: &ReplicationResult, out: &mut Vec<CostLine>) {
     let key_months = months(world, SimDuration(rep.end.as_millis()));
     for k in &world.directory.keys {
         for region in std::iter::once(k.region).chain(k.replicas.iter().copied()) {
@@ -253,11 +275,10 @@ pub fn ledger_of(
                 region,
                 account: k.owner,
                 quantity: key_months,
-                usd_micro: micro(key_months * prices.kms_key_usd_per_month),
+                usd_micro: micro(key_months * world.prices.kms_key_usd_per_month),
             });
         }
     }
-    out
 }
 
 fn add_transfers(
@@ -287,29 +308,36 @@ fn add_transfers(
 }
 
 /// Snapshot storage of every image, chain by chain (pipeline, account, Region).
-fn add_storage(world: &World, rep: &ReplicationResult, out: &mut Vec<CostLine>) {
-    let mut chains: BTreeMap<(u16, AccountId, RegionId), Vec<usize>> = BTreeMap::new();
-    for (i, img) in rep.images.iter().enumerate() {
-        let pipeline = rep.runs[img.exec as usize].pipeline;
-        chains
-            .entry((pipeline, img.account, img.region))
-            .or_default()
-            .push(i);
-    }
+fn add_storage(
+    world: &World,
+    rep: &ReplicationResult,
+    chains: &mut Vec<(u16, AccountId, RegionId, u32)>,
+    out: &mut Vec<CostLine>,
+) {
+    chains.clear();
+    chains.extend(rep.images.iter().enumerate().map(|(i, img)| {
+        (
+            rep.runs[img.exec as usize].pipeline,
+            img.account,
+            img.region,
+            i as u32,
+        )
+    }));
+    chains.sort_unstable();
     let price = world.prices.snapshot_usd_per_gb_month;
-    for ((pipeline, _, _), imgs) in chains {
-        let full: f64 = world.pipelines[pipeline as usize]
+    for chain in chains.chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2)) {
+        let full: f64 = world.pipelines[chain[0].0 as usize]
             .volumes
             .iter()
             .map(|v| v.data_gib)
             .sum();
         // When an image goes, the next (if incremental) holds the full data from then on.
-        for (k, &i) in imgs.iter().enumerate() {
-            let img = &rep.images[i];
+        for (k, &(_, _, _, i)) in chain.iter().enumerate() {
+            let img = &rep.images[i as usize];
             let end = img.deleted.unwrap_or(rep.end);
             let mut gb_months = img.stored_gib * months(world, end.since(img.created));
             if k > 0 && img.stored_gib < full {
-                let prev = &rep.images[imgs[k - 1]];
+                let prev = &rep.images[chain[k - 1].3 as usize];
                 if let Some(gone) = prev.deleted
                     && gone < end
                 {

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::stats::{Exact, Metric, mean_ci95};
+use crate::cost::Ledger;
 use crate::engine::SimTime;
-use crate::pipeline::analysis::{ExecRecords, critical_stage, records_by_exec};
+use crate::pipeline::analysis::{CriticalParts, ExecRecords, critical_step, write_critical_label};
 use crate::pipeline::config::World;
 use crate::pipeline::model::{Outcome, QuotaUse, ReplicationResult, Stage};
 
@@ -111,6 +112,45 @@ pub struct Aggregate {
     /// Cost by (category index, Region, account), micro-dollars, summed over replications.
     #[serde(with = "pairs")]
     pub cost_by: BTreeMap<(u8, u16, u16), Exact>,
+    /// Buffers for [`Aggregate::add`].
+    #[serde(skip)]
+    scratch: Scratch,
+}
+
+/// Buffers [`Aggregate::add`] reuses from one replication to the next, so
+/// that adding one allocates nothing once they are large enough. They carry
+/// nothing from one call to the next: any two compare equal, and a clone
+/// starts empty.
+#[derive(Default)]
+struct Scratch {
+    by_exec: ExecRecords,
+    ledger: Ledger,
+    critical: CriticalParts,
+    label: String,
+    /// Per pipeline: times to all Regions of the replication's succeeded runs.
+    ttar: Vec<Vec<u64>>,
+    /// Cost of each execution of the replication, micro-dollars.
+    per_exec: Vec<u64>,
+}
+
+impl Clone for Scratch {
+    fn clone(&self) -> Self {
+        Scratch::default()
+    }
+}
+
+impl PartialEq for Scratch {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Scratch {}
+
+impl std::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Scratch")
+    }
 }
 
 /// Serde for a map as a list of pairs (JSON object keys must be strings).
@@ -145,27 +185,49 @@ fn kind_index(q: &QuotaUse) -> u8 {
     q.kind as u8
 }
 
-/// Adds `value × overlap` of `[from, to)` to the buckets it covers.
-fn spread(
-    map: &mut BTreeMap<(QuotaKey, u64), (Exact, Exact)>,
+/// Spreads a quota instance's occupancy over timeline buckets, summing
+/// consecutive contributions to the same bucket before touching the map
+/// (sums are exact, so the grouping does not change them).
+struct Spread<'a> {
+    map: &'a mut BTreeMap<(QuotaKey, u64), (Exact, Exact)>,
     key: QuotaKey,
     width: u64,
-    from: u64,
-    to: u64,
-    in_use: u32,
-    queued: u32,
-) {
-    if to <= from || (in_use == 0 && queued == 0) {
-        return;
+    /// Bucket and the sums not yet added to it.
+    pending: Option<(u64, u128, u128)>,
+}
+
+impl Spread<'_> {
+    /// Adds `in_use × overlap` and `queued × overlap` of `[from, to)` to
+    /// the buckets it covers.
+    fn add(&mut self, from: u64, to: u64, in_use: u32, queued: u32) {
+        if to <= from || (in_use == 0 && queued == 0) {
+            return;
+        }
+        let mut t = from;
+        while t < to {
+            let b = t / self.width;
+            let seg = to.min((b + 1) * self.width) - t;
+            let (i, q) = (in_use as u128 * seg as u128, queued as u128 * seg as u128);
+            match &mut self.pending {
+                Some((pb, pi, pq)) if *pb == b => {
+                    *pi += i;
+                    *pq += q;
+                }
+                _ => {
+                    self.flush();
+                    self.pending = Some((b, i, q));
+                }
+            }
+            t += seg;
+        }
     }
-    let mut t = from;
-    while t < to {
-        let b = t / width;
-        let seg = to.min((b + 1) * width) - t;
-        let e = map.entry((key, b)).or_default();
-        e.0.0 += in_use as u128 * seg as u128;
-        e.1.0 += queued as u128 * seg as u128;
-        t += seg;
+
+    fn flush(&mut self) {
+        if let Some((b, i, q)) = self.pending.take() {
+            let e = self.map.entry((self.key, b)).or_default();
+            e.0.0 += i;
+            e.1.0 += q;
+        }
     }
 }
 
@@ -211,8 +273,12 @@ impl Aggregate {
                 s.wait.start_replication(index);
             }
         }
-        let by_exec = records_by_exec(rep);
-        let mut ttar: Vec<Vec<u64>> = vec![Vec::new(); self.pipelines.len()];
+        let mut sc = std::mem::take(&mut self.scratch);
+        sc.by_exec.fill(rep);
+        sc.ttar.resize_with(self.pipelines.len(), Vec::new);
+        for v in &mut sc.ttar {
+            v.clear();
+        }
         for (ei, run) in rep.runs.iter().enumerate() {
             let pi = run.pipeline as usize;
             let p = &mut self.pipelines[pi];
@@ -223,17 +289,25 @@ impl Aggregate {
             }
             let total = run.finished.since(run.triggered).as_millis();
             p.time_to_all_regions.add(total);
-            ttar[pi].push(total);
+            sc.ttar[pi].push(total);
             let img = run.image_available.unwrap_or(run.finished);
             let tested = run.tests_passed.unwrap_or(run.finished);
             p.phases[0].add(img.since(run.triggered).as_millis());
             p.phases[1].add(tested.since(img).as_millis());
             p.phases[2].add(run.finished.since(tested).as_millis());
-            if let Some((stage, _)) = critical_stage(world, rep, ei, &by_exec[ei]) {
-                *p.critical.entry(stage).or_default() += 1;
+            if let Some((step, _)) =
+                critical_step(world, rep, ei, &sc.by_exec[ei], &mut sc.critical)
+            {
+                write_critical_label(world, run.pipeline, step, &mut sc.label);
+                match p.critical.get_mut(sc.label.as_str()) {
+                    Some(n) => *n += 1,
+                    None => {
+                        p.critical.insert(sc.label.clone(), 1);
+                    }
+                }
             }
         }
-        for (pi, mut v) in ttar.into_iter().enumerate() {
+        for (pi, v) in sc.ttar.iter_mut().enumerate() {
             v.sort_unstable();
             let p95 = (!v.is_empty())
                 .then(|| v[((0.95 * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1]);
@@ -244,8 +318,7 @@ impl Aggregate {
                 continue;
             }
             let pi = rep.runs[r.exec as usize].pipeline as usize;
-            let k = Stage::ALL.iter().position(|s| *s == r.stage).unwrap_or(0);
-            let s = &mut self.pipelines[pi].stages[k];
+            let s = &mut self.pipelines[pi].stages[r.stage.index()];
             if r.outcome == Outcome::Failed {
                 s.failed += 1;
             }
@@ -253,7 +326,8 @@ impl Aggregate {
             s.wait.add(r.started.since(r.enqueued).as_millis());
         }
         self.add_quotas(index, rep);
-        self.add_costs(world, index, rep, &by_exec);
+        self.add_costs(world, index, rep, &mut sc);
+        self.scratch = sc;
     }
 
     fn add_quotas(&mut self, index: u64, rep: &ReplicationResult) {
@@ -279,35 +353,29 @@ impl Aggregate {
             a.span.0 += rep.end.as_millis() as u128;
             a.peak_in_use = a.peak_in_use.max(q.peak_in_use);
             a.peak_queue = a.peak_queue.max(q.peak_queue as u64);
+            let mut spread = Spread {
+                map: &mut self.timeline,
+                key,
+                width,
+                pending: None,
+            };
             let mut prev: (SimTime, u32, u32) = (SimTime::ZERO, 0, 0);
             for &ch in q.trace.iter().chain(std::iter::once(&(rep.end, 0, 0))) {
-                spread(
-                    &mut self.timeline,
-                    key,
-                    width,
-                    prev.0.as_millis(),
-                    ch.0.as_millis(),
-                    prev.1,
-                    prev.2,
-                );
+                spread.add(prev.0.as_millis(), ch.0.as_millis(), prev.1, prev.2);
                 prev = ch;
             }
+            spread.flush();
         }
     }
 
-    fn add_costs(
-        &mut self,
-        world: &World,
-        index: u64,
-        rep: &ReplicationResult,
-        by_exec: &ExecRecords,
-    ) {
-        let lines = crate::cost::ledger_of(world, rep, by_exec);
-        let mut per_exec = vec![0u64; rep.runs.len()];
+    fn add_costs(&mut self, world: &World, index: u64, rep: &ReplicationResult, sc: &mut Scratch) {
+        sc.ledger.price(world, rep, &sc.by_exec);
+        sc.per_exec.clear();
+        sc.per_exec.resize(rep.runs.len(), 0);
         let mut total: u128 = 0;
-        for l in &lines {
+        for l in &sc.ledger.lines {
             if let Some(e) = l.exec {
-                per_exec[e as usize] += l.usd_micro;
+                sc.per_exec[e as usize] += l.usd_micro;
             }
             total += l.usd_micro as u128;
             self.cost_by
@@ -321,7 +389,7 @@ impl Aggregate {
         for (e, run) in rep.runs.iter().enumerate() {
             self.pipelines[run.pipeline as usize]
                 .cost_per_execution
-                .add(per_exec[e]);
+                .add(sc.per_exec[e]);
         }
         // Projected to a month of the horizon's rate.
         let horizon_h = (world.horizon.as_millis() as f64 / 3_600_000.0).max(1e-9);

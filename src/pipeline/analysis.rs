@@ -37,34 +37,43 @@ pub fn item_name(world: &World, rep: &ReplicationResult, r: &StageRecord) -> Str
 
 /// Record indices of each execution of a replication, in record order.
 pub fn records_by_exec(rep: &ReplicationResult) -> ExecRecords {
-    // Counting sort into one flat array: two allocations whatever the
-    // number of executions (this runs once per replication in the aggregate).
-    let mut start = vec![0u32; rep.runs.len() + 1];
-    for r in &rep.stages {
-        start[r.exec as usize + 1] += 1;
-    }
-    for i in 1..start.len() {
-        start[i] += start[i - 1];
-    }
-    let mut next = start.clone();
-    let mut idx = vec![0u32; rep.stages.len()];
-    for (i, r) in rep.stages.iter().enumerate() {
-        let slot = &mut next[r.exec as usize];
-        idx[*slot as usize] = i as u32;
-        *slot += 1;
-    }
-    ExecRecords { start, idx }
+    let mut by_exec = ExecRecords::default();
+    by_exec.fill(rep);
+    by_exec
 }
 
 /// Stage-record indices grouped by execution, in record order
 /// (`records[exec]` is a slice); built by [`records_by_exec`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ExecRecords {
     start: Vec<u32>,
+    next: Vec<u32>,
     idx: Vec<u32>,
 }
 
 impl ExecRecords {
+    /// Groups `rep`'s records, reusing this value's buffers (a counting sort
+    /// into one flat array: no allocation once they are large enough).
+    pub fn fill(&mut self, rep: &ReplicationResult) {
+        self.start.clear();
+        self.start.resize(rep.runs.len() + 1, 0);
+        for r in &rep.stages {
+            self.start[r.exec as usize + 1] += 1;
+        }
+        for i in 1..self.start.len() {
+            self.start[i] += self.start[i - 1];
+        }
+        self.next.clear();
+        self.next.extend_from_slice(&self.start);
+        self.idx.clear();
+        self.idx.resize(rep.stages.len(), 0);
+        for (i, r) in rep.stages.iter().enumerate() {
+            let slot = &mut self.next[r.exec as usize];
+            self.idx[*slot as usize] = i as u32;
+            *slot += 1;
+        }
+    }
+
     /// The record indices of each execution in turn.
     pub fn iter(&self) -> impl Iterator<Item = &[u32]> {
         self.start
@@ -92,31 +101,62 @@ pub fn critical_stage(
     exec: usize,
     recs: &[u32],
 ) -> Option<(String, SimDuration)> {
+    let (k, d) = critical_step(world, rep, exec, recs, &mut CriticalParts::default())?;
+    let mut label = String::new();
+    write_critical_label(world, rep.runs[exec].pipeline, k, &mut label);
+    Some((label, d))
+}
+
+/// A step on the critical path: `None` is the schedule delay, otherwise the
+/// stage with its component or test index, or its destination Region for a
+/// copy (0 for the other stages).
+pub type CriticalKey = Option<(Stage, u16)>;
+
+/// The contributions [`critical_step`] sums: a buffer to reuse between calls.
+#[derive(Debug, Clone, Default)]
+pub struct CriticalParts(Vec<(CriticalKey, u64)>);
+
+/// Writes the label of a critical step of pipeline `pipeline` (see
+/// [`critical_stage`]) into `out`, replacing its contents.
+pub fn write_critical_label(world: &World, pipeline: u16, k: CriticalKey, out: &mut String) {
+    let p = &world.pipelines[pipeline as usize];
+    out.clear();
+    let (prefix, name) = match k {
+        None => ("schedule_delay", ""),
+        Some((Stage::Component, i)) => ("component:", p.components[i as usize].name.as_str()),
+        Some((Stage::Test, i)) => ("test:", p.tests[i as usize].name.as_str()),
+        Some((Stage::Copy, r)) => ("copy:", world.regions[r as usize].as_str()),
+        Some((s, _)) => (s.name(), ""),
+    };
+    out.push_str(prefix);
+    out.push_str(name);
+}
+
+/// [`critical_stage`] without building its label: the step and its
+/// contribution, summed in `parts` (no allocation once it is large enough).
+pub fn critical_step(
+    world: &World,
+    rep: &ReplicationResult,
+    exec: usize,
+    recs: &[u32],
+    parts: &mut CriticalParts,
+) -> Option<(CriticalKey, SimDuration)> {
     let run = &rep.runs[exec];
     if run.outcome != Outcome::Succeeded {
         return None;
     }
     let p = &world.pipelines[run.pipeline as usize];
-    // Contributions keyed without allocating: (stage, component/test index or
-    // Region); `None` is the schedule delay. Labels are built for the winners only.
-    let mut parts: Vec<(Option<(Stage, u16)>, u64)> = Vec::with_capacity(16);
-    let mut add =
-        |k: Option<(Stage, u16)>, d: SimDuration| match parts.iter_mut().find(|(x, _)| *x == k) {
-            Some(e) => e.1 += d.as_millis(),
-            None => parts.push((k, d.as_millis())),
-        };
+    let parts = &mut parts.0;
+    parts.clear();
+    let mut add = |k: CriticalKey, d: SimDuration| match parts.iter_mut().find(|(x, _)| *x == k) {
+        Some(e) => e.1 += d.as_millis(),
+        None => parts.push((k, d.as_millis())),
+    };
     let span = |r: &StageRecord| r.finished.since(r.enqueued);
     let key = |r: &StageRecord| match r.stage {
         Stage::Component | Stage::Test => Some((r.stage, r.item)),
         Stage::Copy => Some((Stage::Copy, r.region)),
         s => Some((s, 0)),
-    };
-    let label = |k: &Option<(Stage, u16)>| match k {
-        None => "schedule_delay".to_string(),
-        Some((Stage::Component, i)) => format!("component:{}", p.components[*i as usize].name),
-        Some((Stage::Test, i)) => format!("test:{}", p.tests[*i as usize].name),
-        Some((Stage::Copy, r)) => format!("copy:{}", world.regions[*r as usize]),
-        Some((s, _)) => s.name().to_string(),
     };
     let records = recs.iter().map(|i| &rep.stages[*i as usize]);
     let mut last: Option<&StageRecord> = None;
@@ -157,12 +197,16 @@ pub fn critical_stage(
     {
         add(key(copy), span(copy));
     }
-    // The largest; among equals, the label first in alphabetical order.
+    // The largest; among equals, the label first in alphabetical order
+    // (labels are built only when there is a tie).
     let best = parts.iter().map(|(_, v)| *v).max()?;
-    parts
-        .iter()
-        .filter(|(_, v)| *v == best)
-        .map(|(k, v)| (label(k), *v))
-        .min_by(|a, b| a.0.cmp(&b.0))
-        .map(|(k, ms)| (k, SimDuration(ms)))
+    let mut tied = parts.iter().filter(|(_, v)| *v == best).map(|(k, _)| *k);
+    let first = tied.next()?;
+    let winner = tied.fold(first, |a, b| {
+        let (mut la, mut lb) = (String::new(), String::new());
+        write_critical_label(world, run.pipeline, a, &mut la);
+        write_critical_label(world, run.pipeline, b, &mut lb);
+        if lb < la { b } else { a }
+    });
+    Some((winner, SimDuration(best)))
 }

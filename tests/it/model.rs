@@ -749,3 +749,11 @@ fn records_by_exec_groups_every_record_under_its_execution() {
         assert_eq!(&by_exec[e], recs);
     }
 }
+
+#[test]
+fn stage_index_is_its_position_in_all() {
+    use amisim::pipeline::model::Stage;
+    for (i, s) in Stage::ALL.iter().enumerate() {
+        assert_eq!(s.index(), i, "{s:?}");
+    }
+}

@@ -86,6 +86,22 @@ impl Stage {
         Stage::LaunchMigratedInstance,
     ];
 
+    /// Position in [`Stage::ALL`] of each stage, by discriminant.
+    const INDEX: [u8; 16] = {
+        let mut t = [0u8; 16];
+        let mut i = 0;
+        while i < Stage::ALL.len() {
+            t[Stage::ALL[i] as usize] = i as u8;
+            i += 1;
+        }
+        t
+    };
+
+    /// Its position in [`Stage::ALL`].
+    pub fn index(self) -> usize {
+        Stage::INDEX[self as usize] as usize
+    }
+
     /// The name used in CSV files.
     pub fn name(self) -> &'static str {
         match self {
