@@ -36,6 +36,12 @@ impl TokenBucket {
         self.last = self.last.max(now);
     }
 
+    /// Full again at time zero, as [`TokenBucket::new`] made it.
+    pub fn reset(&mut self) {
+        self.tokens = self.capacity;
+        self.last = SimTime::ZERO;
+    }
+
     /// Takes one token at `now` if there is one.
     pub fn try_take(&mut self, now: SimTime) -> bool {
         self.refill(now);

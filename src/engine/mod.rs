@@ -76,6 +76,14 @@ impl<E> Simulation<E> {
         }
     }
 
+    /// Back to time zero with no pending event and no event fired, keeping
+    /// the queue's buffer: the same as a new simulation.
+    pub fn reset(&mut self) {
+        self.now = SimTime::ZERO;
+        self.queue.clear();
+        self.fired = 0;
+    }
+
     /// The current simulated time: the time of the event being handled.
     pub fn now(&self) -> SimTime {
         self.now

@@ -165,6 +165,16 @@ impl<E> EventQueue<E> {
         self.pop_raw().map(|(t, _, e)| (t, e))
     }
 
+    /// Empties the queue and restarts its sequence numbers, as
+    /// [`EventQueue::new`] made it, keeping the binary heap's buffer.
+    pub fn clear(&mut self) {
+        self.heap.clear();
+        self.radix = None;
+        self.last_popped = SimTime::ZERO;
+        self.next_seq = 0;
+        self.cancelled.clear();
+    }
+
     /// Number of entries held, cancelled ones included until they surface.
     pub fn len(&self) -> usize {
         self.radix.as_ref().map_or(self.heap.len(), |r| r.len())

@@ -216,14 +216,38 @@ impl<T> Resource<T> {
         &self.waits
     }
 
-    /// Moves the recorded occupancy changes out.
-    pub fn take_trace(&mut self) -> Vec<(SimTime, u32, u32)> {
-        self.trace.as_mut().map(std::mem::take).unwrap_or_default()
+    /// Exchanges the recorded occupancy changes and waits with `trace` and
+    /// `waits`: moves the logs out and hands in (typically emptied) buffers
+    /// to record into from now on. An untraced resource's changes stay
+    /// unrecorded.
+    pub fn swap_logs(
+        &mut self,
+        trace: &mut Vec<(SimTime, u32, u32)>,
+        waits: &mut Vec<SimDuration>,
+    ) {
+        if let Some(t) = &mut self.trace {
+            std::mem::swap(t, trace);
+        }
+        std::mem::swap(&mut self.waits, waits);
     }
 
-    /// Moves the recorded waits out.
-    pub fn take_waits(&mut self) -> Vec<SimDuration> {
-        std::mem::take(&mut self.waits)
+    /// Back to its state when made (idle at time zero, nothing recorded),
+    /// keeping its buffers.
+    pub fn reset(&mut self) {
+        self.in_use = 0;
+        self.waiters.clear();
+        self.served = 0;
+        self.total_wait = SimDuration::ZERO;
+        self.max_wait = SimDuration::ZERO;
+        self.peak_in_use = 0;
+        self.peak_queue = 0;
+        self.last_change = SimTime::ZERO;
+        self.busy_integral = 0;
+        self.queue_integral = 0;
+        if let Some(t) = &mut self.trace {
+            t.clear();
+        }
+        self.waits.clear();
     }
 
     /// The occupancy changes recorded by a [`Resource::traced`] resource.

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 pub use aggregate::Aggregate;
 
-use crate::pipeline::model::{ReplicationResult, run_replication};
+use crate::pipeline::model::{ReplicationResult, Replicator};
 use crate::scenario::Scenario;
 
 /// Stop adding replications once the 95 % confidence interval is this tight.
@@ -130,6 +130,8 @@ where
     let mut agg = Aggregate::new(world);
     let mut next = plan.first;
     let mut done = 0u64;
+    // The one-worker path's replicator, kept from chunk to chunk.
+    let mut replicator: Option<Replicator> = None;
     // Without a precision target the chunk only trades memory for speed:
     // grow it to about CHUNK_BYTES of replication results once the first
     // chunk shows how large a replication is.
@@ -164,9 +166,10 @@ where
         let groups = (pool.current_num_threads() as u64).clamp(1, n);
         if groups == 1 {
             // One worker: fold straight into the aggregate.
+            let replicator = replicator.get_or_insert_with(|| Replicator::new(world));
             if plan.keep_results {
                 let results: Vec<ReplicationResult> = (next..next + n)
-                    .map(|i| run_replication(world, plan.seed, i))
+                    .map(|i| replicator.run(plan.seed, i))
                     .collect();
                 sink(next, n, &results).map_err(ExperimentError::Sink)?;
                 for (k, r) in results.iter().enumerate() {
@@ -177,7 +180,9 @@ where
                 }
             } else {
                 for i in next..next + n {
-                    agg.add(world, i, &run_replication(world, plan.seed, i));
+                    let r = replicator.run(plan.seed, i);
+                    agg.add(world, i, &r);
+                    replicator.recycle(r);
                 }
                 sink(next, n, &[]).map_err(ExperimentError::Sink)?;
             }
@@ -192,11 +197,14 @@ where
                     let (lo, hi) = (next + n * g / groups, next + n * (g + 1) / groups);
                     let mut part = Aggregate::new(world);
                     let mut results: Vec<ReplicationResult> = Vec::new();
+                    let mut replicator = Replicator::new(world);
                     for i in lo..hi {
-                        let r = run_replication(world, plan.seed, i);
+                        let r = replicator.run(plan.seed, i);
                         part.add(world, i, &r);
                         if plan.keep_results {
                             results.push(r);
+                        } else {
+                            replicator.recycle(r);
                         }
                     }
                     (lo, hi - lo, results, part)

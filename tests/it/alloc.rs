@@ -78,3 +78,28 @@ fn the_radix_mode_allocates_rarely_not_per_event() {
         "{allocs} allocations in 1,000,000 events (at most one per 10,000)"
     );
 }
+
+#[test]
+fn a_warm_replicator_and_the_aggregate_allocate_nothing_per_replication() {
+    use amisim::experiment::Aggregate;
+    use amisim::pipeline::model::Replicator;
+    let scn = amisim::scenario::load(&crate::root().join("scenarios/quickstart.toml")).unwrap();
+    let world = &scn.world;
+    let mut agg = Aggregate::new(world);
+    let mut rep = Replicator::new(world);
+    let mut step = |i: u64| {
+        let r = rep.run(1, i);
+        agg.add(world, i, &r);
+        rep.recycle(r);
+    };
+    for i in 0..200 {
+        step(i);
+    }
+    let before = allocations();
+    for i in 200..1200 {
+        step(i);
+    }
+    // Only the aggregate's per-replication p95 list grows (amortized).
+    let allocs = allocations() - before;
+    assert!(allocs <= 10, "{allocs} allocations in 1,000 replications");
+}

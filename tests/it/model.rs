@@ -757,3 +757,38 @@ fn stage_index_is_its_position_in_all() {
         assert_eq!(s.index(), i, "{s:?}");
     }
 }
+
+#[test]
+fn a_reused_replicator_gives_the_fresh_results_in_any_order() {
+    // Queues (one build slot, one copy slot), throttling, random incidents
+    // and image deletion: every piece of state a replication leaves behind.
+    let mut text = format!(
+        "horizon = \"30d\"\n[quotas]\nconcurrent_builds = 1\nconcurrent_ami_copies_per_region = 1\n\
+         [api]\ncopy_image = {{ capacity = 1, refill_per_s = 0.01 }}\n\
+         [[incident]]\nregion = \"eu-west-1\"\nmean_interval = \"5d\"\nduration = \"6h\"\nslowdown = 2.0\nfailure_probability = 0.2\n{REGIONS}"
+    );
+    for i in 0..3 {
+        text += &pipeline(
+            &format!("p{i}"),
+            "self",
+            "interval = \"3d\"\npackage_update_mean_interval = \"2d\"",
+            "[pipeline.lifecycle]\nkeep_last = 2\n",
+        );
+    }
+    let scn = scenario(&text);
+    let world = &scn.world;
+    let mut reused = amisim::pipeline::model::Replicator::new(world);
+    let mut seen_deleted = false;
+    for i in [3, 0, 7, 3, 1] {
+        let r = reused.run(5, i);
+        seen_deleted |= r.images.iter().any(|im| im.deleted.is_some());
+        assert!(r.quotas.iter().any(|q| q.waits.iter().any(|w| w.0 > 0)));
+        assert_eq!(
+            format!("{r:?}"),
+            format!("{:?}", run_replication(world, 5, i)),
+            "replication {i}"
+        );
+        reused.recycle(r);
+    }
+    assert!(seen_deleted, "the lifecycle deleted images");
+}

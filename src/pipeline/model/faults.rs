@@ -13,8 +13,12 @@ use crate::pipeline::config::{RegionId, World};
 pub(super) fn incident_windows(
     world: &World,
     streams: &RngStreams,
-) -> Vec<Vec<(SimTime, SimTime, f64, f64)>> {
-    let mut out = vec![Vec::new(); world.regions.len()];
+    out: &mut Vec<Vec<(SimTime, SimTime, f64, f64)>>,
+) {
+    out.resize_with(world.regions.len(), Vec::new);
+    for w in out.iter_mut() {
+        w.clear();
+    }
     for (i, inc) in world.incidents.iter().enumerate() {
         let mut push = |start: SimTime| {
             out[inc.region as usize].push((
@@ -39,7 +43,6 @@ pub(super) fn incident_windows(
             }
         }
     }
-    out
 }
 
 /// Exponential backoff with full jitter: uniform on [0, min(max, base · 2^(k−1))].

@@ -12,7 +12,8 @@ impl Model<'_> {
     pub(super) fn register_images(&mut self, sim: &mut Simulation<Event>, exec: u32) {
         let now = sim.now();
         let pi = self.out.runs[exec as usize].pipeline as usize;
-        let p = &self.world.pipelines[pi];
+        let world = self.world;
+        let p = &world.pipelines[pi];
         if p.kind != Kind::Build {
             return; // a migration's image is the user's to keep
         }
@@ -20,10 +21,11 @@ impl Model<'_> {
             .lifecycle
             .deprecate_after
             .map(|d| now.saturating_add(d))
-            .filter(|t| *t < self.world.horizon);
-        let first = self.out.images.len() as u32;
-        let from = self.out.runs[exec as usize].first_record as usize;
-        let own = || self.out.stages[from..].iter().filter(|r| r.exec == exec);
+            .filter(|t| *t < world.horizon);
+        let out = &mut self.out;
+        let first = out.images.len() as u32;
+        let from = out.runs[exec as usize].first_record as usize;
+        let own = || out.stages[from..].iter().filter(|r| r.exec == exec);
         let built_gib: f64 = own()
             .filter(|r| r.stage == Stage::Snapshot)
             .map(|r| r.data_gib)
@@ -38,13 +40,16 @@ impl Model<'_> {
             deprecated,
             deleted: None,
         };
-        let mut images = vec![image(p.owner, p.region, p.encryption, built_gib)];
-        for r in own().filter(|r| r.stage == Stage::Copy && r.outcome == Outcome::Succeeded) {
+        out.images
+            .push(image(p.owner, p.region, p.encryption, built_gib));
+        for r in out.stages[from..]
+            .iter()
+            .filter(|r| r.exec == exec && r.stage == Stage::Copy && r.outcome == Outcome::Succeeded)
+        {
             let enc = p.copies[r.item as usize].encryption;
-            images.push(image(r.account, r.region, enc, r.data_gib));
+            out.images.push(image(r.account, r.region, enc, r.data_gib));
         }
-        let count = images.len() as u32;
-        self.out.images.extend(images);
+        let count = out.images.len() as u32 - first;
         self.live[pi].push_back((exec, first, count));
         let lc = &p.lifecycle;
         if let Some(keep) = lc.keep_last {

@@ -520,97 +520,178 @@ struct Model<'w> {
 
 /// Runs replication `replication` of `world` with master seed `seed`.
 pub fn run_replication(world: &World, seed: u64, replication: u64) -> ReplicationResult {
-    let streams = RngStreams::new(seed, replication);
-    let np = world.pipelines.len();
-    let nr = world.regions.len();
-    let na = world.directory.accounts.len();
-    let mut m = Model {
-        world,
-        rng: world
-            .pipelines
-            .iter()
-            .map(|p| PipelineRng::new(&streams, &p.name))
-            .collect(),
-        out: ReplicationResult {
-            skipped_matches: vec![0; np],
-            package_updates: vec![0; np],
-            // Room for a small scenario's records (quickstart: ~86 stages,
-            // ~15 images, 4 runs) so that growth does not reallocate six times
-            // per replication; large worlds grow amortized as usual.
-            runs: Vec::with_capacity(8),
-            stages: Vec::with_capacity(128),
-            images: Vec::with_capacity(32),
-            ..Default::default()
-        },
-        builds: (0..na * nr)
-            .map(|_| Resource::new(world.quotas.concurrent_builds).traced())
-            .collect(),
-        dist_copies: (0..np)
-            .map(|_| Resource::new(world.quotas.concurrent_ami_copies_per_distribution).traced())
-            .collect(),
-        copies: (0..na * nr)
-            .map(|_| Resource::new(world.quotas.concurrent_ami_copies_per_region).traced())
-            .collect(),
-        lineage: vec![None; np * na * nr],
-        live: vec![Default::default(); np],
-        updates_since_build: vec![false; np],
-        next_number: vec![0; np],
-        incidents: faults::incident_windows(world, &streams),
-        copy_tokens: (0..na * nr)
-            .map(|_| {
-                TokenBucket::new(
-                    world.api.copy_image.capacity,
-                    world.api.copy_image.refill_per_s,
-                )
-            })
-            .collect(),
-        run_tokens: (0..na * nr)
-            .map(|_| {
-                TokenBucket::new(
-                    world.api.run_instances.capacity,
-                    world.api.run_instances.refill_per_s,
-                )
-            })
-            .collect(),
-    };
-    let mut sim: Simulation<Event> = Simulation::with_capacity(64);
-    for (i, p) in world.pipelines.iter().enumerate() {
-        let pipeline = i as u16;
-        let s = &p.schedule;
-        if s.run_at_start {
-            m.trigger(&mut sim, pipeline, TriggerKind::Manual, SimDuration::ZERO);
+    Replicator::new(world).run(seed, replication)
+}
+
+/// The occupancy changes and waits of one quota instance.
+type QuotaLogs = (Vec<(SimTime, u32, u32)>, Vec<SimDuration>);
+
+/// Runs replications of one world one after another, reusing one
+/// replication's state (quota queues, token buckets, event queue) for the
+/// next, and the buffers of results handed back with
+/// [`Replicator::recycle`]: the same results as [`run_replication`],
+/// without its allocations once warmed up.
+pub struct Replicator<'w> {
+    model: Model<'w>,
+    sim: Simulation<Event>,
+    /// A result handed back, to fill next.
+    spare: Option<ReplicationResult>,
+    /// Quota logs handed back, to swap into the quota instances.
+    logs: Vec<QuotaLogs>,
+}
+
+impl<'w> Replicator<'w> {
+    /// A replicator for `world`.
+    pub fn new(world: &'w World) -> Self {
+        let np = world.pipelines.len();
+        let nr = world.regions.len();
+        let na = world.directory.accounts.len();
+        let traced = |capacity: u32, n: usize| -> Vec<Resource<u32>> {
+            (0..n).map(|_| Resource::new(capacity).traced()).collect()
+        };
+        let buckets = |api: &crate::pipeline::config::BucketSpec| -> Vec<TokenBucket> {
+            (0..na * nr)
+                .map(|_| TokenBucket::new(api.capacity, api.refill_per_s))
+                .collect()
+        };
+        let model = Model {
+            world,
+            rng: Vec::with_capacity(np),
+            out: ReplicationResult::default(),
+            builds: traced(world.quotas.concurrent_builds, na * nr),
+            dist_copies: traced(world.quotas.concurrent_ami_copies_per_distribution, np),
+            copies: traced(world.quotas.concurrent_ami_copies_per_region, na * nr),
+            lineage: vec![None; np * na * nr],
+            live: vec![Default::default(); np],
+            updates_since_build: vec![false; np],
+            next_number: vec![0; np],
+            incidents: vec![Vec::new(); nr],
+            copy_tokens: buckets(&world.api.copy_image),
+            run_tokens: buckets(&world.api.run_instances),
+        };
+        Replicator {
+            model,
+            sim: Simulation::with_capacity(64),
+            spare: None,
+            logs: Vec::new(),
         }
-        if let Some(at) = s.once_at {
-            sim.schedule_at(at, Event::RunRequested { pipeline });
-        }
-        if let Some(t) = s.cron_times.first() {
-            sim.schedule_at(*t, Event::CronMatched { pipeline, idx: 0 });
-        }
-        if let Some(iv) = s.interval
-            && SimTime(iv.0) < world.horizon
-        {
-            sim.schedule_in(iv, Event::IntervalElapsed { pipeline });
-        }
-        m.schedule_package_update(&mut sim, pipeline);
     }
-    // Triggers stop at the horizon; executions in flight run to their end.
-    sim.run_to_end(|sim, ev| m.handle(sim, ev));
-    m.out.events = sim.events_fired();
-    m.out.end = sim.now();
-    m.collect_quotas();
-    m.out
+
+    /// Hands back a result this replicator (or another of the same world)
+    /// produced, so that the next [`Replicator::run`] fills its buffers.
+    pub fn recycle(&mut self, mut result: ReplicationResult) {
+        self.logs
+            .extend(result.quotas.drain(..).map(|q| (q.trace, q.waits)));
+        self.spare = Some(result);
+    }
+
+    /// Runs replication `replication` with master seed `seed`.
+    pub fn run(&mut self, seed: u64, replication: u64) -> ReplicationResult {
+        let m = &mut self.model;
+        let world = m.world;
+        let streams = RngStreams::new(seed, replication);
+        m.reset(&streams, self.spare.take());
+        let sim = &mut self.sim;
+        sim.reset();
+        for (i, p) in world.pipelines.iter().enumerate() {
+            let pipeline = i as u16;
+            let s = &p.schedule;
+            if s.run_at_start {
+                m.trigger(sim, pipeline, TriggerKind::Manual, SimDuration::ZERO);
+            }
+            if let Some(at) = s.once_at {
+                sim.schedule_at(at, Event::RunRequested { pipeline });
+            }
+            if let Some(t) = s.cron_times.first() {
+                sim.schedule_at(*t, Event::CronMatched { pipeline, idx: 0 });
+            }
+            if let Some(iv) = s.interval
+                && SimTime(iv.0) < world.horizon
+            {
+                sim.schedule_in(iv, Event::IntervalElapsed { pipeline });
+            }
+            m.schedule_package_update(sim, pipeline);
+        }
+        // Triggers stop at the horizon; executions in flight run to their end.
+        sim.run_to_end(|sim, ev| m.handle(sim, ev));
+        m.out.events = sim.events_fired();
+        m.out.end = sim.now();
+        m.collect_quotas(&mut self.logs);
+        std::mem::take(&mut m.out)
+    }
 }
 
 impl Model<'_> {
+    /// Back to the start of a replication with `streams`, filling `spare`'s
+    /// buffers if given.
+    fn reset(&mut self, streams: &RngStreams, spare: Option<ReplicationResult>) {
+        let world = self.world;
+        let np = world.pipelines.len();
+        self.rng.clear();
+        self.rng.extend(
+            world
+                .pipelines
+                .iter()
+                .map(|p| PipelineRng::new(streams, &p.name)),
+        );
+        self.out = match spare {
+            Some(mut r) => {
+                r.runs.clear();
+                r.stages.clear();
+                r.images.clear();
+                r.quotas.clear();
+                r.skipped_matches.clear();
+                r.package_updates.clear();
+                r
+            }
+            // Room for a small scenario's records (quickstart: ~86 stages,
+            // ~15 images, 4 runs) so that growth does not reallocate six times
+            // per replication; large worlds grow amortized as usual.
+            None => ReplicationResult {
+                runs: Vec::with_capacity(8),
+                stages: Vec::with_capacity(128),
+                images: Vec::with_capacity(32),
+                ..Default::default()
+            },
+        };
+        self.out.skipped_matches.resize(np, 0);
+        self.out.package_updates.resize(np, 0);
+        self.out.events = 0;
+        self.out.end = SimTime::ZERO;
+        for r in self
+            .builds
+            .iter_mut()
+            .chain(&mut self.dist_copies)
+            .chain(&mut self.copies)
+        {
+            r.reset();
+        }
+        self.lineage.fill(None);
+        for l in &mut self.live {
+            l.clear();
+        }
+        self.updates_since_build.fill(false);
+        self.next_number.fill(0);
+        faults::incident_windows(world, streams, &mut self.incidents);
+        for b in self.copy_tokens.iter_mut().chain(&mut self.run_tokens) {
+            b.reset();
+        }
+    }
+
     /// Moves the use of every quota instance that served a request into the result.
-    fn collect_quotas(&mut self) {
+    fn collect_quotas(&mut self, logs: &mut Vec<QuotaLogs>) {
         let nr = self.world.regions.len();
         let end = self.out.end;
         let world = self.world;
-        let push = |kind, idx: usize, res: &mut Resource<u32>, out: &mut Vec<QuotaUse>| {
+        let mut push = |kind, idx: usize, res: &mut Resource<u32>, out: &mut Vec<QuotaUse>| {
             if res.served() == 0 {
                 return;
             }
+            // The instance keeps emptied buffers from an earlier result.
+            let (mut trace, mut waits) = logs.pop().unwrap_or_default();
+            trace.clear();
+            waits.clear();
+            res.swap_logs(&mut trace, &mut waits);
             let (account, region, pipeline) = match kind {
                 QuotaKind::AmiCopiesPerDistribution => {
                     let p = &world.pipelines[idx];
@@ -629,11 +710,11 @@ impl Model<'_> {
                 queue_ms: res.queue_integral(end),
                 peak_in_use: res.peak_in_use(),
                 peak_queue: res.peak_queue(),
-                trace: res.take_trace(),
-                waits: res.take_waits(),
+                trace,
+                waits,
             });
         };
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.out.quotas);
         for (i, r) in self.builds.iter_mut().enumerate() {
             push(QuotaKind::ConcurrentBuilds, i, r, &mut out);
         }
