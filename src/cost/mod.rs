@@ -174,7 +174,7 @@ fn price_executions(
         };
         let vol_gib: f64 = p.volumes.iter().map(|v| v.size_gib).sum();
         let instance = |item: &'static str,
-                        itype: &str,
+                        price: Option<f64>,
                         region,
                         account,
                         start: SimTime,
@@ -182,7 +182,7 @@ fn price_executions(
                         ebs_end: SimTime,
                         out: &mut Vec<CostLine>| {
             let hours = billed_hours(world, start, compute_end);
-            if let Some(price) = prices.instance_usd_per_hour.get(itype) {
+            if let Some(price) = price {
                 out.push(CostLine {
                     exec: Some(ei as u32),
                     category: Category::Instance,
@@ -213,7 +213,7 @@ fn price_executions(
             let end = term.unwrap_or(run.finished);
             instance(
                 "builder",
-                &p.builder_instance_type,
+                p.instance_usd_per_hour.0,
                 p.region,
                 p.owner,
                 launch.started,
@@ -228,7 +228,7 @@ fn price_executions(
                 .map_or(run.finished, |r| r.finished);
             instance(
                 "test",
-                &p.test_instance_type,
+                p.instance_usd_per_hour.1,
                 p.region,
                 p.owner,
                 launch.started,
@@ -250,7 +250,7 @@ fn price_executions(
                 .map_or(l.finished, |t| t.finished);
             instance(
                 "destination_test",
-                &p.test_instance_type,
+                p.instance_usd_per_hour.1,
                 l.region,
                 l.account,
                 l.started,

@@ -192,6 +192,10 @@ pub struct Pipeline {
     pub builder_instance_type: String,
     /// Test instance type.
     pub test_instance_type: String,
+    /// On-demand price per hour of the builder and of the test instance type
+    /// (`[cost] instance_usd_per_hour`), `None` if unpriced: looked up once
+    /// when the scenario is resolved, not per cost line.
+    pub instance_usd_per_hour: (Option<f64>, Option<f64>),
     /// Volumes of the image (at least one).
     pub volumes: Vec<Volume>,
     /// Build components in order.

@@ -560,6 +560,13 @@ pub(super) fn resolve(
     let incidents = super::faults::resolve_incidents(&mut ctx, &names, &raw.incident);
     let api = super::faults::resolve_api(&mut ctx, raw.api.as_ref());
     let prices = super::faults::resolve_prices(&mut ctx, &names, &regions, raw.cost.as_ref());
+    for p in &mut pipelines {
+        let price = |t: &str| prices.instance_usd_per_hour.get(t).copied();
+        p.instance_usd_per_hour = (
+            price(&p.builder_instance_type),
+            price(&p.test_instance_type),
+        );
+    }
     // Instance types without a price are not costed: say so.
     let mut unpriced: Vec<&str> = pipelines
         .iter()
@@ -720,6 +727,7 @@ fn resolve_pipeline(
             .test_instance_type
             .clone()
             .unwrap_or_else(|| "t3.medium".into()),
+        instance_usd_per_hour: (None, None), // priced once [cost] is read
         volumes,
         components,
         tests,
