@@ -121,6 +121,11 @@ def main():
         "per replication. The two count events differently (SimPy also counts process starts and resource grants; "
         "amisim one event per stage), so the replication ratio is the fair one.",
         "",
+        f"In process, as `quickstart.py` times SimPy (its event loop only: no start-up, no output), amisim runs "
+        f"{rep['quickstart'][0]:,.0f} quickstart replications/s on one thread with the whole aggregate on "
+        f"(`cargo bench --bench scale`): **{rep['quickstart'][0] / s['replications_per_s']:.0f}×** SimPy per replication "
+        "(the issue's target is 100×).",
+        "",
         "## Memory",
         "",
         f"`cargo bench --bench memory`: {memory_line}." if memory_line else "",

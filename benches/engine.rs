@@ -7,7 +7,9 @@
 //!   random numbers and the same work per step, and nothing else.
 //!   Reported as events per second.
 //! - `replication/quickstart`, `replication/enterprise`: one replication of
-//!   each scenario (the whole model: triggers, quotas, faults, records).
+//!   each scenario (the whole model: triggers, quotas, faults, records), by
+//!   a warm [`Replicator`] as `amisim run` uses it; aggregation not included
+//!   (`cargo bench --bench scale` includes it).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -17,14 +19,14 @@ use std::path::Path;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use rand_distr::{Distribution, Exp};
 
-use amisim::engine::{RngStreams, SimDuration, SimTime, Simulation, StreamRng};
-use amisim::pipeline::model::run_replication;
+use amisim::engine::{RngStreams, SimDuration, SimTime, Simulation, StreamRng, round_to_u64};
+use amisim::pipeline::model::{Replicator, run_replication};
 
 const STEPS: u64 = 100_000;
 
 fn draw(exp: &Exp<f64>, rng: &mut StreamRng) -> u64 {
     // Milliseconds, as the engine's SimDuration::from_secs_f64 does.
-    (exp.sample(rng) * 1000.0).round() as u64
+    round_to_u64(exp.sample(rng) * 1000.0)
 }
 
 fn hold_model(c: &mut Criterion) {
@@ -78,6 +80,8 @@ fn replications(c: &mut Criterion) {
         let events = run_replication(&scn.world, 1, 0).events;
         group.throughput(Throughput::Elements(events));
         group.sample_size(samples);
+        // As `amisim run` does: one warm replicator, each result handed back.
+        let mut replicator = Replicator::new(&scn.world);
         let mut i = 0u64;
         group.bench_function(name, |b| {
             b.iter_batched(
@@ -85,7 +89,11 @@ fn replications(c: &mut Criterion) {
                     i += 1;
                     i
                 },
-                |rep| black_box(run_replication(&scn.world, 1, rep)),
+                |rep| {
+                    let r = replicator.run(1, rep);
+                    black_box(&r);
+                    replicator.recycle(r);
+                },
                 BatchSize::SmallInput,
             )
         });
