@@ -199,6 +199,22 @@ fn bounds(v: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo.min(0.0), hi)
 }
 
+/// The last index of an axis of `n` rows (categories or lanes): plotters'
+/// integer ranges include their end, so `0..n` would add an empty row at the
+/// top. A single row keeps `0..1` (plotters cannot map a one-value range).
+fn last_row(n: usize) -> usize {
+    if n >= 2 { n - 1 } else { 1 }
+}
+
+/// Where row `r` of an axis of `n` rows ends.
+fn row_end(r: usize, n: usize) -> SegmentValue<usize> {
+    if n >= 2 && r + 1 == n {
+        SegmentValue::Last
+    } else {
+        SegmentValue::Exact(r + 1)
+    }
+}
+
 /// Horizontal stacked bars: one row per category, one stack per series.
 pub fn stacked_bars(
     stem: &Path,
@@ -228,7 +244,7 @@ pub fn stacked_bars(
                 .margin(16)
                 .x_label_area_size(48)
                 .y_label_area_size(left)
-                .build_cartesian_2d(0.0..xmax, (0..n).into_segmented())
+                .build_cartesian_2d(0.0..xmax, (0..last_row(n)).into_segmented())
                 .map_err(err(&name))?;
             chart
                 .configure_mesh()
@@ -252,10 +268,7 @@ pub fn stacked_bars(
                         let b = base[r];
                         base[r] += v;
                         let mut bar = Rectangle::new(
-                            [
-                                (b, SegmentValue::Exact(r)),
-                                (b + v, SegmentValue::Exact(r + 1)),
-                            ],
+                            [(b, SegmentValue::Exact(r)), (b + v, row_end(r, n))],
                             c.mix(0.85).filled(),
                         );
                         bar.set_margin(4, 4, 0, 0);
@@ -318,7 +331,7 @@ pub fn gantt(
                 .margin(16)
                 .x_label_area_size(48)
                 .y_label_area_size(left)
-                .build_cartesian_2d(t0..t1 * 1.02, (0..n).into_segmented())
+                .build_cartesian_2d(t0..t1 * 1.02, (0..last_row(n)).into_segmented())
                 .map_err(err(&name))?;
             chart
                 .configure_mesh()
@@ -345,7 +358,7 @@ pub fn gantt(
                     let mut bar = Rectangle::new(
                         [
                             (b.start, SegmentValue::Exact(b.lane)),
-                            (b.end.max(b.start + 1.0), SegmentValue::Exact(b.lane + 1)),
+                            (b.end.max(b.start + 1.0), row_end(b.lane, n)),
                         ],
                         style,
                     );
