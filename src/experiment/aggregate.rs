@@ -82,6 +82,10 @@ pub struct QuotaAgg {
     pub peak_in_use: u32,
     /// Longest queue.
     pub peak_queue: u64,
+    /// Per timeline bucket ([`Aggregate::timeline_width_ms`] wide): ∫ in
+    /// use dt and ∫ queued dt, summed over replications.
+    #[serde(with = "pairs")]
+    pub timeline: BTreeMap<u64, (Exact, Exact)>,
 }
 
 /// Everything aggregated over replications.
@@ -104,9 +108,6 @@ pub struct Aggregate {
     pub quotas: BTreeMap<QuotaKey, QuotaAgg>,
     /// Width of a timeline bucket, ms.
     pub timeline_width_ms: u64,
-    /// Per (quota instance, bucket): ∫ in use dt and ∫ queued dt, summed over replications.
-    #[serde(with = "pairs")]
-    pub timeline: BTreeMap<(QuotaKey, u64), (Exact, Exact)>,
     /// Each replication's cost projected to a month, micro-dollars.
     pub monthly_cost: Metric,
     /// Cost by (category index, Region, account), micro-dollars, summed over replications.
@@ -189,8 +190,7 @@ fn kind_index(q: &QuotaUse) -> u8 {
 /// consecutive contributions to the same bucket before touching the map
 /// (sums are exact, so the grouping does not change them).
 struct Spread<'a> {
-    map: &'a mut BTreeMap<(QuotaKey, u64), (Exact, Exact)>,
-    key: QuotaKey,
+    map: &'a mut BTreeMap<u64, (Exact, Exact)>,
     width: u64,
     /// Bucket and the sums not yet added to it.
     pending: Option<(u64, u128, u128)>,
@@ -224,7 +224,7 @@ impl Spread<'_> {
 
     fn flush(&mut self) {
         if let Some((b, i, q)) = self.pending.take() {
-            let e = self.map.entry((self.key, b)).or_default();
+            let e = self.map.entry(b).or_default();
             e.0.0 += i;
             e.1.0 += q;
         }
@@ -354,8 +354,7 @@ impl Aggregate {
             a.peak_in_use = a.peak_in_use.max(q.peak_in_use);
             a.peak_queue = a.peak_queue.max(q.peak_queue as u64);
             let mut spread = Spread {
-                map: &mut self.timeline,
-                key,
+                map: &mut a.timeline,
                 width,
                 pending: None,
             };
@@ -441,11 +440,11 @@ impl Aggregate {
             a.span.0 += b.span.0;
             a.peak_in_use = a.peak_in_use.max(b.peak_in_use);
             a.peak_queue = a.peak_queue.max(b.peak_queue);
-        }
-        for (k, (i, q)) in &other.timeline {
-            let e = self.timeline.entry(*k).or_default();
-            e.0.0 += i.0;
-            e.1.0 += q.0;
+            for (k, (i, q)) in &b.timeline {
+                let e = a.timeline.entry(*k).or_default();
+                e.0.0 += i.0;
+                e.1.0 += q.0;
+            }
         }
         self.timeline_width_ms = self.timeline_width_ms.max(other.timeline_width_ms);
         self.monthly_cost.merge(&other.monthly_cost);
