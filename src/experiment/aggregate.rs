@@ -132,6 +132,8 @@ struct Scratch {
     ttar: Vec<Vec<u64>>,
     /// Cost of each execution of the replication, micro-dollars.
     per_exec: Vec<u64>,
+    /// The replication's cost by `(category, Region, account)`, partly summed.
+    cost_by: Vec<((u8, u16, u16), u128)>,
 }
 
 impl Clone for Scratch {
@@ -372,15 +374,30 @@ impl Aggregate {
         sc.per_exec.clear();
         sc.per_exec.resize(rep.runs.len(), 0);
         let mut total: u128 = 0;
+        // Lines repeat a few keys (an execution's instances and volumes per
+        // Region): sum them among the last few keys seen, then update the
+        // map once per sum (exact sums: the grouping changes nothing).
+        sc.cost_by.clear();
         for l in &sc.ledger.lines {
             if let Some(e) = l.exec {
                 sc.per_exec[e as usize] += l.usd_micro;
             }
             total += l.usd_micro as u128;
-            self.cost_by
-                .entry((l.category as u8, l.region, l.account))
-                .or_default()
-                .0 += l.usd_micro as u128;
+            let key = (l.category as u8, l.region, l.account);
+            let v = l.usd_micro as u128;
+            match sc
+                .cost_by
+                .iter_mut()
+                .rev()
+                .take(16)
+                .find(|(k, _)| *k == key)
+            {
+                Some(e) => e.1 += v,
+                None => sc.cost_by.push((key, v)),
+            }
+        }
+        for (k, v) in &sc.cost_by {
+            self.cost_by.entry(*k).or_default().0 += v;
         }
         for p in &mut self.pipelines {
             p.cost_per_execution.start_replication(index);
