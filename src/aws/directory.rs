@@ -185,11 +185,11 @@ impl Directory {
     }
 
     /// The key's name, or `aws/ebs`, or `none`, for messages and outputs.
-    pub fn encryption_name(&self, e: Encryption) -> String {
+    pub fn encryption_name(&self, e: Encryption) -> &str {
         match e {
-            Encryption::None => "none".into(),
-            Encryption::AwsManaged => "aws/ebs".into(),
-            Encryption::Key(k) => self.keys[k as usize].name.clone(),
+            Encryption::None => "none",
+            Encryption::AwsManaged => "aws/ebs",
+            Encryption::Key(k) => &self.keys[k as usize].name,
         }
     }
 }

@@ -6,32 +6,32 @@ use super::model::{Outcome, ReplicationResult, Stage, StageRecord};
 use crate::engine::SimDuration;
 
 /// The key protecting the data a stage writes: snapshots and copies.
-pub fn kms_key_name(world: &World, rep: &ReplicationResult, r: &StageRecord) -> String {
+pub fn kms_key_name<'w>(world: &'w World, rep: &ReplicationResult, r: &StageRecord) -> &'w str {
     let p = &world.pipelines[rep.runs[r.exec as usize].pipeline as usize];
     let dir = &world.directory;
     match r.stage {
         Stage::Snapshot | Stage::CreateImage => dir.encryption_name(p.encryption),
         Stage::Copy => dir.encryption_name(p.copies[r.item as usize].encryption),
-        _ => String::new(),
+        _ => "",
     }
 }
 
 /// The name of a stage record's item: component, test, device or source Region.
-pub fn item_name(world: &World, rep: &ReplicationResult, r: &StageRecord) -> String {
+pub fn item_name<'w>(world: &'w World, rep: &ReplicationResult, r: &StageRecord) -> &'w str {
     let p = &world.pipelines[rep.runs[r.exec as usize].pipeline as usize];
     let i = r.item as usize;
     match r.stage {
-        Stage::Component => p.components[i].name.clone(),
-        Stage::Test => p.tests[i].name.clone(),
-        Stage::Snapshot => p.volumes[i].device.clone(),
-        Stage::Copy => world.regions[p.region as usize].clone(),
+        Stage::Component => &p.components[i].name,
+        Stage::Test => &p.tests[i].name,
+        Stage::Snapshot => &p.volumes[i].device,
+        Stage::Copy => &world.regions[p.region as usize],
         Stage::LaunchMigratedInstance => match &p.kind {
             Kind::Migration {
                 to_availability_zone: Some(az),
-            } => az.clone(),
-            _ => String::new(),
+            } => az,
+            _ => "",
         },
-        _ => String::new(),
+        _ => "",
     }
 }
 

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use super::{ReportError, at, span};
+use super::ReportError;
 use crate::pipeline::analysis::{critical_stage, item_name, kms_key_name, records_by_exec};
 use crate::pipeline::config::World;
 use crate::pipeline::model::{Outcome, ReplicationResult};
@@ -126,69 +126,142 @@ pub fn write_replication<W: Write>(
     out: &mut [Option<csv::Writer<W>>; 4],
 ) -> Result<(), csv::Error> {
     let ri = index.to_string();
+    let mut buf = Vec::with_capacity(32);
     let [runs_w, stages_w, images_w, cost_w] = out;
     if let Some(w) = cost_w {
-        write_cost(world, &ri, rep, w)?;
+        write_cost(world, &ri, rep, &mut Fields { w, buf: &mut buf })?;
     }
     if let Some(w) = runs_w {
-        write_runs(world, &ri, rep, w)?;
+        write_runs(world, &ri, rep, &mut Fields { w, buf: &mut buf })?;
     }
     if let Some(w) = stages_w {
-        write_stages(world, &ri, rep, w)?;
+        write_stages(world, &ri, rep, &mut Fields { w, buf: &mut buf })?;
     }
     if let Some(w) = images_w {
-        write_images(world, &ri, rep, w)?;
+        write_images(world, &ri, rep, &mut Fields { w, buf: &mut buf })?;
     }
     Ok(())
+}
+
+/// Writes records field by field, numbers formatted into one reused buffer:
+/// no allocation per field (row files are most of a large run's time).
+struct Fields<'a, W: Write> {
+    w: &'a mut csv::Writer<W>,
+    buf: &'a mut Vec<u8>,
+}
+
+/// Appends `v` in decimal, at least `width` digits (zero-padded).
+fn push_digits(buf: &mut Vec<u8>, mut v: u64, width: usize) {
+    let mut tmp = [0u8; 20];
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 && tmp.len() - i >= width {
+            break;
+        }
+    }
+    buf.extend_from_slice(&tmp[i..]);
+}
+
+impl<W: Write> Fields<'_, W> {
+    fn str(&mut self, s: &str) -> Result<(), csv::Error> {
+        self.w.write_field(s)
+    }
+
+    fn formatted(&mut self, f: impl FnOnce(&mut Vec<u8>)) -> Result<(), csv::Error> {
+        self.buf.clear();
+        f(self.buf);
+        self.w.write_field(&*self.buf)
+    }
+
+    fn uint(&mut self, v: u64) -> Result<(), csv::Error> {
+        self.formatted(|b| push_digits(b, v, 1))
+    }
+
+    /// Milliseconds as seconds with three decimals (as [`super::secs`]).
+    fn secs(&mut self, ms: u64) -> Result<(), csv::Error> {
+        self.formatted(|b| {
+            push_digits(b, ms / 1000, 1);
+            b.push(b'.');
+            push_digits(b, ms % 1000, 3);
+        })
+    }
+
+    fn opt_secs(&mut self, ms: Option<u64>) -> Result<(), csv::Error> {
+        match ms {
+            Some(ms) => self.secs(ms),
+            None => self.str(""),
+        }
+    }
+
+    /// `x` with `decimals` decimals, as `format!("{x:.decimals$}")`.
+    fn fixed(&mut self, x: f64, decimals: usize) -> Result<(), csv::Error> {
+        self.formatted(|b| {
+            // Writing into a Vec cannot fail.
+            let _ = write!(b, "{x:.decimals$}");
+        })
+    }
+
+    /// Micro-dollars as dollars with six decimals.
+    fn usd(&mut self, micro: u64) -> Result<(), csv::Error> {
+        self.formatted(|b| {
+            push_digits(b, micro / 1_000_000, 1);
+            b.push(b'.');
+            push_digits(b, micro % 1_000_000, 6);
+        })
+    }
+
+    fn end(&mut self) -> Result<(), csv::Error> {
+        self.w.write_record(None::<&[u8]>)
+    }
 }
 
 fn write_runs<W: Write>(
     world: &World,
     ri: &str,
     rep: &ReplicationResult,
-    w: &mut csv::Writer<W>,
+    f: &mut Fields<'_, W>,
 ) -> Result<(), csv::Error> {
     let by_exec = records_by_exec(rep);
     for (ei, run) in rep.runs.iter().enumerate() {
         let p = &world.pipelines[run.pipeline as usize];
         let (stage, item, cause) = match run.failed_record {
-            Some(f) => {
-                let r = &rep.stages[f as usize];
-                (
-                    r.stage.name().to_string(),
-                    item_name(world, rep, r),
-                    r.cause.name(),
-                )
+            Some(r) => {
+                let r = &rep.stages[r as usize];
+                (r.stage.name(), item_name(world, rep, r), r.cause.name())
             }
-            None => (String::new(), String::new(), ""),
+            None => ("", "", ""),
         };
-        let (critical, critical_s) = match critical_stage(world, rep, ei, &by_exec[ei]) {
-            Some((k, d)) => (k, span(d)),
-            None => (String::new(), String::new()),
-        };
-        let ttar = if run.outcome == Outcome::Succeeded {
-            span(run.finished.since(run.triggered))
-        } else {
-            String::new()
-        };
-        w.write_record([
-            ri,
-            &p.name,
-            &run.number.to_string(),
-            run.trigger.name(),
-            &at(run.triggered),
-            &run.image_available.map(at).unwrap_or_default(),
-            &run.tests_passed.map(at).unwrap_or_default(),
-            &at(run.finished),
-            &ttar,
-            &world.target_regions(p).to_string(),
-            run.outcome.name(),
-            &stage,
-            &item,
-            cause,
-            &critical,
-            &critical_s,
-        ])?;
+        f.str(ri)?;
+        f.str(&p.name)?;
+        f.uint(run.number as u64)?;
+        f.str(run.trigger.name())?;
+        f.secs(run.triggered.as_millis())?;
+        f.opt_secs(run.image_available.map(|t| t.as_millis()))?;
+        f.opt_secs(run.tests_passed.map(|t| t.as_millis()))?;
+        f.secs(run.finished.as_millis())?;
+        f.opt_secs(
+            (run.outcome == Outcome::Succeeded)
+                .then(|| run.finished.since(run.triggered).as_millis()),
+        )?;
+        f.uint(world.target_regions(p) as u64)?;
+        f.str(run.outcome.name())?;
+        f.str(stage)?;
+        f.str(item)?;
+        f.str(cause)?;
+        match critical_stage(world, rep, ei, &by_exec[ei]) {
+            Some((k, d)) => {
+                f.str(&k)?;
+                f.secs(d.as_millis())?;
+            }
+            None => {
+                f.str("")?;
+                f.str("")?;
+            }
+        }
+        f.end()?;
     }
     Ok(())
 }
@@ -197,31 +270,30 @@ fn write_stages<W: Write>(
     world: &World,
     ri: &str,
     rep: &ReplicationResult,
-    w: &mut csv::Writer<W>,
+    f: &mut Fields<'_, W>,
 ) -> Result<(), csv::Error> {
     for r in &rep.stages {
         let run = &rep.runs[r.exec as usize];
         let p = &world.pipelines[run.pipeline as usize];
-        w.write_record([
-            ri,
-            &p.name,
-            &run.number.to_string(),
-            r.stage.name(),
-            &item_name(world, rep, r),
-            &world.regions[r.region as usize],
-            &world.directory.accounts[r.account as usize].name,
-            &at(r.enqueued),
-            &at(r.started),
-            &at(r.finished),
-            &span(r.started.since(r.enqueued)),
-            &span(r.finished.since(r.started)),
-            &format!("{:.3}", r.data_gib),
-            &kms_key_name(world, rep, r),
-            r.outcome.name(),
-            r.cause.name(),
-            &r.attempt.to_string(),
-            &r.api_retries.to_string(),
-        ])?;
+        f.str(ri)?;
+        f.str(&p.name)?;
+        f.uint(run.number as u64)?;
+        f.str(r.stage.name())?;
+        f.str(item_name(world, rep, r))?;
+        f.str(&world.regions[r.region as usize])?;
+        f.str(&world.directory.accounts[r.account as usize].name)?;
+        f.secs(r.enqueued.as_millis())?;
+        f.secs(r.started.as_millis())?;
+        f.secs(r.finished.as_millis())?;
+        f.secs(r.started.since(r.enqueued).as_millis())?;
+        f.secs(r.finished.since(r.started).as_millis())?;
+        f.fixed(r.data_gib, 3)?;
+        f.str(kms_key_name(world, rep, r))?;
+        f.str(r.outcome.name())?;
+        f.str(r.cause.name())?;
+        f.uint(r.attempt as u64)?;
+        f.uint(r.api_retries as u64)?;
+        f.end()?;
     }
     Ok(())
 }
@@ -230,31 +302,29 @@ fn write_cost<W: Write>(
     world: &World,
     ri: &str,
     rep: &ReplicationResult,
-    w: &mut csv::Writer<W>,
+    f: &mut Fields<'_, W>,
 ) -> Result<(), csv::Error> {
     for l in crate::cost::ledger(world, rep) {
-        let (pipeline, execution) = match l.exec {
+        f.str(ri)?;
+        match l.exec {
             Some(e) => {
                 let run = &rep.runs[e as usize];
-                (
-                    world.pipelines[run.pipeline as usize].name.as_str(),
-                    run.number.to_string(),
-                )
+                f.str(&world.pipelines[run.pipeline as usize].name)?;
+                f.uint(run.number as u64)?;
             }
-            None => ("", String::new()),
-        };
-        w.write_record([
-            ri,
-            pipeline,
-            &execution,
-            l.category.name(),
-            &l.item,
-            &world.regions[l.region as usize],
-            &world.directory.accounts[l.account as usize].name,
-            &format!("{:.6}", l.quantity),
-            l.category.unit(),
-            &format!("{}.{:06}", l.usd_micro / 1_000_000, l.usd_micro % 1_000_000),
-        ])?;
+            None => {
+                f.str("")?;
+                f.str("")?;
+            }
+        }
+        f.str(l.category.name())?;
+        f.str(&l.item)?;
+        f.str(&world.regions[l.region as usize])?;
+        f.str(&world.directory.accounts[l.account as usize].name)?;
+        f.fixed(l.quantity, 6)?;
+        f.str(l.category.unit())?;
+        f.usd(l.usd_micro)?;
+        f.end()?;
     }
     Ok(())
 }
@@ -263,23 +333,22 @@ fn write_images<W: Write>(
     world: &World,
     ri: &str,
     rep: &ReplicationResult,
-    w: &mut csv::Writer<W>,
+    f: &mut Fields<'_, W>,
 ) -> Result<(), csv::Error> {
     let dir = &world.directory;
     for img in &rep.images {
         let run = &rep.runs[img.exec as usize];
-        w.write_record([
-            ri,
-            &world.pipelines[run.pipeline as usize].name,
-            &run.number.to_string(),
-            &dir.accounts[img.account as usize].name,
-            &world.regions[img.region as usize],
-            &dir.encryption_name(img.encryption),
-            &format!("{:.3}", img.stored_gib),
-            &at(img.created),
-            &img.deprecated.map(at).unwrap_or_default(),
-            &img.deleted.map(at).unwrap_or_default(),
-        ])?;
+        f.str(ri)?;
+        f.str(&world.pipelines[run.pipeline as usize].name)?;
+        f.uint(run.number as u64)?;
+        f.str(&dir.accounts[img.account as usize].name)?;
+        f.str(&world.regions[img.region as usize])?;
+        f.str(dir.encryption_name(img.encryption))?;
+        f.fixed(img.stored_gib, 3)?;
+        f.secs(img.created.as_millis())?;
+        f.opt_secs(img.deprecated.map(|t| t.as_millis()))?;
+        f.opt_secs(img.deleted.map(|t| t.as_millis()))?;
+        f.end()?;
     }
     Ok(())
 }
@@ -387,5 +456,22 @@ impl Drop for RowFiles {
                 let _ = std::fs::remove_file(temp_path(&self.dir, name));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_digits;
+
+    #[test]
+    fn digits_are_format_with_zero_padding() {
+        for (v, width) in [(0, 1), (7, 3), (42, 3), (999, 3), (1000, 3), (5, 6), (0, 6)] {
+            let mut b = Vec::new();
+            push_digits(&mut b, v, width);
+            assert_eq!(String::from_utf8(b).unwrap(), format!("{v:0width$}"));
+        }
+        let mut b = vec![b'x'];
+        push_digits(&mut b, u64::MAX, 1);
+        assert_eq!(b, format!("x{}", u64::MAX).into_bytes());
     }
 }
