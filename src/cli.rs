@@ -402,10 +402,8 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
                 );
             }
             if let Some(rows) = rows.as_mut() {
-                for (k, r) in chunk.iter().enumerate() {
-                    rows.write(&point.world, first + k as u64, r)
-                        .map_err(|e| e.to_string())?;
-                }
+                rows.write_chunk(&point.world, first, chunk, plan.threads)
+                    .map_err(|e| e.to_string())?;
             }
             bar.inc(ran);
             Ok(())

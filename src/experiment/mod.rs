@@ -86,6 +86,20 @@ fn pool(threads: usize) -> Result<std::sync::Arc<rayon::ThreadPool>, ExperimentE
     Ok(p)
 }
 
+/// Runs `f` on the worker pool of `threads` threads (0: one per core), the
+/// one [`run`] uses: for parallel work on its results, such as encoding rows.
+pub fn install<R: Send>(
+    threads: usize,
+    f: impl FnOnce() -> R + Send,
+) -> Result<R, ExperimentError> {
+    Ok(pool(threads)?.install(f))
+}
+
+/// The number of threads of the worker pool for `threads` (0: one per core).
+pub fn workers(threads: usize) -> Result<usize, ExperimentError> {
+    Ok(pool(threads)?.current_num_threads())
+}
+
 /// About this many bytes of replication results are held at once.
 pub const CHUNK_BYTES: u64 = 16 << 20;
 

@@ -356,9 +356,15 @@ fn write_images<W: Write>(
 /// The row files being written into temporary files in `dir`.
 pub struct RowFiles {
     dir: PathBuf,
-    writers: [Option<csv::Writer<BufWriter<File>>>; 4],
+    files: [Option<BufWriter<File>>; 4],
     committed: bool,
+    /// Replications encoded per parallel batch (grows to about
+    /// [`BATCH_BYTES`] of rows once their size is known).
+    batch: usize,
 }
+
+/// About this many bytes of rows are encoded in parallel before being written.
+const BATCH_BYTES: usize = 8 << 20;
 
 fn temp_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!(".{name}.tmp-{}", std::process::id()))
@@ -366,10 +372,63 @@ fn temp_path(dir: &Path, name: &str) -> PathBuf {
 
 const HEADERS: [&[&str]; 4] = [&RUNS_HEADER, &STAGES_HEADER, &IMAGES_HEADER, &COST_HEADER];
 
+fn csv_error(source: csv::Error) -> ReportError {
+    ReportError::Csv {
+        file: "row files",
+        source,
+    }
+}
+
+/// A file's buffer, whose `flush` leaves the bytes in the buffer: a CSV
+/// writer flushes into it per replication, the file is flushed at commit.
+struct Buffered<'a>(&'a mut BufWriter<File>);
+
+impl Write for Buffered<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A CSV writer for one replication's rows: a small buffer, since one is
+/// made (and its buffer zeroed) per replication and file.
+fn small_writer() -> csv::WriterBuilder {
+    let mut b = csv::WriterBuilder::new();
+    b.buffer_capacity(1024);
+    b
+}
+
+/// One replication's rows, encoded: the bytes of each selected row file.
+fn encode(
+    world: &World,
+    index: u64,
+    rep: &ReplicationResult,
+    enabled: [bool; 4],
+) -> Result<[Vec<u8>; 4], csv::Error> {
+    let mut writers = enabled.map(|e| e.then(|| small_writer().from_writer(Vec::new())));
+    write_replication(world, index, rep, &mut writers)?;
+    let mut out: [Vec<u8>; 4] = Default::default();
+    for (o, w) in out.iter_mut().zip(writers) {
+        if let Some(w) = w {
+            *o = w
+                .into_inner()
+                .map_err(|e| csv::Error::from(e.into_error()))?;
+        }
+    }
+    Ok(out)
+}
+
 impl RowFiles {
     /// Creates the selected temporary files, each with its header.
     pub fn create(dir: &Path, rows: RowSelection) -> Result<Self, ReportError> {
-        let open = |i: usize| -> Result<Option<csv::Writer<BufWriter<File>>>, ReportError> {
+        let open = |i: usize| -> Result<Option<BufWriter<File>>, ReportError> {
             if !rows.enabled()[i] {
                 return Ok(None);
             }
@@ -378,19 +437,35 @@ impl RowFiles {
                 path: path.display().to_string(),
                 source,
             })?;
-            let mut w = csv::Writer::from_writer(BufWriter::new(f));
-            w.write_record(HEADERS[i])
-                .map_err(|source| ReportError::Csv {
-                    file: "row files",
-                    source,
-                })?;
-            Ok(Some(w))
+            let mut f = BufWriter::with_capacity(1 << 16, f);
+            let mut w = csv::Writer::from_writer(&mut f);
+            w.write_record(HEADERS[i]).map_err(csv_error)?;
+            w.flush().map_err(|e| csv_error(e.into()))?;
+            drop(w);
+            Ok(Some(f))
         };
         Ok(RowFiles {
             dir: dir.to_path_buf(),
-            writers: [open(0)?, open(1)?, open(2)?, open(3)?],
+            files: [open(0)?, open(1)?, open(2)?, open(3)?],
             committed: false,
+            batch: 0,
         })
+    }
+
+    fn enabled(&self) -> [bool; 4] {
+        [0, 1, 2, 3].map(|i| self.files[i].is_some())
+    }
+
+    fn put(&mut self, encoded: &[Vec<u8>; 4]) -> Result<(), ReportError> {
+        for (i, bytes) in encoded.iter().enumerate() {
+            if let Some(f) = self.files[i].as_mut() {
+                f.write_all(bytes).map_err(|source| ReportError::Io {
+                    path: ROW_FILES[i].to_string(),
+                    source,
+                })?;
+            }
+        }
+        Ok(())
     }
 
     /// Appends one replication's rows.
@@ -400,10 +475,72 @@ impl RowFiles {
         index: u64,
         rep: &ReplicationResult,
     ) -> Result<(), ReportError> {
-        write_replication(world, index, rep, &mut self.writers).map_err(|source| ReportError::Csv {
-            file: "row files",
-            source,
-        })
+        let mut writers = self
+            .files
+            .each_mut()
+            .map(|f| f.as_mut().map(|f| small_writer().from_writer(Buffered(f))));
+        write_replication(world, index, rep, &mut writers).map_err(csv_error)?;
+        for w in writers.iter_mut().flatten() {
+            w.flush().map_err(|e| csv_error(e.into()))?;
+        }
+        Ok(())
+    }
+
+    /// Appends the rows of replications `first`, `first + 1`, … in order,
+    /// encoding them on `threads` worker threads (0: one per core) and
+    /// writing the bytes in order: the same bytes as [`RowFiles::write`] one
+    /// by one, whatever the thread count.
+    pub fn write_chunk(
+        &mut self,
+        world: &World,
+        first: u64,
+        results: &[ReplicationResult],
+        threads: usize,
+    ) -> Result<(), ReportError> {
+        use rayon::prelude::*;
+        let pool_error = |e: crate::experiment::ExperimentError| ReportError::Io {
+            path: "row files".into(),
+            source: std::io::Error::other(e.to_string()),
+        };
+        let workers = crate::experiment::workers(threads).map_err(pool_error)?;
+        // Rows take up to about 256 bytes per record (stages and cost lines
+        // dominate); replications too large to hold a few of them encoded
+        // go straight to the files too, as does a single worker.
+        let large = |r: &ReplicationResult| {
+            (r.stages.len() * 2 + r.images.len() + r.runs.len()) * 256 * workers > BATCH_BYTES
+        };
+        if workers == 1 || results.first().is_some_and(large) {
+            // Straight into the files, in order.
+            for (k, r) in results.iter().enumerate() {
+                self.write(world, first + k as u64, r)?;
+            }
+            return Ok(());
+        }
+        let enabled = self.enabled();
+        let mut done = 0;
+        while done < results.len() {
+            let batch = &results[done..(done + self.batch.max(workers)).min(results.len())];
+            let start = first + done as u64;
+            let encoded: Vec<[Vec<u8>; 4]> = crate::experiment::install(threads, || {
+                batch
+                    .par_iter()
+                    .enumerate()
+                    .map(|(k, r)| encode(world, start + k as u64, r, enabled))
+                    .collect::<Result<_, _>>()
+            })
+            .map_err(pool_error)?
+            .map_err(csv_error)?;
+            let bytes: usize = encoded.iter().flatten().map(Vec::len).sum();
+            for e in &encoded {
+                self.put(e)?;
+            }
+            done += batch.len();
+            // Enough replications per batch to keep the workers busy, few
+            // enough to bound the memory the encoded rows take.
+            let per_rep = (bytes / batch.len()).max(1);
+            self.batch = (BATCH_BYTES / per_rep).clamp(workers, 4096);
+        }
+        Ok(())
     }
 
     /// Appends the records (header skipped) of the row files written by
@@ -412,18 +549,17 @@ impl RowFiles {
     pub fn append_files(&mut self, parts: &[PathBuf]) -> Result<(), ReportError> {
         for part in parts {
             for (i, name) in ROW_FILES.iter().enumerate() {
-                let Some(w) = self.writers[i].as_mut() else {
+                let Some(f) = self.files[i].as_mut() else {
                     continue;
                 };
                 let path = part.join(name);
-                let csv = |source| ReportError::Csv {
-                    file: "row files",
-                    source,
-                };
-                let mut reader = csv::Reader::from_path(&path).map_err(csv)?;
+                let mut reader = csv::Reader::from_path(&path).map_err(csv_error)?;
+                let mut w = csv::Writer::from_writer(&mut *f);
                 for record in reader.byte_records() {
-                    w.write_byte_record(&record.map_err(csv)?).map_err(csv)?;
+                    w.write_byte_record(&record.map_err(csv_error)?)
+                        .map_err(csv_error)?;
                 }
+                w.flush().map_err(|e| csv_error(e.into()))?;
             }
         }
         Ok(())
@@ -432,15 +568,15 @@ impl RowFiles {
     /// Flushes, syncs and renames the files into place.
     pub fn commit(mut self) -> Result<(), ReportError> {
         for (i, name) in ROW_FILES.iter().enumerate() {
-            let Some(w) = self.writers[i].as_mut() else {
+            let Some(f) = self.files[i].as_mut() else {
                 continue;
             };
             let io = |source| ReportError::Io {
                 path: name.to_string(),
                 source,
             };
-            w.flush().map_err(io)?;
-            w.get_ref().get_ref().sync_all().map_err(io)?;
+            f.flush().map_err(io)?;
+            f.get_ref().sync_all().map_err(io)?;
             std::fs::rename(temp_path(&self.dir, name), self.dir.join(name)).map_err(io)?;
         }
         self.committed = true;
