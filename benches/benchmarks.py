@@ -61,7 +61,7 @@ def main():
         s = cmp["simpy_hold"].get(n)
         rows.append((n, 1e3 / e, e, 1e3 / b, e and b / e, f"{s / 1e6:.2f} M/s ({1e3 / e / (s / 1e6):.0f}×)" if s else "–"))
     rep = {}
-    for name, per_iter in (("quickstart", 1024), ("enterprise", 32)):
+    for name, per_iter in (("quickstart", 1024), ("enterprise", 32), ("quickstart-rows", 1024)):
         rep[name] = [per_iter / (median_ns(name, f"threads-{t}") / 1e9) for t in (1, 2)]
     q = median_ns("replication", "quickstart")
     ent = median_ns("replication", "enterprise")
@@ -92,7 +92,8 @@ def main():
         f"One replication (`cargo bench --bench engine`, group `replication`): quickstart {q / 1e3:.1f} µs, "
         f"enterprise (40 pipelines, 30 Regions, 500 accounts, one simulated year) {ent / 1e6:.1f} ms.",
         "",
-        "Replications per second, aggregation included, no row files (`cargo bench --bench scale`):",
+        "Replications per second, aggregation included, no row files except in `quickstart-rows`, which also writes "
+        "runs, stages, images and cost.csv as `amisim run` does by default (`cargo bench --bench scale`):",
         "",
         "| scenario | 1 thread | 2 threads | 2 / 1 |",
         "|---|---|---|---|",

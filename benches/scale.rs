@@ -6,13 +6,17 @@
 //!   enough per iteration that uneven replications even out over 2 workers).
 //!
 //! Throughput is reported in replications per second. Rows are not written
-//! (the aggregate only), as with `--rows none`.
+//! (the aggregate only), as with `--rows none`, except in
+//! - `quickstart-rows/threads-T`: the same 1,024 quickstart replications with
+//!   all four row files written (to a temporary directory), as `amisim run`
+//!   does by default: rows are encoded on the workers and written in order.
 
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use amisim::experiment::{self, Plan};
+use amisim::report::rows::{RowFiles, RowSelection};
 
 fn bench(c: &mut Criterion, name: &str, reps: u64) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
@@ -37,9 +41,42 @@ fn bench(c: &mut Criterion, name: &str, reps: u64) {
     group.finish();
 }
 
+fn with_rows(c: &mut Criterion, reps: u64) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+    let scn = amisim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut group = c.benchmark_group("quickstart-rows");
+    group.throughput(Throughput::Elements(reps));
+    group.sample_size(10);
+    for threads in [1usize, 2] {
+        let plan = Plan {
+            seed: 1,
+            first: 0,
+            count: reps,
+            threads,
+            chunk: 2 * threads as u64,
+            precision: None,
+            keep_results: true,
+        };
+        group.bench_function(format!("threads-{threads}"), |b| {
+            b.iter(|| {
+                // Not committed: dropping it removes the files.
+                let mut rows = RowFiles::create(dir.path(), RowSelection::All).unwrap();
+                experiment::run(&scn, &plan, |first, _, chunk| {
+                    rows.write_chunk(&scn.world, first, chunk, threads)
+                        .map_err(|e| e.to_string())
+                })
+                .unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
 fn scale(c: &mut Criterion) {
     bench(c, "quickstart", 1024);
     bench(c, "enterprise", 32);
+    with_rows(c, 1024);
 }
 
 criterion_group!(benches, scale);
