@@ -140,10 +140,18 @@ impl<E> EventQueue<E> {
         key.0 < self.next_seq && self.cancelled.insert(key.0)
     }
 
+    /// Drops cancelled entries from the top: one inlined branch when
+    /// nothing is cancelled (the common case), the loop out of line.
+    #[inline]
     fn drop_cancelled_top(&mut self) {
-        if self.cancelled.is_empty() {
-            return;
+        if !self.cancelled.is_empty() {
+            self.drop_cancelled_slow();
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn drop_cancelled_slow(&mut self) {
         while let Some((_, seq)) = self.peek_key() {
             if self.cancelled.remove(&seq) {
                 self.pop_raw();
