@@ -18,34 +18,13 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use amisim::experiment::{self, Plan};
 use amisim::report::rows::{RowFiles, RowSelection};
 
-fn bench(c: &mut Criterion, name: &str, reps: u64) {
+/// Benchmarks `reps` replications of `scenarios/{name}.toml` on 1 and 2
+/// threads, in group `group`; with `rows`, every row file is written too.
+fn bench(c: &mut Criterion, group: &str, name: &str, reps: u64, rows: bool) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
     let scn = amisim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let mut group = c.benchmark_group(name);
-    group.throughput(Throughput::Elements(reps));
-    group.sample_size(10);
-    for threads in [1usize, 2] {
-        let plan = Plan {
-            seed: 1,
-            first: 0,
-            count: reps,
-            threads,
-            chunk: 2 * threads as u64,
-            precision: None,
-            keep_results: false,
-        };
-        group.bench_function(format!("threads-{threads}"), |b| {
-            b.iter(|| experiment::run(&scn, &plan, |_, _, _| Ok(())).unwrap())
-        });
-    }
-    group.finish();
-}
-
-fn with_rows(c: &mut Criterion, reps: u64) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
-    let scn = amisim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
     let dir = tempfile::tempdir().expect("temporary directory");
-    let mut group = c.benchmark_group("quickstart-rows");
+    let mut group = c.benchmark_group(group);
     group.throughput(Throughput::Elements(reps));
     group.sample_size(10);
     for threads in [1usize, 2] {
@@ -56,15 +35,18 @@ fn with_rows(c: &mut Criterion, reps: u64) {
             threads,
             chunk: 2 * threads as u64,
             precision: None,
-            keep_results: true,
+            keep_results: rows,
         };
         group.bench_function(format!("threads-{threads}"), |b| {
             b.iter(|| {
-                // Not committed: dropping it removes the files.
-                let mut rows = RowFiles::create(dir.path(), RowSelection::All).unwrap();
-                experiment::run(&scn, &plan, |first, _, chunk| {
-                    rows.write_chunk(&scn.world, first, chunk, threads)
-                        .map_err(|e| e.to_string())
+                // Never committed: dropping it removes the files.
+                let mut files =
+                    rows.then(|| RowFiles::create(dir.path(), RowSelection::All).unwrap());
+                experiment::run(&scn, &plan, |first, _, chunk| match files.as_mut() {
+                    Some(f) => f
+                        .write_chunk(&scn.world, first, chunk, threads)
+                        .map_err(|e| e.to_string()),
+                    None => Ok(()),
                 })
                 .unwrap()
             })
@@ -74,9 +56,9 @@ fn with_rows(c: &mut Criterion, reps: u64) {
 }
 
 fn scale(c: &mut Criterion) {
-    bench(c, "quickstart", 1024);
-    bench(c, "enterprise", 32);
-    with_rows(c, 1024);
+    bench(c, "quickstart", "quickstart", 1024, false);
+    bench(c, "enterprise", "enterprise", 32, false);
+    bench(c, "quickstart-rows", "quickstart", 1024, true);
 }
 
 criterion_group!(benches, scale);
