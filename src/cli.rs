@@ -566,6 +566,15 @@ fn merge(a: &MergeArgs) -> anyhow::Result<ExitCode> {
             &std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?,
         )
         .with_context(|| format!("{} is not a shard record", path.display()))?;
+        if info.amisim_version != env!("CARGO_PKG_VERSION") {
+            // Aggregates are exact only between the same code.
+            return Ok(usage_error(format!(
+                "{} was written by amisim {}, this is amisim {}: run every shard and the merge with one version",
+                d.display(),
+                info.amisim_version,
+                env!("CARGO_PKG_VERSION")
+            )));
+        }
         if info.scenario_sha256 != scn.hash {
             return Ok(usage_error(format!(
                 "{} ran another version of {} (SHA-256 {} ≠ {})",

@@ -101,6 +101,20 @@ fn merge_refuses_an_incomplete_or_foreign_set_of_shards() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("another version"));
+    // A shard written by another amisim.
+    let info = dir.path().join("a/shard.json");
+    let text = std::fs::read_to_string(&info).unwrap();
+    let version = format!("\"amisim_version\": \"{}\"", env!("CARGO_PKG_VERSION"));
+    assert!(text.contains(&version), "{text}");
+    std::fs::write(
+        &info,
+        text.replace(&version, "\"amisim_version\": \"0.0.1\""),
+    )
+    .unwrap();
+    let o = amisim(&["merge", q, &p("a"), "--out", &p("m")]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("written by amisim 0.0.1"), "{err}");
 }
 
 #[test]
