@@ -215,6 +215,35 @@ fn row_end(r: usize, n: usize) -> SegmentValue<usize> {
     }
 }
 
+/// Where the legend of horizontal bars goes, and how far the x axis must
+/// reach so that no bar runs under it: the right-hand corner (lower or
+/// upper) beside the rows with the shorter bars, the axis stretched past
+/// those bars by the legend's width (estimated from its longest label).
+/// `total` holds the bars' lengths from the bottom row up.
+fn legend_room(total: &[f64], labels: &[&str], left_px: u32) -> (SeriesLabelPosition, f64) {
+    let n = total.len().max(1);
+    let longest = total.iter().cloned().fold(0.0, f64::max).max(1e-9);
+    // Plot area and legend box, in pixels (15 px labels, ~8 px a character).
+    let plot_w = SIZE.0.saturating_sub(left_px + 32).max(1) as f64;
+    let plot_h = SIZE.1.saturating_sub(24 + 48 + 42).max(1) as f64;
+    let chars = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let legend_w = chars as f64 * 8.0 + 50.0;
+    let legend_h = labels.len() as f64 * 20.0 + 12.0;
+    let covered = ((legend_h / (plot_h / n as f64)).ceil() as usize).clamp(1, n);
+    let corner = |rows: &[f64]| rows.iter().cloned().fold(0.0, f64::max);
+    let (bottom, top) = (
+        corner(&total[..covered.min(total.len())]),
+        corner(&total[total.len().saturating_sub(covered)..]),
+    );
+    let (pos, beside) = if bottom <= top {
+        (SeriesLabelPosition::LowerRight, bottom)
+    } else {
+        (SeriesLabelPosition::UpperRight, top)
+    };
+    let free = (1.0 - legend_w / plot_w).clamp(0.4, 1.0);
+    (pos, (longest * 1.1).max(beside * 1.02 / free))
+}
+
 /// Horizontal stacked bars: one row per category, one stack per series.
 pub fn stacked_bars(
     stem: &Path,
@@ -232,13 +261,14 @@ pub fn stacked_bars(
                 .sum()
         })
         .collect();
-    let xmax = total.iter().cloned().fold(0.0, f64::max).max(1e-9) * 1.1;
     let n = rows.len().max(1);
+    let left = rows.iter().map(|r| r.len()).max().unwrap_or(8).clamp(8, 40) as u32 * 8 + 10;
+    let labels: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
+    let (legend_at, xmax) = legend_room(&total, &labels, left);
     both!(
         stem,
         |root: &DrawingArea<_, Shift>| -> Result<(), ReportError> {
             root.fill(&WHITE).map_err(err(&name))?;
-            let left = rows.iter().map(|r| r.len()).max().unwrap_or(8).clamp(8, 40) as u32 * 8 + 10;
             let mut chart = ChartBuilder::on(root)
                 .caption(title, ("sans-serif", 24))
                 .margin(16)
@@ -283,7 +313,7 @@ pub fn stacked_bars(
                         Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled())
                     });
             }
-            draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 15, &name)?;
+            draw_legend(&mut chart, legend_at.clone(), 15, &name)?;
             Ok(())
         }
     )
@@ -380,4 +410,31 @@ pub fn gantt(
             Ok(())
         }
     )
+}
+
+#[cfg(test)]
+mod legend_tests {
+    use super::*;
+
+    #[test]
+    fn the_legend_goes_beside_the_shorter_bars_and_clears_them() {
+        let labels = ["ebs_volume", "instance", "snapshot_storage", "transfer"];
+        // The longest bar at the bottom: the legend goes up, the axis is unchanged.
+        let (pos, xmax) = legend_room(
+            &[36.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0],
+            &labels,
+            140,
+        );
+        assert!(matches!(pos, SeriesLabelPosition::UpperRight));
+        assert!((xmax - 36.0 * 1.1).abs() < 1e-9);
+        // At the top: it goes down.
+        let (pos, _) = legend_room(&[1.0, 12.0, 12.0, 36.0], &labels, 140);
+        assert!(matches!(pos, SeriesLabelPosition::LowerRight));
+        // Every bar long: the axis reaches far enough that the bars beside
+        // the legend end before its left edge.
+        let (_, xmax) = legend_room(&[36.0; 8], &labels, 140);
+        let plot_w = (SIZE.0 - 140 - 32) as f64;
+        let legend_w = 16.0 * 8.0 + 50.0;
+        assert!(36.0 / xmax < 1.0 - legend_w / plot_w, "{xmax}");
+    }
 }
