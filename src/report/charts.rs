@@ -109,6 +109,50 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
 }
 
+/// The corner of a line chart whose legend box covers the fewest points of
+/// the lines (sampled along each segment), markers and horizontal line; on
+/// a tie the first of lower right, upper left, upper right, lower left.
+/// The chart spans `x0..x1` and `0..y_top`; the box size is estimated from
+/// the labels (15 px text, ~8 px a character).
+fn legend_corner(
+    lines: &[&[(f64, f64)]],
+    labels: &[&str],
+    (x0, x1): (f64, f64),
+    y_top: f64,
+) -> SeriesLabelPosition {
+    let (plot_w, plot_h) = ((SIZE.0 - 72 - 32) as f64, (SIZE.1 - 24 - 48 - 42) as f64);
+    let chars = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let w = ((chars as f64 * 8.0 + 60.0) / plot_w).min(1.0) * (x1 - x0);
+    let h = ((labels.len() as f64 * 20.0 + 22.0) / plot_h).min(1.0) * y_top;
+    let corners = [
+        (SeriesLabelPosition::LowerRight, x1 - w, 0.0),
+        (SeriesLabelPosition::UpperLeft, x0, y_top - h),
+        (SeriesLabelPosition::UpperRight, x1 - w, y_top - h),
+        (SeriesLabelPosition::LowerLeft, x0, 0.0),
+    ];
+    let mut hits = [0usize; 4];
+    for line in lines {
+        let samples = line.windows(2).flat_map(|s| {
+            (0..16).map(move |k| {
+                let t = k as f64 / 16.0;
+                (
+                    s[0].0 + t * (s[1].0 - s[0].0),
+                    s[0].1 + t * (s[1].1 - s[0].1),
+                )
+            })
+        });
+        for (x, y) in samples.chain(line.last().copied()) {
+            for (c, (_, cx, cy)) in corners.iter().enumerate() {
+                if (*cx..=cx + w).contains(&x) && (*cy..=cy + h).contains(&y) {
+                    hits[c] += 1;
+                }
+            }
+        }
+    }
+    let best = (0..4).min_by_key(|&c| hits[c]).unwrap_or(0);
+    corners[best].0.clone()
+}
+
 /// Lines (step-free) with labelled markers and an optional horizontal line.
 pub fn lines(
     stem: &Path,
@@ -127,6 +171,23 @@ pub fn lines(
         .chain(hline.map(|h| h.0));
     let (x0, x1) = bounds(xs);
     let (_, y1) = bounds(ys);
+    // What the legend must not cover: the lines, the markers with their
+    // labels (~100 px to the right) and the horizontal line.
+    let dx = (x1 - x0) * 100.0 / (SIZE.0 - 104) as f64;
+    let marks: Vec<[(f64, f64); 2]> = markers
+        .iter()
+        .map(|(_, x, y, _)| [(*x, *y), (x + dx, *y)])
+        .collect();
+    let rule = hline.map(|(y, _)| [(x0, y), (x1, y)]);
+    let covered: Vec<&[(f64, f64)]> = series
+        .iter()
+        .map(|s| s.points.as_slice())
+        .chain(marks.iter().map(|m| m.as_slice()))
+        .chain(rule.iter().map(|r| r.as_slice()))
+        .collect();
+    let mut labels: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
+    labels.extend(hline.map(|h| h.1));
+    let legend_at = legend_corner(&covered, &labels, (x0, x1), y1 * 1.05);
     both!(
         stem,
         |root: &DrawingArea<_, Shift>| -> Result<(), ReportError> {
@@ -178,7 +239,7 @@ pub fn lines(
                         PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(3))
                     });
             }
-            draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 15, &name)?;
+            draw_legend(&mut chart, legend_at.clone(), 15, &name)?;
             Ok(())
         }
     )
@@ -436,5 +497,35 @@ mod legend_tests {
         let plot_w = (SIZE.0 - 140 - 32) as f64;
         let legend_w = 16.0 * 8.0 + 50.0;
         assert!(36.0 / xmax < 1.0 - legend_w / plot_w, "{xmax}");
+    }
+}
+
+#[cfg(test)]
+mod corner_tests {
+    use super::*;
+
+    #[test]
+    fn a_line_legend_avoids_the_lines() {
+        let labels = ["monthly cost"];
+        // A CDF bunched at the right with a tail along the bottom: not lower
+        // right, but upper left (empty for any CDF).
+        let cdf = [
+            (2.4, 0.02),
+            (3.3, 0.04),
+            (4.1, 0.07),
+            (4.1, 0.12),
+            (4.6, 0.14),
+            (4.7, 1.0),
+        ];
+        assert!(matches!(
+            legend_corner(&[&cdf], &labels, (0.0, 4.75), 1.05),
+            SeriesLabelPosition::UpperLeft
+        ));
+        // A CDF that leaves the lower right empty keeps it.
+        let cdf = [(35.0, 0.0), (60.0, 0.7), (100.0, 0.99), (125.0, 1.0)];
+        assert!(matches!(
+            legend_corner(&[&cdf], &labels, (0.0, 125.0), 1.05),
+            SeriesLabelPosition::LowerRight
+        ));
     }
 }
