@@ -167,11 +167,20 @@ fn price_executions(
             continue;
         }
         let recs = || idx.iter().map(|i| &rep.stages[*i as usize]);
-        let find = |stage: Stage| {
-            recs()
-                .rev()
-                .find(|r| r.stage == stage && r.outcome == Outcome::Succeeded)
-        };
+        // One pass: the last succeeded launch and stop, the first terminations.
+        let (mut launch_b, mut stop_b, mut term_b) = (None, None, None);
+        let (mut launch_t, mut term_t) = (None, None);
+        for r in recs() {
+            let ok = r.outcome == Outcome::Succeeded;
+            match r.stage {
+                Stage::LaunchBuilder if ok => launch_b = Some(r),
+                Stage::StopBuilder if ok => stop_b = Some(r),
+                Stage::TerminateBuilder if term_b.is_none() => term_b = Some(r),
+                Stage::LaunchTest if ok => launch_t = Some(r),
+                Stage::TerminateTest if term_t.is_none() => term_t = Some(r),
+                _ => {}
+            }
+        }
         let vol_gib: f64 = p.volumes.iter().map(|v| v.size_gib).sum();
         let instance = |item: &'static str,
                         price: Option<f64>,
@@ -205,12 +214,9 @@ fn price_executions(
             });
         };
         // Builder: compute until stopped, volumes until terminated.
-        if let Some(launch) = find(Stage::LaunchBuilder) {
-            let term = recs()
-                .find(|r| r.stage == Stage::TerminateBuilder)
-                .map(|r| r.finished);
-            let stop = find(Stage::StopBuilder).map(|r| r.finished);
-            let end = term.unwrap_or(run.finished);
+        if let Some(launch) = launch_b {
+            let stop = stop_b.map(|r| r.finished);
+            let end = term_b.map_or(run.finished, |r| r.finished);
             instance(
                 "builder",
                 p.instance_usd_per_hour.0,
@@ -222,10 +228,8 @@ fn price_executions(
                 out,
             );
         }
-        if let Some(launch) = find(Stage::LaunchTest) {
-            let end = recs()
-                .find(|r| r.stage == Stage::TerminateTest)
-                .map_or(run.finished, |r| r.finished);
+        if let Some(launch) = launch_t {
+            let end = term_t.map_or(run.finished, |r| r.finished);
             instance(
                 "test",
                 p.instance_usd_per_hour.1,
