@@ -111,15 +111,17 @@ pub struct Series {
 
 /// The corner of a line chart whose legend box covers the fewest points of
 /// the lines (sampled along each segment), markers and horizontal line; on
-/// a tie the first of lower right, upper left, upper right, lower left.
-/// The chart spans `x0..x1` and `0..y_top`; the box size is estimated from
-/// the labels (15 px text, ~8 px a character).
+/// a tie the first of lower right, upper left, upper right, lower left; and
+/// the top of the y axis. The chart spans `x0..x1` and `0..y_top`; if every
+/// corner covers some data, the y axis is raised by the legend's height and
+/// the legend goes in the upper left, above everything. The box size is
+/// estimated from the labels (15 px text, ~8 px a character).
 fn legend_corner(
     lines: &[&[(f64, f64)]],
     labels: &[&str],
     (x0, x1): (f64, f64),
     y_top: f64,
-) -> SeriesLabelPosition {
+) -> (SeriesLabelPosition, f64) {
     let (plot_w, plot_h) = ((SIZE.0 - 72 - 32) as f64, (SIZE.1 - 24 - 48 - 42) as f64);
     let chars = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     let w = ((chars as f64 * 8.0 + 60.0) / plot_w).min(1.0) * (x1 - x0);
@@ -150,7 +152,11 @@ fn legend_corner(
         }
     }
     let best = (0..4).min_by_key(|&c| hits[c]).unwrap_or(0);
-    corners[best].0.clone()
+    if hits[best] == 0 {
+        return (corners[best].0.clone(), y_top);
+    }
+    let h_frac = (h / y_top).min(0.5);
+    (SeriesLabelPosition::UpperLeft, y_top / (1.0 - h_frac))
 }
 
 /// Lines (step-free) with labelled markers and an optional horizontal line.
@@ -187,7 +193,7 @@ pub fn lines(
         .collect();
     let mut labels: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
     labels.extend(hline.map(|h| h.1));
-    let legend_at = legend_corner(&covered, &labels, (x0, x1), y1 * 1.05);
+    let (legend_at, y_top) = legend_corner(&covered, &labels, (x0, x1), y1 * 1.05);
     both!(
         stem,
         |root: &DrawingArea<_, Shift>| -> Result<(), ReportError> {
@@ -197,7 +203,7 @@ pub fn lines(
                 .margin(16)
                 .x_label_area_size(48)
                 .y_label_area_size(72)
-                .build_cartesian_2d(x0..x1, 0.0..y1 * 1.05)
+                .build_cartesian_2d(x0..x1, 0.0..y_top)
                 .map_err(err(&name))?;
             chart
                 .configure_mesh()
@@ -519,13 +525,20 @@ mod corner_tests {
         ];
         assert!(matches!(
             legend_corner(&[&cdf], &labels, (0.0, 4.75), 1.05),
-            SeriesLabelPosition::UpperLeft
+            (SeriesLabelPosition::UpperLeft, 1.05)
         ));
         // A CDF that leaves the lower right empty keeps it.
         let cdf = [(35.0, 0.0), (60.0, 0.7), (100.0, 0.99), (125.0, 1.0)];
         assert!(matches!(
             legend_corner(&[&cdf], &labels, (0.0, 125.0), 1.05),
-            SeriesLabelPosition::LowerRight
+            (SeriesLabelPosition::LowerRight, 1.05)
         ));
+        // Data in every corner: the axis rises by the legend's height, and
+        // the legend sits above the data.
+        let zigzag: Vec<(f64, f64)> = (0..=40).map(|i| (i as f64, (i % 2) as f64)).collect();
+        let (pos, top) = legend_corner(&[&zigzag], &labels, (0.0, 40.0), 1.05);
+        assert!(matches!(pos, SeriesLabelPosition::UpperLeft));
+        let legend_h = (20.0 + 22.0) / (SIZE.1 - 24 - 48 - 42) as f64 * 1.05;
+        assert!(top - legend_h >= 1.05 - 1e-9, "{top}");
     }
 }
