@@ -19,7 +19,7 @@ use crate::aws::rules::{
     CopyRequest, KeyChoice, Rule, RuleViolation, ShareRequest, ShareTargets, check_copy,
     check_share,
 };
-use crate::pipeline::config::{BaseOwner, CopyPlan, Distribution, RegionId, SharePlan};
+use crate::pipeline::config::{CopyPlan, Distribution, RegionId, SharePlan};
 
 /// Default account when the file declares none.
 const DEFAULT_ACCOUNT_ID: &str = "111111111111";
@@ -397,16 +397,27 @@ fn ou_from_arn(arn: &str) -> Option<(&str, &str)> {
     tail.split_once('/')
 }
 
-/// The pipeline owner, its build encryption and whether the image has product codes.
-pub(super) fn resolve_ownership(
+/// Who writes the volumes a key protects, for messages: a pipeline's
+/// builder (in its build Region) or a migrated instance (in its Region).
+#[derive(Clone, Copy)]
+pub(super) enum KeyUser {
+    Builder,
+    Instance,
+}
+
+/// The owning account (default the first) and the encryption of the
+/// volumes written in `region`: the `kms_key` asked for, else the account's
+/// default there. A key must live in that Region and be usable by the
+/// account (aws-facts.md §4, rules.rs: KeyNotInRegion, KeyNotGranted).
+pub(super) fn resolve_owner_encryption(
     ctx: &mut Ctx<'_>,
     dir: &Directory,
-    p: &RawPipeline,
+    (account, kms_key): (Option<&Spanned<String>>, Option<&Spanned<String>>),
     prefix: &str,
     region: Option<RegionId>,
-    base: BaseOwner,
-) -> (AccountId, Encryption, bool) {
-    let owner = match &p.account {
+    user: KeyUser,
+) -> (AccountId, Encryption) {
+    let owner = match account {
         Some(a) => ctx
             .account(dir, a, &format!("{prefix}.account"))
             .unwrap_or(0),
@@ -415,18 +426,22 @@ pub(super) fn resolve_ownership(
     let mut encryption = region
         .and_then(|r| dir.default_encryption(owner, r))
         .unwrap_or(Encryption::None);
-    if let (Some(k), Some(region)) = (&p.kms_key, region) {
+    if let (Some(k), Some(region)) = (kms_key, region) {
         let path = format!("{prefix}.kms_key");
         match ctx.key_choice(dir, k, &path) {
             Some(KeyChoice::AwsManaged) => encryption = Encryption::AwsManaged,
             Some(KeyChoice::Key(key)) => {
                 encryption = Encryption::Key(key);
                 let kk = &dir.keys[key as usize];
+                let (where_, who) = match user {
+                    KeyUser::Builder => ("the build Region", "the builder"),
+                    KeyUser::Instance => ("the instance's Region", "the instance"),
+                };
                 if !dir.key_in_region(key, region) {
                     let v = RuleViolation {
                         rule: Rule::KeyNotInRegion,
                         message: format!(
-                            "key {} lives in {}, not in the build Region {}; KMS keys are Regional",
+                            "key {} lives in {}, not in {where_} {}; KMS keys are Regional",
                             kk.name, dir.regions[kk.region as usize], dir.regions[region as usize]
                         ),
                         help: format!("use a key created in {}", dir.regions[region as usize]),
@@ -437,7 +452,7 @@ pub(super) fn resolve_ownership(
                     let v = RuleViolation {
                         rule: Rule::KeyNotGranted,
                         message: format!(
-                            "the builder of account {} cannot use key {}",
+                            "{who} of account {} cannot use key {}",
                             dir.accounts[owner as usize].name, kk.name
                         ),
                         help: format!(
@@ -451,7 +466,7 @@ pub(super) fn resolve_ownership(
             None => {}
         }
     }
-    (owner, encryption, base == BaseOwner::Marketplace)
+    (owner, encryption)
 }
 
 /// What a distribution table asks for, before checking.

@@ -12,8 +12,7 @@ use super::raw::RawMigration;
 use super::resolve::{
     Ctx, Shared, apply_latency, default_latencies, parse_platform, resolve_volume,
 };
-use crate::aws::directory::Encryption;
-use crate::aws::rules::{CopyRequest, KeyChoice, check_copy};
+use crate::aws::rules::{CopyRequest, check_copy};
 use crate::engine::SimTime;
 use crate::pipeline::config::{
     BaseOwner, CopyPlan, Distribution, Kind, Pipeline, Schedule, StartCondition,
@@ -45,22 +44,14 @@ pub(super) fn resolve_migration(
         );
     }
     let platform = parse_platform(ctx, m.platform.as_ref(), &format!("{prefix}.platform"));
-    let owner = match &m.account {
-        Some(a) => ctx
-            .account(dir, a, &format!("{prefix}.account"))
-            .unwrap_or(0),
-        None => 0,
-    };
-    let mut encryption = region
-        .and_then(|r| dir.default_encryption(owner, r))
-        .unwrap_or(Encryption::None);
-    if let Some(k) = &m.kms_key {
-        match ctx.key_choice(dir, k, &format!("{prefix}.kms_key")) {
-            Some(KeyChoice::AwsManaged) => encryption = Encryption::AwsManaged,
-            Some(KeyChoice::Key(key)) => encryption = Encryption::Key(key),
-            None => {}
-        }
-    }
+    let (owner, encryption) = super::access::resolve_owner_encryption(
+        ctx,
+        dir,
+        (m.account.as_ref(), m.kms_key.as_ref()),
+        prefix,
+        region,
+        super::access::KeyUser::Instance,
+    );
     let volumes: Vec<_> = m
         .volume
         .iter()

@@ -661,8 +661,15 @@ fn resolve_pipeline(
         }
     };
 
-    let (owner, encryption, product_codes) =
-        super::access::resolve_ownership(ctx, sh.dir, p, prefix, region, base_owner);
+    let (owner, encryption) = super::access::resolve_owner_encryption(
+        ctx,
+        sh.dir,
+        (p.account.as_ref(), p.kms_key.as_ref()),
+        prefix,
+        region,
+        super::access::KeyUser::Builder,
+    );
+    let product_codes = base_owner == BaseOwner::Marketplace;
     let (distributions, copies) = super::access::resolve_distributions(
         ctx,
         sh.dir,

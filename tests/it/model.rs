@@ -441,6 +441,36 @@ fn a_migration_copy_obeys_the_copy_rules() {
 }
 
 #[test]
+fn a_migrated_instances_key_obeys_the_key_rules() {
+    // The instance's own key: in its Region, and usable by its account.
+    let refused = |kms: &str, account: &str| {
+        let text = format!(
+            "horizon = \"1d\"\n{TWO_ACCOUNTS}{REGIONS}\
+             [[kms_key]]\nname = \"eu-only\"\nregion = \"eu-west-1\"\n\
+             [[kms_key]]\nname = \"us-images\"\nregion = \"us-east-1\"\n\
+             [[migration]]\nname = \"m\"\nregion = \"us-east-1\"\nto_availability_zone = \"us-east-1b\"\n\
+             account = \"{account}\"\nkms_key = \"{kms}\"\n\
+             [[migration.volume]]\nsize_gib = 8\ndata_gib = 4\n"
+        );
+        from_str(Path::new("inline.toml"), &text)
+            .err()
+            .map(|e| e.to_string())
+    };
+    let e = refused("eu-only", "images").expect("a key of another Region is refused");
+    assert!(
+        e.contains("rule: key_not_in_region") && e.contains("migration[0].kms_key"),
+        "{e}"
+    );
+    assert!(e.contains("not in the instance's Region us-east-1"), "{e}");
+    let e = refused("us-images", "prod").expect("a key not granted is refused");
+    assert!(
+        e.contains("rule: key_not_granted") && e.contains("the instance of account prod"),
+        "{e}"
+    );
+    assert_eq!(refused("us-images", "images"), None);
+}
+
+#[test]
 fn the_critical_stage_is_the_slow_copy_when_one_route_is_slow() {
     // A 2,000 s copy to eu-west-1 dwarfs every other stage (all fixed and short).
     let text = format!(
