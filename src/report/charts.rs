@@ -12,6 +12,47 @@ use super::ReportError;
 /// Width and height of every chart, pixels.
 pub const SIZE: (u32, u32) = (960, 540);
 
+/// Title text height, margin around the plot and x-label area, in pixels.
+const CAPTION_PX: u32 = 24;
+const MARGIN_PX: u32 = 16;
+const X_LABELS_PX: u32 = 48;
+/// Width of the y-label area of line charts.
+const Y_LABELS_PX: u32 = 72;
+
+/// The plot area's size in pixels with `left` pixels of y labels (the
+/// caption's own spacing included, approximately).
+fn plot_px(left: u32) -> (f64, f64) {
+    (
+        SIZE.0.saturating_sub(left + 2 * MARGIN_PX).max(1) as f64,
+        SIZE.1
+            .saturating_sub(CAPTION_PX + X_LABELS_PX + 2 * MARGIN_PX + 10)
+            .max(1) as f64,
+    )
+}
+
+/// The frame every chart shares: title, margins and label areas (`left`
+/// pixels for the y labels).
+fn frame<'a, 'b, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    left: u32,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut b = ChartBuilder::on(root);
+    b.caption(title, ("sans-serif", CAPTION_PX))
+        .margin(MARGIN_PX)
+        .x_label_area_size(X_LABELS_PX)
+        .y_label_area_size(left);
+    b
+}
+
+/// The label of a row of a segmented axis: its name at the row's centre.
+fn row_label(names: &[String], v: &SegmentValue<usize>) -> String {
+    match v {
+        SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
 const PALETTE: [RGBColor; 16] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
@@ -122,7 +163,7 @@ fn legend_corner(
     (x0, x1): (f64, f64),
     y_top: f64,
 ) -> (SeriesLabelPosition, f64) {
-    let (plot_w, plot_h) = ((SIZE.0 - 72 - 32) as f64, (SIZE.1 - 24 - 48 - 42) as f64);
+    let (plot_w, plot_h) = plot_px(Y_LABELS_PX);
     let chars = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     let w = ((chars as f64 * 8.0 + 60.0) / plot_w).min(1.0) * (x1 - x0);
     let h = ((labels.len() as f64 * 20.0 + 22.0) / plot_h).min(1.0) * y_top;
@@ -179,7 +220,7 @@ pub fn lines(
     let (_, y1) = bounds(ys);
     // What the legend must not cover: the lines, the markers with their
     // labels (~100 px to the right) and the horizontal line.
-    let dx = (x1 - x0) * 100.0 / (SIZE.0 - 104) as f64;
+    let dx = (x1 - x0) * 100.0 / plot_px(Y_LABELS_PX).0;
     let marks: Vec<[(f64, f64); 2]> = markers
         .iter()
         .map(|(_, x, y, _)| [(*x, *y), (x + dx, *y)])
@@ -198,11 +239,7 @@ pub fn lines(
         stem,
         |root: &DrawingArea<_, Shift>| -> Result<(), ReportError> {
             root.fill(&WHITE).map_err(err(&name))?;
-            let mut chart = ChartBuilder::on(root)
-                .caption(title, ("sans-serif", 24))
-                .margin(16)
-                .x_label_area_size(48)
-                .y_label_area_size(72)
+            let mut chart = frame(root, title, Y_LABELS_PX)
                 .build_cartesian_2d(x0..x1, 0.0..y_top)
                 .map_err(err(&name))?;
             chart
@@ -291,8 +328,7 @@ fn legend_room(total: &[f64], labels: &[&str], left_px: u32) -> (SeriesLabelPosi
     let n = total.len().max(1);
     let longest = total.iter().cloned().fold(0.0, f64::max).max(1e-9);
     // Plot area and legend box, in pixels (15 px labels, ~8 px a character).
-    let plot_w = SIZE.0.saturating_sub(left_px + 32).max(1) as f64;
-    let plot_h = SIZE.1.saturating_sub(24 + 48 + 42).max(1) as f64;
+    let (plot_w, plot_h) = plot_px(left_px);
     let chars = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     let legend_w = chars as f64 * 8.0 + 50.0;
     let legend_h = labels.len() as f64 * 20.0 + 12.0;
@@ -336,11 +372,7 @@ pub fn stacked_bars(
         stem,
         |root: &DrawingArea<_, Shift>| -> Result<(), ReportError> {
             root.fill(&WHITE).map_err(err(&name))?;
-            let mut chart = ChartBuilder::on(root)
-                .caption(title, ("sans-serif", 24))
-                .margin(16)
-                .x_label_area_size(48)
-                .y_label_area_size(left)
+            let mut chart = frame(root, title, left)
                 .build_cartesian_2d(0.0..xmax, (0..last_row(n)).into_segmented())
                 .map_err(err(&name))?;
             chart
@@ -348,10 +380,7 @@ pub fn stacked_bars(
                 .disable_y_mesh()
                 .x_desc(x_label)
                 .y_labels(n)
-                .y_label_formatter(&|v| match v {
-                    SegmentValue::CenterOf(i) => rows.get(*i).cloned().unwrap_or_default(),
-                    _ => String::new(),
-                })
+                .y_label_formatter(&|v| row_label(rows, v))
                 .label_style(("sans-serif", 14))
                 .axis_desc_style(("sans-serif", 17))
                 .draw()
@@ -423,11 +452,7 @@ pub fn gantt(
         stem,
         |root: &DrawingArea<_, Shift>| -> Result<(), ReportError> {
             root.fill(&WHITE).map_err(err(&name))?;
-            let mut chart = ChartBuilder::on(root)
-                .caption(title, ("sans-serif", 24))
-                .margin(16)
-                .x_label_area_size(48)
-                .y_label_area_size(left)
+            let mut chart = frame(root, title, left)
                 .build_cartesian_2d(t0..t1 * 1.02, (0..last_row(n)).into_segmented())
                 .map_err(err(&name))?;
             chart
@@ -436,10 +461,7 @@ pub fn gantt(
                 .x_desc("minutes since the trigger")
                 .x_label_formatter(&|v| format!("{:.0}", v / 60.0))
                 .y_labels(n)
-                .y_label_formatter(&|v| match v {
-                    SegmentValue::CenterOf(i) => lanes.get(*i).cloned().unwrap_or_default(),
-                    _ => String::new(),
-                })
+                .y_label_formatter(&|v| row_label(lanes, v))
                 .label_style(("sans-serif", 14))
                 .axis_desc_style(("sans-serif", 17))
                 .draw()
@@ -500,7 +522,7 @@ mod legend_tests {
         // Every bar long: the axis reaches far enough that the bars beside
         // the legend end before its left edge.
         let (_, xmax) = legend_room(&[36.0; 8], &labels, 140);
-        let plot_w = (SIZE.0 - 140 - 32) as f64;
+        let plot_w = plot_px(140).0;
         let legend_w = 16.0 * 8.0 + 50.0;
         assert!(36.0 / xmax < 1.0 - legend_w / plot_w, "{xmax}");
     }
@@ -538,7 +560,7 @@ mod corner_tests {
         let zigzag: Vec<(f64, f64)> = (0..=40).map(|i| (i as f64, (i % 2) as f64)).collect();
         let (pos, top) = legend_corner(&[&zigzag], &labels, (0.0, 40.0), 1.05);
         assert!(matches!(pos, SeriesLabelPosition::UpperLeft));
-        let legend_h = (20.0 + 22.0) / (SIZE.1 - 24 - 48 - 42) as f64 * 1.05;
+        let legend_h = (20.0 + 22.0) / plot_px(Y_LABELS_PX).1 * 1.05;
         assert!(top - legend_h >= 1.05 - 1e-9, "{top}");
     }
 }
