@@ -84,9 +84,10 @@ pub struct RunArgs {
     /// Master seed; replication i uses streams derived from (seed, i) [default: the scenario's `seed`, else 1].
     #[arg(short, long)]
     pub seed: Option<u64>,
-    /// Worker threads, 0 for one per core; the outputs are identical for any value.
-    #[arg(short = 'j', long, default_value_t = 0)]
-    pub threads: usize,
+    /// Worker threads (at most 1024), 0 for one per core; the outputs are
+    /// identical for any value.
+    #[arg(short = 'j', long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    pub threads: u16,
     /// Output directory [default: results/NAME/, NAME being the scenario's `name`].
     #[arg(short, long)]
     pub out: Option<PathBuf>,
@@ -358,7 +359,7 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
         seed,
         first,
         count,
-        threads: a.threads,
+        threads: usize::from(a.threads),
         // A precision target is checked between chunks: a fixed chunk keeps the
         // stopping point independent of the thread count. Otherwise the chunk
         // only bounds memory: two replications per thread.
@@ -368,7 +369,7 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
             2 * if a.threads == 0 {
                 rayon::current_num_threads()
             } else {
-                a.threads
+                usize::from(a.threads)
             } as u64
         },
         precision: a.precision.map(|p| Precision {

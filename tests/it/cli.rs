@@ -104,6 +104,15 @@ fn bad_arguments_exit_with_two_and_say_why() {
         vec!["run"],
         vec!["run", "scenarios/quickstart.toml", "--replications", "0"],
         vec!["run", "scenarios/quickstart.toml", "--seed", "-3"],
+        // Not a panic while spawning threads: refused up front.
+        vec![
+            "run",
+            "scenarios/quickstart.toml",
+            "-n",
+            "2",
+            "-j",
+            "100000",
+        ],
         vec!["frobnicate"],
     ] {
         let o = amisim(&args);
