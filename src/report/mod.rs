@@ -15,8 +15,6 @@ pub mod text;
 pub mod trace;
 pub mod write;
 
-use crate::engine::{SimDuration, SimTime};
-
 /// Why a report could not be rendered or written.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -59,15 +57,30 @@ pub enum ReportError {
 
 /// Seconds with three decimals, from integer milliseconds.
 pub fn secs(ms: u64) -> String {
-    format!("{}.{:03}", ms / 1000, ms % 1000)
+    let mut b = Vec::with_capacity(24);
+    push_secs(&mut b, ms);
+    // ASCII digits and a point only.
+    b.into_iter().map(char::from).collect()
 }
 
-/// An instant as seconds since the start.
-pub fn at(t: SimTime) -> String {
-    secs(t.as_millis())
+/// Appends [`secs`]`(ms)` to `buf` (no allocation once it has room).
+pub fn push_secs(buf: &mut Vec<u8>, ms: u64) {
+    push_digits(buf, ms / 1000, 1);
+    buf.push(b'.');
+    push_digits(buf, ms % 1000, 3);
 }
 
-/// A span as seconds.
-pub fn span(d: SimDuration) -> String {
-    secs(d.as_millis())
+/// Appends `v` in decimal, at least `width` digits (zero-padded).
+pub fn push_digits(buf: &mut Vec<u8>, mut v: u64, width: usize) {
+    let mut tmp = [0u8; 20];
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 && tmp.len() - i >= width {
+            break;
+        }
+    }
+    buf.extend_from_slice(&tmp[i..]);
 }

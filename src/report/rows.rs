@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use super::ReportError;
+use super::{ReportError, push_digits, push_secs};
 use crate::pipeline::analysis::{critical_stage, item_name, kms_key_name, records_by_exec};
 use crate::pipeline::config::World;
 use crate::pipeline::model::{Outcome, ReplicationResult};
@@ -150,21 +150,6 @@ struct Fields<'a, W: Write> {
     buf: &'a mut Vec<u8>,
 }
 
-/// Appends `v` in decimal, at least `width` digits (zero-padded).
-fn push_digits(buf: &mut Vec<u8>, mut v: u64, width: usize) {
-    let mut tmp = [0u8; 20];
-    let mut i = tmp.len();
-    loop {
-        i -= 1;
-        tmp[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 && tmp.len() - i >= width {
-            break;
-        }
-    }
-    buf.extend_from_slice(&tmp[i..]);
-}
-
 impl<W: Write> Fields<'_, W> {
     fn str(&mut self, s: &str) -> Result<(), csv::Error> {
         self.w.write_field(s)
@@ -180,13 +165,9 @@ impl<W: Write> Fields<'_, W> {
         self.formatted(|b| push_digits(b, v, 1))
     }
 
-    /// Milliseconds as seconds with three decimals (as [`super::secs`]).
+    /// Milliseconds as seconds with three decimals ([`super::secs`]).
     fn secs(&mut self, ms: u64) -> Result<(), csv::Error> {
-        self.formatted(|b| {
-            push_digits(b, ms / 1000, 1);
-            b.push(b'.');
-            push_digits(b, ms % 1000, 3);
-        })
+        self.formatted(|b| push_secs(b, ms))
     }
 
     fn opt_secs(&mut self, ms: Option<u64>) -> Result<(), csv::Error> {
@@ -597,7 +578,7 @@ impl Drop for RowFiles {
 
 #[cfg(test)]
 mod tests {
-    use super::push_digits;
+    use crate::report::{push_digits, secs};
 
     #[test]
     fn digits_are_format_with_zero_padding() {
@@ -609,5 +590,8 @@ mod tests {
         let mut b = vec![b'x'];
         push_digits(&mut b, u64::MAX, 1);
         assert_eq!(b, format!("x{}", u64::MAX).into_bytes());
+        for ms in [0, 7, 999, 1000, 61_042, 3_600_000, u64::MAX] {
+            assert_eq!(secs(ms), format!("{}.{:03}", ms / 1000, ms % 1000));
+        }
     }
 }
