@@ -183,7 +183,8 @@ pub const COST_SUMMARY_HEADER: [&str; 12] = [
     "max_usd",
 ];
 
-fn usd(v: Option<f64>) -> String {
+/// Micro-dollars as dollars with cents; empty for none.
+pub(super) fn usd(v: Option<f64>) -> String {
     v.map(|x| format!("{:.2}", x / 1e6)).unwrap_or_default()
 }
 

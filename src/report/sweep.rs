@@ -58,14 +58,8 @@ pub fn sweep_csv(sweep: &Sweep, aggs: &[Aggregate]) -> Result<Vec<u8>, ReportErr
             row.extend(super::csv_files::seconds_cells(&pa.time_to_all_regions));
             row.extend([
                 most_often_late(pa),
-                agg.monthly_cost
-                    .mean()
-                    .map(|x| format!("{:.2}", x / 1e6))
-                    .unwrap_or_default(),
-                agg.monthly_cost
-                    .quantile(0.95)
-                    .map(|x| format!("{:.2}", x / 1e6))
-                    .unwrap_or_default(),
+                super::csv_files::usd(agg.monthly_cost.mean()),
+                super::csv_files::usd(agg.monthly_cost.quantile(0.95)),
             ]);
             w.write_record(&row).map_err(err)?;
         }
