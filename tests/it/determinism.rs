@@ -1,6 +1,6 @@
 //! Same scenario, same seed: the same bytes, whatever the thread count.
 
-use super::{amisim_ok, shipped_scenarios};
+use super::{OUTPUT_FILES, amisim_ok, shipped_scenarios};
 
 fn run_to_dir(scenario: &str, threads: &str, seed: &str) -> tempfile::TempDir {
     run_with(scenario, threads, &["-n", "6", "--seed", seed])
@@ -28,16 +28,6 @@ fn read(dir: &tempfile::TempDir, f: &str) -> Vec<u8> {
     std::fs::read(dir.path().join(f)).unwrap()
 }
 
-const FILES: [&str; 7] = [
-    "runs.csv",
-    "stages.csv",
-    "summary.csv",
-    "quotas.csv",
-    "quota_timeline.csv",
-    "images.csv",
-    "manifest.json",
-];
-
 #[test]
 fn same_seed_same_bytes_with_one_and_two_threads_and_on_repeat() {
     for path in shipped_scenarios() {
@@ -45,7 +35,7 @@ fn same_seed_same_bytes_with_one_and_two_threads_and_on_repeat() {
         let a = run_to_dir(s, "1", "42");
         let b = run_to_dir(s, "2", "42");
         let c = run_to_dir(s, "2", "42");
-        for f in FILES {
+        for f in OUTPUT_FILES {
             assert!(
                 read(&a, f) == read(&b, f),
                 "{s}: {f} differs between 1 and 2 threads"

@@ -1,16 +1,6 @@
 //! Experiments at scale: sharding, precision targets, confidence intervals.
 
-use super::{amisim, amisim_ok, root};
-
-const ALL_FILES: [&str; 7] = [
-    "runs.csv",
-    "stages.csv",
-    "summary.csv",
-    "quotas.csv",
-    "quota_timeline.csv",
-    "images.csv",
-    "manifest.json",
-];
+use super::{OUTPUT_FILES, amisim, amisim_ok, root};
 
 #[test]
 fn three_shards_merged_give_the_bytes_of_one_run() {
@@ -62,7 +52,7 @@ fn three_shards_merged_give_the_bytes_of_one_run() {
             "--out",
             &p("merged"),
         ]);
-        for f in ALL_FILES {
+        for f in OUTPUT_FILES {
             let a = std::fs::read(dir.path().join("one").join(f)).unwrap();
             let b = std::fs::read(dir.path().join("merged").join(f)).unwrap();
             assert!(
@@ -322,7 +312,7 @@ fn the_slurm_recipe_shards_and_merges_exactly() {
         "--out",
         &p("one"),
     ]);
-    for f in ALL_FILES {
+    for f in OUTPUT_FILES {
         let a = std::fs::read(dir.path().join("one").join(f)).unwrap();
         let b = std::fs::read(dir.path().join("merged").join(f)).unwrap();
         assert!(a == b, "{f} differs");

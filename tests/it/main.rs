@@ -41,6 +41,20 @@ pub fn amisim_ok(args: &[&str]) -> Output {
     o
 }
 
+/// Every file `amisim run` writes without `--report` or `--trace`.
+pub const OUTPUT_FILES: [&str; 10] = [
+    "runs.csv",
+    "stages.csv",
+    "images.csv",
+    "cost.csv",
+    "summary.csv",
+    "quotas.csv",
+    "quota_timeline.csv",
+    "cost_summary.csv",
+    "cost_breakdown.csv",
+    "manifest.json",
+];
+
 /// Every shipped scenario (scenarios/*.toml), sorted.
 pub fn shipped_scenarios() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
