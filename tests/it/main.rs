@@ -41,7 +41,8 @@ pub fn amisim_ok(args: &[&str]) -> Output {
     o
 }
 
-/// Every file `amisim run` writes without `--report` or `--trace`.
+/// Every file `amisim run` writes without `--report` or `--trace`: the four
+/// row files first, then the aggregated outputs.
 pub const OUTPUT_FILES: [&str; 10] = [
     "runs.csv",
     "stages.csv",
