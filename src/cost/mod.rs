@@ -131,8 +131,9 @@ pub fn ledger(world: &World, rep: &ReplicationResult) -> Vec<CostLine> {
 pub struct Ledger {
     /// The lines of the last replication priced.
     pub lines: Vec<CostLine>,
-    /// Images ordered by chain `(pipeline, account, Region)`, then index.
-    chains: Vec<(u16, AccountId, RegionId, u32)>,
+    /// Images ordered by chain `(pipeline, account, Region)`, then index,
+    /// packed as in `add_storage`.
+    chains: Vec<u128>,
 }
 
 impl Ledger {
@@ -315,33 +316,37 @@ fn add_transfers(
 fn add_storage(
     world: &World,
     rep: &ReplicationResult,
-    chains: &mut Vec<(u16, AccountId, RegionId, u32)>,
+    chains: &mut Vec<u128>,
     out: &mut Vec<CostLine>,
 ) {
+    // One number per image: its chain's index (pipeline, account, Region in
+    // that order of significance; below 2^48) above its own (a u32), so that
+    // sorting the numbers sorts by chain, then image: cheaper than sorting
+    // tuples (enterprise: 0.44 s -> 0.38 s for 20 replications, --rows none).
+    let (na, nr) = (world.directory.accounts.len() as u64, world.regions.len() as u64);
     chains.clear();
     chains.extend(rep.images.iter().enumerate().map(|(i, img)| {
-        (
-            rep.runs[img.exec as usize].pipeline,
-            img.account,
-            img.region,
-            i as u32,
-        )
+        let p = rep.runs[img.exec as usize].pipeline as u64;
+        let chain = (p * na + img.account as u64) * nr + img.region as u64;
+        (chain as u128) << 32 | i as u128
     }));
     chains.sort_unstable();
     let price = world.prices.snapshot_usd_per_gb_month;
-    for chain in chains.chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2)) {
-        let full: f64 = world.pipelines[chain[0].0 as usize]
+    for chain in chains.chunk_by(|a, b| a >> 32 == b >> 32) {
+        let pipeline = (chain[0] >> 32) as u64 / (na * nr);
+        let full: f64 = world.pipelines[pipeline as usize]
             .volumes
             .iter()
             .map(|v| v.data_gib)
             .sum();
         // When an image goes, the next (if incremental) holds the full data from then on.
-        for (k, &(_, _, _, i)) in chain.iter().enumerate() {
+        for (k, &key) in chain.iter().enumerate() {
+            let i = key as u32;
             let img = &rep.images[i as usize];
             let end = img.deleted.unwrap_or(rep.end);
             let mut gb_months = img.stored_gib * months(world, end.since(img.created));
             if k > 0 && img.stored_gib < full {
-                let prev = &rep.images[chain[k - 1].3 as usize];
+                let prev = &rep.images[chain[k - 1] as u32 as usize];
                 if let Some(gone) = prev.deleted
                     && gone < end
                 {
