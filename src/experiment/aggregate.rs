@@ -132,8 +132,11 @@ struct Scratch {
     ttar: Vec<Vec<u64>>,
     /// Cost of each execution of the replication, micro-dollars.
     per_exec: Vec<u64>,
-    /// The replication's cost by `(category, Region, account)`, partly summed.
+    /// The replication's cost by `(category, Region, account)`.
     cost_by: Vec<((u8, u16, u16), u128)>,
+    /// Where each `(category, Region, account)` is in `cost_by` (`u32::MAX`:
+    /// not yet), densely indexed; reset after each replication.
+    cost_slot: Vec<u32>,
 }
 
 impl Clone for Scratch {
@@ -374,30 +377,35 @@ impl Aggregate {
         sc.per_exec.clear();
         sc.per_exec.resize(rep.runs.len(), 0);
         let mut total: u128 = 0;
-        // Lines repeat a few keys (an execution's instances and volumes per
-        // Region): sum them among the last few keys seen, then update the
-        // map once per sum (exact sums: the grouping changes nothing).
+        // Sum the lines by key first (many lines, few keys), through a dense
+        // index, then update the map once per key: exact sums, so the
+        // grouping changes nothing.
+        let (nr, na) = (world.regions.len(), world.directory.accounts.len());
+        let slots = crate::cost::Category::ALL.len() * nr * na;
+        if sc.cost_slot.len() != slots {
+            sc.cost_slot.clear();
+            sc.cost_slot.resize(slots, u32::MAX);
+        }
         sc.cost_by.clear();
         for l in &sc.ledger.lines {
             if let Some(e) = l.exec {
                 sc.per_exec[e as usize] += l.usd_micro;
             }
             total += l.usd_micro as u128;
-            let key = (l.category as u8, l.region, l.account);
-            let v = l.usd_micro as u128;
-            match sc
-                .cost_by
-                .iter_mut()
-                .rev()
-                .take(16)
-                .find(|(k, _)| *k == key)
-            {
-                Some(e) => e.1 += v,
-                None => sc.cost_by.push((key, v)),
+            let slot = &mut sc.cost_slot
+                [(l.category as usize * nr + l.region as usize) * na + l.account as usize];
+            match sc.cost_by.get_mut(*slot as usize) {
+                Some(e) => e.1 += l.usd_micro as u128,
+                None => {
+                    *slot = sc.cost_by.len() as u32;
+                    sc.cost_by
+                        .push(((l.category as u8, l.region, l.account), l.usd_micro as u128));
+                }
             }
         }
-        for (k, v) in &sc.cost_by {
-            self.cost_by.entry(*k).or_default().0 += v;
+        for &(k, v) in &sc.cost_by {
+            self.cost_by.entry(k).or_default().0 += v;
+            sc.cost_slot[(k.0 as usize * nr + k.1 as usize) * na + k.2 as usize] = u32::MAX;
         }
         for p in &mut self.pipelines {
             p.cost_per_execution.start_replication(index);
