@@ -71,15 +71,47 @@ impl Category {
     }
 }
 
+/// What a line item belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Item {
+    /// The build instance.
+    Builder,
+    /// The test instance.
+    Test,
+    /// A test instance where the image landed.
+    DestinationTest,
+    /// An image's snapshots.
+    Image,
+    /// A copy to another Region.
+    Copy,
+    /// A customer managed key: its index in the directory's keys.
+    Key(u32),
+}
+
+impl Item {
+    /// The name used in `cost.csv`: `builder`, `test`, `destination_test`,
+    /// `image`, `copy`, or the key's name.
+    pub fn name(self, world: &World) -> &str {
+        match self {
+            Item::Builder => "builder",
+            Item::Test => "test",
+            Item::DestinationTest => "destination_test",
+            Item::Image => "image",
+            Item::Copy => "copy",
+            Item::Key(k) => &world.directory.keys[k as usize].name,
+        }
+    }
+}
+
 /// One priced line item.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CostLine {
     /// The execution it belongs to (`None`: the scenario's keys).
     pub exec: Option<u32>,
     /// What it is for.
     pub category: Category,
-    /// What it belongs to: `builder`, `test`, `destination_test`, `image`, `copy`, or the key's name.
-    pub item: std::borrow::Cow<'static, str>,
+    /// What it belongs to (a plain value: clearing a ledger's lines costs nothing).
+    pub item: Item,
     /// Region charged.
     pub region: RegionId,
     /// Account charged.
@@ -183,7 +215,7 @@ fn price_executions(
             }
         }
         let vol_gib: f64 = p.volumes.iter().map(|v| v.size_gib).sum();
-        let instance = |item: &'static str,
+        let instance = |item: Item,
                         price: Option<f64>,
                         region,
                         account,
@@ -196,7 +228,7 @@ fn price_executions(
                 out.push(CostLine {
                     exec: Some(ei as u32),
                     category: Category::Instance,
-                    item: item.into(),
+                    item,
                     region,
                     account,
                     quantity: hours,
@@ -207,7 +239,7 @@ fn price_executions(
             out.push(CostLine {
                 exec: Some(ei as u32),
                 category: Category::Ebs,
-                item: item.into(),
+                item,
                 region,
                 account,
                 quantity: gb_months,
@@ -219,7 +251,7 @@ fn price_executions(
             let stop = stop_b.map(|r| r.finished);
             let end = term_b.map_or(run.finished, |r| r.finished);
             instance(
-                "builder",
+                Item::Builder,
                 p.instance_usd_per_hour.0,
                 p.region,
                 p.owner,
@@ -232,7 +264,7 @@ fn price_executions(
         if let Some(launch) = launch_t {
             let end = term_t.map_or(run.finished, |r| r.finished);
             instance(
-                "test",
+                Item::Test,
                 p.instance_usd_per_hour.1,
                 p.region,
                 p.owner,
@@ -254,7 +286,7 @@ fn price_executions(
                 })
                 .map_or(l.finished, |t| t.finished);
             instance(
-                "destination_test",
+                Item::DestinationTest,
                 p.instance_usd_per_hour.1,
                 l.region,
                 l.account,
@@ -271,12 +303,12 @@ fn price_executions(
 /// Keys: each key and replica, for the replication's length.
 fn add_keys(world: &World, rep: &ReplicationResult, out: &mut Vec<CostLine>) {
     let key_months = months(world, SimDuration(rep.end.as_millis()));
-    for k in &world.directory.keys {
+    for (ki, k) in world.directory.keys.iter().enumerate() {
         for region in std::iter::once(k.region).chain(k.replicas.iter().copied()) {
             out.push(CostLine {
                 exec: None,
                 category: Category::Kms,
-                item: k.name.clone().into(),
+                item: Item::Key(ki as u32),
                 region,
                 account: k.owner,
                 quantity: key_months,
@@ -302,7 +334,7 @@ fn add_transfers(
             out.push(CostLine {
                 exec: Some(ei as u32),
                 category: Category::Transfer,
-                item: "copy".into(),
+                item: Item::Copy,
                 region: p.region,
                 account: p.owner,
                 quantity: r.data_gib,
@@ -357,7 +389,7 @@ fn add_storage(
             out.push(CostLine {
                 exec: Some(img.exec),
                 category: Category::SnapshotStorage,
-                item: "image".into(),
+                item: Item::Image,
                 region: img.region,
                 account: img.account,
                 quantity: gb_months,

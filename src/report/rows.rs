@@ -299,7 +299,7 @@ fn write_cost<W: Write>(
             }
         }
         f.str(l.category.name())?;
-        f.str(&l.item)?;
+        f.str(l.item.name(world))?;
         f.str(&world.regions[l.region as usize])?;
         f.str(&world.directory.accounts[l.account as usize].name)?;
         f.fixed(l.quantity, 6)?;

@@ -60,10 +60,10 @@ run_at_start = true
 
 #[test]
 fn instances_are_billed_per_second_with_a_one_minute_minimum() {
-    let (_, l) = lines(ONE);
+    let (scn, l) = lines(ONE);
     let get = |item: &str, cat: Category| {
         l.iter()
-            .filter(|x| x.item == item && x.category == cat)
+            .filter(|x| x.item.name(&scn.world) == item && x.category == cat)
             .cloned()
             .collect::<Vec<_>>()
     };
