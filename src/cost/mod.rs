@@ -166,6 +166,9 @@ pub struct Ledger {
     /// Images ordered by chain `(pipeline, account, Region)`, then index,
     /// packed as in `add_storage`.
     chains: Vec<u128>,
+    /// An execution's destination test terminations: `((Region, account,
+    /// item), record order, end)`, sorted.
+    dest_ends: Vec<(u64, u32, SimTime)>,
 }
 
 impl Ledger {
@@ -178,7 +181,7 @@ impl Ledger {
         by_exec: &crate::pipeline::analysis::ExecRecords,
     ) {
         self.lines.clear();
-        price_executions(world, rep, by_exec, &mut self.lines);
+        price_executions(world, rep, by_exec, &mut self.dest_ends, &mut self.lines);
         add_storage(world, rep, &mut self.chains, &mut self.lines);
         add_keys(world, rep, &mut self.lines);
     }
@@ -188,9 +191,13 @@ fn price_executions(
     world: &World,
     rep: &ReplicationResult,
     by_exec: &crate::pipeline::analysis::ExecRecords,
+    dest_ends: &mut Vec<(u64, u32, SimTime)>,
     out: &mut Vec<CostLine>,
 ) {
     let prices = &world.prices;
+    let dest_key = |r: &crate::pipeline::model::StageRecord| {
+        (r.region as u64) << 32 | (r.account as u64) << 16 | r.item as u64
+    };
     for (ei, idx) in by_exec.iter().enumerate() {
         let run = &rep.runs[ei];
         let p = &world.pipelines[run.pipeline as usize];
@@ -203,7 +210,8 @@ fn price_executions(
         // One pass: the last succeeded launch and stop, the first terminations.
         let (mut launch_b, mut stop_b, mut term_b) = (None, None, None);
         let (mut launch_t, mut term_t) = (None, None);
-        for r in recs() {
+        dest_ends.clear();
+        for (order, r) in recs().enumerate() {
             let ok = r.outcome == Outcome::Succeeded;
             match r.stage {
                 Stage::LaunchBuilder if ok => launch_b = Some(r),
@@ -211,9 +219,13 @@ fn price_executions(
                 Stage::TerminateBuilder if term_b.is_none() => term_b = Some(r),
                 Stage::LaunchTest if ok => launch_t = Some(r),
                 Stage::TerminateTest if term_t.is_none() => term_t = Some(r),
+                Stage::TerminateDestinationTest => {
+                    dest_ends.push((dest_key(r), order as u32, r.finished))
+                }
                 _ => {}
             }
         }
+        dest_ends.sort_unstable();
         let vol_gib: f64 = p.volumes.iter().map(|v| v.size_gib).sum();
         let instance = |item: Item,
                         price: Option<f64>,
@@ -277,14 +289,12 @@ fn price_executions(
         for l in recs()
             .filter(|r| r.stage == Stage::LaunchDestinationTest && r.outcome == Outcome::Succeeded)
         {
-            let end = recs()
-                .find(|t| {
-                    t.stage == Stage::TerminateDestinationTest
-                        && t.region == l.region
-                        && t.account == l.account
-                        && t.item == l.item
-                })
-                .map_or(l.finished, |t| t.finished);
+            // The first termination of the same Region, account and item.
+            let key = dest_key(l);
+            let end = dest_ends
+                .get(dest_ends.partition_point(|e| e.0 < key))
+                .filter(|e| e.0 == key)
+                .map_or(l.finished, |e| e.2);
             instance(
                 Item::DestinationTest,
                 p.instance_usd_per_hour.1,
