@@ -365,7 +365,10 @@ fn add_storage(
     // that order of significance; below 2^48) above its own (a u32), so that
     // sorting the numbers sorts by chain, then image: cheaper than sorting
     // tuples (enterprise: 0.44 s -> 0.38 s for 20 replications, --rows none).
-    let (na, nr) = (world.directory.accounts.len() as u64, world.regions.len() as u64);
+    let (na, nr) = (
+        world.directory.accounts.len() as u64,
+        world.regions.len() as u64,
+    );
     chains.clear();
     chains.extend(rep.images.iter().enumerate().map(|(i, img)| {
         let p = rep.runs[img.exec as usize].pipeline as u64;

@@ -118,59 +118,86 @@ impl RowSelection {
     }
 }
 
-/// Writes the rows of one replication to the writers present (runs, stages, images, cost).
-pub fn write_replication<W: Write>(
+/// Appends the rows of one replication, as CSV, to the buffers of the
+/// files `enabled` (runs, stages, images, cost).
+pub fn write_replication(
     world: &World,
     index: u64,
     rep: &ReplicationResult,
-    out: &mut [Option<csv::Writer<W>>; 4],
-) -> Result<(), csv::Error> {
-    let ri = index.to_string();
-    let mut buf = Vec::with_capacity(32);
-    let [runs_w, stages_w, images_w, cost_w] = out;
-    if let Some(w) = cost_w {
-        write_cost(world, &ri, rep, &mut Fields { w, buf: &mut buf })?;
+    enabled: [bool; 4],
+    out: &mut [Vec<u8>; 4],
+) {
+    let mut ri = Vec::with_capacity(20);
+    push_digits(&mut ri, index, 1);
+    // Digits only: a valid field as they are.
+    let ri = std::str::from_utf8(&ri).unwrap_or_default();
+    let [runs, stages, images, cost] = out;
+    if enabled[3] {
+        write_cost(world, ri, rep, &mut Fields::new(cost));
     }
-    if let Some(w) = runs_w {
-        write_runs(world, &ri, rep, &mut Fields { w, buf: &mut buf })?;
+    if enabled[0] {
+        write_runs(world, ri, rep, &mut Fields::new(runs));
     }
-    if let Some(w) = stages_w {
-        write_stages(world, &ri, rep, &mut Fields { w, buf: &mut buf })?;
+    if enabled[1] {
+        write_stages(world, ri, rep, &mut Fields::new(stages));
     }
-    if let Some(w) = images_w {
-        write_images(world, &ri, rep, &mut Fields { w, buf: &mut buf })?;
+    if enabled[2] {
+        write_images(world, ri, rep, &mut Fields::new(images));
     }
-    Ok(())
 }
 
-/// Writes records field by field, numbers formatted into one reused buffer:
-/// no allocation per field (row files are most of a large run's time).
-struct Fields<'a, W: Write> {
-    w: &'a mut csv::Writer<W>,
-    buf: &'a mut Vec<u8>,
+/// Writes CSV records field by field into a byte buffer, numbers formatted
+/// in place: no allocation per field (row files are most of a large run's
+/// time). The bytes are those of a default `csv::Writer` (as `merge`
+/// re-encodes them): a field is quoted only if it holds a comma, a quote or
+/// a line break, with its quotes doubled; records end with `\n`. (A record
+/// of a single empty field, which the csv crate quotes, never occurs here:
+/// every record starts with its replication.)
+struct Fields<'a> {
+    out: &'a mut Vec<u8>,
+    /// No field of the current record written yet.
+    first: bool,
 }
 
-impl<W: Write> Fields<'_, W> {
-    fn str(&mut self, s: &str) -> Result<(), csv::Error> {
-        self.w.write_field(s)
+impl<'a> Fields<'a> {
+    fn new(out: &'a mut Vec<u8>) -> Self {
+        Fields { out, first: true }
     }
 
-    fn formatted(&mut self, f: impl FnOnce(&mut Vec<u8>)) -> Result<(), csv::Error> {
-        self.buf.clear();
-        f(self.buf);
-        self.w.write_field(&*self.buf)
+    /// Starts a field: the delimiter unless it is the record's first.
+    fn next(&mut self) -> &mut Vec<u8> {
+        if !std::mem::replace(&mut self.first, false) {
+            self.out.push(b',');
+        }
+        self.out
     }
 
-    fn uint(&mut self, v: u64) -> Result<(), csv::Error> {
-        self.formatted(|b| push_digits(b, v, 1))
+    fn str(&mut self, s: &str) {
+        let out = self.next();
+        if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+            out.push(b'"');
+            for b in s.bytes() {
+                if b == b'"' {
+                    out.push(b'"');
+                }
+                out.push(b);
+            }
+            out.push(b'"');
+        } else {
+            out.extend_from_slice(s.as_bytes());
+        }
+    }
+
+    fn uint(&mut self, v: u64) {
+        push_digits(self.next(), v, 1);
     }
 
     /// Milliseconds as seconds with three decimals ([`super::secs`]).
-    fn secs(&mut self, ms: u64) -> Result<(), csv::Error> {
-        self.formatted(|b| push_secs(b, ms))
+    fn secs(&mut self, ms: u64) {
+        push_secs(self.next(), ms);
     }
 
-    fn opt_secs(&mut self, ms: Option<u64>) -> Result<(), csv::Error> {
+    fn opt_secs(&mut self, ms: Option<u64>) {
         match ms {
             Some(ms) => self.secs(ms),
             None => self.str(""),
@@ -178,33 +205,27 @@ impl<W: Write> Fields<'_, W> {
     }
 
     /// `x` with `decimals` decimals, as `format!("{x:.decimals$}")`.
-    fn fixed(&mut self, x: f64, decimals: usize) -> Result<(), csv::Error> {
-        self.formatted(|b| {
-            // Writing into a Vec cannot fail.
-            let _ = write!(b, "{x:.decimals$}");
-        })
+    fn fixed(&mut self, x: f64, decimals: usize) {
+        // Writing into a Vec cannot fail; the digits, sign, point, `inf` or
+        // `NaN` never need quotes.
+        let _ = write!(self.next(), "{x:.decimals$}");
     }
 
     /// Micro-dollars as dollars with six decimals.
-    fn usd(&mut self, micro: u64) -> Result<(), csv::Error> {
-        self.formatted(|b| {
-            push_digits(b, micro / 1_000_000, 1);
-            b.push(b'.');
-            push_digits(b, micro % 1_000_000, 6);
-        })
+    fn usd(&mut self, micro: u64) {
+        let b = self.next();
+        push_digits(b, micro / 1_000_000, 1);
+        b.push(b'.');
+        push_digits(b, micro % 1_000_000, 6);
     }
 
-    fn end(&mut self) -> Result<(), csv::Error> {
-        self.w.write_record(None::<&[u8]>)
+    fn end(&mut self) {
+        self.out.push(b'\n');
+        self.first = true;
     }
 }
 
-fn write_runs<W: Write>(
-    world: &World,
-    ri: &str,
-    rep: &ReplicationResult,
-    f: &mut Fields<'_, W>,
-) -> Result<(), csv::Error> {
+fn write_runs(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'_>) {
     let by_exec = records_by_exec(rep);
     for (ei, run) in rep.runs.iter().enumerate() {
         let p = &world.pipelines[run.pipeline as usize];
@@ -215,123 +236,104 @@ fn write_runs<W: Write>(
             }
             None => ("", "", ""),
         };
-        f.str(ri)?;
-        f.str(&p.name)?;
-        f.uint(run.number as u64)?;
-        f.str(run.trigger.name())?;
-        f.secs(run.triggered.as_millis())?;
-        f.opt_secs(run.image_available.map(|t| t.as_millis()))?;
-        f.opt_secs(run.tests_passed.map(|t| t.as_millis()))?;
-        f.secs(run.finished.as_millis())?;
+        f.str(ri);
+        f.str(&p.name);
+        f.uint(run.number as u64);
+        f.str(run.trigger.name());
+        f.secs(run.triggered.as_millis());
+        f.opt_secs(run.image_available.map(|t| t.as_millis()));
+        f.opt_secs(run.tests_passed.map(|t| t.as_millis()));
+        f.secs(run.finished.as_millis());
         f.opt_secs(
             (run.outcome == Outcome::Succeeded)
                 .then(|| run.finished.since(run.triggered).as_millis()),
-        )?;
-        f.uint(world.target_regions(p) as u64)?;
-        f.str(run.outcome.name())?;
-        f.str(stage)?;
-        f.str(item)?;
-        f.str(cause)?;
+        );
+        f.uint(world.target_regions(p) as u64);
+        f.str(run.outcome.name());
+        f.str(stage);
+        f.str(item);
+        f.str(cause);
         match critical_stage(world, rep, ei, &by_exec[ei]) {
             Some((k, d)) => {
-                f.str(&k)?;
-                f.secs(d.as_millis())?;
+                f.str(&k);
+                f.secs(d.as_millis());
             }
             None => {
-                f.str("")?;
-                f.str("")?;
+                f.str("");
+                f.str("");
             }
         }
-        f.end()?;
+        f.end();
     }
-    Ok(())
 }
 
-fn write_stages<W: Write>(
-    world: &World,
-    ri: &str,
-    rep: &ReplicationResult,
-    f: &mut Fields<'_, W>,
-) -> Result<(), csv::Error> {
+fn write_stages(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'_>) {
     for r in &rep.stages {
         let run = &rep.runs[r.exec as usize];
         let p = &world.pipelines[run.pipeline as usize];
-        f.str(ri)?;
-        f.str(&p.name)?;
-        f.uint(run.number as u64)?;
-        f.str(r.stage.name())?;
-        f.str(item_name(world, rep, r))?;
-        f.str(&world.regions[r.region as usize])?;
-        f.str(&world.directory.accounts[r.account as usize].name)?;
-        f.secs(r.enqueued.as_millis())?;
-        f.secs(r.started.as_millis())?;
-        f.secs(r.finished.as_millis())?;
-        f.secs(r.started.since(r.enqueued).as_millis())?;
-        f.secs(r.finished.since(r.started).as_millis())?;
-        f.fixed(r.data_gib, 3)?;
-        f.str(kms_key_name(world, rep, r))?;
-        f.str(r.outcome.name())?;
-        f.str(r.cause.name())?;
-        f.uint(r.attempt as u64)?;
-        f.uint(r.api_retries as u64)?;
-        f.end()?;
+        f.str(ri);
+        f.str(&p.name);
+        f.uint(run.number as u64);
+        f.str(r.stage.name());
+        f.str(item_name(world, rep, r));
+        f.str(&world.regions[r.region as usize]);
+        f.str(&world.directory.accounts[r.account as usize].name);
+        f.secs(r.enqueued.as_millis());
+        f.secs(r.started.as_millis());
+        f.secs(r.finished.as_millis());
+        f.secs(r.started.since(r.enqueued).as_millis());
+        f.secs(r.finished.since(r.started).as_millis());
+        f.fixed(r.data_gib, 3);
+        f.str(kms_key_name(world, rep, r));
+        f.str(r.outcome.name());
+        f.str(r.cause.name());
+        f.uint(r.attempt as u64);
+        f.uint(r.api_retries as u64);
+        f.end();
     }
-    Ok(())
 }
 
-fn write_cost<W: Write>(
-    world: &World,
-    ri: &str,
-    rep: &ReplicationResult,
-    f: &mut Fields<'_, W>,
-) -> Result<(), csv::Error> {
+fn write_cost(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'_>) {
     for l in crate::cost::ledger(world, rep) {
-        f.str(ri)?;
+        f.str(ri);
         match l.exec {
             Some(e) => {
                 let run = &rep.runs[e as usize];
-                f.str(&world.pipelines[run.pipeline as usize].name)?;
-                f.uint(run.number as u64)?;
+                f.str(&world.pipelines[run.pipeline as usize].name);
+                f.uint(run.number as u64);
             }
             None => {
-                f.str("")?;
-                f.str("")?;
+                f.str("");
+                f.str("");
             }
         }
-        f.str(l.category.name())?;
-        f.str(l.item.name(world))?;
-        f.str(&world.regions[l.region as usize])?;
-        f.str(&world.directory.accounts[l.account as usize].name)?;
-        f.fixed(l.quantity, 6)?;
-        f.str(l.category.unit())?;
-        f.usd(l.usd_micro)?;
-        f.end()?;
+        f.str(l.category.name());
+        f.str(l.item.name(world));
+        f.str(&world.regions[l.region as usize]);
+        f.str(&world.directory.accounts[l.account as usize].name);
+        f.fixed(l.quantity, 6);
+        f.str(l.category.unit());
+        f.usd(l.usd_micro);
+        f.end();
     }
-    Ok(())
 }
 
-fn write_images<W: Write>(
-    world: &World,
-    ri: &str,
-    rep: &ReplicationResult,
-    f: &mut Fields<'_, W>,
-) -> Result<(), csv::Error> {
+fn write_images(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'_>) {
     let dir = &world.directory;
     for img in &rep.images {
         let run = &rep.runs[img.exec as usize];
-        f.str(ri)?;
-        f.str(&world.pipelines[run.pipeline as usize].name)?;
-        f.uint(run.number as u64)?;
-        f.str(&dir.accounts[img.account as usize].name)?;
-        f.str(&world.regions[img.region as usize])?;
-        f.str(dir.encryption_name(img.encryption))?;
-        f.fixed(img.stored_gib, 3)?;
-        f.secs(img.created.as_millis())?;
-        f.opt_secs(img.deprecated.map(|t| t.as_millis()))?;
-        f.opt_secs(img.deleted.map(|t| t.as_millis()))?;
-        f.end()?;
+        f.str(ri);
+        f.str(&world.pipelines[run.pipeline as usize].name);
+        f.uint(run.number as u64);
+        f.str(&dir.accounts[img.account as usize].name);
+        f.str(&world.regions[img.region as usize]);
+        f.str(dir.encryption_name(img.encryption));
+        f.fixed(img.stored_gib, 3);
+        f.secs(img.created.as_millis());
+        f.opt_secs(img.deprecated.map(|t| t.as_millis()));
+        f.opt_secs(img.deleted.map(|t| t.as_millis()));
+        f.end();
     }
-    Ok(())
 }
 
 /// The row files being written into temporary files in `dir`.
@@ -339,6 +341,8 @@ pub struct RowFiles {
     dir: PathBuf,
     files: [Option<BufWriter<File>>; 4],
     committed: bool,
+    /// One replication's encoded rows, reused (one worker).
+    bytes: [Vec<u8>; 4],
     /// Replications encoded per parallel batch (grows to about
     /// [`BATCH_BYTES`] of rows once their size is known).
     batch: usize,
@@ -360,50 +364,11 @@ fn csv_error(source: csv::Error) -> ReportError {
     }
 }
 
-/// A file's buffer, whose `flush` leaves the bytes in the buffer: a CSV
-/// writer flushes into it per replication, the file is flushed at commit.
-struct Buffered<'a>(&'a mut BufWriter<File>);
-
-impl Write for Buffered<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write(buf)
-    }
-
-    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.0.write_all(buf)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// A CSV writer for one replication's rows: a small buffer, since one is
-/// made (and its buffer zeroed) per replication and file.
-fn small_writer() -> csv::WriterBuilder {
-    let mut b = csv::WriterBuilder::new();
-    b.buffer_capacity(1024);
-    b
-}
-
 /// One replication's rows, encoded: the bytes of each selected row file.
-fn encode(
-    world: &World,
-    index: u64,
-    rep: &ReplicationResult,
-    enabled: [bool; 4],
-) -> Result<[Vec<u8>; 4], csv::Error> {
-    let mut writers = enabled.map(|e| e.then(|| small_writer().from_writer(Vec::new())));
-    write_replication(world, index, rep, &mut writers)?;
+fn encode(world: &World, index: u64, rep: &ReplicationResult, enabled: [bool; 4]) -> [Vec<u8>; 4] {
     let mut out: [Vec<u8>; 4] = Default::default();
-    for (o, w) in out.iter_mut().zip(writers) {
-        if let Some(w) = w {
-            *o = w
-                .into_inner()
-                .map_err(|e| csv::Error::from(e.into_error()))?;
-        }
-    }
-    Ok(out)
+    write_replication(world, index, rep, enabled, &mut out);
+    out
 }
 
 impl RowFiles {
@@ -429,6 +394,7 @@ impl RowFiles {
             dir: dir.to_path_buf(),
             files: [open(0)?, open(1)?, open(2)?, open(3)?],
             committed: false,
+            bytes: Default::default(),
             batch: 0,
         })
     }
@@ -456,15 +422,14 @@ impl RowFiles {
         index: u64,
         rep: &ReplicationResult,
     ) -> Result<(), ReportError> {
-        let mut writers = self
-            .files
-            .each_mut()
-            .map(|f| f.as_mut().map(|f| small_writer().from_writer(Buffered(f))));
-        write_replication(world, index, rep, &mut writers).map_err(csv_error)?;
-        for w in writers.iter_mut().flatten() {
-            w.flush().map_err(|e| csv_error(e.into()))?;
+        let mut bytes = std::mem::take(&mut self.bytes);
+        for b in &mut bytes {
+            b.clear();
         }
-        Ok(())
+        write_replication(world, index, rep, self.enabled(), &mut bytes);
+        let put = self.put(&bytes);
+        self.bytes = bytes;
+        put
     }
 
     /// Appends the rows of replications `first`, `first + 1`, … in order,
@@ -507,10 +472,9 @@ impl RowFiles {
                     .par_iter()
                     .enumerate()
                     .map(|(k, r)| encode(world, start + k as u64, r, enabled))
-                    .collect::<Result<_, _>>()
+                    .collect()
             })
-            .map_err(pool_error)?
-            .map_err(csv_error)?;
+            .map_err(pool_error)?;
             let bytes: usize = encoded.iter().flatten().map(Vec::len).sum();
             for e in &encoded {
                 self.put(e)?;
@@ -578,7 +542,56 @@ impl Drop for RowFiles {
 
 #[cfg(test)]
 mod tests {
+    use super::Fields;
     use crate::report::{push_digits, secs};
+
+    #[test]
+    fn fields_are_the_bytes_of_the_csv_crate() {
+        let fields = [
+            "7",
+            "",
+            "plain",
+            "a,b",
+            "say \"hi\"",
+            "\"",
+            "line\nbreak",
+            "cr\rhere",
+            "é ü",
+            " spaced ",
+            "#x",
+            "a\"\",\"b",
+            ",",
+        ];
+        let mut ours = Vec::new();
+        let mut f = Fields::new(&mut ours);
+        let mut theirs = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(Vec::new());
+        for (i, x) in fields.iter().enumerate() {
+            // Records of 1 to 3 fields, the first never empty.
+            let record = [fields[0], x, fields[(i * 5) % fields.len()]];
+            let record = &record[..1 + i % 3];
+            for y in record {
+                f.str(y);
+            }
+            f.end();
+            theirs.write_record(record).unwrap();
+        }
+        f.uint(12);
+        f.secs(61_042);
+        f.opt_secs(None);
+        f.fixed(0.1 + 0.2, 6);
+        f.usd(1_234_567);
+        f.end();
+        theirs
+            .write_record(["12", "61.042", "", "0.300000", "1.234567"])
+            .unwrap();
+        let theirs = theirs.into_inner().unwrap();
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            String::from_utf8(theirs).unwrap()
+        );
+    }
 
     #[test]
     fn digits_are_format_with_zero_padding() {

@@ -599,7 +599,11 @@ impl<'w> Replicator<'w> {
         let model = Model {
             world,
             rng: Vec::with_capacity(np),
-            stream_hashes: world.pipelines.iter().map(|p| stream_hashes(&p.name)).collect(),
+            stream_hashes: world
+                .pipelines
+                .iter()
+                .map(|p| stream_hashes(&p.name))
+                .collect(),
             out: ReplicationResult::default(),
             builds: traced(world.quotas.concurrent_builds, na * nr),
             dist_copies: traced(world.quotas.concurrent_ami_copies_per_distribution, np),
