@@ -84,3 +84,44 @@ pub fn push_digits(buf: &mut Vec<u8>, mut v: u64, width: usize) {
     }
     buf.extend_from_slice(&tmp[i..]);
 }
+
+/// Appends `format!("{x:.decimals$}")` to `buf`, without the formatting
+/// machinery when that is safe: for a non-negative `x` whose scaled value
+/// `x · 10^decimals` is far enough (more than its rounding error) from a
+/// rounding tie, rounding the scaled float gives the exactly rounded
+/// decimal, printed as integers. Otherwise (ties, huge or negative values,
+/// NaN) it formats as `format!` does.
+pub fn push_fixed(buf: &mut Vec<u8>, x: f64, decimals: usize) {
+    const SCALE: [u64; 10] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+    ];
+    if let Some(&scale) = SCALE.get(decimals)
+        && x.is_sign_positive()
+    {
+        let p = x * scale as f64;
+        // |p - x·scale| <= p · 2^-53: beyond 2^-50 · p from a tie, p rounds
+        // the way the exact product does (and below 2^52 it has a fraction).
+        let frac = p - p.floor();
+        if p < (1u64 << 52) as f64 && (frac - 0.5).abs() > p * f64::EPSILON * 2.0 {
+            let n = p.round() as u64;
+            push_digits(buf, n / scale, 1);
+            if decimals > 0 {
+                buf.push(b'.');
+                push_digits(buf, n % scale, decimals);
+            }
+            return;
+        }
+    }
+    use std::io::Write;
+    // Writing into a Vec cannot fail.
+    let _ = write!(buf, "{x:.decimals$}");
+}

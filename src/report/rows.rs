@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use super::{ReportError, push_digits, push_secs};
+use super::{ReportError, push_digits, push_fixed, push_secs};
 use crate::pipeline::analysis::{critical_stage, item_name, kms_key_name, records_by_exec};
 use crate::pipeline::config::World;
 use crate::pipeline::model::{Outcome, ReplicationResult};
@@ -206,9 +206,8 @@ impl<'a> Fields<'a> {
 
     /// `x` with `decimals` decimals, as `format!("{x:.decimals$}")`.
     fn fixed(&mut self, x: f64, decimals: usize) {
-        // Writing into a Vec cannot fail; the digits, sign, point, `inf` or
-        // `NaN` never need quotes.
-        let _ = write!(self.next(), "{x:.decimals$}");
+        // Digits, sign, point, `inf` or `NaN`: never quoted.
+        push_fixed(self.next(), x, decimals);
     }
 
     /// Micro-dollars as dollars with six decimals.
@@ -543,7 +542,58 @@ impl Drop for RowFiles {
 #[cfg(test)]
 mod tests {
     use super::Fields;
-    use crate::report::{push_digits, secs};
+    use crate::report::{push_digits, push_fixed, secs};
+
+    #[test]
+    fn fixed_is_format_exactly() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(7);
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            0.125,
+            0.0625,
+            0.0005,
+            1.0005,
+            2.675,
+            0.9999996,
+            1e-7,
+            -1.25,
+            -3.0,
+            1e15,
+            1e20,
+            4503599627370495.5,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for _ in 0..200_000 {
+            let mantissa: f64 = rng.random();
+            let exp = rng.random_range(-12..16);
+            xs.push(mantissa * 10f64.powi(exp));
+            // Ties and near-ties of 3 and 6 decimals.
+            let k = rng.random_range(0..10_000_000u64) as f64 + 0.5;
+            xs.push(k / 1e3);
+            xs.push(k / 1e6);
+            xs.push(f64::from_bits((k / 1e6).to_bits() + 1));
+        }
+        for x in xs {
+            for d in [0, 3, 6, 9, 12] {
+                let mut b = vec![b'x'];
+                push_fixed(&mut b, x, d);
+                assert_eq!(
+                    String::from_utf8(b).unwrap(),
+                    format!("x{x:.d$}"),
+                    "{x:e} {d}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn fields_are_the_bytes_of_the_csv_crate() {
