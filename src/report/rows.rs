@@ -172,6 +172,16 @@ impl<'a> Fields<'a> {
         self.out
     }
 
+    /// A field that never needs quotes: digits, amisim's own names (stages,
+    /// outcomes, causes, categories, units) and AWS Region codes, which the
+    /// scenario checks against the known Regions. No scan for special bytes.
+    fn word(&mut self, s: &str) {
+        debug_assert!(!s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')));
+        self.next().extend_from_slice(s.as_bytes());
+    }
+
+    /// A field from the scenario (pipeline, account, component, key names):
+    /// quoted if it needs to be.
     fn str(&mut self, s: &str) {
         let out = self.next();
         if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
@@ -200,7 +210,7 @@ impl<'a> Fields<'a> {
     fn opt_secs(&mut self, ms: Option<u64>) {
         match ms {
             Some(ms) => self.secs(ms),
-            None => self.str(""),
+            None => self.word(""),
         }
     }
 
@@ -235,10 +245,10 @@ fn write_runs(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'
             }
             None => ("", "", ""),
         };
-        f.str(ri);
+        f.word(ri);
         f.str(&p.name);
         f.uint(run.number as u64);
-        f.str(run.trigger.name());
+        f.word(run.trigger.name());
         f.secs(run.triggered.as_millis());
         f.opt_secs(run.image_available.map(|t| t.as_millis()));
         f.opt_secs(run.tests_passed.map(|t| t.as_millis()));
@@ -248,18 +258,18 @@ fn write_runs(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'
                 .then(|| run.finished.since(run.triggered).as_millis()),
         );
         f.uint(world.target_regions(p) as u64);
-        f.str(run.outcome.name());
-        f.str(stage);
+        f.word(run.outcome.name());
+        f.word(stage);
         f.str(item);
-        f.str(cause);
+        f.word(cause);
         match critical_stage(world, rep, ei, &by_exec[ei]) {
             Some((k, d)) => {
                 f.str(&k);
                 f.secs(d.as_millis());
             }
             None => {
-                f.str("");
-                f.str("");
+                f.word("");
+                f.word("");
             }
         }
         f.end();
@@ -270,12 +280,12 @@ fn write_stages(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields
     for r in &rep.stages {
         let run = &rep.runs[r.exec as usize];
         let p = &world.pipelines[run.pipeline as usize];
-        f.str(ri);
+        f.word(ri);
         f.str(&p.name);
         f.uint(run.number as u64);
-        f.str(r.stage.name());
+        f.word(r.stage.name());
         f.str(item_name(world, rep, r));
-        f.str(&world.regions[r.region as usize]);
+        f.word(&world.regions[r.region as usize]);
         f.str(&world.directory.accounts[r.account as usize].name);
         f.secs(r.enqueued.as_millis());
         f.secs(r.started.as_millis());
@@ -284,8 +294,8 @@ fn write_stages(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields
         f.secs(r.finished.since(r.started).as_millis());
         f.fixed(r.data_gib, 3);
         f.str(kms_key_name(world, rep, r));
-        f.str(r.outcome.name());
-        f.str(r.cause.name());
+        f.word(r.outcome.name());
+        f.word(r.cause.name());
         f.uint(r.attempt as u64);
         f.uint(r.api_retries as u64);
         f.end();
@@ -294,7 +304,7 @@ fn write_stages(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields
 
 fn write_cost(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'_>) {
     for l in crate::cost::ledger(world, rep) {
-        f.str(ri);
+        f.word(ri);
         match l.exec {
             Some(e) => {
                 let run = &rep.runs[e as usize];
@@ -302,16 +312,16 @@ fn write_cost(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'
                 f.uint(run.number as u64);
             }
             None => {
-                f.str("");
-                f.str("");
+                f.word("");
+                f.word("");
             }
         }
-        f.str(l.category.name());
+        f.word(l.category.name());
         f.str(l.item.name(world));
-        f.str(&world.regions[l.region as usize]);
+        f.word(&world.regions[l.region as usize]);
         f.str(&world.directory.accounts[l.account as usize].name);
         f.fixed(l.quantity, 6);
-        f.str(l.category.unit());
+        f.word(l.category.unit());
         f.usd(l.usd_micro);
         f.end();
     }
@@ -321,11 +331,11 @@ fn write_images(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields
     let dir = &world.directory;
     for img in &rep.images {
         let run = &rep.runs[img.exec as usize];
-        f.str(ri);
+        f.word(ri);
         f.str(&world.pipelines[run.pipeline as usize].name);
         f.uint(run.number as u64);
         f.str(&dir.accounts[img.account as usize].name);
-        f.str(&world.regions[img.region as usize]);
+        f.word(&world.regions[img.region as usize]);
         f.str(dir.encryption_name(img.encryption));
         f.fixed(img.stored_gib, 3);
         f.secs(img.created.as_millis());
@@ -340,12 +350,17 @@ pub struct RowFiles {
     dir: PathBuf,
     files: [Option<BufWriter<File>>; 4],
     committed: bool,
-    /// One replication's encoded rows, reused (one worker).
+    /// Rows encoded by [`RowFiles::write`], not yet in the files: written in
+    /// pieces of at least [`PENDING_BYTES`], which skip the file's buffer.
     bytes: [Vec<u8>; 4],
     /// Replications encoded per parallel batch (grows to about
     /// [`BATCH_BYTES`] of rows once their size is known).
     batch: usize,
 }
+
+/// [`RowFiles::write`] holds up to about this many bytes of a file's rows (the
+/// capacity of the file's buffer, which larger writes bypass).
+const PENDING_BYTES: usize = 1 << 16;
 
 /// About this many bytes of rows are encoded in parallel before being written.
 const BATCH_BYTES: usize = 8 << 20;
@@ -382,7 +397,7 @@ impl RowFiles {
                 path: path.display().to_string(),
                 source,
             })?;
-            let mut f = BufWriter::with_capacity(1 << 16, f);
+            let mut f = BufWriter::with_capacity(PENDING_BYTES, f);
             let mut w = csv::Writer::from_writer(&mut f);
             w.write_record(HEADERS[i]).map_err(csv_error)?;
             w.flush().map_err(|e| csv_error(e.into()))?;
@@ -421,12 +436,21 @@ impl RowFiles {
         index: u64,
         rep: &ReplicationResult,
     ) -> Result<(), ReportError> {
+        let enabled = self.enabled();
+        write_replication(world, index, rep, enabled, &mut self.bytes);
+        if self.bytes.iter().any(|b| b.len() >= PENDING_BYTES) {
+            self.write_pending()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the rows [`RowFiles::write`] holds to the files.
+    fn write_pending(&mut self) -> Result<(), ReportError> {
         let mut bytes = std::mem::take(&mut self.bytes);
+        let put = self.put(&bytes);
         for b in &mut bytes {
             b.clear();
         }
-        write_replication(world, index, rep, self.enabled(), &mut bytes);
-        let put = self.put(&bytes);
         self.bytes = bytes;
         put
     }
@@ -461,6 +485,7 @@ impl RowFiles {
             }
             return Ok(());
         }
+        self.write_pending()?;
         let enabled = self.enabled();
         let mut done = 0;
         while done < results.len() {
@@ -491,6 +516,7 @@ impl RowFiles {
     /// other processes, in order: how shard outputs are merged. Records are
     /// re-encoded by the same writer, so the bytes are those one process writes.
     pub fn append_files(&mut self, parts: &[PathBuf]) -> Result<(), ReportError> {
+        self.write_pending()?;
         for part in parts {
             for (i, name) in ROW_FILES.iter().enumerate() {
                 let Some(f) = self.files[i].as_mut() else {
@@ -511,6 +537,7 @@ impl RowFiles {
 
     /// Flushes, syncs and renames the files into place.
     pub fn commit(mut self) -> Result<(), ReportError> {
+        self.write_pending()?;
         for (i, name) in ROW_FILES.iter().enumerate() {
             let Some(f) = self.files[i].as_mut() else {
                 continue;
