@@ -9,14 +9,15 @@
 //! (the aggregate only), as with `--rows none`, except in
 //! - `quickstart-rows/threads-T`: the same 1,024 quickstart replications with
 //!   all four row files written (to a temporary directory), as `amisim run`
-//!   does by default: rows are encoded on the workers and written in order.
+//!   does by default: each worker encodes the rows of the replications it
+//!   runs, and they are written in order.
 
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use amisim::experiment::{self, Plan};
-use amisim::report::rows::{RowFiles, RowSelection};
+use amisim::report::rows::{Encoded, RowFiles, RowSelection, encode};
 
 /// Benchmarks `reps` replications of `scenarios/{name}.toml` on 1 and 2
 /// threads, in group `group`; with `rows`, every row file is written too.
@@ -35,19 +36,26 @@ fn bench(c: &mut Criterion, group: &str, name: &str, reps: u64, rows: bool) {
             threads,
             chunk: 2 * threads as u64,
             precision: None,
-            keep_results: rows,
         };
         group.bench_function(format!("threads-{threads}"), |b| {
             b.iter(|| {
                 // Never committed: dropping it removes the files.
                 let mut files =
                     rows.then(|| RowFiles::create(dir.path(), RowSelection::All).unwrap());
-                experiment::run(&scn, &plan, |first, _, chunk| match files.as_mut() {
-                    Some(f) => f
-                        .write_chunk(&scn.world, first, chunk, threads)
-                        .map_err(|e| e.to_string()),
-                    None => Ok(()),
-                })
+                let enabled = files.as_ref().map(RowFiles::enabled);
+                experiment::run(
+                    &scn,
+                    &plan,
+                    |out: &mut Encoded, i, r| {
+                        if let Some(enabled) = enabled {
+                            encode(&scn.world, enabled, out, i, r);
+                        }
+                    },
+                    |_, _, out| match files.as_mut() {
+                        Some(f) => f.append(out).map_err(|e| e.to_string()),
+                        None => Ok(()),
+                    },
+                )
                 .unwrap()
             })
         });

@@ -11,8 +11,9 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::experiment::{self, Aggregate, Plan, Precision};
-use crate::report::rows::RowFiles;
+use crate::pipeline::model::ReplicationResult;
 use crate::report::rows::RowSelection;
+use crate::report::rows::{Encoded, RowFiles};
 use crate::report::{capacity, csv_files, sweep as sweep_report, text, write::atomic_write};
 use crate::scenario::sweep::Sweep;
 use crate::scenario::{self, Scenario, ScenarioErrors};
@@ -362,22 +363,22 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
         threads: usize::from(a.threads),
         // A precision target is checked between chunks: a fixed chunk keeps the
         // stopping point independent of the thread count. Otherwise the chunk
-        // only bounds memory: two replications per thread.
+        // only bounds memory: one replication per thread first, to measure
+        // their rows.
         chunk: if a.precision.is_some() {
             CHUNK
         } else {
-            2 * if a.threads == 0 {
+            (if a.threads == 0 {
                 rayon::current_num_threads()
             } else {
                 usize::from(a.threads)
-            } as u64
+            }) as u64
         },
         precision: a.precision.map(|p| Precision {
             relative_half_width: p,
             of_p95: a.precision_of == PrecisionOf::P95,
             max_replications: a.max_replications.max(count),
         }),
-        keep_results: (sweep.is_none() && a.rows != Rows::None) || a.trace,
     };
     let points: Vec<&Scenario> = match &sweep {
         Some(s) => s.points.iter().map(|p| &p.scenario).collect(),
@@ -393,18 +394,16 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
     let per_point = plan.precision.map_or(count, |p| p.max_replications);
     let bar = progress_bar(per_point * points.len() as u64, a.quiet);
     let mut aggs = Vec::with_capacity(points.len());
-    let mut trace: Option<Vec<u8>> = None;
     for point in &points {
-        let agg = experiment::run(point, &plan, |first, ran, chunk| {
-            if a.trace && trace.is_none() && sweep.is_none() && !chunk.is_empty() {
-                trace = Some(
-                    crate::report::trace::trace_json(&point.world, &chunk[0])
-                        .map_err(|e| e.to_string())?,
-                );
+        let enabled = rows.as_ref().map(RowFiles::enabled);
+        let encode = |out: &mut Encoded, i: u64, r: &ReplicationResult| {
+            if let Some(enabled) = enabled {
+                crate::report::rows::encode(&point.world, enabled, out, i, r);
             }
+        };
+        let agg = experiment::run(point, &plan, encode, |_, ran, out: &Encoded| {
             if let Some(rows) = rows.as_mut() {
-                rows.write_chunk(&point.world, first, chunk, plan.threads)
-                    .map_err(|e| e.to_string())?;
+                rows.append(out).map_err(|e| e.to_string())?;
             }
             bar.inc(ran);
             Ok(())
@@ -448,8 +447,13 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
         selection,
         a.quiet,
     )?;
-    if let Some(t) = trace {
-        atomic_write(&dir.join("trace.json"), &t)?;
+    if a.trace && sweep.is_none() {
+        // The first replication again (the same, from its seed).
+        let rep = crate::pipeline::model::run_replication(&scn.world, seed, first);
+        atomic_write(
+            &dir.join("trace.json"),
+            &crate::report::trace::trace_json(&scn.world, &rep)?,
+        )?;
         if !a.quiet {
             println!(
                 "wrote {}/trace.json (replication {first}; open it in https://ui.perfetto.dev)",

@@ -1,11 +1,13 @@
 //! Many seeded replications of one scenario, in parallel, aggregated in order.
 //!
 //! Replication `i` draws only from streams derived from `(seed, i)`.
-//! Replications run in chunks: a chunk runs in parallel (rayon's indexed
-//! `collect` keeps replication order), then is handed to the caller (to
-//! stream rows to disk) and folded into the [`Aggregate`] in order, then
-//! dropped. Memory is bounded by the chunk, and the outputs are the same
-//! bytes whatever the thread count, the chunk size or the sharding.
+//! Replications run in chunks, each split into one group of consecutive
+//! replications per worker. A worker folds its replications into a partial
+//! [`Aggregate`] and hands each to the caller's `each` (to encode its rows),
+//! reusing one replication's buffers for the next; the groups' outputs then
+//! go to the caller's sink (to write them) and the partials are merged, in
+//! replication order. Memory is bounded by the chunk, and the outputs are
+//! the same bytes whatever the thread count, the chunk size or the sharding.
 
 pub mod aggregate;
 pub mod stats;
@@ -39,13 +41,30 @@ pub struct Plan {
     pub count: u64,
     /// Worker threads (0: one per core).
     pub threads: usize,
-    /// Replications per chunk.
+    /// Replications per chunk: with a precision target, the chunk after
+    /// which it is checked; otherwise the first chunk, after which chunks
+    /// grow to hold about [`CHUNK_BYTES`] of outputs.
     pub chunk: u64,
     /// Keep going until this precision is reached.
     pub precision: Option<Precision>,
-    /// Hand the replications' records to the sink (false: it gets empty
-    /// slices, and records are freed on the thread that made them).
-    pub keep_results: bool,
+}
+
+/// What the workers make of replications besides the aggregate (such as
+/// their rows, encoded): one value per group of consecutive replications,
+/// handed to the sink in replication order.
+pub trait Output: Send + Default {
+    /// Bytes it holds, to bound how many replications a chunk runs.
+    fn held(&self) -> usize;
+    /// Empties it, keeping its buffers for the next group.
+    fn clear(&mut self);
+}
+
+/// Nothing besides the aggregate.
+impl Output for () {
+    fn held(&self) -> usize {
+        0
+    }
+    fn clear(&mut self) {}
 }
 
 /// Why an experiment could not run.
@@ -100,61 +119,47 @@ pub fn workers(threads: usize) -> Result<usize, ExperimentError> {
     Ok(pool(threads)?.current_num_threads())
 }
 
-/// About this many bytes of replication results are held at once.
+/// About this many bytes of outputs are held at once.
 pub const CHUNK_BYTES: u64 = 16 << 20;
 
-/// Replications per worker and chunk when no results are kept.
-const UNKEPT_CHUNK_PER_THREAD: u64 = 4096;
+/// One worker hands its outputs to the sink once they hold this many bytes.
+const SMALL_GROUP_BYTES: usize = 256 << 10;
 
-/// The chunk when nothing is kept: memory does not depend on it, and large
-/// groups amortize each group's fresh partial aggregate, the serial in-order
-/// merge and the barrier.
-fn unkept_chunk(plan: &Plan, threads: usize) -> u64 {
-    (UNKEPT_CHUNK_PER_THREAD * threads as u64).max(plan.chunk)
-}
+/// Most replications per worker and chunk: memory does not depend on it
+/// when outputs are small, and large groups amortize each group's fresh
+/// partial aggregate, the serial in-order merge and the barrier.
+const MAX_CHUNK_PER_THREAD: u64 = 4096;
 
-/// A chunk size holding about [`CHUNK_BYTES`] of results like `sample`'s,
-/// between `min` and 64 replications per thread.
-fn adapt_chunk(sample: &[ReplicationResult], min: u64, threads: usize) -> u64 {
-    let per_rep = sample
-        .iter()
-        .map(|r| {
-            (r.stages.len() * std::mem::size_of::<crate::pipeline::model::StageRecord>()
-                + r.runs.len() * std::mem::size_of::<crate::pipeline::model::RunRecord>()
-                + r.images.len() * std::mem::size_of::<crate::pipeline::model::ImageRecord>()
-                + r.quotas
-                    .iter()
-                    .map(|q| q.trace.len() * 16 + q.waits.len() * 8)
-                    .sum::<usize>()) as u64
-        })
-        .max()
-        .unwrap_or(1)
-        .max(1);
-    (CHUNK_BYTES / per_rep).clamp(min.max(1), 64 * threads as u64)
-}
-
-/// Runs the plan; `sink` sees every chunk `(first index, replications run,
-/// results)` in order; `results` is empty unless `plan.keep_results`.
-pub fn run<F>(scenario: &Scenario, plan: &Plan, mut sink: F) -> Result<Aggregate, ExperimentError>
+/// Runs the plan. Each replication is aggregated and handed, with its
+/// index, to `each` on the worker that ran it, with the output of its group
+/// (consecutive replications); `sink` then gets every group's `(first
+/// index, replications, output)` in order, after which the output is
+/// cleared and reused.
+pub fn run<T, E, F>(
+    scenario: &Scenario,
+    plan: &Plan,
+    each: E,
+    mut sink: F,
+) -> Result<Aggregate, ExperimentError>
 where
-    F: FnMut(u64, u64, &[ReplicationResult]) -> Result<(), String>,
+    T: Output,
+    E: Fn(&mut T, u64, &ReplicationResult) + Sync,
+    F: FnMut(u64, u64, &T) -> Result<(), String>,
 {
     let pool = pool(plan.threads)?;
+    let threads = pool.current_num_threads() as u64;
     let world = &scenario.world;
     let mut agg = Aggregate::new(world);
     let mut next = plan.first;
     let mut done = 0u64;
     // The one-worker path's replicator, kept from chunk to chunk.
     let mut replicator: Option<Replicator> = None;
+    // Each worker's output, reused from chunk to chunk.
+    let mut outs: Vec<T> = (0..threads).map(|_| T::default()).collect();
     // Without a precision target the chunk only trades memory for speed:
-    // grow it to about CHUNK_BYTES of replication results once the first
-    // chunk shows how large a replication is.
+    // after the first, chunks hold about CHUNK_BYTES of outputs.
     let adaptive = plan.precision.is_none();
-    let mut chunk = if adaptive && !plan.keep_results {
-        unkept_chunk(plan, pool.current_num_threads())
-    } else {
-        plan.chunk.max(1)
-    };
+    let mut chunk = plan.chunk.max(1);
     loop {
         let target = match plan.precision {
             None => plan.count,
@@ -177,63 +182,61 @@ where
         // Contiguous groups, one per worker: each runs its replications and
         // folds them into a partial aggregate in parallel; the partials are
         // then merged in order, which is exact (see `Aggregate::merge`).
-        let groups = (pool.current_num_threads() as u64).clamp(1, n);
-        if groups == 1 {
+        let groups = threads.clamp(1, n);
+        let held = if groups == 1 {
             // One worker: fold straight into the aggregate.
+            // Outputs go to the sink in small groups, while in cache.
             let replicator = replicator.get_or_insert_with(|| Replicator::new(world));
-            if plan.keep_results {
-                let results: Vec<ReplicationResult> = (next..next + n)
-                    .map(|i| replicator.run(plan.seed, i))
-                    .collect();
-                sink(next, n, &results).map_err(ExperimentError::Sink)?;
-                for (k, r) in results.iter().enumerate() {
-                    agg.add(world, next + k as u64, r);
+            let out = &mut outs[0];
+            let (mut lo, mut held) = (next, 0);
+            for i in next..next + n {
+                let r = replicator.run(plan.seed, i);
+                agg.add(world, i, &r);
+                each(out, i, &r);
+                replicator.recycle(r);
+                if out.held() >= SMALL_GROUP_BYTES || i + 1 == next + n {
+                    held += out.held();
+                    sink(lo, i + 1 - lo, out).map_err(ExperimentError::Sink)?;
+                    out.clear();
+                    lo = i + 1;
                 }
-                if adaptive {
-                    chunk = adapt_chunk(&results, plan.chunk, pool.current_num_threads());
-                }
-            } else {
-                for i in next..next + n {
-                    let r = replicator.run(plan.seed, i);
-                    agg.add(world, i, &r);
-                    replicator.recycle(r);
-                }
-                sink(next, n, &[]).map_err(ExperimentError::Sink)?;
             }
-            next += n;
-            done += n;
-            continue;
-        }
-        let parts: Vec<(u64, u64, Vec<ReplicationResult>, Aggregate)> = pool.install(|| {
-            (0..groups)
-                .into_par_iter()
-                .map(|g| {
-                    let (lo, hi) = (next + n * g / groups, next + n * (g + 1) / groups);
-                    let mut part = Aggregate::new(world);
-                    let mut results: Vec<ReplicationResult> = Vec::new();
-                    let mut replicator = Replicator::new(world);
-                    for i in lo..hi {
-                        let r = replicator.run(plan.seed, i);
-                        part.add(world, i, &r);
-                        if plan.keep_results {
-                            results.push(r);
-                        } else {
+            held
+        } else {
+            let parts: Vec<(u64, u64, Aggregate)> = pool.install(|| {
+                outs[..groups as usize]
+                    .par_iter_mut()
+                    .enumerate()
+                    .map(|(g, out)| {
+                        let g = g as u64;
+                        let (lo, hi) = (next + n * g / groups, next + n * (g + 1) / groups);
+                        let mut part = Aggregate::new(world);
+                        let mut replicator = Replicator::new(world);
+                        for i in lo..hi {
+                            let r = replicator.run(plan.seed, i);
+                            part.add(world, i, &r);
+                            each(out, i, &r);
                             replicator.recycle(r);
                         }
-                    }
-                    (lo, hi - lo, results, part)
-                })
-                .collect()
-        });
-        for (lo, ran, results, part) in &parts {
-            sink(*lo, *ran, results).map_err(ExperimentError::Sink)?;
-            agg.merge(part);
-        }
-        if adaptive
-            && plan.keep_results
-            && let Some((_, _, results, _)) = parts.first()
-        {
-            chunk = adapt_chunk(results, plan.chunk, pool.current_num_threads());
+                        (lo, hi - lo, part)
+                    })
+                    .collect()
+            });
+            let mut held = 0;
+            for ((lo, ran, part), out) in parts.into_iter().zip(&mut outs) {
+                held += out.held();
+                sink(lo, ran, out).map_err(ExperimentError::Sink)?;
+                out.clear();
+                agg.merge(&part);
+            }
+            held
+        };
+        if adaptive {
+            let per_rep = (held as u64).div_ceil(n);
+            chunk = match per_rep {
+                0 => MAX_CHUNK_PER_THREAD * threads,
+                b => (CHUNK_BYTES / b).clamp(threads, MAX_CHUNK_PER_THREAD * threads),
+            };
         }
         next += n;
         done += n;

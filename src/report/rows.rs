@@ -345,25 +345,42 @@ fn write_images(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields
     }
 }
 
+/// The rows of consecutive replications, encoded: the bytes of each row
+/// file, in [`ROW_FILES`] order, as [`encode`] appends them on the workers
+/// and [`RowFiles::append`] writes them.
+#[derive(Debug, Default)]
+pub struct Encoded(pub [Vec<u8>; 4]);
+
+impl crate::experiment::Output for Encoded {
+    fn held(&self) -> usize {
+        self.0.iter().map(Vec::len).sum()
+    }
+
+    fn clear(&mut self) {
+        for b in &mut self.0 {
+            b.clear();
+        }
+    }
+}
+
+/// Appends replication `index`'s rows to `out`, for the files `enabled`
+/// ([`RowSelection::enabled`]).
+pub fn encode(
+    world: &World,
+    enabled: [bool; 4],
+    out: &mut Encoded,
+    index: u64,
+    rep: &ReplicationResult,
+) {
+    write_replication(world, index, rep, enabled, &mut out.0);
+}
+
 /// The row files being written into temporary files in `dir`.
 pub struct RowFiles {
     dir: PathBuf,
     files: [Option<BufWriter<File>>; 4],
     committed: bool,
-    /// Rows encoded by [`RowFiles::write`], not yet in the files: written in
-    /// pieces of at least [`PENDING_BYTES`], which skip the file's buffer.
-    bytes: [Vec<u8>; 4],
-    /// Replications encoded per parallel batch (grows to about
-    /// [`BATCH_BYTES`] of rows once their size is known).
-    batch: usize,
 }
-
-/// [`RowFiles::write`] holds up to about this many bytes of a file's rows (the
-/// capacity of the file's buffer, which larger writes bypass).
-const PENDING_BYTES: usize = 1 << 16;
-
-/// About this many bytes of rows are encoded in parallel before being written.
-const BATCH_BYTES: usize = 8 << 20;
 
 fn temp_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!(".{name}.tmp-{}", std::process::id()))
@@ -378,13 +395,6 @@ fn csv_error(source: csv::Error) -> ReportError {
     }
 }
 
-/// One replication's rows, encoded: the bytes of each selected row file.
-fn encode(world: &World, index: u64, rep: &ReplicationResult, enabled: [bool; 4]) -> [Vec<u8>; 4] {
-    let mut out: [Vec<u8>; 4] = Default::default();
-    write_replication(world, index, rep, enabled, &mut out);
-    out
-}
-
 impl RowFiles {
     /// Creates the selected temporary files, each with its header.
     pub fn create(dir: &Path, rows: RowSelection) -> Result<Self, ReportError> {
@@ -397,7 +407,9 @@ impl RowFiles {
                 path: path.display().to_string(),
                 source,
             })?;
-            let mut f = BufWriter::with_capacity(PENDING_BYTES, f);
+            // Encoded rows come in pieces far larger than the buffer, and
+            // bypass it; headers and merged shards go through it.
+            let mut f = BufWriter::with_capacity(1 << 16, f);
             let mut w = csv::Writer::from_writer(&mut f);
             w.write_record(HEADERS[i]).map_err(csv_error)?;
             w.flush().map_err(|e| csv_error(e.into()))?;
@@ -408,17 +420,17 @@ impl RowFiles {
             dir: dir.to_path_buf(),
             files: [open(0)?, open(1)?, open(2)?, open(3)?],
             committed: false,
-            bytes: Default::default(),
-            batch: 0,
         })
     }
 
-    fn enabled(&self) -> [bool; 4] {
+    /// The files written, in [`ROW_FILES`] order: what [`encode`] needs.
+    pub fn enabled(&self) -> [bool; 4] {
         [0, 1, 2, 3].map(|i| self.files[i].is_some())
     }
 
-    fn put(&mut self, encoded: &[Vec<u8>; 4]) -> Result<(), ReportError> {
-        for (i, bytes) in encoded.iter().enumerate() {
+    /// Appends encoded rows (those of the replications after the last appended).
+    pub fn append(&mut self, encoded: &Encoded) -> Result<(), ReportError> {
+        for (i, bytes) in encoded.0.iter().enumerate() {
             if let Some(f) = self.files[i].as_mut() {
                 f.write_all(bytes).map_err(|source| ReportError::Io {
                     path: ROW_FILES[i].to_string(),
@@ -429,94 +441,10 @@ impl RowFiles {
         Ok(())
     }
 
-    /// Appends one replication's rows.
-    pub fn write(
-        &mut self,
-        world: &World,
-        index: u64,
-        rep: &ReplicationResult,
-    ) -> Result<(), ReportError> {
-        let enabled = self.enabled();
-        write_replication(world, index, rep, enabled, &mut self.bytes);
-        if self.bytes.iter().any(|b| b.len() >= PENDING_BYTES) {
-            self.write_pending()?;
-        }
-        Ok(())
-    }
-
-    /// Writes the rows [`RowFiles::write`] holds to the files.
-    fn write_pending(&mut self) -> Result<(), ReportError> {
-        let mut bytes = std::mem::take(&mut self.bytes);
-        let put = self.put(&bytes);
-        for b in &mut bytes {
-            b.clear();
-        }
-        self.bytes = bytes;
-        put
-    }
-
-    /// Appends the rows of replications `first`, `first + 1`, … in order,
-    /// encoding them on `threads` worker threads (0: one per core) and
-    /// writing the bytes in order: the same bytes as [`RowFiles::write`] one
-    /// by one, whatever the thread count.
-    pub fn write_chunk(
-        &mut self,
-        world: &World,
-        first: u64,
-        results: &[ReplicationResult],
-        threads: usize,
-    ) -> Result<(), ReportError> {
-        use rayon::prelude::*;
-        let pool_error = |e: crate::experiment::ExperimentError| ReportError::Io {
-            path: "row files".into(),
-            source: std::io::Error::other(e.to_string()),
-        };
-        let workers = crate::experiment::workers(threads).map_err(pool_error)?;
-        // Rows take up to about 256 bytes per record (stages and cost lines
-        // dominate); replications too large to hold a few of them encoded
-        // go straight to the files too, as does a single worker.
-        let large = |r: &ReplicationResult| {
-            (r.stages.len() * 2 + r.images.len() + r.runs.len()) * 256 * workers > BATCH_BYTES
-        };
-        if workers == 1 || results.first().is_some_and(large) {
-            // Straight into the files, in order.
-            for (k, r) in results.iter().enumerate() {
-                self.write(world, first + k as u64, r)?;
-            }
-            return Ok(());
-        }
-        self.write_pending()?;
-        let enabled = self.enabled();
-        let mut done = 0;
-        while done < results.len() {
-            let batch = &results[done..(done + self.batch.max(workers)).min(results.len())];
-            let start = first + done as u64;
-            let encoded: Vec<[Vec<u8>; 4]> = crate::experiment::install(threads, || {
-                batch
-                    .par_iter()
-                    .enumerate()
-                    .map(|(k, r)| encode(world, start + k as u64, r, enabled))
-                    .collect()
-            })
-            .map_err(pool_error)?;
-            let bytes: usize = encoded.iter().flatten().map(Vec::len).sum();
-            for e in &encoded {
-                self.put(e)?;
-            }
-            done += batch.len();
-            // Enough replications per batch to keep the workers busy, few
-            // enough to bound the memory the encoded rows take.
-            let per_rep = (bytes / batch.len()).max(1);
-            self.batch = (BATCH_BYTES / per_rep).clamp(workers, 4096);
-        }
-        Ok(())
-    }
-
     /// Appends the records (header skipped) of the row files written by
     /// other processes, in order: how shard outputs are merged. Records are
     /// re-encoded by the same writer, so the bytes are those one process writes.
     pub fn append_files(&mut self, parts: &[PathBuf]) -> Result<(), ReportError> {
-        self.write_pending()?;
         for part in parts {
             for (i, name) in ROW_FILES.iter().enumerate() {
                 let Some(f) = self.files[i].as_mut() else {
@@ -537,7 +465,6 @@ impl RowFiles {
 
     /// Flushes, syncs and renames the files into place.
     pub fn commit(mut self) -> Result<(), ReportError> {
-        self.write_pending()?;
         for (i, name) in ROW_FILES.iter().enumerate() {
             let Some(f) = self.files[i].as_mut() else {
                 continue;
