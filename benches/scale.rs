@@ -34,7 +34,9 @@ fn bench(c: &mut Criterion, group: &str, name: &str, reps: u64, rows: bool) {
             first: 0,
             count: reps,
             threads,
-            chunk: 2 * threads as u64,
+            // As `amisim run` does: one replication per worker first when
+            // rows are written (to measure them), else all at once.
+            chunk: if rows { threads as u64 } else { reps },
             precision: None,
         };
         group.bench_function(format!("threads-{threads}"), |b| {

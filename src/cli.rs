@@ -364,15 +364,16 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
         // A precision target is checked between chunks: a fixed chunk keeps the
         // stopping point independent of the thread count. Otherwise the chunk
         // only bounds memory: one replication per thread first, to measure
-        // their rows.
-        chunk: if a.precision.is_some() {
-            CHUNK
-        } else {
-            (if a.threads == 0 {
-                rayon::current_num_threads()
+        // their rows, if any.
+        chunk: {
+            let threads = experiment::workers(usize::from(a.threads))? as u64;
+            if a.precision.is_some() {
+                CHUNK
+            } else if sweep.is_none() && a.rows != Rows::None {
+                threads
             } else {
-                usize::from(a.threads)
-            }) as u64
+                experiment::MAX_CHUNK_PER_THREAD * threads
+            }
         },
         precision: a.precision.map(|p| Precision {
             relative_half_width: p,

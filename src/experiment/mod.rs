@@ -42,8 +42,10 @@ pub struct Plan {
     /// Worker threads (0: one per core).
     pub threads: usize,
     /// Replications per chunk: with a precision target, the chunk after
-    /// which it is checked; otherwise the first chunk, after which chunks
-    /// grow to hold about [`CHUNK_BYTES`] of outputs.
+    /// which it is checked; otherwise the first chunk (one replication per
+    /// worker is enough to measure outputs; [`MAX_CHUNK_PER_THREAD`] per
+    /// worker when there are none), after which chunks hold about
+    /// [`CHUNK_BYTES`] of outputs.
     pub chunk: u64,
     /// Keep going until this precision is reached.
     pub precision: Option<Precision>,
@@ -127,8 +129,9 @@ const SMALL_GROUP_BYTES: usize = 256 << 10;
 
 /// Most replications per worker and chunk: memory does not depend on it
 /// when outputs are small, and large groups amortize each group's fresh
-/// partial aggregate, the serial in-order merge and the barrier.
-const MAX_CHUNK_PER_THREAD: u64 = 4096;
+/// partial aggregate, the serial in-order merge and the barrier. (Without
+/// outputs, a first chunk this large avoids a small first one.)
+pub const MAX_CHUNK_PER_THREAD: u64 = 4096;
 
 /// Runs the plan. Each replication is aggregated and handed, with its
 /// index, to `each` on the worker that ran it, with the output of its group
