@@ -230,7 +230,13 @@ where
                 held += out.held();
                 sink(lo, ran, out).map_err(ExperimentError::Sink)?;
                 out.clear();
-                agg.merge(&part);
+                if agg.replications == 0 {
+                    // The same as merging it into the empty aggregate, without
+                    // a pass over its histograms (enterprise: ~6 ms a merge).
+                    agg = part;
+                } else {
+                    agg.merge(&part);
+                }
             }
             held
         };
