@@ -41,7 +41,7 @@ mod time;
 pub use bucket::TokenBucket;
 pub use queue::{EventKey, EventQueue, RADIX_AT};
 pub use resource::{Grant, Resource};
-pub use rng::{RngStreams, StreamRng, name_hash};
+pub use rng::{RngStreams, StreamRng};
 pub use time::{DurationParseError, SimDuration, SimTime, round_to_u64};
 
 /// A simulation clock plus its future event set.

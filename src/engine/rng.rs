@@ -41,14 +41,6 @@ fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The hash of the stream named by the concatenation of `parts`, for
-/// [`RngStreams::seeded`].
-pub fn name_hash(parts: &[&str]) -> u64 {
-    parts
-        .iter()
-        .fold(FNV_OFFSET, |h, p| fnv1a_more(h, p.as_bytes()))
-}
-
 impl RngStreams {
     /// Streams for replication `replication` of a run seeded with `master_seed`.
     pub fn new(master_seed: u64, replication: u64) -> Self {
@@ -66,12 +58,14 @@ impl RngStreams {
     /// The stream named by the concatenation of `parts` (no allocation):
     /// `stream_of(&["a", "/", "b"])` is `stream("a/b")`.
     pub fn stream_of(&self, parts: &[&str]) -> StreamRng {
-        self.seeded(name_hash(parts))
+        self.seeded(
+            parts
+                .iter()
+                .fold(FNV_OFFSET, |h, p| fnv1a_more(h, p.as_bytes())),
+        )
     }
 
-    /// The stream whose name hashes to `name_hash` (from [`name_hash`]):
-    /// for names used in every replication, hashed once.
-    pub fn seeded(&self, name_hash: u64) -> StreamRng {
+    fn seeded(&self, name_hash: u64) -> StreamRng {
         let mut rep = self.replication;
         let mut state = self.master_seed ^ splitmix64(&mut rep) ^ name_hash.rotate_left(17);
         let mut seed = [0u8; 32];

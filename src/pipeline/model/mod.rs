@@ -469,64 +469,24 @@ struct PipelineRng {
     failure: StreamRng,
 }
 
-/// The purposes of a pipeline's streams, in [`PipelineRng`]'s field order:
-/// stream `"<pipeline>/<purpose>"`.
-const PURPOSES: [&str; 14] = [
-    "schedule-delay",
-    "package-updates",
-    "instance-launch",
-    "component-duration",
-    "instance-stop",
-    "snapshot",
-    "register-image",
-    "test-duration",
-    "copy",
-    "share",
-    "instance-terminate",
-    "faults",
-    "retry-backoff",
-    "step-failure",
-];
-
-/// The name hashes of a pipeline's streams, in [`PURPOSES`] order: the
-/// same in every replication, so hashed once.
-fn stream_hashes(name: &str) -> [u64; 14] {
-    PURPOSES.map(|purpose| crate::engine::name_hash(&[name, "/", purpose]))
-}
-
 impl PipelineRng {
-    fn new(streams: &RngStreams, hashes: &[u64; 14]) -> Self {
-        let [
-            schedule,
-            updates,
-            launch,
-            component,
-            stop,
-            snapshot,
-            register,
-            test,
-            copy,
-            share,
-            terminate,
-            fault,
-            backoff,
-            failure,
-        ] = hashes.map(|h| streams.seeded(h));
+    fn new(streams: &RngStreams, name: &str) -> Self {
+        let s = |purpose: &str| streams.stream_of(&[name, "/", purpose]);
         PipelineRng {
-            schedule,
-            updates,
-            launch,
-            component,
-            stop,
-            snapshot,
-            register,
-            test,
-            copy,
-            share,
-            terminate,
-            fault,
-            backoff,
-            failure,
+            schedule: s("schedule-delay"),
+            updates: s("package-updates"),
+            launch: s("instance-launch"),
+            component: s("component-duration"),
+            stop: s("instance-stop"),
+            snapshot: s("snapshot"),
+            register: s("register-image"),
+            test: s("test-duration"),
+            copy: s("copy"),
+            share: s("share"),
+            fault: s("faults"),
+            backoff: s("retry-backoff"),
+            terminate: s("instance-terminate"),
+            failure: s("step-failure"),
         }
     }
 }
@@ -535,8 +495,6 @@ impl PipelineRng {
 struct Model<'w> {
     world: &'w World,
     rng: Vec<PipelineRng>,
-    /// Per pipeline, the name hashes of its streams.
-    stream_hashes: Vec<[u64; 14]>,
     out: ReplicationResult,
     /// Concurrent builds per `account * regions + region`.
     builds: Vec<Resource<u32>>,
@@ -599,11 +557,6 @@ impl<'w> Replicator<'w> {
         let model = Model {
             world,
             rng: Vec::with_capacity(np),
-            stream_hashes: world
-                .pipelines
-                .iter()
-                .map(|p| stream_hashes(&p.name))
-                .collect(),
             out: ReplicationResult::default(),
             builds: traced(world.quotas.concurrent_builds, na * nr),
             dist_copies: traced(world.quotas.concurrent_ami_copies_per_distribution, np),
@@ -676,9 +629,10 @@ impl Model<'_> {
         let np = world.pipelines.len();
         self.rng.clear();
         self.rng.extend(
-            self.stream_hashes
+            world
+                .pipelines
                 .iter()
-                .map(|h| PipelineRng::new(streams, h)),
+                .map(|p| PipelineRng::new(streams, &p.name)),
         );
         self.out = match spare {
             Some(mut r) => {
