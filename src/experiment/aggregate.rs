@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::{Exact, Metric, mean_ci95};
+use super::stats::{Exact, Metric, Moments};
 use crate::cost::Ledger;
 use crate::engine::SimTime;
 use crate::pipeline::analysis::{CriticalParts, ExecRecords, critical_step, write_critical_label};
@@ -34,8 +34,9 @@ pub struct PipelineAgg {
     pub failed: u64,
     /// Trigger → usable in every Region, succeeded executions, ms.
     pub time_to_all_regions: Metric,
-    /// Per replication: the p95 of its time to all Regions (ms), if any succeeded.
-    pub p95_per_rep: Vec<Option<u64>>,
+    /// The p95 of time to all Regions (ms) of each replication with a
+    /// succeeded run: one observation per replication.
+    pub p95_of_reps: Moments,
     /// Phases of succeeded executions: trigger → AMI available, → tests passed, → usable everywhere.
     pub phases: [Metric; 3],
     /// How often each step was the critical one.
@@ -313,10 +314,11 @@ impl Aggregate {
             }
         }
         for (pi, v) in sc.ttar.iter_mut().enumerate() {
-            v.sort_unstable();
-            let p95 = (!v.is_empty())
-                .then(|| v[((0.95 * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1]);
-            self.pipelines[pi].p95_per_rep.push(p95);
+            if !v.is_empty() {
+                v.sort_unstable();
+                let p95 = v[((0.95 * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
+                self.pipelines[pi].p95_of_reps.add(p95);
+            }
         }
         for r in &rep.stages {
             if r.outcome == Outcome::Running {
@@ -438,7 +440,7 @@ impl Aggregate {
                 a.executions += b.executions;
                 a.failed += b.failed;
                 a.time_to_all_regions.merge(&b.time_to_all_regions);
-                a.p95_per_rep.extend_from_slice(&b.p95_per_rep);
+                a.p95_of_reps.merge(&b.p95_of_reps);
                 for (x, y) in a.phases.iter_mut().zip(&b.phases) {
                     x.merge(y);
                 }
@@ -485,8 +487,7 @@ impl Aggregate {
         let mut worst = (0.0f64, 0.0f64);
         for p in &self.pipelines {
             let (m, h) = p.time_to_all_regions.ci95_s()?;
-            let p95s: Vec<f64> = p.p95_per_rep.iter().flatten().map(|v| *v as f64).collect();
-            let (pm, ph) = mean_ci95(&p95s)?;
+            let (pm, ph) = p.p95_of_reps.mean_ci95()?;
             worst.0 = worst.0.max(h / m.max(f64::MIN_POSITIVE));
             worst.1 = worst.1.max(ph / pm.max(f64::MIN_POSITIVE));
         }
