@@ -157,8 +157,9 @@ where
     let mut done = 0u64;
     // The one-worker path's replicator, kept from chunk to chunk.
     let mut replicator: Option<Replicator> = None;
-    // Each worker's output, reused from chunk to chunk.
+    // Each worker's output and replicator, reused from chunk to chunk.
     let mut outs: Vec<T> = (0..threads).map(|_| T::default()).collect();
+    let mut replicators: Vec<Option<Replicator>> = (0..threads).map(|_| None).collect();
     // Without a precision target the chunk only trades memory for speed:
     // after the first, chunks hold about CHUNK_BYTES of outputs.
     let adaptive = plan.precision.is_none();
@@ -209,12 +210,13 @@ where
             let parts: Vec<(u64, u64, Aggregate)> = pool.install(|| {
                 outs[..groups as usize]
                     .par_iter_mut()
+                    .zip(&mut replicators[..groups as usize])
                     .enumerate()
-                    .map(|(g, out)| {
+                    .map(|(g, (out, replicator))| {
                         let g = g as u64;
                         let (lo, hi) = (next + n * g / groups, next + n * (g + 1) / groups);
                         let mut part = Aggregate::new(world);
-                        let mut replicator = Replicator::new(world);
+                        let replicator = replicator.get_or_insert_with(|| Replicator::new(world));
                         for i in lo..hi {
                             let r = replicator.run(plan.seed, i);
                             part.add(world, i, &r);
