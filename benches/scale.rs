@@ -48,9 +48,9 @@ fn bench(c: &mut Criterion, group: &str, name: &str, reps: u64, rows: bool) {
                 experiment::run(
                     &scn,
                     &plan,
-                    |out: &mut Encoded, i, r| {
+                    |out: &mut Encoded, i, r, lines| {
                         if let Some(enabled) = enabled {
-                            encode(&scn.world, enabled, out, i, r);
+                            encode(&scn.world, enabled, out, i, r, lines);
                         }
                     },
                     |_, _, out| match files.as_mut() {

@@ -10,10 +10,10 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::cost::CostLine;
 use crate::experiment::{self, Aggregate, Plan, Precision};
 use crate::pipeline::model::ReplicationResult;
-use crate::report::rows::RowSelection;
-use crate::report::rows::{Encoded, RowFiles};
+use crate::report::rows::{Encoded, RowFiles, RowSelection};
 use crate::report::{capacity, csv_files, sweep as sweep_report, text, write::atomic_write};
 use crate::scenario::sweep::Sweep;
 use crate::scenario::{self, Scenario, ScenarioErrors};
@@ -397,9 +397,9 @@ fn run_scenario(a: &RunArgs) -> anyhow::Result<ExitCode> {
     let mut aggs = Vec::with_capacity(points.len());
     for point in &points {
         let enabled = rows.as_ref().map(RowFiles::enabled);
-        let encode = |out: &mut Encoded, i: u64, r: &ReplicationResult| {
+        let encode = |out: &mut Encoded, i: u64, r: &ReplicationResult, lines: &[CostLine]| {
             if let Some(enabled) = enabled {
-                crate::report::rows::encode(&point.world, enabled, out, i, r);
+                crate::report::rows::encode(&point.world, enabled, out, i, r, lines);
             }
         };
         let agg = experiment::run(point, &plan, encode, |_, ran, out: &Encoded| {

@@ -424,6 +424,12 @@ impl Aggregate {
         self.monthly_cost.add(monthly);
     }
 
+    /// The priced cost lines of the replication last added (what `cost.csv`
+    /// lists for it), so that they need not be priced twice.
+    pub fn cost_lines(&self) -> &[crate::cost::CostLine] {
+        &self.scratch.ledger.lines
+    }
+
     /// Appends `other`, whose replications follow this one's.
     pub fn merge(&mut self, other: &Aggregate) {
         if self.replications == 0 {

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 
 pub use aggregate::Aggregate;
 
+use crate::cost::CostLine;
 use crate::pipeline::model::{ReplicationResult, Replicator};
 use crate::scenario::Scenario;
 
@@ -107,15 +108,6 @@ fn pool(threads: usize) -> Result<std::sync::Arc<rayon::ThreadPool>, ExperimentE
     Ok(p)
 }
 
-/// Runs `f` on the worker pool of `threads` threads (0: one per core), the
-/// one [`run`] uses: for parallel work on its results, such as encoding rows.
-pub fn install<R: Send>(
-    threads: usize,
-    f: impl FnOnce() -> R + Send,
-) -> Result<R, ExperimentError> {
-    Ok(pool(threads)?.install(f))
-}
-
 /// The number of threads of the worker pool for `threads` (0: one per core).
 pub fn workers(threads: usize) -> Result<usize, ExperimentError> {
     Ok(pool(threads)?.current_num_threads())
@@ -133,11 +125,30 @@ const SMALL_GROUP_BYTES: usize = 256 << 10;
 /// outputs, a first chunk this large avoids a small first one.)
 pub const MAX_CHUNK_PER_THREAD: u64 = 4096;
 
+/// Runs replication `i` on `replicator`, folds it into `agg`, and hands it
+/// to `each` with `out` and the cost lines `agg` priced.
+fn run_one<T, E>(
+    world: &crate::pipeline::config::World,
+    seed: u64,
+    i: u64,
+    replicator: &mut Replicator,
+    agg: &mut Aggregate,
+    out: &mut T,
+    each: &E,
+) where
+    E: Fn(&mut T, u64, &ReplicationResult, &[CostLine]),
+{
+    let r = replicator.run(seed, i);
+    agg.add(world, i, &r);
+    each(out, i, &r, agg.cost_lines());
+    replicator.recycle(r);
+}
+
 /// Runs the plan. Each replication is aggregated and handed, with its
-/// index, to `each` on the worker that ran it, with the output of its group
-/// (consecutive replications); `sink` then gets every group's `(first
-/// index, replications, output)` in order, after which the output is
-/// cleared and reused.
+/// index and its cost lines, to `each` on the worker that ran it, with the
+/// output of its group (consecutive replications); `sink` then gets every
+/// group's `(first index, replications, output)` in order, after which the
+/// output is cleared and reused.
 pub fn run<T, E, F>(
     scenario: &Scenario,
     plan: &Plan,
@@ -146,7 +157,7 @@ pub fn run<T, E, F>(
 ) -> Result<Aggregate, ExperimentError>
 where
     T: Output,
-    E: Fn(&mut T, u64, &ReplicationResult) + Sync,
+    E: Fn(&mut T, u64, &ReplicationResult, &[CostLine]) + Sync,
     F: FnMut(u64, u64, &T) -> Result<(), String>,
 {
     let pool = pool(plan.threads)?;
@@ -155,8 +166,6 @@ where
     let mut agg = Aggregate::new(world);
     let mut next = plan.first;
     let mut done = 0u64;
-    // The one-worker path's replicator, kept from chunk to chunk.
-    let mut replicator: Option<Replicator> = None;
     // Each worker's output and replicator, reused from chunk to chunk.
     let mut outs: Vec<T> = (0..threads).map(|_| T::default()).collect();
     let mut replicators: Vec<Option<Replicator>> = (0..threads).map(|_| None).collect();
@@ -190,14 +199,11 @@ where
         let held = if groups == 1 {
             // One worker: fold straight into the aggregate.
             // Outputs go to the sink in small groups, while in cache.
-            let replicator = replicator.get_or_insert_with(|| Replicator::new(world));
+            let replicator = replicators[0].get_or_insert_with(|| Replicator::new(world));
             let out = &mut outs[0];
             let (mut lo, mut held) = (next, 0);
             for i in next..next + n {
-                let r = replicator.run(plan.seed, i);
-                agg.add(world, i, &r);
-                each(out, i, &r);
-                replicator.recycle(r);
+                run_one(world, plan.seed, i, replicator, &mut agg, out, &each);
                 if out.held() >= SMALL_GROUP_BYTES || i + 1 == next + n {
                     held += out.held();
                     sink(lo, i + 1 - lo, out).map_err(ExperimentError::Sink)?;
@@ -218,10 +224,7 @@ where
                         let mut part = Aggregate::new(world);
                         let replicator = replicator.get_or_insert_with(|| Replicator::new(world));
                         for i in lo..hi {
-                            let r = replicator.run(plan.seed, i);
-                            part.add(world, i, &r);
-                            each(out, i, &r);
-                            replicator.recycle(r);
+                            run_one(world, plan.seed, i, replicator, &mut part, out, &each);
                         }
                         (lo, hi - lo, part)
                     })

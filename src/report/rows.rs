@@ -8,6 +8,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::{ReportError, push_digits, push_fixed, push_secs};
+use crate::cost::CostLine;
 use crate::pipeline::analysis::{critical_stage, item_name, kms_key_name, records_by_exec};
 use crate::pipeline::config::World;
 use crate::pipeline::model::{Outcome, ReplicationResult};
@@ -118,34 +119,6 @@ impl RowSelection {
     }
 }
 
-/// Appends the rows of one replication, as CSV, to the buffers of the
-/// files `enabled` (runs, stages, images, cost).
-pub fn write_replication(
-    world: &World,
-    index: u64,
-    rep: &ReplicationResult,
-    enabled: [bool; 4],
-    out: &mut [Vec<u8>; 4],
-) {
-    let mut ri = Vec::with_capacity(20);
-    push_digits(&mut ri, index, 1);
-    // Digits only: a valid field as they are.
-    let ri = std::str::from_utf8(&ri).unwrap_or_default();
-    let [runs, stages, images, cost] = out;
-    if enabled[3] {
-        write_cost(world, ri, rep, &mut Fields::new(cost));
-    }
-    if enabled[0] {
-        write_runs(world, ri, rep, &mut Fields::new(runs));
-    }
-    if enabled[1] {
-        write_stages(world, ri, rep, &mut Fields::new(stages));
-    }
-    if enabled[2] {
-        write_images(world, ri, rep, &mut Fields::new(images));
-    }
-}
-
 /// Writes CSV records field by field into a byte buffer, numbers formatted
 /// in place: no allocation per field (row files are most of a large run's
 /// time). The bytes are those of a default `csv::Writer` (as `merge`
@@ -153,6 +126,11 @@ pub fn write_replication(
 /// a line break, with its quotes doubled; records end with `\n`. (A record
 /// of a single empty field, which the csv crate quotes, never occurs here:
 /// every record starts with its replication.)
+/// A field holding a comma, a quote or a line break must be quoted.
+fn needs_quotes(s: &str) -> bool {
+    s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+}
+
 struct Fields<'a> {
     out: &'a mut Vec<u8>,
     /// No field of the current record written yet.
@@ -176,7 +154,7 @@ impl<'a> Fields<'a> {
     /// outcomes, causes, categories, units) and AWS Region codes, which the
     /// scenario checks against the known Regions. No scan for special bytes.
     fn word(&mut self, s: &str) {
-        debug_assert!(!s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')));
+        debug_assert!(!needs_quotes(s));
         self.next().extend_from_slice(s.as_bytes());
     }
 
@@ -184,7 +162,7 @@ impl<'a> Fields<'a> {
     /// quoted if it needs to be.
     fn str(&mut self, s: &str) {
         let out = self.next();
-        if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        if needs_quotes(s) {
             out.push(b'"');
             for b in s.bytes() {
                 if b == b'"' {
@@ -302,8 +280,14 @@ fn write_stages(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields
     }
 }
 
-fn write_cost(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'_>) {
-    for l in crate::cost::ledger(world, rep) {
+fn write_cost(
+    world: &World,
+    ri: &str,
+    rep: &ReplicationResult,
+    lines: &[CostLine],
+    f: &mut Fields<'_>,
+) {
+    for l in lines {
         f.word(ri);
         match l.exec {
             Some(e) => {
@@ -364,15 +348,33 @@ impl crate::experiment::Output for Encoded {
 }
 
 /// Appends replication `index`'s rows to `out`, for the files `enabled`
-/// ([`RowSelection::enabled`]).
+/// ([`RowSelection::enabled`]); `cost_lines` are its priced lines (as
+/// [`crate::experiment::Aggregate::cost_lines`] holds them once it is added).
 pub fn encode(
     world: &World,
     enabled: [bool; 4],
     out: &mut Encoded,
     index: u64,
     rep: &ReplicationResult,
+    cost_lines: &[CostLine],
 ) {
-    write_replication(world, index, rep, enabled, &mut out.0);
+    let mut ri = Vec::with_capacity(20);
+    push_digits(&mut ri, index, 1);
+    // Digits only: valid UTF-8, and a field as they are.
+    let ri = std::str::from_utf8(&ri).unwrap_or_default();
+    let [runs, stages, images, cost] = &mut out.0;
+    if enabled[3] {
+        write_cost(world, ri, rep, cost_lines, &mut Fields::new(cost));
+    }
+    if enabled[0] {
+        write_runs(world, ri, rep, &mut Fields::new(runs));
+    }
+    if enabled[1] {
+        write_stages(world, ri, rep, &mut Fields::new(stages));
+    }
+    if enabled[2] {
+        write_images(world, ri, rep, &mut Fields::new(images));
+    }
 }
 
 /// The row files being written into temporary files in `dir`.
