@@ -102,8 +102,8 @@ def main():
         lines.append(f"| {name} | {one:,.1f} | {two:,.1f} | {two / one:.2f} |")
     lines += [
         "",
-        "The 2 / 1 ratios move between runs on this shared VM, by up to ±0.15 in a noisy hour (a disturbed one-thread "
-        "run even gives ratios above 2): rerun `cargo bench --bench scale` to see the spread. A run of 1,024 quickstart "
+        "The 2 / 1 ratios move between runs on this shared VM (a disturbed one-thread run can even give a ratio "
+        "above 2): rerun `cargo bench --bench scale` to see the spread. A run of 1,024 quickstart "
         "replications on 2 threads also pays for waking the pool and merging the partial aggregates, which longer runs "
         "amortize (compare `amisim run scenarios/quickstart.toml -n 200000 --rows none -q` with `-j 1` and `-j 2`). "
         "With row files, one thread writes every row in order and the disk sets the pace: `quickstart-rows` gains "

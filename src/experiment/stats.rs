@@ -409,8 +409,8 @@ mod tests {
 
     #[test]
     fn moments_give_the_interval_of_the_values_in_any_grouping() {
-        // Replication p95s in ms: a few seconds to hours, and one huge value
-        // that takes the floating-point path.
+        // Replication p95s in ms (about an hour); then values so large that
+        // the variance takes the floating-point path.
         let vs: Vec<u64> = (0..5000u64)
             .map(|i| 3_000_000 + (i * 7919) % 900_000)
             .collect();

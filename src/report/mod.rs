@@ -112,7 +112,7 @@ pub fn push_fixed(buf: &mut Vec<u8>, x: f64, decimals: usize) {
         // the way the exact product does (and below 2^52 it has a fraction).
         let frac = p - p.floor();
         if p < (1u64 << 52) as f64 && (frac - 0.5).abs() > p * f64::EPSILON * 2.0 {
-            let n = p.round() as u64;
+            let n = crate::engine::round_to_u64(p);
             push_digits(buf, n / scale, 1);
             if decimals > 0 {
                 buf.push(b'.');
