@@ -3,14 +3,7 @@
 //! Everything is interned: an [`AccountId`], [`OuId`] or [`KeyId`] indexes
 //! the vectors of a [`Directory`]. Names are kept for messages.
 
-use crate::pipeline::config::RegionId;
-
-/// Index of an account in [`Directory::accounts`].
-pub type AccountId = u16;
-/// Index of an OU in [`Organization::ous`].
-pub type OuId = u16;
-/// Index of a customer managed key in [`Directory::keys`].
-pub type KeyId = u16;
+pub use super::ids::{AccountId, KeyId, OuId, RegionId};
 
 /// One AWS account and its per-account settings.
 #[derive(Debug, Clone)]
@@ -118,7 +111,7 @@ impl Directory {
             if o == ancestor {
                 return true;
             }
-            cur = org.ous.get(o as usize).and_then(|x| x.parent);
+            cur = org.ous.get(o.index()).and_then(|x| x.parent);
             hops += 1;
             if hops > org.ous.len() {
                 return false; // a cycle; refused when the scenario is resolved
@@ -129,7 +122,7 @@ impl Directory {
 
     /// True if account `a` is in OU `ou` or any OU nested inside it (rule 11).
     pub fn account_in_ou(&self, a: AccountId, ou: OuId) -> bool {
-        self.accounts[a as usize]
+        self.accounts[a.index()]
             .ou
             .is_some_and(|own| self.ou_within(own, ou))
     }
@@ -137,26 +130,26 @@ impl Directory {
     /// True if the key exists in `region` (as the key or a replica). Keys are
     /// Regional (aws-facts.md §4 rule 6).
     pub fn key_in_region(&self, k: KeyId, region: RegionId) -> bool {
-        let key = &self.keys[k as usize];
+        let key = &self.keys[k.index()];
         key.region == region || key.replicas.contains(&region)
     }
 
     /// True if account `a` may use key `k`: it owns it, or it was granted it
     /// directly, through an OU it belongs to, or through the organization.
     pub fn key_usable_by(&self, k: KeyId, a: AccountId) -> bool {
-        let key = &self.keys[k as usize];
+        let key = &self.keys[k.index()];
         key.owner == a
             || key.grants.iter().any(|p| match *p {
                 Principal::Account(x) => x == a,
                 Principal::Ou(ou) => self.account_in_ou(a, ou),
-                Principal::Organization => self.accounts[a as usize].in_organization,
+                Principal::Organization => self.accounts[a.index()].in_organization,
             })
     }
 
     /// True if every account of OU `ou` may use key `k` (granted to the OU, an
     /// enclosing OU, or the organization).
     pub fn key_usable_by_ou(&self, k: KeyId, ou: OuId) -> bool {
-        self.keys[k as usize].grants.iter().any(|p| match *p {
+        self.keys[k.index()].grants.iter().any(|p| match *p {
             Principal::Ou(g) => self.ou_within(ou, g),
             Principal::Organization => true,
             Principal::Account(_) => false,
@@ -165,7 +158,7 @@ impl Directory {
 
     /// True if every account of the organization may use key `k`.
     pub fn key_usable_by_organization(&self, k: KeyId) -> bool {
-        self.keys[k as usize]
+        self.keys[k.index()]
             .grants
             .contains(&Principal::Organization)
     }
@@ -174,7 +167,7 @@ impl Directory {
     /// account `a` in `region`, if encryption by default is on (rule 4):
     /// its default key where that key exists, else `aws/ebs`.
     pub fn default_encryption(&self, a: AccountId, region: RegionId) -> Option<Encryption> {
-        let acct = &self.accounts[a as usize];
+        let acct = &self.accounts[a.index()];
         if !acct.encryption_by_default {
             return None;
         }
@@ -189,7 +182,7 @@ impl Directory {
         match e {
             Encryption::None => "none",
             Encryption::AwsManaged => "aws/ebs",
-            Encryption::Key(k) => &self.keys[k as usize].name,
+            Encryption::Key(k) => &self.keys[k.index()].name,
         }
     }
 }

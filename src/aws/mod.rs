@@ -5,6 +5,7 @@
 
 pub mod directory;
 pub mod facts;
+pub mod ids;
 pub mod rules;
 
 /// Commercial, GovCloud and China Region codes amisim accepts.

@@ -8,8 +8,7 @@
 
 use std::fmt;
 
-use super::directory::{AccountId, Directory, Encryption, KeyId, OuId};
-use crate::pipeline::config::RegionId;
+use super::directory::{AccountId, Directory, Encryption, KeyId, OuId, RegionId};
 
 /// Launch permissions per AMI per Region: 1,000 entities (accounts, orgs,
 /// OUs). source: aws-facts.md §2.2 "AMI sharing entities", \[AWS-2023\] ami-quotas.md.
@@ -236,15 +235,15 @@ pub struct CopyOutcome {
 }
 
 fn region_name(dir: &Directory, r: RegionId) -> &str {
-    dir.regions.get(r as usize).map_or("?", String::as_str)
+    dir.regions.get(r.index()).map_or("?", String::as_str)
 }
 
 fn account_name(dir: &Directory, a: AccountId) -> &str {
-    &dir.accounts[a as usize].name
+    &dir.accounts[a.index()].name
 }
 
 fn key_name(dir: &Directory, k: KeyId) -> &str {
-    &dir.keys[k as usize].name
+    &dir.keys[k.index()].name
 }
 
 /// Checks a CopyImage request and returns the copy's encryption, or every
@@ -297,7 +296,7 @@ pub fn check_copy(dir: &Directory, req: &CopyRequest) -> Result<CopyOutcome, Vec
         Some(KeyChoice::AwsManaged) => Encryption::AwsManaged,
         Some(KeyChoice::Key(k)) => {
             if !dir.key_in_region(k, req.dest_region) {
-                let key = &dir.keys[k as usize];
+                let key = &dir.keys[k.index()];
                 v.push(RuleViolation::new(
                     Rule::KeyNotInRegion,
                     format!("key {} lives in {}, not in {dest}; KMS keys are Regional", key.name, region_name(dir, key.region)),
@@ -416,7 +415,7 @@ pub fn check_share(dir: &Directory, req: &ShareRequest) -> Vec<RuleViolation> {
                 "share with accounts, OUs or the organization instead".into(),
             ));
         }
-        if dir.accounts[req.owner as usize].block_public_access {
+        if dir.accounts[req.owner.index()].block_public_access {
             v.push(RuleViolation::new(
                 Rule::BlockPublicAccess,
                 format!("block public access for AMIs is on for {owner} (the default for new accounts)"),
@@ -445,7 +444,7 @@ pub fn check_share(dir: &Directory, req: &ShareRequest) -> Vec<RuleViolation> {
             if let Some(org) = &dir.organization {
                 for ou in &req.launch.ous {
                     if !dir.key_usable_by_ou(k, *ou) {
-                        missing.push(format!("OU {}", org.ous[*ou as usize].id));
+                        missing.push(format!("OU {}", org.ous[(*ou).index()].id));
                     }
                 }
                 if req.launch.organization && !dir.key_usable_by_organization(k) {
@@ -476,10 +475,10 @@ mod tests {
     // 1 "local" (images, us-east-1 only, granted to the organization),
     // 2 "prod-own" (prod, eu-west-1).
     fn dir() -> Directory {
-        let acct = |name: &str, ou: Option<u16>| Account {
+        let acct = |name: &str, ou: Option<usize>| Account {
             name: name.into(),
             id: "000000000000".into(),
-            ou,
+            ou: ou.map(OuId::from_index),
             in_organization: ou.is_some() || name == "images",
             encryption_by_default: false,
             default_key: None,
@@ -502,29 +501,29 @@ mod tests {
                     },
                     Ou {
                         id: "ou-dev".into(),
-                        parent: Some(0),
+                        parent: Some(OuId::from_index(0)),
                     },
                 ],
             }),
             keys: vec![
                 KmsKey {
                     name: "golden".into(),
-                    owner: 0,
-                    region: 0,
-                    replicas: vec![1],
-                    grants: vec![Principal::Account(1)],
+                    owner: AccountId::from_index(0),
+                    region: RegionId::from_index(0),
+                    replicas: vec![RegionId::from_index(1)],
+                    grants: vec![Principal::Account(AccountId::from_index(1))],
                 },
                 KmsKey {
                     name: "local".into(),
-                    owner: 0,
-                    region: 0,
+                    owner: AccountId::from_index(0),
+                    region: RegionId::from_index(0),
                     replicas: vec![],
                     grants: vec![Principal::Organization],
                 },
                 KmsKey {
                     name: "prod-own".into(),
-                    owner: 1,
-                    region: 1,
+                    owner: AccountId::from_index(1),
+                    region: RegionId::from_index(1),
                     replicas: vec![],
                     grants: vec![],
                 },
@@ -534,16 +533,16 @@ mod tests {
 
     fn copy(
         source: Encryption,
-        copier: u16,
+        copier: usize,
         encrypted: Option<bool>,
         kms_key: Option<KeyChoice>,
     ) -> CopyRequest {
         CopyRequest {
-            source_owner: 0,
+            source_owner: AccountId::from_index(0),
             source,
             product_codes: false,
-            copier,
-            dest_region: 1,
+            copier: AccountId::from_index(copier),
+            dest_region: RegionId::from_index(1),
             encrypted,
             kms_key,
         }
@@ -563,10 +562,10 @@ mod tests {
         // encrypted → encrypted: allowed (with a key in the destination).
         let o = check_copy(
             &d,
-            &copy(Encryption::Key(0), 0, None, Some(KeyChoice::Key(0))),
+            &copy(Encryption::Key(KeyId::from_index(0)), 0, None, Some(KeyChoice::Key(KeyId::from_index(0)))),
         )
         .unwrap();
-        assert_eq!(o.encryption, Encryption::Key(0));
+        assert_eq!(o.encryption, Encryption::Key(KeyId::from_index(0)));
         // unencrypted → encrypted: allowed, and a full copy.
         let o = check_copy(&d, &copy(Encryption::None, 0, Some(true), None)).unwrap();
         assert_eq!(
@@ -577,7 +576,7 @@ mod tests {
         assert_eq!(
             rules(check_copy(
                 &d,
-                &copy(Encryption::Key(0), 0, Some(false), None)
+                &copy(Encryption::Key(KeyId::from_index(0)), 0, Some(false), None)
             )),
             vec![Rule::EncryptedToUnencrypted]
         );
@@ -594,20 +593,20 @@ mod tests {
         );
         // Encrypted source, no key: the destination's default key (keys are Regional).
         assert_eq!(
-            check_copy(&d, &copy(Encryption::Key(1), 0, None, None))
+            check_copy(&d, &copy(Encryption::Key(KeyId::from_index(1)), 0, None, None))
                 .unwrap()
                 .encryption,
             Encryption::AwsManaged
         );
         d.accounts[0].encryption_by_default = true;
-        d.accounts[0].default_key = Some(0);
+        d.accounts[0].default_key = Some(KeyId::from_index(0));
         let o = check_copy(&d, &copy(Encryption::None, 0, None, None)).unwrap();
         assert_eq!(
             (o.encryption, o.encrypts_unencrypted),
-            (Encryption::Key(0), true),
+            (Encryption::Key(KeyId::from_index(0)), true),
             "default CMK in eu-west-1 (a replica)"
         );
-        d.accounts[0].default_key = Some(1);
+        d.accounts[0].default_key = Some(KeyId::from_index(1));
         assert_eq!(
             check_copy(&d, &copy(Encryption::None, 0, None, None))
                 .unwrap()
@@ -624,56 +623,56 @@ mod tests {
         let mut mp = copy(Encryption::None, 1, None, None);
         mp.product_codes = true;
         let mut mp_own = mp;
-        mp_own.copier = 0;
+        mp_own.copier = AccountId::from_index(0);
         let cases: Vec<Case> = vec![
             (
                 "kms key with encrypted = false",
-                copy(Encryption::None, 0, Some(false), Some(KeyChoice::Key(0))),
+                copy(Encryption::None, 0, Some(false), Some(KeyChoice::Key(KeyId::from_index(0)))),
                 vec![Rule::KmsKeyWithoutEncrypted],
             ),
             (
                 "kms key with encryption implied",
-                copy(Encryption::None, 0, None, Some(KeyChoice::Key(0))),
+                copy(Encryption::None, 0, None, Some(KeyChoice::Key(KeyId::from_index(0)))),
                 vec![],
             ),
             (
                 "key not in the destination Region",
-                copy(Encryption::Key(1), 0, None, Some(KeyChoice::Key(1))),
+                copy(Encryption::Key(KeyId::from_index(1)), 0, None, Some(KeyChoice::Key(KeyId::from_index(1)))),
                 vec![Rule::KeyNotInRegion],
             ),
             (
                 "replica in the destination Region",
-                copy(Encryption::Key(0), 0, None, Some(KeyChoice::Key(0))),
+                copy(Encryption::Key(KeyId::from_index(0)), 0, None, Some(KeyChoice::Key(KeyId::from_index(0)))),
                 vec![],
             ),
             (
                 "cross-account, source key not granted",
-                copy(Encryption::Key(1), 3, None, None),
+                copy(Encryption::Key(KeyId::from_index(1)), 3, None, None),
                 vec![Rule::KeyNotGranted],
             ),
             (
                 "cross-account, source key granted",
-                copy(Encryption::Key(0), 1, None, None),
+                copy(Encryption::Key(KeyId::from_index(0)), 1, None, None),
                 vec![],
             ),
             (
                 "cross-account, source key granted via the organization",
-                copy(Encryption::Key(1), 2, None, None),
+                copy(Encryption::Key(KeyId::from_index(1)), 2, None, None),
                 vec![],
             ),
             (
                 "cross-account into the owner's key, granted to the copier",
-                copy(Encryption::Key(0), 1, None, Some(KeyChoice::Key(0))),
+                copy(Encryption::Key(KeyId::from_index(0)), 1, None, Some(KeyChoice::Key(KeyId::from_index(0)))),
                 vec![],
             ),
             (
                 "cross-account into the copier's own key",
-                copy(Encryption::Key(0), 1, None, Some(KeyChoice::Key(2))),
+                copy(Encryption::Key(KeyId::from_index(0)), 1, None, Some(KeyChoice::Key(KeyId::from_index(2)))),
                 vec![],
             ),
             (
                 "cross-account into someone else's key",
-                copy(Encryption::Key(0), 2, None, Some(KeyChoice::Key(2))),
+                copy(Encryption::Key(KeyId::from_index(0)), 2, None, Some(KeyChoice::Key(KeyId::from_index(2)))),
                 vec![Rule::KeyNotGranted, Rule::KeyNotGranted],
             ),
             (
@@ -700,9 +699,9 @@ mod tests {
 
     fn share(image: Encryption, launch: ShareTargets) -> ShareRequest {
         ShareRequest {
-            by: 0,
-            owner: 0,
-            region: 0,
+            by: AccountId::from_index(0),
+            owner: AccountId::from_index(0),
+            region: RegionId::from_index(0),
             image,
             product_codes: false,
             launch,
@@ -710,9 +709,9 @@ mod tests {
         }
     }
 
-    fn accounts(a: &[u16]) -> ShareTargets {
+    fn accounts(a: &[usize]) -> ShareTargets {
         ShareTargets {
-            accounts: a.to_vec(),
+            accounts: a.iter().map(|&i| AccountId::from_index(i)).collect(),
             ..Default::default()
         }
     }
@@ -724,8 +723,8 @@ mod tests {
             public: true,
             ..Default::default()
         };
-        let ou = |o: u16| ShareTargets {
-            ous: vec![o],
+        let ou = |o: usize| ShareTargets {
+            ous: vec![OuId::from_index(o)],
             ..Default::default()
         };
         let org = ShareTargets {
@@ -733,15 +732,15 @@ mod tests {
             ..Default::default()
         };
         let mut not_owner = share(Encryption::None, accounts(&[1]));
-        not_owner.by = 1;
+        not_owner.by = AccountId::from_index(1);
         let mut marketplace_public = share(Encryption::None, public.clone());
         marketplace_public.product_codes = true;
         let many = ShareTargets {
-            accounts: vec![1; MAX_SHARE_TARGETS + 1],
+            accounts: vec![AccountId::from_index(1); MAX_SHARE_TARGETS + 1],
             ..Default::default()
         };
         let mut snap_aws = share(Encryption::AwsManaged, ShareTargets::default());
-        snap_aws.snapshot_accounts = vec![1];
+        snap_aws.snapshot_accounts = vec![AccountId::from_index(1)];
         let cases: Vec<(&str, ShareRequest, Vec<Rule>)> = vec![
             (
                 "owner shares",
@@ -770,32 +769,32 @@ mod tests {
             ),
             (
                 "CMK granted to the account",
-                share(Encryption::Key(0), accounts(&[1])),
+                share(Encryption::Key(KeyId::from_index(0)), accounts(&[1])),
                 vec![],
             ),
             (
                 "CMK not granted to the account",
-                share(Encryption::Key(0), accounts(&[3])),
+                share(Encryption::Key(KeyId::from_index(0)), accounts(&[3])),
                 vec![Rule::KeyNotGranted],
             ),
             (
                 "CMK granted to the org, shared with a nested OU",
-                share(Encryption::Key(1), ou(1)),
+                share(Encryption::Key(KeyId::from_index(1)), ou(1)),
                 vec![],
             ),
             (
                 "CMK granted to one account, shared with an OU",
-                share(Encryption::Key(0), ou(0)),
+                share(Encryption::Key(KeyId::from_index(0)), ou(0)),
                 vec![Rule::KeyNotGranted],
             ),
             (
                 "CMK granted to the org, shared with the org",
-                share(Encryption::Key(1), org.clone()),
+                share(Encryption::Key(KeyId::from_index(1)), org.clone()),
                 vec![],
             ),
             (
                 "CMK not granted to the org, shared with the org",
-                share(Encryption::Key(0), org),
+                share(Encryption::Key(KeyId::from_index(0)), org),
                 vec![Rule::KeyNotGranted],
             ),
             (
@@ -805,7 +804,7 @@ mod tests {
             ),
             (
                 "public encrypted",
-                share(Encryption::Key(0), public.clone()),
+                share(Encryption::Key(KeyId::from_index(0)), public.clone()),
                 vec![Rule::PublicEncrypted, Rule::BlockPublicAccess],
             ),
             (
@@ -823,7 +822,7 @@ mod tests {
                 share(
                     Encryption::None,
                     ShareTargets {
-                        accounts: vec![1; MAX_SHARE_TARGETS],
+                        accounts: vec![AccountId::from_index(1); MAX_SHARE_TARGETS],
                         ..Default::default()
                     },
                 ),
@@ -844,9 +843,9 @@ mod tests {
     #[test]
     fn an_ou_share_covers_nested_ous() {
         let d = dir();
-        assert!(d.account_in_ou(2, 0), "dev is in ou-dev, nested in ou-prod");
-        assert!(!d.account_in_ou(1, 1), "prod is not in ou-dev");
-        assert!(!d.account_in_ou(3, 0));
+        assert!(d.account_in_ou(AccountId::from_index(2), OuId::from_index(0)), "dev is in ou-dev, nested in ou-prod");
+        assert!(!d.account_in_ou(AccountId::from_index(1), OuId::from_index(1)), "prod is not in ou-dev");
+        assert!(!d.account_in_ou(AccountId::from_index(3), OuId::from_index(0)));
     }
 
     #[test]

@@ -147,7 +147,7 @@ pub fn transfer_price(world: &World, src: RegionId, dst: RegionId) -> f64 {
         .transfer_pairs
         .iter()
         .find(|(a, b, _)| (*a == src && *b == dst) || (*a == dst && *b == src))
-        .map_or(world.prices.transfer_usd_per_gb[src as usize], |p| p.2)
+        .map_or(world.prices.transfer_usd_per_gb[src.index()], |p| p.2)
 }
 
 /// Prices one replication.
@@ -196,7 +196,7 @@ fn price_executions(
 ) {
     let prices = &world.prices;
     let dest_key = |r: &crate::pipeline::model::StageRecord| {
-        (r.region as u64) << 32 | (r.account as u64) << 16 | r.item as u64
+        (r.region.index() as u64) << 32 | (r.account.index() as u64) << 16 | r.item as u64
     };
     for (ei, idx) in by_exec.iter().enumerate() {
         let run = &rep.runs[ei];
@@ -372,7 +372,7 @@ fn add_storage(
     chains.clear();
     chains.extend(rep.images.iter().enumerate().map(|(i, img)| {
         let p = rep.runs[img.exec as usize].pipeline as u64;
-        let chain = (p * na + img.account as u64) * nr + img.region as u64;
+        let chain = (p * na + img.account.index() as u64) * nr + img.region.index() as u64;
         (chain as u128) << 32 | i as u128
     }));
     chains.sort_unstable();

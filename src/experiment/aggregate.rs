@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::stats::{Exact, Metric, Moments};
 use crate::cost::Ledger;
+use crate::aws::ids::{AccountId, RegionId};
 use crate::engine::SimTime;
 use crate::pipeline::analysis::{CriticalParts, ExecRecords, critical_step, write_critical_label};
 use crate::pipeline::config::World;
@@ -53,9 +54,9 @@ pub struct QuotaKey {
     /// Which quota (its `QuotaKind` name order).
     pub kind: u8,
     /// Account.
-    pub account: u16,
+    pub account: AccountId,
     /// Region.
-    pub region: u16,
+    pub region: RegionId,
     /// Pipeline, for per-distribution quotas.
     pub pipeline: Option<u16>,
 }
@@ -113,7 +114,7 @@ pub struct Aggregate {
     pub monthly_cost: Metric,
     /// Cost by (category index, Region, account), micro-dollars, summed over replications.
     #[serde(with = "pairs")]
-    pub cost_by: BTreeMap<(u8, u16, u16), Exact>,
+    pub cost_by: BTreeMap<(u8, RegionId, AccountId), Exact>,
     /// Buffers for [`Aggregate::add`].
     #[serde(skip)]
     scratch: Scratch,
@@ -134,7 +135,7 @@ struct Scratch {
     /// Cost of each execution of the replication, micro-dollars.
     per_exec: Vec<u64>,
     /// The replication's cost by `(category, Region, account)`.
-    cost_by: Vec<((u8, u16, u16), u128)>,
+    cost_by: Vec<((u8, RegionId, AccountId), u128)>,
     /// Where each `(category, Region, account)` is in `cost_by` (`u32::MAX`:
     /// not yet), densely indexed; reset after each replication.
     cost_slot: Vec<u32>,
@@ -395,7 +396,7 @@ impl Aggregate {
             }
             total += l.usd_micro as u128;
             let slot = &mut sc.cost_slot
-                [(l.category as usize * nr + l.region as usize) * na + l.account as usize];
+                [(l.category as usize * nr + l.region.index()) * na + l.account.index()];
             match sc.cost_by.get_mut(*slot as usize) {
                 Some(e) => e.1 += l.usd_micro as u128,
                 None => {
@@ -407,7 +408,7 @@ impl Aggregate {
         }
         for &(k, v) in &sc.cost_by {
             self.cost_by.entry(k).or_default().0 += v;
-            sc.cost_slot[(k.0 as usize * nr + k.1 as usize) * na + k.2 as usize] = u32::MAX;
+            sc.cost_slot[(k.0 as usize * nr + k.1.index()) * na + k.2.index()] = u32::MAX;
         }
         for p in &mut self.pipelines {
             p.cost_per_execution.start_replication(index);

@@ -3,6 +3,7 @@
 
 use super::config::{Kind, World};
 use super::model::{Outcome, ReplicationResult, Stage, StageRecord};
+use crate::aws::ids::RegionId;
 use crate::engine::SimDuration;
 
 /// The key protecting the data a stage writes: snapshots and copies.
@@ -24,7 +25,7 @@ pub fn item_name<'w>(world: &'w World, rep: &ReplicationResult, r: &StageRecord)
         Stage::Component => &p.components[i].name,
         Stage::Test => &p.tests[i].name,
         Stage::Snapshot => &p.volumes[i].device,
-        Stage::Copy => &world.regions[p.region as usize],
+        Stage::Copy => &world.regions[p.region.index()],
         Stage::LaunchMigratedInstance => match &p.kind {
             Kind::Migration {
                 to_availability_zone: Some(az),
@@ -107,10 +108,20 @@ pub fn critical_stage(
     Some((label, d))
 }
 
-/// A step on the critical path: `None` is the schedule delay, otherwise the
-/// stage with its component or test index, or its destination Region for a
-/// copy (0 for the other stages).
-pub type CriticalKey = Option<(Stage, u16)>;
+/// A step on the critical path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CriticalKey {
+    /// From the trigger to the builder's launch request.
+    ScheduleDelay,
+    /// A component, by its index in the pipeline's components.
+    Component(u16),
+    /// A test, by its index in the pipeline's tests.
+    Test(u16),
+    /// The copy to a Region.
+    Copy(RegionId),
+    /// Any other stage (one per execution or branch).
+    Stage(Stage),
+}
 
 /// The contributions [`critical_step`] sums: a buffer to reuse between calls.
 #[derive(Debug, Clone, Default)]
@@ -122,11 +133,11 @@ pub fn write_critical_label(world: &World, pipeline: u16, k: CriticalKey, out: &
     let p = &world.pipelines[pipeline as usize];
     out.clear();
     let (prefix, name) = match k {
-        None => ("schedule_delay", ""),
-        Some((Stage::Component, i)) => ("component:", p.components[i as usize].name.as_str()),
-        Some((Stage::Test, i)) => ("test:", p.tests[i as usize].name.as_str()),
-        Some((Stage::Copy, r)) => ("copy:", world.regions[r as usize].as_str()),
-        Some((s, _)) => (s.name(), ""),
+        CriticalKey::ScheduleDelay => ("schedule_delay", ""),
+        CriticalKey::Component(i) => ("component:", p.components[usize::from(i)].name.as_str()),
+        CriticalKey::Test(i) => ("test:", p.tests[usize::from(i)].name.as_str()),
+        CriticalKey::Copy(r) => ("copy:", world.regions[r.index()].as_str()),
+        CriticalKey::Stage(s) => (s.name(), ""),
     };
     out.push_str(prefix);
     out.push_str(name);
@@ -154,16 +165,17 @@ pub fn critical_step(
     };
     let span = |r: &StageRecord| r.finished.since(r.enqueued);
     let key = |r: &StageRecord| match r.stage {
-        Stage::Component | Stage::Test => Some((r.stage, r.item)),
-        Stage::Copy => Some((Stage::Copy, r.region)),
-        s => Some((s, 0)),
+        Stage::Component => CriticalKey::Component(r.item),
+        Stage::Test => CriticalKey::Test(r.item),
+        Stage::Copy => CriticalKey::Copy(r.region),
+        s => CriticalKey::Stage(s),
     };
     let records = recs.iter().map(|i| &rep.stages[*i as usize]);
     let mut last: Option<&StageRecord> = None;
     for r in records.clone() {
         match r.stage {
             Stage::LaunchBuilder => {
-                add(None, r.enqueued.since(run.triggered));
+                add(CriticalKey::ScheduleDelay, r.enqueued.since(run.triggered));
                 add(key(r), span(r));
             }
             Stage::Component

@@ -8,8 +8,7 @@ use crate::aws::rules::Rule;
 use crate::dist::{Dist, Throughput};
 use crate::engine::{SimDuration, SimTime};
 
-/// Index of a Region in [`World::regions`].
-pub type RegionId = u16;
+pub use crate::aws::ids::RegionId;
 
 /// One distribution Region of a pipeline.
 #[derive(Debug, Clone)]
@@ -377,7 +376,7 @@ impl World {
         to: RegionId,
     ) -> &'a Throughput {
         let n = self.regions.len();
-        self.routes[from as usize * n + to as usize]
+        self.routes[from.index() * n + to.index()]
             .as_ref()
             .unwrap_or(&p.latency.copy)
     }

@@ -42,10 +42,10 @@ pub const TIMELINE_HEADER: [&str; 8] = [
 fn names(scn: &Scenario, k: &QuotaKey) -> [String; 4] {
     [
         QuotaKind::ALL[k.kind as usize].name().to_string(),
-        scn.world.directory.accounts[k.account as usize]
+        scn.world.directory.accounts[k.account.index()]
             .name
             .clone(),
-        scn.world.regions[k.region as usize].clone(),
+        scn.world.regions[k.region.index()].clone(),
         k.pipeline
             .map(|p| scn.world.pipelines[p as usize].name.clone())
             .unwrap_or_default(),

@@ -263,8 +263,8 @@ fn write_stages(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields
         f.uint(run.number as u64);
         f.word(r.stage.name());
         f.str(item_name(world, rep, r));
-        f.word(&world.regions[r.region as usize]);
-        f.str(&world.directory.accounts[r.account as usize].name);
+        f.word(&world.regions[r.region.index()]);
+        f.str(&world.directory.accounts[r.account.index()].name);
         f.secs(r.enqueued.as_millis());
         f.secs(r.started.as_millis());
         f.secs(r.finished.as_millis());
@@ -302,8 +302,8 @@ fn write_cost(
         }
         f.word(l.category.name());
         f.str(l.item.name(world));
-        f.word(&world.regions[l.region as usize]);
-        f.str(&world.directory.accounts[l.account as usize].name);
+        f.word(&world.regions[l.region.index()]);
+        f.str(&world.directory.accounts[l.account.index()].name);
         f.fixed(l.quantity, 6);
         f.word(l.category.unit());
         f.usd(l.usd_micro);
@@ -318,8 +318,8 @@ fn write_images(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields
         f.word(ri);
         f.str(&world.pipelines[run.pipeline as usize].name);
         f.uint(run.number as u64);
-        f.str(&dir.accounts[img.account as usize].name);
-        f.word(&world.regions[img.region as usize]);
+        f.str(&dir.accounts[img.account.index()].name);
+        f.word(&world.regions[img.region.index()]);
         f.str(dir.encryption_name(img.encryption));
         f.fixed(img.stored_gib, 3);
         f.secs(img.created.as_millis());

@@ -14,10 +14,10 @@ pub fn trace_json(world: &World, rep: &ReplicationResult) -> Result<Vec<u8>, Rep
     let mut events: Vec<Value> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for r in &rep.stages {
-        let (pid, tid) = (r.region as u64, r.account as u64);
+        let (pid, tid) = (r.region.index() as u64, r.account.index() as u64);
         if seen.insert((pid, tid)) {
-            events.push(json!({"name": "process_name", "ph": "M", "pid": pid, "tid": 0, "args": {"name": world.regions[r.region as usize]}}));
-            events.push(json!({"name": "thread_name", "ph": "M", "pid": pid, "tid": tid, "args": {"name": world.directory.accounts[r.account as usize].name}}));
+            events.push(json!({"name": "process_name", "ph": "M", "pid": pid, "tid": 0, "args": {"name": world.regions[r.region.index()]}}));
+            events.push(json!({"name": "thread_name", "ph": "M", "pid": pid, "tid": tid, "args": {"name": world.directory.accounts[r.account.index()].name}}));
         }
         let run = &rep.runs[r.exec as usize];
         let p = &world.pipelines[run.pipeline as usize];

@@ -57,7 +57,7 @@ impl Ctx<'_> {
     ) -> Option<AccountId> {
         let n = name.get_ref();
         if let Some(i) = dir.accounts.iter().position(|a| &a.name == n || &a.id == n) {
-            return Some(i as AccountId);
+            return Some(AccountId::from_index(i));
         }
         let known: Vec<&str> = dir.accounts.iter().map(|a| a.name.as_str()).collect();
         let help = format!(
@@ -87,7 +87,7 @@ impl Ctx<'_> {
             return None;
         };
         if let Some(i) = org.ous.iter().position(|o| &o.id == id.get_ref()) {
-            return Some(i as OuId);
+            return Some(OuId::from_index(i));
         }
         let known: Vec<&str> = org.ous.iter().map(|o| o.id.as_str()).collect();
         let help = format!("declared OUs: {}", known.join(", "));
@@ -112,7 +112,7 @@ impl Ctx<'_> {
             return Some(KeyChoice::AwsManaged);
         }
         if let Some(k) = dir.keys.iter().position(|k| &k.name == n) {
-            return Some(KeyChoice::Key(k as KeyId));
+            return Some(KeyChoice::Key(KeyId::from_index(k)));
         }
         let known: Vec<&str> = dir.keys.iter().map(|k| k.name.as_str()).collect();
         let help = format!(
@@ -180,7 +180,7 @@ pub(super) fn resolve_directory(
             if let Some(p) = &ou.parent {
                 match org.ous.iter().position(|x| &x.id == p.get_ref()) {
                     Some(j) if j == i => ctx.err(Some(p.span()), format!("organization.ou[{i}].parent"), "an OU cannot be its own parent", None),
-                    Some(j) => org.ous[i].parent = Some(j as OuId),
+                    Some(j) => org.ous[i].parent = Some(OuId::from_index(j)),
                     None => ctx.err(Some(p.span()), format!("organization.ou[{i}].parent"), format!("parent OU \"{}\" is not declared", p.get_ref()), Some("declare the parent with [[organization.ou]], or omit `parent` for the root")),
                 }
             }
@@ -205,7 +205,7 @@ pub(super) fn resolve_directory(
                 cur = dir
                     .organization
                     .as_ref()
-                    .and_then(|o| o.ous[c as usize].parent);
+                    .and_then(|o| o.ous[c.index()].parent);
             }
         }
     }
@@ -322,7 +322,7 @@ pub(super) fn resolve_directory(
         }
         let owner = match &k.account {
             Some(a) => ctx.account(&dir, a, &format!("{path}.account")),
-            None => Some(0),
+            None => Some(AccountId::default()),
         };
         let region = ctx.region(names, &k.region, &format!("{path}.region"));
         let mut replicas = Vec::new();
@@ -372,7 +372,7 @@ pub(super) fn resolve_directory(
                 "account.default_kms_key".to_string()
             };
             match ctx.key_choice(&dir, dk, &path) {
-                Some(KeyChoice::Key(k)) if dir.keys[k as usize].owner as usize != i => {
+                Some(KeyChoice::Key(k)) if (dir.keys[k.index()].owner).index() != i => {
                     ctx.err(Some(dk.span()), path, format!("key \"{}\" belongs to another account; a default EBS key must be the account's own", dk.get_ref()), None);
                 }
                 Some(KeyChoice::Key(k)) => dir.accounts[i].default_key = Some(k),
@@ -420,8 +420,8 @@ pub(super) fn resolve_owner_encryption(
     let owner = match account {
         Some(a) => ctx
             .account(dir, a, &format!("{prefix}.account"))
-            .unwrap_or(0),
-        None => 0,
+            .unwrap_or_default(),
+        None => AccountId::default(),
     };
     let mut encryption = region
         .and_then(|r| dir.default_encryption(owner, r))
@@ -432,7 +432,7 @@ pub(super) fn resolve_owner_encryption(
             Some(KeyChoice::AwsManaged) => encryption = Encryption::AwsManaged,
             Some(KeyChoice::Key(key)) => {
                 encryption = Encryption::Key(key);
-                let kk = &dir.keys[key as usize];
+                let kk = &dir.keys[key.index()];
                 let (where_, who) = match user {
                     KeyUser::Builder => ("the build Region", "the builder"),
                     KeyUser::Instance => ("the instance's Region", "the instance"),
@@ -442,9 +442,9 @@ pub(super) fn resolve_owner_encryption(
                         rule: Rule::KeyNotInRegion,
                         message: format!(
                             "key {} lives in {}, not in {where_} {}; KMS keys are Regional",
-                            kk.name, dir.regions[kk.region as usize], dir.regions[region as usize]
+                            kk.name, dir.regions[kk.region.index()], dir.regions[region.index()]
                         ),
-                        help: format!("use a key created in {}", dir.regions[region as usize]),
+                        help: format!("use a key created in {}", dir.regions[region.index()]),
                     };
                     ctx.err(Some(k.span()), &path, v.reason(), Some(&v.help));
                 }
@@ -453,11 +453,11 @@ pub(super) fn resolve_owner_encryption(
                         rule: Rule::KeyNotGranted,
                         message: format!(
                             "{who} of account {} cannot use key {}",
-                            dir.accounts[owner as usize].name, kk.name
+                            dir.accounts[owner.index()].name, kk.name
                         ),
                         help: format!(
                             "grant key {} to account {}",
-                            kk.name, dir.accounts[owner as usize].name
+                            kk.name, dir.accounts[owner.index()].name
                         ),
                     };
                     ctx.err(Some(k.span()), &path, v.reason(), Some(&v.help));

@@ -316,7 +316,7 @@ pub(super) fn resolve_prices(
                 transfer,
             );
             match names.get(k) {
-                Some(id) => per_source[*id as usize] = x,
+                Some(id) => per_source[(*id).index()] = x,
                 None => ctx.err(
                     Some(v.span()),
                     format!("cost.transfer_from.\"{k}\""),

@@ -390,7 +390,7 @@ pub(super) fn resolve(
                 Some("remove the repeated [[region]]"),
             );
         } else {
-            names.insert(n.clone(), regions.len() as RegionId);
+            names.insert(n.clone(), RegionId::from_index(regions.len()));
             regions.push(n.clone());
         }
     }
@@ -423,18 +423,18 @@ pub(super) fn resolve(
                     "a route needs two different Regions",
                     None,
                 );
-            } else if routes[f as usize * n + t as usize].is_some() {
+            } else if routes[f.index() * n + t.index()].is_some() {
                 ctx.err(
                     Some(r.from.span()),
                     format!("route[{i}]"),
                     format!(
                         "route {} → {} is declared twice",
-                        regions[f as usize], regions[t as usize]
+                        regions[f.index()], regions[t.index()]
                     ),
                     None,
                 );
             } else {
-                routes[f as usize * n + t as usize] = Some(m);
+                routes[f.index() * n + t.index()] = Some(m);
             }
         }
     }

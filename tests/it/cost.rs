@@ -101,7 +101,7 @@ fn transfer_is_charged_to_the_source_at_the_pair_price() {
     assert_eq!(t.len(), 2);
     assert!(
         t.iter()
-            .all(|x| scn.world.regions[x.region as usize] == "us-east-1"),
+            .all(|x| scn.world.regions[x.region.index()] == "us-east-1"),
         "charged to the source Region"
     );
     // 8 GiB: us-east-1 → us-east-2 at $0.01/GB, → eu-west-1 at $0.02/GB.
@@ -132,7 +132,7 @@ fn full_and_incremental_snapshot_storage_are_counted_correctly() {
     let eu: Vec<_> = r
         .images
         .iter()
-        .filter(|i| scn.world.regions[i.region as usize] == "eu-west-1")
+        .filter(|i| scn.world.regions[i.region.index()] == "eu-west-1")
         .collect();
     assert_eq!(
         eu.iter().map(|i| i.stored_gib).collect::<Vec<_>>(),
@@ -142,7 +142,7 @@ fn full_and_incremental_snapshot_storage_are_counted_correctly() {
         .iter()
         .filter(|x| {
             x.category == Category::SnapshotStorage
-                && scn.world.regions[x.region as usize] == "eu-west-1"
+                && scn.world.regions[x.region.index()] == "eu-west-1"
         })
         .collect();
     let month_h = 730.0;

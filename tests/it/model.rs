@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use amisim::aws::ids::{AccountId, RegionId};
 use amisim::engine::SimTime;
 use amisim::pipeline::model::{Outcome, ReplicationResult, Stage, StageRecord, run_replication};
 use amisim::scenario::{Scenario, from_str};
@@ -331,7 +332,7 @@ fn cross_account_copies_belong_to_their_targets_and_are_incremental_per_account(
     let scn = scenario(&text);
     let r = run_replication(&scn.world, 1, 0);
     let copies = stages(&r, Stage::Copy);
-    let accounts: Vec<u16> = copies.iter().map(|c| c.account).collect();
+    let accounts: Vec<usize> = copies.iter().map(|c| c.account.index()).collect();
     assert_eq!(
         accounts,
         vec![1, 0, 1, 0],
@@ -344,12 +345,12 @@ fn cross_account_copies_belong_to_their_targets_and_are_incremental_per_account(
         "full first, then incremental, per account"
     );
     for t in stages(&r, Stage::LaunchDestinationTest) {
-        assert_eq!(t.region, 1);
+        assert_eq!(t.region, RegionId::from_index(1));
     }
     assert_eq!(
         stages(&r, Stage::LaunchDestinationTest)
             .iter()
-            .filter(|t| t.account == 1)
+            .filter(|t| t.account == AccountId::from_index(1))
             .count(),
         2
     );
@@ -415,7 +416,7 @@ fn migrations_move_instances_within_and_across_regions() {
     assert_eq!(r.runs[1].triggered, SimTime(3_600_000), "starts at `at`");
     let launches = stages(&r, LaunchMigratedInstance);
     assert_eq!(
-        (launches[0].region, launches[1].region),
+        (launches[0].region.index(), launches[1].region.index()),
         (0, 1),
         "AZ move stays, Region move lands in eu-west-1"
     );
@@ -642,10 +643,10 @@ fn an_incident_window_delays_only_its_region() {
     let make = |inc: &str| scenario(&format!("horizon = \"2d\"\n{lat}{inc}{regions3}{p}"));
     let calm = run_replication(&make("").world, 4, 0);
     let storm = run_replication(&make("[[incident]]\nregion = \"eu-west-1\"\nstart = \"0s\"\nduration = \"1d\"\nslowdown = 3.0\n").world, 4, 0);
-    let dur = |r: &ReplicationResult, region: u16| {
+    let dur = |r: &ReplicationResult, region: usize| {
         stages(r, Stage::Copy)
             .iter()
-            .find(|c| c.region == region)
+            .find(|c| c.region.index() == region)
             .map(|c| c.finished.since(c.started).as_millis())
             .unwrap()
     };
@@ -659,7 +660,7 @@ fn an_incident_window_delays_only_its_region() {
     let failing = run_replication(&make("[[incident]]\nregion = \"eu-west-1\"\nstart = \"0s\"\nduration = \"1d\"\nfailure_probability = 1.0\n").world, 4, 0);
     let c = stages(&failing, Stage::Copy)
         .into_iter()
-        .find(|c| c.region == 1)
+        .find(|c| c.region == RegionId::from_index(1))
         .unwrap();
     assert_eq!(
         (c.outcome, c.cause.name()),

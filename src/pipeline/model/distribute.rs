@@ -53,7 +53,7 @@ impl Model<'_> {
         let pi = self.out.runs[r.exec as usize].pipeline as usize;
         let nr = self.world.regions.len();
         if let Some((next, _)) =
-            self.copies[r.account as usize * nr + r.region as usize].release(now)
+            self.copies[r.account.index() * nr + r.region.index()].release(now)
         {
             self.start_copy(sim, next);
         }
@@ -86,7 +86,7 @@ impl Model<'_> {
     pub(super) fn request_region_slot(&mut self, sim: &mut Simulation<Event>, rec: u32) {
         let r = self.out.stages[rec as usize];
         let nr = self.world.regions.len();
-        if self.copies[r.account as usize * nr + r.region as usize].request(sim.now(), rec)
+        if self.copies[r.account.index() * nr + r.region.index()].request(sim.now(), rec)
             == Grant::Now
         {
             self.start_copy(sim, rec);
@@ -149,7 +149,7 @@ impl Model<'_> {
         // source: aws-facts.md §1.2 "Incremental condition": incremental only if a copy of
         // the lineage exists in the destination with the same key; a new lineage (base
         // image of another owner) or encrypting an unencrypted source copies in full.
-        let lineage = (pi * na + plan.copier as usize) * nr + r.region as usize;
+        let lineage = (pi * na + plan.copier.index()) * nr + r.region.index();
         let incremental = p.base_owner.is_own()
             && !plan.encrypts_unencrypted
             && self.lineage[lineage].is_some_and(|(e, _)| e == plan.encryption);

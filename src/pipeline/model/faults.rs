@@ -21,7 +21,7 @@ pub(super) fn incident_windows(
     }
     for (i, inc) in world.incidents.iter().enumerate() {
         let mut push = |start: SimTime| {
-            out[inc.region as usize].push((
+            out[inc.region.index()].push((
                 start,
                 start.saturating_add(inc.duration),
                 inc.slowdown,
@@ -73,7 +73,7 @@ pub(super) enum Api {
 impl Model<'_> {
     /// The slowdown factor and failure probability of an incident in `region` at `now`.
     pub(super) fn incident(&self, region: RegionId, now: SimTime) -> (f64, f64) {
-        self.incidents[region as usize]
+        self.incidents[region.index()]
             .iter()
             .filter(|w| w.0 <= now && now < w.1)
             .fold((1.0, 0.0), |(s, p), w| (s.max(w.2), p.max(w.3)))
@@ -119,7 +119,7 @@ impl Model<'_> {
             return true;
         }
         let r = self.out.stages[rec as usize];
-        let idx = r.account as usize * world.regions.len() + r.region as usize;
+        let idx = r.account.index() * world.regions.len() + r.region.index();
         let bucket = match api {
             Api::CopyImage => &mut self.copy_tokens[idx],
             Api::RunInstances => &mut self.run_tokens[idx],

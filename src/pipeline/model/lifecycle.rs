@@ -106,7 +106,7 @@ impl Model<'_> {
         for i in first..first + count {
             let img = &mut self.out.images[i as usize];
             img.deleted = Some(sim.now());
-            let l = (pi * na + img.account as usize) * nr + img.region as usize;
+            let l = (pi * na + img.account.index()) * nr + img.region.index();
             if self.lineage[l].is_some_and(|(_, e)| e == exec) {
                 self.lineage[l] = None;
             }

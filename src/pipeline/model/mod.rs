@@ -697,7 +697,7 @@ impl Model<'_> {
                     let p = &world.pipelines[idx];
                     (p.owner, p.region, Some(idx as u16))
                 }
-                _ => ((idx / nr) as AccountId, (idx % nr) as RegionId, None),
+                _ => (AccountId::from_index(idx / nr), RegionId::from_index(idx % nr), None),
             };
             out.push(QuotaUse {
                 kind,

@@ -62,7 +62,7 @@ impl Model<'_> {
     /// The concurrent-build quota of the execution's owner and build Region.
     pub(super) fn build_slot(&self, exec: u32) -> usize {
         let p = self.pipeline(exec);
-        p.owner as usize * self.world.regions.len() + p.region as usize
+        p.owner.index() * self.world.regions.len() + p.region.index()
     }
 
     pub(super) fn start_launch_builder(&mut self, sim: &mut Simulation<Event>, rec: u32) {
@@ -360,7 +360,7 @@ impl Model<'_> {
                 let dist = &p.distributions[plan.distribution as usize];
                 let shares_after = dist.share.is_some() && dist.owner_copy == Some(r.item);
                 let (k, encryption) = (plan.distribution, plan.encryption);
-                self.lineage[(pi * na + r.account as usize) * nr + r.region as usize] =
+                self.lineage[(pi * na + r.account.index()) * nr + r.region.index()] =
                     Some((encryption, exec));
                 let stage = if p.kind == Kind::Build {
                     Stage::LaunchDestinationTest
