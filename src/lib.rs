@@ -10,11 +10,13 @@
 //!         → test launch there → usable everywhere
 //! ```
 //!
-//! Layers, each depending only on the ones before it:
+//! Layers, each depending only on the ones before it (`tests/it/layering.rs`
+//! checks this line against every `crate::` and `super::` path in `src/`):
 //! [`engine`] (generic DES: integer time, `(time, seq)` order, resources,
-//! seeded streams) ← [`dist`] (latency models) ← [`aws`] (facts, Regions) ←
-//! [`pipeline`] (the model) ← [`scenario`] (TOML files) ← [`experiment`]
-//! (parallel replications) ← [`report`] (CSV, summaries) ← [`cli`].
+//! seeded streams) ← [`dist`] (latency models) ← [`aws`] (facts, typed ids,
+//! rules) ← [`pipeline`] (the model) ← [`cost`] (prices, the ledger) ←
+//! [`scenario`] (TOML files) ← [`experiment`] (parallel replications,
+//! shards) ← [`report`] (CSV, summaries, charts) ← [`cli`].
 //!
 //! **Ordering contract**: events fire in `(time, seq)` order; ties are FIFO.
 //! **Determinism contract**: the same scenario, seed and replication count
