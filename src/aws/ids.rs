@@ -107,6 +107,11 @@ impl<I: Id> Interner<I> {
         &self.names[id.index()]
     }
 
+    /// Every name, in alphabetical order (for "declared …" hints).
+    pub fn sorted_names(&self) -> impl Iterator<Item = &str> {
+        self.ids.keys().map(String::as_str)
+    }
+
     /// Every name, in id order.
     pub fn names(&self) -> &[String] {
         &self.names
@@ -132,7 +137,10 @@ mod tests {
         let mut regions: Interner<RegionId> = Interner::default();
         assert_eq!(regions.intern("us-east-1"), (RegionId::from_index(0), true));
         assert_eq!(regions.intern("eu-west-1"), (RegionId::from_index(1), true));
-        assert_eq!(regions.intern("us-east-1"), (RegionId::from_index(0), false));
+        assert_eq!(
+            regions.intern("us-east-1"),
+            (RegionId::from_index(0), false)
+        );
         assert_eq!(regions.get("eu-west-1").map(RegionId::index), Some(1));
         assert_eq!(regions.get("eu-west-9"), None);
         assert_eq!(regions.name(RegionId::from_index(1)), "eu-west-1");

@@ -6,6 +6,7 @@
 pub mod directory;
 pub mod facts;
 pub mod ids;
+pub mod quotas;
 pub mod rules;
 
 /// Commercial, GovCloud and China Region codes amisim accepts.

@@ -562,7 +562,12 @@ mod tests {
         // encrypted → encrypted: allowed (with a key in the destination).
         let o = check_copy(
             &d,
-            &copy(Encryption::Key(KeyId::from_index(0)), 0, None, Some(KeyChoice::Key(KeyId::from_index(0)))),
+            &copy(
+                Encryption::Key(KeyId::from_index(0)),
+                0,
+                None,
+                Some(KeyChoice::Key(KeyId::from_index(0))),
+            ),
         )
         .unwrap();
         assert_eq!(o.encryption, Encryption::Key(KeyId::from_index(0)));
@@ -593,9 +598,12 @@ mod tests {
         );
         // Encrypted source, no key: the destination's default key (keys are Regional).
         assert_eq!(
-            check_copy(&d, &copy(Encryption::Key(KeyId::from_index(1)), 0, None, None))
-                .unwrap()
-                .encryption,
+            check_copy(
+                &d,
+                &copy(Encryption::Key(KeyId::from_index(1)), 0, None, None)
+            )
+            .unwrap()
+            .encryption,
             Encryption::AwsManaged
         );
         d.accounts[0].encryption_by_default = true;
@@ -627,22 +635,42 @@ mod tests {
         let cases: Vec<Case> = vec![
             (
                 "kms key with encrypted = false",
-                copy(Encryption::None, 0, Some(false), Some(KeyChoice::Key(KeyId::from_index(0)))),
+                copy(
+                    Encryption::None,
+                    0,
+                    Some(false),
+                    Some(KeyChoice::Key(KeyId::from_index(0))),
+                ),
                 vec![Rule::KmsKeyWithoutEncrypted],
             ),
             (
                 "kms key with encryption implied",
-                copy(Encryption::None, 0, None, Some(KeyChoice::Key(KeyId::from_index(0)))),
+                copy(
+                    Encryption::None,
+                    0,
+                    None,
+                    Some(KeyChoice::Key(KeyId::from_index(0))),
+                ),
                 vec![],
             ),
             (
                 "key not in the destination Region",
-                copy(Encryption::Key(KeyId::from_index(1)), 0, None, Some(KeyChoice::Key(KeyId::from_index(1)))),
+                copy(
+                    Encryption::Key(KeyId::from_index(1)),
+                    0,
+                    None,
+                    Some(KeyChoice::Key(KeyId::from_index(1))),
+                ),
                 vec![Rule::KeyNotInRegion],
             ),
             (
                 "replica in the destination Region",
-                copy(Encryption::Key(KeyId::from_index(0)), 0, None, Some(KeyChoice::Key(KeyId::from_index(0)))),
+                copy(
+                    Encryption::Key(KeyId::from_index(0)),
+                    0,
+                    None,
+                    Some(KeyChoice::Key(KeyId::from_index(0))),
+                ),
                 vec![],
             ),
             (
@@ -662,17 +690,32 @@ mod tests {
             ),
             (
                 "cross-account into the owner's key, granted to the copier",
-                copy(Encryption::Key(KeyId::from_index(0)), 1, None, Some(KeyChoice::Key(KeyId::from_index(0)))),
+                copy(
+                    Encryption::Key(KeyId::from_index(0)),
+                    1,
+                    None,
+                    Some(KeyChoice::Key(KeyId::from_index(0))),
+                ),
                 vec![],
             ),
             (
                 "cross-account into the copier's own key",
-                copy(Encryption::Key(KeyId::from_index(0)), 1, None, Some(KeyChoice::Key(KeyId::from_index(2)))),
+                copy(
+                    Encryption::Key(KeyId::from_index(0)),
+                    1,
+                    None,
+                    Some(KeyChoice::Key(KeyId::from_index(2))),
+                ),
                 vec![],
             ),
             (
                 "cross-account into someone else's key",
-                copy(Encryption::Key(KeyId::from_index(0)), 2, None, Some(KeyChoice::Key(KeyId::from_index(2)))),
+                copy(
+                    Encryption::Key(KeyId::from_index(0)),
+                    2,
+                    None,
+                    Some(KeyChoice::Key(KeyId::from_index(2))),
+                ),
                 vec![Rule::KeyNotGranted, Rule::KeyNotGranted],
             ),
             (
@@ -843,8 +886,14 @@ mod tests {
     #[test]
     fn an_ou_share_covers_nested_ous() {
         let d = dir();
-        assert!(d.account_in_ou(AccountId::from_index(2), OuId::from_index(0)), "dev is in ou-dev, nested in ou-prod");
-        assert!(!d.account_in_ou(AccountId::from_index(1), OuId::from_index(1)), "prod is not in ou-dev");
+        assert!(
+            d.account_in_ou(AccountId::from_index(2), OuId::from_index(0)),
+            "dev is in ou-dev, nested in ou-prod"
+        );
+        assert!(
+            !d.account_in_ou(AccountId::from_index(1), OuId::from_index(1)),
+            "prod is not in ou-dev"
+        );
         assert!(!d.account_in_ou(AccountId::from_index(3), OuId::from_index(0)));
     }
 

@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::stats::{Exact, Metric, Moments};
-use crate::cost::Ledger;
 use crate::aws::ids::{AccountId, RegionId};
+use crate::aws::quotas::Quota;
+use crate::cost::Ledger;
 use crate::engine::SimTime;
 use crate::pipeline::analysis::{CriticalParts, ExecRecords, critical_step, write_critical_label};
 use crate::pipeline::config::World;
-use crate::pipeline::model::{Outcome, QuotaUse, ReplicationResult, Stage};
+use crate::pipeline::model::{Outcome, ReplicationResult, Stage};
 
 /// Per stage of a pipeline.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,8 +52,8 @@ pub struct PipelineAgg {
 /// Identifies a quota instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct QuotaKey {
-    /// Which quota (its `QuotaKind` name order).
-    pub kind: u8,
+    /// Which quota.
+    pub kind: Quota,
     /// Account.
     pub account: AccountId,
     /// Region.
@@ -188,10 +189,6 @@ mod pairs {
 
 /// Most buckets over the horizon in the quota timeline.
 pub const MAX_BUCKETS: u64 = 500;
-
-fn kind_index(q: &QuotaUse) -> u8 {
-    q.kind as u8
-}
 
 /// Spreads a quota instance's occupancy over timeline buckets, summing
 /// consecutive contributions to the same bucket before touching the map
@@ -342,7 +339,7 @@ impl Aggregate {
         let width = self.timeline_width_ms;
         for q in &rep.quotas {
             let key = QuotaKey {
-                kind: kind_index(q),
+                kind: q.kind,
                 account: q.account,
                 region: q.region,
                 pipeline: q.pipeline,

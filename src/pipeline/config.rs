@@ -219,16 +219,7 @@ pub struct Pipeline {
     pub lifecycle: Lifecycle,
 }
 
-/// Quotas modelled as FIFO queues (per account and Region unless said otherwise).
-#[derive(Debug, Clone, Copy)]
-pub struct Quotas {
-    /// Concurrent AMI copies per destination Region.
-    pub concurrent_ami_copies_per_region: u32,
-    /// Image Builder concurrent builds per account.
-    pub concurrent_builds: u32,
-    /// Image Builder concurrent AMI copies per distribution configuration (per pipeline).
-    pub concurrent_ami_copies_per_distribution: u32,
-}
+pub use crate::aws::quotas::Quotas;
 
 /// Image lifecycle of a pipeline (Image Builder lifecycle policies,
 /// aws-facts.md §5; deregistration and snapshot deletion, §4 rule 19).

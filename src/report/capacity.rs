@@ -4,7 +4,6 @@
 use super::{ReportError, secs};
 use crate::experiment::Aggregate;
 use crate::experiment::aggregate::QuotaKey;
-use crate::pipeline::model::QuotaKind;
 use crate::scenario::Scenario;
 
 /// Header of `quotas.csv`.
@@ -41,10 +40,8 @@ pub const TIMELINE_HEADER: [&str; 8] = [
 
 fn names(scn: &Scenario, k: &QuotaKey) -> [String; 4] {
     [
-        QuotaKind::ALL[k.kind as usize].name().to_string(),
-        scn.world.directory.accounts[k.account.index()]
-            .name
-            .clone(),
+        k.kind.key().to_string(),
+        scn.world.directory.accounts[k.account.index()].name.clone(),
         scn.world.regions[k.region.index()].clone(),
         k.pipeline
             .map(|p| scn.world.pipelines[p as usize].name.clone())

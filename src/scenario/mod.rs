@@ -9,10 +9,7 @@
 //! and semantic checks run once the file parses.
 #![warn(missing_docs)]
 
-mod access;
 mod error;
-mod faults;
-mod migration;
 pub mod raw;
 mod resolve;
 pub mod sweep;

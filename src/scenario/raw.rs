@@ -375,6 +375,18 @@ pub struct RawQuotas {
     pub concurrent_ami_copies_per_distribution: Option<Spanned<i64>>,
 }
 
+impl RawQuotas {
+    /// The value the file gives `q`, if any.
+    pub fn get(&self, q: crate::aws::quotas::Quota) -> Option<&Spanned<i64>> {
+        use crate::aws::quotas::Quota;
+        match q {
+            Quota::ConcurrentBuilds => self.concurrent_builds.as_ref(),
+            Quota::AmiCopiesPerRegion => self.concurrent_ami_copies_per_region.as_ref(),
+            Quota::AmiCopiesPerDistribution => self.concurrent_ami_copies_per_distribution.as_ref(),
+        }
+    }
+}
+
 /// `[[pipeline]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -25,7 +25,9 @@ fn documented_chain(lib_rs: &str) -> Vec<String> {
         .expect("lib.rs documents its layers on a line starting `//! Layers`");
     let mut text = String::new();
     for line in lib_rs[start..].lines() {
-        let Some(rest) = line.strip_prefix("//!") else { break };
+        let Some(rest) = line.strip_prefix("//!") else {
+            break;
+        };
         if rest.trim().is_empty() {
             break;
         }
@@ -200,7 +202,9 @@ pub fn violations(files: &[(String, String)], chain: &[String]) -> Vec<String> {
     }
     for (parent, es) in &edges {
         let next: BTreeMap<&str, Vec<&str>> = es.keys().fold(BTreeMap::new(), |mut m, (f, t)| {
-            m.entry(f.as_str()).or_insert_with(Vec::new).push(t.as_str());
+            m.entry(f.as_str())
+                .or_insert_with(Vec::new)
+                .push(t.as_str());
             m
         });
         for ((from, to), rel) in es {
@@ -266,7 +270,11 @@ fn lib_rs_documents_every_top_level_module_in_its_chain() {
 #[test]
 fn no_module_imports_one_above_it_and_no_siblings_import_each_other() {
     let problems = violations(&source_files(), &chain());
-    assert!(problems.is_empty(), "layering violations:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "layering violations:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -276,17 +284,39 @@ fn the_check_catches_an_upward_import_and_a_cycle() {
     let files = vec![
         file("engine/mod.rs", "pub mod queue;\n"),
         file("engine/queue.rs", "use super::Thing;\n"),
-        file("aws/mod.rs", "use crate::pipeline::config::RegionId; // wrong\n"),
-        file("pipeline/mod.rs", "pub mod a; pub mod b;\nuse crate::{aws, engine::queue};\n"),
+        file(
+            "aws/mod.rs",
+            "use crate::pipeline::config::RegionId; // wrong\n",
+        ),
+        file(
+            "pipeline/mod.rs",
+            "pub mod a; pub mod b;\nuse crate::{aws, engine::queue};\n",
+        ),
         file("pipeline/a.rs", "use super::b::X;\n"),
-        file("pipeline/b.rs", "fn f() { crate::pipeline::a::y() }\n#[cfg(test)]\nuse crate::cli;\n"),
+        file(
+            "pipeline/b.rs",
+            "fn f() { crate::pipeline::a::y() }\n#[cfg(test)]\nuse crate::cli;\n",
+        ),
     ];
     let problems = violations(&files, &chain);
     assert_eq!(problems.len(), 3, "{problems:#?}");
-    assert!(problems[0].starts_with("aws/mod.rs: `aws` imports `pipeline`"), "{}", problems[0]);
-    assert!(problems[1].contains("`pipeline::a` imports `b`"), "{}", problems[1]);
-    assert!(problems[2].contains("`pipeline::b` imports `a`"), "{}", problems[2]);
+    assert!(
+        problems[0].starts_with("aws/mod.rs: `aws` imports `pipeline`"),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        problems[1].contains("`pipeline::a` imports `b`"),
+        "{}",
+        problems[1]
+    );
+    assert!(
+        problems[2].contains("`pipeline::b` imports `a`"),
+        "{}",
+        problems[2]
+    );
     // Comments and test code do not count; a chain read from lib.rs's text.
-    let lib = "//! Layers, lowest first:\n//! [`engine`] (time) ← [`aws`] ← [`pipeline`] (model).\n//!\n";
+    let lib =
+        "//! Layers, lowest first:\n//! [`engine`] (time) ← [`aws`] ← [`pipeline`] (model).\n//!\n";
     assert_eq!(documented_chain(lib), chain);
 }

@@ -529,7 +529,7 @@ fn a_waiter_timeout_fails_an_execution_that_aws_completed() {
     let q = r
         .quotas
         .iter()
-        .find(|q| q.kind == amisim::pipeline::model::QuotaKind::AmiCopiesPerRegion)
+        .find(|q| q.kind == amisim::aws::quotas::Quota::AmiCopiesPerRegion)
         .unwrap();
     assert!(
         q.busy_unit_ms >= 2_000_000,

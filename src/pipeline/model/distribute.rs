@@ -52,8 +52,7 @@ impl Model<'_> {
         let r = self.out.stages[rec as usize];
         let pi = self.out.runs[r.exec as usize].pipeline as usize;
         let nr = self.world.regions.len();
-        if let Some((next, _)) =
-            self.copies[r.account.index() * nr + r.region.index()].release(now)
+        if let Some((next, _)) = self.copies[r.account.index() * nr + r.region.index()].release(now)
         {
             self.start_copy(sim, next);
         }

@@ -23,6 +23,8 @@ use rand_distr::{Distribution, Exp};
 
 use super::config::{Kind, Pipeline, RegionId, StartCondition, World};
 use crate::aws::directory::{AccountId, Encryption};
+pub use crate::aws::quotas::Quota;
+use crate::aws::quotas::Scope;
 use crate::aws::rules::Rule;
 use crate::engine::{
     Grant, Resource, RngStreams, SimDuration, SimTime, Simulation, StreamRng, TokenBucket,
@@ -294,40 +296,11 @@ pub struct RunRecord {
     first_record: u32,
 }
 
-/// Which quota a resource models.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum QuotaKind {
-    /// Image Builder concurrent builds, per account and build Region.
-    ConcurrentBuilds,
-    /// Concurrent AMI copies, per copier account and destination Region.
-    AmiCopiesPerRegion,
-    /// Image Builder concurrent AMI copies per distribution configuration.
-    AmiCopiesPerDistribution,
-}
-
-impl QuotaKind {
-    /// Every kind, indexed by `kind as usize`.
-    pub const ALL: [QuotaKind; 3] = [
-        QuotaKind::ConcurrentBuilds,
-        QuotaKind::AmiCopiesPerRegion,
-        QuotaKind::AmiCopiesPerDistribution,
-    ];
-
-    /// The name used in CSV files.
-    pub fn name(self) -> &'static str {
-        match self {
-            QuotaKind::ConcurrentBuilds => "concurrent_builds",
-            QuotaKind::AmiCopiesPerRegion => "concurrent_ami_copies_per_region",
-            QuotaKind::AmiCopiesPerDistribution => "concurrent_ami_copies_per_distribution",
-        }
-    }
-}
-
 /// How one quota instance was used in a replication.
 #[derive(Debug, Clone)]
 pub struct QuotaUse {
     /// Which quota.
-    pub kind: QuotaKind,
+    pub kind: Quota,
     /// Account it belongs to (the pipeline's owner for per-distribution quotas).
     pub account: AccountId,
     /// Region it belongs to (the build Region for per-distribution quotas).
@@ -558,9 +531,9 @@ impl<'w> Replicator<'w> {
             world,
             rng: Vec::with_capacity(np),
             out: ReplicationResult::default(),
-            builds: traced(world.quotas.concurrent_builds, na * nr),
-            dist_copies: traced(world.quotas.concurrent_ami_copies_per_distribution, np),
-            copies: traced(world.quotas.concurrent_ami_copies_per_region, na * nr),
+            builds: traced(world.quotas.get(Quota::ConcurrentBuilds), na * nr),
+            dist_copies: traced(world.quotas.get(Quota::AmiCopiesPerDistribution), np),
+            copies: traced(world.quotas.get(Quota::AmiCopiesPerRegion), na * nr),
             lineage: vec![None; np * na * nr],
             live: vec![Default::default(); np],
             updates_since_build: vec![false; np],
@@ -692,12 +665,16 @@ impl Model<'_> {
             trace.clear();
             waits.clear();
             res.swap_logs(&mut trace, &mut waits);
-            let (account, region, pipeline) = match kind {
-                QuotaKind::AmiCopiesPerDistribution => {
+            let (account, region, pipeline) = match Quota::scope(kind) {
+                Scope::Distribution => {
                     let p = &world.pipelines[idx];
                     (p.owner, p.region, Some(idx as u16))
                 }
-                _ => (AccountId::from_index(idx / nr), RegionId::from_index(idx % nr), None),
+                _ => (
+                    AccountId::from_index(idx / nr),
+                    RegionId::from_index(idx % nr),
+                    None,
+                ),
             };
             out.push(QuotaUse {
                 kind,
@@ -716,13 +693,13 @@ impl Model<'_> {
         };
         let mut out = std::mem::take(&mut self.out.quotas);
         for (i, r) in self.builds.iter_mut().enumerate() {
-            push(QuotaKind::ConcurrentBuilds, i, r, &mut out);
+            push(Quota::ConcurrentBuilds, i, r, &mut out);
         }
         for (i, r) in self.copies.iter_mut().enumerate() {
-            push(QuotaKind::AmiCopiesPerRegion, i, r, &mut out);
+            push(Quota::AmiCopiesPerRegion, i, r, &mut out);
         }
         for (i, r) in self.dist_copies.iter_mut().enumerate() {
-            push(QuotaKind::AmiCopiesPerDistribution, i, r, &mut out);
+            push(Quota::AmiCopiesPerDistribution, i, r, &mut out);
         }
         self.out.quotas = out;
     }

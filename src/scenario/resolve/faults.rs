@@ -1,45 +1,36 @@
 //! `[faults]`, `[[incident]]` and `[api]`: failure injection, Region
 //! incidents, throttling and retries.
 
-use std::collections::BTreeMap;
-
 use toml::Spanned;
 
-use super::raw::{RawApi, RawBucket, RawFaults, RawIncident};
-use super::resolve::Ctx;
+use super::ctx::{Choice, Ctx, KeyPath};
 use crate::aws::facts;
 use crate::dist::Dur;
 use crate::engine::{SimDuration, SimTime};
-use crate::pipeline::config::{Api, BucketSpec, Faults, Incident, RegionId};
+use crate::pipeline::config::{Api, BucketSpec, Faults, Incident};
+use crate::scenario::raw::{RawApi, RawBucket, RawFaults, RawIncident};
 
+/// `client`: whose waiter bounds a copy, in minutes (aws-facts.md §1.7).
+const CLIENT: Choice<u64> = Choice {
+    what: "client",
+    words: &[
+        ("image_builder", facts::WAITER_IMAGE_BUILDER_MIN, "720 min"),
+        ("aws_sdk", facts::WAITER_AWS_SDK_MIN, "10 min"),
+        ("packer", facts::WAITER_PACKER_MIN, "30 min"),
+        ("terraform", facts::WAITER_TERRAFORM_MIN, "40 min"),
+    ],
+};
+
+/// A probability, 0 when absent or out of range.
 fn probability(ctx: &mut Ctx<'_>, v: Option<&Spanned<f64>>, path: &str) -> f64 {
-    let Some(v) = v else { return 0.0 };
-    let x = *v.get_ref();
-    if !(0.0..=1.0).contains(&x) {
-        ctx.err(
-            Some(v.span()),
-            path,
-            format!("a probability must be between 0 and 1, got {x}"),
-            Some("e.g. 0.02 for 2 %"),
-        );
-        return 0.0;
-    }
-    x
+    v.and_then(|v| ctx.probability(v, path, "e.g. 0.02 for 2 %"))
+        .unwrap_or(0.0)
 }
 
+/// Attempts in 1..=100, `default` when absent or out of range.
 fn attempts(ctx: &mut Ctx<'_>, v: Option<&Spanned<i64>>, path: &str, default: u32) -> u32 {
-    let Some(v) = v else { return default };
-    let n = *v.get_ref();
-    if !(1..=100).contains(&n) {
-        ctx.err(
-            Some(v.span()),
-            path,
-            format!("must be between 1 and 100, got {n}"),
-            Some("1 means no retry"),
-        );
-        return default;
-    }
-    n as u32
+    v.and_then(|v| ctx.count(v, path, (1, 100), Some("1 means no retry")))
+        .unwrap_or(default)
 }
 
 fn dur(v: Option<&Spanned<Dur>>, default: SimDuration) -> SimDuration {
@@ -69,18 +60,9 @@ pub(super) fn resolve_faults(ctx: &mut Ctx<'_>, raw: Option<&RawFaults>) -> Faul
     f.retry_backoff = dur(r.retry_backoff.as_ref(), f.retry_backoff);
     f.retry_backoff_max = dur(r.retry_backoff_max.as_ref(), f.retry_backoff_max);
     // source: aws-facts.md §1.7 (client waiters) and §1.5 (Image Builder step timeout).
-    if let Some(c) = &r.client {
-        let mins = match c.get_ref().as_str() {
-            "image_builder" => Some(facts::WAITER_IMAGE_BUILDER_MIN),
-            "aws_sdk" => Some(facts::WAITER_AWS_SDK_MIN),
-            "packer" => Some(facts::WAITER_PACKER_MIN),
-            "terraform" => Some(facts::WAITER_TERRAFORM_MIN),
-            other => {
-                ctx.err(Some(c.span()), "faults.client", format!("unknown client \"{other}\""), Some("use \"image_builder\" (720 min), \"aws_sdk\" (10 min), \"packer\" (30 min) or \"terraform\" (40 min)"));
-                None
-            }
-        };
-        f.waiter_timeout = mins.map(SimDuration::from_mins);
+    if r.client.is_some() {
+        let mins = CLIENT.pick(ctx, r.client.as_ref(), "faults.client");
+        f.waiter_timeout = Some(SimDuration::from_mins(mins));
     }
     if let Some(w) = &r.waiter_timeout {
         if w.get_ref().0 == SimDuration::ZERO {
@@ -97,23 +79,19 @@ pub(super) fn resolve_faults(ctx: &mut Ctx<'_>, raw: Option<&RawFaults>) -> Faul
 }
 
 /// `[[incident]]`: a fixed window (`start`) or random ones (`mean_interval`).
-pub(super) fn resolve_incidents(
-    ctx: &mut Ctx<'_>,
-    names: &BTreeMap<String, RegionId>,
-    raw: &[Spanned<RawIncident>],
-) -> Vec<Incident> {
+pub(super) fn resolve_incidents(ctx: &mut Ctx<'_>, raw: &[Spanned<RawIncident>]) -> Vec<Incident> {
     let mut out = Vec::new();
     for (i, si) in raw.iter().enumerate() {
         let r = si.get_ref();
-        let path = format!("incident[{i}]");
-        let region = ctx.region(names, &r.region, &format!("{path}.region"));
+        let path = "incident".at(i);
+        let region = ctx.region(&r.region, &path.key("region"));
         if r.start.is_some() == r.mean_interval.is_some() {
             ctx.err(Some(si.span()), path.clone(), "an incident needs exactly one of `start` (a fixed window) and `mean_interval` (random windows)", Some("e.g. start = \"3d\", duration = \"8h\""));
         }
         if r.duration.get_ref().0 == SimDuration::ZERO {
             ctx.err(
                 Some(r.duration.span()),
-                format!("{path}.duration"),
+                path.key("duration"),
                 "must be longer than zero",
                 None,
             );
@@ -123,7 +101,7 @@ pub(super) fn resolve_incidents(
         {
             ctx.err(
                 Some(m.span()),
-                format!("{path}.mean_interval"),
+                path.key("mean_interval"),
                 "must be longer than zero",
                 None,
             );
@@ -133,7 +111,7 @@ pub(super) fn resolve_incidents(
             if !(x.is_finite() && x >= 1.0) {
                 ctx.err(
                     Some(s.span()),
-                    format!("{path}.slowdown"),
+                    path.key("slowdown"),
                     format!("a slowdown factor must be at least 1, got {x}"),
                     Some("e.g. slowdown = 3.0 for three times slower"),
                 );
@@ -143,7 +121,7 @@ pub(super) fn resolve_incidents(
         let failure_probability = probability(
             ctx,
             r.failure_probability.as_ref(),
-            &format!("{path}.failure_probability"),
+            &path.key("failure_probability"),
         );
         if let Some(region) = region {
             out.push(Incident {
@@ -235,112 +213,5 @@ pub(super) fn resolve_api(ctx: &mut Ctx<'_>, raw: Option<&RawApi>) -> Api {
             r.backoff_max.as_ref(),
             SimDuration::from_secs(facts::SDK_BACKOFF_MAX_S),
         ),
-    }
-}
-
-/// `[cost]`: defaults from aws-facts.md §3 (see `aws::facts`), overridden here.
-pub(super) fn resolve_prices(
-    ctx: &mut Ctx<'_>,
-    names: &BTreeMap<String, RegionId>,
-    regions: &[String],
-    raw: Option<&super::raw::RawCost>,
-) -> crate::pipeline::config::Prices {
-    let price = |ctx: &mut Ctx<'_>, v: Option<&Spanned<f64>>, path: &str, default: f64| {
-        v.map_or(default, |v| {
-            let x = *v.get_ref();
-            if !(x.is_finite() && x >= 0.0) {
-                ctx.err(
-                    Some(v.span()),
-                    path,
-                    format!("a price must be a non-negative number of dollars, got {x}"),
-                    None,
-                );
-                return default;
-            }
-            x
-        })
-    };
-    let ebs = price(
-        ctx,
-        raw.and_then(|r| r.ebs_usd_per_gb_month.as_ref()),
-        "cost.ebs_usd_per_gb_month",
-        facts::EBS_GP3_USD_PER_GB_MONTH,
-    );
-    let snap = price(
-        ctx,
-        raw.and_then(|r| r.snapshot_usd_per_gb_month.as_ref()),
-        "cost.snapshot_usd_per_gb_month",
-        facts::SNAPSHOT_USD_PER_GB_MONTH,
-    );
-    let transfer = price(
-        ctx,
-        raw.and_then(|r| r.transfer_usd_per_gb.as_ref()),
-        "cost.transfer_usd_per_gb",
-        facts::TRANSFER_USD_PER_GB,
-    );
-    let kms = price(
-        ctx,
-        raw.and_then(|r| r.kms_key_usd_per_month.as_ref()),
-        "cost.kms_key_usd_per_month",
-        facts::KMS_KEY_USD_PER_MONTH,
-    );
-    let mut instance: BTreeMap<String, f64> = facts::INSTANCE_USD_PER_HOUR
-        .iter()
-        .map(|(k, v)| (k.to_string(), *v))
-        .collect();
-    let mut per_source: Vec<f64> = regions
-        .iter()
-        .map(|r| {
-            if facts::TRANSFER_EXPENSIVE_SOURCES.contains(&r.as_str()) {
-                facts::TRANSFER_EXPENSIVE_USD_PER_GB
-            } else {
-                transfer
-            }
-        })
-        .collect();
-    if let Some(r) = raw {
-        for (k, v) in &r.instance_usd_per_hour {
-            let x = price(
-                ctx,
-                Some(v),
-                &format!("cost.instance_usd_per_hour.\"{k}\""),
-                0.0,
-            );
-            instance.insert(k.clone(), x);
-        }
-        for (k, v) in &r.transfer_from {
-            let x = price(
-                ctx,
-                Some(v),
-                &format!("cost.transfer_from.\"{k}\""),
-                transfer,
-            );
-            match names.get(k) {
-                Some(id) => per_source[(*id).index()] = x,
-                None => ctx.err(
-                    Some(v.span()),
-                    format!("cost.transfer_from.\"{k}\""),
-                    format!("Region \"{k}\" is not declared in this scenario"),
-                    Some("price only declared Regions"),
-                ),
-            }
-        }
-    }
-    let pair = |a: &str, b: &str| {
-        Some((
-            *names.get(a)?,
-            *names.get(b)?,
-            facts::TRANSFER_US_EAST_PAIR_USD_PER_GB,
-        ))
-    };
-    crate::pipeline::config::Prices {
-        instance_usd_per_hour: instance,
-        ebs_usd_per_gb_month: ebs,
-        snapshot_usd_per_gb_month: snap,
-        transfer_usd_per_gb: per_source,
-        transfer_pairs: pair("us-east-1", "us-east-2").into_iter().collect(),
-        kms_key_usd_per_month: kms,
-        hours_per_month: facts::HOURS_PER_MONTH,
-        min_instance_billing: SimDuration::from_secs(facts::MIN_BILLED_S),
     }
 }

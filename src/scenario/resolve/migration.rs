@@ -8,15 +8,16 @@
 
 use toml::Spanned;
 
-use super::raw::RawMigration;
-use super::resolve::{
-    Ctx, Shared, apply_latency, default_latencies, parse_platform, resolve_volume,
-};
+use super::ctx::{Ctx, KeyPath};
+use super::distribution::{KeyUser, resolve_owner_encryption};
+use super::latency::{PLATFORM, latencies};
+use super::pipeline::{Shared, resolve_volumes};
 use crate::aws::rules::{CopyRequest, check_copy};
 use crate::engine::SimTime;
 use crate::pipeline::config::{
     BaseOwner, CopyPlan, Distribution, Kind, Pipeline, Schedule, StartCondition,
 };
+use crate::scenario::raw::RawMigration;
 
 /// Resolves one migration; `None` if it has errors.
 pub(super) fn resolve_migration(
@@ -26,51 +27,42 @@ pub(super) fn resolve_migration(
     prefix: &str,
 ) -> Option<Pipeline> {
     let m = sm.get_ref();
-    let before = ctx.errors.len();
+    let before = ctx.error_count();
     let dir = sh.dir;
-    let region = ctx.region(sh.names, &m.region, &format!("{prefix}.region"));
+    let region = ctx.region(&m.region, &prefix.key("region"));
     let to_region = m
         .to_region
         .as_ref()
-        .and_then(|r| ctx.region(sh.names, r, &format!("{prefix}.to_region")));
+        .and_then(|r| ctx.region(r, &prefix.key("to_region")));
     if let (Some(a), Some(b), Some(r)) = (region, to_region, &m.to_region)
         && a == b
     {
         ctx.err(
             Some(r.span()),
-            format!("{prefix}.to_region"),
+            prefix.key("to_region"),
             "to_region is the instance's own Region",
             Some("omit to_region for a move to another Availability Zone of the same Region"),
         );
     }
-    let platform = parse_platform(ctx, m.platform.as_ref(), &format!("{prefix}.platform"));
-    let (owner, encryption) = super::access::resolve_owner_encryption(
+    let platform = PLATFORM.pick(ctx, m.platform.as_ref(), &prefix.key("platform"));
+    let (owner, encryption) = resolve_owner_encryption(
         ctx,
         dir,
         (m.account.as_ref(), m.kms_key.as_ref()),
         prefix,
         region,
-        super::access::KeyUser::Instance,
+        KeyUser::Instance,
     );
-    let volumes: Vec<_> = m
-        .volume
-        .iter()
-        .enumerate()
-        .filter_map(|(j, v)| resolve_volume(ctx, v, &format!("{prefix}.volume[{j}]"), j))
-        .collect();
+    let volumes = resolve_volumes(ctx, &m.volume, prefix);
     if m.volume.is_empty() {
         ctx.err(
             Some(sm.span()),
-            format!("{prefix}.volume"),
+            prefix.key("volume"),
             format!("migration \"{}\" has no volume", m.name.get_ref()),
             Some("add [[migration.volume]] with size_gib and data_gib"),
         );
     }
-    let mut latency = default_latencies(platform);
-    apply_latency(ctx, &mut latency, sh.global, "latency");
-    if let Some(own) = &m.latency {
-        apply_latency(ctx, &mut latency, own, &format!("{prefix}.latency"));
-    }
+    let latency = latencies(ctx, platform, sh.global, (m.latency.as_ref(), prefix));
     let at =
         m.at.as_ref()
             .map_or(SimTime::ZERO, |a| SimTime(a.get_ref().0.as_millis()));
@@ -79,7 +71,7 @@ pub(super) fn resolve_migration(
     {
         ctx.err(
             Some(a.span()),
-            format!("{prefix}.at"),
+            prefix.key("at"),
             "the migration starts after the horizon",
             Some("start it before `horizon`"),
         );
@@ -89,7 +81,7 @@ pub(super) fn resolve_migration(
     let mut distributions = Vec::new();
     let mut copies = Vec::new();
     if let (Some(to), Some(_)) = (to_region, region) {
-        let path = format!("{prefix}.copy_kms_key");
+        let path = prefix.key("copy_kms_key");
         let kms_key = m
             .copy_kms_key
             .as_ref()
@@ -133,7 +125,7 @@ pub(super) fn resolve_migration(
             violation,
         });
     }
-    if ctx.errors.len() > before {
+    if ctx.error_count() > before {
         return None;
     }
     Some(Pipeline {

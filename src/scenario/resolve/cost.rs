@@ -1,0 +1,139 @@
+//! `[cost]`: prices, defaults from aws-facts.md §3 (see `aws::facts`), and
+//! each pipeline's instance prices.
+
+use std::collections::BTreeMap;
+
+use toml::Spanned;
+
+use super::ctx::Ctx;
+use crate::aws::facts;
+use crate::engine::SimDuration;
+use crate::pipeline::config::{Kind, Pipeline, Prices};
+use crate::scenario::raw::RawCost;
+
+/// Prices each pipeline's instances; warns of instance types without a price.
+pub(super) fn price_instances(ctx: &mut Ctx<'_>, pipelines: &mut [Pipeline], prices: &Prices) {
+    for p in pipelines.iter_mut() {
+        let price = |t: &str| prices.instance_usd_per_hour.get(t).copied();
+        p.instance_usd_per_hour = (
+            price(&p.builder_instance_type),
+            price(&p.test_instance_type),
+        );
+    }
+    // Instance types without a price are not costed: say so.
+    let mut unpriced: Vec<&str> = pipelines
+        .iter()
+        .filter(|p| p.kind == Kind::Build)
+        .flat_map(|p| {
+            [
+                p.builder_instance_type.as_str(),
+                p.test_instance_type.as_str(),
+            ]
+        })
+        .filter(|t| !prices.instance_usd_per_hour.contains_key(*t))
+        .collect();
+    unpriced.sort_unstable();
+    unpriced.dedup();
+    for t in unpriced {
+        ctx.warn(
+            Some(0..0),
+            "cost.instance_usd_per_hour",
+            format!("instance type {t} has no price: its hours are not costed"),
+            Some(format!("add [cost] instance_usd_per_hour = {{ \"{t}\" = <dollars per hour> }} (aws-facts.md §3 has only t3.medium, m5.large, c5.xlarge, m7i.large)")),
+        );
+    }
+}
+
+/// `[cost]`: defaults from aws-facts.md §3 (see `aws::facts`), overridden here.
+pub(super) fn resolve_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> Prices {
+    let price = |ctx: &mut Ctx<'_>, v: Option<&Spanned<f64>>, path: &str, default: f64| {
+        v.map_or(default, |v| {
+            ctx.dollars(v, path, "a price must").unwrap_or(default)
+        })
+    };
+    let ebs = price(
+        ctx,
+        raw.and_then(|r| r.ebs_usd_per_gb_month.as_ref()),
+        "cost.ebs_usd_per_gb_month",
+        facts::EBS_GP3_USD_PER_GB_MONTH,
+    );
+    let snap = price(
+        ctx,
+        raw.and_then(|r| r.snapshot_usd_per_gb_month.as_ref()),
+        "cost.snapshot_usd_per_gb_month",
+        facts::SNAPSHOT_USD_PER_GB_MONTH,
+    );
+    let transfer = price(
+        ctx,
+        raw.and_then(|r| r.transfer_usd_per_gb.as_ref()),
+        "cost.transfer_usd_per_gb",
+        facts::TRANSFER_USD_PER_GB,
+    );
+    let kms = price(
+        ctx,
+        raw.and_then(|r| r.kms_key_usd_per_month.as_ref()),
+        "cost.kms_key_usd_per_month",
+        facts::KMS_KEY_USD_PER_MONTH,
+    );
+    let mut instance: BTreeMap<String, f64> = facts::INSTANCE_USD_PER_HOUR
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect();
+    let mut per_source: Vec<f64> = ctx
+        .regions
+        .names()
+        .iter()
+        .map(|r| {
+            if facts::TRANSFER_EXPENSIVE_SOURCES.contains(&r.as_str()) {
+                facts::TRANSFER_EXPENSIVE_USD_PER_GB
+            } else {
+                transfer
+            }
+        })
+        .collect();
+    if let Some(r) = raw {
+        for (k, v) in &r.instance_usd_per_hour {
+            let x = price(
+                ctx,
+                Some(v),
+                &format!("cost.instance_usd_per_hour.\"{k}\""),
+                0.0,
+            );
+            instance.insert(k.clone(), x);
+        }
+        for (k, v) in &r.transfer_from {
+            let x = price(
+                ctx,
+                Some(v),
+                &format!("cost.transfer_from.\"{k}\""),
+                transfer,
+            );
+            match ctx.regions.get(k) {
+                Some(id) => per_source[id.index()] = x,
+                None => ctx.err(
+                    Some(v.span()),
+                    format!("cost.transfer_from.\"{k}\""),
+                    format!("Region \"{k}\" is not declared in this scenario"),
+                    Some("price only declared Regions"),
+                ),
+            }
+        }
+    }
+    let pair = |a: &str, b: &str| {
+        Some((
+            ctx.regions.get(a)?,
+            ctx.regions.get(b)?,
+            facts::TRANSFER_US_EAST_PAIR_USD_PER_GB,
+        ))
+    };
+    Prices {
+        instance_usd_per_hour: instance,
+        ebs_usd_per_gb_month: ebs,
+        snapshot_usd_per_gb_month: snap,
+        transfer_usd_per_gb: per_source,
+        transfer_pairs: pair("us-east-1", "us-east-2").into_iter().collect(),
+        kms_key_usd_per_month: kms,
+        hours_per_month: facts::HOURS_PER_MONTH,
+        min_instance_billing: SimDuration::from_secs(facts::MIN_BILLED_S),
+    }
+}

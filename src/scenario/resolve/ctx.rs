@@ -1,0 +1,481 @@
+//! The one context every section of resolution works through: the error
+//! sink, key paths, name lookups, and one validator per kind of value.
+//!
+//! Every check pushes a located error and goes on, so that one run of
+//! `amisim validate` lists everything wrong with a file. This file imports
+//! no other section.
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use toml::Spanned;
+
+use crate::aws::directory::{AccountId, Directory, KeyId, OuId};
+use crate::aws::ids::{Interner, RegionId};
+use crate::aws::rules::{KeyChoice, Rule, RuleViolation};
+use crate::aws::{self};
+use crate::dist::{
+    Dist, DistError, DistSpec, Dur, Throughput, ThroughputSpec, parse_duration_cell,
+};
+use crate::engine::SimDuration;
+use crate::scenario::error::{Locator, ScenarioError};
+
+/// Key paths as the messages print them: `pipeline[0].volume[1].size_gib`.
+pub(super) trait KeyPath {
+    /// `self.key`.
+    fn key(&self, key: &str) -> String;
+    /// `self[i]`.
+    fn at(&self, i: usize) -> String;
+}
+
+impl KeyPath for str {
+    fn key(&self, key: &str) -> String {
+        let mut s = String::with_capacity(self.len() + 1 + key.len());
+        s.push_str(self);
+        s.push('.');
+        s.push_str(key);
+        s
+    }
+
+    fn at(&self, i: usize) -> String {
+        format!("{self}[{i}]")
+    }
+}
+
+/// The resolution context.
+pub(super) struct Ctx<'a> {
+    pub(super) loc: &'a Locator<'a>,
+    /// The scenario's directory: relative CSV paths start here.
+    pub(super) base: PathBuf,
+    pub(super) errors: Vec<ScenarioError>,
+    pub(super) warnings: Vec<ScenarioError>,
+    /// `model_misconfigurations = true`: rule violations are warnings.
+    pub(super) misconfig: bool,
+    /// The declared Regions (filled by the regions section, first).
+    pub(super) regions: Interner<RegionId>,
+}
+
+impl<'a> Ctx<'a> {
+    pub(super) fn new(loc: &'a Locator<'a>, base: PathBuf, misconfig: bool) -> Self {
+        Ctx {
+            loc,
+            base,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            misconfig,
+            regions: Interner::default(),
+        }
+    }
+
+    /// Records an error at `span`.
+    pub(super) fn err(
+        &mut self,
+        span: Option<Range<usize>>,
+        path: impl Into<String>,
+        reason: impl Into<String>,
+        help: Option<&str>,
+    ) {
+        let e = self.loc.error(span, path, reason, help.map(str::to_string));
+        self.errors.push(e);
+    }
+
+    /// Records a warning at `span`.
+    pub(super) fn warn(
+        &mut self,
+        span: Option<Range<usize>>,
+        path: impl Into<String>,
+        reason: impl Into<String>,
+        help: Option<String>,
+    ) {
+        let e = self.loc.error(span, path, reason, help);
+        self.warnings.push(e);
+    }
+
+    /// How many errors so far: a section compares it before and after.
+    pub(super) fn error_count(&self) -> usize {
+        self.errors.len()
+    }
+
+    /// Reports a rule violation: an error, or a warning when misconfigurations
+    /// are modelled (then the rule is returned, to fail the stage at run time).
+    pub(super) fn violation(
+        &mut self,
+        span: Range<usize>,
+        path: &str,
+        v: &RuleViolation,
+    ) -> Option<Rule> {
+        let e = self
+            .loc
+            .error(Some(span), path, v.reason(), Some(v.help.clone()));
+        if self.misconfig {
+            self.warnings.push(e);
+            Some(v.rule)
+        } else {
+            self.errors.push(e);
+            None
+        }
+    }
+
+    // ---- validators: one per kind of value ----
+
+    /// A whole number in `min..=max` (counts, attempts, quotas).
+    pub(super) fn count(
+        &mut self,
+        v: &Spanned<i64>,
+        path: &str,
+        (min, max): (i64, i64),
+        help: Option<&str>,
+    ) -> Option<u32> {
+        let n = *v.get_ref();
+        if n < min || n > max {
+            self.err(
+                Some(v.span()),
+                path,
+                format!("must be between {min} and {max}, got {n}"),
+                help,
+            );
+            None
+        } else {
+            u32::try_from(n).ok()
+        }
+    }
+
+    /// A probability in 0..=1; `help` shows an example.
+    pub(super) fn probability(&mut self, v: &Spanned<f64>, path: &str, help: &str) -> Option<f64> {
+        let x = *v.get_ref();
+        if (0.0..=1.0).contains(&x) {
+            return Some(x);
+        }
+        self.err(
+            Some(v.span()),
+            path,
+            format!("a probability must be between 0 and 1, got {x}"),
+            Some(help),
+        );
+        None
+    }
+
+    /// A size in GiB, finite and not negative; `key` names it in the message.
+    pub(super) fn size_gib(&mut self, v: &Spanned<f64>, path: &str, key: &str) -> f64 {
+        let val = *v.get_ref();
+        if !val.is_finite() || val < 0.0 {
+            self.err(
+                Some(v.span()),
+                path,
+                format!("{key} must be a non-negative size in GiB, got {val}"),
+                Some("sizes are in GiB, e.g. 30"),
+            );
+        }
+        val
+    }
+
+    /// An amount of US dollars, finite and not negative; `what` starts the
+    /// message ("a price must be" or "must be").
+    pub(super) fn dollars(&mut self, v: &Spanned<f64>, path: &str, what: &str) -> Option<f64> {
+        let x = *v.get_ref();
+        if x.is_finite() && x >= 0.0 {
+            return Some(x);
+        }
+        self.err(
+            Some(v.span()),
+            path,
+            format!("{what} a non-negative number of dollars, got {x}"),
+            None,
+        );
+        None
+    }
+
+    /// A duration that must be longer than zero; `example` is shown in the hint.
+    pub(super) fn positive_duration(
+        &mut self,
+        d: &Spanned<Dur>,
+        path: &str,
+        example: &str,
+    ) -> Option<SimDuration> {
+        if d.get_ref().0 == SimDuration::ZERO {
+            let help = format!("e.g. {example}");
+            self.err(
+                Some(d.span()),
+                path,
+                "must be longer than zero",
+                Some(&help),
+            );
+            None
+        } else {
+            Some(d.get_ref().0)
+        }
+    }
+
+    /// A duration distribution (its CSV files read relative to the scenario).
+    pub(super) fn dur_dist(&mut self, spec: &Spanned<DistSpec<Dur>>, path: &str) -> Option<Dist> {
+        match spec.get_ref().resolve(&self.base, parse_duration_cell) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.dist_err(spec.span(), path, e);
+                None
+            }
+        }
+    }
+
+    /// A throughput model.
+    pub(super) fn throughput(
+        &mut self,
+        spec: &Spanned<ThroughputSpec>,
+        path: &str,
+    ) -> Option<Throughput> {
+        match spec.get_ref().resolve(&self.base) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.dist_err(spec.span(), path, e);
+                None
+            }
+        }
+    }
+
+    fn dist_err(&mut self, span: Range<usize>, path: &str, e: DistError) {
+        let help = match e {
+            DistError::LognormalParams => {
+                "write { kind = \"lognormal\", median = \"1m\", p95 = \"4m\" }"
+            }
+            DistError::EmpiricalSource => {
+                "give `values = [\"5m\", \"7m\"]` or `csv = \"file.csv\"` (path relative to the scenario)"
+            }
+            DistError::Csv { .. } => {
+                "the CSV needs a header row and one value per line in its first column"
+            }
+            _ => "see the distribution kinds in README.md",
+        };
+        self.err(Some(span), path, e.to_string(), Some(help));
+    }
+
+    // ---- name lookups ----
+
+    /// A declared Region.
+    pub(super) fn region(&mut self, r: &Spanned<String>, path: &str) -> Option<RegionId> {
+        if let Some(id) = self.regions.get(r.get_ref()) {
+            return Some(id);
+        }
+        let declared: Vec<&str> = self.regions.sorted_names().collect();
+        let declared = declared.join(", ");
+        let help = if aws::is_known_region(r.get_ref()) {
+            format!(
+                "declare it with [[region]] name = \"{}\"; declared Regions: {declared}",
+                r.get_ref()
+            )
+        } else {
+            let guess = aws::closest_region(r.get_ref())
+                .map(|g| format!("did you mean \"{g}\"? "))
+                .unwrap_or_default();
+            format!("{guess}declared Regions: {declared}")
+        };
+        self.err(
+            Some(r.span()),
+            path,
+            format!(
+                "Region \"{}\" is not declared in this scenario",
+                r.get_ref()
+            ),
+            Some(&help),
+        );
+        None
+    }
+
+    /// A declared account, by name or 12-digit id.
+    pub(super) fn account(
+        &mut self,
+        dir: &Directory,
+        name: &Spanned<String>,
+        path: &str,
+    ) -> Option<AccountId> {
+        let n = name.get_ref();
+        if let Some(i) = dir.accounts.iter().position(|a| &a.name == n || &a.id == n) {
+            return Some(AccountId::from_index(i));
+        }
+        let known: Vec<&str> = dir.accounts.iter().map(|a| a.name.as_str()).collect();
+        let help = format!(
+            "declare it with [[account]] name = \"{n}\"; declared accounts: {}",
+            known.join(", ")
+        );
+        self.err(
+            Some(name.span()),
+            path,
+            format!("account \"{n}\" is not declared"),
+            Some(&help),
+        );
+        None
+    }
+
+    /// A declared OU, by id.
+    pub(super) fn ou(&mut self, dir: &Directory, id: &Spanned<String>, path: &str) -> Option<OuId> {
+        let Some(org) = &dir.organization else {
+            self.err(
+                Some(id.span()),
+                path,
+                format!(
+                    "OU \"{}\" given but no [organization] is declared",
+                    id.get_ref()
+                ),
+                Some("declare [organization] id = \"o-…\" with its [[organization.ou]] tables"),
+            );
+            return None;
+        };
+        if let Some(i) = org.ous.iter().position(|o| &o.id == id.get_ref()) {
+            return Some(OuId::from_index(i));
+        }
+        let known: Vec<&str> = org.ous.iter().map(|o| o.id.as_str()).collect();
+        let help = format!("declared OUs: {}", known.join(", "));
+        self.err(
+            Some(id.span()),
+            path,
+            format!("OU \"{}\" is not declared in [organization]", id.get_ref()),
+            Some(&help),
+        );
+        None
+    }
+
+    /// A key reference: `aws/ebs` or a declared key name.
+    pub(super) fn key_choice(
+        &mut self,
+        dir: &Directory,
+        name: &Spanned<String>,
+        path: &str,
+    ) -> Option<KeyChoice> {
+        let n = name.get_ref();
+        if n == "aws/ebs" || n == "alias/aws/ebs" {
+            return Some(KeyChoice::AwsManaged);
+        }
+        if let Some(k) = dir.keys.iter().position(|k| &k.name == n) {
+            return Some(KeyChoice::Key(KeyId::from_index(k)));
+        }
+        let known: Vec<&str> = dir.keys.iter().map(|k| k.name.as_str()).collect();
+        let help = format!(
+            "use \"aws/ebs\" or a key declared with [[kms_key]]; declared keys: {}",
+            known.join(", ")
+        );
+        self.err(
+            Some(name.span()),
+            path,
+            format!("KMS key \"{n}\" is not declared"),
+            Some(&help),
+        );
+        None
+    }
+}
+
+/// A string choice: the words a key accepts, each with its value. One table
+/// serves matching and the help text.
+pub(super) struct Choice<T: 'static> {
+    /// What the value is, for the message: "platform", "start condition".
+    pub(super) what: &'static str,
+    /// Word, value, and what the word means (shown in parentheses, if any).
+    pub(super) words: &'static [(&'static str, T, &'static str)],
+}
+
+impl<T: Copy> Choice<T> {
+    /// The help line: `use "a", "b" or "c"`.
+    pub(super) fn help(&self) -> String {
+        let quoted: Vec<String> = self
+            .words
+            .iter()
+            .map(|(w, _, note)| match *note {
+                "" => format!("\"{w}\""),
+                n => format!("\"{w}\" ({n})"),
+            })
+            .collect();
+        match quoted.split_last() {
+            Some((last, [])) => format!("use {last}"),
+            Some((last, rest)) => format!("use {} or {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
+
+    /// The value `raw` names; the first word's when `raw` is absent; an
+    /// error (and the first word's value) when it names none.
+    pub(super) fn pick(&self, ctx: &mut Ctx<'_>, raw: Option<&Spanned<String>>, path: &str) -> T {
+        let default = self.words[0].1;
+        let Some(raw) = raw else { return default };
+        if let Some((_, v, _)) = self.words.iter().find(|(w, _, _)| *w == raw.get_ref()) {
+            return *v;
+        }
+        let help = self.help();
+        ctx.err(
+            Some(raw.span()),
+            path,
+            format!("unknown {} \"{}\"", self.what, raw.get_ref()),
+            Some(&help),
+        );
+        default
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn spanned<T>(v: T) -> Spanned<T> {
+        Spanned::new(0..1, v)
+    }
+
+    #[test]
+    fn validators_accept_their_range_and_refuse_the_rest_with_the_path() {
+        let loc = Locator::new(Path::new("s.toml"), "x");
+        let mut ctx = Ctx::new(&loc, PathBuf::new(), false);
+        assert_eq!(ctx.count(&spanned(5), "a", (1, 10), None), Some(5));
+        assert_eq!(ctx.count(&spanned(0), "b", (1, 10), None), None);
+        assert_eq!(ctx.probability(&spanned(0.5), "c", "e.g."), Some(0.5));
+        assert_eq!(ctx.probability(&spanned(1.5), "d", "e.g."), None);
+        assert_eq!(ctx.dollars(&spanned(-1.0), "e", "a price must be"), None);
+        assert!(ctx.size_gib(&spanned(f64::NAN), "f", "size_gib").is_nan());
+        let paths: Vec<&str> = ctx.errors.iter().map(|e| e.key_path.as_str()).collect();
+        assert_eq!(paths, ["b", "d", "e", "f"]);
+        assert_eq!(ctx.errors[0].reason, "must be between 1 and 10, got 0");
+        assert_eq!(
+            ctx.errors[2].reason,
+            "a price must be a non-negative number of dollars, got -1"
+        );
+    }
+
+    #[test]
+    fn an_undeclared_region_gets_a_suggestion_and_the_declared_list() {
+        let loc = Locator::new(Path::new("s.toml"), "x");
+        let mut ctx = Ctx::new(&loc, PathBuf::new(), false);
+        ctx.regions.intern("us-east-1");
+        ctx.regions.intern("eu-west-1");
+        assert_eq!(
+            ctx.region(&spanned("eu-west-1".into()), "r")
+                .map(|r| r.index()),
+            Some(1)
+        );
+        assert_eq!(ctx.region(&spanned("eu-wset-1".into()), "r"), None);
+        assert_eq!(
+            ctx.errors[0].help.as_deref(),
+            Some("did you mean \"eu-west-1\"? declared Regions: eu-west-1, us-east-1")
+        );
+    }
+
+    #[test]
+    fn a_choice_table_matches_words_and_writes_its_help() {
+        const C: Choice<u8> = Choice {
+            what: "colour",
+            words: &[("red", 1, ""), ("green", 2, "GO"), ("blue", 3, "")],
+        };
+        assert_eq!(C.help(), "use \"red\", \"green\" (GO) or \"blue\"");
+        let loc = Locator::new(Path::new("s.toml"), "x");
+        let mut ctx = Ctx::new(&loc, PathBuf::new(), false);
+        assert_eq!(C.pick(&mut ctx, None, "c"), 1);
+        assert_eq!(C.pick(&mut ctx, Some(&spanned("blue".into())), "c"), 3);
+        assert_eq!(C.pick(&mut ctx, Some(&spanned("pink".into())), "c"), 1);
+        assert_eq!(ctx.errors.len(), 1);
+        assert_eq!(ctx.errors[0].reason, "unknown colour \"pink\"");
+    }
+
+    #[test]
+    fn key_paths_read_as_in_messages() {
+        assert_eq!(
+            "pipeline".at(0).key("volume").at(1).key("size_gib"),
+            "pipeline[0].volume[1].size_gib"
+        );
+    }
+}

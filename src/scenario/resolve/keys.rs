@@ -1,0 +1,84 @@
+//! `[[kms_key]]` and each account's `default_kms_key`.
+
+use super::ctx::{Ctx, KeyPath};
+use super::directory::{account_path, raw_accounts};
+use crate::aws::directory::{AccountId, Directory, KmsKey, Principal};
+use crate::aws::rules::KeyChoice;
+use crate::scenario::raw::RawScenario;
+
+/// Adds the declared keys to `dir`, then the accounts' default keys.
+pub(super) fn resolve_keys(ctx: &mut Ctx<'_>, dir: &mut Directory, raw: &RawScenario) {
+    for (i, sk) in raw.kms_key.iter().enumerate() {
+        let k = sk.get_ref();
+        let path = "kms_key".at(i);
+        let name = k.name.get_ref();
+        if name == "aws/ebs" || name.starts_with("alias/aws/") {
+            ctx.err(Some(k.name.span()), path.key("name"), format!("\"{name}\" is reserved for AWS managed keys"), Some("AWS managed keys exist already: refer to them as \"aws/ebs\"; name customer managed keys otherwise"));
+        }
+        if dir.keys.iter().any(|x| &x.name == name) {
+            ctx.err(
+                Some(k.name.span()),
+                path.key("name"),
+                format!("key \"{name}\" is declared twice"),
+                None,
+            );
+        }
+        let owner = match &k.account {
+            Some(a) => ctx.account(dir, a, &path.key("account")),
+            None => Some(AccountId::default()),
+        };
+        let region = ctx.region(&k.region, &path.key("region"));
+        let mut replicas = Vec::new();
+        for (j, r) in k.replicas.iter().enumerate() {
+            if let Some(id) = ctx.region(r, &path.key("replicas").at(j)) {
+                if Some(id) == region || replicas.contains(&id) {
+                    ctx.err(
+                        Some(r.span()),
+                        path.key("replicas").at(j),
+                        format!("\"{}\" already holds this key", r.get_ref()),
+                        Some("list each replica Region once, without the primary"),
+                    );
+                }
+                replicas.push(id);
+            }
+        }
+        let mut grants = Vec::new();
+        for (j, g) in k.grants.iter().enumerate() {
+            let gp = path.key("grants").at(j);
+            let gv = g.get_ref();
+            let principal = if dir.organization.as_ref().is_some_and(|o| &o.id == gv) {
+                Some(Principal::Organization)
+            } else if gv.starts_with("ou-") {
+                ctx.ou(dir, g, &gp).map(Principal::Ou)
+            } else {
+                ctx.account(dir, g, &gp).map(Principal::Account)
+            };
+            grants.extend(principal);
+        }
+        if let (Some(owner), Some(region)) = (owner, region) {
+            dir.keys.push(KmsKey {
+                name: name.clone(),
+                owner,
+                region,
+                replicas,
+                grants,
+            });
+        }
+    }
+    // Default keys refer to keys.
+    let raw_accounts = raw_accounts(raw);
+    for (i, a) in raw_accounts.iter().enumerate() {
+        if let Some(dk) = &a.default_kms_key {
+            let path = account_path(i, raw_accounts.len()).key("default_kms_key");
+            match ctx.key_choice(dir, dk, &path) {
+                Some(KeyChoice::Key(k))
+                    if dir.keys[k.index()].owner != AccountId::from_index(i) =>
+                {
+                    ctx.err(Some(dk.span()), path, format!("key \"{}\" belongs to another account; a default EBS key must be the account's own", dk.get_ref()), None);
+                }
+                Some(KeyChoice::Key(k)) => dir.accounts[i].default_key = Some(k),
+                _ => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! `[latency]` and a pipeline's own `latency`: the defaults of
+//! `aws::facts` for its platform, then the overrides.
+
+use super::ctx::{Choice, Ctx, KeyPath};
+use crate::aws::facts;
+use crate::dist::{Dist, Throughput};
+use crate::pipeline::config::{Latencies, Platform};
+use crate::scenario::raw::RawLatency;
+
+/// `platform`: the first word is the default.
+pub(super) const PLATFORM: Choice<Platform> = Choice {
+    what: "platform",
+    words: &[
+        ("linux", Platform::Linux, ""),
+        ("windows", Platform::Windows, ""),
+    ],
+};
+
+fn lognormal(l: facts::Lognormal) -> Dist {
+    Dist::lognormal_from_quantiles(l.median, l.p95).unwrap_or(Dist::Fixed(l.median))
+}
+
+/// The default latencies of a platform (sources in `aws::facts`).
+pub(super) fn default_latencies(platform: Platform) -> Latencies {
+    Latencies {
+        instance_launch: lognormal(match platform {
+            Platform::Linux => facts::LINUX_LAUNCH,
+            Platform::Windows => facts::WINDOWS_LAUNCH,
+        }),
+        instance_stop: lognormal(facts::STOP),
+        instance_terminate: lognormal(facts::TERMINATE),
+        register_image: lognormal(facts::REGISTER),
+        share: lognormal(facts::SHARE),
+        schedule_delay: Dist::Uniform {
+            min: 0.0,
+            max: facts::SCHEDULE_DELAY_MAX_S,
+        },
+        snapshot: Throughput {
+            overhead: lognormal(facts::SNAPSHOT_OVERHEAD),
+            rate_mib_s: lognormal(facts::SNAPSHOT_THROUGHPUT_MIB_S),
+        },
+        copy: Throughput {
+            overhead: lognormal(facts::COPY_OVERHEAD),
+            rate_mib_s: lognormal(facts::COPY_THROUGHPUT_MIB_S),
+        },
+    }
+}
+
+/// A platform's defaults, then the scenario's `[latency]`, then the entry's own.
+pub(super) fn latencies(
+    ctx: &mut Ctx<'_>,
+    platform: Platform,
+    global: &RawLatency,
+    (own, prefix): (Option<&RawLatency>, &str),
+) -> Latencies {
+    let mut latency = default_latencies(platform);
+    apply_latency(ctx, &mut latency, global, "latency");
+    if let Some(own) = own {
+        apply_latency(ctx, &mut latency, own, &prefix.key("latency"));
+    }
+    latency
+}
+
+/// Applies the overrides in `raw` on top of `lat`.
+fn apply_latency(ctx: &mut Ctx<'_>, lat: &mut Latencies, raw: &RawLatency, prefix: &str) {
+    let durs = [
+        (
+            &raw.instance_launch,
+            &mut lat.instance_launch,
+            "instance_launch",
+        ),
+        (&raw.instance_stop, &mut lat.instance_stop, "instance_stop"),
+        (
+            &raw.instance_terminate,
+            &mut lat.instance_terminate,
+            "instance_terminate",
+        ),
+        (
+            &raw.register_image,
+            &mut lat.register_image,
+            "register_image",
+        ),
+        (
+            &raw.schedule_delay,
+            &mut lat.schedule_delay,
+            "schedule_delay",
+        ),
+    ];
+    for (spec, slot, key) in durs {
+        if let Some(spec) = spec
+            && let Some(d) = ctx.dur_dist(spec, &prefix.key(key))
+        {
+            *slot = d;
+        }
+    }
+    for (spec, slot, key) in [
+        (&raw.snapshot, &mut lat.snapshot, "snapshot"),
+        (&raw.copy, &mut lat.copy, "copy"),
+    ] {
+        if let Some(spec) = spec
+            && let Some(t) = ctx.throughput(spec, &prefix.key(key))
+        {
+            *slot = t;
+        }
+    }
+}

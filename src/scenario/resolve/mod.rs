@@ -1,0 +1,266 @@
+//! `RawScenario` → `Scenario`: defaults, interning, cross-references, ranges.
+//!
+//! One file per section of the file, all working through one [`ctx::Ctx`]
+//! (the error sink, key paths, lookups and validators). Every check pushes a
+//! located error and goes on, so that one run of `amisim validate` lists
+//! everything wrong with a file. The sections run in a fixed order, which is
+//! the order their errors are listed in.
+
+mod cost;
+mod ctx;
+mod directory;
+mod distribution;
+mod faults;
+mod keys;
+mod latency;
+mod migration;
+mod pipeline;
+mod regions;
+mod schedule;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, TimeZone, Utc};
+use toml::Spanned;
+
+use self::ctx::{Ctx, KeyPath};
+use self::pipeline::Shared;
+use super::error::{Locator, ScenarioError};
+use super::raw::RawScenario;
+use crate::engine::{SimDuration, SimTime};
+use crate::pipeline::config::World;
+
+/// A checked scenario, ready to run.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Name; the default output directory is `results/<name>/`.
+    pub name: String,
+    /// The file it came from.
+    pub path: PathBuf,
+    /// SHA-256 of the file's bytes, recorded with every output.
+    pub hash: String,
+    /// Free text from the file.
+    pub description: String,
+    /// Calendar time of t = 0.
+    pub start: DateTime<Utc>,
+    /// Default master seed.
+    pub seed: u64,
+    /// Default number of replications.
+    pub replications: u32,
+    /// Rule violations simulated on purpose (`model_misconfigurations = true`).
+    pub warnings: Vec<ScenarioError>,
+    /// Service-level objectives for the report.
+    pub slo: Slo,
+    /// What is simulated.
+    pub world: World,
+}
+
+/// Service-level objectives (`[slo]`).
+#[derive(Debug, Clone, Default)]
+pub struct Slo {
+    /// p95 of time to all Regions, for every pipeline.
+    pub time_to_all_regions_p95: Option<SimDuration>,
+    /// Mean monthly cost, US dollars.
+    pub monthly_cost_usd: Option<f64>,
+}
+
+/// Default horizon when the file gives none.
+pub const DEFAULT_HORIZON: SimDuration = SimDuration::from_hours(28 * 24);
+/// Default master seed.
+pub const DEFAULT_SEED: u64 = 1;
+/// Default replications.
+pub const DEFAULT_REPLICATIONS: u32 = 10;
+/// Default start: Monday 2026-01-05 00:00 UTC.
+pub fn default_start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+/// Resolves a parsed file. `hash` is the SHA-256 of its text.
+pub(super) fn resolve(
+    loc: &Locator<'_>,
+    path: &Path,
+    raw: RawScenario,
+    hash: String,
+) -> Result<Scenario, Vec<ScenarioError>> {
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut ctx = Ctx::new(loc, base, raw.model_misconfigurations.unwrap_or(false));
+    let name = scenario_name(&mut ctx, &raw, path);
+    let horizon = raw
+        .horizon
+        .as_ref()
+        .and_then(|h| ctx.positive_duration(h, "horizon", "horizon = \"28d\""))
+        .unwrap_or(DEFAULT_HORIZON);
+    let start = start_time(&mut ctx, raw.start.as_ref());
+    let replications = raw
+        .replications
+        .as_ref()
+        .and_then(|r| ctx.count(r, "replications", (1, 1_000_000), None))
+        .unwrap_or(DEFAULT_REPLICATIONS);
+
+    let regions = regions::resolve_regions(&mut ctx, &raw.region);
+    let mut directory = directory::resolve_directory(&mut ctx, &raw);
+    keys::resolve_keys(&mut ctx, &mut directory, &raw);
+    let routes = regions::resolve_routes(&mut ctx, &raw.route);
+    let quotas = regions::resolve_quotas(&mut ctx, raw.quotas.as_ref());
+
+    unique_names(&mut ctx, &raw);
+    let global = raw.latency.clone().unwrap_or_default();
+    let shared = Shared {
+        global: &global,
+        dir: &directory,
+        start,
+        horizon: SimTime(horizon.0),
+    };
+    let mut pipelines = Vec::new();
+    for (i, p) in raw.pipeline.iter().enumerate() {
+        pipelines.extend(pipeline::resolve_pipeline(
+            &mut ctx,
+            &shared,
+            p,
+            &"pipeline".at(i),
+        ));
+    }
+    for (i, m) in raw.migration.iter().enumerate() {
+        pipelines.extend(migration::resolve_migration(
+            &mut ctx,
+            &shared,
+            m,
+            &"migration".at(i),
+        ));
+    }
+    if raw.pipeline.is_empty() && raw.migration.is_empty() {
+        ctx.err(
+            Some(0..0),
+            "pipeline",
+            "the scenario has no pipeline",
+            Some("add a [[pipeline]] table; see scenarios/quickstart.toml"),
+        );
+    }
+
+    let slo = resolve_slo(&mut ctx, &raw);
+    let faults = faults::resolve_faults(&mut ctx, raw.faults.as_ref());
+    let incidents = faults::resolve_incidents(&mut ctx, &raw.incident);
+    let api = faults::resolve_api(&mut ctx, raw.api.as_ref());
+    let prices = cost::resolve_prices(&mut ctx, raw.cost.as_ref());
+    cost::price_instances(&mut ctx, &mut pipelines, &prices);
+
+    if !ctx.errors.is_empty() {
+        ctx.errors.truncate(super::MAX_ERRORS);
+        return Err(ctx.errors);
+    }
+    Ok(Scenario {
+        name,
+        path: path.to_path_buf(),
+        hash,
+        description: raw.description.unwrap_or_default(),
+        start,
+        seed: raw.seed.unwrap_or(DEFAULT_SEED),
+        replications,
+        slo,
+        warnings: ctx.warnings,
+        world: World {
+            regions,
+            directory,
+            routes,
+            quotas,
+            pipelines,
+            horizon: SimTime(horizon.0),
+            faults,
+            incidents,
+            api,
+            prices,
+        },
+    })
+}
+
+/// `name`, else the file's stem; it must make a directory name.
+fn scenario_name(ctx: &mut Ctx<'_>, raw: &RawScenario, path: &Path) -> String {
+    let Some(n) = &raw.name else {
+        return path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into());
+    };
+    let ok = !n.get_ref().is_empty()
+        && n.get_ref()
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        && !n.get_ref().starts_with('.');
+    if !ok {
+        ctx.err(
+            Some(n.span()),
+            "name",
+            format!("name {:?} cannot be used as a directory name", n.get_ref()),
+            Some("use letters, digits, '-', '_' and '.'"),
+        );
+    }
+    n.get_ref().clone()
+}
+
+/// `start`: a full date-time with an offset, else the default.
+fn start_time(ctx: &mut Ctx<'_>, raw: Option<&Spanned<toml::value::Datetime>>) -> DateTime<Utc> {
+    let Some(s) = raw else { return default_start() };
+    match DateTime::parse_from_rfc3339(&s.get_ref().to_string()) {
+        Ok(t) => t.with_timezone(&Utc),
+        Err(_) => {
+            ctx.err(
+                Some(s.span()),
+                "start",
+                format!(
+                    "start {} is not a full date-time with an offset",
+                    s.get_ref()
+                ),
+                Some("write e.g. start = 2026-01-05T00:00:00Z"),
+            );
+            default_start()
+        }
+    }
+}
+
+/// Pipelines and migrations share one name space.
+fn unique_names(ctx: &mut Ctx<'_>, raw: &RawScenario) {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let names_in_use = raw
+        .pipeline
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (&p.get_ref().name, "pipeline".at(i)))
+        .chain(
+            raw.migration
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (&m.get_ref().name, "migration".at(i))),
+        );
+    for (name, prefix) in names_in_use {
+        if let Some(prev) = seen.insert(name.get_ref().clone(), prefix.clone()) {
+            ctx.err(
+                Some(name.span()),
+                prefix.key("name"),
+                format!("name \"{}\" is already used by {prev}", name.get_ref()),
+                Some("pipeline and migration names must be unique"),
+            );
+        }
+    }
+}
+
+/// `[slo]`.
+fn resolve_slo(ctx: &mut Ctx<'_>, raw: &RawScenario) -> Slo {
+    let slo = raw.slo.as_ref();
+    Slo {
+        time_to_all_regions_p95: slo
+            .and_then(|s| s.time_to_all_regions_p95.as_ref())
+            .and_then(|d| {
+                ctx.positive_duration(
+                    d,
+                    "slo.time_to_all_regions_p95",
+                    "time_to_all_regions_p95 = \"2h\"",
+                )
+            }),
+        monthly_cost_usd: slo
+            .and_then(|s| s.monthly_cost_usd.as_ref())
+            .and_then(|c| ctx.dollars(c, "slo.monthly_cost_usd", "must be")),
+    }
+}

@@ -1,0 +1,259 @@
+//! `[[pipeline]]`: its owner, image, steps, latencies, distributions,
+//! schedule and lifecycle.
+
+use chrono::{DateTime, Utc};
+use toml::Spanned;
+
+use super::ctx::{Choice, Ctx, KeyPath};
+use super::distribution::{KeyUser, Source, resolve_distributions, resolve_owner_encryption};
+use super::latency::{PLATFORM, latencies};
+use super::schedule::resolve_schedule;
+use crate::aws::directory::Directory;
+use crate::aws::facts;
+use crate::engine::SimTime;
+use crate::pipeline::config::{BaseOwner, Kind, Lifecycle, Pipeline, Step, Volume};
+use crate::scenario::raw::{RawLatency, RawLifecycle, RawPipeline, RawStep, RawVolume};
+
+/// What every pipeline and migration is resolved against.
+pub(super) struct Shared<'a> {
+    pub(super) global: &'a RawLatency,
+    pub(super) dir: &'a Directory,
+    pub(super) start: DateTime<Utc>,
+    pub(super) horizon: SimTime,
+}
+
+/// `base_image_owner`: the first word is the default.
+const BASE_OWNER: Choice<BaseOwner> = Choice {
+    what: "base image owner",
+    words: &[
+        ("aws", BaseOwner::Aws, ""),
+        ("marketplace", BaseOwner::Marketplace, ""),
+        ("other_account", BaseOwner::OtherAccount, ""),
+        ("self", BaseOwner::OwnAccount, ""),
+    ],
+};
+
+/// Resolves one `[[pipeline]]`; `None` if it has errors.
+pub(super) fn resolve_pipeline(
+    ctx: &mut Ctx<'_>,
+    sh: &Shared<'_>,
+    sp: &Spanned<RawPipeline>,
+    prefix: &str,
+) -> Option<Pipeline> {
+    let p = sp.get_ref();
+    let before = ctx.error_count();
+    let region = ctx.region(&p.region, &prefix.key("region"));
+
+    let platform = PLATFORM.pick(ctx, p.platform.as_ref(), &prefix.key("platform"));
+    let base_owner = BASE_OWNER.pick(
+        ctx,
+        p.base_image_owner.as_ref(),
+        &prefix.key("base_image_owner"),
+    );
+
+    let (owner, encryption) = resolve_owner_encryption(
+        ctx,
+        sh.dir,
+        (p.account.as_ref(), p.kms_key.as_ref()),
+        prefix,
+        region,
+        KeyUser::Builder,
+    );
+    let product_codes = base_owner == BaseOwner::Marketplace;
+    let source = Source {
+        dir: sh.dir,
+        build_region: region,
+        owner,
+        encryption,
+        product_codes,
+    };
+    let (distributions, copies) = resolve_distributions(ctx, &source, p, prefix);
+
+    let volumes = resolve_volumes(ctx, &p.volume, prefix);
+    if p.volume.is_empty() {
+        ctx.err(Some(sp.span()), prefix.key("volume"), format!("pipeline \"{}\" has no volume", p.name.get_ref()), Some("add [[pipeline.volume]] with size_gib and data_gib (an image has at least its root volume)"));
+    }
+
+    let components = resolve_steps(ctx, &p.component, &prefix.key("component"));
+    if p.component.len() > facts::MAX_COMPONENTS_PER_RECIPE {
+        // source: aws-facts.md §2.2, components per recipe = 20 (fixed).
+        ctx.err(
+            Some(sp.span()),
+            prefix.key("component"),
+            format!(
+                "{} components; Image Builder allows at most {} per recipe",
+                p.component.len(),
+                facts::MAX_COMPONENTS_PER_RECIPE
+            ),
+            Some("merge components; the limit is not adjustable"),
+        );
+    }
+    let tests = resolve_steps(ctx, &p.test, &prefix.key("test"));
+
+    let latency = latencies(ctx, platform, sh.global, (p.latency.as_ref(), prefix));
+
+    let schedule = resolve_schedule(ctx, sp, prefix, sh.start, sh.horizon);
+    let lifecycle = resolve_lifecycle(ctx, p.lifecycle.as_ref(), prefix);
+
+    if ctx.error_count() > before {
+        return None;
+    }
+    Some(Pipeline {
+        name: p.name.get_ref().clone(),
+        kind: Kind::Build,
+        region: region?,
+        platform,
+        base_owner,
+        builder_instance_type: p
+            .builder_instance_type
+            .clone()
+            .unwrap_or_else(|| "m5.large".into()),
+        test_instance_type: p
+            .test_instance_type
+            .clone()
+            .unwrap_or_else(|| "t3.medium".into()),
+        instance_usd_per_hour: (None, None), // priced once [cost] is read
+        volumes,
+        components,
+        tests,
+        owner,
+        encryption,
+        product_codes,
+        distributions,
+        copies,
+        schedule: schedule?,
+        latency,
+        lifecycle,
+    })
+}
+
+/// `[pipeline.lifecycle]`: by count (`keep_last`) and/or by age (`max_age`, `keep_at_least`).
+fn resolve_lifecycle(
+    ctx: &mut Ctx<'_>,
+    raw: Option<&Spanned<RawLifecycle>>,
+    prefix: &str,
+) -> Lifecycle {
+    let Some(sl) = raw else {
+        return Lifecycle::default();
+    };
+    let l = sl.get_ref();
+    let path = prefix.key("lifecycle");
+    let mut count = |v: Option<&Spanned<i64>>, key: &str, min: i64| {
+        v.and_then(|v| ctx.count(v, &path.key(key), (min, 100_000), None))
+    };
+    let keep_last = count(l.keep_last.as_ref(), "keep_last", 1);
+    let keep_at_least = count(l.keep_at_least.as_ref(), "keep_at_least", 0).unwrap_or(0);
+    let max_age = l
+        .max_age
+        .as_ref()
+        .and_then(|m| ctx.positive_duration(m, &path.key("max_age"), "max_age = \"30d\""));
+    if l.keep_at_least.is_some() && max_age.is_none() {
+        ctx.err(
+            Some(sl.span()),
+            path.key("keep_at_least"),
+            "keep_at_least only applies with max_age",
+            Some("add max_age, or use keep_last"),
+        );
+    }
+    let deprecate_after = l.deprecate_after.as_ref().and_then(|d| {
+        ctx.positive_duration(d, &path.key("deprecate_after"), "deprecate_after = \"14d\"")
+    });
+    Lifecycle {
+        keep_last,
+        max_age,
+        keep_at_least,
+        deprecate_after,
+    }
+}
+
+/// `volume` tables, in order; the ones with errors left out.
+pub(super) fn resolve_volumes(
+    ctx: &mut Ctx<'_>,
+    raw: &[Spanned<RawVolume>],
+    prefix: &str,
+) -> Vec<Volume> {
+    let path = prefix.key("volume");
+    raw.iter()
+        .enumerate()
+        .filter_map(|(j, v)| resolve_volume(ctx, v, &path.at(j), j))
+        .collect()
+}
+
+fn resolve_volume(
+    ctx: &mut Ctx<'_>,
+    sv: &Spanned<RawVolume>,
+    path: &str,
+    j: usize,
+) -> Option<Volume> {
+    let v = sv.get_ref();
+    let before = ctx.error_count();
+    let mut gib = |x: &Spanned<f64>, key: &str| ctx.size_gib(x, &path.key(key), key);
+    let size = gib(&v.size_gib, "size_gib");
+    let data = gib(&v.data_gib, "data_gib");
+    let changed = v.changed_gib.as_ref().map(|c| gib(c, "changed_gib"));
+    if ctx.error_count() > before {
+        return None;
+    }
+    if size == 0.0 {
+        ctx.err(
+            Some(v.size_gib.span()),
+            path.key("size_gib"),
+            "a volume must be larger than 0 GiB",
+            Some("EBS volumes are at least 1 GiB"),
+        );
+    }
+    if data > size {
+        ctx.err(
+            Some(v.data_gib.span()),
+            path.key("data_gib"),
+            format!("data_gib ({data}) is larger than the volume (size_gib = {size})"),
+            Some("data_gib is the data written on the volume, at most its size"),
+        );
+    }
+    // Default changed data per build: 10 % of the data. ASSUMPTION (no AWS figure).
+    let changed = changed.unwrap_or(data * 0.1);
+    if changed > data {
+        ctx.err(
+            Some(sv.span()),
+            path.key("changed_gib"),
+            format!("changed_gib ({changed}) is larger than data_gib ({data})"),
+            Some("changed_gib is the part of the data one build rewrites"),
+        );
+    }
+    if ctx.error_count() > before {
+        return None;
+    }
+    Some(Volume {
+        device: v.device.clone().unwrap_or_else(|| {
+            if j == 0 {
+                "/dev/xvda".into()
+            } else {
+                format!("/dev/xvd{}", (b'a' + (j % 26) as u8) as char)
+            }
+        }),
+        size_gib: size,
+        data_gib: data,
+        changed_gib: changed,
+    })
+}
+
+fn resolve_steps(ctx: &mut Ctx<'_>, steps: &[RawStep], prefix: &str) -> Vec<Step> {
+    let mut out = Vec::new();
+    for (j, s) in steps.iter().enumerate() {
+        let path = prefix.at(j);
+        let duration = ctx.dur_dist(&s.duration, &path.key("duration"));
+        let p = s.failure_probability.as_ref().map_or(0.0, |f| {
+            let help = "e.g. failure_probability = 0.02 for 2 %";
+            ctx.probability(f, &path.key("failure_probability"), help)
+                .unwrap_or(*f.get_ref())
+        });
+        if let Some(duration) = duration {
+            out.push(Step {
+                name: s.name.get_ref().clone(),
+                duration,
+                failure_probability: p,
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,94 @@
+//! `[[region]]`, `[[route]]` and `[quotas]`.
+
+use super::ctx::{Ctx, KeyPath};
+use crate::aws::{self, quotas::MAX_QUOTA, quotas::Quota};
+use crate::dist::Throughput;
+use crate::pipeline::config::Quotas;
+use crate::scenario::raw::{RawQuotas, RawRegion, RawRoute};
+
+/// Declares the Regions in `ctx.regions`, in file order; returns their codes.
+pub(super) fn resolve_regions(ctx: &mut Ctx<'_>, raw: &[RawRegion]) -> Vec<String> {
+    for (i, r) in raw.iter().enumerate() {
+        let path = "region".at(i).key("name");
+        let n = r.name.get_ref();
+        if !aws::is_known_region(n) {
+            let help = aws::closest_region(n)
+                .map(|g| format!("did you mean \"{g}\"?"))
+                .unwrap_or_else(|| "use an AWS Region code such as \"us-east-1\"".into());
+            ctx.err(
+                Some(r.name.span()),
+                path,
+                format!("\"{n}\" is not an AWS Region"),
+                Some(&help),
+            );
+        } else if !ctx.regions.intern(n).1 {
+            ctx.err(
+                Some(r.name.span()),
+                path,
+                format!("Region \"{n}\" is declared twice"),
+                Some("remove the repeated [[region]]"),
+            );
+        }
+    }
+    if raw.is_empty() {
+        ctx.err(
+            Some(0..0),
+            "region",
+            "the scenario declares no Region",
+            Some("add at least one [[region]] name = \"us-east-1\""),
+        );
+    }
+    ctx.regions.names().to_vec()
+}
+
+/// The copy model of each ordered Region pair that has a route (`n × n`).
+pub(super) fn resolve_routes(ctx: &mut Ctx<'_>, raw: &[RawRoute]) -> Vec<Option<Throughput>> {
+    let n = ctx.regions.len();
+    let mut routes: Vec<Option<Throughput>> = vec![None; n * n];
+    for (i, r) in raw.iter().enumerate() {
+        let path = "route".at(i);
+        let from = ctx.region(&r.from, &path.key("from"));
+        let to = ctx.region(&r.to, &path.key("to"));
+        let model = ctx.throughput(&r.copy, &path.key("copy"));
+        let (Some(f), Some(t), Some(m)) = (from, to, model) else {
+            continue;
+        };
+        if f == t {
+            ctx.err(
+                Some(r.to.span()),
+                path.key("to"),
+                "a route needs two different Regions",
+                None,
+            );
+        } else if routes[f.index() * n + t.index()].is_some() {
+            let reason = format!(
+                "route {} → {} is declared twice",
+                ctx.regions.name(f),
+                ctx.regions.name(t)
+            );
+            ctx.err(Some(r.from.span()), path, reason, None);
+        } else {
+            routes[f.index() * n + t.index()] = Some(m);
+        }
+    }
+    routes
+}
+
+/// `[quotas]` over the defaults of `aws::quotas`.
+pub(super) fn resolve_quotas(ctx: &mut Ctx<'_>, raw: Option<&RawQuotas>) -> Quotas {
+    let mut quotas = Quotas::default();
+    // Checked in the order the keys were listed before quotas had one table.
+    let order = [
+        Quota::AmiCopiesPerDistribution,
+        Quota::AmiCopiesPerRegion,
+        Quota::ConcurrentBuilds,
+    ];
+    for q in order {
+        if let Some(v) = raw.and_then(|r| r.get(q))
+            && let Some(v) = ctx.count(v, &"quotas".key(q.key()), (1, MAX_QUOTA), None)
+        {
+            quotas.set(q, v);
+        }
+    }
+    quotas
+}

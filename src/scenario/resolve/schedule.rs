@@ -1,0 +1,100 @@
+//! `[pipeline.schedule]`: when a pipeline runs.
+
+use chrono::{DateTime, Utc};
+use toml::Spanned;
+
+use super::ctx::{Choice, Ctx, KeyPath};
+use crate::engine::SimTime;
+use crate::pipeline::config::{Schedule, StartCondition};
+use crate::pipeline::trigger::{cron_times, parse_cron};
+use crate::scenario::raw::RawPipeline;
+
+/// `start_condition`, with Image Builder's names: the first word is the default.
+const START_CONDITION: Choice<StartCondition> = Choice {
+    what: "start condition",
+    words: &[
+        ("always", StartCondition::Always, "EXPRESSION_MATCH_ONLY"),
+        (
+            "dependency_updates",
+            StartCondition::DependencyUpdates,
+            "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE",
+        ),
+    ],
+};
+
+/// `[pipeline.schedule]`: cron, interval, start condition and package-update triggers.
+pub(super) fn resolve_schedule(
+    ctx: &mut Ctx<'_>,
+    sp: &Spanned<RawPipeline>,
+    prefix: &str,
+    start: DateTime<Utc>,
+    horizon: SimTime,
+) -> Option<Schedule> {
+    let Some(ss) = &sp.get_ref().schedule else {
+        ctx.err(Some(sp.span()), prefix.key("schedule"), "the pipeline has no schedule, so it would never run", Some("add [pipeline.schedule] with cron = \"cron(0 6 ? * MON *)\", interval = \"7d\", run_at_start = true or package_update_mean_interval"));
+        return None;
+    };
+    let s = ss.get_ref();
+    let path = prefix.key("schedule");
+    let mut cron_text = None;
+    let mut times = Vec::new();
+    if let Some(c) = &s.cron {
+        match parse_cron(c.get_ref()) {
+            Ok(cron) => {
+                cron_text = Some(c.get_ref().clone());
+                times = cron_times(&cron, start, horizon);
+            }
+            Err(e) => ctx.err(Some(c.span()), path.key("cron"), e.reason, Some(&e.help)),
+        }
+    }
+    let interval = s
+        .interval
+        .as_ref()
+        .and_then(|i| ctx.positive_duration(i, &path.key("interval"), "interval = \"7d\""));
+    let start_condition = START_CONDITION.pick(
+        ctx,
+        s.start_condition.as_ref(),
+        &path.key("start_condition"),
+    );
+    let package_update_mean = s.package_update_mean_interval.as_ref().and_then(|m| {
+        ctx.positive_duration(
+            m,
+            &path.key("package_update_mean_interval"),
+            "package_update_mean_interval = \"3d\"",
+        )
+    });
+    let build_on_package_update = s.build_on_package_update.unwrap_or(false);
+    let run_at_start = s.run_at_start.unwrap_or(false);
+    if (build_on_package_update || start_condition == StartCondition::DependencyUpdates)
+        && package_update_mean.is_none()
+    {
+        ctx.err(
+            Some(ss.span()),
+            path.clone(),
+            "package-update triggers need package_update_mean_interval",
+            Some(
+                "add package_update_mean_interval = \"3d\" (mean time between dependency updates)",
+            ),
+        );
+    }
+    let scheduled = s.cron.is_some() || interval.is_some();
+    if !scheduled && !run_at_start && !build_on_package_update {
+        ctx.err(
+            Some(ss.span()),
+            path,
+            "the schedule has no trigger, so the pipeline would never run",
+            Some("set cron, interval, run_at_start = true or build_on_package_update = true"),
+        );
+        return None;
+    }
+    Some(Schedule {
+        cron_text,
+        cron_times: times,
+        interval,
+        start_condition,
+        package_update_mean,
+        build_on_package_update,
+        run_at_start,
+        once_at: None,
+    })
+}
