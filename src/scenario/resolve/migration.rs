@@ -9,8 +9,8 @@
 use toml::Spanned;
 
 use super::ctx::{Ctx, KeyPath};
-use super::distribution::{KeyUser, resolve_owner_encryption};
 use super::latency::{PLATFORM, latencies};
+use super::owner::{KeyUser, resolve_owner_encryption};
 use super::pipeline::{Shared, resolve_volumes};
 use crate::aws::rules::{CopyRequest, check_copy};
 use crate::engine::SimTime;

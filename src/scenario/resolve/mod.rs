@@ -14,9 +14,13 @@ mod faults;
 mod keys;
 mod latency;
 mod migration;
+mod owner;
 mod pipeline;
 mod regions;
 mod schedule;
+mod share;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use toml::Spanned;
 
 use super::ctx::{Choice, Ctx, KeyPath};
-use super::distribution::{KeyUser, Source, resolve_distributions, resolve_owner_encryption};
+use super::distribution::resolve_distributions;
 use super::latency::{PLATFORM, latencies};
+use super::owner::{KeyUser, Source, resolve_owner_encryption};
 use super::schedule::resolve_schedule;
 use crate::aws::directory::Directory;
 use crate::aws::facts;

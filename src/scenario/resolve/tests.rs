@@ -1,0 +1,274 @@
+//! Each section of resolution on its own: the values it resolves and the
+//! errors it reports, called directly with a context (the shipped scenarios
+//! and `tests/it` cover the whole file).
+
+use std::path::{Path, PathBuf};
+
+use super::ctx::Ctx;
+use super::*;
+use crate::aws::ids::{AccountId, RegionId};
+use crate::aws::quotas::Quota;
+use crate::pipeline::config::{Platform, StartCondition};
+use crate::scenario::raw::RawLatency;
+
+const REGIONS: &str = "[[region]]\nname = \"us-east-1\"\n[[region]]\nname = \"eu-west-1\"\n";
+
+fn raw(text: &str) -> RawScenario {
+    toml::from_str(text).expect("the test's TOML parses")
+}
+
+/// Runs `f` with a context whose Regions are declared, then returns what
+/// it returned and the errors' key paths and reasons.
+fn with_ctx<T>(text: &str, f: impl FnOnce(&mut Ctx<'_>, &RawScenario) -> T) -> (T, Vec<String>) {
+    let raw = raw(text);
+    let loc = Locator::new(Path::new("t.toml"), text);
+    let mut ctx = Ctx::new(
+        &loc,
+        PathBuf::new(),
+        raw.model_misconfigurations.unwrap_or(false),
+    );
+    regions::resolve_regions(&mut ctx, &raw.region);
+    let out = f(&mut ctx, &raw);
+    let errors = ctx
+        .errors
+        .iter()
+        .map(|e| format!("{}: {}", e.key_path, e.reason))
+        .collect();
+    (out, errors)
+}
+
+#[test]
+fn regions_are_numbered_in_file_order_and_a_repeat_is_refused() {
+    let text =
+        format!("{REGIONS}[[region]]\nname = \"us-east-1\"\n[[region]]\nname = \"mars-1\"\n");
+    let (names, errors) = with_ctx(&text, |ctx, _| ctx.regions.names().to_vec());
+    assert_eq!(names, ["us-east-1", "eu-west-1"]);
+    assert_eq!(
+        errors,
+        [
+            "region[2].name: Region \"us-east-1\" is declared twice",
+            "region[3].name: \"mars-1\" is not an AWS Region",
+        ]
+    );
+}
+
+#[test]
+fn routes_fill_their_pair_and_refuse_a_loop() {
+    let text = format!(
+        "{REGIONS}[[route]]\nfrom = \"us-east-1\"\nto = \"eu-west-1\"\ncopy = {{ overhead = {{ kind = \"fixed\", value = \"1m\" }}, throughput_mib_s = {{ kind = \"fixed\", value = 100 }} }}\n\
+         [[route]]\nfrom = \"eu-west-1\"\nto = \"eu-west-1\"\ncopy = {{ overhead = {{ kind = \"fixed\", value = \"1m\" }}, throughput_mib_s = {{ kind = \"fixed\", value = 100 }} }}\n"
+    );
+    let (routes, errors) = with_ctx(&text, |ctx, raw| regions::resolve_routes(ctx, &raw.route));
+    let set: Vec<bool> = routes.iter().map(Option::is_some).collect();
+    assert_eq!(
+        set,
+        [false, true, false, false],
+        "only us-east-1 → eu-west-1"
+    );
+    assert_eq!(errors, ["route[1].to: a route needs two different Regions"]);
+}
+
+#[test]
+fn quotas_take_their_defaults_and_refuse_zero() {
+    let text =
+        format!("{REGIONS}[quotas]\nconcurrent_builds = 7\nconcurrent_ami_copies_per_region = 0\n");
+    let (q, errors) = with_ctx(&text, |ctx, raw| {
+        regions::resolve_quotas(ctx, raw.quotas.as_ref())
+    });
+    assert_eq!(q.get(Quota::ConcurrentBuilds), 7);
+    assert_eq!(q.get(Quota::AmiCopiesPerRegion), 300, "the default stays");
+    assert_eq!(q.get(Quota::AmiCopiesPerDistribution), 50);
+    assert_eq!(
+        errors,
+        ["quotas.concurrent_ami_copies_per_region: must be between 1 and 100000, got 0"]
+    );
+}
+
+#[test]
+fn accounts_ous_and_keys_become_ids() {
+    let text = format!(
+        "{REGIONS}[organization]\nid = \"o-abc123def4\"\n[[organization.ou]]\nid = \"ou-ab12-prod\"\n\
+         [[account]]\nname = \"images\"\nid = \"111111111111\"\n\
+         [[account]]\nname = \"prod\"\nid = \"222222222222\"\nou = \"ou-ab12-prod\"\ndefault_kms_key = \"golden\"\n\
+         [[kms_key]]\nname = \"golden\"\naccount = \"images\"\nregion = \"us-east-1\"\nreplicas = [\"eu-west-1\"]\ngrants = [\"ou-ab12-prod\"]\n"
+    );
+    let (dir, errors) = with_ctx(&text, |ctx, raw| {
+        let mut dir = directory::resolve_directory(ctx, raw);
+        keys::resolve_keys(ctx, &mut dir, raw);
+        dir
+    });
+    assert_eq!(dir.accounts.len(), 2);
+    assert!(dir.accounts[1].in_organization && dir.accounts[1].ou.is_some());
+    let key = &dir.keys[0];
+    assert_eq!(
+        (key.owner, key.region),
+        (AccountId::from_index(0), RegionId::from_index(0))
+    );
+    assert_eq!(key.replicas, [RegionId::from_index(1)]);
+    assert_eq!(
+        errors,
+        [
+            "account[1].default_kms_key: key \"golden\" belongs to another account; a default EBS key must be the account's own"
+        ]
+    );
+}
+
+#[test]
+fn latencies_take_the_platform_defaults_then_the_overrides() {
+    let text = format!("{REGIONS}[latency]\ninstance_stop = \"2m\"\n");
+    let (lat, errors) = with_ctx(&text, |ctx, raw| {
+        let global = raw.latency.clone().unwrap_or_default();
+        latency::latencies(ctx, Platform::Windows, &global, (None, "pipeline[0]"))
+    });
+    assert!(errors.is_empty(), "{errors:?}");
+    let defaults = latency::default_latencies(Platform::Windows);
+    assert_eq!(
+        format!("{:?}", lat.instance_launch),
+        format!("{:?}", defaults.instance_launch)
+    );
+    assert_ne!(
+        format!("{:?}", lat.instance_stop),
+        format!("{:?}", defaults.instance_stop)
+    );
+}
+
+fn pipeline_text(extra: &str) -> String {
+    format!(
+        "{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\ndestinations = [\"eu-west-1\"]\n{extra}\
+         [[pipeline.volume]]\nsize_gib = 8\ndata_gib = 4\n[pipeline.schedule]\ninterval = \"7d\"\n"
+    )
+}
+
+fn resolve_first_pipeline(text: &str) -> (Option<crate::pipeline::config::Pipeline>, Vec<String>) {
+    with_ctx(text, |ctx, raw| {
+        let dir = directory::resolve_directory(ctx, raw);
+        let global = raw.latency.clone().unwrap_or_default();
+        let shared = pipeline::Shared {
+            global: &global,
+            dir: &dir,
+            start: default_start(),
+            horizon: SimTime(DEFAULT_HORIZON.0),
+        };
+        pipeline::resolve_pipeline(ctx, &shared, &raw.pipeline[0], "pipeline[0]")
+    })
+}
+
+#[test]
+fn a_pipeline_resolves_its_copies_volumes_and_schedule() {
+    let (p, errors) = resolve_first_pipeline(&pipeline_text("platform = \"windows\"\n"));
+    assert!(errors.is_empty(), "{errors:?}");
+    let p = p.expect("resolves");
+    assert_eq!(p.platform, Platform::Windows);
+    assert_eq!(p.copies.len(), 1);
+    assert_eq!(p.copies[0].region, RegionId::from_index(1));
+    assert_eq!(p.volumes[0].changed_gib, 0.4, "10 % of the data by default");
+    assert_eq!(p.schedule.start_condition, StartCondition::Always);
+    assert_eq!(p.schedule.interval, Some(SimDuration::from_hours(7 * 24)));
+}
+
+#[test]
+fn a_pipeline_reports_every_bad_key_with_its_path() {
+    let text = pipeline_text(
+        "platform = \"beos\"\nbase_image_owner = \"me\"\ndestinations = [\"us-east-1\"]\n",
+    )
+    .replace("destinations = [\"eu-west-1\"]\n", "");
+    let (p, errors) = resolve_first_pipeline(&text);
+    assert!(p.is_none());
+    assert_eq!(
+        errors,
+        [
+            "pipeline[0].platform: unknown platform \"beos\"",
+            "pipeline[0].base_image_owner: unknown base image owner \"me\"",
+            "pipeline[0].destinations[0]: \"us-east-1\" is the build Region; the image is already there",
+        ]
+    );
+}
+
+#[test]
+fn a_schedule_without_a_trigger_is_refused() {
+    let text = pipeline_text("").replace(
+        "interval = \"7d\"\n",
+        "start_condition = \"dependency_updates\"\n",
+    );
+    let (_, errors) = resolve_first_pipeline(&text);
+    assert_eq!(
+        errors,
+        [
+            "pipeline[0].schedule: package-update triggers need package_update_mean_interval",
+            "pipeline[0].schedule: the schedule has no trigger, so the pipeline would never run",
+        ]
+    );
+}
+
+#[test]
+fn faults_incidents_and_api_check_their_ranges() {
+    let text = format!(
+        "{REGIONS}[faults]\nlaunch_failure_probability = 2.0\nmax_attempts = 3\nclient = \"packer\"\n\
+         [[incident]]\nregion = \"eu-west-1\"\nstart = \"1d\"\nduration = \"2h\"\nslowdown = 0.5\n\
+         [api]\nmax_attempts = 0\n"
+    );
+    let ((f, inc, api), errors) = with_ctx(&text, |ctx, raw| {
+        (
+            faults::resolve_faults(ctx, raw.faults.as_ref()),
+            faults::resolve_incidents(ctx, &raw.incident),
+            faults::resolve_api(ctx, raw.api.as_ref()),
+        )
+    });
+    assert_eq!(f.max_attempts, 3);
+    assert_eq!(f.launch_failure_probability, 0.0, "out of range: not used");
+    assert_eq!(f.waiter_timeout, Some(SimDuration::from_mins(30)));
+    assert_eq!(inc[0].region, RegionId::from_index(1));
+    assert_eq!(api.max_attempts, crate::aws::facts::SDK_MAX_ATTEMPTS);
+    assert_eq!(
+        errors,
+        [
+            "faults.launch_failure_probability: a probability must be between 0 and 1, got 2",
+            "incident[0].slowdown: a slowdown factor must be at least 1, got 0.5",
+            "api.max_attempts: must be between 1 and 100, got 0",
+        ]
+    );
+}
+
+#[test]
+fn prices_default_to_the_facts_and_name_undeclared_regions() {
+    let text = format!(
+        "{REGIONS}[cost]\nsnapshot_usd_per_gb_month = 0.04\ntransfer_from = {{ \"eu-west-1\" = 0.03, \"sa-east-1\" = 0.1 }}\n"
+    );
+    let (p, errors) = with_ctx(&text, |ctx, raw| {
+        cost::resolve_prices(ctx, raw.cost.as_ref())
+    });
+    assert_eq!(p.snapshot_usd_per_gb_month, 0.04);
+    assert_eq!(
+        p.ebs_usd_per_gb_month,
+        crate::aws::facts::EBS_GP3_USD_PER_GB_MONTH
+    );
+    assert_eq!(p.transfer_usd_per_gb[1], 0.03);
+    assert_eq!(
+        errors,
+        ["cost.transfer_from.\"sa-east-1\": Region \"sa-east-1\" is not declared in this scenario"]
+    );
+}
+
+#[test]
+fn a_migration_to_its_own_region_is_refused() {
+    let text = format!(
+        "{REGIONS}[[migration]]\nname = \"m\"\nregion = \"us-east-1\"\nto_region = \"us-east-1\"\n\
+         [[migration.volume]]\nsize_gib = 8\ndata_gib = 4\n"
+    );
+    let (m, errors) = with_ctx(&text, |ctx, raw| {
+        let dir = directory::resolve_directory(ctx, raw);
+        let global = RawLatency::default();
+        let shared = pipeline::Shared {
+            global: &global,
+            dir: &dir,
+            start: default_start(),
+            horizon: SimTime(DEFAULT_HORIZON.0),
+        };
+        migration::resolve_migration(ctx, &shared, &raw.migration[0], "migration[0]")
+    });
+    assert!(m.is_none());
+    assert_eq!(
+        errors,
+        ["migration[0].to_region: to_region is the instance's own Region"]
+    );
+}
