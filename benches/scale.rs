@@ -16,8 +16,9 @@ use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
+use amisim::experiment::outputs::RowSelection;
 use amisim::experiment::{self, Plan};
-use amisim::report::rows::{Encoded, RowFiles, RowSelection, encode};
+use amisim::report::rows::{Encoded, RowFiles, encode};
 
 /// Benchmarks `reps` replications of `scenarios/{name}.toml` on 1 and 2
 /// threads, in group `group`; with `rows`, every row file is written too.

@@ -10,6 +10,8 @@
 //! the same bytes whatever the thread count, the chunk size or the sharding.
 
 pub mod aggregate;
+pub mod outputs;
+pub mod shard;
 pub mod stats;
 
 use rayon::prelude::*;
@@ -111,6 +113,25 @@ fn pool(threads: usize) -> Result<std::sync::Arc<rayon::ThreadPool>, ExperimentE
 /// The number of threads of the worker pool for `threads` (0: one per core).
 pub fn workers(threads: usize) -> Result<usize, ExperimentError> {
     Ok(pool(threads)?.current_num_threads())
+}
+
+/// Replications per chunk with a precision target: fixed, so that the
+/// target stops at the same replication whatever the thread count.
+pub const PRECISION_CHUNK: u64 = 16;
+
+/// The first chunk of a run on `workers` threads (see [`Plan::chunk`]).
+/// A precision target is checked between chunks: a fixed chunk keeps the
+/// stopping point independent of the thread count. Otherwise the chunk only
+/// bounds memory: one replication per worker first, to measure their
+/// outputs, when there are any.
+pub fn first_chunk(workers: u64, precision: bool, outputs: bool) -> u64 {
+    if precision {
+        PRECISION_CHUNK
+    } else if outputs {
+        workers
+    } else {
+        MAX_CHUNK_PER_THREAD * workers
+    }
 }
 
 /// About this many bytes of outputs are held at once.

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::ReportError;
 use crate::experiment::Aggregate;
+use crate::experiment::outputs::{self, RowSelection};
 use crate::experiment::stats::Metric;
 use crate::pipeline::model::Stage;
 use crate::scenario::Scenario;
@@ -134,15 +135,15 @@ pub fn manifest_json(
     scn: &Scenario,
     agg: &Aggregate,
     seed: u64,
-    rows: crate::report::rows::RowSelection,
+    rows: RowSelection,
 ) -> Result<Vec<u8>, ReportError> {
     let mut files = rows.files();
-    files.extend([
-        "summary.csv",
-        "quotas.csv",
-        "quota_timeline.csv",
-        "manifest.json",
-    ]);
+    files.extend(
+        outputs::FILES
+            .iter()
+            .filter(|f| f.in_manifest && !f.is_row_file())
+            .map(|f| f.name),
+    );
     let m = Manifest {
         amisim_version: env!("CARGO_PKG_VERSION"),
         scenario: &scn.name,

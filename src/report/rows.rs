@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::{ReportError, push_digits, push_fixed, push_secs};
 use crate::cost::CostLine;
+pub use crate::experiment::outputs::{ROW_FILES, RowSelection};
 use crate::pipeline::analysis::{critical_stage, item_name, kms_key_name, records_by_exec};
 use crate::pipeline::config::World;
 use crate::pipeline::model::{Outcome, ReplicationResult};
@@ -82,42 +83,6 @@ pub const COST_HEADER: [&str; 10] = [
     "unit",
     "usd",
 ];
-
-/// The row files.
-pub const ROW_FILES: [&str; 4] = ["runs.csv", "stages.csv", "images.csv", "cost.csv"];
-
-/// Which row files a run writes (`--rows`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RowSelection {
-    /// `runs.csv`, `stages.csv`, `images.csv` and `cost.csv`.
-    All,
-    /// `runs.csv` only.
-    Runs,
-    /// None: only the aggregated reports.
-    None,
-}
-
-impl RowSelection {
-    /// The row files written, in [`ROW_FILES`] order.
-    pub fn enabled(self) -> [bool; 4] {
-        match self {
-            RowSelection::All => [true, true, true, true],
-            RowSelection::Runs => [true, false, false, false],
-            RowSelection::None => [false, false, false, false],
-        }
-    }
-
-    /// Names of the row files written.
-    pub fn files(self) -> Vec<&'static str> {
-        ROW_FILES
-            .iter()
-            .zip(self.enabled())
-            .filter(|(_, e)| *e)
-            .map(|(f, _)| *f)
-            .collect()
-    }
-}
 
 /// Writes CSV records field by field into a byte buffer, numbers formatted
 /// in place: no allocation per field (row files are most of a large run's
@@ -404,7 +369,7 @@ impl RowFiles {
             if !rows.enabled()[i] {
                 return Ok(None);
             }
-            let path = temp_path(dir, ROW_FILES[i]);
+            let path = temp_path(dir, ROW_FILES[i].name);
             let f = File::create(&path).map_err(|source| ReportError::Io {
                 path: path.display().to_string(),
                 source,
@@ -435,7 +400,7 @@ impl RowFiles {
         for (i, bytes) in encoded.0.iter().enumerate() {
             if let Some(f) = self.files[i].as_mut() {
                 f.write_all(bytes).map_err(|source| ReportError::Io {
-                    path: ROW_FILES[i].to_string(),
+                    path: ROW_FILES[i].name.to_string(),
                     source,
                 })?;
             }
@@ -448,7 +413,7 @@ impl RowFiles {
     /// re-encoded by the same writer, so the bytes are those one process writes.
     pub fn append_files(&mut self, parts: &[PathBuf]) -> Result<(), ReportError> {
         for part in parts {
-            for (i, name) in ROW_FILES.iter().enumerate() {
+            for (i, name) in ROW_FILES.iter().map(|f| f.name).enumerate() {
                 let Some(f) = self.files[i].as_mut() else {
                     continue;
                 };
@@ -467,7 +432,7 @@ impl RowFiles {
 
     /// Flushes, syncs and renames the files into place.
     pub fn commit(mut self) -> Result<(), ReportError> {
-        for (i, name) in ROW_FILES.iter().enumerate() {
+        for (i, name) in ROW_FILES.iter().map(|f| f.name).enumerate() {
             let Some(f) = self.files[i].as_mut() else {
                 continue;
             };
@@ -488,7 +453,7 @@ impl Drop for RowFiles {
     /// An unfinished run leaves no partial file behind.
     fn drop(&mut self) {
         if !self.committed {
-            for name in ROW_FILES {
+            for name in ROW_FILES.map(|f| f.name) {
                 let _ = std::fs::remove_file(temp_path(&self.dir, name));
             }
         }

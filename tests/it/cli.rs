@@ -114,6 +114,28 @@ fn bad_arguments_exit_with_two_and_say_why() {
             "100000",
         ],
         vec!["frobnicate"],
+        // A flag that another makes meaningless is refused, not ignored.
+        vec![
+            "run",
+            "scenarios/quickstart.toml",
+            "--max-replications",
+            "5",
+        ],
+        vec!["run", "scenarios/quickstart.toml", "--precision-of", "mean"],
+        vec![
+            "run",
+            "scenarios/quickstart.toml",
+            "--shard",
+            "0/2",
+            "--report",
+        ],
+        vec![
+            "run",
+            "scenarios/quickstart.toml",
+            "--shard",
+            "0/2",
+            "--trace",
+        ],
     ] {
         let o = amisim(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");

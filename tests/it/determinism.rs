@@ -1,6 +1,6 @@
 //! Same scenario, same seed: the same bytes, whatever the thread count.
 
-use super::{OUTPUT_FILES, amisim_ok, shipped_scenarios};
+use super::{amisim_ok, output_files, shipped_scenarios};
 
 fn run_to_dir(scenario: &str, threads: &str, seed: &str) -> tempfile::TempDir {
     run_with(scenario, threads, &["-n", "6", "--seed", seed])
@@ -35,7 +35,7 @@ fn same_seed_same_bytes_with_one_and_two_threads_and_on_repeat() {
         let a = run_to_dir(s, "1", "42");
         let b = run_to_dir(s, "2", "42");
         let c = run_to_dir(s, "2", "42");
-        for f in OUTPUT_FILES {
+        for f in output_files() {
             assert!(
                 read(&a, f) == read(&b, f),
                 "{s}: {f} differs between 1 and 2 threads"
@@ -69,7 +69,7 @@ fn without_row_files_large_groups_merge_to_the_one_thread_bytes() {
     };
     let (a, b) = (run("1"), run("2"));
     // Every output but the four row files.
-    for f in &OUTPUT_FILES[4..] {
+    for f in &output_files()[4..] {
         assert!(
             read(&a, f) == read(&b, f),
             "{f} differs between 1 and 2 threads"

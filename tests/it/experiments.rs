@@ -1,6 +1,6 @@
 //! Experiments at scale: sharding, precision targets, confidence intervals.
 
-use super::{OUTPUT_FILES, amisim, amisim_ok, root};
+use super::{amisim, amisim_ok, output_files, root};
 
 #[test]
 fn three_shards_merged_give_the_bytes_of_one_run() {
@@ -52,7 +52,7 @@ fn three_shards_merged_give_the_bytes_of_one_run() {
             "--out",
             &p("merged"),
         ]);
-        for f in OUTPUT_FILES {
+        for f in output_files() {
             let a = std::fs::read(dir.path().join("one").join(f)).unwrap();
             let b = std::fs::read(dir.path().join("merged").join(f)).unwrap();
             assert!(
@@ -312,7 +312,7 @@ fn the_slurm_recipe_shards_and_merges_exactly() {
         "--out",
         &p("one"),
     ]);
-    for f in OUTPUT_FILES {
+    for f in output_files() {
         let a = std::fs::read(dir.path().join("one").join(f)).unwrap();
         let b = std::fs::read(dir.path().join("merged").join(f)).unwrap();
         assert!(a == b, "{f} differs");

@@ -42,20 +42,11 @@ pub fn amisim_ok(args: &[&str]) -> Output {
     o
 }
 
-/// Every file `amisim run` writes without `--report` or `--trace`: the four
-/// row files first, then the aggregated outputs.
-pub const OUTPUT_FILES: [&str; 10] = [
-    "runs.csv",
-    "stages.csv",
-    "images.csv",
-    "cost.csv",
-    "summary.csv",
-    "quotas.csv",
-    "quota_timeline.csv",
-    "cost_summary.csv",
-    "cost_breakdown.csv",
-    "manifest.json",
-];
+/// Every file a single-scenario run with all row files writes, from the
+/// registry the binary uses (row files first).
+pub fn output_files() -> Vec<&'static str> {
+    amisim::experiment::outputs::run_files(amisim::experiment::outputs::RowSelection::All)
+}
 
 /// Every shipped scenario (scenarios/*.toml), sorted.
 pub fn shipped_scenarios() -> Vec<PathBuf> {

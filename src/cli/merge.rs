@@ -1,0 +1,94 @@
+//! `amisim merge`: the outputs of `run --shard`, merged into exactly what
+//! one process writes (compatibility rules: `experiment::shard`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow};
+use clap::Args;
+
+use super::finish::{Finish, finish_outputs, prepare_dir};
+use super::{CliError, usage};
+use crate::experiment::Aggregate;
+use crate::experiment::outputs;
+use crate::experiment::shard::{ShardInfo, check_merge};
+use crate::report::rows::RowFiles;
+use crate::scenario;
+
+/// `amisim merge`
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The scenario file the shards ran.
+    pub scenario: PathBuf,
+    /// The shards' output directories, in any order.
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Output directory [default: results/NAME/].
+    #[arg(short, long)]
+    pub out: Option<PathBuf>,
+    /// Print nothing on success.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow::Result<T> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_slice(&bytes).with_context(|| format!("{} {what}", path.display()))
+}
+
+pub(super) fn merge(a: &MergeArgs) -> Result<(), CliError> {
+    let (scn, sweep) = scenario::load_with_sweep(&a.scenario).map_err(CliError::Scenario)?;
+    let mut shards = Vec::new();
+    for d in &a.shards {
+        let info: ShardInfo =
+            read_json(&d.join(outputs::SHARD_INFO.name), "is not a shard record")?;
+        shards.push((info, d.clone()));
+    }
+    let scenario_name = a.scenario.display().to_string();
+    let merged = check_merge(&mut shards, (&scenario_name, &scn.hash), |d: &PathBuf| {
+        d.display().to_string()
+    })
+    .map_err(usage)?;
+    let dir = a
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(&scn.name));
+    prepare_dir(&dir)?;
+    let points = sweep.as_ref().map_or(1, |s| s.points.len());
+    let mut aggs = vec![Aggregate::default(); points];
+    for (info, d) in &shards {
+        let path = d.join(outputs::SHARD_AGGREGATE.name);
+        let parts: Vec<Aggregate> = read_json(&path, "is damaged")?;
+        if parts.len() != points || parts.iter().any(|p| p.replications != info.replications) {
+            return Err(anyhow!(
+                "{} does not hold {} replications for each of {points} point(s)",
+                path.display(),
+                info.replications
+            )
+            .into());
+        }
+        for (agg, part) in aggs.iter_mut().zip(&parts) {
+            agg.merge(part);
+        }
+    }
+    let rows = if sweep.is_none() {
+        let mut rows = RowFiles::create(&dir, merged.rows)?;
+        let parts: Vec<PathBuf> = shards.iter().map(|(_, d)| d.clone()).collect();
+        rows.append_files(&parts)?;
+        Some(rows)
+    } else {
+        None
+    };
+    let finish = Finish {
+        scn: &scn,
+        sweep: sweep.as_ref(),
+        seed: merged.seed,
+        dir: &dir,
+        selection: merged.rows,
+        quiet: a.quiet,
+    };
+    finish_outputs(&finish, &aggs, rows)?;
+    if !a.quiet {
+        println!("merged {} shards", merged.shards);
+    }
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! The command line, one file per subcommand: `run`, `validate`, `merge`
+//! and `report`.
+//!
+//! Each subcommand turns its raw arguments into a checked configuration
+//! before any work starts; a flag that another makes meaningless is refused.
+//! Every failure is a [`CliError`], mapped to its exit code in one place:
+//! 0 success; 1 runtime failure (I/O, threads); 2 usage or scenario error
+//! (nothing is written).
+
+mod finish;
+mod merge;
+mod report;
+mod run;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use merge::MergeArgs;
+pub use report::ReportArgs;
+pub use run::{PrecisionOf, RunArgs, RunConfig, peak_memory_kib};
+pub use validate::ValidateArgs;
+
+use crate::scenario::{Scenario, ScenarioErrors};
+
+/// Exit code for a usage or scenario error.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code for a runtime failure.
+pub const EXIT_RUNTIME: u8 = 1;
+
+/// amisim: a discrete-event simulator of multi-region AWS AMI pipelines.
+#[derive(Debug, Parser)]
+#[command(
+    name = "amisim",
+    version,
+    about,
+    after_help = "Exit codes: 0 success, 1 runtime failure (I/O), 2 usage or scenario error.\n\
+                  Scenario format and output columns: README.md."
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario and write runs, stages, summary, quotas, quota_timeline and images CSVs and manifest.json.
+    Run(RunArgs),
+    /// Check a scenario file and report every error found, without running it.
+    Validate(ValidateArgs),
+    /// Merge the outputs of `run --shard` into exactly what one process writes.
+    Merge(MergeArgs),
+    /// Write charts, report.md and report.html from the outputs in a directory.
+    Report(ReportArgs),
+}
+
+/// Why a command failed.
+#[derive(Debug)]
+pub enum CliError {
+    /// The command line asks for something meaningless or impossible (exit 2).
+    Usage(String),
+    /// The scenario file is wrong (exit 2).
+    Scenario(ScenarioErrors),
+    /// The work failed: I/O, threads (exit 1).
+    Runtime(anyhow::Error),
+}
+
+impl<E: Into<anyhow::Error>> From<E> for CliError {
+    fn from(e: E) -> Self {
+        CliError::Runtime(e.into())
+    }
+}
+
+impl CliError {
+    /// Prints the error and gives its exit code: the one place where
+    /// failures become exit codes.
+    pub fn report(self) -> ExitCode {
+        match self {
+            CliError::Usage(msg) => {
+                eprintln!("error: {msg}");
+                ExitCode::from(EXIT_USAGE)
+            }
+            CliError::Scenario(e) => {
+                eprintln!("{e}");
+                ExitCode::from(EXIT_USAGE)
+            }
+            CliError::Runtime(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(EXIT_RUNTIME)
+            }
+        }
+    }
+}
+
+/// A usage error.
+fn usage(msg: impl Into<String>) -> CliError {
+    CliError::Usage(msg.into())
+}
+
+/// Parses the process's arguments and runs them.
+pub fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => e.report(),
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Validate(a) => validate::validate(&a),
+        Command::Run(a) => run::run(&RunConfig::from_args(&a, |v| std::env::var(v).ok())?),
+        Command::Merge(a) => merge::merge(&a),
+        Command::Report(a) => report::report(&a),
+    }
+}
+
+/// Prints the rule violations a scenario simulates on purpose.
+fn print_warnings(scn: &Scenario) {
+    for w in &scn.warnings {
+        eprintln!("warning: {w}");
+    }
+    if !scn.warnings.is_empty() {
+        eprintln!(
+            "{} rule violation{} simulated on purpose (model_misconfigurations = true): the stage fails where AWS fails it",
+            scn.warnings.len(),
+            if scn.warnings.len() == 1 { "" } else { "s" }
+        );
+    }
+}

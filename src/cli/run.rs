@@ -1,0 +1,422 @@
+//! `amisim run`: simulate a scenario (or each point of its sweep), or one
+//! shard of it, and write its outputs.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::builder::PossibleValue;
+use clap::{Args, ValueEnum};
+
+use super::finish::{Finish, finish_outputs, prepare_dir};
+use super::{CliError, print_warnings, usage};
+use crate::cost::CostLine;
+use crate::experiment::outputs::{self, RowSelection};
+use crate::experiment::shard::{Shard, ShardInfo};
+use crate::experiment::{self, Plan, Precision};
+use crate::pipeline::model::ReplicationResult;
+use crate::report::rows::{Encoded, RowFiles};
+use crate::report::write::atomic_write;
+use crate::scenario::sweep::Sweep;
+use crate::scenario::{self, Scenario};
+
+/// Which statistic a precision target applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PrecisionOf {
+    /// The mean time to all Regions.
+    Mean,
+    /// The p95 of time to all Regions (over replication p95s).
+    P95,
+}
+
+/// Default of `--max-replications`.
+const DEFAULT_MAX_REPLICATIONS: u64 = 10_000;
+
+/// `amisim run`
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The scenario file (TOML), e.g. scenarios/quickstart.toml.
+    pub scenario: PathBuf,
+    /// Independent replications to run [default: the scenario's `replications`, else 10].
+    #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub replications: Option<u64>,
+    /// Master seed; replication i uses streams derived from (seed, i) [default: the scenario's `seed`, else 1].
+    #[arg(short, long)]
+    pub seed: Option<u64>,
+    /// Worker threads (at most 1024), 0 for one per core; the outputs are
+    /// identical for any value.
+    #[arg(short = 'j', long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    pub threads: u16,
+    /// Output directory [default: results/NAME/, NAME being the scenario's `name`].
+    #[arg(short, long)]
+    pub out: Option<PathBuf>,
+    /// Print nothing on success (no summary, no progress bar).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Run shard K of N (K from 0): a contiguous slice of the replications, for `amisim merge`.
+    /// K may be `env`: taken from SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN),
+    /// AWS_BATCH_JOB_ARRAY_INDEX or JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Keep adding replications (at least --replications) until the 95 % confidence
+    /// interval's half-width is below this fraction of the estimate, e.g. 0.02.
+    #[arg(long, value_name = "FRACTION")]
+    pub precision: Option<f64>,
+    /// With --precision: the statistic it applies to (of time to all Regions, every pipeline) [default: p95].
+    #[arg(long, value_enum)]
+    pub precision_of: Option<PrecisionOf>,
+    /// With --precision: never run more replications than this [default: 10000].
+    #[arg(long)]
+    pub max_replications: Option<u64>,
+    /// Which row files to write: `all` (runs, stages, images, cost), `runs`, or `none`
+    /// (large experiments: the aggregated reports only).
+    #[arg(long, default_value = "all")]
+    pub rows: RowSelection,
+    /// Also write charts (PNG and SVG), report.md and a self-contained report.html.
+    #[arg(long)]
+    pub report: bool,
+    /// Also write trace.json: the first replication as a Chrome trace (open in Perfetto).
+    #[arg(long)]
+    pub trace: bool,
+    /// Print the process's peak resident memory (Linux) when done, for benchmarks.
+    #[arg(long, hide = true)]
+    pub peak_memory: bool,
+}
+
+// `--rows` takes the experiment's own choice, in the order the help lists it.
+impl ValueEnum for RowSelection {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[RowSelection::All, RowSelection::Runs, RowSelection::None]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            RowSelection::All => {
+                PossibleValue::new("all").help("runs.csv, stages.csv, images.csv and cost.csv")
+            }
+            RowSelection::Runs => PossibleValue::new("runs").help("runs.csv only"),
+            RowSelection::None => PossibleValue::new("none").help("No row file"),
+        })
+    }
+}
+
+/// A checked `amisim run`: everything the run needs, nothing left to check.
+#[derive(Debug)]
+pub struct RunConfig {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// Its sweep, if it has one.
+    pub sweep: Option<Sweep>,
+    /// Output directory.
+    pub out: PathBuf,
+    /// The whole run's replications (a shard runs a slice of them).
+    pub total: u64,
+    /// The shard this process runs.
+    pub shard: Option<Shard>,
+    /// What the workers run.
+    pub plan: Plan,
+    /// Row files written (none for a sweep).
+    pub rows: RowSelection,
+    /// `--report`.
+    pub report: bool,
+    /// `--trace`.
+    pub trace: bool,
+    /// `--quiet`.
+    pub quiet: bool,
+    /// `--peak-memory`.
+    pub peak_memory: bool,
+}
+
+impl RunConfig {
+    /// Loads the scenario and checks the arguments against each other and
+    /// against it; `env` reads the batch engine's variables for `--shard env/N`.
+    pub fn from_args(a: &RunArgs, env: impl Fn(&str) -> Option<String>) -> Result<Self, CliError> {
+        let (scn, sweep) = scenario::load_with_sweep(&a.scenario).map_err(CliError::Scenario)?;
+        let shard = a
+            .shard
+            .as_deref()
+            .map(|s| Shard::parse(s, &env))
+            .transpose()
+            .map_err(CliError::Usage)?;
+        if let Some(p) = a.precision
+            && !(p > 0.0 && p < 1.0)
+        {
+            return Err(usage(format!(
+                "--precision {p}: give a fraction between 0 and 1, e.g. 0.02"
+            )));
+        }
+        if a.precision.is_some() && shard.is_some() {
+            return Err(usage(
+                "--precision decides the number of replications as it goes; it cannot be sharded (run without --shard)",
+            ));
+        }
+        refuse_meaningless_flags(a, shard.is_some())?;
+        let seed = a.seed.unwrap_or(scn.seed);
+        let total = a.replications.unwrap_or(u64::from(scn.replications));
+        let (first, count) = shard.map_or((0, total), |s| s.range(total));
+        let workers = experiment::workers(usize::from(a.threads))? as u64;
+        // Row files only for a single scenario: a sweep reports per point.
+        let rows = if sweep.is_some() { None } else { Some(a.rows) };
+        let plan = Plan {
+            seed,
+            first,
+            count,
+            threads: usize::from(a.threads),
+            chunk: experiment::first_chunk(
+                workers,
+                a.precision.is_some(),
+                rows.is_some_and(|r| r != RowSelection::None),
+            ),
+            precision: a.precision.map(|p| Precision {
+                relative_half_width: p,
+                of_p95: a.precision_of.unwrap_or(PrecisionOf::P95) == PrecisionOf::P95,
+                max_replications: a
+                    .max_replications
+                    .unwrap_or(DEFAULT_MAX_REPLICATIONS)
+                    .max(count),
+            }),
+        };
+        let out = a
+            .out
+            .clone()
+            .unwrap_or_else(|| Path::new("results").join(&scn.name));
+        Ok(RunConfig {
+            scenario: scn,
+            sweep,
+            out,
+            total,
+            shard,
+            plan,
+            rows: a.rows,
+            report: a.report,
+            trace: a.trace,
+            quiet: a.quiet,
+            peak_memory: a.peak_memory,
+        })
+    }
+}
+
+/// A flag that another makes meaningless is refused, never ignored.
+fn refuse_meaningless_flags(a: &RunArgs, sharded: bool) -> Result<(), CliError> {
+    if a.precision.is_none() {
+        if a.precision_of.is_some() {
+            return Err(usage(
+                "--precision-of says which statistic --precision applies to; give --precision too (e.g. --precision 0.02)",
+            ));
+        }
+        if a.max_replications.is_some() {
+            return Err(usage(
+                "--max-replications bounds a --precision run; give --precision too, or set the count with -n",
+            ));
+        }
+    }
+    if sharded && (a.report || a.trace) {
+        let flag = if a.report { "--report" } else { "--trace" };
+        return Err(usage(format!(
+            "{flag} needs the whole run, and a shard holds a slice of it: run `amisim merge`, then `amisim report` on the merged directory"
+        )));
+    }
+    Ok(())
+}
+
+fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} replications  {rate}  eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        // indicatif's own {per_sec} prints four decimals ("56,371.8544/s").
+        .with_key(
+            "rate",
+            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", s.per_sec());
+            },
+        ),
+    );
+    bar
+}
+
+/// Peak resident memory of this process in KiB (Linux `VmHWM`), if known.
+pub fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+pub(super) fn run(c: &RunConfig) -> Result<(), CliError> {
+    let scn = &c.scenario;
+    if !c.quiet {
+        print_warnings(scn);
+    }
+    let dir = &c.out;
+    prepare_dir(dir)?;
+    let points: Vec<&Scenario> = match &c.sweep {
+        Some(s) => s.points.iter().map(|p| &p.scenario).collect(),
+        None => vec![scn],
+    };
+    let mut rows = match c.sweep {
+        None => Some(RowFiles::create(dir, c.rows)?),
+        Some(_) => None,
+    };
+    let per_point = c
+        .plan
+        .precision
+        .map_or(c.plan.count, |p| p.max_replications);
+    let bar = progress_bar(per_point * points.len() as u64, c.quiet);
+    let mut aggs = Vec::with_capacity(points.len());
+    for point in &points {
+        let enabled = rows.as_ref().map(RowFiles::enabled);
+        let encode = |out: &mut Encoded, i: u64, r: &ReplicationResult, lines: &[CostLine]| {
+            if let Some(enabled) = enabled {
+                crate::report::rows::encode(&point.world, enabled, out, i, r, lines);
+            }
+        };
+        let agg = experiment::run(point, &c.plan, encode, |_, ran, out: &Encoded| {
+            if let Some(rows) = rows.as_mut() {
+                rows.append(out).map_err(|e| e.to_string())?;
+            }
+            bar.inc(ran);
+            Ok(())
+        })?;
+        aggs.push(agg);
+    }
+    bar.finish_and_clear();
+    let (seed, first, count) = (c.plan.seed, c.plan.first, c.plan.count);
+    if let Some(Shard { k, n }) = c.shard {
+        let info = ShardInfo {
+            amisim_version: env!("CARGO_PKG_VERSION").into(),
+            scenario_sha256: scn.hash.clone(),
+            seed,
+            shard: k,
+            shards: n,
+            first_replication: first,
+            replications: count,
+            total_replications: c.total,
+            rows: c.rows,
+        };
+        atomic_write(
+            &dir.join(outputs::SHARD_AGGREGATE.name),
+            &serde_json::to_vec(&aggs)?,
+        )?;
+        atomic_write(
+            &dir.join(outputs::SHARD_INFO.name),
+            &serde_json::to_vec_pretty(&info)?,
+        )?;
+        if let Some(rows) = rows {
+            rows.commit()?;
+        }
+        if !c.quiet {
+            println!(
+                "shard {k}/{n}: replications {first}..{} of {}; wrote {} (merge with `amisim merge`)",
+                first + count,
+                c.total,
+                dir.display()
+            );
+        }
+        return Ok(());
+    }
+    let finish = Finish {
+        scn,
+        sweep: c.sweep.as_ref(),
+        seed,
+        dir,
+        selection: c.rows,
+        quiet: c.quiet,
+    };
+    finish_outputs(&finish, &aggs, rows)?;
+    if c.trace && c.sweep.is_none() {
+        // The first replication again (the same, from its seed).
+        let rep = crate::pipeline::model::run_replication(&scn.world, seed, first);
+        atomic_write(
+            &dir.join(outputs::TRACE.name),
+            &crate::report::trace::trace_json(&scn.world, &rep)?,
+        )?;
+        if !c.quiet {
+            println!(
+                "wrote {}/trace.json (replication {first}; open it in https://ui.perfetto.dev)",
+                dir.display()
+            );
+        }
+    }
+    if c.report {
+        crate::report::plan::write_report(scn, dir)?;
+        if !c.quiet {
+            println!(
+                "wrote {0}/report.md, {0}/report.html and {0}/charts/",
+                dir.display()
+            );
+        }
+    }
+    if c.peak_memory
+        && let Some(kib) = peak_memory_kib()
+    {
+        eprintln!("peak memory: {kib} KiB");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn config(args: &[&str]) -> Result<RunConfig, CliError> {
+        let mut argv = vec!["amisim", "run", "scenarios/quickstart.toml"];
+        argv.extend(args);
+        let cli = Cli::try_parse_from(argv).expect("clap accepts it");
+        let Command::Run(a) = cli.command else {
+            unreachable!()
+        };
+        let root = env!("CARGO_MANIFEST_DIR");
+        let a = RunArgs {
+            scenario: Path::new(root).join(&a.scenario),
+            ..a
+        };
+        RunConfig::from_args(&a, |v| (v == "JOB_COMPLETION_INDEX").then(|| "1".into()))
+    }
+
+    fn usage_message(args: &[&str]) -> String {
+        match config(args) {
+            Err(CliError::Usage(m)) => m,
+            other => panic!("{args:?}: not a usage error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_checked_run_holds_the_plan_the_flags_ask_for() {
+        let c = config(&["-n", "10", "--shard", "env/3", "-j", "1"]).unwrap();
+        assert_eq!(c.shard, Some(Shard { k: 1, n: 3 }));
+        assert_eq!((c.plan.first, c.plan.count, c.total), (3, 3, 10));
+        assert_eq!(
+            c.plan.chunk, 1,
+            "one replication per worker first, with rows"
+        );
+        let c = config(&["--precision", "0.05", "--max-replications", "64"]).unwrap();
+        let p = c.plan.precision.unwrap();
+        assert_eq!((p.max_replications, p.of_p95), (64, true));
+        assert_eq!(c.plan.chunk, experiment::PRECISION_CHUNK);
+    }
+
+    #[test]
+    fn a_flag_another_makes_meaningless_is_refused_with_the_reason() {
+        assert!(usage_message(&["--precision-of", "mean"]).contains("give --precision too"));
+        assert!(usage_message(&["--max-replications", "5"]).contains("give --precision too"));
+        assert!(
+            usage_message(&["--shard", "0/2", "--report"])
+                .starts_with("--report needs the whole run")
+        );
+        assert!(
+            usage_message(&["--shard", "0/2", "--trace"])
+                .starts_with("--trace needs the whole run")
+        );
+        assert!(
+            usage_message(&["--shard", "0/2", "--precision", "0.1"]).contains("cannot be sharded")
+        );
+        assert!(usage_message(&["--precision", "1.5"]).contains("between 0 and 1"));
+    }
+}

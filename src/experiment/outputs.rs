@@ -1,0 +1,173 @@
+//! Every file a run, a shard, a sweep or `amisim report` writes: one
+//! registry, read by `run`, `merge`, `report`, the manifest and the tests.
+
+use serde::{Deserialize, Serialize};
+
+/// Which row files a run writes (`--rows`). Ordered: each choice writes the
+/// row files of the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowSelection {
+    /// None: only the aggregated reports.
+    None,
+    /// `runs.csv` only.
+    Runs,
+    /// `runs.csv`, `stages.csv`, `images.csv` and `cost.csv`.
+    All,
+}
+
+/// What writes a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writer {
+    /// A row file: one line per record, streamed while replications run;
+    /// written when `--rows` is at least the selection given.
+    Rows(RowSelection),
+    /// Built from the aggregate of a whole run (or merge).
+    Aggregate,
+    /// Written by `run --shard` for `amisim merge`.
+    Shard,
+    /// A scenario with a `[sweep]`: one line per point.
+    Sweep,
+    /// `--trace`.
+    Trace,
+    /// `--report` or `amisim report`.
+    Report,
+}
+
+/// One output file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Its name in the output directory.
+    pub name: &'static str,
+    /// What writes it.
+    pub writer: Writer,
+    /// Listed under `files` in manifest.json.
+    pub in_manifest: bool,
+}
+
+impl OutputFile {
+    /// True for a row file.
+    pub fn is_row_file(&self) -> bool {
+        matches!(self.writer, Writer::Rows(_))
+    }
+}
+
+const fn file(name: &'static str, writer: Writer, in_manifest: bool) -> OutputFile {
+    OutputFile {
+        name,
+        writer,
+        in_manifest,
+    }
+}
+
+/// `runs.csv`: one line per execution.
+pub const RUNS: OutputFile = file("runs.csv", Writer::Rows(RowSelection::Runs), true);
+/// `stages.csv`: one line per stage record.
+pub const STAGES: OutputFile = file("stages.csv", Writer::Rows(RowSelection::All), true);
+/// `images.csv`: one line per image.
+pub const IMAGES: OutputFile = file("images.csv", Writer::Rows(RowSelection::All), true);
+/// `cost.csv`: one line per cost line.
+pub const COST: OutputFile = file("cost.csv", Writer::Rows(RowSelection::All), true);
+/// `summary.csv`.
+pub const SUMMARY: OutputFile = file("summary.csv", Writer::Aggregate, true);
+/// `quotas.csv`.
+pub const QUOTAS: OutputFile = file("quotas.csv", Writer::Aggregate, true);
+/// `quota_timeline.csv`.
+pub const QUOTA_TIMELINE: OutputFile = file("quota_timeline.csv", Writer::Aggregate, true);
+// The manifest does not list the two cost files yet: adding them changes
+// every manifest (the reports issue owns that change).
+/// `cost_summary.csv`.
+pub const COST_SUMMARY: OutputFile = file("cost_summary.csv", Writer::Aggregate, false);
+/// `cost_breakdown.csv`.
+pub const COST_BREAKDOWN: OutputFile = file("cost_breakdown.csv", Writer::Aggregate, false);
+/// `manifest.json`: what produced the directory.
+pub const MANIFEST: OutputFile = file("manifest.json", Writer::Aggregate, true);
+/// `aggregate.json`: a shard's exact partial aggregate.
+pub const SHARD_AGGREGATE: OutputFile = file("aggregate.json", Writer::Shard, false);
+/// `shard.json`: which slice a shard ran.
+pub const SHARD_INFO: OutputFile = file("shard.json", Writer::Shard, false);
+/// `sweep.csv`.
+pub const SWEEP: OutputFile = file("sweep.csv", Writer::Sweep, false);
+/// `trace.json`.
+pub const TRACE: OutputFile = file("trace.json", Writer::Trace, false);
+/// `report.md`.
+pub const REPORT_MD: OutputFile = file("report.md", Writer::Report, false);
+/// `report.html`.
+pub const REPORT_HTML: OutputFile = file("report.html", Writer::Report, false);
+
+/// Every output file, row files first (in their column-file order), then
+/// the aggregated ones in the order they are written and listed.
+pub const FILES: [OutputFile; 16] = [
+    RUNS,
+    STAGES,
+    IMAGES,
+    COST,
+    SUMMARY,
+    QUOTAS,
+    QUOTA_TIMELINE,
+    COST_SUMMARY,
+    COST_BREAKDOWN,
+    MANIFEST,
+    SHARD_AGGREGATE,
+    SHARD_INFO,
+    SWEEP,
+    TRACE,
+    REPORT_MD,
+    REPORT_HTML,
+];
+
+/// The row files, in order: `encode` and `RowFiles` index them so.
+pub const ROW_FILES: [OutputFile; 4] = [RUNS, STAGES, IMAGES, COST];
+
+impl RowSelection {
+    /// Whether each of [`ROW_FILES`] is written.
+    pub fn enabled(self) -> [bool; 4] {
+        ROW_FILES.map(|f| match f.writer {
+            Writer::Rows(min) => self >= min && self != RowSelection::None,
+            _ => false,
+        })
+    }
+
+    /// The row files written.
+    pub fn files(self) -> Vec<&'static str> {
+        ROW_FILES
+            .iter()
+            .zip(self.enabled())
+            .filter(|(_, e)| *e)
+            .map(|(f, _)| f.name)
+            .collect()
+    }
+}
+
+/// The files a single-scenario run (or merge) writes with `rows`, in order.
+pub fn run_files(rows: RowSelection) -> Vec<&'static str> {
+    let mut files = rows.files();
+    files.extend(
+        FILES
+            .iter()
+            .filter(|f| f.writer == Writer::Aggregate)
+            .map(|f| f.name),
+    );
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_selection_writes_the_row_files_of_the_smaller_ones() {
+        assert_eq!(RowSelection::None.files(), Vec::<&str>::new());
+        assert_eq!(RowSelection::Runs.files(), ["runs.csv"]);
+        assert_eq!(
+            RowSelection::All.files(),
+            ["runs.csv", "stages.csv", "images.csv", "cost.csv"]
+        );
+        assert_eq!(run_files(RowSelection::Runs).len(), 7);
+        let mut names: Vec<&str> = FILES.iter().map(|f| f.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), FILES.len(), "names are unique");
+        assert!(ROW_FILES.iter().all(OutputFile::is_row_file));
+    }
+}
