@@ -60,25 +60,10 @@ pub fn is_known_region(name: &str) -> bool {
 pub fn closest_region(name: &str) -> Option<&'static str> {
     KNOWN_REGIONS
         .iter()
-        .map(|r| (edit_distance(name, r), *r))
+        .map(|r| (strsim::levenshtein(name, r), *r))
         .min()
         .filter(|(d, _)| *d <= 3)
         .map(|(_, r)| r)
-}
-
-/// Levenshtein distance, for suggestions.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::{CliError, usage};
 use crate::experiment::outputs;
+use crate::report::manifest::Manifest;
 use crate::scenario;
 
 /// `amisim report`
@@ -25,24 +26,16 @@ pub(super) fn report(a: &ReportArgs) -> Result<(), CliError> {
         Some(p) => p.clone(),
         None => {
             let path = a.dir.join(outputs::MANIFEST.name);
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                usage(format!(
+            if let Err(e) = std::fs::metadata(&path) {
+                return Err(usage(format!(
                     "cannot read {}: {e}; is {} an amisim output directory?",
                     path.display(),
                     a.dir.display()
-                ))
-            })?;
-            let v: serde_json::Value = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not a manifest", path.display()))?;
-            match v.get("scenario_file").and_then(|s| s.as_str()) {
-                Some(s) => PathBuf::from(s),
-                None => {
-                    return Err(usage(format!(
-                        "{} names no scenario file; pass --scenario",
-                        path.display()
-                    )));
-                }
+                )));
             }
+            let m = Manifest::read(&a.dir)
+                .with_context(|| format!("{} is not a manifest", path.display()))?;
+            PathBuf::from(m.scenario_file)
         }
     };
     let (scn, _) = scenario::load_with_sweep(&scenario).map_err(CliError::Scenario)?;

@@ -128,15 +128,29 @@ macro_rules! both {
             .unwrap_or_default();
         let png = stem.with_extension("png");
         let svg = stem.with_extension("svg");
+        let io = |path: &Path| {
+            let path = path.display().to_string();
+            move |source| ReportError::Io { path, source }
+        };
         {
-            let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
-            $draw(&root)?;
-            root.present().map_err(err(&name))?;
+            // The PNG encoder picks its format from the file's extension: a
+            // temporary that ends in `.png`, renamed into place when drawn.
+            let tmp = super::write::temp_keeping_extension(&png).map_err(io(&png))?;
+            {
+                let root = BitMapBackend::new(tmp.path(), SIZE).into_drawing_area();
+                $draw(&root)?;
+                root.present().map_err(err(&name))?;
+            }
+            super::write::persist(tmp, &png).map_err(io(&png))?;
         }
         {
-            let root = SVGBackend::new(&svg, SIZE).into_drawing_area();
-            $draw(&root)?;
-            root.present().map_err(err(&name))?;
+            let mut text = String::new();
+            {
+                let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
+                $draw(&root)?;
+                root.present().map_err(err(&name))?;
+            }
+            super::write::atomic_write(&svg, text.as_bytes())?;
         }
         Ok(())
     }};

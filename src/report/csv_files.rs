@@ -1,8 +1,7 @@
 //! `summary.csv` and `manifest.json`, rendered from an [`Aggregate`].
 
-use serde::Serialize;
-
 use super::ReportError;
+use super::manifest::{Manifest, ManifestKind};
 use crate::experiment::Aggregate;
 use crate::experiment::outputs::{self, RowSelection};
 use crate::experiment::stats::Metric;
@@ -113,22 +112,6 @@ pub fn summary_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportErr
     finish(F, w)
 }
 
-#[derive(Serialize)]
-struct Manifest<'a> {
-    amisim_version: &'a str,
-    scenario: &'a str,
-    scenario_file: String,
-    scenario_sha256: &'a str,
-    seed: u64,
-    replications: u64,
-    start: String,
-    horizon: String,
-    regions: &'a [String],
-    pipelines: Vec<&'a str>,
-    events: u64,
-    files: Vec<&'a str>,
-}
-
 /// Renders `manifest.json`: what produced these files. Holds nothing that
 /// depends on the machine, the thread count, the sharding or the wall clock.
 pub fn manifest_json(
@@ -145,27 +128,22 @@ pub fn manifest_json(
             .map(|f| f.name),
     );
     let m = Manifest {
-        amisim_version: env!("CARGO_PKG_VERSION"),
-        scenario: &scn.name,
+        amisim_version: env!("CARGO_PKG_VERSION").into(),
+        scenario: scn.name.clone(),
         scenario_file: scn.path.display().to_string(),
-        scenario_sha256: &scn.hash,
+        scenario_sha256: scn.hash.clone(),
         seed,
-        replications: agg.replications,
-        start: scn.start.to_rfc3339(),
-        horizon: crate::engine::SimDuration(scn.world.horizon.as_millis()).to_string(),
-        regions: &scn.world.regions,
-        pipelines: scn
-            .world
-            .pipelines
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect(),
+        kind: ManifestKind::Run {
+            replications: agg.replications,
+            start: scn.start.to_rfc3339(),
+            horizon: crate::engine::SimDuration(scn.world.horizon.as_millis()).to_string(),
+            regions: scn.world.regions.clone(),
+            pipelines: scn.world.pipelines.iter().map(|p| p.name.clone()).collect(),
+        },
         events: agg.events,
-        files,
+        files: files.into_iter().map(String::from).collect(),
     };
-    let mut bytes = serde_json::to_vec_pretty(&m)?;
-    bytes.push(b'\n');
-    Ok(bytes)
+    m.to_json()
 }
 
 /// Header of `cost_summary.csv`.

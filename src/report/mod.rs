@@ -8,6 +8,7 @@
 pub mod capacity;
 pub mod charts;
 pub mod csv_files;
+pub mod manifest;
 pub mod plan;
 pub mod rows;
 pub mod sweep;

@@ -191,21 +191,13 @@ pub fn write_report(scn: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, ReportEr
         source,
     })?;
     let mut blocks = Vec::new();
-    let manifest = std::fs::read_to_string(dir.join("manifest.json")).unwrap_or_default();
-    let field = |k: &str| {
-        manifest
-            .split(&format!("\"{k}\": "))
-            .nth(1)
-            .and_then(|r| r.split([',', '\n']).next())
-            .unwrap_or("?")
-            .trim_matches('"')
-            .to_string()
-    };
+    let manifest = super::manifest::Manifest::read(dir).ok();
+    let known = |v: Option<u64>| v.map_or_else(|| "?".to_string(), |v| v.to_string());
     blocks.push(Block::Para(format!(
         "{} — seed {}, {} replications of {} from {}; {} Regions, {} pipelines. Scenario {} (SHA-256 {}).",
         if scn.description.is_empty() { "No description" } else { &scn.description },
-        field("seed"),
-        field("replications"),
+        known(manifest.as_ref().map(|m| m.seed)),
+        known(manifest.as_ref().and_then(|m| m.replications())),
         crate::engine::SimDuration(scn.world.horizon.as_millis()),
         scn.start.format("%Y-%m-%d"),
         scn.world.regions.len(),

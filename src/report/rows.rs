@@ -3,10 +3,12 @@
 //! temporary files that are renamed into place only when everything
 //! succeeded.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use tempfile::NamedTempFile;
+
+use super::write::{persist, temp_beside};
 use super::{ReportError, push_digits, push_fixed, push_secs};
 use crate::cost::CostLine;
 pub use crate::experiment::outputs::{ROW_FILES, RowSelection};
@@ -342,15 +344,11 @@ pub fn encode(
     }
 }
 
-/// The row files being written into temporary files in `dir`.
+/// The row files being written into temporary files in `dir` (removed if
+/// the run ends before [`RowFiles::commit`]).
 pub struct RowFiles {
     dir: PathBuf,
-    files: [Option<BufWriter<File>>; 4],
-    committed: bool,
-}
-
-fn temp_path(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!(".{name}.tmp-{}", std::process::id()))
+    files: [Option<BufWriter<NamedTempFile>>; 4],
 }
 
 const HEADERS: [&[&str]; 4] = [&RUNS_HEADER, &STAGES_HEADER, &IMAGES_HEADER, &COST_HEADER];
@@ -365,12 +363,12 @@ fn csv_error(source: csv::Error) -> ReportError {
 impl RowFiles {
     /// Creates the selected temporary files, each with its header.
     pub fn create(dir: &Path, rows: RowSelection) -> Result<Self, ReportError> {
-        let open = |i: usize| -> Result<Option<BufWriter<File>>, ReportError> {
+        let open = |i: usize| -> Result<Option<BufWriter<NamedTempFile>>, ReportError> {
             if !rows.enabled()[i] {
                 return Ok(None);
             }
-            let path = temp_path(dir, ROW_FILES[i].name);
-            let f = File::create(&path).map_err(|source| ReportError::Io {
+            let path = dir.join(ROW_FILES[i].name);
+            let f = temp_beside(&path).map_err(|source| ReportError::Io {
                 path: path.display().to_string(),
                 source,
             })?;
@@ -386,7 +384,6 @@ impl RowFiles {
         Ok(RowFiles {
             dir: dir.to_path_buf(),
             files: [open(0)?, open(1)?, open(2)?, open(3)?],
-            committed: false,
         })
     }
 
@@ -431,32 +428,17 @@ impl RowFiles {
     }
 
     /// Flushes, syncs and renames the files into place.
-    pub fn commit(mut self) -> Result<(), ReportError> {
-        for (i, name) in ROW_FILES.iter().map(|f| f.name).enumerate() {
-            let Some(f) = self.files[i].as_mut() else {
-                continue;
-            };
+    pub fn commit(self) -> Result<(), ReportError> {
+        for (file, name) in self.files.into_iter().zip(ROW_FILES.map(|f| f.name)) {
+            let Some(f) = file else { continue };
             let io = |source| ReportError::Io {
                 path: name.to_string(),
                 source,
             };
-            f.flush().map_err(io)?;
-            f.get_ref().sync_all().map_err(io)?;
-            std::fs::rename(temp_path(&self.dir, name), self.dir.join(name)).map_err(io)?;
+            let tmp = f.into_inner().map_err(|e| io(e.into_error()))?;
+            persist(tmp, &self.dir.join(name)).map_err(io)?;
         }
-        self.committed = true;
         Ok(())
-    }
-}
-
-impl Drop for RowFiles {
-    /// An unfinished run leaves no partial file behind.
-    fn drop(&mut self) {
-        if !self.committed {
-            for name in ROW_FILES.map(|f| f.name) {
-                let _ = std::fs::remove_file(temp_path(&self.dir, name));
-            }
-        }
     }
 }
 

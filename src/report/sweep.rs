@@ -2,11 +2,11 @@
 
 use std::fmt::Write;
 
-use serde::Serialize;
-
 use super::ReportError;
+use super::manifest::{Manifest, ManifestKind};
 use super::text::human;
 use crate::experiment::Aggregate;
+use crate::experiment::outputs;
 use crate::scenario::Scenario;
 use crate::scenario::sweep::Sweep;
 
@@ -70,20 +70,6 @@ pub fn sweep_csv(sweep: &Sweep, aggs: &[Aggregate]) -> Result<Vec<u8>, ReportErr
     })
 }
 
-#[derive(Serialize)]
-struct Manifest<'a> {
-    amisim_version: &'a str,
-    scenario: &'a str,
-    scenario_file: String,
-    scenario_sha256: &'a str,
-    seed: u64,
-    sweep_keys: &'a [String],
-    points: usize,
-    replications_per_point: Vec<u64>,
-    events: u64,
-    files: [&'a str; 2],
-}
-
 /// Renders the sweep's `manifest.json`.
 pub fn manifest_json(
     scn: &Scenario,
@@ -92,20 +78,22 @@ pub fn manifest_json(
     seed: u64,
 ) -> Result<Vec<u8>, ReportError> {
     let m = Manifest {
-        amisim_version: env!("CARGO_PKG_VERSION"),
-        scenario: &scn.name,
+        amisim_version: env!("CARGO_PKG_VERSION").into(),
+        scenario: scn.name.clone(),
         scenario_file: scn.path.display().to_string(),
-        scenario_sha256: &scn.hash,
+        scenario_sha256: scn.hash.clone(),
         seed,
-        sweep_keys: &sweep.keys,
-        points: sweep.points.len(),
-        replications_per_point: aggs.iter().map(|a| a.replications).collect(),
+        kind: ManifestKind::Sweep {
+            sweep_keys: sweep.keys.clone(),
+            points: sweep.points.len(),
+            replications_per_point: aggs.iter().map(|a| a.replications).collect(),
+        },
         events: aggs.iter().map(|a| a.events).sum(),
-        files: ["sweep.csv", "manifest.json"],
+        files: [outputs::SWEEP.name, outputs::MANIFEST.name]
+            .map(String::from)
+            .to_vec(),
     };
-    let mut bytes = serde_json::to_vec_pretty(&m)?;
-    bytes.push(b'\n');
-    Ok(bytes)
+    m.to_json()
 }
 
 /// The table printed after a sweep.

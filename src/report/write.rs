@@ -1,9 +1,58 @@
-//! Atomic file output: a temporary file in the same directory, then rename.
+//! Atomic file output: a temporary file in the same directory (the
+//! `tempfile` crate: unique names, removed on error or panic), then rename.
 
 use std::io::Write;
 use std::path::Path;
 
+use tempfile::NamedTempFile;
+
 use super::ReportError;
+
+/// Temporary files get the permissions an output file would (0666 less the
+/// umask on Unix), not tempfile's private 0600: the renamed file is the output.
+fn builder() -> tempfile::Builder<'static, 'static> {
+    let mut b = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        b.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    b
+}
+
+/// A temporary file beside `path`, named after it (`.NAME.XXXXXX.tmp`):
+/// unique per call, removed if it is dropped before [`persist`] renames it.
+pub fn temp_beside(path: &Path) -> std::io::Result<NamedTempFile> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    builder()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+}
+
+/// A temporary file beside `path` that keeps its extension
+/// (`.STEM.XXXXXX.EXT`), for writers that choose a format by extension.
+pub fn temp_keeping_extension(path: &Path) -> std::io::Result<NamedTempFile> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let part = |p: Option<&std::ffi::OsStr>| {
+        p.map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    builder()
+        .prefix(&format!(".{}.", part(path.file_stem())))
+        .suffix(&format!(".{}", part(path.extension())))
+        .tempfile_in(dir)
+}
+
+/// Syncs a temporary file and renames it to `path`.
+pub fn persist(tmp: NamedTempFile, path: &Path) -> std::io::Result<()> {
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map(|_| ()).map_err(|e| e.error)
+}
 
 /// Writes `bytes` to `path` so that readers see the old file or the whole
 /// new one, never half of it.
@@ -12,22 +61,9 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
         path: path.display().to_string(),
         source,
     };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io)
+    let mut tmp = temp_beside(path).map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    persist(tmp, path).map_err(io)
 }
 
 #[cfg(test)]
@@ -42,6 +78,14 @@ mod tests {
         atomic_write(&p, b"two").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode();
+            let plain = dir.path().join("plain");
+            std::fs::write(&plain, b"x").unwrap();
+            assert_eq!(mode(&p), mode(&plain), "the mode any new file gets");
+        }
         assert!(atomic_write(&dir.path().join("missing/a.csv"), b"x").is_err());
     }
 }

@@ -130,7 +130,7 @@ fn explain_serde_message(message: &str) -> (String, Option<String>) {
         let guess = names.split_first().and_then(|(typed, known)| {
             known
                 .iter()
-                .map(|k| (crate::aws::edit_distance(typed, k), *k))
+                .map(|k| (strsim::levenshtein(typed, k), *k))
                 .min()
                 .filter(|(d, _)| *d <= 3)
         });
