@@ -1,17 +1,11 @@
 //! Latency and throughput distributions.
 //!
-//! `spec` holds the form users write in scenario files ([`DistSpec`]);
-//! [`Dist`] is the checked, ready-to-sample form. A `Dist` samples plain
+//! [`Dist`] is the checked, ready-to-sample form (the form users write in
+//! scenario files, and its reading, is `scenario::spec`). A `Dist` samples plain
 //! `f64` values in the unit of its parameters: seconds for latencies (the
 //! scenario file writes them as `"90s"`, `"15m"`), MiB/s for throughputs.
 //! [`Throughput`] turns a data size into a duration:
 //! `overhead + size / rate`, with both terms drawn from distributions.
-
-mod spec;
-
-pub use spec::{
-    DistSpec, DistTable, Dur, Param, ThroughputSpec, parse_duration_cell, parse_number_cell,
-};
 
 use std::sync::Arc;
 

@@ -12,6 +12,7 @@
 mod error;
 pub mod raw;
 mod resolve;
+pub mod spec;
 pub mod sweep;
 
 use std::ops::Range;

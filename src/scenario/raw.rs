@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use toml::Spanned;
 
-use crate::dist::{DistSpec, Dur, ThroughputSpec};
+use crate::scenario::spec::{DistSpec, Dur, ThroughputSpec};
 
 /// The whole file.
 #[derive(Debug, Deserialize)]

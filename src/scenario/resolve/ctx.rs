@@ -14,11 +14,10 @@ use crate::aws::directory::{AccountId, Directory, KeyId, OuId};
 use crate::aws::ids::{Interner, RegionId};
 use crate::aws::rules::{KeyChoice, Rule, RuleViolation};
 use crate::aws::{self};
-use crate::dist::{
-    Dist, DistError, DistSpec, Dur, Throughput, ThroughputSpec, parse_duration_cell,
-};
+use crate::dist::{Dist, DistError, Throughput};
 use crate::engine::SimDuration;
 use crate::scenario::error::{Locator, ScenarioError};
+use crate::scenario::spec::{DistSpec, Dur, ThroughputSpec, parse_duration_cell};
 
 /// Key paths as the messages print them: `pipeline[0].volume[1].size_gib`.
 pub(super) trait KeyPath {

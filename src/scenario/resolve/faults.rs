@@ -5,10 +5,10 @@ use toml::Spanned;
 
 use super::ctx::{Choice, Ctx, KeyPath};
 use crate::aws::facts;
-use crate::dist::Dur;
 use crate::engine::{SimDuration, SimTime};
 use crate::pipeline::config::{Api, BucketSpec, Faults, Incident};
 use crate::scenario::raw::{RawApi, RawBucket, RawFaults, RawIncident};
+use crate::scenario::spec::Dur;
 
 /// `client`: whose waiter bounds a copy, in minutes (aws-facts.md §1.7).
 const CLIENT: Choice<u64> = Choice {

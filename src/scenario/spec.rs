@@ -21,7 +21,7 @@ use std::path::Path;
 use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use super::{Dist, DistError, Throughput};
+use crate::dist::{Dist, DistError, Throughput};
 use crate::engine::SimDuration;
 
 /// A duration in a scenario file: a string such as `"90s"` or `"1h30m"`.
