@@ -136,6 +136,13 @@ pub fn billed_hours(world: &World, from: SimTime, to: SimTime) -> f64 {
     ms.div_ceil(1000) as f64 / 3600.0
 }
 
+/// `usd` spent over the horizon, projected to a month at the same rate: the
+/// one place a horizon becomes months.
+pub fn per_month(world: &World, usd: f64) -> f64 {
+    let horizon_h = (world.horizon.as_millis() as f64 / 3_600_000.0).max(1e-9);
+    usd * world.prices.hours_per_month / horizon_h
+}
+
 fn months(world: &World, d: SimDuration) -> f64 {
     d.as_secs_f64() / 3600.0 / world.prices.hours_per_month
 }

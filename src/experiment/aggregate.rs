@@ -416,8 +416,7 @@ impl Aggregate {
                 .add(sc.per_exec[e]);
         }
         // Projected to a month of the horizon's rate.
-        let horizon_h = (world.horizon.as_millis() as f64 / 3_600_000.0).max(1e-9);
-        let monthly = (total as f64 * world.prices.hours_per_month / horizon_h).round() as u64;
+        let monthly = crate::cost::per_month(world, total as f64).round() as u64;
         self.monthly_cost.start_replication(index);
         self.monthly_cost.add(monthly);
     }

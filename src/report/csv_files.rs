@@ -222,8 +222,6 @@ pub fn cost_breakdown_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, Re
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(COST_BREAKDOWN_HEADER).map_err(csv_err(F))?;
     let reps = agg.replications.max(1) as f64;
-    let horizon_h = (scn.world.horizon.as_millis() as f64 / 3_600_000.0).max(1e-9);
-    let per_month = scn.world.prices.hours_per_month / horizon_h;
     for ((c, r, a), v) in &agg.cost_by {
         let per_rep = v.0 as f64 / 1e6 / reps;
         w.write_record([
@@ -231,7 +229,7 @@ pub fn cost_breakdown_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, Re
             scn.world.regions[(*r).index()].clone(),
             scn.world.directory.accounts[(*a).index()].name.clone(),
             format!("{per_rep:.2}"),
-            format!("{:.2}", per_rep * per_month),
+            format!("{:.2}", crate::cost::per_month(&scn.world, per_rep)),
         ])
         .map_err(csv_err(F))?;
     }

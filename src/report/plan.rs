@@ -678,15 +678,13 @@ pub fn write_report(scn: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, ReportEr
     }
     if let Some(t) = Table::read(&dir.join("cost.csv"))? {
         // Monthly cost per replication, and cost by item (stage), from the ledger.
-        let horizon_h = (scn.world.horizon.as_millis() as f64 / 3_600_000.0).max(1e-9);
-        let to_month = scn.world.prices.hours_per_month / horizon_h;
         let mut per_rep: BTreeMap<u64, f64> = BTreeMap::new();
         let mut per_item: BTreeMap<String, f64> = BTreeMap::new();
         for r in &t.rows {
             let usd = t.num(r, "usd").unwrap_or(0.0);
             *per_rep
                 .entry(t.get(r, "replication").parse().unwrap_or(0))
-                .or_default() += usd * to_month;
+                .or_default() += crate::cost::per_month(&scn.world, usd);
             *per_item
                 .entry(format!("{} ({})", t.get(r, "item"), t.get(r, "category")))
                 .or_default() += usd;
@@ -719,7 +717,7 @@ pub fn write_report(scn: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, ReportEr
         let items: Vec<String> = per_item.keys().cloned().collect();
         let values: Vec<(f64, f64)> = per_item
             .values()
-            .map(|v| (0.0, v * to_month / reps))
+            .map(|v| (0.0, crate::cost::per_month(&scn.world, *v) / reps))
             .collect();
         charts::stacked_bars(
             &charts_dir.join("cost_by_item"),
