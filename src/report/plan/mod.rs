@@ -1,0 +1,119 @@
+//! The capacity-planning report: `report.md` and a self-contained
+//! `report.html`, with charts, written from the files of an output directory
+//! (so `amisim report DIR` and `amisim run --report` are the same code).
+//! One file per section; `doc` holds the blocks and their renderings.
+
+mod capacity;
+mod cost;
+mod doc;
+mod sweep;
+mod timing;
+mod verdict;
+
+use std::path::{Path, PathBuf};
+
+use self::doc::{Block, Table, html, md};
+use super::ReportError;
+use super::write::atomic_write;
+use crate::scenario::Scenario;
+
+/// The output files a report is made from (`None` where a run did not write one).
+struct Tables {
+    summary: Option<Table>,
+    runs: Option<Table>,
+    stages: Option<Table>,
+    quotas: Option<Table>,
+    timeline: Option<Table>,
+    cost_summary: Option<Table>,
+    breakdown: Option<Table>,
+    sweep: Option<Table>,
+}
+
+/// A report being written.
+struct Doc<'a> {
+    scn: &'a Scenario,
+    dir: &'a Path,
+    charts_dir: PathBuf,
+    blocks: Vec<Block>,
+    tables: Tables,
+}
+
+/// The defaults that are assumptions rather than published figures (src/aws/facts.rs).
+pub const ASSUMPTIONS: [&str; 8] = [
+    "snapshot throughput (lognormal, median 25 MiB/s, p95 80) and overhead (median 2 min, p95 8 min): no AWS figure (aws-facts.md §8)",
+    "best-effort copy throughput (median 30 MiB/s, p95 100) and overhead (median 3 min, p95 10 min): no AWS figure (§8)",
+    "instance stop (median 1 min, p95 4 min), terminate (median 30 s), register (median 5 s) and share calls (median 2 s): no measured figure",
+    "Linux launch p95 (60 s) and Windows launch p95 (30 min): only typical values are published",
+    "changed data per build, when not given: 10 % of the data",
+    "prices outside us-east-1 and for instance types other than t3.medium, m5.large, c5.xlarge, m7i.large: not in aws-facts.md (scenario overrides or not costed)",
+    "a month is 730 hours; transfer from São Paulo, Middle East, Cape Town and Hong Kong at $0.08/GB (low end of the published range)",
+    "all quotas queue (none fails with ResourceLimitExceeded); the 20 concurrent snapshot copies, time-based copies and vCPU quotas are not modelled",
+];
+
+/// Writes `charts/*.png|svg`, `report.md` and `report.html` into `dir` from
+/// the files a run wrote there. Returns the files written.
+pub fn write_report(scn: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    let charts_dir = dir.join("charts");
+    std::fs::create_dir_all(&charts_dir).map_err(|source| ReportError::Io {
+        path: charts_dir.display().to_string(),
+        source,
+    })?;
+    let mut blocks = Vec::new();
+    let manifest = super::manifest::Manifest::read(dir).ok();
+    let known = |v: Option<u64>| v.map_or_else(|| "?".to_string(), |v| v.to_string());
+    blocks.push(Block::Para(format!(
+        "{} — seed {}, {} replications of {} from {}; {} Regions, {} pipelines. Scenario {} (SHA-256 {}).",
+        if scn.description.is_empty() { "No description" } else { &scn.description },
+        known(manifest.as_ref().map(|m| m.seed)),
+        known(manifest.as_ref().and_then(|m| m.replications())),
+        crate::engine::SimDuration(scn.world.horizon.as_millis()),
+        scn.start.format("%Y-%m-%d"),
+        scn.world.regions.len(),
+        scn.world.pipelines.len(),
+        scn.path.display(),
+        &scn.hash[..12.min(scn.hash.len())]
+    )));
+    let read = |name: &str| Table::read(&dir.join(name));
+    let tables = Tables {
+        summary: read("summary.csv")?,
+        runs: read("runs.csv")?,
+        stages: read("stages.csv")?,
+        quotas: read("quotas.csv")?,
+        timeline: read("quota_timeline.csv")?,
+        cost_summary: read("cost_summary.csv")?,
+        breakdown: read("cost_breakdown.csv")?,
+        sweep: read("sweep.csv")?,
+    };
+    let mut d = Doc {
+        scn,
+        dir,
+        charts_dir,
+        blocks,
+        tables,
+    };
+    verdict::verdict(&mut d)?;
+    timing::timing(&mut d)?;
+    capacity::capacity(&mut d)?;
+    cost::cost(&mut d)?;
+    sweep::sweep(&mut d)?;
+    let Doc {
+        mut blocks,
+        charts_dir,
+        ..
+    } = d;
+    blocks.push(Block::Heading("Assumptions".into()));
+    let mut assumptions: Vec<String> = ASSUMPTIONS.iter().map(|s| s.to_string()).collect();
+    assumptions.extend(scn.warnings.iter().map(|w| w.reason.clone()));
+    blocks.push(Block::Bullets(assumptions));
+
+    let title = format!("amisim report: {}", scn.name);
+    let md_text = format!("# {title}\n{}", md(&blocks));
+    let html_text = html(&title, &blocks, dir);
+    atomic_write(&dir.join("report.md"), md_text.as_bytes())?;
+    atomic_write(&dir.join("report.html"), html_text.as_bytes())?;
+    Ok(vec![
+        dir.join("report.md"),
+        dir.join("report.html"),
+        charts_dir,
+    ])
+}

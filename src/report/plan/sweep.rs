@@ -1,0 +1,111 @@
+//! A sweep: every point against the SLOs, and the cheapest that meets them.
+
+use std::collections::BTreeMap;
+
+use super::Doc;
+use super::doc::Block;
+use crate::report::ReportError;
+use crate::report::charts::{self, Series};
+use crate::report::text::human;
+
+/// The sweep's points.
+pub(super) fn sweep(d: &mut Doc<'_>) -> Result<(), ReportError> {
+    let scn = d.scn;
+    let charts_dir = &d.charts_dir;
+    let blocks = &mut d.blocks;
+    let sweep = &d.tables.sweep;
+    // Sweep.
+    if let Some(t) = &sweep {
+        blocks.push(Block::Heading("Sweep".into()));
+        let keys: Vec<String> = t
+            .header
+            .iter()
+            .skip(1)
+            .take_while(|h| *h != "pipeline")
+            .cloned()
+            .collect();
+        let slo_t = scn.slo.time_to_all_regions_p95.map(|d| d.as_secs_f64());
+        let slo_c = scn.slo.monthly_cost_usd;
+        let mut points: BTreeMap<String, (Vec<String>, f64, f64)> = BTreeMap::new();
+        for r in &t.rows {
+            let e = points.entry(t.get(r, "point").to_string()).or_insert((
+                keys.iter().map(|k| t.get(r, k).to_string()).collect(),
+                0.0,
+                0.0,
+            ));
+            e.1 = e.1.max(t.num(r, "p95_s").unwrap_or(f64::INFINITY));
+            e.2 = t.num(r, "mean_monthly_usd").unwrap_or(0.0);
+        }
+        let meets =
+            |p95: f64, cost: f64| slo_t.is_none_or(|s| p95 <= s) && slo_c.is_none_or(|c| cost <= c);
+        blocks.push(Block::Table(
+            keys.iter()
+                .cloned()
+                .chain([
+                    "worst p95".into(),
+                    "monthly cost".into(),
+                    "meets SLOs".into(),
+                ])
+                .collect(),
+            points
+                .values()
+                .map(|(v, p95, c)| {
+                    v.iter()
+                        .cloned()
+                        .chain([
+                            human(*p95),
+                            format!("${c:.2}"),
+                            if meets(*p95, *c) {
+                                "yes".into()
+                            } else {
+                                "no".into()
+                            },
+                        ])
+                        .collect()
+                })
+                .collect(),
+        ));
+        let best = points
+            .values()
+            .filter(|(_, p, c)| meets(*p, *c))
+            .min_by(|a, b| a.2.total_cmp(&b.2));
+        blocks.push(Block::Para(match best {
+            Some((v, p, c)) => format!(
+                "Cheapest point meeting every SLO: {} — p95 {} at ${c:.2} a month.",
+                keys.iter()
+                    .zip(v)
+                    .map(|(k, x)| format!("{k} = {x}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                human(*p)
+            ),
+            None => "No point meets every SLO.".into(),
+        }));
+        if let Some(k) = keys.first() {
+            let pts: Vec<(f64, f64)> = points
+                .values()
+                .filter_map(|(v, p, _)| Some((v[0].parse::<f64>().ok()?, p / 60.0)))
+                .collect();
+            if !pts.is_empty() {
+                charts::lines(
+                    &charts_dir.join("sweep"),
+                    &format!("Worst p95 time to all Regions against {k}"),
+                    k,
+                    "p95, minutes",
+                    &[Series {
+                        name: "p95".into(),
+                        points: pts,
+                    }],
+                    &[],
+                    slo_t.map(|s| (s / 60.0, "SLO")),
+                )?;
+                blocks.push(Block::Chart(
+                    "sweep".into(),
+                    format!("p95 against {k}, with the SLO"),
+                ));
+            }
+        }
+    }
+
+    Ok(())
+}
