@@ -1,0 +1,345 @@
+//! What one replication records: its executions, stage records, images and
+//! quota use, with the names the output files print.
+
+use crate::aws::directory::{AccountId, Encryption};
+use crate::aws::quotas::Quota;
+use crate::aws::rules::Rule;
+use crate::engine::{SimDuration, SimTime};
+use crate::pipeline::config::RegionId;
+
+/// A stage of an execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    /// Launch the builder instance (waits for a concurrent-build slot).
+    LaunchBuilder,
+    /// Run one build component (item = component index).
+    Component,
+    /// Stop the builder for data integrity.
+    StopBuilder,
+    /// CreateImage: from the request until every snapshot completes.
+    CreateImage,
+    /// One EBS snapshot (item = volume index).
+    Snapshot,
+    /// Register the AMI: snapshots complete → `available`.
+    RegisterImage,
+    /// Terminate the builder (background).
+    TerminateBuilder,
+    /// Launch a test instance from the new AMI.
+    LaunchTest,
+    /// Run one test component (item = test index).
+    Test,
+    /// Terminate the test instance (background).
+    TerminateTest,
+    /// Copy the AMI to a destination Region (waits for a copy slot there).
+    Copy,
+    /// Launch and snapshot permissions on the image in one Region.
+    Share,
+    /// Launch a test instance in the destination Region.
+    LaunchDestinationTest,
+    /// Terminate that instance (background).
+    TerminateDestinationTest,
+    /// Migration: stop the running instance.
+    StopInstance,
+    /// Migration: launch the moved instance from the image.
+    LaunchMigratedInstance,
+}
+
+impl Stage {
+    /// Every stage, in pipeline order (the order of summary rows).
+    pub const ALL: [Stage; 16] = [
+        Stage::StopInstance,
+        Stage::LaunchBuilder,
+        Stage::Component,
+        Stage::StopBuilder,
+        Stage::CreateImage,
+        Stage::Snapshot,
+        Stage::RegisterImage,
+        Stage::TerminateBuilder,
+        Stage::LaunchTest,
+        Stage::Test,
+        Stage::TerminateTest,
+        Stage::Copy,
+        Stage::Share,
+        Stage::LaunchDestinationTest,
+        Stage::TerminateDestinationTest,
+        Stage::LaunchMigratedInstance,
+    ];
+
+    /// Position in [`Stage::ALL`] of each stage, by discriminant.
+    const INDEX: [u8; 16] = {
+        let mut t = [0u8; 16];
+        let mut i = 0;
+        while i < Stage::ALL.len() {
+            t[Stage::ALL[i] as usize] = i as u8;
+            i += 1;
+        }
+        t
+    };
+
+    /// Its position in [`Stage::ALL`].
+    pub fn index(self) -> usize {
+        Stage::INDEX[self as usize] as usize
+    }
+
+    /// The name used in CSV files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::LaunchBuilder => "launch_builder",
+            Stage::Component => "component",
+            Stage::StopBuilder => "stop_builder",
+            Stage::CreateImage => "create_image",
+            Stage::Snapshot => "snapshot",
+            Stage::RegisterImage => "register_image",
+            Stage::TerminateBuilder => "terminate_builder",
+            Stage::LaunchTest => "launch_test",
+            Stage::Test => "test",
+            Stage::TerminateTest => "terminate_test",
+            Stage::Copy => "copy",
+            Stage::Share => "share",
+            Stage::LaunchDestinationTest => "launch_destination_test",
+            Stage::TerminateDestinationTest => "terminate_destination_test",
+            Stage::StopInstance => "stop_instance",
+            Stage::LaunchMigratedInstance => "launch_migrated_instance",
+        }
+    }
+
+    /// True for stages that run beside the pipeline and never delay the image.
+    pub fn is_background(self) -> bool {
+        matches!(
+            self,
+            Stage::TerminateBuilder | Stage::TerminateTest | Stage::TerminateDestinationTest
+        )
+    }
+}
+
+/// How a stage or an execution ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Still running (only seen mid-run).
+    Running,
+    /// Done.
+    Succeeded,
+    /// Failed; the execution stops.
+    Failed,
+}
+
+impl Outcome {
+    /// The name used in CSV files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Running => "running",
+            Outcome::Succeeded => "succeeded",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// Why a stage failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// It did not fail.
+    None,
+    /// A component or test failed (its `failure_probability`).
+    StepFailure,
+    /// AWS refused or failed the call by this rule (`model_misconfigurations`).
+    Rule(Rule),
+    /// The instance failed to launch (`faults.launch_failure_probability`).
+    LaunchFailed,
+    /// A snapshot failed (`faults.snapshot_failure_probability`).
+    SnapshotFailed,
+    /// The copy ended `failed` (`faults.copy_failure_probability`).
+    CopyFailed,
+    /// The operation failed in a Region incident window.
+    RegionIncident,
+    /// The client's waiter gave up; AWS went on and finished later.
+    WaiterTimeout,
+    /// Throttled (`RequestLimitExceeded`) on every attempt of the SDK.
+    RequestLimitExceeded,
+}
+
+impl Cause {
+    /// The name used in CSV files (empty for `None`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Cause::None => "",
+            Cause::StepFailure => "step_failure",
+            Cause::Rule(r) => r.id(),
+            Cause::LaunchFailed => "launch_failed",
+            Cause::SnapshotFailed => "snapshot_failed",
+            Cause::CopyFailed => "copy_failed",
+            Cause::RegionIncident => "region_incident",
+            Cause::WaiterTimeout => "waiter_timeout",
+            Cause::RequestLimitExceeded => "request_limit_exceeded",
+        }
+    }
+
+    /// True for transient causes a stage-level retry may overcome.
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            Cause::LaunchFailed
+                | Cause::CopyFailed
+                | Cause::RegionIncident
+                | Cause::RequestLimitExceeded
+        )
+    }
+}
+
+/// What started an execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TriggerKind {
+    /// A manual run at t = 0 (StartImagePipelineExecution).
+    Manual,
+    /// A cron match.
+    Cron,
+    /// A fixed-interval tick.
+    Interval,
+    /// A package (dependency) update.
+    PackageUpdate,
+}
+
+impl TriggerKind {
+    /// The name used in CSV files.
+    pub fn name(self) -> &'static str {
+        match self {
+            TriggerKind::Manual => "manual",
+            TriggerKind::Cron => "cron",
+            TriggerKind::Interval => "interval",
+            TriggerKind::PackageUpdate => "package_update",
+        }
+    }
+}
+
+/// One stage occurrence.
+#[derive(Clone, Copy, Debug)]
+pub struct StageRecord {
+    /// Index of the execution in [`ReplicationResult::runs`].
+    pub exec: u32,
+    /// Which stage.
+    pub stage: Stage,
+    /// Component, test or volume index; copy index for copies and
+    /// destination tests; distribution index for shares; 0 otherwise.
+    pub item: u16,
+    /// Where it ran.
+    pub region: RegionId,
+    /// The account it ran in (the copier, for copies).
+    pub account: AccountId,
+    /// When it was asked for.
+    pub enqueued: SimTime,
+    /// When it started (after any queue).
+    pub started: SimTime,
+    /// When it ended.
+    pub finished: SimTime,
+    /// Data moved, GiB (snapshots and copies; 0 otherwise).
+    pub data_gib: f64,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Why it failed (set when the failure is decided, which may be at its start).
+    pub cause: Cause,
+    /// 1 for the first attempt of a stage, 2 for its first retry, …
+    pub attempt: u8,
+    /// Calls throttled (`RequestLimitExceeded`) and retried by the SDK.
+    pub api_retries: u8,
+}
+
+/// One pipeline execution.
+#[derive(Clone, Copy, Debug)]
+pub struct RunRecord {
+    /// Pipeline index.
+    pub pipeline: u16,
+    /// 1-based execution number within the pipeline.
+    pub number: u32,
+    /// What started it.
+    pub trigger: TriggerKind,
+    /// When the trigger fired.
+    pub triggered: SimTime,
+    /// When the AMI became available in the build Region (register done).
+    pub image_available: Option<SimTime>,
+    /// When the tests in the build Region passed (distribution starts).
+    pub tests_passed: Option<SimTime>,
+    /// When the image was usable in every Region, or the failure.
+    pub finished: SimTime,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The record of the stage that failed, if any.
+    pub failed_record: Option<u32>,
+    /// Stage records still open for the current parallel step.
+    pub(super) pending: u32,
+    /// The CreateImage record while snapshots run.
+    pub(super) create_image: u32,
+    /// Holds a concurrent-build slot.
+    pub(super) holds_build_slot: bool,
+    /// Index of the first stage record that may belong to it.
+    pub(super) first_record: u32,
+}
+
+/// How one quota instance was used in a replication.
+#[derive(Debug, Clone)]
+pub struct QuotaUse {
+    /// Which quota.
+    pub kind: Quota,
+    /// Account it belongs to (the pipeline's owner for per-distribution quotas).
+    pub account: AccountId,
+    /// Region it belongs to (the build Region for per-distribution quotas).
+    pub region: RegionId,
+    /// Pipeline, for per-distribution quotas.
+    pub pipeline: Option<u16>,
+    /// Units.
+    pub capacity: u32,
+    /// Requests granted.
+    pub served: u64,
+    /// ∫ units in use dt, unit-milliseconds, up to [`ReplicationResult::end`].
+    pub busy_unit_ms: u128,
+    /// ∫ queue length dt, request-milliseconds.
+    pub queue_ms: u128,
+    /// Most units held at once.
+    pub peak_in_use: u32,
+    /// Longest queue.
+    pub peak_queue: usize,
+    /// `(time, in use, queued)` after each change.
+    pub trace: Vec<(SimTime, u32, u32)>,
+    /// The wait of every granted request, in grant order.
+    pub waits: Vec<SimDuration>,
+}
+
+/// One AMI in one account and Region, from registration to deletion.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageRecord {
+    /// Index of the execution that made it.
+    pub exec: u32,
+    /// Owner.
+    pub account: AccountId,
+    /// Region.
+    pub region: RegionId,
+    /// Encryption of its snapshots.
+    pub encryption: Encryption,
+    /// Snapshot data it added to storage, GiB (full or incremental).
+    pub stored_gib: f64,
+    /// When it became available.
+    pub created: SimTime,
+    /// When it was deprecated, if before the horizon.
+    pub deprecated: Option<SimTime>,
+    /// When it was deregistered and its snapshots deleted, if ever.
+    pub deleted: Option<SimTime>,
+}
+
+/// Everything one replication produced.
+#[derive(Debug, Clone, Default)]
+pub struct ReplicationResult {
+    /// Executions in the order they were triggered.
+    pub runs: Vec<RunRecord>,
+    /// Stage occurrences in the order they were asked for.
+    pub stages: Vec<StageRecord>,
+    /// Per pipeline: scheduled matches skipped because no dependency had changed.
+    pub skipped_matches: Vec<u32>,
+    /// Per pipeline: package updates seen.
+    pub package_updates: Vec<u32>,
+    /// Events handled.
+    pub events: u64,
+    /// Quota instances that served at least one request.
+    pub quotas: Vec<QuotaUse>,
+    /// Images of succeeded executions, per account and Region.
+    pub images: Vec<ImageRecord>,
+    /// Time of the last event.
+    pub end: SimTime,
+}
