@@ -1,0 +1,162 @@
+//! Bar charts (stacked, horizontal) and the execution's Gantt chart.
+
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use super::*;
+use crate::report::ReportError;
+
+/// Horizontal stacked bars: one row per category, one stack per series.
+pub fn stacked_bars(
+    stem: &Path,
+    title: &str,
+    x_label: &str,
+    rows: &[String],
+    stacks: &[Series],
+) -> Result<(), ReportError> {
+    let name = title.to_string();
+    let total: Vec<f64> = (0..rows.len())
+        .map(|r| {
+            stacks
+                .iter()
+                .map(|s| s.points.get(r).map_or(0.0, |p| p.1))
+                .sum()
+        })
+        .collect();
+    let n = rows.len().max(1);
+    let left = rows.iter().map(|r| r.len()).max().unwrap_or(8).clamp(8, 40) as u32 * 8 + 10;
+    let labels: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
+    let (legend_at, xmax) = legend_room(&total, &labels, left);
+    both!(
+        stem,
+        |root: &DrawingArea<_, Shift>| -> Result<(), ReportError> {
+            root.fill(&WHITE).map_err(err(&name))?;
+            let mut chart = frame(root, title, left)
+                .build_cartesian_2d(0.0..xmax, (0..last_row(n)).into_segmented())
+                .map_err(err(&name))?;
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .x_desc(x_label)
+                .y_labels(n)
+                .y_label_formatter(&|v| row_label(rows, v))
+                .label_style(("sans-serif", 14))
+                .axis_desc_style(("sans-serif", 17))
+                .draw()
+                .map_err(err(&name))?;
+            let mut base = vec![0.0; n];
+            for (i, s) in stacks.iter().enumerate() {
+                let c = color(i);
+                let bars: Vec<_> = (0..rows.len())
+                    .map(|r| {
+                        let v = s.points.get(r).map_or(0.0, |p| p.1);
+                        let b = base[r];
+                        base[r] += v;
+                        let mut bar = Rectangle::new(
+                            [(b, SegmentValue::Exact(r)), (b + v, row_end(r, n))],
+                            c.mix(0.85).filled(),
+                        );
+                        bar.set_margin(4, 4, 0, 0);
+                        bar
+                    })
+                    .collect();
+                chart
+                    .draw_series(bars)
+                    .map_err(err(&name))?
+                    .label(s.name.clone())
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled())
+                    });
+            }
+            draw_legend(&mut chart, legend_at.clone(), 15, &name)?;
+            Ok(())
+        }
+    )
+}
+
+/// One bar of a Gantt chart.
+pub struct GanttBar {
+    /// Lane index.
+    pub lane: usize,
+    /// Start, seconds.
+    pub start: f64,
+    /// End, seconds.
+    pub end: f64,
+    /// Queued (light) or active (dark).
+    pub queued: bool,
+    /// Series index for the colour.
+    pub color: usize,
+}
+
+/// A Gantt chart: a lane per label, bars of queued and active time.
+pub fn gantt(
+    stem: &Path,
+    title: &str,
+    lanes: &[String],
+    bars: &[GanttBar],
+    legend: &[String],
+) -> Result<(), ReportError> {
+    let name = title.to_string();
+    let (t0, t1) = bounds(bars.iter().flat_map(|b| [b.start, b.end]));
+    let n = lanes.len().max(1);
+    let left = lanes
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(8)
+        .clamp(8, 48) as u32
+        * 8
+        + 12;
+    both!(
+        stem,
+        |root: &DrawingArea<_, Shift>| -> Result<(), ReportError> {
+            root.fill(&WHITE).map_err(err(&name))?;
+            let mut chart = frame(root, title, left)
+                .build_cartesian_2d(t0..t1 * 1.02, (0..last_row(n)).into_segmented())
+                .map_err(err(&name))?;
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .x_desc("minutes since the trigger")
+                .x_label_formatter(&|v| format!("{:.0}", v / 60.0))
+                .y_labels(n)
+                .y_label_formatter(&|v| row_label(lanes, v))
+                .label_style(("sans-serif", 14))
+                .axis_desc_style(("sans-serif", 17))
+                .draw()
+                .map_err(err(&name))?;
+            chart
+                .draw_series(bars.iter().map(|b| {
+                    let c = color(b.color);
+                    let style = if b.queued {
+                        c.mix(0.25).filled()
+                    } else {
+                        c.filled()
+                    };
+                    let mut bar = Rectangle::new(
+                        [
+                            (b.start, SegmentValue::Exact(b.lane)),
+                            (b.end.max(b.start + 1.0), row_end(b.lane, n)),
+                        ],
+                        style,
+                    );
+                    bar.set_margin(5, 5, 0, 0);
+                    bar
+                }))
+                .map_err(err(&name))?;
+            for (i, l) in legend.iter().enumerate() {
+                let c = color(i);
+                chart
+                    .draw_series(std::iter::empty::<Rectangle<(f64, SegmentValue<usize>)>>())
+                    .map_err(err(&name))?
+                    .label(l.clone())
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled())
+                    });
+            }
+            draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 14, &name)?;
+            Ok(())
+        }
+    )
+}
