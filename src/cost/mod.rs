@@ -418,3 +418,110 @@ fn add_storage(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::pipeline::model::run_replication;
+
+    const SCENARIO: &str = r#"
+horizon = "10d"
+[latency]
+instance_launch = "30s"
+instance_stop = "30s"
+instance_terminate = "10s"
+snapshot = { overhead = "100s", throughput_mib_s = 1000000 }
+copy = { overhead = "200s", throughput_mib_s = 1000000 }
+[[region]]
+name = "us-east-1"
+[[region]]
+name = "us-east-2"
+[[region]]
+name = "sa-east-1"
+[[pipeline]]
+name = "p"
+region = "us-east-1"
+destinations = ["us-east-2", "sa-east-1"]
+[[pipeline.volume]]
+size_gib = 30
+data_gib = 8
+[[pipeline.component]]
+name = "c"
+duration = "10m"
+[pipeline.schedule]
+interval = "2d"
+"#;
+
+    fn world() -> World {
+        crate::scenario::from_str(Path::new("cost.toml"), SCENARIO)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .world
+    }
+
+    #[test]
+    fn instance_time_is_billed_by_the_second_with_the_minimum() {
+        let w = world();
+        let at = |s: u64| SimTime(s * 1000);
+        assert_eq!(
+            billed_hours(&w, at(0), at(10)),
+            60.0 / 3600.0,
+            "the 60-s minimum"
+        );
+        assert_eq!(
+            billed_hours(&w, at(0), SimTime(90_001)),
+            91.0 / 3600.0,
+            "seconds round up"
+        );
+    }
+
+    #[test]
+    fn a_month_is_the_horizon_scaled_and_pairs_have_their_own_price() {
+        let w = world();
+        // 10 days = 240 h; a month is 730 h.
+        assert!((per_month(&w, 24.0) - 24.0 * 730.0 / 240.0).abs() < 1e-12);
+        let (use1, use2, sae1) = (
+            RegionId::from_index(0),
+            RegionId::from_index(1),
+            RegionId::from_index(2),
+        );
+        let pair = crate::aws::facts::TRANSFER_US_EAST_PAIR_USD_PER_GB;
+        assert_eq!(transfer_price(&w, use1, use2), pair);
+        assert_eq!(transfer_price(&w, use2, use1), pair, "either direction");
+        assert_eq!(
+            transfer_price(&w, sae1, use1),
+            crate::aws::facts::TRANSFER_EXPENSIVE_USD_PER_GB
+        );
+    }
+
+    #[test]
+    fn a_reused_ledger_prices_as_a_fresh_one_and_charges_each_copy_to_its_source() {
+        let w = world();
+        let reps: Vec<ReplicationResult> = (0..3).map(|i| run_replication(&w, 7, i)).collect();
+        let mut reused = Ledger::default();
+        for r in reps.iter().rev() {
+            reused.price(&w, r, &crate::pipeline::analysis::records_by_exec(r));
+            assert_eq!(reused.lines, ledger(&w, r));
+        }
+        let r = &reps[0];
+        let lines = ledger(&w, r);
+        let transfers: Vec<&CostLine> = lines
+            .iter()
+            .filter(|l| l.category == Category::Transfer)
+            .collect();
+        let copies = r
+            .stages
+            .iter()
+            .filter(|s| s.stage == Stage::Copy && s.outcome == Outcome::Succeeded)
+            .count();
+        assert!(copies > 0);
+        assert_eq!(transfers.len(), copies, "one transfer line per copy");
+        assert!(
+            transfers
+                .iter()
+                .all(|l| l.region == RegionId::from_index(0)),
+            "charged to the source"
+        );
+    }
+}

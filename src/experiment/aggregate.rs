@@ -497,3 +497,71 @@ impl Aggregate {
         Some(worst)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::pipeline::model::run_replication;
+
+    fn scenario() -> crate::scenario::Scenario {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml"),
+        )
+        .unwrap();
+        crate::scenario::from_str(Path::new("quickstart.toml"), &text).unwrap()
+    }
+
+    fn added(world: &World, range: std::ops::Range<u64>) -> Aggregate {
+        let mut agg = Aggregate::new(world);
+        for i in range {
+            agg.add(world, i, &run_replication(world, 3, i));
+        }
+        agg
+    }
+
+    #[test]
+    fn partial_aggregates_merge_into_exactly_the_whole() {
+        let w = scenario().world;
+        let whole = added(&w, 0..6);
+        let mut merged = added(&w, 0..2);
+        merged.merge(&added(&w, 2..5));
+        merged.merge(&added(&w, 5..6));
+        // Everything a shard records (its JSON; the batch being filled and
+        // the scratch buffers are working state, not results).
+        let json = |a: &Aggregate| serde_json::to_value(a).unwrap();
+        assert_eq!(json(&merged), json(&whole));
+        assert_eq!(whole.replications, 6);
+        let text = serde_json::to_string(&whole).unwrap();
+        let back: Aggregate = serde_json::from_str(&text).unwrap();
+        assert_eq!(json(&back), json(&whole), "shards round-trip");
+    }
+
+    #[test]
+    fn every_execution_and_quota_instance_is_counted() {
+        let w = scenario().world;
+        let reps: Vec<ReplicationResult> = (0..4).map(|i| run_replication(&w, 3, i)).collect();
+        let mut agg = Aggregate::new(&w);
+        for (i, r) in reps.iter().enumerate() {
+            agg.add(&w, i as u64, r);
+        }
+        let runs: u64 = reps.iter().map(|r| r.runs.len() as u64).sum();
+        assert_eq!(agg.pipelines[0].executions, runs);
+        let failed = reps
+            .iter()
+            .flat_map(|r| &r.runs)
+            .filter(|r| r.outcome == Outcome::Failed)
+            .count() as u64;
+        assert_eq!(agg.pipelines[0].failed, failed);
+        // Quota instances by kind: one build quota, one copy quota per
+        // destination Region, one per-distribution quota.
+        let mut kinds: Vec<Quota> = agg.quotas.keys().map(|k| k.kind).collect();
+        kinds.dedup();
+        assert_eq!(kinds, Quota::ALL);
+        assert_eq!(
+            agg.monthly_cost.count, 4,
+            "one monthly cost per replication"
+        );
+    }
+}
