@@ -428,12 +428,6 @@ mod tests {
 
     const SCENARIO: &str = r#"
 horizon = "10d"
-[latency]
-instance_launch = "30s"
-instance_stop = "30s"
-instance_terminate = "10s"
-snapshot = { overhead = "100s", throughput_mib_s = 1000000 }
-copy = { overhead = "200s", throughput_mib_s = 1000000 }
 [[region]]
 name = "us-east-1"
 [[region]]

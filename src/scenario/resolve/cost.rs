@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use toml::Spanned;
 
-use super::ctx::Ctx;
+use super::ctx::{Ctx, KeyPath};
 use crate::aws::facts;
 use crate::engine::SimDuration;
 use crate::pipeline::config::{Kind, Pipeline, Prices};
@@ -51,30 +51,31 @@ pub(super) fn resolve_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> Prices
             ctx.dollars(v, path, "a price must").unwrap_or(default)
         })
     };
-    let ebs = price(
-        ctx,
-        raw.and_then(|r| r.ebs_usd_per_gb_month.as_ref()),
-        "cost.ebs_usd_per_gb_month",
-        facts::EBS_GP3_USD_PER_GB_MONTH,
-    );
-    let snap = price(
-        ctx,
-        raw.and_then(|r| r.snapshot_usd_per_gb_month.as_ref()),
-        "cost.snapshot_usd_per_gb_month",
-        facts::SNAPSHOT_USD_PER_GB_MONTH,
-    );
-    let transfer = price(
-        ctx,
-        raw.and_then(|r| r.transfer_usd_per_gb.as_ref()),
-        "cost.transfer_usd_per_gb",
-        facts::TRANSFER_USD_PER_GB,
-    );
-    let kms = price(
-        ctx,
-        raw.and_then(|r| r.kms_key_usd_per_month.as_ref()),
-        "cost.kms_key_usd_per_month",
-        facts::KMS_KEY_USD_PER_MONTH,
-    );
+    type Field = fn(&RawCost) -> Option<&Spanned<f64>>;
+    let scalars: [(Field, &str, f64); 4] = [
+        (
+            |r| r.ebs_usd_per_gb_month.as_ref(),
+            "ebs_usd_per_gb_month",
+            facts::EBS_GP3_USD_PER_GB_MONTH,
+        ),
+        (
+            |r| r.snapshot_usd_per_gb_month.as_ref(),
+            "snapshot_usd_per_gb_month",
+            facts::SNAPSHOT_USD_PER_GB_MONTH,
+        ),
+        (
+            |r| r.transfer_usd_per_gb.as_ref(),
+            "transfer_usd_per_gb",
+            facts::TRANSFER_USD_PER_GB,
+        ),
+        (
+            |r| r.kms_key_usd_per_month.as_ref(),
+            "kms_key_usd_per_month",
+            facts::KMS_KEY_USD_PER_MONTH,
+        ),
+    ];
+    let [ebs, snap, transfer, kms] = scalars
+        .map(|(field, key, default)| price(ctx, raw.and_then(field), &"cost".key(key), default));
     let mut instance: BTreeMap<String, f64> = facts::INSTANCE_USD_PER_HOUR
         .iter()
         .map(|(k, v)| (k.to_string(), *v))
