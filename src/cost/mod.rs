@@ -24,6 +24,40 @@ use crate::engine::{SimDuration, SimTime};
 use crate::pipeline::config::{Kind, RegionId, World};
 use crate::pipeline::model::{Outcome, ReplicationResult, Stage};
 
+/// Prices for the cost ledger (`[cost]`), in US dollars: the cost layer's
+/// own input, beside the model's `World`.
+#[derive(Debug, Clone)]
+pub struct Prices {
+    /// On-demand price per instance hour, by instance type.
+    pub instance_usd_per_hour: std::collections::BTreeMap<String, f64>,
+    /// Each pipeline's (builder, test) instance price per hour, `None` if
+    /// unpriced: looked up once when the scenario is resolved.
+    pub instances: Vec<(Option<f64>, Option<f64>)>,
+    /// EBS gp3 volume, per GB-month.
+    pub ebs_usd_per_gb_month: f64,
+    /// EBS snapshot storage (standard tier), per GB-month.
+    pub snapshot_usd_per_gb_month: f64,
+    /// Inter-Region transfer per GB, by source Region.
+    pub transfer_usd_per_gb: Vec<f64>,
+    /// Inter-Region transfer per GB for specific (source, destination) pairs.
+    pub transfer_pairs: Vec<(RegionId, RegionId, f64)>,
+    /// Customer managed KMS key (and each replica), per month.
+    pub kms_key_usd_per_month: f64,
+    /// Hours in a billing month.
+    pub hours_per_month: f64,
+    /// Minimum billed time per instance start.
+    pub min_instance_billing: SimDuration,
+}
+
+/// What pricing reads: the simulated world and its prices.
+#[derive(Debug, Clone, Copy)]
+pub struct Market<'a> {
+    /// The model's input (Regions, directory, pipelines, horizon).
+    pub world: &'a World,
+    /// The prices.
+    pub prices: &'a Prices,
+}
+
 /// What a line item is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Category {
@@ -127,40 +161,39 @@ fn micro(usd: f64) -> u64 {
 }
 
 /// Billed hours of one instance start: per second, at least the minimum.
-pub fn billed_hours(world: &World, from: SimTime, to: SimTime) -> f64 {
+pub fn billed_hours(m: &Market<'_>, from: SimTime, to: SimTime) -> f64 {
     let ms = to
         .since(from)
         .as_millis()
-        .max(world.prices.min_instance_billing.as_millis());
+        .max(m.prices.min_instance_billing.as_millis());
     // Per second: whole seconds, rounded up.
     ms.div_ceil(1000) as f64 / 3600.0
 }
 
 /// `usd` spent over the horizon, projected to a month at the same rate: the
 /// one place a horizon becomes months.
-pub fn per_month(world: &World, usd: f64) -> f64 {
-    let horizon_h = (world.horizon.as_millis() as f64 / 3_600_000.0).max(1e-9);
-    usd * world.prices.hours_per_month / horizon_h
+pub fn per_month(m: &Market<'_>, usd: f64) -> f64 {
+    let horizon_h = (m.world.horizon.as_millis() as f64 / 3_600_000.0).max(1e-9);
+    usd * m.prices.hours_per_month / horizon_h
 }
 
-fn months(world: &World, d: SimDuration) -> f64 {
-    d.as_secs_f64() / 3600.0 / world.prices.hours_per_month
+fn months(m: &Market<'_>, d: SimDuration) -> f64 {
+    d.as_secs_f64() / 3600.0 / m.prices.hours_per_month
 }
 
 /// Transfer price per GB from `src` to `dst`.
-pub fn transfer_price(world: &World, src: RegionId, dst: RegionId) -> f64 {
-    world
-        .prices
+pub fn transfer_price(m: &Market<'_>, src: RegionId, dst: RegionId) -> f64 {
+    m.prices
         .transfer_pairs
         .iter()
         .find(|(a, b, _)| (*a == src && *b == dst) || (*a == dst && *b == src))
-        .map_or(world.prices.transfer_usd_per_gb[src.index()], |p| p.2)
+        .map_or(m.prices.transfer_usd_per_gb[src.index()], |p| p.2)
 }
 
 /// Prices one replication.
-pub fn ledger(world: &World, rep: &ReplicationResult) -> Vec<CostLine> {
+pub fn ledger(m: &Market<'_>, rep: &ReplicationResult) -> Vec<CostLine> {
     let mut l = Ledger::default();
-    l.price(world, rep, &crate::pipeline::analysis::records_by_exec(rep));
+    l.price(m, rep, &crate::pipeline::analysis::records_by_exec(rep));
     l.lines
 }
 
@@ -183,34 +216,34 @@ impl Ledger {
     /// [`Ledger::lines`], replacing what they held.
     pub fn price(
         &mut self,
-        world: &World,
+        m: &Market<'_>,
         rep: &ReplicationResult,
         by_exec: &crate::pipeline::analysis::ExecRecords,
     ) {
         self.lines.clear();
-        price_executions(world, rep, by_exec, &mut self.dest_ends, &mut self.lines);
-        add_storage(world, rep, &mut self.chains, &mut self.lines);
-        add_keys(world, rep, &mut self.lines);
+        price_executions(m, rep, by_exec, &mut self.dest_ends, &mut self.lines);
+        add_storage(m, rep, &mut self.chains, &mut self.lines);
+        add_keys(m, rep, &mut self.lines);
     }
 }
 
 fn price_executions(
-    world: &World,
+    m: &Market<'_>,
     rep: &ReplicationResult,
     by_exec: &crate::pipeline::analysis::ExecRecords,
     dest_ends: &mut Vec<(u64, u32, SimTime)>,
     out: &mut Vec<CostLine>,
 ) {
-    let prices = &world.prices;
+    let prices = m.prices;
     let dest_key = |r: &crate::pipeline::model::StageRecord| {
         (r.region.index() as u64) << 32 | (r.account.index() as u64) << 16 | r.item as u64
     };
     for (ei, idx) in by_exec.iter().enumerate() {
         let run = &rep.runs[ei];
-        let p = &world.pipelines[run.pipeline as usize];
+        let p = &m.world.pipelines[run.pipeline as usize];
         if p.kind != Kind::Build {
             // A migration moves the user's own instance: nothing to bill here but transfer.
-            add_transfers(world, rep, ei, idx, out);
+            add_transfers(m, rep, ei, idx, out);
             continue;
         }
         let recs = || idx.iter().map(|i| &rep.stages[*i as usize]);
@@ -242,7 +275,7 @@ fn price_executions(
                         compute_end: SimTime,
                         ebs_end: SimTime,
                         out: &mut Vec<CostLine>| {
-            let hours = billed_hours(world, start, compute_end);
+            let hours = billed_hours(m, start, compute_end);
             if let Some(price) = price {
                 out.push(CostLine {
                     exec: Some(ei as u32),
@@ -254,7 +287,7 @@ fn price_executions(
                     usd_micro: micro(hours * price),
                 });
             }
-            let gb_months = vol_gib * months(world, ebs_end.since(start));
+            let gb_months = vol_gib * months(m, ebs_end.since(start));
             out.push(CostLine {
                 exec: Some(ei as u32),
                 category: Category::Ebs,
@@ -271,7 +304,7 @@ fn price_executions(
             let end = term_b.map_or(run.finished, |r| r.finished);
             instance(
                 Item::Builder,
-                p.instance_usd_per_hour.0,
+                m.prices.instances[usize::from(run.pipeline)].0,
                 p.region,
                 p.owner,
                 launch.started,
@@ -284,7 +317,7 @@ fn price_executions(
             let end = term_t.map_or(run.finished, |r| r.finished);
             instance(
                 Item::Test,
-                p.instance_usd_per_hour.1,
+                m.prices.instances[usize::from(run.pipeline)].1,
                 p.region,
                 p.owner,
                 launch.started,
@@ -304,7 +337,7 @@ fn price_executions(
                 .map_or(l.finished, |e| e.2);
             instance(
                 Item::DestinationTest,
-                p.instance_usd_per_hour.1,
+                m.prices.instances[usize::from(run.pipeline)].1,
                 l.region,
                 l.account,
                 l.started,
@@ -313,14 +346,14 @@ fn price_executions(
                 out,
             );
         }
-        add_transfers(world, rep, ei, idx, out);
+        add_transfers(m, rep, ei, idx, out);
     }
 }
 
 /// Keys: each key and replica, for the replication's length.
-fn add_keys(world: &World, rep: &ReplicationResult, out: &mut Vec<CostLine>) {
-    let key_months = months(world, SimDuration(rep.end.as_millis()));
-    for (ki, k) in world.directory.keys.iter().enumerate() {
+fn add_keys(m: &Market<'_>, rep: &ReplicationResult, out: &mut Vec<CostLine>) {
+    let key_months = months(m, SimDuration(rep.end.as_millis()));
+    for (ki, k) in m.world.directory.keys.iter().enumerate() {
         for region in std::iter::once(k.region).chain(k.replicas.iter().copied()) {
             out.push(CostLine {
                 exec: None,
@@ -329,24 +362,24 @@ fn add_keys(world: &World, rep: &ReplicationResult, out: &mut Vec<CostLine>) {
                 region,
                 account: k.owner,
                 quantity: key_months,
-                usd_micro: micro(key_months * world.prices.kms_key_usd_per_month),
+                usd_micro: micro(key_months * m.prices.kms_key_usd_per_month),
             });
         }
     }
 }
 
 fn add_transfers(
-    world: &World,
+    m: &Market<'_>,
     rep: &ReplicationResult,
     ei: usize,
     recs: &[u32],
     out: &mut Vec<CostLine>,
 ) {
     let run = &rep.runs[ei];
-    let p = &world.pipelines[run.pipeline as usize];
+    let p = &m.world.pipelines[run.pipeline as usize];
     for r in recs.iter().map(|i| &rep.stages[*i as usize]) {
         if r.stage == Stage::Copy && r.outcome == Outcome::Succeeded && r.region != p.region {
-            let price = transfer_price(world, p.region, r.region);
+            let price = transfer_price(m, p.region, r.region);
             // The source owner pays the transfer (aws-facts.md §3, §4 rule 16).
             out.push(CostLine {
                 exec: Some(ei as u32),
@@ -363,7 +396,7 @@ fn add_transfers(
 
 /// Snapshot storage of every image, chain by chain (pipeline, account, Region).
 fn add_storage(
-    world: &World,
+    m: &Market<'_>,
     rep: &ReplicationResult,
     chains: &mut Vec<u128>,
     out: &mut Vec<CostLine>,
@@ -373,8 +406,8 @@ fn add_storage(
     // sorting the numbers sorts by chain, then image: cheaper than sorting
     // tuples (enterprise: 0.44 s -> 0.38 s for 20 replications, --rows none).
     let (na, nr) = (
-        world.directory.accounts.len() as u64,
-        world.regions.len() as u64,
+        m.world.directory.accounts.len() as u64,
+        m.world.regions.len() as u64,
     );
     chains.clear();
     chains.extend(rep.images.iter().enumerate().map(|(i, img)| {
@@ -383,10 +416,10 @@ fn add_storage(
         (chain as u128) << 32 | i as u128
     }));
     chains.sort_unstable();
-    let price = world.prices.snapshot_usd_per_gb_month;
+    let price = m.prices.snapshot_usd_per_gb_month;
     for chain in chains.chunk_by(|a, b| a >> 32 == b >> 32) {
         let pipeline = (chain[0] >> 32) as u64 / (na * nr);
-        let full: f64 = world.pipelines[pipeline as usize]
+        let full: f64 = m.world.pipelines[pipeline as usize]
             .volumes
             .iter()
             .map(|v| v.data_gib)
@@ -396,14 +429,14 @@ fn add_storage(
             let i = key as u32;
             let img = &rep.images[i as usize];
             let end = img.deleted.unwrap_or(rep.end);
-            let mut gb_months = img.stored_gib * months(world, end.since(img.created));
+            let mut gb_months = img.stored_gib * months(m, end.since(img.created));
             if k > 0 && img.stored_gib < full {
                 let prev = &rep.images[chain[k - 1] as u32 as usize];
                 if let Some(gone) = prev.deleted
                     && gone < end
                 {
                     gb_months +=
-                        (full - img.stored_gib) * months(world, end.since(gone.max(img.created)));
+                        (full - img.stored_gib) * months(m, end.since(gone.max(img.created)));
                 }
             }
             out.push(CostLine {
@@ -448,23 +481,23 @@ duration = "10m"
 interval = "2d"
 "#;
 
-    fn world() -> World {
+    fn scenario() -> crate::scenario::Scenario {
         crate::scenario::from_str(Path::new("cost.toml"), SCENARIO)
             .unwrap_or_else(|e| panic!("{e}"))
-            .world
     }
 
     #[test]
     fn instance_time_is_billed_by_the_second_with_the_minimum() {
-        let w = world();
+        let scn = scenario();
+        let m = &scn.market();
         let at = |s: u64| SimTime(s * 1000);
         assert_eq!(
-            billed_hours(&w, at(0), at(10)),
+            billed_hours(m, at(0), at(10)),
             60.0 / 3600.0,
             "the 60-s minimum"
         );
         assert_eq!(
-            billed_hours(&w, at(0), SimTime(90_001)),
+            billed_hours(m, at(0), SimTime(90_001)),
             91.0 / 3600.0,
             "seconds round up"
         );
@@ -472,34 +505,36 @@ interval = "2d"
 
     #[test]
     fn a_month_is_the_horizon_scaled_and_pairs_have_their_own_price() {
-        let w = world();
+        let scn = scenario();
+        let m = &scn.market();
         // 10 days = 240 h; a month is 730 h.
-        assert!((per_month(&w, 24.0) - 24.0 * 730.0 / 240.0).abs() < 1e-12);
+        assert!((per_month(m, 24.0) - 24.0 * 730.0 / 240.0).abs() < 1e-12);
         let (use1, use2, sae1) = (
             RegionId::from_index(0),
             RegionId::from_index(1),
             RegionId::from_index(2),
         );
         let pair = crate::aws::facts::TRANSFER_US_EAST_PAIR_USD_PER_GB;
-        assert_eq!(transfer_price(&w, use1, use2), pair);
-        assert_eq!(transfer_price(&w, use2, use1), pair, "either direction");
+        assert_eq!(transfer_price(m, use1, use2), pair);
+        assert_eq!(transfer_price(m, use2, use1), pair, "either direction");
         assert_eq!(
-            transfer_price(&w, sae1, use1),
+            transfer_price(m, sae1, use1),
             crate::aws::facts::TRANSFER_EXPENSIVE_USD_PER_GB
         );
     }
 
     #[test]
     fn a_reused_ledger_prices_as_a_fresh_one_and_charges_each_copy_to_its_source() {
-        let w = world();
-        let reps: Vec<ReplicationResult> = (0..3).map(|i| run_replication(&w, 7, i)).collect();
+        let scn = scenario();
+        let (w, m) = (&scn.world, &scn.market());
+        let reps: Vec<ReplicationResult> = (0..3).map(|i| run_replication(w, 7, i)).collect();
         let mut reused = Ledger::default();
         for r in reps.iter().rev() {
-            reused.price(&w, r, &crate::pipeline::analysis::records_by_exec(r));
-            assert_eq!(reused.lines, ledger(&w, r));
+            reused.price(m, r, &crate::pipeline::analysis::records_by_exec(r));
+            assert_eq!(reused.lines, ledger(m, r));
         }
         let r = &reps[0];
-        let lines = ledger(&w, r);
+        let lines = ledger(m, r);
         let transfers: Vec<&CostLine> = lines
             .iter()
             .filter(|l| l.category == Category::Transfer)

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::stats::{Exact, Metric, Moments};
 use crate::aws::ids::{AccountId, RegionId};
 use crate::aws::quotas::Quota;
-use crate::cost::Ledger;
+use crate::cost::{Ledger, Market};
 use crate::engine::SimTime;
 use crate::pipeline::analysis::{CriticalParts, ExecRecords, critical_step, write_critical_label};
 use crate::pipeline::config::World;
@@ -259,7 +259,8 @@ impl Aggregate {
     }
 
     /// Adds replication `index` (replications must come in order).
-    pub fn add(&mut self, world: &World, index: u64, rep: &ReplicationResult) {
+    pub fn add(&mut self, market: &Market<'_>, index: u64, rep: &ReplicationResult) {
+        let world = market.world;
         if self.replications == 0 {
             self.first_replication = index;
         }
@@ -331,7 +332,7 @@ impl Aggregate {
             s.wait.add(r.started.since(r.enqueued).as_millis());
         }
         self.add_quotas(index, rep);
-        self.add_costs(world, index, rep, &mut sc);
+        self.add_costs(market, index, rep, &mut sc);
         self.scratch = sc;
     }
 
@@ -372,8 +373,15 @@ impl Aggregate {
         }
     }
 
-    fn add_costs(&mut self, world: &World, index: u64, rep: &ReplicationResult, sc: &mut Scratch) {
-        sc.ledger.price(world, rep, &sc.by_exec);
+    fn add_costs(
+        &mut self,
+        market: &Market<'_>,
+        index: u64,
+        rep: &ReplicationResult,
+        sc: &mut Scratch,
+    ) {
+        let world = market.world;
+        sc.ledger.price(market, rep, &sc.by_exec);
         sc.per_exec.clear();
         sc.per_exec.resize(rep.runs.len(), 0);
         let mut total: u128 = 0;
@@ -416,7 +424,7 @@ impl Aggregate {
                 .add(sc.per_exec[e]);
         }
         // Projected to a month of the horizon's rate.
-        let monthly = crate::cost::per_month(world, total as f64).round() as u64;
+        let monthly = crate::cost::per_month(market, total as f64).round() as u64;
         self.monthly_cost.start_replication(index);
         self.monthly_cost.add(monthly);
     }
@@ -513,21 +521,21 @@ mod tests {
         crate::scenario::from_str(Path::new("quickstart.toml"), &text).unwrap()
     }
 
-    fn added(world: &World, range: std::ops::Range<u64>) -> Aggregate {
-        let mut agg = Aggregate::new(world);
+    fn added(scn: &crate::scenario::Scenario, range: std::ops::Range<u64>) -> Aggregate {
+        let mut agg = Aggregate::new(&scn.world);
         for i in range {
-            agg.add(world, i, &run_replication(world, 3, i));
+            agg.add(&scn.market(), i, &run_replication(&scn.world, 3, i));
         }
         agg
     }
 
     #[test]
     fn partial_aggregates_merge_into_exactly_the_whole() {
-        let w = scenario().world;
-        let whole = added(&w, 0..6);
-        let mut merged = added(&w, 0..2);
-        merged.merge(&added(&w, 2..5));
-        merged.merge(&added(&w, 5..6));
+        let scn = scenario();
+        let whole = added(&scn, 0..6);
+        let mut merged = added(&scn, 0..2);
+        merged.merge(&added(&scn, 2..5));
+        merged.merge(&added(&scn, 5..6));
         // Everything a shard records (its JSON; the batch being filled and
         // the scratch buffers are working state, not results).
         let json = |a: &Aggregate| serde_json::to_value(a).unwrap();
@@ -540,11 +548,12 @@ mod tests {
 
     #[test]
     fn every_execution_and_quota_instance_is_counted() {
-        let w = scenario().world;
-        let reps: Vec<ReplicationResult> = (0..4).map(|i| run_replication(&w, 3, i)).collect();
-        let mut agg = Aggregate::new(&w);
+        let scn = scenario();
+        let w = &scn.world;
+        let reps: Vec<ReplicationResult> = (0..4).map(|i| run_replication(w, 3, i)).collect();
+        let mut agg = Aggregate::new(w);
         for (i, r) in reps.iter().enumerate() {
-            agg.add(&w, i as u64, r);
+            agg.add(&scn.market(), i as u64, r);
         }
         let runs: u64 = reps.iter().map(|r| r.runs.len() as u64).sum();
         assert_eq!(agg.pipelines[0].executions, runs);

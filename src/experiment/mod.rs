@@ -149,7 +149,7 @@ pub const MAX_CHUNK_PER_THREAD: u64 = 4096;
 /// Runs replication `i` on `replicator`, folds it into `agg`, and hands it
 /// to `each` with `out` and the cost lines `agg` priced.
 fn run_one<T, E>(
-    world: &crate::pipeline::config::World,
+    market: &crate::cost::Market<'_>,
     seed: u64,
     i: u64,
     replicator: &mut Replicator,
@@ -160,7 +160,7 @@ fn run_one<T, E>(
     E: Fn(&mut T, u64, &ReplicationResult, &[CostLine]),
 {
     let r = replicator.run(seed, i);
-    agg.add(world, i, &r);
+    agg.add(market, i, &r);
     each(out, i, &r, agg.cost_lines());
     replicator.recycle(r);
 }
@@ -184,6 +184,7 @@ where
     let pool = pool(plan.threads)?;
     let threads = pool.current_num_threads() as u64;
     let world = &scenario.world;
+    let market = scenario.market();
     let mut agg = Aggregate::new(world);
     let mut next = plan.first;
     let mut done = 0u64;
@@ -224,7 +225,7 @@ where
             let out = &mut outs[0];
             let (mut lo, mut held) = (next, 0);
             for i in next..next + n {
-                run_one(world, plan.seed, i, replicator, &mut agg, out, &each);
+                run_one(&market, plan.seed, i, replicator, &mut agg, out, &each);
                 if out.held() >= SMALL_GROUP_BYTES || i + 1 == next + n {
                     held += out.held();
                     sink(lo, i + 1 - lo, out).map_err(ExperimentError::Sink)?;
@@ -245,7 +246,7 @@ where
                         let mut part = Aggregate::new(world);
                         let replicator = replicator.get_or_insert_with(|| Replicator::new(world));
                         for i in lo..hi {
-                            run_one(world, plan.seed, i, replicator, &mut part, out, &each);
+                            run_one(&market, plan.seed, i, replicator, &mut part, out, &each);
                         }
                         (lo, hi - lo, part)
                     })

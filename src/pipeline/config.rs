@@ -191,10 +191,6 @@ pub struct Pipeline {
     pub builder_instance_type: String,
     /// Test instance type.
     pub test_instance_type: String,
-    /// On-demand price per hour of the builder and of the test instance type
-    /// (`[cost] instance_usd_per_hour`), `None` if unpriced: looked up once
-    /// when the scenario is resolved, not per cost line.
-    pub instance_usd_per_hour: (Option<f64>, Option<f64>),
     /// Volumes of the image (at least one).
     pub volumes: Vec<Volume>,
     /// Build components in order.
@@ -312,27 +308,6 @@ pub struct Api {
     pub backoff_max: SimDuration,
 }
 
-/// Prices for the cost ledger (`[cost]`), in US dollars.
-#[derive(Debug, Clone)]
-pub struct Prices {
-    /// On-demand price per instance hour, by instance type.
-    pub instance_usd_per_hour: std::collections::BTreeMap<String, f64>,
-    /// EBS gp3 volume, per GB-month.
-    pub ebs_usd_per_gb_month: f64,
-    /// EBS snapshot storage (standard tier), per GB-month.
-    pub snapshot_usd_per_gb_month: f64,
-    /// Inter-Region transfer per GB, by source Region.
-    pub transfer_usd_per_gb: Vec<f64>,
-    /// Inter-Region transfer per GB for specific (source, destination) pairs.
-    pub transfer_pairs: Vec<(RegionId, RegionId, f64)>,
-    /// Customer managed KMS key (and each replica), per month.
-    pub kms_key_usd_per_month: f64,
-    /// Hours in a billing month.
-    pub hours_per_month: f64,
-    /// Minimum billed time per instance start.
-    pub min_instance_billing: SimDuration,
-}
-
 /// Everything the simulation needs: Regions, account, routes, quotas, pipelines.
 #[derive(Debug, Clone)]
 pub struct World {
@@ -354,8 +329,6 @@ pub struct World {
     pub incidents: Vec<Incident>,
     /// API throttling and client retries.
     pub api: Api,
-    /// Prices.
-    pub prices: Prices,
 }
 
 impl World {

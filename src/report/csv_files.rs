@@ -229,7 +229,7 @@ pub fn cost_breakdown_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, Re
             scn.world.regions[(*r).index()].clone(),
             scn.world.directory.accounts[(*a).index()].name.clone(),
             format!("{per_rep:.2}"),
-            format!("{:.2}", crate::cost::per_month(&scn.world, per_rep)),
+            format!("{:.2}", crate::cost::per_month(&scn.market(), per_rep)),
         ])
         .map_err(csv_err(F))?;
     }

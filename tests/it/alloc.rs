@@ -89,7 +89,7 @@ fn a_warm_replicator_and_the_aggregate_allocate_nothing_per_replication() {
     let mut rep = Replicator::new(world);
     let mut step = |i: u64| {
         let r = rep.run(1, i);
-        agg.add(world, i, &r);
+        agg.add(&scn.market(), i, &r);
         rep.recycle(r);
     };
     for i in 0..200 {

@@ -30,7 +30,7 @@ fn lines(pipelines: &str) -> (amisim::scenario::Scenario, Vec<CostLine>) {
     let scn = from_str(Path::new("cost.toml"), &format!("{FIXED}{pipelines}"))
         .unwrap_or_else(|e| panic!("{e}"));
     let r = run_replication(&scn.world, 1, 0);
-    let l = ledger(&scn.world, &r);
+    let l = ledger(&scn.market(), &r);
     (scn, l)
 }
 

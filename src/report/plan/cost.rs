@@ -68,7 +68,7 @@ pub(super) fn cost(d: &mut Doc<'_>) -> Result<(), ReportError> {
             let usd = t.num(r, "usd").unwrap_or(0.0);
             *per_rep
                 .entry(t.get(r, "replication").parse().unwrap_or(0))
-                .or_default() += crate::cost::per_month(&scn.world, usd);
+                .or_default() += crate::cost::per_month(&scn.market(), usd);
             *per_item
                 .entry(format!("{} ({})", t.get(r, "item"), t.get(r, "category")))
                 .or_default() += usd;
@@ -101,7 +101,7 @@ pub(super) fn cost(d: &mut Doc<'_>) -> Result<(), ReportError> {
         let items: Vec<String> = per_item.keys().cloned().collect();
         let values: Vec<(f64, f64)> = per_item
             .values()
-            .map(|v| (0.0, crate::cost::per_month(&scn.world, *v) / reps))
+            .map(|v| (0.0, crate::cost::per_month(&scn.market(), *v) / reps))
             .collect();
         charts::stacked_bars(
             &charts_dir.join("cost_by_item"),

@@ -7,19 +7,23 @@ use toml::Spanned;
 
 use super::ctx::{Ctx, KeyPath};
 use crate::aws::facts;
+use crate::cost::Prices;
 use crate::engine::SimDuration;
-use crate::pipeline::config::{Kind, Pipeline, Prices};
+use crate::pipeline::config::{Kind, Pipeline};
 use crate::scenario::raw::RawCost;
 
 /// Prices each pipeline's instances; warns of instance types without a price.
-pub(super) fn price_instances(ctx: &mut Ctx<'_>, pipelines: &mut [Pipeline], prices: &Prices) {
-    for p in pipelines.iter_mut() {
-        let price = |t: &str| prices.instance_usd_per_hour.get(t).copied();
-        p.instance_usd_per_hour = (
-            price(&p.builder_instance_type),
-            price(&p.test_instance_type),
-        );
-    }
+pub(super) fn price_instances(ctx: &mut Ctx<'_>, pipelines: &[Pipeline], prices: &mut Prices) {
+    let price = |t: &str| prices.instance_usd_per_hour.get(t).copied();
+    prices.instances = pipelines
+        .iter()
+        .map(|p| {
+            (
+                price(&p.builder_instance_type),
+                price(&p.test_instance_type),
+            )
+        })
+        .collect();
     // Instance types without a price are not costed: say so.
     let mut unpriced: Vec<&str> = pipelines
         .iter()
@@ -129,6 +133,7 @@ pub(super) fn resolve_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> Prices
     };
     Prices {
         instance_usd_per_hour: instance,
+        instances: Vec::new(), // filled by price_instances
         ebs_usd_per_gb_month: ebs,
         snapshot_usd_per_gb_month: snap,
         transfer_usd_per_gb: per_source,

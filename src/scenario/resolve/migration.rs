@@ -138,7 +138,6 @@ pub(super) fn resolve_migration(
         base_owner: BaseOwner::Aws,
         builder_instance_type: m.instance_type.clone().unwrap_or_else(|| "m5.large".into()),
         test_instance_type: m.instance_type.clone().unwrap_or_else(|| "m5.large".into()),
-        instance_usd_per_hour: (None, None), // priced once [cost] is read
         volumes,
         components: Vec::new(),
         tests: Vec::new(),

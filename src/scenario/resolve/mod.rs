@@ -58,6 +58,18 @@ pub struct Scenario {
     pub slo: Slo,
     /// What is simulated.
     pub world: World,
+    /// What it costs (`[cost]`): the cost layer's input.
+    pub prices: crate::cost::Prices,
+}
+
+impl Scenario {
+    /// The world with its prices, as the cost ledger reads them.
+    pub fn market(&self) -> crate::cost::Market<'_> {
+        crate::cost::Market {
+            world: &self.world,
+            prices: &self.prices,
+        }
+    }
 }
 
 /// Service-level objectives (`[slo]`).
@@ -148,8 +160,8 @@ pub(super) fn resolve(
     let faults = faults::resolve_faults(&mut ctx, raw.faults.as_ref());
     let incidents = faults::resolve_incidents(&mut ctx, &raw.incident);
     let api = faults::resolve_api(&mut ctx, raw.api.as_ref());
-    let prices = cost::resolve_prices(&mut ctx, raw.cost.as_ref());
-    cost::price_instances(&mut ctx, &mut pipelines, &prices);
+    let mut prices = cost::resolve_prices(&mut ctx, raw.cost.as_ref());
+    cost::price_instances(&mut ctx, &pipelines, &mut prices);
 
     if !ctx.errors.is_empty() {
         ctx.errors.truncate(super::MAX_ERRORS);
@@ -175,8 +187,8 @@ pub(super) fn resolve(
             faults,
             incidents,
             api,
-            prices,
         },
+        prices,
     })
 }
 

@@ -113,7 +113,6 @@ pub(super) fn resolve_pipeline(
             .test_instance_type
             .clone()
             .unwrap_or_else(|| "t3.medium".into()),
-        instance_usd_per_hour: (None, None), // priced once [cost] is read
         volumes,
         components,
         tests,
