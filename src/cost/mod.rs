@@ -21,7 +21,7 @@
 
 use crate::aws::directory::AccountId;
 use crate::engine::{SimDuration, SimTime};
-use crate::pipeline::config::{Kind, RegionId, World};
+use crate::pipeline::config::{RegionId, World};
 use crate::pipeline::model::{Outcome, ReplicationResult, Stage};
 
 /// Prices for the cost ledger (`[cost]`), in US dollars: the cost layer's
@@ -241,7 +241,7 @@ fn price_executions(
     for (ei, idx) in by_exec.iter().enumerate() {
         let run = &rep.runs[ei];
         let p = &m.world.pipelines[run.pipeline as usize];
-        if p.kind != Kind::Build {
+        if !p.kind.is_build() {
             // A migration moves the user's own instance: nothing to bill here but transfer.
             add_transfers(m, rep, ei, idx, out);
             continue;

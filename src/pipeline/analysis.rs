@@ -27,10 +27,8 @@ pub fn item_name<'w>(world: &'w World, rep: &ReplicationResult, r: &StageRecord)
         Stage::Snapshot => &p.volumes[i].device,
         Stage::Copy => &world.regions[p.region.index()],
         Stage::LaunchMigratedInstance => match &p.kind {
-            Kind::Migration {
-                to_availability_zone: Some(az),
-            } => az,
-            _ => "",
+            Kind::Migration(m) => m.to_availability_zone.as_deref().unwrap_or(""),
+            Kind::Build { .. } => "",
         },
         _ => "",
     }

@@ -88,14 +88,34 @@ impl BaseOwner {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
     /// An image pipeline: build, test, distribute.
-    Build,
+    Build {
+        /// Builder instance type.
+        builder_instance_type: String,
+        /// Test instance type.
+        test_instance_type: String,
+    },
     /// Moving a running instance with an image: stop it, create an image,
     /// copy it if the move is to another Region, launch the new instance
     /// (aws-facts.md §4 rule 7: a copy creates new snapshots in the destination).
-    Migration {
-        /// The Availability Zone of the new instance (a label).
-        to_availability_zone: Option<String>,
-    },
+    Migration(Migration),
+}
+
+impl Kind {
+    /// True for an image pipeline.
+    pub fn is_build(&self) -> bool {
+        matches!(self, Kind::Build { .. })
+    }
+}
+
+/// A move of one running instance (`[[migration]]`): it runs once, at `at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    /// The Availability Zone of the new instance (a label).
+    pub to_availability_zone: Option<String>,
+    /// The instance's type (the user's own instance: not costed).
+    pub instance_type: String,
+    /// When the move starts.
+    pub at: SimTime,
 }
 
 /// One EBS volume of the image.
@@ -123,17 +143,18 @@ pub struct Step {
 }
 
 /// Image Builder's `pipelineExecutionStartCondition`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StartCondition {
     /// `EXPRESSION_MATCH_ONLY`: build at every schedule match.
+    #[default]
     Always,
     /// `EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE`: build at a match
     /// only if a package update arrived since the last build.
     DependencyUpdates,
 }
 
-/// When a pipeline runs.
-#[derive(Debug, Clone)]
+/// When a pipeline runs (the default: never on its own, as a migration).
+#[derive(Debug, Clone, Default)]
 pub struct Schedule {
     /// The cron expression as written, for reports.
     pub cron_text: Option<String>,
@@ -149,8 +170,6 @@ pub struct Schedule {
     pub build_on_package_update: bool,
     /// A manual run at t = 0.
     pub run_at_start: bool,
-    /// A single run at this time (migrations).
-    pub once_at: Option<SimTime>,
 }
 
 /// Latency models for one pipeline (global defaults merged with its overrides).
@@ -187,10 +206,6 @@ pub struct Pipeline {
     pub platform: Platform,
     /// Owner of the base image.
     pub base_owner: BaseOwner,
-    /// Builder instance type (for reports and later cost).
-    pub builder_instance_type: String,
-    /// Test instance type.
-    pub test_instance_type: String,
     /// Volumes of the image (at least one).
     pub volumes: Vec<Volume>,
     /// Build components in order.

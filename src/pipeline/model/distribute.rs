@@ -4,7 +4,7 @@ use super::faults::Api;
 use super::{Cause, Event, Model, Outcome, Stage};
 use crate::aws::facts::MIB_PER_GIB;
 use crate::engine::{Grant, SimDuration, Simulation};
-use crate::pipeline::config::{Kind, RegionId};
+use crate::pipeline::config::RegionId;
 
 impl Model<'_> {
     /// Tests passed: start every copy, and the shares that need no copy.
@@ -78,7 +78,7 @@ impl Model<'_> {
 
     /// Image Builder distributions share a per-configuration copy quota; migrations don't.
     pub(super) fn uses_distribution_quota(&self, pi: usize) -> bool {
-        self.world.pipelines[pi].kind == Kind::Build
+        self.world.pipelines[pi].kind.is_build()
     }
 
     /// A copy holding its distribution slot asks for a slot in its destination.

@@ -5,7 +5,6 @@
 
 use super::{Event, ImageRecord, Model, Outcome, Stage};
 use crate::engine::Simulation;
-use crate::pipeline::config::Kind;
 
 impl Model<'_> {
     /// Records the images of a succeeded execution and applies the lifecycle.
@@ -14,7 +13,7 @@ impl Model<'_> {
         let pi = self.out.runs[exec as usize].pipeline as usize;
         let world = self.world;
         let p = &world.pipelines[pi];
-        if p.kind != Kind::Build {
+        if !p.kind.is_build() {
             return; // a migration's image is the user's to keep
         }
         let deprecated = p

@@ -240,8 +240,8 @@ impl<'w> Replicator<'w> {
             if s.run_at_start {
                 m.trigger(sim, pipeline, TriggerKind::Manual, SimDuration::ZERO);
             }
-            if let Some(at) = s.once_at {
-                sim.schedule_at(at, Event::RunRequested { pipeline });
+            if let Kind::Migration(mg) = &p.kind {
+                sim.schedule_at(mg.at, Event::RunRequested { pipeline });
             }
             if let Some(t) = s.cron_times.first() {
                 sim.schedule_at(*t, Event::CronMatched { pipeline, idx: 0 });
@@ -426,7 +426,7 @@ impl Model<'_> {
                 let pi = self.out.runs[exec as usize].pipeline as usize;
                 let p = &world.pipelines[pi];
                 let region = p.region;
-                if p.kind != Kind::Build {
+                if !p.kind.is_build() {
                     // Not an Image Builder build: no build slot, the instance already runs.
                     let d = p
                         .latency

@@ -6,7 +6,7 @@ use super::faults::Api;
 use super::{Cause, Event, Model, Outcome, Stage, StageRecord};
 use crate::aws::facts::MIB_PER_GIB;
 use crate::engine::{SimDuration, SimTime, Simulation};
-use crate::pipeline::config::{Kind, RegionId};
+use crate::pipeline::config::RegionId;
 
 impl Model<'_> {
     /// Opens a stage record asked for at `enqueued`; it starts when `begin` is called.
@@ -90,7 +90,7 @@ impl Model<'_> {
 
     /// The stop stage of an execution: the builder's, or a migrated instance's.
     pub(super) fn stop_stage_of(&self, exec: u32) -> Stage {
-        if self.pipeline(exec).kind == Kind::Build {
+        if self.pipeline(exec).kind.is_build() {
             Stage::StopBuilder
         } else {
             Stage::StopInstance
@@ -329,7 +329,7 @@ impl Model<'_> {
             // Never scheduled: closed by its last snapshot.
             Stage::CreateImage => {}
             Stage::Snapshot => self.snapshot_ended(sim, exec),
-            Stage::RegisterImage if self.world.pipelines[pi].kind != Kind::Build => {
+            Stage::RegisterImage if !self.world.pipelines[pi].kind.is_build() => {
                 self.out.runs[exec as usize].image_available = Some(now);
                 self.out.runs[exec as usize].tests_passed = Some(now);
                 let region = self.world.pipelines[pi].region;
@@ -362,7 +362,7 @@ impl Model<'_> {
                 let (k, encryption) = (plan.distribution, plan.encryption);
                 self.lineage[(pi * na + r.account.index()) * nr + r.region.index()] =
                     Some((encryption, exec));
-                let stage = if p.kind == Kind::Build {
+                let stage = if p.kind.is_build() {
                     Stage::LaunchDestinationTest
                 } else {
                     Stage::LaunchMigratedInstance

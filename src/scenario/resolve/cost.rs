@@ -14,26 +14,26 @@ use crate::scenario::raw::RawCost;
 
 /// Prices each pipeline's instances; warns of instance types without a price.
 pub(super) fn price_instances(ctx: &mut Ctx<'_>, pipelines: &[Pipeline], prices: &mut Prices) {
+    // A migration moves the user's own instance: it is not costed.
+    fn types(p: &Pipeline) -> Option<[&str; 2]> {
+        match &p.kind {
+            Kind::Build {
+                builder_instance_type,
+                test_instance_type,
+            } => Some([builder_instance_type.as_str(), test_instance_type.as_str()]),
+            Kind::Migration(_) => None,
+        }
+    }
     let price = |t: &str| prices.instance_usd_per_hour.get(t).copied();
     prices.instances = pipelines
         .iter()
-        .map(|p| {
-            (
-                price(&p.builder_instance_type),
-                price(&p.test_instance_type),
-            )
-        })
+        .map(|p| types(p).map_or((None, None), |[b, t]| (price(b), price(t))))
         .collect();
     // Instance types without a price are not costed: say so.
     let mut unpriced: Vec<&str> = pipelines
         .iter()
-        .filter(|p| p.kind == Kind::Build)
-        .flat_map(|p| {
-            [
-                p.builder_instance_type.as_str(),
-                p.test_instance_type.as_str(),
-            ]
-        })
+        .filter_map(types)
+        .flatten()
         .filter(|t| !prices.instance_usd_per_hour.contains_key(*t))
         .collect();
     unpriced.sort_unstable();

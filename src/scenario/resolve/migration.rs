@@ -4,7 +4,8 @@
 //! of the same Region (create an image, launch from it there), and to
 //! another Region (create an image, copy it, which creates the snapshots in
 //! the destination, then launch). A migration resolves into a [`Pipeline`]
-//! of kind [`Kind::Migration`] with no components or tests.
+//! of kind [`Kind::Migration`] (its instance type and start time), with no
+//! components, tests or schedule.
 
 use toml::Spanned;
 
@@ -15,7 +16,7 @@ use super::pipeline::{Shared, resolve_volumes};
 use crate::aws::rules::{CopyRequest, check_copy};
 use crate::engine::SimTime;
 use crate::pipeline::config::{
-    BaseOwner, CopyPlan, Distribution, Kind, Pipeline, Schedule, StartCondition,
+    BaseOwner, CopyPlan, Distribution, Kind, Migration, Pipeline, Schedule,
 };
 use crate::scenario::raw::RawMigration;
 
@@ -130,14 +131,14 @@ pub(super) fn resolve_migration(
     }
     Some(Pipeline {
         name: m.name.get_ref().clone(),
-        kind: Kind::Migration {
+        kind: Kind::Migration(Migration {
             to_availability_zone: m.to_availability_zone.clone(),
-        },
+            instance_type: m.instance_type.clone().unwrap_or_else(|| "m5.large".into()),
+            at,
+        }),
         region: region?,
         platform,
         base_owner: BaseOwner::Aws,
-        builder_instance_type: m.instance_type.clone().unwrap_or_else(|| "m5.large".into()),
-        test_instance_type: m.instance_type.clone().unwrap_or_else(|| "m5.large".into()),
         volumes,
         components: Vec::new(),
         tests: Vec::new(),
@@ -146,16 +147,8 @@ pub(super) fn resolve_migration(
         product_codes: false,
         distributions,
         copies,
-        schedule: Schedule {
-            cron_text: None,
-            cron_times: Vec::new(),
-            interval: None,
-            start_condition: StartCondition::Always,
-            package_update_mean: None,
-            build_on_package_update: false,
-            run_at_start: false,
-            once_at: Some(at),
-        },
+        // It runs once, at `at` (its kind says when): no schedule of its own.
+        schedule: Schedule::default(),
         latency,
         lifecycle: Default::default(),
     })

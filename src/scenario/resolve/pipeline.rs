@@ -101,18 +101,19 @@ pub(super) fn resolve_pipeline(
     }
     Some(Pipeline {
         name: p.name.get_ref().clone(),
-        kind: Kind::Build,
+        kind: Kind::Build {
+            builder_instance_type: p
+                .builder_instance_type
+                .clone()
+                .unwrap_or_else(|| "m5.large".into()),
+            test_instance_type: p
+                .test_instance_type
+                .clone()
+                .unwrap_or_else(|| "t3.medium".into()),
+        },
         region: region?,
         platform,
         base_owner,
-        builder_instance_type: p
-            .builder_instance_type
-            .clone()
-            .unwrap_or_else(|| "m5.large".into()),
-        test_instance_type: p
-            .test_instance_type
-            .clone()
-            .unwrap_or_else(|| "t3.medium".into()),
         volumes,
         components,
         tests,

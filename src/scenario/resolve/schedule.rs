@@ -95,6 +95,5 @@ pub(super) fn resolve_schedule(
         package_update_mean,
         build_on_package_update,
         run_at_start,
-        once_at: None,
     })
 }
