@@ -8,8 +8,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 /// What every id type offers: to and from the index it stands for.
 pub trait Id: Copy + Ord {
     /// The id of the object at `index`. Panics past the id's width, which
@@ -19,21 +17,26 @@ pub trait Id: Copy + Ord {
     fn index(self) -> usize;
 }
 
+/// Declares an id type over the unsigned integer `$repr` (the pipeline
+/// layer declares its execution and record ids with it too).
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
+        $crate::aws::ids::id_type!($(#[$doc])* $name, u16);
+    };
+    ($(#[$doc:meta])* $name:ident, $repr:ty) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize)]
         #[serde(transparent)]
-        pub struct $name(u16);
+        pub struct $name($repr);
 
-        impl Id for $name {
+        impl $crate::aws::ids::Id for $name {
             #[inline]
             fn from_index(index: usize) -> Self {
-                Self(u16::try_from(index).expect(concat!(stringify!($name), " out of range")))
+                Self(<$repr>::try_from(index).expect(concat!(stringify!($name), " out of range")))
             }
             #[inline]
             fn index(self) -> usize {
-                usize::from(self.0)
+                self.0 as usize
             }
         }
 
@@ -41,16 +44,17 @@ macro_rules! id_type {
             /// The id of the object at `index` (see [`Id::from_index`]).
             #[inline]
             pub fn from_index(index: usize) -> Self {
-                <Self as Id>::from_index(index)
+                <Self as $crate::aws::ids::Id>::from_index(index)
             }
             /// The index of the object in its vector.
             #[inline]
             pub fn index(self) -> usize {
-                usize::from(self.0)
+                self.0 as usize
             }
         }
     };
 }
+pub(crate) use id_type;
 
 id_type!(
     /// A Region of the scenario: indexes `World::regions` and `Directory::regions`.

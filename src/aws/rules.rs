@@ -444,7 +444,7 @@ pub fn check_share(dir: &Directory, req: &ShareRequest) -> Vec<RuleViolation> {
             if let Some(org) = &dir.organization {
                 for ou in &req.launch.ous {
                     if !dir.key_usable_by_ou(k, *ou) {
-                        missing.push(format!("OU {}", org.ous[(*ou).index()].id));
+                        missing.push(format!("OU {}", org.ous[ou.index()].id));
                     }
                 }
                 if req.launch.organization && !dir.key_usable_by_organization(k) {

@@ -22,7 +22,7 @@
 use crate::aws::directory::AccountId;
 use crate::engine::{SimDuration, SimTime};
 use crate::pipeline::config::{RegionId, World};
-use crate::pipeline::model::{Outcome, ReplicationResult, Stage};
+use crate::pipeline::model::{ExecId, Outcome, RecordId, ReplicationResult, Stage};
 
 /// Prices for the cost ledger (`[cost]`), in US dollars: the cost layer's
 /// own input, beside the model's `World`.
@@ -141,7 +141,7 @@ impl Item {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CostLine {
     /// The execution it belongs to (`None`: the scenario's keys).
-    pub exec: Option<u32>,
+    pub exec: Option<ExecId>,
     /// What it is for.
     pub category: Category,
     /// What it belongs to (a plain value: clearing a ledger's lines costs nothing).
@@ -246,7 +246,7 @@ fn price_executions(
             add_transfers(m, rep, ei, idx, out);
             continue;
         }
-        let recs = || idx.iter().map(|i| &rep.stages[*i as usize]);
+        let recs = || idx.iter().map(|i| &rep.stages[i.index()]);
         // One pass: the last succeeded launch and stop, the first terminations.
         let (mut launch_b, mut stop_b, mut term_b) = (None, None, None);
         let (mut launch_t, mut term_t) = (None, None);
@@ -278,7 +278,7 @@ fn price_executions(
             let hours = billed_hours(m, start, compute_end);
             if let Some(price) = price {
                 out.push(CostLine {
-                    exec: Some(ei as u32),
+                    exec: Some(ExecId::from_index(ei)),
                     category: Category::Instance,
                     item,
                     region,
@@ -289,7 +289,7 @@ fn price_executions(
             }
             let gb_months = vol_gib * months(m, ebs_end.since(start));
             out.push(CostLine {
-                exec: Some(ei as u32),
+                exec: Some(ExecId::from_index(ei)),
                 category: Category::Ebs,
                 item,
                 region,
@@ -372,17 +372,17 @@ fn add_transfers(
     m: &Market<'_>,
     rep: &ReplicationResult,
     ei: usize,
-    recs: &[u32],
+    recs: &[RecordId],
     out: &mut Vec<CostLine>,
 ) {
     let run = &rep.runs[ei];
     let p = &m.world.pipelines[run.pipeline as usize];
-    for r in recs.iter().map(|i| &rep.stages[*i as usize]) {
+    for r in recs.iter().map(|i| &rep.stages[i.index()]) {
         if r.stage == Stage::Copy && r.outcome == Outcome::Succeeded && r.region != p.region {
             let price = transfer_price(m, p.region, r.region);
             // The source owner pays the transfer (aws-facts.md §3, §4 rule 16).
             out.push(CostLine {
-                exec: Some(ei as u32),
+                exec: Some(ExecId::from_index(ei)),
                 category: Category::Transfer,
                 item: Item::Copy,
                 region: p.region,
@@ -411,7 +411,7 @@ fn add_storage(
     );
     chains.clear();
     chains.extend(rep.images.iter().enumerate().map(|(i, img)| {
-        let p = rep.runs[img.exec as usize].pipeline as u64;
+        let p = rep.runs[img.exec.index()].pipeline as u64;
         let chain = (p * na + img.account.index() as u64) * nr + img.region.index() as u64;
         (chain as u128) << 32 | i as u128
     }));

@@ -323,7 +323,7 @@ impl Aggregate {
             if r.outcome == Outcome::Running {
                 continue;
             }
-            let pi = rep.runs[r.exec as usize].pipeline as usize;
+            let pi = rep.runs[r.exec.index()].pipeline as usize;
             let s = &mut self.pipelines[pi].stages[r.stage.index()];
             if r.outcome == Outcome::Failed {
                 s.failed += 1;
@@ -397,7 +397,7 @@ impl Aggregate {
         sc.cost_by.clear();
         for l in &sc.ledger.lines {
             if let Some(e) = l.exec {
-                sc.per_exec[e as usize] += l.usd_micro;
+                sc.per_exec[e.index()] += l.usd_micro;
             }
             total += l.usd_micro as u128;
             let slot = &mut sc.cost_slot

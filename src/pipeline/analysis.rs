@@ -2,13 +2,13 @@
 //! execution, and the critical stage of each execution.
 
 use super::config::{Kind, World};
-use super::model::{Outcome, ReplicationResult, Stage, StageRecord};
+use super::model::{Outcome, RecordId, ReplicationResult, Stage, StageRecord};
 use crate::aws::ids::RegionId;
 use crate::engine::SimDuration;
 
 /// The key protecting the data a stage writes: snapshots and copies.
 pub fn kms_key_name<'w>(world: &'w World, rep: &ReplicationResult, r: &StageRecord) -> &'w str {
-    let p = &world.pipelines[rep.runs[r.exec as usize].pipeline as usize];
+    let p = &world.pipelines[rep.runs[r.exec.index()].pipeline as usize];
     let dir = &world.directory;
     match r.stage {
         Stage::Snapshot | Stage::CreateImage => dir.encryption_name(p.encryption),
@@ -19,7 +19,7 @@ pub fn kms_key_name<'w>(world: &'w World, rep: &ReplicationResult, r: &StageReco
 
 /// The name of a stage record's item: component, test, device or source Region.
 pub fn item_name<'w>(world: &'w World, rep: &ReplicationResult, r: &StageRecord) -> &'w str {
-    let p = &world.pipelines[rep.runs[r.exec as usize].pipeline as usize];
+    let p = &world.pipelines[rep.runs[r.exec.index()].pipeline as usize];
     let i = r.item as usize;
     match r.stage {
         Stage::Component => &p.components[i].name,
@@ -47,7 +47,7 @@ pub fn records_by_exec(rep: &ReplicationResult) -> ExecRecords {
 pub struct ExecRecords {
     start: Vec<u32>,
     next: Vec<u32>,
-    idx: Vec<u32>,
+    idx: Vec<RecordId>,
 }
 
 impl ExecRecords {
@@ -57,7 +57,7 @@ impl ExecRecords {
         self.start.clear();
         self.start.resize(rep.runs.len() + 1, 0);
         for r in &rep.stages {
-            self.start[r.exec as usize + 1] += 1;
+            self.start[r.exec.index() + 1] += 1;
         }
         for i in 1..self.start.len() {
             self.start[i] += self.start[i - 1];
@@ -65,16 +65,16 @@ impl ExecRecords {
         self.next.clear();
         self.next.extend_from_slice(&self.start);
         self.idx.clear();
-        self.idx.resize(rep.stages.len(), 0);
+        self.idx.resize(rep.stages.len(), RecordId::default());
         for (i, r) in rep.stages.iter().enumerate() {
-            let slot = &mut self.next[r.exec as usize];
-            self.idx[*slot as usize] = i as u32;
+            let slot = &mut self.next[r.exec.index()];
+            self.idx[*slot as usize] = RecordId::from_index(i);
             *slot += 1;
         }
     }
 
     /// The record indices of each execution in turn.
-    pub fn iter(&self) -> impl Iterator<Item = &[u32]> {
+    pub fn iter(&self) -> impl Iterator<Item = &[RecordId]> {
         self.start
             .windows(2)
             .map(|w| &self.idx[w[0] as usize..w[1] as usize])
@@ -82,8 +82,8 @@ impl ExecRecords {
 }
 
 impl std::ops::Index<usize> for ExecRecords {
-    type Output = [u32];
-    fn index(&self, exec: usize) -> &[u32] {
+    type Output = [RecordId];
+    fn index(&self, exec: usize) -> &[RecordId] {
         &self.idx[self.start[exec] as usize..self.start[exec + 1] as usize]
     }
 }
@@ -98,7 +98,7 @@ pub fn critical_stage(
     world: &World,
     rep: &ReplicationResult,
     exec: usize,
-    recs: &[u32],
+    recs: &[RecordId],
 ) -> Option<(String, SimDuration)> {
     let (k, d) = critical_step(world, rep, exec, recs, &mut CriticalParts::default())?;
     let mut label = String::new();
@@ -147,7 +147,7 @@ pub fn critical_step(
     world: &World,
     rep: &ReplicationResult,
     exec: usize,
-    recs: &[u32],
+    recs: &[RecordId],
     parts: &mut CriticalParts,
 ) -> Option<(CriticalKey, SimDuration)> {
     let run = &rep.runs[exec];
@@ -168,7 +168,7 @@ pub fn critical_step(
         Stage::Copy => CriticalKey::Copy(r.region),
         s => CriticalKey::Stage(s),
     };
-    let records = recs.iter().map(|i| &rep.stages[*i as usize]);
+    let records = recs.iter().map(|i| &rep.stages[i.index()]);
     let mut last: Option<&StageRecord> = None;
     for r in records.clone() {
         match r.stage {

@@ -226,8 +226,8 @@ pub fn cost_breakdown_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, Re
         let per_rep = v.0 as f64 / 1e6 / reps;
         w.write_record([
             crate::cost::Category::ALL[*c as usize].name().to_string(),
-            scn.world.regions[(*r).index()].clone(),
-            scn.world.directory.accounts[(*a).index()].name.clone(),
+            scn.world.regions[r.index()].clone(),
+            scn.world.directory.accounts[a.index()].name.clone(),
             format!("{per_rep:.2}"),
             format!("{:.2}", crate::cost::per_month(&scn.market(), per_rep)),
         ])

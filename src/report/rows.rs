@@ -185,7 +185,7 @@ fn write_runs(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'
         let p = &world.pipelines[run.pipeline as usize];
         let (stage, item, cause) = match run.failed_record {
             Some(r) => {
-                let r = &rep.stages[r as usize];
+                let r = &rep.stages[r.index()];
                 (r.stage.name(), item_name(world, rep, r), r.cause.name())
             }
             None => ("", "", ""),
@@ -223,7 +223,7 @@ fn write_runs(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'
 
 fn write_stages(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'_>) {
     for r in &rep.stages {
-        let run = &rep.runs[r.exec as usize];
+        let run = &rep.runs[r.exec.index()];
         let p = &world.pipelines[run.pipeline as usize];
         f.word(ri);
         f.str(&p.name);
@@ -258,7 +258,7 @@ fn write_cost(
         f.word(ri);
         match l.exec {
             Some(e) => {
-                let run = &rep.runs[e as usize];
+                let run = &rep.runs[e.index()];
                 f.str(&world.pipelines[run.pipeline as usize].name);
                 f.uint(run.number as u64);
             }
@@ -281,7 +281,7 @@ fn write_cost(
 fn write_images(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'_>) {
     let dir = &world.directory;
     for img in &rep.images {
-        let run = &rep.runs[img.exec as usize];
+        let run = &rep.runs[img.exec.index()];
         f.word(ri);
         f.str(&world.pipelines[run.pipeline as usize].name);
         f.uint(run.number as u64);

@@ -19,7 +19,7 @@ pub fn trace_json(world: &World, rep: &ReplicationResult) -> Result<Vec<u8>, Rep
             events.push(json!({"name": "process_name", "ph": "M", "pid": pid, "tid": 0, "args": {"name": world.regions[r.region.index()]}}));
             events.push(json!({"name": "thread_name", "ph": "M", "pid": pid, "tid": tid, "args": {"name": world.directory.accounts[r.account.index()].name}}));
         }
-        let run = &rep.runs[r.exec as usize];
+        let run = &rep.runs[r.exec.index()];
         let p = &world.pipelines[run.pipeline as usize];
         let item = item_name(world, rep, r);
         let label = if item.is_empty() {

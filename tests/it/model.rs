@@ -86,7 +86,7 @@ fn own_base_images_snapshot_and_copy_incrementally_after_the_first_copy() {
     let by = |p: u16, stage: Stage| -> Vec<f64> {
         r.stages
             .iter()
-            .filter(|s| s.stage == stage && r.runs[s.exec as usize].pipeline == p)
+            .filter(|s| s.stage == stage && r.runs[s.exec.index()].pipeline == p)
             .map(|s| s.data_gib)
             .collect()
     };
@@ -131,7 +131,7 @@ fn a_failing_component_stops_the_execution_and_terminates_the_builder() {
     let r = run_replication(&scn.world, 1, 0);
     let run = r.runs[0];
     assert_eq!(run.outcome, Outcome::Failed);
-    let failed = r.stages[run.failed_record.unwrap() as usize];
+    let failed = r.stages[(run.failed_record.unwrap()).index()];
     assert_eq!(
         (failed.stage, failed.outcome),
         (Stage::Component, Outcome::Failed)
@@ -193,7 +193,7 @@ fn cron_builds_start_within_a_minute_of_the_match() {
     for l in stages(&r, Stage::LaunchBuilder) {
         let delay = l
             .started
-            .since(r.runs[l.exec as usize].triggered)
+            .since(r.runs[l.exec.index()].triggered)
             .as_millis();
         assert!(
             delay <= 60_000,
@@ -231,7 +231,7 @@ fn stages_run_in_pipeline_order_in_every_shipped_scenario() {
             assert_ne!(s.outcome, Outcome::Running, "{}: {s:?}", path.display());
         }
         for (i, run) in r.runs.iter().enumerate() {
-            let own: Vec<&StageRecord> = r.stages.iter().filter(|s| s.exec as usize == i).collect();
+            let own: Vec<&StageRecord> = r.stages.iter().filter(|s| s.exec.index() == i).collect();
             if run.outcome == Outcome::Succeeded {
                 let tested = run.tests_passed.unwrap();
                 assert!(run.image_available.unwrap() <= tested);
@@ -300,7 +300,7 @@ fn modelled_misconfigurations_fail_where_aws_fails_them() {
     // The copy to eu-west-1 still runs to its end, as in AWS.
     assert_eq!(stages(&r, Stage::Copy)[0].outcome, Outcome::Succeeded);
     assert_eq!(
-        r.runs[0].failed_record.map(|f| r.stages[f as usize].stage),
+        r.runs[0].failed_record.map(|f| r.stages[f.index()].stage),
         Some(Stage::Share)
     );
 }
@@ -387,7 +387,7 @@ fn migrations_move_instances_within_and_across_regions() {
     let of = |p: u16| -> Vec<Stage> {
         r.stages
             .iter()
-            .filter(|s| r.runs[s.exec as usize].pipeline == p)
+            .filter(|s| r.runs[s.exec.index()].pipeline == p)
             .map(|s| s.stage)
             .collect()
     };
@@ -773,10 +773,11 @@ fn records_by_exec_groups_every_record_under_its_execution() {
     let by_exec = amisim::pipeline::analysis::records_by_exec(&r);
     assert_eq!(by_exec.iter().count(), r.runs.len());
     for (e, recs) in by_exec.iter().enumerate() {
-        let naive: Vec<u32> = (0..r.stages.len() as u32)
-            .filter(|i| r.stages[*i as usize].exec as usize == e)
+        let naive: Vec<usize> = (0..r.stages.len())
+            .filter(|i| r.stages[*i].exec.index() == e)
             .collect();
-        assert_eq!(recs, naive.as_slice(), "execution {e}");
+        let got: Vec<usize> = recs.iter().map(|i| i.index()).collect();
+        assert_eq!(got, naive, "execution {e}");
         assert_eq!(&by_exec[e], recs);
     }
 }

@@ -94,7 +94,7 @@ fn measure(text: &str, c: u32) -> Vec<(f64, f64, f64)> {
             let busy: f64 = launches
                 .iter()
                 .map(|s| {
-                    (r.runs[s.exec as usize].finished.as_secs_f64() / 60.0)
+                    (r.runs[s.exec.index()].finished.as_secs_f64() / 60.0)
                         - s.started.as_secs_f64() / 60.0
                 })
                 .sum();

@@ -1,6 +1,7 @@
 //! Distribution: copies into accounts and Regions under their quotas, and shares.
 
 use super::faults::Api;
+use super::records::{ExecId, RecordId};
 use super::{Cause, Event, Model, Outcome, Stage};
 use crate::aws::facts::MIB_PER_GIB;
 use crate::engine::{Grant, SimDuration, Simulation};
@@ -8,8 +9,8 @@ use crate::pipeline::config::RegionId;
 
 impl Model<'_> {
     /// Tests passed: start every copy, and the shares that need no copy.
-    pub(super) fn distribute(&mut self, sim: &mut Simulation<Event>, exec: u32) {
-        let pi = self.out.runs[exec as usize].pipeline as usize;
+    pub(super) fn distribute(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
+        let pi = self.out.runs[exec.index()].pipeline as usize;
         let p = &self.world.pipelines[pi];
         let shares = p.distributions.iter().filter(|d| d.share.is_some()).count();
         let branches = p.copies.len() + shares;
@@ -17,7 +18,7 @@ impl Model<'_> {
             self.finish(sim, exec, Outcome::Succeeded, None);
             return;
         }
-        self.out.runs[exec as usize].pending = branches as u32;
+        self.out.runs[exec.index()].pending = branches as u32;
         for k in 0..p.distributions.len() {
             let d = &self.world.pipelines[pi].distributions[k];
             if d.share.is_some() && d.owner_copy.is_none() {
@@ -29,15 +30,15 @@ impl Model<'_> {
             let plan = &self.world.pipelines[pi].copies[c];
             let (region, copier) = (plan.region, plan.copier);
             let rec = self.open(exec, Stage::Copy, c as u16, region, sim.now());
-            self.out.stages[rec as usize].account = copier;
+            self.out.stages[rec.index()].account = copier;
             self.queue_copy(sim, rec);
         }
     }
 
     /// A copy asks for its distribution slot, then for its Region slot.
-    pub(super) fn queue_copy(&mut self, sim: &mut Simulation<Event>, rec: u32) {
-        let exec = self.out.stages[rec as usize].exec;
-        let pi = self.out.runs[exec as usize].pipeline as usize;
+    pub(super) fn queue_copy(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
+        let exec = self.out.stages[rec.index()].exec;
+        let pi = self.out.runs[exec.index()].pipeline as usize;
         if !self.uses_distribution_quota(pi)
             || self.dist_copies[pi].request(sim.now(), rec) == Grant::Now
         {
@@ -47,10 +48,10 @@ impl Model<'_> {
 
     /// A copy ended in AWS (done, failed, or finished after the client gave
     /// up): its quota slots pass to the next waiters.
-    pub(super) fn copy_ended(&mut self, sim: &mut Simulation<Event>, rec: u32) {
+    pub(super) fn copy_ended(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
         let now = sim.now();
-        let r = self.out.stages[rec as usize];
-        let pi = self.out.runs[r.exec as usize].pipeline as usize;
+        let r = self.out.stages[rec.index()];
+        let pi = self.out.runs[r.exec.index()].pipeline as usize;
         let nr = self.world.regions.len();
         if let Some((next, _)) = self.copies[r.account.index() * nr + r.region.index()].release(now)
         {
@@ -65,9 +66,9 @@ impl Model<'_> {
 
     /// A copy's branch is over without its copy: the copy's launch and the
     /// share that waited for it never happen.
-    pub(super) fn copy_branch_over(&mut self, sim: &mut Simulation<Event>, rec: u32) {
-        let r = self.out.stages[rec as usize];
-        let p = &self.world.pipelines[self.out.runs[r.exec as usize].pipeline as usize];
+    pub(super) fn copy_branch_over(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
+        let r = self.out.stages[rec.index()];
+        let p = &self.world.pipelines[self.out.runs[r.exec.index()].pipeline as usize];
         let dist = &p.distributions[p.copies[r.item as usize].distribution as usize];
         let share_waited = dist.share.is_some() && dist.owner_copy == Some(r.item);
         self.branch_done(sim, r.exec);
@@ -82,8 +83,8 @@ impl Model<'_> {
     }
 
     /// A copy holding its distribution slot asks for a slot in its destination.
-    pub(super) fn request_region_slot(&mut self, sim: &mut Simulation<Event>, rec: u32) {
-        let r = self.out.stages[rec as usize];
+    pub(super) fn request_region_slot(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
+        let r = self.out.stages[rec.index()];
         let nr = self.world.regions.len();
         if self.copies[r.account.index() * nr + r.region.index()].request(sim.now(), rec)
             == Grant::Now
@@ -95,11 +96,11 @@ impl Model<'_> {
     pub(super) fn start_share(
         &mut self,
         sim: &mut Simulation<Event>,
-        exec: u32,
+        exec: ExecId,
         k: u16,
         region: RegionId,
     ) {
-        let pi = self.out.runs[exec as usize].pipeline as usize;
+        let pi = self.out.runs[exec.index()].pipeline as usize;
         let p = &self.world.pipelines[pi];
         let violation = p.distributions[k as usize]
             .share
@@ -112,13 +113,13 @@ impl Model<'_> {
         };
         let rec = self.run(sim, exec, Stage::Share, k, region, d);
         if let Some(rule) = violation {
-            self.out.stages[rec as usize].cause = Cause::Rule(rule);
+            self.out.stages[rec.index()].cause = Cause::Rule(rule);
         }
     }
 
-    pub(super) fn start_copy(&mut self, sim: &mut Simulation<Event>, rec: u32) {
-        let r = self.out.stages[rec as usize];
-        let pi = self.out.runs[r.exec as usize].pipeline as usize;
+    pub(super) fn start_copy(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
+        let r = self.out.stages[rec.index()];
+        let pi = self.out.runs[r.exec.index()].pipeline as usize;
         let p = &self.world.pipelines[pi];
         let plan = &p.copies[r.item as usize];
         let model = self.world.copy_model(p, p.region, r.region);
@@ -129,7 +130,7 @@ impl Model<'_> {
             } else {
                 model.overhead.sample_duration(&mut self.rng[pi].copy)
             };
-            self.out.stages[rec as usize].cause = Cause::Rule(rule);
+            self.out.stages[rec.index()].cause = Cause::Rule(rule);
             self.begin(sim, rec, d);
             return;
         }
@@ -164,7 +165,7 @@ impl Model<'_> {
             // Each backing snapshot is copied on its own; the AMI is available when all are.
             longest = longest.max(model.sample(size * MIB_PER_GIB, &mut self.rng[pi].copy));
         }
-        self.out.stages[rec as usize].data_gib = gib;
+        self.out.stages[rec.index()].data_gib = gib;
         let fail_p = self.world.faults.copy_failure_probability;
         let d = self.plan(rec, longest, fail_p, Cause::CopyFailed, sim.now());
         self.begin(sim, rec, d);
@@ -172,8 +173,8 @@ impl Model<'_> {
     }
 
     /// One distribution branch (a copy and its test launch, or a share) is over.
-    pub(super) fn branch_done(&mut self, sim: &mut Simulation<Event>, exec: u32) {
-        let run = &mut self.out.runs[exec as usize];
+    pub(super) fn branch_done(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
+        let run = &mut self.out.runs[exec.index()];
         run.pending -= 1;
         if run.pending == 0 && run.outcome == Outcome::Running {
             self.finish(sim, exec, Outcome::Succeeded, None);

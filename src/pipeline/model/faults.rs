@@ -4,6 +4,7 @@
 use rand::RngExt;
 use rand_distr::{Distribution, Exp};
 
+use super::records::RecordId;
 use super::{Cause, Event, Model, Outcome, Stage};
 use crate::engine::{RngStreams, SimDuration, SimTime, Simulation, StreamRng};
 use crate::pipeline::config::{RegionId, World};
@@ -85,14 +86,14 @@ impl Model<'_> {
     /// record's cause and acted on when the stage ends.
     pub(super) fn plan(
         &mut self,
-        rec: u32,
+        rec: RecordId,
         d: SimDuration,
         base_p: f64,
         cause: Cause,
         now: SimTime,
     ) -> SimDuration {
-        let r = self.out.stages[rec as usize];
-        let pi = self.out.runs[r.exec as usize].pipeline as usize;
+        let r = self.out.stages[rec.index()];
+        let pi = self.out.runs[r.exec.index()].pipeline as usize;
         let (slowdown, incident_p) = self.incident(r.region, now);
         let rng = &mut self.rng[pi].fault;
         let planned = if incident_p > 0.0 && rng.random_bool(incident_p) {
@@ -102,7 +103,7 @@ impl Model<'_> {
         } else {
             Cause::None
         };
-        self.out.stages[rec as usize].cause = planned;
+        self.out.stages[rec.index()].cause = planned;
         if slowdown > 1.0 {
             SimDuration::from_secs_f64(d.as_secs_f64() * slowdown)
         } else {
@@ -113,12 +114,17 @@ impl Model<'_> {
     /// Takes a token for an API call of record `rec`; on `RequestLimitExceeded`
     /// schedules the SDK's retry, or after the last attempt ends the stage
     /// failed at once. Returns true if the call goes through now.
-    pub(super) fn api_call(&mut self, sim: &mut Simulation<Event>, rec: u32, api: Api) -> bool {
+    pub(super) fn api_call(
+        &mut self,
+        sim: &mut Simulation<Event>,
+        rec: RecordId,
+        api: Api,
+    ) -> bool {
         let world = self.world;
         if !world.api.throttling {
             return true;
         }
-        let r = self.out.stages[rec as usize];
+        let r = self.out.stages[rec.index()];
         let idx = r.account.index() * world.regions.len() + r.region.index();
         let bucket = match api {
             Api::CopyImage => &mut self.copy_tokens[idx],
@@ -128,9 +134,9 @@ impl Model<'_> {
             return true;
         }
         let retries = r.api_retries.saturating_add(1);
-        self.out.stages[rec as usize].api_retries = retries;
+        self.out.stages[rec.index()].api_retries = retries;
         if (retries as u32) < world.api.max_attempts {
-            let pi = self.out.runs[r.exec as usize].pipeline as usize;
+            let pi = self.out.runs[r.exec.index()].pipeline as usize;
             let wait = backoff(
                 world.api.backoff_base,
                 world.api.backoff_max,
@@ -139,22 +145,27 @@ impl Model<'_> {
             );
             sim.schedule_in(wait, Event::ApiRetry { rec });
         } else {
-            self.out.stages[rec as usize].cause = Cause::RequestLimitExceeded;
+            self.out.stages[rec.index()].cause = Cause::RequestLimitExceeded;
             self.begin(sim, rec, SimDuration::ZERO);
         }
         false
     }
 
     /// A throttled call is made again.
-    pub(super) fn api_retry(&mut self, sim: &mut Simulation<Event>, rec: u32) {
-        match self.out.stages[rec as usize].stage {
+    pub(super) fn api_retry(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
+        match self.out.stages[rec.index()].stage {
             Stage::Copy => self.start_copy(sim, rec),
             _ => self.start_launch(sim, rec),
         }
     }
 
     /// Arms the client's waiter on `rec` if the operation outlasts it.
-    pub(super) fn arm_waiter(&mut self, sim: &mut Simulation<Event>, rec: u32, d: SimDuration) {
+    pub(super) fn arm_waiter(
+        &mut self,
+        sim: &mut Simulation<Event>,
+        rec: RecordId,
+        d: SimDuration,
+    ) {
         if let Some(t) = self.world.faults.waiter_timeout
             && d > t
         {
@@ -164,12 +175,12 @@ impl Model<'_> {
 
     /// The client gave up waiting on `rec` (CreateImage or a copy): it fails
     /// the execution and cleans up, while AWS finishes the operation later.
-    pub(super) fn waiter_expired(&mut self, sim: &mut Simulation<Event>, rec: u32) {
-        let r = self.out.stages[rec as usize];
+    pub(super) fn waiter_expired(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
+        let r = self.out.stages[rec.index()];
         if r.outcome != Outcome::Running {
             return;
         }
-        self.out.stages[rec as usize].finished = sim.now();
+        self.out.stages[rec.index()].finished = sim.now();
         let exec = r.exec;
         self.fail(sim, rec, Cause::WaiterTimeout);
         match r.stage {
@@ -185,12 +196,17 @@ impl Model<'_> {
     }
 
     /// A stage attempt failed with `cause` at its end: retry it, or give up.
-    pub(super) fn attempt_failed(&mut self, sim: &mut Simulation<Event>, rec: u32, cause: Cause) {
-        let r = self.out.stages[rec as usize];
+    pub(super) fn attempt_failed(
+        &mut self,
+        sim: &mut Simulation<Event>,
+        rec: RecordId,
+        cause: Cause,
+    ) {
+        let r = self.out.stages[rec.index()];
         let exec = r.exec;
-        let pi = self.out.runs[exec as usize].pipeline as usize;
+        let pi = self.out.runs[exec.index()].pipeline as usize;
         {
-            let m = &mut self.out.stages[rec as usize];
+            let m = &mut self.out.stages[rec.index()];
             m.outcome = Outcome::Failed;
             m.cause = cause;
         }
@@ -208,7 +224,7 @@ impl Model<'_> {
         ) && cause.is_retryable();
         if retryable
             && (r.attempt as u32) < faults.max_attempts
-            && self.out.runs[exec as usize].outcome == Outcome::Running
+            && self.out.runs[exec.index()].outcome == Outcome::Running
         {
             let wait = backoff(
                 faults.retry_backoff,
@@ -221,7 +237,7 @@ impl Model<'_> {
         }
         match r.stage {
             Stage::Snapshot => {
-                let ci = self.out.runs[exec as usize].create_image as usize;
+                let ci = (self.out.runs[exec.index()].create_image).index();
                 if self.out.stages[ci].cause == Cause::None {
                     self.out.stages[ci].cause = cause;
                 }
@@ -240,9 +256,9 @@ impl Model<'_> {
     }
 
     /// Tries a failed stage again, as a new record.
-    pub(super) fn retry(&mut self, sim: &mut Simulation<Event>, failed: u32) {
-        let r = self.out.stages[failed as usize];
-        if self.out.runs[r.exec as usize].outcome != Outcome::Running {
+    pub(super) fn retry(&mut self, sim: &mut Simulation<Event>, failed: RecordId) {
+        let r = self.out.stages[failed.index()];
+        if self.out.runs[r.exec.index()].outcome != Outcome::Running {
             // Another branch failed the execution meanwhile; give this branch up.
             if r.stage == Stage::Copy {
                 self.copy_branch_over(sim, failed);
@@ -256,7 +272,7 @@ impl Model<'_> {
         }
         let rec = self.open(r.exec, r.stage, r.item, r.region, sim.now());
         {
-            let n = &mut self.out.stages[rec as usize];
+            let n = &mut self.out.stages[rec.index()];
             n.account = r.account;
             n.attempt = r.attempt.saturating_add(1);
         }

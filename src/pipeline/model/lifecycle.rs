@@ -3,14 +3,15 @@
 //! makes the next copy to that Region full again (aws-facts.md §1.2
 //! "Incremental condition": the most recent copy must still exist).
 
+use super::records::ExecId;
 use super::{Event, ImageRecord, Model, Outcome, Stage};
 use crate::engine::Simulation;
 
 impl Model<'_> {
     /// Records the images of a succeeded execution and applies the lifecycle.
-    pub(super) fn register_images(&mut self, sim: &mut Simulation<Event>, exec: u32) {
+    pub(super) fn register_images(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
         let now = sim.now();
-        let pi = self.out.runs[exec as usize].pipeline as usize;
+        let pi = self.out.runs[exec.index()].pipeline as usize;
         let world = self.world;
         let p = &world.pipelines[pi];
         if !p.kind.is_build() {
@@ -23,7 +24,7 @@ impl Model<'_> {
             .filter(|t| *t < world.horizon);
         let out = &mut self.out;
         let first = out.images.len() as u32;
-        let from = out.runs[exec as usize].first_record as usize;
+        let from = (out.runs[exec.index()].first_record).index();
         let own = || out.stages[from..].iter().filter(|r| r.exec == exec);
         let built_gib: f64 = own()
             .filter(|r| r.stage == Stage::Snapshot)
@@ -67,8 +68,8 @@ impl Model<'_> {
     }
 
     /// An image reached `max_age`.
-    pub(super) fn image_expired(&mut self, sim: &mut Simulation<Event>, exec: u32) {
-        let pi = self.out.runs[exec as usize].pipeline as usize;
+    pub(super) fn image_expired(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
+        let pi = self.out.runs[exec.index()].pipeline as usize;
         self.apply_max_age(sim, pi);
     }
 
@@ -79,7 +80,7 @@ impl Model<'_> {
         let keep = lc.keep_at_least as usize;
         let now = sim.now();
         let deletable = self.live[pi].len().saturating_sub(keep);
-        let expired: Vec<u32> = self.live[pi]
+        let expired: Vec<ExecId> = self.live[pi]
             .iter()
             .take(deletable)
             .filter(|(_, first, _)| {
@@ -93,7 +94,7 @@ impl Model<'_> {
     }
 
     /// Deregisters the images of `exec` and deletes their snapshots.
-    fn delete_images(&mut self, sim: &mut Simulation<Event>, pi: usize, exec: u32) {
+    fn delete_images(&mut self, sim: &mut Simulation<Event>, pi: usize, exec: ExecId) {
         let Some(pos) = self.live[pi].iter().position(|l| l.0 == exec) else {
             return;
         };

@@ -21,8 +21,8 @@ mod records;
 mod stages;
 
 pub use records::{
-    Cause, ImageRecord, Outcome, QuotaUse, ReplicationResult, RunRecord, Stage, StageRecord,
-    TriggerKind,
+    Cause, ExecId, ImageRecord, Outcome, QuotaUse, RecordId, ReplicationResult, RunRecord, Stage,
+    StageRecord, TriggerKind,
 };
 
 use rand_distr::{Distribution, Exp};
@@ -63,32 +63,32 @@ pub enum Event {
     /// An execution's start delay is over: ask for a build slot.
     ExecutionReady {
         /// Execution index.
-        exec: u32,
+        exec: ExecId,
     },
     /// The client's waiter on a record gives up.
     WaiterExpired {
         /// Record index.
-        rec: u32,
+        rec: RecordId,
     },
     /// A failed stage is tried again (a new record).
     RetryStage {
         /// The failed record.
-        rec: u32,
+        rec: RecordId,
     },
     /// An image reaches the lifecycle's `max_age`.
     ImageExpired {
         /// The execution that made it.
-        exec: u32,
+        exec: ExecId,
     },
     /// A throttled API call is made again.
     ApiRetry {
         /// Record index.
-        rec: u32,
+        rec: RecordId,
     },
     /// The stage behind a record finished.
     StageDone {
         /// Record index.
-        rec: u32,
+        rec: RecordId,
     },
 }
 
@@ -138,17 +138,17 @@ struct Model<'w> {
     rng: Vec<PipelineRng>,
     out: ReplicationResult,
     /// Concurrent builds per `account * regions + region`.
-    builds: Vec<Resource<u32>>,
+    builds: Vec<Resource<RecordId>>,
     /// Concurrent copies per pipeline (distribution configuration).
-    dist_copies: Vec<Resource<u32>>,
+    dist_copies: Vec<Resource<RecordId>>,
     /// Concurrent-copy quota per `(account, destination Region)`: `account * regions + region`.
-    copies: Vec<Resource<u32>>,
+    copies: Vec<Resource<RecordId>>,
     /// `(pipeline * accounts + account) * regions + region`: the encryption of
     /// the latest completed copy of the pipeline's lineage there, if any.
-    lineage: Vec<Option<(Encryption, u32)>>,
+    lineage: Vec<Option<(Encryption, ExecId)>>,
     /// Per pipeline, the executions whose images are alive, oldest first, with
     /// the range of their [`ImageRecord`]s.
-    live: Vec<std::collections::VecDeque<(u32, u32, u32)>>,
+    live: Vec<std::collections::VecDeque<(ExecId, u32, u32)>>,
     updates_since_build: Vec<bool>,
     next_number: Vec<u32>,
     /// Incident windows per Region: `(start, end, slowdown, failure probability)`.
@@ -187,7 +187,7 @@ impl<'w> Replicator<'w> {
         let np = world.pipelines.len();
         let nr = world.regions.len();
         let na = world.directory.accounts.len();
-        let traced = |capacity: u32, n: usize| -> Vec<Resource<u32>> {
+        let traced = |capacity: u32, n: usize| -> Vec<Resource<RecordId>> {
             (0..n).map(|_| Resource::new(capacity).traced()).collect()
         };
         let buckets = |api: &crate::pipeline::config::BucketSpec| -> Vec<TokenBucket> {
@@ -324,7 +324,7 @@ impl Model<'_> {
         let nr = self.world.regions.len();
         let end = self.out.end;
         let world = self.world;
-        let mut push = |kind, idx: usize, res: &mut Resource<u32>, out: &mut Vec<QuotaUse>| {
+        let mut push = |kind, idx: usize, res: &mut Resource<RecordId>, out: &mut Vec<QuotaUse>| {
             if res.served() == 0 {
                 return;
             }
@@ -372,8 +372,8 @@ impl Model<'_> {
         self.out.quotas = out;
     }
 
-    fn pipeline(&self, exec: u32) -> &Pipeline {
-        &self.world.pipelines[self.out.runs[exec as usize].pipeline as usize]
+    fn pipeline(&self, exec: ExecId) -> &Pipeline {
+        &self.world.pipelines[self.out.runs[exec.index()].pipeline as usize]
     }
 
     fn handle(&mut self, sim: &mut Simulation<Event>, ev: Event) {
@@ -423,7 +423,7 @@ impl Model<'_> {
             }
             Event::ExecutionReady { exec } => {
                 let world = self.world;
-                let pi = self.out.runs[exec as usize].pipeline as usize;
+                let pi = self.out.runs[exec.index()].pipeline as usize;
                 let p = &world.pipelines[pi];
                 let region = p.region;
                 if !p.kind.is_build() {
@@ -492,7 +492,7 @@ impl Model<'_> {
     ) {
         self.updates_since_build[pipeline as usize] = false;
         self.next_number[pipeline as usize] += 1;
-        let exec = self.out.runs.len() as u32;
+        let exec = ExecId::from_index(self.out.runs.len());
         self.out.runs.push(RunRecord {
             pipeline,
             number: self.next_number[pipeline as usize],
@@ -504,9 +504,9 @@ impl Model<'_> {
             outcome: Outcome::Running,
             failed_record: None,
             pending: 0,
-            create_image: 0,
+            create_image: RecordId::default(),
             holds_build_slot: false,
-            first_record: self.out.stages.len() as u32,
+            first_record: RecordId::from_index(self.out.stages.len()),
         });
         sim.schedule_in(delay, Event::ExecutionReady { exec });
     }

@@ -2,9 +2,21 @@
 //! quota use, with the names the output files print.
 
 use crate::aws::directory::{AccountId, Encryption};
+use crate::aws::ids::id_type;
 use crate::aws::quotas::Quota;
 use crate::aws::rules::Rule;
 use crate::engine::{SimDuration, SimTime};
+
+id_type!(
+    /// An execution of a replication: indexes `ReplicationResult::runs`.
+    ExecId,
+    u32
+);
+id_type!(
+    /// A stage record of a replication: indexes `ReplicationResult::stages`.
+    RecordId,
+    u32
+);
 use crate::pipeline::config::RegionId;
 
 /// A stage of an execution.
@@ -214,7 +226,7 @@ impl TriggerKind {
 #[derive(Clone, Copy, Debug)]
 pub struct StageRecord {
     /// Index of the execution in [`ReplicationResult::runs`].
-    pub exec: u32,
+    pub exec: ExecId,
     /// Which stage.
     pub stage: Stage,
     /// Component, test or volume index; copy index for copies and
@@ -262,15 +274,15 @@ pub struct RunRecord {
     /// How it ended.
     pub outcome: Outcome,
     /// The record of the stage that failed, if any.
-    pub failed_record: Option<u32>,
+    pub failed_record: Option<RecordId>,
     /// Stage records still open for the current parallel step.
     pub(super) pending: u32,
     /// The CreateImage record while snapshots run.
-    pub(super) create_image: u32,
+    pub(super) create_image: RecordId,
     /// Holds a concurrent-build slot.
     pub(super) holds_build_slot: bool,
     /// Index of the first stage record that may belong to it.
-    pub(super) first_record: u32,
+    pub(super) first_record: RecordId,
 }
 
 /// How one quota instance was used in a replication.
@@ -306,7 +318,7 @@ pub struct QuotaUse {
 #[derive(Debug, Clone, Copy)]
 pub struct ImageRecord {
     /// Index of the execution that made it.
-    pub exec: u32,
+    pub exec: ExecId,
     /// Owner.
     pub account: AccountId,
     /// Region.

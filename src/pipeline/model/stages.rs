@@ -3,6 +3,7 @@
 use rand::RngExt;
 
 use super::faults::Api;
+use super::records::{ExecId, RecordId};
 use super::{Cause, Event, Model, Outcome, Stage, StageRecord};
 use crate::aws::facts::MIB_PER_GIB;
 use crate::engine::{SimDuration, SimTime, Simulation};
@@ -12,13 +13,13 @@ impl Model<'_> {
     /// Opens a stage record asked for at `enqueued`; it starts when `begin` is called.
     pub(super) fn open(
         &mut self,
-        exec: u32,
+        exec: ExecId,
         stage: Stage,
         item: u16,
         region: RegionId,
         enqueued: SimTime,
-    ) -> u32 {
-        let rec = self.out.stages.len() as u32;
+    ) -> RecordId {
+        let rec = RecordId::from_index(self.out.stages.len());
         let account = self.pipeline(exec).owner;
         self.out.stages.push(StageRecord {
             exec,
@@ -39,8 +40,8 @@ impl Model<'_> {
     }
 
     /// Starts record `rec` now and schedules its end after `d`.
-    pub(super) fn begin(&mut self, sim: &mut Simulation<Event>, rec: u32, d: SimDuration) {
-        self.out.stages[rec as usize].started = sim.now();
+    pub(super) fn begin(&mut self, sim: &mut Simulation<Event>, rec: RecordId, d: SimDuration) {
+        self.out.stages[rec.index()].started = sim.now();
         sim.schedule_in(d, Event::StageDone { rec });
     }
 
@@ -48,37 +49,37 @@ impl Model<'_> {
     pub(super) fn run(
         &mut self,
         sim: &mut Simulation<Event>,
-        exec: u32,
+        exec: ExecId,
         stage: Stage,
         item: u16,
         region: RegionId,
         d: SimDuration,
-    ) -> u32 {
+    ) -> RecordId {
         let rec = self.open(exec, stage, item, region, sim.now());
         self.begin(sim, rec, d);
         rec
     }
 
     /// The concurrent-build quota of the execution's owner and build Region.
-    pub(super) fn build_slot(&self, exec: u32) -> usize {
+    pub(super) fn build_slot(&self, exec: ExecId) -> usize {
         let p = self.pipeline(exec);
         p.owner.index() * self.world.regions.len() + p.region.index()
     }
 
-    pub(super) fn start_launch_builder(&mut self, sim: &mut Simulation<Event>, rec: u32) {
-        let exec = self.out.stages[rec as usize].exec;
-        self.out.runs[exec as usize].holds_build_slot = true;
+    pub(super) fn start_launch_builder(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
+        let exec = self.out.stages[rec.index()].exec;
+        self.out.runs[exec.index()].holds_build_slot = true;
         self.start_launch(sim, rec);
     }
 
     /// RunInstances for record `rec` (throttled per account and Region), then
     /// the launch itself, which an incident may slow or a fault may fail.
-    pub(super) fn start_launch(&mut self, sim: &mut Simulation<Event>, rec: u32) {
+    pub(super) fn start_launch(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
         if !self.api_call(sim, rec, Api::RunInstances) {
             return;
         }
-        let exec = self.out.stages[rec as usize].exec;
-        let pi = self.out.runs[exec as usize].pipeline as usize;
+        let exec = self.out.stages[rec.index()].exec;
+        let pi = self.out.runs[exec.index()].pipeline as usize;
         let d = self.world.pipelines[pi]
             .latency
             .instance_launch
@@ -89,7 +90,7 @@ impl Model<'_> {
     }
 
     /// The stop stage of an execution: the builder's, or a migrated instance's.
-    pub(super) fn stop_stage_of(&self, exec: u32) -> Stage {
+    pub(super) fn stop_stage_of(&self, exec: ExecId) -> Stage {
         if self.pipeline(exec).kind.is_build() {
             Stage::StopBuilder
         } else {
@@ -102,10 +103,10 @@ impl Model<'_> {
     pub(super) fn launch(
         &mut self,
         sim: &mut Simulation<Event>,
-        exec: u32,
+        exec: ExecId,
         stage: Stage,
         region: RegionId,
-        like: Option<u32>,
+        like: Option<RecordId>,
     ) {
         let rec = self.open(exec, stage, 0, region, sim.now());
         self.same_place(rec, like);
@@ -115,12 +116,12 @@ impl Model<'_> {
     pub(super) fn terminate(
         &mut self,
         sim: &mut Simulation<Event>,
-        exec: u32,
+        exec: ExecId,
         stage: Stage,
         region: RegionId,
-        like: Option<u32>,
+        like: Option<RecordId>,
     ) {
-        let pi = self.out.runs[exec as usize].pipeline as usize;
+        let pi = self.out.runs[exec.index()].pipeline as usize;
         let d = self.world.pipelines[pi]
             .latency
             .instance_terminate
@@ -130,21 +131,21 @@ impl Model<'_> {
     }
 
     /// Gives record `rec` the account and item of record `like`.
-    pub(super) fn same_place(&mut self, rec: u32, like: Option<u32>) {
+    pub(super) fn same_place(&mut self, rec: RecordId, like: Option<RecordId>) {
         if let Some(l) = like {
             let (account, item) = (
-                self.out.stages[l as usize].account,
-                self.out.stages[l as usize].item,
+                self.out.stages[l.index()].account,
+                self.out.stages[l.index()].item,
             );
-            let r = &mut self.out.stages[rec as usize];
+            let r = &mut self.out.stages[rec.index()];
             r.account = account;
             r.item = item;
         }
     }
 
     /// Starts build component `i`, or stops the builder after the last one.
-    pub(super) fn next_component(&mut self, sim: &mut Simulation<Event>, exec: u32, i: usize) {
-        let pi = self.out.runs[exec as usize].pipeline as usize;
+    pub(super) fn next_component(&mut self, sim: &mut Simulation<Event>, exec: ExecId, i: usize) {
+        let pi = self.out.runs[exec.index()].pipeline as usize;
         let p = &self.world.pipelines[pi];
         match p.components.get(i) {
             Some(step) => {
@@ -162,8 +163,8 @@ impl Model<'_> {
     }
 
     /// Starts test `i`, or ends the test phase after the last one.
-    pub(super) fn next_test(&mut self, sim: &mut Simulation<Event>, exec: u32, i: usize) {
-        let pi = self.out.runs[exec as usize].pipeline as usize;
+    pub(super) fn next_test(&mut self, sim: &mut Simulation<Event>, exec: ExecId, i: usize) {
+        let pi = self.out.runs[exec.index()].pipeline as usize;
         let p = &self.world.pipelines[pi];
         match p.tests.get(i) {
             Some(step) => {
@@ -173,14 +174,14 @@ impl Model<'_> {
             None => {
                 let region = p.region;
                 self.terminate(sim, exec, Stage::TerminateTest, region, None);
-                self.out.runs[exec as usize].tests_passed = Some(sim.now());
+                self.out.runs[exec.index()].tests_passed = Some(sim.now());
                 self.distribute(sim, exec);
             }
         }
     }
 
-    pub(super) fn create_image(&mut self, sim: &mut Simulation<Event>, exec: u32) {
-        let pi = self.out.runs[exec as usize].pipeline as usize;
+    pub(super) fn create_image(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
+        let pi = self.out.runs[exec.index()].pipeline as usize;
         let p = &self.world.pipelines[pi];
         let region = p.region;
         // CreateImage has no event of its own: it ends when its last snapshot does.
@@ -199,13 +200,13 @@ impl Model<'_> {
                 .snapshot
                 .sample(gib * MIB_PER_GIB, &mut self.rng[pi].snapshot);
             let rec = self.open(exec, Stage::Snapshot, j as u16, region, sim.now());
-            self.out.stages[rec as usize].data_gib = gib;
+            self.out.stages[rec.index()].data_gib = gib;
             let fail_p = self.world.faults.snapshot_failure_probability;
             let d = self.plan(rec, d, fail_p, Cause::SnapshotFailed, sim.now());
             longest = longest.max(d);
             self.begin(sim, rec, d);
         }
-        let run = &mut self.out.runs[exec as usize];
+        let run = &mut self.out.runs[exec.index()];
         run.pending = n as u32;
         run.create_image = ci;
         // The client waits for the AMI, i.e. for every snapshot.
@@ -213,21 +214,21 @@ impl Model<'_> {
     }
 
     /// One snapshot of the execution's CreateImage ended (well or not).
-    pub(super) fn snapshot_ended(&mut self, sim: &mut Simulation<Event>, exec: u32) {
+    pub(super) fn snapshot_ended(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
         let now = sim.now();
-        let pi = self.out.runs[exec as usize].pipeline as usize;
-        let run = &mut self.out.runs[exec as usize];
+        let pi = self.out.runs[exec.index()].pipeline as usize;
+        let run = &mut self.out.runs[exec.index()];
         run.pending -= 1;
         if run.pending > 0 {
             return;
         }
         // source: aws-facts.md §1.1 "Multi-volume snapshot sets": they complete together.
         let ci = run.create_image;
-        let c = self.out.stages[ci as usize];
+        let c = self.out.stages[ci.index()];
         if c.outcome != Outcome::Running {
             return; // the client gave up on it already
         }
-        self.out.stages[ci as usize].finished = now;
+        self.out.stages[ci.index()].finished = now;
         let region = self.world.pipelines[pi].region;
         if c.cause != Cause::None {
             if self.stop_stage_of(exec) == Stage::StopBuilder {
@@ -236,7 +237,7 @@ impl Model<'_> {
             self.fail(sim, ci, c.cause);
             return;
         }
-        self.out.stages[ci as usize].outcome = Outcome::Succeeded;
+        self.out.stages[ci.index()].outcome = Outcome::Succeeded;
         let d = self.world.pipelines[pi]
             .latency
             .register_image
@@ -245,12 +246,12 @@ impl Model<'_> {
     }
 
     /// Record `rec` failed with `cause`; the execution fails with it unless it already ended.
-    pub(super) fn fail(&mut self, sim: &mut Simulation<Event>, rec: u32, cause: Cause) {
-        let r = &mut self.out.stages[rec as usize];
+    pub(super) fn fail(&mut self, sim: &mut Simulation<Event>, rec: RecordId, cause: Cause) {
+        let r = &mut self.out.stages[rec.index()];
         r.outcome = Outcome::Failed;
         r.cause = cause;
         let exec = r.exec;
-        if self.out.runs[exec as usize].outcome == Outcome::Running {
+        if self.out.runs[exec.index()].outcome == Outcome::Running {
             self.finish(sim, exec, Outcome::Failed, Some(rec));
         }
     }
@@ -258,12 +259,12 @@ impl Model<'_> {
     pub(super) fn finish(
         &mut self,
         sim: &mut Simulation<Event>,
-        exec: u32,
+        exec: ExecId,
         outcome: Outcome,
-        failed: Option<u32>,
+        failed: Option<RecordId>,
     ) {
         let now = sim.now();
-        let run = &mut self.out.runs[exec as usize];
+        let run = &mut self.out.runs[exec.index()];
         debug_assert_eq!(run.outcome, Outcome::Running, "an execution ends once");
         run.finished = now;
         run.outcome = outcome;
@@ -271,7 +272,7 @@ impl Model<'_> {
         if outcome == Outcome::Succeeded {
             self.register_images(sim, exec);
         }
-        let run = &mut self.out.runs[exec as usize];
+        let run = &mut self.out.runs[exec.index()];
         if run.holds_build_slot {
             run.holds_build_slot = false;
             let slot = self.build_slot(exec);
@@ -281,11 +282,11 @@ impl Model<'_> {
         }
     }
 
-    pub(super) fn stage_done(&mut self, sim: &mut Simulation<Event>, rec: u32) {
+    pub(super) fn stage_done(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
         let now = sim.now();
-        let r = self.out.stages[rec as usize];
+        let r = self.out.stages[rec.index()];
         let exec = r.exec;
-        let pi = self.out.runs[exec as usize].pipeline as usize;
+        let pi = self.out.runs[exec.index()].pipeline as usize;
         if r.outcome == Outcome::Failed {
             // The client gave up on it earlier; AWS has now finished.
             if r.stage == Stage::Copy {
@@ -293,12 +294,12 @@ impl Model<'_> {
             }
             return;
         }
-        self.out.stages[rec as usize].finished = now;
+        self.out.stages[rec.index()].finished = now;
         if r.cause != Cause::None {
             self.attempt_failed(sim, rec, r.cause);
             return;
         }
-        self.out.stages[rec as usize].outcome = Outcome::Succeeded;
+        self.out.stages[rec.index()].outcome = Outcome::Succeeded;
         match r.stage {
             Stage::LaunchBuilder => self.next_component(sim, exec, 0),
             Stage::Component | Stage::Test => {
@@ -330,12 +331,12 @@ impl Model<'_> {
             Stage::CreateImage => {}
             Stage::Snapshot => self.snapshot_ended(sim, exec),
             Stage::RegisterImage if !self.world.pipelines[pi].kind.is_build() => {
-                self.out.runs[exec as usize].image_available = Some(now);
-                self.out.runs[exec as usize].tests_passed = Some(now);
+                self.out.runs[exec.index()].image_available = Some(now);
+                self.out.runs[exec.index()].tests_passed = Some(now);
                 let region = self.world.pipelines[pi].region;
                 if self.world.pipelines[pi].copies.is_empty() {
                     // A move to another Availability Zone: launch from the image here.
-                    self.out.runs[exec as usize].pending = 1;
+                    self.out.runs[exec.index()].pending = 1;
                     self.launch(sim, exec, Stage::LaunchMigratedInstance, region, None);
                 } else {
                     self.distribute(sim, exec);
@@ -343,7 +344,7 @@ impl Model<'_> {
             }
             Stage::LaunchMigratedInstance => self.branch_done(sim, exec),
             Stage::RegisterImage => {
-                self.out.runs[exec as usize].image_available = Some(now);
+                self.out.runs[exec.index()].image_available = Some(now);
                 let region = self.world.pipelines[pi].region;
                 self.terminate(sim, exec, Stage::TerminateBuilder, region, None);
                 self.launch(sim, exec, Stage::LaunchTest, region, None);
