@@ -115,6 +115,22 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The first entries of a list that ids can number (accounts, OUs and
+    /// keys have 16-bit ids); more is refused at `path`.
+    pub(super) fn limit<'t, T>(&mut self, items: &'t [T], path: &str, what: &str) -> &'t [T] {
+        let max = usize::from(u16::MAX);
+        if items.len() <= max {
+            return items;
+        }
+        self.err(
+            Some(0..0),
+            path,
+            format!("{} {what}: amisim models at most {max}", items.len()),
+            Some("split the scenario, or model a representative subset"),
+        );
+        &items[..max]
+    }
+
     // ---- validators: one per kind of value ----
 
     /// A whole number in `min..=max` (counts, attempts, quotas).
@@ -468,6 +484,21 @@ mod tests {
         assert_eq!(C.pick(&mut ctx, Some(&spanned("pink".into())), "c"), 1);
         assert_eq!(ctx.errors.len(), 1);
         assert_eq!(ctx.errors[0].reason, "unknown colour \"pink\"");
+    }
+
+    #[test]
+    fn lists_longer_than_ids_can_number_are_refused_not_truncated_silently() {
+        let loc = Locator::new(Path::new("s.toml"), "x");
+        let mut ctx = Ctx::new(&loc, PathBuf::new(), false);
+        let few = vec![(); 3];
+        assert_eq!(ctx.limit(&few, "account", "accounts").len(), 3);
+        assert!(ctx.errors.is_empty());
+        let many = vec![(); 70_000];
+        assert_eq!(ctx.limit(&many, "account", "accounts").len(), 65_535);
+        assert_eq!(
+            ctx.errors[0].reason,
+            "70000 accounts: amisim models at most 65535"
+        );
     }
 
     #[test]

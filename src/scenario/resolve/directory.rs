@@ -57,7 +57,8 @@ fn resolve_organization(ctx: &mut Ctx<'_>, o: &RawOrganization) -> Organization 
         id: o.id.get_ref().clone(),
         ous: Vec::new(),
     };
-    for (i, ou) in o.ou.iter().enumerate() {
+    let ous = ctx.limit(&o.ou, "organization.ou", "OUs");
+    for (i, ou) in ous.iter().enumerate() {
         if !ou.id.get_ref().starts_with("ou-") {
             ctx.err(
                 Some(ou.id.span()),
@@ -79,7 +80,7 @@ fn resolve_organization(ctx: &mut Ctx<'_>, o: &RawOrganization) -> Organization 
             parent: None,
         });
     }
-    for (i, ou) in o.ou.iter().enumerate() {
+    for (i, ou) in ous.iter().enumerate() {
         if let Some(p) = &ou.parent {
             match org.ous.iter().position(|x| &x.id == p.get_ref()) {
                 Some(j) if j == i => ctx.err(Some(p.span()), "organization.ou".at(i).key("parent"), "an OU cannot be its own parent", None),
@@ -111,6 +112,7 @@ fn resolve_organization(ctx: &mut Ctx<'_>, o: &RawOrganization) -> Organization 
 }
 
 fn resolve_accounts(ctx: &mut Ctx<'_>, dir: &mut Directory, raw_accounts: &[&RawAccount]) {
+    let raw_accounts = ctx.limit(raw_accounts, "account", "accounts");
     if raw_accounts.is_empty() {
         dir.accounts.push(Account {
             name: "default".into(),

@@ -8,7 +8,11 @@ use crate::scenario::raw::RawScenario;
 
 /// Adds the declared keys to `dir`, then the accounts' default keys.
 pub(super) fn resolve_keys(ctx: &mut Ctx<'_>, dir: &mut Directory, raw: &RawScenario) {
-    for (i, sk) in raw.kms_key.iter().enumerate() {
+    for (i, sk) in ctx
+        .limit(&raw.kms_key, "kms_key", "keys")
+        .iter()
+        .enumerate()
+    {
         let k = sk.get_ref();
         let path = "kms_key".at(i);
         let name = k.name.get_ref();
@@ -67,7 +71,8 @@ pub(super) fn resolve_keys(ctx: &mut Ctx<'_>, dir: &mut Directory, raw: &RawScen
     }
     // Default keys refer to keys.
     let raw_accounts = raw_accounts(raw);
-    for (i, a) in raw_accounts.iter().enumerate() {
+    // Only the accounts the directory holds (the rest were refused).
+    for (i, a) in raw_accounts.iter().take(dir.accounts.len()).enumerate() {
         if let Some(dk) = &a.default_kms_key {
             let path = account_path(i, raw_accounts.len()).key("default_kms_key");
             match ctx.key_choice(dir, dk, &path) {
