@@ -95,6 +95,8 @@ impl SimDuration {
     /// units `ms`, `s`, `m`, `h`, `d`, `w`, e.g. `90s`, `15m`, `1h30m`,
     /// `2.5h`, `7d`. The number may have a fraction; the total is rounded to
     /// the millisecond. A sign, a bare number or any other unit is refused.
+    // Hand-written, not humantime: that crate accepts "5 minutes" and other
+    // forms the scenario format refuses, and parses to nanoseconds, not ms.
     pub fn parse(text: &str) -> Result<SimDuration, DurationParseError> {
         let s = text.trim();
         if s.is_empty() {

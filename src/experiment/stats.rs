@@ -19,6 +19,8 @@ const SUB: u64 = 128;
 
 /// A dense log-linear histogram of millisecond values (HDR-style, 7 bits of
 /// precision): about 2,500 counters reach 4 hours, 3,800 a year.
+// Hand-written, not hdrhistogram: it must merge exactly and serialize to the
+// same bytes for any sharding (shard aggregate.json), and stays a dense Vec.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Histogram {
     counts: Vec<u64>,
@@ -295,6 +297,8 @@ pub fn mean_ci95(xs: &[f64]) -> Option<(f64, f64)> {
 
 /// Student's t 0.975 quantile: a table to 30 degrees of freedom, then the
 /// Cornish–Fisher expansion around z = 1.959964 (error < 1e-4).
+// Hand-written: the one quantile amisim needs, tested against the published
+// table (t_quantiles_match_tables); a statistics crate would bring far more.
 pub fn t975(df: usize) -> f64 {
     const T: [f64; 30] = [
         12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281, 2.2010,

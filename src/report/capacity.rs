@@ -4,6 +4,7 @@
 use super::{ReportError, secs};
 use crate::experiment::Aggregate;
 use crate::experiment::aggregate::QuotaKey;
+use crate::experiment::outputs;
 use crate::scenario::Scenario;
 
 /// Header of `quotas.csv`.
@@ -60,7 +61,7 @@ fn csv_done(file: &'static str, w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, Repo
 /// Utilization is Σ ∫ units in use dt / (capacity × Σ replication length),
 /// over the replications that used the quota (time-weighted).
 pub fn quotas_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportError> {
-    const F: &str = "quotas.csv";
+    const F: &str = outputs::QUOTAS.name;
     let err = |source| ReportError::Csv { file: F, source };
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(QUOTAS_HEADER).map_err(err)?;
@@ -97,7 +98,7 @@ pub fn quotas_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportErro
 /// request in some replication, the mean units in use and requests queued
 /// per time bucket, averaged over all replications.
 pub fn timeline_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportError> {
-    const F: &str = "quota_timeline.csv";
+    const F: &str = outputs::QUOTA_TIMELINE.name;
     let err = |source| ReportError::Csv { file: F, source };
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(TIMELINE_HEADER).map_err(err)?;

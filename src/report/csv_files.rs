@@ -73,7 +73,7 @@ fn metric_row(pipeline: &str, stage: &str, metric: &str, m: &Metric, failed: u64
 /// Renders `summary.csv`: per pipeline, time to all Regions over succeeded
 /// executions, then every stage's duration and wait.
 pub fn summary_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportError> {
-    const F: &str = "summary.csv";
+    const F: &str = outputs::SUMMARY.name;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(SUMMARY_HEADER).map_err(csv_err(F))?;
     for (p, pa) in scn.world.pipelines.iter().zip(&agg.pipelines) {
@@ -188,7 +188,7 @@ fn cost_row(scope: &str, metric: &str, m: &Metric) -> [String; 12] {
 /// Renders `cost_summary.csv`: the cost of one execution per pipeline, and
 /// the whole scenario's cost per month (each replication projected to 730 h).
 pub fn cost_summary_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportError> {
-    const F: &str = "cost_summary.csv";
+    const F: &str = outputs::COST_SUMMARY.name;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(COST_SUMMARY_HEADER).map_err(csv_err(F))?;
     for (p, pa) in scn.world.pipelines.iter().zip(&agg.pipelines) {
@@ -218,7 +218,7 @@ pub const COST_BREAKDOWN_HEADER: [&str; 5] = [
 /// Renders `cost_breakdown.csv`: mean cost per replication and per month, by
 /// category, Region and account.
 pub fn cost_breakdown_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportError> {
-    const F: &str = "cost_breakdown.csv";
+    const F: &str = outputs::COST_BREAKDOWN.name;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(COST_BREAKDOWN_HEADER).map_err(csv_err(F))?;
     let reps = agg.replications.max(1) as f64;

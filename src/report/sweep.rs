@@ -38,7 +38,7 @@ fn most_often_late(a: &crate::experiment::aggregate::PipelineAgg) -> String {
 
 /// Renders `sweep.csv`: time to all Regions per point and pipeline.
 pub fn sweep_csv(sweep: &Sweep, aggs: &[Aggregate]) -> Result<Vec<u8>, ReportError> {
-    const F: &str = "sweep.csv";
+    const F: &str = outputs::SWEEP.name;
     let err = |source| ReportError::Csv { file: F, source };
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["point".to_string()];

@@ -60,7 +60,7 @@ pub(super) fn cost(d: &mut Doc<'_>) -> Result<(), ReportError> {
             "Monthly cost by Region, stacked by category".into(),
         ));
     }
-    if let Some(t) = Table::read(&dir.join("cost.csv"))? {
+    if let Some(t) = Table::read(&dir.join(crate::experiment::outputs::COST.name))? {
         // Monthly cost per replication, and cost by item (stage), from the ledger.
         let mut per_rep: BTreeMap<u64, f64> = BTreeMap::new();
         let mut per_item: BTreeMap<String, f64> = BTreeMap::new();

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use self::doc::{Block, Table, html, md};
 use super::ReportError;
 use super::write::atomic_write;
+use crate::experiment::outputs;
 use crate::scenario::Scenario;
 
 /// The output files a report is made from (`None` where a run did not write one).
@@ -73,16 +74,16 @@ pub fn write_report(scn: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, ReportEr
         scn.path.display(),
         &scn.hash[..12.min(scn.hash.len())]
     )));
-    let read = |name: &str| Table::read(&dir.join(name));
+    let read = |f: outputs::OutputFile| Table::read(&dir.join(f.name));
     let tables = Tables {
-        summary: read("summary.csv")?,
-        runs: read("runs.csv")?,
-        stages: read("stages.csv")?,
-        quotas: read("quotas.csv")?,
-        timeline: read("quota_timeline.csv")?,
-        cost_summary: read("cost_summary.csv")?,
-        breakdown: read("cost_breakdown.csv")?,
-        sweep: read("sweep.csv")?,
+        summary: read(outputs::SUMMARY)?,
+        runs: read(outputs::RUNS)?,
+        stages: read(outputs::STAGES)?,
+        quotas: read(outputs::QUOTAS)?,
+        timeline: read(outputs::QUOTA_TIMELINE)?,
+        cost_summary: read(outputs::COST_SUMMARY)?,
+        breakdown: read(outputs::COST_BREAKDOWN)?,
+        sweep: read(outputs::SWEEP)?,
     };
     let mut d = Doc {
         scn,
@@ -109,11 +110,11 @@ pub fn write_report(scn: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, ReportEr
     let title = format!("amisim report: {}", scn.name);
     let md_text = format!("# {title}\n{}", md(&blocks));
     let html_text = html(&title, &blocks, dir);
-    atomic_write(&dir.join("report.md"), md_text.as_bytes())?;
-    atomic_write(&dir.join("report.html"), html_text.as_bytes())?;
+    atomic_write(&dir.join(outputs::REPORT_MD.name), md_text.as_bytes())?;
+    atomic_write(&dir.join(outputs::REPORT_HTML.name), html_text.as_bytes())?;
     Ok(vec![
-        dir.join("report.md"),
-        dir.join("report.html"),
+        dir.join(outputs::REPORT_MD.name),
+        dir.join(outputs::REPORT_HTML.name),
         charts_dir,
     ])
 }
