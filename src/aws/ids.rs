@@ -41,7 +41,7 @@ macro_rules! id_type {
         }
 
         impl $name {
-            /// The id of the object at `index` (see [`Id::from_index`]).
+            /// The id of the object at `index` (see [`crate::aws::ids::Id::from_index`]).
             #[inline]
             pub fn from_index(index: usize) -> Self {
                 <Self as $crate::aws::ids::Id>::from_index(index)

@@ -12,7 +12,7 @@ use crate::aws::ids::{AccountId, RegionId};
 use crate::aws::quotas::Quota;
 use crate::cost::{Ledger, Market};
 use crate::engine::SimTime;
-use crate::pipeline::analysis::{CriticalParts, ExecRecords, critical_step, write_critical_label};
+use crate::pipeline::analysis::{CriticalKey, CriticalParts, ExecRecords, critical_step};
 use crate::pipeline::config::World;
 use crate::pipeline::model::{Outcome, ReplicationResult, Stage};
 
@@ -41,8 +41,10 @@ pub struct PipelineAgg {
     pub p95_of_reps: Moments,
     /// Phases of succeeded executions: trigger → AMI available, → tests passed, → usable everywhere.
     pub phases: [Metric; 3],
-    /// How often each step was the critical one.
-    pub critical: BTreeMap<String, u64>,
+    /// How often each step was the critical one (pairs in JSON: the keys
+    /// are not strings).
+    #[serde(with = "pairs")]
+    pub critical: BTreeMap<CriticalKey, u64>,
     /// Per stage, in [`Stage::ALL`] order.
     pub stages: Vec<StageAgg>,
     /// Cost of each execution (its ledger lines), micro-dollars.
@@ -130,7 +132,6 @@ struct Scratch {
     by_exec: ExecRecords,
     ledger: Ledger,
     critical: CriticalParts,
-    label: String,
     /// Per pipeline: times to all Regions of the replication's succeeded runs.
     ttar: Vec<Vec<u64>>,
     /// Cost of each execution of the replication, micro-dollars.
@@ -303,13 +304,7 @@ impl Aggregate {
             if let Some((step, _)) =
                 critical_step(world, rep, ei, &sc.by_exec[ei], &mut sc.critical)
             {
-                write_critical_label(world, run.pipeline, step, &mut sc.label);
-                match p.critical.get_mut(sc.label.as_str()) {
-                    Some(n) => *n += 1,
-                    None => {
-                        p.critical.insert(sc.label.clone(), 1);
-                    }
-                }
+                *p.critical.entry(step).or_default() += 1;
             }
         }
         for (pi, v) in sc.ttar.iter_mut().enumerate() {
@@ -456,7 +451,7 @@ impl Aggregate {
                     x.merge(y);
                 }
                 for (k, n) in &b.critical {
-                    *a.critical.entry(k.clone()).or_default() += n;
+                    *a.critical.entry(*k).or_default() += n;
                 }
                 for (x, y) in a.stages.iter_mut().zip(&b.stages) {
                     x.duration.merge(&y.duration);

@@ -106,8 +106,11 @@ pub fn critical_stage(
     Some((label, d))
 }
 
-/// A step on the critical path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A step on the critical path (its label, `copy:eu-west-1`, is made only
+/// when output is written: [`write_critical_label`]).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum CriticalKey {
     /// From the trigger to the builder's launch request.
     ScheduleDelay,
@@ -124,6 +127,24 @@ pub enum CriticalKey {
 /// The contributions [`critical_step`] sums: a buffer to reuse between calls.
 #[derive(Debug, Clone, Default)]
 pub struct CriticalParts(Vec<(CriticalKey, u64)>);
+
+/// The step counted most often in `counts` (pipeline `pipeline`'s critical
+/// steps), with its label and count; among equals, the first label in
+/// alphabetical order.
+pub fn most_often(
+    world: &World,
+    pipeline: u16,
+    counts: &std::collections::BTreeMap<CriticalKey, u64>,
+) -> Option<(String, u64)> {
+    counts
+        .iter()
+        .map(|(k, n)| {
+            let mut label = String::new();
+            write_critical_label(world, pipeline, *k, &mut label);
+            (label, *n)
+        })
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+}
 
 /// Writes the label of a critical step of pipeline `pipeline` (see
 /// [`critical_stage`]) into `out`, replacing its contents.

@@ -7,6 +7,7 @@ use super::manifest::{Manifest, ManifestKind};
 use super::text::human;
 use crate::experiment::Aggregate;
 use crate::experiment::outputs;
+use crate::pipeline::analysis::most_often;
 use crate::scenario::Scenario;
 use crate::scenario::sweep::Sweep;
 
@@ -28,14 +29,6 @@ pub const SWEEP_METRICS: [&str; 14] = [
     "p95_monthly_usd",
 ];
 
-fn most_often_late(a: &crate::experiment::aggregate::PipelineAgg) -> String {
-    a.critical
-        .iter()
-        .max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
-        .map(|(k, _)| k.clone())
-        .unwrap_or_default()
-}
-
 /// Renders `sweep.csv`: time to all Regions per point and pipeline.
 pub fn sweep_csv(sweep: &Sweep, aggs: &[Aggregate]) -> Result<Vec<u8>, ReportError> {
     const F: &str = outputs::SWEEP.name;
@@ -47,7 +40,8 @@ pub fn sweep_csv(sweep: &Sweep, aggs: &[Aggregate]) -> Result<Vec<u8>, ReportErr
     header.extend(SWEEP_METRICS.iter().map(|s| s.to_string()));
     w.write_record(&header).map_err(err)?;
     for (i, (pt, agg)) in sweep.points.iter().zip(aggs).enumerate() {
-        for (p, pa) in pt.scenario.world.pipelines.iter().zip(&agg.pipelines) {
+        let world = &pt.scenario.world;
+        for (pi, (p, pa)) in world.pipelines.iter().zip(&agg.pipelines).enumerate() {
             let mut row = vec![i.to_string()];
             row.extend(pt.values.iter().cloned());
             row.extend([
@@ -57,7 +51,7 @@ pub fn sweep_csv(sweep: &Sweep, aggs: &[Aggregate]) -> Result<Vec<u8>, ReportErr
             ]);
             row.extend(super::csv_files::seconds_cells(&pa.time_to_all_regions));
             row.extend([
-                most_often_late(pa),
+                most_often(world, pi as u16, &pa.critical).map_or_else(String::new, |(l, _)| l),
                 super::csv_files::usd(agg.monthly_cost.mean()),
                 super::csv_files::usd(agg.monthly_cost.quantile(0.95)),
             ]);

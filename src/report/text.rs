@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use crate::experiment::Aggregate;
+use crate::pipeline::analysis::most_often;
 use crate::scenario::Scenario;
 
 /// `42s`, `12m 05s`, `3h 07m`: a span in seconds, readable.
@@ -49,15 +50,12 @@ pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate) -> String {
         "{:<w$}  {:>5}  {:>6}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  most often late",
         "pipeline", "runs", "failed", "p50", "p95", "p99", "build", "test", "copy"
     );
-    for (p, pa) in scn.world.pipelines.iter().zip(&agg.pipelines) {
+    for (pi, (p, pa)) in scn.world.pipelines.iter().zip(&agg.pipelines).enumerate() {
         let t = &pa.time_to_all_regions;
         let q = |x: f64| t.quantile_s(x).map_or("-".to_string(), human);
         let ph = |i: usize| pa.phases[i].mean_s().map_or("-".to_string(), human);
-        let late = pa
-            .critical
-            .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-            .map(|(k, n)| format!("{k} ({:.0} %)", 100.0 * *n as f64 / t.count.max(1) as f64))
+        let late = most_often(&scn.world, pi as u16, &pa.critical)
+            .map(|(k, n)| format!("{k} ({:.0} %)", 100.0 * n as f64 / t.count.max(1) as f64))
             .unwrap_or_default();
         let _ = writeln!(
             out,

@@ -20,7 +20,9 @@ id_type!(
 use crate::pipeline::config::RegionId;
 
 /// A stage of an execution.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Stage {
     /// Launch the builder instance (waits for a concurrent-build slot).
     LaunchBuilder,
