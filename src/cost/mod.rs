@@ -19,7 +19,7 @@
 //! are free), public IPv4 addresses, T3 unlimited credits, time-based copy
 //! surcharges (time-based copies are not modelled).
 
-use crate::aws::directory::AccountId;
+use crate::aws::directory::{AccountId, KeyId};
 use crate::engine::{SimDuration, SimTime};
 use crate::pipeline::config::{RegionId, World};
 use crate::pipeline::model::{ExecId, Outcome, RecordId, ReplicationResult, Stage};
@@ -118,8 +118,8 @@ pub enum Item {
     Image,
     /// A copy to another Region.
     Copy,
-    /// A customer managed key: its index in the directory's keys.
-    Key(u32),
+    /// A customer managed key.
+    Key(KeyId),
 }
 
 impl Item {
@@ -132,7 +132,7 @@ impl Item {
             Item::DestinationTest => "destination_test",
             Item::Image => "image",
             Item::Copy => "copy",
-            Item::Key(k) => &world.directory.keys[k as usize].name,
+            Item::Key(k) => &world.directory.keys[k.index()].name,
         }
     }
 }
@@ -358,7 +358,7 @@ fn add_keys(m: &Market<'_>, rep: &ReplicationResult, out: &mut Vec<CostLine>) {
             out.push(CostLine {
                 exec: None,
                 category: Category::Kms,
-                item: Item::Key(ki as u32),
+                item: Item::Key(KeyId::from_index(ki)),
                 region,
                 account: k.owner,
                 quantity: key_months,

@@ -18,12 +18,14 @@ mod distribute;
 mod faults;
 mod lifecycle;
 mod records;
+mod rng;
 mod stages;
 
 pub use records::{
     Cause, ExecId, ImageRecord, Outcome, QuotaUse, RecordId, ReplicationResult, RunRecord, Stage,
     StageRecord, TriggerKind,
 };
+use rng::PipelineRng;
 
 use rand_distr::{Distribution, Exp};
 
@@ -31,9 +33,7 @@ use super::config::{Kind, Pipeline, RegionId, StartCondition, World};
 use crate::aws::directory::{AccountId, Encryption};
 pub use crate::aws::quotas::Quota;
 use crate::aws::quotas::Scope;
-use crate::engine::{
-    Grant, Resource, RngStreams, SimDuration, SimTime, Simulation, StreamRng, TokenBucket,
-};
+use crate::engine::{Grant, Resource, RngStreams, SimDuration, SimTime, Simulation, TokenBucket};
 
 /// The events of the model: small and `Copy`.
 #[derive(Clone, Copy, Debug)]
@@ -90,46 +90,6 @@ pub enum Event {
         /// Record index.
         rec: RecordId,
     },
-}
-
-/// Random streams of one pipeline, one per purpose.
-struct PipelineRng {
-    schedule: StreamRng,
-    updates: StreamRng,
-    launch: StreamRng,
-    component: StreamRng,
-    stop: StreamRng,
-    snapshot: StreamRng,
-    register: StreamRng,
-    test: StreamRng,
-    copy: StreamRng,
-    share: StreamRng,
-    terminate: StreamRng,
-    fault: StreamRng,
-    backoff: StreamRng,
-    failure: StreamRng,
-}
-
-impl PipelineRng {
-    fn new(streams: &RngStreams, name: &str) -> Self {
-        let s = |purpose: &str| streams.stream_of(&[name, "/", purpose]);
-        PipelineRng {
-            schedule: s("schedule-delay"),
-            updates: s("package-updates"),
-            launch: s("instance-launch"),
-            component: s("component-duration"),
-            stop: s("instance-stop"),
-            snapshot: s("snapshot"),
-            register: s("register-image"),
-            test: s("test-duration"),
-            copy: s("copy"),
-            share: s("share"),
-            fault: s("faults"),
-            backoff: s("retry-backoff"),
-            terminate: s("instance-terminate"),
-            failure: s("step-failure"),
-        }
-    }
 }
 
 /// One replication's state.

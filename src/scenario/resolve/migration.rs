@@ -51,8 +51,7 @@ pub(super) fn resolve_migration(
         dir,
         (m.account.as_ref(), m.kms_key.as_ref()),
         prefix,
-        region,
-        KeyUser::Instance,
+        (region, KeyUser::Instance),
     );
     let volumes = resolve_volumes(ctx, &m.volume, prefix);
     if m.volume.is_empty() {

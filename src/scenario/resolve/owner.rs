@@ -25,8 +25,7 @@ pub(super) fn resolve_owner_encryption(
     dir: &Directory,
     (account, kms_key): (Option<&Spanned<String>>, Option<&Spanned<String>>),
     prefix: &str,
-    region: Option<RegionId>,
-    user: KeyUser,
+    (region, user): (Option<RegionId>, KeyUser),
 ) -> (AccountId, Encryption) {
     let owner = match account {
         Some(a) => ctx

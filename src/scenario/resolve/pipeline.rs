@@ -57,8 +57,7 @@ pub(super) fn resolve_pipeline(
         sh.dir,
         (p.account.as_ref(), p.kms_key.as_ref()),
         prefix,
-        region,
-        KeyUser::Builder,
+        (region, KeyUser::Builder),
     );
     let product_codes = base_owner == BaseOwner::Marketplace;
     let source = Source {

@@ -1,0 +1,44 @@
+//! Each pipeline's random streams, one per purpose, derived from the
+//! replication's streams by name.
+
+use crate::engine::{RngStreams, StreamRng};
+
+/// Random streams of one pipeline, one per purpose.
+pub(super) struct PipelineRng {
+    pub(super) schedule: StreamRng,
+    pub(super) updates: StreamRng,
+    pub(super) launch: StreamRng,
+    pub(super) component: StreamRng,
+    pub(super) stop: StreamRng,
+    pub(super) snapshot: StreamRng,
+    pub(super) register: StreamRng,
+    pub(super) test: StreamRng,
+    pub(super) copy: StreamRng,
+    pub(super) share: StreamRng,
+    pub(super) terminate: StreamRng,
+    pub(super) fault: StreamRng,
+    pub(super) backoff: StreamRng,
+    pub(super) failure: StreamRng,
+}
+
+impl PipelineRng {
+    pub(super) fn new(streams: &RngStreams, name: &str) -> Self {
+        let s = |purpose: &str| streams.stream_of(&[name, "/", purpose]);
+        PipelineRng {
+            schedule: s("schedule-delay"),
+            updates: s("package-updates"),
+            launch: s("instance-launch"),
+            component: s("component-duration"),
+            stop: s("instance-stop"),
+            snapshot: s("snapshot"),
+            register: s("register-image"),
+            test: s("test-duration"),
+            copy: s("copy"),
+            share: s("share"),
+            fault: s("faults"),
+            backoff: s("retry-backoff"),
+            terminate: s("instance-terminate"),
+            failure: s("step-failure"),
+        }
+    }
+}
