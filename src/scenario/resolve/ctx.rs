@@ -5,6 +5,7 @@
 //! `amisim validate` lists everything wrong with a file. This file imports
 //! no other section.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -52,6 +53,51 @@ pub(super) struct Ctx<'a> {
     pub(super) misconfig: bool,
     /// The declared Regions (filled by the regions section, first).
     pub(super) regions: Interner<RegionId>,
+    /// Names and ids of the directory's entries as they are declared (the
+    /// first of a repeated one wins): lookups in log time, not by a scan.
+    pub(super) names: Names,
+}
+
+/// The directory's names, to their ids.
+#[derive(Default)]
+pub(super) struct Names {
+    account_names: BTreeMap<String, AccountId>,
+    account_ids: BTreeMap<String, AccountId>,
+    ous: BTreeMap<String, OuId>,
+    keys: BTreeMap<String, KeyId>,
+}
+
+impl Names {
+    /// Records account `a`; true if its name or (non-empty) id was taken.
+    pub(super) fn add_account(&mut self, name: &str, id: &str, a: AccountId) -> bool {
+        let taken = self.account_names.contains_key(name)
+            || (!id.is_empty() && self.account_ids.contains_key(id));
+        self.account_names.entry(name.to_string()).or_insert(a);
+        self.account_ids.entry(id.to_string()).or_insert(a);
+        taken
+    }
+
+    /// Records OU `o`; true if its id was taken.
+    pub(super) fn add_ou(&mut self, id: &str, o: OuId) -> bool {
+        let taken = self.ous.contains_key(id);
+        self.ous.entry(id.to_string()).or_insert(o);
+        taken
+    }
+
+    /// The OU declared with `id`.
+    pub(super) fn ou(&self, id: &str) -> Option<OuId> {
+        self.ous.get(id).copied()
+    }
+
+    /// True if a key is named `name`.
+    pub(super) fn has_key(&self, name: &str) -> bool {
+        self.keys.contains_key(name)
+    }
+
+    /// Records key `k`.
+    pub(super) fn add_key(&mut self, name: &str, k: KeyId) {
+        self.keys.entry(name.to_string()).or_insert(k);
+    }
 }
 
 impl<'a> Ctx<'a> {
@@ -63,6 +109,7 @@ impl<'a> Ctx<'a> {
             warnings: Vec::new(),
             misconfig,
             regions: Interner::default(),
+            names: Names::default(),
         }
     }
 
@@ -303,8 +350,11 @@ impl<'a> Ctx<'a> {
         path: &str,
     ) -> Option<AccountId> {
         let n = name.get_ref();
-        if let Some(i) = dir.accounts.iter().position(|a| &a.name == n || &a.id == n) {
-            return Some(AccountId::from_index(i));
+        // The first account with that name or that id.
+        let by_name = self.names.account_names.get(n.as_str()).copied();
+        let by_id = self.names.account_ids.get(n.as_str()).copied();
+        if let Some(a) = by_name.into_iter().chain(by_id).min() {
+            return Some(a);
         }
         let known: Vec<&str> = dir.accounts.iter().map(|a| a.name.as_str()).collect();
         let help = format!(
@@ -334,8 +384,8 @@ impl<'a> Ctx<'a> {
             );
             return None;
         };
-        if let Some(i) = org.ous.iter().position(|o| &o.id == id.get_ref()) {
-            return Some(OuId::from_index(i));
+        if let Some(o) = self.names.ou(id.get_ref()) {
+            return Some(o);
         }
         let known: Vec<&str> = org.ous.iter().map(|o| o.id.as_str()).collect();
         let help = format!("declared OUs: {}", known.join(", "));
@@ -359,8 +409,8 @@ impl<'a> Ctx<'a> {
         if n == "aws/ebs" || n == "alias/aws/ebs" {
             return Some(KeyChoice::AwsManaged);
         }
-        if let Some(k) = dir.keys.iter().position(|k| &k.name == n) {
-            return Some(KeyChoice::Key(KeyId::from_index(k)));
+        if let Some(&k) = self.names.keys.get(n.as_str()) {
+            return Some(KeyChoice::Key(k));
         }
         let known: Vec<&str> = dir.keys.iter().map(|k| k.name.as_str()).collect();
         let help = format!(

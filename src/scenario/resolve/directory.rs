@@ -3,7 +3,7 @@
 //! Names become ids; the keys come next (`keys.rs`), then default keys.
 
 use super::ctx::{Ctx, KeyPath};
-use crate::aws::directory::{Account, Directory, Organization, Ou, OuId};
+use crate::aws::directory::{Account, AccountId, Directory, Organization, Ou, OuId};
 use crate::scenario::raw::{RawAccount, RawOrganization, RawScenario};
 
 /// Default account when the file declares none.
@@ -67,7 +67,10 @@ fn resolve_organization(ctx: &mut Ctx<'_>, o: &RawOrganization) -> Organization 
                 Some("OU IDs look like \"ou-ab12-34cd56ef\""),
             );
         }
-        if org.ous.iter().any(|x| &x.id == ou.id.get_ref()) {
+        if ctx
+            .names
+            .add_ou(ou.id.get_ref(), OuId::from_index(org.ous.len()))
+        {
             ctx.err(
                 Some(ou.id.span()),
                 "organization.ou".at(i).key("id"),
@@ -82,9 +85,9 @@ fn resolve_organization(ctx: &mut Ctx<'_>, o: &RawOrganization) -> Organization 
     }
     for (i, ou) in ous.iter().enumerate() {
         if let Some(p) = &ou.parent {
-            match org.ous.iter().position(|x| &x.id == p.get_ref()) {
-                Some(j) if j == i => ctx.err(Some(p.span()), "organization.ou".at(i).key("parent"), "an OU cannot be its own parent", None),
-                Some(j) => org.ous[i].parent = Some(OuId::from_index(j)),
+            match ctx.names.ou(p.get_ref()) {
+                Some(j) if j.index() == i => ctx.err(Some(p.span()), "organization.ou".at(i).key("parent"), "an OU cannot be its own parent", None),
+                Some(j) => org.ous[i].parent = Some(j),
                 None => ctx.err(Some(p.span()), "organization.ou".at(i).key("parent"), format!("parent OU \"{}\" is not declared", p.get_ref()), Some("declare the parent with [[organization.ou]], or omit `parent` for the root")),
             }
         }
@@ -114,6 +117,8 @@ fn resolve_organization(ctx: &mut Ctx<'_>, o: &RawOrganization) -> Organization 
 fn resolve_accounts(ctx: &mut Ctx<'_>, dir: &mut Directory, raw_accounts: &[&RawAccount]) {
     let raw_accounts = ctx.limit(raw_accounts, "account", "accounts");
     if raw_accounts.is_empty() {
+        ctx.names
+            .add_account("default", DEFAULT_ACCOUNT_ID, AccountId::default());
         dir.accounts.push(Account {
             name: "default".into(),
             id: DEFAULT_ACCOUNT_ID.into(),
@@ -161,10 +166,9 @@ fn resolve_accounts(ctx: &mut Ctx<'_>, dir: &mut Directory, raw_accounts: &[&Raw
             },
             |n| n.get_ref().clone(),
         );
-        if dir
-            .accounts
-            .iter()
-            .any(|x| x.name == name || (!id.is_empty() && x.id == id))
+        if ctx
+            .names
+            .add_account(&name, &id, AccountId::from_index(dir.accounts.len()))
         {
             let span = a_span.clone();
             ctx.err(

@@ -2,7 +2,7 @@
 
 use super::ctx::{Ctx, KeyPath};
 use super::directory::{account_path, raw_accounts};
-use crate::aws::directory::{AccountId, Directory, KmsKey, Principal};
+use crate::aws::directory::{AccountId, Directory, KeyId, KmsKey, Principal};
 use crate::aws::rules::KeyChoice;
 use crate::scenario::raw::RawScenario;
 
@@ -19,7 +19,7 @@ pub(super) fn resolve_keys(ctx: &mut Ctx<'_>, dir: &mut Directory, raw: &RawScen
         if name == "aws/ebs" || name.starts_with("alias/aws/") {
             ctx.err(Some(k.name.span()), path.key("name"), format!("\"{name}\" is reserved for AWS managed keys"), Some("AWS managed keys exist already: refer to them as \"aws/ebs\"; name customer managed keys otherwise"));
         }
-        if dir.keys.iter().any(|x| &x.name == name) {
+        if ctx.names.has_key(name) {
             ctx.err(
                 Some(k.name.span()),
                 path.key("name"),
@@ -60,6 +60,7 @@ pub(super) fn resolve_keys(ctx: &mut Ctx<'_>, dir: &mut Directory, raw: &RawScen
             grants.extend(principal);
         }
         if let (Some(owner), Some(region)) = (owner, region) {
+            ctx.names.add_key(name, KeyId::from_index(dir.keys.len()));
             dir.keys.push(KmsKey {
                 name: name.clone(),
                 owner,
