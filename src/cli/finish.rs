@@ -15,6 +15,14 @@ use crate::scenario::sweep::Sweep;
 /// Creates the output directory and checks that it can be written in,
 /// before the run rather than after it.
 pub(super) fn prepare_dir(dir: &Path) -> anyhow::Result<()> {
+    // The first existing part of the path must be a directory.
+    if let Some(file) = dir.ancestors().find(|p| p.exists()).filter(|p| !p.is_dir()) {
+        anyhow::bail!(
+            "cannot use {} as the output directory: {} is a file, not a directory (give --out a directory)",
+            dir.display(),
+            file.display()
+        );
+    }
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
     let probe = dir.join(format!(".amisim-probe-{}", std::process::id()));

@@ -47,7 +47,9 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Simulate a scenario and write runs, stages, summary, quotas, quota_timeline and images CSVs and manifest.json.
+    /// Simulate a scenario and write its outputs: runs.csv, stages.csv, images.csv and cost.csv
+    /// (row files, see --rows), summary.csv, quotas.csv, quota_timeline.csv, cost_summary.csv,
+    /// cost_breakdown.csv and manifest.json; a scenario with a [sweep] writes sweep.csv instead.
     Run(RunArgs),
     /// Check a scenario file and report every error found, without running it.
     Validate(ValidateArgs),

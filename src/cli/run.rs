@@ -28,6 +28,22 @@ pub enum PrecisionOf {
     P95,
 }
 
+/// `-n`: a whole number from 1 to the scenario format's limit (negative
+/// values are read, so that the message says what is wrong with them).
+fn parse_replications(text: &str) -> Result<u64, String> {
+    let max = u64::from(scenario::MAX_REPLICATIONS);
+    text.parse::<u64>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| format!("the number of replications must be a whole number from 1 to {max}"))
+}
+
+/// `--seed`: a whole number, 0 or more.
+fn parse_seed(text: &str) -> Result<u64, String> {
+    text.parse::<u64>()
+        .map_err(|_| format!("a seed must be a whole number from 0 to {}", u64::MAX))
+}
+
 /// Default of `--max-replications`.
 const DEFAULT_MAX_REPLICATIONS: u64 = 10_000;
 
@@ -36,11 +52,11 @@ const DEFAULT_MAX_REPLICATIONS: u64 = 10_000;
 pub struct RunArgs {
     /// The scenario file (TOML), e.g. scenarios/quickstart.toml.
     pub scenario: PathBuf,
-    /// Independent replications to run [default: the scenario's `replications`, else 10].
-    #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    /// Independent replications to run, at most 1,000,000 [default: the scenario's `replications`, else 10].
+    #[arg(short = 'n', long, allow_hyphen_values = true, value_parser = parse_replications)]
     pub replications: Option<u64>,
     /// Master seed; replication i uses streams derived from (seed, i) [default: the scenario's `seed`, else 1].
-    #[arg(short, long)]
+    #[arg(short, long, allow_hyphen_values = true, value_parser = parse_seed)]
     pub seed: Option<u64>,
     /// Worker threads (at most 1024), 0 for one per core; the outputs are
     /// identical for any value.
@@ -52,14 +68,15 @@ pub struct RunArgs {
     /// Print nothing on success (no summary, no progress bar).
     #[arg(short, long)]
     pub quiet: bool,
-    /// Run shard K of N (K from 0): a contiguous slice of the replications, for `amisim merge`.
+    /// Run shard K of N (K from 0): a contiguous slice of the replications, for `amisim merge`;
+    /// writes its row files, aggregate.json and shard.json.
     /// K may be `env`: taken from SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN),
     /// AWS_BATCH_JOB_ARRAY_INDEX or JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
     /// Keep adding replications (at least --replications) until the 95 % confidence
     /// interval's half-width is below this fraction of the estimate, e.g. 0.02.
-    #[arg(long, value_name = "FRACTION")]
+    #[arg(long, value_name = "FRACTION", allow_hyphen_values = true)]
     pub precision: Option<f64>,
     /// With --precision: the statistic it applies to (of time to all Regions, every pipeline) [default: p95].
     #[arg(long, value_enum)]
@@ -239,6 +256,19 @@ fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
     bar
 }
 
+/// A shard's replications, unambiguously: `replication 0 (1 of 2)`,
+/// `replications 3-5 (3 of 10)`, `no replication (0 of 2)`.
+fn shard_span(first: u64, count: u64, total: u64) -> String {
+    match count {
+        0 => format!("no replication (0 of {total})"),
+        1 => format!("replication {first} (1 of {total})"),
+        _ => format!(
+            "replications {first}-{} ({count} of {total})",
+            first + count - 1
+        ),
+    }
+}
+
 /// Peak resident memory of this process in KiB (Linux `VmHWM`), if known.
 pub fn peak_memory_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -308,11 +338,17 @@ pub(super) fn run(c: &RunConfig) -> Result<(), CliError> {
         if let Some(rows) = rows {
             rows.commit()?;
         }
+        if count == 0 {
+            eprintln!(
+                "warning: shard {k}/{n} holds no replication: {n} shards share {} replication{}",
+                c.total,
+                if c.total == 1 { "" } else { "s" }
+            );
+        }
         if !c.quiet {
             println!(
-                "shard {k}/{n}: replications {first}..{} of {}; wrote {} (merge with `amisim merge`)",
-                first + count,
-                c.total,
+                "shard {k}/{n}: {}; wrote {} (merge with `amisim merge`)",
+                shard_span(first, count, c.total),
                 dir.display()
             );
         }

@@ -15,6 +15,11 @@ pub struct ValidateArgs {
     pub scenario: PathBuf,
 }
 
+/// `1 pipeline`, `2 pipelines`.
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
 pub(super) fn validate(a: &ValidateArgs) -> Result<(), CliError> {
     let (s, sweep) = scenario::load_with_sweep(&a.scenario).map_err(CliError::Scenario)?;
     print_warnings(&s);
@@ -25,12 +30,21 @@ pub(super) fn validate(a: &ValidateArgs) -> Result<(), CliError> {
             sw.points.len()
         );
     }
-    let (np, nr) = (s.world.pipelines.len(), s.world.regions.len());
-    println!(
-        "{}: ok ({np} pipeline{}, {nr} Region{})",
-        a.scenario.display(),
-        if np == 1 { "" } else { "s" },
-        if nr == 1 { "" } else { "s" },
-    );
+    let nm = s
+        .world
+        .pipelines
+        .iter()
+        .filter(|p| !p.kind.is_build())
+        .count();
+    let np = s.world.pipelines.len() - nm;
+    let mut counts = Vec::new();
+    if np > 0 || nm == 0 {
+        counts.push(plural(np, "pipeline"));
+    }
+    if nm > 0 {
+        counts.push(plural(nm, "migration"));
+    }
+    counts.push(plural(s.world.regions.len(), "Region"));
+    println!("{}: ok ({})", a.scenario.display(), counts.join(", "));
     Ok(())
 }

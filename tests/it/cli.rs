@@ -1,6 +1,6 @@
 //! End to end: every shipped scenario runs and writes what the README says.
 
-use super::{amisim, root, shipped_scenarios};
+use super::{amisim, amisim_ok, root, shipped_scenarios};
 
 const REPS: &str = "4";
 
@@ -168,7 +168,9 @@ fn an_unwritable_output_directory_fails_before_the_run() {
         file.join("sub").to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot create the output directory"));
+    // It says which part of the path is in the way.
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("a-file is a file, not a directory"), "{err}");
 }
 
 #[test]
@@ -254,5 +256,133 @@ fn the_readme_sample_output_is_what_the_quickstart_prints() {
     assert!(
         readme.contains(&head),
         "the README shows the first lines of runs.csv"
+    );
+}
+
+#[test]
+fn run_help_names_every_output_file_and_every_option() {
+    let o = amisim_ok(&["run", "--help"]);
+    let help = String::from_utf8_lossy(&o.stdout);
+    for f in amisim::experiment::outputs::FILES {
+        assert!(
+            help.contains(f.name),
+            "`run --help` does not name {}:\n{help}",
+            f.name
+        );
+    }
+    for opt in [
+        "--replications",
+        "--seed",
+        "--threads",
+        "--out",
+        "--quiet",
+        "--shard",
+        "--precision",
+        "--precision-of",
+        "--max-replications",
+        "--rows",
+        "--report",
+        "--trace",
+    ] {
+        assert!(help.contains(opt), "`run --help` does not list {opt}");
+    }
+}
+
+#[test]
+fn negative_numbers_are_refused_with_what_the_value_must_be() {
+    for (args, says) in [
+        (vec!["-n", "-1"], "must be a whole number from 1 to 1000000"),
+        (
+            vec!["-n", "1000001"],
+            "must be a whole number from 1 to 1000000",
+        ),
+        (vec!["--seed", "-5"], "a seed must be a whole number from 0"),
+        (
+            vec!["--precision", "-0.1"],
+            "give a fraction between 0 and 1",
+        ),
+    ] {
+        let mut all = vec!["run", "scenarios/quickstart.toml"];
+        all.extend(&args);
+        let o = amisim(&all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(says) && !err.contains("use '--"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn an_output_path_through_a_file_says_it_is_not_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let o = amisim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "-n",
+        "1",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("is a file, not a directory"), "{err}");
+    assert_eq!(std::fs::read(&file).unwrap(), b"x", "the file is untouched");
+}
+
+#[test]
+fn a_shard_says_which_replications_it_ran_and_warns_when_it_has_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = |k: &str| dir.path().join(k).to_str().unwrap().to_string();
+    let (a, b) = (out("a"), out("b"));
+    let o = amisim_ok(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "-n",
+        "2",
+        "--shard",
+        "1/3",
+        "-o",
+        &a,
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("shard 1/3: replication 0 (1 of 2)"), "{text}");
+    let o = amisim_ok(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "-n",
+        "2",
+        "--shard",
+        "0/3",
+        "-o",
+        &b,
+    ]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("no replication (0 of 2)"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("warning: shard 0/3 holds no replication"));
+}
+
+#[test]
+fn validate_counts_migrations_apart_from_pipelines() {
+    let o = amisim_ok(&["validate", "scenarios/migrations.toml"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("ok (2 migrations, 2 Regions)"), "{text}");
+    let o = amisim_ok(&["validate", "scenarios/quickstart.toml"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("ok (1 pipeline, 4 Regions)"));
+}
+
+#[test]
+fn the_license_files_cargo_toml_names_are_there() {
+    let toml = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    assert!(toml.contains("license = \"MIT OR Apache-2.0\""));
+    let mit = std::fs::read_to_string(root().join("LICENSE-MIT")).unwrap();
+    let apache = std::fs::read_to_string(root().join("LICENSE-APACHE")).unwrap();
+    assert!(mit.starts_with("MIT License") && mit.contains("Permission is hereby granted"));
+    assert!(apache.contains("Apache License") && apache.contains("Version 2.0, January 2004"));
+    let results = std::fs::read_to_string(root().join("results/README.md")).unwrap();
+    assert!(
+        results.contains("results/example/") && root().join("results/example/report.md").exists()
     );
 }

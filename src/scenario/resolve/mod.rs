@@ -85,6 +85,9 @@ pub struct Slo {
 pub const DEFAULT_HORIZON: SimDuration = SimDuration::from_hours(28 * 24);
 /// Default master seed.
 pub const DEFAULT_SEED: u64 = 1;
+/// Most replications a run may ask for, in the file (`replications`) and
+/// on the command line (`-n`).
+pub const MAX_REPLICATIONS: u32 = 1_000_000;
 /// Default replications.
 pub const DEFAULT_REPLICATIONS: u32 = 10;
 /// Default start: Monday 2026-01-05 00:00 UTC.
@@ -113,7 +116,7 @@ pub(super) fn resolve(
     let replications = raw
         .replications
         .as_ref()
-        .and_then(|r| ctx.count(r, "replications", (1, 1_000_000), None))
+        .and_then(|r| ctx.count(r, "replications", (1, i64::from(MAX_REPLICATIONS)), None))
         .unwrap_or(DEFAULT_REPLICATIONS);
 
     let regions = regions::resolve_regions(&mut ctx, &raw.region);
