@@ -18,6 +18,25 @@ pub fn human(secs: f64) -> String {
     }
 }
 
+/// `$1,234,567.89`: dollars for people, thousands grouped.
+pub fn dollars(usd: f64) -> String {
+    let cents = format!("{:.2}", usd.abs());
+    let (whole, frac) = cents.split_once('.').unwrap_or((&cents, "00"));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if usd < 0.0 && cents != "0.00" {
+        "-"
+    } else {
+        ""
+    };
+    format!("{sign}${grouped}.{frac}")
+}
+
 /// The table printed by `amisim run`.
 pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate) -> String {
     let mut out = String::new();
@@ -76,9 +95,9 @@ pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate) -> String {
     if let (Some(mean), Some(p95)) = (m.mean(), m.quantile(0.95)) {
         let _ = writeln!(
             out,
-            "cost: ${:.2} a month on average, ${:.2} at p95 (see cost_summary.csv)",
-            mean / 1e6,
-            p95 / 1e6
+            "cost: {} a month on average, {} at p95 (see cost_summary.csv)",
+            dollars(mean / 1e6),
+            dollars(p95 / 1e6)
         );
     }
     let _ = writeln!(

@@ -39,9 +39,43 @@ impl fmt::Display for ScenarioError {
     }
 }
 
-/// Every error found in one file (at least one).
+/// Every error found in one file (at least one), up to the listing limit,
+/// and what the limit left out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct ScenarioErrors(pub Vec<ScenarioError>);
+pub struct ScenarioErrors(pub Vec<ScenarioError>, pub Cut);
+
+/// What the error limit left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cut {
+    /// Nothing: every error found is listed.
+    #[default]
+    Nothing,
+    /// This many more errors were found.
+    More(usize),
+    /// Checking stopped at the limit (type errors are found one entry at a time).
+    Stopped,
+}
+
+impl ScenarioErrors {
+    /// Errors with nothing left out.
+    pub fn new(errors: Vec<ScenarioError>) -> Self {
+        ScenarioErrors(errors, Cut::Nothing)
+    }
+
+    /// At most `max` of `errors`, saying how many more there were.
+    pub fn at_most(mut errors: Vec<ScenarioError>, max: usize) -> Self {
+        let more = errors.len().saturating_sub(max);
+        errors.truncate(max);
+        ScenarioErrors(
+            errors,
+            if more > 0 {
+                Cut::More(more)
+            } else {
+                Cut::Nothing
+            },
+        )
+    }
+}
 
 impl fmt::Display for ScenarioErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -52,11 +86,18 @@ impl fmt::Display for ScenarioErrors {
             write!(f, "error: {e}")?;
         }
         let n = self.0.len();
-        write!(
-            f,
-            "\n{n} error{} in scenario; nothing was run",
-            if n == 1 { "" } else { "s" }
-        )
+        let s = if n == 1 { "" } else { "s" };
+        match self.1 {
+            Cut::Nothing => write!(f, "\n{n} error{s} in scenario; nothing was run"),
+            Cut::More(more) => write!(
+                f,
+                "\n{n} error{s} listed and {more} more not shown (amisim lists at most {n}); nothing was run"
+            ),
+            Cut::Stopped => write!(
+                f,
+                "\n{n} error{s} listed; checking stopped there, so there may be more: fix these and validate again; nothing was run"
+            ),
+        }
     }
 }
 

@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue};
 
-pub use error::{Locator, ScenarioError, ScenarioErrors};
+pub use error::{Cut, Locator, ScenarioError, ScenarioErrors};
 pub use resolve::*;
 
 /// At most this many errors are reported for one file.
@@ -36,7 +36,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
 /// Reads a scenario file, or a located error saying why it cannot be read.
 pub fn read(path: &Path) -> Result<String, ScenarioErrors> {
     std::fs::read_to_string(path).map_err(|e| {
-        ScenarioErrors(vec![ScenarioError {
+        ScenarioErrors::new(vec![ScenarioError {
             file: path.to_path_buf(),
             line: 0,
             col: 0,
@@ -61,7 +61,10 @@ pub fn from_str(path: &Path, text: &str) -> Result<Scenario, ScenarioErrors> {
     let loc = Locator::new(path, text);
     let hash = hex_sha256(text.as_bytes());
     parse_raw(&loc, text)
-        .and_then(|raw| resolve::resolve(&loc, path, raw, hash).map_err(ScenarioErrors))
+        .and_then(|raw| {
+            resolve::resolve(&loc, path, raw, hash)
+                .map_err(|e| ScenarioErrors::at_most(e, MAX_ERRORS))
+        })
         .map_err(|mut e| {
             // In file order, like a compiler; errors without a place first.
             e.0.sort_by_key(|e| (e.line, e.col));
@@ -84,7 +87,6 @@ fn parse_raw(loc: &Locator<'_>, text: &str) -> Result<raw::RawScenario, Scenario
     if !syntax.is_empty() {
         let errors = syntax
             .iter()
-            .take(MAX_ERRORS)
             .map(|e| {
                 loc.error(
                     e.span(),
@@ -94,7 +96,7 @@ fn parse_raw(loc: &Locator<'_>, text: &str) -> Result<raw::RawScenario, Scenario
                 )
             })
             .collect();
-        return Err(ScenarioErrors(errors));
+        return Err(ScenarioErrors::at_most(errors, MAX_ERRORS));
     }
     // Paths are computed on the untouched document, so that indices stay those of the file.
     let original = doc.clone();
@@ -104,7 +106,7 @@ fn parse_raw(loc: &Locator<'_>, text: &str) -> Result<raw::RawScenario, Scenario
         let de = toml::de::Deserializer::from(doc.clone());
         match <raw::RawScenario as serde::Deserialize>::deserialize(de) {
             Ok(raw) if errors.is_empty() => return Ok(raw),
-            Ok(_) => return Err(ScenarioErrors(errors)),
+            Ok(_) => return Err(ScenarioErrors::new(errors)),
             Err(e) => {
                 let span = e.span();
                 let path = span
@@ -114,8 +116,11 @@ fn parse_raw(loc: &Locator<'_>, text: &str) -> Result<raw::RawScenario, Scenario
                 let (reason, help) = explain_serde_message(e.message());
                 errors.push(loc.error(span.clone(), path, reason, help));
                 let removed = span.is_some_and(|s| remove_entry_at(doc.get_mut(), s.start));
-                if !removed || errors.len() >= MAX_ERRORS {
-                    return Err(ScenarioErrors(errors));
+                if !removed {
+                    return Err(ScenarioErrors::new(errors));
+                }
+                if errors.len() >= MAX_ERRORS {
+                    return Err(ScenarioErrors(errors, error::Cut::Stopped));
                 }
             }
         }

@@ -126,7 +126,7 @@ fn set_in(root: &mut Value, path: &[Step], value: Value) -> Result<(), String> {
 pub fn load_sweep(path: &Path, text: &str) -> Result<Option<Sweep>, ScenarioErrors> {
     let loc = Locator::new(path, text);
     let doc = toml::de::DeTable::parse(text).map_err(|e| {
-        ScenarioErrors(vec![loc.error(e.span(), "", e.message().to_string(), None)])
+        ScenarioErrors::new(vec![loc.error(e.span(), "", e.message().to_string(), None)])
     })?;
     let Some(sweep_value) = doc
         .get_ref()
@@ -152,10 +152,10 @@ pub fn load_sweep(path: &Path, text: &str) -> Result<Option<Sweep>, ScenarioErro
             .map_or(sweep_span.clone(), |(_, s)| s.clone())
     };
     let mut base: Table = toml::from_str(text).map_err(|e| {
-        ScenarioErrors(vec![loc.error(e.span(), "", e.message().to_string(), None)])
+        ScenarioErrors::new(vec![loc.error(e.span(), "", e.message().to_string(), None)])
     })?;
     let Some(Value::Table(sweep)) = base.remove("sweep") else {
-        return Err(ScenarioErrors(vec![loc.error(
+        return Err(ScenarioErrors::new(vec![loc.error(
             Some(sweep_span),
             "sweep",
             "[sweep] must be a table of key paths and value lists",
@@ -163,7 +163,7 @@ pub fn load_sweep(path: &Path, text: &str) -> Result<Option<Sweep>, ScenarioErro
         )]));
     };
     let err = |key: &str, reason: String, help: Option<&str>| {
-        ScenarioErrors(vec![loc.error(
+        ScenarioErrors::new(vec![loc.error(
             Some(span_of(key)),
             format!("sweep.\"{key}\""),
             reason,
@@ -238,6 +238,7 @@ pub fn load_sweep(path: &Path, text: &str) -> Result<Option<Sweep>, ScenarioErro
             .join(", ");
         let (line, col) = loc.line_col(span_of(&keys[0].0).start);
         let mut scenario = from_str(path, &point_text).map_err(|e| {
+            let cut = e.1;
             ScenarioErrors(
                 e.0.into_iter()
                     .map(|x| ScenarioError {
@@ -249,6 +250,7 @@ pub fn load_sweep(path: &Path, text: &str) -> Result<Option<Sweep>, ScenarioErro
                         help: x.help,
                     })
                     .collect(),
+                cut,
             )
         })?;
         // The point's identity is the file plus the point.

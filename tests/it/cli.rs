@@ -386,3 +386,36 @@ fn the_license_files_cargo_toml_names_are_there() {
         results.contains("results/example/") && root().join("results/example/report.md").exists()
     );
 }
+
+#[test]
+fn the_console_groups_thousands_of_dollars() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let o = amisim_ok(&[
+        "run",
+        "scenarios/enterprise.toml",
+        "-n",
+        "1",
+        "--rows",
+        "none",
+        "-o",
+        out,
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("cost: $"))
+        .expect("a cost line");
+    let amount = line["cost: $".len()..].split(' ').next().unwrap();
+    let (whole, cents) = amount.split_once('.').unwrap();
+    assert_eq!(cents.len(), 2, "{line}");
+    let groups: Vec<&str> = whole.split(',').collect();
+    assert!(
+        groups.len() > 1,
+        "enterprise costs thousands a month: {line}"
+    );
+    assert!(
+        groups[1..].iter().all(|g| g.len() == 3) && groups[0].len() <= 3,
+        "{line}"
+    );
+}

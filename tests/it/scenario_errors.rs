@@ -122,3 +122,31 @@ fn modelled_misconfigurations_run_with_warnings_and_fail_in_the_outputs() {
         "{runs}"
     );
 }
+
+#[test]
+fn a_cut_error_list_says_how_many_more_there_were() {
+    let mut text = String::from("[[region]]\nname = \"us-east-1\"\n");
+    for i in 0..25 {
+        text.push_str(&format!(
+            "[[pipeline]]\nname = \"p{i}\"\nregion = \"mars-{i}\"\n[[pipeline.volume]]\nsize_gib = 8\ndata_gib = 4\n[pipeline.schedule]\ninterval = \"7d\"\n"
+        ));
+    }
+    let e = amisim::scenario::from_str(std::path::Path::new("many.toml"), &text).unwrap_err();
+    assert_eq!(e.0.len(), 20);
+    assert_eq!(e.1, amisim::scenario::Cut::More(5));
+    let shown = e.to_string();
+    assert!(
+        shown.ends_with(
+            "20 errors listed and 5 more not shown (amisim lists at most 20); nothing was run"
+        ),
+        "{shown}"
+    );
+    // Type errors are found one entry at a time: the listing says it stopped.
+    let mut text = String::new();
+    for i in 0..30 {
+        text.push_str(&format!("[[region]]\nname = {i}\n"));
+    }
+    let e = amisim::scenario::from_str(std::path::Path::new("types.toml"), &text).unwrap_err();
+    assert_eq!((e.0.len(), e.1), (20, amisim::scenario::Cut::Stopped));
+    assert!(e.to_string().contains("checking stopped there"), "{e}");
+}

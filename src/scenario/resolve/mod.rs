@@ -167,7 +167,6 @@ pub(super) fn resolve(
     cost::price_instances(&mut ctx, &pipelines, &mut prices);
 
     if !ctx.errors.is_empty() {
-        ctx.errors.truncate(super::MAX_ERRORS);
         return Err(ctx.errors);
     }
     Ok(Scenario {
