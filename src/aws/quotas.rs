@@ -97,6 +97,7 @@ mod tests {
         let q = Quotas::default();
         assert_eq!(q.get(Quota::AmiCopiesPerDistribution), 50);
         let mut keys: Vec<&str> = Quota::ALL.iter().map(|q| q.key()).collect();
+        keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), 3);
         for (i, k) in Quota::ALL.iter().enumerate() {

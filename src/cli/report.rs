@@ -33,8 +33,12 @@ pub(super) fn report(a: &ReportArgs) -> Result<(), CliError> {
                     a.dir.display()
                 )));
             }
-            let m = Manifest::read(&a.dir)
-                .with_context(|| format!("{} is not a manifest", path.display()))?;
+            let m = Manifest::read(&a.dir).with_context(|| {
+                format!(
+                    "{} is not an amisim manifest; pass --scenario FILE",
+                    path.display()
+                )
+            })?;
             PathBuf::from(m.scenario_file)
         }
     };

@@ -123,7 +123,7 @@ impl RowSelection {
     /// Whether each of [`ROW_FILES`] is written.
     pub fn enabled(self) -> [bool; 4] {
         ROW_FILES.map(|f| match f.writer {
-            Writer::Rows(min) => self >= min && self != RowSelection::None,
+            Writer::Rows(min) => self >= min,
             _ => false,
         })
     }

@@ -20,23 +20,11 @@ fn builder() -> tempfile::Builder<'static, 'static> {
     b
 }
 
-/// A temporary file beside `path`, named after it (`.NAME.XXXXXX.tmp`):
-/// unique per call, removed if it is dropped before [`persist`] renames it.
+/// A temporary file beside `path`, named after it and keeping its
+/// extension (`.STEM.XXXXXX.EXT`, as writers that choose a format by
+/// extension need): unique per call, removed if it is dropped before
+/// [`persist`] renames it.
 pub fn temp_beside(path: &Path) -> std::io::Result<NamedTempFile> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    builder()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-}
-
-/// A temporary file beside `path` that keeps its extension
-/// (`.STEM.XXXXXX.EXT`), for writers that choose a format by extension.
-pub fn temp_keeping_extension(path: &Path) -> std::io::Result<NamedTempFile> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let part = |p: Option<&std::ffi::OsStr>| {
         p.map(|s| s.to_string_lossy().into_owned())

@@ -137,7 +137,7 @@ macro_rules! both {
         {
             // The PNG encoder picks its format from the file's extension: a
             // temporary that ends in `.png`, renamed into place when drawn.
-            let tmp = crate::report::write::temp_keeping_extension(&png).map_err(io(&png))?;
+            let tmp = crate::report::write::temp_beside(&png).map_err(io(&png))?;
             {
                 let root = BitMapBackend::new(tmp.path(), SIZE).into_drawing_area();
                 $draw(&root)?;

@@ -17,6 +17,13 @@ pub(super) fn timing(d: &mut Doc<'_>) -> Result<(), ReportError> {
     let summary = &d.tables.summary;
     let runs = &d.tables.runs;
     let stages = &d.tables.stages;
+    // The stage chart and the Gantt chart show the first pipeline.
+    let first = scn
+        .world
+        .pipelines
+        .first()
+        .map(|p| p.name.as_str())
+        .unwrap_or_default();
     // Time to all Regions.
     if let Some(t) = &summary {
         blocks.push(Block::Heading(
@@ -105,12 +112,6 @@ pub(super) fn timing(d: &mut Doc<'_>) -> Result<(), ReportError> {
 
     // Stages of the first pipeline.
     if let Some(t) = &summary {
-        let first = scn
-            .world
-            .pipelines
-            .first()
-            .map(|p| p.name.clone())
-            .unwrap_or_default();
         let mut names = Vec::new();
         let (mut wait, mut dur, mut tail) = (Vec::new(), Vec::new(), Vec::new());
         for r in t
@@ -160,12 +161,6 @@ pub(super) fn timing(d: &mut Doc<'_>) -> Result<(), ReportError> {
 
     // One execution, as a Gantt chart.
     if let Some(t) = &stages {
-        let first = scn
-            .world
-            .pipelines
-            .first()
-            .map(|p| p.name.clone())
-            .unwrap_or_default();
         let recs: Vec<&Vec<String>> = t
             .rows
             .iter()

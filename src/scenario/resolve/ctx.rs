@@ -169,8 +169,9 @@ impl<'a> Ctx<'a> {
         if items.len() <= max {
             return items;
         }
+        // The list as a whole is at fault, not one place in the file.
         self.err(
-            Some(0..0),
+            None,
             path,
             format!("{} {what}: amisim models at most {max}", items.len()),
             Some("split the scenario, or model a representative subset"),
