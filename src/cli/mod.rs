@@ -35,6 +35,7 @@ pub const EXIT_RUNTIME: u8 = 1;
     name = "amisim",
     version,
     about,
+    disable_help_subcommand = true,
     after_help = "Exit codes: 0 success, 1 runtime failure (I/O), 2 usage or scenario error.\n\
                   Scenario format and output columns: README.md."
 )]
@@ -57,6 +58,18 @@ pub enum Command {
     Merge(MergeArgs),
     /// Write charts, report.md and report.html from the outputs in a directory.
     Report(ReportArgs),
+    /// Print the help of amisim or of one of its commands (the same text as `--help`).
+    Help(HelpArgs),
+}
+
+/// Arguments of `amisim help`.
+///
+/// clap's built-in `help` subcommand takes no flags, so `amisim help --help`
+/// was an error; this one is an ordinary subcommand with its own help.
+#[derive(Debug, clap::Args)]
+pub struct HelpArgs {
+    /// The command whose help to print (run, validate, merge, report); none prints amisim's.
+    pub command: Option<String>,
 }
 
 /// Why a command failed.
@@ -117,6 +130,37 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Run(a) => run::run(&RunConfig::from_args(&a, |v| std::env::var(v).ok())?),
         Command::Merge(a) => merge::merge(&a),
         Command::Report(a) => report::report(&a),
+        Command::Help(a) => help(&a),
+    }
+}
+
+/// Prints the help `amisim help [COMMAND]` asks for: exactly what
+/// `amisim [COMMAND] --help` prints, by asking clap for that.
+fn help(a: &HelpArgs) -> Result<(), CliError> {
+    use clap::CommandFactory;
+    let mut argv = vec!["amisim".to_string()];
+    if let Some(name) = &a.command {
+        let known: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_string())
+            .collect();
+        if !known.contains(name) {
+            return Err(usage(format!(
+                "`{name}` is not a command of amisim; the commands are {}",
+                known.join(", ")
+            )));
+        }
+        argv.push(name.clone());
+    }
+    argv.push("--help".into());
+    match Cli::try_parse_from(argv) {
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => {
+            e.print()?;
+            Ok(())
+        }
+        other => Err(CliError::Runtime(anyhow::anyhow!(
+            "clap did not print the help: {other:?}"
+        ))),
     }
 }
 

@@ -81,7 +81,7 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
 }
 
 /// Parses the TOML and deserializes it, collecting one error per offending
-/// top-level entry.
+/// entry: each is removed in turn and the rest deserialized again.
 fn parse_raw(loc: &Locator<'_>, text: &str) -> Result<raw::RawScenario, ScenarioErrors> {
     let (doc, syntax) = DeTable::parse_recoverable(text);
     if !syntax.is_empty() {
@@ -102,6 +102,8 @@ fn parse_raw(loc: &Locator<'_>, text: &str) -> Result<raw::RawScenario, Scenario
     let original = doc.clone();
     let mut doc = doc;
     let mut errors = Vec::new();
+    // The key paths removed so far, to tell our own "missing field" from the user's.
+    let mut removed: Vec<String> = Vec::new();
     loop {
         let de = toml::de::Deserializer::from(doc.clone());
         match <raw::RawScenario as serde::Deserialize>::deserialize(de) {
@@ -113,10 +115,31 @@ fn parse_raw(loc: &Locator<'_>, text: &str) -> Result<raw::RawScenario, Scenario
                     .as_ref()
                     .map(|s| key_path_at(original.get_ref(), s.start))
                     .unwrap_or_default();
-                let (reason, help) = explain_serde_message(e.message());
-                errors.push(loc.error(span.clone(), path, reason, help));
-                let removed = span.is_some_and(|s| remove_entry_at(doc.get_mut(), s.start));
-                if !removed {
+                let Some(at) = span.as_ref().map(|s| s.start) else {
+                    errors.push(loc.error(
+                        None,
+                        path,
+                        explain_serde_message(e.message(), "").0,
+                        None,
+                    ));
+                    return Err(ScenarioErrors::new(errors));
+                };
+                // A required key this loop removed to go on is missing now: that
+                // is not the user's error, so drop the table that lacks it instead.
+                let ours = missing_field(e.message()).is_some_and(|f| {
+                    let full = if path.is_empty() {
+                        f.to_string()
+                    } else {
+                        format!("{path}.{f}")
+                    };
+                    removed.contains(&full)
+                });
+                if !ours {
+                    let (reason, help) = explain_serde_message(e.message(), &path);
+                    errors.push(loc.error(span.clone(), path.clone(), reason, help));
+                }
+                removed.push(path);
+                if !remove_deepest_at(doc.get_mut(), at) {
                     return Err(ScenarioErrors::new(errors));
                 }
                 if errors.len() >= MAX_ERRORS {
@@ -128,8 +151,11 @@ fn parse_raw(loc: &Locator<'_>, text: &str) -> Result<raw::RawScenario, Scenario
 }
 
 /// Rewrites serde's wording into ours and adds a hint.
-fn explain_serde_message(message: &str) -> (String, Option<String>) {
+fn explain_serde_message(message: &str, key_path: &str) -> (String, Option<String>) {
     let message = message.trim().to_string();
+    if let Some(typed) = explain_type_error(&message, key_path) {
+        return typed;
+    }
     let help = if message.starts_with("unknown field") {
         // "unknown field `x`, expected one of `a`, `b`": suggest the closest key.
         let names: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
@@ -154,6 +180,82 @@ fn explain_serde_message(message: &str) -> (String, Option<String>) {
         None
     };
     (message, help)
+}
+
+/// serde's "invalid type: string \"x\", expected f64" (and "invalid value:
+/// integer `-1`, expected u64") in words: what the key takes, with its unit,
+/// and what the file gave.
+fn explain_type_error(message: &str, key_path: &str) -> Option<(String, Option<String>)> {
+    let (got, expected) = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))?
+        .rsplit_once(", expected ")?;
+    let (wanted, whole_example) = match expected {
+        "f64" | "f32" => ("a number", None),
+        "u8" | "u16" | "u32" | "u64" | "usize" => ("a whole number, 0 or more", Some("3")),
+        "i8" | "i16" | "i32" | "i64" | "isize" => ("a whole number", Some("3")),
+        "a boolean" => {
+            let got = got
+                .strip_prefix("string ")
+                .map_or(got.to_string(), |v| format!("the string {v}"));
+            let help = "write true or false, without quotes".to_string();
+            return Some((format!("expected true or false, got {got}"), Some(help)));
+        }
+        _ => return None,
+    };
+    let (unit, unit_example) = unit_of(key_path).unzip();
+    let wanted = match unit {
+        Some(u) => format!("{wanted} ({u})"),
+        None => wanted.to_string(),
+    };
+    let quoted = got.starts_with("string ");
+    // "string \"x\"" → "the string \"x\"", "floating point `1.5`" → "1.5".
+    let got = match got.split_once(' ') {
+        Some(("string", v)) => format!("the string {v}"),
+        Some(("boolean", v)) => format!("the boolean {}", v.trim_matches('`')),
+        _ => got
+            .rsplit_once(' ')
+            .map_or(got, |(_, v)| v)
+            .trim_matches('`')
+            .to_string(),
+    };
+    let key = key_path.rsplit('.').next().unwrap_or(key_path);
+    let example = whole_example.or(unit_example).unwrap_or("1.5");
+    let bare = if quoted {
+        "write a bare number, without quotes"
+    } else {
+        "write a number"
+    };
+    let help = format!("{bare}, e.g. `{key} = {example}`; README.md lists every key with its unit");
+    Some((format!("expected {wanted}, got {got}"), Some(help)))
+}
+
+/// The unit a numeric key takes, read off its name (the names carry their
+/// units), and a typical value.
+fn unit_of(key_path: &str) -> Option<(&'static str, &'static str)> {
+    let key = key_path.rsplit('.').next().unwrap_or(key_path);
+    let table = key_path.split('.').rev().nth(1).unwrap_or("");
+    Some(if key.ends_with("_gib") {
+        ("GiB", "30")
+    } else if key.ends_with("probability") {
+        ("a probability, from 0 to 1", "0.01")
+    } else if key == "slowdown" {
+        ("a factor on durations, 1 or more", "3")
+    } else if key == "refill_per_s" {
+        ("tokens per second", "2")
+    } else if key == "capacity" {
+        ("tokens", "100")
+    } else if key.ends_with("usd_per_hour") || table == "instance_usd_per_hour" {
+        ("US dollars per hour", "0.0832")
+    } else if key.ends_with("usd_per_gb_month") {
+        ("US dollars per GB-month", "0.05")
+    } else if key.ends_with("usd_per_gb") || table == "transfer_from" {
+        ("US dollars per GB", "0.02")
+    } else if key.ends_with("usd_per_month") || key.ends_with("cost_usd") {
+        ("US dollars a month", "1")
+    } else {
+        return None;
+    })
 }
 
 fn contains(span: &Range<usize>, offset: usize) -> bool {
@@ -208,9 +310,15 @@ fn find_in_value(value: &Spanned<DeValue<'_>>, offset: usize, parts: &mut Vec<St
     }
 }
 
-/// Removes the top-level entry (or the element of a top-level array) that
-/// holds `offset`. Returns false if nothing holds it.
-fn remove_entry_at(table: &mut DeTable<'_>, offset: usize) -> bool {
+/// The field serde's "missing field `x`" names.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
+}
+
+/// Removes the deepest entry that holds `offset`: a key with a scalar value,
+/// an array element that is not a table, or a table that holds `offset` in
+/// its header but in none of its keys. Returns false if nothing holds it.
+fn remove_deepest_at(table: &mut DeTable<'_>, offset: usize) -> bool {
     let mut scratch = Vec::new();
     let key = table
         .iter()
@@ -221,22 +329,40 @@ fn remove_entry_at(table: &mut DeTable<'_>, offset: usize) -> bool {
         })
         .map(|(k, _)| k.clone());
     let Some(key) = key else { return false };
+    let on_key = contains(&key.span(), offset);
     let Some(value) = table.get_mut(&key) else {
         return false;
     };
-    if let DeValue::Array(a) = value.get_mut()
-        && let Some(i) = a
-            .iter()
-            .position(|v| find_in_value(v, offset, &mut scratch) || contains(&v.span(), offset))
-    {
-        let mut kept = DeArray::new();
-        for (j, v) in a.iter().enumerate() {
-            if j != i {
-                kept.push(v.clone());
+    if !on_key {
+        match value.get_mut() {
+            DeValue::Table(t) => {
+                let removed = remove_deepest_at(t, offset);
+                return removed || table.remove(&key).is_some();
             }
+            DeValue::Array(a) => {
+                if let Some(i) = a.iter().position(|v| {
+                    find_in_value(v, offset, &mut scratch) || contains(&v.span(), offset)
+                }) {
+                    // DeArray has no mutable access to one element: rebuild it.
+                    let mut kept = DeArray::new();
+                    for (j, v) in a.iter().enumerate() {
+                        if j != i {
+                            kept.push(v.clone());
+                            continue;
+                        }
+                        let mut v = v.clone();
+                        if let DeValue::Table(t) = v.get_mut()
+                            && remove_deepest_at(t, offset)
+                        {
+                            kept.push(v);
+                        }
+                    }
+                    *a = kept;
+                    return true;
+                }
+            }
+            _ => {}
         }
-        *a = kept;
-        return true;
     }
     table.remove(&key).is_some()
 }

@@ -197,6 +197,39 @@ fn help_explains_every_option() {
 }
 
 #[test]
+fn help_is_a_command_with_its_own_help() {
+    // `amisim help X` prints exactly `amisim X --help`, for every command and for none.
+    for cmd in [
+        None,
+        Some("run"),
+        Some("validate"),
+        Some("merge"),
+        Some("report"),
+        Some("help"),
+    ] {
+        let mut by_help = vec!["help"];
+        let mut by_flag = vec![];
+        by_help.extend(cmd);
+        by_flag.extend(cmd);
+        by_flag.push("--help");
+        let a = amisim_ok(&by_help);
+        let b = amisim_ok(&by_flag);
+        assert_eq!(
+            a.stdout, b.stdout,
+            "`amisim help {cmd:?}` differs from --help"
+        );
+        assert!(!a.stdout.is_empty());
+    }
+    let o = amisim(&["help", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("`nope` is not a command") && err.contains("run, validate"),
+        "{err}"
+    );
+}
+
+#[test]
 fn the_capacity_scenario_shows_its_saturated_quota() {
     let out = tempfile::tempdir().unwrap();
     let o = amisim(&[

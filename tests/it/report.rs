@@ -155,3 +155,65 @@ package_update_mean_interval = "6h"
     );
     assert!(out.join("charts/sweep.png").exists());
 }
+
+/// Slices on one trace track must nest or not overlap, or Perfetto draws
+/// them misnested; checked on the first replication of every shipped scenario.
+#[test]
+fn every_trace_track_nests() {
+    use std::collections::BTreeMap;
+    for scn in super::shipped_scenarios() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("t");
+        let name = scn.display().to_string();
+        super::amisim_ok(&[
+            "run",
+            &name,
+            "-n",
+            "1",
+            "-q",
+            "--rows",
+            "none",
+            "--trace",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let trace: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("trace.json")).unwrap()).unwrap();
+        // (pid, tid) → slices as (start, end, name).
+        type Slice = (u64, u64, String);
+        let mut tracks: BTreeMap<(u64, u64), Vec<Slice>> = BTreeMap::new();
+        for e in trace["traceEvents"].as_array().unwrap() {
+            if e["ph"] == "X" {
+                let ts = e["ts"].as_u64().unwrap();
+                let end = ts + e["dur"].as_u64().unwrap();
+                let key = (e["pid"].as_u64().unwrap(), e["tid"].as_u64().unwrap());
+                let label = e["name"].as_str().unwrap().to_string();
+                tracks.entry(key).or_default().push((ts, end, label));
+            }
+        }
+        assert!(!tracks.is_empty(), "{name}: the trace has slices");
+        for (track, mut slices) in tracks {
+            // Sorted by start, longest first: each slice must end within every open one.
+            slices.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+            let mut open: Vec<&Slice> = Vec::new();
+            for s in &slices {
+                while open.last().is_some_and(|o| o.1 <= s.0) {
+                    open.pop();
+                }
+                if let Some(o) = open.last() {
+                    assert!(
+                        s.1 <= o.1,
+                        "{name}: track {track:?}: `{}` [{}, {}] overlaps `{}` [{}, {}] without nesting",
+                        s.2,
+                        s.0,
+                        s.1,
+                        o.2,
+                        o.0,
+                        o.1
+                    );
+                }
+                open.push(s);
+            }
+        }
+    }
+}
