@@ -16,7 +16,7 @@ pub struct Account {
     pub ou: Option<OuId>,
     /// Member of the organization (at the root or in an OU).
     pub in_organization: bool,
-    /// EBS encryption by default, in every Region (aws-facts.md §4 rule 4).
+    /// EBS encryption by default, in every Region (docs/sources.md#encryption-by-default).
     pub encryption_by_default: bool,
     /// The default EBS key where it exists; `aws/ebs` elsewhere (rule 4).
     pub default_key: Option<KeyId>,
@@ -128,7 +128,7 @@ impl Directory {
     }
 
     /// True if the key exists in `region` (as the key or a replica). Keys are
-    /// Regional (aws-facts.md §4 rule 6).
+    /// Regional (docs/sources.md#kms-regional).
     pub fn key_in_region(&self, k: KeyId, region: RegionId) -> bool {
         let key = &self.keys[k.index()];
         key.region == region || key.replicas.contains(&region)

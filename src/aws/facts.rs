@@ -1,10 +1,11 @@
-//! Default figures, each with its source in `shared/aws-facts.md`.
+//! Default figures, each citing its entry in the repository's
+//! `docs/sources.md` (as `docs/sources.md#` followed by the id; a test checks every id).
 //!
-//! Where AWS publishes no figure (aws-facts.md §8 "Gaps": snapshot and
-//! best-effort copy throughput, stop time, register time), the default is an
-//! **assumption**, marked as such here and in the README, and chosen to agree
-//! with the community observations the facts file lists. Override any of
-//! them in a scenario's `[latency]` table.
+//! Where AWS publishes no figure (snapshot and best-effort copy throughput,
+//! stop time, register time), the default is an **assumption**, marked as
+//! such here, in the README and in every report, and chosen to agree with
+//! the community observations the sources file lists. Override any of them
+//! in a scenario's `[latency]` table.
 
 /// A lognormal written as (median, p95) in seconds.
 #[derive(Debug, Clone, Copy)]
@@ -17,76 +18,81 @@ pub struct Lognormal {
 
 /// Linux instance launch to reachable: ≈ 25.8 s average cold launch to SSH,
 /// pending→running ≈ 16.5 s.
-/// source: aws-facts.md §1.4 "Benchmark (recent)" \[COMM\] brevdev/ec2-coldboot-research;
-/// "Benchmark (2021)" \[COMM\] daemonology.net. The p95 is an assumption.
+/// source: docs/sources.md#launch-linux (community benchmarks). The p95 is an assumption.
 pub const LINUX_LAUNCH: Lognormal = Lognormal {
     median: 25.0,
     p95: 60.0,
 };
 
-/// Windows first boot: "often take 15 minutes or longer".
-/// source: aws-facts.md §1.4 "Windows first boot" \[AWS-2023\] win-ami-config-fast-launch.
-/// The p95 (30 min) is an assumption.
+/// Windows launch from a custom AMI: a typical 242 s. AWS's older "often 15
+/// minutes or longer" is kept as the tail: the p95 (15 min) is an assumption.
+/// source: docs/sources.md#launch-windows.
 pub const WINDOWS_LAUNCH: Lognormal = Lognormal {
-    median: 900.0,
-    p95: 1800.0,
+    median: 242.0,
+    p95: 900.0,
+};
+
+/// Windows launch with EC2 Fast Launch: about 85 s for a custom AMI. The p95
+/// (5 min) is an assumption. source: docs/sources.md#launch-windows.
+pub const WINDOWS_FAST_LAUNCH: Lognormal = Lognormal {
+    median: 85.0,
+    p95: 300.0,
 };
 
 /// StopInstances: "it can take a few minutes"; treat as stuck after 10 min.
-/// source: aws-facts.md §1.4 "Start/stop wording" \[AWS\], "Stuck stop" \[AWS-2023\].
-/// ASSUMPTION: no measured figure exists (§1.4 "Stop time (measured)" \[NOT FOUND\]);
+/// source: docs/sources.md#stop. ASSUMPTION: no measured figure exists;
 /// median 1 min, p95 4 min keeps the 10-min stuck threshold beyond p99.
 pub const STOP: Lognormal = Lognormal {
     median: 60.0,
     p95: 240.0,
 };
 
-/// TerminateInstances until `terminated`. ASSUMPTION (no figure in aws-facts.md).
+/// TerminateInstances until `terminated`. ASSUMPTION (docs/sources.md#terminate).
 pub const TERMINATE: Lognormal = Lognormal {
     median: 30.0,
     p95: 90.0,
 };
 
 /// RegisterImage / the last step from snapshots complete to AMI `available`.
-/// ASSUMPTION (aws-facts.md §8: per-phase durations \[NOT FOUND\]).
+/// ASSUMPTION (docs/sources.md#register: AWS publishes no per-phase durations).
 pub const REGISTER: Lognormal = Lognormal {
     median: 5.0,
     p95: 20.0,
 };
 
 /// ModifyImageAttribute and ModifySnapshotAttribute for one Region's shares:
-/// API calls that return at once. ASSUMPTION (no figure in aws-facts.md).
+/// API calls that return at once. ASSUMPTION (docs/sources.md#share-latency).
 pub const SHARE: Lognormal = Lognormal {
     median: 2.0,
     p95: 10.0,
 };
 
 /// Fixed cost of a CreateImage snapshot set before data moves.
-/// ASSUMPTION (aws-facts.md §1.1 "Snapshot creation throughput" \[NOT FOUND\]).
+/// ASSUMPTION (docs/sources.md#snapshot-time: no throughput is published).
 pub const SNAPSHOT_OVERHEAD: Lognormal = Lognormal {
     median: 120.0,
     p95: 480.0,
 };
 
-/// Snapshot throughput in MiB/s. ASSUMPTION (aws-facts.md §1.1 \[NOT FOUND\]),
+/// Snapshot throughput in MiB/s. ASSUMPTION (docs/sources.md#snapshot-time),
 /// chosen so that a 30 GiB first snapshot takes ~20 min at the median and
 /// over an hour at the 5th percentile of throughput, as the community reports
-/// (§1.1 "Observed": first snapshot ~45 min "normal"; heavy Windows AMI 1 h 25 min).
+/// (a first snapshot of ~45 min called normal; a heavy Windows AMI 1 h 25 min).
 pub const SNAPSHOT_THROUGHPUT_MIB_S: Lognormal = Lognormal {
     median: 25.0,
     p95: 80.0,
 };
 
 /// Fixed cost of a best-effort CopyImage before data moves.
-/// ASSUMPTION (aws-facts.md §1.2 "Throughput of best-effort copies" \[NOT FOUND\]).
+/// ASSUMPTION (docs/sources.md#copy-time: no throughput is published).
 pub const COPY_OVERHEAD: Lognormal = Lognormal {
     median: 180.0,
     p95: 600.0,
 };
 
-/// Best-effort copy throughput in MiB/s. ASSUMPTION (aws-facts.md §1.2 \[NOT FOUND\]),
+/// Best-effort copy throughput in MiB/s. ASSUMPTION (docs/sources.md#copy-time),
 /// chosen so that copies of 10–30 GiB AMIs regularly outlast the 10-min SDK
-/// waiter and sometimes 30–50 min, as §1.2 "Observed" reports \[COMM\].
+/// waiter and sometimes 30–50 min, as community reports show.
 pub const COPY_THROUGHPUT_MIB_S: Lognormal = Lognormal {
     median: 30.0,
     p95: 100.0,
@@ -94,24 +100,24 @@ pub const COPY_THROUGHPUT_MIB_S: Lognormal = Lognormal {
 
 /// Delay between the cron time and the build start: "can start up to a
 /// minute after the cron time", modelled as uniform on [0, 60 s].
-/// source: aws-facts.md §1.5 "Schedule latency" \[AWS-2023\] cron-expressions.
+/// source: docs/sources.md#schedule-delay.
 pub const SCHEDULE_DELAY_MAX_S: f64 = 60.0;
 
 /// Concurrent AMI copies per destination Region: 300.
-/// source: aws-facts.md §2.1 \[AWS\] how-ami-copy-works.html.
+/// source: docs/sources.md#quota-ami-copies-region.
 pub const CONCURRENT_AMI_COPIES_PER_REGION: u32 = 300;
 
 /// Image Builder concurrent builds: 100 (L-BA4D191B), per account and Region.
-/// source: aws-facts.md §2.1 \[COMM\] Service Quotas dump.
+/// source: docs/sources.md#quota-concurrent-builds.
 pub const CONCURRENT_BUILDS: u32 = 100;
 
 /// Image Builder concurrent AMI copies per distribution configuration: 50
 /// (L-69312229, adjustable).
-/// source: aws-facts.md §2.1 "Image Builder cross-account copies" \[AWS-2023\]/\[COMM\].
+/// source: docs/sources.md#quota-copies-distribution.
 pub const CONCURRENT_AMI_COPIES_PER_DISTRIBUTION: u32 = 50;
 
 /// Components per recipe: 20 (fixed).
-/// source: aws-facts.md §2.2 "Image Builder pipelines" \[COMM\] Service Quotas dump.
+/// source: docs/sources.md#quota-components.
 pub const MAX_COMPONENTS_PER_RECIPE: usize = 20;
 
 /// MiB per GiB.
@@ -120,28 +126,26 @@ pub const MIB_PER_GIB: f64 = 1024.0;
 /// Client waiter deadlines (how long a client waits for an AMI or a copy):
 /// AWS SDK/CLI `ImageAvailable` 40 × 15 s = 10 min; Packer 120 × 15 s = 30 min;
 /// Terraform `aws_ami_copy` 40 min.
-/// source: aws-facts.md §1.7 \[CODE\] packer-plugin-amazon state.go, \[COMM\] terraform.
+/// source: docs/sources.md#waiters.
 pub const WAITER_AWS_SDK_MIN: u64 = 10;
 /// See [`WAITER_AWS_SDK_MIN`].
 pub const WAITER_PACKER_MIN: u64 = 30;
 /// See [`WAITER_AWS_SDK_MIN`].
 pub const WAITER_TERRAFORM_MIN: u64 = 40;
 /// Image Builder's CreateImage step timeout: 720 min.
-/// source: aws-facts.md §1.5 "Workflow step default timeouts" \[AWS\] wfdoc-step-actions.html.
+/// source: docs/sources.md#image-builder-steps.
 pub const WAITER_IMAGE_BUILDER_MIN: u64 = 720;
 
 /// EC2 API throttling, per account and Region: CopyImage bucket 100, refill 1/s;
 /// RunInstances request bucket 5, refill 2/s.
-/// source: aws-facts.md §2.3 \[AWS\] ec2-api-throttling.html.
+/// source: docs/sources.md#throttling.
 pub const COPY_IMAGE_BUCKET: (u32, f64) = (100, 1.0);
 /// See [`COPY_IMAGE_BUCKET`].
 pub const RUN_INSTANCES_BUCKET: (u32, f64) = (5, 2.0);
 
 /// The AWS SDKs' standard retry mode: 3 attempts, exponential backoff with
 /// full jitter from a 1 s base, capped at 20 s.
-/// source: AWS SDKs and Tools reference, "Retry behavior"
-/// (<https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html>);
-/// 1 s base: aws-sdk-rust `RetryConfig::initial_backoff`. Not in aws-facts.md.
+/// source: docs/sources.md#sdk-retry.
 pub const SDK_MAX_ATTEMPTS: u32 = 3;
 /// See [`SDK_MAX_ATTEMPTS`].
 pub const SDK_BACKOFF_BASE_S: u64 = 1;
@@ -149,9 +153,8 @@ pub const SDK_BACKOFF_BASE_S: u64 = 1;
 pub const SDK_BACKOFF_MAX_S: u64 = 20;
 
 /// On-demand Linux prices per hour in us-east-1 (us-west-2 the same).
-/// source: aws-facts.md §3 "EC2 t3.medium" (verified against AWS's pricing
-/// widget) and "EC2 m5.large / c5.xlarge / m7i.large" \[COMM\]. Other types
-/// and Regions have no sourced figure: give them in `[cost]`.
+/// source: docs/sources.md#price-instances. Other types and Regions have no
+/// sourced figure: give them in `[cost]`.
 pub const INSTANCE_USD_PER_HOUR: &[(&str, f64)] = &[
     ("t3.medium", 0.0416),
     ("m5.large", 0.096),
@@ -159,18 +162,18 @@ pub const INSTANCE_USD_PER_HOUR: &[(&str, f64)] = &[
     ("m7i.large", 0.1008),
 ];
 
-/// EBS gp3, per GB-month (us-east-1). source: aws-facts.md §3 \[COMM\].
+/// EBS gp3, per GB-month (us-east-1). source: docs/sources.md#price-ebs.
 pub const EBS_GP3_USD_PER_GB_MONTH: f64 = 0.08;
 /// EBS snapshot storage, standard tier, per GB-month (us-east-1).
-/// source: aws-facts.md §3 \[AWS-2023\] + \[COMM\].
+/// source: docs/sources.md#price-snapshot.
 pub const SNAPSHOT_USD_PER_GB_MONTH: f64 = 0.05;
-/// Inter-Region transfer, per GB, most pairs. source: aws-facts.md §3 \[COMM\].
+/// Inter-Region transfer, per GB, most pairs. source: docs/sources.md#price-transfer.
 pub const TRANSFER_USD_PER_GB: f64 = 0.02;
-/// us-east-1 ↔ us-east-2, per GB. source: aws-facts.md §3 \[COMM\].
+/// us-east-1 ↔ us-east-2, per GB. source: docs/sources.md#price-transfer.
 pub const TRANSFER_US_EAST_PAIR_USD_PER_GB: f64 = 0.01;
 /// Source Regions with higher transfer prices (São Paulo, Middle East, Cape
-/// Town, Hong Kong): "~0.08–0.147 / GB"; the low end is used.
-/// source: aws-facts.md §3 \[COMM\].
+/// Town, Hong Kong): about $0.08–0.147 / GB; the low end is used.
+/// source: docs/sources.md#price-transfer.
 pub const TRANSFER_EXPENSIVE_SOURCES: &[&str] = &[
     "sa-east-1",
     "me-south-1",
@@ -181,11 +184,11 @@ pub const TRANSFER_EXPENSIVE_SOURCES: &[&str] = &[
 /// See [`TRANSFER_EXPENSIVE_SOURCES`].
 pub const TRANSFER_EXPENSIVE_USD_PER_GB: f64 = 0.08;
 /// Customer managed KMS key, per key-month (each multi-Region replica counts).
-/// source: aws-facts.md §3 \[AWS\] kms/pricing.
+/// source: docs/sources.md#price-kms-key.
 pub const KMS_KEY_USD_PER_MONTH: f64 = 1.0;
 /// Per-second billing with a 60-second minimum per start.
-/// source: aws-facts.md §3 "EBS/EC2 billing granularity" \[AWS\].
+/// source: docs/sources.md#billing-minimum.
 pub const MIN_BILLED_S: u64 = 60;
 /// Hours in a month for GB-month and monthly figures: 730 (AWS's pricing
-/// calculator convention). ASSUMPTION: not in aws-facts.md.
+/// calculator's convention). source: docs/sources.md#hours-per-month.
 pub const HOURS_PER_MONTH: f64 = 730.0;

@@ -1,7 +1,7 @@
 //! The AWS domain: Region names and the figures every default is built on.
 //!
 //! No engine internals here; [`facts`] is the one place where AWS numbers
-//! live, each with a `// source:` pointing into `shared/aws-facts.md`.
+//! live, each with a `// source:` pointing into the repository's `docs/sources.md`.
 
 pub mod directory;
 pub mod facts;

@@ -3,7 +3,7 @@
 //! Pure functions over a [`Directory`]: [`check_copy`] for CopyImage (same
 //! or cross account) and [`check_share`] for launch and snapshot
 //! permissions. Each refusal is a [`RuleViolation`] naming its [`Rule`], the
-//! rule's source in `shared/aws-facts.md`, the error AWS returns where a
+//! rule's source in the repository's `docs/sources.md`, the error AWS returns where a
 //! public record of it exists, and the fix.
 
 use std::fmt;
@@ -11,7 +11,7 @@ use std::fmt;
 use super::directory::{AccountId, Directory, Encryption, KeyId, OuId, RegionId};
 
 /// Launch permissions per AMI per Region: 1,000 entities (accounts, orgs,
-/// OUs). source: aws-facts.md §2.2 "AMI sharing entities", \[AWS-2023\] ami-quotas.md.
+/// OUs). source: docs/sources.md#share-entities.
 pub const MAX_SHARE_TARGETS: usize = 1000;
 
 /// Each rule amisim enforces.
@@ -78,25 +78,21 @@ impl Rule {
         }
     }
 
-    /// Where the rule comes from.
+    /// Where the rule comes from: its entry in the repository's sources file.
     pub fn source(self) -> &'static str {
         match self {
-            Rule::EncryptedToUnencrypted => "aws-facts.md §4 rule 1, how-ami-copy-works.html",
-            Rule::KmsKeyWithoutEncrypted => "aws-facts.md §4 rule 3, AMIEncryption.md",
-            Rule::KeyNotInRegion => {
-                "aws-facts.md §4 rule 6 (KMS keys are Regional), §7 copy ends `failed`"
-            }
-            Rule::KeyNotGranted => "aws-facts.md §4 rules 12 and 16, §7 \"key not accessible\"",
-            Rule::AwsManagedKeyShare => "aws-facts.md §4 rule 12, sharingamis-explicit.md",
-            Rule::PublicEncrypted => "aws-facts.md §4 rule 13, sharingamis-intro.md",
-            Rule::PublicProductCodes => "aws-facts.md §4 rule 13, sharingamis-intro.md",
-            Rule::BlockPublicAccess => "aws-facts.md §4 rule 15, block-public-access-to-amis.html",
-            Rule::ShareQuota => "aws-facts.md §4 rule 11 and §2.2, ami-quotas.md",
-            Rule::MarketplaceCopy => "aws-facts.md §4 rule 18, CopyingAMIs.md",
-            Rule::OnlyOwnerShares => "aws-facts.md §4 rule 10, sharingamis-explicit.md",
-            Rule::OrganizationArnRequired => {
-                "aws-facts.md §4 rule 11, share-amis-with-organizations-and-OUs.md"
-            }
+            Rule::EncryptedToUnencrypted => "docs/sources.md#rule-encrypted-to-unencrypted",
+            Rule::KmsKeyWithoutEncrypted => "docs/sources.md#rule-kms-key-without-encrypted",
+            Rule::KeyNotInRegion => "docs/sources.md#rule-key-not-in-region",
+            Rule::KeyNotGranted => "docs/sources.md#rule-key-not-granted",
+            Rule::AwsManagedKeyShare => "docs/sources.md#rule-aws-managed-key-share",
+            Rule::PublicEncrypted => "docs/sources.md#rule-public-encrypted",
+            Rule::PublicProductCodes => "docs/sources.md#rule-public-product-codes",
+            Rule::BlockPublicAccess => "docs/sources.md#rule-block-public-access",
+            Rule::ShareQuota => "docs/sources.md#rule-share-quota",
+            Rule::MarketplaceCopy => "docs/sources.md#rule-marketplace-copy",
+            Rule::OnlyOwnerShares => "docs/sources.md#rule-only-owner-shares",
+            Rule::OrganizationArnRequired => "docs/sources.md#rule-organization-arn-required",
         }
     }
 
@@ -112,11 +108,11 @@ impl Rule {
             Rule::KmsKeyWithoutEncrypted => {
                 "InvalidParameterDependency: The parameter KmsKeyId requires the parameter Encrypted to be set."
             }
-            // aws-facts.md §7 "Copy ends in AMI state failed" [COMM].
+            // docs/sources.md#faults: "Copy ends in AMI state failed" (community).
             Rule::KeyNotInRegion => {
                 "the copied AMI ends in state `failed` (bad or inaccessible KMS key)"
             }
-            // aws-facts.md §7 [COMM] aws-samples/aws-backup-automation#2.
+            // docs/sources.md#rule-key-not-granted: aws-samples/aws-backup-automation#2.
             Rule::KeyNotGranted => {
                 "Given key ID is not accessible (the copy, or the recipient's launch, fails)"
             }
@@ -229,7 +225,7 @@ pub struct CopyOutcome {
     /// Encryption of the copy.
     pub encryption: Encryption,
     /// The copy encrypts an unencrypted source, so it is full, not
-    /// incremental (aws-facts.md §1.2 "Data volume copied"). A change of key
+    /// incremental (docs/sources.md#incremental-copy). A change of key
     /// against the previous copy in the destination is the model's to judge.
     pub encrypts_unencrypted: bool,
 }
@@ -314,7 +310,7 @@ pub fn check_copy(dir: &Directory, req: &CopyRequest) -> Result<CopyOutcome, Vec
         }
         // No key named: encrypted sources stay encrypted and "Encrypted = true"
         // encrypts, both with the copier's default key in the destination;
-        // encryption by default forces it on (aws-facts.md §4 rules 2 and 4).
+        // encryption by default forces it on (docs/sources.md#encryption-by-default).
         None => {
             let default = dir
                 .default_encryption(req.copier, req.dest_region)
@@ -902,7 +898,8 @@ mod tests {
         for r in Rule::ALL {
             assert!(
                 !r.id().is_empty()
-                    && r.source().starts_with("aws-facts.md")
+                    && r.source().starts_with("docs/sources.md#")
+                    && r.source().contains("#rule")
                     && !r.aws_error().is_empty()
             );
         }

@@ -380,7 +380,7 @@ fn add_transfers(
     for r in recs.iter().map(|i| &rep.stages[i.index()]) {
         if r.stage == Stage::Copy && r.outcome == Outcome::Succeeded && r.region != p.region {
             let price = transfer_price(m, p.region, r.region);
-            // The source owner pays the transfer (aws-facts.md §3, §4 rule 16).
+            // The source owner pays the transfer (docs/sources.md#price-transfer).
             out.push(CostLine {
                 exec: Some(ExecId::from_index(ei)),
                 category: Category::Transfer,

@@ -3,7 +3,7 @@
 //! Image Builder's `scheduleExpression` is `cron(min hour dom month dow year)`:
 //! six fields, minute granularity, weekdays 1–7 with 1 = Sunday (or names),
 //! and exactly one of day-of-month and day-of-week given as `?`
-//! (aws-facts.md §5 "Pipelines/schedules", [AWS-2023] cron-expressions.md).
+//! (docs/sources.md#cron).
 //! Matching is done by the `croner` crate in Quartz weekday mode.
 
 use chrono::{DateTime, NaiveDateTime, Utc};

@@ -397,6 +397,8 @@ pub struct RawPipeline {
     pub region: Spanned<String>,
     /// `linux` or `windows`.
     pub platform: Option<Spanned<String>>,
+    /// EC2 Fast Launch on the Windows image: its faster launch default.
+    pub fast_launch: Option<Spanned<bool>>,
     /// Who owns the base image: `aws`, `marketplace`, `other_account` or `self`.
     pub base_image_owner: Option<Spanned<String>>,
     /// Builder instance type.

@@ -106,7 +106,7 @@ fn transfer_is_charged_to_the_source_at_the_pair_price() {
     );
     // 8 GiB: us-east-1 → us-east-2 at $0.01/GB, → eu-west-1 at $0.02/GB.
     assert_eq!(t[0].usd_micro + t[1].usd_micro, 80_000 + 160_000);
-    // From São Paulo, the higher source price ($0.08/GB, the low end of aws-facts.md's range).
+    // From São Paulo, the higher source price ($0.08/GB, the low end of the range in docs/sources.md#price-transfer).
     let (_, l) = lines(
         &ONE.replace("region = \"us-east-1\"", "region = \"sa-east-1\"")
             .replace("\"us-east-2\", \"eu-west-1\"", "\"us-east-1\""),

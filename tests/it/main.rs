@@ -11,6 +11,7 @@ mod model;
 mod queueing;
 mod report;
 mod scenario_errors;
+mod sources;
 mod statistics;
 
 use std::path::{Path, PathBuf};

@@ -197,7 +197,7 @@ fn cron_builds_start_within_a_minute_of_the_match() {
             .as_millis();
         assert!(
             delay <= 60_000,
-            "source: aws-facts.md §1.5, up to a minute: {delay} ms"
+            "source: docs/sources.md#schedule-delay, up to a minute: {delay} ms"
         );
     }
 }

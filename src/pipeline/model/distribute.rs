@@ -135,7 +135,7 @@ impl Model<'_> {
             return;
         }
         // CopyImage is called in the destination Region, against its bucket
-        // (aws-facts.md §2.3 note).
+        // (docs/sources.md#throttling).
         if !self.api_call(sim, rec, Api::CopyImage) {
             return;
         }
@@ -146,7 +146,7 @@ impl Model<'_> {
             self.world.directory.accounts.len(),
             self.world.regions.len(),
         );
-        // source: aws-facts.md §1.2 "Incremental condition": incremental only if a copy of
+        // source: docs/sources.md#incremental-copy: incremental only if a copy of
         // the lineage exists in the destination with the same key; a new lineage (base
         // image of another owner) or encrypting an unencrypted source copies in full.
         let lineage = (pi * na + plan.copier.index()) * nr + r.region.index();

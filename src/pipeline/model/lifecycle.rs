@@ -1,7 +1,7 @@
 //! Image lifecycle: the images a succeeded execution leaves in each account
 //! and Region, their deprecation, and their deletion by count or age, which
-//! makes the next copy to that Region full again (aws-facts.md §1.2
-//! "Incremental condition": the most recent copy must still exist).
+//! makes the next copy to that Region full again (docs/sources.md#incremental-copy:
+//! the most recent copy must still exist).
 
 use super::records::ExecId;
 use super::{Event, ImageRecord, Model, Outcome, Stage};

@@ -349,7 +349,7 @@ impl Model<'_> {
                         },
                     );
                 }
-                // source: aws-facts.md §1.5 "Schedule latency": up to a minute after the cron time.
+                // source: docs/sources.md#schedule-delay: up to a minute after the cron time.
                 let p = &self.world.pipelines[pipeline as usize];
                 let delay = p
                     .latency

@@ -192,7 +192,7 @@ impl Model<'_> {
         for j in 0..n {
             let p = &self.world.pipelines[pi];
             let v = &p.volumes[j];
-            // source: aws-facts.md §1.1 "Full vs incremental": full unless the parent
+            // source: docs/sources.md#incremental-snapshot: full unless the parent
             // snapshot is the account's own.
             let gib = if full { v.data_gib } else { v.changed_gib };
             let d = p
@@ -222,7 +222,7 @@ impl Model<'_> {
         if run.pending > 0 {
             return;
         }
-        // source: aws-facts.md §1.1 "Multi-volume snapshot sets": they complete together.
+        // source: docs/sources.md#snapshot-time: a multi-volume set completes together.
         let ci = run.create_image;
         let c = self.out.stages[ci.index()];
         if c.outcome != Outcome::Running {

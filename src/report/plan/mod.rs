@@ -41,12 +41,12 @@ struct Doc<'a> {
 
 /// The defaults that are assumptions rather than published figures (src/aws/facts.rs).
 pub const ASSUMPTIONS: [&str; 8] = [
-    "snapshot throughput (lognormal, median 25 MiB/s, p95 80) and overhead (median 2 min, p95 8 min): no AWS figure (aws-facts.md §8)",
-    "best-effort copy throughput (median 30 MiB/s, p95 100) and overhead (median 3 min, p95 10 min): no AWS figure (§8)",
+    "snapshot throughput (lognormal, median 25 MiB/s, p95 80) and overhead (median 2 min, p95 8 min): no AWS figure (docs/sources.md#snapshot-time)",
+    "best-effort copy throughput (median 30 MiB/s, p95 100) and overhead (median 3 min, p95 10 min): no AWS figure (docs/sources.md#copy-time)",
     "instance stop (median 1 min, p95 4 min), terminate (median 30 s), register (median 5 s) and share calls (median 2 s): no measured figure",
-    "Linux launch p95 (60 s) and Windows launch p95 (30 min): only typical values are published",
+    "Linux launch p95 (60 s) and Windows launch p95 (15 min, 5 min with Fast Launch): only typical values are published (docs/sources.md#launch-windows)",
     "changed data per build, when not given: 10 % of the data",
-    "prices outside us-east-1 and for instance types other than t3.medium, m5.large, c5.xlarge, m7i.large: not in aws-facts.md (scenario overrides or not costed)",
+    "prices outside us-east-1 and for instance types other than t3.medium, m5.large, c5.xlarge, m7i.large: no checked figure (docs/sources.md#price-instances; scenario overrides or not costed)",
     "a month is 730 hours; transfer from São Paulo, Middle East, Cape Town and Hong Kong at $0.08/GB (low end of the published range)",
     "all quotas queue (none fails with ResourceLimitExceeded); the 20 concurrent snapshot copies, time-based copies and vCPU quotas are not modelled",
 ];

@@ -1,4 +1,4 @@
-//! `[cost]`: prices, defaults from aws-facts.md §3 (see `aws::facts`), and
+//! `[cost]`: prices, defaults from `aws::facts` (docs/sources.md, "Prices"), and
 //! each pipeline's instance prices.
 
 use std::collections::BTreeMap;
@@ -43,12 +43,12 @@ pub(super) fn price_instances(ctx: &mut Ctx<'_>, pipelines: &[Pipeline], prices:
             Some(0..0),
             "cost.instance_usd_per_hour",
             format!("instance type {t} has no price: its hours are not costed"),
-            Some(format!("add [cost] instance_usd_per_hour = {{ \"{t}\" = <dollars per hour> }} (aws-facts.md §3 has only t3.medium, m5.large, c5.xlarge, m7i.large)")),
+            Some(format!("add [cost] instance_usd_per_hour = {{ \"{t}\" = <dollars per hour> }} (docs/sources.md#price-instances has only t3.medium, m5.large, c5.xlarge, m7i.large)")),
         );
     }
 }
 
-/// `[cost]`: defaults from aws-facts.md §3 (see `aws::facts`), overridden here.
+/// `[cost]`: defaults from `aws::facts` (docs/sources.md, "Prices"), overridden here.
 pub(super) fn resolve_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> Prices {
     let price = |ctx: &mut Ctx<'_>, v: Option<&Spanned<f64>>, path: &str, default: f64| {
         v.map_or(default, |v| {

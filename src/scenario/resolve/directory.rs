@@ -186,7 +186,7 @@ fn resolve_accounts(ctx: &mut Ctx<'_>, dir: &mut Directory, raw_accounts: &[&Raw
             in_organization: ou.is_some() || a.organization.unwrap_or(false) || a.ou.is_some(),
             encryption_by_default: a.encryption_by_default.unwrap_or(false),
             default_key: None,
-            // source: aws-facts.md §4 rule 15: on by default for new accounts.
+            // source: docs/sources.md#rule-block-public-access: on by default for new accounts.
             block_public_access: a.block_public_access.unwrap_or(true),
         });
         if a.organization == Some(true) && dir.organization.is_none() {

@@ -10,7 +10,7 @@ use crate::pipeline::config::{Api, BucketSpec, Faults, Incident};
 use crate::scenario::raw::{RawApi, RawBucket, RawFaults, RawIncident};
 use crate::scenario::spec::Dur;
 
-/// `client`: whose waiter bounds a copy, in minutes (aws-facts.md §1.7).
+/// `client`: whose waiter bounds a copy, in minutes (docs/sources.md#waiters).
 const CLIENT: Choice<u64> = Choice {
     what: "client",
     words: &[
@@ -59,7 +59,7 @@ pub(super) fn resolve_faults(ctx: &mut Ctx<'_>, raw: Option<&RawFaults>) -> Faul
     f.max_attempts = attempts(ctx, r.max_attempts.as_ref(), "faults.max_attempts", 1);
     f.retry_backoff = dur(r.retry_backoff.as_ref(), f.retry_backoff);
     f.retry_backoff_max = dur(r.retry_backoff_max.as_ref(), f.retry_backoff_max);
-    // source: aws-facts.md §1.7 (client waiters) and §1.5 (Image Builder step timeout).
+    // source: docs/sources.md#waiters and #image-builder-steps.
     if r.client.is_some() {
         let mins = CLIENT.pick(ctx, r.client.as_ref(), "faults.client");
         f.waiter_timeout = Some(SimDuration::from_mins(mins));
@@ -174,7 +174,7 @@ fn bucket(
     }
 }
 
-/// `[api]`; defaults from aws-facts.md §2.3 and the SDKs' standard retry mode.
+/// `[api]`; defaults from docs/sources.md#throttling and #sdk-retry.
 pub(super) fn resolve_api(ctx: &mut Ctx<'_>, raw: Option<&RawApi>) -> Api {
     let empty = RawApi {
         throttling: None,

@@ -20,12 +20,14 @@ fn lognormal(l: facts::Lognormal) -> Dist {
     Dist::lognormal_from_quantiles(l.median, l.p95).unwrap_or(Dist::Fixed(l.median))
 }
 
-/// The default latencies of a platform (sources in `aws::facts`).
-pub(super) fn default_latencies(platform: Platform) -> Latencies {
+/// The default latencies of a platform, with or without EC2 Fast Launch
+/// (sources in `aws::facts`).
+pub(super) fn default_latencies(platform: Platform, fast_launch: bool) -> Latencies {
     Latencies {
-        instance_launch: lognormal(match platform {
-            Platform::Linux => facts::LINUX_LAUNCH,
-            Platform::Windows => facts::WINDOWS_LAUNCH,
+        instance_launch: lognormal(match (platform, fast_launch) {
+            (Platform::Linux, _) => facts::LINUX_LAUNCH,
+            (Platform::Windows, false) => facts::WINDOWS_LAUNCH,
+            (Platform::Windows, true) => facts::WINDOWS_FAST_LAUNCH,
         }),
         instance_stop: lognormal(facts::STOP),
         instance_terminate: lognormal(facts::TERMINATE),
@@ -49,11 +51,11 @@ pub(super) fn default_latencies(platform: Platform) -> Latencies {
 /// A platform's defaults, then the scenario's `[latency]`, then the entry's own.
 pub(super) fn latencies(
     ctx: &mut Ctx<'_>,
-    platform: Platform,
+    (platform, fast_launch): (Platform, bool),
     global: &RawLatency,
     (own, prefix): (Option<&RawLatency>, &str),
 ) -> Latencies {
-    let mut latency = default_latencies(platform);
+    let mut latency = default_latencies(platform, fast_launch);
     apply_latency(ctx, &mut latency, global, "latency");
     if let Some(own) = own {
         apply_latency(ctx, &mut latency, own, &prefix.key("latency"));

@@ -62,7 +62,12 @@ pub(super) fn resolve_migration(
             Some("add [[migration.volume]] with size_gib and data_gib"),
         );
     }
-    let latency = latencies(ctx, platform, sh.global, (m.latency.as_ref(), prefix));
+    let latency = latencies(
+        ctx,
+        (platform, false),
+        sh.global,
+        (m.latency.as_ref(), prefix),
+    );
     let at =
         m.at.as_ref()
             .map_or(SimTime::ZERO, |a| SimTime(a.get_ref().0.as_millis()));

@@ -19,7 +19,7 @@ pub(super) enum KeyUser {
 /// The owning account (default the first) and the encryption of the
 /// volumes written in `region`: the `kms_key` asked for, else the account's
 /// default there. A key must live in that Region and be usable by the
-/// account (aws-facts.md §4, rules.rs: KeyNotInRegion, KeyNotGranted).
+/// account (docs/sources.md, rules.rs: KeyNotInRegion, KeyNotGranted).
 pub(super) fn resolve_owner_encryption(
     ctx: &mut Ctx<'_>,
     dir: &Directory,

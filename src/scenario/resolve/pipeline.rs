@@ -12,7 +12,7 @@ use super::schedule::resolve_schedule;
 use crate::aws::directory::Directory;
 use crate::aws::facts;
 use crate::engine::SimTime;
-use crate::pipeline::config::{BaseOwner, Kind, Lifecycle, Pipeline, Step, Volume};
+use crate::pipeline::config::{BaseOwner, Kind, Lifecycle, Pipeline, Platform, Step, Volume};
 use crate::scenario::raw::{RawLatency, RawLifecycle, RawPipeline, RawStep, RawVolume};
 
 /// What every pipeline and migration is resolved against.
@@ -76,7 +76,7 @@ pub(super) fn resolve_pipeline(
 
     let components = resolve_steps(ctx, &p.component, &prefix.key("component"));
     if p.component.len() > facts::MAX_COMPONENTS_PER_RECIPE {
-        // source: aws-facts.md §2.2, components per recipe = 20 (fixed).
+        // source: docs/sources.md#quota-components: 20 components per recipe (fixed).
         ctx.err(
             Some(sp.span()),
             prefix.key("component"),
@@ -90,7 +90,24 @@ pub(super) fn resolve_pipeline(
     }
     let tests = resolve_steps(ctx, &p.test, &prefix.key("test"));
 
-    let latency = latencies(ctx, platform, sh.global, (p.latency.as_ref(), prefix));
+    let fast_launch = p.fast_launch.as_ref().is_some_and(|f| *f.get_ref());
+    if let Some(f) = &p.fast_launch
+        && *f.get_ref()
+        && platform != Platform::Windows
+    {
+        ctx.err(
+            Some(f.span()),
+            prefix.key("fast_launch"),
+            "EC2 Fast Launch is for Windows AMIs only",
+            Some("remove fast_launch, or set platform = \"windows\""),
+        );
+    }
+    let latency = latencies(
+        ctx,
+        (platform, fast_launch),
+        sh.global,
+        (p.latency.as_ref(), prefix),
+    );
 
     let schedule = resolve_schedule(ctx, sp, prefix, sh.start, sh.horizon);
     let lifecycle = resolve_lifecycle(ctx, p.lifecycle.as_ref(), prefix);

@@ -118,10 +118,15 @@ fn latencies_take_the_platform_defaults_then_the_overrides() {
     let text = format!("{REGIONS}[latency]\ninstance_stop = \"2m\"\n");
     let (lat, errors) = with_ctx(&text, |ctx, raw| {
         let global = raw.latency.clone().unwrap_or_default();
-        latency::latencies(ctx, Platform::Windows, &global, (None, "pipeline[0]"))
+        latency::latencies(
+            ctx,
+            (Platform::Windows, false),
+            &global,
+            (None, "pipeline[0]"),
+        )
     });
     assert!(errors.is_empty(), "{errors:?}");
-    let defaults = latency::default_latencies(Platform::Windows);
+    let defaults = latency::default_latencies(Platform::Windows, false);
     assert_eq!(
         format!("{:?}", lat.instance_launch),
         format!("{:?}", defaults.instance_launch)
@@ -270,5 +275,26 @@ fn a_migration_to_its_own_region_is_refused() {
     assert_eq!(
         errors,
         ["migration[0].to_region: to_region is the instance's own Region"]
+    );
+}
+
+#[test]
+fn windows_launches_take_aws_figures_and_fast_launch_is_windows_only() {
+    use crate::dist::Dist;
+    let median = |extra: &str| {
+        let (p, errors) = resolve_first_pipeline(&pipeline_text(extra));
+        assert!(errors.is_empty(), "{errors:?}");
+        match p.expect("resolves").latency.instance_launch {
+            Dist::LogNormal { mu, .. } => mu.exp(),
+            other => panic!("a lognormal, not {other:?}"),
+        }
+    };
+    assert!((median("platform = \"windows\"\n") - 242.0).abs() < 1e-9);
+    assert!((median("platform = \"windows\"\nfast_launch = true\n") - 85.0).abs() < 1e-9);
+    assert!((median("") - 25.0).abs() < 1e-9);
+    let (_, errors) = resolve_first_pipeline(&pipeline_text("fast_launch = true\n"));
+    assert_eq!(
+        errors,
+        vec!["pipeline[0].fast_launch: EC2 Fast Launch is for Windows AMIs only"]
     );
 }
