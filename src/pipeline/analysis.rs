@@ -204,7 +204,12 @@ pub fn critical_step(
             | Stage::RegisterImage
             | Stage::LaunchTest
             | Stage::Test => add(key(r), span(r)),
-            Stage::Share | Stage::LaunchDestinationTest | Stage::LaunchMigratedInstance
+            // A branch ends with a share, a launch from the copy, or the copy
+            // itself (no test launch): the one that ends last is critical.
+            Stage::Share
+            | Stage::LaunchDestinationTest
+            | Stage::LaunchMigratedInstance
+            | Stage::Copy
                 if last.is_none_or(|l| r.finished > l.finished) =>
             {
                 last = Some(r);
@@ -215,11 +220,18 @@ pub fn critical_step(
     // The copy behind the last branch.
     let copy_index = last.and_then(|l| match l.stage {
         Stage::Share => p.distributions[l.item as usize].owner_copy,
+        // The branch is the copy itself (its last attempt): counted here.
+        Stage::Copy => None,
         _ if p.copies.is_empty() => None,
         _ => Some(l.item),
     });
     if let Some(l) = last {
-        add(key(l), l.finished.since(l.started));
+        let d = if l.stage == Stage::Copy {
+            span(l)
+        } else {
+            l.finished.since(l.started)
+        };
+        add(key(l), d);
     }
     if let Some(c) = copy_index
         && let Some(copy) = records

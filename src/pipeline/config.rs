@@ -20,6 +20,9 @@ pub struct Distribution {
     /// Index in [`Pipeline::copies`] of the owner's own copy to this Region
     /// (`None` in the build Region, or when only target accounts get copies).
     pub owner_copy: Option<u16>,
+    /// Launch an instance from each copy here once it is available: the
+    /// team's own smoke test (neither Image Builder nor Packer does this).
+    pub test_launch: bool,
 }
 
 /// Sharing of the owner's image in one Region.

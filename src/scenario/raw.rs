@@ -278,6 +278,8 @@ pub struct RawDistribution {
     /// Accounts that receive their own copy (Image Builder `targetAccountIds`).
     #[serde(default)]
     pub target_accounts: Vec<Spanned<String>>,
+    /// The team's own smoke test: launch an instance from each copy here.
+    pub test_launch: Option<bool>,
 }
 
 /// `launch_permission = { … }`
@@ -399,6 +401,8 @@ pub struct RawPipeline {
     pub platform: Option<Spanned<String>>,
     /// EC2 Fast Launch on the Windows image: its faster launch default.
     pub fast_launch: Option<Spanned<bool>>,
+    /// The team's own smoke test in every destination (a distribution's own value wins).
+    pub test_launch: Option<bool>,
     /// Who owns the base image: `aws`, `marketplace`, `other_account` or `self`.
     pub base_image_owner: Option<Spanned<String>>,
     /// Builder instance type.

@@ -45,6 +45,7 @@ region = "us-east-1"
 builder_instance_type = "m5.large"
 test_instance_type = "t3.medium"
 destinations = ["us-east-2", "eu-west-1"]
+test_launch = true
 [[pipeline.volume]]
 size_gib = 30
 data_gib = 8

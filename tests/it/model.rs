@@ -325,7 +325,7 @@ fn without_the_flag_the_same_misconfiguration_is_refused() {
 fn cross_account_copies_belong_to_their_targets_and_are_incremental_per_account() {
     let text = format!(
         "horizon = \"15d\"\n{TWO_ACCOUNTS}{REGIONS}{}\
-         [[pipeline.distribution]]\nregion = \"eu-west-1\"\ntarget_accounts = [\"prod\", \"images\"]\n",
+         [[pipeline.distribution]]\nregion = \"eu-west-1\"\ntarget_accounts = [\"prod\", \"images\"]\ntest_launch = true\n",
         pipeline("p", "self", "interval = \"7d\"", "")
             .replace("destinations = [\"eu-west-1\"]", "")
     );
@@ -823,4 +823,50 @@ fn a_reused_replicator_gives_the_fresh_results_in_any_order() {
         reused.recycle(r);
     }
     assert!(seen_deleted, "the lifecycle deleted images");
+}
+
+/// Every latency a constant, so that every time in a replication is exact.
+const FIXED: &str = r#"
+[latency]
+instance_launch = "60s"
+instance_stop = "30s"
+instance_terminate = "20s"
+register_image = "10s"
+schedule_delay = "0s"
+share = "2s"
+snapshot = { overhead = "100s", throughput_mib_s = 1024 }
+copy = { overhead = "200s", throughput_mib_s = 1024 }
+"#;
+
+#[test]
+fn no_destination_test_launch_unless_the_team_asks_for_one() {
+    // One 10 GiB volume: snapshot 100 + 10 s, copy 200 + 10 s, all exact.
+    let body = |extra: &str| {
+        format!(
+            "horizon = \"1d\"\n{FIXED}{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n{extra}\
+             [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n[[pipeline.distribution]]\nregion = \"eu-west-1\"\n\
+             [pipeline.schedule]\nrun_at_start = true\n"
+        )
+    };
+    let off = run_replication(&scenario(&body("")).world, 1, 0);
+    assert!(stages(&off, Stage::LaunchDestinationTest).is_empty());
+    assert!(stages(&off, Stage::TerminateDestinationTest).is_empty());
+    // launch 60, stop 30, snapshot 110, register 10, test launch 60, copy 210.
+    let run = &off.runs[0];
+    assert_eq!(run.outcome, Outcome::Succeeded);
+    assert_eq!(
+        run.finished,
+        SimTime(480_000),
+        "usable when the copy is available"
+    );
+
+    let on = run_replication(&scenario(&body("test_launch = true\n")).world, 1, 0);
+    let launches = stages(&on, Stage::LaunchDestinationTest);
+    assert_eq!(launches.len(), 1);
+    assert_eq!(launches[0].region, RegionId::from_index(1));
+    assert_eq!(
+        on.runs[0].finished,
+        SimTime(540_000),
+        "plus the 60-s launch there"
+    );
 }

@@ -4,9 +4,10 @@
 //! trigger ─► launch builder ─► components… ─► stop ─► create image ─► register
 //!   (cron, interval,            (each may fail)        (one snapshot     │
 //!    package update, manual)                           per volume)       ▼
-//!        usable everywhere ◄─ test launch ◄─ copy ◄─ (tests pass) ◄─ launch test ─► tests…
-//!                              (per destination Region, copies queue at the
-//!                               concurrent-copy quota of the destination)
+//!        usable everywhere ◄─ copy ◄─ (tests pass) ◄─ launch test ─► tests…
+//!          (◄─ test launch,    (per destination Region and account, copies
+//!           only with           queue at the concurrent-copy quotas)
+//!           test_launch)
 //! ```
 //!
 //! Each stage occurrence is a [`StageRecord`]; the only event that carries

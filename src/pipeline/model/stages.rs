@@ -361,14 +361,23 @@ impl Model<'_> {
                 let dist = &p.distributions[plan.distribution as usize];
                 let shares_after = dist.share.is_some() && dist.owner_copy == Some(r.item);
                 let (k, encryption) = (plan.distribution, plan.encryption);
+                let test_launch = dist.test_launch;
                 self.lineage[(pi * na + r.account.index()) * nr + r.region.index()] =
                     Some((encryption, exec));
-                let stage = if p.kind.is_build() {
-                    Stage::LaunchDestinationTest
+                if !p.kind.is_build() {
+                    self.launch(
+                        sim,
+                        exec,
+                        Stage::LaunchMigratedInstance,
+                        r.region,
+                        Some(rec),
+                    );
+                } else if test_launch {
+                    // The team's own smoke test: neither tool launches here.
+                    self.launch(sim, exec, Stage::LaunchDestinationTest, r.region, Some(rec));
                 } else {
-                    Stage::LaunchMigratedInstance
-                };
-                self.launch(sim, exec, stage, r.region, Some(rec));
+                    self.branch_done(sim, exec);
+                }
                 if shares_after {
                     self.start_share(sim, exec, k, r.region);
                 }

@@ -178,6 +178,10 @@ pub(super) fn resolve_distributions(
             region,
             share,
             owner_copy,
+            test_launch: raw
+                .and_then(|r| r.test_launch)
+                .or(p.test_launch)
+                .unwrap_or(false),
         });
     }
     (dists, copies)

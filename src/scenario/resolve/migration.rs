@@ -120,6 +120,8 @@ pub(super) fn resolve_migration(
             region: to,
             share: None,
             owner_copy: Some(0),
+            // The moved instance's launch is the migration's own stage.
+            test_launch: false,
         });
         copies.push(CopyPlan {
             distribution: 0,
