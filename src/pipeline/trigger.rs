@@ -1,4 +1,4 @@
-//! Image Builder schedules: cron expressions in UTC.
+//! Image Builder schedules: cron expressions in UTC or an IANA time zone.
 //!
 //! Image Builder's `scheduleExpression` is `cron(min hour dom month dow year)`:
 //! six fields, minute granularity, weekdays 1–7 with 1 = Sunday (or names),
@@ -6,7 +6,8 @@
 //! (docs/sources.md#cron).
 //! Matching is done by the `croner` crate in Quartz weekday mode.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
+pub use chrono_tz::Tz;
 use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
 
@@ -237,13 +238,17 @@ impl Field {
     }
 }
 
-/// Every match of `cron` at or after `start` and before `start + horizon`,
-/// as simulated times (milliseconds since `start`).
-pub fn cron_times(cron: &Cron, start: DateTime<Utc>, horizon: SimTime) -> Vec<SimTime> {
-    let start_naive: NaiveDateTime = start.naive_utc();
+/// Every match of `cron`, read as wall-clock time in `tz`, at or after
+/// `start` and before `start + horizon`, as simulated times (milliseconds
+/// since `start`). Daylight saving moves the matches in UTC; a wall-clock
+/// time that a spring change skips runs at the first instant after the gap,
+/// and one that an autumn change repeats runs once, at the earlier instant
+/// (croner's rules; AWS documents neither case).
+pub fn cron_times(cron: &Cron, start: DateTime<Utc>, horizon: SimTime, tz: Tz) -> Vec<SimTime> {
+    let local = start.with_timezone(&tz);
     let mut out = Vec::new();
-    for next in cron.iter_from(start_naive, croner::Direction::Forward) {
-        let ms = (next - start_naive).num_milliseconds();
+    for next in cron.iter_from(local, croner::Direction::Forward) {
+        let ms = (next.with_timezone(&Utc) - start).num_milliseconds();
         if ms < 0 {
             continue;
         }
@@ -269,7 +274,7 @@ mod tests {
     #[test]
     fn weekly_monday_six_am_matches_every_monday() {
         let cron = parse_cron("cron(0 6 ? * MON *)").unwrap();
-        let times = cron_times(&cron, monday(), SimTime(28 * 86_400_000));
+        let times = cron_times(&cron, monday(), SimTime(28 * 86_400_000), Tz::UTC);
         let hours: Vec<u64> = times.iter().map(|t| t.0 / 3_600_000).collect();
         assert_eq!(hours, vec![6, 6 + 168, 6 + 336, 6 + 504]);
     }
@@ -278,7 +283,7 @@ mod tests {
     fn numeric_weekdays_count_from_sunday_as_in_aws() {
         // 2 = Monday in Image Builder's cron.
         let cron = parse_cron("0 6 ? * 2 *").unwrap();
-        let times = cron_times(&cron, monday(), SimTime(7 * 86_400_000));
+        let times = cron_times(&cron, monday(), SimTime(7 * 86_400_000), Tz::UTC);
         assert_eq!(times, vec![SimTime(6 * 3_600_000)]);
     }
 
@@ -290,6 +295,33 @@ mod tests {
         );
         assert!(parse_cron("0 6 * *").is_err(), "too few fields");
         assert!(parse_cron("0 99 ? * MON *").is_err(), "hour out of range");
+    }
+
+    #[test]
+    fn a_berlin_six_am_cron_moves_by_an_hour_in_utc_across_daylight_saving() {
+        // Daily 06:00 Europe/Berlin from 2026-03-27 to 2026-03-31: CET (UTC+1)
+        // until Sunday 29 March 02:00, CEST (UTC+2) after; and back on 25 October.
+        let c = parse_cron("cron(0 6 * * ? *)").unwrap();
+        let berlin: Tz = "Europe/Berlin".parse().unwrap();
+        let utc_hours = |start: DateTime<Utc>| -> Vec<(u32, u32)> {
+            cron_times(&c, start, SimTime(4 * 86_400_000), berlin)
+                .iter()
+                .map(|t| {
+                    let at = start + chrono::Duration::milliseconds(t.0 as i64);
+                    (chrono::Datelike::day(&at), chrono::Timelike::hour(&at))
+                })
+                .collect()
+        };
+        let march = Utc.with_ymd_and_hms(2026, 3, 27, 0, 0, 0).unwrap();
+        assert_eq!(utc_hours(march), vec![(27, 5), (28, 5), (29, 4), (30, 4)]);
+        let october = Utc.with_ymd_and_hms(2026, 10, 23, 0, 0, 0).unwrap();
+        assert_eq!(utc_hours(october), vec![(23, 4), (24, 4), (25, 5), (26, 5)]);
+        // UTC itself never moves.
+        let utc: Vec<u64> = cron_times(&c, march, SimTime(4 * 86_400_000), Tz::UTC)
+            .iter()
+            .map(|t| t.0 % 86_400_000 / 3_600_000)
+            .collect();
+        assert_eq!(utc, vec![6, 6, 6, 6]);
     }
 
     #[test]
@@ -347,7 +379,7 @@ mod tests {
     fn aws_forms_croner_lacks_are_accepted() {
         // "0/15": from minute 0, every 15 minutes (croner wants "0-59/15").
         let c = parse_cron("cron(0/15 6 ? * MON-FRI *)").unwrap();
-        let t = cron_times(&c, monday(), SimTime(24 * 3_600_000));
+        let t = cron_times(&c, monday(), SimTime(24 * 3_600_000), Tz::UTC);
         let mins: Vec<u64> = t.iter().map(|t| t.0 / 60_000).collect();
         assert_eq!(mins, vec![360, 375, 390, 405]);
         for ok in [

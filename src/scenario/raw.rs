@@ -480,8 +480,10 @@ pub struct RawStep {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSchedule {
-    /// Image Builder cron: `cron(min hour dom month dow year)`, UTC.
+    /// Image Builder cron: `cron(min hour dom month dow year)`, in `timezone`.
     pub cron: Option<Spanned<String>>,
+    /// IANA time zone the cron is read in (Image Builder `schedule.timezone`); default UTC.
+    pub timezone: Option<Spanned<String>>,
     /// A fixed interval between builds, first at `interval`.
     pub interval: Option<Spanned<Dur>>,
     /// `always` or `dependency_updates`.

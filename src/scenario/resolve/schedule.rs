@@ -6,7 +6,7 @@ use toml::Spanned;
 use super::ctx::{Choice, Ctx, KeyPath};
 use crate::engine::SimTime;
 use crate::pipeline::config::{Schedule, StartCondition};
-use crate::pipeline::trigger::{cron_times, parse_cron};
+use crate::pipeline::trigger::{Tz, cron_times, parse_cron};
 use crate::scenario::raw::RawPipeline;
 
 /// `start_condition`, with Image Builder's names: the first word is the default.
@@ -38,11 +38,49 @@ pub(super) fn resolve_schedule(
     let path = prefix.key("schedule");
     let mut cron_text = None;
     let mut times = Vec::new();
+    let tz = match &s.timezone {
+        None => Some(Tz::UTC),
+        Some(t) => {
+            match t.get_ref().parse::<Tz>() {
+                Ok(tz) => Some(tz),
+                Err(_) => {
+                    let guess = chrono_tz::TZ_VARIANTS
+                        .iter()
+                        .map(|z| (strsim::levenshtein(z.name(), t.get_ref()), z.name()))
+                        .min()
+                        .filter(|(d, _)| *d <= 3);
+                    let help = match guess {
+                    Some((_, name)) => format!("did you mean \"{name}\"? timezone takes an IANA name, e.g. \"Europe/Berlin\""),
+                    None => "use an IANA time-zone name, e.g. \"Europe/Berlin\" or \"America/New_York\"".to_string(),
+                };
+                    ctx.err(
+                        Some(t.span()),
+                        path.key("timezone"),
+                        format!("{:?} is not an IANA time zone", t.get_ref()),
+                        Some(&help),
+                    );
+                    None
+                }
+            }
+        }
+    };
+    if let Some(t) = &s.timezone
+        && s.cron.is_none()
+    {
+        ctx.err(
+            Some(t.span()),
+            path.key("timezone"),
+            "timezone applies to the cron, and the schedule has none",
+            Some("add a cron, or remove timezone"),
+        );
+    }
     if let Some(c) = &s.cron {
         match parse_cron(c.get_ref()) {
             Ok(cron) => {
                 cron_text = Some(c.get_ref().clone());
-                times = cron_times(&cron, start, horizon);
+                if let Some(tz) = tz {
+                    times = cron_times(&cron, start, horizon, tz);
+                }
             }
             Err(e) => ctx.err(Some(c.span()), path.key("cron"), e.reason, Some(&e.help)),
         }

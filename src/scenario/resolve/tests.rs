@@ -298,3 +298,33 @@ fn windows_launches_take_aws_figures_and_fast_launch_is_windows_only() {
         vec!["pipeline[0].fast_launch: EC2 Fast Launch is for Windows AMIs only"]
     );
 }
+
+#[test]
+fn a_schedule_time_zone_must_be_an_iana_name_and_needs_a_cron() {
+    let text = |schedule: &str| {
+        format!(
+            "{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n\
+             [[pipeline.volume]]\nsize_gib = 8\ndata_gib = 4\n[pipeline.schedule]\n{schedule}"
+        )
+    };
+    let (p, errors) = resolve_first_pipeline(&text(
+        "cron = \"cron(0 6 ? * MON *)\"\ntimezone = \"Europe/Berlin\"\n",
+    ));
+    assert!(errors.is_empty(), "{errors:?}");
+    // 2026-01-05 is a Monday: 06:00 in Berlin is 05:00 UTC in winter.
+    assert_eq!(p.unwrap().schedule.cron_times[0], SimTime(5 * 3_600_000));
+    let (_, errors) = resolve_first_pipeline(&text(
+        "cron = \"cron(0 6 ? * MON *)\"\ntimezone = \"Europe/Berlln\"\n",
+    ));
+    assert_eq!(
+        errors,
+        vec!["pipeline[0].schedule.timezone: \"Europe/Berlln\" is not an IANA time zone"]
+    );
+    let (_, errors) = resolve_first_pipeline(&text("interval = \"7d\"\ntimezone = \"UTC\"\n"));
+    assert_eq!(
+        errors,
+        vec![
+            "pipeline[0].schedule.timezone: timezone applies to the cron, and the schedule has none"
+        ]
+    );
+}
