@@ -5,13 +5,22 @@ use serde::{Deserialize, Serialize};
 
 use super::facts;
 
-/// What one instance of a quota is shared by.
+/// What one instance of a quota is shared by: every quota amisim models is
+/// one per account and Region (the build Region for builds, the destination
+/// for copies).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// One per account and Region.
     AccountRegion,
-    /// One per pipeline (its distribution configuration).
-    Distribution,
+}
+
+/// What a request finds when a quota is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenFull {
+    /// It waits, first come first served.
+    Queue,
+    /// It fails at once with `ResourceLimitExceeded`, which the SDKs do not retry.
+    Fail,
 }
 
 /// A quota. Declaration order is the order of the CSV rows.
@@ -23,7 +32,8 @@ pub enum Quota {
     /// Concurrent AMI copies, per copier account and destination Region.
     #[serde(rename = "concurrent_ami_copies_per_region")]
     AmiCopiesPerRegion,
-    /// Image Builder concurrent AMI copies per distribution configuration.
+    /// Image Builder concurrent AMI copies, per destination account and
+    /// Region (its Service Quotas name says "per distribution configuration").
     #[serde(rename = "concurrent_ami_copies_per_distribution")]
     AmiCopiesPerDistribution,
 }
@@ -59,20 +69,18 @@ impl Quota {
 
     /// What one instance of it is shared by.
     pub fn scope(self) -> Scope {
-        match self {
-            Quota::ConcurrentBuilds | Quota::AmiCopiesPerRegion => Scope::AccountRegion,
-            Quota::AmiCopiesPerDistribution => Scope::Distribution,
-        }
+        Scope::AccountRegion
     }
 }
 
-/// The value of every quota in a scenario.
+/// The value of every quota in a scenario, and what a full one does when
+/// the scenario says (`[quotas.when_full]`; otherwise the tool decides).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Quotas([u32; 3]);
+pub struct Quotas([u32; 3], [Option<WhenFull>; 3]);
 
 impl Default for Quotas {
     fn default() -> Self {
-        Quotas(Quota::ALL.map(Quota::default_value))
+        Quotas(Quota::ALL.map(Quota::default_value), [None; 3])
     }
 }
 
@@ -85,6 +93,16 @@ impl Quotas {
     /// Sets the value of `q`.
     pub fn set(&mut self, q: Quota, v: u32) {
         self.0[q as usize] = v;
+    }
+
+    /// What a full `q` does, if the scenario says.
+    pub fn when_full(&self, q: Quota) -> Option<WhenFull> {
+        self.1[q as usize]
+    }
+
+    /// Sets what a full `q` does, for every client.
+    pub fn set_when_full(&mut self, q: Quota, w: WhenFull) {
+        self.1[q as usize] = Some(w);
     }
 }
 

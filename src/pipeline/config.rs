@@ -64,6 +64,41 @@ pub enum Platform {
     Windows,
 }
 
+/// The tool that runs a pipeline. It decides which quotas its requests
+/// meet and what a full one does to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    /// EC2 Image Builder: its concurrent-build and copy quotas apply, and a
+    /// full quota queues. AWS does not document whether Image Builder queues
+    /// its own copies: that is an assumption (docs/sources.md#quota-full).
+    ImageBuilder,
+    /// Packer's amazon-ebs builder, calling the EC2 API itself.
+    Packer,
+    /// A script calling the EC2 API with an AWS SDK and its waiters.
+    Sdk,
+}
+
+impl Tool {
+    /// Its name in a scenario.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tool::ImageBuilder => "image_builder",
+            Tool::Packer => "packer",
+            Tool::Sdk => "sdk",
+        }
+    }
+
+    /// What a full quota does to this tool's requests, unless `[quotas.when_full]`
+    /// says: CopyImage and RunInstances fail with `ResourceLimitExceeded`,
+    /// which the SDKs do not retry (docs/sources.md#quota-full).
+    pub fn when_full(self) -> crate::aws::quotas::WhenFull {
+        match self {
+            Tool::ImageBuilder => crate::aws::quotas::WhenFull::Queue,
+            Tool::Packer | Tool::Sdk => crate::aws::quotas::WhenFull::Fail,
+        }
+    }
+}
+
 /// Who owns the base image the builder launches from. It decides whether
 /// the first snapshot of a build is full or incremental (docs/sources.md#incremental-snapshot:
 /// a snapshot is incremental only to a parent snapshot you own, with the same key).
@@ -203,6 +238,8 @@ pub struct Pipeline {
     pub name: String,
     /// Image pipeline or migration.
     pub kind: Kind,
+    /// The tool that runs it (migrations: `Sdk`, the team's own script).
+    pub tool: Tool,
     /// Build Region.
     pub region: RegionId,
     /// OS family.

@@ -373,8 +373,34 @@ pub struct RawQuotas {
     pub concurrent_ami_copies_per_region: Option<Spanned<i64>>,
     /// Image Builder concurrent builds per account.
     pub concurrent_builds: Option<Spanned<i64>>,
-    /// Image Builder concurrent AMI copies per distribution configuration (pipeline).
+    /// Image Builder concurrent AMI copies per destination account and Region.
     pub concurrent_ami_copies_per_distribution: Option<Spanned<i64>>,
+    /// What a full quota does, per quota: `queue` or `fail` (default: the tool's).
+    pub when_full: Option<RawWhenFull>,
+}
+
+/// `[quotas.when_full]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWhenFull {
+    /// Concurrent builds.
+    pub concurrent_builds: Option<Spanned<String>>,
+    /// Concurrent AMI copies per destination Region.
+    pub concurrent_ami_copies_per_region: Option<Spanned<String>>,
+    /// Image Builder's copy quota.
+    pub concurrent_ami_copies_per_distribution: Option<Spanned<String>>,
+}
+
+impl RawWhenFull {
+    /// The word the file gives `q`, if any.
+    pub fn get(&self, q: crate::aws::quotas::Quota) -> Option<&Spanned<String>> {
+        use crate::aws::quotas::Quota;
+        match q {
+            Quota::ConcurrentBuilds => self.concurrent_builds.as_ref(),
+            Quota::AmiCopiesPerRegion => self.concurrent_ami_copies_per_region.as_ref(),
+            Quota::AmiCopiesPerDistribution => self.concurrent_ami_copies_per_distribution.as_ref(),
+        }
+    }
 }
 
 impl RawQuotas {
@@ -399,6 +425,8 @@ pub struct RawPipeline {
     pub region: Spanned<String>,
     /// `linux` or `windows`.
     pub platform: Option<Spanned<String>>,
+    /// `image_builder`, `packer` or `sdk`: the tool that runs the pipeline.
+    pub tool: Option<Spanned<String>>,
     /// EC2 Fast Launch on the Windows image: its faster launch default.
     pub fast_launch: Option<Spanned<bool>>,
     /// The team's own smoke test in every destination (a distribution's own value wins).

@@ -268,8 +268,12 @@ fn the_capacity_scenario_shows_its_saturated_quota() {
         .count();
     assert!(full_hours > 0, "some hours above half utilization");
     let runs = std::fs::read_to_string(out.path().join("runs.csv")).unwrap();
+    // 120 builds launch in the same minute: RunInstances throttling fails a
+    // few; copies make every other run late.
+    let succeeded: Vec<&str> = runs.lines().filter(|l| l.contains(",succeeded,")).collect();
+    assert!(succeeded.len() > 200, "{} runs succeeded", succeeded.len());
     assert!(
-        runs.lines().skip(1).all(|l| l.contains(",copy:")),
+        succeeded.iter().all(|l| l.contains(",copy:")),
         "copies make every run late"
     );
 }

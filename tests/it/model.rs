@@ -567,7 +567,7 @@ fn a_throttled_burst_is_retried_and_finishes_later() {
     let fixed = "[latency]\ninstance_launch = \"10s\"\ninstance_stop = \"10s\"\nregister_image = \"1s\"\n\
                  snapshot = { overhead = \"60s\", throughput_mib_s = 1000000 }\n\
                  copy = { overhead = \"300s\", throughput_mib_s = 1000000 }\n\
-                 [quotas]\nconcurrent_builds = 1000\n\
+                 [quotas]\nconcurrent_builds = 1000\nconcurrent_ami_copies_per_distribution = 1000\n\
                  [api]\nrun_instances = { capacity = 1000, refill_per_s = 100 }\nmax_attempts = 10\n";
     let r = run_replication(&with(fixed, &ps).world, 1, 0);
     let copies = stages(&r, Stage::Copy);
@@ -869,4 +869,90 @@ fn no_destination_test_launch_unless_the_team_asks_for_one() {
         SimTime(540_000),
         "plus the 60-s launch there"
     );
+}
+
+#[test]
+fn a_full_quota_fails_a_script_at_once_and_queues_image_builder() {
+    // Two pipelines copy to eu-west-1 at the same moment, with room for one copy.
+    let body = |tool: &str, when_full: &str| {
+        let mut t = format!(
+            "horizon = \"1d\"\n{FIXED}[quotas]\nconcurrent_ami_copies_per_region = 1\n{when_full}{REGIONS}"
+        );
+        for name in ["a", "b"] {
+            t += &format!(
+                "[[pipeline]]\nname = \"{name}\"\nregion = \"us-east-1\"\ntool = \"{tool}\"\n\
+                 destinations = [\"eu-west-1\"]\n[[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n\
+                 [pipeline.schedule]\nrun_at_start = true\n"
+            );
+        }
+        run_replication(&scenario(&t).world, 1, 0)
+    };
+    for tool in ["sdk", "packer"] {
+        let r = body(tool, "");
+        let copies = stages(&r, Stage::Copy);
+        assert_eq!(copies.len(), 2, "{tool}");
+        assert_eq!(copies[0].outcome, Outcome::Succeeded, "{tool}");
+        let refused = &copies[1];
+        assert_eq!(refused.outcome, Outcome::Failed, "{tool}");
+        assert_eq!(refused.cause.name(), "resource_limit_exceeded", "{tool}");
+        assert_eq!(refused.started, refused.enqueued, "{tool}: no queue wait");
+        assert_eq!(
+            refused.finished, refused.enqueued,
+            "{tool}: refused at once"
+        );
+        assert_eq!(r.runs[1].outcome, Outcome::Failed, "{tool}");
+    }
+    // Image Builder queues: the second copy starts when the first ends (210 s later).
+    let r = body("image_builder", "");
+    let copies = stages(&r, Stage::Copy);
+    assert!(copies.iter().all(|c| c.outcome == Outcome::Succeeded));
+    assert_eq!(copies[1].started, copies[0].finished);
+    assert_eq!(
+        copies[1].started.since(copies[1].enqueued).as_millis(),
+        210_000
+    );
+    // [quotas.when_full] overrides the tool, both ways.
+    let r = body(
+        "sdk",
+        "[quotas.when_full]\nconcurrent_ami_copies_per_region = \"queue\"\n",
+    );
+    assert!(
+        stages(&r, Stage::Copy)
+            .iter()
+            .all(|c| c.outcome == Outcome::Succeeded)
+    );
+    let r = body(
+        "image_builder",
+        "[quotas.when_full]\nconcurrent_ami_copies_per_region = \"fail\"\n",
+    );
+    assert_eq!(
+        stages(&r, Stage::Copy)[1].cause.name(),
+        "resource_limit_exceeded"
+    );
+}
+
+#[test]
+fn image_builders_copy_quota_is_per_destination_account_and_region() {
+    // Two Image Builder pipelines of one account, 1 slot of Image Builder's copy quota:
+    // their copies to one Region queue; copies to different Regions do not.
+    let text = |dest_b: &str| {
+        format!(
+            "horizon = \"1d\"\n{FIXED}[quotas]\nconcurrent_ami_copies_per_distribution = 1\n{REGIONS}\
+             [[region]]\nname = \"ap-south-1\"\n\
+             [[pipeline]]\nname = \"a\"\nregion = \"us-east-1\"\ndestinations = [\"eu-west-1\"]\n\
+             [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n[pipeline.schedule]\nrun_at_start = true\n\
+             [[pipeline]]\nname = \"b\"\nregion = \"us-east-1\"\ndestinations = [\"{dest_b}\"]\n\
+             [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n[pipeline.schedule]\nrun_at_start = true\n"
+        )
+    };
+    let same = run_replication(&scenario(&text("eu-west-1")).world, 1, 0);
+    let c = stages(&same, Stage::Copy);
+    assert_eq!(
+        c[1].started.since(c[1].enqueued).as_millis(),
+        210_000,
+        "one pool per account and Region"
+    );
+    let apart = run_replication(&scenario(&text("ap-south-1")).world, 1, 0);
+    let c = stages(&apart, Stage::Copy);
+    assert!(c.iter().all(|c| c.started == c.enqueued), "separate pools");
 }

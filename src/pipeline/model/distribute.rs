@@ -2,10 +2,10 @@
 
 use super::faults::Api;
 use super::records::{ExecId, RecordId};
-use super::{Cause, Event, Model, Outcome, Stage};
+use super::{Ask, Cause, Event, Model, Outcome, Quota, Stage};
 use crate::aws::facts::MIB_PER_GIB;
-use crate::engine::{Grant, SimDuration, Simulation};
-use crate::pipeline::config::RegionId;
+use crate::engine::{SimDuration, Simulation};
+use crate::pipeline::config::{RegionId, Tool};
 
 impl Model<'_> {
     /// Tests passed: start every copy, and the shares that need no copy.
@@ -35,14 +35,41 @@ impl Model<'_> {
         }
     }
 
-    /// A copy asks for its distribution slot, then for its Region slot.
+    /// A copy asks for Image Builder's slot (Image Builder pipelines), then
+    /// for EC2's slot in its destination.
     pub(super) fn queue_copy(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
-        let exec = self.out.stages[rec.index()].exec;
-        let pi = self.out.runs[exec.index()].pipeline as usize;
-        if !self.uses_distribution_quota(pi)
-            || self.dist_copies[pi].request(sim.now(), rec) == Grant::Now
-        {
+        let r = self.out.stages[rec.index()];
+        let pi = self.out.runs[r.exec.index()].pipeline as usize;
+        if !self.uses_distribution_quota(pi) {
             self.request_region_slot(sim, rec);
+            return;
+        }
+        let idx = self.copy_quota_index(rec);
+        match self.ask(sim.now(), Quota::AmiCopiesPerDistribution, idx, rec) {
+            Ask::Now => self.request_region_slot(sim, rec),
+            Ask::Queued => {}
+            Ask::Refused => self.refuse(sim, rec),
+        }
+    }
+
+    /// The quota instance of a copy: `copier account * regions + destination`.
+    fn copy_quota_index(&self, rec: RecordId) -> usize {
+        let r = &self.out.stages[rec.index()];
+        r.account.index() * self.world.regions.len() + r.region.index()
+    }
+
+    /// A full quota refused record `rec`: it fails now with
+    /// `ResourceLimitExceeded`, which the SDKs do not retry. A copy's branch
+    /// is over (the caller has given back any slot it held).
+    pub(super) fn refuse(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
+        let now = sim.now();
+        let r = &mut self.out.stages[rec.index()];
+        r.started = now;
+        r.finished = now;
+        let stage = r.stage;
+        self.fail(sim, rec, Cause::ResourceLimitExceeded);
+        if stage == Stage::Copy {
+            self.copy_branch_over(sim, rec);
         }
     }
 
@@ -52,13 +79,12 @@ impl Model<'_> {
         let now = sim.now();
         let r = self.out.stages[rec.index()];
         let pi = self.out.runs[r.exec.index()].pipeline as usize;
-        let nr = self.world.regions.len();
-        if let Some((next, _)) = self.copies[r.account.index() * nr + r.region.index()].release(now)
-        {
+        let idx = self.copy_quota_index(rec);
+        if let Some((next, _)) = self.copies[idx].release(now) {
             self.start_copy(sim, next);
         }
         if self.uses_distribution_quota(pi)
-            && let Some((next, _)) = self.dist_copies[pi].release(now)
+            && let Some((next, _)) = self.dist_copies[idx].release(now)
         {
             self.request_region_slot(sim, next);
         }
@@ -77,19 +103,28 @@ impl Model<'_> {
         }
     }
 
-    /// Image Builder distributions share a per-configuration copy quota; migrations don't.
+    /// Image Builder's copy quota applies to its own distributions only.
     pub(super) fn uses_distribution_quota(&self, pi: usize) -> bool {
-        self.world.pipelines[pi].kind.is_build()
+        let p = &self.world.pipelines[pi];
+        p.kind.is_build() && p.tool == Tool::ImageBuilder
     }
 
     /// A copy holding its distribution slot asks for a slot in its destination.
     pub(super) fn request_region_slot(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
-        let r = self.out.stages[rec.index()];
-        let nr = self.world.regions.len();
-        if self.copies[r.account.index() * nr + r.region.index()].request(sim.now(), rec)
-            == Grant::Now
-        {
-            self.start_copy(sim, rec);
+        let idx = self.copy_quota_index(rec);
+        match self.ask(sim.now(), Quota::AmiCopiesPerRegion, idx, rec) {
+            Ask::Now => self.start_copy(sim, rec),
+            Ask::Queued => {}
+            Ask::Refused => {
+                // Give Image Builder's slot, if it held one, to the next copy.
+                let pi = self.out.runs[self.out.stages[rec.index()].exec.index()].pipeline as usize;
+                if self.uses_distribution_quota(pi)
+                    && let Some((next, _)) = self.dist_copies[idx].release(sim.now())
+                {
+                    self.request_region_slot(sim, next);
+                }
+                self.refuse(sim, rec);
+            }
         }
     }
 

@@ -30,10 +30,10 @@ use rng::PipelineRng;
 
 use rand_distr::{Distribution, Exp};
 
-use super::config::{Kind, Pipeline, RegionId, StartCondition, World};
+use super::config::{Kind, Pipeline, RegionId, StartCondition, Tool, World};
 use crate::aws::directory::{AccountId, Encryption};
 pub use crate::aws::quotas::Quota;
-use crate::aws::quotas::Scope;
+use crate::aws::quotas::{Scope, WhenFull};
 use crate::engine::{Grant, Resource, RngStreams, SimDuration, SimTime, Simulation, TokenBucket};
 
 /// The events of the model: small and `Copy`.
@@ -100,7 +100,8 @@ struct Model<'w> {
     out: ReplicationResult,
     /// Concurrent builds per `account * regions + region`.
     builds: Vec<Resource<RecordId>>,
-    /// Concurrent copies per pipeline (distribution configuration).
+    /// Image Builder's concurrent copies per `(copier account, destination Region)`:
+    /// `account * regions + region`.
     dist_copies: Vec<Resource<RecordId>>,
     /// Concurrent-copy quota per `(account, destination Region)`: `account * regions + region`.
     copies: Vec<Resource<RecordId>>,
@@ -118,6 +119,17 @@ struct Model<'w> {
     copy_tokens: Vec<TokenBucket>,
     /// RunInstances token buckets per `account * regions + region`.
     run_tokens: Vec<TokenBucket>,
+}
+
+/// What a quota answers a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ask {
+    /// A slot now.
+    Now,
+    /// Waiting in line.
+    Queued,
+    /// Full, and full means `ResourceLimitExceeded`.
+    Refused,
 }
 
 /// Runs replication `replication` of `world` with master seed `seed`.
@@ -161,7 +173,7 @@ impl<'w> Replicator<'w> {
             rng: Vec::with_capacity(np),
             out: ReplicationResult::default(),
             builds: traced(world.quotas.get(Quota::ConcurrentBuilds), na * nr),
-            dist_copies: traced(world.quotas.get(Quota::AmiCopiesPerDistribution), np),
+            dist_copies: traced(world.quotas.get(Quota::AmiCopiesPerDistribution), na * nr),
             copies: traced(world.quotas.get(Quota::AmiCopiesPerRegion), na * nr),
             lineage: vec![None; np * na * nr],
             live: vec![Default::default(); np],
@@ -284,7 +296,6 @@ impl Model<'_> {
     fn collect_quotas(&mut self, logs: &mut Vec<QuotaLogs>) {
         let nr = self.world.regions.len();
         let end = self.out.end;
-        let world = self.world;
         let mut push = |kind, idx: usize, res: &mut Resource<RecordId>, out: &mut Vec<QuotaUse>| {
             if res.served() == 0 {
                 return;
@@ -295,11 +306,7 @@ impl Model<'_> {
             waits.clear();
             res.swap_logs(&mut trace, &mut waits);
             let (account, region, pipeline) = match Quota::scope(kind) {
-                Scope::Distribution => {
-                    let p = &world.pipelines[idx];
-                    (p.owner, p.region, Some(idx as u16))
-                }
-                _ => (
+                Scope::AccountRegion => (
                     AccountId::from_index(idx / nr),
                     RegionId::from_index(idx % nr),
                     None,
@@ -331,6 +338,27 @@ impl Model<'_> {
             push(Quota::AmiCopiesPerDistribution, i, r, &mut out);
         }
         self.out.quotas = out;
+    }
+
+    /// Asks quota `q`'s instance `idx` for a slot for record `rec`: granted
+    /// now, queued, or refused because it is full and full means fail for
+    /// the record's tool (unless `[quotas.when_full]` says otherwise).
+    fn ask(&mut self, now: SimTime, q: Quota, idx: usize, rec: RecordId) -> Ask {
+        let exec = self.out.stages[rec.index()].exec;
+        let tool = self.pipeline(exec).tool;
+        let when_full = self.world.quotas.when_full(q).unwrap_or(tool.when_full());
+        let res = match q {
+            Quota::ConcurrentBuilds => &mut self.builds[idx],
+            Quota::AmiCopiesPerRegion => &mut self.copies[idx],
+            Quota::AmiCopiesPerDistribution => &mut self.dist_copies[idx],
+        };
+        if when_full == WhenFull::Fail && res.in_use() >= res.capacity() {
+            return Ask::Refused;
+        }
+        match res.request(now, rec) {
+            Grant::Now => Ask::Now,
+            Grant::Queued(_) => Ask::Queued,
+        }
     }
 
     fn pipeline(&self, exec: ExecId) -> &Pipeline {
@@ -398,10 +426,16 @@ impl Model<'_> {
                 }
                 // The schedule delay is over: from here the wait is for a build slot.
                 let rec = self.open(exec, Stage::LaunchBuilder, 0, region, sim.now());
+                if p.tool != Tool::ImageBuilder {
+                    // Packer or a script: no Image Builder build quota.
+                    self.start_launch(sim, rec);
+                    return;
+                }
                 let slot = self.build_slot(exec);
-                match self.builds[slot].request(sim.now(), rec) {
-                    Grant::Now => self.start_launch_builder(sim, rec),
-                    Grant::Queued(_) => {}
+                match self.ask(sim.now(), Quota::ConcurrentBuilds, slot, rec) {
+                    Ask::Now => self.start_launch_builder(sim, rec),
+                    Ask::Queued => {}
+                    Ask::Refused => self.refuse(sim, rec),
                 }
             }
             Event::StageDone { rec } => self.stage_done(sim, rec),

@@ -169,6 +169,8 @@ pub enum Cause {
     WaiterTimeout,
     /// Throttled (`RequestLimitExceeded`) on every attempt of the SDK.
     RequestLimitExceeded,
+    /// A full quota refused the request (`ResourceLimitExceeded`, not retried).
+    ResourceLimitExceeded,
 }
 
 impl Cause {
@@ -184,6 +186,7 @@ impl Cause {
             Cause::RegionIncident => "region_incident",
             Cause::WaiterTimeout => "waiter_timeout",
             Cause::RequestLimitExceeded => "request_limit_exceeded",
+            Cause::ResourceLimitExceeded => "resource_limit_exceeded",
         }
     }
 

@@ -12,7 +12,7 @@ use super::schedule::resolve_schedule;
 use crate::aws::directory::Directory;
 use crate::aws::facts;
 use crate::engine::SimTime;
-use crate::pipeline::config::{BaseOwner, Kind, Lifecycle, Pipeline, Platform, Step, Volume};
+use crate::pipeline::config::{BaseOwner, Kind, Lifecycle, Pipeline, Platform, Step, Tool, Volume};
 use crate::scenario::raw::{RawLatency, RawLifecycle, RawPipeline, RawStep, RawVolume};
 
 /// What every pipeline and migration is resolved against.
@@ -34,6 +34,16 @@ const BASE_OWNER: Choice<BaseOwner> = Choice {
     ],
 };
 
+/// `tool`: the first word is the default.
+const TOOL: Choice<Tool> = Choice {
+    what: "tool",
+    words: &[
+        ("image_builder", Tool::ImageBuilder, ""),
+        ("packer", Tool::Packer, ""),
+        ("sdk", Tool::Sdk, ""),
+    ],
+};
+
 /// Resolves one `[[pipeline]]`; `None` if it has errors.
 pub(super) fn resolve_pipeline(
     ctx: &mut Ctx<'_>,
@@ -46,6 +56,7 @@ pub(super) fn resolve_pipeline(
     let region = ctx.region(&p.region, &prefix.key("region"));
 
     let platform = PLATFORM.pick(ctx, p.platform.as_ref(), &prefix.key("platform"));
+    let tool = TOOL.pick(ctx, p.tool.as_ref(), &prefix.key("tool"));
     let base_owner = BASE_OWNER.pick(
         ctx,
         p.base_image_owner.as_ref(),
@@ -117,6 +128,7 @@ pub(super) fn resolve_pipeline(
     }
     Some(Pipeline {
         name: p.name.get_ref().clone(),
+        tool,
         kind: Kind::Build {
             builder_instance_type: p
                 .builder_instance_type

@@ -1,7 +1,7 @@
 //! `[[region]]`, `[[route]]` and `[quotas]`.
 
 use super::ctx::{Ctx, KeyPath};
-use crate::aws::{self, quotas::MAX_QUOTA, quotas::Quota};
+use crate::aws::{self, quotas::MAX_QUOTA, quotas::Quota, quotas::WhenFull};
 use crate::dist::Throughput;
 use crate::pipeline::config::Quotas;
 use crate::scenario::raw::{RawQuotas, RawRegion, RawRoute};
@@ -90,5 +90,21 @@ pub(super) fn resolve_quotas(ctx: &mut Ctx<'_>, raw: Option<&RawQuotas>) -> Quot
             quotas.set(q, v);
         }
     }
+    let when_full = raw.and_then(|r| r.when_full.as_ref());
+    for q in Quota::ALL {
+        if let Some(w) = when_full.and_then(|w| w.get(q)) {
+            let path = "quotas.when_full".key(q.key());
+            quotas.set_when_full(q, WHEN_FULL.pick(ctx, Some(w), &path));
+        }
+    }
     quotas
 }
+
+/// `[quotas.when_full]`: what a full quota does.
+const WHEN_FULL: super::ctx::Choice<WhenFull> = super::ctx::Choice {
+    what: "when_full",
+    words: &[
+        ("queue", WhenFull::Queue, ""),
+        ("fail", WhenFull::Fail, "ResourceLimitExceeded"),
+    ],
+};
