@@ -956,3 +956,31 @@ fn image_builders_copy_quota_is_per_destination_account_and_region() {
     let c = stages(&apart, Stage::Copy);
     assert!(c.iter().all(|c| c.started == c.enqueued), "separate pools");
 }
+
+#[test]
+fn overlapping_copies_of_one_lineage_into_one_region_run_one_after_the_other() {
+    // Builds from the account's own image every 100 s, each copy 210 s: the
+    // second copy is accepted while the first runs, and starts when it ends.
+    let text = |owner: &str| {
+        format!(
+            "horizon = \"150s\"\n{FIXED}{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n\
+             base_image_owner = \"{owner}\"\ndestinations = [\"eu-west-1\"]\n\
+             [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\nchanged_gib = 1\n\
+             [pipeline.schedule]\nrun_at_start = true\ninterval = \"100s\"\n"
+        )
+    };
+    let r = run_replication(&scenario(&text("self")).world, 1, 0);
+    let c = stages(&r, Stage::Copy);
+    assert_eq!(c.len(), 2);
+    assert!(
+        c[1].enqueued < c[0].finished,
+        "the second is asked for while the first runs"
+    );
+    assert_eq!(c[1].started, c[0].finished, "and starts when it ends");
+    assert_eq!(c[1].data_gib, 1.0, "incremental on the copy it waited for");
+    // Another owner's base image: a new lineage each build, so they overlap.
+    let r = run_replication(&scenario(&text("aws")).world, 1, 0);
+    let c = stages(&r, Stage::Copy);
+    assert_eq!(c[1].started, c[1].enqueued);
+    assert!(c[1].started < c[0].finished);
+}

@@ -77,6 +77,15 @@ impl Model<'_> {
     /// up): its quota slots pass to the next waiters.
     pub(super) fn copy_ended(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
         let now = sim.now();
+        // The lineage is free: the oldest copy held back behind this one starts.
+        let l = self.lineage_index(rec);
+        if self.copying[l] == Some(rec) {
+            self.copying[l] = None;
+            if let Some(i) = self.lineage_waiting.iter().position(|&(w, _)| w == l) {
+                let (_, next) = self.lineage_waiting.remove(i);
+                self.copy_accepted(sim, next);
+            }
+        }
         let r = self.out.stages[rec.index()];
         let pi = self.out.runs[r.exec.index()].pipeline as usize;
         let idx = self.copy_quota_index(rec);
@@ -174,17 +183,42 @@ impl Model<'_> {
         if !self.api_call(sim, rec, Api::CopyImage) {
             return;
         }
-        let p = &self.world.pipelines[pi];
-        let plan = &p.copies[r.item as usize];
-        let model = self.world.copy_model(p, p.region, r.region);
+        self.copy_accepted(sim, rec);
+    }
+
+    /// The index of record `rec`'s lineage: `(pipeline, copier, destination)`.
+    fn lineage_index(&self, rec: RecordId) -> usize {
+        let r = &self.out.stages[rec.index()];
+        let pi = self.out.runs[r.exec.index()].pipeline as usize;
         let (na, nr) = (
             self.world.directory.accounts.len(),
             self.world.regions.len(),
         );
+        (pi * na + r.account.index()) * nr + r.region.index()
+    }
+
+    /// AWS accepted the copy. Builds from the account's own image share one
+    /// snapshot lineage: if a copy of it into the same account and Region is
+    /// in progress, this one starts only when that one ends
+    /// (docs/sources.md#incremental-copy), and the wait counts as queueing.
+    /// Builds from another owner's image start a new lineage each time.
+    fn copy_accepted(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
+        let r = self.out.stages[rec.index()];
+        let pi = self.out.runs[r.exec.index()].pipeline as usize;
+        let lineage = self.lineage_index(rec);
+        if self.world.pipelines[pi].base_owner.is_own() {
+            if self.copying[lineage].is_some() {
+                self.lineage_waiting.push((lineage, rec));
+                return;
+            }
+            self.copying[lineage] = Some(rec);
+        }
+        let p = &self.world.pipelines[pi];
+        let plan = &p.copies[r.item as usize];
+        let model = self.world.copy_model(p, p.region, r.region);
         // source: docs/sources.md#incremental-copy: incremental only if a copy of
         // the lineage exists in the destination with the same key; a new lineage (base
         // image of another owner) or encrypting an unencrypted source copies in full.
-        let lineage = (pi * na + plan.copier.index()) * nr + r.region.index();
         let incremental = p.base_owner.is_own()
             && !plan.encrypts_unencrypted
             && self.lineage[lineage].is_some_and(|(e, _)| e == plan.encryption);

@@ -108,6 +108,11 @@ struct Model<'w> {
     /// `(pipeline * accounts + account) * regions + region`: the encryption of
     /// the latest completed copy of the pipeline's lineage there, if any.
     lineage: Vec<Option<(Encryption, ExecId)>>,
+    /// The same index: the copy of the lineage AWS is carrying out there, if any.
+    copying: Vec<Option<RecordId>>,
+    /// Copies AWS holds back until the lineage's copy in progress ends
+    /// (docs/sources.md#incremental-copy), oldest first, with their lineage index.
+    lineage_waiting: Vec<(usize, RecordId)>,
     /// Per pipeline, the executions whose images are alive, oldest first, with
     /// the range of their [`ImageRecord`]s.
     live: Vec<std::collections::VecDeque<(ExecId, u32, u32)>>,
@@ -176,6 +181,8 @@ impl<'w> Replicator<'w> {
             dist_copies: traced(world.quotas.get(Quota::AmiCopiesPerDistribution), na * nr),
             copies: traced(world.quotas.get(Quota::AmiCopiesPerRegion), na * nr),
             lineage: vec![None; np * na * nr],
+            copying: vec![None; np * na * nr],
+            lineage_waiting: Vec::new(),
             live: vec![Default::default(); np],
             updates_since_build: vec![false; np],
             next_number: vec![0; np],
@@ -281,6 +288,8 @@ impl Model<'_> {
             r.reset();
         }
         self.lineage.fill(None);
+        self.copying.fill(None);
+        self.lineage_waiting.clear();
         for l in &mut self.live {
             l.clear();
         }

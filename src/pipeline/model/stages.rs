@@ -351,7 +351,6 @@ impl Model<'_> {
             }
             Stage::LaunchTest => self.next_test(sim, exec, 0),
             Stage::Copy => {
-                self.copy_ended(sim, rec);
                 let (na, nr) = (
                     self.world.directory.accounts.len(),
                     self.world.regions.len(),
@@ -362,8 +361,12 @@ impl Model<'_> {
                 let shares_after = dist.share.is_some() && dist.owner_copy == Some(r.item);
                 let (k, encryption) = (plan.distribution, plan.encryption);
                 let test_launch = dist.test_launch;
+                // Recorded first: a copy of the lineage held back behind this one
+                // starts in copy_ended, incremental on it.
                 self.lineage[(pi * na + r.account.index()) * nr + r.region.index()] =
                     Some((encryption, exec));
+                self.copy_ended(sim, rec);
+                let p = &self.world.pipelines[pi];
                 if !p.kind.is_build() {
                     self.launch(
                         sim,
