@@ -208,6 +208,9 @@ pub struct Schedule {
     pub build_on_package_update: bool,
     /// A manual run at t = 0.
     pub run_at_start: bool,
+    /// Image Builder's `autoDisablePolicy.failureCount`: the pipeline is
+    /// disabled after this many consecutive failed executions (1-10).
+    pub auto_disable_after_failures: Option<u32>,
 }
 
 /// Latency models for one pipeline (global defaults merged with its overrides).

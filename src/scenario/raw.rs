@@ -522,4 +522,6 @@ pub struct RawSchedule {
     pub build_on_package_update: Option<bool>,
     /// A manual run at t = 0.
     pub run_at_start: Option<bool>,
+    /// Disable the pipeline after this many consecutive failed executions (1-10).
+    pub auto_disable_after_failures: Option<Spanned<i64>>,
 }

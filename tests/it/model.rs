@@ -984,3 +984,37 @@ fn overlapping_copies_of_one_lineage_into_one_region_run_one_after_the_other() {
     assert_eq!(c[1].started, c[1].enqueued);
     assert!(c[1].started < c[0].finished);
 }
+
+#[test]
+fn auto_disable_stops_a_pipeline_after_n_consecutive_failures() {
+    let text = |extra: &str| {
+        format!(
+            "horizon = \"10h\"\n{FIXED}{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n\
+             destinations = [\"eu-west-1\"]\n[[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n\
+             [[pipeline.component]]\nname = \"broken\"\nduration = \"1m\"\nfailure_probability = 1.0\n\
+             [pipeline.schedule]\ninterval = \"1h\"\n{extra}"
+        )
+    };
+    let free = run_replication(&scenario(&text("")).world, 1, 0);
+    assert_eq!(
+        free.runs.len(),
+        9,
+        "a build every hour before the 10-h horizon"
+    );
+    assert!(free.disabled_at[0].is_none());
+    let r = run_replication(
+        &scenario(&text("auto_disable_after_failures = 3\n")).world,
+        1,
+        0,
+    );
+    assert_eq!(r.runs.len(), 3, "disabled after the third failure");
+    assert!(r.runs.iter().all(|x| x.outcome == Outcome::Failed));
+    assert_eq!(r.disabled_at[0], Some(r.runs[2].finished));
+    let e = from_str(
+        Path::new("inline.toml"),
+        &text("auto_disable_after_failures = 11\n"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("schedule.auto_disable_after_failures"), "{e}");
+}

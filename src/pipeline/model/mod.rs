@@ -117,6 +117,8 @@ struct Model<'w> {
     /// the range of their [`ImageRecord`]s.
     live: Vec<std::collections::VecDeque<(ExecId, u32, u32)>>,
     updates_since_build: Vec<bool>,
+    /// Per pipeline: failed executions since the last success.
+    consecutive_failures: Vec<u32>,
     next_number: Vec<u32>,
     /// Incident windows per Region: `(start, end, slowdown, failure probability)`.
     incidents: Vec<Vec<(SimTime, SimTime, f64, f64)>>,
@@ -185,6 +187,7 @@ impl<'w> Replicator<'w> {
             lineage_waiting: Vec::new(),
             live: vec![Default::default(); np],
             updates_since_build: vec![false; np],
+            consecutive_failures: vec![0; np],
             next_number: vec![0; np],
             incidents: vec![Vec::new(); nr],
             copy_tokens: buckets(&world.api.copy_image),
@@ -262,6 +265,7 @@ impl Model<'_> {
                 r.images.clear();
                 r.quotas.clear();
                 r.skipped_matches.clear();
+                r.disabled_at.clear();
                 r.package_updates.clear();
                 r
             }
@@ -276,6 +280,8 @@ impl Model<'_> {
             },
         };
         self.out.skipped_matches.resize(np, 0);
+        self.out.disabled_at.resize(np, None);
+        self.consecutive_failures.fill(0);
         self.out.package_updates.resize(np, 0);
         self.out.events = 0;
         self.out.end = SimTime::ZERO;
@@ -494,6 +500,10 @@ impl Model<'_> {
         kind: TriggerKind,
         delay: SimDuration,
     ) {
+        if self.out.disabled_at[pipeline as usize].is_some() {
+            // Disabled after too many failures: nothing starts it any more.
+            return;
+        }
         self.updates_since_build[pipeline as usize] = false;
         self.next_number[pipeline as usize] += 1;
         let exec = ExecId::from_index(self.out.runs.len());

@@ -351,6 +351,8 @@ pub struct ReplicationResult {
     pub skipped_matches: Vec<u32>,
     /// Per pipeline: package updates seen.
     pub package_updates: Vec<u32>,
+    /// Per pipeline: when `auto_disable_after_failures` disabled it, if it did.
+    pub disabled_at: Vec<Option<SimTime>>,
     /// Events handled.
     pub events: u64,
     /// Quota instances that served at least one request.

@@ -269,8 +269,20 @@ impl Model<'_> {
         run.finished = now;
         run.outcome = outcome;
         run.failed_record = failed;
+        let pi = run.pipeline as usize;
         if outcome == Outcome::Succeeded {
+            self.consecutive_failures[pi] = 0;
             self.register_images(sim, exec);
+        } else {
+            self.consecutive_failures[pi] += 1;
+            if let Some(n) = self.world.pipelines[pi]
+                .schedule
+                .auto_disable_after_failures
+                && self.consecutive_failures[pi] >= n
+                && self.out.disabled_at[pi].is_none()
+            {
+                self.out.disabled_at[pi] = Some(now);
+            }
         }
         let run = &mut self.out.runs[exec.index()];
         if run.holds_build_slot {

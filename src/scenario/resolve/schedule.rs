@@ -125,7 +125,16 @@ pub(super) fn resolve_schedule(
         );
         return None;
     }
+    let auto_disable_after_failures = s.auto_disable_after_failures.as_ref().and_then(|n| {
+        ctx.count(
+            n,
+            &path.key("auto_disable_after_failures"),
+            (1, 10),
+            Some("Image Builder's autoDisablePolicy.failureCount takes 1 to 10"),
+        )
+    });
     Some(Schedule {
+        auto_disable_after_failures,
         cron_text,
         cron_times: times,
         interval,
