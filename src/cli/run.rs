@@ -84,7 +84,7 @@ pub struct RunArgs {
     /// With --precision: never run more replications than this [default: 10000].
     #[arg(long)]
     pub max_replications: Option<u64>,
-    /// Which row files to write: `all` (runs, stages, images, cost), `runs`, or `none`
+    /// Which row files to write: `all` (runs, stages, images, cost, exposure), `runs`, or `none`
     /// (large experiments: the aggregated reports only).
     #[arg(long, default_value = "all")]
     pub rows: RowSelection,
@@ -107,9 +107,8 @@ impl ValueEnum for RowSelection {
 
     fn to_possible_value(&self) -> Option<PossibleValue> {
         Some(match self {
-            RowSelection::All => {
-                PossibleValue::new("all").help("runs.csv, stages.csv, images.csv and cost.csv")
-            }
+            RowSelection::All => PossibleValue::new("all")
+                .help("runs.csv, stages.csv, images.csv, cost.csv and exposure.csv"),
             RowSelection::Runs => PossibleValue::new("runs").help("runs.csv only"),
             RowSelection::None => PossibleValue::new("none").help("No row file"),
         })

@@ -49,6 +49,12 @@ pub struct PipelineAgg {
     pub stages: Vec<StageAgg>,
     /// Cost of each execution (its ledger lines), micro-dollars.
     pub cost_per_execution: Metric,
+    /// Release (package update) → an image containing it usable everywhere, ms.
+    #[serde(default)]
+    pub exposure_window: Metric,
+    /// Releases no execution had shipped when their replication ended.
+    #[serde(default)]
+    pub unpatched: u64,
 }
 
 /// Identifies a quota instance.
@@ -141,6 +147,10 @@ struct Scratch {
     /// Where each `(category, Region, account)` is in `cost_by` (`u32::MAX`:
     /// not yet), densely indexed; reset after each replication.
     cost_slot: Vec<u32>,
+    /// The replication's releases and what shipped them.
+    exposures: Vec<crate::pipeline::analysis::Exposure>,
+    /// Per pipeline, the next run [`crate::pipeline::analysis::exposures`] looks at.
+    first_after: Vec<usize>,
 }
 
 impl Clone for Scratch {
@@ -271,6 +281,7 @@ impl Aggregate {
         self.end_max_ms = self.end_max_ms.max(rep.end.as_millis());
         for p in &mut self.pipelines {
             p.time_to_all_regions.start_replication(index);
+            p.exposure_window.start_replication(index);
             for m in &mut p.phases {
                 m.start_replication(index);
             }
@@ -325,6 +336,14 @@ impl Aggregate {
             }
             s.duration.add(r.finished.since(r.started).as_millis());
             s.wait.add(r.started.since(r.enqueued).as_millis());
+        }
+        crate::pipeline::analysis::exposures(rep, &mut sc.exposures, &mut sc.first_after);
+        for e in &sc.exposures {
+            let p = &mut self.pipelines[usize::from(e.pipeline)];
+            match e.window() {
+                Some(w) => p.exposure_window.add(w.as_millis()),
+                None => p.unpatched += 1,
+            }
         }
         self.add_quotas(index, rep);
         self.add_costs(market, index, rep, &mut sc);
@@ -459,6 +478,8 @@ impl Aggregate {
                     x.failed += y.failed;
                 }
                 a.cost_per_execution.merge(&b.cost_per_execution);
+                a.exposure_window.merge(&b.exposure_window);
+                a.unpatched += b.unpatched;
             }
         }
         for (k, b) in &other.quotas {

@@ -12,7 +12,7 @@ pub enum RowSelection {
     None,
     /// `runs.csv` only.
     Runs,
-    /// `runs.csv`, `stages.csv`, `images.csv` and `cost.csv`.
+    /// `runs.csv`, `stages.csv`, `images.csv`, `cost.csv` and `exposure.csv`.
     All,
 }
 
@@ -68,6 +68,8 @@ pub const STAGES: OutputFile = file("stages.csv", Writer::Rows(RowSelection::All
 pub const IMAGES: OutputFile = file("images.csv", Writer::Rows(RowSelection::All), true);
 /// `cost.csv`: one line per cost line.
 pub const COST: OutputFile = file("cost.csv", Writer::Rows(RowSelection::All), true);
+/// `exposure.csv`: one line per release (package update).
+pub const EXPOSURE: OutputFile = file("exposure.csv", Writer::Rows(RowSelection::All), true);
 /// `summary.csv`.
 pub const SUMMARY: OutputFile = file("summary.csv", Writer::Aggregate, true);
 /// `quotas.csv`.
@@ -97,11 +99,12 @@ pub const REPORT_HTML: OutputFile = file("report.html", Writer::Report, false);
 
 /// Every output file, row files first (in their column-file order), then
 /// the aggregated ones in the order they are written and listed.
-pub const FILES: [OutputFile; 16] = [
+pub const FILES: [OutputFile; 17] = [
     RUNS,
     STAGES,
     IMAGES,
     COST,
+    EXPOSURE,
     SUMMARY,
     QUOTAS,
     QUOTA_TIMELINE,
@@ -117,11 +120,14 @@ pub const FILES: [OutputFile; 16] = [
 ];
 
 /// The row files, in order: `encode` and `RowFiles` index them so.
-pub const ROW_FILES: [OutputFile; 4] = [RUNS, STAGES, IMAGES, COST];
+pub const ROW_FILES: [OutputFile; N_ROW_FILES] = [RUNS, STAGES, IMAGES, COST, EXPOSURE];
+
+/// How many row files there are.
+pub const N_ROW_FILES: usize = 5;
 
 impl RowSelection {
     /// Whether each of [`ROW_FILES`] is written.
-    pub fn enabled(self) -> [bool; 4] {
+    pub fn enabled(self) -> [bool; N_ROW_FILES] {
         ROW_FILES.map(|f| match f.writer {
             Writer::Rows(min) => self >= min,
             _ => false,
@@ -161,7 +167,13 @@ mod tests {
         assert_eq!(RowSelection::Runs.files(), ["runs.csv"]);
         assert_eq!(
             RowSelection::All.files(),
-            ["runs.csv", "stages.csv", "images.csv", "cost.csv"]
+            [
+                "runs.csv",
+                "stages.csv",
+                "images.csv",
+                "cost.csv",
+                "exposure.csv"
+            ]
         );
         assert_eq!(run_files(RowSelection::Runs).len(), 7);
         let mut names: Vec<&str> = FILES.iter().map(|f| f.name).collect();

@@ -4,7 +4,7 @@
 use super::config::{Kind, World};
 use super::model::{Outcome, RecordId, ReplicationResult, Stage, StageRecord};
 use crate::aws::ids::RegionId;
-use crate::engine::SimDuration;
+use crate::engine::{SimDuration, SimTime};
 
 /// The key protecting the data a stage writes: snapshots and copies.
 pub fn kms_key_name<'w>(world: &'w World, rep: &ReplicationResult, r: &StageRecord) -> &'w str {
@@ -252,4 +252,60 @@ pub fn critical_step(
         if lb < la { b } else { a }
     });
     Some((winner, SimDuration(best)))
+}
+
+/// How long one release stayed unpatched: from its publication until an
+/// image that contains it was usable in every Region and account the
+/// pipeline distributes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exposure {
+    /// The pipeline.
+    pub pipeline: u16,
+    /// When the release was published.
+    pub released: SimTime,
+    /// The first succeeded execution triggered at or after it (a build
+    /// resolves its components' versions when it starts), if any.
+    pub exec: Option<usize>,
+    /// When that execution's image was usable everywhere.
+    pub patched: Option<SimTime>,
+}
+
+impl Exposure {
+    /// The exposure window, if the release was patched before the replication ended.
+    pub fn window(&self) -> Option<SimDuration> {
+        self.patched.map(|p| p.since(self.released))
+    }
+}
+
+/// Every release of `rep` with the execution that shipped it, in release
+/// order, into `out` (cleared first). `first_after` is scratch: per
+/// pipeline, the next succeeded run to consider.
+pub fn exposures(rep: &ReplicationResult, out: &mut Vec<Exposure>, first_after: &mut Vec<usize>) {
+    out.clear();
+    first_after.clear();
+    let np = rep.package_updates.len();
+    first_after.resize(np, 0);
+    // Runs are in trigger order, and releases in time order: one pass each per pipeline.
+    for &(pipeline, released) in &rep.releases {
+        let pi = usize::from(pipeline);
+        let mut i = first_after[pi];
+        while i < rep.runs.len() {
+            let r = &rep.runs[i];
+            if usize::from(r.pipeline) == pi
+                && r.triggered >= released
+                && r.outcome == Outcome::Succeeded
+            {
+                break;
+            }
+            i += 1;
+        }
+        first_after[pi] = i;
+        let shipped = rep.runs.get(i);
+        out.push(Exposure {
+            pipeline,
+            released,
+            exec: shipped.map(|_| i),
+            patched: shipped.map(|r| r.finished),
+        });
+    }
 }

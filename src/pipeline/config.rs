@@ -204,6 +204,8 @@ pub struct Schedule {
     pub start_condition: StartCondition,
     /// Mean time between package updates (Poisson process), if any.
     pub package_update_mean: Option<SimDuration>,
+    /// Package updates on a calendar: their times before the horizon.
+    pub package_update_times: Vec<SimTime>,
     /// Start a build at each package update.
     pub build_on_package_update: bool,
     /// A manual run at t = 0.

@@ -37,7 +37,7 @@ fn finish(file: &'static str, w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, Report
     })
 }
 
-fn f3(v: Option<f64>) -> String {
+pub(super) fn f3(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.3}")).unwrap_or_default()
 }
 
@@ -84,6 +84,17 @@ pub fn summary_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportErr
                 "time_to_all_regions",
                 &pa.time_to_all_regions,
                 pa.failed,
+            ))
+            .map_err(csv_err(F))?;
+        }
+        if pa.exposure_window.count > 0 {
+            // A release that no execution shipped is not an observation: `failed` counts them.
+            w.write_record(metric_row(
+                &p.name,
+                "all",
+                "exposure_window",
+                &pa.exposure_window,
+                pa.unpatched,
             ))
             .map_err(csv_err(F))?;
         }

@@ -11,7 +11,7 @@ use tempfile::NamedTempFile;
 use super::write::{persist, temp_beside};
 use super::{ReportError, push_digits, push_fixed, push_secs};
 use crate::cost::CostLine;
-pub use crate::experiment::outputs::{ROW_FILES, RowSelection};
+pub use crate::experiment::outputs::{N_ROW_FILES, ROW_FILES, RowSelection};
 use crate::pipeline::analysis::{critical_stage, item_name, kms_key_name, records_by_exec};
 use crate::pipeline::config::World;
 use crate::pipeline::model::{Outcome, ReplicationResult};
@@ -298,11 +298,38 @@ fn write_images(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields
     }
 }
 
+/// `exposure.csv`'s columns.
+pub const EXPOSURE_HEADER: [&str; 6] = [
+    "replication",
+    "pipeline",
+    "released_at_s",
+    "execution",
+    "patched_at_s",
+    "exposure_window_s",
+];
+
+fn write_exposure(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'_>) {
+    let (mut out, mut scratch) = (Vec::new(), Vec::new());
+    crate::pipeline::analysis::exposures(rep, &mut out, &mut scratch);
+    for e in &out {
+        f.word(ri);
+        f.str(&world.pipelines[usize::from(e.pipeline)].name);
+        f.secs(e.released.as_millis());
+        match e.exec {
+            Some(i) => f.uint(u64::from(rep.runs[i].number)),
+            None => f.word(""),
+        }
+        f.opt_secs(e.patched.map(|t| t.as_millis()));
+        f.opt_secs(e.window().map(|w| w.as_millis()));
+        f.end();
+    }
+}
+
 /// The rows of consecutive replications, encoded: the bytes of each row
 /// file, in [`ROW_FILES`] order, as [`encode`] appends them on the workers
 /// and [`RowFiles::append`] writes them.
 #[derive(Debug, Default)]
-pub struct Encoded(pub [Vec<u8>; 4]);
+pub struct Encoded(pub [Vec<u8>; N_ROW_FILES]);
 
 impl crate::experiment::Output for Encoded {
     fn held(&self) -> usize {
@@ -321,7 +348,7 @@ impl crate::experiment::Output for Encoded {
 /// [`crate::experiment::Aggregate::cost_lines`] holds them once it is added).
 pub fn encode(
     world: &World,
-    enabled: [bool; 4],
+    enabled: [bool; N_ROW_FILES],
     out: &mut Encoded,
     index: u64,
     rep: &ReplicationResult,
@@ -331,7 +358,7 @@ pub fn encode(
     push_digits(&mut ri, index, 1);
     // Digits only: valid UTF-8, and a field as they are.
     let ri = std::str::from_utf8(&ri).unwrap_or_default();
-    let [runs, stages, images, cost] = &mut out.0;
+    let [runs, stages, images, cost, exposure] = &mut out.0;
     if enabled[3] {
         write_cost(world, ri, rep, cost_lines, &mut Fields::new(cost));
     }
@@ -344,16 +371,25 @@ pub fn encode(
     if enabled[2] {
         write_images(world, ri, rep, &mut Fields::new(images));
     }
+    if enabled[4] {
+        write_exposure(world, ri, rep, &mut Fields::new(exposure));
+    }
 }
 
 /// The row files being written into temporary files in `dir` (removed if
 /// the run ends before [`RowFiles::commit`]).
 pub struct RowFiles {
     dir: PathBuf,
-    files: [Option<BufWriter<NamedTempFile>>; 4],
+    files: [Option<BufWriter<NamedTempFile>>; N_ROW_FILES],
 }
 
-const HEADERS: [&[&str]; 4] = [&RUNS_HEADER, &STAGES_HEADER, &IMAGES_HEADER, &COST_HEADER];
+const HEADERS: [&[&str]; N_ROW_FILES] = [
+    &RUNS_HEADER,
+    &STAGES_HEADER,
+    &IMAGES_HEADER,
+    &COST_HEADER,
+    &EXPOSURE_HEADER,
+];
 
 fn csv_error(source: csv::Error) -> ReportError {
     ReportError::Csv {
@@ -385,13 +421,13 @@ impl RowFiles {
         };
         Ok(RowFiles {
             dir: dir.to_path_buf(),
-            files: [open(0)?, open(1)?, open(2)?, open(3)?],
+            files: [open(0)?, open(1)?, open(2)?, open(3)?, open(4)?],
         })
     }
 
     /// The files written, in [`ROW_FILES`] order: what [`encode`] needs.
-    pub fn enabled(&self) -> [bool; 4] {
-        [0, 1, 2, 3].map(|i| self.files[i].is_some())
+    pub fn enabled(&self) -> [bool; N_ROW_FILES] {
+        std::array::from_fn(|i| self.files[i].is_some())
     }
 
     /// Appends encoded rows (those of the replications after the last appended).
@@ -565,14 +601,21 @@ mod tests {
 
     #[test]
     fn every_record_has_as_many_fields_as_its_header() {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios/golden-3os-8-regions.toml");
         let scn = crate::scenario::load(&path).unwrap();
         let mut out = super::Encoded::default();
         for i in 0..3 {
             let rep = crate::pipeline::model::run_replication(&scn.world, 1, i);
             let lines = crate::cost::ledger(&scn.market(), &rep);
-            super::encode(&scn.world, [true; 4], &mut out, i, &rep, &lines);
+            super::encode(
+                &scn.world,
+                [true; super::N_ROW_FILES],
+                &mut out,
+                i,
+                &rep,
+                &lines,
+            );
         }
         for (bytes, header) in out.0.iter().zip(super::HEADERS) {
             let mut r = csv::ReaderBuilder::new()

@@ -12,7 +12,7 @@ use crate::scenario::Scenario;
 use crate::scenario::sweep::Sweep;
 
 /// Metric columns of `sweep.csv` (after `point`, the key columns and `pipeline`).
-pub const SWEEP_METRICS: [&str; 14] = [
+pub const SWEEP_METRICS: [&str; 17] = [
     "runs",
     "failed",
     "mean_s",
@@ -27,6 +27,9 @@ pub const SWEEP_METRICS: [&str; 14] = [
     "most_often_late",
     "mean_monthly_usd",
     "p95_monthly_usd",
+    "exposure_mean_s",
+    "exposure_p95_s",
+    "unpatched",
 ];
 
 /// Renders `sweep.csv`: time to all Regions per point and pipeline.
@@ -54,6 +57,9 @@ pub fn sweep_csv(sweep: &Sweep, aggs: &[Aggregate]) -> Result<Vec<u8>, ReportErr
                 most_often(world, pi as u16, &pa.critical).map_or_else(String::new, |(l, _)| l),
                 super::csv_files::usd(agg.monthly_cost.mean()),
                 super::csv_files::usd(agg.monthly_cost.quantile(0.95)),
+                super::csv_files::f3(pa.exposure_window.mean_s()),
+                super::csv_files::f3(pa.exposure_window.quantile_s(0.95)),
+                pa.unpatched.to_string(),
             ]);
             w.write_record(&row).map_err(err)?;
         }
@@ -113,9 +119,13 @@ pub fn render(scn: &Scenario, sweep: &Sweep, aggs: &[Aggregate], seed: u64) -> S
         for (p, pa) in pt.scenario.world.pipelines.iter().zip(&agg.pipelines) {
             let m = &pa.time_to_all_regions;
             let q = |x: f64| m.quantile_s(x).map_or("-".to_string(), human);
+            let exposure = pa
+                .exposure_window
+                .quantile_s(0.95)
+                .map_or(String::new(), |e| format!("  exposure p95 {:>8}", human(e)));
             let _ = writeln!(
                 out,
-                "  {:<24} p50 {:>8}  p95 {:>8}  p99 {:>8}  failed {}",
+                "  {:<24} p50 {:>8}  p95 {:>8}  p99 {:>8}  failed {}{exposure}",
                 p.name,
                 q(0.5),
                 q(0.95),

@@ -91,6 +91,56 @@ pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate) -> String {
             late
         );
     }
+    // The exposure window: of every pipeline with releases, or of the worst
+    // p95 when there are more than three (all are in summary.csv).
+    let exposed: Vec<usize> = (0..agg.pipelines.len())
+        .filter(|&i| agg.pipelines[i].exposure_window.count + agg.pipelines[i].unpatched > 0)
+        .collect();
+    let p95 = |i: usize| {
+        agg.pipelines[i]
+            .exposure_window
+            .quantile(0.95)
+            .unwrap_or(0.0)
+    };
+    let shown: Vec<usize> = if exposed.len() > 3 {
+        exposed
+            .iter()
+            .copied()
+            .max_by(|a, b| p95(*a).total_cmp(&p95(*b)))
+            .into_iter()
+            .collect()
+    } else {
+        exposed.clone()
+    };
+    for i in shown {
+        let (p, pa) = (&scn.world.pipelines[i], &agg.pipelines[i]);
+        let e = &pa.exposure_window;
+        let q = |x: f64| e.quantile_s(x).map_or("-".to_string(), human);
+        let worst = if exposed.len() > 3 {
+            format!(
+                ", the worst p95 of {} pipelines (all in summary.csv)",
+                exposed.len()
+            )
+        } else {
+            String::new()
+        };
+        {
+            let _ = writeln!(
+                out,
+                "exposure window of {}: p50 {}, p95 {}, max {} from a release to an image with it usable everywhere ({} releases{}{worst})",
+                p.name,
+                q(0.50),
+                q(0.95),
+                q(1.0),
+                e.count + pa.unpatched,
+                if pa.unpatched > 0 {
+                    format!(", {} not shipped before the run ended", pa.unpatched)
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
     let m = &agg.monthly_cost;
     if let (Some(mean), Some(p95)) = (m.mean(), m.quantile(0.95)) {
         let _ = writeln!(

@@ -76,6 +76,8 @@ pub struct RawScenario {
 pub struct RawSlo {
     /// Target for the p95 of time to all Regions (every pipeline).
     pub time_to_all_regions_p95: Option<Spanned<Dur>>,
+    /// Target for the p95 of the exposure window (every pipeline with releases).
+    pub exposure_window_p95: Option<Spanned<Dur>>,
     /// Target for the mean monthly cost, US dollars.
     pub monthly_cost_usd: Option<Spanned<f64>>,
 }
@@ -518,6 +520,8 @@ pub struct RawSchedule {
     pub start_condition: Option<Spanned<String>>,
     /// Mean time between package (dependency) updates: a Poisson process.
     pub package_update_mean_interval: Option<Spanned<Dur>>,
+    /// Package updates on a calendar instead (e.g. the second Tuesday of the month), in `timezone`.
+    pub package_update_cron: Option<Spanned<String>>,
     /// Start a build at each package update.
     pub build_on_package_update: Option<bool>,
     /// A manual run at t = 0.

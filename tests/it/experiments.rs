@@ -449,3 +449,49 @@ fn rows_can_be_limited_for_large_experiments() {
     let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
     assert!(!manifest.contains("stages.csv"));
 }
+
+/// Every shipped sweep runs, writes the same sweep.csv with one and two
+/// threads, and matches its golden (regenerate with `AMISIM_BLESS=1`).
+#[test]
+fn shipped_sweeps_are_deterministic_and_match_their_goldens() {
+    let sweeps = super::shipped_sweeps();
+    assert!(!sweeps.is_empty(), "scenarios/patch-sla.toml is a sweep");
+    let bless = std::env::var_os("AMISIM_BLESS").is_some();
+    for path in sweeps {
+        let name = path.file_stem().unwrap().to_str().unwrap();
+        let run = |threads: &str| {
+            let dir = tempfile::tempdir().unwrap();
+            amisim_ok(&[
+                "run",
+                path.to_str().unwrap(),
+                "-n",
+                "3",
+                "--seed",
+                "2026",
+                "-j",
+                threads,
+                "-q",
+                "--out",
+                dir.path().to_str().unwrap(),
+            ]);
+            std::fs::read_to_string(dir.path().join("sweep.csv")).unwrap()
+        };
+        let (one, two) = (run("1"), run("2"));
+        assert_eq!(
+            one, two,
+            "{name}: sweep.csv differs between 1 and 2 threads"
+        );
+        let golden = root().join("tests/golden").join(name).join("sweep.csv");
+        if bless {
+            std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+            std::fs::write(&golden, &one).unwrap();
+            continue;
+        }
+        let want = std::fs::read_to_string(&golden).unwrap_or_default();
+        assert!(
+            one == want,
+            "{name}: sweep.csv differs from {}",
+            golden.display()
+        );
+    }
+}

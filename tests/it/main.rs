@@ -49,12 +49,25 @@ pub fn output_files() -> Vec<&'static str> {
     amisim::experiment::outputs::run_files(amisim::experiment::outputs::RowSelection::All)
 }
 
-/// Every shipped scenario (scenarios/*.toml), sorted.
+/// Every shipped scenario (scenarios/*.toml) without a `[sweep]`, sorted.
 pub fn shipped_scenarios() -> Vec<PathBuf> {
+    shipped(false)
+}
+
+/// Every shipped scenario with a `[sweep]`, sorted: they write sweep.csv.
+pub fn shipped_sweeps() -> Vec<PathBuf> {
+    shipped(true)
+}
+
+fn shipped(sweeps: bool) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .filter(|p| {
+            let text = std::fs::read_to_string(p).unwrap();
+            text.lines().any(|l| l.trim() == "[sweep]") == sweeps
+        })
         .collect();
     v.sort();
     v

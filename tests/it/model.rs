@@ -1018,3 +1018,49 @@ fn auto_disable_stops_a_pipeline_after_n_consecutive_failures() {
     .to_string();
     assert!(e.contains("schedule.auto_disable_after_failures"), "{e}");
 }
+
+#[test]
+fn the_exposure_window_runs_from_a_release_to_the_image_usable_everywhere() {
+    use amisim::pipeline::analysis::exposures;
+    // Weekly builds from t = 7 d; a release every Tuesday 10:00 (t = 1 d 10 h + k weeks);
+    // every latency fixed, so an execution takes 480 s (launch 60, stop 30,
+    // snapshot 110, register 10, test launch 60, copy 210).
+    let text = |extra: &str| {
+        format!(
+            "horizon = \"22d\"\n{FIXED}{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n\
+             destinations = [\"eu-west-1\"]\n[[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n\
+             [pipeline.schedule]\npackage_update_cron = \"cron(0 10 ? * TUE *)\"\n{extra}"
+        )
+    };
+    let (mut out, mut scratch) = (Vec::new(), Vec::new());
+    let r = run_replication(&scenario(&text("interval = \"7d\"\n")).world, 1, 0);
+    exposures(&r, &mut out, &mut scratch);
+    assert_eq!(out.len(), 3, "releases on days 1, 8 and 15");
+    for (k, e) in out.iter().enumerate() {
+        let week = 7 * 86_400_000;
+        assert_eq!(e.released, SimTime(k as u64 * week + 34 * 3_600_000));
+        assert_eq!(e.exec, Some(k), "shipped by the next weekly build");
+        // 7 d − 1 d 10 h = 5 d 14 h = 482,400 s, plus the 480-s execution.
+        assert_eq!(e.window().unwrap().as_millis(), 482_880_000);
+    }
+    // Building on every release: the window is the execution itself.
+    let r = run_replication(
+        &scenario(&text("build_on_package_update = true\n")).world,
+        1,
+        0,
+    );
+    exposures(&r, &mut out, &mut scratch);
+    assert_eq!(out.len(), 3);
+    assert!(
+        out.iter()
+            .all(|e| e.window().unwrap().as_millis() == 480_000)
+    );
+    // One build at 14 d ships the first two releases; the third comes after it.
+    let r = run_replication(&scenario(&text("interval = \"14d\"\n")).world, 1, 0);
+    exposures(&r, &mut out, &mut scratch);
+    assert_eq!(
+        out.iter().map(|e| e.exec).collect::<Vec<_>>(),
+        vec![Some(0), Some(0), None]
+    );
+    assert_eq!(out[2].window(), None);
+}

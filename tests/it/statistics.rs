@@ -165,3 +165,62 @@ fn throughput_duration_is_overhead_plus_size_over_rate() {
         "{mean} vs {expected} ± {tol}"
     );
 }
+
+/// Poisson releases against a fixed weekly build under `always`: the wait
+/// for the next build is uniform over the week, so the mean exposure window
+/// is half a week plus the (here constant) pipeline time. 20 replications of
+/// a year give ~7,000 releases; the tolerance is 4 standard errors of a
+/// uniform over 7 days (σ = 7 d / √12).
+#[test]
+fn the_exposure_window_of_poisson_releases_with_a_weekly_build_is_half_a_week_plus_the_pipeline() {
+    let text = r#"
+horizon = "364d"
+[latency]
+instance_launch = "60s"
+instance_stop = "30s"
+instance_terminate = "20s"
+register_image = "10s"
+schedule_delay = "0s"
+share = "2s"
+snapshot = { overhead = "100s", throughput_mib_s = 1024 }
+copy = { overhead = "200s", throughput_mib_s = 1024 }
+[[region]]
+name = "us-east-1"
+[[region]]
+name = "eu-west-1"
+[[pipeline]]
+name = "p"
+region = "us-east-1"
+destinations = ["eu-west-1"]
+[[pipeline.volume]]
+size_gib = 10
+data_gib = 10
+[pipeline.schedule]
+interval = "7d"
+start_condition = "always"
+package_update_mean_interval = "1d"
+"#;
+    let scn = amisim::scenario::from_str(std::path::Path::new("inline.toml"), text).unwrap();
+    let (mut out, mut scratch) = (Vec::new(), Vec::new());
+    let mut windows = Vec::new();
+    for rep in 0..20 {
+        let r = amisim::pipeline::model::run_replication(&scn.world, 7, rep);
+        amisim::pipeline::analysis::exposures(&r, &mut out, &mut scratch);
+        windows.extend(
+            out.iter()
+                .filter_map(|e| e.window())
+                .map(|w| w.as_secs_f64()),
+        );
+    }
+    let n = windows.len() as f64;
+    assert!(n > 6_000.0, "{n} releases shipped");
+    let mean = windows.iter().sum::<f64>() / n;
+    let week = 7.0 * 86_400.0;
+    let theory = week / 2.0 + 480.0;
+    let se = week / 12f64.sqrt() / n.sqrt();
+    assert!(
+        (mean - theory).abs() < 4.0 * se,
+        "mean exposure {mean:.0} s, theory {theory:.0} s ± {:.0} (4 SE)",
+        4.0 * se
+    );
+}

@@ -56,6 +56,13 @@ pub enum Event {
         /// Pipeline index.
         pipeline: u16,
     },
+    /// The `idx`-th package update of a pipeline's calendar was published.
+    PackageReleased {
+        /// Pipeline index.
+        pipeline: u16,
+        /// Index into its package-update times.
+        idx: u32,
+    },
     /// A run planned for a fixed time (a migration).
     RunRequested {
         /// Pipeline index.
@@ -229,6 +236,9 @@ impl<'w> Replicator<'w> {
             if let Some(t) = s.cron_times.first() {
                 sim.schedule_at(*t, Event::CronMatched { pipeline, idx: 0 });
             }
+            if let Some(t) = s.package_update_times.first() {
+                sim.schedule_at(*t, Event::PackageReleased { pipeline, idx: 0 });
+            }
             if let Some(iv) = s.interval
                 && SimTime(iv.0) < world.horizon
             {
@@ -266,6 +276,7 @@ impl Model<'_> {
                 r.quotas.clear();
                 r.skipped_matches.clear();
                 r.disabled_at.clear();
+                r.releases.clear();
                 r.package_updates.clear();
                 r
             }
@@ -412,15 +423,23 @@ impl Model<'_> {
                 self.scheduled_match(sim, pipeline, TriggerKind::Interval, SimDuration::ZERO);
             }
             Event::PackageUpdated { pipeline } => {
-                self.out.package_updates[pipeline as usize] += 1;
-                self.updates_since_build[pipeline as usize] = true;
-                if self.world.pipelines[pipeline as usize]
-                    .schedule
-                    .build_on_package_update
-                {
-                    self.trigger(sim, pipeline, TriggerKind::PackageUpdate, SimDuration::ZERO);
-                }
+                self.package_updated(sim, pipeline);
                 self.schedule_package_update(sim, pipeline);
+            }
+            Event::PackageReleased { pipeline, idx } => {
+                let times = &self.world.pipelines[pipeline as usize]
+                    .schedule
+                    .package_update_times;
+                if let Some(next) = times.get(idx as usize + 1) {
+                    sim.schedule_at(
+                        *next,
+                        Event::PackageReleased {
+                            pipeline,
+                            idx: idx + 1,
+                        },
+                    );
+                }
+                self.package_updated(sim, pipeline);
             }
             Event::RunRequested { pipeline } => {
                 self.trigger(sim, pipeline, TriggerKind::Manual, SimDuration::ZERO);
@@ -458,6 +477,20 @@ impl Model<'_> {
             Event::RetryStage { rec } => self.retry(sim, rec),
             Event::ApiRetry { rec } => self.api_retry(sim, rec),
             Event::ImageExpired { exec } => self.image_expired(sim, exec),
+        }
+    }
+
+    /// A package update is published now: recorded as a release, and a build
+    /// starts if the pipeline builds on updates.
+    fn package_updated(&mut self, sim: &mut Simulation<Event>, pipeline: u16) {
+        self.out.package_updates[pipeline as usize] += 1;
+        self.out.releases.push((pipeline, sim.now()));
+        self.updates_since_build[pipeline as usize] = true;
+        if self.world.pipelines[pipeline as usize]
+            .schedule
+            .build_on_package_update
+        {
+            self.trigger(sim, pipeline, TriggerKind::PackageUpdate, SimDuration::ZERO);
         }
     }
 

@@ -351,6 +351,9 @@ pub struct ReplicationResult {
     pub skipped_matches: Vec<u32>,
     /// Per pipeline: package updates seen.
     pub package_updates: Vec<u32>,
+    /// Every package update (a release, e.g. a fix), in time order: its
+    /// pipeline and when it was published.
+    pub releases: Vec<(u16, SimTime)>,
     /// Per pipeline: when `auto_disable_after_failures` disabled it, if it did.
     pub disabled_at: Vec<Option<SimTime>>,
     /// Events handled.

@@ -37,6 +37,24 @@ pub(super) fn verdict(d: &mut Doc<'_>) -> Result<(), ReportError> {
             human(*p95)
         ));
     }
+    let exposures: Vec<(String, f64)> = summary.as_ref().map_or(Vec::new(), |t| {
+        t.rows
+            .iter()
+            .filter(|r| t.get(r, "metric") == "exposure_window")
+            .filter_map(|r| Some((t.get(r, "pipeline").to_string(), t.num(r, "p95_s")?)))
+            .collect()
+    });
+    if let Some((worst, p95)) = exposures.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
+        let status = match scn.slo.exposure_window_p95.map(|d| d.as_secs_f64()) {
+            Some(s) if *p95 <= s => format!(" — SLO {} met", human(s)),
+            Some(s) => format!(" — SLO {} MISSED", human(s)),
+            None => String::new(),
+        };
+        verdict.push(format!(
+            "p95 exposure window (a release until an image with it is usable everywhere): {} for {worst}{status}",
+            human(*p95)
+        ));
+    }
     let monthly = cost_summary.as_ref().and_then(|t| {
         let r = t
             .rows

@@ -77,6 +77,8 @@ impl Scenario {
 pub struct Slo {
     /// p95 of time to all Regions, for every pipeline.
     pub time_to_all_regions_p95: Option<SimDuration>,
+    /// p95 of the exposure window, for every pipeline with releases.
+    pub exposure_window_p95: Option<SimDuration>,
     /// Mean monthly cost, US dollars.
     pub monthly_cost_usd: Option<f64>,
 }
@@ -276,6 +278,11 @@ fn resolve_slo(ctx: &mut Ctx<'_>, raw: &RawScenario) -> Slo {
                     "slo.time_to_all_regions_p95",
                     "time_to_all_regions_p95 = \"2h\"",
                 )
+            }),
+        exposure_window_p95: slo
+            .and_then(|s| s.exposure_window_p95.as_ref())
+            .and_then(|d| {
+                ctx.positive_duration(d, "slo.exposure_window_p95", "exposure_window_p95 = \"7d\"")
             }),
         monthly_cost_usd: slo
             .and_then(|s| s.monthly_cost_usd.as_ref())

@@ -66,6 +66,7 @@ pub(super) fn resolve_schedule(
     };
     if let Some(t) = &s.timezone
         && s.cron.is_none()
+        && s.package_update_cron.is_none()
     {
         ctx.err(
             Some(t.span()),
@@ -101,10 +102,34 @@ pub(super) fn resolve_schedule(
             "package_update_mean_interval = \"3d\"",
         )
     });
+    let mut package_update_times = Vec::new();
+    if let Some(c) = &s.package_update_cron {
+        match parse_cron(c.get_ref()) {
+            Ok(cron) => {
+                if let Some(tz) = tz {
+                    package_update_times = cron_times(&cron, start, horizon, tz);
+                }
+            }
+            Err(e) => ctx.err(
+                Some(c.span()),
+                path.key("package_update_cron"),
+                e.reason,
+                Some(&e.help),
+            ),
+        }
+        if package_update_mean.is_some() {
+            ctx.err(
+                Some(c.span()),
+                path.key("package_update_cron"),
+                "package updates come either on a calendar or at random, not both",
+                Some("keep package_update_cron or package_update_mean_interval"),
+            );
+        }
+    }
+    let updates = package_update_mean.is_some() || s.package_update_cron.is_some();
     let build_on_package_update = s.build_on_package_update.unwrap_or(false);
     let run_at_start = s.run_at_start.unwrap_or(false);
-    if (build_on_package_update || start_condition == StartCondition::DependencyUpdates)
-        && package_update_mean.is_none()
+    if (build_on_package_update || start_condition == StartCondition::DependencyUpdates) && !updates
     {
         ctx.err(
             Some(ss.span()),
@@ -140,6 +165,7 @@ pub(super) fn resolve_schedule(
         interval,
         start_condition,
         package_update_mean,
+        package_update_times,
         build_on_package_update,
         run_at_start,
     })
