@@ -49,6 +49,19 @@ pub fn output_files() -> Vec<&'static str> {
     amisim::experiment::outputs::run_files(amisim::experiment::outputs::RowSelection::All)
 }
 
+/// Every latency a constant, so that every time in a replication is exact.
+pub const FIXED: &str = r#"
+[latency]
+instance_launch = "60s"
+instance_stop = "30s"
+instance_terminate = "20s"
+register_image = "10s"
+schedule_delay = "0s"
+share = "2s"
+snapshot = { overhead = "100s", throughput_mib_s = 1024 }
+copy = { overhead = "200s", throughput_mib_s = 1024 }
+"#;
+
 /// Every shipped scenario (scenarios/*.toml) without a `[sweep]`, sorted.
 pub fn shipped_scenarios() -> Vec<PathBuf> {
     shipped(false)

@@ -7,6 +7,8 @@ use amisim::engine::SimTime;
 use amisim::pipeline::model::{Outcome, ReplicationResult, Stage, StageRecord, run_replication};
 use amisim::scenario::{Scenario, from_str};
 
+use super::FIXED;
+
 fn scenario(text: &str) -> Scenario {
     from_str(Path::new("inline.toml"), text).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -824,19 +826,6 @@ fn a_reused_replicator_gives_the_fresh_results_in_any_order() {
     }
     assert!(seen_deleted, "the lifecycle deleted images");
 }
-
-/// Every latency a constant, so that every time in a replication is exact.
-const FIXED: &str = r#"
-[latency]
-instance_launch = "60s"
-instance_stop = "30s"
-instance_terminate = "20s"
-register_image = "10s"
-schedule_delay = "0s"
-share = "2s"
-snapshot = { overhead = "100s", throughput_mib_s = 1024 }
-copy = { overhead = "200s", throughput_mib_s = 1024 }
-"#;
 
 #[test]
 fn no_destination_test_launch_unless_the_team_asks_for_one() {

@@ -173,17 +173,10 @@ fn throughput_duration_is_overhead_plus_size_over_rate() {
 /// uniform over 7 days (σ = 7 d / √12).
 #[test]
 fn the_exposure_window_of_poisson_releases_with_a_weekly_build_is_half_a_week_plus_the_pipeline() {
-    let text = r#"
-horizon = "364d"
-[latency]
-instance_launch = "60s"
-instance_stop = "30s"
-instance_terminate = "20s"
-register_image = "10s"
-schedule_delay = "0s"
-share = "2s"
-snapshot = { overhead = "100s", throughput_mib_s = 1024 }
-copy = { overhead = "200s", throughput_mib_s = 1024 }
+    let text = format!(
+        "horizon = \"364d\"\n{}{}",
+        super::FIXED,
+        r#"
 [[region]]
 name = "us-east-1"
 [[region]]
@@ -199,8 +192,9 @@ data_gib = 10
 interval = "7d"
 start_condition = "always"
 package_update_mean_interval = "1d"
-"#;
-    let scn = amisim::scenario::from_str(std::path::Path::new("inline.toml"), text).unwrap();
+"#
+    );
+    let scn = amisim::scenario::from_str(std::path::Path::new("inline.toml"), &text).unwrap();
     let (mut out, mut scratch) = (Vec::new(), Vec::new());
     let mut windows = Vec::new();
     for rep in 0..20 {

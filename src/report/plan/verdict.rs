@@ -18,41 +18,33 @@ pub(super) fn verdict(d: &mut Doc<'_>) -> Result<(), ReportError> {
     let cost_summary = &d.tables.cost_summary;
     // Verdict.
     let mut verdict = Vec::new();
-    let p95s: Vec<(String, f64)> = summary.as_ref().map_or(Vec::new(), |t| {
-        t.rows
+    // The slowest pipeline's p95 of a summary metric, against its SLO.
+    let worst = |metric: &str, slo: Option<f64>| {
+        let t = summary.as_ref()?;
+        let (name, p95) = t
+            .rows
             .iter()
-            .filter(|r| t.get(r, "metric") == "time_to_all_regions")
+            .filter(|r| t.get(r, "metric") == metric)
             .filter_map(|r| Some((t.get(r, "pipeline").to_string(), t.num(r, "p95_s")?)))
-            .collect()
-    });
-    if let Some((worst, p95)) = p95s.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
-        let slo = scn.slo.time_to_all_regions_p95.map(|d| d.as_secs_f64());
+            .max_by(|a, b| a.1.total_cmp(&b.1))?;
         let status = match slo {
-            Some(s) if *p95 <= s => format!(" — SLO {} met", human(s)),
+            Some(s) if p95 <= s => format!(" — SLO {} met", human(s)),
             Some(s) => format!(" — SLO {} MISSED", human(s)),
             None => String::new(),
         };
+        Some((name, human(p95), status))
+    };
+    let secs = |d: Option<crate::engine::SimDuration>| d.map(|d| d.as_secs_f64());
+    if let Some((name, p95, status)) =
+        worst("time_to_all_regions", secs(scn.slo.time_to_all_regions_p95))
+    {
         verdict.push(format!(
-            "p95 time to all Regions: {} for {worst} (the slowest pipeline){status}",
-            human(*p95)
+            "p95 time to all Regions: {p95} for {name} (the slowest pipeline){status}"
         ));
     }
-    let exposures: Vec<(String, f64)> = summary.as_ref().map_or(Vec::new(), |t| {
-        t.rows
-            .iter()
-            .filter(|r| t.get(r, "metric") == "exposure_window")
-            .filter_map(|r| Some((t.get(r, "pipeline").to_string(), t.num(r, "p95_s")?)))
-            .collect()
-    });
-    if let Some((worst, p95)) = exposures.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
-        let status = match scn.slo.exposure_window_p95.map(|d| d.as_secs_f64()) {
-            Some(s) if *p95 <= s => format!(" — SLO {} met", human(s)),
-            Some(s) => format!(" — SLO {} MISSED", human(s)),
-            None => String::new(),
-        };
+    if let Some((name, p95, status)) = worst("exposure_window", secs(scn.slo.exposure_window_p95)) {
         verdict.push(format!(
-            "p95 exposure window (a release until an image with it is usable everywhere): {} for {worst}{status}",
-            human(*p95)
+            "p95 exposure window (a release until an image with it is usable everywhere): {p95} for {name}{status}"
         ));
     }
     let monthly = cost_summary.as_ref().and_then(|t| {
