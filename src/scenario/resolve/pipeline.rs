@@ -86,17 +86,20 @@ pub(super) fn resolve_pipeline(
     }
 
     let components = resolve_steps(ctx, &p.component, &prefix.key("component"));
-    if p.component.len() > facts::MAX_COMPONENTS_PER_RECIPE {
-        // source: docs/sources.md#quota-components: 20 components per recipe (fixed).
+    let in_recipe = p.component.len() + p.test.len();
+    if tool == Tool::ImageBuilder && in_recipe > facts::MAX_COMPONENTS_PER_RECIPE {
+        // source: docs/sources.md#quota-components: 20 components per recipe
+        // (fixed), build and test components counted together.
         ctx.err(
             Some(sp.span()),
             prefix.key("component"),
             format!(
-                "{} components; Image Builder allows at most {} per recipe",
+                "{} build and {} test components; Image Builder allows at most {} per recipe, counting both",
                 p.component.len(),
+                p.test.len(),
                 facts::MAX_COMPONENTS_PER_RECIPE
             ),
-            Some("merge components; the limit is not adjustable"),
+            Some("merge components; the limit is not adjustable (Packer has none: tool = \"packer\")"),
         );
     }
     let tests = resolve_steps(ctx, &p.test, &prefix.key("test"));

@@ -328,3 +328,31 @@ fn a_schedule_time_zone_must_be_an_iana_name_and_needs_a_cron() {
         ]
     );
 }
+
+#[test]
+fn image_builders_twenty_components_count_the_tests_too() {
+    let steps = |kind: &str, n: usize| -> String {
+        (0..n)
+            .map(|i| format!("[[pipeline.{kind}]]\nname = \"{kind}{i}\"\nduration = \"1m\"\n"))
+            .collect()
+    };
+    let text = |tool: &str| {
+        pipeline_text(&format!(
+            "tool = \"{tool}\"\n{}{}",
+            steps("component", 15),
+            steps("test", 6)
+        ))
+    };
+    let (_, errors) = resolve_first_pipeline(&text("image_builder"));
+    assert_eq!(
+        errors,
+        vec![
+            "pipeline[0].component: 15 build and 6 test components; Image Builder allows at most 20 per recipe, counting both"
+        ]
+    );
+    let (p, errors) = resolve_first_pipeline(&text("packer"));
+    assert!(
+        errors.is_empty() && p.is_some(),
+        "Packer has no such limit: {errors:?}"
+    );
+}
