@@ -136,6 +136,11 @@ pub const WAITER_TERRAFORM_MIN: u64 = 40;
 /// source: docs/sources.md#image-builder-steps.
 pub const WAITER_IMAGE_BUILDER_MIN: u64 = 720;
 
+/// Image Builder's `DistributeImage` step time-out, for the whole
+/// distribution: 360 min by default (30 to 720).
+/// source: docs/sources.md#image-builder-steps.
+pub const IMAGE_BUILDER_DISTRIBUTE_TIMEOUT_MIN: u64 = 360;
+
 /// EC2 API throttling, per account and Region: CopyImage bucket 100, refill 1/s;
 /// RunInstances request bucket 5, refill 2/s.
 /// source: docs/sources.md#throttling.

@@ -245,6 +245,8 @@ pub struct Pipeline {
     pub kind: Kind,
     /// The tool that runs it (migrations: `Sdk`, the team's own script).
     pub tool: Tool,
+    /// Image Builder's `DistributeImage` time-out, for the whole distribution.
+    pub distribution_timeout: Option<SimDuration>,
     /// Build Region.
     pub region: RegionId,
     /// OS family.

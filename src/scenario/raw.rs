@@ -429,6 +429,8 @@ pub struct RawPipeline {
     pub platform: Option<Spanned<String>>,
     /// `image_builder`, `packer` or `sdk`: the tool that runs the pipeline.
     pub tool: Option<Spanned<String>>,
+    /// Image Builder's time-out of the whole distribution (30 to 720 minutes).
+    pub distribution_timeout: Option<Spanned<Dur>>,
     /// EC2 Fast Launch on the Windows image: its faster launch default.
     pub fast_launch: Option<Spanned<bool>>,
     /// The team's own smoke test in every destination (a distribution's own value wins).

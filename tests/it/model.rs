@@ -1053,3 +1053,49 @@ fn the_exposure_window_runs_from_a_release_to_the_image_usable_everywhere() {
     );
     assert_eq!(out[2].window(), None);
 }
+
+#[test]
+fn an_image_builder_distribution_that_outlasts_its_time_out_fails_at_that_time() {
+    // A 40-min copy (overhead 2,400 s + 10 s of data) against a 30-min DistributeImage time-out.
+    let text = |timeout: &str| {
+        format!(
+            "horizon = \"1d\"\n{}{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n{timeout}\
+             destinations = [\"eu-west-1\"]\n[[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n\
+             [pipeline.schedule]\nrun_at_start = true\n",
+            FIXED.replace("overhead = \"200s\"", "overhead = \"2400s\"")
+        )
+    };
+    let r = run_replication(
+        &scenario(&text("distribution_timeout = \"30m\"\n")).world,
+        1,
+        0,
+    );
+    let run = &r.runs[0];
+    assert_eq!(run.outcome, Outcome::Failed);
+    let tested = run.tests_passed.expect("the distribution started");
+    assert_eq!(run.finished.since(tested).as_millis(), 30 * 60_000);
+    let failed = &r.stages[run.failed_record.unwrap().index()];
+    assert_eq!(
+        (failed.stage, failed.cause.name()),
+        (Stage::Copy, "step_timeout")
+    );
+    // The default, 360 min, lets it finish.
+    let r = run_replication(&scenario(&text("")).world, 1, 0);
+    assert_eq!(r.runs[0].outcome, Outcome::Succeeded);
+    // Out of Image Builder's range, or on another tool, it is refused.
+    for (bad, why) in [
+        (
+            "distribution_timeout = \"20m\"\n",
+            "whole minutes from 30 to 720",
+        ),
+        (
+            "tool = \"packer\"\ndistribution_timeout = \"1h\"\n",
+            "this pipeline's tool has none",
+        ),
+    ] {
+        let e = from_str(Path::new("inline.toml"), &text(bad))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(why), "{e}");
+    }
+}

@@ -19,6 +19,9 @@ impl Model<'_> {
             return;
         }
         self.out.runs[exec.index()].pending = branches as u32;
+        if let Some(t) = p.distribution_timeout {
+            sim.schedule_in(t, Event::DistributionTimedOut { exec });
+        }
         for k in 0..p.distributions.len() {
             let d = &self.world.pipelines[pi].distributions[k];
             if d.share.is_some() && d.owner_copy.is_none() {
@@ -33,6 +36,32 @@ impl Model<'_> {
             self.out.stages[rec.index()].account = copier;
             self.queue_copy(sim, rec);
         }
+    }
+
+    /// Image Builder's `DistributeImage` step ran out of time: every branch
+    /// still running fails with `step_timeout`, and so does the execution.
+    /// The copies carry on in AWS and free their quota slots when they end.
+    pub(super) fn distribution_timed_out(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
+        let run = self.out.runs[exec.index()];
+        if run.outcome != Outcome::Running {
+            return;
+        }
+        let now = sim.now();
+        let mut first = None;
+        for i in run.first_record.index()..self.out.stages.len() {
+            let r = &mut self.out.stages[i];
+            let branch = matches!(
+                r.stage,
+                Stage::Copy | Stage::Share | Stage::LaunchDestinationTest
+            );
+            if r.exec == exec && branch && r.outcome == Outcome::Running {
+                r.outcome = Outcome::Failed;
+                r.cause = Cause::StepTimeout;
+                r.finished = now;
+                first = first.or(Some(RecordId::from_index(i)));
+            }
+        }
+        self.finish(sim, exec, Outcome::Failed, first);
     }
 
     /// A copy asks for Image Builder's slot (Image Builder pipelines), then
@@ -121,6 +150,16 @@ impl Model<'_> {
     /// A copy holding its distribution slot asks for a slot in its destination.
     pub(super) fn request_region_slot(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
         let idx = self.copy_quota_index(rec);
+        if self.out.stages[rec.index()].outcome == Outcome::Failed {
+            // Its distribution timed out while it queued: it is never asked for.
+            let pi = self.out.runs[self.out.stages[rec.index()].exec.index()].pipeline as usize;
+            if self.uses_distribution_quota(pi)
+                && let Some((next, _)) = self.dist_copies[idx].release(sim.now())
+            {
+                self.request_region_slot(sim, next);
+            }
+            return;
+        }
         match self.ask(sim.now(), Quota::AmiCopiesPerRegion, idx, rec) {
             Ask::Now => self.start_copy(sim, rec),
             Ask::Queued => {}
@@ -163,6 +202,11 @@ impl Model<'_> {
 
     pub(super) fn start_copy(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
         let r = self.out.stages[rec.index()];
+        if r.outcome == Outcome::Failed && r.cause == Cause::StepTimeout {
+            // Its distribution timed out while it queued: it is never called.
+            self.copy_ended(sim, rec);
+            return;
+        }
         let pi = self.out.runs[r.exec.index()].pipeline as usize;
         let p = &self.world.pipelines[pi];
         let plan = &p.copies[r.item as usize];

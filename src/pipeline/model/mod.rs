@@ -73,6 +73,11 @@ pub enum Event {
         /// Execution index.
         exec: ExecId,
     },
+    /// Image Builder's distribution step of an execution reaches its time-out.
+    DistributionTimedOut {
+        /// Execution index.
+        exec: ExecId,
+    },
     /// The client's waiter on a record gives up.
     WaiterExpired {
         /// Record index.
@@ -133,6 +138,10 @@ struct Model<'w> {
     copy_tokens: Vec<TokenBucket>,
     /// RunInstances token buckets per `account * regions + region`.
     run_tokens: Vec<TokenBucket>,
+    /// When the last event that did something fired.
+    last_event: SimTime,
+    /// Distribution time-outs that fired after their execution had ended.
+    stale_timers: u64,
 }
 
 /// What a quota answers a request.
@@ -199,6 +208,8 @@ impl<'w> Replicator<'w> {
             incidents: vec![Vec::new(); nr],
             copy_tokens: buckets(&world.api.copy_image),
             run_tokens: buckets(&world.api.run_instances),
+            last_event: SimTime::ZERO,
+            stale_timers: 0,
         };
         Replicator {
             model,
@@ -247,9 +258,13 @@ impl<'w> Replicator<'w> {
             m.schedule_package_update(sim, pipeline);
         }
         // Triggers stop at the horizon; executions in flight run to their end.
+        m.last_event = SimTime::ZERO;
+        m.stale_timers = 0;
         sim.run_to_end(|sim, ev| m.handle(sim, ev));
-        m.out.events = sim.events_fired();
-        m.out.end = sim.now();
+        // A distribution time-out that fires after its execution ended did
+        // nothing: it neither counts nor lengthens the replication.
+        m.out.events = sim.events_fired() - m.stale_timers;
+        m.out.end = m.last_event;
         m.collect_quotas(&mut self.logs);
         std::mem::take(&mut m.out)
     }
@@ -392,6 +407,13 @@ impl Model<'_> {
     }
 
     fn handle(&mut self, sim: &mut Simulation<Event>, ev: Event) {
+        if let Event::DistributionTimedOut { exec } = ev
+            && self.out.runs[exec.index()].outcome != Outcome::Running
+        {
+            self.stale_timers += 1;
+            return;
+        }
+        self.last_event = sim.now();
         match ev {
             Event::CronMatched { pipeline, idx } => {
                 let times = &self.world.pipelines[pipeline as usize].schedule.cron_times;
@@ -474,6 +496,7 @@ impl Model<'_> {
             }
             Event::StageDone { rec } => self.stage_done(sim, rec),
             Event::WaiterExpired { rec } => self.waiter_expired(sim, rec),
+            Event::DistributionTimedOut { exec } => self.distribution_timed_out(sim, exec),
             Event::RetryStage { rec } => self.retry(sim, rec),
             Event::ApiRetry { rec } => self.api_retry(sim, rec),
             Event::ImageExpired { exec } => self.image_expired(sim, exec),

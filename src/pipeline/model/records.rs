@@ -171,6 +171,8 @@ pub enum Cause {
     RequestLimitExceeded,
     /// A full quota refused the request (`ResourceLimitExceeded`, not retried).
     ResourceLimitExceeded,
+    /// An Image Builder workflow step ran past its time-out (`DistributeImage`).
+    StepTimeout,
 }
 
 impl Cause {
@@ -187,6 +189,7 @@ impl Cause {
             Cause::WaiterTimeout => "waiter_timeout",
             Cause::RequestLimitExceeded => "request_limit_exceeded",
             Cause::ResourceLimitExceeded => "resource_limit_exceeded",
+            Cause::StepTimeout => "step_timeout",
         }
     }
 

@@ -11,7 +11,7 @@ use super::owner::{KeyUser, Source, resolve_owner_encryption};
 use super::schedule::resolve_schedule;
 use crate::aws::directory::Directory;
 use crate::aws::facts;
-use crate::engine::SimTime;
+use crate::engine::{SimDuration, SimTime};
 use crate::pipeline::config::{BaseOwner, Kind, Lifecycle, Pipeline, Platform, Step, Tool, Volume};
 use crate::scenario::raw::{RawLatency, RawLifecycle, RawPipeline, RawStep, RawVolume};
 
@@ -85,6 +85,35 @@ pub(super) fn resolve_pipeline(
         ctx.err(Some(sp.span()), prefix.key("volume"), format!("pipeline \"{}\" has no volume", p.name.get_ref()), Some("add [[pipeline.volume]] with size_gib and data_gib (an image has at least its root volume)"));
     }
 
+    // source: docs/sources.md#image-builder-steps: DistributeImage, 360 min by default, 30 to 720.
+    let distribution_timeout = match (&p.distribution_timeout, tool) {
+        (Some(d), Tool::ImageBuilder) => {
+            let v = d.get_ref().0;
+            let (lo, hi) = (SimDuration::from_mins(30), SimDuration::from_mins(720));
+            if v < lo || v > hi || v.as_millis() % 60_000 != 0 {
+                ctx.err(
+                    Some(d.span()),
+                    prefix.key("distribution_timeout"),
+                    "Image Builder's distribution time-out is whole minutes from 30 to 720",
+                    Some("e.g. distribution_timeout = \"6h\" (the default)"),
+                );
+            }
+            Some(v)
+        }
+        (Some(d), _) => {
+            ctx.err(
+                Some(d.span()),
+                prefix.key("distribution_timeout"),
+                "distribution_timeout is Image Builder's DistributeImage step; this pipeline's tool has none",
+                Some("remove it, or set tool = \"image_builder\""),
+            );
+            None
+        }
+        (None, Tool::ImageBuilder) => Some(SimDuration::from_mins(
+            facts::IMAGE_BUILDER_DISTRIBUTE_TIMEOUT_MIN,
+        )),
+        (None, _) => None,
+    };
     let components = resolve_steps(ctx, &p.component, &prefix.key("component"));
     let in_recipe = p.component.len() + p.test.len();
     if tool == Tool::ImageBuilder && in_recipe > facts::MAX_COMPONENTS_PER_RECIPE {
@@ -132,6 +161,7 @@ pub(super) fn resolve_pipeline(
     Some(Pipeline {
         name: p.name.get_ref().clone(),
         tool,
+        distribution_timeout,
         kind: Kind::Build {
             builder_instance_type: p
                 .builder_instance_type
