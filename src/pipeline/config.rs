@@ -247,6 +247,8 @@ pub struct Pipeline {
     pub tool: Tool,
     /// Image Builder's `DistributeImage` time-out, for the whole distribution.
     pub distribution_timeout: Option<SimDuration>,
+    /// RetryImage after a failed distribution: how many times, and after what delay.
+    pub retry_distribution: Option<(u8, SimDuration)>,
     /// Build Region.
     pub region: RegionId,
     /// OS family.

@@ -381,6 +381,16 @@ pub struct RawQuotas {
     pub when_full: Option<RawWhenFull>,
 }
 
+/// `retry_distribution = { attempts, delay }`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetryDistribution {
+    /// Retries after the first distribution (1-10).
+    pub attempts: Spanned<i64>,
+    /// Wait before each retry; default 0.
+    pub delay: Option<Spanned<Dur>>,
+}
+
 /// `[quotas.when_full]`
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -431,6 +441,8 @@ pub struct RawPipeline {
     pub tool: Option<Spanned<String>>,
     /// Image Builder's time-out of the whole distribution (30 to 720 minutes).
     pub distribution_timeout: Option<Spanned<Dur>>,
+    /// RetryImage after a failed distribution.
+    pub retry_distribution: Option<Spanned<RawRetryDistribution>>,
     /// EC2 Fast Launch on the Windows image: its faster launch default.
     pub fast_launch: Option<Spanned<bool>>,
     /// The team's own smoke test in every destination (a distribution's own value wins).

@@ -1099,3 +1099,65 @@ fn an_image_builder_distribution_that_outlasts_its_time_out_fails_at_that_time()
         assert!(e.contains(why), "{e}");
     }
 }
+
+#[test]
+fn retry_image_completes_a_timed_out_distribution_without_a_second_build() {
+    // Image Builder's copy quota has one slot per account and Region. "big"
+    // copies 30 GiB at 10 MiB/s (10 + 3,072 s, from t = 290 s); "p"'s copy
+    // queues behind it from t = 321 s and its 30-min distribution times out at
+    // 2,121 s. RetryImage 30 min later finds the slot free and copies 1 GiB in
+    // 10 + 102.4 s.
+    let text = |retry: &str| {
+        format!(
+            "horizon = \"1d\"\n{}[quotas]\nconcurrent_ami_copies_per_distribution = 1\n{REGIONS}\
+             [[pipeline]]\nname = \"big\"\nregion = \"us-east-1\"\ndestinations = [\"eu-west-1\"]\n\
+             [[pipeline.volume]]\nsize_gib = 30\ndata_gib = 30\n[pipeline.schedule]\nrun_at_start = true\n\
+             [[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\ndistribution_timeout = \"30m\"\n{retry}\
+             destinations = [\"eu-west-1\"]\n[[pipeline.volume]]\nsize_gib = 1\ndata_gib = 1\n\
+             [[pipeline.component]]\nname = \"c\"\nduration = \"60s\"\n\
+             [pipeline.schedule]\nrun_at_start = true\n",
+            FIXED.replace(
+                "copy = { overhead = \"200s\", throughput_mib_s = 1024 }",
+                "copy = { overhead = \"10s\", throughput_mib_s = 10 }"
+            )
+        )
+    };
+    let r = run_replication(&scenario(&text("")).world, 1, 0);
+    let p = r.runs.iter().find(|x| x.pipeline == 1).unwrap();
+    assert_eq!(p.outcome, Outcome::Failed, "without RetryImage it fails");
+    let r = run_replication(
+        &scenario(&text(
+            "retry_distribution = { attempts = 1, delay = \"30m\" }\n",
+        ))
+        .world,
+        1,
+        0,
+    );
+    let p = r.runs.iter().find(|x| x.pipeline == 1).unwrap();
+    assert_eq!(p.outcome, Outcome::Succeeded);
+    let tested = p.tests_passed.unwrap();
+    assert_eq!(tested, SimTime(321_000));
+    assert_eq!(
+        p.finished.since(tested).as_millis(),
+        1_800_000 + 1_800_000 + 112_400
+    );
+    let mine = |s: Stage| {
+        stages(&r, s)
+            .into_iter()
+            .filter(|x| r.runs[x.exec.index()].pipeline == 1)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(mine(Stage::LaunchBuilder).len(), 1, "no second build");
+    let copies = mine(Stage::Copy);
+    assert_eq!(copies.len(), 2);
+    assert_eq!(copies[0].cause.name(), "step_timeout");
+    assert_eq!(copies[1].outcome, Outcome::Succeeded);
+    let e = from_str(
+        Path::new("inline.toml"),
+        &text("tool = \"sdk\"\nretry_distribution = { attempts = 1 }\n")
+            .replace("distribution_timeout = \"30m\"\n", ""),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("RetryImage is Image Builder's"), "{e}");
+}

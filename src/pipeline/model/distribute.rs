@@ -18,9 +18,12 @@ impl Model<'_> {
             self.finish(sim, exec, Outcome::Succeeded, None);
             return;
         }
-        self.out.runs[exec.index()].pending = branches as u32;
+        let run = &mut self.out.runs[exec.index()];
+        run.pending = branches as u32;
+        run.round_first = RecordId::from_index(self.out.stages.len());
+        let round = run.distribution_retries;
         if let Some(t) = p.distribution_timeout {
-            sim.schedule_in(t, Event::DistributionTimedOut { exec });
+            sim.schedule_in(t, Event::DistributionTimedOut { exec, round });
         }
         for k in 0..p.distributions.len() {
             let d = &self.world.pipelines[pi].distributions[k];
@@ -48,7 +51,7 @@ impl Model<'_> {
         }
         let now = sim.now();
         let mut first = None;
-        for i in run.first_record.index()..self.out.stages.len() {
+        for i in run.round_first.index()..self.out.stages.len() {
             let r = &mut self.out.stages[i];
             let branch = matches!(
                 r.stage,
@@ -61,7 +64,38 @@ impl Model<'_> {
                 first = first.or(Some(RecordId::from_index(i)));
             }
         }
-        self.finish(sim, exec, Outcome::Failed, first);
+        if !self.retry_distribution(sim, exec) {
+            self.finish(sim, exec, Outcome::Failed, first);
+        }
+    }
+
+    /// RetryImage: if the pipeline retries failed distributions and has a
+    /// retry left, the whole distribution runs again after the delay, without
+    /// a rebuild (branches that succeeded are redone too: an assumption).
+    /// Returns false if it does not.
+    pub(super) fn retry_distribution(&mut self, sim: &mut Simulation<Event>, exec: ExecId) -> bool {
+        let Some((attempts, delay)) = self.pipeline(exec).retry_distribution else {
+            return false;
+        };
+        let run = &mut self.out.runs[exec.index()];
+        if run.retrying {
+            return true;
+        }
+        if run.distribution_retries >= attempts {
+            return false;
+        }
+        run.distribution_retries += 1;
+        run.retrying = true;
+        sim.schedule_in(delay, Event::DistributionRetried { exec });
+        true
+    }
+
+    /// True if record `rec` belongs to its execution's current distribution
+    /// (or is not a distribution record).
+    pub(super) fn in_current_round(&self, rec: RecordId) -> bool {
+        let r = &self.out.stages[rec.index()];
+        let run = &self.out.runs[r.exec.index()];
+        !run.retrying && rec >= run.round_first
     }
 
     /// A copy asks for Image Builder's slot (Image Builder pipelines), then
@@ -135,9 +169,9 @@ impl Model<'_> {
         let p = &self.world.pipelines[self.out.runs[r.exec.index()].pipeline as usize];
         let dist = &p.distributions[p.copies[r.item as usize].distribution as usize];
         let share_waited = dist.share.is_some() && dist.owner_copy == Some(r.item);
-        self.branch_done(sim, r.exec);
+        self.branch_done(sim, rec);
         if share_waited {
-            self.branch_done(sim, r.exec);
+            self.branch_done(sim, rec);
         }
     }
 
@@ -285,8 +319,13 @@ impl Model<'_> {
         self.arm_waiter(sim, rec, d);
     }
 
-    /// One distribution branch (a copy and its test launch, or a share) is over.
-    pub(super) fn branch_done(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
+    /// One distribution branch (a copy and its test launch, or a share),
+    /// ending with record `rec`, is over; one of an earlier distribution no longer counts.
+    pub(super) fn branch_done(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
+        if !self.in_current_round(rec) {
+            return;
+        }
+        let exec = self.out.stages[rec.index()].exec;
         let run = &mut self.out.runs[exec.index()];
         run.pending -= 1;
         if run.pending == 0 && run.outcome == Outcome::Running {

@@ -249,7 +249,7 @@ impl Model<'_> {
             }
             Stage::Share | Stage::LaunchDestinationTest | Stage::LaunchMigratedInstance => {
                 self.fail(sim, rec, cause);
-                self.branch_done(sim, exec);
+                self.branch_done(sim, rec);
             }
             _ => self.fail(sim, rec, cause),
         }
@@ -258,7 +258,9 @@ impl Model<'_> {
     /// Tries a failed stage again, as a new record.
     pub(super) fn retry(&mut self, sim: &mut Simulation<Event>, failed: RecordId) {
         let r = self.out.stages[failed.index()];
-        if self.out.runs[r.exec.index()].outcome != Outcome::Running {
+        if self.out.runs[r.exec.index()].outcome != Outcome::Running
+            || !self.in_current_round(failed)
+        {
             // Another branch failed the execution meanwhile; give this branch up.
             if r.stage == Stage::Copy {
                 self.copy_branch_over(sim, failed);
@@ -266,7 +268,7 @@ impl Model<'_> {
                 r.stage,
                 Stage::LaunchDestinationTest | Stage::LaunchMigratedInstance
             ) {
-                self.branch_done(sim, r.exec);
+                self.branch_done(sim, failed);
             }
             return;
         }

@@ -77,6 +77,13 @@ pub enum Event {
     DistributionTimedOut {
         /// Execution index.
         exec: ExecId,
+        /// Which distribution of it (0, then 1 for the first RetryImage, …).
+        round: u8,
+    },
+    /// RetryImage: a failed distribution is run again.
+    DistributionRetried {
+        /// Execution index.
+        exec: ExecId,
     },
     /// The client's waiter on a record gives up.
     WaiterExpired {
@@ -407,8 +414,10 @@ impl Model<'_> {
     }
 
     fn handle(&mut self, sim: &mut Simulation<Event>, ev: Event) {
-        if let Event::DistributionTimedOut { exec } = ev
-            && self.out.runs[exec.index()].outcome != Outcome::Running
+        if let Event::DistributionTimedOut { exec, round } = ev
+            && (self.out.runs[exec.index()].outcome != Outcome::Running
+                || self.out.runs[exec.index()].distribution_retries != round
+                || self.out.runs[exec.index()].retrying)
         {
             self.stale_timers += 1;
             return;
@@ -496,7 +505,11 @@ impl Model<'_> {
             }
             Event::StageDone { rec } => self.stage_done(sim, rec),
             Event::WaiterExpired { rec } => self.waiter_expired(sim, rec),
-            Event::DistributionTimedOut { exec } => self.distribution_timed_out(sim, exec),
+            Event::DistributionTimedOut { exec, .. } => self.distribution_timed_out(sim, exec),
+            Event::DistributionRetried { exec } => {
+                self.out.runs[exec.index()].retrying = false;
+                self.distribute(sim, exec);
+            }
             Event::RetryStage { rec } => self.retry(sim, rec),
             Event::ApiRetry { rec } => self.api_retry(sim, rec),
             Event::ImageExpired { exec } => self.image_expired(sim, exec),
@@ -576,6 +589,9 @@ impl Model<'_> {
             pending: 0,
             create_image: RecordId::default(),
             holds_build_slot: false,
+            distribution_retries: 0,
+            round_first: RecordId::default(),
+            retrying: false,
             first_record: RecordId::from_index(self.out.stages.len()),
         });
         sim.schedule_in(delay, Event::ExecutionReady { exec });

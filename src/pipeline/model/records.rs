@@ -291,6 +291,13 @@ pub struct RunRecord {
     pub(super) holds_build_slot: bool,
     /// Index of the first stage record that may belong to it.
     pub(super) first_record: RecordId,
+    /// Distributions retried so far (RetryImage).
+    pub(super) distribution_retries: u8,
+    /// The first record of the current distribution: branches of an earlier,
+    /// failed one no longer count.
+    pub(super) round_first: RecordId,
+    /// A failed distribution waits for its retry.
+    pub(super) retrying: bool,
 }
 
 /// How one quota instance was used in a replication.

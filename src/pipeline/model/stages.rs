@@ -250,8 +250,18 @@ impl Model<'_> {
         let r = &mut self.out.stages[rec.index()];
         r.outcome = Outcome::Failed;
         r.cause = cause;
-        let exec = r.exec;
-        if self.out.runs[exec.index()].outcome == Outcome::Running {
+        let (exec, stage) = (r.exec, r.stage);
+        let branch = matches!(
+            stage,
+            Stage::Copy | Stage::Share | Stage::LaunchDestinationTest
+        );
+        if branch && !self.in_current_round(rec) {
+            // A branch of a distribution already failed and being retried.
+            return;
+        }
+        if self.out.runs[exec.index()].outcome == Outcome::Running
+            && !(branch && self.retry_distribution(sim, exec))
+        {
             self.finish(sim, exec, Outcome::Failed, Some(rec));
         }
     }
@@ -354,7 +364,7 @@ impl Model<'_> {
                     self.distribute(sim, exec);
                 }
             }
-            Stage::LaunchMigratedInstance => self.branch_done(sim, exec),
+            Stage::LaunchMigratedInstance => self.branch_done(sim, rec),
             Stage::RegisterImage => {
                 self.out.runs[exec.index()].image_available = Some(now);
                 let region = self.world.pipelines[pi].region;
@@ -378,6 +388,10 @@ impl Model<'_> {
                 self.lineage[(pi * na + r.account.index()) * nr + r.region.index()] =
                     Some((encryption, exec));
                 self.copy_ended(sim, rec);
+                if !self.in_current_round(rec) {
+                    // A copy of a distribution that failed and is being retried.
+                    return;
+                }
                 let p = &self.world.pipelines[pi];
                 if !p.kind.is_build() {
                     self.launch(
@@ -391,13 +405,13 @@ impl Model<'_> {
                     // The team's own smoke test: neither tool launches here.
                     self.launch(sim, exec, Stage::LaunchDestinationTest, r.region, Some(rec));
                 } else {
-                    self.branch_done(sim, exec);
+                    self.branch_done(sim, rec);
                 }
                 if shares_after {
                     self.start_share(sim, exec, k, r.region);
                 }
             }
-            Stage::Share => self.branch_done(sim, exec),
+            Stage::Share => self.branch_done(sim, rec),
             Stage::LaunchDestinationTest => {
                 self.terminate(
                     sim,
@@ -406,7 +420,7 @@ impl Model<'_> {
                     r.region,
                     Some(rec),
                 );
-                self.branch_done(sim, exec);
+                self.branch_done(sim, rec);
             }
             Stage::TerminateBuilder | Stage::TerminateTest | Stage::TerminateDestinationTest => {}
         }

@@ -140,6 +140,7 @@ pub(super) fn resolve_migration(
         // The team's own script: copies meet only EC2's quota, and fail when it is full.
         tool: crate::pipeline::config::Tool::Sdk,
         distribution_timeout: None,
+        retry_distribution: None,
         kind: Kind::Migration(Migration {
             to_availability_zone: m.to_availability_zone.clone(),
             instance_type: m.instance_type.clone().unwrap_or_else(|| "m5.large".into()),

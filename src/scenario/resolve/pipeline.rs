@@ -114,6 +114,26 @@ pub(super) fn resolve_pipeline(
         )),
         (None, _) => None,
     };
+    // RetryImage: Image Builder only (docs/sources.md#retry-image).
+    let retry_distribution = p.retry_distribution.as_ref().and_then(|r| {
+        let path = prefix.key("retry_distribution");
+        if tool != Tool::ImageBuilder {
+            ctx.err(
+                Some(r.span()),
+                path,
+                "RetryImage is Image Builder's; this pipeline's tool has none",
+                Some("remove it, or set tool = \"image_builder\""),
+            );
+            return None;
+        }
+        let raw = r.get_ref();
+        let n = ctx.count(&raw.attempts, &path.key("attempts"), (1, 10), None)?;
+        let delay = raw
+            .delay
+            .as_ref()
+            .map_or(SimDuration::ZERO, |d| d.get_ref().0);
+        Some((u8::try_from(n).ok()?, delay))
+    });
     let components = resolve_steps(ctx, &p.component, &prefix.key("component"));
     let in_recipe = p.component.len() + p.test.len();
     if tool == Tool::ImageBuilder && in_recipe > facts::MAX_COMPONENTS_PER_RECIPE {
@@ -162,6 +182,7 @@ pub(super) fn resolve_pipeline(
         name: p.name.get_ref().clone(),
         tool,
         distribution_timeout,
+        retry_distribution,
         kind: Kind::Build {
             builder_instance_type: p
                 .builder_instance_type
