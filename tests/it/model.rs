@@ -1161,3 +1161,40 @@ fn retry_image_completes_a_timed_out_distribution_without_a_second_build() {
     .to_string();
     assert!(e.contains("RetryImage is Image Builder's"), "{e}");
 }
+
+#[test]
+fn packer_sets_permissions_region_by_region_after_its_slowest_copy() {
+    // Packer: no test phase; copies to eu-west-1 (210 s) and ap-south-1 (510 s,
+    // by a route) start when the AMI is available at 210 s; the three Regions'
+    // permissions (2 s each) then run one after the other from 720 s.
+    let share = |region: &str| {
+        format!(
+            "[[pipeline.distribution]]\nregion = \"{region}\"\nlaunch_permission = {{ accounts = [\"prod\"] }}\n"
+        )
+    };
+    let text = format!(
+        "horizon = \"1d\"\n{FIXED}{TWO_ACCOUNTS}{REGIONS}[[region]]\nname = \"ap-south-1\"\n\
+         [[route]]\nfrom = \"us-east-1\"\nto = \"ap-south-1\"\ncopy = {{ overhead = \"500s\", throughput_mib_s = 1024 }}\n\
+         [[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\ntool = \"packer\"\n\
+         [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n{}{}{}\
+         [pipeline.schedule]\nrun_at_start = true\n",
+        share("us-east-1"),
+        share("eu-west-1"),
+        share("ap-south-1")
+    );
+    let r = run_replication(&scenario(&text).world, 1, 0);
+    assert!(stages(&r, Stage::LaunchTest).is_empty(), "no test phase");
+    let copies = stages(&r, Stage::Copy);
+    let slowest = copies.iter().map(|c| c.finished).max().unwrap();
+    assert_eq!(slowest, SimTime(720_000));
+    let shares = stages(&r, Stage::Share);
+    assert_eq!(shares.len(), 3);
+    let starts: Vec<u64> = shares.iter().map(|s| s.started.as_millis()).collect();
+    assert_eq!(
+        starts,
+        vec![720_000, 722_000, 724_000],
+        "serial, after the slowest copy"
+    );
+    assert_eq!(r.runs[0].finished, SimTime(726_000));
+    assert_eq!(r.runs[0].outcome, Outcome::Succeeded);
+}

@@ -25,9 +25,15 @@ impl Model<'_> {
         if let Some(t) = p.distribution_timeout {
             sim.schedule_in(t, Event::DistributionTimedOut { exec, round });
         }
+        let packer = p.tool == Tool::Packer;
+        let copies = p.copies.len() as u32;
+        self.out.runs[exec.index()].copies_left = copies;
+        if packer && copies == 0 {
+            self.packer_next_share(sim, exec, 0);
+        }
         for k in 0..p.distributions.len() {
             let d = &self.world.pipelines[pi].distributions[k];
-            if d.share.is_some() && d.owner_copy.is_none() {
+            if !packer && d.share.is_some() && d.owner_copy.is_none() {
                 let region = d.region;
                 self.start_share(sim, exec, k as u16, region);
             }
@@ -88,6 +94,36 @@ impl Model<'_> {
         run.retrying = true;
         sim.schedule_in(delay, Event::DistributionRetried { exec });
         true
+    }
+
+    /// Packer: one more copy is done. After the last one, its
+    /// StepModifyAMIAttributes sets the permissions Region by Region, one
+    /// after the other (docs/sources.md#packer-flow).
+    pub(super) fn packer_copy_done(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
+        let run = &mut self.out.runs[exec.index()];
+        run.copies_left = run.copies_left.saturating_sub(1);
+        if run.copies_left == 0 && run.outcome == Outcome::Running {
+            self.packer_next_share(sim, exec, 0);
+        }
+    }
+
+    /// Packer: sets the permissions of the first distribution from `from` on that has any.
+    pub(super) fn packer_next_share(
+        &mut self,
+        sim: &mut Simulation<Event>,
+        exec: ExecId,
+        from: u16,
+    ) {
+        if self.out.runs[exec.index()].outcome != Outcome::Running {
+            return;
+        }
+        let p = self.pipeline(exec);
+        let next = (usize::from(from)..p.distributions.len())
+            .find(|&k| p.distributions[k].share.is_some());
+        if let Some(k) = next {
+            let region = p.distributions[k].region;
+            self.start_share(sim, exec, k as u16, region);
+        }
     }
 
     /// True if record `rec` belongs to its execution's current distribution

@@ -592,6 +592,7 @@ impl Model<'_> {
             distribution_retries: 0,
             round_first: RecordId::default(),
             retrying: false,
+            copies_left: 0,
             first_record: RecordId::from_index(self.out.stages.len()),
         });
         sim.schedule_in(delay, Event::ExecutionReady { exec });

@@ -298,6 +298,8 @@ pub struct RunRecord {
     pub(super) round_first: RecordId,
     /// A failed distribution waits for its retry.
     pub(super) retrying: bool,
+    /// Packer: copies of the distribution not yet done (its permissions wait for them).
+    pub(super) copies_left: u32,
 }
 
 /// How one quota instance was used in a replication.

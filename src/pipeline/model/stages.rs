@@ -7,7 +7,7 @@ use super::records::{ExecId, RecordId};
 use super::{Cause, Event, Model, Outcome, Stage, StageRecord};
 use crate::aws::facts::MIB_PER_GIB;
 use crate::engine::{SimDuration, SimTime, Simulation};
-use crate::pipeline::config::RegionId;
+use crate::pipeline::config::{RegionId, Tool};
 
 impl Model<'_> {
     /// Opens a stage record asked for at `enqueued`; it starts when `begin` is called.
@@ -367,9 +367,17 @@ impl Model<'_> {
             Stage::LaunchMigratedInstance => self.branch_done(sim, rec),
             Stage::RegisterImage => {
                 self.out.runs[exec.index()].image_available = Some(now);
-                let region = self.world.pipelines[pi].region;
+                let p = &self.world.pipelines[pi];
+                let region = p.region;
+                let no_test_phase = p.tool == Tool::Packer && p.tests.is_empty();
                 self.terminate(sim, exec, Stage::TerminateBuilder, region, None);
-                self.launch(sim, exec, Stage::LaunchTest, region, None);
+                if no_test_phase {
+                    // Packer has no test phase unless the scenario adds tests.
+                    self.out.runs[exec.index()].tests_passed = Some(now);
+                    self.distribute(sim, exec);
+                } else {
+                    self.launch(sim, exec, Stage::LaunchTest, region, None);
+                }
             }
             Stage::LaunchTest => self.next_test(sim, exec, 0),
             Stage::Copy => {
@@ -407,11 +415,18 @@ impl Model<'_> {
                 } else {
                     self.branch_done(sim, rec);
                 }
-                if shares_after {
+                if self.world.pipelines[pi].tool == Tool::Packer {
+                    self.packer_copy_done(sim, exec);
+                } else if shares_after {
                     self.start_share(sim, exec, k, r.region);
                 }
             }
-            Stage::Share => self.branch_done(sim, rec),
+            Stage::Share => {
+                self.branch_done(sim, rec);
+                if self.world.pipelines[pi].tool == Tool::Packer {
+                    self.packer_next_share(sim, exec, r.item + 1);
+                }
+            }
             Stage::LaunchDestinationTest => {
                 self.terminate(
                     sim,

@@ -87,6 +87,7 @@ fn apply_latency(ctx: &mut Ctx<'_>, lat: &mut Latencies, raw: &RawLatency, prefi
             &mut lat.schedule_delay,
             "schedule_delay",
         ),
+        (&raw.share, &mut lat.share, "share"),
     ];
     for (spec, slot, key) in durs {
         if let Some(spec) = spec
