@@ -249,6 +249,9 @@ pub struct Pipeline {
     pub distribution_timeout: Option<SimDuration>,
     /// RetryImage after a failed distribution: how many times, and after what delay.
     pub retry_distribution: Option<(u8, SimDuration)>,
+    /// Packer's `encrypt_boot`: the image built is an unencrypted intermediary,
+    /// deregistered once copied (encrypted) into every Region, its own included.
+    pub encrypt_boot: bool,
     /// Build Region.
     pub region: RegionId,
     /// OS family.

@@ -443,6 +443,8 @@ pub struct RawPipeline {
     pub distribution_timeout: Option<Spanned<Dur>>,
     /// RetryImage after a failed distribution.
     pub retry_distribution: Option<Spanned<RawRetryDistribution>>,
+    /// Packer's `encrypt_boot`: an unencrypted intermediary, copied encrypted everywhere.
+    pub encrypt_boot: Option<Spanned<bool>>,
     /// EC2 Fast Launch on the Windows image: its faster launch default.
     pub fast_launch: Option<Spanned<bool>>,
     /// The team's own smoke test in every destination (a distribution's own value wins).

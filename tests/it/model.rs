@@ -1198,3 +1198,45 @@ fn packer_sets_permissions_region_by_region_after_its_slowest_copy() {
     assert_eq!(r.runs[0].finished, SimTime(726_000));
     assert_eq!(r.runs[0].outcome, Outcome::Succeeded);
 }
+
+#[test]
+fn packer_encrypt_boot_copies_encrypted_and_in_full_into_every_region_its_own_included() {
+    // An unencrypted intermediary image, copied with the key into us-east-1
+    // itself and into eu-west-1: every copy full (10 GiB), and the permissions
+    // after the slowest copy.
+    let text = format!(
+        "horizon = \"1d\"\n{FIXED}{TWO_ACCOUNTS}{REGIONS}\
+         [[kms_key]]\nname = \"golden\"\naccount = \"images\"\nregion = \"us-east-1\"\nreplicas = [\"eu-west-1\"]\ngrants = [\"prod\"]\n\
+         [[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\ntool = \"packer\"\nkms_key = \"golden\"\n\
+         encrypt_boot = true\nbase_image_owner = \"self\"\n\
+         [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\nchanged_gib = 1\n\
+         [[pipeline.distribution]]\nregion = \"eu-west-1\"\nkms_key = \"golden\"\nlaunch_permission = {{ accounts = [\"prod\"] }}\n\
+         [pipeline.schedule]\nrun_at_start = true\ninterval = \"12h\"\n"
+    );
+    let scn = scenario(&text);
+    assert!(scn.world.pipelines[0].encrypt_boot);
+    let r = run_replication(&scn.world, 1, 0);
+    let copies = stages(&r, Stage::Copy);
+    assert_eq!(copies.len(), 4, "two Regions, two builds");
+    let regions: Vec<usize> = copies.iter().map(|c| c.region.index()).collect();
+    assert_eq!(regions, vec![0, 1, 0, 1], "the build Region gets a copy");
+    assert!(
+        copies.iter().all(|c| c.data_gib == 10.0),
+        "every copy full, even from an own base"
+    );
+    let share = stages(&r, Stage::Share)[0];
+    assert_eq!(share.started, copies[0].finished.max(copies[1].finished));
+    // The intermediary is not kept: only the two encrypted copies are images.
+    assert!(
+        r.images
+            .iter()
+            .all(|i| i.encryption != amisim::aws::directory::Encryption::None)
+    );
+    let e = from_str(
+        Path::new("inline.toml"),
+        &text.replace("tool = \"packer\"\n", ""),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("encrypt_boot is Packer's"), "{e}");
+}

@@ -40,8 +40,11 @@ impl Model<'_> {
             deprecated,
             deleted: None,
         };
-        out.images
-            .push(image(p.owner, p.region, p.encryption, built_gib));
+        if !p.encrypt_boot {
+            // With encrypt_boot the built image is an intermediary, deregistered once copied.
+            out.images
+                .push(image(p.owner, p.region, p.encryption, built_gib));
+        }
         for r in out.stages[from..]
             .iter()
             .filter(|r| r.exec == exec && r.stage == Stage::Copy && r.outcome == Outcome::Succeeded)

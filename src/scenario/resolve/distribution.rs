@@ -39,6 +39,7 @@ pub(super) fn resolve_distributions(
         owner,
         encryption: source,
         product_codes,
+        encrypt_boot,
     } = *src;
     let mut asked: Vec<Asked<'_>> = Vec::new();
     for (j, d) in p.destinations.iter().enumerate() {
@@ -56,6 +57,22 @@ pub(super) fn resolve_distributions(
             span: d.span(),
             path: prefix.key("distribution").at(j),
         });
+    }
+    // encrypt_boot copies into the build Region too, listed or not.
+    if encrypt_boot.is_some()
+        && !asked
+            .iter()
+            .any(|a| ctx.regions.get(a.region.get_ref()) == build_region)
+    {
+        asked.insert(
+            0,
+            Asked {
+                region: &p.region,
+                raw: None,
+                span: p.region.span(),
+                path: prefix.key("region"),
+            },
+        );
     }
     let mut dists: Vec<Distribution> = Vec::new();
     let mut copies: Vec<CopyPlan> = Vec::new();
@@ -80,7 +97,7 @@ pub(super) fn resolve_distributions(
             continue;
         }
         let in_build_region = Some(region) == build_region;
-        if in_build_region && a.raw.is_none() {
+        if in_build_region && a.raw.is_none() && encrypt_boot.is_none() {
             ctx.err(Some(a.region.span()), rpath, format!("\"{}\" is the build Region; the image is already there", a.region.get_ref()), Some("list only the Regions to copy to (use [[pipeline.distribution]] to share in the build Region)"));
             continue;
         }
@@ -97,6 +114,14 @@ pub(super) fn resolve_distributions(
             .and_then(|r| r.kms_key.as_ref())
             .and_then(|kk| ctx.key_choice(dir, kk, &a.path.key("kms_key")));
         let encrypted = raw.and_then(|r| r.encrypted.as_ref()).map(|e| *e.get_ref());
+        // encrypt_boot: every copy encrypted, with the pipeline's key in the build Region.
+        let (key, encrypted) = match encrypt_boot {
+            Some(boot_key) => (
+                key.or(if in_build_region { boot_key } else { None }),
+                encrypted.or(Some(true)),
+            ),
+            None => (key, encrypted),
+        };
         let key_span = raw
             .and_then(|r| {
                 r.kms_key
@@ -108,7 +133,7 @@ pub(super) fn resolve_distributions(
 
         // The copiers: each target account, else the owner (outside the build Region).
         let copiers: Vec<(AccountId, Range<usize>, String)> = if targets.is_empty() {
-            if in_build_region {
+            if in_build_region && encrypt_boot.is_none() {
                 vec![]
             } else {
                 vec![(owner, key_span.clone(), a.path.clone())]

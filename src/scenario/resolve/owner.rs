@@ -92,4 +92,8 @@ pub(super) struct Source<'a> {
     pub(super) encryption: Encryption,
     /// The base image carries Marketplace product codes.
     pub(super) product_codes: bool,
+    /// Packer's `encrypt_boot`: the image built is an unencrypted
+    /// intermediary, copied encrypted into every Region, the build Region
+    /// included, with this key (`None`: the copier's default key there).
+    pub(super) encrypt_boot: Option<Option<crate::aws::rules::KeyChoice>>,
 }

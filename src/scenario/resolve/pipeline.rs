@@ -9,8 +9,9 @@ use super::distribution::resolve_distributions;
 use super::latency::{PLATFORM, latencies};
 use super::owner::{KeyUser, Source, resolve_owner_encryption};
 use super::schedule::resolve_schedule;
-use crate::aws::directory::Directory;
+use crate::aws::directory::{Directory, Encryption};
 use crate::aws::facts;
+use crate::aws::rules::KeyChoice;
 use crate::engine::{SimDuration, SimTime};
 use crate::pipeline::config::{BaseOwner, Kind, Lifecycle, Pipeline, Platform, Step, Tool, Volume};
 use crate::scenario::raw::{RawLatency, RawLifecycle, RawPipeline, RawStep, RawVolume};
@@ -71,12 +72,37 @@ pub(super) fn resolve_pipeline(
         (region, KeyUser::Builder),
     );
     let product_codes = base_owner == BaseOwner::Marketplace;
+    // Packer's encrypt_boot (docs/sources.md#packer-flow): the key is the final image's.
+    let encrypt_boot = match &p.encrypt_boot {
+        Some(e) if *e.get_ref() && tool != Tool::Packer => {
+            ctx.err(
+                Some(e.span()),
+                prefix.key("encrypt_boot"),
+                "encrypt_boot is Packer's; this pipeline's tool is not packer",
+                Some("set tool = \"packer\", or encrypt with kms_key"),
+            );
+            None
+        }
+        Some(e) if *e.get_ref() => Some(match encryption {
+            Encryption::Key(k) => Some(KeyChoice::Key(k)),
+            Encryption::AwsManaged => Some(KeyChoice::AwsManaged),
+            Encryption::None => None,
+        }),
+        _ => None,
+    };
+    // With encrypt_boot the build makes an unencrypted intermediary image.
+    let encryption = if encrypt_boot.is_some() {
+        Encryption::None
+    } else {
+        encryption
+    };
     let source = Source {
         dir: sh.dir,
         build_region: region,
         owner,
         encryption,
         product_codes,
+        encrypt_boot,
     };
     let (distributions, copies) = resolve_distributions(ctx, &source, p, prefix);
 
@@ -183,6 +209,7 @@ pub(super) fn resolve_pipeline(
         tool,
         distribution_timeout,
         retry_distribution,
+        encrypt_boot: source.encrypt_boot.is_some(),
         kind: Kind::Build {
             builder_instance_type: p
                 .builder_instance_type
