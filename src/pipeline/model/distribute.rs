@@ -59,11 +59,7 @@ impl Model<'_> {
         let mut first = None;
         for i in run.round_first.index()..self.out.stages.len() {
             let r = &mut self.out.stages[i];
-            let branch = matches!(
-                r.stage,
-                Stage::Copy | Stage::Share | Stage::LaunchDestinationTest
-            );
-            if r.exec == exec && branch && r.outcome == Outcome::Running {
+            if r.exec == exec && r.stage.is_distribution_branch() && r.outcome == Outcome::Running {
                 r.outcome = Outcome::Failed;
                 r.cause = Cause::StepTimeout;
                 r.finished = now;
@@ -219,30 +215,31 @@ impl Model<'_> {
 
     /// A copy holding its distribution slot asks for a slot in its destination.
     pub(super) fn request_region_slot(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
-        let idx = self.copy_quota_index(rec);
         if self.out.stages[rec.index()].outcome == Outcome::Failed {
             // Its distribution timed out while it queued: it is never asked for.
-            let pi = self.out.runs[self.out.stages[rec.index()].exec.index()].pipeline as usize;
-            if self.uses_distribution_quota(pi)
-                && let Some((next, _)) = self.dist_copies[idx].release(sim.now())
-            {
-                self.request_region_slot(sim, next);
-            }
+            self.give_back_distribution_slot(sim, rec);
             return;
         }
+        let idx = self.copy_quota_index(rec);
         match self.ask(sim.now(), Quota::AmiCopiesPerRegion, idx, rec) {
             Ask::Now => self.start_copy(sim, rec),
             Ask::Queued => {}
             Ask::Refused => {
-                // Give Image Builder's slot, if it held one, to the next copy.
-                let pi = self.out.runs[self.out.stages[rec.index()].exec.index()].pipeline as usize;
-                if self.uses_distribution_quota(pi)
-                    && let Some((next, _)) = self.dist_copies[idx].release(sim.now())
-                {
-                    self.request_region_slot(sim, next);
-                }
+                self.give_back_distribution_slot(sim, rec);
                 self.refuse(sim, rec);
             }
+        }
+    }
+
+    /// A copy that holds Image Builder's slot (if its pipeline uses one) and
+    /// will not run gives it to the next copy waiting for it.
+    fn give_back_distribution_slot(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
+        let pi = self.out.runs[self.out.stages[rec.index()].exec.index()].pipeline as usize;
+        let idx = self.copy_quota_index(rec);
+        if self.uses_distribution_quota(pi)
+            && let Some((next, _)) = self.dist_copies[idx].release(sim.now())
+        {
+            self.request_region_slot(sim, next);
         }
     }
 

@@ -59,6 +59,15 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// A branch of an image pipeline's distribution: a copy, a share, or a
+    /// launch from a copy.
+    pub fn is_distribution_branch(self) -> bool {
+        matches!(
+            self,
+            Stage::Copy | Stage::Share | Stage::LaunchDestinationTest
+        )
+    }
+
     /// Every stage, in pipeline order (the order of summary rows).
     pub const ALL: [Stage; 16] = [
         Stage::StopInstance,

@@ -251,10 +251,7 @@ impl Model<'_> {
         r.outcome = Outcome::Failed;
         r.cause = cause;
         let (exec, stage) = (r.exec, r.stage);
-        let branch = matches!(
-            stage,
-            Stage::Copy | Stage::Share | Stage::LaunchDestinationTest
-        );
+        let branch = stage.is_distribution_branch();
         if branch && !self.in_current_round(rec) {
             // A branch of a distribution already failed and being retried.
             return;
