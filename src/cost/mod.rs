@@ -479,6 +479,7 @@ name = "c"
 duration = "10m"
 [pipeline.schedule]
 interval = "2d"
+start_condition = "always"
 "#;
 
     fn scenario() -> crate::scenario::Scenario {

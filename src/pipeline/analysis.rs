@@ -283,7 +283,7 @@ impl Exposure {
 pub fn exposures(rep: &ReplicationResult, out: &mut Vec<Exposure>, first_after: &mut Vec<usize>) {
     out.clear();
     first_after.clear();
-    let np = rep.package_updates.len();
+    let np = rep.updates.len();
     first_after.resize(np, 0);
     // Runs are in trigger order, and releases in time order: one pass each per pipeline.
     for &(pipeline, released) in &rep.releases {

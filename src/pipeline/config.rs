@@ -186,9 +186,35 @@ pub enum StartCondition {
     /// `EXPRESSION_MATCH_ONLY`: build at every schedule match.
     #[default]
     Always,
-    /// `EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE`: build at a match
-    /// only if a package update arrived since the last build.
+    /// `EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE` (Image Builder's
+    /// default): build at a match only if a matching dependency update was
+    /// released since the last build.
     DependencyUpdates,
+}
+
+/// When an update source releases.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Releases {
+    /// A Poisson process with this mean gap.
+    Random(SimDuration),
+    /// On a calendar: the release times before the horizon.
+    Calendar(Vec<SimTime>),
+}
+
+/// A dependency of the recipe that releases new versions: the base image or
+/// a component (docs/sources.md#dependency-updates).
+#[derive(Debug, Clone)]
+pub struct UpdateSource {
+    /// `base_image`, or the component's name.
+    pub of: String,
+    /// The name its random stream is drawn from: sources of one name, in any
+    /// pipelines, release at the same times (one dependency, shared).
+    pub stream: String,
+    /// When it releases.
+    pub releases: Releases,
+    /// Whether its new versions match the recipe's version filter; a source
+    /// that does not match is never an update for this pipeline.
+    pub matches_filter: bool,
 }
 
 /// When a pipeline runs (the default: never on its own, as a migration).
@@ -202,12 +228,10 @@ pub struct Schedule {
     pub interval: Option<SimDuration>,
     /// Whether a scheduled match builds unconditionally.
     pub start_condition: StartCondition,
-    /// Mean time between package updates (Poisson process), if any.
-    pub package_update_mean: Option<SimDuration>,
-    /// Package updates on a calendar: their times before the horizon.
-    pub package_update_times: Vec<SimTime>,
-    /// Start a build at each package update.
-    pub build_on_package_update: bool,
+    /// The recipe's dependencies that release new versions.
+    pub updates: Vec<UpdateSource>,
+    /// Start a build at each matching release (an EventBridge rule).
+    pub build_on_update: bool,
     /// A manual run at t = 0.
     pub run_at_start: bool,
     /// Image Builder's `autoDisablePolicy.failureCount`: the pipeline is

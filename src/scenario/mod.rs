@@ -150,13 +150,34 @@ fn parse_raw(loc: &Locator<'_>, text: &str) -> Result<raw::RawScenario, Scenario
     }
 }
 
+/// Keys an earlier format had, with what replaced them.
+const RETIRED: &[(&str, &str)] = &[
+    (
+        "package_update_mean_interval",
+        "dependency updates now come from named sources: add [[pipeline.update_source]] with of = \"base_image\" (or a component's name) and mean_interval; README, \"Dependency updates\"",
+    ),
+    (
+        "package_update_cron",
+        "dependency updates now come from named sources: add [[pipeline.update_source]] with of = \"base_image\" (or a component's name) and cron; README, \"Dependency updates\"",
+    ),
+    (
+        "build_on_package_update",
+        "renamed build_on_update (a build at each matching dependency update)",
+    ),
+];
+
 /// Rewrites serde's wording into ours and adds a hint.
 fn explain_serde_message(message: &str, key_path: &str) -> (String, Option<String>) {
     let message = message.trim().to_string();
     if let Some(typed) = explain_type_error(&message, key_path) {
         return typed;
     }
-    let help = if message.starts_with("unknown field") {
+    let retired = RETIRED
+        .iter()
+        .find(|(key, _)| message.starts_with(&format!("unknown field `{key}`")));
+    let help = if let Some((_, instead)) = retired {
+        Some((*instead).to_string())
+    } else if message.starts_with("unknown field") {
         // "unknown field `x`, expected one of `a`, `b`": suggest the closest key.
         let names: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
         let guess = names.split_first().and_then(|(typed, known)| {

@@ -476,6 +476,9 @@ pub struct RawPipeline {
     pub test: Vec<RawStep>,
     /// Triggers.
     pub schedule: Option<Spanned<RawSchedule>>,
+    /// Where dependency updates come from: the base image and components.
+    #[serde(default)]
+    pub update_source: Vec<Spanned<RawUpdateSource>>,
     /// Latency overrides for this pipeline.
     pub latency: Option<RawLatency>,
     /// Which images are kept.
@@ -522,6 +525,22 @@ pub struct RawStep {
     pub failure_probability: Option<Spanned<f64>>,
 }
 
+/// `[[pipeline.update_source]]`: the releases of the base image or of a component.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUpdateSource {
+    /// `base_image`, or the name of one of the pipeline's components or tests.
+    pub of: Spanned<String>,
+    /// A name shared with other pipelines' sources of the same dependency: they release together.
+    pub name: Option<Spanned<String>>,
+    /// Mean time between releases: a Poisson process.
+    pub mean_interval: Option<Spanned<Dur>>,
+    /// Releases on a calendar instead, an Image Builder cron read in the schedule's `timezone`.
+    pub cron: Option<Spanned<String>>,
+    /// Whether its new versions match the recipe's version filter (`x.x.x`); default true.
+    pub matches_filter: Option<bool>,
+}
+
 /// `[pipeline.schedule]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -534,12 +553,8 @@ pub struct RawSchedule {
     pub interval: Option<Spanned<Dur>>,
     /// `always` or `dependency_updates`.
     pub start_condition: Option<Spanned<String>>,
-    /// Mean time between package (dependency) updates: a Poisson process.
-    pub package_update_mean_interval: Option<Spanned<Dur>>,
-    /// Package updates on a calendar instead (e.g. the second Tuesday of the month), in `timezone`.
-    pub package_update_cron: Option<Spanned<String>>,
-    /// Start a build at each package update.
-    pub build_on_package_update: Option<bool>,
+    /// Start a build at each matching dependency update (an EventBridge rule).
+    pub build_on_update: Option<bool>,
     /// A manual run at t = 0.
     pub run_at_start: Option<bool>,
     /// Disable the pipeline after this many consecutive failed executions (1-10).

@@ -3,7 +3,7 @@
 //! ```toml
 //! [sweep]
 //! "quotas.concurrent_ami_copies_per_distribution" = [50, 100, 300]
-//! "pipeline[0].schedule.package_update_mean_interval" = ["3h", "6h"]
+//! "pipeline[0].update_source[0].mean_interval" = ["3h", "6h"]
 //! ```
 //!
 //! Each key is a dotted path into the scenario (array-of-tables elements by

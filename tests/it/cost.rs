@@ -127,7 +127,7 @@ fn full_and_incremental_snapshot_storage_are_counted_correctly() {
     let p = ONE
         .replace("[[pipeline.volume]]\nsize_gib = 30\ndata_gib = 8\n", "base_image_owner = \"self\"\n[[pipeline.volume]]\nsize_gib = 30\ndata_gib = 8\nchanged_gib = 1\n")
         .replace("destinations = [\"us-east-2\", \"eu-west-1\"]", "destinations = [\"eu-west-1\"]")
-        .replace("run_at_start = true", "interval = \"5d\"\n[pipeline.lifecycle]\nkeep_last = 1");
+        .replace("run_at_start = true", "interval = \"5d\"\nstart_condition = \"always\"\n[pipeline.lifecycle]\nkeep_last = 1");
     let (scn, l) = lines(&p);
     let r = run_replication(&scn.world, 1, 0);
     let eu: Vec<_> = r

@@ -334,12 +334,17 @@ destinations = ["eu-west-1"]
 [[pipeline.volume]]
 size_gib = 8
 data_gib = 4
+[[pipeline.component]]
+name = "build"
+duration = "0s"
+[[pipeline.update_source]]
+of = "base_image"
+mean_interval = "6h"
 [pipeline.schedule]
-build_on_package_update = true
-package_update_mean_interval = "6h"
+build_on_update = true
 [sweep]
 "quotas.concurrent_builds" = [1, 1, 5]
-"pipeline[0].schedule.package_update_mean_interval" = ["3h", "6h"]
+"pipeline[0].update_source[0].mean_interval" = ["3h", "6h"]
 "#;
 
 #[test]
@@ -364,7 +369,7 @@ fn a_sweep_runs_the_grid_with_common_random_numbers() {
     assert_eq!(rows.len(), 6, "3 × 2 points");
     assert_eq!(
         csv.lines().next().unwrap().split(',').nth(1),
-        Some("pipeline[0].schedule.package_update_mean_interval")
+        Some("pipeline[0].update_source[0].mean_interval")
     );
     // Points 0 and 1 (concurrent_builds 1 and 1, 3h) are identical: every metric equal.
     assert_eq!(rows[0][1..], rows[1][1..]);
@@ -423,7 +428,7 @@ fn a_bad_sweep_is_refused_with_its_location() {
         assert_eq!(o.status.code(), Some(2), "{bad}");
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(
-            err.contains("bad.toml:20:1") && err.contains(says),
+            err.contains("bad.toml:25:1") && err.contains(says),
             "{bad}: {err}"
         );
     }

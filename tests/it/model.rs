@@ -28,7 +28,15 @@ name = "us-east-1"
 name = "eu-west-1"
 "#;
 
+/// A pipeline with two volumes and one instant build component (Image
+/// Builder needs one); its schedule builds at every match unless it says
+/// otherwise.
 fn pipeline(name: &str, owner: &str, schedule: &str, extra: &str) -> String {
+    let condition = if schedule.contains("start_condition") {
+        ""
+    } else {
+        "start_condition = \"always\""
+    };
     format!(
         r#"
 [[pipeline]]
@@ -45,8 +53,12 @@ changed_gib = 2
 size_gib = 100
 data_gib = 40
 changed_gib = 4
+[[pipeline.component]]
+name = "build"
+duration = "0s"
 [pipeline.schedule]
 {schedule}
+{condition}
 "#
     )
 }
@@ -148,35 +160,97 @@ fn a_failing_component_stops_the_execution_and_terminates_the_builder() {
 fn dependency_updates_start_condition_skips_matches_without_updates() {
     // Weekly cron over 28 days: 4 matches per replication.
     let cron = "cron = \"cron(0 6 ? * MON *)\"\nstart_condition = \"dependency_updates\"\n";
+    let source = |mean: &str| {
+        format!("[[pipeline.update_source]]\nof = \"base_image\"\nmean_interval = \"{mean}\"\n")
+    };
     let rare = format!(
         "horizon = \"28d\"\n{REGIONS}{}",
-        pipeline(
-            "p",
-            "aws",
-            &format!("{cron}package_update_mean_interval = \"100000d\""),
-            ""
-        )
+        pipeline("p", "aws", cron, &source("100000d"))
     );
     let often = format!(
         "horizon = \"28d\"\n{REGIONS}{}",
-        pipeline(
-            "p",
-            "aws",
-            &format!("{cron}package_update_mean_interval = \"10m\""),
-            ""
-        )
+        pipeline("p", "aws", cron, &source("10m"))
     );
     for rep in 0..10 {
         let r = run_replication(&scenario(&rare).world, 1, rep);
         assert_eq!(r.runs.len() as u32 + r.skipped_matches[0], 4);
         assert_eq!(
             r.runs.len() as u32,
-            r.package_updates[0].min(4),
+            r.updates[0].min(4),
             "an update before each build"
         );
         let r = run_replication(&scenario(&often).world, 1, rep);
         assert_eq!((r.runs.len(), r.skipped_matches[0]), (4, 0));
     }
+}
+
+#[test]
+fn update_sources_of_one_name_release_together_and_a_pinned_one_never() {
+    let source = |name: &str, matches: bool| {
+        format!(
+            "[[pipeline.update_source]]\nof = \"base_image\"\nname = \"{name}\"\nmean_interval = \"1d\"\nmatches_filter = {matches}\n"
+        )
+    };
+    let text = format!(
+        "horizon = \"28d\"\n{REGIONS}{}{}{}",
+        pipeline(
+            "a",
+            "aws",
+            "build_on_update = true",
+            &source("al2023", true)
+        ),
+        pipeline(
+            "b",
+            "aws",
+            "build_on_update = true",
+            &source("al2023", true)
+        ),
+        pipeline(
+            "pinned",
+            "aws",
+            "build_on_update = true",
+            &source("pinned", false)
+        ),
+    );
+    for rep in 0..5 {
+        let r = run_replication(&scenario(&text).world, 3, rep);
+        let of = |p: u16| -> Vec<SimTime> {
+            r.releases
+                .iter()
+                .filter(|x| x.0 == p)
+                .map(|x| x.1)
+                .collect()
+        };
+        assert!(of(0).len() > 10, "about 28 releases in 28 days");
+        assert_eq!(of(0), of(1), "one dependency: the same releases");
+        assert!(of(2).is_empty(), "a pinned version is never an update");
+        assert_eq!(r.updates, vec![of(0).len() as u32, of(0).len() as u32, 0]);
+        let built = |p: u16| r.runs.iter().filter(|x| x.pipeline == p).count();
+        assert_eq!(
+            (built(0), built(1), built(2)),
+            (of(0).len(), of(0).len(), 0)
+        );
+    }
+    // Two names, two dependencies: their releases differ.
+    let apart = format!(
+        "horizon = \"28d\"\n{REGIONS}{}{}",
+        pipeline("a", "aws", "build_on_update = true", &source("x", true)),
+        pipeline("b", "aws", "build_on_update = true", &source("y", true)),
+    );
+    let r = run_replication(&scenario(&apart).world, 3, 0);
+    assert_ne!(
+        r.releases.iter().find(|x| x.0 == 0).map(|x| x.1),
+        r.releases.iter().find(|x| x.0 == 1).map(|x| x.1)
+    );
+    // One name must mean one release process.
+    let clash = text.replacen("mean_interval = \"1d\"", "mean_interval = \"2d\"", 1);
+    let e = from_str(Path::new("inline.toml"), &clash)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("releases differently here than in pipeline \"a\""),
+        "{e}"
+    );
 }
 
 #[test]
@@ -805,8 +879,9 @@ fn a_reused_replicator_gives_the_fresh_results_in_any_order() {
         text += &pipeline(
             &format!("p{i}"),
             "self",
-            "interval = \"3d\"\npackage_update_mean_interval = \"2d\"",
-            "[pipeline.lifecycle]\nkeep_last = 2\n",
+            "interval = \"3d\"\nstart_condition = \"dependency_updates\"",
+            "[pipeline.lifecycle]\nkeep_last = 2\n\
+             [[pipeline.update_source]]\nof = \"base_image\"\nmean_interval = \"2d\"\n",
         );
     }
     let scn = scenario(&text);
@@ -834,7 +909,7 @@ fn no_destination_test_launch_unless_the_team_asks_for_one() {
         format!(
             "horizon = \"1d\"\n{FIXED}{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n{extra}\
              [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n[[pipeline.distribution]]\nregion = \"eu-west-1\"\n\
-             [pipeline.schedule]\nrun_at_start = true\n"
+             [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n"
         )
     };
     let off = run_replication(&scenario(&body("")).world, 1, 0);
@@ -871,7 +946,7 @@ fn a_full_quota_fails_a_script_at_once_and_queues_image_builder() {
             t += &format!(
                 "[[pipeline]]\nname = \"{name}\"\nregion = \"us-east-1\"\ntool = \"{tool}\"\n\
                  destinations = [\"eu-west-1\"]\n[[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n\
-                 [pipeline.schedule]\nrun_at_start = true\n"
+                 [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n"
             );
         }
         run_replication(&scenario(&t).world, 1, 0)
@@ -929,9 +1004,9 @@ fn image_builders_copy_quota_is_per_destination_account_and_region() {
             "horizon = \"1d\"\n{FIXED}[quotas]\nconcurrent_ami_copies_per_distribution = 1\n{REGIONS}\
              [[region]]\nname = \"ap-south-1\"\n\
              [[pipeline]]\nname = \"a\"\nregion = \"us-east-1\"\ndestinations = [\"eu-west-1\"]\n\
-             [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n[pipeline.schedule]\nrun_at_start = true\n\
+             [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n[[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n\
              [[pipeline]]\nname = \"b\"\nregion = \"us-east-1\"\ndestinations = [\"{dest_b}\"]\n\
-             [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n[pipeline.schedule]\nrun_at_start = true\n"
+             [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n[[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n"
         )
     };
     let same = run_replication(&scenario(&text("eu-west-1")).world, 1, 0);
@@ -955,7 +1030,7 @@ fn overlapping_copies_of_one_lineage_into_one_region_run_one_after_the_other() {
             "horizon = \"150s\"\n{FIXED}{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n\
              base_image_owner = \"{owner}\"\ndestinations = [\"eu-west-1\"]\n\
              [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\nchanged_gib = 1\n\
-             [pipeline.schedule]\nrun_at_start = true\ninterval = \"100s\"\n"
+             [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\ninterval = \"100s\"\n"
         )
     };
     let r = run_replication(&scenario(&text("self")).world, 1, 0);
@@ -981,7 +1056,7 @@ fn auto_disable_stops_a_pipeline_after_n_consecutive_failures() {
             "horizon = \"10h\"\n{FIXED}{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n\
              destinations = [\"eu-west-1\"]\n[[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n\
              [[pipeline.component]]\nname = \"broken\"\nduration = \"1m\"\nfailure_probability = 1.0\n\
-             [pipeline.schedule]\ninterval = \"1h\"\n{extra}"
+             [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\ninterval = \"1h\"\n{extra}"
         )
     };
     let free = run_replication(&scenario(&text("")).world, 1, 0);
@@ -1018,7 +1093,8 @@ fn the_exposure_window_runs_from_a_release_to_the_image_usable_everywhere() {
         format!(
             "horizon = \"22d\"\n{FIXED}{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n\
              destinations = [\"eu-west-1\"]\n[[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n\
-             [pipeline.schedule]\npackage_update_cron = \"cron(0 10 ? * TUE *)\"\n{extra}"
+             [[pipeline.update_source]]\nof = \"base_image\"\ncron = \"cron(0 10 ? * TUE *)\"\n\
+             [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\n{extra}"
         )
     };
     let (mut out, mut scratch) = (Vec::new(), Vec::new());
@@ -1033,11 +1109,7 @@ fn the_exposure_window_runs_from_a_release_to_the_image_usable_everywhere() {
         assert_eq!(e.window().unwrap().as_millis(), 482_880_000);
     }
     // Building on every release: the window is the execution itself.
-    let r = run_replication(
-        &scenario(&text("build_on_package_update = true\n")).world,
-        1,
-        0,
-    );
+    let r = run_replication(&scenario(&text("build_on_update = true\n")).world, 1, 0);
     exposures(&r, &mut out, &mut scratch);
     assert_eq!(out.len(), 3);
     assert!(
@@ -1061,7 +1133,7 @@ fn an_image_builder_distribution_that_outlasts_its_time_out_fails_at_that_time()
         format!(
             "horizon = \"1d\"\n{}{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n{timeout}\
              destinations = [\"eu-west-1\"]\n[[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n\
-             [pipeline.schedule]\nrun_at_start = true\n",
+             [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n",
             FIXED.replace("overhead = \"200s\"", "overhead = \"2400s\"")
         )
     };
@@ -1111,11 +1183,11 @@ fn retry_image_completes_a_timed_out_distribution_without_a_second_build() {
         format!(
             "horizon = \"1d\"\n{}[quotas]\nconcurrent_ami_copies_per_distribution = 1\n{REGIONS}\
              [[pipeline]]\nname = \"big\"\nregion = \"us-east-1\"\ndestinations = [\"eu-west-1\"]\n\
-             [[pipeline.volume]]\nsize_gib = 30\ndata_gib = 30\n[pipeline.schedule]\nrun_at_start = true\n\
+             [[pipeline.volume]]\nsize_gib = 30\ndata_gib = 30\n[[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n\
              [[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\ndistribution_timeout = \"30m\"\n{retry}\
              destinations = [\"eu-west-1\"]\n[[pipeline.volume]]\nsize_gib = 1\ndata_gib = 1\n\
              [[pipeline.component]]\nname = \"c\"\nduration = \"60s\"\n\
-             [pipeline.schedule]\nrun_at_start = true\n",
+             [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n",
             FIXED.replace(
                 "copy = { overhead = \"200s\", throughput_mib_s = 1024 }",
                 "copy = { overhead = \"10s\", throughput_mib_s = 10 }"
@@ -1177,7 +1249,7 @@ fn packer_sets_permissions_region_by_region_after_its_slowest_copy() {
          [[route]]\nfrom = \"us-east-1\"\nto = \"ap-south-1\"\ncopy = {{ overhead = \"500s\", throughput_mib_s = 1024 }}\n\
          [[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\ntool = \"packer\"\n\
          [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n{}{}{}\
-         [pipeline.schedule]\nrun_at_start = true\n",
+         [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n",
         share("us-east-1"),
         share("eu-west-1"),
         share("ap-south-1")
@@ -1211,7 +1283,7 @@ fn packer_encrypt_boot_copies_encrypted_and_in_full_into_every_region_its_own_in
          encrypt_boot = true\nbase_image_owner = \"self\"\n\
          [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\nchanged_gib = 1\n\
          [[pipeline.distribution]]\nregion = \"eu-west-1\"\nkms_key = \"golden\"\nlaunch_permission = {{ accounts = [\"prod\"] }}\n\
-         [pipeline.schedule]\nrun_at_start = true\ninterval = \"12h\"\n"
+         [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\ninterval = \"12h\"\n"
     );
     let scn = scenario(&text);
     assert!(scn.world.pipelines[0].encrypt_boot);

@@ -46,9 +46,11 @@ changed_gib = 0
 [[pipeline.component]]
 name = "service"
 duration = {{ kind = "exponential", mean = "{service_mean_min}m" }}
+[[pipeline.update_source]]
+of = "base_image"
+mean_interval = "{arrival_mean_min}m"
 [pipeline.schedule]
-build_on_package_update = true
-package_update_mean_interval = "{arrival_mean_min}m"
+build_on_update = true
 "#
     )
 }

@@ -128,9 +128,14 @@ destinations = ["eu-west-1"]
 [[pipeline.volume]]
 size_gib = 8
 data_gib = 4
+[[pipeline.component]]
+name = "build"
+duration = "0s"
+[[pipeline.update_source]]
+of = "base_image"
+mean_interval = "6h"
 [pipeline.schedule]
-build_on_package_update = true
-package_update_mean_interval = "6h"
+build_on_update = true
 [sweep]
 "quotas.concurrent_builds" = [1, 5]
 "#;

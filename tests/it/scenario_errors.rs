@@ -128,7 +128,7 @@ fn a_cut_error_list_says_how_many_more_there_were() {
     let mut text = String::from("[[region]]\nname = \"us-east-1\"\n");
     for i in 0..25 {
         text.push_str(&format!(
-            "[[pipeline]]\nname = \"p{i}\"\nregion = \"mars-{i}\"\n[[pipeline.volume]]\nsize_gib = 8\ndata_gib = 4\n[pipeline.schedule]\ninterval = \"7d\"\n"
+            "[[pipeline]]\nname = \"p{i}\"\nregion = \"mars-{i}\"\n[[pipeline.volume]]\nsize_gib = 8\ndata_gib = 4\n[[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\ninterval = \"7d\"\n"
         ));
     }
     let e = amisim::scenario::from_str(std::path::Path::new("many.toml"), &text).unwrap_err();

@@ -188,10 +188,15 @@ destinations = ["eu-west-1"]
 [[pipeline.volume]]
 size_gib = 10
 data_gib = 10
+[[pipeline.component]]
+name = "build"
+duration = "0s"
+[[pipeline.update_source]]
+of = "base_image"
+mean_interval = "1d"
 [pipeline.schedule]
 interval = "7d"
 start_condition = "always"
-package_update_mean_interval = "1d"
 "#
     );
     let scn = amisim::scenario::from_str(std::path::Path::new("inline.toml"), &text).unwrap();

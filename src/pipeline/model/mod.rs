@@ -3,7 +3,7 @@
 //! ```text
 //! trigger ─► launch builder ─► components… ─► stop ─► create image ─► register
 //!   (cron, interval,            (each may fail)        (one snapshot     │
-//!    package update, manual)                           per volume)       ▼
+//!    dependency update, manual)                        per volume)       ▼
 //!        usable everywhere ◄─ copy ◄─ (tests pass) ◄─ launch test ─► tests…
 //!          (◄─ test launch,    (per destination Region and account, copies
 //!           only with           queue at the concurrent-copy quotas)
@@ -30,11 +30,13 @@ use rng::PipelineRng;
 
 use rand_distr::{Distribution, Exp};
 
-use super::config::{Kind, Pipeline, RegionId, StartCondition, Tool, World};
+use super::config::{Kind, Pipeline, RegionId, Releases, StartCondition, Tool, World};
 use crate::aws::directory::{AccountId, Encryption};
 pub use crate::aws::quotas::Quota;
 use crate::aws::quotas::{Scope, WhenFull};
-use crate::engine::{Grant, Resource, RngStreams, SimDuration, SimTime, Simulation, TokenBucket};
+use crate::engine::{
+    Grant, Resource, RngStreams, SimDuration, SimTime, Simulation, StreamRng, TokenBucket,
+};
 
 /// The events of the model: small and `Copy`.
 #[derive(Clone, Copy, Debug)]
@@ -51,16 +53,13 @@ pub enum Event {
         /// Pipeline index.
         pipeline: u16,
     },
-    /// A package update was published.
-    PackageUpdated {
+    /// An update source of a pipeline released a new version.
+    Released {
         /// Pipeline index.
         pipeline: u16,
-    },
-    /// The `idx`-th package update of a pipeline's calendar was published.
-    PackageReleased {
-        /// Pipeline index.
-        pipeline: u16,
-        /// Index into its package-update times.
+        /// Index into its update sources.
+        source: u16,
+        /// For a calendar, the index into its release times.
         idx: u32,
     },
     /// A run planned for a fixed time (a migration).
@@ -116,6 +115,10 @@ pub enum Event {
 struct Model<'w> {
     world: &'w World,
     rng: Vec<PipelineRng>,
+    /// One stream per update source, every pipeline's in order from
+    /// `update_base[pipeline]`.
+    update_rng: Vec<StreamRng>,
+    update_base: Vec<usize>,
     out: ReplicationResult,
     /// Concurrent builds per `account * regions + region`.
     builds: Vec<Resource<RecordId>>,
@@ -201,6 +204,16 @@ impl<'w> Replicator<'w> {
         let model = Model {
             world,
             rng: Vec::with_capacity(np),
+            update_rng: Vec::new(),
+            update_base: world
+                .pipelines
+                .iter()
+                .scan(0, |n, p| {
+                    let base = *n;
+                    *n += p.schedule.updates.len();
+                    Some(base)
+                })
+                .collect(),
             out: ReplicationResult::default(),
             builds: traced(world.quotas.get(Quota::ConcurrentBuilds), na * nr),
             dist_copies: traced(world.quotas.get(Quota::AmiCopiesPerDistribution), na * nr),
@@ -254,15 +267,17 @@ impl<'w> Replicator<'w> {
             if let Some(t) = s.cron_times.first() {
                 sim.schedule_at(*t, Event::CronMatched { pipeline, idx: 0 });
             }
-            if let Some(t) = s.package_update_times.first() {
-                sim.schedule_at(*t, Event::PackageReleased { pipeline, idx: 0 });
-            }
             if let Some(iv) = s.interval
                 && SimTime(iv.0) < world.horizon
             {
                 sim.schedule_in(iv, Event::IntervalElapsed { pipeline });
             }
-            m.schedule_package_update(sim, pipeline);
+            for (source, u) in s.updates.iter().enumerate() {
+                // A release that does not match the recipe's filter is no update.
+                if u.matches_filter {
+                    m.schedule_release(sim, pipeline, source as u16, 0);
+                }
+            }
         }
         // Triggers stop at the horizon; executions in flight run to their end.
         m.last_event = SimTime::ZERO;
@@ -290,6 +305,13 @@ impl Model<'_> {
                 .iter()
                 .map(|p| PipelineRng::new(streams, &p.name)),
         );
+        self.update_rng.clear();
+        self.update_rng.extend(world.pipelines.iter().flat_map(|p| {
+            p.schedule
+                .updates
+                .iter()
+                .map(|u| streams.stream_of(&["updates/", &u.stream]))
+        }));
         self.out = match spare {
             Some(mut r) => {
                 r.runs.clear();
@@ -299,7 +321,7 @@ impl Model<'_> {
                 r.skipped_matches.clear();
                 r.disabled_at.clear();
                 r.releases.clear();
-                r.package_updates.clear();
+                r.updates.clear();
                 r
             }
             // Room for a small scenario's records (quickstart: ~86 stages,
@@ -315,7 +337,7 @@ impl Model<'_> {
         self.out.skipped_matches.resize(np, 0);
         self.out.disabled_at.resize(np, None);
         self.consecutive_failures.fill(0);
-        self.out.package_updates.resize(np, 0);
+        self.out.updates.resize(np, 0);
         self.out.events = 0;
         self.out.end = SimTime::ZERO;
         for r in self
@@ -453,24 +475,13 @@ impl Model<'_> {
                 }
                 self.scheduled_match(sim, pipeline, TriggerKind::Interval, SimDuration::ZERO);
             }
-            Event::PackageUpdated { pipeline } => {
-                self.package_updated(sim, pipeline);
-                self.schedule_package_update(sim, pipeline);
-            }
-            Event::PackageReleased { pipeline, idx } => {
-                let times = &self.world.pipelines[pipeline as usize]
-                    .schedule
-                    .package_update_times;
-                if let Some(next) = times.get(idx as usize + 1) {
-                    sim.schedule_at(
-                        *next,
-                        Event::PackageReleased {
-                            pipeline,
-                            idx: idx + 1,
-                        },
-                    );
-                }
-                self.package_updated(sim, pipeline);
+            Event::Released {
+                pipeline,
+                source,
+                idx,
+            } => {
+                self.schedule_release(sim, pipeline, source, idx + 1);
+                self.released(sim, pipeline);
             }
             Event::RunRequested { pipeline } => {
                 self.trigger(sim, pipeline, TriggerKind::Manual, SimDuration::ZERO);
@@ -516,32 +527,54 @@ impl Model<'_> {
         }
     }
 
-    /// A package update is published now: recorded as a release, and a build
+    /// A matching dependency update is released now: recorded, and a build
     /// starts if the pipeline builds on updates.
-    fn package_updated(&mut self, sim: &mut Simulation<Event>, pipeline: u16) {
-        self.out.package_updates[pipeline as usize] += 1;
+    fn released(&mut self, sim: &mut Simulation<Event>, pipeline: u16) {
+        self.out.updates[pipeline as usize] += 1;
         self.out.releases.push((pipeline, sim.now()));
         self.updates_since_build[pipeline as usize] = true;
         if self.world.pipelines[pipeline as usize]
             .schedule
-            .build_on_package_update
+            .build_on_update
         {
-            self.trigger(sim, pipeline, TriggerKind::PackageUpdate, SimDuration::ZERO);
+            self.trigger(sim, pipeline, TriggerKind::Update, SimDuration::ZERO);
         }
     }
 
-    fn schedule_package_update(&mut self, sim: &mut Simulation<Event>, pipeline: u16) {
+    /// Schedules release `idx` of a pipeline's update `source`: the next
+    /// date of its calendar, or an exponential gap from now.
+    fn schedule_release(
+        &mut self,
+        sim: &mut Simulation<Event>,
+        pipeline: u16,
+        source: u16,
+        idx: u32,
+    ) {
         let p = &self.world.pipelines[pipeline as usize];
-        let Some(mean) = p.schedule.package_update_mean else {
-            return;
+        let at = match &p.schedule.updates[source as usize].releases {
+            Releases::Calendar(times) => match times.get(idx as usize) {
+                Some(t) => *t,
+                None => return,
+            },
+            Releases::Random(mean) => {
+                let Ok(exp) = Exp::new(1.0 / mean.as_secs_f64()) else {
+                    return;
+                };
+                let rng =
+                    &mut self.update_rng[self.update_base[pipeline as usize] + source as usize];
+                sim.now()
+                    .saturating_add(SimDuration::from_secs_f64(exp.sample(rng)))
+            }
         };
-        let Ok(exp) = Exp::new(1.0 / mean.as_secs_f64()) else {
-            return;
-        };
-        let gap = SimDuration::from_secs_f64(exp.sample(&mut self.rng[pipeline as usize].updates));
-        let at = sim.now().saturating_add(gap);
         if at < self.world.horizon {
-            sim.schedule_at(at, Event::PackageUpdated { pipeline });
+            sim.schedule_at(
+                at,
+                Event::Released {
+                    pipeline,
+                    source,
+                    idx,
+                },
+            );
         }
     }
 

@@ -223,8 +223,8 @@ pub enum TriggerKind {
     Cron,
     /// A fixed-interval tick.
     Interval,
-    /// A package (dependency) update.
-    PackageUpdate,
+    /// A matching dependency update (`build_on_update`).
+    Update,
 }
 
 impl TriggerKind {
@@ -234,7 +234,7 @@ impl TriggerKind {
             TriggerKind::Manual => "manual",
             TriggerKind::Cron => "cron",
             TriggerKind::Interval => "interval",
-            TriggerKind::PackageUpdate => "package_update",
+            TriggerKind::Update => "dependency_update",
         }
     }
 }
@@ -370,9 +370,9 @@ pub struct ReplicationResult {
     pub stages: Vec<StageRecord>,
     /// Per pipeline: scheduled matches skipped because no dependency had changed.
     pub skipped_matches: Vec<u32>,
-    /// Per pipeline: package updates seen.
-    pub package_updates: Vec<u32>,
-    /// Every package update (a release, e.g. a fix), in time order: its
+    /// Per pipeline: matching dependency updates released.
+    pub updates: Vec<u32>,
+    /// Every matching dependency update (a release, e.g. a fix), in time order: its
     /// pipeline and when it was published.
     pub releases: Vec<(u16, SimTime)>,
     /// Per pipeline: when `auto_disable_after_failures` disabled it, if it did.

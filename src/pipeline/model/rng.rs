@@ -6,7 +6,6 @@ use crate::engine::{RngStreams, StreamRng};
 /// Random streams of one pipeline, one per purpose.
 pub(super) struct PipelineRng {
     pub(super) schedule: StreamRng,
-    pub(super) updates: StreamRng,
     pub(super) launch: StreamRng,
     pub(super) component: StreamRng,
     pub(super) stop: StreamRng,
@@ -26,7 +25,6 @@ impl PipelineRng {
         let s = |purpose: &str| streams.stream_of(&[name, "/", purpose]);
         PipelineRng {
             schedule: s("schedule-delay"),
-            updates: s("package-updates"),
             launch: s("instance-launch"),
             component: s("component-duration"),
             stop: s("instance-stop"),

@@ -17,6 +17,7 @@ use crate::aws::rules::{KeyChoice, Rule, RuleViolation};
 use crate::aws::{self};
 use crate::dist::{Dist, DistError, Throughput};
 use crate::engine::SimDuration;
+use crate::pipeline::config::Releases;
 use crate::scenario::error::{Locator, ScenarioError};
 use crate::scenario::spec::{DistSpec, Dur, ThroughputSpec, parse_duration_cell};
 
@@ -56,6 +57,9 @@ pub(super) struct Ctx<'a> {
     /// Names and ids of the directory's entries as they are declared (the
     /// first of a repeated one wins): lookups in log time, not by a scan.
     pub(super) names: Names,
+    /// Update sources named to be shared across pipelines, with their
+    /// releases and the pipeline that declared them first.
+    pub(super) shared_updates: BTreeMap<String, (Releases, String)>,
 }
 
 /// The directory's names, to their ids.
@@ -110,6 +114,7 @@ impl<'a> Ctx<'a> {
             misconfig,
             regions: Interner::default(),
             names: Names::default(),
+            shared_updates: BTreeMap::new(),
         }
     }
 

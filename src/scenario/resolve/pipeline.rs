@@ -177,6 +177,15 @@ pub(super) fn resolve_pipeline(
             Some("merge components; the limit is not adjustable (Packer has none: tool = \"packer\")"),
         );
     }
+    if tool == Tool::ImageBuilder && p.component.is_empty() {
+        // source: docs/sources.md#quota-components: a recipe needs at least one build component.
+        ctx.err(
+            Some(sp.span()),
+            prefix.key("component"),
+            format!("pipeline \"{}\" has no build component; an Image Builder recipe needs at least one", p.name.get_ref()),
+            Some("add [[pipeline.component]] with name and duration (e.g. an update-os step), or set tool = \"sdk\" for a script with no recipe"),
+        );
+    }
     let tests = resolve_steps(ctx, &p.test, &prefix.key("test"));
 
     let fast_launch = p.fast_launch.as_ref().is_some_and(|f| *f.get_ref());
@@ -198,7 +207,7 @@ pub(super) fn resolve_pipeline(
         (p.latency.as_ref(), prefix),
     );
 
-    let schedule = resolve_schedule(ctx, sp, prefix, sh.start, sh.horizon);
+    let schedule = resolve_schedule(ctx, sp, prefix, tool, sh.start, sh.horizon);
     let lifecycle = resolve_lifecycle(ctx, p.lifecycle.as_ref(), prefix);
 
     if ctx.error_count() > before {

@@ -5,7 +5,7 @@ use toml::Spanned;
 
 use super::ctx::{Choice, Ctx, KeyPath};
 use crate::engine::SimTime;
-use crate::pipeline::config::{Schedule, StartCondition};
+use crate::pipeline::config::{Releases, Schedule, StartCondition, Tool, UpdateSource};
 use crate::pipeline::trigger::{Tz, cron_times, parse_cron};
 use crate::scenario::raw::RawPipeline;
 
@@ -22,16 +22,18 @@ const START_CONDITION: Choice<StartCondition> = Choice {
     ],
 };
 
-/// `[pipeline.schedule]`: cron, interval, start condition and package-update triggers.
+/// `[pipeline.schedule]` and `[[pipeline.update_source]]`: cron, interval,
+/// start condition and dependency updates.
 pub(super) fn resolve_schedule(
     ctx: &mut Ctx<'_>,
     sp: &Spanned<RawPipeline>,
     prefix: &str,
+    tool: Tool,
     start: DateTime<Utc>,
     horizon: SimTime,
 ) -> Option<Schedule> {
     let Some(ss) = &sp.get_ref().schedule else {
-        ctx.err(Some(sp.span()), prefix.key("schedule"), "the pipeline has no schedule, so it would never run", Some("add [pipeline.schedule] with cron = \"cron(0 6 ? * MON *)\", interval = \"7d\", run_at_start = true or package_update_mean_interval"));
+        ctx.err(Some(sp.span()), prefix.key("schedule"), "the pipeline has no schedule, so it would never run", Some("add [pipeline.schedule] with cron = \"cron(0 6 ? * MON *)\", interval = \"7d\", or run_at_start = true"));
         return None;
     };
     let s = ss.get_ref();
@@ -64,9 +66,14 @@ pub(super) fn resolve_schedule(
             }
         }
     };
+    let calendar_sources = sp
+        .get_ref()
+        .update_source
+        .iter()
+        .any(|u| u.get_ref().cron.is_some());
     if let Some(t) = &s.timezone
         && s.cron.is_none()
-        && s.package_update_cron.is_none()
+        && !calendar_sources
     {
         ctx.err(
             Some(t.span()),
@@ -75,78 +82,71 @@ pub(super) fn resolve_schedule(
             Some("add a cron, or remove timezone"),
         );
     }
-    if let Some(c) = &s.cron {
+    let mut cron_at = |ctx: &mut Ctx<'_>, c: &Spanned<String>, key: &str| -> Option<Vec<SimTime>> {
         match parse_cron(c.get_ref()) {
-            Ok(cron) => {
-                cron_text = Some(c.get_ref().clone());
-                if let Some(tz) = tz {
-                    times = cron_times(&cron, start, horizon, tz);
-                }
+            Ok(cron) => tz.map(|tz| cron_times(&cron, start, horizon, tz)),
+            Err(e) => {
+                ctx.err(Some(c.span()), key, e.reason, Some(&e.help));
+                None
             }
-            Err(e) => ctx.err(Some(c.span()), path.key("cron"), e.reason, Some(&e.help)),
         }
+    };
+    if let Some(c) = &s.cron
+        && let Some(t) = cron_at(ctx, c, &path.key("cron"))
+    {
+        cron_text = Some(c.get_ref().clone());
+        times = t;
     }
     let interval = s
         .interval
         .as_ref()
         .and_then(|i| ctx.positive_duration(i, &path.key("interval"), "interval = \"7d\""));
-    let start_condition = START_CONDITION.pick(
-        ctx,
-        s.start_condition.as_ref(),
-        &path.key("start_condition"),
-    );
-    let package_update_mean = s.package_update_mean_interval.as_ref().and_then(|m| {
-        ctx.positive_duration(
-            m,
-            &path.key("package_update_mean_interval"),
-            "package_update_mean_interval = \"3d\"",
-        )
-    });
-    let mut package_update_times = Vec::new();
-    if let Some(c) = &s.package_update_cron {
-        match parse_cron(c.get_ref()) {
-            Ok(cron) => {
-                if let Some(tz) = tz {
-                    package_update_times = cron_times(&cron, start, horizon, tz);
-                }
-            }
-            Err(e) => ctx.err(
-                Some(c.span()),
-                path.key("package_update_cron"),
-                e.reason,
-                Some(&e.help),
-            ),
-        }
-        if package_update_mean.is_some() {
-            ctx.err(
-                Some(c.span()),
-                path.key("package_update_cron"),
-                "package updates come either on a calendar or at random, not both",
-                Some("keep package_update_cron or package_update_mean_interval"),
-            );
-        }
-    }
-    let updates = package_update_mean.is_some() || s.package_update_cron.is_some();
-    let build_on_package_update = s.build_on_package_update.unwrap_or(false);
+    // Image Builder's default when the start condition is absent
+    // (docs/sources.md#start-condition); Packer and scripts have no such
+    // check, so theirs is every match.
+    let start_condition = match (&s.start_condition, tool) {
+        (Some(c), _) => START_CONDITION.pick(ctx, Some(c), &path.key("start_condition")),
+        (None, Tool::ImageBuilder) => StartCondition::DependencyUpdates,
+        (None, _) => StartCondition::Always,
+    };
+    let updates = update_sources(ctx, sp, prefix, &mut cron_at);
+    let build_on_update = s.build_on_update.unwrap_or(false);
     let run_at_start = s.run_at_start.unwrap_or(false);
-    if (build_on_package_update || start_condition == StartCondition::DependencyUpdates) && !updates
+    let scheduled = s.cron.is_some() || interval.is_some();
+    let matching = updates.iter().any(|u| u.matches_filter);
+    if (build_on_update || (scheduled && start_condition == StartCondition::DependencyUpdates))
+        && sp.get_ref().update_source.is_empty()
     {
+        let why = if build_on_update {
+            "build_on_update builds at each dependency update, and the pipeline names no update source"
+        } else if s.start_condition.is_none() {
+            "with no start_condition, Image Builder builds at a schedule match only if a dependency was updated (dependency_updates), and the pipeline names no update source"
+        } else {
+            "start_condition = \"dependency_updates\" builds only if a dependency was updated, and the pipeline names no update source"
+        };
         ctx.err(
             Some(ss.span()),
             path.clone(),
-            "package-update triggers need package_update_mean_interval",
-            Some(
-                "add package_update_mean_interval = \"3d\" (mean time between dependency updates)",
-            ),
+            why,
+            Some("add [[pipeline.update_source]] with of = \"base_image\" and mean_interval = \"14d\", or set start_condition = \"always\""),
+        );
+    } else if (build_on_update
+        || (scheduled && start_condition == StartCondition::DependencyUpdates))
+        && !matching
+    {
+        ctx.warn(
+            Some(ss.span()),
+            path.clone(),
+            "no update source matches the recipe's version filter, so no dependency update will ever start a build",
+            Some("set matches_filter = true on a source (a filter such as x.x.x), or start_condition = \"always\"".into()),
         );
     }
-    let scheduled = s.cron.is_some() || interval.is_some();
-    if !scheduled && !run_at_start && !build_on_package_update {
+    if !scheduled && !run_at_start && !build_on_update {
         ctx.err(
             Some(ss.span()),
             path,
             "the schedule has no trigger, so the pipeline would never run",
-            Some("set cron, interval, run_at_start = true or build_on_package_update = true"),
+            Some("set cron, interval, run_at_start = true or build_on_update = true"),
         );
         return None;
     }
@@ -164,9 +164,131 @@ pub(super) fn resolve_schedule(
         cron_times: times,
         interval,
         start_condition,
-        package_update_mean,
-        package_update_times,
-        build_on_package_update,
+        updates,
+        build_on_update,
         run_at_start,
     })
+}
+
+/// `[[pipeline.update_source]]`: each names the base image or one of the
+/// pipeline's components, and releases at random or on a calendar.
+fn update_sources(
+    ctx: &mut Ctx<'_>,
+    sp: &Spanned<RawPipeline>,
+    prefix: &str,
+    cron_at: &mut impl FnMut(&mut Ctx<'_>, &Spanned<String>, &str) -> Option<Vec<SimTime>>,
+) -> Vec<UpdateSource> {
+    let p = sp.get_ref();
+    let names: Vec<&str> = std::iter::once("base_image")
+        .chain(
+            p.component
+                .iter()
+                .chain(&p.test)
+                .map(|c| c.name.get_ref().as_str()),
+        )
+        .collect();
+    let mut out: Vec<UpdateSource> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    let sources = ctx.limit(
+        &p.update_source,
+        &prefix.key("update_source"),
+        "update sources",
+    );
+    for (i, us) in sources.iter().enumerate() {
+        let u = us.get_ref();
+        let path = prefix.key("update_source").at(i);
+        let of = u.of.get_ref();
+        if !names.contains(&of.as_str()) {
+            let guess = names
+                .iter()
+                .map(|n| (strsim::levenshtein(n, of), *n))
+                .min()
+                .filter(|(d, _)| *d <= 3);
+            let help = match guess {
+                Some((_, n)) => format!("did you mean \"{n}\"?"),
+                None => format!(
+                    "use \"base_image\" or the name of a component or test: {}",
+                    names[1..].join(", ")
+                ),
+            };
+            ctx.err(
+                Some(u.of.span()),
+                path.key("of"),
+                format!(
+                    "\"{of}\" is neither the base image nor a component of pipeline \"{}\"",
+                    p.name.get_ref()
+                ),
+                Some(&help),
+            );
+            continue;
+        }
+        if seen.contains(&of.as_str()) {
+            ctx.err(
+                Some(u.of.span()),
+                path.key("of"),
+                format!("\"{of}\" already has an update source"),
+                Some("keep one [[pipeline.update_source]] per dependency"),
+            );
+            continue;
+        }
+        seen.push(of);
+        let releases = match (&u.mean_interval, &u.cron) {
+            (Some(m), None) => ctx
+                .positive_duration(m, &path.key("mean_interval"), "mean_interval = \"14d\"")
+                .map(Releases::Random),
+            (None, Some(c)) => cron_at(ctx, c, &path.key("cron")).map(Releases::Calendar),
+            (Some(_), Some(c)) => {
+                ctx.err(
+                    Some(c.span()),
+                    path.key("cron"),
+                    "a source releases either on a calendar or at random, not both",
+                    Some("keep cron or mean_interval"),
+                );
+                None
+            }
+            (None, None) => {
+                ctx.err(
+                    Some(us.span()),
+                    path.clone(),
+                    format!("the update source of \"{of}\" says nothing about when it releases"),
+                    Some("add mean_interval = \"14d\" (releases at random) or cron = \"cron(0 18 ? * TUE#2 *)\" (a calendar)"),
+                );
+                None
+            }
+        };
+        let stream = match &u.name {
+            Some(n) => n.get_ref().clone(),
+            None => format!("{}/{of}", p.name.get_ref()),
+        };
+        if let (Some(n), Some(r)) = (&u.name, &releases) {
+            match ctx.shared_updates.get(n.get_ref()) {
+                Some((first, by)) if first != r => {
+                    let msg = format!(
+                        "update source \"{}\" releases differently here than in pipeline \"{by}\"",
+                        n.get_ref()
+                    );
+                    ctx.err(
+                        Some(n.span()),
+                        path.key("name"),
+                        msg,
+                        Some("sources of one name are one dependency: give them the same mean_interval or cron, or different names"),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    ctx.shared_updates
+                        .insert(n.get_ref().clone(), (r.clone(), p.name.get_ref().clone()));
+                }
+            }
+        }
+        if let Some(releases) = releases {
+            out.push(UpdateSource {
+                stream,
+                of: of.clone(),
+                releases,
+                matches_filter: u.matches_filter.unwrap_or(true),
+            });
+        }
+    }
+    out
 }

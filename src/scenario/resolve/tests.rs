@@ -8,7 +8,7 @@ use super::ctx::Ctx;
 use super::*;
 use crate::aws::ids::{AccountId, RegionId};
 use crate::aws::quotas::Quota;
-use crate::pipeline::config::{Platform, StartCondition};
+use crate::pipeline::config::{Platform, Releases, StartCondition};
 use crate::scenario::raw::RawLatency;
 
 const REGIONS: &str = "[[region]]\nname = \"us-east-1\"\n[[region]]\nname = \"eu-west-1\"\n";
@@ -140,7 +140,8 @@ fn latencies_take_the_platform_defaults_then_the_overrides() {
 fn pipeline_text(extra: &str) -> String {
     format!(
         "{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\ndestinations = [\"eu-west-1\"]\n{extra}\
-         [[pipeline.volume]]\nsize_gib = 8\ndata_gib = 4\n[pipeline.schedule]\ninterval = \"7d\"\n"
+         [[pipeline.volume]]\nsize_gib = 8\ndata_gib = 4\n[[pipeline.component]]\nname = \"patch\"\nduration = \"5m\"\n\
+         [pipeline.schedule]\ninterval = \"7d\"\nstart_condition = \"always\"\n"
     )
 }
 
@@ -191,17 +192,95 @@ fn a_pipeline_reports_every_bad_key_with_its_path() {
 
 #[test]
 fn a_schedule_without_a_trigger_is_refused() {
-    let text = pipeline_text("").replace(
-        "interval = \"7d\"\n",
-        "start_condition = \"dependency_updates\"\n",
+    let text = pipeline_text("").replace("interval = \"7d\"\n", "");
+    let (_, errors) = resolve_first_pipeline(&text);
+    assert_eq!(
+        errors,
+        ["pipeline[0].schedule: the schedule has no trigger, so the pipeline would never run"]
+    );
+}
+
+#[test]
+fn image_builders_absent_start_condition_waits_for_a_dependency_update() {
+    // Image Builder's default when absent: only a dependency update builds.
+    let absent = pipeline_text("").replace("start_condition = \"always\"\n", "");
+    let (_, errors) = resolve_first_pipeline(&absent);
+    assert_eq!(
+        errors,
+        [
+            "pipeline[0].schedule: with no start_condition, Image Builder builds at a schedule match only if a dependency was updated (dependency_updates), and the pipeline names no update source"
+        ]
+    );
+    let sourced = format!(
+        "{absent}[[pipeline.update_source]]\nof = \"base_image\"\nmean_interval = \"14d\"\n\
+         [[pipeline.update_source]]\nof = \"patch\"\ncron = \"cron(0 18 ? * TUE#2 *)\"\nmatches_filter = false\n"
+    );
+    let (p, errors) = resolve_first_pipeline(&sourced);
+    assert!(errors.is_empty(), "{errors:?}");
+    let s = p.expect("resolves").schedule;
+    assert_eq!(s.start_condition, StartCondition::DependencyUpdates);
+    assert_eq!(s.updates.len(), 2);
+    assert_eq!(
+        s.updates[0].stream, "p/base_image",
+        "its own stream unless named"
+    );
+    assert!(s.updates[0].matches_filter && !s.updates[1].matches_filter);
+    let Releases::Calendar(t) = &s.updates[1].releases else {
+        panic!("a cron is a calendar")
+    };
+    assert!(!t.is_empty());
+    // Packer and scripts have no start condition: every match builds.
+    let packer = absent.replace(
+        "region = \"us-east-1\"\n",
+        "region = \"us-east-1\"\ntool = \"packer\"\n",
+    );
+    let (p, errors) = resolve_first_pipeline(&packer);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        p.expect("resolves").schedule.start_condition,
+        StartCondition::Always
+    );
+}
+
+#[test]
+fn an_update_source_names_a_dependency_of_the_recipe() {
+    let text = format!(
+        "{}[[pipeline.update_source]]\nof = \"pacth\"\nmean_interval = \"3d\"\n\
+         [[pipeline.update_source]]\nof = \"base_image\"\n\
+         [[pipeline.update_source]]\nof = \"base_image\"\nmean_interval = \"3d\"\ncron = \"cron(0 6 * * ? *)\"\n",
+        pipeline_text("")
     );
     let (_, errors) = resolve_first_pipeline(&text);
     assert_eq!(
         errors,
         [
-            "pipeline[0].schedule: package-update triggers need package_update_mean_interval",
-            "pipeline[0].schedule: the schedule has no trigger, so the pipeline would never run",
+            "pipeline[0].update_source[0].of: \"pacth\" is neither the base image nor a component of pipeline \"p\"",
+            "pipeline[0].update_source[1]: the update source of \"base_image\" says nothing about when it releases",
+            "pipeline[0].update_source[2].of: \"base_image\" already has an update source",
         ]
+    );
+}
+
+#[test]
+fn a_recipe_needs_a_build_component_under_image_builder() {
+    let text = pipeline_text("").replace(
+        "[[pipeline.component]]\nname = \"patch\"\nduration = \"5m\"\n",
+        "",
+    );
+    let (_, errors) = resolve_first_pipeline(&text);
+    assert_eq!(
+        errors,
+        [
+            "pipeline[0].component: pipeline \"p\" has no build component; an Image Builder recipe needs at least one"
+        ]
+    );
+    let sdk = text.replace(
+        "region = \"us-east-1\"\n",
+        "region = \"us-east-1\"\ntool = \"sdk\"\n",
+    );
+    assert!(
+        resolve_first_pipeline(&sdk).1.is_empty(),
+        "a script has no recipe"
     );
 }
 
@@ -304,7 +383,8 @@ fn a_schedule_time_zone_must_be_an_iana_name_and_needs_a_cron() {
     let text = |schedule: &str| {
         format!(
             "{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n\
-             [[pipeline.volume]]\nsize_gib = 8\ndata_gib = 4\n[pipeline.schedule]\n{schedule}"
+             [[pipeline.volume]]\nsize_gib = 8\ndata_gib = 4\n[[pipeline.component]]\nname = \"c\"\nduration = \"1m\"\n\
+             [pipeline.schedule]\nstart_condition = \"always\"\n{schedule}"
         )
     };
     let (p, errors) = resolve_first_pipeline(&text(
@@ -339,7 +419,7 @@ fn image_builders_twenty_components_count_the_tests_too() {
     let text = |tool: &str| {
         pipeline_text(&format!(
             "tool = \"{tool}\"\n{}{}",
-            steps("component", 15),
+            steps("component", 14),
             steps("test", 6)
         ))
     };
