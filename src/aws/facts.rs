@@ -60,6 +60,28 @@ pub const REGISTER: Lognormal = Lognormal {
     p95: 20.0,
 };
 
+/// Image Builder's `LaunchInstance` waits, after the launch, for the SSM
+/// agent and for the status checks. ASSUMPTION (docs/sources.md#image-builder-readiness:
+/// no figure is published; EC2 status checks usually pass within a few minutes).
+pub const IMAGE_BUILDER_READY: Lognormal = Lognormal {
+    median: 120.0,
+    p95: 300.0,
+};
+
+/// Image Builder's Linux sanitize script before the image is taken.
+/// ASSUMPTION (docs/sources.md#image-builder-readiness).
+pub const SANITIZE_LINUX: Lognormal = Lognormal {
+    median: 10.0,
+    p95: 30.0,
+};
+
+/// Windows Sysprep before the image is taken (Image Builder runs it, then the
+/// instance shuts down). ASSUMPTION (docs/sources.md#image-builder-readiness).
+pub const SYSPREP_WINDOWS: Lognormal = Lognormal {
+    median: 240.0,
+    p95: 600.0,
+};
+
 /// ModifyImageAttribute and ModifySnapshotAttribute for one Region's shares:
 /// API calls that return at once. ASSUMPTION (docs/sources.md#share-latency).
 pub const SHARE: Lognormal = Lognormal {
@@ -135,6 +157,15 @@ pub const WAITER_TERRAFORM_MIN: u64 = 40;
 /// Image Builder's CreateImage step timeout: 720 min.
 /// source: docs/sources.md#image-builder-steps.
 pub const WAITER_IMAGE_BUILDER_MIN: u64 = 720;
+
+/// Image Builder's default step time-outs, minutes: `LaunchInstance` 75,
+/// `ExecuteComponents` 720 (at most 24 h), `CreateImage` 720 (at most 3 days).
+/// source: docs/sources.md#image-builder-steps.
+pub const IMAGE_BUILDER_LAUNCH_TIMEOUT_MIN: u64 = 75;
+/// See [`IMAGE_BUILDER_LAUNCH_TIMEOUT_MIN`].
+pub const IMAGE_BUILDER_COMPONENTS_TIMEOUT_MIN: u64 = 720;
+/// See [`IMAGE_BUILDER_LAUNCH_TIMEOUT_MIN`].
+pub const IMAGE_BUILDER_CREATE_IMAGE_TIMEOUT_MIN: u64 = 720;
 
 /// Image Builder's `DistributeImage` step time-out, for the whole
 /// distribution: 360 min by default (30 to 720).

@@ -86,6 +86,16 @@ impl SimDuration {
         self.0
     }
 
+    /// The two spans together, at most `u64::MAX` ms.
+    pub fn saturating_add(self, d: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_add(d.0))
+    }
+
+    /// What is left of this span after `d`, at least zero.
+    pub fn saturating_sub(self, d: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_sub(d.0))
+    }
+
     /// Seconds in this span, for reports and distribution maths.
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / 1000.0

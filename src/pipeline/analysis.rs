@@ -198,6 +198,7 @@ pub fn critical_step(
                 add(key(r), span(r));
             }
             Stage::Component
+            | Stage::Sanitize
             | Stage::StopBuilder
             | Stage::StopInstance
             | Stage::CreateImage

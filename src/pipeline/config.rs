@@ -201,6 +201,18 @@ pub enum Releases {
     Calendar(Vec<SimTime>),
 }
 
+/// Image Builder's workflow step time-outs: a step still running at its
+/// time-out fails the execution with cause `step_timeout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepTimeouts {
+    /// `LaunchInstance`: the launch and the wait for readiness.
+    pub launch_instance: SimDuration,
+    /// `ExecuteComponents`: every build component, from the first one's start.
+    pub execute_components: SimDuration,
+    /// `CreateImage`: until every snapshot completes.
+    pub create_image: SimDuration,
+}
+
 /// A dependency of the recipe that releases new versions: the base image or
 /// a component (docs/sources.md#dependency-updates).
 #[derive(Debug, Clone)]
@@ -244,6 +256,10 @@ pub struct Schedule {
 pub struct Latencies {
     /// Instance launch until reachable, seconds.
     pub instance_launch: Dist,
+    /// Image Builder's wait after a launch for the SSM agent and status checks, seconds.
+    pub instance_ready: Dist,
+    /// Image Builder's Linux sanitize or Windows Sysprep, seconds.
+    pub sanitize: Dist,
     /// StopInstances until stopped, seconds.
     pub instance_stop: Dist,
     /// TerminateInstances until terminated, seconds.
@@ -271,6 +287,8 @@ pub struct Pipeline {
     pub tool: Tool,
     /// Image Builder's `DistributeImage` time-out, for the whole distribution.
     pub distribution_timeout: Option<SimDuration>,
+    /// Image Builder's step time-outs (none for other tools).
+    pub step_timeouts: Option<StepTimeouts>,
     /// RetryImage after a failed distribution: how many times, and after what delay.
     pub retry_distribution: Option<(u8, SimDuration)>,
     /// Packer's `encrypt_boot`: the image built is an unencrypted intermediary,

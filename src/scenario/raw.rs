@@ -339,6 +339,10 @@ pub struct RawRegion {
 pub struct RawLatency {
     /// Instance launch until reachable.
     pub instance_launch: Option<Spanned<DistSpec<Dur>>>,
+    /// Image Builder: after the launch, until the SSM agent answers and status checks pass.
+    pub instance_ready: Option<Spanned<DistSpec<Dur>>>,
+    /// Image Builder: Linux sanitize or Windows Sysprep before the image is taken.
+    pub sanitize: Option<Spanned<DistSpec<Dur>>>,
     /// StopInstances until `stopped`.
     pub instance_stop: Option<Spanned<DistSpec<Dur>>>,
     /// TerminateInstances until `terminated`.
@@ -441,6 +445,8 @@ pub struct RawPipeline {
     pub tool: Option<Spanned<String>>,
     /// Image Builder's time-out of the whole distribution (30 to 720 minutes).
     pub distribution_timeout: Option<Spanned<Dur>>,
+    /// Image Builder's step time-outs.
+    pub step_timeouts: Option<Spanned<RawStepTimeouts>>,
     /// RetryImage after a failed distribution.
     pub retry_distribution: Option<Spanned<RawRetryDistribution>>,
     /// Packer's `encrypt_boot`: an unencrypted intermediary, copied encrypted everywhere.
@@ -523,6 +529,18 @@ pub struct RawStep {
     pub duration: Spanned<DistSpec<Dur>>,
     /// Probability that it fails, in [0, 1].
     pub failure_probability: Option<Spanned<f64>>,
+}
+
+/// `[pipeline.step_timeouts]`: Image Builder's workflow step time-outs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStepTimeouts {
+    /// `LaunchInstance`, launch and readiness together.
+    pub launch_instance: Option<Spanned<Dur>>,
+    /// `ExecuteComponents`, every build component together.
+    pub execute_components: Option<Spanned<Dur>>,
+    /// `CreateImage`, until every snapshot completes.
+    pub create_image: Option<Spanned<Dur>>,
 }
 
 /// `[[pipeline.update_source]]`: the releases of the base image or of a component.

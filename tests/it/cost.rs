@@ -10,6 +10,8 @@ const FIXED: &str = r#"
 horizon = "20d"
 [latency]
 instance_launch = "30s"
+instance_ready = "0s"
+sanitize = "0s"
 instance_stop = "30s"
 instance_terminate = "10s"
 register_image = "0s"

@@ -53,6 +53,8 @@ pub fn output_files() -> Vec<&'static str> {
 pub const FIXED: &str = r#"
 [latency]
 instance_launch = "60s"
+instance_ready = "0s"
+sanitize = "0s"
 instance_stop = "30s"
 instance_terminate = "20s"
 register_image = "10s"

@@ -551,7 +551,7 @@ fn a_migrated_instances_key_obeys_the_key_rules() {
 fn the_critical_stage_is_the_slow_copy_when_one_route_is_slow() {
     // A 2,000 s copy to eu-west-1 dwarfs every other stage (all fixed and short).
     let text = format!(
-        "horizon = \"1d\"\n[latency]\ninstance_launch = \"10s\"\ninstance_stop = \"10s\"\n\
+        "horizon = \"1d\"\n[latency]\ninstance_launch = \"10s\"\ninstance_ready = \"0s\"\nsanitize = \"0s\"\ninstance_stop = \"10s\"\n\
          snapshot = {{ overhead = \"60s\", throughput_mib_s = 1000000 }}\n\
          copy = {{ overhead = \"2000s\", throughput_mib_s = 1000000 }}\n{REGIONS}{}",
         pipeline(
@@ -640,7 +640,8 @@ fn a_throttled_burst_is_retried_and_finishes_later() {
     for i in 0..120 {
         ps += &pipeline(&format!("p{i}"), "aws", "run_at_start = true", "");
     }
-    let fixed = "[latency]\ninstance_launch = \"10s\"\ninstance_stop = \"10s\"\nregister_image = \"1s\"\n\
+    let fixed = "[latency]\ninstance_launch = \"10s\"\ninstance_ready = \"0s\"\nsanitize = \"0s\"\n\
+                 instance_stop = \"10s\"\nregister_image = \"1s\"\n\
                  snapshot = { overhead = \"60s\", throughput_mib_s = 1000000 }\n\
                  copy = { overhead = \"300s\", throughput_mib_s = 1000000 }\n\
                  [quotas]\nconcurrent_builds = 1000\nconcurrent_ami_copies_per_distribution = 1000\n\
@@ -1311,4 +1312,102 @@ fn packer_encrypt_boot_copies_encrypted_and_in_full_into_every_region_its_own_in
     .unwrap_err()
     .to_string();
     assert!(e.contains("encrypt_boot is Packer's"), "{e}");
+}
+
+#[test]
+fn image_builder_step_time_outs_fail_the_execution_at_exactly_that_time() {
+    // FIXED latencies, one 10 GiB volume: launch 60 s, ready 0 s, stop 30 s,
+    // snapshot 110 s. Each case outlasts one of Image Builder's step time-outs.
+    let text = |extra: &str, components: &str| {
+        format!(
+            "horizon = \"3d\"\n{FIXED}{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n\
+             destinations = [\"eu-west-1\"]\n{extra}[[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n\
+             {components}[pipeline.schedule]\nrun_at_start = true\n"
+        )
+    };
+    let one = "[[pipeline.component]]\nname = \"c\"\nduration = \"0s\"\n";
+    let failed = |r: &ReplicationResult| {
+        let run = &r.runs[0];
+        assert_eq!(run.outcome, Outcome::Failed);
+        let f = r.stages[run.failed_record.unwrap().index()];
+        (f.stage, f.cause.name(), f.finished.as_millis())
+    };
+    // LaunchInstance: 60 s + an 80-min readiness wait passes its 75 minutes.
+    let r = run_replication(
+        &scenario(&text("[pipeline.latency]\ninstance_ready = \"80m\"\n", one)).world,
+        1,
+        0,
+    );
+    assert_eq!(
+        failed(&r),
+        (Stage::LaunchBuilder, "step_timeout", 75 * 60_000)
+    );
+    let t = stages(&r, Stage::TerminateBuilder);
+    assert_eq!(t.len(), 1, "the instance is terminated");
+    assert_eq!(t[0].started.as_millis(), 75 * 60_000);
+    assert!(stages(&r, Stage::Component).is_empty());
+    // ExecuteComponents: two 7-h components against 720 minutes for both,
+    // from the first one's start (60 s): the second ends at 60 s + 12 h.
+    let two = "[[pipeline.component]]\nname = \"a\"\nduration = \"7h\"\n\
+               [[pipeline.component]]\nname = \"b\"\nduration = \"7h\"\n";
+    let r = run_replication(&scenario(&text("", two)).world, 1, 0);
+    assert_eq!(
+        failed(&r),
+        (Stage::Component, "step_timeout", 60_000 + 12 * 3_600_000)
+    );
+    assert_eq!(stages(&r, Stage::TerminateBuilder).len(), 1);
+    // The step's own time-out, set in the scenario, moves the failure.
+    let r = run_replication(
+        &scenario(&text(
+            "[pipeline.step_timeouts]\nexecute_components = \"8h\"\n",
+            two,
+        ))
+        .world,
+        1,
+        0,
+    );
+    assert_eq!(
+        failed(&r),
+        (Stage::Component, "step_timeout", 60_000 + 8 * 3_600_000)
+    );
+    // CreateImage: the 110-s snapshot outlasts a 1-min time-out; it starts
+    // after launch 60 s, the component, sanitize 0 s and stop 30 s.
+    let r = run_replication(
+        &scenario(&text(
+            "[pipeline.step_timeouts]\ncreate_image = \"1m\"\n",
+            one,
+        ))
+        .world,
+        1,
+        0,
+    );
+    assert_eq!(failed(&r), (Stage::CreateImage, "step_timeout", 150_000));
+    assert_eq!(stages(&r, Stage::Snapshot)[0].finished.as_millis(), 200_000);
+    // Without a time-out in reach the same pipeline succeeds, through
+    // Image Builder's sanitize step; Packer has neither.
+    let r = run_replication(&scenario(&text("", one)).world, 1, 0);
+    assert_eq!(r.runs[0].outcome, Outcome::Succeeded);
+    assert_eq!(stages(&r, Stage::Sanitize).len(), 1);
+    let packer = run_replication(&scenario(&text("tool = \"packer\"\n", one)).world, 1, 0);
+    assert!(stages(&packer, Stage::Sanitize).is_empty());
+    let e = from_str(
+        Path::new("inline.toml"),
+        &text(
+            "tool = \"packer\"\n[pipeline.step_timeouts]\ncreate_image = \"1h\"\n",
+            one,
+        ),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("step_timeouts are Image Builder's"), "{e}");
+    let e = from_str(
+        Path::new("inline.toml"),
+        &text(
+            "[pipeline.step_timeouts]\nexecute_components = \"25h\"\n",
+            one,
+        ),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("whole minutes from 1 to 1440"), "{e}");
 }

@@ -28,6 +28,8 @@ horizon = "{horizon_days}d"
 concurrent_builds = {c}
 [latency]
 instance_launch = "0s"
+instance_ready = "0s"
+sanitize = "0s"
 instance_stop = "0s"
 instance_terminate = "0s"
 register_image = "0s"

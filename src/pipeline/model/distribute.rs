@@ -349,7 +349,7 @@ impl Model<'_> {
         let fail_p = self.world.faults.copy_failure_probability;
         let d = self.plan(rec, longest, fail_p, Cause::CopyFailed, sim.now());
         self.begin(sim, rec, d);
-        self.arm_waiter(sim, rec, d);
+        self.arm_waiter(sim, rec, d, None);
     }
 
     /// One distribution branch (a copy and its test launch, or a share),

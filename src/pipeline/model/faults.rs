@@ -159,30 +159,38 @@ impl Model<'_> {
         }
     }
 
-    /// Arms the client's waiter on `rec` if the operation outlasts it.
+    /// Arms the client's waiter on `rec`, or the step's time-out `step` if
+    /// that comes first, when the operation (lasting `d`) outlasts it.
     pub(super) fn arm_waiter(
         &mut self,
         sim: &mut Simulation<Event>,
         rec: RecordId,
         d: SimDuration,
+        step: Option<SimDuration>,
     ) {
-        if let Some(t) = self.world.faults.waiter_timeout
-            && d > t
-        {
-            sim.schedule_in(t, Event::WaiterExpired { rec });
+        let waiter = self.world.faults.waiter_timeout;
+        match (waiter, step) {
+            (w, Some(s)) if d > s && w.is_none_or(|w| s <= w) => {
+                sim.schedule_in(s, Event::StepTimedOut { rec });
+            }
+            (Some(w), _) if d > w => {
+                sim.schedule_in(w, Event::WaiterExpired { rec });
+            }
+            _ => {}
         }
     }
 
-    /// The client gave up waiting on `rec` (CreateImage or a copy): it fails
-    /// the execution and cleans up, while AWS finishes the operation later.
-    pub(super) fn waiter_expired(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
+    /// The client gave up waiting on `rec` (CreateImage or a copy), or Image
+    /// Builder's step timed out (`cause`): it fails the execution and cleans
+    /// up, while AWS finishes the operation later.
+    pub(super) fn gave_up(&mut self, sim: &mut Simulation<Event>, rec: RecordId, cause: Cause) {
         let r = self.out.stages[rec.index()];
         if r.outcome != Outcome::Running {
             return;
         }
         self.out.stages[rec.index()].finished = sim.now();
         let exec = r.exec;
-        self.fail(sim, rec, Cause::WaiterTimeout);
+        self.fail(sim, rec, cause);
         match r.stage {
             Stage::CreateImage => {
                 let stage = self.stop_stage_of(exec);
@@ -250,6 +258,19 @@ impl Model<'_> {
             Stage::Share | Stage::LaunchDestinationTest | Stage::LaunchMigratedInstance => {
                 self.fail(sim, rec, cause);
                 self.branch_done(sim, rec);
+            }
+            // Image Builder's step timed out on a running instance: it is
+            // terminated (a failed launch left none).
+            Stage::LaunchBuilder | Stage::Component | Stage::LaunchTest
+                if cause == Cause::StepTimeout =>
+            {
+                let stage = if r.stage == Stage::LaunchTest {
+                    Stage::TerminateTest
+                } else {
+                    Stage::TerminateBuilder
+                };
+                self.terminate(sim, exec, stage, r.region, None);
+                self.fail(sim, rec, cause);
             }
             _ => self.fail(sim, rec, cause),
         }

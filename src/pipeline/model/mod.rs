@@ -89,6 +89,11 @@ pub enum Event {
         /// Record index.
         rec: RecordId,
     },
+    /// An Image Builder step reaches its time-out while it still runs.
+    StepTimedOut {
+        /// Record index.
+        rec: RecordId,
+    },
     /// A failed stage is tried again (a new record).
     RetryStage {
         /// The failed record.
@@ -515,7 +520,8 @@ impl Model<'_> {
                 }
             }
             Event::StageDone { rec } => self.stage_done(sim, rec),
-            Event::WaiterExpired { rec } => self.waiter_expired(sim, rec),
+            Event::WaiterExpired { rec } => self.gave_up(sim, rec, Cause::WaiterTimeout),
+            Event::StepTimedOut { rec } => self.gave_up(sim, rec, Cause::StepTimeout),
             Event::DistributionTimedOut { exec, .. } => self.distribution_timed_out(sim, exec),
             Event::DistributionRetried { exec } => {
                 self.out.runs[exec.index()].retrying = false;
@@ -627,6 +633,7 @@ impl Model<'_> {
             retrying: false,
             copies_left: 0,
             first_record: RecordId::from_index(self.out.stages.len()),
+            step_started: sim.now(),
         });
         sim.schedule_in(delay, Event::ExecutionReady { exec });
     }

@@ -28,6 +28,8 @@ pub enum Stage {
     LaunchBuilder,
     /// Run one build component (item = component index).
     Component,
+    /// Image Builder's Linux sanitize or Windows Sysprep, after the components.
+    Sanitize,
     /// Stop the builder for data integrity.
     StopBuilder,
     /// CreateImage: from the request until every snapshot completes.
@@ -69,10 +71,11 @@ impl Stage {
     }
 
     /// Every stage, in pipeline order (the order of summary rows).
-    pub const ALL: [Stage; 16] = [
+    pub const ALL: [Stage; 17] = [
         Stage::StopInstance,
         Stage::LaunchBuilder,
         Stage::Component,
+        Stage::Sanitize,
         Stage::StopBuilder,
         Stage::CreateImage,
         Stage::Snapshot,
@@ -89,8 +92,8 @@ impl Stage {
     ];
 
     /// Position in [`Stage::ALL`] of each stage, by discriminant.
-    const INDEX: [u8; 16] = {
-        let mut t = [0u8; 16];
+    const INDEX: [u8; 17] = {
+        let mut t = [0u8; 17];
         let mut i = 0;
         while i < Stage::ALL.len() {
             t[Stage::ALL[i] as usize] = i as u8;
@@ -109,6 +112,7 @@ impl Stage {
         match self {
             Stage::LaunchBuilder => "launch_builder",
             Stage::Component => "component",
+            Stage::Sanitize => "sanitize",
             Stage::StopBuilder => "stop_builder",
             Stage::CreateImage => "create_image",
             Stage::Snapshot => "snapshot",
@@ -309,6 +313,9 @@ pub struct RunRecord {
     pub(super) retrying: bool,
     /// Packer: copies of the distribution not yet done (its permissions wait for them).
     pub(super) copies_left: u32,
+    /// When the Image Builder step now running began (ExecuteComponents:
+    /// the first component's start), for its time-out.
+    pub(super) step_started: SimTime,
 }
 
 /// How one quota instance was used in a replication.

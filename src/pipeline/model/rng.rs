@@ -7,6 +7,8 @@ use crate::engine::{RngStreams, StreamRng};
 pub(super) struct PipelineRng {
     pub(super) schedule: StreamRng,
     pub(super) launch: StreamRng,
+    pub(super) ready: StreamRng,
+    pub(super) sanitize: StreamRng,
     pub(super) component: StreamRng,
     pub(super) stop: StreamRng,
     pub(super) snapshot: StreamRng,
@@ -26,6 +28,8 @@ impl PipelineRng {
         PipelineRng {
             schedule: s("schedule-delay"),
             launch: s("instance-launch"),
+            ready: s("instance-ready"),
+            sanitize: s("sanitize"),
             component: s("component-duration"),
             stop: s("instance-stop"),
             snapshot: s("snapshot"),

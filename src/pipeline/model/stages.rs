@@ -80,13 +80,43 @@ impl Model<'_> {
         }
         let exec = self.out.stages[rec.index()].exec;
         let pi = self.out.runs[exec.index()].pipeline as usize;
-        let d = self.world.pipelines[pi]
+        let pl = &self.world.pipelines[pi];
+        let mut d = pl
             .latency
             .instance_launch
             .sample_duration(&mut self.rng[pi].launch);
+        let stage = self.out.stages[rec.index()].stage;
+        let timeouts = pl
+            .step_timeouts
+            .filter(|_| matches!(stage, Stage::LaunchBuilder | Stage::LaunchTest));
+        if timeouts.is_some() {
+            // Image Builder's LaunchInstance then waits for the SSM agent and
+            // the status checks (docs/sources.md#image-builder-readiness).
+            d = d.saturating_add(
+                pl.latency
+                    .instance_ready
+                    .sample_duration(&mut self.rng[pi].ready),
+            );
+        }
         let p = self.world.faults.launch_failure_probability;
         let d = self.plan(rec, d, p, Cause::LaunchFailed, sim.now());
+        let d = match timeouts {
+            Some(t) => self.cut_at_timeout(rec, d, t.launch_instance),
+            None => d,
+        };
         self.begin(sim, rec, d);
+    }
+
+    /// An Image Builder step with `left` to go before its time-out: a
+    /// duration `d` that outlasts it ends there instead, with cause
+    /// `step_timeout` (docs/sources.md#image-builder-steps).
+    fn cut_at_timeout(&mut self, rec: RecordId, d: SimDuration, left: SimDuration) -> SimDuration {
+        if d > left {
+            self.out.stages[rec.index()].cause = Cause::StepTimeout;
+            left
+        } else {
+            d
+        }
     }
 
     /// The stop stage of an execution: the builder's, or a migrated instance's.
@@ -150,16 +180,42 @@ impl Model<'_> {
         match p.components.get(i) {
             Some(step) => {
                 let d = step.duration.sample_duration(&mut self.rng[pi].component);
-                self.run(sim, exec, Stage::Component, i as u16, p.region, d);
+                let rec = self.open(exec, Stage::Component, i as u16, p.region, sim.now());
+                let d = match p.step_timeouts {
+                    Some(t) => {
+                        // ExecuteComponents: one time-out for every component together.
+                        if i == 0 {
+                            self.out.runs[exec.index()].step_started = sim.now();
+                        }
+                        let used = sim.now().since(self.out.runs[exec.index()].step_started);
+                        let left = t.execute_components.saturating_sub(used);
+                        self.cut_at_timeout(rec, d, left)
+                    }
+                    None => d,
+                };
+                self.begin(sim, rec, d);
             }
-            None => {
+            None if p.tool == Tool::ImageBuilder => {
+                // Linux sanitize or Windows Sysprep before the image is taken.
                 let d = p
                     .latency
-                    .instance_stop
-                    .sample_duration(&mut self.rng[pi].stop);
-                self.run(sim, exec, Stage::StopBuilder, 0, p.region, d);
+                    .sanitize
+                    .sample_duration(&mut self.rng[pi].sanitize);
+                self.run(sim, exec, Stage::Sanitize, 0, p.region, d);
             }
+            None => self.stop_builder(sim, exec),
         }
+    }
+
+    /// Stops the builder before the image is taken.
+    pub(super) fn stop_builder(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
+        let pi = self.out.runs[exec.index()].pipeline as usize;
+        let p = &self.world.pipelines[pi];
+        let d = p
+            .latency
+            .instance_stop
+            .sample_duration(&mut self.rng[pi].stop);
+        self.run(sim, exec, Stage::StopBuilder, 0, p.region, d);
     }
 
     /// Starts test `i`, or ends the test phase after the last one.
@@ -209,8 +265,12 @@ impl Model<'_> {
         let run = &mut self.out.runs[exec.index()];
         run.pending = n as u32;
         run.create_image = ci;
-        // The client waits for the AMI, i.e. for every snapshot.
-        self.arm_waiter(sim, ci, longest);
+        // The client waits for the AMI, i.e. for every snapshot; Image
+        // Builder's CreateImage step has its own time-out.
+        let step = self.world.pipelines[pi]
+            .step_timeouts
+            .map(|t| t.create_image);
+        self.arm_waiter(sim, ci, longest, step);
     }
 
     /// One snapshot of the execution's CreateImage ended (well or not).
@@ -345,6 +405,7 @@ impl Model<'_> {
                     self.next_test(sim, exec, r.item as usize + 1);
                 }
             }
+            Stage::Sanitize => self.stop_builder(sim, exec),
             Stage::StopBuilder | Stage::StopInstance => self.create_image(sim, exec),
             // Never scheduled: closed by its last snapshot.
             Stage::CreateImage => {}

@@ -29,6 +29,11 @@ pub(super) fn default_latencies(platform: Platform, fast_launch: bool) -> Latenc
             (Platform::Windows, false) => facts::WINDOWS_LAUNCH,
             (Platform::Windows, true) => facts::WINDOWS_FAST_LAUNCH,
         }),
+        instance_ready: lognormal(facts::IMAGE_BUILDER_READY),
+        sanitize: lognormal(match platform {
+            Platform::Linux => facts::SANITIZE_LINUX,
+            Platform::Windows => facts::SYSPREP_WINDOWS,
+        }),
         instance_stop: lognormal(facts::STOP),
         instance_terminate: lognormal(facts::TERMINATE),
         register_image: lognormal(facts::REGISTER),
@@ -71,6 +76,12 @@ fn apply_latency(ctx: &mut Ctx<'_>, lat: &mut Latencies, raw: &RawLatency, prefi
             &mut lat.instance_launch,
             "instance_launch",
         ),
+        (
+            &raw.instance_ready,
+            &mut lat.instance_ready,
+            "instance_ready",
+        ),
+        (&raw.sanitize, &mut lat.sanitize, "sanitize"),
         (&raw.instance_stop, &mut lat.instance_stop, "instance_stop"),
         (
             &raw.instance_terminate,

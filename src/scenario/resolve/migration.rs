@@ -136,6 +136,7 @@ pub(super) fn resolve_migration(
         return None;
     }
     Some(Pipeline {
+        step_timeouts: None,
         name: m.name.get_ref().clone(),
         // The team's own script: copies meet only EC2's quota, and fail when it is full.
         tool: crate::pipeline::config::Tool::Sdk,

@@ -13,8 +13,13 @@ use crate::aws::directory::{Directory, Encryption};
 use crate::aws::facts;
 use crate::aws::rules::KeyChoice;
 use crate::engine::{SimDuration, SimTime};
-use crate::pipeline::config::{BaseOwner, Kind, Lifecycle, Pipeline, Platform, Step, Tool, Volume};
-use crate::scenario::raw::{RawLatency, RawLifecycle, RawPipeline, RawStep, RawVolume};
+use crate::pipeline::config::{
+    BaseOwner, Kind, Lifecycle, Pipeline, Platform, Step, StepTimeouts, Tool, Volume,
+};
+use crate::scenario::raw::{
+    RawLatency, RawLifecycle, RawPipeline, RawStep, RawStepTimeouts, RawVolume,
+};
+use crate::scenario::spec::Dur;
 
 /// What every pipeline and migration is resolved against.
 pub(super) struct Shared<'a> {
@@ -140,6 +145,7 @@ pub(super) fn resolve_pipeline(
         )),
         (None, _) => None,
     };
+    let step_timeouts = step_timeouts(ctx, p.step_timeouts.as_ref(), tool, prefix);
     // RetryImage: Image Builder only (docs/sources.md#retry-image).
     let retry_distribution = p.retry_distribution.as_ref().and_then(|r| {
         let path = prefix.key("retry_distribution");
@@ -217,6 +223,7 @@ pub(super) fn resolve_pipeline(
         name: p.name.get_ref().clone(),
         tool,
         distribution_timeout,
+        step_timeouts,
         retry_distribution,
         encrypt_boot: source.encrypt_boot.is_some(),
         kind: Kind::Build {
@@ -243,6 +250,68 @@ pub(super) fn resolve_pipeline(
         schedule: schedule?,
         latency,
         lifecycle,
+    })
+}
+
+/// `[pipeline.step_timeouts]`: Image Builder's defaults, each overridable in
+/// whole minutes within the range AWS allows (docs/sources.md#image-builder-steps).
+fn step_timeouts(
+    ctx: &mut Ctx<'_>,
+    raw: Option<&Spanned<RawStepTimeouts>>,
+    tool: Tool,
+    prefix: &str,
+) -> Option<StepTimeouts> {
+    if tool != Tool::ImageBuilder {
+        if let Some(r) = raw {
+            ctx.err(
+                Some(r.span()),
+                prefix.key("step_timeouts"),
+                "step_timeouts are Image Builder's workflow steps; this pipeline's tool has none",
+                Some("remove them, or set tool = \"image_builder\""),
+            );
+        }
+        return None;
+    }
+    let path = prefix.key("step_timeouts");
+    let mut pick = |v: Option<&Spanned<Dur>>, key: &str, default: u64, max: u64| {
+        let Some(v) = v else {
+            return SimDuration::from_mins(default);
+        };
+        let d = v.get_ref().0;
+        if d < SimDuration::from_mins(1)
+            || d > SimDuration::from_mins(max)
+            || d.as_millis() % 60_000 != 0
+        {
+            ctx.err(
+                Some(v.span()),
+                path.key(key),
+                format!("Image Builder's {key} time-out is whole minutes from 1 to {max}"),
+                Some(&format!("e.g. {key} = \"{}m\" (the default)", default)),
+            );
+        }
+        d
+    };
+    let r = raw.map(|r| r.get_ref());
+    Some(StepTimeouts {
+        // AWS gives no maximum for LaunchInstance; amisim takes up to 720 min.
+        launch_instance: pick(
+            r.and_then(|r| r.launch_instance.as_ref()),
+            "launch_instance",
+            facts::IMAGE_BUILDER_LAUNCH_TIMEOUT_MIN,
+            720,
+        ),
+        execute_components: pick(
+            r.and_then(|r| r.execute_components.as_ref()),
+            "execute_components",
+            facts::IMAGE_BUILDER_COMPONENTS_TIMEOUT_MIN,
+            24 * 60,
+        ),
+        create_image: pick(
+            r.and_then(|r| r.create_image.as_ref()),
+            "create_image",
+            facts::IMAGE_BUILDER_CREATE_IMAGE_TIMEOUT_MIN,
+            3 * 24 * 60,
+        ),
     })
 }
 
