@@ -158,6 +158,17 @@ pub const WAITER_TERRAFORM_MIN: u64 = 40;
 /// source: docs/sources.md#image-builder-steps.
 pub const WAITER_IMAGE_BUILDER_MIN: u64 = 720;
 
+/// Packer's waiters with nothing set: 15 s between polls; 120 attempts for
+/// an AMI or a snapshot (30 min), 40 for every other wait (10 min). A delay
+/// set on its own gives 40 × delay everywhere (the 120 is lost, packer#6732);
+/// attempts on their own give attempts × 15 s.
+/// source: docs/sources.md#packer-waiters.
+pub const PACKER_POLL_DELAY_S: u64 = 15;
+/// See [`PACKER_POLL_DELAY_S`].
+pub const PACKER_AMI_ATTEMPTS: u64 = 120;
+/// See [`PACKER_POLL_DELAY_S`].
+pub const PACKER_OTHER_ATTEMPTS: u64 = 40;
+
 /// Image Builder's default step time-outs, minutes: `LaunchInstance` 75,
 /// `ExecuteComponents` 720 (at most 24 h), `CreateImage` 720 (at most 3 days).
 /// source: docs/sources.md#image-builder-steps.

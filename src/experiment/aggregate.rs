@@ -55,6 +55,10 @@ pub struct PipelineAgg {
     /// Releases no execution had shipped when their replication ended.
     #[serde(default)]
     pub unpatched: u64,
+    /// When `auto_disable_after_failures` disabled the pipeline, ms from the
+    /// start: one observation per replication where it did.
+    #[serde(default)]
+    pub disabled_at: Metric,
 }
 
 /// Identifies a quota instance.
@@ -282,6 +286,7 @@ impl Aggregate {
         for p in &mut self.pipelines {
             p.time_to_all_regions.start_replication(index);
             p.exposure_window.start_replication(index);
+            p.disabled_at.start_replication(index);
             for m in &mut p.phases {
                 m.start_replication(index);
             }
@@ -336,6 +341,11 @@ impl Aggregate {
             }
             s.duration.add(r.finished.since(r.started).as_millis());
             s.wait.add(r.started.since(r.enqueued).as_millis());
+        }
+        for (p, at) in self.pipelines.iter_mut().zip(&rep.disabled_at) {
+            if let Some(at) = at {
+                p.disabled_at.add(at.as_millis());
+            }
         }
         crate::pipeline::analysis::exposures(rep, &mut sc.exposures, &mut sc.first_after);
         for e in &sc.exposures {
@@ -480,6 +490,7 @@ impl Aggregate {
                 a.cost_per_execution.merge(&b.cost_per_execution);
                 a.exposure_window.merge(&b.exposure_window);
                 a.unpatched += b.unpatched;
+                a.disabled_at.merge(&b.disabled_at);
             }
         }
         for (k, b) in &other.quotas {

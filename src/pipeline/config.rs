@@ -213,6 +213,39 @@ pub struct StepTimeouts {
     pub create_image: SimDuration,
 }
 
+/// Packer's waiter deadlines, from its `aws_polling` arithmetic
+/// (docs/sources.md#packer-waiters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PackerWaits {
+    /// Waiting for an AMI to be available: after CreateImage, and for each copy.
+    pub ami: SimDuration,
+    /// Every other wait (the builder's stop).
+    pub other: SimDuration,
+}
+
+impl PackerWaits {
+    /// The deadlines for `aws_polling` (or `AWS_POLL_DELAY_SECONDS` and
+    /// `AWS_MAX_ATTEMPTS`) as set: a delay in seconds and a number of attempts.
+    pub fn from_polling(delay_s: Option<u64>, attempts: Option<u64>) -> Self {
+        use crate::aws::facts::{PACKER_AMI_ATTEMPTS, PACKER_OTHER_ATTEMPTS, PACKER_POLL_DELAY_S};
+        let each = |n: u64, d: u64| SimDuration::from_secs(n.saturating_mul(d));
+        match (delay_s, attempts) {
+            (None, None) => PackerWaits {
+                ami: each(PACKER_AMI_ATTEMPTS, PACKER_POLL_DELAY_S),
+                other: each(PACKER_OTHER_ATTEMPTS, PACKER_POLL_DELAY_S),
+            },
+            (Some(d), None) => PackerWaits {
+                ami: each(PACKER_OTHER_ATTEMPTS, d),
+                other: each(PACKER_OTHER_ATTEMPTS, d),
+            },
+            (d, Some(n)) => {
+                let w = each(n, d.unwrap_or(PACKER_POLL_DELAY_S));
+                PackerWaits { ami: w, other: w }
+            }
+        }
+    }
+}
+
 /// A dependency of the recipe that releases new versions: the base image or
 /// a component (docs/sources.md#dependency-updates).
 #[derive(Debug, Clone)]
@@ -289,6 +322,9 @@ pub struct Pipeline {
     pub distribution_timeout: Option<SimDuration>,
     /// Image Builder's step time-outs (none for other tools).
     pub step_timeouts: Option<StepTimeouts>,
+    /// Packer's waiters: how long it waits for an AMI (after CreateImage and
+    /// for each copy) and for anything else (the stop), before it gives up.
+    pub packer_waits: Option<PackerWaits>,
     /// RetryImage after a failed distribution: how many times, and after what delay.
     pub retry_distribution: Option<(u8, SimDuration)>,
     /// Packer's `encrypt_boot`: the image built is an unencrypted intermediary,

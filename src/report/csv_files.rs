@@ -98,6 +98,17 @@ pub fn summary_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportErr
             ))
             .map_err(csv_err(F))?;
         }
+        if pa.disabled_at.count > 0 {
+            // One observation per replication where the pipeline was disabled.
+            w.write_record(metric_row(
+                &p.name,
+                "all",
+                "disabled_at",
+                &pa.disabled_at,
+                0,
+            ))
+            .map_err(csv_err(F))?;
+        }
         for (stage, sa) in Stage::ALL.iter().zip(&pa.stages) {
             if sa.duration.count == 0 {
                 continue;

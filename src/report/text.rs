@@ -141,6 +141,21 @@ pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate) -> String {
             );
         }
     }
+    for (p, pa) in scn.world.pipelines.iter().zip(&agg.pipelines) {
+        let d = &pa.disabled_at;
+        if d.count == 0 {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "{} was disabled after {} consecutive failures in {} of {} replications (on average {} from the start); nothing started it afterwards",
+            p.name,
+            p.schedule.auto_disable_after_failures.unwrap_or(0),
+            d.count,
+            agg.replications,
+            d.mean().map_or("-".to_string(), |ms| human(ms / 1000.0)),
+        );
+    }
     let m = &agg.monthly_cost;
     if let (Some(mean), Some(p95)) = (m.mean(), m.quantile(0.95)) {
         let _ = writeln!(

@@ -447,6 +447,8 @@ pub struct RawPipeline {
     pub distribution_timeout: Option<Spanned<Dur>>,
     /// Image Builder's step time-outs.
     pub step_timeouts: Option<Spanned<RawStepTimeouts>>,
+    /// Packer's `aws_polling` (or its environment variables): its waiters.
+    pub aws_polling: Option<Spanned<RawAwsPolling>>,
     /// RetryImage after a failed distribution.
     pub retry_distribution: Option<Spanned<RawRetryDistribution>>,
     /// Packer's `encrypt_boot`: an unencrypted intermediary, copied encrypted everywhere.
@@ -529,6 +531,16 @@ pub struct RawStep {
     pub duration: Spanned<DistSpec<Dur>>,
     /// Probability that it fails, in [0, 1].
     pub failure_probability: Option<Spanned<f64>>,
+}
+
+/// `aws_polling`: Packer's waiter settings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAwsPolling {
+    /// Seconds between polls (`AWS_POLL_DELAY_SECONDS`).
+    pub delay_seconds: Option<Spanned<i64>>,
+    /// Polls before giving up (`AWS_MAX_ATTEMPTS`).
+    pub max_attempts: Option<Spanned<i64>>,
 }
 
 /// `[pipeline.step_timeouts]`: Image Builder's workflow step time-outs.

@@ -449,3 +449,49 @@ fn the_console_groups_thousands_of_dollars() {
         "{line}"
     );
 }
+
+#[test]
+fn an_auto_disabled_pipeline_is_reported_in_the_console_and_summary() {
+    // FIXED latencies: launch 60 s, then a component that always fails after
+    // 60 s; a build every hour; disabled at the third failure, 3 h + 120 s.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("disable.toml");
+    std::fs::write(
+        &f,
+        format!(
+            "name = \"disable\"\nhorizon = \"10h\"\n{}\n[[region]]\nname = \"us-east-1\"\n\
+             [[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n[[pipeline.volume]]\nsize_gib = 8\ndata_gib = 4\n\
+             [[pipeline.component]]\nname = \"broken\"\nduration = \"1m\"\nfailure_probability = 1.0\n\
+             [pipeline.schedule]\ninterval = \"1h\"\nstart_condition = \"always\"\nauto_disable_after_failures = 3\n",
+            super::FIXED
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = amisim_ok(&[
+        "run",
+        f.to_str().unwrap(),
+        "-n",
+        "4",
+        "--rows",
+        "none",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let console = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        console.contains(
+            "p was disabled after 3 consecutive failures in 4 of 4 replications (on average 3h 02m from the start)"
+        ),
+        "{console}"
+    );
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let row = summary
+        .lines()
+        .find(|l| l.starts_with("p,all,disabled_at,"))
+        .unwrap_or_else(|| panic!("{summary}"));
+    assert!(
+        row.starts_with("p,all,disabled_at,4,10920.000,0.000,"),
+        "{row}"
+    );
+}

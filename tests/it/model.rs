@@ -1411,3 +1411,82 @@ fn image_builder_step_time_outs_fail_the_execution_at_exactly_that_time() {
     .to_string();
     assert!(e.contains("whole minutes from 1 to 1440"), "{e}");
 }
+
+#[test]
+fn packer_waits_by_its_polling_arithmetic_and_deregisters_what_a_failed_build_made() {
+    use amisim::pipeline::config::PackerWaits;
+    let w = |d, n| {
+        let p = PackerWaits::from_polling(d, n);
+        (p.ami.as_millis() / 1000, p.other.as_millis() / 1000)
+    };
+    assert_eq!(
+        w(None, None),
+        (1800, 600),
+        "120 × 15 s for AMIs, 40 × 15 s else"
+    );
+    assert_eq!(
+        w(Some(5), None),
+        (200, 200),
+        "a delay alone: 40 × delay, the 120 lost"
+    );
+    assert_eq!(
+        w(None, Some(10)),
+        (150, 150),
+        "attempts alone: attempts × 15 s"
+    );
+    assert_eq!(w(Some(30), Some(100)), (3000, 3000));
+    // A daily Packer build from the team's own image to eu-west-1 (a 210-s
+    // copy) and, optionally, to ap-south-1 over a 2-h route: that copy
+    // outlasts the 30-min AMI waiter, so the build fails and Packer
+    // deregisters the eu-west-1 copy it made: the next copy there is full.
+    let text = |slow: bool| {
+        let (region, dest, route) = if slow {
+            (
+                "[[region]]\nname = \"ap-south-1\"\n",
+                ", \"ap-south-1\"",
+                "[[route]]\nfrom = \"us-east-1\"\nto = \"ap-south-1\"\ncopy = { overhead = \"2h\", throughput_mib_s = 1024 }\n",
+            )
+        } else {
+            ("", "", "")
+        };
+        format!(
+            "horizon = \"36h\"\n{FIXED}{route}{REGIONS}{region}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n\
+             tool = \"packer\"\nbase_image_owner = \"self\"\ndestinations = [\"eu-west-1\"{dest}]\n\
+             [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\nchanged_gib = 1\n\
+             [[pipeline.component]]\nname = \"c\"\nduration = \"0s\"\n\
+             [pipeline.schedule]\nrun_at_start = true\ninterval = \"1d\"\n"
+        )
+    };
+    let eu = |r: &ReplicationResult| -> Vec<f64> {
+        stages(r, Stage::Copy)
+            .iter()
+            .filter(|c| c.region == RegionId::from_index(1))
+            .map(|c| c.data_gib)
+            .collect()
+    };
+    let ok = run_replication(&scenario(&text(false)).world, 1, 0);
+    assert_eq!(eu(&ok), vec![10.0, 1.0], "incremental on the kept copy");
+    let r = run_replication(&scenario(&text(true)).world, 1, 0);
+    let slow: Vec<StageRecord> = stages(&r, Stage::Copy)
+        .into_iter()
+        .filter(|c| c.region == RegionId::from_index(2))
+        .collect();
+    assert_eq!(slow[0].cause.name(), "waiter_timeout");
+    assert_eq!(
+        slow[0].finished.since(slow[0].started).as_millis(),
+        1_800_000
+    );
+    assert_eq!(r.runs[0].outcome, Outcome::Failed);
+    assert_eq!(eu(&r), vec![10.0, 10.0], "the first copy was deregistered");
+    assert!(r.images.is_empty(), "a failed Packer build leaves no image");
+    let e = from_str(
+        Path::new("inline.toml"),
+        &text(false).replace(
+            "tool = \"packer\"\n",
+            "aws_polling = { max_attempts = 10 }\n",
+        ),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("aws_polling is Packer's"), "{e}");
+}

@@ -168,7 +168,13 @@ impl Model<'_> {
         d: SimDuration,
         step: Option<SimDuration>,
     ) {
-        let waiter = self.world.faults.waiter_timeout;
+        let exec = self.out.stages[rec.index()].exec;
+        // Packer's own waiters, or the [faults] client's.
+        let waiter = match self.pipeline(exec).packer_waits {
+            Some(w) if self.out.stages[rec.index()].stage == Stage::StopBuilder => Some(w.other),
+            Some(w) => Some(w.ami),
+            None => self.world.faults.waiter_timeout,
+        };
         match (waiter, step) {
             (w, Some(s)) if d > s && w.is_none_or(|w| s <= w) => {
                 sim.schedule_in(s, Event::StepTimedOut { rec });
@@ -192,7 +198,7 @@ impl Model<'_> {
         let exec = r.exec;
         self.fail(sim, rec, cause);
         match r.stage {
-            Stage::CreateImage => {
+            Stage::CreateImage | Stage::StopBuilder => {
                 let stage = self.stop_stage_of(exec);
                 if stage == Stage::StopBuilder {
                     self.terminate(sim, exec, Stage::TerminateBuilder, r.region, None);

@@ -215,7 +215,11 @@ impl Model<'_> {
             .latency
             .instance_stop
             .sample_duration(&mut self.rng[pi].stop);
-        self.run(sim, exec, Stage::StopBuilder, 0, p.region, d);
+        let rec = self.run(sim, exec, Stage::StopBuilder, 0, p.region, d);
+        if p.packer_waits.is_some() {
+            // Packer waits for the stop too.
+            self.arm_waiter(sim, rec, d, None);
+        }
     }
 
     /// Starts test `i`, or ends the test phase after the last one.
@@ -341,6 +345,17 @@ impl Model<'_> {
             self.consecutive_failures[pi] = 0;
             self.register_images(sim, exec);
         } else {
+            if self.world.pipelines[pi].tool == Tool::Packer {
+                // Packer deregisters the AMIs and deletes the snapshots it
+                // made (docs/sources.md#packer-flow): no later copy is
+                // incremental on them.
+                let n = self.world.directory.accounts.len() * self.world.regions.len();
+                for l in &mut self.lineage[pi * n..(pi + 1) * n] {
+                    if l.is_some_and(|(_, e)| e == exec) {
+                        *l = None;
+                    }
+                }
+            }
             self.consecutive_failures[pi] += 1;
             if let Some(n) = self.world.pipelines[pi]
                 .schedule
@@ -450,9 +465,14 @@ impl Model<'_> {
                 let (k, encryption) = (plan.distribution, plan.encryption);
                 let test_launch = dist.test_launch;
                 // Recorded first: a copy of the lineage held back behind this one
-                // starts in copy_ended, incremental on it.
-                self.lineage[(pi * na + r.account.index()) * nr + r.region.index()] =
-                    Some((encryption, exec));
+                // starts in copy_ended, incremental on it. Unless Packer gave
+                // up on the build and deregistered what it made.
+                let cleaned = p.tool == Tool::Packer
+                    && self.out.runs[exec.index()].outcome == Outcome::Failed;
+                if !cleaned {
+                    self.lineage[(pi * na + r.account.index()) * nr + r.region.index()] =
+                        Some((encryption, exec));
+                }
                 self.copy_ended(sim, rec);
                 if !self.in_current_round(rec) {
                     // A copy of a distribution that failed and is being retried.

@@ -137,6 +137,7 @@ pub(super) fn resolve_migration(
     }
     Some(Pipeline {
         step_timeouts: None,
+        packer_waits: None,
         name: m.name.get_ref().clone(),
         // The team's own script: copies meet only EC2's quota, and fail when it is full.
         tool: crate::pipeline::config::Tool::Sdk,

@@ -14,10 +14,10 @@ use crate::aws::facts;
 use crate::aws::rules::KeyChoice;
 use crate::engine::{SimDuration, SimTime};
 use crate::pipeline::config::{
-    BaseOwner, Kind, Lifecycle, Pipeline, Platform, Step, StepTimeouts, Tool, Volume,
+    BaseOwner, Kind, Lifecycle, PackerWaits, Pipeline, Platform, Step, StepTimeouts, Tool, Volume,
 };
 use crate::scenario::raw::{
-    RawLatency, RawLifecycle, RawPipeline, RawStep, RawStepTimeouts, RawVolume,
+    RawAwsPolling, RawLatency, RawLifecycle, RawPipeline, RawStep, RawStepTimeouts, RawVolume,
 };
 use crate::scenario::spec::Dur;
 
@@ -146,6 +146,7 @@ pub(super) fn resolve_pipeline(
         (None, _) => None,
     };
     let step_timeouts = step_timeouts(ctx, p.step_timeouts.as_ref(), tool, prefix);
+    let packer_waits = packer_waits(ctx, p.aws_polling.as_ref(), tool, prefix);
     // RetryImage: Image Builder only (docs/sources.md#retry-image).
     let retry_distribution = p.retry_distribution.as_ref().and_then(|r| {
         let path = prefix.key("retry_distribution");
@@ -224,6 +225,7 @@ pub(super) fn resolve_pipeline(
         tool,
         distribution_timeout,
         step_timeouts,
+        packer_waits,
         retry_distribution,
         encrypt_boot: source.encrypt_boot.is_some(),
         kind: Kind::Build {
@@ -251,6 +253,38 @@ pub(super) fn resolve_pipeline(
         latency,
         lifecycle,
     })
+}
+
+/// `aws_polling`: Packer's waiters, with its arithmetic (docs/sources.md#packer-waiters).
+fn packer_waits(
+    ctx: &mut Ctx<'_>,
+    raw: Option<&Spanned<RawAwsPolling>>,
+    tool: Tool,
+    prefix: &str,
+) -> Option<PackerWaits> {
+    let path = prefix.key("aws_polling");
+    if tool != Tool::Packer {
+        if let Some(r) = raw {
+            ctx.err(
+                Some(r.span()),
+                path,
+                "aws_polling is Packer's waiter setting; this pipeline's tool is not Packer",
+                Some("remove it, or set tool = \"packer\" (other clients' waiters are [faults] client)"),
+            );
+        }
+        return None;
+    }
+    let r = raw.map(|r| r.get_ref());
+    let delay = r
+        .and_then(|r| r.delay_seconds.as_ref())
+        .and_then(|d| ctx.count(d, &path.key("delay_seconds"), (1, 3600), None));
+    let attempts = r
+        .and_then(|r| r.max_attempts.as_ref())
+        .and_then(|n| ctx.count(n, &path.key("max_attempts"), (1, 100_000), None));
+    Some(PackerWaits::from_polling(
+        delay.map(u64::from),
+        attempts.map(u64::from),
+    ))
 }
 
 /// `[pipeline.step_timeouts]`: Image Builder's defaults, each overridable in
