@@ -169,6 +169,19 @@ pub const PACKER_AMI_ATTEMPTS: u64 = 120;
 /// See [`PACKER_POLL_DELAY_S`].
 pub const PACKER_OTHER_ATTEMPTS: u64 = 40;
 
+/// Time-based copies: each snapshot copies at up to 500 MiB/s (fixed); an
+/// account has 2,000 MiB/s (adjustable) for concurrent time-based copies
+/// between one source and one destination Region.
+/// source: docs/sources.md#time-based-copies.
+pub const TIME_BASED_COPY_SNAPSHOT_MIB_S: f64 = 500.0;
+/// See [`TIME_BASED_COPY_SNAPSHOT_MIB_S`].
+pub const TIME_BASED_COPY_THROUGHPUT_MIB_S: u32 = 2000;
+/// The per-GiB charge of a time-based copy, on top of transfer: $0.02 for
+/// a 15-minute copy. ASSUMPTION: the same for every longer duration (the
+/// price page lists tiers that amisim's sources do not have); override by
+/// tier in `[cost] time_based_copy_usd_per_gib`. source: docs/sources.md#time-based-copies.
+pub const TIME_BASED_COPY_USD_PER_GIB: f64 = 0.02;
+
 /// Image Builder's default step time-outs, minutes: `LaunchInstance` 75,
 /// `ExecuteComponents` 720 (at most 24 h), `CreateImage` 720 (at most 3 days).
 /// source: docs/sources.md#image-builder-steps.

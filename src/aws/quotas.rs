@@ -76,15 +76,30 @@ impl Quota {
 /// The value of every quota in a scenario, and what a full one does when
 /// the scenario says (`[quotas.when_full]`; otherwise the tool decides).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Quotas([u32; 3], [Option<WhenFull>; 3]);
+pub struct Quotas([u32; 3], [Option<WhenFull>; 3], u32);
 
 impl Default for Quotas {
     fn default() -> Self {
-        Quotas(Quota::ALL.map(Quota::default_value), [None; 3])
+        Quotas(
+            Quota::ALL.map(Quota::default_value),
+            [None; 3],
+            facts::TIME_BASED_COPY_THROUGHPUT_MIB_S,
+        )
     }
 }
 
 impl Quotas {
+    /// Cumulative time-based copy throughput per account and (source,
+    /// destination) Region pair, MiB/s (docs/sources.md#time-based-copies).
+    pub fn time_based_throughput_mib_s(&self) -> u32 {
+        self.2
+    }
+
+    /// Sets [`Quotas::time_based_throughput_mib_s`].
+    pub fn set_time_based_throughput_mib_s(&mut self, v: u32) {
+        self.2 = v;
+    }
+
     /// The value of `q`.
     pub fn get(&self, q: Quota) -> u32 {
         self.0[q as usize]

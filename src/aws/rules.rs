@@ -9,6 +9,7 @@
 use std::fmt;
 
 use super::directory::{AccountId, Directory, Encryption, KeyId, OuId, RegionId};
+use crate::engine::SimDuration;
 
 /// Launch permissions per AMI per Region: 1,000 entities (accounts, orgs,
 /// OUs). source: docs/sources.md#share-entities.
@@ -41,11 +42,13 @@ pub enum Rule {
     OnlyOwnerShares,
     /// Organization and OU share targets must be full ARNs.
     OrganizationArnRequired,
+    /// A time-based copy's completion duration: 15 min to 48 h in 15-min steps.
+    TimeBasedCopyDuration,
 }
 
 impl Rule {
     /// Every rule, for tables and docs.
-    pub const ALL: [Rule; 12] = [
+    pub const ALL: [Rule; 13] = [
         Rule::EncryptedToUnencrypted,
         Rule::KmsKeyWithoutEncrypted,
         Rule::KeyNotInRegion,
@@ -58,6 +61,7 @@ impl Rule {
         Rule::MarketplaceCopy,
         Rule::OnlyOwnerShares,
         Rule::OrganizationArnRequired,
+        Rule::TimeBasedCopyDuration,
     ];
 
     /// A stable identifier, used in messages and in the `cause` column.
@@ -75,6 +79,7 @@ impl Rule {
             Rule::MarketplaceCopy => "marketplace_copy",
             Rule::OnlyOwnerShares => "only_owner_shares",
             Rule::OrganizationArnRequired => "organization_arn_required",
+            Rule::TimeBasedCopyDuration => "time_based_copy_duration",
         }
     }
 
@@ -93,6 +98,7 @@ impl Rule {
             Rule::MarketplaceCopy => "docs/sources.md#rule-marketplace-copy",
             Rule::OnlyOwnerShares => "docs/sources.md#rule-only-owner-shares",
             Rule::OrganizationArnRequired => "docs/sources.md#rule-organization-arn-required",
+            Rule::TimeBasedCopyDuration => "docs/sources.md#rule-time-based-copy-duration",
         }
     }
 
@@ -142,6 +148,9 @@ impl Rule {
             Rule::OrganizationArnRequired => {
                 "ModifyImageAttribute refused: OrganizationArn/OrganizationalUnitArn must be a full ARN"
             }
+            Rule::TimeBasedCopyDuration => {
+                "CopyImage refused: SnapshotCopyCompletionDurationMinutes takes 15 minutes to 48 hours, in 15-minute increments"
+            }
         }
     }
 
@@ -189,6 +198,31 @@ impl RuleViolation {
             self.rule.aws_error()
         )
     }
+}
+
+/// A time-based copy's completion duration (CopyImage's
+/// `SnapshotCopyCompletionDurationMinutes`): 15 minutes to 48 hours, in
+/// 15-minute increments (docs/sources.md#time-based-copies).
+pub fn check_copy_completion(d: SimDuration) -> Result<(), RuleViolation> {
+    let step = SimDuration::from_mins(15);
+    if d >= step
+        && d <= SimDuration::from_hours(48)
+        && d.as_millis().is_multiple_of(step.as_millis())
+    {
+        return Ok(());
+    }
+    let mins = d.as_millis() / 60_000;
+    let up = (mins.div_ceil(15) * 15).clamp(15, 48 * 60);
+    Err(RuleViolation::new(
+        Rule::TimeBasedCopyDuration,
+        format!(
+            "a time-based copy completes in 15 minutes to 48 hours, in 15-minute steps; {d} is not one of them"
+        ),
+        format!(
+            "use copy_completion = \"{}\" (the next allowed value), or remove it for a best-effort copy",
+            SimDuration::from_mins(up)
+        ),
+    ))
 }
 
 /// The key a copy asks for.

@@ -43,6 +43,8 @@ pub struct Prices {
     pub transfer_pairs: Vec<(RegionId, RegionId, f64)>,
     /// Customer managed KMS key (and each replica), per month.
     pub kms_key_usd_per_month: f64,
+    /// Time-based copies per GiB: `(longest completion, price)`, by duration.
+    pub time_based_copy_usd_per_gib: Vec<(SimDuration, f64)>,
     /// Hours in a billing month.
     pub hours_per_month: f64,
     /// Minimum billed time per instance start.
@@ -71,16 +73,19 @@ pub enum Category {
     Transfer,
     /// KMS key-months.
     Kms,
+    /// Time-based copy GB (the charge on top of transfer).
+    TimeBasedCopy,
 }
 
 impl Category {
     /// Every category, in report order.
-    pub const ALL: [Category; 5] = [
+    pub const ALL: [Category; 6] = [
         Category::Instance,
         Category::Ebs,
         Category::SnapshotStorage,
         Category::Transfer,
         Category::Kms,
+        Category::TimeBasedCopy,
     ];
 
     /// The name used in CSV files.
@@ -91,6 +96,7 @@ impl Category {
             Category::SnapshotStorage => "snapshot_storage",
             Category::Transfer => "transfer",
             Category::Kms => "kms_key",
+            Category::TimeBasedCopy => "time_based_copy",
         }
     }
 
@@ -99,7 +105,7 @@ impl Category {
         match self {
             Category::Instance => "hour",
             Category::Ebs | Category::SnapshotStorage => "gb_month",
-            Category::Transfer => "gb",
+            Category::Transfer | Category::TimeBasedCopy => "gb",
             Category::Kms => "key_month",
         }
     }
@@ -387,6 +393,28 @@ fn add_transfers(
                 item: Item::Copy,
                 region: p.region,
                 account: p.owner,
+                quantity: r.data_gib,
+                usd_micro: micro(r.data_gib * price),
+            });
+        }
+        // A time-based copy is charged per GiB by its duration's tier, on top
+        // of transfer, to the copier (docs/sources.md#time-based-copies).
+        if r.stage == Stage::Copy
+            && r.outcome == Outcome::Succeeded
+            && let Some(t) = p.copies[r.item as usize].completion
+        {
+            let tiers = &m.prices.time_based_copy_usd_per_gib;
+            let price = tiers
+                .iter()
+                .find(|(up_to, _)| t <= *up_to)
+                .or(tiers.last())
+                .map_or(0.0, |x| x.1);
+            out.push(CostLine {
+                exec: Some(ExecId::from_index(ei)),
+                category: Category::TimeBasedCopy,
+                item: Item::Copy,
+                region: r.region,
+                account: r.account,
                 quantity: r.data_gib,
                 usd_micro: micro(r.data_gib * price),
             });

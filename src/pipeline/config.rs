@@ -53,6 +53,8 @@ pub struct CopyPlan {
     pub encrypts_unencrypted: bool,
     /// The rule AWS would refuse or fail it by (only with `model_misconfigurations`).
     pub violation: Option<Rule>,
+    /// A time-based copy: it completes within this duration (docs/sources.md#time-based-copies).
+    pub completion: Option<SimDuration>,
 }
 
 /// Operating-system family of the image; it sets the default launch latency.

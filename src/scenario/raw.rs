@@ -100,6 +100,9 @@ pub struct RawCost {
     pub transfer_from: std::collections::BTreeMap<String, Spanned<f64>>,
     /// KMS key per month.
     pub kms_key_usd_per_month: Option<Spanned<f64>>,
+    /// Time-based copies per GiB, by the longest completion duration each price covers.
+    #[serde(default)]
+    pub time_based_copy_usd_per_gib: std::collections::BTreeMap<String, Spanned<f64>>,
 }
 
 /// `[faults]`
@@ -282,6 +285,8 @@ pub struct RawDistribution {
     pub target_accounts: Vec<Spanned<String>>,
     /// The team's own smoke test: launch an instance from each copy here.
     pub test_launch: Option<bool>,
+    /// A time-based copy: its completion duration (15 min to 48 h, 15-min steps).
+    pub copy_completion: Option<Spanned<Dur>>,
 }
 
 /// `launch_permission = { … }`
@@ -381,6 +386,8 @@ pub struct RawQuotas {
     pub concurrent_builds: Option<Spanned<i64>>,
     /// Image Builder concurrent AMI copies per destination account and Region.
     pub concurrent_ami_copies_per_distribution: Option<Spanned<i64>>,
+    /// Cumulative time-based copy throughput per account and Region pair, MiB/s.
+    pub time_based_copy_throughput_mib_s: Option<Spanned<i64>>,
     /// What a full quota does, per quota: `queue` or `fail` (default: the tool's).
     pub when_full: Option<RawWhenFull>,
 }
@@ -457,6 +464,8 @@ pub struct RawPipeline {
     pub fast_launch: Option<Spanned<bool>>,
     /// The team's own smoke test in every destination (a distribution's own value wins).
     pub test_launch: Option<bool>,
+    /// Time-based copies for every distribution (a distribution's own value wins).
+    pub copy_completion: Option<Spanned<Dur>>,
     /// Who owns the base image: `aws`, `marketplace`, `other_account` or `self`.
     pub base_image_owner: Option<Spanned<String>>,
     /// Builder instance type.

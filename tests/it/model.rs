@@ -1490,3 +1490,74 @@ fn packer_waits_by_its_polling_arithmetic_and_deregisters_what_a_failed_build_ma
     .to_string();
     assert!(e.contains("aws_polling is Packer's"), "{e}");
 }
+
+#[test]
+fn time_based_copies_complete_at_their_duration_within_the_pairs_throughput() {
+    // FIXED latencies: the copy to eu-west-1 starts at 270 s (launch 60,
+    // stop 30, snapshot 110, register 10, the script's test launch 60).
+    let text = |extra: &str, quotas: &str, n: usize, gib: u32| {
+        let mut t = format!("horizon = \"1d\"\n{FIXED}[quotas]\n{quotas}\n{REGIONS}");
+        for i in 0..n {
+            t += &format!(
+                "[[pipeline]]\nname = \"p{i}\"\nregion = \"us-east-1\"\ntool = \"sdk\"\n\
+                 [[pipeline.volume]]\nsize_gib = {gib}\ndata_gib = {gib}\n\
+                 [[pipeline.distribution]]\nregion = \"eu-west-1\"\n{extra}\
+                 [pipeline.schedule]\nrun_at_start = true\n"
+            );
+        }
+        scenario(&t)
+    };
+    let copy = |s: &Scenario| stages(&run_replication(&s.world, 1, 0), Stage::Copy);
+    let start = 270_000;
+    // 10 GiB in 15 min needs 11.4 MiB/s: it ends exactly at 15 min.
+    let c = copy(&text("copy_completion = \"15m\"\n", "", 1, 10));
+    assert_eq!(c[0].started.as_millis(), start);
+    assert_eq!(c[0].finished.as_millis(), start + 900_000);
+    // Only 10 MiB/s between the two Regions: it still runs, and takes
+    // 10,240 MiB / 10 MiB/s = 1,024 s; a second copy at the same moment
+    // finds nothing left and is refused at once.
+    let q = "time_based_copy_throughput_mib_s = 10";
+    let c = copy(&text("copy_completion = \"15m\"\n", q, 2, 10));
+    assert_eq!(c[0].finished.as_millis(), start + 1_024_000);
+    assert_eq!(c[1].cause.name(), "resource_limit_exceeded");
+    assert_eq!(c[1].finished, c[1].started);
+    // 1,000 GiB in 15 min would need 1,138 MiB/s: one snapshot gets 500,
+    // so it takes 1,024,000 MiB / 500 MiB/s = 2,048 s.
+    let big = text("copy_completion = \"15m\"\n", "", 1, 1000);
+    let c = copy(&big);
+    assert_eq!(c[0].finished.since(c[0].started).as_millis(), 2_048_000);
+    // Charged per GiB on top of transfer, to the copier.
+    let l = amisim::cost::ledger(
+        &text("copy_completion = \"15m\"\n", "", 1, 10).market(),
+        &run_replication(&text("copy_completion = \"15m\"\n", "", 1, 10).world, 1, 0),
+    );
+    let tb: Vec<_> = l
+        .iter()
+        .filter(|x| x.category == amisim::cost::Category::TimeBasedCopy)
+        .collect();
+    assert_eq!(tb.len(), 1);
+    assert_eq!((tb[0].quantity, tb[0].usd_micro), (10.0, 200_000));
+    // 20 minutes is no 15-minute step: refused, or (modelled) refused at once.
+    let e = from_str(
+        Path::new("inline.toml"),
+        &format!(
+            "{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n[[pipeline.volume]]\nsize_gib = 8\ndata_gib = 4\n\
+             [[pipeline.component]]\nname = \"c\"\nduration = \"1m\"\n\
+             [[pipeline.distribution]]\nregion = \"eu-west-1\"\ncopy_completion = \"20m\"\n[pipeline.schedule]\nrun_at_start = true\n"
+        ),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("rule: time_based_copy_duration"), "{e}");
+    let modelled = scenario(&format!(
+        "model_misconfigurations = true\n{}",
+        &format!(
+            "horizon = \"1d\"\n{FIXED}{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\ntool = \"sdk\"\n\
+                  [[pipeline.volume]]\nsize_gib = 8\ndata_gib = 4\n[[pipeline.distribution]]\nregion = \"eu-west-1\"\n\
+                  copy_completion = \"20m\"\n[pipeline.schedule]\nrun_at_start = true\n"
+        )
+    ));
+    let c = copy(&modelled);
+    assert_eq!(c[0].cause.name(), "time_based_copy_duration");
+    assert_eq!(c[0].finished, c[0].started);
+}

@@ -3,7 +3,7 @@
 use super::faults::Api;
 use super::records::{ExecId, RecordId};
 use super::{Ask, Cause, Event, Model, Outcome, Quota, Stage};
-use crate::aws::facts::MIB_PER_GIB;
+use crate::aws::facts::{self, MIB_PER_GIB};
 use crate::engine::{SimDuration, Simulation};
 use crate::pipeline::config::{RegionId, Tool};
 
@@ -172,6 +172,11 @@ impl Model<'_> {
     /// up): its quota slots pass to the next waiters.
     pub(super) fn copy_ended(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
         let now = sim.now();
+        // A time-based copy gives back the throughput it held.
+        if let Some(i) = self.tb_active.iter().position(|a| a.0 == rec) {
+            let (_, pair, granted) = self.tb_active.swap_remove(i);
+            self.tb_used[pair] -= granted;
+        }
         // The lineage is free: the oldest copy held back behind this one starts.
         let l = self.lineage_index(rec);
         if self.copying[l] == Some(rec) {
@@ -333,23 +338,92 @@ impl Model<'_> {
         let incremental = p.base_owner.is_own()
             && !plan.encrypts_unencrypted
             && self.lineage[lineage].is_some_and(|(e, _)| e == plan.encryption);
-        let mut longest = SimDuration::ZERO;
-        let mut gib = 0.0;
-        for v in &p.volumes {
-            let size = if incremental {
+        let size = |v: &crate::pipeline::config::Volume| {
+            if incremental {
                 v.changed_gib
             } else {
                 v.data_gib
-            };
-            gib += size;
-            // Each backing snapshot is copied on its own; the AMI is available when all are.
-            longest = longest.max(model.sample(size * MIB_PER_GIB, &mut self.rng[pi].copy));
-        }
+            }
+        };
+        let gib: f64 = p.volumes.iter().map(size).sum();
         self.out.stages[rec.index()].data_gib = gib;
+        let longest = match plan.completion {
+            Some(t) => {
+                let nr = self.world.regions.len();
+                let pair = (r.account.index() * nr + p.region.index()) * nr + r.region.index();
+                match self.time_based(pair, t, p.volumes.iter().map(size)) {
+                    Some((d, granted)) => {
+                        self.tb_used[pair] += granted;
+                        self.tb_active.push((rec, pair, granted));
+                        d
+                    }
+                    None => {
+                        // No throughput left between the two Regions: refused.
+                        self.out.stages[rec.index()].cause = Cause::ResourceLimitExceeded;
+                        self.begin(sim, rec, SimDuration::ZERO);
+                        return;
+                    }
+                }
+            }
+            None => {
+                let mut longest = SimDuration::ZERO;
+                for v in &p.volumes {
+                    // Each backing snapshot is copied on its own; the AMI is available when all are.
+                    longest =
+                        longest.max(model.sample(size(v) * MIB_PER_GIB, &mut self.rng[pi].copy));
+                }
+                longest
+            }
+        };
         let fail_p = self.world.faults.copy_failure_probability;
         let d = self.plan(rec, longest, fail_p, Cause::CopyFailed, sim.now());
         self.begin(sim, rec, d);
         self.arm_waiter(sim, rec, d, None);
+    }
+
+    /// A time-based copy of snapshots of `sizes` GiB that asks to complete
+    /// within `t`, between the Region pair `pair`: how long it takes and the
+    /// throughput it holds (milli-MiB/s), or `None` if none is left.
+    /// Each snapshot gets the rate that finishes it at `t`, at most 500 MiB/s;
+    /// if the pair's quota cannot give them all that, the request still
+    /// succeeds and every snapshot slows in proportion (docs/sources.md#time-based-copies).
+    /// ASSUMED: a copy given its full rate completes exactly at `t`, the
+    /// latest time AWS promises.
+    fn time_based(
+        &self,
+        pair: usize,
+        t: SimDuration,
+        sizes: impl Iterator<Item = f64> + Clone,
+    ) -> Option<(SimDuration, u64)> {
+        let t_s = t.as_secs_f64();
+        let rate = |gib: f64| (gib * MIB_PER_GIB / t_s).min(facts::TIME_BASED_COPY_SNAPSHOT_MIB_S);
+        let need: f64 = sizes.clone().map(rate).sum();
+        let cap = u64::from(self.world.quotas.time_based_throughput_mib_s()) * 1000;
+        let left = cap.saturating_sub(self.tb_used[pair]);
+        if left == 0 {
+            return None;
+        }
+        let need_m = (need * 1000.0).ceil() as u64;
+        let granted = need_m.min(left);
+        // The share of what every snapshot needs that the pair can give.
+        let scale = if need_m <= left {
+            1.0
+        } else {
+            left as f64 / 1000.0 / need
+        };
+        let mut longest = SimDuration::ZERO;
+        for gib in sizes {
+            let r = rate(gib);
+            let d = if gib <= 0.0 {
+                SimDuration::ZERO
+            } else if scale >= 1.0 && r < facts::TIME_BASED_COPY_SNAPSHOT_MIB_S {
+                t
+            } else {
+                SimDuration::from_secs_f64(gib * MIB_PER_GIB / (r * scale))
+            };
+            longest = longest.max(d);
+        }
+        Some((longest, granted))
     }
 
     /// One distribution branch (a copy and its test launch, or a share),

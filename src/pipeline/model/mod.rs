@@ -137,6 +137,12 @@ struct Model<'w> {
     lineage: Vec<Option<(Encryption, ExecId)>>,
     /// The same index: the copy of the lineage AWS is carrying out there, if any.
     copying: Vec<Option<RecordId>>,
+    /// Time-based copy throughput in use per `(account, source, destination)`,
+    /// `(account * regions + from) * regions + to`, milli-MiB/s; empty when
+    /// no copy is time-based.
+    tb_used: Vec<u64>,
+    /// The time-based copies in progress: record, pair, throughput held.
+    tb_active: Vec<(RecordId, usize, u64)>,
     /// Copies AWS holds back until the lineage's copy in progress ends
     /// (docs/sources.md#incremental-copy), oldest first, with their lineage index.
     lineage_waiting: Vec<(usize, RecordId)>,
@@ -226,6 +232,16 @@ impl<'w> Replicator<'w> {
             lineage: vec![None; np * na * nr],
             copying: vec![None; np * na * nr],
             lineage_waiting: Vec::new(),
+            tb_used: if world
+                .pipelines
+                .iter()
+                .any(|p| p.copies.iter().any(|c| c.completion.is_some()))
+            {
+                vec![0; na * nr * nr]
+            } else {
+                Vec::new()
+            },
+            tb_active: Vec::new(),
             live: vec![Default::default(); np],
             updates_since_build: vec![false; np],
             consecutive_failures: vec![0; np],
@@ -355,6 +371,8 @@ impl Model<'_> {
         }
         self.lineage.fill(None);
         self.copying.fill(None);
+        self.tb_used.fill(0);
+        self.tb_active.clear();
         self.lineage_waiting.clear();
         for l in &mut self.live {
             l.clear();

@@ -124,6 +124,30 @@ pub(super) fn resolve_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> Prices
             }
         }
     }
+    // Time-based copies by tier: the price for a completion up to each duration.
+    let mut time_based = vec![(
+        SimDuration::from_hours(48),
+        facts::TIME_BASED_COPY_USD_PER_GIB,
+    )];
+    if let Some(r) = raw
+        && !r.time_based_copy_usd_per_gib.is_empty()
+    {
+        time_based.clear();
+        for (k, v) in &r.time_based_copy_usd_per_gib {
+            let path = format!("cost.time_based_copy_usd_per_gib.\"{k}\"");
+            let x = price(ctx, Some(v), &path, 0.0);
+            match SimDuration::parse(k) {
+                Ok(d) => time_based.push((d, x)),
+                Err(e) => ctx.err(
+                    Some(v.span()),
+                    path,
+                    format!("\"{k}\" is not a duration: {e}"),
+                    Some("key each price by the longest completion it covers, e.g. { \"1h\" = 0.02, \"48h\" = 0.01 }"),
+                ),
+            }
+        }
+        time_based.sort_by_key(|t| t.0);
+    }
     let pair = |a: &str, b: &str| {
         Some((
             ctx.regions.get(a)?,
@@ -139,6 +163,7 @@ pub(super) fn resolve_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> Prices
         transfer_usd_per_gb: per_source,
         transfer_pairs: pair("us-east-1", "us-east-2").into_iter().collect(),
         kms_key_usd_per_month: kms,
+        time_based_copy_usd_per_gib: time_based,
         hours_per_month: facts::HOURS_PER_MONTH,
         min_instance_billing: SimDuration::from_secs(facts::MIN_BILLED_S),
     }

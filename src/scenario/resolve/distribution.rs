@@ -14,7 +14,7 @@ use super::ctx::{Ctx, KeyPath};
 use super::owner::Source;
 use super::share::{SharedImage, resolve_share};
 use crate::aws::directory::{AccountId, Encryption};
-use crate::aws::rules::{CopyRequest, KeyChoice, check_copy};
+use crate::aws::rules::{CopyRequest, KeyChoice, check_copy, check_copy_completion};
 use crate::pipeline::config::{CopyPlan, Distribution};
 use crate::scenario::raw::{RawDistribution, RawPipeline};
 
@@ -149,6 +149,47 @@ pub(super) fn resolve_distributions(
             })
             .unwrap_or_default()
         };
+        // Time-based copies: the distribution's own completion, else the pipeline's.
+        let completion = raw
+            .and_then(|r| r.copy_completion.as_ref())
+            .or(p.copy_completion.as_ref());
+        let mut completion_violation = None;
+        if let Some(c) = completion
+            && let Err(v) = check_copy_completion(c.get_ref().0)
+        {
+            let path = if raw.and_then(|r| r.copy_completion.as_ref()).is_some() {
+                a.path.key("copy_completion")
+            } else {
+                prefix.key("copy_completion")
+            };
+            completion_violation = ctx.violation(c.span(), &path, &v);
+        }
+        if let Some(c) = completion
+            && completion_violation.is_none()
+        {
+            // Each snapshot copies at 500 MiB/s at most: a larger one takes longer.
+            let t = c.get_ref().0;
+            let largest = p
+                .volume
+                .iter()
+                .map(|v| *v.get_ref().data_gib.get_ref())
+                .fold(0.0, f64::max);
+            let at_most = largest * crate::aws::facts::MIB_PER_GIB
+                / crate::aws::facts::TIME_BASED_COPY_SNAPSHOT_MIB_S;
+            if at_most > t.as_secs_f64() {
+                let path = a.path.key("copy_completion");
+                ctx.warn(
+                    Some(c.span()),
+                    path,
+                    format!(
+                        "a snapshot of {largest} GiB takes at least {} at 500 MiB/s, the most one time-based snapshot copy gets: its full copies will outlast {t}",
+                        crate::engine::SimDuration::from_secs_f64(at_most.ceil())
+                    ),
+                    Some("allow a longer copy_completion".to_string()),
+                );
+            }
+        }
+        let completion = completion.map(|c| c.get_ref().0);
         let mut owner_copy = None;
         for (copier, span, path) in copiers {
             let req = CopyRequest {
@@ -187,7 +228,8 @@ pub(super) fn resolve_distributions(
                 copier,
                 encryption,
                 encrypts_unencrypted,
-                violation,
+                violation: violation.or(completion_violation),
+                completion,
             });
         }
 

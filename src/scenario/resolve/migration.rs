@@ -130,6 +130,7 @@ pub(super) fn resolve_migration(
             encryption: enc,
             encrypts_unencrypted,
             violation,
+            completion: None,
         });
     }
     if ctx.error_count() > before {

@@ -90,6 +90,16 @@ pub(super) fn resolve_quotas(ctx: &mut Ctx<'_>, raw: Option<&RawQuotas>) -> Quot
             quotas.set(q, v);
         }
     }
+    if let Some(v) = raw.and_then(|r| r.time_based_copy_throughput_mib_s.as_ref())
+        && let Some(v) = ctx.count(
+            v,
+            "quotas.time_based_copy_throughput_mib_s",
+            (1, 1_000_000),
+            Some("AWS's default is 2000 MiB/s per source and destination Region"),
+        )
+    {
+        quotas.set_time_based_throughput_mib_s(v);
+    }
     let when_full = raw.and_then(|r| r.when_full.as_ref());
     for q in Quota::ALL {
         if let Some(w) = when_full.and_then(|w| w.get(q)) {
