@@ -22,6 +22,21 @@ pub struct Account {
     pub default_key: Option<KeyId>,
     /// Block public access for AMIs: on by default for new accounts (rule 15).
     pub block_public_access: bool,
+    /// The settings set for one Region, which win over the account-wide ones
+    /// there (docs/sources.md#encryption-by-default: AWS keeps them per
+    /// account and Region).
+    pub overrides: Vec<(RegionId, RegionSettings)>,
+}
+
+/// An account's settings in one Region, where the scenario sets them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RegionSettings {
+    /// EBS encryption by default.
+    pub encryption_by_default: Option<bool>,
+    /// The default EBS key in that Region (`aws/ebs` or a customer managed key).
+    pub default_key: Option<Encryption>,
+    /// Block public access for AMIs.
+    pub block_public_access: Option<bool>,
 }
 
 /// An organizational unit; OUs nest.
@@ -86,11 +101,28 @@ impl Encryption {
     }
 }
 
+/// Which accounts may use a Region.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum RegionAccess {
+    /// Enabled by default in every account.
+    #[default]
+    Default,
+    /// An opt-in Region, enabled by these accounts (every account when `all`).
+    OptIn {
+        /// Every account enabled it.
+        all: bool,
+        /// The accounts that enabled it.
+        accounts: Vec<AccountId>,
+    },
+}
+
 /// Accounts, organization and keys of a scenario.
 #[derive(Debug, Clone, Default)]
 pub struct Directory {
     /// Region codes; a `RegionId` indexes this.
     pub regions: Vec<String>,
+    /// Per Region: who may use it (opt-in Regions; docs/sources.md#opt-in-regions).
+    pub access: Vec<RegionAccess>,
     /// Accounts; the first owns pipelines unless they say otherwise.
     pub accounts: Vec<Account>,
     /// The organization, if declared.
@@ -163,18 +195,54 @@ impl Directory {
             .contains(&Principal::Organization)
     }
 
-    /// The encryption EBS applies by default to new volumes and copies of
-    /// account `a` in `region`, if encryption by default is on (rule 4):
-    /// its default key where that key exists, else `aws/ebs`.
-    pub fn default_encryption(&self, a: AccountId, region: RegionId) -> Option<Encryption> {
-        let acct = &self.accounts[a.index()];
-        if !acct.encryption_by_default {
-            return None;
+    /// True if account `a` may use `region`: a default Region, or an opt-in
+    /// Region it enabled.
+    pub fn region_enabled(&self, a: AccountId, region: RegionId) -> bool {
+        match self.access.get(region.index()) {
+            None | Some(RegionAccess::Default) => true,
+            Some(RegionAccess::OptIn { all, accounts }) => *all || accounts.contains(&a),
         }
-        Some(match acct.default_key {
+    }
+
+    /// Account `a`'s settings set for `region`, if any.
+    fn settings(&self, a: AccountId, region: RegionId) -> RegionSettings {
+        self.accounts[a.index()]
+            .overrides
+            .iter()
+            .find(|(r, _)| *r == region)
+            .map_or_else(RegionSettings::default, |(_, s)| *s)
+    }
+
+    /// Whether block public access for AMIs is on for account `a` in `region`.
+    pub fn block_public_access(&self, a: AccountId, region: RegionId) -> bool {
+        self.settings(a, region)
+            .block_public_access
+            .unwrap_or(self.accounts[a.index()].block_public_access)
+    }
+
+    /// Account `a`'s default EBS key in `region` (rule 4): the key set as
+    /// default there, else the account-wide default where that key exists,
+    /// else `aws/ebs`. A copy with `Encrypted = true` and no key uses it,
+    /// whether or not encryption by default is on (docs/sources.md#encryption-by-default).
+    pub fn default_key(&self, a: AccountId, region: RegionId) -> Encryption {
+        if let Some(e) = self.settings(a, region).default_key {
+            return e;
+        }
+        match self.accounts[a.index()].default_key {
             Some(k) if self.key_in_region(k, region) => Encryption::Key(k),
             _ => Encryption::AwsManaged,
-        })
+        }
+    }
+
+    /// The encryption EBS applies by default to new volumes and copies of
+    /// account `a` in `region`, if encryption by default is on there (rule
+    /// 4): its default key there.
+    pub fn default_encryption(&self, a: AccountId, region: RegionId) -> Option<Encryption> {
+        let on = self
+            .settings(a, region)
+            .encryption_by_default
+            .unwrap_or(self.accounts[a.index()].encryption_by_default);
+        on.then(|| self.default_key(a, region))
     }
 
     /// The key's name, or `aws/ebs`, or `none`, for messages and outputs.

@@ -51,6 +51,32 @@ pub const KNOWN_REGIONS: &[&str] = &[
     "us-west-2",
 ];
 
+/// Opt-in Regions: launched after 20 March 2019, disabled in every account
+/// until it enables them (docs/sources.md#opt-in-regions).
+pub const OPT_IN_REGIONS: &[&str] = &[
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-south-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ca-west-1",
+    "eu-central-2",
+    "eu-south-1",
+    "eu-south-2",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+];
+
+/// True if `name` is an opt-in Region.
+pub fn is_opt_in_region(name: &str) -> bool {
+    OPT_IN_REGIONS.contains(&name)
+}
+
 /// True if `name` is a Region code AWS has.
 pub fn is_known_region(name: &str) -> bool {
     KNOWN_REGIONS.contains(&name)

@@ -44,11 +44,13 @@ pub enum Rule {
     OrganizationArnRequired,
     /// A time-based copy's completion duration: 15 min to 48 h in 15-min steps.
     TimeBasedCopyDuration,
+    /// An opt-in Region the account has not enabled.
+    RegionNotEnabled,
 }
 
 impl Rule {
     /// Every rule, for tables and docs.
-    pub const ALL: [Rule; 13] = [
+    pub const ALL: [Rule; 14] = [
         Rule::EncryptedToUnencrypted,
         Rule::KmsKeyWithoutEncrypted,
         Rule::KeyNotInRegion,
@@ -62,6 +64,7 @@ impl Rule {
         Rule::OnlyOwnerShares,
         Rule::OrganizationArnRequired,
         Rule::TimeBasedCopyDuration,
+        Rule::RegionNotEnabled,
     ];
 
     /// A stable identifier, used in messages and in the `cause` column.
@@ -80,6 +83,7 @@ impl Rule {
             Rule::OnlyOwnerShares => "only_owner_shares",
             Rule::OrganizationArnRequired => "organization_arn_required",
             Rule::TimeBasedCopyDuration => "time_based_copy_duration",
+            Rule::RegionNotEnabled => "region_not_enabled",
         }
     }
 
@@ -99,6 +103,7 @@ impl Rule {
             Rule::OnlyOwnerShares => "docs/sources.md#rule-only-owner-shares",
             Rule::OrganizationArnRequired => "docs/sources.md#rule-organization-arn-required",
             Rule::TimeBasedCopyDuration => "docs/sources.md#rule-time-based-copy-duration",
+            Rule::RegionNotEnabled => "docs/sources.md#rule-region-not-enabled",
         }
     }
 
@@ -151,6 +156,11 @@ impl Rule {
             Rule::TimeBasedCopyDuration => {
                 "CopyImage refused: SnapshotCopyCompletionDurationMinutes takes 15 minutes to 48 hours, in 15-minute increments"
             }
+            // AWS documents that a disabled Region cannot be used; the error
+            // code a call there returns is not in amisim's sources.
+            Rule::RegionNotEnabled => {
+                "requests in an opt-in Region the account has not enabled are refused until it enables the Region (EnableRegion)"
+            }
         }
     }
 
@@ -198,6 +208,20 @@ impl RuleViolation {
             self.rule.aws_error()
         )
     }
+}
+
+/// Account `a` uses opt-in Region `r` (to `what` it), which it has not enabled.
+pub fn region_not_enabled(dir: &Directory, a: AccountId, r: RegionId, what: &str) -> RuleViolation {
+    let (acct, region) = (account_name(dir, a), region_name(dir, r));
+    RuleViolation::new(
+        Rule::RegionNotEnabled,
+        format!(
+            "account {acct} cannot {what} {region}: it is an opt-in Region the account has not enabled"
+        ),
+        format!(
+            "enable {region} in {acct} (add \"{acct}\" to enabled_for of the [[region]] {region}, or enabled_for = [\"all\"])"
+        ),
+    )
 }
 
 /// A time-based copy's completion duration (CopyImage's
@@ -306,6 +330,14 @@ pub fn check_copy(dir: &Directory, req: &CopyRequest) -> Result<CopyOutcome, Vec
             _ => {}
         }
     }
+    if !dir.region_enabled(req.copier, req.dest_region) {
+        v.push(region_not_enabled(
+            dir,
+            req.copier,
+            req.dest_region,
+            "copy into",
+        ));
+    }
     if req.encrypted == Some(false) && req.kms_key.is_some() {
         v.push(RuleViolation::new(
             Rule::KmsKeyWithoutEncrypted,
@@ -343,14 +375,13 @@ pub fn check_copy(dir: &Directory, req: &CopyRequest) -> Result<CopyOutcome, Vec
             Encryption::Key(k)
         }
         // No key named: encrypted sources stay encrypted and "Encrypted = true"
-        // encrypts, both with the copier's default key in the destination;
-        // encryption by default forces it on (docs/sources.md#encryption-by-default).
+        // encrypts, both with the copier's default EBS key in the destination
+        // (a customer managed key if one is the default there, whether or not
+        // encryption by default is on); encryption by default forces it on
+        // (docs/sources.md#encryption-by-default).
         None => {
-            let default = dir
-                .default_encryption(req.copier, req.dest_region)
-                .unwrap_or(Encryption::AwsManaged);
             if req.source.is_encrypted() || req.encrypted == Some(true) {
-                default
+                dir.default_key(req.copier, req.dest_region)
             } else {
                 dir.default_encryption(req.copier, req.dest_region)
                     .unwrap_or(Encryption::None)
@@ -445,11 +476,11 @@ pub fn check_share(dir: &Directory, req: &ShareRequest) -> Vec<RuleViolation> {
                 "share with accounts, OUs or the organization instead".into(),
             ));
         }
-        if dir.accounts[req.owner.index()].block_public_access {
+        if dir.block_public_access(req.owner, req.region) {
             v.push(RuleViolation::new(
                 Rule::BlockPublicAccess,
-                format!("block public access for AMIs is on for {owner} (the default for new accounts)"),
-                format!("set block_public_access = false on account {owner} (DisableImageBlockPublicAccess), or don't share publicly"),
+                format!("block public access for AMIs is on for {owner} in {region} (the default for new accounts)"),
+                format!("set block_public_access = false on account {owner}, or for {region} only in [account.region.\"{region}\"] (DisableImageBlockPublicAccess), or don't share publicly"),
             ));
         }
     }
@@ -513,9 +544,11 @@ mod tests {
             encryption_by_default: false,
             default_key: None,
             block_public_access: true,
+            overrides: Vec::new(),
         };
         Directory {
             regions: vec!["us-east-1".into(), "eu-west-1".into()],
+            access: Vec::new(),
             accounts: vec![
                 acct("images", None),
                 acct("prod", Some(0)),
@@ -652,6 +685,84 @@ mod tests {
             Encryption::AwsManaged,
             "default key not in Region: aws/ebs"
         );
+    }
+
+    #[test]
+    fn settings_are_per_account_and_region_and_opt_in_regions_must_be_enabled() {
+        use crate::aws::directory::{RegionAccess, RegionSettings};
+        let mut d = dir();
+        let (us, eu) = (RegionId::from_index(0), RegionId::from_index(1));
+        // Encrypted = true without a key: the destination's default EBS key,
+        // a customer managed key when one is the default there, even with
+        // encryption by default off.
+        let enc = copy(Encryption::None, 0, Some(true), None);
+        assert_eq!(
+            check_copy(&d, &enc).unwrap().encryption,
+            Encryption::AwsManaged
+        );
+        d.accounts[0].overrides.push((
+            eu,
+            RegionSettings {
+                default_key: Some(Encryption::Key(KeyId::from_index(0))),
+                ..Default::default()
+            },
+        ));
+        assert_eq!(
+            check_copy(&d, &enc).unwrap().encryption,
+            Encryption::Key(KeyId::from_index(0))
+        );
+        assert_eq!(
+            check_copy(&d, &copy(Encryption::None, 0, None, None))
+                .unwrap()
+                .encryption,
+            Encryption::None,
+            "encryption by default is off: an unencrypted source stays so"
+        );
+        // Encryption by default on in eu-west-1 only.
+        d.accounts[0].overrides[0].1.encryption_by_default = Some(true);
+        assert_eq!(
+            check_copy(&d, &copy(Encryption::None, 0, None, None))
+                .unwrap()
+                .encryption,
+            Encryption::Key(KeyId::from_index(0))
+        );
+        assert_eq!(d.default_encryption(AccountId::from_index(0), us), None);
+        // Block public access off for the account, on in eu-west-1.
+        d.accounts[0].block_public_access = false;
+        d.accounts[0].overrides[0].1.block_public_access = Some(true);
+        let public = ShareTargets {
+            public: true,
+            ..Default::default()
+        };
+        let mut s = share(Encryption::None, public);
+        assert!(
+            rules_of(check_share(&d, &s)).is_empty(),
+            "legal in us-east-1"
+        );
+        s.region = eu;
+        assert_eq!(rules_of(check_share(&d, &s)), vec![Rule::BlockPublicAccess]);
+        // An opt-in Region: refused until the copier enables it.
+        d.access = vec![
+            RegionAccess::Default,
+            RegionAccess::OptIn {
+                all: false,
+                accounts: vec![AccountId::from_index(0)],
+            },
+        ];
+        assert!(check_copy(&d, &copy(Encryption::None, 0, None, None)).is_ok());
+        assert_eq!(
+            rules(check_copy(&d, &copy(Encryption::None, 1, None, None))),
+            vec![Rule::RegionNotEnabled]
+        );
+        d.access[1] = RegionAccess::OptIn {
+            all: true,
+            accounts: vec![],
+        };
+        assert!(check_copy(&d, &copy(Encryption::None, 1, None, None)).is_ok());
+    }
+
+    fn rules_of(v: Vec<RuleViolation>) -> Vec<Rule> {
+        v.into_iter().map(|x| x.rule).collect()
     }
 
     #[test]

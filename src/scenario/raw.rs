@@ -222,6 +222,21 @@ pub struct RawAccount {
     pub default_kms_key: Option<Spanned<String>>,
     /// Block public access for AMIs (default on, as for new accounts).
     pub block_public_access: Option<bool>,
+    /// Settings for one Region, over the account-wide ones: `[account.region."eu-west-1"]`.
+    #[serde(default)]
+    pub region: std::collections::BTreeMap<String, Spanned<RawAccountRegion>>,
+}
+
+/// `[account.region."<code>"]`: an account's settings in one Region.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccountRegion {
+    /// EBS encryption by default there.
+    pub encryption_by_default: Option<bool>,
+    /// The default EBS key there (a `kms_key` name of this account, present in that Region).
+    pub default_kms_key: Option<Spanned<String>>,
+    /// Block public access for AMIs there.
+    pub block_public_access: Option<bool>,
 }
 
 /// `[organization]`
@@ -336,6 +351,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
 pub struct RawRegion {
     /// Region code, e.g. `us-east-1`.
     pub name: Spanned<String>,
+    /// An opt-in Region: the accounts that enabled it (names or ids), or `["all"]`.
+    pub enabled_for: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// `[latency]` and `[pipeline.latency]`: every key optional.

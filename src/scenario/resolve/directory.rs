@@ -127,6 +127,7 @@ fn resolve_accounts(ctx: &mut Ctx<'_>, dir: &mut Directory, raw_accounts: &[&Raw
             encryption_by_default: false,
             default_key: None,
             block_public_access: true,
+            overrides: Vec::new(),
         });
     }
     for (i, a) in raw_accounts.iter().enumerate() {
@@ -188,6 +189,7 @@ fn resolve_accounts(ctx: &mut Ctx<'_>, dir: &mut Directory, raw_accounts: &[&Raw
             default_key: None,
             // source: docs/sources.md#rule-block-public-access: on by default for new accounts.
             block_public_access: a.block_public_access.unwrap_or(true),
+            overrides: Vec::new(),
         });
         if a.organization == Some(true) && dir.organization.is_none() {
             ctx.err(

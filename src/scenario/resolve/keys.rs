@@ -2,7 +2,9 @@
 
 use super::ctx::{Ctx, KeyPath};
 use super::directory::{account_path, raw_accounts};
-use crate::aws::directory::{AccountId, Directory, KeyId, KmsKey, Principal};
+use crate::aws::directory::{
+    AccountId, Directory, Encryption, KeyId, KmsKey, Principal, RegionSettings,
+};
 use crate::aws::rules::KeyChoice;
 use crate::scenario::raw::RawScenario;
 
@@ -85,6 +87,45 @@ pub(super) fn resolve_keys(ctx: &mut Ctx<'_>, dir: &mut Directory, raw: &RawScen
                 Some(KeyChoice::Key(k)) => dir.accounts[i].default_key = Some(k),
                 _ => {}
             }
+        }
+        // Settings per Region: AWS keeps them per account and Region.
+        let apath = account_path(i, raw_accounts.len());
+        for (code, rs) in &a.region {
+            let path = apath.key("region").key(&format!("\"{code}\""));
+            let Some(region) = ctx.regions.get(code) else {
+                ctx.err(
+                    Some(rs.span()),
+                    path,
+                    format!("Region \"{code}\" is not declared in this scenario"),
+                    Some("declare it with [[region]], or remove these settings"),
+                );
+                continue;
+            };
+            let r = rs.get_ref();
+            let mut settings = RegionSettings {
+                encryption_by_default: r.encryption_by_default,
+                default_key: None,
+                block_public_access: r.block_public_access,
+            };
+            if let Some(dk) = &r.default_kms_key {
+                let kpath = path.key("default_kms_key");
+                match ctx.key_choice(dir, dk, &kpath) {
+                    Some(KeyChoice::Key(k))
+                        if dir.keys[k.index()].owner != AccountId::from_index(i) =>
+                    {
+                        ctx.err(Some(dk.span()), kpath, format!("key \"{}\" belongs to another account; a default EBS key must be the account's own", dk.get_ref()), None);
+                    }
+                    Some(KeyChoice::Key(k)) if !dir.key_in_region(k, region) => {
+                        ctx.err(Some(dk.span()), kpath, format!("key \"{}\" has no replica in {code}; a Region's default EBS key lives there", dk.get_ref()), Some(&format!("add \"{code}\" to the key's replicas, or name a key created in {code}")));
+                    }
+                    Some(KeyChoice::Key(k)) => settings.default_key = Some(Encryption::Key(k)),
+                    Some(KeyChoice::AwsManaged) => {
+                        settings.default_key = Some(Encryption::AwsManaged)
+                    }
+                    None => {}
+                }
+            }
+            dir.accounts[i].overrides.push((region, settings));
         }
     }
 }

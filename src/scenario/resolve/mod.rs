@@ -124,6 +124,7 @@ pub(super) fn resolve(
     let regions = regions::resolve_regions(&mut ctx, &raw.region);
     let mut directory = directory::resolve_directory(&mut ctx, &raw);
     keys::resolve_keys(&mut ctx, &mut directory, &raw);
+    regions::resolve_access(&mut ctx, &raw.region, &mut directory);
     let routes = regions::resolve_routes(&mut ctx, &raw.route);
     let quotas = regions::resolve_quotas(&mut ctx, raw.quotas.as_ref());
 

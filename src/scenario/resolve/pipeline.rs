@@ -76,6 +76,18 @@ pub(super) fn resolve_pipeline(
         prefix,
         (region, KeyUser::Builder),
     );
+    if let Some(r) = region
+        && !sh.dir.region_enabled(owner, r)
+    {
+        // Always an error: nothing of the pipeline could run there.
+        let v = crate::aws::rules::region_not_enabled(sh.dir, owner, r, "build in");
+        ctx.err(
+            Some(p.region.span()),
+            prefix.key("region"),
+            v.reason(),
+            Some(&v.help),
+        );
+    }
     let product_codes = base_owner == BaseOwner::Marketplace;
     // Packer's encrypt_boot (docs/sources.md#packer-flow): the key is the final image's.
     let encrypt_boot = match &p.encrypt_boot {

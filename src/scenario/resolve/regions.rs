@@ -1,6 +1,7 @@
 //! `[[region]]`, `[[route]]` and `[quotas]`.
 
 use super::ctx::{Ctx, KeyPath};
+use crate::aws::directory::{Directory, RegionAccess};
 use crate::aws::{self, quotas::MAX_QUOTA, quotas::Quota, quotas::WhenFull};
 use crate::dist::Throughput;
 use crate::pipeline::config::Quotas;
@@ -39,6 +40,43 @@ pub(super) fn resolve_regions(ctx: &mut Ctx<'_>, raw: &[RawRegion]) -> Vec<Strin
         );
     }
     ctx.regions.names().to_vec()
+}
+
+/// `enabled_for` of each `[[region]]`: who enabled an opt-in Region
+/// (docs/sources.md#opt-in-regions). Needs the accounts.
+pub(super) fn resolve_access(ctx: &mut Ctx<'_>, raw: &[RawRegion], dir: &mut Directory) {
+    dir.access = vec![RegionAccess::Default; ctx.regions.len()];
+    for (i, r) in raw.iter().enumerate() {
+        let Some(id) = ctx.regions.get(r.name.get_ref()) else {
+            continue;
+        };
+        let path = "region".at(i).key("enabled_for");
+        let opt_in = aws::is_opt_in_region(r.name.get_ref());
+        match (&r.enabled_for, opt_in) {
+            (Some(e), false) => ctx.err(
+                Some(e.span()),
+                path,
+                format!(
+                    "{} is enabled by default in every account; enabled_for is for opt-in Regions",
+                    r.name.get_ref()
+                ),
+                Some("remove enabled_for"),
+            ),
+            (None, false) => {}
+            (e, true) => {
+                let mut all = false;
+                let mut accounts = Vec::new();
+                for (j, a) in e.iter().flat_map(|e| e.get_ref()).enumerate() {
+                    if a.get_ref() == "all" {
+                        all = true;
+                    } else if let Some(acct) = ctx.account(dir, a, &path.at(j)) {
+                        accounts.push(acct);
+                    }
+                }
+                dir.access[id.index()] = RegionAccess::OptIn { all, accounts };
+            }
+        }
+    }
 }
 
 /// The copy model of each ordered Region pair that has a route (`n × n`).

@@ -436,3 +436,53 @@ fn image_builders_twenty_components_count_the_tests_too() {
         "Packer has no such limit: {errors:?}"
     );
 }
+
+#[test]
+fn account_settings_are_per_region_and_opt_in_regions_name_who_enabled_them() {
+    use crate::aws::directory::{Encryption, KeyId, RegionAccess};
+    let text = "[[account]]\nname = \"images\"\nid = \"111111111111\"\nblock_public_access = false\n\
+                [account.region.\"eu-west-1\"]\nencryption_by_default = true\ndefault_kms_key = \"golden\"\nblock_public_access = true\n\
+                [account.region.\"mars-1\"]\nencryption_by_default = true\n\
+                [[account]]\nname = \"prod\"\nid = \"222222222222\"\n\
+                [account.region.\"us-east-1\"]\ndefault_kms_key = \"golden-us\"\n\
+                [[region]]\nname = \"us-east-1\"\n[[region]]\nname = \"eu-west-1\"\n\
+                [[region]]\nname = \"af-south-1\"\nenabled_for = [\"prod\"]\n\
+                [[region]]\nname = \"eu-west-2\"\nenabled_for = [\"all\"]\n\
+                [[kms_key]]\nname = \"golden\"\naccount = \"images\"\nregion = \"eu-west-1\"\n\
+                [[kms_key]]\nname = \"golden-us\"\naccount = \"images\"\nregion = \"us-east-1\"\n";
+    let (dir, errors) = with_ctx(text, |ctx, raw| {
+        let mut dir = directory::resolve_directory(ctx, raw);
+        keys::resolve_keys(ctx, &mut dir, raw);
+        regions::resolve_access(ctx, &raw.region, &mut dir);
+        dir
+    });
+    assert_eq!(
+        errors,
+        [
+            "account[0].region.\"mars-1\": Region \"mars-1\" is not declared in this scenario",
+            "account[1].region.\"us-east-1\".default_kms_key: key \"golden-us\" belongs to another account; a default EBS key must be the account's own",
+            "region[3].enabled_for: eu-west-2 is enabled by default in every account; enabled_for is for opt-in Regions",
+        ]
+    );
+    let (images, prod) = (AccountId::from_index(0), AccountId::from_index(1));
+    let (us, eu, af) = (
+        RegionId::from_index(0),
+        RegionId::from_index(1),
+        RegionId::from_index(2),
+    );
+    assert!(!dir.block_public_access(images, us));
+    assert!(dir.block_public_access(images, eu));
+    assert_eq!(dir.default_encryption(images, us), None);
+    assert_eq!(
+        dir.default_encryption(images, eu),
+        Some(Encryption::Key(KeyId::from_index(0)))
+    );
+    assert_eq!(
+        dir.access[2],
+        RegionAccess::OptIn {
+            all: false,
+            accounts: vec![prod]
+        }
+    );
+    assert!(dir.region_enabled(prod, af) && !dir.region_enabled(images, af));
+}
