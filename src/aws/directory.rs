@@ -79,8 +79,26 @@ pub struct KmsKey {
     pub region: RegionId,
     /// Regions holding a replica of a multi-Region key.
     pub replicas: Vec<RegionId>,
-    /// Principals granted use of the key besides its owner.
+    /// Principals granted use of the key (its primary) besides its owner.
     pub grants: Vec<Principal>,
+    /// Per replica (as `replicas`), its own grants: every replica has its own
+    /// key policy (docs/sources.md#kms-regional).
+    pub replica_grants: Vec<Vec<Principal>>,
+}
+
+impl KmsKey {
+    /// The grants of the key in `region`: the primary's, a replica's, or
+    /// none where the key does not exist.
+    pub fn grants_in(&self, region: RegionId) -> &[Principal] {
+        if region == self.region {
+            return &self.grants;
+        }
+        self.replicas
+            .iter()
+            .position(|r| *r == region)
+            .and_then(|i| self.replica_grants.get(i))
+            .map_or(&[], Vec::as_slice)
+    }
 }
 
 /// How an image's snapshots are encrypted, in the image's own Region.
@@ -167,11 +185,12 @@ impl Directory {
     }
 
     /// True if account `a` may use key `k`: it owns it, or it was granted it
-    /// directly, through an OU it belongs to, or through the organization.
-    pub fn key_usable_by(&self, k: KeyId, a: AccountId) -> bool {
+    /// directly, through an OU it belongs to, or through the organization,
+    /// by the policy of the key in `region` (the primary or that replica).
+    pub fn key_usable_by(&self, k: KeyId, a: AccountId, region: RegionId) -> bool {
         let key = &self.keys[k.index()];
         key.owner == a
-            || key.grants.iter().any(|p| match *p {
+            || key.grants_in(region).iter().any(|p| match *p {
                 Principal::Account(x) => x == a,
                 Principal::Ou(ou) => self.account_in_ou(a, ou),
                 Principal::Organization => self.accounts[a.index()].in_organization,
@@ -180,18 +199,21 @@ impl Directory {
 
     /// True if every account of OU `ou` may use key `k` (granted to the OU, an
     /// enclosing OU, or the organization).
-    pub fn key_usable_by_ou(&self, k: KeyId, ou: OuId) -> bool {
-        self.keys[k.index()].grants.iter().any(|p| match *p {
-            Principal::Ou(g) => self.ou_within(ou, g),
-            Principal::Organization => true,
-            Principal::Account(_) => false,
-        })
+    pub fn key_usable_by_ou(&self, k: KeyId, ou: OuId, region: RegionId) -> bool {
+        self.keys[k.index()]
+            .grants_in(region)
+            .iter()
+            .any(|p| match *p {
+                Principal::Ou(g) => self.ou_within(ou, g),
+                Principal::Organization => true,
+                Principal::Account(_) => false,
+            })
     }
 
     /// True if every account of the organization may use key `k`.
-    pub fn key_usable_by_organization(&self, k: KeyId) -> bool {
+    pub fn key_usable_by_organization(&self, k: KeyId, region: RegionId) -> bool {
         self.keys[k.index()]
-            .grants
+            .grants_in(region)
             .contains(&Principal::Organization)
     }
 

@@ -273,6 +273,8 @@ pub struct CopyRequest {
     pub dest_region: RegionId,
     /// The `Encrypted` parameter, if given.
     pub encrypted: Option<bool>,
+    /// The Region of the source image, whose key policy the copier reads through.
+    pub source_region: RegionId,
     /// The `KmsKeyId` parameter, if given.
     pub kms_key: Option<KeyChoice>,
 }
@@ -322,7 +324,7 @@ pub fn check_copy(dir: &Directory, req: &CopyRequest) -> Result<CopyOutcome, Vec
                 format!("the image of {owner} is encrypted with aws/ebs, so its snapshots cannot be shared with {copier} for the copy"),
                 "build the image with a customer managed key (pipeline kms_key) granted to the target accounts".into(),
             )),
-            Encryption::Key(k) if !dir.key_usable_by(k, req.copier) => v.push(RuleViolation::new(
+            Encryption::Key(k) if !dir.key_usable_by(k, req.copier, req.source_region) => v.push(RuleViolation::new(
                 Rule::KeyNotGranted,
                 format!("account {copier} cannot read the source snapshots: key {} of {owner} is not granted to it", key_name(dir, k)),
                 format!("grant key {} to account {copier} (add \"{copier}\" to the key's grants)", key_name(dir, k)),
@@ -365,11 +367,19 @@ pub fn check_copy(dir: &Directory, req: &CopyRequest) -> Result<CopyOutcome, Vec
                     format!("add \"{dest}\" to the replicas of multi-Region key {}, or use a key created in {dest}", key.name),
                 ));
             }
-            if !dir.key_usable_by(k, req.copier) {
+            if !dir.key_usable_by(k, req.copier, req.dest_region) {
+                let key = &dir.keys[k.index()];
+                let fix = if key.region == req.dest_region {
+                    format!("add \"{copier}\" to the key's grants")
+                } else {
+                    format!(
+                        "add \"{copier}\" to replica_grants.\"{dest}\" of the key: each replica has its own key policy"
+                    )
+                };
                 v.push(RuleViolation::new(
                     Rule::KeyNotGranted,
-                    format!("account {copier} copies into {dest} with key {}, which it was never granted", key_name(dir, k)),
-                    format!("grant key {} to account {copier} in {dest} (add \"{copier}\" to the key's grants)", key_name(dir, k)),
+                    format!("account {copier} copies into {dest} with key {}, which it was never granted there", key_name(dir, k)),
+                    format!("grant key {} to account {copier} in {dest} ({fix})", key_name(dir, k)),
                 ));
             }
             Encryption::Key(k)
@@ -495,7 +505,7 @@ pub fn check_share(dir: &Directory, req: &ShareRequest) -> Vec<RuleViolation> {
             let kname = key_name(dir, k);
             let mut missing: Vec<String> = Vec::new();
             for a in req.launch.accounts.iter().chain(&req.snapshot_accounts) {
-                if !dir.key_usable_by(k, *a) {
+                if !dir.key_usable_by(k, *a, req.region) {
                     let n = account_name(dir, *a).to_string();
                     if !missing.contains(&n) {
                         missing.push(n);
@@ -504,11 +514,11 @@ pub fn check_share(dir: &Directory, req: &ShareRequest) -> Vec<RuleViolation> {
             }
             if let Some(org) = &dir.organization {
                 for ou in &req.launch.ous {
-                    if !dir.key_usable_by_ou(k, *ou) {
+                    if !dir.key_usable_by_ou(k, *ou, req.region) {
                         missing.push(format!("OU {}", org.ous[ou.index()].id));
                     }
                 }
-                if req.launch.organization && !dir.key_usable_by_organization(k) {
+                if req.launch.organization && !dir.key_usable_by_organization(k, req.region) {
                     missing.push(format!("organization {}", org.id));
                 }
             }
@@ -516,7 +526,11 @@ pub fn check_share(dir: &Directory, req: &ShareRequest) -> Vec<RuleViolation> {
                 v.push(RuleViolation::new(
                     Rule::KeyNotGranted,
                     format!("the image in {region} is encrypted with key {kname}, not granted to {}: they could not launch it", missing.join(", ")),
-                    format!("grant key {kname} to {} (add them to the key's grants)", missing.join(", ")),
+                    if dir.keys[k.index()].region == req.region {
+                        format!("grant key {kname} to {} (add them to the key's grants)", missing.join(", "))
+                    } else {
+                        format!("grant key {kname} to {} in {region} (add them to replica_grants.\"{region}\" of the key: each replica has its own key policy)", missing.join(", "))
+                    },
                 ));
             }
         }
@@ -575,6 +589,7 @@ mod tests {
                     region: RegionId::from_index(0),
                     replicas: vec![RegionId::from_index(1)],
                     grants: vec![Principal::Account(AccountId::from_index(1))],
+                    replica_grants: vec![vec![Principal::Account(AccountId::from_index(1))]],
                 },
                 KmsKey {
                     name: "local".into(),
@@ -582,6 +597,7 @@ mod tests {
                     region: RegionId::from_index(0),
                     replicas: vec![],
                     grants: vec![Principal::Organization],
+                    replica_grants: vec![],
                 },
                 KmsKey {
                     name: "prod-own".into(),
@@ -589,6 +605,7 @@ mod tests {
                     region: RegionId::from_index(1),
                     replicas: vec![],
                     grants: vec![],
+                    replica_grants: vec![],
                 },
             ],
         }
@@ -606,6 +623,7 @@ mod tests {
             product_codes: false,
             copier: AccountId::from_index(copier),
             dest_region: RegionId::from_index(1),
+            source_region: RegionId::from_index(0),
             encrypted,
             kms_key,
         }
@@ -759,6 +777,27 @@ mod tests {
             accounts: vec![],
         };
         assert!(check_copy(&d, &copy(Encryption::None, 1, None, None)).is_ok());
+        // Each replica has its own key policy: a grant on the primary does
+        // not cover the replica in eu-west-1.
+        d.keys[0].replica_grants[0].clear();
+        let into_replica = copy(
+            Encryption::Key(KeyId::from_index(0)),
+            1,
+            None,
+            Some(KeyChoice::Key(KeyId::from_index(0))),
+        );
+        assert_eq!(
+            rules(check_copy(&d, &into_replica)),
+            vec![Rule::KeyNotGranted]
+        );
+        assert!(
+            d.key_usable_by(
+                KeyId::from_index(0),
+                AccountId::from_index(1),
+                RegionId::from_index(0)
+            ),
+            "the primary's grant still holds in us-east-1"
+        );
     }
 
     fn rules_of(v: Vec<RuleViolation>) -> Vec<Rule> {

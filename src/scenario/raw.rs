@@ -275,9 +275,13 @@ pub struct RawKey {
     /// Replica Regions of a multi-Region key.
     #[serde(default)]
     pub replicas: Vec<Spanned<String>>,
-    /// Accounts (names), OU IDs or the organization ID granted use of the key.
+    /// Accounts (names), OU IDs or the organization ID granted use of the key
+    /// (its primary: each replica has its own key policy).
     #[serde(default)]
     pub grants: Vec<Spanned<String>>,
+    /// Grants of each replica, by Region; `"*"` for every replica not listed.
+    #[serde(default)]
+    pub replica_grants: std::collections::BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
 }
 
 /// `[[pipeline.distribution]]`

@@ -1279,7 +1279,7 @@ fn packer_encrypt_boot_copies_encrypted_and_in_full_into_every_region_its_own_in
     // after the slowest copy.
     let text = format!(
         "horizon = \"1d\"\n{FIXED}{TWO_ACCOUNTS}{REGIONS}\
-         [[kms_key]]\nname = \"golden\"\naccount = \"images\"\nregion = \"us-east-1\"\nreplicas = [\"eu-west-1\"]\ngrants = [\"prod\"]\n\
+         [[kms_key]]\nname = \"golden\"\naccount = \"images\"\nregion = \"us-east-1\"\nreplicas = [\"eu-west-1\"]\ngrants = [\"prod\"]\nreplica_grants = {{ \"eu-west-1\" = [\"prod\"] }}\n\
          [[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\ntool = \"packer\"\nkms_key = \"golden\"\n\
          encrypt_boot = true\nbase_image_owner = \"self\"\n\
          [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\nchanged_gib = 1\n\

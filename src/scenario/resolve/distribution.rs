@@ -200,6 +200,7 @@ pub(super) fn resolve_distributions(
                 dest_region: region,
                 encrypted,
                 kms_key: key,
+                source_region: build_region.unwrap_or_default(),
             };
             let (encryption, encrypts_unencrypted, violation) = match check_copy(dir, &req) {
                 Ok(o) => (o.encryption, o.encrypts_unencrypted, None),

@@ -1,5 +1,7 @@
 //! `[[kms_key]]` and each account's `default_kms_key`.
 
+use toml::Spanned;
+
 use super::ctx::{Ctx, KeyPath};
 use super::directory::{account_path, raw_accounts};
 use crate::aws::directory::{
@@ -48,19 +50,32 @@ pub(super) fn resolve_keys(ctx: &mut Ctx<'_>, dir: &mut Directory, raw: &RawScen
                 replicas.push(id);
             }
         }
-        let mut grants = Vec::new();
-        for (j, g) in k.grants.iter().enumerate() {
-            let gp = path.key("grants").at(j);
-            let gv = g.get_ref();
-            let principal = if dir.organization.as_ref().is_some_and(|o| &o.id == gv) {
-                Some(Principal::Organization)
-            } else if gv.starts_with("ou-") {
-                ctx.ou(dir, g, &gp).map(Principal::Ou)
-            } else {
-                ctx.account(dir, g, &gp).map(Principal::Account)
-            };
-            grants.extend(principal);
+        let grants = grants_of(ctx, dir, &k.grants, &path.key("grants"));
+        // Every replica has its own key policy: its grants are its own
+        // (docs/sources.md#kms-regional); "*" gives every replica not listed.
+        let mut replica_grants: Vec<Option<Vec<Principal>>> = vec![None; replicas.len()];
+        let mut every = None;
+        for (code, list) in &k.replica_grants {
+            let gpath = path.key("replica_grants").key(&format!("\"{code}\""));
+            let principals = grants_of(ctx, dir, list.get_ref(), &gpath);
+            if code == "*" {
+                every = Some(principals);
+                continue;
+            }
+            match ctx.regions.get(code).and_then(|r| replicas.iter().position(|x| *x == r)) {
+                Some(i) => replica_grants[i] = Some(principals),
+                None => ctx.err(
+                    Some(list.span()),
+                    gpath,
+                    format!("\"{code}\" holds no replica of key \"{name}\""),
+                    Some("key replica_grants by the Regions in `replicas` (the primary's grants are `grants`), or \"*\" for every replica"),
+                ),
+            }
         }
+        let replica_grants = replica_grants
+            .into_iter()
+            .map(|g| g.or_else(|| every.clone()).unwrap_or_default())
+            .collect();
         if let (Some(owner), Some(region)) = (owner, region) {
             ctx.names.add_key(name, KeyId::from_index(dir.keys.len()));
             dir.keys.push(KmsKey {
@@ -69,6 +84,7 @@ pub(super) fn resolve_keys(ctx: &mut Ctx<'_>, dir: &mut Directory, raw: &RawScen
                 region,
                 replicas,
                 grants,
+                replica_grants,
             });
         }
     }
@@ -128,4 +144,28 @@ pub(super) fn resolve_keys(ctx: &mut Ctx<'_>, dir: &mut Directory, raw: &RawScen
             dir.accounts[i].overrides.push((region, settings));
         }
     }
+}
+
+/// The principals a grant list names: accounts (names or ids), OU ids, or
+/// the organization's id.
+fn grants_of(
+    ctx: &mut Ctx<'_>,
+    dir: &Directory,
+    list: &[Spanned<String>],
+    path: &str,
+) -> Vec<Principal> {
+    let mut grants = Vec::new();
+    for (j, g) in list.iter().enumerate() {
+        let gp = path.at(j);
+        let gv = g.get_ref();
+        let principal = if dir.organization.as_ref().is_some_and(|o| &o.id == gv) {
+            Some(Principal::Organization)
+        } else if gv.starts_with("ou-") {
+            ctx.ou(dir, g, &gp).map(Principal::Ou)
+        } else {
+            ctx.account(dir, g, &gp).map(Principal::Account)
+        };
+        grants.extend(principal);
+    }
+    grants
 }

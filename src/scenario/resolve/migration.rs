@@ -85,7 +85,7 @@ pub(super) fn resolve_migration(
     // A move to another Region copies the image first: the same rules as any copy.
     let mut distributions = Vec::new();
     let mut copies = Vec::new();
-    if let (Some(to), Some(_)) = (to_region, region) {
+    if let (Some(to), Some(from)) = (to_region, region) {
         let path = prefix.key("copy_kms_key");
         let kms_key = m
             .copy_kms_key
@@ -97,6 +97,7 @@ pub(super) fn resolve_migration(
             product_codes: false,
             copier: owner,
             dest_region: to,
+            source_region: from,
             encrypted: None,
             kms_key,
         };

@@ -60,7 +60,7 @@ pub(super) fn resolve_owner_encryption(
                     };
                     ctx.err(Some(k.span()), &path, v.reason(), Some(&v.help));
                 }
-                if !dir.key_usable_by(key, owner) {
+                if !dir.key_usable_by(key, owner, region) {
                     let v = RuleViolation {
                         rule: Rule::KeyNotGranted,
                         message: format!(

@@ -486,3 +486,40 @@ fn account_settings_are_per_region_and_opt_in_regions_name_who_enabled_them() {
     );
     assert!(dir.region_enabled(prod, af) && !dir.region_enabled(images, af));
 }
+
+#[test]
+fn every_replica_of_a_key_has_its_own_grants() {
+    use crate::aws::directory::Principal;
+    let text = "[[account]]\nname = \"images\"\nid = \"111111111111\"\n[[account]]\nname = \"prod\"\nid = \"222222222222\"\n\
+                [[region]]\nname = \"us-east-1\"\n[[region]]\nname = \"eu-west-1\"\n[[region]]\nname = \"eu-west-2\"\n[[region]]\nname = \"ap-south-1\"\n\
+                [[kms_key]]\nname = \"golden\"\nregion = \"us-east-1\"\nreplicas = [\"eu-west-1\", \"eu-west-2\"]\ngrants = [\"prod\"]\n\
+                replica_grants = { \"*\" = [\"images\"], \"eu-west-1\" = [\"prod\"], \"ap-south-1\" = [\"prod\"] }\n";
+    let (dir, errors) = with_ctx(text, |ctx, raw| {
+        let mut dir = directory::resolve_directory(ctx, raw);
+        keys::resolve_keys(ctx, &mut dir, raw);
+        dir
+    });
+    assert_eq!(
+        errors,
+        [
+            "kms_key[0].replica_grants.\"ap-south-1\": \"ap-south-1\" holds no replica of key \"golden\""
+        ]
+    );
+    let k = &dir.keys[0];
+    let prod = Principal::Account(AccountId::from_index(1));
+    assert_eq!(k.grants_in(RegionId::from_index(0)), [prod]);
+    assert_eq!(
+        k.grants_in(RegionId::from_index(1)),
+        [prod],
+        "its own entry"
+    );
+    assert_eq!(
+        k.grants_in(RegionId::from_index(2)),
+        [Principal::Account(AccountId::from_index(0))],
+        "\"*\" for a replica not listed"
+    );
+    assert!(
+        k.grants_in(RegionId::from_index(3)).is_empty(),
+        "no key there"
+    );
+}
