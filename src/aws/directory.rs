@@ -66,6 +66,19 @@ pub enum Principal {
     Ou(OuId),
     /// Every account in the organization.
     Organization,
+    /// Every account of an external organization (index into
+    /// [`Directory::external`]).
+    External(u16),
+}
+
+/// An organization the scenario's accounts do not belong to, which images
+/// may be shared with (docs/sources.md#rule-organization-arn-required).
+#[derive(Debug, Clone)]
+pub struct ExternalOrganization {
+    /// Organization ID, e.g. `o-partner1234`.
+    pub id: String,
+    /// Its OU ids that shares may name.
+    pub ous: Vec<String>,
 }
 
 /// A customer managed KMS key: regional, optionally multi-Region with replicas.
@@ -147,6 +160,11 @@ pub struct Directory {
     pub organization: Option<Organization>,
     /// Customer managed keys.
     pub keys: Vec<KmsKey>,
+    /// Other organizations images may be shared with.
+    pub external: Vec<ExternalOrganization>,
+    /// Launch-permission entities per image, where the scenario raises the
+    /// quota (`None`: AWS's 1,000; docs/sources.md#share-entities).
+    pub share_quota: Option<usize>,
 }
 
 impl Directory {
@@ -194,6 +212,7 @@ impl Directory {
                 Principal::Account(x) => x == a,
                 Principal::Ou(ou) => self.account_in_ou(a, ou),
                 Principal::Organization => self.accounts[a.index()].in_organization,
+                Principal::External(_) => false,
             })
     }
 
@@ -206,7 +225,7 @@ impl Directory {
             .any(|p| match *p {
                 Principal::Ou(g) => self.ou_within(ou, g),
                 Principal::Organization => true,
-                Principal::Account(_) => false,
+                Principal::Account(_) | Principal::External(_) => false,
             })
     }
 
@@ -215,6 +234,13 @@ impl Directory {
         self.keys[k.index()]
             .grants_in(region)
             .contains(&Principal::Organization)
+    }
+
+    /// True if every account of external organization `e` may use key `k` in `region`.
+    pub fn key_usable_by_external(&self, k: KeyId, e: u16, region: RegionId) -> bool {
+        self.keys[k.index()]
+            .grants_in(region)
+            .contains(&Principal::External(e))
     }
 
     /// True if account `a` may use `region`: a default Region, or an opt-in

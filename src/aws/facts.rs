@@ -169,6 +169,14 @@ pub const PACKER_AMI_ATTEMPTS: u64 = 120;
 /// See [`PACKER_POLL_DELAY_S`].
 pub const PACKER_OTHER_ATTEMPTS: u64 = 40;
 
+/// Public AMIs per account and Region: 5 by default (adjustable); the
+/// sixth public share fails with `ResourceLimitExceeded`.
+/// source: docs/sources.md#public-amis.
+pub const PUBLIC_AMIS_PER_REGION: u32 = 5;
+/// A public AMI is deprecated at most 2 years after it was created.
+/// source: docs/sources.md#public-amis.
+pub const PUBLIC_DEPRECATION_MAX_DAYS: u64 = 730;
+
 /// Time-based copies: each snapshot copies at up to 500 MiB/s (fixed); an
 /// account has 2,000 MiB/s (adjustable) for concurrent time-based copies
 /// between one source and one destination Region.

@@ -76,7 +76,7 @@ impl Quota {
 /// The value of every quota in a scenario, and what a full one does when
 /// the scenario says (`[quotas.when_full]`; otherwise the tool decides).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Quotas([u32; 3], [Option<WhenFull>; 3], u32);
+pub struct Quotas([u32; 3], [Option<WhenFull>; 3], u32, u32);
 
 impl Default for Quotas {
     fn default() -> Self {
@@ -84,6 +84,7 @@ impl Default for Quotas {
             Quota::ALL.map(Quota::default_value),
             [None; 3],
             facts::TIME_BASED_COPY_THROUGHPUT_MIB_S,
+            facts::PUBLIC_AMIS_PER_REGION,
         )
     }
 }
@@ -93,6 +94,16 @@ impl Quotas {
     /// destination) Region pair, MiB/s (docs/sources.md#time-based-copies).
     pub fn time_based_throughput_mib_s(&self) -> u32 {
         self.2
+    }
+
+    /// Public AMIs per account and Region (docs/sources.md#public-amis).
+    pub fn public_amis_per_region(&self) -> u32 {
+        self.3
+    }
+
+    /// Sets [`Quotas::public_amis_per_region`].
+    pub fn set_public_amis_per_region(&mut self, v: u32) {
+        self.3 = v;
     }
 
     /// Sets [`Quotas::time_based_throughput_mib_s`].

@@ -46,11 +46,13 @@ pub enum Rule {
     TimeBasedCopyDuration,
     /// An opt-in Region the account has not enabled.
     RegionNotEnabled,
+    /// A public image deprecated later than 2 years after its creation.
+    PublicDeprecation,
 }
 
 impl Rule {
     /// Every rule, for tables and docs.
-    pub const ALL: [Rule; 14] = [
+    pub const ALL: [Rule; 15] = [
         Rule::EncryptedToUnencrypted,
         Rule::KmsKeyWithoutEncrypted,
         Rule::KeyNotInRegion,
@@ -65,6 +67,7 @@ impl Rule {
         Rule::OrganizationArnRequired,
         Rule::TimeBasedCopyDuration,
         Rule::RegionNotEnabled,
+        Rule::PublicDeprecation,
     ];
 
     /// A stable identifier, used in messages and in the `cause` column.
@@ -84,6 +87,7 @@ impl Rule {
             Rule::OrganizationArnRequired => "organization_arn_required",
             Rule::TimeBasedCopyDuration => "time_based_copy_duration",
             Rule::RegionNotEnabled => "region_not_enabled",
+            Rule::PublicDeprecation => "public_deprecation",
         }
     }
 
@@ -104,6 +108,7 @@ impl Rule {
             Rule::OrganizationArnRequired => "docs/sources.md#rule-organization-arn-required",
             Rule::TimeBasedCopyDuration => "docs/sources.md#rule-time-based-copy-duration",
             Rule::RegionNotEnabled => "docs/sources.md#rule-region-not-enabled",
+            Rule::PublicDeprecation => "docs/sources.md#rule-public-deprecation",
         }
     }
 
@@ -160,6 +165,9 @@ impl Rule {
             // code a call there returns is not in amisim's sources.
             Rule::RegionNotEnabled => {
                 "requests in an opt-in Region the account has not enabled are refused until it enables the Region (EnableRegion)"
+            }
+            Rule::PublicDeprecation => {
+                "EnableImageDeprecation refused: a public AMI is deprecated at most 2 years after its creation"
             }
         }
     }
@@ -418,12 +426,15 @@ pub struct ShareTargets {
     pub organization: bool,
     /// The group `all`: public.
     pub public: bool,
+    /// Organizations or OUs of external organizations (index into
+    /// `Directory::external`, once per ARN).
+    pub external: Vec<u16>,
 }
 
 impl ShareTargets {
     /// Entities counted against the 1,000 quota (accounts inside an org or OU don't count).
     pub fn entity_count(&self) -> usize {
-        self.accounts.len() + self.ous.len() + usize::from(self.organization)
+        self.accounts.len() + self.ous.len() + usize::from(self.organization) + self.external.len()
     }
 
     /// True if nothing is shared.
@@ -464,11 +475,12 @@ pub fn check_share(dir: &Directory, req: &ShareRequest) -> Vec<RuleViolation> {
         ));
     }
     let count = req.launch.entity_count();
-    if count > MAX_SHARE_TARGETS {
+    let quota = dir.share_quota.unwrap_or(MAX_SHARE_TARGETS);
+    if count > quota {
         v.push(RuleViolation::new(
             Rule::ShareQuota,
-            format!("{count} share targets for one image in {region}; the quota is {MAX_SHARE_TARGETS}"),
-            "share with OUs or the organization instead of listing accounts (accounts inside them don't count)".into(),
+            format!("{count} share targets for one image in {region}; the quota is {quota}"),
+            "share with OUs or the organization instead of listing accounts (accounts inside them don't count), or raise [quotas] share_entities_per_image (an adjustable quota)".into(),
         ));
     }
     if req.launch.public {
@@ -522,6 +534,14 @@ pub fn check_share(dir: &Directory, req: &ShareRequest) -> Vec<RuleViolation> {
                     missing.push(format!("organization {}", org.id));
                 }
             }
+            for e in &req.launch.external {
+                if !dir.key_usable_by_external(k, *e, req.region) {
+                    let n = format!("organization {}", dir.external[usize::from(*e)].id);
+                    if !missing.contains(&n) {
+                        missing.push(n);
+                    }
+                }
+            }
             if !missing.is_empty() {
                 v.push(RuleViolation::new(
                     Rule::KeyNotGranted,
@@ -563,6 +583,8 @@ mod tests {
         Directory {
             regions: vec!["us-east-1".into(), "eu-west-1".into()],
             access: Vec::new(),
+            external: Vec::new(),
+            share_quota: None,
             accounts: vec![
                 acct("images", None),
                 acct("prod", Some(0)),

@@ -33,6 +33,9 @@ pub struct RawScenario {
     pub account: Option<OneOrMany<RawAccount>>,
     /// The AWS Organization and its OUs.
     pub organization: Option<RawOrganization>,
+    /// Other organizations images may be shared with.
+    #[serde(default)]
+    pub external_organization: Vec<Spanned<RawExternalOrganization>>,
     /// Customer managed KMS keys.
     #[serde(default)]
     pub kms_key: Vec<Spanned<RawKey>>,
@@ -239,6 +242,17 @@ pub struct RawAccountRegion {
     pub block_public_access: Option<bool>,
 }
 
+/// `[[external_organization]]`: an organization the accounts do not belong to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExternalOrganization {
+    /// Organization ID, `o-…`.
+    pub id: Spanned<String>,
+    /// Its OUs that shares name, if any (`ou-…`).
+    #[serde(default)]
+    pub ous: Vec<Spanned<String>>,
+}
+
 /// `[organization]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -409,6 +423,10 @@ pub struct RawQuotas {
     pub concurrent_ami_copies_per_distribution: Option<Spanned<i64>>,
     /// Cumulative time-based copy throughput per account and Region pair, MiB/s.
     pub time_based_copy_throughput_mib_s: Option<Spanned<i64>>,
+    /// Launch-permission entities per image (adjustable, default 1,000).
+    pub share_entities_per_image: Option<Spanned<i64>>,
+    /// Public AMIs per account and Region (adjustable, default 5).
+    pub public_amis_per_region: Option<Spanned<i64>>,
     /// What a full quota does, per quota: `queue` or `fail` (default: the tool's).
     pub when_full: Option<RawWhenFull>,
 }

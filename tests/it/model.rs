@@ -1561,3 +1561,146 @@ fn time_based_copies_complete_at_their_duration_within_the_pairs_throughput() {
     assert_eq!(c[0].cause.name(), "time_based_copy_duration");
     assert_eq!(c[0].finished, c[0].started);
 }
+
+#[test]
+fn public_images_count_against_five_per_region_and_are_deprecated_within_two_years() {
+    // A daily public build (unencrypted, block public access off) that keeps
+    // every image: the sixth public share is refused with ResourceLimitExceeded.
+    let text = |lifecycle: &str, horizon: &str| {
+        format!(
+            "horizon = \"{horizon}\"\n{FIXED}[[account]]\nname = \"pub\"\nid = \"111111111111\"\nblock_public_access = false\n{REGIONS}\
+             [[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n[[pipeline.volume]]\nsize_gib = 8\ndata_gib = 4\n\
+             [[pipeline.component]]\nname = \"c\"\nduration = \"0s\"\n\
+             [[pipeline.distribution]]\nregion = \"us-east-1\"\nlaunch_permission = {{ public = true }}\n\
+             [pipeline.schedule]\nrun_at_start = true\ninterval = \"1d\"\nstart_condition = \"always\"\n{lifecycle}"
+        )
+    };
+    let r = run_replication(&scenario(&text("", "7d")).world, 1, 0);
+    let shares = stages(&r, Stage::Share);
+    assert_eq!(shares.len(), 7);
+    assert!(shares[..5].iter().all(|s| s.outcome == Outcome::Succeeded));
+    assert_eq!(shares[5].cause.name(), "resource_limit_exceeded");
+    assert_eq!(shares[5].finished, shares[5].started, "refused at once");
+    assert_eq!(r.runs[5].outcome, Outcome::Failed);
+    // The lifecycle deletes the oldest once the new image is in: keeping
+    // five still fails the sixth share; keeping four leaves it a place.
+    let kept = |n: u32| {
+        let s = scenario(&text(
+            &format!("[pipeline.lifecycle]\nkeep_last = {n}\n"),
+            "7d",
+        ));
+        stages(&run_replication(&s.world, 1, 0), Stage::Share)
+            .iter()
+            .filter(|s| s.outcome == Outcome::Failed)
+            .count()
+    };
+    assert_eq!(
+        (kept(5), kept(4)),
+        (2, 0),
+        "runs 6 and 7 fail: five stay alive"
+    );
+    // The quota is adjustable.
+    let raised = scenario(&text("", "7d").replace(
+        "[[account]]",
+        "[quotas]\npublic_amis_per_region = 10\n[[account]]",
+    ));
+    assert!(
+        stages(&run_replication(&raised.world, 1, 0), Stage::Share)
+            .iter()
+            .all(|s| s.outcome == Outcome::Succeeded)
+    );
+    // A public image is deprecated 2 years after creation at the latest.
+    let long = scenario(
+        &text("[pipeline.lifecycle]\nkeep_last = 1\n", "800d").replace("interval = \"1d\"\n", ""),
+    );
+    let r = run_replication(&long.world, 1, 0);
+    let img = r.images[0];
+    assert_eq!(
+        img.deprecated.unwrap().since(img.created).as_millis(),
+        730 * 86_400_000
+    );
+    let e = from_str(
+        Path::new("inline.toml"),
+        &text("[pipeline.lifecycle]\ndeprecate_after = \"1000d\"\n", "7d"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("rule: public_deprecation"), "{e}");
+}
+
+#[test]
+fn images_may_be_shared_with_declared_external_organizations_and_the_share_quota_is_adjustable() {
+    let text = |extra: &str, lp: &str, key: &str| {
+        format!(
+            "{extra}[organization]\nid = \"o-own1234567\"\n[[account]]\nname = \"images\"\nid = \"111111111111\"\norganization = true\n{REGIONS}\
+             [[kms_key]]\nname = \"k\"\nregion = \"us-east-1\"\ngrants = [{key}]\n\
+             [[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\nkms_key = \"k\"\n[[pipeline.volume]]\nsize_gib = 8\ndata_gib = 4\n\
+             [[pipeline.component]]\nname = \"c\"\nduration = \"1m\"\n\
+             [[pipeline.distribution]]\nregion = \"us-east-1\"\nlaunch_permission = {{ {lp} }}\n\
+             [pipeline.schedule]\nrun_at_start = true\n"
+        )
+    };
+    let partner =
+        "[[external_organization]]\nid = \"o-partner123\"\nous = [\"ou-pa12-00000001\"]\n";
+    let org = "organizations = [\"arn:aws:organizations::999999999999:organization/o-partner123\"]";
+    let ou = "ous = [\"arn:aws:organizations::999999999999:ou/o-partner123/ou-pa12-00000001\"]";
+    let check = |t: String| {
+        from_str(Path::new("inline.toml"), &t)
+            .err()
+            .map(|e| e.to_string())
+    };
+    // Declared and granted: legal, by organization ARN or by one of its OUs.
+    assert_eq!(check(text(partner, org, "\"o-partner123\"")), None);
+    assert_eq!(check(text(partner, ou, "\"o-partner123\"")), None);
+    // Not declared: refused with the way to declare it.
+    let e = check(text("", org, "")).unwrap();
+    assert!(
+        e.contains("declare it with [[external_organization]] id = \"o-partner123\""),
+        "{e}"
+    );
+    // The image is encrypted with k: the partner needs a grant on it.
+    let e = check(text(partner, org, "")).unwrap();
+    assert!(
+        e.contains("not granted to organization o-partner123"),
+        "{e}"
+    );
+    // An OU the external organization does not list.
+    let e = check(text(
+        partner,
+        &ou.replace("00000001", "00000002"),
+        "\"o-partner123\"",
+    ))
+    .unwrap();
+    assert!(
+        e.contains("is not one of external organization o-partner123's declared ous"),
+        "{e}"
+    );
+    // 1,001 accounts: over AWS's 1,000 unless the quota is raised.
+    let many: String = (0..1001)
+        .map(|i| {
+            format!(
+                "[[account]]\nname = \"a{i}\"\nid = \"{:012}\"\n",
+                200_000_000_000u64 + i
+            )
+        })
+        .collect();
+    let names: Vec<String> = (0..1001).map(|i| format!("\"a{i}\"")).collect();
+    let lp = format!("accounts = [{}]", names.join(", "));
+    let unencrypted = |quota: &str| {
+        text(quota, &lp, "")
+            .replace(
+                "kms_key = \"k\"\n[[pipeline.volume]]",
+                "[[pipeline.volume]]",
+            )
+            .replacen("[[region]]", &format!("{many}[[region]]"), 1)
+    };
+    let e = check(unencrypted("")).unwrap();
+    assert!(
+        e.contains("1001 share targets for one image in us-east-1; the quota is 1000"),
+        "{e}"
+    );
+    assert_eq!(
+        check(unencrypted("[quotas]\nshare_entities_per_image = 2000\n")),
+        None
+    );
+}

@@ -261,15 +261,37 @@ impl Model<'_> {
             .share
             .as_ref()
             .and_then(|s| s.violation);
+        let public = p.distributions[k as usize]
+            .share
+            .as_ref()
+            .is_some_and(|s| s.public);
+        // At most 5 public AMIs per account and Region (docs/sources.md#public-amis).
+        let idx = p.owner.index() * self.world.regions.len() + region.index();
+        let full = violation.is_none()
+            && public
+            && self.public_live[idx] >= self.world.quotas.public_amis_per_region();
         // A refused call returns at once.
-        let d = match violation {
-            Some(_) => SimDuration::ZERO,
-            None => p.latency.share.sample_duration(&mut self.rng[pi].share),
+        let d = if violation.is_some() || full {
+            SimDuration::ZERO
+        } else {
+            p.latency.share.sample_duration(&mut self.rng[pi].share)
         };
         let rec = self.run(sim, exec, Stage::Share, k, region, d);
         if let Some(rule) = violation {
             self.out.stages[rec.index()].cause = Cause::Rule(rule);
+        } else if full {
+            self.out.stages[rec.index()].cause = Cause::ResourceLimitExceeded;
+        } else if public {
+            self.public_live[idx] += 1;
         }
+    }
+
+    /// One public image of the pipeline of `exec` in `region` is gone
+    /// (deregistered, or never kept): its place under the public quota is free.
+    pub(super) fn public_image_gone(&mut self, exec: ExecId, region: RegionId) {
+        let p = self.pipeline(exec);
+        let idx = p.owner.index() * self.world.regions.len() + region.index();
+        self.public_live[idx] = self.public_live[idx].saturating_sub(1);
     }
 
     pub(super) fn start_copy(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {

@@ -5,7 +5,8 @@
 
 use super::records::ExecId;
 use super::{Event, ImageRecord, Model, Outcome, Stage};
-use crate::engine::Simulation;
+use crate::aws::facts;
+use crate::engine::{SimDuration, Simulation};
 
 impl Model<'_> {
     /// Records the images of a succeeded execution and applies the lifecycle.
@@ -30,6 +31,16 @@ impl Model<'_> {
             .filter(|r| r.stage == Stage::Snapshot)
             .map(|r| r.data_gib)
             .sum();
+        // A public image is deprecated 2 years after creation at the latest
+        // (docs/sources.md#public-amis).
+        let public_by = now.saturating_add(SimDuration::from_hours(
+            24 * facts::PUBLIC_DEPRECATION_MAX_DAYS,
+        ));
+        let public_in = |region| {
+            p.distributions
+                .iter()
+                .any(|d| d.region == region && d.share.as_ref().is_some_and(|s| s.public))
+        };
         let image = |account, region, encryption, stored_gib| ImageRecord {
             exec,
             account,
@@ -37,7 +48,12 @@ impl Model<'_> {
             encryption,
             stored_gib,
             created: now,
-            deprecated,
+            deprecated: if account == p.owner && public_in(region) {
+                Some(deprecated.map_or(public_by, |d| d.min(public_by)))
+                    .filter(|t| *t < world.horizon)
+            } else {
+                deprecated
+            },
             deleted: None,
         };
         if !p.encrypt_boot {
@@ -109,6 +125,16 @@ impl Model<'_> {
         for i in first..first + count {
             let img = &mut self.out.images[i as usize];
             img.deleted = Some(sim.now());
+            let (account, region) = (img.account, img.region);
+            if account == self.world.pipelines[pi].owner
+                && self.world.pipelines[pi]
+                    .distributions
+                    .iter()
+                    .any(|d| d.region == region && d.share.as_ref().is_some_and(|s| s.public))
+            {
+                self.public_image_gone(exec, region);
+            }
+            let img = &self.out.images[i as usize];
             let l = (pi * na + img.account.index()) * nr + img.region.index();
             if self.lineage[l].is_some_and(|(_, e)| e == exec) {
                 self.lineage[l] = None;

@@ -141,6 +141,8 @@ struct Model<'w> {
     /// `(account * regions + from) * regions + to`, milli-MiB/s; empty when
     /// no copy is time-based.
     tb_used: Vec<u64>,
+    /// Public images alive per `account * regions + region` (the public AMI quota).
+    public_live: Vec<u32>,
     /// The time-based copies in progress: record, pair, throughput held.
     tb_active: Vec<(RecordId, usize, u64)>,
     /// Copies AWS holds back until the lineage's copy in progress ends
@@ -242,6 +244,7 @@ impl<'w> Replicator<'w> {
                 Vec::new()
             },
             tb_active: Vec::new(),
+            public_live: vec![0; na * nr],
             live: vec![Default::default(); np],
             updates_since_build: vec![false; np],
             consecutive_failures: vec![0; np],
@@ -372,6 +375,7 @@ impl Model<'_> {
         self.lineage.fill(None);
         self.copying.fill(None);
         self.tb_used.fill(0);
+        self.public_live.fill(0);
         self.tb_active.clear();
         self.lineage_waiting.clear();
         for l in &mut self.live {

@@ -356,6 +356,21 @@ impl Model<'_> {
                     }
                 }
             }
+            // A failed execution keeps no image: its public shares free their place.
+            let from = self.out.runs[exec.index()].first_record.index();
+            for j in from..self.out.stages.len() {
+                let r = self.out.stages[j];
+                if r.exec == exec
+                    && r.stage == Stage::Share
+                    && r.cause == Cause::None
+                    && self.world.pipelines[pi].distributions[r.item as usize]
+                        .share
+                        .as_ref()
+                        .is_some_and(|s| s.public)
+                {
+                    self.public_image_gone(exec, r.region);
+                }
+            }
             self.consecutive_failures[pi] += 1;
             if let Some(n) = self.world.pipelines[pi]
                 .schedule

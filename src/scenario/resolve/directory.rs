@@ -3,7 +3,9 @@
 //! Names become ids; the keys come next (`keys.rs`), then default keys.
 
 use super::ctx::{Ctx, KeyPath};
-use crate::aws::directory::{Account, AccountId, Directory, Organization, Ou, OuId};
+use crate::aws::directory::{
+    Account, AccountId, Directory, ExternalOrganization, Organization, Ou, OuId,
+};
 use crate::scenario::raw::{RawAccount, RawOrganization, RawScenario};
 
 /// Default account when the file declares none.
@@ -41,7 +43,57 @@ pub(super) fn resolve_directory(ctx: &mut Ctx<'_>, raw: &RawScenario) -> Directo
         dir.organization = Some(resolve_organization(ctx, o));
     }
     resolve_accounts(ctx, &mut dir, &raw_accounts(raw));
+    resolve_external(ctx, &mut dir, raw);
     dir
+}
+
+/// `[[external_organization]]`: organizations shares may name that the
+/// accounts do not belong to (AWS allows it; docs/sources.md#rule-organization-arn-required).
+fn resolve_external(ctx: &mut Ctx<'_>, dir: &mut Directory, raw: &RawScenario) {
+    let list = ctx.limit(
+        &raw.external_organization,
+        "external_organization",
+        "external organizations",
+    );
+    for (i, e) in list.iter().enumerate() {
+        let path = "external_organization".at(i);
+        let id = e.get_ref().id.get_ref();
+        if !id.starts_with("o-") {
+            ctx.err(
+                Some(e.get_ref().id.span()),
+                path.key("id"),
+                format!("\"{id}\" is not an organization ID"),
+                Some("organization IDs look like \"o-abc123def4\""),
+            );
+        }
+        let taken = dir.organization.as_ref().is_some_and(|o| &o.id == id)
+            || dir.external.iter().any(|x| &x.id == id);
+        if taken {
+            ctx.err(
+                Some(e.get_ref().id.span()),
+                path.key("id"),
+                format!("organization \"{id}\" is declared already"),
+                Some("declare each organization once: [organization] is the accounts' own"),
+            );
+            continue;
+        }
+        let mut ous = Vec::new();
+        for (j, ou) in e.get_ref().ous.iter().enumerate() {
+            if !ou.get_ref().starts_with("ou-") {
+                ctx.err(
+                    Some(ou.span()),
+                    path.key("ous").at(j),
+                    format!("\"{}\" is not an OU ID", ou.get_ref()),
+                    Some("OU IDs look like \"ou-ab12-34cd56ef\""),
+                );
+            }
+            ous.push(ou.get_ref().clone());
+        }
+        dir.external.push(ExternalOrganization {
+            id: id.clone(),
+            ous,
+        });
+    }
 }
 
 fn resolve_organization(ctx: &mut Ctx<'_>, o: &RawOrganization) -> Organization {

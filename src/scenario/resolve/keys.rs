@@ -160,6 +160,16 @@ fn grants_of(
         let gv = g.get_ref();
         let principal = if dir.organization.as_ref().is_some_and(|o| &o.id == gv) {
             Some(Principal::Organization)
+        } else if let Some(e) = dir.external.iter().position(|x| &x.id == gv) {
+            Some(Principal::External(e as u16))
+        } else if gv.starts_with("o-") {
+            ctx.err(
+                Some(g.span()),
+                &gp,
+                format!("organization \"{gv}\" is not declared"),
+                Some("grant the organization of [organization], or declare it in [[external_organization]]"),
+            );
+            None
         } else if gv.starts_with("ou-") {
             ctx.ou(dir, g, &gp).map(Principal::Ou)
         } else {

@@ -127,6 +127,20 @@ pub(super) fn resolve(
     regions::resolve_access(&mut ctx, &raw.region, &mut directory);
     let routes = regions::resolve_routes(&mut ctx, &raw.route);
     let quotas = regions::resolve_quotas(&mut ctx, raw.quotas.as_ref());
+    if let Some(v) = raw
+        .quotas
+        .as_ref()
+        .and_then(|q| q.share_entities_per_image.as_ref())
+    {
+        directory.share_quota = ctx
+            .count(
+                v,
+                "quotas.share_entities_per_image",
+                (1, 1_000_000),
+                Some("AWS's default is 1000 entities per image"),
+            )
+            .map(|n| n as usize);
+    }
 
     unique_names(&mut ctx, &raw);
     let global = raw.latency.clone().unwrap_or_default();
@@ -135,6 +149,7 @@ pub(super) fn resolve(
         dir: &directory,
         start,
         horizon: SimTime(horizon.0),
+        public_quota: quotas.public_amis_per_region(),
     };
     let mut pipelines = Vec::new();
     for (i, p) in raw.pipeline.iter().enumerate() {

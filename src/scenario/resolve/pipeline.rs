@@ -11,7 +11,7 @@ use super::owner::{KeyUser, Source, resolve_owner_encryption};
 use super::schedule::resolve_schedule;
 use crate::aws::directory::{Directory, Encryption};
 use crate::aws::facts;
-use crate::aws::rules::KeyChoice;
+use crate::aws::rules::{KeyChoice, Rule, RuleViolation};
 use crate::engine::{SimDuration, SimTime};
 use crate::pipeline::config::{
     BaseOwner, Kind, Lifecycle, PackerWaits, Pipeline, Platform, Step, StepTimeouts, Tool, Volume,
@@ -27,6 +27,8 @@ pub(super) struct Shared<'a> {
     pub(super) dir: &'a Directory,
     pub(super) start: DateTime<Utc>,
     pub(super) horizon: SimTime,
+    /// Public AMIs per account and Region (`[quotas] public_amis_per_region`).
+    pub(super) public_quota: u32,
 }
 
 /// `base_image_owner`: the first word is the default.
@@ -229,6 +231,59 @@ pub(super) fn resolve_pipeline(
     let schedule = resolve_schedule(ctx, sp, prefix, tool, sh.start, sh.horizon);
     let lifecycle = resolve_lifecycle(ctx, p.lifecycle.as_ref(), prefix);
 
+    // Public images live until deregistered: a pipeline that keeps more than
+    // the quota of them fails its public share once the quota is full.
+    if let Some(s) = &schedule
+        && lifecycle.max_age.is_none()
+        && distributions
+            .iter()
+            .any(|x| x.share.as_ref().is_some_and(|s| s.public))
+    {
+        let intervals = s.interval.map_or(0, |iv| {
+            (sh.horizon.as_millis().saturating_sub(1) / iv.as_millis().max(1)) as usize
+        });
+        let builds = s.cron_times.len() + intervals + usize::from(s.run_at_start);
+        // The lifecycle deletes the oldest only once the new image is in:
+        // at a public share the kept images and the new one are all alive.
+        let kept = lifecycle
+            .keep_last
+            .map_or(builds, |k| builds.min(k as usize + 1));
+        if kept > sh.public_quota as usize {
+            ctx.warn(
+                Some(sp.span()),
+                prefix.key("lifecycle"),
+                format!(
+                    "up to {kept} public images of this pipeline are alive at once in a Region, over the {} public AMIs per Region: the public share after that fails with ResourceLimitExceeded",
+                    sh.public_quota
+                ),
+                Some(format!("keep at most {} images ([pipeline.lifecycle] keep_last: the lifecycle deletes the oldest only after the new one is shared), or raise [quotas] public_amis_per_region (adjustable)", sh.public_quota.saturating_sub(1))),
+            );
+        }
+    }
+    // A public image is deprecated 2 years after creation at the latest.
+    if let (Some(d), Some(lc)) = (lifecycle.deprecate_after, &p.lifecycle)
+        && d > SimDuration::from_hours(24 * facts::PUBLIC_DEPRECATION_MAX_DAYS)
+        && distributions
+            .iter()
+            .any(|x| x.share.as_ref().is_some_and(|s| s.public))
+    {
+        let v = RuleViolation {
+            rule: Rule::PublicDeprecation,
+            message: format!("deprecate_after is {d}, and the pipeline shares publicly: a public image is deprecated at most 2 years (730 days) after its creation"),
+            help: "set deprecate_after = \"730d\" or less, or remove it (public images are deprecated after 2 years anyway)".into(),
+        };
+        let span = lc
+            .get_ref()
+            .deprecate_after
+            .as_ref()
+            .map_or(lc.span(), |x| x.span());
+        ctx.err(
+            Some(span),
+            prefix.key("lifecycle").key("deprecate_after"),
+            v.reason(),
+            Some(&v.help),
+        );
+    }
     if ctx.error_count() > before {
         return None;
     }

@@ -138,6 +138,16 @@ pub(super) fn resolve_quotas(ctx: &mut Ctx<'_>, raw: Option<&RawQuotas>) -> Quot
     {
         quotas.set_time_based_throughput_mib_s(v);
     }
+    if let Some(v) = raw.and_then(|r| r.public_amis_per_region.as_ref())
+        && let Some(v) = ctx.count(
+            v,
+            "quotas.public_amis_per_region",
+            (1, 100_000),
+            Some("AWS's default is 5 public AMIs per Region"),
+        )
+    {
+        quotas.set_public_amis_per_region(v);
+    }
     let when_full = raw.and_then(|r| r.when_full.as_ref());
     for q in Quota::ALL {
         if let Some(w) = when_full.and_then(|w| w.get(q)) {

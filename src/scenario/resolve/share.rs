@@ -24,6 +24,20 @@ fn ou_from_arn(arn: &str) -> Option<(&str, &str)> {
     tail.split_once('/')
 }
 
+/// The index of the external organization `id`, if declared.
+fn external(dir: &crate::aws::directory::Directory, id: &str) -> Option<u16> {
+    dir.external
+        .iter()
+        .position(|e| e.id == id)
+        .and_then(|i| u16::try_from(i).ok())
+}
+
+/// One more share target in external organization `e` (an organization ARN
+/// or one of its OUs: each counts as one entity).
+fn add_external(launch: &mut ShareTargets, e: u16) {
+    launch.external.push(e);
+}
+
 /// The image shared in one Region.
 pub(super) struct SharedImage<'a> {
     pub(super) region: RegionId,
@@ -64,15 +78,20 @@ pub(super) fn resolve_share(
         }
         for (i, o) in l.organizations.iter().enumerate() {
             let p = lpath.key("organizations").at(i);
-            match (org_from_arn(o.get_ref()), &dir.organization) {
-                (Some(id), Some(org)) if id == org.id => launch.organization = true,
-                (Some(id), _) => ctx.err(
-                    Some(o.span()),
-                    p,
-                    format!("organization \"{id}\" is not the declared [organization]"),
-                    Some("share with the organization declared in [organization]"),
-                ),
-                (None, _) => {
+            match org_from_arn(o.get_ref()) {
+                Some(id) if dir.organization.as_ref().is_some_and(|org| org.id == id) => {
+                    launch.organization = true;
+                }
+                Some(id) => match external(dir, id) {
+                    Some(e) => add_external(&mut launch, e),
+                    None => ctx.err(
+                        Some(o.span()),
+                        p,
+                        format!("organization \"{id}\" is neither the declared [organization] nor an [[external_organization]]"),
+                        Some(&format!("AWS shares with any organization: declare it with [[external_organization]] id = \"{id}\"")),
+                    ),
+                },
+                None => {
                     let v = RuleViolation { rule: Rule::OrganizationArnRequired, message: format!("\"{}\" is not an organization ARN", o.get_ref()), help: "write arn:aws:organizations::<management-account-id>:organization/<o-id>".into() };
                     ctx.err(Some(o.span()), &p, v.reason(), Some(&v.help));
                 }
@@ -81,9 +100,29 @@ pub(super) fn resolve_share(
         for (i, o) in l.ous.iter().enumerate() {
             let p = lpath.key("ous").at(i);
             match ou_from_arn(o.get_ref()) {
-                Some((_, ou)) => {
+                Some((org, ou)) if dir.organization.as_ref().is_some_and(|d| d.id == org) => {
                     let id = Spanned::new(o.span(), ou.to_string());
                     launch.ous.extend(ctx.ou(dir, &id, &p));
+                }
+                Some((org, _)) if external(dir, org).is_none() => ctx.err(
+                    Some(o.span()),
+                    p,
+                    format!("OU of organization \"{org}\", which is neither the declared [organization] nor an [[external_organization]]"),
+                    Some(&format!("declare it with [[external_organization]] id = \"{org}\"")),
+                ),
+                Some((org, ou)) => {
+                    let e = external(dir, org).unwrap_or_default();
+                    let known = &dir.external[usize::from(e)].ous;
+                    if !known.is_empty() && !known.iter().any(|k| k == ou) {
+                        ctx.err(
+                            Some(o.span()),
+                            p,
+                            format!("OU \"{ou}\" is not one of external organization {org}'s declared ous"),
+                            Some("add it to that [[external_organization]]'s ous"),
+                        );
+                    } else {
+                        add_external(&mut launch, e);
+                    }
                 }
                 None => {
                     let v = RuleViolation {

@@ -154,6 +154,7 @@ fn resolve_first_pipeline(text: &str) -> (Option<crate::pipeline::config::Pipeli
             dir: &dir,
             start: default_start(),
             horizon: SimTime(DEFAULT_HORIZON.0),
+            public_quota: crate::aws::facts::PUBLIC_AMIS_PER_REGION,
         };
         pipeline::resolve_pipeline(ctx, &shared, &raw.pipeline[0], "pipeline[0]")
     })
@@ -347,6 +348,7 @@ fn a_migration_to_its_own_region_is_refused() {
             dir: &dir,
             start: default_start(),
             horizon: SimTime(DEFAULT_HORIZON.0),
+            public_quota: crate::aws::facts::PUBLIC_AMIS_PER_REGION,
         };
         migration::resolve_migration(ctx, &shared, &raw.migration[0], "migration[0]")
     });
