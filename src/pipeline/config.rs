@@ -376,6 +376,12 @@ pub struct Lifecycle {
     pub keep_at_least: u32,
     /// Deprecate images this long after creation (docs/sources.md#lifecycle).
     pub deprecate_after: Option<SimDuration>,
+    /// Disable images this long after creation: they become private and
+    /// lose their shares (docs/sources.md#lifecycle).
+    pub disable_after: Option<SimDuration>,
+    /// Deregistration protection on every image: each delete the lifecycle
+    /// asks for is blocked, and the storage keeps billing.
+    pub deregistration_protection: bool,
 }
 
 /// Failure injection and retries (`[faults]`).

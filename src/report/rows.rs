@@ -267,7 +267,7 @@ fn write_cost(
 }
 
 /// Header of `images.csv`.
-pub const IMAGES_HEADER: [&str; 10] = [
+pub const IMAGES_HEADER: [&str; 12] = [
     "replication",
     "pipeline",
     "execution",
@@ -278,6 +278,8 @@ pub const IMAGES_HEADER: [&str; 10] = [
     "created_at_s",
     "deprecated_at_s",
     "deleted_at_s",
+    "disabled_at_s",
+    "delete_blocked_at_s",
 ];
 
 fn write_images(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'_>) {
@@ -294,6 +296,8 @@ fn write_images(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields
         f.secs(img.created.as_millis());
         f.opt_secs(img.deprecated.map(|t| t.as_millis()));
         f.opt_secs(img.deleted.map(|t| t.as_millis()));
+        f.opt_secs(img.disabled.map(|t| t.as_millis()));
+        f.opt_secs(img.delete_blocked.map(|t| t.as_millis()));
         f.end();
     }
 }

@@ -553,6 +553,10 @@ pub struct RawLifecycle {
     pub keep_at_least: Option<Spanned<i64>>,
     /// Deprecate images this long after creation.
     pub deprecate_after: Option<Spanned<Dur>>,
+    /// Disable images this long after creation: private, unshared, not launchable.
+    pub disable_after: Option<Spanned<Dur>>,
+    /// Deregistration protection on every image: the lifecycle's deletes are blocked.
+    pub deregistration_protection: Option<bool>,
 }
 
 /// `[[pipeline.volume]]`

@@ -1704,3 +1704,88 @@ fn images_may_be_shared_with_declared_external_organizations_and_the_share_quota
         None
     );
 }
+
+#[test]
+fn image_builder_lifecycles_take_its_units_disable_images_and_respect_deregistration_protection() {
+    let text = |tool: &str, lifecycle: &str| {
+        format!(
+            "horizon = \"7d\"\n{FIXED}[[account]]\nname = \"pub\"\nid = \"111111111111\"\nblock_public_access = false\n{REGIONS}\
+             [[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\ntool = \"{tool}\"\n[[pipeline.volume]]\nsize_gib = 8\ndata_gib = 4\n\
+             [[pipeline.component]]\nname = \"c\"\nduration = \"0s\"\n\
+             [[pipeline.distribution]]\nregion = \"us-east-1\"\nlaunch_permission = {{ public = true }}\n\
+             [pipeline.schedule]\nrun_at_start = true\ninterval = \"1d\"\nstart_condition = \"always\"\n\
+             [pipeline.lifecycle]\n{lifecycle}"
+        )
+    };
+    let err = |t: String| {
+        from_str(Path::new("inline.toml"), &t)
+            .unwrap_err()
+            .to_string()
+    };
+    // Image Builder: 1 to 1000 whole days, weeks, months or years.
+    let e = err(text("image_builder", "max_age = \"12h\"\n"));
+    assert!(
+        e.contains("lifecycle ages are 1 to 1000 whole days, weeks, months or years"),
+        "{e}"
+    );
+    assert!(err(text("image_builder", "max_age = \"1003d\"\n")).contains("1003d is not one"));
+    assert!(
+        from_str(
+            Path::new("i.toml"),
+            &text("image_builder", "max_age = \"12w\"\n")
+        )
+        .is_ok()
+    );
+    assert!(
+        err(text(
+            "image_builder",
+            "max_age = \"30d\"\nkeep_at_least = 11\n"
+        ))
+        .contains("retainAtLeast is 1 to 10")
+    );
+    // A script's own clean-up takes any duration.
+    assert!(from_str(Path::new("i.toml"), &text("sdk", "max_age = \"12h\"\n")).is_ok());
+    // Disabled after 2 days: private, so daily public builds that keep 10
+    // images never pass the 5 public AMIs of the Region.
+    let s = scenario(&text(
+        "image_builder",
+        "keep_last = 10\ndisable_after = \"2d\"\n",
+    ));
+    let r = run_replication(&s.world, 1, 0);
+    assert!(
+        stages(&r, Stage::Share)
+            .iter()
+            .all(|x| x.outcome == Outcome::Succeeded)
+    );
+    let img = r.images[0];
+    assert_eq!(
+        img.disabled.unwrap().since(img.created).as_millis(),
+        2 * 86_400_000
+    );
+    assert_eq!(img.deleted, None, "kept: 7 images, keep_last 10");
+    // Deregistration protection: the lifecycle's deletes are blocked, recorded,
+    // and the images stay (and bill).
+    let s = scenario(&text(
+        "image_builder",
+        "keep_last = 4\ndisable_after = \"1d\"\nderegistration_protection = true\n",
+    ));
+    let r = run_replication(&s.world, 1, 0);
+    assert!(r.images.iter().all(|i| i.deleted.is_none()));
+    let blocked: Vec<_> = r
+        .images
+        .iter()
+        .filter(|i| i.delete_blocked.is_some())
+        .collect();
+    assert_eq!(blocked.len(), 3, "7 images, 4 kept: 3 deletes blocked");
+    assert_eq!(
+        blocked[0].delete_blocked,
+        Some(r.images[4].created),
+        "when the fifth came"
+    );
+    let unprotected = scenario(&text(
+        "image_builder",
+        "keep_last = 4\ndisable_after = \"1d\"\n",
+    ));
+    let r = run_replication(&unprotected.world, 1, 0);
+    assert_eq!(r.images.iter().filter(|i| i.deleted.is_some()).count(), 3);
+}

@@ -31,6 +31,11 @@ impl Model<'_> {
             .filter(|r| r.stage == Stage::Snapshot)
             .map(|r| r.data_gib)
             .sum();
+        let disabled = p
+            .lifecycle
+            .disable_after
+            .map(|d| now.saturating_add(d))
+            .filter(|t| *t < world.horizon);
         // A public image is deprecated 2 years after creation at the latest
         // (docs/sources.md#public-amis).
         let public_by = now.saturating_add(SimDuration::from_hours(
@@ -55,6 +60,8 @@ impl Model<'_> {
                 deprecated
             },
             deleted: None,
+            disabled,
+            delete_blocked: None,
         };
         if !p.encrypt_boot {
             // With encrypt_boot the built image is an intermediary, deregistered once copied.
@@ -72,10 +79,25 @@ impl Model<'_> {
         self.live[pi].push_back((exec, first, count));
         let lc = &p.lifecycle;
         if let Some(keep) = lc.keep_last {
-            while self.live[pi].len() > keep as usize {
-                let oldest = self.live[pi][0].0;
+            // The oldest beyond `keep`; a protected image stays (its delete is blocked).
+            let surplus = self.live[pi].len().saturating_sub(keep as usize);
+            let mut i = 0;
+            for _ in 0..surplus {
+                let (oldest, _, _) = self.live[pi][i];
+                let before = self.live[pi].len();
                 self.delete_images(sim, pi, oldest);
+                if self.live[pi].len() == before {
+                    i += 1; // blocked: it stays, and the next oldest is after it
+                }
             }
+        }
+        if let Some(t) = disabled
+            && p.distributions
+                .iter()
+                .any(|d| d.share.as_ref().is_some_and(|s| s.public))
+        {
+            // Disabling makes the image private: its place under the public quota frees.
+            sim.schedule_at(t, Event::ImageDisabled { exec });
         }
         if let Some(age) = lc.max_age {
             let at = now.saturating_add(age);
@@ -112,11 +134,49 @@ impl Model<'_> {
         }
     }
 
-    /// Deregisters the images of `exec` and deletes their snapshots.
+    /// The images of `exec` were disabled: private now, their public shares gone.
+    pub(super) fn images_disabled(&mut self, exec: ExecId) {
+        let pi = self.out.runs[exec.index()].pipeline as usize;
+        let Some(&(_, first, count)) = self.live[pi].iter().find(|l| l.0 == exec) else {
+            return; // deleted already
+        };
+        for i in first..first + count {
+            let img = self.out.images[i as usize];
+            if self.public_image(pi, img.account, img.region) {
+                self.public_image_gone(exec, img.region);
+            }
+        }
+    }
+
+    /// True if the pipeline's image of `account` in `region` is shared publicly.
+    fn public_image(
+        &self,
+        pi: usize,
+        account: crate::aws::ids::AccountId,
+        region: crate::aws::ids::RegionId,
+    ) -> bool {
+        let p = &self.world.pipelines[pi];
+        account == p.owner
+            && p.distributions
+                .iter()
+                .any(|d| d.region == region && d.share.as_ref().is_some_and(|s| s.public))
+    }
+
+    /// Deregisters the images of `exec` and deletes their snapshots, unless
+    /// deregistration protection blocks it: then the blocked delete is
+    /// recorded and the images stay (and keep billing).
     fn delete_images(&mut self, sim: &mut Simulation<Event>, pi: usize, exec: ExecId) {
         let Some(pos) = self.live[pi].iter().position(|l| l.0 == exec) else {
             return;
         };
+        if self.world.pipelines[pi].lifecycle.deregistration_protection {
+            let (_, first, count) = self.live[pi][pos];
+            for i in first..first + count {
+                let img = &mut self.out.images[i as usize];
+                img.delete_blocked.get_or_insert(sim.now());
+            }
+            return;
+        }
         let (_, first, count) = self.live[pi].remove(pos).unwrap_or_default();
         let (na, nr) = (
             self.world.directory.accounts.len(),
@@ -126,12 +186,13 @@ impl Model<'_> {
             let img = &mut self.out.images[i as usize];
             img.deleted = Some(sim.now());
             let (account, region) = (img.account, img.region);
-            if account == self.world.pipelines[pi].owner
-                && self.world.pipelines[pi]
-                    .distributions
-                    .iter()
-                    .any(|d| d.region == region && d.share.as_ref().is_some_and(|s| s.public))
-            {
+            // A disabled image left the public quota already; one deleted
+            // first is never disabled.
+            let disabled = img.disabled.is_some_and(|t| t <= sim.now());
+            if !disabled {
+                img.disabled = None;
+            }
+            if !disabled && self.public_image(pi, account, region) {
                 self.public_image_gone(exec, region);
             }
             let img = &self.out.images[i as usize];

@@ -99,6 +99,11 @@ pub enum Event {
         /// The failed record.
         rec: RecordId,
     },
+    /// The lifecycle disables an execution's images.
+    ImageDisabled {
+        /// The execution that made them.
+        exec: ExecId,
+    },
     /// An image reaches the lifecycle's `max_age`.
     ImageExpired {
         /// The execution that made it.
@@ -552,6 +557,7 @@ impl Model<'_> {
             Event::RetryStage { rec } => self.retry(sim, rec),
             Event::ApiRetry { rec } => self.api_retry(sim, rec),
             Event::ImageExpired { exec } => self.image_expired(sim, exec),
+            Event::ImageDisabled { exec } => self.images_disabled(exec),
         }
     }
 

@@ -366,6 +366,11 @@ pub struct ImageRecord {
     pub deprecated: Option<SimTime>,
     /// When it was deregistered and its snapshots deleted, if ever.
     pub deleted: Option<SimTime>,
+    /// When the lifecycle disabled it (private, its shares gone), if before the horizon.
+    pub disabled: Option<SimTime>,
+    /// When the lifecycle first asked to delete it and deregistration
+    /// protection blocked the delete, if it did.
+    pub delete_blocked: Option<SimTime>,
 }
 
 /// Everything one replication produced.

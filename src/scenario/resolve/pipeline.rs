@@ -229,12 +229,13 @@ pub(super) fn resolve_pipeline(
     );
 
     let schedule = resolve_schedule(ctx, sp, prefix, tool, sh.start, sh.horizon);
-    let lifecycle = resolve_lifecycle(ctx, p.lifecycle.as_ref(), prefix);
+    let lifecycle = resolve_lifecycle(ctx, p.lifecycle.as_ref(), tool, prefix);
 
     // Public images live until deregistered: a pipeline that keeps more than
     // the quota of them fails its public share once the quota is full.
     if let Some(s) = &schedule
         && lifecycle.max_age.is_none()
+        && lifecycle.disable_after.is_none()
         && distributions
             .iter()
             .any(|x| x.share.as_ref().is_some_and(|s| s.public))
@@ -420,6 +421,7 @@ fn step_timeouts(
 fn resolve_lifecycle(
     ctx: &mut Ctx<'_>,
     raw: Option<&Spanned<RawLifecycle>>,
+    tool: Tool,
     prefix: &str,
 ) -> Lifecycle {
     let Some(sl) = raw else {
@@ -427,16 +429,52 @@ fn resolve_lifecycle(
     };
     let l = sl.get_ref();
     let path = prefix.key("lifecycle");
-    let mut count = |v: Option<&Spanned<i64>>, key: &str, min: i64| {
-        v.and_then(|v| ctx.count(v, &path.key(key), (min, 100_000), None))
+    // Image Builder's lifecycle policies take 1-1000 images and keep at
+    // least 1-10 (docs/sources.md#lifecycle); other tools' clean-up is the
+    // team's own script.
+    let ib = tool == Tool::ImageBuilder;
+    let (last_max, least) = if ib {
+        (1000, (1, 10))
+    } else {
+        (100_000, (0, 100_000))
     };
-    let keep_last = count(l.keep_last.as_ref(), "keep_last", 1);
-    let keep_at_least = count(l.keep_at_least.as_ref(), "keep_at_least", 0).unwrap_or(0);
-    let max_age = l
-        .max_age
+    let keep_last = l
+        .keep_last
         .as_ref()
-        .and_then(|m| ctx.positive_duration(m, &path.key("max_age"), "max_age = \"30d\""));
-    if l.keep_at_least.is_some() && max_age.is_none() {
+        .and_then(|v| ctx.count(v, &path.key("keep_last"), (1, last_max), None));
+    let keep_at_least = l
+        .keep_at_least
+        .as_ref()
+        .and_then(|v| {
+            ctx.count(
+                v,
+                &path.key("keep_at_least"),
+                least,
+                ib.then_some("Image Builder's retainAtLeast is 1 to 10"),
+            )
+        })
+        .unwrap_or(0);
+    let age = |ctx: &mut Ctx<'_>, v: Option<&Spanned<Dur>>, key: &str| {
+        let v = v?;
+        let d = ctx.positive_duration(v, &path.key(key), &format!("{key} = \"30d\""))?;
+        let day = 86_400_000;
+        let days = d.as_millis() / day;
+        let whole = d.as_millis().is_multiple_of(day);
+        let in_range = (1..=1000).contains(&days)
+            || (days.is_multiple_of(7) && (1..=1000).contains(&(days / 7)));
+        if ib && !(whole && in_range) {
+            ctx.err(
+                Some(v.span()),
+                path.key(key),
+                format!("Image Builder's lifecycle ages are 1 to 1000 whole days, weeks, months or years; {d} is not one"),
+                Some(&format!("write whole days or weeks, e.g. {key} = \"90d\" or \"12w\" (a number of months or years as its days)")),
+            );
+            return None;
+        }
+        Some(d)
+    };
+    let max_age = age(ctx, l.max_age.as_ref(), "max_age");
+    if l.keep_at_least.is_some() && l.max_age.is_none() {
         ctx.err(
             Some(sl.span()),
             path.key("keep_at_least"),
@@ -444,14 +482,15 @@ fn resolve_lifecycle(
             Some("add max_age, or use keep_last"),
         );
     }
-    let deprecate_after = l.deprecate_after.as_ref().and_then(|d| {
-        ctx.positive_duration(d, &path.key("deprecate_after"), "deprecate_after = \"14d\"")
-    });
+    let deprecate_after = age(ctx, l.deprecate_after.as_ref(), "deprecate_after");
+    let disable_after = age(ctx, l.disable_after.as_ref(), "disable_after");
     Lifecycle {
         keep_last,
         max_age,
         keep_at_least,
         deprecate_after,
+        disable_after,
+        deregistration_protection: l.deregistration_protection.unwrap_or(false),
     }
 }
 
