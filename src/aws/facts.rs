@@ -235,6 +235,11 @@ pub const EBS_GP3_USD_PER_GB_MONTH: f64 = 0.08;
 /// EBS snapshot storage, standard tier, per GB-month (us-east-1).
 /// source: docs/sources.md#price-snapshot.
 pub const SNAPSHOT_USD_PER_GB_MONTH: f64 = 0.05;
+/// EBS snapshot storage, archive tier, per GB-month of the full snapshot
+/// (us-east-1), with a 90-day minimum. source: docs/sources.md#snapshot-archive.
+pub const SNAPSHOT_ARCHIVE_USD_PER_GB_MONTH: f64 = 0.0125;
+/// See [`SNAPSHOT_ARCHIVE_USD_PER_GB_MONTH`].
+pub const SNAPSHOT_ARCHIVE_MIN_DAYS: u64 = 90;
 /// Inter-Region transfer, per GB, most pairs. source: docs/sources.md#price-transfer.
 pub const TRANSFER_USD_PER_GB: f64 = 0.02;
 /// us-east-1 ↔ us-east-2, per GB. source: docs/sources.md#price-transfer.

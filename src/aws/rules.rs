@@ -48,11 +48,13 @@ pub enum Rule {
     RegionNotEnabled,
     /// A public image deprecated later than 2 years after its creation.
     PublicDeprecation,
+    /// A snapshot behind an AMI archived before the AMI is disabled.
+    ArchiveRequiresDisabled,
 }
 
 impl Rule {
     /// Every rule, for tables and docs.
-    pub const ALL: [Rule; 15] = [
+    pub const ALL: [Rule; 16] = [
         Rule::EncryptedToUnencrypted,
         Rule::KmsKeyWithoutEncrypted,
         Rule::KeyNotInRegion,
@@ -68,6 +70,7 @@ impl Rule {
         Rule::TimeBasedCopyDuration,
         Rule::RegionNotEnabled,
         Rule::PublicDeprecation,
+        Rule::ArchiveRequiresDisabled,
     ];
 
     /// A stable identifier, used in messages and in the `cause` column.
@@ -88,6 +91,7 @@ impl Rule {
             Rule::TimeBasedCopyDuration => "time_based_copy_duration",
             Rule::RegionNotEnabled => "region_not_enabled",
             Rule::PublicDeprecation => "public_deprecation",
+            Rule::ArchiveRequiresDisabled => "archive_requires_disabled",
         }
     }
 
@@ -109,6 +113,7 @@ impl Rule {
             Rule::TimeBasedCopyDuration => "docs/sources.md#rule-time-based-copy-duration",
             Rule::RegionNotEnabled => "docs/sources.md#rule-region-not-enabled",
             Rule::PublicDeprecation => "docs/sources.md#rule-public-deprecation",
+            Rule::ArchiveRequiresDisabled => "docs/sources.md#rule-archive-requires-disabled",
         }
     }
 
@@ -168,6 +173,9 @@ impl Rule {
             }
             Rule::PublicDeprecation => {
                 "EnableImageDeprecation refused: a public AMI is deprecated at most 2 years after its creation"
+            }
+            Rule::ArchiveRequiresDisabled => {
+                "ModifySnapshotTier refused: a snapshot associated with an AMI can be archived only after the AMI is disabled"
             }
         }
     }

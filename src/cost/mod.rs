@@ -43,6 +43,8 @@ pub struct Prices {
     pub transfer_pairs: Vec<(RegionId, RegionId, f64)>,
     /// Customer managed KMS key (and each replica), per month.
     pub kms_key_usd_per_month: f64,
+    /// Snapshot storage in the archive tier, per GB-month of the full snapshot.
+    pub snapshot_archive_usd_per_gb_month: f64,
     /// Time-based copies per GiB: `(longest completion, price)`, by duration.
     pub time_based_copy_usd_per_gib: Vec<(SimDuration, f64)>,
     /// Hours in a billing month.
@@ -75,17 +77,20 @@ pub enum Category {
     Kms,
     /// Time-based copy GB (the charge on top of transfer).
     TimeBasedCopy,
+    /// Snapshot storage in the archive tier, GB-months.
+    SnapshotArchive,
 }
 
 impl Category {
     /// Every category, in report order.
-    pub const ALL: [Category; 6] = [
+    pub const ALL: [Category; 7] = [
         Category::Instance,
         Category::Ebs,
         Category::SnapshotStorage,
         Category::Transfer,
         Category::Kms,
         Category::TimeBasedCopy,
+        Category::SnapshotArchive,
     ];
 
     /// The name used in CSV files.
@@ -97,6 +102,7 @@ impl Category {
             Category::Transfer => "transfer",
             Category::Kms => "kms_key",
             Category::TimeBasedCopy => "time_based_copy",
+            Category::SnapshotArchive => "snapshot_archive",
         }
     }
 
@@ -104,7 +110,7 @@ impl Category {
     pub fn unit(self) -> &'static str {
         match self {
             Category::Instance => "hour",
-            Category::Ebs | Category::SnapshotStorage => "gb_month",
+            Category::Ebs | Category::SnapshotStorage | Category::SnapshotArchive => "gb_month",
             Category::Transfer | Category::TimeBasedCopy => "gb",
             Category::Kms => "key_month",
         }
@@ -457,15 +463,44 @@ fn add_storage(
             let i = key as u32;
             let img = &rep.images[i as usize];
             let end = img.deleted.unwrap_or(rep.end);
-            let mut gb_months = img.stored_gib * months(m, end.since(img.created));
+            // In the standard tier until archived (docs/sources.md#snapshot-archive).
+            let standard_end = img.archived.map_or(end, |a| a.min(end));
+            let mut gb_months = img.stored_gib * months(m, standard_end.since(img.created));
             if k > 0 && img.stored_gib < full {
                 let prev = &rep.images[chain[k - 1] as u32 as usize];
-                if let Some(gone) = prev.deleted
-                    && gone < end
+                // Once the previous image is deleted or archived, this one holds the full data.
+                let gone = match (prev.deleted, prev.archived) {
+                    (Some(d), Some(a)) => Some(d.min(a)),
+                    (d, a) => d.or(a),
+                };
+                if let Some(gone) = gone
+                    && gone < standard_end
                 {
-                    gb_months +=
-                        (full - img.stored_gib) * months(m, end.since(gone.max(img.created)));
+                    gb_months += (full - img.stored_gib)
+                        * months(m, standard_end.since(gone.max(img.created)));
                 }
+            }
+            if let Some(a) = img.archived {
+                // Stored in full, for at least 90 days once deleted.
+                let min_end = a.saturating_add(SimDuration::from_hours(
+                    24 * crate::aws::facts::SNAPSHOT_ARCHIVE_MIN_DAYS,
+                ));
+                let billed_end = match img.deleted {
+                    Some(d) => d.max(min_end),
+                    None => rep.end.max(a),
+                };
+                let archived_gb_months = full * months(m, billed_end.since(a));
+                out.push(CostLine {
+                    exec: Some(img.exec),
+                    category: Category::SnapshotArchive,
+                    item: Item::Image,
+                    region: img.region,
+                    account: img.account,
+                    quantity: archived_gb_months,
+                    usd_micro: micro(
+                        archived_gb_months * m.prices.snapshot_archive_usd_per_gb_month,
+                    ),
+                });
             }
             out.push(CostLine {
                 exec: Some(img.exec),

@@ -382,6 +382,9 @@ pub struct Lifecycle {
     /// Deregistration protection on every image: each delete the lifecycle
     /// asks for is blocked, and the storage keeps billing.
     pub deregistration_protection: bool,
+    /// Move the snapshots to the archive tier this long after creation
+    /// (the AMI must be disabled first; docs/sources.md#snapshot-archive).
+    pub archive_after: Option<SimDuration>,
 }
 
 /// Failure injection and retries (`[faults]`).

@@ -267,7 +267,7 @@ fn write_cost(
 }
 
 /// Header of `images.csv`.
-pub const IMAGES_HEADER: [&str; 12] = [
+pub const IMAGES_HEADER: [&str; 13] = [
     "replication",
     "pipeline",
     "execution",
@@ -280,6 +280,7 @@ pub const IMAGES_HEADER: [&str; 12] = [
     "deleted_at_s",
     "disabled_at_s",
     "delete_blocked_at_s",
+    "archived_at_s",
 ];
 
 fn write_images(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'_>) {
@@ -298,6 +299,7 @@ fn write_images(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields
         f.opt_secs(img.deleted.map(|t| t.as_millis()));
         f.opt_secs(img.disabled.map(|t| t.as_millis()));
         f.opt_secs(img.delete_blocked.map(|t| t.as_millis()));
+        f.opt_secs(img.archived.map(|t| t.as_millis()));
         f.end();
     }
 }

@@ -103,6 +103,8 @@ pub struct RawCost {
     pub transfer_from: std::collections::BTreeMap<String, Spanned<f64>>,
     /// KMS key per month.
     pub kms_key_usd_per_month: Option<Spanned<f64>>,
+    /// Snapshot storage in the archive tier per GB-month (of the full snapshot).
+    pub snapshot_archive_usd_per_gb_month: Option<Spanned<f64>>,
     /// Time-based copies per GiB, by the longest completion duration each price covers.
     #[serde(default)]
     pub time_based_copy_usd_per_gib: std::collections::BTreeMap<String, Spanned<f64>>,
@@ -557,6 +559,8 @@ pub struct RawLifecycle {
     pub disable_after: Option<Spanned<Dur>>,
     /// Deregistration protection on every image: the lifecycle's deletes are blocked.
     pub deregistration_protection: Option<bool>,
+    /// Move the snapshots to the archive tier this long after creation (once disabled).
+    pub archive_after: Option<Spanned<Dur>>,
 }
 
 /// `[[pipeline.volume]]`

@@ -186,3 +186,60 @@ fn keys_cost_a_dollar_a_month_per_key_and_replica() {
             .all(|x| close(x.quantity, months) && x.usd_micro == (months * 1e6).round() as u64)
     );
 }
+
+#[test]
+fn an_archived_image_is_stored_in_full_at_the_archive_price_for_at_least_90_days() {
+    // One 10 GiB image every 50 days, kept one at a time: the first is
+    // disabled and archived 10 days after its creation and deleted when the
+    // second comes (day 50), so it is billed in the archive tier until day
+    // 100, its 90-day minimum.
+    let one = ONE
+        .replace("run_at_start = true", "run_at_start = true\ninterval = \"50d\"\nstart_condition = \"always\"\n[pipeline.lifecycle]\nkeep_last = 1\ndisable_after = \"10d\"\narchive_after = \"10d\"")
+        .replace("data_gib = 8", "data_gib = 10");
+    let scn = from_str(
+        Path::new("cost.toml"),
+        &format!(
+            "{}{one}",
+            FIXED.replace("horizon = \"20d\"", "horizon = \"60d\"")
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let l = ledger(&scn.market(), &run_replication(&scn.world, 1, 0));
+    let first = amisim::pipeline::model::ExecId::from_index(0);
+    let of = |cat: Category| {
+        l.iter()
+            .filter(|x| {
+                x.category == cat && x.exec == Some(first) && x.item.name(&scn.world) == "image"
+            })
+            .map(|x| x.quantity)
+            .sum::<f64>()
+    };
+    let month_h = 730.0;
+    // Its three images: the build Region's and two copies.
+    assert!(close(
+        of(Category::SnapshotArchive),
+        3.0 * 10.0 * 90.0 * 24.0 / month_h
+    ));
+    assert!(close(
+        of(Category::SnapshotStorage),
+        3.0 * 10.0 * 10.0 * 24.0 / month_h
+    ));
+    let archive = l
+        .iter()
+        .find(|x| x.category == Category::SnapshotArchive)
+        .unwrap();
+    assert_eq!(
+        archive.usd_micro,
+        (10.0 * 90.0 * 24.0 / month_h * 0.0125 * 1e6_f64).round() as u64
+    );
+    let e = from_str(
+        Path::new("cost.toml"),
+        &format!(
+            "{FIXED}{}",
+            one.replace("disable_after = \"10d\"", "disable_after = \"20d\"")
+        ),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("rule: archive_requires_disabled"), "{e}");
+}

@@ -36,6 +36,11 @@ impl Model<'_> {
             .disable_after
             .map(|d| now.saturating_add(d))
             .filter(|t| *t < world.horizon);
+        let archived = p
+            .lifecycle
+            .archive_after
+            .map(|d| now.saturating_add(d))
+            .filter(|t| *t < world.horizon);
         // A public image is deprecated 2 years after creation at the latest
         // (docs/sources.md#public-amis).
         let public_by = now.saturating_add(SimDuration::from_hours(
@@ -62,6 +67,7 @@ impl Model<'_> {
             deleted: None,
             disabled,
             delete_blocked: None,
+            archived,
         };
         if !p.encrypt_boot {
             // With encrypt_boot the built image is an intermediary, deregistered once copied.
@@ -90,6 +96,9 @@ impl Model<'_> {
                     i += 1; // blocked: it stays, and the next oldest is after it
                 }
             }
+        }
+        if let Some(t) = archived {
+            sim.schedule_at(t, Event::ImageArchived { exec });
         }
         if let Some(t) = disabled
             && p.distributions
@@ -148,6 +157,26 @@ impl Model<'_> {
         }
     }
 
+    /// The snapshots of `exec`'s images moved to the archive tier: they no
+    /// longer anchor incremental copies (docs/sources.md#snapshot-archive).
+    pub(super) fn images_archived(&mut self, exec: ExecId) {
+        let pi = self.out.runs[exec.index()].pipeline as usize;
+        let Some(&(_, first, count)) = self.live[pi].iter().find(|l| l.0 == exec) else {
+            return; // deleted already
+        };
+        let (na, nr) = (
+            self.world.directory.accounts.len(),
+            self.world.regions.len(),
+        );
+        for i in first..first + count {
+            let img = self.out.images[i as usize];
+            let l = (pi * na + img.account.index()) * nr + img.region.index();
+            if self.lineage[l].is_some_and(|(_, e)| e == exec) {
+                self.lineage[l] = None;
+            }
+        }
+    }
+
     /// True if the pipeline's image of `account` in `region` is shared publicly.
     fn public_image(
         &self,
@@ -191,6 +220,9 @@ impl Model<'_> {
             let disabled = img.disabled.is_some_and(|t| t <= sim.now());
             if !disabled {
                 img.disabled = None;
+            }
+            if img.archived.is_some_and(|t| t > sim.now()) {
+                img.archived = None;
             }
             if !disabled && self.public_image(pi, account, region) {
                 self.public_image_gone(exec, region);

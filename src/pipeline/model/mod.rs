@@ -104,6 +104,11 @@ pub enum Event {
         /// The execution that made them.
         exec: ExecId,
     },
+    /// The lifecycle archives an execution's snapshots.
+    ImageArchived {
+        /// The execution that made them.
+        exec: ExecId,
+    },
     /// An image reaches the lifecycle's `max_age`.
     ImageExpired {
         /// The execution that made it.
@@ -558,6 +563,7 @@ impl Model<'_> {
             Event::ApiRetry { rec } => self.api_retry(sim, rec),
             Event::ImageExpired { exec } => self.image_expired(sim, exec),
             Event::ImageDisabled { exec } => self.images_disabled(exec),
+            Event::ImageArchived { exec } => self.images_archived(exec),
         }
     }
 

@@ -371,6 +371,9 @@ pub struct ImageRecord {
     /// When the lifecycle first asked to delete it and deregistration
     /// protection blocked the delete, if it did.
     pub delete_blocked: Option<SimTime>,
+    /// When its snapshots moved to the archive tier, if before the horizon
+    /// and before it was deleted.
+    pub archived: Option<SimTime>,
 }
 
 /// Everything one replication produced.

@@ -56,7 +56,7 @@ pub(super) fn resolve_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> Prices
         })
     };
     type Field = fn(&RawCost) -> Option<&Spanned<f64>>;
-    let scalars: [(Field, &str, f64); 4] = [
+    let scalars: [(Field, &str, f64); 5] = [
         (
             |r| r.ebs_usd_per_gb_month.as_ref(),
             "ebs_usd_per_gb_month",
@@ -77,8 +77,13 @@ pub(super) fn resolve_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> Prices
             "kms_key_usd_per_month",
             facts::KMS_KEY_USD_PER_MONTH,
         ),
+        (
+            |r| r.snapshot_archive_usd_per_gb_month.as_ref(),
+            "snapshot_archive_usd_per_gb_month",
+            facts::SNAPSHOT_ARCHIVE_USD_PER_GB_MONTH,
+        ),
     ];
-    let [ebs, snap, transfer, kms] = scalars
+    let [ebs, snap, transfer, kms, archive] = scalars
         .map(|(field, key, default)| price(ctx, raw.and_then(field), &"cost".key(key), default));
     let mut instance: BTreeMap<String, f64> = facts::INSTANCE_USD_PER_HOUR
         .iter()
@@ -164,6 +169,7 @@ pub(super) fn resolve_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> Prices
         transfer_pairs: pair("us-east-1", "us-east-2").into_iter().collect(),
         kms_key_usd_per_month: kms,
         time_based_copy_usd_per_gib: time_based,
+        snapshot_archive_usd_per_gb_month: archive,
         hours_per_month: facts::HOURS_PER_MONTH,
         min_instance_billing: SimDuration::from_secs(facts::MIN_BILLED_S),
     }

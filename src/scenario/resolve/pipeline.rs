@@ -484,6 +484,21 @@ fn resolve_lifecycle(
     }
     let deprecate_after = age(ctx, l.deprecate_after.as_ref(), "deprecate_after");
     let disable_after = age(ctx, l.disable_after.as_ref(), "disable_after");
+    // The team's own archiving (ModifySnapshotTier), any duration; only
+    // once the AMI is disabled.
+    let archive_after = l.archive_after.as_ref().and_then(|a| {
+        let d = ctx.positive_duration(a, &path.key("archive_after"), "archive_after = \"90d\"")?;
+        if disable_after.is_none_or(|x| x > d) {
+            let v = RuleViolation {
+                rule: Rule::ArchiveRequiresDisabled,
+                message: format!("the snapshots are archived {d} after creation, before the image is disabled"),
+                help: format!("set disable_after = \"{d}\" or less (a snapshot behind an AMI can be archived only once the AMI is disabled)"),
+            };
+            ctx.err(Some(a.span()), path.key("archive_after"), v.reason(), Some(&v.help));
+            return None;
+        }
+        Some(d)
+    });
     Lifecycle {
         keep_last,
         max_age,
@@ -491,6 +506,7 @@ fn resolve_lifecycle(
         deprecate_after,
         disable_after,
         deregistration_protection: l.deregistration_protection.unwrap_or(false),
+        archive_after,
     }
 }
 
