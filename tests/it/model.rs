@@ -1789,3 +1789,26 @@ fn image_builder_lifecycles_take_its_units_disable_images_and_respect_deregistra
     let r = run_replication(&unprotected.world, 1, 0);
     assert_eq!(r.images.iter().filter(|i| i.deleted.is_some()).count(), 3);
 }
+
+#[test]
+fn a_copy_into_a_region_the_copier_has_not_enabled_is_refused_at_once_when_modelled() {
+    let text = |enabled: &str| {
+        format!(
+            "model_misconfigurations = true\nhorizon = \"1d\"\n{FIXED}[[region]]\nname = \"us-east-1\"\n\
+             [[region]]\nname = \"af-south-1\"\n{enabled}\
+             [[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\ndestinations = [\"af-south-1\"]\n\
+             [[pipeline.volume]]\nsize_gib = 8\ndata_gib = 4\n[[pipeline.component]]\nname = \"c\"\nduration = \"0s\"\n\
+             [pipeline.schedule]\nrun_at_start = true\n"
+        )
+    };
+    let c = stages(
+        &run_replication(&scenario(&text("")).world, 1, 0),
+        Stage::Copy,
+    );
+    assert_eq!(c[0].cause.name(), "region_not_enabled");
+    assert_eq!(c[0].finished, c[0].started, "refused at once");
+    let ok = scenario(&text("enabled_for = [\"all\"]\n"));
+    assert!(ok.warnings.is_empty());
+    let c = stages(&run_replication(&ok.world, 1, 0), Stage::Copy);
+    assert_eq!(c[0].outcome, Outcome::Succeeded);
+}
