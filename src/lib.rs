@@ -16,7 +16,8 @@
 //! seeded streams) ← [`dist`] (latency models) ← [`aws`] (facts, typed ids,
 //! rules) ← [`pipeline`] (the model) ← [`cost`] (prices, the ledger) ←
 //! [`scenario`] (TOML files) ← [`experiment`] (parallel replications,
-//! shards) ← [`report`] (CSV, summaries, charts) ← [`cli`].
+//! shards) ← [`report`] (CSV, summaries, charts) ← [`import`] (scenarios from
+//! Image Builder's JSON) ← [`cli`].
 //!
 //! **Ordering contract**: events fire in `(time, seq)` order; ties are FIFO.
 //! **Determinism contract**: the same scenario, seed and replication count
@@ -28,6 +29,7 @@ pub mod cost;
 pub mod dist;
 pub mod engine;
 pub mod experiment;
+pub mod import;
 pub mod pipeline;
 pub mod report;
 pub mod scenario;

@@ -8,6 +8,7 @@
 //! (nothing is written).
 
 mod finish;
+mod import;
 mod merge;
 mod report;
 mod run;
@@ -58,6 +59,9 @@ pub enum Command {
     Merge(MergeArgs),
     /// Write charts, report.md and report.html from the outputs in a directory.
     Report(ReportArgs),
+    /// Write a scenario from the pipeline you already have (Image Builder's JSON), with each
+    /// value's source field, every field left out listed, and AWS's rules checked.
+    Import(import::ImportArgs),
     /// Print the help of amisim or of one of its commands (the same text as `--help`).
     Help(HelpArgs),
 }
@@ -130,6 +134,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Run(a) => run::run(&RunConfig::from_args(&a, |v| std::env::var(v).ok())?),
         Command::Merge(a) => merge::merge(&a),
         Command::Report(a) => report::report(&a),
+        Command::Import(a) => import::import(&a),
         Command::Help(a) => help(&a),
     }
 }

@@ -6,6 +6,7 @@ mod cost;
 mod determinism;
 mod experiments;
 mod golden;
+mod import;
 mod layering;
 mod model;
 mod queueing;

@@ -1,0 +1,78 @@
+//! `amisim import`: a scenario from the pipeline a team already has.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{CliError, usage};
+use crate::import::{self, Format};
+
+/// `amisim import`
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The source documents: files, or directories of `.json` files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The source format; `auto` decides by content and says what it chose.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub format: Format,
+    /// Write the scenario here instead of standard output.
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
+    /// The scenario's name (default: the output file's stem, else "imported").
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
+    let name = a.name.clone().unwrap_or_else(|| {
+        a.out
+            .as_ref()
+            .and_then(|o| o.file_stem())
+            .map_or("imported".into(), |s| s.to_string_lossy().into_owned())
+    });
+    let imported = import::import(&a.files, a.format, &name)
+        .map_err(|e| usage(e.to_string().trim_start_matches("error: ").to_string()))?;
+    for w in &imported.warnings {
+        eprintln!("warning: {w}");
+    }
+    eprintln!(
+        "read {} as {}: {} source field{} with no counterpart (listed above and at the top of the scenario)",
+        a.files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        imported.format,
+        imported.warnings.len(),
+        if imported.warnings.len() == 1 {
+            ""
+        } else {
+            "s"
+        }
+    );
+    match &a.out {
+        None => {
+            std::io::stdout().write_all(imported.toml.as_bytes())?;
+        }
+        Some(out) => {
+            // Written whole or not at all.
+            let parent = out
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let mut tmp = tempfile::NamedTempFile::new_in(parent)
+                .map_err(|e| usage(format!("{}: cannot write there: {e}", parent.display())))?;
+            tmp.write_all(imported.toml.as_bytes())?;
+            tmp.persist(out)
+                .map_err(|e| usage(format!("{}: {}", out.display(), e.error)))?;
+            eprintln!(
+                "wrote {}; run it with: amisim run {}",
+                out.display(),
+                out.display()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,985 @@
+//! Image Builder's own documents, as the AWS CLI prints them
+//! (`get-image-pipeline`, `get-image-recipe`, `get-distribution-configuration`,
+//! `get-infrastructure-configuration`, `get-lifecycle-policy`, `get-component`)
+//! or as `create-*` input JSON, to one scenario.
+//!
+//! Field names: botocore `imagebuilder/2019-12-02/service-2.json`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use super::json::{Reader, join};
+use super::{ImportError, Toml, Warning, quoted, strings};
+
+/// What a document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Pipeline,
+    Recipe,
+    Distribution,
+    Infrastructure,
+    Lifecycle,
+    Component,
+}
+
+/// The wrapper key of each kind in `get-*` output, and a key only its
+/// `create-*` input has.
+const KINDS: [(Kind, &str, &str); 6] = [
+    (Kind::Pipeline, "imagePipeline", "imageRecipeArn"),
+    (Kind::Recipe, "imageRecipe", "parentImage"),
+    (
+        Kind::Distribution,
+        "distributionConfiguration",
+        "distributions",
+    ),
+    (
+        Kind::Infrastructure,
+        "infrastructureConfiguration",
+        "instanceProfileName",
+    ),
+    (Kind::Lifecycle, "lifecyclePolicy", "policyDetails"),
+    (Kind::Component, "component", "data"),
+];
+
+/// One document: its kind, its body, the path of the body in the file.
+struct Doc<'a> {
+    kind: Kind,
+    body: &'a Value,
+    base: &'static str,
+    reader: Reader<'a>,
+}
+
+/// An ARN's parts: `arn:aws:<service>:<region>:<account>:<resource>`.
+struct Arn<'s> {
+    service: &'s str,
+    region: &'s str,
+    account: &'s str,
+    resource: &'s str,
+}
+
+fn arn(s: &str) -> Option<Arn<'_>> {
+    let mut it = s.splitn(6, ':');
+    if it.next()? != "arn" {
+        return None;
+    }
+    let _partition = it.next()?;
+    Some(Arn {
+        service: it.next()?,
+        region: it.next()?,
+        account: it.next()?,
+        resource: it.next()?,
+    })
+}
+
+/// The name of an Image Builder resource ARN (`component/update-linux/x.x.x`
+/// → `update-linux`) and its version, if any.
+fn name_version(a: &Arn<'_>) -> (String, Option<String>) {
+    let mut parts = a.resource.split('/');
+    let _type = parts.next();
+    let name = parts.next().unwrap_or(a.resource).to_string();
+    (name, parts.next().map(str::to_string))
+}
+
+/// True if a semantic-version filter takes new versions (`x.x.x`, `1.x.x`).
+fn takes_updates(version: Option<&str>) -> bool {
+    version.is_some_and(|v| v.split('.').any(|p| p == "x"))
+}
+
+fn account_name(id: &str) -> String {
+    format!("acct-{id}")
+}
+
+/// The scenario's directory of accounts, Regions, organizations and keys,
+/// filled as the documents name them.
+#[derive(Default)]
+struct Directory {
+    /// Account ids, the owner first.
+    accounts: Vec<String>,
+    regions: Vec<String>,
+    /// External organizations: id → (management account, OU ids).
+    orgs: BTreeMap<String, Vec<String>>,
+    /// Keys by key id: (owner account, Regions in order seen, principals to grant).
+    keys: BTreeMap<String, (String, Vec<String>, Vec<String>, String)>,
+}
+
+impl Directory {
+    fn account(&mut self, id: &str) -> String {
+        if !self.accounts.iter().any(|a| a == id) {
+            self.accounts.push(id.to_string());
+        }
+        account_name(id)
+    }
+
+    fn region(&mut self, r: &str) {
+        if !self.regions.iter().any(|x| x == r) {
+            self.regions.push(r.to_string());
+        }
+    }
+
+    /// A key ARN used in `region`: its scenario name.
+    fn key(&mut self, key_arn: &str, from: &str) -> Option<String> {
+        let a = arn(key_arn).filter(|a| a.service == "kms")?;
+        let id = a.resource.strip_prefix("key/")?.to_string();
+        self.account(a.account);
+        self.region(a.region);
+        let e = self.keys.entry(id.clone()).or_insert_with(|| {
+            (
+                a.account.to_string(),
+                Vec::new(),
+                Vec::new(),
+                from.to_string(),
+            )
+        });
+        if !e.1.iter().any(|r| r == a.region) {
+            e.1.push(a.region.to_string());
+        }
+        Some(id)
+    }
+
+    /// Principals that use key `k`.
+    fn grant(&mut self, k: &str, principal: String) {
+        if let Some(e) = self.keys.get_mut(k)
+            && !e.2.contains(&principal)
+        {
+            e.2.push(principal);
+        }
+    }
+}
+
+/// Reads the documents into `out`.
+pub(super) fn read(
+    files: &[(PathBuf, Value)],
+    name: &str,
+    out: &mut Toml,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), ImportError> {
+    let mut docs: Vec<Doc<'_>> = Vec::new();
+    for (file, v) in files {
+        let found = KINDS.iter().find_map(|(k, wrapper, input_key)| {
+            if let Some(b) = v.get(*wrapper) {
+                Some((*k, b, *wrapper))
+            } else if v.get(*input_key).is_some() {
+                Some((*k, v, ""))
+            } else {
+                None
+            }
+        });
+        let Some((kind, body, base)) = found else {
+            let keys: Vec<String> = v
+                .as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
+            return Err(ImportError::Wrong {
+                file: file.clone(),
+                field: String::new(),
+                reason: format!(
+                    "not an Image Builder document: its top-level keys are {}",
+                    if keys.is_empty() { "none".into() } else { keys.join(", ") }
+                ),
+                help: "give the output of aws imagebuilder get-image-pipeline, get-image-recipe, get-distribution-configuration, get-infrastructure-configuration, get-lifecycle-policy or get-component (or their create-* input)".into(),
+            });
+        };
+        let mut reader = Reader::new(file);
+        if !base.is_empty() {
+            reader.use_path("requestId");
+        }
+        docs.push(Doc {
+            kind,
+            body,
+            base,
+            reader,
+        });
+    }
+    let count = |k: Kind| docs.iter().filter(|d| d.kind == k).count();
+    if count(Kind::Pipeline) == 0 {
+        let found: Vec<String> = docs.iter().map(|d| format!("{:?}", d.kind)).collect();
+        return Err(ImportError::Wrong {
+            file: files[0].0.clone(),
+            field: String::new(),
+            reason: format!(
+                "no image pipeline among the documents (found: {})",
+                found.join(", ")
+            ),
+            help:
+                "add the output of `aws imagebuilder get-image-pipeline --image-pipeline-arn ARN`"
+                    .into(),
+        });
+    }
+    if count(Kind::Pipeline) > 1 {
+        return Err(ImportError::Wrong {
+            file: files[0].0.clone(),
+            field: String::new(),
+            reason: format!("{} image pipelines; amisim imports one pipeline at a time so far", count(Kind::Pipeline)),
+            help: "import each pipeline with its own recipe, distribution and infrastructure documents".into(),
+        });
+    }
+    for k in [Kind::Recipe, Kind::Distribution, Kind::Infrastructure] {
+        if count(k) > 1 {
+            return Err(ImportError::Wrong {
+                file: files[0].0.clone(),
+                field: String::new(),
+                reason: format!("{} {:?} documents for one pipeline", count(k), k),
+                help: "give the one the pipeline names".into(),
+            });
+        }
+    }
+    let mut dir = Directory::default();
+    let mut body = Toml::default();
+    pipeline(&mut docs, &mut dir, &mut body, warnings)?;
+    // The directory first, then the pipeline.
+    out.set("name", quoted(name), "the command line");
+    let pi = docs
+        .iter()
+        .position(|d| d.kind == Kind::Pipeline)
+        .unwrap_or(0);
+    let (pb, pbase) = (docs[pi].body, docs[pi].base);
+    if let Some(d) = docs[pi].reader.str(pb, pbase, "description")? {
+        out.set("description", quoted(d), join(pbase, "description"));
+    }
+    for (i, a) in dir.accounts.iter().enumerate() {
+        out.table("[[account]]");
+        out.set(
+            "name",
+            quoted(&account_name(a)),
+            "the account id in the ARNs",
+        );
+        out.set("id", quoted(a), "the ARNs");
+        if i == 0 {
+            out.comment("the pipeline's owner; encryption by default and block public access are not in Image Builder's documents: amisim's defaults (off, on)");
+        }
+    }
+    for (id, ous) in &dir.orgs {
+        out.table("[[external_organization]]");
+        out.set(
+            "id",
+            quoted(id),
+            "launchPermission.organizationArns / organizationalUnitArns",
+        );
+        if !ous.is_empty() {
+            out.set(
+                "ous",
+                strings(ous),
+                "launchPermission.organizationalUnitArns",
+            );
+        }
+    }
+    for r in &dir.regions {
+        out.table("[[region]]");
+        out.set("name", quoted(r), "the ARNs and distributions[].region");
+        if crate::aws::is_opt_in_region(r) {
+            out.set(
+                "enabled_for",
+                strings(&["all"]),
+                "assumed: every account enabled this opt-in Region",
+            );
+        }
+    }
+    for (id, (owner, regions, grants, from)) in &dir.keys {
+        out.table("[[kms_key]]");
+        out.set("name", quoted(id), from.as_str());
+        out.set("account", quoted(&account_name(owner)), "the key ARN");
+        out.set("region", quoted(&regions[0]), "the key ARN");
+        if regions.len() > 1 {
+            out.set(
+                "replicas",
+                strings(&regions[1..]),
+                "the same mrk- key in other Regions",
+            );
+        }
+        if !grants.is_empty() {
+            out.set(
+                "grants",
+                strings(grants),
+                "assumed: the accounts and organizations that copy or launch with it",
+            );
+            if regions.len() > 1 {
+                out.set(
+                    "replica_grants",
+                    format!("{{ \"*\" = {} }}", strings(grants)),
+                    "assumed: the same on every replica",
+                );
+            }
+        }
+    }
+    out.lines.push((String::new(), None));
+    out.lines.extend(body.lines);
+    for d in &docs {
+        d.reader.unused(d.body, d.base, warnings);
+    }
+    // Key policies are not in Image Builder's documents.
+    if !dir.keys.is_empty() {
+        warnings.push(Warning {
+            file: PathBuf::from("(key policies)"),
+            field: "kms_key.grants".into(),
+            what: "not in Image Builder's documents: amisim grants each key to every account and organization that copies or launches with it; check them against your key policies".into(),
+        });
+    }
+    Ok(())
+}
+
+fn pipeline(
+    docs: &mut [Doc<'_>],
+    dir: &mut Directory,
+    out: &mut Toml,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), ImportError> {
+    let idx_of = |docs: &[Doc<'_>], k: Kind| docs.iter().position(|d| d.kind == k);
+    let (pi, recipe_i, infra_i, dist_i) = (
+        idx_of(docs, Kind::Pipeline).unwrap_or(0),
+        idx_of(docs, Kind::Recipe),
+        idx_of(docs, Kind::Infrastructure),
+        idx_of(docs, Kind::Distribution),
+    );
+    let (pb, pbase) = (docs[pi].body, docs[pi].base);
+    let p = &mut docs[pi].reader;
+    let file = p.file();
+    let parn = p.str(pb, pbase, "arn")?.map(str::to_string);
+    let pname = p
+        .str(pb, pbase, "name")?
+        .map(str::to_string)
+        .unwrap_or_else(|| "pipeline".into());
+    // Owner and build Region from the pipeline's ARN (or its recipe's).
+    let recipe_arn = p.str(pb, pbase, "imageRecipeArn")?.map(str::to_string);
+    p.str(pb, pbase, "infrastructureConfigurationArn")?;
+    p.str(pb, pbase, "distributionConfigurationArn")?;
+    let owner_arn = parn.clone().or(recipe_arn.clone()).unwrap_or_default();
+    let Some(a) = arn(&owner_arn) else {
+        return Err(p.wrong(
+            &join(pbase, "arn"),
+            "the pipeline has no ARN to take its account and Region from".into(),
+        ));
+    };
+    let (owner_id, build_region) = (a.account.to_string(), a.region.to_string());
+    let owner = dir.account(&owner_id);
+    dir.region(&build_region);
+    let from_arn = if parn.is_some() {
+        join(pbase, "arn")
+    } else {
+        join(pbase, "imageRecipeArn")
+    };
+    let platform = p.str(pb, pbase, "platform")?.map(str::to_lowercase);
+    let status = p.str(pb, pbase, "status")?.map(str::to_string);
+    if status.as_deref() == Some("DISABLED") {
+        warnings.push(Warning {
+            file: file.clone(),
+            field: join(pbase, "status"),
+            what: "the pipeline is DISABLED: imported with its schedule as if enabled".into(),
+        });
+    }
+    // Schedule.
+    let mut schedule: Vec<(String, String, String)> = Vec::new();
+    let mut dependency_updates = true;
+    if let Some(s) = p.get(pb, pbase, "schedule") {
+        let sbase = join(pbase, "schedule");
+        if let Some(c) = p.str(s, &sbase, "scheduleExpression")? {
+            schedule.push((
+                "cron".into(),
+                quoted(&six_field_cron(c)),
+                join(&sbase, "scheduleExpression"),
+            ));
+        }
+        if let Some(tz) = p.str(s, &sbase, "timezone")? {
+            schedule.push(("timezone".into(), quoted(tz), join(&sbase, "timezone")));
+        }
+        match p.str(s, &sbase, "pipelineExecutionStartCondition")? {
+            Some("EXPRESSION_MATCH_ONLY") => {
+                dependency_updates = false;
+                schedule.push((
+                    "start_condition".into(),
+                    quoted("always"),
+                    join(&sbase, "pipelineExecutionStartCondition"),
+                ));
+            }
+            Some(_) => schedule.push((
+                "start_condition".into(),
+                quoted("dependency_updates"),
+                join(&sbase, "pipelineExecutionStartCondition"),
+            )),
+            None => schedule.push((
+                "start_condition".into(),
+                quoted("dependency_updates"),
+                format!(
+                    "{} (absent: AWS's default, EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE)",
+                    join(&sbase, "pipelineExecutionStartCondition")
+                ),
+            )),
+        }
+        if let Some(ad) = p.get(s, &sbase, "autoDisablePolicy") {
+            let abase = join(&sbase, "autoDisablePolicy");
+            if let Some(n) = p.uint(ad, &abase, "failureCount")? {
+                schedule.push((
+                    "auto_disable_after_failures".into(),
+                    n.to_string(),
+                    join(&abase, "failureCount"),
+                ));
+            }
+        }
+    }
+    if schedule.iter().all(|s| s.0 != "cron") {
+        schedule.push((
+            "run_at_start".into(),
+            "true".into(),
+            "no schedule: one manual run (StartImagePipelineExecution)".into(),
+        ));
+        dependency_updates = false;
+        schedule.retain(|s| s.0 != "start_condition");
+    }
+    if let Some(t) = p.get(pb, pbase, "imageTestsConfiguration") {
+        let tbase = join(pbase, "imageTestsConfiguration");
+        if p.get(t, &tbase, "timeoutMinutes").is_some() {
+            warnings.push(Warning {
+                file: file.clone(),
+                field: join(&tbase, "timeoutMinutes"),
+                what: "Image Builder ignores it (\"not currently active\"); left out".into(),
+            });
+        }
+        if let Some(Value::Bool(false)) = p.get(t, &tbase, "imageTestsEnabled") {
+            warnings.push(Warning {
+                file: file.clone(),
+                field: join(&tbase, "imageTestsEnabled"),
+                what: "tests are off: the recipe's test components are left out".into(),
+            });
+        }
+    }
+    let tests_enabled = !matches!(
+        pb.get("imageTestsConfiguration")
+            .and_then(|t| t.get("imageTestsEnabled")),
+        Some(Value::Bool(false))
+    );
+
+    // Component types from get-component, where given.
+    let mut component_types: BTreeMap<String, String> = BTreeMap::new();
+    for d in docs.iter_mut().filter(|d| d.kind == Kind::Component) {
+        let (b, base) = (d.body, d.base);
+        let cname = d.reader.str(b, base, "name")?.map(str::to_string);
+        let ctype = d.reader.str(b, base, "type")?.map(str::to_string);
+        if let Some(a) = d.reader.str(b, base, "arn")?.and_then(arn) {
+            let (n, _) = name_version(&a);
+            component_types.insert(n, ctype.clone().unwrap_or_default());
+        } else if let (Some(n), Some(t)) = (cname, ctype) {
+            component_types.insert(n, t);
+        }
+    }
+
+    // The recipe.
+    let mut volumes: Vec<(String, u64, String)> = Vec::new();
+    let mut components: Vec<(String, bool, Option<String>, String)> = Vec::new();
+    let mut base_owner = ("aws".to_string(), String::new());
+    let mut base_updates = false;
+    let mut recipe_key: Option<(String, String)> = None;
+    let mut recipe_name = None;
+    let mut volumes_encrypted = false;
+    if let Some(ri) = recipe_i {
+        let (rb, rbase) = (docs[ri].body, docs[ri].base);
+        let r = &mut docs[ri].reader;
+        recipe_name = r.str(rb, rbase, "name")?.map(str::to_string);
+        r.str(rb, rbase, "arn")?;
+        r.str(rb, rbase, "version")?;
+        r.str(rb, rbase, "semanticVersion")?;
+        let rplatform = r.str(rb, rbase, "platform")?.map(str::to_lowercase);
+        let _ = rplatform;
+        let rfile = r.file();
+        if let Some(parent) = r.str(rb, rbase, "parentImage")? {
+            let from = join(rbase, "parentImage");
+            base_owner = match arn(parent) {
+                Some(pa) if pa.account == "aws" => ("aws".into(), from),
+                Some(pa) if pa.account == "aws-marketplace" => ("marketplace".into(), from),
+                Some(pa) if pa.account == owner_id => ("self".into(), from),
+                Some(_) => ("other_account".into(), from),
+                None if parent.starts_with("ami-") => {
+                    warnings.push(Warning {
+                        file: rfile.clone(),
+                        field: join(rbase, "parentImage"),
+                        what: "an AMI id: its owner is not in the document; imported as another account's image (set base_image_owner = \"self\" if it is yours)".into(),
+                    });
+                    ("other_account".into(), from)
+                }
+                None => {
+                    warnings.push(Warning {
+                        file: rfile.clone(),
+                        field: join(rbase, "parentImage"),
+                        what: "an SSM parameter or product id: imported as an AWS-owned image"
+                            .into(),
+                    });
+                    ("aws".into(), from)
+                }
+            };
+            base_updates = arn(parent)
+                .is_some_and(|pa| takes_updates(name_version(&pa).1.as_deref()))
+                || parent.starts_with("ssm:");
+        }
+        for (i, c) in r.array(rb, rbase, "components")?.iter().enumerate() {
+            let cbase = format!("{}[{i}]", join(rbase, "components"));
+            let Some(carn) = r.str(c, &cbase, "componentArn")? else {
+                continue;
+            };
+            let Some(ca) = arn(carn) else {
+                return Err(r.wrong(
+                    &join(&cbase, "componentArn"),
+                    format!("{carn:?} is not an ARN"),
+                ));
+            };
+            let (n, version) = name_version(&ca);
+            let is_test = match component_types.get(&n).map(String::as_str) {
+                Some("TEST") => true,
+                Some(_) => false,
+                None => {
+                    let t = n.contains("test");
+                    if t {
+                        warnings.push(Warning {
+                            file: rfile.clone(),
+                            field: join(&cbase, "componentArn"),
+                            what: format!("component {n} taken as a test component by its name (give its get-component JSON to be sure)"),
+                        });
+                    }
+                    t
+                }
+            };
+            components.push((n, is_test, version, join(&cbase, "componentArn")));
+        }
+        for (i, m) in r
+            .array(rb, rbase, "blockDeviceMappings")?
+            .iter()
+            .enumerate()
+        {
+            let mbase = format!("{}[{i}]", join(rbase, "blockDeviceMappings"));
+            let device = r
+                .str(m, &mbase, "deviceName")?
+                .unwrap_or("/dev/xvda")
+                .to_string();
+            let Some(ebs) = r.get(m, &mbase, "ebs") else {
+                continue;
+            };
+            let ebase = join(&mbase, "ebs");
+            let size = r.uint(ebs, &ebase, "volumeSize")?.unwrap_or(8);
+            if let Some(Value::Bool(true)) = r.get(ebs, &ebase, "encrypted") {
+                volumes_encrypted = true;
+            }
+            if let Some(k) = r.str(ebs, &ebase, "kmsKeyId")?
+                && let Some(name) = dir.key(k, &join(&ebase, "kmsKeyId"))
+            {
+                recipe_key = Some((name, join(&ebase, "kmsKeyId")));
+            }
+            volumes.push((device, size, join(&ebase, "volumeSize")));
+        }
+    }
+    if volumes.is_empty() {
+        volumes.push((
+            "/dev/xvda".into(),
+            8,
+            "no blockDeviceMappings: the base image's 8 GiB root volume (assumed)".into(),
+        ));
+    }
+
+    // Infrastructure.
+    let mut instance_type = None;
+    if let Some(ii) = infra_i {
+        let (ib, ibase) = (docs[ii].body, docs[ii].base);
+        let r = &mut docs[ii].reader;
+        r.str(ib, ibase, "arn")?;
+        r.str(ib, ibase, "name")?;
+        let types = r.strings(ib, ibase, "instanceTypes")?;
+        if types.len() > 1 {
+            warnings.push(Warning {
+                file: r.file(),
+                field: join(ibase, "instanceTypes"),
+                what: format!(
+                    "{} instance types: amisim builds on the first, {}",
+                    types.len(),
+                    types[0]
+                ),
+            });
+        }
+        instance_type = types
+            .first()
+            .map(|t| (t.clone(), join(ibase, "instanceTypes[0]")));
+    }
+
+    // Distribution.
+    struct Dist {
+        region: String,
+        kms: Option<(String, String)>,
+        targets: Vec<String>,
+        accounts: Vec<String>,
+        public: bool,
+        orgs: Vec<String>,
+        ous: Vec<String>,
+        from: String,
+    }
+    let mut dists: Vec<Dist> = Vec::new();
+    let mut timeout = None;
+    if let Some(di) = dist_i {
+        let (db, dbase) = (docs[di].body, docs[di].base);
+        let r = &mut docs[di].reader;
+        r.str(db, dbase, "arn")?;
+        r.str(db, dbase, "name")?;
+        r.str(db, dbase, "description")?;
+        timeout = r
+            .uint(db, dbase, "timeoutMinutes")?
+            .map(|m| (m, join(dbase, "timeoutMinutes")));
+        for (i, d) in r.array(db, dbase, "distributions")?.iter().enumerate() {
+            let base = format!("{}[{i}]", join(dbase, "distributions"));
+            let Some(region) = r.str(d, &base, "region")?.map(str::to_string) else {
+                return Err(r.wrong(
+                    &join(&base, "region"),
+                    "a distribution without a region".into(),
+                ));
+            };
+            dir.region(&region);
+            let mut dist = Dist {
+                region,
+                kms: None,
+                targets: Vec::new(),
+                accounts: Vec::new(),
+                public: false,
+                orgs: Vec::new(),
+                ous: Vec::new(),
+                from: join(&base, "region"),
+            };
+            if let Some(ad) = r.get(d, &base, "amiDistributionConfiguration") {
+                let abase = join(&base, "amiDistributionConfiguration");
+                if let Some(k) = r.str(ad, &abase, "kmsKeyId")? {
+                    let from = join(&abase, "kmsKeyId");
+                    let name = dir
+                        .key(k, &from)
+                        .ok_or_else(|| r.wrong(&from, format!("{k:?} is not a KMS key ARN")))?;
+                    dist.kms = Some((name, from));
+                }
+                for t in r.strings(ad, &abase, "targetAccountIds")? {
+                    dist.targets.push(dir.account(&t));
+                }
+                if let Some(lp) = r.get(ad, &abase, "launchPermission") {
+                    let lbase = join(&abase, "launchPermission");
+                    for u in r.strings(lp, &lbase, "userIds")? {
+                        dist.accounts.push(dir.account(&u));
+                    }
+                    dist.public = r
+                        .strings(lp, &lbase, "userGroups")?
+                        .iter()
+                        .any(|g| g == "all");
+                    for o in r.strings(lp, &lbase, "organizationArns")? {
+                        if let Some(id) = o.rsplit('/').next().filter(|x| x.starts_with("o-")) {
+                            dir.orgs.entry(id.to_string()).or_default();
+                        }
+                        dist.orgs.push(o);
+                    }
+                    for o in r.strings(lp, &lbase, "organizationalUnitArns")? {
+                        let mut parts = o.rsplit('/');
+                        if let (Some(ou), Some(org)) = (parts.next(), parts.next()) {
+                            let e = dir.orgs.entry(org.to_string()).or_default();
+                            if !e.iter().any(|x| x == ou) {
+                                e.push(ou.to_string());
+                            }
+                        }
+                        dist.ous.push(o);
+                    }
+                }
+            }
+            dists.push(dist);
+        }
+    }
+    // Who uses each key: the copiers and whoever launches from the images.
+    let orgs: Vec<String> = dir.orgs.keys().cloned().collect();
+    let key_of_build = dists
+        .iter()
+        .find(|d| d.region == build_region)
+        .and_then(|d| d.kms.clone())
+        .or(recipe_key.clone());
+    for d in &dists {
+        let users: Vec<String> = d.targets.iter().chain(&d.accounts).cloned().collect();
+        for k in d
+            .kms
+            .iter()
+            .map(|k| k.0.clone())
+            .chain(key_of_build.iter().map(|k| k.0.clone()))
+        {
+            for u in &users {
+                dir.grant(&k, u.clone());
+            }
+            if !d.orgs.is_empty() || !d.ous.is_empty() {
+                for o in &orgs {
+                    dir.grant(&k, o.clone());
+                }
+            }
+        }
+    }
+
+    // The pipeline's table.
+    out.table("[[pipeline]]");
+    out.set("name", quoted(&pname), join(pbase, "name"));
+    out.set(
+        "tool",
+        quoted("image_builder"),
+        "the document kind (Image Builder)",
+    );
+    out.set("account", quoted(&owner), from_arn.clone());
+    out.set("region", quoted(&build_region), from_arn);
+    if let Some(pl) = &platform {
+        out.set("platform", quoted(pl), join(pbase, "platform"));
+    }
+    out.set(
+        "base_image_owner",
+        quoted(&base_owner.0),
+        base_owner.1.clone(),
+    );
+    match &key_of_build {
+        Some((k, from)) => out.set("kms_key", quoted(k), from.clone()),
+        None if volumes_encrypted => out.set(
+            "kms_key",
+            quoted("aws/ebs"),
+            "blockDeviceMappings[].ebs.encrypted without a key: the default EBS key",
+        ),
+        None => {}
+    }
+    if let Some((t, from)) = &instance_type {
+        out.set("builder_instance_type", quoted(t), from.clone());
+    }
+    if let Some((m, from)) = timeout {
+        out.set("distribution_timeout", quoted(&format!("{m}m")), from);
+    }
+    for (device, size, from) in &volumes {
+        out.table("[[pipeline.volume]]");
+        out.set(
+            "device",
+            quoted(device),
+            from.replace(".ebs.volumeSize", ".deviceName"),
+        );
+        out.set("size_gib", size.to_string(), from.clone());
+        out.set(
+            "data_gib",
+            format!("{}", (*size as f64 / 2.0)),
+            "assumed: half the volume (the data written is in describe-images / describe-snapshots, not in the recipe)",
+        );
+    }
+    let test_list: Vec<&(String, bool, Option<String>, String)> =
+        components.iter().filter(|c| c.1).collect();
+    for (n, _, _, from) in components.iter().filter(|c| !c.1) {
+        out.table("[[pipeline.component]]");
+        out.set("name", quoted(n), from.clone());
+        out.set(
+            "duration",
+            quoted("10m"),
+            "assumed: not in the recipe; measure with `amisim fit`",
+        );
+    }
+    if tests_enabled {
+        for (n, _, _, from) in &test_list {
+            out.table("[[pipeline.test]]");
+            out.set("name", quoted(n), from.clone());
+            out.set(
+                "duration",
+                quoted("5m"),
+                "assumed: not in the recipe; measure with `amisim fit`",
+            );
+        }
+    }
+    out.table("[pipeline.schedule]");
+    for (k, v, from) in &schedule {
+        out.set(k, v.clone(), from.clone());
+    }
+    if dependency_updates {
+        out.table("[[pipeline.update_source]]");
+        out.set("of", quoted("base_image"), base_owner.1.clone());
+        out.set(
+            "mean_interval",
+            quoted("14d"),
+            "assumed: releases are not in the documents; set from your history",
+        );
+        out.set(
+            "matches_filter",
+            base_updates.to_string(),
+            "the parent image's version filter",
+        );
+        for (n, is_test, version, from) in &components {
+            if *is_test && !tests_enabled {
+                continue;
+            }
+            out.table("[[pipeline.update_source]]");
+            out.set("of", quoted(n), from.clone());
+            out.set(
+                "mean_interval",
+                quoted("30d"),
+                "assumed: releases are not in the documents; set from your history",
+            );
+            out.set(
+                "matches_filter",
+                takes_updates(version.as_deref()).to_string(),
+                format!("{from} (version {})", version.as_deref().unwrap_or("none")),
+            );
+        }
+    }
+    for d in &dists {
+        let shares = d.public || !d.accounts.is_empty() || !d.orgs.is_empty() || !d.ous.is_empty();
+        if d.region == build_region && !shares {
+            continue; // the image is there already; its key is the pipeline's
+        }
+        out.table("[[pipeline.distribution]]");
+        out.set("region", quoted(&d.region), d.from.clone());
+        if d.region != build_region
+            && let Some((k, from)) = &d.kms
+        {
+            out.set("kms_key", quoted(k), from.clone());
+        }
+        if !d.targets.is_empty() {
+            out.set(
+                "target_accounts",
+                strings(&d.targets),
+                d.from
+                    .replace(".region", ".amiDistributionConfiguration.targetAccountIds"),
+            );
+        }
+        if shares {
+            let mut parts = Vec::new();
+            if !d.accounts.is_empty() {
+                parts.push(format!("accounts = {}", strings(&d.accounts)));
+            }
+            if !d.orgs.is_empty() {
+                parts.push(format!("organizations = {}", strings(&d.orgs)));
+            }
+            if !d.ous.is_empty() {
+                parts.push(format!("ous = {}", strings(&d.ous)));
+            }
+            if d.public {
+                parts.push("public = true".into());
+            }
+            out.set(
+                "launch_permission",
+                format!("{{ {} }}", parts.join(", ")),
+                d.from
+                    .replace(".region", ".amiDistributionConfiguration.launchPermission"),
+            );
+        }
+    }
+    lifecycle(docs, recipe_name.as_deref(), out, warnings)
+}
+
+/// Image Builder's 6-field cron; a 5-field one gets a year field.
+fn six_field_cron(c: &str) -> String {
+    let inner = c
+        .trim()
+        .strip_prefix("cron(")
+        .and_then(|x| x.strip_suffix(')'))
+        .unwrap_or(c);
+    if inner.split_whitespace().count() == 5 {
+        format!("cron({inner} *)")
+    } else {
+        c.trim().to_string()
+    }
+}
+
+/// Lifecycle policies that select the pipeline's recipe.
+fn lifecycle(
+    docs: &mut [Doc<'_>],
+    recipe: Option<&str>,
+    out: &mut Toml,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), ImportError> {
+    let mut keys: Vec<(String, String, String)> = Vec::new();
+    for d in docs.iter_mut().filter(|d| d.kind == Kind::Lifecycle) {
+        let (b, base) = (d.body, d.base);
+        let r = &mut d.reader;
+        r.str(b, base, "arn")?;
+        r.str(b, base, "name")?;
+        let status = r.str(b, base, "status")?.map(str::to_string);
+        let mut selects = false;
+        if let Some(sel) = r.get(b, base, "resourceSelection") {
+            let sbase = join(base, "resourceSelection");
+            for (i, rc) in r.array(sel, &sbase, "recipes")?.iter().enumerate() {
+                let rbase = format!("{}[{i}]", join(&sbase, "recipes"));
+                if r.str(rc, &rbase, "name")? == recipe {
+                    r.str(rc, &rbase, "semanticVersion")?;
+                    selects = true;
+                }
+            }
+        }
+        if !selects {
+            warnings.push(Warning {
+                file: r.file(),
+                field: join(base, "resourceSelection"),
+                what: "the policy does not select the pipeline's recipe by name (tag selection is not modelled): left out".into(),
+            });
+            continue;
+        }
+        if status.as_deref() == Some("DISABLED") {
+            warnings.push(Warning {
+                file: r.file(),
+                field: join(base, "status"),
+                what: "the policy is DISABLED: left out".into(),
+            });
+            continue;
+        }
+        for (i, pd) in r.array(b, base, "policyDetails")?.iter().enumerate() {
+            let pbase = format!("{}[{i}]", join(base, "policyDetails"));
+            let action = r
+                .get(pd, &pbase, "action")
+                .and_then(|a| a.get("type"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            r.use_path(&join(&join(&pbase, "action"), "type"));
+            let Some(f) = r.get(pd, &pbase, "filter") else {
+                continue;
+            };
+            let fbase = join(&pbase, "filter");
+            let ftype = r.str(f, &fbase, "type")?.map(str::to_string);
+            let value = r.uint(f, &fbase, "value")?.unwrap_or(1);
+            let unit = r.str(f, &fbase, "unit")?.map(str::to_string);
+            let least = r.uint(f, &fbase, "retainAtLeast")?;
+            let age = || -> String {
+                let days = match unit.as_deref() {
+                    Some("WEEKS") => return format!("{value}w"),
+                    Some("MONTHS") => value * 30,
+                    Some("YEARS") => value * 365,
+                    _ => value,
+                };
+                format!("{days}d")
+            };
+            let from = format!("{fbase} ({} {})", value, unit.as_deref().unwrap_or(""));
+            match (action.as_deref(), ftype.as_deref()) {
+                (Some("DELETE"), Some("COUNT")) => {
+                    keys.push(("keep_last".into(), value.to_string(), join(&fbase, "value")))
+                }
+                (Some("DELETE"), _) => {
+                    keys.push(("max_age".into(), quoted(&age()), from.clone()));
+                    if let Some(n) = least {
+                        keys.push((
+                            "keep_at_least".into(),
+                            n.to_string(),
+                            join(&fbase, "retainAtLeast"),
+                        ));
+                    }
+                }
+                (Some("DEPRECATE"), Some("AGE")) => {
+                    keys.push(("deprecate_after".into(), quoted(&age()), from.clone()))
+                }
+                (Some("DISABLE"), Some("AGE")) => {
+                    keys.push(("disable_after".into(), quoted(&age()), from.clone()))
+                }
+                _ => warnings.push(Warning {
+                    file: r.file(),
+                    field: pbase.clone(),
+                    what: format!(
+                        "{} by {}: no counterpart in amisim; left out",
+                        action.as_deref().unwrap_or("?"),
+                        ftype.as_deref().unwrap_or("?")
+                    ),
+                }),
+            }
+            if matches!(unit.as_deref(), Some("MONTHS" | "YEARS")) {
+                warnings.push(Warning {
+                    file: r.file(),
+                    field: join(&fbase, "unit"),
+                    what: "months and years taken as 30 and 365 days".into(),
+                });
+            }
+        }
+    }
+    if !keys.is_empty() {
+        out.table("[pipeline.lifecycle]");
+        for (k, v, from) in keys {
+            out.set(&k, v, from);
+        }
+    }
+    Ok(())
+}

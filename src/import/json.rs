@@ -1,0 +1,189 @@
+//! JSON documents for import: parsing with the parser's place on error, and
+//! a reader that remembers which fields it used, so that every other field
+//! is reported instead of dropped.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::{ImportError, Warning};
+
+/// Parses `text` (the contents of `file`).
+pub(super) fn parse(file: &Path, text: &str) -> Result<Value, ImportError> {
+    serde_json::from_str(text).map_err(|e| ImportError::Malformed {
+        file: file.to_path_buf(),
+        line: e.line(),
+        col: e.column(),
+        reason: e.to_string(),
+    })
+}
+
+/// One document being read: the fields used so far.
+pub(super) struct Reader<'a> {
+    pub(super) file: &'a Path,
+    used: BTreeSet<String>,
+}
+
+impl<'a> Reader<'a> {
+    pub(super) fn new(file: &'a Path) -> Self {
+        Reader {
+            file,
+            used: BTreeSet::new(),
+        }
+    }
+
+    /// Marks `path` (and everything under it) as used.
+    pub(super) fn use_path(&mut self, path: &str) {
+        self.used.insert(path.to_string());
+    }
+
+    /// The value at `path` under `v` (dotted keys, `[i]` for arrays), marked used.
+    pub(super) fn get<'v>(&mut self, v: &'v Value, base: &str, key: &str) -> Option<&'v Value> {
+        let got = v.get(key)?;
+        self.use_path(&join(base, key));
+        Some(got)
+    }
+
+    /// A string at `base.key`, if present; a non-string is an error.
+    pub(super) fn str<'v>(
+        &mut self,
+        v: &'v Value,
+        base: &str,
+        key: &str,
+    ) -> Result<Option<&'v str>, ImportError> {
+        match self.get(v, base, key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(other) => {
+                Err(self.wrong(&join(base, key), format!("expected a string, got {other}")))
+            }
+        }
+    }
+
+    /// A whole number at `base.key`, if present.
+    pub(super) fn uint(
+        &mut self,
+        v: &Value,
+        base: &str,
+        key: &str,
+    ) -> Result<Option<u64>, ImportError> {
+        match self.get(v, base, key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(n) => n.as_u64().map(Some).ok_or_else(|| {
+                self.wrong(
+                    &join(base, key),
+                    format!("expected a whole number, got {n}"),
+                )
+            }),
+        }
+    }
+
+    /// The strings of an array at `base.key` (empty if absent).
+    pub(super) fn strings(
+        &mut self,
+        v: &Value,
+        base: &str,
+        key: &str,
+    ) -> Result<Vec<String>, ImportError> {
+        match self.get(v, base, key) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(a)) => a
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    x.as_str().map(str::to_string).ok_or_else(|| {
+                        self.wrong(
+                            &format!("{}[{i}]", join(base, key)),
+                            format!("expected a string, got {x}"),
+                        )
+                    })
+                })
+                .collect(),
+            Some(other) => {
+                Err(self.wrong(&join(base, key), format!("expected a list, got {other}")))
+            }
+        }
+    }
+
+    /// The elements of an array at `base.key` (empty if absent).
+    pub(super) fn array<'v>(
+        &mut self,
+        v: &'v Value,
+        base: &str,
+        key: &str,
+    ) -> Result<&'v [Value], ImportError> {
+        match self.get(v, base, key) {
+            None | Some(Value::Null) => Ok(&[]),
+            Some(Value::Array(a)) => Ok(a),
+            Some(other) => {
+                Err(self.wrong(&join(base, key), format!("expected a list, got {other}")))
+            }
+        }
+    }
+
+    /// A field of the wrong shape.
+    pub(super) fn wrong(&self, field: &str, reason: String) -> ImportError {
+        ImportError::Wrong {
+            file: self.file.to_path_buf(),
+            field: field.to_string(),
+            reason,
+            help: "amisim reads the JSON the AWS CLI prints; check the field against the API reference".into(),
+        }
+    }
+
+    /// A warning for every leaf of `v` (at `base`) that was not used.
+    pub(super) fn unused(&self, v: &Value, base: &str, out: &mut Vec<Warning>) {
+        // A field read is used, and so are the elements of a list read whole;
+        // the fields inside an object that was read are used only if read too.
+        let used = |p: &str| {
+            self.used.iter().any(|u| {
+                p == u
+                    || p.strip_prefix(u.as_str())
+                        .is_some_and(|rest| rest.starts_with('[') && !rest.contains('.'))
+            })
+        };
+        let mut leaves = Vec::new();
+        leaf_paths(v, base, &mut leaves);
+        for p in leaves {
+            if !used(&p) {
+                out.push(Warning {
+                    file: self.file.to_path_buf(),
+                    field: p,
+                    what: "no counterpart in amisim; left out".into(),
+                });
+            }
+        }
+    }
+
+    /// The file's path.
+    pub(super) fn file(&self) -> PathBuf {
+        self.file.to_path_buf()
+    }
+}
+
+/// `base.key`, or `key` at the top.
+pub(super) fn join(base: &str, key: &str) -> String {
+    if base.is_empty() {
+        key.to_string()
+    } else {
+        format!("{base}.{key}")
+    }
+}
+
+/// Every leaf (a value that is not an object or a non-empty array) under `v`.
+fn leaf_paths(v: &Value, base: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            for (k, x) in m {
+                leaf_paths(x, &join(base, k), out);
+            }
+        }
+        Value::Array(a) if !a.is_empty() => {
+            for (i, x) in a.iter().enumerate() {
+                leaf_paths(x, &format!("{base}[{i}]"), out);
+            }
+        }
+        _ => out.push(base.to_string()),
+    }
+}

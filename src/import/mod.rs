@@ -1,0 +1,326 @@
+//! `amisim import`: a scenario from the pipeline a team already has.
+//!
+//! Each format's reader fills a `Toml` document, line by line, every value
+//! with the source field it came from as a comment; every field of the
+//! source with no counterpart in amisim becomes a [`Warning`]. The scenario
+//! is then checked like `validate` does, and an error is reported against
+//! the source field behind the offending line.
+//!
+//! Formats: the JSON the AWS CLI prints for Image Builder (`imagebuilder`).
+//! CloudFormation, Terraform and Packer are recognised and refused with what
+//! was found, until their readers exist.
+
+mod imagebuilder;
+mod json;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::scenario::{self, ScenarioErrors};
+
+/// A source format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Decide by content.
+    Auto,
+    /// Image Builder API JSON, as `aws imagebuilder get-*` prints it, or `create-*` input.
+    Imagebuilder,
+}
+
+/// A source field with no counterpart in amisim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The source file.
+    pub file: PathBuf,
+    /// The field's path in the document, e.g. `imagePipeline.tags.team`.
+    pub field: String,
+    /// What happened to it.
+    pub what: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}: {}", self.file.display(), self.field, self.what)
+    }
+}
+
+/// Why an import failed; nothing is written.
+#[derive(Debug)]
+pub enum ImportError {
+    /// A file that cannot be read.
+    Io(PathBuf, std::io::Error),
+    /// A malformed document: its parser's place.
+    Malformed {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        col: usize,
+        /// The parser's words.
+        reason: String,
+    },
+    /// A document that is not one amisim imports, or a field of the wrong shape.
+    Wrong {
+        /// The file.
+        file: PathBuf,
+        /// Where in it (a field path), if anywhere.
+        field: String,
+        /// What is wrong.
+        reason: String,
+        /// How to fix it.
+        help: String,
+    },
+    /// The imported scenario breaks the rules (AWS would refuse the pipeline).
+    Illegal(Vec<String>),
+}
+
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImportError::Io(p, e) => write!(f, "error: {}: {e}", p.display()),
+            ImportError::Malformed {
+                file,
+                line,
+                col,
+                reason,
+            } => write!(
+                f,
+                "error: {}:{line}:{col}: not valid JSON: {reason}",
+                file.display()
+            ),
+            ImportError::Wrong {
+                file,
+                field,
+                reason,
+                help,
+            } => {
+                let at = if field.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {field}:")
+                };
+                write!(f, "error: {}:{at} {reason}\n  help: {help}", file.display())
+            }
+            ImportError::Illegal(lines) => {
+                for l in lines {
+                    writeln!(f, "{l}")?;
+                }
+                write!(
+                    f,
+                    "the imported pipeline breaks {} rule{} AWS enforces; nothing was written",
+                    lines.len(),
+                    if lines.len() == 1 { "" } else { "s" }
+                )
+            }
+        }
+    }
+}
+
+/// What an import produced: the scenario text, what it chose, and the
+/// fields it could not map.
+#[derive(Debug)]
+pub struct Imported {
+    /// The scenario, TOML.
+    pub toml: String,
+    /// The format read.
+    pub format: &'static str,
+    /// Fields with no counterpart in amisim.
+    pub warnings: Vec<Warning>,
+}
+
+/// A scenario being written: lines, each value with the source field it
+/// came from.
+#[derive(Debug, Default)]
+pub(crate) struct Toml {
+    lines: Vec<(String, Option<String>)>,
+}
+
+impl Toml {
+    /// A table header, `[x]` or `[[x]]`, after a blank line.
+    pub(crate) fn table(&mut self, header: &str) {
+        if !self.lines.is_empty() {
+            self.lines.push((String::new(), None));
+        }
+        self.lines.push((header.to_string(), None));
+    }
+
+    /// `key = value`, with its source.
+    pub(crate) fn set(&mut self, key: &str, value: String, from: impl Into<String>) {
+        self.lines
+            .push((format!("{key} = {value}"), Some(from.into())));
+    }
+
+    /// A comment line.
+    pub(crate) fn comment(&mut self, text: &str) {
+        self.lines.push((format!("# {text}"), None));
+    }
+
+    /// The source behind line `n` (1-based) of the text, if any.
+    fn source_of(&self, header_lines: usize, n: usize) -> Option<&str> {
+        let i = n.checked_sub(header_lines + 1)?;
+        // The line itself, or the nearest line above with a source (a table's first key).
+        self.lines[..=i.min(self.lines.len().saturating_sub(1))]
+            .iter()
+            .rev()
+            .find_map(|(_, from)| from.as_deref())
+    }
+
+    fn render(&self, header: &str) -> String {
+        let mut out = String::from(header);
+        for (line, from) in &self.lines {
+            match from {
+                Some(f) if !line.is_empty() => {
+                    // A field path reads "from <path>"; anything else stands as it is.
+                    let first = f.split_whitespace().next().unwrap_or("");
+                    let from = if first.contains('.') || first.contains('[') {
+                        "from "
+                    } else {
+                        ""
+                    };
+                    let _ = writeln!(out, "{line:<40} # {from}{f}");
+                }
+                _ => {
+                    let _ = writeln!(out, "{line}");
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A TOML string.
+pub(crate) fn quoted(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// A TOML array of strings.
+pub(crate) fn strings<S: AsRef<str>>(items: &[S]) -> String {
+    let q: Vec<String> = items.iter().map(|s| quoted(s.as_ref())).collect();
+    format!("[{}]", q.join(", "))
+}
+
+/// The files to read: each given file, and the `.json` files of each
+/// given directory, in name order.
+fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
+    let mut files = Vec::new();
+    for p in inputs {
+        if p.is_dir() {
+            let rd = std::fs::read_dir(p).map_err(|e| ImportError::Io(p.clone(), e))?;
+            let mut in_dir: Vec<PathBuf> = rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "json"))
+                .collect();
+            in_dir.sort();
+            files.extend(in_dir);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    Ok(files)
+}
+
+/// What a document looks like, for `--format auto` and for refusing the
+/// formats amisim does not read yet.
+fn sniff(path: &Path, text: &str) -> &'static str {
+    let t = text.trim_start();
+    let name = path.to_string_lossy();
+    if name.ends_with(".pkr.hcl") || t.contains("source \"amazon-ebs\"") {
+        "a Packer template"
+    } else if name.ends_with(".tf") {
+        "a Terraform configuration"
+    } else if t.contains("AWSTemplateFormatVersion") || t.contains("AWS::ImageBuilder::") {
+        "a CloudFormation template"
+    } else if t.contains("\"format_version\"") && t.contains("\"values\"") {
+        "`terraform show -json` output"
+    } else if t.starts_with('{') {
+        "json"
+    } else {
+        "unknown"
+    }
+}
+
+/// Imports `inputs` as `format` into a scenario named `name`.
+pub fn import(inputs: &[PathBuf], format: Format, name: &str) -> Result<Imported, ImportError> {
+    let files = expand(inputs)?;
+    if files.is_empty() {
+        return Err(ImportError::Wrong {
+            file: inputs.first().cloned().unwrap_or_default(),
+            field: String::new(),
+            reason: "no input file".into(),
+            help: "give the JSON files the AWS CLI printed, or a directory holding them".into(),
+        });
+    }
+    let mut docs = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).map_err(|e| ImportError::Io(f.clone(), e))?;
+        match sniff(f, &text) {
+            "json" => {}
+            other if format == Format::Auto || format == Format::Imagebuilder => {
+                return Err(ImportError::Wrong {
+                    file: f.clone(),
+                    field: String::new(),
+                    reason: format!("this is {other}; amisim import reads Image Builder's JSON so far"),
+                    help: "export the pipeline with `aws imagebuilder get-image-pipeline`, `get-image-recipe`, `get-distribution-configuration` and `get-infrastructure-configuration` (README, \"Start from your own pipeline\")".into(),
+                });
+            }
+            _ => {}
+        }
+        let value = json::parse(f, &text)?;
+        docs.push((f.clone(), value));
+    }
+    let mut doc = Toml::default();
+    let mut warnings = Vec::new();
+    imagebuilder::read(&docs, name, &mut doc, &mut warnings)?;
+    let mut header = String::new();
+    let _ = writeln!(
+        header,
+        "# Imported by `amisim import` from Image Builder's JSON: {}.",
+        files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    header.push_str(
+        "# Each value names the source field it came from. Durations are amisim's\n\
+         # defaults, not your pipeline's: measure yours with `amisim fit`.\n",
+    );
+    if !warnings.is_empty() {
+        let _ = writeln!(
+            header,
+            "#\n# {} source field{} with no counterpart in amisim:",
+            warnings.len(),
+            if warnings.len() == 1 { "" } else { "s" }
+        );
+        for w in &warnings {
+            let _ = writeln!(header, "#   {w}");
+        }
+    }
+    header.push('\n');
+    let header_lines = header.lines().count();
+    let text = doc.render(&header);
+    // The same checks as `validate`: an illegal pipeline is refused with
+    // AWS's answer, at the source field behind it.
+    if let Err(ScenarioErrors(errs, _)) = scenario::from_str(Path::new("imported.toml"), &text) {
+        let lines = errs
+            .iter()
+            .map(|e| {
+                let from = doc
+                    .source_of(header_lines, e.line)
+                    .map_or(String::new(), |s| format!(" (from {s})"));
+                let help = e
+                    .help
+                    .as_ref()
+                    .map_or(String::new(), |h| format!("\n  help: {h}"));
+                format!("error: {}{from}: {}{help}", e.key_path, e.reason)
+            })
+            .collect();
+        return Err(ImportError::Illegal(lines));
+    }
+    Ok(Imported {
+        toml: text,
+        format: "imagebuilder",
+        warnings,
+    })
+}

@@ -1,0 +1,192 @@
+//! `amisim import`: realistic source documents in `tests/import/`, imported,
+//! checked against their golden scenario, validated and run.
+
+use std::path::Path;
+
+use amisim::pipeline::model::{Outcome, Stage, run_replication};
+
+use super::{amisim, amisim_ok, root};
+
+const IB: &str = "tests/import/imagebuilder";
+
+/// Copies the Image Builder fixture into a temporary directory, with `edit`
+/// applied to the file named `file`.
+fn fixture_with(file: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(root().join(IB)).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            let mut text = std::fs::read_to_string(&p).unwrap();
+            if p.file_name().unwrap() == file {
+                text = edit(text);
+            }
+            std::fs::write(dir.path().join(p.file_name().unwrap()), text).unwrap();
+        }
+    }
+    dir
+}
+
+#[test]
+fn image_builder_json_imports_to_its_golden_scenario_which_validates_and_runs() {
+    let o = amisim_ok(&["import", IB, "--name", "golden-al2023"]);
+    let got = String::from_utf8(o.stdout).unwrap();
+    let golden = root().join(IB).join("expected.toml");
+    if std::env::var_os("AMISIM_BLESS").is_some() {
+        std::fs::write(&golden, &got).unwrap();
+    }
+    assert_eq!(
+        got,
+        std::fs::read_to_string(&golden).unwrap(),
+        "regenerate with AMISIM_BLESS=1"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("read tests/import/imagebuilder as imagebuilder"),
+        "{err}"
+    );
+    // Every field left out is listed, on stderr and at the top of the file.
+    for field in [
+        "infrastructureConfiguration.subnetId",
+        "distributions[2].launchTemplateConfigurations[0].launchTemplateId",
+        "imageRecipe.blockDeviceMappings[1].ebs.throughput",
+        "imageRecipe.components[2].parameters[0].name",
+    ] {
+        assert!(err.contains(field) && got.contains(field), "{field}");
+    }
+    let scn = amisim::scenario::from_str(Path::new("imported.toml"), &got)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let p = &scn.world.pipelines[0];
+    // AWS's default start condition when absent: dependency updates, with the
+    // recipe's version filters (cis-hardening is pinned to 2.1.0).
+    assert_eq!(
+        p.schedule.start_condition,
+        amisim::pipeline::config::StartCondition::DependencyUpdates
+    );
+    let pinned: Vec<(&str, bool)> = p
+        .schedule
+        .updates
+        .iter()
+        .map(|u| (u.of.as_str(), u.matches_filter))
+        .collect();
+    assert!(
+        pinned.contains(&("cis-hardening", false)) && pinned.contains(&("platform-agents", true))
+    );
+    // Target accounts own their copies; the OU share and the lifecycle came along.
+    let ids: Vec<&str> = p
+        .copies
+        .iter()
+        .map(|c| scn.world.directory.accounts[c.copier.index()].id.as_str())
+        .collect();
+    assert_eq!(ids, ["111122223333", "444455556666", "777788889999"]);
+    assert_eq!(p.components.len(), 3);
+    assert_eq!(p.tests[0].name, "reboot-test-linux");
+    assert_eq!(p.lifecycle.keep_at_least, 2);
+    assert_eq!(
+        p.distribution_timeout.map(|d| d.as_millis()),
+        Some(240 * 60_000)
+    );
+    assert_eq!(p.schedule.auto_disable_after_failures, Some(3));
+    let r = run_replication(&scn.world, 1, 0);
+    assert!(r.runs.iter().any(|x| x.outcome == Outcome::Succeeded));
+    // Written whole with -o, and runs from there.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mine.toml");
+    amisim_ok(&["import", IB, "-o", out.to_str().unwrap()]);
+    amisim_ok(&[
+        "run",
+        out.to_str().unwrap(),
+        "-n",
+        "2",
+        "-q",
+        "--rows",
+        "none",
+        "--out",
+        dir.path().join("o").to_str().unwrap(),
+    ]);
+}
+
+#[test]
+fn public_sharing_and_a_refused_distribution_come_through_with_awss_answer() {
+    // userGroups = ["all"] on an unencrypted image in the build Region: public.
+    let public = fixture_with("distribution.json", |t| {
+        t.replacen(
+            "\"organizationalUnitArns\": [\n                            \"arn:aws:organizations::999988887777:ou/o-a1b2c3d4e5/ou-ab12-11111111\"\n                        ]",
+            "\"userGroups\": [\"all\"]",
+            1,
+        )
+        .replacen("\"kmsKeyId\": \"arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab\",", "", 1)
+    });
+    let recipe_plain = |t: String| t.replace("\"encrypted\": true,", "\"encrypted\": false,");
+    std::fs::write(
+        public.path().join("recipe.json"),
+        recipe_plain(std::fs::read_to_string(root().join(IB).join("recipe.json")).unwrap()),
+    )
+    .unwrap();
+    let out = public.path().join("s.toml");
+    let o = amisim(&[
+        "import",
+        public.path().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    // Block public access is on by default for an account: AWS refuses.
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("rule: block_public_access"), "{err}");
+    assert!(err.contains("(from distributionConfiguration.distributions[0].amiDistributionConfiguration.launchPermission)"), "{err}");
+    assert!(!out.exists(), "nothing written");
+    // The same share of an encrypted image: refused for its encryption too.
+    let enc = fixture_with("distribution.json", |t| {
+        t.replacen(
+            "\"organizationalUnitArns\": [\n                            \"arn:aws:organizations::999988887777:ou/o-a1b2c3d4e5/ou-ab12-11111111\"\n                        ]",
+            "\"userGroups\": [\"all\"]",
+            1,
+        )
+    });
+    let o = amisim(&["import", enc.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("rule: public_encrypted"));
+    let _ = Stage::Share;
+}
+
+#[test]
+fn malformed_and_wrong_kind_inputs_are_refused_with_their_place_and_nothing_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s.toml");
+    let bad = fixture_with("pipeline.json", |t| {
+        t.replacen("\"status\": \"ENABLED\",", "\"status\": \"ENABLED\"", 1)
+    });
+    let o = amisim(&[
+        "import",
+        bad.path().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("pipeline.json:24:9: not valid JSON"), "{err}");
+    assert!(!out.exists());
+    let cfn = dir.path().join("template.yaml");
+    std::fs::write(&cfn, "AWSTemplateFormatVersion: 2010-09-09\nResources:\n  P:\n    Type: AWS::ImageBuilder::ImagePipeline\n").unwrap();
+    let o = amisim(&["import", cfn.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("this is a CloudFormation template"));
+    let other = dir.path().join("other.json");
+    std::fs::write(&other, "{\"Reservations\": []}").unwrap();
+    let o = amisim(&["import", other.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("not an Image Builder document: its top-level keys are Reservations"),
+        "{err}"
+    );
+    let only_recipe = amisim(&[
+        "import",
+        root().join(IB).join("recipe.json").to_str().unwrap(),
+    ]);
+    assert_eq!(only_recipe.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&only_recipe.stderr)
+            .contains("no image pipeline among the documents (found: Recipe)")
+    );
+}
