@@ -11,7 +11,7 @@ use crate::import::{self, Format};
 /// `amisim import`
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The source documents: files, or directories of `.json` files.
+    /// The source documents: Image Builder JSON files (or directories of them), or `terraform show -json` output.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// The source format; `auto` decides by content and says what it chose.

@@ -15,7 +15,7 @@ use super::{ImportError, Toml, Warning, quoted, strings};
 
 /// What a document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Kind {
+pub(super) enum Kind {
     Pipeline,
     Recipe,
     Distribution,
@@ -47,7 +47,7 @@ const KINDS: [(Kind, &str, &str); 6] = [
 struct Doc<'a> {
     kind: Kind,
     body: &'a Value,
-    base: &'static str,
+    base: &'a str,
     reader: Reader<'a>,
 }
 
@@ -148,24 +148,31 @@ impl Directory {
     }
 }
 
+/// One input document: its file, its value, and, when another format's
+/// reader made it, its kind and the path its fields are named under.
+pub(super) type Input = (PathBuf, Value, Option<(Kind, String)>);
+
 /// Reads the documents into `out`.
 pub(super) fn read(
-    files: &[(PathBuf, Value)],
+    files: &[Input],
     name: &str,
     out: &mut Toml,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), ImportError> {
     let mut docs: Vec<Doc<'_>> = Vec::new();
-    for (file, v) in files {
-        let found = KINDS.iter().find_map(|(k, wrapper, input_key)| {
-            if let Some(b) = v.get(*wrapper) {
-                Some((*k, b, *wrapper))
-            } else if v.get(*input_key).is_some() {
-                Some((*k, v, ""))
-            } else {
-                None
-            }
-        });
+    for (file, v, hint) in files {
+        let found = match hint {
+            Some((k, base)) => Some((*k, v, base.as_str())),
+            None => KINDS.iter().find_map(|(k, wrapper, input_key)| {
+                if let Some(b) = v.get(*wrapper) {
+                    Some((*k, b, *wrapper))
+                } else if v.get(*input_key).is_some() {
+                    Some((*k, v, ""))
+                } else {
+                    None
+                }
+            }),
+        };
         let Some((kind, body, base)) = found else {
             let keys: Vec<String> = v
                 .as_object()
@@ -182,7 +189,7 @@ pub(super) fn read(
             });
         };
         let mut reader = Reader::new(file);
-        if !base.is_empty() {
+        if hint.is_none() && !base.is_empty() {
             reader.use_path("requestId");
         }
         docs.push(Doc {

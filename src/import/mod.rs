@@ -6,12 +6,15 @@
 //! is then checked like `validate` does, and an error is reported against
 //! the source field behind the offending line.
 //!
-//! Formats: the JSON the AWS CLI prints for Image Builder (`imagebuilder`).
-//! CloudFormation, Terraform and Packer are recognised and refused with what
-//! was found, until their readers exist.
+//! Formats: the JSON the AWS CLI prints for Image Builder (`imagebuilder`),
+//! and `terraform show -json` (`terraform`), whose `aws_imagebuilder_*`
+//! resources become the same documents. CloudFormation templates, raw
+//! `.tf` files and Packer templates are recognised and refused with what was
+//! found, until their readers exist.
 
 mod imagebuilder;
 mod json;
+mod terraform;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -25,6 +28,8 @@ pub enum Format {
     Auto,
     /// Image Builder API JSON, as `aws imagebuilder get-*` prints it, or `create-*` input.
     Imagebuilder,
+    /// `terraform show -json` (state or plan) with `aws_imagebuilder_*` resources.
+    Terraform,
 }
 
 /// A source field with no counterpart in amisim.
@@ -231,8 +236,6 @@ fn sniff(path: &Path, text: &str) -> &'static str {
         "a Terraform configuration"
     } else if t.contains("AWSTemplateFormatVersion") || t.contains("AWS::ImageBuilder::") {
         "a CloudFormation template"
-    } else if t.contains("\"format_version\"") && t.contains("\"values\"") {
-        "`terraform show -json` output"
     } else if t.starts_with('{') {
         "json"
     } else {
@@ -252,30 +255,59 @@ pub fn import(inputs: &[PathBuf], format: Format, name: &str) -> Result<Imported
         });
     }
     let mut docs = Vec::new();
+    let mut read_as = "imagebuilder";
+    let mut early = Vec::new();
     for f in &files {
         let text = std::fs::read_to_string(f).map_err(|e| ImportError::Io(f.clone(), e))?;
         match sniff(f, &text) {
             "json" => {}
-            other if format == Format::Auto || format == Format::Imagebuilder => {
+            other => {
                 return Err(ImportError::Wrong {
                     file: f.clone(),
                     field: String::new(),
-                    reason: format!("this is {other}; amisim import reads Image Builder's JSON so far"),
+                    reason: format!("this is {other}; amisim import reads Image Builder's JSON and `terraform show -json` so far"),
                     help: "export the pipeline with `aws imagebuilder get-image-pipeline`, `get-image-recipe`, `get-distribution-configuration` and `get-infrastructure-configuration` (README, \"Start from your own pipeline\")".into(),
                 });
             }
-            _ => {}
         }
         let value = json::parse(f, &text)?;
-        docs.push((f.clone(), value));
+        let tf = terraform::is_show_json(&value);
+        let wrong = match format {
+            Format::Imagebuilder if tf => {
+                Some("`terraform show -json` output; use --format terraform (or auto)")
+            }
+            Format::Terraform if !tf => Some(
+                "not `terraform show -json` output (no format_version and values or planned_values); use --format imagebuilder (or auto)",
+            ),
+            _ => None,
+        };
+        if let Some(why) = wrong {
+            return Err(ImportError::Wrong {
+                file: f.clone(),
+                field: String::new(),
+                reason: format!("this is {why}"),
+                help: "or leave --format out: auto decides by content".into(),
+            });
+        }
+        if tf {
+            read_as = "terraform";
+            docs.extend(terraform::documents(f, &value, &mut early)?);
+            continue;
+        }
+        docs.push((f.clone(), value, None));
     }
     let mut doc = Toml::default();
-    let mut warnings = Vec::new();
+    let mut warnings = early;
     imagebuilder::read(&docs, name, &mut doc, &mut warnings)?;
     let mut header = String::new();
     let _ = writeln!(
         header,
-        "# Imported by `amisim import` from Image Builder's JSON: {}.",
+        "# Imported by `amisim import` from {}: {}.",
+        if read_as == "terraform" {
+            "`terraform show -json`"
+        } else {
+            "Image Builder's JSON"
+        },
         files
             .iter()
             .map(|f| f.display().to_string())
@@ -320,7 +352,7 @@ pub fn import(inputs: &[PathBuf], format: Format, name: &str) -> Result<Imported
     }
     Ok(Imported {
         toml: text,
-        format: "imagebuilder",
+        format: read_as,
         warnings,
     })
 }

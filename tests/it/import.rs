@@ -190,3 +190,83 @@ fn malformed_and_wrong_kind_inputs_are_refused_with_their_place_and_nothing_writ
             .contains("no image pipeline among the documents (found: Recipe)")
     );
 }
+
+#[test]
+fn terraform_show_json_imports_the_same_pipeline_with_the_same_results() {
+    let tf = "tests/import/terraform/show.json";
+    let o = amisim_ok(&["import", tf, "--name", "golden-al2023"]);
+    let got = String::from_utf8(o.stdout).unwrap();
+    let golden = root().join("tests/import/terraform/expected.toml");
+    if std::env::var_os("AMISIM_BLESS").is_some() {
+        std::fs::write(&golden, &got).unwrap();
+    }
+    assert_eq!(
+        got,
+        std::fs::read_to_string(&golden).unwrap(),
+        "regenerate with AMISIM_BLESS=1"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("as terraform"), "{err}");
+    assert!(
+        err.contains("module.recipe.aws_imagebuilder_infrastructure_configuration.this.subnetId"),
+        "fields are named under the resource's address: {err}"
+    );
+    // The Image Builder fixture without what this Terraform state lacks (the
+    // distribution's time-out and the auto-disable policy) is the same pipeline:
+    // the two scenarios give byte-identical results.
+    let ib = fixture_with("pipeline.json", |t| {
+        t.replace(",\n            \"autoDisablePolicy\": {\n                \"failureCount\": 3\n            }", "")
+    });
+    let dist = ib.path().join("distribution.json");
+    let d = std::fs::read_to_string(&dist)
+        .unwrap()
+        .replace("\"timeoutMinutes\": 240,", "");
+    std::fs::write(&dist, d).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("ib.toml"), dir.path().join("tf.toml"));
+    amisim_ok(&[
+        "import",
+        ib.path().to_str().unwrap(),
+        "--name",
+        "same",
+        "-o",
+        a.to_str().unwrap(),
+    ]);
+    amisim_ok(&["import", tf, "--name", "same", "-o", b.to_str().unwrap()]);
+    for (s, out) in [(&a, "oa"), (&b, "ob")] {
+        amisim_ok(&[
+            "run",
+            s.to_str().unwrap(),
+            "-n",
+            "3",
+            "-q",
+            "--out",
+            dir.path().join(out).to_str().unwrap(),
+        ]);
+    }
+    for f in ["runs.csv", "stages.csv", "summary.csv", "cost_summary.csv"] {
+        assert_eq!(
+            std::fs::read(dir.path().join("oa").join(f)).unwrap(),
+            std::fs::read(dir.path().join("ob").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // Not Terraform's: refused with what was found.
+    let o = amisim(&[
+        "import",
+        "--format",
+        "terraform",
+        &format!("{IB}/pipeline.json"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not `terraform show -json` output"));
+    let none = dir.path().join("empty.json");
+    std::fs::write(&none, r#"{"format_version":"1.0","values":{"root_module":{"resources":[{"address":"aws_ami_copy.x","type":"aws_ami_copy","values":{}}]}}}"#).unwrap();
+    let o = amisim(&["import", none.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no aws_imagebuilder_* resource; the resource types are aws_ami_copy"),
+        "{err}"
+    );
+}

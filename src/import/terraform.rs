@@ -1,0 +1,196 @@
+//! `terraform show -json` (state or plan): the `aws_imagebuilder_*`
+//! resources of every module, as the Image Builder documents their
+//! attributes describe, read by the same reader as Image Builder's JSON.
+//!
+//! Terraform names the API's fields in snake_case and writes every nested
+//! block as a list; each resource becomes the API's document, its fields
+//! named under the resource's address (e.g.
+//! `module.recipe.aws_imagebuilder_image_recipe.this.blockDeviceMappings[0]`).
+//! Field names: the AWS provider's `aws_imagebuilder_*` resources.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use super::imagebuilder::{Input, Kind};
+use super::{ImportError, Warning};
+
+/// True if `v` is `terraform show -json` output.
+pub(super) fn is_show_json(v: &Value) -> bool {
+    v.get("format_version").is_some()
+        && (v.get("values").is_some() || v.get("planned_values").is_some())
+}
+
+/// The resource types read, and the document each becomes.
+const TYPES: [(&str, Kind); 6] = [
+    ("aws_imagebuilder_image_pipeline", Kind::Pipeline),
+    ("aws_imagebuilder_image_recipe", Kind::Recipe),
+    (
+        "aws_imagebuilder_distribution_configuration",
+        Kind::Distribution,
+    ),
+    (
+        "aws_imagebuilder_infrastructure_configuration",
+        Kind::Infrastructure,
+    ),
+    ("aws_imagebuilder_lifecycle_policy", Kind::Lifecycle),
+    ("aws_imagebuilder_component", Kind::Component),
+];
+
+/// Blocks Terraform repeats that the API names in the plural.
+const PLURAL: [(&str, &str); 7] = [
+    ("component", "components"),
+    ("block_device_mapping", "blockDeviceMappings"),
+    ("distribution", "distributions"),
+    ("policy_detail", "policyDetails"),
+    ("recipe", "recipes"),
+    ("parameter", "parameters"),
+    (
+        "launch_template_configuration",
+        "launchTemplateConfigurations",
+    ),
+];
+
+/// Blocks Terraform writes as a list of one that the API has as an object.
+const SINGLE: [&str; 10] = [
+    "schedule",
+    "image_tests_configuration",
+    "ebs",
+    "ami_distribution_configuration",
+    "launch_permission",
+    "action",
+    "filter",
+    "resource_selection",
+    "auto_disable_policy",
+    "include_resources",
+];
+
+/// `snake_case` → `camelCase`.
+fn camel(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut up = false;
+    for c in s.chars() {
+        if c == '_' {
+            up = true;
+        } else if up {
+            out.extend(c.to_uppercase());
+            up = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// One attribute value in the API's shape; `None` for what Terraform writes
+/// but the API would not (nulls, empty lists and blocks).
+fn convert(key: &str, v: &Value) -> Option<Value> {
+    match v {
+        Value::Null => None,
+        Value::Array(a) if a.is_empty() => None,
+        Value::Array(a) if SINGLE.contains(&key) => convert_object(&a[0]),
+        Value::Array(a) => Some(Value::Array(
+            a.iter().filter_map(|x| convert("", x)).collect(),
+        )),
+        Value::Object(_) => convert_object(v),
+        // The provider keeps some booleans as strings ("true").
+        Value::String(s) if matches!(key, "encrypted" | "delete_on_termination") => {
+            s.parse::<bool>().ok().map(Value::Bool)
+        }
+        other => Some(other.clone()),
+    }
+}
+
+fn convert_object(v: &Value) -> Option<Value> {
+    let Value::Object(m) = v else {
+        return convert("", v);
+    };
+    let mut out = Map::new();
+    for (k, x) in m {
+        let name = PLURAL
+            .iter()
+            .find(|(t, _)| t == k)
+            .map_or_else(|| camel(k), |(_, api)| api.to_string());
+        if let Some(c) = convert(k, x) {
+            out.insert(name, c);
+        }
+    }
+    (!out.is_empty()).then_some(Value::Object(out))
+}
+
+/// Every resource of a module and its child modules.
+fn resources<'v>(module: &'v Value, out: &mut Vec<&'v Value>) {
+    if let Some(Value::Array(rs)) = module.get("resources") {
+        out.extend(rs);
+    }
+    if let Some(Value::Array(cs)) = module.get("child_modules") {
+        for c in cs {
+            resources(c, out);
+        }
+    }
+}
+
+/// The Image Builder documents in `v`, the output of `terraform show -json`.
+pub(super) fn documents(
+    file: &Path,
+    v: &Value,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<Input>, ImportError> {
+    let root = v
+        .get("values")
+        .or_else(|| v.get("planned_values"))
+        .and_then(|x| x.get("root_module"));
+    let mut all = Vec::new();
+    if let Some(r) = root {
+        resources(r, &mut all);
+    }
+    let mut docs = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for r in all {
+        let ty = r.get("type").and_then(Value::as_str).unwrap_or("");
+        let address = r
+            .get("address")
+            .and_then(Value::as_str)
+            .unwrap_or(ty)
+            .to_string();
+        if !seen.contains(&ty.to_string()) {
+            seen.push(ty.to_string());
+        }
+        let Some((_, kind)) = TYPES.iter().find(|(t, _)| *t == ty) else {
+            warnings.push(Warning {
+                file: file.to_path_buf(),
+                field: address,
+                what: format!("resource type {ty}, not Image Builder's; left out"),
+            });
+            continue;
+        };
+        let body = r
+            .get("values")
+            .and_then(convert_object)
+            .unwrap_or(Value::Object(Map::new()));
+        docs.push((PathBuf::from(file), body, Some((*kind, address))));
+    }
+    if docs.is_empty() {
+        let hand_rolled = seen
+            .iter()
+            .any(|t| t == "aws_ami_copy" || t == "aws_ami_launch_permission");
+        return Err(ImportError::Wrong {
+            file: file.to_path_buf(),
+            field: "values.root_module".into(),
+            reason: format!(
+                "no aws_imagebuilder_* resource; the resource types are {}",
+                if seen.is_empty() {
+                    "none".into()
+                } else {
+                    seen.join(", ")
+                }
+            ),
+            help: if hand_rolled {
+                "a pipeline of aws_ami_copy and aws_ami_launch_permission is not read yet: write it as a tool = \"sdk\" pipeline with [faults] client = \"terraform\"".into()
+            } else {
+                "give `terraform show -json` of a configuration with aws_imagebuilder_image_pipeline and its recipe, distribution and infrastructure".into()
+            },
+        });
+    }
+    Ok(docs)
+}
