@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use amisim::pipeline::model::{Outcome, Stage, run_replication};
+use amisim::pipeline::model::{Outcome, run_replication};
 
 use super::{amisim, amisim_ok, root};
 
@@ -105,15 +105,20 @@ fn image_builder_json_imports_to_its_golden_scenario_which_validates_and_runs() 
     ]);
 }
 
+/// The first distribution's OU share made public (`userGroups = ["all"]`).
+fn public_share(t: &str) -> String {
+    t.replacen(
+        "\"organizationalUnitArns\": [\n                            \"arn:aws:organizations::999988887777:ou/o-a1b2c3d4e5/ou-ab12-11111111\"\n                        ]",
+        "\"userGroups\": [\"all\"]",
+        1,
+    )
+}
+
 #[test]
 fn public_sharing_and_a_refused_distribution_come_through_with_awss_answer() {
     // userGroups = ["all"] on an unencrypted image in the build Region: public.
     let public = fixture_with("distribution.json", |t| {
-        t.replacen(
-            "\"organizationalUnitArns\": [\n                            \"arn:aws:organizations::999988887777:ou/o-a1b2c3d4e5/ou-ab12-11111111\"\n                        ]",
-            "\"userGroups\": [\"all\"]",
-            1,
-        )
+        public_share(&t)
         .replacen("\"kmsKeyId\": \"arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab\",", "", 1)
     });
     let recipe_plain = |t: String| t.replace("\"encrypted\": true,", "\"encrypted\": false,");
@@ -136,17 +141,10 @@ fn public_sharing_and_a_refused_distribution_come_through_with_awss_answer() {
     assert!(err.contains("(from distributionConfiguration.distributions[0].amiDistributionConfiguration.launchPermission)"), "{err}");
     assert!(!out.exists(), "nothing written");
     // The same share of an encrypted image: refused for its encryption too.
-    let enc = fixture_with("distribution.json", |t| {
-        t.replacen(
-            "\"organizationalUnitArns\": [\n                            \"arn:aws:organizations::999988887777:ou/o-a1b2c3d4e5/ou-ab12-11111111\"\n                        ]",
-            "\"userGroups\": [\"all\"]",
-            1,
-        )
-    });
+    let enc = fixture_with("distribution.json", |t| public_share(&t));
     let o = amisim(&["import", enc.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("rule: public_encrypted"));
-    let _ = Stage::Share;
 }
 
 #[test]

@@ -1163,7 +1163,7 @@ fn an_image_builder_distribution_that_outlasts_its_time_out_fails_at_that_time()
         ),
         (
             "tool = \"packer\"\ndistribution_timeout = \"1h\"\n",
-            "this pipeline's tool has none",
+            "this pipeline's tool does not have it",
         ),
     ] {
         let e = from_str(Path::new("inline.toml"), &text(bad))

@@ -31,6 +31,25 @@ pub(super) struct Shared<'a> {
     pub(super) public_quota: u32,
 }
 
+/// The fix for a key of Image Builder's on another tool's pipeline.
+const IMAGE_BUILDER_ONLY: &str = "remove it, or set tool = \"image_builder\"";
+
+/// A key of one tool's on a pipeline another tool runs: refused with the fix.
+fn not_this_tool(
+    ctx: &mut Ctx<'_>,
+    span: std::ops::Range<usize>,
+    path: String,
+    whose: &str,
+    fix: &str,
+) {
+    ctx.err(
+        Some(span),
+        path,
+        format!("{whose}; this pipeline's tool does not have it"),
+        Some(fix),
+    );
+}
+
 /// `base_image_owner`: the first word is the default.
 const BASE_OWNER: Choice<BaseOwner> = Choice {
     what: "base image owner",
@@ -94,11 +113,12 @@ pub(super) fn resolve_pipeline(
     // Packer's encrypt_boot (docs/sources.md#packer-flow): the key is the final image's.
     let encrypt_boot = match &p.encrypt_boot {
         Some(e) if *e.get_ref() && tool != Tool::Packer => {
-            ctx.err(
-                Some(e.span()),
+            not_this_tool(
+                ctx,
+                e.span(),
                 prefix.key("encrypt_boot"),
-                "encrypt_boot is Packer's; this pipeline's tool is not packer",
-                Some("set tool = \"packer\", or encrypt with kms_key"),
+                "encrypt_boot is Packer's",
+                "set tool = \"packer\", or encrypt with kms_key",
             );
             None
         }
@@ -146,11 +166,12 @@ pub(super) fn resolve_pipeline(
             Some(v)
         }
         (Some(d), _) => {
-            ctx.err(
-                Some(d.span()),
+            not_this_tool(
+                ctx,
+                d.span(),
                 prefix.key("distribution_timeout"),
-                "distribution_timeout is Image Builder's DistributeImage step; this pipeline's tool has none",
-                Some("remove it, or set tool = \"image_builder\""),
+                "distribution_timeout is Image Builder's DistributeImage step",
+                IMAGE_BUILDER_ONLY,
             );
             None
         }
@@ -165,11 +186,12 @@ pub(super) fn resolve_pipeline(
     let retry_distribution = p.retry_distribution.as_ref().and_then(|r| {
         let path = prefix.key("retry_distribution");
         if tool != Tool::ImageBuilder {
-            ctx.err(
-                Some(r.span()),
+            not_this_tool(
+                ctx,
+                r.span(),
                 path,
-                "RetryImage is Image Builder's; this pipeline's tool has none",
-                Some("remove it, or set tool = \"image_builder\""),
+                "RetryImage is Image Builder's",
+                IMAGE_BUILDER_ONLY,
             );
             return None;
         }
@@ -333,11 +355,12 @@ fn packer_waits(
     let path = prefix.key("aws_polling");
     if tool != Tool::Packer {
         if let Some(r) = raw {
-            ctx.err(
-                Some(r.span()),
+            not_this_tool(
+                ctx,
+                r.span(),
                 path,
-                "aws_polling is Packer's waiter setting; this pipeline's tool is not Packer",
-                Some("remove it, or set tool = \"packer\" (other clients' waiters are [faults] client)"),
+                "aws_polling is Packer's waiter setting",
+                "remove it, or set tool = \"packer\" (other clients' waiters are [faults] client)",
             );
         }
         return None;
@@ -365,11 +388,12 @@ fn step_timeouts(
 ) -> Option<StepTimeouts> {
     if tool != Tool::ImageBuilder {
         if let Some(r) = raw {
-            ctx.err(
-                Some(r.span()),
+            not_this_tool(
+                ctx,
+                r.span(),
                 prefix.key("step_timeouts"),
-                "step_timeouts are Image Builder's workflow steps; this pipeline's tool has none",
-                Some("remove them, or set tool = \"image_builder\""),
+                "step_timeouts are Image Builder's workflow steps",
+                IMAGE_BUILDER_ONLY,
             );
         }
         return None;
