@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use super::directory::{Directory, arn, name_version, takes_updates};
 use super::json::{Reader, join};
 use super::{ImportError, Toml, Warning, quoted, strings};
 
@@ -49,103 +50,6 @@ struct Doc<'a> {
     body: &'a Value,
     base: &'a str,
     reader: Reader<'a>,
-}
-
-/// An ARN's parts: `arn:aws:<service>:<region>:<account>:<resource>`.
-struct Arn<'s> {
-    service: &'s str,
-    region: &'s str,
-    account: &'s str,
-    resource: &'s str,
-}
-
-fn arn(s: &str) -> Option<Arn<'_>> {
-    let mut it = s.splitn(6, ':');
-    if it.next()? != "arn" {
-        return None;
-    }
-    let _partition = it.next()?;
-    Some(Arn {
-        service: it.next()?,
-        region: it.next()?,
-        account: it.next()?,
-        resource: it.next()?,
-    })
-}
-
-/// The name of an Image Builder resource ARN (`component/update-linux/x.x.x`
-/// → `update-linux`) and its version, if any.
-fn name_version(a: &Arn<'_>) -> (String, Option<String>) {
-    let mut parts = a.resource.split('/');
-    let _type = parts.next();
-    let name = parts.next().unwrap_or(a.resource).to_string();
-    (name, parts.next().map(str::to_string))
-}
-
-/// True if a semantic-version filter takes new versions (`x.x.x`, `1.x.x`).
-fn takes_updates(version: Option<&str>) -> bool {
-    version.is_some_and(|v| v.split('.').any(|p| p == "x"))
-}
-
-fn account_name(id: &str) -> String {
-    format!("acct-{id}")
-}
-
-/// The scenario's directory of accounts, Regions, organizations and keys,
-/// filled as the documents name them.
-#[derive(Default)]
-struct Directory {
-    /// Account ids, the owner first.
-    accounts: Vec<String>,
-    regions: Vec<String>,
-    /// External organizations: id → (management account, OU ids).
-    orgs: BTreeMap<String, Vec<String>>,
-    /// Keys by key id: (owner account, Regions in order seen, principals to grant).
-    keys: BTreeMap<String, (String, Vec<String>, Vec<String>, String)>,
-}
-
-impl Directory {
-    fn account(&mut self, id: &str) -> String {
-        if !self.accounts.iter().any(|a| a == id) {
-            self.accounts.push(id.to_string());
-        }
-        account_name(id)
-    }
-
-    fn region(&mut self, r: &str) {
-        if !self.regions.iter().any(|x| x == r) {
-            self.regions.push(r.to_string());
-        }
-    }
-
-    /// A key ARN used in `region`: its scenario name.
-    fn key(&mut self, key_arn: &str, from: &str) -> Option<String> {
-        let a = arn(key_arn).filter(|a| a.service == "kms")?;
-        let id = a.resource.strip_prefix("key/")?.to_string();
-        self.account(a.account);
-        self.region(a.region);
-        let e = self.keys.entry(id.clone()).or_insert_with(|| {
-            (
-                a.account.to_string(),
-                Vec::new(),
-                Vec::new(),
-                from.to_string(),
-            )
-        });
-        if !e.1.iter().any(|r| r == a.region) {
-            e.1.push(a.region.to_string());
-        }
-        Some(id)
-    }
-
-    /// Principals that use key `k`.
-    fn grant(&mut self, k: &str, principal: String) {
-        if let Some(e) = self.keys.get_mut(k)
-            && !e.2.contains(&principal)
-        {
-            e.2.push(principal);
-        }
-    }
 }
 
 /// One input document: its file, its value, and, when another format's
@@ -245,71 +149,7 @@ pub(super) fn read(
     if let Some(d) = docs[pi].reader.str(pb, pbase, "description")? {
         out.set("description", quoted(d), join(pbase, "description"));
     }
-    for (i, a) in dir.accounts.iter().enumerate() {
-        out.table("[[account]]");
-        out.set(
-            "name",
-            quoted(&account_name(a)),
-            "the account id in the ARNs",
-        );
-        out.set("id", quoted(a), "the ARNs");
-        if i == 0 {
-            out.comment("the pipeline's owner; encryption by default and block public access are not in Image Builder's documents: amisim's defaults (off, on)");
-        }
-    }
-    for (id, ous) in &dir.orgs {
-        out.table("[[external_organization]]");
-        out.set(
-            "id",
-            quoted(id),
-            "launchPermission.organizationArns / organizationalUnitArns",
-        );
-        if !ous.is_empty() {
-            out.set(
-                "ous",
-                strings(ous),
-                "launchPermission.organizationalUnitArns",
-            );
-        }
-    }
-    for r in &dir.regions {
-        out.table("[[region]]");
-        out.set("name", quoted(r), "the ARNs and distributions[].region");
-        if crate::aws::is_opt_in_region(r) {
-            out.set(
-                "enabled_for",
-                strings(&["all"]),
-                "assumed: every account enabled this opt-in Region",
-            );
-        }
-    }
-    for (id, (owner, regions, grants, from)) in &dir.keys {
-        out.table("[[kms_key]]");
-        out.set("name", quoted(id), from.as_str());
-        out.set("account", quoted(&account_name(owner)), "the key ARN");
-        out.set("region", quoted(&regions[0]), "the key ARN");
-        if regions.len() > 1 {
-            out.set(
-                "replicas",
-                strings(&regions[1..]),
-                "the same mrk- key in other Regions",
-            );
-        }
-        if !grants.is_empty() {
-            out.set(
-                "grants",
-                strings(grants),
-                "assumed: the accounts and organizations that copy or launch with it",
-            );
-            if regions.len() > 1 {
-                out.set(
-                    "replica_grants",
-                    format!("{{ \"*\" = {} }}", strings(grants)),
-                    "assumed: the same on every replica",
-                );
-            }
-        }
-    }
+    dir.emit(out, "the ARNs");
     out.lines.push((String::new(), None));
     out.lines.extend(body.lines);
     for d in &docs {

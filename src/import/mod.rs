@@ -12,6 +12,7 @@
 //! `.tf` files and Packer templates are recognised and refused with what was
 //! found, until their readers exist.
 
+mod directory;
 mod imagebuilder;
 mod json;
 mod terraform;
