@@ -11,7 +11,7 @@ use crate::import::{self, Format};
 /// `amisim import`
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The source documents: Image Builder JSON files (or directories of them), or `terraform show -json` output.
+    /// The source documents: Image Builder JSON files (or directories of them), `terraform show -json` output, or one Packer template.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// The source format; `auto` decides by content and says what it chose.
@@ -23,6 +23,12 @@ pub struct ImportArgs {
     /// The scenario's name (default: the output file's stem, else "imported").
     #[arg(long)]
     pub name: Option<String>,
+    /// A Packer variable, `name=value` (repeatable; wins over --var-file and defaults).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// A Packer variables file (`.pkrvars.hcl`; repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
 }
 
 pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
@@ -32,7 +38,21 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
             .and_then(|o| o.file_stem())
             .map_or("imported".into(), |s| s.to_string_lossy().into_owned())
     });
-    let imported = import::import(&a.files, a.format, &name)
+    let mut vars = Vec::new();
+    for v in &a.vars {
+        let Some((k, val)) = v.split_once('=') else {
+            return Err(usage(format!("--var {v:?}: write NAME=VALUE")));
+        };
+        vars.push((k.trim().to_string(), val.to_string()));
+    }
+    let req = import::Request {
+        inputs: a.files.clone(),
+        format: a.format,
+        name,
+        vars,
+        var_files: a.var_files.clone(),
+    };
+    let imported = import::import(&req)
         .map_err(|e| usage(e.to_string().trim_start_matches("error: ").to_string()))?;
     for w in &imported.warnings {
         eprintln!("warning: {w}");

@@ -105,71 +105,70 @@ impl Directory {
     /// `ids_from` says where the account ids came from.
     pub(super) fn emit(&self, out: &mut Toml, ids_from: &str) {
         let dir = self;
-    for (i, a) in dir.accounts.iter().enumerate() {
-        out.table("[[account]]");
-        out.set(
-            "name",
-            quoted(&account_name(a)),
-            format!("the account id in {ids_from}"),
-        );
-        out.set("id", quoted(a), ids_from);
-        if i == 0 {
-            out.comment("the pipeline's owner; encryption by default and block public access are not in the source: amisim's defaults (off, on)");
-        }
-    }
-    for (id, ous) in &dir.orgs {
-        out.table("[[external_organization]]");
-        out.set(
-            "id",
-            quoted(id),
-            "launchPermission.organizationArns / organizationalUnitArns",
-        );
-        if !ous.is_empty() {
+        for (i, a) in dir.accounts.iter().enumerate() {
+            out.table("[[account]]");
             out.set(
-                "ous",
-                strings(ous),
-                "launchPermission.organizationalUnitArns",
+                "name",
+                quoted(&account_name(a)),
+                format!("the account id in {ids_from}"),
             );
+            out.set("id", quoted(a), ids_from);
+            if i == 0 {
+                out.comment("the pipeline's owner; encryption by default and block public access are not in the source: amisim's defaults (off, on)");
+            }
         }
-    }
-    for r in &dir.regions {
-        out.table("[[region]]");
-        out.set("name", quoted(r), "the Regions the documents name");
-        if crate::aws::is_opt_in_region(r) {
+        for (id, ous) in &dir.orgs {
+            out.table("[[external_organization]]");
             out.set(
-                "enabled_for",
-                strings(&["all"]),
-                "assumed: every account enabled this opt-in Region",
+                "id",
+                quoted(id),
+                "launchPermission.organizationArns / organizationalUnitArns",
             );
-        }
-    }
-    for (id, (owner, regions, grants, from)) in &dir.keys {
-        out.table("[[kms_key]]");
-        out.set("name", quoted(id), from.as_str());
-        out.set("account", quoted(&account_name(owner)), "the key ARN");
-        out.set("region", quoted(&regions[0]), "the key ARN");
-        if regions.len() > 1 {
-            out.set(
-                "replicas",
-                strings(&regions[1..]),
-                "the same mrk- key in other Regions",
-            );
-        }
-        if !grants.is_empty() {
-            out.set(
-                "grants",
-                strings(grants),
-                "assumed: the accounts and organizations that copy or launch with it",
-            );
-            if regions.len() > 1 {
+            if !ous.is_empty() {
                 out.set(
-                    "replica_grants",
-                    format!("{{ \"*\" = {} }}", strings(grants)),
-                    "assumed: the same on every replica",
+                    "ous",
+                    strings(ous),
+                    "launchPermission.organizationalUnitArns",
                 );
             }
         }
-    }
+        for r in &dir.regions {
+            out.table("[[region]]");
+            out.set("name", quoted(r), "the Regions the documents name");
+            if crate::aws::is_opt_in_region(r) {
+                out.set(
+                    "enabled_for",
+                    strings(&["all"]),
+                    "assumed: every account enabled this opt-in Region",
+                );
+            }
+        }
+        for (id, (owner, regions, grants, from)) in &dir.keys {
+            out.table("[[kms_key]]");
+            out.set("name", quoted(id), from.as_str());
+            out.set("account", quoted(&account_name(owner)), "the key ARN");
+            out.set("region", quoted(&regions[0]), "the key ARN");
+            if regions.len() > 1 {
+                out.set(
+                    "replicas",
+                    strings(&regions[1..]),
+                    "the same mrk- key in other Regions",
+                );
+            }
+            if !grants.is_empty() {
+                out.set(
+                    "grants",
+                    strings(grants),
+                    "assumed: the accounts and organizations that copy or launch with it",
+                );
+                if regions.len() > 1 {
+                    out.set(
+                        "replica_grants",
+                        format!("{{ \"*\" = {} }}", strings(grants)),
+                        "assumed: the same on every replica",
+                    );
+                }
+            }
+        }
     }
 }
-

@@ -15,6 +15,7 @@ pub(super) fn parse(file: &Path, text: &str) -> Result<Value, ImportError> {
         file: file.to_path_buf(),
         line: e.line(),
         col: e.column(),
+        language: "JSON",
         reason: e.to_string(),
     })
 }

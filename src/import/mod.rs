@@ -7,14 +7,15 @@
 //! the source field behind the offending line.
 //!
 //! Formats: the JSON the AWS CLI prints for Image Builder (`imagebuilder`),
-//! and `terraform show -json` (`terraform`), whose `aws_imagebuilder_*`
-//! resources become the same documents. CloudFormation templates, raw
-//! `.tf` files and Packer templates are recognised and refused with what was
-//! found, until their readers exist.
+//! `terraform show -json` (`terraform`), whose `aws_imagebuilder_*`
+//! resources become the same documents, and Packer HCL2 templates
+//! (`packer`). CloudFormation templates and raw `.tf` files are recognised
+//! and refused with what was found, until their readers exist.
 
 mod directory;
 mod imagebuilder;
 mod json;
+mod packer;
 mod terraform;
 
 use std::fmt::Write as _;
@@ -31,6 +32,23 @@ pub enum Format {
     Imagebuilder,
     /// `terraform show -json` (state or plan) with `aws_imagebuilder_*` resources.
     Terraform,
+    /// A Packer HCL2 template with an `amazon-ebs` source.
+    Packer,
+}
+
+/// What to import, and how.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Files, or directories of `.json` files.
+    pub inputs: Vec<PathBuf>,
+    /// The source format.
+    pub format: Format,
+    /// The scenario's name.
+    pub name: String,
+    /// Packer variables set on the command line (`--var k=v`), in order.
+    pub vars: Vec<(String, String)>,
+    /// Packer variable files (`--var-file`), in order.
+    pub var_files: Vec<PathBuf>,
 }
 
 /// A source field with no counterpart in amisim.
@@ -63,6 +81,8 @@ pub enum ImportError {
         line: usize,
         /// 1-based column.
         col: usize,
+        /// The language: JSON or HCL.
+        language: &'static str,
         /// The parser's words.
         reason: String,
     },
@@ -89,10 +109,11 @@ impl std::fmt::Display for ImportError {
                 file,
                 line,
                 col,
+                language,
                 reason,
             } => write!(
                 f,
-                "error: {}:{line}:{col}: not valid JSON: {reason}",
+                "error: {}:{line}:{col}: not valid {language}: {reason}",
                 file.display()
             ),
             ImportError::Wrong {
@@ -231,12 +252,14 @@ fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
 fn sniff(path: &Path, text: &str) -> &'static str {
     let t = text.trim_start();
     let name = path.to_string_lossy();
-    if name.ends_with(".pkr.hcl") || t.contains("source \"amazon-ebs\"") {
+    if name.ends_with(".pkr.hcl") || t.contains("source \"amazon-") {
         "a Packer template"
     } else if name.ends_with(".tf") {
         "a Terraform configuration"
     } else if t.contains("AWSTemplateFormatVersion") || t.contains("AWS::ImageBuilder::") {
         "a CloudFormation template"
+    } else if t.starts_with('{') && t.contains("\"builders\"") && t.contains("amazon-") {
+        "a legacy Packer JSON template (convert it with `packer hcl2_upgrade`, then import the .pkr.hcl)"
     } else if t.starts_with('{') {
         "json"
     } else {
@@ -244,8 +267,9 @@ fn sniff(path: &Path, text: &str) -> &'static str {
     }
 }
 
-/// Imports `inputs` as `format` into a scenario named `name`.
-pub fn import(inputs: &[PathBuf], format: Format, name: &str) -> Result<Imported, ImportError> {
+/// Imports what `req` names into a scenario.
+pub fn import(req: &Request) -> Result<Imported, ImportError> {
+    let (inputs, format, name) = (&req.inputs[..], req.format, req.name.as_str());
     let files = expand(inputs)?;
     if files.is_empty() {
         return Err(ImportError::Wrong {
@@ -258,15 +282,35 @@ pub fn import(inputs: &[PathBuf], format: Format, name: &str) -> Result<Imported
     let mut docs = Vec::new();
     let mut read_as = "imagebuilder";
     let mut early = Vec::new();
+    let mut doc = Toml::default();
+    let mut packer_done = false;
     for f in &files {
         let text = std::fs::read_to_string(f).map_err(|e| ImportError::Io(f.clone(), e))?;
         match sniff(f, &text) {
-            "json" => {}
+            "json" if format != Format::Packer => {}
+            "a Packer template"
+                if matches!(format, Format::Auto | Format::Packer) && files.len() == 1 =>
+            {
+                let mut var_files = Vec::new();
+                for vf in &req.var_files {
+                    let t =
+                        std::fs::read_to_string(vf).map_err(|e| ImportError::Io(vf.clone(), e))?;
+                    var_files.push((vf.clone(), t));
+                }
+                packer::read(f, &text, &var_files, &req.vars, name, &mut doc, &mut early)?;
+                read_as = "packer";
+                packer_done = true;
+                continue;
+            }
             other => {
                 return Err(ImportError::Wrong {
                     file: f.clone(),
                     field: String::new(),
-                    reason: format!("this is {other}; amisim import reads Image Builder's JSON and `terraform show -json` so far"),
+                    reason: if other == "a Packer template" {
+                        "a Packer template is imported on its own, with --format packer or auto".into()
+                    } else {
+                        format!("this is {other}; amisim import reads Image Builder's JSON, `terraform show -json` and Packer HCL2 templates so far")
+                    },
                     help: "export the pipeline with `aws imagebuilder get-image-pipeline`, `get-image-recipe`, `get-distribution-configuration` and `get-infrastructure-configuration` (README, \"Start from your own pipeline\")".into(),
                 });
             }
@@ -297,9 +341,10 @@ pub fn import(inputs: &[PathBuf], format: Format, name: &str) -> Result<Imported
         }
         docs.push((f.clone(), value, None));
     }
-    let mut doc = Toml::default();
     let mut warnings = early;
-    imagebuilder::read(&docs, name, &mut doc, &mut warnings)?;
+    if !packer_done {
+        imagebuilder::read(&docs, name, &mut doc, &mut warnings)?;
+    }
     let mut header = String::new();
     let _ = writeln!(
         header,

@@ -268,3 +268,97 @@ fn terraform_show_json_imports_the_same_pipeline_with_the_same_results() {
         "{err}"
     );
 }
+
+#[test]
+fn a_packer_template_imports_to_a_packer_pipeline_with_its_flow_keys_and_waiter() {
+    let pk = "tests/import/packer/golden.pkr.hcl";
+    let o = amisim_ok(&["import", pk, "--name", "golden"]);
+    let got = String::from_utf8(o.stdout).unwrap();
+    let golden = root().join("tests/import/packer/expected.toml");
+    if std::env::var_os("AMISIM_BLESS").is_some() {
+        std::fs::write(&golden, &got).unwrap();
+    }
+    assert_eq!(
+        got,
+        std::fs::read_to_string(&golden).unwrap(),
+        "regenerate with AMISIM_BLESS=1"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("as packer"), "{err}");
+    assert!(
+        err.contains("build[0].post-processor \"manifest\""),
+        "{err}"
+    );
+    let scn =
+        amisim::scenario::from_str(Path::new("p.toml"), &got).unwrap_or_else(|e| panic!("{e}"));
+    let p = &scn.world.pipelines[0];
+    assert_eq!(p.tool, amisim::pipeline::config::Tool::Packer);
+    // encrypt_boot: the intermediary copied into the build Region too, every copy full.
+    assert!(p.encrypt_boot);
+    assert_eq!(
+        p.copies.len(),
+        4,
+        "us-east-1 (the build Region) and the three ami_regions"
+    );
+    assert_eq!(p.copies.iter().filter(|c| c.region == p.region).count(), 1);
+    assert_eq!(
+        p.packer_waits.map(|w| w.ami.as_millis()),
+        Some(30 * 60_000),
+        "aws_polling 15 s x 120"
+    );
+    assert_eq!(p.copies[1].completion.map(|d| d.as_millis()), Some(900_000));
+    assert_eq!(p.components.len(), 3, "one per provisioner");
+    let r = run_replication(&scn.world, 1, 0);
+    assert_eq!(r.runs[0].outcome, Outcome::Succeeded);
+    // --var wins over the default; a variable the template lacks is refused.
+    let o = amisim_ok(&[
+        "import",
+        pk,
+        "--var",
+        "copy_regions=[\"eu-west-1\"]",
+        "--var",
+        "region=us-east-1",
+    ]);
+    let t = String::from_utf8(o.stdout).unwrap();
+    let scn = amisim::scenario::from_str(Path::new("p.toml"), &t).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        scn.world.pipelines[0].copies.len(),
+        2,
+        "the build Region and eu-west-1"
+    );
+    let o = amisim(&["import", pk, "--var", "nope=1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("--var nope=… names no variable of the template")
+    );
+    // ami_groups = ["all"] is public: refused here, the image being encrypted.
+    let dir = tempfile::tempdir().unwrap();
+    let public = dir.path().join("public.pkr.hcl");
+    let text = std::fs::read_to_string(root().join(pk)).unwrap();
+    std::fs::write(
+        &public,
+        text.replace("ami_users   = local.share_with", "ami_groups  = [\"all\"]"),
+    )
+    .unwrap();
+    let o = amisim(&["import", public.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("rule: public_encrypted"));
+    // A legacy JSON template: refused with the way to convert it.
+    let legacy = dir.path().join("old.json");
+    std::fs::write(
+        &legacy,
+        r#"{"builders": [{"type": "amazon-ebs", "region": "us-east-1"}]}"#,
+    )
+    .unwrap();
+    let o = amisim(&["import", legacy.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("packer hcl2_upgrade"));
+    // Malformed HCL: the parser's place.
+    let bad = dir.path().join("bad.pkr.hcl");
+    std::fs::write(&bad, "source \"amazon-ebs\" \"x\" {\n  region = \n}\n").unwrap();
+    let o = amisim(&["import", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.pkr.hcl:2:12: not valid HCL"), "{err}");
+}

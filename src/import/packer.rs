@@ -1,0 +1,588 @@
+//! Packer HCL2 templates: the `amazon-ebs` source and its `build` block,
+//! with variables (defaults, `--var`, `--var-file`) and locals, to a
+//! `tool = "packer"` pipeline.
+//!
+//! Field names: hashicorp/packer-plugin-amazon, `builder/ebs` and
+//! `builder/common` (AMIConfig, AccessConfig, RunConfig, BlockDevices).
+
+use std::path::Path;
+
+use hcl::eval::{Context, Evaluate};
+use hcl::{Block, Body};
+use serde_json::{Map, Value};
+
+use super::directory::Directory;
+use super::json::{Reader, join};
+use super::{ImportError, Toml, Warning, quoted, strings};
+
+/// The parser's place of an HCL error.
+fn malformed(file: &Path, e: &hcl::Error) -> ImportError {
+    let (line, col) = match e {
+        hcl::Error::Parse(p) => (p.location().line(), p.location().column()),
+        _ => (0, 0),
+    };
+    ImportError::Malformed {
+        file: file.to_path_buf(),
+        line,
+        col,
+        language: "HCL",
+        reason: e
+            .to_string()
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    }
+}
+
+fn label(b: &Block, i: usize) -> Option<&str> {
+    b.labels().get(i).map(|l| l.as_str())
+}
+
+/// An HCL value as JSON.
+fn to_json(v: hcl::Value) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// A block's body evaluated into JSON: attributes, and nested blocks as
+/// objects (a repeated block as a list); what cannot be evaluated is warned.
+fn body_json(
+    body: &Body,
+    ctx: &Context,
+    path: &str,
+    file: &Path,
+    warnings: &mut Vec<Warning>,
+) -> Value {
+    let mut m = Map::new();
+    for a in body.attributes() {
+        match a.expr().evaluate(ctx) {
+            Ok(v) => {
+                m.insert(a.key().to_string(), to_json(v));
+            }
+            Err(e) => warnings.push(Warning {
+                file: file.to_path_buf(),
+                field: join(path, a.key()),
+                what: format!("cannot be evaluated here ({e}); left out"),
+            }),
+        }
+    }
+    for b in body.blocks() {
+        let key = b.identifier().to_string();
+        let v = body_json(b.body(), ctx, &join(path, &key), file, warnings);
+        match m.get_mut(&key) {
+            Some(Value::Array(list)) => list.push(v),
+            Some(first) => {
+                let prev = first.take();
+                *first = Value::Array(vec![prev, v]);
+            }
+            None => {
+                m.insert(key, v);
+            }
+        }
+    }
+    Value::Object(m)
+}
+
+/// Variables: defaults, then `--var-file` files, then `--var k=v`.
+fn variables(
+    body: &Body,
+    file: &Path,
+    var_files: &[(std::path::PathBuf, String)],
+    vars: &[(String, String)],
+) -> Result<Map<String, Value>, ImportError> {
+    let empty = Context::new();
+    let mut out = Map::new();
+    for b in body.blocks().filter(|b| b.identifier() == "variable") {
+        let Some(name) = label(b, 0) else { continue };
+        let default = b
+            .body()
+            .attributes()
+            .find(|a| a.key() == "default")
+            .and_then(|a| a.expr().evaluate(&empty).ok())
+            .map_or(Value::Null, to_json);
+        out.insert(name.to_string(), default);
+    }
+    for (f, text) in var_files {
+        let vb = hcl::parse(text).map_err(|e| malformed(f, &e))?;
+        for a in vb.attributes() {
+            if let Ok(v) = a.expr().evaluate(&empty) {
+                out.insert(a.key().to_string(), to_json(v));
+            }
+        }
+    }
+    for (k, v) in vars {
+        // Packer reads a value as HCL where it can (lists, numbers), else as a string.
+        let parsed = hcl::parse(&format!("x = {v}"))
+            .ok()
+            .and_then(|b| {
+                b.attributes()
+                    .next()
+                    .and_then(|a| a.expr().evaluate(&empty).ok())
+            })
+            .map_or(Value::String(v.clone()), to_json);
+        if !out.contains_key(k) {
+            return Err(ImportError::Wrong {
+                file: file.to_path_buf(),
+                field: format!("variable \"{k}\""),
+                reason: format!("--var {k}=… names no variable of the template"),
+                help: format!(
+                    "the variables are {}",
+                    out.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            });
+        }
+        out.insert(k.clone(), parsed);
+    }
+    Ok(out)
+}
+
+fn hcl_value(v: &Value) -> hcl::Value {
+    serde_json::from_value(v.clone()).unwrap_or(hcl::Value::Null)
+}
+
+/// Reads a Packer template into `out`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn read(
+    file: &Path,
+    text: &str,
+    var_files: &[(std::path::PathBuf, String)],
+    vars: &[(String, String)],
+    name: &str,
+    out: &mut Toml,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), ImportError> {
+    let body = hcl::parse(text).map_err(|e| malformed(file, &e))?;
+    let vars = variables(&body, file, var_files, vars)?;
+    let mut ctx = Context::new();
+    ctx.declare_var("var", hcl_value(&Value::Object(vars.clone())));
+    // Locals may refer to each other: a few passes settle them.
+    let mut locals = Map::new();
+    let local_attrs: Vec<&hcl::Attribute> = body
+        .blocks()
+        .filter(|b| b.identifier() == "locals")
+        .flat_map(|b| b.body().attributes())
+        .collect();
+    for _ in 0..4 {
+        ctx.declare_var("local", hcl_value(&Value::Object(locals.clone())));
+        for a in &local_attrs {
+            if let Ok(v) = a.expr().evaluate(&ctx) {
+                locals.insert(a.key().to_string(), to_json(v));
+            }
+        }
+    }
+    ctx.declare_var("local", hcl_value(&Value::Object(locals.clone())));
+    for a in &local_attrs {
+        if !locals.contains_key(a.key()) {
+            warnings.push(Warning {
+                file: file.to_path_buf(),
+                field: format!("local.{}", a.key()),
+                what:
+                    "cannot be evaluated here (a function Packer evaluates at build time); left out"
+                        .into(),
+            });
+        }
+    }
+    let sources: Vec<&Block> = body
+        .blocks()
+        .filter(|b| b.identifier() == "source")
+        .collect();
+    let ebs: Vec<&&Block> = sources
+        .iter()
+        .filter(|b| label(b, 0) == Some("amazon-ebs"))
+        .collect();
+    for b in sources.iter().filter(|b| label(b, 0) != Some("amazon-ebs")) {
+        warnings.push(Warning {
+            file: file.to_path_buf(),
+            field: format!(
+                "source \"{}\" \"{}\"",
+                label(b, 0).unwrap_or("?"),
+                label(b, 1).unwrap_or("?")
+            ),
+            what: "not an amazon-ebs builder; left out".into(),
+        });
+    }
+    let [src] = ebs.as_slice() else {
+        return Err(ImportError::Wrong {
+            file: file.to_path_buf(),
+            field: String::new(),
+            reason: format!(
+                "{} amazon-ebs sources; amisim imports exactly one",
+                ebs.len()
+            ),
+            help: "import a template with one source \"amazon-ebs\" block (split the others out)"
+                .into(),
+        });
+    };
+    let src_name = label(src, 1).unwrap_or("ebs").to_string();
+    let base = format!("source.amazon-ebs.{src_name}");
+    let sv = body_json(src.body(), &ctx, &base, file, warnings);
+    for b in body.blocks() {
+        match b.identifier() {
+            "variable" | "locals" | "source" | "build" => {}
+            other => warnings.push(Warning {
+                file: file.to_path_buf(),
+                field: other.to_string(),
+                what: "a block with no counterpart in amisim; left out".into(),
+            }),
+        }
+    }
+    let mut r = Reader::new(file);
+    let mut dir = Directory::default();
+    let Some(region) = r.str(&sv, &base, "region")?.map(str::to_string) else {
+        return Err(r.wrong(&join(&base, "region"), "the source has no region".into()));
+    };
+    let build_key = r.str(&sv, &base, "kms_key_id")?.map(str::to_string);
+    // The template names no account: the build key's owner, else a placeholder.
+    let owner_id = build_key
+        .as_deref()
+        .and_then(super::directory::arn)
+        .map(|a| a.account.to_string());
+    if owner_id.is_none() {
+        warnings.push(Warning {
+            file: file.to_path_buf(),
+            field: base.clone(),
+            what:
+                "the template names no account: the scenario's owner is 111111111111, a placeholder"
+                    .into(),
+        });
+    }
+    let owner = dir.account(owner_id.as_deref().unwrap_or("111111111111"));
+    dir.region(&region);
+    let instance_type = r.str(&sv, &base, "instance_type")?.map(str::to_string);
+    let encrypt_boot = matches!(r.get(&sv, &base, "encrypt_boot"), Some(Value::Bool(true)));
+    let ami_regions = r.strings(&sv, &base, "ami_regions")?;
+    let users = r.strings(&sv, &base, "ami_users")?;
+    let groups = r.strings(&sv, &base, "ami_groups")?;
+    let org_arns = r.strings(&sv, &base, "ami_org_arns")?;
+    let ou_arns = r.strings(&sv, &base, "ami_ou_arns")?;
+    let snapshot_users = r.strings(&sv, &base, "snapshot_users")?;
+    let copy_minutes = r.uint(&sv, &base, "snapshot_copy_duration_minutes")?;
+    for note in ["deprecate_at", "skip_save_build_region"] {
+        if sv.get(note).is_some() {
+            r.use_path(&join(&base, note));
+            warnings.push(Warning {
+                file: file.to_path_buf(),
+                field: join(&base, note),
+                what: if note == "deprecate_at" {
+                    "an absolute date: set [pipeline.lifecycle] deprecate_after by hand".into()
+                } else {
+                    "the build Region's AMI kept only as an intermediary: not modelled without encrypt_boot; left out".into()
+                },
+            });
+        }
+    }
+    // Base image owner from source_ami_filter.owners.
+    let mut base_owner = ("other_account".to_string(), join(&base, "source_ami"));
+    if let Some(f) = r.get(&sv, &base, "source_ami_filter") {
+        let fbase = join(&base, "source_ami_filter");
+        let owners = r.strings(f, &fbase, "owners")?;
+        base_owner.1 = join(&fbase, "owners");
+        base_owner.0 = match owners.first().map(String::as_str) {
+            Some("amazon" | "137112412989") => "aws".into(),
+            Some("self") => "self".into(),
+            Some("aws-marketplace" | "679593333241") => "marketplace".into(),
+            Some(id) if Some(id) == owner_id.as_deref() => "self".into(),
+            _ => "other_account".into(),
+        };
+    } else if r.str(&sv, &base, "source_ami")?.is_some() {
+        warnings.push(Warning {
+            file: file.to_path_buf(),
+            field: join(&base, "source_ami"),
+            what:
+                "an AMI id: its owner is not in the template; imported as another account's image"
+                    .into(),
+        });
+    }
+    // Keys.
+    let build_key_name = match &build_key {
+        Some(k) => Some(dir.key(k, &join(&base, "kms_key_id")).ok_or_else(|| {
+            r.wrong(
+                &join(&base, "kms_key_id"),
+                format!("{k:?} is not a KMS key ARN"),
+            )
+        })?),
+        None => None,
+    };
+    let mut region_keys: Vec<(String, String)> = Vec::new();
+    if let Some(Value::Object(m)) = r.get(&sv, &base, "region_kms_key_ids") {
+        for (reg, k) in m {
+            let from = format!("{}[\"{reg}\"]", join(&base, "region_kms_key_ids"));
+            r.use_path(&join(&join(&base, "region_kms_key_ids"), reg));
+            match k.as_str() {
+                Some("") => region_keys.push((reg.clone(), "aws/ebs".into())),
+                Some(arn) => {
+                    let n = dir
+                        .key(arn, &from)
+                        .ok_or_else(|| r.wrong(&from, format!("{arn:?} is not a KMS key ARN")))?;
+                    region_keys.push((reg.clone(), n));
+                }
+                None => return Err(r.wrong(&from, "expected a key ARN".into())),
+            }
+        }
+    }
+    let shared_accounts: Vec<String> = users.iter().map(|u| dir.account(u)).collect();
+    let snapshot_accounts: Vec<String> = snapshot_users.iter().map(|u| dir.account(u)).collect();
+    for o in org_arns.iter().chain(&ou_arns) {
+        let mut parts = o.rsplit('/');
+        let (last, prev) = (parts.next(), parts.next());
+        match (last, prev) {
+            (Some(ou), Some(org)) if ou.starts_with("ou-") => {
+                let e = dir.orgs.entry(org.to_string()).or_default();
+                if !e.iter().any(|x| x == ou) {
+                    e.push(ou.to_string());
+                }
+            }
+            (Some(org), _) => {
+                dir.orgs.entry(org.to_string()).or_default();
+            }
+            _ => {}
+        }
+    }
+    let keys: Vec<String> = dir.keys.keys().cloned().collect();
+    let orgs: Vec<String> = dir.orgs.keys().cloned().collect();
+    for k in &keys {
+        for u in shared_accounts.iter().chain(&snapshot_accounts) {
+            dir.grant(k, u.clone());
+        }
+        for o in &orgs {
+            dir.grant(k, o.clone());
+        }
+    }
+    for reg in &ami_regions {
+        dir.region(reg);
+    }
+    // Volumes.
+    let mut volumes: Vec<(String, u64, String)> = Vec::new();
+    let mappings: Vec<Value> = match r.get(&sv, &base, "launch_block_device_mappings") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(v @ Value::Object(_)) => vec![v.clone()],
+        _ => Vec::new(),
+    };
+    let single = mappings.len() == 1;
+    for (i, m) in mappings.iter().enumerate() {
+        let mbase = if single {
+            join(&base, "launch_block_device_mappings")
+        } else {
+            format!("{}[{i}]", join(&base, "launch_block_device_mappings"))
+        };
+        let device = r
+            .str(m, &mbase, "device_name")?
+            .unwrap_or("/dev/xvda")
+            .to_string();
+        let size = r.uint(m, &mbase, "volume_size")?.unwrap_or(8);
+        volumes.push((device, size, join(&mbase, "volume_size")));
+    }
+    if volumes.is_empty() {
+        volumes.push((
+            "/dev/xvda".into(),
+            8,
+            "no launch_block_device_mappings: the base image's 8 GiB root volume (assumed)".into(),
+        ));
+    }
+    let polling = r.get(&sv, &base, "aws_polling").cloned();
+    let pbase = join(&base, "aws_polling");
+    let (delay, attempts) = match &polling {
+        Some(p) => (
+            r.uint(p, &pbase, "delay_seconds")?,
+            r.uint(p, &pbase, "max_attempts")?,
+        ),
+        None => (None, None),
+    };
+    r.unused(&sv, &base, warnings);
+
+    // Provisioners, in order, become components.
+    let mut components: Vec<(String, String)> = Vec::new();
+    for (bi, b) in body
+        .blocks()
+        .filter(|b| b.identifier() == "build")
+        .enumerate()
+    {
+        let bbase = format!("build[{bi}]");
+        let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+        for p in b.body().blocks() {
+            match p.identifier() {
+                "provisioner" => {
+                    let ty = label(p, 0).unwrap_or("provisioner").to_string();
+                    let n = counts.entry(ty.clone()).or_default();
+                    *n += 1;
+                    components.push((
+                        format!("{ty}-{n}"),
+                        format!("{bbase}.provisioner \"{ty}\" #{n}"),
+                    ));
+                }
+                other => warnings.push(Warning {
+                    file: file.to_path_buf(),
+                    field: format!("{bbase}.{other} \"{}\"", label(p, 0).unwrap_or("")),
+                    what: "no counterpart in amisim; left out".into(),
+                }),
+            }
+        }
+    }
+    if components.is_empty() {
+        components.push((
+            "build".into(),
+            "no provisioner: one instant step (assumed)".into(),
+        ));
+    }
+
+    // The scenario.
+    out.set("name", quoted(name), "the command line");
+    dir.emit(out, "the template's key ARNs and ami_users");
+    out.table("[[pipeline]]");
+    out.set(
+        "name",
+        quoted(&src_name),
+        format!("{base} (the source's name)"),
+    );
+    out.set(
+        "tool",
+        quoted("packer"),
+        "the template kind (Packer amazon-ebs)",
+    );
+    out.set(
+        "account",
+        quoted(&owner),
+        if owner_id.is_some() {
+            "the account of kms_key_id"
+        } else {
+            "assumed: a placeholder"
+        },
+    );
+    out.set("region", quoted(&region), join(&base, "region"));
+    out.set(
+        "base_image_owner",
+        quoted(&base_owner.0),
+        base_owner.1.clone(),
+    );
+    if let Some(k) = &build_key_name {
+        out.set("kms_key", quoted(k), join(&base, "kms_key_id"));
+    }
+    if encrypt_boot {
+        out.set("encrypt_boot", "true".into(), join(&base, "encrypt_boot"));
+    }
+    if let Some(t) = &instance_type {
+        out.set(
+            "builder_instance_type",
+            quoted(t),
+            join(&base, "instance_type"),
+        );
+    }
+    if let Some(m) = copy_minutes {
+        out.set(
+            "copy_completion",
+            quoted(&format!("{m}m")),
+            join(&base, "snapshot_copy_duration_minutes"),
+        );
+    }
+    if polling.is_some() {
+        let mut parts = Vec::new();
+        if let Some(d) = delay {
+            parts.push(format!("delay_seconds = {d}"));
+        }
+        if let Some(n) = attempts {
+            parts.push(format!("max_attempts = {n}"));
+        }
+        out.set(
+            "aws_polling",
+            format!("{{ {} }}", parts.join(", ")),
+            pbase.clone(),
+        );
+    }
+    for (device, size, from) in &volumes {
+        out.table("[[pipeline.volume]]");
+        out.set(
+            "device",
+            quoted(device),
+            from.replace(".volume_size", ".device_name"),
+        );
+        out.set("size_gib", size.to_string(), from.clone());
+        out.set(
+            "data_gib",
+            format!("{}", *size as f64 / 2.0),
+            "assumed: half the volume (the data written is not in the template)",
+        );
+    }
+    for (n, from) in &components {
+        out.table("[[pipeline.component]]");
+        out.set("name", quoted(n), from.clone());
+        out.set(
+            "duration",
+            quoted("10m"),
+            "assumed: not in the template; measure with `amisim fit`",
+        );
+    }
+    out.table("[pipeline.schedule]");
+    out.set(
+        "run_at_start",
+        "true".into(),
+        "Packer runs when its caller (CI) runs it: one run; add a cron or interval for yours",
+    );
+    // Permissions are set on the AMI of every Region, the build Region's too.
+    let public = groups.iter().any(|g| g == "all");
+    let shares = public
+        || !shared_accounts.is_empty()
+        || !org_arns.is_empty()
+        || !ou_arns.is_empty()
+        || !snapshot_accounts.is_empty();
+    let mut regions: Vec<String> = vec![region.clone()];
+    regions.extend(ami_regions.iter().filter(|x| **x != region).cloned());
+    for (i, reg) in regions.iter().enumerate() {
+        let key = region_keys
+            .iter()
+            .find(|(r, _)| r == reg)
+            .map(|x| x.1.clone());
+        if i == 0 && !shares {
+            continue;
+        }
+        out.table("[[pipeline.distribution]]");
+        out.set(
+            "region",
+            quoted(reg),
+            if i == 0 {
+                join(&base, "region")
+            } else {
+                format!("{}[{}]", join(&base, "ami_regions"), i - 1)
+            },
+        );
+        if i > 0
+            && let Some(k) = key
+        {
+            out.set(
+                "kms_key",
+                quoted(&k),
+                format!("{}[\"{reg}\"]", join(&base, "region_kms_key_ids")),
+            );
+        }
+        if shares {
+            let mut parts = Vec::new();
+            if !shared_accounts.is_empty() {
+                parts.push(format!("accounts = {}", strings(&shared_accounts)));
+            }
+            if !org_arns.is_empty() {
+                parts.push(format!("organizations = {}", strings(&org_arns)));
+            }
+            if !ou_arns.is_empty() {
+                parts.push(format!("ous = {}", strings(&ou_arns)));
+            }
+            if public {
+                parts.push("public = true".into());
+            }
+            if !parts.is_empty() {
+                out.set(
+                    "launch_permission",
+                    format!("{{ {} }}", parts.join(", ")),
+                    format!("{base}.ami_users / ami_groups / ami_org_arns / ami_ou_arns"),
+                );
+            }
+            if !snapshot_accounts.is_empty() {
+                out.set(
+                    "snapshot_permission",
+                    strings(&snapshot_accounts),
+                    join(&base, "snapshot_users"),
+                );
+            }
+        }
+    }
+    Ok(())
+}
