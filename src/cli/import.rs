@@ -11,7 +11,7 @@ use crate::import::{self, Format};
 /// `amisim import`
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The source documents: Image Builder JSON files (or directories of them), `terraform show -json` output, or one Packer template.
+    /// The source documents: Image Builder JSON files (or directories of them), `terraform show -json` output, CloudFormation templates, or one Packer template.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// The source format; `auto` decides by content and says what it chose.
@@ -23,12 +23,16 @@ pub struct ImportArgs {
     /// The scenario's name (default: the output file's stem, else "imported").
     #[arg(long)]
     pub name: Option<String>,
-    /// A Packer variable, `name=value` (repeatable; wins over --var-file and defaults).
+    /// A Packer variable, or a CloudFormation pseudo parameter (AWS::Region, AWS::AccountId): `name=value` (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
     /// A Packer variables file (`.pkrvars.hcl`; repeatable).
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+    /// CloudFormation parameter values: the JSON list of ParameterKey/ParameterValue
+    /// `aws cloudformation` takes (pseudo parameters such as AWS::Region with --var).
+    #[arg(long, value_name = "FILE")]
+    pub parameters: Option<PathBuf>,
 }
 
 pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
@@ -51,6 +55,7 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
         name,
         vars,
         var_files: a.var_files.clone(),
+        parameters: a.parameters.clone(),
     };
     let imported = import::import(&req)
         .map_err(|e| usage(e.to_string().trim_start_matches("error: ").to_string()))?;

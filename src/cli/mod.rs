@@ -60,7 +60,7 @@ pub enum Command {
     /// Write charts, report.md and report.html from the outputs in a directory.
     Report(ReportArgs),
     /// Write a scenario from the pipeline you already have (Image Builder's JSON,
-    /// `terraform show -json` or a Packer template), with each
+    /// `terraform show -json`, a CloudFormation or a Packer template), with each
     /// value's source field, every field left out listed, and AWS's rules checked.
     Import(import::ImportArgs),
     /// Print the help of amisim or of one of its commands (the same text as `--help`).

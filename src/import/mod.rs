@@ -8,10 +8,12 @@
 //!
 //! Formats: the JSON the AWS CLI prints for Image Builder (`imagebuilder`),
 //! `terraform show -json` (`terraform`), whose `aws_imagebuilder_*`
-//! resources become the same documents, and Packer HCL2 templates
-//! (`packer`). CloudFormation templates and raw `.tf` files are recognised
-//! and refused with what was found, until their readers exist.
+//! resources become the same documents, CloudFormation templates
+//! (`cloudformation`), likewise, and Packer HCL2 templates (`packer`). Raw
+//! `.tf` files are recognised and refused with what was found, until their
+//! reader exists.
 
+mod cloudformation;
 mod directory;
 mod imagebuilder;
 mod json;
@@ -34,6 +36,8 @@ pub enum Format {
     Terraform,
     /// A Packer HCL2 template with an `amazon-ebs` source.
     Packer,
+    /// A CloudFormation template (YAML or JSON) with `AWS::ImageBuilder::*` resources.
+    Cloudformation,
 }
 
 /// What to import, and how.
@@ -49,6 +53,9 @@ pub struct Request {
     pub vars: Vec<(String, String)>,
     /// Packer variable files (`--var-file`), in order.
     pub var_files: Vec<PathBuf>,
+    /// CloudFormation parameter values (`--parameters`: the JSON list of
+    /// `ParameterKey`/`ParameterValue` that `aws cloudformation` takes).
+    pub parameters: Option<PathBuf>,
 }
 
 /// A source field with no counterpart in amisim.
@@ -185,11 +192,21 @@ impl Toml {
 
     /// The source behind line `n` (1-based) of the text, if any.
     fn source_of(&self, header_lines: usize, n: usize) -> Option<&str> {
-        let i = n.checked_sub(header_lines + 1)?;
-        // The line itself, or the nearest line above with a source (a table's first key).
-        self.lines[..=i.min(self.lines.len().saturating_sub(1))]
+        let i = n
+            .checked_sub(header_lines + 1)?
+            .min(self.lines.len().checked_sub(1)?);
+        // A table's header: the source of its first key.
+        if self.lines[i].0.starts_with('[') {
+            return self.lines[i + 1..]
+                .iter()
+                .take_while(|(l, _)| !l.starts_with('['))
+                .find_map(|(_, from)| from.as_deref());
+        }
+        // A key: its own source, or the nearest one above it in its table.
+        self.lines[..=i]
             .iter()
             .rev()
+            .take_while(|(l, _)| !l.starts_with('['))
             .find_map(|(_, from)| from.as_deref())
     }
 
@@ -256,7 +273,7 @@ fn sniff(path: &Path, text: &str) -> &'static str {
         "a Packer template"
     } else if name.ends_with(".tf") {
         "a Terraform configuration"
-    } else if t.contains("AWSTemplateFormatVersion") || t.contains("AWS::ImageBuilder::") {
+    } else if cloudformation::is_template(t) {
         "a CloudFormation template"
     } else if t.starts_with('{') && t.contains("\"builders\"") && t.contains("amazon-") {
         "a legacy Packer JSON template (convert it with `packer hcl2_upgrade`, then import the .pkr.hcl)"
@@ -265,6 +282,37 @@ fn sniff(path: &Path, text: &str) -> &'static str {
     } else {
         "unknown"
     }
+}
+
+/// `--parameters`: `[{"ParameterKey": …, "ParameterValue": …}]`.
+fn cfn_parameters(
+    file: Option<&Path>,
+) -> Result<std::collections::BTreeMap<String, String>, ImportError> {
+    let mut out = std::collections::BTreeMap::new();
+    let Some(f) = file else { return Ok(out) };
+    let text = std::fs::read_to_string(f).map_err(|e| ImportError::Io(f.to_path_buf(), e))?;
+    let v = json::parse(f, &text)?;
+    let list = v.as_array().ok_or_else(|| ImportError::Wrong {
+        file: f.to_path_buf(),
+        field: String::new(),
+        reason: "not a list of parameters".into(),
+        help: "write [{\"ParameterKey\": \"Name\", \"ParameterValue\": \"value\"}], as aws cloudformation takes it".into(),
+    })?;
+    for (i, p) in list.iter().enumerate() {
+        let (Some(k), Some(val)) = (
+            p.get("ParameterKey").and_then(serde_json::Value::as_str),
+            p.get("ParameterValue").and_then(serde_json::Value::as_str),
+        ) else {
+            return Err(ImportError::Wrong {
+                file: f.to_path_buf(),
+                field: format!("[{i}]"),
+                reason: "a parameter needs ParameterKey and ParameterValue, both strings".into(),
+                help: "write {\"ParameterKey\": \"Name\", \"ParameterValue\": \"value\"}".into(),
+            });
+        };
+        out.insert(k.to_string(), val.to_string());
+    }
+    Ok(out)
 }
 
 /// Imports what `req` names into a scenario.
@@ -288,6 +336,17 @@ pub fn import(req: &Request) -> Result<Imported, ImportError> {
         let text = std::fs::read_to_string(f).map_err(|e| ImportError::Io(f.clone(), e))?;
         match sniff(f, &text) {
             "json" if format != Format::Packer => {}
+            "a CloudFormation template"
+                if matches!(format, Format::Auto | Format::Cloudformation) =>
+            {
+                let mut given = cfn_parameters(req.parameters.as_deref())?;
+                for (k, v) in &req.vars {
+                    given.insert(k.clone(), v.clone());
+                }
+                docs.extend(cloudformation::documents(f, &text, &given, &mut early)?);
+                read_as = "cloudformation";
+                continue;
+            }
             "a Packer template"
                 if matches!(format, Format::Auto | Format::Packer) && files.len() == 1 =>
             {
@@ -309,7 +368,7 @@ pub fn import(req: &Request) -> Result<Imported, ImportError> {
                     reason: if other == "a Packer template" {
                         "a Packer template is imported on its own, with --format packer or auto".into()
                     } else {
-                        format!("this is {other}; amisim import reads Image Builder's JSON, `terraform show -json` and Packer HCL2 templates so far")
+                        format!("this is {other}; amisim import reads Image Builder's JSON, `terraform show -json`, CloudFormation templates and Packer HCL2 templates")
                     },
                     help: "export the pipeline with `aws imagebuilder get-image-pipeline`, `get-image-recipe`, `get-distribution-configuration` and `get-infrastructure-configuration` (README, \"Start from your own pipeline\")".into(),
                 });

@@ -168,7 +168,12 @@ fn malformed_and_wrong_kind_inputs_are_refused_with_their_place_and_nothing_writ
     std::fs::write(&cfn, "AWSTemplateFormatVersion: 2010-09-09\nResources:\n  P:\n    Type: AWS::ImageBuilder::ImagePipeline\n").unwrap();
     let o = amisim(&["import", cfn.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("this is a CloudFormation template"));
+    // A template with a pipeline and no recipe: read, and refused as AWS would.
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("has no build component") && err.contains("(from Resources.P.Properties.name"),
+        "{err}"
+    );
     let other = dir.path().join("other.json");
     std::fs::write(&other, "{\"Reservations\": []}").unwrap();
     let o = amisim(&["import", other.to_str().unwrap()]);
@@ -361,4 +366,127 @@ fn a_packer_template_imports_to_a_packer_pipeline_with_its_flow_keys_and_waiter(
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("bad.pkr.hcl:2:12: not valid HCL"), "{err}");
+}
+
+#[test]
+fn a_cloudformation_template_resolves_its_references_and_gives_the_same_results() {
+    let cf = "tests/import/cloudformation/golden.yaml";
+    let acct = "AWS::AccountId=111122223333";
+    let o = amisim_ok(&["import", cf, "--name", "golden-al2023", "--var", acct]);
+    let got = String::from_utf8(o.stdout).unwrap();
+    let golden = root().join("tests/import/cloudformation/expected.toml");
+    if std::env::var_os("AMISIM_BLESS").is_some() {
+        std::fs::write(&golden, &got).unwrap();
+    }
+    assert_eq!(
+        got,
+        std::fs::read_to_string(&golden).unwrap(),
+        "regenerate with AMISIM_BLESS=1"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("as cloudformation"), "{err}");
+    // !Ref of a resource the import does not model is named, not dropped.
+    assert!(
+        err.contains("`BuildProfile` is neither a parameter nor"),
+        "{err}"
+    );
+    // !Sub, !Join and !Ref of a list parameter resolved: the three keys and
+    // the target accounts are the Image Builder fixture's.
+    assert!(got.contains("target_accounts = [\"acct-444455556666\", \"acct-777788889999\"]"));
+    assert_eq!(
+        got.matches("kms_key = \"mrk-1234abcd12ab34cd56ef1234567890ab\"")
+            .count(),
+        3
+    );
+    // The same pipeline as Image Builder's JSON (without what the template
+    // does not set): byte-identical results.
+    let ib = fixture_with("pipeline.json", |t| {
+        t.replace(",\n            \"autoDisablePolicy\": {\n                \"failureCount\": 3\n            }", "")
+    });
+    let dist = ib.path().join("distribution.json");
+    let d = std::fs::read_to_string(&dist)
+        .unwrap()
+        .replace("\"timeoutMinutes\": 240,", "");
+    std::fs::write(&dist, d).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("ib.toml"), dir.path().join("cf.toml"));
+    amisim_ok(&[
+        "import",
+        ib.path().to_str().unwrap(),
+        "--name",
+        "same",
+        "-o",
+        a.to_str().unwrap(),
+    ]);
+    amisim_ok(&[
+        "import",
+        cf,
+        "--name",
+        "same",
+        "--var",
+        acct,
+        "-o",
+        b.to_str().unwrap(),
+    ]);
+    for (s, out) in [(&a, "oa"), (&b, "ob")] {
+        amisim_ok(&[
+            "run",
+            s.to_str().unwrap(),
+            "-n",
+            "3",
+            "-q",
+            "--out",
+            dir.path().join(out).to_str().unwrap(),
+        ]);
+    }
+    for f in ["runs.csv", "stages.csv", "summary.csv"] {
+        assert_eq!(
+            std::fs::read(dir.path().join("oa").join(f)).unwrap(),
+            std::fs::read(dir.path().join("ob").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // --parameters, as aws cloudformation takes them.
+    let params = dir.path().join("params.json");
+    std::fs::write(
+        &params,
+        r#"[{"ParameterKey": "ProdAccounts", "ParameterValue": "444455556666"}]"#,
+    )
+    .unwrap();
+    let o = amisim_ok(&[
+        "import",
+        cf,
+        "--var",
+        acct,
+        "--parameters",
+        params.to_str().unwrap(),
+    ]);
+    assert!(
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .contains("target_accounts = [\"acct-444455556666\"]")
+    );
+    // Malformed YAML gets its place; a template without Image Builder is refused.
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "AWSTemplateFormatVersion: 2010-09-09\nResources:\n  P: [unclosed\n",
+    )
+    .unwrap();
+    let o = amisim(&["import", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.yaml:4:1: not valid YAML"), "{err}");
+    let other = dir.path().join("other.yaml");
+    std::fs::write(
+        &other,
+        "AWSTemplateFormatVersion: 2010-09-09\nResources:\n  B:\n    Type: AWS::S3::Bucket\n",
+    )
+    .unwrap();
+    let o = amisim(&["import", other.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("no AWS::ImageBuilder::* resource; the types are AWS::S3::Bucket")
+    );
 }
