@@ -8,10 +8,9 @@
 //!
 //! Formats: the JSON the AWS CLI prints for Image Builder (`imagebuilder`),
 //! `terraform show -json` (`terraform`), whose `aws_imagebuilder_*`
-//! resources become the same documents, CloudFormation templates
-//! (`cloudformation`), likewise, and Packer HCL2 templates (`packer`). Raw
-//! `.tf` files are recognised and refused with what was found, until their
-//! reader exists.
+//! resources become the same documents (as do those of raw `.tf` files),
+//! CloudFormation templates (`cloudformation`), likewise, and Packer HCL2
+//! templates (`packer`).
 
 mod cloudformation;
 mod directory;
@@ -345,6 +344,13 @@ pub fn import(req: &Request) -> Result<Imported, ImportError> {
                 }
                 docs.extend(cloudformation::documents(f, &text, &given, &mut early)?);
                 read_as = "cloudformation";
+                continue;
+            }
+            "a Terraform configuration" if matches!(format, Format::Auto | Format::Terraform) => {
+                docs.extend(terraform::documents_from_tf(
+                    f, &text, &req.vars, &mut early,
+                )?);
+                read_as = "terraform";
                 continue;
             }
             "a Packer template"

@@ -16,7 +16,7 @@ use super::json::{Reader, join};
 use super::{ImportError, Toml, Warning, quoted, strings};
 
 /// The parser's place of an HCL error.
-fn malformed(file: &Path, e: &hcl::Error) -> ImportError {
+pub(super) fn malformed(file: &Path, e: &hcl::Error) -> ImportError {
     let (line, col) = match e {
         hcl::Error::Parse(p) => (p.location().line(), p.location().column()),
         _ => (0, 0),
@@ -47,7 +47,7 @@ fn to_json(v: hcl::Value) -> Value {
 
 /// A block's body evaluated into JSON: attributes, and nested blocks as
 /// objects (a repeated block as a list); what cannot be evaluated is warned.
-fn body_json(
+pub(super) fn body_json(
     body: &Body,
     ctx: &Context,
     path: &str,

@@ -490,3 +490,53 @@ fn a_cloudformation_template_resolves_its_references_and_gives_the_same_results(
             .contains("no AWS::ImageBuilder::* resource; the types are AWS::S3::Bucket")
     );
 }
+
+#[test]
+fn a_raw_tf_file_imports_the_same_pipeline_as_its_terraform_show_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("tf.toml"), dir.path().join("show.toml"));
+    let o = amisim_ok(&[
+        "import",
+        "tests/import/terraform/main.tf",
+        "--name",
+        "same",
+        "--var",
+        "AWS::AccountId=111122223333",
+        "-o",
+        a.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("main.tf as terraform"), "{err}");
+    amisim_ok(&[
+        "import",
+        "tests/import/terraform/show.json",
+        "--name",
+        "same",
+        "-o",
+        b.to_str().unwrap(),
+    ]);
+    for (s, out) in [(&a, "oa"), (&b, "ob")] {
+        amisim_ok(&[
+            "run",
+            s.to_str().unwrap(),
+            "-n",
+            "3",
+            "-q",
+            "--out",
+            dir.path().join(out).to_str().unwrap(),
+        ]);
+    }
+    for f in ["runs.csv", "stages.csv", "summary.csv"] {
+        assert_eq!(
+            std::fs::read(dir.path().join("oa").join(f)).unwrap(),
+            std::fs::read(dir.path().join("ob").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // Without the account: the first an ARN of the file names, said.
+    let o = amisim_ok(&["import", "tests/import/terraform/main.tf"]);
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("a .tf names no account: 111122223333, the first an ARN in the file names")
+    );
+}
