@@ -23,11 +23,15 @@ pub(super) enum Kind {
     Infrastructure,
     Lifecycle,
     Component,
+    /// `aws ec2 describe-images`: the built image's block devices.
+    Images,
+    /// `aws ec2 describe-snapshots`: their snapshots' sizes.
+    Snapshots,
 }
 
 /// The wrapper key of each kind in `get-*` output, and a key only its
 /// `create-*` input has.
-const KINDS: [(Kind, &str, &str); 6] = [
+const KINDS: [(Kind, &str, &str); 8] = [
     (Kind::Pipeline, "imagePipeline", "imageRecipeArn"),
     (Kind::Recipe, "imageRecipe", "parentImage"),
     (
@@ -42,6 +46,8 @@ const KINDS: [(Kind, &str, &str); 6] = [
     ),
     (Kind::Lifecycle, "lifecyclePolicy", "policyDetails"),
     (Kind::Component, "component", "data"),
+    (Kind::Images, "Images", "\u{0}"),
+    (Kind::Snapshots, "Snapshots", "\u{0}"),
 ];
 
 /// One document: its kind, its body, the path of the body in the file.
@@ -586,6 +592,7 @@ fn pipeline(
     if let Some((m, from)) = timeout {
         out.set("distribution_timeout", quoted(&format!("{m}m")), from);
     }
+    let data = data_sizes(docs)?;
     for (device, size, from) in &volumes {
         out.table("[[pipeline.volume]]");
         out.set(
@@ -594,11 +601,14 @@ fn pipeline(
             from.replace(".ebs.volumeSize", ".deviceName"),
         );
         out.set("size_gib", size.to_string(), from.clone());
-        out.set(
-            "data_gib",
-            format!("{}", (*size as f64 / 2.0)),
-            "assumed: half the volume (the data written is in describe-images / describe-snapshots, not in the recipe)",
-        );
+        match data.get(device) {
+            Some((gib, from)) => out.set("data_gib", format!("{}", gib.min(*size as f64)), from.clone()),
+            None => out.set(
+                "data_gib",
+                format!("{}", (*size as f64 / 2.0)),
+                "assumed: half the volume (give describe-images and describe-snapshots JSON for the data written)",
+            ),
+        }
     }
     let test_list: Vec<&(String, bool, Option<String>, String)> =
         components.iter().filter(|c| c.1).collect();
@@ -700,6 +710,63 @@ fn pipeline(
         }
     }
     lifecycle(docs, recipe_name.as_deref(), out, warnings)
+}
+
+/// The data written on each device of the built image: `describe-images`
+/// gives each device's snapshot, `describe-snapshots` its full size.
+fn data_sizes(docs: &mut [Doc<'_>]) -> Result<BTreeMap<String, (f64, String)>, ImportError> {
+    let mut snap_of: Vec<(String, String)> = Vec::new();
+    for d in docs.iter_mut().filter(|d| d.kind == Kind::Images) {
+        let images = d.body.as_array().map(Vec::as_slice).unwrap_or_default();
+        let base = d.base;
+        for (i, img) in images.iter().enumerate().take(1) {
+            let ibase = format!("{base}[{i}]");
+            for (j, m) in d
+                .reader
+                .array(img, &ibase, "BlockDeviceMappings")?
+                .iter()
+                .enumerate()
+            {
+                let mbase = format!("{}[{j}]", join(&ibase, "BlockDeviceMappings"));
+                let dev = d.reader.str(m, &mbase, "DeviceName")?.map(str::to_string);
+                let snap = m
+                    .get("Ebs")
+                    .and_then(|e| e.get("SnapshotId"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                d.reader.use_path(&join(&join(&mbase, "Ebs"), "SnapshotId"));
+                if let (Some(dev), Some(snap)) = (dev, snap) {
+                    snap_of.push((dev, snap));
+                }
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for d in docs.iter_mut().filter(|d| d.kind == Kind::Snapshots) {
+        let snaps = d.body.as_array().map(Vec::as_slice).unwrap_or_default();
+        let base = d.base;
+        for (i, sn) in snaps.iter().enumerate() {
+            let sbase = format!("{base}[{i}]");
+            let id = d.reader.str(sn, &sbase, "SnapshotId")?.map(str::to_string);
+            let bytes = d.reader.uint(sn, &sbase, "FullSnapshotSizeInBytes")?;
+            if let (Some(id), Some(bytes)) = (id, bytes)
+                && let Some((dev, _)) = snap_of.iter().find(|(_, s)| *s == id)
+            {
+                let gib = (bytes as f64 / (1u64 << 30) as f64 * 1000.0).round() / 1000.0;
+                out.insert(
+                    dev.clone(),
+                    (
+                        gib,
+                        format!(
+                            "{} (the snapshot of {dev})",
+                            join(&sbase, "FullSnapshotSizeInBytes")
+                        ),
+                    ),
+                );
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Image Builder's 6-field cron; a 5-field one gets a year field.

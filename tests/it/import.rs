@@ -540,3 +540,20 @@ fn a_raw_tf_file_imports_the_same_pipeline_as_its_terraform_show_json() {
             .contains("a .tf names no account: 111122223333, the first an ARN in the file names")
     );
 }
+
+#[test]
+fn describe_images_and_snapshots_give_each_volume_its_data_written() {
+    let o = amisim_ok(&["import", IB, "tests/import/ec2"]);
+    let got = String::from_utf8(o.stdout).unwrap();
+    assert!(got.contains("data_gib = 6 "), "{got}");
+    assert!(got.contains("data_gib = 40 "), "{got}");
+    assert!(got.contains("Snapshots[1].FullSnapshotSizeInBytes (the snapshot of /dev/xvdb)"));
+    let scn =
+        amisim::scenario::from_str(Path::new("i.toml"), &got).unwrap_or_else(|e| panic!("{e}"));
+    let v: Vec<f64> = scn.world.pipelines[0]
+        .volumes
+        .iter()
+        .map(|v| v.data_gib)
+        .collect();
+    assert_eq!(v, [6.0, 40.0]);
+}
