@@ -124,27 +124,21 @@ pub(super) fn read(
                     .into(),
         });
     }
-    if count(Kind::Pipeline) > 1 {
-        return Err(ImportError::Wrong {
-            file: files[0].0.clone(),
-            field: String::new(),
-            reason: format!("{} image pipelines; amisim imports one pipeline at a time so far", count(Kind::Pipeline)),
-            help: "import each pipeline with its own recipe, distribution and infrastructure documents".into(),
-        });
-    }
-    for k in [Kind::Recipe, Kind::Distribution, Kind::Infrastructure] {
-        if count(k) > 1 {
-            return Err(ImportError::Wrong {
-                file: files[0].0.clone(),
-                field: String::new(),
-                reason: format!("{} {:?} documents for one pipeline", count(k), k),
-                help: "give the one the pipeline names".into(),
-            });
-        }
-    }
     let mut dir = Directory::default();
     let mut body = Toml::default();
-    pipeline(&mut docs, &mut dir, &mut body, warnings)?;
+    let pipelines: Vec<usize> = (0..docs.len())
+        .filter(|&i| docs[i].kind == Kind::Pipeline)
+        .collect();
+    for &pi in &pipelines {
+        let matched = [
+            (Kind::Recipe, "imageRecipeArn"),
+            (Kind::Infrastructure, "infrastructureConfigurationArn"),
+            (Kind::Distribution, "distributionConfigurationArn"),
+        ]
+        .map(|(k, key)| the_one(&docs, pi, k, key));
+        let [r, i, d] = matched;
+        pipeline(&mut docs, (pi, r?, i?, d?), &mut dir, &mut body, warnings)?;
+    }
     // The directory first, then the pipeline.
     out.set("name", quoted(name), "the command line");
     let pi = docs
@@ -161,6 +155,15 @@ pub(super) fn read(
     for d in &docs {
         d.reader.unused(d.body, d.base, warnings);
     }
+    // A lifecycle policy read once per pipeline warns once.
+    let mut seen = Vec::new();
+    warnings.retain(|w| {
+        let new = !seen.contains(w);
+        if new {
+            seen.push(w.clone());
+        }
+        new
+    });
     // Key policies are not in Image Builder's documents.
     if !dir.keys.is_empty() {
         warnings.push(Warning {
@@ -172,19 +175,46 @@ pub(super) fn read(
     Ok(())
 }
 
+/// The document of `kind` that pipeline `pi` names by its `key` ARN: the
+/// one whose `arn` it is, or the only one of its kind.
+fn the_one(
+    docs: &[Doc<'_>],
+    pi: usize,
+    kind: Kind,
+    key: &str,
+) -> Result<Option<usize>, ImportError> {
+    let named = docs[pi].body.get(key).and_then(Value::as_str);
+    let of_kind: Vec<usize> = (0..docs.len()).filter(|&i| docs[i].kind == kind).collect();
+    if let Some(a) = named
+        && let Some(&i) = of_kind
+            .iter()
+            .find(|&&i| docs[i].body.get("arn").and_then(Value::as_str) == Some(a))
+    {
+        return Ok(Some(i));
+    }
+    match of_kind.as_slice() {
+        [] => Ok(None),
+        [only] => Ok(Some(*only)),
+        _ => Err(ImportError::Wrong {
+            file: docs[pi].reader.file(),
+            field: join(docs[pi].base, key),
+            reason: format!(
+                "{} {kind:?} documents, and none has the ARN the pipeline names ({})",
+                of_kind.len(),
+                named.unwrap_or("none")
+            ),
+            help: "give each pipeline the documents its ARNs name".into(),
+        }),
+    }
+}
+
 fn pipeline(
     docs: &mut [Doc<'_>],
+    (pi, recipe_i, infra_i, dist_i): (usize, Option<usize>, Option<usize>, Option<usize>),
     dir: &mut Directory,
     out: &mut Toml,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), ImportError> {
-    let idx_of = |docs: &[Doc<'_>], k: Kind| docs.iter().position(|d| d.kind == k);
-    let (pi, recipe_i, infra_i, dist_i) = (
-        idx_of(docs, Kind::Pipeline).unwrap_or(0),
-        idx_of(docs, Kind::Recipe),
-        idx_of(docs, Kind::Infrastructure),
-        idx_of(docs, Kind::Distribution),
-    );
     let (pb, pbase) = (docs[pi].body, docs[pi].base);
     let p = &mut docs[pi].reader;
     let file = p.file();

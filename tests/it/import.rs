@@ -557,3 +557,53 @@ fn describe_images_and_snapshots_give_each_volume_its_data_written() {
         .collect();
     assert_eq!(v, [6.0, 40.0]);
 }
+
+#[test]
+fn several_pipelines_import_together_each_with_the_documents_its_arns_name() {
+    // The AL2023 pipeline and a Windows one that shares its infrastructure
+    // and key, each with its own recipe and distribution.
+    let o = amisim_ok(&[
+        "import",
+        IB,
+        "tests/import/imagebuilder-fleet",
+        "--name",
+        "fleet",
+    ]);
+    let got = String::from_utf8(o.stdout).unwrap();
+    let golden = root().join("tests/import/imagebuilder-fleet/expected.toml");
+    if std::env::var_os("AMISIM_BLESS").is_some() {
+        std::fs::write(&golden, &got).unwrap();
+    }
+    assert_eq!(
+        got,
+        std::fs::read_to_string(&golden).unwrap(),
+        "regenerate with AMISIM_BLESS=1"
+    );
+    let scn =
+        amisim::scenario::from_str(Path::new("f.toml"), &got).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = scn
+        .world
+        .pipelines
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(names, ["golden-al2023", "golden-win2022"]);
+    let win = &scn.world.pipelines[1];
+    assert_eq!(win.platform, amisim::pipeline::config::Platform::Windows);
+    assert_eq!(
+        win.schedule.start_condition,
+        amisim::pipeline::config::StartCondition::Always
+    );
+    assert_eq!(win.components.len(), 2);
+    assert_eq!(win.volumes[0].size_gib, 60.0);
+    assert!(
+        win.lifecycle.max_age.is_none(),
+        "the policy selects the AL2023 recipe only"
+    );
+    let r = run_replication(&scn.world, 1, 0);
+    assert!(
+        r.runs
+            .iter()
+            .any(|x| x.pipeline == 1 && x.outcome == Outcome::Succeeded)
+    );
+}
