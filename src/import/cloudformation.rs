@@ -134,11 +134,27 @@ struct Resolver<'a> {
     params: BTreeMap<String, Value>,
     /// Logical id → the ARN a `Ref` or `GetAtt … Arn` of it gives.
     arns: BTreeMap<String, String>,
+    /// The template's Conditions, unevaluated.
+    conditions: Map<String, Value>,
+    /// Conditions being evaluated (a cycle is refused, not followed).
+    visiting: Vec<String>,
     file: &'a Path,
     warnings: Vec<Warning>,
 }
 
 impl Resolver<'_> {
+    /// The value of condition `name` of the template's Conditions.
+    fn condition(&mut self, name: &str, at: &str) -> Option<bool> {
+        if self.visiting.iter().any(|v| v == name) {
+            return None; // a condition that depends on itself
+        }
+        let c = self.conditions.get(name)?.clone();
+        self.visiting.push(name.to_string());
+        let v = self.resolve(&c, at).as_bool();
+        self.visiting.pop();
+        v
+    }
+
     fn warn(&mut self, at: &str, what: String) {
         self.warnings.push(Warning {
             file: self.file.to_path_buf(),
@@ -248,12 +264,46 @@ impl Resolver<'_> {
                             .unwrap_or(Value::Null)
                     }
                     "Fn::If" => {
-                        self.warn(
-                            at,
-                            "Fn::If: conditions are not evaluated; the first branch is taken"
-                                .into(),
-                        );
-                        arg.get(1).map_or(Value::Null, |x| self.resolve(x, at))
+                        let cond = arg
+                            .get(0)
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string();
+                        let branch = match self.condition(&cond, at) {
+                            Some(true) => 1,
+                            Some(false) => 2,
+                            None => {
+                                self.warn(at, format!("Fn::If: condition {cond} cannot be evaluated; the first branch is taken"));
+                                1
+                            }
+                        };
+                        arg.get(branch).map_or(Value::Null, |x| self.resolve(x, at))
+                    }
+                    "Fn::Equals" => {
+                        let r = self.resolve(&arg_r(), at);
+                        Value::Bool(r.get(0).is_some() && r.get(0) == r.get(1))
+                    }
+                    "Fn::Not" => {
+                        let r = self.resolve(&arg_r(), at);
+                        r.get(0)
+                            .and_then(Value::as_bool)
+                            .map_or(Value::Null, |b| Value::Bool(!b))
+                    }
+                    "Fn::And" | "Fn::Or" => {
+                        let r = self.resolve(&arg_r(), at);
+                        let all: Option<Vec<bool>> = r
+                            .as_array()
+                            .map(|l| l.iter().map(Value::as_bool).collect::<Option<Vec<bool>>>())
+                            .unwrap_or(None);
+                        match all {
+                            Some(b) if k == "Fn::And" => Value::Bool(b.iter().all(|x| *x)),
+                            Some(b) => Value::Bool(b.iter().any(|x| *x)),
+                            None => Value::Null,
+                        }
+                    }
+                    "Condition" => {
+                        let c = arg.as_str().unwrap_or_default().to_string();
+                        self.condition(&c, at).map_or(Value::Null, Value::Bool)
                     }
                     name if name.starts_with("Fn::") => {
                         self.warn(
@@ -453,6 +503,12 @@ pub(super) fn documents(
     let mut res = Resolver {
         params,
         arns,
+        conditions: t
+            .get("Conditions")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default(),
+        visiting: Vec::new(),
         file,
         warnings: Vec::new(),
     };

@@ -466,6 +466,49 @@ fn a_cloudformation_template_resolves_its_references_and_gives_the_same_results(
             .unwrap()
             .contains("target_accounts = [\"acct-444455556666\"]")
     );
+    // Conditions are evaluated, with the parameters' values; one that
+    // depends on itself is a warning, not a hang.
+    let text = std::fs::read_to_string(root().join(cf)).unwrap();
+    let cond = dir.path().join("cond.yaml");
+    std::fs::write(
+        &cond,
+        text.replace(
+            "Resources:\n",
+            "  Env:\n    Type: String\n    Default: prod\n\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\n  Loop: !Not [!Condition Loop]\n\nResources:\n",
+        )
+        .replace(
+            "InstanceTypes: [m5.large, m5a.large]",
+            "InstanceTypes: !If [IsProd, [m5.large], [t3.large]]\n      InstanceProfileName: !If [Loop, a, b]",
+        )
+        .replace("      InstanceProfileName: !Ref BuildProfile\n", ""),
+    )
+    .unwrap();
+    let o = amisim_ok(&["import", cond.to_str().unwrap(), "--var", acct]);
+    assert!(
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .contains("builder_instance_type = \"m5.large\"")
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("condition Loop cannot be evaluated"));
+    let dev = dir.path().join("dev.json");
+    std::fs::write(
+        &dev,
+        r#"[{"ParameterKey": "Env", "ParameterValue": "dev"}]"#,
+    )
+    .unwrap();
+    let o = amisim_ok(&[
+        "import",
+        cond.to_str().unwrap(),
+        "--var",
+        acct,
+        "--parameters",
+        dev.to_str().unwrap(),
+    ]);
+    assert!(
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .contains("builder_instance_type = \"t3.large\"")
+    );
     // Malformed YAML gets its place; a template without Image Builder is refused.
     let bad = dir.path().join("bad.yaml");
     std::fs::write(
