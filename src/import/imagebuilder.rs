@@ -155,15 +155,7 @@ pub(super) fn read(
     for d in &docs {
         d.reader.unused(d.body, d.base, warnings);
     }
-    // A lifecycle policy read once per pipeline warns once.
-    let mut seen = Vec::new();
-    warnings.retain(|w| {
-        let new = !seen.contains(w);
-        if new {
-            seen.push(w.clone());
-        }
-        new
-    });
+
     // Key policies are not in Image Builder's documents.
     if !dir.keys.is_empty() {
         warnings.push(Warning {

@@ -410,14 +410,24 @@ pub fn import(req: &Request) -> Result<Imported, ImportError> {
     if !packer_done {
         imagebuilder::read(&docs, name, &mut doc, &mut warnings)?;
     }
+    // A note read once per pipeline is said once.
+    let mut seen: Vec<Warning> = Vec::new();
+    warnings.retain(|w| {
+        let new = !seen.contains(w);
+        if new {
+            seen.push(w.clone());
+        }
+        new
+    });
     let mut header = String::new();
     let _ = writeln!(
         header,
         "# Imported by `amisim import` from {}: {}.",
-        if read_as == "terraform" {
-            "`terraform show -json`"
-        } else {
-            "Image Builder's JSON"
+        match read_as {
+            "terraform" => "Terraform",
+            "packer" => "a Packer template",
+            "cloudformation" => "a CloudFormation template",
+            _ => "Image Builder's JSON",
         },
         files
             .iter()

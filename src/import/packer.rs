@@ -202,21 +202,6 @@ pub(super) fn read(
             what: "not an amazon-ebs builder; left out".into(),
         });
     }
-    let [src] = ebs.as_slice() else {
-        return Err(ImportError::Wrong {
-            file: file.to_path_buf(),
-            field: String::new(),
-            reason: format!(
-                "{} amazon-ebs sources; amisim imports exactly one",
-                ebs.len()
-            ),
-            help: "import a template with one source \"amazon-ebs\" block (split the others out)"
-                .into(),
-        });
-    };
-    let src_name = label(src, 1).unwrap_or("ebs").to_string();
-    let base = format!("source.amazon-ebs.{src_name}");
-    let sv = body_json(src.body(), &ctx, &base, file, warnings);
     for b in body.blocks() {
         match b.identifier() {
             "variable" | "locals" | "source" | "build" => {}
@@ -227,8 +212,40 @@ pub(super) fn read(
             }),
         }
     }
-    let mut r = Reader::new(file);
+    if ebs.is_empty() {
+        return Err(ImportError::Wrong {
+            file: file.to_path_buf(),
+            field: String::new(),
+            reason: "no source \"amazon-ebs\" block".into(),
+            help: "amisim imports Packer's amazon-ebs builder".into(),
+        });
+    }
     let mut dir = Directory::default();
+    let mut pipelines = Toml::default();
+    for src in ebs {
+        one_source(src, &body, &ctx, file, &mut dir, &mut pipelines, warnings)?;
+    }
+    out.set("name", quoted(name), "the command line");
+    dir.emit(out, "the template's key ARNs and ami_users");
+    out.lines.push((String::new(), None));
+    out.lines.extend(pipelines.lines);
+    Ok(())
+}
+
+/// One `source "amazon-ebs"` block and the builds that use it: a pipeline.
+fn one_source(
+    src: &Block,
+    body: &Body,
+    ctx: &Context,
+    file: &Path,
+    dir: &mut Directory,
+    out: &mut Toml,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), ImportError> {
+    let src_name = label(src, 1).unwrap_or("ebs").to_string();
+    let base = format!("source.amazon-ebs.{src_name}");
+    let sv = body_json(src.body(), ctx, &base, file, warnings);
+    let mut r = Reader::new(file);
     let Some(region) = r.str(&sv, &base, "region")?.map(str::to_string) else {
         return Err(r.wrong(&join(&base, "region"), "the source has no region".into()));
     };
@@ -426,9 +443,7 @@ pub(super) fn read(
         ));
     }
 
-    // The scenario.
-    out.set("name", quoted(name), "the command line");
-    dir.emit(out, "the template's key ARNs and ami_users");
+    // The pipeline.
     out.table("[[pipeline]]");
     out.set(
         "name",

@@ -349,6 +349,35 @@ fn a_packer_template_imports_to_a_packer_pipeline_with_its_flow_keys_and_waiter(
     let o = amisim(&["import", public.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("rule: public_encrypted"));
+    // Two sources in one build: two pipelines, each with the build's provisioners.
+    let two = dir.path().join("two.pkr.hcl");
+    std::fs::write(
+        &two,
+        text.replace(
+            "build {",
+            "source \"amazon-ebs\" \"arm\" {\n  region = \"eu-west-1\"\n  instance_type = \"m7g.large\"\n  source_ami_filter {\n    owners = [\"amazon\"]\n  }\n}\n\nbuild {",
+        )
+        .replace("sources = [\"source.amazon-ebs.al2023\"]", "sources = [\"source.amazon-ebs.al2023\", \"source.amazon-ebs.arm\"]"),
+    )
+    .unwrap();
+    let o = amisim_ok(&["import", two.to_str().unwrap()]);
+    let t = String::from_utf8(o.stdout).unwrap();
+    let scn = amisim::scenario::from_str(Path::new("p.toml"), &t).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = scn
+        .world
+        .pipelines
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(names, ["al2023", "arm"]);
+    assert_eq!(scn.world.pipelines[1].components.len(), 3);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr)
+            .matches("post-processor \"manifest\"")
+            .count(),
+        1,
+        "said once"
+    );
     // A legacy JSON template: refused with the way to convert it.
     let legacy = dir.path().join("old.json");
     std::fs::write(
