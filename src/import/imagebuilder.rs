@@ -346,6 +346,8 @@ fn pipeline(
     let mut recipe_key: Option<(String, String)> = None;
     let mut recipe_name = None;
     let mut volumes_encrypted = false;
+    let mut recipe_platform: Option<(String, String)> = None;
+    let mut windows_parent = false;
     if let Some(ri) = recipe_i {
         let (rb, rbase) = (docs[ri].body, docs[ri].base);
         let r = &mut docs[ri].reader;
@@ -353,8 +355,9 @@ fn pipeline(
         r.str(rb, rbase, "arn")?;
         r.str(rb, rbase, "version")?;
         r.str(rb, rbase, "semanticVersion")?;
-        let rplatform = r.str(rb, rbase, "platform")?.map(str::to_lowercase);
-        let _ = rplatform;
+        recipe_platform = r
+            .str(rb, rbase, "platform")?
+            .map(|p| (p.to_lowercase(), join(rbase, "platform")));
         let rfile = r.file();
         if let Some(parent) = r.str(rb, rbase, "parentImage")? {
             let from = join(rbase, "parentImage");
@@ -381,6 +384,7 @@ fn pipeline(
                     ("aws".into(), from)
                 }
             };
+            windows_parent = parent.to_lowercase().contains("windows");
             base_updates = arn(parent)
                 .is_some_and(|pa| takes_updates(name_version(&pa).1.as_deref()))
                 || parent.starts_with("ssm:");
@@ -591,8 +595,17 @@ fn pipeline(
     );
     out.set("account", quoted(&owner), from_arn.clone());
     out.set("region", quoted(&build_region), from_arn);
-    if let Some(pl) = &platform {
-        out.set("platform", quoted(pl), join(pbase, "platform"));
+    match (&platform, &recipe_platform) {
+        (Some(pl), _) => out.set("platform", quoted(pl), join(pbase, "platform")),
+        (None, Some((pl, from))) => out.set("platform", quoted(pl), from.clone()),
+        (None, None) if base_owner.1.contains("parentImage") && windows_parent => {
+            out.set(
+                "platform",
+                quoted("windows"),
+                format!("{} (a Windows image)", base_owner.1),
+            );
+        }
+        _ => {}
     }
     out.set(
         "base_image_owner",

@@ -679,3 +679,57 @@ fn several_pipelines_import_together_each_with_the_documents_its_arns_name() {
             .any(|x| x.pipeline == 1 && x.outcome == Outcome::Succeeded)
     );
 }
+
+#[test]
+fn a_fleet_in_cloudformation_gives_the_results_of_the_same_fleet_in_image_builders_json() {
+    // Image Builder's documents without what the template does not set.
+    let ib = fixture_with("pipeline.json", |t| {
+        t.replace(",\n            \"autoDisablePolicy\": {\n                \"failureCount\": 3\n            }", "")
+    });
+    let dist = ib.path().join("distribution.json");
+    let d = std::fs::read_to_string(&dist)
+        .unwrap()
+        .replace("\"timeoutMinutes\": 240,", "");
+    std::fs::write(&dist, d).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("ib.toml"), dir.path().join("cf.toml"));
+    amisim_ok(&[
+        "import",
+        ib.path().to_str().unwrap(),
+        "tests/import/imagebuilder-fleet",
+        "--name",
+        "fleet",
+        "-o",
+        a.to_str().unwrap(),
+    ]);
+    amisim_ok(&[
+        "import",
+        "tests/import/cloudformation/fleet.yaml",
+        "--var",
+        "AWS::AccountId=111122223333",
+        "--name",
+        "fleet",
+        "-o",
+        b.to_str().unwrap(),
+    ]);
+    for (s, out) in [(&a, "oa"), (&b, "ob")] {
+        amisim_ok(&[
+            "run",
+            s.to_str().unwrap(),
+            "-n",
+            "3",
+            "-q",
+            "--out",
+            dir.path().join(out).to_str().unwrap(),
+        ]);
+    }
+    let runs = std::fs::read_to_string(dir.path().join("oa/runs.csv")).unwrap();
+    assert!(runs.contains(",golden-win2022,") && runs.contains(",golden-al2023,"));
+    for f in ["runs.csv", "stages.csv", "summary.csv"] {
+        assert_eq!(
+            std::fs::read(dir.path().join("oa").join(f)).unwrap(),
+            std::fs::read(dir.path().join("ob").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
