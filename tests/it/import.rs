@@ -681,7 +681,8 @@ fn several_pipelines_import_together_each_with_the_documents_its_arns_name() {
 }
 
 #[test]
-fn a_fleet_in_cloudformation_gives_the_results_of_the_same_fleet_in_image_builders_json() {
+fn a_fleet_in_cloudformation_and_in_terraform_gives_the_results_of_the_same_fleet_in_image_builders_json()
+ {
     // Image Builder's documents without what the template does not set.
     let ib = fixture_with("pipeline.json", |t| {
         t.replace(",\n            \"autoDisablePolicy\": {\n                \"failureCount\": 3\n            }", "")
@@ -712,7 +713,16 @@ fn a_fleet_in_cloudformation_gives_the_results_of_the_same_fleet_in_image_builde
         "-o",
         b.to_str().unwrap(),
     ]);
-    for (s, out) in [(&a, "oa"), (&b, "ob")] {
+    let c = dir.path().join("tf.toml");
+    amisim_ok(&[
+        "import",
+        "tests/import/terraform/show-fleet.json",
+        "--name",
+        "fleet",
+        "-o",
+        c.to_str().unwrap(),
+    ]);
+    for (s, out) in [(&a, "oa"), (&b, "ob"), (&c, "oc")] {
         amisim_ok(&[
             "run",
             s.to_str().unwrap(),
@@ -726,10 +736,12 @@ fn a_fleet_in_cloudformation_gives_the_results_of_the_same_fleet_in_image_builde
     let runs = std::fs::read_to_string(dir.path().join("oa/runs.csv")).unwrap();
     assert!(runs.contains(",golden-win2022,") && runs.contains(",golden-al2023,"));
     for f in ["runs.csv", "stages.csv", "summary.csv"] {
-        assert_eq!(
-            std::fs::read(dir.path().join("oa").join(f)).unwrap(),
-            std::fs::read(dir.path().join("ob").join(f)).unwrap(),
-            "{f}"
-        );
+        for other in ["ob", "oc"] {
+            assert_eq!(
+                std::fs::read(dir.path().join("oa").join(f)).unwrap(),
+                std::fs::read(dir.path().join(other).join(f)).unwrap(),
+                "{f} of {other}"
+            );
+        }
     }
 }
