@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::directory::{Directory, arn, name_version, takes_updates};
 use super::json::{Reader, join};
-use super::{ImportError, Toml, Warning, quoted, strings};
+use super::{ImportError, Toml, Warning, quoted, strings, volume};
 
 /// What a document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -629,21 +629,18 @@ fn pipeline(
     }
     let data = data_sizes(docs)?;
     for (device, size, from) in &volumes {
-        out.table("[[pipeline.volume]]");
-        out.set(
-            "device",
-            quoted(device),
+        let held = data.get(device).cloned().unwrap_or((
+            *size as f64 / 2.0,
+            "assumed: half the volume (give describe-images and describe-snapshots JSON for the data written)".into(),
+        ));
+        volume(
+            out,
+            device,
+            *size,
+            from,
             from.replace(".ebs.volumeSize", ".deviceName"),
+            held,
         );
-        out.set("size_gib", size.to_string(), from.clone());
-        match data.get(device) {
-            Some((gib, from)) => out.set("data_gib", format!("{}", gib.min(*size as f64)), from.clone()),
-            None => out.set(
-                "data_gib",
-                format!("{}", (*size as f64 / 2.0)),
-                "assumed: half the volume (give describe-images and describe-snapshots JSON for the data written)",
-            ),
-        }
     }
     let test_list: Vec<&(String, bool, Option<String>, String)> =
         components.iter().filter(|c| c.1).collect();

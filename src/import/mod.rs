@@ -232,6 +232,21 @@ impl Toml {
     }
 }
 
+/// A `[[pipeline.volume]]` table: the device, its size and the data it holds.
+pub(crate) fn volume(
+    out: &mut Toml,
+    device: &str,
+    size: u64,
+    from: &str,
+    device_from: String,
+    data: (f64, String),
+) {
+    out.table("[[pipeline.volume]]");
+    out.set("device", quoted(device), device_from);
+    out.set("size_gib", size.to_string(), from);
+    out.set("data_gib", format!("{}", data.0.min(size as f64)), data.1);
+}
+
 /// A TOML string.
 pub(crate) fn quoted(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()

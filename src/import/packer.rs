@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::directory::Directory;
 use super::json::{Reader, join};
-use super::{ImportError, Toml, Warning, quoted, strings};
+use super::{ImportError, Toml, Warning, quoted, strings, volume};
 
 /// The parser's place of an HCL error.
 pub(super) fn malformed(file: &Path, e: &hcl::Error) -> ImportError {
@@ -505,17 +505,17 @@ fn one_source(
         );
     }
     for (device, size, from) in &volumes {
-        out.table("[[pipeline.volume]]");
-        out.set(
-            "device",
-            quoted(device),
-            from.replace(".volume_size", ".device_name"),
+        let held = (
+            *size as f64 / 2.0,
+            "assumed: half the volume (the data written is not in the template)".to_string(),
         );
-        out.set("size_gib", size.to_string(), from.clone());
-        out.set(
-            "data_gib",
-            format!("{}", *size as f64 / 2.0),
-            "assumed: half the volume (the data written is not in the template)",
+        volume(
+            out,
+            device,
+            *size,
+            from,
+            from.replace(".volume_size", ".device_name"),
+            held,
         );
     }
     for (n, from) in &components {

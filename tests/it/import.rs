@@ -9,6 +9,33 @@ use super::{amisim, amisim_ok, root};
 
 const IB: &str = "tests/import/imagebuilder";
 
+/// The Image Builder fixture without what the Terraform and CloudFormation
+/// ones do not set (the distribution's time-out, the auto-disable policy).
+fn ib_without_timeout_and_auto_disable() -> tempfile::TempDir {
+    let ib = fixture_with("pipeline.json", |t| {
+        t.replace(",\n            \"autoDisablePolicy\": {\n                \"failureCount\": 3\n            }", "")
+    });
+    let dist = ib.path().join("distribution.json");
+    let d = std::fs::read_to_string(&dist)
+        .unwrap()
+        .replace("\"timeoutMinutes\": 240,", "");
+    std::fs::write(&dist, d).unwrap();
+    ib
+}
+
+/// Runs scenario `s` for 3 replications into `out`.
+fn run3(s: &Path, out: &Path) {
+    amisim_ok(&[
+        "run",
+        s.to_str().unwrap(),
+        "-n",
+        "3",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+}
+
 /// Copies the Image Builder fixture into a temporary directory, with `edit`
 /// applied to the file named `file`.
 fn fixture_with(file: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
@@ -217,14 +244,7 @@ fn terraform_show_json_imports_the_same_pipeline_with_the_same_results() {
     // The Image Builder fixture without what this Terraform state lacks (the
     // distribution's time-out and the auto-disable policy) is the same pipeline:
     // the two scenarios give byte-identical results.
-    let ib = fixture_with("pipeline.json", |t| {
-        t.replace(",\n            \"autoDisablePolicy\": {\n                \"failureCount\": 3\n            }", "")
-    });
-    let dist = ib.path().join("distribution.json");
-    let d = std::fs::read_to_string(&dist)
-        .unwrap()
-        .replace("\"timeoutMinutes\": 240,", "");
-    std::fs::write(&dist, d).unwrap();
+    let ib = ib_without_timeout_and_auto_disable();
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("ib.toml"), dir.path().join("tf.toml"));
     amisim_ok(&[
@@ -237,15 +257,7 @@ fn terraform_show_json_imports_the_same_pipeline_with_the_same_results() {
     ]);
     amisim_ok(&["import", tf, "--name", "same", "-o", b.to_str().unwrap()]);
     for (s, out) in [(&a, "oa"), (&b, "ob")] {
-        amisim_ok(&[
-            "run",
-            s.to_str().unwrap(),
-            "-n",
-            "3",
-            "-q",
-            "--out",
-            dir.path().join(out).to_str().unwrap(),
-        ]);
+        run3(s, &dir.path().join(out));
     }
     for f in ["runs.csv", "stages.csv", "summary.csv", "cost_summary.csv"] {
         assert_eq!(
@@ -429,14 +441,7 @@ fn a_cloudformation_template_resolves_its_references_and_gives_the_same_results(
     );
     // The same pipeline as Image Builder's JSON (without what the template
     // does not set): byte-identical results.
-    let ib = fixture_with("pipeline.json", |t| {
-        t.replace(",\n            \"autoDisablePolicy\": {\n                \"failureCount\": 3\n            }", "")
-    });
-    let dist = ib.path().join("distribution.json");
-    let d = std::fs::read_to_string(&dist)
-        .unwrap()
-        .replace("\"timeoutMinutes\": 240,", "");
-    std::fs::write(&dist, d).unwrap();
+    let ib = ib_without_timeout_and_auto_disable();
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("ib.toml"), dir.path().join("cf.toml"));
     amisim_ok(&[
@@ -458,15 +463,7 @@ fn a_cloudformation_template_resolves_its_references_and_gives_the_same_results(
         b.to_str().unwrap(),
     ]);
     for (s, out) in [(&a, "oa"), (&b, "ob")] {
-        amisim_ok(&[
-            "run",
-            s.to_str().unwrap(),
-            "-n",
-            "3",
-            "-q",
-            "--out",
-            dir.path().join(out).to_str().unwrap(),
-        ]);
+        run3(s, &dir.path().join(out));
     }
     for f in ["runs.csv", "stages.csv", "summary.csv"] {
         assert_eq!(
@@ -588,15 +585,7 @@ fn a_raw_tf_file_imports_the_same_pipeline_as_its_terraform_show_json() {
         b.to_str().unwrap(),
     ]);
     for (s, out) in [(&a, "oa"), (&b, "ob")] {
-        amisim_ok(&[
-            "run",
-            s.to_str().unwrap(),
-            "-n",
-            "3",
-            "-q",
-            "--out",
-            dir.path().join(out).to_str().unwrap(),
-        ]);
+        run3(s, &dir.path().join(out));
     }
     for f in ["runs.csv", "stages.csv", "summary.csv"] {
         assert_eq!(
@@ -684,14 +673,7 @@ fn several_pipelines_import_together_each_with_the_documents_its_arns_name() {
 fn a_fleet_in_cloudformation_and_in_terraform_gives_the_results_of_the_same_fleet_in_image_builders_json()
  {
     // Image Builder's documents without what the template does not set.
-    let ib = fixture_with("pipeline.json", |t| {
-        t.replace(",\n            \"autoDisablePolicy\": {\n                \"failureCount\": 3\n            }", "")
-    });
-    let dist = ib.path().join("distribution.json");
-    let d = std::fs::read_to_string(&dist)
-        .unwrap()
-        .replace("\"timeoutMinutes\": 240,", "");
-    std::fs::write(&dist, d).unwrap();
+    let ib = ib_without_timeout_and_auto_disable();
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("ib.toml"), dir.path().join("cf.toml"));
     amisim_ok(&[
@@ -723,15 +705,7 @@ fn a_fleet_in_cloudformation_and_in_terraform_gives_the_results_of_the_same_flee
         c.to_str().unwrap(),
     ]);
     for (s, out) in [(&a, "oa"), (&b, "ob"), (&c, "oc")] {
-        amisim_ok(&[
-            "run",
-            s.to_str().unwrap(),
-            "-n",
-            "3",
-            "-q",
-            "--out",
-            dir.path().join(out).to_str().unwrap(),
-        ]);
+        run3(s, &dir.path().join(out));
     }
     let runs = std::fs::read_to_string(dir.path().join("oa/runs.csv")).unwrap();
     assert!(runs.contains(",golden-win2022,") && runs.contains(",golden-al2023,"));
