@@ -23,6 +23,23 @@ fn ib_without_timeout_and_auto_disable() -> tempfile::TempDir {
     ib
 }
 
+/// Runs `amisim import ARGS`, checks its scenario against `golden` (written
+/// instead with `AMISIM_BLESS=1`), and gives back the scenario and stderr.
+fn import_golden(args: &[&str], golden: impl AsRef<Path>) -> (String, String) {
+    let o = amisim_ok(&[&["import"], args].concat());
+    let got = String::from_utf8(o.stdout).unwrap();
+    let golden = root().join(golden);
+    if std::env::var_os("AMISIM_BLESS").is_some() {
+        std::fs::write(&golden, &got).unwrap();
+    }
+    assert_eq!(
+        got,
+        std::fs::read_to_string(&golden).unwrap(),
+        "regenerate with AMISIM_BLESS=1"
+    );
+    (got, String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
 /// Runs scenario `s` for 3 replications into `out`.
 fn run3(s: &Path, out: &Path) {
     amisim_ok(&[
@@ -55,18 +72,10 @@ fn fixture_with(file: &str, edit: impl Fn(String) -> String) -> tempfile::TempDi
 
 #[test]
 fn image_builder_json_imports_to_its_golden_scenario_which_validates_and_runs() {
-    let o = amisim_ok(&["import", IB, "--name", "golden-al2023"]);
-    let got = String::from_utf8(o.stdout).unwrap();
-    let golden = root().join(IB).join("expected.toml");
-    if std::env::var_os("AMISIM_BLESS").is_some() {
-        std::fs::write(&golden, &got).unwrap();
-    }
-    assert_eq!(
-        got,
-        std::fs::read_to_string(&golden).unwrap(),
-        "regenerate with AMISIM_BLESS=1"
+    let (got, err) = import_golden(
+        &[IB, "--name", "golden-al2023"],
+        format!("{IB}/expected.toml"),
     );
-    let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("read tests/import/imagebuilder as imagebuilder"),
         "{err}"
@@ -224,18 +233,10 @@ fn malformed_and_wrong_kind_inputs_are_refused_with_their_place_and_nothing_writ
 #[test]
 fn terraform_show_json_imports_the_same_pipeline_with_the_same_results() {
     let tf = "tests/import/terraform/show.json";
-    let o = amisim_ok(&["import", tf, "--name", "golden-al2023"]);
-    let got = String::from_utf8(o.stdout).unwrap();
-    let golden = root().join("tests/import/terraform/expected.toml");
-    if std::env::var_os("AMISIM_BLESS").is_some() {
-        std::fs::write(&golden, &got).unwrap();
-    }
-    assert_eq!(
-        got,
-        std::fs::read_to_string(&golden).unwrap(),
-        "regenerate with AMISIM_BLESS=1"
+    let (_, err) = import_golden(
+        &[tf, "--name", "golden-al2023"],
+        "tests/import/terraform/expected.toml",
     );
-    let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("as terraform"), "{err}");
     assert!(
         err.contains("module.recipe.aws_imagebuilder_infrastructure_configuration.this.subnetId"),
@@ -289,18 +290,10 @@ fn terraform_show_json_imports_the_same_pipeline_with_the_same_results() {
 #[test]
 fn a_packer_template_imports_to_a_packer_pipeline_with_its_flow_keys_and_waiter() {
     let pk = "tests/import/packer/golden.pkr.hcl";
-    let o = amisim_ok(&["import", pk, "--name", "golden"]);
-    let got = String::from_utf8(o.stdout).unwrap();
-    let golden = root().join("tests/import/packer/expected.toml");
-    if std::env::var_os("AMISIM_BLESS").is_some() {
-        std::fs::write(&golden, &got).unwrap();
-    }
-    assert_eq!(
-        got,
-        std::fs::read_to_string(&golden).unwrap(),
-        "regenerate with AMISIM_BLESS=1"
+    let (got, err) = import_golden(
+        &[pk, "--name", "golden"],
+        "tests/import/packer/expected.toml",
     );
-    let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("as packer"), "{err}");
     assert!(
         err.contains("build[0].post-processor \"manifest\""),
@@ -413,18 +406,10 @@ fn a_packer_template_imports_to_a_packer_pipeline_with_its_flow_keys_and_waiter(
 fn a_cloudformation_template_resolves_its_references_and_gives_the_same_results() {
     let cf = "tests/import/cloudformation/golden.yaml";
     let acct = "AWS::AccountId=111122223333";
-    let o = amisim_ok(&["import", cf, "--name", "golden-al2023", "--var", acct]);
-    let got = String::from_utf8(o.stdout).unwrap();
-    let golden = root().join("tests/import/cloudformation/expected.toml");
-    if std::env::var_os("AMISIM_BLESS").is_some() {
-        std::fs::write(&golden, &got).unwrap();
-    }
-    assert_eq!(
-        got,
-        std::fs::read_to_string(&golden).unwrap(),
-        "regenerate with AMISIM_BLESS=1"
+    let (got, err) = import_golden(
+        &[cf, "--name", "golden-al2023", "--var", acct],
+        "tests/import/cloudformation/expected.toml",
     );
-    let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("as cloudformation"), "{err}");
     // !Ref of a resource the import does not model is named, not dropped.
     assert!(
@@ -623,22 +608,9 @@ fn describe_images_and_snapshots_give_each_volume_its_data_written() {
 fn several_pipelines_import_together_each_with_the_documents_its_arns_name() {
     // The AL2023 pipeline and a Windows one that shares its infrastructure
     // and key, each with its own recipe and distribution.
-    let o = amisim_ok(&[
-        "import",
-        IB,
-        "tests/import/imagebuilder-fleet",
-        "--name",
-        "fleet",
-    ]);
-    let got = String::from_utf8(o.stdout).unwrap();
-    let golden = root().join("tests/import/imagebuilder-fleet/expected.toml");
-    if std::env::var_os("AMISIM_BLESS").is_some() {
-        std::fs::write(&golden, &got).unwrap();
-    }
-    assert_eq!(
-        got,
-        std::fs::read_to_string(&golden).unwrap(),
-        "regenerate with AMISIM_BLESS=1"
+    let (got, _) = import_golden(
+        &[IB, "tests/import/imagebuilder-fleet", "--name", "fleet"],
+        "tests/import/imagebuilder-fleet/expected.toml",
     );
     let scn =
         amisim::scenario::from_str(Path::new("f.toml"), &got).unwrap_or_else(|e| panic!("{e}"));
