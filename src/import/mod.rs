@@ -31,7 +31,7 @@ pub enum Format {
     Auto,
     /// Image Builder API JSON, as `aws imagebuilder get-*` prints it, or `create-*` input.
     Imagebuilder,
-    /// `terraform show -json` (state or plan) with `aws_imagebuilder_*` resources.
+    /// `terraform show -json` (state or plan), or raw `.tf` files, with `aws_imagebuilder_*` resources.
     Terraform,
     /// A Packer HCL2 template with an `amazon-ebs` source.
     Packer,
