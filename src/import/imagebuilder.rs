@@ -27,6 +27,10 @@ pub(super) enum Kind {
     Images,
     /// `aws ec2 describe-snapshots`: their snapshots' sizes.
     Snapshots,
+    /// Terraform's `aws_ami_copy`: a copy of an existing image.
+    AmiCopy,
+    /// Terraform's `aws_ami_launch_permission`: a share of one image.
+    LaunchPermission,
 }
 
 /// The wrapper key of each kind in `get-*` output, and a key only its
@@ -51,24 +55,19 @@ const KINDS: [(Kind, &str, &str); 8] = [
 ];
 
 /// One document: its kind, its body, the path of the body in the file.
-struct Doc<'a> {
-    kind: Kind,
-    body: &'a Value,
-    base: &'a str,
-    reader: Reader<'a>,
+pub(super) struct Doc<'a> {
+    pub(super) kind: Kind,
+    pub(super) body: &'a Value,
+    pub(super) base: &'a str,
+    pub(super) reader: Reader<'a>,
 }
 
 /// One input document: its file, its value, and, when another format's
 /// reader made it, its kind and the path its fields are named under.
 pub(super) type Input = (PathBuf, Value, Option<(Kind, String)>);
 
-/// Reads the documents into `out`.
-pub(super) fn read(
-    files: &[Input],
-    name: &str,
-    out: &mut Toml,
-    warnings: &mut Vec<Warning>,
-) -> Result<(), ImportError> {
+/// Each input document with its kind.
+pub(super) fn documents(files: &[Input]) -> Result<Vec<Doc<'_>>, ImportError> {
     let mut docs: Vec<Doc<'_>> = Vec::new();
     for (file, v, hint) in files {
         let found = match hint {
@@ -109,6 +108,17 @@ pub(super) fn read(
             reader,
         });
     }
+    Ok(docs)
+}
+
+/// Reads the documents into `out`.
+pub(super) fn read(
+    files: &[Input],
+    mut docs: Vec<Doc<'_>>,
+    name: &str,
+    out: &mut Toml,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), ImportError> {
     let count = |k: Kind| docs.iter().filter(|d| d.kind == k).count();
     if count(Kind::Pipeline) == 0 {
         let found: Vec<String> = docs.iter().map(|d| format!("{:?}", d.kind)).collect();
@@ -746,7 +756,9 @@ fn pipeline(
 
 /// The data written on each device of the built image: `describe-images`
 /// gives each device's snapshot, `describe-snapshots` its full size.
-fn data_sizes(docs: &mut [Doc<'_>]) -> Result<BTreeMap<String, (f64, String)>, ImportError> {
+pub(super) fn data_sizes(
+    docs: &mut [Doc<'_>],
+) -> Result<BTreeMap<String, (f64, String)>, ImportError> {
     let mut snap_of: Vec<(String, String)> = Vec::new();
     for d in docs.iter_mut().filter(|d| d.kind == Kind::Images) {
         let images = d.body.as_array().map(Vec::as_slice).unwrap_or_default();

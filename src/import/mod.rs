@@ -8,12 +8,14 @@
 //!
 //! Formats: the JSON the AWS CLI prints for Image Builder (`imagebuilder`),
 //! `terraform show -json` (`terraform`), whose `aws_imagebuilder_*`
-//! resources become the same documents (as do those of raw `.tf` files),
+//! resources become the same documents (as do those of raw `.tf` files;
+//! a pipeline of `aws_ami_copy` instead becomes an `sdk` pipeline),
 //! CloudFormation templates (`cloudformation`), likewise, and Packer HCL2
 //! templates (`packer`).
 
 mod cloudformation;
 mod directory;
+mod handrolled;
 mod imagebuilder;
 mod json;
 mod packer;
@@ -31,7 +33,7 @@ pub enum Format {
     Auto,
     /// Image Builder API JSON, as `aws imagebuilder get-*` prints it, or `create-*` input.
     Imagebuilder,
-    /// `terraform show -json` (state or plan), or raw `.tf` files, with `aws_imagebuilder_*` resources.
+    /// `terraform show -json` (state or plan), or raw `.tf` files, with `aws_imagebuilder_*` resources, or `aws_ami_copy` and `aws_ami_launch_permission`.
     Terraform,
     /// A Packer HCL2 template with an `amazon-ebs` source.
     Packer,
@@ -416,14 +418,21 @@ pub fn import(req: &Request) -> Result<Imported, ImportError> {
         }
         if tf {
             read_as = "terraform";
-            docs.extend(terraform::documents(f, &value, &mut early)?);
+            docs.extend(terraform::documents(f, &value, &req.vars, &mut early)?);
             continue;
         }
         docs.push((f.clone(), value, None));
     }
     let mut warnings = early;
     if !packer_done {
-        imagebuilder::read(&docs, name, &mut doc, &mut warnings)?;
+        let mut read = imagebuilder::documents(&docs)?;
+        let has = |k| read.iter().any(|d| d.kind == k);
+        if has(imagebuilder::Kind::AmiCopy) && !has(imagebuilder::Kind::Pipeline) {
+            // No Image Builder: Terraform's own copies of an existing image.
+            handrolled::read(&mut read, name, &mut doc, &mut warnings)?;
+        } else {
+            imagebuilder::read(&docs, read, name, &mut doc, &mut warnings)?;
+        }
     }
     // A note read once per pipeline is said once.
     let mut seen: Vec<Warning> = Vec::new();

@@ -22,7 +22,7 @@ pub(super) fn is_show_json(v: &Value) -> bool {
 }
 
 /// The resource types read, and the document each becomes.
-const TYPES: [(&str, Kind); 6] = [
+const TYPES: [(&str, Kind); 8] = [
     ("aws_imagebuilder_image_pipeline", Kind::Pipeline),
     ("aws_imagebuilder_image_recipe", Kind::Recipe),
     (
@@ -35,7 +35,71 @@ const TYPES: [(&str, Kind); 6] = [
     ),
     ("aws_imagebuilder_lifecycle_policy", Kind::Lifecycle),
     ("aws_imagebuilder_component", Kind::Component),
+    ("aws_ami_copy", Kind::AmiCopy),
+    ("aws_ami_launch_permission", Kind::LaunchPermission),
 ];
+
+/// An `aws_ami_copy` body given what it lacks: its Region (AWS provider
+/// 6's `region`, else its ARN's, else its provider's) and the account.
+fn complete_copy(body: &mut Value, provider_region: Option<&str>, account: Option<&str>) {
+    let Value::Object(m) = body else { return };
+    if !m.contains_key("region") {
+        let from_arn = m
+            .get("arn")
+            .and_then(Value::as_str)
+            .and_then(super::directory::arn)
+            .map(|a| a.region.to_string())
+            .filter(|r| !r.is_empty());
+        if let Some(r) = from_arn.or(provider_region.map(str::to_string)) {
+            m.insert("region".into(), Value::String(r));
+        }
+    }
+    if let (false, Some(a)) = (m.contains_key("ownerId"), account) {
+        m.insert("ownerId".into(), Value::String(a.to_string()));
+    }
+}
+
+/// The Region of each provider configuration of a plan
+/// (`configuration.provider_config`), by its key (`aws`, `aws.euw1`).
+fn provider_regions(v: &Value) -> Map<String, Value> {
+    let mut out = Map::new();
+    if let Some(Value::Object(pc)) = v
+        .get("configuration")
+        .and_then(|c| c.get("provider_config"))
+    {
+        for (k, p) in pc {
+            if let Some(r) = p
+                .get("expressions")
+                .and_then(|e| e.get("region"))
+                .and_then(|r| r.get("constant_value"))
+            {
+                out.insert(k.clone(), r.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The provider key of each resource of a plan's configuration, by address.
+fn provider_keys(module: &Value, prefix: &str, out: &mut Map<String, Value>) {
+    if let Some(Value::Array(rs)) = module.get("resources") {
+        for r in rs {
+            if let (Some(a), Some(k)) = (
+                r.get("address").and_then(Value::as_str),
+                r.get("provider_config_key"),
+            ) {
+                out.insert(format!("{prefix}{a}"), k.clone());
+            }
+        }
+    }
+    if let Some(Value::Object(calls)) = module.get("module_calls") {
+        for (name, c) in calls {
+            if let Some(m) = c.get("module") {
+                provider_keys(m, &format!("{prefix}module.{name}."), out);
+            }
+        }
+    }
+}
 
 /// Blocks Terraform repeats that the API names in the plural.
 const PLURAL: [(&str, &str); 7] = [
@@ -87,6 +151,8 @@ fn camel(s: &str) -> String {
 fn convert(key: &str, v: &Value) -> Option<Value> {
     match v {
         Value::Null => None,
+        // Terraform writes an unset optional string as "".
+        Value::String(s) if s.is_empty() => None,
         Value::Array(a) if a.is_empty() => None,
         Value::Array(a) if SINGLE.contains(&key) => convert_object(&a[0]),
         Value::Array(a) => Some(Value::Array(
@@ -134,8 +200,18 @@ fn resources<'v>(module: &'v Value, out: &mut Vec<&'v Value>) {
 pub(super) fn documents(
     file: &Path,
     v: &Value,
+    given: &[(String, String)],
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<Input>, ImportError> {
+    let regions = provider_regions(v);
+    let mut keys = Map::new();
+    if let Some(m) = v.get("configuration").and_then(|c| c.get("root_module")) {
+        provider_keys(m, "", &mut keys);
+    }
+    let account = given
+        .iter()
+        .find(|(k, _)| k == "AWS::AccountId")
+        .map(|(_, a)| a.as_str());
     let root = v
         .get("values")
         .or_else(|| v.get("planned_values"))
@@ -160,36 +236,37 @@ pub(super) fn documents(
             warnings.push(Warning {
                 file: file.to_path_buf(),
                 field: address,
-                what: format!("resource type {ty}, not Image Builder's; left out"),
+                what: format!("resource type {ty}, with no counterpart in amisim; left out"),
             });
             continue;
         };
-        let body = r
+        let mut body = r
             .get("values")
             .and_then(convert_object)
             .unwrap_or(Value::Object(Map::new()));
+        if *kind == Kind::AmiCopy {
+            let provider_region = keys
+                .get(&address)
+                .and_then(Value::as_str)
+                .and_then(|k| regions.get(k))
+                .and_then(Value::as_str);
+            complete_copy(&mut body, provider_region, account);
+        }
         docs.push((PathBuf::from(file), body, Some((*kind, address))));
     }
     if docs.is_empty() {
-        let hand_rolled = seen
-            .iter()
-            .any(|t| t == "aws_ami_copy" || t == "aws_ami_launch_permission");
         return Err(ImportError::Wrong {
             file: file.to_path_buf(),
             field: "values.root_module".into(),
             reason: format!(
-                "no aws_imagebuilder_* resource; the resource types are {}",
+                "no aws_imagebuilder_* or aws_ami_copy resource; the resource types are {}",
                 if seen.is_empty() {
                     "none".into()
                 } else {
                     seen.join(", ")
                 }
             ),
-            help: if hand_rolled {
-                "a pipeline of aws_ami_copy and aws_ami_launch_permission is not read yet: write it as a tool = \"sdk\" pipeline with [faults] client = \"terraform\"".into()
-            } else {
-                "give `terraform show -json` of a configuration with aws_imagebuilder_image_pipeline and its recipe, distribution and infrastructure".into()
-            },
+            help: "give `terraform show -json` of a configuration with aws_imagebuilder_image_pipeline and its recipe, distribution and infrastructure, or with aws_ami_copy and aws_ami_launch_permission".into(),
         });
     }
     Ok(docs)
@@ -228,23 +305,33 @@ pub(super) fn documents_from_tf(
         };
         vars.insert(name, v);
     }
-    let region = body
-        .blocks()
-        .filter(|b| {
-            b.identifier() == "provider" && b.labels().first().map(|l| l.as_str()) == Some("aws")
-        })
-        .flat_map(|b| b.body().attributes())
-        .find(|a| a.key() == "region")
-        .and_then(|a| {
-            let mut c = Context::new();
-            c.declare_var(
-                "var",
-                serde_json::from_value::<hcl::Value>(Value::Object(vars.clone()))
-                    .unwrap_or(hcl::Value::Null),
-            );
-            a.expr().evaluate(&c).ok()
-        })
-        .and_then(|v| v.as_str().map(str::to_string))
+    // Each provider "aws" block's Region, by its alias ("" for the default one).
+    let mut var_ctx = Context::new();
+    var_ctx.declare_var(
+        "var",
+        serde_json::from_value::<hcl::Value>(Value::Object(vars.clone()))
+            .unwrap_or(hcl::Value::Null),
+    );
+    let mut providers: Vec<(String, String)> = Vec::new();
+    for b in body.blocks().filter(|b| {
+        b.identifier() == "provider" && b.labels().first().map(|l| l.as_str()) == Some("aws")
+    }) {
+        let attr = |key: &str| {
+            b.body()
+                .attributes()
+                .find(|a| a.key() == key)
+                .and_then(|a| a.expr().evaluate(&var_ctx).ok())
+                .and_then(|v| v.as_str().map(str::to_string))
+        };
+        if let Some(r) = attr("region") {
+            providers.push((attr("alias").unwrap_or_default(), r));
+        }
+    }
+    let region = providers
+        .iter()
+        .find(|(alias, _)| alias.is_empty())
+        .or(providers.first())
+        .map(|(_, r)| r.clone())
         .or_else(|| given_value("AWS::Region"));
     let Some(region) = region else {
         return Err(ImportError::Wrong {
@@ -292,6 +379,49 @@ pub(super) fn documents_from_tf(
         _ => None,
     };
     let mut refs: Map<String, Value> = Map::new();
+    // `provider = aws.euw1` reads as that provider's Region.
+    let aliases: Map<String, Value> = providers
+        .iter()
+        .filter(|(a, _)| !a.is_empty())
+        .map(|(a, r)| (a.clone(), Value::String(r.clone())))
+        .collect();
+    refs.insert("aws".into(), Value::Object(aliases));
+    // Images a .tf refers to by id: a data source, or an image resource;
+    // each id reads as the reference itself.
+    let mut data: Map<String, Value> = Map::new();
+    for b in body.blocks() {
+        let (Some(ty), Some(name)) = (b.labels().first(), b.labels().get(1)) else {
+            continue;
+        };
+        let is_image = matches!(
+            ty.as_str(),
+            "aws_ami" | "aws_ami_copy" | "aws_ami_from_instance"
+        );
+        let map = match b.identifier() {
+            "data" if ty.as_str() == "aws_ami" => &mut data,
+            "resource" if is_image => &mut refs,
+            _ => continue,
+        };
+        let prefix = if b.identifier() == "data" {
+            "data."
+        } else {
+            ""
+        };
+        let mut attrs = Map::new();
+        attrs.insert(
+            "id".into(),
+            Value::String(format!("{prefix}{}.{}", ty.as_str(), name.as_str())),
+        );
+        if let Value::Object(m) = map
+            .entry(ty.as_str().to_string())
+            .or_insert_with(|| Value::Object(Map::new()))
+        {
+            m.insert(name.as_str().to_string(), Value::Object(attrs));
+        }
+    }
+    if !data.is_empty() {
+        refs.insert("data".into(), Value::Object(data));
+    }
     let literal = |b: &hcl::Block, key: &str| {
         b.body()
             .attributes()
@@ -362,6 +492,16 @@ pub(super) fn documents_from_tf(
         let raw = super::packer::body_json(b.body(), &ctx, &address, file, warnings);
         // Nested blocks of one are lists in Terraform's JSON: the same shape here.
         let mut body = convert_object(&as_blocks(raw)).unwrap_or(Value::Object(Map::new()));
+        if *kind == Kind::AmiCopy
+            && let Value::Object(m) = &mut body
+        {
+            // Its id is the reference its launch permissions make to it.
+            m.insert("id".into(), Value::String(address.clone()));
+            if let Some(Value::String(r)) = m.remove("provider") {
+                m.insert("region".into(), Value::String(r));
+            }
+            complete_copy(&mut body, Some(&region), Some(&account));
+        }
         if let (Value::Object(m), Some(arn)) = (
             &mut body,
             refs.get(ty.as_str())

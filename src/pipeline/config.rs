@@ -332,6 +332,10 @@ pub struct Pipeline {
     /// Packer's `encrypt_boot`: the image built is an unencrypted intermediary,
     /// deregistered once copied (encrypted) into every Region, its own included.
     pub encrypt_boot: bool,
+    /// The image exists already, made outside the pipeline (a script's or
+    /// Terraform's `aws_ami_copy` of a given `source_ami_id`): a run copies
+    /// and shares it, with no build, test or snapshot.
+    pub existing_image: bool,
     /// Build Region.
     pub region: RegionId,
     /// OS family.

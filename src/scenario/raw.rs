@@ -501,6 +501,8 @@ pub struct RawPipeline {
     pub retry_distribution: Option<Spanned<RawRetryDistribution>>,
     /// Packer's `encrypt_boot`: an unencrypted intermediary, copied encrypted everywhere.
     pub encrypt_boot: Option<Spanned<bool>>,
+    /// The image exists already: a run only copies and shares it (`sdk`).
+    pub existing_image: Option<Spanned<bool>>,
     /// EC2 Fast Launch on the Windows image: its faster launch default.
     pub fast_launch: Option<Spanned<bool>>,
     /// The team's own smoke test in every destination (a distribution's own value wins).

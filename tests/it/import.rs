@@ -277,12 +277,14 @@ fn terraform_show_json_imports_the_same_pipeline_with_the_same_results() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not `terraform show -json` output"));
     let none = dir.path().join("empty.json");
-    std::fs::write(&none, r#"{"format_version":"1.0","values":{"root_module":{"resources":[{"address":"aws_ami_copy.x","type":"aws_ami_copy","values":{}}]}}}"#).unwrap();
+    std::fs::write(&none, r#"{"format_version":"1.0","values":{"root_module":{"resources":[{"address":"aws_instance.x","type":"aws_instance","values":{}}]}}}"#).unwrap();
     let o = amisim(&["import", none.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("no aws_imagebuilder_* resource; the resource types are aws_ami_copy"),
+        err.contains(
+            "no aws_imagebuilder_* or aws_ami_copy resource; the resource types are aws_instance"
+        ),
         "{err}"
     );
 }
@@ -690,4 +692,187 @@ fn a_fleet_in_cloudformation_and_in_terraform_gives_the_results_of_the_same_flee
             );
         }
     }
+}
+
+const COPIES: &str = "tests/import/terraform-copies";
+
+#[test]
+fn a_hand_rolled_terraform_pipeline_of_copies_and_launch_permissions_imports_to_an_sdk_pipeline() {
+    let state = format!("{COPIES}/state.json");
+    let (got, err) = import_golden(
+        &[&state, "--name", "golden-copies"],
+        format!("{COPIES}/expected.toml"),
+    );
+    assert!(err.contains("as terraform"), "{err}");
+    for want in [
+        "tool = \"sdk\"",
+        "existing_image = true",
+        "region = \"us-east-1\"                     # from module.distribute.aws_ami_copy.eu.sourceAmiRegion",
+        // The create time-out is the waiter on each copy.
+        "waiter_timeout = \"90m\"",
+        // The launch permissions: an account, an OU, and the source image's own.
+        "launch_permission = { accounts = [\"acct-222222222222\"], ous = [\"arn:aws:organizations::111111111111:ou/o-exmpl1234/ou-wkld-prod\"] }",
+        "launch_permission = { accounts = [\"acct-333333333333\"] }",
+        "replicas = [\"ap-southeast-2\"]",
+    ] {
+        assert!(got.contains(want), "{want}\n{got}");
+    }
+    assert!(
+        err.contains("-parallelism"),
+        "Terraform's parallelism is said: {err}"
+    );
+    // The copies only: no build stage, and the source image is not the pipeline's.
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("c.toml");
+    std::fs::write(&s, &got).unwrap();
+    run3(&s, &dir.path().join("o"));
+    let stages = std::fs::read_to_string(dir.path().join("o/stages.csv")).unwrap();
+    let kinds: std::collections::BTreeSet<&str> = stages
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(3).unwrap())
+        .collect();
+    assert_eq!(kinds, ["copy", "share"].into_iter().collect());
+    let images = std::fs::read_to_string(dir.path().join("o/images.csv")).unwrap();
+    assert_eq!(
+        images.lines().count(),
+        1 + 3 * 2,
+        "two copies per replication:\n{images}"
+    );
+    assert!(!images.contains(",us-east-1,"), "{images}");
+}
+
+#[test]
+fn a_raw_tf_of_copies_gives_the_results_of_its_terraform_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (
+        dir.path().join("tf.toml"),
+        dir.path().join("state.json.toml"),
+    );
+    let ec2 = [
+        format!("{COPIES}/images.json"),
+        format!("{COPIES}/snapshots.json"),
+    ];
+    for (input, out) in [
+        (format!("{COPIES}/main.tf"), &a),
+        (format!("{COPIES}/state.json"), &b),
+    ] {
+        amisim_ok(&[
+            "import",
+            &input,
+            &ec2[0],
+            &ec2[1],
+            "--name",
+            "same",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+    }
+    let tf = std::fs::read_to_string(&a).unwrap();
+    // describe-images and describe-snapshots give the volume and its data.
+    assert!(tf.contains("size_gib = 30 "), "{tf}");
+    assert!(tf.contains("data_gib = 9 "), "{tf}");
+    // provider = aws.euw1 gives the copy's Region.
+    assert!(
+        tf.contains("region = \"eu-west-1\"                     # from aws_ami_copy.eu.region"),
+        "{tf}"
+    );
+    for (s, out) in [(&a, "oa"), (&b, "ob")] {
+        run3(s, &dir.path().join(out));
+    }
+    for f in ["runs.csv", "stages.csv", "summary.csv", "cost_summary.csv"] {
+        assert_eq!(
+            std::fs::read(dir.path().join("oa").join(f)).unwrap(),
+            std::fs::read(dir.path().join("ob").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn terraforms_copies_meet_its_40_minute_waiter_and_awss_rules() {
+    // Without a create time-out: Terraform's 40 minutes, and slow copies fail at it.
+    let state = std::fs::read_to_string(root().join(COPIES).join("state.json"))
+        .unwrap()
+        .replace(
+            "\"timeouts\": {\"create\": \"90m\", \"update\": null, \"delete\": null},",
+            "",
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("state.json");
+    std::fs::write(&f, &state).unwrap();
+    let s = dir.path().join("c.toml");
+    amisim_ok(&["import", f.to_str().unwrap(), "-o", s.to_str().unwrap()]);
+    let got = std::fs::read_to_string(&s).unwrap();
+    assert!(got.contains("client = \"terraform\""), "{got}");
+    let o = dir.path().join("o");
+    amisim_ok(&[
+        "run",
+        s.to_str().unwrap(),
+        "-n",
+        "400",
+        "-q",
+        "--out",
+        o.to_str().unwrap(),
+    ]);
+    let stages = std::fs::read_to_string(o.join("stages.csv")).unwrap();
+    let gave_up: Vec<&str> = stages
+        .lines()
+        .filter(|l| l.contains(",waiter_timeout,"))
+        .collect();
+    assert!(!gave_up.is_empty(), "some copies outlast 40 minutes");
+    for l in &gave_up {
+        let d: f64 = l.split(',').nth(11).unwrap().parse().unwrap();
+        assert!(
+            (d - 2400.0).abs() < 1e-6,
+            "the waiter gives up at 40 min: {l}"
+        );
+    }
+    // A copy encrypted with the default key, then shared: AWS refuses the share.
+    let bad = state.replace(
+        "\"kms_key_id\": \"arn:aws:kms:ap-southeast-2:111111111111:key/mrk-1234abcd12ab34cd56ef1234567890ab\",",
+        "\"kms_key_id\": \"\",",
+    );
+    assert_ne!(bad, state);
+    std::fs::write(&f, &bad).unwrap();
+    let out = dir.path().join("bad.toml");
+    let o = amisim(&["import", f.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("rule: aws_managed_key_share"), "{err}");
+    assert!(
+        err.contains("(from module.distribute.aws_ami_launch_permission.apse2_dr"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing written");
+    // A data source names the pipeline; an image made in the configuration is said.
+    let tf = std::fs::read_to_string(root().join(COPIES).join("main.tf"))
+        .unwrap()
+        .replace(
+            "source_ami_id     = var.golden_ami_id",
+            "source_ami_id     = data.aws_ami.golden.id",
+        )
+        + "\ndata \"aws_ami\" \"golden\" {\n  owners = [\"self\"]\n}\n"
+        + "\nresource \"aws_ami_from_instance\" \"built\" {\n  name = \"built\"\n  source_instance_id = \"i-0123456789abcdef0\"\n}\n";
+    let t = dir.path().join("main.tf");
+    std::fs::write(
+        &t,
+        tf.replacen(
+            "data.aws_ami.golden.id",
+            "aws_ami_from_instance.built.id",
+            1,
+        ),
+    )
+    .unwrap();
+    let o = amisim_ok(&["import", t.to_str().unwrap()]);
+    let (got, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert!(got.contains("name = \"built\""), "{got}");
+    assert!(got.contains("name = \"golden\""), "{got}");
+    assert!(
+        err.contains("aws_ami_from_instance.built is made in the same configuration"),
+        "{err}"
+    );
 }

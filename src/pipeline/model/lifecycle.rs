@@ -69,8 +69,9 @@ impl Model<'_> {
             delete_blocked: None,
             archived,
         };
-        if !p.encrypt_boot {
-            // With encrypt_boot the built image is an intermediary, deregistered once copied.
+        if !p.encrypt_boot && !p.existing_image {
+            // With encrypt_boot the built image is an intermediary, deregistered
+            // once copied; an existing image is not the pipeline's to count.
             out.images
                 .push(image(p.owner, p.region, p.encryption, built_gib));
         }

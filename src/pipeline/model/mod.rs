@@ -528,6 +528,14 @@ impl Model<'_> {
                 let pi = self.out.runs[exec.index()].pipeline as usize;
                 let p = &world.pipelines[pi];
                 let region = p.region;
+                if p.existing_image {
+                    // Nothing to build: the image is there, its copies start now.
+                    let run = &mut self.out.runs[exec.index()];
+                    run.image_available = Some(sim.now());
+                    run.tests_passed = Some(sim.now());
+                    self.distribute(sim, exec);
+                    return;
+                }
                 if !p.kind.is_build() {
                     // Not an Image Builder build: no build slot, the instance already runs.
                     let d = p

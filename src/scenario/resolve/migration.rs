@@ -146,6 +146,7 @@ pub(super) fn resolve_migration(
         distribution_timeout: None,
         retry_distribution: None,
         encrypt_boot: false,
+        existing_image: false,
         kind: Kind::Migration(Migration {
             to_availability_zone: m.to_availability_zone.clone(),
             instance_type: m.instance_type.clone().unwrap_or_else(|| "m5.large".into()),

@@ -230,6 +230,7 @@ pub(super) fn resolve_pipeline(
         );
     }
     let tests = resolve_steps(ctx, &p.test, &prefix.key("test"));
+    let existing_image = existing_image(ctx, sp, tool, prefix);
 
     let fast_launch = p.fast_launch.as_ref().is_some_and(|f| *f.get_ref());
     if let Some(f) = &p.fast_launch
@@ -318,6 +319,7 @@ pub(super) fn resolve_pipeline(
         packer_waits,
         retry_distribution,
         encrypt_boot: source.encrypt_boot.is_some(),
+        existing_image,
         kind: Kind::Build {
             builder_instance_type: p
                 .builder_instance_type
@@ -624,4 +626,32 @@ fn resolve_steps(ctx: &mut Ctx<'_>, steps: &[RawStep], prefix: &str) -> Vec<Step
         }
     }
     out
+}
+
+/// `existing_image`: a script's copies of an image made elsewhere; no
+/// build, so no components or tests.
+fn existing_image(ctx: &mut Ctx<'_>, sp: &Spanned<RawPipeline>, tool: Tool, prefix: &str) -> bool {
+    let p = sp.get_ref();
+    let Some(e) = p.existing_image.as_ref().filter(|e| *e.get_ref()) else {
+        return false;
+    };
+    if tool != Tool::Sdk {
+        ctx.err(
+            Some(e.span()),
+            prefix.key("existing_image"),
+            "Image Builder and Packer always build the image they distribute",
+            Some("set tool = \"sdk\" for a script or Terraform that copies an existing image"),
+        );
+    }
+    for (steps, key) in [(&p.component, "component"), (&p.test, "test")] {
+        if let Some(s) = steps.first() {
+            ctx.err(
+                Some(s.name.span()),
+                prefix.key(key),
+                format!("pipeline \"{}\" copies an existing image: it runs no {key}", p.name.get_ref()),
+                Some("remove its [[pipeline.component]] and [[pipeline.test]] tables, or drop existing_image to build the image"),
+            );
+        }
+    }
+    true
 }

@@ -286,6 +286,32 @@ fn a_recipe_needs_a_build_component_under_image_builder() {
 }
 
 #[test]
+fn an_existing_image_is_a_scripts_and_has_nothing_to_build() {
+    let text = pipeline_text("existing_image = true\n");
+    let (_, errors) = resolve_first_pipeline(&text);
+    assert_eq!(
+        errors,
+        [
+            "pipeline[0].existing_image: Image Builder and Packer always build the image they distribute",
+            "pipeline[0].component: pipeline \"p\" copies an existing image: it runs no component",
+        ]
+    );
+    let sdk = pipeline_text("existing_image = true\ntool = \"sdk\"\n").replace(
+        "[[pipeline.component]]\nname = \"patch\"\nduration = \"5m\"\n",
+        "",
+    );
+    let (p, errors) = resolve_first_pipeline(&sdk);
+    assert!(errors.is_empty(), "{errors:?}");
+    let p = p.expect("resolves");
+    assert!(p.existing_image);
+    assert_eq!(
+        p.copies.len(),
+        1,
+        "its copies are made as any sdk pipeline's"
+    );
+}
+
+#[test]
 fn faults_incidents_and_api_check_their_ranges() {
     let text = format!(
         "{REGIONS}[faults]\nlaunch_failure_probability = 2.0\nmax_attempts = 3\nclient = \"packer\"\n\
