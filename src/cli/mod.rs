@@ -170,16 +170,16 @@ fn help(a: &HelpArgs) -> Result<(), CliError> {
     }
 }
 
-/// Prints the rule violations a scenario simulates on purpose.
+/// Prints a scenario's warnings, and how many rule violations it simulates on purpose.
 fn print_warnings(scn: &Scenario) {
     for w in &scn.warnings {
         eprintln!("warning: {w}");
     }
-    if !scn.warnings.is_empty() {
+    let n = scn.simulated_violations;
+    if n > 0 {
         eprintln!(
-            "{} rule violation{} simulated on purpose (model_misconfigurations = true): the stage fails where AWS fails it",
-            scn.warnings.len(),
-            if scn.warnings.len() == 1 { "" } else { "s" }
+            "{n} rule violation{} simulated on purpose (model_misconfigurations = true): the stage fails where AWS fails it",
+            if n == 1 { "" } else { "s" }
         );
     }
 }

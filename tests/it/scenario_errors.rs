@@ -121,6 +121,27 @@ fn modelled_misconfigurations_run_with_warnings_and_fail_in_the_outputs() {
             .all(|l| l.ends_with(",failed,share,,block_public_access,,")),
         "{runs}"
     );
+    assert!(
+        err.contains("1 rule violation simulated on purpose"),
+        "{err}"
+    );
+    // A warning that is no rule violation (an instance type with no price) is not counted as one.
+    let g = dir.path().join("unpriced.toml");
+    std::fs::write(
+        &g,
+        std::fs::read_to_string(root().join("scenarios/quickstart.toml"))
+            .unwrap()
+            .replacen(
+                "builder_instance_type = \"m5.large\"",
+                "builder_instance_type = \"m7i.8xlarge\"",
+                1,
+            ),
+    )
+    .unwrap();
+    let o = amisim(&["validate", g.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("m7i.8xlarge has no price"), "{err}");
+    assert!(!err.contains("simulated on purpose"), "{err}");
 }
 
 #[test]

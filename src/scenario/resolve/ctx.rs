@@ -50,6 +50,8 @@ pub(super) struct Ctx<'a> {
     pub(super) base: PathBuf,
     pub(super) errors: Vec<ScenarioError>,
     pub(super) warnings: Vec<ScenarioError>,
+    /// How many warnings are rule violations simulated on purpose.
+    pub(super) simulated_violations: usize,
     /// `model_misconfigurations = true`: rule violations are warnings.
     pub(super) misconfig: bool,
     /// The declared Regions (filled by the regions section, first).
@@ -111,6 +113,7 @@ impl<'a> Ctx<'a> {
             base,
             errors: Vec::new(),
             warnings: Vec::new(),
+            simulated_violations: 0,
             misconfig,
             regions: Interner::default(),
             names: Names::default(),
@@ -160,6 +163,7 @@ impl<'a> Ctx<'a> {
             .error(Some(span), path, v.reason(), Some(v.help.clone()));
         if self.misconfig {
             self.warnings.push(e);
+            self.simulated_violations += 1;
             Some(v.rule)
         } else {
             self.errors.push(e);

@@ -52,8 +52,12 @@ pub struct Scenario {
     pub seed: u64,
     /// Default number of replications.
     pub replications: u32,
-    /// Rule violations simulated on purpose (`model_misconfigurations = true`).
+    /// Warnings: what runs but deserves a look (an unpriced instance type,
+    /// a waiter shorter than a copy), and the rule violations simulated on
+    /// purpose (`model_misconfigurations = true`).
     pub warnings: Vec<ScenarioError>,
+    /// How many of the warnings are rule violations simulated on purpose.
+    pub simulated_violations: usize,
     /// Service-level objectives for the report.
     pub slo: Slo,
     /// What is simulated.
@@ -197,6 +201,7 @@ pub(super) fn resolve(
         replications,
         slo,
         warnings: ctx.warnings,
+        simulated_violations: ctx.simulated_violations,
         world: World {
             regions,
             directory,
