@@ -267,6 +267,23 @@ fn one_source(
     let owner = dir.account(owner_id.as_deref().unwrap_or("111111111111"));
     dir.region(&region);
     let instance_type = r.str(&sv, &base, "instance_type")?.map(str::to_string);
+    // A Windows source: WinRM, or a Windows base image by its filter's name.
+    let winrm = r.str(&sv, &base, "communicator")? == Some("winrm");
+    let windows_filter = sv
+        .get("source_ami_filter")
+        .and_then(|f| f.get("filters"))
+        .and_then(|f| f.get("name"))
+        .and_then(Value::as_str)
+        .is_some_and(|n| n.to_lowercase().contains("windows"));
+    let windows = if winrm {
+        Some(join(&base, "communicator"))
+    } else if windows_filter {
+        let from = format!("{}.filters.name", join(&base, "source_ami_filter"));
+        r.use_path(&from);
+        Some(from)
+    } else {
+        None
+    };
     let encrypt_boot = matches!(r.get(&sv, &base, "encrypt_boot"), Some(Value::Bool(true)));
     let ami_regions = r.strings(&sv, &base, "ami_regions")?;
     let users = r.strings(&sv, &base, "ami_users")?;
@@ -408,18 +425,46 @@ fn one_source(
     };
     r.unused(&sv, &base, warnings);
 
-    // Provisioners, in order, become components.
+    // The provisioners of the builds that list this source, in order, become
+    // components; `only` and `except` name sources as `amazon-ebs.NAME`.
+    let short = format!("amazon-ebs.{src_name}");
+    let list = |b: &Body, key: &str| -> Vec<String> {
+        b.attributes()
+            .find(|a| a.key() == key)
+            .and_then(|a| a.expr().evaluate(ctx).ok())
+            .map(to_json)
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect()
+    };
     let mut components: Vec<(String, String)> = Vec::new();
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
     for (bi, b) in body
         .blocks()
         .filter(|b| b.identifier() == "build")
         .enumerate()
     {
         let bbase = format!("build[{bi}]");
-        let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+        let mut listed = list(b.body(), "sources");
+        listed.extend(
+            b.body()
+                .blocks()
+                .filter(|x| x.identifier() == "source")
+                .filter_map(|x| label(x, 0).map(str::to_string)),
+        );
+        if !listed.contains(&base) {
+            continue;
+        }
         for p in b.body().blocks() {
             match p.identifier() {
+                "source" => {}
                 "provisioner" => {
+                    let (only, except) = (list(p.body(), "only"), list(p.body(), "except"));
+                    if (!only.is_empty() && !only.contains(&short)) || except.contains(&short) {
+                        continue;
+                    }
                     let ty = label(p, 0).unwrap_or("provisioner").to_string();
                     let n = counts.entry(ty.clone()).or_default();
                     *n += 1;
@@ -465,6 +510,13 @@ fn one_source(
         },
     );
     out.set("region", quoted(&region), join(&base, "region"));
+    if let Some(from) = windows {
+        out.set(
+            "platform",
+            quoted("windows"),
+            format!("{from} (a Windows build)"),
+        );
+    }
     out.set(
         "base_image_owner",
         quoted(&base_owner.0),

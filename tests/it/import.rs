@@ -876,3 +876,61 @@ fn terraforms_copies_meet_its_40_minute_waiter_and_awss_rules() {
         "{err}"
     );
 }
+
+#[test]
+fn a_packer_fleet_imports_each_source_with_the_provisioners_its_builds_give_it() {
+    let pk = "tests/import/packer/fleet.pkr.hcl";
+    let (got, _) = import_golden(
+        &[pk, "--name", "fleet"],
+        "tests/import/packer/expected-fleet.toml",
+    );
+    let scn =
+        amisim::scenario::from_str(Path::new("p.toml"), &got).unwrap_or_else(|e| panic!("{e}"));
+    let ps = &scn.world.pipelines;
+    let steps =
+        |i: usize| -> Vec<&str> { ps[i].components.iter().map(|c| c.name.as_str()).collect() };
+    assert_eq!(ps[0].name, "al2023");
+    // `only` and `except` pick the source; the second build lists only al2023.
+    assert_eq!(steps(0), ["file-1", "shell-1", "shell-2"]);
+    assert_eq!(ps[1].name, "windows2022");
+    assert_eq!(
+        steps(1),
+        [
+            "file-1",
+            "powershell-1",
+            "windows-restart-1",
+            "powershell-2"
+        ]
+    );
+    // communicator = "winrm": a Windows build, with its own waiter.
+    use amisim::pipeline::config::Platform;
+    assert_eq!(
+        (ps[0].platform, ps[1].platform),
+        (Platform::Linux, Platform::Windows)
+    );
+    assert_eq!(
+        ps[1].packer_waits.map(|w| w.ami.as_millis()),
+        Some(60 * 60_000),
+        "aws_polling 30 s x 120"
+    );
+    for p in ps {
+        assert_eq!(p.copies.len(), 2, "{}: us-west-2 and eu-west-1", p.name);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("fleet.toml");
+    std::fs::write(&s, &got).unwrap();
+    run3(&s, &dir.path().join("o"));
+    // The Windows filter's name alone also makes a Windows build.
+    let text = std::fs::read_to_string(root().join(pk))
+        .unwrap()
+        .replace("  communicator   = \"winrm\"\n", "");
+    let f = dir.path().join("f.pkr.hcl");
+    std::fs::write(&f, text).unwrap();
+    let o = amisim_ok(&["import", f.to_str().unwrap()]);
+    let t = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        t.lines().any(|l| l.starts_with("platform = \"windows\"")
+            && l.ends_with("# from source.amazon-ebs.windows2022.source_ami_filter.filters.name (a Windows build)")),
+        "{t}"
+    );
+}
