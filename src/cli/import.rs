@@ -57,8 +57,15 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
         var_files: a.var_files.clone(),
         parameters: a.parameters.clone(),
     };
-    let imported = import::import(&req)
-        .map_err(|e| usage(e.to_string().trim_start_matches("error: ").to_string()))?;
+    let imported = import::import(&req).map_err(|e| {
+        if let import::ImportError::Illegal(_, warnings) = &e {
+            // First what was left unresolved: it may be why AWS would refuse.
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
+        }
+        usage(e.to_string().trim_start_matches("error: ").to_string())
+    })?;
     for w in &imported.warnings {
         eprintln!("warning: {w}");
     }

@@ -132,6 +132,9 @@ fn parse(file: &Path, text: &str) -> Result<Value, ImportError> {
 /// the template's own resources.
 struct Resolver<'a> {
     params: BTreeMap<String, Value>,
+    /// Values given on the command line (`--var`): `Fn::ImportValue` of
+    /// another stack's export reads its name here.
+    given: &'a BTreeMap<String, String>,
     /// Logical id → the ARN a `Ref` or `GetAtt … Arn` of it gives.
     arns: BTreeMap<String, String>,
     /// The template's Conditions, unevaluated.
@@ -304,6 +307,18 @@ impl Resolver<'_> {
                     "Condition" => {
                         let c = arg.as_str().unwrap_or_default().to_string();
                         self.condition(&c, at).map_or(Value::Null, Value::Bool)
+                    }
+                    "Fn::ImportValue" => {
+                        // Another stack's export: its value from --var NAME=…, where given.
+                        let export = self.resolve(arg, at);
+                        let key = export.as_str().unwrap_or_default().to_string();
+                        match self.given.get(&key) {
+                            Some(v) => Value::String(v.clone()),
+                            None => {
+                                self.warn(at, format!("Fn::ImportValue {export}: another stack's export; left unresolved (give its value with --var {key}=…, from `aws cloudformation list-exports`)"));
+                                Value::Null
+                            }
+                        }
                     }
                     name if name.starts_with("Fn::") => {
                         self.warn(
@@ -502,6 +517,7 @@ pub(super) fn documents(
     }
     let mut res = Resolver {
         params,
+        given,
         arns,
         conditions: t
             .get("Conditions")

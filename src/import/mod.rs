@@ -106,7 +106,9 @@ pub enum ImportError {
         help: String,
     },
     /// The imported scenario breaks the rules (AWS would refuse the pipeline).
-    Illegal(Vec<String>),
+    /// Each error's lines, and the import's warnings: a value left
+    /// unresolved (and so at its default) may be why.
+    Illegal(Vec<String>, Vec<Warning>),
 }
 
 impl std::fmt::Display for ImportError {
@@ -137,7 +139,7 @@ impl std::fmt::Display for ImportError {
                 };
                 write!(f, "error: {}:{at} {reason}\n  help: {help}", file.display())
             }
-            ImportError::Illegal(lines) => {
+            ImportError::Illegal(lines, _) => {
                 for l in lines {
                     writeln!(f, "{l}")?;
                 }
@@ -493,7 +495,7 @@ pub fn import(req: &Request) -> Result<Imported, ImportError> {
                 format!("error: {}{from}: {}{help}", e.key_path, e.reason)
             })
             .collect();
-        return Err(ImportError::Illegal(lines));
+        return Err(ImportError::Illegal(lines, warnings));
     }
     Ok(Imported {
         toml: text,

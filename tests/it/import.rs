@@ -934,3 +934,51 @@ fn a_packer_fleet_imports_each_source_with_the_provisioners_its_builds_give_it()
         "{t}"
     );
 }
+
+#[test]
+fn another_stacks_export_is_a_warning_unless_its_value_is_given() {
+    let cf = root().join("tests/import/cloudformation/golden.yaml");
+    let text = std::fs::read_to_string(&cf).unwrap().replace(
+        "KmsKeyId: !Sub \"arn:aws:kms:us-east-1:${AWS::AccountId}:key/${KeyId}\"",
+        "KmsKeyId: !ImportValue shared-keys-GoldenKeyArn",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("t.yaml");
+    std::fs::write(&f, &text).unwrap();
+    let acct = "AWS::AccountId=111122223333";
+    // Unresolved: said, naming the property and how to give it. The build key
+    // falls back to none, and AWS would refuse to share the image: the
+    // refusal comes after the warning that explains it.
+    let o = amisim(&["import", f.to_str().unwrap(), "--var", acct]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let warned = err
+        .find("KmsKeyId: Fn::ImportValue \"shared-keys-GoldenKeyArn\": another stack's export; left unresolved (give its value with --var shared-keys-GoldenKeyArn=…")
+        .unwrap_or_else(|| panic!("{err}"));
+    let refused = err
+        .find("rule: aws_managed_key_share")
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(warned < refused, "{err}");
+    // Given: the same scenario as the template with the ARN written out.
+    let key = "shared-keys-GoldenKeyArn=arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab";
+    let o = amisim_ok(&[
+        "import",
+        f.to_str().unwrap(),
+        "--var",
+        acct,
+        "--var",
+        key,
+        "--name",
+        "n",
+    ]);
+    let with_export = String::from_utf8(o.stdout).unwrap();
+    let o = amisim_ok(&["import", cf.to_str().unwrap(), "--var", acct, "--name", "n"]);
+    let plain = String::from_utf8(o.stdout).unwrap();
+    let body = |t: &str| {
+        t.lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| l.split(" #").next().unwrap().trim_end().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(body(&with_export), body(&plain));
+}
