@@ -29,6 +29,7 @@ pub mod cost;
 pub mod dist;
 pub mod engine;
 pub mod experiment;
+pub mod fit;
 pub mod import;
 pub mod pipeline;
 pub mod report;
