@@ -17,7 +17,8 @@
 //! rules) ← [`pipeline`] (the model) ← [`cost`] (prices, the ledger) ←
 //! [`scenario`] (TOML files) ← [`experiment`] (parallel replications,
 //! shards) ← [`report`] (CSV, summaries, charts) ← [`import`] (scenarios from
-//! Image Builder's JSON) ← [`cli`].
+//! Image Builder's JSON) ← [`fit`] (latency models from a team's own logs)
+//! ← [`cli`].
 //!
 //! **Ordering contract**: events fire in `(time, seq)` order; ties are FIFO.
 //! **Determinism contract**: the same scenario, seed and replication count

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{CliError, usage};
+use super::{CliError, usage, write_whole};
 use crate::import::{self, Format};
 
 /// `amisim import`
@@ -89,16 +89,7 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
             std::io::stdout().write_all(imported.toml.as_bytes())?;
         }
         Some(out) => {
-            // Written whole or not at all.
-            let parent = out
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new("."));
-            let mut tmp = tempfile::NamedTempFile::new_in(parent)
-                .map_err(|e| usage(format!("{}: cannot write there: {e}", parent.display())))?;
-            tmp.write_all(imported.toml.as_bytes())?;
-            tmp.persist(out)
-                .map_err(|e| usage(format!("{}: {}", out.display(), e.error)))?;
+            write_whole(out, imported.toml.as_bytes())?;
             eprintln!(
                 "wrote {}; run it with: amisim run {}",
                 out.display(),

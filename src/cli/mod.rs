@@ -8,6 +8,7 @@
 //! (nothing is written).
 
 mod finish;
+mod fit;
 mod import;
 mod merge;
 mod report;
@@ -63,6 +64,9 @@ pub enum Command {
     /// `terraform show -json`, a CloudFormation or a Packer template), with each
     /// value's source field, every field left out listed, and AWS's rules checked.
     Import(import::ImportArgs),
+    /// Fit latency models to your own history (a CSV of observations, such as
+    /// stages.csv) by maximum likelihood, and write them as a calibration.
+    Fit(fit::FitArgs),
     /// Print the help of amisim or of one of its commands (the same text as `--help`).
     Help(HelpArgs),
 }
@@ -120,6 +124,21 @@ fn usage(msg: impl Into<String>) -> CliError {
     CliError::Usage(msg.into())
 }
 
+/// Writes `bytes` to `out` whole or not at all (a temporary file beside it, renamed).
+fn write_whole(out: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
+    use std::io::Write as _;
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(parent)
+        .map_err(|e| usage(format!("{}: cannot write there: {e}", parent.display())))?;
+    tmp.write_all(bytes)?;
+    tmp.persist(out)
+        .map_err(|e| usage(format!("{}: {}", out.display(), e.error)))?;
+    Ok(())
+}
+
 /// Parses the process's arguments and runs them.
 pub fn main() -> ExitCode {
     match run(Cli::parse()) {
@@ -136,6 +155,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Merge(a) => merge::merge(&a),
         Command::Report(a) => report::report(&a),
         Command::Import(a) => import::import(&a),
+        Command::Fit(a) => fit::fit(&a),
         Command::Help(a) => help(&a),
     }
 }

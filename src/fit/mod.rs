@@ -9,6 +9,155 @@
 //! amisim's throughput model. The result is scenario TOML, used through a
 //! scenario's `calibration` key.
 
+pub mod csv_input;
 pub mod family;
 pub mod gof;
+pub mod obs;
+pub mod stage;
 pub mod throughput;
+pub mod toml_out;
+
+use std::path::{Path, PathBuf};
+
+pub use obs::FitError;
+use obs::Observation;
+
+/// An input format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Decide by content.
+    Auto,
+    /// A plain CSV of observations (amisim's own `stages.csv` is one).
+    Csv,
+}
+
+/// What to fit, and how.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Files, or directories of them.
+    pub inputs: Vec<PathBuf>,
+    /// Their format.
+    pub format: Format,
+    /// Fitting options.
+    pub options: stage::Options,
+}
+
+/// What a fit produced.
+#[derive(Debug)]
+pub struct Fitted {
+    /// The calibration, TOML.
+    pub toml: String,
+    /// Every stage fitted.
+    pub stages: Vec<stage::StageFit>,
+    /// Rows left out, with why and how many.
+    pub dropped: Vec<(String, usize)>,
+    /// The formats read, by file.
+    pub read_as: Vec<(PathBuf, &'static str)>,
+}
+
+/// The files to read: each file, and each directory's files in name order.
+fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, FitError> {
+    let mut out = Vec::new();
+    for p in inputs {
+        if p.is_dir() {
+            let rd = std::fs::read_dir(p).map_err(|e| {
+                FitError::at(
+                    p,
+                    0,
+                    "",
+                    format!("cannot read: {e}"),
+                    "give a readable directory",
+                )
+            })?;
+            let mut v: Vec<PathBuf> = rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.is_file())
+                .collect();
+            v.sort();
+            out.extend(v);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn read_one(
+    file: &Path,
+    format: Format,
+    read: &mut csv_input::Read,
+) -> Result<&'static str, FitError> {
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        FitError::at(
+            file,
+            0,
+            "",
+            format!("cannot read: {e}"),
+            "give a readable UTF-8 file",
+        )
+    })?;
+    let kind = match format {
+        Format::Csv => "csv",
+        Format::Auto => {
+            if text.trim_start().starts_with(['{', '[']) {
+                return Err(FitError::at(
+                    file,
+                    1,
+                    "",
+                    "JSON input is not read yet",
+                    "give a CSV of observations (README)",
+                ));
+            }
+            "csv"
+        }
+    };
+    csv_input::read(file, &text, read)?;
+    Ok(kind)
+}
+
+/// Reads the inputs and fits every stage they hold.
+pub fn fit(req: &Request) -> Result<Fitted, FitError> {
+    let files = expand(&req.inputs)?;
+    let mut read = csv_input::Read::default();
+    let mut read_as = Vec::new();
+    for f in &files {
+        read_as.push((f.clone(), read_one(f, req.format, &mut read)?));
+    }
+    let observations: Vec<Observation> = std::mem::take(&mut read.observations);
+    if observations.is_empty() {
+        return Err(FitError::at(
+            files.first().map_or(Path::new(""), |f| f.as_path()),
+            0,
+            "",
+            "no observation to fit",
+            "give logs with at least one successful stage",
+        ));
+    }
+    let stages = stage::fit_all(&observations, &req.options);
+    let mut header = vec![
+        format!(
+            "Calibration written by `amisim fit` from {}: {} observations.",
+            files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            observations.len()
+        ),
+        "Use it with `calibration = \"<this file>\"` at the top of a scenario: its values stand"
+            .into(),
+        "wherever the scenario sets none. Each value: n, the censored count, the date range,"
+            .into(),
+        "the families by AIC, and KS/AD goodness of fit with parametric-bootstrap p-values.".into(),
+    ];
+    for (why, n) in &read.dropped {
+        header.push(format!("left out: {n} rows ({why})"));
+    }
+    let toml = toml_out::render(&stages, &header);
+    Ok(Fitted {
+        toml,
+        stages,
+        dropped: read.dropped,
+        read_as,
+    })
+}

@@ -59,9 +59,9 @@ pub fn load_with_sweep(path: &Path) -> Result<(Scenario, Option<sweep::Sweep>), 
 /// anchors relative paths (empirical CSV files).
 pub fn from_str(path: &Path, text: &str) -> Result<Scenario, ScenarioErrors> {
     let loc = Locator::new(path, text);
-    let hash = hex_sha256(text.as_bytes());
-    parse_raw(&loc, text)
-        .and_then(|raw| {
+    parse_raw::<raw::RawScenario>(&loc, text)
+        .and_then(|raw| with_calibration(&loc, path, text, raw))
+        .and_then(|(raw, hash)| {
             resolve::resolve(&loc, path, raw, hash)
                 .map_err(|e| ScenarioErrors::at_most(e, MAX_ERRORS))
         })
@@ -70,6 +70,40 @@ pub fn from_str(path: &Path, text: &str) -> Result<Scenario, ScenarioErrors> {
             e.0.sort_by_key(|e| (e.line, e.col));
             e
         })
+}
+
+/// Reads, checks and merges the scenario's `calibration`, if it names one;
+/// the hash then covers both files, since the results depend on both.
+fn with_calibration(
+    loc: &Locator<'_>,
+    path: &Path,
+    text: &str,
+    mut raw: raw::RawScenario,
+) -> Result<(raw::RawScenario, String), ScenarioErrors> {
+    let Some(c) = raw.calibration.take() else {
+        return Ok((raw, hex_sha256(text.as_bytes())));
+    };
+    let cal_path = path
+        .parent()
+        .unwrap_or_else(|| Path::new(""))
+        .join(c.get_ref());
+    let cal_text = std::fs::read_to_string(&cal_path).map_err(|e| {
+        ScenarioErrors::new(vec![loc.error(
+            Some(c.span()),
+            "calibration",
+            format!("cannot read {}: {e}", cal_path.display()),
+            Some("the path is relative to the scenario's directory; write one with `amisim fit … -o calibration.toml`".into()),
+        )])
+    })?;
+    let cal_loc = Locator::new(&cal_path, &cal_text);
+    let cal = parse_raw::<raw::RawCalibration>(&cal_loc, &cal_text)?;
+    let errors = resolve::calibration::check(&cal_loc, &cal_path, &cal);
+    if !errors.is_empty() {
+        return Err(ScenarioErrors::at_most(errors, MAX_ERRORS));
+    }
+    resolve::calibration::merge(&mut raw, cal);
+    let hash = hex_sha256(format!("{text}\0{cal_text}").as_bytes());
+    Ok((raw, hash))
 }
 
 /// The SHA-256 of `bytes`, in hex.
@@ -82,7 +116,10 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
 
 /// Parses the TOML and deserializes it, collecting one error per offending
 /// entry: each is removed in turn and the rest deserialized again.
-fn parse_raw(loc: &Locator<'_>, text: &str) -> Result<raw::RawScenario, ScenarioErrors> {
+fn parse_raw<T: serde::de::DeserializeOwned>(
+    loc: &Locator<'_>,
+    text: &str,
+) -> Result<T, ScenarioErrors> {
     let (doc, syntax) = DeTable::parse_recoverable(text);
     if !syntax.is_empty() {
         let errors = syntax
@@ -106,7 +143,7 @@ fn parse_raw(loc: &Locator<'_>, text: &str) -> Result<raw::RawScenario, Scenario
     let mut removed: Vec<String> = Vec::new();
     loop {
         let de = toml::de::Deserializer::from(doc.clone());
-        match <raw::RawScenario as serde::Deserialize>::deserialize(de) {
+        match <T as serde::Deserialize>::deserialize(de) {
             Ok(raw) if errors.is_empty() => return Ok(raw),
             Ok(_) => return Err(ScenarioErrors::new(errors)),
             Err(e) => {

@@ -45,6 +45,9 @@ pub struct RawScenario {
     /// Regions used by the scenario.
     #[serde(default)]
     pub region: Vec<RawRegion>,
+    /// A calibration written by `amisim fit`: its latencies, routes and
+    /// step durations stand where this file sets none.
+    pub calibration: Option<Spanned<String>>,
     /// Latency overrides for every pipeline.
     pub latency: Option<RawLatency>,
     /// Copy throughput overrides for Region pairs.
@@ -585,8 +588,8 @@ pub struct RawVolume {
 pub struct RawStep {
     /// Component name.
     pub name: Spanned<String>,
-    /// How long it runs.
-    pub duration: Spanned<DistSpec<Dur>>,
+    /// How long it runs (from the calibration when absent).
+    pub duration: Option<Spanned<DistSpec<Dur>>>,
     /// Probability that it fails, in [0, 1].
     pub failure_probability: Option<Spanned<f64>>,
 }
@@ -647,4 +650,29 @@ pub struct RawSchedule {
     pub run_at_start: Option<bool>,
     /// Disable the pipeline after this many consecutive failed executions (1-10).
     pub auto_disable_after_failures: Option<Spanned<i64>>,
+}
+
+/// A calibration file (`calibration = "…"`), as `amisim fit` writes it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalibration {
+    /// Latencies for every pipeline.
+    pub latency: Option<RawLatency>,
+    /// Copy models per Region pair.
+    #[serde(default)]
+    pub route: Vec<RawRoute>,
+    /// Build components' durations, by name.
+    #[serde(default)]
+    pub component: std::collections::BTreeMap<String, RawCalibratedStep>,
+    /// Test components' durations, by name.
+    #[serde(default)]
+    pub test: std::collections::BTreeMap<String, RawCalibratedStep>,
+}
+
+/// `[component."name"]` or `[test."name"]` of a calibration.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalibratedStep {
+    /// How long it runs.
+    pub duration: Spanned<DistSpec<Dur>>,
 }

@@ -5,6 +5,7 @@ mod cli;
 mod cost;
 mod determinism;
 mod experiments;
+mod fit;
 mod golden;
 mod import;
 mod layering;

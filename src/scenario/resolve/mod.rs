@@ -6,6 +6,7 @@
 //! everything wrong with a file. The sections run in a fixed order, which is
 //! the order their errors are listed in.
 
+pub(super) mod calibration;
 mod cost;
 mod ctx;
 mod directory;

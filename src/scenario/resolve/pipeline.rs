@@ -611,7 +611,16 @@ fn resolve_steps(ctx: &mut Ctx<'_>, steps: &[RawStep], prefix: &str) -> Vec<Step
     let mut out = Vec::new();
     for (j, s) in steps.iter().enumerate() {
         let path = prefix.at(j);
-        let duration = ctx.dur_dist(&s.duration, &path.key("duration"));
+        let Some(spec) = &s.duration else {
+            ctx.err(
+                Some(s.name.span()),
+                path.key("duration"),
+                format!("step \"{}\" has no duration", s.name.get_ref()),
+                Some("give duration = \"10m\" (or a distribution), or a calibration (`calibration = \"calibration.toml\"`, from `amisim fit`) with this step's name"),
+            );
+            continue;
+        };
+        let duration = ctx.dur_dist(spec, &path.key("duration"));
         let p = s.failure_probability.as_ref().map_or(0.0, |f| {
             let help = "e.g. failure_probability = 0.02 for 2 %";
             ctx.probability(f, &path.key("failure_probability"), help)

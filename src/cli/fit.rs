@@ -1,0 +1,76 @@
+//! `amisim fit`: latency models from a team's own history.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{CliError, usage, write_whole};
+use crate::fit::{self, Format};
+
+/// `amisim fit`
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// The logs: CSV files of observations (amisim's stages.csv is one), or directories of them.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// The input format; `auto` decides by content.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub format: Format,
+    /// Write the calibration here instead of standard output.
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
+    /// Below this many uncensored observations a stage gets the empirical distribution of its data.
+    #[arg(long, default_value_t = 20)]
+    pub min_samples: usize,
+    /// Parametric-bootstrap samples for the goodness-of-fit p-values.
+    #[arg(long, default_value_t = 199)]
+    pub bootstrap: usize,
+    /// The bootstrap's seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+pub(super) fn fit(a: &FitArgs) -> Result<(), CliError> {
+    if a.bootstrap == 0 || a.bootstrap > 100_000 {
+        return Err(usage("--bootstrap: from 1 to 100000 samples"));
+    }
+    let req = fit::Request {
+        inputs: a.inputs.clone(),
+        format: a.format,
+        options: fit::stage::Options {
+            min_samples: a.min_samples,
+            bootstrap: a.bootstrap,
+            seed: a.seed,
+        },
+    };
+    let done = fit::fit(&req)
+        .map_err(|e| usage(e.to_string().trim_start_matches("error: ").to_string()))?;
+    for (f, kind) in &done.read_as {
+        eprintln!("read {} as {kind}", f.display());
+    }
+    for (why, n) in &done.dropped {
+        eprintln!("left out {n} rows: {why}");
+    }
+    for s in &done.stages {
+        eprintln!(
+            "fitted {} (n = {}, {} censored): {}",
+            s.target.label(),
+            s.n,
+            s.censored,
+            fit::toml_out::spec(s)
+        );
+    }
+    match &a.out {
+        None => std::io::stdout().write_all(done.toml.as_bytes())?,
+        Some(out) => {
+            write_whole(out, done.toml.as_bytes())?;
+            eprintln!(
+                "wrote {}; use it with calibration = \"{}\" in a scenario",
+                out.display(),
+                out.display()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! Observations: what a log says one stage took, and what amisim fits it to.
+
+use std::path::{Path, PathBuf};
+
+/// What an observation calibrates.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Target {
+    /// A `[latency]` key (`instance_launch`, `share`, …).
+    Latency(&'static str),
+    /// A build component, by name.
+    Component(String),
+    /// A test component, by name.
+    Test(String),
+    /// One volume's snapshot (a throughput model).
+    Snapshot,
+    /// A copy from one Region to another (a throughput model per pair).
+    Copy {
+        /// Source Region, if known.
+        from: Option<String>,
+        /// Destination Region, if known.
+        to: Option<String>,
+    },
+}
+
+impl Target {
+    /// The key it is written under.
+    pub fn label(&self) -> String {
+        match self {
+            Target::Latency(k) => (*k).to_string(),
+            Target::Component(n) => format!("component {n}"),
+            Target::Test(n) => format!("test {n}"),
+            Target::Snapshot => "snapshot".into(),
+            Target::Copy { from, to } => match (from, to) {
+                (Some(f), Some(t)) => format!("copy {f} → {t}"),
+                _ => "copy".into(),
+            },
+        }
+    }
+
+    /// True for the size-driven stages.
+    pub fn is_throughput(&self) -> bool {
+        matches!(self, Target::Snapshot | Target::Copy { .. })
+    }
+}
+
+/// One observed duration.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    /// What it calibrates.
+    pub target: Target,
+    /// Seconds.
+    pub duration_s: f64,
+    /// Right-censored: the stage lasted longer (a waiter or step gave up).
+    pub censored: bool,
+    /// Data moved, GiB (snapshots and copies).
+    pub size_gib: Option<f64>,
+    /// Whether the copy or snapshot was incremental, where the log says.
+    pub incremental: Option<bool>,
+    /// When it started, seconds since the Unix epoch, if the log says.
+    pub started: Option<f64>,
+    /// `launch_builder` / `launch_test` / Image Builder's `LaunchInstance`:
+    /// the launch and the readiness wait together.
+    pub with_readiness: bool,
+}
+
+/// Why reading or fitting failed; nothing is written.
+#[derive(Debug)]
+pub struct FitError {
+    /// The file.
+    pub file: PathBuf,
+    /// 1-based line, 0 if none.
+    pub line: usize,
+    /// The field or column.
+    pub field: String,
+    /// What is wrong.
+    pub reason: String,
+    /// How to fix it.
+    pub help: String,
+}
+
+impl FitError {
+    /// An error at `file:line`.
+    pub fn at(
+        file: &Path,
+        line: usize,
+        field: &str,
+        reason: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
+        FitError {
+            file: file.to_path_buf(),
+            line,
+            field: field.to_string(),
+            reason: reason.into(),
+            help: help.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for FitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = if self.line > 0 {
+            format!(":{}", self.line)
+        } else {
+            String::new()
+        };
+        let field = if self.field.is_empty() {
+            String::new()
+        } else {
+            format!(" {}:", self.field)
+        };
+        write!(
+            f,
+            "error: {}{at}:{field} {}\n  help: {}",
+            self.file.display(),
+            self.reason,
+            self.help
+        )
+    }
+}
+
+/// The stage names a plain CSV may use: amisim's own `stages.csv` names and
+/// the `[latency]` keys.
+pub const STAGES: [&str; 26] = [
+    "launch_builder",
+    "launch_test",
+    "launch_destination_test",
+    "launch_migrated_instance",
+    "instance_launch",
+    "instance_ready",
+    "sanitize",
+    "stop_builder",
+    "stop_instance",
+    "instance_stop",
+    "terminate_builder",
+    "terminate_test",
+    "terminate_destination_test",
+    "instance_terminate",
+    "register_image",
+    "share",
+    "schedule_delay",
+    "component",
+    "test",
+    "snapshot",
+    "copy",
+    "create_image",
+    "launch_instance",
+    "execute_components",
+    "distribute_image",
+    "test_components",
+];
+
+/// The target of stage `stage` (with its item and Regions); `Ok(None)` for
+/// a stage that is no latency of its own (CreateImage is its longest
+/// snapshot); `Err` with a suggestion for an unknown name.
+pub fn target_of(
+    stage: &str,
+    item: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Option<(Target, bool)>, String> {
+    let key = |k: &'static str| Ok(Some((Target::Latency(k), false)));
+    match stage {
+        "launch_builder" | "launch_test" | "launch_instance" => {
+            Ok(Some((Target::Latency("instance_launch"), true)))
+        }
+        "launch_destination_test" | "launch_migrated_instance" | "instance_launch" => {
+            key("instance_launch")
+        }
+        "instance_ready" => key("instance_ready"),
+        "sanitize" => key("sanitize"),
+        "stop_builder" | "stop_instance" | "instance_stop" => key("instance_stop"),
+        "terminate_builder"
+        | "terminate_test"
+        | "terminate_destination_test"
+        | "instance_terminate" => key("instance_terminate"),
+        "register_image" => key("register_image"),
+        "share" => key("share"),
+        "schedule_delay" => key("schedule_delay"),
+        "component" | "test" => {
+            let Some(n) = item.filter(|n| !n.is_empty()) else {
+                return Err(format!("a {stage} row needs its name in `item`"));
+            };
+            Ok(Some((
+                if stage == "component" {
+                    Target::Component(n.to_string())
+                } else {
+                    Target::Test(n.to_string())
+                },
+                false,
+            )))
+        }
+        "snapshot" => Ok(Some((Target::Snapshot, false))),
+        "copy" => Ok(Some((
+            Target::Copy {
+                from: from.filter(|s| !s.is_empty()).map(str::to_string),
+                to: to.filter(|s| !s.is_empty()).map(str::to_string),
+            },
+            false,
+        ))),
+        "create_image" | "execute_components" | "distribute_image" | "test_components" => Ok(None),
+        other => {
+            let best = STAGES
+                .iter()
+                .map(|s| (strsim::levenshtein(other, s), *s))
+                .min()
+                .filter(|(d, _)| *d <= 3)
+                .map_or(String::new(), |(_, s)| format!("did you mean `{s}`? "));
+            Err(format!(
+                "unknown stage `{other}`; {best}stages are amisim's (stages.csv) or its [latency] keys"
+            ))
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! The calibration as scenario TOML: `[latency]` keys, `[[route]]` copy
+//! models per Region pair, and step durations, each with a comment giving
+//! n, the censored count, the date range, the families by AIC and the
+//! goodness of fit.
+
+use std::fmt::Write as _;
+
+use super::family::{Family, Fitted};
+use super::obs::Target;
+use super::stage::{Model, StageFit};
+
+/// Seconds as a duration string, to the millisecond.
+pub fn secs(x: f64) -> String {
+    let s = format!("{x:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("\"{s}s\"")
+}
+
+fn num(x: f64) -> String {
+    let s = format!("{x:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A fitted family as a latency table.
+pub fn family_spec(f: &Fitted) -> String {
+    let p = &f.params;
+    match f.family {
+        Family::Exponential => format!("{{ kind = \"exponential\", mean = {} }}", secs(p[0])),
+        Family::Lognormal => format!(
+            "{{ kind = \"lognormal\", mu = {}, sigma = {} }}",
+            num(p[0]),
+            num(p[1])
+        ),
+        Family::Gamma => format!(
+            "{{ kind = \"gamma\", shape = {}, scale = {} }}",
+            num(p[0]),
+            secs(p[1])
+        ),
+        Family::Weibull => format!(
+            "{{ kind = \"weibull\", shape = {}, scale = {} }}",
+            num(p[0]),
+            secs(p[1])
+        ),
+        Family::Normal => format!(
+            "{{ kind = \"normal\", mean = {}, sd = {} }}",
+            secs(p[0]),
+            secs(p[1])
+        ),
+    }
+}
+
+/// A date, from seconds since the epoch.
+pub fn date(t: f64) -> String {
+    chrono::DateTime::from_timestamp(t as i64, 0)
+        .map_or_else(|| "?".into(), |d| d.format("%Y-%m-%d").to_string())
+}
+
+/// The value written for a stage.
+pub fn spec(s: &StageFit) -> String {
+    let latency = match &s.model {
+        Model::Families { ranked, .. } => family_spec(&ranked[0]),
+        Model::Empirical(v) => format!(
+            "{{ kind = \"empirical\", values = [{}] }}",
+            v.iter().map(|x| secs(*x)).collect::<Vec<_>>().join(", ")
+        ),
+        Model::Throughput { fit, .. } => {
+            return format!(
+                "{{ overhead = {}, throughput_mib_s = {{ kind = \"lognormal\", median = {}, p95 = {} }} }}",
+                secs(fit.overhead_s),
+                num(fit.median_mib_s()),
+                num(fit.p95_mib_s())
+            );
+        }
+    };
+    if s.target.is_throughput() {
+        // No usable sizes: the whole duration is the overhead.
+        format!("{{ overhead = {latency}, throughput_mib_s = 1000000 }}")
+    } else {
+        latency
+    }
+}
+
+/// The comment lines above a stage's value.
+pub fn comment(s: &StageFit) -> Vec<String> {
+    let mut head = format!(
+        "{}: n = {} ({} censored)",
+        s.target.label(),
+        s.n,
+        s.censored
+    );
+    if let Some((a, b)) = s.range {
+        let _ = write!(head, ", {} to {}", date(a), date(b));
+    }
+    let mut out = vec![head];
+    match &s.model {
+        Model::Families { ranked, gof, stats } => {
+            let best = ranked[0].aic;
+            let by_aic: Vec<String> = ranked
+                .iter()
+                .zip(stats)
+                .map(|(f, (ks, ad))| {
+                    format!(
+                        "{} {:+.1} (KS {:.3}, AD {:.2})",
+                        f.family.kind(),
+                        f.aic - best,
+                        ks,
+                        ad
+                    )
+                })
+                .collect();
+            out.push(format!("by AIC (Δ from the best): {}", by_aic.join(", ")));
+            let bic = ranked
+                .iter()
+                .min_by(|a, b| a.bic.total_cmp(&b.bic))
+                .map_or("", |f| f.family.kind());
+            let p = &ranked[0];
+            let params: Vec<String> = p
+                .family
+                .param_names()
+                .iter()
+                .zip(p.params.iter().zip(&p.se))
+                .map(|(n, (v, se))| format!("{n} {} ± {}", num(*v), num(*se)))
+                .collect();
+            out.push(format!(
+                "{}: {} (± one standard error); best by BIC: {bic}; KS {:.3} p = {:.3}, AD {:.3} p = {:.3} (parametric bootstrap, {} samples, seed {})",
+                p.family.kind(),
+                params.join(", "),
+                gof.ks,
+                gof.ks_p,
+                gof.ad,
+                gof.ad_p,
+                gof.samples,
+                gof.seed
+            ));
+        }
+        Model::Throughput { fit, gof } => {
+            out.push(format!(
+                "overhead {} s ± {}, rate median {} MiB/s (p95 {}), ln-rate mu {} ± {}, sigma {} ± {}; AIC {:.1}, BIC {:.1}",
+                num(fit.overhead_s),
+                num(fit.se[0]),
+                num(fit.median_mib_s()),
+                num(fit.p95_mib_s()),
+                num(fit.mu),
+                num(fit.se[1]),
+                num(fit.sigma),
+                num(fit.se[2]),
+                fit.aic,
+                fit.bic
+            ));
+            out.push(format!(
+                "KS {:.3} p = {:.3}, AD {:.3} p = {:.3} (on F(duration | size); parametric bootstrap, {} samples, seed {})",
+                gof.ks, gof.ks_p, gof.ad, gof.ad_p, gof.samples, gof.seed
+            ));
+        }
+        Model::Empirical(_) => {}
+    }
+    out.extend(s.notes.iter().cloned());
+    out
+}
+
+/// The calibration file.
+pub fn render(fits: &[StageFit], header: &[String]) -> String {
+    let mut out = String::new();
+    for h in header {
+        let _ = writeln!(out, "# {h}");
+    }
+    let write = |out: &mut String, key: &str, s: &StageFit| {
+        for c in comment(s) {
+            let _ = writeln!(out, "# {c}");
+        }
+        let _ = writeln!(out, "{key} = {}", spec(s));
+    };
+    let latency: Vec<&StageFit> = fits
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.target,
+                Target::Latency(_) | Target::Snapshot | Target::Copy { from: None, .. }
+            )
+        })
+        .collect();
+    if !latency.is_empty() {
+        let _ = writeln!(out, "\n[latency]");
+        for s in latency {
+            let key = match &s.target {
+                Target::Latency(k) => k,
+                Target::Snapshot => "snapshot",
+                _ => "copy",
+            };
+            write(&mut out, key, s);
+            if key == "instance_launch"
+                && s.notes
+                    .iter()
+                    .any(|n| n.contains("instance_ready is set to 0"))
+            {
+                let _ = writeln!(
+                    out,
+                    "instance_ready = \"0s\"  # held in instance_launch above"
+                );
+            }
+        }
+    }
+    for s in fits {
+        if let Target::Copy {
+            from: Some(f),
+            to: Some(t),
+        } = &s.target
+        {
+            let _ = writeln!(out, "\n[[route]]");
+            let _ = writeln!(out, "from = \"{f}\"");
+            let _ = writeln!(out, "to = \"{t}\"");
+            write(&mut out, "copy", s);
+        }
+    }
+    for s in fits {
+        let (table, name) = match &s.target {
+            Target::Component(n) => ("component", n),
+            Target::Test(n) => ("test", n),
+            _ => continue,
+        };
+        let _ = writeln!(out, "\n[{table}.{}]", toml::Value::String(name.clone()));
+        write(&mut out, "duration", s);
+    }
+    out
+}
