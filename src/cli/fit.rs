@@ -11,7 +11,7 @@ use crate::fit::{self, Format};
 /// `amisim fit`
 #[derive(Debug, Args)]
 pub struct FitArgs {
-    /// The logs: CSV files of observations (amisim's stages.csv is one), or directories of them.
+    /// The logs, or directories of them: CSV files of observations (amisim's stages.csv is one), Image Builder's step executions, EventBridge snapshot and AMI events, describe-snapshots, CloudTrail records.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// The input format; `auto` decides by content.

@@ -64,8 +64,9 @@ pub enum Command {
     /// `terraform show -json`, a CloudFormation or a Packer template), with each
     /// value's source field, every field left out listed, and AWS's rules checked.
     Import(import::ImportArgs),
-    /// Fit latency models to your own history (a CSV of observations, such as
-    /// stages.csv) by maximum likelihood, and write them as a calibration.
+    /// Fit latency models to your own history (a CSV of observations such as
+    /// stages.csv, Image Builder's step executions, EBS events, describe-snapshots,
+    /// CloudTrail) by maximum likelihood, and write them as a calibration.
     Fit(fit::FitArgs),
     /// Print the help of amisim or of one of its commands (the same text as `--help`).
     Help(HelpArgs),

@@ -228,6 +228,7 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
             incremental: None,
             started: date,
             with_readiness,
+            measured: None,
         });
     }
     Ok(())

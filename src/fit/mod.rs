@@ -9,6 +9,7 @@
 //! amisim's throughput model. The result is scenario TOML, used through a
 //! scenario's `calibration` key.
 
+pub mod aws_input;
 pub mod csv_input;
 pub mod family;
 pub mod gof;
@@ -29,6 +30,29 @@ pub enum Format {
     Auto,
     /// A plain CSV of observations (amisim's own `stages.csv` is one).
     Csv,
+    /// Image Builder's `list-workflow-step-executions` (and `list-workflow-executions`) JSON.
+    Imagebuilder,
+    /// EventBridge "EBS Snapshot Notification" events (JSON lines or an array), with `describe-snapshots` for sizes.
+    EbsEvents,
+    /// `describe-snapshots` JSON.
+    Snapshots,
+    /// CloudTrail CreateImage and CopyImage records, with EventBridge "EC2 AMI State Change" events.
+    Cloudtrail,
+}
+
+impl Format {
+    /// The JSON kinds it takes.
+    fn takes(self, k: aws_input::Kind) -> bool {
+        use aws_input::Kind as K;
+        match self {
+            Format::Auto => true,
+            Format::Csv => false,
+            Format::Imagebuilder => matches!(k, K::StepExecutions | K::WorkflowExecutions),
+            Format::EbsEvents => matches!(k, K::Events | K::Snapshots),
+            Format::Snapshots => k == K::Snapshots,
+            Format::Cloudtrail => matches!(k, K::CloudTrail | K::Events),
+        }
+    }
 }
 
 /// What to fit, and how.
@@ -82,10 +106,12 @@ fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, FitError> {
     Ok(out)
 }
 
+/// Reads one file: a CSV into `read`, a JSON log into `docs`.
 fn read_one(
     file: &Path,
     format: Format,
     read: &mut csv_input::Read,
+    docs: &mut Vec<aws_input::Doc>,
 ) -> Result<&'static str, FitError> {
     let text = std::fs::read_to_string(file).map_err(|e| {
         FitError::at(
@@ -96,23 +122,38 @@ fn read_one(
             "give a readable UTF-8 file",
         )
     })?;
-    let kind = match format {
-        Format::Csv => "csv",
-        Format::Auto => {
-            if text.trim_start().starts_with(['{', '[']) {
-                return Err(FitError::at(
-                    file,
-                    1,
-                    "",
-                    "JSON input is not read yet",
-                    "give a CSV of observations (README)",
-                ));
-            }
-            "csv"
-        }
-    };
-    csv_input::read(file, &text, read)?;
-    Ok(kind)
+    let json = text.trim_start().starts_with(['{', '[']);
+    if format == Format::Csv || (format == Format::Auto && !json) {
+        csv_input::read(file, &text, read)?;
+        return Ok("csv");
+    }
+    if !json {
+        return Err(FitError::at(
+            file,
+            1,
+            "",
+            "not JSON",
+            "this format is JSON the AWS CLI prints (or EventBridge events one per line); a CSV takes --format csv",
+        ));
+    }
+    let doc = aws_input::parse(file, &text)?;
+    if !format.takes(doc.kind) {
+        return Err(FitError::at(
+            file,
+            1,
+            "",
+            format!(
+                "this is {}, which --format {} does not read",
+                doc.kind.name(),
+                clap::ValueEnum::to_possible_value(&format)
+                    .map_or(String::new(), |v| v.get_name().to_string())
+            ),
+            "leave --format out: auto decides by content",
+        ));
+    }
+    let name = doc.kind.name();
+    docs.push(doc);
+    Ok(name)
 }
 
 /// Reads the inputs and fits every stage they hold.
@@ -120,9 +161,11 @@ pub fn fit(req: &Request) -> Result<Fitted, FitError> {
     let files = expand(&req.inputs)?;
     let mut read = csv_input::Read::default();
     let mut read_as = Vec::new();
+    let mut docs = Vec::new();
     for f in &files {
-        read_as.push((f.clone(), read_one(f, req.format, &mut read)?));
+        read_as.push((f.clone(), read_one(f, req.format, &mut read, &mut docs)?));
     }
+    aws_input::read(&docs, &mut read)?;
     let observations: Vec<Observation> = std::mem::take(&mut read.observations);
     if observations.is_empty() {
         return Err(FitError::at(

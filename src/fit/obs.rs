@@ -61,6 +61,8 @@ pub struct Observation {
     /// `launch_builder` / `launch_test` / Image Builder's `LaunchInstance`:
     /// the launch and the readiness wait together.
     pub with_readiness: bool,
+    /// What the log measured, where it is not the stage itself (said in the comment).
+    pub measured: Option<&'static str>,
 }
 
 /// Why reading or fitting failed; nothing is written.

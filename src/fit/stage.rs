@@ -140,6 +140,11 @@ fn fit_throughput(data: &[SizedObs], o: &Options) -> Model {
 
 /// Fits one group of observations.
 fn fit_one(target: Target, obs: &[&Observation], o: &Options, mut notes: Vec<String>) -> StageFit {
+    for m in obs.iter().filter_map(|x| x.measured) {
+        if !notes.iter().any(|n| n == m) {
+            notes.push(m.to_string());
+        }
+    }
     let data: Vec<Obs> = obs.iter().map(|x| (x.duration_s, x.censored)).collect();
     let censored = data.iter().filter(|d| d.1).count();
     let uncensored = data.len() - censored;

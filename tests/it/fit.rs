@@ -242,3 +242,210 @@ fn recovery_table() {
         }
     }
 }
+
+/// Fits `inputs` in process, with a small bootstrap.
+fn fit_files(inputs: &[&str]) -> amisim::fit::Fitted {
+    amisim::fit::fit(&amisim::fit::Request {
+        inputs: inputs.iter().map(|i| root().join(i)).collect(),
+        format: amisim::fit::Format::Auto,
+        options: amisim::fit::stage::Options {
+            min_samples: 20,
+            bootstrap: 19,
+            seed: 1,
+        },
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn stage<'a>(f: &'a amisim::fit::Fitted, label: &str) -> &'a amisim::fit::stage::StageFit {
+    f.stages
+        .iter()
+        .find(|s| s.target.label() == label)
+        .unwrap_or_else(|| {
+            panic!(
+                "no {label}: {:?}",
+                f.stages
+                    .iter()
+                    .map(|s| s.target.label())
+                    .collect::<Vec<_>>()
+            )
+        })
+}
+
+#[test]
+fn image_builders_step_executions_are_read_by_action_with_skips_dropped_and_time_outs_censored() {
+    let f = fit_files(&["tests/fit/imagebuilder"]);
+    assert!(
+        f.dropped
+            .iter()
+            .any(|d| d.0 == "Image Builder step SKIPPED" && d.1 == 24),
+        "{:?}",
+        f.dropped
+    );
+    let launch = stage(&f, "instance_launch");
+    assert_eq!(
+        (launch.n, launch.censored),
+        (48, 0),
+        "LaunchInstance of builds and tests"
+    );
+    // The test workflow's ExecuteComponents, one of them timed out: a test, censored.
+    let tests = stage(&f, "test ApplyTestComponents");
+    assert_eq!((tests.n, tests.censored), (24, 1));
+    assert!(tests.data.iter().any(|d| d.1 && (d.0 - 720.0).abs() < 1e-6));
+    stage(&f, "component ApplyBuildComponents");
+    stage(&f, "sanitize");
+    assert!(f.toml.contains("instance_ready = \"0s\""), "{}", f.toml);
+    assert!(
+        f.toml
+            .contains("every snapshot and the registration together")
+    );
+    // The calibration is one a scenario can use.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cal.toml"), &f.toml).unwrap();
+    let text = std::fs::read_to_string(root().join("scenarios/quickstart.toml")).unwrap();
+    let s = dir.path().join("s.toml");
+    std::fs::write(&s, format!("calibration = \"cal.toml\"\n{text}")).unwrap();
+    amisim_ok(&["validate", s.to_str().unwrap()]);
+}
+
+#[test]
+fn ebs_snapshot_events_sized_by_describe_snapshots_give_the_throughput_per_region_pair() {
+    let f = fit_files(&[
+        "tests/fit/ebs-events.jsonl",
+        "tests/fit/describe-snapshots.json",
+    ]);
+    // The fixture's copies: 90 s overhead, a lognormal rate of median 60 MiB/s (sigma 0.4).
+    let copy = stage(&f, "copy");
+    let amisim::fit::stage::Model::Throughput { fit, .. } = &copy.model else {
+        panic!("{:?}", copy.model)
+    };
+    for (est, t, se) in [
+        (fit.overhead_s, 90.0, fit.se[0]),
+        (fit.mu, 60f64.ln(), fit.se[1]),
+        (fit.sigma, 0.4, fit.se[2]),
+    ] {
+        assert!((est - t).abs() < 3.29 * se, "true {t}, fitted {est} ± {se}");
+    }
+    assert!(
+        copy.notes
+            .iter()
+            .any(|n| n.starts_with("6 incremental copies left out")),
+        "{:?}",
+        copy.notes
+    );
+    stage(&f, "copy us-east-1 → eu-west-1");
+    stage(&f, "copy us-east-1 → ap-southeast-2");
+    assert!(
+        f.toml
+            .contains("[[route]]\nfrom = \"us-east-1\"\nto = \"eu-west-1\""),
+        "{}",
+        f.toml
+    );
+    assert!(
+        f.dropped
+            .iter()
+            .any(|d| d.0 == "EBS copySnapshot not succeeded")
+    );
+    // describe-snapshots alone: StartTime to CompletionTime, with sizes.
+    let f = fit_files(&["tests/fit/describe-snapshots.json"]);
+    let s = stage(&f, "snapshot");
+    assert!(matches!(
+        s.model,
+        amisim::fit::stage::Model::Throughput { .. }
+    ));
+    assert_eq!(s.n, 30);
+}
+
+#[test]
+fn cloudtrail_calls_joined_with_ami_state_changes_time_each_image_to_available() {
+    let f = fit_files(&[
+        "tests/fit/cloudtrail.json",
+        "tests/fit/ami-state-changes.json",
+    ]);
+    assert_eq!(stage(&f, "snapshot").n, 25);
+    let pair = stage(&f, "copy us-east-1 → eu-west-1");
+    assert_eq!(pair.n, 25);
+    // Durations only (CloudTrail has no sizes), said in the comment.
+    assert!(
+        f.toml
+            .contains("CloudTrail CopyImage to the AMI's available"),
+        "{}",
+        f.toml
+    );
+    // Without the state changes, the join matches nothing: refused, with counts.
+    let o = amisim(&["fit", "tests/fit/cloudtrail.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("none of the 50 CreateImage and CopyImage records matches an \"EC2 AMI State Change\" event by request id (0 state changes given)"), "{err}");
+}
+
+#[test]
+fn wrong_kinds_and_bad_aws_records_are_refused_with_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A document of another kind.
+    let f = d.join("pipeline.json");
+    std::fs::write(&f, "{\n  \"imagePipeline\": {\"name\": \"x\"}\n}\n").unwrap();
+    let err = String::from_utf8_lossy(&amisim(&["fit", f.to_str().unwrap()]).stderr).into_owned();
+    assert!(
+        err.contains("pipeline.json:1: not a log amisim reads: an object with imagePipeline"),
+        "{err}"
+    );
+    // --format that does not match the content.
+    let err = String::from_utf8_lossy(
+        &amisim(&[
+            "fit",
+            "--format",
+            "cloudtrail",
+            "tests/fit/describe-snapshots.json",
+        ])
+        .stderr,
+    )
+    .into_owned();
+    assert!(
+        err.contains(
+            "this is snapshots (describe-snapshots), which --format cloudtrail does not read"
+        ),
+        "{err}"
+    );
+    // An event ending before it starts: its line in the JSON lines.
+    let text = std::fs::read_to_string(root().join("tests/fit/ebs-events.jsonl")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let v: serde_json::Value = serde_json::from_str(&lines[2]).unwrap();
+    let (s, e) = (
+        v["detail"]["startTime"].as_str().unwrap().to_string(),
+        v["detail"]["endTime"].as_str().unwrap().to_string(),
+    );
+    lines[2] = lines[2]
+        .replace(
+            &format!("\"startTime\": \"{s}\""),
+            &format!("\"startTime\": \"{e}X\""),
+        )
+        .replace(
+            &format!("\"endTime\": \"{e}\""),
+            &format!("\"endTime\": \"{s}\""),
+        )
+        .replace(&format!("{e}X"), &e);
+    let f = d.join("events.jsonl");
+    std::fs::write(&f, lines.join("\n")).unwrap();
+    let err = String::from_utf8_lossy(&amisim(&["fit", f.to_str().unwrap()]).stderr).into_owned();
+    assert!(
+        err.contains("events.jsonl:3: detail.endTime: the end is"),
+        "{err}"
+    );
+    // Malformed JSON: the parser's line.
+    std::fs::write(&f, "{\"Snapshots\": [\n  {\"SnapshotId\": }\n]}\n").unwrap();
+    let err = String::from_utf8_lossy(&amisim(&["fit", f.to_str().unwrap()]).stderr).into_owned();
+    assert!(err.contains("events.jsonl:2: not valid JSON"), "{err}");
+    // describe-snapshots that size none of the events: the join is named, with counts.
+    let snaps = d.join("other-snapshots.json");
+    std::fs::write(&snaps, "{\"Snapshots\": [{\"SnapshotId\": \"snap-0nothere\", \"VolumeSize\": 8, \"State\": \"completed\"}]}").unwrap();
+    let err = String::from_utf8_lossy(
+        &amisim(&["fit", "tests/fit/ebs-events.jsonl", snaps.to_str().unwrap()]).stderr,
+    )
+    .into_owned();
+    assert!(
+        err.contains("the describe-snapshots given match none of the 90 snapshot events"),
+        "{err}"
+    );
+}
