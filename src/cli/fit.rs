@@ -29,6 +29,10 @@ pub struct FitArgs {
     /// The bootstrap's seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Also write, for every fitted stage, the data's CDF with the fit and a Q-Q plot
+    /// (PNG and SVG), and fit.md and fit.html, into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
 }
 
 pub(super) fn fit(a: &FitArgs) -> Result<(), CliError> {
@@ -60,6 +64,11 @@ pub(super) fn fit(a: &FitArgs) -> Result<(), CliError> {
             s.censored,
             fit::toml_out::spec(s)
         );
+    }
+    if let Some(dir) = &a.report {
+        let files = fit::report::write(dir, &done.stages)
+            .map_err(|e| usage(e.to_string().trim_start_matches("error: ").to_string()))?;
+        eprintln!("wrote {} files into {}", files.len(), dir.display());
     }
     match &a.out {
         None => std::io::stdout().write_all(done.toml.as_bytes())?,

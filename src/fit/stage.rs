@@ -177,9 +177,29 @@ fn fit_one(target: Target, obs: &[&Observation], o: &Options, mut notes: Vec<Str
                     .map(|g| (g * MIB_PER_GIB, x.duration_s, x.censored))
             })
             .collect();
-        if sized.len() == obs.len() && throughput::identifiable(&sized) {
+        if sized.len() >= o.min_samples.max(3) && throughput::identifiable(&sized) {
+            if sized.len() < obs.len() {
+                // Sized and unsized logs of one stage: the rate comes from the sized.
+                notes.push(format!(
+                    "{} observations without a size left out (the rate is fitted on the {} with one)",
+                    obs.len() - sized.len(),
+                    sized.len()
+                ));
+            }
             sizes = sized.iter().map(|s| s.0).collect();
-            fit_throughput(&sized, o)
+            let model = fit_throughput(&sized, o);
+            let data: Vec<Obs> = sized.iter().map(|s| (s.1, s.2)).collect();
+            let censored = data.iter().filter(|d| d.1).count();
+            return StageFit {
+                target,
+                n: data.len(),
+                censored,
+                range,
+                model,
+                notes,
+                data,
+                sizes,
+            };
         } else {
             notes.push(if sized.len() < obs.len() {
                 format!("{} of {} observations have no size: durations fitted alone, the whole duration as overhead", obs.len() - sized.len(), obs.len())

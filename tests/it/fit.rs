@@ -449,3 +449,33 @@ fn wrong_kinds_and_bad_aws_records_are_refused_with_their_place() {
         "{err}"
     );
 }
+
+#[test]
+fn the_report_has_a_cdf_and_a_q_q_chart_per_fitted_stage_and_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let rep = dir.path().join("rep");
+    amisim_ok(&[
+        "fit",
+        "tests/fit/imagebuilder",
+        "--bootstrap",
+        "19",
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
+    let md = std::fs::read_to_string(rep.join("fit.md")).unwrap();
+    for stem in ["instance-launch", "test-applytestcomponents", "snapshot"] {
+        for kind in ["cdf", "qq"] {
+            let png = std::fs::read(rep.join(format!("{stem}-{kind}.png"))).unwrap();
+            assert_eq!(&png[1..4], b"PNG", "{stem}-{kind}.png");
+            let svg = std::fs::read_to_string(rep.join(format!("{stem}-{kind}.svg"))).unwrap();
+            assert!(svg.contains("<svg"), "{stem}-{kind}.svg");
+        }
+        assert!(md.contains(&format!("[CDF]({stem}-cdf.png)")), "{md}");
+    }
+    assert!(md.contains("| test ApplyTestComponents | 24 | 1 |"), "{md}");
+    let html = std::fs::read_to_string(rep.join("fit.html")).unwrap();
+    assert!(
+        html.contains("<img src=\"instance-launch-cdf.svg\""),
+        "{html}"
+    );
+}
