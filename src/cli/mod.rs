@@ -125,19 +125,10 @@ fn usage(msg: impl Into<String>) -> CliError {
     CliError::Usage(msg.into())
 }
 
-/// Writes `bytes` to `out` whole or not at all (a temporary file beside it, renamed).
+/// Writes `bytes` to `out` whole or not at all (a temporary file beside it,
+/// renamed), with the permissions any new file gets (not tempfile's 0600).
 fn write_whole(out: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
-    use std::io::Write as _;
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(parent)
-        .map_err(|e| usage(format!("{}: cannot write there: {e}", parent.display())))?;
-    tmp.write_all(bytes)?;
-    tmp.persist(out)
-        .map_err(|e| usage(format!("{}: {}", out.display(), e.error)))?;
-    Ok(())
+    crate::report::write::atomic_write(out, bytes).map_err(|e| usage(e.to_string()))
 }
 
 /// Parses the process's arguments and runs them.

@@ -479,3 +479,38 @@ fn the_report_has_a_cdf_and_a_q_q_chart_per_fitted_stage_and_a_summary() {
         "{html}"
     );
 }
+
+#[test]
+fn the_committed_fit_example_is_what_its_command_writes() {
+    // results/README.md: the command that wrote results/fit-example/.
+    let dir = tempfile::tempdir().unwrap();
+    let rep = dir.path().join("fit-example");
+    amisim_ok(&[
+        "fit",
+        "tests/fit/ebs-events.jsonl",
+        "tests/fit/describe-snapshots.json",
+        "--bootstrap",
+        "49",
+        "--report",
+        rep.to_str().unwrap(),
+        "-o",
+        rep.join("calibration.toml").to_str().unwrap(),
+    ]);
+    for f in ["calibration.toml", "fit.md"] {
+        let committed =
+            std::fs::read_to_string(root().join("results/fit-example").join(f)).unwrap();
+        let fresh = std::fs::read_to_string(rep.join(f)).unwrap();
+        // The header names the inputs as given; the rest is the same.
+        let body = |t: &str| {
+            t.lines()
+                .filter(|l| !l.starts_with("# Calibration written by"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(
+            body(&committed),
+            body(&fresh),
+            "{f}: regenerate with the command in results/README.md"
+        );
+    }
+}
