@@ -184,6 +184,24 @@ impl Family {
     }
 }
 
+/// `n` draws of `family`, right-censored at its `q`-quantile when
+/// `censor_q` is given (Type-I censoring, as a time-out censors): data of
+/// known truth, for recovery checks.
+pub fn draw(family: Family, p: &[f64], n: usize, censor_q: Option<f64>, seed: u64) -> Vec<Obs> {
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(seed);
+    let t = censor_q.map(|q| family.quantile(p, q));
+    (0..n)
+        .map(|_| {
+            let x = family.sample(p, &mut rng);
+            match t {
+                Some(t) if x > t => (t, true),
+                _ => (x, false),
+            }
+        })
+        .collect()
+}
+
 /// ln P(Z > z) for a standard normal, accurate far into both tails.
 fn ln_phi_upper(z: f64) -> f64 {
     let q = 0.5 * libm::erfc(z / std::f64::consts::SQRT_2);
@@ -336,8 +354,6 @@ pub fn fit(family: Family, data: &[Obs]) -> Fitted {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
-    use rand::rngs::ChaCha8Rng;
 
     /// The true models of the recovery tests.
     fn truths() -> [(Family, Vec<f64>); 5] {
@@ -352,18 +368,7 @@ mod tests {
 
     /// `n` draws, right-censored at the true 90th percentile when `censor`.
     fn sample(f: Family, p: &[f64], n: usize, censor: bool, seed: u64) -> Vec<Obs> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let t = f.quantile(p, 0.9);
-        (0..n)
-            .map(|_| {
-                let x = f.sample(p, &mut rng);
-                if censor && x > t {
-                    (t, true)
-                } else {
-                    (x, false)
-                }
-            })
-            .collect()
+        draw(f, p, n, censor.then_some(0.9), seed)
     }
 
     #[test]

@@ -145,7 +145,7 @@ fn fit_one(target: Target, obs: &[&Observation], o: &Options, mut notes: Vec<Str
             notes.push(m.to_string());
         }
     }
-    let data: Vec<Obs> = obs.iter().map(|x| (x.duration_s, x.censored)).collect();
+    let mut data: Vec<Obs> = obs.iter().map(|x| (x.duration_s, x.censored)).collect();
     let censored = data.iter().filter(|d| d.1).count();
     let uncensored = data.len() - censored;
     let starts: Vec<f64> = obs.iter().filter_map(|x| x.started).collect();
@@ -187,19 +187,8 @@ fn fit_one(target: Target, obs: &[&Observation], o: &Options, mut notes: Vec<Str
                 ));
             }
             sizes = sized.iter().map(|s| s.0).collect();
-            let model = fit_throughput(&sized, o);
-            let data: Vec<Obs> = sized.iter().map(|s| (s.1, s.2)).collect();
-            let censored = data.iter().filter(|d| d.1).count();
-            return StageFit {
-                target,
-                n: data.len(),
-                censored,
-                range,
-                model,
-                notes,
-                data,
-                sizes,
-            };
+            data = sized.iter().map(|s| (s.1, s.2)).collect();
+            fit_throughput(&sized, o)
         } else {
             notes.push(if sized.len() < obs.len() {
                 format!("{} of {} observations have no size: durations fitted alone, the whole duration as overhead", obs.len() - sized.len(), obs.len())
@@ -214,7 +203,7 @@ fn fit_one(target: Target, obs: &[&Observation], o: &Options, mut notes: Vec<Str
     StageFit {
         target,
         n: data.len(),
-        censored,
+        censored: data.iter().filter(|d| d.1).count(),
         range,
         model,
         notes,

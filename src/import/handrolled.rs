@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::directory::Directory;
 use super::imagebuilder::{Doc, Kind, data_sizes};
 use super::json::join;
-use super::{ImportError, Toml, Warning, quoted, strings, volume};
+use super::{ImportError, Sharing, Toml, Warning, quoted, volume};
 
 /// One `aws_ami_copy`.
 struct Copy {
@@ -338,24 +338,19 @@ pub(super) fn read(
             }
             if let Some(s) = share {
                 let accounts: Vec<String> = s.accounts.iter().map(|a| dir.account(a)).collect();
-                let mut parts = Vec::new();
-                if !accounts.is_empty() {
-                    parts.push(format!("accounts = {}", strings(&accounts)));
+                let sharing = Sharing {
+                    accounts: &accounts,
+                    organizations: &s.orgs,
+                    ous: &s.ous,
+                    public: s.public,
+                };
+                if let Some(v) = sharing.value() {
+                    body.set(
+                        "launch_permission",
+                        v,
+                        format!("{} (aws_ami_launch_permission)", s.from),
+                    );
                 }
-                if !s.orgs.is_empty() {
-                    parts.push(format!("organizations = {}", strings(&s.orgs)));
-                }
-                if !s.ous.is_empty() {
-                    parts.push(format!("ous = {}", strings(&s.ous)));
-                }
-                if s.public {
-                    parts.push("public = true".into());
-                }
-                body.set(
-                    "launch_permission",
-                    format!("{{ {} }}", parts.join(", ")),
-                    format!("{} (aws_ami_launch_permission)", s.from),
-                );
                 // The key of the copy is used by whoever launches from it.
                 if let Some(kname) = copy
                     .and_then(|c| c.kms.as_ref())

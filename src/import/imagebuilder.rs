@@ -729,23 +729,16 @@ fn pipeline(
                     .replace(".region", ".amiDistributionConfiguration.targetAccountIds"),
             );
         }
-        if shares {
-            let mut parts = Vec::new();
-            if !d.accounts.is_empty() {
-                parts.push(format!("accounts = {}", strings(&d.accounts)));
-            }
-            if !d.orgs.is_empty() {
-                parts.push(format!("organizations = {}", strings(&d.orgs)));
-            }
-            if !d.ous.is_empty() {
-                parts.push(format!("ous = {}", strings(&d.ous)));
-            }
-            if d.public {
-                parts.push("public = true".into());
-            }
+        let sharing = super::Sharing {
+            accounts: &d.accounts,
+            organizations: &d.orgs,
+            ous: &d.ous,
+            public: d.public,
+        };
+        if let Some(v) = sharing.value() {
             out.set(
                 "launch_permission",
-                format!("{{ {} }}", parts.join(", ")),
+                v,
                 d.from
                     .replace(".region", ".amiDistributionConfiguration.launchPermission"),
             );

@@ -251,6 +251,34 @@ pub(crate) fn volume(
     out.set("data_gib", format!("{}", data.0.min(size as f64)), data.1);
 }
 
+/// Who an image is shared with, as the readers find it.
+pub(crate) struct Sharing<'a> {
+    pub(crate) accounts: &'a [String],
+    pub(crate) organizations: &'a [String],
+    pub(crate) ous: &'a [String],
+    pub(crate) public: bool,
+}
+
+impl Sharing<'_> {
+    /// The `launch_permission` inline table, or `None` if it shares with nobody.
+    pub(crate) fn value(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        for (key, list) in [
+            ("accounts", self.accounts),
+            ("organizations", self.organizations),
+            ("ous", self.ous),
+        ] {
+            if !list.is_empty() {
+                parts.push(format!("{key} = {}", strings(list)));
+            }
+        }
+        if self.public {
+            parts.push("public = true".into());
+        }
+        (!parts.is_empty()).then(|| format!("{{ {} }}", parts.join(", ")))
+    }
+}
+
 /// A TOML string.
 pub(crate) fn quoted(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()

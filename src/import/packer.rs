@@ -622,23 +622,16 @@ fn one_source(
             );
         }
         if shares {
-            let mut parts = Vec::new();
-            if !shared_accounts.is_empty() {
-                parts.push(format!("accounts = {}", strings(&shared_accounts)));
-            }
-            if !org_arns.is_empty() {
-                parts.push(format!("organizations = {}", strings(&org_arns)));
-            }
-            if !ou_arns.is_empty() {
-                parts.push(format!("ous = {}", strings(&ou_arns)));
-            }
-            if public {
-                parts.push("public = true".into());
-            }
-            if !parts.is_empty() {
+            let sharing = super::Sharing {
+                accounts: &shared_accounts,
+                organizations: &org_arns,
+                ous: &ou_arns,
+                public,
+            };
+            if let Some(v) = sharing.value() {
                 out.set(
                     "launch_permission",
-                    format!("{{ {} }}", parts.join(", ")),
+                    v,
                     format!("{base}.ami_users / ami_groups / ami_org_arns / ami_ou_arns"),
                 );
             }

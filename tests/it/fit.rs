@@ -3,9 +3,7 @@
 
 use std::path::Path;
 
-use amisim::fit::family::{self, Family, Obs};
-use rand::SeedableRng;
-use rand::rngs::ChaCha8Rng;
+use amisim::fit::family::{self, Family};
 
 use super::{amisim, amisim_ok, root};
 
@@ -187,22 +185,6 @@ fn bad_observations_are_refused_with_their_line_and_nothing_written() {
     }
 }
 
-/// True parameters, and draws right-censored at the true 90th percentile.
-fn recovery_sample(f: Family, p: &[f64], n: usize, censor: bool, seed: u64) -> Vec<Obs> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let t = f.quantile(p, 0.9);
-    (0..n)
-        .map(|_| {
-            let x = f.sample(p, &mut rng);
-            if censor && x > t {
-                (t, true)
-            } else {
-                (x, false)
-            }
-        })
-        .collect()
-}
-
 /// The recovery table of the closing note: for each family, 200 samples of
 /// 300 (with and without 10 % censoring), the mean fitted parameters and
 /// how often the 95 % Fisher interval holds the truth.
@@ -222,7 +204,12 @@ fn recovery_table() {
     for (f, truth) in truths {
         for censor in [false, true] {
             let fits: Vec<family::Fitted> = (0..200)
-                .map(|s| family::fit(f, &recovery_sample(f, &truth, 300, censor, 5000 + s)))
+                .map(|s| {
+                    family::fit(
+                        f,
+                        &family::draw(f, &truth, 300, censor.then_some(0.9), 5000 + s),
+                    )
+                })
                 .collect();
             for (j, t) in truth.iter().enumerate() {
                 let mean = fits.iter().map(|x| x.params[j]).sum::<f64>() / fits.len() as f64;

@@ -53,6 +53,21 @@ fn run3(s: &Path, out: &Path) {
     ]);
 }
 
+/// Runs scenarios `a` and `b` (3 replications each) into `dir`, and checks
+/// that they wrote the same bytes into each of `files`.
+fn same_results(dir: &Path, (a, b): (&Path, &Path), files: &[&str]) {
+    let (oa, ob) = (dir.join("oa"), dir.join("ob"));
+    run3(a, &oa);
+    run3(b, &ob);
+    for f in files {
+        assert_eq!(
+            std::fs::read(oa.join(f)).unwrap(),
+            std::fs::read(ob.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
 /// Copies the Image Builder fixture into a temporary directory, with `edit`
 /// applied to the file named `file`.
 fn fixture_with(file: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
@@ -257,16 +272,11 @@ fn terraform_show_json_imports_the_same_pipeline_with_the_same_results() {
         a.to_str().unwrap(),
     ]);
     amisim_ok(&["import", tf, "--name", "same", "-o", b.to_str().unwrap()]);
-    for (s, out) in [(&a, "oa"), (&b, "ob")] {
-        run3(s, &dir.path().join(out));
-    }
-    for f in ["runs.csv", "stages.csv", "summary.csv", "cost_summary.csv"] {
-        assert_eq!(
-            std::fs::read(dir.path().join("oa").join(f)).unwrap(),
-            std::fs::read(dir.path().join("ob").join(f)).unwrap(),
-            "{f}"
-        );
-    }
+    same_results(
+        dir.path(),
+        (&a, &b),
+        &["runs.csv", "stages.csv", "summary.csv", "cost_summary.csv"],
+    );
     // Not Terraform's: refused with what was found.
     let o = amisim(&[
         "import",
@@ -449,16 +459,11 @@ fn a_cloudformation_template_resolves_its_references_and_gives_the_same_results(
         "-o",
         b.to_str().unwrap(),
     ]);
-    for (s, out) in [(&a, "oa"), (&b, "ob")] {
-        run3(s, &dir.path().join(out));
-    }
-    for f in ["runs.csv", "stages.csv", "summary.csv"] {
-        assert_eq!(
-            std::fs::read(dir.path().join("oa").join(f)).unwrap(),
-            std::fs::read(dir.path().join("ob").join(f)).unwrap(),
-            "{f}"
-        );
-    }
+    same_results(
+        dir.path(),
+        (&a, &b),
+        &["runs.csv", "stages.csv", "summary.csv"],
+    );
     // --parameters, as aws cloudformation takes them.
     let params = dir.path().join("params.json");
     std::fs::write(
@@ -571,16 +576,11 @@ fn a_raw_tf_file_imports_the_same_pipeline_as_its_terraform_show_json() {
         "-o",
         b.to_str().unwrap(),
     ]);
-    for (s, out) in [(&a, "oa"), (&b, "ob")] {
-        run3(s, &dir.path().join(out));
-    }
-    for f in ["runs.csv", "stages.csv", "summary.csv"] {
-        assert_eq!(
-            std::fs::read(dir.path().join("oa").join(f)).unwrap(),
-            std::fs::read(dir.path().join("ob").join(f)).unwrap(),
-            "{f}"
-        );
-    }
+    same_results(
+        dir.path(),
+        (&a, &b),
+        &["runs.csv", "stages.csv", "summary.csv"],
+    );
     // Without the account: the first an ARN of the file names, said.
     let o = amisim_ok(&["import", "tests/import/terraform/main.tf"]);
     assert!(
@@ -777,16 +777,11 @@ fn a_raw_tf_of_copies_gives_the_results_of_its_terraform_state() {
         tf.contains("region = \"eu-west-1\"                     # from aws_ami_copy.eu.region"),
         "{tf}"
     );
-    for (s, out) in [(&a, "oa"), (&b, "ob")] {
-        run3(s, &dir.path().join(out));
-    }
-    for f in ["runs.csv", "stages.csv", "summary.csv", "cost_summary.csv"] {
-        assert_eq!(
-            std::fs::read(dir.path().join("oa").join(f)).unwrap(),
-            std::fs::read(dir.path().join("ob").join(f)).unwrap(),
-            "{f}"
-        );
-    }
+    same_results(
+        dir.path(),
+        (&a, &b),
+        &["runs.csv", "stages.csv", "summary.csv", "cost_summary.csv"],
+    );
 }
 
 #[test]
