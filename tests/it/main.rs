@@ -1,6 +1,7 @@
 //! The one integration-test binary.
 
 mod alloc;
+mod batch;
 mod cli;
 mod cost;
 mod determinism;
