@@ -114,7 +114,8 @@ fn read_one(
     read: &mut csv_input::Read,
     docs: &mut Vec<aws_input::Doc>,
 ) -> Result<&'static str, FitError> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
+    // Logs: regular files of at most 1 GiB each.
+    let text = crate::scenario::read_input(file, 1 << 30).map_err(|e| {
         FitError::at(
             file,
             0,

@@ -330,13 +330,18 @@ fn sniff(path: &Path, text: &str) -> &'static str {
     }
 }
 
+/// A source document: a regular file of at most 64 MiB.
+fn read_source(path: &Path) -> std::io::Result<String> {
+    crate::scenario::read_input(path, 64 << 20)
+}
+
 /// `--parameters`: `[{"ParameterKey": …, "ParameterValue": …}]`.
 fn cfn_parameters(
     file: Option<&Path>,
 ) -> Result<std::collections::BTreeMap<String, String>, ImportError> {
     let mut out = std::collections::BTreeMap::new();
     let Some(f) = file else { return Ok(out) };
-    let text = std::fs::read_to_string(f).map_err(|e| ImportError::Io(f.to_path_buf(), e))?;
+    let text = read_source(f).map_err(|e| ImportError::Io(f.to_path_buf(), e))?;
     let v = json::parse(f, &text)?;
     let list = v.as_array().ok_or_else(|| ImportError::Wrong {
         file: f.to_path_buf(),
@@ -379,7 +384,7 @@ pub fn import(req: &Request) -> Result<Imported, ImportError> {
     let mut doc = Toml::default();
     let mut packer_done = false;
     for f in &files {
-        let text = std::fs::read_to_string(f).map_err(|e| ImportError::Io(f.clone(), e))?;
+        let text = read_source(f).map_err(|e| ImportError::Io(f.clone(), e))?;
         match sniff(f, &text) {
             "json" if format != Format::Packer => {}
             "a CloudFormation template"
@@ -405,8 +410,7 @@ pub fn import(req: &Request) -> Result<Imported, ImportError> {
             {
                 let mut var_files = Vec::new();
                 for vf in &req.var_files {
-                    let t =
-                        std::fs::read_to_string(vf).map_err(|e| ImportError::Io(vf.clone(), e))?;
+                    let t = read_source(vf).map_err(|e| ImportError::Io(vf.clone(), e))?;
                     var_files.push((vf.clone(), t));
                 }
                 packer::read(f, &text, &var_files, &req.vars, name, &mut doc, &mut early)?;

@@ -33,9 +33,43 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
     from_str(path, &read(path)?)
 }
 
+/// At most this many bytes in a scenario or calibration file.
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
+/// Reads a regular file of at most `max` bytes as UTF-8. Anything else (a
+/// FIFO, which would block, a device, a directory, a file over the limit)
+/// is refused before it is read.
+pub fn read_input(path: &Path, max: u64) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read as _};
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, a device or a directory); give a file",
+        ));
+    }
+    let too_big = || {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!("over the limit of {max} bytes for this input"),
+        )
+    };
+    if meta.len() > max {
+        return Err(too_big());
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(max + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(too_big());
+    }
+    Ok(text)
+}
+
 /// Reads a scenario file, or a located error saying why it cannot be read.
 pub fn read(path: &Path) -> Result<String, ScenarioErrors> {
-    std::fs::read_to_string(path).map_err(|e| {
+    read_input(path, MAX_SCENARIO_BYTES).map_err(|e| {
         ScenarioErrors::new(vec![ScenarioError {
             file: path.to_path_buf(),
             line: 0,
@@ -87,7 +121,7 @@ fn with_calibration(
         .parent()
         .unwrap_or_else(|| Path::new(""))
         .join(c.get_ref());
-    let cal_text = std::fs::read_to_string(&cal_path).map_err(|e| {
+    let cal_text = read_input(&cal_path, MAX_SCENARIO_BYTES).map_err(|e| {
         ScenarioErrors::new(vec![loc.error(
             Some(c.span()),
             "calibration",

@@ -251,11 +251,12 @@ fn read_csv_column(
         path: path.display().to_string(),
         reason,
     };
+    // An empirical CSV: a regular file of at most 256 MiB.
+    let text = super::read_input(path, 256 << 20).map_err(|e| csv_err(e.to_string()))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_path(path)
-        .map_err(|e| csv_err(e.to_string()))?;
+        .from_reader(text.as_bytes());
     let mut out = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| csv_err(e.to_string()))?;

@@ -170,6 +170,14 @@ pub fn load_sweep(path: &Path, text: &str) -> Result<Option<Sweep>, ScenarioErro
             help.map(str::to_string),
         )])
     };
+    if sweep.is_empty() {
+        return Err(ScenarioErrors::new(vec![loc.error(
+            Some(sweep_span),
+            "sweep",
+            "[sweep] names no key to sweep",
+            Some("add a key path and its values, e.g. \"quotas.concurrent_builds\" = [10, 50, 100], or remove [sweep]".into()),
+        )]));
+    }
     let mut keys = Vec::new();
     let mut lists = Vec::new();
     for (k, v) in &sweep {
@@ -200,14 +208,22 @@ pub fn load_sweep(path: &Path, text: &str) -> Result<Option<Sweep>, ScenarioErro
         keys.push((k.clone(), steps));
         lists.push(values.clone());
     }
-    let n: usize = lists.iter().map(Vec::len).product();
-    if n > MAX_POINTS {
+    // The grid's size, checked: a product of list lengths can overflow.
+    let n = lists
+        .iter()
+        .try_fold(1usize, |a, l| a.checked_mul(l.len()))
+        .filter(|n| *n <= MAX_POINTS);
+    let Some(n) = n else {
+        let lens: Vec<String> = lists.iter().map(|l| l.len().to_string()).collect();
         return Err(err(
             &keys[0].0,
-            format!("{n} points; at most {MAX_POINTS}"),
-            None,
+            format!(
+                "a grid of {} points; at most {MAX_POINTS}",
+                lens.join(" × ")
+            ),
+            Some("sweep fewer values, or split the sweep into several files"),
         ));
-    }
+    };
     let mut points = Vec::with_capacity(n);
     for i in 0..n {
         // Mixed radix, last key fastest.

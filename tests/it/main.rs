@@ -13,6 +13,7 @@ mod layering;
 mod model;
 mod queueing;
 mod report;
+mod robustness;
 mod scenario_errors;
 mod sources;
 mod statistics;

@@ -238,9 +238,24 @@ fn scenario_name(ctx: &mut Ctx<'_>, raw: &RawScenario, path: &Path) -> String {
             format!("name {:?} cannot be used as a directory name", n.get_ref()),
             Some("use letters, digits, '-', '_' and '.'"),
         );
+    } else if n.get_ref().len() > MAX_NAME_BYTES {
+        // A file name is at most 255 bytes; the outputs' temporaries add to it.
+        ctx.err(
+            Some(n.span()),
+            "name",
+            format!(
+                "name is {} characters; an output directory's name is at most {MAX_NAME_BYTES}",
+                n.get_ref().len()
+            ),
+            Some("shorten it (description takes free text of any length)"),
+        );
     }
     n.get_ref().clone()
 }
+
+/// The longest scenario name: the output directory's, with room under the
+/// filesystems' 255-byte file names for the suffixes of temporary files.
+pub const MAX_NAME_BYTES: usize = 200;
 
 /// `start`: a full date-time with an offset, else the default.
 fn start_time(ctx: &mut Ctx<'_>, raw: Option<&Spanned<toml::value::Datetime>>) -> DateTime<Utc> {

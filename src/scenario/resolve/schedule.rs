@@ -94,6 +94,18 @@ pub(super) fn resolve_schedule(
     if let Some(c) = &s.cron
         && let Some(t) = cron_at(ctx, c, &path.key("cron"))
     {
+        if t.is_empty() {
+            // validate says what run would show: nothing scheduled.
+            ctx.warn(
+                Some(c.span()),
+                path.key("cron"),
+                format!(
+                    "the cron matches no time before the horizon ({} after the start): it never triggers a build",
+                    crate::engine::SimDuration(horizon.0)
+                ),
+                Some("check its day and month (30 February never comes), or lengthen horizon".into()),
+            );
+        }
         cron_text = Some(c.get_ref().clone());
         times = t;
     }
@@ -101,6 +113,19 @@ pub(super) fn resolve_schedule(
         .interval
         .as_ref()
         .and_then(|i| ctx.positive_duration(i, &path.key("interval"), "interval = \"7d\""));
+    if let (Some(iv), Some(raw)) = (interval, &s.interval)
+        && SimTime(iv.0) >= horizon
+    {
+        ctx.warn(
+            Some(raw.span()),
+            path.key("interval"),
+            format!(
+                "the first interval ends at {iv}, at or after the horizon ({}): it never triggers a build",
+                crate::engine::SimDuration(horizon.0)
+            ),
+            Some("shorten interval, or lengthen horizon".into()),
+        );
+    }
     // Image Builder's default when the start condition is absent
     // (docs/sources.md#start-condition); Packer and scripts have no such
     // check, so theirs is every match.

@@ -1,0 +1,132 @@
+//! Hostile input (issue 18's classes, those fixed so far): user-controlled
+//! sizes, inputs that are not regular files, and `validate` saying what
+//! `run` would find.
+
+use super::{amisim, root};
+
+fn quickstart() -> String {
+    std::fs::read_to_string(root().join("scenarios/quickstart.toml")).unwrap()
+}
+
+/// Runs `amisim ARGS` in `dir`, expecting exit 2, nothing written there
+/// but the inputs, and `want` on stderr.
+fn refused_in(dir: &std::path::Path, args: &[&str], want: &str) {
+    let before: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_amisim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.contains(want), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let after: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(before.len(), after.len(), "{args:?} wrote {after:?}");
+}
+
+#[test]
+fn sweeps_of_no_key_or_of_an_overflowing_grid_are_refused_not_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("bare.toml"), format!("{}\n[sweep]\n", quickstart())).unwrap();
+    for cmd in ["validate", "run"] {
+        refused_in(
+            d,
+            &[cmd, "bare.toml"],
+            "bare.toml:72:1: sweep: [sweep] names no key to sweep",
+        );
+    }
+    // 2^64 points overflow a usize product (to 0 in release builds).
+    let mut grid = String::from("\n[sweep]\n");
+    for i in 0..64 {
+        grid.push_str(&format!(
+            "\"pipeline[0].volume[0].size_gib.k{i}\" = [1, 2]\n"
+        ));
+    }
+    std::fs::write(d.join("grid.toml"), format!("{}{grid}", quickstart())).unwrap();
+    refused_in(d, &["validate", "grid.toml"], "a grid of 2 × 2 × 2");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_refused_at_once_wherever_a_file_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let fifo = d.join("input.toml");
+    let ok = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    for args in [
+        vec!["validate", "input.toml"],
+        vec!["run", "input.toml"],
+        vec!["import", "input.toml"],
+        vec!["fit", "input.toml"],
+    ] {
+        refused_in(d, &args, "not a regular file");
+    }
+    // A calibration or an empirical CSV that is a FIFO, too.
+    std::fs::write(
+        d.join("cal.toml"),
+        format!("calibration = \"input.toml\"\n{}", quickstart()),
+    )
+    .unwrap();
+    refused_in(d, &["validate", "cal.toml"], "not a regular file");
+    let emp = quickstart().replacen(
+        "duration = { kind = \"lognormal\", median = \"4m\", p95 = \"9m\" }",
+        "duration = { kind = \"empirical\", csv = \"input.toml\" }",
+        1,
+    );
+    std::fs::write(d.join("emp.toml"), emp).unwrap();
+    refused_in(d, &["validate", "emp.toml"], "not a regular file");
+}
+
+#[test]
+fn validate_refuses_the_name_run_could_not_use_and_warns_of_triggers_that_never_fire() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let long = quickstart().replacen(
+        "name = \"quickstart\"",
+        &format!("name = \"{}\"", "a".repeat(300)),
+        1,
+    );
+    assert!(long.contains("aaaa"));
+    std::fs::write(d.join("long.toml"), long).unwrap();
+    for cmd in ["validate", "run"] {
+        refused_in(
+            d,
+            &[cmd, "long.toml"],
+            "an output directory's name is at most 200",
+        );
+    }
+    // 30 February never comes; a 7-day interval in a 3-day horizon never ends.
+    let feb = quickstart().replace(
+        "cron = \"cron(0 6 ? * MON *)\"",
+        "cron = \"cron(0 6 30 2 ? *)\"",
+    );
+    std::fs::write(d.join("feb.toml"), feb).unwrap();
+    let o = amisim(&["validate", d.join("feb.toml").to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("the cron matches no time before the horizon (28d after the start)"),
+        "{err}"
+    );
+    let iv = quickstart()
+        .replace("horizon = \"28d\"", "horizon = \"3d\"")
+        .replace("cron = \"cron(0 6 ? * MON *)\"", "interval = \"7d\"");
+    std::fs::write(d.join("iv.toml"), iv).unwrap();
+    let o = amisim(&["validate", d.join("iv.toml").to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("the first interval ends at 7d, at or after the horizon (3d)"),
+        "{err}"
+    );
+}
