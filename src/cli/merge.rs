@@ -10,7 +10,7 @@ use super::finish::{Finish, finish_outputs, prepare_dir};
 use super::{CliError, usage};
 use crate::experiment::Aggregate;
 use crate::experiment::outputs;
-use crate::experiment::shard::{ShardInfo, check_merge};
+use crate::experiment::shard::{ShardInfo, check_merge, verify};
 use crate::report::rows::RowFiles;
 use crate::scenario;
 
@@ -48,11 +48,15 @@ pub(super) fn merge(a: &MergeArgs) -> Result<(), CliError> {
         d.display().to_string()
     })
     .map_err(usage)?;
+    // Every shard's files as it wrote them, before anything is written.
+    for (info, d) in &shards {
+        verify(info, d, sweep.is_none())
+            .map_err(|why| usage(format!("shard {}: {why}; rerun that shard", d.display())))?;
+    }
     let dir = a
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(&scn.name));
-    prepare_dir(&dir)?;
     let points = sweep.as_ref().map_or(1, |s| s.points.len());
     let mut aggs = vec![Aggregate::default(); points];
     for (info, d) in &shards {
@@ -70,6 +74,7 @@ pub(super) fn merge(a: &MergeArgs) -> Result<(), CliError> {
             agg.merge(part);
         }
     }
+    prepare_dir(&dir)?;
     let rows = if sweep.is_none() {
         let mut rows = RowFiles::create(&dir, merged.rows)?;
         let parts: Vec<PathBuf> = shards.iter().map(|(_, d)| d.clone()).collect();

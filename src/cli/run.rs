@@ -315,6 +315,25 @@ pub(super) fn run(c: &RunConfig) -> Result<(), CliError> {
     bar.finish_and_clear();
     let (seed, first, count) = (c.plan.seed, c.plan.first, c.plan.count);
     if let Some(Shard { k, n }) = c.shard {
+        atomic_write(
+            &dir.join(outputs::SHARD_AGGREGATE.name),
+            &serde_json::to_vec(&aggs)?,
+        )?;
+        // A sweep's shards write no row files.
+        let mut names = if rows.is_some() {
+            c.rows.files()
+        } else {
+            Vec::new()
+        };
+        if let Some(rows) = rows {
+            rows.commit()?;
+        }
+        // shard.json last: it records every file above, which merge checks.
+        names.push(outputs::SHARD_AGGREGATE.name);
+        let files = names
+            .iter()
+            .map(|n| crate::experiment::shard::digest(dir, n))
+            .collect::<std::io::Result<Vec<_>>>()?;
         let info = ShardInfo {
             amisim_version: env!("CARGO_PKG_VERSION").into(),
             scenario_sha256: scn.hash.clone(),
@@ -325,18 +344,12 @@ pub(super) fn run(c: &RunConfig) -> Result<(), CliError> {
             replications: count,
             total_replications: c.total,
             rows: c.rows,
+            files,
         };
-        atomic_write(
-            &dir.join(outputs::SHARD_AGGREGATE.name),
-            &serde_json::to_vec(&aggs)?,
-        )?;
         atomic_write(
             &dir.join(outputs::SHARD_INFO.name),
             &serde_json::to_vec_pretty(&info)?,
         )?;
-        if let Some(rows) = rows {
-            rows.commit()?;
-        }
         if count == 0 {
             eprintln!(
                 "warning: shard {k}/{n} holds no replication: {n} shards share {} replication{}",

@@ -97,6 +97,80 @@ pub struct ShardInfo {
     pub total_replications: u64,
     /// Its row files.
     pub rows: RowSelection,
+    /// Every file it wrote beside this record, with its length and SHA-256:
+    /// `merge` refuses a shard whose files changed since.
+    pub files: Vec<FileDigest>,
+}
+
+/// A file's name, length and SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDigest {
+    /// Its name in the shard's directory.
+    pub name: String,
+    /// Its length in bytes.
+    pub bytes: u64,
+    /// Its SHA-256, in hex.
+    pub sha256: String,
+}
+
+/// The digest of `dir/name`, read in blocks.
+pub fn digest(dir: &std::path::Path, name: &str) -> std::io::Result<FileDigest> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read as _;
+    let mut f = std::fs::File::open(dir.join(name))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut bytes = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        bytes += n as u64;
+        h.update(&buf[..n]);
+    }
+    let sha256 = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok(FileDigest {
+        name: name.to_string(),
+        bytes,
+        sha256,
+    })
+}
+
+/// Checks the files of the shard in `dir` against what `info` recorded
+/// (its row files too when `with_rows`); `Err` names the file and what differs.
+pub fn verify(info: &ShardInfo, dir: &std::path::Path, with_rows: bool) -> Result<(), String> {
+    let mut want: Vec<&str> = if with_rows {
+        info.rows.files()
+    } else {
+        Vec::new()
+    };
+    want.push(super::outputs::SHARD_AGGREGATE.name);
+    for name in want {
+        let Some(rec) = info.files.iter().find(|f| f.name == name) else {
+            return Err(format!("{name} is not in its shard.json"));
+        };
+        let got = digest(dir, name).map_err(|e| format!("{name}: {e}"))?;
+        if got.bytes != rec.bytes {
+            return Err(format!(
+                "{name} is {} bytes, and the shard wrote {} ({})",
+                got.bytes,
+                rec.bytes,
+                if got.bytes < rec.bytes {
+                    "truncated"
+                } else {
+                    "extended"
+                }
+            ));
+        }
+        if got.sha256 != rec.sha256 {
+            return Err(format!(
+                "{name} changed since the shard wrote it (SHA-256 {} ≠ {})",
+                got.sha256, rec.sha256
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The run that a set of shards forms.
@@ -136,7 +210,8 @@ pub fn check_merge<T>(
             ));
         }
     }
-    shards.sort_by_key(|(i, _)| i.first_replication);
+    // Empty shards share their first replication with the next: the index decides.
+    shards.sort_by_key(|(i, _)| (i.first_replication, i.shard));
     let Some((s0, _)) = shards.first() else {
         return Err("no shard to merge".into());
     };
@@ -229,6 +304,7 @@ mod tests {
             replications: 5,
             total_replications: 10,
             rows,
+            files: Vec::new(),
         };
         let label = |s: &&str| s.to_string();
         let mut ok = vec![

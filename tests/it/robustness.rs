@@ -130,3 +130,112 @@ fn validate_refuses_the_name_run_could_not_use_and_warns_of_triggers_that_never_
         "{err}"
     );
 }
+
+/// Runs shard `k` of `n` of quickstart (`reps` replications) into `dir/shard-k`.
+fn shard(dir: &std::path::Path, k: u64, n: u64, reps: &str) -> std::path::PathBuf {
+    let out = dir.join(format!("shard-{k}"));
+    super::amisim_ok(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "-n",
+        reps,
+        "-q",
+        "--shard",
+        &format!("{k}/{n}"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    out
+}
+
+#[test]
+fn merge_refuses_a_shard_whose_files_changed_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let shards: Vec<_> = (0..2).map(|k| shard(d, k, 2, "4")).collect();
+    let s1 = &shards[1];
+    let keep = |f: &str| std::fs::read(s1.join(f)).unwrap();
+    let (runs, stages, agg) = (keep("runs.csv"), keep("stages.csv"), keep("aggregate.json"));
+    let text = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        // A number in the aggregate, changed with its length kept.
+        (
+            "aggregate.json",
+            text(&agg)
+                .replacen("\"replications\":2", "\"replications\":3", 1)
+                .into_bytes(),
+            "aggregate.json changed since",
+        ),
+        // Lines lost at a line end.
+        (
+            "runs.csv",
+            {
+                let t = text(&runs);
+                let mut l: Vec<&str> = t.lines().collect();
+                l.pop();
+                (l.join("\n") + "\n").into_bytes()
+            },
+            "runs.csv is",
+        ),
+        // A row duplicated.
+        (
+            "stages.csv",
+            {
+                let t = text(&stages);
+                let last = t.lines().last().unwrap().to_string();
+                (t + &last + "\n").into_bytes()
+            },
+            "stages.csv is",
+        ),
+    ];
+    for (file, bytes, want) in cases {
+        assert_ne!(bytes, keep(file), "{file}: the case changes it");
+        std::fs::write(s1.join(file), &bytes).unwrap();
+        let out = d.join("merged");
+        let o = amisim(&[
+            "merge",
+            "scenarios/quickstart.toml",
+            shards[0].to_str().unwrap(),
+            s1.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{file}: {err}");
+        assert!(
+            err.contains("shard-1") && err.contains(want),
+            "{file}: {err}"
+        );
+        assert!(!out.exists(), "{file}: a refused merge writes nothing");
+        std::fs::write(s1.join(file), keep_orig(file, &runs, &stages, &agg)).unwrap();
+    }
+}
+
+fn keep_orig(file: &str, runs: &[u8], stages: &[u8], agg: &[u8]) -> Vec<u8> {
+    match file {
+        "runs.csv" => runs.to_vec(),
+        "stages.csv" => stages.to_vec(),
+        _ => agg.to_vec(),
+    }
+}
+
+#[test]
+fn empty_shards_merge_in_any_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // One replication over three shards: two are empty.
+    let shards: Vec<String> = (0..3)
+        .map(|k| shard(d, k, 3, "1").to_str().unwrap().to_string())
+        .collect();
+    let mut outs = Vec::new();
+    for (i, order) in [[0, 1, 2], [2, 1, 0], [1, 2, 0]].iter().enumerate() {
+        let out = d.join(format!("m{i}"));
+        let mut args = vec!["merge".to_string(), "scenarios/quickstart.toml".into()];
+        args.extend(order.iter().map(|&k| shards[k].clone()));
+        args.extend(["--out".into(), out.to_str().unwrap().into(), "-q".into()]);
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        super::amisim_ok(&a);
+        outs.push(std::fs::read(out.join("runs.csv")).unwrap());
+    }
+    assert!(outs.windows(2).all(|w| w[0] == w[1]));
+}
