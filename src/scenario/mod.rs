@@ -169,6 +169,25 @@ fn parse_raw<T: serde::de::DeserializeOwned>(
             .collect();
         return Err(ScenarioErrors::at_most(errors, MAX_ERRORS));
     }
+    // Control characters (escapes such as \u001b) would reach CSVs and
+    // terminals through names: refused wherever a string holds one.
+    let mut bad = Vec::new();
+    control_chars(doc.get_ref(), &mut bad);
+    if !bad.is_empty() {
+        let errors = bad
+            .into_iter()
+            .take(MAX_ERRORS)
+            .map(|(span, c)| {
+                loc.error(
+                    Some(span.clone()),
+                    key_path_at(doc.get_ref(), span.start),
+                    format!("the string holds the control character U+{:04X}", c as u32),
+                    Some("remove it: names and values are written into CSV files and terminals (tabs and line breaks only in description)".into()),
+                )
+            })
+            .collect();
+        return Err(ScenarioErrors::at_most(errors, MAX_ERRORS));
+    }
     // Paths are computed on the untouched document, so that indices stay those of the file.
     let original = doc.clone();
     let mut doc = doc;
@@ -370,6 +389,34 @@ pub fn key_path_at(table: &DeTable<'_>, offset: usize) -> String {
         path.push_str(p);
     }
     path
+}
+
+/// Every string value (and key) of `table` holding a control character:
+/// its span and the first such character. `description` may hold tabs and
+/// line breaks.
+fn control_chars(table: &DeTable<'_>, out: &mut Vec<(std::ops::Range<usize>, char)>) {
+    fn first_bad(s: &str, text: bool) -> Option<char> {
+        s.chars()
+            .find(|c| c.is_control() && !(text && matches!(c, '\t' | '\n' | '\r')))
+    }
+    fn value(v: &Spanned<DeValue<'_>>, text: bool, out: &mut Vec<(std::ops::Range<usize>, char)>) {
+        match v.get_ref() {
+            DeValue::String(s) => {
+                if let Some(c) = first_bad(s, text) {
+                    out.push((v.span(), c));
+                }
+            }
+            DeValue::Table(t) => control_chars(t, out),
+            DeValue::Array(a) => a.iter().for_each(|x| value(x, false, out)),
+            _ => {}
+        }
+    }
+    for (k, v) in table.iter() {
+        if let Some(c) = first_bad(k.get_ref(), false) {
+            out.push((k.span(), c));
+        }
+        value(v, k.get_ref() == "description", out);
+    }
 }
 
 /// Pushes path parts innermost first; true if `offset` is inside `table`.

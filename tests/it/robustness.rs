@@ -239,3 +239,40 @@ fn empty_shards_merge_in_any_order() {
     }
     assert!(outs.windows(2).all(|w| w[0] == w[1]));
 }
+
+#[test]
+fn control_characters_in_names_and_keys_are_refused_with_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let q = quickstart();
+    let name_line = q
+        .lines()
+        .position(|l| l == "name = \"quickstart\"")
+        .unwrap()
+        + 1;
+    for (file, bad, want) in [
+        ("esc.toml", "name = \"gold\\u001b[31m\"", "U+001B"),
+        ("nul.toml", "name = \"gold\\u0000\"", "U+0000"),
+        ("bel.toml", "name = \"gold\u{7}\"", "U+0007"),
+    ] {
+        let text = q.replacen("name = \"quickstart\"", bad, 1);
+        std::fs::write(d.join(file), text).unwrap();
+        // A raw BEL is already a TOML error; an escape is ours: both located.
+        let at = format!("{file}:{name_line}:");
+        for cmd in ["validate", "run"] {
+            refused_in(d, &[cmd, file], &at);
+        }
+        if !bad.contains('\u{7}') {
+            refused_in(d, &["validate", file], want);
+        }
+    }
+    // A description may hold line breaks and tabs.
+    let ok = q.replacen("description = \"", "description = \"one\\ttwo\\nthree ", 1);
+    std::fs::write(d.join("ok.toml"), ok).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_amisim"))
+        .args(["validate", "ok.toml"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
