@@ -3,33 +3,25 @@
 
 use std::path::Path;
 
-use anyhow::Context;
-
+use super::CliError;
 use crate::experiment::Aggregate;
 use crate::experiment::outputs::{self, RowSelection};
+use crate::report::commit::Staged;
 use crate::report::rows::RowFiles;
 use crate::report::{capacity, csv_files, sweep as sweep_report, text, write::atomic_write};
 use crate::scenario::Scenario;
 use crate::scenario::sweep::Sweep;
 
-/// Creates the output directory and checks that it can be written in,
-/// before the run rather than after it.
-pub(super) fn prepare_dir(dir: &Path) -> anyhow::Result<()> {
-    // The first existing part of the path must be a directory.
-    if let Some(file) = dir.ancestors().find(|p| p.exists()).filter(|p| !p.is_dir()) {
-        anyhow::bail!(
-            "cannot use {} as the output directory: {} is a file, not a directory (give --out a directory)",
-            dir.display(),
-            file.display()
-        );
-    }
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
-    let probe = dir.join(format!(".amisim-probe-{}", std::process::id()));
-    std::fs::write(&probe, b"")
-        .with_context(|| format!("cannot write in the output directory {}", dir.display()))?;
-    let _ = std::fs::remove_file(probe);
-    Ok(())
+/// Locks the output directory `target` and stages its new contents (see
+/// `report::commit`): nothing is visible there until [`Staged::commit`].
+pub(super) fn stage(target: &Path) -> Result<Staged, CliError> {
+    Staged::begin(target).map_err(|e| {
+        if e.is_usage() {
+            CliError::Usage(e.to_string())
+        } else {
+            CliError::Runtime(e.into())
+        }
+    })
 }
 
 /// A finished run (or merge), before its aggregated files are written.
@@ -37,14 +29,17 @@ pub(super) struct Finish<'a> {
     pub(super) scn: &'a Scenario,
     pub(super) sweep: Option<&'a Sweep>,
     pub(super) seed: u64,
+    /// Where the files are written (the staging directory).
     pub(super) dir: &'a Path,
+    /// Where they will be once committed: what messages name.
+    pub(super) shown: &'a Path,
     pub(super) selection: RowSelection,
     pub(super) quiet: bool,
 }
 
-/// Writes the reports of a finished (or merged) run, commits its row
-/// files, and prints its summary.
-pub(super) fn finish_outputs(
+/// Writes the reports of a finished (or merged) run and commits its row
+/// files into the staging directory.
+pub(super) fn write_outputs(
     f: &Finish<'_>,
     aggs: &[Aggregate],
     rows: Option<RowFiles>,
@@ -60,31 +55,41 @@ pub(super) fn finish_outputs(
                 &dir.join(outputs::MANIFEST.name),
                 &sweep_report::manifest_json(scn, sw, aggs, seed)?,
             )?;
-            if !f.quiet {
-                print!("{}", sweep_report::render(scn, sw, aggs, seed));
-                println!("wrote {}/sweep.csv and manifest.json", dir.display());
-            }
         }
         None => {
             write_reports(f, &aggs[0])?;
             if let Some(rows) = rows {
                 rows.commit()?;
             }
-            if !f.quiet {
-                print!("{}", text::render(scn, seed, &aggs[0]));
-                let csv: Vec<&str> = outputs::run_files(f.selection)
-                    .into_iter()
-                    .filter_map(|n| n.strip_suffix(".csv"))
-                    .collect();
-                println!(
-                    "wrote {}/{{{}}}.csv and manifest.json",
-                    dir.display(),
-                    csv.join(",")
-                );
-            }
         }
     }
     Ok(())
+}
+
+/// Prints the summary of a committed run (or merge).
+pub(super) fn print_summary(f: &Finish<'_>, aggs: &[Aggregate]) {
+    if f.quiet {
+        return;
+    }
+    let (scn, seed, dir) = (f.scn, f.seed, f.shown);
+    match f.sweep {
+        Some(sw) => {
+            print!("{}", sweep_report::render(scn, sw, aggs, seed));
+            println!("wrote {}/sweep.csv and manifest.json", dir.display());
+        }
+        None => {
+            print!("{}", text::render(scn, seed, &aggs[0]));
+            let csv: Vec<&str> = outputs::run_files(f.selection)
+                .into_iter()
+                .filter_map(|n| n.strip_suffix(".csv"))
+                .collect();
+            println!(
+                "wrote {}/{{{}}}.csv and manifest.json",
+                dir.display(),
+                csv.join(",")
+            );
+        }
+    }
 }
 
 /// The aggregated files of a single-scenario run, in the registry's order.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow};
 use clap::Args;
 
-use super::finish::{Finish, finish_outputs, prepare_dir};
+use super::finish::{Finish, print_summary, stage, write_outputs};
 use super::{CliError, usage};
 use crate::experiment::Aggregate;
 use crate::experiment::outputs;
@@ -74,9 +74,10 @@ pub(super) fn merge(a: &MergeArgs) -> Result<(), CliError> {
             agg.merge(part);
         }
     }
-    prepare_dir(&dir)?;
+    let staged = stage(&dir)?;
+    let staging = staged.path().to_path_buf();
     let rows = if sweep.is_none() {
-        let mut rows = RowFiles::create(&dir, merged.rows)?;
+        let mut rows = RowFiles::create(&staging, merged.rows)?;
         let parts: Vec<PathBuf> = shards.iter().map(|(_, d)| d.clone()).collect();
         rows.append_files(&parts)?;
         Some(rows)
@@ -87,11 +88,14 @@ pub(super) fn merge(a: &MergeArgs) -> Result<(), CliError> {
         scn: &scn,
         sweep: sweep.as_ref(),
         seed: merged.seed,
-        dir: &dir,
+        dir: &staging,
+        shown: &dir,
         selection: merged.rows,
         quiet: a.quiet,
     };
-    finish_outputs(&finish, &aggs, rows)?;
+    write_outputs(&finish, &aggs, rows)?;
+    staged.commit().map_err(anyhow::Error::from)?;
+    print_summary(&finish, &aggs);
     if !a.quiet {
         println!("merged {} shards", merged.shards);
     }

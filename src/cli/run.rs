@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::builder::PossibleValue;
 use clap::{Args, ValueEnum};
 
-use super::finish::{Finish, finish_outputs, prepare_dir};
+use super::finish::{Finish, print_summary, stage, write_outputs};
 use super::{CliError, print_warnings, usage};
 use crate::cost::CostLine;
 use crate::experiment::outputs::{self, RowSelection};
@@ -280,8 +280,9 @@ pub(super) fn run(c: &RunConfig) -> Result<(), CliError> {
     if !c.quiet {
         print_warnings(scn);
     }
-    let dir = &c.out;
-    prepare_dir(dir)?;
+    let staged = stage(&c.out)?;
+    let staging = staged.path().to_path_buf();
+    let (dir, shown) = (staging.as_path(), c.out.as_path());
     let points: Vec<&Scenario> = match &c.sweep {
         Some(s) => s.points.iter().map(|p| &p.scenario).collect(),
         None => vec![scn],
@@ -350,6 +351,7 @@ pub(super) fn run(c: &RunConfig) -> Result<(), CliError> {
             &dir.join(outputs::SHARD_INFO.name),
             &serde_json::to_vec_pretty(&info)?,
         )?;
+        staged.commit().map_err(anyhow::Error::from)?;
         if count == 0 {
             eprintln!(
                 "warning: shard {k}/{n} holds no replication: {n} shards share {} replication{}",
@@ -361,7 +363,7 @@ pub(super) fn run(c: &RunConfig) -> Result<(), CliError> {
             println!(
                 "shard {k}/{n}: {}; wrote {} (merge with `amisim merge`)",
                 shard_span(first, count, c.total),
-                dir.display()
+                shown.display()
             );
         }
         return Ok(());
@@ -371,32 +373,36 @@ pub(super) fn run(c: &RunConfig) -> Result<(), CliError> {
         sweep: c.sweep.as_ref(),
         seed,
         dir,
+        shown,
         selection: c.rows,
         quiet: c.quiet,
     };
-    finish_outputs(&finish, &aggs, rows)?;
-    if c.trace && c.sweep.is_none() {
+    write_outputs(&finish, &aggs, rows)?;
+    let trace = c.trace && c.sweep.is_none();
+    if trace {
         // The first replication again (the same, from its seed).
         let rep = crate::pipeline::model::run_replication(&scn.world, seed, first);
         atomic_write(
             &dir.join(outputs::TRACE.name),
             &crate::report::trace::trace_json(&scn.world, &rep)?,
         )?;
-        if !c.quiet {
-            println!(
-                "wrote {}/trace.json (replication {first}; open it in https://ui.perfetto.dev)",
-                dir.display()
-            );
-        }
     }
     if c.report {
         crate::report::plan::write_report(scn, dir)?;
-        if !c.quiet {
-            println!(
-                "wrote {0}/report.md, {0}/report.html and {0}/charts/",
-                dir.display()
-            );
-        }
+    }
+    staged.commit().map_err(anyhow::Error::from)?;
+    print_summary(&finish, &aggs);
+    if trace && !c.quiet {
+        println!(
+            "wrote {}/trace.json (replication {first}; open it in https://ui.perfetto.dev)",
+            shown.display()
+        );
+    }
+    if c.report && !c.quiet {
+        println!(
+            "wrote {0}/report.md, {0}/report.html and {0}/charts/",
+            shown.display()
+        );
     }
     if c.peak_memory
         && let Some(kib) = peak_memory_kib()

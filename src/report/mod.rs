@@ -7,6 +7,7 @@
 
 pub mod capacity;
 pub mod charts;
+pub mod commit;
 pub mod csv_files;
 pub mod manifest;
 pub mod plan;

@@ -155,7 +155,7 @@ fn a_missing_scenario_file_is_a_located_error() {
 }
 
 #[test]
-fn an_unwritable_output_directory_fails_before_the_run() {
+fn an_output_path_through_a_file_is_refused_before_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a-file");
     std::fs::write(&file, "x").unwrap();
@@ -167,7 +167,7 @@ fn an_unwritable_output_directory_fails_before_the_run() {
         "--out",
         file.join("sub").to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     // It says which part of the path is in the way, also when it is the
     // output path itself, and leaves the file alone.
     let err = String::from_utf8_lossy(&o.stderr);
@@ -180,7 +180,7 @@ fn an_unwritable_output_directory_fails_before_the_run() {
         "--out",
         file.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("is a file, not a directory"));
     assert_eq!(std::fs::read(&file).unwrap(), b"x", "the file is untouched");
 }

@@ -3,6 +3,7 @@
 mod alloc;
 mod batch;
 mod cli;
+mod commit;
 mod cost;
 mod determinism;
 mod experiments;
