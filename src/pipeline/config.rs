@@ -514,3 +514,48 @@ impl World {
             .count()
     }
 }
+
+impl Schedule {
+    /// An upper estimate of the builds one replication starts: every
+    /// scheduled trigger, the run at start, and (with `build_on_update`)
+    /// every release, random ones at their expected count.
+    pub fn builds_estimate(&self, horizon: SimTime) -> u64 {
+        let interval = self
+            .interval
+            .map_or(0, |iv| horizon.0 / iv.as_millis().max(1));
+        let releases: u64 = if self.build_on_update {
+            self.updates
+                .iter()
+                .map(|u| match &u.releases {
+                    Releases::Random(mean) => horizon.0 / mean.as_millis().max(1) + 1,
+                    Releases::Calendar(t) => t.len() as u64,
+                })
+                .sum()
+        } else {
+            0
+        };
+        (self.cron_times.len() as u64)
+            .saturating_add(interval)
+            .saturating_add(releases)
+            .saturating_add(u64::from(self.run_at_start))
+    }
+}
+
+impl Pipeline {
+    /// An upper estimate of the events one build of this pipeline
+    /// schedules: a few per step, per distribution, per copy and per
+    /// account shared with (checked against every shipped scenario).
+    pub fn events_per_build_estimate(&self) -> u64 {
+        let steps = (self.components.len() + self.tests.len()) as u64;
+        let entities: u64 = self
+            .distributions
+            .iter()
+            .filter_map(|d| d.share.as_ref())
+            .map(|s| s.entities as u64)
+            .sum();
+        8 + steps
+            + 2 * self.distributions.len() as u64
+            + 3 * self.copies.len() as u64
+            + entities / 2
+    }
+}

@@ -245,6 +245,18 @@ impl Field {
 /// and one that an autumn change repeats runs once, at the earlier instant
 /// (croner's rules; AWS documents neither case).
 pub fn cron_times(cron: &Cron, start: DateTime<Utc>, horizon: SimTime, tz: Tz) -> Vec<SimTime> {
+    cron_times_at_most(cron, start, horizon, tz, usize::MAX).unwrap_or_default()
+}
+
+/// [`cron_times`], or None as soon as there are more than `most` of them:
+/// the work is bounded by `most`, not by the horizon.
+pub fn cron_times_at_most(
+    cron: &Cron,
+    start: DateTime<Utc>,
+    horizon: SimTime,
+    tz: Tz,
+    most: usize,
+) -> Option<Vec<SimTime>> {
     let local = start.with_timezone(&tz);
     let mut out = Vec::new();
     for next in cron.iter_from(local, croner::Direction::Forward) {
@@ -256,9 +268,12 @@ pub fn cron_times(cron: &Cron, start: DateTime<Utc>, horizon: SimTime, tz: Tz) -
         if t >= horizon {
             break;
         }
+        if out.len() == most {
+            return None;
+        }
         out.push(t);
     }
-    out
+    Some(out)
 }
 
 #[cfg(test)]

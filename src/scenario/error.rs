@@ -105,20 +105,35 @@ impl fmt::Display for ScenarioErrors {
 pub struct Locator<'a> {
     file: &'a Path,
     text: &'a str,
+    /// Byte offsets of line starts, built at the first error: a position
+    /// is then a binary search, not a scan from the start of the file.
+    lines: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl<'a> Locator<'a> {
     /// A locator over `text`, read from `file`.
     pub fn new(file: &'a Path, text: &'a str) -> Self {
-        Locator { file, text }
+        Locator {
+            file,
+            text,
+            lines: std::cell::OnceCell::new(),
+        }
     }
 
     /// 1-based (line, column) of byte `offset` (column counts characters).
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let lines = self.lines.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        // The last line start at or before `offset` (lines[0] = 0).
+        let line = lines.partition_point(|&start| start <= offset);
+        let line_start = lines[line - 1];
         let col = self.text[line_start..offset].chars().count() + 1;
         (line, col)
     }

@@ -276,3 +276,102 @@ fn control_characters_in_names_and_keys_are_refused_with_their_place() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+#[test]
+fn triggers_and_work_past_their_limits_are_refused_with_the_key_and_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let q = quickstart();
+    let weekly = "cron = \"cron(0 6 ? * MON *)\"";
+    let cases = [
+        (
+            "century.toml",
+            q.replace(weekly, "cron = \"cron(* * * * ? *)\"")
+                .replace("horizon = \"28d\"", "horizon = \"36500d\""),
+            "pipeline[0].schedule.cron: the cron matches more than 100000 times in the horizon (36500d)",
+        ),
+        (
+            "second.toml",
+            q.replace(weekly, "interval = \"1s\""),
+            "pipeline[0].schedule.interval: the interval elapses 2419200 times",
+        ),
+        (
+            "incident.toml",
+            format!(
+                "{q}\n[[incident]]\nregion = \"us-west-2\"\nmean_interval = \"1ms\"\nduration = \"1h\"\n"
+            ),
+            "incident[0].mean_interval: an incident starts on average 2419200000 times",
+        ),
+        (
+            "releases.toml",
+            q.replace(
+                "start_condition = \"always\"",
+                "start_condition = \"always\"\n[[pipeline.update_source]]\nof = \"base_image\"\nmean_interval = \"10ms\"",
+            ),
+            "pipeline[0].update_source[0].mean_interval: the source releases on average 241920000 times",
+        ),
+    ];
+    for (file, text, want) in &cases {
+        std::fs::write(d.join(file), text).unwrap();
+        for cmd in ["validate", "run"] {
+            refused_in(d, &[cmd, file], want);
+        }
+    }
+    // Every ten minutes for a year in each of enterprise's 40 pipelines:
+    // within the trigger limit, over the work limit.
+    let ent = std::fs::read_to_string(root().join("scenarios/enterprise.toml")).unwrap();
+    let often: String = ent
+        .lines()
+        .map(|l| {
+            if l.starts_with("cron = \"cron(0 ") {
+                "interval = \"10m\""
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(d.join("often.toml"), often).unwrap();
+    refused_in(
+        d,
+        &["validate", "often.toml"],
+        "a replication would need about 166089600 events, over amisim's limit of 50000000",
+    );
+}
+
+/// The work estimate behind the limit is an upper estimate: for every
+/// shipped scenario it is at least the events any of 20 replications ran,
+/// and within 5 times their mean.
+#[test]
+fn the_work_estimate_bounds_every_shipped_scenario_from_above() {
+    for e in std::fs::read_dir(root().join("scenarios")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let scn = amisim::scenario::load(&p).unwrap();
+        let w = &scn.world;
+        let estimate: u64 = w
+            .pipelines
+            .iter()
+            .map(|pl| {
+                pl.schedule.builds_estimate(w.horizon).max(1) * pl.events_per_build_estimate()
+            })
+            .sum();
+        let events: Vec<u64> = (0..20)
+            .map(|i| amisim::pipeline::model::run_replication(w, 1, i).events)
+            .collect();
+        let max = *events.iter().max().unwrap();
+        let mean = events.iter().sum::<u64>() as f64 / 20.0;
+        assert!(
+            estimate >= max,
+            "{}: estimate {estimate} < {max}",
+            p.display()
+        );
+        assert!(
+            (estimate as f64) <= 5.0 * mean,
+            "{}: estimate {estimate} > 5 × {mean}",
+            p.display()
+        );
+    }
+}

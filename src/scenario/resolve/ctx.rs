@@ -129,8 +129,38 @@ impl<'a> Ctx<'a> {
         reason: impl Into<String>,
         help: Option<&str>,
     ) {
+        // Past the errors listed, only the count matters: no location work.
+        let span = span.filter(|_| self.errors.len() < crate::scenario::MAX_ERRORS);
         let e = self.loc.error(span, path, reason, help.map(str::to_string));
         self.errors.push(e);
+    }
+
+    /// Refuses a trigger at `key` that occurs about `count` times in the
+    /// horizon when that is over [`MAX_OCCURRENCES`](super::MAX_OCCURRENCES);
+    /// true if it is within.
+    pub(super) fn occurrences(
+        &mut self,
+        span: Range<usize>,
+        key: &str,
+        count: u64,
+        what: &str,
+        horizon: crate::engine::SimTime,
+    ) -> bool {
+        let most = super::MAX_OCCURRENCES;
+        if count <= most {
+            return true;
+        }
+        self.err(
+            Some(span),
+            key,
+            format!(
+                "{what} {} times in the horizon ({}); amisim simulates at most {most} per replication, so work stays bounded",
+                if count == u64::MAX { format!("more than {most}") } else { count.to_string() },
+                crate::engine::SimDuration(horizon.0)
+            ),
+            Some("make it less frequent, or shorten horizon"),
+        );
+        false
     }
 
     /// Records a warning at `span`.
@@ -141,6 +171,7 @@ impl<'a> Ctx<'a> {
         reason: impl Into<String>,
         help: Option<String>,
     ) {
+        let span = span.filter(|_| self.warnings.len() < crate::scenario::MAX_ERRORS);
         let e = self.loc.error(span, path, reason, help);
         self.warnings.push(e);
     }

@@ -79,7 +79,11 @@ pub(super) fn resolve_faults(ctx: &mut Ctx<'_>, raw: Option<&RawFaults>) -> Faul
 }
 
 /// `[[incident]]`: a fixed window (`start`) or random ones (`mean_interval`).
-pub(super) fn resolve_incidents(ctx: &mut Ctx<'_>, raw: &[Spanned<RawIncident>]) -> Vec<Incident> {
+pub(super) fn resolve_incidents(
+    ctx: &mut Ctx<'_>,
+    raw: &[Spanned<RawIncident>],
+    horizon: SimTime,
+) -> Vec<Incident> {
     let mut out = Vec::new();
     for (i, si) in raw.iter().enumerate() {
         let r = si.get_ref();
@@ -93,18 +97,27 @@ pub(super) fn resolve_incidents(ctx: &mut Ctx<'_>, raw: &[Spanned<RawIncident>])
                 Some(r.duration.span()),
                 path.key("duration"),
                 "must be longer than zero",
-                None,
+                Some("e.g. duration = \"4h\""),
             );
         }
-        if let Some(m) = &r.mean_interval
-            && m.get_ref().0 == SimDuration::ZERO
-        {
-            ctx.err(
-                Some(m.span()),
-                path.key("mean_interval"),
-                "must be longer than zero",
-                None,
-            );
+        if let Some(m) = &r.mean_interval {
+            let mean = m.get_ref().0.as_millis();
+            if mean == 0 {
+                ctx.err(
+                    Some(m.span()),
+                    path.key("mean_interval"),
+                    "must be longer than zero",
+                    Some("e.g. mean_interval = \"90d\" for an incident every three months on average"),
+                );
+            } else if !ctx.occurrences(
+                m.span(),
+                &path.key("mean_interval"),
+                horizon.0 / mean,
+                "an incident starts on average",
+                horizon,
+            ) {
+                continue;
+            }
         }
         let slowdown = r.slowdown.as_ref().map_or(1.0, |s| {
             let x = *s.get_ref();

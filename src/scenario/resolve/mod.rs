@@ -182,9 +182,12 @@ pub(super) fn resolve(
         );
     }
 
+    if ctx.error_count() == 0 {
+        check_work(&mut ctx, &raw, &pipelines, SimTime(horizon.0));
+    }
     let slo = resolve_slo(&mut ctx, &raw);
     let faults = faults::resolve_faults(&mut ctx, raw.faults.as_ref());
-    let incidents = faults::resolve_incidents(&mut ctx, &raw.incident);
+    let incidents = faults::resolve_incidents(&mut ctx, &raw.incident, SimTime(horizon.0));
     let api = faults::resolve_api(&mut ctx, raw.api.as_ref());
     let mut prices = cost::resolve_prices(&mut ctx, raw.cost.as_ref());
     cost::price_instances(&mut ctx, &pipelines, &mut prices);
@@ -251,6 +254,71 @@ fn scenario_name(ctx: &mut Ctx<'_>, raw: &RawScenario, path: &Path) -> String {
         );
     }
     n.get_ref().clone()
+}
+
+/// The most occurrences one trigger may have in a replication's horizon: a
+/// cron's matches, scheduled intervals, an update source's releases (its
+/// expected count, for random ones) or a random incident's windows. Work
+/// and memory follow this count, not the horizon, so more is refused.
+pub const MAX_OCCURRENCES: u64 = 100_000;
+
+/// The most events a replication may be estimated to need
+/// ([`Pipeline::events_per_build_estimate`] times
+/// [`Schedule::builds_estimate`](crate::pipeline::config::Schedule::builds_estimate),
+/// summed over pipelines; the estimate is 1.3 to 4 times the events the
+/// shipped scenarios use). Past it a replication would take minutes and
+/// gigabytes, so the scenario is refused.
+pub const MAX_EVENTS_PER_REPLICATION: u64 = 50_000_000;
+
+/// Refuses a scenario whose replications would need more than
+/// [`MAX_EVENTS_PER_REPLICATION`] events, naming the pipeline that needs
+/// the most and the figures.
+fn check_work(
+    ctx: &mut Ctx<'_>,
+    raw: &RawScenario,
+    pipelines: &[crate::pipeline::config::Pipeline],
+    horizon: SimTime,
+) {
+    let per = |p: &crate::pipeline::config::Pipeline| {
+        let builds = p.schedule.builds_estimate(horizon).max(1);
+        (
+            builds,
+            p.events_per_build_estimate(),
+            builds.saturating_mul(p.events_per_build_estimate()),
+        )
+    };
+    let total = pipelines
+        .iter()
+        .map(|p| per(p).2)
+        .fold(0u64, u64::saturating_add);
+    if total <= MAX_EVENTS_PER_REPLICATION {
+        return;
+    }
+    let Some((i, p)) = pipelines.iter().enumerate().max_by_key(|(_, p)| per(p).2) else {
+        return;
+    };
+    let (builds, each, _) = per(p);
+    let n = raw.pipeline.len();
+    let (span, key) = match raw.pipeline.get(i) {
+        Some(rp) => (
+            rp.get_ref()
+                .schedule
+                .as_ref()
+                .map_or(rp.span(), |s| s.span()),
+            "pipeline".at(i).key("schedule"),
+        ),
+        None => (raw.migration[i - n].span(), "migration".at(i - n)),
+    };
+    ctx.err(
+        Some(span),
+        key,
+        format!(
+            "a replication would need about {total} events, over amisim's limit of {MAX_EVENTS_PER_REPLICATION}; pipeline \"{}\" alone about {} ({builds} builds of about {each} events each)",
+            p.name,
+            builds.saturating_mul(each)
+        ),
+        Some("build less often (cron, interval, update sources), distribute to fewer Regions or accounts, or shorten horizon"),
+    );
 }
 
 /// The longest scenario name: the output directory's, with room under the

@@ -3,10 +3,11 @@
 use chrono::{DateTime, Utc};
 use toml::Spanned;
 
+use super::MAX_OCCURRENCES;
 use super::ctx::{Choice, Ctx, KeyPath};
 use crate::engine::SimTime;
 use crate::pipeline::config::{Releases, Schedule, StartCondition, Tool, UpdateSource};
-use crate::pipeline::trigger::{Tz, cron_times, parse_cron};
+use crate::pipeline::trigger::{Tz, cron_times_at_most, parse_cron};
 use crate::scenario::raw::RawPipeline;
 
 /// `start_condition`, with Image Builder's names: the first word is the default.
@@ -84,7 +85,15 @@ pub(super) fn resolve_schedule(
     }
     let mut cron_at = |ctx: &mut Ctx<'_>, c: &Spanned<String>, key: &str| -> Option<Vec<SimTime>> {
         match parse_cron(c.get_ref()) {
-            Ok(cron) => tz.map(|tz| cron_times(&cron, start, horizon, tz)),
+            Ok(cron) => {
+                let tz = tz?;
+                let most = MAX_OCCURRENCES as usize;
+                let times = cron_times_at_most(&cron, start, horizon, tz, most);
+                if times.is_none() {
+                    ctx.occurrences(c.span(), key, u64::MAX, "the cron matches", horizon);
+                }
+                times
+            }
             Err(e) => {
                 ctx.err(Some(c.span()), key, e.reason, Some(&e.help));
                 None
@@ -114,6 +123,17 @@ pub(super) fn resolve_schedule(
         .as_ref()
         .and_then(|i| ctx.positive_duration(i, &path.key("interval"), "interval = \"7d\""));
     if let (Some(iv), Some(raw)) = (interval, &s.interval)
+        && !ctx.occurrences(
+            raw.span(),
+            &path.key("interval"),
+            horizon.0 / iv.as_millis().max(1),
+            "the interval elapses",
+            horizon,
+        )
+    {
+        return None;
+    }
+    if let (Some(iv), Some(raw)) = (interval, &s.interval)
         && SimTime(iv.0) >= horizon
     {
         ctx.warn(
@@ -134,7 +154,7 @@ pub(super) fn resolve_schedule(
         (None, Tool::ImageBuilder) => StartCondition::DependencyUpdates,
         (None, _) => StartCondition::Always,
     };
-    let updates = update_sources(ctx, sp, prefix, &mut cron_at);
+    let updates = update_sources(ctx, sp, prefix, horizon, &mut cron_at);
     let build_on_update = s.build_on_update.unwrap_or(false);
     let run_at_start = s.run_at_start.unwrap_or(false);
     let scheduled = s.cron.is_some() || interval.is_some();
@@ -201,6 +221,7 @@ fn update_sources(
     ctx: &mut Ctx<'_>,
     sp: &Spanned<RawPipeline>,
     prefix: &str,
+    horizon: SimTime,
     cron_at: &mut impl FnMut(&mut Ctx<'_>, &Spanned<String>, &str) -> Option<Vec<SimTime>>,
 ) -> Vec<UpdateSource> {
     let p = sp.get_ref();
@@ -260,6 +281,15 @@ fn update_sources(
         let releases = match (&u.mean_interval, &u.cron) {
             (Some(m), None) => ctx
                 .positive_duration(m, &path.key("mean_interval"), "mean_interval = \"14d\"")
+                .filter(|d| {
+                    ctx.occurrences(
+                        m.span(),
+                        &path.key("mean_interval"),
+                        horizon.0 / d.as_millis().max(1),
+                        "the source releases on average",
+                        horizon,
+                    )
+                })
                 .map(Releases::Random),
             (None, Some(c)) => cron_at(ctx, c, &path.key("cron")).map(Releases::Calendar),
             (Some(_), Some(c)) => {

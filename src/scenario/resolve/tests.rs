@@ -321,7 +321,7 @@ fn faults_incidents_and_api_check_their_ranges() {
     let ((f, inc, api), errors) = with_ctx(&text, |ctx, raw| {
         (
             faults::resolve_faults(ctx, raw.faults.as_ref()),
-            faults::resolve_incidents(ctx, &raw.incident),
+            faults::resolve_incidents(ctx, &raw.incident, SimTime(86_400_000 * 28)),
             faults::resolve_api(ctx, raw.api.as_ref()),
         )
     });
