@@ -154,21 +154,33 @@ fn parse_raw<T: serde::de::DeserializeOwned>(
     loc: &Locator<'_>,
     text: &str,
 ) -> Result<T, ScenarioErrors> {
-    let (doc, syntax) = DeTable::parse_recoverable(text);
-    if !syntax.is_empty() {
-        let errors = syntax
-            .iter()
-            .map(|e| {
-                loc.error(
-                    e.span(),
-                    "",
-                    format!("invalid TOML: {}", e.message().trim()),
-                    Some("see the scenario format in README.md".into()),
-                )
-            })
-            .collect();
-        return Err(ScenarioErrors::at_most(errors, MAX_ERRORS));
-    }
+    let syntax_error = |e: &toml::de::Error| {
+        loc.error(
+            e.span(),
+            "",
+            format!("invalid TOML: {}", e.message().trim()),
+            Some("see the scenario format in README.md".into()),
+        )
+    };
+    // The first syntax error costs no more than parsing; listing them all
+    // keeps every one in memory, so past 1 MiB only the first is listed.
+    let doc = match DeTable::parse(text) {
+        Ok(doc) => doc,
+        Err(first) if text.len() > 1 << 20 => {
+            return Err(ScenarioErrors(vec![syntax_error(&first)], Cut::Stopped));
+        }
+        Err(_) => {
+            let (_, syntax) = DeTable::parse_recoverable(text);
+            let more = syntax.len().saturating_sub(MAX_ERRORS);
+            let errors = syntax.iter().take(MAX_ERRORS).map(syntax_error).collect();
+            let cut = if more > 0 {
+                Cut::More(more)
+            } else {
+                Cut::Nothing
+            };
+            return Err(ScenarioErrors(errors, cut));
+        }
+    };
     // Control characters (escapes such as \u001b) would reach CSVs and
     // terminals through names: refused wherever a string holds one.
     let mut bad = Vec::new();

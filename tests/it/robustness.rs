@@ -375,3 +375,25 @@ fn the_work_estimate_bounds_every_shipped_scenario_from_above() {
         );
     }
 }
+
+#[test]
+fn many_syntax_errors_are_counted_in_a_small_file_and_cut_at_the_first_in_a_large_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let lines = |n: usize| -> String { (0..n).map(|i| format!("bad line {i} = = ]]\n")).collect() };
+    std::fs::write(d.join("small.toml"), lines(100)).unwrap();
+    refused_in(d, &["validate", "small.toml"], "small.toml:1:");
+    refused_in(
+        d,
+        &["validate", "small.toml"],
+        "20 errors listed and 80 more not shown",
+    );
+    // 2 MiB of them: the first only, and no gigabytes of errors.
+    std::fs::write(d.join("large.toml"), lines(110_000)).unwrap();
+    refused_in(d, &["validate", "large.toml"], "large.toml:1:");
+    refused_in(
+        d,
+        &["validate", "large.toml"],
+        "1 error listed; checking stopped there",
+    );
+}
