@@ -17,7 +17,7 @@ pub struct ScenarioError {
     pub key_path: String,
     /// What is wrong.
     pub reason: String,
-    /// How to fix it, if known.
+    /// How to fix it (from a [`Locator`], always: at least where to look).
     pub help: Option<String>,
 }
 
@@ -147,11 +147,20 @@ impl<'a> Locator<'a> {
         help: Option<String>,
     ) -> ScenarioError {
         let (line, col) = span.map_or((0, 0), |s| self.line_col(s.start));
+        let key_path = key_path.into();
+        // Every refusal says where to look, at least.
+        let help = help.or_else(|| {
+            Some(if key_path.is_empty() {
+                "see the scenario format in README.md".to_string()
+            } else {
+                format!("see `{key_path}` in the scenario format (README.md)")
+            })
+        });
         ScenarioError {
             file: self.file.to_path_buf(),
             line,
             col,
-            key_path: key_path.into(),
+            key_path,
             reason: reason.into(),
             help,
         }

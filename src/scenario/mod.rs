@@ -299,6 +299,13 @@ fn explain_serde_message(message: &str, key_path: &str) -> (String, Option<Strin
         Some("use one of the kinds listed".into())
     } else if message.starts_with("invalid type") {
         Some("check the value's type against README.md".into())
+    } else if let Some((reason, fix)) = message.rsplit_once("; ")
+        && ["write ", "use ", "give "]
+            .iter()
+            .any(|v| fix.starts_with(v))
+    {
+        // Our own parsers end their message with the fix: it is the help.
+        return (reason.to_string(), Some(fix.to_string()));
     } else {
         None
     };

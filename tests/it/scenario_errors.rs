@@ -38,6 +38,17 @@ fn illegal_scenarios_are_refused_with_located_messages_and_no_output() {
                 "{rel}: line and column in {line}"
             );
         }
+        // Every error has its help line (after a rule's AWS lines).
+        let lines: Vec<&str> = got.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if line.starts_with("error:") {
+                let has_help = lines[i + 1..]
+                    .iter()
+                    .take_while(|l| l.starts_with("  "))
+                    .any(|l| l.starts_with("  help: "));
+                assert!(has_help, "{rel}: no help for {line}");
+            }
+        }
         let expected_path = f.with_extension("stderr");
         if bless {
             std::fs::write(&expected_path, &got).unwrap();

@@ -235,7 +235,7 @@ impl<'a> Ctx<'a> {
                 Some(v.span()),
                 path,
                 format!("must be between {min} and {max}, got {n}"),
-                help,
+                Some(help.unwrap_or(&format!("give a whole number from {min} to {max}"))),
             );
             None
         } else {
@@ -283,7 +283,7 @@ impl<'a> Ctx<'a> {
             Some(v.span()),
             path,
             format!("{what} a non-negative number of dollars, got {x}"),
-            None,
+            Some("prices are US dollars, zero or more, e.g. 0.05"),
         );
         None
     }

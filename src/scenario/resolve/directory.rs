@@ -127,7 +127,7 @@ fn resolve_organization(ctx: &mut Ctx<'_>, o: &RawOrganization) -> Organization 
                 Some(ou.id.span()),
                 "organization.ou".at(i).key("id"),
                 format!("OU \"{}\" is declared twice", ou.id.get_ref()),
-                None,
+                Some("give each [[organization.ou]] its own id"),
             );
         }
         org.ous.push(Ou {
@@ -138,7 +138,7 @@ fn resolve_organization(ctx: &mut Ctx<'_>, o: &RawOrganization) -> Organization 
     for (i, ou) in ous.iter().enumerate() {
         if let Some(p) = &ou.parent {
             match ctx.names.ou(p.get_ref()) {
-                Some(j) if j.index() == i => ctx.err(Some(p.span()), "organization.ou".at(i).key("parent"), "an OU cannot be its own parent", None),
+                Some(j) if j.index() == i => ctx.err(Some(p.span()), "organization.ou".at(i).key("parent"), "an OU cannot be its own parent", Some("name another OU as parent, or omit `parent` for a child of the root")),
                 Some(j) => org.ous[i].parent = Some(j),
                 None => ctx.err(Some(p.span()), "organization.ou".at(i).key("parent"), format!("parent OU \"{}\" is not declared", p.get_ref()), Some("declare the parent with [[organization.ou]], or omit `parent` for the root")),
             }

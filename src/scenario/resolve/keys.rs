@@ -28,7 +28,7 @@ pub(super) fn resolve_keys(ctx: &mut Ctx<'_>, dir: &mut Directory, raw: &RawScen
                 Some(k.name.span()),
                 path.key("name"),
                 format!("key \"{name}\" is declared twice"),
-                None,
+                Some("give each [[kms_key]] its own name"),
             );
         }
         let owner = match &k.account {
@@ -98,7 +98,7 @@ pub(super) fn resolve_keys(ctx: &mut Ctx<'_>, dir: &mut Directory, raw: &RawScen
                 Some(KeyChoice::Key(k))
                     if dir.keys[k.index()].owner != AccountId::from_index(i) =>
                 {
-                    ctx.err(Some(dk.span()), path, format!("key \"{}\" belongs to another account; a default EBS key must be the account's own", dk.get_ref()), None);
+                    ctx.err(Some(dk.span()), path, format!("key \"{}\" belongs to another account; a default EBS key must be the account's own", dk.get_ref()), Some("name a key this account owns, or declare one with owner set to this account"));
                 }
                 Some(KeyChoice::Key(k)) => dir.accounts[i].default_key = Some(k),
                 _ => {}
@@ -129,7 +129,7 @@ pub(super) fn resolve_keys(ctx: &mut Ctx<'_>, dir: &mut Directory, raw: &RawScen
                     Some(KeyChoice::Key(k))
                         if dir.keys[k.index()].owner != AccountId::from_index(i) =>
                     {
-                        ctx.err(Some(dk.span()), kpath, format!("key \"{}\" belongs to another account; a default EBS key must be the account's own", dk.get_ref()), None);
+                        ctx.err(Some(dk.span()), kpath, format!("key \"{}\" belongs to another account; a default EBS key must be the account's own", dk.get_ref()), Some("name a key this account owns, or declare one with owner set to this account"));
                     }
                     Some(KeyChoice::Key(k)) if !dir.key_in_region(k, region) => {
                         ctx.err(Some(dk.span()), kpath, format!("key \"{}\" has no replica in {code}; a Region's default EBS key lives there", dk.get_ref()), Some(&format!("add \"{code}\" to the key's replicas, or name a key created in {code}")));

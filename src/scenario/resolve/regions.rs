@@ -96,7 +96,7 @@ pub(super) fn resolve_routes(ctx: &mut Ctx<'_>, raw: &[RawRoute]) -> Vec<Option<
                 Some(r.to.span()),
                 path.key("to"),
                 "a route needs two different Regions",
-                None,
+                Some("set from and to to two different declared Regions"),
             );
         } else if routes[f.index() * n + t.index()].is_some() {
             let reason = format!(
@@ -104,7 +104,12 @@ pub(super) fn resolve_routes(ctx: &mut Ctx<'_>, raw: &[RawRoute]) -> Vec<Option<
                 ctx.regions.name(f),
                 ctx.regions.name(t)
             );
-            ctx.err(Some(r.from.span()), path, reason, None);
+            ctx.err(
+                Some(r.from.span()),
+                path,
+                reason,
+                Some("keep one [[route]] per pair of Regions"),
+            );
         } else {
             routes[f.index() * n + t.index()] = Some(m);
         }
