@@ -42,6 +42,9 @@ pub const EXIT_RUNTIME: u8 = 1;
                   Scenario format and output columns: README.md."
 )]
 pub struct Cli {
+    /// Let a scenario name files (an empirical `csv`, a `calibration`) outside its directory.
+    #[arg(long, global = true)]
+    pub allow_outside_paths: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -141,6 +144,7 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    crate::scenario::allow_paths_outside(cli.allow_outside_paths);
     match cli.command {
         Command::Validate(a) => validate::validate(&a),
         Command::Run(a) => run::run(&RunConfig::from_args(&a, |v| std::env::var(v).ok())?),

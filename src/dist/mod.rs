@@ -106,6 +106,9 @@ pub enum DistError {
     /// An empirical distribution needs exactly one of `values` and `csv`.
     #[error("an empirical distribution takes either `values` or `csv`, and at least one value")]
     EmpiricalSource,
+    /// An empirical CSV file lies outside the scenario's directory.
+    #[error("{0}")]
+    Outside(String),
     /// An empirical CSV file could not be read.
     #[error("cannot read {path}: {reason}")]
     Csv {

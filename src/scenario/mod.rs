@@ -16,7 +16,7 @@ pub mod spec;
 pub mod sweep;
 
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 use toml::Spanned;
@@ -32,6 +32,68 @@ pub const MAX_ERRORS: usize = 20;
 pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
     from_str(path, &read(path)?)
 }
+
+/// Whether files a scenario names may lie outside its directory
+/// (`--allow-outside-paths`); off, they may not.
+static OUTSIDE_PATHS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Allows (or, the default, refuses) files a scenario names outside its
+/// directory: an empirical `csv` or a `calibration`.
+pub fn allow_paths_outside(allow: bool) {
+    OUTSIDE_PATHS.store(allow, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// `file`, named in a scenario in `base`, as a path; refused, unless
+/// [`allow_paths_outside`], if it is absolute, climbs out with `..`, or is
+/// a symbolic link to a file outside. A scenario from elsewhere then cannot
+/// make amisim read (and report on) any file the user can read.
+pub fn inside(base: &Path, file: &str) -> Result<PathBuf, String> {
+    use std::path::Component;
+    let path = base.join(file);
+    if OUTSIDE_PATHS.load(std::sync::atomic::Ordering::Relaxed) {
+        return Ok(path);
+    }
+    let outside = || {
+        format!(
+            "{file} lies outside the scenario's directory ({}), and amisim reads only files inside it",
+            if base.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                base
+            }
+            .display()
+        )
+    };
+    let mut depth = 0i64;
+    for c in Path::new(file).components() {
+        match c {
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+            Component::ParentDir => depth -= 1,
+            Component::RootDir | Component::Prefix(_) => return Err(outside()),
+        }
+        if depth < 0 {
+            return Err(outside());
+        }
+    }
+    // A link inside may point outside: compare where both really are.
+    let real_base = if base.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base
+    };
+    if let (Ok(b), Ok(p)) = (
+        std::fs::canonicalize(real_base),
+        std::fs::canonicalize(&path),
+    ) && !p.starts_with(&b)
+    {
+        return Err(outside());
+    }
+    Ok(path)
+}
+
+/// The help for [`inside`]'s refusal.
+pub const OUTSIDE_HELP: &str = "copy the file beside the scenario (or below it), or pass --allow-outside-paths to read it where it is";
 
 /// At most this many bytes in a scenario or calibration file.
 pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
@@ -117,10 +179,15 @@ fn with_calibration(
     let Some(c) = raw.calibration.take() else {
         return Ok((raw, hex_sha256(text.as_bytes())));
     };
-    let cal_path = path
-        .parent()
-        .unwrap_or_else(|| Path::new(""))
-        .join(c.get_ref());
+    let base = path.parent().unwrap_or_else(|| Path::new(""));
+    let cal_path = inside(base, c.get_ref()).map_err(|reason| {
+        ScenarioErrors::new(vec![loc.error(
+            Some(c.span()),
+            "calibration",
+            reason,
+            Some(OUTSIDE_HELP.into()),
+        )])
+    })?;
     let cal_text = read_input(&cal_path, MAX_SCENARIO_BYTES).map_err(|e| {
         ScenarioErrors::new(vec![loc.error(
             Some(c.span()),

@@ -234,7 +234,8 @@ impl<P: Param> DistSpec<P> {
             DistTable::Empirical { values, csv } => match (values, csv) {
                 (Some(v), None) => Dist::empirical(v.iter().map(|p| p.value()).collect()),
                 (None, Some(file)) => {
-                    Dist::empirical(read_csv_column(&base.join(file), parse_value)?)
+                    let path = super::inside(base, file).map_err(DistError::Outside)?;
+                    Dist::empirical(read_csv_column(&path, parse_value)?)
                 }
                 _ => Err(DistError::EmpiricalSource),
             },

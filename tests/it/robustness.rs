@@ -397,3 +397,63 @@ fn many_syntax_errors_are_counted_in_a_small_file_and_cut_at_the_first_in_a_larg
         "1 error listed; checking stopped there",
     );
 }
+
+#[test]
+fn files_outside_the_scenario_directory_are_refused_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outer, d) = (dir.path(), dir.path().join("scn"));
+    std::fs::create_dir_all(d.join("data")).unwrap();
+    let csv = "duration\n4m\n5m\n6m\n";
+    std::fs::write(outer.join("outside.csv"), csv).unwrap();
+    std::fs::write(d.join("data/inside.csv"), csv).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(outer.join("outside.csv"), d.join("data/link.csv")).unwrap();
+    let q = quickstart();
+    let with = |file: &str| {
+        q.replacen(
+            "duration = { kind = \"lognormal\", median = \"4m\", p95 = \"9m\" }",
+            &format!("duration = {{ kind = \"empirical\", csv = \"{file}\" }}"),
+            1,
+        )
+    };
+    let abs = outer.join("outside.csv").display().to_string();
+    let mut cases = vec![("up.toml", "../outside.csv"), ("abs.toml", abs.as_str())];
+    if cfg!(unix) {
+        cases.push(("link.toml", "data/link.csv"));
+    }
+    for (file, csv_path) in &cases {
+        std::fs::write(d.join(file), with(csv_path)).unwrap();
+        for cmd in ["validate", "run"] {
+            refused_in(&d, &[cmd, file], "lies outside the scenario's directory");
+            refused_in(&d, &[cmd, file], "help: copy the file beside the scenario");
+        }
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_amisim"))
+            .args(["validate", "--allow-outside-paths", file])
+            .current_dir(&d)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    std::fs::write(d.join("in.toml"), with("data/../data/inside.csv")).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_amisim"))
+        .args(["validate", "in.toml"])
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // A calibration obeys the same rule.
+    std::fs::write(
+        d.join("cal.toml"),
+        format!("calibration = \"../cal.toml\"\n{q}"),
+    )
+    .unwrap();
+    refused_in(
+        &d,
+        &["validate", "cal.toml"],
+        "cal.toml:1:15: calibration: ../cal.toml lies outside",
+    );
+}

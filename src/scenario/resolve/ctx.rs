@@ -343,6 +343,7 @@ impl<'a> Ctx<'a> {
             DistError::EmpiricalSource => {
                 "give `values = [\"5m\", \"7m\"]` or `csv = \"file.csv\"` (path relative to the scenario)"
             }
+            DistError::Outside(_) => crate::scenario::OUTSIDE_HELP,
             DistError::Csv { .. } => {
                 "the CSV needs a header row and one value per line in its first column"
             }
