@@ -263,7 +263,7 @@ fn scenario_name(ctx: &mut Ctx<'_>, raw: &RawScenario, path: &Path) -> String {
 pub const MAX_OCCURRENCES: u64 = 100_000;
 
 /// The most events a replication may be estimated to need
-/// ([`Pipeline::events_per_build_estimate`] times
+/// ([`Pipeline::events_per_build_estimate`](crate::pipeline::config::Pipeline::events_per_build_estimate) times
 /// [`Schedule::builds_estimate`](crate::pipeline::config::Schedule::builds_estimate),
 /// summed over pipelines; the estimate is 1.3 to 4 times the events the
 /// shipped scenarios use). Past it a replication would take minutes and
