@@ -4,6 +4,7 @@ mod alloc;
 mod batch;
 mod cli;
 mod commit;
+mod corpus;
 mod cost;
 mod determinism;
 mod experiments;
