@@ -94,7 +94,7 @@ pub(super) fn merge(a: &MergeArgs) -> Result<(), CliError> {
         quiet: a.quiet,
     };
     write_outputs(&finish, &aggs, rows)?;
-    staged.commit().map_err(anyhow::Error::from)?;
+    staged.commit()?;
     print_summary(&finish, &aggs);
     if !a.quiet {
         println!("merged {} shards", merged.shards);

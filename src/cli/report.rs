@@ -44,7 +44,7 @@ pub(super) fn report(a: &ReportArgs) -> Result<(), CliError> {
     };
     let (scn, _) = scenario::load_with_sweep(&scenario).map_err(CliError::Scenario)?;
     // No run may replace the directory while the report is written into it.
-    let _lock = crate::report::commit::lock(&a.dir).map_err(anyhow::Error::from)?;
+    let _lock = crate::report::commit::lock(&a.dir)?;
     crate::report::plan::write_report(&scn, &a.dir)?;
     println!(
         "wrote {0}/report.md, {0}/report.html and {0}/charts/",

@@ -351,7 +351,7 @@ pub(super) fn run(c: &RunConfig) -> Result<(), CliError> {
             &dir.join(outputs::SHARD_INFO.name),
             &serde_json::to_vec_pretty(&info)?,
         )?;
-        staged.commit().map_err(anyhow::Error::from)?;
+        staged.commit()?;
         if count == 0 {
             eprintln!(
                 "warning: shard {k}/{n} holds no replication: {n} shards share {} replication{}",
@@ -390,7 +390,7 @@ pub(super) fn run(c: &RunConfig) -> Result<(), CliError> {
     if c.report {
         crate::report::plan::write_report(scn, dir)?;
     }
-    staged.commit().map_err(anyhow::Error::from)?;
+    staged.commit()?;
     print_summary(&finish, &aggs);
     if trace && !c.quiet {
         println!(

@@ -244,13 +244,10 @@ impl Field {
 /// time that a spring change skips runs at the first instant after the gap,
 /// and one that an autumn change repeats runs once, at the earlier instant
 /// (croner's rules; AWS documents neither case).
-pub fn cron_times(cron: &Cron, start: DateTime<Utc>, horizon: SimTime, tz: Tz) -> Vec<SimTime> {
-    cron_times_at_most(cron, start, horizon, tz, usize::MAX).unwrap_or_default()
-}
-
-/// [`cron_times`], or None as soon as there are more than `most` of them:
-/// the work is bounded by `most`, not by the horizon.
-pub fn cron_times_at_most(
+///
+/// None as soon as there are more than `most` of them: the work is bounded
+/// by `most`, not by the horizon.
+pub fn cron_times(
     cron: &Cron,
     start: DateTime<Utc>,
     horizon: SimTime,
@@ -289,7 +286,14 @@ mod tests {
     #[test]
     fn weekly_monday_six_am_matches_every_monday() {
         let cron = parse_cron("cron(0 6 ? * MON *)").unwrap();
-        let times = cron_times(&cron, monday(), SimTime(28 * 86_400_000), Tz::UTC);
+        let times = cron_times(
+            &cron,
+            monday(),
+            SimTime(28 * 86_400_000),
+            Tz::UTC,
+            usize::MAX,
+        )
+        .unwrap();
         let hours: Vec<u64> = times.iter().map(|t| t.0 / 3_600_000).collect();
         assert_eq!(hours, vec![6, 6 + 168, 6 + 336, 6 + 504]);
     }
@@ -298,7 +302,14 @@ mod tests {
     fn numeric_weekdays_count_from_sunday_as_in_aws() {
         // 2 = Monday in Image Builder's cron.
         let cron = parse_cron("0 6 ? * 2 *").unwrap();
-        let times = cron_times(&cron, monday(), SimTime(7 * 86_400_000), Tz::UTC);
+        let times = cron_times(
+            &cron,
+            monday(),
+            SimTime(7 * 86_400_000),
+            Tz::UTC,
+            usize::MAX,
+        )
+        .unwrap();
         assert_eq!(times, vec![SimTime(6 * 3_600_000)]);
     }
 
@@ -319,7 +330,8 @@ mod tests {
         let c = parse_cron("cron(0 6 * * ? *)").unwrap();
         let berlin: Tz = "Europe/Berlin".parse().unwrap();
         let utc_hours = |start: DateTime<Utc>| -> Vec<(u32, u32)> {
-            cron_times(&c, start, SimTime(4 * 86_400_000), berlin)
+            cron_times(&c, start, SimTime(4 * 86_400_000), berlin, usize::MAX)
+                .unwrap()
                 .iter()
                 .map(|t| {
                     let at = start + chrono::Duration::milliseconds(t.0 as i64);
@@ -332,7 +344,8 @@ mod tests {
         let october = Utc.with_ymd_and_hms(2026, 10, 23, 0, 0, 0).unwrap();
         assert_eq!(utc_hours(october), vec![(23, 4), (24, 4), (25, 5), (26, 5)]);
         // UTC itself never moves.
-        let utc: Vec<u64> = cron_times(&c, march, SimTime(4 * 86_400_000), Tz::UTC)
+        let utc: Vec<u64> = cron_times(&c, march, SimTime(4 * 86_400_000), Tz::UTC, usize::MAX)
+            .unwrap()
             .iter()
             .map(|t| t.0 % 86_400_000 / 3_600_000)
             .collect();
@@ -394,7 +407,7 @@ mod tests {
     fn aws_forms_croner_lacks_are_accepted() {
         // "0/15": from minute 0, every 15 minutes (croner wants "0-59/15").
         let c = parse_cron("cron(0/15 6 ? * MON-FRI *)").unwrap();
-        let t = cron_times(&c, monday(), SimTime(24 * 3_600_000), Tz::UTC);
+        let t = cron_times(&c, monday(), SimTime(24 * 3_600_000), Tz::UTC, usize::MAX).unwrap();
         let mins: Vec<u64> = t.iter().map(|t| t.0 / 60_000).collect();
         assert_eq!(mins, vec![360, 375, 390, 405]);
         for ok in [

@@ -33,6 +33,14 @@ pub enum CommitError {
         /// The first entry amisim did not write.
         entry: String,
     },
+    /// The path cannot be an output directory (exit 2: nothing was done).
+    #[error("cannot use {path}: {reason}")]
+    Unusable {
+        /// The path given.
+        path: String,
+        /// Why, with the fix.
+        reason: String,
+    },
     /// Another process holds the lock (exit 1).
     #[error(
         "another amisim command is writing {dir} (it holds the lock {lock})\n  help: wait for it to finish, or give --out another directory"
@@ -60,8 +68,15 @@ impl CommitError {
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
-            CommitError::Foreign { .. } | CommitError::Io { what: "use", .. }
+            CommitError::Foreign { .. } | CommitError::Unusable { .. }
         )
+    }
+}
+
+fn unusable(path: &Path, reason: impl Into<String>) -> CommitError {
+    CommitError::Unusable {
+        path: path.display().to_string(),
+        reason: reason.into(),
     }
 }
 
@@ -73,32 +88,23 @@ fn io(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> CommitE
 /// The final component of the path (what names the lock and the staging
 /// directory), and its parent.
 fn split(target: &Path) -> Result<(PathBuf, String), CommitError> {
-    let bad = || CommitError::Io {
-        what: "use",
-        path: target.display().to_string(),
-        source: std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "an output directory needs a name (not `.`, `..` or `/`)",
-        ),
-    };
     let name = target
         .file_name()
         .and_then(|n| n.to_str())
-        .ok_or_else(bad)?
+        .ok_or_else(|| {
+            unusable(
+                target,
+                "an output directory needs a name (not `.`, `..` or `/`)",
+            )
+        })?
         .to_string();
     // The staging name adds about 30 bytes; file names stop at 255.
-    if name.len() > crate::scenario::MAX_NAME_BYTES {
-        return Err(CommitError::Io {
-            what: "use",
-            path: target.display().to_string(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!(
-                    "an output directory's name is at most {} bytes; give --out a shorter one",
-                    crate::scenario::MAX_NAME_BYTES
-                ),
-            ),
-        });
+    let most = crate::scenario::MAX_NAME_BYTES;
+    if name.len() > most {
+        return Err(unusable(
+            target,
+            format!("an output directory's name is at most {most} bytes; give --out a shorter one"),
+        ));
     }
     let parent = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -135,25 +141,25 @@ pub fn check_replaceable(target: &Path) -> Result<(), CommitError> {
         .find(|p| p.exists())
         .filter(|p| !p.is_dir())
     {
-        return Err(io("use", target)(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
+        return Err(unusable(
+            target,
             format!(
                 "{} is a file, not a directory; give --out a directory",
                 file.display()
             ),
-        )));
+        ));
     }
     let target = &resolve(target)?;
     let meta = match std::fs::symlink_metadata(target) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(io("use", target)(e)),
+        Err(e) => return Err(unusable(target, e.to_string())),
     };
     if !meta.is_dir() {
-        return Err(io("use", target)(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
+        return Err(unusable(
+            target,
             "it is not a directory; give --out a directory",
-        )));
+        ));
     }
     let entries = std::fs::read_dir(target).map_err(io("read", target))?;
     for e in entries {
@@ -174,7 +180,8 @@ pub fn check_replaceable(target: &Path) -> Result<(), CommitError> {
 /// file is removed when it is released, so none is left beside the result.
 #[derive(Debug)]
 pub struct Lock {
-    file: File,
+    /// Held open: closing it releases the lock.
+    _file: File,
     path: PathBuf,
 }
 
@@ -185,7 +192,6 @@ impl Drop for Lock {
         // names it, and starts again (see `lock`).
         #[cfg(unix)]
         let _ = std::fs::remove_file(&self.path);
-        let _ = &self.file;
     }
 }
 
@@ -222,7 +228,7 @@ pub fn lock(target: &Path) -> Result<Lock, CommitError> {
         match file.try_lock() {
             // The holder released and removed it after we opened it: again.
             Ok(()) if !still_named(&file, &path) => continue,
-            Ok(()) => return Ok(Lock { file, path }),
+            Ok(()) => return Ok(Lock { _file: file, path }),
             Err(std::fs::TryLockError::WouldBlock) => {
                 return Err(CommitError::Busy {
                     dir: target.display().to_string(),

@@ -53,15 +53,15 @@ pub fn inside(base: &Path, file: &str) -> Result<PathBuf, String> {
     if OUTSIDE_PATHS.load(std::sync::atomic::Ordering::Relaxed) {
         return Ok(path);
     }
+    let dir = if base.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base
+    };
     let outside = || {
         format!(
             "{file} lies outside the scenario's directory ({}), and amisim reads only files inside it",
-            if base.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                base
-            }
-            .display()
+            dir.display()
         )
     };
     let mut depth = 0i64;
@@ -77,15 +77,8 @@ pub fn inside(base: &Path, file: &str) -> Result<PathBuf, String> {
         }
     }
     // A link inside may point outside: compare where both really are.
-    let real_base = if base.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        base
-    };
-    if let (Ok(b), Ok(p)) = (
-        std::fs::canonicalize(real_base),
-        std::fs::canonicalize(&path),
-    ) && !p.starts_with(&b)
+    if let (Ok(b), Ok(p)) = (std::fs::canonicalize(dir), std::fs::canonicalize(&path))
+        && !p.starts_with(&b)
     {
         return Err(outside());
     }

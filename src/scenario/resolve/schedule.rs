@@ -7,7 +7,7 @@ use super::MAX_OCCURRENCES;
 use super::ctx::{Choice, Ctx, KeyPath};
 use crate::engine::SimTime;
 use crate::pipeline::config::{Releases, Schedule, StartCondition, Tool, UpdateSource};
-use crate::pipeline::trigger::{Tz, cron_times_at_most, parse_cron};
+use crate::pipeline::trigger::{Tz, cron_times, parse_cron};
 use crate::scenario::raw::RawPipeline;
 
 /// `start_condition`, with Image Builder's names: the first word is the default.
@@ -88,7 +88,7 @@ pub(super) fn resolve_schedule(
             Ok(cron) => {
                 let tz = tz?;
                 let most = MAX_OCCURRENCES as usize;
-                let times = cron_times_at_most(&cron, start, horizon, tz, most);
+                let times = cron_times(&cron, start, horizon, tz, most);
                 if times.is_none() {
                     ctx.occurrences(c.span(), key, u64::MAX, "the cron matches", horizon);
                 }
