@@ -515,9 +515,9 @@ pub struct RawPipeline {
     /// Who owns the base image: `aws`, `marketplace`, `other_account` or `self`.
     pub base_image_owner: Option<Spanned<String>>,
     /// Builder instance type.
-    pub builder_instance_type: Option<String>,
+    pub builder_instance_type: Option<Spanned<String>>,
     /// Test instance type.
-    pub test_instance_type: Option<String>,
+    pub test_instance_type: Option<Spanned<String>>,
     /// Owning account name; default the first account.
     pub account: Option<Spanned<String>>,
     /// Key for the build volumes: a `kms_key` name or `aws/ebs`.
@@ -573,7 +573,7 @@ pub struct RawLifecycle {
 #[serde(deny_unknown_fields)]
 pub struct RawVolume {
     /// Device name, e.g. `/dev/xvda`.
-    pub device: Option<String>,
+    pub device: Option<Spanned<String>>,
     /// Provisioned size, GiB.
     pub size_gib: Spanned<f64>,
     /// Data written on the volume after the build: the size of a full snapshot, GiB.

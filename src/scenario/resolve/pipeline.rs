@@ -308,6 +308,16 @@ pub(super) fn resolve_pipeline(
             Some(&v.help),
         );
     }
+    let builder_type = instance_type(
+        ctx,
+        p.builder_instance_type.as_ref(),
+        &prefix.key("builder_instance_type"),
+    );
+    let test_type = instance_type(
+        ctx,
+        p.test_instance_type.as_ref(),
+        &prefix.key("test_instance_type"),
+    );
     if ctx.error_count() > before {
         return None;
     }
@@ -321,14 +331,8 @@ pub(super) fn resolve_pipeline(
         encrypt_boot: source.encrypt_boot.is_some(),
         existing_image,
         kind: Kind::Build {
-            builder_instance_type: p
-                .builder_instance_type
-                .clone()
-                .unwrap_or_else(|| "m5.large".into()),
-            test_instance_type: p
-                .test_instance_type
-                .clone()
-                .unwrap_or_else(|| "t3.medium".into()),
+            builder_instance_type: builder_type.unwrap_or_else(|| "m5.large".into()),
+            test_instance_type: test_type.unwrap_or_else(|| "t3.medium".into()),
         },
         region: region?,
         platform,
@@ -590,11 +594,22 @@ fn resolve_volume(
             Some("changed_gib is the part of the data one build rewrites"),
         );
     }
+    let device = v.device.as_ref().map(|d| {
+        if !valid_device(d.get_ref()) {
+            ctx.err(
+                Some(d.span()),
+                path.key("device"),
+                format!("{:?} is not a device name", d.get_ref()),
+                Some("a device name is like /dev/xvda, /dev/sdf or xvdf (Windows): letters and digits, optionally after /dev/"),
+            );
+        }
+        d.get_ref().clone()
+    });
     if ctx.error_count() > before {
         return None;
     }
     Some(Volume {
-        device: v.device.clone().unwrap_or_else(|| {
+        device: device.unwrap_or_else(|| {
             if j == 0 {
                 "/dev/xvda".into()
             } else {
@@ -663,4 +678,38 @@ fn existing_image(ctx: &mut Ctx<'_>, sp: &Spanned<RawPipeline>, tool: Tool, pref
         }
     }
     true
+}
+
+/// An EC2 instance type's shape: a family, a dot, a size (`m5.large`,
+/// `u-6tb1.metal`); an empty or malformed one is refused at its key.
+fn instance_type(ctx: &mut Ctx<'_>, v: Option<&Spanned<String>>, path: &str) -> Option<String> {
+    let v = v?;
+    let t = v.get_ref();
+    // Family and size: lowercase letters, digits and hyphens (`c7i.metal-24xl`).
+    let part = |s: &str| {
+        s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    let ok = t
+        .split_once('.')
+        .is_some_and(|(family, size)| part(family) && part(size));
+    if !ok {
+        ctx.err(
+            Some(v.span()),
+            path,
+            format!("{t:?} is not an EC2 instance type"),
+            Some("an instance type is a family and a size, e.g. \"m5.large\" or \"c7i.xlarge\""),
+        );
+    }
+    Some(t.clone())
+}
+
+/// A block device name: letters and digits, optionally after `/dev/`.
+fn valid_device(d: &str) -> bool {
+    let name = d.strip_prefix("/dev/").unwrap_or(d);
+    name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
 }
