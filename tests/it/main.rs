@@ -9,6 +9,7 @@ mod cost;
 mod determinism;
 mod experiments;
 mod fit;
+mod fuzz;
 mod golden;
 mod import;
 mod layering;
