@@ -9,7 +9,7 @@ use crate::pipeline::model::Stage;
 use crate::scenario::Scenario;
 
 /// Header of `summary.csv`.
-pub const SUMMARY_HEADER: [&str; 14] = [
+pub const SUMMARY_HEADER: [&str; 16] = [
     "pipeline",
     "stage",
     "metric",
@@ -24,6 +24,8 @@ pub const SUMMARY_HEADER: [&str; 14] = [
     "p99_s",
     "max_s",
     "failed",
+    "p95_ci95_low_s",
+    "p95_ci95_high_s",
 ];
 
 fn csv_err(file: &'static str) -> impl Fn(csv::Error) -> ReportError {
@@ -67,6 +69,9 @@ fn metric_row(pipeline: &str, stage: &str, metric: &str, m: &Metric, failed: u64
     ];
     row.extend(seconds_cells(m));
     row.push(failed.to_string());
+    let ci = m.quantile_ci95_s(0.95);
+    row.push(f3(ci.map(|(l, _)| l)));
+    row.push(f3(ci.map(|(_, h)| h)));
     row
 }
 

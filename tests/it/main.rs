@@ -14,6 +14,7 @@ mod golden;
 mod import;
 mod layering;
 mod model;
+mod quantiles;
 mod queueing;
 mod report;
 mod robustness;
