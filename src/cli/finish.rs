@@ -35,6 +35,43 @@ pub(super) struct Finish<'a> {
     pub(super) shown: &'a Path,
     pub(super) selection: RowSelection,
     pub(super) quiet: bool,
+    /// Files written besides the aggregated ones (trace.json, the report).
+    pub(super) extras: Vec<&'static str>,
+    /// The precision target, when one was set.
+    pub(super) precision: Option<crate::experiment::Precision>,
+}
+
+impl Finish<'_> {
+    /// Every file the run writes into its directory, for the manifest: row
+    /// files, aggregated files, aggregate.json, then the extras.
+    fn written(&self) -> Vec<String> {
+        let mut v: Vec<&str> = match self.sweep {
+            Some(_) => vec![outputs::SWEEP.name, outputs::MANIFEST.name],
+            None => {
+                let mut v = self.selection.files();
+                v.extend(
+                    outputs::FILES
+                        .iter()
+                        .filter(|x| x.writer == outputs::Writer::Aggregate)
+                        .map(|x| x.name),
+                );
+                v
+            }
+        };
+        v.push(outputs::SHARD_AGGREGATE.name);
+        v.extend(&self.extras);
+        v.into_iter().map(String::from).collect()
+    }
+
+    /// The precision record of a single-scenario run.
+    fn precision_record(
+        &self,
+        agg: &Aggregate,
+    ) -> Option<crate::report::manifest::PrecisionRecord> {
+        self.precision
+            .as_ref()
+            .map(|p| crate::report::manifest::PrecisionRecord::of(p, agg))
+    }
 }
 
 /// Writes the reports of a finished (or merged) run and commits its row
@@ -45,6 +82,11 @@ pub(super) fn write_outputs(
     rows: Option<RowFiles>,
 ) -> anyhow::Result<()> {
     let (scn, seed, dir) = (f.scn, f.seed, f.dir);
+    // The typed results, in the shard format: what reports are made from.
+    atomic_write(
+        &dir.join(outputs::SHARD_AGGREGATE.name),
+        &serde_json::to_vec(aggs)?,
+    )?;
     match f.sweep {
         Some(sw) => {
             atomic_write(
@@ -53,7 +95,7 @@ pub(super) fn write_outputs(
             )?;
             atomic_write(
                 &dir.join(outputs::MANIFEST.name),
-                &sweep_report::manifest_json(scn, sw, aggs, seed)?,
+                &sweep_report::manifest_json(scn, sw, aggs, seed, f.written())?,
             )?;
         }
         None => {
@@ -105,7 +147,9 @@ fn write_reports(f: &Finish<'_>, agg: &Aggregate) -> anyhow::Result<()> {
             outputs::QUOTA_TIMELINE => capacity::timeline_csv(scn, agg)?,
             outputs::COST_SUMMARY => csv_files::cost_summary_csv(scn, agg)?,
             outputs::COST_BREAKDOWN => csv_files::cost_breakdown_csv(scn, agg)?,
-            outputs::MANIFEST => csv_files::manifest_json(scn, agg, f.seed, f.selection)?,
+            outputs::MANIFEST => {
+                csv_files::manifest_json(scn, agg, f.seed, f.written(), f.precision_record(agg))?
+            }
             other => anyhow::bail!("no writer for {}", other.name),
         };
         atomic_write(&f.dir.join(file.name), &bytes)?;

@@ -92,6 +92,8 @@ pub(super) fn merge(a: &MergeArgs) -> Result<(), CliError> {
         shown: &dir,
         selection: merged.rows,
         quiet: a.quiet,
+        extras: Vec::new(),
+        precision: None,
     };
     write_outputs(&finish, &aggs, rows)?;
     staged.commit()?;

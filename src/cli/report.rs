@@ -22,30 +22,53 @@ pub struct ReportArgs {
 }
 
 pub(super) fn report(a: &ReportArgs) -> Result<(), CliError> {
-    let scenario = match &a.scenario {
-        Some(p) => p.clone(),
-        None => {
-            let path = a.dir.join(outputs::MANIFEST.name);
-            if let Err(e) = std::fs::metadata(&path) {
-                return Err(usage(format!(
-                    "cannot read {}: {e}; is {} an amisim output directory?",
-                    path.display(),
-                    a.dir.display()
-                )));
-            }
-            let m = Manifest::read(&a.dir).with_context(|| {
-                format!(
-                    "{} is not an amisim manifest; pass --scenario FILE",
-                    path.display()
-                )
-            })?;
-            PathBuf::from(m.scenario_file)
-        }
-    };
+    let path = a.dir.join(outputs::MANIFEST.name);
+    if let Err(e) = std::fs::metadata(&path) {
+        return Err(usage(format!(
+            "cannot read {}: {e}; is {} an amisim output directory?",
+            path.display(),
+            a.dir.display()
+        )));
+    }
+    let mut manifest = Manifest::read(&a.dir)
+        .with_context(|| format!("{} is not an amisim manifest", path.display()))?;
+    // The manifest's absolute path, shown relative to here when it lies below.
+    let scenario = a.scenario.clone().unwrap_or_else(|| {
+        let p = PathBuf::from(&manifest.scenario_file);
+        std::env::current_dir()
+            .ok()
+            .and_then(|cwd| std::fs::canonicalize(cwd).ok())
+            .and_then(|cwd| p.strip_prefix(cwd).ok().map(PathBuf::from))
+            .unwrap_or(p)
+    });
     let (scn, _) = scenario::load_with_sweep(&scenario).map_err(CliError::Scenario)?;
+    // A report of one scenario's results under another's name is refused.
+    if scn.hash != manifest.scenario_sha256 {
+        return Err(usage(format!(
+            "{} was written from a scenario with SHA-256 {} ({}), but {} has SHA-256 {}: the report would describe results of another scenario; pass the scenario it was run from, or rerun `amisim run {} --report --out {}`",
+            a.dir.display(),
+            &manifest.scenario_sha256[..12.min(manifest.scenario_sha256.len())],
+            manifest.scenario_file,
+            scenario.display(),
+            &scn.hash[..12],
+            scenario.display(),
+            a.dir.display()
+        )));
+    }
     // No run may replace the directory while the report is written into it.
     let _lock = crate::report::commit::lock(&a.dir)?;
     crate::report::plan::write_report(&scn, &a.dir)?;
+    // The manifest lists every file in the directory: the report's too.
+    for f in [
+        outputs::REPORT_MD.name,
+        outputs::REPORT_HTML.name,
+        "charts/",
+    ] {
+        if !manifest.files.iter().any(|x| x == f) {
+            manifest.files.push(f.into());
+        }
+    }
+    crate::report::write::atomic_write(&path, &manifest.to_json()?)?;
     println!(
         "wrote {0}/report.md, {0}/report.html and {0}/charts/",
         a.dir.display()

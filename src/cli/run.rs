@@ -368,6 +368,18 @@ pub(super) fn run(c: &RunConfig) -> Result<(), CliError> {
         }
         return Ok(());
     }
+    let trace = c.trace && c.sweep.is_none();
+    let mut extras = Vec::new();
+    if trace {
+        extras.push(outputs::TRACE.name);
+    }
+    if c.report {
+        extras.extend([
+            outputs::REPORT_MD.name,
+            outputs::REPORT_HTML.name,
+            "charts/",
+        ]);
+    }
     let finish = Finish {
         scn,
         sweep: c.sweep.as_ref(),
@@ -376,9 +388,10 @@ pub(super) fn run(c: &RunConfig) -> Result<(), CliError> {
         shown,
         selection: c.rows,
         quiet: c.quiet,
+        extras,
+        precision: c.plan.precision,
     };
     write_outputs(&finish, &aggs, rows)?;
-    let trace = c.trace && c.sweep.is_none();
     if trace {
         // The first replication again (the same, from its seed).
         let rep = crate::pipeline::model::run_replication(&scn.world, seed, first);
@@ -392,6 +405,13 @@ pub(super) fn run(c: &RunConfig) -> Result<(), CliError> {
     }
     staged.commit()?;
     print_summary(&finish, &aggs);
+    if let Some(p) = &c.plan.precision
+        && c.sweep.is_none()
+        && let Some(why) =
+            crate::report::manifest::PrecisionRecord::of(p, &aggs[0]).unmet(aggs[0].replications)
+    {
+        eprintln!("warning: {why}");
+    }
     if trace && !c.quiet {
         println!(
             "wrote {}/trace.json (replication {first}; open it in https://ui.perfetto.dev)",

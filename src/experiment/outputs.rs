@@ -41,8 +41,6 @@ pub struct OutputFile {
     pub name: &'static str,
     /// What writes it.
     pub writer: Writer,
-    /// Listed under `files` in manifest.json.
-    pub in_manifest: bool,
 }
 
 impl OutputFile {
@@ -52,50 +50,44 @@ impl OutputFile {
     }
 }
 
-const fn file(name: &'static str, writer: Writer, in_manifest: bool) -> OutputFile {
-    OutputFile {
-        name,
-        writer,
-        in_manifest,
-    }
+const fn file(name: &'static str, writer: Writer) -> OutputFile {
+    OutputFile { name, writer }
 }
 
 /// `runs.csv`: one line per execution.
-pub const RUNS: OutputFile = file("runs.csv", Writer::Rows(RowSelection::Runs), true);
+pub const RUNS: OutputFile = file("runs.csv", Writer::Rows(RowSelection::Runs));
 /// `stages.csv`: one line per stage record.
-pub const STAGES: OutputFile = file("stages.csv", Writer::Rows(RowSelection::All), true);
+pub const STAGES: OutputFile = file("stages.csv", Writer::Rows(RowSelection::All));
 /// `images.csv`: one line per image.
-pub const IMAGES: OutputFile = file("images.csv", Writer::Rows(RowSelection::All), true);
+pub const IMAGES: OutputFile = file("images.csv", Writer::Rows(RowSelection::All));
 /// `cost.csv`: one line per cost line.
-pub const COST: OutputFile = file("cost.csv", Writer::Rows(RowSelection::All), true);
+pub const COST: OutputFile = file("cost.csv", Writer::Rows(RowSelection::All));
 /// `exposure.csv`: one line per release (package update).
-pub const EXPOSURE: OutputFile = file("exposure.csv", Writer::Rows(RowSelection::All), true);
+pub const EXPOSURE: OutputFile = file("exposure.csv", Writer::Rows(RowSelection::All));
 /// `summary.csv`.
-pub const SUMMARY: OutputFile = file("summary.csv", Writer::Aggregate, true);
+pub const SUMMARY: OutputFile = file("summary.csv", Writer::Aggregate);
 /// `quotas.csv`.
-pub const QUOTAS: OutputFile = file("quotas.csv", Writer::Aggregate, true);
+pub const QUOTAS: OutputFile = file("quotas.csv", Writer::Aggregate);
 /// `quota_timeline.csv`.
-pub const QUOTA_TIMELINE: OutputFile = file("quota_timeline.csv", Writer::Aggregate, true);
-// The manifest does not list the two cost files yet: adding them changes
-// every manifest (the reports issue owns that change).
+pub const QUOTA_TIMELINE: OutputFile = file("quota_timeline.csv", Writer::Aggregate);
 /// `cost_summary.csv`.
-pub const COST_SUMMARY: OutputFile = file("cost_summary.csv", Writer::Aggregate, false);
+pub const COST_SUMMARY: OutputFile = file("cost_summary.csv", Writer::Aggregate);
 /// `cost_breakdown.csv`.
-pub const COST_BREAKDOWN: OutputFile = file("cost_breakdown.csv", Writer::Aggregate, false);
+pub const COST_BREAKDOWN: OutputFile = file("cost_breakdown.csv", Writer::Aggregate);
 /// `manifest.json`: what produced the directory.
-pub const MANIFEST: OutputFile = file("manifest.json", Writer::Aggregate, true);
+pub const MANIFEST: OutputFile = file("manifest.json", Writer::Aggregate);
 /// `aggregate.json`: a shard's exact partial aggregate.
-pub const SHARD_AGGREGATE: OutputFile = file("aggregate.json", Writer::Shard, false);
+pub const SHARD_AGGREGATE: OutputFile = file("aggregate.json", Writer::Shard);
 /// `shard.json`: which slice a shard ran.
-pub const SHARD_INFO: OutputFile = file("shard.json", Writer::Shard, false);
+pub const SHARD_INFO: OutputFile = file("shard.json", Writer::Shard);
 /// `sweep.csv`.
-pub const SWEEP: OutputFile = file("sweep.csv", Writer::Sweep, false);
+pub const SWEEP: OutputFile = file("sweep.csv", Writer::Sweep);
 /// `trace.json`.
-pub const TRACE: OutputFile = file("trace.json", Writer::Trace, false);
+pub const TRACE: OutputFile = file("trace.json", Writer::Trace);
 /// `report.md`.
-pub const REPORT_MD: OutputFile = file("report.md", Writer::Report, false);
+pub const REPORT_MD: OutputFile = file("report.md", Writer::Report);
 /// `report.html`.
-pub const REPORT_HTML: OutputFile = file("report.html", Writer::Report, false);
+pub const REPORT_HTML: OutputFile = file("report.html", Writer::Report);
 
 /// Every output file, row files first (in their column-file order), then
 /// the aggregated ones in the order they are written and listed.

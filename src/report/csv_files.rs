@@ -3,7 +3,7 @@
 use super::ReportError;
 use super::manifest::{Manifest, ManifestKind};
 use crate::experiment::Aggregate;
-use crate::experiment::outputs::{self, RowSelection};
+use crate::experiment::outputs;
 use crate::experiment::stats::Metric;
 use crate::pipeline::model::Stage;
 use crate::scenario::Scenario;
@@ -145,19 +145,13 @@ pub fn manifest_json(
     scn: &Scenario,
     agg: &Aggregate,
     seed: u64,
-    rows: RowSelection,
+    files: Vec<String>,
+    precision: Option<super::manifest::PrecisionRecord>,
 ) -> Result<Vec<u8>, ReportError> {
-    let mut files = rows.files();
-    files.extend(
-        outputs::FILES
-            .iter()
-            .filter(|f| f.in_manifest && !f.is_row_file())
-            .map(|f| f.name),
-    );
     let m = Manifest {
         amisim_version: env!("CARGO_PKG_VERSION").into(),
         scenario: scn.name.clone(),
-        scenario_file: scn.path.display().to_string(),
+        scenario_file: super::manifest::absolute(&scn.path),
         scenario_sha256: scn.hash.clone(),
         seed,
         kind: ManifestKind::Run {
@@ -168,7 +162,8 @@ pub fn manifest_json(
             pipelines: scn.world.pipelines.iter().map(|p| p.name.clone()).collect(),
         },
         events: agg.events,
-        files: files.into_iter().map(String::from).collect(),
+        precision,
+        files,
     };
     m.to_json()
 }

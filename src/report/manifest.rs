@@ -15,7 +15,8 @@ pub struct Manifest {
     pub amisim_version: String,
     /// The scenario's name.
     pub scenario: String,
-    /// The scenario file, as given on the command line.
+    /// The scenario file, an absolute path (so that `amisim report` finds it
+    /// from anywhere).
     pub scenario_file: String,
     /// SHA-256 of the scenario file's bytes.
     pub scenario_sha256: String,
@@ -26,8 +27,65 @@ pub struct Manifest {
     pub kind: ManifestKind,
     /// Events simulated.
     pub events: u64,
-    /// The files written.
+    /// The precision target (`--precision`), when one was set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<PrecisionRecord>,
+    /// Every file written into the directory (a directory ends in `/`).
     pub files: Vec<String>,
+}
+
+/// A precision target and whether it was met.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrecisionRecord {
+    /// The target: the 95 % CI's half-width as a fraction of the estimate.
+    pub target: f64,
+    /// The statistic it applies to: `mean` or `p95` of time to all Regions.
+    pub of: String,
+    /// The half-width reached (the worst pipeline's), as a fraction.
+    pub achieved: Option<f64>,
+    /// The bound on replications (`--max-replications`).
+    pub max_replications: u64,
+    /// Whether the target was met before the bound.
+    pub met: bool,
+}
+
+impl PrecisionRecord {
+    /// The record of `target` for a run that ended with `agg`.
+    pub fn of(p: &crate::experiment::Precision, agg: &crate::experiment::Aggregate) -> Self {
+        let achieved = agg
+            .worst_relative_half_width()
+            .map(|(mean, p95)| if p.of_p95 { p95 } else { mean });
+        PrecisionRecord {
+            target: p.relative_half_width,
+            of: if p.of_p95 { "p95" } else { "mean" }.into(),
+            achieved,
+            max_replications: p.max_replications,
+            met: achieved.is_some_and(|a| a <= p.relative_half_width),
+        }
+    }
+
+    /// The warning printed, and put in the report, when the target was not met.
+    pub fn unmet(&self, replications: u64) -> Option<String> {
+        (!self.met).then(|| {
+            format!(
+                "the precision target was not met: the {} of time to all Regions has a 95 % CI of ±{} after {replications} replications (target ±{:.2} %, bound {}); raise --max-replications or loosen --precision",
+                self.of,
+                self.achieved
+                    .map_or("unknown (too few succeeded runs)".into(), |a| format!("{:.2} %", a * 100.0)),
+                self.target * 100.0,
+                self.max_replications
+            )
+        })
+    }
+}
+
+/// The absolute form of a scenario path, for a manifest.
+pub fn absolute(path: &Path) -> String {
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
 }
 
 /// A single scenario or a sweep.
@@ -103,6 +161,7 @@ mod tests {
                 replications_per_point: vec![5, 5],
             },
             events: 10,
+            precision: None,
             files: vec!["sweep.csv".into()],
         };
         let json = m.to_json().unwrap();

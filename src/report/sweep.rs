@@ -76,11 +76,12 @@ pub fn manifest_json(
     sweep: &Sweep,
     aggs: &[Aggregate],
     seed: u64,
+    files: Vec<String>,
 ) -> Result<Vec<u8>, ReportError> {
     let m = Manifest {
         amisim_version: env!("CARGO_PKG_VERSION").into(),
         scenario: scn.name.clone(),
-        scenario_file: scn.path.display().to_string(),
+        scenario_file: super::manifest::absolute(&scn.path),
         scenario_sha256: scn.hash.clone(),
         seed,
         kind: ManifestKind::Sweep {
@@ -89,9 +90,8 @@ pub fn manifest_json(
             replications_per_point: aggs.iter().map(|a| a.replications).collect(),
         },
         events: aggs.iter().map(|a| a.events).sum(),
-        files: [outputs::SWEEP.name, outputs::MANIFEST.name]
-            .map(String::from)
-            .to_vec(),
+        precision: None,
+        files,
     };
     m.to_json()
 }

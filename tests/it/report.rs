@@ -222,3 +222,162 @@ fn every_trace_track_nests() {
         }
     }
 }
+
+/// Every file and directory in `dir`, as the manifest names them (a directory ends in `/`).
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.file_type().unwrap().is_dir() {
+                format!("{name}/")
+            } else {
+                name
+            }
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn manifest(dir: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+fn listed(m: &serde_json::Value) -> Vec<String> {
+    let mut v: Vec<String> = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The manifest lists exactly the files in the directory (aggregate.json,
+/// the cost files, the report and the trace included), for a run, a
+/// `--rows none` run, a sweep and after `amisim report`; its scenario path
+/// is absolute, so `amisim report` works from any directory.
+#[test]
+fn the_manifest_lists_every_file_written_and_works_from_anywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[&str]); 3] = [
+        ("scenarios/quickstart.toml", &["--report", "--trace"]),
+        ("scenarios/quickstart.toml", &["--rows", "none"]),
+        ("scenarios/patch-sla.toml", &[]),
+    ];
+    for (i, (scn, flags)) in cases.iter().enumerate() {
+        let out = dir.path().join(format!("r{i}"));
+        let mut args = vec!["run", scn, "-n", "2", "-q", "--out", out.to_str().unwrap()];
+        args.extend(*flags);
+        super::amisim_ok(&args);
+        let m = manifest(&out);
+        assert_eq!(listed(&m), entries(&out), "{scn} {flags:?}");
+        assert!(out.join("aggregate.json").is_file());
+        let file = m["scenario_file"].as_str().unwrap();
+        assert!(std::path::Path::new(file).is_absolute(), "{file}");
+    }
+    // `amisim report` from another directory, on the --rows none run.
+    let out = dir.path().join("r1");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_amisim"))
+        .args(["report", out.to_str().unwrap()])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(listed(&manifest(&out)), entries(&out));
+    assert!(entries(&out).contains(&"report.html".to_string()));
+}
+
+/// `amisim report DIR --scenario OTHER` is refused (exit 2, both hashes
+/// named) and changes nothing in DIR.
+#[test]
+fn a_report_under_another_scenario_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = out.to_str().unwrap();
+    super::amisim_ok(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "-n",
+        "2",
+        "-q",
+        "--out",
+        o,
+    ]);
+    let before = entries(&out);
+    let r = amisim(&["report", o, "--scenario", "scenarios/patch-sla.toml"]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("SHA-256") && err.contains("pass the scenario it was run from"),
+        "{err}"
+    );
+    assert_eq!(entries(&out), before);
+    // The same scenario is accepted.
+    super::amisim_ok(&["report", o, "--scenario", "scenarios/quickstart.toml"]);
+}
+
+/// A precision target that was not met: a warning on stderr, `met: false`
+/// in the manifest, and a line in the report.
+#[test]
+fn an_unmet_precision_target_is_a_warning_and_a_report_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = out.to_str().unwrap();
+    let r = super::amisim_ok(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "-n",
+        "4",
+        "--precision",
+        "0.0001",
+        "--max-replications",
+        "8",
+        "-q",
+        "--rows",
+        "none",
+        "--report",
+        "--out",
+        o,
+    ]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("warning: the precision target was not met"),
+        "{err}"
+    );
+    let m = manifest(&out);
+    assert_eq!(m["precision"]["met"], false, "{m}");
+    assert_eq!(m["precision"]["target"], 0.0001);
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("the precision target was not met"),
+        "{report}"
+    );
+}
+
+/// A sweep's report says how many points and replications it ran.
+#[test]
+fn a_sweep_report_header_counts_points_and_replications() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = out.to_str().unwrap();
+    super::amisim_ok(&[
+        "run",
+        "scenarios/patch-sla.toml",
+        "-n",
+        "3",
+        "-q",
+        "--report",
+        "--out",
+        o,
+    ]);
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(!report.contains("? replications"), "{report}");
+    assert!(
+        report.contains("sweep points of 3 replications"),
+        "{report}"
+    );
+}

@@ -60,13 +60,28 @@ pub fn write_report(scn: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, ReportEr
         source,
     })?;
     let mut blocks = Vec::new();
-    let manifest = super::manifest::Manifest::read(dir).ok();
-    let known = |v: Option<u64>| v.map_or_else(|| "?".to_string(), |v| v.to_string());
+    let manifest = super::manifest::Manifest::read(dir)?;
+    let ran = match &manifest.kind {
+        super::manifest::ManifestKind::Run { replications, .. } => {
+            format!("{replications} replications")
+        }
+        super::manifest::ManifestKind::Sweep {
+            points,
+            replications_per_point,
+            ..
+        } => format!(
+            "{points} sweep points of {} replications",
+            replications_per_point.iter().max().copied().unwrap_or(0)
+        ),
+    };
     blocks.push(Block::Para(format!(
-        "{} — seed {}, {} replications of {} from {}; {} Regions, {} pipelines. Scenario {} (SHA-256 {}).",
-        if scn.description.is_empty() { "No description" } else { &scn.description },
-        known(manifest.as_ref().map(|m| m.seed)),
-        known(manifest.as_ref().and_then(|m| m.replications())),
+        "{} — seed {}, {ran} of {} from {}; {} Regions, {} pipelines. Scenario {} (SHA-256 {}).",
+        if scn.description.is_empty() {
+            "No description"
+        } else {
+            &scn.description
+        },
+        manifest.seed,
         crate::engine::SimDuration(scn.world.horizon.as_millis()),
         scn.start.format("%Y-%m-%d"),
         scn.world.regions.len(),
@@ -74,6 +89,11 @@ pub fn write_report(scn: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, ReportEr
         scn.path.display(),
         &scn.hash[..12.min(scn.hash.len())]
     )));
+    if let (Some(p), Some(reps)) = (&manifest.precision, manifest.replications())
+        && let Some(why) = p.unmet(reps)
+    {
+        blocks.push(Block::Para(format!("**Warning:** {why}.")));
+    }
     let read = |f: outputs::OutputFile| Table::read(&dir.join(f.name));
     let tables = Tables {
         summary: read(outputs::SUMMARY)?,
