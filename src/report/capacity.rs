@@ -39,7 +39,7 @@ pub const TIMELINE_HEADER: [&str; 8] = [
     "utilization",
 ];
 
-fn names(scn: &Scenario, k: &QuotaKey) -> [String; 4] {
+pub(crate) fn names(scn: &Scenario, k: &QuotaKey) -> [String; 4] {
     [
         k.kind.key().to_string(),
         scn.world.directory.accounts[k.account.index()].name.clone(),

@@ -6,7 +6,8 @@ use crate::experiment::Aggregate;
 use crate::pipeline::analysis::most_often;
 use crate::scenario::Scenario;
 
-/// `42s`, `12m 05s`, `3h 07m`: a span in seconds, readable.
+/// `42s`, `12m 05s`, `3h 07m 12s`: a span in seconds, readable, to the
+/// second (so that a p95 of 1h 30m 23s never reads as a 1h 30m SLO met).
 pub fn human(secs: f64) -> String {
     let s = secs.round().max(0.0) as u64;
     if s < 60 {
@@ -14,7 +15,7 @@ pub fn human(secs: f64) -> String {
     } else if s < 3600 {
         format!("{}m {:02}s", s / 60, s % 60)
     } else {
-        format!("{}h {:02}m", s / 3600, (s % 3600) / 60)
+        format!("{}h {:02}m {:02}s", s / 3600, (s % 3600) / 60, s % 60)
     }
 }
 
@@ -66,7 +67,7 @@ pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate) -> String {
         .max(8);
     let _ = writeln!(
         out,
-        "{:<w$}  {:>5}  {:>6}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  most often late",
+        "{:<w$}  {:>5}  {:>6}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  most often late",
         "pipeline", "runs", "failed", "p50", "p95", "p99", "build", "test", "copy"
     );
     for (pi, (p, pa)) in scn.world.pipelines.iter().zip(&agg.pipelines).enumerate() {
@@ -78,7 +79,7 @@ pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate) -> String {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{:<w$}  {:>5}  {:>6}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {}",
+            "{:<w$}  {:>5}  {:>6}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {}",
             p.name,
             pa.executions,
             pa.failed,
@@ -182,6 +183,7 @@ mod tests {
     fn spans_read_as_seconds_minutes_or_hours() {
         assert_eq!(human(42.4), "42s");
         assert_eq!(human(725.0), "12m 05s");
-        assert_eq!(human(11_220.0), "3h 07m");
+        assert_eq!(human(11_220.0), "3h 07m 00s");
+        assert_eq!(human(5_423.0), "1h 30m 23s");
     }
 }

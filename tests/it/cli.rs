@@ -481,7 +481,7 @@ fn an_auto_disabled_pipeline_is_reported_in_the_console_and_summary() {
     let console = String::from_utf8_lossy(&o.stdout);
     assert!(
         console.contains(
-            "p was disabled after 3 consecutive failures in 4 of 4 replications (on average 3h 02m from the start)"
+            "p was disabled after 3 consecutive failures in 4 of 4 replications (on average 3h 02m 00s from the start)"
         ),
         "{console}"
     );

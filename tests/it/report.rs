@@ -381,3 +381,42 @@ fn a_sweep_report_header_counts_points_and_replications() {
         "{report}"
     );
 }
+
+/// SLOs compare unrounded values: the quickstart's p95 is 1h 19m 28s, so a
+/// 79-minute SLO is missed (by 28 s) and an 80-minute one met; money has
+/// thousands separators.
+#[test]
+fn slos_compare_unrounded_values_and_say_by_how_much() {
+    let quickstart = std::fs::read_to_string(root().join("scenarios/quickstart.toml")).unwrap();
+    for (slo, verdict) in [
+        ("79m", "SLO 1h 19m 00s MISSED (28s over)"),
+        ("80m", "SLO 1h 20m 00s met"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let scn = dir.path().join("q.toml");
+        std::fs::write(
+            &scn,
+            format!("{quickstart}\n[slo]\ntime_to_all_regions_p95 = \"{slo}\"\nmonthly_cost_usd = 1000\n"),
+        )
+        .unwrap();
+        let out = dir.path().join("r");
+        super::amisim_ok(&[
+            "run",
+            scn.to_str().unwrap(),
+            "-q",
+            "--rows",
+            "none",
+            "--report",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+        assert!(
+            report.contains("p95 time to all Regions: 1h 19m 28s"),
+            "{report}"
+        );
+        assert!(report.contains(verdict), "{slo}: {report}");
+        assert!(report.contains("SLO $1,000.00 met"), "{report}");
+        assert!(!report.contains("no [slo] set"), "{report}");
+    }
+}

@@ -6,6 +6,7 @@ use super::Doc;
 use super::doc::{Block, Table};
 use crate::report::ReportError;
 use crate::report::charts::{self, Series};
+use crate::report::text::dollars;
 
 /// Cost.
 pub(super) fn cost(d: &mut Doc<'_>) -> Result<(), ReportError> {
@@ -32,7 +33,7 @@ pub(super) fn cost(d: &mut Doc<'_>) -> Result<(), ReportError> {
         }
         let totals: Vec<Vec<String>> = cats
             .iter()
-            .map(|(c, m)| vec![c.clone(), format!("${:.2}", m.values().sum::<f64>())])
+            .map(|(c, m)| vec![c.clone(), dollars(m.values().sum::<f64>())])
             .collect();
         blocks.push(Block::Table(
             vec!["category".into(), "per month".into()],
@@ -129,10 +130,10 @@ pub(super) fn cost(d: &mut Doc<'_>) -> Result<(), ReportError> {
                     vec![
                         t.get(r, "scope").into(),
                         t.get(r, "metric").into(),
-                        format!("${}", t.get(r, "mean_usd")),
-                        format!("${}", t.get(r, "p50_usd")),
-                        format!("${}", t.get(r, "p95_usd")),
-                        format!("${}", t.get(r, "max_usd")),
+                        money(t.num(r, "mean_usd")),
+                        money(t.num(r, "p50_usd")),
+                        money(t.num(r, "p95_usd")),
+                        money(t.num(r, "max_usd")),
                     ]
                 })
                 .collect(),
@@ -140,4 +141,9 @@ pub(super) fn cost(d: &mut Doc<'_>) -> Result<(), ReportError> {
     }
 
     Ok(())
+}
+
+/// Dollars with thousands grouped, `-` for none.
+fn money(v: Option<f64>) -> String {
+    v.map_or("-".into(), dollars)
 }

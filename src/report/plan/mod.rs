@@ -37,6 +37,9 @@ struct Doc<'a> {
     charts_dir: PathBuf,
     blocks: Vec<Block>,
     tables: Tables,
+    /// The typed results (aggregate.json), one per sweep point; `None` for
+    /// a directory an older amisim wrote.
+    aggs: Option<Vec<crate::experiment::Aggregate>>,
 }
 
 /// The defaults that are assumptions rather than published figures (src/aws/facts.rs).
@@ -105,12 +108,36 @@ pub fn write_report(scn: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, ReportEr
         breakdown: read(outputs::COST_BREAKDOWN)?,
         sweep: read(outputs::SWEEP)?,
     };
+    if manifest.replications().is_some() {
+        let mut missing = Vec::new();
+        if tables.runs.is_none() {
+            missing
+                .push("the bottleneck in the verdict and the time-to-all-Regions chart (runs.csv)");
+        }
+        if tables.stages.is_none() {
+            missing.push("the execution chart (stages.csv)");
+        }
+        if !dir.join(outputs::COST.name).is_file() {
+            missing.push("the monthly-cost distribution and the cost-by-item chart (cost.csv)");
+        }
+        if !missing.is_empty() {
+            blocks.push(Block::Para(format!(
+                "Not shown: {}. They are made from row files this run did not write (`--rows`); rerun with `--rows all` to have them.",
+                missing.join("; ")
+            )));
+        }
+    }
+    let aggs = match std::fs::read(dir.join(outputs::SHARD_AGGREGATE.name)) {
+        Ok(bytes) => Some(serde_json::from_slice(&bytes)?),
+        Err(_) => None,
+    };
     let mut d = Doc {
         scn,
         dir,
         charts_dir,
         blocks,
         tables,
+        aggs,
     };
     verdict::verdict(&mut d)?;
     timing::timing(&mut d)?;

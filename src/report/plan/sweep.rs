@@ -6,7 +6,7 @@ use super::Doc;
 use super::doc::Block;
 use crate::report::ReportError;
 use crate::report::charts::{self, Series};
-use crate::report::text::human;
+use crate::report::text::{dollars, human};
 
 /// The sweep's points.
 pub(super) fn sweep(d: &mut Doc<'_>) -> Result<(), ReportError> {
@@ -54,7 +54,7 @@ pub(super) fn sweep(d: &mut Doc<'_>) -> Result<(), ReportError> {
                         .cloned()
                         .chain([
                             human(*p95),
-                            format!("${c:.2}"),
+                            dollars(*c),
                             if meets(*p95, *c) {
                                 "yes".into()
                             } else {
@@ -71,13 +71,14 @@ pub(super) fn sweep(d: &mut Doc<'_>) -> Result<(), ReportError> {
             .min_by(|a, b| a.2.total_cmp(&b.2));
         blocks.push(Block::Para(match best {
             Some((v, p, c)) => format!(
-                "Cheapest point meeting every SLO: {} — p95 {} at ${c:.2} a month.",
+                "Cheapest point meeting every SLO: {} — p95 {} at {} a month.",
                 keys.iter()
                     .zip(v)
                     .map(|(k, x)| format!("{k} = {x}"))
                     .collect::<Vec<_>>()
                     .join(", "),
-                human(*p)
+                human(*p),
+                dollars(*c)
             ),
             None => "No point meets every SLO.".into(),
         }));

@@ -4,66 +4,23 @@
 use std::collections::BTreeMap;
 
 use super::Doc;
-use super::doc::{Block, secs_h};
+use super::doc::Block;
+use crate::experiment::Aggregate;
+use crate::experiment::aggregate::PipelineAgg;
+use crate::experiment::stats::Metric;
 use crate::report::ReportError;
-use crate::report::text::human;
+use crate::report::text::{dollars, human};
+use crate::scenario::Scenario;
 
 /// The verdict.
 pub(super) fn verdict(d: &mut Doc<'_>) -> Result<(), ReportError> {
     let scn = d.scn;
     let blocks = &mut d.blocks;
-    let summary = &d.tables.summary;
     let runs = &d.tables.runs;
-    let quotas = &d.tables.quotas;
-    let cost_summary = &d.tables.cost_summary;
-    // Verdict.
-    let mut verdict = Vec::new();
-    // The slowest pipeline's p95 of a summary metric, against its SLO.
-    let worst = |metric: &str, slo: Option<f64>| {
-        let t = summary.as_ref()?;
-        let (name, p95) = t
-            .rows
-            .iter()
-            .filter(|r| t.get(r, "metric") == metric)
-            .filter_map(|r| Some((t.get(r, "pipeline").to_string(), t.num(r, "p95_s")?)))
-            .max_by(|a, b| a.1.total_cmp(&b.1))?;
-        let status = match slo {
-            Some(s) if p95 <= s => format!(" — SLO {} met", human(s)),
-            Some(s) => format!(" — SLO {} MISSED", human(s)),
-            None => String::new(),
-        };
-        Some((name, human(p95), status))
+    let mut verdict = match d.aggs.as_deref() {
+        Some([agg]) => headline(scn, agg),
+        _ => Vec::new(),
     };
-    let secs = |d: Option<crate::engine::SimDuration>| d.map(|d| d.as_secs_f64());
-    if let Some((name, p95, status)) =
-        worst("time_to_all_regions", secs(scn.slo.time_to_all_regions_p95))
-    {
-        verdict.push(format!(
-            "p95 time to all Regions: {p95} for {name} (the slowest pipeline){status}"
-        ));
-    }
-    if let Some((name, p95, status)) = worst("exposure_window", secs(scn.slo.exposure_window_p95)) {
-        verdict.push(format!(
-            "p95 exposure window (a release until an image with it is usable everywhere): {p95} for {name}{status}"
-        ));
-    }
-    let monthly = cost_summary.as_ref().and_then(|t| {
-        let r = t
-            .rows
-            .iter()
-            .find(|r| t.get(r, "metric") == "monthly_cost")?;
-        Some((t.num(r, "mean_usd")?, t.num(r, "p95_usd")?))
-    });
-    if let Some((mean, p95)) = monthly {
-        let status = match scn.slo.monthly_cost_usd {
-            Some(s) if mean <= s => format!(" — SLO ${s:.2} met"),
-            Some(s) => format!(" — SLO ${s:.2} MISSED"),
-            None => String::new(),
-        };
-        verdict.push(format!(
-            "cost: ${mean:.2} a month on average, ${p95:.2} at p95{status}"
-        ));
-    }
     // The bottleneck: the step most often critical in the slowest 5 % of runs.
     if let Some(t) = &runs {
         let mut tail: BTreeMap<String, (usize, f64)> = BTreeMap::new();
@@ -115,28 +72,106 @@ pub(super) fn verdict(d: &mut Doc<'_>) -> Result<(), ReportError> {
             }
         }
     }
-    if let Some(t) = &quotas
-        && let Some(r) = t.rows.iter().max_by(|a, b| {
-            t.num(a, "mean_utilization")
-                .unwrap_or(0.0)
-                .total_cmp(&t.num(b, "mean_utilization").unwrap_or(0.0))
-        })
-    {
-        verdict.push(format!(
-            "busiest quota: {} ({} in {}{}), {:.1} % utilized, p95 wait {}",
-            t.get(r, "quota"),
-            t.get(r, "account"),
-            t.get(r, "region"),
-            match t.get(r, "pipeline") {
-                "" => String::new(),
-                p => format!(", pipeline {p}"),
-            },
-            100.0 * t.num(r, "mean_utilization").unwrap_or(0.0),
-            secs_h(t.num(r, "p95_wait_s"))
-        ));
+    if let Some([agg]) = d.aggs.as_deref() {
+        verdict.push(busiest_quota(scn, agg));
+    }
+    if !scn.slo.any() {
+        verdict.push("SLO: no [slo] set; add e.g. `[slo] time_to_all_regions_p95 = \"2h\"` and the verdict says whether it is met".into());
     }
     blocks.push(Block::Heading("Verdict".into()));
     blocks.push(Block::Bullets(verdict));
 
     Ok(())
+}
+
+/// The slowest pipeline by the p95 of `metric`: its name and the metric.
+fn slowest<'a>(
+    scn: &'a Scenario,
+    agg: &'a Aggregate,
+    metric: fn(&PipelineAgg) -> &Metric,
+) -> Option<(&'a str, &'a Metric)> {
+    scn.world
+        .pipelines
+        .iter()
+        .zip(&agg.pipelines)
+        .map(|(p, pa)| (p.name.as_str(), metric(pa)))
+        .filter(|(_, m)| m.count > 0)
+        .max_by(|a, b| {
+            let p95 = |m: &Metric| m.quantile(0.95).unwrap_or(0.0);
+            p95(a.1).total_cmp(&p95(b.1))
+        })
+}
+
+/// ` — SLO 2h 00m 00s met` or `MISSED`, comparing unrounded values.
+fn slo_status(value: f64, slo: Option<f64>, show: fn(f64) -> String) -> String {
+    match slo {
+        Some(s) if value <= s => format!(" — SLO {} met", show(s)),
+        Some(s) => format!(" — SLO {} MISSED ({} over)", show(s), show(value - s)),
+        None => String::new(),
+    }
+}
+
+/// The p95s against their SLOs, and the monthly cost: from the typed
+/// results, the quantiles summary.csv prints.
+fn headline(scn: &Scenario, agg: &Aggregate) -> Vec<String> {
+    let mut v = Vec::new();
+    let secs = |d: Option<crate::engine::SimDuration>| d.map(|d| d.as_secs_f64());
+    let p95_line = |m: &Metric, slo| {
+        let p95 = m.quantile_s(0.95).unwrap_or(0.0);
+        let ci = m.quantile_ci95_s(0.95).map_or(String::new(), |(l, h)| {
+            format!(" (95 % CI {} – {})", human(l), human(h))
+        });
+        (human(p95), ci, slo_status(p95, slo, human))
+    };
+    if let Some((name, m)) = slowest(scn, agg, |p| &p.time_to_all_regions) {
+        let (p95, ci, status) = p95_line(m, secs(scn.slo.time_to_all_regions_p95));
+        v.push(format!(
+            "p95 time to all Regions: {p95}{ci} for {name} (the slowest pipeline){status}"
+        ));
+    }
+    if let Some((name, m)) = slowest(scn, agg, |p| &p.exposure_window) {
+        let (p95, ci, status) = p95_line(m, secs(scn.slo.exposure_window_p95));
+        v.push(format!(
+            "p95 exposure window (a release until an image with it is usable everywhere): {p95}{ci} for {name}{status}"
+        ));
+    }
+    let m = &agg.monthly_cost;
+    if let (Some(mean), Some(p95)) = (m.mean(), m.quantile(0.95)) {
+        let (mean, p95) = (mean / 1e6, p95 / 1e6);
+        v.push(format!(
+            "cost: {} a month on average, {} at p95{}",
+            dollars(mean),
+            dollars(p95),
+            slo_status(mean, scn.slo.monthly_cost_usd, dollars)
+        ));
+    }
+    v
+}
+
+/// The busiest quota by time-weighted utilization, or that none was busy.
+fn busiest_quota(scn: &Scenario, agg: &Aggregate) -> String {
+    let util = |q: &crate::experiment::aggregate::QuotaAgg| {
+        q.busy.0 as f64 / (q.capacity.max(1) as f64 * q.span.0.max(1) as f64)
+    };
+    let Some((k, q)) = agg
+        .quotas
+        .iter()
+        .max_by(|a, b| util(a.1).total_cmp(&util(b.1)).then(b.0.cmp(a.0)))
+    else {
+        return "quotas: none was used".into();
+    };
+    let [quota, account, region, _] = crate::report::capacity::names(scn, k);
+    let waited: u64 = agg.quotas.values().map(|q| q.waited).sum();
+    if util(q) < 0.001 && waited == 0 {
+        return format!(
+            "quotas: none is close to binding; the busiest, {quota} ({account} in {region}), is under 0.1 % utilized and no request queued"
+        );
+    }
+    format!(
+        "busiest quota: {quota} ({account} in {region}), {:.1} % utilized, {} of {} requests queued, p95 wait {}",
+        100.0 * util(q),
+        q.waited,
+        q.requests,
+        human(q.wait.quantile_s(0.95).unwrap_or(0.0))
+    )
 }

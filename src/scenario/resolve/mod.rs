@@ -88,6 +88,15 @@ pub struct Slo {
     pub monthly_cost_usd: Option<f64>,
 }
 
+impl Slo {
+    /// True when `[slo]` sets anything.
+    pub fn any(&self) -> bool {
+        self.time_to_all_regions_p95.is_some()
+            || self.exposure_window_p95.is_some()
+            || self.monthly_cost_usd.is_some()
+    }
+}
+
 /// Default horizon when the file gives none.
 pub const DEFAULT_HORIZON: SimDuration = SimDuration::from_hours(28 * 24);
 /// Default master seed.
