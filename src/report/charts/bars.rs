@@ -95,10 +95,11 @@ pub fn gantt(
     title: &str,
     lanes: &[String],
     bars: &[GanttBar],
-    legend: &[String],
+    legend: &[(String, usize)],
 ) -> Result<(), ReportError> {
     let name = title.to_string();
-    let (t0, t1) = bounds(bars.iter().flat_map(|b| [b.start, b.end]));
+    // Minutes on the axis, so that its ticks fall on round minutes.
+    let (t0, t1) = bounds(bars.iter().flat_map(|b| [b.start / 60.0, b.end / 60.0]));
     let n = lanes.len().max(1);
     let left = lanes
         .iter()
@@ -119,7 +120,13 @@ pub fn gantt(
                 .configure_mesh()
                 .disable_y_mesh()
                 .x_desc("minutes since the trigger")
-                .x_label_formatter(&|v| format!("{:.0}", v / 60.0))
+                .x_label_formatter(&|v| {
+                    if v.fract().abs() < 1e-9 {
+                        format!("{v:.0}")
+                    } else {
+                        format!("{v:.1}")
+                    }
+                })
                 .y_labels(n)
                 .y_label_formatter(&|v| row_label(lanes, v))
                 .label_style(("sans-serif", 14))
@@ -136,8 +143,8 @@ pub fn gantt(
                     };
                     let mut bar = Rectangle::new(
                         [
-                            (b.start, SegmentValue::Exact(b.lane)),
-                            (b.end.max(b.start + 1.0), row_end(b.lane, n)),
+                            (b.start / 60.0, SegmentValue::Exact(b.lane)),
+                            ((b.end.max(b.start + 1.0)) / 60.0, row_end(b.lane, n)),
                         ],
                         style,
                     );
@@ -145,8 +152,8 @@ pub fn gantt(
                     bar
                 }))
                 .map_err(err(&name))?;
-            for (i, l) in legend.iter().enumerate() {
-                let c = color(i);
+            for (l, i) in legend {
+                let c = color(*i);
                 chart
                     .draw_series(std::iter::empty::<Rectangle<(f64, SegmentValue<usize>)>>())
                     .map_err(err(&name))?

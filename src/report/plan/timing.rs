@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::Doc;
-use super::doc::{Block, secs_h};
+use super::doc::{Block, Table, secs_h};
 use crate::report::ReportError;
 use crate::report::charts::{self, GanttBar, Series};
 use crate::report::text::human;
@@ -185,71 +185,30 @@ pub(super) fn timing(d: &mut Doc<'_>) -> Result<(), ReportError> {
         }
     }
 
-    // One execution, as a Gantt chart.
-    if let Some(t) = &stages {
+    // One execution, as a Gantt chart: the slowest pipeline's p95 one.
+    if let (Some(runs), Some(t)) = (runs, stages)
+        && let Some(pick) = p95_execution(scn, d.aggs.as_deref(), runs)
+    {
         let recs: Vec<&Vec<String>> = t
             .rows
             .iter()
             .filter(|r| {
-                t.get(r, "replication") == "0"
-                    && t.get(r, "pipeline") == first
-                    && t.get(r, "execution") == "1"
+                t.get(r, "replication") == pick.replication
+                    && t.get(r, "pipeline") == pick.pipeline
+                    && t.get(r, "execution") == pick.execution
             })
             .collect();
         if !recs.is_empty() {
-            let t0 = recs
-                .iter()
-                .filter_map(|r| t.num(r, "enqueued_at_s"))
-                .fold(f64::INFINITY, f64::min);
-            let mut lanes: Vec<String> = Vec::new();
-            let mut kinds: Vec<String> = Vec::new();
-            let mut bars = Vec::new();
-            // Background terminations and the CreateImage umbrella would hide
-            // other bars; parallel snapshots get a lane each.
-            for r in recs.iter().filter(|r| {
-                !t.get(r, "stage").starts_with("terminate") && t.get(r, "stage") != "create_image"
-            }) {
-                let lane_name = match t.get(r, "stage") {
-                    "snapshot" => format!("{} snapshot {}", t.get(r, "region"), t.get(r, "item")),
-                    _ => format!("{} / {}", t.get(r, "region"), t.get(r, "account")),
-                };
-                let lane = lanes
-                    .iter()
-                    .position(|l| *l == lane_name)
-                    .unwrap_or_else(|| {
-                        lanes.push(lane_name);
-                        lanes.len() - 1
-                    });
-                let stage = t.get(r, "stage").to_string();
-                let color = kinds.iter().position(|k| *k == stage).unwrap_or_else(|| {
-                    kinds.push(stage);
-                    kinds.len() - 1
-                });
-                let (e, s, f) = (
-                    t.num(r, "enqueued_at_s").unwrap_or(t0),
-                    t.num(r, "started_at_s").unwrap_or(t0),
-                    t.num(r, "finished_at_s").unwrap_or(t0),
-                );
-                if s > e {
-                    bars.push(GanttBar {
-                        lane,
-                        start: e - t0,
-                        end: s - t0,
-                        queued: true,
-                        color,
-                    });
-                }
-                bars.push(GanttBar {
-                    lane,
-                    start: s - t0,
-                    end: f - t0,
-                    queued: false,
-                    color,
-                });
-            }
+            let (lanes, bars, kinds) = gantt_bars(t, &recs);
             charts::gantt(
                 &charts_dir.join("execution"),
-                &format!("{first}, execution 1 of replication 0 (light: queued)"),
+                &format!(
+                    "{}: the p95 execution ({}), replication {} #{} (light: queued)",
+                    pick.pipeline,
+                    human(pick.seconds),
+                    pick.replication,
+                    pick.execution
+                ),
                 &lanes,
                 &bars,
                 &kinds,
@@ -257,7 +216,10 @@ pub(super) fn timing(d: &mut Doc<'_>) -> Result<(), ReportError> {
             blocks.push(Block::Heading("One execution".into()));
             blocks.push(Block::Chart(
                 "execution".into(),
-                "Stages of one execution per Region and account; light bars are queue waits".into(),
+                format!(
+                    "The execution of {} nearest its p95 (the slowest pipeline's), by Region with accounts folded; light bars are queue waits",
+                    pick.pipeline
+                ),
             ));
         }
     }
@@ -274,4 +236,138 @@ fn step_cdf(sorted: &[f64]) -> Vec<(f64, f64)> {
         points.push((*x, (k + 1) as f64 / n));
     }
     points
+}
+
+/// The execution a chart shows.
+struct Pick {
+    pipeline: String,
+    replication: String,
+    execution: String,
+    seconds: f64,
+}
+
+/// The slowest pipeline's (by the typed p95) succeeded execution whose time
+/// to all Regions is the smallest at or above that p95.
+fn p95_execution(
+    scn: &crate::scenario::Scenario,
+    aggs: Option<&[crate::experiment::Aggregate]>,
+    runs: &Table,
+) -> Option<Pick> {
+    let [agg] = aggs? else {
+        return None;
+    };
+    let (name, p95) = scn
+        .world
+        .pipelines
+        .iter()
+        .zip(&agg.pipelines)
+        .filter_map(|(p, pa)| Some((p.name.as_str(), pa.time_to_all_regions.quantile_s(0.95)?)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    runs.rows
+        .iter()
+        .filter(|r| runs.get(r, "pipeline") == name)
+        .filter_map(|r| Some((r, runs.num(r, "time_to_all_regions_s")?)))
+        .filter(|(_, v)| *v + 0.0005 >= p95)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(r, v)| Pick {
+            pipeline: name.to_string(),
+            replication: runs.get(r, "replication").to_string(),
+            execution: runs.get(r, "execution").to_string(),
+            seconds: v,
+        })
+}
+
+/// At most this many lanes; Regions past it share one.
+const MAX_LANES: usize = 40;
+
+/// The lanes (a Region, its accounts folded; its snapshots apart), the bars
+/// and the stages shown, each with its fixed colour (its place in `Stage::ALL`).
+fn gantt_bars(
+    t: &Table,
+    recs: &[&Vec<String>],
+) -> (Vec<String>, Vec<GanttBar>, Vec<(String, usize)>) {
+    use crate::pipeline::model::Stage;
+    let t0 = recs
+        .iter()
+        .filter_map(|r| t.num(r, "enqueued_at_s"))
+        .fold(f64::INFINITY, f64::min);
+    // Background terminations and the CreateImage umbrella would hide other bars.
+    let shown: Vec<&&Vec<String>> = recs
+        .iter()
+        .filter(|r| {
+            !t.get(r, "stage").starts_with("terminate") && t.get(r, "stage") != "create_image"
+        })
+        .collect();
+    let lane_of = |r: &Vec<String>| match t.get(r, "stage") {
+        "snapshot" => format!("{} snapshots", t.get(r, "region")),
+        _ => t.get(r, "region").to_string(),
+    };
+    let mut accounts: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for r in &shown {
+        let lane = lane_of(r);
+        if !order.contains(&lane) {
+            order.push(lane.clone());
+        }
+        accounts
+            .entry(lane)
+            .or_default()
+            .insert(t.get(r, "account").to_string());
+    }
+    let folded = order.len().saturating_sub(MAX_LANES - 1);
+    let kept = if folded > 1 {
+        MAX_LANES - 1
+    } else {
+        order.len()
+    };
+    let mut lanes: Vec<String> = order[..kept]
+        .iter()
+        .map(|l| match accounts[l].len() {
+            1 => format!(
+                "{l} / {}",
+                accounts[l].iter().next().map_or("", |a| a.as_str())
+            ),
+            n => format!("{l} ({n} accounts)"),
+        })
+        .collect();
+    if kept < order.len() {
+        lanes.push(format!("{} more lanes", order.len() - kept));
+    }
+    let mut kinds: Vec<(String, usize)> = Vec::new();
+    let mut bars = Vec::new();
+    for r in shown {
+        let lane = order
+            .iter()
+            .position(|l| *l == lane_of(r))
+            .unwrap_or(0)
+            .min(kept);
+        let stage = t.get(r, "stage").to_string();
+        let color = Stage::ALL
+            .iter()
+            .position(|s| s.name() == stage)
+            .unwrap_or(0);
+        if !kinds.iter().any(|k| k.0 == stage) {
+            kinds.push((stage, color));
+        }
+        let at = |k: &str| t.num(r, k).unwrap_or(t0) - t0;
+        let (e, s, f) = (at("enqueued_at_s"), at("started_at_s"), at("finished_at_s"));
+        if s > e {
+            bars.push(GanttBar {
+                lane,
+                start: e,
+                end: s,
+                queued: true,
+                color,
+            });
+        }
+        bars.push(GanttBar {
+            lane,
+            start: s,
+            end: f,
+            queued: false,
+            color,
+        });
+    }
+    kinds.sort_by_key(|k| k.1);
+    (lanes, bars, kinds)
 }
