@@ -232,11 +232,13 @@ pub fn lines(
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.1))
         .chain(hline.map(|h| h.0));
-    let (x0, x1) = bounds(xs);
+    let (x0, x1) = data_range(xs);
     let (_, y1) = bounds(ys);
     // What the legend must not cover: the lines, the markers with their
     // labels (~100 px to the right) and the horizontal line.
     let dx = (x1 - x0) * 100.0 / plot_px(Y_LABELS_PX).0;
+    // Room on the right for the rightmost marker's label, never clipped.
+    let x1 = markers.iter().map(|m| m.1 + dx * 1.1).fold(x1, f64::max);
     let marks: Vec<[(f64, f64); 2]> = markers
         .iter()
         .map(|(_, x, y, _)| [(*x, *y), (x + dx, *y)])
@@ -302,6 +304,38 @@ pub fn lines(
             Ok(())
         }
     )
+}
+
+/// The empirical CDF of sorted values as a step line: up at each value.
+pub fn step_cdf(sorted: &[f64]) -> Vec<(f64, f64)> {
+    let n = sorted.len() as f64;
+    let mut points = Vec::with_capacity(2 * sorted.len());
+    for (k, x) in sorted.iter().enumerate() {
+        points.push((*x, k as f64 / n));
+        points.push((*x, (k + 1) as f64 / n));
+    }
+    points
+}
+
+/// The range of line charts' x values, padded by 3 % on each side (not
+/// below 0 for data that is not): a distribution sits across the chart,
+/// not in its last few percent.
+fn data_range(v: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for x in v {
+        lo = lo.min(x);
+        hi = hi.max(x);
+    }
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = if hi > lo {
+        (hi - lo) * 0.03
+    } else {
+        lo.abs().max(1.0) * 0.05
+    };
+    let floor = if lo >= 0.0 { 0.0 } else { f64::NEG_INFINITY };
+    ((lo - pad).max(floor), hi + pad)
 }
 
 fn bounds(v: impl Iterator<Item = f64>) -> (f64, f64) {

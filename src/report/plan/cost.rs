@@ -77,12 +77,18 @@ pub(super) fn cost(d: &mut Doc<'_>) -> Result<(), ReportError> {
         let reps = per_rep.len().max(1) as f64;
         let mut monthly: Vec<f64> = per_rep.into_values().collect();
         monthly.sort_by(f64::total_cmp);
-        let n = monthly.len() as f64;
-        let points: Vec<(f64, f64)> = monthly
-            .iter()
-            .enumerate()
-            .map(|(k, x)| (*x, (k + 1) as f64 / n))
-            .collect();
+        let points = charts::step_cdf(&monthly);
+        // The p50 and p95 the verdict and cost_summary.csv print.
+        let markers: Vec<(String, f64, f64, usize)> = match d.aggs.as_deref() {
+            Some([agg]) => [0.5, 0.95]
+                .iter()
+                .filter_map(|&q| {
+                    let v = agg.monthly_cost.quantile(q)? / 1e6;
+                    Some((format!(" p{:.0} {}", q * 100.0, dollars(v)), v, q, 0))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         charts::lines(
             &charts_dir.join("monthly_cost"),
             "Monthly cost over replications (CDF)",
@@ -92,7 +98,7 @@ pub(super) fn cost(d: &mut Doc<'_>) -> Result<(), ReportError> {
                 name: "monthly cost".into(),
                 points,
             }],
-            &[],
+            &markers,
             None,
         )?;
         blocks.push(Block::Chart(

@@ -109,7 +109,7 @@ pub(super) fn timing(d: &mut Doc<'_>) -> Result<(), ReportError> {
                 };
                 Some(Series {
                     name: label,
-                    points: step_cdf(&v),
+                    points: charts::step_cdf(&v),
                 })
             })
             .collect();
@@ -225,17 +225,6 @@ pub(super) fn timing(d: &mut Doc<'_>) -> Result<(), ReportError> {
     }
 
     Ok(())
-}
-
-/// The empirical CDF of sorted values as a step line: up at each value.
-fn step_cdf(sorted: &[f64]) -> Vec<(f64, f64)> {
-    let n = sorted.len() as f64;
-    let mut points = Vec::with_capacity(2 * sorted.len());
-    for (k, x) in sorted.iter().enumerate() {
-        points.push((*x, k as f64 / n));
-        points.push((*x, (k + 1) as f64 / n));
-    }
-    points
 }
 
 /// The execution a chart shows.
