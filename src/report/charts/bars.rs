@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::*;
 use crate::report::ReportError;
@@ -14,6 +15,8 @@ pub fn stacked_bars(
     x_label: &str,
     rows: &[String],
     stacks: &[Series],
+    colors: &[usize],
+    show_totals: bool,
 ) -> Result<(), ReportError> {
     let name = title.to_string();
     let total: Vec<f64> = (0..rows.len())
@@ -28,6 +31,8 @@ pub fn stacked_bars(
     let left = rows.iter().map(|r| r.len()).max().unwrap_or(8).clamp(8, 40) as u32 * 8 + 10;
     let labels: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
     let (legend_at, xmax) = legend_room(&total, &labels, left);
+    // Room for the totals written after the bars.
+    let xmax = if show_totals { xmax * 1.14 } else { xmax };
     both!(
         stem,
         |root: &DrawingArea<_, Shift>| -> Result<(), ReportError> {
@@ -47,7 +52,8 @@ pub fn stacked_bars(
                 .map_err(err(&name))?;
             let mut base = vec![0.0; n];
             for (i, s) in stacks.iter().enumerate() {
-                let c = color(i);
+                // A stack's own colour when given (fixed per category), else its place.
+                let c = color(colors.get(i).copied().unwrap_or(i));
                 let bars: Vec<_> = (0..rows.len())
                     .map(|r| {
                         let v = s.points.get(r).map_or(0.0, |p| p.1);
@@ -68,6 +74,18 @@ pub fn stacked_bars(
                     .legend(move |(x, y)| {
                         Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled())
                     });
+            }
+            if show_totals {
+                chart
+                    .draw_series(total.iter().enumerate().map(|(r, t)| {
+                        Text::new(
+                            format!(" {}", crate::report::text::dollars(*t)),
+                            (*t, SegmentValue::CenterOf(r)),
+                            TextStyle::from(("sans-serif", 13).into_font())
+                                .pos(Pos::new(HPos::Left, VPos::Center)),
+                        )
+                    }))
+                    .map_err(err(&name))?;
             }
             draw_legend(&mut chart, legend_at.clone(), 15, &name)?;
             Ok(())

@@ -31,14 +31,29 @@ pub(super) fn cost(d: &mut Doc<'_>) -> Result<(), ReportError> {
                 .entry(region)
                 .or_default() += t.num(r, "usd_per_month").unwrap_or(0.0);
         }
-        let totals: Vec<Vec<String>> = cats
+        // Categories by cost, largest first, with the total.
+        let mut totals: Vec<(String, f64)> = cats
             .iter()
-            .map(|(c, m)| vec![c.clone(), dollars(m.values().sum::<f64>())])
+            .map(|(c, m)| (c.clone(), m.values().sum::<f64>()))
             .collect();
+        totals.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let sum: f64 = totals.iter().map(|t| t.1).sum();
+        let mut rows: Vec<Vec<String>> = totals
+            .iter()
+            .map(|(c, v)| vec![c.clone(), dollars(*v)])
+            .collect();
+        rows.push(vec!["total".into(), dollars(sum)]);
         blocks.push(Block::Table(
             vec!["category".into(), "per month".into()],
-            totals,
+            rows,
         ));
+        // Regions by cost, the largest at the top (plotters' first row is the bottom one).
+        let region_total = |r: &String| {
+            cats.values()
+                .map(|m| *m.get(r).unwrap_or(&0.0))
+                .sum::<f64>()
+        };
+        regions.sort_by(|a, b| region_total(a).total_cmp(&region_total(b)).then(b.cmp(a)));
         let stacks: Vec<Series> = cats
             .iter()
             .map(|(c, m)| Series {
@@ -49,12 +64,24 @@ pub(super) fn cost(d: &mut Doc<'_>) -> Result<(), ReportError> {
                     .collect(),
             })
             .collect();
+        // Each category's colour is fixed: its place in the cost model's list.
+        let colors: Vec<usize> = cats
+            .keys()
+            .map(|c| {
+                crate::cost::Category::ALL
+                    .iter()
+                    .position(|k| k.name() == c)
+                    .unwrap_or(crate::cost::Category::ALL.len())
+            })
+            .collect();
         charts::stacked_bars(
             &charts_dir.join("cost_by_region"),
             "Cost per month by Region and category",
             "US dollars per month",
             &regions,
             &stacks,
+            &colors,
+            true,
         )?;
         blocks.push(Block::Chart(
             "cost_by_region".into(),
@@ -105,10 +132,13 @@ pub(super) fn cost(d: &mut Doc<'_>) -> Result<(), ReportError> {
             "monthly_cost".into(),
             "Distribution of the monthly cost over replications".into(),
         ));
-        let items: Vec<String> = per_item.keys().cloned().collect();
-        let values: Vec<(f64, f64)> = per_item
-            .values()
-            .map(|v| (0.0, crate::cost::per_month(&scn.market(), *v) / reps))
+        // Items by cost, the largest at the top.
+        let mut sorted: Vec<(String, f64)> = per_item.into_iter().collect();
+        sorted.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        let items: Vec<String> = sorted.iter().map(|i| i.0.clone()).collect();
+        let values: Vec<(f64, f64)> = sorted
+            .iter()
+            .map(|(_, v)| (0.0, crate::cost::per_month(&scn.market(), *v) / reps))
             .collect();
         charts::stacked_bars(
             &charts_dir.join("cost_by_item"),
@@ -119,6 +149,8 @@ pub(super) fn cost(d: &mut Doc<'_>) -> Result<(), ReportError> {
                 name: "per month".into(),
                 points: values,
             }],
+            &[],
+            true,
         )?;
         blocks.push(Block::Chart(
             "cost_by_item".into(),

@@ -176,6 +176,8 @@ pub(super) fn timing(d: &mut Doc<'_>) -> Result<(), ReportError> {
                         points: tail,
                     },
                 ],
+                &[],
+                false,
             )?;
             blocks.push(Block::Heading("Stages".into()));
             blocks.push(Block::Chart(
