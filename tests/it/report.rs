@@ -404,8 +404,6 @@ fn slos_compare_unrounded_values_and_say_by_how_much() {
             "run",
             scn.to_str().unwrap(),
             "-q",
-            "--rows",
-            "none",
             "--report",
             "--out",
             out.to_str().unwrap(),
@@ -418,5 +416,15 @@ fn slos_compare_unrounded_values_and_say_by_how_much() {
         assert!(report.contains(verdict), "{slo}: {report}");
         assert!(report.contains("SLO $1,000.00 met"), "{report}");
         assert!(!report.contains("no [slo] set"), "{report}");
+        // Failures are explained: counts by cause, in the verdict and a table.
+        assert!(
+            report.contains("- failures: 7 of 200 executions; most often step_failure"),
+            "{report}"
+        );
+        assert!(
+            report
+                .contains("| al2023-golden | component | update-linux | step_failure | 3 | 43 % |"),
+            "{report}"
+        );
     }
 }

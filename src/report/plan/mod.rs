@@ -6,6 +6,7 @@
 mod capacity;
 mod cost;
 mod doc;
+mod failures;
 mod sweep;
 mod timing;
 mod verdict;
@@ -112,7 +113,7 @@ pub fn write_report(scn: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, ReportEr
         let mut missing = Vec::new();
         if tables.runs.is_none() {
             missing
-                .push("the bottleneck in the verdict and the time-to-all-Regions chart (runs.csv)");
+                .push("the bottleneck in the verdict, the failure causes and the time-to-all-Regions chart (runs.csv)");
         }
         if tables.stages.is_none() {
             missing.push("the execution chart (stages.csv)");
@@ -141,6 +142,7 @@ pub fn write_report(scn: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, ReportEr
     };
     verdict::verdict(&mut d)?;
     timing::timing(&mut d)?;
+    failures::failures(&mut d)?;
     capacity::capacity(&mut d)?;
     cost::cost(&mut d)?;
     sweep::sweep(&mut d)?;
