@@ -428,3 +428,45 @@ fn slos_compare_unrounded_values_and_say_by_how_much() {
         );
     }
 }
+
+/// A two-key sweep: its table in point order (point 10 after point 9, not
+/// after point 1), and its chart one line per value of the second key.
+#[test]
+fn a_two_key_sweep_is_drawn_one_line_per_value_of_the_second_key() {
+    let quickstart = std::fs::read_to_string(root().join("scenarios/quickstart.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let scn = dir.path().join("sweep.toml");
+    std::fs::write(
+        &scn,
+        format!(
+            "{quickstart}\n[sweep]\n\"quotas.concurrent_builds\" = [1, 2, 3, 4, 5, 6]\n\"pipeline[0].volume[0].size_gib\" = [30, 60]\n"
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("r");
+    super::amisim_ok(&[
+        "run",
+        scn.to_str().unwrap(),
+        "-n",
+        "2",
+        "-q",
+        "--report",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let builds: Vec<&str> = report
+        .lines()
+        .filter(|l| l.starts_with("| 30 |") || l.starts_with("| 60 |"))
+        .map(|l| l.split('|').nth(2).unwrap().trim())
+        .collect();
+    let expected: Vec<String> = (0..12).map(|i| (i % 6 + 1).to_string()).collect();
+    assert_eq!(builds, expected, "{report}");
+    let svg = std::fs::read_to_string(out.join("charts/sweep.svg")).unwrap();
+    for v in 1..=6 {
+        assert!(
+            svg.contains(&format!("quotas.concurrent_builds = {v}\n")),
+            "no line for concurrent_builds = {v}"
+        );
+    }
+}

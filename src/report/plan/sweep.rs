@@ -26,9 +26,11 @@ pub(super) fn sweep(d: &mut Doc<'_>) -> Result<(), ReportError> {
             .collect();
         let slo_t = scn.slo.time_to_all_regions_p95.map(|d| d.as_secs_f64());
         let slo_c = scn.slo.monthly_cost_usd;
-        let mut points: BTreeMap<String, (Vec<String>, f64, f64)> = BTreeMap::new();
+        // By point number (as a number: point 10 comes after point 9).
+        let mut points: BTreeMap<u64, (Vec<String>, f64, f64)> = BTreeMap::new();
         for r in &t.rows {
-            let e = points.entry(t.get(r, "point").to_string()).or_insert((
+            let point = t.get(r, "point").parse().unwrap_or(u64::MAX);
+            let e = points.entry(point).or_insert((
                 keys.iter().map(|k| t.get(r, k).to_string()).collect(),
                 0.0,
                 0.0,
@@ -83,20 +85,37 @@ pub(super) fn sweep(d: &mut Doc<'_>) -> Result<(), ReportError> {
             None => "No point meets every SLO.".into(),
         }));
         if let Some(k) = keys.first() {
-            let pts: Vec<(f64, f64)> = points
-                .values()
-                .filter_map(|(v, p, _)| Some((v[0].parse::<f64>().ok()?, p / 60.0)))
+            // One line per value of the other keys: a two-key grid is not one sawtooth.
+            let mut lines: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+            for (v, p, _) in points.values() {
+                let Ok(x) = v[0].parse::<f64>() else { continue };
+                let rest: Vec<String> = keys
+                    .iter()
+                    .zip(v)
+                    .skip(1)
+                    .map(|(k, x)| format!("{k} = {x}"))
+                    .collect();
+                let name = if rest.is_empty() {
+                    "p95".to_string()
+                } else {
+                    rest.join(", ")
+                };
+                lines.entry(name).or_default().push((x, p / 60.0));
+            }
+            let series: Vec<Series> = lines
+                .into_iter()
+                .map(|(name, mut points)| {
+                    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    Series { name, points }
+                })
                 .collect();
-            if !pts.is_empty() {
+            if !series.is_empty() {
                 charts::lines(
                     &charts_dir.join("sweep"),
                     &format!("Worst p95 time to all Regions against {k}"),
                     k,
                     "p95, minutes",
-                    &[Series {
-                        name: "p95".into(),
-                        points: pts,
-                    }],
+                    &series,
                     &[],
                     slo_t.map(|s| (s / 60.0, "SLO")),
                 )?;
