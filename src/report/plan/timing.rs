@@ -1,5 +1,5 @@
-//! Time to all Regions, the stages of the first pipeline, and one execution
-//! as a Gantt chart.
+//! Time to all Regions, the stages of the slowest pipeline, and its p95
+//! execution as a Gantt chart.
 
 use std::collections::BTreeMap;
 
@@ -17,13 +17,6 @@ pub(super) fn timing(d: &mut Doc<'_>) -> Result<(), ReportError> {
     let summary = &d.tables.summary;
     let runs = &d.tables.runs;
     let stages = &d.tables.stages;
-    // The stage chart and the Gantt chart show the first pipeline.
-    let first = scn
-        .world
-        .pipelines
-        .first()
-        .map(|p| p.name.as_str())
-        .unwrap_or_default();
     // Time to all Regions.
     if let Some(t) = &summary {
         blocks.push(Block::Heading(
@@ -136,30 +129,36 @@ pub(super) fn timing(d: &mut Doc<'_>) -> Result<(), ReportError> {
         ));
     }
 
-    // Stages of the first pipeline.
-    if let Some(t) = &summary {
+    // Stages of the slowest pipeline, from the typed results.
+    if let Some((name, pa)) = slowest_pipeline(scn, d.aggs.as_deref()) {
+        use crate::pipeline::model::Stage;
         let mut names = Vec::new();
         let (mut wait, mut dur, mut tail) = (Vec::new(), Vec::new(), Vec::new());
-        for r in t
-            .rows
+        // Background stages (terminations) at the bottom, pipeline stages
+        // above in pipeline order (plotters' first row is the bottom one).
+        let mut order: Vec<(&Stage, &crate::experiment::aggregate::StageAgg)> = Stage::ALL
             .iter()
-            .filter(|r| t.get(r, "pipeline") == first && t.get(r, "stage") != "all")
-        {
-            let stage = t.get(r, "stage").to_string();
-            let v = t.num(r, "mean_s").unwrap_or(0.0) / 60.0;
-            if t.get(r, "metric") == "duration" {
-                names.push(stage);
-                dur.push((0.0, v));
-                // How far the p95 of the duration reaches beyond its mean.
-                tail.push((0.0, (t.num(r, "p95_s").unwrap_or(0.0) / 60.0 - v).max(0.0)));
+            .zip(&pa.stages)
+            .filter(|(_, sa)| sa.duration.count > 0)
+            .collect();
+        order.sort_by_key(|(st, _)| (!st.is_background(), std::cmp::Reverse(st.index())));
+        for (st, sa) in order {
+            let mean = sa.duration.mean_s().unwrap_or(0.0) / 60.0;
+            let p95 = sa.duration.quantile_s(0.95).unwrap_or(0.0) / 60.0;
+            names.push(if st.is_background() {
+                format!("{} (background)", st.name())
             } else {
-                wait.push((0.0, v));
-            }
+                st.name().to_string()
+            });
+            wait.push((0.0, sa.wait.mean_s().unwrap_or(0.0) / 60.0));
+            dur.push((0.0, mean));
+            // How far the p95 of the duration reaches beyond its mean.
+            tail.push((0.0, (p95 - mean).max(0.0)));
         }
         if !names.is_empty() {
             charts::stacked_bars(
                 &charts_dir.join("stages"),
-                &format!("Stages of {first}: mean wait, mean duration, p95 duration"),
+                &format!("Stages of {name} (slowest p95): mean wait, mean duration, p95 duration"),
                 "minutes",
                 &names,
                 &[
@@ -182,7 +181,7 @@ pub(super) fn timing(d: &mut Doc<'_>) -> Result<(), ReportError> {
             blocks.push(Block::Heading("Stages".into()));
             blocks.push(Block::Chart(
                 "stages".into(),
-                format!("Mean wait, mean duration and p95 duration of each stage of {first}"),
+                format!("Mean wait, mean duration and p95 duration of each stage of {name}, the pipeline with the slowest p95; background stages (which never delay the image) apart at the bottom"),
             ));
         }
     }
@@ -361,4 +360,21 @@ fn gantt_bars(
     }
     kinds.sort_by_key(|k| k.1);
     (lanes, bars, kinds)
+}
+
+/// The pipeline with the largest p95 time to all Regions, by the typed results.
+fn slowest_pipeline<'a>(
+    scn: &'a crate::scenario::Scenario,
+    aggs: Option<&'a [crate::experiment::Aggregate]>,
+) -> Option<(&'a str, &'a crate::experiment::aggregate::PipelineAgg)> {
+    let [agg] = aggs? else {
+        return None;
+    };
+    scn.world
+        .pipelines
+        .iter()
+        .zip(&agg.pipelines)
+        .filter_map(|(p, pa)| Some((p.name.as_str(), pa, pa.time_to_all_regions.quantile(0.95)?)))
+        .max_by(|a, b| a.2.total_cmp(&b.2))
+        .map(|(n, pa, _)| (n, pa))
 }
