@@ -321,14 +321,9 @@ pub fn step_cdf(sorted: &[f64]) -> Vec<(f64, f64)> {
 /// below 0 for data that is not): a distribution sits across the chart,
 /// not in its last few percent.
 fn data_range(v: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for x in v {
-        lo = lo.min(x);
-        hi = hi.max(x);
-    }
-    if !lo.is_finite() {
+    let Some((lo, hi)) = extent(v) else {
         return (0.0, 1.0);
-    }
+    };
     let pad = if hi > lo {
         (hi - lo) * 0.03
     } else {
@@ -338,19 +333,22 @@ fn data_range(v: impl Iterator<Item = f64>) -> (f64, f64) {
     ((lo - pad).max(floor), hi + pad)
 }
 
-fn bounds(v: impl Iterator<Item = f64>) -> (f64, f64) {
+/// The smallest and largest value; `None` for none.
+fn extent(v: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for x in v {
         lo = lo.min(x);
         hi = hi.max(x);
     }
-    if !lo.is_finite() {
+    lo.is_finite().then_some((lo, hi))
+}
+
+/// A bar axis's range: from 0 (or below, for negative data) to the largest value.
+fn bounds(v: impl Iterator<Item = f64>) -> (f64, f64) {
+    let Some((lo, hi)) = extent(v) else {
         return (0.0, 1.0);
-    }
-    if hi <= lo {
-        hi = lo + 1.0;
-    }
-    (lo.min(0.0), hi)
+    };
+    (lo.min(0.0), if hi <= lo { lo + 1.0 } else { hi })
 }
 
 /// The last index of an axis of `n` rows (categories or lanes): plotters'
