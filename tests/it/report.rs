@@ -418,12 +418,12 @@ fn slos_compare_unrounded_values_and_say_by_how_much() {
         assert!(!report.contains("no [slo] set"), "{report}");
         // Failures are explained: counts by cause, in the verdict and a table.
         assert!(
-            report.contains("- failures: 7 of 200 executions; most often step_failure"),
+            report.contains("- failures: 7 of 200 executions; most often step_failure in component update-linux (3, in 1 pipeline; see Failures)"),
             "{report}"
         );
         assert!(
             report
-                .contains("| al2023-golden | component | update-linux | step_failure | 3 | 43 % |"),
+                .contains("| component | update-linux | step_failure | 3 | 43 % | al2023-golden |"),
             "{report}"
         );
     }

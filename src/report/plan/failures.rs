@@ -1,77 +1,94 @@
-//! Why executions failed: causes by pipeline, stage and item, with counts,
-//! from `runs.csv` (one row per execution).
+//! Why executions failed: causes by stage, item and cause, with counts and
+//! the pipelines they hit, from `runs.csv` (one row per execution).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::Doc;
 use super::doc::Block;
 use crate::report::ReportError;
 
-/// A failure's pipeline, stage, item and cause.
-type Cause = (String, String, String, String);
+/// A failure's stage, item (empty for none) and cause.
+type Cause = (String, String, String);
+
+/// `cause in stage item`, the item left out when there is none.
+fn describe((stage, item, cause): &Cause) -> String {
+    if item.is_empty() {
+        format!("{cause} in {stage}")
+    } else {
+        format!("{cause} in {stage} {item}")
+    }
+}
+
+/// At most three names, then how many more.
+fn some_of(names: &BTreeSet<String>) -> String {
+    let shown: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
+    match names.len().saturating_sub(3) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
 
 /// The failures section, and its line in the verdict.
 pub(super) fn failures(d: &mut Doc<'_>) -> Result<(), ReportError> {
     let Some(t) = &d.tables.runs else {
         return Ok(());
     };
-    let mut causes: BTreeMap<Cause, u64> = BTreeMap::new();
+    let mut causes: BTreeMap<Cause, (u64, BTreeSet<String>)> = BTreeMap::new();
     let mut executions = 0u64;
     for r in &t.rows {
         executions += 1;
         if t.get(r, "outcome") != "failed" {
             continue;
         }
-        let key = ["pipeline", "failed_stage", "failed_item", "failed_cause"]
-            .map(|k| t.get(r, k).to_string());
-        let [p, s, i, c] = key;
-        *causes.entry((p, s, i, c)).or_default() += 1;
+        let [s, i, c] =
+            ["failed_stage", "failed_item", "failed_cause"].map(|k| t.get(r, k).to_string());
+        let e = causes.entry((s, i, c)).or_default();
+        e.0 += 1;
+        e.1.insert(t.get(r, "pipeline").to_string());
     }
     if causes.is_empty() {
         return Ok(());
     }
-    let failed: u64 = causes.values().sum();
-    let mut rows: Vec<(&Cause, &u64)> = causes.iter().collect();
-    rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    let top = rows[0];
+    let failed: u64 = causes.values().map(|c| c.0).sum();
+    let mut rows: Vec<(&Cause, &(u64, BTreeSet<String>))> = causes.iter().collect();
+    rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
+    let (top, (top_n, top_p)) = rows[0];
     // The verdict's bullets (the first list) get the count and the top cause.
     if let Some(Block::Bullets(v)) = d.blocks.iter_mut().find(|b| matches!(b, Block::Bullets(_))) {
         v.push(format!(
-            "failures: {failed} of {executions} executions; most often {} in {} {} ({}; see Failures)",
-            top.0.3, top.0.1, top.0.2, top.1
+            "failures: {failed} of {executions} executions; most often {} ({top_n}, in {} pipeline{}; see Failures)",
+            describe(top),
+            top_p.len(),
+            if top_p.len() == 1 { "" } else { "s" }
         ));
     }
     d.blocks.push(Block::Heading("Failures".into()));
     d.blocks.push(Block::Para(format!(
-        "{failed} of {executions} executions failed ({:.1} %); the most common cause: {} in {} {} of {} ({} times).",
+        "{failed} of {executions} executions failed ({:.1} %); the most common cause: {} ({top_n} times).",
         100.0 * failed as f64 / executions.max(1) as f64,
-        top.0.3,
-        top.0.1,
-        top.0.2,
-        top.0.0,
-        top.1
+        describe(top),
     )));
     d.blocks.push(Block::Table(
         [
-            "pipeline",
             "stage",
             "item",
             "cause",
             "executions",
             "share of failures",
+            "pipelines",
         ]
         .map(String::from)
         .to_vec(),
         rows.iter()
             .take(30)
-            .map(|((p, s, i, c), n)| {
+            .map(|((s, i, c), (n, p))| {
                 vec![
-                    p.clone(),
                     s.clone(),
                     i.clone(),
                     c.clone(),
                     n.to_string(),
-                    format!("{:.0} %", 100.0 * **n as f64 / failed as f64),
+                    format!("{:.0} %", 100.0 * *n as f64 / failed as f64),
+                    some_of(p),
                 ]
             })
             .collect(),
