@@ -37,6 +37,8 @@ pub struct Resource<T> {
     busy_integral: u128,
     /// ∫ queue length dt, in request-milliseconds.
     queue_integral: u128,
+    /// Time with every unit in use, ms.
+    full_ms: u64,
     /// `(time, in_use, queue length)` after each change, if tracing.
     trace: Option<Vec<(SimTime, u32, u32)>>,
     /// The wait of each granted request, if tracing.
@@ -61,6 +63,7 @@ impl<T> Resource<T> {
             last_change: SimTime::ZERO,
             busy_integral: 0,
             queue_integral: 0,
+            full_ms: 0,
             trace: None,
             waits: Vec::new(),
         }
@@ -78,6 +81,9 @@ impl<T> Resource<T> {
         let dt = now.since(self.last_change).as_millis() as u128;
         self.busy_integral += dt * self.in_use as u128;
         self.queue_integral += dt * self.waiters.len() as u128;
+        if self.in_use >= self.capacity {
+            self.full_ms += dt as u64;
+        }
         self.last_change = self.last_change.max(now);
     }
 
@@ -205,6 +211,12 @@ impl<T> Resource<T> {
         self.busy_integral + dt * self.in_use as u128
     }
 
+    /// Time with every unit in use up to `now`, ms: time at capacity.
+    pub fn full_time(&self, now: SimTime) -> u64 {
+        let dt = now.since(self.last_change).as_millis();
+        self.full_ms + if self.in_use >= self.capacity { dt } else { 0 }
+    }
+
     /// ∫ queue length dt up to `now`, in request-milliseconds.
     pub fn queue_integral(&self, now: SimTime) -> u128 {
         let dt = now.since(self.last_change).as_millis() as u128;
@@ -244,6 +256,7 @@ impl<T> Resource<T> {
         self.last_change = SimTime::ZERO;
         self.busy_integral = 0;
         self.queue_integral = 0;
+        self.full_ms = 0;
         if let Some(t) = &mut self.trace {
             t.clear();
         }
@@ -326,5 +339,10 @@ mod tests {
                 (SimTime(20), 0, 0)
             ]
         );
+        // Its one unit is in use from 0 to 20 ms, then idle.
+        assert_eq!(res.full_time(SimTime(20)), 20);
+        assert_eq!(res.full_time(SimTime(35)), 20);
+        res.request(SimTime(40), 3);
+        assert_eq!(res.full_time(SimTime(45)), 25);
     }
 }

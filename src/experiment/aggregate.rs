@@ -93,6 +93,8 @@ pub struct QuotaAgg {
     pub queue: Exact,
     /// Σ of those replications' lengths, ms.
     pub span: Exact,
+    /// Σ time at capacity (every unit in use) over those replications, ms.
+    pub full: Exact,
     /// Most units held at once.
     pub peak_in_use: u32,
     /// Longest queue.
@@ -380,6 +382,7 @@ impl Aggregate {
             a.replications_used += 1;
             a.busy.0 += q.busy_unit_ms;
             a.queue.0 += q.queue_ms;
+            a.full.0 += q.full_ms as u128;
             a.span.0 += rep.end.as_millis() as u128;
             a.peak_in_use = a.peak_in_use.max(q.peak_in_use);
             a.peak_queue = a.peak_queue.max(q.peak_queue as u64);
@@ -502,6 +505,7 @@ impl Aggregate {
             a.replications_used += b.replications_used;
             a.busy.0 += b.busy.0;
             a.queue.0 += b.queue.0;
+            a.full.0 += b.full.0;
             a.span.0 += b.span.0;
             a.peak_in_use = a.peak_in_use.max(b.peak_in_use);
             a.peak_queue = a.peak_queue.max(b.peak_queue);

@@ -8,7 +8,7 @@ use crate::experiment::outputs;
 use crate::scenario::Scenario;
 
 /// Header of `quotas.csv`.
-pub const QUOTAS_HEADER: [&str; 16] = [
+pub const QUOTAS_HEADER: [&str; 17] = [
     "quota",
     "account",
     "region",
@@ -25,6 +25,7 @@ pub const QUOTAS_HEADER: [&str; 16] = [
     "mean_queue_length",
     "peak_in_use",
     "peak_queue",
+    "time_at_capacity",
 ];
 
 /// Header of `quota_timeline.csv`.
@@ -88,6 +89,7 @@ pub fn quotas_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportErro
             format!("{queue:.6}"),
             q.peak_in_use.to_string(),
             q.peak_queue.to_string(),
+            format!("{:.6}", q.full.0 as f64 / span),
         ])
         .map_err(err)?;
     }

@@ -428,6 +428,7 @@ impl Model<'_> {
                 served: res.served(),
                 busy_unit_ms: res.busy_integral(end),
                 queue_ms: res.queue_integral(end),
+                full_ms: res.full_time(end),
                 peak_in_use: res.peak_in_use(),
                 peak_queue: res.peak_queue(),
                 trace,

@@ -337,6 +337,8 @@ pub struct QuotaUse {
     pub busy_unit_ms: u128,
     /// ∫ queue length dt, request-milliseconds.
     pub queue_ms: u128,
+    /// Time with every unit in use (at capacity), ms.
+    pub full_ms: u64,
     /// Most units held at once.
     pub peak_in_use: u32,
     /// Longest queue.

@@ -17,18 +17,20 @@ pub(super) fn capacity(d: &mut Doc<'_>) -> Result<(), ReportError> {
     if let Some(t) = &quotas {
         blocks.push(Block::Heading("Quotas".into()));
         let mut rows: Vec<&Vec<String>> = t.rows.iter().collect();
+        // The longest at capacity first, then the most utilized.
+        let key = |r: &Vec<String>, k: &str| t.num(r, k).unwrap_or(0.0);
         rows.sort_by(|a, b| {
-            t.num(b, "mean_utilization")
-                .unwrap_or(0.0)
-                .total_cmp(&t.num(a, "mean_utilization").unwrap_or(0.0))
+            key(b, "time_at_capacity")
+                .total_cmp(&key(a, "time_at_capacity"))
+                .then(key(b, "mean_utilization").total_cmp(&key(a, "mean_utilization")))
         });
         blocks.push(Block::Table(
             [
                 "quota",
                 "account",
                 "region",
-                "pipeline",
                 "capacity",
+                "at capacity",
                 "utilization",
                 "waited",
                 "p95 wait",
@@ -43,8 +45,8 @@ pub(super) fn capacity(d: &mut Doc<'_>) -> Result<(), ReportError> {
                         t.get(r, "quota").into(),
                         t.get(r, "account").into(),
                         t.get(r, "region").into(),
-                        t.get(r, "pipeline").into(),
                         t.get(r, "capacity").into(),
+                        format!("{:.1} % of the time", 100.0 * key(r, "time_at_capacity")),
                         format!(
                             "{:.1} %",
                             100.0 * t.num(r, "mean_utilization").unwrap_or(0.0)

@@ -148,30 +148,38 @@ fn headline(scn: &Scenario, agg: &Aggregate) -> Vec<String> {
     v
 }
 
-/// The busiest quota by time-weighted utilization, or that none was busy.
+/// The binding quota: the one longest at capacity (then the most
+/// utilized), with its time at capacity, waits and utilization; or that
+/// none is close to binding.
 fn busiest_quota(scn: &Scenario, agg: &Aggregate) -> String {
-    let util = |q: &crate::experiment::aggregate::QuotaAgg| {
-        q.busy.0 as f64 / (q.capacity.max(1) as f64 * q.span.0.max(1) as f64)
-    };
-    let Some((k, q)) = agg
-        .quotas
-        .iter()
-        .max_by(|a, b| util(a.1).total_cmp(&util(b.1)).then(b.0.cmp(a.0)))
-    else {
+    use crate::experiment::aggregate::QuotaAgg;
+    let span = |q: &QuotaAgg| q.span.0.max(1) as f64;
+    let util = |q: &QuotaAgg| q.busy.0 as f64 / (q.capacity.max(1) as f64 * span(q));
+    let full = |q: &QuotaAgg| q.full.0 as f64 / span(q);
+    let Some((k, q)) = agg.quotas.iter().max_by(|a, b| {
+        full(a.1)
+            .total_cmp(&full(b.1))
+            .then(util(a.1).total_cmp(&util(b.1)))
+            .then(b.0.cmp(a.0))
+    }) else {
         return "quotas: none was used".into();
     };
     let [quota, account, region, _] = crate::report::capacity::names(scn, k);
     let waited: u64 = agg.quotas.values().map(|q| q.waited).sum();
-    if util(q) < 0.001 && waited == 0 {
+    if q.full.0 == 0 && waited == 0 {
         return format!(
-            "quotas: none is close to binding; the busiest, {quota} ({account} in {region}), is under 0.1 % utilized and no request queued"
+            "quotas: none is close to binding: none was ever full and no request queued; the busiest, {quota} ({account} in {region}), is {:.1} % utilized",
+            100.0 * util(q)
         );
     }
+    let per_rep = q.full.0 as f64 / 1000.0 / q.replications_used.max(1) as f64;
     format!(
-        "busiest quota: {quota} ({account} in {region}), {:.1} % utilized, {} of {} requests queued, p95 wait {}",
-        100.0 * util(q),
+        "binding quota: {quota} ({account} in {region}), at capacity {} per replication ({:.1} % of its length), {} of {} requests queued, p95 wait {}; {:.1} % utilized on average",
+        human(per_rep),
+        100.0 * full(q),
         q.waited,
         q.requests,
-        human(q.wait.quantile_s(0.95).unwrap_or(0.0))
+        human(q.wait.quantile_s(0.95).unwrap_or(0.0)),
+        100.0 * util(q)
     )
 }
