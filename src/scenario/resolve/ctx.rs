@@ -62,6 +62,10 @@ pub(super) struct Ctx<'a> {
     /// Update sources named to be shared across pipelines, with their
     /// releases and the pipeline that declared them first.
     pub(super) shared_updates: BTreeMap<String, (Releases, String)>,
+    /// Cron matches still to expand ([`super::MAX_TOTAL_CRON_MATCHES`] in all).
+    pub(super) cron_budget: u64,
+    /// A trigger was refused for occurring too often: expand no more crons.
+    pub(super) cron_refused: bool,
 }
 
 /// The directory's names, to their ids.
@@ -118,6 +122,8 @@ impl<'a> Ctx<'a> {
             regions: Interner::default(),
             names: Names::default(),
             shared_updates: BTreeMap::new(),
+            cron_budget: super::MAX_TOTAL_CRON_MATCHES,
+            cron_refused: false,
         }
     }
 

@@ -270,6 +270,10 @@ fn scenario_name(ctx: &mut Ctx<'_>, raw: &RawScenario, path: &Path) -> String {
 /// expected count, for random ones) or a random incident's windows. Work
 /// and memory follow this count, not the horizon, so more is refused.
 pub const MAX_OCCURRENCES: u64 = 100_000;
+/// The most cron matches expanded over all triggers of a scenario together
+/// (120 daily pipelines for a year are 43,800; 500 for a year, 182,500): so that validating many
+/// pipelines with a huge horizon stays bounded too.
+pub const MAX_TOTAL_CRON_MATCHES: u64 = 200_000;
 
 /// The most events a replication may be estimated to need
 /// ([`Pipeline::events_per_build_estimate`](crate::pipeline::config::Pipeline::events_per_build_estimate) times

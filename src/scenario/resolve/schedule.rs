@@ -87,10 +87,32 @@ pub(super) fn resolve_schedule(
         match parse_cron(c.get_ref()) {
             Ok(cron) => {
                 let tz = tz?;
-                let most = MAX_OCCURRENCES as usize;
-                let times = cron_times(&cron, start, horizon, tz, most);
-                if times.is_none() {
-                    ctx.occurrences(c.span(), key, u64::MAX, "the cron matches", horizon);
+                // Once a trigger is refused for its count, the file is
+                // refused: expand no more (bounded work over many pipelines).
+                if ctx.cron_refused {
+                    return None;
+                }
+                let most = MAX_OCCURRENCES.min(ctx.cron_budget);
+                let times = cron_times(&cron, start, horizon, tz, most as usize);
+                match &times {
+                    Some(t) => ctx.cron_budget -= t.len() as u64,
+                    None if most < MAX_OCCURRENCES => {
+                        ctx.err(
+                            Some(c.span()),
+                            key,
+                            format!(
+                                "the crons of this scenario match more than {} times in all in the horizon ({}); amisim expands at most that many, so work stays bounded",
+                                super::MAX_TOTAL_CRON_MATCHES,
+                                crate::engine::SimDuration(horizon.0)
+                            ),
+                            Some("shorten horizon, or make the schedules less frequent"),
+                        );
+                        ctx.cron_refused = true;
+                    }
+                    None => {
+                        ctx.occurrences(c.span(), key, u64::MAX, "the cron matches", horizon);
+                        ctx.cron_refused = true;
+                    }
                 }
                 times
             }
