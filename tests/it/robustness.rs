@@ -457,3 +457,30 @@ fn files_outside_the_scenario_directory_are_refused_unless_allowed() {
         "cal.toml:1:15: calibration: ../cal.toml lies outside",
     );
 }
+
+/// The crons of all pipelines together are expanded at most
+/// MAX_TOTAL_CRON_MATCHES (200,000) times: three pipelines building every
+/// 2 minutes for 100 days (72,000 matches each, each under the per-trigger
+/// limit) are refused at the third, with the total named.
+#[test]
+fn many_frequent_crons_together_are_refused_in_bounded_work() {
+    let q = quickstart()
+        .replace("horizon = \"28d\"", "horizon = \"100d\"")
+        .replace(
+            "cron = \"cron(0 6 ? * MON *)\"",
+            "cron = \"cron(*/2 * * * ? *)\"",
+        );
+    let at = q.find("[[pipeline]]").unwrap();
+    let (head, pipeline) = q.split_at(at);
+    let mut text = head.to_string();
+    for i in 0..3 {
+        text.push_str(&pipeline.replace("name = \"al2023-golden\"", &format!("name = \"p{i}\"")));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("many.toml"), text).unwrap();
+    refused_in(
+        dir.path(),
+        &["validate", "many.toml"],
+        "pipeline[2].schedule.cron: the crons of this scenario match more than 200000 times in all",
+    );
+}
