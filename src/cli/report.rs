@@ -59,11 +59,7 @@ pub(super) fn report(a: &ReportArgs) -> Result<(), CliError> {
     let _lock = crate::report::commit::lock(&a.dir)?;
     crate::report::plan::write_report(&scn, &a.dir)?;
     // The manifest lists every file in the directory: the report's too.
-    for f in [
-        outputs::REPORT_MD.name,
-        outputs::REPORT_HTML.name,
-        "charts/",
-    ] {
+    for f in outputs::REPORT_FILES {
         if !manifest.files.iter().any(|x| x == f) {
             manifest.files.push(f.into());
         }

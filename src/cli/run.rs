@@ -374,11 +374,7 @@ pub(super) fn run(c: &RunConfig) -> Result<(), CliError> {
         extras.push(outputs::TRACE.name);
     }
     if c.report {
-        extras.extend([
-            outputs::REPORT_MD.name,
-            outputs::REPORT_HTML.name,
-            "charts/",
-        ]);
+        extras.extend(outputs::REPORT_FILES);
     }
     let finish = Finish {
         scn,

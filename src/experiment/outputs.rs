@@ -88,6 +88,8 @@ pub const TRACE: OutputFile = file("trace.json", Writer::Trace);
 pub const REPORT_MD: OutputFile = file("report.md", Writer::Report);
 /// `report.html`.
 pub const REPORT_HTML: OutputFile = file("report.html", Writer::Report);
+/// What `--report` and `amisim report` add to a directory, as the manifest lists them.
+pub const REPORT_FILES: [&str; 3] = [REPORT_MD.name, REPORT_HTML.name, "charts/"];
 
 /// Every output file, row files first (in their column-file order), then
 /// the aggregated ones in the order they are written and listed.

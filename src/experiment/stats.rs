@@ -178,7 +178,8 @@ impl Metric {
         if self.count as usize <= EXACT_UP_TO {
             let at = self.exact.partition_point(|&x| x <= v);
             self.exact.insert(at, v);
-        } else {
+        } else if !self.exact.is_empty() {
+            // Past the limit the histogram serves: free the values once.
             self.exact = Vec::new();
         }
         self.hist.add(v);

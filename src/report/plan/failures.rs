@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Doc;
-use super::doc::Block;
+use super::doc::{Block, Table};
 use crate::report::ReportError;
 
 /// A failure's stage, item (empty for none) and cause.
@@ -28,11 +28,17 @@ fn some_of(names: &BTreeSet<String>) -> String {
     }
 }
 
-/// The failures section, and its line in the verdict.
-pub(super) fn failures(d: &mut Doc<'_>) -> Result<(), ReportError> {
-    let Some(t) = &d.tables.runs else {
-        return Ok(());
-    };
+/// The failed executions of runs.csv by cause (each cause's count and
+/// pipelines, the most frequent first), and how many executions there were.
+struct Tally {
+    rows: Vec<(Cause, (u64, BTreeSet<String>))>,
+    failed: u64,
+    executions: u64,
+}
+
+/// `None` without runs.csv or without a failure.
+fn tally(runs: Option<&Table>) -> Option<Tally> {
+    let t = runs?;
     let mut causes: BTreeMap<Cause, (u64, BTreeSet<String>)> = BTreeMap::new();
     let mut executions = 0u64;
     for r in &t.rows {
@@ -46,22 +52,41 @@ pub(super) fn failures(d: &mut Doc<'_>) -> Result<(), ReportError> {
         e.0 += 1;
         e.1.insert(t.get(r, "pipeline").to_string());
     }
-    if causes.is_empty() {
-        return Ok(());
-    }
     let failed: u64 = causes.values().map(|c| c.0).sum();
-    let mut rows: Vec<(&Cause, &(u64, BTreeSet<String>))> = causes.iter().collect();
-    rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
-    let (top, (top_n, top_p)) = rows[0];
-    // The verdict's bullets (the first list) get the count and the top cause.
-    if let Some(Block::Bullets(v)) = d.blocks.iter_mut().find(|b| matches!(b, Block::Bullets(_))) {
-        v.push(format!(
-            "failures: {failed} of {executions} executions; most often {} ({top_n}, in {} pipeline{}; see Failures)",
-            describe(top),
-            top_p.len(),
-            if top_p.len() == 1 { "" } else { "s" }
-        ));
-    }
+    let mut rows: Vec<(Cause, (u64, BTreeSet<String>))> = causes.into_iter().collect();
+    rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
+    (!rows.is_empty()).then_some(Tally {
+        rows,
+        failed,
+        executions,
+    })
+}
+
+/// The verdict's line: the count and the most frequent cause.
+pub(super) fn verdict_line(runs: Option<&Table>) -> Option<String> {
+    let t = tally(runs)?;
+    let (top, (top_n, top_p)) = &t.rows[0];
+    Some(format!(
+        "failures: {} of {} executions; most often {} ({top_n}, in {} pipeline{}; see Failures)",
+        t.failed,
+        t.executions,
+        describe(top),
+        top_p.len(),
+        if top_p.len() == 1 { "" } else { "s" }
+    ))
+}
+
+/// The failures section.
+pub(super) fn failures(d: &mut Doc<'_>) -> Result<(), ReportError> {
+    let Some(Tally {
+        rows,
+        failed,
+        executions,
+    }) = tally(d.tables.runs.as_ref())
+    else {
+        return Ok(());
+    };
+    let (top, (top_n, _)) = &rows[0];
     d.blocks.push(Block::Heading("Failures".into()));
     d.blocks.push(Block::Para(format!(
         "{failed} of {executions} executions failed ({:.1} %); the most common cause: {} ({top_n} times).",

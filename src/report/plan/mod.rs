@@ -167,3 +167,19 @@ pub fn write_report(scn: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, ReportEr
         charts_dir,
     ])
 }
+
+/// The pipeline with the largest p95 of `metric` (among those with values),
+/// by the typed results: its name and aggregate.
+fn slowest<'a>(
+    scn: &'a Scenario,
+    agg: &'a crate::experiment::Aggregate,
+    metric: fn(&crate::experiment::aggregate::PipelineAgg) -> &crate::experiment::stats::Metric,
+) -> Option<(&'a str, &'a crate::experiment::aggregate::PipelineAgg)> {
+    scn.world
+        .pipelines
+        .iter()
+        .zip(&agg.pipelines)
+        .filter_map(|(p, pa)| Some((p.name.as_str(), pa, metric(pa).quantile(0.95)?)))
+        .max_by(|a, b| a.2.total_cmp(&b.2))
+        .map(|(n, pa, _)| (n, pa))
+}

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::Doc;
 use super::doc::{Block, Table, secs_h};
+use super::{Doc, slowest};
 use crate::report::ReportError;
 use crate::report::charts::{self, GanttBar, Series};
 use crate::report::text::human;
@@ -130,7 +130,9 @@ pub(super) fn timing(d: &mut Doc<'_>) -> Result<(), ReportError> {
     }
 
     // Stages of the slowest pipeline, from the typed results.
-    if let Some((name, pa)) = slowest_pipeline(scn, d.aggs.as_deref()) {
+    if let Some([agg]) = d.aggs.as_deref()
+        && let Some((name, pa)) = slowest(scn, agg, |p| &p.time_to_all_regions)
+    {
         use crate::pipeline::model::Stage;
         let mut names = Vec::new();
         let (mut wait, mut dur, mut tail) = (Vec::new(), Vec::new(), Vec::new());
@@ -246,13 +248,8 @@ fn p95_execution(
     let [agg] = aggs? else {
         return None;
     };
-    let (name, p95) = scn
-        .world
-        .pipelines
-        .iter()
-        .zip(&agg.pipelines)
-        .filter_map(|(p, pa)| Some((p.name.as_str(), pa.time_to_all_regions.quantile_s(0.95)?)))
-        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let (name, pa) = slowest(scn, agg, |p| &p.time_to_all_regions)?;
+    let p95 = pa.time_to_all_regions.quantile_s(0.95)?;
     runs.rows
         .iter()
         .filter(|r| runs.get(r, "pipeline") == name)
@@ -360,21 +357,4 @@ fn gantt_bars(
     }
     kinds.sort_by_key(|k| k.1);
     (lanes, bars, kinds)
-}
-
-/// The pipeline with the largest p95 time to all Regions, by the typed results.
-fn slowest_pipeline<'a>(
-    scn: &'a crate::scenario::Scenario,
-    aggs: Option<&'a [crate::experiment::Aggregate]>,
-) -> Option<(&'a str, &'a crate::experiment::aggregate::PipelineAgg)> {
-    let [agg] = aggs? else {
-        return None;
-    };
-    scn.world
-        .pipelines
-        .iter()
-        .zip(&agg.pipelines)
-        .filter_map(|(p, pa)| Some((p.name.as_str(), pa, pa.time_to_all_regions.quantile(0.95)?)))
-        .max_by(|a, b| a.2.total_cmp(&b.2))
-        .map(|(n, pa, _)| (n, pa))
 }

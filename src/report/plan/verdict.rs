@@ -3,10 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::Doc;
 use super::doc::Block;
+use super::{Doc, slowest};
 use crate::experiment::Aggregate;
-use crate::experiment::aggregate::PipelineAgg;
 use crate::experiment::stats::Metric;
 use crate::report::ReportError;
 use crate::report::text::{dollars, human};
@@ -78,28 +77,11 @@ pub(super) fn verdict(d: &mut Doc<'_>) -> Result<(), ReportError> {
     if !scn.slo.any() {
         verdict.push("SLO: no [slo] set; add e.g. `[slo] time_to_all_regions_p95 = \"2h\"` and the verdict says whether it is met".into());
     }
+    verdict.extend(super::failures::verdict_line(d.tables.runs.as_ref()));
     blocks.push(Block::Heading("Verdict".into()));
     blocks.push(Block::Bullets(verdict));
 
     Ok(())
-}
-
-/// The slowest pipeline by the p95 of `metric`: its name and the metric.
-fn slowest<'a>(
-    scn: &'a Scenario,
-    agg: &'a Aggregate,
-    metric: fn(&PipelineAgg) -> &Metric,
-) -> Option<(&'a str, &'a Metric)> {
-    scn.world
-        .pipelines
-        .iter()
-        .zip(&agg.pipelines)
-        .map(|(p, pa)| (p.name.as_str(), metric(pa)))
-        .filter(|(_, m)| m.count > 0)
-        .max_by(|a, b| {
-            let p95 = |m: &Metric| m.quantile(0.95).unwrap_or(0.0);
-            p95(a.1).total_cmp(&p95(b.1))
-        })
 }
 
 /// ` — SLO 2h 00m 00s met` or `MISSED`, comparing unrounded values.
@@ -123,13 +105,15 @@ fn headline(scn: &Scenario, agg: &Aggregate) -> Vec<String> {
         });
         (human(p95), ci, slo_status(p95, slo, human))
     };
-    if let Some((name, m)) = slowest(scn, agg, |p| &p.time_to_all_regions) {
+    if let Some((name, pa)) = slowest(scn, agg, |p| &p.time_to_all_regions) {
+        let m = &pa.time_to_all_regions;
         let (p95, ci, status) = p95_line(m, secs(scn.slo.time_to_all_regions_p95));
         v.push(format!(
             "p95 time to all Regions: {p95}{ci} for {name} (the slowest pipeline){status}"
         ));
     }
-    if let Some((name, m)) = slowest(scn, agg, |p| &p.exposure_window) {
+    if let Some((name, pa)) = slowest(scn, agg, |p| &p.exposure_window) {
+        let m = &pa.exposure_window;
         let (p95, ci, status) = p95_line(m, secs(scn.slo.exposure_window_p95));
         v.push(format!(
             "p95 exposure window (a release until an image with it is usable everywhere): {p95}{ci} for {name}{status}"
