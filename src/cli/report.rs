@@ -41,7 +41,7 @@ pub(super) fn report(a: &ReportArgs) -> Result<(), CliError> {
             .and_then(|cwd| p.strip_prefix(cwd).ok().map(PathBuf::from))
             .unwrap_or(p)
     });
-    let (scn, _) = scenario::load_with_sweep(&scenario).map_err(CliError::Scenario)?;
+    let (scn, sweep) = scenario::load_with_sweep(&scenario).map_err(CliError::Scenario)?;
     // A report of one scenario's results under another's name is refused.
     if scn.hash != manifest.scenario_sha256 {
         return Err(usage(format!(
@@ -57,7 +57,7 @@ pub(super) fn report(a: &ReportArgs) -> Result<(), CliError> {
     }
     // No run may replace the directory while the report is written into it.
     let _lock = crate::report::commit::lock(&a.dir)?;
-    crate::report::plan::write_report(&scn, &a.dir)?;
+    crate::report::plan::write_report(&scn, sweep.as_ref(), &a.dir)?;
     // The manifest lists every file in the directory: the report's too.
     for f in outputs::REPORT_FILES {
         if !manifest.files.iter().any(|x| x == f) {

@@ -397,7 +397,7 @@ pub(super) fn run(c: &RunConfig) -> Result<(), CliError> {
         )?;
     }
     if c.report {
-        crate::report::plan::write_report(scn, dir)?;
+        crate::report::plan::write_report(scn, c.sweep.as_ref(), dir)?;
     }
     staged.commit()?;
     print_summary(&finish, &aggs);

@@ -59,6 +59,18 @@ pub struct PipelineAgg {
     /// start: one observation per replication where it did.
     #[serde(default)]
     pub disabled_at: Metric,
+    /// Trigger → usable in the first of its Regions, succeeded executions, ms.
+    #[serde(default)]
+    pub time_to_first_region: Metric,
+    /// Per target Region (its index in the world's Regions): trigger → the
+    /// last of the execution's stages there finished (the image usable
+    /// there), succeeded executions, ms.
+    #[serde(default, with = "pairs")]
+    pub time_to_region: BTreeMap<u16, Metric>,
+    /// Failed executions by `stage\titem\tcause` (the failed stage's
+    /// name, its item, or empty, and the cause); see [`failure_parts`].
+    #[serde(default)]
+    pub failures: BTreeMap<String, u64>,
 }
 
 /// Identifies a quota instance.
@@ -130,6 +142,10 @@ pub struct Aggregate {
     /// Cost by (category index, Region, account), micro-dollars, summed over replications.
     #[serde(with = "pairs")]
     pub cost_by: BTreeMap<(u8, RegionId, AccountId), Exact>,
+    /// Cost by (category index, item kind, key index), micro-dollars,
+    /// summed over replications; see [`cost_item_code`].
+    #[serde(default, with = "pairs")]
+    pub cost_by_item: BTreeMap<(u8, u8, u16), Exact>,
     /// Buffers for [`Aggregate::add`].
     #[serde(skip)]
     scratch: Scratch,
@@ -157,6 +173,46 @@ struct Scratch {
     exposures: Vec<crate::pipeline::analysis::Exposure>,
     /// Per pipeline, the next run [`crate::pipeline::analysis::exposures`] looks at.
     first_after: Vec<usize>,
+    /// Per Region: when the execution being added last finished a stage there.
+    region_done: Vec<u64>,
+    /// The replication's cost by `(category, item)`, densely indexed.
+    cost_item: Vec<u128>,
+    /// The failure being counted, as [`PipelineAgg::failures`] keys it.
+    failure_key: String,
+}
+
+/// The stage, item and cause of a [`PipelineAgg::failures`] key.
+pub fn failure_parts(key: &str) -> (&str, &str, &str) {
+    let (stage, rest) = key.split_once('\t').unwrap_or((key, ""));
+    let (item, cause) = rest.rsplit_once('\t').unwrap_or(("", rest));
+    (stage, item, cause)
+}
+
+/// The item kind and key index of a cost line's item, as
+/// [`Aggregate::cost_by_item`] keys it.
+pub fn cost_item_code(item: crate::cost::Item) -> (u8, u16) {
+    use crate::cost::Item;
+    match item {
+        Item::Builder => (0, 0),
+        Item::Test => (1, 0),
+        Item::DestinationTest => (2, 0),
+        Item::Image => (3, 0),
+        Item::Copy => (4, 0),
+        Item::Key(k) => (5, k.index() as u16),
+    }
+}
+
+/// The item [`cost_item_code`] coded.
+pub fn cost_item_of(kind: u8, key: u16) -> crate::cost::Item {
+    use crate::cost::Item;
+    match kind {
+        0 => Item::Builder,
+        1 => Item::Test,
+        2 => Item::DestinationTest,
+        3 => Item::Image,
+        4 => Item::Copy,
+        _ => Item::Key(crate::aws::ids::KeyId::from_index(key as usize)),
+    }
 }
 
 impl Clone for Scratch {
@@ -252,6 +308,42 @@ impl Spread<'_> {
     }
 }
 
+/// Adds a succeeded execution's time to each of its Regions (the last of its
+/// stages there, background ones aside) and to the first of them.
+fn add_region_times(
+    p: &mut PipelineAgg,
+    rep: &ReplicationResult,
+    records: &[crate::pipeline::model::RecordId],
+    triggered: SimTime,
+    done: &mut Vec<u64>,
+) {
+    for &r in p.time_to_region.keys() {
+        let r = r as usize;
+        if done.len() <= r {
+            done.resize(r + 1, 0);
+        }
+        done[r] = 0;
+    }
+    for &id in records {
+        let s = &rep.stages[id.index()];
+        if s.stage.is_background() {
+            continue;
+        }
+        if let Some(d) = done.get_mut(s.region.index()) {
+            *d = (*d).max(s.finished.since(triggered).as_millis());
+        }
+    }
+    let mut first = u64::MAX;
+    for (&r, m) in p.time_to_region.iter_mut() {
+        let d = done[r as usize];
+        m.add(d);
+        first = first.min(d);
+    }
+    if first != u64::MAX {
+        p.time_to_first_region.add(first);
+    }
+}
+
 impl Aggregate {
     /// An empty aggregate for `world`.
     pub fn new(world: &World) -> Self {
@@ -260,8 +352,12 @@ impl Aggregate {
             pipelines: world
                 .pipelines
                 .iter()
-                .map(|_| PipelineAgg {
+                .map(|p| PipelineAgg {
                     stages: vec![StageAgg::default(); Stage::ALL.len()],
+                    time_to_region: std::iter::once(p.region)
+                        .chain(p.distributions.iter().map(|d| d.region))
+                        .map(|r| (r.index() as u16, Metric::default()))
+                        .collect(),
                     ..Default::default()
                 })
                 .collect(),
@@ -289,6 +385,10 @@ impl Aggregate {
             p.time_to_all_regions.start_replication(index);
             p.exposure_window.start_replication(index);
             p.disabled_at.start_replication(index);
+            p.time_to_first_region.start_replication(index);
+            for m in p.time_to_region.values_mut() {
+                m.start_replication(index);
+            }
             for m in &mut p.phases {
                 m.start_replication(index);
             }
@@ -309,10 +409,36 @@ impl Aggregate {
             p.executions += 1;
             if run.outcome != Outcome::Succeeded {
                 p.failed += 1;
+                if let Some(r) = run.failed_record {
+                    // The key in a reused buffer: a cause seen before allocates nothing.
+                    let r = &rep.stages[r.index()];
+                    let key = &mut sc.failure_key;
+                    key.clear();
+                    for (i, part) in [
+                        r.stage.name(),
+                        crate::pipeline::analysis::item_name(world, rep, r),
+                        r.cause.name(),
+                    ]
+                    .iter()
+                    .enumerate()
+                    {
+                        if i > 0 {
+                            key.push('\t');
+                        }
+                        key.push_str(part);
+                    }
+                    match p.failures.get_mut(key.as_str()) {
+                        Some(n) => *n += 1,
+                        None => {
+                            p.failures.insert(key.clone(), 1);
+                        }
+                    }
+                }
                 continue;
             }
             let total = run.finished.since(run.triggered).as_millis();
             p.time_to_all_regions.add(total);
+            add_region_times(p, rep, &sc.by_exec[ei], run.triggered, &mut sc.region_done);
             sc.ttar[pi].push(total);
             let img = run.image_available.unwrap_or(run.finished);
             let tested = run.tests_passed.unwrap_or(run.finished);
@@ -422,7 +548,14 @@ impl Aggregate {
             sc.cost_slot.resize(slots, u32::MAX);
         }
         sc.cost_by.clear();
+        let nk = world.directory.keys.len() + 6;
+        sc.cost_item.clear();
+        sc.cost_item
+            .resize(crate::cost::Category::ALL.len() * nk, 0);
         for l in &sc.ledger.lines {
+            let (kind, key) = cost_item_code(l.item);
+            sc.cost_item[l.category as usize * nk + kind as usize + key as usize] +=
+                l.usd_micro as u128;
             if let Some(e) = l.exec {
                 sc.per_exec[e.index()] += l.usd_micro;
             }
@@ -441,6 +574,16 @@ impl Aggregate {
         for &(k, v) in &sc.cost_by {
             self.cost_by.entry(k).or_default().0 += v;
             sc.cost_slot[(k.0 as usize * nr + k.1.index()) * na + k.2.index()] = u32::MAX;
+        }
+        for (i, &v) in sc.cost_item.iter().enumerate() {
+            if v > 0 {
+                let (c, rest) = (i / nk, i % nk);
+                let (kind, key) = if rest >= 5 { (5, rest - 5) } else { (rest, 0) };
+                self.cost_by_item
+                    .entry((c as u8, kind as u8, key as u16))
+                    .or_default()
+                    .0 += v;
+            }
         }
         for p in &mut self.pipelines {
             p.cost_per_execution.start_replication(index);
@@ -494,6 +637,13 @@ impl Aggregate {
                 a.exposure_window.merge(&b.exposure_window);
                 a.unpatched += b.unpatched;
                 a.disabled_at.merge(&b.disabled_at);
+                a.time_to_first_region.merge(&b.time_to_first_region);
+                for (r, m) in &b.time_to_region {
+                    a.time_to_region.entry(*r).or_default().merge(m);
+                }
+                for (k, n) in &b.failures {
+                    *a.failures.entry(k.clone()).or_default() += n;
+                }
             }
         }
         for (k, b) in &other.quotas {
@@ -519,6 +669,9 @@ impl Aggregate {
         self.monthly_cost.merge(&other.monthly_cost);
         for (k, v) in &other.cost_by {
             self.cost_by.entry(*k).or_default().0 += v.0;
+        }
+        for (k, v) in &other.cost_by_item {
+            self.cost_by_item.entry(*k).or_default().0 += v.0;
         }
     }
 

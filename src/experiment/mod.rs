@@ -11,6 +11,7 @@
 
 pub mod aggregate;
 pub mod outputs;
+pub mod search;
 pub mod shard;
 pub mod stats;
 

@@ -306,6 +306,26 @@ impl Metric {
     pub fn quantile_ci95_s(&self, q: f64) -> Option<(f64, f64)> {
         self.quantile_ci95(q).map(|(l, h)| (l / 1000.0, h / 1000.0))
     }
+
+    /// The empirical CDF as a step line of `(value, fraction)` pairs, in
+    /// the metric's unit, from the values its quantiles report: at every
+    /// rank while there are at most `points` values, else at `points`
+    /// evenly spaced ranks (the last one the max).
+    pub fn step_cdf(&self, points: usize) -> Vec<(f64, f64)> {
+        let n = self.count;
+        let k = (points as u64).clamp(1, n.max(1));
+        let mut out = Vec::with_capacity(2 * k as usize);
+        let mut below = 0.0;
+        for j in 1..=k.min(n) {
+            let rank = (j * n).div_ceil(k);
+            let Some(v) = self.at_rank(rank) else { break };
+            let up = rank as f64 / n as f64;
+            out.push((v as f64, below));
+            out.push((v as f64, up));
+            below = up;
+        }
+        out
+    }
 }
 
 /// Count, sum and sum of squares of integer observations, kept exactly: the

@@ -9,7 +9,7 @@ use super::family::Obs;
 use super::obs::FitError;
 use super::stage::{Model, StageFit};
 use super::toml_out;
-use crate::report::charts::{Series, lines};
+use crate::report::charts::{LineChart, Series};
 
 /// A file name for a stage's label.
 fn slug(label: &str) -> String {
@@ -169,12 +169,11 @@ pub fn write(dir: &Path, fits: &[StageFit]) -> Result<Vec<PathBuf>, FitError> {
         if let Some(c) = curves(s) {
             let cdf = dir.join(format!("{stem}-cdf"));
             let qq = dir.join(format!("{stem}-qq"));
-            lines(
-                &cdf,
-                &format!("{label}: data and fit"),
-                c.axis,
-                "cumulative probability",
-                &[
+            LineChart {
+                title: &format!("{label}: data and fit"),
+                x_label: c.axis,
+                y_label: "cumulative probability",
+                series: &[
                     Series {
                         name: "data (Kaplan-Meier)".into(),
                         points: c.data,
@@ -184,26 +183,27 @@ pub fn write(dir: &Path, fits: &[StageFit]) -> Result<Vec<PathBuf>, FitError> {
                         points: c.fitted,
                     },
                 ],
-                &[],
-                None,
-            )
+                ..Default::default()
+            }
+            .draw(&cdf)
             .map_err(chart_err)?;
             let hi = c.qq.iter().map(|p| p.0.max(p.1)).fold(0.0, f64::max);
-            lines(
-                &qq,
-                &format!("{label}: Q-Q"),
-                "fitted quantile",
-                "observed",
-                &[Series {
+            let dots: Vec<crate::report::charts::Marker> =
+                c.qq.iter()
+                    .map(|&(x, y)| (String::new(), x, y, 1))
+                    .collect();
+            LineChart {
+                title: &format!("{label}: Q-Q"),
+                x_label: "fitted quantile",
+                y_label: "observed",
+                series: &[Series {
                     name: "y = x".into(),
                     points: vec![(0.0, 0.0), (hi, hi)],
                 }],
-                &c.qq
-                    .iter()
-                    .map(|&(x, y)| (String::new(), x, y, 1))
-                    .collect::<Vec<_>>(),
-                None,
-            )
+                markers: &dots,
+                ..Default::default()
+            }
+            .draw(&qq)
             .map_err(chart_err)?;
             for ext in ["png", "svg"] {
                 written.push(cdf.with_extension(ext));

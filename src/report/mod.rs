@@ -47,6 +47,9 @@ pub enum ReportError {
         /// Why.
         reason: String,
     },
+    /// The quota search's runs failed.
+    #[error("cannot search the quota: {0}")]
+    Search(String),
     /// Writing a file failed.
     #[error("cannot write {path}: {source}")]
     Io {

@@ -35,6 +35,10 @@ pub struct Sweep {
     pub keys: Vec<String>,
     /// The points, in grid order.
     pub points: Vec<SweepPoint>,
+    /// Each key's value in the file outside `[sweep]` (the current
+    /// configuration), written as the points' values are; `None` where the
+    /// file leaves it to its default.
+    pub base: Vec<Option<String>>,
 }
 
 /// Most points a sweep may have.
@@ -66,6 +70,28 @@ fn parse_path(path: &str) -> Option<Vec<Step>> {
         }
     }
     Some(steps)
+}
+
+/// The value at `path`, if the table has one.
+fn get<'a>(table: &'a Table, path: &[Step]) -> Option<&'a Value> {
+    let (first, rest) = path.split_first()?;
+    let Step::Key(k) = first else { return None };
+    let mut cur = table.get(k)?;
+    for step in rest {
+        cur = match step {
+            Step::Key(k) => cur.as_table()?.get(k)?,
+            Step::Index(i) => cur.as_array()?.get(*i)?,
+        };
+    }
+    Some(cur)
+}
+
+/// A value as a sweep point shows it: strings bare, others as TOML.
+fn shown(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// Sets `value` at `path`, creating tables as needed; arrays must hold the index.
@@ -237,10 +263,7 @@ pub fn load_sweep(path: &Path, text: &str) -> Result<Option<Sweep>, ScenarioErro
         let mut values = Vec::new();
         for (j, (k, steps)) in keys.iter().enumerate() {
             let v = lists[j][pick[j]].clone();
-            values.push(match &v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            });
+            values.push(shown(&v));
             set(&mut table, steps, v)
                 .map_err(|r| err(k, format!("cannot set \"{k}\": {r}"), None))?;
         }
@@ -275,9 +298,14 @@ pub fn load_sweep(path: &Path, text: &str) -> Result<Option<Sweep>, ScenarioErro
         );
         points.push(SweepPoint { values, scenario });
     }
+    let base = keys
+        .iter()
+        .map(|(_, steps)| get(&base, steps).map(shown))
+        .collect();
     Ok(Some(Sweep {
         keys: keys.into_iter().map(|(k, _)| k).collect(),
         points,
+        base,
     }))
 }
 

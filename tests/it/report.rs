@@ -153,12 +153,76 @@ build_on_update = true
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    // The verdict names the sweep and its cheapest compliant point.
+    let verdict = md
+        .split("## Verdict")
+        .nth(1)
+        .unwrap()
+        .split("\n## ")
+        .next()
+        .unwrap();
     assert!(
-        md.contains("## Sweep")
-            && md.contains("Cheapest point meeting every SLO: quotas.concurrent_builds ="),
+        verdict.contains("2 sweep points over quotas.concurrent_builds")
+            && verdict
+                .contains("of 2 points meet every SLO; the cheapest: quotas.concurrent_builds =")
+            && md.contains("## Sweep"),
         "{md}"
     );
-    assert!(out.join("charts/sweep.png").exists());
+    for chart in ["sweep", "sweep_cost"] {
+        assert!(out.join(format!("charts/{chart}.png")).exists(), "{chart}");
+    }
+}
+
+/// The sweep's cheapest compliant point prefers the current configuration
+/// when costs tie within their CIs, and "meets SLOs" says so without [slo].
+#[test]
+fn a_sweep_without_an_slo_says_so_and_ties_prefer_the_current_value() {
+    let base = r#"
+name = "sweep-ties"
+horizon = "7d"
+replications = 4
+[quotas]
+concurrent_builds = 5
+[[region]]
+name = "us-east-1"
+[[pipeline]]
+name = "p"
+region = "us-east-1"
+[[pipeline.volume]]
+size_gib = 8
+data_gib = 4
+[[pipeline.component]]
+name = "build"
+duration = "0s"
+[pipeline.schedule]
+interval = "1d"
+start_condition = "always"
+"#;
+    for (slo, expect) in [
+        ("", "| no [slo] set |"),
+        (
+            "[slo]\ntime_to_all_regions_p95 = \"10h\"\n",
+            "the cheapest: quotas.concurrent_builds = 5",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("s.toml");
+        let text = format!("{base}{slo}[sweep]\n\"quotas.concurrent_builds\" = [3, 5, 8]\n");
+        std::fs::write(&f, text).unwrap();
+        let out = dir.path().join("o");
+        super::amisim_ok(&[
+            "run",
+            f.to_str().unwrap(),
+            "-q",
+            "--report",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+        // The quota never binds: every point costs the same, and the
+        // current value (5) is the one recommended.
+        assert!(md.contains(expect), "{expect}\n{md}");
+    }
 }
 
 /// Slices on one trace track must nest or not overlap, or Perfetto draws

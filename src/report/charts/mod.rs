@@ -11,6 +11,8 @@ use super::ReportError;
 
 pub use bars::{GanttBar, gantt, stacked_bars};
 
+use plotters::coord::types::RangedCoordf64;
+
 /// Width and height of every chart, pixels.
 pub const SIZE: (u32, u32) = (960, 540);
 
@@ -216,94 +218,171 @@ fn legend_corner(
     (SeriesLabelPosition::UpperLeft, y_top / (1.0 - h_frac))
 }
 
-/// Lines (step-free) with labelled markers and an optional horizontal line.
-pub fn lines(
-    stem: &Path,
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    series: &[Series],
-    markers: &[(String, f64, f64, usize)],
-    hline: Option<(f64, &str)>,
-) -> Result<(), ReportError> {
-    let name = title.to_string();
-    let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
-    let ys = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.1))
-        .chain(hline.map(|h| h.0));
-    let (x0, x1) = data_range(xs);
-    let (_, y1) = bounds(ys);
-    // What the legend must not cover: the lines, the markers with their
-    // labels (~100 px to the right) and the horizontal line.
-    let dx = (x1 - x0) * 100.0 / plot_px(Y_LABELS_PX).0;
-    // Room on the right for the rightmost marker's label, never clipped.
-    let x1 = markers.iter().map(|m| m.1 + dx * 1.1).fold(x1, f64::max);
-    let marks: Vec<[(f64, f64); 2]> = markers
-        .iter()
-        .map(|(_, x, y, _)| [(*x, *y), (x + dx, *y)])
-        .collect();
-    let rule = hline.map(|(y, _)| [(x0, y), (x1, y)]);
-    let covered: Vec<&[(f64, f64)]> = series
-        .iter()
-        .map(|s| s.points.as_slice())
-        .chain(marks.iter().map(|m| m.as_slice()))
-        .chain(rule.iter().map(|r| r.as_slice()))
-        .collect();
-    let mut labels: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
-    labels.extend(hline.map(|h| h.1));
-    let (legend_at, y_top) = legend_corner(&covered, &labels, (x0, x1), y1 * 1.05);
-    both!(
-        stem,
-        |root: &DrawingArea<_, Shift>| -> Result<(), ReportError> {
-            root.fill(&WHITE).map_err(err(&name))?;
-            let mut chart = frame(root, title, Y_LABELS_PX)
-                .build_cartesian_2d(x0..x1, 0.0..y_top)
-                .map_err(err(&name))?;
+/// A labelled point: its label, x, y and colour index.
+pub type Marker = (String, f64, f64, usize);
+
+/// A shaded band around series `series` (its colour): `(x, low, high)`.
+pub struct Band {
+    /// The series whose colour it takes.
+    pub series: usize,
+    /// Its points, by x.
+    pub points: Vec<(f64, f64, f64)>,
+}
+
+/// A line chart: lines (step-free), shaded bands, labelled markers and
+/// horizontal lines (each with its legend label, drawn in red).
+#[derive(Default)]
+pub struct LineChart<'a> {
+    /// Title.
+    pub title: &'a str,
+    /// Axis descriptions.
+    pub x_label: &'a str,
+    /// Axis descriptions.
+    pub y_label: &'a str,
+    /// The lines.
+    pub series: &'a [Series],
+    /// Shaded bands (e.g. confidence intervals).
+    pub bands: &'a [Band],
+    /// Labelled points.
+    pub markers: &'a [Marker],
+    /// Horizontal lines, e.g. SLOs.
+    pub hlines: &'a [(f64, &'a str)],
+}
+
+/// Dashed red and orange, for the first and second horizontal line.
+const RULES: [RGBColor; 2] = [RGBColor(214, 39, 40), RGBColor(255, 127, 14)];
+
+impl LineChart<'_> {
+    /// The x and y ranges, and where the legend goes.
+    fn layout(&self) -> ((f64, f64), f64, SeriesLabelPosition) {
+        let xs = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.0));
+        let ys = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.1))
+            .chain(self.bands.iter().flat_map(|b| b.points.iter().map(|p| p.2)))
+            .chain(self.hlines.iter().map(|h| h.0));
+        let (x0, x1) = data_range(xs);
+        let (_, y1) = bounds(ys);
+        // What the legend must not cover: the lines, the markers with their
+        // labels (~100 px to the right) and the horizontal lines.
+        let dx = (x1 - x0) * 100.0 / plot_px(Y_LABELS_PX).0;
+        // Room on the right for the rightmost marker's label, never clipped.
+        let x1 = self
+            .markers
+            .iter()
+            .map(|m| m.1 + dx * 1.1)
+            .fold(x1, f64::max);
+        let marks: Vec<[(f64, f64); 2]> = self
+            .markers
+            .iter()
+            .map(|(_, x, y, _)| [(*x, *y), (x + dx, *y)])
+            .collect();
+        let rules: Vec<[(f64, f64); 2]> = self
+            .hlines
+            .iter()
+            .map(|(y, _)| [(x0, *y), (x1, *y)])
+            .collect();
+        let highs: Vec<Vec<(f64, f64)>> = self
+            .bands
+            .iter()
+            .map(|b| b.points.iter().map(|p| (p.0, p.2)).collect())
+            .collect();
+        let covered: Vec<&[(f64, f64)]> = self
+            .series
+            .iter()
+            .map(|s| s.points.as_slice())
+            .chain(marks.iter().map(|m| m.as_slice()))
+            .chain(rules.iter().map(|r| r.as_slice()))
+            .chain(highs.iter().map(|h| h.as_slice()))
+            .collect();
+        let mut labels: Vec<&str> = self.series.iter().map(|s| s.name.as_str()).collect();
+        labels.extend(self.hlines.iter().map(|h| h.1));
+        let (at, y_top) = legend_corner(&covered, &labels, (x0, x1), y1 * 1.05);
+        ((x0, x1), y_top, at)
+    }
+
+    /// Draws it into `<stem>.png` and `<stem>.svg`.
+    pub fn draw(&self, stem: &Path) -> Result<(), ReportError> {
+        let name = self.title.to_string();
+        let ((x0, x1), y_top, legend_at) = self.layout();
+        both!(
+            stem,
+            |root: &DrawingArea<_, Shift>| -> Result<(), ReportError> {
+                root.fill(&WHITE).map_err(err(&name))?;
+                let mut chart = frame(root, self.title, Y_LABELS_PX)
+                    .build_cartesian_2d(x0..x1, 0.0..y_top)
+                    .map_err(err(&name))?;
+                chart
+                    .configure_mesh()
+                    .x_desc(self.x_label)
+                    .y_desc(self.y_label)
+                    .label_style(("sans-serif", 15))
+                    .axis_desc_style(("sans-serif", 17))
+                    .draw()
+                    .map_err(err(&name))?;
+                self.draw_parts(&mut chart, (x0, x1), &name)?;
+                draw_legend(&mut chart, legend_at.clone(), 15, &name)?;
+                Ok(())
+            }
+        )
+    }
+
+    /// Bands, lines, markers and rules, in that order (later on top).
+    fn draw_parts<'a, DB: DrawingBackend + 'a>(
+        &self,
+        chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+        (x0, x1): (f64, f64),
+        name: &str,
+    ) -> Result<(), ReportError> {
+        for b in self.bands {
+            let mut outline: Vec<(f64, f64)> = b.points.iter().map(|p| (p.0, p.2)).collect();
+            outline.extend(b.points.iter().rev().map(|p| (p.0, p.1)));
             chart
-                .configure_mesh()
-                .x_desc(x_label)
-                .y_desc(y_label)
-                .label_style(("sans-serif", 15))
-                .axis_desc_style(("sans-serif", 17))
-                .draw()
-                .map_err(err(&name))?;
-            for (i, s) in series.iter().enumerate() {
-                let c = color(i);
-                chart
-                    .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))
-                    .map_err(err(&name))?
-                    .label(s.name.clone())
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3))
-                    });
-            }
-            for (label, x, y, i) in markers {
-                let c = color(*i);
-                chart
-                    .draw_series(std::iter::once(Circle::new((*x, *y), 5, c.filled())))
-                    .map_err(err(&name))?;
-                chart
-                    .draw_series(std::iter::once(Text::new(
-                        label.clone(),
-                        (*x, *y),
-                        ("sans-serif", 14).into_font(),
-                    )))
-                    .map_err(err(&name))?;
-            }
-            if let Some((y, label)) = hline {
-                chart
-                    .draw_series(LineSeries::new(vec![(x0, y), (x1, y)], RED.stroke_width(2)))
-                    .map_err(err(&name))?
-                    .label(label.to_string())
-                    .legend(|(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(3))
-                    });
-            }
-            draw_legend(&mut chart, legend_at.clone(), 15, &name)?;
-            Ok(())
+                .draw_series(std::iter::once(Polygon::new(
+                    outline,
+                    color(b.series).mix(0.18).filled(),
+                )))
+                .map_err(err(name))?;
         }
-    )
+        for (i, s) in self.series.iter().enumerate() {
+            let c = color(i);
+            chart
+                .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))
+                .map_err(err(name))?
+                .label(s.name.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3))
+                });
+        }
+        for (label, x, y, i) in self.markers {
+            let c = color(*i);
+            chart
+                .draw_series(std::iter::once(Circle::new((*x, *y), 5, c.filled())))
+                .map_err(err(name))?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    label.clone(),
+                    (*x, *y),
+                    ("sans-serif", 14).into_font(),
+                )))
+                .map_err(err(name))?;
+        }
+        for (k, (y, label)) in self.hlines.iter().enumerate() {
+            let c = RULES[k % RULES.len()];
+            chart
+                .draw_series(LineSeries::new(vec![(x0, *y), (x1, *y)], c.stroke_width(2)))
+                .map_err(err(name))?
+                .label(label.to_string())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3))
+                });
+        }
+        Ok(())
+    }
 }
 
 /// The empirical CDF of sorted values as a step line: up at each value.

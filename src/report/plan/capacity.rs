@@ -1,99 +1,197 @@
-//! Capacity: how full each quota was, and how long requests waited.
-
-use std::collections::BTreeMap;
+//! Capacity: how long each quota was at capacity, how long requests waited,
+//! and its queue over time, from the typed results.
 
 use super::Doc;
 use super::doc::{Block, secs_h};
+use crate::experiment::Aggregate;
+use crate::experiment::aggregate::{QuotaAgg, QuotaKey};
 use crate::report::ReportError;
-use crate::report::charts::{self, Series};
+use crate::report::capacity::names;
+use crate::report::charts::{self, LineChart, Series};
+
+/// Most quota instances in the table and the charts.
+const SHOWN: usize = 10;
+/// Most quota instances in the queue chart.
+const QUEUE_LINES: usize = 6;
+
+/// Time at capacity, as a fraction of the replications' length.
+fn at_capacity(q: &QuotaAgg) -> f64 {
+    q.full.0 as f64 / q.span.0.max(1) as f64
+}
+
+fn utilization(q: &QuotaAgg) -> f64 {
+    q.busy.0 as f64 / (q.capacity.max(1) as f64 * q.span.0.max(1) as f64)
+}
+
+/// The quota instances, the longest at capacity first, then the most utilized.
+fn ranked(agg: &Aggregate) -> Vec<(&QuotaKey, &QuotaAgg)> {
+    let mut v: Vec<(&QuotaKey, &QuotaAgg)> = agg.quotas.iter().collect();
+    v.sort_by(|a, b| {
+        at_capacity(b.1)
+            .total_cmp(&at_capacity(a.1))
+            .then(utilization(b.1).total_cmp(&utilization(a.1)))
+            .then(a.0.cmp(b.0))
+    });
+    v
+}
 
 /// Quota use.
 pub(super) fn capacity(d: &mut Doc<'_>) -> Result<(), ReportError> {
-    let charts_dir = &d.charts_dir;
-    let blocks = &mut d.blocks;
-    let quotas = &d.tables.quotas;
-    let timeline = &d.tables.timeline;
-    // Capacity.
-    if let Some(t) = &quotas {
-        blocks.push(Block::Heading("Quotas".into()));
-        let mut rows: Vec<&Vec<String>> = t.rows.iter().collect();
-        // The longest at capacity first, then the most utilized.
-        let key = |r: &Vec<String>, k: &str| t.num(r, k).unwrap_or(0.0);
-        rows.sort_by(|a, b| {
-            key(b, "time_at_capacity")
-                .total_cmp(&key(a, "time_at_capacity"))
-                .then(key(b, "mean_utilization").total_cmp(&key(a, "mean_utilization")))
-        });
-        blocks.push(Block::Table(
-            [
-                "quota",
-                "account",
-                "region",
-                "capacity",
-                "at capacity",
-                "utilization",
-                "waited",
-                "p95 wait",
-                "peak in use",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows.iter()
-                .take(10)
-                .map(|r| {
-                    vec![
-                        t.get(r, "quota").into(),
-                        t.get(r, "account").into(),
-                        t.get(r, "region").into(),
-                        t.get(r, "capacity").into(),
-                        format!("{:.1} % of the time", 100.0 * key(r, "time_at_capacity")),
-                        format!(
-                            "{:.1} %",
-                            100.0 * t.num(r, "mean_utilization").unwrap_or(0.0)
-                        ),
-                        t.get(r, "waited").into(),
-                        secs_h(t.num(r, "p95_wait_s")),
-                        t.get(r, "peak_in_use").into(),
-                    ]
+    let Some(agg) = d.inp.run() else {
+        return Ok(());
+    };
+    let ranked = ranked(agg);
+    if ranked.is_empty() {
+        return Ok(());
+    }
+    table(d, &ranked);
+    if ranked[0].1.full.0 > 0 {
+        saturation_chart(d, &ranked)?;
+    }
+    queue_chart(d, agg, &ranked)
+}
+
+fn table(d: &mut Doc<'_>, ranked: &[(&QuotaKey, &QuotaAgg)]) {
+    let scn = d.inp.scn;
+    d.blocks.push(Block::Heading("Quotas".into()));
+    d.blocks.push(Block::Table(
+        [
+            "quota",
+            "account",
+            "region",
+            "capacity",
+            "at capacity",
+            "utilization",
+            "waited",
+            "p95 wait",
+            "peak in use",
+        ]
+        .map(String::from)
+        .to_vec(),
+        ranked
+            .iter()
+            .take(SHOWN)
+            .map(|(k, q)| {
+                let [quota, account, region, _] = names(scn, k);
+                vec![
+                    quota,
+                    account,
+                    region,
+                    q.capacity.to_string(),
+                    format!("{:.1} % of the time", 100.0 * at_capacity(q)),
+                    format!("{:.1} %", 100.0 * utilization(q)),
+                    q.waited.to_string(),
+                    secs_h(q.wait.quantile_s(0.95)),
+                    q.peak_in_use.to_string(),
+                ]
+            })
+            .collect(),
+    ));
+    if ranked.len() > SHOWN {
+        d.blocks.push(Block::Para(format!(
+            "and {} quota instances less often at capacity (quotas.csv lists every one).",
+            ranked.len() - SHOWN
+        )));
+    }
+}
+
+/// `quota account region`, short enough for a chart's row or legend.
+fn label(scn: &crate::scenario::Scenario, k: &QuotaKey) -> String {
+    let [quota, account, region, pipeline] = names(scn, k);
+    match pipeline.is_empty() {
+        true => format!("{quota} {account} {region}"),
+        false => format!("{quota} {account} {region} {pipeline}"),
+    }
+}
+
+/// Time at capacity of the quotas longest at it, with their p95 wait.
+fn saturation_chart(d: &mut Doc<'_>, ranked: &[(&QuotaKey, &QuotaAgg)]) -> Result<(), ReportError> {
+    let scn = d.inp.scn;
+    // The longest at the top (plotters' first row is the bottom one).
+    let shown: Vec<&(&QuotaKey, &QuotaAgg)> = ranked.iter().take(SHOWN).rev().collect();
+    // Rows short enough for the label area: the quota in the title when
+    // every row has the same one.
+    let kinds: std::collections::BTreeSet<&str> = shown.iter().map(|(k, _)| k.kind.key()).collect();
+    let rows: Vec<String> = shown
+        .iter()
+        .map(|(k, q)| {
+            let [quota, account, region, _] = names(scn, k);
+            let wait = secs_h(q.wait.quantile_s(0.95));
+            match kinds.len() {
+                1 => format!("{region} {account}, p95 wait {wait}"),
+                _ => format!("{quota} {region} {account}, p95 wait {wait}"),
+            }
+        })
+        .collect();
+    let title = match kinds.iter().next() {
+        Some(k) if kinds.len() == 1 => format!("Time at capacity of the busiest {k} instances"),
+        _ => "Time at capacity (every unit in use) of the busiest quotas".into(),
+    };
+    let full: Vec<(f64, f64)> = shown
+        .iter()
+        .map(|(_, q)| (0.0, 100.0 * at_capacity(q)))
+        .collect();
+    charts::stacked_bars(
+        &d.charts_dir.join("quota_saturation"),
+        &title,
+        "% of the time at capacity (every unit in use)",
+        &rows,
+        &[Series {
+            name: "at capacity".into(),
+            points: full,
+        }],
+        &[],
+        false,
+    )?;
+    d.blocks.push(Block::Chart(
+        "quota_saturation".into(),
+        "The share of the time each quota instance had every unit in use, the longest first, with its p95 wait".into(),
+    ));
+    Ok(())
+}
+
+/// The mean queue over time of the quotas that queued, the longest at capacity first.
+fn queue_chart(
+    d: &mut Doc<'_>,
+    agg: &Aggregate,
+    ranked: &[(&QuotaKey, &QuotaAgg)],
+) -> Result<(), ReportError> {
+    let scn = d.inp.scn;
+    let width = agg.timeline_width_ms;
+    let buckets = agg.end_max_ms.div_ceil(width.max(1)).max(1);
+    let reps = agg.replications.max(1) as f64;
+    let series: Vec<Series> = ranked
+        .iter()
+        .filter(|(_, q)| q.peak_queue > 0)
+        .take(QUEUE_LINES)
+        .map(|(k, q)| Series {
+            name: format!("{} (capacity {})", label(scn, k), q.capacity),
+            points: (0..buckets)
+                .map(|b| {
+                    let queued = q.timeline.get(&b).map_or(0.0, |t| t.1.0 as f64);
+                    (
+                        (b * width) as f64 / 3_600_000.0,
+                        queued / (width as f64 * reps),
+                    )
                 })
                 .collect(),
-        ));
+        })
+        .collect();
+    if series.is_empty() {
+        return Ok(());
     }
-    if let Some(t) = &timeline
-        && !t.rows.is_empty()
-    {
-        let mut by: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
-        for r in &t.rows {
-            let key = format!(
-                "{} {} {}",
-                t.get(r, "quota"),
-                t.get(r, "region"),
-                t.get(r, "pipeline")
-            );
-            by.entry(key).or_default().push((
-                t.num(r, "bucket_start_s").unwrap_or(0.0) / 3600.0,
-                t.num(r, "utilization").unwrap_or(0.0),
-            ));
-        }
-        let series: Vec<Series> = by
-            .into_iter()
-            .take(6)
-            .map(|(name, points)| Series { name, points })
-            .collect();
-        charts::lines(
-            &charts_dir.join("quota_utilization"),
-            "Utilization of the quotas that queued",
-            "hours since the start",
-            "mean utilization",
-            &series,
-            &[],
-            None,
-        )?;
-        blocks.push(Block::Chart(
-            "quota_utilization".into(),
-            "Utilization over time of the quotas that made requests wait".into(),
-        ));
+    LineChart {
+        title: "Requests queued at the quotas that queued (mean over replications)",
+        x_label: "hours since the start",
+        y_label: "requests waiting",
+        series: &series,
+        ..Default::default()
     }
-
+    .draw(&d.charts_dir.join("quota_queue"))?;
+    d.blocks.push(Block::Chart(
+        "quota_queue".into(),
+        "How many requests waited at each saturated quota over time, averaged over replications"
+            .into(),
+    ));
     Ok(())
 }

@@ -1,187 +1,228 @@
-//! Cost: per month, by category, Region and item.
+//! Cost: per month, by category, Region and item, from the typed results.
 
 use std::collections::BTreeMap;
 
 use super::Doc;
-use super::doc::{Block, Table};
+use super::doc::Block;
+use crate::cost::Category;
+use crate::experiment::Aggregate;
+use crate::experiment::aggregate::cost_item_of;
+use crate::experiment::stats::Metric;
 use crate::report::ReportError;
-use crate::report::charts::{self, Series};
+use crate::report::charts::{self, LineChart, Series};
 use crate::report::text::dollars;
 
 /// Cost.
 pub(super) fn cost(d: &mut Doc<'_>) -> Result<(), ReportError> {
-    let (scn, dir) = (d.scn, d.dir);
-    let charts_dir = &d.charts_dir;
-    let blocks = &mut d.blocks;
-    let cost_summary = &d.tables.cost_summary;
-    let breakdown = &d.tables.breakdown;
-    // Cost.
-    if let Some(t) = &breakdown {
-        blocks.push(Block::Heading("Cost".into()));
-        let mut regions: Vec<String> = Vec::new();
-        let mut cats: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
-        for r in &t.rows {
-            let region = t.get(r, "region").to_string();
-            if !regions.contains(&region) {
-                regions.push(region.clone());
-            }
-            *cats
-                .entry(t.get(r, "category").to_string())
-                .or_default()
-                .entry(region)
-                .or_default() += t.num(r, "usd_per_month").unwrap_or(0.0);
-        }
-        // Categories by cost, largest first, with the total.
-        let mut totals: Vec<(String, f64)> = cats
-            .iter()
-            .map(|(c, m)| (c.clone(), m.values().sum::<f64>()))
-            .collect();
-        totals.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let sum: f64 = totals.iter().map(|t| t.1).sum();
-        let mut rows: Vec<Vec<String>> = totals
-            .iter()
-            .map(|(c, v)| vec![c.clone(), dollars(*v)])
-            .collect();
-        rows.push(vec!["total".into(), dollars(sum)]);
-        blocks.push(Block::Table(
-            vec!["category".into(), "per month".into()],
-            rows,
-        ));
-        // Regions by cost, the largest at the top (plotters' first row is the bottom one).
-        let region_total = |r: &String| {
-            cats.values()
-                .map(|m| *m.get(r).unwrap_or(&0.0))
-                .sum::<f64>()
-        };
-        regions.sort_by(|a, b| region_total(a).total_cmp(&region_total(b)).then(b.cmp(a)));
-        let stacks: Vec<Series> = cats
-            .iter()
-            .map(|(c, m)| Series {
-                name: c.clone(),
-                points: regions
-                    .iter()
-                    .map(|r| (0.0, *m.get(r).unwrap_or(&0.0)))
-                    .collect(),
-            })
-            .collect();
-        // Each category's colour is fixed: its place in the cost model's list.
-        let colors: Vec<usize> = cats
-            .keys()
-            .map(|c| {
-                crate::cost::Category::ALL
-                    .iter()
-                    .position(|k| k.name() == c)
-                    .unwrap_or(crate::cost::Category::ALL.len())
-            })
-            .collect();
-        charts::stacked_bars(
-            &charts_dir.join("cost_by_region"),
-            "Cost per month by Region and category",
-            "US dollars per month",
-            &regions,
-            &stacks,
-            &colors,
-            true,
-        )?;
-        blocks.push(Block::Chart(
-            "cost_by_region".into(),
-            "Monthly cost by Region, stacked by category".into(),
-        ));
-    }
-    if let Some(t) = Table::read(&dir.join(crate::experiment::outputs::COST.name))? {
-        // Monthly cost per replication, and cost by item (stage), from the ledger.
-        let mut per_rep: BTreeMap<u64, f64> = BTreeMap::new();
-        let mut per_item: BTreeMap<String, f64> = BTreeMap::new();
-        for r in &t.rows {
-            let usd = t.num(r, "usd").unwrap_or(0.0);
-            *per_rep
-                .entry(t.get(r, "replication").parse().unwrap_or(0))
-                .or_default() += crate::cost::per_month(&scn.market(), usd);
-            *per_item
-                .entry(format!("{} ({})", t.get(r, "item"), t.get(r, "category")))
-                .or_default() += usd;
-        }
-        let reps = per_rep.len().max(1) as f64;
-        let mut monthly: Vec<f64> = per_rep.into_values().collect();
-        monthly.sort_by(f64::total_cmp);
-        let points = charts::step_cdf(&monthly);
-        // The p50 and p95 the verdict and cost_summary.csv print.
-        let markers: Vec<(String, f64, f64, usize)> = match d.aggs.as_deref() {
-            Some([agg]) => [0.5, 0.95]
-                .iter()
-                .filter_map(|&q| {
-                    let v = agg.monthly_cost.quantile(q)? / 1e6;
-                    Some((format!(" p{:.0} {}", q * 100.0, dollars(v)), v, q, 0))
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        charts::lines(
-            &charts_dir.join("monthly_cost"),
-            "Monthly cost over replications (CDF)",
-            "US dollars per month",
-            "fraction of replications",
-            &[Series {
-                name: "monthly cost".into(),
-                points,
-            }],
-            &markers,
-            None,
-        )?;
-        blocks.push(Block::Chart(
-            "monthly_cost".into(),
-            "Distribution of the monthly cost over replications".into(),
-        ));
-        // Items by cost, the largest at the top.
-        let mut sorted: Vec<(String, f64)> = per_item.into_iter().collect();
-        sorted.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-        let items: Vec<String> = sorted.iter().map(|i| i.0.clone()).collect();
-        let values: Vec<(f64, f64)> = sorted
-            .iter()
-            .map(|(_, v)| (0.0, crate::cost::per_month(&scn.market(), *v) / reps))
-            .collect();
-        charts::stacked_bars(
-            &charts_dir.join("cost_by_item"),
-            "Cost per month by what it pays for",
-            "US dollars per month",
-            &items,
-            &[Series {
-                name: "per month".into(),
-                points: values,
-            }],
-            &[],
-            true,
-        )?;
-        blocks.push(Block::Chart(
-            "cost_by_item".into(),
-            "Monthly cost by item: instances, volumes and storage by stage, transfer, keys".into(),
-        ));
-    }
-    if let Some(t) = &cost_summary {
-        blocks.push(Block::Table(
-            ["scope", "metric", "mean", "p50", "p95", "max"]
-                .map(String::from)
-                .to_vec(),
-            t.rows
-                .iter()
-                .map(|r| {
-                    vec![
-                        t.get(r, "scope").into(),
-                        t.get(r, "metric").into(),
-                        money(t.num(r, "mean_usd")),
-                        money(t.num(r, "p50_usd")),
-                        money(t.num(r, "p95_usd")),
-                        money(t.num(r, "max_usd")),
-                    ]
-                })
-                .collect(),
-        ));
-    }
-
+    let Some(agg) = d.inp.run() else {
+        return Ok(());
+    };
+    d.blocks.push(Block::Heading("Cost".into()));
+    by_category(d, agg)?;
+    monthly_cdf(d, agg)?;
+    by_item(d, agg)?;
+    summary(d, agg);
     Ok(())
 }
 
-/// Dollars with thousands grouped, `-` for none.
+/// Micro-dollars summed over replications, as dollars a month per replication.
+fn monthly(d: &Doc<'_>, agg: &Aggregate, micro: u128) -> f64 {
+    let per_rep = micro as f64 / 1e6 / agg.replications.max(1) as f64;
+    crate::cost::per_month(&d.inp.scn.market(), per_rep)
+}
+
+/// The categories' table and the cost by Region, stacked by category.
+fn by_category(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
+    let scn = d.inp.scn;
+    // Category index → Region name → dollars a month.
+    let mut cats: BTreeMap<u8, BTreeMap<&str, f64>> = BTreeMap::new();
+    for ((c, r, _), v) in &agg.cost_by {
+        *cats
+            .entry(*c)
+            .or_default()
+            .entry(&scn.world.regions[r.index()])
+            .or_default() += monthly(d, agg, v.0);
+    }
+    if cats.is_empty() {
+        return Ok(());
+    }
+    let name = |c: u8| Category::ALL[c as usize].name().to_string();
+    // Categories by cost, largest first, with the total.
+    let mut totals: Vec<(u8, f64)> = cats.iter().map(|(c, m)| (*c, m.values().sum())).collect();
+    totals.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut rows: Vec<Vec<String>> = totals
+        .iter()
+        .map(|(c, v)| vec![name(*c), dollars(*v)])
+        .collect();
+    rows.push(vec![
+        "total".into(),
+        dollars(totals.iter().map(|t| t.1).sum()),
+    ]);
+    d.blocks.push(Block::Table(
+        vec!["category".into(), "per month".into()],
+        rows,
+    ));
+    // Regions by cost, the largest at the top (plotters' first row is the bottom one).
+    let mut regions: BTreeMap<&str, f64> = BTreeMap::new();
+    for m in cats.values() {
+        for (r, v) in m {
+            *regions.entry(r).or_default() += v;
+        }
+    }
+    let mut order: Vec<(&str, f64)> = regions.into_iter().collect();
+    order.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(a.0)));
+    let stacks: Vec<Series> = cats
+        .iter()
+        .map(|(c, m)| Series {
+            name: name(*c),
+            points: order
+                .iter()
+                .map(|(r, _)| (0.0, *m.get(r).unwrap_or(&0.0)))
+                .collect(),
+        })
+        .collect();
+    // Each category's colour is fixed: its place in the cost model's list.
+    let colors: Vec<usize> = cats.keys().map(|c| *c as usize).collect();
+    let names: Vec<String> = order.iter().map(|(r, _)| r.to_string()).collect();
+    charts::stacked_bars(
+        &d.charts_dir.join("cost_by_region"),
+        "Cost per month by Region and category",
+        "US dollars per month",
+        &names,
+        &stacks,
+        &colors,
+        true,
+    )?;
+    d.blocks.push(Block::Chart(
+        "cost_by_region".into(),
+        "Monthly cost by Region, stacked by category".into(),
+    ));
+    Ok(())
+}
+
+/// The monthly cost over replications, with the p50 and p95 printed elsewhere.
+fn monthly_cdf(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
+    let m = &agg.monthly_cost;
+    if m.count == 0 {
+        return Ok(());
+    }
+    let points: Vec<(f64, f64)> = m
+        .step_cdf(500)
+        .into_iter()
+        .map(|(v, f)| (v / 1e6, f))
+        .collect();
+    let markers: Vec<charts::Marker> = [0.5, 0.95]
+        .iter()
+        .filter_map(|&q| {
+            let v = m.quantile(q)? / 1e6;
+            Some((format!(" p{:.0} {}", q * 100.0, dollars(v)), v, q, 0))
+        })
+        .collect();
+    LineChart {
+        title: "Monthly cost over replications (CDF)",
+        x_label: "US dollars per month",
+        y_label: "fraction of replications",
+        series: &[Series {
+            name: "monthly cost".into(),
+            points,
+        }],
+        markers: &markers,
+        ..Default::default()
+    }
+    .draw(&d.charts_dir.join("monthly_cost"))?;
+    d.blocks.push(Block::Chart(
+        "monthly_cost".into(),
+        "Distribution of the monthly cost over replications".into(),
+    ));
+    Ok(())
+}
+
+/// Items by cost, the largest at the top.
+fn by_item(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
+    let world = &d.inp.scn.world;
+    let mut sorted: Vec<(String, f64)> = agg
+        .cost_by_item
+        .iter()
+        .map(|((c, kind, key), v)| {
+            let item = cost_item_of(*kind, *key).name(world).to_string();
+            let cat = Category::ALL[*c as usize].name();
+            (format!("{item} ({cat})"), monthly(d, agg, v.0))
+        })
+        .collect();
+    if sorted.is_empty() {
+        return Ok(());
+    }
+    sorted.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+    let items: Vec<String> = sorted.iter().map(|i| i.0.clone()).collect();
+    let values: Vec<(f64, f64)> = sorted.iter().map(|(_, v)| (0.0, *v)).collect();
+    charts::stacked_bars(
+        &d.charts_dir.join("cost_by_item"),
+        "Cost per month by what it pays for",
+        "US dollars per month",
+        &items,
+        &[Series {
+            name: "per month".into(),
+            points: values,
+        }],
+        &[],
+        true,
+    )?;
+    d.blocks.push(Block::Chart(
+        "cost_by_item".into(),
+        "Monthly cost by item: instances, volumes and storage by stage, transfer, keys".into(),
+    ));
+    Ok(())
+}
+
+/// Dollars with thousands grouped, `-` for none, from micro-dollars.
 fn money(v: Option<f64>) -> String {
-    v.map_or("-".into(), dollars)
+    v.map_or("-".into(), |x| dollars(x / 1e6))
+}
+
+/// Most pipelines in the cost table.
+const COST_ROWS: usize = 10;
+
+/// Cost per execution of each pipeline (the most expensive when there are many) and per month.
+fn summary(d: &mut Doc<'_>, agg: &Aggregate) {
+    let row = |scope: &str, metric: &str, m: &Metric| {
+        vec![
+            scope.to_string(),
+            metric.to_string(),
+            money(m.mean()),
+            money(m.quantile(0.5)),
+            money(m.quantile(0.95)),
+            money((m.count > 0).then_some(m.max as f64)),
+        ]
+    };
+    let mut costly: Vec<(&str, &Metric)> = d
+        .inp
+        .scn
+        .world
+        .pipelines
+        .iter()
+        .zip(&agg.pipelines)
+        .filter(|(_, pa)| pa.cost_per_execution.count > 0)
+        .map(|(p, pa)| (p.name.as_str(), &pa.cost_per_execution))
+        .collect();
+    let total = costly.len();
+    if total > COST_ROWS {
+        // The most expensive per execution first.
+        let mean = |m: &Metric| m.mean().unwrap_or(0.0);
+        costly.sort_by(|a, b| mean(b.1).total_cmp(&mean(a.1)));
+        costly.truncate(COST_ROWS);
+        d.blocks.push(Block::Para(format!(
+            "The {COST_ROWS} most expensive of {total} pipelines per execution (cost_summary.csv has every one)."
+        )));
+    }
+    let mut rows: Vec<Vec<String>> = costly
+        .iter()
+        .map(|(name, m)| row(name, "cost_per_execution", m))
+        .collect();
+    rows.push(row("all", "monthly_cost", &agg.monthly_cost));
+    d.blocks.push(Block::Table(
+        ["scope", "metric", "mean", "p50", "p95", "max"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+    ));
 }

@@ -4,53 +4,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use crate::report::ReportError;
 use crate::report::text::human;
-
-/// A CSV file read back: header and rows.
-pub(super) struct Table {
-    pub(super) header: Vec<String>,
-    pub(super) rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    pub(super) fn read(path: &Path) -> Result<Option<Table>, ReportError> {
-        if !path.exists() {
-            return Ok(None);
-        }
-        let bad = |e: csv::Error| ReportError::Input {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        };
-        let mut r = csv::Reader::from_path(path).map_err(bad)?;
-        let header = r
-            .headers()
-            .map_err(bad)?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        let mut rows = Vec::new();
-        for rec in r.records() {
-            rows.push(rec.map_err(bad)?.iter().map(str::to_string).collect());
-        }
-        Ok(Some(Table { header, rows }))
-    }
-
-    pub(super) fn col(&self, name: &str) -> usize {
-        self.header
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or(usize::MAX)
-    }
-
-    pub(super) fn get<'a>(&self, row: &'a [String], name: &str) -> &'a str {
-        row.get(self.col(name)).map_or("", String::as_str)
-    }
-
-    pub(super) fn num(&self, row: &[String], name: &str) -> Option<f64> {
-        self.get(row, name).parse().ok()
-    }
-}
 
 /// A piece of the report.
 pub(super) enum Block {

@@ -1,11 +1,12 @@
 //! Why executions failed: causes by stage, item and cause, with counts and
-//! the pipelines they hit, from `runs.csv` (one row per execution).
+//! the pipelines they hit, from the typed results (every replication).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Doc;
-use super::doc::{Block, Table};
-use crate::report::ReportError;
+use super::doc::Block;
+use crate::experiment::Aggregate;
+use crate::scenario::Scenario;
 
 /// A failure's stage, item (empty for none) and cause.
 type Cause = (String, String, String);
@@ -28,30 +29,28 @@ fn some_of(names: &BTreeSet<String>) -> String {
     }
 }
 
-/// The failed executions of runs.csv by cause (each cause's count and
-/// pipelines, the most frequent first), and how many executions there were.
+/// The failed executions by cause (each cause's count and pipelines, the
+/// most frequent first), and how many executions there were.
 struct Tally {
     rows: Vec<(Cause, (u64, BTreeSet<String>))>,
     failed: u64,
     executions: u64,
 }
 
-/// `None` without runs.csv or without a failure.
-fn tally(runs: Option<&Table>) -> Option<Tally> {
-    let t = runs?;
+/// `None` without a failure.
+fn tally(scn: &Scenario, agg: &Aggregate) -> Option<Tally> {
     let mut causes: BTreeMap<Cause, (u64, BTreeSet<String>)> = BTreeMap::new();
-    let mut executions = 0u64;
-    for r in &t.rows {
-        executions += 1;
-        if t.get(r, "outcome") != "failed" {
-            continue;
+    for (p, pa) in scn.world.pipelines.iter().zip(&agg.pipelines) {
+        for (key, n) in &pa.failures {
+            let (s, i, c) = crate::experiment::aggregate::failure_parts(key);
+            let e = causes
+                .entry((s.to_string(), i.to_string(), c.to_string()))
+                .or_default();
+            e.0 += n;
+            e.1.insert(p.name.clone());
         }
-        let [s, i, c] =
-            ["failed_stage", "failed_item", "failed_cause"].map(|k| t.get(r, k).to_string());
-        let e = causes.entry((s, i, c)).or_default();
-        e.0 += 1;
-        e.1.insert(t.get(r, "pipeline").to_string());
     }
+    let executions = agg.pipelines.iter().map(|p| p.executions).sum();
     let failed: u64 = causes.values().map(|c| c.0).sum();
     let mut rows: Vec<(Cause, (u64, BTreeSet<String>))> = causes.into_iter().collect();
     rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
@@ -63,8 +62,8 @@ fn tally(runs: Option<&Table>) -> Option<Tally> {
 }
 
 /// The verdict's line: the count and the most frequent cause.
-pub(super) fn verdict_line(runs: Option<&Table>) -> Option<String> {
-    let t = tally(runs)?;
+pub(super) fn verdict_line(scn: &Scenario, agg: &Aggregate) -> Option<String> {
+    let t = tally(scn, agg)?;
     let (top, (top_n, top_p)) = &t.rows[0];
     Some(format!(
         "failures: {} of {} executions; most often {} ({top_n}, in {} pipeline{}; see Failures)",
@@ -77,14 +76,17 @@ pub(super) fn verdict_line(runs: Option<&Table>) -> Option<String> {
 }
 
 /// The failures section.
-pub(super) fn failures(d: &mut Doc<'_>) -> Result<(), ReportError> {
+pub(super) fn failures(d: &mut Doc<'_>) {
+    let Some(agg) = d.inp.run() else {
+        return;
+    };
     let Some(Tally {
         rows,
         failed,
         executions,
-    }) = tally(d.tables.runs.as_ref())
+    }) = tally(d.inp.scn, agg)
     else {
-        return Ok(());
+        return;
     };
     let (top, (top_n, _)) = &rows[0];
     d.blocks.push(Block::Heading("Failures".into()));
@@ -124,5 +126,4 @@ pub(super) fn failures(d: &mut Doc<'_>) -> Result<(), ReportError> {
             rows.len() - 30
         )));
     }
-    Ok(())
 }

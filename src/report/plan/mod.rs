@@ -7,40 +7,51 @@ mod capacity;
 mod cost;
 mod doc;
 mod failures;
+mod replay;
+mod search;
 mod sweep;
 mod timing;
 mod verdict;
 
 use std::path::{Path, PathBuf};
 
-use self::doc::{Block, Table, html, md};
+use self::doc::{Block, html, md};
 use super::ReportError;
+use super::manifest::{Manifest, ManifestKind};
 use super::write::atomic_write;
+use crate::experiment::Aggregate;
 use crate::experiment::outputs;
 use crate::scenario::Scenario;
+use crate::scenario::sweep::Sweep;
 
-/// The output files a report is made from (`None` where a run did not write one).
-struct Tables {
-    summary: Option<Table>,
-    runs: Option<Table>,
-    stages: Option<Table>,
-    quotas: Option<Table>,
-    timeline: Option<Table>,
-    cost_summary: Option<Table>,
-    breakdown: Option<Table>,
-    sweep: Option<Table>,
+/// What a report is made from: typed results, never the CSV files.
+struct Inputs<'a> {
+    scn: &'a Scenario,
+    /// The run's manifest (its seed, its precision target).
+    manifest: &'a Manifest,
+    /// aggregate.json: one aggregate, or one per sweep point.
+    aggs: &'a [Aggregate],
+    /// The sweep, for a sweep's directory.
+    sweep: Option<&'a Sweep>,
+}
+
+impl<'a> Inputs<'a> {
+    /// The aggregate of a single-scenario run.
+    fn run(&self) -> Option<&'a Aggregate> {
+        match (self.sweep, self.aggs) {
+            (None, [agg]) => Some(agg),
+            _ => None,
+        }
+    }
 }
 
 /// A report being written.
 struct Doc<'a> {
-    scn: &'a Scenario,
-    dir: &'a Path,
+    inp: Inputs<'a>,
     charts_dir: PathBuf,
     blocks: Vec<Block>,
-    tables: Tables,
-    /// The typed results (aggregate.json), one per sweep point; `None` for
-    /// a directory an older amisim wrote.
-    aggs: Option<Vec<crate::experiment::Aggregate>>,
+    /// The slowest pipeline's p95 execution, replayed (a single run only).
+    replayed: Option<replay::Replayed>,
 }
 
 /// The defaults that are assumptions rather than published figures (src/aws/facts.rs).
@@ -55,21 +66,87 @@ pub const ASSUMPTIONS: [&str; 8] = [
     "Image Builder queues at a full quota (AWS does not say; Packer and scripts get ResourceLimitExceeded, docs/sources.md#quota-full); the 20 concurrent snapshot copies, time-based copies and vCPU quotas are not modelled",
 ];
 
-/// Writes `charts/*.png|svg`, `report.md` and `report.html` into `dir` from
-/// the files a run wrote there. Returns the files written.
-pub fn write_report(scn: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+/// Writes `charts/*.png|svg`, `report.md` and `report.html` into `dir`
+/// from the typed results a run wrote there (manifest.json and
+/// aggregate.json), the scenario and its sweep, replaying the replications
+/// a chart shows from their seeds. Returns the files written.
+pub fn write_report(
+    scn: &Scenario,
+    sweep: Option<&Sweep>,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, ReportError> {
     let charts_dir = dir.join("charts");
     std::fs::create_dir_all(&charts_dir).map_err(|source| ReportError::Io {
         path: charts_dir.display().to_string(),
         source,
     })?;
-    let mut blocks = Vec::new();
-    let manifest = super::manifest::Manifest::read(dir)?;
+    let manifest = Manifest::read(dir)?;
+    let path = dir.join(outputs::SHARD_AGGREGATE.name);
+    let bytes = std::fs::read(&path).map_err(|e| ReportError::Input {
+        path: path.display().to_string(),
+        reason: format!("{e}; rerun the scenario with this amisim to write it"),
+    })?;
+    let aggs: Vec<Aggregate> = serde_json::from_slice(&bytes).map_err(|e| ReportError::Input {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let expected = sweep.map_or(1, |s| s.points.len());
+    if aggs.len() != expected {
+        return Err(ReportError::Input {
+            path: path.display().to_string(),
+            reason: format!(
+                "it holds {} aggregates where the scenario has {expected} point(s)",
+                aggs.len()
+            ),
+        });
+    }
+    let inp = Inputs {
+        scn,
+        manifest: &manifest,
+        aggs: &aggs,
+        sweep,
+    };
+    let replayed = inp
+        .run()
+        .and_then(|agg| replay::p95_execution(scn, agg, manifest.seed));
+    let mut d = Doc {
+        inp,
+        charts_dir,
+        blocks: Vec::new(),
+        replayed,
+    };
+    header(&mut d);
+    verdict::verdict(&mut d)?;
+    timing::timing(&mut d)?;
+    failures::failures(&mut d);
+    capacity::capacity(&mut d)?;
+    search::search(&mut d)?;
+    cost::cost(&mut d)?;
+    sweep::sweep(&mut d)?;
+    let Doc { mut blocks, .. } = d;
+    blocks.push(Block::Heading("Assumptions".into()));
+    let mut assumptions: Vec<String> = ASSUMPTIONS.iter().map(|s| s.to_string()).collect();
+    assumptions.extend(scn.warnings.iter().map(|w| w.reason.clone()));
+    blocks.push(Block::Bullets(assumptions));
+
+    let title = format!("amisim report: {}", scn.name);
+    let md_text = format!("# {title}\n{}", md(&blocks));
+    let html_text = html(&title, &blocks, dir);
+    atomic_write(&dir.join(outputs::REPORT_MD.name), md_text.as_bytes())?;
+    atomic_write(&dir.join(outputs::REPORT_HTML.name), html_text.as_bytes())?;
+    Ok(vec![
+        dir.join(outputs::REPORT_MD.name),
+        dir.join(outputs::REPORT_HTML.name),
+        dir.join("charts"),
+    ])
+}
+
+/// What ran, from what, and any unmet precision target.
+fn header(d: &mut Doc<'_>) {
+    let (scn, manifest) = (d.inp.scn, d.inp.manifest);
     let ran = match &manifest.kind {
-        super::manifest::ManifestKind::Run { replications, .. } => {
-            format!("{replications} replications")
-        }
-        super::manifest::ManifestKind::Sweep {
+        ManifestKind::Run { replications, .. } => format!("{replications} replications"),
+        ManifestKind::Sweep {
             points,
             replications_per_point,
             ..
@@ -78,7 +155,7 @@ pub fn write_report(scn: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, ReportEr
             replications_per_point.iter().max().copied().unwrap_or(0)
         ),
     };
-    blocks.push(Block::Para(format!(
+    d.blocks.push(Block::Para(format!(
         "{} — seed {}, {ran} of {} from {}; {} Regions, {} pipelines. Scenario {} (SHA-256 {}).",
         if scn.description.is_empty() {
             "No description"
@@ -96,90 +173,27 @@ pub fn write_report(scn: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, ReportEr
     if let (Some(p), Some(reps)) = (&manifest.precision, manifest.replications())
         && let Some(why) = p.unmet(reps)
     {
-        blocks.push(Block::Para(format!("**Warning:** {why}.")));
+        d.blocks.push(Block::Para(format!("**Warning:** {why}.")));
     }
-    let read = |f: outputs::OutputFile| Table::read(&dir.join(f.name));
-    let tables = Tables {
-        summary: read(outputs::SUMMARY)?,
-        runs: read(outputs::RUNS)?,
-        stages: read(outputs::STAGES)?,
-        quotas: read(outputs::QUOTAS)?,
-        timeline: read(outputs::QUOTA_TIMELINE)?,
-        cost_summary: read(outputs::COST_SUMMARY)?,
-        breakdown: read(outputs::COST_BREAKDOWN)?,
-        sweep: read(outputs::SWEEP)?,
-    };
-    if manifest.replications().is_some() {
-        let mut missing = Vec::new();
-        if tables.runs.is_none() {
-            missing
-                .push("the bottleneck in the verdict, the failure causes and the time-to-all-Regions chart (runs.csv)");
-        }
-        if tables.stages.is_none() {
-            missing.push("the execution chart (stages.csv)");
-        }
-        if !dir.join(outputs::COST.name).is_file() {
-            missing.push("the monthly-cost distribution and the cost-by-item chart (cost.csv)");
-        }
-        if !missing.is_empty() {
-            blocks.push(Block::Para(format!(
-                "Not shown: {}. They are made from row files this run did not write (`--rows`); rerun with `--rows all` to have them.",
-                missing.join("; ")
-            )));
-        }
-    }
-    let aggs = match std::fs::read(dir.join(outputs::SHARD_AGGREGATE.name)) {
-        Ok(bytes) => Some(serde_json::from_slice(&bytes)?),
-        Err(_) => None,
-    };
-    let mut d = Doc {
-        scn,
-        dir,
-        charts_dir,
-        blocks,
-        tables,
-        aggs,
-    };
-    verdict::verdict(&mut d)?;
-    timing::timing(&mut d)?;
-    failures::failures(&mut d)?;
-    capacity::capacity(&mut d)?;
-    cost::cost(&mut d)?;
-    sweep::sweep(&mut d)?;
-    let Doc {
-        mut blocks,
-        charts_dir,
-        ..
-    } = d;
-    blocks.push(Block::Heading("Assumptions".into()));
-    let mut assumptions: Vec<String> = ASSUMPTIONS.iter().map(|s| s.to_string()).collect();
-    assumptions.extend(scn.warnings.iter().map(|w| w.reason.clone()));
-    blocks.push(Block::Bullets(assumptions));
-
-    let title = format!("amisim report: {}", scn.name);
-    let md_text = format!("# {title}\n{}", md(&blocks));
-    let html_text = html(&title, &blocks, dir);
-    atomic_write(&dir.join(outputs::REPORT_MD.name), md_text.as_bytes())?;
-    atomic_write(&dir.join(outputs::REPORT_HTML.name), html_text.as_bytes())?;
-    Ok(vec![
-        dir.join(outputs::REPORT_MD.name),
-        dir.join(outputs::REPORT_HTML.name),
-        charts_dir,
-    ])
 }
 
 /// The pipeline with the largest p95 of `metric` (among those with values),
-/// by the typed results: its name and aggregate.
+/// by the typed results: its index, name and aggregate.
 fn slowest<'a>(
     scn: &'a Scenario,
-    agg: &'a crate::experiment::Aggregate,
+    agg: &'a Aggregate,
     metric: fn(&crate::experiment::aggregate::PipelineAgg) -> &crate::experiment::stats::Metric,
-) -> Option<(&'a str, &'a crate::experiment::aggregate::PipelineAgg)> {
+) -> Option<(
+    usize,
+    &'a str,
+    &'a crate::experiment::aggregate::PipelineAgg,
+)> {
     scn.world
         .pipelines
         .iter()
         .zip(&agg.pipelines)
-        .filter_map(|(p, pa)| Some((p.name.as_str(), pa, metric(pa).quantile(0.95)?)))
-        .max_by(|a, b| a.2.total_cmp(&b.2))
-        .map(|(n, pa, _)| (n, pa))
+        .enumerate()
+        .filter_map(|(i, (p, pa))| Some((i, p.name.as_str(), pa, metric(pa).quantile(0.95)?)))
+        .max_by(|a, b| a.3.total_cmp(&b.3))
+        .map(|(i, n, pa, _)| (i, n, pa))
 }

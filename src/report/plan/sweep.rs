@@ -1,131 +1,298 @@
-//! A sweep: every point against the SLOs, and the cheapest that meets them.
+//! A sweep: every point against the SLOs, with confidence intervals, and
+//! the cheapest point that meets them, from the typed results.
 
 use std::collections::BTreeMap;
 
-use super::Doc;
 use super::doc::Block;
+use super::{Doc, Inputs};
+use crate::experiment::Aggregate;
 use crate::report::ReportError;
-use crate::report::charts::{self, Series};
+use crate::report::charts::{Band, LineChart, Series};
 use crate::report::text::{dollars, human};
+use crate::scenario::sweep::{Sweep, SweepPoint};
+
+/// One point's figures.
+struct Point<'a> {
+    values: &'a [String],
+    /// The worst pipeline's p95 of time to all Regions, s, and its 95 % CI.
+    p95: f64,
+    p95_ci: (f64, f64),
+    /// Mean monthly cost, dollars, and its 95 % CI.
+    cost: f64,
+    cost_ci: (f64, f64),
+    /// Whether it meets every SLO set (`None`: no SLO is set).
+    meets: Option<bool>,
+}
+
+fn points<'a>(inp: &Inputs<'_>, sweep: &'a Sweep) -> Vec<Point<'a>> {
+    let slo = &inp.scn.slo;
+    let slo_t = slo.time_to_all_regions_p95.map(|d| d.as_secs_f64());
+    sweep
+        .points
+        .iter()
+        .zip(inp.aggs)
+        .map(|(pt, agg): (&'a SweepPoint, &Aggregate)| {
+            let worst = agg
+                .pipelines
+                .iter()
+                .filter_map(|pa| {
+                    let m = &pa.time_to_all_regions;
+                    Some((m.quantile_s(0.95)?, m.quantile_ci95_s(0.95)))
+                })
+                .max_by(|a, b| a.0.total_cmp(&b.0));
+            let (p95, ci) = worst.unwrap_or((f64::INFINITY, None));
+            let m = &agg.monthly_cost;
+            let cost = m.mean().unwrap_or(0.0) / 1e6;
+            let cost_ci = m
+                .ci95()
+                .map_or((cost, cost), |(c, h)| ((c - h) / 1e6, (c + h) / 1e6));
+            let meets = slo.any().then(|| {
+                slo_t.is_none_or(|s| p95 <= s) && slo.monthly_cost_usd.is_none_or(|c| cost <= c)
+            });
+            Point {
+                values: &pt.values,
+                p95,
+                p95_ci: ci.unwrap_or((p95, p95)),
+                cost,
+                cost_ci,
+                meets,
+            }
+        })
+        .collect()
+}
+
+/// `key = value, …`.
+fn label(keys: &[String], values: &[String]) -> String {
+    keys.iter()
+        .zip(values)
+        .map(|(k, x)| format!("{k} = {x}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How far a point is from the current configuration: the keys it changes,
+/// then the summed relative change of numeric ones.
+fn change(sweep: &Sweep, values: &[String]) -> (usize, f64) {
+    let mut keys = 0;
+    let mut size = 0.0;
+    for (v, base) in values.iter().zip(&sweep.base) {
+        if base.as_deref() == Some(v.as_str()) {
+            continue;
+        }
+        keys += 1;
+        let num = |s: &str| s.parse::<f64>().ok();
+        size += match (num(v), base.as_deref().and_then(num)) {
+            (Some(a), Some(b)) => (a - b).abs() / b.abs().max(1.0),
+            _ => 1.0,
+        };
+    }
+    (keys, size)
+}
+
+/// The cheapest point meeting every SLO; among those whose cost CI overlaps
+/// its cost's, the current configuration, else the smallest change.
+fn cheapest<'a, 'b>(sweep: &Sweep, pts: &'b [Point<'a>]) -> Option<(&'b Point<'a>, usize)> {
+    let ok: Vec<&Point> = pts.iter().filter(|p| p.meets == Some(true)).collect();
+    let low = ok.iter().min_by(|a, b| a.cost.total_cmp(&b.cost))?;
+    let ties: Vec<&&Point> = ok.iter().filter(|p| p.cost_ci.0 <= low.cost_ci.1).collect();
+    let pick = ties.iter().min_by(|a, b| {
+        let (ca, cb) = (change(sweep, a.values), change(sweep, b.values));
+        ca.0.cmp(&cb.0)
+            .then(ca.1.total_cmp(&cb.1))
+            .then(a.cost.total_cmp(&b.cost))
+    })?;
+    Some((pick, ties.len()))
+}
+
+/// The verdict's lines for a sweep.
+pub(super) fn verdict_lines(inp: &Inputs<'_>) -> Vec<String> {
+    let Some(sweep) = inp.sweep else {
+        return Vec::new();
+    };
+    let pts = points(inp, sweep);
+    let mut v = vec![format!(
+        "{} sweep points over {}, each with the same replications (common random numbers)",
+        pts.len(),
+        sweep.keys.join(", ")
+    )];
+    if let Some(best) = pts.iter().min_by(|a, b| a.p95.total_cmp(&b.p95)) {
+        v.push(format!(
+            "fastest point: {} — worst p95 {} (95 % CI {} – {}) at {} a month",
+            label(&sweep.keys, best.values),
+            human(best.p95),
+            human(best.p95_ci.0),
+            human(best.p95_ci.1),
+            dollars(best.cost)
+        ));
+    }
+    if !inp.scn.slo.any() {
+        return v;
+    }
+    let n = pts.iter().filter(|p| p.meets == Some(true)).count();
+    v.push(match cheapest(sweep, &pts) {
+        Some((p, ties)) => format!(
+            "{n} of {} points meet every SLO; the cheapest: {} — worst p95 {} at {} a month{}",
+            pts.len(),
+            label(&sweep.keys, p.values),
+            human(p.p95),
+            dollars(p.cost),
+            match ties {
+                1 => String::new(),
+                t => format!(
+                    " (of {t} points whose costs are within each other's 95 % CI, the one nearest the current configuration)"
+                ),
+            }
+        ),
+        None => format!("none of the {} points meets every SLO", pts.len()),
+    });
+    v
+}
 
 /// The sweep's points.
 pub(super) fn sweep(d: &mut Doc<'_>) -> Result<(), ReportError> {
-    let scn = d.scn;
-    let charts_dir = &d.charts_dir;
-    let blocks = &mut d.blocks;
-    let sweep = &d.tables.sweep;
-    // Sweep.
-    if let Some(t) = &sweep {
-        blocks.push(Block::Heading("Sweep".into()));
-        let keys: Vec<String> = t
-            .header
+    let Some(sweep) = d.inp.sweep else {
+        return Ok(());
+    };
+    let pts = points(&d.inp, sweep);
+    d.blocks.push(Block::Heading("Sweep".into()));
+    let meets = |p: &Point| match p.meets {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "no [slo] set",
+    };
+    d.blocks.push(Block::Table(
+        sweep
+            .keys
             .iter()
-            .skip(1)
-            .take_while(|h| *h != "pipeline")
             .cloned()
-            .collect();
-        let slo_t = scn.slo.time_to_all_regions_p95.map(|d| d.as_secs_f64());
-        let slo_c = scn.slo.monthly_cost_usd;
-        // By point number (as a number: point 10 comes after point 9).
-        let mut points: BTreeMap<u64, (Vec<String>, f64, f64)> = BTreeMap::new();
-        for r in &t.rows {
-            let point = t.get(r, "point").parse().unwrap_or(u64::MAX);
-            let e = points.entry(point).or_insert((
-                keys.iter().map(|k| t.get(r, k).to_string()).collect(),
-                0.0,
-                0.0,
-            ));
-            e.1 = e.1.max(t.num(r, "p95_s").unwrap_or(f64::INFINITY));
-            e.2 = t.num(r, "mean_monthly_usd").unwrap_or(0.0);
-        }
-        let meets =
-            |p95: f64, cost: f64| slo_t.is_none_or(|s| p95 <= s) && slo_c.is_none_or(|c| cost <= c);
-        blocks.push(Block::Table(
-            keys.iter()
-                .cloned()
-                .chain([
-                    "worst p95".into(),
-                    "monthly cost".into(),
-                    "meets SLOs".into(),
-                ])
-                .collect(),
-            points
-                .values()
-                .map(|(v, p95, c)| {
-                    v.iter()
-                        .cloned()
-                        .chain([
-                            human(*p95),
-                            dollars(*c),
-                            if meets(*p95, *c) {
-                                "yes".into()
-                            } else {
-                                "no".into()
-                            },
-                        ])
-                        .collect()
-                })
-                .collect(),
-        ));
-        let best = points
-            .values()
-            .filter(|(_, p, c)| meets(*p, *c))
-            .min_by(|a, b| a.2.total_cmp(&b.2));
-        blocks.push(Block::Para(match best {
-            Some((v, p, c)) => format!(
-                "Cheapest point meeting every SLO: {} — p95 {} at {} a month.",
-                keys.iter()
-                    .zip(v)
-                    .map(|(k, x)| format!("{k} = {x}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                human(*p),
-                dollars(*c)
-            ),
-            None => "No point meets every SLO.".into(),
-        }));
-        if let Some(k) = keys.first() {
-            // One line per value of the other keys: a two-key grid is not one sawtooth.
-            let mut lines: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
-            for (v, p, _) in points.values() {
-                let Ok(x) = v[0].parse::<f64>() else { continue };
-                let rest: Vec<String> = keys
+            .chain([
+                "worst p95".into(),
+                "mean monthly cost".into(),
+                "meets SLOs".into(),
+            ])
+            .collect(),
+        pts.iter()
+            .map(|p| {
+                p.values
                     .iter()
-                    .zip(v)
-                    .skip(1)
-                    .map(|(k, x)| format!("{k} = {x}"))
-                    .collect();
-                let name = if rest.is_empty() {
-                    "p95".to_string()
-                } else {
-                    rest.join(", ")
-                };
-                lines.entry(name).or_default().push((x, p / 60.0));
-            }
-            let series: Vec<Series> = lines
-                .into_iter()
-                .map(|(name, mut points)| {
-                    points.sort_by(|a, b| a.0.total_cmp(&b.0));
-                    Series { name, points }
-                })
-                .collect();
-            if !series.is_empty() {
-                charts::lines(
-                    &charts_dir.join("sweep"),
-                    &format!("Worst p95 time to all Regions against {k}"),
-                    k,
-                    "p95, minutes",
-                    &series,
-                    &[],
-                    slo_t.map(|s| (s / 60.0, "SLO")),
-                )?;
-                blocks.push(Block::Chart(
-                    "sweep".into(),
-                    format!("p95 against {k}, with the SLO"),
-                ));
-            }
-        }
-    }
+                    .cloned()
+                    .chain([
+                        format!(
+                            "{} ({} – {})",
+                            human(p.p95),
+                            human(p.p95_ci.0),
+                            human(p.p95_ci.1)
+                        ),
+                        format!(
+                            "{} (± {})",
+                            dollars(p.cost),
+                            dollars((p.cost_ci.1 - p.cost_ci.0) / 2.0)
+                        ),
+                        meets(p).into(),
+                    ])
+                    .collect()
+            })
+            .collect(),
+    ));
+    charts(d, sweep, &pts)
+}
 
+/// A point of a sweep line: x, y and y's 95 % CI.
+type Xyci = (f64, f64, f64, f64);
+
+/// What a sweep chart draws: its file stem, y label, title, y (with its
+/// CI) of a point, and its SLO.
+type SweepChart = (
+    &'static str,
+    &'static str,
+    String,
+    fn(&Point) -> (f64, f64, f64),
+    Option<f64>,
+);
+
+/// A line per value of the other keys, against the first key's numeric
+/// values: `(name, [(x, y, low, high)])`.
+fn lines(
+    sweep: &Sweep,
+    pts: &[Point<'_>],
+    y: fn(&Point) -> (f64, f64, f64),
+) -> Vec<(String, Vec<Xyci>)> {
+    let mut by: BTreeMap<String, Vec<Xyci>> = BTreeMap::new();
+    for p in pts {
+        let Ok(x) = p.values[0].parse::<f64>() else {
+            continue;
+        };
+        let rest = label(&sweep.keys[1..], &p.values[1..]);
+        let (v, lo, hi) = y(p);
+        by.entry(rest).or_default().push((x, v, lo, hi));
+    }
+    by.into_iter()
+        .map(|(name, mut v)| {
+            v.sort_by(|a, b| a.0.total_cmp(&b.0));
+            (name, v)
+        })
+        .collect()
+}
+
+/// The p95 and the cost against the first key, with CI bands and the SLOs.
+fn charts(d: &mut Doc<'_>, sweep: &Sweep, pts: &[Point<'_>]) -> Result<(), ReportError> {
+    let k = &sweep.keys[0];
+    let slo = &d.inp.scn.slo;
+    let charts: [SweepChart; 2] = [
+        (
+            "sweep",
+            "worst p95, minutes",
+            format!("Worst p95 time to all Regions against {k} (95 % CI shaded)"),
+            |p| (p.p95 / 60.0, p.p95_ci.0 / 60.0, p.p95_ci.1 / 60.0),
+            slo.time_to_all_regions_p95.map(|s| s.as_secs_f64() / 60.0),
+        ),
+        (
+            "sweep_cost",
+            "mean US dollars per month",
+            format!("Mean monthly cost against {k} (95 % CI shaded)"),
+            |p| (p.cost, p.cost_ci.0, p.cost_ci.1),
+            slo.monthly_cost_usd,
+        ),
+    ];
+    for (stem, y_label, title, y, rule) in charts {
+        let lines = lines(sweep, pts, y);
+        if lines.iter().all(|l| l.1.is_empty()) {
+            continue;
+        }
+        let series: Vec<Series> = lines
+            .iter()
+            .map(|(name, v)| Series {
+                name: if name.is_empty() {
+                    "all points".into()
+                } else {
+                    name.clone()
+                },
+                points: v.iter().map(|p| (p.0, p.1)).collect(),
+            })
+            .collect();
+        let bands: Vec<Band> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, (_, v))| Band {
+                series: i,
+                points: v.iter().map(|p| (p.0, p.2, p.3)).collect(),
+            })
+            .collect();
+        let hlines: Vec<(f64, &str)> = rule.map(|r| (r, "SLO")).into_iter().collect();
+        LineChart {
+            title: &title,
+            x_label: k,
+            y_label,
+            series: &series,
+            bands: &bands,
+            hlines: &hlines,
+            ..Default::default()
+        }
+        .draw(&d.charts_dir.join(stem))?;
+        d.blocks.push(Block::Chart(
+            stem.into(),
+            format!("{title}, with its SLO where [slo] sets one"),
+        ));
+    }
     Ok(())
 }

@@ -1,319 +1,365 @@
-//! Time to all Regions, the stages of the slowest pipeline, and its p95
-//! execution as a Gantt chart.
+//! Time to all Regions (per pipeline, per destination Region), the stages
+//! of the slowest pipeline, and its p95 execution as a Gantt chart: from
+//! the typed results and the replayed execution.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::doc::{Block, Table, secs_h};
+use super::doc::{Block, secs_h};
+use super::replay::Replayed;
 use super::{Doc, slowest};
+use crate::experiment::Aggregate;
+use crate::experiment::aggregate::{PipelineAgg, StageAgg};
+use crate::pipeline::model::{Stage, StageRecord};
 use crate::report::ReportError;
 use crate::report::charts::{self, GanttBar, Series};
 use crate::report::text::human;
 
-/// Time to all Regions, stages, and one execution.
+/// Time to all Regions, the Regions of the slowest pipeline, its stages and one execution.
 pub(super) fn timing(d: &mut Doc<'_>) -> Result<(), ReportError> {
-    let scn = d.scn;
-    let charts_dir = &d.charts_dir;
-    let blocks = &mut d.blocks;
-    let summary = &d.tables.summary;
-    let runs = &d.tables.runs;
-    let stages = &d.tables.stages;
-    // Time to all Regions.
-    if let Some(t) = &summary {
-        blocks.push(Block::Heading(
-            "Time until the image is usable in every Region".into(),
-        ));
-        let rows: Vec<Vec<String>> = t
-            .rows
-            .iter()
-            .filter(|r| t.get(r, "metric") == "time_to_all_regions")
-            .map(|r| {
-                vec![
-                    t.get(r, "pipeline").to_string(),
-                    t.get(r, "count").to_string(),
-                    t.get(r, "failed").to_string(),
-                    format!(
-                        "{} (95 % CI {} – {})",
-                        secs_h(t.num(r, "mean_s")),
-                        secs_h(t.num(r, "ci95_low_s")),
-                        secs_h(t.num(r, "ci95_high_s"))
-                    ),
-                    secs_h(t.num(r, "p50_s")),
-                    secs_h(t.num(r, "p95_s")),
-                    secs_h(t.num(r, "p99_s")),
-                ]
-            })
-            .collect();
-        blocks.push(Block::Table(
-            [
-                "pipeline",
-                "succeeded",
-                "failed",
-                "mean",
-                "p50",
-                "p95",
-                "p99",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows,
-        ));
+    let Some(agg) = d.inp.run() else {
+        return Ok(());
+    };
+    table(d, agg);
+    cdf_chart(d, agg)?;
+    regions(d, agg);
+    stages_chart(d, agg)?;
+    if let Some(r) = d.replayed.take() {
+        execution_chart(d, &r)?;
+        d.replayed = Some(r);
     }
-    if let Some(t) = &runs {
-        let mut by: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-        for r in &t.rows {
-            if let Some(v) = t.num(r, "time_to_all_regions_s") {
-                by.entry(t.get(r, "pipeline").to_string())
-                    .or_default()
-                    .push(v / 60.0);
-            }
-        }
-        // The slowest pipelines by p95, their quantiles from the typed
-        // results (the figures summary.csv and the verdict print).
-        let mut shown: Vec<(String, [Option<f64>; 3])> = match d.aggs.as_deref() {
-            Some([agg]) => scn
-                .world
-                .pipelines
-                .iter()
-                .zip(&agg.pipelines)
-                .filter(|(_, pa)| pa.time_to_all_regions.count > 0)
-                .map(|(p, pa)| {
-                    let m = &pa.time_to_all_regions;
-                    (p.name.clone(), [0.5, 0.95, 0.99].map(|q| m.quantile_s(q)))
-                })
-                .collect(),
-            _ => by.keys().map(|k| (k.clone(), [None; 3])).collect(),
-        };
-        shown.sort_by(|a, b| b.1[1].unwrap_or(0.0).total_cmp(&a.1[1].unwrap_or(0.0)));
-        let total = shown.len();
-        shown.truncate(8);
-        let series: Vec<Series> = shown
-            .into_iter()
-            .filter_map(|(name, q)| {
-                let mut v = by.remove(&name)?;
-                v.sort_by(f64::total_cmp);
-                let label = match q {
-                    [Some(a), Some(b), Some(c)] => format!(
-                        "{name}: p50 {} · p95 {} · p99 {}",
-                        human(a),
-                        human(b),
-                        human(c)
-                    ),
-                    _ => name,
-                };
-                Some(Series {
-                    name: label,
-                    points: charts::step_cdf(&v),
-                })
-            })
-            .collect();
-        let title = if total > series.len() {
-            format!(
-                "Time to all Regions (CDF): the {} slowest of {total} pipelines",
-                series.len()
-            )
-        } else {
-            "Time to all Regions (CDF)".to_string()
-        };
-        charts::lines(
-            &charts_dir.join("time_to_all_regions"),
-            &title,
-            "minutes from trigger to usable everywhere",
-            "fraction of runs",
-            &series,
-            &[],
-            None,
-        )?;
-        blocks.push(Block::Chart(
-            "time_to_all_regions".into(),
-            "Distribution of the time to all Regions, the slowest pipelines first, with their p50, p95 and p99".into(),
-        ));
-    }
-
-    // Stages of the slowest pipeline, from the typed results.
-    if let Some([agg]) = d.aggs.as_deref()
-        && let Some((name, pa)) = slowest(scn, agg, |p| &p.time_to_all_regions)
-    {
-        use crate::pipeline::model::Stage;
-        let mut names = Vec::new();
-        let (mut wait, mut dur, mut tail) = (Vec::new(), Vec::new(), Vec::new());
-        // Background stages (terminations) at the bottom, pipeline stages
-        // above in pipeline order (plotters' first row is the bottom one).
-        let mut order: Vec<(&Stage, &crate::experiment::aggregate::StageAgg)> = Stage::ALL
-            .iter()
-            .zip(&pa.stages)
-            .filter(|(_, sa)| sa.duration.count > 0)
-            .collect();
-        order.sort_by_key(|(st, _)| (!st.is_background(), std::cmp::Reverse(st.index())));
-        for (st, sa) in order {
-            let mean = sa.duration.mean_s().unwrap_or(0.0) / 60.0;
-            let p95 = sa.duration.quantile_s(0.95).unwrap_or(0.0) / 60.0;
-            names.push(if st.is_background() {
-                format!("{} (background)", st.name())
-            } else {
-                st.name().to_string()
-            });
-            wait.push((0.0, sa.wait.mean_s().unwrap_or(0.0) / 60.0));
-            dur.push((0.0, mean));
-            // How far the p95 of the duration reaches beyond its mean.
-            tail.push((0.0, (p95 - mean).max(0.0)));
-        }
-        if !names.is_empty() {
-            charts::stacked_bars(
-                &charts_dir.join("stages"),
-                &format!("Stages of {name} (slowest p95): mean wait, mean duration, p95 duration"),
-                "minutes",
-                &names,
-                &[
-                    Series {
-                        name: "mean queue wait".into(),
-                        points: wait,
-                    },
-                    Series {
-                        name: "mean duration".into(),
-                        points: dur,
-                    },
-                    Series {
-                        name: "on to the duration's p95".into(),
-                        points: tail,
-                    },
-                ],
-                &[],
-                false,
-            )?;
-            blocks.push(Block::Heading("Stages".into()));
-            blocks.push(Block::Chart(
-                "stages".into(),
-                format!("Mean wait, mean duration and p95 duration of each stage of {name}, the pipeline with the slowest p95; background stages (which never delay the image) apart at the bottom"),
-            ));
-        }
-    }
-
-    // One execution, as a Gantt chart: the slowest pipeline's p95 one.
-    if let (Some(runs), Some(t)) = (runs, stages)
-        && let Some(pick) = p95_execution(scn, d.aggs.as_deref(), runs)
-    {
-        let recs: Vec<&Vec<String>> = t
-            .rows
-            .iter()
-            .filter(|r| {
-                t.get(r, "replication") == pick.replication
-                    && t.get(r, "pipeline") == pick.pipeline
-                    && t.get(r, "execution") == pick.execution
-            })
-            .collect();
-        if !recs.is_empty() {
-            let (lanes, bars, kinds) = gantt_bars(t, &recs);
-            charts::gantt(
-                &charts_dir.join("execution"),
-                &format!(
-                    "{}: the p95 execution ({}), replication {} #{} (light: queued)",
-                    pick.pipeline,
-                    human(pick.seconds),
-                    pick.replication,
-                    pick.execution
-                ),
-                &lanes,
-                &bars,
-                &kinds,
-            )?;
-            blocks.push(Block::Heading("One execution".into()));
-            blocks.push(Block::Chart(
-                "execution".into(),
-                format!(
-                    "The execution of {} nearest its p95 (the slowest pipeline's), by Region with accounts folded; light bars are queue waits",
-                    pick.pipeline
-                ),
-            ));
-        }
-    }
-
     Ok(())
 }
 
-/// The execution a chart shows.
-struct Pick {
-    pipeline: String,
-    replication: String,
-    execution: String,
-    seconds: f64,
+/// `mean (95 % CI low – high)`.
+fn with_ci(v: Option<f64>, ci: Option<(f64, f64)>) -> String {
+    match ci {
+        Some((l, h)) => format!("{} (95 % CI {} – {})", secs_h(v), human(l), human(h)),
+        None => secs_h(v),
+    }
 }
 
-/// The slowest pipeline's (by the typed p95) succeeded execution whose time
-/// to all Regions is the smallest at or above that p95.
-fn p95_execution(
-    scn: &crate::scenario::Scenario,
-    aggs: Option<&[crate::experiment::Aggregate]>,
-    runs: &Table,
-) -> Option<Pick> {
-    let [agg] = aggs? else {
-        return None;
-    };
-    let (name, pa) = slowest(scn, agg, |p| &p.time_to_all_regions)?;
-    let p95 = pa.time_to_all_regions.quantile_s(0.95)?;
-    runs.rows
+/// Most pipelines in the table: the slowest by p95.
+const TABLE_ROWS: usize = 20;
+
+/// One row per pipeline, the slowest (by p95) first when there are many.
+fn table(d: &mut Doc<'_>, agg: &Aggregate) {
+    let mut shown: Vec<(&str, &PipelineAgg)> = d
+        .inp
+        .scn
+        .world
+        .pipelines
         .iter()
-        .filter(|r| runs.get(r, "pipeline") == name)
-        .filter_map(|r| Some((r, runs.num(r, "time_to_all_regions_s")?)))
-        .filter(|(_, v)| *v + 0.0005 >= p95)
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(r, v)| Pick {
-            pipeline: name.to_string(),
-            replication: runs.get(r, "replication").to_string(),
-            execution: runs.get(r, "execution").to_string(),
-            seconds: v,
+        .zip(&agg.pipelines)
+        .filter(|(_, pa)| pa.executions > 0)
+        .map(|(p, pa)| (p.name.as_str(), pa))
+        .collect();
+    let total = shown.len();
+    if total > TABLE_ROWS {
+        let p95 = |pa: &PipelineAgg| {
+            pa.time_to_all_regions
+                .quantile(0.95)
+                .unwrap_or(f64::INFINITY)
+        };
+        shown.sort_by(|a, b| p95(b.1).total_cmp(&p95(a.1)));
+        shown.truncate(TABLE_ROWS);
+    }
+    let rows: Vec<Vec<String>> = shown
+        .iter()
+        .map(|(name, pa)| {
+            let m = &pa.time_to_all_regions;
+            vec![
+                name.to_string(),
+                m.count.to_string(),
+                pa.failed.to_string(),
+                with_ci(m.mean_s(), m.ci95_s().map(|(c, h)| (c - h, c + h))),
+                secs_h(pa.time_to_first_region.quantile_s(0.95)),
+                secs_h(m.quantile_s(0.5)),
+                with_ci(m.quantile_s(0.95), m.quantile_ci95_s(0.95)),
+                secs_h(m.quantile_s(0.99)),
+            ]
         })
+        .collect();
+    d.blocks.push(Block::Heading(
+        "Time until the image is usable in every Region".into(),
+    ));
+    if total > TABLE_ROWS {
+        d.blocks.push(Block::Para(format!(
+            "The {TABLE_ROWS} slowest of {total} pipelines by p95 (summary.csv has every one)."
+        )));
+    }
+    d.blocks.push(Block::Table(
+        [
+            "pipeline",
+            "succeeded",
+            "failed",
+            "mean",
+            "p95 to the first Region",
+            "p50",
+            "p95",
+            "p99",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    ));
+}
+
+/// Most pipelines drawn in the CDF chart.
+const CDF_LINES: usize = 8;
+
+/// The step CDF of the slowest pipelines, their quantiles in the legend.
+fn cdf_chart(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
+    let mut shown: Vec<(&str, &PipelineAgg, f64)> = d
+        .inp
+        .scn
+        .world
+        .pipelines
+        .iter()
+        .zip(&agg.pipelines)
+        .filter_map(|(p, pa)| {
+            let p95 = pa.time_to_all_regions.quantile_s(0.95)?;
+            Some((p.name.as_str(), pa, p95))
+        })
+        .collect();
+    if shown.is_empty() {
+        return Ok(());
+    }
+    shown.sort_by(|a, b| b.2.total_cmp(&a.2));
+    let total = shown.len();
+    shown.truncate(CDF_LINES);
+    let series: Vec<Series> = shown
+        .iter()
+        .map(|(name, pa, _)| {
+            let m = &pa.time_to_all_regions;
+            let q = |x| secs_h(m.quantile_s(x));
+            Series {
+                name: format!("{name}: p50 {} · p95 {} · p99 {}", q(0.5), q(0.95), q(0.99)),
+                points: m
+                    .step_cdf(500)
+                    .into_iter()
+                    .map(|(v, f)| (v / 60_000.0, f))
+                    .collect(),
+            }
+        })
+        .collect();
+    let title = if total > series.len() {
+        format!(
+            "Time to all Regions (CDF): the {} slowest of {total} pipelines",
+            series.len()
+        )
+    } else {
+        "Time to all Regions (CDF)".to_string()
+    };
+    charts::LineChart {
+        title: &title,
+        x_label: "minutes from trigger to usable everywhere",
+        y_label: "fraction of runs",
+        series: &series,
+        ..Default::default()
+    }
+    .draw(&d.charts_dir.join("time_to_all_regions"))?;
+    d.blocks.push(Block::Chart(
+        "time_to_all_regions".into(),
+        "Distribution of the time to all Regions, the slowest pipelines first, with their p50, p95 and p99".into(),
+    ));
+    Ok(())
+}
+
+/// Most destination Regions listed.
+const REGION_ROWS: usize = 30;
+
+/// The slowest pipeline's time to each of its Regions, the slowest first.
+fn regions(d: &mut Doc<'_>, agg: &Aggregate) {
+    let scn = d.inp.scn;
+    let Some((_, name, pa)) = slowest(scn, agg, |p| &p.time_to_all_regions) else {
+        return;
+    };
+    let mut rows: Vec<(f64, Vec<String>)> = pa
+        .time_to_region
+        .iter()
+        .filter_map(|(r, m)| {
+            let p95 = m.quantile_s(0.95)?;
+            Some((
+                p95,
+                vec![
+                    scn.world.regions[*r as usize].clone(),
+                    secs_h(m.quantile_s(0.5)),
+                    with_ci(Some(p95), m.quantile_ci95_s(0.95)),
+                    secs_h(Some(m.max as f64 / 1000.0)),
+                ],
+            ))
+        })
+        .collect();
+    if rows.len() < 2 {
+        return;
+    }
+    rows.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1[0].cmp(&b.1[0])));
+    let n = rows.len();
+    d.blocks.push(Block::Heading(format!("Regions of {name}")));
+    d.blocks.push(Block::Para(format!(
+        "Time from the trigger until the image is usable in each of the {n} Regions of {name} (the pipeline with the slowest p95), the slowest first; p95 to the first Region {}.",
+        secs_h(pa.time_to_first_region.quantile_s(0.95))
+    )));
+    d.blocks.push(Block::Table(
+        ["region", "p50", "p95", "max"].map(String::from).to_vec(),
+        rows.into_iter().take(REGION_ROWS).map(|r| r.1).collect(),
+    ));
+    if n > REGION_ROWS {
+        d.blocks.push(Block::Para(format!(
+            "and {} faster Regions.",
+            n - REGION_ROWS
+        )));
+    }
+}
+
+/// Minutes, from milliseconds.
+fn minutes(ms: Option<f64>) -> f64 {
+    ms.unwrap_or(0.0) / 60_000.0
+}
+
+/// The stages of the slowest pipeline: mean wait, mean duration, on to the p95.
+fn stages_chart(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
+    let Some((_, name, pa)) = slowest(d.inp.scn, agg, |p| &p.time_to_all_regions) else {
+        return Ok(());
+    };
+    // Background stages (terminations) at the bottom, pipeline stages
+    // above in pipeline order (plotters' first row is the bottom one).
+    let mut order: Vec<(&Stage, &StageAgg)> = Stage::ALL
+        .iter()
+        .zip(&pa.stages)
+        .filter(|(_, sa)| sa.duration.count > 0)
+        .collect();
+    if order.is_empty() {
+        return Ok(());
+    }
+    order.sort_by_key(|(st, _)| (!st.is_background(), std::cmp::Reverse(st.index())));
+    let names: Vec<String> = order
+        .iter()
+        .map(|(st, _)| match st.is_background() {
+            true => format!("{} (background)", st.name()),
+            false => st.name().to_string(),
+        })
+        .collect();
+    let column = |f: &dyn Fn(&StageAgg) -> f64| -> Vec<(f64, f64)> {
+        order.iter().map(|(_, sa)| (0.0, f(sa))).collect()
+    };
+    let mean = |sa: &StageAgg| minutes(sa.duration.mean());
+    let series = [
+        Series {
+            name: "mean queue wait".into(),
+            points: column(&|sa| minutes(sa.wait.mean())),
+        },
+        Series {
+            name: "mean duration".into(),
+            points: column(&mean),
+        },
+        Series {
+            // How far the p95 of the duration reaches beyond its mean.
+            name: "on to the duration's p95".into(),
+            points: column(&|sa| (minutes(sa.duration.quantile(0.95)) - mean(sa)).max(0.0)),
+        },
+    ];
+    charts::stacked_bars(
+        &d.charts_dir.join("stages"),
+        &format!("Stages of {name} (slowest p95): mean wait, mean duration, p95 duration"),
+        "minutes",
+        &names,
+        &series,
+        &[],
+        false,
+    )?;
+    d.blocks.push(Block::Heading("Stages".into()));
+    d.blocks.push(Block::Chart(
+        "stages".into(),
+        format!("Mean wait, mean duration and p95 duration of each stage of {name}, the pipeline with the slowest p95; background stages (which never delay the image) apart at the bottom"),
+    ));
+    Ok(())
+}
+
+/// The replayed p95 execution as a Gantt chart.
+fn execution_chart(d: &mut Doc<'_>, r: &Replayed) -> Result<(), ReportError> {
+    let world = &d.inp.scn.world;
+    let recs: Vec<&StageRecord> = r
+        .rep
+        .stages
+        .iter()
+        .filter(|s| s.exec.index() == r.exec)
+        .collect();
+    if recs.is_empty() {
+        return Ok(());
+    }
+    let (lanes, bars, kinds) = gantt_bars(world, &recs);
+    let number = r.rep.runs[r.exec].number;
+    charts::gantt(
+        &d.charts_dir.join("execution"),
+        &format!(
+            "{}: the p95 execution ({}), replication {} #{number} (light: queued)",
+            r.name,
+            human(r.ms as f64 / 1000.0),
+            r.replication,
+        ),
+        &lanes,
+        &bars,
+        &kinds,
+    )?;
+    d.blocks.push(Block::Heading("One execution".into()));
+    d.blocks.push(Block::Chart(
+        "execution".into(),
+        format!(
+            "The execution of {} nearest its p95 ({}; replayed from the seed, the nearest among the first {} replications), by Region with accounts folded; light bars are queue waits",
+            r.name,
+            human(r.p95_ms / 1000.0),
+            r.searched
+        ),
+    ));
+    Ok(())
 }
 
 /// At most this many lanes; Regions past it share one.
 const MAX_LANES: usize = 40;
 
+/// A record's lane: its Region, its snapshots apart.
+fn lane_of(world: &crate::pipeline::config::World, r: &StageRecord) -> String {
+    let region = &world.regions[r.region.index()];
+    match r.stage {
+        Stage::Snapshot => format!("{region} snapshots"),
+        _ => region.clone(),
+    }
+}
+
 /// The lanes (a Region, its accounts folded; its snapshots apart), the bars
 /// and the stages shown, each with its fixed colour (its place in `Stage::ALL`).
 fn gantt_bars(
-    t: &Table,
-    recs: &[&Vec<String>],
+    world: &crate::pipeline::config::World,
+    recs: &[&StageRecord],
 ) -> (Vec<String>, Vec<GanttBar>, Vec<(String, usize)>) {
-    use crate::pipeline::model::Stage;
-    let t0 = recs
-        .iter()
-        .filter_map(|r| t.num(r, "enqueued_at_s"))
-        .fold(f64::INFINITY, f64::min);
+    let t0 = recs.iter().map(|r| r.enqueued).min().unwrap_or_default();
     // Background terminations and the CreateImage umbrella would hide other bars.
-    let shown: Vec<&&Vec<String>> = recs
+    let shown: Vec<&StageRecord> = recs
         .iter()
-        .filter(|r| {
-            !t.get(r, "stage").starts_with("terminate") && t.get(r, "stage") != "create_image"
-        })
+        .copied()
+        .filter(|r| !r.stage.is_background() && r.stage != Stage::CreateImage)
         .collect();
-    let lane_of = |r: &Vec<String>| match t.get(r, "stage") {
-        "snapshot" => format!("{} snapshots", t.get(r, "region")),
-        _ => t.get(r, "region").to_string(),
-    };
-    let mut accounts: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    let mut accounts: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     for r in &shown {
-        let lane = lane_of(r);
+        let lane = lane_of(world, r);
         if !order.contains(&lane) {
             order.push(lane.clone());
         }
         accounts
             .entry(lane)
             .or_default()
-            .insert(t.get(r, "account").to_string());
+            .insert(&world.directory.accounts[r.account.index()].name);
     }
-    let folded = order.len().saturating_sub(MAX_LANES - 1);
-    let kept = if folded > 1 {
-        MAX_LANES - 1
-    } else {
-        order.len()
+    let kept = match order.len() > MAX_LANES {
+        true => MAX_LANES - 1,
+        false => order.len(),
     };
     let mut lanes: Vec<String> = order[..kept]
         .iter()
         .map(|l| match accounts[l].len() {
-            1 => format!(
-                "{l} / {}",
-                accounts[l].iter().next().map_or("", |a| a.as_str())
-            ),
+            1 => format!("{l} / {}", accounts[l].iter().next().unwrap_or(&"")),
             n => format!("{l} ({n} accounts)"),
         })
         .collect();
@@ -322,22 +368,19 @@ fn gantt_bars(
     }
     let mut kinds: Vec<(String, usize)> = Vec::new();
     let mut bars = Vec::new();
+    let secs = |t: crate::engine::SimTime| t.since(t0).as_millis() as f64 / 1000.0;
     for r in shown {
+        let lane_name = lane_of(world, r);
         let lane = order
             .iter()
-            .position(|l| *l == lane_of(r))
+            .position(|l| *l == lane_name)
             .unwrap_or(0)
             .min(kept);
-        let stage = t.get(r, "stage").to_string();
-        let color = Stage::ALL
-            .iter()
-            .position(|s| s.name() == stage)
-            .unwrap_or(0);
-        if !kinds.iter().any(|k| k.0 == stage) {
-            kinds.push((stage, color));
+        let color = r.stage.index();
+        if !kinds.iter().any(|k| k.1 == color) {
+            kinds.push((r.stage.name().to_string(), color));
         }
-        let at = |k: &str| t.num(r, k).unwrap_or(t0) - t0;
-        let (e, s, f) = (at("enqueued_at_s"), at("started_at_s"), at("finished_at_s"));
+        let (e, s, f) = (secs(r.enqueued), secs(r.started), secs(r.finished));
         if s > e {
             bars.push(GanttBar {
                 lane,

@@ -1,87 +1,60 @@
-//! The verdict: each pipeline's p95 against the SLO, the monthly cost, and
-//! the step that makes the tail.
-
-use std::collections::BTreeMap;
+//! The verdict: each pipeline's p95 against the SLO, the monthly cost, the
+//! step that makes the tail, the binding quota and the failures.
 
 use super::doc::Block;
+use super::replay::Replayed;
 use super::{Doc, slowest};
 use crate::experiment::Aggregate;
+use crate::experiment::aggregate::{QuotaAgg, QuotaKey};
 use crate::experiment::stats::Metric;
+use crate::pipeline::model::Stage;
 use crate::report::ReportError;
 use crate::report::text::{dollars, human};
 use crate::scenario::Scenario;
 
 /// The verdict.
 pub(super) fn verdict(d: &mut Doc<'_>) -> Result<(), ReportError> {
-    let scn = d.scn;
-    let blocks = &mut d.blocks;
-    let runs = &d.tables.runs;
-    let mut verdict = match d.aggs.as_deref() {
-        Some([agg]) => headline(scn, agg),
-        _ => Vec::new(),
-    };
-    // The bottleneck: the step most often critical in the slowest 5 % of runs.
-    if let Some(t) = &runs {
-        let mut tail: BTreeMap<String, (usize, f64)> = BTreeMap::new();
-        let mut ttar: Vec<f64> = t
-            .rows
-            .iter()
-            .filter_map(|r| t.num(r, "time_to_all_regions_s"))
-            .collect();
-        ttar.sort_by(f64::total_cmp);
-        if !ttar.is_empty() {
-            let cut = ttar[((0.95 * ttar.len() as f64).ceil() as usize).clamp(1, ttar.len()) - 1];
-            let mut n = 0;
-            for r in &t.rows {
-                if let (Some(v), Some(c)) = (
-                    t.num(r, "time_to_all_regions_s"),
-                    t.num(r, "critical_stage_s"),
-                ) && v >= cut
-                {
-                    n += 1;
-                    let e = tail
-                        .entry(t.get(r, "critical_stage").to_string())
-                        .or_default();
-                    e.0 += 1;
-                    e.1 += c / v;
-                }
-            }
-            // By kind of step first (all copies together), then the single most frequent one.
-            let mut kinds: BTreeMap<String, (usize, f64)> = BTreeMap::new();
-            for (stage, (k, share)) in &tail {
-                let kind = stage.split(':').next().unwrap_or(stage).to_string();
-                let e = kinds.entry(kind).or_default();
-                e.0 += k;
-                e.1 += share;
-            }
-            if let Some((kind, (k, share))) = kinds
-                .iter()
-                .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.0.cmp(a.0)))
-            {
-                let top = tail
-                    .iter()
-                    .filter(|(s, _)| s.split(':').next() == Some(kind.as_str()))
-                    .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.0.cmp(a.0)))
-                    .map(|(s, (c, _))| format!("; most often {s} ({c})"))
-                    .unwrap_or_default();
-                verdict.push(format!(
-                    "bottleneck: {kind} (wait included) is the largest step in {k} of the {n} slowest runs (≥ p95), {:.0} % of their time on average{top}",
-                    100.0 * share / *k as f64
-                ));
-            }
-        }
+    let scn = d.inp.scn;
+    let mut verdict = Vec::new();
+    if let Some(agg) = d.inp.run() {
+        verdict = headline(scn, agg);
+        verdict.extend(bottleneck(scn, agg, d.replayed.as_ref()));
+        verdict.push(busiest_quota(scn, agg, d.replayed.as_ref()));
+        verdict.extend(super::failures::verdict_line(scn, agg));
     }
-    if let Some([agg]) = d.aggs.as_deref() {
-        verdict.push(busiest_quota(scn, agg));
-    }
+    verdict.extend(super::sweep::verdict_lines(&d.inp));
     if !scn.slo.any() {
         verdict.push("SLO: no [slo] set; add e.g. `[slo] time_to_all_regions_p95 = \"2h\"` and the verdict says whether it is met".into());
     }
-    verdict.extend(super::failures::verdict_line(d.tables.runs.as_ref()));
-    blocks.push(Block::Heading("Verdict".into()));
-    blocks.push(Block::Bullets(verdict));
-
+    d.blocks.push(Block::Heading("Verdict".into()));
+    d.blocks.push(Block::Bullets(verdict));
     Ok(())
+}
+
+/// The step most often on the slowest pipeline's critical path, over all
+/// its succeeded executions, and the largest step of its p95 execution.
+fn bottleneck(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> Option<String> {
+    let (pi, name, pa) = slowest(scn, agg, |p| &p.time_to_all_regions)?;
+    let (step, n) = crate::pipeline::analysis::most_often(&scn.world, pi as u16, &pa.critical)?;
+    let ok = pa.time_to_all_regions.count;
+    let mut line = format!(
+        "bottleneck: {step} (wait included) is the largest step of {name}'s critical path in {n} of its {ok} succeeded executions ({:.0} %)",
+        100.0 * n as f64 / ok.max(1) as f64
+    );
+    if let Some(r) = p95 {
+        let by_exec = crate::pipeline::analysis::records_by_exec(&r.rep);
+        if let Some((label, dur)) =
+            crate::pipeline::analysis::critical_stage(&scn.world, &r.rep, r.exec, &by_exec[r.exec])
+        {
+            line.push_str(&format!(
+                "; in its p95 execution, {label} takes {} of {} ({:.0} %)",
+                human(dur.as_secs_f64()),
+                human(r.ms as f64 / 1000.0),
+                100.0 * dur.as_millis() as f64 / r.ms.max(1) as f64
+            ));
+        }
+    }
+    Some(line)
 }
 
 /// ` — SLO 2h 00m 00s met` or `MISSED`, comparing unrounded values.
@@ -105,14 +78,14 @@ fn headline(scn: &Scenario, agg: &Aggregate) -> Vec<String> {
         });
         (human(p95), ci, slo_status(p95, slo, human))
     };
-    if let Some((name, pa)) = slowest(scn, agg, |p| &p.time_to_all_regions) {
+    if let Some((_, name, pa)) = slowest(scn, agg, |p| &p.time_to_all_regions) {
         let m = &pa.time_to_all_regions;
         let (p95, ci, status) = p95_line(m, secs(scn.slo.time_to_all_regions_p95));
         v.push(format!(
             "p95 time to all Regions: {p95}{ci} for {name} (the slowest pipeline){status}"
         ));
     }
-    if let Some((name, pa)) = slowest(scn, agg, |p| &p.exposure_window) {
+    if let Some((_, name, pa)) = slowest(scn, agg, |p| &p.exposure_window) {
         let m = &pa.exposure_window;
         let (p95, ci, status) = p95_line(m, secs(scn.slo.exposure_window_p95));
         v.push(format!(
@@ -132,38 +105,81 @@ fn headline(scn: &Scenario, agg: &Aggregate) -> Vec<String> {
     v
 }
 
-/// The binding quota: the one longest at capacity (then the most
-/// utilized), with its time at capacity, waits and utilization; or that
-/// none is close to binding.
-fn busiest_quota(scn: &Scenario, agg: &Aggregate) -> String {
-    use crate::experiment::aggregate::QuotaAgg;
+/// The quota instance longest at capacity (then the most utilized), if any.
+pub(super) fn binding(agg: &Aggregate) -> Option<(&QuotaKey, &QuotaAgg)> {
     let span = |q: &QuotaAgg| q.span.0.max(1) as f64;
     let util = |q: &QuotaAgg| q.busy.0 as f64 / (q.capacity.max(1) as f64 * span(q));
     let full = |q: &QuotaAgg| q.full.0 as f64 / span(q);
-    let Some((k, q)) = agg.quotas.iter().max_by(|a, b| {
+    agg.quotas.iter().max_by(|a, b| {
         full(a.1)
             .total_cmp(&full(b.1))
             .then(util(a.1).total_cmp(&util(b.1)))
             .then(b.0.cmp(a.0))
-    }) else {
+    })
+}
+
+/// The longest wait, ms, in execution `r` at quota instance `k`: its
+/// builder launch waits for a build slot, its copies for copy slots.
+pub(super) fn wait_at(k: &QuotaKey, r: &Replayed) -> Option<u64> {
+    use crate::aws::quotas::Quota;
+    let stage = match k.kind {
+        Quota::ConcurrentBuilds => Stage::LaunchBuilder,
+        Quota::AmiCopiesPerRegion | Quota::AmiCopiesPerDistribution => Stage::Copy,
+    };
+    if k.pipeline.is_some_and(|p| p as usize != r.pipeline) {
+        return None;
+    }
+    r.rep
+        .stages
+        .iter()
+        .filter(|s| {
+            s.exec.index() == r.exec
+                && s.stage == stage
+                && s.region == k.region
+                && s.account == k.account
+        })
+        .map(|s| s.started.since(s.enqueued).as_millis())
+        .max()
+}
+
+/// The binding quota: the one longest at capacity (then the most
+/// utilized), with its time at capacity, waits, utilization and its wait in
+/// the p95 execution; or that none is close to binding.
+fn busiest_quota(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> String {
+    let Some((k, q)) = binding(agg) else {
         return "quotas: none was used".into();
     };
+    let span = q.span.0.max(1) as f64;
+    let util = q.busy.0 as f64 / (q.capacity.max(1) as f64 * span);
     let [quota, account, region, _] = crate::report::capacity::names(scn, k);
     let waited: u64 = agg.quotas.values().map(|q| q.waited).sum();
     if q.full.0 == 0 && waited == 0 {
         return format!(
             "quotas: none is close to binding: none was ever full and no request queued; the busiest, {quota} ({account} in {region}), is {:.1} % utilized",
-            100.0 * util(q)
+            100.0 * util
         );
     }
     let per_rep = q.full.0 as f64 / 1000.0 / q.replications_used.max(1) as f64;
+    let share = p95
+        .and_then(|r| Some((r, wait_at(k, r)?)))
+        .filter(|(_, w)| *w > 0)
+        .map_or(String::new(), |(r, w)| {
+            format!(
+                "; in {}'s p95 execution its longest wait is {} of {} ({:.0} %)",
+                r.name,
+                human(w as f64 / 1000.0),
+                human(r.ms as f64 / 1000.0),
+                100.0 * w as f64 / r.ms.max(1) as f64
+            )
+        });
     format!(
-        "binding quota: {quota} ({account} in {region}), at capacity {} per replication ({:.1} % of its length), {} of {} requests queued, p95 wait {}; {:.1} % utilized on average",
+        "binding quota: {quota} = {} ({account} in {region}), at capacity {} per replication ({:.1} % of its length), {} of {} requests queued, p95 wait {}; {:.1} % utilized on average{share}",
+        q.capacity,
         human(per_rep),
-        100.0 * full(q),
+        100.0 * q.full.0 as f64 / span,
         q.waited,
         q.requests,
         human(q.wait.quantile_s(0.95).unwrap_or(0.0)),
-        100.0 * util(q)
+        100.0 * util
     )
 }

@@ -1,0 +1,214 @@
+//! The smallest value of a quota that meets the time SLO: a bisection on
+//! the quota (monotone: more slots never make a run wait longer), every
+//! step run with the same seed and replication indices as the run it
+//! starts from (common random numbers), and with enough replications for
+//! its confidence interval to decide. This is the capacity planner's
+//! question, answered by search rather than by a grid.
+
+use super::{Aggregate, ExperimentError, Plan, first_chunk, run, workers};
+use crate::aws::quotas::{MAX_QUOTA, Quota};
+use crate::scenario::Scenario;
+
+/// A step's replications grow (doubling) to at most this many times the
+/// run's while its CI straddles the SLO.
+pub const MAX_GROWTH: u64 = 8;
+
+/// What one step found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Every pipeline's p95 CI lies at or below the SLO.
+    Meets,
+    /// Some pipeline's p95 CI lies above it.
+    Misses,
+    /// A CI still straddled it at the most replications; decided by the
+    /// point estimates (`true`: they meet it).
+    Undecided(bool),
+}
+
+impl Decision {
+    /// Whether the step counts as meeting the SLO.
+    pub fn meets(self) -> bool {
+        matches!(self, Decision::Meets | Decision::Undecided(true))
+    }
+}
+
+/// One value tried.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The quota's value.
+    pub value: u32,
+    /// Replications run at it.
+    pub replications: u64,
+    /// The worst pipeline's p95 of time to all Regions, s, and its 95 % CI.
+    pub p95: f64,
+    /// Its CI.
+    pub ci: (f64, f64),
+    /// What it decided.
+    pub decision: Decision,
+    /// Whether the quota was ever at capacity at this value.
+    pub binds: bool,
+}
+
+/// The search's result.
+#[derive(Debug, Clone)]
+pub struct QuotaSearch {
+    /// The quota searched.
+    pub quota: Quota,
+    /// Its value in the scenario.
+    pub current: u32,
+    /// The SLO, s.
+    pub slo: f64,
+    /// The steps, in the order run.
+    pub steps: Vec<Step>,
+    /// The smallest value that meets the SLO; `None` when none does (at a
+    /// value where the quota is never full, more of it cannot help).
+    pub answer: Option<u32>,
+}
+
+impl QuotaSearch {
+    /// Replications run in all.
+    pub fn replications(&self) -> u64 {
+        self.steps.iter().map(|s| s.replications).sum()
+    }
+}
+
+/// The worst pipeline's p95 and its CI, and whether every CI lies at or
+/// below `slo` (`Some(true)`), some lies above (`Some(false)`), or neither.
+fn judge(agg: &Aggregate, slo: f64) -> (f64, (f64, f64), Option<bool>) {
+    let (mut worst, mut ci) = (0.0f64, (0.0, 0.0));
+    let (mut all_below, mut any_above) = (true, false);
+    for pa in &agg.pipelines {
+        let m = &pa.time_to_all_regions;
+        let Some(p95) = m.quantile_s(0.95) else {
+            continue;
+        };
+        let (lo, hi) = m.quantile_ci95_s(0.95).unwrap_or((p95, p95));
+        all_below &= hi <= slo;
+        any_above |= lo > slo;
+        if p95 > worst {
+            (worst, ci) = (p95, (lo, hi));
+        }
+    }
+    let verdict = if any_above {
+        Some(false)
+    } else if all_below {
+        Some(true)
+    } else {
+        None
+    };
+    (worst, ci, verdict)
+}
+
+/// Runs `scn` with `quota` at `value`, more replications while undecided.
+fn step(
+    scn: &Scenario,
+    quota: Quota,
+    value: u32,
+    seed: u64,
+    first: u64,
+    base: u64,
+    slo: f64,
+) -> Result<Step, ExperimentError> {
+    let mut s = scn.clone();
+    s.world.quotas.set(quota, value);
+    let threads = workers(0)? as u64;
+    let mut n = base.max(1);
+    loop {
+        let plan = Plan {
+            seed,
+            first,
+            count: n,
+            threads: 0,
+            chunk: first_chunk(threads, false, false),
+            precision: None,
+        };
+        let agg = run(&s, &plan, |_: &mut (), _, _, _| {}, |_, _, _| Ok(()))?;
+        let (p95, ci, verdict) = judge(&agg, slo);
+        let binds = agg
+            .quotas
+            .iter()
+            .any(|(k, q)| k.kind == quota && q.full.0 > 0);
+        let worst_p95_meets = agg.pipelines.iter().all(|pa| {
+            pa.time_to_all_regions
+                .quantile_s(0.95)
+                .is_none_or(|p| p <= slo)
+        });
+        let decision = match verdict {
+            Some(true) => Decision::Meets,
+            Some(false) => Decision::Misses,
+            None if n >= base.max(1) * MAX_GROWTH => Decision::Undecided(worst_p95_meets),
+            None => {
+                n *= 2;
+                continue;
+            }
+        };
+        return Ok(Step {
+            value,
+            replications: n,
+            p95,
+            ci,
+            decision,
+            binds,
+        });
+    }
+}
+
+/// Searches for the smallest value of `quota` whose run of `replications`
+/// (from `first`, with `seed`) meets `slo` seconds of p95 for every pipeline.
+pub fn smallest_quota(
+    scn: &Scenario,
+    quota: Quota,
+    seed: u64,
+    first: u64,
+    replications: u64,
+    slo: f64,
+) -> Result<QuotaSearch, ExperimentError> {
+    let current = scn.world.quotas.get(quota);
+    let mut steps = Vec::new();
+    let at = |v: u32, steps: &mut Vec<Step>| -> Result<Step, ExperimentError> {
+        let s = step(scn, quota, v, seed, first, replications, slo)?;
+        steps.push(s.clone());
+        Ok(s)
+    };
+    // A value known to meet it (hi) and one known to miss it (lo, 0 for none).
+    let here = at(current, &mut steps)?;
+    let (mut lo, mut hi) = if here.decision.meets() {
+        (0u32, current)
+    } else {
+        let mut v = current;
+        let mut last = here;
+        loop {
+            if !last.binds || v as i64 >= MAX_QUOTA {
+                // Never full: more of it cannot help.
+                return Ok(QuotaSearch {
+                    quota,
+                    current,
+                    slo,
+                    steps,
+                    answer: None,
+                });
+            }
+            let next = ((v as i64 * 2).min(MAX_QUOTA)) as u32;
+            last = at(next, &mut steps)?;
+            if last.decision.meets() {
+                break (v, next);
+            }
+            v = next;
+        }
+    };
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if at(mid, &mut steps)?.decision.meets() {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Ok(QuotaSearch {
+        quota,
+        current,
+        slo,
+        steps,
+        answer: Some(hi),
+    })
+}

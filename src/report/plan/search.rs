@@ -1,0 +1,92 @@
+//! The smallest value of the binding quota that meets the time SLO, found
+//! by bisection with common random numbers (`experiment::search`).
+
+use super::Doc;
+use super::doc::Block;
+use crate::experiment::search::{Decision, smallest_quota};
+use crate::report::ReportError;
+use crate::report::text::human;
+
+/// The search, when the run has a time SLO and a quota was ever full.
+pub(super) fn search(d: &mut Doc<'_>) -> Result<(), ReportError> {
+    let scn = d.inp.scn;
+    let (Some(agg), Some(slo)) = (d.inp.run(), scn.slo.time_to_all_regions_p95) else {
+        return Ok(());
+    };
+    let Some((k, q)) = super::verdict::binding(agg) else {
+        return Ok(());
+    };
+    if q.full.0 == 0 {
+        return Ok(());
+    }
+    let slo = slo.as_secs_f64();
+    let found = smallest_quota(
+        scn,
+        k.kind,
+        d.inp.manifest.seed,
+        agg.first_replication,
+        agg.replications,
+        slo,
+    )
+    .map_err(|e| ReportError::Search(e.to_string()))?;
+    let key = k.kind.key();
+    d.blocks.push(Block::Heading(format!(
+        "The smallest {key} that meets the SLO"
+    )));
+    let how = format!(
+        "a bisection over [quotas] {key} with the run's seed and replications (common random numbers), each step given more replications (up to {}×) while its p95's 95 % CI straddles the SLO: {} steps, {} replications in all",
+        crate::experiment::search::MAX_GROWTH,
+        found.steps.len(),
+        found.replications()
+    );
+    d.blocks.push(Block::Para(match found.answer {
+        Some(v) if v <= found.current => format!(
+            "{key} = {v} is the smallest value at which every pipeline's p95 time to all Regions meets the SLO of {} (the scenario has {}, so {} slot{} could be spared); found by {how}.",
+            human(slo),
+            found.current,
+            found.current - v,
+            if found.current - v == 1 { "" } else { "s" }
+        ),
+        Some(v) => format!(
+            "{key} = {v} is the smallest value at which every pipeline's p95 time to all Regions meets the SLO of {} (the scenario has {}; request the increase in Service Quotas); found by {how}.",
+            human(slo),
+            found.current
+        ),
+        None => format!(
+            "No value of {key} meets the SLO of {}: at the last value tried the quota is never full, so the p95 is set by something else; found by {how}.",
+            human(slo)
+        ),
+    }));
+    d.blocks.push(Block::Table(
+        [
+            "value",
+            "replications",
+            "worst p95 (95 % CI)",
+            "at capacity",
+            "decision",
+        ]
+        .map(String::from)
+        .to_vec(),
+        found
+            .steps
+            .iter()
+            .map(|s| {
+                vec![
+                    s.value.to_string(),
+                    s.replications.to_string(),
+                    format!("{} ({} – {})", human(s.p95), human(s.ci.0), human(s.ci.1)),
+                    if s.binds { "yes" } else { "never" }.into(),
+                    match s.decision {
+                        Decision::Meets => "meets".into(),
+                        Decision::Misses => "misses".into(),
+                        Decision::Undecided(m) => format!(
+                            "CI straddles the SLO; {} by the p95",
+                            if m { "meets" } else { "misses" }
+                        ),
+                    },
+                ]
+            })
+            .collect(),
+    ));
+    Ok(())
+}
