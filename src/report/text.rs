@@ -41,6 +41,16 @@ pub fn dollars(usd: f64) -> String {
 /// The table printed by `amisim run`.
 pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate) -> String {
     let mut out = String::new();
+    header(&mut out, scn, seed, agg);
+    pipelines(&mut out, scn, agg);
+    exposure(&mut out, scn, agg);
+    disabled(&mut out, scn, agg);
+    cost_and_key(&mut out, agg);
+    out
+}
+
+/// What ran.
+fn header(out: &mut String, scn: &Scenario, seed: u64, agg: &Aggregate) {
     let reps = agg.replications;
     let _ = writeln!(
         out,
@@ -57,6 +67,10 @@ pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate) -> String {
             "s"
         },
     );
+}
+
+/// One line per pipeline: its quantiles, phases and most frequent late step.
+fn pipelines(out: &mut String, scn: &Scenario, agg: &Aggregate) {
     let w = scn
         .world
         .pipelines
@@ -92,6 +106,10 @@ pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate) -> String {
             late
         );
     }
+}
+
+/// The exposure window of every pipeline with releases, or of the worst.
+fn exposure(out: &mut String, scn: &Scenario, agg: &Aggregate) {
     // The exposure window: of every pipeline with releases, or of the worst
     // p95 when there are more than three (all are in summary.csv).
     let exposed: Vec<usize> = (0..agg.pipelines.len())
@@ -142,6 +160,10 @@ pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate) -> String {
             );
         }
     }
+}
+
+/// The pipelines `auto_disable_after_failures` disabled.
+fn disabled(out: &mut String, scn: &Scenario, agg: &Aggregate) {
     for (p, pa) in scn.world.pipelines.iter().zip(&agg.pipelines) {
         let d = &pa.disabled_at;
         if d.count == 0 {
@@ -157,6 +179,10 @@ pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate) -> String {
             d.mean().map_or("-".to_string(), |ms| human(ms / 1000.0)),
         );
     }
+}
+
+/// The monthly cost, and what the columns mean.
+fn cost_and_key(out: &mut String, agg: &Aggregate) {
     let m = &agg.monthly_cost;
     if let (Some(mean), Some(p95)) = (m.mean(), m.quantile(0.95)) {
         let _ = writeln!(
@@ -172,7 +198,6 @@ pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate) -> String {
          build/test/copy: its mean split into trigger → AMI available → tests passed → usable everywhere;\n\
          most often late: the step that contributed most to that time, and how often"
     );
-    out
 }
 
 #[cfg(test)]

@@ -534,3 +534,119 @@ fn a_two_key_sweep_is_drawn_one_line_per_value_of_the_second_key() {
         );
     }
 }
+
+/// Six daily pipelines on one build slot: a scenario where
+/// `concurrent_builds` decides the p95, with `value` slots.
+fn build_quota_scenario(value: u32) -> String {
+    let mut t = format!(
+        "name = \"build-quota\"\nhorizon = \"1d\"\nreplications = 20\n[quotas]\nconcurrent_builds = {value}\n[slo]\ntime_to_all_regions_p95 = \"1h30m\"\n[[region]]\nname = \"us-east-1\"\n"
+    );
+    for i in 0..6 {
+        t.push_str(&format!(
+            "[[pipeline]]\nname = \"p{i}\"\nregion = \"us-east-1\"\n[[pipeline.volume]]\nsize_gib = 8\ndata_gib = 2\n[[pipeline.component]]\nname = \"build\"\nduration = \"20m\"\n[pipeline.schedule]\ncron = \"cron(0 6 * * ? *)\"\nstart_condition = \"always\"\n"
+        ));
+    }
+    t
+}
+
+/// The worst p95 of time to all Regions in a run's summary.csv, seconds.
+fn worst_p95(dir: &std::path::Path) -> f64 {
+    let mut r = csv::Reader::from_path(dir.join("summary.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let (metric, p95) = (
+        h.iter().position(|c| c == "metric").unwrap(),
+        h.iter().position(|c| c == "p95_s").unwrap(),
+    );
+    r.records()
+        .map(|x| x.unwrap())
+        .filter(|x| &x[metric] == "time_to_all_regions")
+        .map(|x| x[p95].parse::<f64>().unwrap())
+        .fold(0.0, f64::max)
+}
+
+/// The report's quota search answers with a value that meets the SLO when
+/// run on its own, and whose predecessor does not: it runs what `amisim
+/// run` runs (the same seed and replications), and bisects to the edge.
+#[test]
+fn the_quota_search_finds_the_smallest_value_that_meets_the_slo() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |value: u32, report: bool| {
+        let f = dir.path().join(format!("q{value}.toml"));
+        std::fs::write(&f, build_quota_scenario(value)).unwrap();
+        let out = dir.path().join(format!("o{value}"));
+        let mut args = vec![
+            "run",
+            f.to_str().unwrap(),
+            "-q",
+            "--rows",
+            "none",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if report {
+            args.push("--report");
+        }
+        super::amisim_ok(&args);
+        out
+    };
+    let out = run(1, true);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let section = md
+        .split("## The smallest concurrent_builds that meets the SLO")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no search in\n{md}"));
+    let answer: u32 = section
+        .split("concurrent_builds = ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no answer in\n{section}"));
+    assert!(answer > 1, "{section}");
+    assert!(section.contains("replications in all"), "{section}");
+    // Both sides of the edge were tried, and decided with no straddling CI here.
+    assert!(section.contains(&format!("| {answer} | 20 |")), "{section}");
+    assert!(
+        section.contains(&format!("| {} | 20 |", answer - 1)),
+        "{section}"
+    );
+    let slo = 5400.0;
+    assert!(worst_p95(&run(answer, false)) <= slo, "{answer} meets");
+    assert!(
+        worst_p95(&run(answer - 1, false)) > slo,
+        "{} misses",
+        answer - 1
+    );
+}
+
+/// Every section comes from the typed results, so a run that writes no
+/// row file has the same report as one that writes them all.
+#[test]
+fn the_report_does_not_depend_on_the_row_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let md = |rows: &str| {
+        let out = dir.path().join(rows);
+        super::amisim_ok(&[
+            "run",
+            "scenarios/quickstart.toml",
+            "-n",
+            "12",
+            "-q",
+            "--rows",
+            rows,
+            "--report",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        std::fs::read_to_string(out.join("report.md")).unwrap()
+    };
+    let (all, none) = (md("all"), md("none"));
+    for section in [
+        "## One execution",
+        "## Failures",
+        "## Cost",
+        "## Regions of",
+    ] {
+        assert!(all.contains(section), "{section}");
+    }
+    assert_eq!(all, none);
+}

@@ -19,14 +19,7 @@ pub fn stacked_bars(
     show_totals: bool,
 ) -> Result<(), ReportError> {
     let name = title.to_string();
-    let total: Vec<f64> = (0..rows.len())
-        .map(|r| {
-            stacks
-                .iter()
-                .map(|s| s.points.get(r).map_or(0.0, |p| p.1))
-                .sum()
-        })
-        .collect();
+    let total = row_totals(rows.len(), stacks);
     let n = rows.len().max(1);
     let left = rows.iter().map(|r| r.len()).max().unwrap_or(8).clamp(8, 40) as u32 * 8 + 10;
     let labels: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
@@ -105,6 +98,18 @@ pub struct GanttBar {
     pub queued: bool,
     /// Series index for the colour.
     pub color: usize,
+}
+
+/// Each row's total over the stacks.
+fn row_totals(rows: usize, stacks: &[Series]) -> Vec<f64> {
+    (0..rows)
+        .map(|r| {
+            stacks
+                .iter()
+                .map(|s| s.points.get(r).map_or(0.0, |p| p.1))
+                .sum()
+        })
+        .collect()
 }
 
 /// A Gantt chart: a lane per label, bars of queued and active time.

@@ -57,7 +57,13 @@ pub(super) fn search(d: &mut Doc<'_>) -> Result<(), ReportError> {
             human(slo)
         ),
     }));
-    d.blocks.push(Block::Table(
+    d.blocks.push(steps_table(&found));
+    Ok(())
+}
+
+/// Every step of the search.
+fn steps_table(found: &crate::experiment::search::QuotaSearch) -> Block {
+    Block::Table(
         [
             "value",
             "replications",
@@ -87,6 +93,5 @@ pub(super) fn search(d: &mut Doc<'_>) -> Result<(), ReportError> {
                 ]
             })
             .collect(),
-    ));
-    Ok(())
+    )
 }
