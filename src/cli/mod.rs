@@ -7,6 +7,7 @@
 //! 0 success; 1 runtime failure (I/O, threads); 2 usage or scenario error
 //! (nothing is written).
 
+mod compare;
 mod finish;
 mod fit;
 mod import;
@@ -63,6 +64,9 @@ pub enum Command {
     Merge(MergeArgs),
     /// Write charts, report.md and report.html from the outputs in a directory.
     Report(ReportArgs),
+    /// Compare runs side by side (time to all Regions, exposure, cost, the binding
+    /// quota) with each one's differences from the first and their CIs.
+    Compare(compare::CompareArgs),
     /// Write a scenario from the pipeline you already have (Image Builder's JSON,
     /// `terraform show -json`, a CloudFormation or a Packer template), with each
     /// value's source field, every field left out listed, and AWS's rules checked.
@@ -147,9 +151,15 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     crate::scenario::allow_paths_outside(cli.allow_outside_paths);
     match cli.command {
         Command::Validate(a) => validate::validate(&a),
-        Command::Run(a) => run::run(&RunConfig::from_args(&a, |v| std::env::var(v).ok())?),
+        Command::Run(a) => {
+            for c in RunConfig::all(&a, |v| std::env::var(v).ok())? {
+                run::run(&c)?;
+            }
+            Ok(())
+        }
         Command::Merge(a) => merge::merge(&a),
         Command::Report(a) => report::report(&a),
+        Command::Compare(a) => compare::compare(&a),
         Command::Import(a) => import::import(&a),
         Command::Fit(a) => fit::fit(&a),
         Command::Help(a) => help(&a),

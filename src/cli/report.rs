@@ -1,7 +1,7 @@
 //! `amisim report`: charts, report.md and report.html from the outputs in
 //! a directory.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
@@ -21,19 +21,30 @@ pub struct ReportArgs {
     pub scenario: Option<PathBuf>,
 }
 
-pub(super) fn report(a: &ReportArgs) -> Result<(), CliError> {
-    let path = a.dir.join(outputs::MANIFEST.name);
+/// The manifest of the output directory `dir`, refused with a usage error
+/// when there is none.
+pub(super) fn manifest_of(dir: &Path) -> Result<Manifest, CliError> {
+    let path = dir.join(outputs::MANIFEST.name);
     if let Err(e) = std::fs::metadata(&path) {
         return Err(usage(format!(
             "cannot read {}: {e}; is {} an amisim output directory?",
             path.display(),
-            a.dir.display()
+            dir.display()
         )));
     }
-    let mut manifest = Manifest::read(&a.dir)
-        .with_context(|| format!("{} is not an amisim manifest", path.display()))?;
+    Ok(Manifest::read(dir)
+        .with_context(|| format!("{} is not an amisim manifest", path.display()))?)
+}
+
+/// The scenario (and sweep) that wrote `dir`: `given`, or the file its
+/// manifest names, refused when its SHA-256 is not the manifest's.
+pub(super) fn scenario_of(
+    dir: &Path,
+    manifest: &Manifest,
+    given: Option<&Path>,
+) -> Result<(scenario::Scenario, Option<scenario::sweep::Sweep>), CliError> {
     // The manifest's absolute path, shown relative to here when it lies below.
-    let scenario = a.scenario.clone().unwrap_or_else(|| {
+    let scenario = given.map(Path::to_path_buf).unwrap_or_else(|| {
         let p = PathBuf::from(&manifest.scenario_file);
         std::env::current_dir()
             .ok()
@@ -46,15 +57,22 @@ pub(super) fn report(a: &ReportArgs) -> Result<(), CliError> {
     if scn.hash != manifest.scenario_sha256 {
         return Err(usage(format!(
             "{} was written from a scenario with SHA-256 {} ({}), but {} has SHA-256 {}: the report would describe results of another scenario; pass the scenario it was run from, or rerun `amisim run {} --report --out {}`",
-            a.dir.display(),
+            dir.display(),
             &manifest.scenario_sha256[..12.min(manifest.scenario_sha256.len())],
             manifest.scenario_file,
             scenario.display(),
             &scn.hash[..12],
             scenario.display(),
-            a.dir.display()
+            dir.display()
         )));
     }
+    Ok((scn, sweep))
+}
+
+pub(super) fn report(a: &ReportArgs) -> Result<(), CliError> {
+    let path = a.dir.join(outputs::MANIFEST.name);
+    let mut manifest = manifest_of(&a.dir)?;
+    let (scn, sweep) = scenario_of(&a.dir, &manifest, a.scenario.as_deref())?;
     // No run may replace the directory while the report is written into it.
     let _lock = crate::report::commit::lock(&a.dir)?;
     crate::report::plan::write_report(&scn, sweep.as_ref(), &a.dir)?;

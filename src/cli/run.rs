@@ -50,8 +50,11 @@ const DEFAULT_MAX_REPLICATIONS: u64 = 10_000;
 /// `amisim run`
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The scenario file (TOML), e.g. scenarios/quickstart.toml.
-    pub scenario: PathBuf,
+    /// The scenario files (TOML), e.g. scenarios/quickstart.toml; several
+    /// run one after the other on the same workers, each into its own
+    /// directory, after every one has been checked.
+    #[arg(required = true, num_args = 1..)]
+    pub scenarios: Vec<PathBuf>,
     /// Independent replications to run, at most 1,000,000 [default: the scenario's `replications`, else 10].
     #[arg(short = 'n', long, allow_hyphen_values = true, value_parser = parse_replications)]
     pub replications: Option<u64>,
@@ -62,7 +65,8 @@ pub struct RunArgs {
     /// identical for any value.
     #[arg(short = 'j', long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
     pub threads: u16,
-    /// Output directory [default: results/NAME/, NAME being the scenario's `name`].
+    /// Output directory [default: results/NAME/, NAME being the scenario's
+    /// `name`]; with several scenarios, DIR/NAME/ for each.
     #[arg(short, long)]
     pub out: Option<PathBuf>,
     /// Print nothing on success (no summary, no progress bar).
@@ -146,7 +150,59 @@ impl RunConfig {
     /// Loads the scenario and checks the arguments against each other and
     /// against it; `env` reads the batch engine's variables for `--shard env/N`.
     pub fn from_args(a: &RunArgs, env: impl Fn(&str) -> Option<String>) -> Result<Self, CliError> {
-        let (scn, sweep) = scenario::load_with_sweep(&a.scenario).map_err(CliError::Scenario)?;
+        match a.scenarios.as_slice() {
+            [one] => Self::of(a, one, a.out.clone(), env),
+            _ => Err(usage(
+                "several scenarios make several runs; check them with RunConfig::all",
+            )),
+        }
+    }
+
+    /// The runs of every scenario named, all checked before any runs: one
+    /// bad file refuses them all, and nothing is written. With several,
+    /// each goes to `--out`/NAME (or results/NAME), and two that would
+    /// share a directory are refused.
+    pub fn all(a: &RunArgs, env: impl Fn(&str) -> Option<String>) -> Result<Vec<Self>, CliError> {
+        if a.scenarios.len() == 1 {
+            return Ok(vec![Self::from_args(a, env)?]);
+        }
+        if a.shard.is_some() {
+            return Err(usage(
+                "--shard splits one scenario's replications; shard each scenario in its own job",
+            ));
+        }
+        let mut configs: Vec<Self> = Vec::with_capacity(a.scenarios.len());
+        for path in &a.scenarios {
+            let c = Self::of(a, path, None, &env)?;
+            let c = match &a.out {
+                Some(root) => RunConfig {
+                    out: root.join(&c.scenario.name),
+                    ..c
+                },
+                None => c,
+            };
+            if let Some(other) = configs.iter().find(|o| o.out == c.out) {
+                return Err(usage(format!(
+                    "{} and {} both write {} (their scenarios are both named `{}`); give them different `name`s",
+                    other.scenario.path.display(),
+                    path.display(),
+                    c.out.display(),
+                    c.scenario.name
+                )));
+            }
+            configs.push(c);
+        }
+        Ok(configs)
+    }
+
+    /// The run of the scenario at `path`, into `out` (default results/NAME).
+    fn of(
+        a: &RunArgs,
+        path: &Path,
+        out: Option<PathBuf>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, CliError> {
+        let (scn, sweep) = scenario::load_with_sweep(path).map_err(CliError::Scenario)?;
         let shard = a
             .shard
             .as_deref()
@@ -191,10 +247,7 @@ impl RunConfig {
                     .max(count),
             }),
         };
-        let out = a
-            .out
-            .clone()
-            .unwrap_or_else(|| Path::new("results").join(&scn.name));
+        let out = out.unwrap_or_else(|| Path::new("results").join(&scn.name));
         Ok(RunConfig {
             scenario: scn,
             sweep,
@@ -444,7 +497,11 @@ mod tests {
         };
         let root = env!("CARGO_MANIFEST_DIR");
         let a = RunArgs {
-            scenario: Path::new(root).join(&a.scenario),
+            scenarios: a
+                .scenarios
+                .iter()
+                .map(|s| Path::new(root).join(s))
+                .collect(),
             ..a
         };
         RunConfig::from_args(&a, |v| (v == "JOB_COMPLETION_INDEX").then(|| "1".into()))

@@ -11,8 +11,9 @@ use crate::scenario;
 /// `amisim validate`
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// The scenario file (TOML).
-    pub scenario: PathBuf,
+    /// The scenario files (TOML); each is checked, and every error of each listed.
+    #[arg(required = true, num_args = 1..)]
+    pub scenarios: Vec<PathBuf>,
 }
 
 /// `1 pipeline`, `2 pipelines`.
@@ -21,12 +22,35 @@ fn plural(n: usize, what: &str) -> String {
 }
 
 pub(super) fn validate(a: &ValidateArgs) -> Result<(), CliError> {
-    let (s, sweep) = scenario::load_with_sweep(&a.scenario).map_err(CliError::Scenario)?;
+    let mut bad = Vec::new();
+    for path in &a.scenarios {
+        match validate_one(path) {
+            Ok(()) => {}
+            // One file: its own error is the answer.
+            Err(e) if a.scenarios.len() == 1 => return Err(e),
+            Err(e) => {
+                e.report();
+                bad.push(path.display().to_string());
+            }
+        }
+    }
+    match bad.len() {
+        0 => Ok(()),
+        n => Err(super::usage(format!(
+            "{n} of {} scenario files have errors (listed above): {}",
+            a.scenarios.len(),
+            bad.join(", ")
+        ))),
+    }
+}
+
+fn validate_one(path: &std::path::Path) -> Result<(), CliError> {
+    let (s, sweep) = scenario::load_with_sweep(path).map_err(CliError::Scenario)?;
     print_warnings(&s);
     if let Some(sw) = &sweep {
         println!(
             "{}: [sweep] of {} points, every one valid",
-            a.scenario.display(),
+            path.display(),
             sw.points.len()
         );
     }
@@ -45,6 +69,6 @@ pub(super) fn validate(a: &ValidateArgs) -> Result<(), CliError> {
         counts.push(plural(nm, "migration"));
     }
     counts.push(plural(s.world.regions.len(), "Region"));
-    println!("{}: ok ({})", a.scenario.display(), counts.join(", "));
+    println!("{}: ok ({})", path.display(), counts.join(", "));
     Ok(())
 }

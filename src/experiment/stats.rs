@@ -282,6 +282,24 @@ impl Metric {
         Some((self.mean()?, half))
     }
 
+    /// 95 % confidence interval of `other`'s mean minus this one's,
+    /// `(difference, half-width)` in the metric's unit, for two runs of the
+    /// same replications (common random numbers): centred on the difference
+    /// of the means printed, its half-width from the paired differences of
+    /// the batch means (batch b holds the same replications in both).
+    /// `None` with fewer than two batches where both have values.
+    pub fn paired_difference_ci95(&self, other: &Metric) -> Option<(f64, f64)> {
+        let diffs: Vec<f64> = self
+            .batches
+            .iter()
+            .zip(&other.batches)
+            .filter(|(a, b)| a.count > 0 && b.count > 0)
+            .map(|(a, b)| b.sum as f64 / b.count as f64 - a.sum as f64 / a.count as f64)
+            .collect();
+        let (_, half) = mean_ci95(&diffs)?;
+        Some((other.mean()? - self.mean()?, half))
+    }
+
     /// Mean, seconds (for a metric in milliseconds).
     pub fn mean_s(&self) -> Option<f64> {
         self.mean().map(|x| x / 1000.0)

@@ -70,34 +70,38 @@ fn the_quickstart_report_has_charts_and_a_self_contained_page() {
     assert_eq!(std::fs::read_to_string(out.join("report.md")).unwrap(), md);
 }
 
-#[test]
-fn the_readme_example_report_is_what_the_command_writes() {
-    // README: `amisim run scenarios/quickstart.toml --report --out results/example`.
-    let committed = std::fs::read_to_string(root().join("results/example/report.md")).unwrap();
+/// `amisim run scenarios/NAME.toml --report --out DIR`, run from a fresh
+/// directory, writes the committed `DIR/report.md`.
+fn check_example(scenario: &str, out: &str) {
+    let committed = std::fs::read_to_string(root().join(out).join("report.md")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("scenarios")).unwrap();
-    std::fs::copy(
-        root().join("scenarios/quickstart.toml"),
-        dir.path().join("scenarios/quickstart.toml"),
-    )
-    .unwrap();
+    std::fs::copy(root().join(scenario), dir.path().join(scenario)).unwrap();
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_amisim"))
-        .args([
-            "run",
-            "scenarios/quickstart.toml",
-            "--report",
-            "-q",
-            "--out",
-            "results/example",
-        ])
+        .args(["run", scenario, "--report", "-q", "--out", out])
         .current_dir(dir.path())
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let fresh = std::fs::read_to_string(dir.path().join("results/example/report.md")).unwrap();
+    let fresh = std::fs::read_to_string(dir.path().join(out).join("report.md")).unwrap();
     assert_eq!(
         fresh, committed,
-        "regenerate results/example with the README's command"
+        "regenerate {out} with `amisim run {scenario} --report --out {out}` (README)"
+    );
+}
+
+#[test]
+fn the_readme_example_report_is_what_the_command_writes() {
+    check_example("scenarios/quickstart.toml", "results/example");
+}
+
+/// The enterprise-capacity report: its verdict misses the SLO and its quota
+/// search answers with the copy quota it needs.
+#[test]
+fn the_enterprise_example_report_is_what_the_command_writes() {
+    check_example(
+        "scenarios/enterprise-capacity.toml",
+        "results/example-enterprise-capacity",
     );
 }
 
@@ -649,4 +653,152 @@ fn the_report_does_not_depend_on_the_row_files() {
         assert!(all.contains(section), "{section}");
     }
     assert_eq!(all, none);
+}
+
+/// A number of minutes in `−3m 24s` form (the report's `human`), negative
+/// with a leading minus sign.
+fn minutes_of(text: &str) -> f64 {
+    let (sign, t) = match text.strip_prefix('−') {
+        Some(t) => (-1.0, t),
+        None => (1.0, text.trim_start_matches('+')),
+    };
+    let mut total = 0.0;
+    for part in t.split_whitespace() {
+        let (n, unit) = part.split_at(part.len() - 1);
+        let n: f64 = n.parse().unwrap();
+        total += match unit {
+            "h" => n * 60.0,
+            "m" => n,
+            "s" => n / 60.0,
+            other => panic!("unit {other} in {text}"),
+        };
+    }
+    sign * total
+}
+
+/// `amisim run A B` runs both; `amisim compare` puts them side by side.
+/// Halving one component's lognormal duration (median 6 → 3 min, p95 12 →
+/// 6) shortens every run by half that component's sample: the mean by
+/// 6·e^(σ²/2) − 3·e^(σ²/2) = 3.279 min (σ = ln 2 / 1.645). With common
+/// random numbers the paired 95 % CI holds that value and excludes 0; with
+/// another seed the note says the runs are independent.
+#[test]
+fn compare_puts_runs_side_by_side_with_paired_differences() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(root().join("scenarios/quickstart.toml")).unwrap();
+    let faster = base
+        .replacen("name = \"quickstart\"", "name = \"faster\"", 1)
+        .replacen(
+            "median = \"6m\", p95 = \"12m\"",
+            "median = \"3m\", p95 = \"6m\"",
+            1,
+        );
+    assert_ne!(base, faster);
+    let f = dir.path().join("faster.toml");
+    std::fs::write(&f, faster).unwrap();
+    let out = dir.path().join("runs");
+    let (q, fz) = ("scenarios/quickstart.toml", f.to_str().unwrap());
+    super::amisim_ok(&[
+        "run",
+        q,
+        fz,
+        "-q",
+        "--rows",
+        "none",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let cmp = dir.path().join("cmp");
+    let dirs = [out.join("quickstart"), out.join("faster")];
+    let d = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    super::amisim_ok(&["compare", &d(&dirs[0]), &d(&dirs[1]), "--out", &d(&cmp)]);
+    let md = std::fs::read_to_string(cmp.join("compare.md")).unwrap();
+    assert!(md.contains("common random numbers"), "{md}");
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| al2023-golden | −"))
+        .unwrap_or_else(|| panic!("no difference row in\n{md}"));
+    // | al2023-golden | −3m 24s (95 % CI −3m 38s – −3m 09s) * |
+    let cell = row.split('|').nth(2).unwrap().trim();
+    let ci = cell
+        .split("95 % CI ")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(" *")
+        .trim_end_matches(')');
+    let (lo, hi) = ci.split_once(" – ").unwrap();
+    let (lo, hi) = (minutes_of(lo), minutes_of(hi));
+    let expected = -(6.0 - 3.0) * (0.5 * (2f64.ln() / 1.645).powi(2)).exp();
+    assert!(
+        lo <= expected && expected <= hi && hi < 0.0,
+        "{expected} not in [{lo}, {hi}]: {row}"
+    );
+    assert!(cell.ends_with('*'), "{cell}");
+    // Another seed: independent samples, said so.
+    let other = dir.path().join("other");
+    super::amisim_ok(&[
+        "run",
+        fz,
+        "-q",
+        "--rows",
+        "none",
+        "-s",
+        "7",
+        "--out",
+        &d(&other),
+    ]);
+    super::amisim_ok(&["compare", &d(&dirs[0]), &d(&other), "--out", &d(&cmp)]);
+    let md = std::fs::read_to_string(cmp.join("compare.md")).unwrap();
+    assert!(md.contains("independent samples"), "{md}");
+    // A sweep, or one directory, is refused.
+    let sweep = dir.path().join("sweep");
+    super::amisim_ok(&[
+        "run",
+        "scenarios/patch-sla.toml",
+        "-n",
+        "2",
+        "-q",
+        "--out",
+        &d(&sweep),
+    ]);
+    for args in [
+        vec!["compare", &d(&dirs[0]) as &str, &d(&sweep)],
+        vec!["compare", &d(&dirs[0])],
+    ] {
+        let o = amisim(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+    }
+}
+
+/// Several scenarios to one `--out` go to DIR/NAME; two with one name are
+/// refused before anything runs, and `validate` checks every file.
+#[test]
+fn several_scenarios_run_and_validate_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    let q = "scenarios/quickstart.toml";
+    let o = amisim(&["run", q, q, "-n", "2", "-q", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("both write"),
+        "{o:?}"
+    );
+    assert!(!out.exists(), "nothing written");
+    let o = amisim(&[
+        "validate",
+        q,
+        "scenarios/illegal/unknown-key.toml",
+        "scenarios/patch-sla.toml",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("unknown-key.toml:") && err.contains("1 of 3 scenario files"),
+        "{err}"
+    );
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.contains("quickstart.toml: ok") && said.contains("patch-sla.toml: ok"),
+        "{said}"
+    );
 }

@@ -4,6 +4,7 @@
 //! One file per section; `doc` holds the blocks and their renderings.
 
 mod capacity;
+pub mod compare;
 mod cost;
 mod doc;
 mod failures;

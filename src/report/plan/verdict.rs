@@ -35,11 +35,27 @@ pub(super) fn verdict(d: &mut Doc<'_>) -> Result<(), ReportError> {
 /// its succeeded executions, and the largest step of its p95 execution.
 fn bottleneck(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> Option<String> {
     let (pi, name, pa) = slowest(scn, agg, |p| &p.time_to_all_regions)?;
-    let (step, n) = crate::pipeline::analysis::most_often(&scn.world, pi as u16, &pa.critical)?;
+    // By kind of step first (all copies together), then the single most frequent one.
+    let mut kinds: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    let mut label = String::new();
+    for (k, n) in &pa.critical {
+        crate::pipeline::analysis::write_critical_label(&scn.world, pi as u16, *k, &mut label);
+        let kind = label.split(':').next().unwrap_or(&label);
+        *kinds.entry(kind.to_string()).or_default() += n;
+    }
+    let (kind, n) = kinds
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))?;
+    let (step, m) = crate::pipeline::analysis::most_often(&scn.world, pi as u16, &pa.critical)?;
     let ok = pa.time_to_all_regions.count;
+    // The single step only when it stands out (more than once).
+    let top = match step.split(':').next() == Some(kind.as_str()) && step != *kind && m > 1 {
+        true => format!("; most often {step} ({m})"),
+        false => String::new(),
+    };
     let mut line = format!(
-        "bottleneck: {step} (wait included) is the largest step of {name}'s critical path in {n} of its {ok} succeeded executions ({:.0} %)",
-        100.0 * n as f64 / ok.max(1) as f64
+        "bottleneck: {kind} (wait included) is the largest step of {name}'s critical path in {n} of its {ok} succeeded executions ({:.0} %){top}",
+        100.0 * *n as f64 / ok.max(1) as f64
     );
     if let Some(r) = p95 {
         let by_exec = crate::pipeline::analysis::records_by_exec(&r.rep);
