@@ -449,23 +449,28 @@ impl RowFiles {
         Ok(())
     }
 
-    /// Appends the records (header skipped) of the row files written by
-    /// other processes, in order: how shard outputs are merged. Records are
-    /// re-encoded by the same writer, so the bytes are those one process writes.
+    /// Appends the records (header line skipped) of the row files written
+    /// by other processes, in order: how shard outputs are merged. A shard
+    /// encodes its rows with this very writer, and `merge` has checked each
+    /// file against its shard's SHA-256, so its bytes after the header are
+    /// those one process writes: they are copied, not parsed.
     pub fn append_files(&mut self, parts: &[PathBuf]) -> Result<(), ReportError> {
+        use std::io::BufRead;
         for part in parts {
             for (i, name) in ROW_FILES.iter().map(|f| f.name).enumerate() {
                 let Some(f) = self.files[i].as_mut() else {
                     continue;
                 };
                 let path = part.join(name);
-                let mut reader = csv::Reader::from_path(&path).map_err(csv_error)?;
-                let mut w = csv::Writer::from_writer(&mut *f);
-                for record in reader.byte_records() {
-                    w.write_byte_record(&record.map_err(csv_error)?)
-                        .map_err(csv_error)?;
-                }
-                w.flush().map_err(|e| csv_error(e.into()))?;
+                let io = |source| ReportError::Io {
+                    path: path.display().to_string(),
+                    source,
+                };
+                let mut reader = std::io::BufReader::new(std::fs::File::open(&path).map_err(io)?);
+                // The header is one line of fixed column names.
+                let mut header = Vec::new();
+                reader.read_until(b'\n', &mut header).map_err(io)?;
+                std::io::copy(&mut reader, f).map_err(io)?;
             }
         }
         Ok(())
