@@ -210,6 +210,16 @@ type SweepChart = (
     Option<f64>,
 );
 
+/// A first key's value on the charts' x axis: a number as it is, a
+/// duration (`"15m"`) in hours; `None` for other values.
+fn axis_value(v: &str) -> Option<f64> {
+    v.parse::<f64>().ok().or_else(|| {
+        crate::engine::SimDuration::parse(v)
+            .ok()
+            .map(|d| d.as_secs_f64() / 3600.0)
+    })
+}
+
 /// A line per value of the other keys, against the first key's numeric
 /// values: `(name, [(x, y, low, high)])`.
 fn lines(
@@ -219,7 +229,7 @@ fn lines(
 ) -> Vec<(String, Vec<Xyci>)> {
     let mut by: BTreeMap<String, Vec<Xyci>> = BTreeMap::new();
     for p in pts {
-        let Ok(x) = p.values[0].parse::<f64>() else {
+        let Some(x) = axis_value(&p.values[0]) else {
             continue;
         };
         let rest = label(&sweep.keys[1..], &p.values[1..]);
@@ -256,6 +266,13 @@ fn charts(d: &mut Doc<'_>, sweep: &Sweep, pts: &[Point<'_>]) -> Result<(), Repor
     ];
     for (stem, y_label, title, y, rule) in charts {
         let lines = lines(sweep, pts, y);
+        let x_label = match pts
+            .first()
+            .is_some_and(|p| p.values[0].parse::<f64>().is_err())
+        {
+            true => format!("{k}, hours"),
+            false => k.clone(),
+        };
         if lines.iter().all(|l| l.1.is_empty()) {
             continue;
         }
@@ -281,7 +298,7 @@ fn charts(d: &mut Doc<'_>, sweep: &Sweep, pts: &[Point<'_>]) -> Result<(), Repor
         let hlines: Vec<(f64, &str)> = rule.map(|r| (r, "SLO")).into_iter().collect();
         LineChart {
             title: &title,
-            x_label: k,
+            x_label: &x_label,
             y_label,
             series: &series,
             bands: &bands,
