@@ -39,6 +39,8 @@ pub(super) struct Finish<'a> {
     pub(super) extras: Vec<&'static str>,
     /// The precision target, when one was set.
     pub(super) precision: Option<crate::experiment::Precision>,
+    /// The replications (from 0) the row files hold, when any are written.
+    pub(super) row_replications: Option<u64>,
 }
 
 impl Finish<'_> {
@@ -130,6 +132,14 @@ pub(super) fn print_summary(f: &Finish<'_>, aggs: &[Aggregate]) {
                 dir.display(),
                 csv.join(",")
             );
+            let total = aggs[0].replications;
+            if let Some(n) = f.row_replications.filter(|n| *n < total) {
+                println!(
+                    "the row files hold replications 0-{} of {total} (the first {n}: about {} MB, --row-replications auto); the aggregated files hold every one; --row-replications all writes every row",
+                    n - 1,
+                    crate::report::rows::ROW_BUDGET_BYTES >> 20
+                );
+            }
         }
     }
 }
@@ -147,9 +157,14 @@ fn write_reports(f: &Finish<'_>, agg: &Aggregate) -> anyhow::Result<()> {
             outputs::QUOTA_TIMELINE => capacity::timeline_csv(scn, agg)?,
             outputs::COST_SUMMARY => csv_files::cost_summary_csv(scn, agg)?,
             outputs::COST_BREAKDOWN => csv_files::cost_breakdown_csv(scn, agg)?,
-            outputs::MANIFEST => {
-                csv_files::manifest_json(scn, agg, f.seed, f.written(), f.precision_record(agg))?
-            }
+            outputs::MANIFEST => csv_files::manifest_json(
+                scn,
+                agg,
+                f.seed,
+                f.written(),
+                f.precision_record(agg),
+                f.row_replications,
+            )?,
             other => anyhow::bail!("no writer for {}", other.name),
         };
         atomic_write(&f.dir.join(file.name), &bytes)?;

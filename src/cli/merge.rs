@@ -94,6 +94,7 @@ pub(super) fn merge(a: &MergeArgs) -> Result<(), CliError> {
         quiet: a.quiet,
         extras: Vec::new(),
         precision: None,
+        row_replications: merged.row_replications,
     };
     write_outputs(&finish, &aggs, rows)?;
     staged.commit()?;

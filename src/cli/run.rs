@@ -44,6 +44,31 @@ fn parse_seed(text: &str) -> Result<u64, String> {
         .map_err(|_| format!("a seed must be a whole number from 0 to {}", u64::MAX))
 }
 
+/// Which replications get rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowReplications {
+    /// The first ones, as many as fill [`ROW_BUDGET_BYTES`] (measured on replication 0).
+    Auto,
+    /// Every one.
+    All,
+    /// The first N.
+    First(u64),
+}
+
+/// `--row-replications`: `auto`, `all` or a whole number from 1.
+fn parse_row_replications(text: &str) -> Result<RowReplications, String> {
+    match text {
+        "auto" => Ok(RowReplications::Auto),
+        "all" => Ok(RowReplications::All),
+        n => n
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .map(RowReplications::First)
+            .ok_or_else(|| "give auto, all, or a whole number of replications from 1".into()),
+    }
+}
+
 /// Default of `--max-replications`.
 const DEFAULT_MAX_REPLICATIONS: u64 = 10_000;
 
@@ -92,6 +117,11 @@ pub struct RunArgs {
     /// (large experiments: the aggregated reports only).
     #[arg(long, default_value = "all")]
     pub rows: RowSelection,
+    /// Which replications the row files hold: `auto` (the first ones, about
+    /// 64 MB of rows, at least one; the aggregated files always hold every
+    /// replication), `all`, or N (the first N).
+    #[arg(long, default_value = "auto", value_parser = parse_row_replications, allow_hyphen_values = true)]
+    pub row_replications: RowReplications,
     /// Also write charts (PNG and SVG), report.md and a self-contained report.html.
     #[arg(long)]
     pub report: bool,
@@ -136,6 +166,8 @@ pub struct RunConfig {
     pub plan: Plan,
     /// Row files written (none for a sweep).
     pub rows: RowSelection,
+    /// `--row-replications`.
+    pub row_replications: RowReplications,
     /// `--report`.
     pub report: bool,
     /// `--trace`.
@@ -256,6 +288,7 @@ impl RunConfig {
             shard,
             plan,
             rows: a.rows,
+            row_replications: a.row_replications,
             report: a.report,
             trace: a.trace,
             quiet: a.quiet,
@@ -348,12 +381,28 @@ pub(super) fn run(c: &RunConfig) -> Result<(), CliError> {
         .plan
         .precision
         .map_or(c.plan.count, |p| p.max_replications);
+    let row_limit = rows
+        .as_ref()
+        .filter(|r| r.enabled().contains(&true))
+        .map(|r| {
+            let limit = match c.row_replications {
+                RowReplications::All => u64::MAX,
+                RowReplications::First(n) => n,
+                RowReplications::Auto => {
+                    crate::report::rows::auto_limit(scn, c.plan.seed, r.enabled())
+                }
+            };
+            limit.min(c.total)
+        });
     let bar = progress_bar(per_point * points.len() as u64, c.quiet);
     let mut aggs = Vec::with_capacity(points.len());
     for point in &points {
         let enabled = rows.as_ref().map(RowFiles::enabled);
+        let limit = row_limit.unwrap_or(0);
         let encode = |out: &mut Encoded, i: u64, r: &ReplicationResult, lines: &[CostLine]| {
-            if let Some(enabled) = enabled {
+            if let Some(enabled) = enabled
+                && i < limit
+            {
                 crate::report::rows::encode(&point.world, enabled, out, i, r, lines);
             }
         };
@@ -398,6 +447,7 @@ pub(super) fn run(c: &RunConfig) -> Result<(), CliError> {
             replications: count,
             total_replications: c.total,
             rows: c.rows,
+            row_replications: row_limit,
             files,
         };
         atomic_write(
@@ -439,6 +489,7 @@ pub(super) fn run(c: &RunConfig) -> Result<(), CliError> {
         quiet: c.quiet,
         extras,
         precision: c.plan.precision,
+        row_replications: row_limit,
     };
     write_outputs(&finish, &aggs, rows)?;
     if trace {

@@ -97,6 +97,10 @@ pub struct ShardInfo {
     pub total_replications: u64,
     /// Its row files.
     pub rows: RowSelection,
+    /// The replications (from 0) whose rows the row files hold; `None`
+    /// for every one (written by an amisim before row budgets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_replications: Option<u64>,
     /// Every file it wrote beside this record, with its length and SHA-256:
     /// `merge` refuses a shard whose files changed since.
     pub files: Vec<FileDigest>,
@@ -182,6 +186,8 @@ pub struct Merged {
     pub shards: u64,
     /// The row files every shard wrote.
     pub rows: RowSelection,
+    /// The replications (from 0) with rows.
+    pub row_replications: Option<u64>,
 }
 
 /// Checks that `shards` (any order; each named by `label` in messages) ran
@@ -229,10 +235,21 @@ pub fn check_merge<T>(
     if shards.iter().any(|(i, _)| i.rows != rows) {
         return Err("the shards wrote different row files (--rows); run them alike".into());
     }
+    let row_replications = s0.row_replications;
+    if shards
+        .iter()
+        .any(|(i, _)| i.row_replications != row_replications)
+    {
+        return Err(
+            "the shards wrote rows for different replications (--row-replications); run them alike"
+                .into(),
+        );
+    }
     Ok(Merged {
         seed,
         shards: n,
         rows,
+        row_replications,
     })
 }
 
@@ -304,6 +321,7 @@ mod tests {
             replications: 5,
             total_replications: 10,
             rows,
+            row_replications: None,
             files: Vec::new(),
         };
         let label = |s: &&str| s.to_string();

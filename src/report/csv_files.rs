@@ -147,6 +147,7 @@ pub fn manifest_json(
     seed: u64,
     files: Vec<String>,
     precision: Option<super::manifest::PrecisionRecord>,
+    row_replications: Option<u64>,
 ) -> Result<Vec<u8>, ReportError> {
     let m = Manifest {
         amisim_version: env!("CARGO_PKG_VERSION").into(),
@@ -163,6 +164,7 @@ pub fn manifest_json(
         },
         events: agg.events,
         precision,
+        row_replications,
         files,
     };
     m.to_json()

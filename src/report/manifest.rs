@@ -30,6 +30,10 @@ pub struct Manifest {
     /// The precision target (`--precision`), when one was set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<PrecisionRecord>,
+    /// The replications (from 0) whose rows the row files hold, when row
+    /// files were written (`--row-replications`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_replications: Option<u64>,
     /// Every file written into the directory (a directory ends in `/`).
     pub files: Vec<String>,
 }
@@ -162,6 +166,7 @@ mod tests {
             },
             events: 10,
             precision: None,
+            row_replications: None,
             files: vec!["sweep.csv".into()],
         };
         let json = m.to_json().unwrap();

@@ -111,6 +111,22 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// `--row-replications auto` writes the rows of the first replications
+/// that fill about this many bytes (at least one replication).
+pub const ROW_BUDGET_BYTES: u64 = 64 << 20;
+
+/// How many replications (from 0) `--row-replications auto` gives rows:
+/// as many as fill [`ROW_BUDGET_BYTES`] at replication 0's size (the same
+/// in every shard and for any thread count), at least one.
+pub fn auto_limit(scn: &crate::scenario::Scenario, seed: u64, enabled: [bool; N_ROW_FILES]) -> u64 {
+    let rep = crate::pipeline::model::run_replication(&scn.world, seed, 0);
+    let lines = crate::cost::ledger(&scn.market(), &rep);
+    let mut out = Encoded::default();
+    encode(&scn.world, enabled, &mut out, 0, &rep, &lines);
+    let bytes = out.0.iter().map(|b| b.len() as u64).sum::<u64>().max(1);
+    (ROW_BUDGET_BYTES / bytes).max(1)
+}
+
 /// Header of `runs.csv`.
 pub const RUNS_HEADER: [&str; 16] = [
     "replication",
@@ -639,5 +655,32 @@ mod tests {
             }
             assert!(n > 0, "rows for {}", header.join(","));
         }
+    }
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    /// `auto` takes as many replications as fit the budget at replication
+    /// 0's size, and at least one.
+    #[test]
+    fn the_auto_row_limit_fills_the_budget() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+        let scn =
+            crate::scenario::from_str(&path, &std::fs::read_to_string(&path).unwrap()).unwrap();
+        let enabled = [true; N_ROW_FILES];
+        let n = auto_limit(&scn, 1, enabled);
+        let rep = crate::pipeline::model::run_replication(&scn.world, 1, 0);
+        let lines = crate::cost::ledger(&scn.market(), &rep);
+        let mut out = Encoded::default();
+        encode(&scn.world, enabled, &mut out, 0, &rep, &lines);
+        let bytes: u64 = out.0.iter().map(|b| b.len() as u64).sum();
+        assert!(
+            n * bytes <= ROW_BUDGET_BYTES && (n + 1) * bytes > ROW_BUDGET_BYTES,
+            "{n} × {bytes}"
+        );
+        assert!(n > 1000, "quickstart rows are small: {n}");
     }
 }

@@ -91,6 +91,7 @@ pub fn manifest_json(
         },
         events: aggs.iter().map(|a| a.events).sum(),
         precision: None,
+        row_replications: None,
         files,
     };
     m.to_json()
