@@ -152,8 +152,17 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Validate(a) => validate::validate(&a),
         Command::Run(a) => {
-            for c in RunConfig::all(&a, |v| std::env::var(v).ok())? {
-                run::run(&c)?;
+            let configs = RunConfig::all(&a, |v| std::env::var(v).ok())?;
+            for c in &configs {
+                run::run(c)?;
+            }
+            let singles: Vec<String> = configs
+                .iter()
+                .filter(|c| c.sweep.is_none() && c.shard.is_none())
+                .map(|c| c.out.display().to_string())
+                .collect();
+            if singles.len() > 1 && !a.quiet {
+                println!("compare them: amisim compare {}", singles.join(" "));
             }
             Ok(())
         }
