@@ -177,6 +177,19 @@ build_on_update = true
     }
 }
 
+/// `amisim run SCENARIO -q --report --out OUT`, and its report.md.
+fn report_of(scenario: &std::path::Path, out: &std::path::Path) -> String {
+    super::amisim_ok(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "-q",
+        "--report",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    std::fs::read_to_string(out.join("report.md")).unwrap()
+}
+
 /// The sweep's cheapest compliant point prefers the current configuration
 /// when costs tie within their CIs, and "meets SLOs" says so without [slo].
 #[test]
@@ -213,16 +226,7 @@ start_condition = "always"
         let f = dir.path().join("s.toml");
         let text = format!("{base}{slo}[sweep]\n\"quotas.concurrent_builds\" = [3, 5, 8]\n");
         std::fs::write(&f, text).unwrap();
-        let out = dir.path().join("o");
-        super::amisim_ok(&[
-            "run",
-            f.to_str().unwrap(),
-            "-q",
-            "--report",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+        let md = report_of(&f, &dir.path().join("o"));
         // The quota never binds: every point costs the same, and the
         // current value (5) is the one recommended.
         assert!(md.contains(expect), "{expect}\n{md}");
@@ -467,16 +471,7 @@ fn slos_compare_unrounded_values_and_say_by_how_much() {
             format!("{quickstart}\n[slo]\ntime_to_all_regions_p95 = \"{slo}\"\nmonthly_cost_usd = 1000\n"),
         )
         .unwrap();
-        let out = dir.path().join("r");
-        super::amisim_ok(&[
-            "run",
-            scn.to_str().unwrap(),
-            "-q",
-            "--report",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+        let report = report_of(&scn, &dir.path().join("r"));
         assert!(
             report.contains("p95 time to all Regions: 1h 19m 28s"),
             "{report}"

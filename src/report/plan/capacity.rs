@@ -180,18 +180,16 @@ fn queue_chart(
     if series.is_empty() {
         return Ok(());
     }
-    LineChart {
-        title: "Requests queued at the quotas that queued (mean over replications)",
-        x_label: "hours since the start",
-        y_label: "requests waiting",
-        series: &series,
-        ..Default::default()
-    }
-    .draw(&d.charts_dir.join("quota_queue"))?;
-    d.blocks.push(Block::Chart(
-        "quota_queue".into(),
-        "How many requests waited at each saturated quota over time, averaged over replications"
-            .into(),
-    ));
+    d.line_chart(
+        "quota_queue",
+        &LineChart {
+            title: "Requests queued at the quotas that queued (mean over replications)",
+            x_label: "hours since the start",
+            y_label: "requests waiting",
+            series: &series,
+            ..Default::default()
+        },
+        "How many requests waited at each saturated quota over time, averaged over replications",
+    )?;
     Ok(())
 }

@@ -118,22 +118,21 @@ fn monthly_cdf(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
             Some((format!(" p{:.0} {}", q * 100.0, dollars(v)), v, q, 0))
         })
         .collect();
-    LineChart {
-        title: "Monthly cost over replications (CDF)",
-        x_label: "US dollars per month",
-        y_label: "fraction of replications",
-        series: &[Series {
-            name: "monthly cost".into(),
-            points,
-        }],
-        markers: &markers,
-        ..Default::default()
-    }
-    .draw(&d.charts_dir.join("monthly_cost"))?;
-    d.blocks.push(Block::Chart(
-        "monthly_cost".into(),
-        "Distribution of the monthly cost over replications".into(),
-    ));
+    d.line_chart(
+        "monthly_cost",
+        &LineChart {
+            title: "Monthly cost over replications (CDF)",
+            x_label: "US dollars per month",
+            y_label: "fraction of replications",
+            series: &[Series {
+                name: "monthly cost".into(),
+                points,
+            }],
+            markers: &markers,
+            ..Default::default()
+        },
+        "Distribution of the monthly cost over replications",
+    )?;
     Ok(())
 }
 
@@ -194,15 +193,9 @@ fn summary(d: &mut Doc<'_>, agg: &Aggregate) {
             money((m.count > 0).then_some(m.max as f64)),
         ]
     };
-    let mut costly: Vec<(&str, &Metric)> = d
-        .inp
-        .scn
-        .world
-        .pipelines
-        .iter()
-        .zip(&agg.pipelines)
-        .filter(|(_, pa)| pa.cost_per_execution.count > 0)
-        .map(|(p, pa)| (p.name.as_str(), &pa.cost_per_execution))
+    let mut costly: Vec<(&str, &Metric)> = super::named(d.inp.scn, agg)
+        .filter(|(_, _, pa)| pa.cost_per_execution.count > 0)
+        .map(|(_, name, pa)| (name, &pa.cost_per_execution))
         .collect();
     let total = costly.len();
     if total > COST_ROWS {

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use self::doc::{Block, html, md};
 use super::ReportError;
+use super::charts;
 use super::manifest::{Manifest, ManifestKind};
 use super::write::atomic_write;
 use crate::experiment::Aggregate;
@@ -178,6 +179,40 @@ fn header(d: &mut Doc<'_>) {
     }
 }
 
+/// Each pipeline's index, name and aggregate, in scenario order.
+fn named<'a>(
+    scn: &'a Scenario,
+    agg: &'a Aggregate,
+) -> impl Iterator<
+    Item = (
+        usize,
+        &'a str,
+        &'a crate::experiment::aggregate::PipelineAgg,
+    ),
+> + 'a {
+    scn.world
+        .pipelines
+        .iter()
+        .zip(&agg.pipelines)
+        .enumerate()
+        .map(|(i, (p, pa))| (i, p.name.as_str(), pa))
+}
+
+impl Doc<'_> {
+    /// Draws `chart` into `charts/STEM.png|svg` and puts it in the report,
+    /// described by `alt`.
+    fn line_chart(
+        &mut self,
+        stem: &str,
+        chart: &charts::LineChart<'_>,
+        alt: impl Into<String>,
+    ) -> Result<(), ReportError> {
+        chart.draw(&self.charts_dir.join(stem))?;
+        self.blocks.push(Block::Chart(stem.into(), alt.into()));
+        Ok(())
+    }
+}
+
 /// The pipeline with the largest p95 of `metric` (among those with values),
 /// by the typed results: its index, name and aggregate.
 fn slowest<'a>(
@@ -189,12 +224,8 @@ fn slowest<'a>(
     &'a str,
     &'a crate::experiment::aggregate::PipelineAgg,
 )> {
-    scn.world
-        .pipelines
-        .iter()
-        .zip(&agg.pipelines)
-        .enumerate()
-        .filter_map(|(i, (p, pa))| Some((i, p.name.as_str(), pa, metric(pa).quantile(0.95)?)))
+    named(scn, agg)
+        .filter_map(|(i, name, pa)| Some((i, name, pa, metric(pa).quantile(0.95)?)))
         .max_by(|a, b| a.3.total_cmp(&b.3))
         .map(|(i, n, pa, _)| (i, n, pa))
 }

@@ -296,20 +296,20 @@ fn charts(d: &mut Doc<'_>, sweep: &Sweep, pts: &[Point<'_>]) -> Result<(), Repor
             })
             .collect();
         let hlines: Vec<(f64, &str)> = rule.map(|r| (r, "SLO")).into_iter().collect();
-        LineChart {
-            title: &title,
-            x_label: &x_label,
-            y_label,
-            series: &series,
-            bands: &bands,
-            hlines: &hlines,
-            ..Default::default()
-        }
-        .draw(&d.charts_dir.join(stem))?;
-        d.blocks.push(Block::Chart(
-            stem.into(),
-            format!("{title}, with its SLO where [slo] sets one"),
-        ));
+        let alt = format!("{title}, with its SLO where [slo] sets one");
+        d.line_chart(
+            stem,
+            &LineChart {
+                title: &title,
+                x_label: &x_label,
+                y_label,
+                series: &series,
+                bands: &bands,
+                hlines: &hlines,
+                ..Default::default()
+            },
+            alt,
+        )?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::doc::{Block, secs_h};
 use super::replay::Replayed;
-use super::{Doc, slowest};
+use super::{Doc, named, slowest};
 use crate::experiment::Aggregate;
 use crate::experiment::aggregate::{PipelineAgg, StageAgg};
 use crate::pipeline::model::{Stage, StageRecord};
@@ -43,15 +43,9 @@ const TABLE_ROWS: usize = 20;
 
 /// One row per pipeline, the slowest (by p95) first when there are many.
 fn table(d: &mut Doc<'_>, agg: &Aggregate) {
-    let mut shown: Vec<(&str, &PipelineAgg)> = d
-        .inp
-        .scn
-        .world
-        .pipelines
-        .iter()
-        .zip(&agg.pipelines)
-        .filter(|(_, pa)| pa.executions > 0)
-        .map(|(p, pa)| (p.name.as_str(), pa))
+    let mut shown: Vec<(&str, &PipelineAgg)> = named(d.inp.scn, agg)
+        .filter(|(_, _, pa)| pa.executions > 0)
+        .map(|(_, name, pa)| (name, pa))
         .collect();
     let total = shown.len();
     if total > TABLE_ROWS {
@@ -109,17 +103,8 @@ const CDF_LINES: usize = 8;
 
 /// The step CDF of the slowest pipelines, their quantiles in the legend.
 fn cdf_chart(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
-    let mut shown: Vec<(&str, &PipelineAgg, f64)> = d
-        .inp
-        .scn
-        .world
-        .pipelines
-        .iter()
-        .zip(&agg.pipelines)
-        .filter_map(|(p, pa)| {
-            let p95 = pa.time_to_all_regions.quantile_s(0.95)?;
-            Some((p.name.as_str(), pa, p95))
-        })
+    let mut shown: Vec<(&str, &PipelineAgg, f64)> = named(d.inp.scn, agg)
+        .filter_map(|(_, name, pa)| Some((name, pa, pa.time_to_all_regions.quantile_s(0.95)?)))
         .collect();
     if shown.is_empty() {
         return Ok(());
@@ -150,18 +135,17 @@ fn cdf_chart(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
     } else {
         "Time to all Regions (CDF)".to_string()
     };
-    charts::LineChart {
-        title: &title,
-        x_label: "minutes from trigger to usable everywhere",
-        y_label: "fraction of runs",
-        series: &series,
-        ..Default::default()
-    }
-    .draw(&d.charts_dir.join("time_to_all_regions"))?;
-    d.blocks.push(Block::Chart(
-        "time_to_all_regions".into(),
-        "Distribution of the time to all Regions, the slowest pipelines first, with their p50, p95 and p99".into(),
-    ));
+    d.line_chart(
+        "time_to_all_regions",
+        &charts::LineChart {
+            title: &title,
+            x_label: "minutes from trigger to usable everywhere",
+            y_label: "fraction of runs",
+            series: &series,
+            ..Default::default()
+        },
+        "Distribution of the time to all Regions, the slowest pipelines first, with their p50, p95 and p99",
+    )?;
     Ok(())
 }
 
