@@ -349,6 +349,9 @@ impl Model<'_> {
                 self.lineage_waiting.push((lineage, rec));
                 return;
             }
+            if self.copying[lineage].is_none() {
+                self.copying_set.push(lineage as u32);
+            }
             self.copying[lineage] = Some(rec);
         }
         let p = &self.world.pipelines[pi];

@@ -155,6 +155,15 @@ struct Model<'w> {
     public_live: Vec<u32>,
     /// The time-based copies in progress: record, pair, throughput held.
     tb_active: Vec<(RecordId, usize, u64)>,
+    /// The lineage and copying entries set this replication: only they need
+    /// clearing (the whole arrays are pipelines × accounts × Regions long).
+    lineage_set: Vec<u32>,
+    copying_set: Vec<u32>,
+    /// Per quota (in `Quota::ALL` order): the instances asked this
+    /// replication, and whether each one is in that list. Only they need
+    /// resetting and collecting (there are accounts × Regions of each).
+    asked: [Vec<u32>; 3],
+    asked_flag: [Vec<bool>; 3],
     /// Copies AWS holds back until the lineage's copy in progress ends
     /// (docs/sources.md#incremental-copy), oldest first, with their lineage index.
     lineage_waiting: Vec<(usize, RecordId)>,
@@ -258,6 +267,10 @@ impl<'w> Replicator<'w> {
             live: vec![Default::default(); np],
             updates_since_build: vec![false; np],
             consecutive_failures: vec![0; np],
+            lineage_set: Vec::new(),
+            copying_set: Vec::new(),
+            asked: Default::default(),
+            asked_flag: std::array::from_fn(|_| vec![false; na * nr]),
             next_number: vec![0; np],
             incidents: vec![Vec::new(); nr],
             copy_tokens: buckets(&world.api.copy_image),
@@ -374,16 +387,28 @@ impl Model<'_> {
         self.out.updates.resize(np, 0);
         self.out.events = 0;
         self.out.end = SimTime::ZERO;
-        for r in self
-            .builds
-            .iter_mut()
-            .chain(&mut self.dist_copies)
-            .chain(&mut self.copies)
-        {
-            r.reset();
+        // Only what the last replication touched differs from the start.
+        for q in Quota::ALL {
+            let k = q as usize;
+            for &i in &self.asked[k] {
+                let i = i as usize;
+                self.asked_flag[k][i] = false;
+                match q {
+                    Quota::ConcurrentBuilds => self.builds[i].reset(),
+                    Quota::AmiCopiesPerRegion => self.copies[i].reset(),
+                    Quota::AmiCopiesPerDistribution => self.dist_copies[i].reset(),
+                }
+            }
+            self.asked[k].clear();
         }
-        self.lineage.fill(None);
-        self.copying.fill(None);
+        for &i in &self.lineage_set {
+            self.lineage[i as usize] = None;
+        }
+        self.lineage_set.clear();
+        for &i in &self.copying_set {
+            self.copying[i as usize] = None;
+        }
+        self.copying_set.clear();
         self.tb_used.fill(0);
         self.public_live.fill(0);
         self.tb_active.clear();
@@ -436,14 +461,22 @@ impl Model<'_> {
             });
         };
         let mut out = std::mem::take(&mut self.out.quotas);
-        for (i, r) in self.builds.iter_mut().enumerate() {
-            push(Quota::ConcurrentBuilds, i, r, &mut out);
-        }
-        for (i, r) in self.copies.iter_mut().enumerate() {
-            push(Quota::AmiCopiesPerRegion, i, r, &mut out);
-        }
-        for (i, r) in self.dist_copies.iter_mut().enumerate() {
-            push(Quota::AmiCopiesPerDistribution, i, r, &mut out);
+        // Only the instances asked can have served; in index order, as before.
+        for q in [
+            Quota::ConcurrentBuilds,
+            Quota::AmiCopiesPerRegion,
+            Quota::AmiCopiesPerDistribution,
+        ] {
+            let asked = &mut self.asked[q as usize];
+            asked.sort_unstable();
+            let resources = match q {
+                Quota::ConcurrentBuilds => &mut self.builds,
+                Quota::AmiCopiesPerRegion => &mut self.copies,
+                Quota::AmiCopiesPerDistribution => &mut self.dist_copies,
+            };
+            for &i in asked.iter() {
+                push(q, i as usize, &mut resources[i as usize], &mut out);
+            }
         }
         self.out.quotas = out;
     }
@@ -455,6 +488,11 @@ impl Model<'_> {
         let exec = self.out.stages[rec.index()].exec;
         let tool = self.pipeline(exec).tool;
         let when_full = self.world.quotas.when_full(q).unwrap_or(tool.when_full());
+        let k = q as usize;
+        if !self.asked_flag[k][idx] {
+            self.asked_flag[k][idx] = true;
+            self.asked[k].push(idx as u32);
+        }
         let res = match q {
             Quota::ConcurrentBuilds => &mut self.builds[idx],
             Quota::AmiCopiesPerRegion => &mut self.copies[idx],

@@ -485,8 +485,11 @@ impl Model<'_> {
                 let cleaned = p.tool == Tool::Packer
                     && self.out.runs[exec.index()].outcome == Outcome::Failed;
                 if !cleaned {
-                    self.lineage[(pi * na + r.account.index()) * nr + r.region.index()] =
-                        Some((encryption, exec));
+                    let l = (pi * na + r.account.index()) * nr + r.region.index();
+                    if self.lineage[l].is_none() {
+                        self.lineage_set.push(l as u32);
+                    }
+                    self.lineage[l] = Some((encryption, exec));
                 }
                 self.copy_ended(sim, rec);
                 if !self.in_current_round(rec) {
