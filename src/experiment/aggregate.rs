@@ -117,6 +117,18 @@ pub struct QuotaAgg {
     pub timeline: BTreeMap<u64, (Exact, Exact)>,
 }
 
+impl QuotaAgg {
+    /// The share of the replications' length with every unit in use.
+    pub fn at_capacity(&self) -> f64 {
+        self.full.0 as f64 / self.span.0.max(1) as f64
+    }
+
+    /// Σ ∫ units in use dt / (capacity × Σ replication length): time-weighted.
+    pub fn utilization(&self) -> f64 {
+        self.busy.0 as f64 / (self.capacity.max(1) as f64 * self.span.0.max(1) as f64)
+    }
+}
+
 /// Everything aggregated over replications.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Aggregate {

@@ -67,9 +67,7 @@ pub fn quotas_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportErro
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(QUOTAS_HEADER).map_err(err)?;
     for (k, q) in &agg.quotas {
-        let span = q.span.0.max(1) as f64;
-        let util = q.busy.0 as f64 / (q.capacity as f64 * span);
-        let queue = q.queue.0 as f64 / span;
+        let queue = q.queue.0 as f64 / q.span.0.max(1) as f64;
         let f = |v: Option<f64>| format!("{:.3}", v.unwrap_or(0.0));
         let [quota, account, region, pipeline] = names(scn, k);
         w.write_record([
@@ -85,11 +83,11 @@ pub fn quotas_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportErro
             f(q.wait.quantile_s(0.5)),
             f(q.wait.quantile_s(0.95)),
             format!("{:.3}", q.wait.max as f64 / 1000.0),
-            format!("{util:.6}"),
+            format!("{:.6}", q.utilization()),
             format!("{queue:.6}"),
             q.peak_in_use.to_string(),
             q.peak_queue.to_string(),
-            format!("{:.6}", q.full.0 as f64 / span),
+            format!("{:.6}", q.at_capacity()),
         ])
         .map_err(err)?;
     }

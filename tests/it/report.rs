@@ -723,6 +723,7 @@ fn compare_puts_runs_side_by_side_with_paired_differences() {
         .trim_end_matches(')');
     let (lo, hi) = ci.split_once(" – ").unwrap();
     let (lo, hi) = (minutes_of(lo), minutes_of(hi));
+    eprintln!("compare: {row}");
     let expected = -(6.0 - 3.0) * (0.5 * (2f64.ln() / 1.645).powi(2)).exp();
     assert!(
         lo <= expected && expected <= hi && hi < 0.0,

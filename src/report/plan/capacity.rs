@@ -14,22 +14,14 @@ const SHOWN: usize = 10;
 /// Most quota instances in the queue chart.
 const QUEUE_LINES: usize = 6;
 
-/// Time at capacity, as a fraction of the replications' length.
-fn at_capacity(q: &QuotaAgg) -> f64 {
-    q.full.0 as f64 / q.span.0.max(1) as f64
-}
-
-fn utilization(q: &QuotaAgg) -> f64 {
-    q.busy.0 as f64 / (q.capacity.max(1) as f64 * q.span.0.max(1) as f64)
-}
-
-/// The quota instances, the longest at capacity first, then the most utilized.
-fn ranked(agg: &Aggregate) -> Vec<(&QuotaKey, &QuotaAgg)> {
+/// The quota instances, the longest at capacity first, then the most
+/// utilized (the first is the binding one).
+pub(super) fn ranked(agg: &Aggregate) -> Vec<(&QuotaKey, &QuotaAgg)> {
     let mut v: Vec<(&QuotaKey, &QuotaAgg)> = agg.quotas.iter().collect();
     v.sort_by(|a, b| {
-        at_capacity(b.1)
-            .total_cmp(&at_capacity(a.1))
-            .then(utilization(b.1).total_cmp(&utilization(a.1)))
+        b.1.at_capacity()
+            .total_cmp(&a.1.at_capacity())
+            .then(b.1.utilization().total_cmp(&a.1.utilization()))
             .then(a.0.cmp(b.0))
     });
     v
@@ -78,8 +70,8 @@ fn table(d: &mut Doc<'_>, ranked: &[(&QuotaKey, &QuotaAgg)]) {
                     account,
                     region,
                     q.capacity.to_string(),
-                    format!("{:.1} % of the time", 100.0 * at_capacity(q)),
-                    format!("{:.1} %", 100.0 * utilization(q)),
+                    format!("{:.1} % of the time", 100.0 * q.at_capacity()),
+                    format!("{:.1} %", 100.0 * q.utilization()),
                     q.waited.to_string(),
                     secs_h(q.wait.quantile_s(0.95)),
                     q.peak_in_use.to_string(),
@@ -129,7 +121,7 @@ fn saturation_chart(d: &mut Doc<'_>, ranked: &[(&QuotaKey, &QuotaAgg)]) -> Resul
     };
     let full: Vec<(f64, f64)> = shown
         .iter()
-        .map(|(_, q)| (0.0, 100.0 * at_capacity(q)))
+        .map(|(_, q)| (0.0, 100.0 * q.at_capacity()))
         .collect();
     charts::stacked_bars(
         &d.charts_dir.join("quota_saturation"),

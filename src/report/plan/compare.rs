@@ -281,7 +281,7 @@ fn quotas(runs: &[Compared]) -> Vec<Block> {
                 vec![
                     r.label(),
                     format!("{quota} = {} ({account} in {region})", q.capacity),
-                    format!("{:.1} %", 100.0 * q.full.0 as f64 / q.span.0.max(1) as f64),
+                    format!("{:.1} %", 100.0 * q.at_capacity()),
                     format!("{} of {}", q.waited, q.requests),
                     secs(q.wait.quantile(0.95).unwrap_or(0.0)),
                 ]

@@ -123,15 +123,7 @@ fn headline(scn: &Scenario, agg: &Aggregate) -> Vec<String> {
 
 /// The quota instance longest at capacity (then the most utilized), if any.
 pub(super) fn binding(agg: &Aggregate) -> Option<(&QuotaKey, &QuotaAgg)> {
-    let span = |q: &QuotaAgg| q.span.0.max(1) as f64;
-    let util = |q: &QuotaAgg| q.busy.0 as f64 / (q.capacity.max(1) as f64 * span(q));
-    let full = |q: &QuotaAgg| q.full.0 as f64 / span(q);
-    agg.quotas.iter().max_by(|a, b| {
-        full(a.1)
-            .total_cmp(&full(b.1))
-            .then(util(a.1).total_cmp(&util(b.1)))
-            .then(b.0.cmp(a.0))
-    })
+    super::capacity::ranked(agg).into_iter().next()
 }
 
 /// The longest wait, ms, in execution `r` at quota instance `k`: its
@@ -165,8 +157,7 @@ fn busiest_quota(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> Str
     let Some((k, q)) = binding(agg) else {
         return "quotas: none was used".into();
     };
-    let span = q.span.0.max(1) as f64;
-    let util = q.busy.0 as f64 / (q.capacity.max(1) as f64 * span);
+    let util = q.utilization();
     let [quota, account, region, _] = crate::report::capacity::names(scn, k);
     let waited: u64 = agg.quotas.values().map(|q| q.waited).sum();
     if q.full.0 == 0 && waited == 0 {
@@ -192,7 +183,7 @@ fn busiest_quota(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> Str
         "binding quota: {quota} = {} ({account} in {region}), at capacity {} per replication ({:.1} % of its length), {} of {} requests queued, p95 wait {}; {:.1} % utilized on average{share}",
         q.capacity,
         human(per_rep),
-        100.0 * q.full.0 as f64 / span,
+        100.0 * q.at_capacity(),
         q.waited,
         q.requests,
         human(q.wait.quantile_s(0.95).unwrap_or(0.0)),
