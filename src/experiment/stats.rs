@@ -224,6 +224,43 @@ impl Metric {
         }
     }
 
+    /// Adds many values (ms) to the current replication: the same metric
+    /// as adding them one by one in any order, faster for many (the
+    /// histogram's counters are touched back to back, so their cache misses
+    /// overlap). Sorting them first measured no faster.
+    pub fn add_many(&mut self, vs: &[u64]) {
+        let (Some(&lo), Some(&hi)) = (vs.iter().min(), vs.iter().max()) else {
+            return;
+        };
+        self.min = if self.count == 0 {
+            lo
+        } else {
+            self.min.min(lo)
+        };
+        self.max = self.max.max(hi);
+        self.count += vs.len() as u64;
+        if self.count as usize <= EXACT_UP_TO {
+            for &v in vs.iter() {
+                let at = self.exact.partition_point(|&x| x <= v);
+                self.exact.insert(at, v);
+            }
+        } else if !self.exact.is_empty() {
+            self.exact = Vec::new();
+        }
+        let (mut sum, mut sum_sq) = (0u128, 0u128);
+        for &v in vs.iter() {
+            sum += v as u128;
+            sum_sq += (v as u128) * (v as u128);
+            self.hist.add(v);
+        }
+        self.sum += sum;
+        self.sum_sq += sum_sq;
+        if let Some(r) = self.batches.get_mut(self.current) {
+            r.count += vs.len() as u64;
+            r.sum += sum;
+        }
+    }
+
     /// Adds `other` (other replications).
     pub fn merge(&mut self, other: &Metric) {
         if other.count > 0 {
@@ -599,6 +636,30 @@ mod tests {
             coverage >= 0.95 - 3.5 * sd && coverage <= 0.999,
             "coverage {coverage}"
         );
+    }
+
+    #[test]
+    fn adding_many_at_once_gives_the_metric_of_adding_them_one_by_one() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(7);
+        // Counts below, at and past the exact limit, from a metric holding none or some.
+        for (before, n) in [(0, 5), (0, EXACT_UP_TO), (3, 29), (3, 30), (10, 200)] {
+            let vs: Vec<u64> = (0..before + n)
+                .map(|_| rng.random_range(0..5_000_000))
+                .collect();
+            let (mut one, mut many) = (Metric::default(), Metric::default());
+            for m in [&mut one, &mut many] {
+                m.start_replication(3);
+                for &v in &vs[..before] {
+                    m.add(v);
+                }
+            }
+            for &v in &vs[before..] {
+                one.add(v);
+            }
+            many.add_many(&vs[before..]);
+            assert_eq!(one, many, "{before} then {n}");
+        }
     }
 
     #[test]
