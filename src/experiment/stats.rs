@@ -204,28 +204,13 @@ impl Metric {
     }
 
     /// Adds one value (ms) to the current replication.
+    #[inline]
     pub fn add(&mut self, v: u64) {
-        self.min = if self.count == 0 { v } else { self.min.min(v) };
-        self.count += 1;
-        self.sum += v as u128;
-        self.sum_sq += (v as u128) * (v as u128);
-        self.max = self.max.max(v);
-        if self.count as usize <= EXACT_UP_TO {
-            let at = self.exact.partition_point(|&x| x <= v);
-            self.exact.insert(at, v);
-        } else if !self.exact.is_empty() {
-            // Past the limit the histogram serves: free the values once.
-            self.exact = Vec::new();
-        }
-        self.hist.add(v);
-        if let Some(r) = self.batches.get_mut(self.current) {
-            r.count += 1;
-            r.sum += v as u128;
-        }
+        self.add_many(std::slice::from_ref(&v));
     }
 
     /// Adds many values (ms) to the current replication: the same metric
-    /// as adding them one by one in any order, faster for many (the
+    /// whatever their order and grouping, faster for many (the
     /// histogram's counters are touched back to back, so their cache misses
     /// overlap). Sorting them first measured no faster.
     pub fn add_many(&mut self, vs: &[u64]) {
@@ -245,6 +230,7 @@ impl Metric {
                 self.exact.insert(at, v);
             }
         } else if !self.exact.is_empty() {
+            // Past the limit the histogram serves: free the values once.
             self.exact = Vec::new();
         }
         let (mut sum, mut sum_sq) = (0u128, 0u128);
