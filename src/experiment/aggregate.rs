@@ -113,8 +113,74 @@ pub struct QuotaAgg {
     pub peak_queue: u64,
     /// Per timeline bucket ([`Aggregate::timeline_width_ms`] wide): ∫ in
     /// use dt and ∫ queued dt, summed over replications.
-    #[serde(with = "pairs")]
-    pub timeline: BTreeMap<u64, (Exact, Exact)>,
+    pub timeline: Timeline,
+}
+
+/// A quota's timeline: per bucket, ∫ in use dt and ∫ queued dt. Dense by
+/// bucket (a replication adds to up to 500 buckets of each of its quotas, and
+/// a search tree per bucket was 5 % of an enterprise profile); serialized as
+/// the (bucket, sums) pairs of the buckets with a non-zero sum, in order.
+/// Canonical: the last bucket held is non-zero, so equal timelines compare
+/// and serialize alike however they were built.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Timeline(Vec<(Exact, Exact)>);
+
+/// Most buckets an `aggregate.json` timeline may name: a guard against a
+/// hostile file (the dense timeline allocates up to its last bucket), far
+/// past any run (2^20 buckets of at least an hour are 119 years).
+const MAX_TIMELINE_BUCKETS: u64 = 1 << 20;
+
+impl Timeline {
+    /// The sums of bucket `b`, if any was added.
+    pub fn get(&self, b: u64) -> Option<&(Exact, Exact)> {
+        usize::try_from(b)
+            .ok()
+            .and_then(|b| self.0.get(b))
+            .filter(|(i, q)| i.0 != 0 || q.0 != 0)
+    }
+
+    /// Adds `in_use` and `queued` to bucket `b`; nothing if both are zero.
+    fn add(&mut self, b: u64, in_use: u128, queued: u128) {
+        if in_use == 0 && queued == 0 {
+            return;
+        }
+        let b = b as usize;
+        if self.0.len() <= b {
+            self.0.resize(b + 1, Default::default());
+        }
+        let e = &mut self.0[b];
+        e.0.0 += in_use;
+        e.1.0 += queued;
+    }
+
+    /// Adds `other`'s sums, bucket by bucket.
+    fn merge(&mut self, other: &Timeline) {
+        for (b, (i, q)) in other.0.iter().enumerate() {
+            self.add(b as u64, i.0, q.0);
+        }
+    }
+}
+
+impl Serialize for Timeline {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq((0..self.0.len() as u64).filter_map(|b| self.get(b).map(|sums| (b, sums))))
+    }
+}
+
+impl<'de> Deserialize<'de> for Timeline {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut t = Timeline::default();
+        for (b, (i, q)) in Vec::<(u64, (Exact, Exact))>::deserialize(d)? {
+            if b >= MAX_TIMELINE_BUCKETS {
+                return Err(serde::de::Error::custom(format!(
+                    "quota timeline bucket {b} is past the last one a run can reach \
+                     ({MAX_TIMELINE_BUCKETS}); the file is not one amisim wrote"
+                )));
+            }
+            t.add(b, i.0, q.0);
+        }
+        Ok(t)
+    }
 }
 
 impl QuotaAgg {
@@ -280,10 +346,10 @@ mod pairs {
 pub const MAX_BUCKETS: u64 = 500;
 
 /// Spreads a quota instance's occupancy over timeline buckets, summing
-/// consecutive contributions to the same bucket before touching the map
-/// (sums are exact, so the grouping does not change them).
+/// consecutive contributions to the same bucket before touching the
+/// timeline (sums are exact, so the grouping does not change them).
 struct Spread<'a> {
-    map: &'a mut BTreeMap<u64, (Exact, Exact)>,
+    timeline: &'a mut Timeline,
     width: u64,
     /// Bucket and the sums not yet added to it.
     pending: Option<(u64, u128, u128)>,
@@ -317,9 +383,7 @@ impl Spread<'_> {
 
     fn flush(&mut self) {
         if let Some((b, i, q)) = self.pending.take() {
-            let e = self.map.entry(b).or_default();
-            e.0.0 += i;
-            e.1.0 += q;
+            self.timeline.add(b, i, q);
         }
     }
 }
@@ -596,7 +660,7 @@ impl Aggregate {
             a.peak_in_use = a.peak_in_use.max(q.peak_in_use);
             a.peak_queue = a.peak_queue.max(q.peak_queue as u64);
             let mut spread = Spread {
-                map: &mut a.timeline,
+                timeline: &mut a.timeline,
                 width,
                 pending: None,
             };
@@ -742,11 +806,7 @@ impl Aggregate {
             a.span.0 += b.span.0;
             a.peak_in_use = a.peak_in_use.max(b.peak_in_use);
             a.peak_queue = a.peak_queue.max(b.peak_queue);
-            for (k, (i, q)) in &b.timeline {
-                let e = a.timeline.entry(*k).or_default();
-                e.0.0 += i.0;
-                e.1.0 += q.0;
-            }
+            a.timeline.merge(&b.timeline);
         }
         self.timeline_width_ms = self.timeline_width_ms.max(other.timeline_width_ms);
         self.monthly_cost.merge(&other.monthly_cost);
@@ -839,5 +899,40 @@ mod tests {
             agg.monthly_cost.count, 4,
             "one monthly cost per replication"
         );
+    }
+
+    #[test]
+    fn a_timeline_is_written_as_the_pairs_of_its_non_zero_buckets() {
+        let mut t = Timeline::default();
+        t.add(3, 7, 0);
+        t.add(0, 0, 0);
+        t.add(1, 0, 2);
+        t.add(3, 1, 5);
+        let text = serde_json::to_string(&t).unwrap();
+        // The wire format of the map it replaced: [bucket, [in use, queued]].
+        assert_eq!(text, r#"[[1,["0","2"]],[3,["8","5"]]]"#);
+        let back: Timeline = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, t, "round-trips to an equal timeline");
+        assert_eq!(back.get(0), None, "a bucket never added reads as none");
+        assert_eq!(back.get(3).map(|s| (s.0.0, s.1.0)), Some((8, 5)));
+        assert_eq!(back.get(u64::MAX), None);
+        let mut merged = Timeline::default();
+        merged.merge(&back);
+        merged.merge(&back);
+        assert_eq!(
+            serde_json::to_string(&merged).unwrap(),
+            r#"[[1,["0","4"]],[3,["16","10"]]]"#
+        );
+    }
+
+    #[test]
+    fn a_timeline_past_any_run_is_refused_not_allocated() {
+        let text = format!(r#"[[{},["1","0"]]]"#, MAX_TIMELINE_BUCKETS);
+        let err = serde_json::from_str::<Timeline>(&text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("past the last one a run can reach"), "{err}");
+        let last = format!(r#"[[{},["1","0"]]]"#, MAX_TIMELINE_BUCKETS - 1);
+        assert!(serde_json::from_str::<Timeline>(&last).is_ok());
     }
 }

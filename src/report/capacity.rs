@@ -114,7 +114,7 @@ pub fn timeline_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportEr
         for b in 0..nb {
             let (in_use, queued) = q
                 .timeline
-                .get(&b)
+                .get(b)
                 .map_or((0.0, 0.0), |(i, qd)| (i.0 as f64, qd.0 as f64));
             let mean_in_use = in_use / (width as f64 * reps);
             let mean_queued = queued / (width as f64 * reps);

@@ -160,7 +160,7 @@ fn queue_chart(
             name: format!("{} (capacity {})", label(scn, k), q.capacity),
             points: (0..buckets)
                 .map(|b| {
-                    let queued = q.timeline.get(&b).map_or(0.0, |t| t.1.0 as f64);
+                    let queued = q.timeline.get(b).map_or(0.0, |t| t.1.0 as f64);
                     (
                         (b * width) as f64 / 3_600_000.0,
                         queued / (width as f64 * reps),
