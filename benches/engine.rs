@@ -10,6 +10,9 @@
 //!   each scenario (the whole model: triggers, quotas, faults, records), by
 //!   a warm [`Replicator`] as `amisim run` uses it; aggregation not included
 //!   (`cargo bench --bench scale` includes it).
+//! - `replication/quickstart+aggregate`, `replication/enterprise+aggregate`:
+//!   the same, each replication also added to an aggregate as `amisim run`
+//!   does: beside the one before, the aggregate's cost in one run.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -20,6 +23,7 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use rand_distr::{Distribution, Exp};
 
 use amisim::engine::{RngStreams, SimDuration, SimTime, Simulation, StreamRng, round_to_u64};
+use amisim::experiment::aggregate::Aggregate;
 use amisim::pipeline::model::{Replicator, run_replication};
 
 const STEPS: u64 = 100_000;
@@ -78,25 +82,39 @@ fn replications(c: &mut Criterion) {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
         let scn = amisim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
         let events = run_replication(&scn.world, 1, 0).events;
+        let market = scn.market();
         group.throughput(Throughput::Elements(events));
         group.sample_size(samples);
-        // As `amisim run` does: one warm replicator, each result handed back.
-        let mut replicator = Replicator::new(&scn.world);
-        let mut i = 0u64;
-        group.bench_function(name, |b| {
-            b.iter_batched(
-                || {
-                    i += 1;
-                    i
-                },
-                |rep| {
-                    let r = replicator.run(1, rep);
-                    black_box(&r);
-                    replicator.recycle(r);
-                },
-                BatchSize::SmallInput,
-            )
-        });
+        // As `amisim run` does: one warm replicator, each result handed back;
+        // with `+aggregate`, each result also added to the aggregate, so the
+        // two benchmarks side by side give the aggregate's cost in one run.
+        for aggregated in [false, true] {
+            let mut replicator = Replicator::new(&scn.world);
+            let mut agg = Aggregate::new(&scn.world);
+            let mut i = 0u64;
+            let id = if aggregated {
+                format!("{name}+aggregate")
+            } else {
+                name.to_string()
+            };
+            group.bench_function(id, |b| {
+                b.iter_batched(
+                    || {
+                        i += 1;
+                        i
+                    },
+                    |rep| {
+                        let r = replicator.run(1, rep);
+                        if aggregated {
+                            agg.add(&market, rep, &r);
+                        }
+                        black_box(&r);
+                        replicator.recycle(r);
+                    },
+                    BatchSize::SmallInput,
+                )
+            });
+        }
     }
     group.finish();
 }
