@@ -1,13 +1,17 @@
 """The quickstart pipeline (scenarios/quickstart.toml) written in SimPy.
 
 Same stages, distributions and schedule as amisim's model with the
-scenario's settings and amisim's defaults (src/aws/facts.rs):
-weekly cron, Mondays 06:00 UTC over 28 days, a start delay uniform on
-0-60 s; builder launch; three components (two may fail); stop; one 8 GiB
-snapshot, full (AWS base image); register; test instance and two tests
-(one may fail); copies to three Regions in parallel (each on a 300-slot
-Resource); a test launch in each; terminations in the background. API
-throttling and the build quota never bind in this scenario and are left out.
+scenario's settings and amisim's defaults (src/aws/facts.rs), as EC2 Image
+Builder runs it (`tool = "image_builder"`): weekly cron, Mondays 06:00 UTC
+over 28 days, a start delay uniform on 0-60 s; builder launch, then Image
+Builder's wait for the SSM agent and status checks; three components (two
+may fail); the Linux sanitize script; stop; one 8 GiB snapshot, full (AWS
+base image); register; test instance (launch and the same readiness wait)
+and two tests (one may fail); copies to three Regions in parallel (each on
+a 300-slot Resource); terminations in the background. Image Builder runs
+no test in the destinations. API throttling, the build quota, the
+distribution quota and the step time-outs never bind in this scenario and
+are left out.
 
 Usage: python quickstart.py REPLICATIONS
 Prints one JSON line: the time to all Regions of every succeeded run (s),
@@ -46,8 +50,10 @@ def replication(seed):
     copy_slots = {r: simpy.Resource(env, capacity=300) for r in ("us-west-2", "eu-west-1", "ap-southeast-2")}
     results = []
 
-    def launch():
-        return ms(lognormal(rnd, 25.0, 60.0))
+    def launch_and_ready():
+        # Image Builder's LaunchInstance: the launch, then the SSM agent and
+        # the status checks (amisim's IMAGE_BUILDER_READY), one duration.
+        return ms(lognormal(rnd, 25.0, 60.0) + lognormal(rnd, 120.0, 300.0))
 
     def background(d):
         yield env.timeout(d)
@@ -58,12 +64,10 @@ def replication(seed):
             overhead = lognormal(rnd, 180.0, 600.0)
             rate = max(lognormal(rnd, 30.0, 100.0), 1e-3)
             yield env.timeout(ms(overhead + 8 * 1024 / rate))
-        yield env.timeout(launch())
-        env.process(background(ms(lognormal(rnd, 30.0, 90.0))))
 
     def execution(triggered):
         yield env.timeout(ms(rnd.uniform(0.0, 60.0)))
-        yield env.timeout(launch())
+        yield env.timeout(launch_and_ready())
         yield env.timeout(ms(lognormal(rnd, 240.0, 540.0)))
         if rnd.random() < 0.01:
             return
@@ -71,13 +75,14 @@ def replication(seed):
         yield env.timeout(ms(triangular(rnd, 120.0, 180.0, 480.0)))
         if rnd.random() < 0.005:
             return
+        yield env.timeout(ms(lognormal(rnd, 10.0, 30.0)))  # sanitize
         yield env.timeout(ms(lognormal(rnd, 60.0, 240.0)))
         overhead = lognormal(rnd, 120.0, 480.0)
         rate = max(lognormal(rnd, 25.0, 80.0), 1e-3)
         yield env.timeout(ms(overhead + 8 * 1024 / rate))
         yield env.timeout(ms(lognormal(rnd, 5.0, 20.0)))
         env.process(background(ms(lognormal(rnd, 30.0, 90.0))))
-        yield env.timeout(launch())
+        yield env.timeout(launch_and_ready())
         yield env.timeout(ms(lognormal(rnd, 180.0, 300.0)))
         yield env.timeout(ms(lognormal(rnd, 480.0, 900.0)))
         if rnd.random() < 0.02:
