@@ -280,8 +280,8 @@ def main():
         "above 2): rerun `cargo bench --bench scale` to see the spread. A run of 1,024 quickstart "
         "replications on 2 threads also pays for waking the pool and merging the partial aggregates, which longer runs "
         "amortize (compare `amisim run scenarios/quickstart.toml -n 200000 --rows none -q` with `-j 1` and `-j 2`). "
-        "With row files, one thread writes every row in order and the disk sets the pace: `quickstart-rows` gains "
-        "little from a second thread.",
+        "With row files the workers also encode every row, which gains less from a second thread than the "
+        "replications do (*The commands users type*, below).",
     ]
     a, s = cmp["amisim"], cmp["simpy"]
     lines += [
@@ -306,9 +306,10 @@ def main():
         "amisim one event per stage), so the replication ratio is the fair one.",
         "",
         f"In process, as `quickstart.py` times SimPy (its event loop only: no start-up, no output), amisim runs "
-        f"{rep['quickstart'][0]:,.0f} quickstart replications/s on one thread with the whole aggregate on "
-        f"(`cargo bench --bench scale`): **{rep['quickstart'][0] / s['replications_per_s']:.0f}×** SimPy per replication "
-        "(the issue's target is 100×).",
+        f"{cmp['in_process']['amisim_replications_per_s']:,.0f} quickstart replications/s on one thread with the whole "
+        f"aggregate on (`amisim run -n 20001 --rows none -j 1` less `-n 1`, beside a SimPy run at "
+        f"{cmp['in_process']['simpy_replications_per_s']:,.0f}/s): **{cmp['in_process']['ratio']:.0f}×** SimPy per "
+        "replication (target: 50×, on the way to 100×).",
         "",
         *commands_section(cmds),
         "## Memory",

@@ -8,7 +8,11 @@
    compared with 95 % confidence intervals of each side; the check fails if
    the difference exceeds the sum of the half-widths.
 3. The speed ratio: replications per second, and events per second as each
-   side counts them.
+   side counts them; and in process, as quickstart.py times SimPy: amisim's
+   time per replication with the whole aggregate and no output, from
+   `amisim run -n 20001 --rows none -j 1` less `-n 1` (start-up and the
+   aggregated files cancel), run beside SimPy so that both see the same
+   machine (its speed swings between minutes).
 
 Usage (from the crate root, after `cargo build --release`):
     python3 benches/simpy/compare.py [REPLICATIONS]
@@ -100,6 +104,24 @@ def main():
     out["amisim"] = {"seconds": a_seconds, "events": a_events, "replications_per_s": reps / a_seconds, "events_per_s": a_events / a_seconds}
     out["simpy"] = {"seconds": s["seconds"], "events": s["events"], "replications_per_s": reps / s["seconds"], "events_per_s": s["events"] / s["seconds"]}
     out["speed_ratio_replications"] = out["amisim"]["replications_per_s"] / out["simpy"]["replications_per_s"]
+    # In process: the best of three differences, each beside a SimPy run of
+    # the same length as the one above, so that the ratio is of one moment.
+    best = None
+    for _ in range(3):
+        with tempfile.TemporaryDirectory() as d:
+            walls = {}
+            for n in (1, 20001):
+                t0 = time.perf_counter()
+                subprocess.run([amisim, "run", "scenarios/quickstart.toml", "-n", str(n), "--rows", "none", "-j", "1",
+                                "-q", "--out", os.path.join(d, str(n))], check=True, cwd=ROOT)
+                walls[n] = time.perf_counter() - t0
+        per_rep = (walls[20001] - walls[1]) / 20000
+        sim = subprocess.run([sys.executable, os.path.join(HERE, "quickstart.py"), str(reps)], check=True,
+                             capture_output=True, text=True)
+        ratio = (json.loads(sim.stdout)["seconds"] / reps) / per_rep
+        if best is None or ratio > best[0]:
+            best = (ratio, 1 / per_rep, reps / json.loads(sim.stdout)["seconds"])
+    out["in_process"] = {"ratio": best[0], "amisim_replications_per_s": best[1], "simpy_replications_per_s": best[2]}
     out["agree"] = agree
     os.makedirs(os.path.join(ROOT, "target"), exist_ok=True)
     with open(os.path.join(ROOT, "target", "simpy-compare.json"), "w") as f:
@@ -108,6 +130,8 @@ def main():
         r = out[f"{name}_time_to_all_regions_s"]
         print(f"{name} time to all Regions: amisim {r['amisim'][0]:.0f} ± {r['amisim'][1]:.0f} s, SimPy {r['simpy'][0]:.0f} ± {r['simpy'][1]:.0f} s: {'agree' if r['agree'] else 'DISAGREE'}")
     print(f"quickstart, {reps} replications: amisim {out['amisim']['replications_per_s']:.0f}/s, SimPy {out['simpy']['replications_per_s']:.0f}/s: {out['speed_ratio_replications']:.1f}x")
+    ip = out["in_process"]
+    print(f"in process: amisim {ip['amisim_replications_per_s']:.0f}/s, SimPy {ip['simpy_replications_per_s']:.0f}/s: {ip['ratio']:.1f}x")
     for n, eps in out["simpy_hold"].items():
         a = out["amisim_hold"].get(n)
         ratio = f", amisim engine {a / 1e6:.2f} M/s ({a / eps:.0f}x)" if a else ""

@@ -406,9 +406,13 @@ pub(super) fn run(c: &RunConfig) -> Result<(), CliError> {
                 crate::report::rows::encode(&point.world, enabled, out, i, r, lines);
             }
         };
-        let agg = experiment::run(point, &c.plan, encode, |_, ran, out: &Encoded| {
+        let agg = experiment::run(point, &c.plan, encode, |lo, ran, out: &Encoded| {
             if let Some(rows) = rows.as_mut() {
                 rows.append(out).map_err(|e| e.to_string())?;
+                if limit > 0 && lo + ran >= limit {
+                    // Every row is written: to disk while the rest run.
+                    rows.sync_early().map_err(|e| e.to_string())?;
+                }
             }
             bar.inc(ran);
             Ok(())
