@@ -179,8 +179,8 @@ impl Model<'_> {
         }
         // The lineage is free: the oldest copy held back behind this one starts.
         let l = self.lineage_index(rec);
-        if self.copying[l] == Some(rec) {
-            self.copying[l] = None;
+        if self.copying(l) == Some(rec) {
+            self.set_copying(l, None);
             if let Some(i) = self.lineage_waiting.iter().position(|&(w, _)| w == l) {
                 let (_, next) = self.lineage_waiting.remove(i);
                 self.copy_accepted(sim, next);
@@ -345,14 +345,12 @@ impl Model<'_> {
         let pi = self.out.runs[r.exec.index()].pipeline as usize;
         let lineage = self.lineage_index(rec);
         if self.world.pipelines[pi].base_owner.is_own() {
-            if self.copying[lineage].is_some() {
+            if self.copying(lineage).is_some() {
                 self.lineage_waiting.push((lineage, rec));
                 return;
             }
-            if self.copying[lineage].is_none() {
-                self.copying_set.push(lineage as u32);
-            }
-            self.copying[lineage] = Some(rec);
+            self.copying_set.push(lineage as u32);
+            self.set_copying(lineage, Some(rec));
         }
         let p = &self.world.pipelines[pi];
         let plan = &p.copies[r.item as usize];
@@ -362,7 +360,9 @@ impl Model<'_> {
         // image of another owner) or encrypting an unencrypted source copies in full.
         let incremental = p.base_owner.is_own()
             && !plan.encrypts_unencrypted
-            && self.lineage[lineage].is_some_and(|(e, _)| e == plan.encryption);
+            && self
+                .lineage(lineage)
+                .is_some_and(|(e, _)| e == plan.encryption);
         let size = |v: &crate::pipeline::config::Volume| {
             if incremental {
                 v.changed_gib

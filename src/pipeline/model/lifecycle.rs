@@ -172,8 +172,8 @@ impl Model<'_> {
         for i in first..first + count {
             let img = self.out.images[i as usize];
             let l = (pi * na + img.account.index()) * nr + img.region.index();
-            if self.lineage[l].is_some_and(|(_, e)| e == exec) {
-                self.lineage[l] = None;
+            if self.lineage(l).is_some_and(|(_, e)| e == exec) {
+                self.set_lineage(l, None);
             }
         }
     }
@@ -230,8 +230,8 @@ impl Model<'_> {
             }
             let img = &self.out.images[i as usize];
             let l = (pi * na + img.account.index()) * nr + img.region.index();
-            if self.lineage[l].is_some_and(|(_, e)| e == exec) {
-                self.lineage[l] = None;
+            if self.lineage(l).is_some_and(|(_, e)| e == exec) {
+                self.set_lineage(l, None);
             }
         }
     }

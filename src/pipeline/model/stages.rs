@@ -350,9 +350,9 @@ impl Model<'_> {
                 // made (docs/sources.md#packer-flow): no later copy is
                 // incremental on them.
                 let n = self.world.directory.accounts.len() * self.world.regions.len();
-                for l in &mut self.lineage[pi * n..(pi + 1) * n] {
-                    if l.is_some_and(|(_, e)| e == exec) {
-                        *l = None;
+                for l in pi * n..(pi + 1) * n {
+                    if self.lineage(l).is_some_and(|(_, e)| e == exec) {
+                        self.set_lineage(l, None);
                     }
                 }
             }
@@ -486,10 +486,10 @@ impl Model<'_> {
                     && self.out.runs[exec.index()].outcome == Outcome::Failed;
                 if !cleaned {
                     let l = (pi * na + r.account.index()) * nr + r.region.index();
-                    if self.lineage[l].is_none() {
+                    if self.lineage(l).is_none() {
                         self.lineage_set.push(l as u32);
                     }
-                    self.lineage[l] = Some((encryption, exec));
+                    self.set_lineage(l, Some((encryption, exec)));
                 }
                 self.copy_ended(sim, rec);
                 if !self.in_current_round(rec) {
