@@ -181,7 +181,7 @@ def commands_section(c):
         kind = next(k for k in flags if rest.startswith(k))
         n = " -n 20000" if scen == "quickstart" else ""
         cmd = f"`amisim run scenarios/{scen}.toml{n}{rest[len(kind):]}{flags[kind]}`"
-        lines.append(f"| {cmd} | {v['wall_s']:.2f} s | {v['cpu_s']:.2f} s | {v['peak_kib'] / 1024:.0f} MB | "
+        lines.append(f"| {cmd} | {v['wall_s']:.2f} s | {v['cpu_s']:.2f} s | {v['peak_kib'] / 1024:.0f} MiB | "
                      f"{v['bytes'] / 1e6:.1f} MB |")
     lines += [
         "",
@@ -200,8 +200,12 @@ def commands_section(c):
         "`csv` module, a slow stand-in: a dataframe library reads the same file several times faster, and the "
         "write is then the larger share.",
         gzip_line(dflt),
-        f"- Peak memory, enterprise at its default replications, 2 threads: {c['enterprise default -j 2']['peak_kib'] / 1024:.0f} MB "
-        f"with the default rows, {c['enterprise rows none -j 2']['peak_kib'] / 1024:.0f} MB with `--rows none` (target: ≤ 100 MB).",
+        f"- Peak memory, enterprise at its default replications, 2 threads: "
+        f"{c['enterprise default -j 2']['peak_kib'] * 1.024 / 1e3:.0f} MB with the default rows, "
+        f"{c['enterprise rows none -j 2']['peak_kib'] * 1.024 / 1e3:.0f} MB with `--rows none` (target: ≤ 100 MB). "
+        "Each worker holds its own model and, with rows, the encoded rows of the replication it ran until they are "
+        f"written: {c['enterprise default -j 2']['bytes'] / 1e6:.0f} MB of row files for the first "
+        "replications of enterprise.",
         "",
     ]
     return lines
