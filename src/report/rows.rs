@@ -664,13 +664,10 @@ mod tests {
         }
     }
 
-    #[test]
-    fn every_record_has_as_many_fields_as_its_header() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("scenarios/golden-3os-8-regions.toml");
-        let scn = crate::scenario::load(&path).unwrap();
+    /// Every row file's rows of replications `range` (seed 1), encoded.
+    fn encoded(scn: &crate::scenario::Scenario, range: std::ops::Range<u64>) -> super::Encoded {
         let mut out = super::Encoded::default();
-        for i in 0..3 {
+        for i in range {
             let rep = crate::pipeline::model::run_replication(&scn.world, 1, i);
             let lines = crate::cost::ledger(&scn.market(), &rep);
             super::encode(
@@ -682,6 +679,43 @@ mod tests {
                 &lines,
             );
         }
+        out
+    }
+
+    #[test]
+    fn rows_synced_early_are_the_rows_written_whole() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+        let scn = crate::scenario::load(&path).unwrap();
+        let (first, rest) = (encoded(&scn, 0..3), encoded(&scn, 3..5));
+        let write = |early: bool| {
+            let dir = tempfile::tempdir().unwrap();
+            let mut files = super::RowFiles::create(dir.path(), super::RowSelection::All).unwrap();
+            files.append(&first).unwrap();
+            if early {
+                files.sync_early().unwrap();
+                files.sync_early().unwrap(); // a second call is a no-op
+            }
+            // Rows appended after an early sync are still written (and synced at commit).
+            files.append(&rest).unwrap();
+            files.commit().unwrap();
+            super::ROW_FILES.map(|f| std::fs::read(dir.path().join(f.name)).unwrap())
+        };
+        let (plain, early) = (write(false), write(true));
+        // Quickstart releases nothing it tracks, so exposure.csv is its header.
+        assert!(
+            plain[..4].iter().all(|b| b.len() > 1000),
+            "runs, stages, images and cost have rows"
+        );
+        assert_eq!(plain, early);
+    }
+
+    #[test]
+    fn every_record_has_as_many_fields_as_its_header() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios/golden-3os-8-regions.toml");
+        let scn = crate::scenario::load(&path).unwrap();
+        let out = encoded(&scn, 0..3);
         for (bytes, header) in out.0.iter().zip(super::HEADERS) {
             let mut r = csv::ReaderBuilder::new()
                 .has_headers(false)
@@ -720,49 +754,5 @@ mod budget_tests {
             "{n} × {bytes}"
         );
         assert!(n > 1000, "quickstart rows are small: {n}");
-    }
-
-    #[test]
-    fn rows_synced_early_are_the_rows_written_whole() {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
-        let scn = crate::scenario::load(&path).unwrap();
-        let encoded = |range: std::ops::Range<u64>| {
-            let mut out = super::Encoded::default();
-            for i in range {
-                let rep = crate::pipeline::model::run_replication(&scn.world, 1, i);
-                let lines = crate::cost::ledger(&scn.market(), &rep);
-                super::encode(
-                    &scn.world,
-                    [true; super::N_ROW_FILES],
-                    &mut out,
-                    i,
-                    &rep,
-                    &lines,
-                );
-            }
-            out
-        };
-        let (first, rest) = (encoded(0..3), encoded(3..5));
-        let write = |early: bool| {
-            let dir = tempfile::tempdir().unwrap();
-            let mut files = super::RowFiles::create(dir.path(), super::RowSelection::All).unwrap();
-            files.append(&first).unwrap();
-            if early {
-                files.sync_early().unwrap();
-                files.sync_early().unwrap(); // a second call is a no-op
-            }
-            // Rows appended after an early sync are still written (and synced at commit).
-            files.append(&rest).unwrap();
-            files.commit().unwrap();
-            super::ROW_FILES.map(|f| std::fs::read(dir.path().join(f.name)).unwrap())
-        };
-        let (plain, early) = (write(false), write(true));
-        // Quickstart releases nothing it tracks, so exposure.csv is its header.
-        assert!(
-            plain[..4].iter().all(|b| b.len() > 1000),
-            "runs, stages, images and cost have rows"
-        );
-        assert_eq!(plain, early);
     }
 }
