@@ -288,8 +288,7 @@ def main():
         "above 2): rerun `cargo bench --bench scale` to see the spread. A run of 1,024 quickstart "
         "replications on 2 threads also pays for waking the pool and merging the partial aggregates, which longer runs "
         "amortize (compare `amisim run scenarios/quickstart.toml -n 200000 --rows none -q` with `-j 1` and `-j 2`). "
-        "With row files the workers also encode every row, which gains less from a second thread than the "
-        "replications do (*The commands users type*, below).",
+        "With row files a second thread gains less: *The commands users type*, below, measures it and says why.",
     ]
     a, s = cmp["amisim"], cmp["simpy"]
     lines += [

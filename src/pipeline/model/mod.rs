@@ -143,8 +143,9 @@ struct Model<'w> {
     /// Concurrent-copy quota per `(account, destination Region)`: `account * regions + region`.
     copies: Vec<Resource<RecordId>>,
     /// `(pipeline * accounts + account) * regions + region`: the encryption of
-    /// the latest completed copy of the pipeline's lineage there, if any.
-    /// As [`Model::lineage`] reads it: 0 for none (see `copying` below).
+    /// the latest completed copy of the pipeline's lineage there, if any,
+    /// packed as [`Model::set_lineage`] writes it: 0 for none, so zeroed as
+    /// `copying` below.
     lineage: Vec<u64>,
     /// The same index: the copy of the lineage AWS is carrying out there, as
     /// its record's index + 1, 0 if none (see [`Model::copying`]).

@@ -349,8 +349,10 @@ impl Model<'_> {
                 // Packer deregisters the AMIs and deletes the snapshots it
                 // made (docs/sources.md#packer-flow): no later copy is
                 // incremental on them.
-                let n = self.world.directory.accounts.len() * self.world.regions.len();
-                for l in pi * n..(pi + 1) * n {
+                // An entry of this execution was set this replication, so
+                // it is among those the reset clears.
+                for k in 0..self.lineage_set.len() {
+                    let l = self.lineage_set[k] as usize;
                     if self.lineage(l).is_some_and(|(_, e)| e == exec) {
                         self.set_lineage(l, None);
                     }
