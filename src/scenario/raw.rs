@@ -1,5 +1,7 @@
 //! The serde mirror of a scenario file, exactly as typed.
 //!
+//! Table: one field per scenario key, no logic.
+//!
 //! Every table denies unknown keys. Values that later need a located error
 //! (names, cross-references, sizes, probabilities) are `Spanned`.
 

@@ -20,6 +20,7 @@ mod queueing;
 mod report;
 mod robustness;
 mod scenario_errors;
+mod size;
 mod sources;
 mod statistics;
 
