@@ -162,9 +162,6 @@ pub struct Directory {
     pub keys: Vec<KmsKey>,
     /// Other organizations images may be shared with.
     pub external: Vec<ExternalOrganization>,
-    /// Launch-permission entities per image, where the scenario raises the
-    /// quota (`None`: AWS's 1,000; docs/sources.md#share-entities).
-    pub share_quota: Option<usize>,
 }
 
 impl Directory {

@@ -169,6 +169,10 @@ pub const PACKER_AMI_ATTEMPTS: u64 = 120;
 /// See [`PACKER_POLL_DELAY_S`].
 pub const PACKER_OTHER_ATTEMPTS: u64 = 40;
 
+/// Launch permissions per AMI per Region: 1,000 entities (accounts, orgs,
+/// OUs). source: docs/sources.md#share-entities.
+pub const SHARE_ENTITIES_PER_IMAGE: u32 = 1000;
+
 /// Public AMIs per account and Region: 5 by default (adjustable); the
 /// sixth public share fails with `ResourceLimitExceeded`.
 /// source: docs/sources.md#public-amis.

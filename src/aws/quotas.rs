@@ -1,18 +1,11 @@
-//! The quotas amisim models: one description each (its scenario key, which
-//! is also its name in the CSV files; its default, from `facts`; its scope).
+//! The quotas amisim models, one row each of [`Quota::row`]: its scenario
+//! key (also its name in the CSV files), its default (from `facts`), its
+//! range and what it limits. Adding a quota is a variant and its row here,
+//! its field in `scenario::raw::RawQuotas`, and where the model checks it.
 
 use serde::{Deserialize, Serialize};
 
 use super::facts;
-
-/// What one instance of a quota is shared by: every quota amisim models is
-/// one per account and Region (the build Region for builds, the destination
-/// for copies).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// One per account and Region.
-    AccountRegion,
-}
 
 /// What a request finds when a quota is full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +16,23 @@ pub enum WhenFull {
     Fail,
 }
 
-/// A quota. Declaration order is the order of the CSV rows.
+/// What a quota limits, and so how the model holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behaviour {
+    /// Concurrent requests, one instance per account and Region (the build
+    /// Region for builds, the destination for copies): a full one queues or
+    /// fails ([`WhenFull`]), and its use is written to quotas.csv.
+    Slots,
+    /// Throughput held by time-based copies per account and (source,
+    /// destination) Region pair, MiB/s.
+    Throughput,
+    /// A count checked where it is reached: a share refused, a public image
+    /// over the limit refused.
+    Count,
+}
+
+/// A quota. Declaration order is the order of the CSV rows; [`Quota::row`]
+/// says everything else about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Quota {
     /// Image Builder concurrent builds, per account and build Region.
@@ -36,99 +45,188 @@ pub enum Quota {
     /// Region (its Service Quotas name says "per distribution configuration").
     #[serde(rename = "concurrent_ami_copies_per_distribution")]
     AmiCopiesPerDistribution,
+    /// Cumulative time-based copy throughput per account and (source,
+    /// destination) Region pair, MiB/s.
+    #[serde(rename = "time_based_copy_throughput_mib_s")]
+    TimeBasedCopyThroughput,
+    /// Launch-permission entities per image (accounts, OUs, organizations).
+    #[serde(rename = "share_entities_per_image")]
+    ShareEntitiesPerImage,
+    /// Public AMIs per account and Region.
+    #[serde(rename = "public_amis_per_region")]
+    PublicAmisPerRegion,
 }
 
-/// The largest value a scenario may give a quota.
+/// One quota's facts: the row of [`Quota::row`].
+#[derive(Debug, Clone, Copy)]
+pub struct Row {
+    /// Its key under `[quotas]`, and its name in the CSV files.
+    pub key: &'static str,
+    /// The AWS default (sources in `facts`).
+    pub default: u32,
+    /// The largest value a scenario may give it.
+    pub max: i64,
+    /// What the scenario's range error adds, if anything.
+    pub help: Option<&'static str>,
+    /// What it limits.
+    pub behaviour: Behaviour,
+}
+
+/// The largest value a scenario may give a concurrency quota.
 pub const MAX_QUOTA: i64 = 100_000;
+
+/// The number of quotas: the length of a [`PerQuota`].
+pub const COUNT: usize = Quota::ALL.len();
 
 impl Quota {
     /// Every quota, in declaration order.
-    pub const ALL: [Quota; 3] = [
+    pub const ALL: [Quota; 6] = [
         Quota::ConcurrentBuilds,
         Quota::AmiCopiesPerRegion,
         Quota::AmiCopiesPerDistribution,
+        Quota::TimeBasedCopyThroughput,
+        Quota::ShareEntitiesPerImage,
+        Quota::PublicAmisPerRegion,
     ];
 
-    /// Its key under `[quotas]`, and its name in quotas.csv and quota_timeline.csv.
-    pub fn key(self) -> &'static str {
-        match self {
-            Quota::ConcurrentBuilds => "concurrent_builds",
-            Quota::AmiCopiesPerRegion => "concurrent_ami_copies_per_region",
-            Quota::AmiCopiesPerDistribution => "concurrent_ami_copies_per_distribution",
+    /// Everything amisim knows of the quota.
+    // Table: one row per quota.
+    pub const fn row(self) -> Row {
+        use Behaviour::*;
+        let (key, default, max, help, behaviour) = match self {
+            Quota::ConcurrentBuilds => (
+                "concurrent_builds",
+                facts::CONCURRENT_BUILDS,
+                MAX_QUOTA,
+                None,
+                Slots,
+            ),
+            Quota::AmiCopiesPerRegion => (
+                "concurrent_ami_copies_per_region",
+                facts::CONCURRENT_AMI_COPIES_PER_REGION,
+                MAX_QUOTA,
+                None,
+                Slots,
+            ),
+            Quota::AmiCopiesPerDistribution => (
+                "concurrent_ami_copies_per_distribution",
+                facts::CONCURRENT_AMI_COPIES_PER_DISTRIBUTION,
+                MAX_QUOTA,
+                None,
+                Slots,
+            ),
+            Quota::TimeBasedCopyThroughput => (
+                "time_based_copy_throughput_mib_s",
+                facts::TIME_BASED_COPY_THROUGHPUT_MIB_S,
+                1_000_000,
+                Some("AWS's default is 2000 MiB/s per source and destination Region"),
+                Throughput,
+            ),
+            Quota::ShareEntitiesPerImage => (
+                "share_entities_per_image",
+                facts::SHARE_ENTITIES_PER_IMAGE,
+                1_000_000,
+                Some("AWS's default is 1000 entities per image"),
+                Count,
+            ),
+            Quota::PublicAmisPerRegion => (
+                "public_amis_per_region",
+                facts::PUBLIC_AMIS_PER_REGION,
+                100_000,
+                Some("AWS's default is 5 public AMIs per Region"),
+                Count,
+            ),
+        };
+        Row {
+            key,
+            default,
+            max,
+            help,
+            behaviour,
         }
+    }
+
+    /// Its key under `[quotas]`, and its name in quotas.csv and quota_timeline.csv.
+    pub const fn key(self) -> &'static str {
+        self.row().key
     }
 
     /// The AWS default (sources in `facts`).
-    pub fn default_value(self) -> u32 {
-        match self {
-            Quota::ConcurrentBuilds => facts::CONCURRENT_BUILDS,
-            Quota::AmiCopiesPerRegion => facts::CONCURRENT_AMI_COPIES_PER_REGION,
-            Quota::AmiCopiesPerDistribution => facts::CONCURRENT_AMI_COPIES_PER_DISTRIBUTION,
-        }
+    pub const fn default_value(self) -> u32 {
+        self.row().default
     }
 
-    /// What one instance of it is shared by.
-    pub fn scope(self) -> Scope {
-        Scope::AccountRegion
+    /// Whether it is a concurrency quota with instances the model queues on.
+    pub fn is_slots(self) -> bool {
+        self.row().behaviour == Behaviour::Slots
+    }
+
+    /// Its index in a [`PerQuota`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One `T` per quota, indexed by [`Quota`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PerQuota<T>(pub [T; COUNT]);
+
+impl<T> std::ops::Index<Quota> for PerQuota<T> {
+    type Output = T;
+    fn index(&self, q: Quota) -> &T {
+        &self.0[q.index()]
+    }
+}
+
+impl<T> std::ops::IndexMut<Quota> for PerQuota<T> {
+    fn index_mut(&mut self, q: Quota) -> &mut T {
+        &mut self.0[q.index()]
+    }
+}
+
+impl<T> PerQuota<T> {
+    /// One value per quota, made by `f`.
+    pub fn from_fn(f: impl FnMut(usize) -> T) -> Self {
+        PerQuota(std::array::from_fn(f))
     }
 }
 
 /// The value of every quota in a scenario, and what a full one does when
 /// the scenario says (`[quotas.when_full]`; otherwise the tool decides).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Quotas([u32; 3], [Option<WhenFull>; 3], u32, u32);
+pub struct Quotas {
+    values: PerQuota<u32>,
+    when_full: PerQuota<Option<WhenFull>>,
+}
 
 impl Default for Quotas {
     fn default() -> Self {
-        Quotas(
-            Quota::ALL.map(Quota::default_value),
-            [None; 3],
-            facts::TIME_BASED_COPY_THROUGHPUT_MIB_S,
-            facts::PUBLIC_AMIS_PER_REGION,
-        )
+        Quotas {
+            values: PerQuota(Quota::ALL.map(Quota::default_value)),
+            when_full: PerQuota::default(),
+        }
     }
 }
 
 impl Quotas {
-    /// Cumulative time-based copy throughput per account and (source,
-    /// destination) Region pair, MiB/s (docs/sources.md#time-based-copies).
-    pub fn time_based_throughput_mib_s(&self) -> u32 {
-        self.2
-    }
-
-    /// Public AMIs per account and Region (docs/sources.md#public-amis).
-    pub fn public_amis_per_region(&self) -> u32 {
-        self.3
-    }
-
-    /// Sets [`Quotas::public_amis_per_region`].
-    pub fn set_public_amis_per_region(&mut self, v: u32) {
-        self.3 = v;
-    }
-
-    /// Sets [`Quotas::time_based_throughput_mib_s`].
-    pub fn set_time_based_throughput_mib_s(&mut self, v: u32) {
-        self.2 = v;
-    }
-
     /// The value of `q`.
     pub fn get(&self, q: Quota) -> u32 {
-        self.0[q as usize]
+        self.values[q]
     }
 
     /// Sets the value of `q`.
     pub fn set(&mut self, q: Quota, v: u32) {
-        self.0[q as usize] = v;
+        self.values[q] = v;
     }
 
     /// What a full `q` does, if the scenario says.
     pub fn when_full(&self, q: Quota) -> Option<WhenFull> {
-        self.1[q as usize]
+        self.when_full[q]
     }
 
     /// Sets what a full `q` does, for every client.
     pub fn set_when_full(&mut self, q: Quota, w: WhenFull) {
-        self.1[q as usize] = Some(w);
+        self.when_full[q] = Some(w);
     }
 }
 
@@ -143,9 +241,14 @@ mod tests {
         let mut keys: Vec<&str> = Quota::ALL.iter().map(|q| q.key()).collect();
         keys.sort_unstable();
         keys.dedup();
-        assert_eq!(keys.len(), 3);
+        assert_eq!(keys.len(), COUNT);
         for (i, k) in Quota::ALL.iter().enumerate() {
-            assert_eq!(*k as usize, i, "ALL is in declaration order");
+            assert_eq!(k.index(), i, "ALL is in declaration order");
+            // The key is the serde name: quotas.csv and aggregate.json agree.
+            assert_eq!(
+                serde_json::to_string(k).unwrap(),
+                format!("\"{}\"", k.key())
+            );
         }
         assert_eq!(
             serde_json::to_string(&Quota::ConcurrentBuilds).unwrap(),

@@ -11,10 +11,6 @@ use std::fmt;
 use super::directory::{AccountId, Directory, Encryption, KeyId, OuId, RegionId};
 use crate::engine::SimDuration;
 
-/// Launch permissions per AMI per Region: 1,000 entities (accounts, orgs,
-/// OUs). source: docs/sources.md#share-entities.
-pub const MAX_SHARE_TARGETS: usize = 1000;
-
 /// Each rule amisim enforces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Rule {
@@ -470,8 +466,10 @@ pub struct ShareRequest {
     pub snapshot_accounts: Vec<AccountId>,
 }
 
-/// Checks a share and returns every rule it breaks (empty if legal).
-pub fn check_share(dir: &Directory, req: &ShareRequest) -> Vec<RuleViolation> {
+/// Checks a share against the rules and the scenario's launch-permission
+/// quota (`share_entities_per_image`) and returns every rule it breaks
+/// (empty if legal).
+pub fn check_share(dir: &Directory, quota: u32, req: &ShareRequest) -> Vec<RuleViolation> {
     let mut v = Vec::new();
     let region = region_name(dir, req.region);
     let owner = account_name(dir, req.owner);
@@ -483,8 +481,7 @@ pub fn check_share(dir: &Directory, req: &ShareRequest) -> Vec<RuleViolation> {
         ));
     }
     let count = req.launch.entity_count();
-    let quota = dir.share_quota.unwrap_or(MAX_SHARE_TARGETS);
-    if count > quota {
+    if count > quota as usize {
         v.push(RuleViolation::new(
             Rule::ShareQuota,
             format!("{count} share targets for one image in {region}; the quota is {quota}"),
@@ -572,6 +569,9 @@ mod tests {
     use super::*;
     use crate::aws::directory::{Account, KmsKey, Organization, Ou, Principal};
 
+    /// AWS's launch-permission quota per image.
+    const SHARE_QUOTA: usize = crate::aws::facts::SHARE_ENTITIES_PER_IMAGE as usize;
+
     // Regions: 0 us-east-1, 1 eu-west-1. Accounts: 0 images (owner),
     // 1 prod (in ou-prod), 2 dev (in ou-dev, nested in ou-prod), 3 outsider.
     // Keys: 0 "golden" (images, us-east-1, replica eu-west-1, granted to prod),
@@ -592,7 +592,6 @@ mod tests {
             regions: vec!["us-east-1".into(), "eu-west-1".into()],
             access: Vec::new(),
             external: Vec::new(),
-            share_quota: None,
             accounts: vec![
                 acct("images", None),
                 acct("prod", Some(0)),
@@ -784,11 +783,14 @@ mod tests {
         };
         let mut s = share(Encryption::None, public);
         assert!(
-            rules_of(check_share(&d, &s)).is_empty(),
+            rules_of(check_share(&d, SHARE_QUOTA as u32, &s)).is_empty(),
             "legal in us-east-1"
         );
         s.region = eu;
-        assert_eq!(rules_of(check_share(&d, &s)), vec![Rule::BlockPublicAccess]);
+        assert_eq!(
+            rules_of(check_share(&d, SHARE_QUOTA as u32, &s)),
+            vec![Rule::BlockPublicAccess]
+        );
         // An opt-in Region: refused until the copier enables it.
         d.access = vec![
             RegionAccess::Default,
@@ -989,7 +991,7 @@ mod tests {
         let mut marketplace_public = share(Encryption::None, public.clone());
         marketplace_public.product_codes = true;
         let many = ShareTargets {
-            accounts: vec![AccountId::from_index(1); MAX_SHARE_TARGETS + 1],
+            accounts: vec![AccountId::from_index(1); SHARE_QUOTA + 1],
             ..Default::default()
         };
         let mut snap_aws = share(Encryption::AwsManaged, ShareTargets::default());
@@ -1075,7 +1077,7 @@ mod tests {
                 share(
                     Encryption::None,
                     ShareTargets {
-                        accounts: vec![AccountId::from_index(1); MAX_SHARE_TARGETS],
+                        accounts: vec![AccountId::from_index(1); SHARE_QUOTA],
                         ..Default::default()
                     },
                 ),
@@ -1083,12 +1085,15 @@ mod tests {
             ),
         ];
         for (name, req, want) in cases {
-            let got: Vec<Rule> = check_share(&d, &req).iter().map(|v| v.rule).collect();
+            let got: Vec<Rule> = check_share(&d, SHARE_QUOTA as u32, &req)
+                .iter()
+                .map(|v| v.rule)
+                .collect();
             assert_eq!(got, want, "{name}");
         }
         d.accounts[0].block_public_access = false;
         assert!(
-            check_share(&d, &share(Encryption::None, public)).is_empty(),
+            check_share(&d, SHARE_QUOTA as u32, &share(Encryption::None, public)).is_empty(),
             "public, block public access off"
         );
     }

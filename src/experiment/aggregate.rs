@@ -82,8 +82,6 @@ pub struct QuotaKey {
     pub account: AccountId,
     /// Region.
     pub region: RegionId,
-    /// Pipeline, for per-distribution quotas.
-    pub pipeline: Option<u16>,
 }
 
 /// Per quota instance.
@@ -642,7 +640,6 @@ impl Aggregate {
                 kind: q.kind,
                 account: q.account,
                 region: q.region,
-                pipeline: q.pipeline,
             };
             let a = self.quotas.entry(key).or_default();
             a.capacity = q.capacity;
@@ -894,7 +891,8 @@ mod tests {
         // destination Region, one per-distribution quota.
         let mut kinds: Vec<Quota> = agg.quotas.keys().map(|k| k.kind).collect();
         kinds.dedup();
-        assert_eq!(kinds, Quota::ALL);
+        let slots: Vec<Quota> = Quota::ALL.into_iter().filter(|q| q.is_slots()).collect();
+        assert_eq!(kinds, slots);
         assert_eq!(
             agg.monthly_cost.count, 4,
             "one monthly cost per replication"

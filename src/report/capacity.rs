@@ -8,11 +8,10 @@ use crate::experiment::outputs;
 use crate::scenario::Scenario;
 
 /// Header of `quotas.csv`.
-pub const QUOTAS_HEADER: [&str; 17] = [
+pub const QUOTAS_HEADER: [&str; 16] = [
     "quota",
     "account",
     "region",
-    "pipeline",
     "capacity",
     "replications_used",
     "requests",
@@ -29,25 +28,21 @@ pub const QUOTAS_HEADER: [&str; 17] = [
 ];
 
 /// Header of `quota_timeline.csv`.
-pub const TIMELINE_HEADER: [&str; 8] = [
+pub const TIMELINE_HEADER: [&str; 7] = [
     "quota",
     "account",
     "region",
-    "pipeline",
     "bucket_start_s",
     "mean_in_use",
     "mean_queued",
     "utilization",
 ];
 
-pub(crate) fn names(scn: &Scenario, k: &QuotaKey) -> [String; 4] {
+pub(crate) fn names(scn: &Scenario, k: &QuotaKey) -> [String; 3] {
     [
         k.kind.key().to_string(),
         scn.world.directory.accounts[k.account.index()].name.clone(),
         scn.world.regions[k.region.index()].clone(),
-        k.pipeline
-            .map(|p| scn.world.pipelines[p as usize].name.clone())
-            .unwrap_or_default(),
     ]
 }
 
@@ -69,12 +64,11 @@ pub fn quotas_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportErro
     for (k, q) in &agg.quotas {
         let queue = q.queue.0 as f64 / q.span.0.max(1) as f64;
         let f = |v: Option<f64>| format!("{:.3}", v.unwrap_or(0.0));
-        let [quota, account, region, pipeline] = names(scn, k);
+        let [quota, account, region] = names(scn, k);
         w.write_record([
             quota,
             account,
             region,
-            pipeline,
             q.capacity.to_string(),
             q.replications_used.to_string(),
             q.requests.to_string(),

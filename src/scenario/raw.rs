@@ -468,6 +468,9 @@ impl RawWhenFull {
             Quota::ConcurrentBuilds => self.concurrent_builds.as_ref(),
             Quota::AmiCopiesPerRegion => self.concurrent_ami_copies_per_region.as_ref(),
             Quota::AmiCopiesPerDistribution => self.concurrent_ami_copies_per_distribution.as_ref(),
+            Quota::TimeBasedCopyThroughput
+            | Quota::ShareEntitiesPerImage
+            | Quota::PublicAmisPerRegion => None,
         }
     }
 }
@@ -480,6 +483,9 @@ impl RawQuotas {
             Quota::ConcurrentBuilds => self.concurrent_builds.as_ref(),
             Quota::AmiCopiesPerRegion => self.concurrent_ami_copies_per_region.as_ref(),
             Quota::AmiCopiesPerDistribution => self.concurrent_ami_copies_per_distribution.as_ref(),
+            Quota::TimeBasedCopyThroughput => self.time_based_copy_throughput_mib_s.as_ref(),
+            Quota::ShareEntitiesPerImage => self.share_entities_per_image.as_ref(),
+            Quota::PublicAmisPerRegion => self.public_amis_per_region.as_ref(),
         }
     }
 }

@@ -33,24 +33,15 @@ const SHRINKING: &[(&str, &str, usize)] = &[
     ("experiment/mod.rs", "run", 109),
     ("pipeline/analysis.rs", "critical_step", 90),
     ("pipeline/model/lifecycle.rs", "register_images", 107),
-    ("pipeline/model/mod.rs", "reset", 81),
     ("pipeline/model/mod.rs", "handle", 102),
     ("pipeline/model/stages.rs", "stage_done", 145),
     ("scenario/mod.rs", "parse_raw", 101),
     ("scenario/resolve/cost.rs", "resolve_prices", 125),
     ("scenario/resolve/directory.rs", "resolve_accounts", 87),
-    (
-        "scenario/resolve/distribution.rs",
-        "resolve_distributions",
-        227,
-    ),
     ("scenario/resolve/keys.rs", "resolve_keys", 134),
     ("scenario/resolve/migration.rs", "resolve_migration", 148),
-    ("scenario/resolve/pipeline.rs", "resolve_pipeline", 278),
-    ("scenario/resolve/pipeline.rs", "resolve_lifecycle", 91),
     ("scenario/resolve/schedule.rs", "resolve_schedule", 211),
     ("scenario/resolve/schedule.rs", "update_sources", 130),
-    ("scenario/resolve/share.rs", "resolve_share", 123),
     ("scenario/sweep.rs", "load_sweep", 159),
 ];
 
@@ -66,7 +57,6 @@ const SHRINKING_FILES: &[(&str, usize)] = &[
     ("report/rows.rs", 547),
     ("scenario/mod.rs", 586),
     ("scenario/resolve/ctx.rs", 523),
-    ("scenario/resolve/pipeline.rs", 715),
 ];
 
 /// A function of a file: its name, first line (1-based) and length in lines.

@@ -189,11 +189,11 @@ impl Model<'_> {
         let r = self.out.stages[rec.index()];
         let pi = self.out.runs[r.exec.index()].pipeline as usize;
         let idx = self.copy_quota_index(rec);
-        if let Some((next, _)) = self.copies[idx].release(now) {
+        if let Some((next, _)) = self.slots[Quota::AmiCopiesPerRegion][idx].release(now) {
             self.start_copy(sim, next);
         }
         if self.uses_distribution_quota(pi)
-            && let Some((next, _)) = self.dist_copies[idx].release(now)
+            && let Some((next, _)) = self.slots[Quota::AmiCopiesPerDistribution][idx].release(now)
         {
             self.request_region_slot(sim, next);
         }
@@ -242,7 +242,8 @@ impl Model<'_> {
         let pi = self.out.runs[self.out.stages[rec.index()].exec.index()].pipeline as usize;
         let idx = self.copy_quota_index(rec);
         if self.uses_distribution_quota(pi)
-            && let Some((next, _)) = self.dist_copies[idx].release(sim.now())
+            && let Some((next, _)) =
+                self.slots[Quota::AmiCopiesPerDistribution][idx].release(sim.now())
         {
             self.request_region_slot(sim, next);
         }
@@ -269,7 +270,7 @@ impl Model<'_> {
         let idx = p.owner.index() * self.world.regions.len() + region.index();
         let full = violation.is_none()
             && public
-            && self.public_live[idx] >= self.world.quotas.public_amis_per_region();
+            && self.public_live[idx] >= self.world.quotas.get(Quota::PublicAmisPerRegion);
         // A refused call returns at once.
         let d = if violation.is_some() || full {
             SimDuration::ZERO
@@ -423,7 +424,7 @@ impl Model<'_> {
         let t_s = t.as_secs_f64();
         let rate = |gib: f64| (gib * MIB_PER_GIB / t_s).min(facts::TIME_BASED_COPY_SNAPSHOT_MIB_S);
         let need: f64 = sizes.clone().map(rate).sum();
-        let cap = u64::from(self.world.quotas.time_based_throughput_mib_s()) * 1000;
+        let cap = u64::from(self.world.quotas.get(Quota::TimeBasedCopyThroughput)) * 1000;
         let left = cap.saturating_sub(self.tb_used[pair]);
         if left == 0 {
             return None;

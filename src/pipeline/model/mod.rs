@@ -33,7 +33,7 @@ use rand_distr::{Distribution, Exp};
 use super::config::{Kind, Pipeline, RegionId, Releases, StartCondition, Tool, World};
 use crate::aws::directory::{AccountId, Encryption};
 pub use crate::aws::quotas::Quota;
-use crate::aws::quotas::{Scope, WhenFull};
+use crate::aws::quotas::{PerQuota, WhenFull};
 use crate::engine::{
     Grant, Resource, RngStreams, SimDuration, SimTime, Simulation, StreamRng, TokenBucket,
 };
@@ -135,13 +135,10 @@ struct Model<'w> {
     update_rng: Vec<StreamRng>,
     update_base: Vec<usize>,
     out: ReplicationResult,
-    /// Concurrent builds per `account * regions + region`.
-    builds: Vec<Resource<RecordId>>,
-    /// Image Builder's concurrent copies per `(copier account, destination Region)`:
-    /// `account * regions + region`.
-    dist_copies: Vec<Resource<RecordId>>,
-    /// Concurrent-copy quota per `(account, destination Region)`: `account * regions + region`.
-    copies: Vec<Resource<RecordId>>,
+    /// The instances of each concurrency quota ([`crate::aws::quotas::Behaviour::Slots`]), one per
+    /// `account * regions + region` (the copier account and destination
+    /// Region for copies); empty for the other quotas.
+    slots: PerQuota<Vec<Resource<RecordId>>>,
     /// `(pipeline * accounts + account) * regions + region`: the encryption of
     /// the latest completed copy of the pipeline's lineage there, if any,
     /// packed as [`Model::set_lineage`] writes it: 0 for none, so zeroed as
@@ -165,11 +162,11 @@ struct Model<'w> {
     /// clearing (the whole arrays are pipelines × accounts × Regions long).
     lineage_set: Vec<u32>,
     copying_set: Vec<u32>,
-    /// Per quota (in `Quota::ALL` order): the instances asked this
-    /// replication, and whether each one is in that list. Only they need
-    /// resetting and collecting (there are accounts × Regions of each).
-    asked: [Vec<u32>; 3],
-    asked_flag: [Vec<bool>; 3],
+    /// Per quota: the instances asked this replication, and whether each one
+    /// is in that list. Only they need resetting and collecting (there are
+    /// accounts × Regions of each).
+    asked: PerQuota<Vec<u32>>,
+    asked_flag: PerQuota<Vec<bool>>,
     /// Copies AWS holds back until the lineage's copy in progress ends
     /// (docs/sources.md#incremental-copy), oldest first, with their lineage index.
     lineage_waiting: Vec<(usize, RecordId)>,
@@ -253,9 +250,11 @@ impl<'w> Replicator<'w> {
                 })
                 .collect(),
             out: ReplicationResult::default(),
-            builds: traced(world.quotas.get(Quota::ConcurrentBuilds), na * nr),
-            dist_copies: traced(world.quotas.get(Quota::AmiCopiesPerDistribution), na * nr),
-            copies: traced(world.quotas.get(Quota::AmiCopiesPerRegion), na * nr),
+            slots: PerQuota::from_fn(|i| {
+                let q = Quota::ALL[i];
+                let n = if q.is_slots() { na * nr } else { 0 };
+                traced(world.quotas.get(q), n)
+            }),
             lineage: vec![0; np * na * nr],
             copying: vec![0; np * na * nr],
             lineage_waiting: Vec::new(),
@@ -276,7 +275,9 @@ impl<'w> Replicator<'w> {
             lineage_set: Vec::new(),
             copying_set: Vec::new(),
             asked: Default::default(),
-            asked_flag: std::array::from_fn(|_| vec![false; na * nr]),
+            asked_flag: PerQuota::from_fn(|i| {
+                vec![false; if Quota::ALL[i].is_slots() { na * nr } else { 0 }]
+            }),
             next_number: vec![0; np],
             incidents: vec![Vec::new(); nr],
             copy_tokens: buckets(&world.api.copy_image),
@@ -430,17 +431,12 @@ impl Model<'_> {
         self.out.end = SimTime::ZERO;
         // Only what the last replication touched differs from the start.
         for q in Quota::ALL {
-            let k = q as usize;
-            for &i in &self.asked[k] {
+            for &i in &self.asked[q] {
                 let i = i as usize;
-                self.asked_flag[k][i] = false;
-                match q {
-                    Quota::ConcurrentBuilds => self.builds[i].reset(),
-                    Quota::AmiCopiesPerRegion => self.copies[i].reset(),
-                    Quota::AmiCopiesPerDistribution => self.dist_copies[i].reset(),
-                }
+                self.asked_flag[q][i] = false;
+                self.slots[q][i].reset();
             }
-            self.asked[k].clear();
+            self.asked[q].clear();
         }
         for &i in &self.lineage_set {
             self.lineage[i as usize] = 0;
@@ -478,18 +474,10 @@ impl Model<'_> {
             trace.clear();
             waits.clear();
             res.swap_logs(&mut trace, &mut waits);
-            let (account, region, pipeline) = match Quota::scope(kind) {
-                Scope::AccountRegion => (
-                    AccountId::from_index(idx / nr),
-                    RegionId::from_index(idx % nr),
-                    None,
-                ),
-            };
             out.push(QuotaUse {
                 kind,
-                account,
-                region,
-                pipeline,
+                account: AccountId::from_index(idx / nr),
+                region: RegionId::from_index(idx % nr),
                 capacity: res.capacity(),
                 served: res.served(),
                 busy_unit_ms: res.busy_integral(end),
@@ -503,18 +491,10 @@ impl Model<'_> {
         };
         let mut out = std::mem::take(&mut self.out.quotas);
         // Only the instances asked can have served; in index order, as before.
-        for q in [
-            Quota::ConcurrentBuilds,
-            Quota::AmiCopiesPerRegion,
-            Quota::AmiCopiesPerDistribution,
-        ] {
-            let asked = &mut self.asked[q as usize];
+        for q in Quota::ALL {
+            let asked = &mut self.asked[q];
             asked.sort_unstable();
-            let resources = match q {
-                Quota::ConcurrentBuilds => &mut self.builds,
-                Quota::AmiCopiesPerRegion => &mut self.copies,
-                Quota::AmiCopiesPerDistribution => &mut self.dist_copies,
-            };
+            let resources = &mut self.slots[q];
             for &i in asked.iter() {
                 push(q, i as usize, &mut resources[i as usize], &mut out);
             }
@@ -529,16 +509,11 @@ impl Model<'_> {
         let exec = self.out.stages[rec.index()].exec;
         let tool = self.pipeline(exec).tool;
         let when_full = self.world.quotas.when_full(q).unwrap_or(tool.when_full());
-        let k = q as usize;
-        if !self.asked_flag[k][idx] {
-            self.asked_flag[k][idx] = true;
-            self.asked[k].push(idx as u32);
+        if !self.asked_flag[q][idx] {
+            self.asked_flag[q][idx] = true;
+            self.asked[q].push(idx as u32);
         }
-        let res = match q {
-            Quota::ConcurrentBuilds => &mut self.builds[idx],
-            Quota::AmiCopiesPerRegion => &mut self.copies[idx],
-            Quota::AmiCopiesPerDistribution => &mut self.dist_copies[idx],
-        };
+        let res = &mut self.slots[q][idx];
         if when_full == WhenFull::Fail && res.in_use() >= res.capacity() {
             return Ask::Refused;
         }

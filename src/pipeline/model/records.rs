@@ -323,12 +323,10 @@ pub struct RunRecord {
 pub struct QuotaUse {
     /// Which quota.
     pub kind: Quota,
-    /// Account it belongs to (the pipeline's owner for per-distribution quotas).
+    /// Account it belongs to.
     pub account: AccountId,
-    /// Region it belongs to (the build Region for per-distribution quotas).
+    /// Region it belongs to.
     pub region: RegionId,
-    /// Pipeline, for per-distribution quotas.
-    pub pipeline: Option<u16>,
     /// Units.
     pub capacity: u32,
     /// Requests granted.

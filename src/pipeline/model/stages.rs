@@ -4,7 +4,7 @@ use rand::RngExt;
 
 use super::faults::Api;
 use super::records::{ExecId, RecordId};
-use super::{Cause, Event, Model, Outcome, Stage, StageRecord};
+use super::{Cause, Event, Model, Outcome, Quota, Stage, StageRecord};
 use crate::aws::facts::MIB_PER_GIB;
 use crate::engine::{SimDuration, SimTime, Simulation};
 use crate::pipeline::config::{RegionId, Tool};
@@ -387,7 +387,7 @@ impl Model<'_> {
         if run.holds_build_slot {
             run.holds_build_slot = false;
             let slot = self.build_slot(exec);
-            if let Some((next, _waited)) = self.builds[slot].release(now) {
+            if let Some((next, _waited)) = self.slots[Quota::ConcurrentBuilds][slot].release(now) {
                 self.start_launch_builder(sim, next);
             }
         }

@@ -64,7 +64,7 @@ fn table(d: &mut Doc<'_>, ranked: &[(&QuotaKey, &QuotaAgg)]) {
             .iter()
             .take(SHOWN)
             .map(|(k, q)| {
-                let [quota, account, region, _] = names(scn, k);
+                let [quota, account, region] = names(scn, k);
                 vec![
                     quota,
                     account,
@@ -89,11 +89,8 @@ fn table(d: &mut Doc<'_>, ranked: &[(&QuotaKey, &QuotaAgg)]) {
 
 /// `quota account region`, short enough for a chart's row or legend.
 fn label(scn: &crate::scenario::Scenario, k: &QuotaKey) -> String {
-    let [quota, account, region, pipeline] = names(scn, k);
-    match pipeline.is_empty() {
-        true => format!("{quota} {account} {region}"),
-        false => format!("{quota} {account} {region} {pipeline}"),
-    }
+    let [quota, account, region] = names(scn, k);
+    format!("{quota} {account} {region}")
 }
 
 /// Time at capacity of the quotas longest at it, with their p95 wait.
@@ -107,7 +104,7 @@ fn saturation_chart(d: &mut Doc<'_>, ranked: &[(&QuotaKey, &QuotaAgg)]) -> Resul
     let rows: Vec<String> = shown
         .iter()
         .map(|(k, q)| {
-            let [quota, account, region, _] = names(scn, k);
+            let [quota, account, region] = names(scn, k);
             let wait = secs_h(q.wait.quantile_s(0.95));
             match kinds.len() {
                 1 => format!("{region} {account}, p95 wait {wait}"),

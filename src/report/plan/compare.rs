@@ -277,7 +277,7 @@ fn quotas(runs: &[Compared]) -> Vec<Block> {
         .iter()
         .map(|r| match super::verdict::binding(&r.agg) {
             Some((k, q)) if q.full.0 > 0 || q.waited > 0 => {
-                let [quota, account, region, _] = crate::report::capacity::names(&r.scenario, k);
+                let [quota, account, region] = crate::report::capacity::names(&r.scenario, k);
                 vec![
                     r.label(),
                     format!("{quota} = {} ({account} in {region})", q.capacity),

@@ -12,8 +12,7 @@ pub(super) const MAX_REPLAYED: u64 = 8;
 
 /// An execution and the replication it is in.
 pub(super) struct Replayed {
-    /// The pipeline's index and name.
-    pub pipeline: usize,
+    /// The pipeline's name.
     pub name: String,
     /// The replication's index and its records.
     pub replication: u64,
@@ -57,7 +56,6 @@ pub(super) fn p95_execution(scn: &Scenario, agg: &Aggregate, seed: u64) -> Optio
     let (_, replication, exec, rep) = best?;
     let run = &rep.runs[exec];
     Some(Replayed {
-        pipeline,
         name: name.to_string(),
         replication,
         ms: run.finished.since(run.triggered).as_millis(),

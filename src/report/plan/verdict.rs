@@ -133,10 +133,13 @@ pub(super) fn wait_at(k: &QuotaKey, r: &Replayed) -> Option<u64> {
     let stage = match k.kind {
         Quota::ConcurrentBuilds => Stage::LaunchBuilder,
         Quota::AmiCopiesPerRegion | Quota::AmiCopiesPerDistribution => Stage::Copy,
+        // Not queued on: nothing waits for them.
+        Quota::TimeBasedCopyThroughput
+        | Quota::ShareEntitiesPerImage
+        | Quota::PublicAmisPerRegion => {
+            return None;
+        }
     };
-    if k.pipeline.is_some_and(|p| p as usize != r.pipeline) {
-        return None;
-    }
     r.rep
         .stages
         .iter()
@@ -158,7 +161,7 @@ fn busiest_quota(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> Str
         return "quotas: none was used".into();
     };
     let util = q.utilization();
-    let [quota, account, region, _] = crate::report::capacity::names(scn, k);
+    let [quota, account, region] = crate::report::capacity::names(scn, k);
     let waited: u64 = agg.quotas.values().map(|q| q.waited).sum();
     if q.full.0 == 0 && waited == 0 {
         return format!(

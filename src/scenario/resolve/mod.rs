@@ -14,14 +14,17 @@ mod distribution;
 mod faults;
 mod keys;
 mod latency;
+mod lifecycle;
 mod migration;
 mod owner;
 mod pipeline;
+mod quotas;
 mod regions;
 mod schedule;
 mod share;
 #[cfg(test)]
 mod tests;
+mod tool_keys;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -140,21 +143,7 @@ pub(super) fn resolve(
     keys::resolve_keys(&mut ctx, &mut directory, &raw);
     regions::resolve_access(&mut ctx, &raw.region, &mut directory);
     let routes = regions::resolve_routes(&mut ctx, &raw.route);
-    let quotas = regions::resolve_quotas(&mut ctx, raw.quotas.as_ref());
-    if let Some(v) = raw
-        .quotas
-        .as_ref()
-        .and_then(|q| q.share_entities_per_image.as_ref())
-    {
-        directory.share_quota = ctx
-            .count(
-                v,
-                "quotas.share_entities_per_image",
-                (1, 1_000_000),
-                Some("AWS's default is 1000 entities per image"),
-            )
-            .map(|n| n as usize);
-    }
+    let quotas = quotas::resolve_quotas(&mut ctx, raw.quotas.as_ref());
 
     unique_names(&mut ctx, &raw);
     let global = raw.latency.clone().unwrap_or_default();
@@ -163,7 +152,7 @@ pub(super) fn resolve(
         dir: &directory,
         start,
         horizon: SimTime(horizon.0),
-        public_quota: quotas.public_amis_per_region(),
+        quotas,
     };
     let mut pipelines = Vec::new();
     for (i, p) in raw.pipeline.iter().enumerate() {

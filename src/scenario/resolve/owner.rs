@@ -87,6 +87,8 @@ pub(super) fn resolve_owner_encryption(
 /// it is encrypted there.
 pub(super) struct Source<'a> {
     pub(super) dir: &'a Directory,
+    /// The scenario's quotas.
+    pub(super) quotas: &'a crate::aws::quotas::Quotas,
     pub(super) build_region: Option<RegionId>,
     pub(super) owner: AccountId,
     pub(super) encryption: Encryption,

@@ -7,19 +7,18 @@ use toml::Spanned;
 use super::ctx::{Choice, Ctx, KeyPath};
 use super::distribution::resolve_distributions;
 use super::latency::{PLATFORM, latencies};
+use super::lifecycle::{public_deprecation, public_images_quota, resolve_lifecycle};
 use super::owner::{KeyUser, Source, resolve_owner_encryption};
 use super::schedule::resolve_schedule;
+use super::tool_keys::{
+    distribution_timeout, encrypt_boot, existing_image, packer_waits, retry_distribution,
+    step_timeouts,
+};
 use crate::aws::directory::{Directory, Encryption};
 use crate::aws::facts;
-use crate::aws::rules::{KeyChoice, Rule, RuleViolation};
-use crate::engine::{SimDuration, SimTime};
-use crate::pipeline::config::{
-    BaseOwner, Kind, Lifecycle, PackerWaits, Pipeline, Platform, Step, StepTimeouts, Tool, Volume,
-};
-use crate::scenario::raw::{
-    RawAwsPolling, RawLatency, RawLifecycle, RawPipeline, RawStep, RawStepTimeouts, RawVolume,
-};
-use crate::scenario::spec::Dur;
+use crate::engine::SimTime;
+use crate::pipeline::config::{BaseOwner, Kind, Pipeline, Platform, RegionId, Step, Tool, Volume};
+use crate::scenario::raw::{RawLatency, RawPipeline, RawStep, RawVolume};
 
 /// What every pipeline and migration is resolved against.
 pub(super) struct Shared<'a> {
@@ -27,27 +26,8 @@ pub(super) struct Shared<'a> {
     pub(super) dir: &'a Directory,
     pub(super) start: DateTime<Utc>,
     pub(super) horizon: SimTime,
-    /// Public AMIs per account and Region (`[quotas] public_amis_per_region`).
-    pub(super) public_quota: u32,
-}
-
-/// The fix for a key of Image Builder's on another tool's pipeline.
-const IMAGE_BUILDER_ONLY: &str = "remove it, or set tool = \"image_builder\"";
-
-/// A key of one tool's on a pipeline another tool runs: refused with the fix.
-fn not_this_tool(
-    ctx: &mut Ctx<'_>,
-    span: std::ops::Range<usize>,
-    path: String,
-    whose: &str,
-    fix: &str,
-) {
-    ctx.err(
-        Some(span),
-        path,
-        format!("{whose}; this pipeline's tool does not have it"),
-        Some(fix),
-    );
+    /// The scenario's quotas.
+    pub(super) quotas: crate::aws::quotas::Quotas,
 }
 
 /// `base_image_owner`: the first word is the default.
@@ -90,6 +70,83 @@ pub(super) fn resolve_pipeline(
         &prefix.key("base_image_owner"),
     );
 
+    let source = resolve_source(ctx, sh, p, prefix, (region, tool, base_owner));
+    let (owner, encryption, product_codes) =
+        (source.owner, source.encryption, source.product_codes);
+    let (distributions, copies) = resolve_distributions(ctx, &source, p, prefix);
+
+    let volumes = pipeline_volumes(ctx, sp, prefix);
+
+    let distribution_timeout = distribution_timeout(ctx, p, tool, prefix);
+    let step_timeouts = step_timeouts(ctx, p.step_timeouts.as_ref(), tool, prefix);
+    let packer_waits = packer_waits(ctx, p.aws_polling.as_ref(), tool, prefix);
+    let retry_distribution = retry_distribution(ctx, p, tool, prefix);
+    let (components, tests, existing_image) = recipe(ctx, sp, tool, prefix);
+
+    let fast_launch = fast_launch(ctx, p, platform, prefix);
+    let latency = latencies(
+        ctx,
+        (platform, fast_launch),
+        sh.global,
+        (p.latency.as_ref(), prefix),
+    );
+
+    let schedule = resolve_schedule(ctx, sp, prefix, tool, sh.start, sh.horizon);
+    let lifecycle = resolve_lifecycle(ctx, p.lifecycle.as_ref(), tool, prefix);
+
+    let public = distributions
+        .iter()
+        .any(|x| x.share.as_ref().is_some_and(|s| s.public));
+    if public {
+        public_images_quota(
+            ctx,
+            (sh.horizon, &sh.quotas),
+            sp,
+            prefix,
+            (schedule.as_ref(), &lifecycle),
+        );
+        public_deprecation(ctx, p, prefix, &lifecycle);
+    }
+    let kind = instance_types(ctx, p, prefix);
+    if ctx.error_count() > before {
+        return None;
+    }
+    Some(Pipeline {
+        name: p.name.get_ref().clone(),
+        tool,
+        distribution_timeout,
+        step_timeouts,
+        packer_waits,
+        retry_distribution,
+        encrypt_boot: source.encrypt_boot.is_some(),
+        existing_image,
+        kind,
+        region: region?,
+        platform,
+        base_owner,
+        volumes,
+        components,
+        tests,
+        owner,
+        encryption,
+        product_codes,
+        distributions,
+        copies,
+        schedule: schedule?,
+        latency,
+        lifecycle,
+    })
+}
+
+/// The image a pipeline builds from and distributes: its owner and
+/// encryption, checked against the build Region, and Packer's `encrypt_boot`.
+fn resolve_source<'s>(
+    ctx: &mut Ctx<'_>,
+    sh: &'s Shared<'_>,
+    p: &RawPipeline,
+    prefix: &str,
+    (region, tool, base_owner): (Option<RegionId>, Tool, BaseOwner),
+) -> Source<'s> {
     let (owner, encryption) = resolve_owner_encryption(
         ctx,
         sh.dir,
@@ -110,100 +167,63 @@ pub(super) fn resolve_pipeline(
         );
     }
     let product_codes = base_owner == BaseOwner::Marketplace;
-    // Packer's encrypt_boot (docs/sources.md#packer-flow): the key is the final image's.
-    let encrypt_boot = match &p.encrypt_boot {
-        Some(e) if *e.get_ref() && tool != Tool::Packer => {
-            not_this_tool(
-                ctx,
-                e.span(),
-                prefix.key("encrypt_boot"),
-                "encrypt_boot is Packer's",
-                "set tool = \"packer\", or encrypt with kms_key",
-            );
-            None
-        }
-        Some(e) if *e.get_ref() => Some(match encryption {
-            Encryption::Key(k) => Some(KeyChoice::Key(k)),
-            Encryption::AwsManaged => Some(KeyChoice::AwsManaged),
-            Encryption::None => None,
-        }),
-        _ => None,
-    };
+    let encrypt_boot = encrypt_boot(ctx, p, tool, encryption, prefix);
     // With encrypt_boot the build makes an unencrypted intermediary image.
     let encryption = if encrypt_boot.is_some() {
         Encryption::None
     } else {
         encryption
     };
-    let source = Source {
+    Source {
         dir: sh.dir,
+        quotas: &sh.quotas,
         build_region: region,
         owner,
         encryption,
         product_codes,
         encrypt_boot,
-    };
-    let (distributions, copies) = resolve_distributions(ctx, &source, p, prefix);
-
-    let volumes = resolve_volumes(ctx, &p.volume, prefix);
-    if p.volume.is_empty() {
-        ctx.err(Some(sp.span()), prefix.key("volume"), format!("pipeline \"{}\" has no volume", p.name.get_ref()), Some("add [[pipeline.volume]] with size_gib and data_gib (an image has at least its root volume)"));
     }
+}
 
-    // source: docs/sources.md#image-builder-steps: DistributeImage, 360 min by default, 30 to 720.
-    let distribution_timeout = match (&p.distribution_timeout, tool) {
-        (Some(d), Tool::ImageBuilder) => {
-            let v = d.get_ref().0;
-            let (lo, hi) = (SimDuration::from_mins(30), SimDuration::from_mins(720));
-            if v < lo || v > hi || v.as_millis() % 60_000 != 0 {
-                ctx.err(
-                    Some(d.span()),
-                    prefix.key("distribution_timeout"),
-                    "Image Builder's distribution time-out is whole minutes from 30 to 720",
-                    Some("e.g. distribution_timeout = \"6h\" (the default)"),
-                );
-            }
-            Some(v)
-        }
-        (Some(d), _) => {
-            not_this_tool(
-                ctx,
-                d.span(),
-                prefix.key("distribution_timeout"),
-                "distribution_timeout is Image Builder's DistributeImage step",
-                IMAGE_BUILDER_ONLY,
-            );
-            None
-        }
-        (None, Tool::ImageBuilder) => Some(SimDuration::from_mins(
-            facts::IMAGE_BUILDER_DISTRIBUTE_TIMEOUT_MIN,
-        )),
-        (None, _) => None,
-    };
-    let step_timeouts = step_timeouts(ctx, p.step_timeouts.as_ref(), tool, prefix);
-    let packer_waits = packer_waits(ctx, p.aws_polling.as_ref(), tool, prefix);
-    // RetryImage: Image Builder only (docs/sources.md#retry-image).
-    let retry_distribution = p.retry_distribution.as_ref().and_then(|r| {
-        let path = prefix.key("retry_distribution");
-        if tool != Tool::ImageBuilder {
-            not_this_tool(
-                ctx,
-                r.span(),
-                path,
-                "RetryImage is Image Builder's",
-                IMAGE_BUILDER_ONLY,
-            );
-            return None;
-        }
-        let raw = r.get_ref();
-        let n = ctx.count(&raw.attempts, &path.key("attempts"), (1, 10), None)?;
-        let delay = raw
-            .delay
-            .as_ref()
-            .map_or(SimDuration::ZERO, |d| d.get_ref().0);
-        Some((u8::try_from(n).ok()?, delay))
-    });
+/// The builder's and test instance's types: `m5.large` and `t3.medium`
+/// unless the pipeline says.
+fn instance_types(ctx: &mut Ctx<'_>, p: &RawPipeline, prefix: &str) -> Kind {
+    let builder_type = instance_type(
+        ctx,
+        p.builder_instance_type.as_ref(),
+        &prefix.key("builder_instance_type"),
+    );
+    let test_type = instance_type(
+        ctx,
+        p.test_instance_type.as_ref(),
+        &prefix.key("test_instance_type"),
+    );
+    Kind::Build {
+        builder_instance_type: builder_type.unwrap_or_else(|| "m5.large".into()),
+        test_instance_type: test_type.unwrap_or_else(|| "t3.medium".into()),
+    }
+}
+
+/// The build components, the tests, and whether the image exists already
+/// (no build), within Image Builder's recipe limits.
+fn recipe(
+    ctx: &mut Ctx<'_>,
+    sp: &Spanned<RawPipeline>,
+    tool: Tool,
+    prefix: &str,
+) -> (Vec<Step>, Vec<Step>, bool) {
+    let p = sp.get_ref();
     let components = resolve_steps(ctx, &p.component, &prefix.key("component"));
+    recipe_limits(ctx, sp, tool, prefix);
+    let tests = resolve_steps(ctx, &p.test, &prefix.key("test"));
+    (components, tests, existing_image(ctx, sp, tool, prefix))
+}
+
+/// Image Builder's recipe limits (docs/sources.md#quota-components): at
+/// least one build component, at most 20 build and test components together
+/// (fixed).
+fn recipe_limits(ctx: &mut Ctx<'_>, sp: &Spanned<RawPipeline>, tool: Tool, prefix: &str) {
+    let p = sp.get_ref();
     let in_recipe = p.component.len() + p.test.len();
     if tool == Tool::ImageBuilder && in_recipe > facts::MAX_COMPONENTS_PER_RECIPE {
         // source: docs/sources.md#quota-components: 20 components per recipe
@@ -229,14 +249,14 @@ pub(super) fn resolve_pipeline(
             Some("add [[pipeline.component]] with name and duration (e.g. an update-os step), or set tool = \"sdk\" for a script with no recipe"),
         );
     }
-    let tests = resolve_steps(ctx, &p.test, &prefix.key("test"));
-    let existing_image = existing_image(ctx, sp, tool, prefix);
+}
 
-    let fast_launch = p.fast_launch.as_ref().is_some_and(|f| *f.get_ref());
-    if let Some(f) = &p.fast_launch
-        && *f.get_ref()
-        && platform != Platform::Windows
-    {
+/// `fast_launch`: EC2 Fast Launch, for Windows images only.
+fn fast_launch(ctx: &mut Ctx<'_>, p: &RawPipeline, platform: Platform, prefix: &str) -> bool {
+    let Some(f) = p.fast_launch.as_ref().filter(|f| *f.get_ref()) else {
+        return false;
+    };
+    if platform != Platform::Windows {
         ctx.err(
             Some(f.span()),
             prefix.key("fast_launch"),
@@ -244,300 +264,17 @@ pub(super) fn resolve_pipeline(
             Some("remove fast_launch, or set platform = \"windows\""),
         );
     }
-    let latency = latencies(
-        ctx,
-        (platform, fast_launch),
-        sh.global,
-        (p.latency.as_ref(), prefix),
-    );
-
-    let schedule = resolve_schedule(ctx, sp, prefix, tool, sh.start, sh.horizon);
-    let lifecycle = resolve_lifecycle(ctx, p.lifecycle.as_ref(), tool, prefix);
-
-    // Public images live until deregistered: a pipeline that keeps more than
-    // the quota of them fails its public share once the quota is full.
-    if let Some(s) = &schedule
-        && lifecycle.max_age.is_none()
-        && lifecycle.disable_after.is_none()
-        && distributions
-            .iter()
-            .any(|x| x.share.as_ref().is_some_and(|s| s.public))
-    {
-        let intervals = s.interval.map_or(0, |iv| {
-            (sh.horizon.as_millis().saturating_sub(1) / iv.as_millis().max(1)) as usize
-        });
-        let builds = s.cron_times.len() + intervals + usize::from(s.run_at_start);
-        // The lifecycle deletes the oldest only once the new image is in:
-        // at a public share the kept images and the new one are all alive.
-        let kept = lifecycle
-            .keep_last
-            .map_or(builds, |k| builds.min(k as usize + 1));
-        if kept > sh.public_quota as usize {
-            ctx.warn(
-                Some(sp.span()),
-                prefix.key("lifecycle"),
-                format!(
-                    "up to {kept} public images of this pipeline are alive at once in a Region, over the {} public AMIs per Region: the public share after that fails with ResourceLimitExceeded",
-                    sh.public_quota
-                ),
-                Some(format!("keep at most {} images ([pipeline.lifecycle] keep_last: the lifecycle deletes the oldest only after the new one is shared), or raise [quotas] public_amis_per_region (adjustable)", sh.public_quota.saturating_sub(1))),
-            );
-        }
-    }
-    // A public image is deprecated 2 years after creation at the latest.
-    if let (Some(d), Some(lc)) = (lifecycle.deprecate_after, &p.lifecycle)
-        && d > SimDuration::from_hours(24 * facts::PUBLIC_DEPRECATION_MAX_DAYS)
-        && distributions
-            .iter()
-            .any(|x| x.share.as_ref().is_some_and(|s| s.public))
-    {
-        let v = RuleViolation {
-            rule: Rule::PublicDeprecation,
-            message: format!("deprecate_after is {d}, and the pipeline shares publicly: a public image is deprecated at most 2 years (730 days) after its creation"),
-            help: "set deprecate_after = \"730d\" or less, or remove it (public images are deprecated after 2 years anyway)".into(),
-        };
-        let span = lc
-            .get_ref()
-            .deprecate_after
-            .as_ref()
-            .map_or(lc.span(), |x| x.span());
-        ctx.err(
-            Some(span),
-            prefix.key("lifecycle").key("deprecate_after"),
-            v.reason(),
-            Some(&v.help),
-        );
-    }
-    let builder_type = instance_type(
-        ctx,
-        p.builder_instance_type.as_ref(),
-        &prefix.key("builder_instance_type"),
-    );
-    let test_type = instance_type(
-        ctx,
-        p.test_instance_type.as_ref(),
-        &prefix.key("test_instance_type"),
-    );
-    if ctx.error_count() > before {
-        return None;
-    }
-    Some(Pipeline {
-        name: p.name.get_ref().clone(),
-        tool,
-        distribution_timeout,
-        step_timeouts,
-        packer_waits,
-        retry_distribution,
-        encrypt_boot: source.encrypt_boot.is_some(),
-        existing_image,
-        kind: Kind::Build {
-            builder_instance_type: builder_type.unwrap_or_else(|| "m5.large".into()),
-            test_instance_type: test_type.unwrap_or_else(|| "t3.medium".into()),
-        },
-        region: region?,
-        platform,
-        base_owner,
-        volumes,
-        components,
-        tests,
-        owner,
-        encryption,
-        product_codes,
-        distributions,
-        copies,
-        schedule: schedule?,
-        latency,
-        lifecycle,
-    })
+    true
 }
 
-/// `aws_polling`: Packer's waiters, with its arithmetic (docs/sources.md#packer-waiters).
-fn packer_waits(
-    ctx: &mut Ctx<'_>,
-    raw: Option<&Spanned<RawAwsPolling>>,
-    tool: Tool,
-    prefix: &str,
-) -> Option<PackerWaits> {
-    let path = prefix.key("aws_polling");
-    if tool != Tool::Packer {
-        if let Some(r) = raw {
-            not_this_tool(
-                ctx,
-                r.span(),
-                path,
-                "aws_polling is Packer's waiter setting",
-                "remove it, or set tool = \"packer\" (other clients' waiters are [faults] client)",
-            );
-        }
-        return None;
+/// A pipeline's volumes: at least its root volume.
+fn pipeline_volumes(ctx: &mut Ctx<'_>, sp: &Spanned<RawPipeline>, prefix: &str) -> Vec<Volume> {
+    let p = sp.get_ref();
+    let volumes = resolve_volumes(ctx, &p.volume, prefix);
+    if p.volume.is_empty() {
+        ctx.err(Some(sp.span()), prefix.key("volume"), format!("pipeline \"{}\" has no volume", p.name.get_ref()), Some("add [[pipeline.volume]] with size_gib and data_gib (an image has at least its root volume)"));
     }
-    let r = raw.map(|r| r.get_ref());
-    let delay = r
-        .and_then(|r| r.delay_seconds.as_ref())
-        .and_then(|d| ctx.count(d, &path.key("delay_seconds"), (1, 3600), None));
-    let attempts = r
-        .and_then(|r| r.max_attempts.as_ref())
-        .and_then(|n| ctx.count(n, &path.key("max_attempts"), (1, 100_000), None));
-    Some(PackerWaits::from_polling(
-        delay.map(u64::from),
-        attempts.map(u64::from),
-    ))
-}
-
-/// `[pipeline.step_timeouts]`: Image Builder's defaults, each overridable in
-/// whole minutes within the range AWS allows (docs/sources.md#image-builder-steps).
-fn step_timeouts(
-    ctx: &mut Ctx<'_>,
-    raw: Option<&Spanned<RawStepTimeouts>>,
-    tool: Tool,
-    prefix: &str,
-) -> Option<StepTimeouts> {
-    if tool != Tool::ImageBuilder {
-        if let Some(r) = raw {
-            not_this_tool(
-                ctx,
-                r.span(),
-                prefix.key("step_timeouts"),
-                "step_timeouts are Image Builder's workflow steps",
-                IMAGE_BUILDER_ONLY,
-            );
-        }
-        return None;
-    }
-    let path = prefix.key("step_timeouts");
-    let mut pick = |v: Option<&Spanned<Dur>>, key: &str, default: u64, max: u64| {
-        let Some(v) = v else {
-            return SimDuration::from_mins(default);
-        };
-        let d = v.get_ref().0;
-        if d < SimDuration::from_mins(1)
-            || d > SimDuration::from_mins(max)
-            || d.as_millis() % 60_000 != 0
-        {
-            ctx.err(
-                Some(v.span()),
-                path.key(key),
-                format!("Image Builder's {key} time-out is whole minutes from 1 to {max}"),
-                Some(&format!("e.g. {key} = \"{}m\" (the default)", default)),
-            );
-        }
-        d
-    };
-    let r = raw.map(|r| r.get_ref());
-    Some(StepTimeouts {
-        // AWS gives no maximum for LaunchInstance; amisim takes up to 720 min.
-        launch_instance: pick(
-            r.and_then(|r| r.launch_instance.as_ref()),
-            "launch_instance",
-            facts::IMAGE_BUILDER_LAUNCH_TIMEOUT_MIN,
-            720,
-        ),
-        execute_components: pick(
-            r.and_then(|r| r.execute_components.as_ref()),
-            "execute_components",
-            facts::IMAGE_BUILDER_COMPONENTS_TIMEOUT_MIN,
-            24 * 60,
-        ),
-        create_image: pick(
-            r.and_then(|r| r.create_image.as_ref()),
-            "create_image",
-            facts::IMAGE_BUILDER_CREATE_IMAGE_TIMEOUT_MIN,
-            3 * 24 * 60,
-        ),
-    })
-}
-
-/// `[pipeline.lifecycle]`: by count (`keep_last`) and/or by age (`max_age`, `keep_at_least`).
-fn resolve_lifecycle(
-    ctx: &mut Ctx<'_>,
-    raw: Option<&Spanned<RawLifecycle>>,
-    tool: Tool,
-    prefix: &str,
-) -> Lifecycle {
-    let Some(sl) = raw else {
-        return Lifecycle::default();
-    };
-    let l = sl.get_ref();
-    let path = prefix.key("lifecycle");
-    // Image Builder's lifecycle policies take 1-1000 images and keep at
-    // least 1-10 (docs/sources.md#lifecycle); other tools' clean-up is the
-    // team's own script.
-    let ib = tool == Tool::ImageBuilder;
-    let (last_max, least) = if ib {
-        (1000, (1, 10))
-    } else {
-        (100_000, (0, 100_000))
-    };
-    let keep_last = l
-        .keep_last
-        .as_ref()
-        .and_then(|v| ctx.count(v, &path.key("keep_last"), (1, last_max), None));
-    let keep_at_least = l
-        .keep_at_least
-        .as_ref()
-        .and_then(|v| {
-            ctx.count(
-                v,
-                &path.key("keep_at_least"),
-                least,
-                ib.then_some("Image Builder's retainAtLeast is 1 to 10"),
-            )
-        })
-        .unwrap_or(0);
-    let age = |ctx: &mut Ctx<'_>, v: Option<&Spanned<Dur>>, key: &str| {
-        let v = v?;
-        let d = ctx.positive_duration(v, &path.key(key), &format!("{key} = \"30d\""))?;
-        let day = 86_400_000;
-        let days = d.as_millis() / day;
-        let whole = d.as_millis().is_multiple_of(day);
-        let in_range = (1..=1000).contains(&days)
-            || (days.is_multiple_of(7) && (1..=1000).contains(&(days / 7)));
-        if ib && !(whole && in_range) {
-            ctx.err(
-                Some(v.span()),
-                path.key(key),
-                format!("Image Builder's lifecycle ages are 1 to 1000 whole days, weeks, months or years; {d} is not one"),
-                Some(&format!("write whole days or weeks, e.g. {key} = \"90d\" or \"12w\" (a number of months or years as its days)")),
-            );
-            return None;
-        }
-        Some(d)
-    };
-    let max_age = age(ctx, l.max_age.as_ref(), "max_age");
-    if l.keep_at_least.is_some() && l.max_age.is_none() {
-        ctx.err(
-            Some(sl.span()),
-            path.key("keep_at_least"),
-            "keep_at_least only applies with max_age",
-            Some("add max_age, or use keep_last"),
-        );
-    }
-    let deprecate_after = age(ctx, l.deprecate_after.as_ref(), "deprecate_after");
-    let disable_after = age(ctx, l.disable_after.as_ref(), "disable_after");
-    // The team's own archiving (ModifySnapshotTier), any duration; only
-    // once the AMI is disabled.
-    let archive_after = l.archive_after.as_ref().and_then(|a| {
-        let d = ctx.positive_duration(a, &path.key("archive_after"), "archive_after = \"90d\"")?;
-        if disable_after.is_none_or(|x| x > d) {
-            let v = RuleViolation {
-                rule: Rule::ArchiveRequiresDisabled,
-                message: format!("the snapshots are archived {d} after creation, before the image is disabled"),
-                help: format!("set disable_after = \"{d}\" or less (a snapshot behind an AMI can be archived only once the AMI is disabled)"),
-            };
-            ctx.err(Some(a.span()), path.key("archive_after"), v.reason(), Some(&v.help));
-            return None;
-        }
-        Some(d)
-    });
-    Lifecycle {
-        keep_last,
-        max_age,
-        keep_at_least,
-        deprecate_after,
-        disable_after,
-        deregistration_protection: l.deregistration_protection.unwrap_or(false),
-        archive_after,
-    }
+    volumes
 }
 
 /// `volume` tables, in order; the ones with errors left out.
@@ -650,34 +387,6 @@ fn resolve_steps(ctx: &mut Ctx<'_>, steps: &[RawStep], prefix: &str) -> Vec<Step
         }
     }
     out
-}
-
-/// `existing_image`: a script's copies of an image made elsewhere; no
-/// build, so no components or tests.
-fn existing_image(ctx: &mut Ctx<'_>, sp: &Spanned<RawPipeline>, tool: Tool, prefix: &str) -> bool {
-    let p = sp.get_ref();
-    let Some(e) = p.existing_image.as_ref().filter(|e| *e.get_ref()) else {
-        return false;
-    };
-    if tool != Tool::Sdk {
-        ctx.err(
-            Some(e.span()),
-            prefix.key("existing_image"),
-            "Image Builder and Packer always build the image they distribute",
-            Some("set tool = \"sdk\" for a script or Terraform that copies an existing image"),
-        );
-    }
-    for (steps, key) in [(&p.component, "component"), (&p.test, "test")] {
-        if let Some(s) = steps.first() {
-            ctx.err(
-                Some(s.name.span()),
-                prefix.key(key),
-                format!("pipeline \"{}\" copies an existing image: it runs no {key}", p.name.get_ref()),
-                Some("remove its [[pipeline.component]] and [[pipeline.test]] tables, or drop existing_image to build the image"),
-            );
-        }
-    }
-    true
 }
 
 /// An EC2 instance type's shape: a family, a dot, a size (`m5.large`,

@@ -1,11 +1,10 @@
-//! `[[region]]`, `[[route]]` and `[quotas]`.
+//! `[[region]]` and `[[route]]`.
 
 use super::ctx::{Ctx, KeyPath};
+use crate::aws;
 use crate::aws::directory::{Directory, RegionAccess};
-use crate::aws::{self, quotas::MAX_QUOTA, quotas::Quota, quotas::WhenFull};
 use crate::dist::Throughput;
-use crate::pipeline::config::Quotas;
-use crate::scenario::raw::{RawQuotas, RawRegion, RawRoute};
+use crate::scenario::raw::{RawRegion, RawRoute};
 
 /// Declares the Regions in `ctx.regions`, in file order; returns their codes.
 pub(super) fn resolve_regions(ctx: &mut Ctx<'_>, raw: &[RawRegion]) -> Vec<String> {
@@ -116,58 +115,3 @@ pub(super) fn resolve_routes(ctx: &mut Ctx<'_>, raw: &[RawRoute]) -> Vec<Option<
     }
     routes
 }
-
-/// `[quotas]` over the defaults of `aws::quotas`.
-pub(super) fn resolve_quotas(ctx: &mut Ctx<'_>, raw: Option<&RawQuotas>) -> Quotas {
-    let mut quotas = Quotas::default();
-    // Checked in the order the keys were listed before quotas had one table.
-    let order = [
-        Quota::AmiCopiesPerDistribution,
-        Quota::AmiCopiesPerRegion,
-        Quota::ConcurrentBuilds,
-    ];
-    for q in order {
-        if let Some(v) = raw.and_then(|r| r.get(q))
-            && let Some(v) = ctx.count(v, &"quotas".key(q.key()), (1, MAX_QUOTA), None)
-        {
-            quotas.set(q, v);
-        }
-    }
-    if let Some(v) = raw.and_then(|r| r.time_based_copy_throughput_mib_s.as_ref())
-        && let Some(v) = ctx.count(
-            v,
-            "quotas.time_based_copy_throughput_mib_s",
-            (1, 1_000_000),
-            Some("AWS's default is 2000 MiB/s per source and destination Region"),
-        )
-    {
-        quotas.set_time_based_throughput_mib_s(v);
-    }
-    if let Some(v) = raw.and_then(|r| r.public_amis_per_region.as_ref())
-        && let Some(v) = ctx.count(
-            v,
-            "quotas.public_amis_per_region",
-            (1, 100_000),
-            Some("AWS's default is 5 public AMIs per Region"),
-        )
-    {
-        quotas.set_public_amis_per_region(v);
-    }
-    let when_full = raw.and_then(|r| r.when_full.as_ref());
-    for q in Quota::ALL {
-        if let Some(w) = when_full.and_then(|w| w.get(q)) {
-            let path = "quotas.when_full".key(q.key());
-            quotas.set_when_full(q, WHEN_FULL.pick(ctx, Some(w), &path));
-        }
-    }
-    quotas
-}
-
-/// `[quotas.when_full]`: what a full quota does.
-const WHEN_FULL: super::ctx::Choice<WhenFull> = super::ctx::Choice {
-    what: "when_full",
-    words: &[
-        ("queue", WhenFull::Queue, ""),
-        ("fail", WhenFull::Fail, "ResourceLimitExceeded"),
-    ],
-};

@@ -5,10 +5,12 @@ use toml::Spanned;
 
 use super::ctx::{Ctx, KeyPath};
 use super::owner::Source;
+use crate::aws::directory::Directory;
 use crate::aws::directory::{AccountId, Encryption};
+use crate::aws::quotas::Quota;
 use crate::aws::rules::{Rule, RuleViolation, ShareRequest, ShareTargets, check_share};
 use crate::pipeline::config::{RegionId, SharePlan};
-use crate::scenario::raw::RawDistribution;
+use crate::scenario::raw::{RawDistribution, RawLaunchPermission};
 
 /// Parses an organization ARN `arn:aws:organizations::<account>:organization/<o-id>`.
 fn org_from_arn(arn: &str) -> Option<&str> {
@@ -48,6 +50,88 @@ pub(super) struct SharedImage<'a> {
     pub(super) targets: &'a [AccountId],
 }
 
+/// The organizations a launch permission names: the declared one, or an
+/// external one.
+fn share_organizations(
+    ctx: &mut Ctx<'_>,
+    dir: &Directory,
+    l: &RawLaunchPermission,
+    lpath: &str,
+    launch: &mut ShareTargets,
+) {
+    for (i, o) in l.organizations.iter().enumerate() {
+        let p = lpath.key("organizations").at(i);
+        match org_from_arn(o.get_ref()) {
+            Some(id) if dir.organization.as_ref().is_some_and(|org| org.id == id) => {
+                launch.organization = true;
+            }
+            Some(id) => match external(dir, id) {
+                Some(e) => add_external(launch, e),
+                None => ctx.err(
+                    Some(o.span()),
+                    p,
+                    format!("organization \"{id}\" is neither the declared [organization] nor an [[external_organization]]"),
+                    Some(&format!("AWS shares with any organization: declare it with [[external_organization]] id = \"{id}\"")),
+                ),
+            },
+            None => {
+                let v = RuleViolation { rule: Rule::OrganizationArnRequired, message: format!("\"{}\" is not an organization ARN", o.get_ref()), help: "write arn:aws:organizations::<management-account-id>:organization/<o-id>".into() };
+                ctx.err(Some(o.span()), &p, v.reason(), Some(&v.help));
+            }
+        }
+    }
+}
+
+/// The OUs a launch permission names, of the declared organization or of a
+/// declared external one.
+fn share_ous(
+    ctx: &mut Ctx<'_>,
+    dir: &Directory,
+    l: &RawLaunchPermission,
+    lpath: &str,
+    launch: &mut ShareTargets,
+) {
+    for (i, o) in l.ous.iter().enumerate() {
+        let p = lpath.key("ous").at(i);
+        match ou_from_arn(o.get_ref()) {
+            Some((org, ou)) if dir.organization.as_ref().is_some_and(|d| d.id == org) => {
+                let id = Spanned::new(o.span(), ou.to_string());
+                launch.ous.extend(ctx.ou(dir, &id, &p));
+            }
+            Some((org, _)) if external(dir, org).is_none() => ctx.err(
+                Some(o.span()),
+                p,
+                format!("OU of organization \"{org}\", which is neither the declared [organization] nor an [[external_organization]]"),
+                Some(&format!("declare it with [[external_organization]] id = \"{org}\"")),
+            ),
+            Some((org, ou)) => {
+                let e = external(dir, org).unwrap_or_default();
+                let known = &dir.external[usize::from(e)].ous;
+                if !known.is_empty() && !known.iter().any(|k| k == ou) {
+                    ctx.err(
+                        Some(o.span()),
+                        p,
+                        format!("OU \"{ou}\" is not one of external organization {org}'s declared ous"),
+                        Some("add it to that [[external_organization]]'s ous"),
+                    );
+                } else {
+                    add_external(launch, e);
+                }
+            }
+            None => {
+                let v = RuleViolation {
+                    rule: Rule::OrganizationArnRequired,
+                    message: format!("\"{}\" is not an OU ARN", o.get_ref()),
+                    help:
+                        "write arn:aws:organizations::<management-account-id>:ou/<o-id>/<ou-id>"
+                            .into(),
+                };
+                ctx.err(Some(o.span()), &p, v.reason(), Some(&v.help));
+            }
+        }
+    }
+}
+
 /// The share plan of one distribution, if it shares at all.
 pub(super) fn resolve_share(
     ctx: &mut Ctx<'_>,
@@ -76,66 +160,8 @@ pub(super) fn resolve_share(
                 .accounts
                 .extend(ctx.account(dir, a, &lpath.key("accounts").at(i)));
         }
-        for (i, o) in l.organizations.iter().enumerate() {
-            let p = lpath.key("organizations").at(i);
-            match org_from_arn(o.get_ref()) {
-                Some(id) if dir.organization.as_ref().is_some_and(|org| org.id == id) => {
-                    launch.organization = true;
-                }
-                Some(id) => match external(dir, id) {
-                    Some(e) => add_external(&mut launch, e),
-                    None => ctx.err(
-                        Some(o.span()),
-                        p,
-                        format!("organization \"{id}\" is neither the declared [organization] nor an [[external_organization]]"),
-                        Some(&format!("AWS shares with any organization: declare it with [[external_organization]] id = \"{id}\"")),
-                    ),
-                },
-                None => {
-                    let v = RuleViolation { rule: Rule::OrganizationArnRequired, message: format!("\"{}\" is not an organization ARN", o.get_ref()), help: "write arn:aws:organizations::<management-account-id>:organization/<o-id>".into() };
-                    ctx.err(Some(o.span()), &p, v.reason(), Some(&v.help));
-                }
-            }
-        }
-        for (i, o) in l.ous.iter().enumerate() {
-            let p = lpath.key("ous").at(i);
-            match ou_from_arn(o.get_ref()) {
-                Some((org, ou)) if dir.organization.as_ref().is_some_and(|d| d.id == org) => {
-                    let id = Spanned::new(o.span(), ou.to_string());
-                    launch.ous.extend(ctx.ou(dir, &id, &p));
-                }
-                Some((org, _)) if external(dir, org).is_none() => ctx.err(
-                    Some(o.span()),
-                    p,
-                    format!("OU of organization \"{org}\", which is neither the declared [organization] nor an [[external_organization]]"),
-                    Some(&format!("declare it with [[external_organization]] id = \"{org}\"")),
-                ),
-                Some((org, ou)) => {
-                    let e = external(dir, org).unwrap_or_default();
-                    let known = &dir.external[usize::from(e)].ous;
-                    if !known.is_empty() && !known.iter().any(|k| k == ou) {
-                        ctx.err(
-                            Some(o.span()),
-                            p,
-                            format!("OU \"{ou}\" is not one of external organization {org}'s declared ous"),
-                            Some("add it to that [[external_organization]]'s ous"),
-                        );
-                    } else {
-                        add_external(&mut launch, e);
-                    }
-                }
-                None => {
-                    let v = RuleViolation {
-                        rule: Rule::OrganizationArnRequired,
-                        message: format!("\"{}\" is not an OU ARN", o.get_ref()),
-                        help:
-                            "write arn:aws:organizations::<management-account-id>:ou/<o-id>/<ou-id>"
-                                .into(),
-                    };
-                    ctx.err(Some(o.span()), &p, v.reason(), Some(&v.help));
-                }
-            }
-        }
+        share_organizations(ctx, dir, l, &lpath, &mut launch);
+        share_ous(ctx, dir, l, &lpath, &mut launch);
         launch.public = l.public.unwrap_or(false);
     }
     let snapshot_accounts: Vec<AccountId> = r
@@ -161,7 +187,8 @@ pub(super) fn resolve_share(
         snapshot_accounts: snapshot_accounts.clone(),
     };
     let mut violation = None;
-    for v in check_share(dir, &req) {
+    let quota = src.quotas.get(Quota::ShareEntitiesPerImage);
+    for v in check_share(dir, quota, &req) {
         let rule = ctx.violation(span.clone(), &path.key("launch_permission"), &v);
         violation = violation.or(rule);
     }

@@ -73,7 +73,7 @@ fn quotas_take_their_defaults_and_refuse_zero() {
     let text =
         format!("{REGIONS}[quotas]\nconcurrent_builds = 7\nconcurrent_ami_copies_per_region = 0\n");
     let (q, errors) = with_ctx(&text, |ctx, raw| {
-        regions::resolve_quotas(ctx, raw.quotas.as_ref())
+        quotas::resolve_quotas(ctx, raw.quotas.as_ref())
     });
     assert_eq!(q.get(Quota::ConcurrentBuilds), 7);
     assert_eq!(q.get(Quota::AmiCopiesPerRegion), 300, "the default stays");
@@ -82,6 +82,45 @@ fn quotas_take_their_defaults_and_refuse_zero() {
         errors,
         ["quotas.concurrent_ami_copies_per_region: must be between 1 and 100000, got 0"]
     );
+}
+
+#[test]
+fn every_quota_row_is_read_from_its_key_and_checked_against_its_range() {
+    for q in Quota::ALL {
+        let row = q.row();
+        let text = format!("{REGIONS}[quotas]\n{} = 3\n", row.key);
+        let (got, errors) = with_ctx(&text, |ctx, raw| {
+            quotas::resolve_quotas(ctx, raw.quotas.as_ref())
+        });
+        assert!(errors.is_empty(), "{}: {errors:?}", row.key);
+        assert_eq!(got.get(q), 3, "{}", row.key);
+        for other in Quota::ALL.into_iter().filter(|o| *o != q) {
+            assert_eq!(
+                got.get(other),
+                other.default_value(),
+                "{} leaves the others",
+                row.key
+            );
+        }
+        let text = format!("{REGIONS}[quotas]\n{} = {}\n", row.key, row.max + 1);
+        let (got, errors) = with_ctx(&text, |ctx, raw| {
+            quotas::resolve_quotas(ctx, raw.quotas.as_ref())
+        });
+        assert_eq!(
+            got.get(q),
+            row.default,
+            "{}: a refused value leaves the default",
+            row.key
+        );
+        assert_eq!(errors.len(), 1, "{}: {errors:?}", row.key);
+        let want = format!(
+            "quotas.{}: must be between 1 and {}, got {}",
+            row.key,
+            row.max,
+            row.max + 1
+        );
+        assert!(errors[0].starts_with(&want), "{}", errors[0]);
+    }
 }
 
 #[test]
@@ -154,7 +193,7 @@ fn resolve_first_pipeline(text: &str) -> (Option<crate::pipeline::config::Pipeli
             dir: &dir,
             start: default_start(),
             horizon: SimTime(DEFAULT_HORIZON.0),
-            public_quota: crate::aws::facts::PUBLIC_AMIS_PER_REGION,
+            quotas: Default::default(),
         };
         pipeline::resolve_pipeline(ctx, &shared, &raw.pipeline[0], "pipeline[0]")
     })
@@ -374,7 +413,7 @@ fn a_migration_to_its_own_region_is_refused() {
             dir: &dir,
             start: default_start(),
             horizon: SimTime(DEFAULT_HORIZON.0),
-            public_quota: crate::aws::facts::PUBLIC_AMIS_PER_REGION,
+            quotas: Default::default(),
         };
         migration::resolve_migration(ctx, &shared, &raw.migration[0], "migration[0]")
     });

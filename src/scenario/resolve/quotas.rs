@@ -1,0 +1,37 @@
+//! `[quotas]` and `[quotas.when_full]` over the defaults of `aws::quotas`.
+
+use super::ctx::{Choice, Ctx, KeyPath};
+use crate::aws::quotas::{Quota, Quotas, WhenFull};
+use crate::scenario::raw::RawQuotas;
+
+/// Every quota the file sets, checked against its row's range.
+pub(super) fn resolve_quotas(ctx: &mut Ctx<'_>, raw: Option<&RawQuotas>) -> Quotas {
+    let mut quotas = Quotas::default();
+    let Some(raw) = raw else {
+        return quotas;
+    };
+    for q in Quota::ALL {
+        let row = q.row();
+        if let Some(v) = raw.get(q)
+            && let Some(v) = ctx.count(v, &"quotas".key(row.key), (1, row.max), row.help)
+        {
+            quotas.set(q, v);
+        }
+    }
+    for q in Quota::ALL {
+        if let Some(w) = raw.when_full.as_ref().and_then(|w| w.get(q)) {
+            let path = "quotas.when_full".key(q.key());
+            quotas.set_when_full(q, WHEN_FULL.pick(ctx, Some(w), &path));
+        }
+    }
+    quotas
+}
+
+/// `[quotas.when_full]`: what a full quota does.
+const WHEN_FULL: Choice<WhenFull> = Choice {
+    what: "when_full",
+    words: &[
+        ("queue", WhenFull::Queue, ""),
+        ("fail", WhenFull::Fail, "ResourceLimitExceeded"),
+    ],
+};
