@@ -18,7 +18,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use amisim::experiment::outputs::RowSelection;
 use amisim::experiment::{self, Plan};
-use amisim::report::rows::{Encoded, RowFiles, encode};
+use amisim::report::row_files::RowFiles;
+use amisim::report::rows::{Encoded, encode};
 
 /// Benchmarks `reps` replications of `scenarios/{name}.toml` on 1 and 2
 /// threads, in group `group`; with `rows`, every row file is written too.

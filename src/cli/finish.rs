@@ -7,7 +7,7 @@ use super::CliError;
 use crate::experiment::Aggregate;
 use crate::experiment::outputs::{self, RowSelection};
 use crate::report::commit::Staged;
-use crate::report::rows::RowFiles;
+use crate::report::row_files::RowFiles;
 use crate::report::{capacity, csv_files, sweep as sweep_report, text, write::atomic_write};
 use crate::scenario::Scenario;
 use crate::scenario::sweep::Sweep;
@@ -54,7 +54,7 @@ impl Finish<'_> {
                 v.extend(
                     outputs::FILES
                         .iter()
-                        .filter(|x| x.writer == outputs::Writer::Aggregate)
+                        .filter(|x| matches!(x.writer, outputs::Writer::Aggregate(_)))
                         .map(|x| x.name),
                 );
                 v
@@ -147,17 +147,18 @@ pub(super) fn print_summary(f: &Finish<'_>, aggs: &[Aggregate]) {
 /// The aggregated files of a single-scenario run, in the registry's order.
 fn write_reports(f: &Finish<'_>, agg: &Aggregate) -> anyhow::Result<()> {
     let scn = f.scn;
-    for file in outputs::FILES
-        .iter()
-        .filter(|x| x.writer == outputs::Writer::Aggregate)
-    {
-        let bytes = match *file {
-            outputs::SUMMARY => csv_files::summary_csv(scn, agg)?,
-            outputs::QUOTAS => capacity::quotas_csv(scn, agg)?,
-            outputs::QUOTA_TIMELINE => capacity::timeline_csv(scn, agg)?,
-            outputs::COST_SUMMARY => csv_files::cost_summary_csv(scn, agg)?,
-            outputs::COST_BREAKDOWN => csv_files::cost_breakdown_csv(scn, agg)?,
-            outputs::MANIFEST => csv_files::manifest_json(
+    use outputs::AggregateFile as A;
+    for file in &outputs::FILES {
+        let outputs::Writer::Aggregate(kind) = file.writer else {
+            continue;
+        };
+        let bytes = match kind {
+            A::Summary => csv_files::summary_csv(scn, agg)?,
+            A::Quotas => capacity::quotas_csv(scn, agg)?,
+            A::QuotaTimeline => capacity::timeline_csv(scn, agg)?,
+            A::CostSummary => csv_files::cost_summary_csv(scn, agg)?,
+            A::CostBreakdown => csv_files::cost_breakdown_csv(scn, agg)?,
+            A::Manifest => csv_files::manifest_json(
                 scn,
                 agg,
                 f.seed,
@@ -165,7 +166,6 @@ fn write_reports(f: &Finish<'_>, agg: &Aggregate) -> anyhow::Result<()> {
                 f.precision_record(agg),
                 f.row_replications,
             )?,
-            other => anyhow::bail!("no writer for {}", other.name),
         };
         atomic_write(&f.dir.join(file.name), &bytes)?;
     }

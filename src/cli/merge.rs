@@ -11,7 +11,7 @@ use super::{CliError, usage};
 use crate::experiment::Aggregate;
 use crate::experiment::outputs;
 use crate::experiment::shard::{ShardInfo, check_merge, verify};
-use crate::report::rows::RowFiles;
+use crate::report::row_files::RowFiles;
 use crate::scenario;
 
 /// `amisim merge`

@@ -8,6 +8,7 @@
 //! (nothing is written).
 
 mod compare;
+mod execute;
 mod finish;
 mod fit;
 mod import;
@@ -22,7 +23,8 @@ use clap::{Parser, Subcommand};
 
 pub use merge::MergeArgs;
 pub use report::ReportArgs;
-pub use run::{PrecisionOf, RunArgs, RunConfig, peak_memory_kib};
+pub use execute::peak_memory_kib;
+pub use run::{PrecisionOf, RunArgs, RunConfig};
 pub use validate::ValidateArgs;
 
 use crate::scenario::{Scenario, ScenarioErrors};
@@ -154,7 +156,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Run(a) => {
             let configs = RunConfig::all(&a, |v| std::env::var(v).ok())?;
             for c in &configs {
-                run::run(c)?;
+                execute::run(c)?;
             }
             let singles: Vec<String> = configs
                 .iter()

@@ -14,7 +14,7 @@ use crate::cost::{Ledger, Market};
 use crate::engine::SimTime;
 use crate::pipeline::analysis::{CriticalKey, CriticalParts, ExecRecords, critical_step};
 use crate::pipeline::config::World;
-use crate::pipeline::model::{Outcome, ReplicationResult, Stage};
+use crate::pipeline::model::{Cause, Outcome, ReplicationResult, Stage};
 
 /// Per stage of a pipeline.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,10 +67,21 @@ pub struct PipelineAgg {
     /// there), succeeded executions, ms.
     #[serde(default, with = "pairs")]
     pub time_to_region: BTreeMap<u16, Metric>,
-    /// Failed executions by `stage\titem\tcause` (the failed stage's
-    /// name, its item, or empty, and the cause); see [`failure_parts`].
-    #[serde(default)]
-    pub failures: BTreeMap<String, u64>,
+    /// Failed executions by the stage, item and cause of their failure.
+    #[serde(default, with = "pairs")]
+    pub failures: BTreeMap<FailureKey, u64>,
+}
+
+/// What failed an execution: its failed stage, that stage's item (as in
+/// [`StageRecord::item`](crate::pipeline::model::StageRecord)) and the cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FailureKey {
+    /// The stage that failed.
+    pub stage: Stage,
+    /// Its item: component, test, volume or copy index.
+    pub item: u16,
+    /// Why.
+    pub cause: Cause,
 }
 
 /// Identifies a quota instance.
@@ -253,19 +264,10 @@ struct Scratch {
     region_done: Vec<u64>,
     /// The replication's cost by `(category, item)`, densely indexed.
     cost_item: Vec<u128>,
-    /// The failure being counted, as [`PipelineAgg::failures`] keys it.
-    failure_key: String,
     /// Values for the per-stage and per-Region metrics.
     pending: Pending,
     /// The first slot in `pending` of each pipeline's metrics.
     base: Vec<u32>,
-}
-
-/// The stage, item and cause of a [`PipelineAgg::failures`] key.
-pub fn failure_parts(key: &str) -> (&str, &str, &str) {
-    let (stage, rest) = key.split_once('\t').unwrap_or((key, ""));
-    let (item, cause) = rest.rsplit_once('\t').unwrap_or(("", rest));
-    (stage, item, cause)
 }
 
 /// The item kind and key index of a cost line's item, as
@@ -543,29 +545,13 @@ impl Aggregate {
             if run.outcome != Outcome::Succeeded {
                 p.failed += 1;
                 if let Some(r) = run.failed_record {
-                    // The key in a reused buffer: a cause seen before allocates nothing.
                     let r = &rep.stages[r.index()];
-                    let key = &mut sc.failure_key;
-                    key.clear();
-                    for (i, part) in [
-                        r.stage.name(),
-                        crate::pipeline::analysis::item_name(world, rep, r),
-                        r.cause.name(),
-                    ]
-                    .iter()
-                    .enumerate()
-                    {
-                        if i > 0 {
-                            key.push('\t');
-                        }
-                        key.push_str(part);
-                    }
-                    match p.failures.get_mut(key.as_str()) {
-                        Some(n) => *n += 1,
-                        None => {
-                            p.failures.insert(key.clone(), 1);
-                        }
-                    }
+                    let key = FailureKey {
+                        stage: r.stage,
+                        item: r.item,
+                        cause: r.cause,
+                    };
+                    *p.failures.entry(key).or_default() += 1;
                 }
                 continue;
             }
@@ -786,7 +772,7 @@ impl Aggregate {
                     a.time_to_region.entry(*r).or_default().merge(m);
                 }
                 for (k, n) in &b.failures {
-                    *a.failures.entry(k.clone()).or_default() += n;
+                    *a.failures.entry(*k).or_default() += n;
                 }
             }
         }

@@ -23,7 +23,7 @@ pub enum Writer {
     /// written when `--rows` is at least the selection given.
     Rows(RowSelection),
     /// Built from the aggregate of a whole run (or merge).
-    Aggregate,
+    Aggregate(AggregateFile),
     /// Written by `run --shard` for `amisim merge`.
     Shard,
     /// A scenario with a `[sweep]`: one line per point.
@@ -32,6 +32,77 @@ pub enum Writer {
     Trace,
     /// `--report` or `amisim report`.
     Report,
+}
+
+/// The files built from the aggregate of a whole run, each rendered by its
+/// own function (`cli::finish` matches on this exhaustively).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregateFile {
+    /// `summary.csv`.
+    Summary,
+    /// `quotas.csv`.
+    Quotas,
+    /// `quota_timeline.csv`.
+    QuotaTimeline,
+    /// `cost_summary.csv`.
+    CostSummary,
+    /// `cost_breakdown.csv`.
+    CostBreakdown,
+    /// `manifest.json`.
+    Manifest,
+}
+
+/// A row file, in [`ROW_FILES`] order: what indexes a [`RowSet`] and the
+/// encoded rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowFile {
+    /// `runs.csv`.
+    Runs,
+    /// `stages.csv`.
+    Stages,
+    /// `images.csv`.
+    Images,
+    /// `cost.csv`.
+    Cost,
+    /// `exposure.csv`.
+    Exposure,
+}
+
+impl RowFile {
+    /// Every row file, in [`ROW_FILES`] order.
+    pub const ALL: [RowFile; N_ROW_FILES] = [
+        RowFile::Runs,
+        RowFile::Stages,
+        RowFile::Images,
+        RowFile::Cost,
+        RowFile::Exposure,
+    ];
+
+    /// Its entry in the registry.
+    pub fn file(self) -> OutputFile {
+        ROW_FILES[self as usize]
+    }
+}
+
+/// Which row files are written, indexed by [`RowFile`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RowSet(pub [bool; N_ROW_FILES]);
+
+impl std::ops::Index<RowFile> for RowSet {
+    type Output = bool;
+    fn index(&self, f: RowFile) -> &bool {
+        &self.0[f as usize]
+    }
+}
+
+impl RowSet {
+    /// Every row file.
+    pub const ALL: RowSet = RowSet([true; N_ROW_FILES]);
+
+    /// Whether any row file is written.
+    pub fn any(self) -> bool {
+        self.0.contains(&true)
+    }
 }
 
 /// One output file.
@@ -65,17 +136,26 @@ pub const COST: OutputFile = file("cost.csv", Writer::Rows(RowSelection::All));
 /// `exposure.csv`: one line per release (package update).
 pub const EXPOSURE: OutputFile = file("exposure.csv", Writer::Rows(RowSelection::All));
 /// `summary.csv`.
-pub const SUMMARY: OutputFile = file("summary.csv", Writer::Aggregate);
+pub const SUMMARY: OutputFile = file("summary.csv", Writer::Aggregate(AggregateFile::Summary));
 /// `quotas.csv`.
-pub const QUOTAS: OutputFile = file("quotas.csv", Writer::Aggregate);
+pub const QUOTAS: OutputFile = file("quotas.csv", Writer::Aggregate(AggregateFile::Quotas));
 /// `quota_timeline.csv`.
-pub const QUOTA_TIMELINE: OutputFile = file("quota_timeline.csv", Writer::Aggregate);
+pub const QUOTA_TIMELINE: OutputFile = file(
+    "quota_timeline.csv",
+    Writer::Aggregate(AggregateFile::QuotaTimeline),
+);
 /// `cost_summary.csv`.
-pub const COST_SUMMARY: OutputFile = file("cost_summary.csv", Writer::Aggregate);
+pub const COST_SUMMARY: OutputFile = file(
+    "cost_summary.csv",
+    Writer::Aggregate(AggregateFile::CostSummary),
+);
 /// `cost_breakdown.csv`.
-pub const COST_BREAKDOWN: OutputFile = file("cost_breakdown.csv", Writer::Aggregate);
+pub const COST_BREAKDOWN: OutputFile = file(
+    "cost_breakdown.csv",
+    Writer::Aggregate(AggregateFile::CostBreakdown),
+);
 /// `manifest.json`: what produced the directory.
-pub const MANIFEST: OutputFile = file("manifest.json", Writer::Aggregate);
+pub const MANIFEST: OutputFile = file("manifest.json", Writer::Aggregate(AggregateFile::Manifest));
 /// `aggregate.json`: a shard's exact partial aggregate.
 pub const SHARD_AGGREGATE: OutputFile = file("aggregate.json", Writer::Shard);
 /// `shard.json`: which slice a shard ran.
@@ -121,18 +201,18 @@ pub const N_ROW_FILES: usize = 5;
 
 impl RowSelection {
     /// Whether each of [`ROW_FILES`] is written.
-    pub fn enabled(self) -> [bool; N_ROW_FILES] {
-        ROW_FILES.map(|f| match f.writer {
+    pub fn enabled(self) -> RowSet {
+        RowSet(ROW_FILES.map(|f| match f.writer {
             Writer::Rows(min) => self >= min,
             _ => false,
-        })
+        }))
     }
 
     /// The row files written.
     pub fn files(self) -> Vec<&'static str> {
         ROW_FILES
             .iter()
-            .zip(self.enabled())
+            .zip(self.enabled().0)
             .filter(|(_, e)| *e)
             .map(|(f, _)| f.name)
             .collect()
@@ -145,7 +225,7 @@ pub fn run_files(rows: RowSelection) -> Vec<&'static str> {
     files.extend(
         FILES
             .iter()
-            .filter(|f| f.writer == Writer::Aggregate)
+            .filter(|f| matches!(f.writer, Writer::Aggregate(_)))
             .map(|f| f.name),
     );
     files
@@ -158,6 +238,9 @@ mod tests {
     #[test]
     fn each_selection_writes_the_row_files_of_the_smaller_ones() {
         assert_eq!(RowSelection::None.files(), Vec::<&str>::new());
+        for f in RowFile::ALL {
+            assert!(f.file().is_row_file());
+        }
         assert_eq!(RowSelection::Runs.files(), ["runs.csv"]);
         assert_eq!(
             RowSelection::All.files(),

@@ -1,7 +1,7 @@
 //! Reading a replication's records: names of items and keys, records per
 //! execution, and the critical stage of each execution.
 
-use super::config::{Kind, World};
+use super::config::{Kind, Pipeline, World};
 use super::model::{Outcome, RecordId, ReplicationResult, Stage, StageRecord};
 use crate::aws::ids::RegionId;
 use crate::engine::{SimDuration, SimTime};
@@ -20,8 +20,13 @@ pub fn kms_key_name<'w>(world: &'w World, rep: &ReplicationResult, r: &StageReco
 /// The name of a stage record's item: component, test, device or source Region.
 pub fn item_name<'w>(world: &'w World, rep: &ReplicationResult, r: &StageRecord) -> &'w str {
     let p = &world.pipelines[rep.runs[r.exec.index()].pipeline as usize];
-    let i = r.item as usize;
-    match r.stage {
+    item_label(world, p, r.stage, r.item)
+}
+
+/// The name of item `item` of `stage` in pipeline `p`, as [`item_name`] gives it.
+pub fn item_label<'w>(world: &'w World, p: &'w Pipeline, stage: Stage, item: u16) -> &'w str {
+    let i = item as usize;
+    match stage {
         Stage::Component => &p.components[i].name,
         Stage::Test => &p.tests[i].name,
         Stage::Snapshot => &p.volumes[i].device,
@@ -124,6 +129,20 @@ pub enum CriticalKey {
     Stage(Stage),
 }
 
+impl CriticalKey {
+    /// The kind of step: `component`, `test`, `copy`, `schedule_delay` or the
+    /// stage's name; a label is `kind:name` for the first three.
+    pub fn kind(self) -> &'static str {
+        match self {
+            CriticalKey::ScheduleDelay => "schedule_delay",
+            CriticalKey::Component(_) => "component",
+            CriticalKey::Test(_) => "test",
+            CriticalKey::Copy(_) => "copy",
+            CriticalKey::Stage(s) => s.name(),
+        }
+    }
+}
+
 /// The contributions [`critical_step`] sums: a buffer to reuse between calls.
 #[derive(Debug, Clone, Default)]
 pub struct CriticalParts(Vec<(CriticalKey, u64)>);
@@ -136,14 +155,23 @@ pub fn most_often(
     pipeline: u16,
     counts: &std::collections::BTreeMap<CriticalKey, u64>,
 ) -> Option<(String, u64)> {
+    most_often_key(world, pipeline, counts).map(|(_, label, n)| (label, n))
+}
+
+/// [`most_often`] with the step's key.
+pub fn most_often_key(
+    world: &World,
+    pipeline: u16,
+    counts: &std::collections::BTreeMap<CriticalKey, u64>,
+) -> Option<(CriticalKey, String, u64)> {
     counts
         .iter()
         .map(|(k, n)| {
             let mut label = String::new();
             write_critical_label(world, pipeline, *k, &mut label);
-            (label, *n)
+            (*k, label, *n)
         })
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .max_by(|a, b| a.2.cmp(&b.2).then(b.1.cmp(&a.1)))
 }
 
 /// Writes the label of a critical step of pipeline `pipeline` (see
@@ -151,14 +179,14 @@ pub fn most_often(
 pub fn write_critical_label(world: &World, pipeline: u16, k: CriticalKey, out: &mut String) {
     let p = &world.pipelines[pipeline as usize];
     out.clear();
-    let (prefix, name) = match k {
-        CriticalKey::ScheduleDelay => ("schedule_delay", ""),
-        CriticalKey::Component(i) => ("component:", p.components[usize::from(i)].name.as_str()),
-        CriticalKey::Test(i) => ("test:", p.tests[usize::from(i)].name.as_str()),
-        CriticalKey::Copy(r) => ("copy:", world.regions[r.index()].as_str()),
-        CriticalKey::Stage(s) => (s.name(), ""),
+    out.push_str(k.kind());
+    let name = match k {
+        CriticalKey::ScheduleDelay | CriticalKey::Stage(_) => return,
+        CriticalKey::Component(i) => p.components[usize::from(i)].name.as_str(),
+        CriticalKey::Test(i) => p.tests[usize::from(i)].name.as_str(),
+        CriticalKey::Copy(r) => world.regions[r.index()].as_str(),
     };
-    out.push_str(prefix);
+    out.push(':');
     out.push_str(name);
 }
 

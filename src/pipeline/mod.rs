@@ -3,4 +3,5 @@
 pub mod analysis;
 pub mod config;
 pub mod model;
+pub mod schedule;
 pub mod trigger;

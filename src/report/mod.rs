@@ -11,6 +11,7 @@ pub mod commit;
 pub mod csv_files;
 pub mod manifest;
 pub mod plan;
+pub mod row_files;
 pub mod rows;
 pub mod sweep;
 pub mod text;

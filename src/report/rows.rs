@@ -1,17 +1,10 @@
-//! Row files, streamed: `runs.csv`, `stages.csv` and `images.csv` get their
-//! rows replication by replication while the experiment runs, into
-//! temporary files that are renamed into place only when everything
-//! succeeded.
+//! The rows of the row files (`runs.csv`, `stages.csv`, `images.csv`,
+//! `cost.csv`, `exposure.csv`), encoded replication by replication on the
+//! workers while the experiment runs; `row_files` writes them.
 
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
-
-use tempfile::NamedTempFile;
-
-use super::write::{persist, temp_beside};
-use super::{ReportError, push_digits, push_fixed, push_secs};
+use super::{push_digits, push_fixed, push_secs};
 use crate::cost::CostLine;
-pub use crate::experiment::outputs::{N_ROW_FILES, ROW_FILES, RowSelection};
+pub use crate::experiment::outputs::{N_ROW_FILES, ROW_FILES, RowFile, RowSelection, RowSet};
 use crate::pipeline::analysis::{critical_stage, item_name, kms_key_name, records_by_exec};
 use crate::pipeline::config::World;
 use crate::pipeline::model::{Outcome, ReplicationResult};
@@ -118,7 +111,7 @@ pub const ROW_BUDGET_BYTES: u64 = 64 << 20;
 /// How many replications (from 0) `--row-replications auto` gives rows:
 /// as many as fill [`ROW_BUDGET_BYTES`] at replication 0's size (the same
 /// in every shard and for any thread count), at least one.
-pub fn auto_limit(scn: &crate::scenario::Scenario, seed: u64, enabled: [bool; N_ROW_FILES]) -> u64 {
+pub fn auto_limit(scn: &crate::scenario::Scenario, seed: u64, enabled: RowSet) -> u64 {
     let rep = crate::pipeline::model::run_replication(&scn.world, seed, 0);
     let lines = crate::cost::ledger(&scn.market(), &rep);
     let mut out = Encoded::default();
@@ -370,7 +363,7 @@ impl crate::experiment::Output for Encoded {
 /// [`crate::experiment::Aggregate::cost_lines`] holds them once it is added).
 pub fn encode(
     world: &World,
-    enabled: [bool; N_ROW_FILES],
+    enabled: RowSet,
     out: &mut Encoded,
     index: u64,
     rep: &ReplicationResult,
@@ -381,167 +374,20 @@ pub fn encode(
     // Digits only: valid UTF-8, and a field as they are.
     let ri = std::str::from_utf8(&ri).unwrap_or_default();
     let [runs, stages, images, cost, exposure] = &mut out.0;
-    if enabled[3] {
+    if enabled[RowFile::Cost] {
         write_cost(world, ri, rep, cost_lines, &mut Fields::new(cost));
     }
-    if enabled[0] {
+    if enabled[RowFile::Runs] {
         write_runs(world, ri, rep, &mut Fields::new(runs));
     }
-    if enabled[1] {
+    if enabled[RowFile::Stages] {
         write_stages(world, ri, rep, &mut Fields::new(stages));
     }
-    if enabled[2] {
+    if enabled[RowFile::Images] {
         write_images(world, ri, rep, &mut Fields::new(images));
     }
-    if enabled[4] {
+    if enabled[RowFile::Exposure] {
         write_exposure(world, ri, rep, &mut Fields::new(exposure));
-    }
-}
-
-/// The row files being written into temporary files in `dir` (removed if
-/// the run ends before [`RowFiles::commit`]).
-pub struct RowFiles {
-    dir: PathBuf,
-    files: [Option<BufWriter<NamedTempFile>>; N_ROW_FILES],
-    /// The thread syncing rows already complete (see [`RowFiles::sync_early`]).
-    syncing: Option<std::thread::JoinHandle<()>>,
-}
-
-const HEADERS: [&[&str]; N_ROW_FILES] = [
-    &RUNS_HEADER,
-    &STAGES_HEADER,
-    &IMAGES_HEADER,
-    &COST_HEADER,
-    &EXPOSURE_HEADER,
-];
-
-fn csv_error(source: csv::Error) -> ReportError {
-    ReportError::Csv {
-        file: "row files",
-        source,
-    }
-}
-
-impl RowFiles {
-    /// Creates the selected temporary files, each with its header.
-    pub fn create(dir: &Path, rows: RowSelection) -> Result<Self, ReportError> {
-        let open = |i: usize| -> Result<Option<BufWriter<NamedTempFile>>, ReportError> {
-            if !rows.enabled()[i] {
-                return Ok(None);
-            }
-            let path = dir.join(ROW_FILES[i].name);
-            let f = temp_beside(&path).map_err(|source| ReportError::Io {
-                path: path.display().to_string(),
-                source,
-            })?;
-            // Encoded rows come in pieces far larger than the buffer, and
-            // bypass it; headers and merged shards go through it.
-            let mut f = BufWriter::with_capacity(1 << 16, f);
-            let mut w = csv::Writer::from_writer(&mut f);
-            w.write_record(HEADERS[i]).map_err(csv_error)?;
-            w.flush().map_err(|e| csv_error(e.into()))?;
-            drop(w);
-            Ok(Some(f))
-        };
-        Ok(RowFiles {
-            dir: dir.to_path_buf(),
-            files: [open(0)?, open(1)?, open(2)?, open(3)?, open(4)?],
-            syncing: None,
-        })
-    }
-
-    /// Starts writing the files to disk on a thread of its own, once no more
-    /// rows will come while replications go on (the row cut of
-    /// `--row-replications`): the sync in [`RowFiles::commit`] then finds
-    /// little left to write, and the disk's time overlaps the replications
-    /// instead of following them (quickstart's default command spent about
-    /// 45 ms in fsync at its end, a tenth of its run). Best effort: commit
-    /// syncs every file again and reports any error.
-    pub fn sync_early(&mut self) -> Result<(), ReportError> {
-        if self.syncing.is_some() {
-            return Ok(());
-        }
-        let mut handles = Vec::new();
-        for (f, spec) in self.files.iter_mut().zip(ROW_FILES) {
-            let Some(f) = f else { continue };
-            let io = |source| ReportError::Io {
-                path: spec.name.to_string(),
-                source,
-            };
-            f.flush().map_err(io)?;
-            handles.push(f.get_ref().as_file().try_clone().map_err(io)?);
-        }
-        self.syncing = std::thread::Builder::new()
-            .name("amisim-sync".into())
-            .spawn(move || {
-                for f in handles {
-                    let _ = f.sync_data();
-                }
-            })
-            .ok();
-        Ok(())
-    }
-
-    /// The files written, in [`ROW_FILES`] order: what [`encode`] needs.
-    pub fn enabled(&self) -> [bool; N_ROW_FILES] {
-        std::array::from_fn(|i| self.files[i].is_some())
-    }
-
-    /// Appends encoded rows (those of the replications after the last appended).
-    pub fn append(&mut self, encoded: &Encoded) -> Result<(), ReportError> {
-        for (i, bytes) in encoded.0.iter().enumerate() {
-            if let Some(f) = self.files[i].as_mut() {
-                f.write_all(bytes).map_err(|source| ReportError::Io {
-                    path: ROW_FILES[i].name.to_string(),
-                    source,
-                })?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Appends the records (header line skipped) of the row files written
-    /// by other processes, in order: how shard outputs are merged. A shard
-    /// encodes its rows with this very writer, and `merge` has checked each
-    /// file against its shard's SHA-256, so its bytes after the header are
-    /// those one process writes: they are copied, not parsed.
-    pub fn append_files(&mut self, parts: &[PathBuf]) -> Result<(), ReportError> {
-        use std::io::BufRead;
-        for part in parts {
-            for (i, name) in ROW_FILES.iter().map(|f| f.name).enumerate() {
-                let Some(f) = self.files[i].as_mut() else {
-                    continue;
-                };
-                let path = part.join(name);
-                let io = |source| ReportError::Io {
-                    path: path.display().to_string(),
-                    source,
-                };
-                let mut reader = std::io::BufReader::new(std::fs::File::open(&path).map_err(io)?);
-                // The header is one line of fixed column names.
-                let mut header = Vec::new();
-                reader.read_until(b'\n', &mut header).map_err(io)?;
-                std::io::copy(&mut reader, f).map_err(io)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Flushes, syncs and renames the files into place.
-    pub fn commit(mut self) -> Result<(), ReportError> {
-        if let Some(syncing) = self.syncing.take() {
-            let _ = syncing.join();
-        }
-        for (file, name) in self.files.into_iter().zip(ROW_FILES.map(|f| f.name)) {
-            let Some(f) = file else { continue };
-            let io = |source| ReportError::Io {
-                path: name.to_string(),
-                source,
-            };
-            let tmp = f.into_inner().map_err(|e| io(e.into_error()))?;
-            persist(tmp, &self.dir.join(name)).map_err(io)?;
-        }
-        Ok(())
     }
 }
 
@@ -670,14 +516,7 @@ mod tests {
         for i in range {
             let rep = crate::pipeline::model::run_replication(&scn.world, 1, i);
             let lines = crate::cost::ledger(&scn.market(), &rep);
-            super::encode(
-                &scn.world,
-                [true; super::N_ROW_FILES],
-                &mut out,
-                i,
-                &rep,
-                &lines,
-            );
+            super::encode(&scn.world, super::RowSet::ALL, &mut out, i, &rep, &lines);
         }
         out
     }
@@ -690,7 +529,9 @@ mod tests {
         let (first, rest) = (encoded(&scn, 0..3), encoded(&scn, 3..5));
         let write = |early: bool| {
             let dir = tempfile::tempdir().unwrap();
-            let mut files = super::RowFiles::create(dir.path(), super::RowSelection::All).unwrap();
+            let mut files =
+                crate::report::row_files::RowFiles::create(dir.path(), super::RowSelection::All)
+                    .unwrap();
             files.append(&first).unwrap();
             if early {
                 files.sync_early().unwrap();
@@ -716,7 +557,7 @@ mod tests {
             .join("scenarios/golden-3os-8-regions.toml");
         let scn = crate::scenario::load(&path).unwrap();
         let out = encoded(&scn, 0..3);
-        for (bytes, header) in out.0.iter().zip(super::HEADERS) {
+        for (bytes, header) in out.0.iter().zip(crate::report::row_files::HEADERS) {
             let mut r = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .from_reader(&bytes[..]);
@@ -742,7 +583,7 @@ mod budget_tests {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
         let scn =
             crate::scenario::from_str(&path, &std::fs::read_to_string(&path).unwrap()).unwrap();
-        let enabled = [true; N_ROW_FILES];
+        let enabled = RowSet::ALL;
         let n = auto_limit(&scn, 1, enabled);
         let rep = crate::pipeline::model::run_replication(&scn.world, 1, 0);
         let lines = crate::cost::ledger(&scn.market(), &rep);

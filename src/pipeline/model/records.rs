@@ -161,8 +161,9 @@ impl Outcome {
     }
 }
 
-/// Why a stage failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Why a stage failed. Written to files (and aggregate.json) by its
+/// [`Cause::name`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Cause {
     /// It did not fail.
     None,
@@ -206,6 +207,23 @@ impl Cause {
         }
     }
 
+    /// Every cause but `None`: the simple ones, then one per rule.
+    pub fn all() -> impl Iterator<Item = Cause> {
+        [
+            Cause::StepFailure,
+            Cause::LaunchFailed,
+            Cause::SnapshotFailed,
+            Cause::CopyFailed,
+            Cause::RegionIncident,
+            Cause::WaiterTimeout,
+            Cause::RequestLimitExceeded,
+            Cause::ResourceLimitExceeded,
+            Cause::StepTimeout,
+        ]
+        .into_iter()
+        .chain(Rule::ALL.map(Cause::Rule))
+    }
+
     /// True for transient causes a stage-level retry may overcome.
     pub fn is_retryable(self) -> bool {
         matches!(
@@ -215,6 +233,24 @@ impl Cause {
                 | Cause::RegionIncident
                 | Cause::RequestLimitExceeded
         )
+    }
+}
+
+impl serde::Serialize for Cause {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Cause {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        if name.is_empty() {
+            return Ok(Cause::None);
+        }
+        Cause::all()
+            .find(|c| c.name() == name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown failure cause `{name}`")))
     }
 }
 

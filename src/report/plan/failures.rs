@@ -42,9 +42,15 @@ fn tally(scn: &Scenario, agg: &Aggregate) -> Option<Tally> {
     let mut causes: BTreeMap<Cause, (u64, BTreeSet<String>)> = BTreeMap::new();
     for (p, pa) in scn.world.pipelines.iter().zip(&agg.pipelines) {
         for (key, n) in &pa.failures {
-            let (s, i, c) = crate::experiment::aggregate::failure_parts(key);
+            // Names are made here, where the text is written; several items
+            // may share one (every copy shows its source Region).
+            let item = crate::pipeline::analysis::item_label(&scn.world, p, key.stage, key.item);
             let e = causes
-                .entry((s.to_string(), i.to_string(), c.to_string()))
+                .entry((
+                    key.stage.name().to_string(),
+                    item.to_string(),
+                    key.cause.name().to_string(),
+                ))
                 .or_default();
             e.0 += n;
             e.1.insert(p.name.clone());

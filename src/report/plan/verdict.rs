@@ -36,20 +36,18 @@ pub(super) fn verdict(d: &mut Doc<'_>) -> Result<(), ReportError> {
 fn bottleneck(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> Option<String> {
     let (pi, name, pa) = slowest(scn, agg, |p| &p.time_to_all_regions)?;
     // By kind of step first (all copies together), then the single most frequent one.
-    let mut kinds: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
-    let mut label = String::new();
+    let mut kinds: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
     for (k, n) in &pa.critical {
-        crate::pipeline::analysis::write_critical_label(&scn.world, pi as u16, *k, &mut label);
-        let kind = label.split(':').next().unwrap_or(&label);
-        *kinds.entry(kind.to_string()).or_default() += n;
+        *kinds.entry(k.kind()).or_default() += n;
     }
     let (kind, n) = kinds
         .iter()
         .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))?;
-    let (step, m) = crate::pipeline::analysis::most_often(&scn.world, pi as u16, &pa.critical)?;
+    let (key, step, m) =
+        crate::pipeline::analysis::most_often_key(&scn.world, pi as u16, &pa.critical)?;
     let ok = pa.time_to_all_regions.count;
     // The single step only when it stands out (more than once).
-    let top = match step.split(':').next() == Some(kind.as_str()) && step != *kind && m > 1 {
+    let top = match key.kind() == *kind && step != *kind && m > 1 {
         true => format!("; most often {step} ({m})"),
         false => String::new(),
     };

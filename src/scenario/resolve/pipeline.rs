@@ -17,7 +17,9 @@ use super::tool_keys::{
 use crate::aws::directory::{Directory, Encryption};
 use crate::aws::facts;
 use crate::engine::SimTime;
-use crate::pipeline::config::{BaseOwner, Kind, Pipeline, Platform, RegionId, Step, Tool, Volume};
+use crate::pipeline::config::{
+    BaseOwner, Distribution, Kind, Pipeline, Platform, RegionId, Step, Tool, Volume,
+};
 use crate::scenario::raw::{RawLatency, RawPipeline, RawStep, RawVolume};
 
 /// What every pipeline and migration is resolved against.
@@ -94,17 +96,9 @@ pub(super) fn resolve_pipeline(
     let schedule = resolve_schedule(ctx, sp, prefix, tool, sh.start, sh.horizon);
     let lifecycle = resolve_lifecycle(ctx, p.lifecycle.as_ref(), tool, prefix);
 
-    let public = distributions
-        .iter()
-        .any(|x| x.share.as_ref().is_some_and(|s| s.public));
-    if public {
-        public_images_quota(
-            ctx,
-            (sh.horizon, &sh.quotas),
-            sp,
-            prefix,
-            (schedule.as_ref(), &lifecycle),
-        );
+    if distributions.iter().any(Distribution::is_public) {
+        let at = (sh.horizon, &sh.quotas);
+        public_images_quota(ctx, at, sp, prefix, (schedule.as_ref(), &lifecycle));
         public_deprecation(ctx, p, prefix, &lifecycle);
     }
     let kind = instance_types(ctx, p, prefix);
