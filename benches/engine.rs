@@ -80,7 +80,8 @@ fn replications(c: &mut Criterion) {
     let mut group = c.benchmark_group("replication");
     for (name, samples) in [("quickstart", 100), ("enterprise", 10)] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
-        let scn = amisim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let scn =
+            amisim::scenario::load(&path, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
         let events = run_replication(&scn.world, 1, 0).events;
         let market = scn.market();
         group.throughput(Throughput::Elements(events));

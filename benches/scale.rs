@@ -25,7 +25,7 @@ use amisim::report::rows::{Encoded, encode};
 /// threads, in group `group`; with `rows`, every row file is written too.
 fn bench(c: &mut Criterion, group: &str, name: &str, reps: u64, rows: bool) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
-    let scn = amisim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let scn = amisim::scenario::load(&path, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
     let dir = tempfile::tempdir().expect("temporary directory");
     let mut group = c.benchmark_group(group);
     group.throughput(Throughput::Elements(reps));

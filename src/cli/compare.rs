@@ -19,10 +19,13 @@ pub struct CompareArgs {
     /// Where compare.md and compare.html go.
     #[arg(short, long, default_value = "results/compare")]
     pub out: PathBuf,
+    /// How its scenarios are loaded (the global `--allow-outside-paths`).
+    #[arg(skip)]
+    pub load: crate::scenario::LoadOptions,
 }
 
 /// The run in `dir`, checked.
-fn load(dir: &std::path::Path) -> Result<Compared, CliError> {
+fn load(dir: &std::path::Path, opts: &crate::scenario::LoadOptions) -> Result<Compared, CliError> {
     let manifest = manifest_of(dir)?;
     if let ManifestKind::Sweep { .. } = manifest.kind {
         return Err(usage(format!(
@@ -31,7 +34,7 @@ fn load(dir: &std::path::Path) -> Result<Compared, CliError> {
             dir.display()
         )));
     }
-    let (scenario, _) = scenario_of(dir, &manifest, None)?;
+    let (scenario, _) = scenario_of(dir, &manifest, None, opts)?;
     let path = dir.join(outputs::SHARD_AGGREGATE.name);
     let bytes = std::fs::read(&path).map_err(|e| {
         usage(format!(
@@ -64,7 +67,7 @@ pub(super) fn compare(a: &CompareArgs) -> Result<(), CliError> {
     let runs = a
         .dirs
         .iter()
-        .map(|d| load(d))
+        .map(|d| load(d, &a.load))
         .collect::<Result<Vec<_>, _>>()?;
     if a.dirs.iter().any(|d| d == &a.out) {
         return Err(usage(format!(

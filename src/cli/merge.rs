@@ -28,6 +28,9 @@ pub struct MergeArgs {
     /// Print nothing on success.
     #[arg(short, long)]
     pub quiet: bool,
+    /// How its scenarios are loaded (the global `--allow-outside-paths`).
+    #[arg(skip)]
+    pub load: crate::scenario::LoadOptions,
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow::Result<T> {
@@ -36,7 +39,8 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow:
 }
 
 pub(super) fn merge(a: &MergeArgs) -> Result<(), CliError> {
-    let (scn, sweep) = scenario::load_with_sweep(&a.scenario).map_err(CliError::Scenario)?;
+    let (scn, sweep) =
+        scenario::load_with_sweep(&a.scenario, &a.load).map_err(CliError::Scenario)?;
     let mut shards = Vec::new();
     for d in &a.shards {
         let info: ShardInfo =

@@ -21,9 +21,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub use execute::peak_memory_kib;
 pub use merge::MergeArgs;
 pub use report::ReportArgs;
-pub use execute::peak_memory_kib;
 pub use run::{PrecisionOf, RunArgs, RunConfig};
 pub use validate::ValidateArgs;
 
@@ -150,10 +150,16 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
-    crate::scenario::allow_paths_outside(cli.allow_outside_paths);
+    let load = crate::scenario::LoadOptions {
+        allow_outside_paths: cli.allow_outside_paths,
+    };
     match cli.command {
-        Command::Validate(a) => validate::validate(&a),
-        Command::Run(a) => {
+        Command::Validate(mut a) => {
+            a.load = load;
+            validate::validate(&a)
+        }
+        Command::Run(mut a) => {
+            a.load = load;
             let configs = RunConfig::all(&a, |v| std::env::var(v).ok())?;
             for c in &configs {
                 execute::run(c)?;
@@ -168,9 +174,18 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::Merge(a) => merge::merge(&a),
-        Command::Report(a) => report::report(&a),
-        Command::Compare(a) => compare::compare(&a),
+        Command::Merge(mut a) => {
+            a.load = load;
+            merge::merge(&a)
+        }
+        Command::Report(mut a) => {
+            a.load = load;
+            report::report(&a)
+        }
+        Command::Compare(mut a) => {
+            a.load = load;
+            compare::compare(&a)
+        }
         Command::Import(a) => import::import(&a),
         Command::Fit(a) => fit::fit(&a),
         Command::Help(a) => help(&a),

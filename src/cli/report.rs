@@ -19,6 +19,9 @@ pub struct ReportArgs {
     /// The scenario file [default: the one named in DIR/manifest.json].
     #[arg(long)]
     pub scenario: Option<PathBuf>,
+    /// How its scenarios are loaded (the global `--allow-outside-paths`).
+    #[arg(skip)]
+    pub load: crate::scenario::LoadOptions,
 }
 
 /// The manifest of the output directory `dir`, refused with a usage error
@@ -42,6 +45,7 @@ pub(super) fn scenario_of(
     dir: &Path,
     manifest: &Manifest,
     given: Option<&Path>,
+    load: &scenario::LoadOptions,
 ) -> Result<(scenario::Scenario, Option<scenario::sweep::Sweep>), CliError> {
     // The manifest's absolute path, shown relative to here when it lies below.
     let scenario = given.map(Path::to_path_buf).unwrap_or_else(|| {
@@ -52,7 +56,7 @@ pub(super) fn scenario_of(
             .and_then(|cwd| p.strip_prefix(cwd).ok().map(PathBuf::from))
             .unwrap_or(p)
     });
-    let (scn, sweep) = scenario::load_with_sweep(&scenario).map_err(CliError::Scenario)?;
+    let (scn, sweep) = scenario::load_with_sweep(&scenario, load).map_err(CliError::Scenario)?;
     // A report of one scenario's results under another's name is refused.
     if scn.hash != manifest.scenario_sha256 {
         return Err(usage(format!(
@@ -72,7 +76,7 @@ pub(super) fn scenario_of(
 pub(super) fn report(a: &ReportArgs) -> Result<(), CliError> {
     let path = a.dir.join(outputs::MANIFEST.name);
     let mut manifest = manifest_of(&a.dir)?;
-    let (scn, sweep) = scenario_of(&a.dir, &manifest, a.scenario.as_deref())?;
+    let (scn, sweep) = scenario_of(&a.dir, &manifest, a.scenario.as_deref(), &a.load)?;
     // No run may replace the directory while the report is written into it.
     let _lock = crate::report::commit::lock(&a.dir)?;
     crate::report::plan::write_report(&scn, sweep.as_ref(), &a.dir)?;

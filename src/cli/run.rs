@@ -125,6 +125,9 @@ pub struct RunArgs {
     /// Print the process's peak resident memory (Linux) when done, for benchmarks.
     #[arg(long, hide = true)]
     pub peak_memory: bool,
+    /// How its scenarios are loaded (the global `--allow-outside-paths`).
+    #[arg(skip)]
+    pub load: crate::scenario::LoadOptions,
 }
 
 // `--rows` takes the experiment's own choice, in the order the help lists it.
@@ -228,7 +231,7 @@ impl RunConfig {
         out: Option<PathBuf>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, CliError> {
-        let (scn, sweep) = scenario::load_with_sweep(path).map_err(CliError::Scenario)?;
+        let (scn, sweep) = scenario::load_with_sweep(path, &a.load).map_err(CliError::Scenario)?;
         let shard = a
             .shard
             .as_deref()

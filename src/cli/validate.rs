@@ -14,6 +14,9 @@ pub struct ValidateArgs {
     /// The scenario files (TOML); each is checked, and every error of each listed.
     #[arg(required = true, num_args = 1..)]
     pub scenarios: Vec<PathBuf>,
+    /// How its scenarios are loaded (the global `--allow-outside-paths`).
+    #[arg(skip)]
+    pub load: crate::scenario::LoadOptions,
 }
 
 /// `1 pipeline`, `2 pipelines`.
@@ -24,7 +27,7 @@ fn plural(n: usize, what: &str) -> String {
 pub(super) fn validate(a: &ValidateArgs) -> Result<(), CliError> {
     let mut bad = Vec::new();
     for path in &a.scenarios {
-        match validate_one(path) {
+        match validate_one(path, &a.load) {
             Ok(()) => {}
             // One file: its own error is the answer.
             Err(e) if a.scenarios.len() == 1 => return Err(e),
@@ -44,8 +47,8 @@ pub(super) fn validate(a: &ValidateArgs) -> Result<(), CliError> {
     }
 }
 
-fn validate_one(path: &std::path::Path) -> Result<(), CliError> {
-    let (s, sweep) = scenario::load_with_sweep(path).map_err(CliError::Scenario)?;
+fn validate_one(path: &std::path::Path, load: &scenario::LoadOptions) -> Result<(), CliError> {
+    let (s, sweep) = scenario::load_with_sweep(path, load).map_err(CliError::Scenario)?;
     print_warnings(&s);
     if let Some(sw) = &sweep {
         println!(

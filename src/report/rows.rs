@@ -525,7 +525,7 @@ mod tests {
     fn rows_synced_early_are_the_rows_written_whole() {
         let path =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
-        let scn = crate::scenario::load(&path).unwrap();
+        let scn = crate::scenario::load(&path, &Default::default()).unwrap();
         let (first, rest) = (encoded(&scn, 0..3), encoded(&scn, 3..5));
         let write = |early: bool| {
             let dir = tempfile::tempdir().unwrap();
@@ -555,7 +555,7 @@ mod tests {
     fn every_record_has_as_many_fields_as_its_header() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("scenarios/golden-3os-8-regions.toml");
-        let scn = crate::scenario::load(&path).unwrap();
+        let scn = crate::scenario::load(&path, &Default::default()).unwrap();
         let out = encoded(&scn, 0..3);
         for (bytes, header) in out.0.iter().zip(crate::report::row_files::HEADERS) {
             let mut r = csv::ReaderBuilder::new()

@@ -202,7 +202,7 @@ impl<P: Param> DistSpec<P> {
     /// reads one CSV cell; `base` is the directory CSV paths are relative to.
     pub fn resolve(
         &self,
-        base: &Path,
+        base: &super::Files,
         parse_value: fn(&str) -> Option<f64>,
     ) -> Result<Dist, DistError> {
         let t = match self {
@@ -234,7 +234,7 @@ impl<P: Param> DistSpec<P> {
             DistTable::Empirical { values, csv } => match (values, csv) {
                 (Some(v), None) => Dist::empirical(v.iter().map(|p| p.value()).collect()),
                 (None, Some(file)) => {
-                    let path = super::inside(base, file).map_err(DistError::Outside)?;
+                    let path = base.inside(file).map_err(DistError::Outside)?;
                     Dist::empirical(read_csv_column(&path, parse_value)?)
                 }
                 _ => Err(DistError::EmpiricalSource),
@@ -299,7 +299,7 @@ pub struct ThroughputSpec {
 
 impl ThroughputSpec {
     /// Builds the sampler.
-    pub fn resolve(&self, base: &Path) -> Result<Throughput, DistError> {
+    pub fn resolve(&self, base: &super::Files) -> Result<Throughput, DistError> {
         Ok(Throughput {
             overhead: self.overhead.resolve(base, parse_duration_cell)?,
             rate_mib_s: self.throughput_mib_s.resolve(base, parse_number_cell)?,

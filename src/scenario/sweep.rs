@@ -17,7 +17,7 @@ use std::path::Path;
 
 use toml::{Table, Value};
 
-use super::{Locator, Scenario, ScenarioError, ScenarioErrors, from_str};
+use super::{Locator, Scenario, ScenarioError, ScenarioErrors, from_str_with};
 
 /// One point of a sweep.
 #[derive(Debug, Clone)]
@@ -147,136 +147,170 @@ fn set_in(root: &mut Value, path: &[Step], value: Value) -> Result<(), String> {
     }
 }
 
-/// Reads the `[sweep]` of the scenario at `path` (already known to be valid
-/// without it), or `None` if it has none.
-pub fn load_sweep(path: &Path, text: &str) -> Result<Option<Sweep>, ScenarioErrors> {
-    let loc = Locator::new(path, text);
-    let doc = toml::de::DeTable::parse(text).map_err(|e| {
-        ScenarioErrors::new(vec![loc.error(e.span(), "", e.message().to_string(), None)])
-    })?;
-    let Some(sweep_value) = doc
-        .get_ref()
-        .iter()
-        .find(|(k, _)| k.get_ref() == "sweep")
-        .map(|(_, v)| v)
-    else {
-        return Ok(None);
-    };
-    let sweep_span = sweep_value.span();
-    // Where each sweep key is written, for located errors.
-    let key_spans: Vec<(String, std::ops::Range<usize>)> = match sweep_value.get_ref() {
-        toml::de::DeValue::Table(t) => t
+/// A scenario's `[sweep]`, taken out of the rest of its table, with where
+/// each of its keys is written (for located errors).
+struct SweepDoc<'a> {
+    loc: Locator<'a>,
+    /// The scenario without `[sweep]`.
+    base: Table,
+    sweep: Table,
+    sweep_span: std::ops::Range<usize>,
+    key_spans: Vec<(String, std::ops::Range<usize>)>,
+}
+
+/// A swept key: its path as written and parsed, and its values.
+type Swept = (String, Vec<Step>, Vec<Value>);
+
+impl<'a> SweepDoc<'a> {
+    /// The `[sweep]` of `text`, or `None` if it has none.
+    fn parse(path: &'a Path, text: &'a str) -> Result<Option<Self>, ScenarioErrors> {
+        let loc = Locator::new(path, text);
+        let syntax = |e: toml::de::Error| {
+            ScenarioErrors::new(vec![loc.error(e.span(), "", e.message().to_string(), None)])
+        };
+        let doc = toml::de::DeTable::parse(text).map_err(syntax)?;
+        let Some(sweep_value) = doc
+            .get_ref()
             .iter()
-            .map(|(k, _)| (k.get_ref().to_string(), k.span()))
-            .collect(),
-        _ => Vec::new(),
-    };
-    let span_of = |key: &str| {
-        key_spans
+            .find(|(k, _)| k.get_ref() == "sweep")
+            .map(|(_, v)| v)
+        else {
+            return Ok(None);
+        };
+        let sweep_span = sweep_value.span();
+        let key_spans = match sweep_value.get_ref() {
+            toml::de::DeValue::Table(t) => t
+                .iter()
+                .map(|(k, _)| (k.get_ref().to_string(), k.span()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut base: Table = toml::from_str(text).map_err(syntax)?;
+        let Some(Value::Table(sweep)) = base.remove("sweep") else {
+            return Err(ScenarioErrors::new(vec![loc.error(
+                Some(sweep_span),
+                "sweep",
+                "[sweep] must be a table of key paths and value lists",
+                None,
+            )]));
+        };
+        Ok(Some(SweepDoc {
+            loc,
+            base,
+            sweep,
+            sweep_span,
+            key_spans,
+        }))
+    }
+
+    /// Where `key` is written (the `[sweep]` header if not found).
+    fn span_of(&self, key: &str) -> std::ops::Range<usize> {
+        self.key_spans
             .iter()
             .find(|(k, _)| k == key)
-            .map_or(sweep_span.clone(), |(_, s)| s.clone())
-    };
-    let mut base: Table = toml::from_str(text).map_err(|e| {
-        ScenarioErrors::new(vec![loc.error(e.span(), "", e.message().to_string(), None)])
-    })?;
-    let Some(Value::Table(sweep)) = base.remove("sweep") else {
-        return Err(ScenarioErrors::new(vec![loc.error(
-            Some(sweep_span),
-            "sweep",
-            "[sweep] must be a table of key paths and value lists",
-            None,
-        )]));
-    };
-    let err = |key: &str, reason: String, help: Option<&str>| {
-        ScenarioErrors::new(vec![loc.error(
-            Some(span_of(key)),
+            .map_or(self.sweep_span.clone(), |(_, s)| s.clone())
+    }
+
+    /// An error at sweep key `key`.
+    fn err(&self, key: &str, reason: String, help: Option<&str>) -> ScenarioErrors {
+        ScenarioErrors::new(vec![self.loc.error(
+            Some(self.span_of(key)),
             format!("sweep.\"{key}\""),
             reason,
             help.map(str::to_string),
         )])
-    };
-    if sweep.is_empty() {
-        return Err(ScenarioErrors::new(vec![loc.error(
-            Some(sweep_span),
-            "sweep",
-            "[sweep] names no key to sweep",
-            Some("add a key path and its values, e.g. \"quotas.concurrent_builds\" = [10, 50, 100], or remove [sweep]".into()),
-        )]));
     }
-    let mut keys = Vec::new();
-    let mut lists = Vec::new();
-    for (k, v) in &sweep {
-        let steps = parse_path(k).ok_or_else(|| {
-            err(
-                k,
-                format!("\"{k}\" is not a key path"),
-                Some("write dotted keys with indices, e.g. \"pipeline[0].schedule.interval\""),
-            )
-        })?;
-        let Value::Array(values) = v else {
-            return Err(err(
-                k,
-                "a sweep key needs a list of values".into(),
-                Some("e.g. \"quotas.concurrent_builds\" = [10, 50, 100]"),
-            ));
-        };
-        if values.is_empty() {
-            return Err(err(k, "the list of values is empty".into(), None));
+
+    /// Every swept key with its values, each checked.
+    fn keys(&self) -> Result<Vec<Swept>, ScenarioErrors> {
+        if self.sweep.is_empty() {
+            return Err(ScenarioErrors::new(vec![self.loc.error(
+                Some(self.sweep_span.clone()),
+                "sweep",
+                "[sweep] names no key to sweep",
+                Some("add a key path and its values, e.g. \"quotas.concurrent_builds\" = [10, 50, 100], or remove [sweep]".into()),
+            )]));
         }
-        if k == "sweep" || k.starts_with("sweep.") || k == "seed" || k == "replications" {
-            return Err(err(
-                k,
-                format!("\"{k}\" cannot be swept"),
-                Some("sweep scenario settings; seed and replications are the experiment's"),
-            ));
+        let mut keys = Vec::new();
+        for (k, v) in &self.sweep {
+            let steps = parse_path(k).ok_or_else(|| {
+                self.err(
+                    k,
+                    format!("\"{k}\" is not a key path"),
+                    Some("write dotted keys with indices, e.g. \"pipeline[0].schedule.interval\""),
+                )
+            })?;
+            let Value::Array(values) = v else {
+                return Err(self.err(
+                    k,
+                    "a sweep key needs a list of values".into(),
+                    Some("e.g. \"quotas.concurrent_builds\" = [10, 50, 100]"),
+                ));
+            };
+            if values.is_empty() {
+                return Err(self.err(k, "the list of values is empty".into(), None));
+            }
+            if k == "sweep" || k.starts_with("sweep.") || k == "seed" || k == "replications" {
+                return Err(self.err(
+                    k,
+                    format!("\"{k}\" cannot be swept"),
+                    Some("sweep scenario settings; seed and replications are the experiment's"),
+                ));
+            }
+            keys.push((k.clone(), steps, values.clone()));
         }
-        keys.push((k.clone(), steps));
-        lists.push(values.clone());
+        Ok(keys)
     }
-    // The grid's size, checked: a product of list lengths can overflow.
-    let n = lists
-        .iter()
-        .try_fold(1usize, |a, l| a.checked_mul(l.len()))
-        .filter(|n| *n <= MAX_POINTS);
-    let Some(n) = n else {
-        let lens: Vec<String> = lists.iter().map(|l| l.len().to_string()).collect();
-        return Err(err(
-            &keys[0].0,
-            format!(
-                "a grid of {} points; at most {MAX_POINTS}",
-                lens.join(" × ")
-            ),
-            Some("sweep fewer values, or split the sweep into several files"),
-        ));
-    };
-    let mut points = Vec::with_capacity(n);
-    for i in 0..n {
-        // Mixed radix, last key fastest.
+
+    /// The grid's size, checked: a product of list lengths can overflow.
+    fn grid_size(&self, keys: &[Swept]) -> Result<usize, ScenarioErrors> {
+        keys.iter()
+            .try_fold(1usize, |a, k| a.checked_mul(k.2.len()))
+            .filter(|n| *n <= MAX_POINTS)
+            .ok_or_else(|| {
+                let lens: Vec<String> = keys.iter().map(|k| k.2.len().to_string()).collect();
+                self.err(
+                    &keys[0].0,
+                    format!(
+                        "a grid of {} points; at most {MAX_POINTS}",
+                        lens.join(" × ")
+                    ),
+                    Some("sweep fewer values, or split the sweep into several files"),
+                )
+            })
+    }
+
+    /// Point `i` of the grid (mixed radix, last key fastest), resolved.
+    fn point(
+        &self,
+        (path, text, opts): (&Path, &str, &super::LoadOptions),
+        keys: &[Swept],
+        i: usize,
+    ) -> Result<SweepPoint, ScenarioErrors> {
         let mut rem = i;
-        let mut pick = vec![0; lists.len()];
-        for (j, l) in lists.iter().enumerate().rev() {
-            pick[j] = rem % l.len();
-            rem /= l.len();
+        let mut pick = vec![0; keys.len()];
+        for (j, k) in keys.iter().enumerate().rev() {
+            pick[j] = rem % k.2.len();
+            rem /= k.2.len();
         }
-        let mut table = base.clone();
+        let mut table = self.base.clone();
         let mut values = Vec::new();
-        for (j, (k, steps)) in keys.iter().enumerate() {
-            let v = lists[j][pick[j]].clone();
+        for (j, (k, steps, list)) in keys.iter().enumerate() {
+            let v = list[pick[j]].clone();
             values.push(shown(&v));
             set(&mut table, steps, v)
-                .map_err(|r| err(k, format!("cannot set \"{k}\": {r}"), None))?;
+                .map_err(|r| self.err(k, format!("cannot set \"{k}\": {r}"), None))?;
         }
         let point_text =
-            toml::to_string(&table).map_err(|e| err(&keys[0].0, e.to_string(), None))?;
+            toml::to_string(&table).map_err(|e| self.err(&keys[0].0, e.to_string(), None))?;
         let label = keys
             .iter()
             .zip(&values)
-            .map(|((k, _), v)| format!("{k} = {v}"))
+            .map(|((k, _, _), v)| format!("{k} = {v}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let (line, col) = loc.line_col(span_of(&keys[0].0).start);
-        let mut scenario = from_str(path, &point_text).map_err(|e| {
+        let (line, col) = self.loc.line_col(self.span_of(&keys[0].0).start);
+        let mut scenario = from_str_with(path, &point_text, opts).map_err(|e| {
             let cut = e.1;
             ScenarioErrors(
                 e.0.into_iter()
@@ -296,14 +330,31 @@ pub fn load_sweep(path: &Path, text: &str) -> Result<Option<Sweep>, ScenarioErro
         scenario.hash = super::hex_sha256(
             format!("{}\n{label}", super::hex_sha256(text.as_bytes())).as_bytes(),
         );
-        points.push(SweepPoint { values, scenario });
+        Ok(SweepPoint { values, scenario })
     }
+}
+
+/// Reads the `[sweep]` of the scenario at `path` (already known to be valid
+/// without it), or `None` if it has none.
+pub fn load_sweep(
+    path: &Path,
+    text: &str,
+    opts: &super::LoadOptions,
+) -> Result<Option<Sweep>, ScenarioErrors> {
+    let Some(doc) = SweepDoc::parse(path, text)? else {
+        return Ok(None);
+    };
+    let keys = doc.keys()?;
+    let n = doc.grid_size(&keys)?;
+    let points = (0..n)
+        .map(|i| doc.point((path, text, opts), &keys, i))
+        .collect::<Result<Vec<_>, _>>()?;
     let base = keys
         .iter()
-        .map(|(_, steps)| get(&base, steps).map(shown))
+        .map(|(_, steps, _)| get(&doc.base, steps).map(shown))
         .collect();
     Ok(Some(Sweep {
-        keys: keys.into_iter().map(|(k, _)| k).collect(),
+        keys: keys.into_iter().map(|(k, _, _)| k).collect(),
         points,
         base,
     }))

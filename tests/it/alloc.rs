@@ -83,7 +83,11 @@ fn the_radix_mode_allocates_rarely_not_per_event() {
 fn a_warm_replicator_and_the_aggregate_allocate_nothing_per_replication() {
     use amisim::experiment::Aggregate;
     use amisim::pipeline::model::Replicator;
-    let scn = amisim::scenario::load(&crate::root().join("scenarios/quickstart.toml")).unwrap();
+    let scn = amisim::scenario::load(
+        &crate::root().join("scenarios/quickstart.toml"),
+        &Default::default(),
+    )
+    .unwrap();
     let world = &scn.world;
     let mut agg = Aggregate::new(world);
     let mut rep = Replicator::new(world);

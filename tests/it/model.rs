@@ -296,7 +296,7 @@ fn the_concurrent_build_quota_queues_whole_executions() {
 #[test]
 fn stages_run_in_pipeline_order_in_every_shipped_scenario() {
     for path in super::shipped_scenarios() {
-        let scn = amisim::scenario::load(&path).unwrap();
+        let scn = amisim::scenario::load(&path, &Default::default()).unwrap();
         let r = run_replication(&scn.world, 1, 0);
         for s in &r.stages {
             assert!(

@@ -349,7 +349,7 @@ fn the_work_estimate_bounds_every_shipped_scenario_from_above() {
         if p.extension().is_none_or(|x| x != "toml") {
             continue;
         }
-        let scn = amisim::scenario::load(&p).unwrap();
+        let scn = amisim::scenario::load(&p, &Default::default()).unwrap();
         let w = &scn.world;
         let estimate: u64 = w
             .pipelines

@@ -745,7 +745,7 @@ mod tests {
     fn the_packed_lineage_and_copy_tables_read_back_what_was_set() {
         let path =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
-        let scn = crate::scenario::load(&path).unwrap();
+        let scn = crate::scenario::load(&path, &Default::default()).unwrap();
         let mut m = Replicator::new(&scn.world).model;
         let last = m.lineage.len() - 1;
         assert_eq!((m.lineage(0), m.copying(0)), (None, None), "zeroed is none");

@@ -4,8 +4,6 @@
 //! `[[route]]` pair it does not override (between Regions it declares),
 //! and a step without a `duration`.
 
-use std::path::Path;
-
 use super::ctx::{Ctx, KeyPath};
 use super::latency::latencies;
 use crate::pipeline::config::Platform;
@@ -15,11 +13,10 @@ use crate::scenario::raw::{RawCalibration, RawLatency, RawScenario};
 /// The errors of calibration `cal`, located in its own file.
 pub(in crate::scenario) fn check(
     loc: &Locator<'_>,
-    path: &Path,
+    files: crate::scenario::Files,
     cal: &RawCalibration,
 ) -> Vec<ScenarioError> {
-    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut ctx = Ctx::new(loc, base, false);
+    let mut ctx = Ctx::new(loc, files, false);
     if let Some(l) = &cal.latency {
         let _ = latencies(&mut ctx, (Platform::Linux, false), l, (None, ""));
     }

@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::path::PathBuf;
 
 use toml::Spanned;
 
@@ -47,7 +46,7 @@ impl KeyPath for str {
 pub(super) struct Ctx<'a> {
     pub(super) loc: &'a Locator<'a>,
     /// The scenario's directory: relative CSV paths start here.
-    pub(super) base: PathBuf,
+    pub(super) base: crate::scenario::Files,
     pub(super) errors: Vec<ScenarioError>,
     pub(super) warnings: Vec<ScenarioError>,
     /// How many warnings are rule violations simulated on purpose.
@@ -111,7 +110,7 @@ impl Names {
 }
 
 impl<'a> Ctx<'a> {
-    pub(super) fn new(loc: &'a Locator<'a>, base: PathBuf, misconfig: bool) -> Self {
+    pub(super) fn new(loc: &'a Locator<'a>, base: crate::scenario::Files, misconfig: bool) -> Self {
         Ctx {
             loc,
             base,
@@ -534,7 +533,7 @@ mod tests {
     #[test]
     fn validators_accept_their_range_and_refuse_the_rest_with_the_path() {
         let loc = Locator::new(Path::new("s.toml"), "x");
-        let mut ctx = Ctx::new(&loc, PathBuf::new(), false);
+        let mut ctx = Ctx::new(&loc, crate::scenario::Files::default(), false);
         assert_eq!(ctx.count(&spanned(5), "a", (1, 10), None), Some(5));
         assert_eq!(ctx.count(&spanned(0), "b", (1, 10), None), None);
         assert_eq!(ctx.probability(&spanned(0.5), "c", "e.g."), Some(0.5));
@@ -553,7 +552,7 @@ mod tests {
     #[test]
     fn an_undeclared_region_gets_a_suggestion_and_the_declared_list() {
         let loc = Locator::new(Path::new("s.toml"), "x");
-        let mut ctx = Ctx::new(&loc, PathBuf::new(), false);
+        let mut ctx = Ctx::new(&loc, crate::scenario::Files::default(), false);
         ctx.regions.intern("us-east-1");
         ctx.regions.intern("eu-west-1");
         assert_eq!(
@@ -576,7 +575,7 @@ mod tests {
         };
         assert_eq!(C.help(), "use \"red\", \"green\" (GO) or \"blue\"");
         let loc = Locator::new(Path::new("s.toml"), "x");
-        let mut ctx = Ctx::new(&loc, PathBuf::new(), false);
+        let mut ctx = Ctx::new(&loc, crate::scenario::Files::default(), false);
         assert_eq!(C.pick(&mut ctx, None, "c"), 1);
         assert_eq!(C.pick(&mut ctx, Some(&spanned("blue".into())), "c"), 3);
         assert_eq!(C.pick(&mut ctx, Some(&spanned("pink".into())), "c"), 1);
@@ -587,7 +586,7 @@ mod tests {
     #[test]
     fn lists_longer_than_ids_can_number_are_refused_not_truncated_silently() {
         let loc = Locator::new(Path::new("s.toml"), "x");
-        let mut ctx = Ctx::new(&loc, PathBuf::new(), false);
+        let mut ctx = Ctx::new(&loc, crate::scenario::Files::default(), false);
         let few = vec![(); 3];
         assert_eq!(ctx.limit(&few, "account", "accounts").len(), 3);
         assert!(ctx.errors.is_empty());

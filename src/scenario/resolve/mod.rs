@@ -120,11 +120,11 @@ pub fn default_start() -> DateTime<Utc> {
 pub(super) fn resolve(
     loc: &Locator<'_>,
     path: &Path,
+    files: crate::scenario::Files,
     raw: RawScenario,
     hash: String,
 ) -> Result<Scenario, Vec<ScenarioError>> {
-    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut ctx = Ctx::new(loc, base, raw.model_misconfigurations.unwrap_or(false));
+    let mut ctx = Ctx::new(loc, files, raw.model_misconfigurations.unwrap_or(false));
     let name = scenario_name(&mut ctx, &raw, path);
     let horizon = raw
         .horizon

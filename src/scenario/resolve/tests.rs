@@ -2,7 +2,7 @@
 //! errors it reports, called directly with a context (the shipped scenarios
 //! and `tests/it` cover the whole file).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::ctx::Ctx;
 use super::*;
@@ -24,7 +24,7 @@ fn with_ctx<T>(text: &str, f: impl FnOnce(&mut Ctx<'_>, &RawScenario) -> T) -> (
     let loc = Locator::new(Path::new("t.toml"), text);
     let mut ctx = Ctx::new(
         &loc,
-        PathBuf::new(),
+        crate::scenario::Files::default(),
         raw.model_misconfigurations.unwrap_or(false),
     );
     regions::resolve_regions(&mut ctx, &raw.region);
