@@ -12,7 +12,7 @@
 //!
 //! Layers, each depending only on the ones before it (`tests/it/layering.rs`
 //! checks this line against every `crate::` and `super::` path in `src/`):
-//! [`engine`] (generic DES: integer time, `(time, seq)` order, resources,
+//! [`diag`] (the located error of an input) ← [`engine`] (generic DES: integer time, `(time, seq)` order, resources,
 //! seeded streams) ← [`dist`] (latency models) ← [`aws`] (facts, typed ids,
 //! rules) ← [`pipeline`] (the model) ← [`cost`] (prices, the ledger) ←
 //! [`scenario`] (TOML files) ← [`experiment`] (parallel replications,
@@ -27,6 +27,7 @@
 pub mod aws;
 pub mod cli;
 pub mod cost;
+pub mod diag;
 pub mod dist;
 pub mod engine;
 pub mod experiment;

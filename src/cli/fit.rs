@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{CliError, usage, write_whole};
+use super::{CliError, input, usage, write_whole};
 use crate::fit::{self, Format};
 
 /// `amisim fit`
@@ -48,8 +48,7 @@ pub(super) fn fit(a: &FitArgs) -> Result<(), CliError> {
             seed: a.seed,
         },
     };
-    let done = fit::fit(&req)
-        .map_err(|e| usage(e.to_string().trim_start_matches("error: ").to_string()))?;
+    let done = fit::fit(&req).map_err(|e| input(&e))?;
     for (f, kind) in &done.read_as {
         eprintln!("read {} as {kind}", f.display());
     }
@@ -66,8 +65,7 @@ pub(super) fn fit(a: &FitArgs) -> Result<(), CliError> {
         );
     }
     if let Some(dir) = &a.report {
-        let files = fit::report::write(dir, &done.stages)
-            .map_err(|e| usage(e.to_string().trim_start_matches("error: ").to_string()))?;
+        let files = fit::report::write(dir, &done.stages).map_err(|e| input(&e))?;
         eprintln!("wrote {} files into {}", files.len(), dir.display());
     }
     match &a.out {

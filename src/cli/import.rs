@@ -57,14 +57,16 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
         var_files: a.var_files.clone(),
         parameters: a.parameters.clone(),
     };
-    let imported = import::import(&req).map_err(|e| {
-        if let import::ImportError::Illegal(_, warnings) = &e {
+    let imported = import::import(&req).map_err(|e| match e {
+        import::ImportError::Illegal(errors, warnings) => {
             // First what was left unresolved: it may be why AWS would refuse.
-            for w in warnings {
+            for w in &warnings {
                 eprintln!("warning: {w}");
             }
+            let summary = import::ImportError::illegal_summary(errors.len());
+            CliError::Input(errors, Some(summary))
         }
-        usage(e.to_string().trim_start_matches("error: ").to_string())
+        other => CliError::Input(vec![other.to_string()], None),
     })?;
     for w in &imported.warnings {
         eprintln!("warning: {w}");

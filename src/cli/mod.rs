@@ -98,6 +98,9 @@ pub enum CliError {
     Usage(String),
     /// The scenario file is wrong (exit 2).
     Scenario(ScenarioErrors),
+    /// A document to import or a log to fit is wrong (exit 2): each error,
+    /// then what follows from them, if anything.
+    Input(Vec<String>, Option<String>),
     /// The work failed: I/O, threads (exit 1).
     Runtime(anyhow::Error),
 }
@@ -118,7 +121,19 @@ impl CliError {
                 ExitCode::from(EXIT_USAGE)
             }
             CliError::Scenario(e) => {
-                eprintln!("{e}");
+                for d in &e.0 {
+                    eprintln!("error: {d}");
+                }
+                eprintln!("{}", e.summary());
+                ExitCode::from(EXIT_USAGE)
+            }
+            CliError::Input(errors, summary) => {
+                for e in &errors {
+                    eprintln!("error: {e}");
+                }
+                if let Some(s) = summary {
+                    eprintln!("{s}");
+                }
                 ExitCode::from(EXIT_USAGE)
             }
             CliError::Runtime(e) => {
@@ -137,7 +152,16 @@ fn usage(msg: impl Into<String>) -> CliError {
 /// Writes `bytes` to `out` whole or not at all (a temporary file beside it,
 /// renamed), with the permissions any new file gets (not tempfile's 0600).
 fn write_whole(out: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
-    crate::report::write::atomic_write(out, bytes).map_err(|e| usage(e.to_string()))
+    // An output that cannot be written is a runtime failure (exit 1), as
+    // README's exit codes say; checks of the path itself come before.
+    // Its message already ends with the OS's words: not repeated as a cause.
+    crate::report::write::atomic_write(out, bytes)
+        .map_err(|e| CliError::Runtime(anyhow::anyhow!("{e}")))
+}
+
+/// One located input error (exit 2).
+fn input(d: &crate::diag::Diagnostic) -> CliError {
+    CliError::Input(vec![d.to_string()], None)
 }
 
 /// Parses the process's arguments and runs them.

@@ -18,7 +18,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::csv_input::Read;
-use super::obs::{FitError, Observation, Target};
+use super::obs::{FitError, Observation, Target, located};
 
 /// What a JSON document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +69,7 @@ fn line_of(text: &str, needle: &str) -> usize {
 }
 
 fn malformed(file: &Path, e: &serde_json::Error) -> FitError {
-    FitError::at(
+    located(
         file,
         e.line(),
         "",
@@ -96,7 +96,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Doc, FitError> {
                     continue;
                 }
                 let v: Value = serde_json::from_str(l).map_err(|e| {
-                    FitError::at(
+                    located(
                         file,
                         i + 1,
                         "",
@@ -153,7 +153,7 @@ fn wrong_kind(file: &Path, v: &Value) -> FitError {
         Value::Array(a) => format!("a list of {} values", a.len()),
         _ => "a bare value".into(),
     };
-    FitError::at(
+    located(
         file,
         1,
         "",
@@ -193,7 +193,7 @@ fn span(
         return Ok(None);
     };
     if e < s {
-        return Err(FitError::at(
+        return Err(located(
             &d.file,
             line,
             field,
@@ -202,7 +202,7 @@ fn span(
         ));
     }
     if e == s {
-        return Err(FitError::at(
+        return Err(located(
             &d.file,
             line,
             field,
@@ -268,7 +268,7 @@ fn steps(d: &Doc, types: &BTreeMap<String, String>, out: &mut Read) -> Result<()
                 continue;
             }
             other => {
-                return Err(FitError::at(
+                return Err(located(
                     &d.file,
                     line,
                     "status",
@@ -312,7 +312,7 @@ fn steps(d: &Doc, types: &BTreeMap<String, String>, out: &mut Read) -> Result<()
             time(s.get("endTime")),
         )?
         else {
-            return Err(FitError::at(
+            return Err(located(
                 &d.file,
                 line,
                 "startTime",
@@ -406,7 +406,7 @@ fn ebs_events(
             time(det.get("endTime")),
         )?
         else {
-            return Err(FitError::at(
+            return Err(located(
                 &d.file,
                 line,
                 "detail.startTime",
@@ -439,7 +439,7 @@ fn ebs_events(
             }
         }
         if size == Some(0.0) {
-            return Err(FitError::at(
+            return Err(located(
                 &d.file,
                 line,
                 "detail.snapshot_id",
@@ -486,7 +486,7 @@ fn snapshots(d: &Doc, out: &mut Read) -> Result<(), FitError> {
             .map(|b| b / (1u64 << 30) as f64)
             .or_else(|| s.get("VolumeSize").and_then(Value::as_f64));
         if gib == Some(0.0) {
-            return Err(FitError::at(
+            return Err(located(
                 &d.file,
                 line,
                 "FullSnapshotSizeInBytes",
@@ -543,7 +543,7 @@ fn cloudtrail(
         }
         let start = time(r.get("eventTime"));
         let Some(dur) = span(d, line, "eventTime", start, Some(end))? else {
-            return Err(FitError::at(
+            return Err(located(
                 &d.file,
                 line,
                 "eventTime",
@@ -627,7 +627,7 @@ pub fn read(docs: &[Doc], out: &mut Read) -> Result<(), FitError> {
             .map_or(Path::new(""), |d| d.file.as_path())
     };
     if ebs_join.0 == 0 && ebs_join.1 > 0 {
-        return Err(FitError::at(
+        return Err(located(
             file_of(Kind::Snapshots),
             0,
             "SnapshotId",
@@ -645,7 +645,7 @@ pub fn read(docs: &[Doc], out: &mut Read) -> Result<(), FitError> {
         ));
     }
     if trail_join.0 == 0 && trail_join.1 > 0 {
-        return Err(FitError::at(
+        return Err(located(
             file_of(Kind::CloudTrail),
             0,
             "requestID",

@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use super::obs::{FitError, Observation, target_of};
+use super::obs::{FitError, Observation, located, target_of};
 
 /// What a CSV gave: observations, and the rows dropped, with why.
 #[derive(Debug, Default)]
@@ -44,7 +44,7 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
     let headers = rdr
         .headers()
         .map_err(|e| {
-            FitError::at(
+            located(
                 file,
                 1,
                 "",
@@ -55,7 +55,7 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
         .clone();
     let col = |name: &str| headers.iter().position(|h| h == name);
     let Some(stage_col) = col("stage") else {
-        return Err(FitError::at(
+        return Err(located(
             file,
             1,
             "stage",
@@ -70,7 +70,7 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
         || (col("started_at_s").is_some() && col("finished_at_s").is_some())
         || (col("start").is_some() && col("end").is_some());
     if !has_duration {
-        return Err(FitError::at(
+        return Err(located(
             file,
             1,
             "duration_s",
@@ -81,7 +81,7 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
     for rec in rdr.records() {
         let rec = rec.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line() as usize);
-            FitError::at(
+            located(
                 file,
                 line,
                 "",
@@ -100,7 +100,7 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
                     .filter(|x| x.is_finite())
                     .map(Some)
                     .ok_or_else(|| {
-                        FitError::at(
+                        located(
                             file,
                             line,
                             name,
@@ -112,9 +112,8 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
         };
         let stage = rec.get(stage_col).unwrap_or_default();
         let (from, to) = (get("from").or(get("item")), get("to").or(get("region")));
-        let target = target_of(stage, get("item"), from, to).map_err(|why| {
-            FitError::at(file, line, "stage", why, "use a stage name README lists")
-        })?;
+        let target = target_of(stage, get("item"), from, to)
+            .map_err(|why| located(file, line, "stage", why, "use a stage name README lists"))?;
         let Some((target, with_readiness)) = target else {
             out.drop_row(&format!("{stage}: no latency of its own"));
             continue;
@@ -125,7 +124,7 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
             Some("true" | "1" | "yes") => true,
             Some("false" | "0" | "no") => false,
             Some(s) => {
-                return Err(FitError::at(
+                return Err(located(
                     file,
                     line,
                     "censored",
@@ -145,7 +144,7 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
         // `start` is a calendar time; `started_at_s` (stages.csv) is simulated time.
         let date = match get("start") {
             Some(s) => Some(rfc3339(s).ok_or_else(|| {
-                FitError::at(
+                located(
                     file,
                     line,
                     "start",
@@ -162,7 +161,7 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
                 let end = match (number("finished_at_s")?, get("end")) {
                     (Some(e), _) => e,
                     (None, Some(e)) => rfc3339(e).ok_or_else(|| {
-                        FitError::at(
+                        located(
                             file,
                             line,
                             "end",
@@ -171,7 +170,7 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
                         )
                     })?,
                     _ => {
-                        return Err(FitError::at(
+                        return Err(located(
                             file,
                             line,
                             "duration_s",
@@ -181,7 +180,7 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
                     }
                 };
                 let Some(s) = started else {
-                    return Err(FitError::at(
+                    return Err(located(
                         file,
                         line,
                         "start",
@@ -190,7 +189,7 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
                     ));
                 };
                 if end < s {
-                    return Err(FitError::at(
+                    return Err(located(
                         file,
                         line,
                         "end",
@@ -202,7 +201,7 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
             }
         };
         if duration <= 0.0 {
-            return Err(FitError::at(
+            return Err(located(
                 file,
                 line,
                 "duration_s",
@@ -212,7 +211,7 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
         }
         let size = number("data_gib")?;
         if target.is_throughput() && size == Some(0.0) {
-            return Err(FitError::at(
+            return Err(located(
                 file,
                 line,
                 "data_gib",

@@ -22,7 +22,7 @@ pub mod toml_out;
 use std::path::{Path, PathBuf};
 
 pub use obs::FitError;
-use obs::Observation;
+use obs::{Observation, located};
 
 /// An input format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -86,7 +86,7 @@ fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, FitError> {
     for p in inputs {
         if p.is_dir() {
             let rd = std::fs::read_dir(p).map_err(|e| {
-                FitError::at(
+                located(
                     p,
                     0,
                     "",
@@ -116,7 +116,7 @@ fn read_one(
 ) -> Result<&'static str, FitError> {
     // Logs: regular files of at most 1 GiB each.
     let text = crate::scenario::read_input(file, 1 << 30).map_err(|e| {
-        FitError::at(
+        located(
             file,
             0,
             "",
@@ -130,7 +130,7 @@ fn read_one(
         return Ok("csv");
     }
     if !json {
-        return Err(FitError::at(
+        return Err(located(
             file,
             1,
             "",
@@ -140,7 +140,7 @@ fn read_one(
     }
     let doc = aws_input::parse(file, &text)?;
     if !format.takes(doc.kind) {
-        return Err(FitError::at(
+        return Err(located(
             file,
             1,
             "",
@@ -170,7 +170,7 @@ pub fn fit(req: &Request) -> Result<Fitted, FitError> {
     aws_input::read(&docs, &mut read)?;
     let observations: Vec<Observation> = std::mem::take(&mut read.observations);
     if observations.is_empty() {
-        return Err(FitError::at(
+        return Err(located(
             files.first().map_or(Path::new(""), |f| f.as_path()),
             0,
             "",

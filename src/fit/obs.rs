@@ -1,6 +1,6 @@
 //! Observations: what a log says one stage took, and what amisim fits it to.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What an observation calibrates.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -65,60 +65,19 @@ pub struct Observation {
     pub measured: Option<&'static str>,
 }
 
-/// Why reading or fitting failed; nothing is written.
-#[derive(Debug)]
-pub struct FitError {
-    /// The file.
-    pub file: PathBuf,
-    /// 1-based line, 0 if none.
-    pub line: usize,
-    /// The field or column.
-    pub field: String,
-    /// What is wrong.
-    pub reason: String,
-    /// How to fix it.
-    pub help: String,
-}
+/// Why reading or fitting failed (nothing is written): a [`Diagnostic`]
+/// at a file's line and field.
+pub type FitError = crate::diag::Diagnostic;
 
-impl FitError {
-    /// An error at `file:line`.
-    pub fn at(
-        file: &Path,
-        line: usize,
-        field: &str,
-        reason: impl Into<String>,
-        help: impl Into<String>,
-    ) -> Self {
-        FitError {
-            file: file.to_path_buf(),
-            line,
-            field: field.to_string(),
-            reason: reason.into(),
-            help: help.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for FitError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let at = if self.line > 0 {
-            format!(":{}", self.line)
-        } else {
-            String::new()
-        };
-        let field = if self.field.is_empty() {
-            String::new()
-        } else {
-            format!(" {}:", self.field)
-        };
-        write!(
-            f,
-            "error: {}{at}:{field} {}\n  help: {}",
-            self.file.display(),
-            self.reason,
-            self.help
-        )
-    }
+/// A [`FitError`] at `file:line` (0: the whole file), in field `field`.
+pub fn located(
+    file: &Path,
+    line: usize,
+    field: &str,
+    reason: impl Into<String>,
+    help: impl Into<String>,
+) -> FitError {
+    crate::diag::Diagnostic::new(reason, help).at(file, (line, 0), field)
 }
 
 /// The stage names a plain CSV may use: amisim's own `stages.csv` names and

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::family::Obs;
-use super::obs::FitError;
+use super::obs::{FitError, located};
 use super::stage::{Model, StageFit};
 use super::toml_out;
 use crate::report::charts::{LineChart, Series};
@@ -107,7 +107,7 @@ fn step_points(steps: &[(f64, f64, f64)]) -> Vec<(f64, f64)> {
 }
 
 fn chart_err(e: crate::report::ReportError) -> FitError {
-    FitError::at(
+    located(
         Path::new("--report"),
         0,
         "",
@@ -145,7 +145,7 @@ fn html_escape(s: &str) -> String {
 /// Writes the charts and the summaries into `dir`; gives the files written.
 pub fn write(dir: &Path, fits: &[StageFit]) -> Result<Vec<PathBuf>, FitError> {
     std::fs::create_dir_all(dir).map_err(|e| {
-        FitError::at(
+        located(
             dir,
             0,
             "",
@@ -248,7 +248,7 @@ pub fn write(dir: &Path, fits: &[StageFit]) -> Result<Vec<PathBuf>, FitError> {
     for (name, text) in [("fit.md", md), ("fit.html", html)] {
         let p = dir.join(name);
         std::fs::write(&p, text).map_err(|e| {
-            FitError::at(
+            located(
                 &p,
                 0,
                 "",

@@ -24,6 +24,7 @@ mod terraform;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::diag::Diagnostic;
 use crate::scenario::{self, ScenarioErrors};
 
 /// A source format.
@@ -111,45 +112,62 @@ pub enum ImportError {
     Illegal(Vec<String>, Vec<Warning>),
 }
 
-impl std::fmt::Display for ImportError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl ImportError {
+    /// The located error, for the variants that have a place.
+    pub fn diagnostic(&self) -> Option<Diagnostic> {
         match self {
-            ImportError::Io(p, e) => write!(f, "error: {}: {e}", p.display()),
             ImportError::Malformed {
                 file,
                 line,
                 col,
                 language,
                 reason,
-            } => write!(
-                f,
-                "error: {}:{line}:{col}: not valid {language}: {reason}",
-                file.display()
-            ),
+            } => Some(Diagnostic {
+                file: file.clone(),
+                line: *line,
+                col: *col,
+                reason: format!("not valid {language}: {reason}"),
+                ..Default::default()
+            }),
             ImportError::Wrong {
                 file,
                 field,
                 reason,
                 help,
-            } => {
-                let at = if field.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {field}:")
-                };
-                write!(f, "error: {}:{at} {reason}\n  help: {help}", file.display())
-            }
+            } => Some(Diagnostic::new(reason.clone(), help.clone()).at(
+                file.clone(),
+                (0, 0),
+                field.clone(),
+            )),
+            ImportError::Io(..) | ImportError::Illegal(..) => None,
+        }
+    }
+
+    /// The line after an illegal import's errors.
+    pub fn illegal_summary(n: usize) -> String {
+        format!(
+            "the imported pipeline breaks {n} rule{} AWS enforces; nothing was written",
+            if n == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// The error without `error: ` (the command line adds it): a diagnostic,
+/// the file and the OS's words, or each broken rule then the summary.
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(d) = self.diagnostic() {
+            return write!(f, "{d}");
+        }
+        match self {
+            ImportError::Io(p, e) => write!(f, "{}: {e}", p.display()),
             ImportError::Illegal(lines, _) => {
                 for l in lines {
                     writeln!(f, "{l}")?;
                 }
-                write!(
-                    f,
-                    "the imported pipeline breaks {} rule{} AWS enforces; nothing was written",
-                    lines.len(),
-                    if lines.len() == 1 { "" } else { "s" }
-                )
+                write!(f, "{}", ImportError::illegal_summary(lines.len()))
             }
+            ImportError::Malformed { .. } | ImportError::Wrong { .. } => Ok(()),
         }
     }
 }
@@ -524,7 +542,7 @@ pub fn import(req: &Request) -> Result<Imported, ImportError> {
                     .help
                     .as_ref()
                     .map_or(String::new(), |h| format!("\n  help: {h}"));
-                format!("error: {}{from}: {}{help}", e.key_path, e.reason)
+                format!("{}{from}: {}{help}", e.key_path, e.reason)
             })
             .collect();
         return Err(ImportError::Illegal(lines, warnings));

@@ -11,16 +11,12 @@ pub use chrono_tz::Tz;
 use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
 
+use crate::diag::Diagnostic;
 use crate::engine::SimTime;
 
-/// Why a cron expression was refused: the reason, and a fix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CronError {
-    /// What is wrong.
-    pub reason: String,
-    /// How to fix it.
-    pub help: String,
-}
+/// Why a cron expression was refused: a [`Diagnostic`] with the reason and
+/// the fix, which the scenario places at its key.
+pub type CronError = Diagnostic;
 
 const CRON_HELP: &str = "write six fields `minutes hours day-of-month month day-of-week year` in UTC, \
 with `?` in day-of-month or day-of-week, e.g. \"cron(0 6 ? * MON *)\" for Mondays 06:00";
@@ -34,32 +30,32 @@ pub fn parse_cron(text: &str) -> Result<Cron, CronError> {
         .unwrap_or(t);
     let fields: Vec<&str> = inner.split_whitespace().collect();
     if fields.len() != 6 {
-        return Err(CronError {
-            reason: format!(
+        return Err(Diagnostic::new(
+            format!(
                 "cron expression {text:?} has {} fields, Image Builder needs 6",
                 fields.len()
             ),
-            help: CRON_HELP.into(),
-        });
+            CRON_HELP,
+        ));
     }
     let (dom, dow) = (fields[2], fields[4]);
     if (dom == "?") == (dow == "?") {
-        return Err(CronError {
-            reason: format!(
+        return Err(Diagnostic::new(
+            format!(
                 "cron expression {text:?} must have `?` in exactly one of day-of-month ({dom}) and day-of-week ({dow})"
             ),
-            help: CRON_HELP.into(),
-        });
+            CRON_HELP,
+        ));
     }
     for (field, value) in FIELDS.iter().zip(&fields) {
         if let Err(why) = field.check(value) {
-            return Err(CronError {
-                reason: format!(
+            return Err(Diagnostic::new(
+                format!(
                     "cron expression {text:?}: {why} in the {} field; {} are {}",
                     field.name, field.plural, field.range
                 ),
-                help: CRON_HELP.into(),
-            });
+                CRON_HELP,
+            ));
         }
     }
     let fields: Vec<String> = FIELDS
@@ -74,9 +70,11 @@ pub fn parse_cron(text: &str) -> Result<Cron, CronError> {
         .alternative_weekdays(true)
         .build()
         .parse(&pattern)
-        .map_err(|e| CronError {
-            reason: format!("cron expression {text:?} is invalid: {e}"),
-            help: CRON_HELP.into(),
+        .map_err(|e| {
+            Diagnostic::new(
+                format!("cron expression {text:?} is invalid: {e}"),
+                CRON_HELP,
+            )
         })
 }
 

@@ -2,42 +2,10 @@
 
 use std::fmt;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// One thing wrong with a scenario file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScenarioError {
-    /// The file.
-    pub file: PathBuf,
-    /// 1-based line (0 if the error has no place in the file).
-    pub line: usize,
-    /// 1-based column.
-    pub col: usize,
-    /// Dotted key path, e.g. `pipeline[1].destinations[2]`.
-    pub key_path: String,
-    /// What is wrong.
-    pub reason: String,
-    /// How to fix it (from a [`Locator`], always: at least where to look).
-    pub help: Option<String>,
-}
-
-impl fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
-        if self.line > 0 {
-            write!(f, ":{}:{}", self.line, self.col)?;
-        }
-        write!(f, ": ")?;
-        if !self.key_path.is_empty() {
-            write!(f, "{}: ", self.key_path)?;
-        }
-        write!(f, "{}", self.reason)?;
-        if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
-        }
-        Ok(())
-    }
-}
+/// One thing wrong with a scenario file: a [`Diagnostic`].
+pub use crate::diag::Diagnostic as ScenarioError;
 
 /// Every error found in one file (at least one), up to the listing limit,
 /// and what the limit left out.
@@ -77,27 +45,32 @@ impl ScenarioErrors {
     }
 }
 
-impl fmt::Display for ScenarioErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.0.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "error: {e}")?;
-        }
+impl ScenarioErrors {
+    /// The line after the list: how many errors, what the limit left out,
+    /// and that nothing was run.
+    pub fn summary(&self) -> String {
         let n = self.0.len();
         let s = if n == 1 { "" } else { "s" };
         match self.1 {
-            Cut::Nothing => write!(f, "\n{n} error{s} in scenario; nothing was run"),
-            Cut::More(more) => write!(
-                f,
-                "\n{n} error{s} listed and {more} more not shown (amisim lists at most {n}); nothing was run"
+            Cut::Nothing => format!("{n} error{s} in scenario; nothing was run"),
+            Cut::More(more) => format!(
+                "{n} error{s} listed and {more} more not shown (amisim lists at most {n}); nothing was run"
             ),
-            Cut::Stopped => write!(
-                f,
-                "\n{n} error{s} listed; checking stopped there, so there may be more: fix these and validate again; nothing was run"
+            Cut::Stopped => format!(
+                "{n} error{s} listed; checking stopped there, so there may be more: fix these and validate again; nothing was run"
             ),
         }
+    }
+}
+
+/// The diagnostics, one after the other, then [`ScenarioErrors::summary`];
+/// the command line puts `error: ` before each diagnostic.
+impl fmt::Display for ScenarioErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for e in &self.0 {
+            writeln!(f, "{e}")?;
+        }
+        write!(f, "{}", self.summary())
     }
 }
 

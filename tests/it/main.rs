@@ -8,6 +8,7 @@ mod commit;
 mod corpus;
 mod cost;
 mod determinism;
+mod exit_codes;
 mod experiments;
 mod fit;
 mod fuzz;

@@ -117,7 +117,7 @@ pub(super) fn resolve_schedule(
                 times
             }
             Err(e) => {
-                ctx.err(Some(c.span()), key, e.reason, Some(&e.help));
+                ctx.err(Some(c.span()), key, e.reason, e.help.as_deref());
                 None
             }
         }
