@@ -32,8 +32,6 @@ const SHRINKING: &[(&str, &str, usize)] = &[
     ("experiment/mod.rs", "run", 109),
     ("pipeline/analysis.rs", "critical_step", 90),
     ("pipeline/model/lifecycle.rs", "register_images", 107),
-    ("pipeline/model/mod.rs", "handle", 102),
-    ("pipeline/model/stages.rs", "stage_done", 145),
     ("scenario/parse.rs", "parse_raw", 101),
     ("scenario/resolve/cost.rs", "resolve_prices", 125),
     ("scenario/resolve/directory.rs", "resolve_accounts", 87),
@@ -48,8 +46,6 @@ const SHRINKING_FILES: &[(&str, usize)] = &[
     ("aws/rules.rs", 569),
     ("cost/mod.rs", 517),
     ("experiment/aggregate.rs", 818),
-    ("pipeline/model/mod.rs", 763),
-    ("pipeline/model/stages.rs", 541),
     ("scenario/resolve/ctx.rs", 523),
 ];
 

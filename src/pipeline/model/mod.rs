@@ -16,27 +16,27 @@
 //! background (their terminations are recorded but never delay the image).
 
 mod distribute;
+mod ended;
 mod faults;
 mod lifecycle;
 mod records;
+mod replicator;
 mod rng;
 mod stages;
+mod triggers;
 
 pub use records::{
     Cause, ExecId, ImageRecord, Outcome, QuotaUse, RecordId, ReplicationResult, RunRecord, Stage,
     StageRecord, TriggerKind,
 };
+pub use replicator::{Replicator, run_replication};
 use rng::PipelineRng;
 
-use rand_distr::{Distribution, Exp};
-
-use super::config::{Kind, Pipeline, RegionId, Releases, StartCondition, Tool, World};
-use crate::aws::directory::{AccountId, Encryption};
+use super::config::{Pipeline, World};
+use crate::aws::directory::Encryption;
 pub use crate::aws::quotas::Quota;
 use crate::aws::quotas::{PerQuota, WhenFull};
-use crate::engine::{
-    Grant, Resource, RngStreams, SimDuration, SimTime, Simulation, StreamRng, TokenBucket,
-};
+use crate::engine::{Grant, Resource, SimDuration, SimTime, Simulation, StreamRng, TokenBucket};
 
 /// The events of the model: small and `Copy`.
 #[derive(Clone, Copy, Debug)]
@@ -200,152 +200,6 @@ enum Ask {
     Refused,
 }
 
-/// Runs replication `replication` of `world` with master seed `seed`.
-pub fn run_replication(world: &World, seed: u64, replication: u64) -> ReplicationResult {
-    Replicator::new(world).run(seed, replication)
-}
-
-/// The occupancy changes and waits of one quota instance.
-type QuotaLogs = (Vec<(SimTime, u32, u32)>, Vec<SimDuration>);
-
-/// Runs replications of one world one after another, reusing one
-/// replication's state (quota queues, token buckets, event queue) for the
-/// next, and the buffers of results handed back with
-/// [`Replicator::recycle`]: the same results as [`run_replication`],
-/// without its allocations once warmed up.
-pub struct Replicator<'w> {
-    model: Model<'w>,
-    sim: Simulation<Event>,
-    /// A result handed back, to fill next.
-    spare: Option<ReplicationResult>,
-    /// Quota logs handed back, to swap into the quota instances.
-    logs: Vec<QuotaLogs>,
-}
-
-impl<'w> Replicator<'w> {
-    /// A replicator for `world`.
-    pub fn new(world: &'w World) -> Self {
-        let np = world.pipelines.len();
-        let nr = world.regions.len();
-        let na = world.directory.accounts.len();
-        let traced = |capacity: u32, n: usize| -> Vec<Resource<RecordId>> {
-            (0..n).map(|_| Resource::new(capacity).traced()).collect()
-        };
-        let buckets = |api: &crate::pipeline::config::BucketSpec| -> Vec<TokenBucket> {
-            (0..na * nr)
-                .map(|_| TokenBucket::new(api.capacity, api.refill_per_s))
-                .collect()
-        };
-        let model = Model {
-            world,
-            rng: Vec::with_capacity(np),
-            update_rng: Vec::new(),
-            update_base: world
-                .pipelines
-                .iter()
-                .scan(0, |n, p| {
-                    let base = *n;
-                    *n += p.schedule.updates.len();
-                    Some(base)
-                })
-                .collect(),
-            out: ReplicationResult::default(),
-            slots: PerQuota::from_fn(|i| {
-                let q = Quota::ALL[i];
-                let n = if q.is_slots() { na * nr } else { 0 };
-                traced(world.quotas.get(q), n)
-            }),
-            lineage: vec![0; np * na * nr],
-            copying: vec![0; np * na * nr],
-            lineage_waiting: Vec::new(),
-            tb_used: if world
-                .pipelines
-                .iter()
-                .any(|p| p.copies.iter().any(|c| c.completion.is_some()))
-            {
-                vec![0; na * nr * nr]
-            } else {
-                Vec::new()
-            },
-            tb_active: Vec::new(),
-            public_live: vec![0; na * nr],
-            live: vec![Default::default(); np],
-            updates_since_build: vec![false; np],
-            consecutive_failures: vec![0; np],
-            lineage_set: Vec::new(),
-            copying_set: Vec::new(),
-            asked: Default::default(),
-            asked_flag: PerQuota::from_fn(|i| {
-                vec![false; if Quota::ALL[i].is_slots() { na * nr } else { 0 }]
-            }),
-            next_number: vec![0; np],
-            incidents: vec![Vec::new(); nr],
-            copy_tokens: buckets(&world.api.copy_image),
-            run_tokens: buckets(&world.api.run_instances),
-            last_event: SimTime::ZERO,
-            stale_timers: 0,
-        };
-        Replicator {
-            model,
-            sim: Simulation::with_capacity(64),
-            spare: None,
-            logs: Vec::new(),
-        }
-    }
-
-    /// Hands back a result this replicator (or another of the same world)
-    /// produced, so that the next [`Replicator::run`] fills its buffers.
-    pub fn recycle(&mut self, mut result: ReplicationResult) {
-        self.logs
-            .extend(result.quotas.drain(..).map(|q| (q.trace, q.waits)));
-        self.spare = Some(result);
-    }
-
-    /// Runs replication `replication` with master seed `seed`.
-    pub fn run(&mut self, seed: u64, replication: u64) -> ReplicationResult {
-        let m = &mut self.model;
-        let world = m.world;
-        let streams = RngStreams::new(seed, replication);
-        m.reset(&streams, self.spare.take());
-        let sim = &mut self.sim;
-        sim.reset();
-        for (i, p) in world.pipelines.iter().enumerate() {
-            let pipeline = i as u16;
-            let s = &p.schedule;
-            if s.run_at_start {
-                m.trigger(sim, pipeline, TriggerKind::Manual, SimDuration::ZERO);
-            }
-            if let Kind::Migration(mg) = &p.kind {
-                sim.schedule_at(mg.at, Event::RunRequested { pipeline });
-            }
-            if let Some(t) = s.cron_times.first() {
-                sim.schedule_at(*t, Event::CronMatched { pipeline, idx: 0 });
-            }
-            if let Some(iv) = s.interval
-                && SimTime(iv.0) < world.horizon
-            {
-                sim.schedule_in(iv, Event::IntervalElapsed { pipeline });
-            }
-            for (source, u) in s.updates.iter().enumerate() {
-                // A release that does not match the recipe's filter is no update.
-                if u.matches_filter {
-                    m.schedule_release(sim, pipeline, source as u16, 0);
-                }
-            }
-        }
-        // Triggers stop at the horizon; executions in flight run to their end.
-        m.last_event = SimTime::ZERO;
-        m.stale_timers = 0;
-        sim.run_to_end(|sim, ev| m.handle(sim, ev));
-        // A distribution time-out that fires after its execution ended did
-        // nothing: it neither counts nor lengthens the replication.
-        m.out.events = sim.events_fired() - m.stale_timers;
-        m.out.end = m.last_event;
-        m.collect_quotas(&mut self.logs);
-        std::mem::take(&mut m.out)
-    }
-}
-
 impl Model<'_> {
     /// The latest completed copy of lineage `l`: its encryption and execution.
     pub(super) fn lineage(&self, l: usize) -> Option<(Encryption, ExecId)> {
@@ -382,126 +236,6 @@ impl Model<'_> {
     pub(super) fn set_copying(&mut self, l: usize, rec: Option<RecordId>) {
         self.copying[l] = rec.map_or(0, |r| r.index() as u32 + 1);
     }
-    /// Back to the start of a replication with `streams`, filling `spare`'s
-    /// buffers if given.
-    fn reset(&mut self, streams: &RngStreams, spare: Option<ReplicationResult>) {
-        let world = self.world;
-        let np = world.pipelines.len();
-        self.rng.clear();
-        self.rng.extend(
-            world
-                .pipelines
-                .iter()
-                .map(|p| PipelineRng::new(streams, &p.name)),
-        );
-        self.update_rng.clear();
-        self.update_rng.extend(world.pipelines.iter().flat_map(|p| {
-            p.schedule
-                .updates
-                .iter()
-                .map(|u| streams.stream_of(&["updates/", &u.stream]))
-        }));
-        self.out = match spare {
-            Some(mut r) => {
-                r.runs.clear();
-                r.stages.clear();
-                r.images.clear();
-                r.quotas.clear();
-                r.skipped_matches.clear();
-                r.disabled_at.clear();
-                r.releases.clear();
-                r.updates.clear();
-                r
-            }
-            // Room for a small scenario's records (quickstart: ~86 stages,
-            // ~15 images, 4 runs) so that growth does not reallocate six times
-            // per replication; large worlds grow amortized as usual.
-            None => ReplicationResult {
-                runs: Vec::with_capacity(8),
-                stages: Vec::with_capacity(128),
-                images: Vec::with_capacity(32),
-                ..Default::default()
-            },
-        };
-        self.out.skipped_matches.resize(np, 0);
-        self.out.disabled_at.resize(np, None);
-        self.consecutive_failures.fill(0);
-        self.out.updates.resize(np, 0);
-        self.out.events = 0;
-        self.out.end = SimTime::ZERO;
-        // Only what the last replication touched differs from the start.
-        for q in Quota::ALL {
-            for &i in &self.asked[q] {
-                let i = i as usize;
-                self.asked_flag[q][i] = false;
-                self.slots[q][i].reset();
-            }
-            self.asked[q].clear();
-        }
-        for &i in &self.lineage_set {
-            self.lineage[i as usize] = 0;
-        }
-        self.lineage_set.clear();
-        for &i in &self.copying_set {
-            self.copying[i as usize] = 0;
-        }
-        self.copying_set.clear();
-        self.tb_used.fill(0);
-        self.public_live.fill(0);
-        self.tb_active.clear();
-        self.lineage_waiting.clear();
-        for l in &mut self.live {
-            l.clear();
-        }
-        self.updates_since_build.fill(false);
-        self.next_number.fill(0);
-        faults::incident_windows(world, streams, &mut self.incidents);
-        for b in self.copy_tokens.iter_mut().chain(&mut self.run_tokens) {
-            b.reset();
-        }
-    }
-
-    /// Moves the use of every quota instance that served a request into the result.
-    fn collect_quotas(&mut self, logs: &mut Vec<QuotaLogs>) {
-        let nr = self.world.regions.len();
-        let end = self.out.end;
-        let mut push = |kind, idx: usize, res: &mut Resource<RecordId>, out: &mut Vec<QuotaUse>| {
-            if res.served() == 0 {
-                return;
-            }
-            // The instance keeps emptied buffers from an earlier result.
-            let (mut trace, mut waits) = logs.pop().unwrap_or_default();
-            trace.clear();
-            waits.clear();
-            res.swap_logs(&mut trace, &mut waits);
-            out.push(QuotaUse {
-                kind,
-                account: AccountId::from_index(idx / nr),
-                region: RegionId::from_index(idx % nr),
-                capacity: res.capacity(),
-                served: res.served(),
-                busy_unit_ms: res.busy_integral(end),
-                queue_ms: res.queue_integral(end),
-                full_ms: res.full_time(end),
-                peak_in_use: res.peak_in_use(),
-                peak_queue: res.peak_queue(),
-                trace,
-                waits,
-            });
-        };
-        let mut out = std::mem::take(&mut self.out.quotas);
-        // Only the instances asked can have served; in index order, as before.
-        for q in Quota::ALL {
-            let asked = &mut self.asked[q];
-            asked.sort_unstable();
-            let resources = &mut self.slots[q];
-            for &i in asked.iter() {
-                push(q, i as usize, &mut resources[i as usize], &mut out);
-            }
-        }
-        self.out.quotas = out;
-    }
-
     /// Asks quota `q`'s instance `idx` for a slot for record `rec`: granted
     /// now, queued, or refused because it is full and full means fail for
     /// the record's tool (unless `[quotas.when_full]` says otherwise).
@@ -538,35 +272,8 @@ impl Model<'_> {
         }
         self.last_event = sim.now();
         match ev {
-            Event::CronMatched { pipeline, idx } => {
-                let times = &self.world.pipelines[pipeline as usize].schedule.cron_times;
-                if let Some(next) = times.get(idx as usize + 1) {
-                    sim.schedule_at(
-                        *next,
-                        Event::CronMatched {
-                            pipeline,
-                            idx: idx + 1,
-                        },
-                    );
-                }
-                // source: docs/sources.md#schedule-delay: up to a minute after the cron time.
-                let p = &self.world.pipelines[pipeline as usize];
-                let delay = p
-                    .latency
-                    .schedule_delay
-                    .sample_duration(&mut self.rng[pipeline as usize].schedule);
-                self.scheduled_match(sim, pipeline, TriggerKind::Cron, delay);
-            }
-            Event::IntervalElapsed { pipeline } => {
-                let p = &self.world.pipelines[pipeline as usize];
-                if let Some(iv) = p.schedule.interval {
-                    let next = sim.now().saturating_add(iv);
-                    if next < self.world.horizon {
-                        sim.schedule_at(next, Event::IntervalElapsed { pipeline });
-                    }
-                }
-                self.scheduled_match(sim, pipeline, TriggerKind::Interval, SimDuration::ZERO);
-            }
+            Event::CronMatched { pipeline, idx } => self.cron_matched(sim, pipeline, idx),
+            Event::IntervalElapsed { pipeline } => self.interval_elapsed(sim, pipeline),
             Event::Released {
                 pipeline,
                 source,
@@ -578,42 +285,7 @@ impl Model<'_> {
             Event::RunRequested { pipeline } => {
                 self.trigger(sim, pipeline, TriggerKind::Manual, SimDuration::ZERO);
             }
-            Event::ExecutionReady { exec } => {
-                let world = self.world;
-                let pi = self.out.runs[exec.index()].pipeline as usize;
-                let p = &world.pipelines[pi];
-                let region = p.region;
-                if p.existing_image {
-                    // Nothing to build: the image is there, its copies start now.
-                    let run = &mut self.out.runs[exec.index()];
-                    run.image_available = Some(sim.now());
-                    run.tests_passed = Some(sim.now());
-                    self.distribute(sim, exec);
-                    return;
-                }
-                if !p.kind.is_build() {
-                    // Not an Image Builder build: no build slot, the instance already runs.
-                    let d = p
-                        .latency
-                        .instance_stop
-                        .sample_duration(&mut self.rng[pi].stop);
-                    self.run(sim, exec, Stage::StopInstance, 0, region, d);
-                    return;
-                }
-                // The schedule delay is over: from here the wait is for a build slot.
-                let rec = self.open(exec, Stage::LaunchBuilder, 0, region, sim.now());
-                if p.tool != Tool::ImageBuilder {
-                    // Packer or a script: no Image Builder build quota.
-                    self.start_launch(sim, rec);
-                    return;
-                }
-                let slot = self.build_slot(exec);
-                match self.ask(sim.now(), Quota::ConcurrentBuilds, slot, rec) {
-                    Ask::Now => self.start_launch_builder(sim, rec),
-                    Ask::Queued => {}
-                    Ask::Refused => self.refuse(sim, rec),
-                }
-            }
+            Event::ExecutionReady { exec } => self.execution_ready(sim, exec),
             Event::StageDone { rec } => self.stage_done(sim, rec),
             Event::WaiterExpired { rec } => self.gave_up(sim, rec, Cause::WaiterTimeout),
             Event::StepTimedOut { rec } => self.gave_up(sim, rec, Cause::StepTimeout),
@@ -628,111 +300,6 @@ impl Model<'_> {
             Event::ImageDisabled { exec } => self.images_disabled(exec),
             Event::ImageArchived { exec } => self.images_archived(exec),
         }
-    }
-
-    /// A matching dependency update is released now: recorded, and a build
-    /// starts if the pipeline builds on updates.
-    fn released(&mut self, sim: &mut Simulation<Event>, pipeline: u16) {
-        self.out.updates[pipeline as usize] += 1;
-        self.out.releases.push((pipeline, sim.now()));
-        self.updates_since_build[pipeline as usize] = true;
-        if self.world.pipelines[pipeline as usize]
-            .schedule
-            .build_on_update
-        {
-            self.trigger(sim, pipeline, TriggerKind::Update, SimDuration::ZERO);
-        }
-    }
-
-    /// Schedules release `idx` of a pipeline's update `source`: the next
-    /// date of its calendar, or an exponential gap from now.
-    fn schedule_release(
-        &mut self,
-        sim: &mut Simulation<Event>,
-        pipeline: u16,
-        source: u16,
-        idx: u32,
-    ) {
-        let p = &self.world.pipelines[pipeline as usize];
-        let at = match &p.schedule.updates[source as usize].releases {
-            Releases::Calendar(times) => match times.get(idx as usize) {
-                Some(t) => *t,
-                None => return,
-            },
-            Releases::Random(mean) => {
-                let Ok(exp) = Exp::new(1.0 / mean.as_secs_f64()) else {
-                    return;
-                };
-                let rng =
-                    &mut self.update_rng[self.update_base[pipeline as usize] + source as usize];
-                sim.now()
-                    .saturating_add(SimDuration::from_secs_f64(exp.sample(rng)))
-            }
-        };
-        if at < self.world.horizon {
-            sim.schedule_at(
-                at,
-                Event::Released {
-                    pipeline,
-                    source,
-                    idx,
-                },
-            );
-        }
-    }
-
-    fn scheduled_match(
-        &mut self,
-        sim: &mut Simulation<Event>,
-        pipeline: u16,
-        kind: TriggerKind,
-        delay: SimDuration,
-    ) {
-        let p = &self.world.pipelines[pipeline as usize];
-        if p.schedule.start_condition == StartCondition::DependencyUpdates
-            && !self.updates_since_build[pipeline as usize]
-        {
-            self.out.skipped_matches[pipeline as usize] += 1;
-            return;
-        }
-        self.trigger(sim, pipeline, kind, delay);
-    }
-
-    fn trigger(
-        &mut self,
-        sim: &mut Simulation<Event>,
-        pipeline: u16,
-        kind: TriggerKind,
-        delay: SimDuration,
-    ) {
-        if self.out.disabled_at[pipeline as usize].is_some() {
-            // Disabled after too many failures: nothing starts it any more.
-            return;
-        }
-        self.updates_since_build[pipeline as usize] = false;
-        self.next_number[pipeline as usize] += 1;
-        let exec = ExecId::from_index(self.out.runs.len());
-        self.out.runs.push(RunRecord {
-            pipeline,
-            number: self.next_number[pipeline as usize],
-            trigger: kind,
-            triggered: sim.now(),
-            image_available: None,
-            tests_passed: None,
-            finished: sim.now(),
-            outcome: Outcome::Running,
-            failed_record: None,
-            pending: 0,
-            create_image: RecordId::default(),
-            holds_build_slot: false,
-            distribution_retries: 0,
-            round_first: RecordId::default(),
-            retrying: false,
-            copies_left: 0,
-            first_record: RecordId::from_index(self.out.stages.len()),
-            step_started: sim.now(),
-        });
-        sim.schedule_in(delay, Event::ExecutionReady { exec });
     }
 }
 
