@@ -7,202 +7,18 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::{Exact, Metric, Moments};
+use super::gather::{Pending, Scratch, add_region_times};
+use super::pipeline_agg::pairs;
+pub use super::pipeline_agg::{FailureKey, PipelineAgg, StageAgg};
+use super::quota_agg::Spread;
+pub use super::quota_agg::{MAX_BUCKETS, QuotaAgg, QuotaKey, Timeline};
+use super::stats::{Exact, Metric};
 use crate::aws::ids::{AccountId, RegionId};
-use crate::aws::quotas::Quota;
-use crate::cost::{Ledger, Market};
+use crate::cost::Market;
 use crate::engine::SimTime;
-use crate::pipeline::analysis::{CriticalKey, CriticalParts, ExecRecords, critical_step};
+use crate::pipeline::analysis::critical_step;
 use crate::pipeline::config::World;
-use crate::pipeline::model::{Cause, Outcome, ReplicationResult, Stage};
-
-/// Per stage of a pipeline.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StageAgg {
-    /// `finished − started`, ms.
-    pub duration: Metric,
-    /// `started − enqueued`, ms.
-    pub wait: Metric,
-    /// Occurrences that failed.
-    pub failed: u64,
-}
-
-/// Per pipeline.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PipelineAgg {
-    /// Executions triggered.
-    pub executions: u64,
-    /// Executions that failed.
-    pub failed: u64,
-    /// Trigger → usable in every Region, succeeded executions, ms.
-    pub time_to_all_regions: Metric,
-    /// The p95 of time to all Regions (ms) of each replication with a
-    /// succeeded run: one observation per replication.
-    pub p95_of_reps: Moments,
-    /// Phases of succeeded executions: trigger → AMI available, → tests passed, → usable everywhere.
-    pub phases: [Metric; 3],
-    /// How often each step was the critical one (pairs in JSON: the keys
-    /// are not strings).
-    #[serde(with = "pairs")]
-    pub critical: BTreeMap<CriticalKey, u64>,
-    /// Per stage, in [`Stage::ALL`] order.
-    pub stages: Vec<StageAgg>,
-    /// Cost of each execution (its ledger lines), micro-dollars.
-    pub cost_per_execution: Metric,
-    /// Release (package update) → an image containing it usable everywhere, ms.
-    #[serde(default)]
-    pub exposure_window: Metric,
-    /// Releases no execution had shipped when their replication ended.
-    #[serde(default)]
-    pub unpatched: u64,
-    /// When `auto_disable_after_failures` disabled the pipeline, ms from the
-    /// start: one observation per replication where it did.
-    #[serde(default)]
-    pub disabled_at: Metric,
-    /// Trigger → usable in the first of its Regions, succeeded executions, ms.
-    #[serde(default)]
-    pub time_to_first_region: Metric,
-    /// Per target Region (its index in the world's Regions): trigger → the
-    /// last of the execution's stages there finished (the image usable
-    /// there), succeeded executions, ms.
-    #[serde(default, with = "pairs")]
-    pub time_to_region: BTreeMap<u16, Metric>,
-    /// Failed executions by the stage, item and cause of their failure.
-    #[serde(default, with = "pairs")]
-    pub failures: BTreeMap<FailureKey, u64>,
-}
-
-/// What failed an execution: its failed stage, that stage's item (as in
-/// [`StageRecord::item`](crate::pipeline::model::StageRecord)) and the cause.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct FailureKey {
-    /// The stage that failed.
-    pub stage: Stage,
-    /// Its item: component, test, volume or copy index.
-    pub item: u16,
-    /// Why.
-    pub cause: Cause,
-}
-
-/// Identifies a quota instance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct QuotaKey {
-    /// Which quota.
-    pub kind: Quota,
-    /// Account.
-    pub account: AccountId,
-    /// Region.
-    pub region: RegionId,
-}
-
-/// Per quota instance.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QuotaAgg {
-    /// Units.
-    pub capacity: u32,
-    /// Requests granted.
-    pub requests: u64,
-    /// Requests that queued.
-    pub waited: u64,
-    /// Waits, ms (replications that used the quota).
-    pub wait: Metric,
-    /// Replications that used the quota.
-    pub replications_used: u64,
-    /// ∫ units in use dt over those replications, unit-ms.
-    pub busy: Exact,
-    /// ∫ queue length dt over those replications, request-ms.
-    pub queue: Exact,
-    /// Σ of those replications' lengths, ms.
-    pub span: Exact,
-    /// Σ time at capacity (every unit in use) over those replications, ms.
-    pub full: Exact,
-    /// Most units held at once.
-    pub peak_in_use: u32,
-    /// Longest queue.
-    pub peak_queue: u64,
-    /// Per timeline bucket ([`Aggregate::timeline_width_ms`] wide): ∫ in
-    /// use dt and ∫ queued dt, summed over replications.
-    pub timeline: Timeline,
-}
-
-/// A quota's timeline: per bucket, ∫ in use dt and ∫ queued dt. Dense by
-/// bucket (a replication adds to up to 500 buckets of each of its quotas, and
-/// a search tree per bucket was 5 % of an enterprise profile); serialized as
-/// the (bucket, sums) pairs of the buckets with a non-zero sum, in order.
-/// Canonical: the last bucket held is non-zero, so equal timelines compare
-/// and serialize alike however they were built.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Timeline(Vec<(Exact, Exact)>);
-
-/// Most buckets an `aggregate.json` timeline may name: a guard against a
-/// hostile file (the dense timeline allocates up to its last bucket), far
-/// past any run (2^20 buckets of at least an hour are 119 years).
-const MAX_TIMELINE_BUCKETS: u64 = 1 << 20;
-
-impl Timeline {
-    /// The sums of bucket `b`, if any was added.
-    pub fn get(&self, b: u64) -> Option<&(Exact, Exact)> {
-        usize::try_from(b)
-            .ok()
-            .and_then(|b| self.0.get(b))
-            .filter(|(i, q)| i.0 != 0 || q.0 != 0)
-    }
-
-    /// Adds `in_use` and `queued` to bucket `b`; nothing if both are zero.
-    fn add(&mut self, b: u64, in_use: u128, queued: u128) {
-        if in_use == 0 && queued == 0 {
-            return;
-        }
-        let b = b as usize;
-        if self.0.len() <= b {
-            self.0.resize(b + 1, Default::default());
-        }
-        let e = &mut self.0[b];
-        e.0.0 += in_use;
-        e.1.0 += queued;
-    }
-
-    /// Adds `other`'s sums, bucket by bucket.
-    fn merge(&mut self, other: &Timeline) {
-        for (b, (i, q)) in other.0.iter().enumerate() {
-            self.add(b as u64, i.0, q.0);
-        }
-    }
-}
-
-impl Serialize for Timeline {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq((0..self.0.len() as u64).filter_map(|b| self.get(b).map(|sums| (b, sums))))
-    }
-}
-
-impl<'de> Deserialize<'de> for Timeline {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut t = Timeline::default();
-        for (b, (i, q)) in Vec::<(u64, (Exact, Exact))>::deserialize(d)? {
-            if b >= MAX_TIMELINE_BUCKETS {
-                return Err(serde::de::Error::custom(format!(
-                    "quota timeline bucket {b} is past the last one a run can reach \
-                     ({MAX_TIMELINE_BUCKETS}); the file is not one amisim wrote"
-                )));
-            }
-            t.add(b, i.0, q.0);
-        }
-        Ok(t)
-    }
-}
-
-impl QuotaAgg {
-    /// The share of the replications' length with every unit in use.
-    pub fn at_capacity(&self) -> f64 {
-        self.full.0 as f64 / self.span.0.max(1) as f64
-    }
-
-    /// Σ ∫ units in use dt / (capacity × Σ replication length): time-weighted.
-    pub fn utilization(&self) -> f64 {
-        self.busy.0 as f64 / (self.capacity.max(1) as f64 * self.span.0.max(1) as f64)
-    }
-}
+use crate::pipeline::model::{Outcome, ReplicationResult, Stage};
 
 /// Everything aggregated over replications.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -238,38 +54,6 @@ pub struct Aggregate {
     scratch: Scratch,
 }
 
-/// Buffers [`Aggregate::add`] reuses from one replication to the next, so
-/// that adding one allocates nothing once they are large enough. They carry
-/// nothing from one call to the next: any two compare equal, and a clone
-/// starts empty.
-#[derive(Default)]
-struct Scratch {
-    by_exec: ExecRecords,
-    ledger: Ledger,
-    critical: CriticalParts,
-    /// Per pipeline: times to all Regions of the replication's succeeded runs.
-    ttar: Vec<Vec<u64>>,
-    /// Cost of each execution of the replication, micro-dollars.
-    per_exec: Vec<u64>,
-    /// The replication's cost by `(category, Region, account)`.
-    cost_by: Vec<((u8, RegionId, AccountId), u128)>,
-    /// Where each `(category, Region, account)` is in `cost_by` (`u32::MAX`:
-    /// not yet), densely indexed; reset after each replication.
-    cost_slot: Vec<u32>,
-    /// The replication's releases and what shipped them.
-    exposures: Vec<crate::pipeline::analysis::Exposure>,
-    /// Per pipeline, the next run [`crate::pipeline::analysis::exposures`] looks at.
-    first_after: Vec<usize>,
-    /// Per Region: when the execution being added last finished a stage there.
-    region_done: Vec<u64>,
-    /// The replication's cost by `(category, item)`, densely indexed.
-    cost_item: Vec<u128>,
-    /// Values for the per-stage and per-Region metrics.
-    pending: Pending,
-    /// The first slot in `pending` of each pipeline's metrics.
-    base: Vec<u32>,
-}
-
 /// The item kind and key index of a cost line's item, as
 /// [`Aggregate::cost_by_item`] keys it.
 pub fn cost_item_code(item: crate::cost::Item) -> (u8, u16) {
@@ -294,181 +78,6 @@ pub fn cost_item_of(kind: u8, key: u16) -> crate::cost::Item {
         3 => Item::Image,
         4 => Item::Copy,
         _ => Item::Key(crate::aws::ids::KeyId::from_index(key as usize)),
-    }
-}
-
-impl Clone for Scratch {
-    fn clone(&self) -> Self {
-        Scratch::default()
-    }
-}
-
-impl PartialEq for Scratch {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl Eq for Scratch {}
-
-impl std::fmt::Debug for Scratch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Scratch")
-    }
-}
-
-/// Serde for a map as a list of pairs (JSON object keys must be strings).
-mod pairs {
-    use std::collections::BTreeMap;
-
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
-        m: &BTreeMap<K, V>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.collect_seq(m.iter())
-    }
-
-    pub fn deserialize<
-        'de,
-        K: Deserialize<'de> + Ord,
-        V: Deserialize<'de>,
-        D: Deserializer<'de>,
-    >(
-        d: D,
-    ) -> Result<BTreeMap<K, V>, D::Error> {
-        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
-    }
-}
-
-/// Most buckets over the horizon in the quota timeline.
-pub const MAX_BUCKETS: u64 = 500;
-
-/// Spreads a quota instance's occupancy over timeline buckets, summing
-/// consecutive contributions to the same bucket before touching the
-/// timeline (sums are exact, so the grouping does not change them).
-struct Spread<'a> {
-    timeline: &'a mut Timeline,
-    width: u64,
-    /// Bucket and the sums not yet added to it.
-    pending: Option<(u64, u128, u128)>,
-}
-
-impl Spread<'_> {
-    /// Adds `in_use × overlap` and `queued × overlap` of `[from, to)` to
-    /// the buckets it covers.
-    fn add(&mut self, from: u64, to: u64, in_use: u32, queued: u32) {
-        if to <= from || (in_use == 0 && queued == 0) {
-            return;
-        }
-        let mut t = from;
-        while t < to {
-            let b = t / self.width;
-            let seg = to.min((b + 1) * self.width) - t;
-            let (i, q) = (in_use as u128 * seg as u128, queued as u128 * seg as u128);
-            match &mut self.pending {
-                Some((pb, pi, pq)) if *pb == b => {
-                    *pi += i;
-                    *pq += q;
-                }
-                _ => {
-                    self.flush();
-                    self.pending = Some((b, i, q));
-                }
-            }
-            t += seg;
-        }
-    }
-
-    fn flush(&mut self) {
-        if let Some((b, i, q)) = self.pending.take() {
-            self.timeline.add(b, i, q);
-        }
-    }
-}
-
-/// Values bound for the per-stage and per-Region metrics of a replication,
-/// gathered as it is added and then added metric by metric with
-/// [`Metric::add_many`]: the enterprise scenario's ~100,000 values a
-/// replication land in 3.4 MB of histograms, and added one at a time in
-/// arrival order each was a cache miss (13 % of an enterprise profile).
-#[derive(Default)]
-struct Pending {
-    /// Per slot (see [`Pending::slots`]), its values; kept allocated.
-    values: Vec<Vec<u64>>,
-}
-
-impl Pending {
-    /// How many slots a pipeline's metrics take: each stage's duration and
-    /// wait, then its Regions' times in key order.
-    fn slots(p: &PipelineAgg) -> u32 {
-        (2 * p.stages.len() + p.time_to_region.len()) as u32
-    }
-
-    fn push(&mut self, slot: u32, v: u64) {
-        self.values[slot as usize].push(v);
-    }
-
-    /// Makes room for `slots` slots.
-    fn reserve(&mut self, slots: usize) {
-        if self.values.len() < slots {
-            self.values.resize_with(slots, Vec::new);
-        }
-    }
-
-    /// Adds every pending value to its metric, and forgets them.
-    fn apply(&mut self, pipelines: &mut [PipelineAgg]) {
-        let mut slots = self.values.iter_mut();
-        for p in pipelines {
-            let metrics = (p.stages.iter_mut())
-                .flat_map(|s| [&mut s.duration, &mut s.wait])
-                .chain(p.time_to_region.values_mut());
-            for (m, vs) in metrics.zip(&mut slots) {
-                m.add_many(vs);
-                vs.clear();
-            }
-        }
-    }
-}
-
-/// Adds a succeeded execution's time to each of its Regions (the last of its
-/// stages there, background ones aside; pending, in the slots from
-/// `base + 2 × stages`) and to the first of them.
-fn add_region_times(
-    p: &mut PipelineAgg,
-    rep: &ReplicationResult,
-    records: &[crate::pipeline::model::RecordId],
-    triggered: SimTime,
-    done: &mut Vec<u64>,
-    pending: &mut Pending,
-    base: u32,
-) {
-    for &r in p.time_to_region.keys() {
-        let r = r as usize;
-        if done.len() <= r {
-            done.resize(r + 1, 0);
-        }
-        done[r] = 0;
-    }
-    for &id in records {
-        let s = &rep.stages[id.index()];
-        if s.stage.is_background() {
-            continue;
-        }
-        if let Some(d) = done.get_mut(s.region.index()) {
-            *d = (*d).max(s.finished.since(triggered).as_millis());
-        }
-    }
-    let mut first = u64::MAX;
-    let base = base + 2 * p.stages.len() as u32;
-    for (k, &r) in p.time_to_region.keys().enumerate() {
-        let d = done[r as usize];
-        pending.push(base + k as u32, d);
-        first = first.min(d);
-    }
-    if first != u64::MAX {
-        p.time_to_first_region.add(first);
     }
 }
 
@@ -501,7 +110,38 @@ impl Aggregate {
 
     /// Adds replication `index` (replications must come in order).
     pub fn add(&mut self, market: &Market<'_>, index: u64, rep: &ReplicationResult) {
-        let world = market.world;
+        self.start_replication(index, rep);
+        let mut sc = std::mem::take(&mut self.scratch);
+        sc.base.clear();
+        let mut base = 0;
+        for p in &self.pipelines {
+            sc.base.push(base);
+            base += Pending::slots(p);
+        }
+        sc.pending.reserve(base as usize);
+        sc.by_exec.fill(rep);
+        self.add_executions(market.world, rep, &mut sc);
+        self.add_stage_records(rep, &mut sc);
+        for (p, at) in self.pipelines.iter_mut().zip(&rep.disabled_at) {
+            if let Some(at) = at {
+                p.disabled_at.add(at.as_millis());
+            }
+        }
+        crate::pipeline::analysis::exposures(rep, &mut sc.exposures, &mut sc.first_after);
+        for e in &sc.exposures {
+            let p = &mut self.pipelines[usize::from(e.pipeline)];
+            match e.window() {
+                Some(w) => p.exposure_window.add(w.as_millis()),
+                None => p.unpatched += 1,
+            }
+        }
+        self.add_quotas(index, rep);
+        self.add_costs(market, index, rep, &mut sc);
+        self.scratch = sc;
+    }
+
+    /// Counts replication `index` and opens its batch in every metric.
+    fn start_replication(&mut self, index: u64, rep: &ReplicationResult) {
         if self.replications == 0 {
             self.first_replication = index;
         }
@@ -525,15 +165,12 @@ impl Aggregate {
                 s.wait.start_replication(index);
             }
         }
-        let mut sc = std::mem::take(&mut self.scratch);
-        sc.base.clear();
-        let mut base = 0;
-        for p in &self.pipelines {
-            sc.base.push(base);
-            base += Pending::slots(p);
-        }
-        sc.pending.reserve(base as usize);
-        sc.by_exec.fill(rep);
+    }
+
+    /// Each execution: a failure by its key, or a success's times (to all
+    /// Regions, to each, its phases, its critical step); then each
+    /// pipeline's p95 of this replication.
+    fn add_executions(&mut self, world: &World, rep: &ReplicationResult, sc: &mut Scratch) {
         sc.ttar.resize_with(self.pipelines.len(), Vec::new);
         for v in &mut sc.ttar {
             v.clear();
@@ -585,6 +222,11 @@ impl Aggregate {
                 self.pipelines[pi].p95_of_reps.add(p95);
             }
         }
+    }
+
+    /// Every ended stage record's duration and wait (gathered, then added
+    /// metric by metric) and its failure.
+    fn add_stage_records(&mut self, rep: &ReplicationResult, sc: &mut Scratch) {
         for r in &rep.stages {
             if r.outcome == Outcome::Running {
                 continue;
@@ -601,22 +243,6 @@ impl Aggregate {
                 .push(slot + 1, r.started.since(r.enqueued).as_millis());
         }
         sc.pending.apply(&mut self.pipelines);
-        for (p, at) in self.pipelines.iter_mut().zip(&rep.disabled_at) {
-            if let Some(at) = at {
-                p.disabled_at.add(at.as_millis());
-            }
-        }
-        crate::pipeline::analysis::exposures(rep, &mut sc.exposures, &mut sc.first_after);
-        for e in &sc.exposures {
-            let p = &mut self.pipelines[usize::from(e.pipeline)];
-            match e.window() {
-                Some(w) => p.exposure_window.add(w.as_millis()),
-                None => p.unpatched += 1,
-            }
-        }
-        self.add_quotas(index, rep);
-        self.add_costs(market, index, rep, &mut sc);
-        self.scratch = sc;
     }
 
     fn add_quotas(&mut self, index: u64, rep: &ReplicationResult) {
@@ -642,11 +268,7 @@ impl Aggregate {
             a.span.0 += rep.end.as_millis() as u128;
             a.peak_in_use = a.peak_in_use.max(q.peak_in_use);
             a.peak_queue = a.peak_queue.max(q.peak_queue as u64);
-            let mut spread = Spread {
-                timeline: &mut a.timeline,
-                width,
-                pending: None,
-            };
+            let mut spread = Spread::new(&mut a.timeline, width);
             let mut prev: (SimTime, u32, u32) = (SimTime::ZERO, 0, 0);
             for &ch in q.trace.iter().chain(std::iter::once(&(rep.end, 0, 0))) {
                 spread.add(prev.0.as_millis(), ch.0.as_millis(), prev.1, prev.2);
@@ -821,6 +443,8 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::aws::quotas::Quota;
+    use crate::experiment::quota_agg::MAX_TIMELINE_BUCKETS;
     use crate::pipeline::model::run_replication;
 
     fn scenario() -> crate::scenario::Scenario {

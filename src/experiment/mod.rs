@@ -10,7 +10,10 @@
 //! the same bytes whatever the thread count, the chunk size or the sharding.
 
 pub mod aggregate;
+mod gather;
 pub mod outputs;
+mod pipeline_agg;
+mod quota_agg;
 pub mod search;
 pub mod shard;
 pub mod stats;

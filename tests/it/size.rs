@@ -28,7 +28,6 @@ const SHRINKING: &[(&str, &str, usize)] = &[
     ("aws/rules.rs", "check_share", 95),
     ("cost/mod.rs", "price_executions", 122),
     ("cost/mod.rs", "add_storage", 85),
-    ("experiment/aggregate.rs", "add", 134),
     ("experiment/mod.rs", "run", 109),
     ("pipeline/analysis.rs", "critical_step", 90),
     ("pipeline/model/lifecycle.rs", "register_images", 107),
@@ -45,7 +44,6 @@ const SHRINKING: &[(&str, &str, usize)] = &[
 const SHRINKING_FILES: &[(&str, usize)] = &[
     ("aws/rules.rs", 569),
     ("cost/mod.rs", 517),
-    ("experiment/aggregate.rs", 818),
     ("scenario/resolve/ctx.rs", 523),
 ];
 

@@ -1,0 +1,103 @@
+//! Per pipeline, over replications: its times, stages, failures and
+//! critical steps (what `summary.csv` and the report's pipeline sections read).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::stats::{Metric, Moments};
+use crate::pipeline::analysis::CriticalKey;
+use crate::pipeline::model::{Cause, Stage};
+
+/// Per stage of a pipeline.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageAgg {
+    /// `finished − started`, ms.
+    pub duration: Metric,
+    /// `started − enqueued`, ms.
+    pub wait: Metric,
+    /// Occurrences that failed.
+    pub failed: u64,
+}
+
+/// Per pipeline.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelineAgg {
+    /// Executions triggered.
+    pub executions: u64,
+    /// Executions that failed.
+    pub failed: u64,
+    /// Trigger → usable in every Region, succeeded executions, ms.
+    pub time_to_all_regions: Metric,
+    /// The p95 of time to all Regions (ms) of each replication with a
+    /// succeeded run: one observation per replication.
+    pub p95_of_reps: Moments,
+    /// Phases of succeeded executions: trigger → AMI available, → tests passed, → usable everywhere.
+    pub phases: [Metric; 3],
+    /// How often each step was the critical one (pairs in JSON: the keys
+    /// are not strings).
+    #[serde(with = "pairs")]
+    pub critical: BTreeMap<CriticalKey, u64>,
+    /// Per stage, in [`Stage::ALL`] order.
+    pub stages: Vec<StageAgg>,
+    /// Cost of each execution (its ledger lines), micro-dollars.
+    pub cost_per_execution: Metric,
+    /// Release (package update) → an image containing it usable everywhere, ms.
+    #[serde(default)]
+    pub exposure_window: Metric,
+    /// Releases no execution had shipped when their replication ended.
+    #[serde(default)]
+    pub unpatched: u64,
+    /// When `auto_disable_after_failures` disabled the pipeline, ms from the
+    /// start: one observation per replication where it did.
+    #[serde(default)]
+    pub disabled_at: Metric,
+    /// Trigger → usable in the first of its Regions, succeeded executions, ms.
+    #[serde(default)]
+    pub time_to_first_region: Metric,
+    /// Per target Region (its index in the world's Regions): trigger → the
+    /// last of the execution's stages there finished (the image usable
+    /// there), succeeded executions, ms.
+    #[serde(default, with = "pairs")]
+    pub time_to_region: BTreeMap<u16, Metric>,
+    /// Failed executions by the stage, item and cause of their failure.
+    #[serde(default, with = "pairs")]
+    pub failures: BTreeMap<FailureKey, u64>,
+}
+
+/// What failed an execution: its failed stage, that stage's item (as in
+/// [`StageRecord::item`](crate::pipeline::model::StageRecord)) and the cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FailureKey {
+    /// The stage that failed.
+    pub stage: Stage,
+    /// Its item: component, test, volume or copy index.
+    pub item: u16,
+    /// Why.
+    pub cause: Cause,
+}
+
+/// Serde for a map as a list of pairs (JSON object keys must be strings).
+pub(super) mod pairs {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        m: &BTreeMap<K, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(m.iter())
+    }
+
+    pub fn deserialize<
+        'de,
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    >(
+        d: D,
+    ) -> Result<BTreeMap<K, V>, D::Error> {
+        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
+    }
+}
