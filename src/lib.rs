@@ -12,8 +12,8 @@
 //!
 //! Layers, each depending only on the ones before it (`tests/it/layering.rs`
 //! checks this line against every `crate::` and `super::` path in `src/`):
-//! [`diag`] (the located error of an input) ← [`engine`] (generic DES: integer time, `(time, seq)` order, resources,
-//! seeded streams) ← [`dist`] (latency models) ← [`aws`] (facts, typed ids,
+//! [`diag`] (the located error of an input) ← [`engine`] (generic DES:
+//! integer time, `(time, seq)` order, resources, seeded streams) ← [`dist`] (latency models) ← [`aws`] (facts, typed ids,
 //! rules) ← [`pipeline`] (the model) ← [`cost`] (prices, the ledger) ←
 //! [`scenario`] (TOML files) ← [`experiment`] (parallel replications,
 //! shards) ← [`report`] (CSV, summaries, charts) ← [`import`] (scenarios from

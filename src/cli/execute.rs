@@ -238,7 +238,10 @@ fn finish_run(
         )?;
     }
     if c.report {
-        crate::report::plan::write_report(scn, c.sweep.as_ref(), &dir)?;
+        // The aggregates in memory; the manifest as written a moment ago.
+        let manifest = crate::report::plan::Manifest::read(&dir)?;
+        let inp = crate::report::plan::Inputs::precompute(scn, &manifest, aggs, c.sweep.as_ref())?;
+        crate::report::plan::write_report(&inp, &dir)?;
     }
     staged.commit()?;
     print_summary(&finish, aggs);

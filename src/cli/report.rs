@@ -79,7 +79,9 @@ pub(super) fn report(a: &ReportArgs) -> Result<(), CliError> {
     let (scn, sweep) = scenario_of(&a.dir, &manifest, a.scenario.as_deref(), &a.load)?;
     // No run may replace the directory while the report is written into it.
     let _lock = crate::report::commit::lock(&a.dir)?;
-    crate::report::plan::write_report(&scn, sweep.as_ref(), &a.dir)?;
+    let aggs = crate::report::plan::read_aggregates(&a.dir, sweep.as_ref())?;
+    let inp = crate::report::plan::Inputs::precompute(&scn, &manifest, &aggs, sweep.as_ref())?;
+    crate::report::plan::write_report(&inp, &a.dir)?;
     // The manifest lists every file in the directory: the report's too.
     for f in outputs::REPORT_FILES {
         if !manifest.files.iter().any(|x| x == f) {

@@ -108,6 +108,19 @@ impl Aggregate {
         }
     }
 
+    /// The quota instances, the longest at capacity first (then the most
+    /// utilized, then in key order): the first is the binding quota.
+    pub fn quotas_ranked(&self) -> Vec<(&QuotaKey, &QuotaAgg)> {
+        let mut v: Vec<(&QuotaKey, &QuotaAgg)> = self.quotas.iter().collect();
+        v.sort_by(|a, b| {
+            b.1.at_capacity()
+                .total_cmp(&a.1.at_capacity())
+                .then(b.1.utilization().total_cmp(&a.1.utilization()))
+                .then(a.0.cmp(b.0))
+        });
+        v
+    }
+
     /// Adds replication `index` (replications must come in order).
     pub fn add(&mut self, market: &Market<'_>, index: u64, rep: &ReplicationResult) {
         self.start_replication(index, rep);

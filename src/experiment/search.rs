@@ -9,6 +9,28 @@ use super::{Aggregate, ExperimentError, Plan, first_chunk, run, workers};
 use crate::aws::quotas::{MAX_QUOTA, Quota};
 use crate::scenario::Scenario;
 
+/// The search a report shows for a single run `agg` of `scn` with `seed`:
+/// over its binding quota (the longest at capacity), when the scenario has
+/// a time SLO and that quota was ever full; `None` otherwise.
+pub fn for_run(
+    scn: &Scenario,
+    agg: &Aggregate,
+    seed: u64,
+) -> Result<Option<(Quota, QuotaSearch)>, ExperimentError> {
+    let Some(slo) = scn.slo.time_to_all_regions_p95 else {
+        return Ok(None);
+    };
+    let Some((k, q)) = agg.quotas_ranked().into_iter().next() else {
+        return Ok(None);
+    };
+    if q.full.0 == 0 {
+        return Ok(None);
+    }
+    let (first, n) = (agg.first_replication, agg.replications);
+    let found = smallest_quota(scn, k.kind, seed, first, n, slo.as_secs_f64())?;
+    Ok(Some((k.kind, found)))
+}
+
 /// A step's replications grow (doubling) to at most this many times the
 /// run's while its CI straddles the SLO.
 pub const MAX_GROWTH: u64 = 8;

@@ -17,14 +17,7 @@ const QUEUE_LINES: usize = 6;
 /// The quota instances, the longest at capacity first, then the most
 /// utilized (the first is the binding one).
 pub(super) fn ranked(agg: &Aggregate) -> Vec<(&QuotaKey, &QuotaAgg)> {
-    let mut v: Vec<(&QuotaKey, &QuotaAgg)> = agg.quotas.iter().collect();
-    v.sort_by(|a, b| {
-        b.1.at_capacity()
-            .total_cmp(&a.1.at_capacity())
-            .then(b.1.utilization().total_cmp(&a.1.utilization()))
-            .then(a.0.cmp(b.0))
-    });
-    v
+    agg.quotas_ranked()
 }
 
 /// Quota use.

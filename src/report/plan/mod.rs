@@ -9,6 +9,7 @@ mod cost;
 mod doc;
 mod failures;
 mod replay;
+pub use replay::Replayed;
 mod search;
 mod sweep;
 mod timing;
@@ -19,22 +20,32 @@ use std::path::{Path, PathBuf};
 use self::doc::{Block, html, md};
 use super::ReportError;
 use super::charts;
-use super::manifest::{Manifest, ManifestKind};
+pub use super::manifest::Manifest;
+use super::manifest::ManifestKind;
 use super::write::atomic_write;
+use crate::aws::quotas::Quota;
 use crate::experiment::Aggregate;
 use crate::experiment::outputs;
+use crate::experiment::search::QuotaSearch;
 use crate::scenario::Scenario;
 use crate::scenario::sweep::Sweep;
 
-/// What a report is made from: typed results, never the CSV files.
-struct Inputs<'a> {
-    scn: &'a Scenario,
+/// What a report is made from: typed results, never the files, and the
+/// parts that take experiments, computed beforehand ([`Inputs::precompute`]).
+pub struct Inputs<'a> {
+    /// The scenario.
+    pub scn: &'a Scenario,
     /// The run's manifest (its seed, its precision target).
-    manifest: &'a Manifest,
-    /// aggregate.json: one aggregate, or one per sweep point.
-    aggs: &'a [Aggregate],
-    /// The sweep, for a sweep's directory.
-    sweep: Option<&'a Sweep>,
+    pub manifest: &'a Manifest,
+    /// One aggregate, or one per sweep point.
+    pub aggs: &'a [Aggregate],
+    /// The sweep, for a sweep's results.
+    pub sweep: Option<&'a Sweep>,
+    /// The smallest value of the binding quota that meets the time SLO
+    /// (`experiment::search::for_run`), when there is one to search.
+    pub search: Option<(Quota, QuotaSearch)>,
+    /// The slowest pipeline's p95 execution, replayed (a single run only).
+    pub replayed: Option<replay::Replayed>,
 }
 
 impl<'a> Inputs<'a> {
@@ -47,13 +58,37 @@ impl<'a> Inputs<'a> {
     }
 }
 
-/// A report being written.
+impl<'a> Inputs<'a> {
+    /// The inputs of a report on `aggs`, with the quota search and the
+    /// replayed p95 execution computed: the experiments a report needs.
+    pub fn precompute(
+        scn: &'a Scenario,
+        manifest: &'a Manifest,
+        aggs: &'a [Aggregate],
+        sweep: Option<&'a Sweep>,
+    ) -> Result<Self, ReportError> {
+        let mut inp = Inputs {
+            scn,
+            manifest,
+            aggs,
+            sweep,
+            search: None,
+            replayed: None,
+        };
+        if let Some(agg) = inp.run() {
+            inp.search = crate::experiment::search::for_run(scn, agg, manifest.seed)
+                .map_err(|e| ReportError::Search(e.to_string()))?;
+            inp.replayed = replay::p95_execution(scn, agg, manifest.seed);
+        }
+        Ok(inp)
+    }
+}
+
+/// A report being rendered.
 struct Doc<'a> {
-    inp: Inputs<'a>,
+    inp: &'a Inputs<'a>,
     charts_dir: PathBuf,
     blocks: Vec<Block>,
-    /// The slowest pipeline's p95 execution, replayed (a single run only).
-    replayed: Option<replay::Replayed>,
 }
 
 /// The defaults that are assumptions rather than published figures (src/aws/facts.rs).
@@ -68,21 +103,9 @@ pub const ASSUMPTIONS: [&str; 8] = [
     "Image Builder queues at a full quota (AWS does not say; Packer and scripts get ResourceLimitExceeded, docs/sources.md#quota-full); the 20 concurrent snapshot copies, time-based copies and vCPU quotas are not modelled",
 ];
 
-/// Writes `charts/*.png|svg`, `report.md` and `report.html` into `dir`
-/// from the typed results a run wrote there (manifest.json and
-/// aggregate.json), the scenario and its sweep, replaying the replications
-/// a chart shows from their seeds. Returns the files written.
-pub fn write_report(
-    scn: &Scenario,
-    sweep: Option<&Sweep>,
-    dir: &Path,
-) -> Result<Vec<PathBuf>, ReportError> {
-    let charts_dir = dir.join("charts");
-    std::fs::create_dir_all(&charts_dir).map_err(|source| ReportError::Io {
-        path: charts_dir.display().to_string(),
-        source,
-    })?;
-    let manifest = Manifest::read(dir)?;
+/// Reads the aggregates a run wrote into `dir` (aggregate.json), checked
+/// against the scenario's number of sweep points.
+pub fn read_aggregates(dir: &Path, sweep: Option<&Sweep>) -> Result<Vec<Aggregate>, ReportError> {
     let path = dir.join(outputs::SHARD_AGGREGATE.name);
     let bytes = std::fs::read(&path).map_err(|e| ReportError::Input {
         path: path.display().to_string(),
@@ -102,38 +125,47 @@ pub fn write_report(
             ),
         });
     }
-    let inp = Inputs {
-        scn,
-        manifest: &manifest,
-        aggs: &aggs,
-        sweep,
-    };
-    let replayed = inp
-        .run()
-        .and_then(|agg| replay::p95_execution(scn, agg, manifest.seed));
+    Ok(aggs)
+}
+
+/// The report of `inp`: the text of `report.md` and of `report.html`
+/// (whose links point into `dir`), its charts drawn into `dir/charts`.
+/// Runs no experiment and reads no file.
+pub fn render(inp: &Inputs<'_>, dir: &Path) -> Result<(String, String), ReportError> {
+    let charts_dir = dir.join("charts");
+    std::fs::create_dir_all(&charts_dir).map_err(|source| ReportError::Io {
+        path: charts_dir.display().to_string(),
+        source,
+    })?;
     let mut d = Doc {
         inp,
         charts_dir,
         blocks: Vec::new(),
-        replayed,
     };
     header(&mut d);
     verdict::verdict(&mut d)?;
     timing::timing(&mut d)?;
     failures::failures(&mut d);
     capacity::capacity(&mut d)?;
-    search::search(&mut d)?;
+    search::search(&mut d);
     cost::cost(&mut d)?;
     sweep::sweep(&mut d)?;
     let Doc { mut blocks, .. } = d;
     blocks.push(Block::Heading("Assumptions".into()));
     let mut assumptions: Vec<String> = ASSUMPTIONS.iter().map(|s| s.to_string()).collect();
-    assumptions.extend(scn.warnings.iter().map(|w| w.reason.clone()));
+    assumptions.extend(inp.scn.warnings.iter().map(|w| w.reason.clone()));
     blocks.push(Block::Bullets(assumptions));
+    let title = format!("amisim report: {}", inp.scn.name);
+    Ok((
+        format!("# {title}\n{}", md(&blocks)),
+        html(&title, &blocks, dir),
+    ))
+}
 
-    let title = format!("amisim report: {}", scn.name);
-    let md_text = format!("# {title}\n{}", md(&blocks));
-    let html_text = html(&title, &blocks, dir);
+/// Renders the report of `inp` into `dir`: `charts/`, `report.md` and
+/// `report.html`. Returns the files written.
+pub fn write_report(inp: &Inputs<'_>, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    let (md_text, html_text) = render(inp, dir)?;
     atomic_write(&dir.join(outputs::REPORT_MD.name), md_text.as_bytes())?;
     atomic_write(&dir.join(outputs::REPORT_HTML.name), html_text.as_bytes())?;
     Ok(vec![

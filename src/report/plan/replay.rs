@@ -11,7 +11,7 @@ use crate::scenario::Scenario;
 pub(super) const MAX_REPLAYED: u64 = 8;
 
 /// An execution and the replication it is in.
-pub(super) struct Replayed {
+pub struct Replayed {
     /// The pipeline's name.
     pub name: String,
     /// The replication's index and its records.

@@ -3,33 +3,17 @@
 
 use super::Doc;
 use super::doc::Block;
-use crate::experiment::search::{Decision, smallest_quota};
-use crate::report::ReportError;
+use crate::experiment::search::Decision;
 use crate::report::text::human;
 
 /// The search, when the run has a time SLO and a quota was ever full.
-pub(super) fn search(d: &mut Doc<'_>) -> Result<(), ReportError> {
-    let scn = d.inp.scn;
-    let (Some(agg), Some(slo)) = (d.inp.run(), scn.slo.time_to_all_regions_p95) else {
-        return Ok(());
+pub(super) fn search(d: &mut Doc<'_>) {
+    let (Some((quota, found)), Some(slo)) = (&d.inp.search, d.inp.scn.slo.time_to_all_regions_p95)
+    else {
+        return;
     };
-    let Some((k, q)) = super::verdict::binding(agg) else {
-        return Ok(());
-    };
-    if q.full.0 == 0 {
-        return Ok(());
-    }
     let slo = slo.as_secs_f64();
-    let found = smallest_quota(
-        scn,
-        k.kind,
-        d.inp.manifest.seed,
-        agg.first_replication,
-        agg.replications,
-        slo,
-    )
-    .map_err(|e| ReportError::Search(e.to_string()))?;
-    let key = k.kind.key();
+    let key = quota.key();
     d.blocks.push(Block::Heading(format!(
         "The smallest {key} that meets the SLO"
     )));
@@ -57,8 +41,7 @@ pub(super) fn search(d: &mut Doc<'_>) -> Result<(), ReportError> {
             human(slo)
         ),
     }));
-    d.blocks.push(steps_table(&found));
-    Ok(())
+    d.blocks.push(steps_table(found));
 }
 
 /// Every step of the search.

@@ -153,7 +153,7 @@ pub(super) fn sweep(d: &mut Doc<'_>) -> Result<(), ReportError> {
     let Some(sweep) = d.inp.sweep else {
         return Ok(());
     };
-    let pts = points(&d.inp, sweep);
+    let pts = points(d.inp, sweep);
     d.blocks.push(Block::Heading("Sweep".into()));
     let meets = |p: &Point| match p.meets {
         Some(true) => "yes",

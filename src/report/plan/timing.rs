@@ -23,9 +23,8 @@ pub(super) fn timing(d: &mut Doc<'_>) -> Result<(), ReportError> {
     cdf_chart(d, agg)?;
     regions(d, agg);
     stages_chart(d, agg)?;
-    if let Some(r) = d.replayed.take() {
-        execution_chart(d, &r)?;
-        d.replayed = Some(r);
+    if let Some(r) = &d.inp.replayed {
+        execution_chart(d, r)?;
     }
     Ok(())
 }

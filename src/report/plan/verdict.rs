@@ -18,11 +18,11 @@ pub(super) fn verdict(d: &mut Doc<'_>) -> Result<(), ReportError> {
     let mut verdict = Vec::new();
     if let Some(agg) = d.inp.run() {
         verdict = headline(scn, agg);
-        verdict.extend(bottleneck(scn, agg, d.replayed.as_ref()));
-        verdict.push(busiest_quota(scn, agg, d.replayed.as_ref()));
+        verdict.extend(bottleneck(scn, agg, d.inp.replayed.as_ref()));
+        verdict.push(busiest_quota(scn, agg, d.inp.replayed.as_ref()));
         verdict.extend(super::failures::verdict_line(scn, agg));
     }
-    verdict.extend(super::sweep::verdict_lines(&d.inp));
+    verdict.extend(super::sweep::verdict_lines(d.inp));
     if !scn.slo.any() {
         verdict.push("SLO: no [slo] set; add e.g. `[slo] time_to_all_regions_p95 = \"2h\"` and the verdict says whether it is met".into());
     }
