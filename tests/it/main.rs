@@ -1,28 +1,54 @@
-//! The one integration-test binary.
+//! The one integration-test binary: one module per concern, each said in
+//! one line below; shared helpers (running `amisim`, the shipped scenarios,
+//! constant latencies) here.
 
+/// no allocation per event once warmed up
 mod alloc;
+/// the AWS Batch and Kubernetes recipes in tests/batch/
 mod batch;
+/// the HTML report in headless Chromium (run by .ci/browser.sh)
 mod browser;
+/// end to end: every shipped scenario runs and writes what README says; CLI flags
 mod cli;
+/// one run, one directory: commits, locks, kills at any moment
 mod commit;
+/// the bad-input corpus in tests/corpus/
 mod corpus;
+/// the cost ledger against hand-computed cases
 mod cost;
+/// the same bytes whatever the thread count or sharding
 mod determinism;
+/// README's exit codes, a command per code
 mod exit_codes;
+/// sharding, precision targets, confidence intervals
 mod experiments;
+/// `amisim fit` on the logs in tests/fit/
 mod fit;
+/// the fuzz step (ignored; .ci/run runs it for 60 s)
 mod fuzz;
+/// every shipped scenario against tests/golden/ (AMISIM_BLESS=1 regenerates)
 mod golden;
+/// `amisim import` on the documents in tests/import/
 mod import;
+/// the module layering src/lib.rs documents
 mod layering;
+/// the pipeline model's rules on small inline scenarios, one file per topic
 mod model;
+/// quantiles and their intervals over every shipped scenario
 mod quantiles;
+/// the engine and the build quota against queueing theory
 mod queueing;
+/// `--report`, `amisim report` and `--trace`
 mod report;
+/// hostile input: sizes, paths, FIFOs, symbolic links
 mod robustness;
+/// scenarios/illegal/: every refusal, located, against its .stderr
 mod scenario_errors;
+/// the size bar: functions under 80 lines, files under 500
 mod size;
+/// docs/sources.md: every anchor the code and README cite exists
 mod sources;
+/// each distribution family's samples match its parameters
 mod statistics;
 
 use std::path::{Path, PathBuf};

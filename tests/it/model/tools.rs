@@ -1,0 +1,438 @@
+//! Image Builder and Packer as they run: distribution and step time-outs, RetryImage, Packer waits, encrypt_boot, time-based copies.
+
+use super::*;
+
+#[test]
+fn an_image_builder_distribution_that_outlasts_its_time_out_fails_at_that_time() {
+    // A 40-min copy (overhead 2,400 s + 10 s of data) against a 30-min DistributeImage time-out.
+    let text = |timeout: &str| {
+        format!(
+            "horizon = \"1d\"\n{}{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n{timeout}\
+             destinations = [\"eu-west-1\"]\n[[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n\
+             [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n",
+            FIXED.replace("overhead = \"200s\"", "overhead = \"2400s\"")
+        )
+    };
+    let r = run_replication(
+        &scenario(&text("distribution_timeout = \"30m\"\n")).world,
+        1,
+        0,
+    );
+    let run = &r.runs[0];
+    assert_eq!(run.outcome, Outcome::Failed);
+    let tested = run.tests_passed.expect("the distribution started");
+    assert_eq!(run.finished.since(tested).as_millis(), 30 * 60_000);
+    let failed = &r.stages[run.failed_record.unwrap().index()];
+    assert_eq!(
+        (failed.stage, failed.cause.name()),
+        (Stage::Copy, "step_timeout")
+    );
+    // The default, 360 min, lets it finish.
+    let r = run_replication(&scenario(&text("")).world, 1, 0);
+    assert_eq!(r.runs[0].outcome, Outcome::Succeeded);
+    // Out of Image Builder's range, or on another tool, it is refused.
+    for (bad, why) in [
+        (
+            "distribution_timeout = \"20m\"\n",
+            "whole minutes from 30 to 720",
+        ),
+        (
+            "tool = \"packer\"\ndistribution_timeout = \"1h\"\n",
+            "this pipeline's tool does not have it",
+        ),
+    ] {
+        let e = from_str(Path::new("inline.toml"), &text(bad))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(why), "{e}");
+    }
+}
+
+#[test]
+fn retry_image_completes_a_timed_out_distribution_without_a_second_build() {
+    // Image Builder's copy quota has one slot per account and Region. "big"
+    // copies 30 GiB at 10 MiB/s (10 + 3,072 s, from t = 290 s); "p"'s copy
+    // queues behind it from t = 321 s and its 30-min distribution times out at
+    // 2,121 s. RetryImage 30 min later finds the slot free and copies 1 GiB in
+    // 10 + 102.4 s.
+    let text = |retry: &str| {
+        format!(
+            "horizon = \"1d\"\n{}[quotas]\nconcurrent_ami_copies_per_distribution = 1\n{REGIONS}\
+             [[pipeline]]\nname = \"big\"\nregion = \"us-east-1\"\ndestinations = [\"eu-west-1\"]\n\
+             [[pipeline.volume]]\nsize_gib = 30\ndata_gib = 30\n[[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n\
+             [[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\ndistribution_timeout = \"30m\"\n{retry}\
+             destinations = [\"eu-west-1\"]\n[[pipeline.volume]]\nsize_gib = 1\ndata_gib = 1\n\
+             [[pipeline.component]]\nname = \"c\"\nduration = \"60s\"\n\
+             [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n",
+            FIXED.replace(
+                "copy = { overhead = \"200s\", throughput_mib_s = 1024 }",
+                "copy = { overhead = \"10s\", throughput_mib_s = 10 }"
+            )
+        )
+    };
+    let r = run_replication(&scenario(&text("")).world, 1, 0);
+    let p = r.runs.iter().find(|x| x.pipeline == 1).unwrap();
+    assert_eq!(p.outcome, Outcome::Failed, "without RetryImage it fails");
+    let r = run_replication(
+        &scenario(&text(
+            "retry_distribution = { attempts = 1, delay = \"30m\" }\n",
+        ))
+        .world,
+        1,
+        0,
+    );
+    let p = r.runs.iter().find(|x| x.pipeline == 1).unwrap();
+    assert_eq!(p.outcome, Outcome::Succeeded);
+    let tested = p.tests_passed.unwrap();
+    assert_eq!(tested, SimTime(321_000));
+    assert_eq!(
+        p.finished.since(tested).as_millis(),
+        1_800_000 + 1_800_000 + 112_400
+    );
+    let mine = |s: Stage| {
+        stages(&r, s)
+            .into_iter()
+            .filter(|x| r.runs[x.exec.index()].pipeline == 1)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(mine(Stage::LaunchBuilder).len(), 1, "no second build");
+    let copies = mine(Stage::Copy);
+    assert_eq!(copies.len(), 2);
+    assert_eq!(copies[0].cause.name(), "step_timeout");
+    assert_eq!(copies[1].outcome, Outcome::Succeeded);
+    let e = from_str(
+        Path::new("inline.toml"),
+        &text("tool = \"sdk\"\nretry_distribution = { attempts = 1 }\n")
+            .replace("distribution_timeout = \"30m\"\n", ""),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("RetryImage is Image Builder's"), "{e}");
+}
+
+#[test]
+fn packer_sets_permissions_region_by_region_after_its_slowest_copy() {
+    // Packer: no test phase; copies to eu-west-1 (210 s) and ap-south-1 (510 s,
+    // by a route) start when the AMI is available at 210 s; the three Regions'
+    // permissions (2 s each) then run one after the other from 720 s.
+    let share = |region: &str| {
+        format!(
+            "[[pipeline.distribution]]\nregion = \"{region}\"\nlaunch_permission = {{ accounts = [\"prod\"] }}\n"
+        )
+    };
+    let text = format!(
+        "horizon = \"1d\"\n{FIXED}{TWO_ACCOUNTS}{REGIONS}[[region]]\nname = \"ap-south-1\"\n\
+         [[route]]\nfrom = \"us-east-1\"\nto = \"ap-south-1\"\ncopy = {{ overhead = \"500s\", throughput_mib_s = 1024 }}\n\
+         [[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\ntool = \"packer\"\n\
+         [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n{}{}{}\
+         [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n",
+        share("us-east-1"),
+        share("eu-west-1"),
+        share("ap-south-1")
+    );
+    let r = run_replication(&scenario(&text).world, 1, 0);
+    assert!(stages(&r, Stage::LaunchTest).is_empty(), "no test phase");
+    let copies = stages(&r, Stage::Copy);
+    let slowest = copies.iter().map(|c| c.finished).max().unwrap();
+    assert_eq!(slowest, SimTime(720_000));
+    let shares = stages(&r, Stage::Share);
+    assert_eq!(shares.len(), 3);
+    let starts: Vec<u64> = shares.iter().map(|s| s.started.as_millis()).collect();
+    assert_eq!(
+        starts,
+        vec![720_000, 722_000, 724_000],
+        "serial, after the slowest copy"
+    );
+    assert_eq!(r.runs[0].finished, SimTime(726_000));
+    assert_eq!(r.runs[0].outcome, Outcome::Succeeded);
+}
+
+#[test]
+fn packer_encrypt_boot_copies_encrypted_and_in_full_into_every_region_its_own_included() {
+    // An unencrypted intermediary image, copied with the key into us-east-1
+    // itself and into eu-west-1: every copy full (10 GiB), and the permissions
+    // after the slowest copy.
+    let text = format!(
+        "horizon = \"1d\"\n{FIXED}{TWO_ACCOUNTS}{REGIONS}\
+         [[kms_key]]\nname = \"golden\"\naccount = \"images\"\nregion = \"us-east-1\"\nreplicas = [\"eu-west-1\"]\ngrants = [\"prod\"]\nreplica_grants = {{ \"eu-west-1\" = [\"prod\"] }}\n\
+         [[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\ntool = \"packer\"\nkms_key = \"golden\"\n\
+         encrypt_boot = true\nbase_image_owner = \"self\"\n\
+         [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\nchanged_gib = 1\n\
+         [[pipeline.distribution]]\nregion = \"eu-west-1\"\nkms_key = \"golden\"\nlaunch_permission = {{ accounts = [\"prod\"] }}\n\
+         [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\ninterval = \"12h\"\n"
+    );
+    let scn = scenario(&text);
+    assert!(scn.world.pipelines[0].encrypt_boot);
+    let r = run_replication(&scn.world, 1, 0);
+    let copies = stages(&r, Stage::Copy);
+    assert_eq!(copies.len(), 4, "two Regions, two builds");
+    let regions: Vec<usize> = copies.iter().map(|c| c.region.index()).collect();
+    assert_eq!(regions, vec![0, 1, 0, 1], "the build Region gets a copy");
+    assert!(
+        copies.iter().all(|c| c.data_gib == 10.0),
+        "every copy full, even from an own base"
+    );
+    let share = stages(&r, Stage::Share)[0];
+    assert_eq!(share.started, copies[0].finished.max(copies[1].finished));
+    // The intermediary is not kept: only the two encrypted copies are images.
+    assert!(
+        r.images
+            .iter()
+            .all(|i| i.encryption != amisim::aws::directory::Encryption::None)
+    );
+    let e = from_str(
+        Path::new("inline.toml"),
+        &text.replace("tool = \"packer\"\n", ""),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("encrypt_boot is Packer's"), "{e}");
+}
+
+#[test]
+fn image_builder_step_time_outs_fail_the_execution_at_exactly_that_time() {
+    // FIXED latencies, one 10 GiB volume: launch 60 s, ready 0 s, stop 30 s,
+    // snapshot 110 s. Each case outlasts one of Image Builder's step time-outs.
+    let text = |extra: &str, components: &str| {
+        format!(
+            "horizon = \"3d\"\n{FIXED}{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n\
+             destinations = [\"eu-west-1\"]\n{extra}[[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n\
+             {components}[pipeline.schedule]\nrun_at_start = true\n"
+        )
+    };
+    let one = "[[pipeline.component]]\nname = \"c\"\nduration = \"0s\"\n";
+    let failed = |r: &ReplicationResult| {
+        let run = &r.runs[0];
+        assert_eq!(run.outcome, Outcome::Failed);
+        let f = r.stages[run.failed_record.unwrap().index()];
+        (f.stage, f.cause.name(), f.finished.as_millis())
+    };
+    // LaunchInstance: 60 s + an 80-min readiness wait passes its 75 minutes.
+    let r = run_replication(
+        &scenario(&text("[pipeline.latency]\ninstance_ready = \"80m\"\n", one)).world,
+        1,
+        0,
+    );
+    assert_eq!(
+        failed(&r),
+        (Stage::LaunchBuilder, "step_timeout", 75 * 60_000)
+    );
+    let t = stages(&r, Stage::TerminateBuilder);
+    assert_eq!(t.len(), 1, "the instance is terminated");
+    assert_eq!(t[0].started.as_millis(), 75 * 60_000);
+    assert!(stages(&r, Stage::Component).is_empty());
+    // ExecuteComponents: two 7-h components against 720 minutes for both,
+    // from the first one's start (60 s): the second ends at 60 s + 12 h.
+    let two = "[[pipeline.component]]\nname = \"a\"\nduration = \"7h\"\n\
+               [[pipeline.component]]\nname = \"b\"\nduration = \"7h\"\n";
+    let r = run_replication(&scenario(&text("", two)).world, 1, 0);
+    assert_eq!(
+        failed(&r),
+        (Stage::Component, "step_timeout", 60_000 + 12 * 3_600_000)
+    );
+    assert_eq!(stages(&r, Stage::TerminateBuilder).len(), 1);
+    // The step's own time-out, set in the scenario, moves the failure.
+    let r = run_replication(
+        &scenario(&text(
+            "[pipeline.step_timeouts]\nexecute_components = \"8h\"\n",
+            two,
+        ))
+        .world,
+        1,
+        0,
+    );
+    assert_eq!(
+        failed(&r),
+        (Stage::Component, "step_timeout", 60_000 + 8 * 3_600_000)
+    );
+    // CreateImage: the 110-s snapshot outlasts a 1-min time-out; it starts
+    // after launch 60 s, the component, sanitize 0 s and stop 30 s.
+    let r = run_replication(
+        &scenario(&text(
+            "[pipeline.step_timeouts]\ncreate_image = \"1m\"\n",
+            one,
+        ))
+        .world,
+        1,
+        0,
+    );
+    assert_eq!(failed(&r), (Stage::CreateImage, "step_timeout", 150_000));
+    assert_eq!(stages(&r, Stage::Snapshot)[0].finished.as_millis(), 200_000);
+    // Without a time-out in reach the same pipeline succeeds, through
+    // Image Builder's sanitize step; Packer has neither.
+    let r = run_replication(&scenario(&text("", one)).world, 1, 0);
+    assert_eq!(r.runs[0].outcome, Outcome::Succeeded);
+    assert_eq!(stages(&r, Stage::Sanitize).len(), 1);
+    let packer = run_replication(&scenario(&text("tool = \"packer\"\n", one)).world, 1, 0);
+    assert!(stages(&packer, Stage::Sanitize).is_empty());
+    let e = from_str(
+        Path::new("inline.toml"),
+        &text(
+            "tool = \"packer\"\n[pipeline.step_timeouts]\ncreate_image = \"1h\"\n",
+            one,
+        ),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("step_timeouts are Image Builder's"), "{e}");
+    let e = from_str(
+        Path::new("inline.toml"),
+        &text(
+            "[pipeline.step_timeouts]\nexecute_components = \"25h\"\n",
+            one,
+        ),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("whole minutes from 1 to 1440"), "{e}");
+}
+
+#[test]
+fn packer_waits_by_its_polling_arithmetic_and_deregisters_what_a_failed_build_made() {
+    use amisim::pipeline::config::PackerWaits;
+    let w = |d, n| {
+        let p = PackerWaits::from_polling(d, n);
+        (p.ami.as_millis() / 1000, p.other.as_millis() / 1000)
+    };
+    assert_eq!(
+        w(None, None),
+        (1800, 600),
+        "120 × 15 s for AMIs, 40 × 15 s else"
+    );
+    assert_eq!(
+        w(Some(5), None),
+        (200, 200),
+        "a delay alone: 40 × delay, the 120 lost"
+    );
+    assert_eq!(
+        w(None, Some(10)),
+        (150, 150),
+        "attempts alone: attempts × 15 s"
+    );
+    assert_eq!(w(Some(30), Some(100)), (3000, 3000));
+    // A daily Packer build from the team's own image to eu-west-1 (a 210-s
+    // copy) and, optionally, to ap-south-1 over a 2-h route: that copy
+    // outlasts the 30-min AMI waiter, so the build fails and Packer
+    // deregisters the eu-west-1 copy it made: the next copy there is full.
+    let text = |slow: bool| {
+        let (region, dest, route) = if slow {
+            (
+                "[[region]]\nname = \"ap-south-1\"\n",
+                ", \"ap-south-1\"",
+                "[[route]]\nfrom = \"us-east-1\"\nto = \"ap-south-1\"\ncopy = { overhead = \"2h\", throughput_mib_s = 1024 }\n",
+            )
+        } else {
+            ("", "", "")
+        };
+        format!(
+            "horizon = \"36h\"\n{FIXED}{route}{REGIONS}{region}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n\
+             tool = \"packer\"\nbase_image_owner = \"self\"\ndestinations = [\"eu-west-1\"{dest}]\n\
+             [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\nchanged_gib = 1\n\
+             [[pipeline.component]]\nname = \"c\"\nduration = \"0s\"\n\
+             [pipeline.schedule]\nrun_at_start = true\ninterval = \"1d\"\n"
+        )
+    };
+    let eu = |r: &ReplicationResult| -> Vec<f64> {
+        stages(r, Stage::Copy)
+            .iter()
+            .filter(|c| c.region == RegionId::from_index(1))
+            .map(|c| c.data_gib)
+            .collect()
+    };
+    let ok = run_replication(&scenario(&text(false)).world, 1, 0);
+    assert_eq!(eu(&ok), vec![10.0, 1.0], "incremental on the kept copy");
+    let r = run_replication(&scenario(&text(true)).world, 1, 0);
+    let slow: Vec<StageRecord> = stages(&r, Stage::Copy)
+        .into_iter()
+        .filter(|c| c.region == RegionId::from_index(2))
+        .collect();
+    assert_eq!(slow[0].cause.name(), "waiter_timeout");
+    assert_eq!(
+        slow[0].finished.since(slow[0].started).as_millis(),
+        1_800_000
+    );
+    assert_eq!(r.runs[0].outcome, Outcome::Failed);
+    assert_eq!(eu(&r), vec![10.0, 10.0], "the first copy was deregistered");
+    assert!(r.images.is_empty(), "a failed Packer build leaves no image");
+    let e = from_str(
+        Path::new("inline.toml"),
+        &text(false).replace(
+            "tool = \"packer\"\n",
+            "aws_polling = { max_attempts = 10 }\n",
+        ),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("aws_polling is Packer's"), "{e}");
+}
+
+#[test]
+fn time_based_copies_complete_at_their_duration_within_the_pairs_throughput() {
+    // FIXED latencies: the copy to eu-west-1 starts at 270 s (launch 60,
+    // stop 30, snapshot 110, register 10, the script's test launch 60).
+    let text = |extra: &str, quotas: &str, n: usize, gib: u32| {
+        let mut t = format!("horizon = \"1d\"\n{FIXED}[quotas]\n{quotas}\n{REGIONS}");
+        for i in 0..n {
+            t += &format!(
+                "[[pipeline]]\nname = \"p{i}\"\nregion = \"us-east-1\"\ntool = \"sdk\"\n\
+                 [[pipeline.volume]]\nsize_gib = {gib}\ndata_gib = {gib}\n\
+                 [[pipeline.distribution]]\nregion = \"eu-west-1\"\n{extra}\
+                 [pipeline.schedule]\nrun_at_start = true\n"
+            );
+        }
+        scenario(&t)
+    };
+    let copy = |s: &Scenario| stages(&run_replication(&s.world, 1, 0), Stage::Copy);
+    let start = 270_000;
+    // 10 GiB in 15 min needs 11.4 MiB/s: it ends exactly at 15 min.
+    let c = copy(&text("copy_completion = \"15m\"\n", "", 1, 10));
+    assert_eq!(c[0].started.as_millis(), start);
+    assert_eq!(c[0].finished.as_millis(), start + 900_000);
+    // Only 10 MiB/s between the two Regions: it still runs, and takes
+    // 10,240 MiB / 10 MiB/s = 1,024 s; a second copy at the same moment
+    // finds nothing left and is refused at once.
+    let q = "time_based_copy_throughput_mib_s = 10";
+    let c = copy(&text("copy_completion = \"15m\"\n", q, 2, 10));
+    assert_eq!(c[0].finished.as_millis(), start + 1_024_000);
+    assert_eq!(c[1].cause.name(), "resource_limit_exceeded");
+    assert_eq!(c[1].finished, c[1].started);
+    // 1,000 GiB in 15 min would need 1,138 MiB/s: one snapshot gets 500,
+    // so it takes 1,024,000 MiB / 500 MiB/s = 2,048 s.
+    let big = text("copy_completion = \"15m\"\n", "", 1, 1000);
+    let c = copy(&big);
+    assert_eq!(c[0].finished.since(c[0].started).as_millis(), 2_048_000);
+    // Charged per GiB on top of transfer, to the copier.
+    let l = amisim::cost::ledger(
+        &text("copy_completion = \"15m\"\n", "", 1, 10).market(),
+        &run_replication(&text("copy_completion = \"15m\"\n", "", 1, 10).world, 1, 0),
+    );
+    let tb: Vec<_> = l
+        .iter()
+        .filter(|x| x.category == amisim::cost::Category::TimeBasedCopy)
+        .collect();
+    assert_eq!(tb.len(), 1);
+    assert_eq!((tb[0].quantity, tb[0].usd_micro), (10.0, 200_000));
+    // 20 minutes is no 15-minute step: refused, or (modelled) refused at once.
+    let e = from_str(
+        Path::new("inline.toml"),
+        &format!(
+            "{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n[[pipeline.volume]]\nsize_gib = 8\ndata_gib = 4\n\
+             [[pipeline.component]]\nname = \"c\"\nduration = \"1m\"\n\
+             [[pipeline.distribution]]\nregion = \"eu-west-1\"\ncopy_completion = \"20m\"\n[pipeline.schedule]\nrun_at_start = true\n"
+        ),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("rule: time_based_copy_duration"), "{e}");
+    let modelled = scenario(&format!(
+        "model_misconfigurations = true\n{}",
+        &format!(
+            "horizon = \"1d\"\n{FIXED}{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\ntool = \"sdk\"\n\
+                  [[pipeline.volume]]\nsize_gib = 8\ndata_gib = 4\n[[pipeline.distribution]]\nregion = \"eu-west-1\"\n\
+                  copy_completion = \"20m\"\n[pipeline.schedule]\nrun_at_start = true\n"
+        )
+    ));
+    let c = copy(&modelled);
+    assert_eq!(c[0].cause.name(), "time_based_copy_duration");
+    assert_eq!(c[0].finished, c[0].started);
+}
