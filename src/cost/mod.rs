@@ -63,7 +63,9 @@ pub struct Market<'a> {
 }
 
 /// What a line item is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Category {
     /// Instance hours.
     Instance,
@@ -118,7 +120,9 @@ impl Category {
 }
 
 /// What a line item belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Item {
     /// The build instance.
     Builder,
@@ -135,6 +139,36 @@ pub enum Item {
 }
 
 impl Item {
+    /// How many items there are in a world of `keys` customer managed keys:
+    /// the length of a table [`Item::dense`] indexes.
+    pub fn count(keys: usize) -> usize {
+        5 + keys
+    }
+
+    /// Its index in a dense table of [`Item::count`] entries, in `Ord` order.
+    pub fn dense(self) -> usize {
+        match self {
+            Item::Builder => 0,
+            Item::Test => 1,
+            Item::DestinationTest => 2,
+            Item::Image => 3,
+            Item::Copy => 4,
+            Item::Key(k) => 5 + k.index(),
+        }
+    }
+
+    /// The item at dense index `i`.
+    pub fn from_dense(i: usize) -> Item {
+        match i {
+            0 => Item::Builder,
+            1 => Item::Test,
+            2 => Item::DestinationTest,
+            3 => Item::Image,
+            4 => Item::Copy,
+            k => Item::Key(KeyId::from_index(k - 5)),
+        }
+    }
+
     /// The name used in `cost.csv`: `builder`, `test`, `destination_test`,
     /// `image`, `copy`, or the key's name.
     pub fn name(self, world: &World) -> &str {

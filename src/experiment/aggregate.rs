@@ -14,7 +14,7 @@ use super::quota_agg::Spread;
 pub use super::quota_agg::{MAX_BUCKETS, QuotaAgg, QuotaKey, Timeline};
 use super::stats::{Exact, Metric};
 use crate::aws::ids::{AccountId, RegionId};
-use crate::cost::Market;
+use crate::cost::{Category, Item, Market};
 use crate::engine::SimTime;
 use crate::pipeline::analysis::critical_step;
 use crate::pipeline::config::World;
@@ -42,43 +42,15 @@ pub struct Aggregate {
     pub timeline_width_ms: u64,
     /// Each replication's cost projected to a month, micro-dollars.
     pub monthly_cost: Metric,
-    /// Cost by (category index, Region, account), micro-dollars, summed over replications.
+    /// Cost by (category, Region, account), micro-dollars, summed over replications.
     #[serde(with = "pairs")]
-    pub cost_by: BTreeMap<(u8, RegionId, AccountId), Exact>,
-    /// Cost by (category index, item kind, key index), micro-dollars,
-    /// summed over replications; see [`cost_item_code`].
+    pub cost_by: BTreeMap<(Category, RegionId, AccountId), Exact>,
+    /// Cost by (category, item), micro-dollars, summed over replications.
     #[serde(default, with = "pairs")]
-    pub cost_by_item: BTreeMap<(u8, u8, u16), Exact>,
+    pub cost_by_item: BTreeMap<(Category, Item), Exact>,
     /// Buffers for [`Aggregate::add`].
     #[serde(skip)]
     scratch: Scratch,
-}
-
-/// The item kind and key index of a cost line's item, as
-/// [`Aggregate::cost_by_item`] keys it.
-pub fn cost_item_code(item: crate::cost::Item) -> (u8, u16) {
-    use crate::cost::Item;
-    match item {
-        Item::Builder => (0, 0),
-        Item::Test => (1, 0),
-        Item::DestinationTest => (2, 0),
-        Item::Image => (3, 0),
-        Item::Copy => (4, 0),
-        Item::Key(k) => (5, k.index() as u16),
-    }
-}
-
-/// The item [`cost_item_code`] coded.
-pub fn cost_item_of(kind: u8, key: u16) -> crate::cost::Item {
-    use crate::cost::Item;
-    match kind {
-        0 => Item::Builder,
-        1 => Item::Test,
-        2 => Item::DestinationTest,
-        3 => Item::Image,
-        4 => Item::Copy,
-        _ => Item::Key(crate::aws::ids::KeyId::from_index(key as usize)),
-    }
 }
 
 impl Aggregate {
@@ -313,14 +285,12 @@ impl Aggregate {
             sc.cost_slot.resize(slots, u32::MAX);
         }
         sc.cost_by.clear();
-        let nk = world.directory.keys.len() + 6;
+        let nk = Item::count(world.directory.keys.len());
         sc.cost_item.clear();
         sc.cost_item
             .resize(crate::cost::Category::ALL.len() * nk, 0);
         for l in &sc.ledger.lines {
-            let (kind, key) = cost_item_code(l.item);
-            sc.cost_item[l.category as usize * nk + kind as usize + key as usize] +=
-                l.usd_micro as u128;
+            sc.cost_item[l.category as usize * nk + l.item.dense()] += l.usd_micro as u128;
             if let Some(e) = l.exec {
                 sc.per_exec[e.index()] += l.usd_micro;
             }
@@ -332,7 +302,7 @@ impl Aggregate {
                 None => {
                     *slot = sc.cost_by.len() as u32;
                     sc.cost_by
-                        .push(((l.category as u8, l.region, l.account), l.usd_micro as u128));
+                        .push(((l.category, l.region, l.account), l.usd_micro as u128));
                 }
             }
         }
@@ -342,12 +312,8 @@ impl Aggregate {
         }
         for (i, &v) in sc.cost_item.iter().enumerate() {
             if v > 0 {
-                let (c, rest) = (i / nk, i % nk);
-                let (kind, key) = if rest >= 5 { (5, rest - 5) } else { (rest, 0) };
-                self.cost_by_item
-                    .entry((c as u8, kind as u8, key as u16))
-                    .or_default()
-                    .0 += v;
+                let key = (Category::ALL[i / nk], Item::from_dense(i % nk));
+                self.cost_by_item.entry(key).or_default().0 += v;
             }
         }
         for p in &mut self.pipelines {

@@ -23,7 +23,7 @@ pub(super) struct Scratch {
     /// Cost of each execution of the replication, micro-dollars.
     pub(super) per_exec: Vec<u64>,
     /// The replication's cost by `(category, Region, account)`.
-    pub(super) cost_by: Vec<((u8, RegionId, AccountId), u128)>,
+    pub(super) cost_by: Vec<((crate::cost::Category, RegionId, AccountId), u128)>,
     /// Where each `(category, Region, account)` is in `cost_by` (`u32::MAX`:
     /// not yet), densely indexed; reset after each replication.
     pub(super) cost_slot: Vec<u32>,

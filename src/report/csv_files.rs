@@ -249,7 +249,7 @@ pub fn cost_breakdown_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, Re
     for ((c, r, a), v) in &agg.cost_by {
         let per_rep = v.0 as f64 / 1e6 / reps;
         w.write_record([
-            crate::cost::Category::ALL[*c as usize].name().to_string(),
+            c.name().to_string(),
             scn.world.regions[r.index()].clone(),
             scn.world.directory.accounts[a.index()].name.clone(),
             format!("{per_rep:.2}"),

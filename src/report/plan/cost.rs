@@ -6,7 +6,6 @@ use super::Doc;
 use super::doc::Block;
 use crate::cost::Category;
 use crate::experiment::Aggregate;
-use crate::experiment::aggregate::cost_item_of;
 use crate::experiment::stats::Metric;
 use crate::report::ReportError;
 use crate::report::charts::{self, LineChart, Series};
@@ -34,8 +33,8 @@ fn monthly(d: &Doc<'_>, agg: &Aggregate, micro: u128) -> f64 {
 /// The categories' table and the cost by Region, stacked by category.
 fn by_category(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
     let scn = d.inp.scn;
-    // Category index → Region name → dollars a month.
-    let mut cats: BTreeMap<u8, BTreeMap<&str, f64>> = BTreeMap::new();
+    // Category → Region name → dollars a month.
+    let mut cats: BTreeMap<Category, BTreeMap<&str, f64>> = BTreeMap::new();
     for ((c, r, _), v) in &agg.cost_by {
         *cats
             .entry(*c)
@@ -46,9 +45,10 @@ fn by_category(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
     if cats.is_empty() {
         return Ok(());
     }
-    let name = |c: u8| Category::ALL[c as usize].name().to_string();
+    let name = |c: Category| c.name().to_string();
     // Categories by cost, largest first, with the total.
-    let mut totals: Vec<(u8, f64)> = cats.iter().map(|(c, m)| (*c, m.values().sum())).collect();
+    let mut totals: Vec<(Category, f64)> =
+        cats.iter().map(|(c, m)| (*c, m.values().sum())).collect();
     totals.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut rows: Vec<Vec<String>> = totals
         .iter()
@@ -142,9 +142,9 @@ fn by_item(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
     let mut sorted: Vec<(String, f64)> = agg
         .cost_by_item
         .iter()
-        .map(|((c, kind, key), v)| {
-            let item = cost_item_of(*kind, *key).name(world).to_string();
-            let cat = Category::ALL[*c as usize].name();
+        .map(|((c, item), v)| {
+            let item = item.name(world).to_string();
+            let cat = c.name();
             (format!("{item} ({cat})"), monthly(d, agg, v.0))
         })
         .collect();
