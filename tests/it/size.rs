@@ -36,14 +36,11 @@ const SHRINKING: &[(&str, &str, usize)] = &[
     ("scenario/resolve/directory.rs", "resolve_accounts", 87),
     ("scenario/resolve/keys.rs", "resolve_keys", 134),
     ("scenario/resolve/migration.rs", "resolve_migration", 148),
-    ("scenario/resolve/schedule.rs", "resolve_schedule", 211),
-    ("scenario/resolve/schedule.rs", "update_sources", 130),
 ];
 
 /// Files over the bar when it was set, `(file under src/, lines)`.
 const SHRINKING_FILES: &[(&str, usize)] = &[
     ("aws/rules.rs", 569),
-    ("cost/mod.rs", 517),
     ("scenario/resolve/ctx.rs", 523),
 ];
 
