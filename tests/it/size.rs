@@ -35,14 +35,11 @@ const SHRINKING: &[(&str, &str, usize)] = &[
     ("scenario/resolve/cost.rs", "resolve_prices", 125),
     ("scenario/resolve/directory.rs", "resolve_accounts", 87),
     ("scenario/resolve/keys.rs", "resolve_keys", 134),
-    ("scenario/resolve/migration.rs", "resolve_migration", 148),
 ];
 
 /// Files over the bar when it was set, `(file under src/, lines)`.
-const SHRINKING_FILES: &[(&str, usize)] = &[
-    ("aws/rules.rs", 569),
-    ("scenario/resolve/ctx.rs", 523),
-];
+const SHRINKING_FILES: &[(&str, usize)] =
+    &[("aws/rules.rs", 569), ("scenario/resolve/ctx.rs", 523)];
 
 /// A function of a file: its name, first line (1-based) and length in lines.
 #[derive(Debug, PartialEq)]

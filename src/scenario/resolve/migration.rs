@@ -31,20 +31,7 @@ pub(super) fn resolve_migration(
     let before = ctx.error_count();
     let dir = sh.dir;
     let region = ctx.region(&m.region, &prefix.key("region"));
-    let to_region = m
-        .to_region
-        .as_ref()
-        .and_then(|r| ctx.region(r, &prefix.key("to_region")));
-    if let (Some(a), Some(b), Some(r)) = (region, to_region, &m.to_region)
-        && a == b
-    {
-        ctx.err(
-            Some(r.span()),
-            prefix.key("to_region"),
-            "to_region is the instance's own Region",
-            Some("omit to_region for a move to another Availability Zone of the same Region"),
-        );
-    }
+    let to_region = to_region(ctx, m, region, prefix);
     let platform = PLATFORM.pick(ctx, m.platform.as_ref(), &prefix.key("platform"));
     let (owner, encryption) = resolve_owner_encryption(
         ctx,
@@ -68,72 +55,13 @@ pub(super) fn resolve_migration(
         sh.global,
         (m.latency.as_ref(), prefix),
     );
-    let at =
-        m.at.as_ref()
-            .map_or(SimTime::ZERO, |a| SimTime(a.get_ref().0.as_millis()));
-    if at >= sh.horizon
-        && let Some(a) = &m.at
-    {
-        ctx.err(
-            Some(a.span()),
-            prefix.key("at"),
-            "the migration starts after the horizon",
-            Some("start it before `horizon`"),
-        );
-    }
+    let at = start_at(ctx, m, sh.horizon, prefix);
 
     // A move to another Region copies the image first: the same rules as any copy.
-    let mut distributions = Vec::new();
-    let mut copies = Vec::new();
-    if let (Some(to), Some(from)) = (to_region, region) {
-        let path = prefix.key("copy_kms_key");
-        let kms_key = m
-            .copy_kms_key
-            .as_ref()
-            .and_then(|k| ctx.key_choice(dir, k, &path));
-        let req = CopyRequest {
-            source_owner: owner,
-            source: encryption,
-            product_codes: false,
-            copier: owner,
-            dest_region: to,
-            source_region: from,
-            encrypted: None,
-            kms_key,
-        };
-        let span = m
-            .copy_kms_key
-            .as_ref()
-            .map_or(m.to_region.as_ref().map_or(0..0, |r| r.span()), |k| {
-                k.span()
-            });
-        let (enc, encrypts_unencrypted, violation) = match check_copy(dir, &req) {
-            Ok(o) => (o.encryption, o.encrypts_unencrypted, None),
-            Err(vs) => {
-                let mut first = None;
-                for v in &vs {
-                    first = first.or(ctx.violation(span.clone(), &path, v));
-                }
-                (encryption, false, first)
-            }
-        };
-        distributions.push(Distribution {
-            region: to,
-            share: None,
-            owner_copy: Some(0),
-            // The moved instance's launch is the migration's own stage.
-            test_launch: false,
-        });
-        copies.push(CopyPlan {
-            distribution: 0,
-            region: to,
-            copier: owner,
-            encryption: enc,
-            encrypts_unencrypted,
-            violation,
-            completion: None,
-        });
-    }
+    let (distributions, copies) = match (to_region, region) {
+        (Some(to), Some(from)) => move_copy(ctx, (dir, prefix), m, (from, to), (owner, encryption)),
+        _ => (Vec::new(), Vec::new()),
+    };
     if ctx.error_count() > before {
         return None;
     }
@@ -168,4 +96,108 @@ pub(super) fn resolve_migration(
         latency,
         lifecycle: Default::default(),
     })
+}
+
+/// The copy a move to another Region makes of the instance's image, from
+/// `from` to `to` by its owner, checked as any copy is; its one
+/// distribution and copy plan.
+fn move_copy(
+    ctx: &mut Ctx<'_>,
+    (dir, prefix): (&crate::aws::directory::Directory, &str),
+    m: &RawMigration,
+    (from, to): (
+        crate::pipeline::config::RegionId,
+        crate::pipeline::config::RegionId,
+    ),
+    (owner, encryption): (
+        crate::aws::directory::AccountId,
+        crate::aws::directory::Encryption,
+    ),
+) -> (Vec<Distribution>, Vec<CopyPlan>) {
+    let path = prefix.key("copy_kms_key");
+    let kms_key = m
+        .copy_kms_key
+        .as_ref()
+        .and_then(|k| ctx.key_choice(dir, k, &path));
+    let req = CopyRequest {
+        source_owner: owner,
+        source: encryption,
+        product_codes: false,
+        copier: owner,
+        dest_region: to,
+        source_region: from,
+        encrypted: None,
+        kms_key,
+    };
+    let span = m
+        .copy_kms_key
+        .as_ref()
+        .map_or(m.to_region.as_ref().map_or(0..0, |r| r.span()), |k| {
+            k.span()
+        });
+    let (enc, encrypts_unencrypted, violation) = match check_copy(dir, &req) {
+        Ok(o) => (o.encryption, o.encrypts_unencrypted, None),
+        Err(vs) => {
+            let mut first = None;
+            for v in &vs {
+                first = first.or(ctx.violation(span.clone(), &path, v));
+            }
+            (encryption, false, first)
+        }
+    };
+    let distributions = vec![Distribution {
+        region: to,
+        share: None,
+        owner_copy: Some(0),
+        // The moved instance's launch is the migration's own stage.
+        test_launch: false,
+    }];
+    let copies = vec![CopyPlan {
+        distribution: 0,
+        region: to,
+        copier: owner,
+        encryption: enc,
+        encrypts_unencrypted,
+        violation,
+        completion: None,
+    }];
+    (distributions, copies)
+}
+
+/// `to_region`: another Region than the instance's own, if any.
+fn to_region(
+    ctx: &mut Ctx<'_>,
+    m: &RawMigration,
+    region: Option<crate::pipeline::config::RegionId>,
+    prefix: &str,
+) -> Option<crate::pipeline::config::RegionId> {
+    let r = m.to_region.as_ref()?;
+    let to = ctx.region(r, &prefix.key("to_region"));
+    if to.is_some() && to == region {
+        ctx.err(
+            Some(r.span()),
+            prefix.key("to_region"),
+            "to_region is the instance's own Region",
+            Some("omit to_region for a move to another Availability Zone of the same Region"),
+        );
+    }
+    to
+}
+
+/// `at`: when the migration starts (at the start if absent), before the horizon.
+fn start_at(ctx: &mut Ctx<'_>, m: &RawMigration, horizon: SimTime, prefix: &str) -> SimTime {
+    let at =
+        m.at.as_ref()
+            .map_or(SimTime::ZERO, |a| SimTime(a.get_ref().0.as_millis()));
+    if at >= horizon
+        && let Some(a) = &m.at
+    {
+        ctx.err(
+            Some(a.span()),
+            prefix.key("at"),
+            "the migration starts after the horizon",
+            Some("start it before `horizon`"),
+        );
+    }
+    at
 }
