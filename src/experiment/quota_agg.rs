@@ -43,7 +43,7 @@ pub struct QuotaAgg {
     pub peak_in_use: u32,
     /// Longest queue.
     pub peak_queue: u64,
-    /// Per timeline bucket ([`Aggregate::timeline_width_ms`] wide): ∫ in
+    /// Per timeline bucket ([`super::Aggregate::timeline_width_ms`] wide): ∫ in
     /// use dt and ∫ queued dt, summed over replications.
     pub timeline: Timeline,
 }

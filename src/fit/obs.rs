@@ -65,7 +65,7 @@ pub struct Observation {
     pub measured: Option<&'static str>,
 }
 
-/// Why reading or fitting failed (nothing is written): a [`Diagnostic`]
+/// Why reading or fitting failed (nothing is written): a [`crate::diag::Diagnostic`]
 /// at a file's line and field.
 pub type FitError = crate::diag::Diagnostic;
 

@@ -107,7 +107,7 @@ impl RowFiles {
         Ok(())
     }
 
-    /// The files written, in [`ROW_FILES`] order: what [`encode`] needs.
+    /// The files written, in [`ROW_FILES`] order: what [`encode`](super::rows::encode) needs.
     pub fn enabled(&self) -> RowSet {
         RowSet(std::array::from_fn(|i| self.files[i].is_some()))
     }

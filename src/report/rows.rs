@@ -342,7 +342,7 @@ fn write_exposure(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fiel
 
 /// The rows of consecutive replications, encoded: the bytes of each row
 /// file, in [`ROW_FILES`] order, as [`encode`] appends them on the workers
-/// and [`RowFiles::append`] writes them.
+/// and [`RowFiles::append`](crate::report::row_files::RowFiles::append) writes them.
 #[derive(Debug, Default)]
 pub struct Encoded(pub [Vec<u8>; N_ROW_FILES]);
 

@@ -4,7 +4,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::Path;
 
-/// One thing wrong with a scenario file: a [`Diagnostic`].
+/// One thing wrong with a scenario file: a [`crate::diag::Diagnostic`].
 pub use crate::diag::Diagnostic as ScenarioError;
 
 /// Every error found in one file (at least one), up to the listing limit,
