@@ -32,7 +32,6 @@ const SHRINKING: &[(&str, &str, usize)] = &[
     ("pipeline/analysis.rs", "critical_step", 90),
     ("pipeline/model/lifecycle.rs", "register_images", 107),
     ("scenario/parse.rs", "parse_raw", 101),
-    ("scenario/resolve/cost.rs", "resolve_prices", 125),
     ("scenario/resolve/directory.rs", "resolve_accounts", 87),
 ];
 

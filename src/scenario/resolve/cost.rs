@@ -50,11 +50,6 @@ pub(super) fn price_instances(ctx: &mut Ctx<'_>, pipelines: &[Pipeline], prices:
 
 /// `[cost]`: defaults from `aws::facts` (docs/sources.md, "Prices"), overridden here.
 pub(super) fn resolve_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> Prices {
-    let price = |ctx: &mut Ctx<'_>, v: Option<&Spanned<f64>>, path: &str, default: f64| {
-        v.map_or(default, |v| {
-            ctx.dollars(v, path, "a price must").unwrap_or(default)
-        })
-    };
     type Field = fn(&RawCost) -> Option<&Spanned<f64>>;
     let scalars: [(Field, &str, f64); 5] = [
         (
@@ -85,74 +80,9 @@ pub(super) fn resolve_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> Prices
     ];
     let [ebs, snap, transfer, kms, archive] = scalars
         .map(|(field, key, default)| price(ctx, raw.and_then(field), &"cost".key(key), default));
-    let mut instance: BTreeMap<String, f64> = facts::INSTANCE_USD_PER_HOUR
-        .iter()
-        .map(|(k, v)| (k.to_string(), *v))
-        .collect();
-    let mut per_source: Vec<f64> = ctx
-        .regions
-        .names()
-        .iter()
-        .map(|r| {
-            if facts::TRANSFER_EXPENSIVE_SOURCES.contains(&r.as_str()) {
-                facts::TRANSFER_EXPENSIVE_USD_PER_GB
-            } else {
-                transfer
-            }
-        })
-        .collect();
-    if let Some(r) = raw {
-        for (k, v) in &r.instance_usd_per_hour {
-            let x = price(
-                ctx,
-                Some(v),
-                &format!("cost.instance_usd_per_hour.\"{k}\""),
-                0.0,
-            );
-            instance.insert(k.clone(), x);
-        }
-        for (k, v) in &r.transfer_from {
-            let x = price(
-                ctx,
-                Some(v),
-                &format!("cost.transfer_from.\"{k}\""),
-                transfer,
-            );
-            match ctx.regions.get(k) {
-                Some(id) => per_source[id.index()] = x,
-                None => ctx.err(
-                    Some(v.span()),
-                    format!("cost.transfer_from.\"{k}\""),
-                    format!("Region \"{k}\" is not declared in this scenario"),
-                    Some("price only declared Regions"),
-                ),
-            }
-        }
-    }
-    // Time-based copies by tier: the price for a completion up to each duration.
-    let mut time_based = vec![(
-        SimDuration::from_hours(48),
-        facts::TIME_BASED_COPY_USD_PER_GIB,
-    )];
-    if let Some(r) = raw
-        && !r.time_based_copy_usd_per_gib.is_empty()
-    {
-        time_based.clear();
-        for (k, v) in &r.time_based_copy_usd_per_gib {
-            let path = format!("cost.time_based_copy_usd_per_gib.\"{k}\"");
-            let x = price(ctx, Some(v), &path, 0.0);
-            match SimDuration::parse(k) {
-                Ok(d) => time_based.push((d, x)),
-                Err(e) => ctx.err(
-                    Some(v.span()),
-                    path,
-                    format!("\"{k}\" is not a duration: {e}"),
-                    Some("key each price by the longest completion it covers, e.g. { \"1h\" = 0.02, \"48h\" = 0.01 }"),
-                ),
-            }
-        }
-        time_based.sort_by_key(|t| t.0);
-    }
+    let instance = instance_prices(ctx, raw);
+    let per_source = transfer_by_source(ctx, raw, transfer);
+    let time_based = time_based_prices(ctx, raw);
     let pair = |a: &str, b: &str| {
         Some((
             ctx.regions.get(a)?,
@@ -173,4 +103,91 @@ pub(super) fn resolve_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> Prices
         hours_per_month: facts::HOURS_PER_MONTH,
         min_instance_billing: SimDuration::from_secs(facts::MIN_BILLED_S),
     }
+}
+
+/// A price at `path`, or `default` if absent or refused.
+fn price(ctx: &mut Ctx<'_>, v: Option<&Spanned<f64>>, path: &str, default: f64) -> f64 {
+    v.map_or(default, |v| {
+        ctx.dollars(v, path, "a price must be").unwrap_or(default)
+    })
+}
+
+/// Instance prices per hour: the facts' types, then `instance_usd_per_hour`.
+fn instance_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> BTreeMap<String, f64> {
+    let mut instance: BTreeMap<String, f64> = facts::INSTANCE_USD_PER_HOUR
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect();
+    for (k, v) in raw.map(|r| &r.instance_usd_per_hour).into_iter().flatten() {
+        let x = price(
+            ctx,
+            Some(v),
+            &format!("cost.instance_usd_per_hour.\"{k}\""),
+            0.0,
+        );
+        instance.insert(k.clone(), x);
+    }
+    instance
+}
+
+/// Transfer per GB by source Region: `transfer` (the dearer sources at
+/// their published price), then `transfer_from` per declared Region.
+fn transfer_by_source(ctx: &mut Ctx<'_>, raw: Option<&RawCost>, transfer: f64) -> Vec<f64> {
+    let mut per_source: Vec<f64> = ctx
+        .regions
+        .names()
+        .iter()
+        .map(|r| {
+            if facts::TRANSFER_EXPENSIVE_SOURCES.contains(&r.as_str()) {
+                facts::TRANSFER_EXPENSIVE_USD_PER_GB
+            } else {
+                transfer
+            }
+        })
+        .collect();
+    for (k, v) in raw.map(|r| &r.transfer_from).into_iter().flatten() {
+        let x = price(
+            ctx,
+            Some(v),
+            &format!("cost.transfer_from.\"{k}\""),
+            transfer,
+        );
+        match ctx.regions.get(k) {
+            Some(id) => per_source[id.index()] = x,
+            None => ctx.err(
+                Some(v.span()),
+                format!("cost.transfer_from.\"{k}\""),
+                format!("Region \"{k}\" is not declared in this scenario"),
+                Some("price only declared Regions"),
+            ),
+        }
+    }
+    per_source
+}
+
+/// Time-based copies by tier: the price for a completion up to each duration.
+fn time_based_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> Vec<(SimDuration, f64)> {
+    let tiers = raw.map(|r| &r.time_based_copy_usd_per_gib);
+    let Some(tiers) = tiers.filter(|t| !t.is_empty()) else {
+        return vec![(
+            SimDuration::from_hours(48),
+            facts::TIME_BASED_COPY_USD_PER_GIB,
+        )];
+    };
+    let mut time_based = Vec::new();
+    for (k, v) in tiers {
+        let path = format!("cost.time_based_copy_usd_per_gib.\"{k}\"");
+        let x = price(ctx, Some(v), &path, 0.0);
+        match SimDuration::parse(k) {
+            Ok(d) => time_based.push((d, x)),
+            Err(e) => ctx.err(
+                Some(v.span()),
+                path,
+                format!("\"{k}\" is not a duration: {e}"),
+                Some("key each price by the longest completion it covers, e.g. { \"1h\" = 0.02, \"48h\" = 0.01 }"),
+            ),
+        }
+    }
+    time_based.sort_by_key(|t| t.0);
+    time_based
 }
