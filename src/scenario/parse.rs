@@ -15,6 +15,15 @@ pub(super) fn parse_raw<T: serde::de::DeserializeOwned>(
     loc: &Locator<'_>,
     text: &str,
 ) -> Result<T, ScenarioErrors> {
+    let doc = syntax(loc, text)?;
+    control_characters(loc, &doc)?;
+    deserialize_all(loc, doc)
+}
+
+/// The document, or its syntax errors. The first costs no more than
+/// parsing; listing them all keeps every one in memory, so past 1 MiB only
+/// the first is listed.
+fn syntax<'t>(loc: &Locator<'_>, text: &'t str) -> Result<Spanned<DeTable<'t>>, ScenarioErrors> {
     let syntax_error = |e: &toml::de::Error| {
         loc.error(
             e.span(),
@@ -23,12 +32,10 @@ pub(super) fn parse_raw<T: serde::de::DeserializeOwned>(
             Some("see the scenario format in README.md".into()),
         )
     };
-    // The first syntax error costs no more than parsing; listing them all
-    // keeps every one in memory, so past 1 MiB only the first is listed.
-    let doc = match DeTable::parse(text) {
-        Ok(doc) => doc,
+    match DeTable::parse(text) {
+        Ok(doc) => Ok(doc),
         Err(first) if text.len() > 1 << 20 => {
-            return Err(ScenarioErrors(vec![syntax_error(&first)], Cut::Stopped));
+            Err(ScenarioErrors(vec![syntax_error(&first)], Cut::Stopped))
         }
         Err(_) => {
             let (_, syntax) = DeTable::parse_recoverable(text);
@@ -39,28 +46,40 @@ pub(super) fn parse_raw<T: serde::de::DeserializeOwned>(
             } else {
                 Cut::Nothing
             };
-            return Err(ScenarioErrors(errors, cut));
+            Err(ScenarioErrors(errors, cut))
         }
-    };
-    // Control characters (escapes such as \u001b) would reach CSVs and
-    // terminals through names: refused wherever a string holds one.
+    }
+}
+
+/// Control characters (escapes such as \u001b) would reach CSVs and
+/// terminals through names: refused wherever a string holds one.
+fn control_characters(loc: &Locator<'_>, doc: &Spanned<DeTable<'_>>) -> Result<(), ScenarioErrors> {
     let mut bad = Vec::new();
     control_chars(doc.get_ref(), &mut bad);
-    if !bad.is_empty() {
-        let errors = bad
-            .into_iter()
-            .take(MAX_ERRORS)
-            .map(|(span, c)| {
-                loc.error(
-                    Some(span.clone()),
-                    key_path_at(doc.get_ref(), span.start),
-                    format!("the string holds the control character U+{:04X}", c as u32),
-                    Some("remove it: names and values are written into CSV files and terminals (tabs and line breaks only in description)".into()),
-                )
-            })
-            .collect();
-        return Err(ScenarioErrors::at_most(errors, MAX_ERRORS));
+    if bad.is_empty() {
+        return Ok(());
     }
+    let errors = bad
+        .into_iter()
+        .take(MAX_ERRORS)
+        .map(|(span, c)| {
+            loc.error(
+                Some(span.clone()),
+                key_path_at(doc.get_ref(), span.start),
+                format!("the string holds the control character U+{:04X}", c as u32),
+                Some("remove it: names and values are written into CSV files and terminals (tabs and line breaks only in description)".into()),
+            )
+        })
+        .collect();
+    Err(ScenarioErrors::at_most(errors, MAX_ERRORS))
+}
+
+/// Deserializes `doc`, setting aside each entry serde refuses and trying
+/// again, so that every entry's error is listed (up to [`MAX_ERRORS`]).
+fn deserialize_all<T: serde::de::DeserializeOwned>(
+    loc: &Locator<'_>,
+    doc: Spanned<DeTable<'_>>,
+) -> Result<T, ScenarioErrors> {
     // Paths are computed on the untouched document, so that indices stay those of the file.
     let original = doc.clone();
     let mut doc = doc;
@@ -69,46 +88,40 @@ pub(super) fn parse_raw<T: serde::de::DeserializeOwned>(
     let mut removed: Vec<String> = Vec::new();
     loop {
         let de = toml::de::Deserializer::from(doc.clone());
-        match <T as serde::Deserialize>::deserialize(de) {
+        let e = match <T as serde::Deserialize>::deserialize(de) {
             Ok(raw) if errors.is_empty() => return Ok(raw),
             Ok(_) => return Err(ScenarioErrors::new(errors)),
-            Err(e) => {
-                let span = e.span();
-                let path = span
-                    .as_ref()
-                    .map(|s| key_path_at(original.get_ref(), s.start))
-                    .unwrap_or_default();
-                let Some(at) = span.as_ref().map(|s| s.start) else {
-                    errors.push(loc.error(
-                        None,
-                        path,
-                        explain_serde_message(e.message(), "").0,
-                        None,
-                    ));
-                    return Err(ScenarioErrors::new(errors));
-                };
-                // A required key this loop removed to go on is missing now: that
-                // is not the user's error, so drop the table that lacks it instead.
-                let ours = missing_field(e.message()).is_some_and(|f| {
-                    let full = if path.is_empty() {
-                        f.to_string()
-                    } else {
-                        format!("{path}.{f}")
-                    };
-                    removed.contains(&full)
-                });
-                if !ours {
-                    let (reason, help) = explain_serde_message(e.message(), &path);
-                    errors.push(loc.error(span.clone(), path.clone(), reason, help));
-                }
-                removed.push(path);
-                if !remove_deepest_at(doc.get_mut(), at) {
-                    return Err(ScenarioErrors::new(errors));
-                }
-                if errors.len() >= MAX_ERRORS {
-                    return Err(ScenarioErrors(errors, Cut::Stopped));
-                }
-            }
+            Err(e) => e,
+        };
+        let span = e.span();
+        let path = span
+            .as_ref()
+            .map(|s| key_path_at(original.get_ref(), s.start))
+            .unwrap_or_default();
+        let Some(at) = span.as_ref().map(|s| s.start) else {
+            errors.push(loc.error(None, path, explain_serde_message(e.message(), "").0, None));
+            return Err(ScenarioErrors::new(errors));
+        };
+        // A required key this loop removed to go on is missing now: that
+        // is not the user's error, so drop the table that lacks it instead.
+        let ours = missing_field(e.message()).is_some_and(|f| {
+            let full = if path.is_empty() {
+                f.to_string()
+            } else {
+                format!("{path}.{f}")
+            };
+            removed.contains(&full)
+        });
+        if !ours {
+            let (reason, help) = explain_serde_message(e.message(), &path);
+            errors.push(loc.error(span.clone(), path.clone(), reason, help));
+        }
+        removed.push(path);
+        if !remove_deepest_at(doc.get_mut(), at) {
+            return Err(ScenarioErrors::new(errors));
+        }
+        if errors.len() >= MAX_ERRORS {
+            return Err(ScenarioErrors(errors, Cut::Stopped));
         }
     }
 }
