@@ -8,7 +8,13 @@
 
 use std::fmt;
 
-use super::directory::{AccountId, Directory, Encryption, KeyId, OuId, RegionId};
+mod copy;
+mod share;
+
+pub use copy::{CopyOutcome, CopyRequest, KeyChoice, check_copy};
+pub use share::{ShareRequest, ShareTargets, check_share};
+
+use super::directory::{AccountId, Directory, KeyId, RegionId};
 use crate::engine::SimDuration;
 
 /// Each rule amisim enforces.
@@ -261,313 +267,22 @@ pub fn check_copy_completion(d: SimDuration) -> Result<(), RuleViolation> {
     ))
 }
 
-/// The key a copy asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyChoice {
-    /// `aws/ebs` of the copier in the destination Region.
-    AwsManaged,
-    /// A customer managed key.
-    Key(KeyId),
-}
-
-/// A CopyImage request.
-#[derive(Debug, Clone, Copy)]
-pub struct CopyRequest {
-    /// Owner of the source image.
-    pub source_owner: AccountId,
-    /// Encryption of the source image.
-    pub source: Encryption,
-    /// The source image carries product codes (Marketplace-derived).
-    pub product_codes: bool,
-    /// The account that copies and will own the copy.
-    pub copier: AccountId,
-    /// Destination Region.
-    pub dest_region: RegionId,
-    /// The `Encrypted` parameter, if given.
-    pub encrypted: Option<bool>,
-    /// The Region of the source image, whose key policy the copier reads through.
-    pub source_region: RegionId,
-    /// The `KmsKeyId` parameter, if given.
-    pub kms_key: Option<KeyChoice>,
-}
-
-/// What a legal copy produces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CopyOutcome {
-    /// Encryption of the copy.
-    pub encryption: Encryption,
-    /// The copy encrypts an unencrypted source, so it is full, not
-    /// incremental (docs/sources.md#incremental-copy). A change of key
-    /// against the previous copy in the destination is the model's to judge.
-    pub encrypts_unencrypted: bool,
-}
-
-fn region_name(dir: &Directory, r: RegionId) -> &str {
+pub(super) fn region_name(dir: &Directory, r: RegionId) -> &str {
     dir.regions.get(r.index()).map_or("?", String::as_str)
 }
 
-fn account_name(dir: &Directory, a: AccountId) -> &str {
+pub(super) fn account_name(dir: &Directory, a: AccountId) -> &str {
     &dir.accounts[a.index()].name
 }
 
-fn key_name(dir: &Directory, k: KeyId) -> &str {
+pub(super) fn key_name(dir: &Directory, k: KeyId) -> &str {
     &dir.keys[k.index()].name
-}
-
-/// Checks a CopyImage request and returns the copy's encryption, or every
-/// rule it breaks.
-pub fn check_copy(dir: &Directory, req: &CopyRequest) -> Result<CopyOutcome, Vec<RuleViolation>> {
-    let mut v = Vec::new();
-    let dest = region_name(dir, req.dest_region);
-    let copier = account_name(dir, req.copier);
-    let cross_account = req.copier != req.source_owner;
-    if cross_account {
-        let owner = account_name(dir, req.source_owner);
-        if req.product_codes {
-            v.push(RuleViolation::new(
-                Rule::MarketplaceCopy,
-                format!("account {copier} cannot copy a Marketplace-derived image shared by {owner}"),
-                format!("launch an instance in {copier} from the shared image and create the image there (product codes are kept), or distribute without target_accounts"),
-            ));
-        }
-        match req.source {
-            Encryption::AwsManaged => v.push(RuleViolation::new(
-                Rule::AwsManagedKeyShare,
-                format!("the image of {owner} is encrypted with aws/ebs, so its snapshots cannot be shared with {copier} for the copy"),
-                "build the image with a customer managed key (pipeline kms_key) granted to the target accounts".into(),
-            )),
-            Encryption::Key(k) if !dir.key_usable_by(k, req.copier, req.source_region) => v.push(RuleViolation::new(
-                Rule::KeyNotGranted,
-                format!("account {copier} cannot read the source snapshots: key {} of {owner} is not granted to it", key_name(dir, k)),
-                format!("grant key {} to account {copier} (add \"{copier}\" to the key's grants)", key_name(dir, k)),
-            )),
-            _ => {}
-        }
-    }
-    if !dir.region_enabled(req.copier, req.dest_region) {
-        v.push(region_not_enabled(
-            dir,
-            req.copier,
-            req.dest_region,
-            "copy into",
-        ));
-    }
-    if req.encrypted == Some(false) && req.kms_key.is_some() {
-        v.push(RuleViolation::new(
-            Rule::KmsKeyWithoutEncrypted,
-            format!("the copy to {dest} names a KMS key but sets encrypted = false"),
-            "remove `encrypted = false` (a KMS key implies encryption)".into(),
-        ));
-    } else if req.encrypted == Some(false) && req.source.is_encrypted() {
-        v.push(RuleViolation::new(
-            Rule::EncryptedToUnencrypted,
-            format!(
-                "the copy to {dest} asks for an unencrypted copy of an encrypted image ({})",
-                dir.encryption_name(req.source)
-            ),
-            "remove `encrypted = false`, or set kms_key to a key in the destination Region".into(),
-        ));
-    }
-    let encryption = match req.kms_key {
-        Some(KeyChoice::AwsManaged) => Encryption::AwsManaged,
-        Some(KeyChoice::Key(k)) => {
-            if !dir.key_in_region(k, req.dest_region) {
-                let key = &dir.keys[k.index()];
-                v.push(RuleViolation::new(
-                    Rule::KeyNotInRegion,
-                    format!("key {} lives in {}, not in {dest}; KMS keys are Regional", key.name, region_name(dir, key.region)),
-                    format!("add \"{dest}\" to the replicas of multi-Region key {}, or use a key created in {dest}", key.name),
-                ));
-            }
-            if !dir.key_usable_by(k, req.copier, req.dest_region) {
-                let key = &dir.keys[k.index()];
-                let fix = if key.region == req.dest_region {
-                    format!("add \"{copier}\" to the key's grants")
-                } else {
-                    format!(
-                        "add \"{copier}\" to replica_grants.\"{dest}\" of the key: each replica has its own key policy"
-                    )
-                };
-                v.push(RuleViolation::new(
-                    Rule::KeyNotGranted,
-                    format!("account {copier} copies into {dest} with key {}, which it was never granted there", key_name(dir, k)),
-                    format!("grant key {} to account {copier} in {dest} ({fix})", key_name(dir, k)),
-                ));
-            }
-            Encryption::Key(k)
-        }
-        // No key named: encrypted sources stay encrypted and "Encrypted = true"
-        // encrypts, both with the copier's default EBS key in the destination
-        // (a customer managed key if one is the default there, whether or not
-        // encryption by default is on); encryption by default forces it on
-        // (docs/sources.md#encryption-by-default).
-        None => {
-            if req.source.is_encrypted() || req.encrypted == Some(true) {
-                dir.default_key(req.copier, req.dest_region)
-            } else {
-                dir.default_encryption(req.copier, req.dest_region)
-                    .unwrap_or(Encryption::None)
-            }
-        }
-    };
-    if !v.is_empty() {
-        return Err(v);
-    }
-    Ok(CopyOutcome {
-        encryption,
-        encrypts_unencrypted: encryption.is_encrypted() && !req.source.is_encrypted(),
-    })
-}
-
-/// Launch-permission targets.
-#[derive(Debug, Clone, Default)]
-pub struct ShareTargets {
-    /// Accounts.
-    pub accounts: Vec<AccountId>,
-    /// OUs (by ARN in the scenario).
-    pub ous: Vec<OuId>,
-    /// The organization (by ARN in the scenario).
-    pub organization: bool,
-    /// The group `all`: public.
-    pub public: bool,
-    /// Organizations or OUs of external organizations (index into
-    /// `Directory::external`, once per ARN).
-    pub external: Vec<u16>,
-}
-
-impl ShareTargets {
-    /// Entities counted against the 1,000 quota (accounts inside an org or OU don't count).
-    pub fn entity_count(&self) -> usize {
-        self.accounts.len() + self.ous.len() + usize::from(self.organization) + self.external.len()
-    }
-
-    /// True if nothing is shared.
-    pub fn is_empty(&self) -> bool {
-        self.entity_count() == 0 && !self.public
-    }
-}
-
-/// A ModifyImageAttribute / ModifySnapshotAttribute request in one Region.
-#[derive(Debug, Clone)]
-pub struct ShareRequest {
-    /// The account that asks.
-    pub by: AccountId,
-    /// The image's owner.
-    pub owner: AccountId,
-    /// The Region of the image.
-    pub region: RegionId,
-    /// The image's encryption.
-    pub image: Encryption,
-    /// The image carries product codes.
-    pub product_codes: bool,
-    /// Launch permission targets.
-    pub launch: ShareTargets,
-    /// Accounts given createVolumePermission on the snapshots.
-    pub snapshot_accounts: Vec<AccountId>,
-}
-
-/// Checks a share against the rules and the scenario's launch-permission
-/// quota (`share_entities_per_image`) and returns every rule it breaks
-/// (empty if legal).
-pub fn check_share(dir: &Directory, quota: u32, req: &ShareRequest) -> Vec<RuleViolation> {
-    let mut v = Vec::new();
-    let region = region_name(dir, req.region);
-    let owner = account_name(dir, req.owner);
-    if req.by != req.owner {
-        v.push(RuleViolation::new(
-            Rule::OnlyOwnerShares,
-            format!("account {} shares an image in {region} owned by {owner}", account_name(dir, req.by)),
-            format!("share from {owner}, the owner (target_accounts copies belong to their targets: share them from there)"),
-        ));
-    }
-    let count = req.launch.entity_count();
-    if count > quota as usize {
-        v.push(RuleViolation::new(
-            Rule::ShareQuota,
-            format!("{count} share targets for one image in {region}; the quota is {quota}"),
-            "share with OUs or the organization instead of listing accounts (accounts inside them don't count), or raise [quotas] share_entities_per_image (an adjustable quota)".into(),
-        ));
-    }
-    if req.launch.public {
-        if req.image.is_encrypted() {
-            v.push(RuleViolation::new(
-                Rule::PublicEncrypted,
-                format!("the image in {region} is encrypted ({}) and cannot be made public", dir.encryption_name(req.image)),
-                "share with accounts, OUs or the organization instead, or publish an unencrypted image".into(),
-            ));
-        }
-        if req.product_codes {
-            v.push(RuleViolation::new(
-                Rule::PublicProductCodes,
-                format!("the image in {region} has product codes (Marketplace-derived) and cannot be made public"),
-                "share with accounts, OUs or the organization instead".into(),
-            ));
-        }
-        if dir.block_public_access(req.owner, req.region) {
-            v.push(RuleViolation::new(
-                Rule::BlockPublicAccess,
-                format!("block public access for AMIs is on for {owner} in {region} (the default for new accounts)"),
-                format!("set block_public_access = false on account {owner}, or for {region} only in [account.region.\"{region}\"] (DisableImageBlockPublicAccess), or don't share publicly"),
-            ));
-        }
-    }
-    let shares_with_others = req.launch.entity_count() > 0 || !req.snapshot_accounts.is_empty();
-    match req.image {
-        Encryption::AwsManaged if shares_with_others => v.push(RuleViolation::new(
-            Rule::AwsManagedKeyShare,
-            format!("the image in {region} is encrypted with aws/ebs, which cannot be shared"),
-            "encrypt with a customer managed key (kms_key) granted to the share targets".into(),
-        )),
-        Encryption::Key(k) => {
-            let kname = key_name(dir, k);
-            let mut missing: Vec<String> = Vec::new();
-            for a in req.launch.accounts.iter().chain(&req.snapshot_accounts) {
-                if !dir.key_usable_by(k, *a, req.region) {
-                    let n = account_name(dir, *a).to_string();
-                    if !missing.contains(&n) {
-                        missing.push(n);
-                    }
-                }
-            }
-            if let Some(org) = &dir.organization {
-                for ou in &req.launch.ous {
-                    if !dir.key_usable_by_ou(k, *ou, req.region) {
-                        missing.push(format!("OU {}", org.ous[ou.index()].id));
-                    }
-                }
-                if req.launch.organization && !dir.key_usable_by_organization(k, req.region) {
-                    missing.push(format!("organization {}", org.id));
-                }
-            }
-            for e in &req.launch.external {
-                if !dir.key_usable_by_external(k, *e, req.region) {
-                    let n = format!("organization {}", dir.external[usize::from(*e)].id);
-                    if !missing.contains(&n) {
-                        missing.push(n);
-                    }
-                }
-            }
-            if !missing.is_empty() {
-                v.push(RuleViolation::new(
-                    Rule::KeyNotGranted,
-                    format!("the image in {region} is encrypted with key {kname}, not granted to {}: they could not launch it", missing.join(", ")),
-                    if dir.keys[k.index()].region == req.region {
-                        format!("grant key {kname} to {} (add them to the key's grants)", missing.join(", "))
-                    } else {
-                        format!("grant key {kname} to {} in {region} (add them to replica_grants.\"{region}\" of the key: each replica has its own key policy)", missing.join(", "))
-                    },
-                ));
-            }
-        }
-        _ => {}
-    }
-    v
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::directory::{Account, KmsKey, Organization, Ou, Principal};
+    use crate::aws::directory::{Account, Encryption, KmsKey, Organization, Ou, OuId, Principal};
 
     /// AWS's launch-permission quota per image.
     const SHARE_QUOTA: usize = crate::aws::facts::SHARE_ENTITIES_PER_IMAGE as usize;
