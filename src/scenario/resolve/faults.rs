@@ -3,7 +3,8 @@
 
 use toml::Spanned;
 
-use super::ctx::{Choice, Ctx, KeyPath};
+use super::choice::Choice;
+use super::ctx::{Ctx, KeyPath};
 use crate::aws::facts;
 use crate::engine::{SimDuration, SimTime};
 use crate::pipeline::config::{Api, BucketSpec, Faults, Incident};

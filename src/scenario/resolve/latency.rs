@@ -1,7 +1,8 @@
 //! `[latency]` and a pipeline's own `latency`: the defaults of
 //! `aws::facts` for its platform, then the overrides.
 
-use super::ctx::{Choice, Ctx, KeyPath};
+use super::choice::Choice;
+use super::ctx::{Ctx, KeyPath};
 use crate::aws::facts;
 use crate::dist::{Dist, Throughput};
 use crate::pipeline::config::{Latencies, Platform};

@@ -7,6 +7,7 @@
 //! the order their errors are listed in.
 
 pub(super) mod calibration;
+mod choice;
 mod cost;
 mod ctx;
 mod directory;

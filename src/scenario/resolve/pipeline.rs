@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use toml::Spanned;
 
-use super::ctx::{Choice, Ctx, KeyPath};
+use super::choice::Choice;
+use super::ctx::{Ctx, KeyPath};
 use super::distribution::resolve_distributions;
 use super::latency::{PLATFORM, latencies};
 use super::lifecycle::{public_deprecation, public_images_quota, resolve_lifecycle};

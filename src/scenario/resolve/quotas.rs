@@ -1,6 +1,7 @@
 //! `[quotas]` and `[quotas.when_full]` over the defaults of `aws::quotas`.
 
-use super::ctx::{Choice, Ctx, KeyPath};
+use super::choice::Choice;
+use super::ctx::{Ctx, KeyPath};
 use crate::aws::quotas::{Quota, Quotas, WhenFull};
 use crate::scenario::raw::RawQuotas;
 

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use toml::Spanned;
 
 use super::MAX_OCCURRENCES;
-use super::ctx::{Choice, Ctx, KeyPath};
+use super::choice::Choice;
+use super::ctx::{Ctx, KeyPath};
 use crate::engine::SimTime;
 use crate::pipeline::config::{Releases, Schedule, StartCondition, Tool, UpdateSource};
 use crate::pipeline::trigger::{Tz, cron_times, parse_cron};
