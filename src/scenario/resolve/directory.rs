@@ -191,24 +191,7 @@ fn resolve_accounts(ctx: &mut Ctx<'_>, dir: &mut Directory, raw_accounts: &[&Raw
             .or(a.id.as_ref().map(|n| n.span()))
             .unwrap_or(0..0);
         let path = account_path(i, raw_accounts.len());
-        let id = match &a.id {
-            None if i == 0 => DEFAULT_ACCOUNT_ID.to_string(),
-            None => {
-                ctx.err(
-                    Some(a_span.clone()),
-                    path.key("id"),
-                    "every account after the first needs its 12-digit id",
-                    Some("add id = \"123456789012\""),
-                );
-                String::new()
-            }
-            Some(id) => {
-                if !valid_account_id(id.get_ref()) {
-                    ctx.err(Some(id.span()), path.key("id"), format!("account ID {:?} is not 12 digits", id.get_ref()), Some("AWS account IDs are 12 digits, written as a string: id = \"123456789012\""));
-                }
-                id.get_ref().clone()
-            }
-        };
+        let id = account_id(ctx, a, (i, &a_span), &path);
         let name = a.name.as_ref().map_or_else(
             || {
                 if i == 0 {
@@ -250,6 +233,40 @@ fn resolve_accounts(ctx: &mut Ctx<'_>, dir: &mut Directory, raw_accounts: &[&Raw
                 "organization = true but no [organization] is declared",
                 Some("declare [organization] id = \"o-…\""),
             );
+        }
+    }
+}
+
+/// An account's 12-digit id: the first account may leave it out.
+fn account_id(
+    ctx: &mut Ctx<'_>,
+    a: &RawAccount,
+    (i, a_span): (usize, &std::ops::Range<usize>),
+    path: &str,
+) -> String {
+    match &a.id {
+        None if i == 0 => DEFAULT_ACCOUNT_ID.to_string(),
+        None => {
+            ctx.err(
+                Some(a_span.clone()),
+                path.key("id"),
+                "every account after the first needs its 12-digit id",
+                Some("add id = \"123456789012\""),
+            );
+            String::new()
+        }
+        Some(id) => {
+            if !valid_account_id(id.get_ref()) {
+                ctx.err(
+                    Some(id.span()),
+                    path.key("id"),
+                    format!("account ID {:?} is not 12 digits", id.get_ref()),
+                    Some(
+                        "AWS account IDs are 12 digits, written as a string: id = \"123456789012\"",
+                    ),
+                );
+            }
+            id.get_ref().clone()
         }
     }
 }
