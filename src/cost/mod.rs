@@ -13,11 +13,12 @@
 //!   one holds the full data from then on;
 //! - inter-Region transfer of each copy's data, charged to the source
 //!   Region and the image's owner (the copier pays the storage);
-//! - customer managed keys per key-month, each replica counting.
+//! - customer managed keys per key-month, each replica counting;
+//! - the per-GiB surcharge of time-based copies, by completion tier
+//!   (`[cost] time_based_copy_usd_per_gib`).
 //!
 //! Image Builder itself is free. Not charged: KMS requests (20,000 a month
-//! are free), public IPv4 addresses, T3 unlimited credits, time-based copy
-//! surcharges (time-based copies are not modelled).
+//! are free), public IPv4 addresses, T3 unlimited credits.
 
 mod line;
 

@@ -175,11 +175,6 @@ impl<T> Resource<T> {
         self.in_use
     }
 
-    /// Requests waiting now.
-    pub fn queue_len(&self) -> usize {
-        self.waiters.len()
-    }
-
     /// Requests granted so far.
     pub fn served(&self) -> u64 {
         self.served

@@ -100,7 +100,7 @@ pub const ASSUMPTIONS: [&str; 8] = [
     "changed data per build, when not given: 10 % of the data",
     "prices outside us-east-1 and for instance types other than t3.medium, m5.large, c5.xlarge, m7i.large: no checked figure (docs/sources.md#price-instances; scenario overrides or not costed)",
     "a month is 730 hours; transfer from São Paulo, Middle East, Cape Town and Hong Kong at $0.08/GB (low end of the published range)",
-    "Image Builder queues at a full quota (AWS does not say; Packer and scripts get ResourceLimitExceeded, docs/sources.md#quota-full); the 20 concurrent snapshot copies, time-based copies and vCPU quotas are not modelled",
+    "Image Builder queues at a full quota (AWS does not say; Packer and scripts get ResourceLimitExceeded, docs/sources.md#quota-full); the 20 concurrent snapshot copies and vCPU quotas are not modelled",
 ];
 
 /// Reads the aggregates a run wrote into `dir` (aggregate.json), checked
