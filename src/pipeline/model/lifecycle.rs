@@ -6,7 +6,7 @@
 use super::records::ExecId;
 use super::{Event, ImageRecord, Model, Outcome, Stage};
 use crate::aws::facts;
-use crate::engine::{SimDuration, Simulation};
+use crate::engine::{SimDuration, SimTime, Simulation};
 
 impl Model<'_> {
     /// Records the images of a succeeded execution and applies the lifecycle.
@@ -18,11 +18,11 @@ impl Model<'_> {
         if !p.kind.is_build() {
             return; // a migration's image is the user's to keep
         }
-        let deprecated = p
-            .lifecycle
-            .deprecate_after
-            .map(|d| now.saturating_add(d))
-            .filter(|t| *t < world.horizon);
+        let after = |d: Option<SimDuration>| {
+            d.map(|d| now.saturating_add(d))
+                .filter(|t| *t < world.horizon)
+        };
+        let deprecated = after(p.lifecycle.deprecate_after);
         let out = &mut self.out;
         let first = out.images.len() as u32;
         let from = (out.runs[exec.index()].first_record).index();
@@ -31,16 +31,10 @@ impl Model<'_> {
             .filter(|r| r.stage == Stage::Snapshot)
             .map(|r| r.data_gib)
             .sum();
-        let disabled = p
-            .lifecycle
-            .disable_after
-            .map(|d| now.saturating_add(d))
-            .filter(|t| *t < world.horizon);
-        let archived = p
-            .lifecycle
-            .archive_after
-            .map(|d| now.saturating_add(d))
-            .filter(|t| *t < world.horizon);
+        let (disabled, archived) = (
+            after(p.lifecycle.disable_after),
+            after(p.lifecycle.archive_after),
+        );
         // A public image is deprecated 2 years after creation at the latest
         // (docs/sources.md#public-amis).
         let public_by = now.saturating_add(SimDuration::from_hours(
@@ -84,6 +78,21 @@ impl Model<'_> {
         }
         let count = out.images.len() as u32 - first;
         self.live[pi].push_back((exec, first, count));
+        self.apply_lifecycle(sim, exec, pi, (archived, disabled));
+    }
+
+    /// The lifecycle after an execution's images are recorded: `keep_last`
+    /// deletes the oldest beyond it, and the archive, disable and expiry of
+    /// these images are scheduled.
+    fn apply_lifecycle(
+        &mut self,
+        sim: &mut Simulation<Event>,
+        exec: ExecId,
+        pi: usize,
+        (archived, disabled): (Option<SimTime>, Option<SimTime>),
+    ) {
+        let now = sim.now();
+        let p = &self.world.pipelines[pi];
         let lc = &p.lifecycle;
         if let Some(keep) = lc.keep_last {
             // The oldest beyond `keep`; a protected image stays (its delete is blocked).
