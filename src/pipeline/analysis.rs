@@ -269,15 +269,23 @@ pub fn critical_step(
     {
         add(key(copy), span(copy));
     }
-    // The largest; among equals, the label first in alphabetical order
-    // (labels are built only when there is a tie).
+    largest(world, run.pipeline, parts)
+}
+
+/// The largest of `parts`; among equals, the label first in alphabetical
+/// order (labels are built only when there is a tie).
+fn largest(
+    world: &World,
+    pipeline: u16,
+    parts: &[(CriticalKey, u64)],
+) -> Option<(CriticalKey, SimDuration)> {
     let best = parts.iter().map(|(_, v)| *v).max()?;
     let mut tied = parts.iter().filter(|(_, v)| *v == best).map(|(k, _)| *k);
     let first = tied.next()?;
     let winner = tied.fold(first, |a, b| {
         let (mut la, mut lb) = (String::new(), String::new());
-        write_critical_label(world, run.pipeline, a, &mut la);
-        write_critical_label(world, run.pipeline, b, &mut lb);
+        write_critical_label(world, pipeline, a, &mut la);
+        write_critical_label(world, pipeline, b, &mut lb);
         if lb < la { b } else { a }
     });
     Some((winner, SimDuration(best)))
