@@ -169,6 +169,56 @@ fn run_one<T, E>(
     replicator.recycle(r);
 }
 
+/// How many replications the run needs so far: the plan's count, or with
+/// a precision target, up to its maximum until the target is reached.
+fn target(plan: &Plan, done: u64, agg: &Aggregate) -> u64 {
+    let Some(p) = plan.precision else {
+        return plan.count;
+    };
+    let reached = done >= plan.count
+        && agg.worst_relative_half_width().is_some_and(|(mean, p95)| {
+            (if p.of_p95 { p95 } else { mean }) <= p.relative_half_width
+        });
+    if reached || done >= p.max_replications {
+        done
+    } else {
+        p.max_replications
+    }
+}
+
+/// The next chunk's size, so that its outputs hold about [`CHUNK_BYTES`]
+/// (`held` bytes were held for `n` replications).
+fn next_chunk(held: usize, n: u64, threads: u64) -> u64 {
+    match (held as u64).div_ceil(n) {
+        0 => MAX_CHUNK_PER_THREAD * threads,
+        b => (CHUNK_BYTES / b).clamp(threads, MAX_CHUNK_PER_THREAD * threads),
+    }
+}
+
+/// Hands each worker's outputs to the sink and merges the partial
+/// aggregates in order (exact, see [`Aggregate::merge`]); the bytes held.
+fn merge_parts<T: Output, F: FnMut(u64, u64, &T) -> Result<(), String>>(
+    parts: Vec<(u64, u64, Aggregate)>,
+    outs: &mut [T],
+    agg: &mut Aggregate,
+    sink: &mut F,
+) -> Result<usize, ExperimentError> {
+    let mut held = 0;
+    for ((lo, ran, part), out) in parts.into_iter().zip(outs) {
+        held += out.held();
+        sink(lo, ran, out).map_err(ExperimentError::Sink)?;
+        out.clear();
+        if agg.replications == 0 {
+            // The same as merging it into the empty aggregate, without
+            // a pass over its histograms (enterprise: ~6 ms a merge).
+            *agg = part;
+        } else {
+            agg.merge(&part);
+        }
+    }
+    Ok(held)
+}
+
 /// Runs the plan. Each replication is aggregated and handed, with its
 /// index and its cost lines, to `each` on the worker that ran it, with the
 /// output of its group (consecutive replications); `sink` then gets every
@@ -200,20 +250,7 @@ where
     let adaptive = plan.precision.is_none();
     let mut chunk = plan.chunk.max(1);
     loop {
-        let target = match plan.precision {
-            None => plan.count,
-            Some(p) => {
-                let reached = done >= plan.count
-                    && agg.worst_relative_half_width().is_some_and(|(mean, p95)| {
-                        (if p.of_p95 { p95 } else { mean }) <= p.relative_half_width
-                    });
-                if reached || done >= p.max_replications {
-                    done
-                } else {
-                    p.max_replications
-                }
-            }
-        };
+        let target = target(plan, done, &agg);
         if done >= target {
             break;
         }
@@ -256,27 +293,10 @@ where
                     })
                     .collect()
             });
-            let mut held = 0;
-            for ((lo, ran, part), out) in parts.into_iter().zip(&mut outs) {
-                held += out.held();
-                sink(lo, ran, out).map_err(ExperimentError::Sink)?;
-                out.clear();
-                if agg.replications == 0 {
-                    // The same as merging it into the empty aggregate, without
-                    // a pass over its histograms (enterprise: ~6 ms a merge).
-                    agg = part;
-                } else {
-                    agg.merge(&part);
-                }
-            }
-            held
+            merge_parts(parts, &mut outs, &mut agg, &mut sink)?
         };
         if adaptive {
-            let per_rep = (held as u64).div_ceil(n);
-            chunk = match per_rep {
-                0 => MAX_CHUNK_PER_THREAD * threads,
-                b => (CHUNK_BYTES / b).clamp(threads, MAX_CHUNK_PER_THREAD * threads),
-            };
+            chunk = next_chunk(held, n, threads);
         }
         next += n;
         done += n;
