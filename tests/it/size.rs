@@ -123,8 +123,14 @@ fn raw_string_len(rest: &[u8], word_start: bool) -> Option<usize> {
 /// The part of a file before its tests: up to its first `#[cfg(test)]` at
 /// the start of a line.
 fn before_tests(text: &str) -> &str {
-    match text.find("\n#[cfg(test)]") {
-        Some(at) => &text[..at + 1],
+    // A `#[cfg(test)] mod tests;` declaration (its tests in another file)
+    // does not end the code: only an inline test module does.
+    let inline = text.match_indices("\n#[cfg(test)]").find(|(at, m)| {
+        let next = text[at + m.len()..].trim_start();
+        !(next.starts_with("mod ") && next.split('{').next().is_some_and(|h| h.contains(';')))
+    });
+    match inline {
+        Some((at, _)) => &text[..at + 1],
         None => text,
     }
 }
@@ -356,6 +362,9 @@ fn the_bar_catches_a_long_function_and_file_and_skips_literals_and_tables() {
     let big = "const A: u8 = 0;\n".repeat(MAX_FILE_LINES + 1);
     assert!(problems(&file(big.clone()), &[], &[])[0].contains("501 lines before its tests"));
     let tested = format!("const A: u8 = 0;\n#[cfg(test)]\nmod tests {{\n{big}}}\n");
+    // A test module declared in another file does not hide what follows it.
+    let declared = format!("mod a;\n#[cfg(test)]\nmod tests;\n{big}");
+    assert!(problems(&file(declared), &[], &[])[0].contains("504 lines before its tests"));
     assert!(problems(&file(tested), &[], &[]).is_empty());
     let table = format!("//! Table: facts.\n{big}");
     assert!(problems(&file(table), &[], &[]).is_empty());

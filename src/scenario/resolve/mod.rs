@@ -155,31 +155,7 @@ pub(super) fn resolve(
         horizon: SimTime(horizon.0),
         quotas,
     };
-    let mut pipelines = Vec::new();
-    for (i, p) in raw.pipeline.iter().enumerate() {
-        pipelines.extend(pipeline::resolve_pipeline(
-            &mut ctx,
-            &shared,
-            p,
-            &"pipeline".at(i),
-        ));
-    }
-    for (i, m) in raw.migration.iter().enumerate() {
-        pipelines.extend(migration::resolve_migration(
-            &mut ctx,
-            &shared,
-            m,
-            &"migration".at(i),
-        ));
-    }
-    if raw.pipeline.is_empty() && raw.migration.is_empty() {
-        ctx.err(
-            Some(0..0),
-            "pipeline",
-            "the scenario has no pipeline",
-            Some("add a [[pipeline]] table; see scenarios/quickstart.toml"),
-        );
-    }
+    let pipelines = resolve_pipelines(&mut ctx, &shared, &raw);
 
     if ctx.error_count() == 0 {
         check_work(&mut ctx, &raw, &pipelines, SimTime(horizon.0));
@@ -218,6 +194,41 @@ pub(super) fn resolve(
         },
         prices,
     })
+}
+
+/// Every `[[pipeline]]` and `[[migration]]`, in file order (those with
+/// errors left out); at least one is needed.
+fn resolve_pipelines(
+    ctx: &mut Ctx<'_>,
+    shared: &Shared<'_>,
+    raw: &RawScenario,
+) -> Vec<crate::pipeline::config::Pipeline> {
+    let mut pipelines = Vec::new();
+    for (i, p) in raw.pipeline.iter().enumerate() {
+        pipelines.extend(pipeline::resolve_pipeline(
+            ctx,
+            shared,
+            p,
+            &"pipeline".at(i),
+        ));
+    }
+    for (i, m) in raw.migration.iter().enumerate() {
+        pipelines.extend(migration::resolve_migration(
+            ctx,
+            shared,
+            m,
+            &"migration".at(i),
+        ));
+    }
+    if raw.pipeline.is_empty() && raw.migration.is_empty() {
+        ctx.err(
+            Some(0..0),
+            "pipeline",
+            "the scenario has no pipeline",
+            Some("add a [[pipeline]] table; see scenarios/quickstart.toml"),
+        );
+    }
+    pipelines
 }
 
 /// `name`, else the file's stem; it must make a directory name.
