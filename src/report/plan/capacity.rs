@@ -14,18 +14,12 @@ const SHOWN: usize = 10;
 /// Most quota instances in the queue chart.
 const QUEUE_LINES: usize = 6;
 
-/// The quota instances, the longest at capacity first, then the most
-/// utilized (the first is the binding one).
-pub(super) fn ranked(agg: &Aggregate) -> Vec<(&QuotaKey, &QuotaAgg)> {
-    agg.quotas_ranked()
-}
-
 /// Quota use.
 pub(super) fn capacity(d: &mut Doc<'_>) -> Result<(), ReportError> {
     let Some(agg) = d.inp.run() else {
         return Ok(());
     };
-    let ranked = ranked(agg);
+    let ranked = agg.quotas_ranked();
     if ranked.is_empty() {
         return Ok(());
     }

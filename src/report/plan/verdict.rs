@@ -121,7 +121,7 @@ fn headline(scn: &Scenario, agg: &Aggregate) -> Vec<String> {
 
 /// The quota instance longest at capacity (then the most utilized), if any.
 pub(super) fn binding(agg: &Aggregate) -> Option<(&QuotaKey, &QuotaAgg)> {
-    super::capacity::ranked(agg).into_iter().next()
+    agg.quotas_ranked().into_iter().next()
 }
 
 /// The longest wait, ms, in execution `r` at quota instance `k`: its
