@@ -60,31 +60,22 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
     let imported = import::import(&req).map_err(|e| match e {
         import::ImportError::Illegal(errors, warnings) => {
             // First what was left unresolved: it may be why AWS would refuse.
-            for w in &warnings {
-                eprintln!("warning: {w}");
-            }
+            say_warnings(&warnings);
             let summary = import::ImportError::illegal_summary(errors.len());
             CliError::Input(errors, Some(summary))
         }
         other => CliError::Input(vec![other.to_string()], None),
     })?;
-    for w in &imported.warnings {
-        eprintln!("warning: {w}");
-    }
+    let files: Vec<String> = a.files.iter().map(|f| f.display().to_string()).collect();
+    say_warnings(&imported.warnings);
     eprintln!(
-        "read {} as {}: {} source field{} with no counterpart (listed above and at the top of the scenario)",
-        a.files
-            .iter()
-            .map(|f| f.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
+        "read {} as {}: {} warning{}, {} field{} left out (all listed at the top of the scenario)",
+        files.join(", "),
         imported.format,
-        imported.warnings.len(),
-        if imported.warnings.len() == 1 {
-            ""
-        } else {
-            "s"
-        }
+        imported.warnings.iter().filter(|w| !w.is_unread()).count(),
+        plural(imported.warnings.iter().filter(|w| !w.is_unread()).count()),
+        imported.warnings.iter().filter(|w| w.is_unread()).count(),
+        plural(imported.warnings.iter().filter(|w| w.is_unread()).count()),
     );
     match &a.out {
         None => {
@@ -100,4 +91,32 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Each warning that may change results; the fields left out, one line
+/// per file.
+fn say_warnings(warnings: &[import::Warning]) {
+    for w in warnings.iter().filter(|w| !w.is_unread()) {
+        eprintln!("warning: {w}");
+    }
+    let mut by_file: Vec<(&std::path::Path, Vec<&str>)> = Vec::new();
+    for w in warnings.iter().filter(|w| w.is_unread()) {
+        match by_file.iter_mut().find(|(f, _)| *f == w.file.as_path()) {
+            Some((_, fields)) => fields.push(&w.field),
+            None => by_file.push((&w.file, vec![&w.field])),
+        }
+    }
+    for (file, fields) in by_file {
+        eprintln!(
+            "note: {}: {} field{} with no counterpart in amisim, left out (first: {})",
+            file.display(),
+            fields.len(),
+            plural(fields.len()),
+            fields[0]
+        );
+    }
 }

@@ -148,11 +148,7 @@ impl<'a> Reader<'a> {
         leaf_paths(v, base, &mut leaves);
         for p in leaves {
             if !used(&p) {
-                out.push(Warning {
-                    file: self.file.to_path_buf(),
-                    field: p,
-                    what: "no counterpart in amisim; left out".into(),
-                });
+                out.push(Warning::unread(self.file, p));
             }
         }
     }

@@ -18,8 +18,10 @@ mod directory;
 mod handrolled;
 mod imagebuilder;
 mod json;
+mod lang;
 mod packer;
 mod terraform;
+mod tfconfig;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -69,6 +71,27 @@ pub struct Warning {
     pub field: String,
     /// What happened to it.
     pub what: String,
+}
+
+/// What a [`Warning::unread`] says.
+const UNREAD: &str = "no counterpart in amisim; left out";
+
+impl Warning {
+    /// A source field amisim does not read, and that changes nothing it
+    /// simulates.
+    pub(crate) fn unread(file: &Path, field: String) -> Warning {
+        Warning {
+            file: file.to_path_buf(),
+            field,
+            what: UNREAD.into(),
+        }
+    }
+
+    /// True for a field left out ([`Warning::unread`]); false for a
+    /// warning that says what was assumed, which may change results.
+    pub fn is_unread(&self) -> bool {
+        self.what == UNREAD
+    }
 }
 
 impl std::fmt::Display for Warning {
@@ -328,6 +351,60 @@ fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
     Ok(files)
 }
 
+fn is_tf(p: &Path) -> bool {
+    p.extension().is_some_and(|x| x == "tf")
+}
+
+/// The Terraform configuration among the inputs, as a directory and its
+/// `.tf` files (a directory holding `.tf` files, or `.tf` files given one
+/// by one, all of one directory), and the other inputs.
+#[allow(clippy::type_complexity)]
+fn terraform_inputs(
+    inputs: &[PathBuf],
+) -> Result<(Option<(PathBuf, Vec<PathBuf>)>, Vec<PathBuf>), ImportError> {
+    let mut tf: Option<(PathBuf, Vec<PathBuf>)> = None;
+    let mut rest = Vec::new();
+    for p in inputs {
+        let (dir, files) = if p.is_dir() {
+            let files = tfconfig::tf_files(p)?;
+            if files.is_empty() {
+                rest.push(p.clone());
+                continue;
+            }
+            (p.clone(), files)
+        } else if is_tf(p) {
+            let dir = p.parent().map_or_else(PathBuf::new, Path::to_path_buf);
+            (
+                if dir.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    dir
+                },
+                vec![p.clone()],
+            )
+        } else {
+            rest.push(p.clone());
+            continue;
+        };
+        match &mut tf {
+            None => tf = Some((dir, files)),
+            Some((d, fs)) if *d == dir => fs.extend(files),
+            Some((d, _)) => {
+                return Err(ImportError::Wrong {
+                    file: p.clone(),
+                    field: String::new(),
+                    reason: format!(
+                        "a second Terraform configuration (the first is in {})",
+                        d.display()
+                    ),
+                    help: "import one configuration: its root module's directory".into(),
+                });
+            }
+        }
+    }
+    Ok((tf, rest))
+}
+
 /// What a document looks like, for `--format auto` and for refusing the
 /// formats amisim does not read yet.
 fn sniff(path: &Path, text: &str) -> &'static str {
@@ -349,7 +426,7 @@ fn sniff(path: &Path, text: &str) -> &'static str {
 }
 
 /// A source document: a regular file of at most 64 MiB.
-fn read_source(path: &Path) -> std::io::Result<String> {
+pub(super) fn read_source(path: &Path) -> std::io::Result<String> {
     crate::scenario::read_input(path, 64 << 20)
 }
 
@@ -384,10 +461,77 @@ fn cfn_parameters(
     Ok(out)
 }
 
+/// The scenario's header: what it was imported from, then the warnings,
+/// those that may change results first.
+fn header(read_as: &str, files: &[PathBuf], warnings: &[Warning]) -> String {
+    let mut header = String::new();
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let _ = writeln!(
+        header,
+        "# Imported by `amisim import` from {}: {}.",
+        match read_as {
+            "terraform" => "Terraform",
+            "packer" => "a Packer template",
+            "cloudformation" => "a CloudFormation template",
+            _ => "Image Builder's JSON",
+        },
+        names.join(", ")
+    );
+    header.push_str(
+        "# Each value names the source field it came from. Durations are amisim's\n\
+         # defaults, not your pipeline's: measure yours with `amisim fit`.\n",
+    );
+    let unread = warnings.iter().filter(|w| w.is_unread()).count();
+    let notes = warnings.len() - unread;
+    for (n, title, pick) in [
+        (
+            notes,
+            "assumed or approximated (may change the results)",
+            false,
+        ),
+        (unread, "source fields with no counterpart in amisim", true),
+    ] {
+        if n > 0 {
+            let _ = writeln!(header, "#\n# {n} {title}:");
+            for w in warnings.iter().filter(|w| w.is_unread() == pick) {
+                // One comment line each, whatever the warning holds.
+                let w = w.to_string().replace(['\n', '\r'], " ");
+                let _ = writeln!(header, "#   {w}");
+            }
+        }
+    }
+    header
+}
+
 /// Imports what `req` names into a scenario.
 pub fn import(req: &Request) -> Result<Imported, ImportError> {
-    let (inputs, format, name) = (&req.inputs[..], req.format, req.name.as_str());
-    let files = expand(inputs)?;
+    let (format, name) = (req.format, req.name.as_str());
+    let (tf, inputs) = terraform_inputs(&req.inputs)?;
+    let inputs = &inputs[..];
+    let mut files = expand(inputs)?;
+    let mut docs = Vec::new();
+    let mut read_as = "imagebuilder";
+    let mut early = Vec::new();
+    if let Some((dir, tf_files)) = tf {
+        if !matches!(format, Format::Auto | Format::Terraform) {
+            return Err(ImportError::Wrong {
+                file: dir,
+                field: String::new(),
+                reason: "this is a Terraform configuration".into(),
+                help: "use --format terraform, or leave --format out: auto decides by content"
+                    .into(),
+            });
+        }
+        docs.extend(tfconfig::documents(
+            &dir,
+            &tf_files,
+            &req.var_files,
+            &req.vars,
+            &mut early,
+        )?);
+        read_as = "terraform";
+        files.splice(0..0, tf_files);
+    }
     if files.is_empty() {
         return Err(ImportError::Wrong {
             file: inputs.first().cloned().unwrap_or_default(),
@@ -396,12 +540,9 @@ pub fn import(req: &Request) -> Result<Imported, ImportError> {
             help: "give the JSON files the AWS CLI printed, or a directory holding them".into(),
         });
     }
-    let mut docs = Vec::new();
-    let mut read_as = "imagebuilder";
-    let mut early = Vec::new();
     let mut doc = Toml::default();
     let mut packer_done = false;
-    for f in &files {
+    for f in files.iter().filter(|f| !is_tf(f)) {
         let text = read_source(f).map_err(|e| ImportError::Io(f.clone(), e))?;
         match sniff(f, &text) {
             "json" if format != Format::Packer => {}
@@ -414,13 +555,6 @@ pub fn import(req: &Request) -> Result<Imported, ImportError> {
                 }
                 docs.extend(cloudformation::documents(f, &text, &given, &mut early)?);
                 read_as = "cloudformation";
-                continue;
-            }
-            "a Terraform configuration" if matches!(format, Format::Auto | Format::Terraform) => {
-                docs.extend(terraform::documents_from_tf(
-                    f, &text, &req.vars, &mut early,
-                )?);
-                read_as = "terraform";
                 continue;
             }
             "a Packer template"
@@ -495,37 +629,9 @@ pub fn import(req: &Request) -> Result<Imported, ImportError> {
         }
         new
     });
-    let mut header = String::new();
-    let _ = writeln!(
-        header,
-        "# Imported by `amisim import` from {}: {}.",
-        match read_as {
-            "terraform" => "Terraform",
-            "packer" => "a Packer template",
-            "cloudformation" => "a CloudFormation template",
-            _ => "Image Builder's JSON",
-        },
-        files
-            .iter()
-            .map(|f| f.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    header.push_str(
-        "# Each value names the source field it came from. Durations are amisim's\n\
-         # defaults, not your pipeline's: measure yours with `amisim fit`.\n",
-    );
-    if !warnings.is_empty() {
-        let _ = writeln!(
-            header,
-            "#\n# {} source field{} with no counterpart in amisim:",
-            warnings.len(),
-            if warnings.len() == 1 { "" } else { "s" }
-        );
-        for w in &warnings {
-            let _ = writeln!(header, "#   {w}");
-        }
-    }
+    // What may change results first, then what was left out.
+    warnings.sort_by_key(Warning::is_unread);
+    let mut header = header(read_as, &files, &warnings);
     header.push('\n');
     let header_lines = header.lines().count();
     let text = doc.render(&header);

@@ -473,11 +473,10 @@ fn one_source(
                         format!("{bbase}.provisioner \"{ty}\" #{n}"),
                     ));
                 }
-                other => warnings.push(Warning {
-                    file: file.to_path_buf(),
-                    field: format!("{bbase}.{other} \"{}\"", label(p, 0).unwrap_or("")),
-                    what: "no counterpart in amisim; left out".into(),
-                }),
+                other => warnings.push(Warning::unread(
+                    file,
+                    format!("{bbase}.{other} \"{}\"", label(p, 0).unwrap_or("")),
+                )),
             }
         }
     }

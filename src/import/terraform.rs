@@ -22,7 +22,7 @@ pub(super) fn is_show_json(v: &Value) -> bool {
 }
 
 /// The resource types read, and the document each becomes.
-const TYPES: [(&str, Kind); 8] = [
+pub(super) const TYPES: [(&str, Kind); 8] = [
     ("aws_imagebuilder_image_pipeline", Kind::Pipeline),
     ("aws_imagebuilder_image_recipe", Kind::Recipe),
     (
@@ -41,7 +41,11 @@ const TYPES: [(&str, Kind); 8] = [
 
 /// An `aws_ami_copy` body given what it lacks: its Region (AWS provider
 /// 6's `region`, else its ARN's, else its provider's) and the account.
-fn complete_copy(body: &mut Value, provider_region: Option<&str>, account: Option<&str>) {
+pub(super) fn complete_copy(
+    body: &mut Value,
+    provider_region: Option<&str>,
+    account: Option<&str>,
+) {
     let Value::Object(m) = body else { return };
     if !m.contains_key("region") {
         let from_arn = m
@@ -167,7 +171,7 @@ fn convert(key: &str, v: &Value) -> Option<Value> {
     }
 }
 
-fn convert_object(v: &Value) -> Option<Value> {
+pub(super) fn convert_object(v: &Value) -> Option<Value> {
     let Value::Object(m) = v else {
         return convert("", v);
     };
@@ -233,11 +237,7 @@ pub(super) fn documents(
             seen.push(ty.to_string());
         }
         let Some((_, kind)) = TYPES.iter().find(|(t, _)| *t == ty) else {
-            warnings.push(Warning {
-                file: file.to_path_buf(),
-                field: address,
-                what: format!("resource type {ty}, with no counterpart in amisim; left out"),
-            });
+            warnings.push(Warning::unread(file, format!("resource {address}")));
             continue;
         };
         let mut body = r
@@ -270,282 +270,4 @@ pub(super) fn documents(
         });
     }
     Ok(docs)
-}
-
-/// A raw `.tf` file with literal values (and variables' defaults, `--var`,
-/// references between the Image Builder resources): its
-/// `aws_imagebuilder_*` resources as documents. The account, which a `.tf`
-/// does not name, comes from `--var AWS::AccountId=…` or is a placeholder.
-pub(super) fn documents_from_tf(
-    file: &Path,
-    text: &str,
-    given: &[(String, String)],
-    warnings: &mut Vec<Warning>,
-) -> Result<Vec<Input>, ImportError> {
-    use hcl::eval::{Context, Evaluate};
-    let body = hcl::parse(text).map_err(|e| super::packer::malformed(file, &e))?;
-    let given_value = |k: &str| given.iter().find(|(g, _)| g == k).map(|(_, v)| v.clone());
-    let empty = Context::new();
-    // Variables: defaults, then --var.
-    let mut vars = Map::new();
-    for b in body.blocks().filter(|b| b.identifier() == "variable") {
-        let Some(name) = b.labels().first().map(|l| l.as_str().to_string()) else {
-            continue;
-        };
-        let v = match given_value(&name) {
-            Some(g) => Value::String(g),
-            None => b
-                .body()
-                .attributes()
-                .find(|a| a.key() == "default")
-                .and_then(|a| a.expr().evaluate(&empty).ok())
-                .map_or(Value::Null, |v| {
-                    serde_json::to_value(v).unwrap_or(Value::Null)
-                }),
-        };
-        vars.insert(name, v);
-    }
-    // Each provider "aws" block's Region, by its alias ("" for the default one).
-    let mut var_ctx = Context::new();
-    var_ctx.declare_var(
-        "var",
-        serde_json::from_value::<hcl::Value>(Value::Object(vars.clone()))
-            .unwrap_or(hcl::Value::Null),
-    );
-    let mut providers: Vec<(String, String)> = Vec::new();
-    for b in body.blocks().filter(|b| {
-        b.identifier() == "provider" && b.labels().first().map(|l| l.as_str()) == Some("aws")
-    }) {
-        let attr = |key: &str| {
-            b.body()
-                .attributes()
-                .find(|a| a.key() == key)
-                .and_then(|a| a.expr().evaluate(&var_ctx).ok())
-                .and_then(|v| v.as_str().map(str::to_string))
-        };
-        if let Some(r) = attr("region") {
-            providers.push((attr("alias").unwrap_or_default(), r));
-        }
-    }
-    let region = providers
-        .iter()
-        .find(|(alias, _)| alias.is_empty())
-        .or(providers.first())
-        .map(|(_, r)| r.clone())
-        .or_else(|| given_value("AWS::Region"));
-    let Some(region) = region else {
-        return Err(ImportError::Wrong {
-            file: file.to_path_buf(),
-            field: "provider \"aws\".region".into(),
-            reason: "the configuration names no Region".into(),
-            help: "add region to provider \"aws\", or give --var AWS::Region=…".into(),
-        });
-    };
-    // A .tf names no account: --var, else the first account an ARN in the
-    // file names (a key's, a component's), else a placeholder.
-    let in_arns = text
-        .split("arn:aws:")
-        .skip(1)
-        .filter_map(|rest| rest.split(':').nth(2))
-        .find(|a| a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()))
-        .map(str::to_string);
-    let account = match (given_value("AWS::AccountId"), in_arns) {
-        (Some(a), _) => a,
-        (None, Some(a)) => {
-            warnings.push(Warning {
-                file: file.to_path_buf(),
-                field: "AWS::AccountId".into(),
-                what: format!("a .tf names no account: {a}, the first an ARN in the file names (set it with --var AWS::AccountId=…)"),
-            });
-            a
-        }
-        (None, None) => {
-            warnings.push(Warning {
-                file: file.to_path_buf(),
-                field: "AWS::AccountId".into(),
-                what: "a .tf names no account: 111111111111, a placeholder (set it with --var AWS::AccountId=…)".into(),
-            });
-            "111111111111".into()
-        }
-    };
-    // What other resources' attributes give: the ARNs of the Image Builder ones.
-    let arn_type = |ty: &str| match ty {
-        "aws_imagebuilder_image_pipeline" => Some("image-pipeline"),
-        "aws_imagebuilder_image_recipe" => Some("image-recipe"),
-        "aws_imagebuilder_distribution_configuration" => Some("distribution-configuration"),
-        "aws_imagebuilder_infrastructure_configuration" => Some("infrastructure-configuration"),
-        "aws_imagebuilder_lifecycle_policy" => Some("lifecycle-policy"),
-        "aws_imagebuilder_component" => Some("component"),
-        _ => None,
-    };
-    let mut refs: Map<String, Value> = Map::new();
-    // `provider = aws.euw1` reads as that provider's Region.
-    let aliases: Map<String, Value> = providers
-        .iter()
-        .filter(|(a, _)| !a.is_empty())
-        .map(|(a, r)| (a.clone(), Value::String(r.clone())))
-        .collect();
-    refs.insert("aws".into(), Value::Object(aliases));
-    // Images a .tf refers to by id: a data source, or an image resource;
-    // each id reads as the reference itself.
-    let mut data: Map<String, Value> = Map::new();
-    for b in body.blocks() {
-        let (Some(ty), Some(name)) = (b.labels().first(), b.labels().get(1)) else {
-            continue;
-        };
-        let is_image = matches!(
-            ty.as_str(),
-            "aws_ami" | "aws_ami_copy" | "aws_ami_from_instance"
-        );
-        let map = match b.identifier() {
-            "data" if ty.as_str() == "aws_ami" => &mut data,
-            "resource" if is_image => &mut refs,
-            _ => continue,
-        };
-        let prefix = if b.identifier() == "data" {
-            "data."
-        } else {
-            ""
-        };
-        let mut attrs = Map::new();
-        attrs.insert(
-            "id".into(),
-            Value::String(format!("{prefix}{}.{}", ty.as_str(), name.as_str())),
-        );
-        if let Value::Object(m) = map
-            .entry(ty.as_str().to_string())
-            .or_insert_with(|| Value::Object(Map::new()))
-        {
-            m.insert(name.as_str().to_string(), Value::Object(attrs));
-        }
-    }
-    if !data.is_empty() {
-        refs.insert("data".into(), Value::Object(data));
-    }
-    let literal = |b: &hcl::Block, key: &str| {
-        b.body()
-            .attributes()
-            .find(|a| a.key() == key)
-            .and_then(|a| a.expr().evaluate(&empty).ok())
-            .and_then(|v| v.as_str().map(str::to_string))
-    };
-    for b in body.blocks().filter(|b| b.identifier() == "resource") {
-        let (Some(ty), Some(name)) = (b.labels().first(), b.labels().get(1)) else {
-            continue;
-        };
-        let Some(t) = arn_type(ty.as_str()) else {
-            continue;
-        };
-        let rname = literal(b, "name").unwrap_or_else(|| name.as_str().to_string());
-        let version = literal(b, "version").map_or(String::new(), |v| format!("/{v}"));
-        let arn = format!(
-            "arn:aws:imagebuilder:{region}:{account}:{t}/{}{version}",
-            rname.to_lowercase()
-        );
-        let e = refs
-            .entry(ty.as_str().to_string())
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Value::Object(m) = e {
-            let mut attrs = Map::new();
-            attrs.insert("arn".into(), Value::String(arn));
-            m.insert(name.as_str().to_string(), Value::Object(attrs));
-        }
-    }
-    let mut ctx = Context::new();
-    let to_hcl = |v: Value| serde_json::from_value::<hcl::Value>(v).unwrap_or(hcl::Value::Null);
-    ctx.declare_var("var", to_hcl(Value::Object(vars)));
-    for (k, v) in &refs {
-        ctx.declare_var(k.clone(), to_hcl(v.clone()));
-    }
-    let mut docs = Vec::new();
-    let mut seen = Vec::new();
-    for b in body.blocks() {
-        if b.identifier() != "resource" {
-            if !matches!(
-                b.identifier(),
-                "variable" | "provider" | "terraform" | "locals" | "output"
-            ) {
-                warnings.push(Warning {
-                    file: file.to_path_buf(),
-                    field: b.identifier().to_string(),
-                    what: "a block with no counterpart in amisim; left out".into(),
-                });
-            }
-            continue;
-        }
-        let (Some(ty), Some(name)) = (b.labels().first(), b.labels().get(1)) else {
-            continue;
-        };
-        let address = format!("{}.{}", ty.as_str(), name.as_str());
-        seen.push(ty.as_str().to_string());
-        let Some((_, kind)) = TYPES.iter().find(|(t, _)| *t == ty.as_str()) else {
-            warnings.push(Warning {
-                file: file.to_path_buf(),
-                field: address,
-                what: format!(
-                    "resource type {}, not Image Builder's; left out",
-                    ty.as_str()
-                ),
-            });
-            continue;
-        };
-        let raw = super::packer::body_json(b.body(), &ctx, &address, file, warnings);
-        // Nested blocks of one are lists in Terraform's JSON: the same shape here.
-        let mut body = convert_object(&as_blocks(raw)).unwrap_or(Value::Object(Map::new()));
-        if *kind == Kind::AmiCopy
-            && let Value::Object(m) = &mut body
-        {
-            // Its id is the reference its launch permissions make to it.
-            m.insert("id".into(), Value::String(address.clone()));
-            if let Some(Value::String(r)) = m.remove("provider") {
-                m.insert("region".into(), Value::String(r));
-            }
-            complete_copy(&mut body, Some(&region), Some(&account));
-        }
-        if let (Value::Object(m), Some(arn)) = (
-            &mut body,
-            refs.get(ty.as_str())
-                .and_then(|r| r.get(name.as_str()))
-                .and_then(|r| r.get("arn")),
-        ) {
-            m.insert("arn".into(), arn.clone());
-        }
-        docs.push((PathBuf::from(file), body, Some((*kind, address))));
-    }
-    if docs.is_empty() {
-        return Err(ImportError::Wrong {
-            file: file.to_path_buf(),
-            field: String::new(),
-            reason: format!(
-                "no aws_imagebuilder_* resource; the resource types are {}",
-                if seen.is_empty() { "none".into() } else { seen.join(", ") }
-            ),
-            help: "give the .tf that declares aws_imagebuilder_image_pipeline and its recipe, distribution and infrastructure".into(),
-        });
-    }
-    Ok(docs)
-}
-
-/// A single nested block (an object) in the list form Terraform's JSON uses.
-fn as_blocks(v: Value) -> Value {
-    match v {
-        Value::Object(m) => Value::Object(
-            m.into_iter()
-                .map(|(k, x)| {
-                    let x = match x {
-                        Value::Object(_)
-                            if SINGLE.contains(&k.as_str())
-                                || PLURAL.iter().any(|(t, _)| *t == k) =>
-                        {
-                            Value::Array(vec![as_blocks(x)])
-                        }
-                        Value::Array(a) => Value::Array(a.into_iter().map(as_blocks).collect()),
-                        other => as_blocks(other),
-                    };
-                    (k, x)
-                })
-                .collect(),
-        ),
-        other => other,
-    }
 }

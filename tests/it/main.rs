@@ -30,6 +30,8 @@ mod fuzz;
 mod golden;
 /// `amisim import` on the documents in tests/import/
 mod import;
+/// `amisim import` of directories: Terraform modules, Packer directories.
+mod import_dirs;
 /// the module layering src/lib.rs documents
 mod layering;
 /// the pipeline model's rules on small inline scenarios, one file per topic
