@@ -29,6 +29,9 @@ pub struct ImportArgs {
     /// A Packer variables file (`.pkrvars.hcl`; repeatable).
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+    /// Packer: import only these sources (`amazon-ebs.NAME`, comma-separated or repeated), as `packer build -only`.
+    #[arg(long, value_name = "SOURCES", value_delimiter = ',')]
+    pub only: Vec<String>,
     /// CloudFormation parameter values: the JSON list of ParameterKey/ParameterValue
     /// `aws cloudformation` takes (pseudo parameters such as AWS::Region with --var).
     #[arg(long, value_name = "FILE")]
@@ -55,6 +58,7 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
         name,
         vars,
         var_files: a.var_files.clone(),
+        only: a.only.clone(),
         parameters: a.parameters.clone(),
     };
     let imported = import::import(&req).map_err(|e| match e {

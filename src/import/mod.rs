@@ -17,6 +17,7 @@ mod cloudformation;
 mod directory;
 mod handrolled;
 mod imagebuilder;
+mod inputs;
 mod json;
 mod lang;
 mod packer;
@@ -57,6 +58,9 @@ pub struct Request {
     pub vars: Vec<(String, String)>,
     /// Packer variable files (`--var-file`), in order.
     pub var_files: Vec<PathBuf>,
+    /// Packer sources to import (`--only amazon-ebs.NAME`, as Packer's
+    /// `-only`); all when empty.
+    pub only: Vec<String>,
     /// CloudFormation parameter values (`--parameters`: the JSON list of
     /// `ParameterKey`/`ParameterValue` that `aws cloudformation` takes).
     pub parameters: Option<PathBuf>,
@@ -331,136 +335,6 @@ pub(crate) fn strings<S: AsRef<str>>(items: &[S]) -> String {
     format!("[{}]", q.join(", "))
 }
 
-/// The files to read: each given file, and the `.json` files of each
-/// given directory, in name order.
-fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
-    let mut files = Vec::new();
-    for p in inputs {
-        if p.is_dir() {
-            let rd = std::fs::read_dir(p).map_err(|e| ImportError::Io(p.clone(), e))?;
-            let mut in_dir: Vec<PathBuf> = rd
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.extension().is_some_and(|x| x == "json"))
-                .collect();
-            in_dir.sort();
-            files.extend(in_dir);
-        } else {
-            files.push(p.clone());
-        }
-    }
-    Ok(files)
-}
-
-fn is_tf(p: &Path) -> bool {
-    p.extension().is_some_and(|x| x == "tf")
-}
-
-/// The Terraform configuration among the inputs, as a directory and its
-/// `.tf` files (a directory holding `.tf` files, or `.tf` files given one
-/// by one, all of one directory), and the other inputs.
-#[allow(clippy::type_complexity)]
-fn terraform_inputs(
-    inputs: &[PathBuf],
-) -> Result<(Option<(PathBuf, Vec<PathBuf>)>, Vec<PathBuf>), ImportError> {
-    let mut tf: Option<(PathBuf, Vec<PathBuf>)> = None;
-    let mut rest = Vec::new();
-    for p in inputs {
-        let (dir, files) = if p.is_dir() {
-            let files = tfconfig::tf_files(p)?;
-            if files.is_empty() {
-                rest.push(p.clone());
-                continue;
-            }
-            (p.clone(), files)
-        } else if is_tf(p) {
-            let dir = p.parent().map_or_else(PathBuf::new, Path::to_path_buf);
-            (
-                if dir.as_os_str().is_empty() {
-                    PathBuf::from(".")
-                } else {
-                    dir
-                },
-                vec![p.clone()],
-            )
-        } else {
-            rest.push(p.clone());
-            continue;
-        };
-        match &mut tf {
-            None => tf = Some((dir, files)),
-            Some((d, fs)) if *d == dir => fs.extend(files),
-            Some((d, _)) => {
-                return Err(ImportError::Wrong {
-                    file: p.clone(),
-                    field: String::new(),
-                    reason: format!(
-                        "a second Terraform configuration (the first is in {})",
-                        d.display()
-                    ),
-                    help: "import one configuration: its root module's directory".into(),
-                });
-            }
-        }
-    }
-    Ok((tf, rest))
-}
-
-/// What a document looks like, for `--format auto` and for refusing the
-/// formats amisim does not read yet.
-fn sniff(path: &Path, text: &str) -> &'static str {
-    let t = text.trim_start();
-    let name = path.to_string_lossy();
-    if name.ends_with(".pkr.hcl") || t.contains("source \"amazon-") {
-        "a Packer template"
-    } else if name.ends_with(".tf") {
-        "a Terraform configuration"
-    } else if cloudformation::is_template(t) {
-        "a CloudFormation template"
-    } else if t.starts_with('{') && t.contains("\"builders\"") && t.contains("amazon-") {
-        "a legacy Packer JSON template (convert it with `packer hcl2_upgrade`, then import the .pkr.hcl)"
-    } else if t.starts_with('{') {
-        "json"
-    } else {
-        "unknown"
-    }
-}
-
-/// A source document: a regular file of at most 64 MiB.
-pub(super) fn read_source(path: &Path) -> std::io::Result<String> {
-    crate::scenario::read_input(path, 64 << 20)
-}
-
-/// `--parameters`: `[{"ParameterKey": …, "ParameterValue": …}]`.
-fn cfn_parameters(
-    file: Option<&Path>,
-) -> Result<std::collections::BTreeMap<String, String>, ImportError> {
-    let mut out = std::collections::BTreeMap::new();
-    let Some(f) = file else { return Ok(out) };
-    let text = read_source(f).map_err(|e| ImportError::Io(f.to_path_buf(), e))?;
-    let v = json::parse(f, &text)?;
-    let list = v.as_array().ok_or_else(|| ImportError::Wrong {
-        file: f.to_path_buf(),
-        field: String::new(),
-        reason: "not a list of parameters".into(),
-        help: "write [{\"ParameterKey\": \"Name\", \"ParameterValue\": \"value\"}], as aws cloudformation takes it".into(),
-    })?;
-    for (i, p) in list.iter().enumerate() {
-        let (Some(k), Some(val)) = (
-            p.get("ParameterKey").and_then(serde_json::Value::as_str),
-            p.get("ParameterValue").and_then(serde_json::Value::as_str),
-        ) else {
-            return Err(ImportError::Wrong {
-                file: f.to_path_buf(),
-                field: format!("[{i}]"),
-                reason: "a parameter needs ParameterKey and ParameterValue, both strings".into(),
-                help: "write {\"ParameterKey\": \"Name\", \"ParameterValue\": \"value\"}".into(),
-            });
-        };
-        out.insert(k.to_string(), val.to_string());
-    }
-    Ok(out)
-}
-
 /// The scenario's header: what it was imported from, then the warnings,
 /// those that may change results first.
 fn header(read_as: &str, files: &[PathBuf], warnings: &[Warning]) -> String {
@@ -503,124 +377,43 @@ fn header(read_as: &str, files: &[PathBuf], warnings: &[Warning]) -> String {
     header
 }
 
+/// A directory's files that `member` takes, in name order.
+pub(crate) fn members(dir: &Path, member: fn(&Path) -> bool) -> Result<Vec<PathBuf>, ImportError> {
+    let rd = std::fs::read_dir(dir).map_err(|e| ImportError::Io(dir.to_path_buf(), e))?;
+    let mut files: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|f| f.is_file() && member(f))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// A source document: a regular file of at most 64 MiB.
+pub(super) fn read_source(path: &Path) -> std::io::Result<String> {
+    crate::scenario::read_input(path, 64 << 20)
+}
+
 /// Imports what `req` names into a scenario.
 pub fn import(req: &Request) -> Result<Imported, ImportError> {
-    let (format, name) = (req.format, req.name.as_str());
-    let (tf, inputs) = terraform_inputs(&req.inputs)?;
-    let inputs = &inputs[..];
-    let mut files = expand(inputs)?;
-    let mut docs = Vec::new();
-    let mut read_as = "imagebuilder";
-    let mut early = Vec::new();
-    if let Some((dir, tf_files)) = tf {
-        if !matches!(format, Format::Auto | Format::Terraform) {
-            return Err(ImportError::Wrong {
-                file: dir,
-                field: String::new(),
-                reason: "this is a Terraform configuration".into(),
-                help: "use --format terraform, or leave --format out: auto decides by content"
-                    .into(),
-            });
-        }
-        docs.extend(tfconfig::documents(
-            &dir,
-            &tf_files,
-            &req.var_files,
-            &req.vars,
-            &mut early,
-        )?);
-        read_as = "terraform";
-        files.splice(0..0, tf_files);
-    }
-    if files.is_empty() {
-        return Err(ImportError::Wrong {
-            file: inputs.first().cloned().unwrap_or_default(),
-            field: String::new(),
-            reason: "no input file".into(),
-            help: "give the JSON files the AWS CLI printed, or a directory holding them".into(),
-        });
-    }
-    let mut doc = Toml::default();
-    let mut packer_done = false;
-    for f in files.iter().filter(|f| !is_tf(f)) {
-        let text = read_source(f).map_err(|e| ImportError::Io(f.clone(), e))?;
-        match sniff(f, &text) {
-            "json" if format != Format::Packer => {}
-            "a CloudFormation template"
-                if matches!(format, Format::Auto | Format::Cloudformation) =>
-            {
-                let mut given = cfn_parameters(req.parameters.as_deref())?;
-                for (k, v) in &req.vars {
-                    given.insert(k.clone(), v.clone());
-                }
-                docs.extend(cloudformation::documents(f, &text, &given, &mut early)?);
-                read_as = "cloudformation";
-                continue;
+    let g = inputs::gather(req)?;
+    let mut warnings = g.warnings;
+    let doc = match g.doc {
+        Some(doc) => doc,
+        None => {
+            let mut doc = Toml::default();
+            let mut read = imagebuilder::documents(&g.docs)?;
+            let has = |k| read.iter().any(|d| d.kind == k);
+            if has(imagebuilder::Kind::AmiCopy) && !has(imagebuilder::Kind::Pipeline) {
+                // No Image Builder: Terraform's own copies of an existing image.
+                handrolled::read(&mut read, &req.name, &mut doc, &mut warnings)?;
+            } else {
+                imagebuilder::read(&g.docs, read, &req.name, &mut doc, &mut warnings)?;
             }
-            "a Packer template"
-                if matches!(format, Format::Auto | Format::Packer) && files.len() == 1 =>
-            {
-                let mut var_files = Vec::new();
-                for vf in &req.var_files {
-                    let t = read_source(vf).map_err(|e| ImportError::Io(vf.clone(), e))?;
-                    var_files.push((vf.clone(), t));
-                }
-                packer::read(f, &text, &var_files, &req.vars, name, &mut doc, &mut early)?;
-                read_as = "packer";
-                packer_done = true;
-                continue;
-            }
-            other => {
-                return Err(ImportError::Wrong {
-                    file: f.clone(),
-                    field: String::new(),
-                    reason: if other == "a Packer template" {
-                        "a Packer template is imported on its own, with --format packer or auto".into()
-                    } else {
-                        format!("this is {other}; amisim import reads Image Builder's JSON, `terraform show -json`, CloudFormation templates and Packer HCL2 templates")
-                    },
-                    help: "export the pipeline with `aws imagebuilder get-image-pipeline`, `get-image-recipe`, `get-distribution-configuration` and `get-infrastructure-configuration` (README, \"Start from your own pipeline\")".into(),
-                });
-            }
+            doc
         }
-        let value = json::parse(f, &text)?;
-        let tf = terraform::is_show_json(&value);
-        let wrong = match format {
-            Format::Imagebuilder if tf => {
-                Some("`terraform show -json` output; use --format terraform (or auto)")
-            }
-            Format::Terraform if !tf => Some(
-                "not `terraform show -json` output (no format_version and values or planned_values); use --format imagebuilder (or auto)",
-            ),
-            _ => None,
-        };
-        if let Some(why) = wrong {
-            return Err(ImportError::Wrong {
-                file: f.clone(),
-                field: String::new(),
-                reason: format!("this is {why}"),
-                help: "or leave --format out: auto decides by content".into(),
-            });
-        }
-        if tf {
-            read_as = "terraform";
-            docs.extend(terraform::documents(f, &value, &req.vars, &mut early)?);
-            continue;
-        }
-        docs.push((f.clone(), value, None));
-    }
-    let mut warnings = early;
-    if !packer_done {
-        let mut read = imagebuilder::documents(&docs)?;
-        let has = |k| read.iter().any(|d| d.kind == k);
-        if has(imagebuilder::Kind::AmiCopy) && !has(imagebuilder::Kind::Pipeline) {
-            // No Image Builder: Terraform's own copies of an existing image.
-            handrolled::read(&mut read, name, &mut doc, &mut warnings)?;
-        } else {
-            imagebuilder::read(&docs, read, name, &mut doc, &mut warnings)?;
-        }
-    }
-    // A note read once per pipeline is said once.
+    };
+    // A note read once per pipeline is said once; what may change results
+    // first, then what was left out.
     let mut seen: Vec<Warning> = Vec::new();
     warnings.retain(|w| {
         let new = !seen.contains(w);
@@ -629,33 +422,40 @@ pub fn import(req: &Request) -> Result<Imported, ImportError> {
         }
         new
     });
-    // What may change results first, then what was left out.
     warnings.sort_by_key(Warning::is_unread);
-    let mut header = header(read_as, &files, &warnings);
+    let mut header = header(g.read_as, &g.files, &warnings);
     header.push('\n');
-    let header_lines = header.lines().count();
     let text = doc.render(&header);
-    // The same checks as `validate`: an illegal pipeline is refused with
-    // AWS's answer, at the source field behind it.
-    if let Err(ScenarioErrors(errs, _)) = scenario::from_str(Path::new("imported.toml"), &text) {
-        let lines = errs
-            .iter()
-            .map(|e| {
-                let from = doc
-                    .source_of(header_lines, e.line)
-                    .map_or(String::new(), |s| format!(" (from {s})"));
-                let help = e
-                    .help
-                    .as_ref()
-                    .map_or(String::new(), |h| format!("\n  help: {h}"));
-                format!("{}{from}: {}{help}", e.key_path, e.reason)
-            })
-            .collect();
-        return Err(ImportError::Illegal(lines, warnings));
-    }
-    Ok(Imported {
+    check(&doc, header.lines().count(), &text, warnings).map(|warnings| Imported {
         toml: text,
-        format: read_as,
+        format: g.read_as,
         warnings,
     })
+}
+
+/// The same checks as `validate`: an illegal pipeline is refused with
+/// AWS's answer, at the source field behind it.
+fn check(
+    doc: &Toml,
+    header_lines: usize,
+    text: &str,
+    warnings: Vec<Warning>,
+) -> Result<Vec<Warning>, ImportError> {
+    let Err(ScenarioErrors(errs, _)) = scenario::from_str(Path::new("imported.toml"), text) else {
+        return Ok(warnings);
+    };
+    let lines = errs
+        .iter()
+        .map(|e| {
+            let from = doc
+                .source_of(header_lines, e.line)
+                .map_or(String::new(), |s| format!(" (from {s})"));
+            let help = e
+                .help
+                .as_ref()
+                .map_or(String::new(), |h| format!("\n  help: {h}"));
+            format!("{}{from}: {}{help}", e.key_path, e.reason)
+        })
+        .collect();
+    Err(ImportError::Illegal(lines, warnings))
 }

@@ -97,7 +97,10 @@ fn image_builder_json_imports_to_its_golden_scenario_which_validates_and_runs() 
     );
     // Every field left out is listed at the top of the file; stderr says
     // how many, one line per file, after the warnings that change results.
-    assert!(err.contains("note: tests/import/imagebuilder/infrastructure.json: "), "{err}");
+    assert!(
+        err.contains("note: tests/import/imagebuilder/infrastructure.json: "),
+        "{err}"
+    );
     assert!(err.find("warning: ") < err.find("note: "), "{err}");
     for field in [
         "infrastructureConfiguration.subnetId",
@@ -396,16 +399,7 @@ fn a_packer_template_imports_to_a_packer_pipeline_with_its_flow_keys_and_waiter(
         1,
         "said once"
     );
-    // A legacy JSON template: refused with the way to convert it.
-    let legacy = dir.path().join("old.json");
-    std::fs::write(
-        &legacy,
-        r#"{"builders": [{"type": "amazon-ebs", "region": "us-east-1"}]}"#,
-    )
-    .unwrap();
-    let o = amisim(&["import", legacy.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("packer hcl2_upgrade"));
+    // A legacy JSON template: tests/it/import_dirs.rs.
     // Malformed HCL: the parser's place.
     let bad = dir.path().join("bad.pkr.hcl");
     std::fs::write(&bad, "source \"amazon-ebs\" \"x\" {\n  region = \n}\n").unwrap();

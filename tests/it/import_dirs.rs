@@ -235,3 +235,156 @@ fn an_unresolved_expression_or_a_registry_module_is_a_warning_naming_it_never_a_
     assert!(err.contains("terraform show -json"), "{err}");
     assert!(!Path::new(&dir.path().join("x")).exists());
 }
+
+const PK_DIR: &str = "tests/import/packer-dir";
+
+#[test]
+fn a_packer_directory_imports_every_source_with_its_variable_files_data_source_and_functions() {
+    let (got, err) = import_golden(
+        &[PK_DIR, "--name", "packer-dir"],
+        format!("{PK_DIR}.expected.toml"),
+    );
+    let scn =
+        amisim::scenario::from_str(Path::new("p.toml"), &got).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = scn
+        .world
+        .pipelines
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(names, ["al2023", "windows2022"]);
+    // data "amazon-ami" owners = ["amazon"]: AWS's image.
+    assert!(
+        got.contains(
+            "base_image_owner = \"aws\"                 # from source.amazon-ebs.al2023.source_ami"
+        ),
+        "{got}"
+    );
+    // coalesce(null, "t3.large"); a conditional's false branch; a `for` expression's keys.
+    assert!(
+        got.contains("builder_instance_type = \"t3.large\""),
+        "{got}"
+    );
+    assert!(got.contains("size_gib = 50 "), "{got}");
+    assert!(
+        got.contains("region_kms_key_ids[\"ap-southeast-2\"]"),
+        "{got}"
+    );
+    // prod.auto.pkrvars.hcl: the Regions and the accounts.
+    assert_eq!(got.matches("[[pipeline.distribution]]").count(), 6, "{got}");
+    // `only` and `except` give each source its provisioners.
+    assert_eq!(scn.world.pipelines[0].components.len(), 2);
+    assert_eq!(scn.world.pipelines[1].components.len(), 2);
+    // A time stamp in a name is no warning; a function amisim lacks is one.
+    assert!(
+        !err.contains("warning: tests/import/packer-dir: source.amazon-ebs.al2023.ami_name"),
+        "{err}"
+    );
+    assert!(
+        err.contains("local.timestamp: cannot be evaluated here"),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("p.toml");
+    std::fs::write(&s, &got).unwrap();
+    run3(&s, &dir.path().join("out"));
+}
+
+/// The Packer directory with its templates joined into one file.
+fn packer_one_file() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut names: Vec<_> = std::fs::read_dir(root().join(PK_DIR))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    let mut joined = String::new();
+    for p in names {
+        if p.to_string_lossy().ends_with(".pkr.hcl") {
+            joined += &std::fs::read_to_string(&p).unwrap();
+        } else {
+            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(dir.path().join("golden.pkr.hcl"), joined).unwrap();
+    dir
+}
+
+#[test]
+fn a_packer_directory_imports_as_its_templates_in_one_file_and_only_selects_sources() {
+    let one = packer_one_file();
+    let out =
+        |args: &[&str]| String::from_utf8(amisim_ok(&[&["import"], args].concat()).stdout).unwrap();
+    let file = one.path().join("golden.pkr.hcl");
+    assert_eq!(body(&out(&[PK_DIR])), body(&out(&[file.to_str().unwrap()])));
+    // --only, as packer build -only.
+    let win = out(&[PK_DIR, "--only", "amazon-ebs.windows2022"]);
+    assert!(
+        win.contains("name = \"windows2022\"") && !win.contains("name = \"al2023\""),
+        "{win}"
+    );
+    let o = amisim(&["import", PK_DIR, "--only", "amazon-ebs.rhel9"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("the sources are amazon-ebs.al2023, amazon-ebs.windows2022"),
+        "{}",
+        stderr(&o)
+    );
+    // Without the auto-loaded variable file, a variable with no default is named.
+    std::fs::remove_file(one.path().join("prod.auto.pkrvars.hcl")).unwrap();
+    let o = amisim(&["import", one.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no value for variable \"share_with\""),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_legacy_packer_json_template_imports_with_its_user_variables_and_var_file() {
+    let t = "tests/import/packer-legacy/template.json";
+    let (got, err) = import_golden(
+        &[
+            t,
+            "--var-file",
+            "tests/import/packer-legacy/variables.json",
+            "--name",
+            "legacy",
+        ],
+        "tests/import/packer-legacy/expected.toml",
+    );
+    assert!(err.contains("as packer"), "{err}");
+    // {{user `instance_type`}} from the JSON variable file; the region from its default.
+    assert!(
+        got.contains("builder_instance_type = \"m5.xlarge\""),
+        "{got}"
+    );
+    assert!(
+        got.contains(
+            "region = \"us-east-1\"                     # from source.amazon-ebs.eks-node.region"
+        ),
+        "{got}"
+    );
+    assert!(
+        got.contains("launch_permission = { accounts = [\"acct-555566667777\"] }"),
+        "{got}"
+    );
+    // The EKS account's images: another account's.
+    assert!(
+        got.contains("base_image_owner = \"other_account\""),
+        "{got}"
+    );
+    assert!(got.contains("size_gib = 40 "), "{got}");
+    let scn =
+        amisim::scenario::from_str(Path::new("l.toml"), &got).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        scn.world.pipelines[0].components.len(),
+        3,
+        "the builder's own `only` keeps it"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("l.toml");
+    std::fs::write(&s, &got).unwrap();
+    run3(&s, &dir.path().join("out"));
+}

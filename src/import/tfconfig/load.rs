@@ -29,13 +29,7 @@ pub(crate) struct Module {
 
 /// The `.tf` files of a directory, in name order.
 pub(crate) fn tf_files(dir: &Path) -> Result<Vec<PathBuf>, ImportError> {
-    let rd = std::fs::read_dir(dir).map_err(|e| ImportError::Io(dir.to_path_buf(), e))?;
-    let mut files: Vec<PathBuf> = rd
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "tf"))
-        .collect();
-    files.sort();
-    Ok(files)
+    crate::import::members(dir, |p| p.extension().is_some_and(|x| x == "tf"))
 }
 
 fn read_file(path: &Path) -> Result<File, ImportError> {

@@ -17,8 +17,6 @@ use super::{ImportError, Warning};
 use eval::{Env, Evaluated, evaluate};
 use load::{Module, labels};
 
-pub(crate) use load::tf_files;
-
 /// The placeholder account of a configuration that names none.
 const PLACEHOLDER_ACCOUNT: &str = "111111111111";
 

@@ -5,7 +5,7 @@
 //! Field names: hashicorp/packer-plugin-amazon, `builder/ebs` and
 //! `builder/common` (AMIConfig, AccessConfig, RunConfig, BlockDevices).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use hcl::eval::{Context, Evaluate};
 use hcl::{Block, Body};
@@ -13,7 +13,11 @@ use serde_json::{Map, Value};
 
 use super::directory::Directory;
 use super::json::{Reader, join};
-use super::{ImportError, Toml, Warning, quoted, strings, volume};
+use super::lang::base_context;
+use super::{ImportError, Request, Toml, Warning, quoted, strings, volume};
+
+mod config;
+mod legacy;
 
 /// The parser's place of an HCL error.
 pub(super) fn malformed(file: &Path, e: &hcl::Error) -> ImportError {
@@ -45,6 +49,18 @@ fn to_json(v: hcl::Value) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
+/// Attributes that name or tag what Packer makes, with no counterpart in
+/// amisim (a time stamp in them is only known at build time).
+const NAMING: [&str; 7] = [
+    "ami_name",
+    "ami_description",
+    "tags",
+    "run_tags",
+    "run_volume_tags",
+    "snapshot_tags",
+    "temporary_key_pair_name",
+];
+
 /// A block's body evaluated into JSON: attributes, and nested blocks as
 /// objects (a repeated block as a list); what cannot be evaluated is warned.
 pub(super) fn body_json(
@@ -56,9 +72,13 @@ pub(super) fn body_json(
 ) -> Value {
     let mut m = Map::new();
     for a in body.attributes() {
-        match a.expr().evaluate(ctx) {
+        match super::lang::eval(a.expr(), ctx) {
             Ok(v) => {
                 m.insert(a.key().to_string(), to_json(v));
+            }
+            // A name or tag Packer fills at build time: amisim has no counterpart anyway.
+            Err(_) if NAMING.contains(&a.key()) => {
+                warnings.push(Warning::unread(file, join(path, a.key())));
             }
             Err(e) => warnings.push(Warning {
                 file: file.to_path_buf(),
@@ -84,152 +104,107 @@ pub(super) fn body_json(
     Value::Object(m)
 }
 
-/// Variables: defaults, then `--var-file` files, then `--var k=v`.
-fn variables(
-    body: &Body,
-    file: &Path,
-    var_files: &[(std::path::PathBuf, String)],
-    vars: &[(String, String)],
-) -> Result<Map<String, Value>, ImportError> {
-    let empty = Context::new();
-    let mut out = Map::new();
-    for b in body.blocks().filter(|b| b.identifier() == "variable") {
-        let Some(name) = label(b, 0) else { continue };
-        let default = b
-            .body()
-            .attributes()
-            .find(|a| a.key() == "default")
-            .and_then(|a| a.expr().evaluate(&empty).ok())
-            .map_or(Value::Null, to_json);
-        out.insert(name.to_string(), default);
-    }
-    for (f, text) in var_files {
-        let vb = hcl::parse(text).map_err(|e| malformed(f, &e))?;
-        for a in vb.attributes() {
-            if let Ok(v) = a.expr().evaluate(&empty) {
-                out.insert(a.key().to_string(), to_json(v));
-            }
-        }
-    }
-    for (k, v) in vars {
-        // Packer reads a value as HCL where it can (lists, numbers), else as a string.
-        let parsed = hcl::parse(&format!("x = {v}"))
-            .ok()
-            .and_then(|b| {
-                b.attributes()
-                    .next()
-                    .and_then(|a| a.expr().evaluate(&empty).ok())
-            })
-            .map_or(Value::String(v.clone()), to_json);
-        if !out.contains_key(k) {
-            return Err(ImportError::Wrong {
-                file: file.to_path_buf(),
-                field: format!("variable \"{k}\""),
-                reason: format!("--var {k}=… names no variable of the template"),
-                help: format!(
-                    "the variables are {}",
-                    out.keys().cloned().collect::<Vec<_>>().join(", ")
-                ),
-            });
-        }
-        out.insert(k.clone(), parsed);
-    }
-    Ok(out)
-}
-
-fn hcl_value(v: &Value) -> hcl::Value {
-    serde_json::from_value(v.clone()).unwrap_or(hcl::Value::Null)
-}
-
-/// Reads a Packer template into `out`.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn read(
-    file: &Path,
-    text: &str,
-    var_files: &[(std::path::PathBuf, String)],
-    vars: &[(String, String)],
-    name: &str,
-    out: &mut Toml,
-    warnings: &mut Vec<Warning>,
-) -> Result<(), ImportError> {
-    let body = hcl::parse(text).map_err(|e| malformed(file, &e))?;
-    let vars = variables(&body, file, var_files, vars)?;
-    let mut ctx = Context::new();
-    ctx.declare_var("var", hcl_value(&Value::Object(vars.clone())));
-    // Locals may refer to each other: a few passes settle them.
-    let mut locals = Map::new();
-    let local_attrs: Vec<&hcl::Attribute> = body
+/// The `amazon-ebs` sources to import: all, or those `--only` names (as
+/// Packer's `-only`: `amazon-ebs.NAME`, or `BUILD.amazon-ebs.NAME`).
+fn chosen<'b>(body: &'b Body, only: &[String], file: &Path) -> Result<Vec<&'b Block>, ImportError> {
+    let ebs: Vec<&Block> = body
         .blocks()
-        .filter(|b| b.identifier() == "locals")
-        .flat_map(|b| b.body().attributes())
+        .filter(|b| b.identifier() == "source" && label(b, 0) == Some("amazon-ebs"))
         .collect();
-    for _ in 0..4 {
-        ctx.declare_var("local", hcl_value(&Value::Object(locals.clone())));
-        for a in &local_attrs {
-            if let Ok(v) = a.expr().evaluate(&ctx) {
-                locals.insert(a.key().to_string(), to_json(v));
-            }
-        }
-    }
-    ctx.declare_var("local", hcl_value(&Value::Object(locals.clone())));
-    for a in &local_attrs {
-        if !locals.contains_key(a.key()) {
-            warnings.push(Warning {
-                file: file.to_path_buf(),
-                field: format!("local.{}", a.key()),
-                what:
-                    "cannot be evaluated here (a function Packer evaluates at build time); left out"
-                        .into(),
-            });
-        }
-    }
-    let sources: Vec<&Block> = body
-        .blocks()
-        .filter(|b| b.identifier() == "source")
-        .collect();
-    let ebs: Vec<&&Block> = sources
+    let short = |b: &Block| format!("amazon-ebs.{}", label(b, 1).unwrap_or(""));
+    let picked: Vec<&Block> = ebs
         .iter()
-        .filter(|b| label(b, 0) == Some("amazon-ebs"))
+        .copied()
+        .filter(|b| {
+            only.is_empty()
+                || only
+                    .iter()
+                    .any(|o| *o == short(b) || o.ends_with(&format!(".{}", short(b))))
+        })
         .collect();
-    for b in sources.iter().filter(|b| label(b, 0) != Some("amazon-ebs")) {
-        warnings.push(Warning {
-            file: file.to_path_buf(),
-            field: format!(
-                "source \"{}\" \"{}\"",
-                label(b, 0).unwrap_or("?"),
-                label(b, 1).unwrap_or("?")
-            ),
-            what: "not an amazon-ebs builder; left out".into(),
-        });
-    }
-    for b in body.blocks() {
-        match b.identifier() {
-            "variable" | "locals" | "source" | "build" => {}
-            other => warnings.push(Warning {
-                file: file.to_path_buf(),
-                field: other.to_string(),
-                what: "a block with no counterpart in amisim; left out".into(),
-            }),
-        }
-    }
-    if ebs.is_empty() {
+    if picked.is_empty() {
+        let names: Vec<String> = ebs.iter().map(|b| short(b)).collect();
         return Err(ImportError::Wrong {
             file: file.to_path_buf(),
             field: String::new(),
-            reason: "no source \"amazon-ebs\" block".into(),
-            help: "amisim imports Packer's amazon-ebs builder".into(),
+            reason: if ebs.is_empty() {
+                "no source \"amazon-ebs\" block".into()
+            } else {
+                format!("--only {} names no amazon-ebs source", only.join(","))
+            },
+            help: if ebs.is_empty() {
+                "amisim imports Packer's amazon-ebs builder".into()
+            } else {
+                format!("the sources are {}", names.join(", "))
+            },
         });
     }
+    Ok(picked)
+}
+
+/// Blocks that are not amazon-ebs sources, builds or the configuration's
+/// own bookkeeping: one warning each.
+fn other_blocks(body: &Body, file: &Path, warnings: &mut Vec<Warning>) {
+    for b in body.blocks() {
+        let what = match (b.identifier(), label(b, 0)) {
+            ("variable" | "variables" | "locals" | "local" | "build" | "packer", _) => continue,
+            ("source", Some("amazon-ebs")) | ("data", Some("amazon-ami")) => continue,
+            ("source", _) => "not an amazon-ebs builder; left out",
+            _ => "a block with no counterpart in amisim; left out",
+        };
+        let field = match (label(b, 0), label(b, 1)) {
+            (Some(a), Some(n)) => format!("{} \"{a}\" \"{n}\"", b.identifier()),
+            _ => b.identifier().to_string(),
+        };
+        warnings.push(Warning {
+            file: file.to_path_buf(),
+            field,
+            what: what.into(),
+        });
+    }
+}
+
+/// Reads a Packer configuration (its templates' text) into `out`; `file`
+/// names it in messages (its directory, or its one template).
+pub(super) fn read(
+    file: &Path,
+    sources: &[(PathBuf, String)],
+    var_files: &[(PathBuf, String)],
+    req: &Request,
+    out: &mut Toml,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), ImportError> {
+    let body = config::merged(sources)?;
+    let vars = config::variables(&body, file, var_files, &req.vars, warnings)?;
+    let mut ctx = base_context();
+    ctx.declare_var("var", hcl::Value::Object(vars));
+    config::locals(&body, &mut ctx, file, warnings);
+    config::data_sources(&body, &mut ctx);
+    other_blocks(&body, file, warnings);
+    let ebs = chosen(&body, &req.only, file)?;
     let mut dir = Directory::default();
     let mut pipelines = Toml::default();
     for src in ebs {
         one_source(src, &body, &ctx, file, &mut dir, &mut pipelines, warnings)?;
     }
-    out.set("name", quoted(name), "the command line");
+    out.set("name", quoted(&req.name), "the command line");
     dir.emit(out, "the template's key ARNs and ami_users");
     out.lines.push((String::new(), None));
     out.lines.extend(pipelines.lines);
     Ok(())
+}
+
+/// The base image's owner as the scenario names it, from the first of
+/// Packer's `owners` (an alias, an account id).
+fn owner_kind(first: Option<&str>, own: Option<&str>) -> String {
+    match first {
+        Some("amazon" | "137112412989") => "aws",
+        Some("self") => "self",
+        Some("aws-marketplace" | "679593333241") => "marketplace",
+        Some(id) if Some(id) == own => "self",
+        _ => "other_account",
+    }
+    .into()
 }
 
 /// One `source "amazon-ebs"` block and the builds that use it: a pipeline.
@@ -312,13 +287,12 @@ fn one_source(
         let fbase = join(&base, "source_ami_filter");
         let owners = r.strings(f, &fbase, "owners")?;
         base_owner.1 = join(&fbase, "owners");
-        base_owner.0 = match owners.first().map(String::as_str) {
-            Some("amazon" | "137112412989") => "aws".into(),
-            Some("self") => "self".into(),
-            Some("aws-marketplace" | "679593333241") => "marketplace".into(),
-            Some(id) if Some(id) == owner_id.as_deref() => "self".into(),
-            _ => "other_account".into(),
-        };
+        base_owner.0 = owner_kind(owners.first().map(String::as_str), owner_id.as_deref());
+    } else if let Some(owners) = r
+        .str(&sv, &base, "source_ami")?
+        .and_then(|ami| config::ami_owners(body, ctx, ami))
+    {
+        base_owner.0 = owner_kind(owners.first().map(String::as_str), owner_id.as_deref());
     } else if r.str(&sv, &base, "source_ami")?.is_some() {
         warnings.push(Warning {
             file: file.to_path_buf(),
