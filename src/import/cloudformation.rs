@@ -372,7 +372,8 @@ fn api_shape(v: &Value) -> Value {
 }
 
 /// The resource types read, the document each becomes, and its ARN's type.
-const TYPES: [(&str, Kind, &str); 6] = [
+const TYPES: [(&str, Kind, &str); 7] = [
+    ("AWS::ImageBuilder::Image", Kind::Image, "image"),
     (
         "AWS::ImageBuilder::ImagePipeline",
         Kind::Pipeline,
@@ -532,11 +533,7 @@ pub(super) fn documents(
     for (id, r) in resources {
         let ty = r.get("Type").and_then(Value::as_str).unwrap_or("");
         let Some((_, kind, _)) = TYPES.iter().find(|(t, _, _)| *t == ty) else {
-            warnings.push(Warning {
-                file: file.to_path_buf(),
-                field: format!("Resources.{id}"),
-                what: format!("resource type {ty}, not Image Builder's; left out"),
-            });
+            warnings.push(super::not_read(file, format!("Resources.{id}"), ty));
             continue;
         };
         let at = format!("Resources.{id}.Properties");

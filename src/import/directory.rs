@@ -56,6 +56,8 @@ pub(super) struct Directory {
     pub(super) orgs: BTreeMap<String, Vec<String>>,
     /// Keys by key id: (owner account, Regions in order seen, principals to grant).
     pub(super) keys: BTreeMap<String, (String, Vec<String>, Vec<String>, String)>,
+    /// Keys named by an alias, and where.
+    pub(super) aliases: Vec<(String, String)>,
 }
 
 impl Directory {
@@ -72,10 +74,26 @@ impl Directory {
         }
     }
 
-    /// A key ARN used in `region`: its scenario name.
+    /// A key ARN, or an alias ARN: its scenario name. An alias names the
+    /// key it points to, which the documents do not say: it becomes a key
+    /// of its own in its account and Region (`alias/NAME@REGION`), said in
+    /// [`Directory::alias_warnings`].
     pub(super) fn key(&mut self, key_arn: &str, from: &str) -> Option<String> {
         let a = arn(key_arn).filter(|a| a.service == "kms")?;
-        let id = a.resource.strip_prefix("key/")?.to_string();
+        let id = match (
+            a.resource.strip_prefix("key/"),
+            a.resource.strip_prefix("alias/"),
+        ) {
+            (Some(id), _) => id.to_string(),
+            (None, Some(alias)) if !alias.is_empty() => {
+                let id = format!("alias/{alias}@{}", a.region);
+                if !self.aliases.iter().any(|(k, _)| *k == id) {
+                    self.aliases.push((id.clone(), from.to_string()));
+                }
+                id
+            }
+            _ => return None,
+        };
         self.account(a.account);
         self.region(a.region);
         let e = self.keys.entry(id.clone()).or_insert_with(|| {
@@ -90,6 +108,43 @@ impl Directory {
             e.1.push(a.region.to_string());
         }
         Some(id)
+    }
+
+    /// A key as a document may name it: a key or alias ARN, or, used in
+    /// `(account, region)`, a key id or `alias/NAME` (as Packer and Image
+    /// Builder accept them).
+    pub(super) fn key_in(
+        &mut self,
+        k: &str,
+        (account, region): (&str, &str),
+        from: &str,
+    ) -> Option<String> {
+        if k.starts_with("arn:") {
+            return self.key(k, from);
+        }
+        let resource = if k.starts_with("alias/") {
+            k.to_string()
+        } else if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            format!("key/{k}")
+        } else {
+            return None;
+        };
+        self.key(&format!("arn:aws:kms:{region}:{account}:{resource}"), from)
+    }
+
+    /// A warning for each key named by an alias: its target is assumed.
+    pub(super) fn alias_warnings(
+        &self,
+        file: &std::path::Path,
+        warnings: &mut Vec<super::Warning>,
+    ) {
+        for (id, from) in &self.aliases {
+            warnings.push(super::Warning {
+                file: file.to_path_buf(),
+                field: from.clone(),
+                what: format!("a KMS alias: the key it points to is not in the documents; assumed a key of its own, {id}, in that account and Region"),
+            });
+        }
     }
 
     /// Principals that use key `k`.

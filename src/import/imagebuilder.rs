@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use super::components::{Stages, stages, test_by_name};
 use super::directory::{Directory, arn, name_version, takes_updates};
 use super::json::{Reader, join};
 use super::{ImportError, Toml, Warning, quoted, strings, volume};
@@ -27,6 +28,10 @@ pub(super) enum Kind {
     Images,
     /// `aws ec2 describe-snapshots`: their snapshots' sizes.
     Snapshots,
+    /// A one-shot image build, without a pipeline (CloudFormation's
+    /// `AWS::ImageBuilder::Image`, Terraform's `aws_imagebuilder_image`):
+    /// one run when the stack or configuration is applied.
+    Image,
     /// Terraform's `aws_ami_copy`: a copy of an existing image.
     AmiCopy,
     /// Terraform's `aws_ami_launch_permission`: a share of one image.
@@ -120,7 +125,7 @@ pub(super) fn read(
     warnings: &mut Vec<Warning>,
 ) -> Result<(), ImportError> {
     let count = |k: Kind| docs.iter().filter(|d| d.kind == k).count();
-    if count(Kind::Pipeline) == 0 {
+    if count(Kind::Pipeline) + count(Kind::Image) == 0 {
         let found: Vec<String> = docs.iter().map(|d| format!("{:?}", d.kind)).collect();
         return Err(ImportError::Wrong {
             file: files[0].0.clone(),
@@ -137,9 +142,24 @@ pub(super) fn read(
     let mut dir = Directory::default();
     let mut body = Toml::default();
     let pipelines: Vec<usize> = (0..docs.len())
-        .filter(|&i| docs[i].kind == Kind::Pipeline)
+        .filter(|&i| matches!(docs[i].kind, Kind::Pipeline | Kind::Image))
         .collect();
+    let mut read_any = false;
     for &pi in &pipelines {
+        if let Some(c) = docs[pi]
+            .body
+            .get("containerRecipeArn")
+            .and_then(Value::as_str)
+        {
+            warnings.push(Warning {
+                file: docs[pi].reader.file(),
+                field: join(docs[pi].base, "containerRecipeArn"),
+                what: format!("a container image pipeline ({c}): not simulated yet; left out"),
+            });
+            let base = docs[pi].base;
+            docs[pi].reader.use_path(&join(base, "containerRecipeArn"));
+            continue;
+        }
         let matched = [
             (Kind::Recipe, "imageRecipeArn"),
             (Kind::Infrastructure, "infrastructureConfigurationArn"),
@@ -148,12 +168,21 @@ pub(super) fn read(
         .map(|(k, key)| the_one(&docs, pi, k, key));
         let [r, i, d] = matched;
         pipeline(&mut docs, (pi, r?, i?, d?), &mut dir, &mut body, warnings)?;
+        read_any = true;
+    }
+    if !read_any {
+        return Err(ImportError::Wrong {
+            file: files[0].0.clone(),
+            field: String::new(),
+            reason: "every pipeline among the documents builds container images, which amisim does not simulate yet".into(),
+            help: "import the pipelines that build AMIs (an image recipe)".into(),
+        });
     }
     // The directory first, then the pipeline.
     out.set("name", quoted(name), "the command line");
     let pi = docs
         .iter()
-        .position(|d| d.kind == Kind::Pipeline)
+        .position(|d| matches!(d.kind, Kind::Pipeline | Kind::Image))
         .unwrap_or(0);
     let (pb, pbase) = (docs[pi].body, docs[pi].base);
     if let Some(d) = docs[pi].reader.str(pb, pbase, "description")? {
@@ -166,6 +195,7 @@ pub(super) fn read(
         d.reader.unused(d.body, d.base, warnings);
     }
 
+    dir.alias_warnings(&files[0].0, warnings);
     // Key policies are not in Image Builder's documents.
     if !dir.keys.is_empty() {
         warnings.push(Warning {
@@ -175,6 +205,22 @@ pub(super) fn read(
         });
     }
     Ok(())
+}
+
+/// The AWS CLI command that prints a document of `kind`.
+fn get_command(kind: Kind, arn: &str) -> String {
+    let (cmd, flag) = match kind {
+        Kind::Recipe => ("get-image-recipe", "image-recipe-arn"),
+        Kind::Distribution => (
+            "get-distribution-configuration",
+            "distribution-configuration-arn",
+        ),
+        _ => (
+            "get-infrastructure-configuration",
+            "infrastructure-configuration-arn",
+        ),
+    };
+    format!("`aws imagebuilder {cmd} --{flag} {arn}`")
 }
 
 /// The document of `kind` that pipeline `pi` names by its `key` ARN: the
@@ -195,7 +241,16 @@ fn the_one(
         return Ok(Some(i));
     }
     match of_kind.as_slice() {
-        [] => Ok(None),
+        [] => match named {
+            // A document the pipeline needs: named, with the command that prints it.
+            Some(a) if kind != Kind::Infrastructure => Err(ImportError::Wrong {
+                file: docs[pi].reader.file(),
+                field: join(docs[pi].base, key),
+                reason: format!("the {kind:?} {a} is not among the documents"),
+                help: format!("add its JSON: {}", get_command(kind, a)),
+            }),
+            _ => Ok(None),
+        },
         [only] => Ok(Some(*only)),
         _ => Err(ImportError::Wrong {
             file: docs[pi].reader.file(),
@@ -218,12 +273,22 @@ fn pipeline(
     warnings: &mut Vec<Warning>,
 ) -> Result<(), ImportError> {
     let (pb, pbase) = (docs[pi].body, docs[pi].base);
+    let one_shot = docs[pi].kind == Kind::Image;
+    // An image resource has no name: its recipe's.
+    let recipe_name_of = recipe_i
+        .and_then(|r| docs[r].body.get("name"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let p = &mut docs[pi].reader;
     let file = p.file();
     let parn = p.str(pb, pbase, "arn")?.map(str::to_string);
-    let pname = p
-        .str(pb, pbase, "name")?
-        .map(str::to_string)
+    let own_name = p.str(pb, pbase, "name")?.map(str::to_string);
+    let name_from = match (&own_name, one_shot) {
+        (Some(_), _) | (None, false) => join(pbase, "name"),
+        (None, true) => "its recipe's name (an image resource has none)".to_string(),
+    };
+    let pname = own_name
+        .or(if one_shot { recipe_name_of } else { None })
         .unwrap_or_else(|| "pipeline".into());
     // Owner and build Region from the pipeline's ARN (or its recipe's).
     let recipe_arn = p.str(pb, pbase, "imageRecipeArn")?.map(str::to_string);
@@ -259,9 +324,17 @@ fn pipeline(
     if let Some(s) = p.get(pb, pbase, "schedule") {
         let sbase = join(pbase, "schedule");
         if let Some(c) = p.str(s, &sbase, "scheduleExpression")? {
+            let (cron, five) = six_field_cron(c);
+            if five {
+                warnings.push(Warning {
+                    file: file.clone(),
+                    field: join(&sbase, "scheduleExpression"),
+                    what: format!("a 5-field cron, {c}: read as {cron}, the same times"),
+                });
+            }
             schedule.push((
                 "cron".into(),
-                quoted(&six_field_cron(c)),
+                quoted(&cron),
                 join(&sbase, "scheduleExpression"),
             ));
         }
@@ -306,7 +379,11 @@ fn pipeline(
         schedule.push((
             "run_at_start".into(),
             "true".into(),
-            "no schedule: one manual run (StartImagePipelineExecution)".into(),
+            if one_shot {
+                "an image resource, not a pipeline: one build when the stack or configuration is applied".into()
+            } else {
+                "no schedule: one manual run (StartImagePipelineExecution)".into()
+            },
         ));
         dependency_updates = false;
         schedule.retain(|s| s.0 != "start_condition");
@@ -334,23 +411,28 @@ fn pipeline(
         Some(Value::Bool(false))
     );
 
-    // Component types from get-component, where given.
-    let mut component_types: BTreeMap<String, String> = BTreeMap::new();
+    // Component stages from get-component's type or the component's
+    // document (Terraform's and CloudFormation's component resources), where given.
+    let mut component_types: BTreeMap<String, Stages> = BTreeMap::new();
     for d in docs.iter_mut().filter(|d| d.kind == Kind::Component) {
         let (b, base) = (d.body, d.base);
         let cname = d.reader.str(b, base, "name")?.map(str::to_string);
-        let ctype = d.reader.str(b, base, "type")?.map(str::to_string);
-        if let Some(a) = d.reader.str(b, base, "arn")?.and_then(arn) {
-            let (n, _) = name_version(&a);
-            component_types.insert(n, ctype.clone().unwrap_or_default());
-        } else if let (Some(n), Some(t)) = (cname, ctype) {
-            component_types.insert(n, t);
+        let ctype = d.reader.str(b, base, "type")?;
+        let stages = stages(ctype, d.reader.str(b, base, "data")?);
+        let named = d
+            .reader
+            .str(b, base, "arn")?
+            .and_then(arn)
+            .map(|a| name_version(&a).0);
+        if let (Some(n), Some(s)) = (named.or(cname), stages) {
+            component_types.insert(n, s);
         }
     }
 
     // The recipe.
     let mut volumes: Vec<(String, u64, String)> = Vec::new();
-    let mut components: Vec<(String, bool, Option<String>, String)> = Vec::new();
+    let mut components: Vec<Component> = Vec::new();
+    let mut by_name: Vec<(usize, bool)> = Vec::new();
     let mut base_owner = ("aws".to_string(), String::new());
     let mut base_updates = false;
     let mut recipe_key: Option<(String, String)> = None;
@@ -411,23 +493,38 @@ fn pipeline(
                 ));
             };
             let (n, version) = name_version(&ca);
-            let is_test = match component_types.get(&n).map(String::as_str) {
-                Some("TEST") => true,
-                Some(_) => false,
-                None => {
-                    let t = n.contains("test");
-                    if t {
-                        warnings.push(Warning {
-                            file: rfile.clone(),
-                            field: join(&cbase, "componentArn"),
-                            what: format!("component {n} taken as a test component by its name (give its get-component JSON to be sure)"),
-                        });
-                    }
-                    t
+            let from = join(&cbase, "componentArn");
+            match component_types.get(&n) {
+                Some(Stages::Build) => components.push((n, false, version, from, false)),
+                Some(Stages::Test) => components.push((n, true, version, from, false)),
+                Some(Stages::Both) => {
+                    components.push((n.clone(), false, version.clone(), from.clone(), false));
+                    components.push((
+                        n,
+                        true,
+                        version,
+                        format!("{from} (its document's test phase)"),
+                        true,
+                    ));
                 }
-            };
-            components.push((n, is_test, version, join(&cbase, "componentArn")));
+                None => {
+                    let t = test_by_name(&n);
+                    if t {
+                        by_name.push((components.len(), ca.account == "aws"));
+                    }
+                    components.push((n, t, version, from, false));
+                }
+            }
         }
+        name_tests(&mut components, &by_name, &rfile, warnings);
+        let root = root_volume(
+            windows_parent
+                || [
+                    platform.as_deref(),
+                    recipe_platform.as_ref().map(|p| p.0.as_str()),
+                ]
+                .contains(&Some("windows")),
+        );
         for (i, m) in r
             .array(rb, rbase, "blockDeviceMappings")?
             .iter()
@@ -436,18 +533,19 @@ fn pipeline(
             let mbase = format!("{}[{i}]", join(rbase, "blockDeviceMappings"));
             let device = r
                 .str(m, &mbase, "deviceName")?
-                .unwrap_or("/dev/xvda")
+                .unwrap_or(root.0)
                 .to_string();
             let Some(ebs) = r.get(m, &mbase, "ebs") else {
                 continue;
             };
             let ebase = join(&mbase, "ebs");
-            let size = r.uint(ebs, &ebase, "volumeSize")?.unwrap_or(8);
+            let size = r.uint(ebs, &ebase, "volumeSize")?.unwrap_or(root.1);
             if let Some(Value::Bool(true)) = r.get(ebs, &ebase, "encrypted") {
                 volumes_encrypted = true;
             }
             if let Some(k) = r.str(ebs, &ebase, "kmsKeyId")?
-                && let Some(name) = dir.key(k, &join(&ebase, "kmsKeyId"))
+                && let Some(name) =
+                    dir.key_in(k, (&owner_id, &build_region), &join(&ebase, "kmsKeyId"))
             {
                 recipe_key = Some((name, join(&ebase, "kmsKeyId")));
             }
@@ -455,10 +553,17 @@ fn pipeline(
         }
     }
     if volumes.is_empty() {
+        let windows = windows_parent
+            || [
+                platform.as_deref(),
+                recipe_platform.as_ref().map(|p| p.0.as_str()),
+            ]
+            .contains(&Some("windows"));
+        let (device, size, what) = root_volume(windows);
         volumes.push((
-            "/dev/xvda".into(),
-            8,
-            "no blockDeviceMappings: the base image's 8 GiB root volume (assumed)".into(),
+            device.into(),
+            size,
+            format!("no blockDeviceMappings: {what} (assumed)"),
         ));
     }
 
@@ -531,9 +636,11 @@ fn pipeline(
                 let abase = join(&base, "amiDistributionConfiguration");
                 if let Some(k) = r.str(ad, &abase, "kmsKeyId")? {
                     let from = join(&abase, "kmsKeyId");
-                    let name = dir
-                        .key(k, &from)
-                        .ok_or_else(|| r.wrong(&from, format!("{k:?} is not a KMS key ARN")))?;
+                    let name =
+                        dir.key_in(k, (&owner_id, &dist.region), &from)
+                            .ok_or_else(|| {
+                                r.wrong(&from, format!("{k:?} is not a KMS key ARN, id or alias"))
+                            })?;
                     dist.kms = Some((name, from));
                 }
                 for t in r.strings(ad, &abase, "targetAccountIds")? {
@@ -597,7 +704,7 @@ fn pipeline(
 
     // The pipeline's table.
     out.table("[[pipeline]]");
-    out.set("name", quoted(&pname), join(pbase, "name"));
+    out.set("name", quoted(&pname), name_from);
     out.set(
         "tool",
         quoted("image_builder"),
@@ -652,9 +759,8 @@ fn pipeline(
             held,
         );
     }
-    let test_list: Vec<&(String, bool, Option<String>, String)> =
-        components.iter().filter(|c| c.1).collect();
-    for (n, _, _, from) in components.iter().filter(|c| !c.1) {
+    let test_list: Vec<&Component> = components.iter().filter(|c| c.1).collect();
+    for (n, _, _, from, _) in components.iter().filter(|c| !c.1) {
         out.table("[[pipeline.component]]");
         out.set("name", quoted(n), from.clone());
         out.set(
@@ -664,7 +770,7 @@ fn pipeline(
         );
     }
     if tests_enabled {
-        for (n, _, _, from) in &test_list {
+        for (n, _, _, from, _) in &test_list {
             out.table("[[pipeline.test]]");
             out.set("name", quoted(n), from.clone());
             out.set(
@@ -691,8 +797,8 @@ fn pipeline(
             base_updates.to_string(),
             "the parent image's version filter",
         );
-        for (n, is_test, version, from) in &components {
-            if *is_test && !tests_enabled {
+        for (n, is_test, version, from, phase) in &components {
+            if (*is_test && !tests_enabled) || *phase {
                 continue;
             }
             out.table("[[pipeline.update_source]]");
@@ -806,18 +912,80 @@ pub(super) fn data_sizes(
     Ok(out)
 }
 
-/// Image Builder's 6-field cron; a 5-field one gets a year field.
-fn six_field_cron(c: &str) -> String {
+/// A recipe's component: its name, whether it runs in the test stage, its
+/// version filter, its source field, and whether it is the test phase of
+/// a build component listed before it.
+type Component = (String, bool, Option<String>, String, bool);
+
+/// Components taken as tests by their names (with whether AWS owns
+/// them): said; the owner's own are read as build components if the
+/// recipe would otherwise have none (Image Builder requires one; AWS's own
+/// components are named so because they are tests).
+fn name_tests(
+    components: &mut [Component],
+    by_name: &[(usize, bool)],
+    file: &std::path::Path,
+    warnings: &mut Vec<Warning>,
+) {
+    let no_build = components.iter().all(|c| c.1);
+    for &(i, aws) in by_name {
+        let c = &mut components[i];
+        let what = if no_build && !aws {
+            c.1 = false;
+            format!(
+                "component {} has \"test\" in its name, but the recipe has no other build component: read as a build component (give its get-component JSON to be sure)",
+                c.0
+            )
+        } else {
+            format!(
+                "component {} taken as a test component by its name (give its get-component JSON to be sure)",
+                c.0
+            )
+        };
+        warnings.push(Warning {
+            file: file.to_path_buf(),
+            field: c.3.clone(),
+            what,
+        });
+    }
+}
+
+/// The base image's root volume where the recipe does not say: its device,
+/// its size in GiB, and the words for it. An assumption: AWS's Amazon Linux
+/// images have an 8 GiB `/dev/xvda`, its Windows Server images a 30 GiB
+/// `/dev/sda1` (their `describe-images` block device mappings).
+fn root_volume(windows: bool) -> (&'static str, u64, &'static str) {
+    if windows {
+        (
+            "/dev/sda1",
+            30,
+            "a Windows base image's 30 GiB root volume, /dev/sda1",
+        )
+    } else {
+        ("/dev/xvda", 8, "the base image's 8 GiB root volume")
+    }
+}
+
+/// Image Builder's 6-field cron, and whether it was read from a 5-field
+/// one (`cron(0 0 * * SUN)`, as some `get-image-pipeline` outputs print
+/// it): that one gets a year field, and a `?` in the day-of-month or
+/// day-of-week field, one of which AWS requires to hold it.
+fn six_field_cron(c: &str) -> (String, bool) {
     let inner = c
         .trim()
         .strip_prefix("cron(")
         .and_then(|x| x.strip_suffix(')'))
         .unwrap_or(c);
-    if inner.split_whitespace().count() == 5 {
-        format!("cron({inner} *)")
-    } else {
-        c.trim().to_string()
+    let mut f: Vec<&str> = inner.split_whitespace().collect();
+    if f.len() != 5 {
+        return (c.trim().to_string(), false);
     }
+    match (f[2], f[4]) {
+        (_, "?") | ("?", _) => {}
+        ("*", dow) if dow != "*" => f[2] = "?",
+        _ => f[4] = "?",
+    }
+    (format!("cron({} *)", f.join(" ")), true)
 }
 
 /// Lifecycle policies that select the pipeline's recipe.

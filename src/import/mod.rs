@@ -14,6 +14,7 @@
 //! templates (`packer`).
 
 mod cloudformation;
+mod components;
 mod directory;
 mod handrolled;
 mod imagebuilder;
@@ -95,6 +96,26 @@ impl Warning {
     /// warning that says what was assumed, which may change results.
     pub fn is_unread(&self) -> bool {
         self.what == UNREAD
+    }
+}
+
+/// A resource an import does not read: a container recipe is said (it
+/// changes what the pipeline is), anything else is a field left out.
+pub(crate) fn not_read(file: &Path, field: String, resource_type: &str) -> Warning {
+    if resource_type
+        .to_lowercase()
+        .replace('_', "")
+        .contains("containerrecipe")
+    {
+        Warning {
+            file: file.to_path_buf(),
+            field,
+            what: format!(
+                "{resource_type}: container image pipelines are not simulated yet; left out"
+            ),
+        }
+    } else {
+        Warning::unread(file, field)
     }
 }
 

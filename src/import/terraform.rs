@@ -22,7 +22,8 @@ pub(super) fn is_show_json(v: &Value) -> bool {
 }
 
 /// The resource types read, and the document each becomes.
-pub(super) const TYPES: [(&str, Kind); 8] = [
+pub(super) const TYPES: [(&str, Kind); 9] = [
+    ("aws_imagebuilder_image", Kind::Image),
     ("aws_imagebuilder_image_pipeline", Kind::Pipeline),
     ("aws_imagebuilder_image_recipe", Kind::Recipe),
     (

@@ -388,3 +388,142 @@ fn a_legacy_packer_json_template_imports_with_its_user_variables_and_var_file() 
     std::fs::write(&s, &got).unwrap();
     run3(&s, &dir.path().join("out"));
 }
+
+#[test]
+fn a_one_shot_cloudformation_image_is_one_build_with_its_windows_root_component_phases_and_key_alias()
+ {
+    let t = "tests/import/cloudformation-image/image.yaml";
+    let (got, err) = import_golden(
+        &[
+            t,
+            "--var",
+            "AWS::AccountId=111122223333",
+            "--name",
+            "one-shot",
+        ],
+        "tests/import/cloudformation-image/expected.toml",
+    );
+    // AWS::ImageBuilder::Image: one build, named after its recipe.
+    assert!(
+        got.contains("run_at_start = true                      # an image resource"),
+        "{got}"
+    );
+    assert!(
+        got.contains("name = \"windows-2022-golden\"             # its recipe's name"),
+        "{got}"
+    );
+    // No block device mappings on a Windows parent: a 30 GiB /dev/sda1, said.
+    assert!(
+        got.contains("device = \"/dev/sda1\"") && got.contains("size_gib = 30 "),
+        "{got}"
+    );
+    // The component's document has a build and a test phase: it runs in both stages.
+    let scn =
+        amisim::scenario::from_str(Path::new("c.toml"), &got).unwrap_or_else(|e| panic!("{e}"));
+    let p = &scn.world.pipelines[0];
+    assert_eq!(p.components.len(), 2);
+    assert_eq!(p.tests.len(), 1);
+    // A key alias: a key of its own, and the assumption said.
+    assert!(
+        got.contains("kms_key = \"alias/golden-ami@eu-west-1\""),
+        "{got}"
+    );
+    assert!(
+        err.contains("a KMS alias: the key it points to is not in the documents"),
+        "{err}"
+    );
+    // The container recipe is named as not simulated, not hidden among fields.
+    assert!(err.contains("warning: tests/import/cloudformation-image/image.yaml: Resources.BaseContainer: AWS::ImageBuilder::ContainerRecipe: container image pipelines are not simulated yet"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("c.toml");
+    std::fs::write(&s, &got).unwrap();
+    run3(&s, &dir.path().join("out"));
+}
+
+const CRON5: &str = "tests/import/imagebuilder-cron5";
+
+/// The 5-field-cron export in a temporary directory, without the files
+/// named in `drop` and with `edit` applied to its pipeline.
+fn cron5_with(drop: &[&str], edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(root().join(CRON5)).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_str().unwrap().to_string();
+        if drop.contains(&name.as_str()) || !name.ends_with(".json") {
+            continue;
+        }
+        let mut text = std::fs::read_to_string(&p).unwrap();
+        if name == "pipeline.json" {
+            text = edit(text);
+        }
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_get_export_with_a_5_field_cron_reads_as_its_weekly_schedule_and_components_keep_their_types() {
+    let (got, err) = import_golden(
+        &[CRON5, "--name", "cron5"],
+        format!("{CRON5}/expected.toml"),
+    );
+    assert!(got.contains("cron = \"cron(0 0 ? * SUN *)\""), "{got}");
+    assert!(
+        err.contains("a 5-field cron, cron(0 0 * * SUN): read as cron(0 0 ? * SUN *)"),
+        "{err}"
+    );
+    // get-component says BUILD: "test" in its name does not make it a test.
+    let scn =
+        amisim::scenario::from_str(Path::new("c.toml"), &got).unwrap_or_else(|e| panic!("{e}"));
+    let p = &scn.world.pipelines[0];
+    assert_eq!((p.components.len(), p.tests.len()), (1, 1));
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("c.toml");
+    std::fs::write(&s, &got).unwrap();
+    run3(&s, &dir.path().join("out"));
+    // Without get-component: by its name a test, but never the recipe's only build component.
+    let bare = cron5_with(&["component.json"], |t| t);
+    let o = amisim_ok(&["import", bare.path().to_str().unwrap()]);
+    let got = String::from_utf8(o.stdout.clone()).unwrap();
+    let scn =
+        amisim::scenario::from_str(Path::new("c.toml"), &got).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(scn.world.pipelines[0].components.len(), 1, "{got}");
+    assert!(
+        stderr(&o).contains("the recipe has no other build component: read as a build component"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_document_the_pipeline_names_but_not_given_is_named_with_the_command_that_prints_it() {
+    let arn = "arn:aws:imagebuilder:eu-central-1:123456789012:distribution-configuration/al2-cis";
+    let dir = cron5_with(&[], |t| {
+        t.replace(
+            "\"imageTestsConfiguration\"",
+            &format!(
+                "\"distributionConfigurationArn\": \"{arn}\",\n        \"imageTestsConfiguration\""
+            ),
+        )
+    });
+    let out = dir.path().join("x.toml");
+    let o = amisim(&[
+        "import",
+        dir.path().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "aws imagebuilder get-distribution-configuration --distribution-configuration-arn {arn}"
+        )),
+        "{err}"
+    );
+    assert!(
+        !err.contains("rule AWS enforces"),
+        "not worded as AWS's refusal: {err}"
+    );
+    assert!(!out.exists());
+}

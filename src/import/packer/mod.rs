@@ -188,6 +188,7 @@ pub(super) fn read(
         one_source(src, &body, &ctx, file, &mut dir, &mut pipelines, warnings)?;
     }
     out.set("name", quoted(&req.name), "the command line");
+    dir.alias_warnings(file, warnings);
     dir.emit(out, "the template's key ARNs and ami_users");
     out.lines.push((String::new(), None));
     out.lines.extend(pipelines.lines);
@@ -303,13 +304,17 @@ fn one_source(
         });
     }
     // Keys.
+    let owner_account = owner_id.as_deref().unwrap_or("111111111111");
     let build_key_name = match &build_key {
-        Some(k) => Some(dir.key(k, &join(&base, "kms_key_id")).ok_or_else(|| {
-            r.wrong(
-                &join(&base, "kms_key_id"),
-                format!("{k:?} is not a KMS key ARN"),
-            )
-        })?),
+        Some(k) => Some(
+            dir.key_in(k, (owner_account, &region), &join(&base, "kms_key_id"))
+                .ok_or_else(|| {
+                    r.wrong(
+                        &join(&base, "kms_key_id"),
+                        format!("{k:?} is not a KMS key ARN, id or alias"),
+                    )
+                })?,
+        ),
         None => None,
     };
     let mut region_keys: Vec<(String, String)> = Vec::new();
@@ -321,8 +326,10 @@ fn one_source(
                 Some("") => region_keys.push((reg.clone(), "aws/ebs".into())),
                 Some(arn) => {
                     let n = dir
-                        .key(arn, &from)
-                        .ok_or_else(|| r.wrong(&from, format!("{arn:?} is not a KMS key ARN")))?;
+                        .key_in(arn, (owner_account, reg), &from)
+                        .ok_or_else(|| {
+                            r.wrong(&from, format!("{arn:?} is not a KMS key ARN, id or alias"))
+                        })?;
                     region_keys.push((reg.clone(), n));
                 }
                 None => return Err(r.wrong(&from, "expected a key ARN".into())),

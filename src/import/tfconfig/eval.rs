@@ -58,7 +58,8 @@ pub(crate) struct Evaluated {
     pub(crate) outputs: hcl::Map<String, Value>,
     pub(crate) warnings: Vec<Warning>,
     /// Resources with no counterpart in amisim, by address.
-    pub(crate) left_out: Vec<(PathBuf, String)>,
+    /// Resources with no counterpart: file, address, type.
+    pub(crate) left_out: Vec<(PathBuf, String, String)>,
     pub(crate) unreadable: Vec<String>,
 }
 
@@ -427,7 +428,8 @@ fn resource(
     let mut reference = body.clone();
     refs::resource(ty, label, address, &mut reference, &place);
     let Some((_, kind)) = TYPES.iter().find(|(t, _)| *t == ty) else {
-        out.left_out.push((f.path.clone(), address.to_string()));
+        out.left_out
+            .push((f.path.clone(), address.to_string(), ty.to_string()));
         return from_json(&Json::Object(reference));
     };
     // The document: the arguments and the ARN; a copy's id too (its

@@ -60,8 +60,8 @@ pub(crate) fn documents(
 
 /// Each resource left out, as a field with no counterpart.
 fn summarise(ev: &Evaluated, warnings: &mut Vec<Warning>) {
-    for (file, address) in &ev.left_out {
-        warnings.push(Warning::unread(file, format!("resource {address}")));
+    for (file, address, ty) in &ev.left_out {
+        warnings.push(super::not_read(file, format!("resource {address}"), ty));
     }
 }
 
@@ -81,7 +81,7 @@ fn nothing_read(dir: &Path, ev: &Evaluated) -> ImportError {
             } else {
                 ev.left_out
                     .iter()
-                    .map(|(_, a)| a.as_str())
+                    .map(|(_, a, _)| a.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
             }

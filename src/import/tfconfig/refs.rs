@@ -14,7 +14,8 @@ pub(crate) struct Place<'a> {
 }
 
 /// Image Builder's resource types and their ARN's resource type.
-const IMAGEBUILDER: [(&str, &str); 6] = [
+const IMAGEBUILDER: [(&str, &str); 7] = [
+    ("aws_imagebuilder_image", "image"),
     ("aws_imagebuilder_image_pipeline", "image-pipeline"),
     ("aws_imagebuilder_image_recipe", "image-recipe"),
     (
