@@ -1,0 +1,341 @@
+//! Image Builder's own documents, as the AWS CLI prints them
+//! (`get-image-pipeline`, `get-image-recipe`, `get-distribution-configuration`,
+//! `get-infrastructure-configuration`, `get-lifecycle-policy`, `get-component`)
+//! or as `create-*` input JSON, to one scenario.
+//!
+//! Field names: botocore `imagebuilder/2019-12-02/service-2.json`.
+
+mod distribution;
+mod emit;
+mod head;
+mod lifecycle;
+mod recipe;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use super::components::Stages;
+use super::directory::Directory;
+use super::json::{Reader, join};
+use super::{ImportError, Toml, Warning, quoted};
+pub(crate) use lifecycle::data_sizes;
+
+/// What a document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Kind {
+    Pipeline,
+    Recipe,
+    Distribution,
+    Infrastructure,
+    Lifecycle,
+    Component,
+    /// `aws ec2 describe-images`: the built image's block devices.
+    Images,
+    /// `aws ec2 describe-snapshots`: their snapshots' sizes.
+    Snapshots,
+    /// A one-shot image build, without a pipeline (CloudFormation's
+    /// `AWS::ImageBuilder::Image`, Terraform's `aws_imagebuilder_image`):
+    /// one run when the stack or configuration is applied.
+    Image,
+    /// Terraform's `aws_ami_copy`: a copy of an existing image.
+    AmiCopy,
+    /// Terraform's `aws_ami_launch_permission`: a share of one image.
+    LaunchPermission,
+}
+
+/// The wrapper key of each kind in `get-*` output, and a key only its
+/// `create-*` input has.
+const KINDS: [(Kind, &str, &str); 8] = [
+    (Kind::Pipeline, "imagePipeline", "imageRecipeArn"),
+    (Kind::Recipe, "imageRecipe", "parentImage"),
+    (
+        Kind::Distribution,
+        "distributionConfiguration",
+        "distributions",
+    ),
+    (
+        Kind::Infrastructure,
+        "infrastructureConfiguration",
+        "instanceProfileName",
+    ),
+    (Kind::Lifecycle, "lifecyclePolicy", "policyDetails"),
+    (Kind::Component, "component", "data"),
+    (Kind::Images, "Images", "\u{0}"),
+    (Kind::Snapshots, "Snapshots", "\u{0}"),
+];
+
+/// One document: its kind, its body, the path of the body in the file.
+pub(super) struct Doc<'a> {
+    pub(super) kind: Kind,
+    pub(super) body: &'a Value,
+    pub(super) base: &'a str,
+    pub(super) reader: Reader<'a>,
+}
+
+/// One input document: its file, its value, and, when another format's
+/// reader made it, its kind and the path its fields are named under.
+pub(super) type Input = (PathBuf, Value, Option<(Kind, String)>);
+
+/// Each input document with its kind.
+pub(super) fn documents(files: &[Input]) -> Result<Vec<Doc<'_>>, ImportError> {
+    let mut docs: Vec<Doc<'_>> = Vec::new();
+    for (file, v, hint) in files {
+        let found = match hint {
+            Some((k, base)) => Some((*k, v, base.as_str())),
+            None => KINDS.iter().find_map(|(k, wrapper, input_key)| {
+                if let Some(b) = v.get(*wrapper) {
+                    Some((*k, b, *wrapper))
+                } else if v.get(*input_key).is_some() {
+                    Some((*k, v, ""))
+                } else {
+                    None
+                }
+            }),
+        };
+        let Some((kind, body, base)) = found else {
+            let keys: Vec<String> = v
+                .as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
+            return Err(ImportError::Wrong {
+                file: file.clone(),
+                field: String::new(),
+                reason: format!(
+                    "not an Image Builder document: its top-level keys are {}",
+                    if keys.is_empty() { "none".into() } else { keys.join(", ") }
+                ),
+                help: "give the output of aws imagebuilder get-image-pipeline, get-image-recipe, get-distribution-configuration, get-infrastructure-configuration, get-lifecycle-policy or get-component (or their create-* input)".into(),
+            });
+        };
+        let mut reader = Reader::new(file);
+        if hint.is_none() && !base.is_empty() {
+            reader.use_path("requestId");
+        }
+        docs.push(Doc {
+            kind,
+            body,
+            base,
+            reader,
+        });
+    }
+    Ok(docs)
+}
+
+/// Reads the documents into `out`.
+pub(super) fn read(
+    files: &[Input],
+    mut docs: Vec<Doc<'_>>,
+    name: &str,
+    out: &mut Toml,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), ImportError> {
+    let count = |k: Kind| docs.iter().filter(|d| d.kind == k).count();
+    if count(Kind::Pipeline) + count(Kind::Image) == 0 {
+        let found: Vec<String> = docs.iter().map(|d| format!("{:?}", d.kind)).collect();
+        return Err(ImportError::Wrong {
+            file: files[0].0.clone(),
+            field: String::new(),
+            reason: format!(
+                "no image pipeline among the documents (found: {})",
+                found.join(", ")
+            ),
+            help:
+                "add the output of `aws imagebuilder get-image-pipeline --image-pipeline-arn ARN`"
+                    .into(),
+        });
+    }
+    let mut dir = Directory::default();
+    let mut body = Toml::default();
+    let pipelines: Vec<usize> = (0..docs.len())
+        .filter(|&i| matches!(docs[i].kind, Kind::Pipeline | Kind::Image))
+        .collect();
+    let stages = recipe::component_stages(&mut docs)?;
+    let mut read_any = false;
+    for &pi in &pipelines {
+        if let Some(c) = docs[pi]
+            .body
+            .get("containerRecipeArn")
+            .and_then(Value::as_str)
+        {
+            warnings.push(Warning {
+                file: docs[pi].reader.file(),
+                field: join(docs[pi].base, "containerRecipeArn"),
+                what: format!("a container image pipeline ({c}): not simulated yet; left out"),
+            });
+            let base = docs[pi].base;
+            docs[pi].reader.use_path(&join(base, "containerRecipeArn"));
+            continue;
+        }
+        let matched = [
+            (Kind::Recipe, "imageRecipeArn"),
+            (Kind::Infrastructure, "infrastructureConfigurationArn"),
+            (Kind::Distribution, "distributionConfigurationArn"),
+        ]
+        .map(|(k, key)| the_one(&docs, pi, k, key));
+        let [r, i, d] = matched;
+        let matched = (pi, r?, i?, d?);
+        pipeline(&mut docs, matched, &stages, &mut dir, &mut body, warnings)?;
+        read_any = true;
+    }
+    if !read_any {
+        return Err(ImportError::Wrong {
+            file: files[0].0.clone(),
+            field: String::new(),
+            reason: "every pipeline among the documents builds container images, which amisim does not simulate yet".into(),
+            help: "import the pipelines that build AMIs (an image recipe)".into(),
+        });
+    }
+    // The directory first, then the pipeline.
+    out.set("name", quoted(name), "the command line");
+    let pi = docs
+        .iter()
+        .position(|d| matches!(d.kind, Kind::Pipeline | Kind::Image))
+        .unwrap_or(0);
+    let (pb, pbase) = (docs[pi].body, docs[pi].base);
+    if let Some(d) = docs[pi].reader.str(pb, pbase, "description")? {
+        out.set("description", quoted(d), join(pbase, "description"));
+    }
+    dir.emit(out, "the ARNs");
+    out.lines.push((String::new(), None));
+    out.lines.extend(body.lines);
+    for d in &docs {
+        d.reader.unused(d.body, d.base, warnings);
+    }
+
+    dir.alias_warnings(&files[0].0, warnings);
+    // Key policies are not in Image Builder's documents.
+    if !dir.keys.is_empty() {
+        warnings.push(Warning {
+            file: PathBuf::from("(key policies)"),
+            field: "kms_key.grants".into(),
+            what: "not in Image Builder's documents: amisim grants each key to every account and organization that copies or launches with it; check them against your key policies".into(),
+        });
+    }
+    Ok(())
+}
+
+/// The AWS CLI command that prints a document of `kind`.
+fn get_command(kind: Kind, arn: &str) -> String {
+    let (cmd, flag) = match kind {
+        Kind::Recipe => ("get-image-recipe", "image-recipe-arn"),
+        Kind::Distribution => (
+            "get-distribution-configuration",
+            "distribution-configuration-arn",
+        ),
+        _ => (
+            "get-infrastructure-configuration",
+            "infrastructure-configuration-arn",
+        ),
+    };
+    format!("`aws imagebuilder {cmd} --{flag} {arn}`")
+}
+
+/// The document of `kind` that pipeline `pi` names by its `key` ARN: the
+/// one whose `arn` it is, or the only one of its kind.
+fn the_one(
+    docs: &[Doc<'_>],
+    pi: usize,
+    kind: Kind,
+    key: &str,
+) -> Result<Option<usize>, ImportError> {
+    let named = docs[pi].body.get(key).and_then(Value::as_str);
+    let of_kind: Vec<usize> = (0..docs.len()).filter(|&i| docs[i].kind == kind).collect();
+    if let Some(a) = named
+        && let Some(&i) = of_kind
+            .iter()
+            .find(|&&i| docs[i].body.get("arn").and_then(Value::as_str) == Some(a))
+    {
+        return Ok(Some(i));
+    }
+    match of_kind.as_slice() {
+        [] => match named {
+            // A document the pipeline needs: named, with the command that prints it.
+            Some(a) if kind != Kind::Infrastructure => Err(ImportError::Wrong {
+                file: docs[pi].reader.file(),
+                field: join(docs[pi].base, key),
+                reason: format!("the {kind:?} {a} is not among the documents"),
+                help: format!("add its JSON: {}", get_command(kind, a)),
+            }),
+            _ => Ok(None),
+        },
+        [only] => Ok(Some(*only)),
+        _ => Err(ImportError::Wrong {
+            file: docs[pi].reader.file(),
+            field: join(docs[pi].base, key),
+            reason: format!(
+                "{} {kind:?} documents, and none has the ARN the pipeline names ({})",
+                of_kind.len(),
+                named.unwrap_or("none")
+            ),
+            help: "give each pipeline the documents its ARNs name".into(),
+        }),
+    }
+}
+
+/// The documents of pipeline `pi` (its recipe, infrastructure and
+/// distribution, where given) into its tables in `out`.
+fn pipeline(
+    docs: &mut [Doc<'_>],
+    (pi, recipe_i, infra_i, dist_i): (usize, Option<usize>, Option<usize>, Option<usize>),
+    stages: &BTreeMap<String, Stages>,
+    dir: &mut Directory,
+    out: &mut Toml,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), ImportError> {
+    let recipe_name = recipe_i
+        .and_then(|r| docs[r].body.get("name"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let head = head::head(&mut docs[pi], recipe_name, dir, warnings)?;
+    let schedule = head::schedule(&mut docs[pi], warnings)?;
+    let platform = head.platform.as_ref().map(|p| p.0.clone());
+    let place = (
+        head.owner_id.as_str(),
+        head.build_region.as_str(),
+        platform.as_deref(),
+    );
+    let mut recipe = match recipe_i {
+        Some(ri) => recipe::recipe(&mut docs[ri], place, stages, dir, warnings)?,
+        None => recipe::Recipe {
+            base_owner: ("aws".to_string(), String::new()),
+            ..recipe::Recipe::default()
+        },
+    };
+    if recipe.volumes.is_empty() {
+        recipe
+            .volumes
+            .push(recipe::default_volume(recipe.windows(platform.as_deref())));
+    }
+    let instance_type = match infra_i {
+        Some(ii) => distribution::instance_type(&mut docs[ii], warnings)?,
+        None => None,
+    };
+    let distribution = match dist_i {
+        Some(di) => distribution::distribution(&mut docs[di], &head.owner_id, dir)?,
+        None => distribution::Distribution {
+            dists: Vec::new(),
+            timeout: None,
+        },
+    };
+    let key_of_build = distribution
+        .dists
+        .iter()
+        .find(|d| d.region == head.build_region)
+        .and_then(|d| d.kms.clone())
+        .or(recipe.key.clone());
+    distribution::grant_keys(&distribution.dists, key_of_build.as_ref(), dir);
+    let data = data_sizes(docs)?;
+    let name = recipe.name.clone();
+    let p = emit::Pipeline {
+        head,
+        schedule,
+        recipe,
+        instance_type,
+        distribution,
+        key_of_build,
+    };
+    emit::pipeline(out, &p, &data);
+    lifecycle::lifecycle(docs, name.as_deref(), out, warnings)
+}
