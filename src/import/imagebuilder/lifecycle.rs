@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{Doc, Kind};
-use crate::import::json::join;
+use crate::import::json::{Reader, join};
 use crate::import::{ImportError, Toml, Warning, quoted};
 
 /// The data written on each device of the built image: `describe-images`
@@ -77,100 +77,11 @@ pub(super) fn lifecycle(
 ) -> Result<(), ImportError> {
     let mut keys: Vec<(String, String, String)> = Vec::new();
     for d in docs.iter_mut().filter(|d| d.kind == Kind::Lifecycle) {
-        let (b, base) = (d.body, d.base);
-        let r = &mut d.reader;
-        r.str(b, base, "arn")?;
-        r.str(b, base, "name")?;
-        let status = r.str(b, base, "status")?.map(str::to_string);
-        let mut selects = false;
-        if let Some(sel) = r.get(b, base, "resourceSelection") {
-            let sbase = join(base, "resourceSelection");
-            for (i, rc) in r.array(sel, &sbase, "recipes")?.iter().enumerate() {
-                let rbase = format!("{}[{i}]", join(&sbase, "recipes"));
-                if r.str(rc, &rbase, "name")? == recipe {
-                    r.str(rc, &rbase, "semanticVersion")?;
-                    selects = true;
-                }
-            }
-        }
-        if !selects {
-            warnings.push(Warning {
-                file: r.file(),
-                field: join(base, "resourceSelection"),
-                what: "the policy does not select the pipeline's recipe by name (tag selection is not modelled): left out".into(),
-            });
-            continue;
-        }
-        if status.as_deref() == Some("DISABLED") {
-            warnings.push(Warning {
-                file: r.file(),
-                field: join(base, "status"),
-                what: "the policy is DISABLED: left out".into(),
-            });
-            continue;
-        }
-        for (i, pd) in r.array(b, base, "policyDetails")?.iter().enumerate() {
-            let pbase = format!("{}[{i}]", join(base, "policyDetails"));
-            let action = r
-                .get(pd, &pbase, "action")
-                .and_then(|a| a.get("type"))
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            r.use_path(&join(&join(&pbase, "action"), "type"));
-            let Some(f) = r.get(pd, &pbase, "filter") else {
-                continue;
-            };
-            let fbase = join(&pbase, "filter");
-            let ftype = r.str(f, &fbase, "type")?.map(str::to_string);
-            let value = r.uint(f, &fbase, "value")?.unwrap_or(1);
-            let unit = r.str(f, &fbase, "unit")?.map(str::to_string);
-            let least = r.uint(f, &fbase, "retainAtLeast")?;
-            let age = || -> String {
-                let days = match unit.as_deref() {
-                    Some("WEEKS") => return format!("{value}w"),
-                    Some("MONTHS") => value * 30,
-                    Some("YEARS") => value * 365,
-                    _ => value,
-                };
-                format!("{days}d")
-            };
-            let from = format!("{fbase} ({} {})", value, unit.as_deref().unwrap_or(""));
-            match (action.as_deref(), ftype.as_deref()) {
-                (Some("DELETE"), Some("COUNT")) => {
-                    keys.push(("keep_last".into(), value.to_string(), join(&fbase, "value")))
-                }
-                (Some("DELETE"), _) => {
-                    keys.push(("max_age".into(), quoted(&age()), from.clone()));
-                    if let Some(n) = least {
-                        keys.push((
-                            "keep_at_least".into(),
-                            n.to_string(),
-                            join(&fbase, "retainAtLeast"),
-                        ));
-                    }
-                }
-                (Some("DEPRECATE"), Some("AGE")) => {
-                    keys.push(("deprecate_after".into(), quoted(&age()), from.clone()))
-                }
-                (Some("DISABLE"), Some("AGE")) => {
-                    keys.push(("disable_after".into(), quoted(&age()), from.clone()))
-                }
-                _ => warnings.push(Warning {
-                    file: r.file(),
-                    field: pbase.clone(),
-                    what: format!(
-                        "{} by {}: no counterpart in amisim; left out",
-                        action.as_deref().unwrap_or("?"),
-                        ftype.as_deref().unwrap_or("?")
-                    ),
-                }),
-            }
-            if matches!(unit.as_deref(), Some("MONTHS" | "YEARS")) {
-                warnings.push(Warning {
-                    file: r.file(),
-                    field: join(&fbase, "unit"),
-                    what: "months and years taken as 30 and 365 days".into(),
-                });
+        if applies(d, recipe, warnings)? {
+            let (b, base) = (d.body, d.base);
+            for (i, pd) in d.reader.array(b, base, "policyDetails")?.iter().enumerate() {
+                let pbase = format!("{}[{i}]", join(base, "policyDetails"));
+                detail(&mut d.reader, pd, &pbase, &mut keys, warnings)?;
             }
         }
     }
@@ -181,4 +92,117 @@ pub(super) fn lifecycle(
         }
     }
     Ok(())
+}
+
+/// Whether policy `d` applies: it selects the recipe by name and is not
+/// disabled (else a warning says why it is left out).
+fn applies(
+    d: &mut Doc<'_>,
+    recipe: Option<&str>,
+    warnings: &mut Vec<Warning>,
+) -> Result<bool, ImportError> {
+    let (b, base) = (d.body, d.base);
+    let r = &mut d.reader;
+    r.str(b, base, "arn")?;
+    r.str(b, base, "name")?;
+    let status = r.str(b, base, "status")?.map(str::to_string);
+    let mut selects = false;
+    if let Some(sel) = r.get(b, base, "resourceSelection") {
+        let sbase = join(base, "resourceSelection");
+        for (i, rc) in r.array(sel, &sbase, "recipes")?.iter().enumerate() {
+            let rbase = format!("{}[{i}]", join(&sbase, "recipes"));
+            if r.str(rc, &rbase, "name")? == recipe {
+                r.str(rc, &rbase, "semanticVersion")?;
+                selects = true;
+            }
+        }
+    }
+    let why = if !selects {
+        (
+            join(base, "resourceSelection"),
+            "the policy does not select the pipeline's recipe by name (tag selection is not modelled): left out",
+        )
+    } else if status.as_deref() == Some("DISABLED") {
+        (join(base, "status"), "the policy is DISABLED: left out")
+    } else {
+        return Ok(true);
+    };
+    warnings.push(Warning {
+        file: r.file(),
+        field: why.0,
+        what: why.1.into(),
+    });
+    Ok(false)
+}
+
+/// One policy detail (an action on a filter) as lifecycle keys.
+fn detail(
+    r: &mut Reader<'_>,
+    pd: &Value,
+    pbase: &str,
+    keys: &mut Vec<(String, String, String)>,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), ImportError> {
+    let action = r
+        .get(pd, pbase, "action")
+        .and_then(|a| a.get("type"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    r.use_path(&join(&join(pbase, "action"), "type"));
+    let Some(f) = r.get(pd, pbase, "filter") else {
+        return Ok(());
+    };
+    let fbase = join(pbase, "filter");
+    let ftype = r.str(f, &fbase, "type")?.map(str::to_string);
+    let value = r.uint(f, &fbase, "value")?.unwrap_or(1);
+    let unit = r.str(f, &fbase, "unit")?.map(str::to_string);
+    let least = r.uint(f, &fbase, "retainAtLeast")?;
+    let age = quoted(&age(value, unit.as_deref()));
+    let from = format!("{fbase} ({} {})", value, unit.as_deref().unwrap_or(""));
+    match (action.as_deref(), ftype.as_deref()) {
+        (Some("DELETE"), Some("COUNT")) => {
+            keys.push(("keep_last".into(), value.to_string(), join(&fbase, "value")))
+        }
+        (Some("DELETE"), _) => {
+            keys.push(("max_age".into(), age, from));
+            if let Some(n) = least {
+                keys.push((
+                    "keep_at_least".into(),
+                    n.to_string(),
+                    join(&fbase, "retainAtLeast"),
+                ));
+            }
+        }
+        (Some("DEPRECATE"), Some("AGE")) => keys.push(("deprecate_after".into(), age, from)),
+        (Some("DISABLE"), Some("AGE")) => keys.push(("disable_after".into(), age, from)),
+        _ => warnings.push(Warning {
+            file: r.file(),
+            field: pbase.to_string(),
+            what: format!(
+                "{} by {}: no counterpart in amisim; left out",
+                action.as_deref().unwrap_or("?"),
+                ftype.as_deref().unwrap_or("?")
+            ),
+        }),
+    }
+    if matches!(unit.as_deref(), Some("MONTHS" | "YEARS")) {
+        warnings.push(Warning {
+            file: r.file(),
+            field: join(&fbase, "unit"),
+            what: "months and years taken as 30 and 365 days".into(),
+        });
+    }
+    Ok(())
+}
+
+/// A lifecycle age as the scenario writes it (months and years as 30 and
+/// 365 days).
+fn age(value: u64, unit: Option<&str>) -> String {
+    let days = match unit {
+        Some("WEEKS") => return format!("{value}w"),
+        Some("MONTHS") => value * 30,
+        Some("YEARS") => value * 365,
+        _ => value,
+    };
+    format!("{days}d")
 }

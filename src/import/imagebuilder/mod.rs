@@ -148,45 +148,7 @@ pub(super) fn read(
     }
     let mut dir = Directory::default();
     let mut body = Toml::default();
-    let pipelines: Vec<usize> = (0..docs.len())
-        .filter(|&i| matches!(docs[i].kind, Kind::Pipeline | Kind::Image))
-        .collect();
-    let stages = recipe::component_stages(&mut docs)?;
-    let mut read_any = false;
-    for &pi in &pipelines {
-        if let Some(c) = docs[pi]
-            .body
-            .get("containerRecipeArn")
-            .and_then(Value::as_str)
-        {
-            warnings.push(Warning {
-                file: docs[pi].reader.file(),
-                field: join(docs[pi].base, "containerRecipeArn"),
-                what: format!("a container image pipeline ({c}): not simulated yet; left out"),
-            });
-            let base = docs[pi].base;
-            docs[pi].reader.use_path(&join(base, "containerRecipeArn"));
-            continue;
-        }
-        let matched = [
-            (Kind::Recipe, "imageRecipeArn"),
-            (Kind::Infrastructure, "infrastructureConfigurationArn"),
-            (Kind::Distribution, "distributionConfigurationArn"),
-        ]
-        .map(|(k, key)| the_one(&docs, pi, k, key));
-        let [r, i, d] = matched;
-        let matched = (pi, r?, i?, d?);
-        pipeline(&mut docs, matched, &stages, &mut dir, &mut body, warnings)?;
-        read_any = true;
-    }
-    if !read_any {
-        return Err(ImportError::Wrong {
-            file: files[0].0.clone(),
-            field: String::new(),
-            reason: "every pipeline among the documents builds container images, which amisim does not simulate yet".into(),
-            help: "import the pipelines that build AMIs (an image recipe)".into(),
-        });
-    }
+    pipelines(&mut docs, &mut dir, &mut body, warnings)?;
     // The directory first, then the pipeline.
     out.set("name", quoted(name), "the command line");
     let pi = docs
@@ -272,6 +234,54 @@ fn the_one(
             help: "give each pipeline the documents its ARNs name".into(),
         }),
     }
+}
+
+/// Every pipeline (and one-shot image) among the documents into `out`;
+/// a container pipeline is named and left out.
+fn pipelines(
+    docs: &mut [Doc<'_>],
+    dir: &mut Directory,
+    out: &mut Toml,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), ImportError> {
+    let pipelines: Vec<usize> = (0..docs.len())
+        .filter(|&i| matches!(docs[i].kind, Kind::Pipeline | Kind::Image))
+        .collect();
+    let stages = recipe::component_stages(docs)?;
+    let mut read_any = false;
+    for &pi in &pipelines {
+        let base = docs[pi].base;
+        if let Some(c) = docs[pi]
+            .body
+            .get("containerRecipeArn")
+            .and_then(Value::as_str)
+        {
+            warnings.push(Warning {
+                file: docs[pi].reader.file(),
+                field: join(base, "containerRecipeArn"),
+                what: format!("a container image pipeline ({c}): not simulated yet; left out"),
+            });
+            docs[pi].reader.use_path(&join(base, "containerRecipeArn"));
+            continue;
+        }
+        let [r, i, d] = [
+            (Kind::Recipe, "imageRecipeArn"),
+            (Kind::Infrastructure, "infrastructureConfigurationArn"),
+            (Kind::Distribution, "distributionConfigurationArn"),
+        ]
+        .map(|(k, key)| the_one(docs, pi, k, key));
+        pipeline(docs, (pi, r?, i?, d?), &stages, dir, out, warnings)?;
+        read_any = true;
+    }
+    if read_any {
+        return Ok(());
+    }
+    Err(ImportError::Wrong {
+        file: docs[pipelines[0]].reader.file(),
+        field: String::new(),
+        reason: "every pipeline among the documents builds container images, which amisim does not simulate yet".into(),
+        help: "import the pipelines that build AMIs (an image recipe)".into(),
+    })
 }
 
 /// The documents of pipeline `pi` (its recipe, infrastructure and

@@ -16,9 +16,10 @@ use serde_json::Value as Json;
 
 use super::load::{File, Module, labels};
 use super::refs::{self, Place};
+use super::repeat::{each_instance, gathered, repeat};
 use super::vars::{MODULE_META, module_values};
 use crate::import::imagebuilder::{Input, Kind};
-use crate::import::lang::{At, base_context, body_value, each_items, eval, from_json};
+use crate::import::lang::{At, base_context, body_value, eval, from_json};
 use crate::import::terraform::{TYPES, complete_copy, convert_object};
 use crate::import::{ImportError, Warning};
 
@@ -228,87 +229,6 @@ enum What<'m> {
     Resource,
     /// A module call of the module given.
     Module(&'m Module),
-}
-
-/// How many instances a block has: `count`, `for_each`, or one.
-enum Repeat {
-    One,
-    Count(u64),
-    Each(Vec<(Value, Value)>),
-}
-
-fn repeat(b: &hcl::Block, ctx: &Context, at: &At<'_>, warnings: &mut Vec<Warning>) -> Repeat {
-    let attr = |k: &str| b.body().attributes().find(|a| a.key() == k);
-    let (key, got) = match (attr("count"), attr("for_each")) {
-        (Some(c), _) => ("count", eval(c.expr(), ctx)),
-        (None, Some(e)) => ("for_each", eval(e.expr(), ctx)),
-        (None, None) => return Repeat::One,
-    };
-    match (key, got) {
-        ("count", Ok(v)) if v.as_u64().is_some() => Repeat::Count(v.as_u64().unwrap_or(1)),
-        ("for_each", Ok(v @ (Value::Object(_) | Value::Array(_)))) => Repeat::Each(each_items(&v)),
-        (_, Ok(v)) => {
-            at.warn(
-                warnings,
-                format!("{key} = {v}: not a number, map or set; read as one instance"),
-            );
-            Repeat::One
-        }
-        (_, Err(e)) => {
-            at.warn(
-                warnings,
-                format!("{key} cannot be evaluated here ({e}); read as one instance"),
-            );
-            Repeat::One
-        }
-    }
-}
-
-/// Each instance: its address suffix and the variable it declares.
-fn each_instance(r: &Repeat) -> Vec<(String, Option<(&'static str, Value)>)> {
-    let obj = |pairs: Vec<(&str, Value)>| {
-        Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
-    };
-    match r {
-        Repeat::One => vec![(String::new(), None)],
-        Repeat::Count(n) => (0..*n)
-            .map(|i| {
-                (
-                    format!("[{i}]"),
-                    Some(("count", obj(vec![("index", Value::from(i))]))),
-                )
-            })
-            .collect(),
-        Repeat::Each(items) => items
-            .iter()
-            .map(|(k, v)| {
-                let key = match k {
-                    Value::String(s) => format!("[{s:?}]"),
-                    other => format!("[{other}]"),
-                };
-                (
-                    key,
-                    Some(("each", obj(vec![("key", k.clone()), ("value", v.clone())]))),
-                )
-            })
-            .collect(),
-    }
-}
-
-/// The value references read: the instance, or a list (`count`) or map
-/// (`for_each`) of them.
-fn gathered(r: &Repeat, values: Vec<Value>) -> Value {
-    match r {
-        Repeat::One => values.into_iter().next().unwrap_or(Value::Null),
-        Repeat::Count(_) => Value::Array(values),
-        Repeat::Each(items) => Value::Object(
-            items
-                .iter()
-                .zip(values)
-                .map(|((k, _), v)| (k.as_str().map_or_else(|| k.to_string(), str::to_string), v))
-                .collect(),
-        ),
-    }
 }
 
 /// Every instance of a block, evaluated; the value references read.

@@ -5,6 +5,7 @@
 mod eval;
 mod load;
 mod refs;
+mod repeat;
 mod vars;
 
 use std::path::{Path, PathBuf};
