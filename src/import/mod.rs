@@ -345,6 +345,22 @@ impl Sharing<'_> {
     }
 }
 
+/// The base image's root volume where the recipe or template does not say: its device,
+/// its size in GiB, and the words for it. An assumption: AWS's Amazon Linux
+/// images have an 8 GiB `/dev/xvda`, its Windows Server images a 30 GiB
+/// `/dev/sda1` (their `describe-images` block device mappings).
+pub(crate) fn root_volume(windows: bool) -> (&'static str, u64, &'static str) {
+    if windows {
+        (
+            "/dev/sda1",
+            30,
+            "a Windows base image's 30 GiB root volume, /dev/sda1",
+        )
+    } else {
+        ("/dev/xvda", 8, "the base image's 8 GiB root volume")
+    }
+}
+
 /// A TOML string.
 pub(crate) fn quoted(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()

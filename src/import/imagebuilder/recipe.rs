@@ -10,7 +10,7 @@ use super::{Doc, Kind};
 use crate::import::components::{Stages, stages, test_by_name};
 use crate::import::directory::{Directory, arn, name_version, takes_updates};
 use crate::import::json::join;
-use crate::import::{ImportError, Warning};
+use crate::import::{ImportError, Warning, root_volume};
 
 /// What the recipe says.
 #[derive(Default)]
@@ -282,21 +282,5 @@ fn name_tests(
             field: c.3.clone(),
             what,
         });
-    }
-}
-
-/// The base image's root volume where the recipe does not say: its device,
-/// its size in GiB, and the words for it. An assumption: AWS's Amazon Linux
-/// images have an 8 GiB `/dev/xvda`, its Windows Server images a 30 GiB
-/// `/dev/sda1` (their `describe-images` block device mappings).
-fn root_volume(windows: bool) -> (&'static str, u64, &'static str) {
-    if windows {
-        (
-            "/dev/sda1",
-            30,
-            "a Windows base image's 30 GiB root volume, /dev/sda1",
-        )
-    } else {
-        ("/dev/xvda", 8, "the base image's 8 GiB root volume")
     }
 }

@@ -1,0 +1,445 @@
+//! One `source "amazon-ebs"` block and the builds that use it: what it
+//! says, as a pipeline.
+
+use std::path::Path;
+
+use hcl::eval::Context;
+use hcl::{Block, Body};
+use serde_json::Value;
+
+use super::{body_json, config, label};
+use crate::import::directory::{Directory, arn};
+use crate::import::json::{Reader, join};
+use crate::import::{ImportError, Warning, root_volume};
+
+/// The account of a template that names none.
+const PLACEHOLDER: &str = "111111111111";
+
+/// What a source says.
+pub(super) struct Source {
+    pub(super) name: String,
+    /// Its address, `source.amazon-ebs.NAME`.
+    pub(super) base: String,
+    pub(super) region: String,
+    /// The owner's scenario name, and whether the template names it.
+    pub(super) owner: String,
+    pub(super) owner_named: bool,
+    /// The field that says it is a Windows build.
+    pub(super) windows: Option<String>,
+    pub(super) encrypt_boot: bool,
+    pub(super) instance_type: Option<String>,
+    pub(super) copy_minutes: Option<u64>,
+    /// `aws_polling`: delay and attempts, if the block is there.
+    pub(super) polling: Option<(Option<u64>, Option<u64>)>,
+    /// The base image's owner as the scenario names it, and its field.
+    pub(super) base_owner: (String, String),
+    pub(super) build_key: Option<String>,
+    /// Each copy Region's key.
+    pub(super) region_keys: Vec<(String, String)>,
+    pub(super) ami_regions: Vec<String>,
+    pub(super) shared_accounts: Vec<String>,
+    pub(super) snapshot_accounts: Vec<String>,
+    pub(super) org_arns: Vec<String>,
+    pub(super) ou_arns: Vec<String>,
+    pub(super) public: bool,
+    pub(super) volumes: Vec<(String, u64, String)>,
+    /// Provisioners as components: name, field.
+    pub(super) components: Vec<(String, String)>,
+}
+
+/// The base image's owner as the scenario names it, from the first of
+/// Packer's `owners` (an alias, an account id).
+fn owner_kind(first: Option<&str>, own: Option<&str>) -> String {
+    match first {
+        Some("amazon" | "137112412989") => "aws",
+        Some("self") => "self",
+        Some("aws-marketplace" | "679593333241") => "marketplace",
+        Some(id) if Some(id) == own => "self",
+        _ => "other_account",
+    }
+    .into()
+}
+
+/// Reads source `src` of the configuration `body`.
+pub(super) fn read(
+    src: &Block,
+    body: &Body,
+    ctx: &Context,
+    file: &Path,
+    dir: &mut Directory,
+    warnings: &mut Vec<Warning>,
+) -> Result<Source, ImportError> {
+    let name = label(src, 1).unwrap_or("ebs").to_string();
+    let base = format!("source.amazon-ebs.{name}");
+    let sv = body_json(src.body(), ctx, &base, file, warnings);
+    let mut r = Reader::new(file);
+    let Some(region) = r.str(&sv, &base, "region")?.map(str::to_string) else {
+        return Err(r.wrong(&join(&base, "region"), "the source has no region".into()));
+    };
+    let build_key = r.str(&sv, &base, "kms_key_id")?.map(str::to_string);
+    // The template names no account: the build key's owner, else a placeholder.
+    let owner_id = build_key
+        .as_deref()
+        .and_then(arn)
+        .map(|a| a.account.to_string());
+    if owner_id.is_none() {
+        warnings.push(Warning {
+            file: file.to_path_buf(),
+            field: base.clone(),
+            what: format!("the template names no account: the scenario's owner is {PLACEHOLDER}, a placeholder"),
+        });
+    }
+    let mut s = Source {
+        owner: dir.account(owner_id.as_deref().unwrap_or(PLACEHOLDER)),
+        owner_named: owner_id.is_some(),
+        region,
+        ..settings(&mut r, &sv, name, base, warnings)?
+    };
+    dir.region(&s.region);
+    base_owner(
+        &mut s,
+        &mut r,
+        &sv,
+        (body, ctx),
+        owner_id.as_deref(),
+        warnings,
+    )?;
+    keys(
+        &mut s,
+        &mut r,
+        &sv,
+        build_key.as_deref(),
+        owner_id.as_deref(),
+        dir,
+    )?;
+    sharing(&mut s, &mut r, &sv, dir)?;
+    s.volumes = volumes(&mut r, &sv, &s.base, s.windows.is_some())?;
+    s.polling = polling(&mut r, &sv, &s.base)?;
+    r.unused(&sv, &s.base, warnings);
+    s.components = provisioners(body, ctx, &s.base, file, warnings);
+    Ok(s)
+}
+
+/// The settings read as they are, and the notes on those not modelled.
+fn settings(
+    r: &mut Reader<'_>,
+    sv: &Value,
+    name: String,
+    base: String,
+    warnings: &mut Vec<Warning>,
+) -> Result<Source, ImportError> {
+    let instance_type = r.str(sv, &base, "instance_type")?.map(str::to_string);
+    // A Windows source: WinRM, or a Windows base image by its filter's name.
+    let winrm = r.str(sv, &base, "communicator")? == Some("winrm");
+    let windows_filter = sv
+        .get("source_ami_filter")
+        .and_then(|f| f.get("filters"))
+        .and_then(|f| f.get("name"))
+        .and_then(Value::as_str)
+        .is_some_and(|n| n.to_lowercase().contains("windows"));
+    let windows = if winrm {
+        Some(join(&base, "communicator"))
+    } else if windows_filter {
+        let from = format!("{}.filters.name", join(&base, "source_ami_filter"));
+        r.use_path(&from);
+        Some(from)
+    } else {
+        None
+    };
+    let encrypt_boot = matches!(r.get(sv, &base, "encrypt_boot"), Some(Value::Bool(true)));
+    let ami_regions = r.strings(sv, &base, "ami_regions")?;
+    let copy_minutes = r.uint(sv, &base, "snapshot_copy_duration_minutes")?;
+    notes(r, sv, &base, warnings);
+    Ok(Source {
+        name,
+        base,
+        region: String::new(),
+        owner: String::new(),
+        owner_named: false,
+        windows,
+        encrypt_boot,
+        instance_type,
+        copy_minutes,
+        polling: None,
+        base_owner: (String::new(), String::new()),
+        build_key: None,
+        region_keys: Vec::new(),
+        ami_regions,
+        shared_accounts: Vec::new(),
+        snapshot_accounts: Vec::new(),
+        org_arns: Vec::new(),
+        ou_arns: Vec::new(),
+        public: false,
+        volumes: Vec::new(),
+        components: Vec::new(),
+    })
+}
+
+/// Settings amisim does not model that change what a planner reads.
+fn notes(r: &mut Reader<'_>, sv: &Value, base: &str, warnings: &mut Vec<Warning>) {
+    for note in ["deprecate_at", "skip_save_build_region"] {
+        if sv.get(note).is_some() {
+            r.use_path(&join(base, note));
+            warnings.push(Warning {
+                file: r.file(),
+                field: join(base, note),
+                what: if note == "deprecate_at" {
+                    "an absolute date: set [pipeline.lifecycle] deprecate_after by hand".into()
+                } else {
+                    "the build Region's AMI kept only as an intermediary: not modelled without encrypt_boot; left out".into()
+                },
+            });
+        }
+    }
+}
+
+/// The base image's owner: `source_ami_filter.owners`, else the owners of
+/// the `amazon-ami` data source `source_ami` names, else another account.
+fn base_owner(
+    s: &mut Source,
+    r: &mut Reader<'_>,
+    sv: &Value,
+    (body, ctx): (&Body, &Context),
+    owner_id: Option<&str>,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), ImportError> {
+    let base = &s.base;
+    s.base_owner = ("other_account".to_string(), join(base, "source_ami"));
+    if let Some(f) = r.get(sv, base, "source_ami_filter") {
+        let fbase = join(base, "source_ami_filter");
+        let owners = r.strings(f, &fbase, "owners")?;
+        s.base_owner = (
+            owner_kind(owners.first().map(String::as_str), owner_id),
+            join(&fbase, "owners"),
+        );
+    } else if let Some(owners) = r
+        .str(sv, base, "source_ami")?
+        .and_then(|ami| config::ami_owners(body, ctx, ami))
+    {
+        s.base_owner.0 = owner_kind(owners.first().map(String::as_str), owner_id);
+    } else if r.str(sv, base, "source_ami")?.is_some() {
+        warnings.push(Warning {
+            file: r.file(),
+            field: join(base, "source_ami"),
+            what:
+                "an AMI id: its owner is not in the template; imported as another account's image"
+                    .into(),
+        });
+    }
+    Ok(())
+}
+
+/// The build key and each copy Region's key (`""` is the default EBS key).
+fn keys(
+    s: &mut Source,
+    r: &mut Reader<'_>,
+    sv: &Value,
+    build_key: Option<&str>,
+    owner_id: Option<&str>,
+    dir: &mut Directory,
+) -> Result<(), ImportError> {
+    let base = s.base.clone();
+    let owner = owner_id.unwrap_or(PLACEHOLDER);
+    let bad = |r: &Reader<'_>, from: &str, k: &str| {
+        r.wrong(from, format!("{k:?} is not a KMS key ARN, id or alias"))
+    };
+    if let Some(k) = build_key {
+        let from = join(&base, "kms_key_id");
+        s.build_key = Some(
+            dir.key_in(k, (owner, &s.region), &from)
+                .ok_or_else(|| bad(r, &from, k))?,
+        );
+    }
+    let Some(Value::Object(m)) = r.get(sv, &base, "region_kms_key_ids") else {
+        return Ok(());
+    };
+    for (reg, k) in m {
+        let from = format!("{}[\"{reg}\"]", join(&base, "region_kms_key_ids"));
+        r.use_path(&join(&join(&base, "region_kms_key_ids"), reg));
+        let name = match k.as_str() {
+            Some("") => "aws/ebs".to_string(),
+            Some(arn) => dir
+                .key_in(arn, (owner, reg), &from)
+                .ok_or_else(|| bad(r, &from, arn))?,
+            None => return Err(r.wrong(&from, "expected a key ARN".into())),
+        };
+        s.region_keys.push((reg.clone(), name));
+    }
+    Ok(())
+}
+
+/// Who the images are shared with, and the keys granted to them.
+fn sharing(
+    s: &mut Source,
+    r: &mut Reader<'_>,
+    sv: &Value,
+    dir: &mut Directory,
+) -> Result<(), ImportError> {
+    let base = &s.base;
+    let users = r.strings(sv, base, "ami_users")?;
+    s.public = r
+        .strings(sv, base, "ami_groups")?
+        .iter()
+        .any(|g| g == "all");
+    s.org_arns = r.strings(sv, base, "ami_org_arns")?;
+    s.ou_arns = r.strings(sv, base, "ami_ou_arns")?;
+    let snapshot_users = r.strings(sv, base, "snapshot_users")?;
+    s.shared_accounts = users.iter().map(|u| dir.account(u)).collect();
+    s.snapshot_accounts = snapshot_users.iter().map(|u| dir.account(u)).collect();
+    for o in s.org_arns.iter().chain(&s.ou_arns) {
+        let mut parts = o.rsplit('/');
+        match (parts.next(), parts.next()) {
+            (Some(ou), Some(org)) if ou.starts_with("ou-") => {
+                let e = dir.orgs.entry(org.to_string()).or_default();
+                if !e.iter().any(|x| x == ou) {
+                    e.push(ou.to_string());
+                }
+            }
+            (Some(org), _) => {
+                dir.orgs.entry(org.to_string()).or_default();
+            }
+            _ => {}
+        }
+    }
+    let keys: Vec<String> = dir.keys.keys().cloned().collect();
+    let orgs: Vec<String> = dir.orgs.keys().cloned().collect();
+    for k in &keys {
+        for u in s
+            .shared_accounts
+            .iter()
+            .chain(&s.snapshot_accounts)
+            .chain(&orgs)
+        {
+            dir.grant(k, u.clone());
+        }
+    }
+    for reg in &s.ami_regions {
+        dir.region(reg);
+    }
+    Ok(())
+}
+
+/// `launch_block_device_mappings` as volumes; without any, the base
+/// image's root volume (assumed).
+fn volumes(
+    r: &mut Reader<'_>,
+    sv: &Value,
+    base: &str,
+    windows: bool,
+) -> Result<Vec<(String, u64, String)>, ImportError> {
+    let root = root_volume(windows);
+    let mappings: Vec<Value> = match r.get(sv, base, "launch_block_device_mappings") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(v @ Value::Object(_)) => vec![v.clone()],
+        _ => Vec::new(),
+    };
+    let single = mappings.len() == 1;
+    let mut out = Vec::new();
+    for (i, m) in mappings.iter().enumerate() {
+        let mbase = if single {
+            join(base, "launch_block_device_mappings")
+        } else {
+            format!("{}[{i}]", join(base, "launch_block_device_mappings"))
+        };
+        let device = r
+            .str(m, &mbase, "device_name")?
+            .unwrap_or(root.0)
+            .to_string();
+        let size = r.uint(m, &mbase, "volume_size")?.unwrap_or(root.1);
+        out.push((device, size, join(&mbase, "volume_size")));
+    }
+    if out.is_empty() {
+        out.push((
+            root.0.into(),
+            root.1,
+            format!("no launch_block_device_mappings: {} (assumed)", root.2),
+        ));
+    }
+    Ok(out)
+}
+
+/// `aws_polling`: its delay and attempts, if the block is there.
+fn polling(
+    r: &mut Reader<'_>,
+    sv: &Value,
+    base: &str,
+) -> Result<Option<(Option<u64>, Option<u64>)>, ImportError> {
+    let Some(p) = r.get(sv, base, "aws_polling").cloned() else {
+        return Ok(None);
+    };
+    let pbase = join(base, "aws_polling");
+    Ok(Some((
+        r.uint(&p, &pbase, "delay_seconds")?,
+        r.uint(&p, &pbase, "max_attempts")?,
+    )))
+}
+
+/// The provisioners of the builds that list source `base`, in order, as
+/// components; `only` and `except` name sources as `amazon-ebs.NAME`.
+fn provisioners(
+    body: &Body,
+    ctx: &Context,
+    base: &str,
+    file: &Path,
+    warnings: &mut Vec<Warning>,
+) -> Vec<(String, String)> {
+    let short = base.trim_start_matches("source.").to_string();
+    let list = |b: &Body, key: &str| -> Vec<String> {
+        b.attributes()
+            .find(|a| a.key() == key)
+            .and_then(|a| crate::import::lang::eval(a.expr(), ctx).ok())
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect()
+    };
+    let mut components: Vec<(String, String)> = Vec::new();
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for (bi, b) in body
+        .blocks()
+        .filter(|b| b.identifier() == "build")
+        .enumerate()
+    {
+        let bbase = format!("build[{bi}]");
+        let mut listed = list(b.body(), "sources");
+        listed.extend(
+            b.body()
+                .blocks()
+                .filter(|x| x.identifier() == "source")
+                .filter_map(|x| label(x, 0).map(str::to_string)),
+        );
+        if !listed.iter().any(|l| l == base) {
+            continue;
+        }
+        for p in b.body().blocks() {
+            match p.identifier() {
+                "source" => {}
+                "provisioner" => {
+                    let (only, except) = (list(p.body(), "only"), list(p.body(), "except"));
+                    if (!only.is_empty() && !only.contains(&short)) || except.contains(&short) {
+                        continue;
+                    }
+                    let ty = label(p, 0).unwrap_or("provisioner").to_string();
+                    let n = counts.entry(ty.clone()).or_default();
+                    *n += 1;
+                    components.push((
+                        format!("{ty}-{n}"),
+                        format!("{bbase}.provisioner \"{ty}\" #{n}"),
+                    ));
+                }
+                other => warnings.push(Warning::unread(
+                    file,
+                    format!("{bbase}.{other} \"{}\"", label(p, 0).unwrap_or("")),
+                )),
+            }
+        }
+    }
+    if components.is_empty() {
+        components.push((
+            "build".into(),
+            "no provisioner: one instant step (assumed)".into(),
+        ));
+    }
+    components
+}
