@@ -15,6 +15,9 @@ use crate::import::{ImportError, Warning, root_volume};
 /// The account of a template that names none.
 const PLACEHOLDER: &str = "111111111111";
 
+/// `aws_polling`: its delay in seconds and its attempts, each if set.
+pub(super) type Polling = (Option<u64>, Option<u64>);
+
 /// What a source says.
 pub(super) struct Source {
     pub(super) name: String,
@@ -29,8 +32,8 @@ pub(super) struct Source {
     pub(super) encrypt_boot: bool,
     pub(super) instance_type: Option<String>,
     pub(super) copy_minutes: Option<u64>,
-    /// `aws_polling`: delay and attempts, if the block is there.
-    pub(super) polling: Option<(Option<u64>, Option<u64>)>,
+    /// `aws_polling`, if the block is there.
+    pub(super) polling: Option<Polling>,
     /// The base image's owner as the scenario names it, and its field.
     pub(super) base_owner: (String, String),
     pub(super) build_key: Option<String>,
@@ -363,7 +366,7 @@ fn polling(
     r: &mut Reader<'_>,
     sv: &Value,
     base: &str,
-) -> Result<Option<(Option<u64>, Option<u64>)>, ImportError> {
+) -> Result<Option<Polling>, ImportError> {
     let Some(p) = r.get(sv, base, "aws_polling").cloned() else {
         return Ok(None);
     };
