@@ -1,7 +1,6 @@
 //! The house's size bar, checked on the source: no function over
 //! [`MAX_FN_LINES`] lines and no file over [`MAX_FILE_LINES`] lines before
-//! its tests, outside `src/import/` and `src/fit/` (the adapters) and the
-//! marked tables.
+//! its tests, outside the marked tables.
 //!
 //! A table is marked by a comment line `// Table: …` (or `//! Table: …` for
 //! a whole file) directly above the item: serde mirrors, fact and rule
@@ -17,8 +16,6 @@ use super::root;
 const MAX_FN_LINES: usize = 80;
 /// The longest a file may be before its `#[cfg(test)]` part.
 const MAX_FILE_LINES: usize = 500;
-/// Folders the bar leaves to the import issue.
-const ADAPTERS: [&str; 2] = ["import/", "fit/"];
 
 /// Functions over the bar when it was set, `(file under src/, name, lines)`:
 /// each must stay at or under its length and leaves the list once under the
@@ -26,10 +23,21 @@ const ADAPTERS: [&str; 2] = ["import/", "fit/"];
 const SHRINKING: &[(&str, &str, usize)] = &[
     ("cost/mod.rs", "price_executions", 122),
     ("cost/mod.rs", "add_storage", 85),
+    // The adapters, under the bar since the import issue (round 3) began.
+    ("fit/aws_input.rs", "steps", 112),
+    ("fit/aws_input.rs", "read", 88),
+    ("fit/csv_input.rs", "read", 195),
+    ("fit/report.rs", "write", 117),
+    ("import/cloudformation.rs", "resolve", 146),
+    ("import/cloudformation.rs", "documents", 157),
+    ("import/handrolled.rs", "read", 366),
 ];
 
 /// Files over the bar when it was set, `(file under src/, lines)`.
-const SHRINKING_FILES: &[(&str, usize)] = &[];
+const SHRINKING_FILES: &[(&str, usize)] = &[
+    ("fit/aws_input.rs", 667),
+    ("import/cloudformation.rs", 563),
+];
 
 /// A function of a file: its name, first line (1-based) and length in lines.
 #[derive(Debug, PartialEq)]
@@ -231,9 +239,7 @@ fn checked_files() -> Vec<(String, String)> {
                 .to_string_lossy()
                 .replace('\\', "/");
             if p.is_dir() {
-                if !ADAPTERS.iter().any(|a| format!("{rel}/") == *a) {
-                    stack.push(p);
-                }
+                stack.push(p);
             } else if rel.ends_with(".rs") && !rel.ends_with("tests.rs") {
                 out.push((rel, fs::read_to_string(&p).unwrap()));
             }
