@@ -26,6 +26,9 @@ pub struct Diagnostic {
     pub reason: String,
     /// How to fix it.
     pub help: Option<String>,
+    /// The id of the AWS rule the input breaks, when that is what is wrong
+    /// (AWS would refuse it), as `docs/sources.md` names it.
+    pub rule: Option<&'static str>,
 }
 
 impl Diagnostic {

@@ -62,11 +62,11 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
         parameters: a.parameters.clone(),
     };
     let imported = import::import(&req).map_err(|e| match e {
-        import::ImportError::Illegal(errors, warnings) => {
+        import::ImportError::Illegal(ref errors, ref warnings)
+        | import::ImportError::Unwritable(ref errors, ref warnings) => {
             // First what was left unresolved: it may be why AWS would refuse.
-            say_warnings(&warnings);
-            let summary = import::ImportError::illegal_summary(errors.len());
-            CliError::Input(errors, Some(summary))
+            say_warnings(warnings);
+            CliError::Input(errors.clone(), Some(e.summary()))
         }
         other => CliError::Input(vec![other.to_string()], None),
     })?;

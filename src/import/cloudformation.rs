@@ -177,7 +177,8 @@ impl Resolver<'_> {
         Value::Null
     }
 
-    fn sub(&mut self, s: &str, vars: &Map<String, Value>, at: &str) -> String {
+    /// `Fn::Sub`; `None` if a name in it has no value.
+    fn sub(&mut self, s: &str, vars: &Map<String, Value>, at: &str) -> Option<String> {
         let mut out = String::new();
         let mut rest = s;
         while let Some(i) = rest.find("${") {
@@ -191,11 +192,14 @@ impl Resolver<'_> {
                 Some(v) => self.resolve(v, at),
                 None => self.name(key, at),
             };
+            if v.is_null() {
+                return None;
+            }
             out.push_str(v.as_str().map_or(v.to_string(), str::to_string).as_str());
             rest = &rest[i + j + 1..];
         }
         out.push_str(rest);
-        out
+        Some(out)
     }
 
     fn resolve(&mut self, v: &Value, at: &str) -> Value {
@@ -218,7 +222,9 @@ impl Resolver<'_> {
                         self.name(&n, at)
                     }
                     "Fn::Sub" => match arg {
-                        Value::String(s) => Value::String(self.sub(s, &Map::new(), at)),
+                        Value::String(s) => self
+                            .sub(s, &Map::new(), at)
+                            .map_or(Value::Null, Value::String),
                         Value::Array(a) => {
                             let s = a
                                 .first()
@@ -230,7 +236,7 @@ impl Resolver<'_> {
                                 .and_then(Value::as_object)
                                 .cloned()
                                 .unwrap_or_default();
-                            Value::String(self.sub(&s, &vars, at))
+                            self.sub(&s, &vars, at).map_or(Value::Null, Value::String)
                         }
                         _ => Value::Null,
                     },
@@ -241,15 +247,18 @@ impl Resolver<'_> {
                             .and_then(Value::as_str)
                             .unwrap_or_default()
                             .to_string();
-                        let parts: Vec<String> = r
+                        let list = r
                             .get(1)
                             .and_then(Value::as_array)
-                            .map(|l| {
-                                l.iter()
-                                    .map(|x| x.as_str().map_or(x.to_string(), str::to_string))
-                                    .collect()
-                            })
+                            .cloned()
                             .unwrap_or_default();
+                        if list.iter().any(Value::is_null) {
+                            return Value::Null; // a part without a value
+                        }
+                        let parts: Vec<String> = list
+                            .iter()
+                            .map(|x| x.as_str().map_or(x.to_string(), str::to_string))
+                            .collect();
                         Value::String(parts.join(&sep))
                     }
                     "Fn::Select" => {
@@ -463,11 +472,15 @@ pub(super) fn documents(
                 Some(v) => {
                     params.insert(k.clone(), v);
                 }
-                None => warnings.push(Warning {
+                None => {
+                    // What reads it is left out (null), not given the text "null".
+                    params.insert(k.clone(), Value::Null);
+                    warnings.push(Warning {
                     file: file.to_path_buf(),
                     field: format!("Parameters.{k}"),
-                    what: "no Default and no --parameters value: left unresolved".into(),
-                }),
+                    what: "no Default and no --parameters value: left unresolved, and what reads it left out".into(),
+                });
+                }
             }
         }
     }

@@ -158,6 +158,10 @@ pub enum ImportError {
     /// Each error's lines, and the import's warnings: a value left
     /// unresolved (and so at its default) may be why.
     Illegal(Vec<String>, Vec<Warning>),
+    /// The scenario written is not valid for a reason other than AWS's
+    /// rules: amisim failed to read the documents, not AWS refusing them.
+    /// Each error's lines, and the import's warnings.
+    Unwritable(Vec<String>, Vec<Warning>),
 }
 
 impl ImportError {
@@ -187,16 +191,26 @@ impl ImportError {
                 (0, 0),
                 field.clone(),
             )),
-            ImportError::Io(..) | ImportError::Illegal(..) => None,
+            ImportError::Io(..) | ImportError::Illegal(..) | ImportError::Unwritable(..) => None,
         }
     }
 
-    /// The line after an illegal import's errors.
-    pub fn illegal_summary(n: usize) -> String {
-        format!(
-            "the imported pipeline breaks {n} rule{} AWS enforces; nothing was written",
-            if n == 1 { "" } else { "s" }
-        )
+    /// The line after an illegal or unwritable import's errors.
+    pub fn summary(&self) -> String {
+        let s = |n: usize| if n == 1 { "" } else { "s" };
+        match self {
+            ImportError::Illegal(lines, _) => format!(
+                "the imported pipeline breaks {} rule{} AWS enforces; nothing was written",
+                lines.len(),
+                s(lines.len())
+            ),
+            ImportError::Unwritable(lines, _) => format!(
+                "amisim could not write a valid scenario from these documents ({} problem{}, not AWS's refusal: please report them with the documents); nothing was written",
+                lines.len(),
+                s(lines.len())
+            ),
+            _ => String::new(),
+        }
     }
 }
 
@@ -209,11 +223,11 @@ impl std::fmt::Display for ImportError {
         }
         match self {
             ImportError::Io(p, e) => write!(f, "{}: {e}", p.display()),
-            ImportError::Illegal(lines, _) => {
+            ImportError::Illegal(lines, _) | ImportError::Unwritable(lines, _) => {
                 for l in lines {
                     writeln!(f, "{l}")?;
                 }
-                write!(f, "{}", ImportError::illegal_summary(lines.len()))
+                write!(f, "{}", self.summary())
             }
             ImportError::Malformed { .. } | ImportError::Wrong { .. } => Ok(()),
         }
@@ -494,5 +508,9 @@ fn check(
             format!("{}{from}: {}{help}", e.key_path, e.reason)
         })
         .collect();
-    Err(ImportError::Illegal(lines, warnings))
+    if errs.iter().all(|e| e.rule.is_some()) {
+        Err(ImportError::Illegal(lines, warnings))
+    } else {
+        Err(ImportError::Unwritable(lines, warnings))
+    }
 }

@@ -136,6 +136,7 @@ impl<'a> Locator<'a> {
             key_path,
             reason: reason.into(),
             help,
+            rule: None,
         }
     }
 }

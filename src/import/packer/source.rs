@@ -362,11 +362,7 @@ fn volumes(
 }
 
 /// `aws_polling`: its delay and attempts, if the block is there.
-fn polling(
-    r: &mut Reader<'_>,
-    sv: &Value,
-    base: &str,
-) -> Result<Option<Polling>, ImportError> {
+fn polling(r: &mut Reader<'_>, sv: &Value, base: &str) -> Result<Option<Polling>, ImportError> {
     let Some(p) = r.get(sv, base, "aws_polling").cloned() else {
         return Ok(None);
     };

@@ -194,9 +194,10 @@ impl<'a> Ctx<'a> {
         path: &str,
         v: &RuleViolation,
     ) -> Option<Rule> {
-        let e = self
+        let mut e = self
             .loc
             .error(Some(span), path, v.reason(), Some(v.help.clone()));
+        e.rule = Some(v.rule.id());
         if self.misconfig {
             self.warnings.push(e);
             self.simulated_violations += 1;
