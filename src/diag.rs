@@ -26,9 +26,9 @@ pub struct Diagnostic {
     pub reason: String,
     /// How to fix it.
     pub help: Option<String>,
-    /// The id of the AWS rule the input breaks, when that is what is wrong
-    /// (AWS would refuse it), as `docs/sources.md` names it.
-    pub rule: Option<&'static str>,
+    /// True when what is wrong is an AWS rule the input breaks (AWS would
+    /// refuse it; the reason names the rule).
+    pub aws_rule: bool,
 }
 
 impl Diagnostic {

@@ -508,7 +508,7 @@ fn check(
             format!("{}{from}: {}{help}", e.key_path, e.reason)
         })
         .collect();
-    if errs.iter().all(|e| e.rule.is_some()) {
+    if errs.iter().all(|e| e.aws_rule) {
         Err(ImportError::Illegal(lines, warnings))
     } else {
         Err(ImportError::Unwritable(lines, warnings))

@@ -136,7 +136,7 @@ impl<'a> Locator<'a> {
             key_path,
             reason: reason.into(),
             help,
-            rule: None,
+            aws_rule: false,
         }
     }
 }

@@ -129,7 +129,7 @@ pub fn read(path: &Path) -> Result<String, ScenarioErrors> {
             key_path: String::new(),
             reason: format!("cannot read the scenario file: {e}"),
             help: Some("check the path; shipped scenarios are in scenarios/".into()),
-            rule: None,
+            aws_rule: false,
         }])
     })
 }

@@ -321,7 +321,7 @@ impl<'a> SweepDoc<'a> {
                         key_path: format!("sweep point {label}: {}", x.key_path),
                         reason: x.reason,
                         help: x.help,
-                        rule: x.rule,
+                        aws_rule: x.aws_rule,
                     })
                     .collect(),
                 cut,

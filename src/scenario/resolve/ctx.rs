@@ -197,7 +197,7 @@ impl<'a> Ctx<'a> {
         let mut e = self
             .loc
             .error(Some(span), path, v.reason(), Some(v.help.clone()));
-        e.rule = Some(v.rule.id());
+        e.aws_rule = true;
         if self.misconfig {
             self.warnings.push(e);
             self.simulated_violations += 1;
