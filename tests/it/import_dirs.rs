@@ -526,4 +526,25 @@ fn a_document_the_pipeline_names_but_not_given_is_named_with_the_command_that_pr
         "not worded as AWS's refusal: {err}"
     );
     assert!(!out.exists());
+    // Another pipeline's recipe is not taken for the one the pipeline names.
+    let mixed = tempfile::tempdir().unwrap();
+    for f in ["pipeline.json", "infrastructure.json", "distribution.json"] {
+        std::fs::copy(
+            root().join("tests/import/imagebuilder").join(f),
+            mixed.path().join(f),
+        )
+        .unwrap();
+    }
+    std::fs::copy(
+        root().join(CRON5).join("recipe.json"),
+        mixed.path().join("recipe.json"),
+    )
+    .unwrap();
+    let o = amisim(&["import", mixed.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the Recipe arn:aws:imagebuilder:us-east-1:111122223333:image-recipe/golden-al2023/1.4.0 is not among the documents"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -204,35 +204,36 @@ fn the_one(
 ) -> Result<Option<usize>, ImportError> {
     let named = docs[pi].body.get(key).and_then(Value::as_str);
     let of_kind: Vec<usize> = (0..docs.len()).filter(|&i| docs[i].kind == kind).collect();
+    let arn_of = |i: usize| docs[i].body.get("arn").and_then(Value::as_str);
     if let Some(a) = named
-        && let Some(&i) = of_kind
-            .iter()
-            .find(|&&i| docs[i].body.get("arn").and_then(Value::as_str) == Some(a))
+        && let Some(&i) = of_kind.iter().find(|&&i| arn_of(i) == Some(a))
     {
         return Ok(Some(i));
     }
-    match of_kind.as_slice() {
-        [] => match named {
-            // A document the pipeline needs: named, with the command that prints it.
-            Some(a) if kind != Kind::Infrastructure => Err(ImportError::Wrong {
-                file: docs[pi].reader.file(),
-                field: join(docs[pi].base, key),
-                reason: format!("the {kind:?} {a} is not among the documents"),
-                help: format!("add its JSON: {}", get_command(kind, a)),
-            }),
-            _ => Ok(None),
-        },
-        [only] => Ok(Some(*only)),
-        _ => Err(ImportError::Wrong {
-            file: docs[pi].reader.file(),
-            field: join(docs[pi].base, key),
-            reason: format!(
+    let wrong = |reason: String, help: String| ImportError::Wrong {
+        file: docs[pi].reader.file(),
+        field: join(docs[pi].base, key),
+        reason,
+        help,
+    };
+    match (of_kind.as_slice(), named) {
+        ([], None) => Ok(None),
+        // The only one, without an ARN of its own (`create-*` input JSON).
+        ([only], _) if named.is_none() || arn_of(*only).is_none() => Ok(Some(*only)),
+        // A document the pipeline names but that is not among them: named,
+        // with the command that prints it (another pipeline's is not used).
+        ([] | [_], Some(a)) => Err(wrong(
+            format!("the {kind:?} {a} is not among the documents"),
+            format!("add its JSON: {}", get_command(kind, a)),
+        )),
+        _ => Err(wrong(
+            format!(
                 "{} {kind:?} documents, and none has the ARN the pipeline names ({})",
                 of_kind.len(),
                 named.unwrap_or("none")
             ),
-            help: "give each pipeline the documents its ARNs name".into(),
-        }),
+            "give each pipeline the documents its ARNs name".into(),
+        )),
     }
 }
 
