@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{CliError, input, usage, write_whole};
+use super::{CliError, input, new_output, usage, write_whole};
 use crate::fit::{self, Format};
 
 /// `amisim fit`
@@ -20,6 +20,9 @@ pub struct FitArgs {
     /// Write the calibration here instead of standard output.
     #[arg(short = 'o', long = "out")]
     pub out: Option<PathBuf>,
+    /// Replace the `-o` file if it exists (never one of the inputs).
+    #[arg(long)]
+    pub force: bool,
     /// Below this many uncensored observations a stage gets the empirical distribution of its data.
     #[arg(long, default_value_t = 20)]
     pub min_samples: usize,
@@ -36,6 +39,9 @@ pub struct FitArgs {
 }
 
 pub(super) fn fit(a: &FitArgs) -> Result<(), CliError> {
+    if let Some(out) = &a.out {
+        new_output(out, &a.inputs, a.force)?;
+    }
     if a.bootstrap == 0 || a.bootstrap > 100_000 {
         return Err(usage("--bootstrap: from 1 to 100000 samples"));
     }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{CliError, usage, write_whole};
+use super::{CliError, new_output, usage, write_whole};
 use crate::import::{self, Format};
 
 /// `amisim import`
@@ -20,6 +20,9 @@ pub struct ImportArgs {
     /// Write the scenario here instead of standard output.
     #[arg(short = 'o', long = "out")]
     pub out: Option<PathBuf>,
+    /// Replace the `-o` file if it exists (never one of the inputs).
+    #[arg(long)]
+    pub force: bool,
     /// The scenario's name (default: the output file's stem, else "imported").
     #[arg(long)]
     pub name: Option<String>,
@@ -39,6 +42,16 @@ pub struct ImportArgs {
 }
 
 pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
+    if let Some(out) = &a.out {
+        let read: Vec<PathBuf> = a
+            .files
+            .iter()
+            .chain(&a.var_files)
+            .chain(&a.parameters)
+            .cloned()
+            .collect();
+        new_output(out, &read, a.force)?;
+    }
     let name = a.name.clone().unwrap_or_else(|| {
         a.out
             .as_ref()

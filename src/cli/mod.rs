@@ -159,6 +159,37 @@ fn write_whole(out: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
         .map_err(|e| CliError::Runtime(anyhow::anyhow!("{e}")))
 }
 
+/// `-o FILE` of a command that reads `inputs`: refused (exit 2) if it is
+/// one of them (writing it would destroy what was read), or if it exists
+/// and `force` is not given.
+fn new_output(
+    out: &std::path::Path,
+    inputs: &[std::path::PathBuf],
+    force: bool,
+) -> Result<(), CliError> {
+    use crate::diag::Diagnostic;
+    let Ok(target) = std::fs::canonicalize(out) else {
+        return Ok(()); // nothing there yet
+    };
+    let refused = if inputs
+        .iter()
+        .any(|i| std::fs::canonicalize(i).is_ok_and(|c| c == target))
+    {
+        Diagnostic::new(
+            "an input of this command: writing it would destroy the data it reads; nothing was written",
+            "write the output to another file",
+        )
+    } else if !force {
+        Diagnostic::new(
+            "exists; nothing was written",
+            "give another file, or --force to replace it",
+        )
+    } else {
+        return Ok(());
+    };
+    Err(input(&refused.at(out, (0, 0), "-o")))
+}
+
 /// One located input error (exit 2).
 fn input(d: &crate::diag::Diagnostic) -> CliError {
     CliError::Input(vec![d.to_string()], None)

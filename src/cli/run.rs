@@ -122,6 +122,9 @@ pub struct RunArgs {
     /// Also write trace.json: the first replication as a Chrome trace (open in Perfetto).
     #[arg(long)]
     pub trace: bool,
+    /// Replace the output directory even if another scenario file's results are in it.
+    #[arg(long)]
+    pub force: bool,
     /// Print the process's peak resident memory (Linux) when done, for benchmarks.
     #[arg(long, hide = true)]
     pub peak_memory: bool,
@@ -193,7 +196,9 @@ impl RunConfig {
     /// share a directory are refused.
     pub fn all(a: &RunArgs, env: impl Fn(&str) -> Option<String>) -> Result<Vec<Self>, CliError> {
         if a.scenarios.len() == 1 {
-            return Ok(vec![Self::from_args(a, env)?]);
+            let c = Self::from_args(a, env)?;
+            c.refuse_replacing(a.force)?;
+            return Ok(vec![c]);
         }
         if a.shard.is_some() {
             return Err(usage(
@@ -219,9 +224,34 @@ impl RunConfig {
                     c.scenario.name
                 )));
             }
+            c.refuse_replacing(a.force)?;
             configs.push(c);
         }
         Ok(configs)
+    }
+
+    /// Refuses (exit 2) to replace a result directory that another scenario
+    /// file wrote (its manifest says which), unless `force`: two scenarios
+    /// with one `name` would otherwise overwrite each other's results.
+    fn refuse_replacing(&self, force: bool) -> Result<(), CliError> {
+        let Ok(text) = std::fs::read_to_string(self.out.join("manifest.json")) else {
+            return Ok(());
+        };
+        let Ok(prev) = serde_json::from_str::<crate::report::manifest::Manifest>(&text) else {
+            return Ok(()); // not a finished run's (a damaged one is replaced)
+        };
+        let this = crate::report::manifest::absolute(&self.scenario.path);
+        if force || prev.scenario_file == this {
+            return Ok(());
+        }
+        let refused = crate::diag::Diagnostic::new(
+            format!(
+                "holds the results of {}; this run of {this} would replace them (both scenarios are named `{}`); nothing was run",
+                prev.scenario_file, self.scenario.name
+            ),
+            "give this run its own directory with --out DIR (or another `name`), or --force to replace them",
+        );
+        Err(super::input(&refused.at(&self.out, (0, 0), "")))
     }
 
     /// The run of the scenario at `path`, into `out` (default results/NAME).

@@ -381,8 +381,7 @@ pub(super) fn read(
 
     out.set("name", quoted(name), "the command line");
     dir.emit(out, "owner_id and the launch permissions");
-    out.lines.push((String::new(), None));
-    out.lines.extend(body.lines);
+    out.append(body);
     // Terraform's waiter on each copy: its create time-out, 40 minutes unless set.
     out.table("[faults]");
     match waiters.first() {

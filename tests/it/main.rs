@@ -36,6 +36,8 @@ mod import_dirs;
 mod layering;
 /// the pipeline model's rules on small inline scenarios, one file per topic
 mod model;
+/// `-o` and result directories: nothing lost or replaced silently
+mod no_loss;
 /// quantiles and their intervals over every shipped scenario
 mod quantiles;
 /// the engine and the build quota against queueing theory

@@ -28,14 +28,11 @@ const SHRINKING: &[(&str, &str, usize)] = &[
     ("fit/aws_input.rs", "read", 88),
     ("fit/csv_input.rs", "read", 195),
     ("fit/report.rs", "write", 117),
-    ("import/cloudformation.rs", "resolve", 146),
-    ("import/cloudformation.rs", "documents", 157),
     ("import/handrolled.rs", "read", 366),
 ];
 
 /// Files over the bar when it was set, `(file under src/, lines)`.
-const SHRINKING_FILES: &[(&str, usize)] =
-    &[("fit/aws_input.rs", 667), ("import/cloudformation.rs", 563)];
+const SHRINKING_FILES: &[(&str, usize)] = &[("fit/aws_input.rs", 667)];
 
 /// A function of a file: its name, first line (1-based) and length in lines.
 #[derive(Debug, PartialEq)]

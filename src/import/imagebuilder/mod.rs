@@ -160,8 +160,7 @@ pub(super) fn read(
         out.set("description", quoted(d), join(pbase, "description"));
     }
     dir.emit(out, "the ARNs");
-    out.lines.push((String::new(), None));
-    out.lines.extend(body.lines);
+    out.append(body);
     for d in &docs {
         d.reader.unused(d.body, d.base, warnings);
     }

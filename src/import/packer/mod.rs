@@ -193,7 +193,6 @@ pub(super) fn read(
     out.set("name", quoted(&req.name), "the command line");
     dir.alias_warnings(file, warnings);
     dir.emit(out, "the template's key ARNs and ami_users");
-    out.lines.push((String::new(), None));
-    out.lines.extend(pipelines.lines);
+    out.append(pipelines);
     Ok(())
 }

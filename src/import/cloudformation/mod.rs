@@ -14,8 +14,11 @@ use serde_json::{Map, Number, Value};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
+mod resolver;
+
 use super::imagebuilder::{Input, Kind};
 use super::{ImportError, Warning};
+use resolver::Resolver;
 
 /// True if `text` looks like a CloudFormation template.
 pub(super) fn is_template(text: &str) -> bool {
@@ -128,233 +131,6 @@ fn parse(file: &Path, text: &str) -> Result<Value, ImportError> {
     Ok(b.done.unwrap_or(Value::Null))
 }
 
-/// Resolves intrinsic functions against parameters, pseudo parameters and
-/// the template's own resources.
-struct Resolver<'a> {
-    params: BTreeMap<String, Value>,
-    /// Values given on the command line (`--var`): `Fn::ImportValue` of
-    /// another stack's export reads its name here.
-    given: &'a BTreeMap<String, String>,
-    /// Logical id → the ARN a `Ref` or `GetAtt … Arn` of it gives.
-    arns: BTreeMap<String, String>,
-    /// The template's Conditions, unevaluated.
-    conditions: Map<String, Value>,
-    /// Conditions being evaluated (a cycle is refused, not followed).
-    visiting: Vec<String>,
-    file: &'a Path,
-    warnings: Vec<Warning>,
-}
-
-impl Resolver<'_> {
-    /// The value of condition `name` of the template's Conditions.
-    fn condition(&mut self, name: &str, at: &str) -> Option<bool> {
-        if self.visiting.iter().any(|v| v == name) {
-            return None; // a condition that depends on itself
-        }
-        let c = self.conditions.get(name)?.clone();
-        self.visiting.push(name.to_string());
-        let v = self.resolve(&c, at).as_bool();
-        self.visiting.pop();
-        v
-    }
-
-    fn warn(&mut self, at: &str, what: String) {
-        self.warnings.push(Warning {
-            file: self.file.to_path_buf(),
-            field: at.to_string(),
-            what,
-        });
-    }
-
-    fn name(&mut self, n: &str, at: &str) -> Value {
-        if let Some(v) = self.params.get(n) {
-            return v.clone();
-        }
-        if let Some(a) = self.arns.get(n) {
-            return Value::String(a.clone());
-        }
-        self.warn(at, format!("`{n}` is neither a parameter nor an Image Builder or KMS resource of the template: left unresolved"));
-        Value::Null
-    }
-
-    /// `Fn::Sub`; `None` if a name in it has no value.
-    fn sub(&mut self, s: &str, vars: &Map<String, Value>, at: &str) -> Option<String> {
-        let mut out = String::new();
-        let mut rest = s;
-        while let Some(i) = rest.find("${") {
-            out.push_str(&rest[..i]);
-            let Some(j) = rest[i..].find('}') else {
-                break;
-            };
-            let key = &rest[i + 2..i + j];
-            let key = key.strip_suffix(".Arn").unwrap_or(key);
-            let v = match vars.get(key) {
-                Some(v) => self.resolve(v, at),
-                None => self.name(key, at),
-            };
-            if v.is_null() {
-                return None;
-            }
-            out.push_str(v.as_str().map_or(v.to_string(), str::to_string).as_str());
-            rest = &rest[i + j + 1..];
-        }
-        out.push_str(rest);
-        Some(out)
-    }
-
-    fn resolve(&mut self, v: &Value, at: &str) -> Value {
-        match v {
-            Value::Array(a) => Value::Array(a.iter().map(|x| self.resolve(x, at)).collect()),
-            Value::Object(m) if m.len() == 1 => {
-                let (k, arg) = m.iter().next().expect("one entry");
-                let arg_r = || arg.clone();
-                match k.as_str() {
-                    "Ref" => {
-                        let n = arg.as_str().unwrap_or_default().to_string();
-                        self.name(&n, at)
-                    }
-                    "Fn::GetAtt" => {
-                        let n = arg
-                            .get(0)
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_string();
-                        self.name(&n, at)
-                    }
-                    "Fn::Sub" => match arg {
-                        Value::String(s) => self
-                            .sub(s, &Map::new(), at)
-                            .map_or(Value::Null, Value::String),
-                        Value::Array(a) => {
-                            let s = a
-                                .first()
-                                .and_then(Value::as_str)
-                                .unwrap_or_default()
-                                .to_string();
-                            let vars = a
-                                .get(1)
-                                .and_then(Value::as_object)
-                                .cloned()
-                                .unwrap_or_default();
-                            self.sub(&s, &vars, at).map_or(Value::Null, Value::String)
-                        }
-                        _ => Value::Null,
-                    },
-                    "Fn::Join" => {
-                        let r = self.resolve(&arg_r(), at);
-                        let sep = r
-                            .get(0)
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_string();
-                        let list = r
-                            .get(1)
-                            .and_then(Value::as_array)
-                            .cloned()
-                            .unwrap_or_default();
-                        if list.iter().any(Value::is_null) {
-                            return Value::Null; // a part without a value
-                        }
-                        let parts: Vec<String> = list
-                            .iter()
-                            .map(|x| x.as_str().map_or(x.to_string(), str::to_string))
-                            .collect();
-                        Value::String(parts.join(&sep))
-                    }
-                    "Fn::Select" => {
-                        let r = self.resolve(&arg_r(), at);
-                        let i = r
-                            .get(0)
-                            .and_then(|x| {
-                                x.as_u64()
-                                    .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
-                            })
-                            .unwrap_or(0) as usize;
-                        r.get(1)
-                            .and_then(|l| l.get(i))
-                            .cloned()
-                            .unwrap_or(Value::Null)
-                    }
-                    "Fn::If" => {
-                        let cond = arg
-                            .get(0)
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_string();
-                        let branch = match self.condition(&cond, at) {
-                            Some(true) => 1,
-                            Some(false) => 2,
-                            None => {
-                                self.warn(at, format!("Fn::If: condition {cond} cannot be evaluated; the first branch is taken"));
-                                1
-                            }
-                        };
-                        arg.get(branch).map_or(Value::Null, |x| self.resolve(x, at))
-                    }
-                    "Fn::Equals" => {
-                        let r = self.resolve(&arg_r(), at);
-                        Value::Bool(r.get(0).is_some() && r.get(0) == r.get(1))
-                    }
-                    "Fn::Not" => {
-                        let r = self.resolve(&arg_r(), at);
-                        r.get(0)
-                            .and_then(Value::as_bool)
-                            .map_or(Value::Null, |b| Value::Bool(!b))
-                    }
-                    "Fn::And" | "Fn::Or" => {
-                        let r = self.resolve(&arg_r(), at);
-                        let all: Option<Vec<bool>> = r
-                            .as_array()
-                            .map(|l| l.iter().map(Value::as_bool).collect::<Option<Vec<bool>>>())
-                            .unwrap_or(None);
-                        match all {
-                            Some(b) if k == "Fn::And" => Value::Bool(b.iter().all(|x| *x)),
-                            Some(b) => Value::Bool(b.iter().any(|x| *x)),
-                            None => Value::Null,
-                        }
-                    }
-                    "Condition" => {
-                        let c = arg.as_str().unwrap_or_default().to_string();
-                        self.condition(&c, at).map_or(Value::Null, Value::Bool)
-                    }
-                    "Fn::ImportValue" => {
-                        // Another stack's export: its value from --var NAME=…, where given.
-                        let export = self.resolve(arg, at);
-                        let key = export.as_str().unwrap_or_default().to_string();
-                        match self.given.get(&key) {
-                            Some(v) => Value::String(v.clone()),
-                            None => {
-                                self.warn(at, format!("Fn::ImportValue {export}: another stack's export; left unresolved (give its value with --var {key}=…, from `aws cloudformation list-exports`)"));
-                                Value::Null
-                            }
-                        }
-                    }
-                    name if name.starts_with("Fn::") => {
-                        self.warn(
-                            at,
-                            format!(
-                                "{name} cannot be resolved inside the template; left unresolved"
-                            ),
-                        );
-                        Value::Null
-                    }
-                    _ => Value::Object(
-                        m.iter()
-                            .map(|(k, x)| (k.clone(), self.resolve(x, &format!("{at}.{k}"))))
-                            .collect(),
-                    ),
-                }
-            }
-            Value::Object(m) => Value::Object(
-                m.iter()
-                    .map(|(k, x)| (k.clone(), self.resolve(x, &format!("{at}.{k}"))))
-                    .collect(),
-            ),
-            other => other.clone(),
-        }
-    }
-}
-
 /// `PascalCase` → `camelCase`, with the one property CloudFormation names
 /// differently from the API.
 fn api_name(k: &str) -> String {
@@ -411,23 +187,15 @@ const TYPES: [(&str, Kind, &str); 7] = [
     ("AWS::ImageBuilder::Component", Kind::Component, "component"),
 ];
 
-/// The Image Builder documents of a template. `params` are `--parameters`
-/// (and the pseudo parameters `AWS::Region` and `AWS::AccountId`).
-pub(super) fn documents(
-    file: &Path,
-    text: &str,
+/// The pseudo parameters (`--var AWS::Region=…`, else a placeholder, said)
+/// and the template's parameters: `--parameters` values, else their
+/// defaults; one with neither is null (what reads it is left out), said.
+fn parameters(
+    t: &Value,
     given: &BTreeMap<String, String>,
+    file: &Path,
     warnings: &mut Vec<Warning>,
-) -> Result<Vec<Input>, ImportError> {
-    let t = parse(file, text)?;
-    let Some(Value::Object(resources)) = t.get("Resources") else {
-        return Err(ImportError::Wrong {
-            file: file.to_path_buf(),
-            field: "Resources".into(),
-            reason: "a template without Resources".into(),
-            help: "give the template that declares the AWS::ImageBuilder::* resources".into(),
-        });
-    };
+) -> BTreeMap<String, Value> {
     let mut params: BTreeMap<String, Value> = BTreeMap::new();
     for (k, v) in [
         ("AWS::Region", "us-east-1"),
@@ -484,19 +252,16 @@ pub(super) fn documents(
             }
         }
     }
-    let region = params["AWS::Region"]
-        .as_str()
-        .unwrap_or("us-east-1")
-        .to_string();
-    let account = params["AWS::AccountId"]
-        .as_str()
-        .unwrap_or("111111111111")
-        .to_string();
+    params
+}
+
+/// The ARN a `Ref` or `GetAtt … Arn` of each Image Builder or KMS
+/// resource gives, by logical id (as CloudFormation would create it in
+/// `region` and `account`).
+fn arns(resources: &Map<String, Value>, region: &str, account: &str) -> BTreeMap<String, String> {
     let mut arns = BTreeMap::new();
-    let mut seen = Vec::new();
     for (id, r) in resources {
         let ty = r.get("Type").and_then(Value::as_str).unwrap_or("");
-        seen.push(ty.to_string());
         let props = r.get("Properties");
         let name = props
             .and_then(|p| p.get("Name"))
@@ -529,6 +294,45 @@ pub(super) fn documents(
             );
         }
     }
+    arns
+}
+
+/// The Image Builder documents of a template. `params` are `--parameters`
+/// (and the pseudo parameters `AWS::Region` and `AWS::AccountId`).
+pub(super) fn documents(
+    file: &Path,
+    text: &str,
+    given: &BTreeMap<String, String>,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<Input>, ImportError> {
+    let t = parse(file, text)?;
+    let Some(Value::Object(resources)) = t.get("Resources") else {
+        return Err(ImportError::Wrong {
+            file: file.to_path_buf(),
+            field: "Resources".into(),
+            reason: "a template without Resources".into(),
+            help: "give the template that declares the AWS::ImageBuilder::* resources".into(),
+        });
+    };
+    let params = parameters(&t, given, file, warnings);
+    let region = params["AWS::Region"]
+        .as_str()
+        .unwrap_or("us-east-1")
+        .to_string();
+    let account = params["AWS::AccountId"]
+        .as_str()
+        .unwrap_or("111111111111")
+        .to_string();
+    let arns = arns(resources, &region, &account);
+    let seen: Vec<String> = resources
+        .values()
+        .map(|r| {
+            r.get("Type")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
     let mut res = Resolver {
         params,
         given,

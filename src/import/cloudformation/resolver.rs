@@ -1,0 +1,250 @@
+//! CloudFormation's intrinsic functions, resolved inside the template.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::import::Warning;
+
+/// Resolves intrinsic functions against parameters, pseudo parameters and
+/// the template's own resources.
+pub(super) struct Resolver<'a> {
+    pub(super) params: BTreeMap<String, Value>,
+    /// Values given on the command line (`--var`): `Fn::ImportValue` of
+    /// another stack's export reads its name here.
+    pub(super) given: &'a BTreeMap<String, String>,
+    /// Logical id → the ARN a `Ref` or `GetAtt … Arn` of it gives.
+    pub(super) arns: BTreeMap<String, String>,
+    /// The template's Conditions, unevaluated.
+    pub(super) conditions: Map<String, Value>,
+    /// Conditions being evaluated (a cycle is refused, not followed).
+    pub(super) visiting: Vec<String>,
+    pub(super) file: &'a Path,
+    pub(super) warnings: Vec<Warning>,
+}
+
+impl Resolver<'_> {
+    /// The value of condition `name` of the template's Conditions.
+    fn condition(&mut self, name: &str, at: &str) -> Option<bool> {
+        if self.visiting.iter().any(|v| v == name) {
+            return None; // a condition that depends on itself
+        }
+        let c = self.conditions.get(name)?.clone();
+        self.visiting.push(name.to_string());
+        let v = self.resolve(&c, at).as_bool();
+        self.visiting.pop();
+        v
+    }
+
+    fn warn(&mut self, at: &str, what: String) {
+        self.warnings.push(Warning {
+            file: self.file.to_path_buf(),
+            field: at.to_string(),
+            what,
+        });
+    }
+
+    fn name(&mut self, n: &str, at: &str) -> Value {
+        if let Some(v) = self.params.get(n) {
+            return v.clone();
+        }
+        if let Some(a) = self.arns.get(n) {
+            return Value::String(a.clone());
+        }
+        self.warn(at, format!("`{n}` is neither a parameter nor an Image Builder or KMS resource of the template: left unresolved"));
+        Value::Null
+    }
+
+    /// `Fn::Sub`; `None` if a name in it has no value.
+    fn sub(&mut self, s: &str, vars: &Map<String, Value>, at: &str) -> Option<String> {
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(i) = rest.find("${") {
+            out.push_str(&rest[..i]);
+            let Some(j) = rest[i..].find('}') else {
+                break;
+            };
+            let key = &rest[i + 2..i + j];
+            let key = key.strip_suffix(".Arn").unwrap_or(key);
+            let v = match vars.get(key) {
+                Some(v) => self.resolve(v, at),
+                None => self.name(key, at),
+            };
+            if v.is_null() {
+                return None;
+            }
+            out.push_str(v.as_str().map_or(v.to_string(), str::to_string).as_str());
+            rest = &rest[i + j + 1..];
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+
+    pub(super) fn resolve(&mut self, v: &Value, at: &str) -> Value {
+        match v {
+            Value::Array(a) => Value::Array(a.iter().map(|x| self.resolve(x, at)).collect()),
+            Value::Object(m) if m.len() == 1 => {
+                let (k, arg) = m.iter().next().expect("one entry");
+                self.function(k, arg, at)
+                    .unwrap_or_else(|| self.object(m, at))
+            }
+            Value::Object(m) => self.object(m, at),
+            other => other.clone(),
+        }
+    }
+
+    fn object(&mut self, m: &Map<String, Value>, at: &str) -> Value {
+        Value::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), self.resolve(x, &format!("{at}.{k}"))))
+                .collect(),
+        )
+    }
+
+    /// Intrinsic function `k` of `arg`; `None` if `k` is a plain key.
+    fn function(&mut self, k: &str, arg: &Value, at: &str) -> Option<Value> {
+        let first = |a: &Value| {
+            a.get(0)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        Some(match k {
+            "Ref" => self.name(arg.as_str().unwrap_or_default(), at),
+            "Fn::GetAtt" => self.name(&first(arg), at),
+            "Fn::Sub" => self.sub_of(arg, at),
+            "Fn::Join" => {
+                let r = self.resolve(arg, at);
+                join(&r)
+            }
+            "Fn::Select" => {
+                let r = self.resolve(arg, at);
+                let i = r
+                    .get(0)
+                    .and_then(|x| {
+                        x.as_u64()
+                            .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
+                    })
+                    .unwrap_or(0) as usize;
+                r.get(1)
+                    .and_then(|l| l.get(i))
+                    .cloned()
+                    .unwrap_or(Value::Null)
+            }
+            "Fn::If" => self.if_of(arg, at),
+            "Fn::Equals" | "Fn::Not" | "Fn::And" | "Fn::Or" => {
+                let r = self.resolve(arg, at);
+                logic(k, &r)
+            }
+            "Condition" => {
+                let c = arg.as_str().unwrap_or_default().to_string();
+                self.condition(&c, at).map_or(Value::Null, Value::Bool)
+            }
+            "Fn::ImportValue" => self.import_value(arg, at),
+            name if name.starts_with("Fn::") => {
+                self.warn(
+                    at,
+                    format!("{name} cannot be resolved inside the template; left unresolved"),
+                );
+                Value::Null
+            }
+            _ => return None,
+        })
+    }
+
+    /// `Fn::Sub` of a string, or of `[string, variables]`.
+    fn sub_of(&mut self, arg: &Value, at: &str) -> Value {
+        let (s, vars) = match arg {
+            Value::String(s) => (s.clone(), Map::new()),
+            Value::Array(a) => (
+                a.first()
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                a.get(1)
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+            _ => return Value::Null,
+        };
+        self.sub(&s, &vars, at).map_or(Value::Null, Value::String)
+    }
+
+    /// `Fn::If`: the branch its condition picks (the first, said, if it
+    /// cannot be evaluated).
+    fn if_of(&mut self, arg: &Value, at: &str) -> Value {
+        let cond = arg
+            .get(0)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let branch = match self.condition(&cond, at) {
+            Some(true) => 1,
+            Some(false) => 2,
+            None => {
+                self.warn(
+                    at,
+                    format!(
+                        "Fn::If: condition {cond} cannot be evaluated; the first branch is taken"
+                    ),
+                );
+                1
+            }
+        };
+        arg.get(branch).map_or(Value::Null, |x| self.resolve(x, at))
+    }
+
+    /// Another stack's export: its value from `--var NAME=…`, where given.
+    fn import_value(&mut self, arg: &Value, at: &str) -> Value {
+        let export = self.resolve(arg, at);
+        let key = export.as_str().unwrap_or_default().to_string();
+        match self.given.get(&key) {
+            Some(v) => Value::String(v.clone()),
+            None => {
+                self.warn(at, format!("Fn::ImportValue {export}: another stack's export; left unresolved (give its value with --var {key}=…, from `aws cloudformation list-exports`)"));
+                Value::Null
+            }
+        }
+    }
+}
+
+/// `Fn::Join` of resolved `[separator, list]`; null if a part has no value.
+fn join(r: &Value) -> Value {
+    let sep = r.get(0).and_then(Value::as_str).unwrap_or_default();
+    let list = r
+        .get(1)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if list.iter().any(Value::is_null) {
+        return Value::Null; // a part without a value
+    }
+    let parts: Vec<String> = list
+        .iter()
+        .map(|x| x.as_str().map_or(x.to_string(), str::to_string))
+        .collect();
+    Value::String(parts.join(sep))
+}
+
+/// `Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or` of resolved arguments.
+fn logic(k: &str, r: &Value) -> Value {
+    match k {
+        "Fn::Equals" => Value::Bool(r.get(0).is_some() && r.get(0) == r.get(1)),
+        "Fn::Not" => r
+            .get(0)
+            .and_then(Value::as_bool)
+            .map_or(Value::Null, |b| Value::Bool(!b)),
+        _ => {
+            let all: Option<Vec<bool>> = r
+                .as_array()
+                .and_then(|l| l.iter().map(Value::as_bool).collect::<Option<Vec<bool>>>());
+            match all {
+                Some(b) if k == "Fn::And" => Value::Bool(b.iter().all(|x| *x)),
+                Some(b) => Value::Bool(b.iter().any(|x| *x)),
+                None => Value::Null,
+            }
+        }
+    }
+}

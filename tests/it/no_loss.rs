@@ -1,0 +1,104 @@
+//! Nothing lost, nothing replaced silently: `-o` never overwrites an
+//! input or an existing file without `--force`, and a run does not
+//! replace another scenario file's results.
+
+use super::{amisim, amisim_ok};
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn fit_and_import_never_write_over_their_input_and_replace_a_file_only_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("history.csv");
+    let data = "stage,duration_s\nlaunch,30\nlaunch,31\nlaunch,29\n";
+    std::fs::write(&csv, data).unwrap();
+    let c = csv.to_str().unwrap();
+    for force in [&[][..], &["--force"][..]] {
+        let o = amisim(&[&["fit", c, "-o", c][..], force].concat());
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("an input of this command"),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(
+            std::fs::read_to_string(&csv).unwrap(),
+            data,
+            "the input is intact"
+        );
+    }
+    // An existing file: refused, then replaced with --force.
+    let out = dir.path().join("mine.toml");
+    std::fs::write(&out, "# keep me\n").unwrap();
+    let o_path = out.to_str().unwrap();
+    let o = amisim(&["import", "tests/import/imagebuilder", "-o", o_path]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("exists; nothing was written"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "# keep me\n");
+    amisim_ok(&[
+        "import",
+        "tests/import/imagebuilder",
+        "-o",
+        o_path,
+        "--force",
+    ]);
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .contains("[[pipeline]]")
+    );
+    // A variable file is an input too.
+    let vf = dir.path().join("prod.tfvars");
+    std::fs::write(&vf, "environment = \"prod\"\n").unwrap();
+    let v = vf.to_str().unwrap();
+    let o = amisim(&[
+        "import",
+        "tests/import/terraform-module",
+        "--var-file",
+        v,
+        "-o",
+        v,
+        "--force",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&vf).unwrap(),
+        "environment = \"prod\"\n"
+    );
+}
+
+#[test]
+fn a_copy_of_a_scenario_does_not_replace_the_results_of_the_original() {
+    let dir = tempfile::tempdir().unwrap();
+    let mine = dir.path().join("mine.toml");
+    std::fs::copy("scenarios/quickstart.toml", &mine).unwrap();
+    let out = dir.path().join("out");
+    let (m, o) = (mine.to_str().unwrap(), out.to_str().unwrap());
+    amisim_ok(&["run", "scenarios/quickstart.toml", "-n", "2", "-q", "-o", o]);
+    let before = std::fs::read(out.join("manifest.json")).unwrap();
+    let run = amisim(&["run", m, "-n", "2", "-q", "-o", o]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    let err = stderr(&run);
+    assert!(
+        err.contains("holds the results of")
+            && err.contains("quickstart.toml")
+            && err.contains("mine.toml"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(out.join("manifest.json")).unwrap(),
+        before,
+        "untouched"
+    );
+    // The same scenario file replaces its own results; --force replaces another's.
+    amisim_ok(&["run", "scenarios/quickstart.toml", "-n", "3", "-q", "-o", o]);
+    amisim_ok(&["run", m, "-n", "2", "-q", "-o", o, "--force"]);
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("mine.toml"), "{manifest}");
+}
