@@ -108,14 +108,14 @@ pub struct RunArgs {
     #[arg(long)]
     pub max_replications: Option<u64>,
     /// Which row files to write: `all` (runs, stages, images, cost, exposure), `runs`, or `none`
-    /// (large experiments: the aggregated reports only).
-    #[arg(long, default_value = "all")]
-    pub rows: RowSelection,
+    /// (large experiments: the aggregated reports only) [default: all].
+    #[arg(long)]
+    pub rows: Option<RowSelection>,
     /// Which replications the row files hold: `auto` (the first ones, about
     /// 64 MB of rows, at least one; the aggregated files always hold every
-    /// replication), `all`, or N (the first N).
-    #[arg(long, default_value = "auto", value_parser = parse_row_replications, allow_hyphen_values = true)]
-    pub row_replications: RowReplications,
+    /// replication), `all`, or N (the first N) [default: auto].
+    #[arg(long, value_parser = parse_row_replications, allow_hyphen_values = true)]
+    pub row_replications: Option<RowReplications>,
     /// Also write charts (PNG and SVG), report.md and a self-contained report.html.
     #[arg(long)]
     pub report: bool,
@@ -281,12 +281,20 @@ impl RunConfig {
             ));
         }
         refuse_meaningless_flags(a, shard.is_some())?;
+        if sweep.is_some() {
+            refuse_sweep_flags(a)?;
+        }
         let seed = a.seed.unwrap_or(scn.seed);
         let total = a.replications.unwrap_or(u64::from(scn.replications));
         let (first, count) = shard.map_or((0, total), |s| s.range(total));
         let workers = experiment::workers(usize::from(a.threads))? as u64;
         // Row files only for a single scenario: a sweep reports per point.
-        let rows = if sweep.is_some() { None } else { Some(a.rows) };
+        let row_selection = a.rows.unwrap_or(RowSelection::All);
+        let rows = if sweep.is_some() {
+            None
+        } else {
+            Some(row_selection)
+        };
         let plan = Plan {
             seed,
             first,
@@ -314,14 +322,35 @@ impl RunConfig {
             total,
             shard,
             plan,
-            rows: a.rows,
-            row_replications: a.row_replications,
+            rows: row_selection,
+            row_replications: a.row_replications.unwrap_or(RowReplications::Auto),
             report: a.report,
             trace: a.trace,
             quiet: a.quiet,
             peak_memory: a.peak_memory,
         })
     }
+}
+
+/// A sweep writes sweep.csv and each point's aggregated files, no rows and
+/// no trace: their flags are refused, never ignored.
+fn refuse_sweep_flags(a: &RunArgs) -> Result<(), CliError> {
+    let given = [
+        (a.trace, "--trace"),
+        (a.rows.is_some(), "--rows"),
+        (a.row_replications.is_some(), "--row-replications"),
+    ];
+    if let Some((_, flag)) = given.iter().find(|(on, _)| *on) {
+        return Err(usage(format!(
+            "{flag}: a sweep writes no row files and no trace (sweep.csv and each point's aggregated files); run one point's scenario without [sweep] for them"
+        )));
+    }
+    if a.precision.is_some() {
+        return Err(usage(
+            "--precision would stop each sweep point after a different number of replications, and its points would no longer share common random numbers; give the count with -n",
+        ));
+    }
+    Ok(())
 }
 
 /// A flag that another makes meaningless is refused, never ignored.
@@ -337,6 +366,11 @@ fn refuse_meaningless_flags(a: &RunArgs, sharded: bool) -> Result<(), CliError> 
                 "--max-replications bounds a --precision run; give --precision too, or set the count with -n",
             ));
         }
+    }
+    if a.rows == Some(RowSelection::None) && a.row_replications.is_some() {
+        return Err(usage(
+            "--row-replications says which replications the row files hold, and --rows none writes none",
+        ));
     }
     if sharded && (a.report || a.trace) {
         let flag = if a.report { "--report" } else { "--trace" };

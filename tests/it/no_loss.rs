@@ -102,3 +102,42 @@ fn a_copy_of_a_scenario_does_not_replace_the_results_of_the_original() {
     let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
     assert!(manifest.contains("mine.toml"), "{manifest}");
 }
+
+#[test]
+fn a_sweep_refuses_the_flags_it_would_ignore_and_no_rows_refuses_a_row_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s");
+    let o = out.to_str().unwrap();
+    for flags in [
+        &["--trace"][..],
+        &["--rows", "runs"],
+        &["--row-replications", "3"],
+        &["--precision", "0.05"],
+    ] {
+        let args = [
+            &["run", "scenarios/patch-sla.toml", "-n", "2", "-q", "-o", o][..],
+            flags,
+        ]
+        .concat();
+        let r = amisim(&args);
+        assert_eq!(r.status.code(), Some(2), "{flags:?}: {}", stderr(&r));
+        assert!(stderr(&r).contains(flags[0]), "{flags:?}: {}", stderr(&r));
+        assert!(!out.exists(), "{flags:?}: nothing written");
+    }
+    let r = amisim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--rows",
+        "none",
+        "--row-replications",
+        "3",
+        "-o",
+        o,
+    ]);
+    assert_eq!(r.status.code(), Some(2), "{}", stderr(&r));
+    assert!(
+        stderr(&r).contains("--rows none writes none"),
+        "{}",
+        stderr(&r)
+    );
+}
