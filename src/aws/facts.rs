@@ -173,6 +173,10 @@ pub const PACKER_OTHER_ATTEMPTS: u64 = 40;
 /// OUs). source: docs/sources.md#share-entities.
 pub const SHARE_ENTITIES_PER_IMAGE: u32 = 1000;
 
+/// The largest EBS volume, in GiB: 64 TiB (io2 Block Express; gp3 and
+/// gp2 reach 16 TiB). source: docs/sources.md#ebs-volume-size.
+pub const MAX_VOLUME_GIB: f64 = 65_536.0;
+
 /// Public AMIs per account and Region: 5 by default (adjustable); the
 /// sixth public share fails with `ResourceLimitExceeded`.
 /// source: docs/sources.md#public-amis.

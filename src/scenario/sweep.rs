@@ -72,6 +72,22 @@ fn parse_path(path: &str) -> Option<Vec<Step>> {
     Some(steps)
 }
 
+/// A key path as the sweep names it: `pipeline[00].x` is `pipeline[0].x`.
+fn canonical(steps: &[Step]) -> String {
+    let mut out = String::new();
+    for s in steps {
+        match s {
+            Step::Key(k) if out.is_empty() => out.push_str(k),
+            Step::Key(k) => {
+                out.push('.');
+                out.push_str(k);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
 /// The value at `path`, if the table has one.
 fn get<'a>(table: &'a Table, path: &[Step]) -> Option<&'a Value> {
     let (first, rest) = path.split_first()?;
@@ -257,6 +273,17 @@ impl<'a> SweepDoc<'a> {
                     Some("sweep scenario settings; seed and replications are the experiment's"),
                 ));
             }
+            let name = canonical(&steps);
+            if let Some((other, _, _)) = keys
+                .iter()
+                .find(|(o, s, _): &&Swept| canonical(s) == name && *o != *k)
+            {
+                return Err(self.err(
+                    k,
+                    format!("\"{k}\" and \"{other}\" name the same key, {name}"),
+                    Some("sweep each key once"),
+                ));
+            }
             keys.push((k.clone(), steps, values.clone()));
         }
         Ok(keys)
@@ -355,7 +382,7 @@ pub fn load_sweep(
         .map(|(_, steps, _)| get(&doc.base, steps).map(shown))
         .collect();
     Ok(Some(Sweep {
-        keys: keys.into_iter().map(|(k, _, _)| k).collect(),
+        keys: keys.iter().map(|(_, steps, _)| canonical(steps)).collect(),
         points,
         base,
     }))

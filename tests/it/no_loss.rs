@@ -141,3 +141,38 @@ fn a_sweep_refuses_the_flags_it_would_ignore_and_no_rows_refuses_a_row_count() {
         stderr(&r)
     );
 }
+
+#[test]
+fn a_sweep_key_written_twice_an_empty_name_and_an_impossible_volume_are_refused_at_their_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/patch-sla.toml").unwrap();
+    let twice = text.replacen(
+        "\"pipeline[0].schedule.cron\" = ",
+        "\"pipeline[00].schedule.cron\" = [\"cron(0 6 ? * MON *)\"]\n\"pipeline[0].schedule.cron\" = ",
+        1,
+    );
+    let without_sweep = |t: &str| {
+        let (head, rest) = t.split_once("[sweep]").unwrap();
+        let rest = rest.split_once("\n\n").unwrap().1;
+        format!("{head}{rest}")
+    };
+    let plain = without_sweep(&text);
+    let cases = [
+        (twice, "name the same key, pipeline[0].schedule.cron"),
+        (
+            plain.replacen("name = \"scheduled\"", "name = \"\"", 1),
+            "pipeline[0].name: an empty name",
+        ),
+        (
+            plain.replacen("size_gib = ", "size_gib = 1e12 #", 1),
+            "an EBS volume holds at most 65536 GiB",
+        ),
+    ];
+    for (i, (scn, said)) in cases.iter().enumerate() {
+        let f = dir.path().join(format!("s{i}.toml"));
+        std::fs::write(&f, scn).unwrap();
+        let o = amisim(&["validate", f.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{said}: {}", stderr(&o));
+        assert!(stderr(&o).contains(said), "{said}: {}", stderr(&o));
+    }
+}

@@ -267,11 +267,19 @@ impl<'a> Ctx<'a> {
     /// A size in GiB, finite and not negative; `key` names it in the message.
     pub(super) fn size_gib(&mut self, v: &Spanned<f64>, path: &str, key: &str) -> f64 {
         let val = *v.get_ref();
+        let max = crate::aws::facts::MAX_VOLUME_GIB;
         if !val.is_finite() || val < 0.0 {
             self.err(
                 Some(v.span()),
                 path,
                 format!("{key} must be a non-negative size in GiB, got {val}"),
+                Some("sizes are in GiB, e.g. 30"),
+            );
+        } else if val > max {
+            self.err(
+                Some(v.span()),
+                path,
+                format!("{key} = {val} GiB: an EBS volume holds at most {max} GiB (64 TiB; docs/sources.md#ebs-volume-size)"),
                 Some("sizes are in GiB, e.g. 30"),
             );
         }

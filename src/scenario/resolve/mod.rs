@@ -374,6 +374,16 @@ fn unique_names(ctx: &mut Ctx<'_>, raw: &RawScenario) {
                 .map(|(i, m)| (&m.get_ref().name, "migration".at(i))),
         );
     for (name, prefix) in names_in_use {
+        if name.get_ref().trim().is_empty() {
+            // Every output names the pipeline: an empty name is a row nobody can read.
+            ctx.err(
+                Some(name.span()),
+                prefix.key("name"),
+                "an empty name",
+                Some("give it a name, e.g. name = \"golden-al2023\""),
+            );
+            continue;
+        }
         if let Some(prev) = seen.insert(name.get_ref().clone(), prefix.clone()) {
             ctx.err(
                 Some(name.span()),
