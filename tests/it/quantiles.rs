@@ -61,10 +61,10 @@ fn quantiles_lie_within_min_and_max_and_cis_are_centred_for_every_shipped_scenar
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
         // A sweep writes no rows (and refuses --rows).
-        let rows: &[&str] = if single { &["--rows", "none"] } else { &[] };
+        let row_flags: &[&str] = if single { &["--rows", "none"] } else { &[] };
         let o = std::process::Command::new(env!("CARGO_BIN_EXE_amisim"))
             .args(["run", scn.to_str().unwrap(), "-n", "3", "-q"])
-            .args(rows)
+            .args(row_flags)
             .arg("--out")
             .arg(&out)
             .current_dir(root())
