@@ -197,6 +197,9 @@ fn input(d: &crate::diag::Diagnostic) -> CliError {
 
 /// Parses the process's arguments and runs them.
 pub fn main() -> ExitCode {
+    // Without the handler a signal still stops the process; only the
+    // clean-up of a run being written is lost, and the next run does it.
+    let _ = crate::report::interrupt::install();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => e.report(),

@@ -291,6 +291,12 @@ impl Staged {
         remove_leftovers(&parent, &prefix)?;
         let staging = parent.join(format!("{prefix}staging-{}", std::process::id()));
         std::fs::create_dir(&staging).map_err(io("create", &staging))?;
+        super::interrupt::register(super::interrupt::Live {
+            staging: staging.clone(),
+            old: parent.join(format!("{prefix}old-{}", std::process::id())),
+            target: parent.join(&name),
+            lock: lock.path.clone(),
+        });
         Ok(Staged {
             target: parent.join(&name),
             staging,
@@ -344,6 +350,7 @@ impl Staged {
 
 impl Drop for Staged {
     fn drop(&mut self) {
+        super::interrupt::unregister(&self.staging);
         if !self.committed {
             // Best effort: the next run into this place removes it otherwise.
             let _ = std::fs::remove_dir_all(&self.staging);

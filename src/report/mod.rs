@@ -9,6 +9,7 @@ pub mod capacity;
 pub mod charts;
 pub mod commit;
 pub mod csv_files;
+pub mod interrupt;
 pub mod manifest;
 pub mod plan;
 pub mod row_files;

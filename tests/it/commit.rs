@@ -105,6 +105,39 @@ fn a_run_killed_at_any_moment_leaves_the_old_result_or_the_new_one_whole() {
 }
 
 #[test]
+fn sigint_or_sigterm_during_a_run_removes_its_staging_and_lock_and_leaves_the_previous_result() {
+    use rustix::process::{Pid, Signal, kill_process};
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("out");
+    run_ok(&target, "1", "5", &[]);
+    let before = snapshot(&target);
+    for (signal, code) in [(Signal::INT, 130), (Signal::TERM, 143)] {
+        let mut child = spawn(&target, "2", "200000", &["--rows", "none"]);
+        let t0 = Instant::now();
+        while !names(tmp.path())
+            .iter()
+            .any(|n| n.contains("amisim-staging"))
+        {
+            assert!(
+                t0.elapsed() < Duration::from_secs(20),
+                "the run never staged"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let pid = Pid::from_raw(child.id() as i32).unwrap();
+        kill_process(pid, signal).unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "{signal:?}");
+        assert_eq!(
+            names(tmp.path()),
+            ["out"],
+            "{signal:?}: no staging directory, no lock"
+        );
+        assert_eq!(snapshot(&target), before, "{signal:?}: the previous result");
+    }
+}
+
+#[test]
 fn a_second_run_into_a_directory_being_written_fails_at_once() {
     let tmp = tempfile::tempdir().unwrap();
     let target = tmp.path().join("out");

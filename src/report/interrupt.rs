@@ -1,0 +1,61 @@
+//! SIGINT and SIGTERM while a result is being written: the staging
+//! directories and locks of this process are removed, the previous result
+//! is left as it was, and the process exits 130 or 143 (128 + the signal),
+//! as a shell reports a process the signal killed.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// What a live [`super::commit::Staged`] would leave behind if killed.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Live {
+    pub(super) staging: PathBuf,
+    /// Where the previous result is moved aside while the new one goes in.
+    pub(super) old: PathBuf,
+    pub(super) target: PathBuf,
+    pub(super) lock: PathBuf,
+}
+
+// A process-wide list: a signal arrives on its own thread, with no other
+// way to find what the writers have open.
+static LIVE: Mutex<Vec<Live>> = Mutex::new(Vec::new());
+
+pub(super) fn register(l: Live) {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner()).push(l);
+}
+
+pub(super) fn unregister(staging: &std::path::Path) {
+    LIVE.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|l| l.staging != staging);
+}
+
+/// Removes what the live writes would leave: the staging directory, the
+/// lock; the previous result is put back where a non-atomic commit had
+/// moved it aside.
+fn abandon_all() {
+    let live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    for l in live.iter() {
+        let _ = std::fs::remove_dir_all(&l.staging);
+        if !l.target.exists() && l.old.exists() {
+            let _ = std::fs::rename(&l.old, &l.target);
+        }
+        let _ = std::fs::remove_file(&l.lock);
+    }
+}
+
+/// Installs the handler (once, at start): on SIGINT or SIGTERM, the live
+/// writes are abandoned and the process exits 128 + the signal.
+pub fn install() -> std::io::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+    std::thread::Builder::new()
+        .name("amisim-signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                abandon_all();
+                std::process::exit(128 + sig);
+            }
+        })?;
+    Ok(())
+}
