@@ -180,8 +180,13 @@ fn busiest_quota(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> Str
                 100.0 * w as f64 / r.ms.max(1) as f64
             )
         });
+    // The verdict rests on a reading of the quota's scope: said.
+    let scope = match k.kind {
+        crate::aws::quotas::Quota::AmiCopiesPerDistribution => "; its scope is an assumption that decides this: amisim counts the copies of every Image Builder pipeline of one account into one Region against one quota (the cross-account guide's words), while its Service Quotas name, \"per distribution configuration\", would give each pipeline its own (docs/sources.md#quota-copies-distribution)",
+        _ => "",
+    };
     format!(
-        "binding quota: {quota} = {} ({account} in {region}), at capacity {} per replication ({:.1} % of its length), {} of {} requests queued, p95 wait {}; {:.1} % utilized on average{share}",
+        "binding quota: {quota} = {} ({account} in {region}), at capacity {} per replication ({:.1} % of its length), {} of {} requests queued, p95 wait {}; {:.1} % utilized on average{share}{scope}",
         q.capacity,
         human(per_rep),
         100.0 * q.at_capacity(),
