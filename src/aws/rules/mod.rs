@@ -46,6 +46,9 @@ pub enum Rule {
     OrganizationArnRequired,
     /// A time-based copy's completion duration: 15 min to 48 h in 15-min steps.
     TimeBasedCopyDuration,
+    /// A time-based copy asked of Image Builder, whose distribution has no
+    /// completion duration to ask with.
+    ImageBuilderTimeBasedCopy,
     /// An opt-in Region the account has not enabled.
     RegionNotEnabled,
     /// A public image deprecated later than 2 years after its creation.
@@ -56,7 +59,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, for tables and docs.
-    pub const ALL: [Rule; 16] = [
+    pub const ALL: [Rule; 17] = [
         Rule::EncryptedToUnencrypted,
         Rule::KmsKeyWithoutEncrypted,
         Rule::KeyNotInRegion,
@@ -70,6 +73,7 @@ impl Rule {
         Rule::OnlyOwnerShares,
         Rule::OrganizationArnRequired,
         Rule::TimeBasedCopyDuration,
+        Rule::ImageBuilderTimeBasedCopy,
         Rule::RegionNotEnabled,
         Rule::PublicDeprecation,
         Rule::ArchiveRequiresDisabled,
@@ -91,6 +95,7 @@ impl Rule {
             Rule::OnlyOwnerShares => "only_owner_shares",
             Rule::OrganizationArnRequired => "organization_arn_required",
             Rule::TimeBasedCopyDuration => "time_based_copy_duration",
+            Rule::ImageBuilderTimeBasedCopy => "image_builder_time_based_copy",
             Rule::RegionNotEnabled => "region_not_enabled",
             Rule::PublicDeprecation => "public_deprecation",
             Rule::ArchiveRequiresDisabled => "archive_requires_disabled",
@@ -113,6 +118,7 @@ impl Rule {
             Rule::OnlyOwnerShares => "docs/sources.md#rule-only-owner-shares",
             Rule::OrganizationArnRequired => "docs/sources.md#rule-organization-arn-required",
             Rule::TimeBasedCopyDuration => "docs/sources.md#rule-time-based-copy-duration",
+            Rule::ImageBuilderTimeBasedCopy => "docs/sources.md#rule-image-builder-time-based-copy",
             Rule::RegionNotEnabled => "docs/sources.md#rule-region-not-enabled",
             Rule::PublicDeprecation => "docs/sources.md#rule-public-deprecation",
             Rule::ArchiveRequiresDisabled => "docs/sources.md#rule-archive-requires-disabled",
@@ -167,6 +173,10 @@ impl Rule {
             }
             Rule::TimeBasedCopyDuration => {
                 "CopyImage refused: SnapshotCopyCompletionDurationMinutes takes 15 minutes to 48 hours, in 15-minute increments"
+            }
+            // No error code: the field does not exist in Image Builder's API.
+            Rule::ImageBuilderTimeBasedCopy => {
+                "Image Builder's AmiDistributionConfiguration has no completion-duration field: only CopyImage takes SnapshotCopyCompletionDurationMinutes"
             }
             // AWS documents that a disabled Region cannot be used; the error
             // code a call there returns is not in amisim's sources.
@@ -265,6 +275,16 @@ pub fn check_copy_completion(d: SimDuration) -> Result<(), RuleViolation> {
             SimDuration::from_mins(up)
         ),
     ))
+}
+
+/// `copy_completion` on an Image Builder pipeline: its distribution
+/// configuration cannot ask for a time-based copy.
+pub fn image_builder_copy_completion() -> RuleViolation {
+    RuleViolation::new(
+        Rule::ImageBuilderTimeBasedCopy,
+        "an Image Builder pipeline cannot ask for time-based copies: its distribution configuration has no completion duration".into(),
+        "remove copy_completion, or use tool = \"packer\" (snapshot_copy_duration_minutes) or tool = \"sdk\" (CopyImage's SnapshotCopyCompletionDurationMinutes)".into(),
+    )
 }
 
 pub(super) fn region_name(dir: &Directory, r: RegionId) -> &str {

@@ -182,7 +182,9 @@ fn busiest_quota(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> Str
         });
     // The verdict rests on a reading of the quota's scope: said.
     let scope = match k.kind {
-        crate::aws::quotas::Quota::AmiCopiesPerDistribution => "; its scope is an assumption that decides this: amisim counts the copies of every Image Builder pipeline of one account into one Region against one quota (the cross-account guide's words), while its Service Quotas name, \"per distribution configuration\", would give each pipeline its own (docs/sources.md#quota-copies-distribution)",
+        crate::aws::quotas::Quota::AmiCopiesPerDistribution => {
+            "; its scope is an assumption that decides this: amisim counts the copies of every Image Builder pipeline of one account into one Region against one quota (the cross-account guide's words), while its Service Quotas name, \"per distribution configuration\", would give each pipeline its own (docs/sources.md#quota-copies-distribution)"
+        }
         _ => "",
     };
     format!(

@@ -140,6 +140,21 @@ impl<'a> Ctx<'a> {
         self.errors.push(e);
     }
 
+    /// An AWS rule the scenario breaks in a way no run could simulate:
+    /// always an error (never a modelled misconfiguration).
+    pub(super) fn rule_error(
+        &mut self,
+        span: Range<usize>,
+        path: impl Into<String>,
+        v: &RuleViolation,
+    ) {
+        let mut e = self
+            .loc
+            .error(Some(span), path, v.reason(), Some(v.help.clone()));
+        e.aws_rule = true;
+        self.errors.push(e);
+    }
+
     /// Refuses a trigger at `key` that occurs about `count` times in the
     /// horizon when that is over [`MAX_OCCURRENCES`](super::MAX_OCCURRENCES);
     /// true if it is within.

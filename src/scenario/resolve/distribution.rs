@@ -130,6 +130,24 @@ fn asked_regions<'p>(
     asked
 }
 
+/// `copy_completion` on an Image Builder pipeline, or on one of its
+/// distributions: refused, as Image Builder has no field to ask with.
+pub(super) fn refuse_image_builder_completion(ctx: &mut Ctx<'_>, p: &RawPipeline, prefix: &str) {
+    let v = crate::aws::rules::image_builder_copy_completion();
+    if let Some(c) = &p.copy_completion {
+        ctx.rule_error(c.span(), prefix.key("copy_completion"), &v);
+    }
+    for (i, d) in p.distribution.iter().enumerate() {
+        if let Some(c) = &d.get_ref().copy_completion {
+            ctx.rule_error(
+                c.span(),
+                prefix.key("distribution").at(i).key("copy_completion"),
+                &v,
+            );
+        }
+    }
+}
+
 /// A distribution's time-based copy completion (its own, else the
 /// pipeline's), checked against AWS's range, with a warning when the largest
 /// snapshot cannot copy in it; and the rule it breaks, if any.

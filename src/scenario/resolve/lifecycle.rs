@@ -72,12 +72,7 @@ pub(super) fn public_deprecation(
         .deprecate_after
         .as_ref()
         .map_or(lc.span(), |x| x.span());
-    ctx.err(
-        Some(span),
-        prefix.key("lifecycle").key("deprecate_after"),
-        v.reason(),
-        Some(&v.help),
-    );
+    ctx.rule_error(span, prefix.key("lifecycle").key("deprecate_after"), &v);
 }
 
 /// `[pipeline.lifecycle]`: by count (`keep_last`) and/or by age (`max_age`, `keep_at_least`).
@@ -191,12 +186,7 @@ fn archive_after(
                 "set disable_after = \"{d}\" or less (a snapshot behind an AMI can be archived only once the AMI is disabled)"
             ),
         };
-        ctx.err(
-            Some(a.span()),
-            path.key("archive_after"),
-            v.reason(),
-            Some(&v.help),
-        );
+        ctx.rule_error(a.span(), path.key("archive_after"), &v);
         return None;
     }
     Some(d)

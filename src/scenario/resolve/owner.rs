@@ -58,7 +58,7 @@ pub(super) fn resolve_owner_encryption(
                         ),
                         help: format!("use a key created in {}", dir.regions[region.index()]),
                     };
-                    ctx.err(Some(k.span()), &path, v.reason(), Some(&v.help));
+                    ctx.rule_error(k.span(), &path, &v);
                 }
                 if !dir.key_usable_by(key, owner, region) {
                     let v = RuleViolation {
@@ -74,7 +74,7 @@ pub(super) fn resolve_owner_encryption(
                             dir.accounts[owner.index()].name
                         ),
                     };
-                    ctx.err(Some(k.span()), &path, v.reason(), Some(&v.help));
+                    ctx.rule_error(k.span(), &path, &v);
                 }
             }
             None => {}

@@ -76,6 +76,9 @@ pub(super) fn resolve_pipeline(
     let source = resolve_source(ctx, sh, p, prefix, (region, tool, base_owner));
     let (owner, encryption, product_codes) =
         (source.owner, source.encryption, source.product_codes);
+    if tool == Tool::ImageBuilder {
+        super::distribution::refuse_image_builder_completion(ctx, p, prefix);
+    }
     let (distributions, copies) = resolve_distributions(ctx, &source, p, prefix);
 
     let volumes = pipeline_volumes(ctx, sp, prefix);
@@ -154,12 +157,7 @@ fn resolve_source<'s>(
     {
         // Always an error: nothing of the pipeline could run there.
         let v = crate::aws::rules::region_not_enabled(sh.dir, owner, r, "build in");
-        ctx.err(
-            Some(p.region.span()),
-            prefix.key("region"),
-            v.reason(),
-            Some(&v.help),
-        );
+        ctx.rule_error(p.region.span(), prefix.key("region"), &v);
     }
     let product_codes = base_owner == BaseOwner::Marketplace;
     let encrypt_boot = encrypt_boot(ctx, p, tool, encryption, prefix);

@@ -76,7 +76,7 @@ fn share_organizations(
             },
             None => {
                 let v = RuleViolation { rule: Rule::OrganizationArnRequired, message: format!("\"{}\" is not an organization ARN", o.get_ref()), help: "write arn:aws:organizations::<management-account-id>:organization/<o-id>".into() };
-                ctx.err(Some(o.span()), &p, v.reason(), Some(&v.help));
+                ctx.rule_error(o.span(), &p, &v);
             }
         }
     }
@@ -126,7 +126,7 @@ fn share_ous(
                         "write arn:aws:organizations::<management-account-id>:ou/<o-id>/<ou-id>"
                             .into(),
                 };
-                ctx.err(Some(o.span()), &p, v.reason(), Some(&v.help));
+                ctx.rule_error(o.span(), &p, &v);
             }
         }
     }
