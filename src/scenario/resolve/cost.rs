@@ -10,10 +10,14 @@ use crate::aws::facts;
 use crate::cost::Prices;
 use crate::engine::SimDuration;
 use crate::pipeline::config::{Kind, Pipeline};
-use crate::scenario::raw::RawCost;
+use crate::scenario::raw::{RawCost, RawPipeline};
 
 /// Prices each pipeline's instances; warns of instance types without a price.
-pub(super) fn price_instances(ctx: &mut Ctx<'_>, pipelines: &[Pipeline], prices: &mut Prices) {
+pub(super) fn price_instances(
+    ctx: &mut Ctx<'_>,
+    (pipelines, raw): (&[Pipeline], &[Spanned<RawPipeline>]),
+    prices: &mut Prices,
+) {
     // A migration moves the user's own instance: it is not costed.
     fn types(p: &Pipeline) -> Option<[&str; 2]> {
         match &p.kind {
@@ -29,22 +33,26 @@ pub(super) fn price_instances(ctx: &mut Ctx<'_>, pipelines: &[Pipeline], prices:
         .iter()
         .map(|p| types(p).map_or((None, None), |[b, t]| (price(b), price(t))))
         .collect();
-    // Instance types without a price are not costed: say so.
-    let mut unpriced: Vec<&str> = pipelines
-        .iter()
-        .filter_map(types)
-        .flatten()
-        .filter(|t| !prices.instance_usd_per_hour.contains_key(*t))
-        .collect();
-    unpriced.sort_unstable();
-    unpriced.dedup();
-    for t in unpriced {
-        ctx.warn(
-            Some(0..0),
-            "cost.instance_usd_per_hour",
-            format!("instance type {t} has no price: its hours are not costed"),
-            Some(format!("add [cost] instance_usd_per_hour = {{ \"{t}\" = <dollars per hour> }} (docs/sources.md#price-instances has only t3.medium, m5.large, c5.xlarge, m7i.large)")),
-        );
+    // Instance types without a price are not costed: said at the key that
+    // names each (the defaults are priced, so each is written).
+    for (i, p) in raw.iter().enumerate() {
+        let p = p.get_ref();
+        for (key, t) in [
+            ("builder_instance_type", &p.builder_instance_type),
+            ("test_instance_type", &p.test_instance_type),
+        ] {
+            let Some(t) = t else { continue };
+            let name = t.get_ref();
+            if prices.instance_usd_per_hour.contains_key(name.as_str()) {
+                continue;
+            }
+            ctx.warn(
+                Some(t.span()),
+                "pipeline".at(i).key(key),
+                format!("instance type {name} has no price: its hours are not costed"),
+                Some(format!("add [cost] instance_usd_per_hour = {{ \"{name}\" = <dollars per hour> }} (docs/sources.md#price-instances has only t3.medium, m5.large, c5.xlarge, m7i.large)")),
+            );
+        }
     }
 }
 

@@ -165,7 +165,7 @@ pub(super) fn resolve(
     let incidents = faults::resolve_incidents(&mut ctx, &raw.incident, SimTime(horizon.0));
     let api = faults::resolve_api(&mut ctx, raw.api.as_ref());
     let mut prices = cost::resolve_prices(&mut ctx, raw.cost.as_ref());
-    cost::price_instances(&mut ctx, &pipelines, &mut prices);
+    cost::price_instances(&mut ctx, (&pipelines, &raw.pipeline), &mut prices);
 
     if !ctx.errors.is_empty() {
         return Err(ctx.errors);
