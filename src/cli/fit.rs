@@ -78,10 +78,13 @@ pub(super) fn fit(a: &FitArgs) -> Result<(), CliError> {
         None => std::io::stdout().write_all(done.toml.as_bytes())?,
         Some(out) => {
             write_whole(out, done.toml.as_bytes())?;
+            // A scenario names its calibration relative to its own directory.
+            let name = out.file_name().map_or(out.display().to_string(), |n| {
+                n.to_string_lossy().into_owned()
+            });
             eprintln!(
-                "wrote {}; use it with calibration = \"{}\" in a scenario",
+                "wrote {}; a scenario in the same directory uses it with calibration = \"{name}\" (a path relative to the scenario's directory)",
                 out.display(),
-                out.display()
             );
         }
     }

@@ -125,6 +125,15 @@ fn read_one(
         )
     })?;
     let json = text.trim_start().starts_with(['{', '[']);
+    if format == Format::Auto && file.extension().is_some_and(|x| x == "toml") {
+        return Err(located(
+            file,
+            0,
+            "",
+            "a TOML file (a scenario or a calibration?), not a log".to_string(),
+            "fit reads logs: a CSV of observations (a run's stages.csv is one) or AWS's JSON (README, \"Calibrate from your own history\")",
+        ));
+    }
     if format == Format::Csv || (format == Format::Auto && !json) {
         csv_input::read(file, &text, read)?;
         return Ok("csv");

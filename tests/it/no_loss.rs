@@ -176,3 +176,27 @@ fn a_sweep_key_written_twice_an_empty_name_and_an_impossible_volume_are_refused_
         assert!(stderr(&o).contains(said), "{said}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn fit_refuses_a_toml_file_and_names_its_calibration_as_a_scenario_beside_it_would() {
+    let o = amisim(&["fit", "scenarios/quickstart.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("a TOML file (a scenario or a calibration?), not a log"),
+        "{}",
+        stderr(&o)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("h.csv");
+    let rows: String = (0..30)
+        .map(|i| format!("launch_builder,{}\n", 60 + i))
+        .collect();
+    std::fs::write(&csv, format!("stage,duration_s\n{rows}")).unwrap();
+    let out = dir.path().join("cal.toml");
+    let o = amisim_ok(&["fit", csv.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(
+        stderr(&o).contains("calibration = \"cal.toml\""),
+        "{}",
+        stderr(&o)
+    );
+}

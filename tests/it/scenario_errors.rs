@@ -153,7 +153,12 @@ fn modelled_misconfigurations_run_with_warnings_and_fail_in_the_outputs() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("m7i.8xlarge has no price"), "{err}");
     // At the key that names it, not at the top of the file.
-    assert!(err.contains("unpriced.toml:35:25: pipeline[0].builder_instance_type: instance type m7i.8xlarge"), "{err}");
+    assert!(
+        err.contains(
+            "unpriced.toml:35:25: pipeline[0].builder_instance_type: instance type m7i.8xlarge"
+        ),
+        "{err}"
+    );
     assert!(!err.contains("simulated on purpose"), "{err}");
 }
 
