@@ -8,6 +8,7 @@
 //! (nothing is written).
 
 mod compare;
+mod docs;
 mod execute;
 mod finish;
 mod fit;
@@ -79,6 +80,10 @@ pub enum Command {
     Fit(fit::FitArgs),
     /// Print the help of amisim or of one of its commands (the same text as `--help`).
     Help(HelpArgs),
+    /// Print the completion script of a shell (bash, zsh, fish, elvish, powershell).
+    Completions(docs::CompletionsArgs),
+    /// Print amisim's man page (roff): `amisim man > amisim.1`.
+    Man,
 }
 
 /// Arguments of `amisim help`.
@@ -87,7 +92,7 @@ pub enum Command {
 /// was an error; this one is an ordinary subcommand with its own help.
 #[derive(Debug, clap::Args)]
 pub struct HelpArgs {
-    /// The command whose help to print (run, validate, merge, report); none prints amisim's.
+    /// The command whose help to print (any of amisim's commands); none prints amisim's.
     pub command: Option<String>,
 }
 
@@ -247,6 +252,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Import(a) => import::import(&a),
         Command::Fit(a) => fit::fit(&a),
         Command::Help(a) => help(&a),
+        Command::Completions(a) => docs::completions(&a),
+        Command::Man => docs::man(),
     }
 }
 

@@ -495,3 +495,30 @@ fn an_auto_disabled_pipeline_is_reported_in_the_console_and_summary() {
         "{row}"
     );
 }
+
+#[test]
+fn completions_and_the_man_page_are_generated_from_the_command_line() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = super::amisim_ok(&["completions", shell]);
+        let script = String::from_utf8(o.stdout).unwrap();
+        for sub in ["run", "import", "fit", "completions"] {
+            assert!(script.contains(sub), "{shell}: {sub}");
+        }
+    }
+    let o = super::amisim(&["completions", "tcsh"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+    let man = String::from_utf8(super::amisim_ok(&["man"]).stdout).unwrap();
+    assert!(man.contains(".TH amisim 1"), "{man}");
+    for sub in [
+        "run", "validate", "merge", "report", "compare", "import", "fit",
+    ] {
+        assert!(
+            man.contains(&format!("amisim\\-{sub}")) || man.contains(sub),
+            "{sub}"
+        );
+    }
+}
