@@ -41,6 +41,33 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
+    let headers = columns(file, &mut rdr)?;
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            located(
+                file,
+                line,
+                "",
+                format!("not valid CSV: {e}"),
+                "every row has the header's columns",
+            )
+        })?;
+        let row = Row {
+            file,
+            headers: &headers,
+            rec: &rec,
+            line: rec.position().map_or(0, |p| p.line() as usize),
+        };
+        if let Some(o) = row.observation(out)? {
+            out.observations.push(o);
+        }
+    }
+    Ok(())
+}
+
+/// The header row, with a `stage` column and a duration's.
+fn columns(file: &Path, rdr: &mut csv::Reader<&[u8]>) -> Result<csv::StringRecord, FitError> {
     let headers = rdr
         .headers()
         .map_err(|e| {
@@ -53,8 +80,8 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
             )
         })?
         .clone();
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let Some(stage_col) = col("stage") else {
+    let col = |name: &str| headers.iter().any(|h| h == name);
+    if !col("stage") {
         return Err(located(
             file,
             1,
@@ -65,10 +92,10 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
             ),
             "name the stage of each row in a `stage` column (README, \"Calibrate from your own history\")",
         ));
-    };
-    let has_duration = col("duration_s").is_some()
-        || (col("started_at_s").is_some() && col("finished_at_s").is_some())
-        || (col("start").is_some() && col("end").is_some());
+    }
+    let has_duration = col("duration_s")
+        || (col("started_at_s") && col("finished_at_s"))
+        || (col("start") && col("end"));
     if !has_duration {
         return Err(located(
             file,
@@ -78,120 +105,153 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
             "add a duration column",
         ));
     }
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line() as usize);
-            located(
-                file,
-                line,
-                "",
-                format!("not valid CSV: {e}"),
-                "every row has the header's columns",
-            )
-        })?;
-        let line = rec.position().map_or(0, |p| p.line() as usize);
-        let get = |name: &str| col(name).and_then(|i| rec.get(i)).filter(|s| !s.is_empty());
-        let number = |name: &str| -> Result<Option<f64>, FitError> {
-            match get(name) {
-                None => Ok(None),
-                Some(s) => s
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|x| x.is_finite())
-                    .map(Some)
-                    .ok_or_else(|| {
-                        located(
-                            file,
-                            line,
-                            name,
-                            format!("{s:?} is not a number"),
-                            "write seconds or GiB as a plain number",
-                        )
-                    }),
-            }
-        };
-        let stage = rec.get(stage_col).unwrap_or_default();
-        let (from, to) = (get("from").or(get("item")), get("to").or(get("region")));
-        let target = target_of(stage, get("item"), from, to)
-            .map_err(|why| located(file, line, "stage", why, "use a stage name README lists"))?;
+    Ok(headers)
+}
+
+/// One record of the CSV, with where it is.
+struct Row<'r> {
+    file: &'r Path,
+    headers: &'r csv::StringRecord,
+    rec: &'r csv::StringRecord,
+    line: usize,
+}
+
+impl Row<'_> {
+    /// The value of column `name`, if the row fills it.
+    fn get(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .position(|h| h == name)
+            .and_then(|i| self.rec.get(i))
+            .filter(|s| !s.is_empty())
+    }
+
+    fn wrong(&self, key: &str, reason: String, help: &str) -> FitError {
+        located(self.file, self.line, key, reason, help)
+    }
+
+    /// Column `name` as a finite number, if filled.
+    fn number(&self, name: &str) -> Result<Option<f64>, FitError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(s) => s
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .map(Some)
+                .ok_or_else(|| {
+                    self.wrong(
+                        name,
+                        format!("{s:?} is not a number"),
+                        "write seconds or GiB as a plain number",
+                    )
+                }),
+        }
+    }
+
+    /// An RFC 3339 time of column `name`, if filled.
+    fn time(&self, name: &str, example: &str) -> Result<Option<f64>, FitError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(s) => rfc3339(s).map(Some).ok_or_else(|| {
+                self.wrong(
+                    name,
+                    format!("{s:?} is not an RFC 3339 time"),
+                    &format!("write e.g. {example}"),
+                )
+            }),
+        }
+    }
+
+    /// The row's observation; `None` for a row left out (said in `out`).
+    fn observation(&self, out: &mut Read) -> Result<Option<Observation>, FitError> {
+        let stage = self.get("stage").unwrap_or_default();
+        let (from, to) = (
+            self.get("from").or(self.get("item")),
+            self.get("to").or(self.get("region")),
+        );
+        let target = target_of(stage, self.get("item"), from, to)
+            .map_err(|why| self.wrong("stage", why, "use a stage name README lists"))?;
         let Some((target, with_readiness)) = target else {
             out.drop_row(&format!("{stage}: no latency of its own"));
-            continue;
+            return Ok(None);
         };
-        // stages.csv: a failure is no duration, unless a waiter or step gave up on it.
-        let mut censored = match get("censored") {
-            None => false,
+        let Some(censored) = self.censored(stage, out)? else {
+            return Ok(None);
+        };
+        // `start` is a calendar time; `started_at_s` (stages.csv) is simulated time.
+        let date = self.time("start", "2026-11-30T06:00:12.345Z")?;
+        let started = self.number("started_at_s")?.or(date);
+        let duration = self.duration(started)?;
+        let size = self.number("data_gib")?;
+        if target.is_throughput() && size == Some(0.0) {
+            return Err(self.wrong(
+                "data_gib",
+                format!("a {stage} of 0 GiB: a throughput fit needs the data moved"),
+                "give the size in GiB, or leave data_gib empty to fit durations only",
+            ));
+        }
+        Ok(Some(Observation {
+            target,
+            duration_s: duration,
+            censored,
+            size_gib: size,
+            incremental: None,
+            started: date,
+            with_readiness,
+            measured: None,
+        }))
+    }
+
+    /// Whether the duration was cut short: `censored`, or (stages.csv) a
+    /// failure a waiter or step time-out ended; `None` for any other
+    /// failure, which is no duration (said in `out`).
+    fn censored(&self, stage: &str, out: &mut Read) -> Result<Option<bool>, FitError> {
+        let censored = match self.get("censored") {
+            None | Some("false" | "0" | "no") => false,
             Some("true" | "1" | "yes") => true,
-            Some("false" | "0" | "no") => false,
             Some(s) => {
-                return Err(located(
-                    file,
-                    line,
+                return Err(self.wrong(
                     "censored",
                     format!("{s:?} is not true or false"),
                     "write true for a duration that was cut short (a time-out)",
                 ));
             }
         };
-        match (get("outcome"), get("cause")) {
-            (None | Some("succeeded"), _) => {}
-            (Some("failed"), Some("waiter_timeout" | "step_timeout")) => censored = true,
+        match (self.get("outcome"), self.get("cause")) {
+            (None | Some("succeeded"), _) => Ok(Some(censored)),
+            (Some("failed"), Some("waiter_timeout" | "step_timeout")) => Ok(Some(true)),
             (Some(o), c) => {
                 out.drop_row(&format!("{stage}: {o} ({})", c.unwrap_or("no cause")));
-                continue;
+                Ok(None)
             }
         }
-        // `start` is a calendar time; `started_at_s` (stages.csv) is simulated time.
-        let date = match get("start") {
-            Some(s) => Some(rfc3339(s).ok_or_else(|| {
-                located(
-                    file,
-                    line,
-                    "start",
-                    format!("{s:?} is not an RFC 3339 time"),
-                    "write e.g. 2026-11-30T06:00:12.345Z",
-                )
-            })?),
-            None => None,
-        };
-        let started = number("started_at_s")?.or(date);
-        let duration = match number("duration_s")? {
+    }
+
+    /// The duration: `duration_s`, or the end minus `started`; positive.
+    fn duration(&self, started: Option<f64>) -> Result<f64, FitError> {
+        let duration = match self.number("duration_s")? {
             Some(d) => d,
             None => {
-                let end = match (number("finished_at_s")?, get("end")) {
-                    (Some(e), _) => e,
-                    (None, Some(e)) => rfc3339(e).ok_or_else(|| {
-                        located(
-                            file,
-                            line,
-                            "end",
-                            format!("{e:?} is not an RFC 3339 time"),
-                            "write e.g. 2026-11-30T06:04:00Z",
+                let end = match self.number("finished_at_s")? {
+                    Some(e) => e,
+                    None => self.time("end", "2026-11-30T06:04:00Z")?.ok_or_else(|| {
+                        self.wrong(
+                            "duration_s",
+                            "no duration on this row".into(),
+                            "fill duration_s, or the start and end",
                         )
                     })?,
-                    _ => {
-                        return Err(located(
-                            file,
-                            line,
-                            "duration_s",
-                            "no duration on this row",
-                            "fill duration_s, or the start and end",
-                        ));
-                    }
                 };
-                let Some(s) = started else {
-                    return Err(located(
-                        file,
-                        line,
+                let s = started.ok_or_else(|| {
+                    self.wrong(
                         "start",
-                        "an end without a start",
+                        "an end without a start".into(),
                         "fill the start too",
-                    ));
-                };
+                    )
+                })?;
                 if end < s {
-                    return Err(located(
-                        file,
-                        line,
+                    return Err(self.wrong(
                         "end",
                         format!("the end is {:.3} s before the start", s - end),
                         "check the two times",
@@ -201,34 +261,12 @@ pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
             }
         };
         if duration <= 0.0 {
-            return Err(located(
-                file,
-                line,
+            return Err(self.wrong(
                 "duration_s",
                 format!("a duration of {duration} s: durations are positive"),
                 "drop the row, or fix its times",
             ));
         }
-        let size = number("data_gib")?;
-        if target.is_throughput() && size == Some(0.0) {
-            return Err(located(
-                file,
-                line,
-                "data_gib",
-                format!("a {stage} of 0 GiB: a throughput fit needs the data moved"),
-                "give the size in GiB, or leave data_gib empty to fit durations only",
-            ));
-        }
-        out.observations.push(Observation {
-            target,
-            duration_s: duration,
-            censored,
-            size_gib: size,
-            incremental: None,
-            started: date,
-            with_readiness,
-            measured: None,
-        });
+        Ok(duration)
     }
-    Ok(())
 }
