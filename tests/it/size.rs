@@ -24,13 +24,11 @@ const SHRINKING: &[(&str, &str, usize)] = &[
     ("cost/mod.rs", "price_executions", 122),
     ("cost/mod.rs", "add_storage", 85),
     // The adapters, under the bar since the import issue (round 3) began.
-    ("fit/aws_input.rs", "steps", 112),
-    ("fit/aws_input.rs", "read", 88),
     ("fit/report.rs", "write", 117),
 ];
 
 /// Files over the bar when it was set, `(file under src/, lines)`.
-const SHRINKING_FILES: &[(&str, usize)] = &[("fit/aws_input.rs", 667)];
+const SHRINKING_FILES: &[(&str, usize)] = &[];
 
 /// A function of a file: its name, first line (1-based) and length in lines.
 #[derive(Debug, PartialEq)]

@@ -1,0 +1,344 @@
+//! What AWS logs, as observations (field names: the Image Builder and EC2
+//! API references, the EBS and EC2 EventBridge event references, and
+//! CloudTrail's record format; docs/sources.md#calibration-inputs).
+//!
+//! - Image Builder `list-workflow-step-executions`: each step's
+//!   `startTime` to `endTime`, by `action`; `list-workflow-executions`
+//!   beside it says which executions are builds and which tests.
+//! - EventBridge "EBS Snapshot Notification" events (`createSnapshot`,
+//!   `copySnapshot`), sized by a `describe-snapshots` given beside them.
+//! - `describe-snapshots` on its own: `StartTime` to `CompletionTime`.
+//! - CloudTrail `CreateImage` and `CopyImage` records, joined with
+//!   "EC2 AMI State Change" events by request id: from the call to
+//!   `available`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+mod events;
+mod steps;
+
+use super::csv_input::Read;
+use super::obs::{FitError, Observation, Target, located};
+use events::{cloudtrail, ebs_events, sizes, snapshots};
+use steps::steps;
+
+/// What a JSON document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `list-workflow-step-executions`.
+    StepExecutions,
+    /// `list-workflow-executions`.
+    WorkflowExecutions,
+    /// EventBridge events (EBS snapshot notifications, AMI state changes).
+    Events,
+    /// `describe-snapshots`.
+    Snapshots,
+    /// CloudTrail records.
+    CloudTrail,
+}
+
+impl Kind {
+    /// Its name in messages and `--format`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::StepExecutions => "imagebuilder (list-workflow-step-executions)",
+            Kind::WorkflowExecutions => "imagebuilder (list-workflow-executions)",
+            Kind::Events => "ebs-events (EventBridge)",
+            Kind::Snapshots => "snapshots (describe-snapshots)",
+            Kind::CloudTrail => "cloudtrail",
+        }
+    }
+}
+
+/// One parsed document.
+pub struct Doc {
+    /// Its kind.
+    pub kind: Kind,
+    /// Its file.
+    pub file: std::path::PathBuf,
+    /// Its text (for lines).
+    pub text: String,
+    /// Its records: the values, each with its 1-based line if known.
+    pub records: Vec<(Value, usize)>,
+    /// The document itself (for the top-level fields).
+    pub top: Value,
+}
+
+/// The 1-based line of the first occurrence of `needle`, or 0.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.find(needle)
+        .map_or(0, |i| text[..i].bytes().filter(|b| *b == b'\n').count() + 1)
+}
+
+fn malformed(file: &Path, e: &serde_json::Error) -> FitError {
+    located(
+        file,
+        e.line(),
+        "",
+        format!("not valid JSON: {e}"),
+        "give the JSON the AWS CLI prints, or EventBridge events one per line",
+    )
+}
+
+/// Parses a JSON document or JSON lines, and says what it is.
+pub fn parse(file: &Path, text: &str) -> Result<Doc, FitError> {
+    let t = text.trim_start();
+    let (top, records): (Value, Vec<(Value, usize)>) = match serde_json::from_str::<Value>(t) {
+        Ok(v) => (v, Vec::new()),
+        // JSON lines: the first line is a whole object.
+        Err(_)
+            if t.lines()
+                .next()
+                .is_some_and(|l| serde_json::from_str::<Value>(l).is_ok_and(|v| v.is_object())) =>
+        {
+            // JSON lines: one event per line.
+            let mut recs = Vec::new();
+            for (i, l) in text.lines().enumerate() {
+                if l.trim().is_empty() {
+                    continue;
+                }
+                let v: Value = serde_json::from_str(l).map_err(|e| {
+                    located(
+                        file,
+                        i + 1,
+                        "",
+                        format!("not valid JSON: {e}"),
+                        "one JSON event per line",
+                    )
+                })?;
+                recs.push((v, i + 1));
+            }
+            (Value::Null, recs)
+        }
+        Err(e) => return Err(malformed(file, &e)),
+    };
+    let of_array =
+        |a: &[Value]| -> Vec<(Value, usize)> { a.iter().map(|v| (v.clone(), 0)).collect() };
+    let (kind, records) = if !records.is_empty() {
+        (Kind::Events, records)
+    } else if let Some(Value::Array(s)) = top.get("steps") {
+        (Kind::StepExecutions, of_array(s))
+    } else if let Some(Value::Array(s)) = top.get("workflowExecutions") {
+        (Kind::WorkflowExecutions, of_array(s))
+    } else if let Some(Value::Array(s)) = top.get("Snapshots") {
+        (Kind::Snapshots, of_array(s))
+    } else if let Some(Value::Array(s)) = top.get("Records") {
+        (Kind::CloudTrail, of_array(s))
+    } else if let Value::Array(a) = &top {
+        if a.iter().all(|x| x.get("eventName").is_some()) && !a.is_empty() {
+            (Kind::CloudTrail, of_array(a))
+        } else if a.iter().all(|x| x.get("detail-type").is_some()) && !a.is_empty() {
+            (Kind::Events, of_array(a))
+        } else {
+            return Err(wrong_kind(file, &top));
+        }
+    } else if top.get("detail-type").is_some() {
+        (Kind::Events, vec![(top.clone(), 1)])
+    } else {
+        return Err(wrong_kind(file, &top));
+    };
+    Ok(Doc {
+        kind,
+        file: file.to_path_buf(),
+        text: text.to_string(),
+        records,
+        top,
+    })
+}
+
+fn wrong_kind(file: &Path, v: &Value) -> FitError {
+    let found = match v {
+        Value::Object(m) => format!(
+            "an object with {}",
+            m.keys().take(8).cloned().collect::<Vec<_>>().join(", ")
+        ),
+        Value::Array(a) => format!("a list of {} values", a.len()),
+        _ => "a bare value".into(),
+    };
+    located(
+        file,
+        1,
+        "",
+        format!("not a log amisim reads: {found}"),
+        "give list-workflow-step-executions, EventBridge EBS or AMI events, describe-snapshots or CloudTrail output (README, \"Calibrate from your own history\")",
+    )
+}
+
+/// An RFC 3339 time, in seconds since the epoch.
+fn time(v: Option<&Value>) -> Option<f64> {
+    let s = v?.as_str()?;
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|t| t.timestamp_millis() as f64 / 1000.0)
+}
+
+/// A record's place: its line, or the line of a field value unique to it.
+fn place(d: &Doc, rec: &(Value, usize), id_field: &str) -> usize {
+    if rec.1 > 0 {
+        return rec.1;
+    }
+    rec.0
+        .get(id_field)
+        .and_then(Value::as_str)
+        .map_or(0, |id| line_of(&d.text, &format!("\"{id}\"")))
+}
+
+/// A start and an end: checked, as a duration.
+fn span(
+    d: &Doc,
+    line: usize,
+    field: &str,
+    start: Option<f64>,
+    end: Option<f64>,
+) -> Result<Option<f64>, FitError> {
+    let (Some(s), Some(e)) = (start, end) else {
+        return Ok(None);
+    };
+    if e < s {
+        return Err(located(
+            &d.file,
+            line,
+            field,
+            format!("the end is {:.3} s before the start", s - e),
+            "check the record's times",
+        ));
+    }
+    if e == s {
+        return Err(located(
+            &d.file,
+            line,
+            field,
+            "a duration of 0 s: durations are positive",
+            "leave the record out",
+        ));
+    }
+    Ok(Some(e - s))
+}
+
+fn obs(target: Target, duration_s: f64, started: Option<f64>) -> Observation {
+    Observation {
+        target,
+        duration_s,
+        censored: false,
+        size_gib: None,
+        incremental: None,
+        started,
+        with_readiness: false,
+        measured: None,
+    }
+}
+
+/// Reads every document into observations.
+pub fn read(docs: &[Doc], out: &mut Read) -> Result<(), FitError> {
+    let types = execution_types(docs);
+    let sizes = sizes(docs);
+    let available = availability(docs);
+    let has_events = docs.iter().any(|d| d.kind == Kind::Events);
+    let mut ebs_join = (0, 0);
+    let mut trail_join = (0, 0);
+    for d in docs {
+        match d.kind {
+            Kind::StepExecutions => steps(d, &types, out)?,
+            Kind::Events => ebs_events(d, &sizes, &mut ebs_join, out)?,
+            // Beside EBS events, describe-snapshots gives sizes only.
+            Kind::Snapshots if !has_events => snapshots(d, out)?,
+            Kind::CloudTrail => cloudtrail(d, &available, &mut trail_join, out)?,
+            Kind::Snapshots | Kind::WorkflowExecutions => {}
+        }
+    }
+    joins(docs, (ebs_join, trail_join), available.len(), out)
+}
+
+/// `list-workflow-executions`: each execution's type, by id.
+fn execution_types(docs: &[Doc]) -> BTreeMap<String, String> {
+    let mut types = BTreeMap::new();
+    for d in docs.iter().filter(|d| d.kind == Kind::WorkflowExecutions) {
+        for (w, _) in &d.records {
+            if let (Some(id), Some(t)) = (
+                w.get("workflowExecutionId").and_then(Value::as_str),
+                w.get("type").and_then(Value::as_str),
+            ) {
+                types.insert(id.to_string(), t.to_string());
+            }
+        }
+    }
+    types
+}
+
+/// AMI state changes by request id: when the image became available (or failed).
+fn availability(docs: &[Doc]) -> BTreeMap<String, (f64, bool)> {
+    let mut available = BTreeMap::new();
+    for d in docs.iter().filter(|d| d.kind == Kind::Events) {
+        for (e, _) in &d.records {
+            if e.get("detail-type").and_then(Value::as_str) != Some("EC2 AMI State Change") {
+                continue;
+            }
+            let det = e.get("detail").cloned().unwrap_or(Value::Null);
+            let state = det.get("State").and_then(Value::as_str).unwrap_or("");
+            if let (Some(req), Some(t)) = (
+                det.get("RequestId").and_then(Value::as_str),
+                time(e.get("time")),
+            ) && matches!(state, "available" | "failed")
+            {
+                available.insert(req.to_string(), (t, state == "available"));
+            }
+        }
+    }
+    available
+}
+
+/// The joins of events with sizes and of CloudTrail calls with state
+/// changes, `(matched, unmatched)` each: none matched is an error, the
+/// unmatched are counted as left out.
+fn joins(
+    docs: &[Doc],
+    (ebs_join, trail_join): ((usize, usize), (usize, usize)),
+    state_changes: usize,
+    out: &mut Read,
+) -> Result<(), FitError> {
+    let file_of = |k: Kind| {
+        docs.iter()
+            .find(|d| d.kind == k)
+            .map_or(Path::new(""), |d| d.file.as_path())
+    };
+    if ebs_join.0 == 0 && ebs_join.1 > 0 {
+        return Err(located(
+            file_of(Kind::Snapshots),
+            0,
+            "SnapshotId",
+            format!(
+                "the describe-snapshots given match none of the {} snapshot events",
+                ebs_join.1
+            ),
+            "give describe-snapshots of the snapshots the events name (their snapshot_id or source)",
+        ));
+    }
+    if ebs_join.1 > 0 {
+        out.drop_row(&format!(
+            "{} snapshot events with no size in describe-snapshots (fitted on durations only)",
+            ebs_join.1
+        ));
+    }
+    if trail_join.0 == 0 && trail_join.1 > 0 {
+        return Err(located(
+            file_of(Kind::CloudTrail),
+            0,
+            "requestID",
+            format!(
+                "none of the {} CreateImage and CopyImage records matches an \"EC2 AMI State Change\" event by request id ({state_changes} state changes given)",
+                trail_join.1
+            ),
+            "give the EventBridge AMI state-change events beside the CloudTrail records",
+        ));
+    }
+    if trail_join.1 > 0 {
+        out.drop_row(&format!(
+            "{} CloudTrail calls with no AMI state change",
+            trail_join.1
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! Image Builder's `list-workflow-step-executions`: each step's duration,
+//! by its action, as the stage it measures.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::{Doc, obs, place, span, time};
+use crate::fit::csv_input::Read;
+use crate::fit::obs::{FitError, Target, located};
+
+/// Image Builder step executions, with the execution types `types` gives.
+pub(super) fn steps(
+    d: &Doc,
+    types: &BTreeMap<String, String>,
+    out: &mut Read,
+) -> Result<(), FitError> {
+    let ty = execution_type(d, types);
+    for rec in &d.records {
+        let s = &rec.0;
+        let line = place(d, rec, "stepExecutionId");
+        let action = s.get("action").and_then(Value::as_str).unwrap_or("");
+        let name = s.get("name").and_then(Value::as_str).unwrap_or(action);
+        let status = s.get("status").and_then(Value::as_str).unwrap_or("");
+        let message = s
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_lowercase();
+        let timed_out =
+            status == "FAILED" && (message.contains("timed out") || message.contains("timeout"));
+        match status {
+            "COMPLETED" => {}
+            "FAILED" if timed_out => {}
+            "SKIPPED" | "PENDING" | "RUNNING" | "CANCELLED" | "FAILED" => {
+                out.drop_row(&format!("Image Builder step {status}"));
+                continue;
+            }
+            other => {
+                return Err(located(
+                    &d.file,
+                    line,
+                    "status",
+                    format!("unknown step status {other:?}"),
+                    "COMPLETED, FAILED, SKIPPED, PENDING, RUNNING or CANCELLED",
+                ));
+            }
+        }
+        let Some((target, readiness)) = target_of(action, name, &ty) else {
+            out.drop_row(&format!("Image Builder action {action}: no amisim stage"));
+            continue;
+        };
+        let Some(dur) = span(
+            d,
+            line,
+            "endTime",
+            time(s.get("startTime")),
+            time(s.get("endTime")),
+        )?
+        else {
+            return Err(located(
+                &d.file,
+                line,
+                "startTime",
+                "a step without startTime and endTime",
+                "give list-workflow-step-executions output as the CLI prints it",
+            ));
+        };
+        let mut o = obs(target, dur, time(s.get("startTime")));
+        o.censored = timed_out;
+        o.with_readiness = readiness;
+        o.measured = measured(action);
+        out.observations.push(o);
+    }
+    Ok(())
+}
+
+/// The type of the step's execution (BUILD, TEST, DISTRIBUTION): from
+/// `list-workflow-executions`, else by its workflow's ARN.
+fn execution_type(d: &Doc, types: &BTreeMap<String, String>) -> String {
+    let field = |k: &str| d.top.get(k).and_then(Value::as_str).unwrap_or("");
+    let workflow = field("workflowBuildVersionArn");
+    types
+        .get(field("workflowExecutionId"))
+        .cloned()
+        .unwrap_or_else(|| {
+            if workflow.contains("/test/") {
+                "TEST".into()
+            } else if workflow.contains("/distribution/") {
+                "DISTRIBUTION".into()
+            } else {
+                "BUILD".into()
+            }
+        })
+}
+
+/// The stage a step measures, and whether its duration includes the
+/// instance's readiness; `None` for an action with no stage of its own.
+fn target_of(action: &str, name: &str, ty: &str) -> Option<(Target, bool)> {
+    Some(match action {
+        "LaunchInstance" => (Target::Latency("instance_launch"), true),
+        "TerminateInstance" => (Target::Latency("instance_terminate"), false),
+        "ExecuteComponents" if ty == "TEST" => (Target::Test(name.to_string()), false),
+        "ExecuteComponents" => (Target::Component(name.to_string()), false),
+        "CreateImage" => (Target::Snapshot, false),
+        "DistributeImage" => (
+            Target::Copy {
+                from: None,
+                to: None,
+            },
+            false,
+        ),
+        // The default workflows' RunSanitizeScript and RunSysPrepScript.
+        "RunCommand"
+            if {
+                let n = name.to_lowercase();
+                n.contains("sanitiz") || n.contains("sysprep")
+            } =>
+        {
+            (Target::Latency("sanitize"), false)
+        }
+        _ => return None,
+    })
+}
+
+/// What a step measures that is not one stage alone, said in the fit.
+fn measured(action: &str) -> Option<&'static str> {
+    match action {
+        "ExecuteComponents" => Some(
+            "Image Builder's ExecuteComponents: every component of the workflow together; give it to one step, or split it",
+        ),
+        "CreateImage" => Some(
+            "Image Builder's CreateImage: every snapshot and the registration together, with no sizes",
+        ),
+        "DistributeImage" => Some(
+            "Image Builder's DistributeImage: the whole distribution (every copy and share), with no sizes",
+        ),
+        _ => None,
+    }
+}
