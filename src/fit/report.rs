@@ -163,66 +163,18 @@ pub fn write(dir: &Path, fits: &[StageFit]) -> Result<Vec<PathBuf>, FitError> {
     let mut sections = String::new();
     for s in fits {
         let label = s.target.label();
-        let stem = slug(&label);
         let (ks, ad) = p_values(s);
-        let mut links = String::new();
-        if let Some(c) = curves(s) {
-            let cdf = dir.join(format!("{stem}-cdf"));
-            let qq = dir.join(format!("{stem}-qq"));
-            LineChart {
-                title: &format!("{label}: data and fit"),
-                x_label: c.axis,
-                y_label: "cumulative probability",
-                series: &[
-                    Series {
-                        name: "data (Kaplan-Meier)".into(),
-                        points: c.data,
-                    },
-                    Series {
-                        name: c.fit_name,
-                        points: c.fitted,
-                    },
-                ],
-                ..Default::default()
-            }
-            .draw(&cdf)
-            .map_err(chart_err)?;
-            let hi = c.qq.iter().map(|p| p.0.max(p.1)).fold(0.0, f64::max);
-            let dots: Vec<crate::report::charts::Marker> =
-                c.qq.iter()
-                    .map(|&(x, y)| (String::new(), x, y, 1))
-                    .collect();
-            LineChart {
-                title: &format!("{label}: Q-Q"),
-                x_label: "fitted quantile",
-                y_label: "observed",
-                series: &[Series {
-                    name: "y = x".into(),
-                    points: vec![(0.0, 0.0), (hi, hi)],
-                }],
-                markers: &dots,
-                ..Default::default()
-            }
-            .draw(&qq)
-            .map_err(chart_err)?;
-            for ext in ["png", "svg"] {
-                written.push(cdf.with_extension(ext));
-                written.push(qq.with_extension(ext));
-            }
-            links = format!("[CDF]({stem}-cdf.png), [Q-Q]({stem}-qq.png)");
-            let _ = write!(
-                sections,
-                "<h2>{}</h2>\n<p>{}</p>\n<img src=\"{stem}-cdf.svg\" alt=\"{0}: data and fit\">\n<img src=\"{stem}-qq.svg\" alt=\"{0}: Q-Q\">\n",
-                html_escape(&label),
-                html_escape(&toml_out::comment(s).join("; "))
-            );
-        }
+        let links = match curves(s) {
+            Some(c) => stage_charts(dir, s, c, &mut written, &mut sections)?,
+            None => String::new(),
+        };
+        let words = model_words(s);
         let _ = writeln!(
             md,
             "| {label} | {} | {} | {} | {ks} | {ad} | {links} |",
             s.n,
             s.censored,
-            model_words(s).replace('|', "\\|")
+            words.replace('|', "\\|")
         );
         let _ = writeln!(
             html,
@@ -230,7 +182,7 @@ pub fn write(dir: &Path, fits: &[StageFit]) -> Result<Vec<PathBuf>, FitError> {
             html_escape(&label),
             s.n,
             s.censored,
-            html_escape(&model_words(s))
+            html_escape(&words)
         );
     }
     md.push_str("\nEach stage in full (as in the calibration's comments):\n\n");
@@ -259,4 +211,66 @@ pub fn write(dir: &Path, fits: &[StageFit]) -> Result<Vec<PathBuf>, FitError> {
         written.push(p);
     }
     Ok(written)
+}
+
+/// One stage's CDF and Q-Q charts (PNG and SVG) and its HTML section;
+/// the Markdown links to them.
+fn stage_charts(
+    dir: &Path,
+    s: &StageFit,
+    c: Curves,
+    written: &mut Vec<PathBuf>,
+    sections: &mut String,
+) -> Result<String, FitError> {
+    let label = s.target.label();
+    let stem = slug(&label);
+    let cdf = dir.join(format!("{stem}-cdf"));
+    let qq = dir.join(format!("{stem}-qq"));
+    LineChart {
+        title: &format!("{label}: data and fit"),
+        x_label: c.axis,
+        y_label: "cumulative probability",
+        series: &[
+            Series {
+                name: "data (Kaplan-Meier)".into(),
+                points: c.data,
+            },
+            Series {
+                name: c.fit_name,
+                points: c.fitted,
+            },
+        ],
+        ..Default::default()
+    }
+    .draw(&cdf)
+    .map_err(chart_err)?;
+    let hi = c.qq.iter().map(|p| p.0.max(p.1)).fold(0.0, f64::max);
+    let dots: Vec<crate::report::charts::Marker> =
+        c.qq.iter()
+            .map(|&(x, y)| (String::new(), x, y, 1))
+            .collect();
+    LineChart {
+        title: &format!("{label}: Q-Q"),
+        x_label: "fitted quantile",
+        y_label: "observed",
+        series: &[Series {
+            name: "y = x".into(),
+            points: vec![(0.0, 0.0), (hi, hi)],
+        }],
+        markers: &dots,
+        ..Default::default()
+    }
+    .draw(&qq)
+    .map_err(chart_err)?;
+    for ext in ["png", "svg"] {
+        written.push(cdf.with_extension(ext));
+        written.push(qq.with_extension(ext));
+    }
+    let _ = write!(
+        sections,
+        "<h2>{}</h2>\n<p>{}</p>\n<img src=\"{stem}-cdf.svg\" alt=\"{0}: data and fit\">\n<img src=\"{stem}-qq.svg\" alt=\"{0}: Q-Q\">\n",
+        html_escape(&label),
+        html_escape(&toml_out::comment(s).join("; "))
+    );
+    Ok(format!("[CDF]({stem}-cdf.png), [Q-Q]({stem}-qq.png)"))
 }
