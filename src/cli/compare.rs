@@ -75,6 +75,12 @@ pub(super) fn compare(a: &CompareArgs) -> Result<(), CliError> {
             a.out.display()
         )));
     }
+    if a.out.exists() && !a.out.is_dir() {
+        return Err(usage(format!(
+            "--out {}: a file, and the comparison is a directory (compare.md, compare.html); give a directory",
+            a.out.display()
+        )));
+    }
     let files = write_compare(&runs, &a.out)?;
     for f in files {
         println!("wrote {}", f.display());

@@ -43,8 +43,18 @@ pub(super) fn merge(a: &MergeArgs) -> Result<(), CliError> {
         scenario::load_with_sweep(&a.scenario, &a.load).map_err(CliError::Scenario)?;
     let mut shards = Vec::new();
     for d in &a.shards {
-        let info: ShardInfo =
-            read_json(&d.join(outputs::SHARD_INFO.name), "is not a shard record")?;
+        let record = d.join(outputs::SHARD_INFO.name);
+        if !record.is_file() {
+            let refused = crate::diag::Diagnostic::new(
+                format!(
+                    "no {}: not the directory of a `run --shard` (merge takes the shards' directories)",
+                    outputs::SHARD_INFO.name
+                ),
+                "give each `amisim run SCENARIO --shard K/N --out DIR` directory; a whole run needs no merge",
+            );
+            return Err(super::input(&refused.at(d, (0, 0), "")));
+        }
+        let info: ShardInfo = read_json(&record, "is not a shard record")?;
         shards.push((info, d.clone()));
     }
     let scenario_name = a.scenario.display().to_string();

@@ -200,3 +200,38 @@ fn fit_refuses_a_toml_file_and_names_its_calibration_as_a_scenario_beside_it_wou
         stderr(&o)
     );
 }
+
+#[test]
+fn compare_into_a_file_and_merge_of_a_non_shard_directory_are_input_errors_with_their_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("a");
+    amisim_ok(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "-n",
+        "2",
+        "-q",
+        "-o",
+        run.to_str().unwrap(),
+    ]);
+    let file = dir.path().join("file");
+    std::fs::write(&file, "").unwrap();
+    let r = run.to_str().unwrap();
+    let o = amisim(&["compare", r, r, "-o", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("give a directory"), "{}", stderr(&o));
+    let o = amisim(&[
+        "merge",
+        "scenarios/quickstart.toml",
+        r,
+        "-o",
+        dir.path().join("m").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not the directory of a `run --shard`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("help: give each"), "{}", stderr(&o));
+}
