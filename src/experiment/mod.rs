@@ -17,6 +17,7 @@ mod quota_agg;
 pub mod search;
 pub mod shard;
 pub mod stats;
+mod tdist;
 
 use rayon::prelude::*;
 

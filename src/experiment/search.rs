@@ -32,7 +32,7 @@ pub fn for_run(
 }
 
 /// A step's replications grow (doubling) to at most this many times the
-/// run's while its CI straddles the SLO.
+/// run's while its bounds (the CI, or on a small sample its min and max) straddle the SLO.
 pub const MAX_GROWTH: u64 = 8;
 
 /// What one step found.
@@ -105,7 +105,9 @@ fn judge(agg: &Aggregate, slo: f64) -> (f64, (f64, f64), Option<bool>) {
         let Some(p95) = m.quantile_s(0.95) else {
             continue;
         };
-        let (lo, hi) = m.quantile_ci95_s(0.95).unwrap_or((p95, p95));
+        // On a small sample the interval is the clamped one: its bounds are
+        // then the sample's min and max (every execution met, or missed).
+        let (lo, hi) = m.quantile_bounds_clamped_s(0.95).unwrap_or((p95, p95));
         all_below &= hi <= slo;
         any_above |= lo > slo;
         if p95 > worst {

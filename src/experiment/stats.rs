@@ -12,6 +12,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::tdist::{mean_ci95, t975};
+
 /// Buckets below this are one millisecond wide.
 const EXACT_BELOW: u64 = 256;
 /// Sub-buckets per power of two above [`EXACT_BELOW`].
@@ -311,24 +313,48 @@ impl Metric {
 
     /// 95 % confidence interval of the `q` quantile, `(low, high)` in the
     /// metric's unit: the distribution-free order-statistic interval, the
-    /// values of ranks ⌊nq − 1.96·√(nq(1 − q))⌋ and 1 + ⌈nq + 1.96·√(nq(1 − q))⌉
-    /// (clamped to [1, n]). It treats the values as independent draws.
-    /// `None` with fewer than two values.
+    /// values of ranks ⌊nq − 1.96·√(nq(1 − q))⌋ and 1 + ⌈nq + 1.96·√(nq(1 − q))⌉.
+    /// It treats the values as independent draws. `None` when the sample
+    /// cannot support it: a rank outside [1, n] (for the p95, fewer than
+    /// about 120 values), where a clamped bound would only be the sample's
+    /// min or max.
     pub fn quantile_ci95(&self, q: f64) -> Option<(f64, f64)> {
+        let (low, high) = self.ci_ranks(q)?;
+        if low < 1.0 || high > self.count as f64 {
+            return None;
+        }
+        Some((
+            self.at_rank(low as u64)? as f64,
+            self.at_rank(high as u64)? as f64,
+        ))
+    }
+
+    /// [`Metric::quantile_ci95`]'s ranks clamped to [1, n]: past the
+    /// sample, a bound is its min or max. Only for decisions that must be
+    /// made on small samples (the quota search), never shown as a CI.
+    pub fn quantile_bounds_clamped(&self, q: f64) -> Option<(f64, f64)> {
+        let (low, high) = self.ci_ranks(q)?;
+        let n = self.count;
+        let (low, high) = ((low.max(1.0) as u64).min(n), (high as u64).clamp(1, n));
+        Some((self.at_rank(low)? as f64, self.at_rank(high)? as f64))
+    }
+
+    /// The order-statistic interval's ranks; `None` with fewer than two values.
+    fn ci_ranks(&self, q: f64) -> Option<(f64, f64)> {
         if self.count < 2 {
             return None;
         }
         let n = self.count as f64;
         let spread = 1.96 * (n * q * (1.0 - q)).sqrt();
-        let low = ((n * q - spread).floor().max(1.0) as u64).min(self.count);
-        let high = (((n * q + spread).ceil() + 1.0) as u64).clamp(1, self.count);
-        Some((self.at_rank(low)? as f64, self.at_rank(high)? as f64))
+        Some(((n * q - spread).floor(), (n * q + spread).ceil() + 1.0))
     }
 
     /// 95 % confidence interval of the mean, `(centre, half-width)` in the
     /// metric's unit: centred on the mean; the half-width is t(0.975, B − 1)
     /// · s / √B, s the spread of the B non-empty batches' means (batch means).
-    /// `None` with fewer than two batches.
+    /// `None` with fewer than two batches, and when the interval reaches
+    /// below zero: every metric is a duration, a size or money, so such an
+    /// interval says only that the sample is too small to support one.
     pub fn ci95(&self) -> Option<(f64, f64)> {
         let means: Vec<f64> = self
             .batches
@@ -337,7 +363,8 @@ impl Metric {
             .map(|r| r.sum as f64 / r.count as f64)
             .collect();
         let (_, half) = mean_ci95(&means)?;
-        Some((self.mean()?, half))
+        let mean = self.mean()?;
+        (mean - half >= 0.0).then_some((mean, half))
     }
 
     /// 95 % confidence interval of `other`'s mean minus this one's,
@@ -381,6 +408,12 @@ impl Metric {
     /// 95 % confidence interval of the `q` quantile, seconds.
     pub fn quantile_ci95_s(&self, q: f64) -> Option<(f64, f64)> {
         self.quantile_ci95(q).map(|(l, h)| (l / 1000.0, h / 1000.0))
+    }
+
+    /// [`Metric::quantile_bounds_clamped`], seconds.
+    pub fn quantile_bounds_clamped_s(&self, q: f64) -> Option<(f64, f64)> {
+        self.quantile_bounds_clamped(q)
+            .map(|(l, h)| (l / 1000.0, h / 1000.0))
     }
 
     /// The empirical CDF as a step line of `(value, fraction)` pairs, in
@@ -451,39 +484,6 @@ impl Moments {
             });
         Some((mean, t975((n - 1) as usize) * (var / n as f64).sqrt()))
     }
-}
-
-/// Mean ± t(0.975, n − 1) · s / √n of independent observations.
-pub fn mean_ci95(xs: &[f64]) -> Option<(f64, f64)> {
-    let n = xs.len();
-    if n < 2 {
-        return None;
-    }
-    let mean = xs.iter().sum::<f64>() / n as f64;
-    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-    Some((mean, t975(n - 1) * (var / n as f64).sqrt()))
-}
-
-/// Student's t 0.975 quantile: a table to 30 degrees of freedom, then the
-/// Cornish–Fisher expansion around z = 1.959964 (error < 1e-4).
-// Hand-written: the one quantile amisim needs, tested against the published
-// table (t_quantiles_match_tables); a statistics crate would bring far more.
-pub fn t975(df: usize) -> f64 {
-    const T: [f64; 30] = [
-        12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281, 2.2010,
-        2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860, 2.0796, 2.0739,
-        2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423,
-    ];
-    if df == 0 {
-        return f64::INFINITY;
-    }
-    if df <= 30 {
-        return T[df - 1];
-    }
-    let z = 1.959_964f64;
-    let d = df as f64;
-    z + (z.powi(3) + z) / (4.0 * d)
-        + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * d * d)
 }
 
 #[cfg(test)]
@@ -571,6 +571,31 @@ mod tests {
         assert!((many.quantile(0.0).unwrap() - 1_000_001.0) / 1_000_001.0 < 1.0 / 256.0);
         let (l, h) = many.quantile_ci95(0.95).unwrap();
         assert!(l <= many.quantile(0.95).unwrap() && h <= 4_298_849.0);
+    }
+
+    #[test]
+    fn an_interval_the_sample_cannot_support_is_not_given() {
+        let mut m = Metric::default();
+        for i in 0..8u64 {
+            m.start_replication(i);
+            m.add(1000 + 10 * i);
+        }
+        // 8 values: the p95's upper rank is past the sample.
+        assert_eq!(m.quantile_ci95(0.95), None);
+        assert_eq!(m.quantile_bounds_clamped(0.95).map(|b| b.1), Some(1070.0));
+        let mut big = Metric::default();
+        big.start_replication(0);
+        for i in 0..400u64 {
+            big.add(1000 + i);
+        }
+        assert!(big.quantile_ci95(0.95).is_some());
+        // Two batches far apart: a mean interval reaching below zero is none.
+        let mut two = Metric::default();
+        two.start_replication(0);
+        two.add(1);
+        two.start_replication(1);
+        two.add(1_000_000);
+        assert_eq!(two.ci95(), None);
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub(super) fn search(d: &mut Doc<'_>) {
         "The smallest {key} that meets the SLO"
     )));
     let how = format!(
-        "a bisection over [quotas] {key} with the run's seed and replications (common random numbers), each step given more replications (up to {}×) while its p95's 95 % CI straddles the SLO: {} steps, {} replications in all",
+        "a bisection over [quotas] {key} with the run's seed and replications (common random numbers), each step given more replications (up to {}×) while its p95's bounds straddle the SLO (the 95 % CI, or, where the sample is too small for one, its own min and max: meeting then means every execution met it): {} steps, {} replications in all",
         crate::experiment::search::MAX_GROWTH,
         found.steps.len(),
         found.replications()
@@ -50,7 +50,7 @@ fn steps_table(found: &crate::experiment::search::QuotaSearch) -> Block {
         [
             "value",
             "replications",
-            "worst p95 (95 % CI)",
+            "worst p95 (bounds)",
             "at capacity",
             "decision",
         ]
@@ -69,7 +69,7 @@ fn steps_table(found: &crate::experiment::search::QuotaSearch) -> Block {
                         Decision::Meets => "meets".into(),
                         Decision::Misses => "misses".into(),
                         Decision::Undecided(m) => format!(
-                            "CI straddles the SLO; {} by the p95",
+                            "bounds straddle the SLO; {} by the p95",
                             if m { "meets" } else { "misses" }
                         ),
                     },

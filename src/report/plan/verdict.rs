@@ -87,9 +87,11 @@ fn headline(scn: &Scenario, agg: &Aggregate) -> Vec<String> {
     let secs = |d: Option<crate::engine::SimDuration>| d.map(|d| d.as_secs_f64());
     let p95_line = |m: &Metric, slo| {
         let p95 = m.quantile_s(0.95).unwrap_or(0.0);
-        let ci = m.quantile_ci95_s(0.95).map_or(String::new(), |(l, h)| {
-            format!(" (95 % CI {} – {})", human(l), human(h))
-        });
+        // The n always; the interval only where the sample supports one.
+        let ci = match m.quantile_ci95_s(0.95) {
+            Some((l, h)) => format!(" (95 % CI {} – {}; n = {})", human(l), human(h), m.count),
+            None => format!(" (n = {}: too few values for a 95 % CI of a p95)", m.count),
+        };
         (human(p95), ci, slo_status(p95, slo, human))
     };
     if let Some((_, name, pa)) = slowest(scn, agg, |p| &p.time_to_all_regions) {
