@@ -94,7 +94,7 @@ impl Warning {
         }
     }
 
-    /// True for a field left out ([`Warning::unread`]); false for a
+    /// True for a field left out (`Warning::unread`); false for a
     /// warning that says what was assumed, which may change results.
     pub fn is_unread(&self) -> bool {
         self.what == UNREAD
