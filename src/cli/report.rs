@@ -79,7 +79,18 @@ pub(super) fn report(a: &ReportArgs) -> Result<(), CliError> {
     let (scn, sweep) = scenario_of(&a.dir, &manifest, a.scenario.as_deref(), &a.load)?;
     // No run may replace the directory while the report is written into it.
     let _lock = crate::report::commit::lock(&a.dir)?;
-    let aggs = crate::report::plan::read_aggregates(&a.dir, sweep.as_ref())?;
+    // A damaged output is an input error (exit 2), with how to get it back.
+    let aggs =
+        crate::report::plan::read_aggregates(&a.dir, sweep.as_ref()).map_err(|e| match e {
+            crate::report::ReportError::Input { .. } => CliError::Input(
+                vec![format!(
+                    "{e}\n  help: run the scenario again into {} (or merge its shards again)",
+                    a.dir.display()
+                )],
+                None,
+            ),
+            other => other.into(),
+        })?;
     let inp = crate::report::plan::Inputs::precompute(&scn, &manifest, &aggs, sweep.as_ref())?;
     crate::report::plan::write_report(&inp, &a.dir)?;
     // The manifest lists every file in the directory: the report's too.

@@ -235,3 +235,20 @@ fn compare_into_a_file_and_merge_of_a_non_shard_directory_are_input_errors_with_
     );
     assert!(stderr(&o).contains("help: give each"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_report_of_a_damaged_run_is_an_input_error_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("r");
+    let r = run.to_str().unwrap();
+    amisim_ok(&["run", "scenarios/quickstart.toml", "-n", "2", "-q", "-o", r]);
+    std::fs::write(run.join("aggregate.json"), "{").unwrap();
+    let o = amisim(&["report", r]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("help: run the scenario again"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!run.join("charts").exists() && !run.join("report.md").exists());
+}
