@@ -285,6 +285,9 @@ pub struct Pipeline {
     /// Terraform's `aws_ami_copy` of a given `source_ami_id`): a run copies
     /// and shares it, with no build, test or snapshot.
     pub existing_image: bool,
+    /// Whether a test phase runs (Image Builder's `imageTestsEnabled`;
+    /// Packer and sdk pipelines have one only with tests).
+    pub test_phase: bool,
     /// Build Region.
     pub region: RegionId,
     /// OS family.

@@ -514,6 +514,8 @@ pub struct RawPipeline {
     pub encrypt_boot: Option<Spanned<bool>>,
     /// The image exists already: a run only copies and shares it (`sdk`).
     pub existing_image: Option<Spanned<bool>>,
+    /// Image Builder's `imageTestsEnabled`: `false` skips the test phase.
+    pub tests_enabled: Option<Spanned<bool>>,
     /// EC2 Fast Launch on the Windows image: its faster launch default.
     pub fast_launch: Option<Spanned<bool>>,
     /// The team's own smoke test in every destination (a distribution's own value wins).

@@ -76,6 +76,13 @@ fn table(out: &mut Toml, p: &Pipeline) {
     if let Some((t, from)) = &p.instance_type {
         out.set("builder_instance_type", quoted(t), from.clone());
     }
+    if let Some(from) = &p.schedule.tests_off_from {
+        out.set(
+            "tests_enabled",
+            "false".into(),
+            format!("{from} (no test phase)"),
+        );
+    }
     if let Some((m, from)) = &p.distribution.timeout {
         out.set(
             "distribution_timeout",

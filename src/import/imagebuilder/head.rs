@@ -28,6 +28,8 @@ pub(super) struct Schedule {
     pub(super) entries: Vec<(String, String, String)>,
     pub(super) dependency_updates: bool,
     pub(super) tests_enabled: bool,
+    /// The field that turns the tests off, if one does.
+    pub(super) tests_off_from: Option<String>,
 }
 
 /// The pipeline's name, owner and build Region (from its ARN, else its
@@ -117,11 +119,12 @@ pub(super) fn schedule(
         dependency_updates = false;
         entries.retain(|s| s.0 != "start_condition");
     }
-    let tests_enabled = tests(p, warnings);
+    let tests_off_from = tests_off(p, warnings);
     Ok(Schedule {
         entries,
         dependency_updates,
-        tests_enabled,
+        tests_enabled: tests_off_from.is_none(),
+        tests_off_from,
     })
 }
 
@@ -182,14 +185,13 @@ fn schedule_entries(
     Ok(dependency_updates)
 }
 
-/// Whether the tests run (`imageTestsConfiguration`), with what it says
-/// that amisim does not model.
-fn tests(p: &mut Doc<'_>, warnings: &mut Vec<Warning>) -> bool {
+/// The field that turns the tests off (`imageTestsEnabled = false`), if
+/// one does; what `imageTestsConfiguration` says that amisim does not
+/// model is a warning.
+fn tests_off(p: &mut Doc<'_>, warnings: &mut Vec<Warning>) -> Option<String> {
     let (pb, pbase) = (p.body, p.base);
     let r = &mut p.reader;
-    let Some(t) = r.get(pb, pbase, "imageTestsConfiguration") else {
-        return true;
-    };
+    let t = r.get(pb, pbase, "imageTestsConfiguration")?;
     let tbase = join(pbase, "imageTestsConfiguration");
     if r.get(t, &tbase, "timeoutMinutes").is_some() {
         warnings.push(Warning {
@@ -202,14 +204,7 @@ fn tests(p: &mut Doc<'_>, warnings: &mut Vec<Warning>) -> bool {
         r.get(t, &tbase, "imageTestsEnabled"),
         Some(Value::Bool(false))
     );
-    if off {
-        warnings.push(Warning {
-            file: r.file(),
-            field: join(&tbase, "imageTestsEnabled"),
-            what: "tests are off: the recipe's test components are left out".into(),
-        });
-    }
-    !off
+    off.then(|| join(&tbase, "imageTestsEnabled"))
 }
 
 /// Image Builder's 6-field cron, and whether it was read from a 5-field

@@ -62,10 +62,11 @@ impl Model<'_> {
             }
             return;
         }
-        let no_test_phase = p.tool == Tool::Packer && p.tests.is_empty();
+        let no_test_phase = !p.test_phase || (p.tool == Tool::Packer && p.tests.is_empty());
         self.terminate(sim, exec, Stage::TerminateBuilder, region, None);
         if no_test_phase {
-            // Packer has no test phase unless the scenario adds tests.
+            // Packer has no test phase unless the scenario adds tests;
+            // Image Builder none with imageTestsEnabled = false.
             self.out.runs[exec.index()].tests_passed = Some(now);
             self.distribute(sim, exec);
         } else {

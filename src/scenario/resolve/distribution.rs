@@ -132,7 +132,15 @@ fn asked_regions<'p>(
 
 /// `copy_completion` on an Image Builder pipeline, or on one of its
 /// distributions: refused, as Image Builder has no field to ask with.
-pub(super) fn refuse_image_builder_completion(ctx: &mut Ctx<'_>, p: &RawPipeline, prefix: &str) {
+pub(super) fn refuse_image_builder_completion(
+    ctx: &mut Ctx<'_>,
+    p: &RawPipeline,
+    tool: crate::pipeline::config::Tool,
+    prefix: &str,
+) {
+    if tool != crate::pipeline::config::Tool::ImageBuilder {
+        return;
+    }
     let v = crate::aws::rules::image_builder_copy_completion();
     if let Some(c) = &p.copy_completion {
         ctx.rule_error(c.span(), prefix.key("copy_completion"), &v);

@@ -86,6 +86,7 @@ pub(super) fn resolve_migration(
         volumes,
         components: Vec::new(),
         tests: Vec::new(),
+        test_phase: false,
         owner,
         encryption,
         product_codes: false,

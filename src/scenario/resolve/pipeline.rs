@@ -76,9 +76,7 @@ pub(super) fn resolve_pipeline(
     let source = resolve_source(ctx, sh, p, prefix, (region, tool, base_owner));
     let (owner, encryption, product_codes) =
         (source.owner, source.encryption, source.product_codes);
-    if tool == Tool::ImageBuilder {
-        super::distribution::refuse_image_builder_completion(ctx, p, prefix);
-    }
+    super::distribution::refuse_image_builder_completion(ctx, p, tool, prefix);
     let (distributions, copies) = resolve_distributions(ctx, &source, p, prefix);
 
     let volumes = pipeline_volumes(ctx, sp, prefix);
@@ -87,7 +85,7 @@ pub(super) fn resolve_pipeline(
     let step_timeouts = step_timeouts(ctx, p.step_timeouts.as_ref(), tool, prefix);
     let packer_waits = packer_waits(ctx, p.aws_polling.as_ref(), tool, prefix);
     let retry_distribution = retry_distribution(ctx, p, tool, prefix);
-    let (components, tests, existing_image) = recipe(ctx, sp, tool, prefix);
+    let (components, tests, existing_image, test_phase) = recipe(ctx, sp, tool, prefix);
 
     let fast_launch = fast_launch(ctx, p, platform, prefix);
     let latency = latencies(
@@ -118,6 +116,7 @@ pub(super) fn resolve_pipeline(
         retry_distribution,
         encrypt_boot: source.encrypt_boot.is_some(),
         existing_image,
+        test_phase,
         kind,
         region: region?,
         platform,
@@ -197,19 +196,25 @@ fn instance_types(ctx: &mut Ctx<'_>, p: &RawPipeline, prefix: &str) -> Kind {
     }
 }
 
-/// The build components, the tests, and whether the image exists already
-/// (no build), within Image Builder's recipe limits.
+/// The build components, the tests, whether the image exists already (no
+/// build), and whether a test phase runs, within Image Builder's recipe limits.
 fn recipe(
     ctx: &mut Ctx<'_>,
     sp: &Spanned<RawPipeline>,
     tool: Tool,
     prefix: &str,
-) -> (Vec<Step>, Vec<Step>, bool) {
+) -> (Vec<Step>, Vec<Step>, bool, bool) {
     let p = sp.get_ref();
     let components = resolve_steps(ctx, &p.component, &prefix.key("component"));
     recipe_limits(ctx, sp, tool, prefix);
     let tests = resolve_steps(ctx, &p.test, &prefix.key("test"));
-    (components, tests, existing_image(ctx, sp, tool, prefix))
+    let existing = existing_image(ctx, sp, tool, prefix);
+    (
+        components,
+        tests,
+        existing,
+        test_phase(ctx, p, tool, prefix),
+    )
 }
 
 /// Image Builder's recipe limits (docs/sources.md#quota-components): at
@@ -242,6 +247,31 @@ fn recipe_limits(ctx: &mut Ctx<'_>, sp: &Spanned<RawPipeline>, tool: Tool, prefi
             Some("add [[pipeline.component]] with name and duration (e.g. an update-os step), or set tool = \"sdk\" for a script with no recipe"),
         );
     }
+}
+
+/// `tests_enabled`: Image Builder's `imageTestsEnabled` (docs/sources.md#image-tests);
+/// `false` skips the test phase, so the pipeline may not list tests.
+fn test_phase(ctx: &mut Ctx<'_>, p: &RawPipeline, tool: Tool, prefix: &str) -> bool {
+    let Some(t) = p.tests_enabled.as_ref() else {
+        return true;
+    };
+    let path = prefix.key("tests_enabled");
+    if tool != Tool::ImageBuilder {
+        ctx.err(
+            Some(t.span()),
+            path,
+            "tests_enabled is Image Builder's imageTestsEnabled; a Packer or sdk pipeline tests only with [[pipeline.test]]",
+            Some("remove tests_enabled (no [[pipeline.test]] means no test phase)"),
+        );
+    } else if !*t.get_ref() && !p.test.is_empty() {
+        ctx.err(
+            Some(t.span()),
+            path,
+            "tests_enabled = false skips the test phase, and the pipeline lists tests",
+            Some("remove the [[pipeline.test]] entries, or set tests_enabled = true"),
+        );
+    }
+    *t.get_ref()
 }
 
 /// `fast_launch`: EC2 Fast Launch, for Windows images only.

@@ -264,3 +264,55 @@ fn stages_run_in_pipeline_order_in_every_shipped_scenario() {
         }
     }
 }
+
+#[test]
+fn image_builder_with_tests_disabled_has_no_test_phase() {
+    let on = format!(
+        "horizon = \"1d\"\n{REGIONS}{}",
+        pipeline("p", "aws", "run_at_start = true", "")
+    );
+    let off = format!(
+        "horizon = \"1d\"\n{REGIONS}{}",
+        pipeline("p", "aws", "run_at_start = true", "tests_enabled = false")
+    );
+    let (a, b) = (scenario(&on), scenario(&off));
+    for rep in 0..3 {
+        let (ra, rb) = (
+            run_replication(&a.world, 1, rep),
+            run_replication(&b.world, 1, rep),
+        );
+        assert_eq!(stages(&ra, Stage::LaunchTest).len(), 1);
+        assert!(
+            stages(&rb, Stage::LaunchTest).is_empty(),
+            "imageTestsEnabled = false: no test instance"
+        );
+        let run = &rb.runs[0];
+        assert_eq!(
+            run.tests_passed, run.image_available,
+            "the copies start when the image is available"
+        );
+    }
+    // Tests listed with tests off, or the key on another tool: refused at it.
+    let listed = off.replace(
+        "[pipeline.schedule]",
+        "[[pipeline.test]]\nname = \"t\"\nduration = \"1m\"\n[pipeline.schedule]",
+    );
+    let e = amisim::scenario::from_str(std::path::Path::new("t.toml"), &listed)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("tests_enabled = false skips the test phase, and the pipeline lists tests"),
+        "{e}"
+    );
+    let packer = off.replace(
+        "tests_enabled = false",
+        "tests_enabled = false\ntool = \"packer\"",
+    );
+    let e = amisim::scenario::from_str(std::path::Path::new("t.toml"), &packer)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("tests_enabled is Image Builder's imageTestsEnabled"),
+        "{e}"
+    );
+}
