@@ -224,6 +224,7 @@ fn finish_run(
         shown: &c.out,
         selection: c.rows,
         quiet: c.quiet,
+        all: c.all,
         extras,
         precision: c.plan.precision,
         row_replications: row_limit,

@@ -35,6 +35,8 @@ pub(super) struct Finish<'a> {
     pub(super) shown: &'a Path,
     pub(super) selection: RowSelection,
     pub(super) quiet: bool,
+    /// `--all`: every pipeline in the console's table.
+    pub(super) all: bool,
     /// Files written besides the aggregated ones (trace.json, the report).
     pub(super) extras: Vec<&'static str>,
     /// The precision target, when one was set.
@@ -122,7 +124,7 @@ pub(super) fn print_summary(f: &Finish<'_>, aggs: &[Aggregate]) {
             println!("wrote {}/sweep.csv and manifest.json", dir.display());
         }
         None => {
-            print!("{}", text::render(scn, seed, &aggs[0]));
+            print!("{}", text::render(scn, seed, &aggs[0], f.all));
             let csv: Vec<&str> = outputs::run_files(f.selection)
                 .into_iter()
                 .filter_map(|n| n.strip_suffix(".csv"))

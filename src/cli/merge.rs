@@ -28,6 +28,9 @@ pub struct MergeArgs {
     /// Print nothing on success.
     #[arg(short, long)]
     pub quiet: bool,
+    /// List every pipeline in the summary (else the 20 slowest by p95 and a count of the rest).
+    #[arg(long)]
+    pub all: bool,
     /// How its scenarios are loaded (the global `--allow-outside-paths`).
     #[arg(skip)]
     pub load: crate::scenario::LoadOptions,
@@ -38,11 +41,11 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow:
     serde_json::from_slice(&bytes).with_context(|| format!("{} {what}", path.display()))
 }
 
-pub(super) fn merge(a: &MergeArgs) -> Result<(), CliError> {
-    let (scn, sweep) =
-        scenario::load_with_sweep(&a.scenario, &a.load).map_err(CliError::Scenario)?;
+/// Each shard directory's record (`shard.json`); a directory without one
+/// is not a shard's, refused with the fix.
+fn read_shards(dirs: &[PathBuf]) -> Result<Vec<(ShardInfo, PathBuf)>, CliError> {
     let mut shards = Vec::new();
-    for d in &a.shards {
+    for d in dirs {
         let record = d.join(outputs::SHARD_INFO.name);
         if !record.is_file() {
             let refused = crate::diag::Diagnostic::new(
@@ -57,6 +60,13 @@ pub(super) fn merge(a: &MergeArgs) -> Result<(), CliError> {
         let info: ShardInfo = read_json(&record, "is not a shard record")?;
         shards.push((info, d.clone()));
     }
+    Ok(shards)
+}
+
+pub(super) fn merge(a: &MergeArgs) -> Result<(), CliError> {
+    let (scn, sweep) =
+        scenario::load_with_sweep(&a.scenario, &a.load).map_err(CliError::Scenario)?;
+    let mut shards = read_shards(&a.shards)?;
     let scenario_name = a.scenario.display().to_string();
     let merged = check_merge(&mut shards, (&scenario_name, &scn.hash), |d: &PathBuf| {
         d.display().to_string()
@@ -106,6 +116,7 @@ pub(super) fn merge(a: &MergeArgs) -> Result<(), CliError> {
         shown: &dir,
         selection: merged.rows,
         quiet: a.quiet,
+        all: a.all,
         extras: Vec::new(),
         precision: None,
         row_replications: merged.row_replications,

@@ -122,6 +122,9 @@ pub struct RunArgs {
     /// Also write trace.json: the first replication as a Chrome trace (open in Perfetto).
     #[arg(long)]
     pub trace: bool,
+    /// List every pipeline in the summary (else the 20 slowest by p95 and a count of the rest).
+    #[arg(long)]
+    pub all: bool,
     /// Replace the output directory even if another scenario file's results are in it.
     #[arg(long)]
     pub force: bool,
@@ -174,6 +177,8 @@ pub struct RunConfig {
     pub trace: bool,
     /// `--quiet`.
     pub quiet: bool,
+    /// `--all`.
+    pub all: bool,
     /// `--peak-memory`.
     pub peak_memory: bool,
 }
@@ -327,6 +332,7 @@ impl RunConfig {
             report: a.report,
             trace: a.trace,
             quiet: a.quiet,
+            all: a.all,
             peak_memory: a.peak_memory,
         })
     }

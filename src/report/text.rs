@@ -39,10 +39,10 @@ pub fn dollars(usd: f64) -> String {
 }
 
 /// The table printed by `amisim run`.
-pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate) -> String {
+pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate, all: bool) -> String {
     let mut out = String::new();
     header(&mut out, scn, seed, agg);
-    pipelines(&mut out, scn, agg);
+    pipelines(&mut out, scn, agg, all);
     exposure(&mut out, scn, agg);
     disabled(&mut out, scn, agg);
     cost_and_key(&mut out, agg);
@@ -69,8 +69,32 @@ fn header(out: &mut String, scn: &Scenario, seed: u64, agg: &Aggregate) {
     );
 }
 
-/// One line per pipeline: its quantiles, phases and most frequent late step.
-fn pipelines(out: &mut String, scn: &Scenario, agg: &Aggregate) {
+/// Most pipelines the console lists without `--all`: the slowest by p95.
+pub const CONSOLE_ROWS: usize = 20;
+
+/// The pipelines listed, in the scenario's order: every one with `all` or
+/// up to [`CONSOLE_ROWS`], else the [`CONSOLE_ROWS`] slowest by p95.
+fn listed(agg: &Aggregate, all: bool) -> Vec<usize> {
+    let n = agg.pipelines.len();
+    if all || n <= CONSOLE_ROWS {
+        return (0..n).collect();
+    }
+    let p95 = |i: usize| {
+        agg.pipelines[i]
+            .time_to_all_regions
+            .quantile(0.95)
+            .unwrap_or(0.0)
+    };
+    let mut by: Vec<usize> = (0..n).collect();
+    // Slowest first; ties in the scenario's order (a stable sort).
+    by.sort_by(|&a, &b| p95(b).total_cmp(&p95(a)));
+    by.truncate(CONSOLE_ROWS);
+    by.sort_unstable();
+    by
+}
+
+/// One line per pipeline listed: its quantiles, phases and most frequent late step.
+fn pipelines(out: &mut String, scn: &Scenario, agg: &Aggregate, all: bool) {
     let w = scn
         .world
         .pipelines
@@ -84,7 +108,9 @@ fn pipelines(out: &mut String, scn: &Scenario, agg: &Aggregate) {
         "{:<w$}  {:>5}  {:>6}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  most often late",
         "pipeline", "runs", "failed", "p50", "p95", "p99", "build", "test", "copy"
     );
-    for (pi, (p, pa)) in scn.world.pipelines.iter().zip(&agg.pipelines).enumerate() {
+    let shown = listed(agg, all);
+    for &pi in &shown {
+        let (p, pa) = (&scn.world.pipelines[pi], &agg.pipelines[pi]);
         let t = &pa.time_to_all_regions;
         let q = |x: f64| t.quantile_s(x).map_or("-".to_string(), human);
         let ph = |i: usize| pa.phases[i].mean_s().map_or("-".to_string(), human);
@@ -104,6 +130,14 @@ fn pipelines(out: &mut String, scn: &Scenario, agg: &Aggregate) {
             ph(1),
             ph(2),
             late
+        );
+    }
+    let rest = agg.pipelines.len() - shown.len();
+    if rest > 0 {
+        let _ = writeln!(
+            out,
+            "… and {rest} faster pipeline{} (by p95; summary.csv has every one, --all lists them here)",
+            if rest == 1 { "" } else { "s" }
         );
     }
 }

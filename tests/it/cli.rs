@@ -522,3 +522,35 @@ fn completions_and_the_man_page_are_generated_from_the_command_line() {
         );
     }
 }
+
+#[test]
+fn the_console_lists_the_20_slowest_pipelines_and_counts_the_rest_unless_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("e");
+    let o = out.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let args = [
+            &[
+                "run",
+                "scenarios/enterprise-capacity.toml",
+                "-n",
+                "1",
+                "--rows",
+                "none",
+                "-o",
+                o,
+                "--force",
+            ][..],
+            extra,
+        ]
+        .concat();
+        String::from_utf8(super::amisim_ok(&args).stdout).unwrap()
+    };
+    let rows = |s: &str| s.lines().filter(|l| l.starts_with("app")).count();
+    let short = run(&[]);
+    assert_eq!(rows(&short), 20, "{short}");
+    assert!(short.contains("… and 100 faster pipelines"), "{short}");
+    let all = run(&["--all"]);
+    assert_eq!(rows(&all), 120, "{all}");
+    assert!(!all.contains("faster pipelines"), "{all}");
+}
