@@ -37,7 +37,10 @@ pub(crate) fn declare(ctx: &mut Context) {
     for (name, f) in variadic {
         ctx.declare_func(name, FuncDef::builder().variadic_param(any()).build(f));
     }
-    let fixed: [(&str, hcl::eval::Func, usize); 29] = [
+    let fixed: [(&str, hcl::eval::Func, usize); 32] = [
+        ("regex", regex_fn, 2),
+        ("regexall", regexall, 2),
+        ("regex_replace", regex_replace, 3),
         ("length", length, 1),
         ("tolist", tolist, 1),
         ("toset", toset, 1),
@@ -264,14 +267,71 @@ fn split(args: FuncArgs) -> Res {
     ))
 }
 
+/// A pattern as Terraform writes it (RE2 syntax, which `regex` follows).
+fn pattern(p: &str, f: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(p).map_err(|e| format!("{f}: {p:?}: {e}"))
+}
+
+/// `replace`: a substring, or a regular expression written `/…/`.
 fn replace(args: FuncArgs) -> Res {
     let s = str_arg(&args[0], "replace")?;
     let from = str_arg(&args[1], "replace")?;
-    if from.len() > 1 && from.starts_with('/') && from.ends_with('/') {
-        return Err("replace: a regular expression is not evaluated here".into());
+    let to = str_arg(&args[2], "replace")?;
+    match from.strip_prefix('/').and_then(|f| f.strip_suffix('/')) {
+        Some(re) if from.len() > 1 => Ok(Value::String(
+            pattern(re, "replace")?
+                .replace_all(&s, to.as_str())
+                .into_owned(),
+        )),
+        _ => Ok(Value::String(s.replace(&from, &to))),
     }
+}
+
+/// One match's value as `regex` gives it: the match without groups, the
+/// groups' list, or their map when all are named.
+fn captured(re: &regex::Regex, c: &regex::Captures<'_>) -> Value {
+    let names: Vec<Option<&str>> = re.capture_names().skip(1).collect();
+    let text = |i: usize| c.get(i).map_or(Value::Null, |m| Value::from(m.as_str()));
+    if names.is_empty() {
+        return text(0);
+    }
+    if names.iter().all(Option::is_some) {
+        let m = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.unwrap_or_default().to_string(), text(i + 1)))
+            .collect();
+        return Value::Object(m);
+    }
+    Value::Array((1..=names.len()).map(text).collect())
+}
+
+/// `regex(pattern, string)`: the first match; an error if none.
+fn regex_fn(args: FuncArgs) -> Res {
+    let re = pattern(&str_arg(&args[0], "regex")?, "regex")?;
+    let s = str_arg(&args[1], "regex")?;
+    let c = re
+        .captures(&s)
+        .ok_or_else(|| "regex: no match".to_string())?;
+    Ok(captured(&re, &c))
+}
+
+/// `regexall(pattern, string)`: every match.
+fn regexall(args: FuncArgs) -> Res {
+    let re = pattern(&str_arg(&args[0], "regexall")?, "regexall")?;
+    let s = str_arg(&args[1], "regexall")?;
+    Ok(Value::Array(
+        re.captures_iter(&s).map(|c| captured(&re, &c)).collect(),
+    ))
+}
+
+/// Packer's `regex_replace(string, pattern, replacement)`.
+fn regex_replace(args: FuncArgs) -> Res {
+    let s = str_arg(&args[0], "regex_replace")?;
+    let re = pattern(&str_arg(&args[1], "regex_replace")?, "regex_replace")?;
     Ok(Value::String(
-        s.replace(&from, &str_arg(&args[2], "replace")?),
+        re.replace_all(&s, str_arg(&args[2], "regex_replace")?.as_str())
+            .into_owned(),
     ))
 }
 
@@ -406,4 +466,55 @@ fn jsonencode(args: FuncArgs) -> Res {
 
 fn jsondecode(args: FuncArgs) -> Res {
     serde_json::from_str(&str_arg(&args[0], "jsondecode")?).map_err(|e| format!("jsondecode: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{base_context, eval};
+
+    fn value(expr: &str) -> Result<hcl::Value, String> {
+        eval(&expr.parse::<hcl::Expression>().unwrap(), &base_context())
+    }
+
+    #[test]
+    fn functions_evaluate_as_terraform_documents_them() {
+        let s = |v: &str| hcl::Value::from(v);
+        assert_eq!(
+            value(r#"replace("golden.al2023-v1", "/[^a-z0-9-]/", "-")"#),
+            Ok(s("golden-al2023-v1"))
+        );
+        assert_eq!(value(r#"replace("a.b", ".", "_")"#), Ok(s("a_b")));
+        assert_eq!(value(r#"regex("[a-z]+", "53ab")"#), Ok(s("ab")));
+        let groups = value(r#"regex("(\\d+)\\.(\\d+)", "v2.14")"#).unwrap();
+        assert_eq!(groups, hcl::Value::from(vec!["2", "14"]));
+        let named = value(r#"regex("(?P<major>\\d+)", "v2")"#).unwrap();
+        assert_eq!(
+            named.as_object().and_then(|m| m.get("major")),
+            Some(&s("2"))
+        );
+        assert_eq!(
+            value(r#"length(regexall("[0-9]", "a1b2c3"))"#),
+            Ok(hcl::Value::from(3u64))
+        );
+        assert_eq!(
+            value(r#"regex_replace("2026-12-05", "-", "")"#),
+            Ok(s("20261205"))
+        );
+        assert!(
+            value(r#"regex("x", "abc")"#)
+                .unwrap_err()
+                .contains("no match")
+        );
+        assert_eq!(
+            value(r#"coalesce(null, "", "m5.large")"#),
+            Ok(s("m5.large"))
+        );
+        assert_eq!(value(r#"try(var.nope, "default")"#), Ok(s("default")));
+        assert_eq!(value(r#"can(var.nope)"#), Ok(hcl::Value::Bool(false)));
+        assert_eq!(
+            value(r#"lookup({a = 1}, "b", 2)"#),
+            Ok(hcl::Value::from(2u64))
+        );
+        assert_eq!(value(r#"format("%s-%d", "app", 7)"#), Ok(s("app-7")));
+    }
 }
