@@ -81,6 +81,10 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
             say_warnings(warnings);
             CliError::Input(errors.clone(), Some(e.summary()))
         }
+        import::ImportError::After(ref warnings, ref inner) => {
+            say_warnings(warnings);
+            CliError::Input(vec![inner.to_string()], None)
+        }
         other => CliError::Input(vec![other.to_string()], None),
     })?;
     let files: Vec<String> = a.files.iter().map(|f| f.display().to_string()).collect();

@@ -164,6 +164,10 @@ pub enum ImportError {
     /// rules: amisim failed to read the documents, not AWS refusing them.
     /// Each error's lines, and the import's warnings.
     Unwritable(Vec<String>, Vec<Warning>),
+    /// An error after warnings that may be why (an expression left
+    /// unresolved, a module not read): the warnings that change results,
+    /// then the error.
+    After(Vec<Warning>, Box<ImportError>),
 }
 
 impl ImportError {
@@ -193,6 +197,7 @@ impl ImportError {
                 (0, 0),
                 field.clone(),
             )),
+            ImportError::After(_, e) => e.diagnostic(),
             ImportError::Io(..) | ImportError::Illegal(..) | ImportError::Unwritable(..) => None,
         }
     }
@@ -231,6 +236,7 @@ impl std::fmt::Display for ImportError {
                 }
                 write!(f, "{}", self.summary())
             }
+            ImportError::After(_, e) => write!(f, "{e}"),
             ImportError::Malformed { .. } | ImportError::Wrong { .. } => Ok(()),
         }
     }
@@ -306,24 +312,42 @@ pub(super) fn read_source(path: &Path) -> std::io::Result<String> {
     crate::scenario::read_input(path, 64 << 20)
 }
 
+/// The scenario of the Image Builder documents (or of Terraform's own copies).
+fn documents(
+    req: &Request,
+    docs: &[imagebuilder::Input],
+    warnings: &mut Vec<Warning>,
+) -> Result<Toml, ImportError> {
+    let mut doc = Toml::default();
+    let mut read = imagebuilder::documents(docs)?;
+    let has = |k| read.iter().any(|d| d.kind == k);
+    if has(imagebuilder::Kind::AmiCopy) && !has(imagebuilder::Kind::Pipeline) {
+        // No Image Builder: Terraform's own copies of an existing image.
+        handrolled::read(&mut read, &req.name, &mut doc, warnings)?;
+    } else {
+        imagebuilder::read(docs, read, &req.name, &mut doc, warnings)?;
+    }
+    Ok(doc)
+}
+
 /// Imports what `req` names into a scenario.
 pub fn import(req: &Request) -> Result<Imported, ImportError> {
     let g = inputs::gather(req)?;
     let mut warnings = g.warnings;
     let doc = match g.doc {
         Some(doc) => doc,
-        None => {
-            let mut doc = Toml::default();
-            let mut read = imagebuilder::documents(&g.docs)?;
-            let has = |k| read.iter().any(|d| d.kind == k);
-            if has(imagebuilder::Kind::AmiCopy) && !has(imagebuilder::Kind::Pipeline) {
-                // No Image Builder: Terraform's own copies of an existing image.
-                handrolled::read(&mut read, &req.name, &mut doc, &mut warnings)?;
+        None => documents(req, &g.docs, &mut warnings).map_err(|e| {
+            let said: Vec<Warning> = warnings
+                .iter()
+                .filter(|w| !w.is_unread())
+                .cloned()
+                .collect();
+            if said.is_empty() {
+                e
             } else {
-                imagebuilder::read(&g.docs, read, &req.name, &mut doc, &mut warnings)?;
+                ImportError::After(said, Box::new(e))
             }
-            doc
-        }
+        })?,
     };
     // A note read once per pipeline is said once; what may change results
     // first, then what was left out.

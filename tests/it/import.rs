@@ -225,10 +225,11 @@ fn malformed_and_wrong_kind_inputs_are_refused_with_their_place_and_nothing_writ
     std::fs::write(&cfn, "AWSTemplateFormatVersion: 2010-09-09\nResources:\n  P:\n    Type: AWS::ImageBuilder::ImagePipeline\n").unwrap();
     let o = amisim(&["import", cfn.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    // A template with a pipeline and no recipe: read, and refused as AWS would.
+    // A template with a pipeline and no recipe: the recipe named as missing,
+    // not worded as AWS's refusal.
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("has no build component") && err.contains("(from Resources.P.Properties.name"),
+        err.contains("Resources.P.Properties.imageRecipeArn: no image recipe"),
         "{err}"
     );
     let other = dir.path().join("other.json");

@@ -233,7 +233,11 @@ fn an_unresolved_expression_or_a_registry_module_is_a_warning_naming_it_never_a_
         "{err}"
     );
     assert!(err.contains("terraform show -json"), "{err}");
-    assert!(!Path::new(&dir.path().join("x")).exists());
+    // The recipe the module would create is missing: refused, naming it,
+    // after the warnings that say why.
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("imageRecipeArn: no image recipe"), "{err}");
+    assert!(err.find("is not a local directory") < err.find("no image recipe"), "{err}");
 }
 
 const PK_DIR: &str = "tests/import/packer-dir";
@@ -544,6 +548,44 @@ fn a_document_the_pipeline_names_but_not_given_is_named_with_the_command_that_pr
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("the Recipe arn:aws:imagebuilder:us-east-1:111122223333:image-recipe/golden-al2023/1.4.0 is not among the documents"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn values_that_never_settle_in_nested_modules_are_refused_not_evaluated_forever() {
+    // Each level's count depends on its own instances (1, 2, 1, 2, …), four
+    // modules deep: 12 passes a level would be 12^4.
+    let dir = tempfile::tempdir().unwrap();
+    let body = |child: bool| {
+        let call = if child {
+            "module \"m\" {\n  source = \"./m\"\n}\n"
+        } else {
+            ""
+        };
+        format!(
+            "resource \"aws_s3_bucket\" \"flip\" {{\n  count = length(aws_s3_bucket.flip) == 1 ? 2 : 1\n}}\n{call}"
+        )
+    };
+    let mut at = dir.path().to_path_buf();
+    std::fs::write(
+        at.join("main.tf"),
+        format!(
+            "provider \"aws\" {{\n  region = \"us-east-1\"\n}}\n{}",
+            body(true)
+        ),
+    )
+    .unwrap();
+    for level in 1..=4 {
+        at = at.join("m");
+        std::fs::create_dir(&at).unwrap();
+        std::fs::write(at.join("main.tf"), body(level < 4)).unwrap();
+    }
+    let o = amisim(&["import", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("do not settle in 10000 evaluations"),
         "{}",
         stderr(&o)
     );

@@ -177,6 +177,17 @@ pub(super) fn read(
     Ok(())
 }
 
+/// A pipeline that names no recipe among the documents (its ARN absent,
+/// or left unresolved): nothing to build, said as such.
+fn no_recipe(p: &Doc<'_>) -> ImportError {
+    ImportError::Wrong {
+        file: p.reader.file(),
+        field: join(p.base, "imageRecipeArn"),
+        reason: "no image recipe: the pipeline's imageRecipeArn is absent or could not be resolved (see the warnings), and no recipe is among the documents".into(),
+        help: "give the recipe too: `aws imagebuilder get-image-recipe`, or the configuration or template that defines it".into(),
+    }
+}
+
 /// The AWS CLI command that prints a document of `kind`.
 fn get_command(kind: Kind, arn: &str) -> String {
     let (cmd, flag) = match kind {
@@ -270,7 +281,10 @@ fn pipelines(
             (Kind::Distribution, "distributionConfigurationArn"),
         ]
         .map(|(k, key)| the_one(docs, pi, k, key));
-        pipeline(docs, (pi, r?, i?, d?), &stages, dir, out, warnings)?;
+        let Some(r) = r? else {
+            return Err(no_recipe(&docs[pi]));
+        };
+        pipeline(docs, (pi, Some(r), i?, d?), &stages, dir, out, warnings)?;
         read_any = true;
     }
     if read_any {

@@ -25,7 +25,8 @@ fn wrong(file: &Path, field: &str, reason: &str) -> ImportError {
 /// A JSON string with the template engine's calls in HCL2's words:
 /// `{{user `x`}}` is `${var.x}`, `{{timestamp}}` is `${timestamp()}`.
 fn string(s: &str) -> String {
-    let mut out = s.replace("${", "$${");
+    // `${` and `%{` open interpolations and directives in HCL: literal here.
+    let mut out = s.replace("${", "$${").replace("%{", "%%{");
     while let Some(start) = out.find("{{") {
         let Some(len) = out[start..].find("}}") else {
             break;

@@ -26,6 +26,10 @@ use crate::import::{ImportError, Warning};
 /// Passes before evaluation stops looking for a fixed point.
 const MAX_PASSES: usize = 12;
 
+/// Passes over all modules together: a value that never settles in nested
+/// modules would otherwise take MAX_PASSES to the power of their depth.
+const MAX_TOTAL_PASSES: u32 = 10_000;
+
 /// A resource's meta-arguments, which are not its attributes.
 const META: [&str; 5] = ["count", "for_each", "provider", "depends_on", "lifecycle"];
 
@@ -37,6 +41,8 @@ pub(crate) struct Env {
     pub(crate) account: String,
     pub(crate) aliases: hcl::Map<String, Value>,
     pub(crate) root: PathBuf,
+    /// Passes run so far over every module: a bound on the whole evaluation.
+    pub(crate) passes: std::rc::Rc<std::cell::Cell<u32>>,
 }
 
 /// What a pass knows: the values its references read.
@@ -75,6 +81,18 @@ pub(crate) fn evaluate(
     let mut scope = Scope::default();
     let mut last = None;
     for _ in 0..MAX_PASSES {
+        env.passes.set(env.passes.get() + 1);
+        if env.passes.get() > MAX_TOTAL_PASSES {
+            return Err(ImportError::Wrong {
+                file: env.root.clone(),
+                field: prefix.trim_end_matches('.').to_string(),
+                reason: format!(
+                    "the configuration's values do not settle in {MAX_TOTAL_PASSES} evaluations (a value that depends on itself, in modules nested deep)"
+                ),
+                help: "import `terraform show -json` of a plan instead: Terraform has evaluated it"
+                    .into(),
+            });
+        }
         let (next, out) = pass(m, vars, &scope, env, prefix)?;
         let settled = next == scope;
         scope = next;

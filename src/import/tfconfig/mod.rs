@@ -40,6 +40,7 @@ pub(crate) fn documents(
         account,
         aliases: hcl::Map::new(),
         root: dir.to_path_buf(),
+        passes: Default::default(),
     };
     providers(&root, &values, &mut env);
     if env.region.is_empty() {
