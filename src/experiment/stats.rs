@@ -316,8 +316,8 @@ impl Metric {
     /// values of ranks ⌊nq − 1.96·√(nq(1 − q))⌋ and 1 + ⌈nq + 1.96·√(nq(1 − q))⌉.
     /// It treats the values as independent draws. `None` when the sample
     /// cannot support it: a rank outside [1, n] (for the p95, fewer than
-    /// about 120 values), where a clamped bound would only be the sample's
-    /// min or max.
+    /// 110 values), where a clamped bound would only be the sample's min
+    /// or max.
     pub fn quantile_ci95(&self, q: f64) -> Option<(f64, f64)> {
         let (low, high) = self.ci_ranks(q)?;
         if low < 1.0 || high > self.count as f64 {
@@ -589,6 +589,13 @@ mod tests {
             big.add(1000 + i);
         }
         assert!(big.quantile_ci95(0.95).is_some());
+        // The p95's interval needs 110 values (its upper rank ⌈nq + 1.96·√(nq(1 − q))⌉ + 1 ≤ n).
+        for (n, given) in [(109u64, false), (110, true)] {
+            let mut m = Metric::default();
+            m.start_replication(0);
+            (0..n).for_each(|i| m.add(1000 + i));
+            assert_eq!(m.quantile_ci95(0.95).is_some(), given, "n = {n}");
+        }
         // Two batches far apart: a mean interval reaching below zero is none.
         let mut two = Metric::default();
         two.start_replication(0);

@@ -237,7 +237,10 @@ fn an_unresolved_expression_or_a_registry_module_is_a_warning_naming_it_never_a_
     // after the warnings that say why.
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("imageRecipeArn: no image recipe"), "{err}");
-    assert!(err.find("is not a local directory") < err.find("no image recipe"), "{err}");
+    assert!(
+        err.find("is not a local directory") < err.find("no image recipe"),
+        "{err}"
+    );
 }
 
 const PK_DIR: &str = "tests/import/packer-dir";
