@@ -192,11 +192,21 @@ pub const PUBLIC_DEPRECATION_MAX_DAYS: u64 = 730;
 pub const TIME_BASED_COPY_SNAPSHOT_MIB_S: f64 = 500.0;
 /// See [`TIME_BASED_COPY_SNAPSHOT_MIB_S`].
 pub const TIME_BASED_COPY_THROUGHPUT_MIB_S: u32 = 2000;
-/// The per-GiB charge of a time-based copy, on top of transfer: $0.02 for
-/// a 15-minute copy. ASSUMPTION: the same for every longer duration (the
-/// price page lists tiers that amisim's sources do not have); override by
-/// tier in `[cost] time_based_copy_usd_per_gib`. source: docs/sources.md#time-based-copies.
-pub const TIME_BASED_COPY_USD_PER_GIB: f64 = 0.02;
+/// The per-GiB charge of a time-based copy, on top of transfer, by tier:
+/// `(longest completion in minutes, USD per GiB)`. A copy is charged at the
+/// tier of its requested duration, or of its actual duration when the
+/// account's own throughput quota made it later (durations come in 15-minute
+/// steps, so a late copy's duration is rounded up to the next step's tier).
+/// source: docs/sources.md#time-based-copies.
+pub const TIME_BASED_COPY_TIERS: [(u64, f64); 7] = [
+    (15, 0.020),
+    (45, 0.018),
+    (105, 0.016),
+    (225, 0.014),
+    (465, 0.012),
+    (945, 0.010),
+    (2880, 0.005),
+];
 
 /// Image Builder's default step time-outs, minutes: `LaunchInstance` 75,
 /// `ExecuteComponents` 720 (at most 24 h), `CreateImage` 720 (at most 3 days).

@@ -160,6 +160,7 @@ fn write_reports(f: &Finish<'_>, agg: &Aggregate) -> anyhow::Result<()> {
             A::QuotaTimeline => capacity::timeline_csv(scn, agg)?,
             A::CostSummary => csv_files::cost_summary_csv(scn, agg)?,
             A::CostBreakdown => csv_files::cost_breakdown_csv(scn, agg)?,
+            A::CostByMonth => crate::report::cost_months::cost_by_month_csv(scn, agg)?,
             A::Manifest => csv_files::manifest_json(
                 scn,
                 agg,

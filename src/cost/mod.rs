@@ -20,14 +20,18 @@
 //! Image Builder itself is free. Not charged: KMS requests (20,000 a month
 //! are free), public IPv4 addresses, T3 unlimited credits.
 
+mod executions;
 mod line;
+mod months;
+mod storage;
 
 pub use line::{Category, CostLine, Item};
+pub use months::{Months, months_in};
 
 use crate::aws::directory::KeyId;
 use crate::engine::{SimDuration, SimTime};
 use crate::pipeline::config::{RegionId, World};
-use crate::pipeline::model::{ExecId, Outcome, RecordId, ReplicationResult, Stage};
+use crate::pipeline::model::ReplicationResult;
 
 /// Prices for the cost ledger (`[cost]`), in US dollars: the cost layer's
 /// own input, beside the model's `World`.
@@ -114,6 +118,8 @@ pub fn ledger(m: &Market<'_>, rep: &ReplicationResult) -> Vec<CostLine> {
 pub struct Ledger {
     /// The lines of the last replication priced.
     pub lines: Vec<CostLine>,
+    /// The same replication's cost month by month.
+    pub months: Months,
     /// Images ordered by chain `(pipeline, account, Region)`, then index,
     /// packed as in `add_storage`.
     chains: Vec<u128>,
@@ -132,141 +138,44 @@ impl Ledger {
         by_exec: &crate::pipeline::analysis::ExecRecords,
     ) {
         self.lines.clear();
-        price_executions(m, rep, by_exec, &mut self.dest_ends, &mut self.lines);
-        add_storage(m, rep, &mut self.chains, &mut self.lines);
-        add_keys(m, rep, &mut self.lines);
-    }
-}
-
-fn price_executions(
-    m: &Market<'_>,
-    rep: &ReplicationResult,
-    by_exec: &crate::pipeline::analysis::ExecRecords,
-    dest_ends: &mut Vec<(u64, u32, SimTime)>,
-    out: &mut Vec<CostLine>,
-) {
-    let prices = m.prices;
-    let dest_key = |r: &crate::pipeline::model::StageRecord| {
-        (r.region.index() as u64) << 32 | (r.account.index() as u64) << 16 | r.item as u64
-    };
-    for (ei, idx) in by_exec.iter().enumerate() {
-        let run = &rep.runs[ei];
-        let p = &m.world.pipelines[run.pipeline as usize];
-        if !p.kind.is_build() {
-            // A migration moves the user's own instance: nothing to bill here but transfer.
-            add_transfers(m, rep, ei, idx, out);
-            continue;
-        }
-        let recs = || idx.iter().map(|i| &rep.stages[i.index()]);
-        // One pass: the last succeeded launch and stop, the first terminations.
-        let (mut launch_b, mut stop_b, mut term_b) = (None, None, None);
-        let (mut launch_t, mut term_t) = (None, None);
-        dest_ends.clear();
-        for (order, r) in recs().enumerate() {
-            let ok = r.outcome == Outcome::Succeeded;
-            match r.stage {
-                Stage::LaunchBuilder if ok => launch_b = Some(r),
-                Stage::StopBuilder if ok => stop_b = Some(r),
-                Stage::TerminateBuilder if term_b.is_none() => term_b = Some(r),
-                Stage::LaunchTest if ok => launch_t = Some(r),
-                Stage::TerminateTest if term_t.is_none() => term_t = Some(r),
-                Stage::TerminateDestinationTest => {
-                    dest_ends.push((dest_key(r), order as u32, r.finished))
-                }
-                _ => {}
-            }
-        }
-        dest_ends.sort_unstable();
-        let vol_gib: f64 = p.volumes.iter().map(|v| v.size_gib).sum();
-        let instance = |item: Item,
-                        price: Option<f64>,
-                        region,
-                        account,
-                        start: SimTime,
-                        compute_end: SimTime,
-                        ebs_end: SimTime,
-                        out: &mut Vec<CostLine>| {
-            let hours = billed_hours(m, start, compute_end);
-            if let Some(price) = price {
-                out.push(CostLine {
-                    exec: Some(ExecId::from_index(ei)),
-                    category: Category::Instance,
-                    item,
-                    region,
-                    account,
-                    quantity: hours,
-                    usd_micro: micro(hours * price),
-                });
-            }
-            let gb_months = vol_gib * months(m, ebs_end.since(start));
-            out.push(CostLine {
-                exec: Some(ExecId::from_index(ei)),
-                category: Category::Ebs,
-                item,
-                region,
-                account,
-                quantity: gb_months,
-                usd_micro: micro(gb_months * prices.ebs_usd_per_gb_month),
-            });
+        self.months
+            .reset(month(m), m.world.horizon, m.world.regions.len());
+        let book = &mut Book {
+            lines: &mut self.lines,
+            months: &mut self.months,
         };
-        // Builder: compute until stopped, volumes until terminated.
-        if let Some(launch) = launch_b {
-            let stop = stop_b.map(|r| r.finished);
-            let end = term_b.map_or(run.finished, |r| r.finished);
-            instance(
-                Item::Builder,
-                m.prices.instances[usize::from(run.pipeline)].0,
-                p.region,
-                p.owner,
-                launch.started,
-                stop.unwrap_or(end),
-                end,
-                out,
-            );
-        }
-        if let Some(launch) = launch_t {
-            let end = term_t.map_or(run.finished, |r| r.finished);
-            instance(
-                Item::Test,
-                m.prices.instances[usize::from(run.pipeline)].1,
-                p.region,
-                p.owner,
-                launch.started,
-                end,
-                end,
-                out,
-            );
-        }
-        for l in recs()
-            .filter(|r| r.stage == Stage::LaunchDestinationTest && r.outcome == Outcome::Succeeded)
-        {
-            // The first termination of the same Region, account and item.
-            let key = dest_key(l);
-            let end = dest_ends
-                .get(dest_ends.partition_point(|e| e.0 < key))
-                .filter(|e| e.0 == key)
-                .map_or(l.finished, |e| e.2);
-            instance(
-                Item::DestinationTest,
-                m.prices.instances[usize::from(run.pipeline)].1,
-                l.region,
-                l.account,
-                l.started,
-                end,
-                end,
-                out,
-            );
-        }
-        add_transfers(m, rep, ei, idx, out);
+        executions::price_executions(m, rep, by_exec, &mut self.dest_ends, book);
+        storage::add_storage(m, rep, &mut self.chains, book);
+        add_keys(m, book);
     }
 }
 
-/// Keys: each key and replica, for the replication's length.
-fn add_keys(m: &Market<'_>, rep: &ReplicationResult, out: &mut Vec<CostLine>) {
-    let key_months = months(m, SimDuration(rep.end.as_millis()));
+/// Where priced lines go: the list, and the month by month bill.
+struct Book<'a> {
+    lines: &'a mut Vec<CostLine>,
+    months: &'a mut Months,
+}
+
+impl Book<'_> {
+    /// Adds `line`, its charge spread over `[from, to]` (a point if equal).
+    fn push(&mut self, line: CostLine, from: SimTime, to: SimTime) {
+        self.months
+            .spread(line.category, line.region, line.usd_micro, from, to);
+        self.lines.push(line);
+    }
+}
+
+/// A billing month's length.
+pub fn month(m: &Market<'_>) -> SimDuration {
+    SimDuration::from_secs_f64(m.prices.hours_per_month * 3600.0)
+}
+
+/// Keys: each key and replica, for the whole horizon.
+fn add_keys(m: &Market<'_>, book: &mut Book<'_>) {
+    let key_months = months(m, SimDuration(m.world.horizon.as_millis()));
     for (ki, k) in m.world.directory.keys.iter().enumerate() {
         for region in std::iter::once(k.region).chain(k.replicas.iter().copied()) {
-            out.push(CostLine {
+            let line = CostLine {
                 exec: None,
                 category: Category::Kms,
                 item: Item::Key(KeyId::from_index(ki)),
@@ -274,144 +183,21 @@ fn add_keys(m: &Market<'_>, rep: &ReplicationResult, out: &mut Vec<CostLine>) {
                 account: k.owner,
                 quantity: key_months,
                 usd_micro: micro(key_months * m.prices.kms_key_usd_per_month),
-            });
+            };
+            book.push(line, SimTime::ZERO, m.world.horizon);
         }
     }
 }
 
-fn add_transfers(
-    m: &Market<'_>,
-    rep: &ReplicationResult,
-    ei: usize,
-    recs: &[RecordId],
-    out: &mut Vec<CostLine>,
-) {
-    let run = &rep.runs[ei];
-    let p = &m.world.pipelines[run.pipeline as usize];
-    for r in recs.iter().map(|i| &rep.stages[i.index()]) {
-        if r.stage == Stage::Copy && r.outcome == Outcome::Succeeded && r.region != p.region {
-            let price = transfer_price(m, p.region, r.region);
-            // The source owner pays the transfer (docs/sources.md#price-transfer).
-            out.push(CostLine {
-                exec: Some(ExecId::from_index(ei)),
-                category: Category::Transfer,
-                item: Item::Copy,
-                region: p.region,
-                account: p.owner,
-                quantity: r.data_gib,
-                usd_micro: micro(r.data_gib * price),
-            });
-        }
-        // A time-based copy is charged per GiB by its duration's tier, on top
-        // of transfer, to the copier (docs/sources.md#time-based-copies).
-        if r.stage == Stage::Copy
-            && r.outcome == Outcome::Succeeded
-            && let Some(t) = p.copies[r.item as usize].completion
-        {
-            let tiers = &m.prices.time_based_copy_usd_per_gib;
-            let price = tiers
-                .iter()
-                .find(|(up_to, _)| t <= *up_to)
-                .or(tiers.last())
-                .map_or(0.0, |x| x.1);
-            out.push(CostLine {
-                exec: Some(ExecId::from_index(ei)),
-                category: Category::TimeBasedCopy,
-                item: Item::Copy,
-                region: r.region,
-                account: r.account,
-                quantity: r.data_gib,
-                usd_micro: micro(r.data_gib * price),
-            });
-        }
-    }
-}
-
-/// Snapshot storage of every image, chain by chain (pipeline, account, Region).
-fn add_storage(
-    m: &Market<'_>,
-    rep: &ReplicationResult,
-    chains: &mut Vec<u128>,
-    out: &mut Vec<CostLine>,
-) {
-    // One number per image: its chain's index (pipeline, account, Region in
-    // that order of significance; below 2^48) above its own (a u32), so that
-    // sorting the numbers sorts by chain, then image: cheaper than sorting
-    // tuples (enterprise: 0.44 s -> 0.38 s for 20 replications, --rows none).
-    let (na, nr) = (
-        m.world.directory.accounts.len() as u64,
-        m.world.regions.len() as u64,
-    );
-    chains.clear();
-    chains.extend(rep.images.iter().enumerate().map(|(i, img)| {
-        let p = rep.runs[img.exec.index()].pipeline as u64;
-        let chain = (p * na + img.account.index() as u64) * nr + img.region.index() as u64;
-        (chain as u128) << 32 | i as u128
-    }));
-    chains.sort_unstable();
-    let price = m.prices.snapshot_usd_per_gb_month;
-    for chain in chains.chunk_by(|a, b| a >> 32 == b >> 32) {
-        let pipeline = (chain[0] >> 32) as u64 / (na * nr);
-        let full: f64 = m.world.pipelines[pipeline as usize]
-            .volumes
-            .iter()
-            .map(|v| v.data_gib)
-            .sum();
-        // When an image goes, the next (if incremental) holds the full data from then on.
-        for (k, &key) in chain.iter().enumerate() {
-            let i = key as u32;
-            let img = &rep.images[i as usize];
-            let end = img.deleted.unwrap_or(rep.end);
-            // In the standard tier until archived (docs/sources.md#snapshot-archive).
-            let standard_end = img.archived.map_or(end, |a| a.min(end));
-            let mut gb_months = img.stored_gib * months(m, standard_end.since(img.created));
-            if k > 0 && img.stored_gib < full {
-                let prev = &rep.images[chain[k - 1] as u32 as usize];
-                // Once the previous image is deleted or archived, this one holds the full data.
-                let gone = match (prev.deleted, prev.archived) {
-                    (Some(d), Some(a)) => Some(d.min(a)),
-                    (d, a) => d.or(a),
-                };
-                if let Some(gone) = gone
-                    && gone < standard_end
-                {
-                    gb_months += (full - img.stored_gib)
-                        * months(m, standard_end.since(gone.max(img.created)));
-                }
-            }
-            if let Some(a) = img.archived {
-                // Stored in full, for at least 90 days once deleted.
-                let min_end = a.saturating_add(SimDuration::from_hours(
-                    24 * crate::aws::facts::SNAPSHOT_ARCHIVE_MIN_DAYS,
-                ));
-                let billed_end = match img.deleted {
-                    Some(d) => d.max(min_end),
-                    None => rep.end.max(a),
-                };
-                let archived_gb_months = full * months(m, billed_end.since(a));
-                out.push(CostLine {
-                    exec: Some(img.exec),
-                    category: Category::SnapshotArchive,
-                    item: Item::Image,
-                    region: img.region,
-                    account: img.account,
-                    quantity: archived_gb_months,
-                    usd_micro: micro(
-                        archived_gb_months * m.prices.snapshot_archive_usd_per_gb_month,
-                    ),
-                });
-            }
-            out.push(CostLine {
-                exec: Some(img.exec),
-                category: Category::SnapshotStorage,
-                item: Item::Image,
-                region: img.region,
-                account: img.account,
-                quantity: gb_months,
-                usd_micro: micro(gb_months * price),
-            });
-        }
-    }
+/// The per-GiB price of a time-based copy that took `d`: the tier of the
+/// shortest completion at least `d`, the longest tier beyond them all.
+pub fn time_based_price(m: &Market<'_>, d: SimDuration) -> f64 {
+    let tiers = &m.prices.time_based_copy_usd_per_gib;
+    tiers
+        .iter()
+        .find(|(up_to, _)| d <= *up_to)
+        .or(tiers.last())
+        .map_or(0.0, |x| x.1)
 }
 
 #[cfg(test)]
@@ -419,7 +205,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::pipeline::model::run_replication;
+    use crate::pipeline::model::{Outcome, Stage, run_replication};
 
     const SCENARIO: &str = r#"
 horizon = "10d"
@@ -515,5 +301,72 @@ start_condition = "always"
                 .all(|l| l.region == RegionId::from_index(0)),
             "charged to the source"
         );
+    }
+
+    #[test]
+    fn time_based_copies_are_priced_by_the_tier_of_their_duration() {
+        let scn = scenario();
+        let m = &scn.market();
+        let min = |x: u64| SimDuration::from_mins(x);
+        let ms = SimDuration::from_millis(1);
+        let cases = [
+            (min(15), 0.020),
+            (SimDuration(min(15).as_millis() + ms.as_millis()), 0.018),
+            (min(45), 0.018),
+            (min(60), 0.016),
+            (min(105), 0.016),
+            (min(120), 0.014),
+            (min(225), 0.014),
+            (min(240), 0.012),
+            (min(465), 0.012),
+            (min(480), 0.010),
+            (min(945), 0.010),
+            (min(960), 0.005),
+            (min(2880), 0.005),
+            (min(4000), 0.005),
+        ];
+        for (d, usd) in cases {
+            assert_eq!(time_based_price(m, d), usd, "{d:?}");
+        }
+    }
+
+    #[test]
+    fn storage_runs_to_the_horizon_and_a_late_pipeline_changes_no_other_bill() {
+        let late = format!(
+            "{SCENARIO}\n[[pipeline]]\nname = \"late\"\nregion = \"us-east-1\"\n[[pipeline.volume]]\nsize_gib = 30\ndata_gib = 8\n[[pipeline.component]]\nname = \"c\"\nduration = \"1m\"\n[pipeline.schedule]\ncron = \"cron(0 12 14 1 ? *)\"\nstart_condition = \"always\"\n"
+        );
+        let (a, b) = (
+            scenario(),
+            crate::scenario::from_str(Path::new("late.toml"), &late)
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
+        let storage = |scn: &crate::scenario::Scenario| {
+            let rep = run_replication(&scn.world, 3, 0);
+            let lines = ledger(&scn.market(), &rep);
+            let own: Vec<CostLine> = lines
+                .into_iter()
+                .filter(|l| l.category == Category::SnapshotStorage)
+                .filter(|l| l.exec.is_some_and(|e| rep.runs[e.index()].pipeline == 0))
+                .collect();
+            (rep, own)
+        };
+        let ((rep, lines), (rep_b, lines_b)) = (storage(&a), storage(&b));
+        assert!(
+            rep_b.runs.iter().any(|r| r.pipeline == 1),
+            "the late pipeline ran"
+        );
+        assert_eq!(lines, lines_b, "pipeline 0's storage does not move");
+        // Each image (full, never deleted here) is billed from when it became
+        // available to the horizon.
+        let horizon = a.world.horizon;
+        let want: f64 = rep
+            .images
+            .iter()
+            .map(|img| img.stored_gib * horizon.since(img.available).as_secs_f64() / 3600.0 / 730.0)
+            .sum();
+        let got: f64 = lines.iter().map(|l| l.quantity).sum();
+        assert_eq!(lines.len(), rep.images.len());
+        assert!(lines.iter().all(|l| l.quantity > 0.0));
+        assert!((got - want).abs() < 1e-9 * want, "{got} vs {want}");
     }
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::gather::{Pending, Scratch, add_region_times};
+pub use super::month_agg::{CostByMonth, MoneySum};
 use super::pipeline_agg::pairs;
 pub use super::pipeline_agg::{FailureKey, PipelineAgg, StageAgg};
 use super::quota_agg::Spread;
@@ -48,6 +49,9 @@ pub struct Aggregate {
     /// Cost by (category, item), micro-dollars, summed over replications.
     #[serde(default, with = "pairs")]
     pub cost_by_item: BTreeMap<(Category, Item), Exact>,
+    /// Cost month by month.
+    #[serde(default)]
+    pub cost_by_month: CostByMonth,
     /// Buffers for [`Aggregate::add`].
     #[serde(skip)]
     scratch: Scratch,
@@ -120,7 +124,7 @@ impl Aggregate {
                 None => p.unpatched += 1,
             }
         }
-        self.add_quotas(index, rep);
+        self.add_quotas(index, rep, market.world.horizon.as_millis());
         self.add_costs(market, index, rep, &mut sc);
         self.scratch = sc;
     }
@@ -230,7 +234,7 @@ impl Aggregate {
         sc.pending.apply(&mut self.pipelines);
     }
 
-    fn add_quotas(&mut self, index: u64, rep: &ReplicationResult) {
+    fn add_quotas(&mut self, index: u64, rep: &ReplicationResult, world_horizon_ms: u64) {
         let width = self.timeline_width_ms;
         for q in &rep.quotas {
             let key = QuotaKey {
@@ -250,7 +254,8 @@ impl Aggregate {
             a.busy.0 += q.busy_unit_ms;
             a.queue.0 += q.queue_ms;
             a.full.0 += q.full_ms as u128;
-            a.span.0 += rep.end.as_millis() as u128;
+            // Utilization is of the horizon, as the cost's month is.
+            a.span.0 += world_horizon_ms as u128;
             a.peak_in_use = a.peak_in_use.max(q.peak_in_use);
             a.peak_queue = a.peak_queue.max(q.peak_queue as u64);
             let mut spread = Spread::new(&mut a.timeline, width);
@@ -272,6 +277,8 @@ impl Aggregate {
     ) {
         let world = market.world;
         sc.ledger.price(market, rep, &sc.by_exec);
+        self.cost_by_month
+            .add(&sc.ledger.months, &mut sc.month_totals);
         sc.per_exec.clear();
         sc.per_exec.resize(rep.runs.len(), 0);
         let mut total: u128 = 0;
@@ -400,6 +407,7 @@ impl Aggregate {
         for (k, v) in &other.cost_by_item {
             self.cost_by_item.entry(*k).or_default().0 += v.0;
         }
+        self.cost_by_month.merge(&other.cost_by_month);
     }
 
     /// The largest relative 95 % half-width over pipelines, of the mean and

@@ -39,6 +39,8 @@ pub(super) struct Scratch {
     pub(super) pending: Pending,
     /// The first slot in `pending` of each pipeline's metrics.
     pub(super) base: Vec<u32>,
+    /// The replication's total and storage cost of each month.
+    pub(super) month_totals: Vec<(u64, u64)>,
 }
 
 impl Clone for Scratch {

@@ -11,6 +11,7 @@
 
 pub mod aggregate;
 mod gather;
+mod month_agg;
 pub mod outputs;
 mod pipeline_agg;
 mod quota_agg;

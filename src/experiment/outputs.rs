@@ -48,6 +48,8 @@ pub enum AggregateFile {
     CostSummary,
     /// `cost_breakdown.csv`.
     CostBreakdown,
+    /// `cost_by_month.csv`.
+    CostByMonth,
     /// `manifest.json`.
     Manifest,
 }
@@ -154,6 +156,11 @@ pub const COST_BREAKDOWN: OutputFile = file(
     "cost_breakdown.csv",
     Writer::Aggregate(AggregateFile::CostBreakdown),
 );
+/// `cost_by_month.csv`.
+pub const COST_BY_MONTH: OutputFile = file(
+    "cost_by_month.csv",
+    Writer::Aggregate(AggregateFile::CostByMonth),
+);
 /// `manifest.json`: what produced the directory.
 pub const MANIFEST: OutputFile = file("manifest.json", Writer::Aggregate(AggregateFile::Manifest));
 /// `aggregate.json`: a shard's exact partial aggregate.
@@ -173,7 +180,7 @@ pub const REPORT_FILES: [&str; 3] = [REPORT_MD.name, REPORT_HTML.name, "charts/"
 
 /// Every output file, row files first (in their column-file order), then
 /// the aggregated ones in the order they are written and listed.
-pub const FILES: [OutputFile; 17] = [
+pub const FILES: [OutputFile; 18] = [
     RUNS,
     STAGES,
     IMAGES,
@@ -184,6 +191,7 @@ pub const FILES: [OutputFile; 17] = [
     QUOTA_TIMELINE,
     COST_SUMMARY,
     COST_BREAKDOWN,
+    COST_BY_MONTH,
     MANIFEST,
     SHARD_AGGREGATE,
     SHARD_INFO,
@@ -252,7 +260,7 @@ mod tests {
                 "exposure.csv"
             ]
         );
-        assert_eq!(run_files(RowSelection::Runs).len(), 7);
+        assert_eq!(run_files(RowSelection::Runs).len(), 8);
         let mut names: Vec<&str> = FILES.iter().map(|f| f.name).collect();
         names.sort_unstable();
         names.dedup();

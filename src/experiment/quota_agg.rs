@@ -116,14 +116,15 @@ impl<'de> Deserialize<'de> for Timeline {
 }
 
 impl QuotaAgg {
-    /// The share of the replications' length with every unit in use.
+    /// The share of the horizon with every unit in use (work that runs past
+    /// the horizon counts, so the share is capped at 1).
     pub fn at_capacity(&self) -> f64 {
-        self.full.0 as f64 / self.span.0.max(1) as f64
+        (self.full.0 as f64 / self.span.0.max(1) as f64).min(1.0)
     }
 
-    /// Σ ∫ units in use dt / (capacity × Σ replication length): time-weighted.
+    /// Σ ∫ units in use dt / (capacity × Σ horizon): time-weighted, capped at 1.
     pub fn utilization(&self) -> f64 {
-        self.busy.0 as f64 / (self.capacity.max(1) as f64 * self.span.0.max(1) as f64)
+        (self.busy.0 as f64 / (self.capacity.max(1) as f64 * self.span.0.max(1) as f64)).min(1.0)
     }
 }
 

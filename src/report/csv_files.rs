@@ -28,11 +28,11 @@ pub const SUMMARY_HEADER: [&str; 16] = [
     "p95_ci95_high_s",
 ];
 
-fn csv_err(file: &'static str) -> impl Fn(csv::Error) -> ReportError {
+pub(super) fn csv_err(file: &'static str) -> impl Fn(csv::Error) -> ReportError {
     move |source| ReportError::Csv { file, source }
 }
 
-fn finish(file: &'static str, w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, ReportError> {
+pub(super) fn finish(file: &'static str, w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, ReportError> {
     w.into_inner().map_err(|e| ReportError::Csv {
         file,
         source: csv::Error::from(e.into_error()),

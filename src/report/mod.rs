@@ -8,6 +8,7 @@
 pub mod capacity;
 pub mod charts;
 pub mod commit;
+pub mod cost_months;
 pub mod csv_files;
 pub mod interrupt;
 pub mod manifest;

@@ -303,7 +303,7 @@ fn write_images(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields
         f.word(&world.regions[img.region.index()]);
         f.str(dir.encryption_name(img.encryption));
         f.fixed(img.stored_gib, 3);
-        f.secs(img.created.as_millis());
+        f.secs(img.available.as_millis());
         f.opt_secs(img.deprecated.map(|t| t.as_millis()));
         f.opt_secs(img.deleted.map(|t| t.as_millis()));
         f.opt_secs(img.disabled.map(|t| t.as_millis()));

@@ -38,6 +38,36 @@ pub fn dollars(usd: f64) -> String {
     format!("{sign}${grouped}.{frac}")
 }
 
+/// What the verdict says of the bill after its average: the run rate at the
+/// end and whether storage levelled off.
+pub fn trend_sentence(t: &super::cost_months::Trend) -> String {
+    let rate = match t.last_full {
+        None => {
+            return "a horizon under a month gives no run rate and no storage trend".to_string();
+        }
+        Some(super::cost_months::RunRate { month: m, mean, ci }) => format!(
+            "{} in month {m}, the last full month{}",
+            dollars(mean),
+            ci.map_or(String::new(), |(lo, hi)| format!(
+                " (95 % CI {} – {})",
+                dollars(lo),
+                dollars(hi)
+            ))
+        ),
+    };
+    let storage = match t.storage {
+        super::cost_months::Storage::TooShort => {
+            "whether snapshot storage levels off needs two full months".to_string()
+        }
+        super::cost_months::Storage::Growing(g) => format!(
+            "snapshot storage is still growing ({:+.0} % over its last full month): a lifecycle (`[pipeline.lifecycle] keep_last` or `max_age`) would level it off",
+            g * 100.0
+        ),
+        super::cost_months::Storage::Level => "snapshot storage has levelled off".to_string(),
+    };
+    format!("{rate}; {storage}")
+}
+
 /// The table printed by `amisim run`.
 pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate, all: bool) -> String {
     let mut out = String::new();
@@ -45,7 +75,7 @@ pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate, all: bool) -> String {
     pipelines(&mut out, scn, agg, all);
     exposure(&mut out, scn, agg);
     disabled(&mut out, scn, agg);
-    cost_and_key(&mut out, agg);
+    cost_and_key(&mut out, scn, agg);
     out
 }
 
@@ -216,14 +246,16 @@ fn disabled(out: &mut String, scn: &Scenario, agg: &Aggregate) {
 }
 
 /// The monthly cost, and what the columns mean.
-fn cost_and_key(out: &mut String, agg: &Aggregate) {
+fn cost_and_key(out: &mut String, scn: &Scenario, agg: &Aggregate) {
     let m = &agg.monthly_cost;
     if let (Some(mean), Some(p95)) = (m.mean(), m.quantile(0.95)) {
+        let t = super::cost_months::trend(scn, agg);
         let _ = writeln!(
             out,
-            "cost: {} a month on average, {} at p95 (see cost_summary.csv)",
+            "cost: {} a month on average, {} at p95; {} (see cost_summary.csv, cost_by_month.csv)",
             dollars(mean / 1e6),
-            dollars(p95 / 1e6)
+            dollars(p95 / 1e6),
+            trend_sentence(&t)
         );
     }
     let _ = writeln!(

@@ -70,12 +70,15 @@ fn instances_are_billed_per_second_with_a_one_minute_minimum() {
             .cloned()
             .collect::<Vec<_>>()
     };
-    // Builder: launch 30 s + component 600 s + stop 30 s = 660 s of m5.large at $0.096/h.
+    // Builder: Image Builder keeps it running through CreateImage until it is
+    // terminated: launch 30 s + component 600 s + stop 30 s + snapshot 100.008 s
+    // + register 0 + terminate 10 s = 770.008 s, billed as 771 whole seconds
+    // of m5.large at $0.096/h.
     let b = &get("builder", Category::Instance)[0];
-    assert!(close(b.quantity, 660.0 / 3600.0));
+    assert!(close(b.quantity, 771.0 / 3600.0), "{}", b.quantity);
     assert_eq!(
         b.usd_micro,
-        (660.0 / 3600.0 * 0.096 * 1e6_f64).round() as u64
+        (771.0 / 3600.0 * 0.096 * 1e6_f64).round() as u64
     );
     // Test instance: launch 30 s + test 120 s + terminate 10 s = 160 s of t3.medium.
     let t = &get("test", Category::Instance)[0];
@@ -154,10 +157,10 @@ fn full_and_incremental_snapshot_storage_are_counted_correctly() {
     // Image 1: 8 GiB until deleted.
     assert!(close(
         storage[0].quantity,
-        8.0 * h(eu[0].created, eu[0].deleted.unwrap()) / month_h
+        8.0 * h(eu[0].available, eu[0].deleted.unwrap()) / month_h
     ));
     // Image 2: 1 GiB while image 1 lives, then the full 8 GiB until it is deleted.
-    let expected = (1.0 * h(eu[1].created, eu[1].deleted.unwrap())
+    let expected = (1.0 * h(eu[1].available, eu[1].deleted.unwrap())
         + 7.0 * h(eu[0].deleted.unwrap(), eu[1].deleted.unwrap()))
         / month_h;
     assert!(
@@ -180,7 +183,9 @@ fn keys_cost_a_dollar_a_month_per_key_and_replica() {
     let r = run_replication(&scn.world, 1, 0);
     let k: Vec<_> = l.iter().filter(|x| x.category == Category::Kms).collect();
     assert_eq!(k.len(), 2);
-    let months = r.end.as_millis() as f64 / 3_600_000.0 / 730.0;
+    // For the whole horizon, not until the replication's last event.
+    assert!(r.end < scn.world.horizon);
+    let months = 20.0 * 24.0 / 730.0;
     assert!(
         k.iter()
             .all(|x| close(x.quantity, months) && x.usd_micro == (months * 1e6).round() as u64)
@@ -204,7 +209,8 @@ fn an_archived_image_is_stored_in_full_at_the_archive_price_for_at_least_90_days
         ),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let l = ledger(&scn.market(), &run_replication(&scn.world, 1, 0));
+    let rep = run_replication(&scn.world, 1, 0);
+    let l = ledger(&scn.market(), &rep);
     let first = amisim::pipeline::model::ExecId::from_index(0);
     let of = |cat: Category| {
         l.iter()
@@ -220,9 +226,22 @@ fn an_archived_image_is_stored_in_full_at_the_archive_price_for_at_least_90_days
         of(Category::SnapshotArchive),
         3.0 * 10.0 * 90.0 * 24.0 / month_h
     ));
+    // In the standard tier from when each became available in its Region
+    // (before the execution finished) until archived, 10 days after the
+    // execution finished: a little over 10 days each.
+    let standard_h: f64 = rep
+        .images
+        .iter()
+        .filter(|i| i.exec == first)
+        .map(|i| i.archived.unwrap().since(i.available).as_secs_f64() / 3600.0)
+        .sum();
+    assert!(
+        standard_h > 3.0 * 10.0 * 24.0 && standard_h < 3.0 * 10.1 * 24.0,
+        "{standard_h}"
+    );
     assert!(close(
         of(Category::SnapshotStorage),
-        3.0 * 10.0 * 10.0 * 24.0 / month_h
+        10.0 * standard_h / month_h
     ));
     let archive = l
         .iter()

@@ -45,13 +45,15 @@ impl Model<'_> {
                 .iter()
                 .any(|d| d.region == region && d.share.as_ref().is_some_and(|s| s.public))
         };
-        let image = |account, region, encryption, stored_gib| ImageRecord {
+        let registered = registered_at(&out.stages[from..], exec).unwrap_or(now);
+        let image = |account, region, encryption, stored_gib, available| ImageRecord {
             exec,
             account,
             region,
             encryption,
             stored_gib,
             created: now,
+            available,
             deprecated: if account == p.owner && public_in(region) {
                 Some(deprecated.map_or(public_by, |d| d.min(public_by)))
                     .filter(|t| *t < world.horizon)
@@ -66,15 +68,21 @@ impl Model<'_> {
         if !p.encrypt_boot && !p.existing_image {
             // With encrypt_boot the built image is an intermediary, deregistered
             // once copied; an existing image is not the pipeline's to count.
-            out.images
-                .push(image(p.owner, p.region, p.encryption, built_gib));
+            out.images.push(image(
+                p.owner,
+                p.region,
+                p.encryption,
+                built_gib,
+                registered,
+            ));
         }
         for r in out.stages[from..]
             .iter()
             .filter(|r| r.exec == exec && r.stage == Stage::Copy && r.outcome == Outcome::Succeeded)
         {
             let enc = p.copies[r.item as usize].encryption;
-            out.images.push(image(r.account, r.region, enc, r.data_gib));
+            out.images
+                .push(image(r.account, r.region, enc, r.data_gib, r.finished));
         }
         let count = out.images.len() as u32 - first;
         self.live[pi].push_back((exec, first, count));
@@ -244,4 +252,17 @@ impl Model<'_> {
             }
         }
     }
+}
+
+/// When execution `exec` registered its image in the build Region, if it
+/// did: the built image is available there from then (a copy is from the
+/// end of its copy).
+fn registered_at(stages: &[super::StageRecord], exec: ExecId) -> Option<SimTime> {
+    stages
+        .iter()
+        .rev()
+        .find(|r| {
+            r.exec == exec && r.stage == Stage::RegisterImage && r.outcome == Outcome::Succeeded
+        })
+        .map(|r| r.finished)
 }

@@ -396,8 +396,12 @@ pub struct ImageRecord {
     pub encryption: Encryption,
     /// Snapshot data it added to storage, GiB (full or incremental).
     pub stored_gib: f64,
-    /// When it became available.
+    /// When the execution that made it finished and recorded it: the time
+    /// its lifecycle ages count from.
     pub created: SimTime,
+    /// When it became available in its Region (registered in the build
+    /// Region, copied elsewhere): its storage is billed from then.
+    pub available: SimTime,
     /// When it was deprecated, if before the horizon.
     pub deprecated: Option<SimTime>,
     /// When it was deregistered and its snapshots deleted, if ever.

@@ -108,17 +108,34 @@ fn headline(scn: &Scenario, agg: &Aggregate) -> Vec<String> {
             "p95 exposure window (a release until an image with it is usable everywhere): {p95}{ci} for {name}{status}"
         ));
     }
-    let m = &agg.monthly_cost;
-    if let (Some(mean), Some(p95)) = (m.mean(), m.quantile(0.95)) {
-        let (mean, p95) = (mean / 1e6, p95 / 1e6);
-        v.push(format!(
-            "cost: {} a month on average, {} at p95{}",
-            dollars(mean),
-            dollars(p95),
-            slo_status(mean, scn.slo.monthly_cost_usd, dollars)
-        ));
+    if let Some(line) = cost_line(scn, agg) {
+        v.push(line);
     }
     v
+}
+
+/// The monthly cost: its average over the horizon, the run rate of the last
+/// full month and the storage trend; the SLO judged on that run rate (the
+/// bill the team will be paying), or on the average if there is no full month.
+fn cost_line(scn: &Scenario, agg: &Aggregate) -> Option<String> {
+    let m = &agg.monthly_cost;
+    let (mean, p95) = (m.mean()? / 1e6, m.quantile(0.95)? / 1e6);
+    let t = crate::report::cost_months::trend(scn, agg);
+    let status = match (scn.slo.monthly_cost_usd, t.last_full) {
+        (None, _) => String::new(),
+        (Some(_), Some(r)) => format!(
+            "{}, judged on month {month}",
+            slo_status(r.mean, scn.slo.monthly_cost_usd, dollars),
+            month = r.month
+        ),
+        (Some(_), None) => slo_status(mean, scn.slo.monthly_cost_usd, dollars),
+    };
+    Some(format!(
+        "cost: {} a month on average over the horizon, {} at p95; {}{status}",
+        dollars(mean),
+        dollars(p95),
+        crate::report::text::trend_sentence(&t)
+    ))
 }
 
 /// The quota instance longest at capacity (then the most utilized), if any.
@@ -190,7 +207,7 @@ fn busiest_quota(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> Str
         _ => "",
     };
     format!(
-        "binding quota: {quota} = {} ({account} in {region}), at capacity {} per replication ({:.1} % of its length), {} of {} requests queued, p95 wait {}; {:.1} % utilized on average{share}{scope}",
+        "binding quota: {quota} = {} ({account} in {region}), at capacity {} per replication ({:.1} % of the horizon), {} of {} requests queued, p95 wait {}; {:.1} % utilized on average{share}{scope}",
         q.capacity,
         human(per_rep),
         100.0 * q.at_capacity(),

@@ -177,10 +177,10 @@ fn transfer_by_source(ctx: &mut Ctx<'_>, raw: Option<&RawCost>, transfer: f64) -
 fn time_based_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> Vec<(SimDuration, f64)> {
     let tiers = raw.map(|r| &r.time_based_copy_usd_per_gib);
     let Some(tiers) = tiers.filter(|t| !t.is_empty()) else {
-        return vec![(
-            SimDuration::from_hours(48),
-            facts::TIME_BASED_COPY_USD_PER_GIB,
-        )];
+        return facts::TIME_BASED_COPY_TIERS
+            .iter()
+            .map(|&(min, usd)| (SimDuration::from_mins(min), usd))
+            .collect();
     };
     let mut time_based = Vec::new();
     for (k, v) in tiers {

@@ -1,0 +1,128 @@
+//! Snapshot storage of every image, chain by chain (pipeline, account,
+//! Region), billed to the horizon.
+
+use super::{Book, Category, CostLine, Item, Market, micro, months};
+use crate::engine::{SimDuration, SimTime};
+use crate::pipeline::model::{ImageRecord, ReplicationResult};
+
+/// Snapshot storage (standard and archive) of every image of `rep`.
+pub(super) fn add_storage(
+    m: &Market<'_>,
+    rep: &ReplicationResult,
+    chains: &mut Vec<u128>,
+    book: &mut Book<'_>,
+) {
+    // One number per image: its chain's index (pipeline, account, Region in
+    // that order of significance; below 2^48) above its own (a u32), so that
+    // sorting the numbers sorts by chain, then image: cheaper than sorting
+    // tuples (enterprise: 0.44 s -> 0.38 s for 20 replications, --rows none).
+    let (na, nr) = (
+        m.world.directory.accounts.len() as u64,
+        m.world.regions.len() as u64,
+    );
+    chains.clear();
+    chains.extend(rep.images.iter().enumerate().map(|(i, img)| {
+        let p = rep.runs[img.exec.index()].pipeline as u64;
+        let chain = (p * na + img.account.index() as u64) * nr + img.region.index() as u64;
+        (chain as u128) << 32 | i as u128
+    }));
+    chains.sort_unstable();
+    for chain in chains.chunk_by(|a, b| a >> 32 == b >> 32) {
+        let pipeline = (chain[0] >> 32) as u64 / (na * nr);
+        let full: f64 = m.world.pipelines[pipeline as usize]
+            .volumes
+            .iter()
+            .map(|v| v.data_gib)
+            .sum();
+        for (k, &key) in chain.iter().enumerate() {
+            let img = &rep.images[key as u32 as usize];
+            let prev = (k > 0).then(|| &rep.images[chain[k - 1] as u32 as usize]);
+            add_image(m, img, prev, full, book);
+        }
+    }
+}
+
+/// One image: standard storage from its creation until deleted, archived or
+/// the horizon; when the previous image of its chain goes, an incremental
+/// image holds the full data from then on; archive storage once archived.
+fn add_image(
+    m: &Market<'_>,
+    img: &ImageRecord,
+    prev: Option<&ImageRecord>,
+    full: f64,
+    book: &mut Book<'_>,
+) {
+    // Billed to the horizon: the month is the horizon's, never the last event's.
+    let horizon = m.world.horizon;
+    if img.available >= horizon {
+        return;
+    }
+    let end = img.deleted.map_or(horizon, |d| d.min(horizon));
+    // In the standard tier until archived (docs/sources.md#snapshot-archive).
+    let standard_end = img.archived.map_or(end, |a| a.min(end));
+    let own = img.stored_gib * months(m, standard_end.since(img.available));
+    // Once the previous image is deleted or archived, this one holds the full data.
+    let gone = prev
+        .filter(|_| img.stored_gib < full)
+        .and_then(|p| match (p.deleted, p.archived) {
+            (Some(d), Some(a)) => Some(d.min(a)),
+            (d, a) => d.or(a),
+        })
+        .filter(|g| *g < standard_end)
+        .map(|g| g.max(img.available));
+    let extra = gone.map_or(0.0, |g| {
+        (full - img.stored_gib) * months(m, standard_end.since(g))
+    });
+    if let Some(a) = img.archived {
+        add_archive(m, img, a, full, book);
+    }
+    let price = m.prices.snapshot_usd_per_gb_month;
+    let usd = micro((own + extra) * price);
+    let own_usd = micro(own * price).min(usd);
+    let cat = Category::SnapshotStorage;
+    book.months
+        .spread(cat, img.region, own_usd, img.available, standard_end);
+    if let Some(g) = gone {
+        book.months
+            .spread(cat, img.region, usd - own_usd, g, standard_end);
+    }
+    book.lines.push(CostLine {
+        exec: Some(img.exec),
+        category: cat,
+        item: Item::Image,
+        region: img.region,
+        account: img.account,
+        quantity: own + extra,
+        usd_micro: usd,
+    });
+}
+
+/// Archive storage: the full snapshot from `archived`, for at least 90 days
+/// once deleted (the rest charged at deletion).
+fn add_archive(
+    m: &Market<'_>,
+    img: &ImageRecord,
+    archived: SimTime,
+    full: f64,
+    book: &mut Book<'_>,
+) {
+    let horizon = m.world.horizon;
+    let min_end = archived.saturating_add(SimDuration::from_hours(
+        24 * crate::aws::facts::SNAPSHOT_ARCHIVE_MIN_DAYS,
+    ));
+    let (billed_end, spread_end) = match img.deleted {
+        Some(d) if d < horizon => (d.max(min_end), d),
+        _ => (horizon.max(archived), horizon.max(archived)),
+    };
+    let gb_months = full * months(m, billed_end.since(archived));
+    let line = CostLine {
+        exec: Some(img.exec),
+        category: Category::SnapshotArchive,
+        item: Item::Image,
+        region: img.region,
+        account: img.account,
+        quantity: gb_months,
+        usd_micro: micro(gb_months * m.prices.snapshot_archive_usd_per_gb_month),
+    };
+    book.push(line, archived, spread_end);
+}
