@@ -96,7 +96,7 @@ impl Months {
 
     fn add(&mut self, month: usize, category: Category, region: RegionId, usd_micro: u64) {
         let i = (month * Category::ALL.len() + category as usize) * self.regions + region.index();
-        self.cells[i] += usd_micro;
+        self.cells[i] = self.cells[i].saturating_add(usd_micro);
     }
 }
 

@@ -299,7 +299,8 @@ impl Aggregate {
         for l in &sc.ledger.lines {
             sc.cost_item[l.category as usize * nk + l.item.dense()] += l.usd_micro as u128;
             if let Some(e) = l.exec {
-                sc.per_exec[e.index()] += l.usd_micro;
+                // Saturating: a line is at most u64::MAX micro-dollars, a sum no more.
+                sc.per_exec[e.index()] = sc.per_exec[e.index()].saturating_add(l.usd_micro);
             }
             total += l.usd_micro as u128;
             let slot = &mut sc.cost_slot

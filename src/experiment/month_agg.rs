@@ -78,12 +78,12 @@ impl CostByMonth {
                 .entry((month as u16, category, region))
                 .or_default()
                 .add(usd);
-            totals[month].0 += usd;
+            totals[month].0 = totals[month].0.saturating_add(usd);
             if matches!(
                 category,
                 Category::SnapshotStorage | Category::SnapshotArchive
             ) {
-                totals[month].1 += usd;
+                totals[month].1 = totals[month].1.saturating_add(usd);
             }
         }
         self.totals

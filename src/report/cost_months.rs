@@ -135,3 +135,13 @@ pub fn trend(scn: &Scenario, agg: &Aggregate) -> Trend {
     };
     Trend { last_full, storage }
 }
+
+/// For a scenario of migrations only: what one replication's moves cost,
+/// dollars (a move is one-off: projecting it to a month would invent a bill).
+pub fn one_off_cost(scn: &Scenario, agg: &Aggregate) -> Option<f64> {
+    if scn.world.pipelines.iter().any(|p| p.kind.is_build()) || agg.replications == 0 {
+        return None;
+    }
+    let total: u128 = agg.cost_by.values().map(|v| v.0).sum();
+    Some(total as f64 / 1e6 / agg.replications as f64)
+}

@@ -68,6 +68,14 @@ pub fn trend_sentence(t: &super::cost_months::Trend) -> String {
     format!("{rate}; {storage}")
 }
 
+/// The sentence for [`super::cost_months::one_off_cost`].
+pub fn one_off_sentence(usd: f64) -> String {
+    format!(
+        "cost: {} per replication, the moves' own charges (a migration is one-off, so no monthly figure is given)",
+        dollars(usd)
+    )
+}
+
 /// The table printed by `amisim run`.
 pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate, all: bool) -> String {
     let mut out = String::new();
@@ -248,7 +256,9 @@ fn disabled(out: &mut String, scn: &Scenario, agg: &Aggregate) {
 /// The monthly cost, and what the columns mean.
 fn cost_and_key(out: &mut String, scn: &Scenario, agg: &Aggregate) {
     let m = &agg.monthly_cost;
-    if let (Some(mean), Some(p95)) = (m.mean(), m.quantile(0.95)) {
+    if let Some(usd) = super::cost_months::one_off_cost(scn, agg) {
+        let _ = writeln!(out, "{} (see cost_breakdown.csv)", one_off_sentence(usd));
+    } else if let (Some(mean), Some(p95)) = (m.mean(), m.quantile(0.95)) {
         let t = super::cost_months::trend(scn, agg);
         let _ = writeln!(
             out,

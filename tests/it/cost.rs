@@ -262,3 +262,58 @@ fn an_archived_image_is_stored_in_full_at_the_archive_price_for_at_least_90_days
     .to_string();
     assert!(e.contains("rule: archive_requires_disabled"), "{e}");
 }
+
+#[test]
+fn prices_past_a_billion_are_refused_and_the_largest_accepted_never_wrap() {
+    let over = format!("{ONE}[cost]\nsnapshot_usd_per_gb_month = 2e9\n");
+    let e = from_str(Path::new("cost.toml"), &format!("{FIXED}{over}"))
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        e.contains("cost.snapshot_usd_per_gb_month") && e.contains("1000000000"),
+        "{e}"
+    );
+    // The largest volume and price accepted: lines saturate, sums never wrap.
+    let most = ONE
+        .replace("size_gib = 30", "size_gib = 65536")
+        .replace("data_gib = 8", "data_gib = 65536")
+        + "[cost]\nsnapshot_usd_per_gb_month = 1e9\ntransfer_usd_per_gb = 1e9\nebs_usd_per_gb_month = 1e9\n";
+    let (scn, l) = lines(&most);
+    let mut agg = amisim::experiment::Aggregate::new(&scn.world);
+    agg.add(&scn.market(), 0, &run_replication(&scn.world, 1, 0));
+    let largest = l.iter().map(|x| x.usd_micro).max().unwrap();
+    assert_eq!(largest, u64::MAX, "a line saturates");
+    let per_exec = agg.pipelines[0].cost_per_execution.quantile(1.0).unwrap();
+    assert!(per_exec >= largest as f64 * 0.999, "{per_exec}");
+}
+
+#[test]
+fn storage_without_a_lifecycle_still_grows_at_the_horizon_and_with_one_levels_off() {
+    use amisim::report::cost_months::{Storage, trend};
+    let weekly = ONE.replace(
+        "run_at_start = true",
+        "interval = \"7d\"\nstart_condition = \"always\"",
+    );
+    let trend_of = |pipelines: &str| {
+        let text = format!("{FIXED}{pipelines}").replace("horizon = \"20d\"", "horizon = \"365d\"");
+        let scn = from_str(Path::new("cost.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+        let mut agg = amisim::experiment::Aggregate::new(&scn.world);
+        for i in 0..4 {
+            agg.add(&scn.market(), i, &run_replication(&scn.world, 1, i));
+        }
+        trend(&scn, &agg)
+    };
+    let grows = trend_of(&weekly);
+    // 12 months of 730 h in 365 days: the 12th is the last full one.
+    let rate = grows.last_full.expect("a full month");
+    assert_eq!(rate.month, 12);
+    // Linear growth: month 12 holds about 12/11 of month 11's storage.
+    assert!(
+        matches!(grows.storage, Storage::Growing(g) if (0.05..0.15).contains(&g)),
+        "{grows:?}"
+    );
+    let kept = trend_of(&format!("{weekly}[pipeline.lifecycle]\nkeep_last = 4\n"));
+    assert_eq!(kept.storage, Storage::Level, "{kept:?}");
+    assert!(kept.last_full.unwrap().mean < rate.mean);
+}

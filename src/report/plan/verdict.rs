@@ -118,6 +118,9 @@ fn headline(scn: &Scenario, agg: &Aggregate) -> Vec<String> {
 /// full month and the storage trend; the SLO judged on that run rate (the
 /// bill the team will be paying), or on the average if there is no full month.
 fn cost_line(scn: &Scenario, agg: &Aggregate) -> Option<String> {
+    if let Some(usd) = crate::report::cost_months::one_off_cost(scn, agg) {
+        return Some(crate::report::text::one_off_sentence(usd));
+    }
     let m = &agg.monthly_cost;
     let (mean, p95) = (m.mean()? / 1e6, m.quantile(0.95)? / 1e6);
     let t = crate::report::cost_months::trend(scn, agg);

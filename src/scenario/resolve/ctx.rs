@@ -302,17 +302,17 @@ impl<'a> Ctx<'a> {
     }
 
     /// An amount of US dollars, finite and not negative; `what` starts the
-    /// message ("a price must be" or "must be").
+    /// message ("a price must be" or "must be"); at most [`MAX_USD`].
     pub(super) fn dollars(&mut self, v: &Spanned<f64>, path: &str, what: &str) -> Option<f64> {
         let x = *v.get_ref();
-        if x.is_finite() && x >= 0.0 {
+        if x.is_finite() && (0.0..=MAX_USD).contains(&x) {
             return Some(x);
         }
         self.err(
             Some(v.span()),
             path,
-            format!("{what} a non-negative number of dollars, got {x}"),
-            Some("prices are US dollars, zero or more, e.g. 0.05"),
+            format!("{what} a number of dollars from 0 to {MAX_USD:.0}, got {x}"),
+            Some("prices are US dollars per unit, e.g. 0.05; no AWS price comes near the limit, which keeps every cost line within exact integer micro-dollars"),
         );
         None
     }
@@ -517,13 +517,17 @@ mod tests {
         assert_eq!(ctx.probability(&spanned(0.5), "c", "e.g."), Some(0.5));
         assert_eq!(ctx.probability(&spanned(1.5), "d", "e.g."), None);
         assert_eq!(ctx.dollars(&spanned(-1.0), "e", "a price must be"), None);
+        assert_eq!(
+            ctx.dollars(&spanned(1e9), "ok", "a price must be"),
+            Some(1e9)
+        );
         assert!(ctx.size_gib(&spanned(f64::NAN), "f", "size_gib").is_nan());
         let paths: Vec<&str> = ctx.errors.iter().map(|e| e.key_path.as_str()).collect();
         assert_eq!(paths, ["b", "d", "e", "f"]);
         assert_eq!(ctx.errors[0].reason, "must be between 1 and 10, got 0");
         assert_eq!(
             ctx.errors[2].reason,
-            "a price must be a non-negative number of dollars, got -1"
+            "a price must be a number of dollars from 0 to 1000000000, got -1"
         );
     }
 
@@ -585,3 +589,6 @@ mod tests {
         );
     }
 }
+
+/// The largest price or dollar amount a scenario may give.
+const MAX_USD: f64 = 1_000_000_000.0;
