@@ -498,6 +498,9 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// The largest price or dollar amount a scenario may give.
+const MAX_USD: f64 = 1_000_000_000.0;
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -589,6 +592,3 @@ mod tests {
         );
     }
 }
-
-/// The largest price or dollar amount a scenario may give.
-const MAX_USD: f64 = 1_000_000_000.0;
