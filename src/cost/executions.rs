@@ -5,7 +5,7 @@ use super::{Book, Category, CostLine, Item, Market, billed_hours, micro, months}
 use crate::aws::directory::AccountId;
 use crate::engine::SimTime;
 use crate::pipeline::analysis::ExecRecords;
-use crate::pipeline::config::{RegionId, Tool};
+use crate::pipeline::config::{Kind, RegionId, Tool};
 use crate::pipeline::model::{ExecId, Outcome, RecordId, ReplicationResult, Stage, StageRecord};
 
 /// Prices every execution of `rep`: instances, volumes, copies.
@@ -133,16 +133,45 @@ fn price_instances(
         };
         bill(m, exec, vol_gib, &life, book);
     }
-    for l in recs()
+    bill_destination_tests(m, rep, ei, idx, dest_ends, book);
+}
+
+/// Destination test instances, each priced in its Region, until the first
+/// termination of the same Region, account and item.
+fn bill_destination_tests(
+    m: &Market<'_>,
+    rep: &ReplicationResult,
+    ei: usize,
+    idx: &[RecordId],
+    dest_ends: &[(u64, u32, SimTime)],
+    book: &mut Book<'_>,
+) {
+    let p = &m.world.pipelines[rep.runs[ei].pipeline as usize];
+    let Kind::Build {
+        test_instance_type, ..
+    } = &p.kind
+    else {
+        return;
+    };
+    let vol_gib: f64 = p.volumes.iter().map(|v| v.size_gib).sum();
+    let exec = ExecId::from_index(ei);
+    for l in idx
+        .iter()
+        .map(|i| &rep.stages[i.index()])
         .filter(|r| r.stage == Stage::LaunchDestinationTest && r.outcome == Outcome::Succeeded)
     {
-        // The first termination of the same Region, account and item.
         let key = dest_key(l);
         let end = dest_ends
             .get(dest_ends.partition_point(|e| e.0 < key))
             .filter(|e| e.0 == key)
             .map_or(l.finished, |e| e.2);
-        let (item, price, start) = (Item::DestinationTest, test_price, l.started);
+        let price = m
+            .prices
+            .at(l.region)
+            .instance_usd_per_hour
+            .get(test_instance_type)
+            .copied();
+        let (item, start) = (Item::DestinationTest, l.started);
         let (region, account) = (l.region, l.account);
         let life = Life {
             item,
@@ -174,7 +203,7 @@ fn bill(m: &Market<'_>, exec: ExecId, vol_gib: f64, l: &Life, book: &mut Book<'_
         book.push(line(Category::Instance, hours, usd), l.start, l.compute_end);
     }
     let gb_months = vol_gib * months(m, l.ebs_end.since(l.start));
-    let usd = micro(gb_months * m.prices.ebs_usd_per_gb_month);
+    let usd = micro(gb_months * m.prices.at(l.region).ebs_usd_per_gb_month);
     book.push(line(Category::Ebs, gb_months, usd), l.start, l.ebs_end);
 }
 

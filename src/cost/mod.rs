@@ -33,6 +33,11 @@ use crate::engine::{SimDuration, SimTime};
 use crate::pipeline::config::{RegionId, World};
 use crate::pipeline::model::ReplicationResult;
 
+/// The largest price or dollar amount a scenario may give: far above any
+/// AWS price. A line that would pass `u64::MAX` micro-dollars saturates, and
+/// sums of lines saturate too, so nothing wraps.
+pub const MAX_USD: f64 = 1_000_000_000.0;
+
 /// Prices for the cost ledger (`[cost]`), in US dollars: the cost layer's
 /// own input, beside the model's `World`.
 #[derive(Debug, Clone)]
@@ -56,10 +61,35 @@ pub struct Prices {
     pub snapshot_archive_usd_per_gb_month: f64,
     /// Time-based copies per GiB: `(longest completion, price)`, by duration.
     pub time_based_copy_usd_per_gib: Vec<(SimDuration, f64)>,
+    /// Each Region's prices (the ones above unless `[cost.region."NAME"]`
+    /// gives its own), by Region index.
+    pub regional: Vec<RegionPrices>,
     /// Hours in a billing month.
     pub hours_per_month: f64,
     /// Minimum billed time per instance start.
     pub min_instance_billing: SimDuration,
+}
+
+/// One Region's prices, US dollars.
+#[derive(Debug, Clone, Default)]
+pub struct RegionPrices {
+    /// On-demand price per instance hour, by instance type.
+    pub instance_usd_per_hour: std::collections::BTreeMap<String, f64>,
+    /// EBS gp3 volume, per GB-month.
+    pub ebs_usd_per_gb_month: f64,
+    /// EBS snapshot storage (standard tier), per GB-month.
+    pub snapshot_usd_per_gb_month: f64,
+    /// Snapshot storage in the archive tier, per GB-month.
+    pub snapshot_archive_usd_per_gb_month: f64,
+    /// Customer managed KMS key (and each replica), per month.
+    pub kms_key_usd_per_month: f64,
+}
+
+impl Prices {
+    /// The prices of Region `r`.
+    pub fn at(&self, r: RegionId) -> &RegionPrices {
+        &self.regional[r.index()]
+    }
 }
 
 /// What pricing reads: the simulated world and its prices.
@@ -182,7 +212,7 @@ fn add_keys(m: &Market<'_>, book: &mut Book<'_>) {
                 region,
                 account: k.owner,
                 quantity: key_months,
-                usd_micro: micro(key_months * m.prices.kms_key_usd_per_month),
+                usd_micro: micro(key_months * m.prices.at(region).kms_key_usd_per_month),
             };
             book.push(line, SimTime::ZERO, m.world.horizon);
         }

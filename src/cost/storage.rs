@@ -76,7 +76,7 @@ fn add_image(
     if let Some(a) = img.archived {
         add_archive(m, img, a, full, book);
     }
-    let price = m.prices.snapshot_usd_per_gb_month;
+    let price = m.prices.at(img.region).snapshot_usd_per_gb_month;
     let usd = micro((own + extra) * price);
     let own_usd = micro(own * price).min(usd);
     let cat = Category::SnapshotStorage;
@@ -122,7 +122,7 @@ fn add_archive(
         region: img.region,
         account: img.account,
         quantity: gb_months,
-        usd_micro: micro(gb_months * m.prices.snapshot_archive_usd_per_gb_month),
+        usd_micro: micro(gb_months * m.prices.at(img.region).snapshot_archive_usd_per_gb_month),
     };
     book.push(line, archived, spread_end);
 }

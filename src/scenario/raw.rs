@@ -113,6 +113,26 @@ pub struct RawCost {
     /// Time-based copies per GiB, by the longest completion duration each price covers.
     #[serde(default)]
     pub time_based_copy_usd_per_gib: std::collections::BTreeMap<String, Spanned<f64>>,
+    /// `[cost.region."NAME"]`: one Region's own prices, over the ones above.
+    #[serde(default)]
+    pub region: std::collections::BTreeMap<String, Spanned<RawRegionPrices>>,
+}
+
+/// `[cost.region."NAME"]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegionPrices {
+    /// On-demand price per hour by instance type, in that Region.
+    #[serde(default)]
+    pub instance_usd_per_hour: std::collections::BTreeMap<String, Spanned<f64>>,
+    /// EBS volume per GB-month.
+    pub ebs_usd_per_gb_month: Option<Spanned<f64>>,
+    /// Snapshot storage per GB-month.
+    pub snapshot_usd_per_gb_month: Option<Spanned<f64>>,
+    /// Snapshot storage in the archive tier per GB-month.
+    pub snapshot_archive_usd_per_gb_month: Option<Spanned<f64>>,
+    /// KMS key per month.
+    pub kms_key_usd_per_month: Option<Spanned<f64>>,
 }
 
 /// `[faults]`

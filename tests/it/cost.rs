@@ -317,3 +317,41 @@ fn storage_without_a_lifecycle_still_grows_at_the_horizon_and_with_one_levels_of
     assert_eq!(kept.storage, Storage::Level, "{kept:?}");
     assert!(kept.last_full.unwrap().mean < rate.mean);
 }
+
+#[test]
+fn a_regions_own_prices_change_that_regions_costs_only() {
+    let base = lines(ONE).1;
+    let dear = format!(
+        "{ONE}[cost.region.\"eu-west-1\"]\nsnapshot_usd_per_gb_month = 0.1\nebs_usd_per_gb_month = 0.2\ninstance_usd_per_hour = {{ \"t3.medium\" = 1.0 }}\n"
+    );
+    let (scn, priced) = lines(&dear);
+    assert_eq!(base.len(), priced.len());
+    let eu = scn
+        .world
+        .regions
+        .iter()
+        .position(|r| r == "eu-west-1")
+        .unwrap();
+    for (a, b) in base.iter().zip(&priced) {
+        assert_eq!(a.quantity, b.quantity, "the same usage");
+        let in_eu = b.region.index() == eu;
+        match b.category {
+            // Twice the default $0.05 per GB-month.
+            Category::SnapshotStorage if in_eu => assert!(
+                (b.usd_micro as f64 - 2.0 * a.usd_micro as f64).abs() <= 1.0,
+                "{a:?} {b:?}"
+            ),
+            // The destination test instance there, at $1 an hour.
+            Category::Instance if in_eu => {
+                assert_eq!(b.usd_micro, (b.quantity * 1e6_f64).round() as u64)
+            }
+            Category::Ebs if in_eu => assert!(b.usd_micro > a.usd_micro),
+            _ => assert_eq!(a.usd_micro, b.usd_micro, "{a:?} {b:?}"),
+        }
+    }
+    let undeclared = format!("{ONE}[cost.region.\"ap-east-1\"]\nkms_key_usd_per_month = 2\n");
+    let e = from_str(Path::new("cost.toml"), &format!("{FIXED}{undeclared}"))
+        .map(|_| ())
+        .expect_err("refused");
+    assert!(e.to_string().contains("cost.region"), "{e}");
+}

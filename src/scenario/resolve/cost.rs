@@ -7,10 +7,10 @@ use toml::Spanned;
 
 use super::ctx::{Ctx, KeyPath};
 use crate::aws::facts;
-use crate::cost::Prices;
+use crate::cost::{Prices, RegionPrices};
 use crate::engine::SimDuration;
 use crate::pipeline::config::{Kind, Pipeline};
-use crate::scenario::raw::{RawCost, RawPipeline};
+use crate::scenario::raw::{RawCost, RawPipeline, RawRegionPrices};
 
 /// Prices each pipeline's instances; warns of instance types without a price.
 pub(super) fn price_instances(
@@ -28,10 +28,19 @@ pub(super) fn price_instances(
             Kind::Migration(_) => None,
         }
     }
-    let price = |t: &str| prices.instance_usd_per_hour.get(t).copied();
+    // Priced in the pipeline's own Region.
+    let regional = &prices.regional;
     prices.instances = pipelines
         .iter()
-        .map(|p| types(p).map_or((None, None), |[b, t]| (price(b), price(t))))
+        .map(|p| {
+            let price = |t: &str| {
+                regional[p.region.index()]
+                    .instance_usd_per_hour
+                    .get(t)
+                    .copied()
+            };
+            types(p).map_or((None, None), |[b, t]| (price(b), price(t)))
+        })
         .collect();
     // Instance types without a price are not costed: said at the key that
     // names each (the defaults are priced, so each is written).
@@ -91,6 +100,14 @@ pub(super) fn resolve_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> Prices
     let instance = instance_prices(ctx, raw);
     let per_source = transfer_by_source(ctx, raw, transfer);
     let time_based = time_based_prices(ctx, raw);
+    let defaults = RegionPrices {
+        instance_usd_per_hour: instance.clone(),
+        ebs_usd_per_gb_month: ebs,
+        snapshot_usd_per_gb_month: snap,
+        snapshot_archive_usd_per_gb_month: archive,
+        kms_key_usd_per_month: kms,
+    };
+    let regional = regional_prices(ctx, raw, &defaults);
     let pair = |a: &str, b: &str| {
         Some((
             ctx.regions.get(a)?,
@@ -99,6 +116,7 @@ pub(super) fn resolve_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> Prices
         ))
     };
     Prices {
+        regional,
         instance_usd_per_hour: instance,
         instances: Vec::new(), // filled by price_instances
         ebs_usd_per_gb_month: ebs,
@@ -111,6 +129,54 @@ pub(super) fn resolve_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> Prices
         hours_per_month: facts::HOURS_PER_MONTH,
         min_instance_billing: SimDuration::from_secs(facts::MIN_BILLED_S),
     }
+}
+
+/// Each declared Region's prices: the defaults, then `[cost.region."NAME"]`.
+fn regional_prices(
+    ctx: &mut Ctx<'_>,
+    raw: Option<&RawCost>,
+    defaults: &RegionPrices,
+) -> Vec<RegionPrices> {
+    let mut regional = vec![defaults.clone(); ctx.regions.names().len()];
+    for (name, own) in raw.map(|r| &r.region).into_iter().flatten() {
+        let named = Spanned::new(own.span(), name.clone());
+        let path = "cost.region".key(name);
+        let Some(r) = ctx.region(&named, &path) else {
+            continue;
+        };
+        let own: &RawRegionPrices = own.get_ref();
+        let at = &mut regional[r.index()];
+        for (field, value, key) in [
+            (
+                &mut at.ebs_usd_per_gb_month,
+                &own.ebs_usd_per_gb_month,
+                "ebs_usd_per_gb_month",
+            ),
+            (
+                &mut at.snapshot_usd_per_gb_month,
+                &own.snapshot_usd_per_gb_month,
+                "snapshot_usd_per_gb_month",
+            ),
+            (
+                &mut at.snapshot_archive_usd_per_gb_month,
+                &own.snapshot_archive_usd_per_gb_month,
+                "snapshot_archive_usd_per_gb_month",
+            ),
+            (
+                &mut at.kms_key_usd_per_month,
+                &own.kms_key_usd_per_month,
+                "kms_key_usd_per_month",
+            ),
+        ] {
+            *field = price(ctx, value.as_ref(), &path.key(key), *field);
+        }
+        for (t, v) in &own.instance_usd_per_hour {
+            let key = format!("{}.instance_usd_per_hour.\"{t}\"", path);
+            let x = price(ctx, Some(v), &key, 0.0);
+            at.instance_usd_per_hour.insert(t.clone(), x);
+        }
+    }
+    regional
 }
 
 /// A price at `path`, or `default` if absent or refused.

@@ -302,18 +302,16 @@ impl<'a> Ctx<'a> {
     }
 
     /// An amount of US dollars, finite and not negative; `what` starts the
-    /// message ("a price must be" or "must be"); at most [`MAX_USD`].
+    /// message ("a price must be" or "must be"); at most [`crate::cost::MAX_USD`].
     pub(super) fn dollars(&mut self, v: &Spanned<f64>, path: &str, what: &str) -> Option<f64> {
+        use crate::cost::MAX_USD as MAX;
         let x = *v.get_ref();
-        if x.is_finite() && (0.0..=MAX_USD).contains(&x) {
+        let why = format!("{what} a number of dollars from 0 to {MAX:.0}, got {x}");
+        let help = "prices are US dollars per unit, e.g. 0.05; no AWS price comes near the limit, which keeps every cost line within exact integer micro-dollars";
+        if x.is_finite() && (0.0..=MAX).contains(&x) {
             return Some(x);
         }
-        self.err(
-            Some(v.span()),
-            path,
-            format!("{what} a number of dollars from 0 to {MAX_USD:.0}, got {x}"),
-            Some("prices are US dollars per unit, e.g. 0.05; no AWS price comes near the limit, which keeps every cost line within exact integer micro-dollars"),
-        );
+        self.err(Some(v.span()), path, why, Some(help));
         None
     }
 
@@ -497,9 +495,6 @@ impl<'a> Ctx<'a> {
         None
     }
 }
-
-/// The largest price or dollar amount a scenario may give.
-const MAX_USD: f64 = 1_000_000_000.0;
 
 #[cfg(test)]
 mod tests {
