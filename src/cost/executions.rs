@@ -37,6 +37,28 @@ struct Life {
     ebs_end: SimTime,
 }
 
+impl Life {
+    /// An instance billed for compute and volumes alike from `start` to `end`.
+    fn whole(
+        item: Item,
+        price: Option<f64>,
+        (region, account): (RegionId, AccountId),
+        start: SimTime,
+        end: SimTime,
+    ) -> Self {
+        let (compute_end, ebs_end) = (end, end);
+        Life {
+            item,
+            price,
+            region,
+            account,
+            start,
+            compute_end,
+            ebs_end,
+        }
+    }
+}
+
 /// The records that bound an execution's builder and test instance: the last
 /// succeeded launch and stop, the first terminations.
 #[derive(Default)]
@@ -104,33 +126,22 @@ fn price_instances(
     if let Some(launch) = b.launch_b {
         let end = end_of(b.term_b);
         let stop = b.stop_b.filter(|_| p.tool != Tool::ImageBuilder);
-        let (region, account) = (p.region, p.owner);
-        let compute_end = stop.map_or(end, |r| r.finished);
-        let (item, price, start) = (Item::Builder, builder_price, launch.started);
+        let at = (p.region, p.owner);
         let life = Life {
-            item,
-            price,
-            region,
-            account,
-            start,
-            compute_end,
-            ebs_end: end,
+            compute_end: stop.map_or(end, |r| r.finished),
+            ..Life::whole(Item::Builder, builder_price, at, launch.started, end)
         };
         bill(m, exec, vol_gib, &life, book);
     }
     if let Some(launch) = b.launch_t {
         let end = end_of(b.term_t);
-        let (region, account) = (p.region, p.owner);
-        let (item, price, start) = (Item::Test, test_price, launch.started);
-        let life = Life {
-            item,
-            price,
-            region,
-            account,
-            start,
-            compute_end: end,
-            ebs_end: end,
-        };
+        let life = Life::whole(
+            Item::Test,
+            test_price,
+            (p.region, p.owner),
+            launch.started,
+            end,
+        );
         bill(m, exec, vol_gib, &life, book);
     }
     bill_destination_tests(m, rep, ei, idx, dest_ends, book);
@@ -171,17 +182,8 @@ fn bill_destination_tests(
             .instance_usd_per_hour
             .get(test_instance_type)
             .copied();
-        let (item, start) = (Item::DestinationTest, l.started);
-        let (region, account) = (l.region, l.account);
-        let life = Life {
-            item,
-            price,
-            region,
-            account,
-            start,
-            compute_end: end,
-            ebs_end: end,
-        };
+        let at = (l.region, l.account);
+        let life = Life::whole(Item::DestinationTest, price, at, l.started, end);
         bill(m, exec, vol_gib, &life, book);
     }
 }
@@ -217,23 +219,29 @@ fn add_transfers(
     let run = &rep.runs[ei];
     let p = &m.world.pipelines[run.pipeline as usize];
     let exec = Some(ExecId::from_index(ei));
+    // A copy's data at `price` per GB, charged where and to whom `at` says, when it ends.
+    let mut charge = |r: &StageRecord, category, (region, account), price: f64| {
+        let usd_micro = micro(r.data_gib * price);
+        let item = Item::Copy;
+        let line = CostLine {
+            exec,
+            category,
+            item,
+            region,
+            account,
+            quantity: r.data_gib,
+            usd_micro,
+        };
+        book.push(line, r.finished, r.finished);
+    };
     for r in recs.iter().map(|i| &rep.stages[i.index()]) {
         if r.stage != Stage::Copy || r.outcome != Outcome::Succeeded {
             continue;
         }
         if r.region != p.region {
-            let price = super::transfer_price(m, p.region, r.region);
             // The source owner pays the transfer (docs/sources.md#price-transfer).
-            let line = CostLine {
-                exec,
-                category: Category::Transfer,
-                item: Item::Copy,
-                region: p.region,
-                account: p.owner,
-                quantity: r.data_gib,
-                usd_micro: micro(r.data_gib * price),
-            };
-            book.push(line, r.finished, r.finished);
+            let price = super::transfer_price(m, p.region, r.region);
+            charge(r, Category::Transfer, (p.region, p.owner), price);
         }
         // A time-based copy is charged per GiB by its duration's tier, on top
         // of transfer, to the copier (docs/sources.md#time-based-copies).
@@ -241,16 +249,7 @@ fn add_transfers(
             // Only the account's own throughput quota makes a time-based copy
             // late in the model, so a late copy is charged by what it took.
             let price = super::time_based_price(m, t.max(r.finished.since(r.started)));
-            let line = CostLine {
-                exec,
-                category: Category::TimeBasedCopy,
-                item: Item::Copy,
-                region: r.region,
-                account: r.account,
-                quantity: r.data_gib,
-                usd_micro: micro(r.data_gib * price),
-            };
-            book.push(line, r.finished, r.finished);
+            charge(r, Category::TimeBasedCopy, (r.region, r.account), price);
         }
     }
 }

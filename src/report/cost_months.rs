@@ -61,10 +61,12 @@ pub fn cost_by_month_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, Rep
         ]
     };
     let by = &agg.cost_by_month;
+    // The cells are ordered by month: one pass over them, beside the totals.
+    let mut cells = by.cells.iter().peekable();
     for (month, s) in by.totals.iter().enumerate() {
         w.write_record(row(month, "all", "all", s))
             .map_err(csv_err(F))?;
-        for ((_, c, r), s) in by.cells.iter().filter(|(k, _)| usize::from(k.0) == month) {
+        while let Some(((_, c, r), s)) = cells.next_if(|(k, _)| usize::from(k.0) == month) {
             let region = &scn.world.regions[r.index()];
             w.write_record(row(month, c.name(), region, s))
                 .map_err(csv_err(F))?;

@@ -132,6 +132,7 @@ pub(super) fn resolve(
         .as_ref()
         .and_then(|h| ctx.positive_duration(h, "horizon", "horizon = \"28d\""))
         .unwrap_or(DEFAULT_HORIZON);
+    let horizon = bounded_horizon(&mut ctx, raw.horizon.as_ref(), horizon);
     let start = start_time(&mut ctx, raw.start.as_ref());
     let replications = raw
         .replications
@@ -287,6 +288,29 @@ pub const MAX_EVENTS_PER_REPLICATION: u64 = 50_000_000;
 /// Refuses a scenario whose replications would need more than
 /// [`MAX_EVENTS_PER_REPLICATION`] events, naming the pipeline that needs
 /// the most and the figures.
+/// The longest horizon: a century, which costs are billed and reported
+/// over month by month (1,200 months).
+const MAX_HORIZON_DAYS: u64 = 36_500;
+
+/// `horizon`, refused past [`MAX_HORIZON_DAYS`] (the default then).
+fn bounded_horizon(
+    ctx: &mut Ctx<'_>,
+    raw: Option<&Spanned<crate::scenario::spec::Dur>>,
+    horizon: SimDuration,
+) -> SimDuration {
+    let max = SimDuration::from_hours(24 * MAX_HORIZON_DAYS);
+    if horizon <= max {
+        return horizon;
+    }
+    ctx.err(
+        raw.map(|h| h.span()),
+        "horizon",
+        format!("must be at most {MAX_HORIZON_DAYS}d (a century), got {horizon}"),
+        Some("amisim bills and reports costs month by month; shorten the horizon"),
+    );
+    DEFAULT_HORIZON
+}
+
 fn check_work(
     ctx: &mut Ctx<'_>,
     raw: &RawScenario,
