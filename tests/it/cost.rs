@@ -355,3 +355,33 @@ fn a_regions_own_prices_change_that_regions_costs_only() {
         .expect_err("refused");
     assert!(e.to_string().contains("cost.region"), "{e}");
 }
+
+#[test]
+fn the_quickstarts_last_weekly_image_is_billed_to_the_horizon() {
+    let scn = amisim::scenario::load(
+        &crate::root().join("scenarios/quickstart.toml"),
+        &Default::default(),
+    )
+    .unwrap();
+    let rep = run_replication(&scn.world, 1, 0);
+    let l = ledger(&scn.market(), &rep);
+    // The last execution that left images: the 4th weekly build (day 21).
+    let last = rep.images.last().expect("images").exec;
+    assert!(rep.runs[last.index()].triggered.as_millis() >= 21 * 24 * 3_600_000);
+    let horizon = scn.world.horizon;
+    let want: f64 = rep
+        .images
+        .iter()
+        .filter(|i| i.exec == last)
+        .map(|i| i.stored_gib * horizon.since(i.available).as_secs_f64() / 3600.0 / 730.0)
+        .sum();
+    let got: f64 = l
+        .iter()
+        .filter(|x| x.category == Category::SnapshotStorage && x.exec == Some(last))
+        .map(|x| x.quantity)
+        .sum();
+    // About a week of its 4 images' data (7.073007 GB-months in replication 0
+    // of seed 1), billed to the horizon: it was 0 GB-months before.
+    assert!(want > 1.0, "{want}");
+    assert!(close(got, want), "{got} vs {want}");
+}
