@@ -8,50 +8,42 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::pipeline_agg::pairs;
-use super::stats::Exact;
+use super::stats::Moments;
 use crate::aws::ids::RegionId;
 use crate::cost::{Category, Months};
 
-/// Σx and Σx² over replications of one amount, micro-dollars; a replication
-/// that had none counts as zero.
+/// One amount's Σx and Σx² over the replications that had it,
+/// micro-dollars; read over all `n` replications, the others counting as zero.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MoneySum {
-    /// Σx.
-    pub sum: Exact,
-    /// Σx².
-    pub sum_sq: Exact,
-}
+pub struct MoneySum(pub Moments);
 
 impl MoneySum {
     /// Adds one replication's amount.
     pub fn add(&mut self, usd_micro: u64) {
-        let x = u128::from(usd_micro);
-        self.sum.0 = self.sum.0.saturating_add(x);
-        self.sum_sq.0 = self.sum_sq.0.saturating_add(x.saturating_mul(x));
+        self.0.add(usd_micro);
     }
 
     /// Adds another's replications.
     pub fn merge(&mut self, other: &MoneySum) {
-        self.sum.0 = self.sum.0.saturating_add(other.sum.0);
-        self.sum_sq.0 = self.sum_sq.0.saturating_add(other.sum_sq.0);
+        self.0.merge(&other.0);
+    }
+
+    /// The moments over `n` replications: zeros add nothing to Σx or Σx².
+    fn over(&self, n: u64) -> Moments {
+        Moments { count: n, ..self.0 }
     }
 
     /// The mean over `n` replications, dollars.
     pub fn mean_usd(&self, n: u64) -> f64 {
-        self.sum.0 as f64 / n.max(1) as f64 / 1e6
+        self.0.sum as f64 / n.max(1) as f64 / 1e6
     }
 
     /// The mean's 95 % interval over `n` replications, dollars: `None` below
     /// two replications or where it would reach below zero.
     pub fn ci95_usd(&self, n: u64) -> Option<(f64, f64)> {
-        if n < 2 {
-            return None;
-        }
-        let (s, nf) = (self.sum.0 as f64, n as f64);
-        let var = ((self.sum_sq.0 as f64 - s * s / nf) / (nf - 1.0)).max(0.0);
-        let half = super::tdist::t975(n as usize - 1) * (var / nf).sqrt() / 1e6;
-        let mean = self.mean_usd(n);
-        (mean - half >= 0.0).then_some((mean - half, mean + half))
+        let (mean, half) = self.over(n).mean_ci95()?;
+        let (lo, hi) = ((mean - half) / 1e6, (mean + half) / 1e6);
+        (lo >= 0.0).then_some((lo, hi))
     }
 }
 

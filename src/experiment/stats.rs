@@ -455,16 +455,18 @@ pub struct Moments {
 impl Moments {
     /// Adds one observation.
     pub fn add(&mut self, v: u64) {
+        // Saturating: money can reach u64::MAX micro-dollars, whose squares
+        // would overflow a u128 sum.
         self.count += 1;
-        self.sum += v as u128;
-        self.sum_sq += (v as u128) * (v as u128);
+        self.sum = self.sum.saturating_add(v as u128);
+        self.sum_sq = self.sum_sq.saturating_add((v as u128) * (v as u128));
     }
 
     /// Adds another set's observations.
     pub fn merge(&mut self, other: &Moments) {
         self.count += other.count;
-        self.sum += other.sum;
-        self.sum_sq += other.sum_sq;
+        self.sum = self.sum.saturating_add(other.sum);
+        self.sum_sq = self.sum_sq.saturating_add(other.sum_sq);
     }
 
     /// [`mean_ci95`] of the observations: mean ± t(0.975, n − 1) · s / √n.
