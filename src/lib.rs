@@ -18,7 +18,7 @@
 //! [`scenario`] (TOML files) ← [`experiment`] (parallel replications,
 //! shards) ← [`report`] (CSV, summaries, charts) ← [`import`] (scenarios from
 //! Image Builder's JSON) ← [`fit`] (latency models from a team's own logs)
-//! ← [`cli`].
+//! ← [`pricelist`] (`[cost]` tables from AWS's Price List) ← [`cli`].
 //!
 //! **Ordering contract**: events fire in `(time, seq)` order; ties are FIFO.
 //! **Determinism contract**: the same scenario, seed and replication count
@@ -34,5 +34,6 @@ pub mod experiment;
 pub mod fit;
 pub mod import;
 pub mod pipeline;
+pub mod pricelist;
 pub mod report;
 pub mod scenario;

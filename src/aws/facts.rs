@@ -248,6 +248,18 @@ pub const INSTANCE_USD_PER_HOUR: &[(&str, f64)] = &[
     ("m7i.large", 0.1008),
 ];
 
+/// On-demand prices per hour with a Windows licence included, us-east-1:
+/// t3.medium and m5.large as public tables give them; c5.xlarge and
+/// m7i.large an assumption (twice Linux, public tables disagree).
+/// source: docs/sources.md#price-windows-instances. `amisim prices` reads
+/// the current figures from AWS's price list.
+pub const WINDOWS_INSTANCE_USD_PER_HOUR: &[(&str, f64)] = &[
+    ("t3.medium", 0.0596),
+    ("m5.large", 0.192),
+    ("c5.xlarge", 0.34),
+    ("m7i.large", 0.2016),
+];
+
 /// EBS gp3, per GB-month (us-east-1). source: docs/sources.md#price-ebs.
 pub const EBS_GP3_USD_PER_GB_MONTH: f64 = 0.08;
 /// EBS snapshot storage, standard tier, per GB-month (us-east-1).

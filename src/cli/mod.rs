@@ -14,6 +14,7 @@ mod finish;
 mod fit;
 mod import;
 mod merge;
+mod prices;
 mod report;
 mod run;
 mod validate;
@@ -78,6 +79,9 @@ pub enum Command {
     /// stages.csv, Image Builder's step executions, EBS events, describe-snapshots,
     /// CloudTrail) by maximum likelihood, and write them as a calibration.
     Fit(fit::FitArgs),
+    /// Read AWS's Price List offer files (EC2 and EBS, JSON or CSV) into the `[cost]`
+    /// table a scenario includes with `[cost] prices = "prices.toml"`.
+    Prices(prices::PricesArgs),
     /// Print the help of amisim or of one of its commands (the same text as `--help`).
     Help(HelpArgs),
     /// Print the completion script of a shell (bash, zsh, fish, elvish, powershell).
@@ -215,6 +219,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let load = crate::scenario::LoadOptions {
         allow_outside_paths: cli.allow_outside_paths,
+        without_prices_file: false,
     };
     match cli.command {
         Command::Validate(mut a) => {
@@ -251,6 +256,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Import(a) => import::import(&a),
         Command::Fit(a) => fit::fit(&a),
+        Command::Prices(mut a) => {
+            a.load = load;
+            prices::prices(&a)
+        }
         Command::Help(a) => help(&a),
         Command::Completions(a) => docs::completions(&a),
         Command::Man => docs::man(),

@@ -179,9 +179,7 @@ fn bill_destination_tests(
         let price = m
             .prices
             .at(l.region)
-            .instance_usd_per_hour
-            .get(test_instance_type)
-            .copied();
+            .instance(p.platform, test_instance_type);
         let at = (l.region, l.account);
         let life = Life::whole(Item::DestinationTest, price, at, l.started, end);
         bill(m, exec, vol_gib, &life, book);

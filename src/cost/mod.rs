@@ -30,7 +30,7 @@ pub use months::{Months, months_in};
 
 use crate::aws::directory::KeyId;
 use crate::engine::{SimDuration, SimTime};
-use crate::pipeline::config::{RegionId, World};
+use crate::pipeline::config::{Platform, RegionId, World};
 use crate::pipeline::model::ReplicationResult;
 
 /// The largest price or dollar amount a scenario may give: far above any
@@ -42,8 +42,6 @@ pub const MAX_USD: f64 = 1_000_000_000.0;
 /// own input, beside the model's `World`.
 #[derive(Debug, Clone)]
 pub struct Prices {
-    /// On-demand price per instance hour, by instance type.
-    pub instance_usd_per_hour: std::collections::BTreeMap<String, f64>,
     /// Each pipeline's (builder, test) instance price per hour, `None` if
     /// unpriced: looked up once when the scenario is resolved.
     pub instances: Vec<(Option<f64>, Option<f64>)>,
@@ -73,8 +71,10 @@ pub struct Prices {
 /// One Region's prices, US dollars.
 #[derive(Debug, Clone, Default)]
 pub struct RegionPrices {
-    /// On-demand price per instance hour, by instance type.
+    /// On-demand price per instance hour, by instance type (Linux).
     pub instance_usd_per_hour: std::collections::BTreeMap<String, f64>,
+    /// On-demand price per instance hour with a Windows licence included.
+    pub windows_instance_usd_per_hour: std::collections::BTreeMap<String, f64>,
     /// EBS gp3 volume, per GB-month.
     pub ebs_usd_per_gb_month: f64,
     /// EBS snapshot storage (standard tier), per GB-month.
@@ -83,6 +83,18 @@ pub struct RegionPrices {
     pub snapshot_archive_usd_per_gb_month: f64,
     /// Customer managed KMS key (and each replica), per month.
     pub kms_key_usd_per_month: f64,
+}
+
+impl RegionPrices {
+    /// The price per hour of an instance of type `t` running `platform`.
+    pub fn instance(&self, platform: Platform, t: &str) -> Option<f64> {
+        match platform {
+            Platform::Linux => &self.instance_usd_per_hour,
+            Platform::Windows => &self.windows_instance_usd_per_hour,
+        }
+        .get(t)
+        .copied()
+    }
 }
 
 impl Prices {

@@ -66,7 +66,7 @@ pub struct CopyPlan {
 }
 
 /// Operating-system family of the image; it sets the default launch latency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Platform {
     /// Linux: launches in tens of seconds.
     Linux,

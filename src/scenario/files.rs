@@ -12,6 +12,9 @@ pub struct LoadOptions {
     /// Files a scenario names (an empirical `csv`, a `calibration`) may lie
     /// outside its directory (`--allow-outside-paths`); by default they may not.
     pub allow_outside_paths: bool,
+    /// The `[cost] prices` file is not read (`amisim prices --scenario`,
+    /// which writes it, reads only the scenario's Regions and instances).
+    pub without_prices_file: bool,
 }
 
 /// Where the files a scenario names are read from: its directory, and
@@ -22,6 +25,8 @@ pub struct Files {
     pub dir: PathBuf,
     /// [`LoadOptions::allow_outside_paths`].
     pub allow_outside: bool,
+    /// [`LoadOptions::without_prices_file`].
+    pub without_prices: bool,
 }
 
 impl Files {
@@ -30,6 +35,7 @@ impl Files {
         Files {
             dir: path.parent().unwrap_or_else(|| Path::new("")).to_path_buf(),
             allow_outside: opts.allow_outside_paths,
+            without_prices: opts.without_prices_file,
         }
     }
 

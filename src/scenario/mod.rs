@@ -12,6 +12,7 @@
 mod error;
 mod files;
 mod parse;
+mod prices;
 pub mod raw;
 mod resolve;
 pub mod spec;
@@ -62,6 +63,14 @@ pub fn from_str_with(
     let files = Files::of(path, opts);
     parse_raw::<raw::RawScenario>(&loc, text)
         .and_then(|raw| with_calibration(&loc, &files, text, raw))
+        .and_then(|(mut raw, hash)| {
+            // The hash covers the prices file too: the costs depend on it.
+            let hash = match prices::with_prices(&loc, &files, &mut raw)? {
+                Some(p) => hex_sha256(format!("{hash}\0{p}").as_bytes()),
+                None => hash,
+            };
+            Ok((raw, hash))
+        })
         .and_then(|(raw, hash)| {
             resolve::resolve(&loc, path, files.clone(), raw, hash)
                 .map_err(|e| ScenarioErrors::at_most(e, MAX_ERRORS))
@@ -108,6 +117,7 @@ fn with_calibration(
             .unwrap_or_else(|| Path::new(""))
             .to_path_buf(),
         allow_outside: files.allow_outside,
+        without_prices: files.without_prices,
     };
     let errors = resolve::calibration::check(&cal_loc, cal_files, &cal);
     if !errors.is_empty() {

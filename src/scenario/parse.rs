@@ -310,7 +310,7 @@ fn unit_of(key_path: &str) -> Option<(&'static str, &'static str)> {
         ("tokens per second", "2")
     } else if key == "capacity" {
         ("tokens", "100")
-    } else if key.ends_with("usd_per_hour") || table == "instance_usd_per_hour" {
+    } else if key.ends_with("usd_per_hour") || table.ends_with("instance_usd_per_hour") {
         ("US dollars per hour", "0.0832")
     } else if key.ends_with("usd_per_gb_month") {
         ("US dollars per GB-month", "0.05")

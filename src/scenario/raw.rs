@@ -91,12 +91,18 @@ pub struct RawSlo {
 }
 
 /// `[cost]`: prices in US dollars.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCost {
-    /// On-demand price per hour by instance type.
+    /// A file of prices (a `[cost]` table, as `amisim prices` writes it):
+    /// its values stand where this table gives none.
+    pub prices: Option<Spanned<String>>,
+    /// On-demand price per hour by instance type (Linux).
     #[serde(default)]
     pub instance_usd_per_hour: std::collections::BTreeMap<String, Spanned<f64>>,
+    /// On-demand price per hour by instance type, Windows licence included.
+    #[serde(default)]
+    pub windows_instance_usd_per_hour: std::collections::BTreeMap<String, Spanned<f64>>,
     /// EBS volume per GB-month.
     pub ebs_usd_per_gb_month: Option<Spanned<f64>>,
     /// Snapshot storage per GB-month.
@@ -119,12 +125,15 @@ pub struct RawCost {
 }
 
 /// `[cost.region."NAME"]`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRegionPrices {
-    /// On-demand price per hour by instance type, in that Region.
+    /// On-demand price per hour by instance type, in that Region (Linux).
     #[serde(default)]
     pub instance_usd_per_hour: std::collections::BTreeMap<String, Spanned<f64>>,
+    /// The same with a Windows licence included.
+    #[serde(default)]
+    pub windows_instance_usd_per_hour: std::collections::BTreeMap<String, Spanned<f64>>,
     /// EBS volume per GB-month.
     pub ebs_usd_per_gb_month: Option<Spanned<f64>>,
     /// Snapshot storage per GB-month.

@@ -38,6 +38,8 @@ mod layering;
 mod model;
 /// `-o` and result directories: nothing lost or replaced silently
 mod no_loss;
+/// `amisim prices` and `[cost] prices` on tests/prices/
+mod prices;
 /// quantiles and their intervals over every shipped scenario
 mod quantiles;
 /// the engine and the build quota against queueing theory

@@ -151,7 +151,7 @@ fn modelled_misconfigurations_run_with_warnings_and_fail_in_the_outputs() {
     .unwrap();
     let o = amisim(&["validate", g.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("m7i.8xlarge has no price"), "{err}");
+    assert!(err.contains("m7i.8xlarge has no Linux price in"), "{err}");
     // At the key that names it, not at the top of the file.
     assert!(
         err.contains(

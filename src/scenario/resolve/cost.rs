@@ -9,7 +9,7 @@ use super::ctx::{Ctx, KeyPath};
 use crate::aws::facts;
 use crate::cost::{Prices, RegionPrices};
 use crate::engine::SimDuration;
-use crate::pipeline::config::{Kind, Pipeline};
+use crate::pipeline::config::{Kind, Pipeline, Platform};
 use crate::scenario::raw::{RawCost, RawPipeline, RawRegionPrices};
 
 /// Prices each pipeline's instances; warns of instance types without a price.
@@ -28,40 +28,52 @@ pub(super) fn price_instances(
             Kind::Migration(_) => None,
         }
     }
-    // Priced in the pipeline's own Region.
-    let regional = &prices.regional;
+    // Priced in the pipeline's own Region, for its platform.
     prices.instances = pipelines
         .iter()
         .map(|p| {
-            let price = |t: &str| {
-                regional[p.region.index()]
-                    .instance_usd_per_hour
-                    .get(t)
-                    .copied()
-            };
+            let price = |t: &str| prices.at(p.region).instance(p.platform, t);
             types(p).map_or((None, None), |[b, t]| (price(b), price(t)))
         })
         .collect();
     // Instance types without a price are not costed: said at the key that
     // names each (the defaults are priced, so each is written).
-    for (i, p) in raw.iter().enumerate() {
-        let p = p.get_ref();
+    for (i, (p, r)) in pipelines.iter().zip(raw).enumerate() {
+        let r = r.get_ref();
         for (key, t) in [
-            ("builder_instance_type", &p.builder_instance_type),
-            ("test_instance_type", &p.test_instance_type),
+            ("builder_instance_type", &r.builder_instance_type),
+            ("test_instance_type", &r.test_instance_type),
         ] {
             let Some(t) = t else { continue };
             let name = t.get_ref();
-            if prices.instance_usd_per_hour.contains_key(name.as_str()) {
+            if prices.at(p.region).instance(p.platform, name).is_some() {
                 continue;
             }
+            let (table, known) = instance_table(p.platform);
+            let anchor = match p.platform {
+                Platform::Linux => "price-instances",
+                Platform::Windows => "price-windows-instances",
+            };
+            let known: Vec<&str> = known.iter().map(|k| k.0).collect();
+            let what = format!(
+                "instance type {name} has no {} price in {}: its hours are not costed",
+                platform_name(p.platform),
+                ctx.regions.name(p.region)
+            );
             ctx.warn(
                 Some(t.span()),
                 "pipeline".at(i).key(key),
-                format!("instance type {name} has no price: its hours are not costed"),
-                Some(format!("add [cost] instance_usd_per_hour = {{ \"{name}\" = <dollars per hour> }} (docs/sources.md#price-instances has only t3.medium, m5.large, c5.xlarge, m7i.large)")),
+                what,
+                Some(format!("add [cost] {table} = {{ \"{name}\" = <dollars per hour> }}, or read AWS's price list with `amisim prices` (docs/sources.md#{anchor} has only {})", known.join(", "))),
             );
         }
+    }
+}
+
+fn platform_name(p: Platform) -> &'static str {
+    match p {
+        Platform::Linux => "Linux",
+        Platform::Windows => "Windows",
     }
 }
 
@@ -97,11 +109,13 @@ pub(super) fn resolve_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> Prices
     ];
     let [ebs, snap, transfer, kms, archive] = scalars
         .map(|(field, key, default)| price(ctx, raw.and_then(field), &"cost".key(key), default));
-    let instance = instance_prices(ctx, raw);
+    let instance = instance_prices(ctx, raw, Platform::Linux);
+    let windows = instance_prices(ctx, raw, Platform::Windows);
     let per_source = transfer_by_source(ctx, raw, transfer);
     let time_based = time_based_prices(ctx, raw);
     let defaults = RegionPrices {
-        instance_usd_per_hour: instance.clone(),
+        instance_usd_per_hour: instance,
+        windows_instance_usd_per_hour: windows,
         ebs_usd_per_gb_month: ebs,
         snapshot_usd_per_gb_month: snap,
         snapshot_archive_usd_per_gb_month: archive,
@@ -117,7 +131,6 @@ pub(super) fn resolve_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> Prices
     };
     Prices {
         regional,
-        instance_usd_per_hour: instance,
         instances: Vec::new(), // filled by price_instances
         ebs_usd_per_gb_month: ebs,
         snapshot_usd_per_gb_month: snap,
@@ -170,10 +183,22 @@ fn regional_prices(
         ] {
             *field = price(ctx, value.as_ref(), &path.key(key), *field);
         }
-        for (t, v) in &own.instance_usd_per_hour {
-            let key = format!("{}.instance_usd_per_hour.\"{t}\"", path);
-            let x = price(ctx, Some(v), &key, 0.0);
-            at.instance_usd_per_hour.insert(t.clone(), x);
+        for (table, map, own) in [
+            (
+                "instance_usd_per_hour",
+                &mut at.instance_usd_per_hour,
+                &own.instance_usd_per_hour,
+            ),
+            (
+                "windows_instance_usd_per_hour",
+                &mut at.windows_instance_usd_per_hour,
+                &own.windows_instance_usd_per_hour,
+            ),
+        ] {
+            for (t, v) in own {
+                let x = price(ctx, Some(v), &format!("{path}.{table}.\"{t}\""), 0.0);
+                map.insert(t.clone(), x);
+            }
         }
     }
     regional
@@ -186,19 +211,39 @@ fn price(ctx: &mut Ctx<'_>, v: Option<&Spanned<f64>>, path: &str, default: f64) 
     })
 }
 
-/// Instance prices per hour: the facts' types, then `instance_usd_per_hour`.
-fn instance_prices(ctx: &mut Ctx<'_>, raw: Option<&RawCost>) -> BTreeMap<String, f64> {
-    let mut instance: BTreeMap<String, f64> = facts::INSTANCE_USD_PER_HOUR
-        .iter()
-        .map(|(k, v)| (k.to_string(), *v))
-        .collect();
-    for (k, v) in raw.map(|r| &r.instance_usd_per_hour).into_iter().flatten() {
-        let x = price(
-            ctx,
-            Some(v),
-            &format!("cost.instance_usd_per_hour.\"{k}\""),
-            0.0,
-        );
+/// The instance-price table of `platform`: its key and its sourced defaults.
+fn instance_table(platform: Platform) -> (&'static str, &'static [(&'static str, f64)]) {
+    match platform {
+        Platform::Linux => ("instance_usd_per_hour", facts::INSTANCE_USD_PER_HOUR),
+        Platform::Windows => (
+            "windows_instance_usd_per_hour",
+            facts::WINDOWS_INSTANCE_USD_PER_HOUR,
+        ),
+    }
+}
+
+fn instance_field(r: &RawCost, platform: Platform) -> &BTreeMap<String, Spanned<f64>> {
+    match platform {
+        Platform::Linux => &r.instance_usd_per_hour,
+        Platform::Windows => &r.windows_instance_usd_per_hour,
+    }
+}
+
+/// Instance prices per hour on `platform`: the facts' types, then `[cost]`'s.
+fn instance_prices(
+    ctx: &mut Ctx<'_>,
+    raw: Option<&RawCost>,
+    platform: Platform,
+) -> BTreeMap<String, f64> {
+    let (key, known) = instance_table(platform);
+    let mut instance: BTreeMap<String, f64> =
+        known.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    for (k, v) in raw
+        .map(|r| instance_field(r, platform))
+        .into_iter()
+        .flatten()
+    {
+        let x = price(ctx, Some(v), &format!("cost.{key}.\"{k}\""), 0.0);
         instance.insert(k.clone(), x);
     }
     instance
