@@ -30,7 +30,7 @@ fn cents(v: Option<f64>) -> String {
 }
 
 /// The months of a run: how many, how many hours each covers.
-fn month_hours(scn: &Scenario) -> Vec<f64> {
+pub fn month_hours(scn: &Scenario) -> Vec<f64> {
     let month_h = scn.prices.hours_per_month;
     let horizon_h = scn.world.horizon.as_millis() as f64 / 3_600_000.0;
     let n = crate::cost::months_in(crate::cost::month(&scn.market()), scn.world.horizon);

@@ -3,12 +3,14 @@
 use std::path::Path;
 
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::*;
 use crate::report::ReportError;
 
 /// Horizontal stacked bars: one row per category, one stack per series.
+/// With `money`, the values are US dollars: the axis says so (`$2,000`) and
+/// each bar's total is written after it, so a sliver beside a dominant bar
+/// still reads.
 pub fn stacked_bars(
     stem: &Path,
     title: &str,
@@ -16,7 +18,7 @@ pub fn stacked_bars(
     rows: &[String],
     stacks: &[Series],
     colors: &[usize],
-    show_totals: bool,
+    money: bool,
 ) -> Result<(), ReportError> {
     let name = title.to_string();
     let total = row_totals(rows.len(), stacks);
@@ -25,7 +27,7 @@ pub fn stacked_bars(
     let labels: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
     let (legend_at, xmax) = legend_room(&total, &labels, left);
     // Room for the totals written after the bars.
-    let xmax = if show_totals { xmax * 1.14 } else { xmax };
+    let xmax = if money { xmax * 1.14 } else { xmax };
     both!(
         stem,
         |root: &DrawingArea<_, Shift>| -> Result<(), ReportError> {
@@ -37,10 +39,11 @@ pub fn stacked_bars(
                 .configure_mesh()
                 .disable_y_mesh()
                 .x_desc(x_label)
+                .x_label_formatter(&|v| axis_value(*v, money))
                 .y_labels(n)
                 .y_label_formatter(&|v| row_label(rows, v))
-                .label_style(("sans-serif", 14))
-                .axis_desc_style(("sans-serif", 17))
+                .label_style(("sans-serif", TEXT_PX))
+                .axis_desc_style(("sans-serif", AXIS_PX))
                 .draw()
                 .map_err(err(&name))?;
             let mut base = vec![0.0; n];
@@ -68,19 +71,22 @@ pub fn stacked_bars(
                         Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled())
                     });
             }
-            if show_totals {
+            if money {
+                // Anchored at the text's top-left: plotters draws the
+                // digits from 3 px above that point to 7 px below it (at
+                // TEXT_PX), so 2 px up centres them on the row.
                 chart
                     .draw_series(total.iter().enumerate().map(|(r, t)| {
-                        Text::new(
-                            format!(" {}", crate::report::text::dollars(*t)),
-                            (*t, SegmentValue::CenterOf(r)),
-                            TextStyle::from(("sans-serif", 13).into_font())
-                                .pos(Pos::new(HPos::Left, VPos::Center)),
-                        )
+                        EmptyElement::at((*t, SegmentValue::CenterOf(r)))
+                            + Text::new(
+                                crate::report::text::dollars(*t),
+                                (4, -2),
+                                ("sans-serif", TEXT_PX).into_font(),
+                            )
                     }))
                     .map_err(err(&name))?;
             }
-            draw_legend(&mut chart, legend_at.clone(), 15, &name)?;
+            draw_legend(&mut chart, legend_at.clone(), LEGEND_PX, &name)?;
             Ok(())
         }
     )
@@ -98,6 +104,21 @@ pub struct GanttBar {
     pub queued: bool,
     /// Series index for the colour.
     pub color: usize,
+}
+
+/// An axis tick: dollars without cents when whole (`$2,000`), else plain.
+fn axis_value(v: f64, money: bool) -> String {
+    match money {
+        true if v.fract().abs() < 1e-9 => {
+            let d = crate::report::text::dollars(v);
+            d.strip_suffix(".00").map_or(d.clone(), str::to_string)
+        }
+        true => crate::report::text::dollars(v),
+        false => {
+            let s = format!("{v:.2}");
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        }
+    }
 }
 
 /// Each row's total over the stacks.
@@ -152,8 +173,8 @@ pub fn gantt(
                 })
                 .y_labels(n)
                 .y_label_formatter(&|v| row_label(lanes, v))
-                .label_style(("sans-serif", 14))
-                .axis_desc_style(("sans-serif", 17))
+                .label_style(("sans-serif", TEXT_PX))
+                .axis_desc_style(("sans-serif", AXIS_PX))
                 .draw()
                 .map_err(err(&name))?;
             chart
@@ -185,7 +206,7 @@ pub fn gantt(
                         Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled())
                     });
             }
-            draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 14, &name)?;
+            draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, TEXT_PX, &name)?;
             Ok(())
         }
     )

@@ -18,6 +18,15 @@ pub const SIZE: (u32, u32) = (960, 540);
 
 /// Title text height, margin around the plot and x-label area, in pixels.
 const CAPTION_PX: u32 = 24;
+// Text sizes are even: plotters' ab_glyph renderer places each glyph at
+// size / 2 rounded toward zero, so at an odd size points and commas sit a
+// pixel above the digits' baseline (a decimal point reads as a middle dot).
+/// Tick labels and values written on a chart.
+pub(super) const TEXT_PX: u32 = 14;
+/// The line chart's tick labels and every legend.
+pub(super) const LEGEND_PX: u32 = 16;
+/// Axis descriptions.
+pub(super) const AXIS_PX: u32 = 18;
 const MARGIN_PX: u32 = 16;
 const X_LABELS_PX: u32 = 48;
 /// Width of the y-label area of line charts.
@@ -320,12 +329,12 @@ impl LineChart<'_> {
                     .configure_mesh()
                     .x_desc(self.x_label)
                     .y_desc(self.y_label)
-                    .label_style(("sans-serif", 15))
-                    .axis_desc_style(("sans-serif", 17))
+                    .label_style(("sans-serif", LEGEND_PX))
+                    .axis_desc_style(("sans-serif", AXIS_PX))
                     .draw()
                     .map_err(err(&name))?;
                 self.draw_parts(&mut chart, (x0, x1), &name)?;
-                draw_legend(&mut chart, legend_at.clone(), 15, &name)?;
+                draw_legend(&mut chart, legend_at.clone(), LEGEND_PX, &name)?;
                 Ok(())
             }
         )
@@ -367,7 +376,7 @@ impl LineChart<'_> {
                 .draw_series(std::iter::once(Text::new(
                     label.clone(),
                     (*x, *y),
-                    ("sans-serif", 14).into_font(),
+                    ("sans-serif", TEXT_PX).into_font(),
                 )))
                 .map_err(err(name))?;
         }
@@ -454,11 +463,11 @@ fn row_end(r: usize, n: usize) -> SegmentValue<usize> {
 fn legend_room(total: &[f64], labels: &[&str], left_px: u32) -> (SeriesLabelPosition, f64) {
     let n = total.len().max(1);
     let longest = total.iter().cloned().fold(0.0, f64::max).max(1e-9);
-    // Plot area and legend box, in pixels (15 px labels, ~8 px a character).
+    // Plot area and legend box, in pixels (LEGEND_PX labels, ~8.5 px a character).
     let (plot_w, plot_h) = plot_px(left_px);
     let chars = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-    let legend_w = chars as f64 * 8.0 + 50.0;
-    let legend_h = labels.len() as f64 * 20.0 + 12.0;
+    let legend_w = chars as f64 * 8.5 + 50.0;
+    let legend_h = labels.len() as f64 * 21.0 + 12.0;
     let covered = ((legend_h / (plot_h / n as f64)).ceil() as usize).clamp(1, n);
     let corner = |rows: &[f64]| rows.iter().cloned().fold(0.0, f64::max);
     let (bottom, top) = (

@@ -18,6 +18,7 @@ pub(super) fn cost(d: &mut Doc<'_>) -> Result<(), ReportError> {
     };
     d.blocks.push(Block::Heading("Cost".into()));
     by_category(d, agg)?;
+    by_month(d, agg)?;
     monthly_cdf(d, agg)?;
     by_item(d, agg)?;
     summary(d, agg);
@@ -96,6 +97,50 @@ fn by_category(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
     d.blocks.push(Block::Chart(
         "cost_by_region".into(),
         "Monthly cost by Region, stacked by category".into(),
+    ));
+    Ok(())
+}
+
+/// Month by month, stacked by category: whether the bill levels off.
+fn by_month(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
+    let by = &agg.cost_by_month;
+    let n = by.totals.len();
+    if n < 2 {
+        return Ok(()); // one month: the Region chart says it all
+    }
+    let reps = agg.replications;
+    let mut cats: BTreeMap<Category, Vec<f64>> = BTreeMap::new();
+    for ((m, c, _), s) in &by.cells {
+        cats.entry(*c).or_insert_with(|| vec![0.0; n])[usize::from(*m)] += s.mean_usd(reps);
+    }
+    let hours = crate::report::cost_months::month_hours(d.inp.scn);
+    let full = d.inp.scn.prices.hours_per_month;
+    // Month 1 at the top: plotters' first row is the bottom one.
+    let label = |m: usize| match hours.get(m) {
+        Some(&h) if h < full - 1e-9 => format!("month {} ({:.1} days)", m + 1, h / 24.0),
+        _ => format!("month {}", m + 1),
+    };
+    let rows: Vec<String> = (0..n).rev().map(label).collect();
+    let stacks: Vec<Series> = cats
+        .iter()
+        .map(|(c, v)| Series {
+            name: c.name().to_string(),
+            points: v.iter().rev().map(|x| (0.0, *x)).collect(),
+        })
+        .collect();
+    let colors: Vec<usize> = cats.keys().map(|c| *c as usize).collect();
+    charts::stacked_bars(
+        &d.charts_dir.join("cost_by_month"),
+        "Cost month by month, by category (mean over replications)",
+        "US dollars in the month",
+        &rows,
+        &stacks,
+        &colors,
+        true,
+    )?;
+    d.blocks.push(Block::Chart(
+        "cost_by_month".into(),
+        "Cost of each month of the horizon, stacked by category: a bill still growing at the bottom has not levelled off (cost_by_month.csv has each month's 95 % interval)".into(),
     ));
     Ok(())
 }
