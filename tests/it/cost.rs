@@ -385,3 +385,33 @@ fn the_quickstarts_last_weekly_image_is_billed_to_the_horizon() {
     assert!(want > 1.0, "{want}");
     assert!(close(got, want), "{got} vs {want}");
 }
+
+#[test]
+fn a_failed_image_builder_execution_keeps_its_image_and_it_is_billed_to_the_horizon() {
+    // The test phase fails after the image is registered: Image Builder keeps
+    // the AMI (docs/sources.md#retry-image); nothing was copied yet.
+    let failing = ONE.replace(
+        "duration = \"2m\"\n",
+        "duration = \"2m\"\nfailure_probability = 1.0\n",
+    );
+    let scn = from_str(Path::new("cost.toml"), &format!("{FIXED}{failing}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = run_replication(&scn.world, 1, 0);
+    assert_eq!(r.runs[0].outcome, amisim::pipeline::model::Outcome::Failed);
+    assert_eq!(r.images.len(), 1, "the build Region's image, no copy");
+    let img = r.images[0];
+    assert_eq!(scn.world.regions[img.region.index()], "us-east-1");
+    let l = ledger(&scn.market(), &r);
+    let s: Vec<_> = l
+        .iter()
+        .filter(|x| x.category == Category::SnapshotStorage)
+        .collect();
+    assert_eq!(s.len(), 1);
+    let months = scn.world.horizon.since(img.available).as_secs_f64() / 3600.0 / 730.0;
+    assert!(
+        close(s[0].quantity, 8.0 * months),
+        "{} vs {}",
+        s[0].quantity,
+        8.0 * months
+    );
+}

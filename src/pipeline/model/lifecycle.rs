@@ -9,7 +9,9 @@ use crate::aws::facts;
 use crate::engine::{SimDuration, SimTime, Simulation};
 
 impl Model<'_> {
-    /// Records the images of a succeeded execution and applies the lifecycle.
+    /// Records the images of an execution that succeeded, or of an Image
+    /// Builder execution that failed after registering its image, and
+    /// applies the lifecycle.
     pub(super) fn register_images(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
         let now = sim.now();
         let pi = self.out.runs[exec.index()].pipeline as usize;
@@ -18,6 +20,9 @@ impl Model<'_> {
         if !p.kind.is_build() {
             return; // a migration's image is the user's to keep
         }
+        let Some((from, registered)) = self.kept_image(exec, now) else {
+            return; // failed before it registered one: none to keep
+        };
         let after = |d: Option<SimDuration>| {
             d.map(|d| now.saturating_add(d))
                 .filter(|t| *t < world.horizon)
@@ -25,7 +30,6 @@ impl Model<'_> {
         let deprecated = after(p.lifecycle.deprecate_after);
         let out = &mut self.out;
         let first = out.images.len() as u32;
-        let from = (out.runs[exec.index()].first_record).index();
         let own = || out.stages[from..].iter().filter(|r| r.exec == exec);
         let built_gib: f64 = own()
             .filter(|r| r.stage == Stage::Snapshot)
@@ -45,7 +49,6 @@ impl Model<'_> {
                 .iter()
                 .any(|d| d.region == region && d.share.as_ref().is_some_and(|s| s.public))
         };
-        let registered = registered_at(&out.stages[from..], exec).unwrap_or(now);
         let image = |account, region, encryption, stored_gib, available| ImageRecord {
             exec,
             account,
@@ -87,6 +90,18 @@ impl Model<'_> {
         let count = out.images.len() as u32 - first;
         self.live[pi].push_back((exec, first, count));
         self.apply_lifecycle(sim, exec, pi, (archived, disabled));
+    }
+
+    /// Where `exec`'s stage records start, and when its image was
+    /// registered in the build Region, if it keeps one (an existing image,
+    /// registered before, at `now`).
+    fn kept_image(&self, exec: ExecId, now: SimTime) -> Option<(usize, SimTime)> {
+        let run = &self.out.runs[exec.index()];
+        let from = run.first_record.index();
+        match registered_at(&self.out.stages[from..], exec) {
+            Some(t) => Some((from, t)),
+            None => (run.outcome == Outcome::Succeeded).then_some((from, now)),
+        }
     }
 
     /// The lifecycle after an execution's images are recorded: `keep_last`
@@ -169,10 +184,23 @@ impl Model<'_> {
         };
         for i in first..first + count {
             let img = self.out.images[i as usize];
-            if self.public_image(pi, img.account, img.region) {
+            if self.counts_as_public(pi, exec, img.account, img.region) {
                 self.public_image_gone(exec, img.region);
             }
         }
+    }
+
+    /// Whether `exec`'s image in `region` holds a place under the public
+    /// quota: a failed execution's left it when the execution failed.
+    fn counts_as_public(
+        &self,
+        pi: usize,
+        exec: ExecId,
+        account: crate::aws::directory::AccountId,
+        region: crate::pipeline::config::RegionId,
+    ) -> bool {
+        self.out.runs[exec.index()].outcome != Outcome::Failed
+            && self.public_image(pi, account, region)
     }
 
     /// The snapshots of `exec`'s images moved to the archive tier: they no
@@ -242,7 +270,7 @@ impl Model<'_> {
             if img.archived.is_some_and(|t| t > sim.now()) {
                 img.archived = None;
             }
-            if !disabled && self.public_image(pi, account, region) {
+            if !disabled && self.counts_as_public(pi, exec, account, region) {
                 self.public_image_gone(exec, region);
             }
             let img = &self.out.images[i as usize];

@@ -356,7 +356,14 @@ impl Model<'_> {
                     }
                 }
             }
-            // A failed execution keeps no image: its public shares free their place.
+            if self.world.pipelines[pi].tool == Tool::ImageBuilder {
+                // Image Builder keeps a failed execution's AMI and the copies
+                // made so far (RetryImage resumes on them,
+                // docs/sources.md#retry-image): billed, under the lifecycle,
+                // anchoring the next incremental copies.
+                self.register_images(sim, exec);
+            }
+            // A failed execution's public shares free their place.
             let from = self.out.runs[exec.index()].first_record.index();
             for j in from..self.out.stages.len() {
                 let r = self.out.stages[j];
