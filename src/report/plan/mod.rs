@@ -98,7 +98,7 @@ pub const ASSUMPTIONS: [&str; 8] = [
     "instance stop (median 1 min, p95 4 min), terminate (median 30 s), register (median 5 s) and share calls (median 2 s): no measured figure",
     "Linux launch p95 (60 s) and Windows launch p95 (15 min, 5 min with Fast Launch): only typical values are published (docs/sources.md#launch-windows)",
     "changed data per build, when not given: 10 % of the data",
-    "every Region is priced at us-east-1's prices unless `[cost]` overrides them (storage, volumes and instances cost more in most other Regions); instance types other than t3.medium, m5.large, c5.xlarge, m7i.large have no default price and are not costed (docs/sources.md#price-instances)",
+    "a Region without its own prices (`[cost.region]`, or `[cost] prices` from `amisim prices`, which reads AWS's price list) is priced at us-east-1's (storage, volumes and instances cost more in most other Regions); Windows c5.xlarge and m7i.large at twice Linux; instance types other than t3.medium, m5.large, c5.xlarge, m7i.large have no default price and are not costed (docs/sources.md#price-instances, #price-windows-instances)",
     "a month is 730 hours; transfer from São Paulo, Middle East, Cape Town and Hong Kong at $0.08/GB (low end of the published range)",
     "Image Builder queues at a full quota (AWS does not say; Packer and scripts get ResourceLimitExceeded, docs/sources.md#quota-full); the 20 concurrent snapshot copies and vCPU quotas are not modelled",
 ];
