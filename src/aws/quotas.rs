@@ -41,8 +41,8 @@ pub enum Quota {
     /// Concurrent AMI copies, per copier account and destination Region.
     #[serde(rename = "concurrent_ami_copies_per_region")]
     AmiCopiesPerRegion,
-    /// Image Builder concurrent AMI copies, per destination account and
-    /// Region (its Service Quotas name says "per distribution configuration").
+    /// Image Builder concurrent AMI copies: per distribution configuration,
+    /// or per copier account and destination Region ([`CopyScope`]).
     #[serde(rename = "concurrent_ami_copies_per_distribution")]
     AmiCopiesPerDistribution,
     /// Cumulative time-based copy throughput per account and (source,
@@ -191,12 +191,48 @@ impl<T> PerQuota<T> {
     }
 }
 
+/// What one instance of Image Builder's copy quota
+/// ([`Quota::AmiCopiesPerDistribution`]) holds: AWS's two texts read two
+/// ways (docs/sources.md#quota-copies-distribution).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum CopyScope {
+    /// One per distribution configuration (a pipeline's): its Service
+    /// Quotas name, "Concurrent AMI copies per distribution configuration".
+    #[default]
+    #[serde(rename = "distribution")]
+    Distribution,
+    /// One per copier account and destination Region, whatever the
+    /// pipeline: the cross-account guide's "for each destination Region".
+    #[serde(rename = "account_region")]
+    AccountRegion,
+}
+
+impl CopyScope {
+    /// Its word under `[quotas] ami_copies_scope`.
+    pub fn word(self) -> &'static str {
+        match self {
+            CopyScope::Distribution => "distribution",
+            CopyScope::AccountRegion => "account_region",
+        }
+    }
+
+    /// The other reading.
+    pub fn other(self) -> CopyScope {
+        match self {
+            CopyScope::Distribution => CopyScope::AccountRegion,
+            CopyScope::AccountRegion => CopyScope::Distribution,
+        }
+    }
+}
+
 /// The value of every quota in a scenario, and what a full one does when
 /// the scenario says (`[quotas.when_full]`; otherwise the tool decides).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quotas {
     values: PerQuota<u32>,
     when_full: PerQuota<Option<WhenFull>>,
+    /// The scope of Image Builder's copy quota, and whether the scenario chose it.
+    copy_scope: (CopyScope, bool),
 }
 
 impl Default for Quotas {
@@ -204,6 +240,7 @@ impl Default for Quotas {
         Quotas {
             values: PerQuota(Quota::ALL.map(Quota::default_value)),
             when_full: PerQuota::default(),
+            copy_scope: (CopyScope::default(), false),
         }
     }
 }
@@ -227,6 +264,21 @@ impl Quotas {
     /// Sets what a full `q` does, for every client.
     pub fn set_when_full(&mut self, q: Quota, w: WhenFull) {
         self.when_full[q] = Some(w);
+    }
+
+    /// The scope of Image Builder's copy quota.
+    pub fn copy_scope(&self) -> CopyScope {
+        self.copy_scope.0
+    }
+
+    /// Whether the scenario chose the scope (else it is the default reading).
+    pub fn copy_scope_given(&self) -> bool {
+        self.copy_scope.1
+    }
+
+    /// Sets the scope of Image Builder's copy quota; `given`: the scenario chose it.
+    pub fn set_copy_scope(&mut self, scope: CopyScope, given: bool) {
+        self.copy_scope = (scope, given);
     }
 }
 

@@ -241,6 +241,7 @@ impl Aggregate {
                 kind: q.kind,
                 account: q.account,
                 region: q.region,
+                pipeline: q.pipeline,
             };
             let a = self.quotas.entry(key).or_default();
             a.capacity = q.capacity;

@@ -15,6 +15,7 @@ mod month_agg;
 pub mod outputs;
 mod pipeline_agg;
 mod quota_agg;
+pub mod scope;
 pub mod search;
 pub mod shard;
 pub mod stats;

@@ -16,6 +16,11 @@ pub struct QuotaKey {
     pub account: AccountId,
     /// Region.
     pub region: RegionId,
+    /// The pipeline whose distribution configuration it belongs to, for
+    /// Image Builder's copy quota counted per distribution configuration
+    /// (`account` and `region` are then the pipeline's owner and build Region).
+    #[serde(default)]
+    pub pipeline: Option<u32>,
 }
 
 /// Per quota instance.

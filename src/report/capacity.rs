@@ -8,10 +8,11 @@ use crate::experiment::outputs;
 use crate::scenario::Scenario;
 
 /// Header of `quotas.csv`.
-pub const QUOTAS_HEADER: [&str; 16] = [
+pub const QUOTAS_HEADER: [&str; 17] = [
     "quota",
     "account",
     "region",
+    "pipeline",
     "capacity",
     "replications_used",
     "requests",
@@ -28,10 +29,11 @@ pub const QUOTAS_HEADER: [&str; 16] = [
 ];
 
 /// Header of `quota_timeline.csv`.
-pub const TIMELINE_HEADER: [&str; 7] = [
+pub const TIMELINE_HEADER: [&str; 8] = [
     "quota",
     "account",
     "region",
+    "pipeline",
     "bucket_start_s",
     "mean_in_use",
     "mean_queued",
@@ -44,6 +46,27 @@ pub(crate) fn names(scn: &Scenario, k: &QuotaKey) -> [String; 3] {
         scn.world.directory.accounts[k.account.index()].name.clone(),
         scn.world.regions[k.region.index()].clone(),
     ]
+}
+
+/// The pipeline a quota instance belongs to (Image Builder's copy quota per
+/// distribution configuration), or empty.
+pub(crate) fn pipeline_name(scn: &Scenario, k: &QuotaKey) -> String {
+    k.pipeline
+        .map(|p| scn.world.pipelines[p as usize].name.clone())
+        .unwrap_or_default()
+}
+
+/// Where a quota instance is, in words: `account in region`, or the
+/// pipeline's distribution configuration.
+pub(crate) fn place(scn: &Scenario, k: &QuotaKey) -> String {
+    let [_, account, region] = names(scn, k);
+    match k.pipeline {
+        Some(_) => format!(
+            "{}'s distribution configuration, {account} in {region}",
+            pipeline_name(scn, k)
+        ),
+        None => format!("{account} in {region}"),
+    }
 }
 
 fn csv_done(file: &'static str, w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, ReportError> {
@@ -69,6 +92,7 @@ pub fn quotas_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportErro
             quota,
             account,
             region,
+            pipeline_name(scn, k),
             q.capacity.to_string(),
             q.replications_used.to_string(),
             q.requests.to_string(),
@@ -104,7 +128,8 @@ pub fn timeline_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportEr
         if q.peak_queue == 0 {
             continue;
         }
-        let names = names(scn, k);
+        let [quota, account, region] = names(scn, k);
+        let names = [quota, account, region, pipeline_name(scn, k)];
         for b in 0..nb {
             let (in_use, queued) = q
                 .timeline

@@ -455,8 +455,10 @@ pub struct RawQuotas {
     pub concurrent_ami_copies_per_region: Option<Spanned<i64>>,
     /// Image Builder concurrent builds per account.
     pub concurrent_builds: Option<Spanned<i64>>,
-    /// Image Builder concurrent AMI copies per destination account and Region.
+    /// Image Builder concurrent AMI copies (per `ami_copies_scope`).
     pub concurrent_ami_copies_per_distribution: Option<Spanned<i64>>,
+    /// What one instance of that quota holds: `distribution` or `account_region`.
+    pub ami_copies_scope: Option<Spanned<String>>,
     /// Cumulative time-based copy throughput per account and Region pair, MiB/s.
     pub time_based_copy_throughput_mib_s: Option<Spanned<i64>>,
     /// Launch-permission entities per image (adjustable, default 1,000).

@@ -231,10 +231,24 @@ fn help_is_a_command_with_its_own_help() {
 
 #[test]
 fn the_capacity_scenario_shows_its_saturated_quota() {
+    // Under the reading that pools the copies of every pipeline of one
+    // account into one Region (the other one never fills it).
     let out = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(super::root().join("scenarios/enterprise-capacity.toml")).unwrap();
+    let input = tempfile::tempdir().unwrap();
+    let scenario = input.path().join("shared.toml");
+    std::fs::write(
+        &scenario,
+        text.replace(
+            "[quotas]\n",
+            "[quotas]\nami_copies_scope = \"account_region\"\n",
+        ),
+    )
+    .unwrap();
     let o = amisim(&[
         "run",
-        "scenarios/enterprise-capacity.toml",
+        scenario.to_str().unwrap(),
         "-n",
         "2",
         "--quiet",

@@ -139,11 +139,23 @@ impl Model<'_> {
             self.request_region_slot(sim, rec);
             return;
         }
-        let idx = self.copy_quota_index(rec);
+        let idx = self.distribution_quota_index(rec);
         match self.ask(sim.now(), Quota::AmiCopiesPerDistribution, idx, rec) {
             Ask::Now => self.request_region_slot(sim, rec),
             Ask::Queued => {}
             Ask::Refused => self.refuse(sim, rec),
+        }
+    }
+
+    /// The instance of Image Builder's copy quota a copy counts against: its
+    /// pipeline's (one distribution configuration each), or its copier
+    /// account's in its destination (`[quotas] ami_copies_scope`).
+    fn distribution_quota_index(&self, rec: RecordId) -> usize {
+        let r = &self.out.stages[rec.index()];
+        if super::replicator::per_pipeline(self.world, Quota::AmiCopiesPerDistribution) {
+            self.out.runs[r.exec.index()].pipeline as usize
+        } else {
+            self.copy_quota_index(rec)
         }
     }
 
@@ -192,6 +204,7 @@ impl Model<'_> {
         if let Some((next, _)) = self.slots[Quota::AmiCopiesPerRegion][idx].release(now) {
             self.start_copy(sim, next);
         }
+        let idx = self.distribution_quota_index(rec);
         if self.uses_distribution_quota(pi)
             && let Some((next, _)) = self.slots[Quota::AmiCopiesPerDistribution][idx].release(now)
         {
@@ -240,7 +253,7 @@ impl Model<'_> {
     /// will not run gives it to the next copy waiting for it.
     fn give_back_distribution_slot(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
         let pi = self.out.runs[self.out.stages[rec.index()].exec.index()].pipeline as usize;
-        let idx = self.copy_quota_index(rec);
+        let idx = self.distribution_quota_index(rec);
         if self.uses_distribution_quota(pi)
             && let Some((next, _)) =
                 self.slots[Quota::AmiCopiesPerDistribution][idx].release(sim.now())

@@ -363,6 +363,9 @@ pub struct QuotaUse {
     pub account: AccountId,
     /// Region it belongs to.
     pub region: RegionId,
+    /// The pipeline whose distribution configuration it is, if counted so
+    /// ([`crate::aws::quotas::CopyScope::Distribution`]).
+    pub pipeline: Option<u32>,
     /// Units.
     pub capacity: u32,
     /// Requests granted.

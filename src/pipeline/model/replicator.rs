@@ -6,7 +6,7 @@ use super::records::RecordId;
 use super::rng::PipelineRng;
 use super::{Event, Model, QuotaUse, ReplicationResult, TriggerKind};
 use crate::aws::directory::AccountId;
-use crate::aws::quotas::{PerQuota, Quota};
+use crate::aws::quotas::{CopyScope, PerQuota, Quota};
 use crate::engine::{Resource, RngStreams, SimDuration, SimTime, Simulation, TokenBucket};
 use crate::pipeline::config::{Kind, RegionId, World};
 
@@ -61,9 +61,7 @@ impl<'w> Replicator<'w> {
                 .collect(),
             out: ReplicationResult::default(),
             slots: PerQuota::from_fn(|i| {
-                let q = Quota::ALL[i];
-                let n = if q.is_slots() { na * nr } else { 0 };
-                traced(world.quotas.get(q), n)
+                traced(world.quotas.get(Quota::ALL[i]), instances(world, i))
             }),
             lineage: vec![0; np * na * nr],
             copying: vec![0; np * na * nr],
@@ -85,9 +83,7 @@ impl<'w> Replicator<'w> {
             lineage_set: Vec::new(),
             copying_set: Vec::new(),
             asked: Default::default(),
-            asked_flag: PerQuota::from_fn(|i| {
-                vec![false; if Quota::ALL[i].is_slots() { na * nr } else { 0 }]
-            }),
+            asked_flag: PerQuota::from_fn(|i| vec![false; instances(world, i)]),
             next_number: vec![0; np],
             incidents: vec![Vec::new(); nr],
             copy_tokens: buckets(&world.api.copy_image),
@@ -238,7 +234,8 @@ impl Model<'_> {
 
     /// Moves the use of every quota instance that served a request into the result.
     pub(super) fn collect_quotas(&mut self, logs: &mut Vec<QuotaLogs>) {
-        let nr = self.world.regions.len();
+        let world = self.world;
+        let nr = world.regions.len();
         let end = self.out.end;
         let mut push = |kind, idx: usize, res: &mut Resource<RecordId>, out: &mut Vec<QuotaUse>| {
             if res.served() == 0 {
@@ -249,10 +246,21 @@ impl Model<'_> {
             trace.clear();
             waits.clear();
             res.swap_logs(&mut trace, &mut waits);
+            let (account, region, pipeline) = if per_pipeline(world, kind) {
+                let p = &world.pipelines[idx];
+                (p.owner, p.region, Some(idx as u32))
+            } else {
+                (
+                    AccountId::from_index(idx / nr),
+                    RegionId::from_index(idx % nr),
+                    None,
+                )
+            };
             out.push(QuotaUse {
                 kind,
-                account: AccountId::from_index(idx / nr),
-                region: RegionId::from_index(idx % nr),
+                account,
+                region,
+                pipeline,
                 capacity: res.capacity(),
                 served: res.served(),
                 busy_unit_ms: res.busy_integral(end),
@@ -275,5 +283,24 @@ impl Model<'_> {
             }
         }
         self.out.quotas = out;
+    }
+}
+
+/// Whether quota `kind` is held one instance per pipeline: Image Builder's
+/// copy quota counted per distribution configuration.
+pub(super) fn per_pipeline(world: &World, kind: Quota) -> bool {
+    kind == Quota::AmiCopiesPerDistribution && world.quotas.copy_scope() == CopyScope::Distribution
+}
+
+/// How many instances of quota `Quota::ALL[i]` a world has: one per
+/// pipeline, or one per account and Region, or none (not a concurrency quota).
+fn instances(world: &World, i: usize) -> usize {
+    let q = Quota::ALL[i];
+    if !q.is_slots() {
+        0
+    } else if per_pipeline(world, q) {
+        world.pipelines.len()
+    } else {
+        world.directory.accounts.len() * world.regions.len()
     }
 }

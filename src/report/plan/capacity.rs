@@ -38,6 +38,7 @@ fn table(d: &mut Doc<'_>, ranked: &[(&QuotaKey, &QuotaAgg)]) {
             "quota",
             "account",
             "region",
+            "pipeline",
             "capacity",
             "at capacity",
             "utilization",
@@ -56,6 +57,7 @@ fn table(d: &mut Doc<'_>, ranked: &[(&QuotaKey, &QuotaAgg)]) {
                     quota,
                     account,
                     region,
+                    crate::report::capacity::pipeline_name(scn, k),
                     q.capacity.to_string(),
                     format!("{:.1} % of the time", 100.0 * q.at_capacity()),
                     format!("{:.1} %", 100.0 * q.utilization()),
@@ -77,7 +79,10 @@ fn table(d: &mut Doc<'_>, ranked: &[(&QuotaKey, &QuotaAgg)]) {
 /// `quota account region`, short enough for a chart's row or legend.
 fn label(scn: &crate::scenario::Scenario, k: &QuotaKey) -> String {
     let [quota, account, region] = names(scn, k);
-    format!("{quota} {account} {region}")
+    match k.pipeline {
+        Some(_) => format!("{quota} {}", crate::report::capacity::pipeline_name(scn, k)),
+        None => format!("{quota} {account} {region}"),
+    }
 }
 
 /// Time at capacity of the quotas longest at it, with their p95 wait.
@@ -93,9 +98,13 @@ fn saturation_chart(d: &mut Doc<'_>, ranked: &[(&QuotaKey, &QuotaAgg)]) -> Resul
         .map(|(k, q)| {
             let [quota, account, region] = names(scn, k);
             let wait = secs_h(q.wait.quantile_s(0.95));
+            let place = match k.pipeline {
+                Some(_) => crate::report::capacity::pipeline_name(scn, k),
+                None => format!("{region} {account}"),
+            };
             match kinds.len() {
-                1 => format!("{region} {account}, p95 wait {wait}"),
-                _ => format!("{quota} {region} {account}, p95 wait {wait}"),
+                1 => format!("{place}, p95 wait {wait}"),
+                _ => format!("{quota} {place}, p95 wait {wait}"),
             }
         })
         .collect();

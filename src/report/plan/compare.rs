@@ -277,10 +277,11 @@ fn quotas(runs: &[Compared]) -> Vec<Block> {
         .iter()
         .map(|r| match super::verdict::binding(&r.agg) {
             Some((k, q)) if q.full.0 > 0 || q.waited > 0 => {
-                let [quota, account, region] = crate::report::capacity::names(&r.scenario, k);
+                let [quota, ..] = crate::report::capacity::names(&r.scenario, k);
+                let place = crate::report::capacity::place(&r.scenario, k);
                 vec![
                     r.label(),
-                    format!("{quota} = {} ({account} in {region})", q.capacity),
+                    format!("{quota} = {} ({place})", q.capacity),
                     format!("{:.1} %", 100.0 * q.at_capacity()),
                     format!("{} of {}", q.waited, q.requests),
                     secs(q.wait.quantile(0.95).unwrap_or(0.0)),

@@ -46,6 +46,9 @@ pub struct Inputs<'a> {
     pub search: Option<(Quota, QuotaSearch)>,
     /// The slowest pipeline's p95 execution, replayed (a single run only).
     pub replayed: Option<replay::Replayed>,
+    /// The run under the other reading of Image Builder's copy quota, when
+    /// the scenario left it to amisim and the readings can differ.
+    pub other_scope: Option<crate::experiment::scope::OtherReading>,
 }
 
 impl<'a> Inputs<'a> {
@@ -74,11 +77,14 @@ impl<'a> Inputs<'a> {
             sweep,
             search: None,
             replayed: None,
+            other_scope: None,
         };
         if let Some(agg) = inp.run() {
             inp.search = crate::experiment::search::for_run(scn, agg, manifest.seed)
                 .map_err(|e| ReportError::Search(e.to_string()))?;
             inp.replayed = replay::p95_execution(scn, agg, manifest.seed);
+            inp.other_scope = crate::experiment::scope::for_run(scn, agg, manifest.seed)
+                .map_err(|e| ReportError::Search(e.to_string()))?;
         }
         Ok(inp)
     }

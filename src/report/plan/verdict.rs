@@ -18,6 +18,7 @@ pub(super) fn verdict(d: &mut Doc<'_>) -> Result<(), ReportError> {
     let mut verdict = Vec::new();
     if let Some(agg) = d.inp.run() {
         verdict = headline(scn, agg);
+        verdict.extend(copy_scope(scn, agg, d.inp.other_scope.as_ref()));
         verdict.extend(bottleneck(scn, agg, d.inp.replayed.as_ref()));
         verdict.push(busiest_quota(scn, agg, d.inp.replayed.as_ref()));
         verdict.extend(super::failures::verdict_line(scn, agg));
@@ -164,10 +165,9 @@ pub(super) fn wait_at(k: &QuotaKey, r: &Replayed) -> Option<u64> {
         .stages
         .iter()
         .filter(|s| {
-            s.exec.index() == r.exec
-                && s.stage == stage
-                && s.region == k.region
-                && s.account == k.account
+            // A pipeline's own copy quota holds all its copies.
+            let at = k.pipeline.is_some() || (s.region == k.region && s.account == k.account);
+            s.exec.index() == r.exec && s.stage == stage && at
         })
         .map(|s| s.started.since(s.enqueued).as_millis())
         .max()
@@ -181,11 +181,12 @@ fn busiest_quota(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> Str
         return "quotas: none was used".into();
     };
     let util = q.utilization();
-    let [quota, account, region] = crate::report::capacity::names(scn, k);
+    let [quota, ..] = crate::report::capacity::names(scn, k);
+    let place = crate::report::capacity::place(scn, k);
     let waited: u64 = agg.quotas.values().map(|q| q.waited).sum();
     if q.full.0 == 0 && waited == 0 {
         return format!(
-            "quotas: none is close to binding: none was ever full and no request queued; the busiest, {quota} ({account} in {region}), is {:.1} % utilized",
+            "quotas: none is close to binding: none was ever full and no request queued; the busiest, {quota} ({place}), is {:.1} % utilized",
             100.0 * util
         );
     }
@@ -204,13 +205,18 @@ fn busiest_quota(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> Str
         });
     // The verdict rests on a reading of the quota's scope: said.
     let scope = match k.kind {
-        crate::aws::quotas::Quota::AmiCopiesPerDistribution => {
-            "; its scope is an assumption that decides this: amisim counts the copies of every Image Builder pipeline of one account into one Region against one quota (the cross-account guide's words), while its Service Quotas name, \"per distribution configuration\", would give each pipeline its own (docs/sources.md#quota-copies-distribution)"
+        crate::aws::quotas::Quota::AmiCopiesPerDistribution
+            if !scn.world.quotas.copy_scope_given() =>
+        {
+            format!(
+                "; counted {}, amisim's reading when [quotas] ami_copies_scope is not set (docs/sources.md#quota-copies-distribution)",
+                scope_words(scn.world.quotas.copy_scope())
+            )
         }
-        _ => "",
+        _ => String::new(),
     };
     format!(
-        "binding quota: {quota} = {} ({account} in {region}), at capacity {} per replication ({:.1} % of the horizon), {} of {} requests queued, p95 wait {}; {:.1} % utilized on average{share}{scope}",
+        "binding quota: {quota} = {} ({place}), at capacity {} per replication ({:.1} % of the horizon), {} of {} requests queued, p95 wait {}; {:.1} % utilized on average{share}{scope}",
         q.capacity,
         human(per_rep),
         100.0 * q.at_capacity(),
@@ -219,4 +225,53 @@ fn busiest_quota(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> Str
         human(q.wait.quantile_s(0.95).unwrap_or(0.0)),
         100.0 * util
     )
+}
+
+/// How a reading of Image Builder's copy quota counts.
+fn scope_words(scope: crate::aws::quotas::CopyScope) -> &'static str {
+    use crate::aws::quotas::CopyScope;
+    match scope {
+        CopyScope::Distribution => {
+            "one per distribution configuration (ami_copies_scope = \"distribution\", its Service Quotas name)"
+        }
+        CopyScope::AccountRegion => {
+            "one per copier account and destination Region (ami_copies_scope = \"account_region\", the cross-account guide's words)"
+        }
+    }
+}
+
+/// What the other reading of Image Builder's copy quota gives, when the
+/// scenario left the scope to amisim and it was run: said as deciding the
+/// verdict when the SLO's answer differs.
+fn copy_scope(
+    scn: &Scenario,
+    agg: &Aggregate,
+    other: Option<&crate::experiment::scope::OtherReading>,
+) -> Option<String> {
+    let o = other?;
+    let (name, p95, n) = crate::experiment::scope::slowest(scn, agg)?;
+    let slo = scn.slo.time_to_all_regions_p95.map(|d| d.as_secs_f64());
+    let status = |v: f64| slo_status(v, slo, human);
+    let decides = slo.is_some_and(|s| (p95 <= s) != (o.p95_s <= s));
+    let lead = if decides {
+        "copy quota scope DECIDES this verdict"
+    } else {
+        "copy quota scope: the other reading gives the same verdict"
+    };
+    Some(format!(
+        "{lead}: counting Image Builder's concurrent copies {}, the slowest p95 is {} for {name} (n = {n}){}; counting them {}, it is {} for {} (n = {}){}{}, with the same seed and replications. AWS's texts allow both: set [quotas] ami_copies_scope to the one your account shows (docs/sources.md#quota-copies-distribution)",
+        scope_words(scn.world.quotas.copy_scope()),
+        human(p95),
+        status(p95),
+        scope_words(o.scope),
+        human(o.p95_s),
+        o.pipeline,
+        o.n,
+        status(o.p95_s),
+        if o.binds {
+            ", the quota full at times"
+        } else {
+            ", the quota never full"
+        },
+    ))
 }

@@ -2,7 +2,7 @@
 
 use super::choice::Choice;
 use super::ctx::{Ctx, KeyPath};
-use crate::aws::quotas::{Quota, Quotas, WhenFull};
+use crate::aws::quotas::{CopyScope, Quota, Quotas, WhenFull};
 use crate::scenario::raw::RawQuotas;
 
 /// Every quota the file sets, checked against its row's range.
@@ -19,6 +19,10 @@ pub(super) fn resolve_quotas(ctx: &mut Ctx<'_>, raw: Option<&RawQuotas>) -> Quot
             quotas.set(q, v);
         }
     }
+    if let Some(w) = raw.ami_copies_scope.as_ref() {
+        let scope = COPY_SCOPE.pick(ctx, Some(w), "quotas.ami_copies_scope");
+        quotas.set_copy_scope(scope, true);
+    }
     for q in Quota::ALL {
         if let Some(w) = raw.when_full.as_ref().and_then(|w| w.get(q)) {
             let path = "quotas.when_full".key(q.key());
@@ -34,5 +38,23 @@ const WHEN_FULL: Choice<WhenFull> = Choice {
     words: &[
         ("queue", WhenFull::Queue, ""),
         ("fail", WhenFull::Fail, "ResourceLimitExceeded"),
+    ],
+};
+
+/// `[quotas] ami_copies_scope`: what one instance of Image Builder's copy
+/// quota holds (docs/sources.md#quota-copies-distribution).
+const COPY_SCOPE: Choice<CopyScope> = Choice {
+    what: "ami_copies_scope",
+    words: &[
+        (
+            "distribution",
+            CopyScope::Distribution,
+            "one per distribution configuration (each pipeline's), as its Service Quotas name says",
+        ),
+        (
+            "account_region",
+            CopyScope::AccountRegion,
+            "one per copier account and destination Region, as the cross-account guide words it",
+        ),
     ],
 };

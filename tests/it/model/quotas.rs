@@ -96,29 +96,64 @@ fn a_full_quota_fails_a_script_at_once_and_queues_image_builder() {
 }
 
 #[test]
-fn image_builders_copy_quota_is_per_destination_account_and_region() {
-    // Two Image Builder pipelines of one account, 1 slot of Image Builder's copy quota:
-    // their copies to one Region queue; copies to different Regions do not.
-    let text = |dest_b: &str| {
+fn image_builders_copy_quota_is_per_pipeline_or_per_account_and_region_by_its_scope() {
+    // Two Image Builder pipelines of one account, 1 slot of Image Builder's
+    // copy quota, each copy 210 s.
+    let text = |scope: &str, dest_a: &str, dest_b: &str| {
         format!(
-            "horizon = \"1d\"\n{FIXED}[quotas]\nconcurrent_ami_copies_per_distribution = 1\n{REGIONS}\
+            "horizon = \"1d\"\n{FIXED}[quotas]\nconcurrent_ami_copies_per_distribution = 1\n{scope}{REGIONS}\
              [[region]]\nname = \"ap-south-1\"\n\
-             [[pipeline]]\nname = \"a\"\nregion = \"us-east-1\"\ndestinations = [\"eu-west-1\"]\n\
+             [[pipeline]]\nname = \"a\"\nregion = \"us-east-1\"\ndestinations = [{dest_a}]\n\
              [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n[[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n\
              [[pipeline]]\nname = \"b\"\nregion = \"us-east-1\"\ndestinations = [\"{dest_b}\"]\n\
              [[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n[[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n"
         )
     };
-    let same = run_replication(&scenario(&text("eu-west-1")).world, 1, 0);
-    let c = stages(&same, Stage::Copy);
+    let waits = |t: &str| -> Vec<u64> {
+        let r = run_replication(&scenario(t).world, 1, 0);
+        stages(&r, Stage::Copy)
+            .iter()
+            .map(|c| c.started.since(c.enqueued).as_millis())
+            .collect()
+    };
+    let eu = "\"eu-west-1\"";
+    // Per copier account and destination Region: one pool for both
+    // pipelines' copies to eu-west-1; copies to different Regions apart.
+    let shared = "ami_copies_scope = \"account_region\"\n";
     assert_eq!(
-        c[1].started.since(c[1].enqueued).as_millis(),
-        210_000,
+        waits(&text(shared, eu, "eu-west-1")),
+        [0, 210_000],
         "one pool per account and Region"
     );
-    let apart = run_replication(&scenario(&text("ap-south-1")).world, 1, 0);
-    let c = stages(&apart, Stage::Copy);
-    assert!(c.iter().all(|c| c.started == c.enqueued), "separate pools");
+    assert_eq!(
+        waits(&text(shared, eu, "ap-south-1")),
+        [0, 0],
+        "separate pools"
+    );
+    // Per distribution configuration (the default): each pipeline has its
+    // own, so the two copies to eu-west-1 run together; one pipeline's two
+    // copies (to eu-west-1 and ap-south-1) share its one slot.
+    assert_eq!(
+        waits(&text("", eu, "eu-west-1")),
+        [0, 0],
+        "one pool per pipeline"
+    );
+    let two = "\"eu-west-1\", \"ap-south-1\"";
+    let w = waits(&text("", two, "eu-west-1"));
+    assert_eq!(
+        w.iter().filter(|&&x| x == 210_000).count(),
+        1,
+        "{w:?}: a's second copy waits for its first"
+    );
+    // The pool is reported under its pipeline.
+    let r = run_replication(&scenario(&text("", two, "eu-west-1")).world, 1, 0);
+    let q: Vec<_> = r
+        .quotas
+        .iter()
+        .filter(|q| q.kind == amisim::aws::quotas::Quota::AmiCopiesPerDistribution)
+        .map(|q| (q.pipeline, q.served))
+        .collect();
+    assert_eq!(q, [(Some(0), 2), (Some(1), 1)]);
 }
 
 #[test]

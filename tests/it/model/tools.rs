@@ -57,7 +57,7 @@ fn retry_image_completes_a_timed_out_distribution_without_a_second_build() {
     // 10 + 102.4 s.
     let text = |retry: &str| {
         format!(
-            "horizon = \"1d\"\n{}[quotas]\nconcurrent_ami_copies_per_distribution = 1\n{REGIONS}\
+            "horizon = \"1d\"\n{}[quotas]\nconcurrent_ami_copies_per_distribution = 1\nami_copies_scope = \"account_region\"\n{REGIONS}\
              [[pipeline]]\nname = \"big\"\nregion = \"us-east-1\"\ndestinations = [\"eu-west-1\"]\n\
              [[pipeline.volume]]\nsize_gib = 30\ndata_gib = 30\n[[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n\
              [[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\ndistribution_timeout = \"30m\"\n{retry}\

@@ -1,0 +1,100 @@
+//! The other reading of Image Builder's copy quota: the run again with
+//! `[quotas] ami_copies_scope` the other way, with the same seed and
+//! replications (common random numbers), when the scenario did not choose
+//! and the other reading could fill a quota this one does not.
+
+use std::collections::BTreeMap;
+
+use super::{Aggregate, ExperimentError, Plan, first_chunk, run, workers};
+use crate::aws::ids::{AccountId, RegionId};
+use crate::aws::quotas::{CopyScope, Quota};
+use crate::pipeline::config::Tool;
+use crate::scenario::Scenario;
+
+/// The slowest pipeline's p95 time to all Regions under the other reading.
+#[derive(Debug, Clone)]
+pub struct OtherReading {
+    /// The reading run.
+    pub scope: CopyScope,
+    /// The slowest pipeline, by its p95.
+    pub pipeline: String,
+    /// Its p95, seconds, and how many succeeded executions it is from.
+    pub p95_s: f64,
+    /// Its succeeded executions.
+    pub n: u64,
+    /// Whether Image Builder's copy quota was ever full under it.
+    pub binds: bool,
+}
+
+/// Runs the other reading for the report of `agg`, if the scenario left
+/// the scope to amisim and the two readings can differ.
+pub fn for_run(
+    scn: &Scenario,
+    agg: &Aggregate,
+    seed: u64,
+) -> Result<Option<OtherReading>, ExperimentError> {
+    let quotas = &scn.world.quotas;
+    if quotas.copy_scope_given() || !could_differ(scn) {
+        return Ok(None);
+    }
+    let scope = quotas.copy_scope().other();
+    let mut s = scn.clone();
+    s.world.quotas.set_copy_scope(scope, true);
+    let threads = workers(0)? as u64;
+    let plan = Plan {
+        seed,
+        first: agg.first_replication,
+        count: agg.replications.max(1),
+        threads: 0,
+        chunk: first_chunk(threads, false, false),
+        precision: None,
+    };
+    let other = run(&s, &plan, |_: &mut (), _, _, _| {}, |_, _, _| Ok(()))?;
+    let binds = other
+        .quotas
+        .iter()
+        .any(|(k, q)| k.kind == Quota::AmiCopiesPerDistribution && q.full.0 > 0);
+    Ok(
+        slowest(&s, &other).map(|(pipeline, p95_s, n)| OtherReading {
+            scope,
+            pipeline,
+            p95_s,
+            n,
+            binds,
+        }),
+    )
+}
+
+/// The slowest pipeline's name, its p95 time to all Regions (seconds) and its n.
+pub fn slowest(scn: &Scenario, agg: &Aggregate) -> Option<(String, f64, u64)> {
+    scn.world
+        .pipelines
+        .iter()
+        .zip(&agg.pipelines)
+        .filter_map(|(p, pa)| {
+            let m = &pa.time_to_all_regions;
+            Some((p.name.clone(), m.quantile_s(0.95)?, m.count))
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// Whether either reading could fill the quota: one copier account's
+/// copies into one Region over all its Image Builder pipelines (pooled by
+/// account and Region), or one pipeline's copies (pooled by distribution
+/// configuration), more than its value. Otherwise neither ever waits.
+fn could_differ(scn: &Scenario) -> bool {
+    let cap = scn.world.quotas.get(Quota::AmiCopiesPerDistribution) as usize;
+    let mut per: BTreeMap<(AccountId, RegionId), usize> = BTreeMap::new();
+    for p in &scn.world.pipelines {
+        if p.tool != Tool::ImageBuilder || !p.kind.is_build() {
+            continue;
+        }
+        if p.copies.len() > cap {
+            return true;
+        }
+        for c in &p.copies {
+            *per.entry((c.copier, c.region)).or_default() += 1;
+        }
+    }
+    per.values().any(|&n| n > cap)
+}
