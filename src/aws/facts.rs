@@ -237,6 +237,10 @@ pub const SDK_MAX_ATTEMPTS: u32 = 3;
 pub const SDK_BACKOFF_BASE_S: u64 = 1;
 /// See [`SDK_MAX_ATTEMPTS`].
 pub const SDK_BACKOFF_MAX_S: u64 = 20;
+/// Packer's `max_retries` when unset: 10 ("to make throttling issues less
+/// likely"), passed to the SDK as its maximum attempts, with the SDK's
+/// backoff. source: docs/sources.md#sdk-retry.
+pub const PACKER_MAX_RETRIES: u32 = 10;
 
 /// On-demand Linux prices per hour in us-east-1 (us-west-2 the same).
 /// source: docs/sources.md#price-instances. Other types and Regions have no

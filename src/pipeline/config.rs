@@ -3,6 +3,7 @@
 //! Built by `scenario::resolve` from a scenario file; every value here has
 //! been checked, every name interned.
 
+pub use super::clients::{ApiRetry, PackerWaits, StepTimeouts};
 use crate::aws::directory::{AccountId, Directory, Encryption};
 use crate::aws::rules::Rule;
 use crate::dist::{Dist, Throughput};
@@ -190,51 +191,6 @@ pub struct Step {
     pub failure_probability: f64,
 }
 
-/// Image Builder's workflow step time-outs: a step still running at its
-/// time-out fails the execution with cause `step_timeout`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StepTimeouts {
-    /// `LaunchInstance`: the launch and the wait for readiness.
-    pub launch_instance: SimDuration,
-    /// `ExecuteComponents`: every build component, from the first one's start.
-    pub execute_components: SimDuration,
-    /// `CreateImage`: until every snapshot completes.
-    pub create_image: SimDuration,
-}
-
-/// Packer's waiter deadlines, from its `aws_polling` arithmetic
-/// (docs/sources.md#packer-waiters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PackerWaits {
-    /// Waiting for an AMI to be available: after CreateImage, and for each copy.
-    pub ami: SimDuration,
-    /// Every other wait (the builder's stop).
-    pub other: SimDuration,
-}
-
-impl PackerWaits {
-    /// The deadlines for `aws_polling` (or `AWS_POLL_DELAY_SECONDS` and
-    /// `AWS_MAX_ATTEMPTS`) as set: a delay in seconds and a number of attempts.
-    pub fn from_polling(delay_s: Option<u64>, attempts: Option<u64>) -> Self {
-        use crate::aws::facts::{PACKER_AMI_ATTEMPTS, PACKER_OTHER_ATTEMPTS, PACKER_POLL_DELAY_S};
-        let each = |n: u64, d: u64| SimDuration::from_secs(n.saturating_mul(d));
-        match (delay_s, attempts) {
-            (None, None) => PackerWaits {
-                ami: each(PACKER_AMI_ATTEMPTS, PACKER_POLL_DELAY_S),
-                other: each(PACKER_OTHER_ATTEMPTS, PACKER_POLL_DELAY_S),
-            },
-            (Some(d), None) => PackerWaits {
-                ami: each(PACKER_OTHER_ATTEMPTS, d),
-                other: each(PACKER_OTHER_ATTEMPTS, d),
-            },
-            (d, Some(n)) => {
-                let w = each(n, d.unwrap_or(PACKER_POLL_DELAY_S));
-                PackerWaits { ami: w, other: w }
-            }
-        }
-    }
-}
-
 /// Latency models for one pipeline (global defaults merged with its overrides).
 #[derive(Debug, Clone)]
 pub struct Latencies {
@@ -276,6 +232,8 @@ pub struct Pipeline {
     /// Packer's waiters: how long it waits for an AMI (after CreateImage and
     /// for each copy) and for anything else (the stop), before it gives up.
     pub packer_waits: Option<PackerWaits>,
+    /// How its client retries a throttled call (docs/sources.md#sdk-retry).
+    pub api_retry: ApiRetry,
     /// RetryImage after a failed distribution: how many times, and after what delay.
     pub retry_distribution: Option<(u8, SimDuration)>,
     /// Packer's `encrypt_boot`: the image built is an unencrypted intermediary,

@@ -1,6 +1,7 @@
 //! The AMI pipeline: configuration, triggers and the simulation model.
 
 pub mod analysis;
+mod clients;
 pub mod config;
 pub mod model;
 pub mod schedule;

@@ -541,6 +541,8 @@ pub struct RawPipeline {
     pub aws_polling: Option<Spanned<RawAwsPolling>>,
     /// RetryImage after a failed distribution.
     pub retry_distribution: Option<Spanned<RawRetryDistribution>>,
+    /// Attempts per throttled API call (Packer's `max_retries`), for this pipeline's client.
+    pub api_max_attempts: Option<Spanned<i64>>,
     /// Packer's `encrypt_boot`: an unencrypted intermediary, copied encrypted everywhere.
     pub encrypt_boot: Option<Spanned<bool>>,
     /// The image exists already: a run only copies and shares it (`sdk`).

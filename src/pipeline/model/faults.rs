@@ -6,8 +6,9 @@ use rand_distr::{Distribution, Exp};
 
 use super::records::RecordId;
 use super::{Cause, Event, Model, Outcome, Stage};
+use crate::aws::facts;
 use crate::engine::{RngStreams, SimDuration, SimTime, Simulation, StreamRng};
-use crate::pipeline::config::{RegionId, World};
+use crate::pipeline::config::{ApiRetry, RegionId, World};
 
 /// Incident windows per Region for one replication: fixed windows as given,
 /// random ones as a Poisson process over the horizon.
@@ -130,25 +131,61 @@ impl Model<'_> {
             Api::CopyImage => &mut self.copy_tokens[idx],
             Api::RunInstances => &mut self.run_tokens[idx],
         };
-        if bucket.try_take(sim.now()) {
+        let now = sim.now();
+        if bucket.try_take(now) {
+            if r.api_retries > 0 {
+                self.throttled_since.retain(|t| t.0 != rec);
+            }
             return true;
         }
         let retries = r.api_retries.saturating_add(1);
         self.out.stages[rec.index()].api_retries = retries;
-        if (retries as u32) < world.api.max_attempts {
-            let pi = self.out.runs[r.exec.index()].pipeline as usize;
-            let wait = backoff(
-                world.api.backoff_base,
-                world.api.backoff_max,
-                retries as u32,
-                &mut self.rng[pi].backoff,
-            );
+        let pi = self.out.runs[r.exec.index()].pipeline as usize;
+        let wait = backoff(
+            world.api.backoff_base,
+            world.api.backoff_max,
+            u32::from(retries),
+            &mut self.rng[pi].backoff,
+        );
+        if r.api_retries == 0 {
+            self.throttled_since.push((rec, now));
+        }
+        if self.retries_left(rec, u32::from(retries), now.saturating_add(wait)) {
             sim.schedule_in(wait, Event::ApiRetry { rec });
         } else {
+            self.throttled_since.retain(|t| t.0 != rec);
             self.out.stages[rec.index()].cause = Cause::RequestLimitExceeded;
             self.begin(sim, rec, SimDuration::ZERO);
         }
         false
+    }
+
+    /// Whether the client of record `rec` makes another attempt at `next`,
+    /// after `made` throttled ones (docs/sources.md#sdk-retry).
+    fn retries_left(&self, rec: RecordId, made: u32, next: SimTime) -> bool {
+        let r = &self.out.stages[rec.index()];
+        let p = self.pipeline(r.exec);
+        match p.api_retry {
+            ApiRetry::Sdk => made < self.world.api.max_attempts,
+            ApiRetry::Attempts(n) => made < n,
+            ApiRetry::UntilStepTimeout => {
+                let limit = match r.stage {
+                    Stage::Copy => p.distribution_timeout.unwrap_or(SimDuration::from_mins(
+                        facts::IMAGE_BUILDER_DISTRIBUTE_TIMEOUT_MIN,
+                    )),
+                    _ => p.step_timeouts.map_or(
+                        SimDuration::from_mins(facts::IMAGE_BUILDER_LAUNCH_TIMEOUT_MIN),
+                        |t| t.launch_instance,
+                    ),
+                };
+                let since = self
+                    .throttled_since
+                    .iter()
+                    .find(|t| t.0 == rec)
+                    .map_or(next, |t| t.1);
+                next.since(since) < limit
+            }
+        }
     }
 
     /// A throttled call is made again.

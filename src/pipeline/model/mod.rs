@@ -138,6 +138,9 @@ struct Model<'w> {
     /// The instances of each concurrency quota ([`crate::aws::quotas::Behaviour::Slots`]), one per
     /// `account * regions + region` (the copier account and destination
     /// Region for copies); empty for the other quotas.
+    /// Records whose API call is being retried after throttling, and when
+    /// it was first throttled (Image Builder retries until a step time-out).
+    throttled_since: Vec<(RecordId, SimTime)>,
     slots: PerQuota<Vec<Resource<RecordId>>>,
     /// `(pipeline * accounts + account) * regions + region`: the encryption of
     /// the latest completed copy of the pipeline's lineage there, if any,

@@ -66,6 +66,7 @@ impl<'w> Replicator<'w> {
             lineage: vec![0; np * na * nr],
             copying: vec![0; np * na * nr],
             lineage_waiting: Vec::new(),
+            throttled_since: Vec::new(),
             tb_used: if world
                 .pipelines
                 .iter()
@@ -221,6 +222,7 @@ impl Model<'_> {
         self.public_live.fill(0);
         self.tb_active.clear();
         self.lineage_waiting.clear();
+        self.throttled_since.clear();
         for l in &mut self.live {
             l.clear();
         }

@@ -68,6 +68,7 @@ pub(super) fn resolve_migration(
     Some(Pipeline {
         step_timeouts: None,
         packer_waits: None,
+        api_retry: crate::pipeline::config::ApiRetry::Sdk,
         name: m.name.get_ref().clone(),
         // The team's own script: copies meet only EC2's quota, and fail when it is full.
         tool: crate::pipeline::config::Tool::Sdk,

@@ -67,12 +67,8 @@ pub(super) fn resolve_pipeline(
 
     let platform = PLATFORM.pick(ctx, p.platform.as_ref(), &prefix.key("platform"));
     let tool = TOOL.pick(ctx, p.tool.as_ref(), &prefix.key("tool"));
-    let base_owner = BASE_OWNER.pick(
-        ctx,
-        p.base_image_owner.as_ref(),
-        &prefix.key("base_image_owner"),
-    );
-
+    let owner_key = prefix.key("base_image_owner");
+    let base_owner = BASE_OWNER.pick(ctx, p.base_image_owner.as_ref(), &owner_key);
     let source = resolve_source(ctx, sh, p, prefix, (region, tool, base_owner));
     let (owner, encryption, product_codes) =
         (source.owner, source.encryption, source.product_codes);
@@ -84,6 +80,7 @@ pub(super) fn resolve_pipeline(
     let distribution_timeout = distribution_timeout(ctx, p, tool, prefix);
     let step_timeouts = step_timeouts(ctx, p.step_timeouts.as_ref(), tool, prefix);
     let packer_waits = packer_waits(ctx, p.aws_polling.as_ref(), tool, prefix);
+    let api_retry = super::tool_keys::api_retry(ctx, p.api_max_attempts.as_ref(), tool, prefix);
     let retry_distribution = retry_distribution(ctx, p, tool, prefix);
     let (components, tests, existing_image, test_phase) = recipe(ctx, sp, tool, prefix);
 
@@ -113,6 +110,7 @@ pub(super) fn resolve_pipeline(
         distribution_timeout,
         step_timeouts,
         packer_waits,
+        api_retry,
         retry_distribution,
         encrypt_boot: source.encrypt_boot.is_some(),
         existing_image,

@@ -9,7 +9,7 @@ use crate::aws::directory::Encryption;
 use crate::aws::facts;
 use crate::aws::rules::KeyChoice;
 use crate::engine::SimDuration;
-use crate::pipeline::config::{PackerWaits, StepTimeouts, Tool};
+use crate::pipeline::config::{ApiRetry, PackerWaits, StepTimeouts, Tool};
 use crate::scenario::raw::{RawAwsPolling, RawPipeline, RawStepTimeouts};
 use crate::scenario::spec::Dur;
 
@@ -258,4 +258,22 @@ pub(super) fn retry_distribution(
         .as_ref()
         .map_or(SimDuration::ZERO, |d| d.get_ref().0);
     Some((u8::try_from(n).ok()?, delay))
+}
+
+/// How the pipeline's client retries a throttled call: `api_max_attempts`,
+/// else its tool's (docs/sources.md#sdk-retry): Packer's 10, Image Builder
+/// until the step's time-out (an assumption), scripts the SDK's.
+pub(super) fn api_retry(
+    ctx: &mut Ctx<'_>,
+    raw: Option<&Spanned<i64>>,
+    tool: Tool,
+    prefix: &str,
+) -> ApiRetry {
+    let given = raw.and_then(|n| ctx.count(n, &prefix.key("api_max_attempts"), (1, 100), None));
+    match (given, tool) {
+        (Some(n), _) => ApiRetry::Attempts(n),
+        (None, Tool::Packer) => ApiRetry::Attempts(facts::PACKER_MAX_RETRIES),
+        (None, Tool::ImageBuilder) => ApiRetry::UntilStepTimeout,
+        (None, Tool::Sdk) => ApiRetry::Sdk,
+    }
 }

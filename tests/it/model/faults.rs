@@ -110,23 +110,81 @@ fn a_throttled_burst_is_retried_and_finishes_later() {
 }
 
 #[test]
-fn a_throttled_call_that_runs_out_of_sdk_attempts_fails_with_request_limit_exceeded() {
+fn a_throttled_call_is_retried_as_its_tool_retries_it() {
+    // A one-token bucket refilled every 100 s, and eight pipelines' copies at once.
+    let top = "[api]\ncopy_image = { capacity = 1, refill_per_s = 0.01 }\n[quotas]\nconcurrent_builds = 100\n";
+    let copies = |extra: &str| {
+        let mut ps = String::new();
+        for i in 0..8 {
+            ps += &pipeline(&format!("p{i}"), "aws", "run_at_start = true", extra);
+        }
+        stages(&run_replication(&with(top, &ps).world, 1, 0), Stage::Copy)
+    };
+    let failed = |v: &[amisim::pipeline::model::StageRecord]| {
+        v.iter()
+            .filter(|c| c.outcome == Outcome::Failed)
+            .map(|c| (c.cause.name(), c.api_retries))
+            .collect::<Vec<_>>()
+    };
+    // A script: the SDK's standard mode, 3 attempts in all.
+    let sdk = failed(&copies("tool = \"sdk\""));
+    assert!(!sdk.is_empty());
+    assert!(
+        sdk.iter().all(|f| *f == ("request_limit_exceeded", 3)),
+        "{sdk:?}"
+    );
+    // Packer: its max_retries, 10 unless set: calls the SDK's 3 attempts
+    // would lose go through (its waiters may still give up on a long copy).
+    let packer = copies("tool = \"packer\"");
+    assert!(
+        packer
+            .iter()
+            .any(|c| c.api_retries > 3 && c.api_retries <= 10)
+    );
+    assert!(
+        packer
+            .iter()
+            .all(|c| c.cause.name() != "request_limit_exceeded"),
+        "{:?}",
+        failed(&packer)
+    );
+    // The pipeline's own count.
+    let two = failed(&copies("tool = \"sdk\"\napi_max_attempts = 2"));
+    assert!(
+        !two.is_empty() && two.iter().all(|f| *f == ("request_limit_exceeded", 2)),
+        "{two:?}"
+    );
+    // Image Builder retries until DistributeImage's time-out (360 min): every
+    // copy gets its token within 800 s.
+    let ib = copies("");
+    assert!(
+        ib.iter().all(|c| c.outcome == Outcome::Succeeded),
+        "{:?}",
+        failed(&ib)
+    );
+    assert!(ib.iter().any(|c| c.api_retries > 3));
+    // A token an hour against a 30-minute distribution time-out: the first
+    // copy gets the bucket's token; the others retry (far more than 3
+    // times) and give up by the time-out.
+    let slow = top.replace("refill_per_s = 0.01", "refill_per_s = 0.0002");
     let mut ps = String::new();
     for i in 0..8 {
-        ps += &pipeline(&format!("p{i}"), "aws", "run_at_start = true", "");
+        ps += &pipeline(
+            &format!("p{i}"),
+            "aws",
+            "run_at_start = true",
+            "distribution_timeout = \"30m\"",
+        );
     }
-    // A one-token bucket refilled every 100 s, and the SDK's three attempts.
-    let top = "[api]\ncopy_image = { capacity = 1, refill_per_s = 0.01 }\n[quotas]\nconcurrent_builds = 100\n";
-    let r = run_replication(&with(top, &ps).world, 1, 0);
-    let failed: Vec<_> = stages(&r, Stage::Copy)
-        .into_iter()
-        .filter(|c| c.outcome == Outcome::Failed)
-        .collect();
-    assert!(!failed.is_empty());
+    let v = stages(&run_replication(&with(&slow, &ps).world, 1, 0), Stage::Copy);
+    let throttled: Vec<_> = v.iter().filter(|c| c.api_retries > 0).collect();
+    assert_eq!(throttled.len(), 7, "{:?}", failed(&v));
     assert!(
-        failed
-            .iter()
-            .all(|c| c.cause.name() == "request_limit_exceeded" && c.api_retries == 3)
+        throttled.iter().all(|c| c.outcome == Outcome::Failed
+            && c.api_retries > 10
+            && c.finished.since(c.enqueued).as_millis() <= 30 * 60_000),
+        "{:?}",
+        failed(&v)
     );
 }
 
