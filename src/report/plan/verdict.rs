@@ -19,6 +19,7 @@ pub(super) fn verdict(d: &mut Doc<'_>) -> Result<(), ReportError> {
     if let Some(agg) = d.inp.run() {
         verdict = headline(scn, agg);
         verdict.extend(copy_scope(scn, agg, d.inp.other_scope.as_ref()));
+        verdict.extend(deciding_assumptions(scn));
         verdict.extend(bottleneck(scn, agg, d.inp.replayed.as_ref()));
         verdict.push(busiest_quota(scn, agg, d.inp.replayed.as_ref()));
         verdict.extend(super::failures::verdict_line(scn, agg));
@@ -274,4 +275,23 @@ fn copy_scope(
             ", the quota never full"
         },
     ))
+}
+
+/// The assumed latencies that decide failures (at most three, then how many more).
+fn deciding_assumptions(scn: &Scenario) -> Vec<String> {
+    const SHOWN: usize = 3;
+    let all = &scn.deciding_assumptions;
+    let mut v: Vec<String> = all
+        .iter()
+        .take(SHOWN)
+        .map(|a| format!("assumption: {}; measure it with `amisim fit` (README, \"Calibrate from your own history\")", a.sentence))
+        .collect();
+    if all.len() > SHOWN {
+        v.push(format!(
+            "assumption: {} more such assumption{} (run `amisim validate` to list them)",
+            all.len() - SHOWN,
+            if all.len() - SHOWN == 1 { "" } else { "s" }
+        ));
+    }
+    v
 }

@@ -6,6 +6,7 @@
 //! everything wrong with a file. The sections run in a fixed order, which is
 //! the order their errors are listed in.
 
+pub mod assumed;
 pub(super) mod calibration;
 mod choice;
 mod cost;
@@ -61,6 +62,9 @@ pub struct Scenario {
     /// a waiter shorter than a copy), and the rule violations simulated on
     /// purpose (`model_misconfigurations = true`).
     pub warnings: Vec<ScenarioError>,
+    /// The assumed latencies that decide a pipeline's failures (also among
+    /// the warnings), for the verdict.
+    pub deciding_assumptions: Vec<assumed::DecidingAssumption>,
     /// How many of the warnings are rule violations simulated on purpose.
     pub simulated_violations: usize,
     /// Service-level objectives for the report.
@@ -127,12 +131,7 @@ pub(super) fn resolve(
 ) -> Result<Scenario, Vec<ScenarioError>> {
     let mut ctx = Ctx::new(loc, files, raw.model_misconfigurations.unwrap_or(false));
     let name = scenario_name(&mut ctx, &raw, path);
-    let horizon = raw
-        .horizon
-        .as_ref()
-        .and_then(|h| ctx.positive_duration(h, "horizon", "horizon = \"28d\""))
-        .unwrap_or(DEFAULT_HORIZON);
-    let horizon = bounded_horizon(&mut ctx, raw.horizon.as_ref(), horizon);
+    let horizon = resolve_horizon(&mut ctx, &raw);
     let start = start_time(&mut ctx, raw.start.as_ref());
     let replications = raw
         .replications
@@ -158,8 +157,10 @@ pub(super) fn resolve(
     };
     let pipelines = resolve_pipelines(&mut ctx, &shared, &raw);
 
+    let mut deciding = Vec::new();
     if ctx.error_count() == 0 {
         check_work(&mut ctx, &raw, &pipelines, SimTime(horizon.0));
+        deciding = assumed::deciding_assumptions(&mut ctx, &raw, &pipelines);
     }
     let slo = resolve_slo(&mut ctx, &raw);
     let faults = faults::resolve_faults(&mut ctx, raw.faults.as_ref());
@@ -181,6 +182,7 @@ pub(super) fn resolve(
         replications,
         slo,
         warnings: ctx.warnings,
+        deciding_assumptions: deciding,
         simulated_violations: ctx.simulated_violations,
         world: World {
             regions,
@@ -195,6 +197,16 @@ pub(super) fn resolve(
         },
         prices,
     })
+}
+
+/// `horizon`: longer than zero, at most a century.
+fn resolve_horizon(ctx: &mut Ctx<'_>, raw: &RawScenario) -> SimDuration {
+    let horizon = raw
+        .horizon
+        .as_ref()
+        .and_then(|h| ctx.positive_duration(h, "horizon", "horizon = \"28d\""))
+        .unwrap_or(DEFAULT_HORIZON);
+    bounded_horizon(ctx, raw.horizon.as_ref(), horizon)
 }
 
 /// Every `[[pipeline]]` and `[[migration]]`, in file order (those with

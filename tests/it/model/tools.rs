@@ -436,3 +436,48 @@ fn time_based_copies_complete_at_their_duration_within_the_pairs_throughput() {
     assert_eq!(c[0].cause.name(), "time_based_copy_duration");
     assert_eq!(c[0].finished, c[0].started);
 }
+
+#[test]
+fn an_assumed_throughput_that_decides_failures_is_named_and_its_estimate_matches_the_runs() {
+    // A Packer build of 30 GiB with amisim's assumed snapshot and copy
+    // throughputs, against Packer's 30-minute waits.
+    let text = |latency: &str| {
+        format!(
+            "horizon = \"7d\"\n{latency}{REGIONS}[[pipeline]]\nname = \"win\"\ntool = \"packer\"\nregion = \"us-east-1\"\n\
+             platform = \"windows\"\ndestinations = [\"eu-west-1\"]\n[[pipeline.volume]]\nsize_gib = 60\ndata_gib = 30\n\
+             [[pipeline.component]]\nname = \"c\"\nduration = \"10m\"\n[pipeline.schedule]\ninterval = \"1d\"\nrun_at_start = true\n"
+        )
+    };
+    let scn = scenario(&text(""));
+    let d = &scn.deciding_assumptions;
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert!(
+        d[0].sentence.starts_with(
+            "CreateImage of its 30 GiB outlasts Packer's wait for the AMI (30 min) in about 31 %"
+        ),
+        "{}",
+        d[0].sentence
+    );
+    assert!(d[1].sentence.starts_with("a full copy of its 30 GiB"));
+    assert!(scn.warnings.iter().any(|w| w.reason == d[0].sentence));
+    // The estimate (1,000 draws) against the simulated CreateImages: 40
+    // replications of 7 daily builds; each times out with p ≈ 0.31, so the
+    // fraction's sd is √(0.31·0.69/280) ≈ 0.028, the estimate's ≈ 0.015:
+    // 4 sd of their difference is 0.13.
+    let (mut out, mut all) = (0, 0);
+    for rep in 0..40 {
+        let r = run_replication(&scn.world, 1, rep);
+        for c in stages(&r, Stage::CreateImage) {
+            all += 1;
+            out += usize::from(c.cause.name() == "waiter_timeout");
+        }
+    }
+    let frac = out as f64 / all as f64;
+    assert!(all >= 250, "{all}");
+    assert!((frac - 0.31).abs() < 0.13, "{out} of {all}");
+    // Given throughputs decide nothing amisim assumed.
+    let given = scenario(&text(
+        "[latency]\nsnapshot = { overhead = \"60s\", throughput_mib_s = 100 }\ncopy = { overhead = \"60s\", throughput_mib_s = 100 }\n",
+    ));
+    assert!(given.deciding_assumptions.is_empty());
+}
