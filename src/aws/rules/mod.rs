@@ -51,15 +51,13 @@ pub enum Rule {
     ImageBuilderTimeBasedCopy,
     /// An opt-in Region the account has not enabled.
     RegionNotEnabled,
-    /// A public image deprecated later than 2 years after its creation.
-    PublicDeprecation,
     /// A snapshot behind an AMI archived before the AMI is disabled.
     ArchiveRequiresDisabled,
 }
 
 impl Rule {
     /// Every rule, for tables and docs.
-    pub const ALL: [Rule; 17] = [
+    pub const ALL: [Rule; 16] = [
         Rule::EncryptedToUnencrypted,
         Rule::KmsKeyWithoutEncrypted,
         Rule::KeyNotInRegion,
@@ -75,7 +73,6 @@ impl Rule {
         Rule::TimeBasedCopyDuration,
         Rule::ImageBuilderTimeBasedCopy,
         Rule::RegionNotEnabled,
-        Rule::PublicDeprecation,
         Rule::ArchiveRequiresDisabled,
     ];
 
@@ -97,7 +94,6 @@ impl Rule {
             Rule::TimeBasedCopyDuration => "time_based_copy_duration",
             Rule::ImageBuilderTimeBasedCopy => "image_builder_time_based_copy",
             Rule::RegionNotEnabled => "region_not_enabled",
-            Rule::PublicDeprecation => "public_deprecation",
             Rule::ArchiveRequiresDisabled => "archive_requires_disabled",
         }
     }
@@ -120,7 +116,6 @@ impl Rule {
             Rule::TimeBasedCopyDuration => "docs/sources.md#rule-time-based-copy-duration",
             Rule::ImageBuilderTimeBasedCopy => "docs/sources.md#rule-image-builder-time-based-copy",
             Rule::RegionNotEnabled => "docs/sources.md#rule-region-not-enabled",
-            Rule::PublicDeprecation => "docs/sources.md#rule-public-deprecation",
             Rule::ArchiveRequiresDisabled => "docs/sources.md#rule-archive-requires-disabled",
         }
     }
@@ -182,9 +177,6 @@ impl Rule {
             // code a call there returns is not in amisim's sources.
             Rule::RegionNotEnabled => {
                 "requests in an opt-in Region the account has not enabled are refused until it enables the Region (EnableRegion)"
-            }
-            Rule::PublicDeprecation => {
-                "EnableImageDeprecation refused: a public AMI is deprecated at most 2 years after its creation"
             }
             Rule::ArchiveRequiresDisabled => {
                 "ModifySnapshotTier refused: a snapshot associated with an AMI can be archived only after the AMI is disabled"

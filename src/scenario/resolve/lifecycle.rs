@@ -49,7 +49,8 @@ pub(super) fn public_images_quota(
 }
 
 /// A public image is deprecated 2 years after creation at the latest: a
-/// longer `deprecate_after` is refused.
+/// longer `deprecate_after` never applies (AWS keeps the earlier date and
+/// does not refuse the rule), and the model deprecates it at 2 years.
 pub(super) fn public_deprecation(
     ctx: &mut Ctx<'_>,
     p: &RawPipeline,
@@ -62,17 +63,17 @@ pub(super) fn public_deprecation(
     if d <= SimDuration::from_hours(24 * facts::PUBLIC_DEPRECATION_MAX_DAYS) {
         return;
     }
-    let v = RuleViolation {
-        rule: Rule::PublicDeprecation,
-        message: format!("deprecate_after is {d}, and the pipeline shares publicly: a public image is deprecated at most 2 years (730 days) after its creation"),
-        help: "set deprecate_after = \"730d\" or less, or remove it (public images are deprecated after 2 years anyway)".into(),
-    };
     let span = lc
         .get_ref()
         .deprecate_after
         .as_ref()
         .map_or(lc.span(), |x| x.span());
-    ctx.rule_error(span, prefix.key("lifecycle").key("deprecate_after"), &v);
+    ctx.warn(
+        Some(span),
+        prefix.key("lifecycle").key("deprecate_after"),
+        format!("deprecate_after is {d}, and the pipeline shares publicly: AWS deprecates a public image 2 years (730 days) after its creation, so its images are deprecated then, not at {d} (docs/sources.md#rule-public-deprecation)"),
+        Some("set deprecate_after = \"730d\" or less to say what happens, or remove it".into()),
+    );
 }
 
 /// `[pipeline.lifecycle]`: by count (`keep_last`) and/or by age (`max_age`, `keep_at_least`).
@@ -138,8 +139,9 @@ pub(super) fn resolve_lifecycle(
     }
 }
 
-/// A lifecycle age at `path`; Image Builder's are 1 to 1000 whole days or
-/// weeks (months and years as their days).
+/// A lifecycle age at `path`; Image Builder's are 1 to 1000 days, weeks,
+/// months or years, written as days: a month as 30 days and a year as 365,
+/// an assumption (AWS does not say how it counts them).
 fn lifecycle_age(
     ctx: &mut Ctx<'_>,
     v: Option<&Spanned<Dur>>,
@@ -152,14 +154,15 @@ fn lifecycle_age(
     let day = 86_400_000;
     let days = d.as_millis() / day;
     let whole = d.as_millis().is_multiple_of(day);
-    let in_range =
-        (1..=1000).contains(&days) || (days.is_multiple_of(7) && (1..=1000).contains(&(days / 7)));
+    let in_range = [1, 7, 30, 365]
+        .iter()
+        .any(|&unit| days.is_multiple_of(unit) && (1..=1000).contains(&(days / unit)));
     if ib && !(whole && in_range) {
         ctx.err(
             Some(v.span()),
             path.to_string(),
             format!("Image Builder's lifecycle ages are 1 to 1000 whole days, weeks, months or years; {d} is not one"),
-            Some(&format!("write whole days or weeks, e.g. {key} = \"90d\" or \"12w\" (a number of months or years as its days)")),
+            Some(&format!("write whole days or weeks, e.g. {key} = \"90d\" or \"12w\"; months as 30 days, years as 365 (\"1095d\" is 3 years)")),
         );
         return None;
     }

@@ -106,7 +106,7 @@ pub(super) fn step_timeouts(
     };
     let r = raw.map(|r| r.get_ref());
     Some(StepTimeouts {
-        // AWS gives no maximum for LaunchInstance; amisim takes up to 720 min.
+        // The maxima AWS gives (docs/sources.md#image-builder-steps).
         launch_instance: pick(
             r.and_then(|r| r.launch_instance.as_ref()),
             "launch_instance",

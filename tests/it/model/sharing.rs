@@ -62,13 +62,27 @@ fn public_images_count_against_five_per_region_and_are_deprecated_within_two_yea
         img.deprecated.unwrap().since(img.created).as_millis(),
         730 * 86_400_000
     );
-    let e = from_str(
-        Path::new("inline.toml"),
-        &text("[pipeline.lifecycle]\ndeprecate_after = \"1000d\"\n", "7d"),
-    )
-    .unwrap_err()
-    .to_string();
-    assert!(e.contains("rule: public_deprecation"), "{e}");
+    // A later deprecation is not refused (AWS keeps the earlier date): warned,
+    // and the image is deprecated at 2 years all the same.
+    let later = scenario(
+        &text(
+            "[pipeline.lifecycle]\ndeprecate_after = \"1000d\"\n",
+            "800d",
+        )
+        .replace("interval = \"1d\"\n", ""),
+    );
+    assert!(
+        later.warnings.iter().any(|w| w
+            .reason
+            .contains("deprecates a public image 2 years (730 days) after its creation")),
+        "{:?}",
+        later.warnings
+    );
+    let img = run_replication(&later.world, 1, 0).images[0];
+    assert_eq!(
+        img.deprecated.unwrap().since(img.created).as_millis(),
+        730 * 86_400_000
+    );
 }
 
 #[test]
@@ -172,6 +186,13 @@ fn image_builder_lifecycles_take_its_units_disable_images_and_respect_deregistra
         "{e}"
     );
     assert!(err(text("image_builder", "max_age = \"1003d\"\n")).contains("1003d is not one"));
+    // Months as 30 days and years as 365: 3 years and 40 months are ages,
+    // 1,001 months (30,030 days) is not.
+    for ok in ["1095d", "1200d"] {
+        let t = text("image_builder", &format!("max_age = \"{ok}\"\n"));
+        assert!(from_str(Path::new("i.toml"), &t).is_ok(), "{ok}");
+    }
+    assert!(err(text("image_builder", "max_age = \"30030d\"\n")).contains("30030d is not one"));
     assert!(
         from_str(
             Path::new("i.toml"),
