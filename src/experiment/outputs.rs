@@ -135,7 +135,7 @@ pub const STAGES: OutputFile = file("stages.csv", Writer::Rows(RowSelection::All
 pub const IMAGES: OutputFile = file("images.csv", Writer::Rows(RowSelection::All));
 /// `cost.csv`: one line per cost line.
 pub const COST: OutputFile = file("cost.csv", Writer::Rows(RowSelection::All));
-/// `exposure.csv`: one line per release (package update).
+/// `exposure.csv`: one line per release (dependency update).
 pub const EXPOSURE: OutputFile = file("exposure.csv", Writer::Rows(RowSelection::All));
 /// `summary.csv`.
 pub const SUMMARY: OutputFile = file("summary.csv", Writer::Aggregate(AggregateFile::Summary));

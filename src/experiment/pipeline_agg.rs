@@ -42,7 +42,7 @@ pub struct PipelineAgg {
     pub stages: Vec<StageAgg>,
     /// Cost of each execution (its ledger lines), micro-dollars.
     pub cost_per_execution: Metric,
-    /// Release (package update) → an image containing it usable everywhere, ms.
+    /// Release (dependency update) → an image containing it usable everywhere, ms.
     #[serde(default)]
     pub exposure_window: Metric,
     /// Releases no execution had shipped when their replication ended.

@@ -2,7 +2,7 @@
 
 use super::faults::Api;
 use super::records::{ExecId, RecordId};
-use super::{Cause, Event, Model, Outcome, Quota, Stage, StageRecord};
+use super::{Cause, Event, Model, Outcome, Quota, Stage, StageRecord, TriggerKind};
 use crate::aws::facts::MIB_PER_GIB;
 use crate::engine::{SimDuration, SimTime, Simulation};
 use crate::pipeline::config::{RegionId, Tool};
@@ -378,7 +378,13 @@ impl Model<'_> {
                     self.public_image_gone(exec, r.region);
                 }
             }
-            self.consecutive_failures[pi] += 1;
+            // Only failed scheduled executions count; a manual or
+            // update-triggered one leaves the count (docs/sources.md#auto-disable).
+            let scheduled = matches!(
+                self.out.runs[exec.index()].trigger,
+                TriggerKind::Cron | TriggerKind::Interval
+            );
+            self.consecutive_failures[pi] += u32::from(scheduled);
             if let Some(n) = self.world.pipelines[pi]
                 .schedule
                 .auto_disable_after_failures

@@ -209,6 +209,19 @@ fn auto_disable_stops_a_pipeline_after_n_consecutive_failures() {
     assert_eq!(r.runs.len(), 3, "disabled after the third failure");
     assert!(r.runs.iter().all(|x| x.outcome == Outcome::Failed));
     assert_eq!(r.disabled_at[0], Some(r.runs[2].finished));
+    // A failed manual execution (at t = 0) leaves the count: only failed
+    // scheduled executions count, so the fourth run disables it.
+    let r = run_replication(
+        &scenario(&text(
+            "auto_disable_after_failures = 3\nrun_at_start = true\n",
+        ))
+        .world,
+        1,
+        0,
+    );
+    assert_eq!(r.runs[0].trigger.name(), "manual");
+    assert_eq!(r.runs.len(), 4, "the manual run and three scheduled ones");
+    assert_eq!(r.disabled_at[0], Some(r.runs[3].finished));
     let e = from_str(
         Path::new("inline.toml"),
         &text("auto_disable_after_failures = 11\n"),
