@@ -10,7 +10,9 @@
 //! the same bytes whatever the thread count, the chunk size or the sharding.
 
 pub mod aggregate;
+pub mod fleet;
 mod gather;
+pub mod moments;
 mod month_agg;
 pub mod outputs;
 mod pipeline_agg;

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::moments::Moments;
 use super::pipeline_agg::pairs;
-use super::stats::Moments;
 use crate::aws::ids::RegionId;
 use crate::cost::{Category, Months};
 

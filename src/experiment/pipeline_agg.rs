@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::{Metric, Moments};
+use super::moments::Moments;
+use super::stats::Metric;
 use crate::pipeline::analysis::CriticalKey;
 use crate::pipeline::model::{Cause, Stage};
 

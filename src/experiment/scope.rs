@@ -55,7 +55,7 @@ pub fn for_run(
         .iter()
         .any(|(k, q)| k.kind == Quota::AmiCopiesPerDistribution && q.full.0 > 0);
     Ok(
-        slowest(&s, &other).map(|(pipeline, p95_s, n)| OtherReading {
+        headline_p95(&s, &other).map(|(pipeline, p95_s, n)| OtherReading {
             scope,
             pipeline,
             p95_s,
@@ -63,6 +63,28 @@ pub fn for_run(
             binds,
         }),
     )
+}
+
+/// The p95 time to all Regions the `[slo]` scope judges, seconds, with what
+/// it is of and its n: the fleet's, the named pipeline's, or (each) the
+/// slowest pipeline's.
+pub fn headline_p95(scn: &Scenario, agg: &Aggregate) -> Option<(String, f64, u64)> {
+    use crate::scenario::SloScope;
+    fn ttar(p: &crate::experiment::aggregate::PipelineAgg) -> &super::stats::Metric {
+        &p.time_to_all_regions
+    }
+    match scn.slo.scope {
+        SloScope::Fleet => {
+            let m = super::fleet::fleet(&scn.world, agg, ttar);
+            Some(("the fleet".into(), m.quantile_s(0.95)?, m.count))
+        }
+        SloScope::Pipeline(i) => {
+            let m = ttar(agg.pipelines.get(i as usize)?);
+            let name = scn.world.pipelines.get(i as usize)?.name.clone();
+            Some((name, m.quantile_s(0.95)?, m.count))
+        }
+        SloScope::Each => slowest(scn, agg),
+    }
 }
 
 /// The slowest pipeline's name, its p95 time to all Regions (seconds) and its n.

@@ -303,6 +303,21 @@ impl Metric {
         self.hist.at_rank(rank).map(|v| v.clamp(self.min, self.max))
     }
 
+    /// How many values exceed `x` (ms): exact while the values are kept,
+    /// else by the histogram's buckets (within their 0.4 % width).
+    pub fn count_above(&self, x: u64) -> u64 {
+        if self.exact.len() as u64 == self.count {
+            return (self.exact.len() - self.exact.partition_point(|&v| v <= x)) as u64;
+        }
+        let h = &self.hist;
+        h.counts
+            .iter()
+            .enumerate()
+            .filter(|(b, _)| bucket_value(h.offset + *b as u32) > x)
+            .map(|(_, c)| *c)
+            .sum()
+    }
+
     /// The nearest-rank `q` quantile, in the metric's unit: the sample's
     /// own with at most [`EXACT_UP_TO`] values, else within 0.4 % of it;
     /// always within [min, max].
@@ -434,57 +449,6 @@ impl Metric {
             below = up;
         }
         out
-    }
-}
-
-/// Count, sum and sum of squares of integer observations, kept exactly: the
-/// same bits whatever the order or grouping they are added in, and a fixed
-/// size whatever their number.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Moments {
-    /// Observations.
-    pub count: u64,
-    /// Σ v.
-    #[serde(with = "u128_str")]
-    pub sum: u128,
-    /// Σ v².
-    #[serde(with = "u128_str")]
-    pub sum_sq: u128,
-}
-
-impl Moments {
-    /// Adds one observation.
-    pub fn add(&mut self, v: u64) {
-        // Saturating: money can reach u64::MAX micro-dollars, whose squares
-        // would overflow a u128 sum.
-        self.count += 1;
-        self.sum = self.sum.saturating_add(v as u128);
-        self.sum_sq = self.sum_sq.saturating_add((v as u128) * (v as u128));
-    }
-
-    /// Adds another set's observations.
-    pub fn merge(&mut self, other: &Moments) {
-        self.count += other.count;
-        self.sum = self.sum.saturating_add(other.sum);
-        self.sum_sq = self.sum_sq.saturating_add(other.sum_sq);
-    }
-
-    /// [`mean_ci95`] of the observations: mean ± t(0.975, n − 1) · s / √n.
-    pub fn mean_ci95(&self) -> Option<(f64, f64)> {
-        let n = self.count;
-        if n < 2 {
-            return None;
-        }
-        let mean = self.sum as f64 / n as f64;
-        // n(n − 1) s² = n Σv² − (Σv)², exact in integers while it fits.
-        let var = (n as u128)
-            .checked_mul(self.sum_sq)
-            .zip(self.sum.checked_mul(self.sum))
-            .map(|(a, b)| a.saturating_sub(b) as f64 / (n as f64 * (n - 1) as f64))
-            .unwrap_or_else(|| {
-                ((self.sum_sq as f64 - n as f64 * mean * mean) / (n - 1) as f64).max(0.0)
-            });
-        Some((mean, t975((n - 1) as usize) * (var / n as f64).sqrt()))
     }
 }
 
@@ -700,38 +664,6 @@ mod tests {
             serde_json::from_str::<Metric>(&serde_json::to_string(&one).unwrap()).unwrap(),
             one
         );
-    }
-
-    #[test]
-    fn moments_give_the_interval_of_the_values_in_any_grouping() {
-        // Replication p95s in ms (about an hour); then values so large that
-        // the variance takes the floating-point path.
-        let vs: Vec<u64> = (0..5000u64)
-            .map(|i| 3_000_000 + (i * 7919) % 900_000)
-            .collect();
-        let mut all = Moments::default();
-        vs.iter().for_each(|v| all.add(*v));
-        let xs: Vec<f64> = vs.iter().map(|v| *v as f64).collect();
-        let ((m, h), (m2, h2)) = (all.mean_ci95().unwrap(), mean_ci95(&xs).unwrap());
-        assert!(
-            (m - m2).abs() <= 1e-12 * m2 && (h - h2).abs() <= 1e-9 * h2,
-            "{m} {h} {m2} {h2}"
-        );
-        let (mut a, mut b) = (Moments::default(), Moments::default());
-        vs[..1234].iter().for_each(|v| a.add(*v));
-        vs[1234..].iter().for_each(|v| b.add(*v));
-        b.merge(&a);
-        assert_eq!(b, all);
-        assert_eq!(b.mean_ci95(), all.mean_ci95());
-        let mut one = Moments::default();
-        one.add(5);
-        assert_eq!(one.mean_ci95(), None);
-        let mut big = Moments::default();
-        for v in [u64::MAX / 2, u64::MAX / 2 + 10, u64::MAX / 2 + 20] {
-            big.add(v);
-        }
-        let (bm, bh) = big.mean_ci95().unwrap();
-        assert!(bm > 9.2e18 && bh.is_finite() && bh >= 0.0);
     }
 
     #[test]

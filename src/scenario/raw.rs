@@ -88,6 +88,8 @@ pub struct RawSlo {
     pub exposure_window_p95: Option<Spanned<Dur>>,
     /// Target for the mean monthly cost, US dollars.
     pub monthly_cost_usd: Option<Spanned<f64>>,
+    /// What the p95 targets are about: `each`, `fleet` or a pipeline's name.
+    pub scope: Option<Spanned<String>>,
 }
 
 /// `[cost]`: prices in US dollars.

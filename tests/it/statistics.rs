@@ -223,3 +223,64 @@ start_condition = "always"
         4.0 * se
     );
 }
+
+/// The fleet's p95 of time to all Regions: its 95 % CI (the order-statistic
+/// interval over the pooled executions) covers the true p95 at the nominal
+/// rate, and a sample too small for it gets none.
+#[test]
+fn the_fleet_p95_interval_covers_the_true_p95_at_its_nominal_rate() {
+    use amisim::experiment::{Plan, fleet, run};
+    // Three independent pipelines, every latency fixed but one build
+    // component: lognormal, median 4 min, p95 9 min. Time to all Regions is
+    // a constant plus that component, so its true p95 is the constant + 9 min.
+    let text = |component: &str| {
+        let mut s = format!(
+            "horizon = \"1h\"\n{}[[region]]\nname = \"us-east-1\"\n[[region]]\nname = \"eu-west-1\"\n",
+            super::FIXED
+        );
+        for i in 0..3 {
+            s += &format!(
+                "[[pipeline]]\nname = \"p{i}\"\nregion = \"us-east-1\"\ndestinations = [\"eu-west-1\"]\n\
+                 [[pipeline.volume]]\nsize_gib = 8\ndata_gib = 4\n[[pipeline.component]]\nname = \"c\"\nduration = {component}\n\
+                 [pipeline.schedule]\nrun_at_start = true\nstart_condition = \"always\"\n"
+            );
+        }
+        amisim::scenario::from_str(std::path::Path::new("fleet.toml"), &s).unwrap()
+    };
+    let aggregate = |scn: &amisim::scenario::Scenario, seed: u64, count: u64| {
+        let plan = Plan {
+            seed,
+            first: 0,
+            count,
+            threads: 1,
+            chunk: count,
+            precision: None,
+        };
+        run(scn, &plan, |_: &mut (), _, _, _| {}, |_, _, _| Ok(())).unwrap()
+    };
+    fn ttar(p: &amisim::experiment::aggregate::PipelineAgg) -> &amisim::experiment::stats::Metric {
+        &p.time_to_all_regions
+    }
+    let fixed = text("\"0s\"");
+    let base = fleet::fleet(&fixed.world, &aggregate(&fixed, 1, 1), ttar).max as f64;
+    let truth = base + 9.0 * 60_000.0;
+    let scn = text("{ kind = \"lognormal\", median = \"4m\", p95 = \"9m\" }");
+    // 40 replications of 3 pipelines: 120 values, enough for the interval.
+    let trials = 300;
+    let covered = (0..trials)
+        .filter(|&seed| {
+            let f = fleet::fleet(&scn.world, &aggregate(&scn, seed + 1, 40), ttar);
+            assert_eq!(f.count, 120);
+            let (lo, hi) = f.quantile_ci95(0.95).expect("120 values support it");
+            lo <= truth && truth <= hi
+        })
+        .count();
+    // Nominal 95 %: over 300 trials the coverage's sd is √(0.95·0.05/300) ≈
+    // 0.0126; the interval is conservative, so only a shortfall of more than
+    // 4 sd (below 0.90) fails.
+    let rate = covered as f64 / trials as f64;
+    assert!(rate >= 0.90, "covered {covered} of {trials}");
+    // 10 replications (30 values): no interval.
+    let small = fleet::fleet(&scn.world, &aggregate(&scn, 1, 10), ttar);
+    assert!(small.quantile_ci95(0.95).is_none());
+}

@@ -11,6 +11,7 @@ mod failures;
 mod replay;
 pub use replay::Replayed;
 mod search;
+mod slo;
 mod sweep;
 mod timing;
 mod verdict;

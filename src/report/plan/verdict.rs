@@ -87,22 +87,15 @@ fn slo_status(value: f64, slo: Option<f64>, show: fn(f64) -> String) -> String {
 fn headline(scn: &Scenario, agg: &Aggregate) -> Vec<String> {
     let mut v = Vec::new();
     let secs = |d: Option<crate::engine::SimDuration>| d.map(|d| d.as_secs_f64());
+    // The n always; the interval only where the sample supports one.
     let p95_line = |m: &Metric, slo| {
-        let p95 = m.quantile_s(0.95).unwrap_or(0.0);
-        // The n always; the interval only where the sample supports one.
-        let ci = match m.quantile_ci95_s(0.95) {
-            Some((l, h)) => format!(" (95 % CI {} – {}; n = {})", human(l), human(h), m.count),
-            None => format!(" (n = {}: too few values for a 95 % CI of a p95)", m.count),
-        };
+        let (p95, ci) = super::slo::p95_text(m);
         (human(p95), ci, slo_status(p95, slo, human))
     };
-    if let Some((_, name, pa)) = slowest(scn, agg, |p| &p.time_to_all_regions) {
-        let m = &pa.time_to_all_regions;
-        let (p95, ci, status) = p95_line(m, secs(scn.slo.time_to_all_regions_p95));
-        v.push(format!(
-            "p95 time to all Regions: {p95}{ci} for {name} (the slowest pipeline){status}"
-        ));
-    }
+    let target = secs(scn.slo.time_to_all_regions_p95);
+    v.extend(super::slo::time_to_all_regions(scn, agg, |p95| {
+        slo_status(p95, target, human)
+    }));
     if let Some((_, name, pa)) = slowest(scn, agg, |p| &p.exposure_window) {
         let m = &pa.exposure_window;
         let (p95, ci, status) = p95_line(m, secs(scn.slo.exposure_window_p95));
@@ -250,7 +243,7 @@ fn copy_scope(
     other: Option<&crate::experiment::scope::OtherReading>,
 ) -> Option<String> {
     let o = other?;
-    let (name, p95, n) = crate::experiment::scope::slowest(scn, agg)?;
+    let (name, p95, n) = crate::experiment::scope::headline_p95(scn, agg)?;
     let slo = scn.slo.time_to_all_regions_p95.map(|d| d.as_secs_f64());
     let status = |v: f64| slo_status(v, slo, human);
     let decides = slo.is_some_and(|s| (p95 <= s) != (o.p95_s <= s));

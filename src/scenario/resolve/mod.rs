@@ -88,12 +88,26 @@ impl Scenario {
 /// Service-level objectives (`[slo]`).
 #[derive(Debug, Clone, Default)]
 pub struct Slo {
+    /// What the p95 targets are about.
+    pub scope: SloScope,
     /// p95 of time to all Regions, for every pipeline.
     pub time_to_all_regions_p95: Option<SimDuration>,
     /// p95 of the exposure window, for every pipeline with releases.
     pub exposure_window_p95: Option<SimDuration>,
     /// Mean monthly cost, US dollars.
     pub monthly_cost_usd: Option<f64>,
+}
+
+/// What `[slo]`'s p95 targets are about (`scope`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SloScope {
+    /// Every pipeline must meet it (the default).
+    #[default]
+    Each,
+    /// All executions of all pipelines together: "95 % of our releases".
+    Fleet,
+    /// One pipeline, by its index.
+    Pipeline(u16),
 }
 
 impl Slo {
@@ -432,9 +446,37 @@ fn unique_names(ctx: &mut Ctx<'_>, raw: &RawScenario) {
 }
 
 /// `[slo]`.
+/// `[slo] scope`: `each` (default), `fleet`, or a pipeline's name.
+fn slo_scope(ctx: &mut Ctx<'_>, raw: &RawScenario) -> SloScope {
+    let Some(s) = raw.slo.as_ref().and_then(|s| s.scope.as_ref()) else {
+        return SloScope::Each;
+    };
+    match s.get_ref().as_str() {
+        "each" => SloScope::Each,
+        "fleet" => SloScope::Fleet,
+        name => match raw
+            .pipeline
+            .iter()
+            .position(|p| p.get_ref().name.get_ref() == name)
+        {
+            Some(i) => SloScope::Pipeline(i as u16),
+            None => {
+                ctx.err(
+                    Some(s.span()),
+                    "slo.scope",
+                    format!("\"{name}\" is neither \"each\", \"fleet\" nor a pipeline of this scenario"),
+                    Some("use \"each\" (every pipeline must meet the targets), \"fleet\" (all executions of all pipelines together) or a [[pipeline]] name"),
+                );
+                SloScope::Each
+            }
+        },
+    }
+}
+
 fn resolve_slo(ctx: &mut Ctx<'_>, raw: &RawScenario) -> Slo {
     let slo = raw.slo.as_ref();
     Slo {
+        scope: slo_scope(ctx, raw),
         time_to_all_regions_p95: slo
             .and_then(|s| s.time_to_all_regions_p95.as_ref())
             .and_then(|d| {

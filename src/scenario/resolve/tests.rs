@@ -590,3 +590,21 @@ fn every_replica_of_a_key_has_its_own_grants() {
         "no key there"
     );
 }
+
+#[test]
+fn the_slo_scope_is_each_fleet_or_a_pipeline_of_the_scenario() {
+    let text = |scope: &str| {
+        format!(
+            "{REGIONS}[slo]\ntime_to_all_regions_p95 = \"2h\"\n{scope}\n[[pipeline]]\nname = \"a\"\nregion = \"us-east-1\"\n[[pipeline]]\nname = \"b\"\nregion = \"us-east-1\"\n"
+        )
+    };
+    let scope = |s: &str| with_ctx(&text(s), slo_scope);
+    assert_eq!(scope(""), (SloScope::Each, vec![]));
+    assert_eq!(scope("scope = \"fleet\""), (SloScope::Fleet, vec![]));
+    assert_eq!(scope("scope = \"b\""), (SloScope::Pipeline(1), vec![]));
+    let (_, errors) = scope("scope = \"c\"");
+    assert_eq!(
+        errors,
+        ["slo.scope: \"c\" is neither \"each\", \"fleet\" nor a pipeline of this scenario"]
+    );
+}
