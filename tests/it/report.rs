@@ -798,3 +798,39 @@ fn several_scenarios_run_and_validate_together() {
         "{said}"
     );
 }
+
+#[test]
+fn the_assumptions_listed_are_those_the_scenario_uses() {
+    let text = std::fs::read_to_string(super::root().join("scenarios/quickstart.toml")).unwrap();
+    let load = |t: &str| amisim::scenario::from_str(std::path::Path::new("q.toml"), t).unwrap();
+    let has =
+        |s: &amisim::scenario::Scenario, what: &str| s.assumptions.iter().any(|a| a.contains(what));
+    let base = load(&text);
+    for what in [
+        "snapshot throughput",
+        "copy throughput",
+        "Linux launch p95",
+        "us-east-1's figures",
+        "per distribution configuration",
+    ] {
+        assert!(has(&base, what), "{what}: {:?}", base.assumptions);
+    }
+    // All Linux, every volume's changed data given: no Windows launch, no 10 %.
+    assert!(!has(&base, "Windows launch") && !has(&base, "changed data"));
+    // Given throughputs, a chosen copy-quota scope and a Region's own prices
+    // take their lines out.
+    let given = text.replace(
+        "[account]",
+        "[latency]\nsnapshot = { overhead = \"60s\", throughput_mib_s = 100 }\ncopy = { overhead = \"60s\", throughput_mib_s = 100 }\n\
+         [quotas]\nami_copies_scope = \"account_region\"\n[account]",
+    );
+    let s = load(&given);
+    for what in [
+        "snapshot throughput",
+        "copy throughput",
+        "per distribution configuration",
+    ] {
+        assert!(!has(&s, what), "{what}: {:?}", s.assumptions);
+    }
+    assert!(has(&s, "Linux launch p95"));
+}

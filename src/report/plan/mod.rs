@@ -98,18 +98,6 @@ struct Doc<'a> {
     blocks: Vec<Block>,
 }
 
-/// The defaults that are assumptions rather than published figures (src/aws/facts.rs).
-pub const ASSUMPTIONS: [&str; 8] = [
-    "snapshot throughput (lognormal, median 25 MiB/s, p95 80) and overhead (median 2 min, p95 8 min): no AWS figure (docs/sources.md#snapshot-time)",
-    "best-effort copy throughput (median 30 MiB/s, p95 100) and overhead (median 3 min, p95 10 min): no AWS figure (docs/sources.md#copy-time)",
-    "instance stop (median 1 min, p95 4 min), terminate (median 30 s), register (median 5 s) and share calls (median 2 s): no measured figure",
-    "Linux launch p95 (60 s) and Windows launch p95 (15 min, 5 min with Fast Launch): only typical values are published (docs/sources.md#launch-windows)",
-    "changed data per build, when not given: 10 % of the data",
-    "a Region without its own prices (`[cost.region]`, or `[cost] prices` from `amisim prices`, which reads AWS's price list) is priced at us-east-1's (storage, volumes and instances cost more in most other Regions); Windows c5.xlarge and m7i.large at twice Linux; instance types other than t3.medium, m5.large, c5.xlarge, m7i.large have no default price and are not costed (docs/sources.md#price-instances, #price-windows-instances)",
-    "a month is 730 hours; transfer from São Paulo, Middle East, Cape Town and Hong Kong at $0.08/GB (low end of the published range)",
-    "Image Builder queues at a full quota (AWS does not say; Packer and scripts get ResourceLimitExceeded, docs/sources.md#quota-full); the 20 concurrent snapshot copies and vCPU quotas are not modelled",
-];
-
 /// Reads the aggregates a run wrote into `dir` (aggregate.json), checked
 /// against the scenario's number of sweep points.
 pub fn read_aggregates(dir: &Path, sweep: Option<&Sweep>) -> Result<Vec<Aggregate>, ReportError> {
@@ -159,7 +147,8 @@ pub fn render(inp: &Inputs<'_>, dir: &Path) -> Result<(String, String), ReportEr
     sweep::sweep(&mut d)?;
     let Doc { mut blocks, .. } = d;
     blocks.push(Block::Heading("Assumptions".into()));
-    let mut assumptions: Vec<String> = ASSUMPTIONS.iter().map(|s| s.to_string()).collect();
+    // Only the defaults this scenario uses (scenario::resolve::used).
+    let mut assumptions = inp.scn.assumptions.clone();
     assumptions.extend(inp.scn.warnings.iter().map(|w| w.reason.clone()));
     blocks.push(Block::Bullets(assumptions));
     let title = format!("amisim report: {}", inp.scn.name);

@@ -7,6 +7,8 @@
 //! the order their errors are listed in.
 
 pub mod assumed;
+use slo::resolve_slo;
+pub use slo::{Slo, SloScope};
 pub(super) mod calibration;
 mod choice;
 mod cost;
@@ -24,9 +26,11 @@ mod quotas;
 mod regions;
 mod schedule;
 mod share;
+mod slo;
 #[cfg(test)]
 mod tests;
 mod tool_keys;
+mod used;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -65,6 +69,9 @@ pub struct Scenario {
     /// The assumed latencies that decide a pipeline's failures (also among
     /// the warnings), for the verdict.
     pub deciding_assumptions: Vec<assumed::DecidingAssumption>,
+    /// The defaults that are assumptions rather than published figures,
+    /// those this scenario uses, in words with their sources.
+    pub assumptions: Vec<String>,
     /// How many of the warnings are rule violations simulated on purpose.
     pub simulated_violations: usize,
     /// Service-level objectives for the report.
@@ -82,40 +89,6 @@ impl Scenario {
             world: &self.world,
             prices: &self.prices,
         }
-    }
-}
-
-/// Service-level objectives (`[slo]`).
-#[derive(Debug, Clone, Default)]
-pub struct Slo {
-    /// What the p95 targets are about.
-    pub scope: SloScope,
-    /// p95 of time to all Regions, for every pipeline.
-    pub time_to_all_regions_p95: Option<SimDuration>,
-    /// p95 of the exposure window, for every pipeline with releases.
-    pub exposure_window_p95: Option<SimDuration>,
-    /// Mean monthly cost, US dollars.
-    pub monthly_cost_usd: Option<f64>,
-}
-
-/// What `[slo]`'s p95 targets are about (`scope`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SloScope {
-    /// Every pipeline must meet it (the default).
-    #[default]
-    Each,
-    /// All executions of all pipelines together: "95 % of our releases".
-    Fleet,
-    /// One pipeline, by its index.
-    Pipeline(u16),
-}
-
-impl Slo {
-    /// True when `[slo]` sets anything.
-    pub fn any(&self) -> bool {
-        self.time_to_all_regions_p95.is_some()
-            || self.exposure_window_p95.is_some()
-            || self.monthly_cost_usd.is_some()
     }
 }
 
@@ -176,6 +149,7 @@ pub(super) fn resolve(
         check_work(&mut ctx, &raw, &pipelines, SimTime(horizon.0));
         deciding = assumed::deciding_assumptions(&mut ctx, &raw, &pipelines);
     }
+    let assumptions = used::used_assumptions(&raw, &pipelines, ctx.regions.names());
     let slo = resolve_slo(&mut ctx, &raw);
     let faults = faults::resolve_faults(&mut ctx, raw.faults.as_ref());
     let incidents = faults::resolve_incidents(&mut ctx, &raw.incident, SimTime(horizon.0));
@@ -197,6 +171,7 @@ pub(super) fn resolve(
         slo,
         warnings: ctx.warnings,
         deciding_assumptions: deciding,
+        assumptions,
         simulated_violations: ctx.simulated_violations,
         world: World {
             regions,
@@ -442,57 +417,5 @@ fn unique_names(ctx: &mut Ctx<'_>, raw: &RawScenario) {
                 Some("pipeline and migration names must be unique"),
             );
         }
-    }
-}
-
-/// `[slo]`.
-/// `[slo] scope`: `each` (default), `fleet`, or a pipeline's name.
-fn slo_scope(ctx: &mut Ctx<'_>, raw: &RawScenario) -> SloScope {
-    let Some(s) = raw.slo.as_ref().and_then(|s| s.scope.as_ref()) else {
-        return SloScope::Each;
-    };
-    match s.get_ref().as_str() {
-        "each" => SloScope::Each,
-        "fleet" => SloScope::Fleet,
-        name => match raw
-            .pipeline
-            .iter()
-            .position(|p| p.get_ref().name.get_ref() == name)
-        {
-            Some(i) => SloScope::Pipeline(i as u16),
-            None => {
-                ctx.err(
-                    Some(s.span()),
-                    "slo.scope",
-                    format!("\"{name}\" is neither \"each\", \"fleet\" nor a pipeline of this scenario"),
-                    Some("use \"each\" (every pipeline must meet the targets), \"fleet\" (all executions of all pipelines together) or a [[pipeline]] name"),
-                );
-                SloScope::Each
-            }
-        },
-    }
-}
-
-fn resolve_slo(ctx: &mut Ctx<'_>, raw: &RawScenario) -> Slo {
-    let slo = raw.slo.as_ref();
-    Slo {
-        scope: slo_scope(ctx, raw),
-        time_to_all_regions_p95: slo
-            .and_then(|s| s.time_to_all_regions_p95.as_ref())
-            .and_then(|d| {
-                ctx.positive_duration(
-                    d,
-                    "slo.time_to_all_regions_p95",
-                    "time_to_all_regions_p95 = \"2h\"",
-                )
-            }),
-        exposure_window_p95: slo
-            .and_then(|s| s.exposure_window_p95.as_ref())
-            .and_then(|d| {
-                ctx.positive_duration(d, "slo.exposure_window_p95", "exposure_window_p95 = \"7d\"")
-            }),
-        monthly_cost_usd: slo
-            .and_then(|s| s.monthly_cost_usd.as_ref())
-            .and_then(|c| ctx.dollars(c, "slo.monthly_cost_usd", "must be")),
     }
 }

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::ctx::Ctx;
+use super::slo::slo_scope;
 use super::*;
 use crate::aws::ids::{AccountId, RegionId};
 use crate::aws::quotas::Quota;
