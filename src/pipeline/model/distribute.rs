@@ -12,8 +12,16 @@ impl Model<'_> {
     pub(super) fn distribute(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
         let pi = self.out.runs[exec.index()].pipeline as usize;
         let p = &self.world.pipelines[pi];
-        let shares = p.distributions.iter().filter(|d| d.share.is_some()).count();
-        let branches = p.copies.len() + shares;
+        // A retry resumes: what succeeded in an earlier round stays done
+        // (docs/sources.md#retry-image).
+        let shares = (0..p.distributions.len())
+            .filter(|&k| p.distributions[k].share.is_some())
+            .filter(|&k| !self.done_before(exec, Stage::Share, k as u16))
+            .count();
+        let copies_left = (0..p.copies.len())
+            .filter(|&c| !self.done_before(exec, Stage::Copy, c as u16))
+            .count();
+        let branches = copies_left + shares;
         if branches == 0 {
             self.finish(sim, exec, Outcome::Succeeded, None);
             return;
@@ -26,70 +34,36 @@ impl Model<'_> {
             sim.schedule_in(t, Event::DistributionTimedOut { exec, round });
         }
         let packer = p.tool == Tool::Packer;
-        let copies = p.copies.len() as u32;
+        let copies = copies_left as u32;
         self.out.runs[exec.index()].copies_left = copies;
         if packer && copies == 0 {
             self.packer_next_share(sim, exec, 0);
         }
         for k in 0..p.distributions.len() {
             let d = &self.world.pipelines[pi].distributions[k];
-            if !packer && d.share.is_some() && d.owner_copy.is_none() {
+            // A share waits for its owner's copy, unless that copy is done.
+            let ready = d
+                .owner_copy
+                .is_none_or(|c| self.done_before(exec, Stage::Copy, c));
+            if !packer
+                && d.share.is_some()
+                && ready
+                && !self.done_before(exec, Stage::Share, k as u16)
+            {
                 let region = d.region;
                 self.start_share(sim, exec, k as u16, region);
             }
         }
         for c in 0..self.world.pipelines[pi].copies.len() {
+            if self.done_before(exec, Stage::Copy, c as u16) {
+                continue;
+            }
             let plan = &self.world.pipelines[pi].copies[c];
             let (region, copier) = (plan.region, plan.copier);
             let rec = self.open(exec, Stage::Copy, c as u16, region, sim.now());
             self.out.stages[rec.index()].account = copier;
             self.queue_copy(sim, rec);
         }
-    }
-
-    /// Image Builder's `DistributeImage` step ran out of time: every branch
-    /// still running fails with `step_timeout`, and so does the execution.
-    /// The copies carry on in AWS and free their quota slots when they end.
-    pub(super) fn distribution_timed_out(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
-        let run = self.out.runs[exec.index()];
-        if run.outcome != Outcome::Running {
-            return;
-        }
-        let now = sim.now();
-        let mut first = None;
-        for i in run.round_first.index()..self.out.stages.len() {
-            let r = &mut self.out.stages[i];
-            if r.exec == exec && r.stage.is_distribution_branch() && r.outcome == Outcome::Running {
-                r.outcome = Outcome::Failed;
-                r.cause = Cause::StepTimeout;
-                r.finished = now;
-                first = first.or(Some(RecordId::from_index(i)));
-            }
-        }
-        if !self.retry_distribution(sim, exec) {
-            self.finish(sim, exec, Outcome::Failed, first);
-        }
-    }
-
-    /// RetryImage: if the pipeline retries failed distributions and has a
-    /// retry left, the whole distribution runs again after the delay, without
-    /// a rebuild (branches that succeeded are redone too: an assumption).
-    /// Returns false if it does not.
-    pub(super) fn retry_distribution(&mut self, sim: &mut Simulation<Event>, exec: ExecId) -> bool {
-        let Some((attempts, delay)) = self.pipeline(exec).retry_distribution else {
-            return false;
-        };
-        let run = &mut self.out.runs[exec.index()];
-        if run.retrying {
-            return true;
-        }
-        if run.distribution_retries >= attempts {
-            return false;
-        }
-        run.distribution_retries += 1;
-        run.retrying = true;
-        sim.schedule_in(delay, Event::DistributionRetried { exec });
-        true
     }
 
     /// Packer: one more copy is done. After the last one, its
@@ -120,14 +94,6 @@ impl Model<'_> {
             let region = p.distributions[k].region;
             self.start_share(sim, exec, k as u16, region);
         }
-    }
-
-    /// True if record `rec` belongs to its execution's current distribution
-    /// (or is not a distribution record).
-    pub(super) fn in_current_round(&self, rec: RecordId) -> bool {
-        let r = &self.out.stages[rec.index()];
-        let run = &self.out.runs[r.exec.index()];
-        !run.retrying && rec >= run.round_first
     }
 
     /// A copy asks for Image Builder's slot (Image Builder pipelines), then
@@ -218,7 +184,10 @@ impl Model<'_> {
         let r = self.out.stages[rec.index()];
         let p = &self.world.pipelines[self.out.runs[r.exec.index()].pipeline as usize];
         let dist = &p.distributions[p.copies[r.item as usize].distribution as usize];
-        let share_waited = dist.share.is_some() && dist.owner_copy == Some(r.item);
+        let k = p.copies[r.item as usize].distribution;
+        let share_waited = dist.share.is_some()
+            && dist.owner_copy == Some(r.item)
+            && !self.done_before(r.exec, Stage::Share, k);
         self.branch_done(sim, rec);
         if share_waited {
             self.branch_done(sim, rec);

@@ -87,8 +87,10 @@ impl Model<'_> {
         let p = &self.world.pipelines[pi];
         let plan = &p.copies[r.item as usize];
         let dist = &p.distributions[plan.distribution as usize];
-        let shares_after = dist.share.is_some() && dist.owner_copy == Some(r.item);
         let (k, encryption) = (plan.distribution, plan.encryption);
+        let shares_after = dist.share.is_some()
+            && dist.owner_copy == Some(r.item)
+            && !self.done_before(exec, Stage::Share, k);
         let test_launch = dist.test_launch;
         // Recorded first: a copy of the lineage held back behind this one
         // starts in copy_ended, incremental on it. Unless Packer gave

@@ -21,6 +21,7 @@ mod faults;
 mod lifecycle;
 mod records;
 mod replicator;
+mod retry;
 mod rng;
 mod stages;
 mod triggers;

@@ -481,3 +481,31 @@ fn an_assumed_throughput_that_decides_failures_is_named_and_its_estimate_matches
     ));
     assert!(given.deciding_assumptions.is_empty());
 }
+
+#[test]
+fn retry_image_resumes_and_redoes_only_what_failed() {
+    // Copies to eu-west-1 and ap-south-1 (200 s each, from t = 290 s); an
+    // incident fails every operation in ap-south-1 during the first hour.
+    // RetryImage an hour later copies to ap-south-1 again; the copy to
+    // eu-west-1, done in the first round, stays done.
+    let text = format!(
+        "horizon = \"1d\"\n{FIXED}{REGIONS}[[region]]\nname = \"ap-south-1\"\n\
+         [[incident]]\nregion = \"ap-south-1\"\nstart = \"0s\"\nduration = \"1h\"\nfailure_probability = 1.0\n\
+         [[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\nretry_distribution = {{ attempts = 1, delay = \"1h\" }}\n\
+         destinations = [\"eu-west-1\", \"ap-south-1\"]\n[[pipeline.volume]]\nsize_gib = 1\ndata_gib = 1\n\
+         [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n"
+    );
+    let r = run_replication(&scenario(&text).world, 1, 0);
+    assert_eq!(r.runs[0].outcome, Outcome::Succeeded);
+    let copies = stages(&r, Stage::Copy);
+    let to = |region: usize| copies.iter().filter(|c| c.region.index() == region).count();
+    assert_eq!(
+        (to(1), to(2)),
+        (1, 2),
+        "eu-west-1 once, ap-south-1 twice: {copies:?}"
+    );
+    // One image in each Region: the first round's copy to eu-west-1 is kept.
+    let mut regions: Vec<usize> = r.images.iter().map(|i| i.region.index()).collect();
+    regions.sort_unstable();
+    assert_eq!(regions, [0, 1, 2]);
+}

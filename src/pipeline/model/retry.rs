@@ -1,0 +1,77 @@
+//! Image Builder's DistributeImage time-out and RetryImage: a retry
+//! resumes the distribution, redoing only what did not succeed
+//! (docs/sources.md#retry-image).
+
+use super::records::{ExecId, RecordId};
+use super::{Cause, Event, Model, Outcome, Stage};
+use crate::engine::Simulation;
+
+impl Model<'_> {
+    /// Whether branch `item` of `stage` (a copy, or a distribution's share)
+    /// of `exec` succeeded in an earlier round of its distribution: a
+    /// retry (RetryImage) does not redo it. A scan, on retries only.
+    pub(super) fn done_before(&self, exec: ExecId, stage: Stage, item: u16) -> bool {
+        let run = &self.out.runs[exec.index()];
+        if run.distribution_retries == 0 {
+            return false;
+        }
+        // Within the execution's own records; the current round's hold no
+        // success of this branch yet when it is asked.
+        self.out.stages[run.first_record.index()..].iter().any(|r| {
+            r.exec == exec && r.stage == stage && r.item == item && r.outcome == Outcome::Succeeded
+        })
+    }
+
+    /// Image Builder's `DistributeImage` step ran out of time: every branch
+    /// still running fails with `step_timeout`, and so does the execution.
+    /// The copies carry on in AWS and free their quota slots when they end.
+    pub(super) fn distribution_timed_out(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
+        let run = self.out.runs[exec.index()];
+        if run.outcome != Outcome::Running {
+            return;
+        }
+        let now = sim.now();
+        let mut first = None;
+        for i in run.round_first.index()..self.out.stages.len() {
+            let r = &mut self.out.stages[i];
+            if r.exec == exec && r.stage.is_distribution_branch() && r.outcome == Outcome::Running {
+                r.outcome = Outcome::Failed;
+                r.cause = Cause::StepTimeout;
+                r.finished = now;
+                first = first.or(Some(RecordId::from_index(i)));
+            }
+        }
+        if !self.retry_distribution(sim, exec) {
+            self.finish(sim, exec, Outcome::Failed, first);
+        }
+    }
+
+    /// RetryImage: if the pipeline retries failed distributions and has a
+    /// retry left, the whole distribution runs again after the delay, without
+    /// a rebuild (branches that succeeded are redone too: an assumption).
+    /// Returns false if it does not.
+    pub(super) fn retry_distribution(&mut self, sim: &mut Simulation<Event>, exec: ExecId) -> bool {
+        let Some((attempts, delay)) = self.pipeline(exec).retry_distribution else {
+            return false;
+        };
+        let run = &mut self.out.runs[exec.index()];
+        if run.retrying {
+            return true;
+        }
+        if run.distribution_retries >= attempts {
+            return false;
+        }
+        run.distribution_retries += 1;
+        run.retrying = true;
+        sim.schedule_in(delay, Event::DistributionRetried { exec });
+        true
+    }
+
+    /// True if record `rec` belongs to its execution's current distribution
+    /// (or is not a distribution record).
+    pub(super) fn in_current_round(&self, rec: RecordId) -> bool {
+        let r = &self.out.stages[rec.index()];
+        let run = &self.out.runs[r.exec.index()];
+        !run.retrying && rec >= run.round_first
+    }
+}
