@@ -196,6 +196,10 @@ pub struct Step {
 pub struct Latencies {
     /// Instance launch until reachable, seconds.
     pub instance_launch: Dist,
+    /// Launch of the distributed image in a destination (a destination
+    /// test): the launch above, or EC2 Fast Launch's when the pipeline
+    /// enables it on its output AMI.
+    pub destination_launch: Dist,
     /// Image Builder's wait after a launch for the SSM agent and status checks, seconds.
     pub instance_ready: Dist,
     /// Image Builder's Linux sanitize or Windows Sysprep, seconds.

@@ -79,11 +79,12 @@ impl Model<'_> {
         let exec = self.out.stages[rec.index()].exec;
         let pi = self.out.runs[exec.index()].pipeline as usize;
         let pl = &self.world.pipelines[pi];
-        let mut d = pl
-            .latency
-            .instance_launch
-            .sample_duration(&mut self.rng[pi].launch);
         let stage = self.out.stages[rec.index()].stage;
+        let launch = match stage {
+            Stage::LaunchDestinationTest => &pl.latency.destination_launch,
+            _ => &pl.latency.instance_launch,
+        };
+        let mut d = launch.sample_duration(&mut self.rng[pi].launch);
         let timeouts = pl
             .step_timeouts
             .filter(|_| matches!(stage, Stage::LaunchBuilder | Stage::LaunchTest));

@@ -21,15 +21,15 @@ fn lognormal(l: facts::Lognormal) -> Dist {
     Dist::lognormal_from_quantiles(l.median, l.p95).unwrap_or(Dist::Fixed(l.median))
 }
 
-/// The default latencies of a platform, with or without EC2 Fast Launch
-/// (sources in `aws::facts`).
-pub(super) fn default_latencies(platform: Platform, fast_launch: bool) -> Latencies {
+/// The default latencies of a platform (sources in `aws::facts`).
+pub(super) fn default_latencies(platform: Platform) -> Latencies {
+    let launch = lognormal(match platform {
+        Platform::Linux => facts::LINUX_LAUNCH,
+        Platform::Windows => facts::WINDOWS_LAUNCH,
+    });
     Latencies {
-        instance_launch: lognormal(match (platform, fast_launch) {
-            (Platform::Linux, _) => facts::LINUX_LAUNCH,
-            (Platform::Windows, false) => facts::WINDOWS_LAUNCH,
-            (Platform::Windows, true) => facts::WINDOWS_FAST_LAUNCH,
-        }),
+        destination_launch: launch.clone(),
+        instance_launch: launch,
         instance_ready: lognormal(facts::IMAGE_BUILDER_READY),
         sanitize: lognormal(match platform {
             Platform::Linux => facts::SANITIZE_LINUX,
@@ -61,11 +61,19 @@ pub(super) fn latencies(
     global: &RawLatency,
     (own, prefix): (Option<&RawLatency>, &str),
 ) -> Latencies {
-    let mut latency = default_latencies(platform, fast_launch);
+    let mut latency = default_latencies(platform);
     apply_latency(ctx, &mut latency, global, "latency");
     if let Some(own) = own {
         apply_latency(ctx, &mut latency, own, &prefix.key("latency"));
     }
+    // EC2 Fast Launch acts on launches of the output AMI once distributed
+    // (destination tests), not on the builder's base image nor on Image
+    // Builder's test of the new AMI before distribution (docs/sources.md#launch-windows).
+    latency.destination_launch = if fast_launch {
+        lognormal(facts::WINDOWS_FAST_LAUNCH)
+    } else {
+        latency.instance_launch.clone()
+    };
     latency
 }
 

@@ -509,3 +509,33 @@ fn retry_image_resumes_and_redoes_only_what_failed() {
     regions.sort_unstable();
     assert_eq!(regions, [0, 1, 2]);
 }
+
+#[test]
+fn fast_launch_speeds_up_only_launches_of_the_distributed_image() {
+    // Every launch takes 60 s, except what EC2 Fast Launch acts on: the
+    // distributed AMI launched in its destination (its own lognormal).
+    let text = format!(
+        "horizon = \"1d\"\n{FIXED}{REGIONS}[[pipeline]]\nname = \"w\"\nregion = \"us-east-1\"\nplatform = \"windows\"\n\
+         fast_launch = true\ntest_launch = true\ndestinations = [\"eu-west-1\"]\n\
+         [[pipeline.volume]]\nsize_gib = 30\ndata_gib = 10\n[[pipeline.component]]\nname = \"c\"\nduration = \"0s\"\n\
+         [[pipeline.test]]\nname = \"t\"\nduration = \"1m\"\n\
+         [pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n"
+    );
+    let r = run_replication(&scenario(&text).world, 1, 0);
+    let took = |s: Stage| {
+        stages(&r, s)
+            .iter()
+            .map(|x| x.finished.since(x.started).as_millis())
+            .collect::<Vec<_>>()
+    };
+    // Image Builder's launches wait for readiness too (0 s here).
+    assert_eq!(took(Stage::LaunchBuilder), [60_000]);
+    assert_eq!(
+        took(Stage::LaunchTest),
+        [60_000],
+        "the new AMI before distribution"
+    );
+    let dest = took(Stage::LaunchDestinationTest);
+    assert_eq!(dest.len(), 1);
+    assert_ne!(dest[0], 60_000, "Fast Launch's own latency");
+}
