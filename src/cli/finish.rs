@@ -130,7 +130,7 @@ pub(super) fn print_summary(f: &Finish<'_>, aggs: &[Aggregate]) {
                 .filter_map(|n| n.strip_suffix(".csv"))
                 .collect();
             println!(
-                "wrote {}/{{{}}}.csv and manifest.json",
+                "wrote {}/{{{}}}.csv, manifest.json and scenario.toml",
                 dir.display(),
                 csv.join(",")
             );
@@ -169,6 +169,8 @@ fn write_reports(f: &Finish<'_>, agg: &Aggregate) -> anyhow::Result<()> {
                 f.precision_record(agg),
                 f.row_replications,
             )?,
+            // The bytes the run read; the manifest's SHA-256 tells a changed one.
+            A::Scenario => std::fs::read(&scn.path)?,
         };
         atomic_write(&f.dir.join(file.name), &bytes)?;
     }

@@ -60,7 +60,8 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a scenario and write its outputs: runs.csv, stages.csv, images.csv, cost.csv and
     /// exposure.csv (row files, see --rows), summary.csv, quotas.csv, quota_timeline.csv, cost_summary.csv,
-    /// cost_breakdown.csv, cost_by_month.csv and manifest.json; a scenario with a `[sweep]` writes sweep.csv instead.
+    /// cost_breakdown.csv, cost_by_month.csv, manifest.json and scenario.toml (a copy of the scenario); a scenario
+    /// with a `[sweep]` writes sweep.csv instead.
     Run(RunArgs),
     /// Check a scenario file and report every error found, without running it.
     Validate(ValidateArgs),

@@ -56,7 +56,16 @@ pub(super) fn scenario_of(
             .and_then(|cwd| p.strip_prefix(cwd).ok().map(PathBuf::from))
             .unwrap_or(p)
     });
-    let (scn, sweep) = scenario::load_with_sweep(&scenario, load).map_err(CliError::Scenario)?;
+    // The original moved or gone: the copy the run kept, read as if it were
+    // still in its place (files it names are relative to there).
+    let copy = dir.join(outputs::SCENARIO_COPY.name);
+    let (scn, sweep) = if given.is_none() && !scenario.exists() && copy.exists() {
+        let text = scenario::read(&copy).map_err(CliError::Scenario)?;
+        let scn = scenario::from_str_with(&scenario, &text, load).map_err(CliError::Scenario)?;
+        (scn, None)
+    } else {
+        scenario::load_with_sweep(&scenario, load).map_err(CliError::Scenario)?
+    };
     // A report of one scenario's results under another's name is refused.
     if scn.hash != manifest.scenario_sha256 {
         return Err(usage(format!(

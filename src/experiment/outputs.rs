@@ -52,6 +52,8 @@ pub enum AggregateFile {
     CostByMonth,
     /// `manifest.json`.
     Manifest,
+    /// `scenario.toml`: the scenario file the run read, byte for byte.
+    Scenario,
 }
 
 /// A row file, in [`ROW_FILES`] order: what indexes a [`RowSet`] and the
@@ -163,6 +165,10 @@ pub const COST_BY_MONTH: OutputFile = file(
 );
 /// `manifest.json`: what produced the directory.
 pub const MANIFEST: OutputFile = file("manifest.json", Writer::Aggregate(AggregateFile::Manifest));
+/// `scenario.toml`: a copy of the scenario file, so that `report` and
+/// `compare` work after the original moved.
+pub const SCENARIO_COPY: OutputFile =
+    file("scenario.toml", Writer::Aggregate(AggregateFile::Scenario));
 /// `aggregate.json`: a shard's exact partial aggregate.
 pub const SHARD_AGGREGATE: OutputFile = file("aggregate.json", Writer::Shard);
 /// `shard.json`: which slice a shard ran.
@@ -180,7 +186,7 @@ pub const REPORT_FILES: [&str; 3] = [REPORT_MD.name, REPORT_HTML.name, "charts/"
 
 /// Every output file, row files first (in their column-file order), then
 /// the aggregated ones in the order they are written and listed.
-pub const FILES: [OutputFile; 18] = [
+pub const FILES: [OutputFile; 19] = [
     RUNS,
     STAGES,
     IMAGES,
@@ -193,6 +199,7 @@ pub const FILES: [OutputFile; 18] = [
     COST_BREAKDOWN,
     COST_BY_MONTH,
     MANIFEST,
+    SCENARIO_COPY,
     SHARD_AGGREGATE,
     SHARD_INFO,
     SWEEP,
@@ -260,7 +267,7 @@ mod tests {
                 "exposure.csv"
             ]
         );
-        assert_eq!(run_files(RowSelection::Runs).len(), 8);
+        assert_eq!(run_files(RowSelection::Runs).len(), 9);
         let mut names: Vec<&str> = FILES.iter().map(|f| f.name).collect();
         names.sort_unstable();
         names.dedup();

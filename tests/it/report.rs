@@ -834,3 +834,43 @@ fn the_assumptions_listed_are_those_the_scenario_uses() {
     }
     assert!(has(&s, "Linux launch p95"));
 }
+
+#[test]
+fn a_report_reads_the_scenario_copy_when_the_original_is_gone() {
+    let input = tempfile::tempdir().unwrap();
+    let scn = input.path().join("mine.toml");
+    std::fs::copy(super::root().join("scenarios/quickstart.toml"), &scn).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("run");
+    super::amisim_ok(&[
+        "run",
+        scn.to_str().unwrap(),
+        "-n",
+        "3",
+        "-q",
+        "--rows",
+        "none",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let copy = std::fs::read(dir.join("scenario.toml")).unwrap();
+    assert_eq!(copy, std::fs::read(&scn).unwrap(), "a byte copy");
+    std::fs::remove_file(&scn).unwrap();
+    super::amisim_ok(&["report", dir.to_str().unwrap()]);
+    assert!(dir.join("report.md").exists());
+    // A changed copy is refused by the manifest's hash.
+    std::fs::write(
+        dir.join("scenario.toml"),
+        String::from_utf8(copy)
+            .unwrap()
+            .replace("replications = 50", "replications = 49"),
+    )
+    .unwrap();
+    let o = super::amisim(&["report", dir.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
