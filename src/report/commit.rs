@@ -290,13 +290,15 @@ impl Staged {
         let prefix = format!(".{name}.amisim-");
         remove_leftovers(&parent, &prefix)?;
         let staging = parent.join(format!("{prefix}staging-{}", std::process::id()));
-        std::fs::create_dir(&staging).map_err(io("create", &staging))?;
-        super::interrupt::register(super::interrupt::Live {
+        // Made and registered together: a signal finds both or neither.
+        let live = super::interrupt::Live {
             staging: staging.clone(),
             old: parent.join(format!("{prefix}old-{}", std::process::id())),
             target: parent.join(&name),
             lock: lock.path.clone(),
-        });
+        };
+        super::interrupt::register_with(live, || std::fs::create_dir(&staging))
+            .map_err(io("create", &staging))?;
         Ok(Staged {
             target: parent.join(&name),
             staging,

@@ -20,8 +20,17 @@ pub(super) struct Live {
 // way to find what the writers have open.
 static LIVE: Mutex<Vec<Live>> = Mutex::new(Vec::new());
 
-pub(super) fn register(l: Live) {
-    LIVE.lock().unwrap_or_else(|e| e.into_inner()).push(l);
+/// Registers `l` and runs `make` (which creates its staging directory)
+/// under the list's lock: a signal's clean-up, which takes the same lock,
+/// comes before both or after both, never between.
+pub(super) fn register_with<T>(
+    l: Live,
+    make: impl FnOnce() -> std::io::Result<T>,
+) -> std::io::Result<T> {
+    let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    let out = make()?;
+    live.push(l);
+    Ok(out)
 }
 
 pub(super) fn unregister(staging: &std::path::Path) {
