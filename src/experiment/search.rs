@@ -1,4 +1,5 @@
-//! The smallest value of a quota that meets the time SLO: a bisection on
+//! The smallest value of a quota that meets the time SLO (judged as its
+//! `[slo] scope` says: every pipeline, the fleet, or one): a bisection on
 //! the quota (monotone: more slots never make a run wait longer), every
 //! step run with the same seed and replication indices as the run it
 //! starts from (common random numbers), and with enough replications for
@@ -94,14 +95,34 @@ impl QuotaSearch {
     }
 }
 
-/// The worst pipeline's p95 and its CI, and whether every CI lies at or
-/// below `slo` (`Some(true)`), some lies above (`Some(false)`), or neither.
-/// (The point estimates meet it when the worst p95 does.)
-fn judge(agg: &Aggregate, slo: f64) -> (f64, (f64, f64), Option<bool>) {
+/// The p95 the `[slo] scope` judges and its bounds, and whether every
+/// bound lies at or below `slo` (`Some(true)`), some lies above
+/// (`Some(false)`), or neither: the fleet's pooled p95, one pipeline's, or
+/// (each) every pipeline's, the worst reported. (The point estimates meet
+/// it when the reported p95 does.)
+fn judge(scn: &Scenario, agg: &Aggregate, slo: f64) -> (f64, (f64, f64), Option<bool>) {
+    use crate::scenario::SloScope;
+    let fleet;
+    let judged: Vec<&super::stats::Metric> = match scn.slo.scope {
+        SloScope::Fleet => {
+            fleet = super::fleet::fleet(&scn.world, agg, |p| &p.time_to_all_regions);
+            vec![&fleet]
+        }
+        SloScope::Pipeline(i) => agg
+            .pipelines
+            .get(i as usize)
+            .map(|p| &p.time_to_all_regions)
+            .into_iter()
+            .collect(),
+        SloScope::Each => agg
+            .pipelines
+            .iter()
+            .map(|p| &p.time_to_all_regions)
+            .collect(),
+    };
     let (mut worst, mut ci) = (0.0f64, (0.0, 0.0));
     let (mut all_below, mut any_above) = (true, false);
-    for pa in &agg.pipelines {
-        let m = &pa.time_to_all_regions;
+    for m in judged {
         let Some(p95) = m.quantile_s(0.95) else {
             continue;
         };
@@ -148,7 +169,7 @@ fn step(
             precision: None,
         };
         let agg = run(&s, &plan, |_: &mut (), _, _, _| {}, |_, _, _| Ok(()))?;
-        let (p95, ci, verdict) = judge(&agg, slo);
+        let (p95, ci, verdict) = judge(&s, &agg, slo);
         let binds = agg
             .quotas
             .iter()

@@ -874,3 +874,55 @@ fn a_report_reads_the_scenario_copy_when_the_original_is_gone() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn a_fleet_slo_is_judged_and_searched_on_the_fleets_pooled_p95() {
+    // enterprise-capacity with the copies of all its pipelines pooled per
+    // Region (the quota binds) and the SLO about the fleet.
+    let input = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(super::root().join("scenarios/enterprise-capacity.toml")).unwrap();
+    let scn = input.path().join("fleet.toml");
+    std::fs::write(
+        &scn,
+        text.replace(
+            "[quotas]\n",
+            "[quotas]\nami_copies_scope = \"account_region\"\n",
+        )
+        .replace("[slo]\n", "[slo]\nscope = \"fleet\"\n"),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("run");
+    super::amisim_ok(&[
+        "run",
+        scn.to_str().unwrap(),
+        "-n",
+        "4",
+        "-q",
+        "--rows",
+        "none",
+        "--report",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    let fleet = md
+        .lines()
+        .find(|l| l.contains("over the fleet"))
+        .expect("a fleet line");
+    assert!(
+        fleet.contains("n = 480") && fleet.contains("— SLO 2h 00m 00s"),
+        "{fleet}"
+    );
+    assert!(
+        md.contains(
+            "is the smallest value at which the fleet's p95 time to all Regions meets the SLO"
+        ),
+        "{md}"
+    );
+    assert!(
+        !md.contains("each pipeline against the SLO"),
+        "the fleet scope judges the fleet only"
+    );
+}

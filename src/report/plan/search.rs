@@ -14,6 +14,13 @@ pub(super) fn search(d: &mut Doc<'_>) {
     };
     let slo = slo.as_secs_f64();
     let key = quota.key();
+    let whose = match d.inp.scn.slo.scope {
+        crate::scenario::SloScope::Each => "every pipeline's".to_string(),
+        crate::scenario::SloScope::Fleet => "the fleet's".to_string(),
+        crate::scenario::SloScope::Pipeline(i) => {
+            format!("{}'s", d.inp.scn.world.pipelines[i as usize].name)
+        }
+    };
     d.blocks.push(Block::Heading(format!(
         "The smallest {key} that meets the SLO"
     )));
@@ -25,14 +32,14 @@ pub(super) fn search(d: &mut Doc<'_>) {
     );
     d.blocks.push(Block::Para(match found.answer {
         Some(v) if v <= found.current => format!(
-            "{key} = {v} is the smallest value at which every pipeline's p95 time to all Regions meets the SLO of {} (the scenario has {}, so {} slot{} could be spared); found by {how}.",
+            "{key} = {v} is the smallest value at which {whose} p95 time to all Regions meets the SLO of {} (the scenario has {}, so {} slot{} could be spared); found by {how}.",
             human(slo),
             found.current,
             found.current - v,
             if found.current - v == 1 { "" } else { "s" }
         ),
         Some(v) => format!(
-            "{key} = {v} is the smallest value at which every pipeline's p95 time to all Regions meets the SLO of {} (the scenario has {}; request the increase in Service Quotas); found by {how}.",
+            "{key} = {v} is the smallest value at which {whose} p95 time to all Regions meets the SLO of {} (the scenario has {}; request the increase in Service Quotas); found by {how}.",
             human(slo),
             found.current
         ),
@@ -50,7 +57,7 @@ fn steps_table(found: &crate::experiment::search::QuotaSearch) -> Block {
         [
             "value",
             "replications",
-            "worst p95 (bounds)",
+            "p95 judged (bounds)",
             "at capacity",
             "decision",
         ]
