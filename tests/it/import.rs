@@ -337,6 +337,11 @@ fn a_packer_template_imports_to_a_packer_pipeline_with_its_flow_keys_and_waiter(
     );
     assert_eq!(p.copies[1].completion.map(|d| d.as_millis()), Some(900_000));
     assert_eq!(p.components.len(), 3, "one per provisioner");
+    assert_eq!(
+        p.api_retry,
+        amisim::pipeline::config::ApiRetry::Attempts(20),
+        "max_retries"
+    );
     let r = run_replication(&scn.world, 1, 0);
     assert_eq!(r.runs[0].outcome, Outcome::Succeeded);
     // --var wins over the default; a variable the template lacks is refused.

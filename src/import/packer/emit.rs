@@ -92,6 +92,15 @@ fn table(out: &mut Toml, s: &Source) {
             join(base, "snapshot_copy_duration_minutes"),
         );
     }
+    if let Some(n) = s.max_retries {
+        // amisim takes 1 to 100 attempts; Packer passes max_retries to the
+        // SDK as its maximum attempts.
+        out.set(
+            "api_max_attempts",
+            n.min(100).to_string(),
+            join(base, "max_retries"),
+        );
+    }
     if let Some((delay, attempts)) = s.polling {
         let mut parts = Vec::new();
         if let Some(d) = delay {

@@ -32,6 +32,8 @@ pub(super) struct Source {
     pub(super) encrypt_boot: bool,
     pub(super) instance_type: Option<String>,
     pub(super) copy_minutes: Option<u64>,
+    /// `max_retries`, if set (0 is Packer's "unset": its default 10).
+    pub(super) max_retries: Option<u64>,
     /// `aws_polling`, if the block is there.
     pub(super) polling: Option<Polling>,
     /// The base image's owner as the scenario names it, and its field.
@@ -152,6 +154,14 @@ fn settings(
     let encrypt_boot = matches!(r.get(sv, &base, "encrypt_boot"), Some(Value::Bool(true)));
     let ami_regions = r.strings(sv, &base, "ami_regions")?;
     let copy_minutes = r.uint(sv, &base, "snapshot_copy_duration_minutes")?;
+    let max_retries = r.uint(sv, &base, "max_retries")?.filter(|n| *n > 0);
+    if let Some(n) = max_retries.filter(|n| *n > 100) {
+        warnings.push(Warning {
+            file: r.file.to_path_buf(),
+            field: join(&base, "max_retries"),
+            what: format!("{n} attempts: amisim takes at most 100 (api_max_attempts = 100 assumed; beyond that a throttled call is as good as never refused)"),
+        });
+    }
     notes(r, sv, &base, warnings);
     Ok(Source {
         name,
@@ -163,6 +173,7 @@ fn settings(
         encrypt_boot,
         instance_type,
         copy_minutes,
+        max_retries,
         polling: None,
         base_owner: (String::new(), String::new()),
         build_key: None,

@@ -30,6 +30,7 @@ locals {
 source "amazon-ebs" "al2023" {
   region        = var.region
   instance_type = "m7i.large"
+  max_retries   = 20
   ami_name      = local.ami_name
   ssh_username  = "ec2-user"
 
