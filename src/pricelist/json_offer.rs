@@ -95,6 +95,18 @@ pub(super) fn read(file: &Path, r: impl Read) -> Result<Offer, Diagnostic> {
 
 struct Top<'a>(&'a mut State);
 
+/// A part of the offer read as a map by its own visitor, in place.
+macro_rules! map_seed {
+    ($t:ident) => {
+        impl<'de> DeserializeSeed<'de> for $t<'_> {
+            type Value = ();
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                d.deserialize_map(self)
+            }
+        }
+    };
+}
+
 impl<'de> Visitor<'de> for Top<'_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -124,12 +136,7 @@ impl<'de> Visitor<'de> for Top<'_> {
 /// `products`: each SKU's family and attributes, kept if amisim prices it.
 struct Products<'a>(&'a mut State);
 
-impl<'de> DeserializeSeed<'de> for Products<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
+map_seed!(Products);
 
 impl<'de> Visitor<'de> for Products<'_> {
     type Value = ();
@@ -155,12 +162,7 @@ impl<'de> Visitor<'de> for Products<'_> {
 /// `terms`: only `OnDemand`.
 struct Terms<'a>(&'a mut State);
 
-impl<'de> DeserializeSeed<'de> for Terms<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
+map_seed!(Terms);
 
 impl<'de> Visitor<'de> for Terms<'_> {
     type Value = ();
@@ -182,12 +184,7 @@ impl<'de> Visitor<'de> for Terms<'_> {
 /// `terms.OnDemand`: SKU → offer term code → term.
 struct OnDemand<'a>(&'a mut State);
 
-impl<'de> DeserializeSeed<'de> for OnDemand<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
+map_seed!(OnDemand);
 
 impl<'de> Visitor<'de> for OnDemand<'_> {
     type Value = ();

@@ -842,17 +842,7 @@ fn a_report_reads_the_scenario_copy_when_the_original_is_gone() {
     std::fs::copy(super::root().join("scenarios/quickstart.toml"), &scn).unwrap();
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("run");
-    super::amisim_ok(&[
-        "run",
-        scn.to_str().unwrap(),
-        "-n",
-        "3",
-        "-q",
-        "--rows",
-        "none",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    super::import::run3(&scn, &dir);
     let copy = std::fs::read(dir.join("scenario.toml")).unwrap();
     assert_eq!(copy, std::fs::read(&scn).unwrap(), "a byte copy");
     std::fs::remove_file(&scn).unwrap();
