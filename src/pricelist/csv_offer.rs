@@ -96,7 +96,7 @@ pub(super) fn read(file: &Path, r: impl Read) -> Result<Offer, Diagnostic> {
             }
             continue;
         };
-        row(c, &rec, &mut offer);
+        row(c, &rec, &mut offer).map_err(|reason| bad(line, reason))?;
     }
     if columns.is_none() {
         return Err(bad(0, "has no header row starting with SKU".into()));
@@ -108,14 +108,15 @@ pub(super) fn read(file: &Path, r: impl Read) -> Result<Offer, Diagnostic> {
 }
 
 /// One price row: kept if it is an on-demand first-tier price of a product
-/// amisim prices, in the unit amisim bills.
-fn row(c: &Columns, rec: &csv::StringRecord, offer: &mut Offer) {
+/// amisim prices, in the unit amisim bills; a kept row whose price is not
+/// a number of dollars is an error (the file is damaged).
+fn row(c: &Columns, rec: &csv::StringRecord, offer: &mut Offer) -> Result<(), String> {
     let get = |i: usize| rec.get(i).unwrap_or("").trim();
     if get(c.term_type) != "OnDemand"
         || c.starting_range
             .is_some_and(|i| !matches!(get(i), "" | "0"))
     {
-        return;
+        return Ok(());
     }
     let mut a = Attrs::default();
     for &(i, set) in &c.attrs {
@@ -125,17 +126,21 @@ fn row(c: &Columns, rec: &csv::StringRecord, offer: &mut Offer) {
         }
     }
     let Some(product) = classify(get(c.family), &a) else {
-        return;
+        return Ok(());
     };
     if get(c.unit) != unit_of(&product) {
-        return;
+        return Ok(());
     }
     let Some(region) = a.region_code else {
         offer.without_region += 1;
-        return;
+        return Ok(());
     };
     let Some(usd) = usd(get(c.price)) else {
-        return; // not a price: no row of AWS's has one
+        return Err(format!(
+            "PricePerUnit {:?} of SKU {} is not a number of dollars",
+            get(c.price),
+            get(c.sku)
+        ));
     };
     offer.prices.push(Price {
         region,
@@ -143,4 +148,5 @@ fn row(c: &Columns, rec: &csv::StringRecord, offer: &mut Offer) {
         usd,
         sku: get(c.sku).to_string(),
     });
+    Ok(())
 }

@@ -204,8 +204,15 @@ impl<'de> Visitor<'de> for OnDemand<'_> {
                 for d in t.price_dimensions.into_values() {
                     // The first tier: a tiered price starts at 0.
                     let first = d.begin_range.as_deref().is_none_or(|b| b.trim() == "0");
-                    let price = d.price_per_unit.get("USD").and_then(|s| usd(s));
-                    if let (true, Some(p)) = (first, price) {
+                    let Some(text) = d.price_per_unit.get("USD") else {
+                        continue; // priced in another currency only
+                    };
+                    let Some(p) = usd(text) else {
+                        return Err(serde::de::Error::custom(format!(
+                            "the USD price {text:?} of SKU {sku} is not a number of dollars"
+                        )));
+                    };
+                    if first {
                         dims.push((d.unit, p));
                     }
                 }

@@ -145,7 +145,7 @@ pub fn read(file: &Path) -> Result<Offer, Diagnostic> {
         buf.iter().copied().find(|b| !b.is_ascii_whitespace())
     };
     let mut offer = match first {
-        Some(b'{') => json_offer::read(file, r)?,
+        Some(b'{' | b'[') => json_offer::read(file, r)?,
         Some(_) => csv_offer::read(file, r)?,
         None => {
             return Err(Diagnostic::new(

@@ -88,9 +88,24 @@ fn damaged_offer_files_are_refused_at_their_place() {
     std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
     let no_header = dir.path().join("bad.csv");
     std::fs::write(&no_header, "\"FormatVersion\",\"v1.0\"\n\"a\",\"b\"\n").unwrap();
+    let array = dir.path().join("array.json");
+    std::fs::write(&array, "[1, 2]").unwrap();
+    // A kept price that is not a number of dollars: at its line (CSV) or
+    // its line and column (JSON).
+    let bad_price = dir.path().join("price.csv");
+    let csv = std::fs::read_to_string(root().join(CSV)).unwrap();
+    std::fs::write(&bad_price, csv.replacen("\"0.1530000000\"", "\"-0.15\"", 1)).unwrap();
+    let bad_json = dir.path().join("price.json");
+    std::fs::write(&bad_json, text.replacen("\"0.0960000000\"", "\"n/a\"", 1)).unwrap();
     for (f, says) in [
         (&cut, "cut.json:"),
         (&no_header, "has no header row starting with SKU"),
+        (&array, "array.json:1:1: not an offer file's JSON"),
+        (
+            &bad_price,
+            "price.csv:7: PricePerUnit \"-0.15\" of SKU D1B2C3D4E5F6G7H1 is not a number of dollars",
+        ),
+        (&bad_json, "is not a number of dollars"),
     ] {
         let o = amisim(&[
             "prices",
