@@ -916,3 +916,30 @@ fn a_fleet_slo_is_judged_and_searched_on_the_fleets_pooled_p95() {
         "the fleet scope judges the fleet only"
     );
 }
+
+#[test]
+fn a_sweep_over_words_draws_its_bars_and_the_exposure_it_is_about() {
+    // patch-sla sweeps a cron (not a number) and its SLO is the exposure window.
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("run");
+    super::amisim_ok(&[
+        "run",
+        "scenarios/patch-sla.toml",
+        "-n",
+        "2",
+        "-q",
+        "--report",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    for chart in ["sweep", "sweep_cost", "sweep_exposure"] {
+        let png = std::fs::read(dir.join("charts").join(format!("{chart}.png"))).unwrap();
+        assert!(png.starts_with(&[0x89, b'P', b'N', b'G']), "{chart}.png");
+        assert!(
+            md.contains(&format!("charts/{chart}.png")),
+            "{chart} in report.md"
+        );
+    }
+    assert!(md.contains("one bar per sweep point"), "{md}");
+}

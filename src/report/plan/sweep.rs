@@ -22,6 +22,8 @@ struct Point<'a> {
     cost_ci: (f64, f64),
     /// Whether it meets every SLO set (`None`: no SLO is set).
     meets: Option<bool>,
+    /// The worst pipeline's p95 exposure window, s, if any pipeline has releases.
+    exposure: Option<f64>,
 }
 
 fn points<'a>(inp: &Inputs<'_>, sweep: &'a Sweep) -> Vec<Point<'a>> {
@@ -41,6 +43,11 @@ fn points<'a>(inp: &Inputs<'_>, sweep: &'a Sweep) -> Vec<Point<'a>> {
                 })
                 .max_by(|a, b| a.0.total_cmp(&b.0));
             let (p95, ci) = worst.unwrap_or((f64::INFINITY, None));
+            let exposure = agg
+                .pipelines
+                .iter()
+                .filter_map(|pa| pa.exposure_window.quantile_s(0.95))
+                .max_by(f64::total_cmp);
             let m = &agg.monthly_cost;
             let cost = m.mean().unwrap_or(0.0) / 1e6;
             let cost_ci = m
@@ -56,6 +63,7 @@ fn points<'a>(inp: &Inputs<'_>, sweep: &'a Sweep) -> Vec<Point<'a>> {
                 cost,
                 cost_ci,
                 meets,
+                exposure,
             }
         })
         .collect()
@@ -200,15 +208,12 @@ pub(super) fn sweep(d: &mut Doc<'_>) -> Result<(), ReportError> {
 /// A point of a sweep line: x, y and y's 95 % CI.
 type Xyci = (f64, f64, f64, f64);
 
+/// A point's y on a sweep chart, with its 95 % CI.
+type YOf = fn(&Point) -> (f64, f64, f64);
+
 /// What a sweep chart draws: its file stem, y label, title, y (with its
 /// CI) of a point, and its SLO.
-type SweepChart = (
-    &'static str,
-    &'static str,
-    String,
-    fn(&Point) -> (f64, f64, f64),
-    Option<f64>,
-);
+type SweepChart = (&'static str, &'static str, String, YOf, Option<f64>);
 
 /// A first key's value on the charts' x axis: a number as it is, a
 /// duration (`"15m"`) in hours; `None` for other values.
@@ -247,24 +252,16 @@ fn lines(
 /// The p95 and the cost against the first key, with CI bands and the SLOs.
 fn charts(d: &mut Doc<'_>, sweep: &Sweep, pts: &[Point<'_>]) -> Result<(), ReportError> {
     let k = &sweep.keys[0];
-    let slo = &d.inp.scn.slo;
-    let charts: [SweepChart; 2] = [
-        (
-            "sweep",
-            "worst p95, minutes",
-            format!("Worst p95 time to all Regions against {k} (95 % CI shaded)"),
-            |p| (p.p95 / 60.0, p.p95_ci.0 / 60.0, p.p95_ci.1 / 60.0),
-            slo.time_to_all_regions_p95.map(|s| s.as_secs_f64() / 60.0),
-        ),
-        (
-            "sweep_cost",
-            "mean US dollars per month",
-            format!("Mean monthly cost against {k} (95 % CI shaded)"),
-            |p| (p.cost, p.cost_ci.0, p.cost_ci.1),
-            slo.monthly_cost_usd,
-        ),
-    ];
+    let charts = chart_specs(k, &d.inp.scn.slo);
     for (stem, y_label, title, y, rule) in charts {
+        if stem == "sweep_exposure" && pts.iter().all(|p| p.exposure.is_none()) {
+            continue;
+        }
+        if pts.iter().all(|p| axis_value(&p.values[0]).is_none()) {
+            // Values that are not numbers (a cron, a word): one bar per point.
+            bars(d, sweep, pts, (stem, y_label, &title, y))?;
+            continue;
+        }
         let lines = lines(sweep, pts, y);
         let x_label = match pts
             .first()
@@ -312,4 +309,68 @@ fn charts(d: &mut Doc<'_>, sweep: &Sweep, pts: &[Point<'_>]) -> Result<(), Repor
         )?;
     }
     Ok(())
+}
+
+/// A sweep chart when the first key's values are not numbers: one bar per
+/// point, the value written after it.
+fn bars(
+    d: &mut Doc<'_>,
+    sweep: &Sweep,
+    pts: &[Point<'_>],
+    (stem, y_label, title, y): (&str, &str, &str, YOf),
+) -> Result<(), ReportError> {
+    // The first point at the top: plotters' first row is the bottom one;
+    // the values alone label a row (the keys are in the title).
+    let rows: Vec<String> = pts.iter().rev().map(|p| p.values.join(", ")).collect();
+    let keys = sweep.keys.join(", ");
+    let title = title.replace(" (95 % CI shaded)", "");
+    let values: Vec<(f64, f64)> = pts.iter().rev().map(|p| (0.0, y(p).0)).collect();
+    crate::report::charts::stacked_bars(
+        &d.charts_dir.join(stem),
+        &title,
+        y_label,
+        &rows,
+        &[Series {
+            name: y_label.to_string(),
+            points: values,
+        }],
+        &[],
+        stem == "sweep_cost",
+    )?;
+    d.blocks.push(Block::Chart(
+        stem.to_string(),
+        format!("{title}, one bar per sweep point ({keys})"),
+    ));
+    Ok(())
+}
+
+/// The sweep's charts: the p95, the cost and the exposure window against
+/// the first key, each with its SLO.
+fn chart_specs(k: &str, slo: &crate::scenario::Slo) -> [SweepChart; 3] {
+    [
+        (
+            "sweep",
+            "worst p95, minutes",
+            format!("Worst p95 time to all Regions against {k} (95 % CI shaded)"),
+            |p| (p.p95 / 60.0, p.p95_ci.0 / 60.0, p.p95_ci.1 / 60.0),
+            slo.time_to_all_regions_p95.map(|s| s.as_secs_f64() / 60.0),
+        ),
+        (
+            "sweep_cost",
+            "mean US dollars per month",
+            format!("Mean monthly cost against {k} (95 % CI shaded)"),
+            |p| (p.cost, p.cost_ci.0, p.cost_ci.1),
+            slo.monthly_cost_usd,
+        ),
+        (
+            "sweep_exposure",
+            "worst p95 exposure window, hours",
+            format!("Worst p95 exposure window against {k}"),
+            |p| {
+                let h = p.exposure.unwrap_or(f64::NAN) / 3600.0;
+                (h, h, h)
+            },
+            slo.exposure_window_p95.map(|s| s.as_secs_f64() / 3600.0),
+        ),
+    ]
 }
