@@ -39,6 +39,9 @@ pub struct Sweep {
     /// configuration), written as the points' values are; `None` where the
     /// file leaves it to its default.
     pub base: Vec<Option<String>>,
+    /// The pipelines the keys set (`pipeline[i]…`), when every key sets
+    /// one: the p95 the sweep changes is theirs.
+    pub touched: Option<Vec<usize>>,
 }
 
 /// Most points a sweep may have.
@@ -381,10 +384,19 @@ pub fn load_sweep(
         .iter()
         .map(|(_, steps, _)| get(&doc.base, steps).map(shown))
         .collect();
+    let touched = keys
+        .iter()
+        .map(|(_, steps, _)| match steps.as_slice() {
+            [Step::Key(k), Step::Index(i), ..] if k == "pipeline" => Some(*i),
+            _ => None,
+        })
+        .collect::<Option<std::collections::BTreeSet<usize>>>()
+        .map(|s| s.into_iter().collect());
     Ok(Some(Sweep {
         keys: keys.iter().map(|(_, steps, _)| canonical(steps)).collect(),
         points,
         base,
+        touched,
     }))
 }
 

@@ -943,3 +943,35 @@ fn a_sweep_over_words_draws_its_bars_and_the_exposure_it_is_about() {
     }
     assert!(md.contains("one bar per sweep point"), "{md}");
 }
+
+#[test]
+fn a_sweep_of_one_pipelines_key_shows_that_pipelines_p95_and_no_clamped_interval() {
+    // time-based-copies sweeps pipeline[1].copy_completion; pipeline 0 is the slower.
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("run");
+    super::amisim_ok(&[
+        "run",
+        "scenarios/time-based-copies.toml",
+        "-n",
+        "2",
+        "-q",
+        "--report",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("| p95 of time-based (swept) |"), "{md}");
+    // 2 replications cannot support a CI of a p95: said, not clamped to the sample.
+    assert!(md.contains("(too few values for a 95 % CI)"), "{md}");
+    let rows: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("| 15m") || l.starts_with("| 4h"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{md}");
+    let swept = |row: &str| row.split('|').nth(2).unwrap().trim().to_string();
+    assert_ne!(
+        swept(rows[0]),
+        swept(rows[1]),
+        "the swept pipeline's p95 moves with the sweep"
+    );
+}

@@ -16,7 +16,8 @@ struct Point<'a> {
     values: &'a [String],
     /// The worst pipeline's p95 of time to all Regions, s, and its 95 % CI.
     p95: f64,
-    p95_ci: (f64, f64),
+    /// `None` where the sample cannot support one (never a clamped one).
+    p95_ci: Option<(f64, f64)>,
     /// Mean monthly cost, dollars, and its 95 % CI.
     cost: f64,
     cost_ci: (f64, f64),
@@ -24,6 +25,9 @@ struct Point<'a> {
     meets: Option<bool>,
     /// The worst pipeline's p95 exposure window, s, if any pipeline has releases.
     exposure: Option<f64>,
+    /// The p95 of time to all Regions of the pipelines the keys set, s (the
+    /// slowest of them), when they are not every pipeline.
+    swept: Option<f64>,
 }
 
 fn points<'a>(inp: &Inputs<'_>, sweep: &'a Sweep) -> Vec<Point<'a>> {
@@ -43,6 +47,11 @@ fn points<'a>(inp: &Inputs<'_>, sweep: &'a Sweep) -> Vec<Point<'a>> {
                 })
                 .max_by(|a, b| a.0.total_cmp(&b.0));
             let (p95, ci) = worst.unwrap_or((f64::INFINITY, None));
+            let swept = swept_pipelines(inp, sweep).map(|ps| {
+                ps.iter()
+                    .filter_map(|&i| agg.pipelines.get(i)?.time_to_all_regions.quantile_s(0.95))
+                    .fold(0.0, f64::max)
+            });
             let exposure = agg
                 .pipelines
                 .iter()
@@ -59,14 +68,29 @@ fn points<'a>(inp: &Inputs<'_>, sweep: &'a Sweep) -> Vec<Point<'a>> {
             Point {
                 values: &pt.values,
                 p95,
-                p95_ci: ci.unwrap_or((p95, p95)),
+                p95_ci: ci,
                 cost,
                 cost_ci,
                 meets,
                 exposure,
+                swept,
             }
         })
         .collect()
+}
+
+/// ` (95 % CI a – b)`, or that the sample supports none.
+fn ci_text(ci: Option<(f64, f64)>) -> String {
+    match ci {
+        Some((lo, hi)) => format!(" (95 % CI {} – {})", human(lo), human(hi)),
+        None => " (too few values for a 95 % CI)".into(),
+    }
+}
+
+/// The pipelines the sweep's keys set, when they are some but not all.
+fn swept_pipelines<'a>(inp: &Inputs<'_>, sweep: &'a Sweep) -> Option<&'a [usize]> {
+    let t = sweep.touched.as_deref()?;
+    (t.len() < inp.scn.world.pipelines.len()).then_some(t)
 }
 
 /// `key = value, …`.
@@ -125,11 +149,10 @@ pub(super) fn verdict_lines(inp: &Inputs<'_>) -> Vec<String> {
     )];
     if let Some(best) = pts.iter().min_by(|a, b| a.p95.total_cmp(&b.p95)) {
         v.push(format!(
-            "fastest point: {} — worst p95 {} (95 % CI {} – {}) at {} a month",
+            "fastest point: {} — worst p95 {}{} at {} a month",
             label(&sweep.keys, best.values),
             human(best.p95),
-            human(best.p95_ci.0),
-            human(best.p95_ci.1),
+            ci_text(best.p95_ci),
             dollars(best.cost)
         ));
     }
@@ -173,6 +196,13 @@ pub(super) fn sweep(d: &mut Doc<'_>) -> Result<(), ReportError> {
             .keys
             .iter()
             .cloned()
+            .chain(swept_pipelines(d.inp, sweep).map(|ps| {
+                let names: Vec<&str> = ps
+                    .iter()
+                    .map(|&i| d.inp.scn.world.pipelines[i].name.as_str())
+                    .collect();
+                format!("p95 of {} (swept)", names.join(", "))
+            }))
             .chain([
                 "worst p95".into(),
                 "mean monthly cost".into(),
@@ -184,13 +214,9 @@ pub(super) fn sweep(d: &mut Doc<'_>) -> Result<(), ReportError> {
                 p.values
                     .iter()
                     .cloned()
+                    .chain(p.swept.map(human))
                     .chain([
-                        format!(
-                            "{} ({} – {})",
-                            human(p.p95),
-                            human(p.p95_ci.0),
-                            human(p.p95_ci.1)
-                        ),
+                        format!("{}{}", human(p.p95), ci_text(p.p95_ci)),
                         format!(
                             "{} (± {})",
                             dollars(p.cost),
@@ -352,7 +378,10 @@ fn chart_specs(k: &str, slo: &crate::scenario::Slo) -> [SweepChart; 3] {
             "sweep",
             "worst p95, minutes",
             format!("Worst p95 time to all Regions against {k} (95 % CI shaded)"),
-            |p| (p.p95 / 60.0, p.p95_ci.0 / 60.0, p.p95_ci.1 / 60.0),
+            |p| {
+                let (lo, hi) = p.p95_ci.unwrap_or((p.p95, p.p95));
+                (p.p95 / 60.0, lo / 60.0, hi / 60.0)
+            },
             slo.time_to_all_regions_p95.map(|s| s.as_secs_f64() / 60.0),
         ),
         (
