@@ -264,6 +264,11 @@ pub const WINDOWS_INSTANCE_USD_PER_HOUR: &[(&str, f64)] = &[
     ("m7i.large", 0.2016),
 ];
 
+/// The types of [`WINDOWS_INSTANCE_USD_PER_HOUR`] whose price is an
+/// assumption (twice Linux), not a published figure.
+/// source: docs/sources.md#price-windows-instances.
+pub const WINDOWS_INSTANCE_ASSUMED: &[&str] = &["c5.xlarge", "m7i.large"];
+
 /// EBS gp3, per GB-month (us-east-1). source: docs/sources.md#price-ebs.
 pub const EBS_GP3_USD_PER_GB_MONTH: f64 = 0.08;
 /// EBS snapshot storage, standard tier, per GB-month (us-east-1).

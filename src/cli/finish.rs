@@ -170,7 +170,12 @@ fn write_reports(f: &Finish<'_>, agg: &Aggregate) -> anyhow::Result<()> {
                 f.row_replications,
             )?,
             // The bytes the run read; the manifest's SHA-256 tells a changed one.
-            A::Scenario => std::fs::read(&scn.path)?,
+            A::Scenario => std::fs::read(&scn.path).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot read {} again to keep a copy: {e}",
+                    scn.path.display()
+                )
+            })?,
         };
         atomic_write(&f.dir.join(file.name), &bytes)?;
     }

@@ -23,6 +23,20 @@ pub fn fleet(world: &World, agg: &Aggregate, metric: fn(&PipelineAgg) -> &Metric
     all
 }
 
+/// The pipeline with the largest p95 of `metric` (among those with
+/// values): its index and aggregate.
+pub fn slowest(
+    agg: &Aggregate,
+    metric: fn(&PipelineAgg) -> &Metric,
+) -> Option<(usize, &PipelineAgg)> {
+    agg.pipelines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, pa)| Some((i, pa, metric(pa).quantile(0.95)?)))
+        .max_by(|a, b| a.2.total_cmp(&b.2))
+        .map(|(i, pa, _)| (i, pa))
+}
+
 /// One pipeline's evidence about a p95 target.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evidence {

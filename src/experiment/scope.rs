@@ -65,14 +65,15 @@ pub fn for_run(
     )
 }
 
+fn ttar(p: &crate::experiment::aggregate::PipelineAgg) -> &super::stats::Metric {
+    &p.time_to_all_regions
+}
+
 /// The p95 time to all Regions the `[slo]` scope judges, seconds, with what
 /// it is of and its n: the fleet's, the named pipeline's, or (each) the
 /// slowest pipeline's.
 pub fn headline_p95(scn: &Scenario, agg: &Aggregate) -> Option<(String, f64, u64)> {
     use crate::scenario::SloScope;
-    fn ttar(p: &crate::experiment::aggregate::PipelineAgg) -> &super::stats::Metric {
-        &p.time_to_all_regions
-    }
     match scn.slo.scope {
         SloScope::Fleet => {
             let m = super::fleet::fleet(&scn.world, agg, ttar);
@@ -89,15 +90,13 @@ pub fn headline_p95(scn: &Scenario, agg: &Aggregate) -> Option<(String, f64, u64
 
 /// The slowest pipeline's name, its p95 time to all Regions (seconds) and its n.
 pub fn slowest(scn: &Scenario, agg: &Aggregate) -> Option<(String, f64, u64)> {
-    scn.world
-        .pipelines
-        .iter()
-        .zip(&agg.pipelines)
-        .filter_map(|(p, pa)| {
-            let m = &pa.time_to_all_regions;
-            Some((p.name.clone(), m.quantile_s(0.95)?, m.count))
-        })
-        .max_by(|a, b| a.1.total_cmp(&b.1))
+    let (i, pa) = super::fleet::slowest(agg, ttar)?;
+    let m = ttar(pa);
+    Some((
+        scn.world.pipelines.get(i)?.name.clone(),
+        m.quantile_s(0.95)?,
+        m.count,
+    ))
 }
 
 /// Whether either reading could fill the quota: one copier account's

@@ -882,21 +882,7 @@ fn a_fleet_slo_is_judged_and_searched_on_the_fleets_pooled_p95() {
         .replace("[slo]\n", "[slo]\nscope = \"fleet\"\n"),
     )
     .unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let dir = out.path().join("run");
-    super::amisim_ok(&[
-        "run",
-        scn.to_str().unwrap(),
-        "-n",
-        "4",
-        "-q",
-        "--rows",
-        "none",
-        "--report",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    let (_out, _dir, md) = run_report(scn.to_str().unwrap(), &["-n", "4", "--rows", "none"]);
     let fleet = md
         .lines()
         .find(|l| l.contains("over the fleet"))
@@ -920,19 +906,7 @@ fn a_fleet_slo_is_judged_and_searched_on_the_fleets_pooled_p95() {
 #[test]
 fn a_sweep_over_words_draws_its_bars_and_the_exposure_it_is_about() {
     // patch-sla sweeps a cron (not a number) and its SLO is the exposure window.
-    let out = tempfile::tempdir().unwrap();
-    let dir = out.path().join("run");
-    super::amisim_ok(&[
-        "run",
-        "scenarios/patch-sla.toml",
-        "-n",
-        "2",
-        "-q",
-        "--report",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    let (_out, dir, md) = run_report("scenarios/patch-sla.toml", &["-n", "2"]);
     for chart in ["sweep", "sweep_cost", "sweep_exposure"] {
         let png = std::fs::read(dir.join("charts").join(format!("{chart}.png"))).unwrap();
         assert!(png.starts_with(&[0x89, b'P', b'N', b'G']), "{chart}.png");
@@ -947,19 +921,7 @@ fn a_sweep_over_words_draws_its_bars_and_the_exposure_it_is_about() {
 #[test]
 fn a_sweep_of_one_pipelines_key_shows_that_pipelines_p95_and_no_clamped_interval() {
     // time-based-copies sweeps pipeline[1].copy_completion; pipeline 0 is the slower.
-    let out = tempfile::tempdir().unwrap();
-    let dir = out.path().join("run");
-    super::amisim_ok(&[
-        "run",
-        "scenarios/time-based-copies.toml",
-        "-n",
-        "2",
-        "-q",
-        "--report",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    let (_out, _dir, md) = run_report("scenarios/time-based-copies.toml", &["-n", "2"]);
     assert!(md.contains("| p95 of time-based (swept) |"), "{md}");
     // 2 replications cannot support a CI of a p95: said, not clamped to the sample.
     assert!(md.contains("(too few values for a 95 % CI)"), "{md}");
@@ -974,4 +936,15 @@ fn a_sweep_of_one_pipelines_key_shows_that_pipelines_p95_and_no_clamped_interval
         swept(rows[1]),
         "the swept pipeline's p95 moves with the sweep"
     );
+}
+
+/// Runs `scenario` with `args` and `--report` into a fresh directory: the
+/// directory (kept alive by its guard) and its report.md.
+fn run_report(scenario: &str, args: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, String) {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("run");
+    let to = dir.to_str().unwrap();
+    super::amisim_ok(&[&["run", scenario, "-q", "--report", "--out", to], args].concat());
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    (out, dir, md)
 }

@@ -252,8 +252,6 @@ fn slowest<'a>(
     &'a str,
     &'a crate::experiment::aggregate::PipelineAgg,
 )> {
-    named(scn, agg)
-        .filter_map(|(i, name, pa)| Some((i, name, pa, metric(pa).quantile(0.95)?)))
-        .max_by(|a, b| a.3.total_cmp(&b.3))
-        .map(|(i, n, pa, _)| (i, n, pa))
+    let (i, pa) = crate::experiment::fleet::slowest(agg, metric)?;
+    Some((i, scn.world.pipelines.get(i)?.name.as_str(), pa))
 }

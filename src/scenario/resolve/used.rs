@@ -120,8 +120,9 @@ fn prices(raw: &RawScenario, builds: &[(usize, &Pipeline)], regions: &[String]) 
             regions.len()
         ));
     }
-    let windows_assumed: Vec<&str> = ["c5.xlarge", "m7i.large"]
-        .into_iter()
+    let windows_assumed: Vec<&str> = facts::WINDOWS_INSTANCE_ASSUMED
+        .iter()
+        .copied()
         .filter(|t| {
             builds.iter().any(|(_, p)| {
                 p.platform == Platform::Windows
