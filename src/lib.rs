@@ -18,13 +18,16 @@
 //! [`scenario`] (TOML files) ← [`experiment`] (parallel replications,
 //! shards) ← [`report`] (CSV, summaries, charts) ← [`import`] (scenarios from
 //! Image Builder's JSON) ← [`fit`] (latency models from a team's own logs)
-//! ← [`pricelist`] (`[cost]` tables from AWS's Price List) ← [`cli`].
+//! ← [`backtest`] (the model, fitted on a team's past, against what
+//! happened next) ← [`pricelist`] (`[cost]` tables from AWS's Price List)
+//! ← [`cli`].
 //!
 //! **Ordering contract**: events fire in `(time, seq)` order; ties are FIFO.
 //! **Determinism contract**: the same scenario, seed and replication count
 //! give byte-identical outputs whatever the thread count.
 
 pub mod aws;
+pub mod backtest;
 pub mod cli;
 pub mod cost;
 pub mod diag;

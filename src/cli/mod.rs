@@ -7,6 +7,7 @@
 //! 0 success; 1 runtime failure (I/O, threads); 2 usage or scenario error
 //! (nothing is written).
 
+mod backtest;
 mod compare;
 mod docs;
 mod execute;
@@ -80,6 +81,10 @@ pub enum Command {
     /// stages.csv, Image Builder's step executions, EBS events, describe-snapshots,
     /// CloudTrail) by maximum likelihood, and write them as a calibration.
     Fit(fit::FitArgs),
+    /// Fit the scenario's stages on your history before a cutoff, simulate the period
+    /// after it, and test the prediction against what happened (backtest.json; with
+    /// --report, backtest.md and .html with each metric's CDF and PIT histogram).
+    Backtest(backtest::BacktestArgs),
     /// Read AWS's Price List offer files (EC2 and EBS, JSON or CSV) into the `[cost]`
     /// table a scenario includes with `[cost] prices = "prices.toml"`.
     Prices(prices::PricesArgs),
@@ -257,6 +262,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Import(a) => import::import(&a),
         Command::Fit(a) => fit::fit(&a),
+        Command::Backtest(a) => backtest::backtest(&a, load),
         Command::Prices(mut a) => {
             a.load = load;
             prices::prices(&a)

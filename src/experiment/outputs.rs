@@ -88,6 +88,14 @@ impl RowFile {
     }
 }
 
+/// The files `amisim backtest` writes in its directory (charts in `charts/`).
+pub const BACKTEST_FILES: [&str; 4] = [
+    "backtest.json",
+    "calibration.toml",
+    "backtest.md",
+    "backtest.html",
+];
+
 /// Which row files are written, indexed by [`RowFile`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RowSet(pub [bool; N_ROW_FILES]);

@@ -356,12 +356,7 @@ impl Metric {
 
     /// The order-statistic interval's ranks; `None` with fewer than two values.
     fn ci_ranks(&self, q: f64) -> Option<(f64, f64)> {
-        if self.count < 2 {
-            return None;
-        }
-        let n = self.count as f64;
-        let spread = 1.96 * (n * q * (1.0 - q)).sqrt();
-        Some(((n * q - spread).floor(), (n * q + spread).ceil() + 1.0))
+        quantile_ci_ranks(self.count, q)
     }
 
     /// 95 % confidence interval of the mean, `(centre, half-width)` in the
@@ -450,6 +445,18 @@ impl Metric {
         }
         out
     }
+}
+
+/// The ranks of the distribution-free 95 % interval of the `q` quantile of
+/// `n` independent values: ⌊nq − 1.96·√(nq(1 − q))⌋ and
+/// 1 + ⌈nq + 1.96·√(nq(1 − q))⌉ (possibly outside [1, n]); `None` below two.
+pub fn quantile_ci_ranks(n: u64, q: f64) -> Option<(f64, f64)> {
+    if n < 2 {
+        return None;
+    }
+    let n = n as f64;
+    let spread = 1.96 * (n * q * (1.0 - q)).sqrt();
+    Some(((n * q - spread).floor(), (n * q + spread).ceil() + 1.0))
 }
 
 #[cfg(test)]

@@ -81,7 +81,7 @@ pub struct Fitted {
 }
 
 /// The files to read: each file, and each directory's files in name order.
-fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, FitError> {
+pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, FitError> {
     let mut out = Vec::new();
     for p in inputs {
         if p.is_dir() {

@@ -158,18 +158,75 @@ pub fn comment(s: &StageFit) -> Vec<String> {
     out
 }
 
+/// What a calibration holds besides the fits (`amisim backtest` writes
+/// them): values set outright, each with its comment.
+#[derive(Debug, Default)]
+pub struct Extra {
+    /// `[latency]` keys: key, TOML value, comment.
+    pub latency: Vec<(&'static str, String, String)>,
+    /// Steps' values.
+    pub steps: Vec<ExtraStep>,
+    /// `[faults]` keys: key, probability, comment.
+    pub faults: Vec<(&'static str, f64, String)>,
+}
+
+/// A step's values set outright.
+#[derive(Debug)]
+pub struct ExtraStep {
+    /// `component` or `test`.
+    pub table: &'static str,
+    /// The step's name.
+    pub name: String,
+    /// Its duration (TOML) when no fit gives one.
+    pub duration: Option<String>,
+    /// Its failure probability.
+    pub failure_probability: Option<f64>,
+    /// Why.
+    pub comment: String,
+}
+
 /// The calibration file.
 pub fn render(fits: &[StageFit], header: &[String]) -> String {
+    render_with(fits, header, &Extra::default())
+}
+
+/// One fitted value with its comment lines.
+fn write_fit(out: &mut String, key: &str, s: &StageFit) {
+    for c in comment(s) {
+        let _ = writeln!(out, "# {c}");
+    }
+    let _ = writeln!(out, "{key} = {}", spec(s));
+}
+
+/// The calibration file, with `extra`.
+pub fn render_with(fits: &[StageFit], header: &[String], extra: &Extra) -> String {
     let mut out = String::new();
     for h in header {
         let _ = writeln!(out, "# {h}");
     }
-    let write = |out: &mut String, key: &str, s: &StageFit| {
-        for c in comment(s) {
-            let _ = writeln!(out, "# {c}");
+    latency_table(&mut out, fits, extra);
+    for s in fits {
+        if let Target::Copy {
+            from: Some(f),
+            to: Some(t),
+        } = &s.target
+        {
+            let _ = writeln!(out, "\n[[route]]\nfrom = \"{f}\"\nto = \"{t}\"");
+            write_fit(&mut out, "copy", s);
         }
-        let _ = writeln!(out, "{key} = {}", spec(s));
-    };
+    }
+    step_tables(&mut out, fits, extra);
+    if !extra.faults.is_empty() {
+        let _ = writeln!(out, "\n[faults]");
+        for (k, p, c) in &extra.faults {
+            let _ = writeln!(out, "# {c}\n{k} = {}", num(*p));
+        }
+    }
+    out
+}
+
+/// `[latency]`: the values set outright, then the fitted ones.
+fn latency_table(out: &mut String, fits: &[StageFit], extra: &Extra) {
     let latency: Vec<&StageFit> = fits
         .iter()
         .filter(|s| {
@@ -179,39 +236,35 @@ pub fn render(fits: &[StageFit], header: &[String]) -> String {
             )
         })
         .collect();
-    if !latency.is_empty() {
-        let _ = writeln!(out, "\n[latency]");
-        for s in latency {
-            let key = match &s.target {
-                Target::Latency(k) => k,
-                Target::Snapshot => "snapshot",
-                _ => "copy",
-            };
-            write(&mut out, key, s);
-            if key == "instance_launch"
-                && s.notes
-                    .iter()
-                    .any(|n| n.contains("instance_ready is set to 0"))
-            {
-                let _ = writeln!(
-                    out,
-                    "instance_ready = \"0s\"  # held in instance_launch above"
-                );
-            }
-        }
+    if latency.is_empty() && extra.latency.is_empty() {
+        return;
     }
-    for s in fits {
-        if let Target::Copy {
-            from: Some(f),
-            to: Some(t),
-        } = &s.target
+    let _ = writeln!(out, "\n[latency]");
+    for (k, v, c) in &extra.latency {
+        let _ = writeln!(out, "# {c}\n{k} = {v}");
+    }
+    for s in latency {
+        let key = match &s.target {
+            Target::Latency(k) => k,
+            Target::Snapshot => "snapshot",
+            _ => "copy",
+        };
+        write_fit(out, key, s);
+        if key == "instance_launch"
+            && s.notes
+                .iter()
+                .any(|n| n.contains("instance_ready is set to 0"))
         {
-            let _ = writeln!(out, "\n[[route]]");
-            let _ = writeln!(out, "from = \"{f}\"");
-            let _ = writeln!(out, "to = \"{t}\"");
-            write(&mut out, "copy", s);
+            let _ = writeln!(
+                out,
+                "instance_ready = \"0s\"  # held in instance_launch above"
+            );
         }
     }
+}
+
+/// `[component."…"]` and `[test."…"]`: the fitted steps, then those set outright.
+fn step_tables(out: &mut String, fits: &[StageFit], extra: &Extra) {
     for s in fits {
         let (table, name) = match &s.target {
             Target::Component(n) => ("component", n),
@@ -219,7 +272,32 @@ pub fn render(fits: &[StageFit], header: &[String]) -> String {
             _ => continue,
         };
         let _ = writeln!(out, "\n[{table}.{}]", toml::Value::String(name.clone()));
-        write(&mut out, "duration", s);
+        write_fit(out, "duration", s);
+        step_extra(out, extra, table, name);
     }
-    out
+    for e in &extra.steps {
+        let fitted = fits.iter().any(|s| match &s.target {
+            Target::Component(n) => e.table == "component" && *n == e.name,
+            Target::Test(n) => e.table == "test" && *n == e.name,
+            _ => false,
+        });
+        if let (false, Some(d)) = (fitted, &e.duration) {
+            let name = toml::Value::String(e.name.clone());
+            let _ = writeln!(
+                out,
+                "\n[{}.{name}]\n# {}\nduration = {d}",
+                e.table, e.comment
+            );
+            step_extra(out, extra, e.table, &e.name);
+        }
+    }
+}
+
+/// A step's failure probability, with its comment, from `extra`.
+fn step_extra(out: &mut String, extra: &Extra, table: &str, name: &str) {
+    for e in &extra.steps {
+        if let (true, Some(p)) = (e.table == table && e.name == name, e.failure_probability) {
+            let _ = writeln!(out, "# {}\nfailure_probability = {}", e.comment, num(p));
+        }
+    }
 }

@@ -119,7 +119,7 @@ fn ours(name: &str, is_dir: bool) -> bool {
     if is_dir {
         return name == "charts";
     }
-    if outputs::FILES.iter().any(|f| f.name == name) {
+    if outputs::FILES.iter().any(|f| f.name == name) || outputs::BACKTEST_FILES.contains(&name) {
         return true;
     }
     // `.STEM.XXXXXX.EXT` (write::temp_beside), `.NAME.tmp-PID`, the write probe.

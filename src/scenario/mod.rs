@@ -59,10 +59,46 @@ pub fn from_str_with(
     text: &str,
     opts: &LoadOptions,
 ) -> Result<Scenario, ScenarioErrors> {
+    load_as(path, text, opts, None)
+}
+
+/// What `amisim backtest` changes in a scenario before resolving it: a
+/// calibration whose values win over the scenario's own, and the window
+/// simulated (the period after the cutoff).
+#[derive(Debug, Clone)]
+pub struct Backtest {
+    /// The calibration the backtest fitted.
+    pub calibration: std::path::PathBuf,
+    /// Calendar time of t = 0: the cutoff.
+    pub start: toml::value::Datetime,
+    /// The simulated window.
+    pub horizon: spec::Dur,
+}
+
+/// As [`from_str_with`], with `backtest`'s calibration and window.
+pub fn from_str_backtest(
+    path: &Path,
+    text: &str,
+    opts: &LoadOptions,
+    backtest: &Backtest,
+) -> Result<Scenario, ScenarioErrors> {
+    load_as(path, text, opts, Some(backtest))
+}
+
+fn load_as(
+    path: &Path,
+    text: &str,
+    opts: &LoadOptions,
+    backtest: Option<&Backtest>,
+) -> Result<Scenario, ScenarioErrors> {
     let loc = Locator::new(path, text);
     let files = Files::of(path, opts);
     parse_raw::<raw::RawScenario>(&loc, text)
         .and_then(|raw| with_calibration(&loc, &files, text, raw))
+        .and_then(|(raw, hash)| match backtest {
+            None => Ok((raw, hash)),
+            Some(b) => with_backtest(raw, hash, b, &files),
+        })
         .and_then(|(mut raw, hash)| {
             // The hash covers the prices file too: the costs depend on it.
             let hash = match prices::with_prices(&loc, &files, &mut raw)? {
@@ -109,8 +145,20 @@ fn with_calibration(
             Some("the path is relative to the scenario's directory; write one with `amisim fit … -o calibration.toml`".into()),
         )])
     })?;
-    let cal_loc = Locator::new(&cal_path, &cal_text);
-    let cal = parse_raw::<raw::RawCalibration>(&cal_loc, &cal_text)?;
+    let cal = read_calibration(&cal_path, &cal_text, files)?;
+    resolve::calibration::merge(&mut raw, cal);
+    let hash = hex_sha256(format!("{text}\0{cal_text}").as_bytes());
+    Ok((raw, hash))
+}
+
+/// Parses and checks a calibration, its errors located in its own file.
+fn read_calibration(
+    cal_path: &Path,
+    cal_text: &str,
+    files: &Files,
+) -> Result<raw::RawCalibration, ScenarioErrors> {
+    let cal_loc = Locator::new(cal_path, cal_text);
+    let cal = parse_raw::<raw::RawCalibration>(&cal_loc, cal_text)?;
     let cal_files = Files {
         dir: cal_path
             .parent()
@@ -123,9 +171,35 @@ fn with_calibration(
     if !errors.is_empty() {
         return Err(ScenarioErrors::at_most(errors, MAX_ERRORS));
     }
-    resolve::calibration::merge(&mut raw, cal);
-    let hash = hex_sha256(format!("{text}\0{cal_text}").as_bytes());
-    Ok((raw, hash))
+    Ok(cal)
+}
+
+/// `amisim backtest`'s changes: its calibration wins over the scenario's
+/// values, and the window is the period after the cutoff. The hash covers
+/// the calibration and the window.
+fn with_backtest(
+    mut raw: raw::RawScenario,
+    hash: String,
+    b: &Backtest,
+    files: &Files,
+) -> Result<(raw::RawScenario, String), ScenarioErrors> {
+    let text = read_input(&b.calibration, MAX_SCENARIO_BYTES).map_err(|e| {
+        ScenarioErrors::new(vec![Locator::new(&b.calibration, "").error(
+            None,
+            "calibration",
+            format!("cannot read {}: {e}", b.calibration.display()),
+            None,
+        )])
+    })?;
+    let cal = read_calibration(&b.calibration, &text, files)?;
+    resolve::calibration::merge_winning(&mut raw, cal);
+    raw.start = Some(toml::Spanned::new(0..0, b.start));
+    raw.horizon = Some(toml::Spanned::new(0..0, b.horizon));
+    let window = format!("{}\0{}", b.start, b.horizon.0.as_millis());
+    Ok((
+        raw,
+        hex_sha256(format!("{hash}\0{text}\0{window}").as_bytes()),
+    ))
 }
 
 /// The SHA-256 of `bytes`, in hex.

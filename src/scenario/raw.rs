@@ -147,7 +147,7 @@ pub struct RawRegionPrices {
 }
 
 /// `[faults]`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawFaults {
     /// Probability that an instance launch fails.
@@ -712,6 +712,20 @@ pub struct RawCalibration {
     /// Test components' durations, by name.
     #[serde(default)]
     pub test: std::collections::BTreeMap<String, RawCalibratedStep>,
+    /// Failure probabilities fitted from failed steps.
+    pub faults: Option<RawCalibratedFaults>,
+}
+
+/// `[faults]` of a calibration: the fitted failure probabilities.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalibratedFaults {
+    /// Probability that an instance launch fails (one attempt).
+    pub launch_failure_probability: Option<Spanned<f64>>,
+    /// Probability that a snapshot fails.
+    pub snapshot_failure_probability: Option<Spanned<f64>>,
+    /// Probability that a copy ends failed (one attempt).
+    pub copy_failure_probability: Option<Spanned<f64>>,
 }
 
 /// `[component."name"]` or `[test."name"]` of a calibration.
@@ -720,4 +734,6 @@ pub struct RawCalibration {
 pub struct RawCalibratedStep {
     /// How long it runs.
     pub duration: Spanned<DistSpec<Dur>>,
+    /// Probability that it fails, in [0, 1].
+    pub failure_probability: Option<Spanned<f64>>,
 }

@@ -4,6 +4,10 @@
 
 /// no allocation per event once warmed up
 mod alloc;
+/// amisim backtest on histories whose truth is known
+mod backtest;
+/// the backtest fixtures' generator (AWS-shaped history from a known truth)
+mod backtest_gen;
 /// the AWS Batch and Kubernetes recipes in tests/batch/
 mod batch;
 /// the HTML report in headless Chromium (run by .ci/browser.sh)
