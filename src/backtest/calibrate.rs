@@ -90,7 +90,7 @@ pub fn calibrate(world: &World, before: &[&Execution], o: &stage::Options) -> Ca
         .any(|e| e.steps.iter().any(|s| matches!(s.metric, Metric::Copy(_))));
     let obs = observations(world, before, copies_seen);
     let fits = stage::fit_all(&obs, o);
-    let mut notes = Vec::new();
+    let mut notes = missing(world, before, copies_seen);
     if !copies_seen {
         notes.push("no EC2 AMI State Change event links a Region's AMI: each copy is calibrated with the whole distribution (DistributeImage), an overestimate where it has several Regions".to_string());
     }
@@ -118,6 +118,50 @@ pub fn calibrate(world: &World, before: &[&Execution], o: &stage::Options) -> Ca
         failures,
         notes,
     }
+}
+
+/// What a pipeline of the scenario has and its history before the cutoff
+/// does not log: those stages keep the scenario's values, said here.
+fn missing(world: &World, before: &[&Execution], copies_seen: bool) -> Vec<String> {
+    let mut pipelines: Vec<usize> = before.iter().map(|e| e.pipeline).collect();
+    pipelines.dedup();
+    pipelines.sort_unstable();
+    pipelines.dedup();
+    let mut out = Vec::new();
+    for p in pipelines {
+        let pl = &world.pipelines[p];
+        let mut expected = vec![Metric::LaunchBuilder, Metric::CreateImage];
+        if !pl.components.is_empty() {
+            expected.push(Metric::Components);
+        }
+        if pl.test_phase && !pl.tests.is_empty() {
+            expected.extend([Metric::LaunchTest, Metric::Tests]);
+        }
+        if copies_seen {
+            expected.extend(
+                pl.copies
+                    .iter()
+                    .map(|c| Metric::Copy(world.regions[c.region.index()].clone())),
+            );
+        }
+        expected.sort();
+        expected.dedup();
+        for m in expected {
+            let logged = before
+                .iter()
+                .filter(|e| e.pipeline == p)
+                .any(|e| e.values(&m).next().is_some());
+            if !logged {
+                out.push(format!(
+                    "pipeline {}: nothing before the cutoff measures {} ({}): the scenario's own values stand for it",
+                    pl.name,
+                    m.words(),
+                    m.name()
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// A step spanning several components calibrates their sum: the first

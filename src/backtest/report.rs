@@ -311,6 +311,16 @@ pub fn console(b: &Backtested) -> String {
     for f in &b.findings {
         let _ = writeln!(s, "- {f}");
     }
+    for n in &b.calibration.notes {
+        let _ = writeln!(s, "note: {n}");
+    }
+    if !b.unseen.is_empty() {
+        let _ = writeln!(
+            s,
+            "note: no execution of {} in the history: not backtested",
+            b.unseen.join(", ")
+        );
+    }
     let rec = &b.reconstructed;
     if !rec.unlinked.is_empty() || rec.unfinished > 0 {
         let _ = writeln!(

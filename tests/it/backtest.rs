@@ -181,3 +181,61 @@ fn the_verdicts_hold_over_other_draws_of_the_histories() {
         );
     }
 }
+
+/// The failure probabilities a backtest fits land in its calibration, and
+/// a calibration's probabilities change the simulated failures: with
+/// `update-linux` failing 30 % of the time and launches 10 % (two per
+/// execution), about 1 − 0.7 × 0.9² = 43.3 % of executions fail.
+#[test]
+fn fitted_failure_probabilities_land_in_the_calibration_and_change_the_failures() {
+    let b = run("consistent");
+    let toml = &b.calibration.toml;
+    for key in [
+        "launch_failure_probability",
+        "snapshot_failure_probability",
+        "copy_failure_probability",
+    ] {
+        let (_, k, n, p) = b
+            .calibration
+            .failures
+            .iter()
+            .find(|f| f.0 == key)
+            .unwrap_or_else(|| panic!("{key}"));
+        let q = (*k as f64 + 0.5) / (*n as f64 + 1.0);
+        assert!((p - q).abs() < 1e-12, "{key}: {p} against Jeffreys' {q}");
+        assert!(toml.contains(&format!("{key} = ")), "{key} not in\n{toml}");
+    }
+    assert!(
+        toml.contains("[component.\"update-linux\"]") && toml.contains("failure_probability = "),
+        "{toml}"
+    );
+    // A calibration's failure keys in a run.
+    let dir = tempfile::tempdir().unwrap();
+    let cal = "[faults]\nlaunch_failure_probability = 0.1\n\n[component.\"update-linux\"]\nduration = \"7m\"\nfailure_probability = 0.3\n";
+    std::fs::write(dir.path().join("cal.toml"), cal).unwrap();
+    let golden = std::fs::read_to_string("tests/backtest/golden.toml").unwrap();
+    let text = golden
+        .replace("name = \"backtest-golden\"", "name = \"cal\"\ncalibration = \"cal.toml\"")
+        .replace("name = \"update-linux\"\nduration = { kind = \"lognormal\", median = \"4m\", p95 = \"9m\" }\n", "name = \"update-linux\"\n");
+    std::fs::write(dir.path().join("s.toml"), &text).unwrap();
+    let sc = amisim::scenario::load(&dir.path().join("s.toml"), &Default::default()).unwrap();
+    let (mut failed, mut all) = (0u64, 0u64);
+    for i in 0..20 {
+        let r = amisim::pipeline::model::run_replication(&sc.world, 5, i);
+        all += r.runs.len() as u64;
+        failed += r
+            .runs
+            .iter()
+            .filter(|x| x.outcome == amisim::pipeline::model::Outcome::Failed)
+            .count() as u64;
+    }
+    let share = failed as f64 / all as f64;
+    let expected = 1.0 - 0.7 * 0.9 * 0.9;
+    // 1,600 executions: sd √(p(1 − p)/n) ≈ 0.012; four of them.
+    let sd = (expected * (1.0 - expected) / all as f64).sqrt();
+    assert!(
+        (share - expected).abs() < 4.0 * sd,
+        "{failed} of {all} failed: {share}, expected {expected} ± {}",
+        4.0 * sd
+    );
+}

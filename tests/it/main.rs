@@ -6,6 +6,8 @@
 mod alloc;
 /// amisim backtest on histories whose truth is known
 mod backtest;
+/// amisim backtest's command: its files and its refusals
+mod backtest_cli;
 /// the backtest fixtures' generator (AWS-shaped history from a known truth)
 mod backtest_gen;
 /// the AWS Batch and Kubernetes recipes in tests/batch/
