@@ -46,6 +46,9 @@ pub struct BacktestArgs {
     /// Below this many uncensored observations a stage gets the empirical distribution.
     #[arg(long, default_value_t = 20)]
     pub min_samples: usize,
+    /// Replace an output directory that holds other results than a backtest's.
+    #[arg(long)]
+    pub force: bool,
     /// Print nothing but errors.
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -70,6 +73,25 @@ fn cutoff(a: &BacktestArgs) -> Result<Cutoff, CliError> {
         ));
     }
     Ok(Cutoff::HoldOut(f))
+}
+
+/// Refuses a directory holding another command's results (a run's), which
+/// the backtest would replace.
+fn not_another_result(target: &std::path::Path) -> Result<(), CliError> {
+    let Ok(entries) = std::fs::read_dir(target) else {
+        return Ok(());
+    };
+    let ours = crate::experiment::outputs::BACKTEST_FILES;
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !ours.contains(&name.as_str()) && name != "charts" {
+            return Err(usage(format!(
+                "{} holds {name}, another command's result, which a backtest would replace\n  help: give -o a directory of its own, or --force to replace it",
+                target.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn backtest(
@@ -105,6 +127,9 @@ pub(super) fn backtest(
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-backtest", done.scenario)));
+    if !a.force {
+        not_another_result(&target)?;
+    }
     let staged = super::finish::stage(&target)?;
     let dir = staged.path();
     let write = |name: &str, text: &str| -> Result<(), CliError> {

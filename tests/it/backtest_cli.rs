@@ -278,3 +278,45 @@ fn a_stage_the_history_does_not_log_is_named_and_keeps_the_scenarios_values() {
     let cal = std::fs::read_to_string(target.join("calibration.toml")).unwrap();
     assert!(!cal.contains("[test."), "{cal}");
 }
+
+#[test]
+fn a_backtest_does_not_replace_a_runs_results_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let o = out.to_str().unwrap();
+    amisim_ok(&["run", "scenarios/quickstart.toml", "-n", "2", "-o", o, "-q"]);
+    let args = [
+        "backtest",
+        "tests/backtest/golden.toml",
+        "tests/backtest/consistent",
+        "-o",
+        o,
+        "--bootstrap",
+        "9",
+        "-q",
+    ];
+    let r = amisim(&args);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        stderr(&r).contains("holds") && stderr(&r).contains("--force"),
+        "{}",
+        stderr(&r)
+    );
+    assert!(out.join("runs.csv").is_file(), "the run's results are left");
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    amisim_ok(&forced);
+    assert!(out.join("backtest.json").is_file() && !out.join("runs.csv").exists());
+}
+
+#[test]
+fn the_readmes_sample_is_what_the_command_prints() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let cmd = "amisim backtest tests/backtest/golden.toml tests/backtest/drift --report\n```\n\n```text\n";
+    let start = readme.find(cmd).expect("README's backtest sample") + cmd.len();
+    let sample = &readme[start..start + readme[start..].find("```").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bt");
+    let o = amisim_ok(&["backtest", "tests/backtest/golden.toml", "tests/backtest/drift", "--report", "-o", out.to_str().unwrap()]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), sample);
+}
