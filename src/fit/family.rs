@@ -305,24 +305,43 @@ pub(crate) fn standard_errors(nll: impl Fn(&[f64]) -> f64, p: &[f64]) -> Vec<f64
             hess[j][i] = v;
         }
     }
-    match k {
-        1 => vec![(1.0 / hess[0][0]).sqrt()],
-        2 => {
-            let det = hess[0][0] * hess[1][1] - hess[0][1] * hess[1][0];
-            vec![(hess[1][1] / det).sqrt(), (hess[0][0] / det).sqrt()]
-        }
-        3 => {
-            let m = &hess;
-            let det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-                - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-                + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-            let c00 = (m[1][1] * m[2][2] - m[1][2] * m[2][1]) / det;
-            let c11 = (m[0][0] * m[2][2] - m[0][2] * m[2][0]) / det;
-            let c22 = (m[0][0] * m[1][1] - m[0][1] * m[1][0]) / det;
-            vec![c00.sqrt(), c11.sqrt(), c22.sqrt()]
-        }
-        _ => vec![f64::NAN; k],
+    match invert(hess) {
+        Some(c) => (0..k).map(|i| c[i][i].sqrt()).collect(),
+        None => vec![f64::NAN; k],
     }
+}
+
+/// The inverse of a small symmetric matrix by Gauss-Jordan elimination with
+/// partial pivoting; `None` if it is singular.
+// Hand-written: a 4x4 inverse is all amisim needs, not worth a linear-algebra crate.
+fn invert(mut m: Vec<Vec<f64>>) -> Option<Vec<Vec<f64>>> {
+    let k = m.len();
+    let mut inv: Vec<Vec<f64>> = (0..k)
+        .map(|i| (0..k).map(|j| f64::from(u8::from(i == j))).collect())
+        .collect();
+    for col in 0..k {
+        let pivot = (col..k).max_by(|a, b| m[*a][col].abs().total_cmp(&m[*b][col].abs()))?;
+        if m[pivot][col].abs() < 1e-300 || !m[pivot][col].is_finite() {
+            return None;
+        }
+        m.swap(col, pivot);
+        inv.swap(col, pivot);
+        let d = m[col][col];
+        for j in 0..k {
+            m[col][j] /= d;
+            inv[col][j] /= d;
+        }
+        for r in 0..k {
+            if r != col {
+                let f = m[r][col];
+                for j in 0..k {
+                    m[r][j] -= f * m[col][j];
+                    inv[r][j] -= f * inv[col][j];
+                }
+            }
+        }
+    }
+    Some(inv)
 }
 
 /// Fits `family` to `data` (at least one uncensored value) by maximum likelihood.

@@ -14,6 +14,7 @@ pub mod csv_input;
 pub mod family;
 pub mod gof;
 pub mod obs;
+pub mod overhead;
 pub mod report;
 pub mod stage;
 pub mod throughput;

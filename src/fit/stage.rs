@@ -132,7 +132,7 @@ fn fit_throughput(data: &[SizedObs], o: &Options) -> Model {
         if sim.iter().all(|s| s.2) {
             return (1.0, f64::INFINITY);
         }
-        let refit = throughput::fit(&sim);
+        let refit = throughput::refit(&fit, &sim);
         gof::statistics(&pit(&refit, &sim))
     });
     Model::Throughput { fit, gof }

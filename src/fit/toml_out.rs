@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use super::family::{Family, Fitted};
 use super::obs::Target;
 use super::stage::{Model, StageFit};
+use super::throughput::{LR_CRITICAL, Overhead, Z95};
 
 /// Seconds as a duration string, to the millisecond.
 pub fn secs(x: f64) -> String {
@@ -64,9 +65,16 @@ pub fn spec(s: &StageFit) -> String {
             v.iter().map(|x| secs(*x)).collect::<Vec<_>>().join(", ")
         ),
         Model::Throughput { fit, .. } => {
+            let overhead = match fit.overhead {
+                Overhead::Fixed(o) => secs(o),
+                Overhead::Random(l) => format!(
+                    "{{ kind = \"lognormal\", mu = {}, sigma = {} }}",
+                    num(l.mu),
+                    num(l.sigma)
+                ),
+            };
             return format!(
-                "{{ overhead = {}, throughput_mib_s = {{ kind = \"lognormal\", median = {}, p95 = {} }} }}",
-                secs(fit.overhead_s),
+                "{{ overhead = {overhead}, throughput_mib_s = {{ kind = \"lognormal\", median = {}, p95 = {} }} }}",
                 num(fit.median_mib_s()),
                 num(fit.p95_mib_s())
             );
@@ -78,6 +86,40 @@ pub fn spec(s: &StageFit) -> String {
     } else {
         latency
     }
+}
+
+/// A throughput fit's parameters in words.
+fn throughput_words(fit: &super::throughput::Throughput) -> String {
+    let se = &fit.se;
+    let (overhead, k) = match fit.overhead {
+        Overhead::Fixed(o) => (format!("fixed overhead {} s ± {}", num(o), num(se[0])), 1),
+        Overhead::Random(l) => (
+            format!(
+                "random overhead lognormal: median {} s, p95 {} s, mu {} ± {}, sigma {} ± {}",
+                num(l.mu.exp()),
+                num((l.mu + Z95 * l.sigma).exp()),
+                num(l.mu),
+                num(se[0]),
+                num(l.sigma),
+                num(se[1])
+            ),
+            2,
+        ),
+    };
+    let lr = fit.lr.map_or(String::new(), |lr| {
+        format!("; random against fixed overhead: likelihood ratio {lr:.2} (a random one is kept above {LR_CRITICAL:.3}, its 5 % point)")
+    });
+    format!(
+        "{overhead}, rate median {} MiB/s (p95 {}), ln-rate mu {} ± {}, sigma {} ± {}; AIC {:.1}, BIC {:.1}{lr}",
+        num(fit.median_mib_s()),
+        num(fit.p95_mib_s()),
+        num(fit.mu),
+        num(se[k]),
+        num(fit.sigma),
+        num(se[k + 1]),
+        fit.aic,
+        fit.bic
+    )
 }
 
 /// The comment lines above a stage's value.
@@ -134,19 +176,7 @@ pub fn comment(s: &StageFit) -> Vec<String> {
             ));
         }
         Model::Throughput { fit, gof } => {
-            out.push(format!(
-                "overhead {} s ± {}, rate median {} MiB/s (p95 {}), ln-rate mu {} ± {}, sigma {} ± {}; AIC {:.1}, BIC {:.1}",
-                num(fit.overhead_s),
-                num(fit.se[0]),
-                num(fit.median_mib_s()),
-                num(fit.p95_mib_s()),
-                num(fit.mu),
-                num(fit.se[1]),
-                num(fit.sigma),
-                num(fit.se[2]),
-                fit.aic,
-                fit.bic
-            ));
+            out.push(throughput_words(fit));
             out.push(format!(
                 "KS {:.3} p = {:.3}, AD {:.3} p = {:.3} (on F(duration | size); parametric bootstrap, {} samples, seed {})",
                 gof.ks, gof.ks_p, gof.ad, gof.ad_p, gof.samples, gof.seed

@@ -317,6 +317,13 @@ fn the_readmes_sample_is_what_the_command_prints() {
     let sample = &readme[start..start + readme[start..].find("```").unwrap()];
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bt");
-    let o = amisim_ok(&["backtest", "tests/backtest/golden.toml", "tests/backtest/drift", "--report", "-o", out.to_str().unwrap()]);
+    let o = amisim_ok(&[
+        "backtest",
+        "tests/backtest/golden.toml",
+        "tests/backtest/drift",
+        "--report",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(String::from_utf8_lossy(&o.stdout), sample);
 }
