@@ -22,6 +22,8 @@ pub struct Account {
     pub default_key: Option<KeyId>,
     /// Block public access for AMIs: on by default for new accounts (rule 15).
     pub block_public_access: bool,
+    /// Its ECR registry grants `ecr:ReplicateImage` to the other accounts.
+    pub ecr_replication_allowed: bool,
     /// The settings set for one Region, which win over the account-wide ones
     /// there (docs/sources.md#encryption-by-default: AWS keeps them per
     /// account and Region).

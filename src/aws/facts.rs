@@ -222,6 +222,64 @@ pub const IMAGE_BUILDER_CREATE_IMAGE_TIMEOUT_MIN: u64 = 720;
 /// source: docs/sources.md#image-builder-steps.
 pub const IMAGE_BUILDER_DISTRIBUTE_TIMEOUT_MIN: u64 = 360;
 
+/// Image Builder's `DistributeContainerImage` step time-out, for a
+/// container's pushes to other Regions: 120 min by default (up to 720).
+/// source: docs/sources.md#container-build.
+pub const IMAGE_BUILDER_CONTAINER_DISTRIBUTE_TIMEOUT_MIN: u64 = 120;
+
+/// `BootstrapInstanceForContainer`: SSM Run Command installs Docker and the
+/// AWS CLI on the build host. ASSUMPTION (docs/sources.md#container-build:
+/// no duration is published; its time-out is 60 min).
+pub const CONTAINER_BOOTSTRAP: Lognormal = Lognormal {
+    median: 90.0,
+    p95: 240.0,
+};
+
+/// A `docker push` to ECR: fixed cost before layers move. ASSUMPTION
+/// (docs/sources.md#container-build: no figure is published).
+pub const ECR_PUSH_OVERHEAD: Lognormal = Lognormal {
+    median: 10.0,
+    p95: 40.0,
+};
+
+/// A push's throughput in MiB/s (compressed layers). ASSUMPTION
+/// (docs/sources.md#container-build).
+pub const ECR_PUSH_THROUGHPUT_MIB_S: Lognormal = Lognormal {
+    median: 60.0,
+    p95: 200.0,
+};
+
+/// The test host's `docker pull`: fixed cost. ASSUMPTION (docs/sources.md#container-build).
+pub const ECR_PULL_OVERHEAD: Lognormal = Lognormal {
+    median: 5.0,
+    p95: 20.0,
+};
+
+/// A pull's throughput in MiB/s. ASSUMPTION (docs/sources.md#container-build).
+pub const ECR_PULL_THROUGHPUT_MIB_S: Lognormal = Lognormal {
+    median: 100.0,
+    p95: 300.0,
+};
+
+/// ECR replication from a push to the image in a destination: "the majority
+/// of images replicate in less than 30 minutes", no SLA, no throughput.
+/// ASSUMPTION on the shape (docs/sources.md#ecr-replication).
+pub const ECR_REPLICATION: Lognormal = Lognormal {
+    median: 600.0,
+    p95: 1800.0,
+};
+
+/// ECR replication: at most 10 rules per replication configuration and 25
+/// unique destinations across them (not adjustable).
+/// source: docs/sources.md#ecr-replication.
+pub const ECR_REPLICATION_MAX_RULES: usize = 10;
+/// source: docs/sources.md#ecr-replication.
+pub const ECR_REPLICATION_MAX_DESTINATIONS: usize = 25;
+
+/// ECR private storage, per GB-month of compressed, de-duplicated layers.
+/// source: docs/sources.md#price-ecr.
+pub const ECR_USD_PER_GB_MONTH: f64 = 0.10;
+
 /// EC2 API throttling, per account and Region: CopyImage bucket 100, refill 1/s;
 /// RunInstances request bucket 5, refill 2/s.
 /// source: docs/sources.md#throttling.

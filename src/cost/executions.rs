@@ -233,7 +233,24 @@ fn add_transfers(
         book.push(line, r.finished, r.finished);
     };
     for r in recs.iter().map(|i| &rep.stages[i.index()]) {
-        if r.stage != Stage::Copy || r.outcome != Outcome::Succeeded {
+        if r.outcome != Outcome::Succeeded {
+            continue;
+        }
+        // A container's push from the build host, or ECR's replication,
+        // into another Region: its source pays the transfer.
+        let from = match (r.stage, &p.container) {
+            (Stage::Push, _) => Some(p.region),
+            (Stage::Replicate, Some(c)) => Some(c.replications[r.item as usize].from),
+            _ => None,
+        };
+        if let Some(from) = from {
+            if r.region != from {
+                let price = super::transfer_price(m, from, r.region);
+                charge(r, Category::Transfer, (from, p.owner), price);
+            }
+            continue;
+        }
+        if r.stage != Stage::Copy {
             continue;
         }
         if r.region != p.region {

@@ -24,11 +24,13 @@ pub enum Category {
     TimeBasedCopy,
     /// Snapshot storage in the archive tier, GB-months.
     SnapshotArchive,
+    /// ECR storage of a container image's layers, GB-months.
+    EcrStorage,
 }
 
 impl Category {
     /// Every category, in report order.
-    pub const ALL: [Category; 7] = [
+    pub const ALL: [Category; 8] = [
         Category::Instance,
         Category::Ebs,
         Category::SnapshotStorage,
@@ -36,6 +38,7 @@ impl Category {
         Category::Kms,
         Category::TimeBasedCopy,
         Category::SnapshotArchive,
+        Category::EcrStorage,
     ];
 
     /// The name used in CSV files.
@@ -48,6 +51,7 @@ impl Category {
             Category::Kms => "kms_key",
             Category::TimeBasedCopy => "time_based_copy",
             Category::SnapshotArchive => "snapshot_archive",
+            Category::EcrStorage => "ecr_storage",
         }
     }
 
@@ -55,7 +59,10 @@ impl Category {
     pub fn unit(self) -> &'static str {
         match self {
             Category::Instance => "hour",
-            Category::Ebs | Category::SnapshotStorage | Category::SnapshotArchive => "gb_month",
+            Category::Ebs
+            | Category::SnapshotStorage
+            | Category::SnapshotArchive
+            | Category::EcrStorage => "gb_month",
             Category::Transfer | Category::TimeBasedCopy => "gb",
             Category::Kms => "key_month",
         }

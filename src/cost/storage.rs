@@ -29,15 +29,17 @@ pub(super) fn add_storage(
     chains.sort_unstable();
     for chain in chains.chunk_by(|a, b| a >> 32 == b >> 32) {
         let pipeline = (chain[0] >> 32) as u64 / (na * nr);
-        let full: f64 = m.world.pipelines[pipeline as usize]
-            .volumes
-            .iter()
-            .map(|v| v.data_gib)
-            .sum();
+        let p = &m.world.pipelines[pipeline as usize];
+        // A container's repository holds its whole image once (ECR stores
+        // each layer once): the full data of its chain.
+        let full: f64 = match &p.container {
+            Some(c) => c.image_gib,
+            None => p.volumes.iter().map(|v| v.data_gib).sum(),
+        };
         for (k, &key) in chain.iter().enumerate() {
             let img = &rep.images[key as u32 as usize];
             let prev = (k > 0).then(|| &rep.images[chain[k - 1] as u32 as usize]);
-            add_image(m, img, prev, full, book);
+            add_image(m, img, prev, (full, p.container.is_some()), book);
         }
     }
 }
@@ -49,7 +51,7 @@ fn add_image(
     m: &Market<'_>,
     img: &ImageRecord,
     prev: Option<&ImageRecord>,
-    full: f64,
+    (full, container): (f64, bool),
     book: &mut Book<'_>,
 ) {
     // Billed to the horizon: the month is the horizon's, never the last event's.
@@ -76,10 +78,20 @@ fn add_image(
     if let Some(a) = img.archived {
         add_archive(m, img, a, full, book);
     }
-    let price = m.prices.at(img.region).snapshot_usd_per_gb_month;
+    let (price, cat) = if container {
+        // source: docs/sources.md#price-ecr.
+        (
+            crate::aws::facts::ECR_USD_PER_GB_MONTH,
+            Category::EcrStorage,
+        )
+    } else {
+        (
+            m.prices.at(img.region).snapshot_usd_per_gb_month,
+            Category::SnapshotStorage,
+        )
+    };
     let usd = micro((own + extra) * price);
     let own_usd = micro(own * price).min(usd);
-    let cat = Category::SnapshotStorage;
     book.months
         .spread(cat, img.region, own_usd, img.available, standard_end);
     if let Some(g) = gone {

@@ -211,12 +211,7 @@ pub fn critical_step(
         None => parts.push((k, d.as_millis())),
     };
     let span = |r: &StageRecord| r.finished.since(r.enqueued);
-    let key = |r: &StageRecord| match r.stage {
-        Stage::Component => CriticalKey::Component(r.item),
-        Stage::Test => CriticalKey::Test(r.item),
-        Stage::Copy => CriticalKey::Copy(r.region),
-        s => CriticalKey::Stage(s),
-    };
+    let key = critical_key;
     let records = recs.iter().map(|i| &rep.stages[i.index()]);
     let mut last: Option<&StageRecord> = None;
     for r in records.clone() {
@@ -232,13 +227,20 @@ pub fn critical_step(
             | Stage::CreateImage
             | Stage::RegisterImage
             | Stage::LaunchTest
+            | Stage::Bootstrap
+            | Stage::Pull
             | Stage::Test => add(key(r), span(r)),
+            // A container's push to its build Region is serial; the pushes
+            // to the destinations and the replications are branches.
+            Stage::Push if r.item == 0 => add(key(r), span(r)),
             // A branch ends with a share, a launch from the copy, or the copy
             // itself (no test launch): the one that ends last is critical.
             Stage::Share
             | Stage::LaunchDestinationTest
             | Stage::LaunchMigratedInstance
             | Stage::Copy
+            | Stage::Push
+            | Stage::Replicate
                 if last.is_none_or(|l| r.finished > l.finished) =>
             {
                 last = Some(r);
@@ -246,6 +248,21 @@ pub fn critical_step(
             _ => {}
         }
     }
+    last_branch(p, rep, recs, last, &mut add);
+    largest(world, run.pipeline, parts)
+}
+
+/// The distribution branch that ended last, and the copy behind it, into
+/// `add` (the copy counted with its queue wait).
+fn last_branch(
+    p: &Pipeline,
+    rep: &ReplicationResult,
+    recs: &[RecordId],
+    last: Option<&StageRecord>,
+    add: &mut impl FnMut(CriticalKey, SimDuration),
+) {
+    let records = recs.iter().map(|i| &rep.stages[i.index()]);
+    let span = |r: &StageRecord| r.finished.since(r.enqueued);
     // The copy behind the last branch.
     let copy_index = last.and_then(|l| match l.stage {
         Stage::Share => p.distributions[l.item as usize].owner_copy,
@@ -260,16 +277,25 @@ pub fn critical_step(
         } else {
             l.finished.since(l.started)
         };
-        add(key(l), d);
+        add(critical_key(l), d);
     }
     if let Some(c) = copy_index
         && let Some(copy) = records
             .clone()
             .find(|r| r.stage == Stage::Copy && r.item == c)
     {
-        add(key(copy), span(copy));
+        add(critical_key(copy), span(copy));
     }
-    largest(world, run.pipeline, parts)
+}
+
+/// A record's step on the critical path.
+fn critical_key(r: &StageRecord) -> CriticalKey {
+    match r.stage {
+        Stage::Component => CriticalKey::Component(r.item),
+        Stage::Test => CriticalKey::Test(r.item),
+        Stage::Copy => CriticalKey::Copy(r.region),
+        s => CriticalKey::Stage(s),
+    }
 }
 
 /// The largest of `parts`; among equals, the label first in alphabetical

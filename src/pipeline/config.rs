@@ -218,6 +218,41 @@ pub struct Latencies {
     pub snapshot: Throughput,
     /// Best-effort copy of one snapshot to another Region (unless a route overrides it).
     pub copy: Throughput,
+    /// A container build host's BootstrapInstanceForContainer (Docker installed by SSM).
+    pub container_bootstrap: Dist,
+    /// A `docker push` of layers to ECR (per GiB pushed).
+    pub ecr_push: Throughput,
+    /// The container test host's `docker pull` of the image.
+    pub ecr_pull: Throughput,
+    /// ECR replication of a push to one destination.
+    pub ecr_replication: Dist,
+}
+
+/// A container image pipeline's own settings (Image Builder container
+/// recipe and container distribution, with ECR replication rules).
+#[derive(Debug, Clone)]
+pub struct Container {
+    /// The compressed image, GiB: what a first push and a pull move.
+    pub image_gib: f64,
+    /// The layers a rebuild changes, GiB: what a later push moves.
+    pub changed_gib: f64,
+    /// Pushes to the destination Regions run together (else one after another).
+    pub parallel_pushes: bool,
+    /// Regions the build host pushes to, in the owner's account (not the build Region).
+    pub destinations: Vec<RegionId>,
+    /// ECR replications: each from a Region's repository to a Region of an account.
+    pub replications: Vec<Replication>,
+}
+
+/// One destination of an ECR replication rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replication {
+    /// The Region whose pushes replicate (the rule's registry).
+    pub from: RegionId,
+    /// Destination Region.
+    pub region: RegionId,
+    /// Destination account (registry).
+    pub account: AccountId,
 }
 
 /// One pipeline.
@@ -278,6 +313,8 @@ pub struct Pipeline {
     pub latency: Latencies,
     /// Which images are kept.
     pub lifecycle: Lifecycle,
+    /// A container image pipeline (None: an AMI).
+    pub container: Option<Box<Container>>,
 }
 
 pub use crate::aws::quotas::Quotas;
@@ -421,6 +458,14 @@ impl World {
 
     /// Regions an image of `p` lands in: the build Region and every distribution Region.
     pub fn target_regions(&self, p: &Pipeline) -> usize {
+        if let Some(c) = &p.container {
+            let mut regions: Vec<RegionId> = c.destinations.clone();
+            regions.extend(c.replications.iter().map(|r| r.region));
+            regions.retain(|r| *r != p.region);
+            regions.sort();
+            regions.dedup();
+            return 1 + regions.len();
+        }
         1 + p
             .distributions
             .iter()

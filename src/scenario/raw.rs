@@ -263,6 +263,9 @@ pub struct RawAccount {
     pub default_kms_key: Option<Spanned<String>>,
     /// Block public access for AMIs (default on, as for new accounts).
     pub block_public_access: Option<bool>,
+    /// Its ECR registry's permissions policy grants `ecr:ReplicateImage` to
+    /// the scenario's other accounts (default true).
+    pub ecr_replication_allowed: Option<bool>,
     /// Settings for one Region, over the account-wide ones: `[account.region."eu-west-1"]`.
     #[serde(default)]
     pub region: std::collections::BTreeMap<String, Spanned<RawAccountRegion>>,
@@ -435,6 +438,14 @@ pub struct RawLatency {
     pub snapshot: Option<Spanned<ThroughputSpec>>,
     /// Best-effort copy of one snapshot to another Region.
     pub copy: Option<Spanned<ThroughputSpec>>,
+    /// Container: BootstrapInstanceForContainer on the build host.
+    pub container_bootstrap: Option<Spanned<DistSpec<Dur>>>,
+    /// Container: a push of layers to ECR.
+    pub ecr_push: Option<Spanned<ThroughputSpec>>,
+    /// Container: the test host's pull of the image.
+    pub ecr_pull: Option<Spanned<ThroughputSpec>>,
+    /// Container: ECR replication of a push to one destination.
+    pub ecr_replication: Option<Spanned<DistSpec<Dur>>>,
 }
 
 /// `[[route]]`
@@ -591,6 +602,41 @@ pub struct RawPipeline {
     pub latency: Option<RawLatency>,
     /// Which images are kept.
     pub lifecycle: Option<Spanned<RawLifecycle>>,
+    /// `ami` (default) or `container`: what the pipeline builds.
+    pub image_type: Option<Spanned<String>>,
+    /// A container image's sizes and pushes.
+    pub container: Option<Spanned<RawContainer>>,
+    /// ECR replication rules of the container's repository.
+    #[serde(default)]
+    pub replication: Vec<Spanned<RawReplication>>,
+}
+
+/// `[pipeline.container]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawContainer {
+    /// The compressed image, GiB.
+    pub image_gib: Spanned<f64>,
+    /// The layers a rebuild changes, GiB.
+    pub changed_gib: Option<Spanned<f64>>,
+    /// Pushes to the destinations run together.
+    pub parallel_pushes: Option<bool>,
+    /// A KMS key on the recipe (it encrypts the Dockerfile template only).
+    pub kms_key: Option<Spanned<String>>,
+}
+
+/// `[[pipeline.replication]]`: one ECR replication rule.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReplication {
+    /// The Region whose repository replicates (default the build Region).
+    pub from: Option<Spanned<String>>,
+    /// Destination Regions (default the source Region).
+    #[serde(default)]
+    pub regions: Vec<Spanned<String>>,
+    /// Destination accounts (default the owner).
+    #[serde(default)]
+    pub accounts: Vec<Spanned<String>>,
 }
 
 /// `[pipeline.lifecycle]`

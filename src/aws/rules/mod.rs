@@ -53,11 +53,21 @@ pub enum Rule {
     RegionNotEnabled,
     /// A snapshot behind an AMI archived before the AMI is disabled.
     ArchiveRequiresDisabled,
+    /// A container distribution with target accounts.
+    ContainerTargetAccounts,
+    /// A container distribution with AMI settings in its Region.
+    ContainerAmiSettings,
+    /// More than 10 ECR replication rules in one configuration.
+    ReplicationRules,
+    /// More than 25 unique ECR replication destinations.
+    ReplicationDestinations,
+    /// A cross-account replication the destination registry does not grant.
+    ReplicationNotGranted,
 }
 
 impl Rule {
     /// Every rule, for tables and docs.
-    pub const ALL: [Rule; 16] = [
+    pub const ALL: [Rule; 21] = [
         Rule::EncryptedToUnencrypted,
         Rule::KmsKeyWithoutEncrypted,
         Rule::KeyNotInRegion,
@@ -74,6 +84,11 @@ impl Rule {
         Rule::ImageBuilderTimeBasedCopy,
         Rule::RegionNotEnabled,
         Rule::ArchiveRequiresDisabled,
+        Rule::ContainerTargetAccounts,
+        Rule::ContainerAmiSettings,
+        Rule::ReplicationRules,
+        Rule::ReplicationDestinations,
+        Rule::ReplicationNotGranted,
     ];
 
     /// A stable identifier, used in messages and in the `cause` column.
@@ -95,6 +110,11 @@ impl Rule {
             Rule::ImageBuilderTimeBasedCopy => "image_builder_time_based_copy",
             Rule::RegionNotEnabled => "region_not_enabled",
             Rule::ArchiveRequiresDisabled => "archive_requires_disabled",
+            Rule::ContainerTargetAccounts => "container_target_accounts",
+            Rule::ContainerAmiSettings => "container_ami_settings",
+            Rule::ReplicationRules => "ecr_replication_rules",
+            Rule::ReplicationDestinations => "ecr_replication_destinations",
+            Rule::ReplicationNotGranted => "ecr_replication_not_granted",
         }
     }
 
@@ -117,6 +137,12 @@ impl Rule {
             Rule::ImageBuilderTimeBasedCopy => "docs/sources.md#rule-image-builder-time-based-copy",
             Rule::RegionNotEnabled => "docs/sources.md#rule-region-not-enabled",
             Rule::ArchiveRequiresDisabled => "docs/sources.md#rule-archive-requires-disabled",
+            Rule::ContainerTargetAccounts | Rule::ContainerAmiSettings => {
+                "docs/sources.md#rule-container-distribution"
+            }
+            Rule::ReplicationRules
+            | Rule::ReplicationDestinations
+            | Rule::ReplicationNotGranted => "docs/sources.md#rule-ecr-replication",
         }
     }
 
@@ -180,6 +206,23 @@ impl Rule {
             }
             Rule::ArchiveRequiresDisabled => {
                 "ModifySnapshotTier refused: a snapshot associated with an AMI can be archived only after the AMI is disabled"
+            }
+            // The API has no field for it: ContainerDistributionConfiguration
+            // takes a target repository, tags and a description.
+            Rule::ContainerTargetAccounts => {
+                "Image Builder's ContainerDistributionConfiguration has no target accounts: the image is copied to each Region in the account used to build it"
+            }
+            Rule::ContainerAmiSettings => {
+                "a Region's distribution takes either AMI or container settings, not both"
+            }
+            Rule::ReplicationRules => {
+                "PutReplicationConfiguration refused: at most 10 rules per replication configuration (not adjustable)"
+            }
+            Rule::ReplicationDestinations => {
+                "PutReplicationConfiguration refused: at most 25 unique destinations across all rules (not adjustable)"
+            }
+            Rule::ReplicationNotGranted => {
+                "replication to a registry whose permissions policy does not grant ecr:ReplicateImage to the source account fails"
             }
         }
     }
@@ -279,6 +322,12 @@ pub fn image_builder_copy_completion() -> RuleViolation {
     )
 }
 
+/// A rule of a container pipeline's distribution or ECR replication: the
+/// violation, with what was asked and the fix.
+pub fn container_violation(rule: Rule, message: String, help: String) -> RuleViolation {
+    RuleViolation::new(rule, message, help)
+}
+
 pub(super) fn region_name(dir: &Directory, r: RegionId) -> &str {
     dir.regions.get(r.index()).map_or("?", String::as_str)
 }
@@ -313,6 +362,7 @@ mod tests {
             encryption_by_default: false,
             default_key: None,
             block_public_access: true,
+            ecr_replication_allowed: true,
             overrides: Vec::new(),
         };
         Directory {

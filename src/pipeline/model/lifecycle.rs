@@ -13,6 +13,18 @@ impl Model<'_> {
     /// Builder execution that failed after registering its image, and
     /// applies the lifecycle.
     pub(super) fn register_images(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
+        let pi = self.out.runs[exec.index()].pipeline as usize;
+        if self.world.pipelines[pi].container.is_some() {
+            if let Some((from, _)) = self.kept_image(exec, sim.now()) {
+                self.register_container_images(sim, exec, from);
+            }
+        } else {
+            self.register_ami_images(sim, exec);
+        }
+    }
+
+    /// An AMI execution's images: the build Region's and each copy.
+    fn register_ami_images(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
         let now = sim.now();
         let pi = self.out.runs[exec.index()].pipeline as usize;
         let world = self.world;
@@ -90,6 +102,48 @@ impl Model<'_> {
         let count = out.images.len() as u32 - first;
         self.live[pi].push_back((exec, first, count));
         self.apply_lifecycle(sim, exec, pi, (archived, disabled));
+    }
+
+    /// A succeeded container execution's images: one per repository it
+    /// reached (its pushes and replications), each storing the layers it
+    /// moved there (the whole image first, then the changed layers), under
+    /// the lifecycle (which only deletes container images).
+    fn register_container_images(
+        &mut self,
+        sim: &mut Simulation<Event>,
+        exec: ExecId,
+        from: usize,
+    ) {
+        let pi = self.out.runs[exec.index()].pipeline as usize;
+        let now = sim.now();
+        let out = &mut self.out;
+        let first = out.images.len() as u32;
+        for j in from..out.stages.len() {
+            let r = out.stages[j];
+            if r.exec != exec
+                || !matches!(r.stage, Stage::Push | Stage::Replicate)
+                || r.outcome != Outcome::Succeeded
+            {
+                continue;
+            }
+            out.images.push(ImageRecord {
+                exec,
+                account: r.account,
+                region: r.region,
+                encryption: crate::aws::directory::Encryption::None,
+                stored_gib: r.data_gib,
+                created: now,
+                available: r.finished,
+                deprecated: None,
+                deleted: None,
+                disabled: None,
+                delete_blocked: None,
+                archived: None,
+            });
+        }
+        let count = out.images.len() as u32 - first;
+        self.live[pi].push_back((exec, first, count));
+        self.apply_lifecycle(sim, exec, pi, (None, None));
     }
 
     /// Where `exec`'s stage records start, and when its image was

@@ -15,6 +15,7 @@
 //! small and `Copy`. Builder and test instances are terminated in the
 //! background (their terminations are recorded but never delay the image).
 
+mod container;
 mod distribute;
 mod ended;
 mod faults;
@@ -187,6 +188,10 @@ struct Model<'w> {
     copy_tokens: Vec<TokenBucket>,
     /// RunInstances token buckets per `account * regions + region`.
     run_tokens: Vec<TokenBucket>,
+    /// Per `(pipeline * accounts + account) * regions + region`: the
+    /// container image's layers are in that repository (ECR stores a layer
+    /// once); empty without container pipelines.
+    stored: Vec<bool>,
     /// When the last event that did something fired.
     last_event: SimTime,
     /// Distribution time-outs that fired after their execution had ended.

@@ -58,6 +58,16 @@ pub enum Stage {
     StopInstance,
     /// Migration: launch the moved instance from the image.
     LaunchMigratedInstance,
+    /// Container: BootstrapInstanceForContainer on the build host.
+    Bootstrap,
+    /// Container: a push of the image's layers to ECR in one Region (the
+    /// build Region's after the build, then each destination's).
+    Push,
+    /// Container: the test host pulls the image.
+    Pull,
+    /// Container: ECR replicates a push to another Region or account
+    /// (item = replication index).
+    Replicate,
 }
 
 impl Stage {
@@ -66,12 +76,12 @@ impl Stage {
     pub fn is_distribution_branch(self) -> bool {
         matches!(
             self,
-            Stage::Copy | Stage::Share | Stage::LaunchDestinationTest
+            Stage::Copy | Stage::Share | Stage::LaunchDestinationTest | Stage::Replicate
         )
     }
 
     /// Every stage, in pipeline order (the order of summary rows).
-    pub const ALL: [Stage; 17] = [
+    pub const ALL: [Stage; 21] = [
         Stage::StopInstance,
         Stage::LaunchBuilder,
         Stage::Component,
@@ -89,11 +99,15 @@ impl Stage {
         Stage::LaunchDestinationTest,
         Stage::TerminateDestinationTest,
         Stage::LaunchMigratedInstance,
+        Stage::Bootstrap,
+        Stage::Push,
+        Stage::Pull,
+        Stage::Replicate,
     ];
 
     /// Position in [`Stage::ALL`] of each stage, by discriminant.
-    const INDEX: [u8; 17] = {
-        let mut t = [0u8; 17];
+    const INDEX: [u8; 21] = {
+        let mut t = [0u8; 21];
         let mut i = 0;
         while i < Stage::ALL.len() {
             t[Stage::ALL[i] as usize] = i as u8;
@@ -127,6 +141,10 @@ impl Stage {
             Stage::TerminateDestinationTest => "terminate_destination_test",
             Stage::StopInstance => "stop_instance",
             Stage::LaunchMigratedInstance => "launch_migrated_instance",
+            Stage::Bootstrap => "bootstrap",
+            Stage::Push => "push",
+            Stage::Pull => "pull",
+            Stage::Replicate => "replicate",
         }
     }
 

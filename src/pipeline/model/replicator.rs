@@ -89,6 +89,11 @@ impl<'w> Replicator<'w> {
             incidents: vec![Vec::new(); nr],
             copy_tokens: buckets(&world.api.copy_image),
             run_tokens: buckets(&world.api.run_instances),
+            stored: if world.pipelines.iter().any(|p| p.container.is_some()) {
+                vec![false; np * na * nr]
+            } else {
+                Vec::new()
+            },
             last_event: SimTime::ZERO,
             stale_timers: 0,
         };
@@ -219,6 +224,7 @@ impl Model<'_> {
         }
         self.copying_set.clear();
         self.tb_used.fill(0);
+        self.stored.fill(false);
         self.public_live.fill(0);
         self.tb_active.clear();
         self.lineage_waiting.clear();

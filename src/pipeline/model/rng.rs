@@ -20,6 +20,8 @@ pub(super) struct PipelineRng {
     pub(super) fault: StreamRng,
     pub(super) backoff: StreamRng,
     pub(super) failure: StreamRng,
+    /// A container's bootstrap, pushes, pull and replications.
+    pub(super) container: StreamRng,
 }
 
 impl PipelineRng {
@@ -41,6 +43,7 @@ impl PipelineRng {
             backoff: s("retry-backoff"),
             terminate: s("instance-terminate"),
             failure: s("step-failure"),
+            container: s("container"),
         }
     }
 }

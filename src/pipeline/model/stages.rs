@@ -194,6 +194,11 @@ impl Model<'_> {
                 };
                 self.begin(sim, rec, d);
             }
+            // A container: the image is pushed to the build Region's repository.
+            None if p.container.is_some() => {
+                let region = p.region;
+                self.push(sim, exec, region, 0);
+            }
             None if p.tool == Tool::ImageBuilder => {
                 // Linux sanitize or Windows Sysprep before the image is taken.
                 let d = p
@@ -234,7 +239,11 @@ impl Model<'_> {
                 let region = p.region;
                 self.terminate(sim, exec, Stage::TerminateTest, region, None);
                 self.out.runs[exec.index()].tests_passed = Some(sim.now());
-                self.distribute(sim, exec);
+                if self.world.pipelines[pi].container.is_some() {
+                    self.container_distribute(sim, exec);
+                } else {
+                    self.distribute(sim, exec);
+                }
             }
         }
     }
@@ -344,56 +353,7 @@ impl Model<'_> {
             self.consecutive_failures[pi] = 0;
             self.register_images(sim, exec);
         } else {
-            if self.world.pipelines[pi].tool == Tool::Packer {
-                // Packer deregisters the AMIs and deletes the snapshots it
-                // made (docs/sources.md#packer-flow): no later copy is
-                // incremental on them.
-                // An entry of this execution was set this replication, so
-                // it is among those the reset clears.
-                for k in 0..self.lineage_set.len() {
-                    let l = self.lineage_set[k] as usize;
-                    if self.lineage(l).is_some_and(|(_, e)| e == exec) {
-                        self.set_lineage(l, None);
-                    }
-                }
-            }
-            if self.world.pipelines[pi].tool == Tool::ImageBuilder {
-                // Image Builder keeps a failed execution's AMI and the copies
-                // made so far (RetryImage resumes on them,
-                // docs/sources.md#retry-image): billed, under the lifecycle,
-                // anchoring the next incremental copies.
-                self.register_images(sim, exec);
-            }
-            // A failed execution's public shares free their place.
-            let from = self.out.runs[exec.index()].first_record.index();
-            for j in from..self.out.stages.len() {
-                let r = self.out.stages[j];
-                if r.exec == exec
-                    && r.stage == Stage::Share
-                    && r.cause == Cause::None
-                    && self.world.pipelines[pi].distributions[r.item as usize]
-                        .share
-                        .as_ref()
-                        .is_some_and(|s| s.public)
-                {
-                    self.public_image_gone(exec, r.region);
-                }
-            }
-            // Only failed scheduled executions count; a manual or
-            // update-triggered one leaves the count (docs/sources.md#auto-disable).
-            let scheduled = matches!(
-                self.out.runs[exec.index()].trigger,
-                TriggerKind::Cron | TriggerKind::Interval
-            );
-            self.consecutive_failures[pi] += u32::from(scheduled);
-            if let Some(n) = self.world.pipelines[pi]
-                .schedule
-                .auto_disable_after_failures
-                && self.consecutive_failures[pi] >= n
-                && self.out.disabled_at[pi].is_none()
-            {
-                self.out.disabled_at[pi] = Some(now);
-            }
+            self.execution_failed(sim, exec, pi);
         }
         let run = &mut self.out.runs[exec.index()];
         if run.holds_build_slot {
@@ -424,7 +384,13 @@ impl Model<'_> {
         }
         self.out.stages[rec.index()].outcome = Outcome::Succeeded;
         match r.stage {
-            Stage::LaunchBuilder => self.next_component(sim, exec, 0),
+            Stage::LaunchBuilder if self.world.pipelines[pi].container.is_some() => {
+                self.bootstrap(sim, exec)
+            }
+            Stage::LaunchBuilder | Stage::Bootstrap => self.next_component(sim, exec, 0),
+            Stage::Push => self.push_done(sim, rec),
+            Stage::Pull => self.next_test(sim, exec, 0),
+            Stage::Replicate => self.replicate_done(sim, rec),
             Stage::Component | Stage::Test => self.step_done(sim, rec, pi),
             Stage::Sanitize => self.stop_builder(sim, exec),
             Stage::StopBuilder | Stage::StopInstance => self.create_image(sim, exec),
@@ -433,6 +399,9 @@ impl Model<'_> {
             Stage::Snapshot => self.snapshot_ended(sim, exec),
             Stage::LaunchMigratedInstance => self.branch_done(sim, rec),
             Stage::RegisterImage => self.image_registered(sim, exec, pi),
+            Stage::LaunchTest if self.world.pipelines[pi].container.is_some() => {
+                self.pull(sim, exec)
+            }
             Stage::LaunchTest => self.next_test(sim, exec, 0),
             Stage::Copy => self.copy_done(sim, rec, pi),
             Stage::Share => {
@@ -452,6 +421,69 @@ impl Model<'_> {
                 self.branch_done(sim, rec);
             }
             Stage::TerminateBuilder | Stage::TerminateTest | Stage::TerminateDestinationTest => {}
+        }
+    }
+    /// A failed execution: what it leaves (Packer's clean-up, Image
+    /// Builder's kept images, a container's build host), the public shares
+    /// it frees, and the auto-disable count.
+    fn execution_failed(&mut self, sim: &mut Simulation<Event>, exec: ExecId, pi: usize) {
+        let now = sim.now();
+        if self.world.pipelines[pi].tool == Tool::Packer {
+            // Packer deregisters the AMIs and deletes the snapshots it
+            // made (docs/sources.md#packer-flow): no later copy is
+            // incremental on them.
+            // An entry of this execution was set this replication, so
+            // it is among those the reset clears.
+            for k in 0..self.lineage_set.len() {
+                let l = self.lineage_set[k] as usize;
+                if self.lineage(l).is_some_and(|(_, e)| e == exec) {
+                    self.set_lineage(l, None);
+                }
+            }
+        }
+        if self.world.pipelines[pi].container.is_some()
+            && self.out.runs[exec.index()].image_available.is_some()
+        {
+            // The build host lives until the pushes end: a failed test ends it too.
+            let region = self.world.pipelines[pi].region;
+            self.terminate(sim, exec, Stage::TerminateBuilder, region, None);
+        }
+        if self.world.pipelines[pi].tool == Tool::ImageBuilder {
+            // Image Builder keeps a failed execution's AMI and the copies
+            // made so far (RetryImage resumes on them,
+            // docs/sources.md#retry-image): billed, under the lifecycle,
+            // anchoring the next incremental copies.
+            self.register_images(sim, exec);
+        }
+        // A failed execution's public shares free their place.
+        let from = self.out.runs[exec.index()].first_record.index();
+        for j in from..self.out.stages.len() {
+            let r = self.out.stages[j];
+            if r.exec == exec
+                && r.stage == Stage::Share
+                && r.cause == Cause::None
+                && self.world.pipelines[pi].distributions[r.item as usize]
+                    .share
+                    .as_ref()
+                    .is_some_and(|s| s.public)
+            {
+                self.public_image_gone(exec, r.region);
+            }
+        }
+        // Only failed scheduled executions count; a manual or
+        // update-triggered one leaves the count (docs/sources.md#auto-disable).
+        let scheduled = matches!(
+            self.out.runs[exec.index()].trigger,
+            TriggerKind::Cron | TriggerKind::Interval
+        );
+        self.consecutive_failures[pi] += u32::from(scheduled);
+        if let Some(n) = self.world.pipelines[pi]
+            .schedule
+            .auto_disable_after_failures
+            && self.consecutive_failures[pi] >= n
+            && self.out.disabled_at[pi].is_none()
+        {
+            self.out.disabled_at[pi] = Some(now);
         }
     }
 }

@@ -66,7 +66,7 @@ fn row_label(names: &[String], v: &SegmentValue<usize>) -> String {
     }
 }
 
-const PALETTE: [RGBColor; 16] = [
+const PALETTE: [RGBColor; 21] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -83,6 +83,11 @@ const PALETTE: [RGBColor; 16] = [
     RGBColor(255, 215, 0),
     RGBColor(75, 0, 130),
     RGBColor(0, 100, 0),
+    RGBColor(255, 152, 150),
+    RGBColor(152, 223, 138),
+    RGBColor(174, 199, 232),
+    RGBColor(196, 156, 148),
+    RGBColor(219, 219, 141),
 ];
 
 /// The colour of series `i`.

@@ -179,6 +179,7 @@ fn resolve_accounts(ctx: &mut Ctx<'_>, dir: &mut Directory, raw_accounts: &[&Raw
             encryption_by_default: false,
             default_key: None,
             block_public_access: true,
+            ecr_replication_allowed: true,
             overrides: Vec::new(),
         });
     }
@@ -224,6 +225,9 @@ fn resolve_accounts(ctx: &mut Ctx<'_>, dir: &mut Directory, raw_accounts: &[&Raw
             default_key: None,
             // source: docs/sources.md#rule-block-public-access: on by default for new accounts.
             block_public_access: a.block_public_access.unwrap_or(true),
+            // ASSUMPTION (docs/sources.md#ecr-replication): the scenario's
+            // registries grant replication unless it says otherwise.
+            ecr_replication_allowed: a.ecr_replication_allowed.unwrap_or(true),
             overrides: Vec::new(),
         });
         if a.organization == Some(true) && dir.organization.is_none() {

@@ -51,6 +51,16 @@ pub(super) fn default_latencies(platform: Platform) -> Latencies {
             overhead: lognormal(facts::COPY_OVERHEAD),
             rate_mib_s: lognormal(facts::COPY_THROUGHPUT_MIB_S),
         },
+        container_bootstrap: lognormal(facts::CONTAINER_BOOTSTRAP),
+        ecr_push: Throughput {
+            overhead: lognormal(facts::ECR_PUSH_OVERHEAD),
+            rate_mib_s: lognormal(facts::ECR_PUSH_THROUGHPUT_MIB_S),
+        },
+        ecr_pull: Throughput {
+            overhead: lognormal(facts::ECR_PULL_OVERHEAD),
+            rate_mib_s: lognormal(facts::ECR_PULL_THROUGHPUT_MIB_S),
+        },
+        ecr_replication: lognormal(facts::ECR_REPLICATION),
     }
 }
 
@@ -108,6 +118,16 @@ fn apply_latency(ctx: &mut Ctx<'_>, lat: &mut Latencies, raw: &RawLatency, prefi
             "schedule_delay",
         ),
         (&raw.share, &mut lat.share, "share"),
+        (
+            &raw.container_bootstrap,
+            &mut lat.container_bootstrap,
+            "container_bootstrap",
+        ),
+        (
+            &raw.ecr_replication,
+            &mut lat.ecr_replication,
+            "ecr_replication",
+        ),
     ];
     for (spec, slot, key) in durs {
         if let Some(spec) = spec
@@ -119,6 +139,8 @@ fn apply_latency(ctx: &mut Ctx<'_>, lat: &mut Latencies, raw: &RawLatency, prefi
     for (spec, slot, key) in [
         (&raw.snapshot, &mut lat.snapshot, "snapshot"),
         (&raw.copy, &mut lat.copy, "copy"),
+        (&raw.ecr_push, &mut lat.ecr_push, "ecr_push"),
+        (&raw.ecr_pull, &mut lat.ecr_pull, "ecr_pull"),
     ] {
         if let Some(spec) = spec
             && let Some(t) = ctx.throughput(spec, &prefix.key(key))

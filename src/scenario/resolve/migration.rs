@@ -66,6 +66,7 @@ pub(super) fn resolve_migration(
         return None;
     }
     Some(Pipeline {
+        container: None,
         step_timeouts: None,
         packer_waits: None,
         api_retry: crate::pipeline::config::ApiRetry::Sdk,

@@ -11,6 +11,7 @@ use slo::resolve_slo;
 pub use slo::{Slo, SloScope};
 pub(super) mod calibration;
 mod choice;
+mod container;
 mod cost;
 mod ctx;
 mod directory;

@@ -73,9 +73,8 @@ pub(super) fn resolve_pipeline(
     let (owner, encryption, product_codes) =
         (source.owner, source.encryption, source.product_codes);
     super::distribution::refuse_image_builder_completion(ctx, p, tool, prefix);
-    let (distributions, copies) = resolve_distributions(ctx, &source, p, prefix);
-
-    let volumes = pipeline_volumes(ctx, sp, prefix);
+    let (distributions, copies, volumes, container) =
+        image(ctx, sh, sp, prefix, (&source, tool, region));
 
     let distribution_timeout = distribution_timeout(ctx, p, tool, prefix);
     let step_timeouts = step_timeouts(ctx, p.step_timeouts.as_ref(), tool, prefix);
@@ -130,7 +129,35 @@ pub(super) fn resolve_pipeline(
         schedule: schedule?,
         latency,
         lifecycle,
+        container,
     })
+}
+
+/// What the pipeline makes: an AMI's distributions, copies and volumes, or
+/// a container image's settings.
+type Made = (
+    Vec<Distribution>,
+    Vec<crate::pipeline::config::CopyPlan>,
+    Vec<Volume>,
+    Option<Box<crate::pipeline::config::Container>>,
+);
+
+fn image(
+    ctx: &mut Ctx<'_>,
+    sh: &Shared<'_>,
+    sp: &Spanned<RawPipeline>,
+    prefix: &str,
+    (source, tool, region): (&Source<'_>, Tool, Option<RegionId>),
+) -> Made {
+    let p = sp.get_ref();
+    if super::container::is_container(ctx, p, prefix) {
+        let at = (tool, region, source.owner);
+        let c = super::container::resolve_container(ctx, sh.dir, sp, prefix, at);
+        (Vec::new(), Vec::new(), Vec::new(), c)
+    } else {
+        let (d, c) = resolve_distributions(ctx, source, p, prefix);
+        (d, c, pipeline_volumes(ctx, sp, prefix), None)
+    }
 }
 
 /// The image a pipeline builds from and distributes: its owner and

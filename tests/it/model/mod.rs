@@ -3,6 +3,8 @@
 
 /// AWS's rules as the model applies them: misconfigurations, cross-account copies, encryption, migrations, the critical stage.
 mod accounts;
+/// Container image pipelines: stages at exact times, pushes, replication, layers stored once, rules.
+mod containers;
 /// Faults: waiter time-outs, throttling, incidents and retried copies, each changing the outcome as described.
 mod faults;
 /// Image lifecycle and the records of a replication: keep_last and max_age, records by execution, a reused replicator.

@@ -1,0 +1,211 @@
+//! A container image pipeline (docs/sources.md#container-build): the build
+//! host is launched and bootstrapped, the components run in the container,
+//! the image is pushed to ECR in the build Region, a test host pulls and
+//! tests it, and the build host pushes it to each destination Region of
+//! the same account; every push to a Region with a replication rule is
+//! replicated by ECR to that rule's destinations (docs/sources.md#ecr-replication),
+//! tested or not, once (no chaining).
+//!
+//! A run's `pending` counts the pushes and replications still to end and
+//! its `copies_left` the pushes (the build host lives until the last one);
+//! the execution succeeds when both are done and its tests passed.
+
+use super::records::{ExecId, RecordId};
+use super::{Event, Model, Outcome, Stage};
+use crate::aws::facts::MIB_PER_GIB;
+use crate::engine::Simulation;
+use crate::pipeline::config::RegionId;
+
+impl Model<'_> {
+    /// The build host is up: Docker is installed by SSM before the components.
+    pub(super) fn bootstrap(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
+        let pi = self.out.runs[exec.index()].pipeline as usize;
+        let p = &self.world.pipelines[pi];
+        let d = p
+            .latency
+            .container_bootstrap
+            .sample_duration(&mut self.rng[pi].container);
+        self.run(sim, exec, Stage::Bootstrap, 0, p.region, d);
+    }
+
+    /// Index of `(pipeline, account, region)` in `stored`.
+    fn stored_index(&self, pi: usize, account: usize, region: RegionId) -> usize {
+        let (na, nr) = (
+            self.world.directory.accounts.len(),
+            self.world.regions.len(),
+        );
+        (pi * na + account) * nr + region.index()
+    }
+
+    /// What a push or replication moves into `account`'s repository in
+    /// `region`: the whole image the first time, then the changed layers
+    /// (content-addressed: layers already there are not sent again).
+    fn layers_gib(&mut self, pi: usize, account: usize, region: RegionId) -> f64 {
+        let c = self.world.pipelines[pi]
+            .container
+            .as_deref()
+            .expect("a container pipeline");
+        let i = self.stored_index(pi, account, region);
+        let had = std::mem::replace(&mut self.stored[i], true);
+        if had { c.changed_gib } else { c.image_gib }
+    }
+
+    /// Pushes the image from the build host to `region` (item: 0 for the
+    /// build Region, else 1 + the destination's index).
+    pub(super) fn push(
+        &mut self,
+        sim: &mut Simulation<Event>,
+        exec: ExecId,
+        region: RegionId,
+        item: u16,
+    ) {
+        let pi = self.out.runs[exec.index()].pipeline as usize;
+        let owner = self.world.pipelines[pi].owner.index();
+        let gib = self.layers_gib(pi, owner, region);
+        let d = self.world.pipelines[pi]
+            .latency
+            .ecr_push
+            .sample(gib * MIB_PER_GIB, &mut self.rng[pi].container);
+        let rec = self.run(sim, exec, Stage::Push, item, region, d);
+        self.out.stages[rec.index()].data_gib = gib;
+    }
+
+    /// The test host pulls the image before the tests.
+    pub(super) fn pull(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
+        let pi = self.out.runs[exec.index()].pipeline as usize;
+        let p = &self.world.pipelines[pi];
+        let c = p.container.as_deref().expect("a container pipeline");
+        let gib = c.image_gib;
+        let d = p
+            .latency
+            .ecr_pull
+            .sample(gib * MIB_PER_GIB, &mut self.rng[pi].container);
+        let rec = self.run(sim, exec, Stage::Pull, 0, p.region, d);
+        self.out.stages[rec.index()].data_gib = gib;
+    }
+
+    /// A push ended: the build Region's makes the image available and
+    /// starts its test; each replicates where a rule says.
+    pub(super) fn push_done(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
+        let r = self.out.stages[rec.index()];
+        let (exec, now) = (r.exec, sim.now());
+        let pi = self.out.runs[exec.index()].pipeline as usize;
+        self.replicate_from(sim, exec, r.region);
+        if r.item == 0 {
+            let p = &self.world.pipelines[pi];
+            let c = p.container.as_deref().expect("a container pipeline");
+            let pushes = c.destinations.len() as u32;
+            let run = &mut self.out.runs[exec.index()];
+            run.image_available = Some(now);
+            run.copies_left = pushes;
+            run.pending += pushes;
+            if p.test_phase {
+                let region = p.region;
+                self.launch(sim, exec, Stage::LaunchTest, region, None);
+            } else {
+                self.out.runs[exec.index()].tests_passed = Some(now);
+                self.container_distribute(sim, exec);
+            }
+            return;
+        }
+        let run = &mut self.out.runs[exec.index()];
+        run.copies_left -= 1;
+        let next = run.copies_left;
+        self.branch_ended(sim, exec);
+        let c = self.world.pipelines[pi]
+            .container
+            .as_deref()
+            .expect("a container pipeline");
+        let pushed = c.destinations.len() as u32 - next;
+        if !c.parallel_pushes && next > 0 {
+            let region = c.destinations[pushed as usize];
+            self.push(sim, exec, region, pushed as u16 + 1);
+        }
+        if next == 0 {
+            self.terminate_build_host(sim, exec);
+        }
+    }
+
+    /// The tests passed: the build host pushes to the destinations (all at
+    /// once, or one after another), or is done.
+    pub(super) fn container_distribute(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
+        let pi = self.out.runs[exec.index()].pipeline as usize;
+        let c = self.world.pipelines[pi]
+            .container
+            .as_deref()
+            .expect("a container pipeline");
+        let n = if c.parallel_pushes {
+            c.destinations.len()
+        } else {
+            c.destinations.len().min(1)
+        };
+        for k in 0..n {
+            let region = self.world.pipelines[pi]
+                .container
+                .as_deref()
+                .expect("container")
+                .destinations[k];
+            self.push(sim, exec, region, k as u16 + 1);
+        }
+        if n == 0 {
+            self.terminate_build_host(sim, exec);
+        }
+        self.maybe_done(sim, exec);
+    }
+
+    fn terminate_build_host(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
+        let region = self.pipeline(exec).region;
+        self.terminate(sim, exec, Stage::TerminateBuilder, region, None);
+    }
+
+    /// ECR replicates the push to `from` to every destination of its rules.
+    fn replicate_from(&mut self, sim: &mut Simulation<Event>, exec: ExecId, from: RegionId) {
+        let pi = self.out.runs[exec.index()].pipeline as usize;
+        let n = self.world.pipelines[pi]
+            .container
+            .as_deref()
+            .expect("container")
+            .replications
+            .len();
+        for k in 0..n {
+            let rep = self.world.pipelines[pi]
+                .container
+                .as_deref()
+                .expect("container")
+                .replications[k];
+            if rep.from != from {
+                continue;
+            }
+            let gib = self.layers_gib(pi, rep.account.index(), rep.region);
+            let d = self.world.pipelines[pi]
+                .latency
+                .ecr_replication
+                .sample_duration(&mut self.rng[pi].container);
+            let rec = self.run(sim, exec, Stage::Replicate, k as u16, rep.region, d);
+            let r = &mut self.out.stages[rec.index()];
+            r.account = rep.account;
+            r.data_gib = gib;
+            self.out.runs[exec.index()].pending += 1;
+        }
+    }
+
+    /// A replication ended.
+    pub(super) fn replicate_done(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
+        let exec = self.out.stages[rec.index()].exec;
+        self.branch_ended(sim, exec);
+    }
+
+    fn branch_ended(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
+        let run = &mut self.out.runs[exec.index()];
+        run.pending -= 1;
+        self.maybe_done(sim, exec);
+    }
+
+    /// Succeeds once the tests passed and every push and replication ended.
+    fn maybe_done(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
+        let run = &self.out.runs[exec.index()];
+        if run.pending == 0 && run.tests_passed.is_some() && run.outcome == Outcome::Running {
+            self.finish(sim, exec, Outcome::Succeeded, None);
+        }
+    }
+}
