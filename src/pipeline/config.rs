@@ -486,9 +486,15 @@ impl Pipeline {
             .filter_map(|d| d.share.as_ref())
             .map(|s| s.entities as u64)
             .sum();
+        // A container's bootstrap, push and pull, then a push per
+        // destination and an event per replication.
+        let container = self.container.as_ref().map_or(0, |c| {
+            4 + 2 * c.destinations.len() as u64 + 2 * c.replications.len() as u64
+        });
         8 + steps
             + 2 * self.distributions.len() as u64
             + 3 * self.copies.len() as u64
             + entities / 2
+            + container
     }
 }

@@ -144,35 +144,61 @@ fn replications(
 ) -> Vec<Replication> {
     let p = sp.get_ref();
     let path = prefix.key("replication");
-    if p.replication.len() > facts::ECR_REPLICATION_MAX_RULES {
+    let mut out: Vec<Replication> = Vec::new();
+    // (source Region, rule index) of each rule: one configuration per registry.
+    let mut rules: Vec<(RegionId, usize)> = Vec::new();
+    for (i, r) in p.replication.iter().enumerate() {
+        let dests = one_rule(ctx, dir, r, &path.at(i), (build, owner, pushed));
+        if let Some(d) = dests.first() {
+            rules.push((d.from, i));
+        }
+        out.extend(dests);
+    }
+    let mut sources: Vec<RegionId> = rules.iter().map(|r| r.0).collect();
+    sources.sort();
+    sources.dedup();
+    for from in sources {
+        limits(ctx, dir, sp, &path, (from, &rules, &out));
+    }
+    out
+}
+
+/// ECR's limits on one registry's replication configuration (the rules
+/// from one Region): 10 rules, 25 unique destinations.
+fn limits(
+    ctx: &mut Ctx<'_>,
+    dir: &Directory,
+    sp: &Spanned<RawPipeline>,
+    path: &str,
+    (from, rules, out): (RegionId, &[(RegionId, usize)], &[Replication]),
+) {
+    let p = sp.get_ref();
+    let mine: Vec<usize> = rules.iter().filter(|r| r.0 == from).map(|r| r.1).collect();
+    let region = &dir.regions[from.index()];
+    let most = facts::ECR_REPLICATION_MAX_RULES;
+    if mine.len() > most {
         let v = container_violation(
             Rule::ReplicationRules,
             format!(
-                "{} replication rules; a replication configuration holds at most {}",
-                p.replication.len(),
-                facts::ECR_REPLICATION_MAX_RULES
+                "{} replication rules from {region}; its registry's replication configuration holds at most {most}",
+                mine.len()
             ),
             "merge rules: one rule takes several destinations".into(),
         );
-        ctx.rule_error(
-            p.replication[facts::ECR_REPLICATION_MAX_RULES].span(),
-            path.at(facts::ECR_REPLICATION_MAX_RULES),
-            &v,
-        );
+        ctx.rule_error(p.replication[mine[most]].span(), path.at(mine[most]), &v);
     }
-    let mut out: Vec<Replication> = Vec::new();
-    for (i, r) in p.replication.iter().enumerate() {
-        out.extend(one_rule(ctx, dir, r, &path.at(i), (build, owner, pushed)));
-    }
-    let mut unique: Vec<(RegionId, AccountId)> =
-        out.iter().map(|r| (r.region, r.account)).collect();
+    let mut unique: Vec<(RegionId, AccountId)> = out
+        .iter()
+        .filter(|r| r.from == from)
+        .map(|r| (r.region, r.account))
+        .collect();
     unique.sort();
     unique.dedup();
-    if unique.len() > facts::ECR_REPLICATION_MAX_DESTINATIONS {
-        let v = container_violation(Rule::ReplicationDestinations, format!("{} unique replication destinations; ECR takes at most {} across all rules", unique.len(), facts::ECR_REPLICATION_MAX_DESTINATIONS), "replicate to fewer Regions or accounts, or have the destinations pull across accounts (a repository policy) instead of replicating".into());
-        ctx.rule_error(p.replication[0].span(), path, &v);
+    let most = facts::ECR_REPLICATION_MAX_DESTINATIONS;
+    if unique.len() > most {
+        let v = container_violation(Rule::ReplicationDestinations, format!("{} unique replication destinations from {region}; ECR takes at most {most} across its registry's rules", unique.len()), "replicate to fewer Regions or accounts from this Region, replicate from another Region's registry, or have the destinations pull across accounts (a repository policy) instead".into());
+        ctx.rule_error(p.replication[mine[0]].span(), path.at(mine[0]), &v);
     }
-    out
 }
 
 fn one_rule(

@@ -46,6 +46,7 @@ pub(super) fn used_assumptions(
     }
     v.extend(prices(raw, &builds, regions));
     v.extend(image_builder(raw, &builds));
+    v.extend(containers(raw, &builds));
     v.push("a month is 730 hours (docs/sources.md#hours-per-month); the 20 concurrent snapshot copies per Region and vCPU quotas are not modelled".into());
     v
 }
@@ -57,7 +58,15 @@ fn latencies(raw: &RawScenario, builds: &[(usize, &Pipeline)]) -> Vec<String> {
             .iter()
             .any(|(i, p)| (!copies || !p.copies.is_empty()) && unset(raw, *i, key))
     };
-    if any(|l| l.snapshot.is_some(), false) {
+    let amis: Vec<(usize, &Pipeline)> = builds
+        .iter()
+        .filter(|(_, p)| p.container.is_none())
+        .copied()
+        .collect();
+    if amis
+        .iter()
+        .any(|(i, _)| unset(raw, *i, |l| l.snapshot.is_some()))
+    {
         v.push("snapshot throughput (lognormal, median 25 MiB/s, p95 80) and overhead (median 2 min, p95 8 min): no AWS figure (docs/sources.md#snapshot-time)".into());
     }
     if raw.route.is_empty() && any(|l| l.copy.is_some(), true) {
@@ -81,6 +90,49 @@ fn latencies(raw: &RawScenario, builds: &[(usize, &Pipeline)]) -> Vec<String> {
     if !used.is_empty() {
         v.push(format!("{}: no measured figure", used.join(", ")));
     }
+    v
+}
+
+/// A container pipeline's assumed durations and settings
+/// (docs/sources.md#container-build, docs/sources.md#ecr-replication).
+fn containers(raw: &RawScenario, builds: &[(usize, &Pipeline)]) -> Vec<String> {
+    let mine: Vec<usize> = builds
+        .iter()
+        .filter(|(_, p)| p.container.is_some())
+        .map(|(i, _)| *i)
+        .collect();
+    if mine.is_empty() {
+        return Vec::new();
+    }
+    let mut words = Vec::new();
+    let keys: [(&str, IsSet); 4] = [
+        ("container bootstrap (median 90 s, p95 4 min)", |l| {
+            l.container_bootstrap.is_some()
+        }),
+        ("ECR push (10 s + layers at median 60 MiB/s)", |l| {
+            l.ecr_push.is_some()
+        }),
+        ("test host pull (5 s + image at median 100 MiB/s)", |l| {
+            l.ecr_pull.is_some()
+        }),
+        (
+            "ECR replication delay (median 10 min, p95 30 min; AWS: \"the majority in less than 30 minutes\")",
+            |l| l.ecr_replication.is_some(),
+        ),
+    ];
+    for (w, k) in keys {
+        if mine.iter().any(|i| unset(raw, *i, k)) {
+            words.push(w);
+        }
+    }
+    let mut v = Vec::new();
+    if !words.is_empty() {
+        v.push(format!(
+            "{}: no AWS figure (docs/sources.md#container-build, docs/sources.md#ecr-replication)",
+            words.join(", ")
+        ));
+    }
+    v.push("a container's pushes to its destinations run one after another unless parallel_pushes = true (AWS does not say); a rebuild changes a tenth of the image's layers unless changed_gib says; the repositories' shared layers are billed with the image that brought them (docs/sources.md#price-ecr)".into());
     v
 }
 

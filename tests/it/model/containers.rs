@@ -198,18 +198,17 @@ fn the_rules_and_warnings_of_container_pipelines() {
         "needs its image's size",
     );
     // Warnings: a recipe's KMS key, and a rule from a Region nothing is pushed to.
-    let sc = scenario(&format!(
-        "{}",
-        container(
+    let sc = scenario(
+        &container(
             "[\"eu-west-1\"]",
             false,
-            "[[pipeline.replication]]\nfrom = \"ap-southeast-2\"\naccounts = [\"app\"]\n"
+            "[[pipeline.replication]]\nfrom = \"ap-southeast-2\"\naccounts = [\"app\"]\n",
         )
         .replace(
             "parallel_pushes = false",
-            "parallel_pushes = false\nkms_key = \"aws/ebs\""
-        )
-    ));
+            "parallel_pushes = false\nkms_key = \"aws/ebs\"",
+        ),
+    );
     let w: Vec<String> = sc.warnings.iter().map(|w| w.to_string()).collect();
     assert!(
         w.iter()
