@@ -11,9 +11,9 @@
 //! the execution succeeds when both are done and its tests passed.
 
 use super::records::{ExecId, RecordId};
-use super::{Event, Model, Outcome, Stage};
+use super::{Cause, Event, Model, Outcome, Stage};
 use crate::aws::facts::MIB_PER_GIB;
-use crate::engine::Simulation;
+use crate::engine::{SimDuration, Simulation};
 use crate::pipeline::config::RegionId;
 
 impl Model<'_> {
@@ -66,8 +66,18 @@ impl Model<'_> {
             .latency
             .ecr_push
             .sample(gib * MIB_PER_GIB, &mut self.rng[pi].container);
-        let rec = self.run(sim, exec, Stage::Push, item, region, d);
+        let rec = self.open(exec, Stage::Push, item, region, sim.now());
         self.out.stages[rec.index()].data_gib = gib;
+        self.begin_failing(sim, rec, d);
+    }
+
+    /// Starts `rec` for `d`; it may fail as a copy does (the copy failure
+    /// probability, an incident): an assumption, AWS publishes no failure
+    /// rate for pushes or replications.
+    fn begin_failing(&mut self, sim: &mut Simulation<Event>, rec: RecordId, d: SimDuration) {
+        let p = self.world.faults.copy_failure_probability;
+        let d = self.plan(rec, d, p, Cause::CopyFailed, sim.now());
+        self.begin(sim, rec, d);
     }
 
     /// The test host pulls the image before the tests.
@@ -89,6 +99,9 @@ impl Model<'_> {
     pub(super) fn push_done(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
         let r = self.out.stages[rec.index()];
         let (exec, now) = (r.exec, sim.now());
+        if self.out.runs[exec.index()].outcome != Outcome::Running {
+            return; // the execution failed meanwhile
+        }
         let pi = self.out.runs[exec.index()].pipeline as usize;
         self.replicate_from(sim, exec, r.region);
         if r.item == 0 {
@@ -139,6 +152,10 @@ impl Model<'_> {
         } else {
             c.destinations.len().min(1)
         };
+        if let (true, Some(t)) = (n > 0, self.world.pipelines[pi].distribution_timeout) {
+            let round = self.out.runs[exec.index()].distribution_retries;
+            sim.schedule_in(t, Event::DistributionTimedOut { exec, round });
+        }
         for k in 0..n {
             let region = self.world.pipelines[pi]
                 .container
@@ -181,18 +198,54 @@ impl Model<'_> {
                 .latency
                 .ecr_replication
                 .sample_duration(&mut self.rng[pi].container);
-            let rec = self.run(sim, exec, Stage::Replicate, k as u16, rep.region, d);
+            let rec = self.open(exec, Stage::Replicate, k as u16, rep.region, sim.now());
             let r = &mut self.out.stages[rec.index()];
             r.account = rep.account;
             r.data_gib = gib;
             self.out.runs[exec.index()].pending += 1;
+            self.begin_failing(sim, rec, d);
         }
     }
 
     /// A replication ended.
     pub(super) fn replicate_done(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
         let exec = self.out.stages[rec.index()].exec;
-        self.branch_ended(sim, exec);
+        if self.out.runs[exec.index()].outcome == Outcome::Running {
+            self.branch_ended(sim, exec);
+        }
+    }
+
+    /// DistributeContainerImage timed out: the pushes still running fail,
+    /// the build host is terminated, and the execution fails.
+    pub(super) fn container_timed_out(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
+        let now = sim.now();
+        let from = self.out.runs[exec.index()].first_record.index();
+        let mut first = None;
+        for i in from..self.out.stages.len() {
+            let r = &mut self.out.stages[i];
+            if r.exec == exec && r.stage == Stage::Push && r.outcome == Outcome::Running {
+                r.outcome = Outcome::Failed;
+                r.cause = Cause::StepTimeout;
+                r.finished = now;
+                first = first.or(Some(RecordId::from_index(i)));
+            }
+        }
+        if first.is_some() {
+            self.finish(sim, exec, Outcome::Failed, first);
+        }
+    }
+
+    /// A failed container execution's build host, if still up, is terminated.
+    pub(super) fn end_build_host(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
+        let from = self.out.runs[exec.index()].first_record.index();
+        let own = |s: Stage, ok: bool| {
+            self.out.stages[from..]
+                .iter()
+                .any(|r| r.exec == exec && r.stage == s && (!ok || r.outcome == Outcome::Succeeded))
+        };
+        if own(Stage::LaunchBuilder, true) && !own(Stage::TerminateBuilder, false) {
+            self.terminate_build_host(sim, exec);
+        }
     }
 
     fn branch_ended(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {

@@ -76,7 +76,7 @@ impl Stage {
     pub fn is_distribution_branch(self) -> bool {
         matches!(
             self,
-            Stage::Copy | Stage::Share | Stage::LaunchDestinationTest | Stage::Replicate
+            Stage::Copy | Stage::Share | Stage::LaunchDestinationTest
         )
     }
 

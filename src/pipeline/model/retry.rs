@@ -30,6 +30,10 @@ impl Model<'_> {
         if run.outcome != Outcome::Running {
             return;
         }
+        if self.pipeline(exec).container.is_some() {
+            self.container_timed_out(sim, exec);
+            return;
+        }
         let now = sim.now();
         let mut first = None;
         for i in run.round_first.index()..self.out.stages.len() {

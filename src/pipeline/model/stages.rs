@@ -441,12 +441,9 @@ impl Model<'_> {
                 }
             }
         }
-        if self.world.pipelines[pi].container.is_some()
-            && self.out.runs[exec.index()].image_available.is_some()
-        {
-            // The build host lives until the pushes end: a failed test ends it too.
-            let region = self.world.pipelines[pi].region;
-            self.terminate(sim, exec, Stage::TerminateBuilder, region, None);
+        if self.world.pipelines[pi].container.is_some() {
+            // The build host lives until the pushes end: a failed test or push ends it too.
+            self.end_build_host(sim, exec);
         }
         if self.world.pipelines[pi].tool == Tool::ImageBuilder {
             // Image Builder keeps a failed execution's AMI and the copies

@@ -48,6 +48,14 @@ pub(super) fn resolve_container(
     }
     refuse_ami_keys(ctx, sp, prefix);
     refuse_ami_lifecycle(ctx, p, prefix);
+    if let Some(r) = &p.retry_distribution {
+        ctx.err(
+            Some(r.span()),
+            prefix.key("retry_distribution"),
+            "RetryImage of a container distribution is not modelled",
+            Some("remove retry_distribution"),
+        );
+    }
     let Some(c) = &p.container else {
         ctx.err(Some(sp.span()), prefix.key("container"), "a container pipeline needs its image's size", Some("add [pipeline.container] image_gib = 0.5 (the compressed image; changed_gib the layers a rebuild changes)"));
         return None;
@@ -81,6 +89,20 @@ pub(super) fn resolve_container(
         destinations,
         replications,
     }))
+}
+
+/// DistributeContainerImage's time-out: the pipeline's `distribution_timeout`,
+/// else 120 minutes (docs/sources.md#container-build), not DistributeImage's 360.
+pub(super) fn container_timeout(
+    p: &RawPipeline,
+    resolved: Option<crate::engine::SimDuration>,
+) -> Option<crate::engine::SimDuration> {
+    match p.distribution_timeout {
+        Some(_) => resolved,
+        None => Some(crate::engine::SimDuration::from_mins(
+            facts::IMAGE_BUILDER_CONTAINER_DISTRIBUTE_TIMEOUT_MIN,
+        )),
+    }
 }
 
 /// The AMI keys a container pipeline cannot take: volumes, and

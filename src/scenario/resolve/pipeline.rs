@@ -76,7 +76,10 @@ pub(super) fn resolve_pipeline(
     let (distributions, copies, volumes, container) =
         image(ctx, sh, sp, prefix, (&source, tool, region));
 
-    let distribution_timeout = distribution_timeout(ctx, p, tool, prefix);
+    let mut distribution_timeout = distribution_timeout(ctx, p, tool, prefix);
+    if container.is_some() {
+        distribution_timeout = super::container::container_timeout(p, distribution_timeout);
+    }
     let step_timeouts = step_timeouts(ctx, p.step_timeouts.as_ref(), tool, prefix);
     let packer_waits = packer_waits(ctx, p.aws_polling.as_ref(), tool, prefix);
     let api_retry = super::tool_keys::api_retry(ctx, p.api_max_attempts.as_ref(), tool, prefix);

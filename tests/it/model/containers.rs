@@ -277,3 +277,55 @@ fn container_costs_are_ecr_storage_transfer_and_the_host_through_the_pushes() {
         host.quantity
     );
 }
+
+#[test]
+fn a_failed_push_or_a_timed_out_distribution_fails_the_execution_and_ends_the_host() {
+    // Every push fails (the copy failure probability, an assumption): the
+    // build Region's first, at its end; the host is terminated then.
+    let text = format!(
+        "horizon = \"1d\"\n[faults]\ncopy_failure_probability = 1.0\n{}",
+        container("[\"eu-west-1\"]", false, "")
+    );
+    let r = run_replication(&scenario(&text).world, 1, 0);
+    let run = &r.runs[0];
+    assert_eq!(run.outcome, Outcome::Failed);
+    let failed = r.stages[run.failed_record.unwrap().index()];
+    assert_eq!(
+        (failed.stage, failed.cause.name()),
+        (Stage::Push, "copy_failed")
+    );
+    assert_eq!(stages(&r, Stage::TerminateBuilder).len(), 1);
+    assert!(stages(&r, Stage::LaunchTest).is_empty());
+    // DistributeContainerImage's 30-minute time-out against a 40-minute push
+    // to eu-west-1: the distribution fails 30 minutes after the tests pass
+    // (when it starts), and the host is terminated.
+    let slow = container("[\"eu-west-1\"]", false, "")
+        .replace(
+            "ecr_push = { overhead = \"10s\"",
+            "ecr_push = { overhead = \"40m\"",
+        )
+        .replace(
+            "region = \"us-east-1\"\ndestinations",
+            "region = \"us-east-1\"\ndistribution_timeout = \"30m\"\ndestinations",
+        );
+    let r = run_replication(&scenario(&format!("horizon = \"1d\"\n{slow}")).world, 1, 0);
+    let run = &r.runs[0];
+    assert_eq!(run.outcome, Outcome::Failed);
+    let failed = r.stages[run.failed_record.unwrap().index()];
+    assert_eq!(
+        (failed.stage, failed.cause.name()),
+        (Stage::Push, "step_timeout")
+    );
+    let tests_passed = run.tests_passed.unwrap();
+    assert_eq!(run.finished.0 - tests_passed.0, 30 * 60 * 1000);
+    assert_eq!(stages(&r, Stage::TerminateBuilder).len(), 1);
+    // Without distribution_timeout, a container's is 120 minutes.
+    let sc = scenario(&format!(
+        "horizon = \"1d\"\n{}",
+        container("[\"eu-west-1\"]", false, "")
+    ));
+    assert_eq!(
+        sc.world.pipelines[0].distribution_timeout,
+        Some(amisim::engine::SimDuration::from_mins(120))
+    );
+}
