@@ -39,6 +39,14 @@ impl<'a> Reader<'a> {
         self.used.insert(path.to_string());
     }
 
+    /// Marks every field under `v` used: a document left out as a whole,
+    /// said once instead of field by field.
+    pub(super) fn use_all(&mut self, v: &Value, base: &str) {
+        let mut leaves = Vec::new();
+        leaf_paths(v, base, &mut leaves);
+        self.used.extend(leaves);
+    }
+
     /// The value at `path` under `v` (dotted keys, `[i]` for arrays), marked used.
     pub(super) fn get<'v>(&mut self, v: &'v Value, base: &str, key: &str) -> Option<&'v Value> {
         let got = v.get(key)?;

@@ -22,7 +22,7 @@ pub(super) fn is_show_json(v: &Value) -> bool {
 }
 
 /// The resource types read, and the document each becomes.
-pub(super) const TYPES: [(&str, Kind); 9] = [
+pub(super) const TYPES: [(&str, Kind); 11] = [
     ("aws_imagebuilder_image", Kind::Image),
     ("aws_imagebuilder_image_pipeline", Kind::Pipeline),
     ("aws_imagebuilder_image_recipe", Kind::Recipe),
@@ -38,6 +38,8 @@ pub(super) const TYPES: [(&str, Kind); 9] = [
     ("aws_imagebuilder_component", Kind::Component),
     ("aws_ami_copy", Kind::AmiCopy),
     ("aws_ami_launch_permission", Kind::LaunchPermission),
+    ("aws_imagebuilder_container_recipe", Kind::ContainerRecipe),
+    ("aws_ecr_replication_configuration", Kind::Registry),
 ];
 
 /// An `aws_ami_copy` body given what it lacks: its Region (AWS provider

@@ -36,6 +36,8 @@ mod fuzz;
 mod golden;
 /// `amisim import` on the documents in tests/import/
 mod import;
+/// container pipelines imported from Image Builder's JSON, CloudFormation and Terraform
+mod import_containers;
 /// `amisim import` of directories: Terraform modules, Packer directories.
 mod import_dirs;
 /// the module layering src/lib.rs documents

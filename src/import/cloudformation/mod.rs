@@ -157,7 +157,7 @@ fn api_shape(v: &Value) -> Value {
 }
 
 /// The resource types read, the document each becomes, and its ARN's type.
-const TYPES: [(&str, Kind, &str); 7] = [
+const TYPES: [(&str, Kind, &str); 9] = [
     ("AWS::ImageBuilder::Image", Kind::Image, "image"),
     (
         "AWS::ImageBuilder::ImagePipeline",
@@ -185,6 +185,16 @@ const TYPES: [(&str, Kind, &str); 7] = [
         "lifecycle-policy",
     ),
     ("AWS::ImageBuilder::Component", Kind::Component, "component"),
+    (
+        "AWS::ImageBuilder::ContainerRecipe",
+        Kind::ContainerRecipe,
+        "container-recipe",
+    ),
+    (
+        "AWS::ECR::ReplicationConfiguration",
+        Kind::Registry,
+        "registry",
+    ),
 ];
 
 /// The pseudo parameters (`--var AWS::Region=…`, else a placeholder, said)

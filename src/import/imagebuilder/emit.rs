@@ -29,7 +29,7 @@ pub(super) fn pipeline(out: &mut Toml, p: &Pipeline, data: &BTreeMap<String, (f6
         out.set(k, v.clone(), from.clone());
     }
     if p.schedule.dependency_updates {
-        update_sources(out, p);
+        update_sources(out, &p.recipe, &p.schedule);
     }
     distributions(out, p);
 }
@@ -125,18 +125,18 @@ fn steps(out: &mut Toml, p: &Pipeline, data: &BTreeMap<String, (f64, String)>) {
 
 /// The parent image and each component as update sources (their release
 /// rates assumed).
-fn update_sources(out: &mut Toml, p: &Pipeline) {
+pub(super) fn update_sources(out: &mut Toml, recipe: &Recipe, schedule: &Schedule) {
     let assumed = "assumed: releases are not in the documents; set from your history";
     out.table("[[pipeline.update_source]]");
-    out.set("of", quoted("base_image"), p.recipe.base_owner.1.clone());
+    out.set("of", quoted("base_image"), recipe.base_owner.1.clone());
     out.set("mean_interval", quoted("14d"), assumed);
     out.set(
         "matches_filter",
-        p.recipe.base_updates.to_string(),
+        recipe.base_updates.to_string(),
         "the parent image's version filter",
     );
-    for (n, is_test, version, from, phase) in &p.recipe.components {
-        if (*is_test && !p.schedule.tests_enabled) || *phase {
+    for (n, is_test, version, from, phase) in &recipe.components {
+        if (*is_test && !schedule.tests_enabled) || *phase {
             continue;
         }
         out.table("[[pipeline.update_source]]");

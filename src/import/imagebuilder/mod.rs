@@ -5,6 +5,7 @@
 //!
 //! Field names: botocore `imagebuilder/2019-12-02/service-2.json`.
 
+mod container;
 mod distribution;
 mod emit;
 mod head;
@@ -43,12 +44,18 @@ pub(super) enum Kind {
     AmiCopy,
     /// Terraform's `aws_ami_launch_permission`: a share of one image.
     LaunchPermission,
+    /// A container recipe (`get-container-recipe`).
+    ContainerRecipe,
+    /// An ECR registry's replication configuration (`aws ecr describe-registry`).
+    Registry,
 }
 
 /// The wrapper key of each kind in `get-*` output, and a key only its
 /// `create-*` input has.
-const KINDS: [(Kind, &str, &str); 8] = [
+const KINDS: [(Kind, &str, &str); 10] = [
     (Kind::Pipeline, "imagePipeline", "imageRecipeArn"),
+    (Kind::ContainerRecipe, "containerRecipe", "containerType"),
+    (Kind::Registry, "\u{0}", "replicationConfiguration"),
     (Kind::Recipe, "imageRecipe", "parentImage"),
     (
         Kind::Distribution,
@@ -192,6 +199,7 @@ fn no_recipe(p: &Doc<'_>) -> ImportError {
 fn get_command(kind: Kind, arn: &str) -> String {
     let (cmd, flag) = match kind {
         Kind::Recipe => ("get-image-recipe", "image-recipe-arn"),
+        Kind::ContainerRecipe => ("get-container-recipe", "container-recipe-arn"),
         Kind::Distribution => (
             "get-distribution-configuration",
             "distribution-configuration-arn",
@@ -260,19 +268,12 @@ fn pipelines(
         .collect();
     let stages = recipe::component_stages(docs)?;
     let mut read_any = false;
+    let mut containers = false;
     for &pi in &pipelines {
-        let base = docs[pi].base;
-        if let Some(c) = docs[pi]
-            .body
-            .get("containerRecipeArn")
-            .and_then(Value::as_str)
-        {
-            warnings.push(Warning {
-                file: docs[pi].reader.file(),
-                field: join(base, "containerRecipeArn"),
-                what: format!("a container image pipeline ({c}): not simulated yet; left out"),
-            });
-            docs[pi].reader.use_path(&join(base, "containerRecipeArn"));
+        if docs[pi].body.get("containerRecipeArn").is_some() {
+            container_pipeline(docs, pi, &stages, dir, out, warnings)?;
+            read_any = true;
+            containers = true;
             continue;
         }
         let [r, i, d] = [
@@ -287,15 +288,76 @@ fn pipelines(
         pipeline(docs, (pi, Some(r), i?, d?), &stages, dir, out, warnings)?;
         read_any = true;
     }
+    unbuilt(docs, containers, warnings);
     if read_any {
         return Ok(());
     }
     Err(ImportError::Wrong {
         file: docs[pipelines[0]].reader.file(),
         field: String::new(),
-        reason: "every pipeline among the documents builds container images, which amisim does not simulate yet".into(),
-        help: "import the pipelines that build AMIs (an image recipe)".into(),
+        reason: "no pipeline among the documents".into(),
+        help: "give get-image-pipeline output".into(),
     })
+}
+
+/// Container recipes no pipeline among the documents names, and
+/// registries without a container pipeline: said once each, left out.
+fn unbuilt(docs: &mut [Doc<'_>], containers: bool, warnings: &mut Vec<Warning>) {
+    let named: Vec<String> = docs
+        .iter()
+        .filter_map(|d| d.body.get("containerRecipeArn").and_then(Value::as_str))
+        .map(str::to_string)
+        .collect();
+    for d in docs.iter_mut() {
+        let arn = d.body.get("arn").and_then(Value::as_str);
+        let what = match d.kind {
+            Kind::ContainerRecipe
+                if !arn.is_some_and(|a| named.iter().any(|n| n == a)) && !containers =>
+            {
+                "a container recipe no pipeline among the documents builds: left out"
+            }
+            Kind::Registry if !containers => {
+                "an ECR replication configuration without a container pipeline among the documents: left out"
+            }
+            _ => continue,
+        };
+        let (b, base) = (d.body, d.base);
+        d.reader.use_all(b, base);
+        warnings.push(Warning {
+            file: d.reader.file(),
+            field: base.to_string(),
+            what: what.into(),
+        });
+    }
+}
+
+/// A container pipeline: its container recipe (by ARN), infrastructure and
+/// distribution, and the registries' replication rules.
+fn container_pipeline(
+    docs: &mut [Doc<'_>],
+    pi: usize,
+    stages: &BTreeMap<String, Stages>,
+    dir: &mut Directory,
+    out: &mut Toml,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), ImportError> {
+    let [r, i, d] = [
+        (Kind::ContainerRecipe, "containerRecipeArn"),
+        (Kind::Infrastructure, "infrastructureConfigurationArn"),
+        (Kind::Distribution, "distributionConfigurationArn"),
+    ]
+    .map(|(k, key)| the_one(docs, pi, k, key));
+    let Some(r) = r? else {
+        return Err(ImportError::Wrong {
+            file: docs[pi].reader.file(),
+            field: join(docs[pi].base, "containerRecipeArn"),
+            reason: "no container recipe: the pipeline's containerRecipeArn is absent or unresolved, and no container recipe is among the documents".into(),
+            help: "give the recipe too: `aws imagebuilder get-container-recipe --container-recipe-arn ARN`".into(),
+        });
+    };
+    let c = container::read(docs, (pi, r, i?, d?), stages, dir, warnings)?;
+    container::emit(out, &c);
+    Ok(())
 }
 
 /// The documents of pipeline `pi` (its recipe, infrastructure and

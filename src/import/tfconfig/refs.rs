@@ -14,7 +14,7 @@ pub(crate) struct Place<'a> {
 }
 
 /// Image Builder's resource types and their ARN's resource type.
-const IMAGEBUILDER: [(&str, &str); 7] = [
+const IMAGEBUILDER: [(&str, &str); 8] = [
     ("aws_imagebuilder_image", "image"),
     ("aws_imagebuilder_image_pipeline", "image-pipeline"),
     ("aws_imagebuilder_image_recipe", "image-recipe"),
@@ -28,6 +28,7 @@ const IMAGEBUILDER: [(&str, &str); 7] = [
     ),
     ("aws_imagebuilder_lifecycle_policy", "lifecycle-policy"),
     ("aws_imagebuilder_component", "component"),
+    ("aws_imagebuilder_container_recipe", "container-recipe"),
 ];
 
 fn text<'v>(body: &'v Map<String, Value>, key: &str) -> Option<&'v str> {

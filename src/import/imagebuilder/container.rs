@@ -1,0 +1,334 @@
+//! A container image pipeline: its container recipe (`get-container-recipe`,
+//! CloudFormation's `AWS::ImageBuilder::ContainerRecipe`, Terraform's
+//! `aws_imagebuilder_container_recipe`), the container settings of its
+//! distribution, and the ECR replication rules of its registry (`aws ecr
+//! describe-registry`, `AWS::ECR::ReplicationConfiguration`,
+//! `aws_ecr_replication_configuration`), as an `image_type = "container"`
+//! pipeline.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::head::{Head, Schedule};
+use super::recipe::Recipe;
+use super::{Doc, Kind};
+use crate::import::components::Stages;
+use crate::import::directory::Directory;
+use crate::import::json::join;
+use crate::import::{ImportError, Toml, Warning, quoted, strings};
+
+/// What a container pipeline's documents said.
+pub(super) struct Container {
+    pub(super) head: Head,
+    pub(super) schedule: Schedule,
+    pub(super) recipe: Recipe,
+    pub(super) instance_type: Option<(String, String)>,
+    /// Regions with container distribution settings, with their field.
+    pub(super) regions: Vec<(String, String)>,
+    /// DistributeContainerImage's time-out, minutes, with its field.
+    pub(super) timeout: Option<(u64, String)>,
+    /// Replication rules: Regions and account names, with their field.
+    pub(super) rules: Vec<(Vec<String>, Vec<String>, String)>,
+}
+
+/// Reads container pipeline `pi` with its recipe `ri` and, where given,
+/// its infrastructure and distribution.
+pub(super) fn read(
+    docs: &mut [Doc<'_>],
+    (pi, ri, infra_i, dist_i): (usize, usize, Option<usize>, Option<usize>),
+    stages: &BTreeMap<String, Stages>,
+    dir: &mut Directory,
+    warnings: &mut Vec<Warning>,
+) -> Result<Container, ImportError> {
+    let recipe_name = docs[ri]
+        .body
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let head = super::head::head(&mut docs[pi], recipe_name, dir, warnings)?;
+    let schedule = super::head::schedule(&mut docs[pi], warnings)?;
+    let place = (head.owner_id.as_str(), head.build_region.as_str(), None);
+    let recipe = super::recipe::recipe(&mut docs[ri], place, stages, dir, warnings)?;
+    container_fields(&mut docs[ri], warnings);
+    let instance_type = match infra_i {
+        Some(ii) => super::distribution::instance_type(&mut docs[ii], warnings)?,
+        None => None,
+    };
+    let (regions, timeout) = match dist_i {
+        Some(di) => container_regions(&mut docs[di], &head.build_region)?,
+        None => (Vec::new(), None),
+    };
+    for (r, _) in &regions {
+        dir.region(r);
+    }
+    docs[pi]
+        .reader
+        .use_path(&join(docs[pi].base, "containerRecipeArn"));
+    let rules = replication(docs, &head, dir, warnings);
+    Ok(Container {
+        head,
+        schedule,
+        recipe,
+        instance_type,
+        regions,
+        timeout,
+        rules,
+    })
+}
+
+/// The container recipe's own fields: read, and its key warned (it
+/// encrypts the Dockerfile template only).
+fn container_fields(r: &mut Doc<'_>, warnings: &mut Vec<Warning>) {
+    let (rb, rbase) = (r.body, r.base);
+    for k in [
+        "containerType",
+        "targetRepository",
+        "dockerfileTemplateData",
+        "dockerfileTemplateUri",
+        "instanceConfiguration",
+        "workingDirectory",
+        "imageOsVersionOverride",
+        "platformOverride",
+    ] {
+        r.reader.get(rb, rbase, k);
+    }
+    if r.reader.get(rb, rbase, "kmsKeyId").is_some() {
+        warnings.push(Warning {
+            file: r.reader.file(),
+            field: join(rbase, "kmsKeyId"),
+            what: "a container recipe's key encrypts its Dockerfile template, not the image (ECR encrypts the image with the repository's setting): not written".into(),
+        });
+    }
+}
+
+/// The Regions of a distribution configuration with container settings,
+/// and its time-out.
+type Regions = (Vec<(String, String)>, Option<(u64, String)>);
+
+fn container_regions(d: &mut Doc<'_>, build: &str) -> Result<Regions, ImportError> {
+    let (db, dbase) = (d.body, d.base);
+    let mut out = Vec::new();
+    let timeout = d
+        .reader
+        .uint(db, dbase, "timeoutMinutes")?
+        .map(|m| (m, join(dbase, "timeoutMinutes")));
+    for k in [
+        "arn",
+        "name",
+        "description",
+        "dateCreated",
+        "dateUpdated",
+        "tags",
+    ] {
+        d.reader.get(db, dbase, k);
+    }
+    let Some(Value::Array(ds)) = d.reader.get(db, dbase, "distributions") else {
+        return Ok((out, timeout));
+    };
+    for (i, e) in ds.iter().enumerate() {
+        let at = join(dbase, &format!("distributions[{i}]"));
+        if e.get("containerDistributionConfiguration").is_none() {
+            continue;
+        }
+        // Its tags and repository name the image; amisim's image is the pipeline's.
+        d.reader
+            .use_path(&join(&at, "containerDistributionConfiguration"));
+        if let Some(r) = e.get("region").and_then(Value::as_str) {
+            d.reader.use_path(&join(&at, "region"));
+            if r != build {
+                out.push((r.to_string(), join(&at, "region")));
+            }
+        }
+    }
+    Ok((out, timeout))
+}
+
+/// A list under `key` or its singular (Terraform writes each nested block
+/// as a list named in the singular), as a slice.
+fn list<'v>(v: &'v Value, keys: [&str; 2]) -> &'v [Value] {
+    keys.iter()
+        .find_map(|k| v.get(*k))
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Each replication rule of the registry documents: its destination
+/// Regions and accounts (a rule's destinations read as every Region ×
+/// account of it, said when that is more than it lists).
+fn replication(
+    docs: &mut [Doc<'_>],
+    head: &Head,
+    dir: &mut Directory,
+    warnings: &mut Vec<Warning>,
+) -> Vec<(Vec<String>, Vec<String>, String)> {
+    let mut out = Vec::new();
+    for d in docs.iter_mut().filter(|d| d.kind == Kind::Registry) {
+        let (b, base) = (d.body, d.base);
+        let Some(conf) = d.reader.get(b, base, "replicationConfiguration") else {
+            continue;
+        };
+        let conf = conf.as_array().and_then(|a| a.first()).unwrap_or(conf);
+        d.reader.get(b, base, "registryId");
+        let rules_key = if conf.get("rule").is_some() {
+            "rule"
+        } else {
+            "rules"
+        };
+        let conf_at = if d
+            .body
+            .get("replicationConfiguration")
+            .and_then(Value::as_array)
+            .is_some()
+        {
+            "replicationConfiguration[0]"
+        } else {
+            "replicationConfiguration"
+        };
+        for (i, rule) in list(conf, ["rules", "rule"]).iter().enumerate() {
+            let at = join(base, &format!("{conf_at}.{rules_key}[{i}]"));
+            out.push(rule_destinations(d, rule, &at, head, dir, warnings));
+        }
+        d.reader.use_path(&join(base, "replicationConfiguration"));
+        warnings.push(Warning {
+            file: d.reader.file(),
+            field: join(base, "replicationConfiguration"),
+            what: format!("the registry's Region is not in the document: its rules replicate from the build Region ({})", head.build_region),
+        });
+    }
+    out
+}
+
+/// One rule's destination Regions and accounts, with the field they come from.
+fn rule_destinations(
+    d: &mut Doc<'_>,
+    rule: &Value,
+    at: &str,
+    head: &Head,
+    dir: &mut Directory,
+    warnings: &mut Vec<Warning>,
+) -> (Vec<String>, Vec<String>, String) {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let key = if rule.get("destination").is_some() {
+        "destination"
+    } else {
+        "destinations"
+    };
+    for (j, dest) in list(rule, ["destinations", "destination"])
+        .iter()
+        .enumerate()
+    {
+        for k in ["region", "registryId"] {
+            d.reader.use_path(&join(at, &format!("{key}[{j}].{k}")));
+        }
+        let region = dest
+            .get("region")
+            .and_then(Value::as_str)
+            .unwrap_or(&head.build_region);
+        let id = dest
+            .get("registryId")
+            .and_then(Value::as_str)
+            .unwrap_or(&head.owner_id);
+        dir.region(region);
+        pairs.push((region.to_string(), dir.account(id)));
+    }
+    // A rule's filters select repositories; the pipeline's is taken to match.
+    d.reader.use_path(at);
+    let mut regions: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
+    let mut accounts: Vec<String> = pairs.iter().map(|p| p.1.clone()).collect();
+    regions.sort();
+    regions.dedup();
+    accounts.sort();
+    accounts.dedup();
+    if regions.len() * accounts.len() > pairs.len() {
+        warnings.push(Warning {
+            file: d.reader.file(),
+            field: join(at, key),
+            what: format!(
+                "read as every Region × account of the rule: {} destinations where it lists {}",
+                regions.len() * accounts.len(),
+                pairs.len()
+            ),
+        });
+    }
+    (regions, accounts, join(at, &format!("{key}[]")))
+}
+
+/// Writes the container pipeline.
+pub(super) fn emit(out: &mut Toml, c: &Container) {
+    let h = &c.head;
+    out.table("[[pipeline]]");
+    out.set("name", quoted(&h.name), h.name_from.clone());
+    out.set(
+        "tool",
+        quoted("image_builder"),
+        "the document kind (Image Builder)",
+    );
+    out.set(
+        "image_type",
+        quoted("container"),
+        "containerRecipeArn (a container recipe)",
+    );
+    out.set("account", quoted(&h.owner), h.from_arn.clone());
+    out.set("region", quoted(&h.build_region), h.from_arn.clone());
+    if let Some((t, from)) = &c.instance_type {
+        out.set("builder_instance_type", quoted(t), from.clone());
+    }
+    if let Some((m, from)) = &c.timeout {
+        out.set(
+            "distribution_timeout",
+            quoted(&format!("{m}m")),
+            from.clone(),
+        );
+    }
+    if let Some(from) = &c.schedule.tests_off_from {
+        out.set(
+            "tests_enabled",
+            "false".into(),
+            format!("{from} (no test phase)"),
+        );
+    }
+    if !c.regions.is_empty() {
+        let names: Vec<String> = c.regions.iter().map(|r| r.0.clone()).collect();
+        out.set(
+            "destinations",
+            strings(&names),
+            c.regions[0].1.replace("[0].region", "[].region"),
+        );
+    }
+    out.table("[pipeline.container]");
+    out.set(
+        "image_gib",
+        "0.5".into(),
+        "assumed: no document gives the image's size (ECR's describe-images imageSizeInBytes does)",
+    );
+    for (regions, accounts, from) in &c.rules {
+        out.table("[[pipeline.replication]]");
+        out.set("regions", strings(regions), format!("{from}.region"));
+        out.set("accounts", strings(accounts), format!("{from}.registryId"));
+    }
+    let assumed = "assumed: not in the recipe; measure with `amisim fit`";
+    for (n, is_test, _, from, _) in &c.recipe.components {
+        if *is_test && !c.schedule.tests_enabled {
+            continue;
+        }
+        out.table(if *is_test {
+            "[[pipeline.test]]"
+        } else {
+            "[[pipeline.component]]"
+        });
+        out.set("name", quoted(n), from.clone());
+        out.set(
+            "duration",
+            quoted(if *is_test { "5m" } else { "10m" }),
+            assumed,
+        );
+    }
+    out.table("[pipeline.schedule]");
+    for (k, v, from) in &c.schedule.entries {
+        out.set(k, v.clone(), from.clone());
+    }
+    if c.schedule.dependency_updates {
+        super::emit::update_sources(out, &c.recipe, &c.schedule);
+    }
+}
