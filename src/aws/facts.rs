@@ -287,6 +287,10 @@ pub const COPY_IMAGE_BUCKET: (u32, f64) = (100, 1.0);
 /// See [`COPY_IMAGE_BUCKET`].
 pub const RUN_INSTANCES_BUCKET: (u32, f64) = (5, 2.0);
 
+/// ECR's PutImage, per account and Region: 10 per second (a container push
+/// ends with one). source: docs/sources.md#rule-ecr-replication (ECR's quotas).
+pub const ECR_PUT_IMAGE_BUCKET: (u32, f64) = (10, 10.0);
+
 /// The AWS SDKs' standard retry mode: 3 attempts, exponential backoff with
 /// full jitter from a 1 s base, capped at 20 s.
 /// source: docs/sources.md#sdk-retry.

@@ -411,6 +411,8 @@ pub struct Api {
     pub copy_image: BucketSpec,
     /// RunInstances request bucket, per account and Region.
     pub run_instances: BucketSpec,
+    /// ECR PutImage bucket, per account and Region (container pushes).
+    pub ecr_put_image: BucketSpec,
     /// Attempts per call on `RequestLimitExceeded`.
     pub max_attempts: u32,
     /// Backoff base (exponential, full jitter).

@@ -196,6 +196,8 @@ pub struct RawApi {
     pub copy_image: Option<Spanned<RawBucket>>,
     /// RunInstances request bucket.
     pub run_instances: Option<Spanned<RawBucket>>,
+    /// ECR PutImage bucket (container pushes).
+    pub ecr_put_image: Option<Spanned<RawBucket>>,
     /// Attempts per call.
     pub max_attempts: Option<Spanned<i64>>,
     /// Backoff base.

@@ -62,12 +62,23 @@ impl Model<'_> {
         let pi = self.out.runs[exec.index()].pipeline as usize;
         let owner = self.world.pipelines[pi].owner.index();
         let gib = self.layers_gib(pi, owner, region);
+        let rec = self.open(exec, Stage::Push, item, region, sim.now());
+        self.out.stages[rec.index()].data_gib = gib;
+        self.start_push(sim, rec);
+    }
+
+    /// A push asks ECR's PutImage (throttled per account and Region, and
+    /// retried as the tool retries), then moves its layers.
+    pub(super) fn start_push(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
+        if !self.api_call(sim, rec, super::faults::Api::PutImage) {
+            return;
+        }
+        let r = self.out.stages[rec.index()];
+        let pi = self.out.runs[r.exec.index()].pipeline as usize;
         let d = self.world.pipelines[pi]
             .latency
             .ecr_push
-            .sample(gib * MIB_PER_GIB, &mut self.rng[pi].container);
-        let rec = self.open(exec, Stage::Push, item, region, sim.now());
-        self.out.stages[rec.index()].data_gib = gib;
+            .sample(r.data_gib * MIB_PER_GIB, &mut self.rng[pi].container);
         self.begin_failing(sim, rec, d);
     }
 

@@ -70,6 +70,8 @@ pub(super) fn backoff(
 pub(super) enum Api {
     CopyImage,
     RunInstances,
+    /// ECR's PutImage, at the end of a container push.
+    PutImage,
 }
 
 impl Model<'_> {
@@ -130,6 +132,7 @@ impl Model<'_> {
         let bucket = match api {
             Api::CopyImage => &mut self.copy_tokens[idx],
             Api::RunInstances => &mut self.run_tokens[idx],
+            Api::PutImage => &mut self.put_tokens[idx],
         };
         let now = sim.now();
         if bucket.try_take(now) {
@@ -192,6 +195,7 @@ impl Model<'_> {
     pub(super) fn api_retry(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
         match self.out.stages[rec.index()].stage {
             Stage::Copy => self.start_copy(sim, rec),
+            Stage::Push => self.start_push(sim, rec),
             _ => self.start_launch(sim, rec),
         }
     }

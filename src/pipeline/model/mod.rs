@@ -188,6 +188,8 @@ struct Model<'w> {
     copy_tokens: Vec<TokenBucket>,
     /// RunInstances token buckets per `account * regions + region`.
     run_tokens: Vec<TokenBucket>,
+    /// ECR PutImage token buckets per `account * regions + region`.
+    put_tokens: Vec<TokenBucket>,
     /// Per `(pipeline * accounts + account) * regions + region`: the
     /// container image's layers are in that repository (ECR stores a layer
     /// once); empty without container pipelines.

@@ -89,6 +89,11 @@ impl<'w> Replicator<'w> {
             incidents: vec![Vec::new(); nr],
             copy_tokens: buckets(&world.api.copy_image),
             run_tokens: buckets(&world.api.run_instances),
+            put_tokens: if world.pipelines.iter().any(|p| p.container.is_some()) {
+                buckets(&world.api.ecr_put_image)
+            } else {
+                Vec::new()
+            },
             stored: if world.pipelines.iter().any(|p| p.container.is_some()) {
                 vec![false; np * na * nr]
             } else {
@@ -235,7 +240,12 @@ impl Model<'_> {
         self.updates_since_build.fill(false);
         self.next_number.fill(0);
         faults::incident_windows(world, streams, &mut self.incidents);
-        for b in self.copy_tokens.iter_mut().chain(&mut self.run_tokens) {
+        for b in self
+            .copy_tokens
+            .iter_mut()
+            .chain(&mut self.run_tokens)
+            .chain(&mut self.put_tokens)
+        {
             b.reset();
         }
     }

@@ -194,6 +194,7 @@ pub(super) fn resolve_api(ctx: &mut Ctx<'_>, raw: Option<&RawApi>) -> Api {
         throttling: None,
         copy_image: None,
         run_instances: None,
+        ecr_put_image: None,
         max_attempts: None,
         backoff_base: None,
         backoff_max: None,
@@ -212,6 +213,12 @@ pub(super) fn resolve_api(ctx: &mut Ctx<'_>, raw: Option<&RawApi>) -> Api {
             r.run_instances.as_ref(),
             "api.run_instances",
             facts::RUN_INSTANCES_BUCKET,
+        ),
+        ecr_put_image: bucket(
+            ctx,
+            r.ecr_put_image.as_ref(),
+            "api.ecr_put_image",
+            facts::ECR_PUT_IMAGE_BUCKET,
         ),
         max_attempts: attempts(
             ctx,

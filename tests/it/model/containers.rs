@@ -329,3 +329,33 @@ fn a_failed_push_or_a_timed_out_distribution_fails_the_execution_and_ends_the_ho
         Some(amisim::engine::SimDuration::from_mins(120))
     );
 }
+
+/// ECR's PutImage is throttled per account and Region: two pipelines whose
+/// builds push to us-east-1 at the same instant, with a bucket of one
+/// token refilled every 100 s, leave the second push waiting (retried by
+/// Image Builder) while the first runs at once.
+#[test]
+fn put_image_is_throttled_per_account_and_region() {
+    let one = container("[\"eu-west-1\"]", false, "");
+    let at = one.find("[[pipeline]]").unwrap();
+    let second = one[at..]
+        .replace("name = \"base\"", "name = \"base-2\"")
+        .split("\n[[pipeline.replication]]")
+        .next()
+        .unwrap()
+        .to_string();
+    let text = format!(
+        "horizon = \"1d\"\n[api]\necr_put_image = {{ capacity = 1, refill_per_s = 0.01 }}\n{one}\n{second}"
+    );
+    let r = run_replication(&scenario(&text).world, 1, 0);
+    let first: Vec<StageRecord> = stages(&r, Stage::Push)
+        .into_iter()
+        .filter(|s| s.region == RegionId::from_index(0))
+        .collect();
+    assert_eq!(first.len(), 2);
+    assert_eq!(first[0].api_retries, 0);
+    assert_eq!(first[0].started, first[0].enqueued);
+    assert!(first[1].api_retries >= 1, "{:?}", first[1]);
+    assert!(first[1].started > first[1].enqueued, "{:?}", first[1]);
+    assert!(r.runs.iter().all(|x| x.outcome == Outcome::Succeeded));
+}
