@@ -8,6 +8,7 @@ use crate::aws::directory::{AccountId, Directory, Encryption};
 use crate::aws::rules::Rule;
 use crate::dist::{Dist, Throughput};
 use crate::engine::{SimDuration, SimTime};
+pub use crate::pipeline::container::{Container, Replication};
 
 pub use crate::aws::ids::RegionId;
 pub use crate::pipeline::schedule::{Releases, Schedule, StartCondition, UpdateSource};
@@ -226,33 +227,6 @@ pub struct Latencies {
     pub ecr_pull: Throughput,
     /// ECR replication of a push to one destination.
     pub ecr_replication: Dist,
-}
-
-/// A container image pipeline's own settings (Image Builder container
-/// recipe and container distribution, with ECR replication rules).
-#[derive(Debug, Clone)]
-pub struct Container {
-    /// The compressed image, GiB: what a first push and a pull move.
-    pub image_gib: f64,
-    /// The layers a rebuild changes, GiB: what a later push moves.
-    pub changed_gib: f64,
-    /// Pushes to the destination Regions run together (else one after another).
-    pub parallel_pushes: bool,
-    /// Regions the build host pushes to, in the owner's account (not the build Region).
-    pub destinations: Vec<RegionId>,
-    /// ECR replications: each from a Region's repository to a Region of an account.
-    pub replications: Vec<Replication>,
-}
-
-/// One destination of an ECR replication rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Replication {
-    /// The Region whose pushes replicate (the rule's registry).
-    pub from: RegionId,
-    /// Destination Region.
-    pub region: RegionId,
-    /// Destination account (registry).
-    pub account: AccountId,
 }
 
 /// One pipeline.

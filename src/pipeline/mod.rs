@@ -3,6 +3,7 @@
 pub mod analysis;
 mod clients;
 pub mod config;
+pub mod container;
 pub mod model;
 pub mod schedule;
 pub mod trigger;

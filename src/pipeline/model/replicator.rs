@@ -220,6 +220,21 @@ impl Model<'_> {
             }
             self.asked[q].clear();
         }
+        self.reset_copies_and_images();
+        faults::incident_windows(world, streams, &mut self.incidents);
+        for b in self
+            .copy_tokens
+            .iter_mut()
+            .chain(&mut self.run_tokens)
+            .chain(&mut self.put_tokens)
+        {
+            b.reset();
+        }
+    }
+
+    /// The copies' lineages and throughput, the images alive, and the
+    /// repositories' layers, as at the start.
+    fn reset_copies_and_images(&mut self) {
         for &i in &self.lineage_set {
             self.lineage[i as usize] = 0;
         }
@@ -239,15 +254,6 @@ impl Model<'_> {
         }
         self.updates_since_build.fill(false);
         self.next_number.fill(0);
-        faults::incident_windows(world, streams, &mut self.incidents);
-        for b in self
-            .copy_tokens
-            .iter_mut()
-            .chain(&mut self.run_tokens)
-            .chain(&mut self.put_tokens)
-        {
-            b.reset();
-        }
     }
 
     /// Moves the use of every quota instance that served a request into the result.
