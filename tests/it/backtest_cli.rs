@@ -94,6 +94,11 @@ fn fixture(edit: impl Fn(&str, String) -> String) -> tempfile::TempDir {
     dir
 }
 
+/// [`fixture`] with `edit` applied to file `file` only.
+fn editing(file: &'static str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    fixture(move |name, text| if name == file { edit(text) } else { text })
+}
+
 fn refused(history: &Path, extra: &[&str]) -> String {
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("bt");
@@ -137,38 +142,26 @@ fn a_cutoff_outside_the_history_is_refused_with_its_span() {
 
 #[test]
 fn a_damaged_document_is_refused_at_its_line() {
-    let d = fixture(|name, text| {
-        if name == "step-executions.jsonl" {
-            let mut lines: Vec<String> = text.lines().map(String::from).collect();
-            lines[6].truncate(40);
-            lines.join("\n") + "\n"
-        } else {
-            text
-        }
+    let d = editing("step-executions.jsonl", |text| {
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        lines[6].truncate(40);
+        lines.join("\n") + "\n"
     });
     let e = refused(d.path(), &[]);
     assert!(
         e.contains("step-executions.jsonl:7") && e.contains("not valid JSON"),
         "{e}"
     );
-    let d = fixture(|name, text| {
-        if name == "images.json" {
-            text.replacen("\"dateCreated\"", "\"createdAt\"", 1)
-        } else {
-            text
-        }
+    let d = editing("images.json", |text| {
+        text.replacen("\"dateCreated\"", "\"createdAt\"", 1)
     });
     let e = refused(d.path(), &[]);
     assert!(
         e.contains("images.json:1") && e.contains("dateCreated"),
         "{e}"
     );
-    let d = fixture(|name, text| {
-        if name == "ami-events.jsonl" {
-            format!("{{\"Snapshots\": []}}\n{text}")
-        } else {
-            text
-        }
+    let d = editing("ami-events.jsonl", |text| {
+        format!("{{\"Snapshots\": []}}\n{text}")
     });
     let e = refused(d.path(), &[]);
     assert!(
@@ -249,15 +242,11 @@ fn a_history_of_no_pipeline_of_the_scenario_is_refused() {
 
 #[test]
 fn a_stage_the_history_does_not_log_is_named_and_keeps_the_scenarios_values() {
-    let d = fixture(|name, text| {
-        if name == "step-executions.jsonl" {
-            text.lines()
-                .filter(|l| !l.contains("workflow/test/"))
-                .map(|l| format!("{l}\n"))
-                .collect()
-        } else {
-            text
-        }
+    let d = editing("step-executions.jsonl", |text| {
+        text.lines()
+            .filter(|l| !l.contains("workflow/test/"))
+            .map(|l| format!("{l}\n"))
+            .collect()
     });
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("bt");

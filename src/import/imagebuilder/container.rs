@@ -257,20 +257,12 @@ fn rule_destinations(
 /// Writes the container pipeline.
 pub(super) fn emit(out: &mut Toml, c: &Container) {
     let h = &c.head;
-    out.table("[[pipeline]]");
-    out.set("name", quoted(&h.name), h.name_from.clone());
-    out.set(
-        "tool",
-        quoted("image_builder"),
-        "the document kind (Image Builder)",
-    );
+    super::emit::head_keys(out, h);
     out.set(
         "image_type",
         quoted("container"),
         "containerRecipeArn (a container recipe)",
     );
-    out.set("account", quoted(&h.owner), h.from_arn.clone());
-    out.set("region", quoted(&h.build_region), h.from_arn.clone());
     if let Some((t, from)) = &c.instance_type {
         out.set("builder_instance_type", quoted(t), from.clone());
     }

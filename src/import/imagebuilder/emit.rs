@@ -34,9 +34,8 @@ pub(super) fn pipeline(out: &mut Toml, p: &Pipeline, data: &BTreeMap<String, (f6
     distributions(out, p);
 }
 
-/// The `[[pipeline]]` table's own keys.
-fn table(out: &mut Toml, p: &Pipeline) {
-    let (h, r) = (&p.head, &p.recipe);
+/// A `[[pipeline]]` table's first keys: its name, tool, owner and Region.
+pub(super) fn head_keys(out: &mut Toml, h: &Head) {
     out.table("[[pipeline]]");
     out.set("name", quoted(&h.name), h.name_from.clone());
     out.set(
@@ -46,6 +45,12 @@ fn table(out: &mut Toml, p: &Pipeline) {
     );
     out.set("account", quoted(&h.owner), h.from_arn.clone());
     out.set("region", quoted(&h.build_region), h.from_arn.clone());
+}
+
+/// The `[[pipeline]]` table's own keys.
+fn table(out: &mut Toml, p: &Pipeline) {
+    let (h, r) = (&p.head, &p.recipe);
+    head_keys(out, h);
     match (&h.platform, &r.platform) {
         (Some((pl, from)), _) | (None, Some((pl, from))) => {
             out.set("platform", quoted(pl), from.clone())
