@@ -315,4 +315,21 @@ fn the_readmes_sample_is_what_the_command_prints() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(String::from_utf8_lossy(&o.stdout), sample);
+    // Its excerpt of backtest.md: each row begins a row of the report's.
+    let md = std::fs::read_to_string(out.join("backtest.md")).unwrap();
+    let from = readme
+        .find("and in `backtest.md`, among its rows")
+        .expect("README's excerpt");
+    let rows: Vec<&str> = readme[from..]
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    assert!(rows.len() >= 4, "{rows:?}");
+    for row in rows {
+        assert!(
+            md.lines().any(|l| l.starts_with(row)),
+            "README's row is not in backtest.md:\n{row}\n{md}"
+        );
+    }
 }
