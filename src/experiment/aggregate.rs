@@ -327,11 +327,19 @@ impl Aggregate {
         }
         for p in &mut self.pipelines {
             p.cost_per_execution.start_replication(index);
+            p.monthly_cost.start_replication(index);
         }
+        sc.per_pipeline.clear();
+        sc.per_pipeline.resize(self.pipelines.len(), 0);
         for (e, run) in rep.runs.iter().enumerate() {
             self.pipelines[run.pipeline as usize]
                 .cost_per_execution
                 .add(sc.per_exec[e]);
+            sc.per_pipeline[run.pipeline as usize] += u128::from(sc.per_exec[e]);
+        }
+        for (p, &v) in self.pipelines.iter_mut().zip(&sc.per_pipeline) {
+            p.monthly_cost
+                .add(crate::cost::per_month(market, v as f64).round() as u64);
         }
         // Projected to a month of the horizon's rate.
         let monthly = crate::cost::per_month(market, total as f64).round() as u64;
@@ -374,6 +382,7 @@ impl Aggregate {
                     x.failed += y.failed;
                 }
                 a.cost_per_execution.merge(&b.cost_per_execution);
+                a.monthly_cost.merge(&b.monthly_cost);
                 a.exposure_window.merge(&b.exposure_window);
                 a.unpatched += b.unpatched;
                 a.disabled_at.merge(&b.disabled_at);

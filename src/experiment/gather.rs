@@ -22,6 +22,8 @@ pub(super) struct Scratch {
     pub(super) ttar: Vec<Vec<u64>>,
     /// Cost of each execution of the replication, micro-dollars.
     pub(super) per_exec: Vec<u64>,
+    /// Cost of each pipeline's executions in the replication, micro-dollars.
+    pub(super) per_pipeline: Vec<u128>,
     /// The replication's cost by `(category, Region, account)`.
     pub(super) cost_by: Vec<((crate::cost::Category, RegionId, AccountId), u128)>,
     /// Where each `(category, Region, account)` is in `cost_by` (`u32::MAX`:

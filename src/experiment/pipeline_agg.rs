@@ -43,6 +43,11 @@ pub struct PipelineAgg {
     pub stages: Vec<StageAgg>,
     /// Cost of each execution (its ledger lines), micro-dollars.
     pub cost_per_execution: Metric,
+    /// Its executions' cost in each replication, projected to a month
+    /// (× 730 h / horizon), micro-dollars: its share of the scenario's
+    /// monthly cost (KMS keys, which belong to no execution, are not in it).
+    #[serde(default)]
+    pub monthly_cost: Metric,
     /// Release (dependency update) → an image containing it usable everywhere, ms.
     #[serde(default)]
     pub exposure_window: Metric,

@@ -225,6 +225,12 @@ pub fn cost_summary_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, Repo
             .map_err(csv_err(F))?;
         }
     }
+    if agg.pipelines.len() > 1 {
+        for (p, pa) in scn.world.pipelines.iter().zip(&agg.pipelines) {
+            w.write_record(cost_row(&p.name, "monthly_cost", &pa.monthly_cost))
+                .map_err(csv_err(F))?;
+        }
+    }
     w.write_record(cost_row("all", "monthly_cost", &agg.monthly_cost))
         .map_err(csv_err(F))?;
     finish(F, w)

@@ -415,3 +415,36 @@ fn a_failed_image_builder_execution_keeps_its_image_and_it_is_billed_to_the_hori
         8.0 * months
     );
 }
+
+/// With several pipelines, cost_summary.csv gives each one's monthly cost,
+/// and without KMS keys they add up to the scenario's (to the cent).
+#[test]
+fn each_pipelines_monthly_cost_is_its_share_of_the_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    super::amisim_ok(&[
+        "run",
+        "scenarios/golden-container.toml",
+        "-n",
+        "4",
+        "-q",
+        "--rows",
+        "none",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(out.join("cost_summary.csv")).unwrap();
+    let mean = |scope: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{scope},monthly_cost,")))
+            .and_then(|l| l.split(',').nth(3))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no monthly_cost of {scope}:\n{text}"))
+    };
+    let (c, a, all) = (mean("base-container"), mean("base-ami"), mean("all"));
+    assert!((c + a - all).abs() <= 0.011, "{c} + {a} against {all}");
+    assert!(
+        c < a,
+        "the container costs less a month here: {c} against {a}"
+    );
+}

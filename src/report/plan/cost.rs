@@ -256,6 +256,12 @@ fn summary(d: &mut Doc<'_>, agg: &Aggregate) {
         .iter()
         .map(|(name, m)| row(name, "cost_per_execution", m))
         .collect();
+    if agg.pipelines.len() > 1 && agg.pipelines.len() <= COST_ROWS {
+        // Each pipeline's share of the month, where they are few enough to list.
+        for (_, name, pa) in super::named(d.inp.scn, agg) {
+            rows.push(row(name, "monthly_cost", &pa.monthly_cost));
+        }
+    }
     rows.push(row("all", "monthly_cost", &agg.monthly_cost));
     d.blocks.push(Block::Table(
         ["scope", "metric", "mean", "p50", "p95", "max"]
