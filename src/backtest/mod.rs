@@ -251,22 +251,24 @@ pub fn backtest(req: &Request) -> Result<Backtested, BacktestError> {
         ))
     })?;
     let last = execs[execs.len() - 1].created;
-    let window = crate::scenario::Backtest {
+    let start = rfc3339(cutoff).parse().map_err(|_| {
+        BacktestError::Input(located(
+            at,
+            0,
+            "--cutoff",
+            "a cutoff outside the calendar",
+            "give a date after 1970",
+        ))
+    })?;
+    let horizon = crate::scenario::spec::Dur(crate::engine::SimDuration::from_secs_f64(
+        (last - cutoff.floor()).max(0.0) + 1.0,
+    ));
+    let window = crate::scenario::Overlay {
         calibration: cal_path,
-        start: rfc3339(cutoff).parse().map_err(|_| {
-            BacktestError::Input(located(
-                at,
-                0,
-                "--cutoff",
-                "a cutoff outside the calendar",
-                "give a date after 1970",
-            ))
-        })?,
-        horizon: crate::scenario::spec::Dur(crate::engine::SimDuration::from_secs_f64(
-            (last - cutoff.floor()).max(0.0) + 1.0,
-        )),
+        wins: true,
+        window: Some((start, horizon)),
     };
-    let calibrated = crate::scenario::from_str_backtest(&req.scenario, &text, &req.load, &window)
+    let calibrated = crate::scenario::from_str_overlay(&req.scenario, &text, &req.load, &window)
         .map_err(BacktestError::Calibration)?;
     let seed = req.seed.unwrap_or(sc.seed);
     let mut predicted = predict(&calibrated, req.replications, seed, req.threads)?;

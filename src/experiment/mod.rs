@@ -19,6 +19,7 @@ mod pipeline_agg;
 mod quota_agg;
 pub mod scope;
 pub mod search;
+pub mod sensitivity;
 pub mod shard;
 pub mod stats;
 mod tdist;

@@ -62,42 +62,43 @@ pub fn from_str_with(
     load_as(path, text, opts, None)
 }
 
-/// What `amisim backtest` changes in a scenario before resolving it: a
-/// calibration whose values win over the scenario's own, and the window
-/// simulated (the period after the cutoff).
+/// A calibration laid over a scenario before it is resolved: `amisim
+/// backtest`'s (its values win, and the window is the period after the
+/// cutoff) or a sensitivity run's (its values stand where the scenario
+/// relies on a default).
 #[derive(Debug, Clone)]
-pub struct Backtest {
-    /// The calibration the backtest fitted.
+pub struct Overlay {
+    /// The calibration file.
     pub calibration: std::path::PathBuf,
-    /// Calendar time of t = 0: the cutoff.
-    pub start: toml::value::Datetime,
-    /// The simulated window.
-    pub horizon: spec::Dur,
+    /// Its values replace the scenario's own (else they stand where it sets none).
+    pub wins: bool,
+    /// Calendar time of t = 0 and the simulated window, if they change.
+    pub window: Option<(toml::value::Datetime, spec::Dur)>,
 }
 
-/// As [`from_str_with`], with `backtest`'s calibration and window.
-pub fn from_str_backtest(
+/// As [`from_str_with`], with `overlay` laid over the scenario.
+pub fn from_str_overlay(
     path: &Path,
     text: &str,
     opts: &LoadOptions,
-    backtest: &Backtest,
+    overlay: &Overlay,
 ) -> Result<Scenario, ScenarioErrors> {
-    load_as(path, text, opts, Some(backtest))
+    load_as(path, text, opts, Some(overlay))
 }
 
 fn load_as(
     path: &Path,
     text: &str,
     opts: &LoadOptions,
-    backtest: Option<&Backtest>,
+    overlay: Option<&Overlay>,
 ) -> Result<Scenario, ScenarioErrors> {
     let loc = Locator::new(path, text);
     let files = Files::of(path, opts);
     parse_raw::<raw::RawScenario>(&loc, text)
         .and_then(|raw| with_calibration(&loc, &files, text, raw))
-        .and_then(|(raw, hash)| match backtest {
+        .and_then(|(raw, hash)| match overlay {
             None => Ok((raw, hash)),
-            Some(b) => with_backtest(raw, hash, b, &files),
+            Some(o) => with_overlay(raw, hash, o, &files),
         })
         .and_then(|(mut raw, hash)| {
             // The hash covers the prices file too: the costs depend on it.
@@ -174,13 +175,12 @@ fn read_calibration(
     Ok(cal)
 }
 
-/// `amisim backtest`'s changes: its calibration wins over the scenario's
-/// values, and the window is the period after the cutoff. The hash covers
-/// the calibration and the window.
-fn with_backtest(
+/// An [`Overlay`]'s calibration merged (winning or not) and its window
+/// set; the hash covers both.
+fn with_overlay(
     mut raw: raw::RawScenario,
     hash: String,
-    b: &Backtest,
+    b: &Overlay,
     files: &Files,
 ) -> Result<(raw::RawScenario, String), ScenarioErrors> {
     let text = read_input(&b.calibration, MAX_SCENARIO_BYTES).map_err(|e| {
@@ -192,10 +192,17 @@ fn with_backtest(
         )])
     })?;
     let cal = read_calibration(&b.calibration, &text, files)?;
-    resolve::calibration::merge_winning(&mut raw, cal);
-    raw.start = Some(toml::Spanned::new(0..0, b.start));
-    raw.horizon = Some(toml::Spanned::new(0..0, b.horizon));
-    let window = format!("{}\0{}", b.start, b.horizon.0.as_millis());
+    if b.wins {
+        resolve::calibration::merge_winning(&mut raw, cal);
+    } else {
+        resolve::calibration::merge(&mut raw, cal);
+    }
+    let mut window = String::new();
+    if let Some((start, horizon)) = b.window {
+        raw.start = Some(toml::Spanned::new(0..0, start));
+        raw.horizon = Some(toml::Spanned::new(0..0, horizon));
+        window = format!("{start}\0{}", horizon.0.as_millis());
+    }
     Ok((
         raw,
         hex_sha256(format!("{hash}\0{text}\0{window}").as_bytes()),

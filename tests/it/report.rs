@@ -948,3 +948,51 @@ fn run_report(scenario: &str, args: &[&str]) -> (tempfile::TempDir, std::path::P
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     (out, dir, md)
 }
+
+/// The sensitivity runs: the quickstart relies on the assumed copy,
+/// snapshot and readiness figures, each run twice as slow with the same
+/// seed and replications (so the same n); the same
+/// scenario with all three given in `[latency]` relies on none of them.
+#[test]
+fn the_report_names_the_assumption_the_p95_moves_most_with() {
+    let (_t, _dir, md) = run_report("scenarios/quickstart.toml", &["-n", "20"]);
+    let line = md
+        .lines()
+        .find(|l| l.starts_with("- sensitivity: the p95 for al2023-golden is "))
+        .unwrap_or_else(|| panic!("no sensitivity line:\n{md}"));
+    assert!(
+        line.contains("the 3 assumed defaults it relies on"),
+        "{line}"
+    );
+    let rows: Vec<&str> = md
+        .lines()
+        .filter(|l| l.contains("twice as slow") && l.starts_with('|'))
+        .collect();
+    assert_eq!(rows.len(), 1, "the table's header: {rows:?}");
+    for a in [
+        "the best-effort copy throughput and overhead",
+        "the snapshot throughput and overhead",
+        "Image Builder's readiness wait after a launch",
+    ] {
+        let row = md
+            .lines()
+            .find(|l| l.starts_with(&format!("| {a} |")))
+            .unwrap_or_else(|| panic!("no row for {a}"));
+        // Twice as slow is slower, never faster, at the same n.
+        assert!(row.contains("| +") && row.contains("(n = "), "{row}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/quickstart.toml").unwrap();
+    let measured = text.replacen(
+        "[account]",
+        "[latency]\ncopy = { overhead = \"3m\", throughput_mib_s = 40 }\nsnapshot = { overhead = \"2m\", throughput_mib_s = 30 }\ninstance_ready = \"90s\"\n\n[account]",
+        1,
+    );
+    let s = dir.path().join("measured.toml");
+    std::fs::write(&s, measured).unwrap();
+    let (_t2, _d2, md) = run_report(s.to_str().unwrap(), &["-n", "5"]);
+    assert!(
+        !md.contains("sensitivity:") && !md.contains("twice as slow"),
+        "{md}"
+    );
+}

@@ -50,6 +50,8 @@ pub struct Inputs<'a> {
     /// The run under the other reading of Image Builder's copy quota, when
     /// the scenario left it to amisim and the readings can differ.
     pub other_scope: Option<crate::experiment::scope::OtherReading>,
+    /// Each assumption the answer relies on, run twice as slow.
+    pub sensitivity: Vec<crate::experiment::sensitivity::Sensitivity>,
 }
 
 impl<'a> Inputs<'a> {
@@ -79,6 +81,7 @@ impl<'a> Inputs<'a> {
             search: None,
             replayed: None,
             other_scope: None,
+            sensitivity: Vec::new(),
         };
         if let Some(agg) = inp.run() {
             inp.search = crate::experiment::search::for_run(scn, agg, manifest.seed)
@@ -86,6 +89,10 @@ impl<'a> Inputs<'a> {
             inp.replayed = replay::p95_execution(scn, agg, manifest.seed);
             inp.other_scope = crate::experiment::scope::for_run(scn, agg, manifest.seed)
                 .map_err(|e| ReportError::Search(e.to_string()))?;
+            let load = crate::scenario::LoadOptions::default();
+            inp.sensitivity =
+                crate::experiment::sensitivity::for_run(scn, agg, manifest.seed, &load)
+                    .map_err(|e| ReportError::Search(e.to_string()))?;
         }
         Ok(inp)
     }
@@ -151,6 +158,9 @@ pub fn render(inp: &Inputs<'_>, dir: &Path) -> Result<(String, String), ReportEr
     let mut assumptions = inp.scn.assumptions.clone();
     assumptions.extend(inp.scn.warnings.iter().map(|w| w.reason.clone()));
     blocks.push(Block::Bullets(assumptions));
+    if let Some(t) = verdict::sensitivity_table(inp) {
+        blocks.push(t);
+    }
     let title = format!("amisim report: {}", inp.scn.name);
     Ok((
         format!("# {title}\n{}", md(&blocks)),

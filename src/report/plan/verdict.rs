@@ -20,6 +20,7 @@ pub(super) fn verdict(d: &mut Doc<'_>) -> Result<(), ReportError> {
         verdict = headline(scn, agg);
         verdict.extend(copy_scope(scn, agg, d.inp.other_scope.as_ref()));
         verdict.extend(deciding_assumptions(scn));
+        verdict.extend(sensitivity(scn, agg, &d.inp.sensitivity));
         verdict.extend(bottleneck(scn, agg, d.inp.replayed.as_ref()));
         verdict.push(busiest_quota(scn, agg, d.inp.replayed.as_ref()));
         verdict.extend(super::failures::verdict_line(scn, agg));
@@ -268,6 +269,60 @@ fn copy_scope(
             ", the quota never full"
         },
     ))
+}
+
+/// The assumption the p95 moves most with, run twice as slow: said as
+/// deciding the verdict when the time SLO's answer differs.
+fn sensitivity(
+    scn: &Scenario,
+    agg: &Aggregate,
+    runs: &[crate::experiment::sensitivity::Sensitivity],
+) -> Option<String> {
+    let top = runs.first()?;
+    let (of, p95, _) = crate::experiment::scope::headline_p95(scn, agg)?;
+    let slo = scn.slo.time_to_all_regions_p95.map(|d| d.as_secs_f64());
+    let decides = slo.is_some_and(|s| (p95 <= s) != (top.p95_s <= s));
+    let lead = if decides {
+        "an assumption DECIDES this verdict"
+    } else {
+        "sensitivity"
+    };
+    Some(format!(
+        "{lead}: the p95 for {of} is {}; with {} twice as slow (an assumption: {}), it would be {} (n = {}){}; the largest change of the {} assumed default{} it relies on, each run twice as slow with the same seed and replications (see Assumptions)",
+        human(p95),
+        top.assumption,
+        top.source,
+        human(top.p95_s),
+        top.n,
+        slo_status(top.p95_s, slo, human),
+        runs.len(),
+        if runs.len() == 1 { "" } else { "s" },
+    ))
+}
+
+/// The Assumptions section's table: each assumption the p95 moves with.
+pub(super) fn sensitivity_table(inp: &super::Inputs<'_>) -> Option<Block> {
+    let agg = inp.run()?;
+    let (of, p95, _) = crate::experiment::scope::headline_p95(inp.scn, agg)?;
+    if inp.sensitivity.is_empty() {
+        return None;
+    }
+    let head = vec![
+        "assumption, twice as slow".to_string(),
+        format!("p95 for {of}"),
+        "change".into(),
+        "source".into(),
+    ];
+    let mut rows = Vec::new();
+    for s in &inp.sensitivity {
+        rows.push(vec![
+            s.assumption.to_string(),
+            format!("{} (n = {})", human(s.p95_s), s.n),
+            format!("{:+.0} %", 100.0 * (s.p95_s - p95) / p95.max(1e-9)),
+            s.source.to_string(),
+        ]);
+    }
+    Some(Block::Table(head, rows))
 }
 
 /// The assumed latencies that decide failures (at most three, then how many more).
