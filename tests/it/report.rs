@@ -996,3 +996,39 @@ fn the_report_names_the_assumption_the_p95_moves_most_with() {
         "{md}"
     );
 }
+
+/// The verdict's recommendation: with copies assumed, measure them first
+/// (the quickstart); with the quota short under the other reading, the
+/// value the search found.
+#[test]
+fn the_verdict_says_what_to_change() {
+    let (_t, _dir, md) = run_report("scenarios/quickstart.toml", &["-n", "20"]);
+    let rec = md
+        .lines()
+        .find(|l| l.starts_with("- recommendation: measure "))
+        .unwrap_or_else(|| panic!("no recommendation:\n{md}"));
+    assert!(
+        rec.contains("`amisim fit`") && rec.contains("moves the p95 by +"),
+        "{rec}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/enterprise-capacity.toml").unwrap();
+    let s = dir.path().join("ar.toml");
+    std::fs::write(
+        &s,
+        text.replacen(
+            "\n[quotas]\n",
+            "\n[quotas]\nami_copies_scope = \"account_region\"\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let (_t2, _d2, md) = run_report(s.to_str().unwrap(), &["-n", "4"]);
+    let rec = md
+        .lines()
+        .find(|l| {
+            l.starts_with("- recommendation: request concurrent_ami_copies_per_distribution = ")
+        })
+        .unwrap_or_else(|| panic!("no quota recommendation:\n{md}"));
+    assert!(rec.contains("(the scenario has 50)"), "{rec}");
+}

@@ -24,6 +24,7 @@ pub(super) fn verdict(d: &mut Doc<'_>) -> Result<(), ReportError> {
         verdict.extend(bottleneck(scn, agg, d.inp.replayed.as_ref()));
         verdict.push(busiest_quota(scn, agg, d.inp.replayed.as_ref()));
         verdict.extend(super::failures::verdict_line(scn, agg));
+        verdict.extend(recommendation(d.inp));
     }
     verdict.extend(super::sweep::verdict_lines(d.inp));
     if !scn.slo.any() {
@@ -298,6 +299,33 @@ fn sensitivity(
         runs.len(),
         if runs.len() == 1 { "" } else { "s" },
     ))
+}
+
+/// What to change, from what the report found: the quota value the search
+/// found when the SLO is missed; otherwise, where an assumption moves the
+/// p95 by more than a tenth, to measure it before acting on the answer.
+fn recommendation(inp: &super::Inputs<'_>) -> Option<String> {
+    if let Some((quota, found)) = &inp.search
+        && let Some(v) = found.answer
+        && v > found.current
+    {
+        return Some(format!(
+            "recommendation: request {} = {v} (the scenario has {}): the smallest value found to meet the SLO (see its section); the quota's own page in Service Quotas says whether it is adjustable",
+            quota.key(),
+            found.current
+        ));
+    }
+    let agg = inp.run()?;
+    let (_, p95, _) = crate::experiment::scope::headline_p95(inp.scn, agg)?;
+    let top = inp.sensitivity.first()?;
+    let change = (top.p95_s - p95) / p95.max(1e-9);
+    (change > 0.1).then(|| {
+        format!(
+            "recommendation: measure {} before acting on this answer (`amisim fit` on your logs, README \"Calibrate from your own history\"): it is an assumption, and twice as slow it moves the p95 by {:+.0} %",
+            top.assumption,
+            100.0 * change
+        )
+    })
 }
 
 /// The Assumptions section's table: each assumption the p95 moves with.
