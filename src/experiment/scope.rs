@@ -40,16 +40,12 @@ pub fn for_run(
     let scope = quotas.copy_scope().other();
     let mut s = scn.clone();
     s.world.quotas.set_copy_scope(scope, true);
-    let threads = workers(0)? as u64;
-    let plan = Plan {
-        seed,
-        first: agg.first_replication,
-        count: agg.replications.max(1),
-        threads: 0,
-        chunk: first_chunk(threads, false, false),
-        precision: None,
-    };
-    let other = run(&s, &plan, |_: &mut (), _, _, _| {}, |_, _, _| Ok(()))?;
+    let other = run(
+        &s,
+        &same_plan(agg, seed)?,
+        |_: &mut (), _, _, _| {},
+        |_, _, _| Ok(()),
+    )?;
     let binds = other
         .quotas
         .iter()
@@ -63,6 +59,20 @@ pub fn for_run(
             binds,
         }),
     )
+}
+
+/// The plan of a run again with the same seed and replications as `agg`'s
+/// (common random numbers), on every core, without outputs.
+pub fn same_plan(agg: &Aggregate, seed: u64) -> Result<Plan, ExperimentError> {
+    let threads = workers(0)? as u64;
+    Ok(Plan {
+        seed,
+        first: agg.first_replication,
+        count: agg.replications.max(1),
+        threads: 0,
+        chunk: first_chunk(threads, false, false),
+        precision: None,
+    })
 }
 
 fn ttar(p: &crate::experiment::aggregate::PipelineAgg) -> &super::stats::Metric {

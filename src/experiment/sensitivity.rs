@@ -7,7 +7,7 @@
 //! the scenario sets nothing (a `[latency]` key, a `[[route]]`), so a value
 //! the scenario measured or chose is never changed.
 
-use super::{Aggregate, ExperimentError, Plan, first_chunk, run, workers};
+use super::{Aggregate, ExperimentError, run};
 use crate::aws::facts::{self, Lognormal};
 use crate::scenario::{LoadOptions, Scenario};
 
@@ -116,7 +116,7 @@ pub fn for_run(
         };
         let other = run(
             &s,
-            &plan(agg, seed)?,
+            &super::scope::same_plan(agg, seed)?,
             |_: &mut (), _, _, _| {},
             |_, _, _| Ok(()),
         )?;
@@ -136,17 +136,4 @@ pub fn for_run(
     }
     out.sort_by(|a, b| b.p95_s.total_cmp(&a.p95_s));
     Ok(out)
-}
-
-/// The run's own seed and replications.
-fn plan(agg: &Aggregate, seed: u64) -> Result<Plan, ExperimentError> {
-    let threads = workers(0)? as u64;
-    Ok(Plan {
-        seed,
-        first: agg.first_replication,
-        count: agg.replications.max(1),
-        threads: 0,
-        chunk: first_chunk(threads, false, false),
-        precision: None,
-    })
 }

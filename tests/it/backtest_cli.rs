@@ -99,6 +99,23 @@ fn editing(file: &'static str, edit: impl Fn(String) -> String) -> tempfile::Tem
     fixture(move |name, text| if name == file { edit(text) } else { text })
 }
 
+/// Backtests the golden scenario on `history` into a new directory's `bt`;
+/// the directory and the command's output.
+fn accepted(history: &Path) -> (tempfile::TempDir, std::process::Output) {
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("bt");
+    let o = amisim_ok(&[
+        "backtest",
+        "tests/backtest/golden.toml",
+        history.to_str().unwrap(),
+        "-o",
+        target.to_str().unwrap(),
+        "--bootstrap",
+        "9",
+    ]);
+    (out, o)
+}
+
 fn refused(history: &Path, extra: &[&str]) -> String {
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("bt");
@@ -185,17 +202,8 @@ fn images_that_cannot_be_linked_are_counted_and_named() {
         "images.json" => text.replacen("\"status\": \"AVAILABLE\"", "\"status\": \"BUILDING\"", 1),
         _ => text,
     });
-    let out = tempfile::tempdir().unwrap();
+    let (out, o) = accepted(d.path());
     let target = out.path().join("bt");
-    let o = amisim_ok(&[
-        "backtest",
-        "tests/backtest/golden.toml",
-        d.path().to_str().unwrap(),
-        "-o",
-        target.to_str().unwrap(),
-        "--bootstrap",
-        "9",
-    ]);
     assert!(
         String::from_utf8_lossy(&o.stdout)
             .contains("left out: 2 images that could not be linked, 1 still running")
@@ -248,17 +256,8 @@ fn a_stage_the_history_does_not_log_is_named_and_keeps_the_scenarios_values() {
             .map(|l| format!("{l}\n"))
             .collect()
     });
-    let out = tempfile::tempdir().unwrap();
+    let (out, o) = accepted(d.path());
     let target = out.path().join("bt");
-    let o = amisim_ok(&[
-        "backtest",
-        "tests/backtest/golden.toml",
-        d.path().to_str().unwrap(),
-        "-o",
-        target.to_str().unwrap(),
-        "--bootstrap",
-        "9",
-    ]);
     let console = String::from_utf8_lossy(&o.stdout);
     assert!(
         console.contains("note: pipeline golden: nothing before the cutoff measures the tests"),
