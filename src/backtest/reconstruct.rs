@@ -22,6 +22,8 @@ pub struct Reconstructed {
     pub orphan_steps: usize,
     /// AMI state changes of no image's AMI.
     pub orphan_events: usize,
+    /// EventBridge events of other kinds (EBS snapshot notifications, …), left out.
+    pub other_events: usize,
 }
 
 /// A scenario pipeline as the history names it.
@@ -105,7 +107,10 @@ pub fn reconstruct(h: &History, pipelines: &[PipelineRef]) -> Result<Reconstruct
             e.region.as_str(),
         ));
     }
-    let mut out = Reconstructed::default();
+    let mut out = Reconstructed {
+        other_events: h.other_events,
+        ..Reconstructed::default()
+    };
     let mut seen = BTreeSet::new();
     let mut used_amis = BTreeSet::new();
     for (image, at) in &h.images {

@@ -168,6 +168,7 @@ pub fn json(b: &Backtested) -> String {
             "unlinked": rec.unlinked.iter().map(|(a, w)| json!({"image": a, "why": w})).collect::<Vec<_>>(),
             "step_lists_of_no_image": rec.orphan_steps,
             "ami_events_of_no_image": rec.orphan_events,
+            "events_of_other_kinds": rec.other_events,
             "pipelines_without_history": b.unseen,
         },
         "prediction": {"replications": b.plan.0, "seed": b.plan.1},

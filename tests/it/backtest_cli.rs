@@ -332,3 +332,16 @@ fn the_readmes_sample_is_what_the_command_prints() {
         );
     }
 }
+
+#[test]
+fn events_of_other_kinds_are_counted_not_read() {
+    let ebs = "{\"version\":\"0\",\"detail-type\":\"EBS Snapshot Notification\",\"source\":\"aws.ec2\",\"time\":\"2026-08-03T06:30:00Z\",\"region\":\"us-east-1\",\"detail\":{\"event\":\"createSnapshot\",\"result\":\"succeeded\"}}\n";
+    let d = editing("ami-events.jsonl", |text| format!("{ebs}{ebs}{text}"));
+    let (out, _) = accepted(d.path());
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("bt/backtest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json["history"]["events_of_other_kinds"], 2);
+    assert_eq!(json["verdict"], "consistent");
+}
