@@ -57,7 +57,17 @@ fn syntax<'t>(loc: &Locator<'_>, text: &'t str) -> Result<Spanned<DeTable<'t>>, 
             ))
         }
         Err(_) => {
-            let (_, syntax) = DeTable::parse_recoverable(text);
+            let (_, mut syntax) = DeTable::parse_recoverable(text);
+            // After a broken table header the keys under it fall into the
+            // table before, where recovery reports them again as duplicate
+            // keys: only the header's error is the user's.
+            if let Some(h) = syntax.iter().position(|e| e.message().contains("unclosed")) {
+                let mut i = 0;
+                syntax.retain(|e| {
+                    i += 1;
+                    i <= h + 1 || !e.message().contains("duplicate key")
+                });
+            }
             let more = syntax.len().saturating_sub(MAX_ERRORS);
             let errors = syntax.iter().take(MAX_ERRORS).map(syntax_error).collect();
             let cut = if more > 0 {

@@ -484,3 +484,26 @@ fn many_frequent_crons_together_are_refused_in_bounded_work() {
         "pipeline[2].schedule.cron: the crons of this scenario match more than 200000 times in all",
     );
 }
+
+/// A table header without its `]` is one error at its line: the keys under
+/// it are not reported again as duplicates of the table before.
+#[test]
+fn a_broken_table_header_is_one_error_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for (header, line) in [("[[region]", "2:10"), ("[latency", "2:9")] {
+        let s = dir.path().join("s.toml");
+        std::fs::write(
+            &s,
+            format!("name = \"x\"\n{header}\nname = \"us-east-1\"\n"),
+        )
+        .unwrap();
+        let o = super::amisim(&["validate", s.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.matches("error: ").count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("s.toml:{line}: invalid TOML: unclosed")),
+            "{err}"
+        );
+    }
+}
