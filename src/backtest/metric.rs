@@ -142,16 +142,12 @@ impl Execution {
 
 /// The simulated executions of one replication, measured as the history is.
 pub fn simulated(world: &World, r: &ReplicationResult, out: &mut Vec<Execution>) {
-    let mut by_exec: Vec<Vec<&StageRecord>> = vec![Vec::new(); r.runs.len()];
-    for s in &r.stages {
-        if let Some(v) = by_exec.get_mut(s.exec.index()) {
-            v.push(s);
-        }
-    }
-    for (run, recs) in r.runs.iter().zip(&by_exec) {
+    let by_exec = crate::pipeline::analysis::records_by_exec(r);
+    for (run, ids) in r.runs.iter().zip(by_exec.iter()) {
         if run.outcome == Outcome::Running {
             continue;
         }
+        let recs: Vec<&StageRecord> = ids.iter().map(|i| &r.stages[i.index()]).collect();
         let Some(first) = recs.iter().find(|s| s.stage == Stage::LaunchBuilder) else {
             continue;
         };
@@ -172,7 +168,7 @@ pub fn simulated(world: &World, r: &ReplicationResult, out: &mut Vec<Execution>)
                 .and_then(|s| Metric::of_stage(s.stage, &world.regions[s.region.index()])),
         };
         let secs = |t: crate::engine::SimTime| t.0 as f64 / 1000.0;
-        spans(world, recs, run.tests_passed.map(secs), &mut e);
+        spans(world, &recs, run.tests_passed.map(secs), &mut e);
         e.steps
             .push(value(Metric::BuildWait, secs(first.started) - created));
         if let Some(tp) = run.tests_passed {

@@ -93,11 +93,9 @@ pub fn append(
     start_ms: i64,
     number: &mut u64,
 ) {
-    let mut by_exec: Vec<Vec<&StageRecord>> = vec![Vec::new(); r.runs.len()];
-    for s in &r.stages {
-        by_exec[s.exec.index()].push(s);
-    }
-    for (run, recs) in r.runs.iter().zip(&by_exec) {
+    let by_exec = amisim::pipeline::analysis::records_by_exec(r);
+    for (run, ids) in r.runs.iter().zip(by_exec.iter()) {
+        let recs: Vec<&StageRecord> = ids.iter().map(|i| &r.stages[i.index()]).collect();
         if world.pipelines[run.pipeline as usize].name != "golden"
             || run.outcome == Outcome::Running
         {
@@ -110,7 +108,7 @@ pub fn append(
             run.outcome,
             run.tests_passed.map(|t| start_ms + t.0 as i64),
             start_ms + run.finished.0 as i64,
-            recs,
+            &recs,
             start_ms,
             *number,
         );

@@ -16,7 +16,7 @@ use crate::aws::facts::MIB_PER_GIB;
 use crate::engine::{SimDuration, Simulation};
 use crate::pipeline::config::RegionId;
 
-impl Model<'_> {
+impl<'w> Model<'w> {
     /// The build host is up: Docker is installed by SSM before the components.
     pub(super) fn bootstrap(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
         let pi = self.out.runs[exec.index()].pipeline as usize;
@@ -26,6 +26,14 @@ impl Model<'_> {
             .container_bootstrap
             .sample_duration(&mut self.rng[pi].container);
         self.run(sim, exec, Stage::Bootstrap, 0, p.region, d);
+    }
+
+    /// Pipeline `pi`'s container settings (only container pipelines come here).
+    fn container_of(&self, pi: usize) -> &'w crate::pipeline::config::Container {
+        self.world.pipelines[pi]
+            .container
+            .as_deref()
+            .expect("a container pipeline")
     }
 
     /// Index of `(pipeline, account, region)` in `stored`.
@@ -41,10 +49,7 @@ impl Model<'_> {
     /// `region`: the whole image the first time, then the changed layers
     /// (content-addressed: layers already there are not sent again).
     fn layers_gib(&mut self, pi: usize, account: usize, region: RegionId) -> f64 {
-        let c = self.world.pipelines[pi]
-            .container
-            .as_deref()
-            .expect("a container pipeline");
+        let c = self.container_of(pi);
         let i = self.stored_index(pi, account, region);
         let had = std::mem::replace(&mut self.stored[i], true);
         if had { c.changed_gib } else { c.image_gib }
@@ -95,7 +100,7 @@ impl Model<'_> {
     pub(super) fn pull(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
         let pi = self.out.runs[exec.index()].pipeline as usize;
         let p = &self.world.pipelines[pi];
-        let c = p.container.as_deref().expect("a container pipeline");
+        let c = self.container_of(pi);
         let gib = c.image_gib;
         let d = p
             .latency
@@ -117,7 +122,7 @@ impl Model<'_> {
         self.replicate_from(sim, exec, r.region);
         if r.item == 0 {
             let p = &self.world.pipelines[pi];
-            let c = p.container.as_deref().expect("a container pipeline");
+            let c = self.container_of(pi);
             let pushes = c.destinations.len() as u32;
             let run = &mut self.out.runs[exec.index()];
             run.image_available = Some(now);
@@ -136,10 +141,7 @@ impl Model<'_> {
         run.copies_left -= 1;
         let next = run.copies_left;
         self.branch_ended(sim, exec);
-        let c = self.world.pipelines[pi]
-            .container
-            .as_deref()
-            .expect("a container pipeline");
+        let c = self.container_of(pi);
         let pushed = c.destinations.len() as u32 - next;
         if !c.parallel_pushes && next > 0 {
             let region = c.destinations[pushed as usize];
@@ -154,10 +156,7 @@ impl Model<'_> {
     /// once, or one after another), or is done.
     pub(super) fn container_distribute(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
         let pi = self.out.runs[exec.index()].pipeline as usize;
-        let c = self.world.pipelines[pi]
-            .container
-            .as_deref()
-            .expect("a container pipeline");
+        let c = self.container_of(pi);
         let n = if c.parallel_pushes {
             c.destinations.len()
         } else {
@@ -167,12 +166,7 @@ impl Model<'_> {
             let round = self.out.runs[exec.index()].distribution_retries;
             sim.schedule_in(t, Event::DistributionTimedOut { exec, round });
         }
-        for k in 0..n {
-            let region = self.world.pipelines[pi]
-                .container
-                .as_deref()
-                .expect("container")
-                .destinations[k];
+        for (k, &region) in c.destinations[..n].iter().enumerate() {
             self.push(sim, exec, region, k as u16 + 1);
         }
         if n == 0 {
@@ -189,18 +183,7 @@ impl Model<'_> {
     /// ECR replicates the push to `from` to every destination of its rules.
     fn replicate_from(&mut self, sim: &mut Simulation<Event>, exec: ExecId, from: RegionId) {
         let pi = self.out.runs[exec.index()].pipeline as usize;
-        let n = self.world.pipelines[pi]
-            .container
-            .as_deref()
-            .expect("container")
-            .replications
-            .len();
-        for k in 0..n {
-            let rep = self.world.pipelines[pi]
-                .container
-                .as_deref()
-                .expect("container")
-                .replications[k];
+        for (k, rep) in self.container_of(pi).replications.iter().enumerate() {
             if rep.from != from {
                 continue;
             }
