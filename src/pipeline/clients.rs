@@ -31,6 +31,22 @@ pub enum ApiRetry {
     UntilStepTimeout,
 }
 
+/// Image Builder's RetryImage as the scenario's automation calls it
+/// (docs/sources.md#retry-image): a failed execution is resumed from the
+/// point of failure, without a rebuild, if its failure is in a covered phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryImage {
+    /// Retries of one execution, all phases together.
+    pub attempts: u8,
+    /// Wait between the failure and the retry.
+    pub delay: SimDuration,
+    /// A failed distribution (a copy or share, or the time-out) is resumed.
+    pub distribution: bool,
+    /// A failed test phase (the test instance's launch or a test) runs again
+    /// on a new test instance.
+    pub test: bool,
+}
+
 /// Packer's waiter deadlines, from its `aws_polling` arithmetic
 /// (docs/sources.md#packer-waiters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! Built by `scenario::resolve` from a scenario file; every value here has
 //! been checked, every name interned.
 
-pub use super::clients::{ApiRetry, PackerWaits, StepTimeouts};
+pub use super::clients::{ApiRetry, PackerWaits, RetryImage, StepTimeouts};
 use crate::aws::directory::{AccountId, Directory, Encryption};
 use crate::aws::rules::Rule;
 use crate::dist::{Dist, Throughput};
@@ -247,8 +247,8 @@ pub struct Pipeline {
     pub packer_waits: Option<PackerWaits>,
     /// How its client retries a throttled call (docs/sources.md#sdk-retry).
     pub api_retry: ApiRetry,
-    /// RetryImage after a failed distribution: how many times, and after what delay.
-    pub retry_distribution: Option<(u8, SimDuration)>,
+    /// RetryImage after a failed distribution or test phase.
+    pub retry: Option<RetryImage>,
     /// Packer's `encrypt_boot`: the image built is an unencrypted intermediary,
     /// deregistered once copied (encrypted) into every Region, its own included.
     pub encrypt_boot: bool,

@@ -208,6 +208,10 @@ const RETIRED: &[(&str, &str)] = &[
         "dependency updates now come from named sources: add [[pipeline.update_source]] with of = \"base_image\" (or a component's name) and cron; README, \"Dependency updates\"",
     ),
     (
+        "retry_distribution",
+        "renamed retry = { attempts, delay, phases = [\"distribution\", \"test\"] } (RetryImage; phases default to both); README, \"Pipelines\"",
+    ),
+    (
         "build_on_package_update",
         "renamed build_on_update (a build at each matching dependency update)",
     ),

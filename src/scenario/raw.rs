@@ -484,14 +484,16 @@ pub struct RawQuotas {
     pub when_full: Option<RawWhenFull>,
 }
 
-/// `retry_distribution = { attempts, delay }`
+/// `retry = { attempts, delay, phases }`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawRetryDistribution {
-    /// Retries after the first distribution (1-10).
+pub struct RawRetry {
+    /// Retries of one execution, all phases together (1-10).
     pub attempts: Spanned<i64>,
     /// Wait before each retry; default 0.
     pub delay: Option<Spanned<Dur>>,
+    /// Which phases' failures are retried: `distribution`, `test` (default both).
+    pub phases: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// `[quotas.when_full]`
@@ -554,8 +556,8 @@ pub struct RawPipeline {
     pub step_timeouts: Option<Spanned<RawStepTimeouts>>,
     /// Packer's `aws_polling` (or its environment variables): its waiters.
     pub aws_polling: Option<Spanned<RawAwsPolling>>,
-    /// RetryImage after a failed distribution.
-    pub retry_distribution: Option<Spanned<RawRetryDistribution>>,
+    /// RetryImage after a failed distribution or test phase.
+    pub retry: Option<Spanned<RawRetry>>,
     /// Attempts per throttled API call (Packer's `max_retries`), for this pipeline's client.
     pub api_max_attempts: Option<Spanned<i64>>,
     /// Packer's `encrypt_boot`: an unencrypted intermediary, copied encrypted everywhere.

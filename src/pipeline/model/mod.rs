@@ -86,6 +86,11 @@ pub enum Event {
         /// Execution index.
         exec: ExecId,
     },
+    /// RetryImage: a failed test phase is run again.
+    TestsRetried {
+        /// Execution index.
+        exec: ExecId,
+    },
     /// The client's waiter on a record gives up.
     WaiterExpired {
         /// Record index.
@@ -305,6 +310,7 @@ impl Model<'_> {
                 self.out.runs[exec.index()].retrying = false;
                 self.distribute(sim, exec);
             }
+            Event::TestsRetried { exec } => self.tests_retried(sim, exec),
             Event::RetryStage { rec } => self.retry(sim, rec),
             Event::ApiRetry { rec } => self.api_retry(sim, rec),
             Event::ImageExpired { exec } => self.image_expired(sim, exec),

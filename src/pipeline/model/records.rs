@@ -360,6 +360,8 @@ pub struct RunRecord {
     pub(super) first_record: RecordId,
     /// Distributions retried so far (RetryImage).
     pub(super) distribution_retries: u8,
+    /// Test phases retried so far (RetryImage).
+    pub(super) test_retries: u8,
     /// The first record of the current distribution: branches of an earlier,
     /// failed one no longer count.
     pub(super) round_first: RecordId,

@@ -1,6 +1,6 @@
 //! Image Builder's DistributeImage time-out and RetryImage: a retry
-//! resumes the distribution, redoing only what did not succeed
-//! (docs/sources.md#retry-image).
+//! resumes the distribution, redoing only what did not succeed, or runs a
+//! failed test phase again (docs/sources.md#retry-image).
 
 use super::records::{ExecId, RecordId};
 use super::{Cause, Event, Model, Outcome, Stage};
@@ -50,25 +50,50 @@ impl Model<'_> {
         }
     }
 
-    /// RetryImage: if the pipeline retries failed distributions and has a
-    /// retry left, the whole distribution runs again after the delay, without
-    /// a rebuild (branches that succeeded are redone too: an assumption).
-    /// Returns false if it does not.
+    /// RetryImage after a failed distribution: if the pipeline retries
+    /// distributions and has a retry left, the distribution resumes after
+    /// the delay, without a rebuild (what succeeded stays done:
+    /// `done_before`). Returns false if it does not.
     pub(super) fn retry_distribution(&mut self, sim: &mut Simulation<Event>, exec: ExecId) -> bool {
-        let Some((attempts, delay)) = self.pipeline(exec).retry_distribution else {
+        let Some(retry) = self.pipeline(exec).retry.filter(|r| r.distribution) else {
             return false;
         };
         let run = &mut self.out.runs[exec.index()];
         if run.retrying {
             return true;
         }
-        if run.distribution_retries >= attempts {
+        if run.distribution_retries + run.test_retries >= retry.attempts {
             return false;
         }
         run.distribution_retries += 1;
         run.retrying = true;
-        sim.schedule_in(delay, Event::DistributionRetried { exec });
+        sim.schedule_in(retry.delay, Event::DistributionRetried { exec });
         true
+    }
+
+    /// RetryImage after a failed test phase: the test workflow runs again on
+    /// a new test instance after the delay (the failed one is terminated;
+    /// tests that passed run again: an assumption, AWS says only that the
+    /// retry resumes from the failed phase). Returns false if it does not.
+    pub(super) fn retry_tests(&mut self, sim: &mut Simulation<Event>, exec: ExecId) -> bool {
+        let Some(retry) = self.pipeline(exec).retry.filter(|r| r.test) else {
+            return false;
+        };
+        let run = &mut self.out.runs[exec.index()];
+        if run.distribution_retries + run.test_retries >= retry.attempts {
+            return false;
+        }
+        run.test_retries += 1;
+        sim.schedule_in(retry.delay, Event::TestsRetried { exec });
+        true
+    }
+
+    /// A retried test phase starts: a new test instance from the image.
+    pub(super) fn tests_retried(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
+        if self.out.runs[exec.index()].outcome == Outcome::Running {
+            let region = self.pipeline(exec).region;
+            self.launch(sim, exec, Stage::LaunchTest, region, None);
+        }
     }
 
     /// True if record `rec` belongs to its execution's current distribution

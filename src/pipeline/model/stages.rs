@@ -328,8 +328,10 @@ impl Model<'_> {
             // A branch of a distribution already failed and being retried.
             return;
         }
+        let tests = matches!(stage, Stage::LaunchTest | Stage::Test);
         if self.out.runs[exec.index()].outcome == Outcome::Running
             && !(branch && self.retry_distribution(sim, exec))
+            && !(tests && self.retry_tests(sim, exec))
         {
             self.finish(sim, exec, Outcome::Failed, Some(rec));
         }

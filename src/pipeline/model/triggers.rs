@@ -180,6 +180,7 @@ impl Model<'_> {
             create_image: RecordId::default(),
             holds_build_slot: false,
             distribution_retries: 0,
+            test_retries: 0,
             round_first: RecordId::default(),
             retrying: false,
             copies_left: 0,

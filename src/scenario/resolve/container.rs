@@ -48,12 +48,12 @@ pub(super) fn resolve_container(
     }
     refuse_ami_keys(ctx, sp, prefix);
     refuse_ami_lifecycle(ctx, p, prefix);
-    if let Some(r) = &p.retry_distribution {
+    if let Some(r) = &p.retry {
         ctx.err(
             Some(r.span()),
-            prefix.key("retry_distribution"),
-            "RetryImage of a container distribution is not modelled",
-            Some("remove retry_distribution"),
+            prefix.key("retry"),
+            "RetryImage of a container image is not modelled",
+            Some("remove retry"),
         );
     }
     let Some(c) = &p.container else {

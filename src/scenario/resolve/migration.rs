@@ -74,7 +74,7 @@ pub(super) fn resolve_migration(
         // The team's own script: copies meet only EC2's quota, and fail when it is full.
         tool: crate::pipeline::config::Tool::Sdk,
         distribution_timeout: None,
-        retry_distribution: None,
+        retry: None,
         encrypt_boot: false,
         existing_image: false,
         kind: Kind::Migration(Migration {

@@ -12,8 +12,7 @@ use super::lifecycle::{public_deprecation, public_images_quota, resolve_lifecycl
 use super::owner::{KeyUser, Source, resolve_owner_encryption};
 use super::schedule::resolve_schedule;
 use super::tool_keys::{
-    distribution_timeout, encrypt_boot, existing_image, packer_waits, retry_distribution,
-    step_timeouts,
+    distribution_timeout, encrypt_boot, existing_image, packer_waits, retry_image, step_timeouts,
 };
 use crate::aws::directory::{Directory, Encryption};
 use crate::aws::facts;
@@ -83,7 +82,7 @@ pub(super) fn resolve_pipeline(
     let step_timeouts = step_timeouts(ctx, p.step_timeouts.as_ref(), tool, prefix);
     let packer_waits = packer_waits(ctx, p.aws_polling.as_ref(), tool, prefix);
     let api_retry = super::tool_keys::api_retry(ctx, p.api_max_attempts.as_ref(), tool, prefix);
-    let retry_distribution = retry_distribution(ctx, p, tool, prefix);
+    let retry = retry_image(ctx, p, tool, prefix);
     let (components, tests, existing_image, test_phase) = recipe(ctx, sp, tool, prefix);
 
     let fast_launch = fast_launch(ctx, p, platform, prefix);
@@ -113,7 +112,7 @@ pub(super) fn resolve_pipeline(
         step_timeouts,
         packer_waits,
         api_retry,
-        retry_distribution,
+        retry,
         encrypt_boot: source.encrypt_boot.is_some(),
         existing_image,
         test_phase,

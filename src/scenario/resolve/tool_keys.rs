@@ -4,12 +4,13 @@
 
 use toml::Spanned;
 
+use super::choice::Choice;
 use super::ctx::{Ctx, KeyPath};
 use crate::aws::directory::Encryption;
 use crate::aws::facts;
 use crate::aws::rules::KeyChoice;
 use crate::engine::SimDuration;
-use crate::pipeline::config::{ApiRetry, PackerWaits, StepTimeouts, Tool};
+use crate::pipeline::config::{ApiRetry, PackerWaits, RetryImage, StepTimeouts, Tool};
 use crate::scenario::raw::{RawAwsPolling, RawPipeline, RawStepTimeouts};
 use crate::scenario::spec::Dur;
 
@@ -231,16 +232,16 @@ pub(super) fn distribution_timeout(
     }
 }
 
-/// `retry_distribution`: Image Builder's RetryImage
+/// `retry`: Image Builder's RetryImage
 /// (docs/sources.md#retry-image), its retries and the wait before each.
-pub(super) fn retry_distribution(
+pub(super) fn retry_image(
     ctx: &mut Ctx<'_>,
     p: &RawPipeline,
     tool: Tool,
     prefix: &str,
-) -> Option<(u8, SimDuration)> {
-    let r = p.retry_distribution.as_ref()?;
-    let path = prefix.key("retry_distribution");
+) -> Option<RetryImage> {
+    let r = p.retry.as_ref()?;
+    let path = prefix.key("retry");
     if tool != Tool::ImageBuilder {
         not_this_tool(
             ctx,
@@ -257,8 +258,42 @@ pub(super) fn retry_distribution(
         .delay
         .as_ref()
         .map_or(SimDuration::ZERO, |d| d.get_ref().0);
-    Some((u8::try_from(n).ok()?, delay))
+    let (mut distribution, mut test) = (raw.phases.is_none(), raw.phases.is_none());
+    let key = path.key("phases");
+    for phase in raw.phases.iter().flat_map(|v| v.get_ref()) {
+        match RETRY_PHASE.pick(ctx, Some(phase), &key) {
+            Phase::Distribution => distribution = true,
+            Phase::Test => test = true,
+        }
+    }
+    if !distribution && !test {
+        let span = raw.phases.as_ref().map(Spanned::span);
+        let fix = "list \"distribution\", \"test\" or both, or remove retry";
+        ctx.err(span, key, "retries no phase", Some(fix));
+    }
+    Some(RetryImage {
+        attempts: u8::try_from(n).ok()?,
+        delay,
+        distribution,
+        test,
+    })
 }
+
+#[derive(Clone, Copy)]
+enum Phase {
+    Distribution,
+    Test,
+}
+
+/// The phases RetryImage resumes (docs/sources.md#retry-image); its
+/// integration phase has no counterpart in amisim.
+const RETRY_PHASE: Choice<Phase> = Choice {
+    what: "RetryImage phase",
+    words: &[
+        ("distribution", Phase::Distribution, ""),
+        ("test", Phase::Test, ""),
+    ],
+};
 
 /// How the pipeline's client retries a throttled call: `api_max_attempts`,
 /// else its tool's (docs/sources.md#sdk-retry): Packer's 10, Image Builder

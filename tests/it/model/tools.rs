@@ -74,10 +74,7 @@ fn retry_image_completes_a_timed_out_distribution_without_a_second_build() {
     let p = r.runs.iter().find(|x| x.pipeline == 1).unwrap();
     assert_eq!(p.outcome, Outcome::Failed, "without RetryImage it fails");
     let r = run_replication(
-        &scenario(&text(
-            "retry_distribution = { attempts = 1, delay = \"30m\" }\n",
-        ))
-        .world,
+        &scenario(&text("retry = { attempts = 1, delay = \"30m\" }\n")).world,
         1,
         0,
     );
@@ -102,7 +99,7 @@ fn retry_image_completes_a_timed_out_distribution_without_a_second_build() {
     assert_eq!(copies[1].outcome, Outcome::Succeeded);
     let e = from_str(
         Path::new("inline.toml"),
-        &text("tool = \"sdk\"\nretry_distribution = { attempts = 1 }\n")
+        &text("tool = \"sdk\"\nretry = { attempts = 1 }\n")
             .replace("distribution_timeout = \"30m\"\n", ""),
     )
     .unwrap_err()
@@ -491,7 +488,7 @@ fn retry_image_resumes_and_redoes_only_what_failed() {
     let text = format!(
         "horizon = \"1d\"\n{FIXED}{REGIONS}[[region]]\nname = \"ap-south-1\"\n\
          [[incident]]\nregion = \"ap-south-1\"\nstart = \"0s\"\nduration = \"1h\"\nfailure_probability = 1.0\n\
-         [[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\nretry_distribution = {{ attempts = 1, delay = \"1h\" }}\n\
+         [[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\nretry = {{ attempts = 1, delay = \"1h\" }}\n\
          destinations = [\"eu-west-1\", \"ap-south-1\"]\n[[pipeline.volume]]\nsize_gib = 1\ndata_gib = 1\n\
          [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n"
     );
@@ -538,4 +535,82 @@ fn fast_launch_speeds_up_only_launches_of_the_distributed_image() {
     let dest = took(Stage::LaunchDestinationTest);
     assert_eq!(dest.len(), 1);
     assert_ne!(dest[0], 60_000, "Fast Launch's own latency");
+}
+
+#[test]
+fn retry_image_runs_a_failed_test_phase_again_on_a_new_instance() {
+    // A 60-s test that always fails: each test phase is a 60-s launch and the
+    // test. RetryImage with 2 attempts and a 10-min delay runs it twice more,
+    // each 10 min after the last failure, then the execution fails; no
+    // second build. Limited to the distribution, it is not retried.
+    let text = |retry: &str, p: &str| {
+        format!(
+            "horizon = \"1d\"\n{FIXED}{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n{retry}\
+             destinations = [\"eu-west-1\"]\n[[pipeline.volume]]\nsize_gib = 1\ndata_gib = 1\n\
+             [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n\
+             [[pipeline.test]]\nname = \"t\"\nduration = \"60s\"\nfailure_probability = {p}\n\
+             [pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n"
+        )
+    };
+    let launches = |r: &ReplicationResult| {
+        stages(r, Stage::LaunchTest)
+            .iter()
+            .map(|s| s.started.0)
+            .collect::<Vec<_>>()
+    };
+    let retry = "retry = { attempts = 2, delay = \"10m\" }\n";
+    let r = run_replication(&scenario(&text(retry, "1.0")).world, 1, 0);
+    let run = &r.runs[0];
+    assert_eq!(run.outcome, Outcome::Failed);
+    let t = launches(&r);
+    let phase = 120_000 + 600_000;
+    assert_eq!(t, [t[0], t[0] + phase, t[0] + 2 * phase], "{t:?}");
+    assert_eq!(run.finished.0, t[0] + 2 * phase + 120_000);
+    assert_eq!(stages(&r, Stage::LaunchBuilder).len(), 1, "no second build");
+    assert_eq!(stages(&r, Stage::TerminateTest).len(), 3);
+    assert!(stages(&r, Stage::Copy).is_empty());
+    let only = "retry = { attempts = 2, phases = [\"distribution\"] }\n";
+    let r = run_replication(&scenario(&text(only, "1.0")).world, 1, 0);
+    assert_eq!(launches(&r).len(), 1, "a distribution-only retry");
+    assert_eq!(r.runs[0].outcome, Outcome::Failed);
+
+    // An incident fails the first test instance's launch; the retry 10 min
+    // later launches one that passes, and the image is distributed.
+    let first = t[0];
+    let incident = format!(
+        "[[incident]]\nregion = \"us-east-1\"\nstart = \"{}ms\"\nduration = \"1s\"\nfailure_probability = 1.0\n",
+        first
+    );
+    let r = run_replication(
+        &scenario(&format!("{}{incident}", text(retry, "0.0"))).world,
+        1,
+        0,
+    );
+    let run = &r.runs[0];
+    assert_eq!(run.outcome, Outcome::Succeeded, "{:?}", r.stages);
+    assert_eq!(launches(&r), [first, first + 60_000 + 600_000]);
+    assert_eq!(
+        run.tests_passed.unwrap().0,
+        first + 60_000 + 600_000 + 120_000
+    );
+    let e = from_str(
+        Path::new("inline.toml"),
+        &text(
+            "retry = { attempts = 1, phases = [\"integration\"] }\n",
+            "0.0",
+        ),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("unknown RetryImage phase \"integration\""),
+        "{e}"
+    );
+    let e = from_str(
+        Path::new("inline.toml"),
+        &text("retry_distribution = { attempts = 1 }\n", "0.0"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("renamed retry"), "{e}");
 }
