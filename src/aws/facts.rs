@@ -129,6 +129,11 @@ pub const SCHEDULE_DELAY_MAX_S: f64 = 60.0;
 /// source: docs/sources.md#quota-ami-copies-region.
 pub const CONCURRENT_AMI_COPIES_PER_REGION: u32 = 300;
 
+/// EBS concurrent snapshot copy requests per destination Region: 20
+/// (whether CopyImage's snapshot copies count is not documented).
+/// source: docs/sources.md#quota-snapshot-copies.
+pub const CONCURRENT_SNAPSHOT_COPIES_PER_REGION: u32 = 20;
+
 /// Image Builder concurrent builds: 100 (L-BA4D191B), per account and Region.
 /// source: docs/sources.md#quota-concurrent-builds.
 pub const CONCURRENT_BUILDS: u32 = 100;

@@ -55,6 +55,11 @@ pub enum Quota {
     /// Public AMIs per account and Region.
     #[serde(rename = "public_amis_per_region")]
     PublicAmisPerRegion,
+    /// EBS's concurrent snapshot copies per copier account and destination
+    /// Region, one per snapshot of an image copied (off unless the scenario
+    /// sets it: whether CopyImage's copies count is not documented).
+    #[serde(rename = "concurrent_snapshot_copies_per_region")]
+    SnapshotCopiesPerRegion,
 }
 
 /// One quota's facts: the row of [`Quota::row`].
@@ -70,6 +75,8 @@ pub struct Row {
     pub help: Option<&'static str>,
     /// What it limits.
     pub behaviour: Behaviour,
+    /// Modelled only when the scenario sets it (AWS's scope is in doubt).
+    pub opt_in: bool,
 }
 
 /// The largest value a scenario may give a concurrency quota.
@@ -80,13 +87,14 @@ pub const COUNT: usize = Quota::ALL.len();
 
 impl Quota {
     /// Every quota, in declaration order.
-    pub const ALL: [Quota; 6] = [
+    pub const ALL: [Quota; 7] = [
         Quota::ConcurrentBuilds,
         Quota::AmiCopiesPerRegion,
         Quota::AmiCopiesPerDistribution,
         Quota::TimeBasedCopyThroughput,
         Quota::ShareEntitiesPerImage,
         Quota::PublicAmisPerRegion,
+        Quota::SnapshotCopiesPerRegion,
     ];
 
     /// Everything amisim knows of the quota.
@@ -136,6 +144,13 @@ impl Quota {
                 Some("AWS's default is 5 public AMIs per Region"),
                 Count,
             ),
+            Quota::SnapshotCopiesPerRegion => (
+                "concurrent_snapshot_copies_per_region",
+                facts::CONCURRENT_SNAPSHOT_COPIES_PER_REGION,
+                MAX_QUOTA,
+                None,
+                Slots,
+            ),
         };
         Row {
             key,
@@ -143,6 +158,7 @@ impl Quota {
             max,
             help,
             behaviour,
+            opt_in: matches!(self, Quota::SnapshotCopiesPerRegion),
         }
     }
 
@@ -230,6 +246,8 @@ impl CopyScope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quotas {
     values: PerQuota<u32>,
+    /// Which quotas the scenario set.
+    given: PerQuota<bool>,
     when_full: PerQuota<Option<WhenFull>>,
     /// The scope of Image Builder's copy quota, and whether the scenario chose it.
     copy_scope: (CopyScope, bool),
@@ -239,6 +257,7 @@ impl Default for Quotas {
     fn default() -> Self {
         Quotas {
             values: PerQuota(Quota::ALL.map(Quota::default_value)),
+            given: PerQuota::default(),
             when_full: PerQuota::default(),
             copy_scope: (CopyScope::default(), false),
         }
@@ -251,9 +270,16 @@ impl Quotas {
         self.values[q]
     }
 
-    /// Sets the value of `q`.
+    /// Sets the value of `q`, as the scenario gives it.
     pub fn set(&mut self, q: Quota, v: u32) {
         self.values[q] = v;
+        self.given[q] = true;
+    }
+
+    /// Whether the model holds `q`: always, or for an opt-in quota only
+    /// when the scenario sets it.
+    pub fn modelled(&self, q: Quota) -> bool {
+        !q.row().opt_in || self.given[q]
     }
 
     /// What a full `q` does, if the scenario says.

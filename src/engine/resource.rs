@@ -5,7 +5,10 @@
 //! either grants a unit at once or queues the caller's token, and
 //! [`Resource::release`] hands the freed unit to the longest waiter, returning
 //! its token and how long it waited so the caller can resume it. Waiting
-//! times are accumulated for reports.
+//! times are accumulated for reports. A request may hold several units
+//! ([`Resource::request_units`], [`Resource::release_units`] then
+//! [`Resource::next_granted`]): EBS's snapshot-copy quota, one unit per
+//! snapshot of an image.
 
 use std::collections::VecDeque;
 
@@ -25,7 +28,8 @@ pub enum Grant {
 pub struct Resource<T> {
     capacity: u32,
     in_use: u32,
-    waiters: VecDeque<(T, SimTime)>,
+    /// Tokens waiting, with when they asked and how many units.
+    waiters: VecDeque<(T, SimTime, u32)>,
     served: u64,
     total_wait: SimDuration,
     max_wait: SimDuration,
@@ -108,15 +112,17 @@ impl<T> Resource<T> {
 
     /// Asks for one unit at `now` on behalf of `token`.
     pub fn request(&mut self, now: SimTime, token: T) -> Grant {
-        self.advance(now);
-        let grant = self.grant_or_queue(now, token);
-        self.record(now);
-        grant
+        self.request_units(now, token, 1)
     }
 
-    fn grant_or_queue(&mut self, now: SimTime, token: T) -> Grant {
-        if self.in_use < self.capacity && self.waiters.is_empty() {
-            self.in_use += 1;
+    /// Asks for `units` units together (at least one, at most the capacity)
+    /// at `now` on behalf of `token`: granted when they are free and nobody
+    /// waits before it (first come, first served, no overtaking).
+    pub fn request_units(&mut self, now: SimTime, token: T, units: u32) -> Grant {
+        let units = units.clamp(1, self.capacity);
+        self.advance(now);
+        let grant = if self.in_use + units <= self.capacity && self.waiters.is_empty() {
+            self.in_use += units;
             self.peak_in_use = self.peak_in_use.max(self.in_use);
             self.served += 1;
             if self.trace.is_some() {
@@ -124,10 +130,18 @@ impl<T> Resource<T> {
             }
             Grant::Now
         } else {
-            self.waiters.push_back((token, now));
+            self.waiters.push_back((token, now, units));
             self.peak_queue = self.peak_queue.max(self.waiters.len());
             Grant::Queued(self.waiters.len() - 1)
-        }
+        };
+        self.record(now);
+        grant
+    }
+
+    /// Whether `units` units (as [`Resource::request_units`] counts them)
+    /// are not held now, whoever waits.
+    pub fn free_for(&self, units: u32) -> bool {
+        self.in_use + units.clamp(1, self.capacity) <= self.capacity
     }
 
     /// Gives back one unit at `now`. If someone is waiting, the unit passes
@@ -141,28 +155,51 @@ impl<T> Resource<T> {
             return None;
         }
         self.advance(now);
-        let next = self.hand_over(now);
+        self.in_use -= 1;
+        let next = self.grant_head(now).map(|(t, w, _)| (t, w));
         self.record(now);
         next
     }
 
-    fn hand_over(&mut self, now: SimTime) -> Option<(T, SimDuration)> {
-        match self.waiters.pop_front() {
-            Some((token, since)) => {
-                let waited = now.since(since);
-                self.served += 1;
-                self.total_wait = SimDuration(self.total_wait.0.saturating_add(waited.0));
-                self.max_wait = self.max_wait.max(waited);
-                if self.trace.is_some() {
-                    self.push_wait(waited);
-                }
-                Some((token, waited))
-            }
-            None => {
-                self.in_use -= 1;
-                None
-            }
+    /// Gives back `units` units at `now`; then [`Resource::next_granted`]
+    /// until it returns `None` hands them to the waiters they now fit.
+    /// Returns false (and asserts in debug builds) if fewer are held.
+    pub fn release_units(&mut self, now: SimTime, units: u32) -> bool {
+        debug_assert!(self.in_use >= units, "release without held units");
+        if self.in_use < units {
+            return false;
         }
+        self.advance(now);
+        self.in_use -= units;
+        self.record(now);
+        true
+    }
+
+    /// The longest waiter, if its units are now free: granted, with its
+    /// wait and units.
+    pub fn next_granted(&mut self, now: SimTime) -> Option<(T, SimDuration, u32)> {
+        self.advance(now);
+        let next = self.grant_head(now)?;
+        self.record(now);
+        Some(next)
+    }
+
+    fn grant_head(&mut self, now: SimTime) -> Option<(T, SimDuration, u32)> {
+        let &(_, _, units) = self.waiters.front()?;
+        if self.in_use + units > self.capacity {
+            return None;
+        }
+        let (token, since, units) = self.waiters.pop_front()?;
+        self.in_use += units;
+        self.peak_in_use = self.peak_in_use.max(self.in_use);
+        let waited = now.since(since);
+        self.served += 1;
+        self.total_wait = SimDuration(self.total_wait.0.saturating_add(waited.0));
+        self.max_wait = self.max_wait.max(waited);
+        if self.trace.is_some() {
+            self.push_wait(waited);
+        }
+        Some((token, waited, units))
     }
 
     /// Units per resource.
@@ -339,5 +376,30 @@ mod tests {
         assert_eq!(res.full_time(SimTime(35)), 20);
         res.request(SimTime(40), 3);
         assert_eq!(res.full_time(SimTime(45)), 25);
+    }
+
+    #[test]
+    fn a_request_for_several_units_waits_until_they_are_all_free_and_is_not_overtaken() {
+        let mut res: Resource<u8> = Resource::new(4);
+        assert_eq!(res.request_units(SimTime(0), 1, 3), Grant::Now);
+        // Two of four are needed, one is free: it waits; a one-unit request
+        // behind it waits too (first come, first served).
+        assert_eq!(res.request_units(SimTime(1), 2, 2), Grant::Queued(0));
+        assert_eq!(res.request_units(SimTime(2), 3, 1), Grant::Queued(1));
+        assert!(res.free_for(1) && !res.free_for(2));
+        // More than the capacity is asked as the whole capacity.
+        assert_eq!(res.request_units(SimTime(3), 4, 9), Grant::Queued(2));
+        assert!(res.release_units(SimTime(10), 3));
+        assert_eq!(res.next_granted(SimTime(10)), Some((2, SimDuration(9), 2)));
+        assert_eq!(res.next_granted(SimTime(10)), Some((3, SimDuration(8), 1)));
+        assert_eq!(
+            res.next_granted(SimTime(10)),
+            None,
+            "four units, three held"
+        );
+        assert_eq!(res.in_use(), 3);
+        assert!(res.release_units(SimTime(20), 3));
+        assert_eq!(res.next_granted(SimTime(20)), Some((4, SimDuration(17), 4)));
+        assert_eq!((res.peak_in_use(), res.served()), (4, 4));
     }
 }

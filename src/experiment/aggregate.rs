@@ -499,7 +499,10 @@ mod tests {
         // destination Region, one per-distribution quota.
         let mut kinds: Vec<Quota> = agg.quotas.keys().map(|k| k.kind).collect();
         kinds.dedup();
-        let slots: Vec<Quota> = Quota::ALL.into_iter().filter(|q| q.is_slots()).collect();
+        let slots: Vec<Quota> = Quota::ALL
+            .into_iter()
+            .filter(|q| q.is_slots() && !q.row().opt_in)
+            .collect();
         assert_eq!(kinds, slots);
         assert_eq!(
             agg.monthly_cost.count, 4,

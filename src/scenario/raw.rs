@@ -480,6 +480,8 @@ pub struct RawQuotas {
     pub share_entities_per_image: Option<Spanned<i64>>,
     /// Public AMIs per account and Region (adjustable, default 5).
     pub public_amis_per_region: Option<Spanned<i64>>,
+    /// EBS's concurrent snapshot copies per destination Region (off unless set; AWS: 20).
+    pub concurrent_snapshot_copies_per_region: Option<Spanned<i64>>,
     /// What a full quota does, per quota: `queue` or `fail` (default: the tool's).
     pub when_full: Option<RawWhenFull>,
 }
@@ -506,6 +508,8 @@ pub struct RawWhenFull {
     pub concurrent_ami_copies_per_region: Option<Spanned<String>>,
     /// Image Builder's copy quota.
     pub concurrent_ami_copies_per_distribution: Option<Spanned<String>>,
+    /// EBS's snapshot copies per destination Region.
+    pub concurrent_snapshot_copies_per_region: Option<Spanned<String>>,
 }
 
 impl RawWhenFull {
@@ -516,6 +520,7 @@ impl RawWhenFull {
             Quota::ConcurrentBuilds => self.concurrent_builds.as_ref(),
             Quota::AmiCopiesPerRegion => self.concurrent_ami_copies_per_region.as_ref(),
             Quota::AmiCopiesPerDistribution => self.concurrent_ami_copies_per_distribution.as_ref(),
+            Quota::SnapshotCopiesPerRegion => self.concurrent_snapshot_copies_per_region.as_ref(),
             Quota::TimeBasedCopyThroughput
             | Quota::ShareEntitiesPerImage
             | Quota::PublicAmisPerRegion => None,
@@ -534,6 +539,7 @@ impl RawQuotas {
             Quota::TimeBasedCopyThroughput => self.time_based_copy_throughput_mib_s.as_ref(),
             Quota::ShareEntitiesPerImage => self.share_entities_per_image.as_ref(),
             Quota::PublicAmisPerRegion => self.public_amis_per_region.as_ref(),
+            Quota::SnapshotCopiesPerRegion => self.concurrent_snapshot_copies_per_region.as_ref(),
         }
     }
 }

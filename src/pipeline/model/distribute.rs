@@ -167,8 +167,9 @@ impl Model<'_> {
         let r = self.out.stages[rec.index()];
         let pi = self.out.runs[r.exec.index()].pipeline as usize;
         let idx = self.copy_quota_index(rec);
+        self.release_snapshot_slots(sim, rec, idx);
         if let Some((next, _)) = self.slots[Quota::AmiCopiesPerRegion][idx].release(now) {
-            self.start_copy(sim, next);
+            self.request_snapshot_slots(sim, next);
         }
         let idx = self.distribution_quota_index(rec);
         if self.uses_distribution_quota(pi)
@@ -209,12 +210,61 @@ impl Model<'_> {
         }
         let idx = self.copy_quota_index(rec);
         match self.ask(sim.now(), Quota::AmiCopiesPerRegion, idx, rec) {
-            Ask::Now => self.start_copy(sim, rec),
+            Ask::Now => self.request_snapshot_slots(sim, rec),
             Ask::Queued => {}
             Ask::Refused => {
                 self.give_back_distribution_slot(sim, rec);
                 self.refuse(sim, rec);
             }
+        }
+    }
+
+    /// A copy holding its Region's AMI-copy slot asks for one slot of EBS's
+    /// snapshot-copy quota per snapshot of its image, when the scenario
+    /// models that quota (docs/sources.md#quota-snapshot-copies).
+    fn request_snapshot_slots(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
+        let q = Quota::SnapshotCopiesPerRegion;
+        if !self.world.quotas.modelled(q) {
+            self.start_copy(sim, rec);
+            return;
+        }
+        // A multi-volume image larger than the quota takes all of it.
+        let volumes = self
+            .pipeline(self.out.stages[rec.index()].exec)
+            .volumes
+            .len();
+        let units = (volumes as u32).clamp(1, self.world.quotas.get(q));
+        let idx = self.copy_quota_index(rec);
+        match self.ask_units(sim.now(), (q, idx), rec, units) {
+            Ask::Now => {
+                self.snapshots_held.push((rec, units));
+                self.start_copy(sim, rec);
+            }
+            Ask::Queued => {}
+            Ask::Refused => {
+                let now = sim.now();
+                if let Some((next, _)) = self.slots[Quota::AmiCopiesPerRegion][idx].release(now) {
+                    self.request_snapshot_slots(sim, next);
+                }
+                self.give_back_distribution_slot(sim, rec);
+                self.refuse(sim, rec);
+            }
+        }
+    }
+
+    /// A copy that ended gives back its snapshot-copy slots, which start
+    /// the copies waiting for them that now fit, in order.
+    fn release_snapshot_slots(&mut self, sim: &mut Simulation<Event>, rec: RecordId, idx: usize) {
+        let Some(i) = self.snapshots_held.iter().position(|h| h.0 == rec) else {
+            return;
+        };
+        let (_, units) = self.snapshots_held.swap_remove(i);
+        let q = Quota::SnapshotCopiesPerRegion;
+        let now = sim.now();
+        self.slots[q][idx].release_units(now, units);
+        while let Some((next, _, units)) = self.slots[q][idx].next_granted(now) {
+            self.snapshots_held.push((next, units));
+            self.start_copy(sim, next);
         }
     }
 

@@ -168,6 +168,8 @@ struct Model<'w> {
     public_live: Vec<u32>,
     /// The time-based copies in progress: record, pair, throughput held.
     tb_active: Vec<(RecordId, usize, u64)>,
+    /// Copies holding units of the snapshot-copy quota, and how many.
+    snapshots_held: Vec<(RecordId, u32)>,
     /// The lineage and copying entries set this replication: only they need
     /// clearing (the whole arrays are pipelines × accounts × Regions long).
     lineage_set: Vec<u32>,
@@ -256,6 +258,17 @@ impl Model<'_> {
     /// now, queued, or refused because it is full and full means fail for
     /// the record's tool (unless `[quotas.when_full]` says otherwise).
     fn ask(&mut self, now: SimTime, q: Quota, idx: usize, rec: RecordId) -> Ask {
+        self.ask_units(now, (q, idx), rec, 1)
+    }
+
+    /// [`Model::ask`] for `units` slots of `q`'s instance `idx` together.
+    fn ask_units(
+        &mut self,
+        now: SimTime,
+        (q, idx): (Quota, usize),
+        rec: RecordId,
+        units: u32,
+    ) -> Ask {
         let exec = self.out.stages[rec.index()].exec;
         let tool = self.pipeline(exec).tool;
         let when_full = self.world.quotas.when_full(q).unwrap_or(tool.when_full());
@@ -264,10 +277,10 @@ impl Model<'_> {
             self.asked[q].push(idx as u32);
         }
         let res = &mut self.slots[q][idx];
-        if when_full == WhenFull::Fail && res.in_use() >= res.capacity() {
+        if when_full == WhenFull::Fail && !res.free_for(units) {
             return Ask::Refused;
         }
-        match res.request(now, rec) {
+        match res.request_units(now, rec, units) {
             Grant::Now => Ask::Now,
             Grant::Queued(_) => Ask::Queued,
         }

@@ -77,6 +77,7 @@ impl<'w> Replicator<'w> {
                 Vec::new()
             },
             tb_active: Vec::new(),
+            snapshots_held: Vec::new(),
             public_live: vec![0; na * nr],
             live: vec![Default::default(); np],
             updates_since_build: vec![false; np],
@@ -247,6 +248,7 @@ impl Model<'_> {
         self.stored.fill(false);
         self.public_live.fill(0);
         self.tb_active.clear();
+        self.snapshots_held.clear();
         self.lineage_waiting.clear();
         self.throttled_since.clear();
         for l in &mut self.live {
@@ -317,10 +319,11 @@ pub(super) fn per_pipeline(world: &World, kind: Quota) -> bool {
 }
 
 /// How many instances of quota `Quota::ALL[i]` a world has: one per
-/// pipeline, or one per account and Region, or none (not a concurrency quota).
+/// pipeline, or one per account and Region, or none (not a concurrency
+/// quota, or an opt-in one the scenario does not set).
 fn instances(world: &World, i: usize) -> usize {
     let q = Quota::ALL[i];
-    if !q.is_slots() {
+    if !q.is_slots() || !world.quotas.modelled(q) {
         0
     } else if per_pipeline(world, q) {
         world.pipelines.len()

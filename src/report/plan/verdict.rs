@@ -149,7 +149,9 @@ pub(super) fn wait_at(k: &QuotaKey, r: &Replayed) -> Option<u64> {
     use crate::aws::quotas::Quota;
     let stage = match k.kind {
         Quota::ConcurrentBuilds => Stage::LaunchBuilder,
-        Quota::AmiCopiesPerRegion | Quota::AmiCopiesPerDistribution => Stage::Copy,
+        Quota::AmiCopiesPerRegion
+        | Quota::AmiCopiesPerDistribution
+        | Quota::SnapshotCopiesPerRegion => Stage::Copy,
         // Not queued on: nothing waits for them.
         Quota::TimeBasedCopyThroughput
         | Quota::ShareEntitiesPerImage

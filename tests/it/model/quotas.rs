@@ -273,3 +273,55 @@ fn the_exposure_window_runs_from_a_release_to_the_image_usable_everywhere() {
     );
     assert_eq!(out[2].window(), None);
 }
+
+#[test]
+fn the_snapshot_copy_quota_holds_one_slot_per_volume_only_when_set() {
+    // Two Image Builder pipelines copy a 3-volume image to eu-west-1 at the
+    // same moment. Unset, the quota is not modelled and both copy at once;
+    // at 4 slots the second copy (3 snapshots, 1 slot free) waits until the
+    // first ends; at 6 both fit. A script is refused (ResourceLimitExceeded).
+    let body = |tool: &str, quota: &str| {
+        let mut t = format!("horizon = \"1d\"\n{FIXED}[quotas]\n{quota}{REGIONS}");
+        for name in ["a", "b"] {
+            t += &format!(
+                "[[pipeline]]\nname = \"{name}\"\nregion = \"us-east-1\"\ntool = \"{tool}\"\n\
+                 destinations = [\"eu-west-1\"]\n{}\
+                 [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n",
+                "[[pipeline.volume]]\nsize_gib = 10\ndata_gib = 10\n".repeat(3)
+            );
+        }
+        run_replication(&scenario(&t).world, 1, 0)
+    };
+    let waited = |quota: &str| {
+        let r = body("image_builder", quota);
+        let c = stages(&r, Stage::Copy);
+        assert!(c.iter().all(|c| c.outcome == Outcome::Succeeded), "{c:?}");
+        assert_eq!(c[0].started, c[0].enqueued);
+        (
+            c[1].started.since(c[1].enqueued),
+            c[1].started == c[0].finished,
+        )
+    };
+    assert_eq!(waited(""), (amisim::engine::SimDuration::ZERO, false));
+    assert_eq!(
+        waited("concurrent_snapshot_copies_per_region = 6\n").0,
+        amisim::engine::SimDuration::ZERO
+    );
+    let (wait, after_first) = waited("concurrent_snapshot_copies_per_region = 4\n");
+    assert!(
+        after_first && wait > amisim::engine::SimDuration::ZERO,
+        "{wait:?}"
+    );
+    let r = body("sdk", "concurrent_snapshot_copies_per_region = 4\n");
+    let c = stages(&r, Stage::Copy);
+    assert_eq!(c[1].cause.name(), "resource_limit_exceeded");
+    // The other copy in the AMI-copy quota's line starts: here none waits,
+    // and the refused copy holds no slot afterwards.
+    let q: Vec<_> = r
+        .quotas
+        .iter()
+        .filter(|u| u.kind == amisim::aws::quotas::Quota::SnapshotCopiesPerRegion)
+        .map(|u| (u.served, u.peak_in_use))
+        .collect();
+    assert_eq!(q, [(1, 3)]);
+}
