@@ -232,6 +232,31 @@ pub const IMAGE_BUILDER_DISTRIBUTE_TIMEOUT_MIN: u64 = 360;
 /// source: docs/sources.md#container-build.
 pub const IMAGE_BUILDER_CONTAINER_DISTRIBUTE_TIMEOUT_MIN: u64 = 120;
 
+/// Image Builder's `CollectImageMetadata`: SSM Inventory lists the build
+/// instance's OS and packages. ASSUMPTION (docs/sources.md#image-metadata:
+/// no duration is published; its time-out is 30 min).
+pub const IMAGE_BUILDER_METADATA: Lognormal = Lognormal {
+    median: 45.0,
+    p95: 120.0,
+};
+
+/// `CollectImageMetadata`'s default time-out, minutes.
+/// source: docs/sources.md#image-builder-steps.
+pub const COLLECT_METADATA_TIMEOUT_MIN: u64 = 30;
+
+/// Image Builder's `CollectImageScanFindings`: it waits for Amazon
+/// Inspector's findings on the test instance. ASSUMPTION
+/// (docs/sources.md#image-scanning: no duration is published; its time-out
+/// is 120 min).
+pub const IMAGE_BUILDER_SCAN_FINDINGS: Lognormal = Lognormal {
+    median: 600.0,
+    p95: 1800.0,
+};
+
+/// `CollectImageScanFindings`' default time-out, minutes.
+/// source: docs/sources.md#image-builder-steps.
+pub const SCAN_FINDINGS_TIMEOUT_MIN: u64 = 120;
+
 /// `BootstrapInstanceForContainer`: SSM Run Command installs Docker and the
 /// AWS CLI on the build host. ASSUMPTION (docs/sources.md#container-build:
 /// no duration is published; its time-out is 60 min).

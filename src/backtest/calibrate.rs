@@ -34,6 +34,8 @@ fn target(world: &World, p: usize, m: &Metric, copies_seen: bool) -> Option<(Tar
         ),
         Metric::Tests => (Target::Test(pl.tests.first()?.name.clone()), false),
         Metric::Sanitize => (Target::Latency("sanitize"), false),
+        Metric::Metadata => (Target::Latency("collect_image_metadata"), false),
+        Metric::ScanFindings => (Target::Latency("collect_image_scan_findings"), false),
         Metric::CreateImage => (Target::Snapshot, false),
         Metric::Copy(to) => (
             Target::Copy {
@@ -133,6 +135,12 @@ fn missing(world: &World, before: &[&Execution], copies_seen: bool) -> Vec<Strin
         let mut expected = vec![Metric::LaunchBuilder, Metric::CreateImage];
         if !pl.components.is_empty() {
             expected.push(Metric::Components);
+        }
+        if pl.optional_steps.metadata {
+            expected.push(Metric::Metadata);
+        }
+        if pl.optional_steps.scanning {
+            expected.push(Metric::ScanFindings);
         }
         if pl.test_phase && !pl.tests.is_empty() {
             expected.extend([Metric::LaunchTest, Metric::Tests]);

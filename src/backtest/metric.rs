@@ -14,12 +14,16 @@ pub enum Metric {
     LaunchBuilder,
     /// The build's `ExecuteComponents`: every build component together.
     Components,
+    /// `CollectImageMetadata` after the build components.
+    Metadata,
     /// The sanitize script or Sysprep.
     Sanitize,
     /// `CreateImage`: the snapshots and the registration.
     CreateImage,
     /// The test's `LaunchInstance`.
     LaunchTest,
+    /// `CollectImageScanFindings` on the test instance.
+    ScanFindings,
     /// The test's `ExecuteComponents`: every test together.
     Tests,
     /// `DistributeImage`: every copy and share.
@@ -39,9 +43,11 @@ impl Metric {
             Metric::BuildWait => "build_wait".into(),
             Metric::LaunchBuilder => "launch_builder".into(),
             Metric::Components => "build_components".into(),
+            Metric::Metadata => "collect_metadata".into(),
             Metric::Sanitize => "sanitize".into(),
             Metric::CreateImage => "create_image".into(),
             Metric::LaunchTest => "launch_test".into(),
+            Metric::ScanFindings => "scan_findings".into(),
             Metric::Tests => "tests".into(),
             Metric::Distribution => "distribution".into(),
             Metric::Copy(r) => format!("copy:{r}"),
@@ -56,9 +62,11 @@ impl Metric {
             Metric::BuildWait => "the wait from the image's creation to the build's launch".into(),
             Metric::LaunchBuilder => "the build instance's launch (LaunchInstance)".into(),
             Metric::Components => "the build components (ExecuteComponents)".into(),
+            Metric::Metadata => "the metadata collection (CollectImageMetadata)".into(),
             Metric::Sanitize => "the sanitize script".into(),
             Metric::CreateImage => "CreateImage".into(),
             Metric::LaunchTest => "the test instance's launch (LaunchInstance)".into(),
+            Metric::ScanFindings => "the scan findings (CollectImageScanFindings)".into(),
             Metric::Tests => "the tests (ExecuteComponents of the test workflow)".into(),
             Metric::Distribution => "the distribution (DistributeImage)".into(),
             Metric::Copy(r) => format!("the copy to {r}"),
@@ -80,9 +88,11 @@ impl Metric {
         Some(match stage {
             Stage::LaunchBuilder => Metric::LaunchBuilder,
             Stage::Component => Metric::Components,
+            Stage::CollectMetadata => Metric::Metadata,
             Stage::Sanitize => Metric::Sanitize,
             Stage::CreateImage | Stage::Snapshot | Stage::RegisterImage => Metric::CreateImage,
             Stage::LaunchTest => Metric::LaunchTest,
+            Stage::ScanFindings => Metric::ScanFindings,
             Stage::Test => Metric::Tests,
             Stage::Copy => Metric::Copy(region.to_string()),
             _ => return None,

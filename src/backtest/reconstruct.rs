@@ -90,6 +90,8 @@ fn metric_of(ty: &str, s: &StepExecution) -> Option<Metric> {
             Metric::Sanitize
         }
         ("CreateImage", _) => Metric::CreateImage,
+        ("CollectImageMetadata", _) => Metric::Metadata,
+        ("CollectImageScanFindings", _) => Metric::ScanFindings,
         ("DistributeImage", _) => Metric::Distribution,
         _ => return None,
     })

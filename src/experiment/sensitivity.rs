@@ -47,7 +47,7 @@ fn slower_throughput(overhead: Lognormal, rate: Lognormal) -> String {
 }
 
 /// The assumed defaults amisim can make slower: key, words, source, value.
-fn knobs() -> [(&'static str, &'static str, &'static str, String); 5] {
+fn knobs() -> [(&'static str, &'static str, &'static str, String); 7] {
     [
         (
             "copy",
@@ -78,6 +78,18 @@ fn knobs() -> [(&'static str, &'static str, &'static str, String); 5] {
             "the ECR push throughput and overhead",
             "docs/sources.md#container-build",
             slower_throughput(facts::ECR_PUSH_OVERHEAD, facts::ECR_PUSH_THROUGHPUT_MIB_S),
+        ),
+        (
+            "collect_image_metadata",
+            "Image Builder's metadata collection (CollectImageMetadata)",
+            "docs/sources.md#image-metadata",
+            slower(facts::IMAGE_BUILDER_METADATA, 2.0),
+        ),
+        (
+            "collect_image_scan_findings",
+            "Image Builder's scan findings (CollectImageScanFindings)",
+            "docs/sources.md#image-scanning",
+            slower(facts::IMAGE_BUILDER_SCAN_FINDINGS, 2.0),
         ),
     ]
 }

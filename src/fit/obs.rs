@@ -82,7 +82,7 @@ pub fn located(
 
 /// The stage names a plain CSV may use: amisim's own `stages.csv` names and
 /// the `[latency]` keys.
-pub const STAGES: [&str; 26] = [
+pub const STAGES: [&str; 32] = [
     "launch_builder",
     "launch_test",
     "launch_destination_test",
@@ -109,6 +109,12 @@ pub const STAGES: [&str; 26] = [
     "execute_components",
     "distribute_image",
     "test_components",
+    "collect_metadata",
+    "collect_image_metadata",
+    "scan_findings",
+    "collect_image_scan_findings",
+    "bootstrap",
+    "container_bootstrap",
 ];
 
 /// The target of stage `stage` (with its item and Regions); `Ok(None)` for
@@ -130,6 +136,9 @@ pub fn target_of(
         }
         "instance_ready" => key("instance_ready"),
         "sanitize" => key("sanitize"),
+        "collect_metadata" | "collect_image_metadata" => key("collect_image_metadata"),
+        "scan_findings" | "collect_image_scan_findings" => key("collect_image_scan_findings"),
+        "bootstrap" | "container_bootstrap" => key("container_bootstrap"),
         "stop_builder" | "stop_instance" | "instance_stop" => key("instance_stop"),
         "terminate_builder"
         | "terminate_test"

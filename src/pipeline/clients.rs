@@ -47,6 +47,18 @@ pub struct RetryImage {
     pub test: bool,
 }
 
+/// Image Builder's optional workflow steps (docs/sources.md#image-metadata,
+/// docs/sources.md#image-scanning); other tools have neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OptionalSteps {
+    /// CollectImageMetadata after the build components (Image Builder's
+    /// `enhancedImageMetadataEnabled`, on by default; AMIs only).
+    pub metadata: bool,
+    /// CollectImageScanFindings on the test instance
+    /// (`imageScanningConfiguration.imageScanningEnabled`, off by default).
+    pub scanning: bool,
+}
+
 /// Packer's waiter deadlines, from its `aws_polling` arithmetic
 /// (docs/sources.md#packer-waiters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! Built by `scenario::resolve` from a scenario file; every value here has
 //! been checked, every name interned.
 
-pub use super::clients::{ApiRetry, PackerWaits, RetryImage, StepTimeouts};
+pub use super::clients::{ApiRetry, OptionalSteps, PackerWaits, RetryImage, StepTimeouts};
 use crate::aws::directory::{AccountId, Directory, Encryption};
 use crate::aws::rules::Rule;
 use crate::dist::{Dist, Throughput};
@@ -227,6 +227,10 @@ pub struct Latencies {
     pub ecr_pull: Throughput,
     /// ECR replication of a push to one destination.
     pub ecr_replication: Dist,
+    /// Image Builder's CollectImageMetadata, seconds.
+    pub collect_image_metadata: Dist,
+    /// Image Builder's CollectImageScanFindings, seconds.
+    pub collect_image_scan_findings: Dist,
 }
 
 /// One pipeline.
@@ -259,6 +263,8 @@ pub struct Pipeline {
     /// Whether a test phase runs (Image Builder's `imageTestsEnabled`;
     /// Packer and sdk pipelines have one only with tests).
     pub test_phase: bool,
+    /// Image Builder's metadata collection and scan findings steps.
+    pub optional_steps: OptionalSteps,
     /// Build Region.
     pub region: RegionId,
     /// OS family.

@@ -448,6 +448,10 @@ pub struct RawLatency {
     pub ecr_pull: Option<Spanned<ThroughputSpec>>,
     /// Container: ECR replication of a push to one destination.
     pub ecr_replication: Option<Spanned<DistSpec<Dur>>>,
+    /// Image Builder's CollectImageMetadata.
+    pub collect_image_metadata: Option<Spanned<DistSpec<Dur>>>,
+    /// Image Builder's CollectImageScanFindings.
+    pub collect_image_scan_findings: Option<Spanned<DistSpec<Dur>>>,
 }
 
 /// `[[route]]`
@@ -572,6 +576,10 @@ pub struct RawPipeline {
     pub existing_image: Option<Spanned<bool>>,
     /// Image Builder's `imageTestsEnabled`: `false` skips the test phase.
     pub tests_enabled: Option<Spanned<bool>>,
+    /// Image Builder's `enhancedImageMetadataEnabled` (default true).
+    pub image_metadata: Option<Spanned<bool>>,
+    /// Image Builder's `imageScanningConfiguration.imageScanningEnabled` (default false).
+    pub image_scanning: Option<Spanned<bool>>,
     /// EC2 Fast Launch on the Windows image: its faster launch default.
     pub fast_launch: Option<Spanned<bool>>,
     /// The team's own smoke test in every destination (a distribution's own value wins).

@@ -144,7 +144,7 @@ fn one(
     };
     let fail = |f: bool| f.then_some("Step failed: the component document exited with code 1");
     let mut build = Vec::new();
-    let plan: [(&str, &str, Stage); 3] = [
+    let plan: [(&str, &str, Stage); 4] = [
         (
             "LaunchBuildInstance",
             "LaunchInstance",
@@ -154,6 +154,11 @@ fn one(
             "ApplyBuildComponents",
             "ExecuteComponents",
             Stage::Component,
+        ),
+        (
+            "InventoryCollection",
+            "CollectImageMetadata",
+            Stage::CollectMetadata,
         ),
         ("RunSanitizeScript", "RunCommand", Stage::Sanitize),
     ];

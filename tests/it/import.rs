@@ -977,3 +977,36 @@ fn another_stacks_export_is_a_warning_unless_its_value_is_given() {
     };
     assert_eq!(body(&with_export), body(&plain));
 }
+
+#[test]
+fn image_builders_optional_steps_are_imported_where_they_differ_from_its_defaults() {
+    // Metadata collection off and Inspector scanning on, in a copy of the
+    // Image Builder fixture: both keys written, from their fields.
+    let dir = tempfile::tempdir().unwrap();
+    for f in std::fs::read_dir(root().join(IB)).unwrap() {
+        let f = f.unwrap().path();
+        if f.extension().is_some_and(|e| e == "json") {
+            std::fs::copy(&f, dir.path().join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    let p = dir.path().join("pipeline.json");
+    let text = std::fs::read_to_string(&p).unwrap().replace(
+        "\"enhancedImageMetadataEnabled\": true,",
+        "\"enhancedImageMetadataEnabled\": false,\n        \"imageScanningConfiguration\": { \"imageScanningEnabled\": true },",
+    );
+    std::fs::write(&p, text).unwrap();
+    let o = amisim_ok(&["import", dir.path().to_str().unwrap(), "--name", "g"]);
+    let got = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        got.contains("image_metadata = false                   # from imagePipeline.enhancedImageMetadataEnabled"),
+        "{got}"
+    );
+    assert!(
+        got.contains("image_scanning = true                    # from imagePipeline.imageScanningConfiguration.imageScanningEnabled"),
+        "{got}"
+    );
+    let scn = amisim::scenario::from_str(Path::new("imported.toml"), &got)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let steps = scn.world.pipelines[0].optional_steps;
+    assert!(!steps.metadata && steps.scanning);
+}

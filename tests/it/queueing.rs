@@ -30,6 +30,7 @@ concurrent_builds = {c}
 instance_launch = "0s"
 instance_ready = "0s"
 sanitize = "0s"
+collect_image_metadata = "0s"
 instance_stop = "0s"
 instance_terminate = "0s"
 register_image = "0s"

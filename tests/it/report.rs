@@ -461,8 +461,8 @@ fn a_sweep_report_header_counts_points_and_replications() {
 fn slos_compare_unrounded_values_and_say_by_how_much() {
     let quickstart = std::fs::read_to_string(root().join("scenarios/quickstart.toml")).unwrap();
     for (slo, verdict) in [
-        ("79m", "SLO 1h 19m 00s MISSED (28s over)"),
-        ("80m", "SLO 1h 20m 00s met"),
+        ("80m", "SLO 1h 20m 00s MISSED (1s over)"),
+        ("81m", "SLO 1h 21m 00s met"),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let scn = dir.path().join("q.toml");
@@ -473,7 +473,7 @@ fn slos_compare_unrounded_values_and_say_by_how_much() {
         .unwrap();
         let report = report_of(&scn, &dir.path().join("r"));
         assert!(
-            report.contains("p95 time to all Regions: 1h 19m 28s"),
+            report.contains("p95 time to all Regions: 1h 20m 01s"),
             "{report}"
         );
         assert!(report.contains(verdict), "{slo}: {report}");
@@ -961,7 +961,7 @@ fn the_report_names_the_assumption_the_p95_moves_most_with() {
         .find(|l| l.starts_with("- sensitivity: the p95 for al2023-golden is "))
         .unwrap_or_else(|| panic!("no sensitivity line:\n{md}"));
     assert!(
-        line.contains("the 3 assumed defaults it relies on"),
+        line.contains("the 4 assumed defaults it relies on"),
         "{line}"
     );
     let rows: Vec<&str> = md
@@ -973,6 +973,7 @@ fn the_report_names_the_assumption_the_p95_moves_most_with() {
         "the best-effort copy throughput and overhead",
         "the snapshot throughput and overhead",
         "Image Builder's readiness wait after a launch",
+        "Image Builder's metadata collection (CollectImageMetadata)",
     ] {
         let row = md
             .lines()
@@ -985,7 +986,7 @@ fn the_report_names_the_assumption_the_p95_moves_most_with() {
     let text = std::fs::read_to_string("scenarios/quickstart.toml").unwrap();
     let measured = text.replacen(
         "[account]",
-        "[latency]\ncopy = { overhead = \"3m\", throughput_mib_s = 40 }\nsnapshot = { overhead = \"2m\", throughput_mib_s = 30 }\ninstance_ready = \"90s\"\n\n[account]",
+        "[latency]\ncopy = { overhead = \"3m\", throughput_mib_s = 40 }\nsnapshot = { overhead = \"2m\", throughput_mib_s = 30 }\ninstance_ready = \"90s\"\ncollect_image_metadata = \"1m\"\n\n[account]",
         1,
     );
     let s = dir.path().join("measured.toml");

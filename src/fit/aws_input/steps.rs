@@ -103,6 +103,9 @@ fn target_of(action: &str, name: &str, ty: &str) -> Option<(Target, bool)> {
         "ExecuteComponents" if ty == "TEST" => (Target::Test(name.to_string()), false),
         "ExecuteComponents" => (Target::Component(name.to_string()), false),
         "CreateImage" => (Target::Snapshot, false),
+        "CollectImageMetadata" => (Target::Latency("collect_image_metadata"), false),
+        "CollectImageScanFindings" => (Target::Latency("collect_image_scan_findings"), false),
+        "BootstrapInstanceForContainer" => (Target::Latency("container_bootstrap"), false),
         "DistributeImage" => (
             Target::Copy {
                 from: None,

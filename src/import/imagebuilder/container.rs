@@ -48,6 +48,16 @@ pub(super) fn read(
         .map(str::to_string);
     let head = super::head::head(&mut docs[pi], recipe_name, dir, warnings)?;
     let schedule = super::head::schedule(&mut docs[pi], warnings)?;
+    for (key, _, from) in &schedule.optional_steps {
+        // Metadata collection off matches a container's build, which has none.
+        if *key == "image_scanning" {
+            warnings.push(Warning {
+                file: docs[pi].reader.file(),
+                field: from.clone(),
+                what: "image scanning of a container image is not modelled: not written".into(),
+            });
+        }
+    }
     let place = (head.owner_id.as_str(), head.build_region.as_str(), None);
     let recipe = super::recipe::recipe(&mut docs[ri], place, stages, dir, warnings)?;
     container_fields(&mut docs[ri], warnings);

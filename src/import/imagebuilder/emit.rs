@@ -88,6 +88,9 @@ fn table(out: &mut Toml, p: &Pipeline) {
             format!("{from} (no test phase)"),
         );
     }
+    for (key, value, from) in &p.schedule.optional_steps {
+        out.set(key, value.clone(), from.clone());
+    }
     if let Some((m, from)) = &p.distribution.timeout {
         out.set(
             "distribution_timeout",

@@ -30,6 +30,9 @@ pub(super) struct Schedule {
     pub(super) tests_enabled: bool,
     /// The field that turns the tests off, if one does.
     pub(super) tests_off_from: Option<String>,
+    /// `image_metadata = false` and `image_scanning = true` where the
+    /// pipeline says so (key, value, source field).
+    pub(super) optional_steps: Vec<(&'static str, String, String)>,
 }
 
 /// The pipeline's name, owner and build Region (from its ARN, else its
@@ -125,7 +128,31 @@ pub(super) fn schedule(
         dependency_updates,
         tests_enabled: tests_off_from.is_none(),
         tests_off_from,
+        optional_steps: optional_steps(p),
     })
+}
+
+/// Image Builder's optional workflow steps where they differ from its
+/// defaults: metadata collection off, image scanning on.
+fn optional_steps(p: &mut Doc<'_>) -> Vec<(&'static str, String, String)> {
+    let (pb, pbase) = (p.body, p.base);
+    let r = &mut p.reader;
+    let mut out = Vec::new();
+    if let Some(Value::Bool(false)) = r.get(pb, pbase, "enhancedImageMetadataEnabled") {
+        let from = join(pbase, "enhancedImageMetadataEnabled");
+        out.push(("image_metadata", "false".to_string(), from));
+    }
+    if let Some(c) = r.get(pb, pbase, "imageScanningConfiguration") {
+        let base = join(pbase, "imageScanningConfiguration");
+        if let Some(Value::Bool(true)) = r.get(c, &base, "imageScanningEnabled") {
+            out.push((
+                "image_scanning",
+                "true".to_string(),
+                join(&base, "imageScanningEnabled"),
+            ));
+        }
+    }
+    out
 }
 
 /// The keys of a `schedule` object; whether dependency updates start runs.

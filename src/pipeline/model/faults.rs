@@ -308,10 +308,14 @@ impl Model<'_> {
             }
             // Image Builder's step timed out on a running instance: it is
             // terminated (a failed launch left none).
-            Stage::LaunchBuilder | Stage::Component | Stage::LaunchTest
+            Stage::LaunchBuilder
+            | Stage::Component
+            | Stage::CollectMetadata
+            | Stage::LaunchTest
+            | Stage::ScanFindings
                 if cause == Cause::StepTimeout =>
             {
-                let stage = if r.stage == Stage::LaunchTest {
+                let stage = if matches!(r.stage, Stage::LaunchTest | Stage::ScanFindings) {
                     Stage::TerminateTest
                 } else {
                     Stage::TerminateBuilder

@@ -26,6 +26,7 @@ mod retry;
 mod rng;
 mod stages;
 mod triggers;
+mod workflow;
 
 pub use records::{
     Cause, ExecId, ImageRecord, Outcome, QuotaUse, RecordId, ReplicationResult, RunRecord, Stage,

@@ -68,6 +68,12 @@ pub enum Stage {
     /// Container: ECR replicates a push to another Region or account
     /// (item = replication index).
     Replicate,
+    /// Image Builder's CollectImageMetadata after the build components
+    /// (enhanced image metadata: SSM Inventory on the build instance).
+    CollectMetadata,
+    /// Image Builder's CollectImageScanFindings on the test instance
+    /// (image scanning with Amazon Inspector).
+    ScanFindings,
 }
 
 impl Stage {
@@ -81,10 +87,11 @@ impl Stage {
     }
 
     /// Every stage, in pipeline order (the order of summary rows).
-    pub const ALL: [Stage; 21] = [
+    pub const ALL: [Stage; 23] = [
         Stage::StopInstance,
         Stage::LaunchBuilder,
         Stage::Component,
+        Stage::CollectMetadata,
         Stage::Sanitize,
         Stage::StopBuilder,
         Stage::CreateImage,
@@ -92,6 +99,7 @@ impl Stage {
         Stage::RegisterImage,
         Stage::TerminateBuilder,
         Stage::LaunchTest,
+        Stage::ScanFindings,
         Stage::Test,
         Stage::TerminateTest,
         Stage::Copy,
@@ -106,8 +114,8 @@ impl Stage {
     ];
 
     /// Position in [`Stage::ALL`] of each stage, by discriminant.
-    const INDEX: [u8; 21] = {
-        let mut t = [0u8; 21];
+    const INDEX: [u8; 23] = {
+        let mut t = [0u8; 23];
         let mut i = 0;
         while i < Stage::ALL.len() {
             t[Stage::ALL[i] as usize] = i as u8;
@@ -145,6 +153,8 @@ impl Stage {
             Stage::Push => "push",
             Stage::Pull => "pull",
             Stage::Replicate => "replicate",
+            Stage::CollectMetadata => "collect_metadata",
+            Stage::ScanFindings => "scan_findings",
         }
     }
 

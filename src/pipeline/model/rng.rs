@@ -22,6 +22,8 @@ pub(super) struct PipelineRng {
     pub(super) failure: StreamRng,
     /// A container's bootstrap, pushes, pull and replications.
     pub(super) container: StreamRng,
+    /// Image Builder's metadata collection and scan findings.
+    pub(super) workflow: StreamRng,
 }
 
 impl PipelineRng {
@@ -44,6 +46,7 @@ impl PipelineRng {
             terminate: s("instance-terminate"),
             failure: s("step-failure"),
             container: s("container"),
+            workflow: s("workflow-steps"),
         }
     }
 }

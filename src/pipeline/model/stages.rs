@@ -109,7 +109,12 @@ impl Model<'_> {
     /// An Image Builder step with `left` to go before its time-out: a
     /// duration `d` that outlasts it ends there instead, with cause
     /// `step_timeout` (docs/sources.md#image-builder-steps).
-    fn cut_at_timeout(&mut self, rec: RecordId, d: SimDuration, left: SimDuration) -> SimDuration {
+    pub(super) fn cut_at_timeout(
+        &mut self,
+        rec: RecordId,
+        d: SimDuration,
+        left: SimDuration,
+    ) -> SimDuration {
         if d > left {
             self.out.stages[rec.index()].cause = Cause::StepTimeout;
             left
@@ -199,14 +204,7 @@ impl Model<'_> {
                 let region = p.region;
                 self.push(sim, exec, region, 0);
             }
-            None if p.tool == Tool::ImageBuilder => {
-                // Linux sanitize or Windows Sysprep before the image is taken.
-                let d = p
-                    .latency
-                    .sanitize
-                    .sample_duration(&mut self.rng[pi].sanitize);
-                self.run(sim, exec, Stage::Sanitize, 0, p.region, d);
-            }
+            None if p.tool == Tool::ImageBuilder => self.after_components(sim, exec),
             None => self.stop_builder(sim, exec),
         }
     }
@@ -328,7 +326,7 @@ impl Model<'_> {
             // A branch of a distribution already failed and being retried.
             return;
         }
-        let tests = matches!(stage, Stage::LaunchTest | Stage::Test);
+        let tests = matches!(stage, Stage::LaunchTest | Stage::ScanFindings | Stage::Test);
         if self.out.runs[exec.index()].outcome == Outcome::Running
             && !(branch && self.retry_distribution(sim, exec))
             && !(tests && self.retry_tests(sim, exec))
@@ -395,6 +393,8 @@ impl Model<'_> {
             Stage::Replicate => self.replicate_done(sim, rec),
             Stage::Component | Stage::Test => self.step_done(sim, rec, pi),
             Stage::Sanitize => self.stop_builder(sim, exec),
+            Stage::CollectMetadata => self.sanitize(sim, exec),
+            Stage::ScanFindings => self.next_test(sim, exec, 0),
             Stage::StopBuilder | Stage::StopInstance => self.create_image(sim, exec),
             // Never scheduled: closed by its last snapshot.
             Stage::CreateImage => {}
@@ -404,7 +404,7 @@ impl Model<'_> {
             Stage::LaunchTest if self.world.pipelines[pi].container.is_some() => {
                 self.pull(sim, exec)
             }
-            Stage::LaunchTest => self.next_test(sim, exec, 0),
+            Stage::LaunchTest => self.test_instance_ready(sim, exec),
             Stage::Copy => self.copy_done(sim, rec, pi),
             Stage::Share => {
                 self.branch_done(sim, rec);

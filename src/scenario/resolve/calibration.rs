@@ -134,7 +134,10 @@ fn merge_as(raw: &mut RawScenario, cal: RawCalibration, wins: bool) {
 fn merge_latency(raw: &mut RawScenario, c: RawLatency, wins: bool) {
     let own = raw.latency.get_or_insert_with(RawLatency::default);
     macro_rules! under {
-        ($($f:ident),*) => {$(
+        ($($f:ident),*) => {
+            // Every key: a new [latency] key that is not listed fails to compile.
+            let RawLatency { $($f: _),* } = &c;
+            $(
             if c.$f.is_some() && (wins || own.$f.is_none()) {
                 own.$f = c.$f.clone();
                 if wins {
@@ -145,7 +148,8 @@ fn merge_latency(raw: &mut RawScenario, c: RawLatency, wins: bool) {
                     }
                 }
             }
-        )*};
+        )*
+        };
     }
     under!(
         instance_launch,
@@ -157,7 +161,13 @@ fn merge_latency(raw: &mut RawScenario, c: RawLatency, wins: bool) {
         schedule_delay,
         share,
         snapshot,
-        copy
+        copy,
+        container_bootstrap,
+        ecr_push,
+        ecr_pull,
+        ecr_replication,
+        collect_image_metadata,
+        collect_image_scan_findings
     );
 }
 

@@ -61,6 +61,8 @@ pub(super) fn default_latencies(platform: Platform) -> Latencies {
             rate_mib_s: lognormal(facts::ECR_PULL_THROUGHPUT_MIB_S),
         },
         ecr_replication: lognormal(facts::ECR_REPLICATION),
+        collect_image_metadata: lognormal(facts::IMAGE_BUILDER_METADATA),
+        collect_image_scan_findings: lognormal(facts::IMAGE_BUILDER_SCAN_FINDINGS),
     }
 }
 
@@ -127,6 +129,16 @@ fn apply_latency(ctx: &mut Ctx<'_>, lat: &mut Latencies, raw: &RawLatency, prefi
             &raw.ecr_replication,
             &mut lat.ecr_replication,
             "ecr_replication",
+        ),
+        (
+            &raw.collect_image_metadata,
+            &mut lat.collect_image_metadata,
+            "collect_image_metadata",
+        ),
+        (
+            &raw.collect_image_scan_findings,
+            &mut lat.collect_image_scan_findings,
+            "collect_image_scan_findings",
         ),
     ];
     for (spec, slot, key) in durs {

@@ -89,6 +89,7 @@ pub(super) fn resolve_migration(
         components: Vec::new(),
         tests: Vec::new(),
         test_phase: false,
+        optional_steps: Default::default(),
         owner,
         encryption,
         product_codes: false,

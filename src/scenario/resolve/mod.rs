@@ -32,6 +32,7 @@ mod slo;
 mod tests;
 mod tool_keys;
 mod used;
+mod workflow;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

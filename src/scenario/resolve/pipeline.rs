@@ -84,14 +84,11 @@ pub(super) fn resolve_pipeline(
     let api_retry = super::tool_keys::api_retry(ctx, p.api_max_attempts.as_ref(), tool, prefix);
     let retry = retry_image(ctx, p, tool, prefix);
     let (components, tests, existing_image, test_phase) = recipe(ctx, sp, tool, prefix);
+    let steps = super::workflow::optional_steps(ctx, p, (tool, container.is_some()), prefix);
 
     let fast_launch = fast_launch(ctx, p, platform, prefix);
-    let latency = latencies(
-        ctx,
-        (platform, fast_launch),
-        sh.global,
-        (p.latency.as_ref(), prefix),
-    );
+    let own = (p.latency.as_ref(), prefix);
+    let latency = latencies(ctx, (platform, fast_launch), sh.global, own);
 
     let schedule = resolve_schedule(ctx, sp, prefix, tool, sh.start, sh.horizon);
     let lifecycle = resolve_lifecycle(ctx, p.lifecycle.as_ref(), tool, prefix);
@@ -116,6 +113,7 @@ pub(super) fn resolve_pipeline(
         encrypt_boot: source.encrypt_boot.is_some(),
         existing_image,
         test_phase,
+        optional_steps: steps,
         kind,
         region: region?,
         platform,

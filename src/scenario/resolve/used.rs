@@ -47,7 +47,15 @@ pub(super) fn used_assumptions(
     v.extend(prices(raw, &builds, regions));
     v.extend(image_builder(raw, &builds));
     v.extend(containers(raw, &builds));
-    v.push("a month is 730 hours (docs/sources.md#hours-per-month); the 20 concurrent snapshot copies per Region and vCPU quotas are not modelled".into());
+    let snapshot_quota = raw
+        .quotas
+        .as_ref()
+        .is_some_and(|q| q.concurrent_snapshot_copies_per_region.is_some());
+    v.push(if snapshot_quota {
+        "a month is 730 hours (docs/sources.md#hours-per-month); vCPU quotas are not modelled; the 20 concurrent snapshot copies per Region are assumed to count CopyImage's copies (docs/sources.md#quota-snapshot-copies)".into()
+    } else {
+        "a month is 730 hours (docs/sources.md#hours-per-month); the 20 concurrent snapshot copies per Region (set [quotas] concurrent_snapshot_copies_per_region to model them: docs/sources.md#quota-snapshot-copies) and vCPU quotas are not modelled".into()
+    });
     v
 }
 
@@ -225,6 +233,29 @@ fn image_builder(raw: &RawScenario, builds: &[(usize, &Pipeline)]) -> Vec<String
         .is_some_and(|q| q.ami_copies_scope.is_some());
     if !scope_given && ib.iter().any(|p| !p.copies.is_empty()) {
         v.push("Image Builder's 50 concurrent copies counted per distribution configuration (its Service Quotas name), not per copier account and destination Region (its cross-account guide): set [quotas] ami_copies_scope (docs/sources.md#quota-copies-distribution)".into());
+    }
+    v.extend(optional_steps(raw, builds));
+    v
+}
+
+/// Image Builder's metadata and scan-findings steps, where their duration
+/// is amisim's (docs/sources.md#image-metadata, docs/sources.md#image-scanning).
+fn optional_steps(raw: &RawScenario, builds: &[(usize, &Pipeline)]) -> Vec<String> {
+    let uses = |on: fn(&Pipeline) -> bool, key: IsSet| {
+        builds.iter().any(|(i, p)| on(p) && unset(raw, *i, key))
+    };
+    let mut v = Vec::new();
+    if uses(
+        |p| p.optional_steps.metadata,
+        |l| l.collect_image_metadata.is_some(),
+    ) {
+        v.push("Image Builder's CollectImageMetadata (on by default): median 45 s, p95 2 min, no AWS figure; image_metadata = false turns it off (docs/sources.md#image-metadata)".into());
+    }
+    if uses(
+        |p| p.optional_steps.scanning,
+        |l| l.collect_image_scan_findings.is_some(),
+    ) {
+        v.push("Image Builder's CollectImageScanFindings: median 10 min, p95 30 min, no AWS figure (docs/sources.md#image-scanning)".into());
     }
     v
 }

@@ -63,7 +63,7 @@ fn a_throttled_burst_is_retried_and_finishes_later() {
     for i in 0..120 {
         ps += &pipeline(&format!("p{i}"), "aws", "run_at_start = true", "");
     }
-    let fixed = "[latency]\ninstance_launch = \"10s\"\ninstance_ready = \"0s\"\nsanitize = \"0s\"\n\
+    let fixed = "[latency]\ninstance_launch = \"10s\"\ninstance_ready = \"0s\"\nsanitize = \"0s\"\ncollect_image_metadata = \"0s\"\n\
                  instance_stop = \"10s\"\nregister_image = \"1s\"\n\
                  snapshot = { overhead = \"60s\", throughput_mib_s = 1000000 }\n\
                  copy = { overhead = \"300s\", throughput_mib_s = 1000000 }\n\

@@ -614,3 +614,79 @@ fn retry_image_runs_a_failed_test_phase_again_on_a_new_instance() {
     .to_string();
     assert!(e.contains("renamed retry"), "{e}");
 }
+
+#[test]
+fn image_builders_metadata_and_scan_steps_run_where_its_workflows_put_them() {
+    // Components end at 60 s (launch 60 s, component 0 s): metadata 30 s,
+    // then sanitize (0 s) and the 30-s stop at 90–120 s. The test instance
+    // launches at the image's availability; its scan (5 min) runs before
+    // the 60-s test. With image_metadata = false the stop starts at 60 s.
+    let text = |keys: &str| {
+        format!(
+            "horizon = \"1d\"\n{}{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\n{keys}\
+             destinations = [\"eu-west-1\"]\n[[pipeline.volume]]\nsize_gib = 1\ndata_gib = 1\n\
+             [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n\
+             [[pipeline.test]]\nname = \"t\"\nduration = \"60s\"\n\
+             [pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n\
+             [pipeline.latency]\ncollect_image_metadata = \"30s\"\ncollect_image_scan_findings = \"5m\"\n",
+            FIXED
+        )
+    };
+    let at = |r: &ReplicationResult, s: Stage| {
+        stages(r, s)
+            .iter()
+            .map(|x| (x.started.0, x.finished.0))
+            .collect::<Vec<_>>()
+    };
+    let r = run_replication(&scenario(&text("image_scanning = true\n")).world, 1, 0);
+    assert_eq!(at(&r, Stage::CollectMetadata), [(60_000, 90_000)]);
+    assert_eq!(at(&r, Stage::StopBuilder), [(90_000, 120_000)]);
+    let launched = at(&r, Stage::LaunchTest)[0].1;
+    assert_eq!(
+        at(&r, Stage::ScanFindings),
+        [(launched, launched + 300_000)]
+    );
+    assert_eq!(at(&r, Stage::Test)[0].0, launched + 300_000);
+    let r = run_replication(&scenario(&text("image_metadata = false\n")).world, 1, 0);
+    assert!(stages(&r, Stage::CollectMetadata).is_empty());
+    assert!(stages(&r, Stage::ScanFindings).is_empty(), "off by default");
+    assert_eq!(at(&r, Stage::StopBuilder), [(60_000, 90_000)]);
+    // Image Builder's alone, AMIs' alone; scanning needs the test phase.
+    for (keys, why) in [
+        (
+            "tool = \"packer\"\nimage_metadata = false\n",
+            "enhanced image metadata is Image Builder's",
+        ),
+        (
+            "tests_enabled = false\nimage_scanning = true\n",
+            "which tests_enabled = false skips",
+        ),
+    ] {
+        let t = text(keys).replace("[[pipeline.test]]\nname = \"t\"\nduration = \"60s\"\n", "");
+        let e = from_str(Path::new("inline.toml"), &t)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(why), "{e}");
+    }
+}
+
+#[test]
+fn a_scan_that_outlasts_its_time_out_fails_the_execution_at_120_minutes() {
+    let text = format!(
+        "horizon = \"1d\"\n{FIXED}{REGIONS}[[pipeline]]\nname = \"p\"\nregion = \"us-east-1\"\nimage_scanning = true\n\
+         destinations = [\"eu-west-1\"]\n[[pipeline.volume]]\nsize_gib = 1\ndata_gib = 1\n\
+         [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n\
+         [pipeline.schedule]\nstart_condition = \"always\"\nrun_at_start = true\n\
+         [pipeline.latency]\ncollect_image_scan_findings = \"3h\"\n"
+    );
+    let r = run_replication(&scenario(&text).world, 1, 0);
+    let scan = &stages(&r, Stage::ScanFindings)[0];
+    assert_eq!(scan.finished.since(scan.started).as_millis(), 120 * 60_000);
+    assert_eq!(scan.cause.name(), "step_timeout");
+    assert_eq!(r.runs[0].outcome, Outcome::Failed);
+    assert_eq!(
+        stages(&r, Stage::TerminateTest).len(),
+        1,
+        "its instance terminated"
+    );
+}
