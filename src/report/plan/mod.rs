@@ -45,7 +45,7 @@ pub struct Inputs<'a> {
     /// The smallest value of the binding quota that meets the time SLO
     /// (`experiment::search::for_run`), when there is one to search.
     pub search: Option<(Quota, QuotaSearch)>,
-    /// The slowest pipeline's p95 execution, replayed (a single run only).
+    /// The slowest pipeline's execution nearest its p95, replayed (a single run only).
     pub replayed: Option<replay::Replayed>,
     /// The run under the other reading of Image Builder's copy quota, when
     /// the scenario left it to amisim and the readings can differ.
@@ -66,7 +66,7 @@ impl<'a> Inputs<'a> {
 
 impl<'a> Inputs<'a> {
     /// The inputs of a report on `aggs`, with the quota search and the
-    /// replayed p95 execution computed: the experiments a report needs.
+    /// replayed execution nearest the p95 computed: the experiments a report needs.
     pub fn precompute(
         scn: &'a Scenario,
         manifest: &'a Manifest,

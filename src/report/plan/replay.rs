@@ -1,14 +1,17 @@
 //! The one execution a chart shows, replayed from its seed (as `--trace`
 //! replays its replication): the slowest pipeline's execution nearest its
-//! p95. A replication is a pure function of the scenario, the seed and its
+//! p95 among all the run's replications. A replication is a pure function of the scenario, the seed and its
 //! index, so the replay is the run's own.
+
+use rayon::prelude::*;
 
 use crate::experiment::Aggregate;
 use crate::pipeline::model::{Outcome, ReplicationResult, run_replication};
 use crate::scenario::Scenario;
 
-/// At most this many replications are replayed to find it.
-pub(super) const MAX_REPLAYED: u64 = 8;
+/// At most this many replications are replayed to find it (all of a run's
+/// up to this: about one more run's work, beside the report's others).
+pub(super) const MAX_REPLAYED: u64 = 1_000;
 
 /// An execution and the replication it is in.
 pub struct Replayed {
@@ -21,39 +24,41 @@ pub struct Replayed {
     pub exec: usize,
     /// Its time to all Regions, ms.
     pub ms: u64,
-    /// The p95 it stands for, ms, and how many replications were searched.
+    /// The p95 it stands for, ms, and how many replications were searched
+    /// (all of the run's, unless it has more than [`MAX_REPLAYED`]).
     pub p95_ms: f64,
     pub searched: u64,
+    /// Whether every replication of the run was searched.
+    pub all: bool,
 }
 
 /// The slowest pipeline's (by the p95 of time to all Regions) succeeded
-/// execution, among the first [`MAX_REPLAYED`] replications, whose time is
-/// nearest that p95 (the earlier one on a tie).
+/// execution whose time is nearest that p95 (the earlier one on a tie),
+/// among the run's replications (the first [`MAX_REPLAYED`]), replayed in
+/// parallel keeping only the distance, then the pick replayed again.
 pub(super) fn p95_execution(scn: &Scenario, agg: &Aggregate, seed: u64) -> Option<Replayed> {
     let (pipeline, name, pa) = super::slowest(scn, agg, |p| &p.time_to_all_regions)?;
     let p95_ms = pa.time_to_all_regions.quantile(0.95)?;
     let searched = agg.replications.min(MAX_REPLAYED);
-    // Ordered by the distance from the p95: the first is the pick.
-    let mut best: Option<(u64, u64, usize, ReplicationResult)> = None;
-    for i in agg.first_replication..agg.first_replication + searched {
+    let first = agg.first_replication;
+    let nearest = |i: u64| {
         let rep = run_replication(&scn.world, seed, i);
-        let pick = rep
-            .runs
+        rep.runs
             .iter()
             .enumerate()
             .filter(|(_, r)| r.pipeline as usize == pipeline && r.outcome == Outcome::Succeeded)
             .map(|(e, r)| {
                 let ms = r.finished.since(r.triggered).as_millis();
-                ((ms as f64 - p95_ms).abs() as u64, e)
+                ((ms as f64 - p95_ms).abs() as u64, i, e)
             })
-            .min();
-        if let Some((key, e)) = pick
-            && best.as_ref().is_none_or(|b| key < b.0)
-        {
-            best = Some((key, i, e, rep));
-        }
-    }
-    let (_, replication, exec, rep) = best?;
+            .min()
+    };
+    // Ties go to the earlier replication and execution, whatever the threads.
+    let (_, replication, exec) = (first..first + searched)
+        .into_par_iter()
+        .filter_map(nearest)
+        .min()?;
+    let rep = run_replication(&scn.world, seed, replication);
     let run = &rep.runs[exec];
     Some(Replayed {
         name: name.to_string(),
@@ -63,5 +68,6 @@ pub(super) fn p95_execution(scn: &Scenario, agg: &Aggregate, seed: u64) -> Optio
         rep,
         p95_ms,
         searched,
+        all: searched == agg.replications,
     })
 }

@@ -1,5 +1,5 @@
 //! Time to all Regions (per pipeline, per destination Region), the stages
-//! of the slowest pipeline, and its p95 execution as a Gantt chart: from
+//! of the slowest pipeline, and its execution nearest the p95 as a Gantt chart: from
 //! the typed results and the replayed execution.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -259,7 +259,7 @@ fn stages_chart(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
     Ok(())
 }
 
-/// The replayed p95 execution as a Gantt chart.
+/// The replayed execution nearest the p95 as a Gantt chart.
 fn execution_chart(d: &mut Doc<'_>, r: &Replayed) -> Result<(), ReportError> {
     let world = &d.inp.scn.world;
     let recs: Vec<&StageRecord> = r
@@ -276,7 +276,7 @@ fn execution_chart(d: &mut Doc<'_>, r: &Replayed) -> Result<(), ReportError> {
     charts::gantt(
         &d.charts_dir.join("execution"),
         &format!(
-            "{}: the p95 execution ({}), replication {} #{number} (light: queued)",
+            "{}: the execution nearest its p95 ({}), replication {} #{number} (light: queued)",
             r.name,
             human(r.ms as f64 / 1000.0),
             r.replication,
@@ -289,10 +289,13 @@ fn execution_chart(d: &mut Doc<'_>, r: &Replayed) -> Result<(), ReportError> {
     d.blocks.push(Block::Chart(
         "execution".into(),
         format!(
-            "The execution of {} nearest its p95 ({}; replayed from the seed, the nearest among the first {} replications), by Region with accounts folded; light bars are queue waits",
+            "The execution of {} nearest its p95 ({}; replayed from the seed, the nearest of {}), by Region with accounts folded; light bars are queue waits",
             r.name,
             human(r.p95_ms / 1000.0),
-            r.searched
+            match r.all {
+                true => format!("all {} replications", r.searched),
+                false => format!("the first {} replications", r.searched),
+            }
         ),
     ));
     Ok(())

@@ -36,7 +36,7 @@ pub(super) fn verdict(d: &mut Doc<'_>) -> Result<(), ReportError> {
 }
 
 /// The step most often on the slowest pipeline's critical path, over all
-/// its succeeded executions, and the largest step of its p95 execution.
+/// its succeeded executions, and the largest step of its execution nearest the p95.
 fn bottleneck(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> Option<String> {
     let (pi, name, pa) = slowest(scn, agg, |p| &p.time_to_all_regions)?;
     // By kind of step first (all copies together), then the single most frequent one.
@@ -65,7 +65,7 @@ fn bottleneck(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> Option
             crate::pipeline::analysis::critical_stage(&scn.world, &r.rep, r.exec, &by_exec[r.exec])
         {
             line.push_str(&format!(
-                "; in its p95 execution, {label} takes {} of {} ({:.0} %)",
+                "; in its execution nearest the p95, {label} takes {} of {} ({:.0} %)",
                 human(dur.as_secs_f64()),
                 human(r.ms as f64 / 1000.0),
                 100.0 * dur.as_millis() as f64 / r.ms.max(1) as f64
@@ -173,7 +173,7 @@ pub(super) fn wait_at(k: &QuotaKey, r: &Replayed) -> Option<u64> {
 
 /// The binding quota: the one longest at capacity (then the most
 /// utilized), with its time at capacity, waits, utilization and its wait in
-/// the p95 execution; or that none is close to binding.
+/// the execution nearest the p95; or that none is close to binding.
 fn busiest_quota(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> String {
     let Some((k, q)) = binding(agg) else {
         return "quotas: none was used".into();
@@ -194,7 +194,7 @@ fn busiest_quota(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> Str
         .filter(|(_, w)| *w > 0)
         .map_or(String::new(), |(r, w)| {
             format!(
-                "; in {}'s p95 execution its longest wait is {} of {} ({:.0} %)",
+                "; in {}'s execution nearest its p95, its longest wait is {} of {} ({:.0} %)",
                 r.name,
                 human(w as f64 / 1000.0),
                 human(r.ms as f64 / 1000.0),
