@@ -29,7 +29,7 @@ pub struct Compared {
 
 impl Compared {
     /// `name (dir)`, the column heading.
-    fn label(&self) -> String {
+    pub(super) fn label(&self) -> String {
         format!("{} ({})", self.scenario.name, self.dir.display())
     }
 
@@ -50,7 +50,7 @@ impl Compared {
 }
 
 /// Whether two runs draw the same random numbers replication by replication.
-fn paired(a: &Compared, b: &Compared) -> bool {
+pub(super) fn paired(a: &Compared, b: &Compared) -> bool {
     a.manifest.seed == b.manifest.seed
         && a.agg.first_replication == b.agg.first_replication
         && a.agg.replications == b.agg.replications
@@ -143,6 +143,9 @@ fn blocks(runs: &[Compared]) -> Vec<Block> {
         ("Exposure window", |p| &p.exposure_window),
     ] {
         b.extend(metric_tables(runs, &names, title, f));
+        if title == "Time to all Regions" {
+            b.extend(super::compare_p95::table(runs, &names));
+        }
     }
     b.extend(cost(runs));
     b.extend(quotas(runs));

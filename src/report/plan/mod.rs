@@ -5,6 +5,7 @@
 
 mod capacity;
 pub mod compare;
+mod compare_p95;
 mod cost;
 mod doc;
 mod failures;
