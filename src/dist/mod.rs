@@ -18,7 +18,7 @@ use crate::engine::SimDuration;
 pub const Z95: f64 = 1.644_853_626_951_472_2;
 
 /// A checked distribution over non-negative values, ready to sample.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Dist {
     /// Always the same value.
     Fixed(f64),
@@ -367,7 +367,7 @@ pub fn gamma_fn(x: f64) -> f64 {
 }
 
 /// `duration = overhead + size / rate`: a size-driven stage.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Throughput {
     /// Fixed cost of the operation, in seconds.
     pub overhead: Dist,

@@ -193,7 +193,7 @@ pub struct Step {
 }
 
 /// Latency models for one pipeline (global defaults merged with its overrides).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Latencies {
     /// Instance launch until reachable, seconds.
     pub instance_launch: Dist,
