@@ -129,7 +129,8 @@ pub fn for_run(
         };
         // Every pipeline sets the key itself: nothing to run.
         let unchanged = |(a, b): (&Pipeline, &Pipeline)| a.latency == b.latency;
-        if scn.world.pipelines.iter().zip(&s.world.pipelines).all(unchanged) {
+        let pairs = scn.world.pipelines.iter().zip(&s.world.pipelines);
+        if pairs.clone().all(unchanged) {
             continue;
         }
         let other = run(
