@@ -25,7 +25,7 @@ pub struct Replayed {
     /// Its time to all Regions, ms.
     pub ms: u64,
     /// The p95 it stands for, ms, and how many replications were searched
-    /// (all of the run's, unless it has more than [`MAX_REPLAYED`]).
+    /// (all of the run's, up to a thousand).
     pub p95_ms: f64,
     pub searched: u64,
     /// Whether every replication of the run was searched.
