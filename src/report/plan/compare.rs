@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::compare_p95::{Column, read_runs, table};
 use super::doc::{Block, html, md};
 use crate::experiment::Aggregate;
 use crate::experiment::stats::Metric;
@@ -29,7 +30,7 @@ pub struct Compared {
 
 impl Compared {
     /// `name (dir)`, the column heading.
-    pub(super) fn label(&self) -> String {
+    fn label(&self) -> String {
         format!("{} ({})", self.scenario.name, self.dir.display())
     }
 
@@ -50,7 +51,7 @@ impl Compared {
 }
 
 /// Whether two runs draw the same random numbers replication by replication.
-pub(super) fn paired(a: &Compared, b: &Compared) -> bool {
+fn paired(a: &Compared, b: &Compared) -> bool {
     a.manifest.seed == b.manifest.seed
         && a.agg.first_replication == b.agg.first_replication
         && a.agg.replications == b.agg.replications
@@ -144,12 +145,34 @@ fn blocks(runs: &[Compared]) -> Vec<Block> {
     ] {
         b.extend(metric_tables(runs, &names, title, f));
         if title == "Time to all Regions" {
-            b.extend(super::compare_p95::table(runs, &names));
+            b.extend(p95_differences(runs, &names));
         }
     }
     b.extend(cost(runs));
     b.extend(quotas(runs));
     b
+}
+
+/// The p95s' differences from the first run, from the runs' runs.csv
+/// where each holds every replication.
+fn p95_differences(runs: &[Compared], names: &[&str]) -> Vec<Block> {
+    let rows = |r: &Compared| {
+        let whole = r
+            .manifest
+            .row_replications
+            .is_none_or(|n| n >= r.agg.replications);
+        whole.then(|| read_runs(&r.dir)).flatten()
+    };
+    let base = &runs[0];
+    let columns: Vec<Column> = runs[1..]
+        .iter()
+        .map(|r| Column {
+            label: r.label(),
+            paired: paired(base, r),
+            runs: rows(r),
+        })
+        .collect();
+    table(rows(base).as_ref(), &columns, names, base.manifest.seed)
 }
 
 /// Where the differences are paired, and where they cannot be.

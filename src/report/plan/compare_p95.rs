@@ -11,7 +11,6 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde::Deserialize;
 
-use super::compare::{Compared, paired};
 use super::doc::Block;
 use crate::report::text::human;
 
@@ -67,43 +66,37 @@ fn pool(reps: &[&[f64]], pick: &[usize], out: &mut Vec<f64>) {
     }
 }
 
-/// The table of each run's p95 minus the first's, per pipeline, with the
-/// paired bootstrap interval; nothing with a single run.
-pub(super) fn table(runs: &[Compared], names: &[&str]) -> Vec<Block> {
-    let Some((base, rest)) = runs.split_first().filter(|(_, r)| !r.is_empty()) else {
+/// One compared run's column: its heading, whether it is paired with the
+/// first run (same seed and replications), and its rows when its runs.csv
+/// holds every replication.
+pub(super) struct Column {
+    pub(super) label: String,
+    pub(super) paired: bool,
+    pub(super) runs: Option<ByReplication>,
+}
+
+/// The table of each run's p95 minus the first's (`base`), per pipeline,
+/// with the paired bootstrap interval (seeded by the runs' `seed`).
+pub(super) fn table(
+    base: Option<&ByReplication>,
+    columns: &[Column],
+    names: &[&str],
+    seed: u64,
+) -> Vec<Block> {
+    if columns.is_empty() {
         return Vec::new();
-    };
-    let whole = |r: &Compared| {
-        r.manifest
-            .row_replications
-            .is_none_or(|n| n >= r.agg.replications)
-    };
-    let data: Vec<Option<ByReplication>> = runs
-        .iter()
-        .map(|r| read_runs(&r.dir).filter(|_| whole(r)))
-        .collect();
+    }
     let mut header = vec!["pipeline".to_string()];
-    header.extend(rest.iter().map(|r| format!("p95 − first's, {}", r.label())));
+    header.extend(
+        columns
+            .iter()
+            .map(|c| format!("p95 − first's, {}", c.label)),
+    );
     let rows = names
         .iter()
         .map(|n| {
             let mut row = vec![n.to_string()];
-            row.extend(rest.iter().enumerate().map(|(k, r)| {
-                let cell = match (&data[0], &data[k + 1]) {
-                    _ if !paired(base, r) => return "- (not paired: another seed or -n)".into(),
-                    (Some(a), Some(b)) => a.get(*n).zip(b.get(*n)),
-                    _ => return "- (needs runs.csv of every replication)".into(),
-                };
-                let seed = base.manifest.seed;
-                match cell.and_then(|(a, b)| p95_difference(a, b, seed)) {
-                    Some(P95Difference::Interval(d, (lo, hi))) => interval(d, lo, hi),
-                    Some(P95Difference::TooFew(d, n)) => format!(
-                        "{} (n = {n}: too few executions for a CI; {MIN_EXECUTIONS} needed)",
-                        signed_secs(d)
-                    ),
-                    None => "-".into(),
-                }
-            }));
+            row.extend(columns.iter().map(|c| cell(base, c, n, seed)));
             row
         })
         .collect();
@@ -113,6 +106,28 @@ pub(super) fn table(runs: &[Compared], names: &[&str]) -> Vec<Block> {
         )),
         Block::Table(header, rows),
     ]
+}
+
+/// One cell of [`table`].
+fn cell(base: Option<&ByReplication>, c: &Column, name: &str, seed: u64) -> String {
+    if !c.paired {
+        return "- (not paired: another seed or -n)".into();
+    }
+    let (Some(a), Some(b)) = (base, c.runs.as_ref()) else {
+        return "- (needs runs.csv of every replication)".into();
+    };
+    match a
+        .get(name)
+        .zip(b.get(name))
+        .and_then(|(a, b)| p95_difference(a, b, seed))
+    {
+        Some(P95Difference::Interval(d, (lo, hi))) => interval(d, lo, hi),
+        Some(P95Difference::TooFew(d, n)) => format!(
+            "{} (n = {n}: too few executions for a CI; {MIN_EXECUTIONS} needed)",
+            signed_secs(d)
+        ),
+        None => "-".into(),
+    }
 }
 
 fn signed_secs(x: f64) -> String {
