@@ -114,27 +114,6 @@ fn err<E: std::fmt::Display>(chart: &str) -> impl Fn(E) -> ReportError + '_ {
     }
 }
 
-/// The series legend every chart draws: a framed, half-opaque box at `pos`.
-fn draw_legend<'a, DB, CT>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    pos: SeriesLabelPosition,
-    font_px: u32,
-    name: &str,
-) -> Result<(), ReportError>
-where
-    DB: DrawingBackend + 'a,
-    CT: CoordTranslate,
-{
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", font_px))
-        .position(pos)
-        .draw()
-        .map_err(err(name))
-}
-
 /// Draws `draw` twice: into `<stem>.png` and `<stem>.svg`.
 macro_rules! both {
     ($stem:expr, $draw:expr) => {{
@@ -182,56 +161,6 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
 }
 
-/// The corner of a line chart whose legend box covers the fewest points of
-/// the lines (sampled along each segment), markers and horizontal line; on
-/// a tie the first of lower right, upper left, upper right, lower left; and
-/// the top of the y axis. The chart spans `x0..x1` and `0..y_top`; if every
-/// corner covers some data, the y axis is raised by the legend's height and
-/// the legend goes in the upper left, above everything. The box size is
-/// estimated from the labels (15 px text, ~8 px a character).
-fn legend_corner(
-    lines: &[&[(f64, f64)]],
-    labels: &[&str],
-    (x0, x1): (f64, f64),
-    y_top: f64,
-) -> (SeriesLabelPosition, f64) {
-    let (plot_w, plot_h) = plot_px(Y_LABELS_PX);
-    let chars = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-    let w = ((chars as f64 * 8.0 + 60.0) / plot_w).min(1.0) * (x1 - x0);
-    let h = ((labels.len() as f64 * 20.0 + 22.0) / plot_h).min(1.0) * y_top;
-    let corners = [
-        (SeriesLabelPosition::LowerRight, x1 - w, 0.0),
-        (SeriesLabelPosition::UpperLeft, x0, y_top - h),
-        (SeriesLabelPosition::UpperRight, x1 - w, y_top - h),
-        (SeriesLabelPosition::LowerLeft, x0, 0.0),
-    ];
-    let mut hits = [0usize; 4];
-    for line in lines {
-        let samples = line.windows(2).flat_map(|s| {
-            (0..16).map(move |k| {
-                let t = k as f64 / 16.0;
-                (
-                    s[0].0 + t * (s[1].0 - s[0].0),
-                    s[0].1 + t * (s[1].1 - s[0].1),
-                )
-            })
-        });
-        for (x, y) in samples.chain(line.last().copied()) {
-            for (c, (_, cx, cy)) in corners.iter().enumerate() {
-                if (*cx..=cx + w).contains(&x) && (*cy..=cy + h).contains(&y) {
-                    hits[c] += 1;
-                }
-            }
-        }
-    }
-    let best = (0..4).min_by_key(|&c| hits[c]).unwrap_or(0);
-    if hits[best] == 0 {
-        return (corners[best].0.clone(), y_top);
-    }
-    let h_frac = (h / y_top).min(0.5);
-    (SeriesLabelPosition::UpperLeft, y_top / (1.0 - h_frac))
-}
-
 /// A labelled point: its label, x, y and colour index.
 pub type Marker = (String, f64, f64, usize);
 
@@ -268,7 +197,7 @@ const RULES: [RGBColor; 2] = [RGBColor(214, 39, 40), RGBColor(255, 127, 14)];
 
 impl LineChart<'_> {
     /// The x and y ranges, and where the legend goes.
-    fn layout(&self) -> ((f64, f64), f64, SeriesLabelPosition) {
+    fn layout(&self) -> ((f64, f64), f64, Legend) {
         let xs = self
             .series
             .iter()
@@ -315,8 +244,22 @@ impl LineChart<'_> {
             .collect();
         let mut labels: Vec<&str> = self.series.iter().map(|s| s.name.as_str()).collect();
         labels.extend(self.hlines.iter().map(|h| h.1));
-        let (at, y_top) = legend_corner(&covered, &labels, (x0, x1), y1 * 1.05);
-        ((x0, x1), y_top, at)
+        let y_top = y1 * 1.05;
+        (
+            (x0, x1),
+            y_top,
+            legend_place(&covered, &labels, (x0, x1), y_top),
+        )
+    }
+
+    /// Each legend entry's label and colour: the lines, then the rules.
+    fn entries(&self) -> Vec<(String, RGBColor)> {
+        let lines = self.series.iter().enumerate();
+        let rules = self.hlines.iter().enumerate();
+        lines
+            .map(|(i, s)| (s.name.clone(), color(i)))
+            .chain(rules.map(|(k, h)| (h.1.to_string(), RULES[k % RULES.len()])))
+            .collect()
     }
 
     /// Draws it into `<stem>.png` and `<stem>.svg`.
@@ -327,19 +270,27 @@ impl LineChart<'_> {
             stem,
             |root: &DrawingArea<_, Shift>| -> Result<(), ReportError> {
                 root.fill(&WHITE).map_err(err(&name))?;
-                let mut chart = frame(root, self.title, Y_LABELS_PX)
+                let (plot, strip) = root.split_vertically(SIZE.1 - legend_at.strip_px());
+                let mut chart = frame(&plot, self.title, Y_LABELS_PX)
                     .build_cartesian_2d(x0..x1, 0.0..y_top)
                     .map_err(err(&name))?;
                 chart
                     .configure_mesh()
                     .x_desc(self.x_label)
                     .y_desc(self.y_label)
+                    .x_label_formatter(&|v| tick(*v))
+                    .y_label_formatter(&|v| tick(*v))
                     .label_style(("sans-serif", LEGEND_PX))
                     .axis_desc_style(("sans-serif", AXIS_PX))
                     .draw()
                     .map_err(err(&name))?;
                 self.draw_parts(&mut chart, (x0, x1), &name)?;
-                draw_legend(&mut chart, legend_at.clone(), LEGEND_PX, &name)?;
+                match &legend_at {
+                    Legend::Inside(at) => draw_legend(&mut chart, at.clone(), LEGEND_PX, &name)?,
+                    Legend::Below { columns, .. } => {
+                        legend::draw_below(&strip, &self.entries(), *columns, &name)?
+                    }
+                }
                 Ok(())
             }
         )
@@ -396,6 +347,16 @@ impl LineChart<'_> {
                 });
         }
         Ok(())
+    }
+}
+
+/// A tick label without needless decimals: `50`, `0.25`, `1.5`.
+fn tick(v: f64) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    match s {
+        "-0" => "0".into(),
+        s => s.into(),
     }
 }
 
@@ -460,97 +421,8 @@ fn row_end(r: usize, n: usize) -> SegmentValue<usize> {
     }
 }
 
-/// Where the legend of horizontal bars goes, and how far the x axis must
-/// reach so that no bar runs under it: the right-hand corner (lower or
-/// upper) beside the rows with the shorter bars, the axis stretched past
-/// those bars by the legend's width (estimated from its longest label).
-/// `total` holds the bars' lengths from the bottom row up.
-fn legend_room(total: &[f64], labels: &[&str], left_px: u32) -> (SeriesLabelPosition, f64) {
-    let n = total.len().max(1);
-    let longest = total.iter().cloned().fold(0.0, f64::max).max(1e-9);
-    // Plot area and legend box, in pixels (LEGEND_PX labels, ~8.5 px a character).
-    let (plot_w, plot_h) = plot_px(left_px);
-    let chars = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-    let legend_w = chars as f64 * 8.5 + 50.0;
-    let legend_h = labels.len() as f64 * 21.0 + 12.0;
-    let covered = ((legend_h / (plot_h / n as f64)).ceil() as usize).clamp(1, n);
-    let corner = |rows: &[f64]| rows.iter().cloned().fold(0.0, f64::max);
-    let (bottom, top) = (
-        corner(&total[..covered.min(total.len())]),
-        corner(&total[total.len().saturating_sub(covered)..]),
-    );
-    let (pos, beside) = if bottom <= top {
-        (SeriesLabelPosition::LowerRight, bottom)
-    } else {
-        (SeriesLabelPosition::UpperRight, top)
-    };
-    let free = (1.0 - legend_w / plot_w).clamp(0.4, 1.0);
-    (pos, (longest * 1.1).max(beside * 1.02 / free))
-}
-
 // After `both!`: macros are visible in the modules declared below them.
 mod bars;
+mod legend;
 
-#[cfg(test)]
-mod legend_tests {
-    use super::*;
-
-    #[test]
-    fn the_legend_goes_beside_the_shorter_bars_and_clears_them() {
-        let labels = ["ebs_volume", "instance", "snapshot_storage", "transfer"];
-        // The longest bar at the bottom: the legend goes up, the axis is unchanged.
-        let (pos, xmax) = legend_room(
-            &[36.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0],
-            &labels,
-            140,
-        );
-        assert!(matches!(pos, SeriesLabelPosition::UpperRight));
-        assert!((xmax - 36.0 * 1.1).abs() < 1e-9);
-        // At the top: it goes down.
-        let (pos, _) = legend_room(&[1.0, 12.0, 12.0, 36.0], &labels, 140);
-        assert!(matches!(pos, SeriesLabelPosition::LowerRight));
-        // Every bar long: the axis reaches far enough that the bars beside
-        // the legend end before its left edge.
-        let (_, xmax) = legend_room(&[36.0; 8], &labels, 140);
-        let plot_w = plot_px(140).0;
-        let legend_w = 16.0 * 8.0 + 50.0;
-        assert!(36.0 / xmax < 1.0 - legend_w / plot_w, "{xmax}");
-    }
-}
-
-#[cfg(test)]
-mod corner_tests {
-    use super::*;
-
-    #[test]
-    fn a_line_legend_avoids_the_lines() {
-        let labels = ["monthly cost"];
-        // A CDF bunched at the right with a tail along the bottom: not lower
-        // right, but upper left (empty for any CDF).
-        let cdf = [
-            (2.4, 0.02),
-            (3.3, 0.04),
-            (4.1, 0.07),
-            (4.1, 0.12),
-            (4.6, 0.14),
-            (4.7, 1.0),
-        ];
-        assert!(matches!(
-            legend_corner(&[&cdf], &labels, (0.0, 4.75), 1.05),
-            (SeriesLabelPosition::UpperLeft, 1.05)
-        ));
-        // A CDF that leaves the lower right empty keeps it.
-        let cdf = [(35.0, 0.0), (60.0, 0.7), (100.0, 0.99), (125.0, 1.0)];
-        assert!(matches!(
-            legend_corner(&[&cdf], &labels, (0.0, 125.0), 1.05),
-            (SeriesLabelPosition::LowerRight, 1.05)
-        ));
-        // Data in every corner: the axis rises by the legend's height, and
-        // the legend sits above the data.
-        let zigzag: Vec<(f64, f64)> = (0..=40).map(|i| (i as f64, (i % 2) as f64)).collect();
-        let (pos, top) = legend_corner(&[&zigzag], &labels, (0.0, 40.0), 1.05);
-        assert!(matches!(pos, SeriesLabelPosition::UpperLeft));
-        let legend_h = (20.0 + 22.0) / plot_px(Y_LABELS_PX).1 * 1.05;
-        assert!(top - legend_h >= 1.05 - 1e-9, "{top}");
-    }
-}
+use legend::{Legend, draw_legend, legend_place, legend_room};

@@ -8,6 +8,7 @@ use crate::experiment::aggregate::{QuotaAgg, QuotaKey};
 use crate::report::ReportError;
 use crate::report::capacity::names;
 use crate::report::charts::{self, LineChart, Series};
+use crate::report::text::human;
 
 /// Most quota instances in the table and the charts.
 const SHOWN: usize = 10;
@@ -151,13 +152,14 @@ fn queue_chart(
         .take(QUEUE_LINES)
         .map(|(k, q)| Series {
             name: format!("{} (capacity {})", label(scn, k), q.capacity),
+            // Each bucket's mean as a flat step: a mean drawn as a point
+            // joined to the next would show a queue that no execution saw.
             points: (0..buckets)
-                .map(|b| {
+                .flat_map(|b| {
                     let queued = q.timeline.get(b).map_or(0.0, |t| t.1.0 as f64);
-                    (
-                        (b * width) as f64 / 3_600_000.0,
-                        queued / (width as f64 * reps),
-                    )
+                    let v = queued / (width as f64 * reps);
+                    let hours = |b: u64| (b * width) as f64 / 3_600_000.0;
+                    [(hours(b), v), (hours(b + 1), v)]
                 })
                 .collect(),
         })
@@ -165,16 +167,21 @@ fn queue_chart(
     if series.is_empty() {
         return Ok(());
     }
+    let step = match width % 3_600_000 {
+        0 => format!("{} h", width / 3_600_000),
+        _ => human(width as f64 / 1000.0),
+    };
+    let title = format!("Requests waiting at the quotas that queued: the mean of each {step}");
     d.line_chart(
         "quota_queue",
         &LineChart {
-            title: "Requests queued at the quotas that queued (mean over replications)",
+            title: &title,
             x_label: "hours since the start",
             y_label: "requests waiting",
             series: &series,
             ..Default::default()
         },
-        "How many requests waited at each saturated quota over time, averaged over replications",
+        "How many requests waited at each saturated quota over time, averaged over replications and over each step of the timeline",
     )?;
     Ok(())
 }
