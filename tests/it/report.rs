@@ -895,8 +895,7 @@ fn a_fleet_slo_is_judged_and_searched_on_the_fleets_pooled_p95() {
         text.replace(
             "[quotas]\n",
             "[quotas]\nami_copies_scope = \"account_region\"\n",
-        )
-        .replace("[slo]\n", "[slo]\nscope = \"fleet\"\n"),
+        ),
     )
     .unwrap();
     let (_out, _dir, md) = run_report(scn.to_str().unwrap(), &["-n", "4", "--rows", "none"]);

@@ -251,13 +251,18 @@ fn copy_scope(
     let slo = scn.slo.time_to_all_regions_p95.map(|d| d.as_secs_f64());
     let status = |v: f64| slo_status(v, slo, human);
     let decides = slo.is_some_and(|s| (p95 <= s) != (o.p95_s <= s));
+    // The slowest pipeline's p95 under scope = "each", else the one judged.
+    let which = match scn.slo.scope {
+        crate::scenario::SloScope::Each => "slowest p95",
+        _ => "p95",
+    };
     let lead = if decides {
         "copy quota scope DECIDES this verdict"
     } else {
         "copy quota scope: the other reading gives the same verdict"
     };
     Some(format!(
-        "{lead}: counting Image Builder's concurrent copies {}, the slowest p95 is {} for {name} (n = {n}){}; counting them {}, it is {} for {} (n = {}){}{}, with the same seed and replications. AWS's texts allow both: set [quotas] ami_copies_scope to the one your account shows (docs/sources.md#quota-copies-distribution)",
+        "{lead}: counting Image Builder's concurrent copies {}, the {which} is {} for {name} (n = {n}){}; counting them {}, it is {} for {} (n = {}){}{}, with the same seed and replications. AWS's texts allow both: set [quotas] ami_copies_scope to the one your account shows (docs/sources.md#quota-copies-distribution)",
         scope_words(scn.world.quotas.copy_scope()),
         human(p95),
         status(p95),
