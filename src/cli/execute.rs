@@ -261,6 +261,14 @@ fn report_run(c: &RunConfig, aggs: &[Aggregate]) {
     {
         eprintln!("warning: {why}");
     }
+    if c.precision_by_default && !c.quiet {
+        println!(
+            "{} replications: neither the scenario nor -n gives a count, so the run went on until every pipeline's p95 of time to all Regions had a 95 % CI within ±{} % (at most {}); set `replications` or -n for a fixed count",
+            aggs[0].replications,
+            super::run::DEFAULT_PRECISION * 100.0,
+            super::run::DEFAULT_PRECISION_MAX
+        );
+    }
     if c.trace && c.sweep.is_none() && !c.quiet {
         println!(
             "wrote {shown}/trace.json (replication {}; open it in https://ui.perfetto.dev)",

@@ -66,6 +66,12 @@ fn parse_row_replications(text: &str) -> Result<RowReplications, String> {
 /// Default of `--max-replications`.
 const DEFAULT_MAX_REPLICATIONS: u64 = 10_000;
 
+/// The precision a run chooses its count by when neither the scenario nor
+/// `-n` gives one: every pipeline's p95 within ±5 % (95 % CI) ...
+pub const DEFAULT_PRECISION: f64 = 0.05;
+/// ... in at most this many replications.
+pub const DEFAULT_PRECISION_MAX: u64 = 1_000;
+
 /// `amisim run`
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -181,6 +187,9 @@ pub struct RunConfig {
     pub all: bool,
     /// `--peak-memory`.
     pub peak_memory: bool,
+    /// Neither the scenario nor `-n` gave a count: it is chosen by
+    /// [`DEFAULT_PRECISION`].
+    pub precision_by_default: bool,
 }
 
 impl RunConfig {
@@ -293,6 +302,9 @@ impl RunConfig {
         let total = a.replications.unwrap_or(u64::from(scn.replications));
         let (first, count) = shard.map_or((0, total), |s| s.range(total));
         let workers = experiment::workers(usize::from(a.threads))? as u64;
+        let by_default = sweep.is_none() && shard.is_none() && a.precision.is_none();
+        let by_default = by_default && a.replications.is_none() && !scn.replications_given;
+        let precision = precision(a, by_default, count);
         // Row files only for a single scenario: a sweep reports per point.
         let row_selection = a.rows.unwrap_or(RowSelection::All);
         let rows = if sweep.is_some() {
@@ -307,17 +319,10 @@ impl RunConfig {
             threads: usize::from(a.threads),
             chunk: experiment::first_chunk(
                 workers,
-                a.precision.is_some(),
+                precision.is_some(),
                 rows.is_some_and(|r| r != RowSelection::None),
             ),
-            precision: a.precision.map(|p| Precision {
-                relative_half_width: p,
-                of_p95: a.precision_of.unwrap_or(PrecisionOf::P95) == PrecisionOf::P95,
-                max_replications: a
-                    .max_replications
-                    .unwrap_or(DEFAULT_MAX_REPLICATIONS)
-                    .max(count),
-            }),
+            precision,
         };
         let out = out.unwrap_or_else(|| Path::new("results").join(&scn.name));
         Ok(RunConfig {
@@ -334,8 +339,25 @@ impl RunConfig {
             quiet: a.quiet,
             all: a.all,
             peak_memory: a.peak_memory,
+            precision_by_default: by_default,
         })
     }
+}
+
+/// The precision target: `--precision`'s, or with `by_default` (no count
+/// given anywhere) [`DEFAULT_PRECISION`] on the p95 within
+/// [`DEFAULT_PRECISION_MAX`] replications; at least `count`.
+fn precision(a: &RunArgs, by_default: bool, count: u64) -> Option<Precision> {
+    let (p, max) = match (a.precision, by_default) {
+        (Some(p), _) => (p, a.max_replications.unwrap_or(DEFAULT_MAX_REPLICATIONS)),
+        (None, true) => (DEFAULT_PRECISION, DEFAULT_PRECISION_MAX),
+        (None, false) => return None,
+    };
+    Some(Precision {
+        relative_half_width: p,
+        of_p95: a.precision_of.unwrap_or(PrecisionOf::P95) == PrecisionOf::P95,
+        max_replications: max.max(count),
+    })
 }
 
 /// A sweep writes sweep.csv and each point's aggregated files, no rows and

@@ -422,15 +422,18 @@ impl Aggregate {
     }
 
     /// The largest relative 95 % half-width over pipelines, of the mean and
-    /// of the p95 (over replication p95s) of time to all Regions; `None`
-    /// until every pipeline has two replications with a succeeded run.
+    /// of the p95 of time to all Regions: the p95's is its distribution-free
+    /// interval's farther end from the p95 (the interval the reports show);
+    /// `None` until every pipeline has intervals of both (110 succeeded
+    /// executions for the p95's).
     pub fn worst_relative_half_width(&self) -> Option<(f64, f64)> {
         let mut worst = (0.0f64, 0.0f64);
         for p in &self.pipelines {
-            let (m, h) = p.time_to_all_regions.ci95_s()?;
-            let (pm, ph) = p.p95_of_reps.mean_ci95()?;
+            let t = &p.time_to_all_regions;
+            let (m, h) = t.ci95_s()?;
+            let (q, (lo, hi)) = (t.quantile_s(0.95)?, t.quantile_ci95_s(0.95)?);
             worst.0 = worst.0.max(h / m.max(f64::MIN_POSITIVE));
-            worst.1 = worst.1.max(ph / pm.max(f64::MIN_POSITIVE));
+            worst.1 = worst.1.max((q - lo).max(hi - q) / q.max(f64::MIN_POSITIVE));
         }
         Some(worst)
     }

@@ -227,6 +227,64 @@ fn a_precision_target_adds_replications_until_it_is_met() {
     );
 }
 
+#[test]
+fn without_a_count_the_run_chooses_one_by_the_p95s_precision() {
+    // quickstart without its `replications`, run without -n: replications
+    // are added until the p95's CI (the one summary.csv shows) is within
+    // ±5 %, and the console and manifest say so.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/quickstart.toml").unwrap();
+    let scn = dir.path().join("q.toml");
+    std::fs::write(&scn, text.replacen("replications = 50\n", "", 1)).unwrap();
+    let out = dir.path().join("q");
+    let o = amisim_ok(&[
+        "run",
+        scn.to_str().unwrap(),
+        "--rows",
+        "none",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.contains("neither the scenario nor -n gives a count"),
+        "{said}"
+    );
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let row = summary
+        .lines()
+        .find(|l| l.contains(",all,time_to_all_regions,"))
+        .unwrap();
+    let cells: Vec<f64> = row
+        .split(',')
+        .skip(3)
+        .map(|x| x.parse().unwrap_or(f64::NAN))
+        .collect();
+    // count, …, p95 (column 11), its CI (the last two).
+    let (n, p95, lo, hi) = (cells[0], cells[7], cells[11], cells[12]);
+    assert!(n >= 110.0, "{row}");
+    assert!((p95 - lo).max(hi - p95) <= 0.05 * p95, "{row}");
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"target\": 0.05") && manifest.contains("\"met\": true"),
+        "{manifest}"
+    );
+    // A count in the file, or -n, is run as given.
+    let o = amisim_ok(&[
+        "run",
+        scn.to_str().unwrap(),
+        "-n",
+        "3",
+        "--rows",
+        "none",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("gives a count"));
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(!manifest.contains("\"target\""), "{manifest}");
+}
+
 /// Coverage of the 95 % interval: 400 experiments of 10 replications of 20
 /// exponential values (mean 100 s) each. The interval should cover the true
 /// mean 95 % of the time; the binomial sd of the coverage over 400 trials is

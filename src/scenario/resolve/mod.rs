@@ -64,6 +64,9 @@ pub struct Scenario {
     pub seed: u64,
     /// Default number of replications.
     pub replications: u32,
+    /// Whether the file gives `replications` (else a run without `-n`
+    /// chooses the count by precision).
+    pub replications_given: bool,
     /// Warnings: what runs but deserves a look (an unpriced instance type,
     /// a waiter shorter than a copy), and the rule violations simulated on
     /// purpose (`model_misconfigurations = true`).
@@ -170,6 +173,7 @@ pub(super) fn resolve(
         start,
         seed: raw.seed.unwrap_or(DEFAULT_SEED),
         replications,
+        replications_given: raw.replications.is_some(),
         slo,
         warnings: ctx.warnings,
         deciding_assumptions: deciding,
