@@ -447,6 +447,14 @@ impl Metric {
     }
 }
 
+/// The fewest values whose distribution-free 95 % interval of the `q`
+/// quantile stays within the sample (110 for the p95).
+pub fn min_values_for_quantile_ci(q: f64) -> u64 {
+    (2..1_000_000)
+        .find(|&n| quantile_ci_ranks(n, q).is_some_and(|(lo, hi)| lo >= 1.0 && hi <= n as f64))
+        .unwrap_or(u64::MAX)
+}
+
 /// The ranks of the distribution-free 95 % interval of the `q` quantile of
 /// `n` independent values: ⌊nq − 1.96·√(nq(1 − q))⌋ and
 /// 1 + ⌈nq + 1.96·√(nq(1 − q))⌉ (possibly outside [1, n]); `None` below two.
@@ -462,6 +470,12 @@ pub fn quantile_ci_ranks(n: u64, q: f64) -> Option<(f64, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_p95_interval_needs_110_values() {
+        assert_eq!(min_values_for_quantile_ci(0.95), 110);
+        assert!(min_values_for_quantile_ci(0.5) < 20);
+    }
 
     #[test]
     fn histogram_buckets_are_exact_low_and_within_four_tenths_of_a_percent_high() {

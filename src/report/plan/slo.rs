@@ -19,7 +19,11 @@ pub(super) fn p95_text(m: &Metric) -> (f64, String) {
     let p95 = m.quantile_s(0.95).unwrap_or(0.0);
     let ci = match m.quantile_ci95_s(0.95) {
         Some((l, h)) => format!(" (95 % CI {} – {}; n = {})", human(l), human(h), m.count),
-        None => format!(" (n = {}: too few values for a 95 % CI of a p95)", m.count),
+        None => format!(
+            " (n = {}: too few values for a 95 % CI of a p95, which needs {})",
+            m.count,
+            crate::experiment::stats::min_values_for_quantile_ci(0.95)
+        ),
     };
     (p95, ci)
 }
