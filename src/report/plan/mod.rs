@@ -266,3 +266,33 @@ fn slowest<'a>(
     let (i, pa) = crate::experiment::fleet::slowest(agg, metric)?;
     Some((i, scn.world.pipelines.get(i)?.name.as_str(), pa))
 }
+
+/// What the headline duration is called: a build's time to all Regions,
+/// or, when every entry is a migration, the instance's downtime (stopped
+/// until the moved instance is launched).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Headline {
+    /// "time to all Regions" or "downtime".
+    pub what: &'static str,
+    /// "pipeline" or "migration".
+    pub unit: &'static str,
+    /// The section on it.
+    pub heading: &'static str,
+}
+
+impl Headline {
+    pub(super) fn of(scn: &Scenario) -> Headline {
+        match scn.world.pipelines.iter().all(|p| !p.kind.is_build()) {
+            true => Headline {
+                what: "downtime",
+                unit: "migration",
+                heading: "Downtime: from the instance's stop until the moved instance is launched",
+            },
+            false => Headline {
+                what: "time to all Regions",
+                unit: "pipeline",
+                heading: "Time until the image is usable in every Region",
+            },
+        }
+    }
+}

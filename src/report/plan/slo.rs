@@ -44,12 +44,15 @@ pub(super) fn time_to_all_regions(
         .iter()
         .filter(|p| p.kind.is_build())
         .count();
+    let h = super::Headline::of(scn);
     let slow = |judged: bool| {
         let (p95, ci) = p95_text(ttar(pa));
         let s = if judged { status(p95) } else { String::new() };
         format!(
-            "p95 time to all Regions: {}{ci} for {name} (the slowest pipeline){s}",
-            human(p95)
+            "p95 {}: {}{ci} for {name} (the slowest {}){s}",
+            h.what,
+            human(p95),
+            h.unit
         )
     };
     if builds <= 1 {

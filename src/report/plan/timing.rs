@@ -72,9 +72,8 @@ fn table(d: &mut Doc<'_>, agg: &Aggregate) {
             ]
         })
         .collect();
-    d.blocks.push(Block::Heading(
-        "Time until the image is usable in every Region".into(),
-    ));
+    let h = super::Headline::of(d.inp.scn);
+    d.blocks.push(Block::Heading(h.heading.into()));
     if total > TABLE_ROWS {
         d.blocks.push(Block::Para(format!(
             "The {TABLE_ROWS} slowest of {total} pipelines by p95 (summary.csv has every one)."
@@ -82,7 +81,7 @@ fn table(d: &mut Doc<'_>, agg: &Aggregate) {
     }
     d.blocks.push(Block::Table(
         [
-            "pipeline",
+            h.unit,
             "succeeded",
             "failed",
             "mean",
