@@ -335,29 +335,60 @@ fn recommendation(inp: &super::Inputs<'_>) -> Option<String> {
     })
 }
 
-/// The Assumptions section's table: each assumption the p95 moves with.
+/// The Assumptions section's table: each assumption the p95 moves with,
+/// twice as slow and twice as fast, and the other reading of Image
+/// Builder's copy quota when it was run; the largest change first.
 pub(super) fn sensitivity_table(inp: &super::Inputs<'_>) -> Option<Block> {
     let agg = inp.run()?;
     let (of, p95, _) = crate::experiment::scope::headline_p95(inp.scn, agg)?;
-    if inp.sensitivity.is_empty() {
+    let change = |v: f64| format!("{:+.0} %", 100.0 * (v - p95) / p95.max(1e-9));
+    let at = |v: f64, n: u64| format!("{} (n = {n})", human(v));
+    let mut rows: Vec<(f64, Vec<String>)> = inp
+        .sensitivity
+        .iter()
+        .map(|s| {
+            let (fast, fast_change) = s
+                .faster
+                .map_or(("–".into(), "–".into()), |(v, n)| (at(v, n), change(v)));
+            let row = vec![
+                s.assumption.to_string(),
+                at(s.p95_s, s.n),
+                change(s.p95_s),
+                fast,
+                fast_change,
+                s.source.to_string(),
+            ];
+            (s.p95_s, row)
+        })
+        .collect();
+    if let Some(o) = &inp.other_scope {
+        let words = format!(
+            "Image Builder's copy quota counted {}",
+            scope_words(o.scope)
+        );
+        let row = vec![
+            words,
+            at(o.p95_s, o.n),
+            change(o.p95_s),
+            "–".into(),
+            "–".into(),
+            "docs/sources.md#quota-copies-distribution".into(),
+        ];
+        rows.push((o.p95_s, row));
+    }
+    if rows.is_empty() {
         return None;
     }
+    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
     let head = vec![
-        "assumption, twice as slow".to_string(),
-        format!("p95 for {of}"),
+        "assumption".to_string(),
+        format!("p95 for {of}, twice as slow (or the other reading)"),
+        "change".into(),
+        "twice as fast".into(),
         "change".into(),
         "source".into(),
     ];
-    let mut rows = Vec::new();
-    for s in &inp.sensitivity {
-        rows.push(vec![
-            s.assumption.to_string(),
-            format!("{} (n = {})", human(s.p95_s), s.n),
-            format!("{:+.0} %", 100.0 * (s.p95_s - p95) / p95.max(1e-9)),
-            s.source.to_string(),
-        ]);
-    }
-    Some(Block::Table(head, rows))
+    Some(Block::Table(head, rows.into_iter().map(|r| r.1).collect()))
 }
 
 /// The assumed latencies that decide failures (at most three, then how many more).
