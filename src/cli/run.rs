@@ -188,7 +188,7 @@ pub struct RunConfig {
     /// `--peak-memory`.
     pub peak_memory: bool,
     /// Neither the scenario nor `-n` gave a count: it is chosen by
-    /// [`DEFAULT_PRECISION`].
+    /// the default precision.
     pub precision_by_default: bool,
 }
 

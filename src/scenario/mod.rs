@@ -15,6 +15,7 @@ mod parse;
 mod prices;
 pub mod raw;
 mod resolve;
+mod scan;
 pub mod spec;
 pub mod sweep;
 

@@ -37,13 +37,26 @@ fn syntax<'t>(loc: &Locator<'_>, text: &'t str) -> Result<Spanned<DeTable<'t>>, 
         Err(first) if text.len() > 1 << 20 => {
             Err(ScenarioErrors(vec![syntax_error(&first)], Cut::Stopped))
         }
+        Err(first) if first.span().is_none() && first.message().contains("recursion") => {
+            // toml gives no position: the deepest key or table header is it.
+            let (span, depth) = super::scan::deepest_key(text);
+            Err(ScenarioErrors(
+                vec![loc.error(
+                    span,
+                    "",
+                    format!("invalid TOML: a key nested {depth} levels deep, past what the TOML reader allows"),
+                    Some("amisim's keys nest at most 4 levels (pipeline.latency.copy): shorten the key".into()),
+                )],
+                Cut::Nothing,
+            ))
+        }
         Err(first)
             if first.message().contains("array") && !first.message().contains("array table") =>
         {
             // One unclosed `[` makes every later line an error of its array:
             // one error, at the bracket.
             let at = first.span().map_or(text.len(), |r| r.start);
-            let Some(open) = unclosed_bracket(text, at) else {
+            let Some(open) = super::scan::unclosed_bracket(text, at) else {
                 return Err(ScenarioErrors(vec![syntax_error(&first)], Cut::Nothing));
             };
             Err(ScenarioErrors(
@@ -78,48 +91,6 @@ fn syntax<'t>(loc: &Locator<'_>, text: &'t str) -> Result<Spanned<DeTable<'t>>, 
             Err(ScenarioErrors(errors, cut))
         }
     }
-}
-
-/// The last `[` before byte `upto` that no `]` in the whole text closes
-/// (strings and comments left out), if any.
-fn unclosed_bracket(text: &str, upto: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut open: Vec<usize> = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            q @ (b'"' | b'\'') => {
-                let triple = bytes[i..].starts_with(&[q, q, q]);
-                i += if triple { 3 } else { 1 };
-                while i < bytes.len() {
-                    if q == b'"' && bytes[i] == b'\\' {
-                        i += 2;
-                        continue;
-                    }
-                    if bytes[i] == q && (!triple || bytes[i..].starts_with(&[q, q, q])) {
-                        i += if triple { 2 } else { 0 };
-                        break;
-                    }
-                    if !triple && bytes[i] == b'\n' {
-                        break;
-                    }
-                    i += 1;
-                }
-            }
-            b'[' => open.push(i),
-            b']' => {
-                open.pop();
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    open.into_iter().rev().find(|&o| o < upto)
 }
 
 /// Control characters (escapes such as \u001b) would reach CSVs and
