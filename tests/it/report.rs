@@ -920,6 +920,34 @@ fn a_fleet_slo_is_judged_and_searched_on_the_fleets_pooled_p95() {
 }
 
 #[test]
+fn a_sweep_recommends_its_cheapest_point_meeting_every_slo_with_its_figures() {
+    // quickstart built daily, swept over daily and weekly with a loose SLO:
+    // both meet it, and weekly (a seventh of the builds) is the cheaper.
+    let dir = tempfile::tempdir().unwrap();
+    let daily = "cron(0 6 * * ? *)";
+    let text = std::fs::read_to_string("scenarios/quickstart.toml")
+        .unwrap()
+        .replacen("cron(0 6 ? * MON *)", daily, 1);
+    let s = dir.path().join("swept.toml");
+    std::fs::write(
+        &s,
+        format!("{text}\n[slo]\ntime_to_all_regions_p95 = \"6h\"\n\n[sweep]\n\"pipeline[0].schedule.cron\" = [\"{daily}\", \"cron(0 6 ? * MON *)\"]\n"),
+    )
+    .unwrap();
+    let (_out, _dir, md) = run_report(s.to_str().unwrap(), &["-n", "3"]);
+    let rec = md
+        .lines()
+        .find(|l| l.starts_with("- recommendation: "))
+        .unwrap_or_else(|| panic!("no recommendation:\n{md}"));
+    assert!(
+        rec.contains(&format!(
+            "set pipeline[0].schedule.cron = cron(0 6 ? * MON *) (the scenario has {daily})"
+        )) && rec.contains("a month (95 % CI $"),
+        "{rec}"
+    );
+}
+
+#[test]
 fn a_sweep_over_words_draws_its_bars_and_the_exposure_it_is_about() {
     // patch-sla sweeps a cron (not a number) and its SLO is the exposure window.
     let (_out, dir, md) = run_report("scenarios/patch-sla.toml", &["-n", "2"]);

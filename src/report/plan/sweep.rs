@@ -176,7 +176,46 @@ pub(super) fn verdict_lines(inp: &Inputs<'_>) -> Vec<String> {
         ),
         None => format!("none of the {} points meets every SLO", pts.len()),
     });
+    v.extend(recommendation(sweep, &pts));
     v
+}
+
+/// What to set: the cheapest point meeting every SLO, with its p95 and
+/// cost and their CIs, or that the scenario's own values are that point.
+fn recommendation(sweep: &Sweep, pts: &[Point<'_>]) -> Option<String> {
+    let (p, _) = cheapest(sweep, pts)?;
+    let (lo, hi) = p.cost_ci;
+    let exposure = p.exposure.map_or(String::new(), |e| {
+        format!(", worst p95 exposure window {}", human(e))
+    });
+    let figures = format!(
+        "worst p95 {}{}{exposure}, {} a month (95 % CI {} – {})",
+        human(p.p95),
+        ci_text(p.p95_ci),
+        dollars(p.cost),
+        dollars(lo),
+        dollars(hi)
+    );
+    let set: Vec<String> = sweep
+        .keys
+        .iter()
+        .zip(p.values)
+        .zip(&sweep.base)
+        .filter(|((_, v), base)| base.as_deref() != Some(v.as_str()))
+        .map(|((k, v), base)| match base {
+            Some(b) => format!("{k} = {v} (the scenario has {b})"),
+            None => format!("{k} = {v}"),
+        })
+        .collect();
+    Some(match set.is_empty() {
+        true => format!(
+            "recommendation: keep the scenario's values, the cheapest point meeting every SLO: {figures}"
+        ),
+        false => format!(
+            "recommendation: set {}: the cheapest point meeting every SLO, {figures}",
+            set.join(", ")
+        ),
+    })
 }
 
 /// The sweep's points.
