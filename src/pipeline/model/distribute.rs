@@ -358,14 +358,10 @@ impl Model<'_> {
     }
 
     /// The index of record `rec`'s lineage: `(pipeline, copier, destination)`.
-    fn lineage_index(&self, rec: RecordId) -> usize {
+    pub(super) fn lineage_index(&self, rec: RecordId) -> usize {
         let r = &self.out.stages[rec.index()];
         let pi = self.out.runs[r.exec.index()].pipeline as usize;
-        let (na, nr) = (
-            self.world.directory.accounts.len(),
-            self.world.regions.len(),
-        );
-        (pi * na + r.account.index()) * nr + r.region.index()
+        self.lineages.of_copy(pi, r.item as usize)
     }
 
     /// AWS accepted the copy. Builds from the account's own image share one

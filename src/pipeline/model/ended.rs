@@ -80,10 +80,6 @@ impl Model<'_> {
     pub(super) fn copy_done(&mut self, sim: &mut Simulation<Event>, rec: RecordId, pi: usize) {
         let r = self.out.stages[rec.index()];
         let exec = r.exec;
-        let (na, nr) = (
-            self.world.directory.accounts.len(),
-            self.world.regions.len(),
-        );
         let p = &self.world.pipelines[pi];
         let plan = &p.copies[r.item as usize];
         let dist = &p.distributions[plan.distribution as usize];
@@ -98,7 +94,7 @@ impl Model<'_> {
         let cleaned =
             p.tool == Tool::Packer && self.out.runs[exec.index()].outcome == Outcome::Failed;
         if !cleaned {
-            let l = (pi * na + r.account.index()) * nr + r.region.index();
+            let l = self.lineage_index(rec);
             if self.lineage(l).is_none() {
                 self.lineage_set.push(l as u32);
             }

@@ -264,14 +264,12 @@ impl Model<'_> {
         let Some(&(_, first, count)) = self.live[pi].iter().find(|l| l.0 == exec) else {
             return; // deleted already
         };
-        let (na, nr) = (
-            self.world.directory.accounts.len(),
-            self.world.regions.len(),
-        );
         for i in first..first + count {
             let img = self.out.images[i as usize];
-            let l = (pi * na + img.account.index()) * nr + img.region.index();
-            if self.lineage(l).is_some_and(|(_, e)| e == exec) {
+            let l = self.lineages.of_place(pi, img.account, img.region);
+            if let Some(l) = l
+                && self.lineage(l).is_some_and(|(_, e)| e == exec)
+            {
                 self.set_lineage(l, None);
             }
         }
@@ -307,10 +305,6 @@ impl Model<'_> {
             return;
         }
         let (_, first, count) = self.live[pi].remove(pos).unwrap_or_default();
-        let (na, nr) = (
-            self.world.directory.accounts.len(),
-            self.world.regions.len(),
-        );
         for i in first..first + count {
             let img = &mut self.out.images[i as usize];
             img.deleted = Some(sim.now());
@@ -328,8 +322,10 @@ impl Model<'_> {
                 self.public_image_gone(exec, region);
             }
             let img = &self.out.images[i as usize];
-            let l = (pi * na + img.account.index()) * nr + img.region.index();
-            if self.lineage(l).is_some_and(|(_, e)| e == exec) {
+            let l = self.lineages.of_place(pi, img.account, img.region);
+            if let Some(l) = l
+                && self.lineage(l).is_some_and(|(_, e)| e == exec)
+            {
                 self.set_lineage(l, None);
             }
         }

@@ -19,7 +19,9 @@ mod container;
 mod distribute;
 mod ended;
 mod faults;
+mod lazy;
 mod lifecycle;
+mod lineages;
 mod records;
 mod replicator;
 mod retry;
@@ -39,7 +41,7 @@ use super::config::{Pipeline, World};
 use crate::aws::directory::Encryption;
 pub use crate::aws::quotas::Quota;
 use crate::aws::quotas::{PerQuota, WhenFull};
-use crate::engine::{Grant, Resource, SimDuration, SimTime, Simulation, StreamRng, TokenBucket};
+use crate::engine::{Grant, SimDuration, SimTime, Simulation, StreamRng, TokenBucket};
 
 /// The events of the model: small and `Copy`.
 #[derive(Clone, Copy, Debug)]
@@ -149,17 +151,15 @@ struct Model<'w> {
     /// Records whose API call is being retried after throttling, and when
     /// it was first throttled (Image Builder retries until a step time-out).
     throttled_since: Vec<(RecordId, SimTime)>,
-    slots: PerQuota<Vec<Resource<RecordId>>>,
-    /// `(pipeline * accounts + account) * regions + region`: the encryption of
-    /// the latest completed copy of the pipeline's lineage there, if any,
+    slots: PerQuota<lazy::LazyTable<crate::engine::Resource<RecordId>>>,
+    /// The lineages of the world's copy plans, numbered densely.
+    lineages: lineages::Lineages,
+    /// Per lineage: the encryption of its latest completed copy, if any,
     /// packed as [`Model::set_lineage`] writes it: 0 for none, so zeroed as
     /// `copying` below.
     lineage: Vec<u64>,
-    /// The same index: the copy of the lineage AWS is carrying out there, as
-    /// its record's index + 1, 0 if none (see [`Model::copying`]).
-    // Zero for none: the table is allocated zeroed, so only the pages a
-    // replication touches are resident (enterprise: 600,000 entries, 4.8 MB
-    // per worker written out as `Option<RecordId>`).
+    /// Per lineage: the copy AWS is carrying out, as its record's index + 1,
+    /// 0 if none (see [`Model::copying`]).
     copying: Vec<u32>,
     /// Time-based copy throughput in use per `(account, source, destination)`,
     /// `(account * regions + from) * regions + to`, milli-MiB/s; empty when
@@ -193,11 +193,11 @@ struct Model<'w> {
     /// Incident windows per Region: `(start, end, slowdown, failure probability)`.
     incidents: Vec<Vec<(SimTime, SimTime, f64, f64)>>,
     /// CopyImage token buckets per `account * regions + region`.
-    copy_tokens: Vec<TokenBucket>,
+    copy_tokens: lazy::LazyTable<TokenBucket>,
     /// RunInstances token buckets per `account * regions + region`.
-    run_tokens: Vec<TokenBucket>,
+    run_tokens: lazy::LazyTable<TokenBucket>,
     /// ECR PutImage token buckets per `account * regions + region`.
-    put_tokens: Vec<TokenBucket>,
+    put_tokens: lazy::LazyTable<TokenBucket>,
     /// Per `(pipeline * accounts + account) * regions + region`: the
     /// container image's layers are in that repository (ECR stores a layer
     /// once); empty without container pipelines.

@@ -2,6 +2,7 @@
 //! only what the last replication touched and hands the quota logs back.
 
 use super::faults;
+use super::lazy::LazyTable;
 use super::records::RecordId;
 use super::rng::PipelineRng;
 use super::{Event, Model, QuotaUse, ReplicationResult, TriggerKind};
@@ -38,14 +39,10 @@ impl<'w> Replicator<'w> {
         let np = world.pipelines.len();
         let nr = world.regions.len();
         let na = world.directory.accounts.len();
-        let traced = |capacity: u32, n: usize| -> Vec<Resource<RecordId>> {
-            (0..n).map(|_| Resource::new(capacity).traced()).collect()
+        let buckets = |api: &crate::pipeline::config::BucketSpec, n: usize| {
+            LazyTable::new(TokenBucket::new(api.capacity, api.refill_per_s), n)
         };
-        let buckets = |api: &crate::pipeline::config::BucketSpec| -> Vec<TokenBucket> {
-            (0..na * nr)
-                .map(|_| TokenBucket::new(api.capacity, api.refill_per_s))
-                .collect()
-        };
+        let lineages = super::lineages::Lineages::new(world);
         let model = Model {
             world,
             rng: Vec::with_capacity(np),
@@ -61,10 +58,12 @@ impl<'w> Replicator<'w> {
                 .collect(),
             out: ReplicationResult::default(),
             slots: PerQuota::from_fn(|i| {
-                traced(world.quotas.get(Quota::ALL[i]), instances(world, i))
+                let capacity = world.quotas.get(Quota::ALL[i]);
+                LazyTable::new(Resource::new(capacity).traced(), instances(world, i))
             }),
-            lineage: vec![0; np * na * nr],
-            copying: vec![0; np * na * nr],
+            lineage: vec![0; lineages.len()],
+            copying: vec![0; lineages.len()],
+            lineages,
             lineage_waiting: Vec::new(),
             throttled_since: Vec::new(),
             tb_used: if world
@@ -88,12 +87,12 @@ impl<'w> Replicator<'w> {
             asked_flag: PerQuota::from_fn(|i| vec![false; instances(world, i)]),
             next_number: vec![0; np],
             incidents: vec![Vec::new(); nr],
-            copy_tokens: buckets(&world.api.copy_image),
-            run_tokens: buckets(&world.api.run_instances),
+            copy_tokens: buckets(&world.api.copy_image, na * nr),
+            run_tokens: buckets(&world.api.run_instances, na * nr),
             put_tokens: if world.pipelines.iter().any(|p| p.container.is_some()) {
-                buckets(&world.api.ecr_put_image)
+                buckets(&world.api.ecr_put_image, na * nr)
             } else {
-                Vec::new()
+                buckets(&world.api.ecr_put_image, 0)
             },
             stored: if world.pipelines.iter().any(|p| p.container.is_some()) {
                 vec![false; np * na * nr]
@@ -225,9 +224,9 @@ impl Model<'_> {
         faults::incident_windows(world, streams, &mut self.incidents);
         for b in self
             .copy_tokens
-            .iter_mut()
-            .chain(&mut self.run_tokens)
-            .chain(&mut self.put_tokens)
+            .made()
+            .chain(self.run_tokens.made())
+            .chain(self.put_tokens.made())
         {
             b.reset();
         }
