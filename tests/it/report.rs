@@ -967,6 +967,10 @@ fn a_sweep_of_one_pipelines_key_shows_that_pipelines_p95_and_no_clamped_interval
     // time-based-copies sweeps pipeline[1].copy_completion; pipeline 0 is the slower.
     let (_out, _dir, md) = run_report("scenarios/time-based-copies.toml", &["-n", "2"]);
     assert!(md.contains("| p95 of time-based (swept) |"), "{md}");
+    assert!(
+        md.contains("(charts/sweep_swept.png)"),
+        "its own chart: {md}"
+    );
     // 2 replications cannot support a CI of a p95: said, not clamped to the sample.
     assert!(md.contains("(too few values for a 95 % CI)"), "{md}");
     let rows: Vec<&str> = md

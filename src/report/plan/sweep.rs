@@ -319,7 +319,12 @@ fn charts(d: &mut Doc<'_>, sweep: &Sweep, pts: &[Point<'_>]) -> Result<(), Repor
     let k = &sweep.keys[0];
     let charts = chart_specs(k, &d.inp.scn.slo);
     for (stem, y_label, title, y, rule) in charts {
-        if stem == "sweep_exposure" && pts.iter().all(|p| p.exposure.is_none()) {
+        let absent = match stem {
+            "sweep_exposure" => pts.iter().any(|p| p.exposure.is_none()),
+            "sweep_swept" => pts.iter().any(|p| p.swept.is_none()),
+            _ => false,
+        };
+        if absent {
             continue;
         }
         if pts.iter().all(|p| axis_value(&p.values[0]).is_none()) {
@@ -409,9 +414,10 @@ fn bars(
     Ok(())
 }
 
-/// The sweep's charts: the p95, the cost and the exposure window against
+/// The sweep's charts: the worst p95, the cost, the exposure window and
+/// the p95 of the pipelines the keys set (when they are not all), against
 /// the first key, each with its SLO.
-fn chart_specs(k: &str, slo: &crate::scenario::Slo) -> [SweepChart; 3] {
+fn chart_specs(k: &str, slo: &crate::scenario::Slo) -> [SweepChart; 4] {
     [
         (
             "sweep",
@@ -439,6 +445,16 @@ fn chart_specs(k: &str, slo: &crate::scenario::Slo) -> [SweepChart; 3] {
                 (h, h, h)
             },
             slo.exposure_window_p95.map(|s| s.as_secs_f64() / 3600.0),
+        ),
+        (
+            "sweep_swept",
+            "p95, minutes",
+            format!("p95 time to all Regions of the pipelines {k} sets"),
+            |p| {
+                let m = p.swept.unwrap_or(f64::NAN) / 60.0;
+                (m, m, m)
+            },
+            slo.time_to_all_regions_p95.map(|s| s.as_secs_f64() / 60.0),
         ),
     ]
 }
