@@ -485,6 +485,26 @@ fn a_cloudformation_template_resolves_its_references_and_gives_the_same_results(
             .unwrap()
             .contains("target_accounts = [\"acct-444455556666\"]")
     );
+    // Its instance types come from its Mappings (Fn::FindInMap, Fn::Split)
+    // by the Environment parameter.
+    std::fs::write(
+        &params,
+        r#"[{"ParameterKey": "Environment", "ParameterValue": "dev"}]"#,
+    )
+    .unwrap();
+    let o = amisim_ok(&[
+        "import",
+        cf,
+        "--var",
+        acct,
+        "--parameters",
+        params.to_str().unwrap(),
+    ]);
+    let got = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        got.contains("builder_instance_type = \"t3.medium\""),
+        "{got}"
+    );
     // Conditions are evaluated, with the parameters' values; one that
     // depends on itself is a warning, not a hang.
     let text = std::fs::read_to_string(root().join(cf)).unwrap();
@@ -492,11 +512,15 @@ fn a_cloudformation_template_resolves_its_references_and_gives_the_same_results(
     std::fs::write(
         &cond,
         text.replace(
-            "Resources:\n",
-            "  Env:\n    Type: String\n    Default: prod\n\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\n  Loop: !Not [!Condition Loop]\n\nResources:\n",
+            "Parameters:\n",
+            "Parameters:\n  Env:\n    Type: String\n    Default: prod\n",
         )
         .replace(
-            "InstanceTypes: [m5.large, m5a.large]",
+            "Resources:\n",
+            "Conditions:\n  IsProd: !Equals [!Ref Env, prod]\n  Loop: !Not [!Condition Loop]\n\nResources:\n",
+        )
+        .replace(
+            "InstanceTypes: !Split [\",\", !FindInMap [BuildSize, !Ref Environment, InstanceTypes]]",
             "InstanceTypes: !If [IsProd, [m5.large], [t3.large]]\n      InstanceProfileName: !If [Loop, a, b]",
         )
         .replace("      InstanceProfileName: !Ref BuildProfile\n", ""),

@@ -352,6 +352,11 @@ pub(super) fn documents(
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default(),
+        mappings: t
+            .get("Mappings")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default(),
         visiting: Vec::new(),
         file,
         warnings: Vec::new(),

@@ -18,6 +18,8 @@ pub(super) struct Resolver<'a> {
     pub(super) arns: BTreeMap<String, String>,
     /// The template's Conditions, unevaluated.
     pub(super) conditions: Map<String, Value>,
+    /// The template's Mappings (`Fn::FindInMap`).
+    pub(super) mappings: Map<String, Value>,
     /// Conditions being evaluated (a cycle is refused, not followed).
     pub(super) visiting: Vec<String>,
     pub(super) file: &'a Path,
@@ -142,6 +144,19 @@ impl Resolver<'_> {
                 self.condition(&c, at).map_or(Value::Null, Value::Bool)
             }
             "Fn::ImportValue" => self.import_value(arg, at),
+            "Fn::FindInMap" => self.find_in_map(arg, at),
+            "Fn::Split" => {
+                let r = self.resolve(arg, at);
+                match (
+                    r.get(0).and_then(Value::as_str),
+                    r.get(1).and_then(Value::as_str),
+                ) {
+                    (Some(d), Some(s)) if !d.is_empty() => {
+                        Value::Array(s.split(d).map(|x| Value::String(x.into())).collect())
+                    }
+                    _ => Value::Null,
+                }
+            }
             name if name.starts_with("Fn::") => {
                 self.warn(
                     at,
@@ -196,6 +211,34 @@ impl Resolver<'_> {
         arg.get(branch).map_or(Value::Null, |x| self.resolve(x, at))
     }
 
+    /// `Fn::FindInMap [map, top key, second key]` in the template's
+    /// Mappings, with the language extension's `{ DefaultValue: … }` as a
+    /// fourth element; a missing entry without a default is said.
+    fn find_in_map(&mut self, arg: &Value, at: &str) -> Value {
+        let r = self.resolve(arg, at);
+        let key = |i: usize| {
+            r.get(i)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (map, top, second) = (key(0), key(1), key(2));
+        let found = self
+            .mappings
+            .get(&map)
+            .and_then(|m| m.get(&top))
+            .and_then(|m| m.get(&second))
+            .cloned();
+        let default = r.get(3).and_then(|d| d.get("DefaultValue")).cloned();
+        match found.or(default) {
+            Some(v) => self.resolve(&v, at),
+            None => {
+                self.warn(at, format!("Fn::FindInMap: the template's Mappings have no {map}.{top}.{second}; left unresolved"));
+                Value::Null
+            }
+        }
+    }
+
     /// Another stack's export: its value from `--var NAME=…`, where given.
     fn import_value(&mut self, arg: &Value, at: &str) -> Value {
         let export = self.resolve(arg, at);
@@ -246,5 +289,40 @@ fn logic(k: &str, r: &Value) -> Value {
                 None => Value::Null,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_in_map_and_split_resolve_as_cloudformation_does() {
+        let given = BTreeMap::new();
+        let mappings = serde_json::json!({
+            "Sizes": { "prod": { "Type": "m5.large", "Types": "m5.large,m5a.large" } }
+        });
+        let mut r = Resolver {
+            params: BTreeMap::from([("Env".to_string(), Value::String("prod".into()))]),
+            given: &given,
+            arns: BTreeMap::new(),
+            conditions: Map::new(),
+            mappings: mappings.as_object().cloned().unwrap_or_default(),
+            visiting: Vec::new(),
+            file: Path::new("t.yaml"),
+            warnings: Vec::new(),
+        };
+        let find = serde_json::json!({ "Fn::FindInMap": ["Sizes", { "Ref": "Env" }, "Type"] });
+        assert_eq!(r.resolve(&find, "x"), Value::String("m5.large".into()));
+        let split = serde_json::json!({ "Fn::Split": [",", { "Fn::FindInMap": ["Sizes", "prod", "Types"] }] });
+        assert_eq!(
+            r.resolve(&split, "x"),
+            serde_json::json!(["m5.large", "m5a.large"])
+        );
+        let missing = serde_json::json!({ "Fn::FindInMap": ["Sizes", "dev", "Type"] });
+        assert_eq!(r.resolve(&missing, "y"), Value::Null);
+        assert!(r.warnings[0].what.contains("no Sizes.dev.Type"));
+        let default = serde_json::json!({ "Fn::FindInMap": ["Sizes", "dev", "Type", { "DefaultValue": "t3.medium" }] });
+        assert_eq!(r.resolve(&default, "z"), Value::String("t3.medium".into()));
     }
 }
