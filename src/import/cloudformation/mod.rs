@@ -307,6 +307,14 @@ fn arns(resources: &Map<String, Value>, region: &str, account: &str) -> BTreeMap
     arns
 }
 
+/// A top-level section of the template (`Conditions`, `Mappings`), or none.
+fn section(t: &Value, name: &str) -> Map<String, Value> {
+    t.get(name)
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// The Image Builder documents of a template. `params` are `--parameters`
 /// (and the pseudo parameters `AWS::Region` and `AWS::AccountId`).
 pub(super) fn documents(
@@ -347,16 +355,8 @@ pub(super) fn documents(
         params,
         given,
         arns,
-        conditions: t
-            .get("Conditions")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default(),
-        mappings: t
-            .get("Mappings")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default(),
+        conditions: section(&t, "Conditions"),
+        mappings: section(&t, "Mappings"),
         visiting: Vec::new(),
         file,
         warnings: Vec::new(),
