@@ -278,6 +278,9 @@ pub(super) struct Headline {
     pub unit: &'static str,
     /// The section on it.
     pub heading: &'static str,
+    /// Its chart's title and x axis.
+    pub chart: &'static str,
+    pub x_label: &'static str,
 }
 
 impl Headline {
@@ -287,11 +290,15 @@ impl Headline {
                 what: "downtime",
                 unit: "migration",
                 heading: "Downtime: from the instance's stop until the moved instance is launched",
+                chart: "Downtime (CDF)",
+                x_label: "minutes from the stop to the moved instance's launch",
             },
             false => Headline {
                 what: "time to all Regions",
                 unit: "pipeline",
                 heading: "Time until the image is usable in every Region",
+                chart: "Time to all Regions (CDF)",
+                x_label: "minutes from trigger to usable everywhere",
             },
         }
     }

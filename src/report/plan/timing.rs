@@ -125,19 +125,22 @@ fn cdf_chart(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
             }
         })
         .collect();
+    let h = super::Headline::of(d.inp.scn);
     let title = if total > series.len() {
         format!(
-            "Time to all Regions (CDF): the {} slowest of {total} pipelines",
-            series.len()
+            "{}: the {} slowest of {total} {}s",
+            h.chart,
+            series.len(),
+            h.unit
         )
     } else {
-        "Time to all Regions (CDF)".to_string()
+        h.chart.to_string()
     };
     d.line_chart(
         "time_to_all_regions",
         &charts::LineChart {
             title: &title,
-            x_label: "minutes from trigger to usable everywhere",
+            x_label: h.x_label,
             y_label: "fraction of runs",
             series: &series,
             ..Default::default()

@@ -328,9 +328,9 @@ fn recommendation(inp: &super::Inputs<'_>) -> Option<String> {
     let change = (top.p95_s - p95) / p95.max(1e-9);
     (change > 0.1).then(|| {
         format!(
-            "recommendation: measure {} before acting on this answer (`amisim fit` on your logs, README \"Calibrate from your own history\"): it is an assumption, and twice as slow it moves the p95 by {:+.0} %",
+            "recommendation: measure {} before acting on this answer (`amisim fit` on your logs, README \"Calibrate from your own history\"): it is an assumption, and twice as slow it moves the p95 by {}",
             top.assumption,
-            100.0 * change
+            percent(change)
         )
     })
 }
@@ -341,7 +341,7 @@ fn recommendation(inp: &super::Inputs<'_>) -> Option<String> {
 pub(super) fn sensitivity_table(inp: &super::Inputs<'_>) -> Option<Block> {
     let agg = inp.run()?;
     let (of, p95, _) = crate::experiment::scope::headline_p95(inp.scn, agg)?;
-    let change = |v: f64| format!("{:+.0} %", 100.0 * (v - p95) / p95.max(1e-9));
+    let change = |v: f64| percent((v - p95) / p95.max(1e-9));
     let at = |v: f64, n: u64| format!("{} (n = {n})", human(v));
     let mut rows: Vec<(f64, Vec<String>)> = inp
         .sensitivity
@@ -408,4 +408,13 @@ fn deciding_assumptions(scn: &Scenario) -> Vec<String> {
         ));
     }
     v
+}
+
+/// A signed change in per cent, with a true minus sign: `+34 %`, `−10 %`.
+fn percent(x: f64) -> String {
+    let p = (100.0 * x).round() + 0.0; // no "-0"
+    match p < 0.0 {
+        true => format!("−{} %", -p),
+        false => format!("+{p} %"),
+    }
 }
