@@ -86,7 +86,12 @@ fn row_limit(c: &RunConfig, rows: Option<&RowFiles>) -> Option<u64> {
                 crate::report::rows::auto_limit(&c.scenario, c.plan.seed, r.enabled())
             }
         };
-        limit.min(c.total)
+        // A run that chooses its count by precision may go on to its bound.
+        let most = c
+            .plan
+            .precision
+            .map_or(c.total, |p| p.max_replications.max(c.total));
+        limit.min(most)
     })
 }
 
@@ -227,7 +232,8 @@ fn finish_run(
         all: c.all,
         extras,
         precision: c.plan.precision,
-        row_replications: row_limit,
+        // A precision run's bound may pass the replications it ran.
+        row_replications: row_limit.map(|n| n.min(aggs.first().map_or(n, |a| a.replications))),
     };
     write_outputs(&finish, aggs, rows)?;
     if trace {

@@ -269,6 +269,21 @@ fn without_a_count_the_run_chooses_one_by_the_p95s_precision() {
         manifest.contains("\"target\": 0.05") && manifest.contains("\"met\": true"),
         "{manifest}"
     );
+    // The row files follow the replications precision adds (within their
+    // 64 MB budget), not the 10 it starts from.
+    let rows = dir.path().join("rows");
+    amisim_ok(&[
+        "run",
+        scn.to_str().unwrap(),
+        "-q",
+        "--out",
+        rows.to_str().unwrap(),
+    ]);
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(rows.join("manifest.json")).unwrap())
+            .unwrap();
+    assert!(m["replications"].as_u64().unwrap() > 10, "{m}");
+    assert_eq!(m["row_replications"], m["replications"], "{m}");
     // A count in the file, or -n, is run as given.
     let o = amisim_ok(&[
         "run",
