@@ -36,7 +36,7 @@ fn target(world: &World, p: usize, m: &Metric, copies_seen: bool) -> Option<(Tar
         Metric::Sanitize => (Target::Latency("sanitize"), false),
         Metric::Metadata => (Target::Latency("collect_image_metadata"), false),
         Metric::ScanFindings => (Target::Latency("collect_image_scan_findings"), false),
-        Metric::CreateImage => (Target::Snapshot, false),
+        Metric::CreateImage => (Target::Throughput("snapshot"), false),
         Metric::Copy(to) => (
             Target::Copy {
                 from: Some(world.regions[pl.region.index()].clone()),

@@ -11,8 +11,9 @@ pub enum Target {
     Component(String),
     /// A test component, by name.
     Test(String),
-    /// One volume's snapshot (a throughput model).
-    Snapshot,
+    /// A size-driven `[latency]` key other than a copy (a throughput
+    /// model): `snapshot` (one volume's), `ecr_push`, `ecr_pull`.
+    Throughput(&'static str),
     /// A copy from one Region to another (a throughput model per pair).
     Copy {
         /// Source Region, if known.
@@ -29,7 +30,7 @@ impl Target {
             Target::Latency(k) => (*k).to_string(),
             Target::Component(n) => format!("component {n}"),
             Target::Test(n) => format!("test {n}"),
-            Target::Snapshot => "snapshot".into(),
+            Target::Throughput(k) => (*k).to_string(),
             Target::Copy { from, to } => match (from, to) {
                 (Some(f), Some(t)) => format!("copy {f} → {t}"),
                 _ => "copy".into(),
@@ -39,7 +40,7 @@ impl Target {
 
     /// True for the size-driven stages.
     pub fn is_throughput(&self) -> bool {
-        matches!(self, Target::Snapshot | Target::Copy { .. })
+        matches!(self, Target::Throughput(_) | Target::Copy { .. })
     }
 }
 
@@ -82,7 +83,7 @@ pub fn located(
 
 /// The stage names a plain CSV may use: amisim's own `stages.csv` names and
 /// the `[latency]` keys.
-pub const STAGES: [&str; 32] = [
+pub const STAGES: [&str; 38] = [
     "launch_builder",
     "launch_test",
     "launch_destination_test",
@@ -115,6 +116,12 @@ pub const STAGES: [&str; 32] = [
     "collect_image_scan_findings",
     "bootstrap",
     "container_bootstrap",
+    "push",
+    "ecr_push",
+    "pull",
+    "ecr_pull",
+    "replicate",
+    "ecr_replication",
 ];
 
 /// The target of stage `stage` (with its item and Regions); `Ok(None)` for
@@ -160,7 +167,10 @@ pub fn target_of(
                 false,
             )))
         }
-        "snapshot" => Ok(Some((Target::Snapshot, false))),
+        "snapshot" => Ok(Some((Target::Throughput("snapshot"), false))),
+        "push" | "ecr_push" => Ok(Some((Target::Throughput("ecr_push"), false))),
+        "pull" | "ecr_pull" => Ok(Some((Target::Throughput("ecr_pull"), false))),
+        "replicate" | "ecr_replication" => key("ecr_replication"),
         "copy" => Ok(Some((
             Target::Copy {
                 from: from.filter(|s| !s.is_empty()).map(str::to_string),

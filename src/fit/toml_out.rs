@@ -262,7 +262,7 @@ fn latency_table(out: &mut String, fits: &[StageFit], extra: &Extra) {
         .filter(|s| {
             matches!(
                 s.target,
-                Target::Latency(_) | Target::Snapshot | Target::Copy { from: None, .. }
+                Target::Latency(_) | Target::Throughput(_) | Target::Copy { from: None, .. }
             )
         })
         .collect();
@@ -275,8 +275,7 @@ fn latency_table(out: &mut String, fits: &[StageFit], extra: &Extra) {
     }
     for s in latency {
         let key = match &s.target {
-            Target::Latency(k) => k,
-            Target::Snapshot => "snapshot",
+            Target::Latency(k) | Target::Throughput(k) => k,
             _ => "copy",
         };
         write_fit(out, key, s);

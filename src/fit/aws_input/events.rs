@@ -97,7 +97,7 @@ pub(super) fn ebs_events(
                 to: region,
             }
         } else {
-            Target::Snapshot
+            Target::Throughput("snapshot")
         };
         let size = sizes.get(&snap).or_else(|| sizes.get(&src)).copied();
         if !sizes.is_empty() {
@@ -170,7 +170,7 @@ pub(super) fn snapshots(d: &Doc, out: &mut Read) -> Result<(), FitError> {
                     to: None,
                 }
             } else {
-                Target::Snapshot
+                Target::Throughput("snapshot")
             },
             dur,
             time(s.get("StartTime")),
@@ -232,7 +232,7 @@ pub(super) fn cloudtrail(
                 .map(str::to_string);
             Target::Copy { from, to }
         } else {
-            Target::Snapshot
+            Target::Throughput("snapshot")
         };
         let mut o = obs(target, dur, start);
         o.measured = Some(if name == "CopyImage" {

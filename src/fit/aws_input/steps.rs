@@ -102,7 +102,7 @@ fn target_of(action: &str, name: &str, ty: &str) -> Option<(Target, bool)> {
         "TerminateInstance" => (Target::Latency("instance_terminate"), false),
         "ExecuteComponents" if ty == "TEST" => (Target::Test(name.to_string()), false),
         "ExecuteComponents" => (Target::Component(name.to_string()), false),
-        "CreateImage" => (Target::Snapshot, false),
+        "CreateImage" => (Target::Throughput("snapshot"), false),
         "CollectImageMetadata" => (Target::Latency("collect_image_metadata"), false),
         "CollectImageScanFindings" => (Target::Latency("collect_image_scan_findings"), false),
         "BootstrapInstanceForContainer" => (Target::Latency("container_bootstrap"), false),
