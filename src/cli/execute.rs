@@ -87,10 +87,7 @@ fn row_limit(c: &RunConfig, rows: Option<&RowFiles>) -> Option<u64> {
             }
         };
         // A run that chooses its count by precision may go on to its bound.
-        let most = c
-            .plan
-            .precision
-            .map_or(c.total, |p| p.max_replications.max(c.total));
+        let most = c.plan.precision.map_or(c.total, |p| p.max_replications);
         limit.min(most)
     })
 }

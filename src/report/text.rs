@@ -19,6 +19,26 @@ pub fn human(secs: f64) -> String {
     }
 }
 
+/// `x` with its sign, a true minus for a negative: `+5m 02s`, `−10 %`.
+pub fn signed(x: f64, show: impl Fn(f64) -> String) -> String {
+    match x < 0.0 {
+        true => format!("−{}", show(-x)),
+        false => format!("+{}", show(x)),
+    }
+}
+
+/// A difference with its 95 % CI, `*` when the CI excludes 0:
+/// `+5m 02s (95 % CI +1m 10s – +8m 54s) *`.
+pub fn signed_interval(d: f64, (lo, hi): (f64, f64), show: impl Fn(f64) -> String) -> String {
+    let mark = if lo > 0.0 || hi < 0.0 { " *" } else { "" };
+    format!(
+        "{} (95 % CI {} – {}){mark}",
+        signed(d, &show),
+        signed(lo, &show),
+        signed(hi, &show)
+    )
+}
+
 /// `$1,234,567.89`: dollars for people, thousands grouped.
 pub fn dollars(usd: f64) -> String {
     let cents = format!("{:.2}", usd.abs());

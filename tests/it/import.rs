@@ -467,40 +467,26 @@ fn a_cloudformation_template_resolves_its_references_and_gives_the_same_results(
     );
     // --parameters, as aws cloudformation takes them.
     let params = dir.path().join("params.json");
-    std::fs::write(
-        &params,
-        r#"[{"ParameterKey": "ProdAccounts", "ParameterValue": "444455556666"}]"#,
-    )
-    .unwrap();
-    let o = amisim_ok(&[
-        "import",
-        cf,
-        "--var",
-        acct,
-        "--parameters",
-        params.to_str().unwrap(),
-    ]);
+    let with_parameter = |key: &str, value: &str| {
+        let json = format!(r#"[{{"ParameterKey": "{key}", "ParameterValue": "{value}"}}]"#);
+        std::fs::write(&params, json).unwrap();
+        let args = [
+            "import",
+            cf,
+            "--var",
+            acct,
+            "--parameters",
+            params.to_str().unwrap(),
+        ];
+        String::from_utf8(amisim_ok(&args).stdout).unwrap()
+    };
     assert!(
-        String::from_utf8(o.stdout)
-            .unwrap()
+        with_parameter("ProdAccounts", "444455556666")
             .contains("target_accounts = [\"acct-444455556666\"]")
     );
     // Its instance types come from its Mappings (Fn::FindInMap, Fn::Split)
     // by the Environment parameter.
-    std::fs::write(
-        &params,
-        r#"[{"ParameterKey": "Environment", "ParameterValue": "dev"}]"#,
-    )
-    .unwrap();
-    let o = amisim_ok(&[
-        "import",
-        cf,
-        "--var",
-        acct,
-        "--parameters",
-        params.to_str().unwrap(),
-    ]);
-    let got = String::from_utf8(o.stdout).unwrap();
+    let got = with_parameter("Environment", "dev");
     assert!(
         got.contains("builder_instance_type = \"t3.medium\""),
         "{got}"

@@ -18,28 +18,28 @@ pub(super) struct Lineages {
 }
 
 impl Lineages {
-    /// The lineages of `world`'s copy plans, numbered pipeline by pipeline.
+    /// The lineages of `world`'s copy plans, numbered pipeline by pipeline
+    /// (within one, by place).
     pub(super) fn new(world: &World) -> Self {
         let mut l = Lineages::default();
         for p in &world.pipelines {
-            let mut places: Vec<((u32, u32), u32)> = Vec::new();
-            let mut of_copy = Vec::with_capacity(p.copies.len());
-            for c in &p.copies {
-                let place = (c.copier.index() as u32, c.region.index() as u32);
-                let n = match places.iter().find(|(k, _)| *k == place) {
-                    Some(&(_, n)) => n,
-                    None => {
-                        let n = l.count as u32;
-                        l.count += 1;
-                        places.push((place, n));
-                        n
-                    }
-                };
-                of_copy.push(n);
-            }
+            let place = |c: &crate::pipeline::config::CopyPlan| {
+                (c.copier.index() as u32, c.region.index() as u32)
+            };
+            let mut places: Vec<(u32, u32)> = p.copies.iter().map(place).collect();
             places.sort_unstable();
-            l.by_place.push(places);
-            l.of_copy.push(of_copy);
+            places.dedup();
+            let first = l.count as u32;
+            l.count += places.len();
+            let numbered: Vec<((u32, u32), u32)> = places.into_iter().zip(first..).collect();
+            // Every copy's place is in `numbered`: the fallback keeps the
+            // indices aligned and is never taken.
+            let of_copy = p
+                .copies
+                .iter()
+                .map(|c| number(&numbered, place(c)).unwrap_or(first));
+            l.of_copy.push(of_copy.collect());
+            l.by_place.push(numbered);
         }
         l
     }
@@ -63,9 +63,14 @@ impl Lineages {
         region: RegionId,
     ) -> Option<usize> {
         let place = (account.index() as u32, region.index() as u32);
-        let v = &self.by_place[pi];
-        v.binary_search_by(|(k, _)| k.cmp(&place))
-            .ok()
-            .map(|i| v[i].1 as usize)
+        number(&self.by_place[pi], place).map(|n| n as usize)
     }
+}
+
+/// The number of `place` in a pipeline's sorted list.
+fn number(numbered: &[((u32, u32), u32)], place: (u32, u32)) -> Option<u32> {
+    numbered
+        .binary_search_by(|(p, _)| p.cmp(&place))
+        .ok()
+        .map(|i| numbered[i].1)
 }

@@ -12,7 +12,7 @@ use crate::experiment::Aggregate;
 use crate::experiment::stats::Metric;
 use crate::report::ReportError;
 use crate::report::manifest::Manifest;
-use crate::report::text::{dollars, human};
+use crate::report::text::{dollars, human, signed_interval};
 use crate::report::write::atomic_write;
 use crate::scenario::Scenario;
 
@@ -67,14 +67,9 @@ fn difference(a: &Metric, b: &Metric, paired: bool) -> Option<(f64, f64)> {
     Some((mb - ma, (ha * ha + hb * hb).sqrt()))
 }
 
-/// `+5m 02s (95 % CI +1m 10s – +8m 54s)`, `*` when the CI excludes 0.
+/// `d ± h` as [`signed_interval`] writes it.
 fn signed(d: f64, h: f64, show: fn(f64) -> String) -> String {
-    let s = |x: f64| match x < 0.0 {
-        true => format!("−{}", show(-x)),
-        false => format!("+{}", show(x)),
-    };
-    let mark = if (d - h) * (d + h) > 0.0 { " *" } else { "" };
-    format!("{} (95 % CI {} – {}){mark}", s(d), s(d - h), s(d + h))
+    signed_interval(d, (d - h, d + h), show)
 }
 
 fn secs(ms: f64) -> String {

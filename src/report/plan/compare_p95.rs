@@ -12,7 +12,7 @@ use rand::{RngExt, SeedableRng};
 use serde::Deserialize;
 
 use super::doc::Block;
-use crate::report::text::human;
+use crate::report::text::{human, signed, signed_interval};
 
 /// Bootstrap resamples per difference.
 pub const RESAMPLES: usize = 2_000;
@@ -121,31 +121,13 @@ fn cell(base: Option<&ByReplication>, c: &Column, name: &str, seed: u64) -> Stri
         .zip(b.get(name))
         .and_then(|(a, b)| p95_difference(a, b, seed))
     {
-        Some(P95Difference::Interval(d, (lo, hi))) => interval(d, lo, hi),
+        Some(P95Difference::Interval(d, ci)) => signed_interval(d, ci, human),
         Some(P95Difference::TooFew(d, n)) => format!(
             "{} (n = {n}: too few executions for a CI; {MIN_EXECUTIONS} needed)",
-            signed_secs(d)
+            signed(d, human)
         ),
         None => "-".into(),
     }
-}
-
-fn signed_secs(x: f64) -> String {
-    match x < 0.0 {
-        true => format!("−{}", human(-x)),
-        false => format!("+{}", human(x)),
-    }
-}
-
-/// `+5m 02s (95 % CI +1m 10s – +8m 54s)`, `*` when the CI excludes 0.
-fn interval(d: f64, lo: f64, hi: f64) -> String {
-    let mark = if lo > 0.0 || hi < 0.0 { " *" } else { "" };
-    format!(
-        "{} (95 % CI {} – {}){mark}",
-        signed_secs(d),
-        signed_secs(lo),
-        signed_secs(hi)
-    )
 }
 
 /// What the difference of two p95s says.
@@ -242,15 +224,22 @@ mod tests {
         // bar, 176, is 4.5 sd below. (It covers all 200: the percentile
         // bootstrap of a quantile at n = 200 is conservative here, its
         // half-width 163 s against 1.96 × the estimate's sd of 70.5 s.)
-        let mut covered = 0;
+        let (mut covered, mut half, mut d) = (0, 0.0, Vec::new());
         for seed in 0..200 {
             let [a, b] = pair(100 + seed, 50, 4, 300.0);
-            let Some(P95Difference::Interval(_, (lo, hi))) = p95_difference(&a, &b, seed) else {
+            let Some(P95Difference::Interval(x, (lo, hi))) = p95_difference(&a, &b, seed) else {
                 panic!("an interval at n = 200");
             };
             covered += u32::from(lo <= 300.0 && 300.0 <= hi);
+            half += (hi - lo) / 2.0 / 200.0;
+            d.push(x);
         }
-        eprintln!("paired bootstrap: covered {covered} of 200");
+        let mean = d.iter().sum::<f64>() / 200.0;
+        let sd = (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 199.0).sqrt();
+        eprintln!(
+            "paired bootstrap: covered {covered} of 200; mean half-width {half:.1} s against 1.96 × sd {sd:.1} s = {:.1} s",
+            1.96 * sd
+        );
         assert!(covered >= 176, "covered {covered} of 200");
     }
 }

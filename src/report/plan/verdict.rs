@@ -410,11 +410,8 @@ fn deciding_assumptions(scn: &Scenario) -> Vec<String> {
     v
 }
 
-/// A signed change in per cent, with a true minus sign: `+34 %`, `−10 %`.
+/// A signed change in per cent: `+34 %`, `−10 %`.
 fn percent(x: f64) -> String {
     let p = (100.0 * x).round() + 0.0; // no "-0"
-    match p < 0.0 {
-        true => format!("−{} %", -p),
-        false => format!("+{p} %"),
-    }
+    crate::report::text::signed(p, |v| format!("{v} %"))
 }
