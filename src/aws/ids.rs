@@ -40,6 +40,21 @@ macro_rules! id_type {
             }
         }
 
+        // For typed-index vectors (`TiVec<$name, T>`).
+        impl From<usize> for $name {
+            #[inline]
+            fn from(index: usize) -> Self {
+                <Self as $crate::aws::ids::Id>::from_index(index)
+            }
+        }
+
+        impl From<$name> for usize {
+            #[inline]
+            fn from(id: $name) -> usize {
+                id.0 as usize
+            }
+        }
+
         impl $name {
             /// The id of the object at `index` (see [`crate::aws::ids::Id::from_index`]).
             #[inline]

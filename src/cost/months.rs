@@ -74,20 +74,15 @@ impl Months {
 
     /// The non-zero cells: `(month, category, Region, micro-dollars)`.
     pub fn cells(&self) -> impl Iterator<Item = (usize, Category, RegionId, u64)> + '_ {
-        let (nc, nr) = (Category::ALL.len(), self.regions);
-        self.cells
-            .iter()
-            .enumerate()
-            .filter(|c| *c.1 > 0)
-            .map(move |(i, &v)| {
-                let (month, rest) = (i / (nc * nr), i % (nc * nr));
-                (
-                    month,
-                    Category::ALL[rest / nr],
-                    RegionId::from_index(rest % nr),
-                    v,
-                )
+        // The cells in the order `add` lays them out: month, category, Region.
+        let keys = (0..self.count).flat_map(move |month| {
+            Category::ALL.into_iter().flat_map(move |category| {
+                (0..self.regions).map(move |r| (month, category, RegionId::from_index(r)))
             })
+        });
+        keys.zip(&self.cells)
+            .filter(|c| *c.1 > 0)
+            .map(|((month, category, region), &v)| (month, category, region, v))
     }
 
     fn month_of(&self, t: u64) -> usize {

@@ -286,8 +286,11 @@ impl Aggregate {
         // Sum the lines by key first (many lines, few keys), through a dense
         // index, then update the map once per key: exact sums, so the
         // grouping changes nothing.
-        let (nr, na) = (world.regions.len(), world.directory.accounts.len());
-        let slots = crate::cost::Category::ALL.len() * nr * na;
+        // The dense index of (category, place): its one layout.
+        let layout = world.layout();
+        let places = layout.places();
+        let dense = |c: Category, r, a| c as usize * places + layout.place(a, r).index();
+        let slots = crate::cost::Category::ALL.len() * places;
         if sc.cost_slot.len() != slots {
             sc.cost_slot.clear();
             sc.cost_slot.resize(slots, u32::MAX);
@@ -304,8 +307,7 @@ impl Aggregate {
                 sc.per_exec[e.index()] = sc.per_exec[e.index()].saturating_add(l.usd_micro);
             }
             total += l.usd_micro as u128;
-            let slot = &mut sc.cost_slot
-                [(l.category as usize * nr + l.region.index()) * na + l.account.index()];
+            let slot = &mut sc.cost_slot[dense(l.category, l.region, l.account)];
             match sc.cost_by.get_mut(*slot as usize) {
                 Some(e) => e.1 += l.usd_micro as u128,
                 None => {
@@ -317,11 +319,11 @@ impl Aggregate {
         }
         for &(k, v) in &sc.cost_by {
             self.cost_by.entry(k).or_default().0 += v;
-            sc.cost_slot[(k.0 as usize * nr + k.1.index()) * na + k.2.index()] = u32::MAX;
+            sc.cost_slot[dense(k.0, k.1, k.2)] = u32::MAX;
         }
-        for (i, &v) in sc.cost_item.iter().enumerate() {
-            if v > 0 {
-                let key = (Category::ALL[i / nk], Item::from_dense(i % nk));
+        for (&category, items) in Category::ALL.iter().zip(sc.cost_item.chunks(nk)) {
+            for (i, &v) in items.iter().enumerate().filter(|c| *c.1 > 0) {
+                let key = (category, Item::from_dense(i));
                 self.cost_by_item.entry(key).or_default().0 += v;
             }
         }

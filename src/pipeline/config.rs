@@ -408,8 +408,8 @@ pub struct World {
     pub regions: Vec<String>,
     /// Accounts, organization and keys.
     pub directory: Directory,
-    /// Copy model overrides per (from, to) Region pair, row-major `from * n + to`.
-    pub routes: Vec<Option<Throughput>>,
+    /// Copy model overrides per (from, to) Region pair.
+    pub routes: crate::pipeline::places::Routes,
     /// Quotas.
     pub quotas: Quotas,
     /// Pipelines.
@@ -432,10 +432,13 @@ impl World {
         from: RegionId,
         to: RegionId,
     ) -> &'a Throughput {
-        let n = self.regions.len();
-        self.routes[from.index() * n + to.index()]
-            .as_ref()
-            .unwrap_or(&p.latency.copy)
+        self.routes.get(from, to).unwrap_or(&p.latency.copy)
+    }
+
+    /// The shape of its per-place tables.
+    pub fn layout(&self) -> crate::pipeline::places::Layout {
+        let (np, na) = (self.pipelines.len(), self.directory.accounts.len());
+        crate::pipeline::places::Layout::new(np, na, self.regions.len())
     }
 
     /// Regions an image of `p` lands in: the build Region and every distribution Region.

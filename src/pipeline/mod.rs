@@ -5,5 +5,6 @@ mod clients;
 pub mod config;
 pub mod container;
 pub mod model;
+pub mod places;
 pub mod schedule;
 pub mod trigger;

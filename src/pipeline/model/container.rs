@@ -13,6 +13,7 @@
 use super::records::{ExecId, RecordId};
 use super::{Cause, Event, Model, Outcome, Stage};
 use crate::aws::facts::MIB_PER_GIB;
+use crate::aws::ids::AccountId;
 use crate::engine::{SimDuration, Simulation};
 use crate::pipeline::config::RegionId;
 
@@ -36,21 +37,12 @@ impl<'w> Model<'w> {
             .expect("a container pipeline")
     }
 
-    /// Index of `(pipeline, account, region)` in `stored`.
-    fn stored_index(&self, pi: usize, account: usize, region: RegionId) -> usize {
-        let (na, nr) = (
-            self.world.directory.accounts.len(),
-            self.world.regions.len(),
-        );
-        (pi * na + account) * nr + region.index()
-    }
-
     /// What a push or replication moves into `account`'s repository in
     /// `region`: the whole image the first time, then the changed layers
     /// (content-addressed: layers already there are not sent again).
-    fn layers_gib(&mut self, pi: usize, account: usize, region: RegionId) -> f64 {
+    fn layers_gib(&mut self, pi: usize, account: AccountId, region: RegionId) -> f64 {
         let c = self.container_of(pi);
-        let i = self.stored_index(pi, account, region);
+        let i = self.world.layout().chain(pi, account, region);
         let had = std::mem::replace(&mut self.stored[i], true);
         if had { c.changed_gib } else { c.image_gib }
     }
@@ -65,7 +57,7 @@ impl<'w> Model<'w> {
         item: u16,
     ) {
         let pi = self.out.runs[exec.index()].pipeline as usize;
-        let owner = self.world.pipelines[pi].owner.index();
+        let owner = self.world.pipelines[pi].owner;
         let gib = self.layers_gib(pi, owner, region);
         let rec = self.open(exec, Stage::Push, item, region, sim.now());
         self.out.stages[rec.index()].data_gib = gib;
@@ -187,7 +179,7 @@ impl<'w> Model<'w> {
             if rep.from != from {
                 continue;
             }
-            let gib = self.layers_gib(pi, rep.account.index(), rep.region);
+            let gib = self.layers_gib(pi, rep.account, rep.region);
             let d = self.world.pipelines[pi]
                 .latency
                 .ecr_replication

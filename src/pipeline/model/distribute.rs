@@ -1,11 +1,13 @@
 //! Distribution: copies into accounts and Regions under their quotas, and shares.
 
 use super::faults::Api;
+use super::lineages::Lineage;
 use super::records::{ExecId, RecordId};
-use super::{Ask, Cause, Event, Model, Outcome, Quota, Stage};
+use super::{Cause, Event, Model, Outcome, Quota, Stage};
 use crate::aws::facts::{self, MIB_PER_GIB};
 use crate::engine::{SimDuration, Simulation};
 use crate::pipeline::config::{RegionId, Tool};
+use crate::pipeline::places::CopyPair;
 
 impl Model<'_> {
     /// Tests passed: start every copy, and the shares that need no copy.
@@ -96,41 +98,6 @@ impl Model<'_> {
         }
     }
 
-    /// A copy asks for Image Builder's slot (Image Builder pipelines), then
-    /// for EC2's slot in its destination.
-    pub(super) fn queue_copy(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
-        let r = self.out.stages[rec.index()];
-        let pi = self.out.runs[r.exec.index()].pipeline as usize;
-        if !self.uses_distribution_quota(pi) {
-            self.request_region_slot(sim, rec);
-            return;
-        }
-        let idx = self.distribution_quota_index(rec);
-        match self.ask(sim.now(), Quota::AmiCopiesPerDistribution, idx, rec) {
-            Ask::Now => self.request_region_slot(sim, rec),
-            Ask::Queued => {}
-            Ask::Refused => self.refuse(sim, rec),
-        }
-    }
-
-    /// The instance of Image Builder's copy quota a copy counts against: its
-    /// pipeline's (one distribution configuration each), or its copier
-    /// account's in its destination (`[quotas] ami_copies_scope`).
-    fn distribution_quota_index(&self, rec: RecordId) -> usize {
-        let r = &self.out.stages[rec.index()];
-        if super::replicator::per_pipeline(self.world, Quota::AmiCopiesPerDistribution) {
-            self.out.runs[r.exec.index()].pipeline as usize
-        } else {
-            self.copy_quota_index(rec)
-        }
-    }
-
-    /// The quota instance of a copy: `copier account * regions + destination`.
-    fn copy_quota_index(&self, rec: RecordId) -> usize {
-        let r = &self.out.stages[rec.index()];
-        r.account.index() * self.world.regions.len() + r.region.index()
-    }
-
     /// A full quota refused record `rec`: it fails now with
     /// `ResourceLimitExceeded`, which the SDKs do not retry. A copy's branch
     /// is over (the caller has given back any slot it held).
@@ -195,92 +162,6 @@ impl Model<'_> {
         }
     }
 
-    /// Image Builder's copy quota applies to its own distributions only.
-    pub(super) fn uses_distribution_quota(&self, pi: usize) -> bool {
-        let p = &self.world.pipelines[pi];
-        p.kind.is_build() && p.tool == Tool::ImageBuilder
-    }
-
-    /// A copy holding its distribution slot asks for a slot in its destination.
-    pub(super) fn request_region_slot(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
-        if self.out.stages[rec.index()].outcome == Outcome::Failed {
-            // Its distribution timed out while it queued: it is never asked for.
-            self.give_back_distribution_slot(sim, rec);
-            return;
-        }
-        let idx = self.copy_quota_index(rec);
-        match self.ask(sim.now(), Quota::AmiCopiesPerRegion, idx, rec) {
-            Ask::Now => self.request_snapshot_slots(sim, rec),
-            Ask::Queued => {}
-            Ask::Refused => {
-                self.give_back_distribution_slot(sim, rec);
-                self.refuse(sim, rec);
-            }
-        }
-    }
-
-    /// A copy holding its Region's AMI-copy slot asks for one slot of EBS's
-    /// snapshot-copy quota per snapshot of its image, when the scenario
-    /// models that quota (docs/sources.md#quota-snapshot-copies).
-    fn request_snapshot_slots(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
-        let q = Quota::SnapshotCopiesPerRegion;
-        if !self.world.quotas.modelled(q) {
-            self.start_copy(sim, rec);
-            return;
-        }
-        // A multi-volume image larger than the quota takes all of it.
-        let volumes = self
-            .pipeline(self.out.stages[rec.index()].exec)
-            .volumes
-            .len();
-        let units = (volumes as u32).clamp(1, self.world.quotas.get(q));
-        let idx = self.copy_quota_index(rec);
-        match self.ask_units(sim.now(), (q, idx), rec, units) {
-            Ask::Now => {
-                self.snapshots_held.push((rec, units));
-                self.start_copy(sim, rec);
-            }
-            Ask::Queued => {}
-            Ask::Refused => {
-                let now = sim.now();
-                if let Some((next, _)) = self.slots[Quota::AmiCopiesPerRegion][idx].release(now) {
-                    self.request_snapshot_slots(sim, next);
-                }
-                self.give_back_distribution_slot(sim, rec);
-                self.refuse(sim, rec);
-            }
-        }
-    }
-
-    /// A copy that ended gives back its snapshot-copy slots, which start
-    /// the copies waiting for them that now fit, in order.
-    fn release_snapshot_slots(&mut self, sim: &mut Simulation<Event>, rec: RecordId, idx: usize) {
-        let Some(i) = self.snapshots_held.iter().position(|h| h.0 == rec) else {
-            return;
-        };
-        let (_, units) = self.snapshots_held.swap_remove(i);
-        let q = Quota::SnapshotCopiesPerRegion;
-        let now = sim.now();
-        self.slots[q][idx].release_units(now, units);
-        while let Some((next, _, units)) = self.slots[q][idx].next_granted(now) {
-            self.snapshots_held.push((next, units));
-            self.start_copy(sim, next);
-        }
-    }
-
-    /// A copy that holds Image Builder's slot (if its pipeline uses one) and
-    /// will not run gives it to the next copy waiting for it.
-    fn give_back_distribution_slot(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
-        let pi = self.out.runs[self.out.stages[rec.index()].exec.index()].pipeline as usize;
-        let idx = self.distribution_quota_index(rec);
-        if self.uses_distribution_quota(pi)
-            && let Some((next, _)) =
-                self.slots[Quota::AmiCopiesPerDistribution][idx].release(sim.now())
-        {
-            self.request_region_slot(sim, next);
-        }
-    }
-
     pub(super) fn start_share(
         &mut self,
         sim: &mut Simulation<Event>,
@@ -299,7 +180,7 @@ impl Model<'_> {
             .as_ref()
             .is_some_and(|s| s.public);
         // At most 5 public AMIs per account and Region (docs/sources.md#public-amis).
-        let idx = p.owner.index() * self.world.regions.len() + region.index();
+        let idx = self.world.layout().place(p.owner, region);
         let full = violation.is_none()
             && public
             && self.public_live[idx] >= self.world.quotas.get(Quota::PublicAmisPerRegion);
@@ -323,7 +204,7 @@ impl Model<'_> {
     /// (deregistered, or never kept): its place under the public quota is free.
     pub(super) fn public_image_gone(&mut self, exec: ExecId, region: RegionId) {
         let p = self.pipeline(exec);
-        let idx = p.owner.index() * self.world.regions.len() + region.index();
+        let idx = self.world.layout().place(p.owner, region);
         self.public_live[idx] = self.public_live[idx].saturating_sub(1);
     }
 
@@ -358,7 +239,7 @@ impl Model<'_> {
     }
 
     /// The index of record `rec`'s lineage: `(pipeline, copier, destination)`.
-    pub(super) fn lineage_index(&self, rec: RecordId) -> usize {
+    pub(super) fn lineage_index(&self, rec: RecordId) -> Lineage {
         let r = &self.out.stages[rec.index()];
         let pi = self.out.runs[r.exec.index()].pipeline as usize;
         self.lineages.of_copy(pi, r.item as usize)
@@ -378,7 +259,7 @@ impl Model<'_> {
                 self.lineage_waiting.push((lineage, rec));
                 return;
             }
-            self.copying_set.push(lineage as u32);
+            self.copying_set.push(lineage);
             self.set_copying(lineage, Some(rec));
         }
         let p = &self.world.pipelines[pi];
@@ -403,8 +284,7 @@ impl Model<'_> {
         self.out.stages[rec.index()].data_gib = gib;
         let longest = match plan.completion {
             Some(t) => {
-                let nr = self.world.regions.len();
-                let pair = (r.account.index() * nr + p.region.index()) * nr + r.region.index();
+                let pair = self.world.layout().copy_pair(r.account, p.region, r.region);
                 match self.time_based(pair, t, p.volumes.iter().map(size)) {
                     Some((d, granted)) => {
                         self.tb_used[pair] += granted;
@@ -445,7 +325,7 @@ impl Model<'_> {
     /// latest time AWS promises.
     fn time_based(
         &self,
-        pair: usize,
+        pair: CopyPair,
         t: SimDuration,
         sizes: impl Iterator<Item = f64> + Clone,
     ) -> Option<(SimDuration, u64)> {

@@ -96,7 +96,7 @@ impl Model<'_> {
         if !cleaned {
             let l = self.lineage_index(rec);
             if self.lineage(l).is_none() {
-                self.lineage_set.push(l as u32);
+                self.lineage_set.push(l);
             }
             self.set_lineage(l, Some((encryption, exec)));
         }

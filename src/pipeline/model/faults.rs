@@ -128,7 +128,7 @@ impl Model<'_> {
             return true;
         }
         let r = self.out.stages[rec.index()];
-        let idx = r.account.index() * world.regions.len() + r.region.index();
+        let idx = world.layout().place(r.account, r.region);
         let bucket = match api {
             Api::CopyImage => &mut self.copy_tokens[idx],
             Api::RunInstances => &mut self.run_tokens[idx],

@@ -4,25 +4,27 @@
 
 use std::ops::{Index, IndexMut};
 
-/// Values by index, each a clone of a prototype made on first mutable use
-/// (and kept for the next replication, which resets the pool).
+/// Values by typed index `K`, each a clone of a prototype made on first
+/// mutable use (and kept for the next replication, which resets the pool).
 #[derive(Debug)]
-pub(super) struct LazyTable<T> {
+pub(super) struct LazyTable<K, T> {
     /// Per index: its position in `pool` + 1, or 0 if not made yet
     /// (zeroed, so the pages of untouched indices are never resident).
     index: Vec<u32>,
     pool: Vec<T>,
     /// What each value starts as, and what an index not made yet reads as.
     proto: T,
+    key: std::marker::PhantomData<fn(K)>,
 }
 
-impl<T: Clone> LazyTable<T> {
+impl<K, T: Clone> LazyTable<K, T> {
     /// `n` values that start as `proto`, none made yet.
     pub(super) fn new(proto: T, n: usize) -> Self {
         LazyTable {
             index: vec![0; n],
             pool: Vec::new(),
             proto,
+            key: std::marker::PhantomData,
         }
     }
 
@@ -32,18 +34,19 @@ impl<T: Clone> LazyTable<T> {
     }
 }
 
-impl<T> Index<usize> for LazyTable<T> {
+impl<K: Into<usize>, T> Index<K> for LazyTable<K, T> {
     type Output = T;
-    fn index(&self, i: usize) -> &T {
-        match self.index[i].checked_sub(1) {
+    fn index(&self, i: K) -> &T {
+        match self.index[i.into()].checked_sub(1) {
             Some(p) => &self.pool[p as usize],
             None => &self.proto,
         }
     }
 }
 
-impl<T: Clone> IndexMut<usize> for LazyTable<T> {
-    fn index_mut(&mut self, i: usize) -> &mut T {
+impl<K: Into<usize>, T: Clone> IndexMut<K> for LazyTable<K, T> {
+    fn index_mut(&mut self, i: K) -> &mut T {
+        let i = i.into();
         let p = match self.index[i].checked_sub(1) {
             Some(p) => p as usize,
             None => {
@@ -62,7 +65,7 @@ mod tests {
 
     #[test]
     fn a_value_is_made_on_first_mutable_use_and_reads_as_its_prototype_before() {
-        let mut t = LazyTable::new(7u32, 1_000);
+        let mut t: LazyTable<usize, u32> = LazyTable::new(7u32, 1_000);
         assert_eq!((t[999], t.made().count()), (7, 0));
         t[999] += 1;
         t[3] += 2;

@@ -5,7 +5,14 @@
 //! that receive shares only holds no state for them).
 
 use crate::aws::directory::AccountId;
+use crate::aws::ids::id_type;
 use crate::pipeline::config::{RegionId, World};
+
+id_type!(
+    /// A snapshot lineage: a pipeline's copies by one account into one Region.
+    Lineage,
+    u32
+);
 
 /// Dense lineage numbers.
 #[derive(Debug, Default)]
@@ -50,8 +57,8 @@ impl Lineages {
     }
 
     /// The lineage of pipeline `pi`'s copy plan `item`.
-    pub(super) fn of_copy(&self, pi: usize, item: usize) -> usize {
-        self.of_copy[pi][item] as usize
+    pub(super) fn of_copy(&self, pi: usize, item: usize) -> Lineage {
+        Lineage::from_index(self.of_copy[pi][item] as usize)
     }
 
     /// The lineage of pipeline `pi`'s copies by `account` into `region`,
@@ -61,9 +68,9 @@ impl Lineages {
         pi: usize,
         account: AccountId,
         region: RegionId,
-    ) -> Option<usize> {
+    ) -> Option<Lineage> {
         let place = (account.index() as u32, region.index() as u32);
-        number(&self.by_place[pi], place).map(|n| n as usize)
+        number(&self.by_place[pi], place).map(|n| Lineage::from_index(n as usize))
     }
 }
 

@@ -16,6 +16,7 @@
 //! background (their terminations are recorded but never delay the image).
 
 mod container;
+mod copy_quotas;
 mod distribute;
 mod ended;
 mod faults;
@@ -38,10 +39,14 @@ pub use replicator::{Replicator, run_replication};
 use rng::PipelineRng;
 
 use super::config::{Pipeline, World};
+use super::places::{Chain, CopyPair, PerPlace, Place};
 use crate::aws::directory::Encryption;
+use crate::aws::ids::id_type;
 pub use crate::aws::quotas::Quota;
 use crate::aws::quotas::{PerQuota, WhenFull};
 use crate::engine::{Grant, SimDuration, SimTime, Simulation, StreamRng, TokenBucket};
+use lineages::Lineage;
+use typed_index_collections::TiVec;
 
 /// The events of the model: small and `Copy`.
 #[derive(Clone, Copy, Debug)]
@@ -145,44 +150,43 @@ struct Model<'w> {
     update_rng: Vec<StreamRng>,
     update_base: Vec<usize>,
     out: ReplicationResult,
-    /// The instances of each concurrency quota ([`crate::aws::quotas::Behaviour::Slots`]), one per
-    /// `account * regions + region` (the copier account and destination
-    /// Region for copies); empty for the other quotas.
     /// Records whose API call is being retried after throttling, and when
     /// it was first throttled (Image Builder retries until a step time-out).
     throttled_since: Vec<(RecordId, SimTime)>,
-    slots: PerQuota<lazy::LazyTable<crate::engine::Resource<RecordId>>>,
+    /// The instances of each concurrency quota ([`crate::aws::quotas::Behaviour::Slots`]), one per
+    /// place (the copier account and destination Region for copies) or per
+    /// pipeline ([`Instance`]); empty for the other quotas.
+    slots: PerQuota<lazy::LazyTable<Instance, crate::engine::Resource<RecordId>>>,
     /// The lineages of the world's copy plans, numbered densely.
     lineages: lineages::Lineages,
     /// Per lineage: the encryption of its latest completed copy, if any,
     /// packed as [`Model::set_lineage`] writes it: 0 for none, so zeroed as
     /// `copying` below.
-    lineage: Vec<u64>,
+    lineage: TiVec<Lineage, u64>,
     /// Per lineage: the copy AWS is carrying out, as its record's index + 1,
     /// 0 if none (see [`Model::copying`]).
-    copying: Vec<u32>,
-    /// Time-based copy throughput in use per `(account, source, destination)`,
-    /// `(account * regions + from) * regions + to`, milli-MiB/s; empty when
-    /// no copy is time-based.
-    tb_used: Vec<u64>,
-    /// Public images alive per `account * regions + region` (the public AMI quota).
-    public_live: Vec<u32>,
+    copying: TiVec<Lineage, u32>,
+    /// Time-based copy throughput in use per copy pair, milli-MiB/s; empty
+    /// when no copy is time-based.
+    tb_used: TiVec<CopyPair, u64>,
+    /// Public images alive per place (the public AMI quota).
+    public_live: PerPlace<u32>,
     /// The time-based copies in progress: record, pair, throughput held.
-    tb_active: Vec<(RecordId, usize, u64)>,
+    tb_active: Vec<(RecordId, CopyPair, u64)>,
     /// Copies holding units of the snapshot-copy quota, and how many.
     snapshots_held: Vec<(RecordId, u32)>,
     /// The lineage and copying entries set this replication: only they need
     /// clearing (the whole arrays are pipelines × accounts × Regions long).
-    lineage_set: Vec<u32>,
-    copying_set: Vec<u32>,
+    lineage_set: Vec<Lineage>,
+    copying_set: Vec<Lineage>,
     /// Per quota: the instances asked this replication, and whether each one
     /// is in that list. Only they need resetting and collecting (there are
     /// accounts × Regions of each).
-    asked: PerQuota<Vec<u32>>,
-    asked_flag: PerQuota<Vec<bool>>,
+    asked: PerQuota<Vec<Instance>>,
+    asked_flag: PerQuota<TiVec<Instance, bool>>,
     /// Copies AWS holds back until the lineage's copy in progress ends
     /// (docs/sources.md#incremental-copy), oldest first, with their lineage index.
-    lineage_waiting: Vec<(usize, RecordId)>,
+    lineage_waiting: Vec<(Lineage, RecordId)>,
     /// Per pipeline, the executions whose images are alive, oldest first, with
     /// the range of their [`ImageRecord`]s.
     live: Vec<std::collections::VecDeque<(ExecId, u32, u32)>>,
@@ -192,20 +196,48 @@ struct Model<'w> {
     next_number: Vec<u32>,
     /// Incident windows per Region: `(start, end, slowdown, failure probability)`.
     incidents: Vec<Vec<(SimTime, SimTime, f64, f64)>>,
-    /// CopyImage token buckets per `account * regions + region`.
-    copy_tokens: lazy::LazyTable<TokenBucket>,
-    /// RunInstances token buckets per `account * regions + region`.
-    run_tokens: lazy::LazyTable<TokenBucket>,
-    /// ECR PutImage token buckets per `account * regions + region`.
-    put_tokens: lazy::LazyTable<TokenBucket>,
-    /// Per `(pipeline * accounts + account) * regions + region`: the
-    /// container image's layers are in that repository (ECR stores a layer
-    /// once); empty without container pipelines.
-    stored: Vec<bool>,
+    /// CopyImage token buckets per place.
+    copy_tokens: lazy::LazyTable<Place, TokenBucket>,
+    /// RunInstances token buckets per place.
+    run_tokens: lazy::LazyTable<Place, TokenBucket>,
+    /// ECR PutImage token buckets per place.
+    put_tokens: lazy::LazyTable<Place, TokenBucket>,
+    /// Per chain (a pipeline's repository in an account and Region): the
+    /// container image's layers are in it (ECR stores a layer once); empty
+    /// without container pipelines.
+    stored: TiVec<Chain, bool>,
     /// When the last event that did something fired.
     last_event: SimTime,
     /// Distribution time-outs that fired after their execution had ended.
     stale_timers: u64,
+}
+
+id_type!(
+    /// One instance of a concurrency quota: a [`Place`]'s, or a pipeline's
+    /// when Image Builder's copy quota is counted per distribution
+    /// configuration ([`replicator::per_pipeline`]).
+    Instance,
+    u32
+);
+
+impl Instance {
+    fn of_place(place: Place) -> Self {
+        Instance::from_index(place.index())
+    }
+
+    fn of_pipeline(pipeline: usize) -> Self {
+        Instance::from_index(pipeline)
+    }
+
+    /// The place of an instance made by [`Instance::of_place`].
+    fn place(self) -> Place {
+        Place::from_index(self.index())
+    }
+
+    /// The pipeline of an instance made by [`Instance::of_pipeline`].
+    fn pipeline(self) -> usize {
+        self.index()
+    }
 }
 
 /// What a quota answers a request.
@@ -221,7 +253,7 @@ enum Ask {
 
 impl Model<'_> {
     /// The latest completed copy of lineage `l`: its encryption and execution.
-    pub(super) fn lineage(&self, l: usize) -> Option<(Encryption, ExecId)> {
+    pub(super) fn lineage(&self, l: Lineage) -> Option<(Encryption, ExecId)> {
         let v = self.lineage[l];
         let exec = (v as u32).checked_sub(1)?;
         let encryption = match v >> 32 {
@@ -233,7 +265,7 @@ impl Model<'_> {
     }
 
     /// Sets lineage `l`'s latest completed copy (`None`: none).
-    pub(super) fn set_lineage(&mut self, l: usize, copy: Option<(Encryption, ExecId)>) {
+    pub(super) fn set_lineage(&mut self, l: Lineage, copy: Option<(Encryption, ExecId)>) {
         self.lineage[l] = copy.map_or(0, |(encryption, exec)| {
             let code: u64 = match encryption {
                 Encryption::None => 0,
@@ -245,20 +277,20 @@ impl Model<'_> {
     }
 
     /// The copy of lineage `l` AWS is carrying out, if any.
-    pub(super) fn copying(&self, l: usize) -> Option<RecordId> {
+    pub(super) fn copying(&self, l: Lineage) -> Option<RecordId> {
         self.copying[l]
             .checked_sub(1)
             .map(|i| RecordId::from_index(i as usize))
     }
 
     /// Records `rec` as lineage `l`'s copy in progress (`None`: none).
-    pub(super) fn set_copying(&mut self, l: usize, rec: Option<RecordId>) {
+    pub(super) fn set_copying(&mut self, l: Lineage, rec: Option<RecordId>) {
         self.copying[l] = rec.map_or(0, |r| r.index() as u32 + 1);
     }
     /// Asks quota `q`'s instance `idx` for a slot for record `rec`: granted
     /// now, queued, or refused because it is full and full means fail for
     /// the record's tool (unless `[quotas.when_full]` says otherwise).
-    fn ask(&mut self, now: SimTime, q: Quota, idx: usize, rec: RecordId) -> Ask {
+    fn ask(&mut self, now: SimTime, q: Quota, idx: Instance, rec: RecordId) -> Ask {
         self.ask_units(now, (q, idx), rec, 1)
     }
 
@@ -266,7 +298,7 @@ impl Model<'_> {
     fn ask_units(
         &mut self,
         now: SimTime,
-        (q, idx): (Quota, usize),
+        (q, idx): (Quota, Instance),
         rec: RecordId,
         units: u32,
     ) -> Ask {
@@ -275,7 +307,7 @@ impl Model<'_> {
         let when_full = self.world.quotas.when_full(q).unwrap_or(tool.when_full());
         if !self.asked_flag[q][idx] {
             self.asked_flag[q][idx] = true;
-            self.asked[q].push(idx as u32);
+            self.asked[q].push(idx);
         }
         let res = &mut self.slots[q][idx];
         if when_full == WhenFull::Fail && !res.free_for(units) {
@@ -345,28 +377,37 @@ mod tests {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
         let scn = crate::scenario::load(&path, &Default::default()).unwrap();
         let mut m = Replicator::new(&scn.world).model;
-        let last = m.lineage.len() - 1;
-        assert_eq!((m.lineage(0), m.copying(0)), (None, None), "zeroed is none");
-        for (l, enc, e) in [
-            (0, Encryption::None, 0),
-            (1, Encryption::AwsManaged, 7),
+        let l = Lineage::from_index;
+        let last = l(m.lineage.len() - 1);
+        assert_eq!(
+            (m.lineage(l(0)), m.copying(l(0))),
+            (None, None),
+            "zeroed is none"
+        );
+        for (lin, enc, e) in [
+            (l(0), Encryption::None, 0),
+            (l(1), Encryption::AwsManaged, 7),
             (
                 last,
                 Encryption::Key(KeyId::from_index(0)),
                 u32::MAX as usize - 1,
             ),
-            (2, Encryption::Key(KeyId::from_index(u16::MAX as usize)), 3),
+            (
+                l(2),
+                Encryption::Key(KeyId::from_index(u16::MAX as usize)),
+                3,
+            ),
         ] {
             let copy = (enc, ExecId::from_index(e));
-            m.set_lineage(l, Some(copy));
-            assert_eq!(m.lineage(l), Some(copy));
+            m.set_lineage(lin, Some(copy));
+            assert_eq!(m.lineage(lin), Some(copy));
             let rec = RecordId::from_index(e);
-            m.set_copying(l, Some(rec));
-            assert_eq!(m.copying(l), Some(rec));
+            m.set_copying(lin, Some(rec));
+            assert_eq!(m.copying(lin), Some(rec));
         }
-        m.set_lineage(1, None);
-        m.set_copying(1, None);
-        assert_eq!((m.lineage(1), m.copying(1)), (None, None));
-        assert!(m.lineage(2).is_some(), "clearing one leaves the others");
+        m.set_lineage(l(1), None);
+        m.set_copying(l(1), None);
+        assert_eq!((m.lineage(l(1)), m.copying(l(1))), (None, None));
+        assert!(m.lineage(l(2)).is_some(), "clearing one leaves the others");
     }
 }

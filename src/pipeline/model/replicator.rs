@@ -5,11 +5,11 @@ use super::faults;
 use super::lazy::LazyTable;
 use super::records::RecordId;
 use super::rng::PipelineRng;
-use super::{Event, Model, QuotaUse, ReplicationResult, TriggerKind};
-use crate::aws::directory::AccountId;
+use super::{Event, Instance, Model, QuotaUse, ReplicationResult, TriggerKind};
 use crate::aws::quotas::{CopyScope, PerQuota, Quota};
 use crate::engine::{Resource, RngStreams, SimDuration, SimTime, Simulation, TokenBucket};
-use crate::pipeline::config::{Kind, RegionId, World};
+use crate::pipeline::config::{Kind, World};
+use typed_index_collections::TiVec;
 
 /// Runs replication `replication` of `world` with master seed `seed`.
 pub fn run_replication(world: &World, seed: u64, replication: u64) -> ReplicationResult {
@@ -38,7 +38,7 @@ impl<'w> Replicator<'w> {
     pub fn new(world: &'w World) -> Self {
         let np = world.pipelines.len();
         let nr = world.regions.len();
-        let na = world.directory.accounts.len();
+        let places = world.layout().places();
         let buckets = |api: &crate::pipeline::config::BucketSpec, n: usize| {
             LazyTable::new(TokenBucket::new(api.capacity, api.refill_per_s), n)
         };
@@ -61,8 +61,8 @@ impl<'w> Replicator<'w> {
                 let capacity = world.quotas.get(Quota::ALL[i]);
                 LazyTable::new(Resource::new(capacity).traced(), instances(world, i))
             }),
-            lineage: vec![0; lineages.len()],
-            copying: vec![0; lineages.len()],
+            lineage: TiVec::from(vec![0; lineages.len()]),
+            copying: TiVec::from(vec![0; lineages.len()]),
             lineages,
             lineage_waiting: Vec::new(),
             throttled_since: Vec::new(),
@@ -71,33 +71,33 @@ impl<'w> Replicator<'w> {
                 .iter()
                 .any(|p| p.copies.iter().any(|c| c.completion.is_some()))
             {
-                vec![0; na * nr * nr]
+                TiVec::from(vec![0; world.layout().copy_pairs()])
             } else {
-                Vec::new()
+                TiVec::new()
             },
             tb_active: Vec::new(),
             snapshots_held: Vec::new(),
-            public_live: vec![0; na * nr],
+            public_live: TiVec::from(vec![0; places]),
             live: vec![Default::default(); np],
             updates_since_build: vec![false; np],
             consecutive_failures: vec![0; np],
             lineage_set: Vec::new(),
             copying_set: Vec::new(),
             asked: Default::default(),
-            asked_flag: PerQuota::from_fn(|i| vec![false; instances(world, i)]),
+            asked_flag: PerQuota::from_fn(|i| TiVec::from(vec![false; instances(world, i)])),
             next_number: vec![0; np],
             incidents: vec![Vec::new(); nr],
-            copy_tokens: buckets(&world.api.copy_image, na * nr),
-            run_tokens: buckets(&world.api.run_instances, na * nr),
+            copy_tokens: buckets(&world.api.copy_image, places),
+            run_tokens: buckets(&world.api.run_instances, places),
             put_tokens: if world.pipelines.iter().any(|p| p.container.is_some()) {
-                buckets(&world.api.ecr_put_image, na * nr)
+                buckets(&world.api.ecr_put_image, places)
             } else {
                 buckets(&world.api.ecr_put_image, 0)
             },
             stored: if world.pipelines.iter().any(|p| p.container.is_some()) {
-                vec![false; np * na * nr]
+                TiVec::from(vec![false; world.layout().chains()])
             } else {
-                Vec::new()
+                TiVec::new()
             },
             last_event: SimTime::ZERO,
             stale_timers: 0,
@@ -214,7 +214,6 @@ impl Model<'_> {
         // Only what the last replication touched differs from the start.
         for q in Quota::ALL {
             for &i in &self.asked[q] {
-                let i = i as usize;
                 self.asked_flag[q][i] = false;
                 self.slots[q][i].reset();
             }
@@ -236,11 +235,11 @@ impl Model<'_> {
     /// repositories' layers, as at the start.
     fn reset_copies_and_images(&mut self) {
         for &i in &self.lineage_set {
-            self.lineage[i as usize] = 0;
+            self.lineage[i] = 0;
         }
         self.lineage_set.clear();
         for &i in &self.copying_set {
-            self.copying[i as usize] = 0;
+            self.copying[i] = 0;
         }
         self.copying_set.clear();
         self.tb_used.fill(0);
@@ -260,43 +259,40 @@ impl Model<'_> {
     /// Moves the use of every quota instance that served a request into the result.
     pub(super) fn collect_quotas(&mut self, logs: &mut Vec<QuotaLogs>) {
         let world = self.world;
-        let nr = world.regions.len();
         let end = self.out.end;
-        let mut push = |kind, idx: usize, res: &mut Resource<RecordId>, out: &mut Vec<QuotaUse>| {
-            if res.served() == 0 {
-                return;
-            }
-            // The instance keeps emptied buffers from an earlier result.
-            let (mut trace, mut waits) = logs.pop().unwrap_or_default();
-            trace.clear();
-            waits.clear();
-            res.swap_logs(&mut trace, &mut waits);
-            let (account, region, pipeline) = if per_pipeline(world, kind) {
-                let p = &world.pipelines[idx];
-                (p.owner, p.region, Some(idx as u32))
-            } else {
-                (
-                    AccountId::from_index(idx / nr),
-                    RegionId::from_index(idx % nr),
-                    None,
-                )
+        let mut push =
+            |kind, idx: Instance, res: &mut Resource<RecordId>, out: &mut Vec<QuotaUse>| {
+                if res.served() == 0 {
+                    return;
+                }
+                // The instance keeps emptied buffers from an earlier result.
+                let (mut trace, mut waits) = logs.pop().unwrap_or_default();
+                trace.clear();
+                waits.clear();
+                res.swap_logs(&mut trace, &mut waits);
+                let (account, region, pipeline) = if per_pipeline(world, kind) {
+                    let p = &world.pipelines[idx.pipeline()];
+                    (p.owner, p.region, Some(idx.pipeline() as u32))
+                } else {
+                    let (account, region) = world.layout().place_parts(idx.place());
+                    (account, region, None)
+                };
+                out.push(QuotaUse {
+                    kind,
+                    account,
+                    region,
+                    pipeline,
+                    capacity: res.capacity(),
+                    served: res.served(),
+                    busy_unit_ms: res.busy_integral(end),
+                    queue_ms: res.queue_integral(end),
+                    full_ms: res.full_time(end),
+                    peak_in_use: res.peak_in_use(),
+                    peak_queue: res.peak_queue(),
+                    trace,
+                    waits,
+                });
             };
-            out.push(QuotaUse {
-                kind,
-                account,
-                region,
-                pipeline,
-                capacity: res.capacity(),
-                served: res.served(),
-                busy_unit_ms: res.busy_integral(end),
-                queue_ms: res.queue_integral(end),
-                full_ms: res.full_time(end),
-                peak_in_use: res.peak_in_use(),
-                peak_queue: res.peak_queue(),
-                trace,
-                waits,
-            });
-        };
         let mut out = std::mem::take(&mut self.out.quotas);
         // Only the instances asked can have served; in index order, as before.
         for q in Quota::ALL {
@@ -304,7 +300,7 @@ impl Model<'_> {
             asked.sort_unstable();
             let resources = &mut self.slots[q];
             for &i in asked.iter() {
-                push(q, i as usize, &mut resources[i as usize], &mut out);
+                push(q, i, &mut resources[i], &mut out);
             }
         }
         self.out.quotas = out;
@@ -327,6 +323,6 @@ fn instances(world: &World, i: usize) -> usize {
     } else if per_pipeline(world, q) {
         world.pipelines.len()
     } else {
-        world.directory.accounts.len() * world.regions.len()
+        world.layout().places()
     }
 }

@@ -2,7 +2,7 @@
 
 use super::faults::Api;
 use super::records::{ExecId, RecordId};
-use super::{Cause, Event, Model, Outcome, Quota, Stage, StageRecord, TriggerKind};
+use super::{Cause, Event, Instance, Model, Outcome, Quota, Stage, StageRecord, TriggerKind};
 use crate::aws::facts::MIB_PER_GIB;
 use crate::engine::{SimDuration, SimTime, Simulation};
 use crate::pipeline::config::{RegionId, Tool};
@@ -59,9 +59,9 @@ impl Model<'_> {
     }
 
     /// The concurrent-build quota of the execution's owner and build Region.
-    pub(super) fn build_slot(&self, exec: ExecId) -> usize {
+    pub(super) fn build_slot(&self, exec: ExecId) -> Instance {
         let p = self.pipeline(exec);
-        p.owner.index() * self.world.regions.len() + p.region.index()
+        Instance::of_place(self.world.layout().place(p.owner, p.region))
     }
 
     pub(super) fn start_launch_builder(&mut self, sim: &mut Simulation<Event>, rec: RecordId) {
@@ -437,7 +437,7 @@ impl Model<'_> {
             // An entry of this execution was set this replication, so
             // it is among those the reset clears.
             for k in 0..self.lineage_set.len() {
-                let l = self.lineage_set[k] as usize;
+                let l = self.lineage_set[k];
                 if self.lineage(l).is_some_and(|(_, e)| e == exec) {
                     self.set_lineage(l, None);
                 }

@@ -3,7 +3,7 @@
 use super::ctx::{Ctx, KeyPath};
 use crate::aws;
 use crate::aws::directory::{Directory, RegionAccess};
-use crate::dist::Throughput;
+use crate::pipeline::places::Routes;
 use crate::scenario::raw::{RawRegion, RawRoute};
 
 /// Declares the Regions in `ctx.regions`, in file order; returns their codes.
@@ -79,9 +79,8 @@ pub(super) fn resolve_access(ctx: &mut Ctx<'_>, raw: &[RawRegion], dir: &mut Dir
 }
 
 /// The copy model of each ordered Region pair that has a route (`n × n`).
-pub(super) fn resolve_routes(ctx: &mut Ctx<'_>, raw: &[RawRoute]) -> Vec<Option<Throughput>> {
-    let n = ctx.regions.len();
-    let mut routes: Vec<Option<Throughput>> = vec![None; n * n];
+pub(super) fn resolve_routes(ctx: &mut Ctx<'_>, raw: &[RawRoute]) -> Routes {
+    let mut routes = Routes::new(ctx.regions.len());
     for (i, r) in raw.iter().enumerate() {
         let path = "route".at(i);
         let from = ctx.region(&r.from, &path.key("from"));
@@ -97,7 +96,7 @@ pub(super) fn resolve_routes(ctx: &mut Ctx<'_>, raw: &[RawRoute]) -> Vec<Option<
                 "a route needs two different Regions",
                 Some("set from and to to two different declared Regions"),
             );
-        } else if routes[f.index() * n + t.index()].is_some() {
+        } else if routes.get(f, t).is_some() {
             let reason = format!(
                 "route {} → {} is declared twice",
                 ctx.regions.name(f),
@@ -110,7 +109,7 @@ pub(super) fn resolve_routes(ctx: &mut Ctx<'_>, raw: &[RawRoute]) -> Vec<Option<
                 Some("keep one [[route]] per pair of Regions"),
             );
         } else {
-            routes[f.index() * n + t.index()] = Some(m);
+            routes.set(f, t, m);
         }
     }
     routes
