@@ -299,6 +299,43 @@ pub fn problems(
     out
 }
 
+/// Lines outside `pipeline/places.rs` (which alone lays places out) that
+/// unpack an id from a dense index by hand: `from_index(… / …)` or `% …`.
+fn unpacked_ids(files: &[(String, String)]) -> Vec<String> {
+    let unpack = regex::Regex::new(r"from_index\([^;]*[/%]").unwrap();
+    let mut out = Vec::new();
+    for (rel, text) in files {
+        if rel == "pipeline/places.rs" {
+            continue;
+        }
+        let code = blank_literals(before_tests(text));
+        for (i, line) in code.lines().enumerate() {
+            let line = line.split("//").next().unwrap_or("");
+            if unpack.is_match(line) {
+                out.push(format!(
+                    "src/{rel}:{}: an id unpacked by hand: use pipeline::places::Layout",
+                    i + 1
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_id_is_unpacked_from_a_dense_index_outside_places() {
+    let p = unpacked_ids(&checked_files());
+    assert!(p.is_empty(), "{}", p.join("\n"));
+    let caught = unpacked_ids(&[(
+        "a.rs".into(),
+        "fn f() {\n    let r = RegionId::from_index(idx % nr); // from_index(a / b)\n}\n".into(),
+    )]);
+    assert_eq!(
+        caught,
+        ["src/a.rs:2: an id unpacked by hand: use pipeline::places::Layout"]
+    );
+}
+
 #[test]
 fn no_function_or_file_over_the_bar() {
     let p = problems(&checked_files(), SHRINKING, SHRINKING_FILES);
