@@ -56,7 +56,7 @@ fn bench(c: &mut Criterion, group: &str, name: &str, reps: u64, rows: bool) {
                         }
                     },
                     |_, _, out| match files.as_mut() {
-                        Some(f) => f.append(out).map_err(|e| e.to_string()),
+                        Some(f) => f.append(out).map_err(Into::into),
                         None => Ok(()),
                     },
                 )

@@ -9,7 +9,7 @@
 
 /// A lognormal written as (median, p95) in seconds.
 #[derive(Debug, Clone, Copy)]
-pub struct Lognormal {
+pub(crate) struct Lognormal {
     /// Median, seconds (or MiB/s for rates).
     pub median: f64,
     /// 95th percentile, seconds (or MiB/s for rates).
@@ -19,7 +19,7 @@ pub struct Lognormal {
 /// Linux instance launch to reachable: ≈ 25.8 s average cold launch to SSH,
 /// pending→running ≈ 16.5 s.
 /// source: docs/sources.md#launch-linux (community benchmarks). The p95 is an assumption.
-pub const LINUX_LAUNCH: Lognormal = Lognormal {
+pub(crate) const LINUX_LAUNCH: Lognormal = Lognormal {
     median: 25.0,
     p95: 60.0,
 };
@@ -27,14 +27,14 @@ pub const LINUX_LAUNCH: Lognormal = Lognormal {
 /// Windows launch from a custom AMI: a typical 242 s. AWS's older "often 15
 /// minutes or longer" is kept as the tail: the p95 (15 min) is an assumption.
 /// source: docs/sources.md#launch-windows.
-pub const WINDOWS_LAUNCH: Lognormal = Lognormal {
+pub(crate) const WINDOWS_LAUNCH: Lognormal = Lognormal {
     median: 242.0,
     p95: 900.0,
 };
 
 /// Windows launch with EC2 Fast Launch: about 85 s for a custom AMI. The p95
 /// (5 min) is an assumption. source: docs/sources.md#launch-windows.
-pub const WINDOWS_FAST_LAUNCH: Lognormal = Lognormal {
+pub(crate) const WINDOWS_FAST_LAUNCH: Lognormal = Lognormal {
     median: 85.0,
     p95: 300.0,
 };
@@ -42,20 +42,20 @@ pub const WINDOWS_FAST_LAUNCH: Lognormal = Lognormal {
 /// StopInstances: "it can take a few minutes"; treat as stuck after 10 min.
 /// source: docs/sources.md#stop. ASSUMPTION: no measured figure exists;
 /// median 1 min, p95 4 min keeps the 10-min stuck threshold beyond p99.
-pub const STOP: Lognormal = Lognormal {
+pub(crate) const STOP: Lognormal = Lognormal {
     median: 60.0,
     p95: 240.0,
 };
 
 /// TerminateInstances until `terminated`. ASSUMPTION (docs/sources.md#terminate).
-pub const TERMINATE: Lognormal = Lognormal {
+pub(crate) const TERMINATE: Lognormal = Lognormal {
     median: 30.0,
     p95: 90.0,
 };
 
 /// RegisterImage / the last step from snapshots complete to AMI `available`.
 /// ASSUMPTION (docs/sources.md#register: AWS publishes no per-phase durations).
-pub const REGISTER: Lognormal = Lognormal {
+pub(crate) const REGISTER: Lognormal = Lognormal {
     median: 5.0,
     p95: 20.0,
 };
@@ -63,35 +63,35 @@ pub const REGISTER: Lognormal = Lognormal {
 /// Image Builder's `LaunchInstance` waits, after the launch, for the SSM
 /// agent and for the status checks. ASSUMPTION (docs/sources.md#image-builder-readiness:
 /// no figure is published; EC2 status checks usually pass within a few minutes).
-pub const IMAGE_BUILDER_READY: Lognormal = Lognormal {
+pub(crate) const IMAGE_BUILDER_READY: Lognormal = Lognormal {
     median: 120.0,
     p95: 300.0,
 };
 
 /// Image Builder's Linux sanitize script before the image is taken.
 /// ASSUMPTION (docs/sources.md#image-builder-readiness).
-pub const SANITIZE_LINUX: Lognormal = Lognormal {
+pub(crate) const SANITIZE_LINUX: Lognormal = Lognormal {
     median: 10.0,
     p95: 30.0,
 };
 
 /// Windows Sysprep before the image is taken (Image Builder runs it, then the
 /// instance shuts down). ASSUMPTION (docs/sources.md#image-builder-readiness).
-pub const SYSPREP_WINDOWS: Lognormal = Lognormal {
+pub(crate) const SYSPREP_WINDOWS: Lognormal = Lognormal {
     median: 240.0,
     p95: 600.0,
 };
 
 /// ModifyImageAttribute and ModifySnapshotAttribute for one Region's shares:
 /// API calls that return at once. ASSUMPTION (docs/sources.md#share-latency).
-pub const SHARE: Lognormal = Lognormal {
+pub(crate) const SHARE: Lognormal = Lognormal {
     median: 2.0,
     p95: 10.0,
 };
 
 /// Fixed cost of a CreateImage snapshot set before data moves.
 /// ASSUMPTION (docs/sources.md#snapshot-time: no throughput is published).
-pub const SNAPSHOT_OVERHEAD: Lognormal = Lognormal {
+pub(crate) const SNAPSHOT_OVERHEAD: Lognormal = Lognormal {
     median: 120.0,
     p95: 480.0,
 };
@@ -100,14 +100,14 @@ pub const SNAPSHOT_OVERHEAD: Lognormal = Lognormal {
 /// chosen so that a 30 GiB first snapshot takes ~20 min at the median and
 /// over an hour at the 5th percentile of throughput, as the community reports
 /// (a first snapshot of ~45 min called normal; a heavy Windows AMI 1 h 25 min).
-pub const SNAPSHOT_THROUGHPUT_MIB_S: Lognormal = Lognormal {
+pub(crate) const SNAPSHOT_THROUGHPUT_MIB_S: Lognormal = Lognormal {
     median: 25.0,
     p95: 80.0,
 };
 
 /// Fixed cost of a best-effort CopyImage before data moves.
 /// ASSUMPTION (docs/sources.md#copy-time: no throughput is published).
-pub const COPY_OVERHEAD: Lognormal = Lognormal {
+pub(crate) const COPY_OVERHEAD: Lognormal = Lognormal {
     median: 180.0,
     p95: 600.0,
 };
@@ -115,7 +115,7 @@ pub const COPY_OVERHEAD: Lognormal = Lognormal {
 /// Best-effort copy throughput in MiB/s. ASSUMPTION (docs/sources.md#copy-time),
 /// chosen so that copies of 10–30 GiB AMIs regularly outlast the 10-min SDK
 /// waiter and sometimes 30–50 min, as community reports show.
-pub const COPY_THROUGHPUT_MIB_S: Lognormal = Lognormal {
+pub(crate) const COPY_THROUGHPUT_MIB_S: Lognormal = Lognormal {
     median: 30.0,
     p95: 100.0,
 };
@@ -123,87 +123,87 @@ pub const COPY_THROUGHPUT_MIB_S: Lognormal = Lognormal {
 /// Delay between the cron time and the build start: "can start up to a
 /// minute after the cron time", modelled as uniform on [0, 60 s].
 /// source: docs/sources.md#schedule-delay.
-pub const SCHEDULE_DELAY_MAX_S: f64 = 60.0;
+pub(crate) const SCHEDULE_DELAY_MAX_S: f64 = 60.0;
 
 /// Concurrent AMI copies per destination Region: 300.
 /// source: docs/sources.md#quota-ami-copies-region.
-pub const CONCURRENT_AMI_COPIES_PER_REGION: u32 = 300;
+pub(crate) const CONCURRENT_AMI_COPIES_PER_REGION: u32 = 300;
 
 /// EBS concurrent snapshot copy requests per destination Region: 20
 /// (whether CopyImage's snapshot copies count is not documented).
 /// source: docs/sources.md#quota-snapshot-copies.
-pub const CONCURRENT_SNAPSHOT_COPIES_PER_REGION: u32 = 20;
+pub(crate) const CONCURRENT_SNAPSHOT_COPIES_PER_REGION: u32 = 20;
 
 /// Image Builder concurrent builds: 100 (L-BA4D191B), per account and Region.
 /// source: docs/sources.md#quota-concurrent-builds.
-pub const CONCURRENT_BUILDS: u32 = 100;
+pub(crate) const CONCURRENT_BUILDS: u32 = 100;
 
 /// Image Builder concurrent AMI copies per distribution configuration: 50
 /// (L-69312229, adjustable).
 /// source: docs/sources.md#quota-copies-distribution.
-pub const CONCURRENT_AMI_COPIES_PER_DISTRIBUTION: u32 = 50;
+pub(crate) const CONCURRENT_AMI_COPIES_PER_DISTRIBUTION: u32 = 50;
 
 /// Components per recipe: 20 (fixed).
 /// source: docs/sources.md#quota-components.
-pub const MAX_COMPONENTS_PER_RECIPE: usize = 20;
+pub(crate) const MAX_COMPONENTS_PER_RECIPE: usize = 20;
 
 /// MiB per GiB.
-pub const MIB_PER_GIB: f64 = 1024.0;
+pub(crate) const MIB_PER_GIB: f64 = 1024.0;
 
 /// Client waiter deadlines (how long a client waits for an AMI or a copy):
 /// AWS SDK/CLI `ImageAvailable` 40 × 15 s = 10 min; Packer 120 × 15 s = 30 min;
 /// Terraform `aws_ami_copy` 40 min.
 /// source: docs/sources.md#waiters.
-pub const WAITER_AWS_SDK_MIN: u64 = 10;
+pub(crate) const WAITER_AWS_SDK_MIN: u64 = 10;
 /// See [`WAITER_AWS_SDK_MIN`].
-pub const WAITER_PACKER_MIN: u64 = 30;
+pub(crate) const WAITER_PACKER_MIN: u64 = 30;
 /// See [`WAITER_AWS_SDK_MIN`].
-pub const WAITER_TERRAFORM_MIN: u64 = 40;
+pub(crate) const WAITER_TERRAFORM_MIN: u64 = 40;
 /// Image Builder's CreateImage step timeout: 720 min.
 /// source: docs/sources.md#image-builder-steps.
-pub const WAITER_IMAGE_BUILDER_MIN: u64 = 720;
+pub(crate) const WAITER_IMAGE_BUILDER_MIN: u64 = 720;
 
 /// Packer's waiters with nothing set: 15 s between polls; 120 attempts for
 /// an AMI or a snapshot (30 min), 40 for every other wait (10 min). A delay
 /// set on its own gives 40 × delay everywhere (the 120 is lost, packer#6732);
 /// attempts on their own give attempts × 15 s.
 /// source: docs/sources.md#packer-waiters.
-pub const PACKER_POLL_DELAY_S: u64 = 15;
+pub(crate) const PACKER_POLL_DELAY_S: u64 = 15;
 /// See [`PACKER_POLL_DELAY_S`].
-pub const PACKER_AMI_ATTEMPTS: u64 = 120;
+pub(crate) const PACKER_AMI_ATTEMPTS: u64 = 120;
 /// See [`PACKER_POLL_DELAY_S`].
-pub const PACKER_OTHER_ATTEMPTS: u64 = 40;
+pub(crate) const PACKER_OTHER_ATTEMPTS: u64 = 40;
 
 /// Launch permissions per AMI per Region: 1,000 entities (accounts, orgs,
 /// OUs). source: docs/sources.md#share-entities.
-pub const SHARE_ENTITIES_PER_IMAGE: u32 = 1000;
+pub(crate) const SHARE_ENTITIES_PER_IMAGE: u32 = 1000;
 
 /// The largest EBS volume, in GiB: 64 TiB (io2 Block Express; gp3 and
 /// gp2 reach 16 TiB). source: docs/sources.md#ebs-volume-size.
-pub const MAX_VOLUME_GIB: f64 = 65_536.0;
+pub(crate) const MAX_VOLUME_GIB: f64 = 65_536.0;
 
 /// Public AMIs per account and Region: 5 by default (adjustable); the
 /// sixth public share fails with `ResourceLimitExceeded`.
 /// source: docs/sources.md#public-amis.
-pub const PUBLIC_AMIS_PER_REGION: u32 = 5;
+pub(crate) const PUBLIC_AMIS_PER_REGION: u32 = 5;
 /// A public AMI is deprecated at most 2 years after it was created.
 /// source: docs/sources.md#public-amis.
-pub const PUBLIC_DEPRECATION_MAX_DAYS: u64 = 730;
+pub(crate) const PUBLIC_DEPRECATION_MAX_DAYS: u64 = 730;
 
 /// Time-based copies: each snapshot copies at up to 500 MiB/s (fixed); an
 /// account has 2,000 MiB/s (adjustable) for concurrent time-based copies
 /// between one source and one destination Region.
 /// source: docs/sources.md#time-based-copies.
-pub const TIME_BASED_COPY_SNAPSHOT_MIB_S: f64 = 500.0;
+pub(crate) const TIME_BASED_COPY_SNAPSHOT_MIB_S: f64 = 500.0;
 /// See [`TIME_BASED_COPY_SNAPSHOT_MIB_S`].
-pub const TIME_BASED_COPY_THROUGHPUT_MIB_S: u32 = 2000;
+pub(crate) const TIME_BASED_COPY_THROUGHPUT_MIB_S: u32 = 2000;
 /// The per-GiB charge of a time-based copy, on top of transfer, by tier:
 /// `(longest completion in minutes, USD per GiB)`. A copy is charged at the
 /// tier of its requested duration, or of its actual duration when the
 /// account's own throughput quota made it later (durations come in 15-minute
 /// steps, so a late copy's duration is rounded up to the next step's tier).
 /// source: docs/sources.md#time-based-copies.
-pub const TIME_BASED_COPY_TIERS: [(u64, f64); 7] = [
+pub(crate) const TIME_BASED_COPY_TIERS: [(u64, f64); 7] = [
     (15, 0.020),
     (45, 0.018),
     (105, 0.016),
@@ -216,77 +216,77 @@ pub const TIME_BASED_COPY_TIERS: [(u64, f64); 7] = [
 /// Image Builder's default step time-outs, minutes: `LaunchInstance` 75,
 /// `ExecuteComponents` 720 (at most 24 h), `CreateImage` 720 (at most 3 days).
 /// source: docs/sources.md#image-builder-steps.
-pub const IMAGE_BUILDER_LAUNCH_TIMEOUT_MIN: u64 = 75;
+pub(crate) const IMAGE_BUILDER_LAUNCH_TIMEOUT_MIN: u64 = 75;
 /// See [`IMAGE_BUILDER_LAUNCH_TIMEOUT_MIN`].
-pub const IMAGE_BUILDER_COMPONENTS_TIMEOUT_MIN: u64 = 720;
+pub(crate) const IMAGE_BUILDER_COMPONENTS_TIMEOUT_MIN: u64 = 720;
 /// See [`IMAGE_BUILDER_LAUNCH_TIMEOUT_MIN`].
-pub const IMAGE_BUILDER_CREATE_IMAGE_TIMEOUT_MIN: u64 = 720;
+pub(crate) const IMAGE_BUILDER_CREATE_IMAGE_TIMEOUT_MIN: u64 = 720;
 
 /// Image Builder's `DistributeImage` step time-out, for the whole
 /// distribution: 360 min by default (30 to 720).
 /// source: docs/sources.md#image-builder-steps.
-pub const IMAGE_BUILDER_DISTRIBUTE_TIMEOUT_MIN: u64 = 360;
+pub(crate) const IMAGE_BUILDER_DISTRIBUTE_TIMEOUT_MIN: u64 = 360;
 
 /// Image Builder's `DistributeContainerImage` step time-out, for a
 /// container's pushes to other Regions: 120 min by default (up to 720).
 /// source: docs/sources.md#container-build.
-pub const IMAGE_BUILDER_CONTAINER_DISTRIBUTE_TIMEOUT_MIN: u64 = 120;
+pub(crate) const IMAGE_BUILDER_CONTAINER_DISTRIBUTE_TIMEOUT_MIN: u64 = 120;
 
 /// Image Builder's `CollectImageMetadata`: SSM Inventory lists the build
 /// instance's OS and packages. ASSUMPTION (docs/sources.md#image-metadata:
 /// no duration is published; its time-out is 30 min).
-pub const IMAGE_BUILDER_METADATA: Lognormal = Lognormal {
+pub(crate) const IMAGE_BUILDER_METADATA: Lognormal = Lognormal {
     median: 45.0,
     p95: 120.0,
 };
 
 /// `CollectImageMetadata`'s default time-out, minutes.
 /// source: docs/sources.md#image-builder-steps.
-pub const COLLECT_METADATA_TIMEOUT_MIN: u64 = 30;
+pub(crate) const COLLECT_METADATA_TIMEOUT_MIN: u64 = 30;
 
 /// Image Builder's `CollectImageScanFindings`: it waits for Amazon
 /// Inspector's findings on the test instance. ASSUMPTION
 /// (docs/sources.md#image-scanning: no duration is published; its time-out
 /// is 120 min).
-pub const IMAGE_BUILDER_SCAN_FINDINGS: Lognormal = Lognormal {
+pub(crate) const IMAGE_BUILDER_SCAN_FINDINGS: Lognormal = Lognormal {
     median: 600.0,
     p95: 1800.0,
 };
 
 /// `CollectImageScanFindings`' default time-out, minutes.
 /// source: docs/sources.md#image-builder-steps.
-pub const SCAN_FINDINGS_TIMEOUT_MIN: u64 = 120;
+pub(crate) const SCAN_FINDINGS_TIMEOUT_MIN: u64 = 120;
 
 /// `BootstrapInstanceForContainer`: SSM Run Command installs Docker and the
 /// AWS CLI on the build host. ASSUMPTION (docs/sources.md#container-build:
 /// no duration is published; its time-out is 60 min).
-pub const CONTAINER_BOOTSTRAP: Lognormal = Lognormal {
+pub(crate) const CONTAINER_BOOTSTRAP: Lognormal = Lognormal {
     median: 90.0,
     p95: 240.0,
 };
 
 /// A `docker push` to ECR: fixed cost before layers move. ASSUMPTION
 /// (docs/sources.md#container-build: no figure is published).
-pub const ECR_PUSH_OVERHEAD: Lognormal = Lognormal {
+pub(crate) const ECR_PUSH_OVERHEAD: Lognormal = Lognormal {
     median: 10.0,
     p95: 40.0,
 };
 
 /// A push's throughput in MiB/s (compressed layers). ASSUMPTION
 /// (docs/sources.md#container-build).
-pub const ECR_PUSH_THROUGHPUT_MIB_S: Lognormal = Lognormal {
+pub(crate) const ECR_PUSH_THROUGHPUT_MIB_S: Lognormal = Lognormal {
     median: 60.0,
     p95: 200.0,
 };
 
 /// The test host's `docker pull`: fixed cost. ASSUMPTION (docs/sources.md#container-build).
-pub const ECR_PULL_OVERHEAD: Lognormal = Lognormal {
+pub(crate) const ECR_PULL_OVERHEAD: Lognormal = Lognormal {
     median: 5.0,
     p95: 20.0,
 };
 
 /// A pull's throughput in MiB/s. ASSUMPTION (docs/sources.md#container-build).
-pub const ECR_PULL_THROUGHPUT_MIB_S: Lognormal = Lognormal {
+pub(crate) const ECR_PULL_THROUGHPUT_MIB_S: Lognormal = Lognormal {
     median: 100.0,
     p95: 300.0,
 };
@@ -294,7 +294,7 @@ pub const ECR_PULL_THROUGHPUT_MIB_S: Lognormal = Lognormal {
 /// ECR replication from a push to the image in a destination: "the majority
 /// of images replicate in less than 30 minutes", no SLA, no throughput.
 /// ASSUMPTION on the shape (docs/sources.md#ecr-replication).
-pub const ECR_REPLICATION: Lognormal = Lognormal {
+pub(crate) const ECR_REPLICATION: Lognormal = Lognormal {
     median: 600.0,
     p95: 1800.0,
 };
@@ -302,42 +302,42 @@ pub const ECR_REPLICATION: Lognormal = Lognormal {
 /// ECR replication: at most 10 rules per replication configuration and 25
 /// unique destinations across them (not adjustable).
 /// source: docs/sources.md#ecr-replication.
-pub const ECR_REPLICATION_MAX_RULES: usize = 10;
+pub(crate) const ECR_REPLICATION_MAX_RULES: usize = 10;
 /// source: docs/sources.md#ecr-replication.
-pub const ECR_REPLICATION_MAX_DESTINATIONS: usize = 25;
+pub(crate) const ECR_REPLICATION_MAX_DESTINATIONS: usize = 25;
 
 /// ECR private storage, per GB-month of compressed, de-duplicated layers.
 /// source: docs/sources.md#price-ecr.
-pub const ECR_USD_PER_GB_MONTH: f64 = 0.10;
+pub(crate) const ECR_USD_PER_GB_MONTH: f64 = 0.10;
 
 /// EC2 API throttling, per account and Region: CopyImage bucket 100, refill 1/s;
 /// RunInstances request bucket 5, refill 2/s.
 /// source: docs/sources.md#throttling.
-pub const COPY_IMAGE_BUCKET: (u32, f64) = (100, 1.0);
+pub(crate) const COPY_IMAGE_BUCKET: (u32, f64) = (100, 1.0);
 /// See [`COPY_IMAGE_BUCKET`].
-pub const RUN_INSTANCES_BUCKET: (u32, f64) = (5, 2.0);
+pub(crate) const RUN_INSTANCES_BUCKET: (u32, f64) = (5, 2.0);
 
 /// ECR's PutImage, per account and Region: 10 per second (a container push
 /// ends with one). source: docs/sources.md#rule-ecr-replication (ECR's quotas).
-pub const ECR_PUT_IMAGE_BUCKET: (u32, f64) = (10, 10.0);
+pub(crate) const ECR_PUT_IMAGE_BUCKET: (u32, f64) = (10, 10.0);
 
 /// The AWS SDKs' standard retry mode: 3 attempts, exponential backoff with
 /// full jitter from a 1 s base, capped at 20 s.
 /// source: docs/sources.md#sdk-retry.
-pub const SDK_MAX_ATTEMPTS: u32 = 3;
+pub(crate) const SDK_MAX_ATTEMPTS: u32 = 3;
 /// See [`SDK_MAX_ATTEMPTS`].
-pub const SDK_BACKOFF_BASE_S: u64 = 1;
+pub(crate) const SDK_BACKOFF_BASE_S: u64 = 1;
 /// See [`SDK_MAX_ATTEMPTS`].
-pub const SDK_BACKOFF_MAX_S: u64 = 20;
+pub(crate) const SDK_BACKOFF_MAX_S: u64 = 20;
 /// Packer's `max_retries` when unset: 10 ("to make throttling issues less
 /// likely"), passed to the SDK as its maximum attempts, with the SDK's
 /// backoff. source: docs/sources.md#sdk-retry.
-pub const PACKER_MAX_RETRIES: u32 = 10;
+pub(crate) const PACKER_MAX_RETRIES: u32 = 10;
 
 /// On-demand Linux prices per hour in us-east-1 (us-west-2 the same).
 /// source: docs/sources.md#price-instances. Other types and Regions have no
 /// sourced figure: give them in `[cost]`.
-pub const INSTANCE_USD_PER_HOUR: &[(&str, f64)] = &[
+pub(crate) const INSTANCE_USD_PER_HOUR: &[(&str, f64)] = &[
     ("t3.medium", 0.0416),
     ("m5.large", 0.096),
     ("c5.xlarge", 0.17),
@@ -349,7 +349,7 @@ pub const INSTANCE_USD_PER_HOUR: &[(&str, f64)] = &[
 /// m7i.large an assumption (twice Linux, public tables disagree).
 /// source: docs/sources.md#price-windows-instances. `amisim prices` reads
 /// the current figures from AWS's price list.
-pub const WINDOWS_INSTANCE_USD_PER_HOUR: &[(&str, f64)] = &[
+pub(crate) const WINDOWS_INSTANCE_USD_PER_HOUR: &[(&str, f64)] = &[
     ("t3.medium", 0.0596),
     ("m5.large", 0.192),
     ("c5.xlarge", 0.34),
@@ -359,26 +359,26 @@ pub const WINDOWS_INSTANCE_USD_PER_HOUR: &[(&str, f64)] = &[
 /// The types of [`WINDOWS_INSTANCE_USD_PER_HOUR`] whose price is an
 /// assumption (twice Linux), not a published figure.
 /// source: docs/sources.md#price-windows-instances.
-pub const WINDOWS_INSTANCE_ASSUMED: &[&str] = &["c5.xlarge", "m7i.large"];
+pub(crate) const WINDOWS_INSTANCE_ASSUMED: &[&str] = &["c5.xlarge", "m7i.large"];
 
 /// EBS gp3, per GB-month (us-east-1). source: docs/sources.md#price-ebs.
-pub const EBS_GP3_USD_PER_GB_MONTH: f64 = 0.08;
+pub(crate) const EBS_GP3_USD_PER_GB_MONTH: f64 = 0.08;
 /// EBS snapshot storage, standard tier, per GB-month (us-east-1).
 /// source: docs/sources.md#price-snapshot.
-pub const SNAPSHOT_USD_PER_GB_MONTH: f64 = 0.05;
+pub(crate) const SNAPSHOT_USD_PER_GB_MONTH: f64 = 0.05;
 /// EBS snapshot storage, archive tier, per GB-month of the full snapshot
 /// (us-east-1), with a 90-day minimum. source: docs/sources.md#snapshot-archive.
-pub const SNAPSHOT_ARCHIVE_USD_PER_GB_MONTH: f64 = 0.0125;
+pub(crate) const SNAPSHOT_ARCHIVE_USD_PER_GB_MONTH: f64 = 0.0125;
 /// See [`SNAPSHOT_ARCHIVE_USD_PER_GB_MONTH`].
-pub const SNAPSHOT_ARCHIVE_MIN_DAYS: u64 = 90;
+pub(crate) const SNAPSHOT_ARCHIVE_MIN_DAYS: u64 = 90;
 /// Inter-Region transfer, per GB, most pairs. source: docs/sources.md#price-transfer.
-pub const TRANSFER_USD_PER_GB: f64 = 0.02;
+pub(crate) const TRANSFER_USD_PER_GB: f64 = 0.02;
 /// us-east-1 ↔ us-east-2, per GB. source: docs/sources.md#price-transfer.
-pub const TRANSFER_US_EAST_PAIR_USD_PER_GB: f64 = 0.01;
+pub(crate) const TRANSFER_US_EAST_PAIR_USD_PER_GB: f64 = 0.01;
 /// Source Regions with higher transfer prices (São Paulo, Middle East, Cape
 /// Town, Hong Kong): about $0.08–0.147 / GB; the low end is used.
 /// source: docs/sources.md#price-transfer.
-pub const TRANSFER_EXPENSIVE_SOURCES: &[&str] = &[
+pub(crate) const TRANSFER_EXPENSIVE_SOURCES: &[&str] = &[
     "sa-east-1",
     "me-south-1",
     "me-central-1",
@@ -386,13 +386,13 @@ pub const TRANSFER_EXPENSIVE_SOURCES: &[&str] = &[
     "ap-east-1",
 ];
 /// See [`TRANSFER_EXPENSIVE_SOURCES`].
-pub const TRANSFER_EXPENSIVE_USD_PER_GB: f64 = 0.08;
+pub(crate) const TRANSFER_EXPENSIVE_USD_PER_GB: f64 = 0.08;
 /// Customer managed KMS key, per key-month (each multi-Region replica counts).
 /// source: docs/sources.md#price-kms-key.
-pub const KMS_KEY_USD_PER_MONTH: f64 = 1.0;
+pub(crate) const KMS_KEY_USD_PER_MONTH: f64 = 1.0;
 /// Per-second billing with a 60-second minimum per start.
 /// source: docs/sources.md#billing-minimum.
-pub const MIN_BILLED_S: u64 = 60;
+pub(crate) const MIN_BILLED_S: u64 = 60;
 /// Hours in a month for GB-month and monthly figures: 730 (AWS's pricing
 /// calculator's convention). source: docs/sources.md#hours-per-month.
-pub const HOURS_PER_MONTH: f64 = 730.0;
+pub(crate) const HOURS_PER_MONTH: f64 = 730.0;

@@ -1,10 +1,10 @@
 //! The AWS domain: Region names and the figures every default is built on.
 //!
-//! No engine internals here; [`facts`] is the one place where AWS numbers
+//! No engine internals here; `facts` is the one place where AWS numbers
 //! live, each with a `// source:` pointing into the repository's `docs/sources.md`.
 
 pub mod directory;
-pub mod facts;
+pub(crate) mod facts;
 pub mod ids;
 pub mod quotas;
 pub mod rules;

@@ -86,7 +86,7 @@ fn observations(world: &World, before: &[&Execution], copies_seen: bool) -> Vec<
 }
 
 /// Fits the executions before the cutoff.
-pub fn calibrate(world: &World, before: &[&Execution], o: &stage::Options) -> Calibration {
+pub(crate) fn calibrate(world: &World, before: &[&Execution], o: &stage::Options) -> Calibration {
     let copies_seen = before
         .iter()
         .any(|e| e.steps.iter().any(|s| matches!(s.metric, Metric::Copy(_))));

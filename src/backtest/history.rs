@@ -20,7 +20,7 @@ use crate::fit::obs::located;
 /// `list-image-pipeline-images`: the images a pipeline built.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ImageList {
+pub(crate) struct ImageList {
     /// The images.
     pub image_summary_list: Vec<ImageSummary>,
 }
@@ -28,7 +28,7 @@ pub struct ImageList {
 /// One image (one execution of its pipeline).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ImageSummary {
+pub(crate) struct ImageSummary {
     /// `arn:aws:imagebuilder:REGION:ACCOUNT:image/NAME/VERSION/BUILD`.
     pub arn: String,
     /// The recipe's name.
@@ -43,16 +43,14 @@ pub struct ImageSummary {
 
 /// `state` of an image.
 #[derive(Debug, Clone, Deserialize)]
-pub struct ImageState {
+pub(crate) struct ImageState {
     /// `AVAILABLE`, `FAILED`, `BUILDING`, …
     pub status: String,
-    /// Why it failed.
-    pub reason: Option<String>,
 }
 
 /// `outputResources` of an image.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct OutputResources {
+pub(crate) struct OutputResources {
     /// One per Region and account.
     #[serde(default)]
     pub amis: Vec<OutputAmi>,
@@ -61,29 +59,25 @@ pub struct OutputResources {
 /// One AMI of an image.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OutputAmi {
+pub(crate) struct OutputAmi {
     /// Its Region.
     pub region: String,
     /// Its id (`ami-…`).
     pub image: Option<String>,
-    /// Its account.
-    pub account_id: Option<String>,
 }
 
 /// `list-workflow-executions`: an image's build, test and distribution workflows.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WorkflowList {
-    /// The image.
-    pub image_build_version_arn: String,
-    /// Its workflows.
+pub(crate) struct WorkflowList {
+    /// Its workflows (each names its image's steps by its id).
     pub workflow_executions: Vec<WorkflowExecution>,
 }
 
 /// One workflow execution.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WorkflowExecution {
+pub(crate) struct WorkflowExecution {
     /// Its id.
     pub workflow_execution_id: String,
     /// `BUILD`, `TEST` or `DISTRIBUTION`.
@@ -96,7 +90,7 @@ pub struct WorkflowExecution {
 /// `list-workflow-step-executions`: one workflow's steps.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StepList {
+pub(crate) struct StepList {
     /// The image.
     pub image_build_version_arn: String,
     /// The workflow execution.
@@ -110,7 +104,7 @@ pub struct StepList {
 /// One step.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StepExecution {
+pub(crate) struct StepExecution {
     /// Its name (`LaunchBuildInstance`, `RunSanitizeScript`, …).
     pub name: Option<String>,
     /// Its action (`LaunchInstance`, `ExecuteComponents`, …).
@@ -127,7 +121,7 @@ pub struct StepExecution {
 
 /// An EventBridge "EC2 AMI State Change" event.
 #[derive(Debug, Clone, Deserialize)]
-pub struct AmiEvent {
+pub(crate) struct AmiEvent {
     /// When.
     pub time: String,
     /// Where.
@@ -139,7 +133,7 @@ pub struct AmiEvent {
 /// Its `detail`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct AmiEventDetail {
+pub(crate) struct AmiEventDetail {
     /// The AMI.
     pub image_id: String,
     /// `available`, `failed`, `deregistered`, …
@@ -148,7 +142,7 @@ pub struct AmiEventDetail {
 
 /// Where a document came from: its file and line.
 #[derive(Debug, Clone)]
-pub struct At {
+pub(crate) struct At {
     /// The file.
     pub file: PathBuf,
     /// 1-based line (of its first line, or of the field that names it).
@@ -157,7 +151,7 @@ pub struct At {
 
 /// Everything read.
 #[derive(Debug, Default)]
-pub struct History {
+pub(crate) struct History {
     /// Images, with where.
     pub images: Vec<(ImageSummary, At)>,
     /// Workflow lists.
@@ -184,7 +178,7 @@ fn line_of(text: &str, needle: &str, from_line: usize) -> usize {
 }
 
 /// Reads every file (and every file of a directory, in name order).
-pub fn read(inputs: &[PathBuf]) -> Result<History, FitError> {
+pub(crate) fn read(inputs: &[PathBuf]) -> Result<History, FitError> {
     let mut h = History::default();
     for file in crate::fit::expand(inputs)? {
         let text = crate::scenario::read_input(&file, 1 << 30).map_err(|e| {
@@ -308,7 +302,7 @@ fn add(h: &mut History, file: &Path, text: &str, v: Value, line: usize) -> Resul
 }
 
 /// Seconds since the Unix epoch of an RFC 3339 time.
-pub fn epoch(s: &str) -> Option<f64> {
+pub(crate) fn epoch(s: &str) -> Option<f64> {
     chrono::DateTime::parse_from_rfc3339(s.trim())
         .ok()
         .map(|t| t.timestamp_millis() as f64 / 1000.0)

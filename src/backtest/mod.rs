@@ -9,13 +9,13 @@
 //! the wait before the build, the time to all Regions and the failure
 //! share are compared with what happened, per pipeline and pooled.
 
-pub mod calibrate;
+pub(crate) mod calibrate;
 pub mod compare;
-pub mod history;
-pub mod metric;
-pub mod reconstruct;
-pub mod report;
-pub mod stats;
+pub(crate) mod history;
+pub(crate) mod metric;
+pub(crate) mod reconstruct;
+pub(crate) mod report;
+pub(crate) mod stats;
 
 use std::path::{Path, PathBuf};
 

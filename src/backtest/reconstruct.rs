@@ -28,7 +28,7 @@ pub struct Reconstructed {
 
 /// A scenario pipeline as the history names it.
 #[derive(Debug, Clone)]
-pub struct PipelineRef {
+pub(crate) struct PipelineRef {
     /// Its name.
     pub name: String,
     /// Its build Region.
@@ -98,7 +98,10 @@ fn metric_of(ty: &str, s: &StepExecution) -> Option<Metric> {
 }
 
 /// Reconstructs every execution of `h` for `pipelines`.
-pub fn reconstruct(h: &History, pipelines: &[PipelineRef]) -> Result<Reconstructed, FitError> {
+pub(crate) fn reconstruct(
+    h: &History,
+    pipelines: &[PipelineRef],
+) -> Result<Reconstructed, FitError> {
     let steps = steps_by_image(h);
     let mut events: BTreeMap<&str, Vec<(f64, &str, &str)>> = BTreeMap::new();
     for (e, at) in &h.events {

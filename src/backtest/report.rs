@@ -72,7 +72,10 @@ fn finding(r: &Row) -> String {
 /// The findings in words, and the cause with the metrics it names: the
 /// rejected stages first (what to look at), then the waits and the
 /// end-to-end they explain.
-pub fn findings(rows: &[Row], verdict: Verdict) -> (Vec<String>, Option<(Cause, Vec<String>)>) {
+pub(crate) fn findings(
+    rows: &[Row],
+    verdict: Verdict,
+) -> (Vec<String>, Option<(Cause, Vec<String>)>) {
     if verdict != Verdict::Inconsistent {
         return (Vec::new(), None);
     }
@@ -150,7 +153,7 @@ fn histogram(u: &[(f64, bool)], bins: usize) -> Vec<usize> {
 }
 
 /// `backtest.json`.
-pub fn json(b: &Backtested) -> String {
+pub(crate) fn json(b: &Backtested) -> String {
     let rec = &b.reconstructed;
     let v = json!({
         "scenario": b.scenario,
@@ -302,7 +305,7 @@ fn pit_chart(dir: &Path, r: &Row) -> Result<String, crate::report::ReportError> 
 }
 
 /// The console's summary: the verdict, the findings, the split.
-pub fn console(b: &Backtested) -> String {
+pub(crate) fn console(b: &Backtested) -> String {
     let mut s = format!(
         "backtest of {}: {} ({} executions before the cutoff {}, {} after; {} replications)\n",
         b.scenario,
@@ -411,7 +414,7 @@ fn method(b: &Backtested) -> String {
 }
 
 /// The Markdown and HTML reports into `dir`, their charts into `charts`.
-pub fn write_report(
+pub(crate) fn write_report(
     dir: &Path,
     charts: &Path,
     b: &Backtested,

@@ -64,7 +64,7 @@ impl Sample {
 
 /// The Kaplan-Meier `q` quantile of durations with censoring flags; `None`
 /// when the curve never reaches `q` (too much is censored) or no value.
-pub fn km_quantile(values: &[(f64, bool)], q: f64) -> Option<f64> {
+pub(crate) fn km_quantile(values: &[(f64, bool)], q: f64) -> Option<f64> {
     let mut v = values.to_vec();
     v.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     let n = v.len();
@@ -85,7 +85,7 @@ pub fn km_quantile(values: &[(f64, bool)], q: f64) -> Option<f64> {
 /// `pred`: uniform between P(X < x) and P(X ≤ x), so that atoms (a wait
 /// that is almost always zero) give uniform values when the model holds.
 /// A censored value is only known to lie above: its transform is censored.
-pub fn pit(pred: &Sample, values: &[(f64, bool)], seed: u64) -> Vec<(f64, bool)> {
+pub(crate) fn pit(pred: &Sample, values: &[(f64, bool)], seed: u64) -> Vec<(f64, bool)> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     values
         .iter()
@@ -99,7 +99,7 @@ pub fn pit(pred: &Sample, values: &[(f64, bool)], seed: u64) -> Vec<(f64, bool)>
 
 /// Kolmogorov's limiting distribution: P(√n·D > λ) for Stephens' λ.
 // Hand-written: statrs has no Kolmogorov distribution; the series converges in a few terms.
-pub fn kolmogorov_p(d: f64, n_eff: f64) -> f64 {
+pub(crate) fn kolmogorov_p(d: f64, n_eff: f64) -> f64 {
     if n_eff <= 0.0 || d <= 0.0 {
         return 1.0;
     }
@@ -123,7 +123,7 @@ pub fn kolmogorov_p(d: f64, n_eff: f64) -> f64 {
 /// One-sample KS of transformed values against the uniform (Kaplan-Meier
 /// with censoring): (D, p) with the size `m` the prediction is known from
 /// folded in as a two-sample test's effective size n·m / (n + m).
-pub fn ks_pit(u: &[(f64, bool)], m: usize) -> (f64, f64) {
+pub(crate) fn ks_pit(u: &[(f64, bool)], m: usize) -> (f64, f64) {
     let (d, _) = crate::fit::gof::statistics(u);
     let n = u.len() as f64;
     let m = m as f64;
@@ -131,7 +131,7 @@ pub fn ks_pit(u: &[(f64, bool)], m: usize) -> (f64, f64) {
 }
 
 /// Two-sample KS of uncensored values: (D, p).
-pub fn ks_two(a: &[f64], b: &[f64]) -> (f64, f64) {
+pub(crate) fn ks_two(a: &[f64], b: &[f64]) -> (f64, f64) {
     if a.is_empty() || b.is_empty() {
         return (0.0, 1.0);
     }
@@ -147,7 +147,7 @@ pub fn ks_two(a: &[f64], b: &[f64]) -> (f64, f64) {
 }
 
 /// Holm's step-down rejections at family-wise level `alpha`.
-pub fn holm(p: &[f64], alpha: f64) -> Vec<bool> {
+pub(crate) fn holm(p: &[f64], alpha: f64) -> Vec<bool> {
     let mut order: Vec<usize> = (0..p.len()).collect();
     order.sort_by(|a, b| p[*a].total_cmp(&p[*b]));
     let mut out = vec![false; p.len()];
@@ -163,7 +163,7 @@ pub fn holm(p: &[f64], alpha: f64) -> Vec<bool> {
 
 /// Two-sided exact binomial test of `k` of `n` under probability `p`:
 /// the probability of outcomes no likelier than `k`.
-pub fn binomial_p(k: u64, n: u64, p: f64) -> f64 {
+pub(crate) fn binomial_p(k: u64, n: u64, p: f64) -> f64 {
     use statrs::distribution::{Binomial, Discrete};
     let Ok(b) = Binomial::new(p.clamp(0.0, 1.0), n) else {
         return 1.0;
@@ -181,7 +181,7 @@ pub fn binomial_p(k: u64, n: u64, p: f64) -> f64 {
 /// `share` and the uncertainty of a share estimated from `n_fit` trials
 /// (α = share·n_fit + ½, β = (1 − share)·n_fit + ½). The probability of
 /// outcomes no likelier than `k`.
-pub fn beta_binomial_p(k: u64, n: u64, share: f64, n_fit: u64) -> f64 {
+pub(crate) fn beta_binomial_p(k: u64, n: u64, share: f64, n_fit: u64) -> f64 {
     use statrs::function::beta::ln_beta;
     let a = share.clamp(0.0, 1.0) * n_fit as f64 + 0.5;
     let b = (1.0 - share.clamp(0.0, 1.0)) * n_fit as f64 + 0.5;
@@ -195,7 +195,7 @@ pub fn beta_binomial_p(k: u64, n: u64, share: f64, n_fit: u64) -> f64 {
 }
 
 /// Clopper-Pearson 95 % interval of `k` successes in `n`.
-pub fn proportion_ci95(k: u64, n: u64) -> Option<(f64, f64)> {
+pub(crate) fn proportion_ci95(k: u64, n: u64) -> Option<(f64, f64)> {
     use statrs::distribution::{Beta, ContinuousCDF};
     if n == 0 {
         return None;

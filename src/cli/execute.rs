@@ -121,10 +121,10 @@ fn replicate(
         };
         let agg = experiment::run(point, &c.plan, encode, |lo, ran, out: &Encoded| {
             if let Some(rows) = rows.as_deref_mut() {
-                rows.append(out).map_err(|e| e.to_string())?;
+                rows.append(out)?;
                 if limit > 0 && lo + ran >= limit {
                     // Every row is written: to disk while the rest run.
-                    rows.sync_early().map_err(|e| e.to_string())?;
+                    rows.sync_early()?;
                 }
             }
             bar.inc(ran);

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{CliError, input, new_output, usage, write_whole};
-use crate::pipeline::config::Kind;
+use crate::pipeline::config::PipelineKind;
 use crate::pricelist::{self, Selection};
 
 /// `amisim prices`
@@ -107,7 +107,7 @@ fn selection(a: &PricesArgs) -> Result<Selection, CliError> {
         let scn = crate::scenario::load(path, &load).map_err(CliError::Scenario)?;
         sel.regions.extend(scn.world.regions.iter().cloned());
         for p in &scn.world.pipelines {
-            if let Kind::Build {
+            if let PipelineKind::Build {
                 builder_instance_type,
                 test_instance_type,
             } = &p.kind

@@ -68,9 +68,9 @@ const DEFAULT_MAX_REPLICATIONS: u64 = 10_000;
 
 /// The precision a run chooses its count by when neither the scenario nor
 /// `-n` gives one: every pipeline's p95 within ±5 % (95 % CI) ...
-pub const DEFAULT_PRECISION: f64 = 0.05;
+pub(super) const DEFAULT_PRECISION: f64 = 0.05;
 /// ... in at most this many replications.
-pub const DEFAULT_PRECISION_MAX: u64 = 1_000;
+pub(super) const DEFAULT_PRECISION_MAX: u64 = 1_000;
 
 /// `amisim run`
 #[derive(Debug, Args)]

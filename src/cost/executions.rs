@@ -5,7 +5,7 @@ use super::{Book, Category, CostLine, Item, Market, billed_hours, micro, months}
 use crate::aws::directory::AccountId;
 use crate::engine::SimTime;
 use crate::pipeline::analysis::ExecRecords;
-use crate::pipeline::config::{Kind, RegionId, Tool};
+use crate::pipeline::config::{PipelineKind, RegionId, Tool};
 use crate::pipeline::model::{ExecId, Outcome, RecordId, ReplicationResult, Stage, StageRecord};
 
 /// Prices every execution of `rep`: instances, volumes, copies.
@@ -158,7 +158,7 @@ fn bill_destination_tests(
     book: &mut Book<'_>,
 ) {
     let p = &m.world.pipelines[rep.runs[ei].pipeline as usize];
-    let Kind::Build {
+    let PipelineKind::Build {
         test_instance_type, ..
     } = &p.kind
     else {

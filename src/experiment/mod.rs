@@ -12,15 +12,15 @@
 pub mod aggregate;
 pub mod fleet;
 mod gather;
-pub mod moments;
+pub(crate) mod moments;
 mod month_agg;
 pub mod outputs;
 mod pipeline_agg;
 mod quota_agg;
-pub mod scope;
-pub mod search;
-pub mod sensitivity;
-pub mod shard;
+pub(crate) mod scope;
+pub(crate) mod search;
+pub(crate) mod sensitivity;
+pub(crate) mod shard;
 pub mod stats;
 mod tdist;
 
@@ -82,6 +82,9 @@ impl Output for () {
     fn clear(&mut self) {}
 }
 
+/// What a chunk handler of [`run`] may fail with.
+pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Why an experiment could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum ExperimentError {
@@ -93,9 +96,9 @@ pub enum ExperimentError {
         /// The cause.
         source: rayon::ThreadPoolBuildError,
     },
-    /// The chunk handler failed (e.g. writing rows).
-    #[error("{0}")]
-    Sink(String),
+    /// The chunk handler failed (e.g. writing rows): its error, as it is.
+    #[error(transparent)]
+    Sink(SinkError),
 }
 
 /// The worker pool for `threads` (0: one per core), built once per process.
@@ -203,7 +206,7 @@ fn next_chunk(held: usize, n: u64, threads: u64) -> u64 {
 
 /// Hands each worker's outputs to the sink and merges the partial
 /// aggregates in order (exact, see [`Aggregate::merge`]); the bytes held.
-fn merge_parts<T: Output, F: FnMut(u64, u64, &T) -> Result<(), String>>(
+fn merge_parts<T: Output, F: FnMut(u64, u64, &T) -> Result<(), SinkError>>(
     parts: Vec<(u64, u64, Aggregate)>,
     outs: &mut [T],
     agg: &mut Aggregate,
@@ -239,7 +242,7 @@ pub fn run<T, E, F>(
 where
     T: Output,
     E: Fn(&mut T, u64, &ReplicationResult, &[CostLine]) + Sync,
-    F: FnMut(u64, u64, &T) -> Result<(), String>,
+    F: FnMut(u64, u64, &T) -> Result<(), SinkError>,
 {
     let pool = pool(plan.threads)?;
     let threads = pool.current_num_threads() as u64;

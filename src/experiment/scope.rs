@@ -13,7 +13,7 @@ use crate::scenario::Scenario;
 
 /// The slowest pipeline's p95 time to all Regions under the other reading.
 #[derive(Debug, Clone)]
-pub struct OtherReading {
+pub(crate) struct OtherReading {
     /// The reading run.
     pub scope: CopyScope,
     /// The slowest pipeline, by its p95.
@@ -28,7 +28,7 @@ pub struct OtherReading {
 
 /// Runs the other reading for the report of `agg`, if the scenario left
 /// the scope to amisim and the two readings can differ.
-pub fn for_run(
+pub(crate) fn for_run(
     scn: &Scenario,
     agg: &Aggregate,
     seed: u64,
@@ -63,7 +63,7 @@ pub fn for_run(
 
 /// The plan of a run again with the same seed and replications as `agg`'s
 /// (common random numbers), on every core, without outputs.
-pub fn same_plan(agg: &Aggregate, seed: u64) -> Result<Plan, ExperimentError> {
+pub(crate) fn same_plan(agg: &Aggregate, seed: u64) -> Result<Plan, ExperimentError> {
     let threads = workers(0)? as u64;
     Ok(Plan {
         seed,
@@ -82,7 +82,7 @@ fn ttar(p: &crate::experiment::aggregate::PipelineAgg) -> &super::stats::Metric 
 /// The p95 time to all Regions the `[slo]` scope judges, seconds, with what
 /// it is of and its n: the fleet's, the named pipeline's, or (each) the
 /// slowest pipeline's.
-pub fn headline_p95(scn: &Scenario, agg: &Aggregate) -> Option<(String, f64, u64)> {
+pub(crate) fn headline_p95(scn: &Scenario, agg: &Aggregate) -> Option<(String, f64, u64)> {
     use crate::scenario::SloScope;
     match scn.slo.scope {
         SloScope::Fleet => {
@@ -99,7 +99,7 @@ pub fn headline_p95(scn: &Scenario, agg: &Aggregate) -> Option<(String, f64, u64
 }
 
 /// The slowest pipeline's name, its p95 time to all Regions (seconds) and its n.
-pub fn slowest(scn: &Scenario, agg: &Aggregate) -> Option<(String, f64, u64)> {
+pub(crate) fn slowest(scn: &Scenario, agg: &Aggregate) -> Option<(String, f64, u64)> {
     let (i, pa) = super::fleet::slowest(agg, ttar)?;
     let m = ttar(pa);
     Some((

@@ -13,7 +13,7 @@ use crate::scenario::Scenario;
 /// The search a report shows for a single run `agg` of `scn` with `seed`:
 /// over its binding quota (the longest at capacity), when the scenario has
 /// a time SLO and that quota was ever full; `None` otherwise.
-pub fn for_run(
+pub(crate) fn for_run(
     scn: &Scenario,
     agg: &Aggregate,
     seed: u64,
@@ -34,11 +34,11 @@ pub fn for_run(
 
 /// A step's replications grow (doubling) to at most this many times the
 /// run's while its bounds (the CI, or on a small sample its min and max) straddle the SLO.
-pub const MAX_GROWTH: u64 = 8;
+pub(crate) const MAX_GROWTH: u64 = 8;
 
 /// What one step found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// Every pipeline's p95 CI lies at or below the SLO.
     Meets,
     /// Some pipeline's p95 CI lies above it.
@@ -50,14 +50,14 @@ pub enum Decision {
 
 impl Decision {
     /// Whether the step counts as meeting the SLO.
-    pub fn meets(self) -> bool {
+    pub(crate) fn meets(self) -> bool {
         matches!(self, Decision::Meets | Decision::Undecided(true))
     }
 }
 
 /// One value tried.
 #[derive(Debug, Clone)]
-pub struct Step {
+pub(crate) struct Step {
     /// The quota's value.
     pub value: u32,
     /// Replications run at it.
@@ -74,13 +74,9 @@ pub struct Step {
 
 /// The search's result.
 #[derive(Debug, Clone)]
-pub struct QuotaSearch {
-    /// The quota searched.
-    pub quota: Quota,
+pub(crate) struct QuotaSearch {
     /// Its value in the scenario.
     pub current: u32,
-    /// The SLO, s.
-    pub slo: f64,
     /// The steps, in the order run.
     pub steps: Vec<Step>,
     /// The smallest value that meets the SLO; `None` when none does (at a
@@ -90,7 +86,7 @@ pub struct QuotaSearch {
 
 impl QuotaSearch {
     /// Replications run in all.
-    pub fn replications(&self) -> u64 {
+    pub(crate) fn replications(&self) -> u64 {
         self.steps.iter().map(|s| s.replications).sum()
     }
 }
@@ -196,7 +192,7 @@ fn step(
 
 /// Searches for the smallest value of `quota` whose run of `replications`
 /// (from `first`, with `seed`) meets `slo` seconds of p95 for every pipeline.
-pub fn smallest_quota(
+pub(crate) fn smallest_quota(
     scn: &Scenario,
     quota: Quota,
     seed: u64,
@@ -222,9 +218,7 @@ pub fn smallest_quota(
             if !last.binds || v as i64 >= MAX_QUOTA {
                 // Never full: more of it cannot help.
                 return Ok(QuotaSearch {
-                    quota,
                     current,
-                    slo,
                     steps,
                     answer: None,
                 });
@@ -246,9 +240,7 @@ pub fn smallest_quota(
         }
     }
     Ok(QuotaSearch {
-        quota,
         current,
-        slo,
         steps,
         answer: Some(hi),
     })

@@ -16,13 +16,11 @@ use crate::scenario::{LoadOptions, Scenario};
 /// One assumption made twice as slow and twice as fast, and what the p95
 /// became.
 #[derive(Debug, Clone)]
-pub struct Sensitivity {
+pub(crate) struct Sensitivity {
     /// The assumption, in words, with its article.
     pub assumption: &'static str,
     /// Its entry in docs/sources.md.
     pub source: &'static str,
-    /// What the p95 is of (the fleet, a pipeline).
-    pub of: String,
     /// The p95 with it twice as slow, seconds, and its n.
     pub p95_s: f64,
     /// Succeeded executions behind it.
@@ -120,7 +118,7 @@ fn knobs() -> [(&'static str, &'static str, &'static str, Assumed); 7] {
 /// as fast, for the report of `agg`; only those the scenario relies on
 /// (whose run differs) are kept, the largest p95 first. Empty when the
 /// scenario file cannot be read again.
-pub fn for_run(
+pub(crate) fn for_run(
     scn: &Scenario,
     agg: &Aggregate,
     seed: u64,
@@ -145,7 +143,7 @@ pub fn for_run(
     };
     let mut out = Vec::new();
     for (key, words, source, value) in knobs() {
-        let Some((of, p95_s, n)) = varied.p95(key, value.slower(2.0))? else {
+        let Some((_, p95_s, n)) = varied.p95(key, value.slower(2.0))? else {
             continue;
         };
         // The same p95 to the millisecond: the scenario does not rely on it.
@@ -154,7 +152,6 @@ pub fn for_run(
             out.push(Sensitivity {
                 assumption: words,
                 source,
-                of,
                 p95_s,
                 n,
                 faster,

@@ -16,7 +16,7 @@ pub struct Shard {
 }
 
 /// Where a batch engine puts its task's array index, in the order looked up.
-pub const INDEX_VARIABLES: [&str; 3] = [
+pub(crate) const INDEX_VARIABLES: [&str; 3] = [
     "SLURM_ARRAY_TASK_ID",
     "AWS_BATCH_JOB_ARRAY_INDEX",
     "JOB_COMPLETION_INDEX",
@@ -78,7 +78,7 @@ fn index_from_env(env: impl Fn(&str) -> Option<String>) -> Result<u64, String> {
 
 /// What a shard records beside its rows (`shard.json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ShardInfo {
+pub(crate) struct ShardInfo {
     /// The amisim that wrote it: aggregates merge exactly only between the same code.
     pub amisim_version: String,
     /// SHA-256 of the scenario file's bytes.
@@ -108,7 +108,7 @@ pub struct ShardInfo {
 
 /// A file's name, length and SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileDigest {
+pub(crate) struct FileDigest {
     /// Its name in the shard's directory.
     pub name: String,
     /// Its length in bytes.
@@ -118,7 +118,7 @@ pub struct FileDigest {
 }
 
 /// The digest of `dir/name`, read in blocks.
-pub fn digest(dir: &std::path::Path, name: &str) -> std::io::Result<FileDigest> {
+pub(crate) fn digest(dir: &std::path::Path, name: &str) -> std::io::Result<FileDigest> {
     use sha2::{Digest, Sha256};
     use std::io::Read as _;
     let mut f = std::fs::File::open(dir.join(name))?;
@@ -143,7 +143,11 @@ pub fn digest(dir: &std::path::Path, name: &str) -> std::io::Result<FileDigest> 
 
 /// Checks the files of the shard in `dir` against what `info` recorded
 /// (its row files too when `with_rows`); `Err` names the file and what differs.
-pub fn verify(info: &ShardInfo, dir: &std::path::Path, with_rows: bool) -> Result<(), String> {
+pub(crate) fn verify(
+    info: &ShardInfo,
+    dir: &std::path::Path,
+    with_rows: bool,
+) -> Result<(), String> {
     let mut want: Vec<&str> = if with_rows {
         info.rows.files()
     } else {
@@ -179,7 +183,7 @@ pub fn verify(info: &ShardInfo, dir: &std::path::Path, with_rows: bool) -> Resul
 
 /// The run that a set of shards forms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Merged {
+pub(crate) struct Merged {
     /// Master seed.
     pub seed: u64,
     /// How many shards.
@@ -194,7 +198,7 @@ pub struct Merged {
 /// this amisim on `scenario` (its file name and SHA-256) and form one run: shards
 /// `0..N` of one seed and replication count, with the same row files.
 /// Sorts them by first replication.
-pub fn check_merge<T>(
+pub(crate) fn check_merge<T>(
     shards: &mut [(ShardInfo, T)],
     (scenario, sha256): (&str, &str),
     label: impl Fn(&T) -> String,

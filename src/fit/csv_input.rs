@@ -14,7 +14,7 @@ use super::obs::{FitError, Observation, located, target_of};
 
 /// What a CSV gave: observations, and the rows dropped, with why.
 #[derive(Debug, Default)]
-pub struct Read {
+pub(crate) struct Read {
     /// The observations.
     pub observations: Vec<Observation>,
     /// Rows left out (failures, stages with no latency of their own), counted by reason.
@@ -37,7 +37,7 @@ fn rfc3339(s: &str) -> Option<f64> {
 }
 
 /// Reads a CSV of observations.
-pub fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
+pub(crate) fn read(file: &Path, text: &str, out: &mut Read) -> Result<(), FitError> {
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());

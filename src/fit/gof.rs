@@ -31,7 +31,7 @@ pub struct Gof {
 
 /// KS (against the Kaplan-Meier curve) and AD (uncensored) of transformed
 /// values `u` in (0, 1), each with its censoring flag.
-pub fn statistics(u: &[(f64, bool)]) -> (f64, f64) {
+pub(crate) fn statistics(u: &[(f64, bool)]) -> (f64, f64) {
     let mut v: Vec<(f64, bool)> = u.to_vec();
     // Ties: events before censorings, as Kaplan and Meier order them.
     v.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
@@ -68,7 +68,7 @@ pub fn statistics(u: &[(f64, bool)]) -> (f64, f64) {
 /// Bootstrap p-values of the observed statistics `observed`: `one` draws a
 /// sample from the fitted model, refits it and gives its statistics. Each
 /// sample has its own stream, so the result does not depend on threads.
-pub fn bootstrap(
+pub(crate) fn bootstrap(
     observed: (f64, f64),
     samples: usize,
     seed: u64,

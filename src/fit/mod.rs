@@ -9,16 +9,16 @@
 //! amisim's throughput model. The result is scenario TOML, used through a
 //! scenario's `calibration` key.
 
-pub mod aws_input;
-pub mod csv_input;
+pub(crate) mod aws_input;
+pub(crate) mod csv_input;
 pub mod family;
-pub mod gof;
-pub mod obs;
-pub mod overhead;
-pub mod report;
+pub(crate) mod gof;
+pub(crate) mod obs;
+pub(crate) mod overhead;
+pub(crate) mod report;
 pub mod stage;
 pub mod throughput;
-pub mod toml_out;
+pub(crate) mod toml_out;
 
 use std::path::{Path, PathBuf};
 
@@ -44,8 +44,8 @@ pub enum Format {
 
 impl Format {
     /// The JSON kinds it takes.
-    fn takes(self, k: aws_input::Kind) -> bool {
-        use aws_input::Kind as K;
+    fn takes(self, k: aws_input::LogKind) -> bool {
+        use aws_input::LogKind as K;
         match self {
             Format::Auto => true,
             Format::Csv => false,
@@ -113,7 +113,7 @@ fn read_one(
     file: &Path,
     format: Format,
     read: &mut csv_input::Read,
-    docs: &mut Vec<aws_input::Doc>,
+    docs: &mut Vec<aws_input::Log>,
 ) -> Result<&'static str, FitError> {
     // Logs: regular files of at most 1 GiB each.
     let text = crate::scenario::read_input(file, 1 << 30).map_err(|e| {

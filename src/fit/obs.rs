@@ -71,7 +71,7 @@ pub struct Observation {
 pub type FitError = crate::diag::Diagnostic;
 
 /// A [`FitError`] at `file:line` (0: the whole file), in field `field`.
-pub fn located(
+pub(crate) fn located(
     file: &Path,
     line: usize,
     field: &str,
@@ -83,7 +83,7 @@ pub fn located(
 
 /// The stage names a plain CSV may use: amisim's own `stages.csv` names and
 /// the `[latency]` keys.
-pub const STAGES: [&str; 38] = [
+pub(crate) const STAGES: [&str; 38] = [
     "launch_builder",
     "launch_test",
     "launch_destination_test",
@@ -127,7 +127,7 @@ pub const STAGES: [&str; 38] = [
 /// The target of stage `stage` (with its item and Regions); `Ok(None)` for
 /// a stage that is no latency of its own (CreateImage is its longest
 /// snapshot); `Err` with a suggestion for an unknown name.
-pub fn target_of(
+pub(crate) fn target_of(
     stage: &str,
     item: Option<&str>,
     from: Option<&str>,

@@ -57,7 +57,7 @@ impl Ln {
 
 /// The time a transfer of `size` MiB takes at a rate `LN(rate)`: lognormal
 /// with ln-median `ln size − mu`.
-pub fn transfer(rate: Ln, size: f64) -> Ln {
+pub(crate) fn transfer(rate: Ln, size: f64) -> Ln {
     Ln {
         mu: size.ln() - rate.mu,
         sigma: rate.sigma,
@@ -65,7 +65,7 @@ pub fn transfer(rate: Ln, size: f64) -> Ln {
 }
 
 /// The density (`censored` false) or survival (true) of O + T at `d`.
-pub fn ln_likelihood(o: Ln, t: Ln, d: f64, censored: bool) -> f64 {
+pub(crate) fn ln_likelihood(o: Ln, t: Ln, d: f64, censored: bool) -> f64 {
     // Integrate over the narrower term; the other's density is evaluated.
     let (x, y) = if o.spread() <= t.spread() {
         (o, t)
@@ -91,7 +91,7 @@ pub fn ln_likelihood(o: Ln, t: Ln, d: f64, censored: bool) -> f64 {
 }
 
 /// P(O + T ≤ d).
-pub fn cdf(o: Ln, t: Ln, d: f64) -> f64 {
+pub(crate) fn cdf(o: Ln, t: Ln, d: f64) -> f64 {
     1.0 - ln_likelihood(o, t, d, true).exp()
 }
 

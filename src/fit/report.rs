@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::family::Obs;
 use super::obs::{FitError, located};
-use super::stage::{Model, StageFit};
+use super::stage::{StageFit, StageModel};
 use super::toml_out;
 use crate::report::charts::{LineChart, Series};
 
@@ -54,8 +54,8 @@ struct Curves {
 
 fn curves(s: &StageFit) -> Option<Curves> {
     match &s.model {
-        Model::Empirical(_) => None,
-        Model::Families { ranked, .. } => {
+        StageModel::Empirical(_) => None,
+        StageModel::Families { ranked, .. } => {
             let f = &ranked[0];
             let steps = km(&s.data);
             let max = s.data.iter().map(|d| d.0).fold(0.0, f64::max) * 1.05;
@@ -77,7 +77,7 @@ fn curves(s: &StageFit) -> Option<Curves> {
                 qq,
             })
         }
-        Model::Throughput { fit, .. } => {
+        StageModel::Throughput { fit, .. } => {
             // Each duration through the fitted CDF given its size: uniform if the fit is right.
             let u: Vec<Obs> = s
                 .data
@@ -119,20 +119,20 @@ fn chart_err(e: crate::report::ReportError) -> FitError {
 /// The model in words.
 fn model_words(s: &StageFit) -> String {
     match &s.model {
-        Model::Families { ranked, .. } => {
+        StageModel::Families { ranked, .. } => {
             format!("{} ({})", ranked[0].family.kind(), toml_out::spec(s))
         }
-        Model::Throughput { .. } => format!("overhead + size / rate ({})", toml_out::spec(s)),
-        Model::Empirical(v) => format!("empirical, {} values", v.len()),
+        StageModel::Throughput { .. } => format!("overhead + size / rate ({})", toml_out::spec(s)),
+        StageModel::Empirical(v) => format!("empirical, {} values", v.len()),
     }
 }
 
 fn p_values(s: &StageFit) -> (String, String) {
     match &s.model {
-        Model::Families { gof, .. } | Model::Throughput { gof, .. } => {
+        StageModel::Families { gof, .. } | StageModel::Throughput { gof, .. } => {
             (format!("{:.3}", gof.ks_p), format!("{:.3}", gof.ad_p))
         }
-        Model::Empirical(_) => ("–".into(), "–".into()),
+        StageModel::Empirical(_) => ("–".into(), "–".into()),
     }
 }
 
@@ -143,7 +143,7 @@ fn html_escape(s: &str) -> String {
 }
 
 /// Writes the charts and the summaries into `dir`; gives the files written.
-pub fn write(dir: &Path, fits: &[StageFit]) -> Result<Vec<PathBuf>, FitError> {
+pub(crate) fn write(dir: &Path, fits: &[StageFit]) -> Result<Vec<PathBuf>, FitError> {
     std::fs::create_dir_all(dir).map_err(|e| {
         located(
             dir,

@@ -22,7 +22,7 @@ pub struct Options {
 
 /// What a stage's data became.
 #[derive(Debug, Clone)]
-pub enum Model {
+pub enum StageModel {
     /// Every family, best (lowest AIC) first; the best one's goodness of fit,
     /// and the KS and AD statistics of every family.
     Families {
@@ -56,7 +56,7 @@ pub struct StageFit {
     /// First and last start, seconds since the epoch, if known.
     pub range: Option<(f64, f64)>,
     /// The model.
-    pub model: Model,
+    pub model: StageModel,
     /// What the user should know (sizes missing, rows pooled, …).
     pub notes: Vec<String>,
     /// The data: durations and censoring.
@@ -73,7 +73,7 @@ fn censor_at(data: &[Obs]) -> Option<f64> {
     data.iter().filter(|d| d.1).map(|d| d.0).reduce(f64::max)
 }
 
-fn fit_families(data: &[Obs], o: &Options) -> Model {
+fn fit_families(data: &[Obs], o: &Options) -> StageModel {
     let mut ranked: Vec<Fitted> = Family::ALL
         .iter()
         .map(|f| family::fit(*f, data))
@@ -108,10 +108,10 @@ fn fit_families(data: &[Obs], o: &Options) -> Model {
         let refit = family::fit(best.family, &sim);
         gof::statistics(&pit(&refit, &sim))
     });
-    Model::Families { ranked, gof, stats }
+    StageModel::Families { ranked, gof, stats }
 }
 
-fn fit_throughput(data: &[SizedObs], o: &Options) -> Model {
+fn fit_throughput(data: &[SizedObs], o: &Options) -> StageModel {
     let fit = throughput::fit(data);
     let pit = |f: &Throughput, d: &[SizedObs]| -> Vec<(f64, bool)> {
         d.iter().map(|x| (f.cdf(x.0, x.1), x.2)).collect()
@@ -135,7 +135,7 @@ fn fit_throughput(data: &[SizedObs], o: &Options) -> Model {
         let refit = throughput::refit(&fit, &sim);
         gof::statistics(&pit(&refit, &sim))
     });
-    Model::Throughput { fit, gof }
+    StageModel::Throughput { fit, gof }
 }
 
 /// Fits one group of observations.
@@ -168,7 +168,7 @@ fn fit_one(target: Target, obs: &[&Observation], o: &Options, mut notes: Vec<Str
         ));
         let mut v: Vec<f64> = data.iter().filter(|d| !d.1).map(|d| d.0).collect();
         v.sort_by(f64::total_cmp);
-        Model::Empirical(v)
+        StageModel::Empirical(v)
     } else if target.is_throughput() {
         let sized: Vec<SizedObs> = obs
             .iter()

@@ -8,7 +8,7 @@
 //!   closed-form; the overhead is kept below the shortest duration;
 //! - a **random**, lognormal overhead drawn per copy, as the scenario
 //!   format allows: the density of the sum by numerical convolution
-//!   ([`super::overhead`]).
+//!   (`super::overhead`).
 //!
 //! The random overhead is kept only when the data support a spread: a
 //! likelihood-ratio test of the fixed overhead (the random one's limit as

@@ -7,11 +7,11 @@ use std::fmt::Write as _;
 
 use super::family::{Family, Fitted};
 use super::obs::Target;
-use super::stage::{Model, StageFit};
+use super::stage::{StageFit, StageModel};
 use super::throughput::{LR_CRITICAL, Overhead, Z95};
 
 /// Seconds as a duration string, to the millisecond.
-pub fn secs(x: f64) -> String {
+pub(crate) fn secs(x: f64) -> String {
     let s = format!("{x:.3}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     format!("\"{s}s\"")
@@ -23,7 +23,7 @@ fn num(x: f64) -> String {
 }
 
 /// A fitted family as a latency table.
-pub fn family_spec(f: &Fitted) -> String {
+pub(crate) fn family_spec(f: &Fitted) -> String {
     let p = &f.params;
     match f.family {
         Family::Exponential => format!("{{ kind = \"exponential\", mean = {} }}", secs(p[0])),
@@ -51,20 +51,20 @@ pub fn family_spec(f: &Fitted) -> String {
 }
 
 /// A date, from seconds since the epoch.
-pub fn date(t: f64) -> String {
+pub(crate) fn date(t: f64) -> String {
     chrono::DateTime::from_timestamp(t as i64, 0)
         .map_or_else(|| "?".into(), |d| d.format("%Y-%m-%d").to_string())
 }
 
 /// The value written for a stage.
-pub fn spec(s: &StageFit) -> String {
+pub(crate) fn spec(s: &StageFit) -> String {
     let latency = match &s.model {
-        Model::Families { ranked, .. } => family_spec(&ranked[0]),
-        Model::Empirical(v) => format!(
+        StageModel::Families { ranked, .. } => family_spec(&ranked[0]),
+        StageModel::Empirical(v) => format!(
             "{{ kind = \"empirical\", values = [{}] }}",
             v.iter().map(|x| secs(*x)).collect::<Vec<_>>().join(", ")
         ),
-        Model::Throughput { fit, .. } => {
+        StageModel::Throughput { fit, .. } => {
             let overhead = match fit.overhead {
                 Overhead::Fixed(o) => secs(o),
                 Overhead::Random(l) => format!(
@@ -123,7 +123,7 @@ fn throughput_words(fit: &super::throughput::Throughput) -> String {
 }
 
 /// The comment lines above a stage's value.
-pub fn comment(s: &StageFit) -> Vec<String> {
+pub(crate) fn comment(s: &StageFit) -> Vec<String> {
     let mut head = format!(
         "{}: n = {} ({} censored)",
         s.target.label(),
@@ -135,7 +135,7 @@ pub fn comment(s: &StageFit) -> Vec<String> {
     }
     let mut out = vec![head];
     match &s.model {
-        Model::Families { ranked, gof, stats } => {
+        StageModel::Families { ranked, gof, stats } => {
             let best = ranked[0].aic;
             let by_aic: Vec<String> = ranked
                 .iter()
@@ -175,14 +175,14 @@ pub fn comment(s: &StageFit) -> Vec<String> {
                 gof.seed
             ));
         }
-        Model::Throughput { fit, gof } => {
+        StageModel::Throughput { fit, gof } => {
             out.push(throughput_words(fit));
             out.push(format!(
                 "KS {:.3} p = {:.3}, AD {:.3} p = {:.3} (on F(duration | size); parametric bootstrap, {} samples, seed {})",
                 gof.ks, gof.ks_p, gof.ad, gof.ad_p, gof.samples, gof.seed
             ));
         }
-        Model::Empirical(_) => {}
+        StageModel::Empirical(_) => {}
     }
     out.extend(s.notes.iter().cloned());
     out
@@ -191,7 +191,7 @@ pub fn comment(s: &StageFit) -> Vec<String> {
 /// What a calibration holds besides the fits (`amisim backtest` writes
 /// them): values set outright, each with its comment.
 #[derive(Debug, Default)]
-pub struct Extra {
+pub(crate) struct Extra {
     /// `[latency]` keys: key, TOML value, comment.
     pub latency: Vec<(&'static str, String, String)>,
     /// Steps' values.
@@ -202,7 +202,7 @@ pub struct Extra {
 
 /// A step's values set outright.
 #[derive(Debug)]
-pub struct ExtraStep {
+pub(crate) struct ExtraStep {
     /// `component` or `test`.
     pub table: &'static str,
     /// The step's name.
@@ -216,7 +216,7 @@ pub struct ExtraStep {
 }
 
 /// The calibration file.
-pub fn render(fits: &[StageFit], header: &[String]) -> String {
+pub(crate) fn render(fits: &[StageFit], header: &[String]) -> String {
     render_with(fits, header, &Extra::default())
 }
 
@@ -229,7 +229,7 @@ fn write_fit(out: &mut String, key: &str, s: &StageFit) {
 }
 
 /// The calibration file, with `extra`.
-pub fn render_with(fits: &[StageFit], header: &[String], extra: &Extra) -> String {
+pub(crate) fn render_with(fits: &[StageFit], header: &[String], extra: &Extra) -> String {
     let mut out = String::new();
     for h in header {
         let _ = writeln!(out, "# {h}");

@@ -48,7 +48,7 @@ pub(super) fn account_name(id: &str) -> String {
 /// The scenario's directory of accounts, Regions, organizations and keys,
 /// filled as the documents name them.
 #[derive(Default)]
-pub(super) struct Directory {
+pub(super) struct DirectoryDraft {
     /// Account ids, the owner first.
     pub(super) accounts: Vec<String>,
     pub(super) regions: Vec<String>,
@@ -60,7 +60,7 @@ pub(super) struct Directory {
     pub(super) aliases: Vec<(String, String)>,
 }
 
-impl Directory {
+impl DirectoryDraft {
     pub(super) fn account(&mut self, id: &str) -> String {
         if !self.accounts.iter().any(|a| a == id) {
             self.accounts.push(id.to_string());
@@ -77,7 +77,7 @@ impl Directory {
     /// A key ARN, or an alias ARN: its scenario name. An alias names the
     /// key it points to, which the documents do not say: it becomes a key
     /// of its own in its account and Region (`alias/NAME@REGION`), said in
-    /// [`Directory::alias_warnings`].
+    /// [`DirectoryDraft::alias_warnings`].
     pub(super) fn key(&mut self, key_arn: &str, from: &str) -> Option<String> {
         let a = arn(key_arn).filter(|a| a.service == "kms")?;
         let id = match (

@@ -50,7 +50,7 @@ pub enum Format {
 
 /// What to import, and how.
 #[derive(Debug, Clone)]
-pub struct Request {
+pub(crate) struct Request {
     /// Files, or directories of `.json` files.
     pub inputs: Vec<PathBuf>,
     /// The source format.
@@ -71,7 +71,7 @@ pub struct Request {
 
 /// A source field with no counterpart in amisim.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Warning {
+pub(crate) struct Warning {
     /// The source file.
     pub file: PathBuf,
     /// The field's path in the document, e.g. `imagePipeline.tags.team`.
@@ -96,7 +96,7 @@ impl Warning {
 
     /// True for a field left out (`Warning::unread`); false for a
     /// warning that says what was assumed, which may change results.
-    pub fn is_unread(&self) -> bool {
+    pub(crate) fn is_unread(&self) -> bool {
         self.what == UNREAD
     }
 }
@@ -114,7 +114,7 @@ impl std::fmt::Display for Warning {
 
 /// Why an import failed; nothing is written.
 #[derive(Debug)]
-pub enum ImportError {
+pub(crate) enum ImportError {
     /// A file that cannot be read.
     Io(PathBuf, std::io::Error),
     /// A malformed document: its parser's place.
@@ -157,7 +157,7 @@ pub enum ImportError {
 
 impl ImportError {
     /// The located error, for the variants that have a place.
-    pub fn diagnostic(&self) -> Option<Diagnostic> {
+    pub(crate) fn diagnostic(&self) -> Option<Diagnostic> {
         match self {
             ImportError::Malformed {
                 file,
@@ -188,7 +188,7 @@ impl ImportError {
     }
 
     /// The line after an illegal or unwritable import's errors.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let s = |n: usize| if n == 1 { "" } else { "s" };
         match self {
             ImportError::Illegal(lines, _) => format!(
@@ -230,7 +230,7 @@ impl std::fmt::Display for ImportError {
 /// What an import produced: the scenario text, what it chose, and the
 /// fields it could not map.
 #[derive(Debug)]
-pub struct Imported {
+pub(crate) struct Imported {
     /// The scenario, TOML.
     pub toml: String,
     /// The format read.
@@ -306,7 +306,7 @@ fn documents(
     let mut doc = Toml::default();
     let mut read = imagebuilder::documents(docs)?;
     let has = |k| read.iter().any(|d| d.kind == k);
-    if has(imagebuilder::Kind::AmiCopy) && !has(imagebuilder::Kind::Pipeline) {
+    if has(imagebuilder::ResourceKind::AmiCopy) && !has(imagebuilder::ResourceKind::Pipeline) {
         // No Image Builder: Terraform's own copies of an existing image.
         handrolled::read(&mut read, &req.name, &mut doc, warnings)?;
     } else {
@@ -316,7 +316,7 @@ fn documents(
 }
 
 /// Imports what `req` names into a scenario.
-pub fn import(req: &Request) -> Result<Imported, ImportError> {
+pub(crate) fn import(req: &Request) -> Result<Imported, ImportError> {
     let g = inputs::gather(req)?;
     let mut warnings = g.warnings;
     let doc = match g.doc {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::imagebuilder::{Input, Kind};
+use super::imagebuilder::{Input, ResourceKind};
 use super::{ImportError, Warning};
 
 /// True if `v` is `terraform show -json` output.
@@ -22,24 +22,27 @@ pub(super) fn is_show_json(v: &Value) -> bool {
 }
 
 /// The resource types read, and the document each becomes.
-pub(super) const TYPES: [(&str, Kind); 11] = [
-    ("aws_imagebuilder_image", Kind::Image),
-    ("aws_imagebuilder_image_pipeline", Kind::Pipeline),
-    ("aws_imagebuilder_image_recipe", Kind::Recipe),
+pub(super) const TYPES: [(&str, ResourceKind); 11] = [
+    ("aws_imagebuilder_image", ResourceKind::Image),
+    ("aws_imagebuilder_image_pipeline", ResourceKind::Pipeline),
+    ("aws_imagebuilder_image_recipe", ResourceKind::Recipe),
     (
         "aws_imagebuilder_distribution_configuration",
-        Kind::Distribution,
+        ResourceKind::Distribution,
     ),
     (
         "aws_imagebuilder_infrastructure_configuration",
-        Kind::Infrastructure,
+        ResourceKind::Infrastructure,
     ),
-    ("aws_imagebuilder_lifecycle_policy", Kind::Lifecycle),
-    ("aws_imagebuilder_component", Kind::Component),
-    ("aws_ami_copy", Kind::AmiCopy),
-    ("aws_ami_launch_permission", Kind::LaunchPermission),
-    ("aws_imagebuilder_container_recipe", Kind::ContainerRecipe),
-    ("aws_ecr_replication_configuration", Kind::Registry),
+    ("aws_imagebuilder_lifecycle_policy", ResourceKind::Lifecycle),
+    ("aws_imagebuilder_component", ResourceKind::Component),
+    ("aws_ami_copy", ResourceKind::AmiCopy),
+    ("aws_ami_launch_permission", ResourceKind::LaunchPermission),
+    (
+        "aws_imagebuilder_container_recipe",
+        ResourceKind::ContainerRecipe,
+    ),
+    ("aws_ecr_replication_configuration", ResourceKind::Registry),
 ];
 
 /// An `aws_ami_copy` body given what it lacks: its Region (AWS provider
@@ -247,7 +250,7 @@ pub(super) fn documents(
             .get("values")
             .and_then(convert_object)
             .unwrap_or(Value::Object(Map::new()));
-        if *kind == Kind::AmiCopy {
+        if *kind == ResourceKind::AmiCopy {
             let provider_region = keys
                 .get(&address)
                 .and_then(Value::as_str)

@@ -1,7 +1,7 @@
 //! Reading a replication's records: names of items and keys, records per
 //! execution, and the critical stage of each execution.
 
-use super::config::{Kind, Pipeline, World};
+use super::config::{Pipeline, PipelineKind, World};
 use super::model::{Outcome, RecordId, ReplicationResult, Stage, StageRecord};
 use crate::aws::ids::RegionId;
 use crate::engine::{SimDuration, SimTime};
@@ -32,8 +32,8 @@ pub fn item_label<'w>(world: &'w World, p: &'w Pipeline, stage: Stage, item: u16
         Stage::Snapshot => &p.volumes[i].device,
         Stage::Copy => &world.regions[p.region.index()],
         Stage::LaunchMigratedInstance => match &p.kind {
-            Kind::Migration(m) => m.to_availability_zone.as_deref().unwrap_or(""),
-            Kind::Build { .. } => "",
+            PipelineKind::Migration(m) => m.to_availability_zone.as_deref().unwrap_or(""),
+            PipelineKind::Build { .. } => "",
         },
         _ => "",
     }

@@ -136,7 +136,7 @@ impl BaseOwner {
 
 /// What a pipeline is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Kind {
+pub enum PipelineKind {
     /// An image pipeline: build, test, distribute.
     Build {
         /// Builder instance type.
@@ -150,10 +150,10 @@ pub enum Kind {
     Migration(Migration),
 }
 
-impl Kind {
+impl PipelineKind {
     /// True for an image pipeline.
     pub fn is_build(&self) -> bool {
-        matches!(self, Kind::Build { .. })
+        matches!(self, PipelineKind::Build { .. })
     }
 }
 
@@ -239,7 +239,7 @@ pub struct Pipeline {
     /// Unique name.
     pub name: String,
     /// Image pipeline or migration.
-    pub kind: Kind,
+    pub kind: PipelineKind,
     /// The tool that runs it (migrations: `Sdk`, the team's own script).
     pub tool: Tool,
     /// Image Builder's `DistributeImage` time-out, for the whole distribution.

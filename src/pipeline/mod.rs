@@ -3,8 +3,8 @@
 pub mod analysis;
 mod clients;
 pub mod config;
-pub mod container;
+pub(crate) mod container;
 pub mod model;
-pub mod places;
-pub mod schedule;
-pub mod trigger;
+pub(crate) mod places;
+pub(crate) mod schedule;
+pub(crate) mod trigger;

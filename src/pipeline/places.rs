@@ -28,7 +28,7 @@ id_type!(
 );
 
 /// Values per [`Place`].
-pub type PerPlace<T> = TiVec<Place, T>;
+pub(crate) type PerPlace<T> = TiVec<Place, T>;
 
 /// How many pipelines, accounts and Regions a world has: the shape of its
 /// per-place tables ([`crate::pipeline::config::World::layout`]).

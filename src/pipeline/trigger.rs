@@ -7,7 +7,7 @@
 //! Matching is done by the `croner` crate in Quartz weekday mode.
 
 use chrono::{DateTime, Utc};
-pub use chrono_tz::Tz;
+pub(crate) use chrono_tz::Tz;
 use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
 
@@ -16,13 +16,13 @@ use crate::engine::SimTime;
 
 /// Why a cron expression was refused: a [`Diagnostic`] with the reason and
 /// the fix, which the scenario places at its key.
-pub type CronError = Diagnostic;
+pub(crate) type CronError = Diagnostic;
 
 const CRON_HELP: &str = "write six fields `minutes hours day-of-month month day-of-week year` in UTC, \
 with `?` in day-of-month or day-of-week, e.g. \"cron(0 6 ? * MON *)\" for Mondays 06:00";
 
 /// Parses an Image Builder cron expression, with or without the `cron(...)` wrapper.
-pub fn parse_cron(text: &str) -> Result<Cron, CronError> {
+pub(crate) fn parse_cron(text: &str) -> Result<Cron, CronError> {
     let t = text.trim();
     let inner = t
         .strip_prefix("cron(")
@@ -245,7 +245,7 @@ impl Field {
 ///
 /// None as soon as there are more than `most` of them: the work is bounded
 /// by `most`, not by the horizon.
-pub fn cron_times(
+pub(crate) fn cron_times(
     cron: &Cron,
     start: DateTime<Utc>,
     horizon: SimTime,

@@ -17,14 +17,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub use table::{Selection, Table, table};
+pub(crate) use table::{Selection, table};
 
 use crate::diag::Diagnostic;
 use crate::pipeline::config::Platform;
 
 /// What a price is for.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Product {
+pub(crate) enum Product {
     /// An instance hour of a type on a platform.
     Instance(Platform, String),
     /// A gp3 volume, per GB-month.
@@ -37,7 +37,7 @@ pub enum Product {
 
 /// One on-demand price of an offer file.
 #[derive(Debug, Clone)]
-pub struct Price {
+pub(crate) struct Price {
     /// The Region's code, e.g. `us-east-1`.
     pub region: String,
     /// What it prices.
@@ -50,7 +50,7 @@ pub struct Price {
 
 /// What one offer file held.
 #[derive(Debug, Default)]
-pub struct Offer {
+pub(crate) struct Offer {
     /// The file.
     pub file: PathBuf,
     /// The offer's `offerCode`, `version` and `publicationDate`, where given.
@@ -129,7 +129,7 @@ pub(crate) fn unit_of(p: &Product) -> &'static str {
 }
 
 /// Reads one offer file, JSON or CSV (decided by its first character).
-pub fn read(file: &Path) -> Result<Offer, Diagnostic> {
+pub(crate) fn read(file: &Path) -> Result<Offer, Diagnostic> {
     let cannot = |e: std::io::Error| {
         Diagnostic::new(
             format!("cannot read it: {e}"),

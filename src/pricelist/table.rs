@@ -10,7 +10,7 @@ use crate::pipeline::config::Platform;
 
 /// Which prices to keep: empty lists keep every one found.
 #[derive(Debug, Clone, Default)]
-pub struct Selection {
+pub(crate) struct Selection {
     /// Region codes.
     pub regions: Vec<String>,
     /// Instance types, with the platforms each runs (a scenario's pipelines).
@@ -27,7 +27,7 @@ struct Source {
 
 /// The prices kept, by Region and product.
 #[derive(Debug, Default)]
-pub struct Table {
+pub(crate) struct Table {
     prices: BTreeMap<String, BTreeMap<Product, Source>>,
     files: Vec<String>,
     abouts: Vec<String>,
@@ -36,7 +36,7 @@ pub struct Table {
 }
 
 /// The prices `sel` asks for from `offers`; refused if two disagree.
-pub fn table(offers: &[Offer], sel: &Selection) -> Result<Table, Diagnostic> {
+pub(crate) fn table(offers: &[Offer], sel: &Selection) -> Result<Table, Diagnostic> {
     let mut t = Table::default();
     for (fi, o) in offers.iter().enumerate() {
         t.files.push(o.file.display().to_string());
@@ -142,22 +142,22 @@ fn missing(t: &Table, sel: &Selection) -> Vec<String> {
 
 impl Table {
     /// How many prices.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.prices.values().map(BTreeMap::len).sum()
     }
 
     /// True if it holds none.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The Regions priced.
-    pub fn regions(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn regions(&self) -> impl Iterator<Item = &str> {
         self.prices.keys().map(String::as_str)
     }
 
     /// The `[cost]` table, as TOML, with where each figure came from.
-    pub fn to_toml(&self) -> String {
+    pub(crate) fn to_toml(&self) -> String {
         let mut s = String::new();
         s.push_str("# Prices read by `amisim prices` from AWS's price list (on-demand, shared\n");
         s.push_str("# tenancy, no pre-installed software; Windows with its licence included):\n");

@@ -22,7 +22,7 @@ use crate::experiment::outputs;
 
 /// Why an output directory cannot be staged or committed.
 #[derive(Debug, thiserror::Error)]
-pub enum CommitError {
+pub(crate) enum CommitError {
     /// The directory holds files amisim did not write (exit 2: nothing was done).
     #[error(
         "{dir} holds {entry}, which amisim does not write: a run replaces the whole directory, so it will not use this one\n  help: give --out a new or empty directory, or move {entry} out of it"
@@ -65,7 +65,7 @@ pub enum CommitError {
 
 impl CommitError {
     /// True when nothing was done because of what the user asked (exit 2).
-    pub fn is_usage(&self) -> bool {
+    pub(crate) fn is_usage(&self) -> bool {
         matches!(
             self,
             CommitError::Foreign { .. } | CommitError::Unusable { .. }
@@ -134,7 +134,7 @@ fn ours(name: &str, is_dir: bool) -> bool {
 
 /// Refuses a directory holding anything amisim does not write: a swap
 /// would delete it.
-pub fn check_replaceable(target: &Path) -> Result<(), CommitError> {
+pub(crate) fn check_replaceable(target: &Path) -> Result<(), CommitError> {
     // The first existing part of the path must be a directory.
     if let Some(file) = target
         .ancestors()
@@ -179,7 +179,7 @@ pub fn check_replaceable(target: &Path) -> Result<(), CommitError> {
 /// The lock on a result directory, held while it is written. The lock
 /// file is removed when it is released, so none is left beside the result.
 #[derive(Debug)]
-pub struct Lock {
+pub(crate) struct Lock {
     /// Held open: closing it releases the lock.
     _file: File,
     path: PathBuf,
@@ -214,7 +214,7 @@ fn still_named(file: &File, path: &Path) -> bool {
 
 /// Takes the exclusive lock on `target` (creating its parent directories),
 /// or fails at once if another process holds it.
-pub fn lock(target: &Path) -> Result<Lock, CommitError> {
+pub(crate) fn lock(target: &Path) -> Result<Lock, CommitError> {
     let (parent, name) = split(&resolve(target)?)?;
     std::fs::create_dir_all(&parent).map_err(io("create", &parent))?;
     let path = parent.join(format!(".{name}.amisim-lock"));
@@ -253,7 +253,7 @@ fn resolve(target: &Path) -> Result<PathBuf, CommitError> {
 
 /// A result being written: its staging directory, and the lock.
 #[derive(Debug)]
-pub struct Staged {
+pub(crate) struct Staged {
     target: PathBuf,
     staging: PathBuf,
     parent: PathBuf,
@@ -281,7 +281,7 @@ fn remove_leftovers(parent: &Path, prefix: &str) -> Result<(), CommitError> {
 impl Staged {
     /// Locks `target`, removes leftovers, and makes an empty staging
     /// directory. `target` must pass [`check_replaceable`], checked again here.
-    pub fn begin(target: &Path) -> Result<Staged, CommitError> {
+    pub(crate) fn begin(target: &Path) -> Result<Staged, CommitError> {
         check_replaceable(target)?;
         let lock = lock(target)?;
         // Checked again under the lock: another run may have committed.
@@ -310,18 +310,13 @@ impl Staged {
     }
 
     /// Where the files are written.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.staging
-    }
-
-    /// Where they end up.
-    pub fn target(&self) -> &Path {
-        &self.target
     }
 
     /// Makes the staging directory the result: the old one, if any, is
     /// swapped out and deleted.
-    pub fn commit(mut self) -> Result<(), CommitError> {
+    pub(crate) fn commit(mut self) -> Result<(), CommitError> {
         sync_dir(&self.staging)?;
         let old = self
             .parent

@@ -9,7 +9,7 @@ use crate::pipeline::model::Stage;
 use crate::scenario::Scenario;
 
 /// Header of `summary.csv`.
-pub const SUMMARY_HEADER: [&str; 16] = [
+pub(crate) const SUMMARY_HEADER: [&str; 16] = [
     "pipeline",
     "stage",
     "metric",
@@ -45,7 +45,7 @@ pub(super) fn f3(v: Option<f64>) -> String {
 
 /// The statistics columns of a metric in milliseconds, as seconds: mean, sd,
 /// 95 % CI low and high, p50, p90, p95, p99, max.
-pub fn seconds_cells(m: &Metric) -> [String; 9] {
+pub(crate) fn seconds_cells(m: &Metric) -> [String; 9] {
     let ci = m.ci95_s();
     [
         f3(m.mean_s()),
@@ -77,7 +77,7 @@ fn metric_row(pipeline: &str, stage: &str, metric: &str, m: &Metric, failed: u64
 
 /// Renders `summary.csv`: per pipeline, time to all Regions over succeeded
 /// executions, then every stage's duration and wait.
-pub fn summary_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportError> {
+pub(crate) fn summary_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportError> {
     const F: &str = outputs::SUMMARY.name;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(SUMMARY_HEADER).map_err(csv_err(F))?;
@@ -141,7 +141,7 @@ pub fn summary_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportErr
 
 /// Renders `manifest.json`: what produced these files. Holds nothing that
 /// depends on the machine, the thread count, the sharding or the wall clock.
-pub fn manifest_json(
+pub(crate) fn manifest_json(
     scn: &Scenario,
     agg: &Aggregate,
     seed: u64,
@@ -171,7 +171,7 @@ pub fn manifest_json(
 }
 
 /// Header of `cost_summary.csv`.
-pub const COST_SUMMARY_HEADER: [&str; 12] = [
+pub(crate) const COST_SUMMARY_HEADER: [&str; 12] = [
     "scope",
     "metric",
     "count",
@@ -211,7 +211,7 @@ fn cost_row(scope: &str, metric: &str, m: &Metric) -> [String; 12] {
 
 /// Renders `cost_summary.csv`: the cost of one execution per pipeline, and
 /// the whole scenario's cost per month (each replication projected to 730 h).
-pub fn cost_summary_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportError> {
+pub(crate) fn cost_summary_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportError> {
     const F: &str = outputs::COST_SUMMARY.name;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(COST_SUMMARY_HEADER).map_err(csv_err(F))?;
@@ -237,7 +237,7 @@ pub fn cost_summary_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, Repo
 }
 
 /// Header of `cost_breakdown.csv`.
-pub const COST_BREAKDOWN_HEADER: [&str; 5] = [
+pub(crate) const COST_BREAKDOWN_HEADER: [&str; 5] = [
     "category",
     "region",
     "account",
@@ -247,7 +247,7 @@ pub const COST_BREAKDOWN_HEADER: [&str; 5] = [
 
 /// Renders `cost_breakdown.csv`: mean cost per replication and per month, by
 /// category, Region and account.
-pub fn cost_breakdown_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportError> {
+pub(crate) fn cost_breakdown_csv(scn: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, ReportError> {
     const F: &str = outputs::COST_BREAKDOWN.name;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(COST_BREAKDOWN_HEADER).map_err(csv_err(F))?;

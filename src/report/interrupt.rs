@@ -55,7 +55,7 @@ fn abandon_all() {
 
 /// Installs the handler (once, at start): on SIGINT or SIGTERM, the live
 /// writes are abandoned and the process exits 128 + the signal.
-pub fn install() -> std::io::Result<()> {
+pub(crate) fn install() -> std::io::Result<()> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
     std::thread::Builder::new()

@@ -10,7 +10,7 @@ use super::ReportError;
 
 /// The manifest of a run or a sweep (fields in the order they are written).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     /// The amisim that wrote it.
     pub amisim_version: String,
     /// The scenario's name.
@@ -40,7 +40,7 @@ pub struct Manifest {
 
 /// A precision target and whether it was met.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PrecisionRecord {
+pub(crate) struct PrecisionRecord {
     /// The target: the 95 % CI's half-width as a fraction of the estimate.
     pub target: f64,
     /// The statistic it applies to: `mean` or `p95` of time to all Regions.
@@ -55,7 +55,7 @@ pub struct PrecisionRecord {
 
 impl PrecisionRecord {
     /// The record of `target` for a run that ended with `agg`.
-    pub fn of(p: &crate::experiment::Precision, agg: &crate::experiment::Aggregate) -> Self {
+    pub(crate) fn of(p: &crate::experiment::Precision, agg: &crate::experiment::Aggregate) -> Self {
         let achieved = agg
             .worst_relative_half_width()
             .map(|(mean, p95)| if p.of_p95 { p95 } else { mean });
@@ -69,7 +69,7 @@ impl PrecisionRecord {
     }
 
     /// The warning printed, and put in the report, when the target was not met.
-    pub fn unmet(&self, replications: u64) -> Option<String> {
+    pub(crate) fn unmet(&self, replications: u64) -> Option<String> {
         (!self.met).then(|| {
             format!(
                 "the precision target was not met: the {} of time to all Regions has a 95 % CI of ±{} after {replications} replications (target ±{:.2} %, bound {}); raise --max-replications or loosen --precision",
@@ -84,7 +84,7 @@ impl PrecisionRecord {
 }
 
 /// The absolute form of a scenario path, for a manifest.
-pub fn absolute(path: &Path) -> String {
+pub(crate) fn absolute(path: &Path) -> String {
     std::fs::canonicalize(path)
         .or_else(|_| std::path::absolute(path))
         .unwrap_or_else(|_| path.to_path_buf())
@@ -95,7 +95,7 @@ pub fn absolute(path: &Path) -> String {
 /// A single scenario or a sweep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
-pub enum ManifestKind {
+pub(crate) enum ManifestKind {
     /// One scenario.
     Run {
         /// Replications run.
@@ -122,14 +122,14 @@ pub enum ManifestKind {
 
 impl Manifest {
     /// The JSON written to disk (pretty, with a final newline).
-    pub fn to_json(&self) -> Result<Vec<u8>, ReportError> {
+    pub(crate) fn to_json(&self) -> Result<Vec<u8>, ReportError> {
         let mut bytes = serde_json::to_vec_pretty(self)?;
         bytes.push(b'\n');
         Ok(bytes)
     }
 
     /// Reads `dir/manifest.json`.
-    pub fn read(dir: &Path) -> Result<Manifest, ReportError> {
+    pub(crate) fn read(dir: &Path) -> Result<Manifest, ReportError> {
         let path = dir.join(crate::experiment::outputs::MANIFEST.name);
         let bytes = std::fs::read(&path).map_err(|source| ReportError::Io {
             path: path.display().to_string(),
@@ -139,7 +139,7 @@ impl Manifest {
     }
 
     /// Replications run, for a single scenario.
-    pub fn replications(&self) -> Option<u64> {
+    pub(crate) fn replications(&self) -> Option<u64> {
         match self.kind {
             ManifestKind::Run { replications, .. } => Some(replications),
             ManifestKind::Sweep { .. } => None,

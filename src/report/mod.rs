@@ -6,19 +6,19 @@
 //! the same on every machine.
 
 pub mod capacity;
-pub mod charts;
-pub mod commit;
+pub(crate) mod charts;
+pub(crate) mod commit;
 pub mod cost_months;
-pub mod csv_files;
-pub mod interrupt;
-pub mod manifest;
-pub mod plan;
+pub(crate) mod csv_files;
+pub(crate) mod interrupt;
+pub(crate) mod manifest;
+pub(crate) mod plan;
 pub mod row_files;
 pub mod rows;
-pub mod sweep;
-pub mod text;
-pub mod trace;
-pub mod write;
+pub(crate) mod sweep;
+pub(crate) mod text;
+pub(crate) mod trace;
+pub(crate) mod write;
 
 /// Why a report could not be rendered or written.
 #[derive(Debug, thiserror::Error)]
@@ -50,9 +50,10 @@ pub enum ReportError {
         /// Why.
         reason: String,
     },
-    /// The quota search's runs failed.
-    #[error("cannot search the quota: {0}")]
-    Search(String),
+    /// The report's own runs (the quota search, the copy quota's other
+    /// reading, the sensitivity runs) failed.
+    #[error("cannot run the report's experiments")]
+    Experiments(#[source] crate::experiment::ExperimentError),
     /// Writing a file failed.
     #[error("cannot write {path}: {source}")]
     Io {

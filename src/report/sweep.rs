@@ -12,7 +12,7 @@ use crate::scenario::Scenario;
 use crate::scenario::sweep::Sweep;
 
 /// Metric columns of `sweep.csv` (after `point`, the key columns and `pipeline`).
-pub const SWEEP_METRICS: [&str; 17] = [
+pub(crate) const SWEEP_METRICS: [&str; 17] = [
     "runs",
     "failed",
     "mean_s",
@@ -33,7 +33,7 @@ pub const SWEEP_METRICS: [&str; 17] = [
 ];
 
 /// Renders `sweep.csv`: time to all Regions per point and pipeline.
-pub fn sweep_csv(sweep: &Sweep, aggs: &[Aggregate]) -> Result<Vec<u8>, ReportError> {
+pub(crate) fn sweep_csv(sweep: &Sweep, aggs: &[Aggregate]) -> Result<Vec<u8>, ReportError> {
     const F: &str = outputs::SWEEP.name;
     let err = |source| ReportError::Csv { file: F, source };
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -71,7 +71,7 @@ pub fn sweep_csv(sweep: &Sweep, aggs: &[Aggregate]) -> Result<Vec<u8>, ReportErr
 }
 
 /// Renders the sweep's `manifest.json`.
-pub fn manifest_json(
+pub(crate) fn manifest_json(
     scn: &Scenario,
     sweep: &Sweep,
     aggs: &[Aggregate],
@@ -98,7 +98,7 @@ pub fn manifest_json(
 }
 
 /// The table printed after a sweep.
-pub fn render(scn: &Scenario, sweep: &Sweep, aggs: &[Aggregate], seed: u64) -> String {
+pub(crate) fn render(scn: &Scenario, sweep: &Sweep, aggs: &[Aggregate], seed: u64) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -8,7 +8,7 @@ use crate::scenario::Scenario;
 
 /// `42s`, `12m 05s`, `3h 07m 12s`: a span in seconds, readable, to the
 /// second (so that a p95 of 1h 30m 23s never reads as a 1h 30m SLO met).
-pub fn human(secs: f64) -> String {
+pub(crate) fn human(secs: f64) -> String {
     let s = secs.round().max(0.0) as u64;
     if s < 60 {
         format!("{s}s")
@@ -20,7 +20,7 @@ pub fn human(secs: f64) -> String {
 }
 
 /// `x` with its sign, a true minus for a negative: `+5m 02s`, `−10 %`.
-pub fn signed(x: f64, show: impl Fn(f64) -> String) -> String {
+pub(crate) fn signed(x: f64, show: impl Fn(f64) -> String) -> String {
     match x < 0.0 {
         true => format!("−{}", show(-x)),
         false => format!("+{}", show(x)),
@@ -29,7 +29,11 @@ pub fn signed(x: f64, show: impl Fn(f64) -> String) -> String {
 
 /// A difference with its 95 % CI, `*` when the CI excludes 0:
 /// `+5m 02s (95 % CI +1m 10s – +8m 54s) *`.
-pub fn signed_interval(d: f64, (lo, hi): (f64, f64), show: impl Fn(f64) -> String) -> String {
+pub(crate) fn signed_interval(
+    d: f64,
+    (lo, hi): (f64, f64),
+    show: impl Fn(f64) -> String,
+) -> String {
     let mark = if lo > 0.0 || hi < 0.0 { " *" } else { "" };
     format!(
         "{} (95 % CI {} – {}){mark}",
@@ -40,7 +44,7 @@ pub fn signed_interval(d: f64, (lo, hi): (f64, f64), show: impl Fn(f64) -> Strin
 }
 
 /// `$1,234,567.89`: dollars for people, thousands grouped.
-pub fn dollars(usd: f64) -> String {
+pub(crate) fn dollars(usd: f64) -> String {
     let cents = format!("{:.2}", usd.abs());
     let (whole, frac) = cents.split_once('.').unwrap_or((&cents, "00"));
     let mut grouped = String::new();
@@ -60,7 +64,7 @@ pub fn dollars(usd: f64) -> String {
 
 /// What the verdict says of the bill after its average: the run rate at the
 /// end and whether storage levelled off.
-pub fn trend_sentence(t: &super::cost_months::Trend) -> String {
+pub(crate) fn trend_sentence(t: &super::cost_months::Trend) -> String {
     let rate = match t.last_full {
         None => {
             return "a horizon under a month gives no run rate and no storage trend".to_string();
@@ -89,7 +93,7 @@ pub fn trend_sentence(t: &super::cost_months::Trend) -> String {
 }
 
 /// The sentence for [`super::cost_months::one_off_cost`].
-pub fn one_off_sentence(usd: f64) -> String {
+pub(crate) fn one_off_sentence(usd: f64) -> String {
     format!(
         "cost: {} per replication, the moves' own charges (a migration is one-off, so no monthly figure is given)",
         dollars(usd)
@@ -97,7 +101,7 @@ pub fn one_off_sentence(usd: f64) -> String {
 }
 
 /// The table printed by `amisim run`.
-pub fn render(scn: &Scenario, seed: u64, agg: &Aggregate, all: bool) -> String {
+pub(crate) fn render(scn: &Scenario, seed: u64, agg: &Aggregate, all: bool) -> String {
     let mut out = String::new();
     header(&mut out, scn, seed, agg);
     pipelines(&mut out, scn, agg, all);
@@ -128,7 +132,7 @@ fn header(out: &mut String, scn: &Scenario, seed: u64, agg: &Aggregate) {
 }
 
 /// Most pipelines the console lists without `--all`: the slowest by p95.
-pub const CONSOLE_ROWS: usize = 20;
+pub(crate) const CONSOLE_ROWS: usize = 20;
 
 /// The pipelines listed, in the scenario's order: every one with `all` or
 /// up to [`CONSOLE_ROWS`], else the [`CONSOLE_ROWS`] slowest by p95.

@@ -22,7 +22,7 @@ use crate::pipeline::config::World;
 use crate::pipeline::model::{ReplicationResult, StageRecord};
 
 /// Renders `trace.json` for one replication.
-pub fn trace_json(world: &World, rep: &ReplicationResult) -> Result<Vec<u8>, ReportError> {
+pub(crate) fn trace_json(world: &World, rep: &ReplicationResult) -> Result<Vec<u8>, ReportError> {
     let lanes = assign_lanes(&rep.stages);
     let mut events: Vec<Value> = Vec::new();
     // (Region, account, lane) → tid, numbered in order of first use within the Region.

@@ -24,7 +24,7 @@ fn builder() -> tempfile::Builder<'static, 'static> {
 /// extension (`.STEM.XXXXXX.EXT`, as writers that choose a format by
 /// extension need): unique per call, removed if it is dropped before
 /// [`persist`] renames it.
-pub fn temp_beside(path: &Path) -> std::io::Result<NamedTempFile> {
+pub(crate) fn temp_beside(path: &Path) -> std::io::Result<NamedTempFile> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let part = |p: Option<&std::ffi::OsStr>| {
         p.map(|s| s.to_string_lossy().into_owned())
@@ -37,14 +37,14 @@ pub fn temp_beside(path: &Path) -> std::io::Result<NamedTempFile> {
 }
 
 /// Syncs a temporary file and renames it to `path`.
-pub fn persist(tmp: NamedTempFile, path: &Path) -> std::io::Result<()> {
+pub(crate) fn persist(tmp: NamedTempFile, path: &Path) -> std::io::Result<()> {
     tmp.as_file().sync_all()?;
     tmp.persist(path).map(|_| ()).map_err(|e| e.error)
 }
 
 /// Writes `bytes` to `path` so that readers see the old file or the whole
 /// new one, never half of it.
-pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+pub(crate) fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     let io = |source| ReportError::Io {
         path: path.display().to_string(),
         source,

@@ -1,6 +1,6 @@
 //! Scenario files: load, check and resolve.
 //!
-//! [`load`] reads a TOML file into [`raw::RawScenario`] (the file as typed,
+//! [`load`] reads a TOML file into `raw::RawScenario` (the file as typed,
 //! unknown keys refused) and resolves it into a [`Scenario`] (defaults
 //! applied, names interned, cross-references and ranges checked). Every
 //! error found is reported with file, line, column, key path, reason and a
@@ -13,11 +13,11 @@ mod error;
 mod files;
 mod parse;
 mod prices;
-pub mod raw;
+pub(crate) mod raw;
 mod resolve;
 mod scan;
-pub mod spec;
-pub mod sweep;
+pub(crate) mod spec;
+pub(crate) mod sweep;
 
 use std::path::Path;
 
@@ -27,7 +27,10 @@ pub use error::{Cut, Locator, ScenarioError, ScenarioErrors};
 pub use files::{Files, LoadOptions, MAX_SCENARIO_BYTES, OUTSIDE_HELP, inside, read, read_input};
 pub use parse::key_path_at;
 use parse::parse_raw;
-pub use resolve::*;
+pub use resolve::checked::{
+    DEFAULT_HORIZON, DEFAULT_REPLICATIONS, DEFAULT_SEED, MAX_REPLICATIONS, Scenario, default_start,
+};
+pub use resolve::{MAX_NAME_BYTES, Slo, SloScope};
 
 /// At most this many errors are reported for one file.
 pub const MAX_ERRORS: usize = 20;

@@ -17,7 +17,7 @@ use crate::scenario::spec::{DistSpec, Dur, ThroughputSpec};
 /// The whole file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawScenario {
+pub(crate) struct RawScenario {
     /// Name used for the output directory; default: the file's stem.
     pub name: Option<Spanned<String>>,
     /// Free text.
@@ -70,7 +70,9 @@ pub struct RawScenario {
     pub incident: Vec<Spanned<RawIncident>>,
     /// API throttling and the SDK retry policy.
     pub api: Option<RawApi>,
-    /// Parameter sweep: dotted key paths and the values each takes.
+    /// Parameter sweep: dotted key paths and the values each takes. Only
+    /// accepted here: `scenario::sweep` reads it from the text, with spans.
+    #[allow(dead_code)]
     pub sweep: Option<Spanned<toml::Table>>,
     /// Price overrides.
     pub cost: Option<RawCost>,
@@ -81,7 +83,7 @@ pub struct RawScenario {
 /// `[slo]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawSlo {
+pub(crate) struct RawSlo {
     /// Target for the p95 of time to all Regions (every pipeline).
     pub time_to_all_regions_p95: Option<Spanned<Dur>>,
     /// Target for the p95 of the exposure window (every pipeline with releases).
@@ -95,7 +97,7 @@ pub struct RawSlo {
 /// `[cost]`: prices in US dollars.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawCost {
+pub(crate) struct RawCost {
     /// A file of prices (a `[cost]` table, as `amisim prices` writes it):
     /// its values stand where this table gives none.
     pub prices: Option<Spanned<String>>,
@@ -129,7 +131,7 @@ pub struct RawCost {
 /// `[cost.region."NAME"]`
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawRegionPrices {
+pub(crate) struct RawRegionPrices {
     /// On-demand price per hour by instance type, in that Region (Linux).
     #[serde(default)]
     pub instance_usd_per_hour: std::collections::BTreeMap<String, Spanned<f64>>,
@@ -149,7 +151,7 @@ pub struct RawRegionPrices {
 /// `[faults]`
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-pub struct RawFaults {
+pub(crate) struct RawFaults {
     /// Probability that an instance launch fails.
     pub launch_failure_probability: Option<Spanned<f64>>,
     /// Probability that a snapshot fails.
@@ -171,7 +173,7 @@ pub struct RawFaults {
 /// `[[incident]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawIncident {
+pub(crate) struct RawIncident {
     /// Region.
     pub region: Spanned<String>,
     /// Start of a fixed window.
@@ -189,7 +191,7 @@ pub struct RawIncident {
 /// `[api]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawApi {
+pub(crate) struct RawApi {
     /// Model EC2 API throttling (default true).
     pub throttling: Option<bool>,
     /// CopyImage bucket.
@@ -209,7 +211,7 @@ pub struct RawApi {
 /// `{ capacity = N, refill_per_s = R }`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawBucket {
+pub(crate) struct RawBucket {
     /// Tokens when full.
     pub capacity: i64,
     /// Tokens per second.
@@ -219,7 +221,7 @@ pub struct RawBucket {
 /// `[[migration]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawMigration {
+pub(crate) struct RawMigration {
     /// Unique name (shared with pipelines).
     pub name: Spanned<String>,
     /// Account of the instance; default the first account.
@@ -250,7 +252,7 @@ pub struct RawMigration {
 /// `[account]` / `[[account]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawAccount {
+pub(crate) struct RawAccount {
     /// 12-digit account ID.
     pub id: Option<Spanned<String>>,
     /// A readable name, used in outputs and references.
@@ -276,7 +278,7 @@ pub struct RawAccount {
 /// `[account.region."<code>"]`: an account's settings in one Region.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawAccountRegion {
+pub(crate) struct RawAccountRegion {
     /// EBS encryption by default there.
     pub encryption_by_default: Option<bool>,
     /// The default EBS key there (a `kms_key` name of this account, present in that Region).
@@ -288,7 +290,7 @@ pub struct RawAccountRegion {
 /// `[[external_organization]]`: an organization the accounts do not belong to.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawExternalOrganization {
+pub(crate) struct RawExternalOrganization {
     /// Organization ID, `o-…`.
     pub id: Spanned<String>,
     /// Its OUs that shares name, if any (`ou-…`).
@@ -299,11 +301,9 @@ pub struct RawExternalOrganization {
 /// `[organization]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawOrganization {
+pub(crate) struct RawOrganization {
     /// Organization ID, `o-…`.
     pub id: Spanned<String>,
-    /// Management account name (for ARNs in messages); default the first account.
-    pub management_account: Option<Spanned<String>>,
     /// OUs.
     #[serde(default)]
     pub ou: Vec<RawOu>,
@@ -312,7 +312,7 @@ pub struct RawOrganization {
 /// `[[organization.ou]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawOu {
+pub(crate) struct RawOu {
     /// OU ID, `ou-…`.
     pub id: Spanned<String>,
     /// Parent OU ID; default the root.
@@ -322,7 +322,7 @@ pub struct RawOu {
 /// `[[kms_key]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawKey {
+pub(crate) struct RawKey {
     /// Name (alias) used to refer to the key.
     pub name: Spanned<String>,
     /// Owning account name.
@@ -344,7 +344,7 @@ pub struct RawKey {
 /// `[[pipeline.distribution]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawDistribution {
+pub(crate) struct RawDistribution {
     /// Region (the build Region for sharing only, or a destination).
     pub region: Spanned<String>,
     /// Key for the copies in this Region: a `kms_key` name or `aws/ebs`.
@@ -368,7 +368,7 @@ pub struct RawDistribution {
 /// `launch_permission = { … }`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawLaunchPermission {
+pub(crate) struct RawLaunchPermission {
     /// Account names or IDs.
     #[serde(default)]
     pub accounts: Vec<Spanned<String>>,
@@ -384,7 +384,7 @@ pub struct RawLaunchPermission {
 
 /// One table or an array of tables: `[x]` or `[[x]]`.
 #[derive(Debug)]
-pub struct OneOrMany<T>(pub Vec<T>);
+pub(crate) struct OneOrMany<T>(pub Vec<T>);
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -409,7 +409,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
 /// `[[region]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawRegion {
+pub(crate) struct RawRegion {
     /// Region code, e.g. `us-east-1`.
     pub name: Spanned<String>,
     /// An opt-in Region: the accounts that enabled it (names or ids), or `["all"]`.
@@ -419,7 +419,7 @@ pub struct RawRegion {
 /// `[latency]` and `[pipeline.latency]`: every key optional.
 #[derive(Debug, Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
-pub struct RawLatency {
+pub(crate) struct RawLatency {
     /// Instance launch until reachable.
     pub instance_launch: Option<Spanned<DistSpec<Dur>>>,
     /// Image Builder: after the launch, until the SSM agent answers and status checks pass.
@@ -457,7 +457,7 @@ pub struct RawLatency {
 /// `[[route]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawRoute {
+pub(crate) struct RawRoute {
     /// Source Region.
     pub from: Spanned<String>,
     /// Destination Region.
@@ -469,7 +469,7 @@ pub struct RawRoute {
 /// `[quotas]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawQuotas {
+pub(crate) struct RawQuotas {
     /// Concurrent AMI copies per destination Region.
     pub concurrent_ami_copies_per_region: Option<Spanned<i64>>,
     /// Image Builder concurrent builds per account.
@@ -493,7 +493,7 @@ pub struct RawQuotas {
 /// `retry = { attempts, delay, phases }`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawRetry {
+pub(crate) struct RawRetry {
     /// Retries of one execution, all phases together (1-10).
     pub attempts: Spanned<i64>,
     /// Wait before each retry; default 0.
@@ -505,7 +505,7 @@ pub struct RawRetry {
 /// `[quotas.when_full]`
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawWhenFull {
+pub(crate) struct RawWhenFull {
     /// Concurrent builds.
     pub concurrent_builds: Option<Spanned<String>>,
     /// Concurrent AMI copies per destination Region.
@@ -518,7 +518,7 @@ pub struct RawWhenFull {
 
 impl RawWhenFull {
     /// The word the file gives `q`, if any.
-    pub fn get(&self, q: crate::aws::quotas::Quota) -> Option<&Spanned<String>> {
+    pub(crate) fn get(&self, q: crate::aws::quotas::Quota) -> Option<&Spanned<String>> {
         use crate::aws::quotas::Quota;
         match q {
             Quota::ConcurrentBuilds => self.concurrent_builds.as_ref(),
@@ -534,7 +534,7 @@ impl RawWhenFull {
 
 impl RawQuotas {
     /// The value the file gives `q`, if any.
-    pub fn get(&self, q: crate::aws::quotas::Quota) -> Option<&Spanned<i64>> {
+    pub(crate) fn get(&self, q: crate::aws::quotas::Quota) -> Option<&Spanned<i64>> {
         use crate::aws::quotas::Quota;
         match q {
             Quota::ConcurrentBuilds => self.concurrent_builds.as_ref(),
@@ -551,7 +551,7 @@ impl RawQuotas {
 /// `[[pipeline]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawPipeline {
+pub(crate) struct RawPipeline {
     /// Unique name.
     pub name: Spanned<String>,
     /// Build Region.
@@ -632,7 +632,7 @@ pub struct RawPipeline {
 /// `[pipeline.container]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawContainer {
+pub(crate) struct RawContainer {
     /// The compressed image, GiB.
     pub image_gib: Spanned<f64>,
     /// The layers a rebuild changes, GiB.
@@ -646,7 +646,7 @@ pub struct RawContainer {
 /// `[[pipeline.replication]]`: one ECR replication rule.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawReplication {
+pub(crate) struct RawReplication {
     /// The Region whose repository replicates (default the build Region).
     pub from: Option<Spanned<String>>,
     /// Destination Regions (default the source Region).
@@ -660,7 +660,7 @@ pub struct RawReplication {
 /// `[pipeline.lifecycle]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawLifecycle {
+pub(crate) struct RawLifecycle {
     /// Keep the newest N images.
     pub keep_last: Option<Spanned<i64>>,
     /// Delete images older than this.
@@ -680,7 +680,7 @@ pub struct RawLifecycle {
 /// `[[pipeline.volume]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawVolume {
+pub(crate) struct RawVolume {
     /// Device name, e.g. `/dev/xvda`.
     pub device: Option<Spanned<String>>,
     /// Provisioned size, GiB.
@@ -694,7 +694,7 @@ pub struct RawVolume {
 /// `[[pipeline.component]]` and `[[pipeline.test]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawStep {
+pub(crate) struct RawStep {
     /// Component name.
     pub name: Spanned<String>,
     /// How long it runs (from the calibration when absent).
@@ -706,7 +706,7 @@ pub struct RawStep {
 /// `aws_polling`: Packer's waiter settings.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawAwsPolling {
+pub(crate) struct RawAwsPolling {
     /// Seconds between polls (`AWS_POLL_DELAY_SECONDS`).
     pub delay_seconds: Option<Spanned<i64>>,
     /// Polls before giving up (`AWS_MAX_ATTEMPTS`).
@@ -716,7 +716,7 @@ pub struct RawAwsPolling {
 /// `[pipeline.step_timeouts]`: Image Builder's workflow step time-outs.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawStepTimeouts {
+pub(crate) struct RawStepTimeouts {
     /// `LaunchInstance`, launch and readiness together.
     pub launch_instance: Option<Spanned<Dur>>,
     /// `ExecuteComponents`, every build component together.
@@ -728,7 +728,7 @@ pub struct RawStepTimeouts {
 /// `[[pipeline.update_source]]`: the releases of the base image or of a component.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawUpdateSource {
+pub(crate) struct RawUpdateSource {
     /// `base_image`, or the name of one of the pipeline's components or tests.
     pub of: Spanned<String>,
     /// A name shared with other pipelines' sources of the same dependency: they release together.
@@ -744,7 +744,7 @@ pub struct RawUpdateSource {
 /// `[pipeline.schedule]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawSchedule {
+pub(crate) struct RawSchedule {
     /// Image Builder cron: `cron(min hour dom month dow year)`, in `timezone`.
     pub cron: Option<Spanned<String>>,
     /// IANA time zone the cron is read in (Image Builder `schedule.timezone`); default UTC.
@@ -764,7 +764,7 @@ pub struct RawSchedule {
 /// A calibration file (`calibration = "…"`), as `amisim fit` writes it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawCalibration {
+pub(crate) struct RawCalibration {
     /// Latencies for every pipeline.
     pub latency: Option<RawLatency>,
     /// Copy models per Region pair.
@@ -783,7 +783,7 @@ pub struct RawCalibration {
 /// `[faults]` of a calibration: the fitted failure probabilities.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawCalibratedFaults {
+pub(crate) struct RawCalibratedFaults {
     /// Probability that an instance launch fails (one attempt).
     pub launch_failure_probability: Option<Spanned<f64>>,
     /// Probability that a snapshot fails.
@@ -795,7 +795,7 @@ pub struct RawCalibratedFaults {
 /// `[component."name"]` or `[test."name"]` of a calibration.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawCalibratedStep {
+pub(crate) struct RawCalibratedStep {
     /// How long it runs.
     pub duration: Spanned<DistSpec<Dur>>,
     /// Probability that it fails, in [0, 1].

@@ -73,7 +73,7 @@ impl Serialize for Dur {
 }
 
 /// A value a distribution can be parameterised by: durations (seconds) or numbers.
-pub trait Param: Copy {
+pub(crate) trait Param: Copy {
     /// The parameter as a plain number in the distribution's unit.
     fn value(self) -> f64;
 }
@@ -91,7 +91,7 @@ impl Param for f64 {
 /// The tagged table form.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum DistTable<P> {
+pub(crate) enum DistTable<P> {
     /// `{ kind = "fixed", value = V }`
     Fixed {
         /// The value.
@@ -161,7 +161,7 @@ pub enum DistTable<P> {
 
 /// A distribution as written in a scenario file: a bare value or a table.
 #[derive(Debug, Clone)]
-pub enum DistSpec<P> {
+pub(crate) enum DistSpec<P> {
     /// A bare value: a constant.
     Constant(P),
     /// A table with a `kind`.
@@ -200,7 +200,7 @@ impl<'de, P: Deserialize<'de>> Deserialize<'de> for DistSpec<P> {
 impl<P: Param> DistSpec<P> {
     /// Checks the parameters and builds the distribution. `parse_value`
     /// reads one CSV cell; `base` is the directory CSV paths are relative to.
-    pub fn resolve(
+    pub(crate) fn resolve(
         &self,
         base: &super::Files,
         parse_value: fn(&str) -> Option<f64>,
@@ -270,7 +270,7 @@ fn read_csv_column(
 }
 
 /// Reads a CSV cell as a duration in seconds: `"754s"`, `"12m34s"`, or a plain number of seconds.
-pub fn parse_duration_cell(cell: &str) -> Option<f64> {
+pub(crate) fn parse_duration_cell(cell: &str) -> Option<f64> {
     match SimDuration::parse(cell) {
         Ok(d) => Some(d.as_secs_f64()),
         Err(_) => cell
@@ -281,7 +281,7 @@ pub fn parse_duration_cell(cell: &str) -> Option<f64> {
 }
 
 /// Reads a CSV cell as a plain non-negative number.
-pub fn parse_number_cell(cell: &str) -> Option<f64> {
+pub(crate) fn parse_number_cell(cell: &str) -> Option<f64> {
     cell.parse::<f64>()
         .ok()
         .filter(|v| v.is_finite() && *v >= 0.0)
@@ -290,7 +290,7 @@ pub fn parse_number_cell(cell: &str) -> Option<f64> {
 /// A size-driven stage as written: `{ overhead = <latency>, throughput_mib_s = <rate> }`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ThroughputSpec {
+pub(crate) struct ThroughputSpec {
     /// Fixed cost per operation.
     pub overhead: DistSpec<Dur>,
     /// Data rate in MiB/s.
@@ -299,7 +299,7 @@ pub struct ThroughputSpec {
 
 impl ThroughputSpec {
     /// Builds the sampler.
-    pub fn resolve(&self, base: &super::Files) -> Result<Throughput, DistError> {
+    pub(crate) fn resolve(&self, base: &super::Files) -> Result<Throughput, DistError> {
         Ok(Throughput {
             overhead: self.overhead.resolve(base, parse_duration_cell)?,
             rate_mib_s: self.throughput_mib_s.resolve(base, parse_number_cell)?,

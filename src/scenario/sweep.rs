@@ -45,7 +45,7 @@ pub struct Sweep {
 }
 
 /// Most points a sweep may have.
-pub const MAX_POINTS: usize = 10_000;
+pub(crate) const MAX_POINTS: usize = 10_000;
 
 enum Step {
     Key(String),
@@ -367,7 +367,7 @@ impl<'a> SweepDoc<'a> {
 
 /// Reads the `[sweep]` of the scenario at `path` (already known to be valid
 /// without it), or `None` if it has none.
-pub fn load_sweep(
+pub(crate) fn load_sweep(
     path: &Path,
     text: &str,
     opts: &super::LoadOptions,

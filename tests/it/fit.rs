@@ -303,7 +303,7 @@ fn ebs_snapshot_events_sized_by_describe_snapshots_give_the_throughput_per_regio
     ]);
     // The fixture's copies: 90 s overhead, a lognormal rate of median 60 MiB/s (sigma 0.4).
     let copy = stage(&f, "copy");
-    let amisim::fit::stage::Model::Throughput { fit, .. } = &copy.model else {
+    let amisim::fit::stage::StageModel::Throughput { fit, .. } = &copy.model else {
         panic!("{:?}", copy.model)
     };
     // A fixed overhead of 90 s. Both routes pooled, the likelihood-ratio
@@ -346,7 +346,7 @@ fn ebs_snapshot_events_sized_by_describe_snapshots_give_the_throughput_per_regio
     let s = stage(&f, "snapshot");
     assert!(matches!(
         s.model,
-        amisim::fit::stage::Model::Throughput { .. }
+        amisim::fit::stage::StageModel::Throughput { .. }
     ));
     assert_eq!(s.n, 30);
 }

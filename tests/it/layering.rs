@@ -36,10 +36,12 @@ fn documented_chain(lib_rs: &str) -> Vec<String> {
     }
     let mut chain = Vec::new();
     for part in text.split('←') {
-        // The first `[`name`]` link of each part names the layer.
-        if let Some(open) = part.find("[`") {
-            let name: String = part[open + 2..].chars().take_while(|c| *c != '`').collect();
-            chain.push(name);
+        // The first `name` of each part that is a plain identifier (a link
+        // `[`name`]` for a public module) names the layer.
+        let is_name =
+            |w: &&str| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+        if let Some(name) = part.split('`').skip(1).step_by(2).find(is_name) {
+            chain.push(name.to_string());
         }
     }
     chain

@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{Doc, Kind, obs, place, span, time};
+use super::{Log, LogKind, obs, place, span, time};
 use crate::fit::csv_input::Read;
 use crate::fit::obs::{FitError, Target, located};
 
 /// `describe-snapshots`: sizes by snapshot id (GiB of data, full).
-pub(super) fn sizes(docs: &[Doc]) -> BTreeMap<String, f64> {
+pub(super) fn sizes(docs: &[Log]) -> BTreeMap<String, f64> {
     let mut out = BTreeMap::new();
-    for d in docs.iter().filter(|d| d.kind == Kind::Snapshots) {
+    for d in docs.iter().filter(|d| d.kind == LogKind::Snapshots) {
         for (s, _) in &d.records {
             let Some(id) = s.get("SnapshotId").and_then(Value::as_str) else {
                 continue;
@@ -46,7 +46,7 @@ fn arn_id(s: &str) -> (String, Option<String>) {
 
 /// EventBridge EBS snapshot notifications.
 pub(super) fn ebs_events(
-    d: &Doc,
+    d: &Log,
     sizes: &BTreeMap<String, f64>,
     matched: &mut (usize, usize),
     out: &mut Read,
@@ -125,7 +125,7 @@ pub(super) fn ebs_events(
 }
 
 /// `describe-snapshots` read for its own times.
-pub(super) fn snapshots(d: &Doc, out: &mut Read) -> Result<(), FitError> {
+pub(super) fn snapshots(d: &Log, out: &mut Read) -> Result<(), FitError> {
     for rec in &d.records {
         let s = &rec.0;
         let line = place(d, rec, "SnapshotId");
@@ -183,7 +183,7 @@ pub(super) fn snapshots(d: &Doc, out: &mut Read) -> Result<(), FitError> {
 
 /// CloudTrail CreateImage and CopyImage, from the call to `available`.
 pub(super) fn cloudtrail(
-    d: &Doc,
+    d: &Log,
     available: &BTreeMap<String, (f64, bool)>,
     matched: &mut (usize, usize),
     out: &mut Read,

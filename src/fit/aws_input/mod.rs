@@ -27,7 +27,7 @@ use steps::steps;
 
 /// What a JSON document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum LogKind {
     /// `list-workflow-step-executions`.
     StepExecutions,
     /// `list-workflow-executions`.
@@ -40,23 +40,23 @@ pub enum Kind {
     CloudTrail,
 }
 
-impl Kind {
+impl LogKind {
     /// Its name in messages and `--format`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
-            Kind::StepExecutions => "imagebuilder (list-workflow-step-executions)",
-            Kind::WorkflowExecutions => "imagebuilder (list-workflow-executions)",
-            Kind::Events => "ebs-events (EventBridge)",
-            Kind::Snapshots => "snapshots (describe-snapshots)",
-            Kind::CloudTrail => "cloudtrail",
+            LogKind::StepExecutions => "imagebuilder (list-workflow-step-executions)",
+            LogKind::WorkflowExecutions => "imagebuilder (list-workflow-executions)",
+            LogKind::Events => "ebs-events (EventBridge)",
+            LogKind::Snapshots => "snapshots (describe-snapshots)",
+            LogKind::CloudTrail => "cloudtrail",
         }
     }
 }
 
 /// One parsed document.
-pub struct Doc {
+pub(crate) struct Log {
     /// Its kind.
-    pub kind: Kind,
+    pub kind: LogKind,
     /// Its file.
     pub file: std::path::PathBuf,
     /// Its text (for lines).
@@ -84,7 +84,7 @@ fn malformed(file: &Path, e: &serde_json::Error) -> FitError {
 }
 
 /// Parses a JSON document or JSON lines, and says what it is.
-pub fn parse(file: &Path, text: &str) -> Result<Doc, FitError> {
+pub(crate) fn parse(file: &Path, text: &str) -> Result<Log, FitError> {
     let t = text.trim_start();
     let (top, records): (Value, Vec<(Value, usize)>) = match serde_json::from_str::<Value>(t) {
         Ok(v) => (v, Vec::new()),
@@ -118,29 +118,29 @@ pub fn parse(file: &Path, text: &str) -> Result<Doc, FitError> {
     let of_array =
         |a: &[Value]| -> Vec<(Value, usize)> { a.iter().map(|v| (v.clone(), 0)).collect() };
     let (kind, records) = if !records.is_empty() {
-        (Kind::Events, records)
+        (LogKind::Events, records)
     } else if let Some(Value::Array(s)) = top.get("steps") {
-        (Kind::StepExecutions, of_array(s))
+        (LogKind::StepExecutions, of_array(s))
     } else if let Some(Value::Array(s)) = top.get("workflowExecutions") {
-        (Kind::WorkflowExecutions, of_array(s))
+        (LogKind::WorkflowExecutions, of_array(s))
     } else if let Some(Value::Array(s)) = top.get("Snapshots") {
-        (Kind::Snapshots, of_array(s))
+        (LogKind::Snapshots, of_array(s))
     } else if let Some(Value::Array(s)) = top.get("Records") {
-        (Kind::CloudTrail, of_array(s))
+        (LogKind::CloudTrail, of_array(s))
     } else if let Value::Array(a) = &top {
         if a.iter().all(|x| x.get("eventName").is_some()) && !a.is_empty() {
-            (Kind::CloudTrail, of_array(a))
+            (LogKind::CloudTrail, of_array(a))
         } else if a.iter().all(|x| x.get("detail-type").is_some()) && !a.is_empty() {
-            (Kind::Events, of_array(a))
+            (LogKind::Events, of_array(a))
         } else {
             return Err(wrong_kind(file, &top));
         }
     } else if top.get("detail-type").is_some() {
-        (Kind::Events, vec![(top.clone(), 1)])
+        (LogKind::Events, vec![(top.clone(), 1)])
     } else {
         return Err(wrong_kind(file, &top));
     };
-    Ok(Doc {
+    Ok(Log {
         kind,
         file: file.to_path_buf(),
         text: text.to_string(),
@@ -176,7 +176,7 @@ fn time(v: Option<&Value>) -> Option<f64> {
 }
 
 /// A record's place: its line, or the line of a field value unique to it.
-fn place(d: &Doc, rec: &(Value, usize), id_field: &str) -> usize {
+fn place(d: &Log, rec: &(Value, usize), id_field: &str) -> usize {
     if rec.1 > 0 {
         return rec.1;
     }
@@ -188,7 +188,7 @@ fn place(d: &Doc, rec: &(Value, usize), id_field: &str) -> usize {
 
 /// A start and an end: checked, as a duration.
 fn span(
-    d: &Doc,
+    d: &Log,
     line: usize,
     field: &str,
     start: Option<f64>,
@@ -232,30 +232,33 @@ fn obs(target: Target, duration_s: f64, started: Option<f64>) -> Observation {
 }
 
 /// Reads every document into observations.
-pub fn read(docs: &[Doc], out: &mut Read) -> Result<(), FitError> {
+pub(crate) fn read(docs: &[Log], out: &mut Read) -> Result<(), FitError> {
     let types = execution_types(docs);
     let sizes = sizes(docs);
     let available = availability(docs);
-    let has_events = docs.iter().any(|d| d.kind == Kind::Events);
+    let has_events = docs.iter().any(|d| d.kind == LogKind::Events);
     let mut ebs_join = (0, 0);
     let mut trail_join = (0, 0);
     for d in docs {
         match d.kind {
-            Kind::StepExecutions => steps(d, &types, out)?,
-            Kind::Events => ebs_events(d, &sizes, &mut ebs_join, out)?,
+            LogKind::StepExecutions => steps(d, &types, out)?,
+            LogKind::Events => ebs_events(d, &sizes, &mut ebs_join, out)?,
             // Beside EBS events, describe-snapshots gives sizes only.
-            Kind::Snapshots if !has_events => snapshots(d, out)?,
-            Kind::CloudTrail => cloudtrail(d, &available, &mut trail_join, out)?,
-            Kind::Snapshots | Kind::WorkflowExecutions => {}
+            LogKind::Snapshots if !has_events => snapshots(d, out)?,
+            LogKind::CloudTrail => cloudtrail(d, &available, &mut trail_join, out)?,
+            LogKind::Snapshots | LogKind::WorkflowExecutions => {}
         }
     }
     joins(docs, (ebs_join, trail_join), available.len(), out)
 }
 
 /// `list-workflow-executions`: each execution's type, by id.
-fn execution_types(docs: &[Doc]) -> BTreeMap<String, String> {
+fn execution_types(docs: &[Log]) -> BTreeMap<String, String> {
     let mut types = BTreeMap::new();
-    for d in docs.iter().filter(|d| d.kind == Kind::WorkflowExecutions) {
+    for d in docs
+        .iter()
+        .filter(|d| d.kind == LogKind::WorkflowExecutions)
+    {
         for (w, _) in &d.records {
             if let (Some(id), Some(t)) = (
                 w.get("workflowExecutionId").and_then(Value::as_str),
@@ -269,9 +272,9 @@ fn execution_types(docs: &[Doc]) -> BTreeMap<String, String> {
 }
 
 /// AMI state changes by request id: when the image became available (or failed).
-fn availability(docs: &[Doc]) -> BTreeMap<String, (f64, bool)> {
+fn availability(docs: &[Log]) -> BTreeMap<String, (f64, bool)> {
     let mut available = BTreeMap::new();
-    for d in docs.iter().filter(|d| d.kind == Kind::Events) {
+    for d in docs.iter().filter(|d| d.kind == LogKind::Events) {
         for (e, _) in &d.records {
             if e.get("detail-type").and_then(Value::as_str) != Some("EC2 AMI State Change") {
                 continue;
@@ -294,19 +297,19 @@ fn availability(docs: &[Doc]) -> BTreeMap<String, (f64, bool)> {
 /// changes, `(matched, unmatched)` each: none matched is an error, the
 /// unmatched are counted as left out.
 fn joins(
-    docs: &[Doc],
+    docs: &[Log],
     (ebs_join, trail_join): ((usize, usize), (usize, usize)),
     state_changes: usize,
     out: &mut Read,
 ) -> Result<(), FitError> {
-    let file_of = |k: Kind| {
+    let file_of = |k: LogKind| {
         docs.iter()
             .find(|d| d.kind == k)
             .map_or(Path::new(""), |d| d.file.as_path())
     };
     if ebs_join.0 == 0 && ebs_join.1 > 0 {
         return Err(located(
-            file_of(Kind::Snapshots),
+            file_of(LogKind::Snapshots),
             0,
             "SnapshotId",
             format!(
@@ -324,7 +327,7 @@ fn joins(
     }
     if trail_join.0 == 0 && trail_join.1 > 0 {
         return Err(located(
-            file_of(Kind::CloudTrail),
+            file_of(LogKind::CloudTrail),
             0,
             "requestID",
             format!(

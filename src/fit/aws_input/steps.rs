@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{Doc, obs, place, span, time};
+use super::{Log, obs, place, span, time};
 use crate::fit::csv_input::Read;
 use crate::fit::obs::{FitError, Target, located};
 
 /// Image Builder step executions, with the execution types `types` gives.
 pub(super) fn steps(
-    d: &Doc,
+    d: &Log,
     types: &BTreeMap<String, String>,
     out: &mut Read,
 ) -> Result<(), FitError> {
@@ -77,7 +77,7 @@ pub(super) fn steps(
 
 /// The type of the step's execution (BUILD, TEST, DISTRIBUTION): from
 /// `list-workflow-executions`, else by its workflow's ARN.
-fn execution_type(d: &Doc, types: &BTreeMap<String, String>) -> String {
+fn execution_type(d: &Log, types: &BTreeMap<String, String>) -> String {
     let field = |k: &str| d.top.get(k).and_then(Value::as_str).unwrap_or("");
     let workflow = field("workflowBuildVersionArn");
     types

@@ -16,7 +16,7 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 mod resolver;
 
-use super::imagebuilder::{Input, Kind};
+use super::imagebuilder::{Input, ResourceKind};
 use super::{ImportError, Warning};
 use resolver::Resolver;
 
@@ -157,42 +157,46 @@ fn api_shape(v: &Value) -> Value {
 }
 
 /// The resource types read, the document each becomes, and its ARN's type.
-const TYPES: [(&str, Kind, &str); 9] = [
-    ("AWS::ImageBuilder::Image", Kind::Image, "image"),
+const TYPES: [(&str, ResourceKind, &str); 9] = [
+    ("AWS::ImageBuilder::Image", ResourceKind::Image, "image"),
     (
         "AWS::ImageBuilder::ImagePipeline",
-        Kind::Pipeline,
+        ResourceKind::Pipeline,
         "image-pipeline",
     ),
     (
         "AWS::ImageBuilder::ImageRecipe",
-        Kind::Recipe,
+        ResourceKind::Recipe,
         "image-recipe",
     ),
     (
         "AWS::ImageBuilder::DistributionConfiguration",
-        Kind::Distribution,
+        ResourceKind::Distribution,
         "distribution-configuration",
     ),
     (
         "AWS::ImageBuilder::InfrastructureConfiguration",
-        Kind::Infrastructure,
+        ResourceKind::Infrastructure,
         "infrastructure-configuration",
     ),
     (
         "AWS::ImageBuilder::LifecyclePolicy",
-        Kind::Lifecycle,
+        ResourceKind::Lifecycle,
         "lifecycle-policy",
     ),
-    ("AWS::ImageBuilder::Component", Kind::Component, "component"),
+    (
+        "AWS::ImageBuilder::Component",
+        ResourceKind::Component,
+        "component",
+    ),
     (
         "AWS::ImageBuilder::ContainerRecipe",
-        Kind::ContainerRecipe,
+        ResourceKind::ContainerRecipe,
         "container-recipe",
     ),
     (
         "AWS::ECR::ReplicationConfiguration",
-        Kind::Registry,
+        ResourceKind::Registry,
         "registry",
     ),
 ];

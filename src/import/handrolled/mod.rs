@@ -12,8 +12,8 @@ mod read;
 
 use std::path::PathBuf;
 
-use super::directory::Directory;
-use super::imagebuilder::{Doc, Kind, data_sizes};
+use super::directory::DirectoryDraft;
+use super::imagebuilder::{Resource, ResourceKind, data_sizes};
 use super::json::join;
 use super::{ImportError, Toml, Warning, quoted};
 use pipeline::{distributions, source_pipeline, write_distributions};
@@ -56,13 +56,13 @@ fn pipeline_name(source: &str) -> String {
 
 /// Reads the copies and shares into one pipeline per source image.
 pub(super) fn read(
-    docs: &mut [Doc<'_>],
+    docs: &mut [Resource<'_>],
     name: &str,
     out: &mut Toml,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), ImportError> {
     let copies = read_copies(docs)?;
-    let mut dir = Directory::default();
+    let mut dir = DirectoryDraft::default();
     let shares = read_shares(docs, &mut dir, warnings)?;
     // One pipeline per source image, in the order the copies name them.
     let mut sources: Vec<(String, String)> = Vec::new();
@@ -170,11 +170,11 @@ fn faults(out: &mut Toml, waiters: &[&(String, String)], warnings: &mut Vec<Warn
 /// The source image's volumes from `describe-images`, if given: each
 /// device with its size.
 fn described_volumes(
-    docs: &mut [Doc<'_>],
+    docs: &mut [Resource<'_>],
     source: &str,
 ) -> Result<Vec<(String, u64, String)>, ImportError> {
     let mut out = Vec::new();
-    for d in docs.iter_mut().filter(|d| d.kind == Kind::Images) {
+    for d in docs.iter_mut().filter(|d| d.kind == ResourceKind::Images) {
         let images = d.body.as_array().map(Vec::as_slice).unwrap_or_default();
         for (i, img) in images.iter().enumerate() {
             let ibase = format!("{}[{i}]", d.base);

@@ -6,18 +6,18 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{Copy, Share, Source, described_volumes, pipeline_name};
-use crate::import::directory::Directory;
-use crate::import::imagebuilder::Doc;
+use crate::import::directory::DirectoryDraft;
+use crate::import::imagebuilder::Resource;
 use crate::import::json::join;
 use crate::import::{ImportError, Sharing, Toml, Warning, quoted, volume};
 
 /// The `[[pipeline]]` of source image `at`, its volumes and schedule.
 pub(super) fn source_pipeline(
-    docs: &mut [Doc<'_>],
+    docs: &mut [Resource<'_>],
     at: &Source<'_>,
     data: &BTreeMap<String, (f64, String)>,
     body: &mut Toml,
-    dir: &mut Directory,
+    dir: &mut DirectoryDraft,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), ImportError> {
     let (source, source_region) = (at.name, at.region);
@@ -131,7 +131,7 @@ pub(super) type Dist<'a> = (String, Option<&'a Copy>, Option<&'a Share>, String)
 /// copy within the source Region, or a second one into a Region, said and
 /// left out).
 pub(super) fn distributions<'a>(
-    docs: &[Doc<'_>],
+    docs: &[Resource<'_>],
     at: &Source<'a>,
     shares: &'a BTreeMap<String, Share>,
     used_shares: &mut Vec<String>,
@@ -176,10 +176,10 @@ pub(super) fn distributions<'a>(
 /// Writes each distribution: its key or encryption, its launch
 /// permissions, and the key granted to whoever launches from it.
 pub(super) fn write_distributions(
-    docs: &[Doc<'_>],
+    docs: &[Resource<'_>],
     dists: Vec<Dist<'_>>,
     body: &mut Toml,
-    dir: &mut Directory,
+    dir: &mut DirectoryDraft,
 ) -> Result<(), ImportError> {
     for (region, copy, share, from) in dists {
         dir.region(&region);
@@ -206,7 +206,7 @@ pub(super) fn write_distributions(
 
 /// A share's launch permission, and the copy's key granted to its accounts
 /// and organizations.
-fn share_on(body: &mut Toml, dir: &mut Directory, copy: Option<&Copy>, s: &Share) {
+fn share_on(body: &mut Toml, dir: &mut DirectoryDraft, copy: Option<&Copy>, s: &Share) {
     let accounts: Vec<String> = s.accounts.iter().map(|a| dir.account(a)).collect();
     let sharing = Sharing {
         accounts: &accounts,

@@ -6,16 +6,16 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{Copy, Share};
-use crate::import::directory::Directory;
-use crate::import::imagebuilder::{Doc, Kind};
+use crate::import::directory::DirectoryDraft;
+use crate::import::imagebuilder::{Resource, ResourceKind};
 use crate::import::json::join;
 use crate::import::{ImportError, Warning};
 
 /// Every `aws_ami_copy`, with what it says.
-pub(super) fn read_copies(docs: &mut [Doc<'_>]) -> Result<Vec<Copy>, ImportError> {
+pub(super) fn read_copies(docs: &mut [Resource<'_>]) -> Result<Vec<Copy>, ImportError> {
     let mut copies: Vec<Copy> = Vec::new();
     for (i, d) in docs.iter_mut().enumerate() {
-        if d.kind != Kind::AmiCopy {
+        if d.kind != ResourceKind::AmiCopy {
             continue;
         }
         let (b, base) = (d.body, d.base);
@@ -85,13 +85,13 @@ pub(super) fn read_copies(docs: &mut [Doc<'_>]) -> Result<Vec<Copy>, ImportError
 
 /// Every `aws_ami_launch_permission`, by the image it names.
 pub(super) fn read_shares(
-    docs: &mut [Doc<'_>],
-    dir: &mut Directory,
+    docs: &mut [Resource<'_>],
+    dir: &mut DirectoryDraft,
     warnings: &mut Vec<Warning>,
 ) -> Result<BTreeMap<String, Share>, ImportError> {
     let mut shares: BTreeMap<String, Share> = BTreeMap::new();
     for d in docs.iter_mut() {
-        if d.kind != Kind::LaunchPermission {
+        if d.kind != ResourceKind::LaunchPermission {
             continue;
         }
         let (b, base) = (d.body, d.base);

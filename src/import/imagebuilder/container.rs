@@ -12,9 +12,9 @@ use serde_json::Value;
 
 use super::head::{Head, Schedule};
 use super::recipe::Recipe;
-use super::{Doc, Kind};
+use super::{Resource, ResourceKind};
 use crate::import::components::Stages;
-use crate::import::directory::Directory;
+use crate::import::directory::DirectoryDraft;
 use crate::import::json::join;
 use crate::import::{ImportError, Toml, Warning, quoted, strings};
 
@@ -35,10 +35,10 @@ pub(super) struct Container {
 /// Reads container pipeline `pi` with its recipe `ri` and, where given,
 /// its infrastructure and distribution.
 pub(super) fn read(
-    docs: &mut [Doc<'_>],
+    docs: &mut [Resource<'_>],
     (pi, ri, infra_i, dist_i): (usize, usize, Option<usize>, Option<usize>),
     stages: &BTreeMap<String, Stages>,
-    dir: &mut Directory,
+    dir: &mut DirectoryDraft,
     warnings: &mut Vec<Warning>,
 ) -> Result<Container, ImportError> {
     let recipe_name = docs[ri]
@@ -89,7 +89,7 @@ pub(super) fn read(
 
 /// The container recipe's own fields: read, and its key warned (it
 /// encrypts the Dockerfile template only).
-fn container_fields(r: &mut Doc<'_>, warnings: &mut Vec<Warning>) {
+fn container_fields(r: &mut Resource<'_>, warnings: &mut Vec<Warning>) {
     let (rb, rbase) = (r.body, r.base);
     for k in [
         "containerType",
@@ -116,7 +116,7 @@ fn container_fields(r: &mut Doc<'_>, warnings: &mut Vec<Warning>) {
 /// and its time-out.
 type Regions = (Vec<(String, String)>, Option<(u64, String)>);
 
-fn container_regions(d: &mut Doc<'_>, build: &str) -> Result<Regions, ImportError> {
+fn container_regions(d: &mut Resource<'_>, build: &str) -> Result<Regions, ImportError> {
     let (db, dbase) = (d.body, d.base);
     let mut out = Vec::new();
     let timeout = d
@@ -167,13 +167,13 @@ fn list<'v>(v: &'v Value, keys: [&str; 2]) -> &'v [Value] {
 /// Regions and accounts (a rule's destinations read as every Region ×
 /// account of it, said when that is more than it lists).
 fn replication(
-    docs: &mut [Doc<'_>],
+    docs: &mut [Resource<'_>],
     head: &Head,
-    dir: &mut Directory,
+    dir: &mut DirectoryDraft,
     warnings: &mut Vec<Warning>,
 ) -> Vec<(Vec<String>, Vec<String>, String)> {
     let mut out = Vec::new();
-    for d in docs.iter_mut().filter(|d| d.kind == Kind::Registry) {
+    for d in docs.iter_mut().filter(|d| d.kind == ResourceKind::Registry) {
         let (b, base) = (d.body, d.base);
         let Some(conf) = d.reader.get(b, base, "replicationConfiguration") else {
             continue;
@@ -211,11 +211,11 @@ fn replication(
 
 /// One rule's destination Regions and accounts, with the field they come from.
 fn rule_destinations(
-    d: &mut Doc<'_>,
+    d: &mut Resource<'_>,
     rule: &Value,
     at: &str,
     head: &Head,
-    dir: &mut Directory,
+    dir: &mut DirectoryDraft,
     warnings: &mut Vec<Warning>,
 ) -> (Vec<String>, Vec<String>, String) {
     let mut pairs: Vec<(String, String)> = Vec::new();

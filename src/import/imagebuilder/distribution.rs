@@ -2,15 +2,15 @@
 //! distribution configuration: each Region's key, target accounts and
 //! launch permissions, and who uses each key.
 
-use super::Doc;
-use crate::import::directory::Directory;
+use super::Resource;
+use crate::import::directory::DirectoryDraft;
 use crate::import::json::{Reader, join};
 use crate::import::{ImportError, Warning};
 
 /// The builder's instance type, and its field: the first the
 /// infrastructure configuration lists.
 pub(super) fn instance_type(
-    i: &mut Doc<'_>,
+    i: &mut Resource<'_>,
     warnings: &mut Vec<Warning>,
 ) -> Result<Option<(String, String)>, ImportError> {
     let (ib, ibase) = (i.body, i.base);
@@ -56,9 +56,9 @@ pub(super) struct Distribution {
 
 /// The distribution document of a pipeline owned by `owner_id`.
 pub(super) fn distribution(
-    d: &mut Doc<'_>,
+    d: &mut Resource<'_>,
     owner_id: &str,
-    dir: &mut Directory,
+    dir: &mut DirectoryDraft,
 ) -> Result<Distribution, ImportError> {
     let (db, dbase) = (d.body, d.base);
     let r = &mut d.reader;
@@ -110,7 +110,7 @@ fn ami_distribution(
     ad: &serde_json::Value,
     abase: &str,
     owner_id: &str,
-    dir: &mut Directory,
+    dir: &mut DirectoryDraft,
     dist: &mut Dist,
 ) -> Result<(), ImportError> {
     if let Some(k) = r.str(ad, abase, "kmsKeyId")? {
@@ -159,7 +159,7 @@ fn ami_distribution(
 pub(super) fn grant_keys(
     dists: &[Dist],
     key_of_build: Option<&(String, String)>,
-    dir: &mut Directory,
+    dir: &mut DirectoryDraft,
 ) {
     let orgs: Vec<String> = dir.orgs.keys().cloned().collect();
     for d in dists {

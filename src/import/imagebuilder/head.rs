@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::{Doc, Kind};
-use crate::import::directory::{Directory, arn};
+use super::{Resource, ResourceKind};
+use crate::import::directory::{DirectoryDraft, arn};
 use crate::import::json::join;
 use crate::import::{ImportError, Warning, quoted};
 
@@ -38,13 +38,13 @@ pub(super) struct Schedule {
 /// The pipeline's name, owner and build Region (from its ARN, else its
 /// recipe's), and platform; a one-shot image is named after its recipe.
 pub(super) fn head(
-    p: &mut Doc<'_>,
+    p: &mut Resource<'_>,
     recipe_name: Option<String>,
-    dir: &mut Directory,
+    dir: &mut DirectoryDraft,
     warnings: &mut Vec<Warning>,
 ) -> Result<Head, ImportError> {
     let (pb, pbase) = (p.body, p.base);
-    let one_shot = p.kind == Kind::Image;
+    let one_shot = p.kind == ResourceKind::Image;
     let r = &mut p.reader;
     let parn = r.str(pb, pbase, "arn")?.map(str::to_string);
     let own_name = r.str(pb, pbase, "name")?.map(str::to_string);
@@ -100,7 +100,7 @@ pub(super) fn head(
 /// The schedule: its cron, time zone, start condition and auto-disable
 /// policy; without a cron, one run at the start.
 pub(super) fn schedule(
-    p: &mut Doc<'_>,
+    p: &mut Resource<'_>,
     warnings: &mut Vec<Warning>,
 ) -> Result<Schedule, ImportError> {
     let (pb, pbase) = (p.body, p.base);
@@ -113,7 +113,7 @@ pub(super) fn schedule(
         entries.push((
             "run_at_start".into(),
             "true".into(),
-            if p.kind == Kind::Image {
+            if p.kind == ResourceKind::Image {
                 "an image resource, not a pipeline: one build when the stack or configuration is applied".into()
             } else {
                 "no schedule: one manual run (StartImagePipelineExecution)".into()
@@ -134,7 +134,7 @@ pub(super) fn schedule(
 
 /// Image Builder's optional workflow steps where they differ from its
 /// defaults: metadata collection off, image scanning on.
-fn optional_steps(p: &mut Doc<'_>) -> Vec<(&'static str, String, String)> {
+fn optional_steps(p: &mut Resource<'_>) -> Vec<(&'static str, String, String)> {
     let (pb, pbase) = (p.body, p.base);
     let r = &mut p.reader;
     let mut out = Vec::new();
@@ -157,7 +157,7 @@ fn optional_steps(p: &mut Doc<'_>) -> Vec<(&'static str, String, String)> {
 
 /// The keys of a `schedule` object; whether dependency updates start runs.
 fn schedule_entries(
-    p: &mut Doc<'_>,
+    p: &mut Resource<'_>,
     s: &Value,
     entries: &mut Vec<(String, String, String)>,
     warnings: &mut Vec<Warning>,
@@ -215,7 +215,7 @@ fn schedule_entries(
 /// The field that turns the tests off (`imageTestsEnabled = false`), if
 /// one does; what `imageTestsConfiguration` says that amisim does not
 /// model is a warning.
-fn tests_off(p: &mut Doc<'_>, warnings: &mut Vec<Warning>) -> Option<String> {
+fn tests_off(p: &mut Resource<'_>, warnings: &mut Vec<Warning>) -> Option<String> {
     let (pb, pbase) = (p.body, p.base);
     let r = &mut p.reader;
     let t = r.get(pb, pbase, "imageTestsConfiguration")?;

@@ -5,17 +5,17 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{Doc, Kind};
+use super::{Resource, ResourceKind};
 use crate::import::json::{Reader, join};
 use crate::import::{ImportError, Toml, Warning, quoted};
 
 /// The data written on each device of the built image: `describe-images`
 /// gives each device's snapshot, `describe-snapshots` its full size.
 pub(crate) fn data_sizes(
-    docs: &mut [Doc<'_>],
+    docs: &mut [Resource<'_>],
 ) -> Result<BTreeMap<String, (f64, String)>, ImportError> {
     let mut snap_of: Vec<(String, String)> = Vec::new();
-    for d in docs.iter_mut().filter(|d| d.kind == Kind::Images) {
+    for d in docs.iter_mut().filter(|d| d.kind == ResourceKind::Images) {
         let images = d.body.as_array().map(Vec::as_slice).unwrap_or_default();
         let base = d.base;
         for (i, img) in images.iter().enumerate().take(1) {
@@ -41,7 +41,10 @@ pub(crate) fn data_sizes(
         }
     }
     let mut out = BTreeMap::new();
-    for d in docs.iter_mut().filter(|d| d.kind == Kind::Snapshots) {
+    for d in docs
+        .iter_mut()
+        .filter(|d| d.kind == ResourceKind::Snapshots)
+    {
         let snaps = d.body.as_array().map(Vec::as_slice).unwrap_or_default();
         let base = d.base;
         for (i, sn) in snaps.iter().enumerate() {
@@ -70,13 +73,16 @@ pub(crate) fn data_sizes(
 
 /// Lifecycle policies that select the pipeline's recipe.
 pub(super) fn lifecycle(
-    docs: &mut [Doc<'_>],
+    docs: &mut [Resource<'_>],
     recipe: Option<&str>,
     out: &mut Toml,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), ImportError> {
     let mut keys: Vec<(String, String, String)> = Vec::new();
-    for d in docs.iter_mut().filter(|d| d.kind == Kind::Lifecycle) {
+    for d in docs
+        .iter_mut()
+        .filter(|d| d.kind == ResourceKind::Lifecycle)
+    {
         if applies(d, recipe, warnings)? {
             let (b, base) = (d.body, d.base);
             for (i, pd) in d.reader.array(b, base, "policyDetails")?.iter().enumerate() {
@@ -97,7 +103,7 @@ pub(super) fn lifecycle(
 /// Whether policy `d` applies: it selects the recipe by name and is not
 /// disabled (else a warning says why it is left out).
 fn applies(
-    d: &mut Doc<'_>,
+    d: &mut Resource<'_>,
     recipe: Option<&str>,
     warnings: &mut Vec<Warning>,
 ) -> Result<bool, ImportError> {

@@ -18,14 +18,14 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use super::components::Stages;
-use super::directory::Directory;
+use super::directory::DirectoryDraft;
 use super::json::{Reader, join};
 use super::{ImportError, Toml, Warning, quoted};
 pub(crate) use lifecycle::data_sizes;
 
 /// What a document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Kind {
+pub(super) enum ResourceKind {
     Pipeline,
     Recipe,
     Distribution,
@@ -52,30 +52,34 @@ pub(super) enum Kind {
 
 /// The wrapper key of each kind in `get-*` output, and a key only its
 /// `create-*` input has.
-const KINDS: [(Kind, &str, &str); 10] = [
-    (Kind::Pipeline, "imagePipeline", "imageRecipeArn"),
-    (Kind::ContainerRecipe, "containerRecipe", "containerType"),
-    (Kind::Registry, "\u{0}", "replicationConfiguration"),
-    (Kind::Recipe, "imageRecipe", "parentImage"),
+const KINDS: [(ResourceKind, &str, &str); 10] = [
+    (ResourceKind::Pipeline, "imagePipeline", "imageRecipeArn"),
     (
-        Kind::Distribution,
+        ResourceKind::ContainerRecipe,
+        "containerRecipe",
+        "containerType",
+    ),
+    (ResourceKind::Registry, "\u{0}", "replicationConfiguration"),
+    (ResourceKind::Recipe, "imageRecipe", "parentImage"),
+    (
+        ResourceKind::Distribution,
         "distributionConfiguration",
         "distributions",
     ),
     (
-        Kind::Infrastructure,
+        ResourceKind::Infrastructure,
         "infrastructureConfiguration",
         "instanceProfileName",
     ),
-    (Kind::Lifecycle, "lifecyclePolicy", "policyDetails"),
-    (Kind::Component, "component", "data"),
-    (Kind::Images, "Images", "\u{0}"),
-    (Kind::Snapshots, "Snapshots", "\u{0}"),
+    (ResourceKind::Lifecycle, "lifecyclePolicy", "policyDetails"),
+    (ResourceKind::Component, "component", "data"),
+    (ResourceKind::Images, "Images", "\u{0}"),
+    (ResourceKind::Snapshots, "Snapshots", "\u{0}"),
 ];
 
 /// One document: its kind, its body, the path of the body in the file.
-pub(super) struct Doc<'a> {
-    pub(super) kind: Kind,
+pub(super) struct Resource<'a> {
+    pub(super) kind: ResourceKind,
     pub(super) body: &'a Value,
     pub(super) base: &'a str,
     pub(super) reader: Reader<'a>,
@@ -83,11 +87,11 @@ pub(super) struct Doc<'a> {
 
 /// One input document: its file, its value, and, when another format's
 /// reader made it, its kind and the path its fields are named under.
-pub(super) type Input = (PathBuf, Value, Option<(Kind, String)>);
+pub(super) type Input = (PathBuf, Value, Option<(ResourceKind, String)>);
 
 /// Each input document with its kind.
-pub(super) fn documents(files: &[Input]) -> Result<Vec<Doc<'_>>, ImportError> {
-    let mut docs: Vec<Doc<'_>> = Vec::new();
+pub(super) fn documents(files: &[Input]) -> Result<Vec<Resource<'_>>, ImportError> {
+    let mut docs: Vec<Resource<'_>> = Vec::new();
     for (file, v, hint) in files {
         let found = match hint {
             Some((k, base)) => Some((*k, v, base.as_str())),
@@ -120,7 +124,7 @@ pub(super) fn documents(files: &[Input]) -> Result<Vec<Doc<'_>>, ImportError> {
         if hint.is_none() && !base.is_empty() {
             reader.use_path("requestId");
         }
-        docs.push(Doc {
+        docs.push(Resource {
             kind,
             body,
             base,
@@ -133,13 +137,13 @@ pub(super) fn documents(files: &[Input]) -> Result<Vec<Doc<'_>>, ImportError> {
 /// Reads the documents into `out`.
 pub(super) fn read(
     files: &[Input],
-    mut docs: Vec<Doc<'_>>,
+    mut docs: Vec<Resource<'_>>,
     name: &str,
     out: &mut Toml,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), ImportError> {
-    let count = |k: Kind| docs.iter().filter(|d| d.kind == k).count();
-    if count(Kind::Pipeline) + count(Kind::Image) == 0 {
+    let count = |k: ResourceKind| docs.iter().filter(|d| d.kind == k).count();
+    if count(ResourceKind::Pipeline) + count(ResourceKind::Image) == 0 {
         let found: Vec<String> = docs.iter().map(|d| format!("{:?}", d.kind)).collect();
         return Err(ImportError::Wrong {
             file: files[0].0.clone(),
@@ -153,14 +157,14 @@ pub(super) fn read(
                     .into(),
         });
     }
-    let mut dir = Directory::default();
+    let mut dir = DirectoryDraft::default();
     let mut body = Toml::default();
     pipelines(&mut docs, &mut dir, &mut body, warnings)?;
     // The directory first, then the pipeline.
     out.set("name", quoted(name), "the command line");
     let pi = docs
         .iter()
-        .position(|d| matches!(d.kind, Kind::Pipeline | Kind::Image))
+        .position(|d| matches!(d.kind, ResourceKind::Pipeline | ResourceKind::Image))
         .unwrap_or(0);
     let (pb, pbase) = (docs[pi].body, docs[pi].base);
     if let Some(d) = docs[pi].reader.str(pb, pbase, "description")? {
@@ -186,7 +190,7 @@ pub(super) fn read(
 
 /// A pipeline that names no recipe among the documents (its ARN absent,
 /// or left unresolved): nothing to build, said as such.
-fn no_recipe(p: &Doc<'_>) -> ImportError {
+fn no_recipe(p: &Resource<'_>) -> ImportError {
     ImportError::Wrong {
         file: p.reader.file(),
         field: join(p.base, "imageRecipeArn"),
@@ -196,11 +200,11 @@ fn no_recipe(p: &Doc<'_>) -> ImportError {
 }
 
 /// The AWS CLI command that prints a document of `kind`.
-fn get_command(kind: Kind, arn: &str) -> String {
+fn get_command(kind: ResourceKind, arn: &str) -> String {
     let (cmd, flag) = match kind {
-        Kind::Recipe => ("get-image-recipe", "image-recipe-arn"),
-        Kind::ContainerRecipe => ("get-container-recipe", "container-recipe-arn"),
-        Kind::Distribution => (
+        ResourceKind::Recipe => ("get-image-recipe", "image-recipe-arn"),
+        ResourceKind::ContainerRecipe => ("get-container-recipe", "container-recipe-arn"),
+        ResourceKind::Distribution => (
             "get-distribution-configuration",
             "distribution-configuration-arn",
         ),
@@ -215,9 +219,9 @@ fn get_command(kind: Kind, arn: &str) -> String {
 /// The document of `kind` that pipeline `pi` names by its `key` ARN: the
 /// one whose `arn` it is, or the only one of its kind.
 fn the_one(
-    docs: &[Doc<'_>],
+    docs: &[Resource<'_>],
     pi: usize,
-    kind: Kind,
+    kind: ResourceKind,
     key: &str,
 ) -> Result<Option<usize>, ImportError> {
     let named = docs[pi].body.get(key).and_then(Value::as_str);
@@ -258,13 +262,13 @@ fn the_one(
 /// Every pipeline (and one-shot image) among the documents into `out`;
 /// a container pipeline is named and left out.
 fn pipelines(
-    docs: &mut [Doc<'_>],
-    dir: &mut Directory,
+    docs: &mut [Resource<'_>],
+    dir: &mut DirectoryDraft,
     out: &mut Toml,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), ImportError> {
     let pipelines: Vec<usize> = (0..docs.len())
-        .filter(|&i| matches!(docs[i].kind, Kind::Pipeline | Kind::Image))
+        .filter(|&i| matches!(docs[i].kind, ResourceKind::Pipeline | ResourceKind::Image))
         .collect();
     let stages = recipe::component_stages(docs)?;
     let mut read_any = false;
@@ -277,9 +281,12 @@ fn pipelines(
             continue;
         }
         let [r, i, d] = [
-            (Kind::Recipe, "imageRecipeArn"),
-            (Kind::Infrastructure, "infrastructureConfigurationArn"),
-            (Kind::Distribution, "distributionConfigurationArn"),
+            (ResourceKind::Recipe, "imageRecipeArn"),
+            (
+                ResourceKind::Infrastructure,
+                "infrastructureConfigurationArn",
+            ),
+            (ResourceKind::Distribution, "distributionConfigurationArn"),
         ]
         .map(|(k, key)| the_one(docs, pi, k, key));
         let Some(r) = r? else {
@@ -302,7 +309,7 @@ fn pipelines(
 
 /// Container recipes no pipeline among the documents names, and
 /// registries without a container pipeline: said once each, left out.
-fn unbuilt(docs: &mut [Doc<'_>], containers: bool, warnings: &mut Vec<Warning>) {
+fn unbuilt(docs: &mut [Resource<'_>], containers: bool, warnings: &mut Vec<Warning>) {
     let named: Vec<String> = docs
         .iter()
         .filter_map(|d| d.body.get("containerRecipeArn").and_then(Value::as_str))
@@ -311,12 +318,12 @@ fn unbuilt(docs: &mut [Doc<'_>], containers: bool, warnings: &mut Vec<Warning>) 
     for d in docs.iter_mut() {
         let arn = d.body.get("arn").and_then(Value::as_str);
         let what = match d.kind {
-            Kind::ContainerRecipe
+            ResourceKind::ContainerRecipe
                 if !arn.is_some_and(|a| named.iter().any(|n| n == a)) && !containers =>
             {
                 "a container recipe no pipeline among the documents builds: left out"
             }
-            Kind::Registry if !containers => {
+            ResourceKind::Registry if !containers => {
                 "an ECR replication configuration without a container pipeline among the documents: left out"
             }
             _ => continue,
@@ -334,17 +341,20 @@ fn unbuilt(docs: &mut [Doc<'_>], containers: bool, warnings: &mut Vec<Warning>) 
 /// A container pipeline: its container recipe (by ARN), infrastructure and
 /// distribution, and the registries' replication rules.
 fn container_pipeline(
-    docs: &mut [Doc<'_>],
+    docs: &mut [Resource<'_>],
     pi: usize,
     stages: &BTreeMap<String, Stages>,
-    dir: &mut Directory,
+    dir: &mut DirectoryDraft,
     out: &mut Toml,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), ImportError> {
     let [r, i, d] = [
-        (Kind::ContainerRecipe, "containerRecipeArn"),
-        (Kind::Infrastructure, "infrastructureConfigurationArn"),
-        (Kind::Distribution, "distributionConfigurationArn"),
+        (ResourceKind::ContainerRecipe, "containerRecipeArn"),
+        (
+            ResourceKind::Infrastructure,
+            "infrastructureConfigurationArn",
+        ),
+        (ResourceKind::Distribution, "distributionConfigurationArn"),
     ]
     .map(|(k, key)| the_one(docs, pi, k, key));
     let Some(r) = r? else {
@@ -363,10 +373,10 @@ fn container_pipeline(
 /// The documents of pipeline `pi` (its recipe, infrastructure and
 /// distribution, where given) into its tables in `out`.
 fn pipeline(
-    docs: &mut [Doc<'_>],
+    docs: &mut [Resource<'_>],
     (pi, recipe_i, infra_i, dist_i): (usize, Option<usize>, Option<usize>, Option<usize>),
     stages: &BTreeMap<String, Stages>,
-    dir: &mut Directory,
+    dir: &mut DirectoryDraft,
     out: &mut Toml,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), ImportError> {

@@ -6,9 +6,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{Doc, Kind};
+use super::{Resource, ResourceKind};
 use crate::import::components::{Stages, stages, test_by_name};
-use crate::import::directory::{Directory, arn, name_version, takes_updates};
+use crate::import::directory::{DirectoryDraft, arn, name_version, takes_updates};
 use crate::import::json::join;
 use crate::import::{ImportError, Warning, root_volume};
 
@@ -47,10 +47,13 @@ impl Recipe {
 /// Each component's stages from `get-component`'s type or its document
 /// (Terraform's and CloudFormation's component resources), where given.
 pub(super) fn component_stages(
-    docs: &mut [Doc<'_>],
+    docs: &mut [Resource<'_>],
 ) -> Result<BTreeMap<String, Stages>, ImportError> {
     let mut out = BTreeMap::new();
-    for d in docs.iter_mut().filter(|d| d.kind == Kind::Component) {
+    for d in docs
+        .iter_mut()
+        .filter(|d| d.kind == ResourceKind::Component)
+    {
         let (b, base) = (d.body, d.base);
         let cname = d.reader.str(b, base, "name")?.map(str::to_string);
         let ctype = d.reader.str(b, base, "type")?;
@@ -70,10 +73,10 @@ pub(super) fn component_stages(
 /// The recipe document `r` of a pipeline owned by `owner_id` building in
 /// `build_region` (with the pipeline's own platform).
 pub(super) fn recipe(
-    r: &mut Doc<'_>,
+    r: &mut Resource<'_>,
     (owner_id, build_region, platform): (&str, &str, Option<&str>),
     stages: &BTreeMap<String, Stages>,
-    dir: &mut Directory,
+    dir: &mut DirectoryDraft,
     warnings: &mut Vec<Warning>,
 ) -> Result<Recipe, ImportError> {
     let (rb, rbase) = (r.body, r.base);
@@ -148,7 +151,7 @@ fn parent_image(
 
 /// The recipe's components in order, each in its stages.
 fn components(
-    r: &mut Doc<'_>,
+    r: &mut Resource<'_>,
     out: &mut Recipe,
     stages: &BTreeMap<String, Stages>,
     warnings: &mut Vec<Warning>,
@@ -198,11 +201,11 @@ fn components(
 /// The recipe's block device mappings as volumes; without any, the base
 /// image's root volume (assumed).
 fn volumes(
-    r: &mut Doc<'_>,
+    r: &mut Resource<'_>,
     out: &mut Recipe,
     (owner_id, build_region): (&str, &str),
     platform: Option<&str>,
-    dir: &mut Directory,
+    dir: &mut DirectoryDraft,
 ) -> Result<(), ImportError> {
     let (rb, rbase) = (r.body, r.base);
     let root = root_volume(out.windows(platform));

@@ -11,7 +11,7 @@ use hcl::eval::Context;
 use hcl::{Block, Body};
 use serde_json::{Map, Value};
 
-use super::directory::Directory;
+use super::directory::DirectoryDraft;
 use super::json::join;
 use super::lang::base_context;
 use super::{ImportError, Request, Toml, Warning, quoted};
@@ -184,7 +184,7 @@ pub(super) fn read(
     config::data_sources(&body, &mut ctx);
     other_blocks(&body, file, warnings);
     let ebs = chosen(&body, &req.only, file)?;
-    let mut dir = Directory::default();
+    let mut dir = DirectoryDraft::default();
     let mut pipelines = Toml::default();
     for src in ebs {
         let s = source::read(src, &body, &ctx, file, &mut dir, warnings)?;

@@ -8,7 +8,7 @@ use hcl::{Block, Body};
 use serde_json::Value;
 
 use super::{body_json, config, label};
-use crate::import::directory::{Directory, arn};
+use crate::import::directory::{DirectoryDraft, arn};
 use crate::import::json::{Reader, join};
 use crate::import::{ImportError, Warning, root_volume};
 
@@ -71,7 +71,7 @@ pub(super) fn read(
     body: &Body,
     ctx: &Context,
     file: &Path,
-    dir: &mut Directory,
+    dir: &mut DirectoryDraft,
     warnings: &mut Vec<Warning>,
 ) -> Result<Source, ImportError> {
     let name = label(src, 1).unwrap_or("ebs").to_string();
@@ -250,7 +250,7 @@ fn keys(
     sv: &Value,
     build_key: Option<&str>,
     owner_id: Option<&str>,
-    dir: &mut Directory,
+    dir: &mut DirectoryDraft,
 ) -> Result<(), ImportError> {
     let base = s.base.clone();
     let owner = owner_id.unwrap_or(PLACEHOLDER);
@@ -287,7 +287,7 @@ fn sharing(
     s: &mut Source,
     r: &mut Reader<'_>,
     sv: &Value,
-    dir: &mut Directory,
+    dir: &mut DirectoryDraft,
 ) -> Result<(), ImportError> {
     let base = &s.base;
     let users = r.strings(sv, base, "ami_users")?;

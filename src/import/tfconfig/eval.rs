@@ -18,7 +18,7 @@ use super::load::{File, Module, labels};
 use super::refs::{self, Place};
 use super::repeat::{each_instance, gathered, repeat};
 use super::vars::{MODULE_META, module_values};
-use crate::import::imagebuilder::{Input, Kind};
+use crate::import::imagebuilder::{Input, ResourceKind};
 use crate::import::lang::{At, base_context, body_value, eval, from_json};
 use crate::import::terraform::{TYPES, complete_copy, convert_object};
 use crate::import::{ImportError, Warning};
@@ -373,7 +373,7 @@ fn resource(
     // The document: the arguments and the ARN; a copy's id too (its
     // launch permissions name it).
     let mut body = body;
-    let computed: &[&str] = if *kind == Kind::AmiCopy {
+    let computed: &[&str] = if *kind == ResourceKind::AmiCopy {
         &["arn", "id"]
     } else {
         &["arn"]
@@ -385,7 +385,7 @@ fn resource(
     }
     let mut doc =
         convert_object(&Json::Object(body)).unwrap_or(Json::Object(serde_json::Map::new()));
-    if *kind == Kind::AmiCopy {
+    if *kind == ResourceKind::AmiCopy {
         complete_copy(&mut doc, Some(&region), Some(&env.account));
     }
     out.docs

@@ -213,9 +213,9 @@ struct Model<'w> {
 }
 
 id_type!(
-    /// One instance of a concurrency quota: a [`Place`]'s, or a pipeline's
+    /// One instance of a concurrency quota: a `Place`'s, or a pipeline's
     /// when Image Builder's copy quota is counted per distribution
-    /// configuration ([`replicator::per_pipeline`]).
+    /// configuration (`replicator::per_pipeline`).
     Instance,
     u32
 );

@@ -8,7 +8,7 @@ use super::rng::PipelineRng;
 use super::{Event, Instance, Model, QuotaUse, ReplicationResult, TriggerKind};
 use crate::aws::quotas::{CopyScope, PerQuota, Quota};
 use crate::engine::{Resource, RngStreams, SimDuration, SimTime, Simulation, TokenBucket};
-use crate::pipeline::config::{Kind, World};
+use crate::pipeline::config::{PipelineKind, World};
 use typed_index_collections::TiVec;
 
 /// Runs replication `replication` of `world` with master seed `seed`.
@@ -132,7 +132,7 @@ impl<'w> Replicator<'w> {
             if s.run_at_start {
                 m.trigger(sim, pipeline, TriggerKind::Manual, SimDuration::ZERO);
             }
-            if let Kind::Migration(mg) = &p.kind {
+            if let PipelineKind::Migration(mg) = &p.kind {
                 sim.schedule_at(mg.at, Event::RunRequested { pipeline });
             }
             if let Some(t) = s.cron_times.first() {

@@ -11,7 +11,7 @@ use crate::report::ReportError;
 /// With `money`, the values are US dollars: the axis says so (`$2,000`) and
 /// each bar's total is written after it, so a sliver beside a dominant bar
 /// still reads.
-pub fn stacked_bars(
+pub(crate) fn stacked_bars(
     stem: &Path,
     title: &str,
     x_label: &str,
@@ -93,7 +93,7 @@ pub fn stacked_bars(
 }
 
 /// One bar of a Gantt chart.
-pub struct GanttBar {
+pub(crate) struct GanttBar {
     /// Lane index.
     pub lane: usize,
     /// Start, seconds.
@@ -134,7 +134,7 @@ fn row_totals(rows: usize, stacks: &[Series]) -> Vec<f64> {
 }
 
 /// A Gantt chart: a lane per label, bars of queued and active time.
-pub fn gantt(
+pub(crate) fn gantt(
     stem: &Path,
     title: &str,
     lanes: &[String],

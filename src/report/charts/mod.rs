@@ -9,12 +9,12 @@ use plotters::prelude::*;
 
 use super::ReportError;
 
-pub use bars::{GanttBar, gantt, stacked_bars};
+pub(crate) use bars::{GanttBar, gantt, stacked_bars};
 
 use plotters::coord::types::RangedCoordf64;
 
 /// Width and height of every chart, pixels.
-pub const SIZE: (u32, u32) = (960, 540);
+pub(crate) const SIZE: (u32, u32) = (960, 540);
 
 /// Title text height, margin around the plot and x-label area, in pixels.
 const CAPTION_PX: u32 = 24;
@@ -91,7 +91,7 @@ const PALETTE: [RGBColor; 21] = [
 ];
 
 /// The colour of series `i`.
-pub fn color(i: usize) -> RGBColor {
+pub(crate) fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
@@ -154,7 +154,7 @@ macro_rules! both {
 }
 
 /// A named series of points.
-pub struct Series {
+pub(crate) struct Series {
     /// Legend.
     pub name: String,
     /// Points.
@@ -162,10 +162,10 @@ pub struct Series {
 }
 
 /// A labelled point: its label, x, y and colour index.
-pub type Marker = (String, f64, f64, usize);
+pub(crate) type Marker = (String, f64, f64, usize);
 
 /// A shaded band around series `series` (its colour): `(x, low, high)`.
-pub struct Band {
+pub(crate) struct Band {
     /// The series whose colour it takes.
     pub series: usize,
     /// Its points, by x.
@@ -175,7 +175,7 @@ pub struct Band {
 /// A line chart: lines (step-free), shaded bands, labelled markers and
 /// horizontal lines (each with its legend label, drawn in red).
 #[derive(Default)]
-pub struct LineChart<'a> {
+pub(crate) struct LineChart<'a> {
     /// Title.
     pub title: &'a str,
     /// Axis descriptions.
@@ -263,7 +263,7 @@ impl LineChart<'_> {
     }
 
     /// Draws it into `<stem>.png` and `<stem>.svg`.
-    pub fn draw(&self, stem: &Path) -> Result<(), ReportError> {
+    pub(crate) fn draw(&self, stem: &Path) -> Result<(), ReportError> {
         let name = self.title.to_string();
         let ((x0, x1), y_top, legend_at) = self.layout();
         both!(
@@ -361,7 +361,7 @@ fn tick(v: f64) -> String {
 }
 
 /// The empirical CDF of sorted values as a step line: up at each value.
-pub fn step_cdf(sorted: &[f64]) -> Vec<(f64, f64)> {
+pub(crate) fn step_cdf(sorted: &[f64]) -> Vec<(f64, f64)> {
     let n = sorted.len() as f64;
     let mut points = Vec::with_capacity(2 * sorted.len());
     for (k, x) in sorted.iter().enumerate() {

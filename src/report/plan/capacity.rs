@@ -1,7 +1,7 @@
 //! Capacity: how long each quota was at capacity, how long requests waited,
 //! and its queue over time, from the typed results.
 
-use super::Doc;
+use super::Draft;
 use super::doc::{Block, secs_h};
 use crate::experiment::Aggregate;
 use crate::experiment::aggregate::{QuotaAgg, QuotaKey};
@@ -16,7 +16,7 @@ const SHOWN: usize = 10;
 const QUEUE_LINES: usize = 6;
 
 /// Quota use.
-pub(super) fn capacity(d: &mut Doc<'_>) -> Result<(), ReportError> {
+pub(super) fn capacity(d: &mut Draft<'_>) -> Result<(), ReportError> {
     let Some(agg) = d.inp.run() else {
         return Ok(());
     };
@@ -31,7 +31,7 @@ pub(super) fn capacity(d: &mut Doc<'_>) -> Result<(), ReportError> {
     queue_chart(d, agg, &ranked)
 }
 
-fn table(d: &mut Doc<'_>, ranked: &[(&QuotaKey, &QuotaAgg)]) {
+fn table(d: &mut Draft<'_>, ranked: &[(&QuotaKey, &QuotaAgg)]) {
     let scn = d.inp.scn;
     d.blocks.push(Block::Heading("Quotas".into()));
     d.blocks.push(Block::Table(
@@ -87,7 +87,10 @@ fn label(scn: &crate::scenario::Scenario, k: &QuotaKey) -> String {
 }
 
 /// Time at capacity of the quotas longest at it, with their p95 wait.
-fn saturation_chart(d: &mut Doc<'_>, ranked: &[(&QuotaKey, &QuotaAgg)]) -> Result<(), ReportError> {
+fn saturation_chart(
+    d: &mut Draft<'_>,
+    ranked: &[(&QuotaKey, &QuotaAgg)],
+) -> Result<(), ReportError> {
     let scn = d.inp.scn;
     // The longest at the top (plotters' first row is the bottom one).
     let shown: Vec<&(&QuotaKey, &QuotaAgg)> = ranked.iter().take(SHOWN).rev().collect();
@@ -138,7 +141,7 @@ fn saturation_chart(d: &mut Doc<'_>, ranked: &[(&QuotaKey, &QuotaAgg)]) -> Resul
 
 /// The mean queue over time of the quotas that queued, the longest at capacity first.
 fn queue_chart(
-    d: &mut Doc<'_>,
+    d: &mut Draft<'_>,
     agg: &Aggregate,
     ranked: &[(&QuotaKey, &QuotaAgg)],
 ) -> Result<(), ReportError> {

@@ -17,7 +17,7 @@ use crate::report::write::atomic_write;
 use crate::scenario::Scenario;
 
 /// One run compared.
-pub struct Compared {
+pub(crate) struct Compared {
     /// Its output directory.
     pub dir: PathBuf,
     /// Its scenario.
@@ -81,7 +81,7 @@ fn usd(micro: f64) -> String {
 }
 
 /// Writes `compare.md` and `compare.html` into `out`; returns their paths.
-pub fn write_compare(runs: &[Compared], out: &Path) -> Result<Vec<PathBuf>, ReportError> {
+pub(crate) fn write_compare(runs: &[Compared], out: &Path) -> Result<Vec<PathBuf>, ReportError> {
     std::fs::create_dir_all(out).map_err(|source| ReportError::Io {
         path: out.display().to_string(),
         source,

@@ -15,11 +15,11 @@ use super::doc::Block;
 use crate::report::text::{human, signed, signed_interval};
 
 /// Bootstrap resamples per difference.
-pub const RESAMPLES: usize = 2_000;
+pub(super) const RESAMPLES: usize = 2_000;
 
 /// The executions a p95 and its bootstrap interval need in each run: the
 /// bar of the distribution-free interval (`Metric::quantile_ci95`).
-pub const MIN_EXECUTIONS: usize = 110;
+pub(super) const MIN_EXECUTIONS: usize = 110;
 
 /// The part of a `runs.csv` row the difference needs.
 #[derive(Debug, Deserialize)]
@@ -32,10 +32,10 @@ struct RunRow {
 
 /// Each pipeline's times to all Regions (s) by replication, from `dir`'s
 /// runs.csv; `None` when the run has no such file (or a damaged one).
-pub type ByReplication = BTreeMap<String, BTreeMap<u64, Vec<f64>>>;
+pub(super) type ByReplication = BTreeMap<String, BTreeMap<u64, Vec<f64>>>;
 
 /// Reads `dir/runs.csv`, succeeded executions only.
-pub fn read_runs(dir: &Path) -> Option<ByReplication> {
+pub(super) fn read_runs(dir: &Path) -> Option<ByReplication> {
     let mut r = csv::Reader::from_path(dir.join("runs.csv")).ok()?;
     let mut out = ByReplication::new();
     for row in r.deserialize::<RunRow>() {
@@ -132,7 +132,7 @@ fn cell(base: Option<&ByReplication>, c: &Column, name: &str, seed: u64) -> Stri
 
 /// What the difference of two p95s says.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum P95Difference {
+pub(super) enum P95Difference {
     /// `b − a` and its 95 % percentile-bootstrap interval, s.
     Interval(f64, (f64, f64)),
     /// `b − a`, s, with too few executions in the smaller run for an interval.
@@ -142,7 +142,7 @@ pub enum P95Difference {
 /// The p95 of `b` minus that of `a` over the replications both have, with
 /// a paired percentile-bootstrap 95 % interval (replications resampled
 /// together, `RESAMPLES` times, seeded by `seed`).
-pub fn p95_difference(
+pub(super) fn p95_difference(
     a: &BTreeMap<u64, Vec<f64>>,
     b: &BTreeMap<u64, Vec<f64>>,
     seed: u64,

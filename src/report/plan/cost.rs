@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::Doc;
+use super::Draft;
 use super::doc::Block;
 use crate::cost::Category;
 use crate::experiment::Aggregate;
@@ -12,7 +12,7 @@ use crate::report::charts::{self, LineChart, Series};
 use crate::report::text::dollars;
 
 /// Cost.
-pub(super) fn cost(d: &mut Doc<'_>) -> Result<(), ReportError> {
+pub(super) fn cost(d: &mut Draft<'_>) -> Result<(), ReportError> {
     let Some(agg) = d.inp.run() else {
         return Ok(());
     };
@@ -26,13 +26,13 @@ pub(super) fn cost(d: &mut Doc<'_>) -> Result<(), ReportError> {
 }
 
 /// Micro-dollars summed over replications, as dollars a month per replication.
-fn monthly(d: &Doc<'_>, agg: &Aggregate, micro: u128) -> f64 {
+fn monthly(d: &Draft<'_>, agg: &Aggregate, micro: u128) -> f64 {
     let per_rep = micro as f64 / 1e6 / agg.replications.max(1) as f64;
     crate::cost::per_month(&d.inp.scn.market(), per_rep)
 }
 
 /// The categories' table and the cost by Region, stacked by category.
-fn by_category(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
+fn by_category(d: &mut Draft<'_>, agg: &Aggregate) -> Result<(), ReportError> {
     let scn = d.inp.scn;
     // Category → Region name → dollars a month.
     let mut cats: BTreeMap<Category, BTreeMap<&str, f64>> = BTreeMap::new();
@@ -102,7 +102,7 @@ fn by_category(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
 }
 
 /// Month by month, stacked by category: whether the bill levels off.
-fn by_month(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
+fn by_month(d: &mut Draft<'_>, agg: &Aggregate) -> Result<(), ReportError> {
     let by = &agg.cost_by_month;
     let n = by.totals.len();
     if n < 2 {
@@ -146,7 +146,7 @@ fn by_month(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
 }
 
 /// The monthly cost over replications, with the p50 and p95 printed elsewhere.
-fn monthly_cdf(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
+fn monthly_cdf(d: &mut Draft<'_>, agg: &Aggregate) -> Result<(), ReportError> {
     let m = &agg.monthly_cost;
     if m.count == 0 {
         return Ok(());
@@ -182,7 +182,7 @@ fn monthly_cdf(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
 }
 
 /// Items by cost, the largest at the top.
-fn by_item(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
+fn by_item(d: &mut Draft<'_>, agg: &Aggregate) -> Result<(), ReportError> {
     let world = &d.inp.scn.world;
     let mut sorted: Vec<(String, f64)> = agg
         .cost_by_item
@@ -227,7 +227,7 @@ fn money(v: Option<f64>) -> String {
 const COST_ROWS: usize = 10;
 
 /// Cost per execution of each pipeline (the most expensive when there are many) and per month.
-fn summary(d: &mut Doc<'_>, agg: &Aggregate) {
+fn summary(d: &mut Draft<'_>, agg: &Aggregate) {
     let row = |scope: &str, metric: &str, m: &Metric| {
         vec![
             scope.to_string(),

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::Doc;
+use super::Draft;
 use super::doc::Block;
 use crate::experiment::Aggregate;
 use crate::scenario::Scenario;
@@ -82,7 +82,7 @@ pub(super) fn verdict_line(scn: &Scenario, agg: &Aggregate) -> Option<String> {
 }
 
 /// The failures section.
-pub(super) fn failures(d: &mut Doc<'_>) {
+pub(super) fn failures(d: &mut Draft<'_>) {
     let Some(agg) = d.inp.run() else {
         return;
     };

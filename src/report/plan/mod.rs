@@ -4,13 +4,12 @@
 //! One file per section; `doc` holds the blocks and their renderings.
 
 mod capacity;
-pub mod compare;
+pub(crate) mod compare;
 mod compare_p95;
 mod cost;
 mod doc;
 mod failures;
 mod replay;
-pub use replay::Replayed;
 mod search;
 mod slo;
 mod sweep;
@@ -22,7 +21,7 @@ use std::path::{Path, PathBuf};
 use self::doc::{Block, html, md};
 use super::ReportError;
 use super::charts;
-pub use super::manifest::Manifest;
+pub(crate) use super::manifest::Manifest;
 use super::manifest::ManifestKind;
 use super::write::atomic_write;
 use crate::aws::quotas::Quota;
@@ -34,7 +33,7 @@ use crate::scenario::sweep::Sweep;
 
 /// What a report is made from: typed results, never the files, and the
 /// parts that take experiments, computed beforehand ([`Inputs::precompute`]).
-pub struct Inputs<'a> {
+pub(crate) struct Inputs<'a> {
     /// The scenario.
     pub scn: &'a Scenario,
     /// The run's manifest (its seed, its precision target).
@@ -68,7 +67,7 @@ impl<'a> Inputs<'a> {
 impl<'a> Inputs<'a> {
     /// The inputs of a report on `aggs`, with the quota search and the
     /// replayed execution nearest the p95 computed: the experiments a report needs.
-    pub fn precompute(
+    pub(crate) fn precompute(
         scn: &'a Scenario,
         manifest: &'a Manifest,
         aggs: &'a [Aggregate],
@@ -86,21 +85,21 @@ impl<'a> Inputs<'a> {
         };
         if let Some(agg) = inp.run() {
             inp.search = crate::experiment::search::for_run(scn, agg, manifest.seed)
-                .map_err(|e| ReportError::Search(e.to_string()))?;
+                .map_err(ReportError::Experiments)?;
             inp.replayed = replay::p95_execution(scn, agg, manifest.seed);
             inp.other_scope = crate::experiment::scope::for_run(scn, agg, manifest.seed)
-                .map_err(|e| ReportError::Search(e.to_string()))?;
+                .map_err(ReportError::Experiments)?;
             let load = crate::scenario::LoadOptions::default();
             inp.sensitivity =
                 crate::experiment::sensitivity::for_run(scn, agg, manifest.seed, &load)
-                    .map_err(|e| ReportError::Search(e.to_string()))?;
+                    .map_err(ReportError::Experiments)?;
         }
         Ok(inp)
     }
 }
 
 /// A report being rendered.
-struct Doc<'a> {
+struct Draft<'a> {
     inp: &'a Inputs<'a>,
     charts_dir: PathBuf,
     blocks: Vec<Block>,
@@ -108,7 +107,10 @@ struct Doc<'a> {
 
 /// Reads the aggregates a run wrote into `dir` (aggregate.json), checked
 /// against the scenario's number of sweep points.
-pub fn read_aggregates(dir: &Path, sweep: Option<&Sweep>) -> Result<Vec<Aggregate>, ReportError> {
+pub(crate) fn read_aggregates(
+    dir: &Path,
+    sweep: Option<&Sweep>,
+) -> Result<Vec<Aggregate>, ReportError> {
     let path = dir.join(outputs::SHARD_AGGREGATE.name);
     let bytes = std::fs::read(&path).map_err(|e| ReportError::Input {
         path: path.display().to_string(),
@@ -134,13 +136,13 @@ pub fn read_aggregates(dir: &Path, sweep: Option<&Sweep>) -> Result<Vec<Aggregat
 /// The report of `inp`: the text of `report.md` and of `report.html`
 /// (whose links point into `dir`), its charts drawn into `dir/charts`.
 /// Runs no experiment and reads no file.
-pub fn render(inp: &Inputs<'_>, dir: &Path) -> Result<(String, String), ReportError> {
+pub(crate) fn render(inp: &Inputs<'_>, dir: &Path) -> Result<(String, String), ReportError> {
     let charts_dir = dir.join("charts");
     std::fs::create_dir_all(&charts_dir).map_err(|source| ReportError::Io {
         path: charts_dir.display().to_string(),
         source,
     })?;
-    let mut d = Doc {
+    let mut d = Draft {
         inp,
         charts_dir,
         blocks: Vec::new(),
@@ -153,7 +155,7 @@ pub fn render(inp: &Inputs<'_>, dir: &Path) -> Result<(String, String), ReportEr
     search::search(&mut d);
     cost::cost(&mut d)?;
     sweep::sweep(&mut d)?;
-    let Doc { mut blocks, .. } = d;
+    let Draft { mut blocks, .. } = d;
     blocks.push(Block::Heading("Assumptions".into()));
     // Only the defaults this scenario uses (scenario::resolve::used).
     let mut assumptions = inp.scn.assumptions.clone();
@@ -171,7 +173,7 @@ pub fn render(inp: &Inputs<'_>, dir: &Path) -> Result<(String, String), ReportEr
 
 /// Renders the report of `inp` into `dir`: `charts/`, `report.md` and
 /// `report.html`. Returns the files written.
-pub fn write_report(inp: &Inputs<'_>, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+pub(crate) fn write_report(inp: &Inputs<'_>, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let (md_text, html_text) = render(inp, dir)?;
     atomic_write(&dir.join(outputs::REPORT_MD.name), md_text.as_bytes())?;
     atomic_write(&dir.join(outputs::REPORT_HTML.name), html_text.as_bytes())?;
@@ -183,7 +185,7 @@ pub fn write_report(inp: &Inputs<'_>, dir: &Path) -> Result<Vec<PathBuf>, Report
 }
 
 /// What ran, from what, and any unmet precision target.
-fn header(d: &mut Doc<'_>) {
+fn header(d: &mut Draft<'_>) {
     let (scn, manifest) = (d.inp.scn, d.inp.manifest);
     let ran = match &manifest.kind {
         ManifestKind::Run { replications, .. } => format!("{replications} replications"),
@@ -237,7 +239,7 @@ fn named<'a>(
         .map(|(i, (p, pa))| (i, p.name.as_str(), pa))
 }
 
-impl Doc<'_> {
+impl Draft<'_> {
     /// Draws `chart` into `charts/STEM.png|svg` and puts it in the report,
     /// described by `alt`.
     fn line_chart(

@@ -14,7 +14,7 @@ use crate::scenario::Scenario;
 pub(super) const MAX_REPLAYED: u64 = 1_000;
 
 /// An execution and the replication it is in.
-pub struct Replayed {
+pub(crate) struct Replayed {
     /// The pipeline's name.
     pub name: String,
     /// The replication's index and its records.

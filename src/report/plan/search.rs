@@ -1,13 +1,13 @@
 //! The smallest value of the binding quota that meets the time SLO, found
 //! by bisection with common random numbers (`experiment::search`).
 
-use super::Doc;
+use super::Draft;
 use super::doc::Block;
 use crate::experiment::search::Decision;
 use crate::report::text::human;
 
 /// The search, when the run has a time SLO and a quota was ever full.
-pub(super) fn search(d: &mut Doc<'_>) {
+pub(super) fn search(d: &mut Draft<'_>) {
     let (Some((quota, found)), Some(slo)) = (&d.inp.search, d.inp.scn.slo.time_to_all_regions_p95)
     else {
         return;

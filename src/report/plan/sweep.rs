@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::doc::Block;
-use super::{Doc, Inputs};
+use super::{Draft, Inputs};
 use crate::experiment::Aggregate;
 use crate::report::ReportError;
 use crate::report::charts::{Band, LineChart, Series};
@@ -219,7 +219,7 @@ fn recommendation(sweep: &Sweep, pts: &[Point<'_>]) -> Option<String> {
 }
 
 /// The sweep's points.
-pub(super) fn sweep(d: &mut Doc<'_>) -> Result<(), ReportError> {
+pub(super) fn sweep(d: &mut Draft<'_>) -> Result<(), ReportError> {
     let Some(sweep) = d.inp.sweep else {
         return Ok(());
     };
@@ -315,7 +315,7 @@ fn lines(
 }
 
 /// The p95 and the cost against the first key, with CI bands and the SLOs.
-fn charts(d: &mut Doc<'_>, sweep: &Sweep, pts: &[Point<'_>]) -> Result<(), ReportError> {
+fn charts(d: &mut Draft<'_>, sweep: &Sweep, pts: &[Point<'_>]) -> Result<(), ReportError> {
     let k = &sweep.keys[0];
     let charts = chart_specs(k, &d.inp.scn.slo);
     for (stem, y_label, title, y, rule) in charts {
@@ -384,7 +384,7 @@ fn charts(d: &mut Doc<'_>, sweep: &Sweep, pts: &[Point<'_>]) -> Result<(), Repor
 /// A sweep chart when the first key's values are not numbers: one bar per
 /// point, the value written after it.
 fn bars(
-    d: &mut Doc<'_>,
+    d: &mut Draft<'_>,
     sweep: &Sweep,
     pts: &[Point<'_>],
     (stem, y_label, title, y): (&str, &str, &str, YOf),

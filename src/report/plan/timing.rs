@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::doc::{Block, secs_h};
 use super::replay::Replayed;
-use super::{Doc, named, slowest};
+use super::{Draft, named, slowest};
 use crate::experiment::Aggregate;
 use crate::experiment::aggregate::{PipelineAgg, StageAgg};
 use crate::pipeline::model::{Stage, StageRecord};
@@ -15,7 +15,7 @@ use crate::report::charts::{self, GanttBar, Series};
 use crate::report::text::human;
 
 /// Time to all Regions, the Regions of the slowest pipeline, its stages and one execution.
-pub(super) fn timing(d: &mut Doc<'_>) -> Result<(), ReportError> {
+pub(super) fn timing(d: &mut Draft<'_>) -> Result<(), ReportError> {
     let Some(agg) = d.inp.run() else {
         return Ok(());
     };
@@ -41,7 +41,7 @@ fn with_ci(v: Option<f64>, ci: Option<(f64, f64)>) -> String {
 const TABLE_ROWS: usize = 20;
 
 /// One row per pipeline, the slowest (by p95) first when there are many.
-fn table(d: &mut Doc<'_>, agg: &Aggregate) {
+fn table(d: &mut Draft<'_>, agg: &Aggregate) {
     let mut shown: Vec<(&str, &PipelineAgg)> = named(d.inp.scn, agg)
         .filter(|(_, _, pa)| pa.executions > 0)
         .map(|(_, name, pa)| (name, pa))
@@ -100,7 +100,7 @@ fn table(d: &mut Doc<'_>, agg: &Aggregate) {
 const CDF_LINES: usize = 8;
 
 /// The step CDF of the slowest pipelines, their quantiles in the legend.
-fn cdf_chart(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
+fn cdf_chart(d: &mut Draft<'_>, agg: &Aggregate) -> Result<(), ReportError> {
     let mut shown: Vec<(&str, &PipelineAgg, f64)> = named(d.inp.scn, agg)
         .filter_map(|(_, name, pa)| Some((name, pa, pa.time_to_all_regions.quantile_s(0.95)?)))
         .collect();
@@ -154,7 +154,7 @@ fn cdf_chart(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
 const REGION_ROWS: usize = 30;
 
 /// The slowest pipeline's time to each of its Regions, the slowest first.
-fn regions(d: &mut Doc<'_>, agg: &Aggregate) {
+fn regions(d: &mut Draft<'_>, agg: &Aggregate) {
     let scn = d.inp.scn;
     let Some((_, name, pa)) = slowest(scn, agg, |p| &p.time_to_all_regions) else {
         return;
@@ -203,7 +203,7 @@ fn minutes(ms: Option<f64>) -> f64 {
 }
 
 /// The stages of the slowest pipeline: mean wait, mean duration, on to the p95.
-fn stages_chart(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
+fn stages_chart(d: &mut Draft<'_>, agg: &Aggregate) -> Result<(), ReportError> {
     let Some((_, name, pa)) = slowest(d.inp.scn, agg, |p| &p.time_to_all_regions) else {
         return Ok(());
     };
@@ -262,7 +262,7 @@ fn stages_chart(d: &mut Doc<'_>, agg: &Aggregate) -> Result<(), ReportError> {
 }
 
 /// The replayed execution nearest the p95 as a Gantt chart.
-fn execution_chart(d: &mut Doc<'_>, r: &Replayed) -> Result<(), ReportError> {
+fn execution_chart(d: &mut Draft<'_>, r: &Replayed) -> Result<(), ReportError> {
     let world = &d.inp.scn.world;
     let recs: Vec<&StageRecord> = r
         .rep

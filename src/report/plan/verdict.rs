@@ -3,7 +3,7 @@
 
 use super::doc::Block;
 use super::replay::Replayed;
-use super::{Doc, slowest};
+use super::{Draft, slowest};
 use crate::experiment::Aggregate;
 use crate::experiment::aggregate::{QuotaAgg, QuotaKey};
 use crate::experiment::stats::Metric;
@@ -13,7 +13,7 @@ use crate::report::text::{dollars, human};
 use crate::scenario::Scenario;
 
 /// The verdict.
-pub(super) fn verdict(d: &mut Doc<'_>) -> Result<(), ReportError> {
+pub(super) fn verdict(d: &mut Draft<'_>) -> Result<(), ReportError> {
     let scn = d.inp.scn;
     let mut verdict = Vec::new();
     if let Some(agg) = d.inp.run() {

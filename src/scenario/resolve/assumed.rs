@@ -14,7 +14,7 @@ use crate::scenario::raw::{RawPipeline, RawScenario};
 
 /// Above this probability of hitting a wait or a time-out, an assumed
 /// latency decides the pipeline's failure rate.
-pub const DECIDING_PROBABILITY: f64 = 0.05;
+pub(crate) const DECIDING_PROBABILITY: f64 = 0.05;
 
 /// Draws per estimate: the 5 % threshold within about ±0.7 % (one sd).
 const DRAWS: u64 = 1000;

@@ -9,7 +9,7 @@ use super::ctx::{Ctx, KeyPath};
 use crate::aws::facts;
 use crate::cost::{Prices, RegionPrices};
 use crate::engine::SimDuration;
-use crate::pipeline::config::{Kind, Pipeline, Platform};
+use crate::pipeline::config::{Pipeline, PipelineKind, Platform};
 use crate::scenario::raw::{RawCost, RawPipeline, RawRegionPrices};
 
 /// Prices each pipeline's instances; warns of instance types without a price.
@@ -21,11 +21,11 @@ pub(super) fn price_instances(
     // A migration moves the user's own instance: it is not costed.
     fn types(p: &Pipeline) -> Option<[&str; 2]> {
         match &p.kind {
-            Kind::Build {
+            PipelineKind::Build {
                 builder_instance_type,
                 test_instance_type,
             } => Some([builder_instance_type.as_str(), test_instance_type.as_str()]),
-            Kind::Migration(_) => None,
+            PipelineKind::Migration(_) => None,
         }
     }
     // Priced in the pipeline's own Region, for its platform.

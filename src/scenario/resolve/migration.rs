@@ -4,7 +4,7 @@
 //! of the same Region (create an image, launch from it there), and to
 //! another Region (create an image, copy it, which creates the snapshots in
 //! the destination, then launch). A migration resolves into a [`Pipeline`]
-//! of kind [`Kind::Migration`] (its instance type and start time), with no
+//! of kind [`PipelineKind::Migration`] (its instance type and start time), with no
 //! components, tests or schedule.
 
 use toml::Spanned;
@@ -16,7 +16,7 @@ use super::pipeline::{Shared, resolve_volumes};
 use crate::aws::rules::{CopyRequest, check_copy};
 use crate::engine::SimTime;
 use crate::pipeline::config::{
-    BaseOwner, CopyPlan, Distribution, Kind, Migration, Pipeline, Schedule,
+    BaseOwner, CopyPlan, Distribution, Migration, Pipeline, PipelineKind, Schedule,
 };
 use crate::scenario::raw::RawMigration;
 
@@ -77,7 +77,7 @@ pub(super) fn resolve_migration(
         retry: None,
         encrypt_boot: false,
         existing_image: false,
-        kind: Kind::Migration(Migration {
+        kind: PipelineKind::Migration(Migration {
             to_availability_zone: m.to_availability_zone.clone(),
             instance_type: m.instance_type.clone().unwrap_or_else(|| "m5.large".into()),
             at,

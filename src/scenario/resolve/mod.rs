@@ -6,7 +6,8 @@
 //! everything wrong with a file. The sections run in a fixed order, which is
 //! the order their errors are listed in.
 
-pub mod assumed;
+pub(crate) mod assumed;
+pub(crate) mod checked;
 use slo::resolve_slo;
 pub use slo::{Slo, SloScope};
 pub(super) mod calibration;
@@ -35,83 +36,20 @@ mod used;
 mod workflow;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use toml::Spanned;
 
+use self::checked::{
+    DEFAULT_HORIZON, DEFAULT_REPLICATIONS, DEFAULT_SEED, MAX_REPLICATIONS, Scenario, default_start,
+};
 use self::ctx::{Ctx, KeyPath};
 use self::pipeline::Shared;
 use super::error::{Locator, ScenarioError};
 use super::raw::RawScenario;
 use crate::engine::{SimDuration, SimTime};
 use crate::pipeline::config::World;
-
-/// A checked scenario, ready to run.
-#[derive(Debug, Clone)]
-pub struct Scenario {
-    /// Name; the default output directory is `results/<name>/`.
-    pub name: String,
-    /// The file it came from.
-    pub path: PathBuf,
-    /// SHA-256 of the file's bytes, recorded with every output.
-    pub hash: String,
-    /// Free text from the file.
-    pub description: String,
-    /// Calendar time of t = 0.
-    pub start: DateTime<Utc>,
-    /// Default master seed.
-    pub seed: u64,
-    /// Default number of replications.
-    pub replications: u32,
-    /// Whether the file gives `replications` (else a run without `-n`
-    /// chooses the count by precision).
-    pub replications_given: bool,
-    /// Warnings: what runs but deserves a look (an unpriced instance type,
-    /// a waiter shorter than a copy), and the rule violations simulated on
-    /// purpose (`model_misconfigurations = true`).
-    pub warnings: Vec<ScenarioError>,
-    /// The assumed latencies that decide a pipeline's failures (also among
-    /// the warnings), for the verdict.
-    pub deciding_assumptions: Vec<assumed::DecidingAssumption>,
-    /// The defaults that are assumptions rather than published figures,
-    /// those this scenario uses, in words with their sources.
-    pub assumptions: Vec<String>,
-    /// How many of the warnings are rule violations simulated on purpose.
-    pub simulated_violations: usize,
-    /// Service-level objectives for the report.
-    pub slo: Slo,
-    /// What is simulated.
-    pub world: World,
-    /// What it costs (`[cost]`): the cost layer's input.
-    pub prices: crate::cost::Prices,
-}
-
-impl Scenario {
-    /// The world with its prices, as the cost ledger reads them.
-    pub fn market(&self) -> crate::cost::Market<'_> {
-        crate::cost::Market {
-            world: &self.world,
-            prices: &self.prices,
-        }
-    }
-}
-
-/// Default horizon when the file gives none.
-pub const DEFAULT_HORIZON: SimDuration = SimDuration::from_hours(28 * 24);
-/// Default master seed.
-pub const DEFAULT_SEED: u64 = 1;
-/// Most replications a run may ask for, in the file (`replications`) and
-/// on the command line (`-n`).
-pub const MAX_REPLICATIONS: u32 = 1_000_000;
-/// Default replications.
-pub const DEFAULT_REPLICATIONS: u32 = 10;
-/// Default start: Monday 2026-01-05 00:00 UTC.
-pub fn default_start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0)
-        .single()
-        .unwrap_or_default()
-}
 
 /// Resolves a parsed file. `hash` is the SHA-256 of its text.
 pub(super) fn resolve(
@@ -278,11 +216,11 @@ fn scenario_name(ctx: &mut Ctx<'_>, raw: &RawScenario, path: &Path) -> String {
 /// cron's matches, scheduled intervals, an update source's releases (its
 /// expected count, for random ones) or a random incident's windows. Work
 /// and memory follow this count, not the horizon, so more is refused.
-pub const MAX_OCCURRENCES: u64 = 100_000;
+pub(super) const MAX_OCCURRENCES: u64 = 100_000;
 /// The most cron matches expanded over all triggers of a scenario together
 /// (120 daily pipelines for a year are 43,800; 500 for a year, 182,500): so that validating many
 /// pipelines with a huge horizon stays bounded too.
-pub const MAX_TOTAL_CRON_MATCHES: u64 = 200_000;
+pub(super) const MAX_TOTAL_CRON_MATCHES: u64 = 200_000;
 
 /// The most events a replication may be estimated to need
 /// ([`Pipeline::events_per_build_estimate`](crate::pipeline::config::Pipeline::events_per_build_estimate) times
@@ -290,7 +228,7 @@ pub const MAX_TOTAL_CRON_MATCHES: u64 = 200_000;
 /// summed over pipelines; the estimate is 1.3 to 4 times the events the
 /// shipped scenarios use). Past it a replication would take minutes and
 /// gigabytes, so the scenario is refused.
-pub const MAX_EVENTS_PER_REPLICATION: u64 = 50_000_000;
+pub(super) const MAX_EVENTS_PER_REPLICATION: u64 = 50_000_000;
 
 /// Refuses a scenario whose replications would need more than
 /// [`MAX_EVENTS_PER_REPLICATION`] events, naming the pipeline that needs

@@ -18,7 +18,7 @@ use crate::aws::directory::{Directory, Encryption};
 use crate::aws::facts;
 use crate::engine::SimTime;
 use crate::pipeline::config::{
-    BaseOwner, Distribution, Kind, Pipeline, Platform, RegionId, Step, Tool, Volume,
+    BaseOwner, Distribution, Pipeline, PipelineKind, Platform, RegionId, Step, Tool, Volume,
 };
 use crate::scenario::raw::{RawLatency, RawPipeline, RawStep, RawVolume};
 
@@ -204,7 +204,7 @@ fn resolve_source<'s>(
 
 /// The builder's and test instance's types: `m5.large` and `t3.medium`
 /// unless the pipeline says.
-fn instance_types(ctx: &mut Ctx<'_>, p: &RawPipeline, prefix: &str) -> Kind {
+fn instance_types(ctx: &mut Ctx<'_>, p: &RawPipeline, prefix: &str) -> PipelineKind {
     let builder_type = instance_type(
         ctx,
         p.builder_instance_type.as_ref(),
@@ -215,7 +215,7 @@ fn instance_types(ctx: &mut Ctx<'_>, p: &RawPipeline, prefix: &str) -> Kind {
         p.test_instance_type.as_ref(),
         &prefix.key("test_instance_type"),
     );
-    Kind::Build {
+    PipelineKind::Build {
         builder_instance_type: builder_type.unwrap_or_else(|| "m5.large".into()),
         test_instance_type: test_type.unwrap_or_else(|| "t3.medium".into()),
     }

@@ -186,7 +186,7 @@ fn prices(raw: &RawScenario, builds: &[(usize, &Pipeline)], regions: &[String]) 
         .filter(|t| {
             builds.iter().any(|(_, p)| {
                 p.platform == Platform::Windows
-                    && matches!(&p.kind, crate::pipeline::config::Kind::Build { builder_instance_type: b, test_instance_type: s } if b == t || s == t)
+                    && matches!(&p.kind, crate::pipeline::config::PipelineKind::Build { builder_instance_type: b, test_instance_type: s } if b == t || s == t)
             }) && !cost.is_some_and(|c| c.windows_instance_usd_per_hour.contains_key(*t))
         })
         .collect();
