@@ -66,12 +66,12 @@ fn config(
             None => found = Some((dir, files)),
             Some((d, fs)) if *d == dir => fs.extend(files),
             Some((d, _)) => {
-                return Err(ImportError::Wrong {
-                    file: p.clone(),
-                    field: String::new(),
-                    reason: format!("a second configuration (the first is in {})", d.display()),
-                    help: "import one configuration at a time: its directory".into(),
-                });
+                return Err(ImportError::wrong(
+                    p.clone(),
+                    String::new(),
+                    format!("a second configuration (the first is in {})", d.display()),
+                    "import one configuration at a time: its directory".into(),
+                ));
             }
         }
     }
@@ -79,12 +79,12 @@ fn config(
 }
 
 fn wrong_format(file: PathBuf, what: &str, flag: &str) -> ImportError {
-    ImportError::Wrong {
+    ImportError::wrong(
         file,
-        field: String::new(),
-        reason: format!("this is {what}"),
-        help: format!("use --format {flag}, or leave --format out: auto decides by content"),
-    }
+        String::new(),
+        format!("this is {what}"),
+        format!("use --format {flag}, or leave --format out: auto decides by content"),
+    )
 }
 
 /// Reads everything `req` names.
@@ -112,12 +112,7 @@ pub(super) fn gather(req: &Request) -> Result<Gathered, ImportError> {
     }
     let files = expand(&rest)?;
     if files.is_empty() && g.files.is_empty() {
-        return Err(ImportError::Wrong {
-            file: req.inputs.first().cloned().unwrap_or_default(),
-            field: String::new(),
-            reason: "no input file".into(),
-            help: "give the JSON files the AWS CLI printed, or a directory holding them; a Terraform or Packer configuration's directory".into(),
-        });
+        return Err(ImportError::wrong(req.inputs.first().cloned().unwrap_or_default(), String::new(), "no input file".into(), "give the JSON files the AWS CLI printed, or a directory holding them; a Terraform or Packer configuration's directory".into()));
     }
     for f in files {
         one_file(req, &f, &mut g)?;
@@ -126,12 +121,12 @@ pub(super) fn gather(req: &Request) -> Result<Gathered, ImportError> {
         }
     }
     if g.doc.is_some() && !g.docs.is_empty() {
-        return Err(ImportError::Wrong {
-            file: g.files[0].clone(),
-            field: String::new(),
-            reason: "a Packer template is imported on its own".into(),
-            help: "import the Packer configuration, and the other documents, one at a time".into(),
-        });
+        return Err(ImportError::wrong(
+            g.files[0].clone(),
+            String::new(),
+            "a Packer template is imported on its own".into(),
+            "import the Packer configuration, and the other documents, one at a time".into(),
+        ));
     }
     Ok(g)
 }
@@ -155,7 +150,7 @@ fn packer_config(
     let read = |p: &PathBuf| {
         read_source(p)
             .map(|t| (p.clone(), t))
-            .map_err(|e| ImportError::Io(p.clone(), e))
+            .map_err(|e| ImportError::io(p.clone(), e))
     };
     let sources = files.iter().map(read).collect::<Result<Vec<_>, _>>()?;
     let auto = super::members(dir, |p| p.to_string_lossy().ends_with(".auto.pkrvars.hcl"))?;
@@ -183,7 +178,7 @@ fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
     let mut files = Vec::new();
     for p in inputs {
         if p.is_dir() {
-            let rd = std::fs::read_dir(p).map_err(|e| ImportError::Io(p.clone(), e))?;
+            let rd = std::fs::read_dir(p).map_err(|e| ImportError::io(p.clone(), e))?;
             let mut in_dir: Vec<PathBuf> = rd
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|f| f.extension().is_some_and(|x| x == "json"))
@@ -223,25 +218,20 @@ fn cfn_parameters(
 ) -> Result<std::collections::BTreeMap<String, String>, ImportError> {
     let mut out = std::collections::BTreeMap::new();
     let Some(f) = file else { return Ok(out) };
-    let text = read_source(f).map_err(|e| ImportError::Io(f.to_path_buf(), e))?;
+    let text = read_source(f).map_err(|e| ImportError::io(f.to_path_buf(), e))?;
     let v = json::parse(f, &text)?;
-    let list = v.as_array().ok_or_else(|| ImportError::Wrong {
-        file: f.to_path_buf(),
-        field: String::new(),
-        reason: "not a list of parameters".into(),
-        help: "write [{\"ParameterKey\": \"Name\", \"ParameterValue\": \"value\"}], as aws cloudformation takes it".into(),
-    })?;
+    let list = v.as_array().ok_or_else(|| ImportError::wrong(f.to_path_buf(), String::new(), "not a list of parameters".into(), "write [{\"ParameterKey\": \"Name\", \"ParameterValue\": \"value\"}], as aws cloudformation takes it".into()))?;
     for (i, p) in list.iter().enumerate() {
         let (Some(k), Some(val)) = (
             p.get("ParameterKey").and_then(serde_json::Value::as_str),
             p.get("ParameterValue").and_then(serde_json::Value::as_str),
         ) else {
-            return Err(ImportError::Wrong {
-                file: f.to_path_buf(),
-                field: format!("[{i}]"),
-                reason: "a parameter needs ParameterKey and ParameterValue, both strings".into(),
-                help: "write {\"ParameterKey\": \"Name\", \"ParameterValue\": \"value\"}".into(),
-            });
+            return Err(ImportError::wrong(
+                f.to_path_buf(),
+                format!("[{i}]"),
+                "a parameter needs ParameterKey and ParameterValue, both strings".into(),
+                "write {\"ParameterKey\": \"Name\", \"ParameterValue\": \"value\"}".into(),
+            ));
         };
         out.insert(k.to_string(), val.to_string());
     }
@@ -251,7 +241,7 @@ fn cfn_parameters(
 /// One file that is not part of a configuration: a CloudFormation
 /// template, a Packer template by its content, or a JSON document.
 fn one_file(req: &Request, f: &Path, g: &mut Gathered) -> Result<(), ImportError> {
-    let text = read_source(f).map_err(|e| ImportError::Io(f.to_path_buf(), e))?;
+    let text = read_source(f).map_err(|e| ImportError::io(f.to_path_buf(), e))?;
     let format = req.format;
     match sniff(f, &text) {
         "json" if format != Format::Packer => {}
@@ -270,12 +260,7 @@ fn one_file(req: &Request, f: &Path, g: &mut Gathered) -> Result<(), ImportError
             return packer_config(req, dir, &[f.to_path_buf()], g);
         }
         other => {
-            return Err(ImportError::Wrong {
-                file: f.to_path_buf(),
-                field: String::new(),
-                reason: format!("this is {other}; amisim import reads Image Builder's JSON, Terraform (a configuration's directory, or `terraform show -json`), CloudFormation templates and Packer templates"),
-                help: "export the pipeline with `aws imagebuilder get-image-pipeline`, `get-image-recipe`, `get-distribution-configuration` and `get-infrastructure-configuration` (README, \"Start from your own pipeline\")".into(),
-            });
+            return Err(ImportError::wrong(f.to_path_buf(), String::new(), format!("this is {other}; amisim import reads Image Builder's JSON, Terraform (a configuration's directory, or `terraform show -json`), CloudFormation templates and Packer templates"), "export the pipeline with `aws imagebuilder get-image-pipeline`, `get-image-recipe`, `get-distribution-configuration` and `get-infrastructure-configuration` (README, \"Start from your own pipeline\")".into()));
         }
     }
     let value = json::parse(f, &text)?;

@@ -11,12 +11,14 @@ use super::{ImportError, Warning};
 
 /// Parses `text` (the contents of `file`).
 pub(super) fn parse(file: &Path, text: &str) -> Result<Value, ImportError> {
-    serde_json::from_str(text).map_err(|e| ImportError::Malformed {
-        file: file.to_path_buf(),
-        line: e.line(),
-        col: e.column(),
-        language: "JSON",
-        reason: e.to_string(),
+    serde_json::from_str(text).map_err(|e| {
+        ImportError::malformed(
+            file.to_path_buf(),
+            e.line(),
+            e.column(),
+            "JSON",
+            e.to_string(),
+        )
     })
 }
 
@@ -133,12 +135,13 @@ impl<'a> Reader<'a> {
 
     /// A field of the wrong shape.
     pub(super) fn wrong(&self, field: &str, reason: String) -> ImportError {
-        ImportError::Wrong {
-            file: self.file.to_path_buf(),
-            field: field.to_string(),
+        ImportError::wrong(
+            self.file.to_path_buf(),
+            field.to_string(),
             reason,
-            help: "amisim reads the JSON the AWS CLI prints; check the field against the API reference".into(),
-        }
+            "amisim reads the JSON the AWS CLI prints; check the field against the API reference"
+                .into(),
+        )
     }
 
     /// A warning for every leaf of `v` (at `base`) that was not used.

@@ -112,79 +112,76 @@ impl std::fmt::Display for Warning {
     }
 }
 
-/// Why an import failed; nothing is written.
-#[derive(Debug)]
+/// Why an import failed; nothing is written. Printed without `error: `
+/// (the command line adds it).
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum ImportError {
     /// A file that cannot be read.
-    Io(PathBuf, std::io::Error),
-    /// A malformed document: its parser's place.
-    Malformed {
+    #[error("{}: {source}", .path.display())]
+    Io {
         /// The file.
-        file: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        col: usize,
-        /// The language: JSON or HCL.
-        language: &'static str,
-        /// The parser's words.
-        reason: String,
+        path: PathBuf,
+        /// The OS's words.
+        #[source]
+        source: std::io::Error,
     },
-    /// A document that is not one amisim imports, or a field of the wrong shape.
-    Wrong {
-        /// The file.
-        file: PathBuf,
-        /// Where in it (a field path), if anywhere.
-        field: String,
-        /// What is wrong.
-        reason: String,
-        /// How to fix it.
-        help: String,
-    },
+    /// A malformed document (its parser's place), a document that is not
+    /// one amisim imports, or a field of the wrong shape.
+    #[error(transparent)]
+    Located(#[from] Diagnostic),
     /// The imported scenario breaks the rules (AWS would refuse the pipeline).
     /// Each error's lines, and the import's warnings: a value left
     /// unresolved (and so at its default) may be why.
+    #[error("{}", lines_then(.0, &self.summary()))]
     Illegal(Vec<String>, Vec<Warning>),
     /// The scenario written is not valid for a reason other than AWS's
     /// rules: amisim failed to read the documents, not AWS refusing them.
     /// Each error's lines, and the import's warnings.
+    #[error("{}", lines_then(.0, &self.summary()))]
     Unwritable(Vec<String>, Vec<Warning>),
     /// An error after warnings that may be why (an expression left
     /// unresolved, a module not read): the warnings that change results,
     /// then the error.
+    #[error("{1}")]
     After(Vec<Warning>, Box<ImportError>),
 }
 
+/// Each line, then `last`.
+fn lines_then(lines: &[String], last: &str) -> String {
+    let mut out = String::new();
+    for l in lines {
+        out.push_str(l);
+        out.push('\n');
+    }
+    out + last
+}
+
 impl ImportError {
-    /// The located error, for the variants that have a place.
-    pub(crate) fn diagnostic(&self) -> Option<Diagnostic> {
-        match self {
-            ImportError::Malformed {
-                file,
-                line,
-                col,
-                language,
-                reason,
-            } => Some(Diagnostic {
-                file: file.clone(),
-                line: *line,
-                col: *col,
-                reason: format!("not valid {language}: {reason}"),
-                ..Default::default()
-            }),
-            ImportError::Wrong {
-                file,
-                field,
-                reason,
-                help,
-            } => Some(Diagnostic::new(reason.clone(), help.clone()).at(
-                file.clone(),
-                (0, 0),
-                field.clone(),
-            )),
-            ImportError::After(_, e) => e.diagnostic(),
-            ImportError::Io(..) | ImportError::Illegal(..) | ImportError::Unwritable(..) => None,
-        }
+    /// A file that cannot be read.
+    pub(crate) fn io(path: PathBuf, source: std::io::Error) -> Self {
+        ImportError::Io { path, source }
+    }
+
+    /// A malformed `language` document at `file:line:col`, in its parser's words.
+    pub(crate) fn malformed(
+        file: PathBuf,
+        line: usize,
+        col: usize,
+        language: &str,
+        reason: String,
+    ) -> Self {
+        ImportError::Located(Diagnostic {
+            file,
+            line,
+            col,
+            reason: format!("not valid {language}: {reason}"),
+            ..Default::default()
+        })
+    }
+
+    /// A document that is not one amisim imports, or its `field` of the wrong shape.
+    pub(crate) fn wrong(file: PathBuf, field: String, reason: String, help: String) -> Self {
+        ImportError::Located(Diagnostic::new(reason, help).at(file, (0, 0), field))
     }
 
     /// The line after an illegal or unwritable import's errors.
@@ -202,27 +199,6 @@ impl ImportError {
                 s(lines.len())
             ),
             _ => String::new(),
-        }
-    }
-}
-
-/// The error without `error: ` (the command line adds it): a diagnostic,
-/// the file and the OS's words, or each broken rule then the summary.
-impl std::fmt::Display for ImportError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if let Some(d) = self.diagnostic() {
-            return write!(f, "{d}");
-        }
-        match self {
-            ImportError::Io(p, e) => write!(f, "{}: {e}", p.display()),
-            ImportError::Illegal(lines, _) | ImportError::Unwritable(lines, _) => {
-                for l in lines {
-                    writeln!(f, "{l}")?;
-                }
-                write!(f, "{}", self.summary())
-            }
-            ImportError::After(_, e) => write!(f, "{e}"),
-            ImportError::Malformed { .. } | ImportError::Wrong { .. } => Ok(()),
         }
     }
 }
@@ -283,7 +259,7 @@ fn header(read_as: &str, files: &[PathBuf], warnings: &[Warning]) -> String {
 
 /// A directory's files that `member` takes, in name order.
 pub(crate) fn members(dir: &Path, member: fn(&Path) -> bool) -> Result<Vec<PathBuf>, ImportError> {
-    let rd = std::fs::read_dir(dir).map_err(|e| ImportError::Io(dir.to_path_buf(), e))?;
+    let rd = std::fs::read_dir(dir).map_err(|e| ImportError::io(dir.to_path_buf(), e))?;
     let mut files: Vec<PathBuf> = rd
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|f| f.is_file() && member(f))

@@ -261,19 +261,14 @@ pub(super) fn documents(
         docs.push((PathBuf::from(file), body, Some((*kind, address))));
     }
     if docs.is_empty() {
-        return Err(ImportError::Wrong {
-            file: file.to_path_buf(),
-            field: "values.root_module".into(),
-            reason: format!(
+        return Err(ImportError::wrong(file.to_path_buf(), "values.root_module".into(), format!(
                 "no aws_imagebuilder_* or aws_ami_copy resource; the resource types are {}",
                 if seen.is_empty() {
                     "none".into()
                 } else {
                     seen.join(", ")
                 }
-            ),
-            help: "give `terraform show -json` of a configuration with aws_imagebuilder_image_pipeline and its recipe, distribution and infrastructure, or with aws_ami_copy and aws_ami_launch_permission".into(),
-        });
+            ), "give `terraform show -json` of a configuration with aws_imagebuilder_image_pipeline and its recipe, distribution and infrastructure, or with aws_ami_copy and aws_ami_launch_permission".into()));
     }
     Ok(docs)
 }

@@ -121,12 +121,14 @@ fn parse(file: &Path, text: &str) -> Result<Value, ImportError> {
     };
     Parser::new_from_str(text)
         .load(&mut b, false)
-        .map_err(|e| ImportError::Malformed {
-            file: file.to_path_buf(),
-            line: e.marker().line(),
-            col: e.marker().col() + 1,
-            language: "YAML",
-            reason: e.info().to_string(),
+        .map_err(|e| {
+            ImportError::malformed(
+                file.to_path_buf(),
+                e.marker().line(),
+                e.marker().col() + 1,
+                "YAML",
+                e.info().to_string(),
+            )
         })?;
     Ok(b.done.unwrap_or(Value::Null))
 }
@@ -329,12 +331,12 @@ pub(super) fn documents(
 ) -> Result<Vec<Input>, ImportError> {
     let t = parse(file, text)?;
     let Some(Value::Object(resources)) = t.get("Resources") else {
-        return Err(ImportError::Wrong {
-            file: file.to_path_buf(),
-            field: "Resources".into(),
-            reason: "a template without Resources".into(),
-            help: "give the template that declares the AWS::ImageBuilder::* resources".into(),
-        });
+        return Err(ImportError::wrong(
+            file.to_path_buf(),
+            "Resources".into(),
+            "a template without Resources".into(),
+            "give the template that declares the AWS::ImageBuilder::* resources".into(),
+        ));
     };
     let params = parameters(&t, given, file, warnings);
     let region = params["AWS::Region"]
@@ -385,15 +387,10 @@ pub(super) fn documents(
     }
     warnings.append(&mut res.warnings);
     if docs.is_empty() {
-        return Err(ImportError::Wrong {
-            file: file.to_path_buf(),
-            field: "Resources".into(),
-            reason: format!(
+        return Err(ImportError::wrong(file.to_path_buf(), "Resources".into(), format!(
                 "no AWS::ImageBuilder::* resource; the types are {}",
                 if seen.is_empty() { "none".into() } else { seen.join(", ") }
-            ),
-            help: "give the template that declares the image pipeline, its recipe, distribution and infrastructure".into(),
-        });
+            ), "give the template that declares the image pipeline, its recipe, distribution and infrastructure".into()));
     }
     Ok(docs)
 }

@@ -72,18 +72,14 @@ pub(super) fn read(
             sources.push(k);
         }
     }
-    let owner_id =
-        copies
-            .iter()
-            .find_map(|c| c.owner.clone())
-            .ok_or_else(|| ImportError::Wrong {
-                file: docs[copies[0].doc].reader.file(),
-                field: join(docs[copies[0].doc].base, "ownerId"),
-                reason: "the account that copies is not in the document".into(),
-                help:
-                    "give `terraform show -json` of the state (owner_id), or --var AWS::AccountId=…"
-                        .into(),
-            })?;
+    let owner_id = copies.iter().find_map(|c| c.owner.clone()).ok_or_else(|| {
+        ImportError::wrong(
+            docs[copies[0].doc].reader.file(),
+            join(docs[copies[0].doc].base, "ownerId"),
+            "the account that copies is not in the document".into(),
+            "give `terraform show -json` of the state (owner_id), or --var AWS::AccountId=…".into(),
+        )
+    })?;
     let owner = (dir.account(&owner_id.0), owner_id.1.clone());
     let mut body = Toml::default();
     let data = data_sizes(docs)?;

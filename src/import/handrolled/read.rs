@@ -21,14 +21,14 @@ pub(super) fn read_copies(docs: &mut [Resource<'_>]) -> Result<Vec<Copy>, Import
         let (b, base) = (d.body, d.base);
         let r = &mut d.reader;
         let need = |r: &mut crate::import::json::Reader<'_>, key: &str, why: &str| {
-            r.str(b, base, key)?
-                .map(str::to_string)
-                .ok_or_else(|| ImportError::Wrong {
-                    file: r.file(),
-                    field: join(base, key),
-                    reason: format!("an aws_ami_copy without {key}"),
-                    help: why.to_string(),
-                })
+            r.str(b, base, key)?.map(str::to_string).ok_or_else(|| {
+                ImportError::wrong(
+                    r.file(),
+                    join(base, key),
+                    format!("an aws_ami_copy without {key}"),
+                    why.to_string(),
+                )
+            })
         };
         let source = need(
             r,

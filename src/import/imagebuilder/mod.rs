@@ -110,15 +110,10 @@ pub(super) fn documents(files: &[Input]) -> Result<Vec<Resource<'_>>, ImportErro
                 .as_object()
                 .map(|m| m.keys().cloned().collect())
                 .unwrap_or_default();
-            return Err(ImportError::Wrong {
-                file: file.clone(),
-                field: String::new(),
-                reason: format!(
+            return Err(ImportError::wrong(file.clone(), String::new(), format!(
                     "not an Image Builder document: its top-level keys are {}",
                     if keys.is_empty() { "none".into() } else { keys.join(", ") }
-                ),
-                help: "give the output of aws imagebuilder get-image-pipeline, get-image-recipe, get-distribution-configuration, get-infrastructure-configuration, get-lifecycle-policy or get-component (or their create-* input)".into(),
-            });
+                ), "give the output of aws imagebuilder get-image-pipeline, get-image-recipe, get-distribution-configuration, get-infrastructure-configuration, get-lifecycle-policy or get-component (or their create-* input)".into()));
         };
         let mut reader = Reader::new(file);
         if hint.is_none() && !base.is_empty() {
@@ -145,17 +140,16 @@ pub(super) fn read(
     let count = |k: ResourceKind| docs.iter().filter(|d| d.kind == k).count();
     if count(ResourceKind::Pipeline) + count(ResourceKind::Image) == 0 {
         let found: Vec<String> = docs.iter().map(|d| format!("{:?}", d.kind)).collect();
-        return Err(ImportError::Wrong {
-            file: files[0].0.clone(),
-            field: String::new(),
-            reason: format!(
+        return Err(ImportError::wrong(
+            files[0].0.clone(),
+            String::new(),
+            format!(
                 "no image pipeline among the documents (found: {})",
                 found.join(", ")
             ),
-            help:
-                "add the output of `aws imagebuilder get-image-pipeline --image-pipeline-arn ARN`"
-                    .into(),
-        });
+            "add the output of `aws imagebuilder get-image-pipeline --image-pipeline-arn ARN`"
+                .into(),
+        ));
     }
     let mut dir = DirectoryDraft::default();
     let mut body = Toml::default();
@@ -191,12 +185,7 @@ pub(super) fn read(
 /// A pipeline that names no recipe among the documents (its ARN absent,
 /// or left unresolved): nothing to build, said as such.
 fn no_recipe(p: &Resource<'_>) -> ImportError {
-    ImportError::Wrong {
-        file: p.reader.file(),
-        field: join(p.base, "imageRecipeArn"),
-        reason: "no image recipe: the pipeline's imageRecipeArn is absent or could not be resolved (see the warnings), and no recipe is among the documents".into(),
-        help: "give the recipe too: `aws imagebuilder get-image-recipe`, or the configuration or template that defines it".into(),
-    }
+    ImportError::wrong(p.reader.file(), join(p.base, "imageRecipeArn"), "no image recipe: the pipeline's imageRecipeArn is absent or could not be resolved (see the warnings), and no recipe is among the documents".into(), "give the recipe too: `aws imagebuilder get-image-recipe`, or the configuration or template that defines it".into())
 }
 
 /// The AWS CLI command that prints a document of `kind`.
@@ -232,11 +221,13 @@ fn the_one(
     {
         return Ok(Some(i));
     }
-    let wrong = |reason: String, help: String| ImportError::Wrong {
-        file: docs[pi].reader.file(),
-        field: join(docs[pi].base, key),
-        reason,
-        help,
+    let wrong = |reason: String, help: String| {
+        ImportError::wrong(
+            docs[pi].reader.file(),
+            join(docs[pi].base, key),
+            reason,
+            help,
+        )
     };
     match (of_kind.as_slice(), named) {
         ([], None) => Ok(None),
@@ -299,12 +290,12 @@ fn pipelines(
     if read_any {
         return Ok(());
     }
-    Err(ImportError::Wrong {
-        file: docs[pipelines[0]].reader.file(),
-        field: String::new(),
-        reason: "no pipeline among the documents".into(),
-        help: "give get-image-pipeline output".into(),
-    })
+    Err(ImportError::wrong(
+        docs[pipelines[0]].reader.file(),
+        String::new(),
+        "no pipeline among the documents".into(),
+        "give get-image-pipeline output".into(),
+    ))
 }
 
 /// Container recipes no pipeline among the documents names, and
@@ -358,12 +349,7 @@ fn container_pipeline(
     ]
     .map(|(k, key)| the_one(docs, pi, k, key));
     let Some(r) = r? else {
-        return Err(ImportError::Wrong {
-            file: docs[pi].reader.file(),
-            field: join(docs[pi].base, "containerRecipeArn"),
-            reason: "no container recipe: the pipeline's containerRecipeArn is absent or unresolved, and no container recipe is among the documents".into(),
-            help: "give the recipe too: `aws imagebuilder get-container-recipe --container-recipe-arn ARN`".into(),
-        });
+        return Err(ImportError::wrong(docs[pi].reader.file(), join(docs[pi].base, "containerRecipeArn"), "no container recipe: the pipeline's containerRecipeArn is absent or unresolved, and no container recipe is among the documents".into(), "give the recipe too: `aws imagebuilder get-container-recipe --container-recipe-arn ARN`".into()));
     };
     let c = container::read(docs, (pi, r, i?, d?), stages, dir, warnings)?;
     container::emit(out, &c);

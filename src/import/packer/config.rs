@@ -60,11 +60,13 @@ fn cli_value(raw: &str) -> Value {
 fn var_file(f: &Path, text: &str) -> Result<Vec<(String, Value)>, ImportError> {
     if f.extension().is_some_and(|x| x == "json") {
         let v = crate::import::json::parse(f, text)?;
-        let m = v.as_object().ok_or_else(|| ImportError::Wrong {
-            file: f.to_path_buf(),
-            field: String::new(),
-            reason: "a JSON variable file is an object of variable names".into(),
-            help: "write {\"region\": \"us-east-1\"}".into(),
+        let m = v.as_object().ok_or_else(|| {
+            ImportError::wrong(
+                f.to_path_buf(),
+                String::new(),
+                "a JSON variable file is an object of variable names".into(),
+                "write {\"region\": \"us-east-1\"}".into(),
+            )
         })?;
         return Ok(m
             .iter()
@@ -114,22 +116,22 @@ pub(crate) fn variables(
     };
     for (k, raw) in vars.iter().filter(|(k, _)| !k.starts_with("AWS::")) {
         if !decl.iter().any(|(n, _)| n == k) {
-            return Err(ImportError::Wrong {
-                file: label_file.to_path_buf(),
-                field: format!("variable \"{k}\""),
-                reason: format!("--var {k}=… names no variable of the template"),
-                help: format!("the variables are {}", names()),
-            });
+            return Err(ImportError::wrong(
+                label_file.to_path_buf(),
+                format!("variable \"{k}\""),
+                format!("--var {k}=… names no variable of the template"),
+                format!("the variables are {}", names()),
+            ));
         }
         out.insert(k.clone(), cli_value(raw));
     }
     if let Some((n, _)) = decl.iter().find(|(n, _)| !out.contains_key(n)) {
-        return Err(ImportError::Wrong {
-            file: label_file.to_path_buf(),
-            field: format!("variable \"{n}\""),
-            reason: format!("no value for variable \"{n}\", which has no default"),
-            help: format!("give it with --var {n}=…, a --var-file, or a *.auto.pkrvars.hcl file"),
-        });
+        return Err(ImportError::wrong(
+            label_file.to_path_buf(),
+            format!("variable \"{n}\""),
+            format!("no value for variable \"{n}\", which has no default"),
+            format!("give it with --var {n}=…, a --var-file, or a *.auto.pkrvars.hcl file"),
+        ));
     }
     Ok(out)
 }

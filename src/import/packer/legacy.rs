@@ -13,13 +13,12 @@ use serde_json::Value;
 use crate::import::ImportError;
 
 fn wrong(file: &Path, field: &str, reason: &str) -> ImportError {
-    ImportError::Wrong {
-        file: file.to_path_buf(),
-        field: field.to_string(),
-        reason: reason.to_string(),
-        help: "a legacy template is an object with a list of builders (Packer's JSON templates)"
-            .into(),
-    }
+    ImportError::wrong(
+        file.to_path_buf(),
+        field.to_string(),
+        reason.to_string(),
+        "a legacy template is an object with a list of builders (Packer's JSON templates)".into(),
+    )
 }
 
 /// A JSON string with the template engine's calls in HCL2's words:

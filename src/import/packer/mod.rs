@@ -27,19 +27,18 @@ pub(super) fn malformed(file: &Path, e: &hcl::Error) -> ImportError {
         hcl::Error::Parse(p) => (p.location().line(), p.location().column()),
         _ => (0, 0),
     };
-    ImportError::Malformed {
-        file: file.to_path_buf(),
+    ImportError::malformed(
+        file.to_path_buf(),
         line,
         col,
-        language: "HCL",
-        reason: e
-            .to_string()
+        "HCL",
+        e.to_string()
             .lines()
             .last()
             .unwrap_or_default()
             .trim()
             .to_string(),
-    }
+    )
 }
 
 fn label(b: &Block, i: usize) -> Option<&str> {
@@ -126,20 +125,20 @@ fn chosen<'b>(body: &'b Body, only: &[String], file: &Path) -> Result<Vec<&'b Bl
         .collect();
     if picked.is_empty() {
         let names: Vec<String> = ebs.iter().map(|b| short(b)).collect();
-        return Err(ImportError::Wrong {
-            file: file.to_path_buf(),
-            field: String::new(),
-            reason: if ebs.is_empty() {
+        return Err(ImportError::wrong(
+            file.to_path_buf(),
+            String::new(),
+            if ebs.is_empty() {
                 "no source \"amazon-ebs\" block".into()
             } else {
                 format!("--only {} names no amazon-ebs source", only.join(","))
             },
-            help: if ebs.is_empty() {
+            if ebs.is_empty() {
                 "amisim imports Packer's amazon-ebs builder".into()
             } else {
                 format!("the sources are {}", names.join(", "))
             },
-        });
+        ));
     }
     Ok(picked)
 }

@@ -83,15 +83,15 @@ pub(crate) fn evaluate(
     for _ in 0..MAX_PASSES {
         env.passes.set(env.passes.get() + 1);
         if env.passes.get() > MAX_TOTAL_PASSES {
-            return Err(ImportError::Wrong {
-                file: env.root.clone(),
-                field: prefix.trim_end_matches('.').to_string(),
-                reason: format!(
+            return Err(ImportError::wrong(
+                env.root.clone(),
+                prefix.trim_end_matches('.').to_string(),
+                format!(
                     "the configuration's values do not settle in {MAX_TOTAL_PASSES} evaluations (a value that depends on itself, in modules nested deep)"
                 ),
-                help: "import `terraform show -json` of a plan instead: Terraform has evaluated it"
+                "import `terraform show -json` of a plan instead: Terraform has evaluated it"
                     .into(),
-            });
+            ));
         }
         let (next, out) = pass(m, vars, &scope, env, prefix)?;
         let settled = next == scope;

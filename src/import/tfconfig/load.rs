@@ -33,7 +33,7 @@ pub(crate) fn tf_files(dir: &Path) -> Result<Vec<PathBuf>, ImportError> {
 }
 
 fn read_file(path: &Path) -> Result<File, ImportError> {
-    let text = super::super::read_source(path).map_err(|e| ImportError::Io(path.into(), e))?;
+    let text = super::super::read_source(path).map_err(|e| ImportError::io(path.into(), e))?;
     let body = hcl::parse(&text).map_err(|e| super::super::packer::malformed(path, &e))?;
     Ok(File {
         path: path.to_path_buf(),
@@ -93,21 +93,22 @@ impl Module {
             .filter(|c| !matches!(c, std::path::Component::CurDir))
             .collect();
         if depth >= MAX_DEPTH {
-            return Err(ImportError::Wrong {
-                file: file.to_path_buf(),
-                field: format!("module \"{name}\".source"),
-                reason: format!("local modules call each other more than {MAX_DEPTH} deep"),
-                help: "a module whose source is its own directory calls itself without end".into(),
-            });
+            return Err(ImportError::wrong(
+                file.to_path_buf(),
+                format!("module \"{name}\".source"),
+                format!("local modules call each other more than {MAX_DEPTH} deep"),
+                "a module whose source is its own directory calls itself without end".into(),
+            ));
         }
         let files = tf_files(&dir)?;
         if files.is_empty() {
-            return Err(ImportError::Wrong {
-                file: file.to_path_buf(),
-                field: format!("module \"{name}\".source"),
-                reason: format!("{} holds no .tf file", dir.display()),
-                help: "a local module source is a directory of .tf files, relative to the calling module".into(),
-            });
+            return Err(ImportError::wrong(
+                file.to_path_buf(),
+                format!("module \"{name}\".source"),
+                format!("{} holds no .tf file", dir.display()),
+                "a local module source is a directory of .tf files, relative to the calling module"
+                    .into(),
+            ));
         }
         Module::load_at(&dir, &files, depth + 1)
     }

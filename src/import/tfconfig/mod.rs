@@ -44,12 +44,12 @@ pub(crate) fn documents(
     };
     providers(&root, &values, &mut env);
     if env.region.is_empty() {
-        return Err(ImportError::Wrong {
-            file: files.first().cloned().unwrap_or_default(),
-            field: "provider \"aws\".region".into(),
-            reason: "the configuration names no Region".into(),
-            help: "add region to provider \"aws\", or give --var AWS::Region=…".into(),
-        });
+        return Err(ImportError::wrong(
+            files.first().cloned().unwrap_or_default(),
+            "provider \"aws\".region".into(),
+            "the configuration names no Region".into(),
+            "add region to provider \"aws\", or give --var AWS::Region=…".into(),
+        ));
     }
     let ev = evaluate(&root, &values, &env, "")?;
     summarise(&ev, warnings);
@@ -73,10 +73,10 @@ fn nothing_read(dir: &Path, ev: &Evaluated) -> ImportError {
     } else {
         format!("; modules not read: {}", ev.unreadable.join(", "))
     };
-    ImportError::Wrong {
-        file: dir.to_path_buf(),
-        field: String::new(),
-        reason: format!(
+    ImportError::wrong(
+        dir.to_path_buf(),
+        String::new(),
+        format!(
             "no aws_imagebuilder_* or aws_ami_copy resource; the resources are {}{modules}",
             if ev.left_out.is_empty() {
                 "none".into()
@@ -88,12 +88,12 @@ fn nothing_read(dir: &Path, ev: &Evaluated) -> ImportError {
                     .join(", ")
             }
         ),
-        help: if ev.unreadable.is_empty() {
+        if ev.unreadable.is_empty() {
             "give the configuration that declares aws_imagebuilder_image_pipeline and its recipe, distribution and infrastructure".into()
         } else {
             "a registry or git module is not read: run `terraform plan -out plan` and import `terraform show -json plan`".into()
         },
-    }
+    )
 }
 
 /// The account: `--var AWS::AccountId`, else the first an ARN in the

@@ -59,16 +59,16 @@ fn auto_files(dir: &Path) -> Vec<PathBuf> {
 
 /// A variable file's assignments: HCL, or JSON for `.json`.
 fn read_var_file(path: &Path) -> Result<Vec<(String, Value)>, ImportError> {
-    let text = crate::import::read_source(path).map_err(|e| ImportError::Io(path.into(), e))?;
+    let text = crate::import::read_source(path).map_err(|e| ImportError::io(path.into(), e))?;
     if path.extension().is_some_and(|x| x == "json") {
         let v = crate::import::json::parse(path, &text)?;
         let Some(m) = v.as_object() else {
-            return Err(ImportError::Wrong {
-                file: path.into(),
-                field: String::new(),
-                reason: "a variable file in JSON is an object of variable names".into(),
-                help: "write {\"region\": \"eu-west-1\"}".into(),
-            });
+            return Err(ImportError::wrong(
+                path.into(),
+                String::new(),
+                "a variable file in JSON is an object of variable names".into(),
+                "write {\"region\": \"eu-west-1\"}".into(),
+            ));
         };
         return Ok(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect());
     }
@@ -76,11 +76,13 @@ fn read_var_file(path: &Path) -> Result<Vec<(String, Value)>, ImportError> {
     let ctx = base_context();
     let mut out = Vec::new();
     for a in body.attributes() {
-        let v = eval(a.expr(), &ctx).map_err(|e| ImportError::Wrong {
-            file: path.into(),
-            field: a.key().to_string(),
-            reason: format!("a variable file holds values only: {e}"),
-            help: "write literal values in a .tfvars file".into(),
+        let v = eval(a.expr(), &ctx).map_err(|e| {
+            ImportError::wrong(
+                path.into(),
+                a.key().to_string(),
+                format!("a variable file holds values only: {e}"),
+                "write literal values in a .tfvars file".into(),
+            )
         })?;
         out.push((a.key().to_string(), v));
     }
@@ -146,16 +148,16 @@ pub(crate) fn root_values(
 
 fn undeclared(m: &Module, k: &str, decl: &[Declared]) -> ImportError {
     let names: Vec<&str> = decl.iter().map(|d| d.name.as_str()).collect();
-    ImportError::Wrong {
-        file: m.dir.clone(),
-        field: format!("--var {k}"),
-        reason: format!("a value for undeclared variable \"{k}\""),
-        help: if names.is_empty() {
+    ImportError::wrong(
+        m.dir.clone(),
+        format!("--var {k}"),
+        format!("a value for undeclared variable \"{k}\""),
+        if names.is_empty() {
             "the configuration declares no variable".into()
         } else {
             format!("the variables are {}", names.join(", "))
         },
-    }
+    )
 }
 
 /// Every declared variable has a value, or the first that has none is named.
@@ -166,12 +168,12 @@ fn required<'d>(
 ) -> Result<(), ImportError> {
     match decl.find(|(n, _)| !values.contains_key(*n)) {
         None => Ok(()),
-        Some((name, file)) => Err(ImportError::Wrong {
-            file: file.to_path_buf(),
-            field: format!("variable \"{name}\""),
-            reason: format!("no value for required variable \"{name}\""),
-            help: format!("give it with {how}, or a default"),
-        }),
+        Some((name, file)) => Err(ImportError::wrong(
+            file.to_path_buf(),
+            format!("variable \"{name}\""),
+            format!("no value for required variable \"{name}\""),
+            format!("give it with {how}, or a default"),
+        )),
     }
 }
 
@@ -203,15 +205,15 @@ pub(crate) fn module_values(
     }
     for (k, v) in args {
         if !decl.iter().any(|d| d.name == k) {
-            return Err(ImportError::Wrong {
-                file: call.0.to_path_buf(),
-                field: format!("module \"{}\".{k}", call.1),
-                reason: format!(
+            return Err(ImportError::wrong(
+                call.0.to_path_buf(),
+                format!("module \"{}\".{k}", call.1),
+                format!(
                     "the module at {} declares no variable \"{k}\"",
                     child.dir.display()
                 ),
-                help: "pass only the module's variables (its `variable` blocks)".into(),
-            });
+                "pass only the module's variables (its `variable` blocks)".into(),
+            ));
         }
         values.insert(k, v);
     }
