@@ -35,24 +35,10 @@ fn run(case: &str) -> Backtested {
 
 #[test]
 fn the_fixtures_are_what_the_generator_writes() {
-    let bless = std::env::var_os("AMISIM_BLESS").is_some();
     for case in CASES {
         let dir = Path::new("tests/backtest").join(case);
         for (name, text) in backtest_gen::files(&backtest_gen::generate(case, backtest_gen::SEED)) {
-            let path = dir.join(name);
-            if bless {
-                std::fs::create_dir_all(&dir).unwrap();
-                std::fs::write(&path, &text).unwrap();
-            } else {
-                let on_disk = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-                    panic!("{}: {e} (AMISIM_BLESS=1 writes it)", path.display())
-                });
-                assert!(
-                    on_disk == text,
-                    "{} differs from what the generator writes (AMISIM_BLESS=1 rewrites it)",
-                    path.display()
-                );
-            }
+            super::assert_golden(&dir.join(name), &text);
         }
     }
 }

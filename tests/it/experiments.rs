@@ -534,7 +534,6 @@ fn rows_can_be_limited_for_large_experiments() {
 fn shipped_sweeps_are_deterministic_and_match_their_goldens() {
     let sweeps = super::shipped_sweeps();
     assert!(!sweeps.is_empty(), "scenarios/patch-sla.toml is a sweep");
-    let bless = std::env::var_os("AMISIM_BLESS").is_some();
     for path in sweeps {
         let name = path.file_stem().unwrap().to_str().unwrap();
         let run = |threads: &str| {
@@ -559,18 +558,10 @@ fn shipped_sweeps_are_deterministic_and_match_their_goldens() {
             one, two,
             "{name}: sweep.csv differs between 1 and 2 threads"
         );
-        let golden = root().join("tests/golden").join(name).join("sweep.csv");
-        if bless {
-            std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
-            std::fs::write(&golden, &one).unwrap();
-            continue;
-        }
-        let want = std::fs::read_to_string(&golden).unwrap_or_default();
-        assert!(
-            one == want,
-            "{name}: sweep.csv differs from {}",
-            golden.display()
-        );
+        let golden = std::path::Path::new("tests/golden")
+            .join(name)
+            .join("sweep.csv");
+        super::assert_golden(&golden, &one);
     }
 }
 

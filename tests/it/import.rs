@@ -28,15 +28,7 @@ fn ib_without_timeout_and_auto_disable() -> tempfile::TempDir {
 pub(super) fn import_golden(args: &[&str], golden: impl AsRef<Path>) -> (String, String) {
     let o = amisim_ok(&[&["import"], args].concat());
     let got = String::from_utf8(o.stdout).unwrap();
-    let golden = root().join(golden);
-    if std::env::var_os("AMISIM_BLESS").is_some() {
-        std::fs::write(&golden, &got).unwrap();
-    }
-    assert_eq!(
-        got,
-        std::fs::read_to_string(&golden).unwrap(),
-        "regenerate with AMISIM_BLESS=1"
-    );
+    super::assert_golden(golden.as_ref(), &got);
     (got, String::from_utf8_lossy(&o.stderr).into_owned())
 }
 

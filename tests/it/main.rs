@@ -94,6 +94,34 @@ pub fn amisim_ok(args: &[&str]) -> Output {
     o
 }
 
+/// Checks `got` against the golden file `path` (under the crate root or
+/// absolute), or writes it there with `AMISIM_BLESS=1`: the one bless rule
+/// of every golden, with the first differing line in the failure.
+pub fn assert_golden(path: &Path, got: &str) {
+    let path = root().join(path);
+    if std::env::var_os("AMISIM_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (AMISIM_BLESS=1 writes it)", path.display()));
+    if got != want {
+        let first = got
+            .lines()
+            .zip(want.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(got.lines().count().min(want.lines().count()));
+        panic!(
+            "{} differs at line {}\n--- expected\n{}\n--- got\n{}\n---\n(AMISIM_BLESS=1 regenerates it; read the diff)",
+            path.display(),
+            first + 1,
+            want.lines().nth(first).unwrap_or("<end of file>"),
+            got.lines().nth(first).unwrap_or("<end of file>"),
+        );
+    }
+}
+
 /// Every file a single-scenario run with all row files writes, from the
 /// registry the binary uses (row files first).
 pub fn output_files() -> Vec<&'static str> {

@@ -14,7 +14,6 @@ fn illegal_scenarios_are_refused_with_located_messages_and_no_output() {
         .collect();
     files.sort();
     assert!(files.len() >= 6);
-    let bless = std::env::var_os("AMISIM_BLESS").is_some();
     for f in files {
         let rel = format!(
             "scenarios/illegal/{}",
@@ -49,17 +48,7 @@ fn illegal_scenarios_are_refused_with_located_messages_and_no_output() {
                 assert!(has_help, "{rel}: no help for {line}");
             }
         }
-        let expected_path = f.with_extension("stderr");
-        if bless {
-            std::fs::write(&expected_path, &got).unwrap();
-            continue;
-        }
-        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
-        assert!(
-            got == expected,
-            "{rel}: stderr differs\n--- expected ({})\n{expected}\n--- got\n{got}\n---",
-            expected_path.display()
-        );
+        super::assert_golden(&f.with_extension("stderr"), &got);
     }
 }
 
