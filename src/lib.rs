@@ -13,7 +13,7 @@
 //! Layers, each depending only on the ones before it (`tests/it/layering.rs`
 //! checks this line against every `crate::` and `super::` path in `src/`):
 //! `diag` (the located error of an input) ← [`engine`] (generic DES:
-//! integer time, `(time, seq)` order, resources, seeded streams) ← [`dist`] (latency models) ← [`aws`] (facts, typed ids,
+//! integer time, `(time, seq)` order, resources, seeded streams) ← [`law`] (probability laws of latencies) ← [`aws`] (facts, typed ids,
 //! rules) ← [`pipeline`] (the model) ← [`cost`] (prices, the ledger) ←
 //! [`scenario`] (TOML files) ← [`experiment`] (parallel replications,
 //! shards) ← [`report`] (CSV, summaries, charts) ← `import` (scenarios from
@@ -34,11 +34,11 @@ pub mod backtest;
 pub mod cli;
 pub mod cost;
 pub(crate) mod diag;
-pub mod dist;
 pub mod engine;
 pub mod experiment;
 pub mod fit;
 pub(crate) mod import;
+pub mod law;
 pub mod pipeline;
 pub(crate) mod pricelist;
 pub mod report;

@@ -6,8 +6,8 @@
 pub use super::clients::{ApiRetry, OptionalSteps, PackerWaits, RetryImage, StepTimeouts};
 use crate::aws::directory::{AccountId, Directory, Encryption};
 use crate::aws::rules::Rule;
-use crate::dist::{Dist, Throughput};
 use crate::engine::{SimDuration, SimTime};
+use crate::law::{Law, Throughput};
 pub use crate::pipeline::container::{Container, Replication};
 
 pub use crate::aws::ids::RegionId;
@@ -187,7 +187,7 @@ pub struct Step {
     /// Component name.
     pub name: String,
     /// How long it runs, seconds.
-    pub duration: Dist,
+    pub duration: Law,
     /// Probability that it fails, in [0, 1].
     pub failure_probability: f64,
 }
@@ -196,41 +196,41 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Latencies {
     /// Instance launch until reachable, seconds.
-    pub instance_launch: Dist,
+    pub instance_launch: Law,
     /// Launch of the distributed image in a destination (a destination
     /// test): the launch above, or EC2 Fast Launch's when the pipeline
     /// enables it on its output AMI.
-    pub destination_launch: Dist,
+    pub destination_launch: Law,
     /// Image Builder's wait after a launch for the SSM agent and status checks, seconds.
-    pub instance_ready: Dist,
+    pub instance_ready: Law,
     /// Image Builder's Linux sanitize or Windows Sysprep, seconds.
-    pub sanitize: Dist,
+    pub sanitize: Law,
     /// StopInstances until stopped, seconds.
-    pub instance_stop: Dist,
+    pub instance_stop: Law,
     /// TerminateInstances until terminated, seconds.
-    pub instance_terminate: Dist,
+    pub instance_terminate: Law,
     /// Snapshots complete → AMI available, seconds.
-    pub register_image: Dist,
+    pub register_image: Law,
     /// Cron match → build start, seconds.
-    pub schedule_delay: Dist,
+    pub schedule_delay: Law,
     /// ModifyImageAttribute + ModifySnapshotAttribute for one Region's shares.
-    pub share: Dist,
+    pub share: Law,
     /// Snapshot of one volume during CreateImage.
     pub snapshot: Throughput,
     /// Best-effort copy of one snapshot to another Region (unless a route overrides it).
     pub copy: Throughput,
     /// A container build host's BootstrapInstanceForContainer (Docker installed by SSM).
-    pub container_bootstrap: Dist,
+    pub container_bootstrap: Law,
     /// A `docker push` of layers to ECR (per GiB pushed).
     pub ecr_push: Throughput,
     /// The container test host's `docker pull` of the image.
     pub ecr_pull: Throughput,
     /// ECR replication of a push to one destination.
-    pub ecr_replication: Dist,
+    pub ecr_replication: Law,
     /// Image Builder's CollectImageMetadata, seconds.
-    pub collect_image_metadata: Dist,
+    pub collect_image_metadata: Law,
     /// Image Builder's CollectImageScanFindings, seconds.
-    pub collect_image_scan_findings: Dist,
+    pub collect_image_scan_findings: Law,
 }
 
 /// One pipeline.

@@ -6,7 +6,7 @@
 //! does not compile and no caller multiplies, divides or takes a remainder.
 
 use crate::aws::ids::{AccountId, RegionId, id_type};
-use crate::dist::Throughput;
+use crate::law::Throughput;
 use typed_index_collections::TiVec;
 
 id_type!(

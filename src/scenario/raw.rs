@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use toml::Spanned;
 
-use crate::scenario::spec::{DistSpec, Dur, ThroughputSpec};
+use crate::scenario::spec::{Dur, LawSpec, ThroughputSpec};
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -421,37 +421,37 @@ pub(crate) struct RawRegion {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawLatency {
     /// Instance launch until reachable.
-    pub instance_launch: Option<Spanned<DistSpec<Dur>>>,
+    pub instance_launch: Option<Spanned<LawSpec<Dur>>>,
     /// Image Builder: after the launch, until the SSM agent answers and status checks pass.
-    pub instance_ready: Option<Spanned<DistSpec<Dur>>>,
+    pub instance_ready: Option<Spanned<LawSpec<Dur>>>,
     /// Image Builder: Linux sanitize or Windows Sysprep before the image is taken.
-    pub sanitize: Option<Spanned<DistSpec<Dur>>>,
+    pub sanitize: Option<Spanned<LawSpec<Dur>>>,
     /// StopInstances until `stopped`.
-    pub instance_stop: Option<Spanned<DistSpec<Dur>>>,
+    pub instance_stop: Option<Spanned<LawSpec<Dur>>>,
     /// TerminateInstances until `terminated`.
-    pub instance_terminate: Option<Spanned<DistSpec<Dur>>>,
+    pub instance_terminate: Option<Spanned<LawSpec<Dur>>>,
     /// Snapshots complete → AMI `available`.
-    pub register_image: Option<Spanned<DistSpec<Dur>>>,
+    pub register_image: Option<Spanned<LawSpec<Dur>>>,
     /// Cron time → build start.
-    pub schedule_delay: Option<Spanned<DistSpec<Dur>>>,
+    pub schedule_delay: Option<Spanned<LawSpec<Dur>>>,
     /// Sharing calls for one Region.
-    pub share: Option<Spanned<DistSpec<Dur>>>,
+    pub share: Option<Spanned<LawSpec<Dur>>>,
     /// EBS snapshot of one volume during CreateImage.
     pub snapshot: Option<Spanned<ThroughputSpec>>,
     /// Best-effort copy of one snapshot to another Region.
     pub copy: Option<Spanned<ThroughputSpec>>,
     /// Container: BootstrapInstanceForContainer on the build host.
-    pub container_bootstrap: Option<Spanned<DistSpec<Dur>>>,
+    pub container_bootstrap: Option<Spanned<LawSpec<Dur>>>,
     /// Container: a push of layers to ECR.
     pub ecr_push: Option<Spanned<ThroughputSpec>>,
     /// Container: the test host's pull of the image.
     pub ecr_pull: Option<Spanned<ThroughputSpec>>,
     /// Container: ECR replication of a push to one destination.
-    pub ecr_replication: Option<Spanned<DistSpec<Dur>>>,
+    pub ecr_replication: Option<Spanned<LawSpec<Dur>>>,
     /// Image Builder's CollectImageMetadata.
-    pub collect_image_metadata: Option<Spanned<DistSpec<Dur>>>,
+    pub collect_image_metadata: Option<Spanned<LawSpec<Dur>>>,
     /// Image Builder's CollectImageScanFindings.
-    pub collect_image_scan_findings: Option<Spanned<DistSpec<Dur>>>,
+    pub collect_image_scan_findings: Option<Spanned<LawSpec<Dur>>>,
 }
 
 /// `[[route]]`
@@ -698,7 +698,7 @@ pub(crate) struct RawStep {
     /// Component name.
     pub name: Spanned<String>,
     /// How long it runs (from the calibration when absent).
-    pub duration: Option<Spanned<DistSpec<Dur>>>,
+    pub duration: Option<Spanned<LawSpec<Dur>>>,
     /// Probability that it fails, in [0, 1].
     pub failure_probability: Option<Spanned<f64>>,
 }
@@ -797,7 +797,7 @@ pub(crate) struct RawCalibratedFaults {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawCalibratedStep {
     /// How long it runs.
-    pub duration: Spanned<DistSpec<Dur>>,
+    pub duration: Spanned<LawSpec<Dur>>,
     /// Probability that it fails, in [0, 1].
     pub failure_probability: Option<Spanned<f64>>,
 }

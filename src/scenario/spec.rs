@@ -21,8 +21,8 @@ use std::path::Path;
 use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use crate::dist::{Dist, DistError, Throughput};
 use crate::engine::SimDuration;
+use crate::law::{Law, LawError, Throughput};
 
 /// A duration in a scenario file: a string such as `"90s"` or `"1h30m"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -161,58 +161,58 @@ pub(crate) enum DistTable<P> {
 
 /// A distribution as written in a scenario file: a bare value or a table.
 #[derive(Debug, Clone)]
-pub(crate) enum DistSpec<P> {
+pub(crate) enum LawSpec<P> {
     /// A bare value: a constant.
     Constant(P),
     /// A table with a `kind`.
     Table(DistTable<P>),
 }
 
-impl<'de, P: Deserialize<'de>> Deserialize<'de> for DistSpec<P> {
+impl<'de, P: Deserialize<'de>> Deserialize<'de> for LawSpec<P> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V<P>(PhantomData<P>);
         impl<'de, P: Deserialize<'de>> Visitor<'de> for V<P> {
-            type Value = DistSpec<P>;
+            type Value = LawSpec<P>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a value, or a table such as { kind = \"lognormal\", median = \"1m\", p95 = \"4m\" }")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                P::deserialize(v.into_deserializer()).map(DistSpec::Constant)
+                P::deserialize(v.into_deserializer()).map(LawSpec::Constant)
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                P::deserialize(v.into_deserializer()).map(DistSpec::Constant)
+                P::deserialize(v.into_deserializer()).map(LawSpec::Constant)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                P::deserialize(v.into_deserializer()).map(DistSpec::Constant)
+                P::deserialize(v.into_deserializer()).map(LawSpec::Constant)
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                P::deserialize(v.into_deserializer()).map(DistSpec::Constant)
+                P::deserialize(v.into_deserializer()).map(LawSpec::Constant)
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
                 DistTable::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(DistSpec::Table)
+                    .map(LawSpec::Table)
             }
         }
         d.deserialize_any(V(PhantomData))
     }
 }
 
-impl<P: Param> DistSpec<P> {
+impl<P: Param> LawSpec<P> {
     /// Checks the parameters and builds the distribution. `parse_value`
     /// reads one CSV cell; `base` is the directory CSV paths are relative to.
     pub(crate) fn resolve(
         &self,
         base: &super::Files,
         parse_value: fn(&str) -> Option<f64>,
-    ) -> Result<Dist, DistError> {
+    ) -> Result<Law, LawError> {
         let t = match self {
-            DistSpec::Constant(v) => return Dist::fixed(v.value()),
-            DistSpec::Table(t) => t,
+            LawSpec::Constant(v) => return Law::fixed(v.value()),
+            LawSpec::Table(t) => t,
         };
         match t {
-            DistTable::Fixed { value } => Dist::fixed(value.value()),
-            DistTable::Uniform { min, max } => Dist::uniform(min.value(), max.value()),
-            DistTable::Normal { mean, sd } => Dist::normal(mean.value(), sd.value()),
+            DistTable::Fixed { value } => Law::fixed(value.value()),
+            DistTable::Uniform { min, max } => Law::uniform(min.value(), max.value()),
+            DistTable::Normal { mean, sd } => Law::normal(mean.value(), sd.value()),
             DistTable::Lognormal {
                 median,
                 p95,
@@ -220,24 +220,24 @@ impl<P: Param> DistSpec<P> {
                 sigma,
             } => match (median, p95, mu, sigma) {
                 (Some(m), Some(q), None, None) => {
-                    Dist::lognormal_from_quantiles(m.value(), q.value())
+                    Law::lognormal_from_quantiles(m.value(), q.value())
                 }
-                (None, None, Some(mu), Some(s)) => Dist::lognormal(*mu, *s),
-                _ => Err(DistError::LognormalParams),
+                (None, None, Some(mu), Some(s)) => Law::lognormal(*mu, *s),
+                _ => Err(LawError::LognormalParams),
             },
-            DistTable::Exponential { mean } => Dist::exponential(mean.value()),
-            DistTable::Gamma { shape, scale } => Dist::gamma(*shape, scale.value()),
-            DistTable::Weibull { shape, scale } => Dist::weibull(*shape, scale.value()),
+            DistTable::Exponential { mean } => Law::exponential(mean.value()),
+            DistTable::Gamma { shape, scale } => Law::gamma(*shape, scale.value()),
+            DistTable::Weibull { shape, scale } => Law::weibull(*shape, scale.value()),
             DistTable::Triangular { min, mode, max } => {
-                Dist::triangular(min.value(), mode.value(), max.value())
+                Law::triangular(min.value(), mode.value(), max.value())
             }
             DistTable::Empirical { values, csv } => match (values, csv) {
-                (Some(v), None) => Dist::empirical(v.iter().map(|p| p.value()).collect()),
+                (Some(v), None) => Law::empirical(v.iter().map(|p| p.value()).collect()),
                 (None, Some(file)) => {
-                    let path = base.inside(file).map_err(DistError::Outside)?;
-                    Dist::empirical(read_csv_column(&path, parse_value)?)
+                    let path = base.inside(file).map_err(LawError::Outside)?;
+                    Law::empirical(read_csv_column(&path, parse_value)?)
                 }
-                _ => Err(DistError::EmpiricalSource),
+                _ => Err(LawError::EmpiricalSource),
             },
         }
     }
@@ -247,8 +247,8 @@ impl<P: Param> DistSpec<P> {
 fn read_csv_column(
     path: &Path,
     parse_value: fn(&str) -> Option<f64>,
-) -> Result<Vec<f64>, DistError> {
-    let csv_err = |reason: String| DistError::Csv {
+) -> Result<Vec<f64>, LawError> {
+    let csv_err = |reason: String| LawError::Csv {
         path: path.display().to_string(),
         reason,
     };
@@ -292,14 +292,14 @@ pub(crate) fn parse_number_cell(cell: &str) -> Option<f64> {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ThroughputSpec {
     /// Fixed cost per operation.
-    pub overhead: DistSpec<Dur>,
+    pub overhead: LawSpec<Dur>,
     /// Data rate in MiB/s.
-    pub throughput_mib_s: DistSpec<f64>,
+    pub throughput_mib_s: LawSpec<f64>,
 }
 
 impl ThroughputSpec {
     /// Builds the sampler.
-    pub(crate) fn resolve(&self, base: &super::Files) -> Result<Throughput, DistError> {
+    pub(crate) fn resolve(&self, base: &super::Files) -> Result<Throughput, LawError> {
         Ok(Throughput {
             overhead: self.overhead.resolve(base, parse_duration_cell)?,
             rate_mib_s: self.throughput_mib_s.resolve(base, parse_number_cell)?,

@@ -307,10 +307,10 @@ fn without_a_count_the_run_chooses_one_by_the_p95s_precision() {
 /// exponentials are close enough to normal for t to hold within that.)
 #[test]
 fn the_confidence_interval_covers_the_true_mean_at_the_expected_rate() {
-    use amisim::dist::Dist;
     use amisim::engine::RngStreams;
     use amisim::experiment::stats::Metric;
-    let exp = Dist::exponential(100.0).unwrap();
+    use amisim::law::Law;
+    let exp = Law::exponential(100.0).unwrap();
     let trials = 400;
     let mut covered = 0;
     for t in 0..trials {

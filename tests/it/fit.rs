@@ -115,7 +115,7 @@ fn the_scenarios_own_keys_win_and_a_bad_calibration_is_located_in_its_file() {
     let scn = amisim::scenario::from_str(&s, &std::fs::read_to_string(&s).unwrap())
         .unwrap_or_else(|e| panic!("{e}"));
     let p = &scn.world.pipelines[0];
-    let mean = |d: &amisim::dist::Dist| d.mean();
+    let mean = |d: &amisim::law::Law| d.mean();
     assert_eq!(mean(&p.latency.share), 3.0, "the scenario's own key wins");
     assert_eq!(
         mean(&p.latency.register_image),

@@ -8,21 +8,21 @@
 //!   distributed as Beta(k, N − k + 1) with standard deviation
 //!   ≈ √(q(1 − q)/N), so |F(x̂_q) − q| ≤ 5 √(q(1 − q)/N).
 
-use amisim::dist::{Dist, std_normal_cdf};
 use amisim::engine::RngStreams;
+use amisim::law::{Law, std_normal_cdf};
 
 const N: usize = 200_000;
 const K_SIGMA: f64 = 5.0;
 const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.9, 0.99];
 
-fn samples(d: &Dist, name: &str) -> Vec<f64> {
+fn samples(d: &Law, name: &str) -> Vec<f64> {
     let mut rng = RngStreams::new(20_261_130, 0).stream(name);
     let mut v: Vec<f64> = (0..N).map(|_| d.sample(&mut rng)).collect();
     v.sort_by(f64::total_cmp);
     v
 }
 
-fn check(name: &str, d: Dist, cdf: impl Fn(f64) -> f64) {
+fn check(name: &str, d: Law, cdf: impl Fn(f64) -> f64) {
     let v = samples(&d, name);
     let n = N as f64;
     let mean = v.iter().sum::<f64>() / n;
@@ -48,7 +48,7 @@ fn check(name: &str, d: Dist, cdf: impl Fn(f64) -> f64) {
 
 #[test]
 fn uniform_matches() {
-    check("uniform", Dist::uniform(60.0, 300.0).unwrap(), |x| {
+    check("uniform", Law::uniform(60.0, 300.0).unwrap(), |x| {
         ((x - 60.0) / 240.0).clamp(0.0, 1.0)
     });
 }
@@ -58,21 +58,21 @@ fn normal_truncated_at_zero_matches() {
     // Mean 60, sd 40: 6.7 % of the untruncated mass is below zero and is cut off.
     let (m, s) = (60.0, 40.0);
     let p0 = std_normal_cdf(-m / s);
-    check("normal", Dist::normal(m, s).unwrap(), |x| {
+    check("normal", Law::normal(m, s).unwrap(), |x| {
         (std_normal_cdf((x - m) / s) - p0) / (1.0 - p0)
     });
 }
 
 #[test]
 fn lognormal_from_median_and_p95_matches() {
-    let d = Dist::lognormal_from_quantiles(300.0, 900.0).unwrap();
-    let (mu, sigma) = (300f64.ln(), (3f64).ln() / amisim::dist::Z95);
+    let d = Law::lognormal_from_quantiles(300.0, 900.0).unwrap();
+    let (mu, sigma) = (300f64.ln(), (3f64).ln() / amisim::law::Z95);
     check("lognormal", d, |x| std_normal_cdf((x.ln() - mu) / sigma));
 }
 
 #[test]
 fn exponential_matches() {
-    check("exponential", Dist::exponential(120.0).unwrap(), |x| {
+    check("exponential", Law::exponential(120.0).unwrap(), |x| {
         1.0 - (-x / 120.0).exp()
     });
 }
@@ -81,7 +81,7 @@ fn exponential_matches() {
 fn gamma_matches() {
     // Integer shape: the Erlang CDF 1 − Σ_{i<k} e^{−x/θ} (x/θ)^i / i!.
     let (k, theta) = (3, 40.0);
-    check("gamma", Dist::gamma(k as f64, theta).unwrap(), |x| {
+    check("gamma", Law::gamma(k as f64, theta).unwrap(), |x| {
         let y = x / theta;
         let mut term = 1.0;
         let mut sum = 1.0;
@@ -96,7 +96,7 @@ fn gamma_matches() {
 #[test]
 fn weibull_matches() {
     let (k, lambda) = (1.5, 200.0);
-    check("weibull", Dist::weibull(k, lambda).unwrap(), |x| {
+    check("weibull", Law::weibull(k, lambda).unwrap(), |x| {
         1.0 - (-(x / lambda).powf(k)).exp()
     });
 }
@@ -104,7 +104,7 @@ fn weibull_matches() {
 #[test]
 fn triangular_matches() {
     let (a, c, b) = (60.0, 120.0, 480.0);
-    check("triangular", Dist::triangular(a, c, b).unwrap(), |x| {
+    check("triangular", Law::triangular(a, c, b).unwrap(), |x| {
         if x <= a {
             0.0
         } else if x <= c {
@@ -121,7 +121,7 @@ fn triangular_matches() {
 fn empirical_matches_its_interpolated_cdf() {
     let obs = vec![300.0, 100.0, 200.0, 800.0, 400.0];
     let sorted = [100.0, 200.0, 300.0, 400.0, 800.0];
-    check("empirical", Dist::empirical(obs).unwrap(), |x| {
+    check("empirical", Law::empirical(obs).unwrap(), |x| {
         // Inverse of the piecewise-linear quantile function through (i/(n−1), x_(i)).
         let n = sorted.len();
         if x <= sorted[0] {
@@ -139,17 +139,17 @@ fn empirical_matches_its_interpolated_cdf() {
 
 #[test]
 fn fixed_is_constant() {
-    let v = samples(&Dist::fixed(42.0).unwrap(), "fixed");
+    let v = samples(&Law::fixed(42.0).unwrap(), "fixed");
     assert!(v.iter().all(|x| *x == 42.0));
 }
 
 #[test]
 fn throughput_duration_is_overhead_plus_size_over_rate() {
-    use amisim::dist::Throughput;
+    use amisim::law::Throughput;
     // Fixed rate, uniform overhead: the mean duration is E[overhead] + size / rate.
     let t = Throughput {
-        overhead: Dist::uniform(60.0, 180.0).unwrap(),
-        rate_mib_s: Dist::fixed(50.0).unwrap(),
+        overhead: Law::uniform(60.0, 180.0).unwrap(),
+        rate_mib_s: Law::fixed(50.0).unwrap(),
     };
     let mut rng = RngStreams::new(1, 0).stream("throughput");
     let n = 100_000;

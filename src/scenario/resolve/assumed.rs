@@ -7,8 +7,8 @@
 
 use super::ctx::{Ctx, KeyPath};
 use crate::aws::facts;
-use crate::dist::Throughput;
 use crate::engine::{RngStreams, SimDuration};
+use crate::law::Throughput;
 use crate::pipeline::config::{Pipeline, Tool};
 use crate::scenario::raw::{RawPipeline, RawScenario};
 

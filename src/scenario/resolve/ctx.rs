@@ -14,11 +14,11 @@ use crate::aws::directory::{AccountId, Directory, KeyId, OuId};
 use crate::aws::ids::{Interner, RegionId};
 use crate::aws::rules::{KeyChoice, Rule, RuleViolation};
 use crate::aws::{self};
-use crate::dist::{Dist, DistError, Throughput};
 use crate::engine::SimDuration;
+use crate::law::{Law, LawError, Throughput};
 use crate::pipeline::config::Releases;
 use crate::scenario::error::{Locator, ScenarioError};
-use crate::scenario::spec::{DistSpec, Dur, ThroughputSpec, parse_duration_cell};
+use crate::scenario::spec::{Dur, LawSpec, ThroughputSpec, parse_duration_cell};
 
 /// Key paths as the messages print them: `pipeline[0].volume[1].size_gib`.
 pub(super) trait KeyPath {
@@ -337,7 +337,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// A duration distribution (its CSV files read relative to the scenario).
-    pub(super) fn dur_dist(&mut self, spec: &Spanned<DistSpec<Dur>>, path: &str) -> Option<Dist> {
+    pub(super) fn dur_dist(&mut self, spec: &Spanned<LawSpec<Dur>>, path: &str) -> Option<Law> {
         match spec.get_ref().resolve(&self.base, parse_duration_cell) {
             Ok(d) => Some(d),
             Err(e) => {
@@ -362,16 +362,16 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn dist_err(&mut self, span: Range<usize>, path: &str, e: DistError) {
+    fn dist_err(&mut self, span: Range<usize>, path: &str, e: LawError) {
         let help = match e {
-            DistError::LognormalParams => {
+            LawError::LognormalParams => {
                 "write { kind = \"lognormal\", median = \"1m\", p95 = \"4m\" }"
             }
-            DistError::EmpiricalSource => {
+            LawError::EmpiricalSource => {
                 "give `values = [\"5m\", \"7m\"]` or `csv = \"file.csv\"` (path relative to the scenario)"
             }
-            DistError::Outside(_) => crate::scenario::OUTSIDE_HELP,
-            DistError::Csv { .. } => {
+            LawError::Outside(_) => crate::scenario::OUTSIDE_HELP,
+            LawError::Csv { .. } => {
                 "the CSV needs a header row and one value per line in its first column"
             }
             _ => "see the distribution kinds in README.md",

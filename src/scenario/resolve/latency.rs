@@ -4,7 +4,7 @@
 use super::choice::Choice;
 use super::ctx::{Ctx, KeyPath};
 use crate::aws::facts;
-use crate::dist::{Dist, Throughput};
+use crate::law::{Law, Throughput};
 use crate::pipeline::config::{Latencies, Platform};
 use crate::scenario::raw::RawLatency;
 
@@ -17,8 +17,8 @@ pub(super) const PLATFORM: Choice<Platform> = Choice {
     ],
 };
 
-fn lognormal(l: facts::Lognormal) -> Dist {
-    Dist::lognormal_from_quantiles(l.median, l.p95).unwrap_or(Dist::Fixed(l.median))
+fn lognormal(l: facts::Lognormal) -> Law {
+    Law::lognormal_from_quantiles(l.median, l.p95).unwrap_or(Law::Fixed(l.median))
 }
 
 /// The default latencies of a platform (sources in `aws::facts`).
@@ -39,7 +39,7 @@ pub(super) fn default_latencies(platform: Platform) -> Latencies {
         instance_terminate: lognormal(facts::TERMINATE),
         register_image: lognormal(facts::REGISTER),
         share: lognormal(facts::SHARE),
-        schedule_delay: Dist::Uniform {
+        schedule_delay: Law::Uniform {
             min: 0.0,
             max: facts::SCHEDULE_DELAY_MAX_S,
         },

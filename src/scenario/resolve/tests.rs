@@ -427,14 +427,14 @@ fn a_migration_to_its_own_region_is_refused() {
 
 #[test]
 fn windows_launches_take_aws_figures_and_fast_launch_is_windows_only() {
-    use crate::dist::Dist;
+    use crate::law::Law;
     // (the launch of the builder and test, the launch in a destination)
     let medians = |extra: &str| {
         let (p, errors) = resolve_first_pipeline(&pipeline_text(extra));
         assert!(errors.is_empty(), "{errors:?}");
         let l = p.expect("resolves").latency;
-        let median = |d: &Dist| match d {
-            Dist::LogNormal { mu, .. } => mu.exp(),
+        let median = |d: &Law| match d {
+            Law::LogNormal { mu, .. } => mu.exp(),
             other => panic!("a lognormal, not {other:?}"),
         };
         (median(&l.instance_launch), median(&l.destination_launch))

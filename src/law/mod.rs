@@ -1,11 +1,12 @@
-//! Latency and throughput distributions.
+//! Probability laws of latencies and throughputs ("laws" in the code:
+//! "distribution" is Image Builder's word for where an image goes).
 //!
-//! [`Dist`] is the checked, ready-to-sample form (the form users write in
-//! scenario files, and its reading, is `scenario::spec`). A `Dist` samples plain
+//! [`Law`] is the checked, ready-to-sample form (the form users write in
+//! scenario files, and its reading, is `scenario::spec`). A `Law` samples plain
 //! `f64` values in the unit of its parameters: seconds for latencies (the
 //! scenario file writes them as `"90s"`, `"15m"`), MiB/s for throughputs.
 //! [`Throughput`] turns a data size into a duration:
-//! `overhead + size / rate`, with both terms drawn from distributions.
+//! `overhead + size / rate`, with both terms drawn from laws.
 
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ pub const Z95: f64 = 1.644_853_626_951_472_2;
 
 /// A checked distribution over non-negative values, ready to sample.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Dist {
+pub enum Law {
     /// Always the same value.
     Fixed(f64),
     /// Uniform on `[min, max)`.
@@ -86,7 +87,7 @@ pub enum Dist {
 
 /// Why a set of parameters does not make a distribution.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum DistError {
+pub enum LawError {
     /// A parameter must be finite and non-negative (or positive).
     #[error("{param} must be {need}, got {value}")]
     BadParam {
@@ -119,11 +120,11 @@ pub enum DistError {
     },
 }
 
-fn positive(param: &'static str, value: f64) -> Result<f64, DistError> {
+fn positive(param: &'static str, value: f64) -> Result<f64, LawError> {
     if value.is_finite() && value > 0.0 {
         Ok(value)
     } else {
-        Err(DistError::BadParam {
+        Err(LawError::BadParam {
             param,
             need: "a positive finite number",
             value,
@@ -131,11 +132,11 @@ fn positive(param: &'static str, value: f64) -> Result<f64, DistError> {
     }
 }
 
-fn non_negative(param: &'static str, value: f64) -> Result<f64, DistError> {
+fn non_negative(param: &'static str, value: f64) -> Result<f64, LawError> {
     if value.is_finite() && value >= 0.0 {
         Ok(value)
     } else {
-        Err(DistError::BadParam {
+        Err(LawError::BadParam {
             param,
             need: "a non-negative finite number",
             value,
@@ -143,114 +144,114 @@ fn non_negative(param: &'static str, value: f64) -> Result<f64, DistError> {
     }
 }
 
-impl Dist {
+impl Law {
     /// A constant.
-    pub fn fixed(value: f64) -> Result<Dist, DistError> {
-        Ok(Dist::Fixed(non_negative("value", value)?))
+    pub fn fixed(value: f64) -> Result<Law, LawError> {
+        Ok(Law::Fixed(non_negative("value", value)?))
     }
 
     /// Uniform on `[min, max]`.
-    pub fn uniform(min: f64, max: f64) -> Result<Dist, DistError> {
+    pub fn uniform(min: f64, max: f64) -> Result<Law, LawError> {
         let (min, max) = (non_negative("min", min)?, non_negative("max", max)?);
         if min > max {
-            return Err(DistError::Order(format!(
+            return Err(LawError::Order(format!(
                 "min ({min}) is larger than max ({max})"
             )));
         }
-        Ok(Dist::Uniform { min, max })
+        Ok(Law::Uniform { min, max })
     }
 
     /// Normal(mean, sd) truncated at zero.
-    pub fn normal(mean: f64, sd: f64) -> Result<Dist, DistError> {
+    pub fn normal(mean: f64, sd: f64) -> Result<Law, LawError> {
         let mean = non_negative("mean", mean)?;
         let sd = non_negative("sd", sd)?;
-        let law = Normal::new(mean, sd).map_err(|_| DistError::BadParam {
+        let law = Normal::new(mean, sd).map_err(|_| LawError::BadParam {
             param: "sd",
             need: "a non-negative finite number",
             value: sd,
         })?;
-        Ok(Dist::Normal { law })
+        Ok(Law::Normal { law })
     }
 
     /// Lognormal from `ln X ~ N(mu, sigma)`.
-    pub fn lognormal(mu: f64, sigma: f64) -> Result<Dist, DistError> {
+    pub fn lognormal(mu: f64, sigma: f64) -> Result<Law, LawError> {
         if !mu.is_finite() {
-            return Err(DistError::BadParam {
+            return Err(LawError::BadParam {
                 param: "mu",
                 need: "a finite number",
                 value: mu,
             });
         }
         let sigma = non_negative("sigma", sigma)?;
-        let law = LogNormal::new(mu, sigma).map_err(|_| DistError::LognormalParams)?;
-        Ok(Dist::LogNormal { law, mu, sigma })
+        let law = LogNormal::new(mu, sigma).map_err(|_| LawError::LognormalParams)?;
+        Ok(Law::LogNormal { law, mu, sigma })
     }
 
     /// Lognormal with the given median and 95th percentile (`p95 ≥ median`).
-    pub fn lognormal_from_quantiles(median: f64, p95: f64) -> Result<Dist, DistError> {
+    pub fn lognormal_from_quantiles(median: f64, p95: f64) -> Result<Law, LawError> {
         let median = positive("median", median)?;
         let p95 = positive("p95", p95)?;
         if p95 < median {
-            return Err(DistError::Order(format!(
+            return Err(LawError::Order(format!(
                 "p95 ({p95}) is smaller than the median ({median})"
             )));
         }
-        Dist::lognormal(median.ln(), (p95.ln() - median.ln()) / Z95)
+        Law::lognormal(median.ln(), (p95.ln() - median.ln()) / Z95)
     }
 
     /// Exponential with the given mean.
-    pub fn exponential(mean: f64) -> Result<Dist, DistError> {
+    pub fn exponential(mean: f64) -> Result<Law, LawError> {
         let mean = positive("mean", mean)?;
-        let law = Exp::new(1.0 / mean).map_err(|_| DistError::BadParam {
+        let law = Exp::new(1.0 / mean).map_err(|_| LawError::BadParam {
             param: "mean",
             need: "a positive finite number",
             value: mean,
         })?;
-        Ok(Dist::Exponential { law, mean })
+        Ok(Law::Exponential { law, mean })
     }
 
     /// Gamma with shape k and scale θ (mean kθ).
-    pub fn gamma(shape: f64, scale: f64) -> Result<Dist, DistError> {
+    pub fn gamma(shape: f64, scale: f64) -> Result<Law, LawError> {
         let shape = positive("shape", shape)?;
         let scale = positive("scale", scale)?;
-        let law = Gamma::new(shape, scale).map_err(|_| DistError::BadParam {
+        let law = Gamma::new(shape, scale).map_err(|_| LawError::BadParam {
             param: "shape",
             need: "a positive finite number",
             value: shape,
         })?;
-        Ok(Dist::Gamma { law, shape, scale })
+        Ok(Law::Gamma { law, shape, scale })
     }
 
     /// Weibull with shape k and scale λ.
-    pub fn weibull(shape: f64, scale: f64) -> Result<Dist, DistError> {
+    pub fn weibull(shape: f64, scale: f64) -> Result<Law, LawError> {
         let shape = positive("shape", shape)?;
         let scale = positive("scale", scale)?;
-        let law = Weibull::new(scale, shape).map_err(|_| DistError::BadParam {
+        let law = Weibull::new(scale, shape).map_err(|_| LawError::BadParam {
             param: "shape",
             need: "a positive finite number",
             value: shape,
         })?;
-        Ok(Dist::Weibull { law, shape, scale })
+        Ok(Law::Weibull { law, shape, scale })
     }
 
     /// Triangular with `min ≤ mode ≤ max`.
-    pub fn triangular(min: f64, mode: f64, max: f64) -> Result<Dist, DistError> {
+    pub fn triangular(min: f64, mode: f64, max: f64) -> Result<Law, LawError> {
         let (min, mode, max) = (
             non_negative("min", min)?,
             non_negative("mode", mode)?,
             non_negative("max", max)?,
         );
         if !(min <= mode && mode <= max) {
-            return Err(DistError::Order(format!(
+            return Err(LawError::Order(format!(
                 "need min ≤ mode ≤ max, got {min}, {mode}, {max}"
             )));
         }
         if min == max {
-            return Ok(Dist::Fixed(min));
+            return Ok(Law::Fixed(min));
         }
         let law = Triangular::new(min, max, mode)
-            .map_err(|e| DistError::Order(format!("bad triangular: {e}")))?;
-        Ok(Dist::Triangular {
+            .map_err(|e| LawError::Order(format!("bad triangular: {e}")))?;
+        Ok(Law::Triangular {
             law,
             min,
             mode,
@@ -259,29 +260,29 @@ impl Dist {
     }
 
     /// The empirical distribution of `values` (non-negative, at least one).
-    pub fn empirical(mut values: Vec<f64>) -> Result<Dist, DistError> {
+    pub fn empirical(mut values: Vec<f64>) -> Result<Law, LawError> {
         if values.is_empty() {
-            return Err(DistError::EmpiricalSource);
+            return Err(LawError::EmpiricalSource);
         }
         for v in &values {
             non_negative("values", *v)?;
         }
         values.sort_by(f64::total_cmp);
-        Ok(Dist::Empirical(values.into()))
+        Ok(Law::Empirical(values.into()))
     }
 
     /// Draws one value.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
-            Dist::Fixed(v) => *v,
-            Dist::Uniform { min, max } => {
+            Law::Fixed(v) => *v,
+            Law::Uniform { min, max } => {
                 if min == max {
                     *min
                 } else {
                     rng.random_range(*min..*max)
                 }
             }
-            Dist::Normal { law } => {
+            Law::Normal { law } => {
                 // Rejection gives the exact truncated law; after 64 misses
                 // (a mean many sd below zero) fall back to zero.
                 for _ in 0..64 {
@@ -292,12 +293,12 @@ impl Dist {
                 }
                 0.0
             }
-            Dist::LogNormal { law, .. } => law.sample(rng),
-            Dist::Exponential { law, .. } => law.sample(rng),
-            Dist::Gamma { law, .. } => law.sample(rng),
-            Dist::Weibull { law, .. } => law.sample(rng),
-            Dist::Triangular { law, .. } => law.sample(rng),
-            Dist::Empirical(values) => {
+            Law::LogNormal { law, .. } => law.sample(rng),
+            Law::Exponential { law, .. } => law.sample(rng),
+            Law::Gamma { law, .. } => law.sample(rng),
+            Law::Weibull { law, .. } => law.sample(rng),
+            Law::Triangular { law, .. } => law.sample(rng),
+            Law::Empirical(values) => {
                 let u: f64 = rng.random();
                 empirical_quantile(values, u)
             }
@@ -312,9 +313,9 @@ impl Dist {
     /// The mean of the law (of the truncated law for `Normal`).
     pub fn mean(&self) -> f64 {
         match self {
-            Dist::Fixed(v) => *v,
-            Dist::Uniform { min, max } => (min + max) / 2.0,
-            Dist::Normal { law } => {
+            Law::Fixed(v) => *v,
+            Law::Uniform { min, max } => (min + max) / 2.0,
+            Law::Normal { law } => {
                 let (m, s) = (law.mean(), law.std_dev());
                 if s == 0.0 {
                     return m;
@@ -323,12 +324,12 @@ impl Dist {
                 let a = -m / s;
                 m + s * std_normal_pdf(a) / (1.0 - std_normal_cdf(a))
             }
-            Dist::LogNormal { mu, sigma, .. } => (mu + sigma * sigma / 2.0).exp(),
-            Dist::Exponential { mean, .. } => *mean,
-            Dist::Gamma { shape, scale, .. } => shape * scale,
-            Dist::Weibull { shape, scale, .. } => scale * gamma_fn(1.0 + 1.0 / shape),
-            Dist::Triangular { min, mode, max, .. } => (min + mode + max) / 3.0,
-            Dist::Empirical(values) => {
+            Law::LogNormal { mu, sigma, .. } => (mu + sigma * sigma / 2.0).exp(),
+            Law::Exponential { mean, .. } => *mean,
+            Law::Gamma { shape, scale, .. } => shape * scale,
+            Law::Weibull { shape, scale, .. } => scale * gamma_fn(1.0 + 1.0 / shape),
+            Law::Triangular { min, mode, max, .. } => (min + mode + max) / 3.0,
+            Law::Empirical(values) => {
                 // Mean of the piecewise-linear inverse CDF.
                 if values.len() == 1 {
                     return values[0];
@@ -370,9 +371,9 @@ pub fn gamma_fn(x: f64) -> f64 {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Throughput {
     /// Fixed cost of the operation, in seconds.
-    pub overhead: Dist,
+    pub overhead: Law,
     /// Data rate, in MiB/s.
-    pub rate_mib_s: Dist,
+    pub rate_mib_s: Law,
 }
 
 impl Throughput {
@@ -393,20 +394,19 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_refused() {
-        assert!(Dist::uniform(5.0, 1.0).is_err());
-        assert!(Dist::normal(-1.0, 1.0).is_err());
-        assert!(Dist::lognormal_from_quantiles(10.0, 5.0).is_err());
-        assert!(Dist::exponential(0.0).is_err());
-        assert!(Dist::triangular(1.0, 5.0, 3.0).is_err());
-        assert!(Dist::empirical(vec![]).is_err());
-        assert!(Dist::empirical(vec![1.0, f64::NAN]).is_err());
-        assert!(Dist::gamma(-1.0, 1.0).is_err());
+        assert!(Law::uniform(5.0, 1.0).is_err());
+        assert!(Law::normal(-1.0, 1.0).is_err());
+        assert!(Law::lognormal_from_quantiles(10.0, 5.0).is_err());
+        assert!(Law::exponential(0.0).is_err());
+        assert!(Law::triangular(1.0, 5.0, 3.0).is_err());
+        assert!(Law::empirical(vec![]).is_err());
+        assert!(Law::empirical(vec![1.0, f64::NAN]).is_err());
+        assert!(Law::gamma(-1.0, 1.0).is_err());
     }
 
     #[test]
     fn lognormal_from_quantiles_hits_its_quantiles() {
-        let Dist::LogNormal { mu, sigma, .. } =
-            Dist::lognormal_from_quantiles(60.0, 300.0).unwrap()
+        let Law::LogNormal { mu, sigma, .. } = Law::lognormal_from_quantiles(60.0, 300.0).unwrap()
         else {
             panic!()
         };
