@@ -82,12 +82,42 @@ pub(super) fn scenario_of(
     Ok((scn, sweep))
 }
 
+/// Links (or, where that fails, copies) every entry of the output
+/// directory `from` into the staging directory `to`, but the report's own
+/// (report.md, report.html, charts/), which the report writes anew.
+fn stage_outputs(from: &Path, to: &Path) -> Result<(), CliError> {
+    let own = |name: &str| {
+        outputs::REPORT_FILES
+            .iter()
+            .any(|f| f.trim_end_matches('/') == name)
+    };
+    for e in std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))? {
+        let e = e.with_context(|| format!("cannot read {}", from.display()))?;
+        let name = e.file_name();
+        if own(&name.to_string_lossy()) {
+            continue;
+        }
+        let (src, dst) = (e.path(), to.join(&name));
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            std::fs::create_dir(&dst)
+                .with_context(|| format!("cannot create {}", dst.display()))?;
+            stage_outputs(&src, &dst)?;
+        } else if std::fs::hard_link(&src, &dst).is_err() {
+            std::fs::copy(&src, &dst).with_context(|| format!("cannot copy {}", src.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the report into a staged copy of `a.dir` and swaps it in, as a
+/// run commits (`report::commit`): a reader, or an interrupted report,
+/// sees the directory before the report or after it, never half of it.
 pub(super) fn report(a: &ReportArgs) -> Result<(), CliError> {
-    let path = a.dir.join(outputs::MANIFEST.name);
     let mut manifest = manifest_of(&a.dir)?;
     let (scn, sweep) = scenario_of(&a.dir, &manifest, a.scenario.as_deref(), &a.load)?;
-    // No run may replace the directory while the report is written into it.
-    let _lock = crate::report::commit::lock(&a.dir)?;
+    // Locked: no run may replace the directory while the report is made.
+    let staged = super::finish::stage(&a.dir)?;
+    stage_outputs(&a.dir, staged.path())?;
     // A damaged output is an input error (exit 2), with how to get it back.
     let aggs =
         crate::report::plan::read_aggregates(&a.dir, sweep.as_ref()).map_err(|e| match e {
@@ -101,14 +131,16 @@ pub(super) fn report(a: &ReportArgs) -> Result<(), CliError> {
             other => other.into(),
         })?;
     let inp = crate::report::plan::Inputs::precompute(&scn, &manifest, &aggs, sweep.as_ref())?;
-    crate::report::plan::write_report(&inp, &a.dir)?;
+    crate::report::plan::write_report(&inp, staged.path())?;
     // The manifest lists every file in the directory: the report's too.
     for f in outputs::REPORT_FILES {
         if !manifest.files.iter().any(|x| x == f) {
             manifest.files.push(f.into());
         }
     }
+    let path = staged.path().join(outputs::MANIFEST.name);
     crate::report::write::atomic_write(&path, &manifest.to_json()?)?;
+    staged.commit()?;
     println!(
         "wrote {0}/report.md, {0}/report.html and {0}/charts/",
         a.dir.display()

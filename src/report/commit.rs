@@ -1,7 +1,7 @@
 //! One run, one directory, atomically.
 //!
-//! A command that writes a result directory (`run`, a shard, `merge`)
-//! writes everything into a hidden staging directory beside it
+//! A command that writes a result directory (`run`, a shard, `merge`, and
+//! `report`, which links the directory's files in first) writes everything into a hidden staging directory beside it
 //! (`.NAME.amisim-staging-PID`), then makes that the directory in one step:
 //! `renameat2(RENAME_EXCHANGE)` swaps the two on Linux (elsewhere, two
 //! renames), and the old result is deleted only after the swap. A reader

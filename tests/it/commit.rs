@@ -233,3 +233,69 @@ fn a_full_disk_leaves_the_previous_result_and_no_temporary_file() {
         "no staging directory or lock is left"
     );
 }
+
+#[test]
+fn sigint_or_sigterm_during_a_report_removes_its_staging_and_lock_and_leaves_the_directory() {
+    use rustix::process::{Pid, Signal, kill_process};
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("out");
+    // The report's quota search and sensitivity runs take seconds here.
+    let o = super::amisim(&[
+        "run",
+        "scenarios/enterprise-capacity.toml",
+        "-q",
+        "-n",
+        "10",
+        "--rows",
+        "none",
+        "--out",
+        target.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let before = snapshot(&target);
+    for (signal, code) in [(Signal::INT, 130), (Signal::TERM, 143)] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_amisim"))
+            .args(["report", target.to_str().unwrap()])
+            .current_dir(root())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let t0 = Instant::now();
+        while !names(tmp.path())
+            .iter()
+            .any(|n| n.contains("amisim-staging"))
+        {
+            assert!(
+                t0.elapsed() < Duration::from_secs(20),
+                "the report never staged"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let pid = Pid::from_raw(child.id() as i32).unwrap();
+        kill_process(pid, signal).unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "{signal:?}");
+        assert_eq!(
+            names(tmp.path()),
+            ["out"],
+            "{signal:?}: no staging directory, no lock"
+        );
+        assert_eq!(
+            snapshot(&target),
+            before,
+            "{signal:?}: the directory as it was"
+        );
+    }
+    // Let through, the report lands whole, beside what the run wrote.
+    let o = super::amisim(&["report", target.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let after = snapshot(&target);
+    assert!(after.keys().any(|k| k.ends_with("report.md")));
+    for (k, v) in &before {
+        if !k.ends_with("manifest.json") {
+            assert_eq!(after.get(k), Some(v), "{} kept as it was", k.display());
+        }
+    }
+    assert_eq!(names(tmp.path()), ["out"]);
+}
