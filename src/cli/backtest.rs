@@ -49,8 +49,8 @@ pub struct BacktestArgs {
     /// Replace an output directory that holds other results than a backtest's.
     #[arg(long)]
     pub force: bool,
-    /// Print nothing but errors.
-    #[arg(short = 'q', long)]
+    /// `-q` (global): print only errors and warnings.
+    #[arg(skip)]
     pub quiet: bool,
 }
 

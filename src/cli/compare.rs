@@ -13,6 +13,9 @@ use crate::report::plan::compare::{Compared, write_compare};
 /// `amisim compare`
 #[derive(Debug, Args)]
 pub struct CompareArgs {
+    /// `-q` (global): print only errors and warnings.
+    #[arg(skip)]
+    pub quiet: bool,
     /// Output directories of `amisim run` (or `merge`), the baseline first.
     #[arg(required = true, num_args = 2..)]
     pub dirs: Vec<PathBuf>,
@@ -82,7 +85,7 @@ pub(super) fn compare(a: &CompareArgs) -> Result<(), CliError> {
         )));
     }
     let files = write_compare(&runs, &a.out)?;
-    for f in files {
+    for f in files.iter().filter(|_| !a.quiet) {
         println!("wrote {}", f.display());
     }
     Ok(())

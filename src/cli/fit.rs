@@ -11,6 +11,9 @@ use crate::fit::{self, Format};
 /// `amisim fit`
 #[derive(Debug, Args)]
 pub struct FitArgs {
+    /// `-q` (global): print only errors and warnings.
+    #[arg(skip)]
+    pub quiet: bool,
     /// The logs, or directories of them: CSV files of observations (amisim's stages.csv is one), Image Builder's step executions, EventBridge snapshot and AMI events, describe-snapshots, CloudTrail records.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
@@ -55,13 +58,13 @@ pub(super) fn fit(a: &FitArgs) -> Result<(), CliError> {
         },
     };
     let done = fit::fit(&req).map_err(|e| input(&e))?;
-    for (f, kind) in &done.read_as {
-        eprintln!("read {} as {kind}", f.display());
-    }
     for (why, n) in &done.dropped {
         eprintln!("left out {n} rows: {why}");
     }
-    for s in &done.stages {
+    for (f, kind) in done.read_as.iter().filter(|_| !a.quiet) {
+        eprintln!("read {} as {kind}", f.display());
+    }
+    for s in done.stages.iter().filter(|_| !a.quiet) {
         eprintln!(
             "fitted {} (n = {}, {} censored): {}",
             s.target.label(),
@@ -72,12 +75,17 @@ pub(super) fn fit(a: &FitArgs) -> Result<(), CliError> {
     }
     if let Some(dir) = &a.report {
         let files = fit::report::write(dir, &done.stages).map_err(|e| input(&e))?;
-        eprintln!("wrote {} files into {}", files.len(), dir.display());
+        if !a.quiet {
+            eprintln!("wrote {} files into {}", files.len(), dir.display());
+        }
     }
     match &a.out {
         None => std::io::stdout().write_all(done.toml.as_bytes())?,
         Some(out) => {
             write_whole(out, done.toml.as_bytes())?;
+            if a.quiet {
+                return Ok(());
+            }
             // A scenario names its calibration relative to its own directory.
             let name = out.file_name().map_or(out.display().to_string(), |n| {
                 n.to_string_lossy().into_owned()

@@ -11,6 +11,9 @@ use crate::import::{self, Format};
 /// `amisim import`
 #[derive(Debug, Args)]
 pub struct ImportArgs {
+    /// `-q` (global): print only errors and warnings.
+    #[arg(skip)]
+    pub quiet: bool,
     /// The source documents: Image Builder JSON files (or directories of them), `terraform show -json` output, CloudFormation templates, or one Packer template.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
@@ -78,37 +81,41 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
         import::ImportError::Illegal(ref errors, ref warnings)
         | import::ImportError::Unwritable(ref errors, ref warnings) => {
             // First what was left unresolved: it may be why AWS would refuse.
-            say_warnings(warnings);
+            say_warnings(warnings, a.quiet);
             CliError::Input(errors.clone(), Some(e.summary()))
         }
         import::ImportError::After(ref warnings, ref inner) => {
-            say_warnings(warnings);
+            say_warnings(warnings, a.quiet);
             CliError::Input(vec![inner.to_string()], None)
         }
         other => CliError::Input(vec![other.to_string()], None),
     })?;
     let files: Vec<String> = a.files.iter().map(|f| f.display().to_string()).collect();
-    say_warnings(&imported.warnings);
-    eprintln!(
-        "read {} as {}: {} warning{}, {} field{} left out (all listed at the top of the scenario)",
-        files.join(", "),
-        imported.format,
-        imported.warnings.iter().filter(|w| !w.is_unread()).count(),
-        plural(imported.warnings.iter().filter(|w| !w.is_unread()).count()),
-        imported.warnings.iter().filter(|w| w.is_unread()).count(),
-        plural(imported.warnings.iter().filter(|w| w.is_unread()).count()),
-    );
+    say_warnings(&imported.warnings, a.quiet);
+    if !a.quiet {
+        eprintln!(
+            "read {} as {}: {} warning{}, {} field{} left out (all listed at the top of the scenario)",
+            files.join(", "),
+            imported.format,
+            imported.warnings.iter().filter(|w| !w.is_unread()).count(),
+            plural(imported.warnings.iter().filter(|w| !w.is_unread()).count()),
+            imported.warnings.iter().filter(|w| w.is_unread()).count(),
+            plural(imported.warnings.iter().filter(|w| w.is_unread()).count()),
+        );
+    }
     match &a.out {
         None => {
             std::io::stdout().write_all(imported.toml.as_bytes())?;
         }
         Some(out) => {
             write_whole(out, imported.toml.as_bytes())?;
-            eprintln!(
-                "wrote {}; run it with: amisim run {}",
-                out.display(),
-                out.display()
-            );
+            if !a.quiet {
+                eprintln!(
+                    "wrote {}; run it with: amisim run {}",
+                    out.display(),
+                    out.display()
+                );
+            }
         }
     }
     Ok(())
@@ -120,9 +127,12 @@ fn plural(n: usize) -> &'static str {
 
 /// Each warning that may change results; the fields left out, one line
 /// per file.
-fn say_warnings(warnings: &[import::Warning]) {
+fn say_warnings(warnings: &[import::Warning], quiet: bool) {
     for w in warnings.iter().filter(|w| !w.is_unread()) {
         eprintln!("warning: {w}");
+    }
+    if quiet {
+        return;
     }
     let mut by_file: Vec<(&std::path::Path, Vec<&str>)> = Vec::new();
     for w in warnings.iter().filter(|w| w.is_unread()) {

@@ -25,8 +25,8 @@ pub struct MergeArgs {
     /// Output directory [default: results/NAME/].
     #[arg(short, long)]
     pub out: Option<PathBuf>,
-    /// Print nothing on success.
-    #[arg(short, long)]
+    /// `-q` (global): print only errors and warnings.
+    #[arg(skip)]
     pub quiet: bool,
     /// List every pipeline in the summary (else the 20 slowest by p95 and a count of the rest).
     #[arg(long)]

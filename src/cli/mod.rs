@@ -51,6 +51,10 @@ pub struct Cli {
     /// Let a scenario name files (an empirical `csv`, a `calibration`) outside its directory.
     #[arg(long, global = true)]
     pub allow_outside_paths: bool,
+    /// Print only errors and warnings: no progress, summary or "wrote" lines
+    /// (any command; may be repeated).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub quiet: u8,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -227,13 +231,16 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         allow_outside_paths: cli.allow_outside_paths,
         without_prices_file: false,
     };
+    let quiet = cli.quiet > 0;
     match cli.command {
         Command::Validate(mut a) => {
             a.load = load;
+            a.quiet = quiet;
             validate::validate(&a)
         }
         Command::Run(mut a) => {
             a.load = load;
+            a.quiet = quiet;
             let configs = RunConfig::all(&a, |v| std::env::var(v).ok())?;
             for c in &configs {
                 execute::run(c)?;
@@ -250,21 +257,34 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Merge(mut a) => {
             a.load = load;
+            a.quiet = quiet;
             merge::merge(&a)
         }
         Command::Report(mut a) => {
             a.load = load;
+            a.quiet = quiet;
             report::report(&a)
         }
         Command::Compare(mut a) => {
             a.load = load;
+            a.quiet = quiet;
             compare::compare(&a)
         }
-        Command::Import(a) => import::import(&a),
-        Command::Fit(a) => fit::fit(&a),
-        Command::Backtest(a) => backtest::backtest(&a, load),
+        Command::Import(mut a) => {
+            a.quiet = quiet;
+            import::import(&a)
+        }
+        Command::Fit(mut a) => {
+            a.quiet = quiet;
+            fit::fit(&a)
+        }
+        Command::Backtest(mut a) => {
+            a.quiet = quiet;
+            backtest::backtest(&a, load)
+        }
         Command::Prices(mut a) => {
             a.load = load;
+            a.quiet = quiet;
             prices::prices(&a)
         }
         Command::Help(a) => help(&a),

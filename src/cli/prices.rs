@@ -12,6 +12,9 @@ use crate::pricelist::{self, Selection};
 /// `amisim prices`
 #[derive(Debug, Args)]
 pub struct PricesArgs {
+    /// `-q` (global): print only errors and warnings.
+    #[arg(skip)]
+    pub quiet: bool,
     /// AWS's Price List offer files for AmazonEC2 (which holds EBS too), JSON or CSV, as downloaded
     /// (e.g. https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/current/us-east-1/index.json).
     #[arg(required = true)]
@@ -45,17 +48,19 @@ pub(super) fn prices(a: &PricesArgs) -> Result<(), CliError> {
     let mut offers = Vec::new();
     for f in &a.files {
         let o = pricelist::read(f).map_err(|e| input(&e))?;
-        eprintln!(
-            "read {}: {} price{} amisim uses{}",
-            f.display(),
-            o.prices.len(),
-            if o.prices.len() == 1 { "" } else { "s" },
-            if o.without_region > 0 {
-                format!(" ({} left out: no Region code)", o.without_region)
-            } else {
-                String::new()
-            }
-        );
+        if !a.quiet {
+            eprintln!(
+                "read {}: {} price{} amisim uses{}",
+                f.display(),
+                o.prices.len(),
+                if o.prices.len() == 1 { "" } else { "s" },
+                if o.without_region > 0 {
+                    format!(" ({} left out: no Region code)", o.without_region)
+                } else {
+                    String::new()
+                }
+            );
+        }
         offers.push(o);
     }
     let table = pricelist::table(&offers, &sel).map_err(|e| input(&e))?;
@@ -72,6 +77,9 @@ pub(super) fn prices(a: &PricesArgs) -> Result<(), CliError> {
         None => std::io::stdout().write_all(text.as_bytes())?,
         Some(out) => {
             write_whole(out, text.as_bytes())?;
+            if a.quiet {
+                return Ok(());
+            }
             let name = out.file_name().map_or(out.display().to_string(), |n| {
                 n.to_string_lossy().into_owned()
             });

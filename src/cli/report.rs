@@ -14,6 +14,9 @@ use crate::scenario;
 /// `amisim report`
 #[derive(Debug, Args)]
 pub struct ReportArgs {
+    /// `-q` (global): print only errors and warnings.
+    #[arg(skip)]
+    pub quiet: bool,
     /// A directory written by `amisim run` (or `merge`).
     pub dir: PathBuf,
     /// The scenario file [default: the one named in DIR/manifest.json].
@@ -141,6 +144,9 @@ pub(super) fn report(a: &ReportArgs) -> Result<(), CliError> {
     let path = staged.path().join(outputs::MANIFEST.name);
     crate::report::write::atomic_write(&path, &manifest.to_json()?)?;
     staged.commit()?;
+    if a.quiet {
+        return Ok(());
+    }
     println!(
         "wrote {0}/report.md, {0}/report.html and {0}/charts/",
         a.dir.display()

@@ -94,8 +94,8 @@ pub struct RunArgs {
     /// `name`]; with several scenarios, DIR/NAME/ for each.
     #[arg(short, long)]
     pub out: Option<PathBuf>,
-    /// Print nothing on success (no summary, no progress bar).
-    #[arg(short, long)]
+    /// `-q` (global): print only errors and warnings.
+    #[arg(skip)]
     pub quiet: bool,
     /// Run shard K of N (K from 0): a contiguous slice of the replications, for `amisim merge`;
     /// writes its row files, aggregate.json and shard.json.

@@ -11,6 +11,9 @@ use crate::scenario;
 /// `amisim validate`
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
+    /// `-q` (global): print only errors and warnings.
+    #[arg(skip)]
+    pub quiet: bool,
     /// The scenario files (TOML); each is checked, and every error of each listed.
     #[arg(required = true, num_args = 1..)]
     pub scenarios: Vec<PathBuf>,
@@ -27,7 +30,7 @@ fn plural(n: usize, what: &str) -> String {
 pub(super) fn validate(a: &ValidateArgs) -> Result<(), CliError> {
     let mut bad = Vec::new();
     for path in &a.scenarios {
-        match validate_one(path, &a.load) {
+        match validate_one(path, &a.load, a.quiet) {
             Ok(()) => {}
             // One file: its own error is the answer.
             Err(e) if a.scenarios.len() == 1 => return Err(e),
@@ -47,9 +50,16 @@ pub(super) fn validate(a: &ValidateArgs) -> Result<(), CliError> {
     }
 }
 
-fn validate_one(path: &std::path::Path, load: &scenario::LoadOptions) -> Result<(), CliError> {
+fn validate_one(
+    path: &std::path::Path,
+    load: &scenario::LoadOptions,
+    quiet: bool,
+) -> Result<(), CliError> {
     let (s, sweep) = scenario::load_with_sweep(path, load).map_err(CliError::Scenario)?;
     print_warnings(&s);
+    if quiet {
+        return Ok(());
+    }
     if let Some(sw) = &sweep {
         println!(
             "{}: [sweep] of {} points, every one valid",

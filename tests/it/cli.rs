@@ -565,3 +565,76 @@ fn the_console_lists_the_20_slowest_pipelines_and_counts_the_rest_unless_all() {
     assert_eq!(rows(&all), 120, "{all}");
     assert!(!all.contains("faster pipelines"), "{all}");
 }
+
+/// `-q` (global, repeatable) on every command that prints more than its
+/// answer: nothing but errors and warnings; without it, the usual lines.
+#[test]
+fn quiet_on_every_command_prints_only_errors_and_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let (run, other) = (d("run"), d("other"));
+    let commands: Vec<Vec<String>> = vec![
+        vec!["validate".into(), "scenarios/quickstart.toml".into()],
+        ["run", "scenarios/quickstart.toml", "-n", "2", "--out", &run]
+            .map(String::from)
+            .to_vec(),
+        [
+            "run",
+            "scenarios/quickstart.toml",
+            "-n",
+            "2",
+            "--seed",
+            "9",
+            "--out",
+            &other,
+        ]
+        .map(String::from)
+        .to_vec(),
+        vec!["report".into(), run.clone()],
+        vec![
+            "compare".into(),
+            run.clone(),
+            other.clone(),
+            "-o".into(),
+            d("cmp"),
+        ],
+        vec![
+            "import".into(),
+            "tests/import/imagebuilder".into(),
+            "-o".into(),
+            d("i.toml"),
+        ],
+        vec![
+            "fit".into(),
+            "tests/fit/describe-snapshots.json".into(),
+            "-o".into(),
+            d("c.toml"),
+        ],
+    ];
+    for quiet in [false, true] {
+        for c in &commands {
+            let mut args: Vec<&str> = c.iter().map(String::as_str).collect();
+            if quiet {
+                args.splice(0..0, ["-q", "--quiet"]);
+                args.push("--force");
+                if args[2] == "validate" || args[2] == "report" || args[2] == "compare" {
+                    args.pop();
+                }
+            }
+            let o = amisim_ok(&args);
+            let (out, err) = (
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr),
+            );
+            let said = out.lines().chain(err.lines()).filter(|l| {
+                !l.starts_with("warning:") && !l.starts_with("  ") && !l.starts_with("left out")
+            });
+            if quiet {
+                let said: Vec<&str> = said.collect();
+                assert!(said.is_empty(), "-q {c:?} printed {said:?}");
+            } else {
+                assert!(said.count() > 0, "{c:?} prints what it did");
+            }
+        }
+    }
+}
