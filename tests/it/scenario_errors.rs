@@ -178,3 +178,26 @@ fn a_cut_error_list_says_how_many_more_there_were() {
     assert_eq!((e.0.len(), e.1), (20, amisim::scenario::Cut::Stopped));
     assert!(e.to_string().contains("checking stopped there"), "{e}");
 }
+
+/// Records name their pipeline in 16 bits: 65,536 pipelines were accepted
+/// and the last one's executions counted as the first's. Refused now.
+#[test]
+fn more_pipelines_than_a_record_can_name_are_refused() {
+    let mut text = String::from(
+        "name = \"many\"\nhorizon = \"1d\"\n[account]\nname = \"platform\"\nid = \"111111111111\"\n[[region]]\nname = \"us-east-1\"\n",
+    );
+    for i in 0..=usize::from(u16::MAX) {
+        text.push_str(&format!(
+            "[[pipeline]]\nname = \"p{i}\"\nregion = \"us-east-1\"\n[pipeline.schedule]\nrun_at_start = true\n[[pipeline.volume]]\nsize_gib = 8\ndata_gib = 2\n[[pipeline.component]]\nname = \"c\"\nduration = \"1m\"\n"
+        ));
+    }
+    let e = amisim::scenario::from_str(std::path::Path::new("many.toml"), &text).unwrap_err();
+    let reasons: Vec<String> =
+        e.0.iter()
+            .map(|d| format!("{}: {}", d.key_path, d.reason))
+            .collect();
+    assert_eq!(
+        reasons,
+        ["pipeline: 65536 pipelines: amisim models at most 65535"]
+    );
+}

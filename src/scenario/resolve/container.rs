@@ -7,7 +7,7 @@
 use toml::Spanned;
 
 use super::choice::Choice;
-use super::ctx::{Ctx, KeyPath};
+use super::ctx::{Ctx, KeyPath, SizeOf};
 use crate::aws::directory::{AccountId, Directory};
 use crate::aws::facts;
 use crate::aws::rules::{Rule, container_violation};
@@ -62,11 +62,19 @@ pub(super) fn resolve_container(
     };
     let c = c.get_ref();
     let path = prefix.key("container");
-    let image_gib = ctx.size_gib(&c.image_gib, &path.key("image_gib"), "image_gib");
+    let image_gib = ctx.size_gib(
+        &c.image_gib,
+        &path.key("image_gib"),
+        ("image_gib", SizeOf::ContainerImage),
+    );
     // ASSUMPTION (the AMIs' 10 % of the data, docs/sources.md#incremental-snapshot):
     // a rebuild changes a tenth of the image's layers unless the scenario says.
     let changed_gib = c.changed_gib.as_ref().map_or(image_gib * 0.1, |g| {
-        ctx.size_gib(g, &path.key("changed_gib"), "changed_gib")
+        ctx.size_gib(
+            g,
+            &path.key("changed_gib"),
+            ("changed_gib", SizeOf::ContainerImage),
+        )
     });
     if let Some(k) = &c.kms_key {
         ctx.warn(Some(k.span()), path.key("kms_key"), "a container recipe's KMS key encrypts its Dockerfile template only, not the image: ECR encrypts the image with the repository's own setting", Some("set the repository's encryption in ECR; remove kms_key unless the template is what you mean to encrypt".into()));

@@ -42,6 +42,15 @@ impl KeyPath for str {
     }
 }
 
+/// What a size in GiB is of: its upper bound's reason differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SizeOf {
+    /// An EBS volume (AWS's largest volume).
+    Volume,
+    /// A container image (amisim's own bound).
+    ContainerImage,
+}
+
 /// The resolution context.
 pub(super) struct Ctx<'a> {
     pub(super) loc: &'a Locator<'a>,
@@ -279,8 +288,14 @@ impl<'a> Ctx<'a> {
         None
     }
 
-    /// A size in GiB, finite and not negative; `key` names it in the message.
-    pub(super) fn size_gib(&mut self, v: &Spanned<f64>, path: &str, key: &str) -> f64 {
+    /// A size in GiB, finite and not negative, of an EBS volume or of a
+    /// container image (`of`); `key` names it in the message.
+    pub(super) fn size_gib(
+        &mut self,
+        v: &Spanned<f64>,
+        path: &str,
+        (key, of): (&str, SizeOf),
+    ) -> f64 {
         let val = *v.get_ref();
         let max = crate::aws::facts::MAX_VOLUME_GIB;
         if !val.is_finite() || val < 0.0 {
@@ -291,12 +306,16 @@ impl<'a> Ctx<'a> {
                 Some("sizes are in GiB, e.g. 30"),
             );
         } else if val > max {
-            self.err(
-                Some(v.span()),
-                path,
-                format!("{key} = {val} GiB: an EBS volume holds at most {max} GiB (64 TiB; docs/sources.md#ebs-volume-size)"),
-                Some("sizes are in GiB, e.g. 30"),
-            );
+            // A container image has no EBS volume: the bound is amisim's own there.
+            let why = match of {
+                SizeOf::ContainerImage => format!(
+                    "{key} = {val} GiB: amisim takes container images of at most {max} GiB (its own bound: ECR publishes no image size limit amisim cites)"
+                ),
+                SizeOf::Volume => format!(
+                    "{key} = {val} GiB: an EBS volume holds at most {max} GiB (64 TiB; docs/sources.md#ebs-volume-size)"
+                ),
+            };
+            self.err(Some(v.span()), path, why, Some("sizes are in GiB, e.g. 30"));
         }
         val
     }
@@ -519,9 +538,25 @@ mod tests {
             ctx.dollars(&spanned(1e9), "ok", "a price must be"),
             Some(1e9)
         );
-        assert!(ctx.size_gib(&spanned(f64::NAN), "f", "size_gib").is_nan());
+        assert!(
+            ctx.size_gib(&spanned(f64::NAN), "f", ("size_gib", SizeOf::Volume))
+                .is_nan()
+        );
+        let big = spanned(70_000.0);
+        ctx.size_gib(&big, "g", ("size_gib", SizeOf::Volume));
+        ctx.size_gib(&big, "h", ("image_gib", SizeOf::ContainerImage));
         let paths: Vec<&str> = ctx.errors.iter().map(|e| e.key_path.as_str()).collect();
-        assert_eq!(paths, ["b", "d", "e", "f"]);
+        assert_eq!(paths, ["b", "d", "e", "f", "g", "h"]);
+        assert!(
+            ctx.errors[4]
+                .reason
+                .contains("an EBS volume holds at most 65536 GiB")
+        );
+        assert!(
+            ctx.errors[5]
+                .reason
+                .contains("amisim takes container images of at most 65536 GiB (its own bound")
+        );
         assert_eq!(ctx.errors[0].reason, "must be between 1 and 10, got 0");
         assert_eq!(
             ctx.errors[2].reason,

@@ -150,7 +150,28 @@ fn resolve_pipelines(
     raw: &RawScenario,
 ) -> Vec<crate::pipeline::config::Pipeline> {
     let mut pipelines = Vec::new();
-    for (i, p) in raw.pipeline.iter().enumerate() {
+    // Records name their pipeline in 16 bits: builds and migrations together.
+    let builds = ctx.limit(&raw.pipeline, "pipeline", "pipelines");
+    let room = usize::from(u16::MAX) - builds.len();
+    let moves = ctx.limit(&raw.migration, "migration", "migrations");
+    let moves = if moves.len() > room {
+        let why = format!(
+            "{} pipelines and {} migrations: amisim models at most {} together",
+            builds.len(),
+            moves.len(),
+            u16::MAX
+        );
+        ctx.err(
+            None,
+            "migration",
+            why,
+            Some("split the scenario, or model a representative subset"),
+        );
+        &moves[..room]
+    } else {
+        moves
+    };
+    for (i, p) in builds.iter().enumerate() {
         pipelines.extend(pipeline::resolve_pipeline(
             ctx,
             shared,
@@ -158,7 +179,7 @@ fn resolve_pipelines(
             &"pipeline".at(i),
         ));
     }
-    for (i, m) in raw.migration.iter().enumerate() {
+    for (i, m) in moves.iter().enumerate() {
         pipelines.extend(migration::resolve_migration(
             ctx,
             shared,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use toml::Spanned;
 
 use super::choice::Choice;
-use super::ctx::{Ctx, KeyPath};
+use super::ctx::{Ctx, KeyPath, SizeOf};
 use super::distribution::resolve_distributions;
 use super::latency::{PLATFORM, latencies};
 use super::lifecycle::{public_deprecation, public_images_quota, resolve_lifecycle};
@@ -346,7 +346,8 @@ fn resolve_volume(
 ) -> Option<Volume> {
     let v = sv.get_ref();
     let before = ctx.error_count();
-    let mut gib = |x: &Spanned<f64>, key: &str| ctx.size_gib(x, &path.key(key), key);
+    let mut gib =
+        |x: &Spanned<f64>, key: &str| ctx.size_gib(x, &path.key(key), (key, SizeOf::Volume));
     let size = gib(&v.size_gib, "size_gib");
     let data = gib(&v.data_gib, "data_gib");
     let changed = v.changed_gib.as_ref().map(|c| gib(c, "changed_gib"));
