@@ -295,7 +295,7 @@ fn add(h: &mut History, file: &Path, text: &str, v: Value, line: usize) -> Resul
                     keys.join(", ")
                 }
             ),
-            "give list-image-pipeline-images, list-workflow-executions and list-workflow-step-executions output, and EC2 AMI State Change events (README, \"Backtest\")",
+            "give list-image-pipeline-images, list-workflow-executions and list-workflow-step-executions output, and EC2 AMI State Change events (docs/src/backtest.md)",
         ));
     }
     Ok(())

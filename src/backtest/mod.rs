@@ -186,7 +186,7 @@ fn read(req: &Request) -> Result<(Scenario, String, Reconstructed), BacktestErro
             0,
             "",
             format!("no execution could be reconstructed: {why}"),
-            "give list-image-pipeline-images with the step executions of its images (README, \"Backtest\")",
+            "give list-image-pipeline-images with the step executions of its images (docs/src/backtest.md)",
         )));
     }
     Ok((sc, text, rec))

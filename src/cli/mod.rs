@@ -45,7 +45,7 @@ pub const EXIT_RUNTIME: u8 = 1;
     about,
     disable_help_subcommand = true,
     after_help = "Exit codes: 0 success, 1 runtime failure (I/O), 2 usage or scenario error.\n\
-                  Scenario format and output columns: README.md."
+                  Scenario format and output columns: docs/src/scenario.md and docs/src/outputs.md in the repository."
 )]
 pub struct Cli {
     /// Let a scenario name files (an empirical `csv`, a `calibration`) outside its directory.

@@ -1,4 +1,4 @@
-//! The plain CSV of observations (README, "Calibrate from your own
+//! The plain CSV of observations (docs/src/fit.md, "Calibrate from your own
 //! history"), which amisim's own `stages.csv` also is.
 //!
 //! Columns, by header name: `stage` (required); `item` (a component's or
@@ -90,7 +90,7 @@ fn columns(file: &Path, rdr: &mut csv::Reader<&[u8]>) -> Result<csv::StringRecor
                 "no `stage` column (the columns are {})",
                 headers.iter().collect::<Vec<_>>().join(", ")
             ),
-            "name the stage of each row in a `stage` column (README, \"Calibrate from your own history\")",
+            "name the stage of each row in a `stage` column (docs/src/fit.md)",
         ));
     }
     let has_duration = col("duration_s")
@@ -171,7 +171,7 @@ impl Row<'_> {
             self.get("to").or(self.get("region")),
         );
         let target = target_of(stage, self.get("item"), from, to)
-            .map_err(|why| self.wrong("stage", why, "use a stage name README lists"))?;
+            .map_err(|why| self.wrong("stage", why, "use a stage name docs/src/fit.md lists"))?;
         let Some((target, with_readiness)) = target else {
             out.drop_row(&format!("{stage}: no latency of its own"));
             return Ok(None);

@@ -132,7 +132,7 @@ fn read_one(
             0,
             "",
             "a TOML file (a scenario or a calibration?), not a log".to_string(),
-            "fit reads logs: a CSV of observations (a run's stages.csv is one) or AWS's JSON (README, \"Calibrate from your own history\")",
+            "fit reads logs: a CSV of observations (a run's stages.csv is one) or AWS's JSON (docs/src/fit.md)",
         ));
     }
     if format == Format::Csv || (format == Format::Auto && !json) {

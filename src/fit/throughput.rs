@@ -401,7 +401,7 @@ mod tests {
         for (got, said) in figures.iter().zip(readme) {
             assert!(
                 (got - said).abs() <= 0.01 * said,
-                "README says {said}, the fit gives {got}"
+                "docs/src/fit.md says {said}, the fit gives {got}"
             );
         }
     }

@@ -260,7 +260,7 @@ fn one_file(req: &Request, f: &Path, g: &mut Gathered) -> Result<(), ImportError
             return packer_config(req, dir, &[f.to_path_buf()], g);
         }
         other => {
-            return Err(ImportError::wrong(f.to_path_buf(), String::new(), format!("this is {other}; amisim import reads Image Builder's JSON, Terraform (a configuration's directory, or `terraform show -json`), CloudFormation templates and Packer templates"), "export the pipeline with `aws imagebuilder get-image-pipeline`, `get-image-recipe`, `get-distribution-configuration` and `get-infrastructure-configuration` (README, \"Start from your own pipeline\")".into()));
+            return Err(ImportError::wrong(f.to_path_buf(), String::new(), format!("this is {other}; amisim import reads Image Builder's JSON, Terraform (a configuration's directory, or `terraform show -json`), CloudFormation templates and Packer templates"), "export the pipeline with `aws imagebuilder get-image-pipeline`, `get-image-recipe`, `get-distribution-configuration` and `get-infrastructure-configuration` (docs/src/import.md)".into()));
         }
     }
     let value = json::parse(f, &text)?;

@@ -124,9 +124,9 @@ impl<'a> Locator<'a> {
         // Every refusal says where to look, at least.
         let help = help.or_else(|| {
             Some(if key_path.is_empty() {
-                "see the scenario format in README.md".to_string()
+                "see the scenario format in docs/src/scenario.md".to_string()
             } else {
-                format!("see `{key_path}` in the scenario format (README.md)")
+                format!("see `{key_path}` in the scenario format (docs/src/scenario.md)")
             })
         });
         ScenarioError {

@@ -29,7 +29,7 @@ fn syntax<'t>(loc: &Locator<'_>, text: &'t str) -> Result<Spanned<DeTable<'t>>, 
             e.span(),
             "",
             format!("invalid TOML: {}", e.message().trim()),
-            Some("see the scenario format in README.md".into()),
+            Some("see the scenario format in docs/src/scenario.md".into()),
         )
     };
     match DeTable::parse(text) {
@@ -172,15 +172,15 @@ fn deserialize_all<T: serde::de::DeserializeOwned>(
 const RETIRED: &[(&str, &str)] = &[
     (
         "package_update_mean_interval",
-        "dependency updates now come from named sources: add [[pipeline.update_source]] with of = \"base_image\" (or a component's name) and mean_interval; README, \"Dependency updates\"",
+        "dependency updates now come from named sources: add [[pipeline.update_source]] with of = \"base_image\" (or a component's name) and mean_interval; docs/src/scenario.md, \"Dependency updates\"",
     ),
     (
         "package_update_cron",
-        "dependency updates now come from named sources: add [[pipeline.update_source]] with of = \"base_image\" (or a component's name) and cron; README, \"Dependency updates\"",
+        "dependency updates now come from named sources: add [[pipeline.update_source]] with of = \"base_image\" (or a component's name) and cron; docs/src/scenario.md, \"Dependency updates\"",
     ),
     (
         "retry_distribution",
-        "renamed retry = { attempts, delay, phases = [\"distribution\", \"test\"] } (RetryImage; phases default to both); README, \"Pipelines\"",
+        "renamed retry = { attempts, delay, phases = [\"distribution\", \"test\"] } (RetryImage; phases default to both); docs/src/scenario.md",
     ),
     (
         "build_on_package_update",
@@ -210,15 +210,17 @@ fn explain_serde_message(message: &str, key_path: &str) -> (String, Option<Strin
                 .filter(|(d, _)| *d <= 3)
         });
         Some(match guess {
-            Some((_, k)) => format!("did you mean `{k}`? every key is listed in README.md"),
-            None => "remove or correct the key; every key is listed in README.md".into(),
+            Some((_, k)) => {
+                format!("did you mean `{k}`? every key is listed in docs/src/scenario.md")
+            }
+            None => "remove or correct the key; every key is listed in docs/src/scenario.md".into(),
         })
     } else if message.starts_with("missing field") {
-        Some("add the key; required keys are listed in README.md".into())
+        Some("add the key; required keys are listed in docs/src/scenario.md".into())
     } else if message.contains("unknown variant") {
         Some("use one of the kinds listed".into())
     } else if message.starts_with("invalid type") {
-        Some("check the value's type against README.md".into())
+        Some("check the value's type against docs/src/scenario.md".into())
     } else if let Some((reason, fix)) = message.rsplit_once("; ")
         && ["write ", "use ", "give "]
             .iter()
@@ -276,7 +278,9 @@ fn explain_type_error(message: &str, key_path: &str) -> Option<(String, Option<S
     } else {
         "write a number"
     };
-    let help = format!("{bare}, e.g. `{key} = {example}`; README.md lists every key with its unit");
+    let help = format!(
+        "{bare}, e.g. `{key} = {example}`; docs/src/scenario.md lists every key with its unit"
+    );
     Some((format!("expected {wanted}, got {got}"), Some(help)))
 }
 

@@ -299,7 +299,7 @@ fn a_backtest_does_not_replace_a_runs_results_unless_forced() {
 
 #[test]
 fn the_readmes_sample_is_what_the_command_prints() {
-    let readme = std::fs::read_to_string("README.md").unwrap();
+    let readme = std::fs::read_to_string("docs/src/backtest.md").unwrap();
     let cmd = "amisim backtest tests/backtest/golden.toml tests/backtest/drift --report\n```\n\n```text\n";
     let start = readme.find(cmd).expect("README's backtest sample") + cmd.len();
     let sample = &readme[start..start + readme[start..].find("```").unwrap()];

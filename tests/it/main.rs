@@ -24,6 +24,8 @@ mod corpus;
 mod cost;
 /// the same bytes whatever the thread count or sharding
 mod determinism;
+/// the book in docs/: its CLI reference is the binary's help; every link resolves
+mod docs;
 /// README's exit codes, a command per code
 mod exit_codes;
 /// sharding, precision targets, confidence intervals

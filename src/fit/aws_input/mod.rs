@@ -163,7 +163,7 @@ fn wrong_kind(file: &Path, v: &Value) -> FitError {
         1,
         "",
         format!("not a log amisim reads: {found}"),
-        "give list-workflow-step-executions, EventBridge EBS or AMI events, describe-snapshots or CloudTrail output (README, \"Calibrate from your own history\")",
+        "give list-workflow-step-executions, EventBridge EBS or AMI events, describe-snapshots or CloudTrail output (docs/src/fit.md)",
     )
 }
 

@@ -328,7 +328,7 @@ fn recommendation(inp: &super::Inputs<'_>) -> Option<String> {
     let change = (top.p95_s - p95) / p95.max(1e-9);
     (change > 0.1).then(|| {
         format!(
-            "recommendation: measure {} before acting on this answer (`amisim fit` on your logs, README \"Calibrate from your own history\"): it is an assumption, and twice as slow it moves the p95 by {}",
+            "recommendation: measure {} before acting on this answer (`amisim fit` on your logs, docs/src/fit.md): it is an assumption, and twice as slow it moves the p95 by {}",
             top.assumption,
             percent(change)
         )
@@ -398,7 +398,12 @@ fn deciding_assumptions(scn: &Scenario) -> Vec<String> {
     let mut v: Vec<String> = all
         .iter()
         .take(SHOWN)
-        .map(|a| format!("assumption: {}; measure it with `amisim fit` (README, \"Calibrate from your own history\")", a.sentence))
+        .map(|a| {
+            format!(
+                "assumption: {}; measure it with `amisim fit` (docs/src/fit.md)",
+                a.sentence
+            )
+        })
         .collect();
     if all.len() > SHOWN {
         v.push(format!(

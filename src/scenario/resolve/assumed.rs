@@ -70,7 +70,7 @@ fn warn_at(ctx: &mut Ctx<'_>, rp: &toml::Spanned<RawPipeline>, i: usize, sentenc
         Some(rp.get_ref().name.span()),
         "pipeline".at(i),
         sentence.to_string(),
-        Some("measure it: `amisim fit` on your own logs writes a calibration (`calibration = \"calibration.toml\"`), or give [latency] snapshot and copy (README, \"Calibrate from your own history\")".into()),
+        Some("measure it: `amisim fit` on your own logs writes a calibration (`calibration = \"calibration.toml\"`), or give [latency] snapshot and copy (docs/src/fit.md)".into()),
     );
 }
 

@@ -7,7 +7,8 @@
 use toml::Spanned;
 
 use super::choice::Choice;
-use super::ctx::{Ctx, KeyPath, SizeOf};
+use super::ctx::{Ctx, KeyPath};
+use super::values::SizeOf;
 use crate::aws::directory::{AccountId, Directory};
 use crate::aws::facts;
 use crate::aws::rules::{Rule, container_violation};

@@ -33,6 +33,7 @@ mod slo;
 mod tests;
 mod tool_keys;
 mod used;
+mod values;
 mod workflow;
 
 use std::collections::BTreeMap;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use toml::Spanned;
 
 use super::choice::Choice;
-use super::ctx::{Ctx, KeyPath, SizeOf};
+use super::ctx::{Ctx, KeyPath};
 use super::distribution::resolve_distributions;
 use super::latency::{PLATFORM, latencies};
 use super::lifecycle::{public_deprecation, public_images_quota, resolve_lifecycle};
@@ -14,6 +14,7 @@ use super::schedule::resolve_schedule;
 use super::tool_keys::{
     distribution_timeout, encrypt_boot, existing_image, packer_waits, retry_image, step_timeouts,
 };
+use super::values::SizeOf;
 use crate::aws::directory::{Directory, Encryption};
 use crate::aws::facts;
 use crate::engine::SimTime;
