@@ -1,6 +1,7 @@
-//! `amisim completions SHELL` and `amisim man`: the shell completions and
-//! the man page, generated from the command line's own definition (so
-//! neither can drift from it).
+//! `amisim completions SHELL`, `amisim man` and `amisim schema`: the shell
+//! completions and the man page, generated from the command line's own
+//! definition, and the scenario format's JSON Schema, generated from the
+//! types that read scenario files (so none can drift from what it describes).
 
 use std::io::Write as _;
 
@@ -29,5 +30,14 @@ pub(super) fn man() -> Result<(), CliError> {
     let mut out = Vec::new();
     clap_mangen::Man::new(Cli::command()).render(&mut out)?;
     std::io::stdout().write_all(&out)?;
+    Ok(())
+}
+
+/// Writes the JSON Schema of scenario files to standard output:
+/// `amisim schema > scenario.schema.json`.
+pub(super) fn schema() -> Result<(), CliError> {
+    let mut text = serde_json::to_string_pretty(&crate::scenario::schema())?;
+    text.push('\n');
+    std::io::stdout().write_all(text.as_bytes())?;
     Ok(())
 }

@@ -98,6 +98,9 @@ pub enum Command {
     Completions(docs::CompletionsArgs),
     /// Print amisim's man page (roff): `amisim man > amisim.1`.
     Man,
+    /// Print the JSON Schema of scenario files, for editors (Taplo, Even Better TOML):
+    /// `amisim schema > scenario.schema.json`, then `#:schema scenario.schema.json` atop a scenario.
+    Schema,
 }
 
 /// Arguments of `amisim help`.
@@ -290,6 +293,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Help(a) => help(&a),
         Command::Completions(a) => docs::completions(&a),
         Command::Man => docs::man(),
+        Command::Schema => docs::schema(),
     }
 }
 

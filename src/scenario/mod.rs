@@ -32,6 +32,15 @@ pub use resolve::checked::{
 };
 pub use resolve::{MAX_NAME_BYTES, Slo, SloScope};
 
+/// The JSON Schema of scenario files (draft 2020-12), from the types that
+/// read them: every key with its type and its documentation, unknown keys
+/// refused as the reader refuses them.
+pub fn schema() -> schemars::Schema {
+    let mut s = schemars::schema_for!(raw::RawScenario);
+    s.insert("title".into(), "amisim scenario".into());
+    s
+}
+
 /// At most this many errors are reported for one file.
 pub const MAX_ERRORS: usize = 20;
 

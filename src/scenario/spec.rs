@@ -66,6 +66,34 @@ impl<'de> Deserialize<'de> for Dur {
     }
 }
 
+// The strings `SimDuration::parse` takes.
+impl schemars::JsonSchema for Dur {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": r"^\s*(([0-9]+\.?[0-9]*|\.[0-9]+)(ms|s|m|h|d|w))+\s*$",
+            "description": "a duration with its unit (ms, s, m, h, d, w): \"90s\", \"15m\", \"1h30m\", \"2.5h\", \"28d\""
+        })
+    }
+}
+
+/// A TOML date-time in the schema (editors check it as RFC 3339).
+pub(crate) struct TomlDatetime;
+
+impl schemars::JsonSchema for TomlDatetime {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DateTime".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "format": "date-time" })
+    }
+}
+
 impl Serialize for Dur {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(&self.0)
@@ -89,7 +117,7 @@ impl Param for f64 {
 }
 
 /// The tagged table form.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub(crate) enum DistTable<P> {
     /// `{ kind = "fixed", value = V }`
@@ -166,6 +194,18 @@ pub(crate) enum LawSpec<P> {
     Constant(P),
     /// A table with a `kind`.
     Table(DistTable<P>),
+}
+
+// A bare value or a table with a `kind`.
+impl<P: schemars::JsonSchema> schemars::JsonSchema for LawSpec<P> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("Law_{}", P::schema_name()).into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let (bare, table) = (g.subschema_for::<P>(), g.subschema_for::<DistTable<P>>());
+        schemars::json_schema!({ "anyOf": [bare, table] })
+    }
 }
 
 impl<'de, P: Deserialize<'de>> Deserialize<'de> for LawSpec<P> {
@@ -288,7 +328,7 @@ pub(crate) fn parse_number_cell(cell: &str) -> Option<f64> {
 }
 
 /// A size-driven stage as written: `{ overhead = <latency>, throughput_mib_s = <rate> }`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ThroughputSpec {
     /// Fixed cost per operation.

@@ -173,3 +173,74 @@ fn the_link_check_catches_a_missing_file_and_heading() {
         ["one", "two-words"]
     );
 }
+
+#[test]
+fn the_committed_schema_is_what_amisim_schema_prints() {
+    let o = amisim_ok(&["schema"]);
+    assert_golden(
+        Path::new("docs/scenario.schema.json"),
+        &String::from_utf8(o.stdout).unwrap(),
+    );
+}
+
+/// A TOML document as the JSON an editor's schema check sees (a date-time
+/// is its RFC 3339 string).
+fn as_json(v: toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        toml::Value::String(s) => J::String(s),
+        toml::Value::Integer(i) => J::from(i),
+        toml::Value::Float(f) => J::from(f),
+        toml::Value::Boolean(b) => J::Bool(b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(a) => J::Array(a.into_iter().map(as_json).collect()),
+        toml::Value::Table(t) => J::Object(t.into_iter().map(|(k, v)| (k, as_json(v))).collect()),
+    }
+}
+
+/// The schema's complaints about the scenario text `toml`.
+fn schema_errors(validator: &jsonschema::Validator, toml: &str) -> Vec<String> {
+    let doc = as_json(toml::from_str::<toml::Value>(toml).unwrap());
+    validator
+        .iter_errors(&doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn every_shipped_scenario_validates_against_the_schema_and_a_wrong_key_does_not() {
+    let text = String::from_utf8(amisim_ok(&["schema"]).stdout).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let mut n = 0;
+    for p in super::shipped_scenarios()
+        .into_iter()
+        .chain(super::shipped_sweeps())
+    {
+        let errors = schema_errors(&validator, &std::fs::read_to_string(&p).unwrap());
+        assert!(errors.is_empty(), "{}: {errors:?}", p.display());
+        n += 1;
+    }
+    assert!(n >= 10, "{n} shipped scenarios");
+    let quickstart = std::fs::read_to_string(root().join("scenarios/quickstart.toml")).unwrap();
+    for (wrong, why) in [
+        ("seed = 1", "seed = 1\nsede = 2", "an unknown key"),
+        (
+            "horizon = \"28d\"",
+            "horizon = \"28 days\"",
+            "a duration without its unit's form",
+        ),
+        (
+            "horizon = \"28d\"",
+            "horizon = 28",
+            "a duration as a number",
+        ),
+    ]
+    .map(|(a, b, why)| (quickstart.replacen(a, b, 1), why))
+    {
+        assert!(
+            !schema_errors(&validator, &wrong).is_empty(),
+            "the schema takes {why}"
+        );
+    }
+}
