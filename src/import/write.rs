@@ -31,6 +31,23 @@ impl Toml {
         self.lines.extend(other.lines);
     }
 
+    /// `other`'s tables after this one's, separated as [`Toml::table`] does.
+    pub(crate) fn extend(&mut self, other: Toml) {
+        if !self.lines.is_empty() {
+            self.lines.push((String::new(), None));
+        }
+        self.lines.extend(other.lines);
+    }
+
+    /// Rewrites the source of every line that `f` maps to another.
+    pub(crate) fn map_sources(&mut self, f: impl Fn(&str) -> Option<String>) {
+        for (_, from) in &mut self.lines {
+            if let Some(new) = from.as_deref().and_then(&f) {
+                *from = Some(new);
+            }
+        }
+    }
+
     /// A comment line.
     pub(crate) fn comment(&mut self, text: &str) {
         self.lines.push((format!("# {text}"), None));

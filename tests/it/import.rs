@@ -875,7 +875,7 @@ fn terraforms_copies_meet_its_40_minute_waiter_and_awss_rules() {
 }
 
 #[test]
-fn a_packer_fleet_imports_each_source_with_the_provisioners_its_builds_give_it() {
+fn a_packer_fleet_imports_each_build_of_each_source_with_that_builds_provisioners() {
     let pk = "tests/import/packer/fleet.pkr.hcl";
     let (got, _) = import_golden(
         &[pk, "--name", "fleet"],
@@ -887,8 +887,17 @@ fn a_packer_fleet_imports_each_source_with_the_provisioners_its_builds_give_it()
     let steps =
         |i: usize| -> Vec<&str> { ps[i].components.iter().map(|c| c.name.as_str()).collect() };
     assert_eq!(ps[0].name, "al2023");
-    // `only` and `except` pick the source; the second build lists only al2023.
-    assert_eq!(steps(0), ["file-1", "shell-1", "shell-2"]);
+    // `only` and `except` pick the image; each build makes its own.
+    assert_eq!(steps(0), ["file-1", "shell-1"]);
+    assert_eq!(
+        ps.len(),
+        3,
+        "golden's al2023 and windows2022, agents' al2023"
+    );
+    assert_eq!(
+        (ps[2].name.as_str(), steps(2)),
+        ("agents-al2023", vec!["shell-1"])
+    );
     assert_eq!(ps[1].name, "windows2022");
     assert_eq!(
         steps(1),

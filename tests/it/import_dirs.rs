@@ -333,7 +333,7 @@ fn a_packer_directory_imports_as_its_templates_in_one_file_and_only_selects_sour
     let o = amisim(&["import", PK_DIR, "--only", "amazon-ebs.rhel9"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("the sources are amazon-ebs.al2023, amazon-ebs.windows2022"),
+        stderr(&o).contains("the builds are amazon-ebs.al2023, amazon-ebs.windows2022"),
         "{}",
         stderr(&o)
     );
@@ -589,6 +589,61 @@ fn values_that_never_settle_in_nested_modules_are_refused_not_evaluated_forever(
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("do not settle in 10000 evaluations"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Build-level source blocks, as `packer build` reads them: each makes an
+/// image of the top-level source under its own `name`, with the fields it
+/// adds; provisioners' `only` names the image; `--only` takes
+/// `BUILD.amazon-ebs.NAME`; a field set in both blocks is refused.
+#[test]
+fn packer_build_level_sources_rename_and_extend_their_source() {
+    let pk = "tests/import/packer-named/golden.pkr.hcl";
+    let (got, _) = import_golden(
+        &[pk, "--name", "named"],
+        "tests/import/packer-named.expected.toml",
+    );
+    let scn =
+        amisim::scenario::from_str(Path::new("n.toml"), &got).unwrap_or_else(|e| panic!("{e}"));
+    let ps = &scn.world.pipelines;
+    let names: Vec<&str> = ps.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["web", "batch"]);
+    let steps =
+        |i: usize| -> Vec<&str> { ps[i].components.iter().map(|c| c.name.as_str()).collect() };
+    assert_eq!(
+        (steps(0), steps(1)),
+        (vec!["shell-1", "shell-2"], vec!["shell-1"])
+    );
+    assert_eq!(
+        (ps[0].copies.len(), ps[1].copies.len()),
+        (1, 2),
+        "each block's ami_regions"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("named.toml");
+    std::fs::write(&s, &got).unwrap();
+    run3(&s, &dir.path().join("out"));
+    let only =
+        String::from_utf8(amisim_ok(&["import", pk, "--only", "fleet.amazon-ebs.batch"]).stdout)
+            .unwrap();
+    assert!(
+        only.contains("name = \"batch\"") && !only.contains("name = \"web\""),
+        "{only}"
+    );
+    // Setting a field of the top-level source again is Packer's error too.
+    let text = std::fs::read_to_string(root().join(pk)).unwrap().replacen(
+        "name        = \"web\"",
+        "name = \"web\"\n    instance_type = \"m6i.xlarge\"",
+        1,
+    );
+    let twice = dir.path().join("twice.pkr.hcl");
+    std::fs::write(&twice, text).unwrap();
+    let o = amisim(&["import", twice.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("build[0].source \"amazon-ebs.base\".instance_type: instance_type is set both here and in source.amazon-ebs.base, which Packer refuses"),
         "{}",
         stderr(&o)
     );

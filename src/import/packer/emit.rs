@@ -43,11 +43,7 @@ pub(super) fn pipeline(out: &mut Toml, s: &Source) {
 fn table(out: &mut Toml, s: &Source) {
     let base = &s.base;
     out.table("[[pipeline]]");
-    out.set(
-        "name",
-        quoted(&s.name),
-        format!("{base} (the source's name)"),
-    );
+    out.set("name", quoted(&s.name), s.name_from.clone());
     out.set(
         "tool",
         quoted("packer"),

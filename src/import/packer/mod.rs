@@ -16,6 +16,7 @@ use super::json::join;
 use super::lang::base_context;
 use super::{ImportError, Request, Toml, Warning, quoted};
 
+mod builds;
 mod config;
 mod emit;
 mod legacy;
@@ -105,39 +106,32 @@ pub(super) fn body_json(
     Value::Object(m)
 }
 
-/// The `amazon-ebs` sources to import: all, or those `--only` names (as
-/// Packer's `-only`: `amazon-ebs.NAME`, or `BUILD.amazon-ebs.NAME`).
-fn chosen<'b>(body: &'b Body, only: &[String], file: &Path) -> Result<Vec<&'b Block>, ImportError> {
-    let ebs: Vec<&Block> = body
-        .blocks()
-        .filter(|b| b.identifier() == "source" && label(b, 0) == Some("amazon-ebs"))
-        .collect();
-    let short = |b: &Block| format!("amazon-ebs.{}", label(b, 1).unwrap_or(""));
-    let picked: Vec<&Block> = ebs
-        .iter()
-        .copied()
-        .filter(|b| {
-            only.is_empty()
-                || only
-                    .iter()
-                    .any(|o| *o == short(b) || o.ends_with(&format!(".{}", short(b))))
-        })
-        .collect();
+/// The images to import: every one the builds make, or those `--only`
+/// names (as Packer's `-only`: `amazon-ebs.NAME`, or `BUILD.amazon-ebs.NAME`).
+fn chosen<'b>(
+    all: Vec<builds::Instance<'b>>,
+    only: &[String],
+    file: &Path,
+) -> Result<Vec<builds::Instance<'b>>, ImportError> {
+    let names: Vec<String> = all.iter().map(builds::Instance::short_name).collect();
+    let picked: Vec<builds::Instance<'b>> = all.into_iter().filter(|i| i.selected(only)).collect();
     if picked.is_empty() {
-        let names: Vec<String> = ebs.iter().map(|b| short(b)).collect();
+        let (reason, help) = if names.is_empty() {
+            (
+                "no source \"amazon-ebs\" block that a build uses".to_string(),
+                "amisim imports Packer's amazon-ebs builder".to_string(),
+            )
+        } else {
+            (
+                format!("--only {} names no amazon-ebs build", only.join(",")),
+                format!("the builds are {}", names.join(", ")),
+            )
+        };
         return Err(ImportError::wrong(
             file.to_path_buf(),
             String::new(),
-            if ebs.is_empty() {
-                "no source \"amazon-ebs\" block".into()
-            } else {
-                format!("--only {} names no amazon-ebs source", only.join(","))
-            },
-            if ebs.is_empty() {
-                "amisim imports Packer's amazon-ebs builder".into()
-            } else {
-                format!("the sources are {}", names.join(", "))
-            },
+            reason,
+            help,
         ));
     }
     Ok(picked)
@@ -182,12 +176,34 @@ pub(super) fn read(
     config::locals(&body, &mut ctx, file, warnings);
     config::data_sources(&body, &mut ctx);
     other_blocks(&body, file, warnings);
-    let ebs = chosen(&body, &req.only, file)?;
+    let images = chosen(builds::instances(&body, &ctx, file)?, &req.only, file)?;
     let mut dir = DirectoryDraft::default();
     let mut pipelines = Toml::default();
-    for src in ebs {
-        let s = source::read(src, &body, &ctx, file, &mut dir, warnings)?;
-        emit::pipeline(&mut pipelines, &s);
+    let mut names = std::collections::BTreeSet::new();
+    for image in &images {
+        let mut s = source::read(image, &body, &ctx, file, &mut dir, warnings)?;
+        // Two builds of one source: Packer tells them by their build's name.
+        if !names.insert(s.name.clone()) {
+            let (bi, _, build) = image.build.clone().unwrap_or((0, image.source, None));
+            let build = build.unwrap_or(format!("build{bi}"));
+            s.name_from = format!(
+                "{build}.{}: Packer's name for this build of the source",
+                image.short_name()
+            );
+            s.name = format!("{build}-{}", s.name);
+            names.insert(s.name.clone());
+        }
+        let mut one = Toml::default();
+        emit::pipeline(&mut one, &s);
+        // A field a build-level block added is written as coming from there.
+        one.map_sources(|from| {
+            s.added.iter().find_map(|(top, build)| {
+                let rest = from.strip_prefix(top.as_str())?;
+                (rest.is_empty() || rest.starts_with(['.', '[', ' ']))
+                    .then(|| format!("{build}{rest}"))
+            })
+        });
+        pipelines.extend(one);
     }
     out.set("name", quoted(&req.name), "the command line");
     dir.alias_warnings(file, warnings);

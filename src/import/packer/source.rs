@@ -7,6 +7,7 @@ use hcl::eval::Context;
 use hcl::{Block, Body};
 use serde_json::Value;
 
+use super::builds::{Instance, list_attr};
 use super::{body_json, config, label};
 use crate::import::directory::{DirectoryDraft, arn};
 use crate::import::json::{Reader, join};
@@ -21,6 +22,11 @@ pub(super) type Polling = (Option<u64>, Option<u64>);
 /// What a source says.
 pub(super) struct Source {
     pub(super) name: String,
+    /// Where the name comes from.
+    pub(super) name_from: String,
+    /// The fields a build-level source block added: `(top-level path,
+    /// build-level path)` of each, for the sources written beside values.
+    pub(super) added: Vec<(String, String)>,
     /// Its address, `source.amazon-ebs.NAME`.
     pub(super) base: String,
     pub(super) region: String,
@@ -65,18 +71,53 @@ fn owner_kind(first: Option<&str>, own: Option<&str>) -> String {
     .into()
 }
 
-/// Reads source `src` of the configuration `body`.
+/// The fields of `image`: its top-level source's, and those its build-level
+/// source block adds (Packer refuses one set in both).
+fn fields(
+    image: &Instance<'_>,
+    (ctx, base): (&Context, &str),
+    file: &Path,
+    warnings: &mut Vec<Warning>,
+) -> Result<Value, ImportError> {
+    let mut sv = body_json(image.source.body(), ctx, base, file, warnings);
+    let Some((inner, at)) = &image.extra else {
+        return Ok(sv);
+    };
+    let Value::Object(added) = body_json(inner.body(), ctx, at, file, warnings) else {
+        return Ok(sv);
+    };
+    let Value::Object(own) = &mut sv else {
+        return Ok(sv);
+    };
+    for (k, v) in added.into_iter().filter(|(k, _)| k != "name") {
+        if own.contains_key(&k) {
+            return Err(ImportError::wrong(
+                file.to_path_buf(),
+                join(at, &k),
+                format!("{k} is set both here and in {base}, which Packer refuses"),
+                "set it in one of the two blocks".into(),
+            ));
+        }
+        own.insert(k, v);
+    }
+    Ok(sv)
+}
+
+/// Reads `image` of the configuration `body`: its source, as its build uses it.
 pub(super) fn read(
-    src: &Block,
+    image: &Instance<'_>,
     body: &Body,
     ctx: &Context,
     file: &Path,
     dir: &mut DirectoryDraft,
     warnings: &mut Vec<Warning>,
 ) -> Result<Source, ImportError> {
-    let name = label(src, 1).unwrap_or("ebs").to_string();
-    let base = format!("source.amazon-ebs.{name}");
-    let sv = body_json(src.body(), ctx, &base, file, warnings);
+    let name = image.name.clone();
+    let base = format!(
+        "source.amazon-ebs.{}",
+        label(image.source, 1).unwrap_or("ebs")
+    );
+    let sv = fields(image, (ctx, &base), file, warnings)?;
     let mut r = Reader::new(file);
     let Some(region) = r.str(&sv, &base, "region")?.map(str::to_string) else {
         return Err(r.wrong(&join(&base, "region"), "the source has no region".into()));
@@ -100,6 +141,19 @@ pub(super) fn read(
         region,
         ..settings(&mut r, &sv, name, base, warnings)?
     };
+    if let Some((inner, at)) = &image.extra {
+        if inner.body().attributes().any(|a| a.key() == "name") {
+            s.name_from = join(at, "name");
+        }
+        s.added = inner
+            .body()
+            .attributes()
+            .map(|a| a.key())
+            .chain(inner.body().blocks().map(|b| b.identifier()))
+            .filter(|k| *k != "name")
+            .map(|k| (join(&s.base, k), join(at, k)))
+            .collect();
+    }
     dir.region(&s.region);
     base_owner(
         &mut s,
@@ -121,7 +175,7 @@ pub(super) fn read(
     s.volumes = volumes(&mut r, &sv, &s.base, s.windows.is_some())?;
     s.polling = polling(&mut r, &sv, &s.base)?;
     r.unused(&sv, &s.base, warnings);
-    s.components = provisioners(body, ctx, &s.base, file, warnings);
+    s.components = provisioners(ctx, image, file, warnings);
     Ok(s)
 }
 
@@ -164,6 +218,8 @@ fn settings(
     }
     notes(r, sv, &base, warnings);
     Ok(Source {
+        added: Vec::new(),
+        name_from: format!("{base} (the source's name)"),
         name,
         base,
         region: String::new(),
@@ -384,49 +440,32 @@ fn polling(r: &mut Reader<'_>, sv: &Value, base: &str) -> Result<Option<Polling>
     )))
 }
 
-/// The provisioners of the builds that list source `base`, in order, as
-/// components; `only` and `except` name sources as `amazon-ebs.NAME`.
+/// The provisioners of the build that makes `image`, in order, as
+/// components; `only` and `except` name images as `amazon-ebs.NAME`.
+/// Without a build (a file of sources only), none.
 fn provisioners(
-    body: &Body,
     ctx: &Context,
-    base: &str,
+    image: &Instance<'_>,
     file: &Path,
     warnings: &mut Vec<Warning>,
 ) -> Vec<(String, String)> {
-    let short = base.trim_start_matches("source.").to_string();
-    let list = |b: &Body, key: &str| -> Vec<String> {
-        b.attributes()
-            .find(|a| a.key() == key)
-            .and_then(|a| crate::import::lang::eval(a.expr(), ctx).ok())
-            .and_then(|v| v.as_array().cloned())
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|x| x.as_str().map(str::to_string))
-            .collect()
-    };
+    let short = image.short_name();
     let mut components: Vec<(String, String)> = Vec::new();
     let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
-    for (bi, b) in body
-        .blocks()
-        .filter(|b| b.identifier() == "build")
-        .enumerate()
-    {
+    let builds: Vec<(usize, &Block)> = match &image.build {
+        Some((bi, b, _)) => vec![(*bi, *b)],
+        None => Vec::new(),
+    };
+    for (bi, b) in builds {
         let bbase = format!("build[{bi}]");
-        let mut listed = list(b.body(), "sources");
-        listed.extend(
-            b.body()
-                .blocks()
-                .filter(|x| x.identifier() == "source")
-                .filter_map(|x| label(x, 0).map(str::to_string)),
-        );
-        if !listed.iter().any(|l| l == base) {
-            continue;
-        }
         for p in b.body().blocks() {
             match p.identifier() {
                 "source" => {}
                 "provisioner" => {
-                    let (only, except) = (list(p.body(), "only"), list(p.body(), "except"));
+                    let (only, except) = (
+                        list_attr(p.body(), "only", ctx),
+                        list_attr(p.body(), "except", ctx),
+                    );
                     if (!only.is_empty() && !only.contains(&short)) || except.contains(&short) {
                         continue;
                     }
