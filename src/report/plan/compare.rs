@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::compare_p95::{Column, read_runs, table};
+use super::compare_p95::{Column, read_runs, replay_runs, table};
 use super::doc::{Block, html, md};
 use crate::experiment::Aggregate;
 use crate::experiment::stats::Metric;
@@ -156,7 +156,10 @@ fn p95_differences(runs: &[Compared], names: &[&str]) -> Vec<Block> {
             .manifest
             .row_replications
             .is_none_or(|n| n >= r.agg.replications);
-        whole.then(|| read_runs(&r.dir)).flatten()
+        whole
+            .then(|| read_runs(&r.dir))
+            .flatten()
+            .or_else(|| replay_runs(&r.scenario, &r.agg, r.manifest.seed))
     };
     let base = &runs[0];
     let columns: Vec<Column> = runs[1..]

@@ -1,5 +1,6 @@
 //! `compare`'s difference of the p95s: a paired bootstrap over replications
-//! from each run's `runs.csv`. Replication i of runs with the same seed
+//! from each run's `runs.csv`, or its replications replayed where the run
+//! kept no rows (the same seed gives the same executions). Replication i of runs with the same seed
 //! draws the same random numbers (common random numbers), so replications
 //! are resampled together; a replication's executions are kept together
 //! (they share its quotas and incidents: a cluster bootstrap).
@@ -43,6 +44,48 @@ pub(super) fn read_runs(dir: &Path) -> Option<ByReplication> {
         if let (Some(t), "succeeded") = (row.time_to_all_regions_s, row.outcome.as_str()) {
             let reps = out.entry(row.pipeline).or_default();
             reps.entry(row.replication).or_default().push(t);
+        }
+    }
+    Some(out)
+}
+
+/// Each pipeline's succeeded times to all Regions by replication, from
+/// the run's replications simulated again (what its runs.csv would hold):
+/// for a run written with `--rows none` or fewer row replications. `None`
+/// past [`super::replay::MAX_REPLAYED`] replications.
+pub(super) fn replay_runs(
+    scn: &crate::scenario::Scenario,
+    agg: &crate::experiment::Aggregate,
+    seed: u64,
+) -> Option<ByReplication> {
+    use crate::pipeline::model::{Outcome, run_replication};
+    use rayon::prelude::*;
+    if agg.replications > super::replay::MAX_REPLAYED {
+        return None;
+    }
+    let first = agg.first_replication;
+    let times = |i: u64| {
+        let rep = run_replication(&scn.world, seed, i);
+        let ok = rep.runs.iter().filter(|r| r.outcome == Outcome::Succeeded);
+        let t: Vec<(usize, f64)> = ok
+            .map(|r| {
+                (
+                    r.pipeline as usize,
+                    r.finished.since(r.triggered).as_millis() as f64 / 1000.0,
+                )
+            })
+            .collect();
+        (i, t)
+    };
+    let reps: Vec<(u64, Vec<(usize, f64)>)> = (first..first + agg.replications)
+        .into_par_iter()
+        .map(times)
+        .collect();
+    let mut out = ByReplication::new();
+    for (i, t) in reps {
+        for (p, s) in t {
+            let name = scn.world.pipelines[p].name.clone();
+            out.entry(name).or_default().entry(i).or_default().push(s);
         }
     }
     Some(out)
@@ -102,7 +145,7 @@ pub(super) fn table(
         .collect();
     vec![
         Block::Para(format!(
-            "The difference of the p95s, with a paired bootstrap 95 % CI: replications resampled together ({RESAMPLES} times), each keeping its executions, from each run's runs.csv; * marks a CI that excludes 0. In a test with a known difference it covered it in 200 of 200 cases: conservative."
+            "The difference of the p95s, with a paired bootstrap 95 % CI: replications resampled together ({RESAMPLES} times), each keeping its executions, from each run's runs.csv (or, for a run that kept no rows, its replications replayed: the same seed gives the same executions); * marks a CI that excludes 0. In a test with a known difference it covered it in 200 of 200 cases: conservative."
         )),
         Block::Table(header, rows),
     ]
@@ -114,7 +157,10 @@ fn cell(base: Option<&ByReplication>, c: &Column, name: &str, seed: u64) -> Stri
         return "- (not paired: another seed or -n)".into();
     }
     let (Some(a), Some(b)) = (base, c.runs.as_ref()) else {
-        return "- (needs runs.csv of every replication)".into();
+        return format!(
+            "- (needs runs.csv of every replication, or at most {} to replay)",
+            super::replay::MAX_REPLAYED
+        );
     };
     match a
         .get(name)
