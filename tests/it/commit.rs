@@ -106,34 +106,42 @@ fn a_run_killed_at_any_moment_leaves_the_old_result_or_the_new_one_whole() {
 
 #[test]
 fn sigint_or_sigterm_during_a_run_removes_its_staging_and_lock_and_leaves_the_previous_result() {
-    use rustix::process::{Pid, Signal, kill_process};
     let tmp = tempfile::tempdir().unwrap();
     let target = tmp.path().join("out");
     run_ok(&target, "1", "5", &[]);
     let before = snapshot(&target);
+    interrupted_twice(tmp.path(), &target, &before, || {
+        spawn(&target, "2", "200000", &["--rows", "none"])
+    });
+}
+
+/// Sends SIGINT, then SIGTERM, each to a command `start` spawns once it has
+/// staged beside `target` (in `parent`): each exits 130 or 143 having
+/// removed its staging directory and lock, and `target` is as `before`.
+fn interrupted_twice(
+    parent: &Path,
+    target: &Path,
+    before: &BTreeMap<PathBuf, Vec<u8>>,
+    start: impl Fn() -> Child,
+) {
+    use rustix::process::{Pid, Signal, kill_process};
     for (signal, code) in [(Signal::INT, 130), (Signal::TERM, 143)] {
-        let mut child = spawn(&target, "2", "200000", &["--rows", "none"]);
+        let mut child = start();
         let t0 = Instant::now();
-        while !names(tmp.path())
-            .iter()
-            .any(|n| n.contains("amisim-staging"))
-        {
-            assert!(
-                t0.elapsed() < Duration::from_secs(20),
-                "the run never staged"
-            );
-            std::thread::sleep(Duration::from_millis(5));
+        while !names(parent).iter().any(|n| n.contains("amisim-staging")) {
+            assert!(t0.elapsed() < Duration::from_secs(20), "it never staged");
+            std::thread::sleep(Duration::from_millis(2));
         }
         let pid = Pid::from_raw(child.id() as i32).unwrap();
         kill_process(pid, signal).unwrap();
         let status = child.wait().unwrap();
         assert_eq!(status.code(), Some(code), "{signal:?}");
         assert_eq!(
-            names(tmp.path()),
+            names(parent),
             ["out"],
             "{signal:?}: no staging directory, no lock"
         );
-        assert_eq!(snapshot(&target), before, "{signal:?}: the previous result");
+        assert_eq!(&snapshot(target), before, "{signal:?}: the previous result");
     }
 }
 
@@ -236,7 +244,6 @@ fn a_full_disk_leaves_the_previous_result_and_no_temporary_file() {
 
 #[test]
 fn sigint_or_sigterm_during_a_report_removes_its_staging_and_lock_and_leaves_the_directory() {
-    use rustix::process::{Pid, Signal, kill_process};
     let tmp = tempfile::tempdir().unwrap();
     let target = tmp.path().join("out");
     // The report's quota search and sensitivity runs take seconds here.
@@ -253,40 +260,15 @@ fn sigint_or_sigterm_during_a_report_removes_its_staging_and_lock_and_leaves_the
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let before = snapshot(&target);
-    for (signal, code) in [(Signal::INT, 130), (Signal::TERM, 143)] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_amisim"))
+    interrupted_twice(tmp.path(), &target, &before, || {
+        Command::new(env!("CARGO_BIN_EXE_amisim"))
             .args(["report", target.to_str().unwrap()])
             .current_dir(root())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap();
-        let t0 = Instant::now();
-        while !names(tmp.path())
-            .iter()
-            .any(|n| n.contains("amisim-staging"))
-        {
-            assert!(
-                t0.elapsed() < Duration::from_secs(20),
-                "the report never staged"
-            );
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        let pid = Pid::from_raw(child.id() as i32).unwrap();
-        kill_process(pid, signal).unwrap();
-        let status = child.wait().unwrap();
-        assert_eq!(status.code(), Some(code), "{signal:?}");
-        assert_eq!(
-            names(tmp.path()),
-            ["out"],
-            "{signal:?}: no staging directory, no lock"
-        );
-        assert_eq!(
-            snapshot(&target),
-            before,
-            "{signal:?}: the directory as it was"
-        );
-    }
+            .unwrap()
+    });
     // Let through, the report lands whole, beside what the run wrote.
     let o = super::amisim(&["report", target.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
