@@ -173,6 +173,11 @@ struct Model<'w> {
     public_live: PerPlace<u32>,
     /// The time-based copies in progress: record, pair, throughput held.
     tb_active: Vec<(RecordId, CopyPair, u64)>,
+    /// Per stage record: the next record of its execution, + 1 (0: none).
+    next_record: Vec<u32>,
+    /// The succeeded copy records of the execution whose images are being
+    /// registered (`Model::scan_own_records`), reused.
+    own_copies: Vec<u32>,
     /// Copies holding units of the snapshot-copy quota, and how many.
     snapshots_held: Vec<(RecordId, u32)>,
     /// The lineage and copying entries set this replication: only they need
@@ -317,6 +322,15 @@ impl Model<'_> {
             Grant::Now => Ask::Now,
             Grant::Queued(_) => Ask::Queued,
         }
+    }
+
+    /// The records of execution `exec`, in order (indices into `out.stages`).
+    fn own_records(&self, exec: ExecId) -> impl Iterator<Item = usize> + '_ {
+        let first = self.out.runs[exec.index()].own_first;
+        std::iter::successors(first.checked_sub(1), |&i| {
+            self.next_record[i as usize].checked_sub(1)
+        })
+        .map(|i| i as usize)
     }
 
     fn pipeline(&self, exec: ExecId) -> &Pipeline {

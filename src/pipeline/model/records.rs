@@ -368,6 +368,10 @@ pub struct RunRecord {
     pub(super) holds_build_slot: bool,
     /// Index of the first stage record that may belong to it.
     pub(super) first_record: RecordId,
+    /// Its own first and last records, + 1 (0: none yet): the ends of its
+    /// chain through `Model::next_record`.
+    pub(super) own_first: u32,
+    pub(super) own_last: u32,
     /// Distributions retried so far (RetryImage).
     pub(super) distribution_retries: u8,
     /// Test phases retried so far (RetryImage).

@@ -77,6 +77,8 @@ impl<'w> Replicator<'w> {
             },
             tb_active: Vec::new(),
             snapshots_held: Vec::new(),
+            own_copies: Vec::new(),
+            next_record: Vec::new(),
             public_live: TiVec::from(vec![0; places]),
             live: vec![Default::default(); np],
             updates_since_build: vec![false; np],
@@ -183,6 +185,7 @@ impl Model<'_> {
                 .iter()
                 .map(|u| streams.stream_of(&["updates/", &u.stream]))
         }));
+        self.next_record.clear();
         self.out = match spare {
             Some(mut r) => {
                 r.runs.clear();

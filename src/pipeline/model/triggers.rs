@@ -185,6 +185,8 @@ impl Model<'_> {
             retrying: false,
             copies_left: 0,
             first_record: RecordId::from_index(self.out.stages.len()),
+            own_first: 0,
+            own_last: 0,
             step_started: sim.now(),
         });
         sim.schedule_in(delay, Event::ExecutionReady { exec });
