@@ -17,8 +17,9 @@ impl Model<'_> {
         }
         // Within the execution's own records; the current round's hold no
         // success of this branch yet when it is asked.
-        self.out.stages[run.first_record.index()..].iter().any(|r| {
-            r.exec == exec && r.stage == stage && r.item == item && r.outcome == Outcome::Succeeded
+        self.own_records(exec).any(|j| {
+            let r = &self.out.stages[j];
+            r.stage == stage && r.item == item && r.outcome == Outcome::Succeeded
         })
     }
 

@@ -464,11 +464,11 @@ impl Model<'_> {
             self.register_images(sim, exec);
         }
         // A failed execution's public shares free their place.
-        let from = self.out.runs[exec.index()].first_record.index();
-        for j in from..self.out.stages.len() {
-            let r = self.out.stages[j];
-            if r.exec == exec
-                && r.stage == Stage::Share
+        let mut next = self.out.runs[exec.index()].own_first.checked_sub(1);
+        while let Some(j) = next {
+            next = self.next_record[j as usize].checked_sub(1);
+            let r = self.out.stages[j as usize];
+            if r.stage == Stage::Share
                 && r.cause == Cause::None
                 && self.world.pipelines[pi].distributions[r.item as usize]
                     .share
