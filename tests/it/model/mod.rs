@@ -20,4 +20,4 @@ mod stages;
 /// Image Builder and Packer as they run: distribution and step time-outs, RetryImage, Packer waits, encrypt_boot, time-based copies.
 mod tools;
 
-pub(super) use fixtures::*;
+use fixtures::*;
