@@ -435,6 +435,13 @@ impl World {
         self.routes.get(from, to).unwrap_or(&p.latency.copy)
     }
 
+    /// The events a replication is estimated to need: each pipeline's
+    /// builds in the horizon times its events per build (an upper estimate).
+    pub fn events_estimate(&self) -> u64 {
+        let per = |p: &Pipeline| p.events_estimate(self.horizon).0;
+        self.pipelines.iter().map(per).fold(0, u64::saturating_add)
+    }
+
     /// The shape of its per-place tables.
     pub fn layout(&self) -> crate::pipeline::places::Layout {
         let (np, na) = (self.pipelines.len(), self.directory.accounts.len());
@@ -460,6 +467,14 @@ impl World {
 }
 
 impl Pipeline {
+    /// The events its builds before `horizon` are estimated to need, with
+    /// the builds and the events per build behind that.
+    pub fn events_estimate(&self, horizon: SimTime) -> (u64, u64, u64) {
+        let builds = self.schedule.builds_estimate(horizon).max(1);
+        let each = self.events_per_build_estimate();
+        (builds.saturating_mul(each), builds, each)
+    }
+
     /// An upper estimate of the events one build of this pipeline
     /// schedules: a few per step, per distribution, per copy and per
     /// account shared with (checked against every shipped scenario).

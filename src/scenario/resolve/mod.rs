@@ -285,12 +285,8 @@ fn check_work(
     horizon: SimTime,
 ) {
     let per = |p: &crate::pipeline::config::Pipeline| {
-        let builds = p.schedule.builds_estimate(horizon).max(1);
-        (
-            builds,
-            p.events_per_build_estimate(),
-            builds.saturating_mul(p.events_per_build_estimate()),
-        )
+        let (total, builds, each) = p.events_estimate(horizon);
+        (builds, each, total)
     };
     let total = pipelines
         .iter()
