@@ -139,11 +139,7 @@ impl DirectoryDraft {
         warnings: &mut Vec<super::Warning>,
     ) {
         for (id, from) in &self.aliases {
-            warnings.push(super::Warning {
-                file: file.to_path_buf(),
-                field: from.clone(),
-                what: format!("a KMS alias: the key it points to is not in the documents; assumed a key of its own, {id}, in that account and Region"),
-            });
+            warnings.push(super::Warning { file: file.to_path_buf(), field: from.clone(), what: crate::import::What::Assumed(format!("a KMS alias: the key it points to is not in the documents; assumed a key of its own, {id}, in that account and Region")) });
         }
     }
 

@@ -69,7 +69,8 @@ pub(crate) struct Request {
     pub parameters: Option<PathBuf>,
 }
 
-/// A source field with no counterpart in amisim.
+/// What an import says of a source field: left out, or read with an
+/// assumption that may change results.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Warning {
     /// The source file.
@@ -77,11 +78,26 @@ pub(crate) struct Warning {
     /// The field's path in the document, e.g. `imagePipeline.tags.team`.
     pub field: String,
     /// What happened to it.
-    pub what: String,
+    pub what: What,
 }
 
-/// What a [`Warning::unread`] says.
-const UNREAD: &str = "no counterpart in amisim; left out";
+/// What happened to a source field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum What {
+    /// No counterpart in amisim: left out, changing nothing it simulates.
+    Unread,
+    /// Read, with what was assumed or approximated (may change results).
+    Assumed(String),
+}
+
+impl std::fmt::Display for What {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            What::Unread => f.write_str("no counterpart in amisim; left out"),
+            What::Assumed(s) => f.write_str(s),
+        }
+    }
+}
 
 impl Warning {
     /// A source field amisim does not read, and that changes nothing it
@@ -90,14 +106,14 @@ impl Warning {
         Warning {
             file: file.to_path_buf(),
             field,
-            what: UNREAD.into(),
+            what: What::Unread,
         }
     }
 
     /// True for a field left out (`Warning::unread`); false for a
     /// warning that says what was assumed, which may change results.
     pub(crate) fn is_unread(&self) -> bool {
-        self.what == UNREAD
+        self.what == What::Unread
     }
 }
 

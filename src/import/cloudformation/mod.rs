@@ -225,11 +225,7 @@ fn parameters(
             None => {
                 params.insert(k.into(), Value::String(v.into()));
                 if k != "AWS::Partition" {
-                    warnings.push(Warning {
-                        file: file.to_path_buf(),
-                        field: k.into(),
-                        what: format!("a pseudo parameter the template does not fix: {v} (set it with --var {k}=…)"),
-                    });
+                    warnings.push(Warning { file: file.to_path_buf(), field: k.into(), what: crate::import::What::Assumed(format!("a pseudo parameter the template does not fix: {v} (set it with --var {k}=…)")) });
                 }
             }
         }
@@ -259,11 +255,7 @@ fn parameters(
                 None => {
                     // What reads it is left out (null), not given the text "null".
                     params.insert(k.clone(), Value::Null);
-                    warnings.push(Warning {
-                    file: file.to_path_buf(),
-                    field: format!("Parameters.{k}"),
-                    what: "no Default and no --parameters value: left unresolved, and what reads it left out".into(),
-                });
+                    warnings.push(Warning { file: file.to_path_buf(), field: format!("Parameters.{k}"), what: crate::import::What::Assumed("no Default and no --parameters value: left unresolved, and what reads it left out".into()) });
                 }
             }
         }

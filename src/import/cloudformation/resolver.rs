@@ -43,7 +43,7 @@ impl Resolver<'_> {
         self.warnings.push(Warning {
             file: self.file.to_path_buf(),
             field: at.to_string(),
-            what,
+            what: crate::import::What::Assumed(what),
         });
     }
 
@@ -321,7 +321,7 @@ mod tests {
         );
         let missing = serde_json::json!({ "Fn::FindInMap": ["Sizes", "dev", "Type"] });
         assert_eq!(r.resolve(&missing, "y"), Value::Null);
-        assert!(r.warnings[0].what.contains("no Sizes.dev.Type"));
+        assert!(r.warnings[0].what.to_string().contains("no Sizes.dev.Type"));
         let default = serde_json::json!({ "Fn::FindInMap": ["Sizes", "dev", "Type", { "DefaultValue": "t3.medium" }] });
         assert_eq!(r.resolve(&default, "z"), Value::String("t3.medium".into()));
     }

@@ -104,7 +104,9 @@ pub(super) fn read(
             warnings.push(Warning {
                 file: PathBuf::from("(launch permissions)"),
                 field: join(&s.from, "imageId"),
-                what: format!("{image} is neither a copy here nor its source; left out"),
+                what: crate::import::What::Assumed(format!(
+                    "{image} is neither a copy here nor its source; left out"
+                )),
             });
         }
     }
@@ -117,11 +119,7 @@ pub(super) fn read(
         d.reader.unused(d.body, d.base, warnings);
     }
     if !dir.keys.is_empty() {
-        warnings.push(Warning {
-            file: PathBuf::from("(key policies)"),
-            field: "kms_key.grants".into(),
-            what: "not in the configuration: amisim grants each key to every account and organization that launches with it; check them against your key policies".into(),
-        });
+        warnings.push(Warning { file: PathBuf::from("(key policies)"), field: "kms_key.grants".into(), what: crate::import::What::Assumed("not in the configuration: amisim grants each key to every account and organization that launches with it; check them against your key policies".into()) });
     }
     Ok(())
 }
@@ -143,11 +141,7 @@ fn faults(out: &mut Toml, waiters: &[&(String, String)], warnings: &mut Vec<Warn
         Some((t, from)) => {
             out.set("waiter_timeout", quoted(t), from.clone());
             if waiters.iter().any(|w| w.0 != *t) {
-                warnings.push(Warning {
-                    file: PathBuf::from("(timeouts)"),
-                    field: from.clone(),
-                    what: format!("the copies have different create time-outs: amisim has one waiter for every copy, {t}"),
-                });
+                warnings.push(Warning { file: PathBuf::from("(timeouts)"), field: from.clone(), what: crate::import::What::Assumed(format!("the copies have different create time-outs: amisim has one waiter for every copy, {t}")) });
             }
         }
         None => out.set(
@@ -156,11 +150,7 @@ fn faults(out: &mut Toml, waiters: &[&(String, String)], warnings: &mut Vec<Warn
             "aws_ami_copy's create time-out: 40 minutes, as none is set",
         ),
     }
-    warnings.push(Warning {
-        file: PathBuf::from("(terraform apply)"),
-        field: "-parallelism".into(),
-        what: "terraform apply makes at most 10 resources at once by default; amisim starts every copy at once".into(),
-    });
+    warnings.push(Warning { file: PathBuf::from("(terraform apply)"), field: "-parallelism".into(), what: crate::import::What::Assumed("terraform apply makes at most 10 resources at once by default; amisim starts every copy at once".into()) });
 }
 
 /// The source image's volumes from `describe-images`, if given: each

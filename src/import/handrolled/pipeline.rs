@@ -53,17 +53,9 @@ pub(super) fn source_pipeline(
         "assumed: the source image is the account's own, so repeated copies are incremental",
     );
     if source.starts_with("aws_ami_from_instance.") {
-        warnings.push(Warning {
-            file: pfile.clone(),
-            field: join(fbase, "sourceAmiId"),
-            what: format!("{source} is made in the same configuration: its CreateImage is not simulated, the copies start at once"),
-        });
+        warnings.push(Warning { file: pfile.clone(), field: join(fbase, "sourceAmiId"), what: crate::import::What::Assumed(format!("{source} is made in the same configuration: its CreateImage is not simulated, the copies start at once")) });
     }
-    warnings.push(Warning {
-        file: pfile,
-        field: join(fbase, "sourceAmiId"),
-        what: format!("the encryption of the source image {source} is not in the configuration: imported as unencrypted (set the pipeline's kms_key if it is encrypted)"),
-    });
+    warnings.push(Warning { file: pfile, field: join(fbase, "sourceAmiId"), what: crate::import::What::Assumed(format!("the encryption of the source image {source} is not in the configuration: imported as unencrypted (set the pipeline's kms_key if it is encrypted)")) });
     let volumes = match copy_volumes(fb, fbase) {
         v if !v.is_empty() => v,
         _ => described_volumes(docs, source)?,
@@ -159,7 +151,7 @@ pub(super) fn distributions<'a>(
             warnings.push(Warning {
                 file: docs[c.doc].reader.file(),
                 field: join(cbase, "region"),
-                what,
+                what: crate::import::What::Assumed(what),
             });
             continue;
         }

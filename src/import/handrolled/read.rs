@@ -104,7 +104,9 @@ pub(super) fn read_shares(
             warnings.push(Warning {
                 file: r.file(),
                 field: join(base, "imageId"),
-                what: "an aws_ami_launch_permission without image_id; left out".into(),
+                what: crate::import::What::Assumed(
+                    "an aws_ami_launch_permission without image_id; left out".into(),
+                ),
             });
             continue;
         };

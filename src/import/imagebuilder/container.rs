@@ -54,7 +54,9 @@ pub(super) fn read(
             warnings.push(Warning {
                 file: docs[pi].reader.file(),
                 field: from.clone(),
-                what: "image scanning of a container image is not modelled: not written".into(),
+                what: crate::import::What::Assumed(
+                    "image scanning of a container image is not modelled: not written".into(),
+                ),
             });
         }
     }
@@ -104,11 +106,7 @@ fn container_fields(r: &mut Resource<'_>, warnings: &mut Vec<Warning>) {
         r.reader.get(rb, rbase, k);
     }
     if r.reader.get(rb, rbase, "kmsKeyId").is_some() {
-        warnings.push(Warning {
-            file: r.reader.file(),
-            field: join(rbase, "kmsKeyId"),
-            what: "a container recipe's key encrypts its Dockerfile template, not the image (ECR encrypts the image with the repository's setting): not written".into(),
-        });
+        warnings.push(Warning { file: r.reader.file(), field: join(rbase, "kmsKeyId"), what: crate::import::What::Assumed("a container recipe's key encrypts its Dockerfile template, not the image (ECR encrypts the image with the repository's setting): not written".into()) });
     }
 }
 
@@ -200,11 +198,7 @@ fn replication(
             out.push(rule_destinations(d, rule, &at, head, dir, warnings));
         }
         d.reader.use_path(&join(base, "replicationConfiguration"));
-        warnings.push(Warning {
-            file: d.reader.file(),
-            field: join(base, "replicationConfiguration"),
-            what: format!("the registry's Region is not in the document: its rules replicate from the build Region ({})", head.build_region),
-        });
+        warnings.push(Warning { file: d.reader.file(), field: join(base, "replicationConfiguration"), what: crate::import::What::Assumed(format!("the registry's Region is not in the document: its rules replicate from the build Region ({})", head.build_region)) });
     }
     out
 }
@@ -254,11 +248,11 @@ fn rule_destinations(
         warnings.push(Warning {
             file: d.reader.file(),
             field: join(at, key),
-            what: format!(
+            what: crate::import::What::Assumed(format!(
                 "read as every Region × account of the rule: {} destinations where it lists {}",
                 regions.len() * accounts.len(),
                 pairs.len()
-            ),
+            )),
         });
     }
     (regions, accounts, join(at, &format!("{key}[]")))

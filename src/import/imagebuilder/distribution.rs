@@ -22,11 +22,11 @@ pub(super) fn instance_type(
         warnings.push(Warning {
             file: r.file(),
             field: join(ibase, "instanceTypes"),
-            what: format!(
+            what: crate::import::What::Assumed(format!(
                 "{} instance types: amisim builds on the first, {}",
                 types.len(),
                 types[0]
-            ),
+            )),
         });
     }
     Ok(types

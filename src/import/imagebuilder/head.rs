@@ -83,7 +83,9 @@ pub(super) fn head(
         warnings.push(Warning {
             file: r.file(),
             field: join(pbase, "status"),
-            what: "the pipeline is DISABLED: imported with its schedule as if enabled".into(),
+            what: crate::import::What::Assumed(
+                "the pipeline is DISABLED: imported with its schedule as if enabled".into(),
+            ),
         });
     }
     Ok(Head {
@@ -170,7 +172,9 @@ fn schedule_entries(
             warnings.push(Warning {
                 file: r.file(),
                 field: join(&sbase, "scheduleExpression"),
-                what: format!("a 5-field cron, {c}: read as {cron}, the same times"),
+                what: crate::import::What::Assumed(format!(
+                    "a 5-field cron, {c}: read as {cron}, the same times"
+                )),
             });
         }
         entries.push((
@@ -224,7 +228,9 @@ fn tests_off(p: &mut Resource<'_>, warnings: &mut Vec<Warning>) -> Option<String
         warnings.push(Warning {
             file: r.file(),
             field: join(&tbase, "timeoutMinutes"),
-            what: "Image Builder ignores it (\"not currently active\"); left out".into(),
+            what: crate::import::What::Assumed(
+                "Image Builder ignores it (\"not currently active\"); left out".into(),
+            ),
         });
     }
     let off = matches!(

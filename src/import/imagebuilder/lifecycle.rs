@@ -136,7 +136,7 @@ fn applies(
     warnings.push(Warning {
         file: r.file(),
         field: why.0,
-        what: why.1.into(),
+        what: crate::import::What::Assumed(why.1.into()),
     });
     Ok(false)
 }
@@ -184,18 +184,18 @@ fn detail(
         _ => warnings.push(Warning {
             file: r.file(),
             field: pbase.to_string(),
-            what: format!(
+            what: crate::import::What::Assumed(format!(
                 "{} by {}: no counterpart in amisim; left out",
                 action.as_deref().unwrap_or("?"),
                 ftype.as_deref().unwrap_or("?")
-            ),
+            )),
         }),
     }
     if matches!(unit.as_deref(), Some("MONTHS" | "YEARS")) {
         warnings.push(Warning {
             file: r.file(),
             field: join(&fbase, "unit"),
-            what: "months and years taken as 30 and 365 days".into(),
+            what: crate::import::What::Assumed("months and years taken as 30 and 365 days".into()),
         });
     }
     Ok(())

@@ -173,11 +173,7 @@ pub(super) fn read(
     dir.alias_warnings(&files[0].0, warnings);
     // Key policies are not in Image Builder's documents.
     if !dir.keys.is_empty() {
-        warnings.push(Warning {
-            file: PathBuf::from("(key policies)"),
-            field: "kms_key.grants".into(),
-            what: "not in Image Builder's documents: amisim grants each key to every account and organization that copies or launches with it; check them against your key policies".into(),
-        });
+        warnings.push(Warning { file: PathBuf::from("(key policies)"), field: "kms_key.grants".into(), what: crate::import::What::Assumed("not in Image Builder's documents: amisim grants each key to every account and organization that copies or launches with it; check them against your key policies".into()) });
     }
     Ok(())
 }
@@ -324,7 +320,7 @@ fn unbuilt(docs: &mut [Resource<'_>], containers: bool, warnings: &mut Vec<Warni
         warnings.push(Warning {
             file: d.reader.file(),
             field: base.to_string(),
-            what: what.into(),
+            what: crate::import::What::Assumed(what.into()),
         });
     }
 }

@@ -120,7 +120,7 @@ fn parent_image(
         warnings.push(Warning {
             file: file.to_path_buf(),
             field: from.clone(),
-            what: what.into(),
+            what: crate::import::What::Assumed(what.into()),
         });
     };
     let owner = match arn(parent) {
@@ -283,7 +283,7 @@ fn name_tests(
         warnings.push(Warning {
             file: file.to_path_buf(),
             field: c.3.clone(),
-            what,
+            what: crate::import::What::Assumed(what),
         });
     }
 }

@@ -114,7 +114,7 @@ impl At<'_> {
         warnings.push(Warning {
             file: self.file.to_path_buf(),
             field: self.path.clone(),
-            what,
+            what: crate::import::What::Assumed(what),
         });
     }
 }

@@ -100,11 +100,7 @@ pub(crate) fn variables(
             if decl.iter().any(|(n, _)| *n == k) {
                 out.insert(k, v);
             } else {
-                warnings.push(Warning {
-                    file: f.clone(),
-                    field: k,
-                    what: "a value for a variable the templates do not declare; left out, as Packer does".into(),
-                });
+                warnings.push(Warning { file: f.clone(), field: k, what: crate::import::What::Assumed("a value for a variable the templates do not declare; left out, as Packer does".into()) });
             }
         }
     }
@@ -173,11 +169,7 @@ pub(crate) fn locals(body: &Body, ctx: &mut Context, file: &Path, warnings: &mut
     }
     ctx.declare_var("local", Value::Object(values));
     for (k, err) in last {
-        warnings.push(Warning {
-            file: file.to_path_buf(),
-            field: format!("local.{k}"),
-            what: format!("cannot be evaluated here ({err}; Packer evaluates some functions only at build time); left out"),
-        });
+        warnings.push(Warning { file: file.to_path_buf(), field: format!("local.{k}"), what: crate::import::What::Assumed(format!("cannot be evaluated here ({err}; Packer evaluates some functions only at build time); left out")) });
     }
 }
 

@@ -85,7 +85,9 @@ pub(super) fn body_json(
             Err(e) => warnings.push(Warning {
                 file: file.to_path_buf(),
                 field: join(path, a.key()),
-                what: format!("cannot be evaluated here ({e}); left out"),
+                what: crate::import::What::Assumed(format!(
+                    "cannot be evaluated here ({e}); left out"
+                )),
             }),
         }
     }
@@ -154,7 +156,7 @@ fn other_blocks(body: &Body, file: &Path, warnings: &mut Vec<Warning>) {
         warnings.push(Warning {
             file: file.to_path_buf(),
             field,
-            what: what.into(),
+            what: crate::import::What::Assumed(what.into()),
         });
     }
 }

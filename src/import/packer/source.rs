@@ -129,11 +129,7 @@ pub(super) fn read(
         .and_then(arn)
         .map(|a| a.account.to_string());
     if owner_id.is_none() {
-        warnings.push(Warning {
-            file: file.to_path_buf(),
-            field: base.clone(),
-            what: format!("the template names no account: the scenario's owner is {PLACEHOLDER}, a placeholder"),
-        });
+        warnings.push(Warning { file: file.to_path_buf(), field: base.clone(), what: crate::import::What::Assumed(format!("the template names no account: the scenario's owner is {PLACEHOLDER}, a placeholder")) });
     }
     let mut s = Source {
         owner: dir.account(owner_id.as_deref().unwrap_or(PLACEHOLDER)),
@@ -210,11 +206,7 @@ fn settings(
     let copy_minutes = r.uint(sv, &base, "snapshot_copy_duration_minutes")?;
     let max_retries = r.uint(sv, &base, "max_retries")?.filter(|n| *n > 0);
     if let Some(n) = max_retries.filter(|n| *n > 100) {
-        warnings.push(Warning {
-            file: r.file.to_path_buf(),
-            field: join(&base, "max_retries"),
-            what: format!("{n} attempts: amisim takes at most 100 (api_max_attempts = 100 assumed; beyond that a throttled call is as good as never refused)"),
-        });
+        warnings.push(Warning { file: r.file.to_path_buf(), field: join(&base, "max_retries"), what: crate::import::What::Assumed(format!("{n} attempts: amisim takes at most 100 (api_max_attempts = 100 assumed; beyond that a throttled call is as good as never refused)")) });
     }
     notes(r, sv, &base, warnings);
     Ok(Source {
@@ -250,15 +242,11 @@ fn notes(r: &mut Reader<'_>, sv: &Value, base: &str, warnings: &mut Vec<Warning>
     for note in ["deprecate_at", "skip_save_build_region"] {
         if sv.get(note).is_some() {
             r.use_path(&join(base, note));
-            warnings.push(Warning {
-                file: r.file(),
-                field: join(base, note),
-                what: if note == "deprecate_at" {
+            warnings.push(Warning { file: r.file(), field: join(base, note), what: crate::import::What::Assumed(if note == "deprecate_at" {
                     "an absolute date: set [pipeline.lifecycle] deprecate_after by hand".into()
                 } else {
                     "the build Region's AMI kept only as an intermediary: not modelled without encrypt_boot; left out".into()
-                },
-            });
+                }) });
         }
     }
 }
@@ -291,9 +279,10 @@ fn base_owner(
         warnings.push(Warning {
             file: r.file(),
             field: join(base, "source_ami"),
-            what:
+            what: crate::import::What::Assumed(
                 "an AMI id: its owner is not in the template; imported as another account's image"
                     .into(),
+            ),
         });
     }
     Ok(())

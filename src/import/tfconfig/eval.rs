@@ -204,7 +204,9 @@ fn locals(
                 Err(e) => warnings.push(Warning {
                     file: f.path.clone(),
                     field: format!("local.{}", a.key()),
-                    what: format!("cannot be evaluated here ({e}); what reads it is left out"),
+                    what: crate::import::What::Assumed(format!(
+                        "cannot be evaluated here ({e}); what reads it is left out"
+                    )),
                 }),
             }
         }
@@ -234,7 +236,9 @@ fn other_blocks(m: &Module, warnings: &mut Vec<Warning>) {
             warnings.push(Warning {
                 file: f.path.clone(),
                 field: b.identifier().to_string(),
-                what: "a block Terraform does not define; left out".into(),
+                what: crate::import::What::Assumed(
+                    "a block Terraform does not define; left out".into(),
+                ),
             });
         }
     }
@@ -337,11 +341,11 @@ fn provider_region(
             warnings.push(Warning {
                 file: f.path.clone(),
                 field: format!("{address}.provider"),
-                what: format!(
+                what: crate::import::What::Assumed(format!(
                     "{} is no provider \"aws\" with a region; read as {}",
                     p.expr(),
                     env.region
-                ),
+                )),
             });
             env.region.clone()
         }

@@ -121,7 +121,9 @@ fn account(m: &Module, values: &str, given: Option<String>, warnings: &mut Vec<W
     warnings.push(Warning {
         file,
         field: "AWS::AccountId".into(),
-        what: format!("a .tf names no account: {a}, {why} (set it with --var AWS::AccountId=…)"),
+        what: crate::import::What::Assumed(format!(
+            "a .tf names no account: {a}, {why} (set it with --var AWS::AccountId=…)"
+        )),
     });
     a
 }

@@ -124,11 +124,7 @@ pub(crate) fn root_values(
             if decl.iter().any(|d| d.name == k) {
                 values.insert(k, v);
             } else {
-                warnings.push(Warning {
-                    file: f.clone(),
-                    field: k,
-                    what: "a value for a variable the configuration does not declare; left out, as Terraform does".into(),
-                });
+                warnings.push(Warning { file: f.clone(), field: k, what: crate::import::What::Assumed("a value for a variable the configuration does not declare; left out, as Terraform does".into()) });
             }
         }
     }
