@@ -85,8 +85,10 @@ pub(super) fn compare(a: &CompareArgs) -> Result<(), CliError> {
         )));
     }
     let files = write_compare(&runs, &a.out)?;
-    for f in files.iter().filter(|_| !a.quiet) {
-        println!("wrote {}", f.display());
+    if !a.quiet {
+        for f in files {
+            println!("wrote {}", f.display());
+        }
     }
     Ok(())
 }

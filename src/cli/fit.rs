@@ -58,20 +58,21 @@ pub(super) fn fit(a: &FitArgs) -> Result<(), CliError> {
         },
     };
     let done = fit::fit(&req).map_err(|e| input(&e))?;
+    if !a.quiet {
+        for (f, kind) in &done.read_as {
+            eprintln!("read {} as {kind}", f.display());
+        }
+    }
+    // Rows left out change the fit: said even with -q.
     for (why, n) in &done.dropped {
         eprintln!("left out {n} rows: {why}");
     }
-    for (f, kind) in done.read_as.iter().filter(|_| !a.quiet) {
-        eprintln!("read {} as {kind}", f.display());
-    }
-    for s in done.stages.iter().filter(|_| !a.quiet) {
-        eprintln!(
-            "fitted {} (n = {}, {} censored): {}",
-            s.target.label(),
-            s.n,
-            s.censored,
-            fit::toml_out::spec(s)
-        );
+    if !a.quiet {
+        for s in &done.stages {
+            let spec = fit::toml_out::spec(s);
+            let (what, n, censored) = (s.target.label(), s.n, s.censored);
+            eprintln!("fitted {what} (n = {n}, {censored} censored): {spec}");
+        }
     }
     if let Some(dir) = &a.report {
         let files = fit::report::write(dir, &done.stages).map_err(|e| input(&e))?;

@@ -435,13 +435,6 @@ impl World {
         self.routes.get(from, to).unwrap_or(&p.latency.copy)
     }
 
-    /// The events a replication is estimated to need: each pipeline's
-    /// builds in the horizon times its events per build (an upper estimate).
-    pub fn events_estimate(&self) -> u64 {
-        let per = |p: &Pipeline| p.events_estimate(self.horizon).0;
-        self.pipelines.iter().map(per).fold(0, u64::saturating_add)
-    }
-
     /// The shape of its per-place tables.
     pub fn layout(&self) -> crate::pipeline::places::Layout {
         let (np, na) = (self.pipelines.len(), self.directory.accounts.len());
@@ -463,38 +456,5 @@ impl World {
             .iter()
             .filter(|d| d.region != p.region)
             .count()
-    }
-}
-
-impl Pipeline {
-    /// The events its builds before `horizon` are estimated to need, with
-    /// the builds and the events per build behind that.
-    pub fn events_estimate(&self, horizon: SimTime) -> (u64, u64, u64) {
-        let builds = self.schedule.builds_estimate(horizon).max(1);
-        let each = self.events_per_build_estimate();
-        (builds.saturating_mul(each), builds, each)
-    }
-
-    /// An upper estimate of the events one build of this pipeline
-    /// schedules: a few per step, per distribution, per copy and per
-    /// account shared with (checked against every shipped scenario).
-    pub fn events_per_build_estimate(&self) -> u64 {
-        let steps = (self.components.len() + self.tests.len()) as u64;
-        let entities: u64 = self
-            .distributions
-            .iter()
-            .filter_map(|d| d.share.as_ref())
-            .map(|s| s.entities as u64)
-            .sum();
-        // A container's bootstrap, push and pull, then a push per
-        // destination and an event per replication.
-        let container = self.container.as_ref().map_or(0, |c| {
-            4 + 2 * c.destinations.len() as u64 + 2 * c.replications.len() as u64
-        });
-        8 + steps
-            + 2 * self.distributions.len() as u64
-            + 3 * self.copies.len() as u64
-            + entities / 2
-            + container
     }
 }

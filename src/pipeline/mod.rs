@@ -8,3 +8,4 @@ pub mod model;
 pub(crate) mod places;
 pub(crate) mod schedule;
 pub(crate) mod trigger;
+pub(crate) mod work;

@@ -119,8 +119,9 @@ impl Routes {
         self.by_pair[from.index() * self.regions + to.index()] = Some(model);
     }
 
-    /// Whether each pair, row by row, has a model.
-    pub fn declared(&self) -> impl Iterator<Item = bool> + '_ {
+    /// Whether each pair, row by row, has a model (for the resolver's tests).
+    #[cfg(test)]
+    pub(crate) fn declared(&self) -> impl Iterator<Item = bool> + '_ {
         self.by_pair.iter().map(Option::is_some)
     }
 }

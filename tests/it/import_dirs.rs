@@ -647,4 +647,19 @@ fn packer_build_level_sources_rename_and_extend_their_source() {
         "{}",
         stderr(&o)
     );
+    // So is a build naming a source no block declares.
+    let text = std::fs::read_to_string(root().join(pk)).unwrap().replacen(
+        "name = \"fleet\"",
+        "name = \"fleet\"\n  sources = [\"source.amazon-ebs.gone\"]",
+        1,
+    );
+    let gone = dir.path().join("gone.pkr.hcl");
+    std::fs::write(&gone, text).unwrap();
+    let o = amisim(&["import", gone.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("build[0].sources: names source.amazon-ebs.gone, which no top-level source block declares"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -83,8 +83,19 @@ pub(super) fn instances<'b>(
     let mut out = Vec::new();
     for (bi, b) in builds.iter().enumerate() {
         let build = Some((bi, *b, string_attr(b.body(), "name", ctx)));
+        // An amazon-ebs source a build names must be declared, as Packer
+        // requires; another builder's is not amisim's to read.
+        let declared = |reference: &str, at: String| match find(reference) {
+            None if short(reference).starts_with("amazon-ebs.") => Err(ImportError::wrong(
+                file.to_path_buf(),
+                at,
+                format!("names {reference}, which no top-level source block declares"),
+                "declare it: source \"amazon-ebs\" \"NAME\" { … }, as Packer requires".into(),
+            )),
+            found => Ok(found),
+        };
         for reference in list_attr(b.body(), "sources", ctx) {
-            if let Some(s) = find(&reference) {
+            if let Some(s) = declared(&reference, format!("build[{bi}].sources"))? {
                 let name = label(s, 1).unwrap_or("ebs").to_string();
                 out.push(Instance {
                     source: s,
@@ -96,21 +107,12 @@ pub(super) fn instances<'b>(
         }
         for inner in b.body().blocks().filter(|x| x.identifier() == "source") {
             let reference = label(inner, 0).unwrap_or("");
-            let Some(s) = find(reference) else {
-                if short(reference).starts_with("amazon-ebs.") {
-                    return Err(ImportError::wrong(
-                        file.to_path_buf(),
-                        format!("build[{bi}].source \"{reference}\""),
-                        format!("names {reference}, which no top-level source block declares"),
-                        "declare it: source \"amazon-ebs\" \"NAME\" { … }, as Packer requires"
-                            .into(),
-                    ));
-                }
+            let at = format!("build[{bi}].source \"{reference}\"");
+            let Some(s) = declared(reference, at.clone())? else {
                 continue;
             };
             let name = string_attr(inner.body(), "name", ctx)
                 .unwrap_or_else(|| label(s, 1).unwrap_or("ebs").to_string());
-            let at = format!("build[{bi}].source \"{reference}\"");
             out.push(Instance {
                 source: s,
                 name,

@@ -199,6 +199,30 @@ impl Model<'_> {
             self.public_live[idx] += 1;
         }
     }
+    /// A failed execution's public shares free their place under the
+    /// public AMI quota.
+    pub(super) fn public_shares_gone(&mut self, exec: ExecId) {
+        let pi = self.out.runs[exec.index()].pipeline as usize;
+        let p = &self.world.pipelines[pi];
+        let public = |r: &super::StageRecord| {
+            r.stage == Stage::Share
+                && r.cause == Cause::None
+                && p.distributions[r.item as usize]
+                    .share
+                    .as_ref()
+                    .is_some_and(|s| s.public)
+        };
+        let mut shares = std::mem::take(&mut self.own_images);
+        shares.clear();
+        let own = self
+            .own_records(exec)
+            .filter(|&j| public(&self.out.stages[j]));
+        shares.extend(own.map(|j| j as u32));
+        for &j in &shares {
+            self.public_image_gone(exec, self.out.stages[j as usize].region);
+        }
+        self.own_images = shares;
+    }
 
     /// One public image of the pipeline of `exec` in `region` is gone
     /// (deregistered, or never kept): its place under the public quota is free.

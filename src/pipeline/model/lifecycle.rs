@@ -15,8 +15,8 @@ impl Model<'_> {
     pub(super) fn register_images(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
         let pi = self.out.runs[exec.index()].pipeline as usize;
         if self.world.pipelines[pi].container.is_some() {
-            if let Some((from, _)) = self.kept_image(exec, sim.now()) {
-                self.register_container_images(sim, exec, from);
+            if self.scan_own_records(exec, sim.now()).is_some() {
+                self.register_container_images(sim, exec);
             }
         } else {
             self.register_ami_images(sim, exec);
@@ -86,7 +86,7 @@ impl Model<'_> {
                 registered,
             ));
         }
-        for &j in &self.own_copies {
+        for &j in &self.own_images {
             let r = &out.stages[j as usize];
             let enc = p.copies[r.item as usize].encryption;
             out.images
@@ -101,24 +101,13 @@ impl Model<'_> {
     /// reached (its pushes and replications), each storing the layers it
     /// moved there (the whole image first, then the changed layers), under
     /// the lifecycle (which only deletes container images).
-    fn register_container_images(
-        &mut self,
-        sim: &mut Simulation<Event>,
-        exec: ExecId,
-        from: usize,
-    ) {
+    fn register_container_images(&mut self, sim: &mut Simulation<Event>, exec: ExecId) {
         let pi = self.out.runs[exec.index()].pipeline as usize;
         let now = sim.now();
         let out = &mut self.out;
         let first = out.images.len() as u32;
-        for j in from..out.stages.len() {
-            let r = out.stages[j];
-            if r.exec != exec
-                || !matches!(r.stage, Stage::Push | Stage::Replicate)
-                || r.outcome != Outcome::Succeeded
-            {
-                continue;
-            }
+        for &j in &self.own_images {
+            let r = out.stages[j as usize];
             out.images.push(ImageRecord {
                 exec,
                 account: r.account,
@@ -139,42 +128,31 @@ impl Model<'_> {
         self.apply_lifecycle(sim, exec, pi, (None, None));
     }
 
-    /// Where `exec`'s stage records start, and when its image was
-    /// registered in the build Region, if it keeps one (an existing image,
-    /// registered before, at `now`).
-    /// One pass over an AMI execution's own records (three scans of every
+    /// One pass over an execution's own records (three scans of every
     /// record after its first were 14.5 % of an enterprise-capacity run):
-    /// when its image was
-    /// registered (now, if it succeeded without a record of it; `None` if
-    /// it registered none), the data its snapshots wrote, and its
-    /// succeeded copies in record order (into `own_copies`).
+    /// when its image was registered in the build Region (now, if it
+    /// succeeded without a record of it, as an existing image or a
+    /// container; `None` if it registered none), the data its snapshots
+    /// wrote, and the records of its other images in record order (into
+    /// `own_images`: succeeded copies, pushes and replications).
     fn scan_own_records(&mut self, exec: ExecId, now: SimTime) -> Option<(SimTime, f64)> {
         let (mut registered, mut built_gib) = (None, -0.0);
-        let mut copies = std::mem::take(&mut self.own_copies);
-        copies.clear();
+        let mut images = std::mem::take(&mut self.own_images);
+        images.clear();
         for j in self.own_records(exec) {
             let r = &self.out.stages[j];
             let ok = r.outcome == Outcome::Succeeded;
             match r.stage {
                 Stage::RegisterImage if ok => registered = Some(r.finished),
                 Stage::Snapshot => built_gib += r.data_gib,
-                Stage::Copy if ok => copies.push(j as u32),
+                Stage::Copy | Stage::Push | Stage::Replicate if ok => images.push(j as u32),
                 _ => {}
             }
         }
-        self.own_copies = copies;
+        self.own_images = images;
         let run = &self.out.runs[exec.index()];
         let registered = registered.or((run.outcome == Outcome::Succeeded).then_some(now))?;
         Some((registered, built_gib))
-    }
-
-    fn kept_image(&self, exec: ExecId, now: SimTime) -> Option<(usize, SimTime)> {
-        let run = &self.out.runs[exec.index()];
-        let from = run.first_record.index();
-        match registered_at(&self.out.stages[from..], exec) {
-            Some(t) => Some((from, t)),
-            None => (run.outcome == Outcome::Succeeded).then_some((from, now)),
-        }
     }
 
     /// The lifecycle after an execution's images are recorded: `keep_last`
@@ -349,17 +327,4 @@ impl Model<'_> {
             }
         }
     }
-}
-
-/// When execution `exec` registered its image in the build Region, if it
-/// did: the built image is available there from then (a copy is from the
-/// end of its copy).
-fn registered_at(stages: &[super::StageRecord], exec: ExecId) -> Option<SimTime> {
-    stages
-        .iter()
-        .rev()
-        .find(|r| {
-            r.exec == exec && r.stage == Stage::RegisterImage && r.outcome == Outcome::Succeeded
-        })
-        .map(|r| r.finished)
 }

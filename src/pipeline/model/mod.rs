@@ -175,9 +175,10 @@ struct Model<'w> {
     tb_active: Vec<(RecordId, CopyPair, u64)>,
     /// Per stage record: the next record of its execution, + 1 (0: none).
     next_record: Vec<u32>,
-    /// The succeeded copy records of the execution whose images are being
-    /// registered (`Model::scan_own_records`), reused.
-    own_copies: Vec<u32>,
+    /// Record indices of one execution picked from its chain, reused: the
+    /// records of its images when they are registered
+    /// (`Model::scan_own_records`), its public shares when it fails.
+    own_images: Vec<u32>,
     /// Copies holding units of the snapshot-copy quota, and how many.
     snapshots_held: Vec<(RecordId, u32)>,
     /// The lineage and copying entries set this replication: only they need

@@ -77,7 +77,7 @@ impl<'w> Replicator<'w> {
             },
             tb_active: Vec::new(),
             snapshots_held: Vec::new(),
-            own_copies: Vec::new(),
+            own_images: Vec::new(),
             next_record: Vec::new(),
             public_live: TiVec::from(vec![0; places]),
             live: vec![Default::default(); np],

@@ -463,21 +463,7 @@ impl Model<'_> {
             // anchoring the next incremental copies.
             self.register_images(sim, exec);
         }
-        // A failed execution's public shares free their place.
-        let mut next = self.out.runs[exec.index()].own_first.checked_sub(1);
-        while let Some(j) = next {
-            next = self.next_record[j as usize].checked_sub(1);
-            let r = self.out.stages[j as usize];
-            if r.stage == Stage::Share
-                && r.cause == Cause::None
-                && self.world.pipelines[pi].distributions[r.item as usize]
-                    .share
-                    .as_ref()
-                    .is_some_and(|s| s.public)
-            {
-                self.public_image_gone(exec, r.region);
-            }
-        }
+        self.public_shares_gone(exec);
         // Only failed scheduled executions count; a manual or
         // update-triggered one leaves the count (docs/sources.md#auto-disable).
         let scheduled = matches!(

@@ -58,7 +58,7 @@ pub(super) fn replay_runs(
     agg: &crate::experiment::Aggregate,
     seed: u64,
 ) -> Option<ByReplication> {
-    use crate::pipeline::model::{Outcome, run_replication};
+    use crate::pipeline::model::run_replication;
     use rayon::prelude::*;
     if agg.replications > super::replay::MAX_REPLAYED {
         return None;
@@ -66,14 +66,8 @@ pub(super) fn replay_runs(
     let first = agg.first_replication;
     let times = |i: u64| {
         let rep = run_replication(&scn.world, seed, i);
-        let ok = rep.runs.iter().filter(|r| r.outcome == Outcome::Succeeded);
-        let t: Vec<(usize, f64)> = ok
-            .map(|r| {
-                (
-                    r.pipeline as usize,
-                    r.finished.since(r.triggered).as_millis() as f64 / 1000.0,
-                )
-            })
+        let t: Vec<(usize, f64)> = super::replay::succeeded_times(&rep)
+            .map(|(_, p, ms)| (p, ms as f64 / 1000.0))
             .collect();
         (i, t)
     };

@@ -43,14 +43,9 @@ pub(super) fn p95_execution(scn: &Scenario, agg: &Aggregate, seed: u64) -> Optio
     let first = agg.first_replication;
     let nearest = |i: u64| {
         let rep = run_replication(&scn.world, seed, i);
-        rep.runs
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.pipeline as usize == pipeline && r.outcome == Outcome::Succeeded)
-            .map(|(e, r)| {
-                let ms = r.finished.since(r.triggered).as_millis();
-                ((ms as f64 - p95_ms).abs() as u64, i, e)
-            })
+        succeeded_times(&rep)
+            .filter(|&(_, p, _)| p == pipeline)
+            .map(|(e, _, ms)| ((ms as f64 - p95_ms).abs() as u64, i, e))
             .min()
     };
     // Ties go to the earlier replication and execution, whatever the threads.
@@ -70,4 +65,22 @@ pub(super) fn p95_execution(scn: &Scenario, agg: &Aggregate, seed: u64) -> Optio
         searched,
         all: searched == agg.replications,
     })
+}
+
+/// The succeeded executions of a replication: index, pipeline, and time to
+/// all Regions in ms (what runs.csv's `time_to_all_regions_s` holds).
+pub(super) fn succeeded_times(
+    rep: &ReplicationResult,
+) -> impl Iterator<Item = (usize, usize, u64)> + '_ {
+    rep.runs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.outcome == Outcome::Succeeded)
+        .map(|(e, r)| {
+            (
+                e,
+                r.pipeline as usize,
+                r.finished.since(r.triggered).as_millis(),
+            )
+        })
 }

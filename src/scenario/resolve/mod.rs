@@ -284,21 +284,15 @@ fn check_work(
     pipelines: &[crate::pipeline::config::Pipeline],
     horizon: SimTime,
 ) {
-    let per = |p: &crate::pipeline::config::Pipeline| {
-        let (total, builds, each) = p.events_estimate(horizon);
-        (builds, each, total)
-    };
-    let total = pipelines
-        .iter()
-        .map(|p| per(p).2)
-        .fold(0u64, u64::saturating_add);
+    let total = crate::pipeline::work::events_estimate(pipelines, horizon);
     if total <= MAX_EVENTS_PER_REPLICATION {
         return;
     }
-    let Some((i, p)) = pipelines.iter().enumerate().max_by_key(|(_, p)| per(p).2) else {
+    let most = |(_, p): &(usize, &crate::pipeline::config::Pipeline)| p.events_estimate(horizon).0;
+    let Some((i, p)) = pipelines.iter().enumerate().max_by_key(most) else {
         return;
     };
-    let (builds, each, _) = per(p);
+    let (alone, builds, each) = p.events_estimate(horizon);
     let n = raw.pipeline.len();
     let (span, key) = match raw.pipeline.get(i) {
         Some(rp) => (
@@ -316,7 +310,7 @@ fn check_work(
         format!(
             "a replication would need about {total} events, over amisim's limit of {MAX_EVENTS_PER_REPLICATION}; pipeline \"{}\" alone about {} ({builds} builds of about {each} events each)",
             p.name,
-            builds.saturating_mul(each)
+            alone
         ),
         Some("build less often (cron, interval, update sources), distribute to fewer Regions or accounts, or shorten horizon"),
     );
