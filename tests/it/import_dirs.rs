@@ -632,34 +632,31 @@ fn packer_build_level_sources_rename_and_extend_their_source() {
         only.contains("name = \"batch\"") && !only.contains("name = \"web\""),
         "{only}"
     );
+    // The template with `from` replaced by `to` is refused with `message`.
+    let refused = |(from, to): (&str, &str), message: &str| {
+        let text = std::fs::read_to_string(root().join(pk))
+            .unwrap()
+            .replacen(from, to, 1);
+        let edited = dir.path().join("edited.pkr.hcl");
+        std::fs::write(&edited, text).unwrap();
+        let o = amisim(&["import", edited.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains(message), "{}", stderr(&o));
+    };
     // Setting a field of the top-level source again is Packer's error too.
-    let text = std::fs::read_to_string(root().join(pk)).unwrap().replacen(
-        "name        = \"web\"",
-        "name = \"web\"\n    instance_type = \"m6i.xlarge\"",
-        1,
-    );
-    let twice = dir.path().join("twice.pkr.hcl");
-    std::fs::write(&twice, text).unwrap();
-    let o = amisim(&["import", twice.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("build[0].source \"amazon-ebs.base\".instance_type: instance_type is set both here and in source.amazon-ebs.base, which Packer refuses"),
-        "{}",
-        stderr(&o)
+    refused(
+        (
+            "name        = \"web\"",
+            "name = \"web\"\n    instance_type = \"m6i.xlarge\"",
+        ),
+        "build[0].source \"amazon-ebs.base\".instance_type: instance_type is set both here and in source.amazon-ebs.base, which Packer refuses",
     );
     // So is a build naming a source no block declares.
-    let text = std::fs::read_to_string(root().join(pk)).unwrap().replacen(
-        "name = \"fleet\"",
-        "name = \"fleet\"\n  sources = [\"source.amazon-ebs.gone\"]",
-        1,
-    );
-    let gone = dir.path().join("gone.pkr.hcl");
-    std::fs::write(&gone, text).unwrap();
-    let o = amisim(&["import", gone.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("build[0].sources: names source.amazon-ebs.gone, which no top-level source block declares"),
-        "{}",
-        stderr(&o)
+    refused(
+        (
+            "name = \"fleet\"",
+            "name = \"fleet\"\n  sources = [\"source.amazon-ebs.gone\"]",
+        ),
+        "build[0].sources: names source.amazon-ebs.gone, which no top-level source block declares",
     );
 }
