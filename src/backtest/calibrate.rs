@@ -4,10 +4,12 @@
 
 use super::metric::Execution;
 use super::metric::Metric;
+use crate::engine::SimDuration;
 use crate::fit::obs::{Observation, Target};
 use crate::fit::stage::{self, StageFit};
 use crate::fit::toml_out::{self, Extra, ExtraStep};
 use crate::pipeline::config::World;
+use crate::scenario::spec::Dur;
 
 /// What the calibration holds.
 #[derive(Debug)]
@@ -86,7 +88,11 @@ fn observations(world: &World, before: &[&Execution], copies_seen: bool) -> Vec<
 }
 
 /// Fits the executions before the cutoff.
-pub(crate) fn calibrate(world: &World, before: &[&Execution], o: &stage::Options) -> Calibration {
+pub(crate) fn calibrate(
+    world: &World,
+    before: &[&Execution],
+    o: &stage::Options,
+) -> Result<Calibration, String> {
     let copies_seen = before
         .iter()
         .any(|e| e.steps.iter().any(|s| matches!(s.metric, Metric::Copy(_))));
@@ -99,7 +105,7 @@ pub(crate) fn calibrate(world: &World, before: &[&Execution], o: &stage::Options
     let mut extra = Extra::default();
     extra.latency.push((
         "register_image",
-        "\"0s\"".into(),
+        Dur(SimDuration::ZERO),
         "held in snapshot: Image Builder's CreateImage step lasts until the AMI is available"
             .into(),
     ));
@@ -113,13 +119,13 @@ pub(crate) fn calibrate(world: &World, before: &[&Execution], o: &stage::Options
         "Its values win over the scenario's when the backtest runs it; as a `calibration`".into(),
         "they stand wherever a scenario sets none.".into(),
     ];
-    let toml = toml_out::render_with(&fits, &header, &extra);
-    Calibration {
+    let toml = toml_out::render_with(&fits, &header, &extra)?;
+    Ok(Calibration {
         toml,
         fits,
         failures,
         notes,
-    }
+    })
 }
 
 /// What a pipeline of the scenario has and its history before the cutoff
@@ -190,7 +196,7 @@ fn zero_other_steps(world: &World, before: &[&Execution], extra: &mut Extra) {
                 extra.steps.push(ExtraStep {
                     table,
                     name: s.name.clone(),
-                    duration: Some("\"0s\"".into()),
+                    duration: Some(Dur(SimDuration::ZERO)),
                     failure_probability: None,
                     comment: format!(
                         "held in {:?}: Image Builder logs every {first} component as one ExecuteComponents step",

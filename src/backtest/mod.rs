@@ -68,6 +68,11 @@ pub enum BacktestError {
     /// The calibrated scenario is refused: amisim's own failure.
     #[error("the calibration backtest fitted is refused (amisim's failure, please report it): {0}")]
     Calibration(ScenarioErrors),
+    /// The calibration cannot be written: amisim's own failure.
+    #[error(
+        "the calibration backtest fitted cannot be written (amisim's failure, please report it): {0}"
+    )]
+    Unwritable(String),
     /// The simulation failed.
     #[error("{0}")]
     Run(#[from] experiment::ExperimentError),
@@ -230,7 +235,8 @@ pub fn backtest(req: &Request) -> Result<Backtested, BacktestError> {
     let (k, cutoff) = split(execs, req.cutoff, at).map_err(BacktestError::Input)?;
     let (before, after): (Vec<&Execution>, Vec<&Execution>) =
         (execs[..k].iter().collect(), execs[k..].iter().collect());
-    let calibration = calibrate::calibrate(&sc.world, &before, &req.fit);
+    let calibration =
+        calibrate::calibrate(&sc.world, &before, &req.fit).map_err(BacktestError::Unwritable)?;
     let dir = tempfile::tempdir().map_err(|e| {
         BacktestError::Input(located(
             at,

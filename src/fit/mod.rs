@@ -22,6 +22,7 @@ pub(crate) mod toml_out;
 
 use std::path::{Path, PathBuf};
 
+use crate::diag::Diagnostic;
 pub use obs::FitError;
 use obs::{Observation, located};
 
@@ -208,7 +209,12 @@ pub fn fit(req: &Request) -> Result<Fitted, FitError> {
     for (why, n) in &read.dropped {
         header.push(format!("left out: {n} rows ({why})"));
     }
-    let toml = toml_out::render(&stages, &header);
+    let toml = toml_out::render(&stages, &header).map_err(|why| {
+        Diagnostic::new(
+            format!("amisim wrote a calibration its own reader refuses ({why})"),
+            "a fault of amisim's: please report it with the input",
+        )
+    })?;
     Ok(Fitted {
         toml,
         stages,

@@ -9,45 +9,56 @@ use super::family::{Family, Fitted};
 use super::obs::Target;
 use super::stage::{StageFit, StageModel};
 use super::throughput::{LR_CRITICAL, Overhead, Z95};
+use crate::engine::SimDuration;
+use crate::scenario::draft::{Draft, Val};
+use crate::scenario::raw::RawCalibration;
+use crate::scenario::spec::{DistTable, Dur, LawSpec, ThroughputSpec};
 
-/// Seconds as a duration string, to the millisecond.
-pub(crate) fn secs(x: f64) -> String {
-    let s = format!("{x:.3}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    format!("\"{s}s\"")
+/// Seconds as a duration, to the millisecond (as `"12.345s"` reads).
+pub(crate) fn secs(x: f64) -> Dur {
+    Dur(SimDuration::parse(&format!("{x:.3}s")).unwrap_or(SimDuration::from_secs_f64(x)))
 }
 
-fn num(x: f64) -> String {
+/// A parameter to six decimals (as its decimal text reads).
+fn num(x: f64) -> f64 {
+    format!("{x:.6}").parse().unwrap_or(x)
+}
+
+/// A parameter to six decimals, in words.
+fn words(x: f64) -> String {
     let s = format!("{x:.6}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// A fitted family as a latency table.
-pub(crate) fn family_spec(f: &Fitted) -> String {
+/// A lognormal law by the mean and standard deviation of its logarithm.
+fn lognormal<P>(mu: f64, sigma: f64) -> LawSpec<P> {
+    LawSpec::Table(DistTable::Lognormal {
+        median: None,
+        p95: None,
+        mu: Some(num(mu)),
+        sigma: Some(num(sigma)),
+    })
+}
+
+/// A fitted family as a latency law.
+pub(crate) fn family_spec(f: &Fitted) -> LawSpec<Dur> {
     let p = &f.params;
-    match f.family {
-        Family::Exponential => format!("{{ kind = \"exponential\", mean = {} }}", secs(p[0])),
-        Family::Lognormal => format!(
-            "{{ kind = \"lognormal\", mu = {}, sigma = {} }}",
-            num(p[0]),
-            num(p[1])
-        ),
-        Family::Gamma => format!(
-            "{{ kind = \"gamma\", shape = {}, scale = {} }}",
-            num(p[0]),
-            secs(p[1])
-        ),
-        Family::Weibull => format!(
-            "{{ kind = \"weibull\", shape = {}, scale = {} }}",
-            num(p[0]),
-            secs(p[1])
-        ),
-        Family::Normal => format!(
-            "{{ kind = \"normal\", mean = {}, sd = {} }}",
-            secs(p[0]),
-            secs(p[1])
-        ),
-    }
+    LawSpec::Table(match f.family {
+        Family::Exponential => DistTable::Exponential { mean: secs(p[0]) },
+        Family::Lognormal => return lognormal(p[0], p[1]),
+        Family::Gamma => DistTable::Gamma {
+            shape: num(p[0]),
+            scale: secs(p[1]),
+        },
+        Family::Weibull => DistTable::Weibull {
+            shape: num(p[0]),
+            scale: secs(p[1]),
+        },
+        Family::Normal => DistTable::Normal {
+            mean: secs(p[0]),
+            sd: secs(p[1]),
+        },
+    })
 }
 
 /// A date, from seconds since the epoch.
@@ -56,52 +67,63 @@ pub(crate) fn date(t: f64) -> String {
         .map_or_else(|| "?".into(), |d| d.format("%Y-%m-%d").to_string())
 }
 
-/// The value written for a stage.
-pub(crate) fn spec(s: &StageFit) -> String {
+/// The value written for a stage: a law, or a throughput's overhead and rate.
+pub(crate) fn spec_value(s: &StageFit) -> Val {
     let latency = match &s.model {
         StageModel::Families { ranked, .. } => family_spec(&ranked[0]),
-        StageModel::Empirical(v) => format!(
-            "{{ kind = \"empirical\", values = [{}] }}",
-            v.iter().map(|x| secs(*x)).collect::<Vec<_>>().join(", ")
-        ),
+        StageModel::Empirical(v) => LawSpec::Table(DistTable::Empirical {
+            values: Some(v.iter().map(|x| secs(*x)).collect()),
+            csv: None,
+        }),
         StageModel::Throughput { fit, .. } => {
             let overhead = match fit.overhead {
-                Overhead::Fixed(o) => secs(o),
-                Overhead::Random(l) => format!(
-                    "{{ kind = \"lognormal\", mu = {}, sigma = {} }}",
-                    num(l.mu),
-                    num(l.sigma)
-                ),
+                Overhead::Fixed(o) => LawSpec::Constant(secs(o)),
+                Overhead::Random(l) => lognormal(l.mu, l.sigma),
             };
-            return format!(
-                "{{ overhead = {overhead}, throughput_mib_s = {{ kind = \"lognormal\", median = {}, p95 = {} }} }}",
-                num(fit.median_mib_s()),
-                num(fit.p95_mib_s())
-            );
+            return Val::of(&ThroughputSpec {
+                overhead,
+                throughput_mib_s: LawSpec::Table(DistTable::Lognormal {
+                    median: Some(num(fit.median_mib_s())),
+                    p95: Some(num(fit.p95_mib_s())),
+                    mu: None,
+                    sigma: None,
+                }),
+            });
         }
     };
     if s.target.is_throughput() {
         // No usable sizes: the whole duration is the overhead.
-        format!("{{ overhead = {latency}, throughput_mib_s = 1000000 }}")
+        Val::of(&ThroughputSpec {
+            overhead: latency,
+            throughput_mib_s: LawSpec::Constant(1_000_000.0),
+        })
     } else {
-        latency
+        Val::of(&latency)
     }
+}
+
+/// The value written for a stage, as inline TOML (for the console and report).
+pub(crate) fn spec(s: &StageFit) -> String {
+    spec_value(s).to_string()
 }
 
 /// A throughput fit's parameters in words.
 fn throughput_words(fit: &super::throughput::Throughput) -> String {
     let se = &fit.se;
     let (overhead, k) = match fit.overhead {
-        Overhead::Fixed(o) => (format!("fixed overhead {} s ± {}", num(o), num(se[0])), 1),
+        Overhead::Fixed(o) => (
+            format!("fixed overhead {} s ± {}", words(o), words(se[0])),
+            1,
+        ),
         Overhead::Random(l) => (
             format!(
                 "random overhead lognormal: median {} s, p95 {} s, mu {} ± {}, sigma {} ± {}",
-                num(l.mu.exp()),
-                num((l.mu + Z95 * l.sigma).exp()),
-                num(l.mu),
-                num(se[0]),
-                num(l.sigma),
-                num(se[1])
+                words(l.mu.exp()),
+                words((l.mu + Z95 * l.sigma).exp()),
+                words(l.mu),
+                words(se[0]),
+                words(l.sigma),
+                words(se[1])
             ),
             2,
         ),
@@ -111,12 +133,12 @@ fn throughput_words(fit: &super::throughput::Throughput) -> String {
     });
     format!(
         "{overhead}, rate median {} MiB/s (p95 {}), ln-rate mu {} ± {}, sigma {} ± {}; AIC {:.1}, BIC {:.1}{lr}",
-        num(fit.median_mib_s()),
-        num(fit.p95_mib_s()),
-        num(fit.mu),
-        num(se[k]),
-        num(fit.sigma),
-        num(se[k + 1]),
+        words(fit.median_mib_s()),
+        words(fit.p95_mib_s()),
+        words(fit.mu),
+        words(se[k]),
+        words(fit.sigma),
+        words(se[k + 1]),
         fit.aic,
         fit.bic
     )
@@ -161,7 +183,7 @@ pub(crate) fn comment(s: &StageFit) -> Vec<String> {
                 .param_names()
                 .iter()
                 .zip(p.params.iter().zip(&p.se))
-                .map(|(n, (v, se))| format!("{n} {} ± {}", num(*v), num(*se)))
+                .map(|(n, (v, se))| format!("{n} {} ± {}", words(*v), words(*se)))
                 .collect();
             out.push(format!(
                 "{}: {} (± one standard error); best by BIC: {bic}; KS {:.3} p = {:.3}, AD {:.3} p = {:.3} (parametric bootstrap, {} samples, seed {})",
@@ -192,8 +214,8 @@ pub(crate) fn comment(s: &StageFit) -> Vec<String> {
 /// them): values set outright, each with its comment.
 #[derive(Debug, Default)]
 pub(crate) struct Extra {
-    /// `[latency]` keys: key, TOML value, comment.
-    pub latency: Vec<(&'static str, String, String)>,
+    /// `[latency]` keys: key, duration, comment.
+    pub latency: Vec<(&'static str, Dur, String)>,
     /// Steps' values.
     pub steps: Vec<ExtraStep>,
     /// `[faults]` keys: key, probability, comment.
@@ -207,8 +229,8 @@ pub(crate) struct ExtraStep {
     pub table: &'static str,
     /// The step's name.
     pub name: String,
-    /// Its duration (TOML) when no fit gives one.
-    pub duration: Option<String>,
+    /// Its duration when no fit gives one.
+    pub duration: Option<Dur>,
     /// Its failure probability.
     pub failure_probability: Option<f64>,
     /// Why.
@@ -216,24 +238,26 @@ pub(crate) struct ExtraStep {
 }
 
 /// The calibration file.
-pub(crate) fn render(fits: &[StageFit], header: &[String]) -> String {
+pub(crate) fn render(fits: &[StageFit], header: &[String]) -> Result<String, String> {
     render_with(fits, header, &Extra::default())
 }
 
 /// One fitted value with its comment lines.
-fn write_fit(out: &mut String, key: &str, s: &StageFit) {
+fn write_fit(out: &mut Draft, key: &str, s: &StageFit) {
     for c in comment(s) {
-        let _ = writeln!(out, "# {c}");
+        out.comment_next(c);
     }
-    let _ = writeln!(out, "{key} = {}", spec(s));
+    out.set(key, spec_value(s), "");
 }
 
-/// The calibration file, with `extra`.
-pub(crate) fn render_with(fits: &[StageFit], header: &[String], extra: &Extra) -> String {
-    let mut out = String::new();
-    for h in header {
-        let _ = writeln!(out, "# {h}");
-    }
+/// The calibration file, with `extra`, written through the calibration's
+/// raw type; an error is amisim's own fault.
+pub(crate) fn render_with(
+    fits: &[StageFit],
+    header: &[String],
+    extra: &Extra,
+) -> Result<String, String> {
+    let mut out = Draft::default();
     latency_table(&mut out, fits, extra);
     for s in fits {
         if let Target::Copy {
@@ -241,22 +265,27 @@ pub(crate) fn render_with(fits: &[StageFit], header: &[String], extra: &Extra) -
             to: Some(t),
         } = &s.target
         {
-            let _ = writeln!(out, "\n[[route]]\nfrom = \"{f}\"\nto = \"{t}\"");
+            out.tables(&["route"]);
+            out.set("from", Val::str(f), "");
+            out.set("to", Val::str(t), "");
             write_fit(&mut out, "copy", s);
         }
     }
     step_tables(&mut out, fits, extra);
     if !extra.faults.is_empty() {
-        let _ = writeln!(out, "\n[faults]");
+        out.table(&["faults"]);
         for (k, p, c) in &extra.faults {
-            let _ = writeln!(out, "# {c}\n{k} = {}", num(*p));
+            out.comment_next(c.clone());
+            out.set(k, num(*p), "");
         }
     }
-    out
+    let mut head: String = header.iter().map(|h| format!("# {h}\n")).collect();
+    head.push('\n');
+    out.render::<RawCalibration>(&head).map(|(text, _)| text)
 }
 
 /// `[latency]`: the values set outright, then the fitted ones.
-fn latency_table(out: &mut String, fits: &[StageFit], extra: &Extra) {
+fn latency_table(out: &mut Draft, fits: &[StageFit], extra: &Extra) {
     let latency: Vec<&StageFit> = fits
         .iter()
         .filter(|s| {
@@ -269,9 +298,10 @@ fn latency_table(out: &mut String, fits: &[StageFit], extra: &Extra) {
     if latency.is_empty() && extra.latency.is_empty() {
         return;
     }
-    let _ = writeln!(out, "\n[latency]");
+    out.table(&["latency"]);
     for (k, v, c) in &extra.latency {
-        let _ = writeln!(out, "# {c}\n{k} = {v}");
+        out.comment_next(c.clone());
+        out.set(k, Val::of(v), "");
     }
     for s in latency {
         let key = match &s.target {
@@ -284,23 +314,24 @@ fn latency_table(out: &mut String, fits: &[StageFit], extra: &Extra) {
                 .iter()
                 .any(|n| n.contains("instance_ready is set to 0"))
         {
-            let _ = writeln!(
-                out,
-                "instance_ready = \"0s\"  # held in instance_launch above"
+            out.set(
+                "instance_ready",
+                Val::of(&Dur(SimDuration::ZERO)),
+                "held in instance_launch above",
             );
         }
     }
 }
 
 /// `[component."…"]` and `[test."…"]`: the fitted steps, then those set outright.
-fn step_tables(out: &mut String, fits: &[StageFit], extra: &Extra) {
+fn step_tables(out: &mut Draft, fits: &[StageFit], extra: &Extra) {
     for s in fits {
         let (table, name) = match &s.target {
             Target::Component(n) => ("component", n),
             Target::Test(n) => ("test", n),
             _ => continue,
         };
-        let _ = writeln!(out, "\n[{table}.{}]", toml::Value::String(name.clone()));
+        out.table(&[table, name]);
         write_fit(out, "duration", s);
         step_extra(out, extra, table, name);
     }
@@ -311,22 +342,20 @@ fn step_tables(out: &mut String, fits: &[StageFit], extra: &Extra) {
             _ => false,
         });
         if let (false, Some(d)) = (fitted, &e.duration) {
-            let name = toml::Value::String(e.name.clone());
-            let _ = writeln!(
-                out,
-                "\n[{}.{name}]\n# {}\nduration = {d}",
-                e.table, e.comment
-            );
+            out.table(&[e.table, &e.name]);
+            out.comment_next(e.comment.clone());
+            out.set("duration", Val::of(d), "");
             step_extra(out, extra, e.table, &e.name);
         }
     }
 }
 
 /// A step's failure probability, with its comment, from `extra`.
-fn step_extra(out: &mut String, extra: &Extra, table: &str, name: &str) {
+fn step_extra(out: &mut Draft, extra: &Extra, table: &str, name: &str) {
     for e in &extra.steps {
         if let (true, Some(p)) = (e.table == table && e.name == name, e.failure_probability) {
-            let _ = writeln!(out, "# {}\nfailure_probability = {}", e.comment, num(p));
+            out.comment_next(e.comment.clone());
+            out.set("failure_probability", num(p), "");
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Toml, quoted, strings};
+use super::{Toml, Val, quoted, strings};
 
 /// An ARN's parts: `arn:aws:<service>:<region>:<account>:<resource>`.
 pub(super) struct Arn<'s> {
@@ -157,7 +157,7 @@ impl DirectoryDraft {
     pub(super) fn emit(&self, out: &mut Toml, ids_from: &str) {
         let dir = self;
         for (i, a) in dir.accounts.iter().enumerate() {
-            out.table("[[account]]");
+            out.tables(&["account"]);
             out.set(
                 "name",
                 quoted(&account_name(a)),
@@ -169,7 +169,7 @@ impl DirectoryDraft {
             }
         }
         for (id, ous) in &dir.orgs {
-            out.table("[[external_organization]]");
+            out.tables(&["external_organization"]);
             out.set(
                 "id",
                 quoted(id),
@@ -184,7 +184,7 @@ impl DirectoryDraft {
             }
         }
         for r in &dir.regions {
-            out.table("[[region]]");
+            out.tables(&["region"]);
             out.set("name", quoted(r), "the Regions the documents name");
             if crate::aws::is_opt_in_region(r) {
                 out.set(
@@ -195,7 +195,7 @@ impl DirectoryDraft {
             }
         }
         for (id, (owner, regions, grants, from)) in &dir.keys {
-            out.table("[[kms_key]]");
+            out.tables(&["kms_key"]);
             out.set("name", quoted(id), from.as_str());
             out.set("account", quoted(&account_name(owner)), "the key ARN");
             out.set("region", quoted(&regions[0]), "the key ARN");
@@ -215,7 +215,7 @@ impl DirectoryDraft {
                 if regions.len() > 1 {
                     out.set(
                         "replica_grants",
-                        format!("{{ \"*\" = {} }}", strings(grants)),
+                        Val::table([("*", strings(grants))]),
                         "assumed: the same on every replica",
                     );
                 }

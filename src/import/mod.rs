@@ -1,10 +1,12 @@
 //! `amisim import`: a scenario from the pipeline a team already has.
 //!
-//! Each format's reader fills a `Toml` document, line by line, every value
-//! with the source field it came from as a comment; every field of the
-//! source with no counterpart in amisim becomes a [`Warning`]. The scenario
-//! is then checked like `validate` does, and an error is reported against
-//! the source field behind the offending line.
+//! Each format's reader fills a `Toml` draft (`scenario::draft`): tables
+//! and typed values, every value with the source field it came from; every
+//! field of the source with no counterpart in amisim becomes a [`Warning`].
+//! The draft is read into the scenario's raw types and written through them
+//! (so the file is TOML, in the format's own key order, by construction),
+//! then checked like `validate` does, and an error is reported against the
+//! source field behind the offending key.
 //!
 //! Formats: the JSON the AWS CLI prints for Image Builder (`imagebuilder`),
 //! `terraform show -json` (`terraform`), whose `aws_imagebuilder_*`
@@ -30,8 +32,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
+use crate::scenario::write::Notes;
 use crate::scenario::{self, ScenarioErrors};
-pub(crate) use write::{Sharing, Toml, quoted, root_volume, strings, volume};
+pub(crate) use write::{Sharing, Toml, Val, quoted, root_volume, strings, volume};
 
 /// A source format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -339,8 +342,16 @@ pub(crate) fn import(req: &Request) -> Result<Imported, ImportError> {
     warnings.sort_by_key(Warning::is_unread);
     let mut header = header(g.read_as, &g.files, &warnings);
     header.push('\n');
-    let text = doc.render(&header);
-    check(&doc, header.lines().count(), &text, warnings).map(|warnings| Imported {
+    let (text, notes) = match doc.render::<scenario::raw::RawScenario>(&header) {
+        Ok(written) => written,
+        Err(why) => {
+            let line = format!(
+                "amisim wrote a scenario its own reader refuses ({why}): a fault of amisim's, please report it with the documents"
+            );
+            return Err(ImportError::Unwritable(vec![line], warnings));
+        }
+    };
+    check(&notes, &text, warnings).map(|warnings| Imported {
         toml: text,
         format: g.read_as,
         warnings,
@@ -349,21 +360,15 @@ pub(crate) fn import(req: &Request) -> Result<Imported, ImportError> {
 
 /// The same checks as `validate`: an illegal pipeline is refused with
 /// AWS's answer, at the source field behind it.
-fn check(
-    doc: &Toml,
-    header_lines: usize,
-    text: &str,
-    warnings: Vec<Warning>,
-) -> Result<Vec<Warning>, ImportError> {
+fn check(notes: &Notes, text: &str, warnings: Vec<Warning>) -> Result<Vec<Warning>, ImportError> {
     let Err(ScenarioErrors(errs, _)) = scenario::from_str(Path::new("imported.toml"), text) else {
         return Ok(warnings);
     };
     let lines = errs
         .iter()
         .map(|e| {
-            let from = doc
-                .source_of(header_lines, e.line)
-                .map_or(String::new(), |s| format!(" (from {s})"));
+            let from = crate::scenario::draft::source_of(notes, &e.key_path)
+                .map_or(String::new(), |s| format!(" ({s})"));
             let help = e
                 .help
                 .as_ref()

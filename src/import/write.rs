@@ -1,100 +1,7 @@
-//! The scenario as an import writes it: TOML lines, each value with the
-//! source field it came from, and the tables the readers share.
+//! The tables the import readers share: volumes, sharing, the base
+//! image's root volume, and typed values.
 
-use std::fmt::Write as _;
-
-/// A scenario being written: lines, each value with the source field it
-/// came from.
-#[derive(Debug, Default)]
-pub(crate) struct Toml {
-    lines: Vec<(String, Option<String>)>,
-}
-
-impl Toml {
-    /// A table header, `[x]` or `[[x]]`, after a blank line.
-    pub(crate) fn table(&mut self, header: &str) {
-        if !self.lines.is_empty() {
-            self.lines.push((String::new(), None));
-        }
-        self.lines.push((header.to_string(), None));
-    }
-
-    /// `key = value`, with its source.
-    pub(crate) fn set(&mut self, key: &str, value: String, from: impl Into<String>) {
-        self.lines
-            .push((format!("{key} = {value}"), Some(from.into())));
-    }
-
-    /// `other`'s lines after a blank one.
-    pub(crate) fn append(&mut self, other: Toml) {
-        self.lines.push((String::new(), None));
-        self.lines.extend(other.lines);
-    }
-
-    /// `other`'s tables after this one's, separated as [`Toml::table`] does.
-    pub(crate) fn extend(&mut self, other: Toml) {
-        if !self.lines.is_empty() {
-            self.lines.push((String::new(), None));
-        }
-        self.lines.extend(other.lines);
-    }
-
-    /// Rewrites the source of every line that `f` maps to another.
-    pub(crate) fn map_sources(&mut self, f: impl Fn(&str) -> Option<String>) {
-        for (_, from) in &mut self.lines {
-            if let Some(new) = from.as_deref().and_then(&f) {
-                *from = Some(new);
-            }
-        }
-    }
-
-    /// A comment line.
-    pub(crate) fn comment(&mut self, text: &str) {
-        self.lines.push((format!("# {text}"), None));
-    }
-
-    /// The source behind line `n` (1-based) of the text, if any.
-    pub(crate) fn source_of(&self, header_lines: usize, n: usize) -> Option<&str> {
-        let i = n
-            .checked_sub(header_lines + 1)?
-            .min(self.lines.len().checked_sub(1)?);
-        // A table's header: the source of its first key.
-        if self.lines[i].0.starts_with('[') {
-            return self.lines[i + 1..]
-                .iter()
-                .take_while(|(l, _)| !l.starts_with('['))
-                .find_map(|(_, from)| from.as_deref());
-        }
-        // A key: its own source, or the nearest one above it in its table.
-        self.lines[..=i]
-            .iter()
-            .rev()
-            .take_while(|(l, _)| !l.starts_with('['))
-            .find_map(|(_, from)| from.as_deref())
-    }
-
-    pub(crate) fn render(&self, header: &str) -> String {
-        let mut out = String::from(header);
-        for (line, from) in &self.lines {
-            match from {
-                Some(f) if !line.is_empty() => {
-                    // A field path reads "from <path>"; anything else stands as it is.
-                    let first = f.split_whitespace().next().unwrap_or("");
-                    let from = if first.contains('.') || first.contains('[') {
-                        "from "
-                    } else {
-                        ""
-                    };
-                    let _ = writeln!(out, "{line:<40} # {from}{f}");
-                }
-                _ => {
-                    let _ = writeln!(out, "{line}");
-                }
-            }
-        }
-        out
-    }
-}
+pub(crate) use crate::scenario::draft::{Draft as Toml, Val};
 
 /// A `[[pipeline.volume]]` table: the device, its size and the data it holds.
 pub(crate) fn volume(
@@ -105,10 +12,10 @@ pub(crate) fn volume(
     device_from: String,
     data: (f64, String),
 ) {
-    out.table("[[pipeline.volume]]");
+    out.tables(&["pipeline", "volume"]);
     out.set("device", quoted(device), device_from);
-    out.set("size_gib", size.to_string(), from);
-    out.set("data_gib", format!("{}", data.0.min(size as f64)), data.1);
+    out.set("size_gib", size, from);
+    out.set("data_gib", data.0.min(size as f64), data.1);
 }
 
 /// Who an image is shared with, as the readers find it.
@@ -121,7 +28,7 @@ pub(crate) struct Sharing<'a> {
 
 impl Sharing<'_> {
     /// The `launch_permission` inline table, or `None` if it shares with nobody.
-    pub(crate) fn value(&self) -> Option<String> {
+    pub(crate) fn value(&self) -> Option<Val> {
         let mut parts = Vec::new();
         for (key, list) in [
             ("accounts", self.accounts),
@@ -129,13 +36,13 @@ impl Sharing<'_> {
             ("ous", self.ous),
         ] {
             if !list.is_empty() {
-                parts.push(format!("{key} = {}", strings(list)));
+                parts.push((key, strings(list)));
             }
         }
         if self.public {
-            parts.push("public = true".into());
+            parts.push(("public", true.into()));
         }
-        (!parts.is_empty()).then(|| format!("{{ {} }}", parts.join(", ")))
+        (!parts.is_empty()).then(|| Val::table(parts))
     }
 }
 
@@ -155,13 +62,12 @@ pub(crate) fn root_volume(windows: bool) -> (&'static str, u64, &'static str) {
     }
 }
 
-/// A TOML string.
-pub(crate) fn quoted(s: &str) -> String {
-    toml::Value::String(s.to_string()).to_string()
+/// A string value.
+pub(crate) fn quoted(s: &str) -> Val {
+    Val::str(s)
 }
 
-/// A TOML array of strings.
-pub(crate) fn strings<S: AsRef<str>>(items: &[S]) -> String {
-    let q: Vec<String> = items.iter().map(|s| quoted(s.as_ref())).collect();
-    format!("[{}]", q.join(", "))
+/// An array of strings.
+pub(crate) fn strings<S: AsRef<str>>(items: &[S]) -> Val {
+    Val::array(items.iter().map(|s| Val::str(s.as_ref())))
 }

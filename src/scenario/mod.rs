@@ -9,6 +9,7 @@
 //! and semantic checks run once the file parses.
 #![warn(missing_docs)]
 
+pub(crate) mod draft;
 mod error;
 mod files;
 mod parse;
@@ -18,6 +19,7 @@ mod resolve;
 mod scan;
 pub(crate) mod spec;
 pub(crate) mod sweep;
+pub(crate) mod write;
 
 use std::path::Path;
 

@@ -9,14 +9,14 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use schemars::JsonSchema;
-use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::scenario::spec::{Dur, LawSpec, ThroughputSpec};
 
 /// The whole file.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawScenario {
     /// Name used for the output directory; default: the file's stem.
@@ -38,22 +38,25 @@ pub(crate) struct RawScenario {
     /// `[account]` (one) or `[[account]]` (several); the first owns the
     /// pipelines unless a pipeline names another.
     pub account: Option<OneOrMany<RawAccount>>,
+    /// Regions used by the scenario.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
+    pub region: Vec<RawRegion>,
     /// The AWS Organization and its OUs.
     pub organization: Option<RawOrganization>,
     /// Other organizations images may be shared with.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     #[schemars(with = "Vec<RawExternalOrganization>")]
     pub external_organization: Vec<Spanned<RawExternalOrganization>>,
     /// Customer managed KMS keys.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     #[schemars(with = "Vec<RawKey>")]
     pub kms_key: Vec<Spanned<RawKey>>,
     /// Illegal distributions are simulated (failing where AWS fails them)
     /// instead of refused.
     pub model_misconfigurations: Option<bool>,
-    /// Regions used by the scenario.
-    #[serde(default)]
-    pub region: Vec<RawRegion>,
     /// A calibration written by `amisim fit`: its latencies, routes and
     /// step durations stand where this file sets none.
     #[schemars(with = "Option<String>")]
@@ -61,22 +64,26 @@ pub(crate) struct RawScenario {
     /// Latency overrides for every pipeline.
     pub latency: Option<RawLatency>,
     /// Copy throughput overrides for Region pairs.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     pub route: Vec<RawRoute>,
     /// Quota overrides.
     pub quotas: Option<RawQuotas>,
     /// The pipelines.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     #[schemars(with = "Vec<RawPipeline>")]
     pub pipeline: Vec<Spanned<RawPipeline>>,
     /// Instances moved with an image to another Availability Zone or Region.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     #[schemars(with = "Vec<RawMigration>")]
     pub migration: Vec<Spanned<RawMigration>>,
     /// Failure injection, retries and the client's waiter.
     pub faults: Option<RawFaults>,
     /// Region incidents.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     #[schemars(with = "Vec<RawIncident>")]
     pub incident: Vec<Spanned<RawIncident>>,
     /// API throttling and the SDK retry policy.
@@ -93,7 +100,7 @@ pub(crate) struct RawScenario {
 }
 
 /// `[slo]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawSlo {
     /// Target for the p95 of time to all Regions (every pipeline).
@@ -111,7 +118,7 @@ pub(crate) struct RawSlo {
 }
 
 /// `[cost]`: prices in US dollars.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawCost {
     /// A file of prices (a `[cost]` table, as `amisim prices` writes it):
@@ -119,11 +126,13 @@ pub(crate) struct RawCost {
     #[schemars(with = "Option<String>")]
     pub prices: Option<Spanned<String>>,
     /// On-demand price per hour by instance type (Linux).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schemars(extend("default" = {}))]
     #[schemars(with = "std::collections::BTreeMap<String, f64>")]
     pub instance_usd_per_hour: std::collections::BTreeMap<String, Spanned<f64>>,
     /// On-demand price per hour by instance type, Windows licence included.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schemars(extend("default" = {}))]
     #[schemars(with = "std::collections::BTreeMap<String, f64>")]
     pub windows_instance_usd_per_hour: std::collections::BTreeMap<String, Spanned<f64>>,
     /// EBS volume per GB-month.
@@ -136,7 +145,8 @@ pub(crate) struct RawCost {
     #[schemars(with = "Option<f64>")]
     pub transfer_usd_per_gb: Option<Spanned<f64>>,
     /// Inter-Region transfer per GB by source Region.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schemars(extend("default" = {}))]
     #[schemars(with = "std::collections::BTreeMap<String, f64>")]
     pub transfer_from: std::collections::BTreeMap<String, Spanned<f64>>,
     /// KMS key per month.
@@ -146,25 +156,29 @@ pub(crate) struct RawCost {
     #[schemars(with = "Option<f64>")]
     pub snapshot_archive_usd_per_gb_month: Option<Spanned<f64>>,
     /// Time-based copies per GiB, by the longest completion duration each price covers.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schemars(extend("default" = {}))]
     #[schemars(with = "std::collections::BTreeMap<String, f64>")]
     pub time_based_copy_usd_per_gib: std::collections::BTreeMap<String, Spanned<f64>>,
     /// `[cost.region."NAME"]`: one Region's own prices, over the ones above.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schemars(extend("default" = {}))]
     #[schemars(with = "std::collections::BTreeMap<String, RawRegionPrices>")]
     pub region: std::collections::BTreeMap<String, Spanned<RawRegionPrices>>,
 }
 
 /// `[cost.region."NAME"]`
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawRegionPrices {
     /// On-demand price per hour by instance type, in that Region (Linux).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schemars(extend("default" = {}))]
     #[schemars(with = "std::collections::BTreeMap<String, f64>")]
     pub instance_usd_per_hour: std::collections::BTreeMap<String, Spanned<f64>>,
     /// The same with a Windows licence included.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schemars(extend("default" = {}))]
     #[schemars(with = "std::collections::BTreeMap<String, f64>")]
     pub windows_instance_usd_per_hour: std::collections::BTreeMap<String, Spanned<f64>>,
     /// EBS volume per GB-month.
@@ -182,7 +196,7 @@ pub(crate) struct RawRegionPrices {
 }
 
 /// `[faults]`
-#[derive(Debug, Deserialize, JsonSchema, Default)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawFaults {
     /// Probability that an instance launch fails.
@@ -212,7 +226,7 @@ pub(crate) struct RawFaults {
 }
 
 /// `[[incident]]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawIncident {
     /// Region.
@@ -236,7 +250,7 @@ pub(crate) struct RawIncident {
 }
 
 /// `[api]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawApi {
     /// Model EC2 API throttling (default true).
@@ -262,7 +276,7 @@ pub(crate) struct RawApi {
 }
 
 /// `{ capacity = N, refill_per_s = R }`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawBucket {
     /// Tokens when full.
@@ -272,7 +286,7 @@ pub(crate) struct RawBucket {
 }
 
 /// `[[migration]]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawMigration {
     /// Unique name (shared with pipelines).
@@ -304,7 +318,8 @@ pub(crate) struct RawMigration {
     #[schemars(with = "Option<Dur>")]
     pub at: Option<Spanned<Dur>>,
     /// The instance's EBS volumes.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     #[schemars(with = "Vec<RawVolume>")]
     pub volume: Vec<Spanned<RawVolume>>,
     /// Latency overrides.
@@ -312,15 +327,15 @@ pub(crate) struct RawMigration {
 }
 
 /// `[account]` / `[[account]]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawAccount {
-    /// 12-digit account ID.
-    #[schemars(with = "Option<String>")]
-    pub id: Option<Spanned<String>>,
     /// A readable name, used in outputs and references.
     #[schemars(with = "Option<String>")]
     pub name: Option<Spanned<String>>,
+    /// 12-digit account ID.
+    #[schemars(with = "Option<String>")]
+    pub id: Option<Spanned<String>>,
     /// OU ID the account belongs to (implies organization membership).
     #[schemars(with = "Option<String>")]
     pub ou: Option<Spanned<String>>,
@@ -337,13 +352,14 @@ pub(crate) struct RawAccount {
     /// the scenario's other accounts (default true).
     pub ecr_replication_allowed: Option<bool>,
     /// Settings for one Region, over the account-wide ones: `[account.region."eu-west-1"]`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schemars(extend("default" = {}))]
     #[schemars(with = "std::collections::BTreeMap<String, RawAccountRegion>")]
     pub region: std::collections::BTreeMap<String, Spanned<RawAccountRegion>>,
 }
 
 /// `[account.region."<code>"]`: an account's settings in one Region.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawAccountRegion {
     /// EBS encryption by default there.
@@ -356,32 +372,34 @@ pub(crate) struct RawAccountRegion {
 }
 
 /// `[[external_organization]]`: an organization the accounts do not belong to.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawExternalOrganization {
     /// Organization ID, `o-…`.
     #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// Its OUs that shares name, if any (`ou-…`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     #[schemars(with = "Vec<String>")]
     pub ous: Vec<Spanned<String>>,
 }
 
 /// `[organization]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawOrganization {
     /// Organization ID, `o-…`.
     #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// OUs.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     pub ou: Vec<RawOu>,
 }
 
 /// `[[organization.ou]]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawOu {
     /// OU ID, `ou-…`.
@@ -393,7 +411,7 @@ pub(crate) struct RawOu {
 }
 
 /// `[[kms_key]]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawKey {
     /// Name (alias) used to refer to the key.
@@ -406,22 +424,25 @@ pub(crate) struct RawKey {
     #[schemars(with = "String")]
     pub region: Spanned<String>,
     /// Replica Regions of a multi-Region key.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     #[schemars(with = "Vec<String>")]
     pub replicas: Vec<Spanned<String>>,
     /// Accounts (names), OU IDs or the organization ID granted use of the key
     /// (its primary: each replica has its own key policy).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     #[schemars(with = "Vec<String>")]
     pub grants: Vec<Spanned<String>>,
     /// Grants of each replica, by Region; `"*"` for every replica not listed.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schemars(extend("default" = {}))]
     #[schemars(with = "std::collections::BTreeMap<String, Vec<String>>")]
     pub replica_grants: std::collections::BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
 }
 
 /// `[[pipeline.distribution]]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawDistribution {
     /// Region (the build Region for sharing only, or a destination).
@@ -437,11 +458,13 @@ pub(crate) struct RawDistribution {
     #[schemars(with = "Option<RawLaunchPermission>")]
     pub launch_permission: Option<Spanned<RawLaunchPermission>>,
     /// Accounts given createVolumePermission on its snapshots.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     #[schemars(with = "Vec<String>")]
     pub snapshot_permission: Vec<Spanned<String>>,
     /// Accounts that receive their own copy (Image Builder `targetAccountIds`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     #[schemars(with = "Vec<String>")]
     pub target_accounts: Vec<Spanned<String>>,
     /// The team's own smoke test: launch an instance from each copy here.
@@ -452,19 +475,22 @@ pub(crate) struct RawDistribution {
 }
 
 /// `launch_permission = { … }`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawLaunchPermission {
     /// Account names or IDs.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     #[schemars(with = "Vec<String>")]
     pub accounts: Vec<Spanned<String>>,
     /// Organization ARNs.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     #[schemars(with = "Vec<String>")]
     pub organizations: Vec<Spanned<String>>,
     /// OU ARNs.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     #[schemars(with = "Vec<String>")]
     pub ous: Vec<Spanned<String>>,
     /// Public (group `all`).
@@ -484,6 +510,13 @@ impl<T: JsonSchema> JsonSchema for OneOrMany<T> {
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let one = g.subschema_for::<T>();
         schemars::json_schema!({ "anyOf": [one, { "type": "array", "items": one }] })
+    }
+}
+
+// Written as an array of tables, which reads back as the same list.
+impl<T: Serialize> Serialize for OneOrMany<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
     }
 }
 
@@ -508,7 +541,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
 }
 
 /// `[[region]]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawRegion {
     /// Region code, e.g. `us-east-1`.
@@ -520,7 +553,7 @@ pub(crate) struct RawRegion {
 }
 
 /// `[latency]` and `[pipeline.latency]`: every key optional.
-#[derive(Debug, Deserialize, JsonSchema, Default, Clone)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawLatency {
     /// Instance launch until reachable.
@@ -574,7 +607,7 @@ pub(crate) struct RawLatency {
 }
 
 /// `[[route]]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawRoute {
     /// Source Region.
@@ -589,7 +622,7 @@ pub(crate) struct RawRoute {
 }
 
 /// `[quotas]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawQuotas {
     /// Concurrent AMI copies per destination Region.
@@ -621,7 +654,7 @@ pub(crate) struct RawQuotas {
 }
 
 /// `retry = { attempts, delay, phases }`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawRetry {
     /// Retries of one execution, all phases together (1-10).
@@ -636,7 +669,7 @@ pub(crate) struct RawRetry {
 }
 
 /// `[quotas.when_full]`
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawWhenFull {
     /// Concurrent builds.
@@ -686,21 +719,39 @@ impl RawQuotas {
 }
 
 /// `[[pipeline]]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawPipeline {
     /// Unique name.
     #[schemars(with = "String")]
     pub name: Spanned<String>,
+    /// `image_builder`, `packer` or `sdk`: the tool that runs the pipeline.
+    #[schemars(with = "Option<String>")]
+    pub tool: Option<Spanned<String>>,
+    /// `ami` (default) or `container`: what the pipeline builds.
+    #[schemars(with = "Option<String>")]
+    pub image_type: Option<Spanned<String>>,
+    /// Owning account name; default the first account.
+    #[schemars(with = "Option<String>")]
+    pub account: Option<Spanned<String>>,
     /// Build Region.
     #[schemars(with = "String")]
     pub region: Spanned<String>,
     /// `linux` or `windows`.
     #[schemars(with = "Option<String>")]
     pub platform: Option<Spanned<String>>,
-    /// `image_builder`, `packer` or `sdk`: the tool that runs the pipeline.
+    /// Who owns the base image: `aws`, `marketplace`, `other_account` or `self`.
     #[schemars(with = "Option<String>")]
-    pub tool: Option<Spanned<String>>,
+    pub base_image_owner: Option<Spanned<String>>,
+    /// Key for the build volumes: a `kms_key` name or `aws/ebs`.
+    #[schemars(with = "Option<String>")]
+    pub kms_key: Option<Spanned<String>>,
+    /// Builder instance type.
+    #[schemars(with = "Option<String>")]
+    pub builder_instance_type: Option<Spanned<String>>,
+    /// Test instance type.
+    #[schemars(with = "Option<String>")]
+    pub test_instance_type: Option<Spanned<String>>,
     /// Image Builder's time-out of the whole distribution (30 to 720 minutes).
     #[schemars(with = "Option<Dur>")]
     pub distribution_timeout: Option<Spanned<Dur>>,
@@ -739,65 +790,54 @@ pub(crate) struct RawPipeline {
     /// Time-based copies for every distribution (a distribution's own value wins).
     #[schemars(with = "Option<Dur>")]
     pub copy_completion: Option<Spanned<Dur>>,
-    /// Who owns the base image: `aws`, `marketplace`, `other_account` or `self`.
-    #[schemars(with = "Option<String>")]
-    pub base_image_owner: Option<Spanned<String>>,
-    /// Builder instance type.
-    #[schemars(with = "Option<String>")]
-    pub builder_instance_type: Option<Spanned<String>>,
-    /// Test instance type.
-    #[schemars(with = "Option<String>")]
-    pub test_instance_type: Option<Spanned<String>>,
-    /// Owning account name; default the first account.
-    #[schemars(with = "Option<String>")]
-    pub account: Option<Spanned<String>>,
-    /// Key for the build volumes: a `kms_key` name or `aws/ebs`.
-    #[schemars(with = "Option<String>")]
-    pub kms_key: Option<Spanned<String>>,
-    /// Regions the AMI is copied to, with default settings.
-    #[serde(default)]
-    #[schemars(with = "Vec<String>")]
-    pub destinations: Vec<Spanned<String>>,
-    /// Distributions with encryption and sharing settings.
-    #[serde(default)]
-    #[schemars(with = "Vec<RawDistribution>")]
-    pub distribution: Vec<Spanned<RawDistribution>>,
     /// EBS volumes of the image.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     #[schemars(with = "Vec<RawVolume>")]
     pub volume: Vec<Spanned<RawVolume>>,
     /// Build components, in order.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     pub component: Vec<RawStep>,
     /// Test components, in order.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     pub test: Vec<RawStep>,
     /// Triggers.
     #[schemars(with = "Option<RawSchedule>")]
     pub schedule: Option<Spanned<RawSchedule>>,
     /// Where dependency updates come from: the base image and components.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     #[schemars(with = "Vec<RawUpdateSource>")]
     pub update_source: Vec<Spanned<RawUpdateSource>>,
+    /// Regions the AMI is copied to, with default settings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
+    #[schemars(with = "Vec<String>")]
+    pub destinations: Vec<Spanned<String>>,
+    /// Distributions with encryption and sharing settings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
+    #[schemars(with = "Vec<RawDistribution>")]
+    pub distribution: Vec<Spanned<RawDistribution>>,
     /// Latency overrides for this pipeline.
     pub latency: Option<RawLatency>,
     /// Which images are kept.
     #[schemars(with = "Option<RawLifecycle>")]
     pub lifecycle: Option<Spanned<RawLifecycle>>,
-    /// `ami` (default) or `container`: what the pipeline builds.
-    #[schemars(with = "Option<String>")]
-    pub image_type: Option<Spanned<String>>,
     /// A container image's sizes and pushes.
     #[schemars(with = "Option<RawContainer>")]
     pub container: Option<Spanned<RawContainer>>,
     /// ECR replication rules of the container's repository.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     #[schemars(with = "Vec<RawReplication>")]
     pub replication: Vec<Spanned<RawReplication>>,
 }
 
 /// `[pipeline.container]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawContainer {
     /// The compressed image, GiB.
@@ -814,24 +854,26 @@ pub(crate) struct RawContainer {
 }
 
 /// `[[pipeline.replication]]`: one ECR replication rule.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawReplication {
     /// The Region whose repository replicates (default the build Region).
     #[schemars(with = "Option<String>")]
     pub from: Option<Spanned<String>>,
     /// Destination Regions (default the source Region).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     #[schemars(with = "Vec<String>")]
     pub regions: Vec<Spanned<String>>,
     /// Destination accounts (default the owner).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     #[schemars(with = "Vec<String>")]
     pub accounts: Vec<Spanned<String>>,
 }
 
 /// `[pipeline.lifecycle]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawLifecycle {
     /// Keep the newest N images.
@@ -857,7 +899,7 @@ pub(crate) struct RawLifecycle {
 }
 
 /// `[[pipeline.volume]]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawVolume {
     /// Device name, e.g. `/dev/xvda`.
@@ -875,7 +917,7 @@ pub(crate) struct RawVolume {
 }
 
 /// `[[pipeline.component]]` and `[[pipeline.test]]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawStep {
     /// Component name.
@@ -890,7 +932,7 @@ pub(crate) struct RawStep {
 }
 
 /// `aws_polling`: Packer's waiter settings.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawAwsPolling {
     /// Seconds between polls (`AWS_POLL_DELAY_SECONDS`).
@@ -902,7 +944,7 @@ pub(crate) struct RawAwsPolling {
 }
 
 /// `[pipeline.step_timeouts]`: Image Builder's workflow step time-outs.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawStepTimeouts {
     /// `LaunchInstance`, launch and readiness together.
@@ -917,7 +959,7 @@ pub(crate) struct RawStepTimeouts {
 }
 
 /// `[[pipeline.update_source]]`: the releases of the base image or of a component.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawUpdateSource {
     /// `base_image`, or the name of one of the pipeline's components or tests.
@@ -937,7 +979,7 @@ pub(crate) struct RawUpdateSource {
 }
 
 /// `[pipeline.schedule]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawSchedule {
     /// Image Builder cron: `cron(min hour dom month dow year)`, in `timezone`.
@@ -962,26 +1004,29 @@ pub(crate) struct RawSchedule {
 }
 
 /// A calibration file (`calibration = "…"`), as `amisim fit` writes it.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawCalibration {
     /// Latencies for every pipeline.
     pub latency: Option<RawLatency>,
     /// Copy models per Region pair.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("default" = []))]
     pub route: Vec<RawRoute>,
     /// Build components' durations, by name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schemars(extend("default" = {}))]
     pub component: std::collections::BTreeMap<String, RawCalibratedStep>,
     /// Test components' durations, by name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schemars(extend("default" = {}))]
     pub test: std::collections::BTreeMap<String, RawCalibratedStep>,
     /// Failure probabilities fitted from failed steps.
     pub faults: Option<RawCalibratedFaults>,
 }
 
 /// `[faults]` of a calibration: the fitted failure probabilities.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawCalibratedFaults {
     /// Probability that an instance launch fails (one attempt).
@@ -996,7 +1041,7 @@ pub(crate) struct RawCalibratedFaults {
 }
 
 /// `[component."name"]` or `[test."name"]` of a calibration.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawCalibratedStep {
     /// How long it runs.

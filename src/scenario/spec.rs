@@ -94,9 +94,17 @@ impl schemars::JsonSchema for TomlDatetime {
     }
 }
 
+// In a form `SimDuration::parse` reads back: units ("1h30m") for whole
+// seconds, decimal seconds ("75.597s") for a fitted value's milliseconds.
 impl Serialize for Dur {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
+        let ms = self.0.as_millis();
+        if ms.is_multiple_of(1000) {
+            s.collect_str(&self.0)
+        } else {
+            let text = format!("{}.{:03}", ms / 1000, ms % 1000);
+            s.collect_str(&format_args!("{}s", text.trim_end_matches('0')))
+        }
     }
 }
 
@@ -117,7 +125,7 @@ impl Param for f64 {
 }
 
 /// The tagged table form.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub(crate) enum DistTable<P> {
     /// `{ kind = "fixed", value = V }`
@@ -205,6 +213,16 @@ impl<P: schemars::JsonSchema> schemars::JsonSchema for LawSpec<P> {
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let (bare, table) = (g.subschema_for::<P>(), g.subschema_for::<DistTable<P>>());
         schemars::json_schema!({ "anyOf": [bare, table] })
+    }
+}
+
+// A bare value or its table, as read.
+impl<P: Serialize> Serialize for LawSpec<P> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            LawSpec::Constant(v) => v.serialize(s),
+            LawSpec::Table(t) => t.serialize(s),
+        }
     }
 }
 
@@ -328,7 +346,7 @@ pub(crate) fn parse_number_cell(cell: &str) -> Option<f64> {
 }
 
 /// A size-driven stage as written: `{ overhead = <latency>, throughput_mib_s = <rate> }`.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ThroughputSpec {
     /// Fixed cost per operation.

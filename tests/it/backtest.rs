@@ -192,7 +192,7 @@ fn fitted_failure_probabilities_land_in_the_calibration_and_change_the_failures(
         assert!(toml.contains(&format!("{key} = ")), "{key} not in\n{toml}");
     }
     assert!(
-        toml.contains("[component.\"update-linux\"]") && toml.contains("failure_probability = "),
+        toml.contains("[component.update-linux]") && toml.contains("failure_probability = "),
         "{toml}"
     );
     // A calibration's failure keys in a run.

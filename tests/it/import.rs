@@ -595,8 +595,8 @@ fn a_raw_tf_file_imports_the_same_pipeline_as_its_terraform_show_json() {
 fn describe_images_and_snapshots_give_each_volume_its_data_written() {
     let o = amisim_ok(&["import", IB, "tests/import/ec2"]);
     let got = String::from_utf8(o.stdout).unwrap();
-    assert!(got.contains("data_gib = 6 "), "{got}");
-    assert!(got.contains("data_gib = 40 "), "{got}");
+    assert!(got.contains("data_gib = 6.0 "), "{got}");
+    assert!(got.contains("data_gib = 40.0 "), "{got}");
     assert!(got.contains("Snapshots[1].FullSnapshotSizeInBytes (the snapshot of /dev/xvdb)"));
     let scn =
         amisim::scenario::from_str(Path::new("i.toml"), &got).unwrap_or_else(|e| panic!("{e}"));
@@ -711,7 +711,7 @@ fn a_hand_rolled_terraform_pipeline_of_copies_and_launch_permissions_imports_to_
         "existing_image = true",
         "region = \"us-east-1\"                     # from module.distribute.aws_ami_copy.eu.sourceAmiRegion",
         // The create time-out is the waiter on each copy.
-        "waiter_timeout = \"90m\"",
+        "waiter_timeout = \"1h30m\"",
         // The launch permissions: an account, an OU, and the source image's own.
         "launch_permission = { accounts = [\"acct-222222222222\"], ous = [\"arn:aws:organizations::111111111111:ou/o-exmpl1234/ou-wkld-prod\"] }",
         "launch_permission = { accounts = [\"acct-333333333333\"] }",
@@ -772,8 +772,8 @@ fn a_raw_tf_of_copies_gives_the_results_of_its_terraform_state() {
     }
     let tf = std::fs::read_to_string(&a).unwrap();
     // describe-images and describe-snapshots give the volume and its data.
-    assert!(tf.contains("size_gib = 30 "), "{tf}");
-    assert!(tf.contains("data_gib = 9 "), "{tf}");
+    assert!(tf.contains("size_gib = 30.0 "), "{tf}");
+    assert!(tf.contains("data_gib = 9.0 "), "{tf}");
     // provider = aws.euw1 gives the copy's Region.
     assert!(
         tf.contains("region = \"eu-west-1\"                     # from aws_ami_copy.eu.region"),

@@ -54,7 +54,7 @@ fn a_terraform_module_directory_imports_with_its_variable_files_local_module_cou
         assert!(got.contains(&format!("name = \"{c}\"")), "{c}: {got}");
     }
     assert!(
-        got.contains("size_gib = 40 "),
+        got.contains("size_gib = 40.0 "),
         "the module's argument, not its default: {got}"
     );
     // lifecycle.auto.tfvars turns on the lifecycle policy's count.
@@ -272,7 +272,7 @@ fn a_packer_directory_imports_every_source_with_its_variable_files_data_source_a
         got.contains("builder_instance_type = \"t3.large\""),
         "{got}"
     );
-    assert!(got.contains("size_gib = 50 "), "{got}");
+    assert!(got.contains("size_gib = 50.0 "), "{got}");
     assert!(
         got.contains("region_kms_key_ids[\"ap-southeast-2\"]"),
         "{got}"
@@ -382,7 +382,7 @@ fn a_legacy_packer_json_template_imports_with_its_user_variables_and_var_file() 
         got.contains("base_image_owner = \"other_account\""),
         "{got}"
     );
-    assert!(got.contains("size_gib = 40 "), "{got}");
+    assert!(got.contains("size_gib = 40.0 "), "{got}");
     let scn =
         amisim::scenario::from_str(Path::new("l.toml"), &got).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
@@ -421,7 +421,7 @@ fn a_one_shot_cloudformation_image_is_one_build_with_its_windows_root_component_
     );
     // No block device mappings on a Windows parent: a 30 GiB /dev/sda1, said.
     assert!(
-        got.contains("device = \"/dev/sda1\"") && got.contains("size_gib = 30 "),
+        got.contains("device = \"/dev/sda1\"") && got.contains("size_gib = 30.0 "),
         "{got}"
     );
     // The component's document has a build and a test phase: it runs in both stages.

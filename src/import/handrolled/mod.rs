@@ -136,7 +136,7 @@ struct Source<'a> {
 /// Terraform's waiter on each copy: its create time-out, 40 minutes
 /// unless set; and that `terraform apply` makes at most 10 at once.
 fn faults(out: &mut Toml, waiters: &[&(String, String)], warnings: &mut Vec<Warning>) {
-    out.table("[faults]");
+    out.table(&["faults"]);
     match waiters.first() {
         Some((t, from)) => {
             out.set("waiter_timeout", quoted(t), from.clone());

@@ -25,7 +25,7 @@ pub(super) fn source_pipeline(
     let first = at.copies[0].doc;
     let (fb, fbase) = (docs[first].body, docs[first].base);
     let pfile = docs[first].reader.file();
-    body.table("[[pipeline]]");
+    body.tables(&["pipeline"]);
     body.set(
         "name",
         quoted(&pipeline_name(source)),
@@ -38,7 +38,7 @@ pub(super) fn source_pipeline(
     );
     body.set(
         "existing_image",
-        "true".into(),
+        true,
         format!("an image made elsewhere ({})", join(fbase, "sourceAmiId")),
     );
     body.set("account", quoted(&at.owner.0), at.owner.1.clone());
@@ -61,10 +61,10 @@ pub(super) fn source_pipeline(
         _ => described_volumes(docs, source)?,
     };
     write_volumes(body, volumes, data);
-    body.table("[pipeline.schedule]");
+    body.table(&["pipeline", "schedule"]);
     body.set(
         "run_at_start",
-        "true".into(),
+        true,
         "terraform apply: the copies are made once",
     );
     Ok(())
@@ -175,7 +175,7 @@ pub(super) fn write_distributions(
 ) -> Result<(), ImportError> {
     for (region, copy, share, from) in dists {
         dir.region(&region);
-        body.table("[[pipeline.distribution]]");
+        body.tables(&["pipeline", "distribution"]);
         body.set("region", quoted(&region), from);
         if let Some(c) = copy {
             if let Some((k, kfrom)) = &c.kms {
@@ -186,7 +186,7 @@ pub(super) fn write_distributions(
                 })?;
                 body.set("kms_key", quoted(&kname), kfrom.clone());
             } else if let Some(efrom) = &c.encrypted {
-                body.set("encrypted", "true".into(), efrom.clone());
+                body.set("encrypted", true, efrom.clone());
             }
         }
         if let Some(s) = share {

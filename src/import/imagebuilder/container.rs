@@ -278,11 +278,7 @@ pub(super) fn emit(out: &mut Toml, c: &Container) {
         );
     }
     if let Some(from) = &c.schedule.tests_off_from {
-        out.set(
-            "tests_enabled",
-            "false".into(),
-            format!("{from} (no test phase)"),
-        );
+        out.set("tests_enabled", false, format!("{from} (no test phase)"));
     }
     if !c.regions.is_empty() {
         let names: Vec<String> = c.regions.iter().map(|r| r.0.clone()).collect();
@@ -292,14 +288,14 @@ pub(super) fn emit(out: &mut Toml, c: &Container) {
             c.regions[0].1.replace("[0].region", "[].region"),
         );
     }
-    out.table("[pipeline.container]");
+    out.table(&["pipeline", "container"]);
     out.set(
         "image_gib",
-        "0.5".into(),
+        0.5,
         "assumed: no document gives the image's size (ECR's describe-images imageSizeInBytes does)",
     );
     for (regions, accounts, from) in &c.rules {
-        out.table("[[pipeline.replication]]");
+        out.tables(&["pipeline", "replication"]);
         out.set("regions", strings(regions), format!("{from}.region"));
         out.set("accounts", strings(accounts), format!("{from}.registryId"));
     }
@@ -308,10 +304,10 @@ pub(super) fn emit(out: &mut Toml, c: &Container) {
         if *is_test && !c.schedule.tests_enabled {
             continue;
         }
-        out.table(if *is_test {
-            "[[pipeline.test]]"
+        out.tables(if *is_test {
+            &["pipeline", "test"]
         } else {
-            "[[pipeline.component]]"
+            &["pipeline", "component"]
         });
         out.set("name", quoted(n), from.clone());
         out.set(
@@ -320,7 +316,7 @@ pub(super) fn emit(out: &mut Toml, c: &Container) {
             assumed,
         );
     }
-    out.table("[pipeline.schedule]");
+    out.table(&["pipeline", "schedule"]);
     for (k, v, from) in &c.schedule.entries {
         out.set(k, v.clone(), from.clone());
     }

@@ -24,7 +24,7 @@ pub(super) struct Pipeline {
 pub(super) fn pipeline(out: &mut Toml, p: &Pipeline, data: &BTreeMap<String, (f64, String)>) {
     table(out, p);
     steps(out, p, data);
-    out.table("[pipeline.schedule]");
+    out.table(&["pipeline", "schedule"]);
     for (k, v, from) in &p.schedule.entries {
         out.set(k, v.clone(), from.clone());
     }
@@ -36,7 +36,7 @@ pub(super) fn pipeline(out: &mut Toml, p: &Pipeline, data: &BTreeMap<String, (f6
 
 /// A `[[pipeline]]` table's first keys: its name, tool, owner and Region.
 pub(super) fn head_keys(out: &mut Toml, h: &Head) {
-    out.table("[[pipeline]]");
+    out.tables(&["pipeline"]);
     out.set("name", quoted(&h.name), h.name_from.clone());
     out.set(
         "tool",
@@ -82,11 +82,7 @@ fn table(out: &mut Toml, p: &Pipeline) {
         out.set("builder_instance_type", quoted(t), from.clone());
     }
     if let Some(from) = &p.schedule.tests_off_from {
-        out.set(
-            "tests_enabled",
-            "false".into(),
-            format!("{from} (no test phase)"),
-        );
+        out.set("tests_enabled", false, format!("{from} (no test phase)"));
     }
     for (key, value, from) in &p.schedule.optional_steps {
         out.set(key, value.clone(), from.clone());
@@ -118,13 +114,13 @@ fn steps(out: &mut Toml, p: &Pipeline, data: &BTreeMap<String, (f64, String)>) {
     }
     let assumed = "assumed: not in the recipe; measure with `amisim fit`";
     for (n, _, _, from, _) in p.recipe.components.iter().filter(|c| !c.1) {
-        out.table("[[pipeline.component]]");
+        out.tables(&["pipeline", "component"]);
         out.set("name", quoted(n), from.clone());
         out.set("duration", quoted("10m"), assumed);
     }
     if p.schedule.tests_enabled {
         for (n, _, _, from, _) in p.recipe.components.iter().filter(|c| c.1) {
-            out.table("[[pipeline.test]]");
+            out.tables(&["pipeline", "test"]);
             out.set("name", quoted(n), from.clone());
             out.set("duration", quoted("5m"), assumed);
         }
@@ -135,24 +131,24 @@ fn steps(out: &mut Toml, p: &Pipeline, data: &BTreeMap<String, (f64, String)>) {
 /// rates assumed).
 pub(super) fn update_sources(out: &mut Toml, recipe: &Recipe, schedule: &Schedule) {
     let assumed = "assumed: releases are not in the documents; set from your history";
-    out.table("[[pipeline.update_source]]");
+    out.tables(&["pipeline", "update_source"]);
     out.set("of", quoted("base_image"), recipe.base_owner.1.clone());
     out.set("mean_interval", quoted("14d"), assumed);
     out.set(
         "matches_filter",
-        recipe.base_updates.to_string(),
+        recipe.base_updates,
         "the parent image's version filter",
     );
     for (n, is_test, version, from, phase) in &recipe.components {
         if (*is_test && !schedule.tests_enabled) || *phase {
             continue;
         }
-        out.table("[[pipeline.update_source]]");
+        out.tables(&["pipeline", "update_source"]);
         out.set("of", quoted(n), from.clone());
         out.set("mean_interval", quoted("30d"), assumed);
         out.set(
             "matches_filter",
-            takes_updates(version.as_deref()).to_string(),
+            takes_updates(version.as_deref()),
             format!("{from} (version {})", version.as_deref().unwrap_or("none")),
         );
     }
@@ -166,7 +162,7 @@ fn distributions(out: &mut Toml, p: &Pipeline) {
         if d.region == *build_region && !shares {
             continue; // the image is there already; its key is the pipeline's
         }
-        out.table("[[pipeline.distribution]]");
+        out.tables(&["pipeline", "distribution"]);
         out.set("region", quoted(&d.region), d.from.clone());
         if d.region != *build_region
             && let Some((k, from)) = &d.kms

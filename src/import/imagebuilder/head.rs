@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::{Resource, ResourceKind};
 use crate::import::directory::{DirectoryDraft, arn};
 use crate::import::json::join;
-use crate::import::{ImportError, Warning, quoted};
+use crate::import::{ImportError, Val, Warning, quoted};
 
 /// What the pipeline document says of itself.
 pub(super) struct Head {
@@ -25,14 +25,14 @@ pub(super) struct Head {
 /// The schedule's keys (key, value, source field), whether dependency
 /// updates start runs, whether the tests run.
 pub(super) struct Schedule {
-    pub(super) entries: Vec<(String, String, String)>,
+    pub(super) entries: Vec<(String, Val, String)>,
     pub(super) dependency_updates: bool,
     pub(super) tests_enabled: bool,
     /// The field that turns the tests off, if one does.
     pub(super) tests_off_from: Option<String>,
     /// `image_metadata = false` and `image_scanning = true` where the
     /// pipeline says so (key, value, source field).
-    pub(super) optional_steps: Vec<(&'static str, String, String)>,
+    pub(super) optional_steps: Vec<(&'static str, Val, String)>,
 }
 
 /// The pipeline's name, owner and build Region (from its ARN, else its
@@ -106,7 +106,7 @@ pub(super) fn schedule(
     warnings: &mut Vec<Warning>,
 ) -> Result<Schedule, ImportError> {
     let (pb, pbase) = (p.body, p.base);
-    let mut entries: Vec<(String, String, String)> = Vec::new();
+    let mut entries: Vec<(String, Val, String)> = Vec::new();
     let mut dependency_updates = true;
     if let Some(s) = p.reader.get(pb, pbase, "schedule") {
         dependency_updates = schedule_entries(p, s, &mut entries, warnings)?;
@@ -114,7 +114,7 @@ pub(super) fn schedule(
     if entries.iter().all(|s| s.0 != "cron") {
         entries.push((
             "run_at_start".into(),
-            "true".into(),
+            true.into(),
             if p.kind == ResourceKind::Image {
                 "an image resource, not a pipeline: one build when the stack or configuration is applied".into()
             } else {
@@ -136,20 +136,20 @@ pub(super) fn schedule(
 
 /// Image Builder's optional workflow steps where they differ from its
 /// defaults: metadata collection off, image scanning on.
-fn optional_steps(p: &mut Resource<'_>) -> Vec<(&'static str, String, String)> {
+fn optional_steps(p: &mut Resource<'_>) -> Vec<(&'static str, Val, String)> {
     let (pb, pbase) = (p.body, p.base);
     let r = &mut p.reader;
     let mut out = Vec::new();
     if let Some(Value::Bool(false)) = r.get(pb, pbase, "enhancedImageMetadataEnabled") {
         let from = join(pbase, "enhancedImageMetadataEnabled");
-        out.push(("image_metadata", "false".to_string(), from));
+        out.push(("image_metadata", false.into(), from));
     }
     if let Some(c) = r.get(pb, pbase, "imageScanningConfiguration") {
         let base = join(pbase, "imageScanningConfiguration");
         if let Some(Value::Bool(true)) = r.get(c, &base, "imageScanningEnabled") {
             out.push((
                 "image_scanning",
-                "true".to_string(),
+                true.into(),
                 join(&base, "imageScanningEnabled"),
             ));
         }
@@ -161,7 +161,7 @@ fn optional_steps(p: &mut Resource<'_>) -> Vec<(&'static str, String, String)> {
 fn schedule_entries(
     p: &mut Resource<'_>,
     s: &Value,
-    entries: &mut Vec<(String, String, String)>,
+    entries: &mut Vec<(String, Val, String)>,
     warnings: &mut Vec<Warning>,
 ) -> Result<bool, ImportError> {
     let r = &mut p.reader;
@@ -208,7 +208,7 @@ fn schedule_entries(
         if let Some(n) = r.uint(ad, &abase, "failureCount")? {
             entries.push((
                 "auto_disable_after_failures".into(),
-                n.to_string(),
+                n.into(),
                 join(&abase, "failureCount"),
             ));
         }

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{Resource, ResourceKind};
 use crate::import::json::{Reader, join};
-use crate::import::{ImportError, Toml, Warning, quoted};
+use crate::import::{ImportError, Toml, Val, Warning, quoted};
 
 /// The data written on each device of the built image: `describe-images`
 /// gives each device's snapshot, `describe-snapshots` its full size.
@@ -78,7 +78,7 @@ pub(super) fn lifecycle(
     out: &mut Toml,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), ImportError> {
-    let mut keys: Vec<(String, String, String)> = Vec::new();
+    let mut keys: Vec<(String, Val, String)> = Vec::new();
     for d in docs
         .iter_mut()
         .filter(|d| d.kind == ResourceKind::Lifecycle)
@@ -92,7 +92,7 @@ pub(super) fn lifecycle(
         }
     }
     if !keys.is_empty() {
-        out.table("[pipeline.lifecycle]");
+        out.table(&["pipeline", "lifecycle"]);
         for (k, v, from) in keys {
             out.set(&k, v, from);
         }
@@ -146,7 +146,7 @@ fn detail(
     r: &mut Reader<'_>,
     pd: &Value,
     pbase: &str,
-    keys: &mut Vec<(String, String, String)>,
+    keys: &mut Vec<(String, Val, String)>,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), ImportError> {
     let action = r
@@ -167,14 +167,14 @@ fn detail(
     let from = format!("{fbase} ({} {})", value, unit.as_deref().unwrap_or(""));
     match (action.as_deref(), ftype.as_deref()) {
         (Some("DELETE"), Some("COUNT")) => {
-            keys.push(("keep_last".into(), value.to_string(), join(&fbase, "value")))
+            keys.push(("keep_last".into(), value.into(), join(&fbase, "value")))
         }
         (Some("DELETE"), _) => {
             keys.push(("max_age".into(), age, from));
             if let Some(n) = least {
                 keys.push((
                     "keep_at_least".into(),
-                    n.to_string(),
+                    n.into(),
                     join(&fbase, "retainAtLeast"),
                 ));
             }

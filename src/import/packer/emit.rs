@@ -2,7 +2,7 @@
 
 use super::source::Source;
 use crate::import::json::join;
-use crate::import::{Sharing, Toml, quoted, strings, volume};
+use crate::import::{Sharing, Toml, Val, quoted, strings, volume};
 
 /// Writes source `s` as a `tool = "packer"` pipeline.
 pub(super) fn pipeline(out: &mut Toml, s: &Source) {
@@ -22,7 +22,7 @@ pub(super) fn pipeline(out: &mut Toml, s: &Source) {
         );
     }
     for (n, from) in &s.components {
-        out.table("[[pipeline.component]]");
+        out.tables(&["pipeline", "component"]);
         out.set("name", quoted(n), from.clone());
         out.set(
             "duration",
@@ -30,10 +30,10 @@ pub(super) fn pipeline(out: &mut Toml, s: &Source) {
             "assumed: not in the template; measure with `amisim fit`",
         );
     }
-    out.table("[pipeline.schedule]");
+    out.table(&["pipeline", "schedule"]);
     out.set(
         "run_at_start",
-        "true".into(),
+        true,
         "Packer runs when its caller (CI) runs it: one run; add a cron or interval for yours",
     );
     distributions(out, s);
@@ -42,7 +42,7 @@ pub(super) fn pipeline(out: &mut Toml, s: &Source) {
 /// The `[[pipeline]]` table's own keys.
 fn table(out: &mut Toml, s: &Source) {
     let base = &s.base;
-    out.table("[[pipeline]]");
+    out.tables(&["pipeline"]);
     out.set("name", quoted(&s.name), s.name_from.clone());
     out.set(
         "tool",
@@ -72,7 +72,7 @@ fn table(out: &mut Toml, s: &Source) {
         out.set("kms_key", quoted(k), join(base, "kms_key_id"));
     }
     if s.encrypt_boot {
-        out.set("encrypt_boot", "true".into(), join(base, "encrypt_boot"));
+        out.set("encrypt_boot", true, join(base, "encrypt_boot"));
     }
     if let Some(t) = &s.instance_type {
         out.set(
@@ -91,25 +91,17 @@ fn table(out: &mut Toml, s: &Source) {
     if let Some(n) = s.max_retries {
         // amisim takes 1 to 100 attempts; Packer passes max_retries to the
         // SDK as its maximum attempts.
-        out.set(
-            "api_max_attempts",
-            n.min(100).to_string(),
-            join(base, "max_retries"),
-        );
+        out.set("api_max_attempts", n.min(100), join(base, "max_retries"));
     }
     if let Some((delay, attempts)) = s.polling {
         let mut parts = Vec::new();
         if let Some(d) = delay {
-            parts.push(format!("delay_seconds = {d}"));
+            parts.push(("delay_seconds", Val::from(d)));
         }
         if let Some(n) = attempts {
-            parts.push(format!("max_attempts = {n}"));
+            parts.push(("max_attempts", Val::from(n)));
         }
-        out.set(
-            "aws_polling",
-            format!("{{ {} }}", parts.join(", ")),
-            join(base, "aws_polling"),
-        );
+        out.set("aws_polling", Val::table(parts), join(base, "aws_polling"));
     }
 }
 
@@ -127,7 +119,7 @@ fn distributions(out: &mut Toml, s: &Source) {
         if i == 0 && !shares {
             continue;
         }
-        out.table("[[pipeline.distribution]]");
+        out.tables(&["pipeline", "distribution"]);
         let from = if i == 0 {
             join(base, "region")
         } else {

@@ -205,7 +205,7 @@ pub(super) fn read(
                     .then(|| format!("{build}{rest}"))
             })
         });
-        pipelines.extend(one);
+        pipelines.append(one);
     }
     out.set("name", quoted(&req.name), "the command line");
     dir.alias_warnings(file, warnings);
