@@ -52,6 +52,10 @@ pub struct Aggregate {
     /// Cost month by month.
     #[serde(default)]
     pub cost_by_month: CostByMonth,
+    /// Only each pipeline's executions and time to all Regions are added
+    /// (what a headline p95 needs: a variant run of the report's).
+    #[serde(skip)]
+    headline_only: bool,
     /// Buffers for [`Aggregate::add`].
     #[serde(skip)]
     scratch: Scratch,
@@ -84,6 +88,37 @@ impl Aggregate {
         }
     }
 
+    /// An empty aggregate for `world` that adds only each pipeline's
+    /// executions and time to all Regions: what a headline p95 needs.
+    pub(crate) fn headline(world: &World) -> Self {
+        Aggregate {
+            headline_only: true,
+            ..Aggregate::new(world)
+        }
+    }
+
+    /// Replication `index`'s executions and their times to all Regions only.
+    fn add_headline(&mut self, index: u64, rep: &ReplicationResult) {
+        if self.replications == 0 {
+            self.first_replication = index;
+        }
+        self.replications += 1;
+        self.events += rep.events;
+        for p in &mut self.pipelines {
+            p.time_to_all_regions.start_replication(index);
+        }
+        for run in &rep.runs {
+            let p = &mut self.pipelines[run.pipeline as usize];
+            p.executions += 1;
+            if run.outcome == Outcome::Succeeded {
+                p.time_to_all_regions
+                    .add(run.finished.since(run.triggered).as_millis());
+            } else {
+                p.failed += 1;
+            }
+        }
+    }
+
     /// The quota instances, the longest at capacity first (then the most
     /// utilized, then in key order): the first is the binding quota.
     pub fn quotas_ranked(&self) -> Vec<(&QuotaKey, &QuotaAgg)> {
@@ -99,6 +134,9 @@ impl Aggregate {
 
     /// Adds replication `index` (replications must come in order).
     pub fn add(&mut self, market: &Market<'_>, index: u64, rep: &ReplicationResult) {
+        if self.headline_only {
+            return self.add_headline(index, rep);
+        }
         self.start_replication(index, rep);
         let mut sc = std::mem::take(&mut self.scratch);
         sc.base.clear();

@@ -128,6 +128,12 @@ pub fn workers(threads: usize) -> Result<usize, ExperimentError> {
     Ok(pool(threads)?.current_num_threads())
 }
 
+/// `f` on the experiments' thread pool (every worker), where the runs it
+/// starts share the pool's threads: independent runs side by side.
+pub(crate) fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R, ExperimentError> {
+    Ok(pool(0)?.install(f))
+}
+
 /// Replications per chunk with a precision target: fixed, so that the
 /// target stops at the same replication whatever the thread count.
 pub const PRECISION_CHUNK: u64 = 16;
@@ -237,6 +243,35 @@ pub fn run<T, E, F>(
     scenario: &Scenario,
     plan: &Plan,
     each: E,
+    sink: F,
+) -> Result<Aggregate, ExperimentError>
+where
+    T: Output,
+    E: Fn(&mut T, u64, &ReplicationResult, &[CostLine]) + Sync,
+    F: FnMut(u64, u64, &T) -> Result<(), SinkError>,
+{
+    run_into(scenario, plan, Aggregate::new, each, sink)
+}
+
+/// Runs the plan into an aggregate that adds only each pipeline's
+/// executions and time to all Regions ([`Aggregate::headline`]): a
+/// report's variant runs, which judge a headline p95 and nothing else.
+pub(crate) fn run_headline(scenario: &Scenario, plan: &Plan) -> Result<Aggregate, ExperimentError> {
+    run_into(
+        scenario,
+        plan,
+        Aggregate::headline,
+        |_: &mut (), _, _, _| {},
+        |_, _, _| Ok(()),
+    )
+}
+
+/// [`run`], with aggregates made by `fresh`.
+fn run_into<T, E, F>(
+    scenario: &Scenario,
+    plan: &Plan,
+    fresh: fn(&crate::pipeline::config::World) -> Aggregate,
+    each: E,
     mut sink: F,
 ) -> Result<Aggregate, ExperimentError>
 where
@@ -248,7 +283,7 @@ where
     let threads = pool.current_num_threads() as u64;
     let world = &scenario.world;
     let market = scenario.market();
-    let mut agg = Aggregate::new(world);
+    let mut agg = fresh(world);
     let mut next = plan.first;
     let mut done = 0u64;
     // Each worker's output and replicator, reused from chunk to chunk.
@@ -293,7 +328,7 @@ where
                     .map(|(g, (out, replicator))| {
                         let g = g as u64;
                         let (lo, hi) = (next + n * g / groups, next + n * (g + 1) / groups);
-                        let mut part = Aggregate::new(world);
+                        let mut part = fresh(world);
                         let replicator = replicator.get_or_insert_with(|| Replicator::new(world));
                         for i in lo..hi {
                             run_one(&market, plan.seed, i, replicator, &mut part, out, &each);

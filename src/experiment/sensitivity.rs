@@ -8,9 +8,16 @@
 //! the scenario sets nothing (a `[latency]` key, a `[[route]]`), so a value
 //! the scenario measured or chose is never changed.
 
-use super::{Aggregate, ExperimentError, run};
+use rayon::prelude::*;
+
+use super::{Aggregate, ExperimentError};
 use crate::aws::facts::{self, Lognormal};
+use crate::engine::SimDuration;
 use crate::pipeline::config::Pipeline;
+use crate::pipeline::model::Stage;
+use crate::scenario::draft::{Draft, Val};
+use crate::scenario::raw::RawCalibration;
+use crate::scenario::spec::{DistTable, Dur, LawSpec, ThroughputSpec};
 use crate::scenario::{LoadOptions, Scenario};
 
 /// One assumption made twice as slow and twice as fast, and what the p95
@@ -29,24 +36,33 @@ pub(crate) struct Sensitivity {
     pub faster: Option<(f64, u64)>,
 }
 
-/// A latency as TOML, `k` times slower (a lognormal's quantiles scaled).
-fn slower(l: Lognormal, k: f64) -> String {
-    format!(
-        "{{ kind = \"lognormal\", median = \"{}s\", p95 = \"{}s\" }}",
-        l.median * k,
-        l.p95 * k
-    )
+/// Seconds as a duration, read as the text `"<x>s"` reads.
+fn dur(x: f64) -> Dur {
+    Dur(SimDuration::parse(&format!("{x}s")).unwrap_or(SimDuration::from_secs_f64(x)))
 }
 
-/// A throughput model as TOML, `k` times slower: its overhead times `k`,
-/// its rate divided by `k`.
-fn slower_throughput(overhead: Lognormal, rate: Lognormal, k: f64) -> String {
-    format!(
-        "{{ overhead = {}, throughput_mib_s = {{ kind = \"lognormal\", median = {}, p95 = {} }} }}",
-        slower(overhead, k),
-        rate.median / k,
-        rate.p95 / k
-    )
+/// A latency `k` times slower (a lognormal's quantiles scaled).
+fn slower(l: Lognormal, k: f64) -> LawSpec<Dur> {
+    LawSpec::Table(DistTable::Lognormal {
+        median: Some(dur(l.median * k)),
+        p95: Some(dur(l.p95 * k)),
+        mu: None,
+        sigma: None,
+    })
+}
+
+/// A throughput model `k` times slower: its overhead times `k`, its rate
+/// divided by `k`.
+fn slower_throughput(overhead: Lognormal, rate: Lognormal, k: f64) -> ThroughputSpec {
+    ThroughputSpec {
+        overhead: slower(overhead, k),
+        throughput_mib_s: LawSpec::Table(DistTable::Lognormal {
+            median: Some(rate.median / k),
+            p95: Some(rate.p95 / k),
+            mu: None,
+            sigma: None,
+        }),
+    }
 }
 
 /// An assumed default: a latency, or a throughput (overhead and rate).
@@ -57,61 +73,101 @@ enum Assumed {
 }
 
 impl Assumed {
-    /// Its value `k` times slower, as TOML.
-    fn slower(self, k: f64) -> String {
+    /// Its value `k` times slower.
+    fn slower(self, k: f64) -> Val {
         match self {
-            Assumed::Latency(l) => slower(l, k),
-            Assumed::Throughput(o, r) => slower_throughput(o, r, k),
+            Assumed::Latency(l) => Val::of(&slower(l, k)),
+            Assumed::Throughput(o, r) => Val::of(&slower_throughput(o, r, k)),
         }
     }
 }
 
-/// The assumed defaults amisim can vary: key, words, source, value.
-fn knobs() -> [(&'static str, &'static str, &'static str, Assumed); 7] {
+/// An assumed default amisim can vary.
+struct Knob {
+    /// Its `[latency]` key.
+    key: &'static str,
+    /// In words, with its article.
+    words: &'static str,
+    /// Its entry in docs/sources.md.
+    source: &'static str,
+    /// Its value.
+    value: Assumed,
+    /// The stages that sample it: a run none of whose pipelines ran one
+    /// does not rely on it.
+    stages: &'static [Stage],
+}
+
+/// The assumed defaults amisim can vary.
+fn knobs() -> [Knob; 7] {
+    let knob = |key, words, source, value, stages| Knob {
+        key,
+        words,
+        source,
+        value,
+        stages,
+    };
     [
-        (
+        knob(
             "copy",
             "the best-effort copy throughput and overhead",
             "docs/sources.md#copy-time",
             Assumed::Throughput(facts::COPY_OVERHEAD, facts::COPY_THROUGHPUT_MIB_S),
+            &[Stage::Copy],
         ),
-        (
+        knob(
             "snapshot",
             "the snapshot throughput and overhead",
             "docs/sources.md#snapshot-time",
             Assumed::Throughput(facts::SNAPSHOT_OVERHEAD, facts::SNAPSHOT_THROUGHPUT_MIB_S),
+            &[Stage::Snapshot],
         ),
-        (
+        knob(
             "instance_ready",
             "Image Builder's readiness wait after a launch",
             "docs/sources.md#image-builder-readiness",
             Assumed::Latency(facts::IMAGE_BUILDER_READY),
+            &[Stage::LaunchBuilder, Stage::LaunchTest],
         ),
-        (
+        knob(
             "ecr_replication",
             "the ECR replication delay",
             "docs/sources.md#ecr-replication",
             Assumed::Latency(facts::ECR_REPLICATION),
+            &[Stage::Replicate],
         ),
-        (
+        knob(
             "ecr_push",
             "the ECR push throughput and overhead",
             "docs/sources.md#container-build",
             Assumed::Throughput(facts::ECR_PUSH_OVERHEAD, facts::ECR_PUSH_THROUGHPUT_MIB_S),
+            &[Stage::Push],
         ),
-        (
+        knob(
             "collect_image_metadata",
             "Image Builder's metadata collection (CollectImageMetadata)",
             "docs/sources.md#image-metadata",
             Assumed::Latency(facts::IMAGE_BUILDER_METADATA),
+            &[Stage::CollectMetadata],
         ),
-        (
+        knob(
             "collect_image_scan_findings",
             "Image Builder's scan findings (CollectImageScanFindings)",
             "docs/sources.md#image-scanning",
             Assumed::Latency(facts::IMAGE_BUILDER_SCAN_FINDINGS),
+            &[Stage::ScanFindings],
         ),
     ]
+}
+
+/// Whether any pipeline of the run ran one of `stages`.
+fn ran(agg: &Aggregate, stages: &[Stage]) -> bool {
+    agg.pipelines.iter().any(|p| {
+        stages.iter().any(|s| {
+            p.stages
+                .get(s.index())
+                .is_some_and(|a| a.duration.count > 0)
+        })
+    })
 }
 
 /// Runs each assumption twice as slow, and where that moves the p95 twice
@@ -141,23 +197,37 @@ pub(crate) fn for_run(
         text: &text,
         dir: dir.path(),
     };
-    let mut out = Vec::new();
-    for (key, words, source, value) in knobs() {
-        let Some((_, p95_s, n)) = varied.p95(key, value.slower(2.0))? else {
-            continue;
-        };
-        // The same p95 to the millisecond: the scenario does not rely on it.
-        if (p95_s - base.1).abs() >= 0.0005 {
-            let faster = varied.p95(key, value.slower(0.5))?.map(|(_, p, n)| (p, n));
-            out.push(Sensitivity {
-                assumption: words,
-                source,
-                p95_s,
-                n,
-                faster,
-            });
-        }
-    }
+    // The variants are independent runs, each deterministic: run together.
+    let used: Vec<Knob> = knobs().into_iter().filter(|k| ran(agg, k.stages)).collect();
+    let slower = super::in_pool(|| {
+        used.par_iter()
+            .map(|k| varied.p95(k.key, k.value.slower(2.0)))
+            .collect::<Result<Vec<_>, _>>()
+    })??;
+    // The same p95 to the millisecond: the scenario does not rely on it.
+    let moved: Vec<(&Knob, f64, u64)> = used
+        .iter()
+        .zip(slower)
+        .filter_map(|(k, got)| got.map(|(_, p95_s, n)| (k, p95_s, n)))
+        .filter(|(_, p95_s, _)| (p95_s - base.1).abs() >= 0.0005)
+        .collect();
+    let faster = super::in_pool(|| {
+        moved
+            .par_iter()
+            .map(|(k, _, _)| varied.p95(k.key, k.value.slower(0.5)))
+            .collect::<Result<Vec<_>, _>>()
+    })??;
+    let mut out: Vec<Sensitivity> = moved
+        .iter()
+        .zip(faster)
+        .map(|((k, p95_s, n), faster)| Sensitivity {
+            assumption: k.words,
+            source: k.source,
+            p95_s: *p95_s,
+            n: *n,
+            faster: faster.map(|(_, p, n)| (p, n)),
+        })
+        .collect();
     out.sort_by(|a, b| b.p95_s.total_cmp(&a.p95_s));
     Ok(out)
 }
@@ -175,9 +245,15 @@ struct Varied<'a> {
 impl Varied<'_> {
     /// The headline p95 with `[latency] key = value` where the scenario sets
     /// nothing; `None` when no pipeline uses it or it cannot be loaded.
-    fn p95(&self, key: &str, value: String) -> Result<Option<(String, f64, u64)>, ExperimentError> {
+    fn p95(&self, key: &str, value: Val) -> Result<Option<(String, f64, u64)>, ExperimentError> {
         let cal = self.dir.join(format!("{key}.toml"));
-        if std::fs::write(&cal, format!("[latency]\n{key} = {value}\n")).is_err() {
+        let mut draft = Draft::default();
+        draft.table(&["latency"]);
+        draft.set(key, value, "");
+        let Ok((text, _)) = draft.render::<RawCalibration>("") else {
+            return Ok(None);
+        };
+        if std::fs::write(&cal, text).is_err() {
             return Ok(None);
         }
         let overlay = crate::scenario::Overlay {
@@ -202,7 +278,45 @@ impl Varied<'_> {
             return Ok(None);
         }
         let plan = super::scope::same_plan(self.agg, self.seed)?;
-        let other = run(&s, &plan, |_: &mut (), _, _, _| {}, |_, _, _| Ok(()))?;
+        let other = super::run_headline(&s, &plan)?;
         Ok(super::scope::headline_p95(&s, &other))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::super::{Plan, run, run_headline, scope::headline_p95};
+    use crate::scenario::LoadOptions;
+
+    // The variants' slim aggregate holds the same executions and times to
+    // all Regions as the whole one, so their p95s are the naive computation's.
+    #[test]
+    fn a_headline_aggregate_has_the_whole_ones_times_and_p95() {
+        for path in [
+            "scenarios/quickstart.toml",
+            "scenarios/enterprise-capacity.toml",
+        ] {
+            let scn = crate::scenario::load(Path::new(path), &LoadOptions::default()).unwrap();
+            let plan = Plan {
+                seed: 7,
+                first: 3,
+                count: 4,
+                threads: 2,
+                chunk: 2,
+                precision: None,
+            };
+            let whole = run(&scn, &plan, |_: &mut (), _, _, _| {}, |_, _, _| Ok(())).unwrap();
+            let slim = run_headline(&scn, &plan).unwrap();
+            assert_eq!(whole.replications, slim.replications);
+            for (a, b) in whole.pipelines.iter().zip(&slim.pipelines) {
+                assert_eq!(a.time_to_all_regions, b.time_to_all_regions, "{path}");
+                assert_eq!((a.executions, a.failed), (b.executions, b.failed));
+            }
+            let p95 = headline_p95(&scn, &whole);
+            assert!(p95.is_some(), "{path}");
+            assert_eq!(p95, headline_p95(&scn, &slim), "{path}");
+        }
     }
 }

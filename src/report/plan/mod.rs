@@ -87,12 +87,17 @@ impl<'a> Inputs<'a> {
             inp.search = crate::experiment::search::for_run(scn, agg, manifest.seed)
                 .map_err(ReportError::Experiments)?;
             inp.replayed = replay::p95_execution(scn, agg, manifest.seed);
-            inp.other_scope = crate::experiment::scope::for_run(scn, agg, manifest.seed)
-                .map_err(ReportError::Experiments)?;
+            // The other reading and the sensitivity runs are independent: side by side.
             let load = crate::scenario::LoadOptions::default();
-            inp.sensitivity =
-                crate::experiment::sensitivity::for_run(scn, agg, manifest.seed, &load)
-                    .map_err(ReportError::Experiments)?;
+            let (other, sensitivity) = crate::experiment::in_pool(|| {
+                rayon::join(
+                    || crate::experiment::scope::for_run(scn, agg, manifest.seed),
+                    || crate::experiment::sensitivity::for_run(scn, agg, manifest.seed, &load),
+                )
+            })
+            .map_err(ReportError::Experiments)?;
+            inp.other_scope = other.map_err(ReportError::Experiments)?;
+            inp.sensitivity = sensitivity.map_err(ReportError::Experiments)?;
         }
         Ok(inp)
     }
