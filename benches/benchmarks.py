@@ -4,10 +4,12 @@
     python3 benches/benchmarks.py --reuse  # re-renders from the last results
 
 Runs `cargo bench --bench engine`, `--bench scale`, `--bench memory`,
-benches/simpy/compare.py and the commands users type (whole processes of the
-release binary, alternating, best of several), then writes BENCHMARKS.md from
-criterion's estimates (target/criterion), the memory bench's output,
-target/simpy-compare.json and target/commands-bench.json.
+benches/simpy/compare.py, the commands users type (whole processes of the
+release binary, alternating, best of several) and benches/scale_bench.py
+(the report against the run; memory against accounts and pipelines), then
+writes BENCHMARKS.md from criterion's estimates (target/criterion), the
+memory bench's output, target/simpy-compare.json, target/commands-bench.json
+and target/scale-bench.json.
 """
 import csv
 import datetime
@@ -23,6 +25,8 @@ import sys
 import tempfile
 import time
 import zlib
+
+import scale_bench
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -224,6 +228,9 @@ def main():
             f.write(out)
         subprocess.run([sys.executable, os.path.join(ROOT, "benches", "simpy", "compare.py")], cwd=ROOT, check=True)
         commands()
+        scale_bench.measure()
+    with open(scale_bench.RESULT) as f:
+        scale = json.load(f)
     with open(os.path.join(ROOT, "target", "commands-bench.json")) as f:
         cmds = json.load(f)
     with open(mem_path) as f:
@@ -319,6 +326,7 @@ def main():
         "replication (target: 50×, on the way to 100×).",
         "",
         *commands_section(cmds),
+        *scale_bench.section(scale),
         "## Memory",
         "",
         f"`cargo bench --bench memory`: {memory_line}." if memory_line else "",

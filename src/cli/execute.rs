@@ -14,7 +14,7 @@ use crate::pipeline::model::ReplicationResult;
 use crate::report::commit::Staged;
 use crate::report::row_files::RowFiles;
 use crate::report::rows::Encoded;
-use crate::report::write::atomic_write;
+use crate::report::write::{atomic_write, atomic_write_json};
 use crate::scenario::Scenario;
 
 fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
@@ -147,10 +147,7 @@ fn finish_shard(
 ) -> Result<(), CliError> {
     let (first, count) = (c.plan.first, c.plan.count);
     let dir = staged.path().to_path_buf();
-    atomic_write(
-        &dir.join(outputs::SHARD_AGGREGATE.name),
-        &serde_json::to_vec(aggs)?,
-    )?;
+    atomic_write_json(&dir.join(outputs::SHARD_AGGREGATE.name), aggs)?;
     // A sweep's shards write no row files.
     let mut names = if rows.is_some() {
         c.rows.files()

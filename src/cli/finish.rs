@@ -8,7 +8,9 @@ use crate::experiment::Aggregate;
 use crate::experiment::outputs::{self, RowSelection};
 use crate::report::commit::Staged;
 use crate::report::row_files::RowFiles;
-use crate::report::{capacity, csv_files, sweep as sweep_report, text, write::atomic_write};
+use crate::report::{
+    capacity, csv_files, sweep as sweep_report, text, write::atomic_write, write::atomic_write_json,
+};
 use crate::scenario::Scenario;
 use crate::scenario::sweep::Sweep;
 
@@ -87,10 +89,7 @@ pub(super) fn write_outputs(
 ) -> anyhow::Result<()> {
     let (scn, seed, dir) = (f.scn, f.seed, f.dir);
     // The typed results, in the shard format: what reports are made from.
-    atomic_write(
-        &dir.join(outputs::SHARD_AGGREGATE.name),
-        &serde_json::to_vec(aggs)?,
-    )?;
+    atomic_write_json(&dir.join(outputs::SHARD_AGGREGATE.name), aggs)?;
     match f.sweep {
         Some(sw) => {
             atomic_write(

@@ -54,6 +54,24 @@ pub(crate) fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), ReportError>
     persist(tmp, path).map_err(io)
 }
 
+/// Writes `value` as JSON to `path` as [`atomic_write`] does, streamed:
+/// the text is never held whole in memory (a thousand pipelines'
+/// aggregate.json is about 100 MB).
+pub(crate) fn atomic_write_json<T: serde::Serialize + ?Sized>(
+    path: &Path,
+    value: &T,
+) -> Result<(), ReportError> {
+    let io = |source| ReportError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let tmp = temp_beside(path).map_err(io)?;
+    let mut w = std::io::BufWriter::new(tmp);
+    serde_json::to_writer(&mut w, value).map_err(|e| io(std::io::Error::other(e)))?;
+    let tmp = w.into_inner().map_err(|e| io(e.into_error()))?;
+    persist(tmp, path).map_err(io)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
