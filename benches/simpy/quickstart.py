@@ -75,6 +75,9 @@ def replication(seed):
         yield env.timeout(ms(triangular(rnd, 120.0, 180.0, 480.0)))
         if rnd.random() < 0.005:
             return
+        # CollectImageMetadata (enhanced image metadata, on by default):
+        # amisim's IMAGE_BUILDER_METADATA.
+        yield env.timeout(ms(lognormal(rnd, 45.0, 120.0)))
         yield env.timeout(ms(lognormal(rnd, 10.0, 30.0)))  # sanitize
         yield env.timeout(ms(lognormal(rnd, 60.0, 240.0)))
         overhead = lognormal(rnd, 120.0, 480.0)
