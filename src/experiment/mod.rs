@@ -23,6 +23,7 @@ pub(crate) mod sensitivity;
 pub(crate) mod shard;
 pub mod stats;
 mod tdist;
+pub(crate) mod time_based;
 
 use rayon::prelude::*;
 

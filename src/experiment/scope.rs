@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::stats::Metric;
 use super::{Aggregate, ExperimentError, Plan, first_chunk, run, workers};
 use crate::aws::ids::{AccountId, RegionId};
 use crate::aws::quotas::{CopyScope, Quota};
@@ -79,34 +80,31 @@ fn ttar(p: &crate::experiment::aggregate::PipelineAgg) -> &super::stats::Metric 
     &p.time_to_all_regions
 }
 
-/// The p95 time to all Regions the `[slo]` scope judges, seconds, with what
-/// it is of and its n: the fleet's, the named pipeline's, or (each) the
-/// slowest pipeline's.
-pub(crate) fn headline_p95(scn: &Scenario, agg: &Aggregate) -> Option<(String, f64, u64)> {
+/// The metric the `[slo]` scope judges: the fleet's times to all Regions
+/// (every build pipeline's executions, pooled), a named pipeline's, or the
+/// slowest pipeline's; and what it is about.
+pub(crate) fn headline_metric(scn: &Scenario, agg: &Aggregate) -> Option<(String, Metric)> {
     use crate::scenario::SloScope;
     match scn.slo.scope {
-        SloScope::Fleet => {
-            let m = super::fleet::fleet(&scn.world, agg, ttar);
-            Some(("the fleet".into(), m.quantile_s(0.95)?, m.count))
+        SloScope::Fleet => Some((
+            "the fleet".into(),
+            super::fleet::fleet(&scn.world, agg, ttar),
+        )),
+        SloScope::Pipeline(i) => Some((
+            scn.world.pipelines.get(i as usize)?.name.clone(),
+            ttar(agg.pipelines.get(i as usize)?).clone(),
+        )),
+        SloScope::Each => {
+            let (i, pa) = super::fleet::slowest(agg, ttar)?;
+            Some((scn.world.pipelines.get(i)?.name.clone(), ttar(pa).clone()))
         }
-        SloScope::Pipeline(i) => {
-            let m = ttar(agg.pipelines.get(i as usize)?);
-            let name = scn.world.pipelines.get(i as usize)?.name.clone();
-            Some((name, m.quantile_s(0.95)?, m.count))
-        }
-        SloScope::Each => slowest(scn, agg),
     }
 }
 
-/// The slowest pipeline's name, its p95 time to all Regions (seconds) and its n.
-pub(crate) fn slowest(scn: &Scenario, agg: &Aggregate) -> Option<(String, f64, u64)> {
-    let (i, pa) = super::fleet::slowest(agg, ttar)?;
-    let m = ttar(pa);
-    Some((
-        scn.world.pipelines.get(i)?.name.clone(),
-        m.quantile_s(0.95)?,
-        m.count,
-    ))
+/// The headline p95 (see [`headline_metric`]), seconds, and its n.
+pub(crate) fn headline_p95(scn: &Scenario, agg: &Aggregate) -> Option<(String, f64, u64)> {
+    let (of, m) = headline_metric(scn, agg)?;
+    Some((of, m.quantile_s(0.95)?, m.count))
 }
 
 /// Whether either reading could fill the quota: one copier account's

@@ -66,6 +66,8 @@ mod size;
 mod sources;
 /// each distribution family's samples match its parameters
 mod statistics;
+/// the report's time-based copies recommendation against the same run asked for
+mod time_based;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -52,6 +52,8 @@ pub(crate) struct Inputs<'a> {
     pub other_scope: Option<crate::experiment::scope::OtherReading>,
     /// Each assumption the answer relies on, run twice as slow.
     pub sensitivity: Vec<crate::experiment::sensitivity::Sensitivity>,
+    /// The run with time-based copies, where a pipeline could ask for them.
+    pub time_based: Option<crate::experiment::time_based::TimeBased>,
 }
 
 impl<'a> Inputs<'a> {
@@ -82,6 +84,7 @@ impl<'a> Inputs<'a> {
             replayed: None,
             other_scope: None,
             sensitivity: Vec::new(),
+            time_based: None,
         };
         if let Some(agg) = inp.run() {
             inp.search = crate::experiment::search::for_run(scn, agg, manifest.seed)
@@ -89,14 +92,21 @@ impl<'a> Inputs<'a> {
             inp.replayed = replay::p95_execution(scn, agg, manifest.seed);
             // The other reading and the sensitivity runs are independent: side by side.
             let load = crate::scenario::LoadOptions::default();
-            let (other, sensitivity) = crate::experiment::in_pool(|| {
+            let seed = manifest.seed;
+            let ((other, time_based), sensitivity) = crate::experiment::in_pool(|| {
                 rayon::join(
-                    || crate::experiment::scope::for_run(scn, agg, manifest.seed),
-                    || crate::experiment::sensitivity::for_run(scn, agg, manifest.seed, &load),
+                    || {
+                        rayon::join(
+                            || crate::experiment::scope::for_run(scn, agg, seed),
+                            || crate::experiment::time_based::for_run(scn, agg, seed),
+                        )
+                    },
+                    || crate::experiment::sensitivity::for_run(scn, agg, seed, &load),
                 )
             })
             .map_err(ReportError::Experiments)?;
             inp.other_scope = other.map_err(ReportError::Experiments)?;
+            inp.time_based = time_based.map_err(ReportError::Experiments)?;
             inp.sensitivity = sensitivity.map_err(ReportError::Experiments)?;
         }
         Ok(inp)

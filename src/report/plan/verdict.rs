@@ -25,6 +25,7 @@ pub(super) fn verdict(d: &mut Draft<'_>) -> Result<(), ReportError> {
         verdict.push(busiest_quota(scn, agg, d.inp.replayed.as_ref()));
         verdict.extend(super::failures::verdict_line(scn, agg));
         verdict.extend(recommendation(d.inp));
+        verdict.extend(time_based(d.inp));
     }
     verdict.extend(super::sweep::verdict_lines(d.inp));
     if !scn.slo.any() {
@@ -333,6 +334,44 @@ fn recommendation(inp: &super::Inputs<'_>) -> Option<String> {
             percent(change)
         )
     })
+}
+
+/// What time-based copies would do, where a pipeline could ask for them:
+/// the p95 and the monthly cost of the same run with every best-effort
+/// copy of those pipelines asked to complete in AWS's shortest time, each
+/// with its CI, against now.
+fn time_based(inp: &super::Inputs<'_>) -> Option<String> {
+    let tb = inp.time_based.as_ref()?;
+    let agg = inp.run()?;
+    let (_, now, _) = crate::experiment::scope::headline_p95(inp.scn, agg)?;
+    let (p95, ci) = super::slo::p95_text(&tb.time_to_all_regions);
+    let slo = inp.scn.slo.time_to_all_regions_p95.map(|d| d.as_secs_f64());
+    let (m, was) = (&tb.monthly_cost, &agg.monthly_cost);
+    let (mean, was_mean) = (m.mean()? / 1e6, was.mean()? / 1e6);
+    // The same replications both ways: the paired difference's interval.
+    let change = match was.paired_difference_ci95(m) {
+        Some((d, half)) => format!(
+            "{}{} (95 % CI ± {}, paired by replication)",
+            if d < 0.0 { "−" } else { "+" },
+            dollars(d.abs() / 1e6),
+            dollars(half / 1e6)
+        ),
+        None => "too few replications for a CI of the change".into(),
+    };
+    Some(format!(
+        "recommendation, time-based copies: with copy_completion = \"{}\" (AWS's shortest) on the copies of {}, the p95 for {} would be {}{ci}{}, against {} now; the cost {} a month, against {} now: {change} (each copy pays its tier's per-GiB charge: docs/sources.md#time-based-copies)",
+        tb.completion,
+        tb.pipelines.join(", "),
+        tb.of,
+        human(p95),
+        slo.map_or(String::new(), |_| format!(
+            " — {}",
+            slo_status(p95, slo, human)
+        )),
+        human(now),
+        dollars(mean),
+        dollars(was_mean),
+    ))
 }
 
 /// The Assumptions section's table: each assumption the p95 moves with,
