@@ -12,6 +12,7 @@
 pub mod aggregate;
 pub mod fleet;
 mod gather;
+pub(crate) mod levelled;
 pub(crate) mod moments;
 mod month_agg;
 pub mod outputs;

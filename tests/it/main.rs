@@ -54,6 +54,8 @@ mod prices;
 mod quantiles;
 /// the engine and the build quota against queueing theory
 mod queueing;
+/// the report's recommendations against the same scenarios with them written in
+mod recommendations;
 /// `--report`, `amisim report` and `--trace`
 mod report;
 /// hostile input: sizes, paths, FIFOs, symbolic links
@@ -66,8 +68,6 @@ mod size;
 mod sources;
 /// each distribution family's samples match its parameters
 mod statistics;
-/// the report's time-based copies recommendation against the same run asked for
-mod time_based;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

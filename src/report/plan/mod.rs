@@ -9,6 +9,7 @@ mod compare_p95;
 mod cost;
 mod doc;
 mod failures;
+mod recommend;
 mod replay;
 mod search;
 mod slo;
@@ -54,6 +55,8 @@ pub(crate) struct Inputs<'a> {
     pub sensitivity: Vec<crate::experiment::sensitivity::Sensitivity>,
     /// The run with time-based copies, where a pipeline could ask for them.
     pub time_based: Option<crate::experiment::time_based::TimeBased>,
+    /// The run with a lifecycle, where snapshot storage is still growing.
+    pub levelled: Option<crate::experiment::levelled::Levelled>,
 }
 
 impl<'a> Inputs<'a> {
@@ -85,6 +88,7 @@ impl<'a> Inputs<'a> {
             other_scope: None,
             sensitivity: Vec::new(),
             time_based: None,
+            levelled: None,
         };
         if let Some(agg) = inp.run() {
             inp.search = crate::experiment::search::for_run(scn, agg, manifest.seed)
@@ -93,21 +97,35 @@ impl<'a> Inputs<'a> {
             // The other reading and the sensitivity runs are independent: side by side.
             let load = crate::scenario::LoadOptions::default();
             let seed = manifest.seed;
-            let ((other, time_based), sensitivity) = crate::experiment::in_pool(|| {
+            let growing = matches!(
+                crate::report::cost_months::trend(scn, agg).storage,
+                crate::report::cost_months::Storage::Growing(_)
+            );
+            use crate::experiment::{levelled, scope, sensitivity, time_based};
+            let ((other, timed), (sens, level)) = crate::experiment::in_pool(|| {
                 rayon::join(
                     || {
                         rayon::join(
-                            || crate::experiment::scope::for_run(scn, agg, seed),
-                            || crate::experiment::time_based::for_run(scn, agg, seed),
+                            || scope::for_run(scn, agg, seed),
+                            || time_based::for_run(scn, agg, seed),
                         )
                     },
-                    || crate::experiment::sensitivity::for_run(scn, agg, seed, &load),
+                    || {
+                        rayon::join(
+                            || sensitivity::for_run(scn, agg, seed, &load),
+                            || match growing {
+                                true => levelled::for_run(scn, agg, seed),
+                                false => Ok(None),
+                            },
+                        )
+                    },
                 )
             })
             .map_err(ReportError::Experiments)?;
             inp.other_scope = other.map_err(ReportError::Experiments)?;
-            inp.time_based = time_based.map_err(ReportError::Experiments)?;
-            inp.sensitivity = sensitivity.map_err(ReportError::Experiments)?;
+            inp.time_based = timed.map_err(ReportError::Experiments)?;
+            inp.sensitivity = sens.map_err(ReportError::Experiments)?;
+            inp.levelled = level.map_err(ReportError::Experiments)?;
         }
         Ok(inp)
     }

@@ -145,3 +145,18 @@ fn each_line(scn: &Scenario, j: &EachJudgement, target: String) -> String {
         }
     )
 }
+
+/// ` — SLO 2h 00m 00s met` or `MISSED`, comparing unrounded values.
+pub(super) fn slo_status(value: f64, slo: Option<f64>, show: fn(f64) -> String) -> String {
+    match slo {
+        Some(s) if value <= s => format!(" — SLO {} met", show(s)),
+        Some(s) => format!(" — SLO {} MISSED ({} over)", show(s), show(value - s)),
+        None => String::new(),
+    }
+}
+
+/// A signed change in per cent: `+34 %`, `−10 %`.
+pub(super) fn percent(x: f64) -> String {
+    let p = (100.0 * x).round() + 0.0; // no "-0"
+    crate::report::text::signed(p, |v| format!("{v} %"))
+}

@@ -3,6 +3,7 @@
 
 use super::doc::Block;
 use super::replay::Replayed;
+use super::slo::{percent, slo_status};
 use super::{Draft, slowest};
 use crate::experiment::Aggregate;
 use crate::experiment::aggregate::{QuotaAgg, QuotaKey};
@@ -24,8 +25,7 @@ pub(super) fn verdict(d: &mut Draft<'_>) -> Result<(), ReportError> {
         verdict.extend(bottleneck(scn, agg, d.inp.replayed.as_ref()));
         verdict.push(busiest_quota(scn, agg, d.inp.replayed.as_ref()));
         verdict.extend(super::failures::verdict_line(scn, agg));
-        verdict.extend(recommendation(d.inp));
-        verdict.extend(time_based(d.inp));
+        verdict.extend(super::recommend::lines(d.inp));
     }
     verdict.extend(super::sweep::verdict_lines(d.inp));
     if !scn.slo.any() {
@@ -74,15 +74,6 @@ fn bottleneck(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> Option
         }
     }
     Some(line)
-}
-
-/// ` — SLO 2h 00m 00s met` or `MISSED`, comparing unrounded values.
-fn slo_status(value: f64, slo: Option<f64>, show: fn(f64) -> String) -> String {
-    match slo {
-        Some(s) if value <= s => format!(" — SLO {} met", show(s)),
-        Some(s) => format!(" — SLO {} MISSED ({} over)", show(s), show(value - s)),
-        None => String::new(),
-    }
 }
 
 /// The p95s against their SLOs, and the monthly cost: from the typed
@@ -309,71 +300,6 @@ fn sensitivity(
     ))
 }
 
-/// What to change, from what the report found: the quota value the search
-/// found when the SLO is missed; otherwise, where an assumption moves the
-/// p95 by more than a tenth, to measure it before acting on the answer.
-fn recommendation(inp: &super::Inputs<'_>) -> Option<String> {
-    if let Some((quota, found)) = &inp.search
-        && let Some(v) = found.answer
-        && v > found.current
-    {
-        return Some(format!(
-            "recommendation: request {} = {v} (the scenario has {}): the smallest value found to meet the SLO (see its section); the quota's own page in Service Quotas says whether it is adjustable",
-            quota.key(),
-            found.current
-        ));
-    }
-    let agg = inp.run()?;
-    let (_, p95, _) = crate::experiment::scope::headline_p95(inp.scn, agg)?;
-    let top = inp.sensitivity.first()?;
-    let change = (top.p95_s - p95) / p95.max(1e-9);
-    (change > 0.1).then(|| {
-        format!(
-            "recommendation: measure {} before acting on this answer (`amisim fit` on your logs, docs/src/fit.md): it is an assumption, and twice as slow it moves the p95 by {}",
-            top.assumption,
-            percent(change)
-        )
-    })
-}
-
-/// What time-based copies would do, where a pipeline could ask for them:
-/// the p95 and the monthly cost of the same run with every best-effort
-/// copy of those pipelines asked to complete in AWS's shortest time, each
-/// with its CI, against now.
-fn time_based(inp: &super::Inputs<'_>) -> Option<String> {
-    let tb = inp.time_based.as_ref()?;
-    let agg = inp.run()?;
-    let (_, now, _) = crate::experiment::scope::headline_p95(inp.scn, agg)?;
-    let (p95, ci) = super::slo::p95_text(&tb.time_to_all_regions);
-    let slo = inp.scn.slo.time_to_all_regions_p95.map(|d| d.as_secs_f64());
-    let (m, was) = (&tb.monthly_cost, &agg.monthly_cost);
-    let (mean, was_mean) = (m.mean()? / 1e6, was.mean()? / 1e6);
-    // The same replications both ways: the paired difference's interval.
-    let change = match was.paired_difference_ci95(m) {
-        Some((d, half)) => format!(
-            "{}{} (95 % CI ± {}, paired by replication)",
-            if d < 0.0 { "−" } else { "+" },
-            dollars(d.abs() / 1e6),
-            dollars(half / 1e6)
-        ),
-        None => "too few replications for a CI of the change".into(),
-    };
-    Some(format!(
-        "recommendation, time-based copies: with copy_completion = \"{}\" (AWS's shortest) on the copies of {}, the p95 for {} would be {}{ci}{}, against {} now; the cost {} a month, against {} now: {change} (each copy pays its tier's per-GiB charge: docs/sources.md#time-based-copies)",
-        tb.completion,
-        tb.pipelines.join(", "),
-        tb.of,
-        human(p95),
-        slo.map_or(String::new(), |_| format!(
-            " — {}",
-            slo_status(p95, slo, human)
-        )),
-        human(now),
-        dollars(mean),
-        dollars(was_mean),
-    ))
-}
-
 /// The Assumptions section's table: each assumption the p95 moves with,
 /// twice as slow and twice as fast, and the other reading of Image
 /// Builder's copy quota when it was run; the largest change first.
@@ -452,10 +378,4 @@ fn deciding_assumptions(scn: &Scenario) -> Vec<String> {
         ));
     }
     v
-}
-
-/// A signed change in per cent: `+34 %`, `−10 %`.
-fn percent(x: f64) -> String {
-    let p = (100.0 * x).round() + 0.0; // no "-0"
-    crate::report::text::signed(p, |v| format!("{v} %"))
 }
