@@ -147,6 +147,11 @@ impl<I: Id> Interner<I> {
     }
 }
 
+/// An AWS account ID as AWS writes it: 12 digits.
+pub(crate) fn is_account_id(id: &str) -> bool {
+    id.len() == 12 && id.chars().all(|c| c.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

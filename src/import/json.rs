@@ -22,17 +22,48 @@ pub(super) fn parse(file: &Path, text: &str) -> Result<Value, ImportError> {
     })
 }
 
+/// What a field of the wrong shape is checked against: the help of
+/// [`Reader::wrong`], by the format the document came from.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Reference {
+    /// The JSON the AWS CLI prints (Image Builder's API).
+    AwsCli,
+    /// A template's or a configuration's resources (CloudFormation, Terraform).
+    Resources,
+    /// A Packer template's `amazon-ebs` source.
+    Packer,
+}
+
+impl Reference {
+    fn help(self) -> &'static str {
+        match self {
+            Reference::AwsCli => {
+                "amisim reads the JSON the AWS CLI prints; check the field against the API reference"
+            }
+            Reference::Resources => {
+                "check the property against its resource's reference (CloudFormation's AWS::ImageBuilder::*, the Terraform AWS provider's aws_imagebuilder_*)"
+            }
+            Reference::Packer => {
+                "check the field against the amazon-ebs builder's reference (Packer's Amazon plugin)"
+            }
+        }
+    }
+}
+
 /// One document being read: the fields used so far.
 pub(super) struct Reader<'a> {
     pub(super) file: &'a Path,
     used: BTreeSet<String>,
+    reference: Reference,
 }
 
 impl<'a> Reader<'a> {
-    pub(super) fn new(file: &'a Path) -> Self {
+    /// A reader of `file`, whose fields are checked against `reference`.
+    pub(super) fn new(file: &'a Path, reference: Reference) -> Self {
         Reader {
             file,
             used: BTreeSet::new(),
+            reference,
         }
     }
 
@@ -139,8 +170,7 @@ impl<'a> Reader<'a> {
             self.file.to_path_buf(),
             field.to_string(),
             reason,
-            "amisim reads the JSON the AWS CLI prints; check the field against the API reference"
-                .into(),
+            self.reference.help().into(),
         )
     }
 

@@ -383,6 +383,17 @@ fn a_legacy_packer_json_template_imports_with_its_user_variables_and_var_file() 
         "{got}"
     );
     assert!(got.contains("size_gib = 40.0 "), "{got}");
+    // Without its variable file the share's account is empty: named, with
+    // the fix, as the template's value (not as amisim's own failure).
+    let o = super::amisim(&["import", t]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("source.amazon-ebs.eks-node.ami_users[0]: \"\" is not an AWS account ID")
+            && e.contains("--var-file")
+            && !e.contains("please report"),
+        "{e}"
+    );
     let scn =
         amisim::scenario::from_str(Path::new("l.toml"), &got).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
@@ -658,5 +669,27 @@ fn packer_build_level_sources_rename_and_extend_their_source() {
             "name = \"fleet\"\n  sources = [\"source.amazon-ebs.gone\"]",
         ),
         "build[0].sources: names source.amazon-ebs.gone, which no top-level source block declares",
+    );
+}
+
+/// A field of the wrong shape is checked against its own format's
+/// reference: a Packer template's against the amazon-ebs builder's, never
+/// the AWS CLI's JSON.
+#[test]
+fn a_wrong_field_names_its_own_formats_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.pkr.hcl"),
+        "source \"amazon-ebs\" \"x\" {\n  region = \"us-east-1\"\n  instance_type = \"t3.small\"\n  source_ami = \"ami-0123456789abcdef0\"\n  ami_name = \"x\"\n  ami_users = 5\n}\nbuild {\n  sources = [\"source.amazon-ebs.x\"]\n}\n",
+    )
+    .unwrap();
+    let o = super::amisim(&["import", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("source.amazon-ebs.x.ami_users: expected a list, got 5")
+            && e.contains("amazon-ebs builder's reference")
+            && !e.contains("AWS CLI"),
+        "{e}"
     );
 }

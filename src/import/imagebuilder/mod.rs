@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use super::components::Stages;
 use super::directory::DirectoryDraft;
-use super::json::{Reader, join};
+use super::json::{Reader, Reference, join};
 use super::{ImportError, Toml, Warning, quoted};
 pub(crate) use lifecycle::data_sizes;
 
@@ -115,7 +115,11 @@ pub(super) fn documents(files: &[Input]) -> Result<Vec<Resource<'_>>, ImportErro
                     if keys.is_empty() { "none".into() } else { keys.join(", ") }
                 ), "give the output of aws imagebuilder get-image-pipeline, get-image-recipe, get-distribution-configuration, get-infrastructure-configuration, get-lifecycle-policy or get-component (or their create-* input)".into()));
         };
-        let mut reader = Reader::new(file);
+        let reference = match hint {
+            Some(_) => Reference::Resources,
+            None => Reference::AwsCli,
+        };
+        let mut reader = Reader::new(file, reference);
         if hint.is_none() && !base.is_empty() {
             reader.use_path("requestId");
         }

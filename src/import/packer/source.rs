@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::builds::{Instance, list_attr};
 use super::{body_json, config, label};
 use crate::import::directory::{DirectoryDraft, arn};
-use crate::import::json::{Reader, join};
+use crate::import::json::{Reader, Reference, join};
 use crate::import::{ImportError, Warning, root_volume};
 
 /// The account of a template that names none.
@@ -118,7 +118,7 @@ pub(super) fn read(
         label(image.source, 1).unwrap_or("ebs")
     );
     let sv = fields(image, (ctx, &base), file, warnings)?;
-    let mut r = Reader::new(file);
+    let mut r = Reader::new(file, Reference::Packer);
     let Some(region) = r.str(&sv, &base, "region")?.map(str::to_string) else {
         return Err(r.wrong(&join(&base, "region"), "the source has no region".into()));
     };
@@ -343,6 +343,20 @@ fn sharing(
     s.org_arns = r.strings(sv, base, "ami_org_arns")?;
     s.ou_arns = r.strings(sv, base, "ami_ou_arns")?;
     let snapshot_users = r.strings(sv, base, "snapshot_users")?;
+    for (key, list) in [("ami_users", &users), ("snapshot_users", &snapshot_users)] {
+        if let Some((i, u)) = list
+            .iter()
+            .enumerate()
+            .find(|(_, u)| !crate::aws::ids::is_account_id(u))
+        {
+            return Err(ImportError::wrong(
+                r.file(),
+                format!("{}[{i}]", join(base, key)),
+                format!("{u:?} is not an AWS account ID (12 digits), and AWS refuses to share with it"),
+                "an empty one is a variable left without a value: give it with --var NAME=123456789012 or --var-file, as `packer build` needs it".into(),
+            ));
+        }
+    }
     s.shared_accounts = users.iter().map(|u| dir.account(u)).collect();
     s.snapshot_accounts = snapshot_users.iter().map(|u| dir.account(u)).collect();
     for o in s.org_arns.iter().chain(&s.ou_arns) {

@@ -110,7 +110,7 @@ fn account(m: &Module, values: &str, given: Option<String>, warnings: &mut Vec<W
         t.split("arn:aws:")
             .skip(1)
             .filter_map(|rest| rest.split(':').nth(2))
-            .find(|a| a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()))
+            .find(|a| crate::aws::ids::is_account_id(a))
             .map(str::to_string)
     });
     let file = m.files.first().map(|f| f.path.clone()).unwrap_or_default();

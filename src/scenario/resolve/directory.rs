@@ -11,10 +11,6 @@ use crate::scenario::raw::{RawAccount, RawOrganization, RawScenario};
 /// Default account when the file declares none.
 const DEFAULT_ACCOUNT_ID: &str = "111111111111";
 
-fn valid_account_id(id: &str) -> bool {
-    id.len() == 12 && id.chars().all(|c| c.is_ascii_digit())
-}
-
 /// The accounts as the file lists them (`[account]` or `[[account]]`).
 pub(super) fn raw_accounts(raw: &RawScenario) -> Vec<&RawAccount> {
     raw.account
@@ -260,7 +256,7 @@ fn account_id(
             String::new()
         }
         Some(id) => {
-            if !valid_account_id(id.get_ref()) {
+            if !crate::aws::ids::is_account_id(id.get_ref()) {
                 ctx.err(
                     Some(id.span()),
                     path.key("id"),
