@@ -5,7 +5,7 @@
 //! images deregistered and their snapshots deleted,
 //! docs/sources.md#lifecycle). The report judges its bill.
 
-use super::{Aggregate, ExperimentError, run};
+use super::{Aggregate, ExperimentError};
 use crate::scenario::Scenario;
 
 /// Images kept: the newest release and two to roll back to. An assumption
@@ -30,23 +30,19 @@ pub(crate) fn for_run(
     agg: &Aggregate,
     seed: u64,
 ) -> Result<Option<Levelled>, ExperimentError> {
-    let mut s = scn.clone();
-    let mut pipelines = Vec::new();
-    for p in &mut s.world.pipelines {
+    let kept = super::scope::rerun_with(scn, agg, seed, |p| {
         let l = &mut p.lifecycle;
         let deletes = l.keep_last.is_some() || l.max_age.is_some();
         let ami = p.kind.is_build() && p.container.is_none();
         if !ami || deletes || l.deregistration_protection {
-            continue;
+            return false;
         }
         l.keep_last = Some(KEEP);
-        pipelines.push(p.name.clone());
-    }
-    if pipelines.is_empty() {
+        true
+    })?;
+    let Some((pipelines, _, agg)) = kept else {
         return Ok(None);
-    }
-    let plan = super::scope::same_plan(agg, seed)?;
-    let agg = run(&s, &plan, |_: &mut (), _, _, _| {}, |_, _, _| Ok(()))?;
+    };
     Ok(Some(Levelled {
         keep: KEEP,
         pipelines,

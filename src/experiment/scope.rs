@@ -64,6 +64,34 @@ pub(crate) fn for_run(
 
 /// The plan of a run again with the same seed and replications as `agg`'s
 /// (common random numbers), on every core, without outputs.
+/// `scn` run again on the same replications as `agg` with `change` applied
+/// to each pipeline (it says whether it changed one), and the names of the
+/// pipelines it changed; `None` when it changed none.
+pub(crate) fn rerun_with(
+    scn: &Scenario,
+    agg: &Aggregate,
+    seed: u64,
+    mut change: impl FnMut(&mut crate::pipeline::config::Pipeline) -> bool,
+) -> Result<Option<(Vec<String>, Scenario, Aggregate)>, ExperimentError> {
+    let mut s = scn.clone();
+    let names: Vec<String> = s
+        .world
+        .pipelines
+        .iter_mut()
+        .filter_map(|p| change(p).then(|| p.name.clone()))
+        .collect();
+    if names.is_empty() {
+        return Ok(None);
+    }
+    let other = run(
+        &s,
+        &same_plan(agg, seed)?,
+        |_: &mut (), _, _, _| {},
+        |_, _, _| Ok(()),
+    )?;
+    Ok(Some((names, s, other)))
+}
+
 pub(crate) fn same_plan(agg: &Aggregate, seed: u64) -> Result<Plan, ExperimentError> {
     let threads = workers(0)? as u64;
     Ok(Plan {

@@ -8,7 +8,7 @@
 //! (docs/sources.md#time-based-copies): its p95 and its monthly cost.
 
 use super::stats::Metric;
-use super::{Aggregate, ExperimentError, run};
+use super::{Aggregate, ExperimentError};
 use crate::engine::SimDuration;
 use crate::pipeline::config::Tool;
 use crate::scenario::Scenario;
@@ -39,23 +39,19 @@ pub(crate) fn for_run(
     agg: &Aggregate,
     seed: u64,
 ) -> Result<Option<TimeBased>, ExperimentError> {
-    let mut s = scn.clone();
-    let mut pipelines = Vec::new();
-    for p in &mut s.world.pipelines {
+    let asked = super::scope::rerun_with(scn, agg, seed, |p| {
         let can_ask = p.tool != Tool::ImageBuilder && p.kind.is_build() && p.container.is_none();
         if !can_ask || p.copies.is_empty() || p.copies.iter().any(|c| c.completion.is_some()) {
-            continue;
+            return false;
         }
         for c in &mut p.copies {
             c.completion = Some(SHORTEST);
         }
-        pipelines.push(p.name.clone());
-    }
-    if pipelines.is_empty() {
+        true
+    })?;
+    let Some((pipelines, s, other)) = asked else {
         return Ok(None);
-    }
-    let plan = super::scope::same_plan(agg, seed)?;
-    let other = run(&s, &plan, |_: &mut (), _, _, _| {}, |_, _, _| Ok(()))?;
+    };
     let Some((of, time_to_all_regions)) = super::scope::headline_metric(&s, &other) else {
         return Ok(None);
     };
