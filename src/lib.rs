@@ -12,7 +12,8 @@
 //!
 //! Layers, each depending only on the ones before it (`tests/it/layering.rs`
 //! checks this line against every `crate::` and `super::` path in `src/`):
-//! `diag` (the located error of an input) ← [`engine`] (generic DES:
+//! `diag` (the located error of an input) ← `sources` (foreign documents,
+//! typed) ← [`engine`] (generic DES:
 //! integer time, `(time, seq)` order, resources, seeded streams) ← [`law`] (probability laws of latencies) ← [`aws`] (facts, typed ids,
 //! rules) ← [`pipeline`] (the model) ← [`cost`] (prices, the ledger) ←
 //! [`scenario`] (TOML files) ← [`experiment`] (parallel replications,
@@ -43,3 +44,4 @@ pub mod pipeline;
 pub(crate) mod pricelist;
 pub mod report;
 pub mod scenario;
+pub(crate) mod sources;

@@ -509,3 +509,27 @@ fn the_committed_fit_example_is_what_its_command_writes() {
         );
     }
 }
+
+/// A describe-snapshots entry is read as its type: a field of the wrong
+/// type is refused at its entry's line (it was skipped as if absent).
+#[test]
+fn a_describe_snapshots_entry_of_the_wrong_shape_is_refused_where_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("describe-snapshots.json");
+    std::fs::write(
+        &input,
+        "{\n  \"Snapshots\": [\n    {\n      \"SnapshotId\": \"snap-1\",\n      \"State\": \"completed\",\n      \"StartTime\": \"2026-10-05T07:00:00.000Z\",\n      \"CompletionTime\": \"2026-10-05T07:10:00.000Z\",\n      \"VolumeSize\": \"eight\"\n    }\n  ]\n}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("cal.toml");
+    let o = super::amisim(&["fit", input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("describe-snapshots.json:4")
+            && e.contains("not a describe-snapshots entry")
+            && e.contains("invalid type"),
+        "{e}"
+    );
+    assert!(!out.exists(), "nothing written");
+}

@@ -5,29 +5,36 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{Log, LogKind, obs, place, span, time};
+use super::{Log, LogKind, obs, place, span, time, time_text};
 use crate::fit::csv_input::Read;
 use crate::fit::obs::{FitError, Target, located};
+use crate::sources::ec2::Snapshot;
+
+/// One `describe-snapshots` entry, typed, or its located error.
+fn snapshot(d: &Log, rec: &(Value, usize)) -> Result<Snapshot, FitError> {
+    Snapshot::read(&rec.0).map_err(|e| {
+        located(
+            &d.file,
+            place(d, rec, "SnapshotId"),
+            "Snapshots[]",
+            format!("not a describe-snapshots entry: {e}"),
+            "give `aws ec2 describe-snapshots` output as the AWS CLI prints it",
+        )
+    })
+}
 
 /// `describe-snapshots`: sizes by snapshot id (GiB of data, full).
-pub(super) fn sizes(docs: &[Log]) -> BTreeMap<String, f64> {
+pub(super) fn sizes(docs: &[Log]) -> Result<BTreeMap<String, f64>, FitError> {
     let mut out = BTreeMap::new();
     for d in docs.iter().filter(|d| d.kind == LogKind::Snapshots) {
-        for (s, _) in &d.records {
-            let Some(id) = s.get("SnapshotId").and_then(Value::as_str) else {
-                continue;
-            };
-            let gib = s
-                .get("FullSnapshotSizeInBytes")
-                .and_then(Value::as_f64)
-                .map(|b| b / (1u64 << 30) as f64)
-                .or_else(|| s.get("VolumeSize").and_then(Value::as_f64));
-            if let Some(g) = gib {
-                out.insert(id.to_string(), g);
+        for rec in &d.records {
+            let s = snapshot(d, rec)?;
+            if let (Some(id), Some(g)) = (s.snapshot_id.as_ref(), s.data_gib()) {
+                out.insert(id.clone(), g);
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// The id at the end of an ARN (`arn:aws:ec2::us-east-1:snapshot/snap-1` → `snap-1`), and its Region.
@@ -127,33 +134,23 @@ pub(super) fn ebs_events(
 /// `describe-snapshots` read for its own times.
 pub(super) fn snapshots(d: &Log, out: &mut Read) -> Result<(), FitError> {
     for rec in &d.records {
-        let s = &rec.0;
+        let s = snapshot(d, rec)?;
         let line = place(d, rec, "SnapshotId");
-        if s.get("State").and_then(Value::as_str) != Some("completed") {
+        if !s.completed() {
             out.drop_row("snapshot not completed");
             continue;
         }
-        let Some(dur) = span(
-            d,
-            line,
-            "CompletionTime",
-            time(s.get("StartTime")),
-            time(s.get("CompletionTime")),
-        )?
-        else {
+        let (start, end) = (
+            time_text(s.start_time.as_deref()),
+            time_text(s.completion_time.as_deref()),
+        );
+        let Some(dur) = span(d, line, "CompletionTime", start, end)? else {
             out.drop_row("snapshot without CompletionTime");
             continue;
         };
         // A copy's description says so ("Copied for DestinationAmi …").
-        let copied = s
-            .get("Description")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.starts_with("Copied for"));
-        let gib = s
-            .get("FullSnapshotSizeInBytes")
-            .and_then(Value::as_f64)
-            .map(|b| b / (1u64 << 30) as f64)
-            .or_else(|| s.get("VolumeSize").and_then(Value::as_f64));
+        let copied = s.is_copy();
+        let gib = s.data_gib();
         if gib == Some(0.0) {
             return Err(located(
                 &d.file,
@@ -173,7 +170,7 @@ pub(super) fn snapshots(d: &Log, out: &mut Read) -> Result<(), FitError> {
                 Target::Throughput("snapshot")
             },
             dur,
-            time(s.get("StartTime")),
+            start,
         );
         o.size_gib = gib;
         out.observations.push(o);

@@ -169,8 +169,12 @@ fn wrong_kind(file: &Path, v: &Value) -> FitError {
 
 /// An RFC 3339 time, in seconds since the epoch.
 fn time(v: Option<&Value>) -> Option<f64> {
-    let s = v?.as_str()?;
-    chrono::DateTime::parse_from_rfc3339(s.trim())
+    time_text(v?.as_str())
+}
+
+/// Seconds since the epoch of an RFC 3339 time.
+fn time_text(s: Option<&str>) -> Option<f64> {
+    chrono::DateTime::parse_from_rfc3339(s?.trim())
         .ok()
         .map(|t| t.timestamp_millis() as f64 / 1000.0)
 }
@@ -234,7 +238,7 @@ fn obs(target: Target, duration_s: f64, started: Option<f64>) -> Observation {
 /// Reads every document into observations.
 pub(crate) fn read(docs: &[Log], out: &mut Read) -> Result<(), FitError> {
     let types = execution_types(docs);
-    let sizes = sizes(docs);
+    let sizes = sizes(docs)?;
     let available = availability(docs);
     let has_events = docs.iter().any(|d| d.kind == LogKind::Events);
     let mut ebs_join = (0, 0);

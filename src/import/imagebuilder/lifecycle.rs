@@ -54,7 +54,7 @@ pub(crate) fn data_sizes(
             if let (Some(id), Some(bytes)) = (id, bytes)
                 && let Some((dev, _)) = snap_of.iter().find(|(_, s)| *s == id)
             {
-                let gib = (bytes as f64 / (1u64 << 30) as f64 * 1000.0).round() / 1000.0;
+                let gib = (crate::sources::ec2::gib(bytes) * 1000.0).round() / 1000.0;
                 out.insert(
                     dev.clone(),
                     (

@@ -1,0 +1,81 @@
+//! EC2 documents as the AWS CLI prints them (field names: botocore's
+//! `ec2/2016-11-15/service-2.json`).
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Bytes in a GiB: EBS sizes are binary gigabytes.
+const GIB: f64 = (1u64 << 30) as f64;
+
+/// `bytes` in GiB.
+pub(crate) fn gib(bytes: u64) -> f64 {
+    bytes as f64 / GIB
+}
+
+/// One entry of `aws ec2 describe-snapshots` (`Snapshots[]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Snapshot {
+    /// `snap-…`.
+    pub snapshot_id: Option<String>,
+    /// `pending`, `completed`, `error`, …
+    pub state: Option<String>,
+    /// A copy's reads "Copied for DestinationAmi …".
+    pub description: Option<String>,
+    /// The data it holds, bytes (the API gives it for full snapshots).
+    pub full_snapshot_size_in_bytes: Option<u64>,
+    /// Its volume's size, GiB.
+    pub volume_size: Option<u64>,
+    /// When it started (RFC 3339).
+    pub start_time: Option<String>,
+    /// When it completed (RFC 3339).
+    pub completion_time: Option<String>,
+}
+
+impl Snapshot {
+    /// The entry `v`, or why it is not one (a field of the wrong type).
+    pub(crate) fn read(v: &Value) -> Result<Snapshot, String> {
+        Snapshot::deserialize(v).map_err(|e| e.to_string())
+    }
+
+    /// The data it holds, GiB: its full size where given, else its volume's.
+    pub(crate) fn data_gib(&self) -> Option<f64> {
+        self.full_snapshot_size_in_bytes
+            .map(gib)
+            .or(self.volume_size.map(|g| g as f64))
+    }
+
+    /// Whether it is a copy of another snapshot (CopyImage's or CopySnapshot's).
+    pub(crate) fn is_copy(&self) -> bool {
+        self.description
+            .as_deref()
+            .is_some_and(|t| t.starts_with("Copied for"))
+    }
+
+    /// Whether it has completed.
+    pub(crate) fn completed(&self) -> bool {
+        self.state.as_deref() == Some("completed")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_data_size_is_the_full_size_else_the_volumes() {
+        let full = serde_json::json!({
+            "SnapshotId": "snap-1", "FullSnapshotSizeInBytes": 3u64 << 29,
+            "VolumeSize": 8, "Tags": [], "State": "completed"
+        });
+        let s = Snapshot::read(&full).unwrap();
+        assert_eq!(s.data_gib(), Some(1.5));
+        assert!(s.completed() && !s.is_copy());
+        let volume = serde_json::json!({ "VolumeSize": 8, "Description": "Copied for DestinationAmi ami-1" });
+        let s = Snapshot::read(&volume).unwrap();
+        assert_eq!(s.data_gib(), Some(8.0));
+        assert!(s.is_copy() && !s.completed());
+        let wrong = serde_json::json!({ "VolumeSize": "eight" });
+        assert!(Snapshot::read(&wrong).unwrap_err().contains("invalid type"));
+    }
+}
