@@ -155,7 +155,8 @@ impl Draft {
     }
 
     /// The tables and values as TOML would build them, with each value's
-    /// source by key path; an error names a key set twice.
+    /// source by key path; an error names a key set twice or a header TOML
+    /// would refuse.
     fn replay(&self) -> Result<(toml::Table, Notes), String> {
         let mut root = toml::Table::new();
         let mut at: Vec<(&str, Option<usize>)> = Vec::new();
@@ -163,7 +164,7 @@ impl Draft {
         let mut next: Vec<&str> = Vec::new();
         for op in &self.ops {
             match op {
-                Op::Table { path, array } => at = open(&mut root, path, *array),
+                Op::Table { path, array } => at = open(&mut root, path, *array)?,
                 Op::Set { key, value, from } => {
                     let path = join(&at, key);
                     if descend(&mut root, &at)
@@ -233,42 +234,43 @@ fn join(at: &[(&str, Option<usize>)], key: &str) -> String {
 }
 
 /// Opens `[path]` or `[[path]]` as TOML does: earlier segments name the
-/// last table of an array; returns the table's place.
+/// last table of an array; returns the table's place, or why TOML would
+/// refuse the header (a value where a table is asked for, `[[x]]` over a
+/// table, `[x]` over an array of tables).
 fn open<'a>(
     root: &mut toml::Table,
     path: &'a [String],
     array: bool,
-) -> Vec<(&'a str, Option<usize>)> {
+) -> Result<Vec<(&'a str, Option<usize>)>, String> {
     let mut at = Vec::new();
     let mut t = root;
     for (i, seg) in path.iter().enumerate() {
-        let new_element = array && i + 1 == path.len();
-        let entry = t.entry(seg.clone()).or_insert_with(|| {
-            if new_element {
-                toml::Value::Array(Vec::new())
-            } else {
-                toml::Value::Table(toml::Table::new())
-            }
+        let last = i + 1 == path.len();
+        let entry = t.entry(seg.clone()).or_insert_with(|| match array && last {
+            true => toml::Value::Array(Vec::new()),
+            false => toml::Value::Table(toml::Table::new()),
         });
+        let refused = || format!("the header `{}` over another kind of value", path.join("."));
         t = match entry {
+            toml::Value::Array(_) if last && !array => return Err(refused()),
             toml::Value::Array(a) => {
-                if new_element {
+                if last {
                     a.push(toml::Value::Table(toml::Table::new()));
                 }
                 at.push((seg.as_str(), Some(a.len() - 1)));
-                match a.last_mut() {
-                    Some(toml::Value::Table(t)) => t,
-                    _ => unreachable!("arrays here hold tables"),
-                }
+                a.last_mut()
+                    .and_then(toml::Value::as_table_mut)
+                    .ok_or_else(refused)?
             }
+            toml::Value::Table(_) if last && array => return Err(refused()),
             toml::Value::Table(t) => {
                 at.push((seg.as_str(), None));
                 t
             }
-            _ => unreachable!("headers name tables"),
+            _ => return Err(refused()),
         };
     }
-    at
+    Ok(at)
 }
 
 /// The table at `at`, opened by [`open`].
@@ -350,6 +352,15 @@ mod tests {
         assert_eq!(
             d.render::<RawScenario>("").unwrap_err(),
             "`pipeline[0].region` set twice"
+        );
+        // A header over a value: refused, not a panic.
+        let mut d = pipeline();
+        d.set("schedule", Val::str("weekly"), "");
+        d.table(&["pipeline", "schedule"]);
+        assert!(
+            d.render::<RawScenario>("")
+                .unwrap_err()
+                .contains("pipeline.schedule")
         );
         // The same draft against another format's type: refused too.
         assert!(pipeline().render::<RawCalibration>("").is_err());
