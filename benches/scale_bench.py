@@ -72,6 +72,7 @@ def histogram_bytes(path):
     with open(path) as f:
         aggs = json.load(f)
     buckets = batches = used = 0
+    sizes, counts = [], []
     stack = [aggs]
     while stack:
         o = stack.pop()
@@ -80,10 +81,15 @@ def histogram_bytes(path):
                 buckets += len(o["hist"]["counts"])
                 batches += len(o["batches"])
                 used += o["count"] > 0
+                if o["count"] > 0:
+                    sizes.append(len(o["hist"]["counts"]))
+                    counts.append(o["count"])
             stack.extend(o.values())
         elif isinstance(o, list):
             stack.extend(o)
-    return 8 * buckets + 32 * batches, used
+    sizes.sort()
+    counts.sort()
+    return 8 * buckets + 32 * batches, used, sizes[len(sizes) // 2], sizes[-1], counts[len(counts) // 2]
 
 
 def pipelines_breakdown(d):
@@ -101,9 +107,12 @@ def pipelines_breakdown(d):
         _, err = timed([AMISIM, "run", short, "-n", "1", "-j", "1", "--rows", "none", "-q",
                         "--peak-memory", "--force", "--out", f"{d}/h{days}"])
         peaks[days] = next(int(l.split()[2]) for l in err.splitlines() if l.startswith("peak memory: "))
-    hist, used = histogram_bytes(os.path.join(d, "h365", "aggregate.json"))
+    hist, used, median, largest, values = histogram_bytes(os.path.join(d, "h365", "aggregate.json"))
     return {
         "histogram_bytes": hist,
+        "median_buckets": median,
+        "largest_buckets": largest,
+        "median_values": values,
         "metrics_with_values": used / PIPELINES[-1],
         "per_day_kib": (peaks[365] - peaks[90]) / (365 - 90),
     }
@@ -161,13 +170,14 @@ def section(data):
         "itself, its file parsed and resolved (`amisim validate` of that file alone comes close). "
         f"1,000 pipelines: **{rows[('pipelines', PIPELINES[-1]) ] * 1.024 / 1e3:.0f} MB** (target 200 MB per worker). "
         f"That is work, not organisation: each pipeline's aggregate holds {b['metrics_with_values']:.0f} metrics with "
-        "values (after one replication), each a dense "
-        "histogram of a few hundred to a few thousand buckets and 32 batch sums "
+        f"values (after one replication), each a dense histogram (a median {b['median_buckets']} buckets for a median "
+        f"{b['median_values']} values, at most {b['largest_buckets']:,} buckets) and 32 batch sums "
         f"({b['histogram_bytes'] / 1e6:.0f} MB for 1,000 pipelines, counted in their aggregate.json), and a "
         "replication keeps every stage record of its simulated year until it is aggregated "
         f"({b['per_day_kib'] * 1.024 / 1e3:.2f} MB per simulated day: the peak of one replication over 365 days "
-        "less over 90, divided by 275). Sparse histograms while a metric holds few values, and records aggregated "
-        "as each execution ends, are what would meet the target.",
+        "less over 90, divided by 275). Records aggregated as each execution ends, sparse histograms while a "
+        "metric holds fewer values than buckets, and batch sums made at a metric's first value are what would meet "
+        "the target.",
         "",
     ]
     return lines

@@ -255,14 +255,32 @@ where
     run_into(scenario, plan, Aggregate::new, each, sink)
 }
 
+/// Runs the plan for its aggregate alone (no rows, no sink): the report's
+/// runs again (the quota search, the other reading, the recommendations).
+pub(crate) fn run_aggregate(
+    scenario: &Scenario,
+    plan: &Plan,
+) -> Result<Aggregate, ExperimentError> {
+    run_bare(scenario, plan, Aggregate::new)
+}
+
 /// Runs the plan into an aggregate that adds only each pipeline's
 /// executions and time to all Regions ([`Aggregate::headline`]): a
 /// report's variant runs, which judge a headline p95 and nothing else.
 pub(crate) fn run_headline(scenario: &Scenario, plan: &Plan) -> Result<Aggregate, ExperimentError> {
+    run_bare(scenario, plan, Aggregate::headline)
+}
+
+/// [`run`] with no output but the aggregate `fresh` makes.
+fn run_bare(
+    scenario: &Scenario,
+    plan: &Plan,
+    fresh: fn(&crate::pipeline::config::World) -> Aggregate,
+) -> Result<Aggregate, ExperimentError> {
     run_into(
         scenario,
         plan,
-        Aggregate::headline,
+        fresh,
         |_: &mut (), _, _, _| {},
         |_, _, _| Ok(()),
     )

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::stats::Metric;
-use super::{Aggregate, ExperimentError, Plan, first_chunk, run, workers};
+use super::{Aggregate, ExperimentError, Plan, first_chunk, workers};
 use crate::aws::ids::{AccountId, RegionId};
 use crate::aws::quotas::{CopyScope, Quota};
 use crate::pipeline::config::Tool;
@@ -41,12 +41,7 @@ pub(crate) fn for_run(
     let scope = quotas.copy_scope().other();
     let mut s = scn.clone();
     s.world.quotas.set_copy_scope(scope, true);
-    let other = run(
-        &s,
-        &same_plan(agg, seed)?,
-        |_: &mut (), _, _, _| {},
-        |_, _, _| Ok(()),
-    )?;
+    let other = super::run_aggregate(&s, &same_plan(agg, seed)?)?;
     let binds = other
         .quotas
         .iter()
@@ -62,8 +57,6 @@ pub(crate) fn for_run(
     )
 }
 
-/// The plan of a run again with the same seed and replications as `agg`'s
-/// (common random numbers), on every core, without outputs.
 /// `scn` run again on the same replications as `agg` with `change` applied
 /// to each pipeline (it says whether it changed one), and the names of the
 /// pipelines it changed; `None` when it changed none.
@@ -83,15 +76,12 @@ pub(crate) fn rerun_with(
     if names.is_empty() {
         return Ok(None);
     }
-    let other = run(
-        &s,
-        &same_plan(agg, seed)?,
-        |_: &mut (), _, _, _| {},
-        |_, _, _| Ok(()),
-    )?;
+    let other = super::run_aggregate(&s, &same_plan(agg, seed)?)?;
     Ok(Some((names, s, other)))
 }
 
+/// The plan of a run again with the same seed and replications as `agg`'s
+/// (common random numbers), on every core, without outputs.
 pub(crate) fn same_plan(agg: &Aggregate, seed: u64) -> Result<Plan, ExperimentError> {
     let threads = workers(0)? as u64;
     Ok(Plan {

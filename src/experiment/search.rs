@@ -6,7 +6,7 @@
 //! its confidence interval to decide. This is the capacity planner's
 //! question, answered by search rather than by a grid.
 
-use super::{Aggregate, ExperimentError, Plan, first_chunk, run, workers};
+use super::{Aggregate, ExperimentError, Plan, first_chunk, workers};
 use crate::aws::quotas::{MAX_QUOTA, Quota};
 use crate::scenario::Scenario;
 
@@ -164,7 +164,7 @@ fn step(
             chunk: first_chunk(threads, false, false),
             precision: None,
         };
-        let agg = run(&s, &plan, |_: &mut (), _, _, _| {}, |_, _, _| Ok(()))?;
+        let agg = super::run_aggregate(&s, &plan)?;
         let (p95, ci, verdict) = judge(&s, &agg, slo);
         let binds = agg
             .quotas

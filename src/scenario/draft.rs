@@ -287,8 +287,8 @@ fn descend<'a>(root: &'a mut toml::Table, at: &[(&str, Option<usize>)]) -> &'a m
     t
 }
 
-/// The source of the key at `path`: its own, or the first in its table (a
-/// table's: its first key's), or the first in the table that holds it.
+/// The source of the key at `path`: its own, else the first (in key-path
+/// order) of the keys under it (a table's), else of its table's keys.
 pub(crate) fn source_of<'a>(notes: &'a Notes, path: &'a str) -> Option<&'a str> {
     let parent = path.rfind(['.', '[']).map_or("", |i| &path[..i]);
     notes

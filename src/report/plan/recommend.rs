@@ -9,15 +9,15 @@ use crate::report::text::{dollars, human};
 /// Pipeline names for a sentence: all of up to three, else the first three
 /// and how many more.
 fn names(list: &[String]) -> String {
-    match list {
-        [] | [_] | [_, _] | [_, _, _] => list.join(", "),
-        _ => format!(
-            "{} pipelines ({} and {} more)",
-            list.len(),
-            list[..3].join(", "),
-            list.len() - 3
-        ),
+    if list.len() <= 3 {
+        return list.join(", ");
     }
+    format!(
+        "{} pipelines ({} and {} more)",
+        list.len(),
+        list[..3].join(", "),
+        list.len() - 3
+    )
 }
 
 /// Every recommendation that applies, in order.
