@@ -80,6 +80,20 @@ impl<'a> Reader<'a> {
         self.used.extend(leaves);
     }
 
+    /// Marks every field under `v` used but those under `unread` (paths
+    /// relative to `v`): a document read whole by a typed reader.
+    pub(super) fn use_all_but(&mut self, v: &Value, base: &str, unread: &[String]) {
+        let under = |leaf: &str, p: &str| {
+            leaf.strip_prefix(p)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        };
+        let unread: Vec<String> = unread.iter().map(|p| join(base, p)).collect();
+        let mut leaves = Vec::new();
+        leaf_paths(v, base, &mut leaves);
+        leaves.retain(|l| !unread.iter().any(|p| under(l, p)));
+        self.used.extend(leaves);
+    }
+
     /// The value at `path` under `v` (dotted keys, `[i]` for arrays), marked used.
     pub(super) fn get<'v>(&mut self, v: &'v Value, base: &str, key: &str) -> Option<&'v Value> {
         let got = v.get(key)?;

@@ -6,6 +6,9 @@ use super::Resource;
 use crate::import::directory::DirectoryDraft;
 use crate::import::json::{Reader, join};
 use crate::import::{ImportError, Warning};
+use crate::sources::imagebuilder::{
+    AmiDistributionConfiguration, DistributionConfiguration, InfrastructureConfiguration,
+};
 
 /// The builder's instance type, and its field: the first the
 /// infrastructure configuration lists.
@@ -13,15 +16,12 @@ pub(super) fn instance_type(
     i: &mut Resource<'_>,
     warnings: &mut Vec<Warning>,
 ) -> Result<Option<(String, String)>, ImportError> {
-    let (ib, ibase) = (i.body, i.base);
-    let r = &mut i.reader;
-    r.str(ib, ibase, "arn")?;
-    r.str(ib, ibase, "name")?;
-    let types = r.strings(ib, ibase, "instanceTypes")?;
+    let infra: InfrastructureConfiguration = i.typed()?;
+    let types = infra.instance_types.unwrap_or_default();
     if types.len() > 1 {
         warnings.push(Warning {
-            file: r.file(),
-            field: join(ibase, "instanceTypes"),
+            file: i.reader.file(),
+            field: join(i.base, "instanceTypes"),
             what: crate::import::What::Assumed(format!(
                 "{} instance types: amisim builds on the first, {}",
                 types.len(),
@@ -31,7 +31,7 @@ pub(super) fn instance_type(
     }
     Ok(types
         .first()
-        .map(|t| (t.clone(), join(ibase, "instanceTypes[0]"))))
+        .map(|t| (t.clone(), join(i.base, "instanceTypes[0]"))))
 }
 
 /// One Region of the distribution.
@@ -60,19 +60,15 @@ pub(super) fn distribution(
     owner_id: &str,
     dir: &mut DirectoryDraft,
 ) -> Result<Distribution, ImportError> {
-    let (db, dbase) = (d.body, d.base);
-    let r = &mut d.reader;
-    for k in ["arn", "name", "description"] {
-        r.str(db, dbase, k)?;
-    }
-    let timeout = r
-        .uint(db, dbase, "timeoutMinutes")?
-        .map(|m| (m, join(dbase, "timeoutMinutes")));
+    let doc: DistributionConfiguration = d.typed()?;
+    let timeout = doc
+        .timeout_minutes
+        .map(|m| (m, join(d.base, "timeoutMinutes")));
     let mut dists = Vec::new();
-    for (i, one) in r.array(db, dbase, "distributions")?.iter().enumerate() {
-        let base = format!("{}[{i}]", join(dbase, "distributions"));
-        let Some(region) = r.str(one, &base, "region")?.map(str::to_string) else {
-            return Err(r.wrong(
+    for (i, one) in doc.distributions.into_iter().flatten().enumerate() {
+        let base = format!("{}[{i}]", join(d.base, "distributions"));
+        let Some(region) = one.region else {
+            return Err(d.reader.wrong(
                 &join(&base, "region"),
                 "a distribution without a region".into(),
             ));
@@ -88,59 +84,48 @@ pub(super) fn distribution(
             ous: Vec::new(),
             from: join(&base, "region"),
         };
-        if let Some(ad) = r.get(one, &base, "amiDistributionConfiguration") {
-            ami_distribution(
-                r,
-                ad,
-                &join(&base, "amiDistributionConfiguration"),
-                owner_id,
-                dir,
-                &mut dist,
-            )?;
+        if let Some(ad) = one.ami_distribution_configuration {
+            let at = (&d.reader, join(&base, "amiDistributionConfiguration"));
+            ami_distribution(at, ad, owner_id, dir, &mut dist)?;
         }
         dists.push(dist);
     }
     Ok(Distribution { dists, timeout })
 }
 
-/// A Region's `amiDistributionConfiguration`: its key, target accounts
-/// and launch permission.
+/// A Region's `amiDistributionConfiguration` (at `abase` in `r`'s file):
+/// its key, target accounts and launch permission.
 fn ami_distribution(
-    r: &mut Reader<'_>,
-    ad: &serde_json::Value,
-    abase: &str,
+    (r, abase): (&Reader<'_>, String),
+    ad: AmiDistributionConfiguration,
     owner_id: &str,
     dir: &mut DirectoryDraft,
     dist: &mut Dist,
 ) -> Result<(), ImportError> {
-    if let Some(k) = r.str(ad, abase, "kmsKeyId")? {
-        let from = join(abase, "kmsKeyId");
+    if let Some(k) = ad.kms_key_id {
+        let from = join(&abase, "kmsKeyId");
         let name = dir
-            .key_in(k, (owner_id, &dist.region), &from)
+            .key_in(&k, (owner_id, &dist.region), &from)
             .ok_or_else(|| r.wrong(&from, format!("{k:?} is not a KMS key ARN, id or alias")))?;
         dist.kms = Some((name, from));
     }
-    for t in r.strings(ad, abase, "targetAccountIds")? {
+    for t in ad.target_account_ids.into_iter().flatten() {
         dist.targets.push(dir.account(&t));
     }
-    let Some(lp) = r.get(ad, abase, "launchPermission") else {
+    let Some(lp) = ad.launch_permission else {
         return Ok(());
     };
-    let lbase = join(abase, "launchPermission");
-    for u in r.strings(lp, &lbase, "userIds")? {
+    dist.public = lp.public();
+    for u in lp.user_ids.into_iter().flatten() {
         dist.accounts.push(dir.account(&u));
     }
-    dist.public = r
-        .strings(lp, &lbase, "userGroups")?
-        .iter()
-        .any(|g| g == "all");
-    for o in r.strings(lp, &lbase, "organizationArns")? {
+    for o in lp.organization_arns.into_iter().flatten() {
         if let Some(id) = o.rsplit('/').next().filter(|x| x.starts_with("o-")) {
             dir.orgs.entry(id.to_string()).or_default();
         }
         dist.orgs.push(o);
     }
-    for o in r.strings(lp, &lbase, "organizationalUnitArns")? {
+    for o in lp.organizational_unit_arns.into_iter().flatten() {
         let mut parts = o.rsplit('/');
         if let (Some(ou), Some(org)) = (parts.next(), parts.next()) {
             let e = dir.orgs.entry(org.to_string()).or_default();
