@@ -8,6 +8,136 @@
 
 use serde::Deserialize;
 
+/// `get-image-pipeline`'s `imagePipeline`, or a one-shot image's
+/// resource (CloudFormation's `AWS::ImageBuilder::Image`, Terraform's
+/// `aws_imagebuilder_image`), which has the same fields but a schedule.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ImagePipeline {
+    /// Its ARN: its owner account and build Region.
+    pub arn: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// `Linux`, `Windows` or `macOS`.
+    pub platform: Option<String>,
+    /// `ENABLED` or `DISABLED`.
+    pub status: Option<String>,
+    pub image_recipe_arn: Option<String>,
+    pub container_recipe_arn: Option<String>,
+    pub infrastructure_configuration_arn: Option<String>,
+    pub distribution_configuration_arn: Option<String>,
+    pub schedule: Option<Schedule>,
+    #[serde(default, deserialize_with = "super::flag")]
+    pub enhanced_image_metadata_enabled: Option<bool>,
+    pub image_scanning_configuration: Option<ImageScanningConfiguration>,
+    pub image_tests_configuration: Option<ImageTestsConfiguration>,
+}
+
+/// A pipeline's `schedule`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Schedule {
+    /// `cron(…)` or `rate(…)`.
+    pub schedule_expression: Option<String>,
+    /// An IANA time zone.
+    pub timezone: Option<String>,
+    /// `EXPRESSION_MATCH_ONLY` or `EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE`.
+    pub pipeline_execution_start_condition: Option<String>,
+    pub auto_disable_policy: Option<AutoDisablePolicy>,
+}
+
+/// `schedule.autoDisablePolicy`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AutoDisablePolicy {
+    /// Consecutive failures after which the pipeline is disabled.
+    pub failure_count: Option<u64>,
+}
+
+/// `imageScanningConfiguration` (its `ecrConfiguration` has no counterpart).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ImageScanningConfiguration {
+    #[serde(default, deserialize_with = "super::flag")]
+    pub image_scanning_enabled: Option<bool>,
+}
+
+/// `imageTestsConfiguration`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ImageTestsConfiguration {
+    #[serde(default, deserialize_with = "super::flag")]
+    pub image_tests_enabled: Option<bool>,
+    /// Documented by AWS as "not currently active".
+    pub timeout_minutes: Option<u64>,
+}
+
+/// `get-image-recipe`'s `imageRecipe`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ImageRecipe {
+    /// Its ARN: what a pipeline names it by.
+    #[expect(
+        dead_code,
+        reason = "import binds every kind of document by its ARN alike"
+    )]
+    pub arn: Option<String>,
+    pub name: Option<String>,
+    #[expect(
+        dead_code,
+        reason = "a label without a counterpart: read so that it is not listed"
+    )]
+    pub version: Option<String>,
+    #[expect(
+        dead_code,
+        reason = "a label without a counterpart: read so that it is not listed"
+    )]
+    pub semantic_version: Option<String>,
+    pub platform: Option<String>,
+    /// An image ARN (with a version filter), an AMI id, an SSM parameter.
+    pub parent_image: Option<String>,
+    pub components: Option<Vec<ComponentConfiguration>>,
+    pub block_device_mappings: Option<Vec<BlockDeviceMapping>>,
+}
+
+/// One of a recipe's `components` (its `parameters` have no counterpart).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ComponentConfiguration {
+    pub component_arn: Option<String>,
+}
+
+/// One of a recipe's `blockDeviceMappings`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BlockDeviceMapping {
+    pub device_name: Option<String>,
+    pub ebs: Option<Ebs>,
+}
+
+/// A mapping's `ebs`: its size, GiB, and its encryption.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Ebs {
+    pub volume_size: Option<u64>,
+    #[serde(default, deserialize_with = "super::flag")]
+    pub encrypted: Option<bool>,
+    pub kms_key_id: Option<String>,
+}
+
+/// `get-component`'s `component`, or a component resource.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Component {
+    pub arn: Option<String>,
+    pub name: Option<String>,
+    /// `BUILD` or `TEST`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// The component document (YAML), whose phases say where it runs.
+    pub data: Option<String>,
+}
+
 /// `get-infrastructure-configuration`'s `infrastructureConfiguration`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]

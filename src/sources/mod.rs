@@ -64,6 +64,33 @@ fn path_text(p: &serde_ignored::Path<'_>) -> String {
     }
 }
 
+/// A boolean field that a template may give as text: CloudFormation
+/// takes `"true"`/`"false"` for a Boolean property, and a parameter's
+/// value is text. Use with `#[serde(default, deserialize_with = "…")]`.
+pub(crate) fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    struct Flag;
+    impl serde::de::Visitor<'_> for Flag {
+        type Value = Option<bool>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("true or false")
+        }
+        fn visit_bool<E>(self, b: bool) -> Result<Option<bool>, E> {
+            Ok(Some(b))
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Option<bool>, E> {
+            match s.to_ascii_lowercase().as_str() {
+                "true" => Ok(Some(true)),
+                "false" => Ok(Some(false)),
+                _ => Err(E::invalid_value(serde::de::Unexpected::Str(s), &self)),
+            }
+        }
+        fn visit_unit<E>(self) -> Result<Option<bool>, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(Flag)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +126,27 @@ mod tests {
             e.reason.contains("invalid type: string \"two\""),
             "{}",
             e.reason
+        );
+        #[derive(Debug, Deserialize)]
+        struct F {
+            #[serde(default, deserialize_with = "flag")]
+            on: Option<bool>,
+        }
+        for (v, want) in [
+            ("true", Some(true)),
+            ("\"False\"", Some(false)),
+            ("null", None),
+        ] {
+            let v: Value = serde_json::from_str(&format!("{{\"on\": {v}}}")).unwrap();
+            assert_eq!(typed::<F>(&v).unwrap().0.on, want);
+        }
+        let e = typed::<F>(&serde_json::json!({"on": "yes"})).unwrap_err();
+        assert_eq!(
+            (e.path.as_str(), e.reason.as_str()),
+            (
+                "on",
+                "invalid value: string \"yes\", expected true or false"
+            )
         );
         let top = typed::<Outer>(&serde_json::json!("x")).unwrap_err();
         assert_eq!(top.path, "");

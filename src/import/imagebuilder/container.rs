@@ -17,6 +17,7 @@ use crate::import::components::Stages;
 use crate::import::directory::DirectoryDraft;
 use crate::import::json::join;
 use crate::import::{ImportError, Toml, Warning, quoted, strings};
+use crate::sources::imagebuilder::ImagePipeline;
 
 /// What a container pipeline's documents said.
 pub(super) struct Container {
@@ -36,6 +37,7 @@ pub(super) struct Container {
 /// its infrastructure and distribution.
 pub(super) fn read(
     docs: &mut [Resource<'_>],
+    doc: &ImagePipeline,
     (pi, ri, infra_i, dist_i): (usize, usize, Option<usize>, Option<usize>),
     stages: &BTreeMap<String, Stages>,
     dir: &mut DirectoryDraft,
@@ -46,8 +48,8 @@ pub(super) fn read(
         .get("name")
         .and_then(Value::as_str)
         .map(str::to_string);
-    let head = super::head::head(&mut docs[pi], recipe_name, dir, warnings)?;
-    let schedule = super::head::schedule(&mut docs[pi], warnings)?;
+    let head = super::head::head(&docs[pi], doc, recipe_name, dir, warnings)?;
+    let schedule = super::head::schedule(&docs[pi], doc, warnings);
     for (key, _, from) in &schedule.optional_steps {
         // Metadata collection off matches a container's build, which has none.
         if *key == "image_scanning" {

@@ -1,12 +1,11 @@
 //! The pipeline document (or a one-shot image resource): its name, its
 //! owner and build Region, its schedule, whether its tests run.
 
-use serde_json::Value;
-
 use super::{Resource, ResourceKind};
 use crate::import::directory::{DirectoryDraft, arn};
 use crate::import::json::join;
 use crate::import::{ImportError, Val, Warning, quoted};
+use crate::sources::imagebuilder::{self as ib, ImagePipeline};
 
 /// What the pipeline document says of itself.
 pub(super) struct Head {
@@ -38,29 +37,26 @@ pub(super) struct Schedule {
 /// The pipeline's name, owner and build Region (from its ARN, else its
 /// recipe's), and platform; a one-shot image is named after its recipe.
 pub(super) fn head(
-    p: &mut Resource<'_>,
+    p: &Resource<'_>,
+    doc: &ImagePipeline,
     recipe_name: Option<String>,
     dir: &mut DirectoryDraft,
     warnings: &mut Vec<Warning>,
 ) -> Result<Head, ImportError> {
-    let (pb, pbase) = (p.body, p.base);
+    let pbase = p.base;
     let one_shot = p.kind == ResourceKind::Image;
-    let r = &mut p.reader;
-    let parn = r.str(pb, pbase, "arn")?.map(str::to_string);
-    let own_name = r.str(pb, pbase, "name")?.map(str::to_string);
-    let name_from = match (&own_name, one_shot) {
+    let name_from = match (&doc.name, one_shot) {
         (Some(_), _) | (None, false) => join(pbase, "name"),
         (None, true) => "its recipe's name (an image resource has none)".to_string(),
     };
-    let name = own_name
+    let name = doc
+        .name
+        .clone()
         .or(if one_shot { recipe_name } else { None })
         .unwrap_or_else(|| "pipeline".into());
-    let recipe_arn = r.str(pb, pbase, "imageRecipeArn")?.map(str::to_string);
-    r.str(pb, pbase, "infrastructureConfigurationArn")?;
-    r.str(pb, pbase, "distributionConfigurationArn")?;
-    let owner_arn = parn.clone().or(recipe_arn).unwrap_or_default();
-    let Some(a) = arn(&owner_arn) else {
-        return Err(r.wrong(
+    let owner_arn = doc.arn.as_ref().or(doc.image_recipe_arn.as_ref());
+    let Some(a) = owner_arn.and_then(|a| arn(a)) else {
+        return Err(p.reader.wrong(
             &join(pbase, "arn"),
             "the pipeline has no ARN to take its account and Region from".into(),
         ));
@@ -70,18 +66,16 @@ pub(super) fn head(
     dir.region(&build_region);
     let from_arn = join(
         pbase,
-        if parn.is_some() {
+        if doc.arn.is_some() {
             "arn"
         } else {
             "imageRecipeArn"
         },
     );
-    let platform = r
-        .str(pb, pbase, "platform")?
-        .map(|p| (p.to_lowercase(), join(pbase, "platform")));
-    if r.str(pb, pbase, "status")? == Some("DISABLED") {
+    let platform = (doc.platform.as_ref()).map(|p| (p.to_lowercase(), join(pbase, "platform")));
+    if doc.status.as_deref() == Some("DISABLED") {
         warnings.push(Warning {
-            file: r.file(),
+            file: p.reader.file(),
             field: join(pbase, "status"),
             what: crate::import::What::Assumed(
                 "the pipeline is DISABLED: imported with its schedule as if enabled".into(),
@@ -102,14 +96,14 @@ pub(super) fn head(
 /// The schedule: its cron, time zone, start condition and auto-disable
 /// policy; without a cron, one run at the start.
 pub(super) fn schedule(
-    p: &mut Resource<'_>,
+    p: &Resource<'_>,
+    doc: &ImagePipeline,
     warnings: &mut Vec<Warning>,
-) -> Result<Schedule, ImportError> {
-    let (pb, pbase) = (p.body, p.base);
+) -> Schedule {
     let mut entries: Vec<(String, Val, String)> = Vec::new();
     let mut dependency_updates = true;
-    if let Some(s) = p.reader.get(pb, pbase, "schedule") {
-        dependency_updates = schedule_entries(p, s, &mut entries, warnings)?;
+    if let Some(s) = &doc.schedule {
+        dependency_updates = schedule_entries(p, s, &mut entries, warnings);
     }
     if entries.iter().all(|s| s.0 != "cron") {
         entries.push((
@@ -124,53 +118,45 @@ pub(super) fn schedule(
         dependency_updates = false;
         entries.retain(|s| s.0 != "start_condition");
     }
-    let tests_off_from = tests_off(p, warnings);
-    Ok(Schedule {
+    let tests_off_from = tests_off(p, doc, warnings);
+    Schedule {
         entries,
         dependency_updates,
         tests_enabled: tests_off_from.is_none(),
         tests_off_from,
-        optional_steps: optional_steps(p),
-    })
+        optional_steps: optional_steps(p.base, doc),
+    }
 }
 
 /// Image Builder's optional workflow steps where they differ from its
 /// defaults: metadata collection off, image scanning on.
-fn optional_steps(p: &mut Resource<'_>) -> Vec<(&'static str, Val, String)> {
-    let (pb, pbase) = (p.body, p.base);
-    let r = &mut p.reader;
+fn optional_steps(pbase: &str, doc: &ImagePipeline) -> Vec<(&'static str, Val, String)> {
     let mut out = Vec::new();
-    if let Some(Value::Bool(false)) = r.get(pb, pbase, "enhancedImageMetadataEnabled") {
+    if doc.enhanced_image_metadata_enabled == Some(false) {
         let from = join(pbase, "enhancedImageMetadataEnabled");
         out.push(("image_metadata", false.into(), from));
     }
-    if let Some(c) = r.get(pb, pbase, "imageScanningConfiguration") {
-        let base = join(pbase, "imageScanningConfiguration");
-        if let Some(Value::Bool(true)) = r.get(c, &base, "imageScanningEnabled") {
-            out.push((
-                "image_scanning",
-                true.into(),
-                join(&base, "imageScanningEnabled"),
-            ));
-        }
+    let scanning = doc.image_scanning_configuration.as_ref();
+    if scanning.and_then(|c| c.image_scanning_enabled) == Some(true) {
+        let from = join(pbase, "imageScanningConfiguration.imageScanningEnabled");
+        out.push(("image_scanning", true.into(), from));
     }
     out
 }
 
 /// The keys of a `schedule` object; whether dependency updates start runs.
 fn schedule_entries(
-    p: &mut Resource<'_>,
-    s: &Value,
+    p: &Resource<'_>,
+    s: &ib::Schedule,
     entries: &mut Vec<(String, Val, String)>,
     warnings: &mut Vec<Warning>,
-) -> Result<bool, ImportError> {
-    let r = &mut p.reader;
+) -> bool {
     let sbase = join(p.base, "schedule");
-    if let Some(c) = r.str(s, &sbase, "scheduleExpression")? {
+    if let Some(c) = &s.schedule_expression {
         let (cron, five) = six_field_cron(c);
         if five {
             warnings.push(Warning {
-                file: r.file(),
+                file: p.reader.file(),
                 field: join(&sbase, "scheduleExpression"),
                 what: crate::import::What::Assumed(format!(
                     "a 5-field cron, {c}: read as {cron}, the same times"
@@ -183,15 +169,14 @@ fn schedule_entries(
             join(&sbase, "scheduleExpression"),
         ));
     }
-    if let Some(tz) = r.str(s, &sbase, "timezone")? {
+    if let Some(tz) = &s.timezone {
         entries.push(("timezone".into(), quoted(tz), join(&sbase, "timezone")));
     }
     let field = join(&sbase, "pipelineExecutionStartCondition");
-    let (condition, from, dependency_updates) = match r.str(
-        s,
-        &sbase,
-        "pipelineExecutionStartCondition",
-    )? {
+    let (condition, from, dependency_updates) = match s
+        .pipeline_execution_start_condition
+        .as_deref()
+    {
         Some("EXPRESSION_MATCH_ONLY") => ("always", field, false),
         Some(_) => ("dependency_updates", field, true),
         None => (
@@ -203,41 +188,32 @@ fn schedule_entries(
         ),
     };
     entries.push(("start_condition".into(), quoted(condition), from));
-    if let Some(ad) = r.get(s, &sbase, "autoDisablePolicy") {
-        let abase = join(&sbase, "autoDisablePolicy");
-        if let Some(n) = r.uint(ad, &abase, "failureCount")? {
-            entries.push((
-                "auto_disable_after_failures".into(),
-                n.into(),
-                join(&abase, "failureCount"),
-            ));
-        }
+    if let Some(n) = s.auto_disable_policy.as_ref().and_then(|a| a.failure_count) {
+        entries.push((
+            "auto_disable_after_failures".into(),
+            n.into(),
+            join(&sbase, "autoDisablePolicy.failureCount"),
+        ));
     }
-    Ok(dependency_updates)
+    dependency_updates
 }
 
 /// The field that turns the tests off (`imageTestsEnabled = false`), if
 /// one does; what `imageTestsConfiguration` says that amisim does not
 /// model is a warning.
-fn tests_off(p: &mut Resource<'_>, warnings: &mut Vec<Warning>) -> Option<String> {
-    let (pb, pbase) = (p.body, p.base);
-    let r = &mut p.reader;
-    let t = r.get(pb, pbase, "imageTestsConfiguration")?;
-    let tbase = join(pbase, "imageTestsConfiguration");
-    if r.get(t, &tbase, "timeoutMinutes").is_some() {
+fn tests_off(p: &Resource<'_>, doc: &ImagePipeline, warnings: &mut Vec<Warning>) -> Option<String> {
+    let t = doc.image_tests_configuration.as_ref()?;
+    let tbase = join(p.base, "imageTestsConfiguration");
+    if t.timeout_minutes.is_some() {
         warnings.push(Warning {
-            file: r.file(),
+            file: p.reader.file(),
             field: join(&tbase, "timeoutMinutes"),
             what: crate::import::What::Assumed(
                 "Image Builder ignores it (\"not currently active\"); left out".into(),
             ),
         });
     }
-    let off = matches!(
-        r.get(t, &tbase, "imageTestsEnabled"),
-        Some(Value::Bool(false))
-    );
-    off.then(|| join(&tbase, "imageTestsEnabled"))
+    (t.image_tests_enabled == Some(false)).then(|| join(&tbase, "imageTestsEnabled"))
 }
 
 /// Image Builder's 6-field cron, and whether it was read from a 5-field

@@ -21,6 +21,7 @@ use super::components::Stages;
 use super::directory::DirectoryDraft;
 use super::json::{Reader, Reference, join};
 use super::{ImportError, Toml, Warning, quoted};
+use crate::sources::imagebuilder::ImagePipeline;
 pub(crate) use lifecycle::data_sizes;
 
 /// What a document is.
@@ -178,9 +179,9 @@ pub(super) fn read(
         .iter()
         .position(|d| matches!(d.kind, ResourceKind::Pipeline | ResourceKind::Image))
         .unwrap_or(0);
-    let (pb, pbase) = (docs[pi].body, docs[pi].base);
-    if let Some(d) = docs[pi].reader.str(pb, pbase, "description")? {
-        out.set("description", quoted(d), join(pbase, "description"));
+    let doc: ImagePipeline = docs[pi].typed()?;
+    if let Some(d) = &doc.description {
+        out.set("description", quoted(d), join(docs[pi].base, "description"));
     }
     dir.emit(out, "the ARNs");
     out.append(body);
@@ -219,15 +220,13 @@ fn get_command(kind: ResourceKind, arn: &str) -> String {
     format!("`aws imagebuilder {cmd} --{flag} {arn}`")
 }
 
-/// The document of `kind` that pipeline `pi` names by its `key` ARN: the
-/// one whose `arn` it is, or the only one of its kind.
+/// The document of `kind` that pipeline `pi` names by its `key` ARN
+/// (`named`): the one whose `arn` it is, or the only one of its kind.
 fn the_one(
     docs: &[Resource<'_>],
     pi: usize,
-    kind: ResourceKind,
-    key: &str,
+    (kind, key, named): (ResourceKind, &str, Option<&str>),
 ) -> Result<Option<usize>, ImportError> {
-    let named = docs[pi].body.get(key).and_then(Value::as_str);
     let of_kind: Vec<usize> = (0..docs.len()).filter(|&i| docs[i].kind == kind).collect();
     let arn_of = |i: usize| docs[i].body.get("arn").and_then(Value::as_str);
     if let Some(a) = named
@@ -279,25 +278,35 @@ fn pipelines(
     let mut read_any = false;
     let mut containers = false;
     for &pi in &pipelines {
-        if docs[pi].body.get("containerRecipeArn").is_some() {
-            container_pipeline(docs, pi, &stages, dir, out, warnings)?;
+        let doc: ImagePipeline = docs[pi].typed()?;
+        if doc.container_recipe_arn.is_some() {
+            container_pipeline(docs, (pi, &doc), &stages, dir, out, warnings)?;
             read_any = true;
             containers = true;
             continue;
         }
         let [r, i, d] = [
-            (ResourceKind::Recipe, "imageRecipeArn"),
             (
-                ResourceKind::Infrastructure,
-                "infrastructureConfigurationArn",
+                ResourceKind::Recipe,
+                "imageRecipeArn",
+                &doc.image_recipe_arn,
             ),
-            (ResourceKind::Distribution, "distributionConfigurationArn"),
+            infrastructure_of(&doc),
+            distribution_of(&doc),
         ]
-        .map(|(k, key)| the_one(docs, pi, k, key));
+        .map(|(k, key, named)| the_one(docs, pi, (k, key, named.as_deref())));
         let Some(r) = r? else {
             return Err(no_recipe(&docs[pi]));
         };
-        pipeline(docs, (pi, Some(r), i?, d?), &stages, dir, out, warnings)?;
+        pipeline(
+            docs,
+            &doc,
+            (pi, Some(r), i?, d?),
+            &stages,
+            dir,
+            out,
+            warnings,
+        )?;
         read_any = true;
     }
     unbuilt(docs, containers, warnings);
@@ -347,33 +356,53 @@ fn unbuilt(docs: &mut [Resource<'_>], containers: bool, warnings: &mut Vec<Warni
 /// distribution, and the registries' replication rules.
 fn container_pipeline(
     docs: &mut [Resource<'_>],
-    pi: usize,
+    (pi, doc): (usize, &ImagePipeline),
     stages: &BTreeMap<String, Stages>,
     dir: &mut DirectoryDraft,
     out: &mut Toml,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), ImportError> {
     let [r, i, d] = [
-        (ResourceKind::ContainerRecipe, "containerRecipeArn"),
         (
-            ResourceKind::Infrastructure,
-            "infrastructureConfigurationArn",
+            ResourceKind::ContainerRecipe,
+            "containerRecipeArn",
+            &doc.container_recipe_arn,
         ),
-        (ResourceKind::Distribution, "distributionConfigurationArn"),
+        infrastructure_of(doc),
+        distribution_of(doc),
     ]
-    .map(|(k, key)| the_one(docs, pi, k, key));
+    .map(|(k, key, named)| the_one(docs, pi, (k, key, named.as_deref())));
     let Some(r) = r? else {
         return Err(ImportError::wrong(docs[pi].reader.file(), join(docs[pi].base, "containerRecipeArn"), "no container recipe: the pipeline's containerRecipeArn is absent or unresolved, and no container recipe is among the documents".into(), "give the recipe too: `aws imagebuilder get-container-recipe --container-recipe-arn ARN`".into()));
     };
-    let c = container::read(docs, (pi, r, i?, d?), stages, dir, warnings)?;
+    let c = container::read(docs, doc, (pi, r, i?, d?), stages, dir, warnings)?;
     container::emit(out, &c);
     Ok(())
+}
+
+/// The infrastructure a pipeline names: its kind, field and ARN.
+fn infrastructure_of(doc: &ImagePipeline) -> (ResourceKind, &'static str, &Option<String>) {
+    (
+        ResourceKind::Infrastructure,
+        "infrastructureConfigurationArn",
+        &doc.infrastructure_configuration_arn,
+    )
+}
+
+/// The distribution a pipeline names: its kind, field and ARN.
+fn distribution_of(doc: &ImagePipeline) -> (ResourceKind, &'static str, &Option<String>) {
+    (
+        ResourceKind::Distribution,
+        "distributionConfigurationArn",
+        &doc.distribution_configuration_arn,
+    )
 }
 
 /// The documents of pipeline `pi` (its recipe, infrastructure and
 /// distribution, where given) into its tables in `out`.
 fn pipeline(
     docs: &mut [Resource<'_>],
+    doc: &ImagePipeline,
     (pi, recipe_i, infra_i, dist_i): (usize, Option<usize>, Option<usize>, Option<usize>),
     stages: &BTreeMap<String, Stages>,
     dir: &mut DirectoryDraft,
@@ -384,8 +413,8 @@ fn pipeline(
         .and_then(|r| docs[r].body.get("name"))
         .and_then(Value::as_str)
         .map(str::to_string);
-    let head = head::head(&mut docs[pi], recipe_name, dir, warnings)?;
-    let schedule = head::schedule(&mut docs[pi], warnings)?;
+    let head = head::head(&docs[pi], doc, recipe_name, dir, warnings)?;
+    let schedule = head::schedule(&docs[pi], doc, warnings);
     let platform = head.platform.as_ref().map(|p| p.0.clone());
     let place = (
         head.owner_id.as_str(),

@@ -4,13 +4,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::Value;
-
 use super::{Resource, ResourceKind};
 use crate::import::components::{Stages, stages, test_by_name};
 use crate::import::directory::{DirectoryDraft, arn, name_version, takes_updates};
 use crate::import::json::join;
 use crate::import::{ImportError, Warning, root_volume};
+use crate::sources::imagebuilder::{self as ib, ImageRecipe};
 
 /// What the recipe says.
 #[derive(Default)]
@@ -54,16 +53,10 @@ pub(super) fn component_stages(
         .iter_mut()
         .filter(|d| d.kind == ResourceKind::Component)
     {
-        let (b, base) = (d.body, d.base);
-        let cname = d.reader.str(b, base, "name")?.map(str::to_string);
-        let ctype = d.reader.str(b, base, "type")?;
-        let stages = stages(ctype, d.reader.str(b, base, "data")?);
-        let named = d
-            .reader
-            .str(b, base, "arn")?
-            .and_then(arn)
-            .map(|a| name_version(&a).0);
-        if let (Some(n), Some(s)) = (named.or(cname), stages) {
+        let c: ib::Component = d.typed()?;
+        let stages = stages(c.kind.as_deref(), c.data.as_deref());
+        let named = c.arn.as_deref().and_then(arn).map(|a| name_version(&a).0);
+        if let (Some(n), Some(s)) = (named.or(c.name), stages) {
             out.insert(n, s);
         }
     }
@@ -79,30 +72,26 @@ pub(super) fn recipe(
     dir: &mut DirectoryDraft,
     warnings: &mut Vec<Warning>,
 ) -> Result<Recipe, ImportError> {
-    let (rb, rbase) = (r.body, r.base);
+    let doc: ImageRecipe = r.typed()?;
     let mut out = Recipe {
         base_owner: ("aws".to_string(), String::new()),
+        name: doc.name.clone(),
         ..Recipe::default()
     };
-    out.name = r.reader.str(rb, rbase, "name")?.map(str::to_string);
-    for k in ["arn", "version", "semanticVersion"] {
-        r.reader.str(rb, rbase, k)?;
+    out.platform = (doc.platform.as_ref()).map(|p| (p.to_lowercase(), join(r.base, "platform")));
+    if let Some(parent) = &doc.parent_image {
+        let at = (r.reader.file(), r.base);
+        parent_image(&mut out, parent, owner_id, (&at.0, at.1), warnings);
     }
-    out.platform = r
-        .reader
-        .str(rb, rbase, "platform")?
-        .map(|p| (p.to_lowercase(), join(rbase, "platform")));
-    if let Some(parent) = r.reader.str(rb, rbase, "parentImage")? {
-        parent_image(
-            &mut out,
-            parent,
-            owner_id,
-            (&r.reader.file(), rbase),
-            warnings,
-        );
-    }
-    components(r, &mut out, stages, warnings)?;
-    volumes(r, &mut out, (owner_id, build_region), platform, dir)?;
+    components(r, &doc, &mut out, stages, warnings)?;
+    volumes(
+        r.base,
+        &doc,
+        &mut out,
+        (owner_id, build_region),
+        platform,
+        dir,
+    );
     Ok(out)
 }
 
@@ -151,39 +140,31 @@ fn parent_image(
 
 /// The recipe's components in order, each in its stages.
 fn components(
-    r: &mut Resource<'_>,
+    r: &Resource<'_>,
+    doc: &ImageRecipe,
     out: &mut Recipe,
     stages: &BTreeMap<String, Stages>,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), ImportError> {
-    let (rb, rbase) = (r.body, r.base);
     let mut by_name: Vec<(usize, bool)> = Vec::new();
     let list = &mut out.components;
-    for (i, c) in r.reader.array(rb, rbase, "components")?.iter().enumerate() {
-        let cbase = format!("{}[{i}]", join(rbase, "components"));
-        let Some(carn) = r.reader.str(c, &cbase, "componentArn")? else {
+    for (i, c) in doc.components.iter().flatten().enumerate() {
+        let cbase = format!("{}[{i}]", join(r.base, "components"));
+        let Some(carn) = &c.component_arn else {
             continue;
         };
+        let from = join(&cbase, "componentArn");
         let Some(ca) = arn(carn) else {
-            return Err(r.reader.wrong(
-                &join(&cbase, "componentArn"),
-                format!("{carn:?} is not an ARN"),
-            ));
+            return Err(r.reader.wrong(&from, format!("{carn:?} is not an ARN")));
         };
         let (n, version) = name_version(&ca);
-        let from = join(&cbase, "componentArn");
         match stages.get(&n) {
             Some(Stages::Build) => list.push((n, false, version, from, false)),
             Some(Stages::Test) => list.push((n, true, version, from, false)),
             Some(Stages::Both) => {
                 list.push((n.clone(), false, version.clone(), from.clone(), false));
-                list.push((
-                    n,
-                    true,
-                    version,
-                    format!("{from} (its document's test phase)"),
-                    true,
-                ));
+                let test_from = format!("{from} (its document's test phase)");
+                list.push((n, true, version, test_from, true));
             }
             None => {
                 let t = test_by_name(&n);
@@ -201,42 +182,32 @@ fn components(
 /// The recipe's block device mappings as volumes; without any, the base
 /// image's root volume (assumed).
 fn volumes(
-    r: &mut Resource<'_>,
+    rbase: &str,
+    doc: &ImageRecipe,
     out: &mut Recipe,
     (owner_id, build_region): (&str, &str),
     platform: Option<&str>,
     dir: &mut DirectoryDraft,
-) -> Result<(), ImportError> {
-    let (rb, rbase) = (r.body, r.base);
+) {
     let root = root_volume(out.windows(platform));
-    for (i, m) in r
-        .reader
-        .array(rb, rbase, "blockDeviceMappings")?
-        .iter()
-        .enumerate()
-    {
+    for (i, m) in doc.block_device_mappings.iter().flatten().enumerate() {
         let mbase = format!("{}[{i}]", join(rbase, "blockDeviceMappings"));
-        let device = r
-            .reader
-            .str(m, &mbase, "deviceName")?
-            .unwrap_or(root.0)
-            .to_string();
-        let Some(ebs) = r.reader.get(m, &mbase, "ebs") else {
+        let device = m.device_name.as_deref().unwrap_or(root.0).to_string();
+        let Some(ebs) = &m.ebs else {
             continue;
         };
         let ebase = join(&mbase, "ebs");
-        let size = r.reader.uint(ebs, &ebase, "volumeSize")?.unwrap_or(root.1);
-        if let Some(Value::Bool(true)) = r.reader.get(ebs, &ebase, "encrypted") {
+        let size = ebs.volume_size.unwrap_or(root.1);
+        if ebs.encrypted == Some(true) {
             out.encrypted = true;
         }
-        if let Some(k) = r.reader.str(ebs, &ebase, "kmsKeyId")?
+        if let Some(k) = &ebs.kms_key_id
             && let Some(name) = dir.key_in(k, (owner_id, build_region), &join(&ebase, "kmsKeyId"))
         {
             out.key = Some((name, join(&ebase, "kmsKeyId")));
         }
         out.volumes.push((device, size, join(&ebase, "volumeSize")));
     }
-    Ok(())
 }
 
 /// The root volume of a recipe without block device mappings (or of a
