@@ -214,10 +214,13 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// `base.key`, or `key` at the top.
+/// `base.key`, or `key` at the top; `base[i]…` for a key that starts
+/// with an index (a path under a list).
 pub(super) fn join(base: &str, key: &str) -> String {
     if base.is_empty() {
         key.to_string()
+    } else if key.starts_with('[') {
+        format!("{base}{key}")
     } else {
         format!("{base}.{key}")
     }

@@ -58,6 +58,50 @@ impl Snapshot {
     }
 }
 
+/// What `import` reads of a `describe-snapshots` entry: which snapshot,
+/// and the data it holds (its other fields have no counterpart in a
+/// scenario, so they are listed as such).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct SnapshotSize {
+    pub snapshot_id: Option<String>,
+    pub full_snapshot_size_in_bytes: Option<u64>,
+}
+
+/// One entry of `aws ec2 describe-images` (`Images[]`): the snapshot
+/// behind each of its devices.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Image {
+    pub block_device_mappings: Option<Vec<BlockDeviceMapping>>,
+}
+
+/// One of an image's `BlockDeviceMappings`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct BlockDeviceMapping {
+    pub device_name: Option<String>,
+    pub ebs: Option<EbsSnapshot>,
+}
+
+/// A mapping's `Ebs`, for its snapshot.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct EbsSnapshot {
+    pub snapshot_id: Option<String>,
+}
+
+impl Image {
+    /// Each device with its snapshot.
+    pub(crate) fn snapshots(&self) -> impl Iterator<Item = (&str, &str)> {
+        let maps = self.block_device_mappings.iter().flatten();
+        maps.filter_map(|m| {
+            let snap = m.ebs.as_ref()?.snapshot_id.as_deref()?;
+            Some((m.device_name.as_deref()?, snap))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -138,6 +138,76 @@ pub(crate) struct Component {
     pub data: Option<String>,
 }
 
+/// `get-lifecycle-policy`'s `lifecyclePolicy`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LifecyclePolicy {
+    #[expect(
+        dead_code,
+        reason = "a label without a counterpart: read so that it is not listed"
+    )]
+    pub arn: Option<String>,
+    #[expect(
+        dead_code,
+        reason = "a label without a counterpart: read so that it is not listed"
+    )]
+    pub name: Option<String>,
+    /// `ENABLED` or `DISABLED`.
+    pub status: Option<String>,
+    /// Its `tagMap` (selection by tags) has no counterpart.
+    pub resource_selection: Option<ResourceSelection>,
+    pub policy_details: Option<Vec<PolicyDetail>>,
+}
+
+/// The recipes a lifecycle policy selects.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ResourceSelection {
+    pub recipes: Option<Vec<RecipeSelection>>,
+}
+
+/// One recipe a policy selects, by name and version.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RecipeSelection {
+    pub name: Option<String>,
+    #[expect(
+        dead_code,
+        reason = "a label without a counterpart: read so that it is not listed"
+    )]
+    pub semantic_version: Option<String>,
+}
+
+/// One rule of a policy: an action on the images its filter selects.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PolicyDetail {
+    pub action: Option<Action>,
+    pub filter: Option<Filter>,
+}
+
+/// A rule's action (its `includeResources` have no counterpart).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct Action {
+    /// `DELETE`, `DEPRECATE` or `DISABLE`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+/// A rule's filter: by count (`value` images) or by age (`value` `unit`s,
+/// keeping at least `retainAtLeast`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Filter {
+    /// `COUNT` or `AGE`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub value: Option<u64>,
+    /// `DAYS`, `WEEKS`, `MONTHS` or `YEARS`.
+    pub unit: Option<String>,
+    pub retain_at_least: Option<u64>,
+}
+
 /// `get-infrastructure-configuration`'s `infrastructureConfiguration`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]

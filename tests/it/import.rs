@@ -1021,3 +1021,42 @@ fn image_builders_optional_steps_are_imported_where_they_differ_from_its_default
     let steps = scn.world.pipelines[0].optional_steps;
     assert!(!steps.metadata && steps.scanning);
 }
+
+#[test]
+fn a_templates_boolean_given_as_text_is_read_as_cloudformation_reads_it() {
+    // CloudFormation takes "true"/"false" for a Boolean property, and a
+    // parameter's value is text: both steps written from their fields.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("tests/import/cloudformation/golden.yaml"))
+        .unwrap()
+        .replace(
+            "  Environment:\n",
+            "  Scan:\n    Type: String\n    Default: \"true\"\n    AllowedValues: [\"true\", \"false\"]\n  Environment:\n",
+        )
+        .replace(
+            "      Status: ENABLED\n",
+            "      Status: ENABLED\n      EnhancedImageMetadataEnabled: \"false\"\n      ImageScanningConfiguration:\n        ImageScanningEnabled: !Ref Scan\n",
+        );
+    let t = dir.path().join("template.yaml");
+    std::fs::write(&t, text).unwrap();
+    let o = amisim_ok(&["import", t.to_str().unwrap(), "--name", "g"]);
+    let got = String::from_utf8(o.stdout).unwrap();
+    let scn = amisim::scenario::from_str(Path::new("imported.toml"), &got)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let steps = scn.world.pipelines[0].optional_steps;
+    assert!(!steps.metadata && steps.scanning, "{got}");
+    // Text that is not a Boolean is refused at its field.
+    let bad = std::fs::read_to_string(&t)
+        .unwrap()
+        .replace("\"false\"\n", "\"no\"\n");
+    std::fs::write(&t, bad).unwrap();
+    let o = amisim(&["import", t.to_str().unwrap(), "--name", "g"]);
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "enhancedImageMetadataEnabled: invalid value: string \"no\", expected true or false"
+        ),
+        "{err}"
+    );
+}

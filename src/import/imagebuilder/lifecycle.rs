@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
 use super::{Resource, ResourceKind};
 use crate::import::json::{Reader, join};
 use crate::import::{ImportError, Toml, Val, Warning, quoted};
+use crate::sources::ec2;
+use crate::sources::imagebuilder::{LifecyclePolicy, PolicyDetail};
 
 /// The data written on each device of the built image: `describe-images`
 /// gives each device's snapshot, `describe-snapshots` its full size.
@@ -16,28 +16,9 @@ pub(crate) fn data_sizes(
 ) -> Result<BTreeMap<String, (f64, String)>, ImportError> {
     let mut snap_of: Vec<(String, String)> = Vec::new();
     for d in docs.iter_mut().filter(|d| d.kind == ResourceKind::Images) {
-        let images = d.body.as_array().map(Vec::as_slice).unwrap_or_default();
-        let base = d.base;
-        for (i, img) in images.iter().enumerate().take(1) {
-            let ibase = format!("{base}[{i}]");
-            for (j, m) in d
-                .reader
-                .array(img, &ibase, "BlockDeviceMappings")?
-                .iter()
-                .enumerate()
-            {
-                let mbase = format!("{}[{j}]", join(&ibase, "BlockDeviceMappings"));
-                let dev = d.reader.str(m, &mbase, "DeviceName")?.map(str::to_string);
-                let snap = m
-                    .get("Ebs")
-                    .and_then(|e| e.get("SnapshotId"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
-                d.reader.use_path(&join(&join(&mbase, "Ebs"), "SnapshotId"));
-                if let (Some(dev), Some(snap)) = (dev, snap) {
-                    snap_of.push((dev, snap));
-                }
-            }
+        let images: Vec<ec2::Image> = d.typed()?;
+        for (dev, snap) in images.iter().take(1).flat_map(ec2::Image::snapshots) {
+            snap_of.push((dev.to_string(), snap.to_string()));
         }
     }
     let mut out = BTreeMap::new();
@@ -45,25 +26,17 @@ pub(crate) fn data_sizes(
         .iter_mut()
         .filter(|d| d.kind == ResourceKind::Snapshots)
     {
-        let snaps = d.body.as_array().map(Vec::as_slice).unwrap_or_default();
-        let base = d.base;
+        let snaps: Vec<ec2::SnapshotSize> = d.typed()?;
         for (i, sn) in snaps.iter().enumerate() {
-            let sbase = format!("{base}[{i}]");
-            let id = d.reader.str(sn, &sbase, "SnapshotId")?.map(str::to_string);
-            let bytes = d.reader.uint(sn, &sbase, "FullSnapshotSizeInBytes")?;
-            if let (Some(id), Some(bytes)) = (id, bytes)
-                && let Some((dev, _)) = snap_of.iter().find(|(_, s)| *s == id)
-            {
-                let gib = (crate::sources::ec2::gib(bytes) * 1000.0).round() / 1000.0;
+            let (Some(id), Some(bytes)) = (&sn.snapshot_id, sn.full_snapshot_size_in_bytes) else {
+                continue;
+            };
+            if let Some((dev, _)) = snap_of.iter().find(|(_, s)| s == id) {
+                let gib = (ec2::gib(bytes) * 1000.0).round() / 1000.0;
+                let field = join(&format!("{}[{i}]", d.base), "FullSnapshotSizeInBytes");
                 out.insert(
                     dev.clone(),
-                    (
-                        gib,
-                        format!(
-                            "{} (the snapshot of {dev})",
-                            join(&sbase, "FullSnapshotSizeInBytes")
-                        ),
-                    ),
+                    (gib, format!("{field} (the snapshot of {dev})")),
                 );
             }
         }
@@ -83,11 +56,11 @@ pub(super) fn lifecycle(
         .iter_mut()
         .filter(|d| d.kind == ResourceKind::Lifecycle)
     {
-        if applies(d, recipe, warnings)? {
-            let (b, base) = (d.body, d.base);
-            for (i, pd) in d.reader.array(b, base, "policyDetails")?.iter().enumerate() {
-                let pbase = format!("{}[{i}]", join(base, "policyDetails"));
-                detail(&mut d.reader, pd, &pbase, &mut keys, warnings)?;
+        let policy: LifecyclePolicy = d.typed()?;
+        if applies(d, &policy, recipe, warnings) {
+            for (i, pd) in policy.policy_details.iter().flatten().enumerate() {
+                let pbase = format!("{}[{i}]", join(d.base, "policyDetails"));
+                detail((&d.reader, &pbase), pd, &mut keys, warnings);
             }
         }
     }
@@ -103,80 +76,60 @@ pub(super) fn lifecycle(
 /// Whether policy `d` applies: it selects the recipe by name and is not
 /// disabled (else a warning says why it is left out).
 fn applies(
-    d: &mut Resource<'_>,
+    d: &Resource<'_>,
+    policy: &LifecyclePolicy,
     recipe: Option<&str>,
     warnings: &mut Vec<Warning>,
-) -> Result<bool, ImportError> {
-    let (b, base) = (d.body, d.base);
-    let r = &mut d.reader;
-    r.str(b, base, "arn")?;
-    r.str(b, base, "name")?;
-    let status = r.str(b, base, "status")?.map(str::to_string);
-    let mut selects = false;
-    if let Some(sel) = r.get(b, base, "resourceSelection") {
-        let sbase = join(base, "resourceSelection");
-        for (i, rc) in r.array(sel, &sbase, "recipes")?.iter().enumerate() {
-            let rbase = format!("{}[{i}]", join(&sbase, "recipes"));
-            if r.str(rc, &rbase, "name")? == recipe {
-                r.str(rc, &rbase, "semanticVersion")?;
-                selects = true;
-            }
-        }
-    }
+) -> bool {
+    let recipes = policy
+        .resource_selection
+        .iter()
+        .flat_map(|s| s.recipes.iter().flatten());
+    let selects = recipes.into_iter().any(|r| r.name.as_deref() == recipe);
     let why = if !selects {
         (
-            join(base, "resourceSelection"),
+            join(d.base, "resourceSelection"),
             "the policy does not select the pipeline's recipe by name (tag selection is not modelled): left out",
         )
-    } else if status.as_deref() == Some("DISABLED") {
-        (join(base, "status"), "the policy is DISABLED: left out")
+    } else if policy.status.as_deref() == Some("DISABLED") {
+        (join(d.base, "status"), "the policy is DISABLED: left out")
     } else {
-        return Ok(true);
+        return true;
     };
     warnings.push(Warning {
-        file: r.file(),
+        file: d.reader.file(),
         field: why.0,
         what: crate::import::What::Assumed(why.1.into()),
     });
-    Ok(false)
+    false
 }
 
-/// One policy detail (an action on a filter) as lifecycle keys.
+/// One policy detail (an action on a filter, at `pbase` in `r`'s file)
+/// as lifecycle keys.
 fn detail(
-    r: &mut Reader<'_>,
-    pd: &Value,
-    pbase: &str,
+    (r, pbase): (&Reader<'_>, &str),
+    pd: &PolicyDetail,
     keys: &mut Vec<(String, Val, String)>,
     warnings: &mut Vec<Warning>,
-) -> Result<(), ImportError> {
-    let action = r
-        .get(pd, pbase, "action")
-        .and_then(|a| a.get("type"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    r.use_path(&join(&join(pbase, "action"), "type"));
-    let Some(f) = r.get(pd, pbase, "filter") else {
-        return Ok(());
+) {
+    let action = pd.action.as_ref().and_then(|a| a.kind.as_deref());
+    let Some(f) = &pd.filter else {
+        return;
     };
     let fbase = join(pbase, "filter");
-    let ftype = r.str(f, &fbase, "type")?.map(str::to_string);
-    let value = r.uint(f, &fbase, "value")?.unwrap_or(1);
-    let unit = r.str(f, &fbase, "unit")?.map(str::to_string);
-    let least = r.uint(f, &fbase, "retainAtLeast")?;
-    let age = quoted(&age(value, unit.as_deref()));
-    let from = format!("{fbase} ({} {})", value, unit.as_deref().unwrap_or(""));
-    match (action.as_deref(), ftype.as_deref()) {
+    let (ftype, unit) = (f.kind.as_deref(), f.unit.as_deref());
+    let value = f.value.unwrap_or(1);
+    let age = quoted(&age(value, unit));
+    let from = format!("{fbase} ({} {})", value, unit.unwrap_or(""));
+    match (action, ftype) {
         (Some("DELETE"), Some("COUNT")) => {
             keys.push(("keep_last".into(), value.into(), join(&fbase, "value")))
         }
         (Some("DELETE"), _) => {
             keys.push(("max_age".into(), age, from));
-            if let Some(n) = least {
-                keys.push((
-                    "keep_at_least".into(),
-                    n.into(),
-                    join(&fbase, "retainAtLeast"),
-                ));
+            if let Some(n) = f.retain_at_least {
+                let at = join(&fbase, "retainAtLeast");
+                keys.push(("keep_at_least".into(), n.into(), at));
             }
         }
         (Some("DEPRECATE"), Some("AGE")) => keys.push(("deprecate_after".into(), age, from)),
@@ -186,19 +139,18 @@ fn detail(
             field: pbase.to_string(),
             what: crate::import::What::Assumed(format!(
                 "{} by {}: no counterpart in amisim; left out",
-                action.as_deref().unwrap_or("?"),
-                ftype.as_deref().unwrap_or("?")
+                action.unwrap_or("?"),
+                ftype.unwrap_or("?")
             )),
         }),
     }
-    if matches!(unit.as_deref(), Some("MONTHS" | "YEARS")) {
+    if matches!(unit, Some("MONTHS" | "YEARS")) {
         warnings.push(Warning {
             file: r.file(),
             field: join(&fbase, "unit"),
             what: crate::import::What::Assumed("months and years taken as 30 and 365 days".into()),
         });
     }
-    Ok(())
 }
 
 /// A lifecycle age as the scenario writes it (months and years as 30 and
