@@ -8,6 +8,8 @@
 
 use serde::Deserialize;
 
+use super::Known;
+
 /// `get-image-pipeline`'s `imagePipeline`, or a one-shot image's
 /// resource (CloudFormation's `AWS::ImageBuilder::Image`, Terraform's
 /// `aws_imagebuilder_image`), which has the same fields but a schedule.
@@ -206,6 +208,94 @@ pub(crate) struct Filter {
     /// `DAYS`, `WEEKS`, `MONTHS` or `YEARS`.
     pub unit: Option<String>,
     pub retain_at_least: Option<u64>,
+}
+
+/// `get-container-recipe`'s `containerRecipe`, beyond the fields it
+/// shares with an image recipe ([`ImageRecipe`] reads those). Its target
+/// repository and instance configuration have no counterpart.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[expect(
+    dead_code,
+    reason = "the build of a container is modelled whole: read so that it is not listed"
+)]
+pub(crate) struct ContainerRecipe {
+    pub container_type: Option<Known>,
+    pub dockerfile_template_data: Option<Known>,
+    pub dockerfile_template_uri: Option<Known>,
+    pub working_directory: Option<Known>,
+    pub image_os_version_override: Option<Known>,
+    pub platform_override: Option<Known>,
+    /// It encrypts the Dockerfile template, not the image.
+    pub kms_key_id: Option<String>,
+}
+
+/// A distribution configuration read for a container pipeline (its
+/// labels and dates are read, so not listed).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[expect(
+    dead_code,
+    reason = "labels without a counterpart: read so that they are not listed"
+)]
+pub(crate) struct ContainerDistributionConfiguration {
+    pub timeout_minutes: Option<u64>,
+    pub distributions: Option<Vec<ContainerDistribution>>,
+    pub arn: Option<Known>,
+    pub name: Option<Known>,
+    pub description: Option<Known>,
+    pub date_created: Option<Known>,
+    pub date_updated: Option<Known>,
+}
+
+/// One Region of it: an entry with `containerDistributionConfiguration`
+/// is a container's.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ContainerDistribution {
+    pub region: Option<String>,
+    #[serde(default, deserialize_with = "super::first")]
+    pub container_distribution_configuration: Option<ContainerSettings>,
+}
+
+/// A Region's container settings: the repository and tags that name the
+/// image have no counterpart (amisim's image is the pipeline's).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct ContainerSettings {}
+
+/// `aws ecr describe-registry`, or Terraform's
+/// `aws_ecr_replication_configuration` (blocks as lists of one, nested
+/// blocks named in the singular).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Registry {
+    #[expect(dead_code, reason = "the registry's own account is the pipeline's")]
+    pub registry_id: Option<Known>,
+    #[serde(default, deserialize_with = "super::first")]
+    pub replication_configuration: Option<ReplicationConfiguration>,
+}
+
+/// A registry's replication rules.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct ReplicationConfiguration {
+    #[serde(alias = "rule")]
+    pub rules: Option<Vec<ReplicationRule>>,
+}
+
+/// One rule: where it replicates to. Its repository filters have no
+/// counterpart: the pipeline's repository is taken to match.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct ReplicationRule {
+    #[serde(alias = "destination")]
+    pub destinations: Option<Vec<ReplicationDestination>>,
+}
+
+/// One destination: a Region and a registry (an account id).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ReplicationDestination {
+    pub region: Option<String>,
+    pub registry_id: Option<String>,
 }
 
 /// `get-infrastructure-configuration`'s `infrastructureConfiguration`.

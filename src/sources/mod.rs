@@ -8,9 +8,11 @@
 //! (import lists them instead of dropping them), `serde_path_to_error`
 //! names the field of the wrong shape.
 //!
-//! So far: EC2's `describe-snapshots` ([`ec2`]); Image Builder's
-//! infrastructure and distribution configurations ([`imagebuilder`]). The
-//! other Image Builder documents are read by `import`'s own located reader.
+//! So far: EC2's `describe-images` and `describe-snapshots` ([`ec2`]);
+//! every Image Builder document and ECR's replication configuration
+//! ([`imagebuilder`]), whether the AWS CLI printed it or a CloudFormation
+//! template or Terraform configuration was evaluated to it. Packer's
+//! `amazon-ebs` source is still read by `import`'s own located reader.
 
 pub(crate) mod ec2;
 pub(crate) mod imagebuilder;
@@ -62,6 +64,48 @@ fn path_text(p: &serde_ignored::Path<'_>) -> String {
         | Path::NewtypeStruct { parent }
         | Path::NewtypeVariant { parent } => path_text(parent),
     }
+}
+
+/// A field read whole and dropped: part of what amisim models without a
+/// key of its own (a container recipe's Dockerfile), so it is not listed
+/// as without counterpart. (serde's `IgnoredAny` would be listed.)
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Known;
+
+impl<'de> serde::Deserialize<'de> for Known {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Known, D::Error> {
+        Value::deserialize(d).map(|_| Known)
+    }
+}
+
+/// An object the Terraform provider writes as a block, a list of one:
+/// the object, or the list's first. Use with `#[serde(default,
+/// deserialize_with = "…")]`.
+pub(crate) fn first<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    use serde::de::{MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer};
+    struct First<T>(std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>> Visitor<'de> for First<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object, or a list of one")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Option<T>, A::Error> {
+            T::deserialize(MapAccessDeserializer::new(m)).map(Some)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Option<T>, A::Error> {
+            let one = s.next_element::<T>()?;
+            while s.next_element::<Known>()?.is_some() {}
+            Ok(one)
+        }
+        fn visit_unit<E>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(First(std::marker::PhantomData))
 }
 
 /// A boolean field that a template may give as text: CloudFormation

@@ -15,9 +15,9 @@ use super::recipe::Recipe;
 use super::{Resource, ResourceKind};
 use crate::import::components::Stages;
 use crate::import::directory::DirectoryDraft;
-use crate::import::json::join;
+use crate::import::json::{Reader, join};
 use crate::import::{ImportError, Toml, Warning, quoted, strings};
-use crate::sources::imagebuilder::ImagePipeline;
+use crate::sources::imagebuilder::{self as ib, ImagePipeline};
 
 /// What a container pipeline's documents said.
 pub(super) struct Container {
@@ -29,9 +29,12 @@ pub(super) struct Container {
     pub(super) regions: Vec<(String, String)>,
     /// DistributeContainerImage's time-out, minutes, with its field.
     pub(super) timeout: Option<(u64, String)>,
-    /// Replication rules: Regions and account names, with their field.
-    pub(super) rules: Vec<(Vec<String>, Vec<String>, String)>,
+    /// Replication rules.
+    pub(super) rules: Vec<Rule>,
 }
+
+/// A replication rule: Regions and account names, with their field.
+pub(super) type Rule = (Vec<String>, Vec<String>, String);
 
 /// Reads container pipeline `pi` with its recipe `ri` and, where given,
 /// its infrastructure and distribution.
@@ -64,7 +67,7 @@ pub(super) fn read(
     }
     let place = (head.owner_id.as_str(), head.build_region.as_str(), None);
     let recipe = super::recipe::recipe(&mut docs[ri], place, stages, dir, warnings)?;
-    container_fields(&mut docs[ri], warnings);
+    container_fields(&mut docs[ri], warnings)?;
     let instance_type = match infra_i {
         Some(ii) => super::distribution::instance_type(&mut docs[ii], warnings)?,
         None => None,
@@ -76,10 +79,7 @@ pub(super) fn read(
     for (r, _) in &regions {
         dir.region(r);
     }
-    docs[pi]
-        .reader
-        .use_path(&join(docs[pi].base, "containerRecipeArn"));
-    let rules = replication(docs, &head, dir, warnings);
+    let rules = replication(docs, &head, dir, warnings)?;
     Ok(Container {
         head,
         schedule,
@@ -93,23 +93,12 @@ pub(super) fn read(
 
 /// The container recipe's own fields: read, and its key warned (it
 /// encrypts the Dockerfile template only).
-fn container_fields(r: &mut Resource<'_>, warnings: &mut Vec<Warning>) {
-    let (rb, rbase) = (r.body, r.base);
-    for k in [
-        "containerType",
-        "targetRepository",
-        "dockerfileTemplateData",
-        "dockerfileTemplateUri",
-        "instanceConfiguration",
-        "workingDirectory",
-        "imageOsVersionOverride",
-        "platformOverride",
-    ] {
-        r.reader.get(rb, rbase, k);
+fn container_fields(r: &mut Resource<'_>, warnings: &mut Vec<Warning>) -> Result<(), ImportError> {
+    let c: ib::ContainerRecipe = r.typed()?;
+    if c.kms_key_id.is_some() {
+        warnings.push(Warning { file: r.reader.file(), field: join(r.base, "kmsKeyId"), what: crate::import::What::Assumed("a container recipe's key encrypts its Dockerfile template, not the image (ECR encrypts the image with the repository's setting): not written".into()) });
     }
-    if r.reader.get(rb, rbase, "kmsKeyId").is_some() {
-        warnings.push(Warning { file: r.reader.file(), field: join(rbase, "kmsKeyId"), what: crate::import::What::Assumed("a container recipe's key encrypts its Dockerfile template, not the image (ECR encrypts the image with the repository's setting): not written".into()) });
-    }
+    Ok(())
 }
 
 /// The Regions of a distribution configuration with container settings,
@@ -117,50 +106,30 @@ fn container_fields(r: &mut Resource<'_>, warnings: &mut Vec<Warning>) {
 type Regions = (Vec<(String, String)>, Option<(u64, String)>);
 
 fn container_regions(d: &mut Resource<'_>, build: &str) -> Result<Regions, ImportError> {
-    let (db, dbase) = (d.body, d.base);
+    let doc: ib::ContainerDistributionConfiguration = d.typed()?;
+    let timeout = doc
+        .timeout_minutes
+        .map(|m| (m, join(d.base, "timeoutMinutes")));
     let mut out = Vec::new();
-    let timeout = d
-        .reader
-        .uint(db, dbase, "timeoutMinutes")?
-        .map(|m| (m, join(dbase, "timeoutMinutes")));
-    for k in [
-        "arn",
-        "name",
-        "description",
-        "dateCreated",
-        "dateUpdated",
-        "tags",
-    ] {
-        d.reader.get(db, dbase, k);
-    }
-    let Some(Value::Array(ds)) = d.reader.get(db, dbase, "distributions") else {
-        return Ok((out, timeout));
-    };
-    for (i, e) in ds.iter().enumerate() {
-        let at = join(dbase, &format!("distributions[{i}]"));
-        if e.get("containerDistributionConfiguration").is_none() {
+    for (i, e) in doc.distributions.iter().flatten().enumerate() {
+        if e.container_distribution_configuration.is_none() {
             continue;
         }
-        // Its tags and repository name the image; amisim's image is the pipeline's.
-        d.reader
-            .use_path(&join(&at, "containerDistributionConfiguration"));
-        if let Some(r) = e.get("region").and_then(Value::as_str) {
-            d.reader.use_path(&join(&at, "region"));
-            if r != build {
-                out.push((r.to_string(), join(&at, "region")));
-            }
+        if let Some(r) = e.region.as_ref().filter(|r| *r != build) {
+            let at = join(d.base, &format!("distributions[{i}].region"));
+            out.push((r.clone(), at));
         }
     }
     Ok((out, timeout))
 }
 
-/// A list under `key` or its singular (Terraform writes each nested block
-/// as a list named in the singular), as a slice.
-fn list<'v>(v: &'v Value, keys: [&str; 2]) -> &'v [Value] {
-    keys.iter()
-        .find_map(|k| v.get(*k))
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
+/// The key a document gives a list under: `plural`, or the singular a
+/// Terraform block has.
+fn list_key<'k>(v: Option<&serde_json::Value>, plural: &'k str, singular: &'k str) -> &'k str {
+    match v.and_then(|v| v.get(singular)) {
+        Some(_) => singular,
+        None => plural,
+    }
 }
 
 /// Each replication rule of the registry documents: its destination
@@ -171,75 +140,50 @@ fn replication(
     head: &Head,
     dir: &mut DirectoryDraft,
     warnings: &mut Vec<Warning>,
-) -> Vec<(Vec<String>, Vec<String>, String)> {
+) -> Result<Vec<Rule>, ImportError> {
     let mut out = Vec::new();
     for d in docs.iter_mut().filter(|d| d.kind == ResourceKind::Registry) {
-        let (b, base) = (d.body, d.base);
-        let Some(conf) = d.reader.get(b, base, "replicationConfiguration") else {
+        let registry: ib::Registry = d.typed()?;
+        let Some(conf) = registry.replication_configuration else {
             continue;
         };
-        let conf = conf.as_array().and_then(|a| a.first()).unwrap_or(conf);
-        d.reader.get(b, base, "registryId");
-        let rules_key = if conf.get("rule").is_some() {
-            "rule"
-        } else {
-            "rules"
+        let raw = d.body.get("replicationConfiguration");
+        let (conf_at, raw) = match raw.and_then(serde_json::Value::as_array) {
+            Some(a) => ("replicationConfiguration[0]", a.first()),
+            None => ("replicationConfiguration", raw),
         };
-        let conf_at = if d
-            .body
-            .get("replicationConfiguration")
-            .and_then(Value::as_array)
-            .is_some()
-        {
-            "replicationConfiguration[0]"
-        } else {
-            "replicationConfiguration"
-        };
-        for (i, rule) in list(conf, ["rules", "rule"]).iter().enumerate() {
-            let at = join(base, &format!("{conf_at}.{rules_key}[{i}]"));
-            out.push(rule_destinations(d, rule, &at, head, dir, warnings));
+        let rules_key = list_key(raw, "rules", "rule");
+        for (i, rule) in conf.rules.iter().flatten().enumerate() {
+            let raw_rule = raw.and_then(|r| r.get(rules_key)).and_then(|r| r.get(i));
+            let key = list_key(raw_rule, "destinations", "destination");
+            let at = join(d.base, &format!("{conf_at}.{rules_key}[{i}].{key}"));
+            let dests = rule.destinations.iter().flatten();
+            out.push(rule_destinations(
+                &d.reader, dests, &at, head, dir, warnings,
+            ));
         }
-        d.reader.use_path(&join(base, "replicationConfiguration"));
-        warnings.push(Warning { file: d.reader.file(), field: join(base, "replicationConfiguration"), what: crate::import::What::Assumed(format!("the registry's Region is not in the document: its rules replicate from the build Region ({})", head.build_region)) });
+        warnings.push(Warning { file: d.reader.file(), field: join(d.base, "replicationConfiguration"), what: crate::import::What::Assumed(format!("the registry's Region is not in the document: its rules replicate from the build Region ({})", head.build_region)) });
     }
-    out
+    Ok(out)
 }
 
-/// One rule's destination Regions and accounts, with the field they come from.
-fn rule_destinations(
-    d: &mut Resource<'_>,
-    rule: &Value,
+/// One rule's destination Regions and accounts (`dests`, at `at` in
+/// `r`'s file), with the field they come from.
+fn rule_destinations<'a>(
+    r: &Reader<'_>,
+    dests: impl Iterator<Item = &'a ib::ReplicationDestination>,
     at: &str,
     head: &Head,
     dir: &mut DirectoryDraft,
     warnings: &mut Vec<Warning>,
-) -> (Vec<String>, Vec<String>, String) {
+) -> Rule {
     let mut pairs: Vec<(String, String)> = Vec::new();
-    let key = if rule.get("destination").is_some() {
-        "destination"
-    } else {
-        "destinations"
-    };
-    for (j, dest) in list(rule, ["destinations", "destination"])
-        .iter()
-        .enumerate()
-    {
-        for k in ["region", "registryId"] {
-            d.reader.use_path(&join(at, &format!("{key}[{j}].{k}")));
-        }
-        let region = dest
-            .get("region")
-            .and_then(Value::as_str)
-            .unwrap_or(&head.build_region);
-        let id = dest
-            .get("registryId")
-            .and_then(Value::as_str)
-            .unwrap_or(&head.owner_id);
+    for dest in dests {
+        let region = dest.region.as_deref().unwrap_or(&head.build_region);
+        let id = dest.registry_id.as_deref().unwrap_or(&head.owner_id);
         dir.region(region);
         pairs.push((region.to_string(), dir.account(id)));
     }
-    // A rule's filters select repositories; the pipeline's is taken to match.
-    d.reader.use_path(at);
     let mut regions: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
     let mut accounts: Vec<String> = pairs.iter().map(|p| p.1.clone()).collect();
     regions.sort();
@@ -248,8 +192,8 @@ fn rule_destinations(
     accounts.dedup();
     if regions.len() * accounts.len() > pairs.len() {
         warnings.push(Warning {
-            file: d.reader.file(),
-            field: join(at, key),
+            file: r.file(),
+            field: at.to_string(),
             what: crate::import::What::Assumed(format!(
                 "read as every Region × account of the rule: {} destinations where it lists {}",
                 regions.len() * accounts.len(),
@@ -257,7 +201,7 @@ fn rule_destinations(
             )),
         });
     }
-    (regions, accounts, join(at, &format!("{key}[]")))
+    (regions, accounts, format!("{at}[]"))
 }
 
 /// Writes the container pipeline.
