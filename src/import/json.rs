@@ -80,9 +80,25 @@ impl<'a> Reader<'a> {
         self.used.extend(leaves);
     }
 
+    /// `v` (at `base`) read as a `T` (`crate::sources`), every field `T`
+    /// reads marked used; a field of the wrong shape is refused at its path.
+    pub(super) fn typed<T: serde::de::DeserializeOwned>(
+        &mut self,
+        v: &Value,
+        base: &str,
+    ) -> Result<T, ImportError> {
+        match crate::sources::typed::<T>(v) {
+            Ok((t, unread)) => {
+                self.use_all_but(v, base, &unread);
+                Ok(t)
+            }
+            Err(w) => Err(self.wrong(&join(base, &w.path), w.reason)),
+        }
+    }
+
     /// Marks every field under `v` used but those under `unread` (paths
     /// relative to `v`): a document read whole by a typed reader.
-    pub(super) fn use_all_but(&mut self, v: &Value, base: &str, unread: &[String]) {
+    fn use_all_but(&mut self, v: &Value, base: &str, unread: &[String]) {
         let under = |leaf: &str, p: &str| {
             leaf.strip_prefix(p)
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
@@ -132,33 +148,6 @@ impl<'a> Reader<'a> {
                     format!("expected a whole number, got {n}"),
                 )
             }),
-        }
-    }
-
-    /// The strings of an array at `base.key` (empty if absent).
-    pub(super) fn strings(
-        &mut self,
-        v: &Value,
-        base: &str,
-        key: &str,
-    ) -> Result<Vec<String>, ImportError> {
-        match self.get(v, base, key) {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Array(a)) => a
-                .iter()
-                .enumerate()
-                .map(|(i, x)| {
-                    x.as_str().map(str::to_string).ok_or_else(|| {
-                        self.wrong(
-                            &format!("{}[{i}]", join(base, key)),
-                            format!("expected a string, got {x}"),
-                        )
-                    })
-                })
-                .collect(),
-            Some(other) => {
-                Err(self.wrong(&join(base, key), format!("expected a list, got {other}")))
-            }
         }
     }
 

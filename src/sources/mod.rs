@@ -16,6 +16,10 @@
 
 pub(crate) mod ec2;
 pub(crate) mod imagebuilder;
+pub(crate) mod packer;
+mod values;
+
+pub(crate) use values::{Known, count, first, flag, many};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -66,75 +70,6 @@ fn path_text(p: &serde_ignored::Path<'_>) -> String {
     }
 }
 
-/// A field read whole and dropped: part of what amisim models without a
-/// key of its own (a container recipe's Dockerfile), so it is not listed
-/// as without counterpart. (serde's `IgnoredAny` would be listed.)
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Known;
-
-impl<'de> serde::Deserialize<'de> for Known {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Known, D::Error> {
-        Value::deserialize(d).map(|_| Known)
-    }
-}
-
-/// An object the Terraform provider writes as a block, a list of one:
-/// the object, or the list's first. Use with `#[serde(default,
-/// deserialize_with = "…")]`.
-pub(crate) fn first<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    use serde::de::{MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer};
-    struct First<T>(std::marker::PhantomData<T>);
-    impl<'de, T: serde::Deserialize<'de>> Visitor<'de> for First<T> {
-        type Value = Option<T>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("an object, or a list of one")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Option<T>, A::Error> {
-            T::deserialize(MapAccessDeserializer::new(m)).map(Some)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Option<T>, A::Error> {
-            let one = s.next_element::<T>()?;
-            while s.next_element::<Known>()?.is_some() {}
-            Ok(one)
-        }
-        fn visit_unit<E>(self) -> Result<Option<T>, E> {
-            Ok(None)
-        }
-    }
-    d.deserialize_any(First(std::marker::PhantomData))
-}
-
-/// A boolean field that a template may give as text: CloudFormation
-/// takes `"true"`/`"false"` for a Boolean property, and a parameter's
-/// value is text. Use with `#[serde(default, deserialize_with = "…")]`.
-pub(crate) fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    struct Flag;
-    impl serde::de::Visitor<'_> for Flag {
-        type Value = Option<bool>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("true or false")
-        }
-        fn visit_bool<E>(self, b: bool) -> Result<Option<bool>, E> {
-            Ok(Some(b))
-        }
-        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Option<bool>, E> {
-            match s.to_ascii_lowercase().as_str() {
-                "true" => Ok(Some(true)),
-                "false" => Ok(Some(false)),
-                _ => Err(E::invalid_value(serde::de::Unexpected::Str(s), &self)),
-            }
-        }
-        fn visit_unit<E>(self) -> Result<Option<bool>, E> {
-            Ok(None)
-        }
-    }
-    d.deserialize_any(Flag)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,27 +105,6 @@ mod tests {
             e.reason.contains("invalid type: string \"two\""),
             "{}",
             e.reason
-        );
-        #[derive(Debug, Deserialize)]
-        struct F {
-            #[serde(default, deserialize_with = "flag")]
-            on: Option<bool>,
-        }
-        for (v, want) in [
-            ("true", Some(true)),
-            ("\"False\"", Some(false)),
-            ("null", None),
-        ] {
-            let v: Value = serde_json::from_str(&format!("{{\"on\": {v}}}")).unwrap();
-            assert_eq!(typed::<F>(&v).unwrap().0.on, want);
-        }
-        let e = typed::<F>(&serde_json::json!({"on": "yes"})).unwrap_err();
-        assert_eq!(
-            (e.path.as_str(), e.reason.as_str()),
-            (
-                "on",
-                "invalid value: string \"yes\", expected true or false"
-            )
         );
         let top = typed::<Outer>(&serde_json::json!("x")).unwrap_err();
         assert_eq!(top.path, "");

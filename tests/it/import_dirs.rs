@@ -687,7 +687,7 @@ fn a_wrong_field_names_its_own_formats_reference() {
     assert_eq!(o.status.code(), Some(2));
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(
-        e.contains("source.amazon-ebs.x.ami_users: expected a list, got 5")
+        e.contains("source.amazon-ebs.x.ami_users: invalid type: integer `5`, expected a sequence")
             && e.contains("amazon-ebs builder's reference")
             && !e.contains("AWS CLI"),
         "{e}"

@@ -90,13 +90,7 @@ impl Resource<'_> {
     /// The body read as a `T` (`crate::sources`), every field `T` reads
     /// marked used; a field of the wrong shape is refused at its path.
     pub(super) fn typed<T: serde::de::DeserializeOwned>(&mut self) -> Result<T, ImportError> {
-        match crate::sources::typed::<T>(self.body) {
-            Ok((t, unread)) => {
-                self.reader.use_all_but(self.body, self.base, &unread);
-                Ok(t)
-            }
-            Err(w) => Err(self.reader.wrong(&join(self.base, &w.path), w.reason)),
-        }
+        self.reader.typed(self.body, self.base)
     }
 }
 

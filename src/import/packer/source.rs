@@ -12,6 +12,7 @@ use super::{body_json, config, label};
 use crate::import::directory::{DirectoryDraft, arn};
 use crate::import::json::{Reader, Reference, join};
 use crate::import::{ImportError, Warning, root_volume};
+use crate::sources::packer::AmazonEbs;
 
 /// The account of a template that names none.
 const PLACEHOLDER: &str = "111111111111";
@@ -119,10 +120,11 @@ pub(super) fn read(
     );
     let sv = fields(image, (ctx, &base), file, warnings)?;
     let mut r = Reader::new(file, Reference::Packer);
-    let Some(region) = r.str(&sv, &base, "region")?.map(str::to_string) else {
+    let ebs: AmazonEbs = r.typed(&sv, &base)?;
+    let Some(region) = ebs.region.clone() else {
         return Err(r.wrong(&join(&base, "region"), "the source has no region".into()));
     };
-    let build_key = r.str(&sv, &base, "kms_key_id")?.map(str::to_string);
+    let build_key = ebs.kms_key_id.clone();
     // The template names no account: the build key's owner, else a placeholder.
     let owner_id = build_key
         .as_deref()
@@ -135,7 +137,7 @@ pub(super) fn read(
         owner: dir.account(owner_id.as_deref().unwrap_or(PLACEHOLDER)),
         owner_named: owner_id.is_some(),
         region,
-        ..settings(&mut r, &sv, name, base, warnings)?
+        ..settings(&r, &ebs, name, base, warnings)
     };
     if let Some((inner, at)) = &image.extra {
         if inner.body().attributes().any(|a| a.key() == "name") {
@@ -151,25 +153,12 @@ pub(super) fn read(
             .collect();
     }
     dir.region(&s.region);
-    base_owner(
-        &mut s,
-        &mut r,
-        &sv,
-        (body, ctx),
-        owner_id.as_deref(),
-        warnings,
-    )?;
-    keys(
-        &mut s,
-        &mut r,
-        &sv,
-        build_key.as_deref(),
-        owner_id.as_deref(),
-        dir,
-    )?;
-    sharing(&mut s, &mut r, &sv, dir)?;
-    s.volumes = volumes(&mut r, &sv, &s.base, s.windows.is_some())?;
-    s.polling = polling(&mut r, &sv, &s.base)?;
+    let own = owner_id.as_deref();
+    base_owner(&mut s, &r, &ebs, (body, ctx), own, warnings);
+    keys(&mut s, &r, &ebs, own, dir)?;
+    sharing(&mut s, &r, &ebs, dir)?;
+    s.volumes = volumes(&ebs, &sv, &s.base, s.windows.is_some());
+    s.polling = ebs.aws_polling.map(|p| (p.delay_seconds, p.max_attempts));
     r.unused(&sv, &s.base, warnings);
     s.components = provisioners(ctx, image, file, warnings);
     Ok(s)
@@ -177,39 +166,26 @@ pub(super) fn read(
 
 /// The settings read as they are, and the notes on those not modelled.
 fn settings(
-    r: &mut Reader<'_>,
-    sv: &Value,
+    r: &Reader<'_>,
+    ebs: &AmazonEbs,
     name: String,
     base: String,
     warnings: &mut Vec<Warning>,
-) -> Result<Source, ImportError> {
-    let instance_type = r.str(sv, &base, "instance_type")?.map(str::to_string);
+) -> Source {
     // A Windows source: WinRM, or a Windows base image by its filter's name.
-    let winrm = r.str(sv, &base, "communicator")? == Some("winrm");
-    let windows_filter = sv
-        .get("source_ami_filter")
-        .and_then(|f| f.get("filters"))
-        .and_then(|f| f.get("name"))
-        .and_then(Value::as_str)
-        .is_some_and(|n| n.to_lowercase().contains("windows"));
-    let windows = if winrm {
+    let windows = if ebs.communicator.as_deref() == Some("winrm") {
         Some(join(&base, "communicator"))
-    } else if windows_filter {
-        let from = format!("{}.filters.name", join(&base, "source_ami_filter"));
-        r.use_path(&from);
-        Some(from)
+    } else if ebs.windows_filter() {
+        Some(format!("{}.filters.name", join(&base, "source_ami_filter")))
     } else {
         None
     };
-    let encrypt_boot = matches!(r.get(sv, &base, "encrypt_boot"), Some(Value::Bool(true)));
-    let ami_regions = r.strings(sv, &base, "ami_regions")?;
-    let copy_minutes = r.uint(sv, &base, "snapshot_copy_duration_minutes")?;
-    let max_retries = r.uint(sv, &base, "max_retries")?.filter(|n| *n > 0);
+    let max_retries = ebs.max_retries.filter(|n| *n > 0);
     if let Some(n) = max_retries.filter(|n| *n > 100) {
-        warnings.push(Warning { file: r.file.to_path_buf(), field: join(&base, "max_retries"), what: crate::import::What::Assumed(format!("{n} attempts: amisim takes at most 100 (api_max_attempts = 100 assumed; beyond that a throttled call is as good as never refused)")) });
+        warnings.push(Warning { file: r.file(), field: join(&base, "max_retries"), what: crate::import::What::Assumed(format!("{n} attempts: amisim takes at most 100 (api_max_attempts = 100 assumed; beyond that a throttled call is as good as never refused)")) });
     }
-    notes(r, sv, &base, warnings);
-    Ok(Source {
+    notes(r, ebs, &base, warnings);
+    Source {
         added: Vec::new(),
         name_from: format!("{base} (the source's name)"),
         name,
@@ -218,15 +194,15 @@ fn settings(
         owner: String::new(),
         owner_named: false,
         windows,
-        encrypt_boot,
-        instance_type,
-        copy_minutes,
+        encrypt_boot: ebs.encrypt_boot == Some(true),
+        instance_type: ebs.instance_type.clone(),
+        copy_minutes: ebs.snapshot_copy_duration_minutes,
         max_retries,
         polling: None,
         base_owner: (String::new(), String::new()),
         build_key: None,
         region_keys: Vec::new(),
-        ami_regions,
+        ami_regions: ebs.ami_regions.clone().unwrap_or_default(),
         shared_accounts: Vec::new(),
         snapshot_accounts: Vec::new(),
         org_arns: Vec::new(),
@@ -234,20 +210,29 @@ fn settings(
         public: false,
         volumes: Vec::new(),
         components: Vec::new(),
-    })
+    }
 }
 
 /// Settings amisim does not model that change what a planner reads.
-fn notes(r: &mut Reader<'_>, sv: &Value, base: &str, warnings: &mut Vec<Warning>) {
-    for note in ["deprecate_at", "skip_save_build_region"] {
-        if sv.get(note).is_some() {
-            r.use_path(&join(base, note));
-            warnings.push(Warning { file: r.file(), field: join(base, note), what: crate::import::What::Assumed(if note == "deprecate_at" {
-                    "an absolute date: set [pipeline.lifecycle] deprecate_after by hand".into()
-                } else {
-                    "the build Region's AMI kept only as an intermediary: not modelled without encrypt_boot; left out".into()
-                }) });
-        }
+fn notes(r: &Reader<'_>, ebs: &AmazonEbs, base: &str, warnings: &mut Vec<Warning>) {
+    let said = [
+        (
+            ebs.deprecate_at.is_some(),
+            "deprecate_at",
+            "an absolute date: set [pipeline.lifecycle] deprecate_after by hand",
+        ),
+        (
+            ebs.skip_save_build_region.is_some(),
+            "skip_save_build_region",
+            "the build Region's AMI kept only as an intermediary: not modelled without encrypt_boot; left out",
+        ),
+    ];
+    for (_, note, what) in said.into_iter().filter(|n| n.0) {
+        warnings.push(Warning {
+            file: r.file(),
+            field: join(base, note),
+            what: crate::import::What::Assumed(what.into()),
+        });
     }
 }
 
@@ -255,27 +240,25 @@ fn notes(r: &mut Reader<'_>, sv: &Value, base: &str, warnings: &mut Vec<Warning>
 /// the `amazon-ami` data source `source_ami` names, else another account.
 fn base_owner(
     s: &mut Source,
-    r: &mut Reader<'_>,
-    sv: &Value,
+    r: &Reader<'_>,
+    ebs: &AmazonEbs,
     (body, ctx): (&Body, &Context),
     owner_id: Option<&str>,
     warnings: &mut Vec<Warning>,
-) -> Result<(), ImportError> {
+) {
     let base = &s.base;
     s.base_owner = ("other_account".to_string(), join(base, "source_ami"));
-    if let Some(f) = r.get(sv, base, "source_ami_filter") {
-        let fbase = join(base, "source_ami_filter");
-        let owners = r.strings(f, &fbase, "owners")?;
+    if let Some(f) = &ebs.source_ami_filter {
+        let owners = f.owners.iter().flatten().next();
         s.base_owner = (
-            owner_kind(owners.first().map(String::as_str), owner_id),
-            join(&fbase, "owners"),
+            owner_kind(owners.map(String::as_str), owner_id),
+            join(&join(base, "source_ami_filter"), "owners"),
         );
-    } else if let Some(owners) = r
-        .str(sv, base, "source_ami")?
-        .and_then(|ami| config::ami_owners(body, ctx, ami))
+    } else if let Some(owners) =
+        (ebs.source_ami.as_deref()).and_then(|ami| config::ami_owners(body, ctx, ami))
     {
         s.base_owner.0 = owner_kind(owners.first().map(String::as_str), owner_id);
-    } else if r.str(sv, base, "source_ami")?.is_some() {
+    } else if ebs.source_ami.is_some() {
         warnings.push(Warning {
             file: r.file(),
             field: join(base, "source_ami"),
@@ -285,42 +268,32 @@ fn base_owner(
             ),
         });
     }
-    Ok(())
 }
 
 /// The build key and each copy Region's key (`""` is the default EBS key).
 fn keys(
     s: &mut Source,
-    r: &mut Reader<'_>,
-    sv: &Value,
-    build_key: Option<&str>,
+    r: &Reader<'_>,
+    ebs: &AmazonEbs,
     owner_id: Option<&str>,
     dir: &mut DirectoryDraft,
 ) -> Result<(), ImportError> {
     let base = s.base.clone();
     let owner = owner_id.unwrap_or(PLACEHOLDER);
-    let bad = |r: &Reader<'_>, from: &str, k: &str| {
-        r.wrong(from, format!("{k:?} is not a KMS key ARN, id or alias"))
-    };
-    if let Some(k) = build_key {
+    let bad =
+        |from: &str, k: &str| r.wrong(from, format!("{k:?} is not a KMS key ARN, id or alias"));
+    if let Some(k) = &ebs.kms_key_id {
         let from = join(&base, "kms_key_id");
-        s.build_key = Some(
-            dir.key_in(k, (owner, &s.region), &from)
-                .ok_or_else(|| bad(r, &from, k))?,
-        );
+        let key = dir.key_in(k, (owner, &s.region), &from);
+        s.build_key = Some(key.ok_or_else(|| bad(&from, k))?);
     }
-    let Some(Value::Object(m)) = r.get(sv, &base, "region_kms_key_ids") else {
-        return Ok(());
-    };
-    for (reg, k) in m {
+    for (reg, k) in ebs.region_kms_key_ids.iter().flatten() {
         let from = format!("{}[\"{reg}\"]", join(&base, "region_kms_key_ids"));
-        r.use_path(&join(&join(&base, "region_kms_key_ids"), reg));
         let name = match k.as_str() {
-            Some("") => "aws/ebs".to_string(),
-            Some(arn) => dir
+            "" => "aws/ebs".to_string(),
+            arn => dir
                 .key_in(arn, (owner, reg), &from)
-                .ok_or_else(|| bad(r, &from, arn))?,
-            None => return Err(r.wrong(&from, "expected a key ARN".into())),
+                .ok_or_else(|| bad(&from, arn))?,
         };
         s.region_keys.push((reg.clone(), name));
     }
@@ -330,19 +303,16 @@ fn keys(
 /// Who the images are shared with, and the keys granted to them.
 fn sharing(
     s: &mut Source,
-    r: &mut Reader<'_>,
-    sv: &Value,
+    r: &Reader<'_>,
+    ebs: &AmazonEbs,
     dir: &mut DirectoryDraft,
 ) -> Result<(), ImportError> {
     let base = &s.base;
-    let users = r.strings(sv, base, "ami_users")?;
-    s.public = r
-        .strings(sv, base, "ami_groups")?
-        .iter()
-        .any(|g| g == "all");
-    s.org_arns = r.strings(sv, base, "ami_org_arns")?;
-    s.ou_arns = r.strings(sv, base, "ami_ou_arns")?;
-    let snapshot_users = r.strings(sv, base, "snapshot_users")?;
+    let users = ebs.ami_users.clone().unwrap_or_default();
+    s.public = ebs.ami_groups.iter().flatten().any(|g| g == "all");
+    s.org_arns = ebs.ami_org_arns.clone().unwrap_or_default();
+    s.ou_arns = ebs.ami_ou_arns.clone().unwrap_or_default();
+    let snapshot_users = ebs.snapshot_users.clone().unwrap_or_default();
     for (key, list) in [("ami_users", &users), ("snapshot_users", &snapshot_users)] {
         if let Some((i, u)) = list
             .iter()
@@ -393,32 +363,28 @@ fn sharing(
 }
 
 /// `launch_block_device_mappings` as volumes; without any, the base
-/// image's root volume (assumed).
-fn volumes(
-    r: &mut Reader<'_>,
-    sv: &Value,
-    base: &str,
-    windows: bool,
-) -> Result<Vec<(String, u64, String)>, ImportError> {
+/// image's root volume (assumed). One block is named without an index,
+/// as the template (`sv`) has it.
+fn volumes(ebs: &AmazonEbs, sv: &Value, base: &str, windows: bool) -> Vec<(String, u64, String)> {
     let root = root_volume(windows);
-    let mappings: Vec<Value> = match r.get(sv, base, "launch_block_device_mappings") {
-        Some(Value::Array(a)) => a.clone(),
-        Some(v @ Value::Object(_)) => vec![v.clone()],
-        _ => Vec::new(),
-    };
-    let single = mappings.len() == 1;
+    let at = join(base, "launch_block_device_mappings");
+    let single = sv
+        .get("launch_block_device_mappings")
+        .is_some_and(Value::is_object);
     let mut out = Vec::new();
-    for (i, m) in mappings.iter().enumerate() {
+    for (i, m) in ebs
+        .launch_block_device_mappings
+        .iter()
+        .flatten()
+        .enumerate()
+    {
         let mbase = if single {
-            join(base, "launch_block_device_mappings")
+            at.clone()
         } else {
-            format!("{}[{i}]", join(base, "launch_block_device_mappings"))
+            format!("{at}[{i}]")
         };
-        let device = r
-            .str(m, &mbase, "device_name")?
-            .unwrap_or(root.0)
-            .to_string();
-        let size = r.uint(m, &mbase, "volume_size")?.unwrap_or(root.1);
+        let device = m.device_name.as_deref().unwrap_or(root.0).to_string();
+        let size = m.volume_size.unwrap_or(root.1);
         out.push((device, size, join(&mbase, "volume_size")));
     }
     if out.is_empty() {
@@ -428,19 +394,7 @@ fn volumes(
             format!("no launch_block_device_mappings: {} (assumed)", root.2),
         ));
     }
-    Ok(out)
-}
-
-/// `aws_polling`: its delay and attempts, if the block is there.
-fn polling(r: &mut Reader<'_>, sv: &Value, base: &str) -> Result<Option<Polling>, ImportError> {
-    let Some(p) = r.get(sv, base, "aws_polling").cloned() else {
-        return Ok(None);
-    };
-    let pbase = join(base, "aws_polling");
-    Ok(Some((
-        r.uint(&p, &pbase, "delay_seconds")?,
-        r.uint(&p, &pbase, "max_attempts")?,
-    )))
+    out
 }
 
 /// The provisioners of the build that makes `image`, in order, as
