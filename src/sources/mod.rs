@@ -11,12 +11,14 @@
 //! So far: EC2's `describe-images` and `describe-snapshots` ([`ec2`]);
 //! every Image Builder document and ECR's replication configuration
 //! ([`imagebuilder`]), whether the AWS CLI printed it or a CloudFormation
-//! template or Terraform configuration was evaluated to it. Packer's
-//! `amazon-ebs` source is still read by `import`'s own located reader.
+//! template or Terraform configuration was evaluated to it; Packer's
+//! `amazon-ebs` source ([`packer`]); the Terraform AWS provider's copies
+//! and launch permissions ([`terraform`]).
 
 pub(crate) mod ec2;
 pub(crate) mod imagebuilder;
 pub(crate) mod packer;
+pub(crate) mod terraform;
 mod values;
 
 pub(crate) use values::{Known, count, first, flag, many};

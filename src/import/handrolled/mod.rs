@@ -32,6 +32,8 @@ struct Copy {
     kms: Option<(String, String)>,
     encrypted: Option<String>,
     waiter: Option<(String, String)>,
+    /// Its image's block devices (a state's): device, GiB, field.
+    volumes: Vec<(String, u64, String)>,
 }
 
 /// Who an `aws_ami_launch_permission` shares with.

@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
 use super::{Copy, Share, Source, described_volumes, pipeline_name};
 use crate::import::directory::DirectoryDraft;
 use crate::import::imagebuilder::Resource;
@@ -23,7 +21,7 @@ pub(super) fn source_pipeline(
     let (source, source_region) = (at.name, at.region);
     dir.region(source_region);
     let first = at.copies[0].doc;
-    let (fb, fbase) = (docs[first].body, docs[first].base);
+    let fbase = docs[first].base;
     let pfile = docs[first].reader.file();
     body.tables(&["pipeline"]);
     body.set(
@@ -56,8 +54,8 @@ pub(super) fn source_pipeline(
         warnings.push(Warning { file: pfile.clone(), field: join(fbase, "sourceAmiId"), what: crate::import::What::Assumed(format!("{source} is made in the same configuration: its CreateImage is not simulated, the copies start at once")) });
     }
     warnings.push(Warning { file: pfile, field: join(fbase, "sourceAmiId"), what: crate::import::What::Assumed(format!("the encryption of the source image {source} is not in the configuration: imported as unencrypted (set the pipeline's kms_key if it is encrypted)")) });
-    let volumes = match copy_volumes(fb, fbase) {
-        v if !v.is_empty() => v,
+    let volumes = match &at.copies[0].volumes {
+        v if !v.is_empty() => v.clone(),
         _ => described_volumes(docs, source)?,
     };
     write_volumes(body, volumes, data);
@@ -68,22 +66,6 @@ pub(super) fn source_pipeline(
         "terraform apply: the copies are made once",
     );
     Ok(())
-}
-
-/// The copy's block devices, as the state holds them.
-fn copy_volumes(fb: &Value, fbase: &str) -> Vec<(String, u64, String)> {
-    let mut volumes = Vec::new();
-    if let Some(Value::Array(devs)) = fb.get("ebsBlockDevice") {
-        for (j, dv) in devs.iter().enumerate() {
-            let dbase = format!("{}[{j}]", join(fbase, "ebsBlockDevice"));
-            let dev = dv.get("deviceName").and_then(Value::as_str);
-            let size = dv.get("volumeSize").and_then(Value::as_u64);
-            if let (Some(dev), Some(size)) = (dev, size) {
-                volumes.push((dev.to_string(), size, join(&dbase, "volumeSize")));
-            }
-        }
-    }
-    volumes
 }
 
 /// The volumes (else one root volume, assumed) with the data each holds.

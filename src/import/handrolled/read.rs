@@ -3,13 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
 use super::{Copy, Share};
 use crate::import::directory::DirectoryDraft;
 use crate::import::imagebuilder::{Resource, ResourceKind};
 use crate::import::json::join;
 use crate::import::{ImportError, Warning};
+use crate::sources::terraform::{AmiCopy, AmiLaunchPermission, EbsBlockDevice};
 
 /// Every `aws_ami_copy`, with what it says.
 pub(super) fn read_copies(docs: &mut [Resource<'_>]) -> Result<Vec<Copy>, ImportError> {
@@ -18,69 +17,55 @@ pub(super) fn read_copies(docs: &mut [Resource<'_>]) -> Result<Vec<Copy>, Import
         if d.kind != ResourceKind::AmiCopy {
             continue;
         }
-        let (b, base) = (d.body, d.base);
-        let r = &mut d.reader;
-        let need = |r: &mut crate::import::json::Reader<'_>, key: &str, why: &str| {
-            r.str(b, base, key)?.map(str::to_string).ok_or_else(|| {
-                ImportError::wrong(
-                    r.file(),
-                    join(base, key),
-                    format!("an aws_ami_copy without {key}"),
-                    why.to_string(),
-                )
+        let c: AmiCopy = d.typed()?;
+        let base = d.base;
+        let need = |v: &Option<String>, key: &str, why: &str| {
+            v.clone().ok_or_else(|| {
+                let what = format!("an aws_ami_copy without {key}");
+                ImportError::wrong(d.reader.file(), join(base, key), what, why.to_string())
             })
         };
         let source = need(
-            r,
+            &c.source_ami_id,
             "sourceAmiId",
             "Terraform requires source_ami_id; in a .tf, give it as a literal, a variable or a data source",
         )?;
-        let source_region = need(r, "sourceAmiRegion", "Terraform requires source_ami_region")?;
+        let source_region = need(
+            &c.source_ami_region,
+            "sourceAmiRegion",
+            "Terraform requires source_ami_region",
+        )?;
         let region = need(
-            r,
+            &c.region,
             "region",
             "give `terraform show -json` of the state (the copy's arn names its Region), use AWS provider 6's region argument, or give the provider a region",
         )?;
-        let id = r.str(b, base, "id")?.map(str::to_string);
-        r.str(b, base, "arn")?;
-        let owner = r
-            .str(b, base, "ownerId")?
-            .map(|o| (o.to_string(), join(base, "ownerId")));
-        let kms = r
-            .str(b, base, "kmsKeyId")?
-            .map(|k| (k.to_string(), join(base, "kmsKeyId")));
-        let encrypted = match r.get(b, base, "encrypted") {
-            Some(Value::Bool(true)) => Some(join(base, "encrypted")),
-            _ => None,
-        };
-        let tbase = join(base, "timeouts");
-        let waiter = match r.get(b, base, "timeouts") {
-            Some(t) => r.str(t, &tbase, "create")?,
-            None => None,
-        }
-        .map(|t| (t.to_string(), join(&tbase, "create")));
-        // Every copy holds the same image: its block devices give the volumes.
-        if let Some(Value::Array(devs)) = b.get("ebsBlockDevice") {
-            for j in 0..devs.len() {
-                let dbase = format!("{}[{j}]", join(base, "ebsBlockDevice"));
-                r.use_path(&join(&dbase, "deviceName"));
-                r.use_path(&join(&dbase, "volumeSize"));
-            }
-        }
+        let at = |key: &str| join(base, key);
+        let waiter = c.timeouts.and_then(|t| t.create);
         copies.push(Copy {
             doc: i,
-            id,
+            id: c.id,
             source,
             source_region,
             region,
-            owner,
-            kms,
-            encrypted,
-            waiter,
+            owner: c.owner_id.map(|o| (o, at("ownerId"))),
+            kms: c.kms_key_id.map(|k| (k, at("kmsKeyId"))),
+            encrypted: (c.encrypted == Some(true)).then(|| at("encrypted")),
+            waiter: waiter.map(|t| (t, join(&at("timeouts"), "create"))),
+            volumes: copy_volumes(c.ebs_block_device.unwrap_or_default(), base),
         });
     }
-
     Ok(copies)
+}
+
+/// A copy's block devices, as the state holds them: device, GiB, field.
+fn copy_volumes(devs: Vec<EbsBlockDevice>, base: &str) -> Vec<(String, u64, String)> {
+    let devs = devs.into_iter().enumerate();
+    devs.filter_map(|(j, dv)| {
+        let dbase = format!("{}[{j}]", join(base, "ebsBlockDevice"));
+        Some((dv.device_name?, dv.volume_size?, join(&dbase, "volumeSize")))
+    })
+    .collect()
 }
 
 /// Every `aws_ami_launch_permission`, by the image it names.
@@ -94,15 +79,11 @@ pub(super) fn read_shares(
         if d.kind != ResourceKind::LaunchPermission {
             continue;
         }
-        let (b, base) = (d.body, d.base);
-        let r = &mut d.reader;
-        r.str(b, base, "id")?;
-        // Its Region is its image's.
-        r.get(b, base, "provider");
-        r.get(b, base, "region");
-        let Some(image) = r.str(b, base, "imageId")?.map(str::to_string) else {
+        let p: AmiLaunchPermission = d.typed()?;
+        let base = d.base;
+        let Some(image) = p.image_id else {
             warnings.push(Warning {
-                file: r.file(),
+                file: d.reader.file(),
                 field: join(base, "imageId"),
                 what: crate::import::What::Assumed(
                     "an aws_ami_launch_permission without image_id; left out".into(),
@@ -114,19 +95,15 @@ pub(super) fn read_shares(
         if s.from.is_empty() {
             s.from = base.to_string();
         }
-        if let Some(a) = r.str(b, base, "accountId")? {
-            s.accounts.push(a.to_string());
-        }
-        if r.str(b, base, "group")? == Some("all") {
-            s.public = true;
-        }
-        if let Some(o) = r.str(b, base, "organizationArn")? {
+        s.accounts.extend(p.account_id);
+        s.public |= p.group.as_deref() == Some("all");
+        if let Some(o) = p.organization_arn {
             if let Some(id) = o.rsplit('/').next().filter(|x| x.starts_with("o-")) {
                 dir.orgs.entry(id.to_string()).or_default();
             }
-            s.orgs.push(o.to_string());
+            s.orgs.push(o);
         }
-        if let Some(o) = r.str(b, base, "organizationalUnitArn")? {
+        if let Some(o) = p.organizational_unit_arn {
             let mut parts = o.rsplit('/');
             if let (Some(ou), Some(org)) = (parts.next(), parts.next()) {
                 let e = dir.orgs.entry(org.to_string()).or_default();
@@ -134,7 +111,7 @@ pub(super) fn read_shares(
                     e.push(ou.to_string());
                 }
             }
-            s.ous.push(o.to_string());
+            s.ous.push(o);
         }
     }
 
