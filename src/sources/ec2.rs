@@ -2,7 +2,6 @@
 //! `ec2/2016-11-15/service-2.json`).
 
 use serde::Deserialize;
-use serde_json::Value;
 
 /// Bytes in a GiB: EBS sizes are binary gigabytes.
 const GIB: f64 = (1u64 << 30) as f64;
@@ -33,11 +32,6 @@ pub(crate) struct Snapshot {
 }
 
 impl Snapshot {
-    /// The entry `v`, or why it is not one (a field of the wrong type).
-    pub(crate) fn read(v: &Value) -> Result<Snapshot, String> {
-        Snapshot::deserialize(v).map_err(|e| e.to_string())
-    }
-
     /// The data it holds, GiB: its full size where given, else its volume's.
     pub(crate) fn data_gib(&self) -> Option<f64> {
         self.full_snapshot_size_in_bytes
@@ -112,14 +106,16 @@ mod tests {
             "SnapshotId": "snap-1", "FullSnapshotSizeInBytes": 3u64 << 29,
             "VolumeSize": 8, "Tags": [], "State": "completed"
         });
-        let s = Snapshot::read(&full).unwrap();
+        let s = crate::sources::typed::<Snapshot>(&full).unwrap().0;
         assert_eq!(s.data_gib(), Some(1.5));
         assert!(s.completed() && !s.is_copy());
         let volume = serde_json::json!({ "VolumeSize": 8, "Description": "Copied for DestinationAmi ami-1" });
-        let s = Snapshot::read(&volume).unwrap();
+        let s = crate::sources::typed::<Snapshot>(&volume).unwrap().0;
         assert_eq!(s.data_gib(), Some(8.0));
         assert!(s.is_copy() && !s.completed());
         let wrong = serde_json::json!({ "VolumeSize": "eight" });
-        assert!(Snapshot::read(&wrong).unwrap_err().contains("invalid type"));
+        let e = crate::sources::typed::<Snapshot>(&wrong).unwrap_err();
+        assert_eq!(e.path, "VolumeSize");
+        assert!(e.reason.contains("invalid type"), "{}", e.reason);
     }
 }

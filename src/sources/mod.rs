@@ -8,15 +8,16 @@
 //! (import lists them instead of dropping them), `serde_path_to_error`
 //! names the field of the wrong shape.
 //!
-//! So far: EC2's `describe-images` and `describe-snapshots` ([`ec2`]);
+//! The documents: EC2's `describe-images` and `describe-snapshots` ([`ec2`]);
 //! every Image Builder document and ECR's replication configuration
 //! ([`imagebuilder`]), whether the AWS CLI printed it or a CloudFormation
 //! template or Terraform configuration was evaluated to it; Packer's
 //! `amazon-ebs` source ([`packer`]); the Terraform AWS provider's copies
-//! and launch permissions ([`terraform`]).
+//! and launch permissions ([`terraform`]); the logs `fit` reads ([`logs`]).
 
 pub(crate) mod ec2;
 pub(crate) mod imagebuilder;
+pub(crate) mod logs;
 pub(crate) mod packer;
 pub(crate) mod terraform;
 mod values;

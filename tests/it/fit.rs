@@ -533,3 +533,49 @@ fn a_describe_snapshots_entry_of_the_wrong_shape_is_refused_where_it_is() {
     );
     assert!(!out.exists(), "nothing written");
 }
+
+#[test]
+fn an_event_or_a_trail_record_of_the_wrong_shape_is_refused_at_its_line_and_field() {
+    // Each log's records are typed: a field of the wrong type is an error
+    // at its line naming the field, not a record silently skipped.
+    let dir = tempfile::tempdir().unwrap();
+    let events = std::fs::read_to_string(super::root().join("tests/fit/ebs-events.jsonl")).unwrap();
+    let mut lines: Vec<String> = events.lines().map(str::to_string).collect();
+    lines[2] = lines[2].replacen("\"startTime\": \"", "\"startTime\": 17, \"was\": \"", 1);
+    let input = dir.path().join("events.jsonl");
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let out = dir.path().join("cal.toml");
+    let o = super::amisim(&["fit", input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("events.jsonl:3")
+            && e.contains("detail.startTime")
+            && e.contains(
+                "not an EventBridge event: invalid type: integer `17`, expected a string"
+            ),
+        "{e}"
+    );
+    let trail = std::fs::read_to_string(super::root().join("tests/fit/cloudtrail.json"))
+        .unwrap()
+        .replacen("\"awsRegion\": \"us-east-1\"", "\"awsRegion\": 5", 1);
+    let input = dir.path().join("cloudtrail.json");
+    std::fs::write(&input, trail).unwrap();
+    let states = super::root().join("tests/fit/ami-state-changes.json");
+    let o = super::amisim(&[
+        "fit",
+        input.to_str().unwrap(),
+        states.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("cloudtrail.json:")
+            && e.contains("awsRegion")
+            && e.contains("not a CloudTrail record: invalid type: integer `5`, expected a string"),
+        "{e}"
+    );
+    assert!(!out.exists(), "nothing written");
+}

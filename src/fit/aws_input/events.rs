@@ -3,32 +3,18 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
-use super::{Log, LogKind, obs, place, span, time, time_text};
+use super::{Log, LogKind, obs, place, record, span, time_text};
 use crate::fit::csv_input::Read;
 use crate::fit::obs::{FitError, Target, located};
 use crate::sources::ec2::Snapshot;
-
-/// One `describe-snapshots` entry, typed, or its located error.
-fn snapshot(d: &Log, rec: &(Value, usize)) -> Result<Snapshot, FitError> {
-    Snapshot::read(&rec.0).map_err(|e| {
-        located(
-            &d.file,
-            place(d, rec, "SnapshotId"),
-            "Snapshots[]",
-            format!("not a describe-snapshots entry: {e}"),
-            "give `aws ec2 describe-snapshots` output as the AWS CLI prints it",
-        )
-    })
-}
+use crate::sources::logs::{Event, TrailRecord};
 
 /// `describe-snapshots`: sizes by snapshot id (GiB of data, full).
 pub(super) fn sizes(docs: &[Log]) -> Result<BTreeMap<String, f64>, FitError> {
     let mut out = BTreeMap::new();
     for d in docs.iter().filter(|d| d.kind == LogKind::Snapshots) {
         for rec in &d.records {
-            let s = snapshot(d, rec)?;
+            let s: Snapshot = record(d, rec, "SnapshotId")?;
             if let (Some(id), Some(g)) = (s.snapshot_id.as_ref(), s.data_gib()) {
                 out.insert(id.clone(), g);
             }
@@ -59,29 +45,24 @@ pub(super) fn ebs_events(
     out: &mut Read,
 ) -> Result<(), FitError> {
     for rec in &d.records {
-        let e = &rec.0;
-        if e.get("detail-type").and_then(Value::as_str) != Some("EBS Snapshot Notification") {
+        let e: Event = record(d, rec, "id")?;
+        if e.detail_type.as_deref() != Some("EBS Snapshot Notification") {
             continue; // AMI state changes: for CloudTrail's join
         }
         let line = place(d, rec, "id");
-        let det = e.get("detail").cloned().unwrap_or(Value::Null);
-        let event = det.get("event").and_then(Value::as_str).unwrap_or("");
+        let det = e.detail.unwrap_or_default();
+        let event = det.event.as_deref().unwrap_or("");
         if !matches!(event, "createSnapshot" | "copySnapshot") {
             out.drop_row(&format!("EBS event {event}"));
             continue;
         }
-        if det.get("result").and_then(Value::as_str) != Some("succeeded") {
+        if det.result.as_deref() != Some("succeeded") {
             out.drop_row(&format!("EBS {event} not succeeded"));
             continue;
         }
-        let Some(dur) = span(
-            d,
-            line,
-            "detail.endTime",
-            time(det.get("startTime")),
-            time(det.get("endTime")),
-        )?
-        else {
+        let start = time_text(det.start_time.as_deref());
+        let end = time_text(det.end_time.as_deref());
+        let Some(dur) = span(d, line, "detail.endTime", start, end)? else {
             return Err(located(
                 &d.file,
                 line,
@@ -90,14 +71,10 @@ pub(super) fn ebs_events(
                 "give the events as EventBridge delivers them",
             ));
         };
-        let (snap, region) = arn_id(det.get("snapshot_id").and_then(Value::as_str).unwrap_or(""));
-        let region = region.or_else(|| e.get("region").and_then(Value::as_str).map(str::to_string));
-        let (src, src_region) = arn_id(det.get("source").and_then(Value::as_str).unwrap_or(""));
-        let incremental = det.get("Incremental").and_then(|v| match v {
-            Value::Bool(b) => Some(*b),
-            Value::String(s) => s.parse().ok(),
-            _ => None,
-        });
+        let (snap, region) = arn_id(det.snapshot_id.as_deref().unwrap_or(""));
+        let region = region.or(e.region);
+        let (src, src_region) = arn_id(det.source.as_deref().unwrap_or(""));
+        let incremental = det.incremental;
         let target = if event == "copySnapshot" {
             Target::Copy {
                 from: src_region,
@@ -123,7 +100,7 @@ pub(super) fn ebs_events(
                 "a throughput fit needs the data moved",
             ));
         }
-        let mut o = obs(target, dur, time(det.get("startTime")));
+        let mut o = obs(target, dur, start);
         o.size_gib = size;
         o.incremental = incremental;
         out.observations.push(o);
@@ -134,7 +111,7 @@ pub(super) fn ebs_events(
 /// `describe-snapshots` read for its own times.
 pub(super) fn snapshots(d: &Log, out: &mut Read) -> Result<(), FitError> {
     for rec in &d.records {
-        let s = snapshot(d, rec)?;
+        let s: Snapshot = record(d, rec, "SnapshotId")?;
         let line = place(d, rec, "SnapshotId");
         if !s.completed() {
             out.drop_row("snapshot not completed");
@@ -186,18 +163,18 @@ pub(super) fn cloudtrail(
     out: &mut Read,
 ) -> Result<(), FitError> {
     for rec in &d.records {
-        let r = &rec.0;
-        let name = r.get("eventName").and_then(Value::as_str).unwrap_or("");
+        let r: TrailRecord = record(d, rec, "eventID")?;
+        let name = r.event_name.as_deref().unwrap_or("");
         if !matches!(name, "CreateImage" | "CopyImage") {
             out.drop_row(&format!("CloudTrail {name}"));
             continue;
         }
         let line = place(d, rec, "eventID");
-        if r.get("errorCode").is_some() {
+        if r.error_code.is_some() {
             out.drop_row(&format!("CloudTrail {name} refused"));
             continue;
         }
-        let request = r.get("requestID").and_then(Value::as_str).unwrap_or("");
+        let request = r.request_id.as_deref().unwrap_or("");
         let Some(&(end, ok)) = available.get(request) else {
             matched.1 += 1;
             continue;
@@ -207,7 +184,7 @@ pub(super) fn cloudtrail(
             out.drop_row(&format!("{name}: the image failed"));
             continue;
         }
-        let start = time(r.get("eventTime"));
+        let start = time_text(r.event_time.as_deref());
         let Some(dur) = span(d, line, "eventTime", start, Some(end))? else {
             return Err(located(
                 &d.file,
@@ -218,16 +195,11 @@ pub(super) fn cloudtrail(
             ));
         };
         let target = if name == "CopyImage" {
-            let to = r
-                .get("awsRegion")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            let from = r
-                .get("requestParameters")
-                .and_then(|p| p.get("sourceRegion"))
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            Target::Copy { from, to }
+            let from = r.request_parameters.and_then(|p| p.source_region);
+            Target::Copy {
+                from,
+                to: r.aws_region,
+            }
         } else {
             Target::Throughput("snapshot")
         };

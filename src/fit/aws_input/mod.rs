@@ -22,6 +22,7 @@ mod steps;
 
 use super::csv_input::Read;
 use super::obs::{FitError, Observation, Target, located};
+use crate::sources::logs::{Event, WorkflowExecution};
 use events::{cloudtrail, ebs_events, sizes, snapshots};
 use steps::steps;
 
@@ -41,6 +42,17 @@ pub(crate) enum LogKind {
 }
 
 impl LogKind {
+    /// What one of its records is, with its article, in messages.
+    fn record(self) -> &'static str {
+        match self {
+            LogKind::StepExecutions => "a list-workflow-step-executions step",
+            LogKind::WorkflowExecutions => "a list-workflow-executions entry",
+            LogKind::Events => "an EventBridge event",
+            LogKind::Snapshots => "a describe-snapshots entry",
+            LogKind::CloudTrail => "a CloudTrail record",
+        }
+    }
+
     /// Its name in messages and `--format`.
     pub(crate) fn name(self) -> &'static str {
         match self {
@@ -167,11 +179,6 @@ fn wrong_kind(file: &Path, v: &Value) -> FitError {
     )
 }
 
-/// An RFC 3339 time, in seconds since the epoch.
-fn time(v: Option<&Value>) -> Option<f64> {
-    time_text(v?.as_str())
-}
-
 /// Seconds since the epoch of an RFC 3339 time.
 fn time_text(s: Option<&str>) -> Option<f64> {
     chrono::DateTime::parse_from_rfc3339(s?.trim())
@@ -188,6 +195,26 @@ fn place(d: &Log, rec: &(Value, usize), id_field: &str) -> usize {
         .get(id_field)
         .and_then(Value::as_str)
         .map_or(0, |id| line_of(&d.text, &format!("\"{id}\"")))
+}
+
+/// Record `rec` of `d` read as a `T` (`crate::sources::logs`), or the
+/// error at its line naming the field of the wrong shape.
+fn record<T: serde::de::DeserializeOwned>(
+    d: &Log,
+    rec: &(Value, usize),
+    id_field: &str,
+) -> Result<T, FitError> {
+    crate::sources::typed::<T>(&rec.0)
+        .map(|(t, _)| t)
+        .map_err(|w| {
+            located(
+                &d.file,
+                place(d, rec, id_field),
+                &w.path,
+                format!("not {}: {}", d.kind.record(), w.reason),
+                "give the output as the AWS CLI prints it, or the events and records as AWS delivers them (docs/src/fit.md)",
+            )
+        })
 }
 
 /// A start and an end: checked, as a duration.
@@ -237,9 +264,9 @@ fn obs(target: Target, duration_s: f64, started: Option<f64>) -> Observation {
 
 /// Reads every document into observations.
 pub(crate) fn read(docs: &[Log], out: &mut Read) -> Result<(), FitError> {
-    let types = execution_types(docs);
+    let types = execution_types(docs)?;
     let sizes = sizes(docs)?;
-    let available = availability(docs);
+    let available = availability(docs)?;
     let has_events = docs.iter().any(|d| d.kind == LogKind::Events);
     let mut ebs_join = (0, 0);
     let mut trail_join = (0, 0);
@@ -257,44 +284,41 @@ pub(crate) fn read(docs: &[Log], out: &mut Read) -> Result<(), FitError> {
 }
 
 /// `list-workflow-executions`: each execution's type, by id.
-fn execution_types(docs: &[Log]) -> BTreeMap<String, String> {
+fn execution_types(docs: &[Log]) -> Result<BTreeMap<String, String>, FitError> {
     let mut types = BTreeMap::new();
     for d in docs
         .iter()
         .filter(|d| d.kind == LogKind::WorkflowExecutions)
     {
-        for (w, _) in &d.records {
-            if let (Some(id), Some(t)) = (
-                w.get("workflowExecutionId").and_then(Value::as_str),
-                w.get("type").and_then(Value::as_str),
-            ) {
-                types.insert(id.to_string(), t.to_string());
+        for rec in &d.records {
+            let w: WorkflowExecution = record(d, rec, "workflowExecutionId")?;
+            if let (Some(id), Some(t)) = (w.workflow_execution_id, w.kind) {
+                types.insert(id, t);
             }
         }
     }
-    types
+    Ok(types)
 }
 
 /// AMI state changes by request id: when the image became available (or failed).
-fn availability(docs: &[Log]) -> BTreeMap<String, (f64, bool)> {
+fn availability(docs: &[Log]) -> Result<BTreeMap<String, (f64, bool)>, FitError> {
     let mut available = BTreeMap::new();
     for d in docs.iter().filter(|d| d.kind == LogKind::Events) {
-        for (e, _) in &d.records {
-            if e.get("detail-type").and_then(Value::as_str) != Some("EC2 AMI State Change") {
+        for rec in &d.records {
+            let e: Event = record(d, rec, "id")?;
+            if e.detail_type.as_deref() != Some("EC2 AMI State Change") {
                 continue;
             }
-            let det = e.get("detail").cloned().unwrap_or(Value::Null);
-            let state = det.get("State").and_then(Value::as_str).unwrap_or("");
-            if let (Some(req), Some(t)) = (
-                det.get("RequestId").and_then(Value::as_str),
-                time(e.get("time")),
-            ) && matches!(state, "available" | "failed")
+            let det = e.detail.unwrap_or_default();
+            let state = det.state.as_deref().unwrap_or("");
+            if let (Some(req), Some(t)) = (det.request_id, time_text(e.time.as_deref()))
+                && matches!(state, "available" | "failed")
             {
-                available.insert(req.to_string(), (t, state == "available"));
+                available.insert(req, (t, state == "available"));
             }
         }
     }
-    available
+    Ok(available)
 }
 
 /// The joins of events with sizes and of CloudTrail calls with state

@@ -3,11 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
-use super::{Log, obs, place, span, time};
+use super::{Log, obs, place, record, span, time_text};
 use crate::fit::csv_input::Read;
 use crate::fit::obs::{FitError, Target, located};
+use crate::sources::logs::{StepExecution, StepExecutions};
 
 /// Image Builder step executions, with the execution types `types` gives.
 pub(super) fn steps(
@@ -15,18 +14,14 @@ pub(super) fn steps(
     types: &BTreeMap<String, String>,
     out: &mut Read,
 ) -> Result<(), FitError> {
-    let ty = execution_type(d, types);
+    let ty = execution_type(d, types)?;
     for rec in &d.records {
-        let s = &rec.0;
+        let s: StepExecution = record(d, rec, "stepExecutionId")?;
         let line = place(d, rec, "stepExecutionId");
-        let action = s.get("action").and_then(Value::as_str).unwrap_or("");
-        let name = s.get("name").and_then(Value::as_str).unwrap_or(action);
-        let status = s.get("status").and_then(Value::as_str).unwrap_or("");
-        let message = s
-            .get("message")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_lowercase();
+        let action = s.action.as_deref().unwrap_or("");
+        let name = s.name.as_deref().unwrap_or(action);
+        let status = s.status.as_deref().unwrap_or("");
+        let message = s.message.as_deref().unwrap_or("").to_lowercase();
         let timed_out =
             status == "FAILED" && (message.contains("timed out") || message.contains("timeout"));
         match status {
@@ -54,8 +49,8 @@ pub(super) fn steps(
             d,
             line,
             "endTime",
-            time(s.get("startTime")),
-            time(s.get("endTime")),
+            time_text(s.start_time.as_deref()),
+            time_text(s.end_time.as_deref()),
         )?
         else {
             return Err(located(
@@ -66,7 +61,7 @@ pub(super) fn steps(
                 "give list-workflow-step-executions output as the CLI prints it",
             ));
         };
-        let mut o = obs(target, dur, time(s.get("startTime")));
+        let mut o = obs(target, dur, time_text(s.start_time.as_deref()));
         o.censored = timed_out;
         o.with_readiness = readiness;
         o.measured = measured(action);
@@ -77,21 +72,21 @@ pub(super) fn steps(
 
 /// The type of the step's execution (BUILD, TEST, DISTRIBUTION): from
 /// `list-workflow-executions`, else by its workflow's ARN.
-fn execution_type(d: &Log, types: &BTreeMap<String, String>) -> String {
-    let field = |k: &str| d.top.get(k).and_then(Value::as_str).unwrap_or("");
-    let workflow = field("workflowBuildVersionArn");
-    types
-        .get(field("workflowExecutionId"))
-        .cloned()
-        .unwrap_or_else(|| {
-            if workflow.contains("/test/") {
-                "TEST".into()
-            } else if workflow.contains("/distribution/") {
-                "DISTRIBUTION".into()
-            } else {
-                "BUILD".into()
-            }
-        })
+fn execution_type(d: &Log, types: &BTreeMap<String, String>) -> Result<String, FitError> {
+    let top: StepExecutions = record(d, &(d.top.clone(), 1), "workflowExecutionId")?;
+    let workflow = top.workflow_build_version_arn.unwrap_or_default();
+    let known = top
+        .workflow_execution_id
+        .and_then(|id| types.get(&id).cloned());
+    Ok(known.unwrap_or_else(|| {
+        if workflow.contains("/test/") {
+            "TEST".into()
+        } else if workflow.contains("/distribution/") {
+            "DISTRIBUTION".into()
+        } else {
+            "BUILD".into()
+        }
+    }))
 }
 
 /// The stage a step measures, and whether its duration includes the
