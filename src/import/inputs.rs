@@ -23,10 +23,6 @@ pub(super) struct Gathered {
     pub(super) warnings: Vec<Warning>,
 }
 
-fn is_tf(p: &Path) -> bool {
-    p.extension().is_some_and(|x| x == "tf")
-}
-
 fn is_packer(p: &Path) -> bool {
     p.to_string_lossy().ends_with(".pkr.hcl")
 }
@@ -96,7 +92,7 @@ pub(super) fn gather(req: &Request) -> Result<Gathered, ImportError> {
         files: Vec::new(),
         warnings: Vec::new(),
     };
-    let (tf, rest) = config(&req.inputs, is_tf)?;
+    let (tf, rest) = config(&req.inputs, tfconfig::is_tf)?;
     let (pk, rest) = config(&rest, is_packer)?;
     if let Some((dir, files)) = tf {
         if !matches!(req.format, Format::Auto | Format::Terraform) {
@@ -199,6 +195,8 @@ fn sniff(path: &Path, text: &str) -> &'static str {
     let name = path.to_string_lossy();
     if name.ends_with(".pkr.hcl") || t.contains("source \"amazon-") {
         "a Packer template"
+    } else if name.ends_with(".tf.json") {
+        "a Terraform configuration in JSON syntax"
     } else if name.ends_with(".tf") {
         "a Terraform configuration"
     } else if cloudformation::is_template(t) {
@@ -253,6 +251,7 @@ fn one_file(req: &Request, f: &Path, g: &mut Gathered) -> Result<(), ImportError
             g.read_as = "cloudformation";
             return Ok(());
         }
+        "a Terraform configuration in JSON syntax" => return Err(tfconfig::json_syntax(f)),
         "a Packer template" | "a legacy Packer JSON template"
             if matches!(format, Format::Auto | Format::Packer) =>
         {

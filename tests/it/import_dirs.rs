@@ -693,3 +693,77 @@ fn a_wrong_field_names_its_own_formats_reference() {
         "{e}"
     );
 }
+
+/// A copy of the module fixture's directory, its local module included.
+fn module_copy() -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let p = e.unwrap().path();
+            let dest = to.join(p.file_name().unwrap());
+            if p.is_dir() {
+                copy(&p, &dest);
+            } else {
+                std::fs::copy(&p, &dest).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(&root().join(TF_MODULE), dir.path());
+    dir
+}
+
+#[test]
+fn terraform_override_files_merge_as_terraform_merges_them_and_json_syntax_is_refused() {
+    let instance = |dir: &Path| {
+        let o = amisim_ok(&["import", dir.to_str().unwrap(), "--name", "m"]);
+        let got = String::from_utf8(o.stdout).unwrap();
+        let line = got
+            .lines()
+            .find(|l| l.starts_with("builder_instance_type"))
+            .unwrap_or("");
+        line.split('"').nth(1).unwrap_or("").to_string()
+    };
+    let dir = module_copy();
+    assert_eq!(instance(dir.path()), "m6i.large");
+    // A local replaced by name.
+    let over = dir.path().join("override.tf");
+    std::fs::write(&over, "locals {\n  instance_type = \"c7i.xlarge\"\n}\n").unwrap();
+    assert_eq!(instance(dir.path()), "c7i.xlarge");
+    // An argument of a resource replaced; the later override file wins.
+    std::fs::write(
+        dir.path().join("zz_override.tf"),
+        "resource \"aws_imagebuilder_infrastructure_configuration\" \"this\" {\n  instance_types = [\"c7i.4xlarge\"]\n}\n",
+    )
+    .unwrap();
+    assert_eq!(instance(dir.path()), "c7i.4xlarge");
+    // An override of nothing is refused, as Terraform refuses it.
+    std::fs::write(&over, "variable \"missing\" {\n  default = 1\n}\n").unwrap();
+    let o = amisim(&["import", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(
+            "an override of variable \"missing\", which no other file of the module declares"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_file(&over).unwrap();
+    // A file in JSON syntax would change the configuration: refused, with the plan as the fix.
+    std::fs::write(dir.path().join("cdk.tf.json"), "{\"locals\": {\"x\": 1}}\n").unwrap();
+    let out = dir.path().join("out.toml");
+    let o = amisim(&[
+        "import",
+        dir.path().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("cdk.tf.json: a file in Terraform's JSON syntax")
+            && e.contains("terraform show -json plan.bin"),
+        "{e}"
+    );
+    assert!(!out.exists(), "nothing written");
+}

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use hcl::{Block, Body};
 
+use super::overrides;
 use crate::import::ImportError;
 
 /// How deep local modules may call each other (a module calling itself
@@ -27,9 +28,25 @@ pub(crate) struct Module {
     pub(crate) children: BTreeMap<String, Result<Module, String>>,
 }
 
-/// The `.tf` files of a directory, in name order.
+/// Whether Terraform reads `p` as part of its directory's module: a
+/// `.tf` file, or one in its JSON syntax (`.tf.json`, refused on load).
+pub(crate) fn is_tf(p: &Path) -> bool {
+    p.extension().is_some_and(|x| x == "tf") || p.to_string_lossy().ends_with(".tf.json")
+}
+
+/// The files of a directory's module, in name order.
 pub(crate) fn tf_files(dir: &Path) -> Result<Vec<PathBuf>, ImportError> {
-    crate::import::members(dir, |p| p.extension().is_some_and(|x| x == "tf"))
+    crate::import::members(dir, is_tf)
+}
+
+/// A `.tf.json` file: amisim reads HCL only; the plan's JSON holds the same.
+pub(crate) fn json_syntax(file: &Path) -> ImportError {
+    ImportError::wrong(
+        file.to_path_buf(),
+        String::new(),
+        "a file in Terraform's JSON syntax (.tf.json, as CDK for Terraform writes): amisim reads .tf files in HCL only, and leaving it out would change the configuration".into(),
+        "import the plan instead: `terraform plan -out plan.bin && terraform show -json plan.bin > plan.json`, then `amisim import plan.json`".into(),
+    )
 }
 
 fn read_file(path: &Path) -> Result<File, ImportError> {
@@ -49,10 +66,22 @@ impl Module {
     }
 
     fn load_at(dir: &Path, files: &[PathBuf], depth: usize) -> Result<Module, ImportError> {
-        let files = files
+        if let Some(j) = files
             .iter()
+            .find(|f| f.to_string_lossy().ends_with(".tf.json"))
+        {
+            return Err(json_syntax(j));
+        }
+        let (over, own): (Vec<&PathBuf>, Vec<&PathBuf>) =
+            files.iter().partition(|f| overrides::is_override(f));
+        let mut files = own
+            .into_iter()
             .map(|f| read_file(f))
             .collect::<Result<Vec<_>, _>>()?;
+        // Terraform reads the override files last, in name order.
+        for f in over {
+            overrides::apply(&mut files, &read_file(f)?)?;
+        }
         let mut m = Module {
             dir: dir.to_path_buf(),
             files,

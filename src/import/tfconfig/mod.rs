@@ -4,6 +4,9 @@
 
 mod eval;
 mod load;
+mod overrides;
+
+pub(crate) use load::{is_tf, json_syntax};
 mod refs;
 mod repeat;
 mod vars;
