@@ -80,7 +80,9 @@ impl Module {
             .collect::<Result<Vec<_>, _>>()?;
         // Terraform reads the override files last, in name order.
         for f in over {
-            overrides::apply(&mut files, &read_file(f)?)?;
+            let over = read_file(f)?;
+            let mut bodies: Vec<&mut Body> = files.iter_mut().map(|f| &mut f.body).collect();
+            overrides::apply(&mut bodies, f, &over.body)?;
         }
         let mut m = Module {
             dir: dir.to_path_buf(),

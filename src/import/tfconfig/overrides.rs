@@ -9,7 +9,6 @@ use std::path::Path;
 
 use hcl::{Block, Body, Structure};
 
-use super::load::File;
 use crate::import::ImportError;
 
 /// Whether `path` is an override file.
@@ -18,33 +17,33 @@ pub(crate) fn is_override(path: &Path) -> bool {
     name.is_some_and(|n| n == "override.tf" || n.ends_with("_override.tf"))
 }
 
-/// Merges override file `over` into `files`, the module's other files.
-pub(crate) fn apply(files: &mut [File], over: &File) -> Result<(), ImportError> {
-    for b in over.body.blocks() {
+/// Merges the body `over` of override file `path` into `bodies`, the
+/// module's other files'.
+pub(crate) fn apply(bodies: &mut [&mut Body], path: &Path, over: &Body) -> Result<(), ImportError> {
+    for b in over.blocks() {
         match b.identifier() {
             // Provider requirements and backends do not change a pipeline.
             "terraform" => {}
             "locals" => {
                 for a in b.body().attributes() {
-                    let slot = files.iter_mut().find_map(|f| {
-                        let locals = f.body.blocks_mut().filter(|l| l.identifier() == "locals");
+                    let slot = bodies.iter_mut().find_map(|f| {
+                        let locals = f.blocks_mut().filter(|l| l.identifier() == "locals");
                         locals
                             .flat_map(|l| l.body.attributes_mut())
                             .find(|x| x.key() == a.key())
                     });
                     let Some(slot) = slot else {
-                        return Err(no_base(over, &format!("local.{}", a.key())));
+                        return Err(no_base(path, &format!("local.{}", a.key())));
                     };
                     slot.expr = a.expr.clone();
                 }
             }
             _ => {
-                let Some(base) = files.iter_mut().find_map(|f| {
-                    f.body
-                        .blocks_mut()
+                let Some(base) = bodies.iter_mut().find_map(|f| {
+                    f.blocks_mut()
                         .find(|x| x.identifier() == b.identifier() && x.labels == b.labels)
                 }) else {
-                    return Err(no_base(over, &address(b)));
+                    return Err(no_base(path, &address(b)));
                 };
                 merge(&mut base.body, b.body());
             }
@@ -90,9 +89,9 @@ fn address(b: &Block) -> String {
         .to_string()
 }
 
-fn no_base(over: &File, what: &str) -> ImportError {
+fn no_base(path: &Path, what: &str) -> ImportError {
     ImportError::wrong(
-        over.path.clone(),
+        path.to_path_buf(),
         what.to_string(),
         format!(
             "an override of {what}, which no other file of the module declares (Terraform refuses it)"
@@ -105,29 +104,25 @@ fn no_base(over: &File, what: &str) -> ImportError {
 mod tests {
     use super::*;
 
-    fn file(name: &str, text: &str) -> File {
-        File {
-            path: name.into(),
-            text: text.into(),
-            body: hcl::parse(text).unwrap(),
-        }
+    fn merged(base: &str, over: &str) -> Result<Body, ImportError> {
+        let mut body = hcl::parse(base).unwrap();
+        apply(
+            &mut [&mut body],
+            Path::new("x_override.tf"),
+            &hcl::parse(over).unwrap(),
+        )?;
+        Ok(body)
     }
 
     #[test]
     fn an_override_replaces_arguments_nested_blocks_and_locals_by_name() {
-        let mut files = vec![file(
-            "main.tf",
-            "resource \"a\" \"b\" {\n  x = 1\n  y = 2\n  c { v = 1 }\n  c { v = 2 }\n}\nlocals {\n  l = 1\n  m = 2\n}\n",
-        )];
-        let over = file(
-            "main_override.tf",
-            "resource \"a\" \"b\" {\n  y = 3\n  z = 4\n  c { v = 9 }\n}\nlocals {\n  m = 5\n}\nterraform {\n  required_version = \">= 1\"\n}\n",
-        );
-        apply(&mut files, &over).unwrap();
+        let base = "resource \"a\" \"b\" {\n  x = 1\n  y = 2\n  c { v = 1 }\n  c { v = 2 }\n}\nlocals {\n  l = 1\n  m = 2\n}\n";
+        let over = "resource \"a\" \"b\" {\n  y = 3\n  z = 4\n  c { v = 9 }\n}\nlocals {\n  m = 5\n}\nterraform {\n  required_version = \">= 1\"\n}\n";
         let want = hcl::parse("resource \"a\" \"b\" {\n  x = 1\n  y = 3\n  z = 4\n  c { v = 9 }\n}\nlocals {\n  l = 1\n  m = 5\n}\n").unwrap();
-        assert_eq!(files[0].body, want);
-        let orphan = file("x_override.tf", "variable \"nope\" {\n  default = 1\n}\n");
-        let e = apply(&mut files, &orphan).unwrap_err().to_string();
+        assert_eq!(merged(base, over).unwrap(), want);
+        let e = merged(base, "variable \"nope\" {\n  default = 1\n}\n")
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("variable \"nope\"") && e.contains("Terraform refuses it"),
             "{e}"
