@@ -79,22 +79,13 @@ pub(crate) struct ImageTestsConfiguration {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ImageRecipe {
     /// Its ARN: what a pipeline names it by.
-    #[expect(
-        dead_code,
-        reason = "import binds every kind of document by its ARN alike"
-    )]
-    pub arn: Option<String>,
+    #[serde(rename = "arn")]
+    _arn: Option<Known>,
     pub name: Option<String>,
-    #[expect(
-        dead_code,
-        reason = "a label without a counterpart: read so that it is not listed"
-    )]
-    pub version: Option<String>,
-    #[expect(
-        dead_code,
-        reason = "a label without a counterpart: read so that it is not listed"
-    )]
-    pub semantic_version: Option<String>,
+    #[serde(rename = "version")]
+    _version: Option<Known>,
+    #[serde(rename = "semanticVersion")]
+    _semantic_version: Option<Known>,
     pub platform: Option<String>,
     /// An image ARN (with a version filter), an AMI id, an SSM parameter.
     pub parent_image: Option<String>,
@@ -144,16 +135,10 @@ pub(crate) struct Component {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct LifecyclePolicy {
-    #[expect(
-        dead_code,
-        reason = "a label without a counterpart: read so that it is not listed"
-    )]
-    pub arn: Option<String>,
-    #[expect(
-        dead_code,
-        reason = "a label without a counterpart: read so that it is not listed"
-    )]
-    pub name: Option<String>,
+    #[serde(rename = "arn")]
+    _arn: Option<Known>,
+    #[serde(rename = "name")]
+    _name: Option<Known>,
     /// `ENABLED` or `DISABLED`.
     pub status: Option<String>,
     /// Its `tagMap` (selection by tags) has no counterpart.
@@ -173,11 +158,8 @@ pub(crate) struct ResourceSelection {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RecipeSelection {
     pub name: Option<String>,
-    #[expect(
-        dead_code,
-        reason = "a label without a counterpart: read so that it is not listed"
-    )]
-    pub semantic_version: Option<String>,
+    #[serde(rename = "semanticVersion")]
+    _semantic_version: Option<Known>,
 }
 
 /// One rule of a policy: an action on the images its filter selects.
@@ -215,17 +197,19 @@ pub(crate) struct Filter {
 /// repository and instance configuration have no counterpart.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[expect(
-    dead_code,
-    reason = "the build of a container is modelled whole: read so that it is not listed"
-)]
 pub(crate) struct ContainerRecipe {
-    pub container_type: Option<Known>,
-    pub dockerfile_template_data: Option<Known>,
-    pub dockerfile_template_uri: Option<Known>,
-    pub working_directory: Option<Known>,
-    pub image_os_version_override: Option<Known>,
-    pub platform_override: Option<Known>,
+    #[serde(rename = "containerType")]
+    _container_type: Option<Known>,
+    #[serde(rename = "dockerfileTemplateData")]
+    _dockerfile_template_data: Option<Known>,
+    #[serde(rename = "dockerfileTemplateUri")]
+    _dockerfile_template_uri: Option<Known>,
+    #[serde(rename = "workingDirectory")]
+    _working_directory: Option<Known>,
+    #[serde(rename = "imageOsVersionOverride")]
+    _image_os_version_override: Option<Known>,
+    #[serde(rename = "platformOverride")]
+    _platform_override: Option<Known>,
     /// It encrypts the Dockerfile template, not the image.
     pub kms_key_id: Option<String>,
 }
@@ -234,18 +218,19 @@ pub(crate) struct ContainerRecipe {
 /// labels and dates are read, so not listed).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[expect(
-    dead_code,
-    reason = "labels without a counterpart: read so that they are not listed"
-)]
 pub(crate) struct ContainerDistributionConfiguration {
     pub timeout_minutes: Option<u64>,
     pub distributions: Option<Vec<ContainerDistribution>>,
-    pub arn: Option<Known>,
-    pub name: Option<Known>,
-    pub description: Option<Known>,
-    pub date_created: Option<Known>,
-    pub date_updated: Option<Known>,
+    #[serde(rename = "arn")]
+    _arn: Option<Known>,
+    #[serde(rename = "name")]
+    _name: Option<Known>,
+    #[serde(rename = "description")]
+    _description: Option<Known>,
+    #[serde(rename = "dateCreated")]
+    _date_created: Option<Known>,
+    #[serde(rename = "dateUpdated")]
+    _date_updated: Option<Known>,
 }
 
 /// One Region of it: an entry with `containerDistributionConfiguration`
@@ -269,8 +254,8 @@ pub(crate) struct ContainerSettings {}
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Registry {
-    #[expect(dead_code, reason = "the registry's own account is the pipeline's")]
-    pub registry_id: Option<Known>,
+    #[serde(rename = "registryId")]
+    _registry_id: Option<Known>,
     #[serde(default, deserialize_with = "super::first")]
     pub replication_configuration: Option<ReplicationConfiguration>,
 }
@@ -303,16 +288,10 @@ pub(crate) struct ReplicationDestination {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct InfrastructureConfiguration {
     /// Its ARN (a pipeline names it by this; `import` binds them).
-    #[expect(
-        dead_code,
-        reason = "a label without a counterpart: read so that it is not listed"
-    )]
-    pub arn: Option<String>,
-    #[expect(
-        dead_code,
-        reason = "a label without a counterpart: read so that it is not listed"
-    )]
-    pub name: Option<String>,
+    #[serde(rename = "arn")]
+    _arn: Option<Known>,
+    #[serde(rename = "name")]
+    _name: Option<Known>,
     /// The builder's instance types; Image Builder tries them in order.
     pub instance_types: Option<Vec<String>>,
 }
@@ -321,21 +300,12 @@ pub(crate) struct InfrastructureConfiguration {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct DistributionConfiguration {
-    #[expect(
-        dead_code,
-        reason = "a label without a counterpart: read so that it is not listed"
-    )]
-    pub arn: Option<String>,
-    #[expect(
-        dead_code,
-        reason = "a label without a counterpart: read so that it is not listed"
-    )]
-    pub name: Option<String>,
-    #[expect(
-        dead_code,
-        reason = "a label without a counterpart: read so that it is not listed"
-    )]
-    pub description: Option<String>,
+    #[serde(rename = "arn")]
+    _arn: Option<Known>,
+    #[serde(rename = "name")]
+    _name: Option<Known>,
+    #[serde(rename = "description")]
+    _description: Option<Known>,
     /// How long the distribution may take, minutes.
     pub timeout_minutes: Option<u64>,
     /// One entry per Region.

@@ -6,7 +6,10 @@
 //! A document is read with [`typed`]: serde's derive spells each type's
 //! fields once, `serde_ignored` names the fields the type does not read
 //! (import lists them instead of dropping them), `serde_path_to_error`
-//! names the field of the wrong shape.
+//! names the field of the wrong shape. A field `_x: Option<Known>` is read
+//! so that it is not listed, and used by nothing: a label without a
+//! counterpart in a scenario (a name, an ARN import binds by the raw
+//! document, a date).
 //!
 //! The documents: EC2's `describe-images` and `describe-snapshots` ([`ec2`]);
 //! every Image Builder document and ECR's replication configuration

@@ -14,11 +14,8 @@ use super::Known;
 pub(crate) struct AmiCopy {
     /// The new image's id (or the reference a `.tf` gives it).
     pub id: Option<String>,
-    #[expect(
-        dead_code,
-        reason = "the copy's Region is its `region`: read so that it is not listed"
-    )]
-    pub arn: Option<Known>,
+    #[serde(rename = "arn")]
+    _arn: Option<Known>,
     pub owner_id: Option<String>,
     pub source_ami_id: Option<String>,
     pub source_ami_region: Option<String>,
@@ -54,14 +51,13 @@ pub(crate) struct EbsBlockDevice {
 /// organizational unit that may launch one image. Its Region is its image's.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[expect(
-    dead_code,
-    reason = "its id and Region are its image's: read so that they are not listed"
-)]
 pub(crate) struct AmiLaunchPermission {
-    pub id: Option<Known>,
-    pub provider: Option<Known>,
-    pub region: Option<Known>,
+    #[serde(rename = "id")]
+    _id: Option<Known>,
+    #[serde(rename = "provider")]
+    _provider: Option<Known>,
+    #[serde(rename = "region")]
+    _region: Option<Known>,
     pub image_id: Option<String>,
     pub account_id: Option<String>,
     /// `all`: public.
