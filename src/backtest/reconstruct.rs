@@ -169,7 +169,9 @@ enum Link {
 
 /// The build Region of an image ARN (`arn:aws:imagebuilder:REGION:…`).
 fn region_of(arn: &str) -> Option<&str> {
-    arn.split(':').nth(3).filter(|r| !r.is_empty())
+    crate::sources::arn::Arn::parse(arn)
+        .map(|a| a.region)
+        .filter(|r| !r.is_empty())
 }
 
 /// One image's execution.

@@ -4,28 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{Toml, Val, quoted, strings};
-
-/// An ARN's parts: `arn:aws:<service>:<region>:<account>:<resource>`.
-pub(super) struct Arn<'s> {
-    pub(super) service: &'s str,
-    pub(super) region: &'s str,
-    pub(super) account: &'s str,
-    pub(super) resource: &'s str,
-}
-
-pub(super) fn arn(s: &str) -> Option<Arn<'_>> {
-    let mut it = s.splitn(6, ':');
-    if it.next()? != "arn" {
-        return None;
-    }
-    let _partition = it.next()?;
-    Some(Arn {
-        service: it.next()?,
-        region: it.next()?,
-        account: it.next()?,
-        resource: it.next()?,
-    })
-}
+use crate::sources::arn::Arn;
 
 /// The name of an Image Builder resource ARN (`component/update-linux/x.x.x`
 /// → `update-linux`) and its version, if any.
@@ -74,12 +53,24 @@ impl DirectoryDraft {
         }
     }
 
+    /// The organization (and organizational unit) an Organizations ARN
+    /// names, if it names one.
+    pub(super) fn organization(&mut self, org_arn: &str) {
+        let Some((org, ou)) = crate::sources::arn::organization(org_arn) else {
+            return;
+        };
+        let units = self.orgs.entry(org.to_string()).or_default();
+        if let Some(ou) = ou.filter(|ou| !units.iter().any(|x| x == ou)) {
+            units.push(ou.to_string());
+        }
+    }
+
     /// A key ARN, or an alias ARN: its scenario name. An alias names the
     /// key it points to, which the documents do not say: it becomes a key
     /// of its own in its account and Region (`alias/NAME@REGION`), said in
     /// [`DirectoryDraft::alias_warnings`].
     pub(super) fn key(&mut self, key_arn: &str, from: &str) -> Option<String> {
-        let a = arn(key_arn).filter(|a| a.service == "kms")?;
+        let a = Arn::parse(key_arn).filter(|a| a.service == "kms")?;
         let id = match (
             a.resource.strip_prefix("key/"),
             a.resource.strip_prefix("alias/"),

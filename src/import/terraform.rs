@@ -57,7 +57,7 @@ pub(super) fn complete_copy(
         let from_arn = m
             .get("arn")
             .and_then(Value::as_str)
-            .and_then(super::directory::arn)
+            .and_then(crate::sources::arn::Arn::parse)
             .map(|a| a.region.to_string())
             .filter(|r| !r.is_empty());
         if let Some(r) = from_arn.or(provider_region.map(str::to_string)) {

@@ -16,8 +16,10 @@
 //! ([`imagebuilder`]), whether the AWS CLI printed it or a CloudFormation
 //! template or Terraform configuration was evaluated to it; Packer's
 //! `amazon-ebs` source ([`packer`]); the Terraform AWS provider's copies
-//! and launch permissions ([`terraform`]); the logs `fit` reads ([`logs`]).
+//! and launch permissions ([`terraform`]); the logs `fit` reads ([`logs`]);
+//! the ARNs all of them write ([`arn`]).
 
+pub(crate) mod arn;
 pub(crate) mod ec2;
 pub(crate) mod imagebuilder;
 pub(crate) mod logs;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::{Log, LogKind, obs, place, record, span, time_text};
 use crate::fit::csv_input::Read;
 use crate::fit::obs::{FitError, Target, located};
+use crate::sources::arn::Arn;
 use crate::sources::ec2::Snapshot;
 use crate::sources::logs::{Event, TrailRecord};
 
@@ -25,16 +26,13 @@ pub(super) fn sizes(docs: &[Log]) -> Result<BTreeMap<String, f64>, FitError> {
 
 /// The id at the end of an ARN (`arn:aws:ec2::us-east-1:snapshot/snap-1` → `snap-1`), and its Region.
 fn arn_id(s: &str) -> (String, Option<String>) {
-    let id = s.rsplit('/').next().unwrap_or(s).to_string();
+    let Some(a) = Arn::parse(s) else {
+        return (s.rsplit('/').next().unwrap_or(s).to_string(), None);
+    };
     // EBS events write `arn:aws:ec2::REGION:…`, with the Region in the account's place.
     let is_region = |r: &&str| r.contains('-') && r.chars().any(|c| c.is_ascii_digit());
-    let mut parts = s.split(':');
-    let region = parts
-        .nth(3)
-        .filter(is_region)
-        .or_else(|| parts.next().filter(is_region))
-        .map(str::to_string);
-    (id, region)
+    let region = [a.region, a.account].into_iter().find(is_region);
+    (a.resource_id().to_string(), region.map(str::to_string))
 }
 
 /// EventBridge EBS snapshot notifications.

@@ -97,21 +97,14 @@ pub(super) fn read_shares(
         }
         s.accounts.extend(p.account_id);
         s.public |= p.group.as_deref() == Some("all");
-        if let Some(o) = p.organization_arn {
-            if let Some(id) = o.rsplit('/').next().filter(|x| x.starts_with("o-")) {
-                dir.orgs.entry(id.to_string()).or_default();
+        for (o, list) in [
+            (p.organization_arn, &mut s.orgs),
+            (p.organizational_unit_arn, &mut s.ous),
+        ] {
+            if let Some(o) = o {
+                dir.organization(&o);
+                list.push(o);
             }
-            s.orgs.push(o);
-        }
-        if let Some(o) = p.organizational_unit_arn {
-            let mut parts = o.rsplit('/');
-            if let (Some(ou), Some(org)) = (parts.next(), parts.next()) {
-                let e = dir.orgs.entry(org.to_string()).or_default();
-                if !e.iter().any(|x| x == ou) {
-                    e.push(ou.to_string());
-                }
-            }
-            s.ous.push(o);
         }
     }
 

@@ -120,19 +120,11 @@ fn ami_distribution(
         dist.accounts.push(dir.account(&u));
     }
     for o in lp.organization_arns.into_iter().flatten() {
-        if let Some(id) = o.rsplit('/').next().filter(|x| x.starts_with("o-")) {
-            dir.orgs.entry(id.to_string()).or_default();
-        }
+        dir.organization(&o);
         dist.orgs.push(o);
     }
     for o in lp.organizational_unit_arns.into_iter().flatten() {
-        let mut parts = o.rsplit('/');
-        if let (Some(ou), Some(org)) = (parts.next(), parts.next()) {
-            let e = dir.orgs.entry(org.to_string()).or_default();
-            if !e.iter().any(|x| x == ou) {
-                e.push(ou.to_string());
-            }
-        }
+        dir.organization(&o);
         dist.ous.push(o);
     }
     Ok(())

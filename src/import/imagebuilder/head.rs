@@ -2,9 +2,10 @@
 //! owner and build Region, its schedule, whether its tests run.
 
 use super::{Resource, ResourceKind};
-use crate::import::directory::{DirectoryDraft, arn};
+use crate::import::directory::DirectoryDraft;
 use crate::import::json::join;
 use crate::import::{ImportError, Val, Warning, quoted};
+use crate::sources::arn::Arn;
 use crate::sources::imagebuilder::{self as ib, ImagePipeline};
 
 /// What the pipeline document says of itself.
@@ -55,7 +56,7 @@ pub(super) fn head(
         .or(if one_shot { recipe_name } else { None })
         .unwrap_or_else(|| "pipeline".into());
     let owner_arn = doc.arn.as_ref().or(doc.image_recipe_arn.as_ref());
-    let Some(a) = owner_arn.and_then(|a| arn(a)) else {
+    let Some(a) = owner_arn.and_then(|a| Arn::parse(a)) else {
         return Err(p.reader.wrong(
             &join(pbase, "arn"),
             "the pipeline has no ARN to take its account and Region from".into(),

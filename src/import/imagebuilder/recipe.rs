@@ -6,9 +6,10 @@ use std::path::Path;
 
 use super::{Resource, ResourceKind};
 use crate::import::components::{Stages, stages, test_by_name};
-use crate::import::directory::{DirectoryDraft, arn, name_version, takes_updates};
+use crate::import::directory::{DirectoryDraft, name_version, takes_updates};
 use crate::import::json::join;
 use crate::import::{ImportError, Warning, root_volume};
+use crate::sources::arn::Arn;
 use crate::sources::imagebuilder::{self as ib, ImageRecipe};
 
 /// What the recipe says.
@@ -55,7 +56,11 @@ pub(super) fn component_stages(
     {
         let c: ib::Component = d.typed()?;
         let stages = stages(c.kind.as_deref(), c.data.as_deref());
-        let named = c.arn.as_deref().and_then(arn).map(|a| name_version(&a).0);
+        let named = c
+            .arn
+            .as_deref()
+            .and_then(Arn::parse)
+            .map(|a| name_version(&a).0);
         if let (Some(n), Some(s)) = (named.or(c.name), stages) {
             out.insert(n, s);
         }
@@ -112,7 +117,7 @@ fn parent_image(
             what: crate::import::What::Assumed(what.into()),
         });
     };
-    let owner = match arn(parent) {
+    let owner = match Arn::parse(parent) {
         Some(pa) if pa.account == "aws" => "aws",
         Some(pa) if pa.account == "aws-marketplace" => "marketplace",
         Some(pa) if pa.account == owner_id => "self",
@@ -134,7 +139,8 @@ fn parent_image(
     };
     out.base_owner = (owner.into(), from.clone());
     out.windows_parent = parent.to_lowercase().contains("windows");
-    out.base_updates = arn(parent).is_some_and(|pa| takes_updates(name_version(&pa).1.as_deref()))
+    out.base_updates = Arn::parse(parent)
+        .is_some_and(|pa| takes_updates(name_version(&pa).1.as_deref()))
         || parent.starts_with("ssm:");
 }
 
@@ -154,7 +160,7 @@ fn components(
             continue;
         };
         let from = join(&cbase, "componentArn");
-        let Some(ca) = arn(carn) else {
+        let Some(ca) = Arn::parse(carn) else {
             return Err(r.reader.wrong(&from, format!("{carn:?} is not an ARN")));
         };
         let (n, version) = name_version(&ca);

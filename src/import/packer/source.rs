@@ -9,9 +9,10 @@ use serde_json::Value;
 
 use super::builds::{Instance, list_attr};
 use super::{body_json, config, label};
-use crate::import::directory::{DirectoryDraft, arn};
+use crate::import::directory::DirectoryDraft;
 use crate::import::json::{Reader, Reference, join};
 use crate::import::{ImportError, Warning, root_volume};
+use crate::sources::arn::Arn;
 use crate::sources::packer::AmazonEbs;
 
 /// The account of a template that names none.
@@ -128,7 +129,7 @@ pub(super) fn read(
     // The template names no account: the build key's owner, else a placeholder.
     let owner_id = build_key
         .as_deref()
-        .and_then(arn)
+        .and_then(Arn::parse)
         .map(|a| a.account.to_string());
     if owner_id.is_none() {
         warnings.push(Warning { file: file.to_path_buf(), field: base.clone(), what: crate::import::What::Assumed(format!("the template names no account: the scenario's owner is {PLACEHOLDER}, a placeholder")) });
@@ -330,19 +331,7 @@ fn sharing(
     s.shared_accounts = users.iter().map(|u| dir.account(u)).collect();
     s.snapshot_accounts = snapshot_users.iter().map(|u| dir.account(u)).collect();
     for o in s.org_arns.iter().chain(&s.ou_arns) {
-        let mut parts = o.rsplit('/');
-        match (parts.next(), parts.next()) {
-            (Some(ou), Some(org)) if ou.starts_with("ou-") => {
-                let e = dir.orgs.entry(org.to_string()).or_default();
-                if !e.iter().any(|x| x == ou) {
-                    e.push(ou.to_string());
-                }
-            }
-            (Some(org), _) => {
-                dir.orgs.entry(org.to_string()).or_default();
-            }
-            _ => {}
-        }
+        dir.organization(o);
     }
     let keys: Vec<String> = dir.keys.keys().cloned().collect();
     let orgs: Vec<String> = dir.orgs.keys().cloned().collect();
