@@ -169,21 +169,38 @@ fn packer_config(
 }
 
 /// The files to read: each given file, and the `.json` files of each
-/// given directory, in name order.
+/// given directory, in name order, with its CloudFormation template if it
+/// holds one (several are several stacks: refused, naming them).
 fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
     let mut files = Vec::new();
     for p in inputs {
-        if p.is_dir() {
-            let rd = std::fs::read_dir(p).map_err(|e| ImportError::io(p.clone(), e))?;
-            let mut in_dir: Vec<PathBuf> = rd
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.extension().is_some_and(|x| x == "json"))
-                .collect();
-            in_dir.sort();
-            files.extend(in_dir);
-        } else {
+        if !p.is_dir() {
             files.push(p.clone());
+            continue;
         }
+        files.extend(super::members(p, |f| {
+            f.extension().is_some_and(|x| x == "json")
+        })?);
+        let templates = super::members(p, |f| {
+            let yaml = f
+                .extension()
+                .is_some_and(|x| x == "yaml" || x == "yml" || x == "template");
+            yaml && read_source(f).is_ok_and(|t| cloudformation::is_template(&t))
+        })?;
+        if templates.len() > 1 {
+            let names: Vec<String> = templates.iter().map(|t| t.display().to_string()).collect();
+            return Err(ImportError::wrong(
+                p.clone(),
+                String::new(),
+                format!(
+                    "{} CloudFormation templates, each a stack of its own: {}",
+                    names.len(),
+                    names.join(", ")
+                ),
+                format!("import one stack at a time: amisim import {}", names[0]),
+            ));
+        }
+        files.extend(templates);
     }
     Ok(files)
 }

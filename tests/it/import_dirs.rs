@@ -767,3 +767,23 @@ fn terraform_override_files_merge_as_terraform_merges_them_and_json_syntax_is_re
     );
     assert!(!out.exists(), "nothing written");
 }
+
+#[test]
+fn a_directory_with_one_cloudformation_template_imports_it_and_with_two_names_them() {
+    let dir = "tests/import/cloudformation-image";
+    let file = "tests/import/cloudformation-image/image.yaml";
+    let a = amisim_ok(&["import", dir, "--name", "i"]);
+    let b = amisim_ok(&["import", file, "--name", "i"]);
+    assert_eq!(
+        String::from_utf8(a.stdout).unwrap(),
+        String::from_utf8(b.stdout).unwrap()
+    );
+    let o = amisim(&["import", "tests/import/cloudformation"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("2 CloudFormation templates, each a stack of its own")
+            && e.contains("amisim import tests/import/cloudformation/fleet.yaml"),
+        "{e}"
+    );
+}
