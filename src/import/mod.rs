@@ -234,6 +234,27 @@ pub(crate) struct Imported {
     pub warnings: Vec<Warning>,
 }
 
+/// Drops a note on a field that has no counterpart anyway (a template's
+/// unresolved value there changes nothing): the field is listed as left
+/// out. A template names it in its own case (`Distributions[0].Region`),
+/// the reader in the API's (`distributions[0].region`).
+fn drop_moot(warnings: &mut Vec<Warning>) {
+    let unread: Vec<(PathBuf, String)> = warnings
+        .iter()
+        .filter(|w| w.is_unread())
+        .map(|w| (w.file.clone(), w.field.to_lowercase()))
+        .collect();
+    let under = |field: &str, u: &str| {
+        field
+            .strip_prefix(u)
+            .is_some_and(|r| r.is_empty() || r.starts_with(['.', '[']))
+    };
+    warnings.retain(|w| {
+        let field = w.field.to_lowercase();
+        w.is_unread() || !unread.iter().any(|(f, u)| *f == w.file && under(&field, u))
+    });
+}
+
 /// The scenario's header: what it was imported from, then the warnings,
 /// those that may change results first.
 fn header(read_as: &str, files: &[PathBuf], warnings: &[Warning]) -> String {
@@ -339,6 +360,7 @@ pub(crate) fn import(req: &Request) -> Result<Imported, ImportError> {
         }
         new
     });
+    drop_moot(&mut warnings);
     warnings.sort_by_key(Warning::is_unread);
     let mut header = header(g.read_as, &g.files, &warnings);
     header.push('\n');

@@ -33,6 +33,9 @@ pub(crate) struct ImagePipeline {
     pub enhanced_image_metadata_enabled: Option<bool>,
     pub image_scanning_configuration: Option<ImageScanningConfiguration>,
     pub image_tests_configuration: Option<ImageTestsConfiguration>,
+    /// Custom workflows in place of Image Builder's default build and
+    /// test workflows (import says they are not simulated).
+    pub workflows: Option<Known>,
 }
 
 /// A pipeline's `schedule`.

@@ -416,9 +416,12 @@ fn a_cloudformation_template_resolves_its_references_and_gives_the_same_results(
         "tests/import/cloudformation/expected.toml",
     );
     assert!(err.contains("as cloudformation"), "{err}");
-    // !Ref of a resource the import does not model is named, not dropped.
+    // !Ref of a resource the import does not model is not dropped: in a
+    // field with no counterpart, the field is listed as left out (a note on
+    // its value would change nothing, so there is none).
     assert!(
-        err.contains("`BuildProfile` is neither a parameter nor"),
+        got.contains("Resources.Infrastructure.Properties.instanceProfileName: no counterpart in amisim; left out")
+            && !err.contains("`BuildProfile` is neither a parameter nor"),
         "{err}"
     );
     // !Sub, !Join and !Ref of a list parameter resolved: the three keys and
@@ -499,9 +502,12 @@ fn a_cloudformation_template_resolves_its_references_and_gives_the_same_results(
         )
         .replace(
             "InstanceTypes: !Split [\",\", !FindInMap [BuildSize, !Ref Environment, InstanceTypes]]",
-            "InstanceTypes: !If [IsProd, [m5.large], [t3.large]]\n      InstanceProfileName: !If [Loop, a, b]",
+            "InstanceTypes: !If [IsProd, [m5.large], [t3.large]]",
         )
-        .replace("      InstanceProfileName: !Ref BuildProfile\n", ""),
+        .replace("      InstanceProfileName: !Ref BuildProfile\n", "")
+        // A field amisim reads: a field it does not (the instance profile)
+        // would change nothing, and its note is dropped as moot.
+        .replace("      Status: ENABLED\n", "      Status: !If [Loop, ENABLED, DISABLED]\n"),
     )
     .unwrap();
     let o = amisim_ok(&["import", cond.to_str().unwrap(), "--var", acct]);
@@ -1059,4 +1065,43 @@ fn a_templates_boolean_given_as_text_is_read_as_cloudformation_reads_it() {
         ),
         "{err}"
     );
+}
+
+#[test]
+fn another_stacks_component_and_custom_workflows_import_as_named_assumptions() {
+    // As the samples that split a pipeline over two stacks do: a component
+    // ARN imported from a stack whose name is a parameter without a value,
+    // and the pipeline's own workflows. The import runs, saying both.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("tests/import/cloudformation/golden.yaml"))
+        .unwrap()
+        .replace("  Environment:\n", "  BaseStack:\n    Type: String\n  Environment:\n")
+        .replace(
+            "        - ComponentArn: !Sub arn:aws:imagebuilder:${AWS::Region}:${AWS::AccountId}:component/cis-hardening/2.1.0\n",
+            "        - ComponentArn: !ImportValue\n            Fn::Sub: \"${BaseStack}-HardeningArn\"\n",
+        )
+        .replace(
+            "      Status: ENABLED\n",
+            "      Status: ENABLED\n      Workflows:\n        - WorkflowArn: !Sub arn:aws:imagebuilder:${AWS::Region}:${AWS::AccountId}:workflow/build/custom/1.0.0\n",
+        );
+    let t = dir.path().join("template.yaml");
+    std::fs::write(&t, text).unwrap();
+    let out = dir.path().join("s.toml");
+    let o = amisim_ok(&["import", t.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let err = String::from_utf8(o.stderr).unwrap();
+    for said in [
+        "Components[1].ComponentArn: Fn::ImportValue of an export whose name is unresolved",
+        "components[1].componentArn: no ARN (unresolved: see the warnings above): a build component named component-2 assumed",
+        "workflows: custom workflows: amisim simulates Image Builder's default",
+    ] {
+        assert!(err.contains(said), "{said}\n{err}");
+    }
+    let text = std::fs::read_to_string(&out).unwrap();
+    let scn = amisim::scenario::from_str(&out, &text).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = scn.world.pipelines[0]
+        .components
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(names, ["update-linux", "component-2", "platform-agents"]);
 }

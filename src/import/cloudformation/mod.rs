@@ -148,10 +148,9 @@ fn api_name(k: &str) -> String {
 fn api_shape(v: &Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
-            m.iter()
-                .filter(|(_, x)| !x.is_null())
-                .map(|(k, x)| (api_name(k), api_shape(x)))
-                .collect(),
+            // An unresolved value stays null: read as absent, or listed
+            // as left out where nothing reads it.
+            m.iter().map(|(k, x)| (api_name(k), api_shape(x))).collect(),
         ),
         Value::Array(a) => Value::Array(a.iter().map(api_shape).collect()),
         other => other.clone(),

@@ -85,7 +85,15 @@ impl Resolver<'_> {
 
     pub(super) fn resolve(&mut self, v: &Value, at: &str) -> Value {
         match v {
-            Value::Array(a) => Value::Array(a.iter().map(|x| self.resolve(x, at)).collect()),
+            Value::Array(a) => {
+                let at_i = |i: usize| format!("{at}[{i}]");
+                Value::Array(
+                    a.iter()
+                        .enumerate()
+                        .map(|(i, x)| self.resolve(x, &at_i(i)))
+                        .collect(),
+                )
+            }
             Value::Object(m) if m.len() == 1 => {
                 let (k, arg) = m.iter().next().expect("one entry");
                 self.function(k, arg, at)
@@ -93,6 +101,14 @@ impl Resolver<'_> {
             }
             Value::Object(m) => self.object(m, at),
             other => other.clone(),
+        }
+    }
+
+    /// A function's arguments, resolved at the field the function is in.
+    fn args(&mut self, arg: &Value, at: &str) -> Value {
+        match arg {
+            Value::Array(a) => Value::Array(a.iter().map(|x| self.resolve(x, at)).collect()),
+            other => self.resolve(other, at),
         }
     }
 
@@ -117,11 +133,11 @@ impl Resolver<'_> {
             "Fn::GetAtt" => self.name(&first(arg), at),
             "Fn::Sub" => self.sub_of(arg, at),
             "Fn::Join" => {
-                let r = self.resolve(arg, at);
+                let r = self.args(arg, at);
                 join(&r)
             }
             "Fn::Select" => {
-                let r = self.resolve(arg, at);
+                let r = self.args(arg, at);
                 let i = r
                     .get(0)
                     .and_then(|x| {
@@ -136,7 +152,7 @@ impl Resolver<'_> {
             }
             "Fn::If" => self.if_of(arg, at),
             "Fn::Equals" | "Fn::Not" | "Fn::And" | "Fn::Or" => {
-                let r = self.resolve(arg, at);
+                let r = self.args(arg, at);
                 logic(k, &r)
             }
             "Condition" => {
@@ -146,7 +162,7 @@ impl Resolver<'_> {
             "Fn::ImportValue" => self.import_value(arg, at),
             "Fn::FindInMap" => self.find_in_map(arg, at),
             "Fn::Split" => {
-                let r = self.resolve(arg, at);
+                let r = self.args(arg, at);
                 match (
                     r.get(0).and_then(Value::as_str),
                     r.get(1).and_then(Value::as_str),
@@ -215,7 +231,7 @@ impl Resolver<'_> {
     /// Mappings, with the language extension's `{ DefaultValue: … }` as a
     /// fourth element; a missing entry without a default is said.
     fn find_in_map(&mut self, arg: &Value, at: &str) -> Value {
-        let r = self.resolve(arg, at);
+        let r = self.args(arg, at);
         let key = |i: usize| {
             r.get(i)
                 .and_then(Value::as_str)
@@ -241,12 +257,15 @@ impl Resolver<'_> {
 
     /// Another stack's export: its value from `--var NAME=…`, where given.
     fn import_value(&mut self, arg: &Value, at: &str) -> Value {
-        let export = self.resolve(arg, at);
-        let key = export.as_str().unwrap_or_default().to_string();
-        match self.given.get(&key) {
+        let export = self.args(arg, at);
+        let Some(key) = export.as_str() else {
+            self.warn(at, "Fn::ImportValue of an export whose name is unresolved (it reads a parameter without a value: see above); left unresolved (give the parameter with --parameters or --var NAME=…, then the export's value with --var EXPORT=…, from `aws cloudformation list-exports`)".into());
+            return Value::Null;
+        };
+        match self.given.get(key) {
             Some(v) => Value::String(v.clone()),
             None => {
-                self.warn(at, format!("Fn::ImportValue {export}: another stack's export; left unresolved (give its value with --var {key}=…, from `aws cloudformation list-exports`)"));
+                self.warn(at, format!("Fn::ImportValue {key:?}: another stack's export; left unresolved (give its value with --var {key}=…, from `aws cloudformation list-exports`)"));
                 Value::Null
             }
         }

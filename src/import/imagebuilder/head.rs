@@ -74,6 +74,15 @@ pub(super) fn head(
         },
     );
     let platform = (doc.platform.as_ref()).map(|p| (p.to_lowercase(), join(pbase, "platform")));
+    if doc.workflows.is_some() {
+        warnings.push(Warning {
+            file: p.reader.file(),
+            field: join(pbase, "workflows"),
+            what: crate::import::What::Assumed(
+                "custom workflows: amisim simulates Image Builder's default build, test and distribution workflows, not these workflows' steps".into(),
+            ),
+        });
+    }
     if doc.status.as_deref() == Some("DISABLED") {
         warnings.push(Warning {
             file: p.reader.file(),

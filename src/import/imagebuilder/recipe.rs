@@ -156,10 +156,21 @@ fn components(
     let list = &mut out.components;
     for (i, c) in doc.components.iter().flatten().enumerate() {
         let cbase = format!("{}[{i}]", join(r.base, "components"));
+        let from = join(&cbase, "componentArn");
         let Some(carn) = &c.component_arn else {
+            // AWS requires the ARN: a template's value left unresolved.
+            let n = format!("component-{}", i + 1);
+            let what = format!(
+                "no ARN (unresolved: see the warnings above): a build component named {n} assumed"
+            );
+            warnings.push(Warning {
+                file: r.reader.file(),
+                field: from.clone(),
+                what: crate::import::What::Assumed(what),
+            });
+            list.push((n, false, None, from, false));
             continue;
         };
-        let from = join(&cbase, "componentArn");
         let Some(ca) = Arn::parse(carn) else {
             return Err(r.reader.wrong(&from, format!("{carn:?} is not an ARN")));
         };
