@@ -114,7 +114,9 @@ fn err<E: std::fmt::Display>(chart: &str) -> impl Fn(E) -> ReportError + '_ {
     }
 }
 
-/// Draws `draw` twice: into `<stem>.png` and `<stem>.svg`.
+/// Draws `draw` twice, side by side on the pool: into `<stem>.png` and
+/// `<stem>.svg` (the raster and its PNG encoding are most of a report's
+/// fixed cost; the same bytes either way).
 macro_rules! both {
     ($stem:expr, $draw:expr) => {{
         register_font();
@@ -129,27 +131,29 @@ macro_rules! both {
             let path = path.display().to_string();
             move |source| ReportError::Io { path, source }
         };
-        {
-            // The PNG encoder picks its format from the file's extension: a
-            // temporary that ends in `.png`, renamed into place when drawn.
-            let tmp = crate::report::write::temp_beside(&png).map_err(io(&png))?;
-            {
-                let root = BitMapBackend::new(tmp.path(), SIZE).into_drawing_area();
-                $draw(&root)?;
-                root.present().map_err(err(&name))?;
-            }
-            crate::report::write::persist(tmp, &png).map_err(io(&png))?;
-        }
-        {
-            let mut text = String::new();
-            {
-                let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
-                $draw(&root)?;
-                root.present().map_err(err(&name))?;
-            }
-            crate::report::write::atomic_write(&svg, text.as_bytes())?;
-        }
-        Ok(())
+        let (a, b) = rayon::join(
+            || -> Result<(), ReportError> {
+                // The PNG encoder picks its format from the file's extension:
+                // a temporary that ends in `.png`, renamed into place when drawn.
+                let tmp = crate::report::write::temp_beside(&png).map_err(io(&png))?;
+                {
+                    let root = BitMapBackend::new(tmp.path(), SIZE).into_drawing_area();
+                    $draw(&root)?;
+                    root.present().map_err(err(&name))?;
+                }
+                crate::report::write::persist(tmp, &png).map_err(io(&png))
+            },
+            || -> Result<(), ReportError> {
+                let mut text = String::new();
+                {
+                    let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
+                    $draw(&root)?;
+                    root.present().map_err(err(&name))?;
+                }
+                crate::report::write::atomic_write(&svg, text.as_bytes())
+            },
+        );
+        a.and(b)
     }};
 }
 
