@@ -10,6 +10,7 @@
 //! the same bytes whatever the thread count, the chunk size or the sharding.
 
 pub mod aggregate;
+mod batches;
 pub mod fleet;
 mod gather;
 pub(crate) mod levelled;

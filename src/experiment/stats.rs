@@ -154,18 +154,7 @@ pub(crate) mod u128_str {
     }
 }
 
-/// Batches for confidence intervals.
-pub const BATCHES: usize = 32;
-
-/// One batch's share of a metric.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RepShare {
-    /// Values from that replication.
-    pub count: u64,
-    /// Their sum, ms.
-    #[serde(with = "u128_str")]
-    pub sum: u128,
-}
+pub use super::batches::{BATCHES, Batches, RepShare};
 
 /// A metric in milliseconds: exact count, sum, sum of squares, min and max;
 /// its values themselves while there are at most [`EXACT_UP_TO`], then a
@@ -190,7 +179,7 @@ pub struct Metric {
     /// Quantiles.
     pub hist: Histogram,
     /// Per batch of replications (`index mod` [`BATCHES`]).
-    pub batches: Vec<RepShare>,
+    pub batches: Batches,
     /// The batch values are added to now.
     #[serde(skip)]
     current: usize,
@@ -199,9 +188,7 @@ pub struct Metric {
 impl Metric {
     /// Values added from now on belong to replication `index`.
     pub fn start_replication(&mut self, index: u64) {
-        if self.batches.is_empty() {
-            self.batches = vec![RepShare::default(); BATCHES];
-        }
+        self.batches.start();
         self.current = (index % BATCHES as u64) as usize;
     }
 
@@ -243,10 +230,7 @@ impl Metric {
         }
         self.sum += sum;
         self.sum_sq += sum_sq;
-        if let Some(r) = self.batches.get_mut(self.current) {
-            r.count += vs.len() as u64;
-            r.sum += sum;
-        }
+        self.batches.add(self.current, vs.len() as u64, sum);
     }
 
     /// Adds `other` (other replications).
@@ -269,13 +253,7 @@ impl Metric {
         self.sum_sq += other.sum_sq;
         self.max = self.max.max(other.max);
         self.hist.merge(&other.hist);
-        if self.batches.is_empty() {
-            self.batches = vec![RepShare::default(); BATCHES];
-        }
-        for (a, b) in self.batches.iter_mut().zip(&other.batches) {
-            a.count += b.count;
-            a.sum += b.sum;
-        }
+        self.batches.merge(&other.batches);
     }
 
     /// Mean, in the metric's unit.
@@ -387,7 +365,7 @@ impl Metric {
         let diffs: Vec<f64> = self
             .batches
             .iter()
-            .zip(&other.batches)
+            .zip(other.batches.iter())
             .filter(|(a, b)| a.count > 0 && b.count > 0)
             .map(|(a, b)| b.sum as f64 / b.count as f64 - a.sum as f64 / a.count as f64)
             .collect();
