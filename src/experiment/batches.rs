@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::stats::u128_str;
+use super::u128_str;
 
 /// Batches for confidence intervals.
 pub const BATCHES: usize = 32;
@@ -102,6 +102,12 @@ mod tests {
         assert_eq!(back, b);
         let mut m = Batches::default();
         m.merge(&Batches::default());
-        assert_eq!(serde_json::to_string(&m).unwrap().matches("\"count\"").count(), BATCHES);
+        assert_eq!(
+            serde_json::to_string(&m)
+                .unwrap()
+                .matches("\"count\"")
+                .count(),
+            BATCHES
+        );
     }
 }

@@ -26,6 +26,7 @@ pub(crate) mod shard;
 pub mod stats;
 mod tdist;
 pub(crate) mod time_based;
+pub(crate) mod u128_str;
 
 use rayon::prelude::*;
 

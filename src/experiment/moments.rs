@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::u128_str;
 use super::tdist::t975;
+use super::u128_str;
 
 /// Count, sum and sum of squares of integer observations, kept exactly: the
 /// same bits whatever the order or grouping they are added in, and a fixed

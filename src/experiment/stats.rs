@@ -139,20 +139,7 @@ pub const EXACT_UP_TO: usize = 32;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Exact(#[serde(with = "u128_str")] pub u128);
 
-/// Serde for `u128` as a decimal string (JSON numbers are not exact that large).
-pub(crate) mod u128_str {
-    use serde::{Deserialize, Deserializer, Serializer};
-    /// Writes the number as a string.
-    pub(crate) fn serialize<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(v)
-    }
-    /// Reads the number from a string.
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
-        String::deserialize(d)?
-            .parse()
-            .map_err(serde::de::Error::custom)
-    }
-}
+pub(crate) use super::u128_str;
 
 pub use super::batches::{BATCHES, Batches, RepShare};
 
