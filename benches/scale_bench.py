@@ -67,8 +67,9 @@ def memory_rows(d):
 
 def histogram_bytes(path):
     """The bytes of an aggregate.json's histogram buckets (8 each) and batch
-    sums (32 each), as the aggregate holds them in memory, and how many of
-    its metrics hold values."""
+    sums (32 each, up to a metric's last batch with values: the file lists
+    all 32), as the aggregate holds them in memory, and how many of its
+    metrics hold values."""
     with open(path) as f:
         aggs = json.load(f)
     buckets = batches = used = 0
@@ -79,7 +80,8 @@ def histogram_bytes(path):
         if isinstance(o, dict):
             if "hist" in o and "batches" in o:
                 buckets += len(o["hist"]["counts"])
-                batches += len(o["batches"])
+                held = [i for i, r in enumerate(o["batches"]) if r["count"] > 0]
+                batches += held[-1] + 1 if held else 0
                 used += o["count"] > 0
                 if o["count"] > 0:
                     sizes.append(len(o["hist"]["counts"]))
@@ -171,13 +173,14 @@ def section(data):
         f"1,000 pipelines: **{rows[('pipelines', PIPELINES[-1]) ] * 1.024 / 1e3:.0f} MB** (target 200 MB per worker). "
         f"That is work, not organisation: each pipeline's aggregate holds {b['metrics_with_values']:.0f} metrics with "
         f"values (after one replication), each a dense histogram (a median {b['median_buckets']} buckets for a median "
-        f"{b['median_values']} values, at most {b['largest_buckets']:,} buckets) and 32 batch sums "
-        f"({b['histogram_bytes'] / 1e6:.0f} MB for 1,000 pipelines, counted in their aggregate.json), and a "
+        f"{b['median_values']} values, at most {b['largest_buckets']:,} buckets) and its batch sums up "
+        f"to its last replication ({b['histogram_bytes'] / 1e6:.0f} MB for 1,000 pipelines, counted from their "
+        "aggregate.json), and a "
         "replication keeps every stage record of its simulated year until it is aggregated "
         f"({b['per_day_kib'] * 1.024 / 1e3:.2f} MB per simulated day: the peak of one replication over 365 days "
-        "less over 90, divided by 275). Records aggregated as each execution ends, sparse histograms while a "
-        "metric holds fewer values than buckets, and batch sums made at a metric's first value are what would meet "
-        "the target.",
+        "less over 90, divided by 275), with its priced cost lines beside them. Records and cost lines aggregated "
+        "as each execution ends, and sparse histograms while a metric holds fewer values than buckets, are what "
+        "would meet the target.",
         "",
     ]
     return lines
