@@ -119,17 +119,18 @@ fn replicate(
                 crate::report::rows::encode(&point.world, enabled, out, i, r, lines);
             }
         };
-        let agg = experiment::run(point, &c.plan, encode, |lo, ran, out: &Encoded| {
-            if let Some(rows) = rows.as_deref_mut() {
-                rows.append(out)?;
-                if limit > 0 && lo + ran >= limit {
-                    // Every row is written: to disk while the rest run.
-                    rows.sync_early()?;
+        let agg =
+            experiment::run_rows(point, (&c.plan, limit), encode, |lo, ran, out: &Encoded| {
+                if let Some(rows) = rows.as_deref_mut() {
+                    rows.append(out)?;
+                    if limit > 0 && lo + ran >= limit {
+                        // Every row is written: to disk while the rest run.
+                        rows.sync_early()?;
+                    }
                 }
-            }
-            bar.inc(ran);
-            Ok(())
-        })?;
+                bar.inc(ran);
+                Ok(())
+            })?;
         aggs.push(agg);
     }
     bar.finish_and_clear();

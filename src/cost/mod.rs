@@ -179,12 +179,28 @@ impl Ledger {
         rep: &ReplicationResult,
         by_exec: &crate::pipeline::analysis::ExecRecords,
     ) {
+        self.price_each(m, rep, by_exec, true, &mut |_| {});
+    }
+
+    /// Prices `rep`, handing each line to `sink` as it is priced, and
+    /// keeping them in [`Ledger::lines`] only if `keep` (they are written
+    /// as rows): the same lines in the same order either way.
+    pub fn price_each(
+        &mut self,
+        m: &Market<'_>,
+        rep: &ReplicationResult,
+        by_exec: &crate::pipeline::analysis::ExecRecords,
+        keep: bool,
+        sink: &mut dyn FnMut(&CostLine),
+    ) {
         self.lines.clear();
         self.months
             .reset(month(m), m.world.horizon, m.world.regions.len());
         let book = &mut Book {
             lines: &mut self.lines,
             months: &mut self.months,
+            keep,
+            sink,
         };
         executions::price_executions(m, rep, by_exec, &mut self.dest_ends, book);
         storage::add_storage(m, rep, &mut self.chains, book);
@@ -192,10 +208,13 @@ impl Ledger {
     }
 }
 
-/// Where priced lines go: the list, and the month by month bill.
+/// Where priced lines go: the sink, the list (if kept), and the month by
+/// month bill.
 struct Book<'a> {
     lines: &'a mut Vec<CostLine>,
     months: &'a mut Months,
+    keep: bool,
+    sink: &'a mut dyn FnMut(&CostLine),
 }
 
 impl Book<'_> {
@@ -203,7 +222,15 @@ impl Book<'_> {
     fn push(&mut self, line: CostLine, from: SimTime, to: SimTime) {
         self.months
             .spread(line.category, line.region, line.usd_micro, from, to);
-        self.lines.push(line);
+        self.line(line);
+    }
+
+    /// Adds `line`, whose charge the caller spread over the months itself.
+    fn line(&mut self, line: CostLine) {
+        (self.sink)(&line);
+        if self.keep {
+            self.lines.push(line);
+        }
     }
 }
 

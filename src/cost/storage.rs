@@ -96,7 +96,7 @@ fn add_image(
         book.months
             .spread(cat, img.region, usd - own_usd, g, standard_end);
     }
-    book.lines.push(CostLine {
+    book.line(CostLine {
         exec: Some(img.exec),
         category: cat,
         item: Item::Image,

@@ -134,6 +134,17 @@ impl Aggregate {
 
     /// Adds replication `index` (replications must come in order).
     pub fn add(&mut self, market: &Market<'_>, index: u64, rep: &ReplicationResult) {
+        self.add_keeping(market, (index, true), rep);
+    }
+
+    /// [`Aggregate::add`], keeping the replication's priced cost lines for
+    /// [`Aggregate::cost_lines`] only if `keep_lines` (its rows are written).
+    pub fn add_keeping(
+        &mut self,
+        market: &Market<'_>,
+        (index, keep_lines): (u64, bool),
+        rep: &ReplicationResult,
+    ) {
         if self.headline_only {
             return self.add_headline(index, rep);
         }
@@ -163,7 +174,7 @@ impl Aggregate {
             }
         }
         self.add_quotas(index, rep, market.world.horizon.as_millis());
-        self.add_costs(market, index, rep, &mut sc);
+        self.add_costs(market, (index, keep_lines), rep, &mut sc);
         self.scratch = sc;
     }
 
@@ -310,56 +321,25 @@ impl Aggregate {
     fn add_costs(
         &mut self,
         market: &Market<'_>,
-        index: u64,
+        (index, keep_lines): (u64, bool),
         rep: &ReplicationResult,
         sc: &mut Scratch,
     ) {
         let world = market.world;
-        sc.ledger.price(market, rep, &sc.by_exec);
+        let layout = world.layout();
+        sc.costs.reset(world, rep.runs.len());
+        let sums = &mut sc.costs;
+        let sink = &mut |l: &crate::cost::CostLine| sums.add(l, &layout);
+        sc.ledger
+            .price_each(market, rep, &sc.by_exec, keep_lines, sink);
         self.cost_by_month
             .add(&sc.ledger.months, &mut sc.month_totals);
-        sc.per_exec.clear();
-        sc.per_exec.resize(rep.runs.len(), 0);
-        let mut total: u128 = 0;
-        // Sum the lines by key first (many lines, few keys), through a dense
-        // index, then update the map once per key: exact sums, so the
-        // grouping changes nothing.
-        // The dense index of (category, place): its one layout.
-        let layout = world.layout();
-        let places = layout.places();
-        let dense = |c: Category, r, a| c as usize * places + layout.place(a, r).index();
-        let slots = crate::cost::Category::ALL.len() * places;
-        if sc.cost_slot.len() != slots {
-            sc.cost_slot.clear();
-            sc.cost_slot.resize(slots, u32::MAX);
-        }
-        sc.cost_by.clear();
-        let nk = Item::count(world.directory.keys.len());
-        sc.cost_item.clear();
-        sc.cost_item
-            .resize(crate::cost::Category::ALL.len() * nk, 0);
-        for l in &sc.ledger.lines {
-            sc.cost_item[l.category as usize * nk + l.item.dense()] += l.usd_micro as u128;
-            if let Some(e) = l.exec {
-                // Saturating: a line is at most u64::MAX micro-dollars, a sum no more.
-                sc.per_exec[e.index()] = sc.per_exec[e.index()].saturating_add(l.usd_micro);
-            }
-            total += l.usd_micro as u128;
-            let slot = &mut sc.cost_slot[dense(l.category, l.region, l.account)];
-            match sc.cost_by.get_mut(*slot as usize) {
-                Some(e) => e.1 += l.usd_micro as u128,
-                None => {
-                    *slot = sc.cost_by.len() as u32;
-                    sc.cost_by
-                        .push(((l.category, l.region, l.account), l.usd_micro as u128));
-                }
-            }
-        }
-        for &(k, v) in &sc.cost_by {
+        let sums = &sc.costs;
+        for &(k, v) in &sums.by_place {
             self.cost_by.entry(k).or_default().0 += v;
-            sc.cost_slot[dense(k.0, k.1, k.2)] = u32::MAX;
         }
-        for (&category, items) in Category::ALL.iter().zip(sc.cost_item.chunks(nk)) {
+        let nk = sums.items;
+        for (&category, items) in Category::ALL.iter().zip(sums.by_item.chunks(nk)) {
             for (i, &v) in items.iter().enumerate().filter(|c| *c.1 > 0) {
                 let key = (category, Item::from_dense(i));
                 self.cost_by_item.entry(key).or_default().0 += v;
@@ -372,17 +352,18 @@ impl Aggregate {
         sc.per_pipeline.clear();
         sc.per_pipeline.resize(self.pipelines.len(), 0);
         for (e, run) in rep.runs.iter().enumerate() {
+            let cost = sc.costs.per_exec[e];
             self.pipelines[run.pipeline as usize]
                 .cost_per_execution
-                .add(sc.per_exec[e]);
-            sc.per_pipeline[run.pipeline as usize] += u128::from(sc.per_exec[e]);
+                .add(cost);
+            sc.per_pipeline[run.pipeline as usize] += u128::from(cost);
         }
         for (p, &v) in self.pipelines.iter_mut().zip(&sc.per_pipeline) {
             p.monthly_cost
                 .add(crate::cost::per_month(market, v as f64).round() as u64);
         }
         // Projected to a month of the horizon's rate.
-        let monthly = crate::cost::per_month(market, total as f64).round() as u64;
+        let monthly = crate::cost::per_month(market, sc.costs.total as f64).round() as u64;
         self.monthly_cost.start_replication(index);
         self.monthly_cost.add(monthly);
     }

@@ -3,7 +3,6 @@
 //! them metric by metric.
 
 use super::pipeline_agg::PipelineAgg;
-use crate::aws::ids::{AccountId, RegionId};
 use crate::cost::Ledger;
 use crate::engine::SimTime;
 use crate::pipeline::analysis::{CriticalParts, ExecRecords};
@@ -20,23 +19,16 @@ pub(super) struct Scratch {
     pub(super) critical: CriticalParts,
     /// Per pipeline: times to all Regions of the replication's succeeded runs.
     pub(super) ttar: Vec<Vec<u64>>,
-    /// Cost of each execution of the replication, micro-dollars.
-    pub(super) per_exec: Vec<u64>,
+    /// The replication's cost lines, summed as they are priced.
+    pub(super) costs: super::cost_sums::CostSums,
     /// Cost of each pipeline's executions in the replication, micro-dollars.
     pub(super) per_pipeline: Vec<u128>,
-    /// The replication's cost by `(category, Region, account)`.
-    pub(super) cost_by: Vec<((crate::cost::Category, RegionId, AccountId), u128)>,
-    /// Where each `(category, Region, account)` is in `cost_by` (`u32::MAX`:
-    /// not yet), densely indexed; reset after each replication.
-    pub(super) cost_slot: Vec<u32>,
     /// The replication's releases and what shipped them.
     pub(super) exposures: Vec<crate::pipeline::analysis::Exposure>,
     /// Per pipeline, the next run [`crate::pipeline::analysis::exposures`] looks at.
     pub(super) first_after: Vec<usize>,
     /// Per Region: when the execution being added last finished a stage there.
     pub(super) region_done: Vec<u64>,
-    /// The replication's cost by `(category, item)`, densely indexed.
-    pub(super) cost_item: Vec<u128>,
     /// Values for the per-stage and per-Region metrics.
     pub(super) pending: Pending,
     /// The first slot in `pending` of each pipeline's metrics.

@@ -11,6 +11,7 @@
 
 pub mod aggregate;
 mod batches;
+mod cost_sums;
 pub mod fleet;
 mod gather;
 pub(crate) mod levelled;
@@ -170,10 +171,10 @@ const SMALL_GROUP_BYTES: usize = 256 << 10;
 pub const MAX_CHUNK_PER_THREAD: u64 = 4096;
 
 /// Runs replication `i` on `replicator`, folds it into `agg`, and hands it
-/// to `each` with `out` and the cost lines `agg` priced.
+/// to `each` with `out` and the cost lines `agg` priced (kept only for the
+/// replications below `lines_below`: none for the others).
 fn run_one<T, E>(
-    market: &crate::cost::Market<'_>,
-    seed: u64,
+    (market, seed, lines_below): (&crate::cost::Market<'_>, u64, u64),
     i: u64,
     replicator: &mut Replicator,
     agg: &mut Aggregate,
@@ -183,7 +184,7 @@ fn run_one<T, E>(
     E: Fn(&mut T, u64, &ReplicationResult, &[CostLine]),
 {
     let r = replicator.run(seed, i);
-    agg.add(market, i, &r);
+    agg.add_keeping(market, (i, i < lines_below), &r);
     each(out, i, &r, agg.cost_lines());
     replicator.recycle(r);
 }
@@ -254,7 +255,25 @@ where
     E: Fn(&mut T, u64, &ReplicationResult, &[CostLine]) + Sync,
     F: FnMut(u64, u64, &T) -> Result<(), SinkError>,
 {
-    run_into(scenario, plan, Aggregate::new, each, sink)
+    run_into(scenario, (plan, u64::MAX), Aggregate::new, each, sink)
+}
+
+/// [`run`], handing `each` the cost lines of the replications below
+/// `lines_below` only (those whose rows it writes; an empty list for the
+/// others): the lines of a replication are then summed as they are
+/// priced, not held.
+pub fn run_rows<T, E, F>(
+    scenario: &Scenario,
+    (plan, lines_below): (&Plan, u64),
+    each: E,
+    sink: F,
+) -> Result<Aggregate, ExperimentError>
+where
+    T: Output,
+    E: Fn(&mut T, u64, &ReplicationResult, &[CostLine]) + Sync,
+    F: FnMut(u64, u64, &T) -> Result<(), SinkError>,
+{
+    run_into(scenario, (plan, lines_below), Aggregate::new, each, sink)
 }
 
 /// Runs the plan for its aggregate alone (no rows, no sink): the report's
@@ -281,7 +300,7 @@ fn run_bare(
 ) -> Result<Aggregate, ExperimentError> {
     run_into(
         scenario,
-        plan,
+        (plan, 0),
         fresh,
         |_: &mut (), _, _, _| {},
         |_, _, _| Ok(()),
@@ -291,7 +310,7 @@ fn run_bare(
 /// [`run`], with aggregates made by `fresh`.
 fn run_into<T, E, F>(
     scenario: &Scenario,
-    plan: &Plan,
+    (plan, lines_below): (&Plan, u64),
     fresh: fn(&crate::pipeline::config::World) -> Aggregate,
     each: E,
     mut sink: F,
@@ -305,9 +324,9 @@ where
     let threads = pool.current_num_threads() as u64;
     let world = &scenario.world;
     let market = scenario.market();
+    let ctx = (&market, plan.seed, lines_below);
     let mut agg = fresh(world);
-    let mut next = plan.first;
-    let mut done = 0u64;
+    let (mut next, mut done) = (plan.first, 0u64);
     // Each worker's output and replicator, reused from chunk to chunk.
     let mut outs: Vec<T> = (0..threads).map(|_| T::default()).collect();
     let mut replicators: Vec<Option<Replicator>> = (0..threads).map(|_| None).collect();
@@ -332,7 +351,7 @@ where
             let out = &mut outs[0];
             let (mut lo, mut held) = (next, 0);
             for i in next..next + n {
-                run_one(&market, plan.seed, i, replicator, &mut agg, out, &each);
+                run_one(ctx, i, replicator, &mut agg, out, &each);
                 if out.held() >= SMALL_GROUP_BYTES || i + 1 == next + n {
                     held += out.held();
                     sink(lo, i + 1 - lo, out).map_err(ExperimentError::Sink)?;
@@ -353,7 +372,7 @@ where
                         let mut part = fresh(world);
                         let replicator = replicator.get_or_insert_with(|| Replicator::new(world));
                         for i in lo..hi {
-                            run_one(&market, plan.seed, i, replicator, &mut part, out, &each);
+                            run_one(ctx, i, replicator, &mut part, out, &each);
                         }
                         (lo, hi - lo, part)
                     })

@@ -449,3 +449,27 @@ fn each_pipelines_monthly_cost_is_its_share_of_the_total() {
         "the container costs less a month here: {c} against {a}"
     );
 }
+
+#[test]
+fn lines_summed_as_priced_give_the_aggregate_of_lines_kept() {
+    // Replications whose rows are not written price their lines into the
+    // sums without holding them: the same aggregate, bit for bit.
+    let text = std::fs::read_to_string(super::root().join("scenarios/enterprise.toml")).unwrap();
+    let scn = from_str(Path::new("enterprise.toml"), &text).unwrap();
+    let market = scn.market();
+    let (mut kept, mut summed) = (
+        amisim::experiment::Aggregate::new(&scn.world),
+        amisim::experiment::Aggregate::new(&scn.world),
+    );
+    for i in 0..3 {
+        let rep = run_replication(&scn.world, 7, i);
+        kept.add(&market, i, &rep);
+        assert_eq!(kept.cost_lines(), ledger(&market, &rep).as_slice());
+        summed.add_keeping(&market, (i, false), &rep);
+        assert!(summed.cost_lines().is_empty());
+    }
+    assert_eq!(
+        serde_json::to_string(&kept).unwrap(),
+        serde_json::to_string(&summed).unwrap()
+    );
+}
