@@ -255,7 +255,7 @@ where
     E: Fn(&mut T, u64, &ReplicationResult, &[CostLine]) + Sync,
     F: FnMut(u64, u64, &T) -> Result<(), SinkError>,
 {
-    run_into(scenario, (plan, u64::MAX), Aggregate::new, each, sink)
+    run_rows(scenario, (plan, u64::MAX), each, sink)
 }
 
 /// [`run`], handing `each` the cost lines of the replications below
