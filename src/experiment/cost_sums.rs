@@ -3,6 +3,8 @@
 //! lines themselves are kept only for the replications whose rows are
 //! written (`cost.csv`): 1,000 pipelines price 1.5 million a replication.
 
+use rustc_hash::FxHashMap;
+
 use crate::aws::ids::{AccountId, RegionId};
 use crate::cost::{Category, CostLine, Item};
 use crate::pipeline::config::World;
@@ -16,9 +18,10 @@ pub(super) struct CostSums {
     /// The replication's cost by `(category, Region, account)`, in the
     /// order first priced.
     pub(super) by_place: Vec<((Category, RegionId, AccountId), u128)>,
-    /// Where each `(category, Region, account)` is in `by_place`
-    /// (`u32::MAX`: not yet), densely indexed; reset after each replication.
-    slot: Vec<u32>,
+    /// Where each `(category, Region, account)` priced is in `by_place`,
+    /// by its dense index: a map of the keys priced, not a table of every
+    /// place (20,000 accounts × 30 Regions × 8 categories would be 19 MB).
+    slot: FxHashMap<u64, u32>,
     /// The replication's cost by `(category, item)`, densely indexed.
     pub(super) by_item: Vec<u128>,
     /// Items per category in `by_item`.
@@ -34,15 +37,7 @@ impl CostSums {
         self.per_exec.clear();
         self.per_exec.resize(runs, 0);
         self.places = world.layout().places();
-        let slots = Category::ALL.len() * self.places;
-        if self.slot.len() != slots {
-            self.slot.clear();
-            self.slot.resize(slots, u32::MAX);
-        }
-        for &(k, _) in &self.by_place {
-            let at = self.dense(k.0, k.1, k.2, &world.layout());
-            self.slot[at] = u32::MAX;
-        }
+        self.slot.clear();
         self.by_place.clear();
         self.items = Item::count(world.directory.keys.len());
         self.by_item.clear();
@@ -50,8 +45,8 @@ impl CostSums {
         self.total = 0;
     }
 
-    fn dense(&self, c: Category, r: RegionId, a: AccountId, layout: &Layout) -> usize {
-        c as usize * self.places + layout.place(a, r).index()
+    fn dense(&self, c: Category, r: RegionId, a: AccountId, layout: &Layout) -> u64 {
+        (c as usize * self.places + layout.place(a, r).index()) as u64
     }
 
     /// Adds one line (exact sums: the grouping changes nothing).
@@ -63,10 +58,11 @@ impl CostSums {
         }
         self.total += l.usd_micro as u128;
         let at = self.dense(l.category, l.region, l.account, layout);
-        match self.by_place.get_mut(self.slot[at] as usize) {
+        let next = self.by_place.len() as u32;
+        let slot = *self.slot.entry(at).or_insert(next);
+        match self.by_place.get_mut(slot as usize) {
             Some(e) => e.1 += l.usd_micro as u128,
             None => {
-                self.slot[at] = self.by_place.len() as u32;
                 let key = (l.category, l.region, l.account);
                 self.by_place.push((key, l.usd_micro as u128));
             }
