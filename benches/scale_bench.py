@@ -196,7 +196,7 @@ def section(data):
         "replication keeps every stage record of its simulated year until it is aggregated "
         f"({b['per_day_kib'] * 1.024 / 1e3:.2f} MB per simulated day: the peak of one replication over 365 days "
         "less over 90, divided by 275; its cost lines are summed as they are priced, not held). Records "
-        "aggregated as each execution ends (and images' optional times as sentinels, about half an image record) "
+        "aggregated as each execution ends (and an image record's five optional times as sentinels, 8 bytes each instead of 16) "
         "are what would meet the target.",
         "",
     ]
