@@ -4,6 +4,9 @@
 //! several. Each is a `deserialize_with` function for
 //! `#[serde(default, deserialize_with = "…")]`.
 
+// Hand-written, not serde_with's OneOrMany or PickFirst: those buffer the
+// value (serde's Content), so serde_ignored and serde_path_to_error would
+// lose the paths of the fields inside it.
 use serde::Deserialize;
 use serde::de::{MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer};
 use serde_json::Value;
