@@ -57,14 +57,14 @@ fn add_image(
     if img.available >= horizon {
         return;
     }
-    let end = img.deleted.map_or(horizon, |d| d.min(horizon));
+    let end = img.deleted.get().map_or(horizon, |d| d.min(horizon));
     // In the standard tier until archived (docs/sources.md#snapshot-archive).
-    let standard_end = img.archived.map_or(end, |a| a.min(end));
+    let standard_end = img.archived.get().map_or(end, |a| a.min(end));
     let own = img.stored_gib * months(m, standard_end.since(img.available));
     // Once the previous image is deleted or archived, this one holds the full data.
     let gone = prev
         .filter(|_| img.stored_gib < full)
-        .and_then(|p| match (p.deleted, p.archived) {
+        .and_then(|p| match (p.deleted.get(), p.archived.get()) {
             (Some(d), Some(a)) => Some(d.min(a)),
             (d, a) => d.or(a),
         })
@@ -73,7 +73,7 @@ fn add_image(
     let extra = gone.map_or(0.0, |g| {
         (full - img.stored_gib) * months(m, standard_end.since(g))
     });
-    if let Some(a) = img.archived {
+    if let Some(a) = img.archived.get() {
         add_archive(m, img, a, full, book);
     }
     let (price, cat) = if container {
@@ -120,7 +120,7 @@ fn add_archive(
     let min_end = archived.saturating_add(SimDuration::from_hours(
         24 * crate::aws::facts::SNAPSHOT_ARCHIVE_MIN_DAYS,
     ));
-    let (billed_end, spread_end) = match img.deleted {
+    let (billed_end, spread_end) = match img.deleted.get() {
         Some(d) if d < horizon => (d.max(min_end), d),
         _ => (horizon.max(archived), horizon.max(archived)),
     };

@@ -42,7 +42,7 @@ pub use bucket::TokenBucket;
 pub use queue::{EventKey, EventQueue, RADIX_AT};
 pub use resource::{Grant, Resource};
 pub use rng::{RngStreams, StreamRng};
-pub use time::{DurationParseError, SimDuration, SimTime, round_to_u64};
+pub use time::{DurationParseError, OptTime, SimDuration, SimTime, round_to_u64};
 
 /// A simulation clock plus its future event set.
 ///

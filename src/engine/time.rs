@@ -15,6 +15,57 @@ pub struct SimTime(pub u64);
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SimDuration(pub u64);
 
+/// An instant that may be absent, in 8 bytes where `Option<SimTime>` takes
+/// 16: [`SimTime::MAX`] ("never") stands for none. For records kept by the
+/// hundred thousand (an image's lifecycle times).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OptTime(SimTime);
+
+impl OptTime {
+    /// No instant.
+    pub const NONE: OptTime = OptTime(SimTime::MAX);
+
+    /// The instant, if there is one.
+    pub fn get(self) -> Option<SimTime> {
+        (self != OptTime::NONE).then_some(self.0)
+    }
+
+    /// Whether there is an instant.
+    pub fn is_some(self) -> bool {
+        self != OptTime::NONE
+    }
+
+    /// Whether there is none.
+    pub fn is_none(self) -> bool {
+        self == OptTime::NONE
+    }
+}
+
+impl Default for OptTime {
+    fn default() -> Self {
+        OptTime::NONE
+    }
+}
+
+impl From<Option<SimTime>> for OptTime {
+    /// `Some(SimTime::MAX)`, never, reads back as none.
+    fn from(t: Option<SimTime>) -> Self {
+        t.map_or(OptTime::NONE, OptTime)
+    }
+}
+
+impl fmt::Debug for OptTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
+impl PartialEq<Option<SimTime>> for OptTime {
+    fn eq(&self, other: &Option<SimTime>) -> bool {
+        self.get() == *other
+    }
+}
+
 impl SimTime {
     /// The start of every simulation.
     pub const ZERO: SimTime = SimTime(0);
@@ -235,6 +286,21 @@ pub fn round_to_u64(x: f64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_optional_time_is_eight_bytes_and_reads_back_as_it_was_given() {
+        assert_eq!(std::mem::size_of::<OptTime>(), 8);
+        assert_eq!(std::mem::size_of::<Option<SimTime>>(), 16);
+        let t = OptTime::from(Some(SimTime(5)));
+        assert_eq!((t.get(), t.is_some()), (Some(SimTime(5)), true));
+        assert_eq!(OptTime::default(), None);
+        assert_eq!(
+            OptTime::from(Some(SimTime::MAX)).get(),
+            None,
+            "never is none"
+        );
+        assert_eq!(format!("{t:?}"), "Some(SimTime(5))");
+    }
 
     #[test]
     fn round_to_u64_is_round() {

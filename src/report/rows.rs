@@ -304,11 +304,11 @@ fn write_images(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields
         f.str(dir.encryption_name(img.encryption));
         f.fixed(img.stored_gib, 3);
         f.secs(img.available.as_millis());
-        f.opt_secs(img.deprecated.map(|t| t.as_millis()));
-        f.opt_secs(img.deleted.map(|t| t.as_millis()));
-        f.opt_secs(img.disabled.map(|t| t.as_millis()));
-        f.opt_secs(img.delete_blocked.map(|t| t.as_millis()));
-        f.opt_secs(img.archived.map(|t| t.as_millis()));
+        f.opt_secs(img.deprecated.get().map(|t| t.as_millis()));
+        f.opt_secs(img.deleted.get().map(|t| t.as_millis()));
+        f.opt_secs(img.disabled.get().map(|t| t.as_millis()));
+        f.opt_secs(img.delete_blocked.get().map(|t| t.as_millis()));
+        f.opt_secs(img.archived.get().map(|t| t.as_millis()));
         f.end();
     }
 }

@@ -158,11 +158,11 @@ fn full_and_incremental_snapshot_storage_are_counted_correctly() {
     // Image 1: 8 GiB until deleted.
     assert!(close(
         storage[0].quantity,
-        8.0 * h(eu[0].available, eu[0].deleted.unwrap()) / month_h
+        8.0 * h(eu[0].available, eu[0].deleted.get().unwrap()) / month_h
     ));
     // Image 2: 1 GiB while image 1 lives, then the full 8 GiB until it is deleted.
-    let expected = (1.0 * h(eu[1].available, eu[1].deleted.unwrap())
-        + 7.0 * h(eu[0].deleted.unwrap(), eu[1].deleted.unwrap()))
+    let expected = (1.0 * h(eu[1].available, eu[1].deleted.get().unwrap())
+        + 7.0 * h(eu[0].deleted.get().unwrap(), eu[1].deleted.get().unwrap()))
         / month_h;
     assert!(
         close(storage[1].quantity, expected),
@@ -234,7 +234,7 @@ fn an_archived_image_is_stored_in_full_at_the_archive_price_for_at_least_90_days
         .images
         .iter()
         .filter(|i| i.exec == first)
-        .map(|i| i.archived.unwrap().since(i.available).as_secs_f64() / 3600.0)
+        .map(|i| i.archived.get().unwrap().since(i.available).as_secs_f64() / 3600.0)
         .sum();
     assert!(
         standard_h > 3.0 * 10.0 * 24.0 && standard_h < 3.0 * 10.1 * 24.0,

@@ -6,7 +6,7 @@
 use super::records::ExecId;
 use super::{Event, ImageRecord, Model, Outcome, Stage};
 use crate::aws::facts;
-use crate::engine::{SimDuration, SimTime, Simulation};
+use crate::engine::{OptTime, SimDuration, SimTime, Simulation};
 
 impl Model<'_> {
     /// Records the images of an execution that succeeded, or of an Image
@@ -67,13 +67,14 @@ impl Model<'_> {
             deprecated: if account == p.owner && public_in(region) {
                 Some(deprecated.map_or(public_by, |d| d.min(public_by)))
                     .filter(|t| *t < world.horizon)
+                    .into()
             } else {
-                deprecated
+                deprecated.into()
             },
-            deleted: None,
-            disabled,
-            delete_blocked: None,
-            archived,
+            deleted: OptTime::NONE,
+            disabled: disabled.into(),
+            delete_blocked: OptTime::NONE,
+            archived: archived.into(),
         };
         if !p.encrypt_boot && !p.existing_image {
             // With encrypt_boot the built image is an intermediary, deregistered
@@ -116,11 +117,11 @@ impl Model<'_> {
                 stored_gib: r.data_gib,
                 created: now,
                 available: r.finished,
-                deprecated: None,
-                deleted: None,
-                disabled: None,
-                delete_blocked: None,
-                archived: None,
+                deprecated: OptTime::NONE,
+                deleted: OptTime::NONE,
+                disabled: OptTime::NONE,
+                delete_blocked: OptTime::NONE,
+                archived: OptTime::NONE,
             });
         }
         let count = out.images.len() as u32 - first;
@@ -297,23 +298,25 @@ impl Model<'_> {
             let (_, first, count) = self.live[pi][pos];
             for i in first..first + count {
                 let img = &mut self.out.images[i as usize];
-                img.delete_blocked.get_or_insert(sim.now());
+                if img.delete_blocked.is_none() {
+                    img.delete_blocked = Some(sim.now()).into();
+                }
             }
             return;
         }
         let (_, first, count) = self.live[pi].remove(pos).unwrap_or_default();
         for i in first..first + count {
             let img = &mut self.out.images[i as usize];
-            img.deleted = Some(sim.now());
+            img.deleted = Some(sim.now()).into();
             let (account, region) = (img.account, img.region);
             // A disabled image left the public quota already; one deleted
             // first is never disabled.
-            let disabled = img.disabled.is_some_and(|t| t <= sim.now());
+            let disabled = img.disabled.get().is_some_and(|t| t <= sim.now());
             if !disabled {
-                img.disabled = None;
+                img.disabled = OptTime::NONE;
             }
-            if img.archived.is_some_and(|t| t > sim.now()) {
-                img.archived = None;
+            if img.archived.get().is_some_and(|t| t > sim.now()) {
+                img.archived = OptTime::NONE;
             }
             if !disabled && self.counts_as_public(pi, exec, account, region) {
                 self.public_image_gone(exec, region);

@@ -5,7 +5,7 @@ use crate::aws::directory::{AccountId, Encryption};
 use crate::aws::ids::id_type;
 use crate::aws::quotas::Quota;
 use crate::aws::rules::Rule;
-use crate::engine::{SimDuration, SimTime};
+use crate::engine::{OptTime, SimDuration, SimTime};
 
 id_type!(
     /// An execution of a replication: indexes `ReplicationResult::runs`.
@@ -440,17 +440,17 @@ pub struct ImageRecord {
     /// Region, copied elsewhere): its storage is billed from then.
     pub available: SimTime,
     /// When it was deprecated, if before the horizon.
-    pub deprecated: Option<SimTime>,
+    pub deprecated: OptTime,
     /// When it was deregistered and its snapshots deleted, if ever.
-    pub deleted: Option<SimTime>,
+    pub deleted: OptTime,
     /// When the lifecycle disabled it (private, its shares gone), if before the horizon.
-    pub disabled: Option<SimTime>,
+    pub disabled: OptTime,
     /// When the lifecycle first asked to delete it and deregistration
     /// protection blocked the delete, if it did.
-    pub delete_blocked: Option<SimTime>,
+    pub delete_blocked: OptTime,
     /// When its snapshots moved to the archive tier, if before the horizon
     /// and before it was deleted.
-    pub archived: Option<SimTime>,
+    pub archived: OptTime,
 }
 
 /// Everything one replication produced.

@@ -53,7 +53,7 @@ fn keep_last_deletes_older_images_and_max_age_makes_the_next_copy_full() {
     );
     // Deprecation is recorded when it falls before the horizon (36 days).
     for i in &r.images {
-        match i.deprecated {
+        match i.deprecated.get() {
             Some(d) => assert_eq!(d.since(i.created).as_millis(), 86_400_000),
             None => assert!(i.created.as_millis() + 86_400_000 >= 36 * 86_400_000),
         }

@@ -59,7 +59,7 @@ fn public_images_count_against_five_per_region_and_are_deprecated_within_two_yea
     let r = run_replication(&long.world, 1, 0);
     let img = r.images[0];
     assert_eq!(
-        img.deprecated.unwrap().since(img.created).as_millis(),
+        img.deprecated.get().unwrap().since(img.created).as_millis(),
         730 * 86_400_000
     );
     // A later deprecation is not refused (AWS keeps the earlier date): warned,
@@ -80,7 +80,7 @@ fn public_images_count_against_five_per_region_and_are_deprecated_within_two_yea
     );
     let img = run_replication(&later.world, 1, 0).images[0];
     assert_eq!(
-        img.deprecated.unwrap().since(img.created).as_millis(),
+        img.deprecated.get().unwrap().since(img.created).as_millis(),
         730 * 86_400_000
     );
 }
@@ -223,7 +223,7 @@ fn image_builder_lifecycles_take_its_units_disable_images_and_respect_deregistra
     );
     let img = r.images[0];
     assert_eq!(
-        img.disabled.unwrap().since(img.created).as_millis(),
+        img.disabled.get().unwrap().since(img.created).as_millis(),
         2 * 86_400_000
     );
     assert_eq!(img.deleted, None, "kept: 7 images, keep_last 10");
