@@ -195,9 +195,9 @@ def section(data):
         "aggregate.json), and a "
         "replication keeps every stage record of its simulated year until it is aggregated "
         f"({b['per_day_kib'] * 1.024 / 1e3:.2f} MB per simulated day: the peak of one replication over 365 days "
-        "less over 90, divided by 275; its cost lines are summed as they are priced, not held). Records "
-        "aggregated as each execution ends (and an image record's five optional times as sentinels, 8 bytes each instead of 16) "
-        "are what would meet the target.",
+        "less over 90, divided by 275; its cost lines are summed as they are priced, not held; an image's "
+        "lifecycle times take 8 bytes each). Records and images aggregated as each execution ends are what would "
+        "meet the target.",
         "",
     ]
     return lines
