@@ -204,17 +204,25 @@ fn record<T: serde::de::DeserializeOwned>(
     rec: &(Value, usize),
     id_field: &str,
 ) -> Result<T, FitError> {
-    crate::sources::typed::<T>(&rec.0)
-        .map(|(t, _)| t)
-        .map_err(|w| {
-            located(
-                &d.file,
-                place(d, rec, id_field),
-                &w.path,
-                format!("not {}: {}", d.kind.record(), w.reason),
-                "give the output as the AWS CLI prints it, or the events and records as AWS delivers them (docs/src/fit.md)",
-            )
-        })
+    read_at(d, &rec.0, || place(d, rec, id_field))
+}
+
+/// `v`, a value of `d`, read as a `T`, or the error at `line()` naming the
+/// field of the wrong shape.
+fn read_at<T: serde::de::DeserializeOwned>(
+    d: &Log,
+    v: &Value,
+    line: impl FnOnce() -> usize,
+) -> Result<T, FitError> {
+    crate::sources::typed::<T>(v).map(|(t, _)| t).map_err(|w| {
+        located(
+            &d.file,
+            line(),
+            &w.path,
+            format!("not {}: {}", d.kind.record(), w.reason),
+            "give the output as the AWS CLI prints it, or the events and records as AWS delivers them (docs/src/fit.md)",
+        )
+    })
 }
 
 /// A start and an end: checked, as a duration.

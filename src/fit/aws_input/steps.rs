@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Log, obs, place, record, span, time_text};
+use super::{Log, obs, place, read_at, record, span, time_text};
 use crate::fit::csv_input::Read;
 use crate::fit::obs::{FitError, Target, located};
 use crate::sources::logs::{StepExecution, StepExecutions};
@@ -73,7 +73,8 @@ pub(super) fn steps(
 /// The type of the step's execution (BUILD, TEST, DISTRIBUTION): from
 /// `list-workflow-executions`, else by its workflow's ARN.
 fn execution_type(d: &Log, types: &BTreeMap<String, String>) -> Result<String, FitError> {
-    let top: StepExecutions = record(d, &(d.top.clone(), 1), "workflowExecutionId")?;
+    // The document itself: its first line.
+    let top: StepExecutions = read_at(d, &d.top, || 1)?;
     let workflow = top.workflow_build_version_arn.unwrap_or_default();
     let known = top
         .workflow_execution_id
