@@ -28,7 +28,6 @@ pub(super) struct CostSums {
     pub(super) items: usize,
     /// All of it, micro-dollars.
     pub(super) total: u128,
-    places: usize,
 }
 
 impl CostSums {
@@ -36,7 +35,6 @@ impl CostSums {
     pub(super) fn reset(&mut self, world: &World, runs: usize) {
         self.per_exec.clear();
         self.per_exec.resize(runs, 0);
-        self.places = world.layout().places();
         self.slot.clear();
         self.by_place.clear();
         self.items = Item::count(world.directory.keys.len());
@@ -45,8 +43,9 @@ impl CostSums {
         self.total = 0;
     }
 
-    fn dense(&self, c: Category, r: RegionId, a: AccountId, layout: &Layout) -> u64 {
-        (c as usize * self.places + layout.place(a, r).index()) as u64
+    /// The index of `(c, r, a)` among every category × place.
+    fn dense(c: Category, r: RegionId, a: AccountId, layout: &Layout) -> u64 {
+        (c as usize * layout.places() + layout.place(a, r).index()) as u64
     }
 
     /// Adds one line (exact sums: the grouping changes nothing).
@@ -57,7 +56,7 @@ impl CostSums {
             self.per_exec[e.index()] = self.per_exec[e.index()].saturating_add(l.usd_micro);
         }
         self.total += l.usd_micro as u128;
-        let at = self.dense(l.category, l.region, l.account, layout);
+        let at = Self::dense(l.category, l.region, l.account, layout);
         let next = self.by_place.len() as u32;
         let slot = *self.slot.entry(at).or_insert(next);
         match self.by_place.get_mut(slot as usize) {
