@@ -14,6 +14,7 @@ mod batches;
 mod cost_sums;
 pub mod fleet;
 mod gather;
+mod histogram;
 pub(crate) mod levelled;
 pub(crate) mod moments;
 mod month_agg;

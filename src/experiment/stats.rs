@@ -14,122 +14,8 @@ use serde::{Deserialize, Serialize};
 
 pub use super::tdist::{mean_ci95, t975};
 
-/// Buckets below this are one millisecond wide.
-const EXACT_BELOW: u64 = 256;
-/// Sub-buckets per power of two above [`EXACT_BELOW`].
-const SUB: u64 = 128;
-
-/// A dense log-linear histogram of millisecond values (HDR-style, 7 bits of
-/// precision): about 2,500 buckets reach 4 hours, 3,800 a year. It holds
-/// the counters from its smallest bucket to its largest only (`offset` is
-/// the first one's index), so a metric whose values span a few octaves
-/// holds a few hundred: a fifth of the memory and of the cache lines.
-// Hand-written, not hdrhistogram: it must merge exactly and serialize to the
-// same bytes for any sharding (shard aggregate.json), and stays a dense Vec.
-// The range is canonical (first and last counters non-zero), however the
-// values were grouped, so equal contents serialize alike.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Histogram {
-    /// The bucket of `counts[0]`.
-    #[serde(default)]
-    offset: u32,
-    counts: Vec<u64>,
-}
-
-/// The bucket of a value.
-pub fn bucket_of(v: u64) -> u32 {
-    if v < EXACT_BELOW {
-        return v as u32;
-    }
-    let e = 63 - v.leading_zeros() as u64 - 7; // v >> e is in [128, 255]
-    (EXACT_BELOW + (e - 1) * SUB + ((v >> e) - SUB)) as u32
-}
-
-/// The value reported for a bucket: its midpoint (its only value below 256 ms).
-pub fn bucket_value(b: u32) -> u64 {
-    let b = b as u64;
-    if b < EXACT_BELOW {
-        return b;
-    }
-    let e = (b - EXACT_BELOW) / SUB + 1;
-    let m = (b - EXACT_BELOW) % SUB + SUB;
-    let lo = m << e;
-    let hi = ((m + 1) << e) - 1;
-    lo + (hi - lo) / 2
-}
-
-impl Histogram {
-    /// Counts one value.
-    #[inline]
-    pub fn add(&mut self, v: u64) {
-        let b = bucket_of(v);
-        // Within the range (the usual case): one subtraction and a bound
-        // check; below it the difference wraps and misses too.
-        if let Some(c) = self.counts.get_mut(b.wrapping_sub(self.offset) as usize) {
-            *c += 1;
-            return;
-        }
-        self.cover(b, b);
-        self.counts[(b - self.offset) as usize] += 1;
-    }
-
-    /// Widens the counters to hold buckets `lo..=hi`.
-    #[cold]
-    fn cover(&mut self, lo: u32, hi: u32) {
-        if self.counts.is_empty() {
-            self.offset = lo;
-            self.counts.resize((hi - lo) as usize + 1, 0);
-            return;
-        }
-        if lo < self.offset {
-            let more = (self.offset - lo) as usize;
-            self.counts.splice(0..0, std::iter::repeat_n(0, more));
-            self.offset = lo;
-        }
-        let end = (hi - self.offset) as usize + 1;
-        if end > self.counts.len() {
-            self.counts.resize(end, 0);
-        }
-    }
-
-    /// Adds another histogram's counts.
-    pub fn merge(&mut self, other: &Histogram) {
-        if other.counts.is_empty() {
-            return;
-        }
-        let hi = other.offset + other.counts.len() as u32 - 1;
-        self.cover(other.offset, hi);
-        let at = (other.offset - self.offset) as usize;
-        for (a, b) in self.counts[at..].iter_mut().zip(&other.counts) {
-            *a += b;
-        }
-    }
-
-    /// The nearest-rank `q` quantile: the smallest bucket holding at least a
-    /// fraction `q` of the values, reported by [`bucket_value`].
-    pub fn quantile(&self, q: f64) -> Option<u64> {
-        let n: u64 = self.counts.iter().sum();
-        self.at_rank(nearest_rank_of(q, n)?)
-    }
-
-    /// The value of rank `rank` (1-based, in increasing order), reported by
-    /// [`bucket_value`]; `None` past the count.
-    pub fn at_rank(&self, rank: u64) -> Option<u64> {
-        let mut seen = 0;
-        for (b, c) in self.counts.iter().enumerate() {
-            seen += c;
-            if seen >= rank {
-                return Some(bucket_value(self.offset + b as u32));
-            }
-        }
-        None
-    }
-}
-
-/// The nearest rank (1-based) of the `q` quantile of `n` values: ⌈q·n⌉ in [1, n].
-fn nearest_rank_of(q: f64, n: u64) -> Option<u64> {
-    (n > 0).then(|| ((q * n as f64).ceil() as u64).clamp(1, n))
-}
+use super::histogram::nearest_rank_of;
+pub use super::histogram::{Histogram, bucket_of, bucket_value};
 
 /// A metric keeps its values exactly up to this many (sorted): its
 /// quantiles are then the sample's own.
@@ -210,11 +96,10 @@ impl Metric {
             self.exact = Vec::new();
         }
         let (mut sum, mut sum_sq) = (0u128, 0u128);
-        for &v in vs.iter() {
+        self.hist.add_between(vs, lo, hi, |v| {
             sum += v as u128;
             sum_sq += (v as u128) * (v as u128);
-            self.hist.add(v);
-        }
+        });
         self.sum += sum;
         self.sum_sq += sum_sq;
         self.batches.add(self.current, vs.len() as u64, sum);
@@ -274,12 +159,9 @@ impl Metric {
         if self.exact.len() as u64 == self.count {
             return (self.exact.len() - self.exact.partition_point(|&v| v <= x)) as u64;
         }
-        let h = &self.hist;
-        h.counts
-            .iter()
-            .enumerate()
-            .filter(|(b, _)| bucket_value(h.offset + *b as u32) > x)
-            .map(|(_, c)| *c)
+        (self.hist.buckets())
+            .filter(|&(v, _)| v > x)
+            .map(|(_, c)| c)
             .sum()
     }
 

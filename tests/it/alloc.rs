@@ -103,7 +103,10 @@ fn a_warm_replicator_and_the_aggregate_allocate_nothing_per_replication() {
     for i in 200..1200 {
         step(i);
     }
-    // Buffers grow only for a replication larger than any before (2 here).
+    // Buffers grow only for a replication larger than any before (2 here),
+    // and a histogram's counters when a count first passes 255 or 65,535
+    // (at most three times each) or a value past its range widens it (13
+    // here): never once a replication.
     let allocs = allocations() - before;
-    assert!(allocs <= 10, "{allocs} allocations in 1,000 replications");
+    assert!(allocs <= 20, "{allocs} allocations in 1,000 replications");
 }
