@@ -13,6 +13,7 @@ pub(crate) mod draft;
 mod error;
 mod files;
 mod parse;
+mod pieces;
 mod prices;
 pub(crate) mod raw;
 mod resolve;

@@ -15,6 +15,9 @@ pub(super) fn parse_raw<T: serde::de::DeserializeOwned>(
     loc: &Locator<'_>,
     text: &str,
 ) -> Result<T, ScenarioErrors> {
+    if let Some(raw) = in_pieces(text) {
+        return Ok(raw);
+    }
     let doc = syntax(loc, text)?;
     control_characters(loc, &doc)?;
     // The usual case, a file that reads: one document in memory, consumed.
@@ -24,6 +27,17 @@ pub(super) fn parse_raw<T: serde::de::DeserializeOwned>(
         return Ok(raw);
     }
     deserialize_all(loc, syntax(loc, text)?)
+}
+
+/// A large document that reads, read in pieces ([`super::pieces`]); `None`
+/// for anything else, which is then read whole (and its errors listed).
+fn in_pieces<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+    let clean = |t: &DeTable<'_>| {
+        let mut bad = Vec::new();
+        control_chars(t, &mut bad);
+        bad.is_empty()
+    };
+    super::pieces::Plan::of(text)?.deserialize(text, &clean)
 }
 
 /// The document, or its syntax errors. The first costs no more than

@@ -187,6 +187,10 @@ impl<'a> SweepDoc<'a> {
         let syntax = |e: toml::de::Error| {
             ScenarioErrors::new(vec![loc.error(e.span(), "", e.message().to_string(), None)])
         };
+        // A large file without a sweep is not parsed whole again for it.
+        if super::pieces::surely_lacks(text, "sweep") {
+            return Ok(None);
+        }
         let doc = toml::de::DeTable::parse(text).map_err(syntax)?;
         let Some(sweep_value) = doc
             .get_ref()
