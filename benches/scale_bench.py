@@ -76,20 +76,23 @@ def memory_rows(d):
 
 
 def histogram_bytes(path):
-    """The bytes of an aggregate.json's histogram buckets (8 each) and batch
-    sums (32 each, up to a metric's last batch with values: the file lists
-    all 32), as the aggregate holds them in memory, and how many of its
-    metrics hold values."""
+    """The bytes of an aggregate.json's histogram buckets (1, 2, 4 or 8 each,
+    as wide as the histogram's largest count) and batch sums (32 each, up to
+    a metric's last batch with values: the file lists all 32), as the
+    aggregate holds them in memory, and how many of its metrics hold values."""
     with open(path) as f:
         aggs = json.load(f)
-    buckets = batches = used = 0
+    bucket_bytes = batches = used = 0
     sizes, counts = [], []
     stack = [aggs]
     while stack:
         o = stack.pop()
         if isinstance(o, dict):
             if "hist" in o and "batches" in o:
-                buckets += len(o["hist"]["counts"])
+                counts_ = o["hist"]["counts"]
+                top = max(counts_, default=0)
+                width = next(w for w, cap in ((1, 255), (2, 65535), (4, 2**32 - 1), (8, 2**64)) if top <= cap)
+                bucket_bytes += width * len(counts_)
                 held = [i for i, r in enumerate(o["batches"]) if r["count"] > 0]
                 batches += held[-1] + 1 if held else 0
                 used += o["count"] > 0
@@ -101,7 +104,7 @@ def histogram_bytes(path):
             stack.extend(o)
     sizes.sort()
     counts.sort()
-    return 8 * buckets + 32 * batches, used, sizes[len(sizes) // 2], sizes[-1], counts[len(counts) // 2]
+    return bucket_bytes + 32 * batches, used, sizes[len(sizes) // 2], sizes[-1], counts[len(counts) // 2]
 
 
 def pipelines_breakdown(d):
@@ -179,18 +182,19 @@ def section(data):
     checked = {r["n"]: r.get("validate_kib", 0) for r in data["memory"] if r["kind"] == "accounts"}
     lines += [
         "",
-        f"20,000 accounts against 500: **{acc:.2f}×** the peak memory (target 1.5×). The run peaks while it reads "
-        f"its file: `amisim validate` of the 20,000 accounts alone peaks at "
-        f"{checked[ACCOUNTS[-1]] * 1.024 / 1e3:.0f} MB (of the 500, {checked[ACCOUNTS[0]] * 1.024 / 1e3:.0f} MB), "
-        "most of it the toml crate's tokens, events and spanned tree of a 1.2 MB file while it parses "
-        "(`heaptrack amisim validate FILE`); "
-        + ("the run's own peak is no higher, so the simulation of those accounts stays below it. "
+        f"20,000 accounts against 500: **{acc:.2f}×** the peak memory (target 1.5×). A file past 256 KiB is "
+        "read in pieces (`scenario::pieces`): its arrays of tables are parsed 64 KiB at a time and deserialized "
+        "as each is parsed, so the toml crate's tokens, events and tree are those of one piece, not of the file. "
+        f"`amisim validate` of the 20,000 accounts alone peaks at {checked[ACCOUNTS[-1]] * 1.024 / 1e3:.0f} MB "
+        f"(of the 500, {checked[ACCOUNTS[0]] * 1.024 / 1e3:.0f} MB; `heaptrack amisim validate FILE`); "
+        + ("the run's own peak is no higher. "
            if rows[("accounts", ACCOUNTS[-1])] <= checked[ACCOUNTS[-1]] * 1.02
            else f"the run adds {(rows[('accounts', ACCOUNTS[-1])] - checked[ACCOUNTS[-1]]) * 1.024 / 1e3:.0f} MB to it. ")
         + f"1,000 pipelines: **{rows[('pipelines', PIPELINES[-1]) ] * 1.024 / 1e3:.0f} MB** (target 200 MB per worker). "
         f"That is work, not organisation: each pipeline's aggregate holds {b['metrics_with_values']:.0f} metrics with "
         f"values (after one replication), each a dense histogram (a median {b['median_buckets']} buckets for a median "
-        f"{b['median_values']} values, at most {b['largest_buckets']:,} buckets) and its batch sums up "
+        f"{b['median_values']} values, at most {b['largest_buckets']:,} buckets; a counter is one byte until a count "
+        "passes 255) and its batch sums up "
         f"to its last replication ({b['histogram_bytes'] / 1e6:.0f} MB for 1,000 pipelines, counted from their "
         "aggregate.json), and a "
         "replication keeps every stage record of its simulated year until it is aggregated "
