@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::gather::{Pending, Scratch, add_region_times};
+use super::gather::{Scratch, add_pipeline};
 pub use super::month_agg::{CostByMonth, MoneySum};
 use super::pipeline_agg::pairs;
 pub use super::pipeline_agg::{FailureKey, PipelineAgg, StageAgg};
@@ -17,7 +17,6 @@ use super::stats::{Exact, Metric};
 use crate::aws::ids::{AccountId, RegionId};
 use crate::cost::{Category, Item, Market};
 use crate::engine::SimTime;
-use crate::pipeline::analysis::critical_step;
 use crate::pipeline::config::World;
 use crate::pipeline::model::{Outcome, ReplicationResult, Stage};
 
@@ -150,16 +149,11 @@ impl Aggregate {
         }
         self.start_replication(index, rep);
         let mut sc = std::mem::take(&mut self.scratch);
-        sc.base.clear();
-        let mut base = 0;
-        for p in &self.pipelines {
-            sc.base.push(base);
-            base += Pending::slots(p);
-        }
-        sc.pending.reserve(base as usize);
         sc.by_exec.fill(rep);
-        self.add_executions(market.world, rep, &mut sc);
-        self.add_stage_records(rep, &mut sc);
+        sc.by_pipeline.fill(rep, self.pipelines.len());
+        for (pi, p) in self.pipelines.iter_mut().enumerate() {
+            add_pipeline(market.world, rep, (pi, p), &mut sc);
+        }
         for (p, at) in self.pipelines.iter_mut().zip(&rep.disabled_at) {
             if let Some(at) = at {
                 p.disabled_at.add(at.as_millis());
@@ -203,84 +197,6 @@ impl Aggregate {
                 s.wait.start_replication(index);
             }
         }
-    }
-
-    /// Each execution: a failure by its key, or a success's times (to all
-    /// Regions, to each, its phases, its critical step); then each
-    /// pipeline's p95 of this replication.
-    fn add_executions(&mut self, world: &World, rep: &ReplicationResult, sc: &mut Scratch) {
-        sc.ttar.resize_with(self.pipelines.len(), Vec::new);
-        for v in &mut sc.ttar {
-            v.clear();
-        }
-        for (ei, run) in rep.runs.iter().enumerate() {
-            let pi = run.pipeline as usize;
-            let p = &mut self.pipelines[pi];
-            p.executions += 1;
-            if run.outcome != Outcome::Succeeded {
-                p.failed += 1;
-                if let Some(r) = run.failed_record {
-                    let r = &rep.stages[r.index()];
-                    let key = FailureKey {
-                        stage: r.stage,
-                        item: r.item,
-                        cause: r.cause,
-                    };
-                    *p.failures.entry(key).or_default() += 1;
-                }
-                continue;
-            }
-            let total = run.finished.since(run.triggered).as_millis();
-            p.time_to_all_regions.add(total);
-            add_region_times(
-                p,
-                rep,
-                &sc.by_exec[ei],
-                run.triggered,
-                &mut sc.region_done,
-                &mut sc.pending,
-                sc.base[pi],
-            );
-            sc.ttar[pi].push(total);
-            let img = run.image_available.unwrap_or(run.finished);
-            let tested = run.tests_passed.unwrap_or(run.finished);
-            p.phases[0].add(img.since(run.triggered).as_millis());
-            p.phases[1].add(tested.since(img).as_millis());
-            p.phases[2].add(run.finished.since(tested).as_millis());
-            if let Some((step, _)) =
-                critical_step(world, rep, ei, &sc.by_exec[ei], &mut sc.critical)
-            {
-                *p.critical.entry(step).or_default() += 1;
-            }
-        }
-        for (pi, v) in sc.ttar.iter_mut().enumerate() {
-            if !v.is_empty() {
-                v.sort_unstable();
-                let p95 = v[((0.95 * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
-                self.pipelines[pi].p95_of_reps.add(p95);
-            }
-        }
-    }
-
-    /// Every ended stage record's duration and wait (gathered, then added
-    /// metric by metric) and its failure.
-    fn add_stage_records(&mut self, rep: &ReplicationResult, sc: &mut Scratch) {
-        for r in &rep.stages {
-            if r.outcome == Outcome::Running {
-                continue;
-            }
-            let pi = rep.runs[r.exec.index()].pipeline as usize;
-            let p = &mut self.pipelines[pi];
-            if r.outcome == Outcome::Failed {
-                p.stages[r.stage.index()].failed += 1;
-            }
-            let slot = sc.base[pi] + 2 * r.stage.index() as u32;
-            sc.pending
-                .push(slot, r.finished.since(r.started).as_millis());
-            sc.pending
-                .push(slot + 1, r.started.since(r.enqueued).as_millis());
-        }
-        sc.pending.apply(&mut self.pipelines);
     }
 
     fn add_quotas(&mut self, index: u64, rep: &ReplicationResult, world_horizon_ms: u64) {
