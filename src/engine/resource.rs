@@ -43,10 +43,14 @@ pub struct Resource<T> {
     queue_integral: u128,
     /// Time with every unit in use, ms.
     full_ms: u64,
-    /// `(time, in_use, queue length)` after each change, if tracing.
+    /// `(time, in_use, queue length)` after each instant with a change (the
+    /// last state of that instant), if tracing.
     trace: Option<Vec<(SimTime, u32, u32)>>,
-    /// The wait of each granted request, if tracing.
+    /// The wait of each granted request that waited, if tracing.
     waits: Vec<SimDuration>,
+    /// Granted requests that did not wait, if tracing: most do, and a list
+    /// of their zeros was 8 MB a replication for 1,000 pipelines.
+    zero_waits: u64,
 }
 
 /// First allocation of a traced resource's change and wait logs.
@@ -70,10 +74,12 @@ impl<T> Resource<T> {
             full_ms: 0,
             trace: None,
             waits: Vec::new(),
+            zero_waits: 0,
         }
     }
 
-    /// Also records every change of occupancy (for utilization over time)
+    /// Also records the occupancy after each instant it changes (for
+    /// utilization over time)
     /// and the wait of every granted request.
     pub fn traced(mut self) -> Self {
         self.trace = Some(Vec::new());
@@ -99,11 +105,22 @@ impl<T> Resource<T> {
             if t.capacity() == 0 {
                 t.reserve(TRACE_START);
             }
+            // Several changes at one instant: only the last state lasts.
+            if let Some(last) = t.last_mut()
+                && last.0 == now
+            {
+                *last = (now, in_use, queued);
+                return;
+            }
             t.push((now, in_use, queued));
         }
     }
 
     fn push_wait(&mut self, wait: SimDuration) {
+        if wait == SimDuration::ZERO {
+            self.zero_waits += 1;
+            return;
+        }
         if self.waits.capacity() == 0 {
             self.waits.reserve(TRACE_START);
         }
@@ -255,9 +272,16 @@ impl<T> Resource<T> {
         self.queue_integral + dt * self.waiters.len() as u128
     }
 
-    /// The waits of granted requests, recorded by a [`Resource::traced`] resource.
+    /// The waits of granted requests that waited, recorded by a
+    /// [`Resource::traced`] resource, in grant order.
     pub fn waits(&self) -> &[SimDuration] {
         &self.waits
+    }
+
+    /// How many granted requests did not wait, counted by a
+    /// [`Resource::traced`] resource.
+    pub fn zero_waits(&self) -> u64 {
+        self.zero_waits
     }
 
     /// Exchanges the recorded occupancy changes and waits with `trace` and
@@ -293,6 +317,7 @@ impl<T> Resource<T> {
             t.clear();
         }
         self.waits.clear();
+        self.zero_waits = 0;
     }
 
     /// The occupancy changes recorded by a [`Resource::traced`] resource.
@@ -356,7 +381,7 @@ mod tests {
     }
 
     #[test]
-    fn a_traced_resource_records_each_change() {
+    fn a_traced_resource_records_each_instant_with_a_change() {
         let mut res: Resource<u8> = Resource::new(1).traced();
         res.request(SimTime(0), 1);
         res.request(SimTime(5), 2);
@@ -376,6 +401,11 @@ mod tests {
         assert_eq!(res.full_time(SimTime(35)), 20);
         res.request(SimTime(40), 3);
         assert_eq!(res.full_time(SimTime(45)), 25);
+        // Changes at one instant leave one entry, its last state: the
+        // release at 50 ms grants the waiting request at once.
+        res.request(SimTime(50), 4);
+        res.release(SimTime(50));
+        assert_eq!(res.trace()[4..], [(SimTime(40), 1, 0), (SimTime(50), 1, 0)]);
     }
 
     #[test]

@@ -211,8 +211,9 @@ impl Aggregate {
             let a = self.quotas.entry(key).or_default();
             a.capacity = q.capacity;
             a.requests += q.served;
-            a.waited += q.waits.iter().filter(|w| w.as_millis() > 0).count() as u64;
+            a.waited += q.waits.len() as u64;
             a.wait.start_replication(index);
+            a.wait.add_n(0, q.zero_waits);
             for w in &q.waits {
                 a.wait.add(w.as_millis());
             }

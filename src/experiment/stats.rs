@@ -71,6 +71,29 @@ impl Metric {
         self.add_many(std::slice::from_ref(&v));
     }
 
+    /// Adds `n` values equal to `v` (ms) to the current replication: the
+    /// same metric as `n` calls of [`Metric::add`].
+    pub fn add_n(&mut self, v: u64, n: u64) {
+        if n == 0 {
+            return;
+        }
+        self.min = if self.count == 0 { v } else { self.min.min(v) };
+        self.max = self.max.max(v);
+        self.count += n;
+        if self.count as usize <= EXACT_UP_TO {
+            let at = self.exact.partition_point(|&x| x <= v);
+            self.exact
+                .splice(at..at, std::iter::repeat_n(v, n as usize));
+        } else if !self.exact.is_empty() {
+            self.exact = Vec::new();
+        }
+        let sum = v as u128 * n as u128;
+        self.sum += sum;
+        self.sum_sq += v as u128 * sum;
+        self.hist.add_n(v, n);
+        self.batches.add(self.current, n, sum);
+    }
+
     /// Adds many values (ms) to the current replication: the same metric
     /// whatever their order and grouping, faster for many (the
     /// histogram's counters are touched back to back, so their cache misses
@@ -360,6 +383,31 @@ mod tests {
             let b = bucket_of(v);
             assert!(b >= last);
             last = b;
+        }
+    }
+
+    #[test]
+    fn adding_a_value_n_times_at_once_is_adding_it_n_times() {
+        for (v, n) in [
+            (0, 0),
+            (0, 5),
+            (7, 40),
+            (300_000, 1),
+            (300_000, 300),
+            (0, 70_000),
+        ] {
+            for before in [&[][..], &[3u64, 90_000][..], &[1; 31][..]] {
+                let (mut once, mut each) = (Metric::default(), Metric::default());
+                for m in [&mut once, &mut each] {
+                    m.start_replication(4);
+                    m.add_many(before);
+                }
+                once.add_n(v, n);
+                for _ in 0..n {
+                    each.add(v);
+                }
+                assert_eq!(once, each, "{v} x {n} after {before:?}");
+            }
         }
     }
 

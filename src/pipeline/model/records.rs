@@ -414,10 +414,12 @@ pub struct QuotaUse {
     pub peak_in_use: u32,
     /// Longest queue.
     pub peak_queue: usize,
-    /// `(time, in use, queued)` after each change.
+    /// `(time, in use, queued)` after each instant with a change (its last state).
     pub trace: Vec<(SimTime, u32, u32)>,
-    /// The wait of every granted request, in grant order.
+    /// The wait of every granted request that waited, in grant order.
     pub waits: Vec<SimDuration>,
+    /// Granted requests that did not wait.
+    pub zero_waits: u64,
 }
 
 /// One AMI in one account and Region, from registration to deletion.

@@ -294,6 +294,7 @@ impl Model<'_> {
                     peak_queue: res.peak_queue(),
                     trace,
                     waits,
+                    zero_waits: res.zero_waits(),
                 });
             };
         let mut out = std::mem::take(&mut self.out.quotas);
