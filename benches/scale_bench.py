@@ -35,7 +35,9 @@ def timed(args):
 
 
 def max_rss_kib(args):
-    """The peak resident memory of one command, KiB (its own, by wait4)."""
+    """The peak resident memory of one command, KiB, by wait4: its own while
+    this process is small (a child's ru_maxrss starts at its parent's RSS at
+    the fork; benchmarks.py runs this file in a fresh process)."""
     p = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, _, usage = os.wait4(p.pid, 0)
     return usage.ru_maxrss
