@@ -334,10 +334,10 @@ def main():
         "## Memory",
         "",
         f"`cargo bench --bench memory`: {memory_line}." if memory_line else "",
-        (f"Replications stream through the aggregate; what grows with their count is its histograms: a range widens "
-         f"as rarer values arrive, and a counter from one byte to two once a count passes 255 (at most to the eight "
-         f"bytes every counter took before). From {mem[0]} KiB to {mem[1]} KiB here: "
-         f"+{(int(mem[1]) - int(mem[0])) / 1024:.1f} MB.") if len(mem) == 2 else "",
+        (f"Replications stream through the aggregate, whose histograms widen with their count: a range as rarer "
+         f"values arrive, a counter from one byte to two once a count passes 255 (at most to the eight bytes every "
+         f"counter took before). The peak from {mem[0]} KiB to {mem[1]} KiB here: "
+         f"+{(int(mem[1]) - int(mem[0])) / 1024:.1f} MiB.") if len(mem) == 2 else "",
         "",
     ]
     with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
