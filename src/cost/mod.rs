@@ -164,7 +164,7 @@ pub struct Ledger {
     pub months: Months,
     /// Images ordered by chain `(pipeline, account, Region)`, then index,
     /// packed as in `add_storage`.
-    chains: Vec<u128>,
+    chains: storage::Chains,
     /// An execution's destination test terminations: `((Region, account,
     /// item), record order, end)`, sorted.
     dest_ends: Vec<(u64, u32, SimTime)>,

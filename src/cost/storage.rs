@@ -6,27 +6,75 @@ use crate::engine::{SimDuration, SimTime};
 use crate::pipeline::model::{ImageRecord, ReplicationResult};
 use crate::pipeline::places::Chain;
 
+/// Images sorted by chain, then index, packed into one number each (see
+/// [`add_storage`]): in a `u64` when the chain and image numbers fit in 64
+/// bits together, else in a `u128`. The narrow keys sort faster (enterprise
+/// `-n 60`: 0.67 -> 0.66 s) and take half the memory (1,000 pipelines'
+/// 494,000 images: 4 MB, the run's peak 2.7 MB lower).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Chains {
+    narrow: Vec<u64>,
+    wide: Vec<u128>,
+}
+
 /// Snapshot storage (standard and archive) of every image of `rep`.
 pub(super) fn add_storage(
     m: &Market<'_>,
     rep: &ReplicationResult,
-    chains: &mut Vec<u128>,
+    chains: &mut Chains,
     book: &mut Book<'_>,
 ) {
     // One number per image: its chain's index (pipeline, account, Region in
-    // that order of significance) above its own (a u32), so that sorting
-    // the numbers sorts by chain, then image: cheaper than sorting tuples
+    // that order of significance) above its own, so that sorting the
+    // numbers sorts by chain, then image: cheaper than sorting tuples
     // (enterprise: 0.44 s -> 0.38 s for 20 replications, --rows none).
+    let bits = |n: usize| usize::BITS - n.leading_zeros();
+    let shift = bits(rep.images.len());
+    if shift + bits(m.world.layout().chains()) <= u64::BITS {
+        add_sorted(m, rep, (&mut chains.narrow, shift), book);
+    } else {
+        add_sorted(m, rep, (&mut chains.wide, shift), book);
+    }
+}
+
+/// A packed chain and image number.
+trait Packed: Copy + Ord + Into<u128> {
+    /// `x`, which the caller has checked fits.
+    fn pack(x: u128) -> Self;
+}
+
+impl Packed for u64 {
+    fn pack(x: u128) -> Self {
+        x as u64
+    }
+}
+
+impl Packed for u128 {
+    fn pack(x: u128) -> Self {
+        x
+    }
+}
+
+/// [`add_storage`] with numbers of type `K`, the image's index in the low
+/// `shift` bits.
+fn add_sorted<K: Packed>(
+    m: &Market<'_>,
+    rep: &ReplicationResult,
+    (keys, shift): (&mut Vec<K>, u32),
+    book: &mut Book<'_>,
+) {
     let layout = m.world.layout();
-    chains.clear();
-    chains.extend(rep.images.iter().enumerate().map(|(i, img)| {
+    let image = |k: K| (k.into() & ((1u128 << shift) - 1)) as usize;
+    let chain = |k: K| k.into() >> shift;
+    keys.clear();
+    keys.extend(rep.images.iter().enumerate().map(|(i, img)| {
         let p = rep.runs[img.exec.index()].pipeline as usize;
         let chain = layout.chain(p, img.account, img.region);
-        (chain.index() as u128) << 32 | i as u128
+        K::pack((chain.index() as u128) << shift | i as u128)
     }));
-    chains.sort_unstable();
-    for chain in chains.chunk_by(|a, b| a >> 32 == b >> 32) {
-        let pipeline = layout.chain_pipeline(Chain::from_index((chain[0] >> 32) as usize));
+    keys.sort_unstable();
+    for group in keys.chunk_by(|&a, &b| chain(a) == chain(b)) {
+        let pipeline = layout.chain_pipeline(Chain::from_index(chain(group[0]) as usize));
         let p = &m.world.pipelines[pipeline];
         // A container's repository holds its whole image once (ECR stores
         // each layer once): the full data of its chain.
@@ -34,9 +82,9 @@ pub(super) fn add_storage(
             Some(c) => c.image_gib,
             None => p.volumes.iter().map(|v| v.data_gib).sum(),
         };
-        for (k, &key) in chain.iter().enumerate() {
-            let img = &rep.images[key as u32 as usize];
-            let prev = (k > 0).then(|| &rep.images[chain[k - 1] as u32 as usize]);
+        for (k, &key) in group.iter().enumerate() {
+            let img = &rep.images[image(key)];
+            let prev = (k > 0).then(|| &rep.images[image(group[k - 1])]);
             add_image(m, img, prev, (full, p.container.is_some()), book);
         }
     }
@@ -135,4 +183,44 @@ fn add_archive(
         usd_micro: micro(gb_months * m.prices.at(img.region).snapshot_archive_usd_per_gb_month),
     };
     book.push(line, archived, spread_end);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::model::run_replication;
+
+    #[test]
+    fn images_packed_in_u64_or_u128_are_billed_alike() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/golden-3os-8-regions.toml"
+        );
+        let scn = crate::scenario::load(std::path::Path::new(path), &Default::default()).unwrap();
+        let m = &scn.market();
+        let rep = run_replication(&scn.world, 7, 0);
+        assert!(rep.images.len() > 10, "{} images", rep.images.len());
+        let bill = |wide: bool| {
+            let (mut lines, mut months) = (Vec::new(), super::super::Months::default());
+            months.reset(
+                super::super::month(m),
+                scn.world.horizon,
+                scn.world.regions.len(),
+            );
+            let book = &mut Book {
+                lines: &mut lines,
+                months: &mut months,
+                keep: true,
+                sink: &mut |_| {},
+            };
+            let shift = usize::BITS - rep.images.len().leading_zeros();
+            if wide {
+                add_sorted(m, &rep, (&mut Vec::<u128>::new(), shift + 40), book);
+            } else {
+                add_sorted(m, &rep, (&mut Vec::<u64>::new(), shift), book);
+            }
+            format!("{lines:?}")
+        };
+        assert_eq!(bill(false), bill(true));
+    }
 }
