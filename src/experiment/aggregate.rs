@@ -150,7 +150,9 @@ impl Aggregate {
         self.start_replication(index, rep);
         let mut sc = std::mem::take(&mut self.scratch);
         sc.by_exec.fill(rep);
-        sc.by_pipeline.fill(rep, self.pipelines.len());
+        let pipelines = rep.runs.iter().map(|r| r.pipeline as usize);
+        sc.by_pipeline
+            .group(self.pipelines.len(), pipelines, |i| i as u32);
         for (pi, p) in self.pipelines.iter_mut().enumerate() {
             add_pipeline(market.world, rep, (pi, p), &mut sc);
         }

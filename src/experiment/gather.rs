@@ -5,7 +5,7 @@
 use super::pipeline_agg::{FailureKey, PipelineAgg};
 use crate::cost::Ledger;
 use crate::engine::SimTime;
-use crate::pipeline::analysis::{CriticalParts, ExecRecords, critical_step};
+use crate::pipeline::analysis::{CriticalParts, ExecRecords, Groups, critical_step};
 use crate::pipeline::config::World;
 use crate::pipeline::model::{Outcome, RecordId, ReplicationResult};
 
@@ -18,8 +18,8 @@ pub(super) struct Scratch {
     pub(super) by_exec: ExecRecords,
     pub(super) ledger: Ledger,
     pub(super) critical: CriticalParts,
-    /// The executions of each pipeline.
-    pub(super) by_pipeline: ExecsByPipeline,
+    /// The executions of each pipeline, in order.
+    pub(super) by_pipeline: Groups<u32>,
     /// Times to all Regions of the pipeline's succeeded runs being added.
     pub(super) ttar: Vec<u64>,
     /// The replication's cost lines, summed as they are priced.
@@ -101,46 +101,6 @@ impl Pending {
     }
 }
 
-/// Execution indices grouped by pipeline, in execution order (a counting
-/// sort into one flat array, as [`ExecRecords`]).
-#[derive(Default)]
-pub(super) struct ExecsByPipeline {
-    start: Vec<u32>,
-    next: Vec<u32>,
-    idx: Vec<u32>,
-}
-
-impl ExecsByPipeline {
-    pub(super) fn fill(&mut self, rep: &ReplicationResult, pipelines: usize) {
-        self.start.clear();
-        self.start.resize(pipelines + 1, 0);
-        for r in &rep.runs {
-            self.start[r.pipeline as usize + 1] += 1;
-        }
-        for i in 1..self.start.len() {
-            self.start[i] += self.start[i - 1];
-        }
-        self.next.clear();
-        self.next.extend_from_slice(&self.start);
-        self.idx.clear();
-        self.idx.resize(rep.runs.len(), 0);
-        for (i, r) in rep.runs.iter().enumerate() {
-            let slot = &mut self.next[r.pipeline as usize];
-            self.idx[*slot as usize] = i as u32;
-            *slot += 1;
-        }
-    }
-
-    /// The positions in [`ExecsByPipeline::exec`] of pipeline `pi`'s executions.
-    fn of(&self, pi: usize) -> std::ops::Range<usize> {
-        self.start[pi] as usize..self.start[pi + 1] as usize
-    }
-
-    fn exec(&self, k: usize) -> usize {
-        self.idx[k] as usize
-    }
-}
-
 /// Pipeline `pi`'s executions in a replication: each one's failure by its
 /// key, or its times (to all Regions, to each, its phases, its critical
 /// step); each ended stage record's duration and wait; then the pipeline's
@@ -155,8 +115,8 @@ pub(super) fn add_pipeline(
 ) {
     sc.pending.reserve(Pending::slots(p) as usize);
     sc.ttar.clear();
-    for k in sc.by_pipeline.of(pi) {
-        let ei = sc.by_pipeline.exec(k);
+    for k in 0..sc.by_pipeline[pi].len() {
+        let ei = sc.by_pipeline[pi][k] as usize;
         add_execution(world, rep, (ei, &mut *p), sc);
         add_records(rep, &sc.by_exec[ei], p, &mut sc.pending);
     }

@@ -53,11 +53,6 @@ pub(super) fn nearest_rank_of(q: f64, n: u64) -> Option<u64> {
 }
 
 impl Histogram {
-    /// Counts one value.
-    pub fn add(&mut self, v: u64) {
-        self.add_many(std::slice::from_ref(&v));
-    }
-
     /// Counts every value of `vs`.
     pub fn add_many(&mut self, vs: &[u64]) {
         if let (Some(&lo), Some(&hi)) = (vs.iter().min(), vs.iter().max()) {
@@ -357,7 +352,7 @@ mod tests {
             c.capacity() <= c.len() * 5 / 4,
             "a quarter to spare at most"
         );
-        h.add(1_000);
+        h.add_many(&[1_000]);
         assert!(matches!(h.counts, Counters::U16(_)));
     }
 

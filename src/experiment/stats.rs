@@ -77,21 +77,12 @@ impl Metric {
         if n == 0 {
             return;
         }
-        self.min = if self.count == 0 { v } else { self.min.min(v) };
-        self.max = self.max.max(v);
-        self.count += n;
-        if self.count as usize <= EXACT_UP_TO {
-            let at = self.exact.partition_point(|&x| x <= v);
-            self.exact
-                .splice(at..at, std::iter::repeat_n(v, n as usize));
-        } else if !self.exact.is_empty() {
-            self.exact = Vec::new();
-        }
-        let sum = v as u128 * n as u128;
-        self.sum += sum;
-        self.sum_sq += v as u128 * sum;
         self.hist.add_n(v, n);
-        self.batches.add(self.current, n, sum);
+        let sum = v as u128 * n as u128;
+        self.tally((v, v, n), (sum, v as u128 * sum), |exact| {
+            let at = exact.partition_point(|&x| x <= v);
+            exact.splice(at..at, std::iter::repeat_n(v, n as usize));
+        });
     }
 
     /// Adds many values (ms) to the current replication: the same metric
@@ -102,30 +93,44 @@ impl Metric {
         let (Some(&lo), Some(&hi)) = (vs.iter().min(), vs.iter().max()) else {
             return;
         };
+        let (mut sum, mut sum_sq) = (0u128, 0u128);
+        self.hist.add_between(vs, lo, hi, |v| {
+            sum += v as u128;
+            sum_sq += (v as u128) * (v as u128);
+        });
+        self.tally((lo, hi, vs.len() as u64), (sum, sum_sq), |exact| {
+            for &v in vs {
+                let at = exact.partition_point(|&x| x <= v);
+                exact.insert(at, v);
+            }
+        });
+    }
+
+    /// Counts `n` values in `lo..=hi` summing to `sum` (their squares to
+    /// `sum_sq`) into all but the histogram; `insert` puts them among the
+    /// exact values while those are kept.
+    fn tally(
+        &mut self,
+        (lo, hi, n): (u64, u64, u64),
+        (sum, sum_sq): (u128, u128),
+        insert: impl FnOnce(&mut Vec<u64>),
+    ) {
         self.min = if self.count == 0 {
             lo
         } else {
             self.min.min(lo)
         };
         self.max = self.max.max(hi);
-        self.count += vs.len() as u64;
+        self.count += n;
         if self.count as usize <= EXACT_UP_TO {
-            for &v in vs.iter() {
-                let at = self.exact.partition_point(|&x| x <= v);
-                self.exact.insert(at, v);
-            }
+            insert(&mut self.exact);
         } else if !self.exact.is_empty() {
             // Past the limit the histogram serves: free the values once.
             self.exact = Vec::new();
         }
-        let (mut sum, mut sum_sq) = (0u128, 0u128);
-        self.hist.add_between(vs, lo, hi, |v| {
-            sum += v as u128;
-            sum_sq += (v as u128) * (v as u128);
-        });
         self.sum += sum;
         self.sum_sq += sum_sq;
-        self.batches.add(self.current, vs.len() as u64, sum);
+        self.batches.add(self.current, n, sum);
     }
 
     /// Adds `other` (other replications).

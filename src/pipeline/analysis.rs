@@ -46,23 +46,33 @@ pub fn records_by_exec(rep: &ReplicationResult) -> ExecRecords {
     by_exec
 }
 
-/// Stage-record indices grouped by execution, in record order
-/// (`records[exec]` is a slice); built by [`records_by_exec`].
+/// Indices grouped by a key, each group in index order (`groups[key]` is
+/// a slice): a counting sort into one flat array, reusing its buffers (no
+/// allocation once they are large enough).
 #[derive(Debug, Clone, Default)]
-pub struct ExecRecords {
+pub struct Groups<T> {
     start: Vec<u32>,
     next: Vec<u32>,
-    idx: Vec<RecordId>,
+    idx: Vec<T>,
 }
 
-impl ExecRecords {
-    /// Groups `rep`'s records, reusing this value's buffers (a counting sort
-    /// into one flat array: no allocation once they are large enough).
-    pub fn fill(&mut self, rep: &ReplicationResult) {
+/// Stage-record indices grouped by execution, in record order
+/// (`records[exec]` is a slice); built by [`records_by_exec`].
+pub type ExecRecords = Groups<RecordId>;
+
+impl<T: Copy + Default> Groups<T> {
+    /// Groups `0..keys.len()` by key into `groups` groups (every key below
+    /// it), each index given as `id(i)`.
+    pub fn group(
+        &mut self,
+        groups: usize,
+        keys: impl Iterator<Item = usize> + Clone,
+        id: impl Fn(usize) -> T,
+    ) {
         self.start.clear();
-        self.start.resize(rep.runs.len() + 1, 0);
-        for r in &rep.stages {
-            self.start[r.exec.index() + 1] += 1;
+        self.start.resize(groups + 1, 0);
+        for k in keys.clone() {
+            self.start[k + 1] += 1;
         }
         for i in 1..self.start.len() {
             self.start[i] += self.start[i - 1];
@@ -70,26 +80,34 @@ impl ExecRecords {
         self.next.clear();
         self.next.extend_from_slice(&self.start);
         self.idx.clear();
-        self.idx.resize(rep.stages.len(), RecordId::default());
-        for (i, r) in rep.stages.iter().enumerate() {
-            let slot = &mut self.next[r.exec.index()];
-            self.idx[*slot as usize] = RecordId::from_index(i);
+        self.idx.resize(self.start[groups] as usize, T::default());
+        for (i, k) in keys.enumerate() {
+            let slot = &mut self.next[k];
+            self.idx[*slot as usize] = id(i);
             *slot += 1;
         }
     }
 
-    /// The record indices of each execution in turn.
-    pub fn iter(&self) -> impl Iterator<Item = &[RecordId]> {
+    /// The indices of each group in turn.
+    pub fn iter(&self) -> impl Iterator<Item = &[T]> {
         self.start
             .windows(2)
             .map(|w| &self.idx[w[0] as usize..w[1] as usize])
     }
 }
 
-impl std::ops::Index<usize> for ExecRecords {
-    type Output = [RecordId];
-    fn index(&self, exec: usize) -> &[RecordId] {
-        &self.idx[self.start[exec] as usize..self.start[exec + 1] as usize]
+impl ExecRecords {
+    /// Groups `rep`'s records by execution, reusing this value's buffers.
+    pub fn fill(&mut self, rep: &ReplicationResult) {
+        let execs = rep.stages.iter().map(|r| r.exec.index());
+        self.group(rep.runs.len(), execs, RecordId::from_index);
+    }
+}
+
+impl<T> std::ops::Index<usize> for Groups<T> {
+    type Output = [T];
+    fn index(&self, key: usize) -> &[T] {
+        &self.idx[self.start[key] as usize..self.start[key + 1] as usize]
     }
 }
 
