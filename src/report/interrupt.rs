@@ -45,11 +45,22 @@ pub(super) fn unregister(staging: &std::path::Path) {
 fn abandon_all() {
     let live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
     for l in live.iter() {
-        let _ = std::fs::remove_dir_all(&l.staging);
+        remove_while_written(&l.staging);
         if !l.target.exists() && l.old.exists() {
             let _ = std::fs::rename(&l.old, &l.target);
         }
         let _ = std::fs::remove_file(&l.lock);
+    }
+}
+
+/// Removes `dir`, again if a writer still running added a file to it while
+/// it was being removed (a report draws its charts on the pool: the removal
+/// then fails, the directory not empty, and the staging directory was left).
+fn remove_while_written(dir: &std::path::Path) {
+    for _ in 0..100 {
+        if std::fs::remove_dir_all(dir).is_ok() || !dir.exists() {
+            return;
+        }
     }
 }
 
