@@ -32,6 +32,7 @@
 #![warn(missing_docs)]
 
 mod bucket;
+mod occupancy;
 mod queue;
 mod radix;
 mod resource;
@@ -39,6 +40,7 @@ mod rng;
 mod time;
 
 pub use bucket::TokenBucket;
+pub use occupancy::{BucketSums, MAX_BUCKETS, Occupancy, bucket_width_ms};
 pub use queue::{EventKey, EventQueue, RADIX_AT};
 pub use resource::{Grant, Resource};
 pub use rng::{RngStreams, StreamRng};

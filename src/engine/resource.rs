@@ -12,6 +12,7 @@
 
 use std::collections::VecDeque;
 
+use super::occupancy::{BucketSums, Occupancy};
 use super::time::{SimDuration, SimTime};
 
 /// The answer to a request.
@@ -43,9 +44,8 @@ pub struct Resource<T> {
     queue_integral: u128,
     /// Time with every unit in use, ms.
     full_ms: u64,
-    /// `(time, in_use, queue length)` after each instant with a change (the
-    /// last state of that instant), if tracing.
-    trace: Option<Vec<(SimTime, u32, u32)>>,
+    /// Occupancy summed per time bucket, if tracing.
+    occupancy: Option<Occupancy>,
     /// The wait of each granted request that waited, if tracing.
     waits: Vec<SimDuration>,
     /// Granted requests that did not wait, if tracing: most do, and a list
@@ -53,7 +53,7 @@ pub struct Resource<T> {
     zero_waits: u64,
 }
 
-/// First allocation of a traced resource's change and wait logs.
+/// First allocation of a traced resource's wait log.
 const TRACE_START: usize = 32;
 
 impl<T> Resource<T> {
@@ -72,22 +72,31 @@ impl<T> Resource<T> {
             busy_integral: 0,
             queue_integral: 0,
             full_ms: 0,
-            trace: None,
+            occupancy: None,
             waits: Vec::new(),
             zero_waits: 0,
         }
     }
 
-    /// Also records the occupancy after each instant it changes (for
-    /// utilization over time)
-    /// and the wait of every granted request.
-    pub fn traced(mut self) -> Self {
-        self.trace = Some(Vec::new());
+    /// Also sums its occupancy per time bucket of `width` ms (for
+    /// utilization over time) and records the wait of every granted request.
+    pub fn traced(mut self, width: u64) -> Self {
+        self.occupancy = Some(Occupancy::new(width));
         self
     }
 
-    /// Accumulates the integrals up to `now`; call before any change.
-    fn advance(&mut self, now: SimTime) {
+    /// Accumulates the integrals (and the occupancy, if tracing) up to
+    /// `now`; called before any change, and at the end of a run.
+    pub fn advance(&mut self, now: SimTime) {
+        if let Some(o) = &mut self.occupancy {
+            let from = self.last_change.as_millis();
+            o.add(
+                from,
+                now.as_millis(),
+                self.in_use,
+                self.waiters.len() as u32,
+            );
+        }
         let dt = now.since(self.last_change).as_millis() as u128;
         self.busy_integral += dt * self.in_use as u128;
         self.queue_integral += dt * self.waiters.len() as u128;
@@ -95,25 +104,6 @@ impl<T> Resource<T> {
             self.full_ms += dt as u64;
         }
         self.last_change = self.last_change.max(now);
-    }
-
-    fn record(&mut self, now: SimTime) {
-        let (in_use, queued) = (self.in_use, self.waiters.len() as u32);
-        if let Some(t) = &mut self.trace {
-            // A traced resource that is used at all sees a few dozen changes:
-            // one allocation up front instead of growing 4, 8, 16, 32.
-            if t.capacity() == 0 {
-                t.reserve(TRACE_START);
-            }
-            // Several changes at one instant: only the last state lasts.
-            if let Some(last) = t.last_mut()
-                && last.0 == now
-            {
-                *last = (now, in_use, queued);
-                return;
-            }
-            t.push((now, in_use, queued));
-        }
     }
 
     fn push_wait(&mut self, wait: SimDuration) {
@@ -138,11 +128,11 @@ impl<T> Resource<T> {
     pub fn request_units(&mut self, now: SimTime, token: T, units: u32) -> Grant {
         let units = units.clamp(1, self.capacity);
         self.advance(now);
-        let grant = if self.in_use + units <= self.capacity && self.waiters.is_empty() {
+        if self.in_use + units <= self.capacity && self.waiters.is_empty() {
             self.in_use += units;
             self.peak_in_use = self.peak_in_use.max(self.in_use);
             self.served += 1;
-            if self.trace.is_some() {
+            if self.occupancy.is_some() {
                 self.push_wait(SimDuration::ZERO);
             }
             Grant::Now
@@ -150,9 +140,7 @@ impl<T> Resource<T> {
             self.waiters.push_back((token, now, units));
             self.peak_queue = self.peak_queue.max(self.waiters.len());
             Grant::Queued(self.waiters.len() - 1)
-        };
-        self.record(now);
-        grant
+        }
     }
 
     /// Whether `units` units (as [`Resource::request_units`] counts them)
@@ -173,9 +161,7 @@ impl<T> Resource<T> {
         }
         self.advance(now);
         self.in_use -= 1;
-        let next = self.grant_head(now).map(|(t, w, _)| (t, w));
-        self.record(now);
-        next
+        self.grant_head(now).map(|(t, w, _)| (t, w))
     }
 
     /// Gives back `units` units at `now`; then [`Resource::next_granted`]
@@ -188,7 +174,6 @@ impl<T> Resource<T> {
         }
         self.advance(now);
         self.in_use -= units;
-        self.record(now);
         true
     }
 
@@ -196,9 +181,7 @@ impl<T> Resource<T> {
     /// wait and units.
     pub fn next_granted(&mut self, now: SimTime) -> Option<(T, SimDuration, u32)> {
         self.advance(now);
-        let next = self.grant_head(now)?;
-        self.record(now);
-        Some(next)
+        self.grant_head(now)
     }
 
     fn grant_head(&mut self, now: SimTime) -> Option<(T, SimDuration, u32)> {
@@ -213,7 +196,7 @@ impl<T> Resource<T> {
         self.served += 1;
         self.total_wait = SimDuration(self.total_wait.0.saturating_add(waited.0));
         self.max_wait = self.max_wait.max(waited);
-        if self.trace.is_some() {
+        if self.occupancy.is_some() {
             self.push_wait(waited);
         }
         Some((token, waited, units))
@@ -284,17 +267,13 @@ impl<T> Resource<T> {
         self.zero_waits
     }
 
-    /// Exchanges the recorded occupancy changes and waits with `trace` and
-    /// `waits`: moves the logs out and hands in (typically emptied) buffers
-    /// to record into from now on. An untraced resource's changes stay
-    /// unrecorded.
-    pub fn swap_logs(
-        &mut self,
-        trace: &mut Vec<(SimTime, u32, u32)>,
-        waits: &mut Vec<SimDuration>,
-    ) {
-        if let Some(t) = &mut self.trace {
-            std::mem::swap(t, trace);
+    /// Exchanges the occupancy sums (up to the last [`Resource::advance`])
+    /// and waits with `sums` and `waits`: moves the logs out and hands in
+    /// (typically emptied) buffers to record into from now on. An untraced
+    /// resource's occupancy stays unrecorded.
+    pub fn swap_logs(&mut self, sums: &mut BucketSums, waits: &mut Vec<SimDuration>) {
+        if let Some(o) = &mut self.occupancy {
+            o.swap_sums(sums);
         }
         std::mem::swap(&mut self.waits, waits);
     }
@@ -313,16 +292,17 @@ impl<T> Resource<T> {
         self.busy_integral = 0;
         self.queue_integral = 0;
         self.full_ms = 0;
-        if let Some(t) = &mut self.trace {
-            t.clear();
+        if let Some(o) = &mut self.occupancy {
+            o.clear();
         }
         self.waits.clear();
         self.zero_waits = 0;
     }
 
-    /// The occupancy changes recorded by a [`Resource::traced`] resource.
-    pub fn trace(&self) -> &[(SimTime, u32, u32)] {
-        self.trace.as_deref().unwrap_or(&[])
+    /// The occupancy sums of a [`Resource::traced`] resource, up to its
+    /// last change or [`Resource::advance`], the last bucket excepted.
+    pub fn occupancy(&self) -> &[(u64, u128, u128)] {
+        self.occupancy.as_ref().map_or(&[], |o| o.sums())
     }
 }
 
@@ -381,31 +361,29 @@ mod tests {
     }
 
     #[test]
-    fn a_traced_resource_records_each_instant_with_a_change() {
-        let mut res: Resource<u8> = Resource::new(1).traced();
+    fn a_traced_resource_sums_its_occupancy_per_bucket() {
+        let mut res: Resource<u8> = Resource::new(1).traced(10);
         res.request(SimTime(0), 1);
         res.request(SimTime(5), 2);
         res.release(SimTime(10));
         res.release(SimTime(20));
-        assert_eq!(
-            res.trace(),
-            &[
-                (SimTime(0), 1, 0),
-                (SimTime(5), 1, 1),
-                (SimTime(10), 1, 0),
-                (SimTime(20), 0, 0)
-            ]
-        );
+        // Bucket 0 (0-10 ms): one unit in use throughout, one queued for 5 ms.
+        assert_eq!(res.occupancy(), &[(0, 10, 5)]);
         // Its one unit is in use from 0 to 20 ms, then idle.
         assert_eq!(res.full_time(SimTime(20)), 20);
         assert_eq!(res.full_time(SimTime(35)), 20);
         res.request(SimTime(40), 3);
         assert_eq!(res.full_time(SimTime(45)), 25);
-        // Changes at one instant leave one entry, its last state: the
-        // release at 50 ms grants the waiting request at once.
+        // Changes at one instant: the release at 50 ms grants the waiting
+        // request at once, and the unit stays in use.
         res.request(SimTime(50), 4);
         res.release(SimTime(50));
-        assert_eq!(res.trace()[4..], [(SimTime(40), 1, 0), (SimTime(50), 1, 0)]);
+        res.advance(SimTime(60));
+        let (mut sums, mut waits) = (Vec::new(), Vec::new());
+        res.swap_logs(&mut sums, &mut waits);
+        assert_eq!(sums, [(0, 10, 5), (1, 10, 0), (4, 10, 0), (5, 10, 0)]);
+        assert_eq!(waits, [SimDuration(5)]);
+        assert_eq!(res.zero_waits(), 3);
     }
 
     #[test]

@@ -11,12 +11,10 @@ use super::gather::{Scratch, add_pipeline};
 pub use super::month_agg::{CostByMonth, MoneySum};
 use super::pipeline_agg::pairs;
 pub use super::pipeline_agg::{FailureKey, PipelineAgg, StageAgg};
-use super::quota_agg::Spread;
-pub use super::quota_agg::{MAX_BUCKETS, QuotaAgg, QuotaKey, Timeline};
+pub use super::quota_agg::{QuotaAgg, QuotaKey, Timeline};
 use super::stats::{Exact, Metric};
 use crate::aws::ids::{AccountId, RegionId};
 use crate::cost::{Category, Item, Market};
-use crate::engine::SimTime;
 use crate::pipeline::config::World;
 use crate::pipeline::model::{Outcome, ReplicationResult, Stage};
 
@@ -63,7 +61,6 @@ pub struct Aggregate {
 impl Aggregate {
     /// An empty aggregate for `world`.
     pub fn new(world: &World) -> Self {
-        let hour = 3_600_000u64;
         Aggregate {
             pipelines: world
                 .pipelines
@@ -77,12 +74,7 @@ impl Aggregate {
                     ..Default::default()
                 })
                 .collect(),
-            timeline_width_ms: world
-                .horizon
-                .as_millis()
-                .div_ceil(hour * MAX_BUCKETS)
-                .max(1)
-                * hour,
+            timeline_width_ms: crate::engine::bucket_width_ms(world.horizon.as_millis()),
             ..Default::default()
         }
     }
@@ -202,7 +194,6 @@ impl Aggregate {
     }
 
     fn add_quotas(&mut self, index: u64, rep: &ReplicationResult, world_horizon_ms: u64) {
-        let width = self.timeline_width_ms;
         for q in &rep.quotas {
             let key = QuotaKey {
                 kind: q.kind,
@@ -227,13 +218,9 @@ impl Aggregate {
             a.span.0 += world_horizon_ms as u128;
             a.peak_in_use = a.peak_in_use.max(q.peak_in_use);
             a.peak_queue = a.peak_queue.max(q.peak_queue as u64);
-            let mut spread = Spread::new(&mut a.timeline, width);
-            let mut prev: (SimTime, u32, u32) = (SimTime::ZERO, 0, 0);
-            for &ch in q.trace.iter().chain(std::iter::once(&(rep.end, 0, 0))) {
-                spread.add(prev.0.as_millis(), ch.0.as_millis(), prev.1, prev.2);
-                prev = ch;
+            for &(b, in_use, queued) in &q.timeline {
+                a.timeline.add(b, in_use, queued);
             }
-            spread.flush();
         }
     }
 

@@ -216,10 +216,53 @@ fn next_chunk(held: usize, n: u64, threads: u64) -> u64 {
     }
 }
 
+/// Runs replications `next..next + n` in contiguous groups, one per worker
+/// (`outs`, `replicators`), in parallel: each folds its replications into a
+/// partial aggregate made by `fresh`, except the first, which folds straight
+/// into `agg` (the same as merging its partial first, see
+/// [`Aggregate::merge`]: one partial fewer held and merged). Returns each
+/// group's `(first index, replications, partial)`, in order.
+fn run_groups<'w, T, E>(
+    ctx: (&crate::cost::Market<'w>, u64, u64),
+    fresh: fn(&crate::pipeline::config::World) -> Aggregate,
+    (next, n): (u64, u64),
+    agg: &mut Aggregate,
+    (outs, replicators): (&mut [T], &mut [Option<Replicator<'w>>]),
+    each: &E,
+) -> Vec<(u64, u64, Option<Aggregate>)>
+where
+    T: Output,
+    E: Fn(&mut T, u64, &ReplicationResult, &[CostLine]) + Sync,
+{
+    let world = ctx.0.world;
+    let groups = outs.len() as u64;
+    let mut into: Vec<Option<&mut Aggregate>> = vec![Some(agg)];
+    into.resize_with(outs.len(), || None);
+    outs.par_iter_mut()
+        .zip(replicators)
+        .zip(into)
+        .enumerate()
+        .map(|(g, ((out, replicator), into))| {
+            let g = g as u64;
+            let (lo, hi) = (next + n * g / groups, next + n * (g + 1) / groups);
+            let replicator = replicator.get_or_insert_with(|| Replicator::new(world));
+            let mut part = None;
+            let agg = match into {
+                Some(agg) => agg,
+                None => part.insert(fresh(world)),
+            };
+            for i in lo..hi {
+                run_one(ctx, i, replicator, agg, out, each);
+            }
+            (lo, hi - lo, part)
+        })
+        .collect()
+}
+
 /// Hands each worker's outputs to the sink and merges the partial
 /// aggregates in order (exact, see [`Aggregate::merge`]); the bytes held.
 fn merge_parts<T: Output, F: FnMut(u64, u64, &T) -> Result<(), SinkError>>(
-    parts: Vec<(u64, u64, Aggregate)>,
+    parts: Vec<(u64, u64, Option<Aggregate>)>,
     outs: &mut [T],
     agg: &mut Aggregate,
     sink: &mut F,
@@ -229,12 +272,12 @@ fn merge_parts<T: Output, F: FnMut(u64, u64, &T) -> Result<(), SinkError>>(
         held += out.held();
         sink(lo, ran, out).map_err(ExperimentError::Sink)?;
         out.clear();
-        if agg.replications == 0 {
+        match part {
+            None => {} // already in `agg`
             // The same as merging it into the empty aggregate, without
             // a pass over its histograms (enterprise: ~6 ms a merge).
-            *agg = part;
-        } else {
-            agg.merge(&part);
+            Some(part) if agg.replications == 0 => *agg = part,
+            Some(part) => agg.merge(&part),
         }
     }
     Ok(held)
@@ -362,23 +405,12 @@ where
             }
             held
         } else {
-            let parts: Vec<(u64, u64, Aggregate)> = pool.install(|| {
-                outs[..groups as usize]
-                    .par_iter_mut()
-                    .zip(&mut replicators[..groups as usize])
-                    .enumerate()
-                    .map(|(g, (out, replicator))| {
-                        let g = g as u64;
-                        let (lo, hi) = (next + n * g / groups, next + n * (g + 1) / groups);
-                        let mut part = fresh(world);
-                        let replicator = replicator.get_or_insert_with(|| Replicator::new(world));
-                        for i in lo..hi {
-                            run_one(ctx, i, replicator, &mut part, out, &each);
-                        }
-                        (lo, hi - lo, part)
-                    })
-                    .collect()
-            });
+            let workers = (
+                &mut outs[..groups as usize],
+                &mut replicators[..groups as usize],
+            );
+            let parts =
+                pool.install(|| run_groups(ctx, fresh, (next, n), &mut agg, workers, &each));
             merge_parts(parts, &mut outs, &mut agg, &mut sink)?
         };
         if adaptive {

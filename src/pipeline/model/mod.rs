@@ -320,10 +320,10 @@ impl Model<'_> {
             // Logs of an earlier result, emptied: held by the instances
             // asked only, not kept by every instance ever asked beside the
             // result's (1,000 pipelines: 321 -> 311 MB).
-            if let Some((mut trace, mut waits)) = self.spare_logs.pop() {
-                trace.clear();
+            if let Some((mut timeline, mut waits)) = self.spare_logs.pop() {
+                timeline.clear();
                 waits.clear();
-                res.swap_logs(&mut trace, &mut waits);
+                res.swap_logs(&mut timeline, &mut waits);
             }
         }
         if when_full == WhenFull::Fail && !res.free_for(units) {

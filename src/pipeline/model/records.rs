@@ -414,8 +414,10 @@ pub struct QuotaUse {
     pub peak_in_use: u32,
     /// Longest queue.
     pub peak_queue: usize,
-    /// `(time, in use, queued)` after each instant with a change (its last state).
-    pub trace: Vec<(SimTime, u32, u32)>,
+    /// Per time bucket touched (of [`crate::engine::bucket_width_ms`] of the
+    /// horizon), in order: `(bucket, ∫ in use dt, ∫ queued dt)` up to
+    /// [`ReplicationResult::end`].
+    pub timeline: crate::engine::BucketSums,
     /// The wait of every granted request that waited, in grant order.
     pub waits: Vec<SimDuration>,
     /// Granted requests that did not wait.

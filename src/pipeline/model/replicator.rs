@@ -17,7 +17,7 @@ pub fn run_replication(world: &World, seed: u64, replication: u64) -> Replicatio
 }
 
 /// The occupancy changes and waits of one quota instance.
-pub(super) type QuotaLogs = (Vec<(SimTime, u32, u32)>, Vec<SimDuration>);
+pub(super) type QuotaLogs = (crate::engine::BucketSums, Vec<SimDuration>);
 
 /// Runs replications of one world one after another, reusing one
 /// replication's state (quota queues, token buckets, event queue) for the
@@ -37,6 +37,8 @@ impl<'w> Replicator<'w> {
         let np = world.pipelines.len();
         let nr = world.regions.len();
         let places = world.layout().places();
+        // Quota occupancy is summed in the aggregate's timeline buckets.
+        let width = crate::engine::bucket_width_ms(world.horizon.as_millis());
         let buckets = |api: &crate::pipeline::config::BucketSpec, n: usize| {
             LazyTable::new(TokenBucket::new(api.capacity, api.refill_per_s), n)
         };
@@ -57,7 +59,7 @@ impl<'w> Replicator<'w> {
             out: ReplicationResult::default(),
             slots: PerQuota::from_fn(|i| {
                 let capacity = world.quotas.get(Quota::ALL[i]);
-                LazyTable::new(Resource::new(capacity).traced(), instances(world, i))
+                LazyTable::new(Resource::new(capacity).traced(width), instances(world, i))
             }),
             lineage: TiVec::from(vec![0; lineages.len()]),
             copying: TiVec::from(vec![0; lineages.len()]),
@@ -113,7 +115,7 @@ impl<'w> Replicator<'w> {
     /// Hands back a result this replicator (or another of the same world)
     /// produced, so that the next [`Replicator::run`] fills its buffers.
     pub fn recycle(&mut self, mut result: ReplicationResult) {
-        let logs = result.quotas.drain(..).map(|q| (q.trace, q.waits));
+        let logs = result.quotas.drain(..).map(|q| (q.timeline, q.waits));
         self.model.spare_logs.extend(logs);
         self.spare = Some(result);
     }
@@ -267,8 +269,9 @@ impl Model<'_> {
             }
             // Its logs move into the result; it was handed a spare pair
             // when first asked ([`Model::ask_units`]).
-            let (mut trace, mut waits) = QuotaLogs::default();
-            res.swap_logs(&mut trace, &mut waits);
+            let (mut timeline, mut waits) = QuotaLogs::default();
+            res.advance(end);
+            res.swap_logs(&mut timeline, &mut waits);
             let (account, region, pipeline) = if per_pipeline(world, kind) {
                 let p = &world.pipelines[idx.pipeline()];
                 (p.owner, p.region, Some(idx.pipeline() as u32))
@@ -288,7 +291,7 @@ impl Model<'_> {
                 full_ms: res.full_time(end),
                 peak_in_use: res.peak_in_use(),
                 peak_queue: res.peak_queue(),
-                trace,
+                timeline,
                 waits,
                 zero_waits: res.zero_waits(),
             });
