@@ -218,9 +218,7 @@ impl Aggregate {
             a.span.0 += world_horizon_ms as u128;
             a.peak_in_use = a.peak_in_use.max(q.peak_in_use);
             a.peak_queue = a.peak_queue.max(q.peak_queue as u64);
-            for &(b, in_use, queued) in &q.timeline {
-                a.timeline.add(b, in_use, queued);
-            }
+            a.timeline.add_sorted(&q.timeline);
         }
     }
 
@@ -454,6 +452,11 @@ mod tests {
         assert_eq!(back, t, "round-trips to an equal timeline");
         assert_eq!(back.get(0), None, "a bucket never added reads as none");
         assert_eq!(back.get(3).map(|s| (s.0.0, s.1.0)), Some((8, 5)));
+        t.add(2, 1, 1);
+        t.add(9, 1, 0);
+        let mut sorted = Timeline::default();
+        sorted.add_sorted(&[(1, 0, 2), (2, 1, 1), (3, 8, 5), (9, 1, 0)]);
+        assert_eq!(sorted, t, "added in order or not, the same timeline");
         assert_eq!(back.get(u64::MAX), None);
         let mut merged = Timeline::default();
         merged.merge(&back);

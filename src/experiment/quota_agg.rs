@@ -53,68 +53,91 @@ pub struct QuotaAgg {
     pub timeline: Timeline,
 }
 
-/// A quota's timeline: per bucket, ∫ in use dt and ∫ queued dt. Dense by
-/// bucket (a replication adds to up to 500 buckets of each of its quotas, and
-/// a search tree per bucket was 5 % of an enterprise profile); serialized as
-/// the (bucket, sums) pairs of the buckets with a non-zero sum, in order.
-/// Canonical: the last bucket held is non-zero, so equal timelines compare
-/// and serialize alike however they were built.
+/// A quota's timeline: per bucket, ∫ in use dt and ∫ queued dt. Held as
+/// the (bucket, sums) pairs of the buckets with a non-zero sum, in bucket
+/// order, and serialized so. Sparse: dense up to the last bucket, 1,000
+/// pipelines' quota timelines were 24 MB of mostly zeros; a replication's
+/// sums arrive in bucket order, so adding them finds each bucket from the
+/// last. Canonical (no zero and no repeated bucket), so equal timelines
+/// compare and serialize alike however they were built.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Timeline(Vec<(Exact, Exact)>);
+pub struct Timeline(Vec<(u64, Exact, Exact)>);
 
 /// Most buckets an `aggregate.json` timeline may name: a guard against a
-/// hostile file (the dense timeline allocates up to its last bucket), far
-/// past any run (2^20 buckets of at least an hour are 119 years).
+/// hostile file, far past any run (2^20 buckets of at least an hour are
+/// 119 years).
 pub(super) const MAX_TIMELINE_BUCKETS: u64 = 1 << 20;
 
 impl Timeline {
     /// The sums of bucket `b`, if any was added.
-    pub fn get(&self, b: u64) -> Option<&(Exact, Exact)> {
-        usize::try_from(b)
-            .ok()
-            .and_then(|b| self.0.get(b))
-            .filter(|(i, q)| i.0 != 0 || q.0 != 0)
+    pub fn get(&self, b: u64) -> Option<(&Exact, &Exact)> {
+        let i = self.0.binary_search_by_key(&b, |e| e.0).ok()?;
+        let (_, in_use, queued) = &self.0[i];
+        Some((in_use, queued))
+    }
+
+    /// Adds `sums`, `(bucket, in use, queued)` in increasing bucket order.
+    pub(super) fn add_sorted(&mut self, sums: &[(u64, u128, u128)]) {
+        let mut from = 0;
+        for &(b, in_use, queued) in sums {
+            from = self.add_from(from, b, in_use, queued);
+        }
+    }
+
+    /// Adds `in_use` and `queued` to bucket `b`, looked for from entry
+    /// `from` on (no earlier entry is past `b`); nothing if both are zero.
+    /// Returns where the search for a later bucket may start.
+    fn add_from(&mut self, from: usize, b: u64, in_use: u128, queued: u128) -> usize {
+        if in_use == 0 && queued == 0 {
+            return from;
+        }
+        let i = from + self.0[from..].partition_point(|e| e.0 < b);
+        match self.0.get_mut(i) {
+            Some(e) if e.0 == b => {
+                e.1.0 += in_use;
+                e.2.0 += queued;
+            }
+            _ => self.0.insert(i, (b, Exact(in_use), Exact(queued))),
+        }
+        i
     }
 
     /// Adds `in_use` and `queued` to bucket `b`; nothing if both are zero.
+    #[cfg(test)]
     pub(super) fn add(&mut self, b: u64, in_use: u128, queued: u128) {
-        if in_use == 0 && queued == 0 {
-            return;
-        }
-        let b = b as usize;
-        if self.0.len() <= b {
-            self.0.resize(b + 1, Default::default());
-        }
-        let e = &mut self.0[b];
-        e.0.0 += in_use;
-        e.1.0 += queued;
+        self.add_from(0, b, in_use, queued);
     }
 
     /// Adds `other`'s sums, bucket by bucket.
     pub(super) fn merge(&mut self, other: &Timeline) {
-        for (b, (i, q)) in other.0.iter().enumerate() {
-            self.add(b as u64, i.0, q.0);
+        let mut from = 0;
+        for &(b, i, q) in &other.0 {
+            from = self.add_from(from, b, i.0, q.0);
         }
     }
 }
 
 impl Serialize for Timeline {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq((0..self.0.len() as u64).filter_map(|b| self.get(b).map(|sums| (b, sums))))
+        s.collect_seq(self.0.iter().map(|(b, i, q)| (b, (i, q))))
     }
 }
 
 impl<'de> Deserialize<'de> for Timeline {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut pairs = Vec::<(u64, (Exact, Exact))>::deserialize(d)?;
+        if let Some(&(b, _)) = pairs.iter().find(|p| p.0 >= MAX_TIMELINE_BUCKETS) {
+            return Err(serde::de::Error::custom(format!(
+                "quota timeline bucket {b} is past the last one a run can reach \
+                 ({MAX_TIMELINE_BUCKETS}); the file is not one amisim wrote"
+            )));
+        }
+        // Sorted first: a file in any order reads in n log n, not n².
+        pairs.sort_by_key(|p| p.0);
         let mut t = Timeline::default();
-        for (b, (i, q)) in Vec::<(u64, (Exact, Exact))>::deserialize(d)? {
-            if b >= MAX_TIMELINE_BUCKETS {
-                return Err(serde::de::Error::custom(format!(
-                    "quota timeline bucket {b} is past the last one a run can reach \
-                     ({MAX_TIMELINE_BUCKETS}); the file is not one amisim wrote"
-                )));
-            }
-            t.add(b, i.0, q.0);
+        let mut from = 0;
+        for (b, (i, q)) in pairs {
+            from = t.add_from(from, b, i.0, q.0);
         }
         Ok(t)
     }
