@@ -48,6 +48,16 @@ impl Occupancy {
         if to <= from || (in_use == 0 && queued == 0) {
             return;
         }
+        // Within the pending bucket (the usual case): no division.
+        if let Some((pb, pi, pq)) = &mut self.pending {
+            let start = *pb * self.width;
+            if from >= start && to <= start + self.width {
+                let d = (to - from) as u128;
+                *pi += in_use as u128 * d;
+                *pq += queued as u128 * d;
+                return;
+            }
+        }
         let mut t = from;
         while t < to {
             let b = t / self.width;
