@@ -321,7 +321,8 @@ mod tests {
     #[test]
     fn never_serves_more_than_capacity_and_serves_in_arrival_order() {
         let mut sim = Simulation::new();
-        let mut res: Resource<u32> = Resource::new(3);
+        // Traced in buckets of 7 s, which the 10 s jobs straddle.
+        let mut res: Resource<u32> = Resource::new(3).traced(7_000);
         for i in 0..10u32 {
             sim.schedule_at(SimTime(i as u64 * 1000), Ev::Arrive(i));
         }
@@ -358,6 +359,15 @@ mod tests {
             res.queue_integral(sim.now()),
             waits.iter().sum::<u64>() as u128
         );
+        // The buckets sum to the integrals, each within its 7 s.
+        res.advance(sim.now());
+        let (mut sums, mut w) = (Vec::new(), Vec::new());
+        res.swap_logs(&mut sums, &mut w);
+        let total = |f: fn(&(u64, u128, u128)) -> u128| sums.iter().map(f).sum::<u128>();
+        assert_eq!(total(|s| s.1), 100_000);
+        assert_eq!(total(|s| s.2), waits.iter().sum::<u64>() as u128);
+        assert!(sums.windows(2).all(|p| p[0].0 < p[1].0));
+        assert!(sums.iter().all(|s| s.1 <= 3 * 7_000));
     }
 
     #[test]

@@ -450,6 +450,9 @@ mod tests {
         assert_eq!(text, r#"[[1,["0","2"]],[3,["8","5"]]]"#);
         let back: Timeline = serde_json::from_str(&text).unwrap();
         assert_eq!(back, t, "round-trips to an equal timeline");
+        let shuffled = r#"[[3,["7","0"]],[1,["0","2"]],[3,["1","5"]]]"#;
+        let read: Timeline = serde_json::from_str(shuffled).unwrap();
+        assert_eq!(read, t, "pairs in any order, a bucket named twice summed");
         assert_eq!(back.get(0), None, "a bucket never added reads as none");
         assert_eq!(back.get(3).map(|s| (s.0.0, s.1.0)), Some((8, 5)));
         t.add(2, 1, 1);
