@@ -62,7 +62,6 @@ impl Model<'_> {
             region,
             encryption,
             stored_gib,
-            created: now,
             available,
             deprecated: if account == p.owner && public_in(region) {
                 Some(deprecated.map_or(public_by, |d| d.min(public_by)))
@@ -94,7 +93,7 @@ impl Model<'_> {
                 .push(image(r.account, r.region, enc, r.data_gib, r.finished));
         }
         let count = out.images.len() as u32 - first;
-        self.live[pi].push_back((exec, first, count));
+        self.live[pi].push_back((exec, first, count, now));
         self.apply_lifecycle(sim, exec, pi, (archived, disabled));
     }
 
@@ -115,7 +114,6 @@ impl Model<'_> {
                 region: r.region,
                 encryption: crate::aws::directory::Encryption::None,
                 stored_gib: r.data_gib,
-                created: now,
                 available: r.finished,
                 deprecated: OptTime::NONE,
                 deleted: OptTime::NONE,
@@ -125,7 +123,7 @@ impl Model<'_> {
             });
         }
         let count = out.images.len() as u32 - first;
-        self.live[pi].push_back((exec, first, count));
+        self.live[pi].push_back((exec, first, count, now));
         self.apply_lifecycle(sim, exec, pi, (None, None));
     }
 
@@ -174,7 +172,7 @@ impl Model<'_> {
             let surplus = self.live[pi].len().saturating_sub(keep as usize);
             let mut i = 0;
             for _ in 0..surplus {
-                let (oldest, _, _) = self.live[pi][i];
+                let (oldest, ..) = self.live[pi][i];
                 let before = self.live[pi].len();
                 self.delete_images(sim, pi, oldest);
                 if self.live[pi].len() == before {
@@ -218,9 +216,7 @@ impl Model<'_> {
         let expired: Vec<ExecId> = self.live[pi]
             .iter()
             .take(deletable)
-            .filter(|(_, first, _)| {
-                self.out.images[*first as usize].created.saturating_add(age) <= now
-            })
+            .filter(|l| l.3.saturating_add(age) <= now)
             .map(|l| l.0)
             .collect();
         for exec in expired {
@@ -231,7 +227,7 @@ impl Model<'_> {
     /// The images of `exec` were disabled: private now, their public shares gone.
     pub(super) fn images_disabled(&mut self, exec: ExecId) {
         let pi = self.out.runs[exec.index()].pipeline as usize;
-        let Some(&(_, first, count)) = self.live[pi].iter().find(|l| l.0 == exec) else {
+        let Some(&(_, first, count, _)) = self.live[pi].iter().find(|l| l.0 == exec) else {
             return; // deleted already
         };
         for i in first..first + count {
@@ -259,7 +255,7 @@ impl Model<'_> {
     /// longer anchor incremental copies (docs/sources.md#snapshot-archive).
     pub(super) fn images_archived(&mut self, exec: ExecId) {
         let pi = self.out.runs[exec.index()].pipeline as usize;
-        let Some(&(_, first, count)) = self.live[pi].iter().find(|l| l.0 == exec) else {
+        let Some(&(_, first, count, _)) = self.live[pi].iter().find(|l| l.0 == exec) else {
             return; // deleted already
         };
         for i in first..first + count {
@@ -295,7 +291,7 @@ impl Model<'_> {
             return;
         };
         if self.world.pipelines[pi].lifecycle.deregistration_protection {
-            let (_, first, count) = self.live[pi][pos];
+            let (_, first, count, _) = self.live[pi][pos];
             for i in first..first + count {
                 let img = &mut self.out.images[i as usize];
                 if img.delete_blocked.is_none() {
@@ -304,7 +300,7 @@ impl Model<'_> {
             }
             return;
         }
-        let (_, first, count) = self.live[pi].remove(pos).unwrap_or_default();
+        let (_, first, count, _) = self.live[pi].remove(pos).unwrap_or_default();
         for i in first..first + count {
             let img = &mut self.out.images[i as usize];
             img.deleted = Some(sim.now()).into();

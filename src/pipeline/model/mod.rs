@@ -196,8 +196,9 @@ struct Model<'w> {
     /// (docs/sources.md#incremental-copy), oldest first, with their lineage index.
     lineage_waiting: Vec<(Lineage, RecordId)>,
     /// Per pipeline, the executions whose images are alive, oldest first, with
-    /// the range of their [`ImageRecord`]s.
-    live: Vec<std::collections::VecDeque<(ExecId, u32, u32)>>,
+    /// the range of their [`ImageRecord`]s and when the execution recorded
+    /// them (the time their lifecycle ages count from).
+    live: Vec<std::collections::VecDeque<(ExecId, u32, u32, SimTime)>>,
     updates_since_build: Vec<bool>,
     /// Per pipeline: failed executions since the last success.
     consecutive_failures: Vec<u32>,

@@ -437,9 +437,6 @@ pub struct ImageRecord {
     pub encryption: Encryption,
     /// Snapshot data it added to storage, GiB (full or incremental).
     pub stored_gib: f64,
-    /// When the execution that made it finished and recorded it: the time
-    /// its lifecycle ages count from.
-    pub created: SimTime,
     /// When it became available in its Region (registered in the build
     /// Region, copied elsewhere): its storage is billed from then.
     pub available: SimTime,

@@ -52,10 +52,12 @@ fn keep_last_deletes_older_images_and_max_age_makes_the_next_copy_full() {
         0,
     );
     // Deprecation is recorded when it falls before the horizon (36 days).
+    // An image's ages count from when its execution finished.
     for i in &r.images {
+        let created = r.runs[i.exec.index()].finished;
         match i.deprecated.get() {
-            Some(d) => assert_eq!(d.since(i.created).as_millis(), 86_400_000),
-            None => assert!(i.created.as_millis() + 86_400_000 >= 36 * 86_400_000),
+            Some(d) => assert_eq!(d.since(created).as_millis(), 86_400_000),
+            None => assert!(created.as_millis() + 86_400_000 >= 36 * 86_400_000),
         }
     }
     assert!(r.images.iter().filter(|i| i.deprecated.is_some()).count() >= 8);

@@ -59,7 +59,11 @@ fn public_images_count_against_five_per_region_and_are_deprecated_within_two_yea
     let r = run_replication(&long.world, 1, 0);
     let img = r.images[0];
     assert_eq!(
-        img.deprecated.get().unwrap().since(img.created).as_millis(),
+        img.deprecated
+            .get()
+            .unwrap()
+            .since(r.runs[img.exec.index()].finished)
+            .as_millis(),
         730 * 86_400_000
     );
     // A later deprecation is not refused (AWS keeps the earlier date): warned,
@@ -78,9 +82,14 @@ fn public_images_count_against_five_per_region_and_are_deprecated_within_two_yea
         "{:?}",
         later.warnings
     );
-    let img = run_replication(&later.world, 1, 0).images[0];
+    let r = run_replication(&later.world, 1, 0);
+    let img = r.images[0];
     assert_eq!(
-        img.deprecated.get().unwrap().since(img.created).as_millis(),
+        img.deprecated
+            .get()
+            .unwrap()
+            .since(r.runs[img.exec.index()].finished)
+            .as_millis(),
         730 * 86_400_000
     );
 }
@@ -223,7 +232,11 @@ fn image_builder_lifecycles_take_its_units_disable_images_and_respect_deregistra
     );
     let img = r.images[0];
     assert_eq!(
-        img.disabled.get().unwrap().since(img.created).as_millis(),
+        img.disabled
+            .get()
+            .unwrap()
+            .since(r.runs[img.exec.index()].finished)
+            .as_millis(),
         2 * 86_400_000
     );
     assert_eq!(img.deleted, None, "kept: 7 images, keep_last 10");
@@ -243,7 +256,7 @@ fn image_builder_lifecycles_take_its_units_disable_images_and_respect_deregistra
     assert_eq!(blocked.len(), 3, "7 images, 4 kept: 3 deletes blocked");
     assert_eq!(
         blocked[0].delete_blocked,
-        Some(r.images[4].created),
+        Some(r.runs[r.images[4].exec.index()].finished),
         "when the fifth came"
     );
     let unprotected = scenario(&text(
