@@ -171,10 +171,17 @@ pub(crate) fn read_aggregates(
 /// Runs no experiment and reads no file.
 pub(crate) fn render(inp: &Inputs<'_>, dir: &Path) -> Result<(String, String), ReportError> {
     let charts_dir = dir.join("charts");
-    std::fs::create_dir_all(&charts_dir).map_err(|source| ReportError::Io {
-        path: charts_dir.display().to_string(),
-        source,
-    })?;
+    // `dir`, a staging directory, exists: only `charts` is made, so that a
+    // signal's clean-up that has just removed `dir` is not undone.
+    match std::fs::create_dir(&charts_dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+            return Err(ReportError::Io {
+                path: charts_dir.display().to_string(),
+                source: e,
+            });
+        }
+        _ => {}
+    }
     let mut d = Draft {
         inp,
         charts_dir,
