@@ -136,5 +136,20 @@ mod tests {
                 (2, Category::Transfer, r, 7),
             ]
         );
+        // A charge whose product with an overlap passes u64: the same split.
+        let big = u64::MAX / 3;
+        m.spread(
+            Category::Transfer,
+            RegionId::from_index(0),
+            big,
+            at(5),
+            at(25),
+        );
+        let split: Vec<u64> = m
+            .cells()
+            .filter(|c| c.2.index() == 0)
+            .map(|c| c.3)
+            .collect();
+        assert_eq!(split, [big / 4, big / 2, big - big / 4 - big / 2]);
     }
 }
