@@ -337,7 +337,8 @@ def main():
         (f"Replications stream through the aggregate, whose histograms widen with their count: a range as rarer "
          f"values arrive, a counter from one byte to two once a count passes 255 (at most to the eight bytes every "
          f"counter took before). The peak from {mem[0]} KiB to {mem[1]} KiB here: "
-         f"+{(int(mem[1]) - int(mem[0])) / 1024:.1f} MiB.") if len(mem) == 2 else "",
+         f"+{(int(mem[1]) - int(mem[0])) / 1024:.1f} MiB. With two workers the first folds straight into the "
+         "aggregate and only the second holds a partial one.") if len(mem) == 2 else "",
         "",
     ]
     with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:

@@ -196,6 +196,9 @@ impl Model<'_> {
         } else if full {
             self.out.stages[rec.index()].cause = Cause::ResourceLimitExceeded;
         } else if public {
+            if self.public_live[idx] == 0 {
+                self.public_set.push(idx);
+            }
             self.public_live[idx] += 1;
         }
     }

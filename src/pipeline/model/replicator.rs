@@ -80,6 +80,7 @@ impl<'w> Replicator<'w> {
             own_images: Vec::new(),
             next_record: Vec::new(),
             public_live: TiVec::from(vec![0; places]),
+            public_set: Vec::new(),
             live: vec![Default::default(); np],
             updates_since_build: vec![false; np],
             consecutive_failures: vec![0; np],
@@ -247,7 +248,10 @@ impl Model<'_> {
         self.copying_set.clear();
         self.tb_used.fill(0);
         self.stored.fill(false);
-        self.public_live.fill(0);
+        for &i in &self.public_set {
+            self.public_live[i] = 0;
+        }
+        self.public_set.clear();
         self.tb_active.clear();
         self.snapshots_held.clear();
         self.lineage_waiting.clear();
