@@ -203,8 +203,8 @@ def section(data):
         f"({b['per_day_kib'] * 1.024 / 1e3:.2f} MB per simulated day: the peak of one replication over 365 days "
         "less over 90, divided by 275; its cost lines are summed as they are priced, not held; an image's "
         "lifecycle times take 8 bytes each). A quota instance sums its occupancy per timeline bucket as it changes "
-        "(`engine::Occupancy`; a log of every change, held to the end of the replication, was 47 MB of the 1,000 "
-        "pipelines' heap), and the aggregate's quota timelines hold only their non-zero buckets. Records and images "
+        "(`engine::Occupancy`; a log of every change, held to the end of the replication, was 75 MB of the 1,000 "
+        "pipelines' heap, heaptrack), and the aggregate's quota timelines hold only their non-zero buckets. Records and images "
         "aggregated as each execution ends are what would meet the target.",
         "",
     ]

@@ -2,8 +2,8 @@
 //! it changes: ∫ units in use dt and ∫ queue length dt within each bucket.
 //!
 //! Summed as the run goes rather than logged change by change: a log of
-//! every change held until the end of a replication was 47 MB of 1,000
-//! pipelines' quota instances (two changes per copy), and the sums are at
+//! every change held until the end of a replication was 75 MB of 1,000
+//! pipelines' heap (heaptrack; two changes per copy), and the sums are at
 //! most one entry per bucket touched.
 
 /// Most buckets over a horizon.
