@@ -122,10 +122,9 @@ pub(super) fn add_pipeline(
     }
     sc.pending.apply(p);
     let v = &mut sc.ttar;
-    if !v.is_empty() {
+    if let Some(rank) = super::histogram::nearest_rank_of(0.95, v.len() as u64) {
         v.sort_unstable();
-        let p95 = v[((0.95 * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
-        p.p95_of_reps.add(p95);
+        p.p95_of_reps.add(v[rank as usize - 1]);
     }
 }
 

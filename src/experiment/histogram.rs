@@ -222,7 +222,15 @@ macro_rules! counter {
         }
     )*};
 }
-counter!(u8, u16, u32, u64);
+counter!(u8, u16, u32);
+
+/// The widest counter saturates: only hand-edited shard files fill it.
+impl Counter for u64 {
+    #[inline]
+    fn inc(self) -> Option<Self> {
+        Some(self.saturating_add(1))
+    }
+}
 
 /// Counts values of `vs` from the first, each in its bucket (`off` is the
 /// bucket of `c[0]`), until one lies outside `c` or would overflow its
@@ -277,13 +285,13 @@ impl Counters {
             Counters::U8(c) => Counters::U16(to(c)),
             Counters::U16(c) => Counters::U32(to(c)),
             Counters::U32(c) => Counters::U64(to(c)),
-            // A u64 count past 1.8e19 values: the metric's own u64 count
-            // overflowed first.
-            Counters::U64(_) => unreachable!("a u64 counter overflowed"),
+            // A u64 counter saturates instead (`add`, `Counter::inc`).
+            Counters::U64(_) => unreachable!("u64 counters are not widened"),
         };
     }
 
-    /// Adds `n` to counter `i`, widening the counters until it fits.
+    /// Adds `n` to counter `i`, widening the counters until it fits; a
+    /// `u64` counter saturates (only hand-edited shard files reach it).
     fn add(&mut self, i: usize, n: u64) {
         while !each!(self, c => match c[i].plus(n) {
             Some(x) => {
@@ -292,6 +300,10 @@ impl Counters {
             }
             None => false,
         }) {
+            if let Counters::U64(c) = self {
+                c[i] = c[i].saturating_add(n);
+                return;
+            }
             self.widen();
         }
     }
@@ -397,5 +409,16 @@ mod tests {
         widened.counts.widen();
         widened.counts.widen();
         assert_eq!(narrow, widened);
+    }
+
+    #[test]
+    fn a_u64_counter_saturates_when_merged_or_added_past_its_end() {
+        // As a hand-edited shard's aggregate.json could make it.
+        let text = json(7, &[u64::MAX - 1, 3]);
+        let full: Histogram = serde_json::from_str(&text).unwrap();
+        let mut h = full.clone();
+        h.merge(&full);
+        h.add_many(&[7, 7, 8]);
+        assert_eq!(serde_json::to_string(&h).unwrap(), json(7, &[u64::MAX, 7]));
     }
 }

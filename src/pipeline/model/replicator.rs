@@ -16,7 +16,7 @@ pub fn run_replication(world: &World, seed: u64, replication: u64) -> Replicatio
     Replicator::new(world).run(seed, replication)
 }
 
-/// The occupancy changes and waits of one quota instance.
+/// The occupancy sums per time bucket and the waits of one quota instance.
 pub(super) type QuotaLogs = (crate::engine::BucketSums, Vec<SimDuration>);
 
 /// Runs replications of one world one after another, reusing one
