@@ -152,8 +152,7 @@ impl Execution {
 
 /// The simulated executions of one replication, measured as the history is.
 pub(crate) fn simulated(world: &World, r: &ReplicationResult, out: &mut Vec<Execution>) {
-    let by_exec = crate::pipeline::analysis::records_by_exec(r);
-    for (run, ids) in r.runs.iter().zip(by_exec.iter()) {
+    for (run, ids) in r.runs.iter().zip(r.by_exec.iter()) {
         if run.outcome == Outcome::Running {
             continue;
         }

@@ -4,7 +4,6 @@
 use super::{Book, Category, CostLine, Item, Market, billed_hours, micro, months};
 use crate::aws::directory::AccountId;
 use crate::engine::SimTime;
-use crate::pipeline::analysis::ExecRecords;
 use crate::pipeline::config::{PipelineKind, RegionId, Tool};
 use crate::pipeline::model::{ExecId, Outcome, RecordId, ReplicationResult, Stage, StageRecord};
 
@@ -12,11 +11,10 @@ use crate::pipeline::model::{ExecId, Outcome, RecordId, ReplicationResult, Stage
 pub(super) fn price_executions(
     m: &Market<'_>,
     rep: &ReplicationResult,
-    by_exec: &ExecRecords,
     dest_ends: &mut Vec<(u64, u32, SimTime)>,
     book: &mut Book<'_>,
 ) {
-    for (ei, idx) in by_exec.iter().enumerate() {
+    for (ei, idx) in rep.by_exec.iter().enumerate() {
         let p = &m.world.pipelines[rep.runs[ei].pipeline as usize];
         // A migration moves the user's own instance: nothing to bill here but transfer.
         if p.kind.is_build() {

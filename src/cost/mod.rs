@@ -150,7 +150,7 @@ pub fn transfer_price(m: &Market<'_>, src: RegionId, dst: RegionId) -> f64 {
 /// Prices one replication.
 pub fn ledger(m: &Market<'_>, rep: &ReplicationResult) -> Vec<CostLine> {
     let mut l = Ledger::default();
-    l.price(m, rep, &crate::pipeline::analysis::records_by_exec(rep));
+    l.price(m, rep);
     l.lines
 }
 
@@ -171,15 +171,9 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Prices `rep` (its records grouped by execution in `by_exec`) into
-    /// [`Ledger::lines`], replacing what they held.
-    pub fn price(
-        &mut self,
-        m: &Market<'_>,
-        rep: &ReplicationResult,
-        by_exec: &crate::pipeline::analysis::ExecRecords,
-    ) {
-        self.price_each(m, rep, by_exec, true, &mut |_| {});
+    /// Prices `rep` into [`Ledger::lines`], replacing what they held.
+    pub fn price(&mut self, m: &Market<'_>, rep: &ReplicationResult) {
+        self.price_each(m, rep, true, &mut |_| {});
     }
 
     /// Prices `rep`, handing each line to `sink` as it is priced, and
@@ -189,7 +183,6 @@ impl Ledger {
         &mut self,
         m: &Market<'_>,
         rep: &ReplicationResult,
-        by_exec: &crate::pipeline::analysis::ExecRecords,
         keep: bool,
         sink: &mut dyn FnMut(&CostLine),
     ) {
@@ -202,7 +195,7 @@ impl Ledger {
             keep,
             sink,
         };
-        executions::price_executions(m, rep, by_exec, &mut self.dest_ends, book);
+        executions::price_executions(m, rep, &mut self.dest_ends, book);
         storage::add_storage(m, rep, &mut self.chains, book);
         add_keys(m, book);
     }
@@ -348,7 +341,7 @@ start_condition = "always"
         let reps: Vec<ReplicationResult> = (0..3).map(|i| run_replication(w, 7, i)).collect();
         let mut reused = Ledger::default();
         for r in reps.iter().rev() {
-            reused.price(m, r, &crate::pipeline::analysis::records_by_exec(r));
+            reused.price(m, r);
             assert_eq!(reused.lines, ledger(m, r));
         }
         let r = &reps[0];

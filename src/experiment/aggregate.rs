@@ -141,10 +141,7 @@ impl Aggregate {
         }
         self.start_replication(index, rep);
         let mut sc = std::mem::take(&mut self.scratch);
-        sc.by_exec.fill(rep);
-        let pipelines = rep.runs.iter().map(|r| r.pipeline as usize);
-        sc.by_pipeline
-            .group(self.pipelines.len(), pipelines, |i| i as u32);
+        crate::pipeline::analysis::runs_by_pipeline(rep, self.pipelines.len(), &mut sc.by_pipeline);
         for (pi, p) in self.pipelines.iter_mut().enumerate() {
             add_pipeline(market.world, rep, (pi, p), &mut sc);
         }
@@ -153,14 +150,14 @@ impl Aggregate {
                 p.disabled_at.add(at.as_millis());
             }
         }
-        crate::pipeline::analysis::exposures(rep, &mut sc.exposures, &mut sc.first_after);
-        for e in &sc.exposures {
-            let p = &mut self.pipelines[usize::from(e.pipeline)];
+        let pipelines = &mut self.pipelines;
+        crate::pipeline::analysis::exposures(rep, &sc.by_pipeline, &mut sc.first_after, |e| {
+            let p = &mut pipelines[usize::from(e.pipeline)];
             match e.window() {
                 Some(w) => p.exposure_window.add(w.as_millis()),
                 None => p.unpatched += 1,
             }
-        }
+        });
         self.add_quotas(index, rep, market.world.horizon.as_millis());
         self.add_costs(market, (index, keep_lines), rep, &mut sc);
         self.scratch = sc;
@@ -234,8 +231,7 @@ impl Aggregate {
         sc.costs.reset(world, rep.runs.len());
         let sums = &mut sc.costs;
         let sink = &mut |l: &crate::cost::CostLine| sums.add(l, &layout);
-        sc.ledger
-            .price_each(market, rep, &sc.by_exec, keep_lines, sink);
+        sc.ledger.price_each(market, rep, keep_lines, sink);
         self.cost_by_month
             .add(&sc.ledger.months, &mut sc.month_totals);
         let sums = &sc.costs;

@@ -5,7 +5,7 @@
 use super::pipeline_agg::{FailureKey, PipelineAgg};
 use crate::cost::Ledger;
 use crate::engine::SimTime;
-use crate::pipeline::analysis::{CriticalParts, ExecRecords, Groups, critical_step};
+use crate::pipeline::analysis::{CriticalParts, Groups, critical_step};
 use crate::pipeline::config::World;
 use crate::pipeline::model::{Outcome, RecordId, ReplicationResult};
 
@@ -15,7 +15,6 @@ use crate::pipeline::model::{Outcome, RecordId, ReplicationResult};
 /// starts empty.
 #[derive(Default)]
 pub(super) struct Scratch {
-    pub(super) by_exec: ExecRecords,
     pub(super) ledger: Ledger,
     pub(super) critical: CriticalParts,
     /// The executions of each pipeline, in order.
@@ -26,9 +25,8 @@ pub(super) struct Scratch {
     pub(super) costs: super::cost_sums::CostSums,
     /// Cost of each pipeline's executions in the replication, micro-dollars.
     pub(super) per_pipeline: Vec<u128>,
-    /// The replication's releases and what shipped them.
-    pub(super) exposures: Vec<crate::pipeline::analysis::Exposure>,
-    /// Per pipeline, the next run [`crate::pipeline::analysis::exposures`] looks at.
+    /// Per pipeline, the position in its `by_pipeline` group of the next
+    /// run [`crate::pipeline::analysis::exposures`] looks at.
     pub(super) first_after: Vec<usize>,
     /// Per Region: when the execution being added last finished a stage there.
     pub(super) region_done: Vec<u64>,
@@ -118,7 +116,7 @@ pub(super) fn add_pipeline(
     for k in 0..sc.by_pipeline[pi].len() {
         let ei = sc.by_pipeline[pi][k] as usize;
         add_execution(world, rep, (ei, &mut *p), sc);
-        add_records(rep, &sc.by_exec[ei], p, &mut sc.pending);
+        add_records(rep, &rep.by_exec[ei], p, &mut sc.pending);
     }
     sc.pending.apply(p);
     let v = &mut sc.ttar;
@@ -152,7 +150,7 @@ fn add_execution(
     }
     let total = run.finished.since(run.triggered).as_millis();
     p.time_to_all_regions.add(total);
-    let records = &sc.by_exec[ei];
+    let records = &rep.by_exec[ei];
     add_region_times(
         p,
         rep,

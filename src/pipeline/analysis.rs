@@ -39,77 +39,7 @@ pub fn item_label<'w>(world: &'w World, p: &'w Pipeline, stage: Stage, item: u16
     }
 }
 
-/// Record indices of each execution of a replication, in record order.
-pub fn records_by_exec(rep: &ReplicationResult) -> ExecRecords {
-    let mut by_exec = ExecRecords::default();
-    by_exec.fill(rep);
-    by_exec
-}
-
-/// Indices grouped by a key, each group in index order (`groups[key]` is
-/// a slice): a counting sort into one flat array, reusing its buffers (no
-/// allocation once they are large enough).
-#[derive(Debug, Clone, Default)]
-pub struct Groups<T> {
-    start: Vec<u32>,
-    next: Vec<u32>,
-    idx: Vec<T>,
-}
-
-/// Stage-record indices grouped by execution, in record order
-/// (`records[exec]` is a slice); built by [`records_by_exec`].
-pub type ExecRecords = Groups<RecordId>;
-
-impl<T: Copy + Default> Groups<T> {
-    /// Groups `0..keys.len()` by key into `groups` groups (every key below
-    /// it), each index given as `id(i)`.
-    pub fn group(
-        &mut self,
-        groups: usize,
-        keys: impl Iterator<Item = usize> + Clone,
-        id: impl Fn(usize) -> T,
-    ) {
-        self.start.clear();
-        self.start.resize(groups + 1, 0);
-        for k in keys.clone() {
-            self.start[k + 1] += 1;
-        }
-        for i in 1..self.start.len() {
-            self.start[i] += self.start[i - 1];
-        }
-        self.next.clear();
-        self.next.extend_from_slice(&self.start);
-        self.idx.clear();
-        self.idx.resize(self.start[groups] as usize, T::default());
-        for (i, k) in keys.enumerate() {
-            let slot = &mut self.next[k];
-            self.idx[*slot as usize] = id(i);
-            *slot += 1;
-        }
-    }
-
-    /// The indices of each group in turn.
-    pub fn iter(&self) -> impl Iterator<Item = &[T]> {
-        self.start
-            .windows(2)
-            .map(|w| &self.idx[w[0] as usize..w[1] as usize])
-    }
-}
-
-impl ExecRecords {
-    /// Groups `rep`'s records by execution, reusing this value's buffers.
-    pub fn fill(&mut self, rep: &ReplicationResult) {
-        let execs = rep.stages.iter().map(|r| r.exec.index());
-        self.group(rep.runs.len(), execs, RecordId::from_index);
-    }
-}
-
-impl<T> std::ops::Index<usize> for Groups<T> {
-    type Output = [T];
-    fn index(&self, key: usize) -> &[T] {
-        &self.idx[self.start[key] as usize..self.start[key + 1] as usize]
-    }
-}
+pub use super::groups::Groups;
 
 /// The step that contributed most to a succeeded execution's time to all
 /// Regions, along its critical path: the serial build and test stages, then
@@ -358,35 +288,50 @@ impl Exposure {
     }
 }
 
+/// Groups `rep`'s executions by pipeline (`pipelines` of them), each in
+/// trigger order, reusing `groups`' buffers.
+pub fn runs_by_pipeline(rep: &ReplicationResult, pipelines: usize, groups: &mut Groups<u32>) {
+    let keys = rep.runs.iter().map(|r| usize::from(r.pipeline));
+    groups.group(pipelines, keys, |i| i as u32);
+}
+
 /// Every release of `rep` with the execution that shipped it, in release
-/// order, into `out` (cleared first). `first_after` is scratch: per
-/// pipeline, the next succeeded run to consider.
-pub fn exposures(rep: &ReplicationResult, out: &mut Vec<Exposure>, first_after: &mut Vec<usize>) {
-    out.clear();
-    first_after.clear();
-    let np = rep.updates.len();
-    first_after.resize(np, 0);
+/// order ([`exposures`] into a new vector).
+pub fn exposure_list(rep: &ReplicationResult) -> Vec<Exposure> {
+    let (mut by_pipeline, mut out) = (Groups::default(), Vec::new());
+    runs_by_pipeline(rep, rep.updates.len(), &mut by_pipeline);
+    exposures(rep, &by_pipeline, &mut Vec::new(), |e| out.push(e));
+    out
+}
+
+/// Every release of `rep` with the execution that shipped it, in release
+/// order, passed to `f`. `by_pipeline` holds `rep`'s executions grouped by
+/// [`runs_by_pipeline`]; `next` is scratch: per pipeline, the position in
+/// its group of the next run to consider. Each pipeline's runs are walked
+/// once, not every run once per pipeline.
+pub fn exposures(
+    rep: &ReplicationResult,
+    by_pipeline: &Groups<u32>,
+    next: &mut Vec<usize>,
+    mut f: impl FnMut(Exposure),
+) {
+    next.clear();
+    next.resize(rep.updates.len(), 0);
     // Runs are in trigger order, and releases in time order: one pass each per pipeline.
     for &(pipeline, released) in &rep.releases {
         let pi = usize::from(pipeline);
-        let mut i = first_after[pi];
-        while i < rep.runs.len() {
-            let r = &rep.runs[i];
-            if usize::from(r.pipeline) == pi
-                && r.triggered >= released
-                && r.outcome == Outcome::Succeeded
-            {
-                break;
-            }
-            i += 1;
-        }
-        first_after[pi] = i;
-        let shipped = rep.runs.get(i);
-        out.push(Exposure {
+        let runs = &by_pipeline[pi];
+        let found = runs[next[pi]..].iter().position(|&i| {
+            let r = &rep.runs[i as usize];
+            r.triggered >= released && r.outcome == Outcome::Succeeded
+        });
+        next[pi] = found.map_or(runs.len(), |k| next[pi] + k);
+        let exec = runs.get(next[pi]).map(|&i| i as usize);
+        f(Exposure {
             pipeline,
             released,
-            exec: shipped.map(|_| i),
-            patched: shipped.map(|r| r.finished),
+            exec,
+            patched: exec.map(|i| rep.runs[i].finished),
         });
     }
 }

@@ -4,6 +4,7 @@ pub mod analysis;
 mod clients;
 pub mod config;
 pub(crate) mod container;
+pub mod groups;
 pub mod model;
 pub(crate) mod places;
 pub(crate) mod schedule;

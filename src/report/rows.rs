@@ -5,7 +5,7 @@
 use super::{push_digits, push_fixed, push_secs};
 use crate::cost::CostLine;
 pub use crate::experiment::outputs::{N_ROW_FILES, ROW_FILES, RowFile, RowSelection, RowSet};
-use crate::pipeline::analysis::{critical_stage, item_name, kms_key_name, records_by_exec};
+use crate::pipeline::analysis::{critical_stage, item_name, kms_key_name};
 use crate::pipeline::config::World;
 use crate::pipeline::model::{Outcome, ReplicationResult};
 
@@ -141,7 +141,6 @@ pub const RUNS_HEADER: [&str; 16] = [
 ];
 
 fn write_runs(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'_>) {
-    let by_exec = records_by_exec(rep);
     for (ei, run) in rep.runs.iter().enumerate() {
         let p = &world.pipelines[run.pipeline as usize];
         let (stage, item, cause) = match run.failed_record {
@@ -168,7 +167,7 @@ fn write_runs(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'
         f.word(stage);
         f.str(item);
         f.word(cause);
-        match critical_stage(world, rep, ei, &by_exec[ei]) {
+        match critical_stage(world, rep, ei, &rep.by_exec[ei]) {
             Some((k, d)) => {
                 f.str(&k);
                 f.secs(d.as_millis());
@@ -324,9 +323,10 @@ pub const EXPOSURE_HEADER: [&str; 6] = [
 ];
 
 fn write_exposure(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'_>) {
-    let (mut out, mut scratch) = (Vec::new(), Vec::new());
-    crate::pipeline::analysis::exposures(rep, &mut out, &mut scratch);
-    for e in &out {
+    use crate::pipeline::analysis::{Groups, exposures, runs_by_pipeline};
+    let (mut by_pipeline, mut next) = (Groups::default(), Vec::new());
+    runs_by_pipeline(rep, world.pipelines.len(), &mut by_pipeline);
+    exposures(rep, &by_pipeline, &mut next, |e| {
         f.word(ri);
         f.str(&world.pipelines[usize::from(e.pipeline)].name);
         f.secs(e.released.as_millis());
@@ -337,7 +337,7 @@ fn write_exposure(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fiel
         f.opt_secs(e.patched.map(|t| t.as_millis()));
         f.opt_secs(e.window().map(|w| w.as_millis()));
         f.end();
-    }
+    });
 }
 
 /// The rows of consecutive replications, encoded: the bytes of each row

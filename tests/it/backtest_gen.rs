@@ -93,8 +93,7 @@ pub fn append(
     start_ms: i64,
     number: &mut u64,
 ) {
-    let by_exec = amisim::pipeline::analysis::records_by_exec(r);
-    for (run, ids) in r.runs.iter().zip(by_exec.iter()) {
+    for (run, ids) in r.runs.iter().zip(r.by_exec.iter()) {
         let recs: Vec<&StageRecord> = ids.iter().map(|i| &r.stages[i.index()]).collect();
         if world.pipelines[run.pipeline as usize].name != "golden"
             || run.outcome == Outcome::Running

@@ -200,11 +200,10 @@ start_condition = "always"
 "#
     );
     let scn = amisim::scenario::from_str(std::path::Path::new("inline.toml"), &text).unwrap();
-    let (mut out, mut scratch) = (Vec::new(), Vec::new());
     let mut windows = Vec::new();
     for rep in 0..20 {
         let r = amisim::pipeline::model::run_replication(&scn.world, 7, rep);
-        amisim::pipeline::analysis::exposures(&r, &mut out, &mut scratch);
+        let out = amisim::pipeline::analysis::exposure_list(&r);
         windows.extend(
             out.iter()
                 .filter_map(|e| e.window())

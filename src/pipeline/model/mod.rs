@@ -32,8 +32,8 @@ mod triggers;
 mod workflow;
 
 pub use records::{
-    Cause, ExecId, ImageRecord, Outcome, QuotaUse, RecordId, ReplicationResult, RunRecord, Stage,
-    StageRecord, TriggerKind,
+    Cause, ExecId, ExecRecords, ImageRecord, Outcome, QuotaUse, RecordId, ReplicationResult,
+    RunRecord, Stage, StageRecord, TriggerKind,
 };
 pub use replicator::{Replicator, run_replication};
 use rng::PipelineRng;
@@ -176,8 +176,10 @@ struct Model<'w> {
     public_set: Vec<Place>,
     /// The time-based copies in progress: record, pair, throughput held.
     tb_active: Vec<(RecordId, CopyPair, u64)>,
-    /// Per stage record: the next record of its execution, + 1 (0: none).
-    next_record: Vec<u32>,
+    /// Per stage record: the next record of its execution (itself for the
+    /// last so far). Its buffer becomes [`ReplicationResult::by_exec`]'s as
+    /// the replication ends, and comes back with the recycled result.
+    next_record: Vec<RecordId>,
     /// Record indices of one execution picked from its chain, reused: the
     /// records of its images when they are registered
     /// (`Model::scan_own_records`), its public shares when it fails.
@@ -342,10 +344,14 @@ impl Model<'_> {
     /// The records of execution `exec`, in order (indices into `out.stages`).
     fn own_records(&self, exec: ExecId) -> impl Iterator<Item = usize> + '_ {
         let first = self.out.runs[exec.index()].own_first;
-        std::iter::successors(first.checked_sub(1), |&i| {
-            self.next_record[i as usize].checked_sub(1)
+        let first = first
+            .checked_sub(1)
+            .map(|i| RecordId::from_index(i as usize));
+        std::iter::successors(first, |&r| {
+            let next = self.next_record[r.index()];
+            (next != r).then_some(next)
         })
-        .map(|i| i as usize)
+        .map(RecordId::index)
     }
 
     fn pipeline(&self, exec: ExecId) -> &Pipeline {

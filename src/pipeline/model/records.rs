@@ -454,6 +454,10 @@ pub struct ImageRecord {
     pub archived: OptTime,
 }
 
+/// Stage-record indices grouped by execution, in record order
+/// (`records[exec]` is a slice): [`ReplicationResult::by_exec`].
+pub type ExecRecords = crate::pipeline::groups::Groups<RecordId>;
+
 /// Everything one replication produced.
 #[derive(Debug, Clone, Default)]
 pub struct ReplicationResult {
@@ -461,6 +465,11 @@ pub struct ReplicationResult {
     pub runs: Vec<RunRecord>,
     /// Stage occurrences in the order they were asked for.
     pub stages: Vec<StageRecord>,
+    /// The indices of `stages` grouped by execution (`by_exec[exec]`, in
+    /// record order), built as the replication ends in the buffer that
+    /// chained each execution's records during it: one index per record,
+    /// not two (1,000 pipelines: 5.8 MB).
+    pub by_exec: ExecRecords,
     /// Per pipeline: scheduled matches skipped because no dependency had changed.
     pub skipped_matches: Vec<u32>,
     /// Per pipeline: matching dependency updates released.

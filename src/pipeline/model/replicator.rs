@@ -162,7 +162,14 @@ impl<'w> Replicator<'w> {
         m.out.events = sim.events_fired() - m.stale_timers;
         m.out.end = m.last_event;
         m.collect_quotas();
-        std::mem::take(&mut m.out)
+        let mut out = std::mem::take(&mut m.out);
+        // The chains are done with: their buffer holds the grouping.
+        let mut by_exec = std::mem::take(&mut out.by_exec);
+        by_exec.adopt(std::mem::take(&mut m.next_record));
+        let execs = out.stages.iter().map(|r| r.exec.index());
+        by_exec.group(out.runs.len(), execs, RecordId::from_index);
+        out.by_exec = by_exec;
+        out
     }
 }
 
@@ -189,6 +196,7 @@ impl Model<'_> {
         self.next_record.clear();
         self.out = match spare {
             Some(mut r) => {
+                self.next_record = r.by_exec.take_buffer();
                 r.runs.clear();
                 r.stages.clear();
                 r.images.clear();

@@ -20,10 +20,10 @@ impl Model<'_> {
         let rec = RecordId::from_index(self.out.stages.len());
         // Chained to the execution's previous record: its own, in order,
         // without a scan of every execution's.
-        self.next_record.push(0);
+        self.next_record.push(rec);
         let run = &mut self.out.runs[exec.index()];
         match run.own_last.checked_sub(1) {
-            Some(last) => self.next_record[last as usize] = rec.index() as u32 + 1,
+            Some(last) => self.next_record[last as usize] = rec,
             None => run.own_first = rec.index() as u32 + 1,
         }
         run.own_last = rec.index() as u32 + 1;

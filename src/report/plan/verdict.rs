@@ -60,18 +60,20 @@ fn bottleneck(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> Option
         "bottleneck: {kind} (wait included) is the largest step of {name}'s critical path in {n} of its {ok} succeeded executions ({:.0} %){top}",
         100.0 * *n as f64 / ok.max(1) as f64
     );
-    if let Some(r) = p95 {
-        let by_exec = crate::pipeline::analysis::records_by_exec(&r.rep);
-        if let Some((label, dur)) =
-            crate::pipeline::analysis::critical_stage(&scn.world, &r.rep, r.exec, &by_exec[r.exec])
-        {
-            line.push_str(&format!(
-                "; in its execution nearest the p95, {label} takes {} of {} ({:.0} %)",
-                human(dur.as_secs_f64()),
-                human(r.ms as f64 / 1000.0),
-                100.0 * dur.as_millis() as f64 / r.ms.max(1) as f64
-            ));
-        }
+    if let Some(r) = p95
+        && let Some((label, dur)) = crate::pipeline::analysis::critical_stage(
+            &scn.world,
+            &r.rep,
+            r.exec,
+            &r.rep.by_exec[r.exec],
+        )
+    {
+        line.push_str(&format!(
+            "; in its execution nearest the p95, {label} takes {} of {} ({:.0} %)",
+            human(dur.as_secs_f64()),
+            human(r.ms as f64 / 1000.0),
+            100.0 * dur.as_millis() as f64 / r.ms.max(1) as f64
+        ));
     }
     Some(line)
 }

@@ -233,7 +233,7 @@ fn auto_disable_stops_a_pipeline_after_n_consecutive_failures() {
 
 #[test]
 fn the_exposure_window_runs_from_a_release_to_the_image_usable_everywhere() {
-    use amisim::pipeline::analysis::exposures;
+    use amisim::pipeline::analysis::exposure_list;
     // Weekly builds from t = 7 d; a release every Tuesday 10:00 (t = 1 d 10 h + k weeks);
     // every latency fixed, so an execution takes 480 s (launch 60, stop 30,
     // snapshot 110, register 10, test launch 60, copy 210).
@@ -245,9 +245,8 @@ fn the_exposure_window_runs_from_a_release_to_the_image_usable_everywhere() {
              [[pipeline.component]]\nname = \"build\"\nduration = \"0s\"\n[pipeline.schedule]\nstart_condition = \"always\"\n{extra}"
         )
     };
-    let (mut out, mut scratch) = (Vec::new(), Vec::new());
     let r = run_replication(&scenario(&text("interval = \"7d\"\n")).world, 1, 0);
-    exposures(&r, &mut out, &mut scratch);
+    let out = exposure_list(&r);
     assert_eq!(out.len(), 3, "releases on days 1, 8 and 15");
     for (k, e) in out.iter().enumerate() {
         let week = 7 * 86_400_000;
@@ -258,7 +257,7 @@ fn the_exposure_window_runs_from_a_release_to_the_image_usable_everywhere() {
     }
     // Building on every release: the window is the execution itself.
     let r = run_replication(&scenario(&text("build_on_update = true\n")).world, 1, 0);
-    exposures(&r, &mut out, &mut scratch);
+    let out = exposure_list(&r);
     assert_eq!(out.len(), 3);
     assert!(
         out.iter()
@@ -266,7 +265,7 @@ fn the_exposure_window_runs_from_a_release_to_the_image_usable_everywhere() {
     );
     // One build at 14 d ships the first two releases; the third comes after it.
     let r = run_replication(&scenario(&text("interval = \"14d\"\n")).world, 1, 0);
-    exposures(&r, &mut out, &mut scratch);
+    let out = exposure_list(&r);
     assert_eq!(
         out.iter().map(|e| e.exec).collect::<Vec<_>>(),
         vec![Some(0), Some(0), None]
