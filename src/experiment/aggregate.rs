@@ -58,6 +58,16 @@ pub struct Aggregate {
     scratch: Scratch,
 }
 
+/// An empty metric per Region pipeline `p` reaches (its build Region and
+/// destinations), sorted by Region.
+fn region_metrics(p: &crate::pipeline::config::Pipeline) -> vecmap::VecMap<u16, Metric> {
+    let regions = std::iter::once(p.region).chain(p.distributions.iter().map(|d| d.region));
+    let mut m = vecmap::VecMap::with_capacity(1 + p.distributions.len());
+    m.extend(regions.map(|r| (r.index() as u16, Metric::default())));
+    m.sort_keys();
+    m
+}
+
 impl Aggregate {
     /// An empty aggregate for `world`.
     pub fn new(world: &World) -> Self {
@@ -67,10 +77,7 @@ impl Aggregate {
                 .iter()
                 .map(|p| PipelineAgg {
                     stages: vec![StageAgg::default(); Stage::ALL.len()],
-                    time_to_region: std::iter::once(p.region)
-                        .chain(p.distributions.iter().map(|d| d.region))
-                        .map(|r| (r.index() as u16, Metric::default()))
-                        .collect(),
+                    time_to_region: region_metrics(p),
                     ..Default::default()
                 })
                 .collect(),
@@ -311,6 +318,7 @@ impl Aggregate {
                 for (r, m) in &b.time_to_region {
                     a.time_to_region.entry(*r).or_default().merge(m);
                 }
+                a.time_to_region.sort_keys();
                 for (k, n) in &b.failures {
                     *a.failures.entry(*k).or_default() += n;
                 }
