@@ -135,3 +135,28 @@ pub(super) mod pairs {
         Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Per-Region metrics read from a file in any order, a Region named
+    /// twice keeping its last value, come out sorted, as a B-tree read them.
+    #[test]
+    fn per_region_metrics_read_sorted_and_the_last_of_a_key_wins() {
+        let metric = |v: u64| {
+            let mut m = Metric::default();
+            m.add(v);
+            m
+        };
+        let pairs = vec![(5u16, metric(1)), (2, metric(2)), (5, metric(3))];
+        let text = serde_json::to_string(&pairs).unwrap();
+        let mut d = serde_json::Deserializer::from_str(&text);
+        let m: VecMap<u16, Metric> = sorted_pairs::deserialize(&mut d).unwrap();
+        let b: BTreeMap<u16, Metric> = pairs.into_iter().collect();
+        let got: Vec<(u16, u64)> = m.iter().map(|(k, v)| (*k, v.max)).collect();
+        let want: Vec<(u16, u64)> = b.iter().map(|(k, v)| (*k, v.max)).collect();
+        assert_eq!(got, vec![(2, 2), (5, 3)]);
+        assert_eq!(got, want);
+    }
+}
