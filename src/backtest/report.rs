@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::Backtested;
 use super::compare::{self, ALPHA, Cause, Row, Verdict};
 use super::metric::Metric;
-use crate::report::charts::{Band, LineChart, Series};
+use crate::report::charts::{Band, ChartFile, LineChart, Series};
 
 /// Seconds in words (`1h 02m 03s`).
 fn hms(s: f64) -> String {
@@ -256,7 +256,7 @@ fn cdf_chart(dir: &Path, r: &Row) -> Result<String, crate::report::ReportError> 
         }],
         ..Default::default()
     }
-    .draw(&dir.join(format!("{s}-cdf")))?;
+    .draw(&ChartFile::inline(dir.join(format!("{s}-cdf"))))?;
     Ok(format!("{s}-cdf"))
 }
 
@@ -300,7 +300,7 @@ fn pit_chart(dir: &Path, r: &Row) -> Result<String, crate::report::ReportError> 
         }],
         ..Default::default()
     }
-    .draw(&dir.join(format!("{s}-pit")))?;
+    .draw(&ChartFile::inline(dir.join(format!("{s}-pit"))))?;
     Ok(format!("{s}-pit"))
 }
 

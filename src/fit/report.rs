@@ -9,7 +9,7 @@ use super::family::Obs;
 use super::obs::{FitError, located};
 use super::stage::{StageFit, StageModel};
 use super::toml_out;
-use crate::report::charts::{LineChart, Series};
+use crate::report::charts::{ChartFile, LineChart, Series};
 
 /// A file name for a stage's label.
 fn slug(label: &str) -> String {
@@ -242,7 +242,7 @@ fn stage_charts(
         ],
         ..Default::default()
     }
-    .draw(&cdf)
+    .draw(&ChartFile::inline(cdf.clone()))
     .map_err(chart_err)?;
     let hi = c.qq.iter().map(|p| p.0.max(p.1)).fold(0.0, f64::max);
     let dots: Vec<crate::report::charts::Marker> =
@@ -260,7 +260,7 @@ fn stage_charts(
         markers: &dots,
         ..Default::default()
     }
-    .draw(&qq)
+    .draw(&ChartFile::inline(qq.clone()))
     .map_err(chart_err)?;
     for ext in ["png", "svg"] {
         written.push(cdf.with_extension(ext));

@@ -12,7 +12,7 @@ use crate::report::ReportError;
 /// each bar's total is written after it, so a sliver beside a dominant bar
 /// still reads.
 pub(crate) fn stacked_bars(
-    stem: &Path,
+    to: &super::ChartFile,
     title: &str,
     x_label: &str,
     rows: &[String],
@@ -29,7 +29,7 @@ pub(crate) fn stacked_bars(
     // Room for the totals written after the bars.
     let xmax = if money { xmax * 1.14 } else { xmax };
     both!(
-        stem,
+        to,
         |root: &DrawingArea<_, Shift>| -> Result<(), ReportError> {
             root.fill(&WHITE).map_err(err(&name))?;
             let mut chart = frame(root, title, left)
@@ -135,7 +135,7 @@ fn row_totals(rows: usize, stacks: &[Series]) -> Vec<f64> {
 
 /// A Gantt chart: a lane per label, bars of queued and active time.
 pub(crate) fn gantt(
-    stem: &Path,
+    to: &super::ChartFile,
     title: &str,
     lanes: &[String],
     bars: &[GanttBar],
@@ -154,7 +154,7 @@ pub(crate) fn gantt(
         * 8
         + 12;
     both!(
-        stem,
+        to,
         |root: &DrawingArea<_, Shift>| -> Result<(), ReportError> {
             root.fill(&WHITE).map_err(err(&name))?;
             let mut chart = frame(root, title, left)

@@ -10,6 +10,7 @@ use plotters::prelude::*;
 use super::ReportError;
 
 pub(crate) use bars::{GanttBar, gantt, stacked_bars};
+pub(crate) use png::{ChartFile, Encoder, encode_all};
 
 use plotters::coord::types::RangedCoordf64;
 
@@ -114,47 +115,30 @@ fn err<E: std::fmt::Display>(chart: &str) -> impl Fn(E) -> ReportError + '_ {
     }
 }
 
-/// A drawn chart's RGB pixels ([`SIZE`]) as PNG, with one filter for every
-/// row (Paeth) instead of the encoder's default, which tries five per row:
-/// that search was 14 % of a quickstart report's CPU time (perf), and the
-/// quickstart's six PNGs are 3 % larger without it (595 against 578 kB;
-/// Up or Sub alone, 3 to 4 times larger with the fast compression).
-pub(crate) fn encode_png(rgb: &[u8]) -> Result<Vec<u8>, image::ImageError> {
-    use image::ImageEncoder;
-    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-    let mut out = Vec::new();
-    PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Paeth).write_image(
-        rgb,
-        SIZE.0,
-        SIZE.1,
-        image::ColorType::Rgb8,
-    )?;
-    Ok(out)
-}
-
 /// Draws `draw` twice, side by side on the pool: into `<stem>.png` and
-/// `<stem>.svg` (the raster and its PNG encoding are most of a report's
+/// `<stem>.svg` of `$to` (a [`ChartFile`]); the PNG's pixels then go to the
+/// report's encoder thread, which encodes and writes them while the next
+/// chart is drawn (the raster and its PNG encoding are most of a report's
 /// fixed cost; the same bytes either way).
 macro_rules! both {
-    ($stem:expr, $draw:expr) => {{
+    ($to:expr, $draw:expr) => {{
         register_font();
-        let stem: &Path = $stem;
+        let to: &$crate::report::charts::ChartFile = $to;
+        let stem: &Path = &to.stem;
         let name = stem
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let png = stem.with_extension("png");
         let svg = stem.with_extension("svg");
         let (a, b) = rayon::join(
-            || -> Result<(), ReportError> {
+            || -> Result<Vec<u8>, ReportError> {
                 let mut rgb = vec![0u8; SIZE.0 as usize * SIZE.1 as usize * 3];
                 {
                     let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
                     $draw(&root)?;
                     root.present().map_err(err(&name))?;
                 }
-                let bytes = $crate::report::charts::encode_png(&rgb).map_err(err(&name))?;
-                crate::report::write::atomic_write(&png, &bytes)
+                Ok(rgb)
             },
             || -> Result<(), ReportError> {
                 let mut text = String::new();
@@ -166,7 +150,9 @@ macro_rules! both {
                 crate::report::write::atomic_write(&svg, text.as_bytes())
             },
         );
-        a.and(b)
+        let rgb = a?;
+        b?;
+        to.send_png(rgb, stem.with_extension("png"), name)
     }};
 }
 
@@ -279,12 +265,12 @@ impl LineChart<'_> {
             .collect()
     }
 
-    /// Draws it into `<stem>.png` and `<stem>.svg`.
-    pub(crate) fn draw(&self, stem: &Path) -> Result<(), ReportError> {
+    /// Draws it into `<stem>.png` and `<stem>.svg` of `to`.
+    pub(crate) fn draw(&self, to: &ChartFile) -> Result<(), ReportError> {
         let name = self.title.to_string();
         let ((x0, x1), y_top, legend_at) = self.layout();
         both!(
-            stem,
+            to,
             |root: &DrawingArea<_, Shift>| -> Result<(), ReportError> {
                 root.fill(&WHITE).map_err(err(&name))?;
                 let (plot, strip) = root.split_vertically(SIZE.1 - legend_at.strip_px());
@@ -441,5 +427,6 @@ fn row_end(r: usize, n: usize) -> SegmentValue<usize> {
 // After `both!`: macros are visible in the modules declared below them.
 mod bars;
 mod legend;
+mod png;
 
 use legend::{Legend, draw_legend, legend_place, legend_room};

@@ -121,7 +121,7 @@ fn saturation_chart(
         .map(|(_, q)| (0.0, 100.0 * q.at_capacity()))
         .collect();
     charts::stacked_bars(
-        &d.charts_dir.join("quota_saturation"),
+        &d.chart_file("quota_saturation"),
         &title,
         "% of the time at capacity (every unit in use)",
         &rows,

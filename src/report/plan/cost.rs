@@ -86,7 +86,7 @@ fn by_category(d: &mut Draft<'_>, agg: &Aggregate) -> Result<(), ReportError> {
     let colors: Vec<usize> = cats.keys().map(|c| *c as usize).collect();
     let names: Vec<String> = order.iter().map(|(r, _)| r.to_string()).collect();
     charts::stacked_bars(
-        &d.charts_dir.join("cost_by_region"),
+        &d.chart_file("cost_by_region"),
         "Cost per month by Region and category",
         "US dollars per month",
         &names,
@@ -130,7 +130,7 @@ fn by_month(d: &mut Draft<'_>, agg: &Aggregate) -> Result<(), ReportError> {
         .collect();
     let colors: Vec<usize> = cats.keys().map(|c| *c as usize).collect();
     charts::stacked_bars(
-        &d.charts_dir.join("cost_by_month"),
+        &d.chart_file("cost_by_month"),
         "Cost month by month, by category (mean over replications)",
         "US dollars in the month",
         &rows,
@@ -200,7 +200,7 @@ fn by_item(d: &mut Draft<'_>, agg: &Aggregate) -> Result<(), ReportError> {
     let items: Vec<String> = sorted.iter().map(|i| i.0.clone()).collect();
     let values: Vec<(f64, f64)> = sorted.iter().map(|(_, v)| (0.0, *v)).collect();
     charts::stacked_bars(
-        &d.charts_dir.join("cost_by_item"),
+        &d.chart_file("cost_by_item"),
         "Cost per month by what it pays for",
         "US dollars per month",
         &items,

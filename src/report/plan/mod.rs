@@ -135,6 +135,8 @@ impl<'a> Inputs<'a> {
 struct Draft<'a> {
     inp: &'a Inputs<'a>,
     charts_dir: PathBuf,
+    /// Makes the chart files, whose PNGs go to the encoder thread.
+    charts: charts::Encoder,
     blocks: Vec<Block>,
 }
 
@@ -182,11 +184,34 @@ pub(crate) fn render(inp: &Inputs<'_>, dir: &Path) -> Result<(String, String), R
         }
         _ => {}
     }
-    let mut d = Draft {
-        inp,
-        charts_dir,
-        blocks: Vec::new(),
-    };
+    // PNGs are encoded and written on a thread of their own while the
+    // next chart is drawn; it has written them all when this returns.
+    let (encoder, jobs) = charts::Encoder::new();
+    let (drafted, encoded) = std::thread::scope(|s| {
+        let encoding = s.spawn(|| charts::encode_all(jobs));
+        let d = Draft {
+            inp,
+            charts_dir,
+            charts: encoder,
+            blocks: Vec::new(),
+        };
+        let drafted = draft(d);
+        let encoded = encoding.join();
+        (drafted, encoded)
+    });
+    let blocks = drafted?;
+    encoded.unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+    let title = format!("amisim report: {}", inp.scn.name);
+    Ok((
+        format!("# {title}\n{}", md(&blocks)),
+        html(&title, &blocks, dir),
+    ))
+}
+
+/// The report's sections in order, their charts drawn (the draft and its
+/// encoder are dropped at the end, so the encoder thread finishes).
+fn draft(mut d: Draft<'_>) -> Result<Vec<Block>, ReportError> {
+    let inp = d.inp;
     header(&mut d);
     verdict::verdict(&mut d)?;
     timing::timing(&mut d)?;
@@ -204,11 +229,7 @@ pub(crate) fn render(inp: &Inputs<'_>, dir: &Path) -> Result<(String, String), R
     if let Some(t) = verdict::sensitivity_table(inp) {
         blocks.push(t);
     }
-    let title = format!("amisim report: {}", inp.scn.name);
-    Ok((
-        format!("# {title}\n{}", md(&blocks)),
-        html(&title, &blocks, dir),
-    ))
+    Ok(blocks)
 }
 
 /// Renders the report of `inp` into `dir`: `charts/`, `report.md` and
@@ -280,6 +301,11 @@ fn named<'a>(
 }
 
 impl Draft<'_> {
+    /// The chart files `charts/STEM.png|svg`.
+    fn chart_file(&self, stem: &str) -> charts::ChartFile {
+        self.charts.file(self.charts_dir.join(stem))
+    }
+
     /// Draws `chart` into `charts/STEM.png|svg` and puts it in the report,
     /// described by `alt`.
     fn line_chart(
@@ -288,7 +314,7 @@ impl Draft<'_> {
         chart: &charts::LineChart<'_>,
         alt: impl Into<String>,
     ) -> Result<(), ReportError> {
-        chart.draw(&self.charts_dir.join(stem))?;
+        chart.draw(&self.chart_file(stem))?;
         self.blocks.push(Block::Chart(stem.into(), alt.into()));
         Ok(())
     }

@@ -396,7 +396,7 @@ fn bars(
     let title = title.replace(" (95 % CI shaded)", "");
     let values: Vec<(f64, f64)> = pts.iter().rev().map(|p| (0.0, y(p).0)).collect();
     crate::report::charts::stacked_bars(
-        &d.charts_dir.join(stem),
+        &d.chart_file(stem),
         &title,
         y_label,
         &rows,

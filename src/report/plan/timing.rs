@@ -245,7 +245,7 @@ fn stages_chart(d: &mut Draft<'_>, agg: &Aggregate) -> Result<(), ReportError> {
         },
     ];
     charts::stacked_bars(
-        &d.charts_dir.join("stages"),
+        &d.chart_file("stages"),
         &format!("Stages of {name} (slowest p95): mean wait, mean duration, p95 duration"),
         "minutes",
         &names,
@@ -276,7 +276,7 @@ fn execution_chart(d: &mut Draft<'_>, r: &Replayed) -> Result<(), ReportError> {
     let (lanes, bars, kinds) = gantt_bars(world, &recs);
     let number = r.rep.runs[r.exec].number;
     charts::gantt(
-        &d.charts_dir.join("execution"),
+        &d.chart_file("execution"),
         &format!(
             "{}: the execution nearest its p95 ({}), replication {} #{number} (light: queued)",
             r.name,
