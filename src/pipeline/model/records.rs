@@ -468,7 +468,9 @@ pub struct ReplicationResult {
     /// The indices of `stages` grouped by execution (`by_exec[exec]`, in
     /// record order), built as the replication ends in the buffer that
     /// chained each execution's records during it: one index per record,
-    /// not two (1,000 pipelines: 5.8 MB).
+    /// not two (1,000 pipelines: 5.8 MB). Rebuilt by
+    /// [`ReplicationResult::group_records`] after `runs` or `stages` are
+    /// edited.
     pub by_exec: ExecRecords,
     /// Per pipeline: scheduled matches skipped because no dependency had changed.
     pub skipped_matches: Vec<u32>,

@@ -164,12 +164,27 @@ impl<'w> Replicator<'w> {
         m.collect_quotas();
         let mut out = std::mem::take(&mut m.out);
         // The chains are done with: their buffer holds the grouping.
-        let mut by_exec = std::mem::take(&mut out.by_exec);
-        by_exec.adopt(std::mem::take(&mut m.next_record));
-        let execs = out.stages.iter().map(|r| r.exec.index());
-        by_exec.group(out.runs.len(), execs, RecordId::from_index);
-        out.by_exec = by_exec;
+        out.group_records_in(std::mem::take(&mut m.next_record));
         out
+    }
+}
+
+impl ReplicationResult {
+    /// Groups `stages` by execution again into
+    /// [`ReplicationResult::by_exec`], reusing its buffer.
+    pub fn group_records(&mut self) {
+        let buffer = self.by_exec.take_buffer();
+        self.group_records_in(buffer);
+    }
+
+    /// Groups `stages` by execution into [`ReplicationResult::by_exec`],
+    /// its flat array in `buffer` (whose contents are discarded).
+    pub(super) fn group_records_in(&mut self, buffer: Vec<RecordId>) {
+        let mut by_exec = std::mem::take(&mut self.by_exec);
+        by_exec.adopt(buffer);
+        let execs = self.stages.iter().map(|r| r.exec.index());
+        by_exec.group(self.runs.len(), execs, RecordId::from_index);
+        self.by_exec = by_exec;
     }
 }
 

@@ -71,10 +71,7 @@ fn keep_last_deletes_older_images_and_max_age_makes_the_next_copy_full() {
 fn records_by_exec_groups_every_record_under_its_execution() {
     let text = std::fs::read_to_string("scenarios/golden-3os-8-regions.toml").unwrap();
     let scn = from_str(Path::new("golden-3os-8-regions.toml"), &text).unwrap();
-    let mut rep = amisim::pipeline::model::Replicator::new(&scn.world);
-    for i in [5, 0, 3, 5, 1] {
-        let r = rep.run(5, i);
-        assert!(r.runs.len() > 3, "want several executions");
+    let check = |r: &amisim::pipeline::model::ReplicationResult, i: u64| {
         assert_eq!(r.by_exec.iter().count(), r.runs.len());
         for (e, recs) in r.by_exec.iter().enumerate() {
             let naive: Vec<usize> = (0..r.stages.len())
@@ -84,8 +81,19 @@ fn records_by_exec_groups_every_record_under_its_execution() {
             assert_eq!(got, naive, "replication {i}, execution {e}");
             assert_eq!(&r.by_exec[e], recs);
         }
+    };
+    let mut rep = amisim::pipeline::model::Replicator::new(&scn.world);
+    for i in [5, 0, 3, 5, 1] {
+        let r = rep.run(5, i);
+        assert!(r.runs.len() > 3, "want several executions");
+        check(&r, i);
         rep.recycle(r);
     }
+    // Records edited by hand, then grouped again.
+    let mut r = rep.run(5, 2);
+    r.stages.truncate(r.stages.len() / 2);
+    r.group_records();
+    check(&r, 2);
 }
 
 #[test]
