@@ -27,8 +27,12 @@ use super::manifest::ManifestKind;
 use super::write::atomic_write;
 use crate::aws::quotas::Quota;
 use crate::experiment::Aggregate;
+use crate::experiment::levelled::Levelled;
 use crate::experiment::outputs;
+use crate::experiment::scope::OtherReading;
 use crate::experiment::search::QuotaSearch;
+use crate::experiment::sensitivity::Sensitivity;
+use crate::experiment::time_based::TimeBased;
 use crate::scenario::Scenario;
 use crate::scenario::sweep::Sweep;
 
@@ -91,37 +95,27 @@ impl<'a> Inputs<'a> {
             levelled: None,
         };
         if let Some(agg) = inp.run() {
-            inp.search = crate::experiment::search::for_run(scn, agg, manifest.seed)
-                .map_err(ReportError::Experiments)?;
-            inp.replayed = replay::p95_execution(scn, agg, manifest.seed);
-            // The other reading and the sensitivity runs are independent: side by side.
-            let load = crate::scenario::LoadOptions::default();
             let seed = manifest.seed;
             let growing = matches!(
                 crate::report::cost_months::trend(scn, agg).storage,
                 crate::report::cost_months::Storage::Growing(_)
             );
-            use crate::experiment::{levelled, scope, sensitivity, time_based};
-            let ((other, timed), (sens, level)) = crate::experiment::in_pool(|| {
+            // Every experiment is independent of the others: side by side.
+            let ((search, replayed), rest) = crate::experiment::in_pool(|| {
                 rayon::join(
                     || {
                         rayon::join(
-                            || scope::for_run(scn, agg, seed),
-                            || time_based::for_run(scn, agg, seed),
+                            || crate::experiment::search::for_run(scn, agg, seed),
+                            || replay::p95_execution(scn, agg, seed),
                         )
                     },
-                    || {
-                        rayon::join(
-                            || sensitivity::for_run(scn, agg, seed, &load),
-                            || match growing {
-                                true => levelled::for_run(scn, agg, seed),
-                                false => Ok(None),
-                            },
-                        )
-                    },
+                    || variants(scn, agg, seed, growing),
                 )
             })
             .map_err(ReportError::Experiments)?;
+            inp.search = search.map_err(ReportError::Experiments)?;
+            inp.replayed = replayed;
+            let ((other, timed), (sens, level)) = rest;
             inp.other_scope = other.map_err(ReportError::Experiments)?;
             inp.time_based = timed.map_err(ReportError::Experiments)?;
             inp.sensitivity = sens.map_err(ReportError::Experiments)?;
@@ -129,6 +123,40 @@ impl<'a> Inputs<'a> {
         }
         Ok(inp)
     }
+}
+
+/// What [`variants`] gives: each experiment's result.
+type Variants = (
+    (Tried<Option<OtherReading>>, Tried<Option<TimeBased>>),
+    (Tried<Vec<Sensitivity>>, Tried<Option<Levelled>>),
+);
+
+/// An experiment's result.
+type Tried<T> = Result<T, crate::experiment::ExperimentError>;
+
+/// The report's variant runs of a single-scenario run, side by side: the
+/// copy quota's other reading, time-based copies, the sensitivity runs and,
+/// while storage grows, the levelled bill.
+fn variants(scn: &Scenario, agg: &Aggregate, seed: u64, growing: bool) -> Variants {
+    use crate::experiment::{levelled, scope, sensitivity, time_based};
+    let load = crate::scenario::LoadOptions::default();
+    rayon::join(
+        || {
+            rayon::join(
+                || scope::for_run(scn, agg, seed),
+                || time_based::for_run(scn, agg, seed),
+            )
+        },
+        || {
+            rayon::join(
+                || sensitivity::for_run(scn, agg, seed, &load),
+                || match growing {
+                    true => levelled::for_run(scn, agg, seed),
+                    false => Ok(None),
+                },
+            )
+        },
+    )
 }
 
 /// A report being rendered.
