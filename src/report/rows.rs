@@ -323,10 +323,7 @@ pub const EXPOSURE_HEADER: [&str; 6] = [
 ];
 
 fn write_exposure(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'_>) {
-    use crate::pipeline::analysis::{Groups, exposures, runs_by_pipeline};
-    let (mut by_pipeline, mut next) = (Groups::default(), Vec::new());
-    runs_by_pipeline(rep, world.pipelines.len(), &mut by_pipeline);
-    exposures(rep, &by_pipeline, &mut next, |e| {
+    for e in crate::pipeline::analysis::exposure_list(rep) {
         f.word(ri);
         f.str(&world.pipelines[usize::from(e.pipeline)].name);
         f.secs(e.released.as_millis());
@@ -337,7 +334,7 @@ fn write_exposure(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fiel
         f.opt_secs(e.patched.map(|t| t.as_millis()));
         f.opt_secs(e.window().map(|w| w.as_millis()));
         f.end();
-    });
+    }
 }
 
 /// The rows of consecutive replications, encoded: the bytes of each row

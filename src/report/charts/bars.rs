@@ -1,7 +1,5 @@
 //! Bar charts (stacked, horizontal) and the execution's Gantt chart.
 
-use std::path::Path;
-
 use plotters::prelude::*;
 
 use super::*;

@@ -1,7 +1,6 @@
 //! Charts, as PNG and SVG, drawn with plotters and an embedded DejaVu Sans
 //! (pure-Rust text: no system font library).
 
-use std::path::Path;
 use std::sync::Once;
 
 use plotters::coord::Shift;
@@ -124,12 +123,8 @@ macro_rules! both {
     ($to:expr, $draw:expr) => {{
         register_font();
         let to: &$crate::report::charts::ChartFile = $to;
-        let stem: &Path = &to.stem;
-        let name = stem
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let svg = stem.with_extension("svg");
+        let name = to.name();
+        let svg = to.stem.with_extension("svg");
         let (a, b) = rayon::join(
             || -> Result<Vec<u8>, ReportError> {
                 let mut rgb = vec![0u8; SIZE.0 as usize * SIZE.1 as usize * 3];
@@ -152,7 +147,7 @@ macro_rules! both {
         );
         let rgb = a?;
         b?;
-        to.send_png(rgb, stem.with_extension("png"), name)
+        to.send_png(rgb)
     }};
 }
 

@@ -54,14 +54,17 @@ impl ChartFile {
         ChartFile { stem, png: None }
     }
 
-    /// Hands the pixels of chart `name` to the encoder, or encodes and
-    /// writes them here if there is none or it has stopped.
-    pub(crate) fn send_png(
-        &self,
-        rgb: Vec<u8>,
-        path: PathBuf,
-        name: String,
-    ) -> Result<(), ReportError> {
+    /// The chart's name in errors: its files' name without extension.
+    pub(crate) fn name(&self) -> String {
+        (self.stem.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Hands the chart's pixels to the encoder for `<stem>.png`, or encodes
+    /// and writes them here if there is none or it has stopped.
+    pub(crate) fn send_png(&self, rgb: Vec<u8>) -> Result<(), ReportError> {
+        let (path, name) = (self.stem.with_extension("png"), self.name());
         let job = PngJob { rgb, path, name };
         match &self.png {
             Some(tx) => tx.send(job).or_else(|e| e.0.write()),
@@ -116,13 +119,8 @@ mod tests {
         let white = vec![255u8; SIZE.0 as usize * SIZE.1 as usize * 3];
         let missing = encoder.file(dir.path().join("no-such-dir/a"));
         let there = encoder.file(dir.path().join("b"));
-        let png = |f: &ChartFile| f.stem.with_extension("png");
-        missing
-            .send_png(white.clone(), png(&missing), "a".into())
-            .unwrap();
-        there
-            .send_png(white.clone(), png(&there), "b".into())
-            .unwrap();
+        missing.send_png(white.clone()).unwrap();
+        there.send_png(white.clone()).unwrap();
         drop((encoder, missing, there));
         let err = encoding.join().unwrap().unwrap_err().to_string();
         assert!(err.contains("no-such-dir"), "{err}");
@@ -130,7 +128,7 @@ mod tests {
         assert_eq!(written, encode_png(&white).unwrap());
         // Without an encoder the PNG is written at once.
         let inline = ChartFile::inline(dir.path().join("c"));
-        inline.send_png(white, png(&inline), "c".into()).unwrap();
+        inline.send_png(white).unwrap();
         assert!(dir.path().join("c.png").exists());
     }
 }
