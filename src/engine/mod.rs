@@ -43,7 +43,7 @@ pub use bucket::TokenBucket;
 pub use occupancy::{BucketSums, MAX_BUCKETS, Occupancy, bucket_width_ms};
 pub use queue::{EventKey, EventQueue, RADIX_AT};
 pub use resource::{Grant, Resource};
-pub use rng::{RngStreams, StreamRng};
+pub use rng::{RngStreams, StreamName, StreamRng};
 pub use time::{DurationParseError, OptTime, SimDuration, SimTime, round_to_u64};
 
 /// A simulation clock plus its future event set.

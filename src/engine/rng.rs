@@ -12,6 +12,21 @@ use rand::rngs::ChaCha8Rng;
 /// The generator behind every stream: ChaCha8, a named portable algorithm.
 pub type StreamRng = ChaCha8Rng;
 
+/// A stream's name, hashed once for every replication that draws it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamName(u64);
+
+impl StreamName {
+    /// The name that is the concatenation of `parts`.
+    pub fn of(parts: &[&str]) -> Self {
+        StreamName(
+            parts
+                .iter()
+                .fold(FNV_OFFSET, |h, p| fnv1a_more(h, p.as_bytes())),
+        )
+    }
+}
+
 /// Derives independent named streams for one replication.
 #[derive(Debug, Clone, Copy)]
 pub struct RngStreams {
@@ -58,11 +73,13 @@ impl RngStreams {
     /// The stream named by the concatenation of `parts` (no allocation):
     /// `stream_of(&["a", "/", "b"])` is `stream("a/b")`.
     pub fn stream_of(&self, parts: &[&str]) -> StreamRng {
-        self.seeded(
-            parts
-                .iter()
-                .fold(FNV_OFFSET, |h, p| fnv1a_more(h, p.as_bytes())),
-        )
+        self.named(StreamName::of(parts))
+    }
+
+    /// The stream of a name hashed beforehand: `named(StreamName::of(p))`
+    /// is `stream_of(p)`.
+    pub fn named(&self, name: StreamName) -> StreamRng {
+        self.seeded(name.0)
     }
 
     fn seeded(&self, name_hash: u64) -> StreamRng {
@@ -91,6 +108,10 @@ mod tests {
         assert_eq!(
             first(&mut a.stream("p/copy")),
             first(&mut a.stream_of(&["p", "/", "copy"]))
+        );
+        assert_eq!(
+            first(&mut a.stream("p/copy")),
+            first(&mut a.named(StreamName::of(&["p/", "copy"])))
         );
     }
 

@@ -145,6 +145,8 @@ pub enum Event {
 struct Model<'w> {
     world: &'w World,
     rng: Vec<PipelineRng>,
+    /// The names of `rng`'s and `update_rng`'s streams.
+    stream_names: rng::StreamNames,
     /// One stream per update source, every pipeline's in order from
     /// `update_base[pipeline]`.
     update_rng: Vec<StreamRng>,

@@ -4,7 +4,6 @@
 use super::faults;
 use super::lazy::LazyTable;
 use super::records::RecordId;
-use super::rng::PipelineRng;
 use super::{Event, Instance, Model, QuotaUse, ReplicationResult, TriggerKind};
 use crate::aws::quotas::{CopyScope, PerQuota, Quota};
 use crate::engine::{Resource, RngStreams, SimDuration, SimTime, Simulation, TokenBucket};
@@ -46,6 +45,7 @@ impl<'w> Replicator<'w> {
         let model = Model {
             world,
             rng: Vec::with_capacity(np),
+            stream_names: super::rng::StreamNames::new(world),
             update_rng: Vec::new(),
             update_base: world
                 .pipelines
@@ -194,20 +194,7 @@ impl Model<'_> {
     pub(super) fn reset(&mut self, streams: &RngStreams, spare: Option<ReplicationResult>) {
         let world = self.world;
         let np = world.pipelines.len();
-        self.rng.clear();
-        self.rng.extend(
-            world
-                .pipelines
-                .iter()
-                .map(|p| PipelineRng::new(streams, &p.name)),
-        );
-        self.update_rng.clear();
-        self.update_rng.extend(world.pipelines.iter().flat_map(|p| {
-            p.schedule
-                .updates
-                .iter()
-                .map(|u| streams.stream_of(&["updates/", &u.stream]))
-        }));
+        (self.stream_names).draw(streams, &mut self.rng, &mut self.update_rng);
         self.next_record.clear();
         self.out = match spare {
             Some(mut r) => {
