@@ -160,7 +160,7 @@ impl Aggregate {
             }
         }
         let pipelines = &mut self.pipelines;
-        crate::pipeline::analysis::exposures(rep, &sc.by_pipeline, &mut sc.first_after, |e| {
+        crate::pipeline::analysis::exposures(rep, &sc.by_pipeline, &mut sc.exposure_next, |e| {
             let p = &mut pipelines[usize::from(e.pipeline)];
             match e.window() {
                 Some(w) => p.exposure_window.add(w.as_millis()),

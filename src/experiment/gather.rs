@@ -5,8 +5,9 @@
 use super::pipeline_agg::{FailureKey, PipelineAgg};
 use crate::cost::Ledger;
 use crate::engine::SimTime;
-use crate::pipeline::analysis::{CriticalParts, Groups, critical_step};
+use crate::pipeline::analysis::{CriticalParts, critical_step};
 use crate::pipeline::config::World;
+use crate::pipeline::groups::Groups;
 use crate::pipeline::model::{Outcome, RecordId, ReplicationResult};
 
 /// Buffers [`Aggregate::add`] reuses from one replication to the next, so
@@ -27,7 +28,7 @@ pub(super) struct Scratch {
     pub(super) per_pipeline: Vec<u128>,
     /// Per pipeline, the position in its `by_pipeline` group of the next
     /// run [`crate::pipeline::analysis::exposures`] looks at.
-    pub(super) first_after: Vec<usize>,
+    pub(super) exposure_next: Vec<usize>,
     /// Per Region: when the execution being added last finished a stage there.
     pub(super) region_done: Vec<u64>,
     /// Values for the per-stage and per-Region metrics of the pipeline
@@ -165,7 +166,7 @@ fn add_execution(
     p.phases[0].add(img.since(run.triggered).as_millis());
     p.phases[1].add(tested.since(img).as_millis());
     p.phases[2].add(run.finished.since(tested).as_millis());
-    if let Some((step, _)) = critical_step(world, rep, ei, records, &mut sc.critical) {
+    if let Some((step, _)) = critical_step(world, rep, ei, &mut sc.critical) {
         *p.critical.entry(step).or_default() += 1;
     }
 }

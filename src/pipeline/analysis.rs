@@ -39,7 +39,7 @@ pub fn item_label<'w>(world: &'w World, p: &'w Pipeline, stage: Stage, item: u16
     }
 }
 
-pub use super::groups::Groups;
+use super::groups::Groups;
 
 /// The step that contributed most to a succeeded execution's time to all
 /// Regions, along its critical path: the serial build and test stages, then
@@ -51,9 +51,8 @@ pub fn critical_stage(
     world: &World,
     rep: &ReplicationResult,
     exec: usize,
-    recs: &[RecordId],
 ) -> Option<(String, SimDuration)> {
-    let (k, d) = critical_step(world, rep, exec, recs, &mut CriticalParts::default())?;
+    let (k, d) = critical_step(world, rep, exec, &mut CriticalParts::default())?;
     let mut label = String::new();
     write_critical_label(world, rep.runs[exec].pipeline, k, &mut label);
     Some((label, d))
@@ -144,7 +143,6 @@ pub fn critical_step(
     world: &World,
     rep: &ReplicationResult,
     exec: usize,
-    recs: &[RecordId],
     parts: &mut CriticalParts,
 ) -> Option<(CriticalKey, SimDuration)> {
     let run = &rep.runs[exec];
@@ -160,6 +158,7 @@ pub fn critical_step(
     };
     let span = |r: &StageRecord| r.finished.since(r.enqueued);
     let key = critical_key;
+    let recs = &rep.by_exec[exec];
     let records = recs.iter().map(|i| &rep.stages[i.index()]);
     let mut last: Option<&StageRecord> = None;
     for r in records.clone() {

@@ -167,7 +167,7 @@ fn write_runs(world: &World, ri: &str, rep: &ReplicationResult, f: &mut Fields<'
         f.word(stage);
         f.str(item);
         f.word(cause);
-        match critical_stage(world, rep, ei, &rep.by_exec[ei]) {
+        match critical_stage(world, rep, ei) {
             Some((k, d)) => {
                 f.str(&k);
                 f.secs(d.as_millis());

@@ -180,11 +180,9 @@ impl ReplicationResult {
     /// Groups `stages` by execution into [`ReplicationResult::by_exec`],
     /// its flat array in `buffer` (whose contents are discarded).
     pub(super) fn group_records_in(&mut self, buffer: Vec<RecordId>) {
-        let mut by_exec = std::mem::take(&mut self.by_exec);
-        by_exec.adopt(buffer);
+        self.by_exec.adopt(buffer);
         let execs = self.stages.iter().map(|r| r.exec.index());
-        by_exec.group(self.runs.len(), execs, RecordId::from_index);
-        self.by_exec = by_exec;
+        (self.by_exec).group(self.runs.len(), execs, RecordId::from_index);
     }
 }
 

@@ -61,12 +61,8 @@ fn bottleneck(scn: &Scenario, agg: &Aggregate, p95: Option<&Replayed>) -> Option
         100.0 * *n as f64 / ok.max(1) as f64
     );
     if let Some(r) = p95
-        && let Some((label, dur)) = crate::pipeline::analysis::critical_stage(
-            &scn.world,
-            &r.rep,
-            r.exec,
-            &r.rep.by_exec[r.exec],
-        )
+        && let Some((label, dur)) =
+            crate::pipeline::analysis::critical_stage(&scn.world, &r.rep, r.exec)
     {
         line.push_str(&format!(
             "; in its execution nearest the p95, {label} takes {} of {} ({:.0} %)",

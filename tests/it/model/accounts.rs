@@ -230,8 +230,7 @@ fn the_critical_stage_is_the_slow_copy_when_one_route_is_slow() {
     );
     let scn = scenario(&text);
     let r = run_replication(&scn.world, 1, 0);
-    let (stage, d) =
-        amisim::pipeline::analysis::critical_stage(&scn.world, &r, 0, &r.by_exec[0]).unwrap();
+    let (stage, d) = amisim::pipeline::analysis::critical_stage(&scn.world, &r, 0).unwrap();
     assert_eq!(stage, "copy:eu-west-1");
     // 2,000 s of overhead plus the larger volume, 40 GiB at 10^6 MiB/s (41 ms).
     assert_eq!(d.as_millis(), 2_000_041);

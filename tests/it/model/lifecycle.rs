@@ -68,7 +68,7 @@ fn keep_last_deletes_older_images_and_max_age_makes_the_next_copy_full() {
 /// replicator reuses a result whose index buffer chained the next run's
 /// records (replications of different sizes, in both orders).
 #[test]
-fn records_by_exec_groups_every_record_under_its_execution() {
+fn by_exec_groups_every_record_under_its_execution() {
     let text = std::fs::read_to_string("scenarios/golden-3os-8-regions.toml").unwrap();
     let scn = from_str(Path::new("golden-3os-8-regions.toml"), &text).unwrap();
     let check = |r: &amisim::pipeline::model::ReplicationResult, i: u64| {
